@@ -1,0 +1,60 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { type PublicUser, apiTokens, users } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
+
+/** Recognisable prefix, so that a leaked token is easy to spot in logs and by secret scanners. */
+const PREFIX = "mgt_";
+
+export async function createApiToken(db: Db, userId: string, name: string) {
+  const id = generateSecureRandomString();
+  const secret = generateSecureRandomString();
+  const [row] = await db
+    .insert(apiTokens)
+    .values({ id, userId, name, secretHash: hashSecret(secret) })
+    .returning({ id: apiTokens.id, name: apiTokens.name, createdAt: apiTokens.createdAt });
+  return { ...row!, token: `${PREFIX}${id}.${secret}` };
+}
+
+export async function validateApiToken(db: Db, token: string): Promise<{ tokenId: string; user: PublicUser } | null> {
+  const parts = splitCredential(token, PREFIX);
+  if (!parts) return null;
+  const [row] = await db
+    .select({
+      secretHash: apiTokens.secretHash,
+      lastUsedAt: apiTokens.lastUsedAt,
+      user: { id: users.id, email: users.email, name: users.name },
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.id, parts.id), isNull(apiTokens.revokedAt)));
+  if (!row || !secretMatches(parts.secret, row.secretHash)) return null;
+  // Coarse last-use stamp: once a minute is plenty for "is this token still in use?".
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, parts.id));
+  }
+  return { tokenId: parts.id, user: row.user };
+}
+
+export function listApiTokens(db: Db, userId: string) {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      createdAt: apiTokens.createdAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+    })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .orderBy(desc(apiTokens.createdAt));
+}
+
+/** Returns false when the user has no such live token. */
+export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<boolean> {
+  const revoked = await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return revoked.length > 0;
+}

@@ -1,0 +1,63 @@
+import { eq } from "drizzle-orm";
+import { type PublicUser, sessions, users } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A session lives 30 days past its last use (sliding expiry). */
+export const SESSION_INACTIVITY_TIMEOUT_MS = 30 * DAY_MS;
+/** Touch `last_verified_at` at most hourly, so that reads do not all become writes. */
+const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000;
+
+export type Session = { id: string; userId: string; lastVerifiedAt: Date };
+export type ValidSession = { session: Session; user: PublicUser };
+
+export async function createSession(db: Db, userId: string): Promise<{ token: string; session: Session }> {
+  const id = generateSecureRandomString();
+  const secret = generateSecureRandomString();
+  const now = new Date();
+  await db.insert(sessions).values({
+    id,
+    userId,
+    secretHash: hashSecret(secret),
+    createdAt: now,
+    lastVerifiedAt: now,
+  });
+  return { token: `${id}.${secret}`, session: { id, userId, lastVerifiedAt: now } };
+}
+
+export async function validateSessionToken(db: Db, token: string): Promise<ValidSession | null> {
+  const parts = splitCredential(token);
+  if (!parts) return null;
+  const [row] = await db
+    .select({
+      id: sessions.id,
+      secretHash: sessions.secretHash,
+      lastVerifiedAt: sessions.lastVerifiedAt,
+      user: { id: users.id, email: users.email, name: users.name },
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, parts.id));
+  if (!row || !secretMatches(parts.secret, row.secretHash)) return null;
+
+  const now = Date.now();
+  if (now - row.lastVerifiedAt.getTime() >= SESSION_INACTIVITY_TIMEOUT_MS) {
+    await db.delete(sessions).where(eq(sessions.id, row.id));
+    return null;
+  }
+  let lastVerifiedAt = row.lastVerifiedAt;
+  if (now - lastVerifiedAt.getTime() >= ACTIVITY_CHECK_INTERVAL_MS) {
+    lastVerifiedAt = new Date(now);
+    await db.update(sessions).set({ lastVerifiedAt }).where(eq(sessions.id, row.id));
+  }
+  return { session: { id: row.id, userId: row.user.id, lastVerifiedAt }, user: row.user };
+}
+
+export function sessionExpiresAt(session: Session): Date {
+  return new Date(session.lastVerifiedAt.getTime() + SESSION_INACTIVITY_TIMEOUT_MS);
+}
+
+export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, sessionId));
+}

@@ -1,0 +1,37 @@
+import type { PublicUser } from "@marginalia/schema";
+import type { Context } from "hono";
+import type { Config } from "./config.ts";
+import type { Db } from "./db.ts";
+import { ApiError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import type { RateLimits } from "./auth/rate-limit.ts";
+
+export type AppDeps = {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  rateLimits: RateLimits;
+};
+
+/** Who is calling, and how they proved it. */
+export type Auth =
+  | { via: "session"; user: PublicUser; sessionId: string }
+  | { via: "token"; user: PublicUser; tokenId: string };
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    auth: Auth | null;
+    requestId: string;
+  };
+};
+
+export type AppContext = Context<AppEnv>;
+
+export function requireAuth(c: AppContext): Auth {
+  const auth = c.get("auth");
+  if (!auth) throw new ApiError("unauthenticated", "Sign in, or send an API token as Authorization: Bearer");
+  return auth;
+}
+
+export const requireUser = (c: AppContext): PublicUser => requireAuth(c).user;

@@ -1,0 +1,59 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import * as tables from "@marginalia/schema/tables";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import type { Config } from "./config.ts";
+
+type Schema = typeof tables;
+/** The common face of both drivers: code above this file never knows which one it has. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../drizzle", import.meta.url));
+
+export type Database = {
+  db: Db;
+  kind: "postgres" | "pglite";
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export function databaseOnPglite(client: PGlite): Database {
+  const db = drizzlePglite(client, { schema: tables });
+  return {
+    db: db as unknown as Db,
+    kind: "pglite",
+    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+export function databaseOnPostgres(url: string, options: { max?: number } = {}): Database {
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres(sql, { schema: tables });
+  return {
+    db: db as unknown as Db,
+    kind: "postgres",
+    migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+export async function openDatabase(target: Config["database"]): Promise<Database> {
+  if (target.kind === "postgres") return databaseOnPostgres(target.url);
+  mkdirSync(target.dataDir, { recursive: true });
+  return databaseOnPglite(await PGlite.create(target.dataDir));
+}
+
+/** Drizzle wraps driver errors; the SQLSTATE sits on the error or its cause. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (e: unknown) => (e as { code?: unknown } | null)?.code;
+  return code(err) === "23505" || code((err as { cause?: unknown } | null)?.cause) === "23505";
+}

@@ -1,0 +1,55 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every error the API and the sync socket can report, with its HTTP status.
+ * Clients switch on `code`; the message is for people.
+ */
+export const ERRORS = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Websocket close codes; 4xxx mirror the HTTP statuses they stand for. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  messageTooBig: 1009,
+  internal: 1011,
+  unauthorized: 4401,
+  forbidden: 4403,
+  notFound: 4404,
+  timeout: 4408,
+  tooManyConnections: 4429,
+} as const;
+
+export type ErrorBody = {
+  error: { code: ErrorCode; message: string; field?: string; requestId?: string };
+};
+
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.status = ERRORS[code];
+  }
+}
+
+export const notFound = (what = "Resource") => new ApiError("not_found", `${what} not found`);
+export const forbidden = (message = "Your role does not allow this") =>
+  new ApiError("forbidden", message);

@@ -1,0 +1,41 @@
+import type { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { ApiError, notFound } from "../errors.ts";
+
+export function mediaType(c: AppContext): string {
+  return (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Parses a JSON body against a schema, with a 415, 400 or field-named 400 when it does not fit. */
+export async function readJson<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.output<S>> {
+  if (mediaType(c) !== "application/json") {
+    throw new ApiError("unsupported_media_type", "Send the body as application/json");
+  }
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new ApiError("bad_request", "The body is not valid JSON");
+  }
+  return validate(schema, body);
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join(".") || undefined;
+  throw new ApiError("validation_failed", field ? `${field}: ${issue.message}` : issue.message, field);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A path id that cannot exist is answered like one that does not: 404, and
+ * never a database error for a malformed uuid.
+ */
+export function uuidParam(c: AppContext, name: string, what: string): string {
+  const value = c.req.param(name);
+  if (!value || !UUID.test(value)) throw notFound(what);
+  return value.toLowerCase();
+}

@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import { type PublicUser, users } from "@marginalia/schema/tables";
+import { hashPassword } from "../auth/password.ts";
+import { type Db, isUniqueViolation } from "../db.ts";
+import { ApiError } from "../errors.ts";
+
+export async function createUser(
+  db: Db,
+  input: { email: string; name: string; password: string },
+): Promise<PublicUser> {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const [user] = await db
+      .insert(users)
+      .values({ email: input.email, name: input.name, passwordHash })
+      .returning({ id: users.id, email: users.email, name: users.name });
+    return user!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ApiError("conflict", "An account with this email exists", "email");
+    throw err;
+  }
+}
+
+export async function findUserByEmail(db: Db, email: string) {
+  const [user] = await db.select().from(users).where(eq(users.email, email.trim().toLowerCase()));
+  return user;
+}

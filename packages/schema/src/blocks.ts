@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/**
+ * The structural pieces of an imported article. Offsets count Unicode code
+ * points into the revision's normalized text, as W3C selectors do, so that
+ * `[...text].slice(start, end).join("")` is the block's text.
+ */
+export const BLOCK_KINDS = [
+  "byline",
+  "title",
+  "caption",
+  "heading",
+  "paragraph",
+  "quote",
+  "list-item",
+  "reference",
+  "bio",
+] as const;
+export type BlockKind = (typeof BLOCK_KINDS)[number];
+
+export const blockSchema = z.object({
+  kind: z.enum(BLOCK_KINDS),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  /** Heading depth (2 = section) where the source says so. */
+  level: z.number().int().min(1).max(6).optional(),
+});
+export type Block = z.infer<typeof blockSchema>;
+
+export const ARTICLE_FORMATS = ["text", "markdown", "html"] as const;
+export type ArticleFormat = (typeof ARTICLE_FORMATS)[number];

@@ -1,0 +1,7 @@
+// Only the Drizzle tables and enums: what drizzle-kit and the db handle need.
+export * from "./tables/accounts.ts";
+export * from "./tables/annotations.ts";
+export * from "./tables/articles.ts";
+export * from "./tables/doc-store.ts";
+export * from "./tables/groups.ts";
+export * from "./tables/moderation.ts";

@@ -1,0 +1,65 @@
+import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { z } from "zod";
+import { bytea, createdAt } from "./columns.ts";
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  // Stored lower-cased so that the unique index is case-insensitive.
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Sessions follow lucia-auth.com: the client holds `<id>.<secret>`, the
+ * database holds the id and SHA-256 of the secret, compared in constant time.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    secretHash: bytea("secret_hash").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastVerifiedAt: timestamp("last_verified_at", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    secretHash: bytea("secret_hash").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
+
+export const userSelectSchema = createSelectSchema(users);
+export const userInsertSchema = createInsertSchema(users, {
+  email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),
+  name: (s) => s.trim().min(1).max(100),
+});
+export const sessionSelectSchema = createSelectSchema(sessions);
+export const sessionInsertSchema = createInsertSchema(sessions);
+export const apiTokenSelectSchema = createSelectSchema(apiTokens);
+export const apiTokenInsertSchema = createInsertSchema(apiTokens, {
+  name: (s) => s.trim().min(1).max(100),
+});
+
+/** What the API shows of a user: never the password hash. */
+export const publicUserSchema = userSelectSchema.pick({ id: true, email: true, name: true });
+export type PublicUser = z.infer<typeof publicUserSchema>;

@@ -1,0 +1,126 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  real,
+  text,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { z } from "zod";
+import { users } from "./accounts.ts";
+import { articles } from "./articles.ts";
+import { createdAt, tsvector, updatedAt } from "./columns.ts";
+import { groups } from "./groups.ts";
+
+export const ANNOTATION_KINDS = ["highlight", "comment", "factcheck"] as const;
+export const VISIBILITIES = ["group", "private"] as const;
+export const ANNOTATION_STATUSES = ["draft", "pending", "published", "rejected", "hidden"] as const;
+export const ANCHOR_STATES = ["anchored", "fuzzy", "orphaned"] as const;
+export const VERDICTS = [
+  "true",
+  "mostly-true",
+  "mixed",
+  "misleading",
+  "mostly-false",
+  "false",
+  "unverifiable",
+] as const;
+
+export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
+export type Visibility = (typeof VISIBILITIES)[number];
+export type AnnotationStatus = (typeof ANNOTATION_STATUSES)[number];
+export type AnchorState = (typeof ANCHOR_STATES)[number];
+export type Verdict = (typeof VERDICTS)[number];
+
+export const annotationKindEnum = pgEnum("annotation_kind", ANNOTATION_KINDS);
+export const visibilityEnum = pgEnum("visibility", VISIBILITIES);
+export const annotationStatusEnum = pgEnum("annotation_status", ANNOTATION_STATUSES);
+export const anchorStateEnum = pgEnum("anchor_state", ANCHOR_STATES);
+export const verdictEnum = pgEnum("verdict", VERDICTS);
+
+/** W3C TextQuoteSelector + TextPositionSelector, positions in code points. */
+export const textTargetSchema = z.object({
+  revision: z.number().int().positive(),
+  exact: z.string().max(20_000),
+  prefix: z.string().max(200),
+  suffix: z.string().max(200),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+});
+export type TextTarget = z.infer<typeof textTargetSchema>;
+
+export const sourceSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+  title: z.string().max(500).default(""),
+});
+export type Source = z.infer<typeof sourceSchema>;
+
+/**
+ * The relational projection of the live Yjs documents (architecture §1): it is
+ * rebuilt from the update log, never written by a path of its own.
+ */
+export const annotations = pgTable(
+  "annotations",
+  {
+    // Client-generated, so that an offline client can create and reference it.
+    id: text("id").primaryKey(),
+    articleId: uuid("article_id")
+      .notNull()
+      .references(() => articles.id, { onDelete: "cascade" }),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    /** The Yjs document that holds it: the group's, or one user's private one. */
+    docName: text("doc_name").notNull(),
+    revision: integer("revision").notNull(),
+    authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    kind: annotationKindEnum("kind").notNull(),
+    visibility: visibilityEnum("visibility").notNull().default("group"),
+    status: annotationStatusEnum("status").notNull().default("published"),
+    target: jsonb("target").$type<TextTarget>(),
+    quote: text("quote"),
+    startPos: integer("start_pos"),
+    body: text("body").notNull().default(""),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    color: text("color"),
+    claim: text("claim"),
+    verdict: verdictEnum("verdict"),
+    confidence: real("confidence"),
+    sources: jsonb("sources").$type<Source[]>().notNull().default(sql`'[]'::jsonb`),
+    resolved: boolean("resolved").notNull().default(false),
+    parentId: text("parent_id"),
+    anchorState: anchorStateEnum("anchor_state").notNull().default("anchored"),
+    anchorScore: real("anchor_score"),
+    search: tsvector("search").generatedAlwaysAs(
+      sql`to_tsvector('english'::regconfig, coalesce(body, '') || ' ' || coalesce(claim, '') || ' ' || coalesce(quote, ''))`,
+    ),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("annotations_article_status_idx").on(t.articleId, t.status),
+    index("annotations_article_position_idx").on(t.articleId, t.startPos),
+    index("annotations_author_idx").on(t.authorId),
+    index("annotations_group_status_idx").on(t.groupId, t.status),
+    index("annotations_parent_idx").on(t.parentId),
+    index("annotations_tags_idx").using("gin", t.tags),
+    index("annotations_search_idx").using("gin", t.search),
+  ],
+);
+
+export const annotationSelectSchema = createSelectSchema(annotations, {
+  target: textTargetSchema.nullable(),
+  sources: z.array(sourceSchema),
+});
+export const annotationInsertSchema = createInsertSchema(annotations, {
+  target: textTargetSchema.nullable(),
+  sources: z.array(sourceSchema).max(50),
+  body: (s) => s.max(20_000),
+  tags: z.array(z.string().trim().min(1).max(64)).max(20),
+  confidence: (s) => s.min(0).max(1),
+});

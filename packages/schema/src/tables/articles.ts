@@ -1,0 +1,58 @@
+import { index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { z } from "zod";
+import { type Block, blockSchema } from "../blocks.ts";
+import { users } from "./accounts.ts";
+import { createdAt, updatedAt } from "./columns.ts";
+import { groups } from "./groups.ts";
+
+export const articles = pgTable(
+  "articles",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    byline: text("byline"),
+    sourceUrl: text("source_url"),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
+    currentRevision: integer("current_revision").notNull().default(1),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("articles_group_idx").on(t.groupId, t.createdAt)],
+);
+
+export const articleRevisions = pgTable(
+  "article_revisions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    articleId: uuid("article_id")
+      .notNull()
+      .references(() => articles.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    text: text("text").notNull(),
+    blocks: jsonb("blocks").$type<Block[]>().notNull(),
+    /** SHA-256 (hex) of the normalized text: a re-import of the same text is not a new revision. */
+    contentHash: text("content_hash").notNull(),
+    format: text("format").notNull(),
+    authorId: uuid("author_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [unique("article_revisions_number_uq").on(t.articleId, t.number)],
+);
+
+export const articleSelectSchema = createSelectSchema(articles);
+export const articleInsertSchema = createInsertSchema(articles, {
+  title: (s) => s.trim().min(1).max(500),
+  byline: (s) => s.trim().max(300),
+  sourceUrl: () => z.url({ protocol: /^https?$/ }).max(2048),
+});
+export const articleRevisionSelectSchema = createSelectSchema(articleRevisions, {
+  blocks: z.array(blockSchema),
+});
+export const articleRevisionInsertSchema = createInsertSchema(articleRevisions, {
+  blocks: z.array(blockSchema),
+});

@@ -1,0 +1,32 @@
+import { bigint, index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { users } from "./accounts.ts";
+import { bytea, createdAt, updatedAt } from "./columns.ts";
+
+/** Append-only log of Yjs updates, one row per accepted update (architecture §4). */
+export const docUpdates = pgTable(
+  "doc_updates",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    docName: text("doc_name").notNull(),
+    update: bytea("update").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("doc_updates_doc_idx").on(t.docName, t.id)],
+);
+
+/** The merged state of a document up to the log rows that compaction folded in. */
+export const docSnapshots = pgTable("doc_snapshots", {
+  docName: text("doc_name").primaryKey(),
+  state: bytea("state").notNull(),
+  /** The highest doc_updates.id folded into `state`. */
+  throughUpdateId: bigint("through_update_id", { mode: "number" }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const docUpdateSelectSchema = createSelectSchema(docUpdates);
+export const docUpdateInsertSchema = createInsertSchema(docUpdates);
+export const docSnapshotSelectSchema = createSelectSchema(docSnapshots);
+export const docSnapshotInsertSchema = createInsertSchema(docSnapshots);

@@ -1,0 +1,52 @@
+import { index, pgEnum, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { z } from "zod";
+import { users } from "./accounts.ts";
+import { createdAt } from "./columns.ts";
+
+export const MODERATION_MODES = ["open", "pre"] as const;
+export type ModerationMode = (typeof MODERATION_MODES)[number];
+
+/** Ordered from most to least powerful; see `roleAtLeast`. */
+export const ROLES = ["owner", "moderator", "annotator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) <= ROLES.indexOf(needed);
+}
+
+export const moderationEnum = pgEnum("moderation_mode", MODERATION_MODES);
+export const roleEnum = pgEnum("role", ROLES);
+
+export const groups = pgTable("groups", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  moderation: moderationEnum("moderation").notNull().default("open"),
+  createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: roleEnum("role").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export const groupSelectSchema = createSelectSchema(groups);
+export const groupInsertSchema = createInsertSchema(groups, {
+  name: (s) => s.trim().min(1).max(120),
+});
+export const membershipSelectSchema = createSelectSchema(memberships);
+export const membershipInsertSchema = createInsertSchema(memberships);
+
+export const roleSchema = z.enum(ROLES);
