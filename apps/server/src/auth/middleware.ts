@@ -22,7 +22,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       if (valid) {
         c.set("auth", { via: "session", user: valid.user, sessionId: valid.session.id });
         // Slide the browser's copy along with the server's expiry.
-        setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
+        if (valid.slid) setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
       } else {
         clearSessionCookie(c);
       }

@@ -10,7 +10,8 @@ export const SESSION_INACTIVITY_TIMEOUT_MS = 30 * DAY_MS;
 const ACTIVITY_CHECK_INTERVAL_MS = 60 * 60 * 1000;
 
 export type Session = { id: string; userId: string; lastVerifiedAt: Date };
-export type ValidSession = { session: Session; user: PublicUser };
+/** `slid` says the expiry moved, so the cookie needs re-sending. */
+export type ValidSession = { session: Session; user: PublicUser; slid: boolean };
 
 export async function createSession(db: Db, userId: string): Promise<{ token: string; session: Session }> {
   const id = generateSecureRandomString();
@@ -46,12 +47,10 @@ export async function validateSessionToken(db: Db, token: string): Promise<Valid
     await db.delete(sessions).where(eq(sessions.id, row.id));
     return null;
   }
-  let lastVerifiedAt = row.lastVerifiedAt;
-  if (now - lastVerifiedAt.getTime() >= ACTIVITY_CHECK_INTERVAL_MS) {
-    lastVerifiedAt = new Date(now);
-    await db.update(sessions).set({ lastVerifiedAt }).where(eq(sessions.id, row.id));
-  }
-  return { session: { id: row.id, userId: row.user.id, lastVerifiedAt }, user: row.user };
+  const slid = now - row.lastVerifiedAt.getTime() >= ACTIVITY_CHECK_INTERVAL_MS;
+  const lastVerifiedAt = slid ? new Date(now) : row.lastVerifiedAt;
+  if (slid) await db.update(sessions).set({ lastVerifiedAt }).where(eq(sessions.id, row.id));
+  return { session: { id: row.id, userId: row.user.id, lastVerifiedAt }, user: row.user, slid };
 }
 
 export function sessionExpiresAt(session: Session): Date {

@@ -1,0 +1,14 @@
+# The server runs its TypeScript through tsx, as `pnpm start` does: there is no build step to drift.
+FROM node:20-bookworm-slim
+RUN npm install -g pnpm@12.4.2
+WORKDIR /app
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY apps/server/package.json apps/server/
+COPY apps/web/package.json apps/web/
+COPY packages/schema/package.json packages/schema/
+RUN pnpm install --frozen-lockfile
+COPY . .
+ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0
+EXPOSE 8787
+USER node
+CMD ["pnpm", "start"]

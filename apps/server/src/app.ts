@@ -1,0 +1,77 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { authenticate } from "./auth/middleware.ts";
+import { checkOrigin } from "./auth/origin.ts";
+import type { AppDeps, AppEnv } from "./context.ts";
+import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
+import { articleRoutes, groupArticleRoutes } from "./routes/articles.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { groupRoutes } from "./routes/groups.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { meRoutes } from "./routes/me.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { webRoutes } from "./routes/web.ts";
+
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+/** Article uploads carry their own, larger limit (routes/articles.ts). */
+const isArticleUpload = (method: string, path: string) =>
+  (method === "POST" && /^\/api\/groups\/[^/]+\/articles\/?$/.test(path)) ||
+  (method === "PUT" && /^\/api\/articles\/[^/]+\/text\/?$/.test(path));
+
+const jsonLimit = bodyLimit({
+  maxSize: MAX_JSON_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", "Request bodies are limited to 1 MiB");
+  },
+});
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
+  app.use("/api/*", authenticate, checkOrigin);
+
+  app.route("/", healthRoutes);
+  app.route("/api/auth", authRoutes);
+  app.route("/api/me", meRoutes);
+  app.route("/api/tokens", tokenRoutes);
+  app.route("/api/groups", groupRoutes);
+  app.route("/api/groups", groupArticleRoutes);
+  app.route("/api/articles", articleRoutes);
+  app.all("/api/*", () => {
+    throw new ApiError("not_found", "No such API route");
+  });
+  app.route("/", webRoutes);
+
+  app.onError((err, c) => {
+    const { code, message, field, status } = describeError(err);
+    if (status >= 500) deps.logger.error({ err, requestId: c.get("requestId") }, "request failed");
+    const retryAfter = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter) c.header("Retry-After", String(retryAfter));
+    const body: ErrorBody = { error: { code, message, requestId: c.get("requestId"), ...(field && { field }) } };
+    return c.json(body, status);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+function describeError(err: Error): { code: ErrorCode; message: string; field?: string; status: ApiError["status"] } {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    const code: ErrorCode = err.status === 413 ? "payload_too_large" : err.status < 500 ? "bad_request" : "internal";
+    return { code, message: err.message || "Bad request", status: err.status as ApiError["status"] };
+  }
+  return { code: "internal", message: "Something went wrong on our side", status: 500 };
+}

@@ -1,0 +1,86 @@
+import type { Block, BlockKind } from "@marginalia/schema";
+
+/** Blocks are separated by one blank line in the normalized text. */
+export const BLOCK_SEPARATOR = "\n\n";
+const SEPARATOR_LENGTH = codePointLength(BLOCK_SEPARATOR);
+
+export type AddOptions = {
+  level?: number;
+  /** Preformatted text keeps its line breaks; everything else reflows. */
+  keepLineBreaks?: boolean;
+};
+
+/**
+ * Offsets are counted in code points because annotation selectors are, and a
+ * UTF-16 count would drift by one after every astral character (emoji, rare CJK).
+ */
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/**
+ * Soft line breaks in the source (wrapped HTML, Markdown, e-mail text) are not
+ * part of the article's wording, so a whitespace run that holds one becomes a
+ * single space. Other characters, NBSPs and combining marks included, are left
+ * alone: annotations quote the text exactly as the author wrote it.
+ */
+export function normalizeBlockText(raw: string, keepLineBreaks = false): string {
+  const text = raw.replace(/\r\n?/g, "\n");
+  // One greedy match per run, tested afterwards: a `\s*\n\s*` pattern would
+  // backtrack quadratically over long runs of spaces.
+  return (keepLineBreaks ? text : text.replace(/\s+/g, (run) => (run.includes("\n") ? " " : run))).trim();
+}
+
+/** "By Jane Doe" names Jane Doe; a bare name is returned as is. */
+export function bylineName(text: string): string {
+  return text.replace(/^by\s+/i, "").trim();
+}
+
+/**
+ * Accumulates the normalized text and its block map. Every format goes through
+ * here so that offsets are computed in exactly one place.
+ */
+export class ArticleBuilder {
+  readonly blocks: Block[] = [];
+  title: string | null = null;
+  byline: string | null = null;
+  private readonly parts: string[] = [];
+  private readonly kinds = new Set<BlockKind>();
+  private offset = 0;
+
+  /** Returns the block's normalized text, or null when nothing was left to add. */
+  add(kind: BlockKind, raw: string, options: AddOptions = {}): string | null {
+    const text = normalizeBlockText(raw, options.keepLineBreaks);
+    if (!text) return null;
+    if (this.parts.length > 0) this.offset += SEPARATOR_LENGTH;
+    const start = this.offset;
+    this.offset += codePointLength(text);
+    this.parts.push(text);
+    const block: Block = { kind, start, end: this.offset };
+    if (options.level !== undefined) block.level = options.level;
+    this.blocks.push(block);
+    this.kinds.add(kind);
+    if (kind === "title" && this.title === null) this.title = text;
+    if (kind === "byline" && this.byline === null) this.byline = bylineName(text);
+    return text;
+  }
+
+  has(kind: BlockKind): boolean {
+    return this.kinds.has(kind);
+  }
+
+  get lastKind(): BlockKind | undefined {
+    return this.blocks.at(-1)?.kind;
+  }
+
+  get text(): string {
+    return this.parts.join(BLOCK_SEPARATOR);
+  }
+
+  /** The text of each block, in order, for callers that pick a fallback title. */
+  get blockTexts(): readonly string[] {
+    return this.parts;
+  }
+}

@@ -1,0 +1,57 @@
+import type { ArticleFormat, Block } from "@marginalia/schema";
+import { ApiError } from "../errors.ts";
+import type { ArticleBuilder } from "./builder.ts";
+import { readHtml } from "./html.ts";
+import { readMarkdown } from "./markdown.ts";
+import { readPlainText } from "./plain-text.ts";
+
+export type ImportInput = { format: ArticleFormat; content: string; title?: string; byline?: string | null };
+export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[] };
+
+const FALLBACK_TITLE_LENGTH = 80;
+
+const READERS: Record<ArticleFormat, (content: string) => ArticleBuilder> = {
+  text: readPlainText,
+  markdown: readMarkdown,
+  html: readHtml,
+};
+
+/**
+ * Cuts at a word boundary so the title does not end mid-word; counted in code
+ * points so an emoji is never split in half.
+ */
+function shorten(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length <= FALLBACK_TITLE_LENGTH) return text;
+  const cut = chars.slice(0, FALLBACK_TITLE_LENGTH).join("");
+  const atSpace = cut.lastIndexOf(" ");
+  return `${(atSpace > FALLBACK_TITLE_LENGTH / 2 ? cut.slice(0, atSpace) : cut).trimEnd()}…`;
+}
+
+function fallbackTitle(article: ArticleBuilder): string {
+  const texts = article.blockTexts;
+  const pick = (kind: Block["kind"]) => {
+    const i = article.blocks.findIndex((b) => b.kind === kind);
+    return i >= 0 ? texts[i] : undefined;
+  };
+  return shorten(pick("heading") ?? pick("paragraph") ?? texts[0] ?? "");
+}
+
+/**
+ * Turns submitted content into normalized text plus a block map whose offsets
+ * count code points. Title and byline given by the caller win over detection;
+ * they describe the article but do not rewrite its text.
+ */
+export function importArticle(input: ImportInput): ImportedArticle {
+  if (input.content.trim() === "") {
+    throw new ApiError("validation_failed", "The article content is empty", "content");
+  }
+  const article = READERS[input.format](input.content);
+  if (article.blocks.length === 0) {
+    const message = `No readable article text was found in the ${input.format} content`;
+    throw new ApiError("validation_failed", message, "content");
+  }
+  const title = input.title?.trim() || article.title || fallbackTitle(article);
+  const byline = input.byline === undefined ? article.byline : input.byline?.trim() || null;
+  return { title, byline, text: article.text, blocks: article.blocks.map((b) => ({ ...b })) };
+}

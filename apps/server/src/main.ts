@@ -1,0 +1,41 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { createRateLimits } from "./auth/rate-limit.ts";
+import { loadConfig } from "./config.ts";
+import { openDatabase } from "./db.ts";
+import { DEMO_USER, seedDemo } from "./demo/seed.ts";
+import { createLogger } from "./logger.ts";
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const database = await openDatabase(config.database);
+await database.migrate();
+logger.info({ database: database.kind }, "database ready");
+
+// Seeded before listening, so that the first request already finds the demo.
+const demo = config.seedDemo ? await seedDemo(database.db) : null;
+
+const app = createApp({ config, db: database.db, logger, rateLimits: createRateLimits() });
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  logger.info({ port: info.port }, "listening");
+  if (demo) {
+    // Printed plainly, not as a log line: this is what a person trying Marginalia reads first.
+    console.log(
+      `\n  Marginalia is running at ${config.publicOrigin}\n` +
+        `  Log in as ${DEMO_USER.email} / ${DEMO_USER.password}\n` +
+        `  Demo article: ${config.publicOrigin}/articles/${demo.articleId}\n`,
+    );
+  }
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  server.close();
+  await database.close();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

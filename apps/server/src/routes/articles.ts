@@ -1,0 +1,90 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { requireArticleRole, requireRole } from "../access/membership.ts";
+import { type AppEnv, requireUser } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { MAX_ARTICLE_BYTES, readArticleBody } from "../http/article-body.ts";
+import { uuidParam, validate } from "../http/input.ts";
+import { importArticle } from "../import/index.ts";
+import {
+  addRevision,
+  createArticle,
+  deleteArticle,
+  getArticle,
+  listArticles,
+  listRevisions,
+} from "../services/articles.ts";
+
+const articleBodyLimit = bodyLimit({
+  maxSize: MAX_ARTICLE_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `Articles are limited to ${MAX_ARTICLE_BYTES / 1024 / 1024} MiB`);
+  },
+});
+
+const revisionQuery = z.object({ revision: z.coerce.number().int().positive().optional() });
+
+/** Mounted at /api/groups: the articles of one group. */
+export const groupArticleRoutes = new Hono<AppEnv>()
+  .post("/:groupId/articles", articleBodyLimit, async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    await requireRole(db, groupId, user.id, "moderator");
+    const body = await readArticleBody(c);
+    const imported = importArticle(body);
+    const article = await createArticle(db, {
+      groupId,
+      authorId: user.id,
+      format: body.format,
+      imported,
+      meta: { sourceUrl: body.sourceUrl, publishedAt: body.publishedAt },
+    });
+    c.header("Location", `/api/articles/${article.id}`);
+    return c.json(article, 201);
+  })
+  .get("/:groupId/articles", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    await requireRole(db, groupId, user.id, "viewer");
+    return c.json({ articles: await listArticles(db, groupId) });
+  });
+
+/** Mounted at /api/articles. */
+export const articleRoutes = new Hono<AppEnv>()
+  .get("/:articleId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const articleId = uuidParam(c, "articleId", "Article");
+    const { role } = await requireArticleRole(db, articleId, user.id, "viewer");
+    const { revision } = validate(revisionQuery, c.req.query());
+    return c.json({ ...(await getArticle(db, articleId, revision)), role });
+  })
+  .get("/:articleId/revisions", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const articleId = uuidParam(c, "articleId", "Article");
+    await requireArticleRole(db, articleId, user.id, "viewer");
+    return c.json({ revisions: await listRevisions(db, articleId) });
+  })
+  .put("/:articleId/text", articleBodyLimit, async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const articleId = uuidParam(c, "articleId", "Article");
+    const { article } = await requireArticleRole(db, articleId, user.id, "moderator");
+    const body = await readArticleBody(c);
+    // A correction keeps the article's title and byline unless the caller names new ones.
+    const imported = importArticle({ ...body, title: body.title ?? article.title, byline: body.byline ?? article.byline });
+    const result = await addRevision(db, { articleId, authorId: user.id, format: body.format, imported });
+    return c.json(result.article, result.created ? 201 : 200);
+  })
+  .delete("/:articleId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const articleId = uuidParam(c, "articleId", "Article");
+    await requireArticleRole(db, articleId, user.id, "moderator");
+    await deleteArticle(db, articleId);
+    return c.body(null, 204);
+  });

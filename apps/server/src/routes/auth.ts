@@ -1,0 +1,52 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { userInsertSchema } from "@marginalia/schema";
+import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
+import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
+import { createSession, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
+import { type AppEnv, requireAuth } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { clientIp } from "../http/client-ip.ts";
+import { readJson } from "../http/input.ts";
+import { createUser, findUserByEmail } from "../services/users.ts";
+
+// argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
+const password = z.string().min(8, "Use at least 8 characters").max(256);
+
+const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password });
+const loginSchema = z.object({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
+
+export const authRoutes = new Hono<AppEnv>()
+  .post("/signup", async (c) => {
+    const { db, rateLimits } = c.get("deps");
+    await rateLimits.attemptFromIp(clientIp(c));
+    const input = await readJson(c, signupSchema);
+    const user = await createUser(db, input);
+    const { token, session } = await createSession(db, user.id);
+    setSessionCookie(c, token, sessionExpiresAt(session));
+    return c.json({ user }, 201);
+  })
+  .post("/login", async (c) => {
+    const { db, rateLimits } = c.get("deps");
+    await rateLimits.attemptFromIp(clientIp(c));
+    const input = await readJson(c, loginSchema);
+    await rateLimits.assertAccountOpen(input.email);
+    const user = await findUserByEmail(db, input.email);
+    const ok = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
+    if (!user || !ok) {
+      await rateLimits.recordFailure(input.email);
+      // One message for both cases: a login form must not tell which emails have accounts.
+      throw new ApiError("unauthenticated", "Wrong email or password");
+    }
+    await rateLimits.recordSuccess(input.email);
+    // Always a fresh token: a session id planted before login is never promoted.
+    const { token, session } = await createSession(db, user.id);
+    setSessionCookie(c, token, sessionExpiresAt(session));
+    return c.json({ user: { id: user.id, email: user.email, name: user.name } });
+  })
+  .post("/logout", async (c) => {
+    const auth = requireAuth(c);
+    if (auth.via === "session") await invalidateSession(c.get("deps").db, auth.sessionId);
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  });

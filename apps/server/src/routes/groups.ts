@@ -1,0 +1,73 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { groupInsertSchema, roleSchema } from "@marginalia/schema";
+import { requireRole } from "../access/membership.ts";
+import { type AppEnv, requireUser } from "../context.ts";
+import { readJson, uuidParam } from "../http/input.ts";
+import {
+  addMember,
+  changeRole,
+  createGroup,
+  getGroup,
+  listGroupsOf,
+  listMembers,
+  removeMember,
+} from "../services/groups.ts";
+
+const createSchema = groupInsertSchema.pick({ name: true }).extend({
+  moderation: z.enum(["open", "pre"]).default("open"),
+});
+const addMemberSchema = z.object({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
+const changeRoleSchema = z.object({ role: roleSchema });
+
+export const groupRoutes = new Hono<AppEnv>()
+  .post("/", async (c) => {
+    const user = requireUser(c);
+    const input = await readJson(c, createSchema);
+    return c.json(await createGroup(c.get("deps").db, user.id, input), 201);
+  })
+  .get("/", async (c) => {
+    const user = requireUser(c);
+    return c.json({ groups: await listGroupsOf(c.get("deps").db, user.id) });
+  })
+  .get("/:groupId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    const role = await requireRole(db, groupId, user.id, "viewer");
+    return c.json({ ...(await getGroup(db, groupId)), role });
+  })
+  .get("/:groupId/members", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    await requireRole(db, groupId, user.id, "viewer");
+    return c.json({ members: await listMembers(db, groupId) });
+  })
+  .post("/:groupId/members", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    await requireRole(db, groupId, user.id, "owner");
+    const input = await readJson(c, addMemberSchema);
+    return c.json(await addMember(db, groupId, input), 201);
+  })
+  .patch("/:groupId/members/:userId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    const memberId = uuidParam(c, "userId", "Member");
+    await requireRole(db, groupId, user.id, "owner");
+    const { role } = await readJson(c, changeRoleSchema);
+    return c.json(await changeRole(db, groupId, memberId, role));
+  })
+  .delete("/:groupId/members/:userId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    const memberId = uuidParam(c, "userId", "Member");
+    // Anyone may leave; only an owner may remove someone else.
+    await requireRole(db, groupId, user.id, memberId === user.id ? "viewer" : "owner");
+    await removeMember(db, groupId, memberId);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, TestClient, createGroup, createTestApp, signUp } from "../support/app.ts";
+import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "../support/fixtures.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+type Block = { kind: string; start: number; end: number };
+
+async function deskWith(role?: string) {
+  const owner = await signUp(t.app, "Owner");
+  const group = await createGroup(owner, "Desk");
+  if (!role) return { owner, group, member: owner };
+  const member = await signUp(t.app, "Member");
+  await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role });
+  return { owner, group, member };
+}
+
+const importSeed = (client: TestClient, groupId: string) =>
+  client.post(`/api/groups/${groupId}/articles`, SEED_ARTICLE, { "content-type": "text/plain; charset=utf-8" });
+
+describe("article import: happy path", () => {
+  it("imports the seed article as text/plain with its title, byline, headings and references", async () => {
+    const { owner, group } = await deskWith();
+    const res = await importSeed(owner, group.id);
+    expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toBe(`/api/articles/${res.body.id}`);
+
+    const article = (await owner.get(`/api/articles/${res.body.id}`)).body;
+    expect(article).toMatchObject({
+      id: res.body.id,
+      groupId: group.id,
+      title: "How to counter Russia-Iran deepening ties?",
+      byline: "Hamid Bahrami",
+      revision: 1,
+    });
+    const blocks: Block[] = article.blocks;
+    const of = (kind: string) => blocks.filter((b) => b.kind === kind).map((b) => blockText(article.text, b));
+    expect(of("heading")).toEqual(SEED_HEADINGS);
+    expect(of("reference")).toHaveLength(9);
+    expect(of("title")).toEqual(["How to counter Russia-Iran deepening ties?"]);
+    expect(of("byline")).toEqual(["Hamid Bahrami"]);
+    expect(of("caption")).toHaveLength(1);
+    expect(article.text).not.toContain("Related Topics");
+  });
+
+  it("gives block offsets in code points that slice the text exactly", async () => {
+    const { owner, group } = await deskWith();
+    const { body } = await importSeed(owner, group.id);
+    const points = Array.from(body.text as string);
+    let previousEnd = 0;
+    for (const block of body.blocks as Block[]) {
+      expect(block.start).toBeGreaterThanOrEqual(previousEnd);
+      expect(block.end).toBeGreaterThan(block.start);
+      const slice = points.slice(block.start, block.end).join("");
+      expect(slice).toBe(slice.trim());
+      previousEnd = block.end;
+    }
+    expect(previousEnd).toBe(points.length);
+  });
+
+  it("imports Markdown and HTML sent as JSON, and a file upload", async () => {
+    const { owner, group } = await deskWith();
+    const md = await owner.post(`/api/groups/${group.id}/articles`, {
+      format: "markdown",
+      content: "# Claims about *grain*\n\nBy Jo Reporter\n\n## First claim\n\nExports **rose** 40%.\n",
+      sourceUrl: "https://example.org/grain",
+      publishedAt: "2026-03-01T10:00:00Z",
+    });
+    expect(md.status).toBe(201);
+    expect(md.body).toMatchObject({ title: "Claims about grain", sourceUrl: "https://example.org/grain" });
+    expect(md.body.blocks.map((b: Block) => b.kind)).toContain("heading");
+
+    const html = await owner.post(`/api/groups/${group.id}/articles`, {
+      format: "html",
+      content:
+        "<html><head><title>Port story</title></head><body><article><h1>Port story</h1><p>The port handled a record number of ships in the spring, officials said on Monday, citing figures that independent analysts have yet to confirm.</p><p>Critics say the figures were revised twice.<script>alert(1)</script></p></article></body></html>",
+    });
+    expect(html.status).toBe(201);
+    expect(html.body.text).not.toContain("alert");
+    expect(html.body.title).toBe("Port story");
+
+    const form = new FormData();
+    form.set("file", new File([SEED_ARTICLE], "seed.txt", { type: "text/plain" }));
+    const upload = await t.app.request(`/api/groups/${group.id}/articles`, {
+      method: "POST",
+      body: form,
+      headers: { cookie: owner.cookie! },
+    });
+    expect(upload.status).toBe(201);
+    expect(((await upload.json()) as { byline: string }).byline).toBe("Hamid Bahrami");
+  });
+
+  it("lists a group's articles for every member", async () => {
+    const { owner, group, member } = await deskWith("viewer");
+    const { body } = await importSeed(owner, group.id);
+    const list = await member.get(`/api/groups/${group.id}/articles`);
+    expect(list.body.articles.map((a: { id: string }) => a.id)).toEqual([body.id]);
+  });
+
+  it("stores a corrected text as a new revision and keeps the old one readable", async () => {
+    const { owner, group } = await deskWith();
+    const { body } = await importSeed(owner, group.id);
+    const corrected = SEED_ARTICLE.replace("July 2022", "in July 2022");
+    const put = await owner.put(`/api/articles/${body.id}/text`, corrected, { "content-type": "text/plain" });
+    expect(put.status).toBe(201);
+    expect(put.body).toMatchObject({ revision: 2, title: body.title });
+    expect(put.body.text).toContain("in July 2022");
+
+    const same = await owner.put(`/api/articles/${body.id}/text`, corrected, { "content-type": "text/plain" });
+    expect(same.status).toBe(200);
+    expect(same.body.revision).toBe(2);
+
+    const old = await owner.get(`/api/articles/${body.id}?revision=1`);
+    expect(old.body.revision).toBe(1);
+    expect(old.body.text).not.toContain("in July 2022");
+    const revisions = await owner.get(`/api/articles/${body.id}/revisions`);
+    expect(revisions.body.revisions.map((r: { number: number }) => r.number)).toEqual([2, 1]);
+  });
+});
+
+describe("article import: errors", () => {
+  it("refuses unknown content types with 415", async () => {
+    const { owner, group } = await deskWith();
+    const res = await owner.post(`/api/groups/${group.id}/articles`, "<a/>", { "content-type": "application/xml" });
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe("unsupported_media_type");
+  });
+
+  it("refuses empty content and unknown formats naming the field", async () => {
+    const { owner, group } = await deskWith();
+    const empty = await owner.post(`/api/groups/${group.id}/articles`, "   \n\n ", { "content-type": "text/plain" });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.field).toBe("content");
+    const format = await owner.post(`/api/groups/${group.id}/articles`, { format: "pdf", content: "x" });
+    expect(format.body.error.field).toBe("format");
+    const url = await owner.post(`/api/groups/${group.id}/articles`, { format: "text", content: "Hello there.", sourceUrl: "javascript:alert(1)" });
+    expect(url.body.error.field).toBe("sourceUrl");
+    expect((await owner.get(`/api/groups/${group.id}/articles`)).body.articles).toEqual([]);
+  });
+
+  it("answers 413 past 10 MiB", async () => {
+    const { owner, group } = await deskWith();
+    const res = await owner.post(`/api/groups/${group.id}/articles`, "word ".repeat(2_200_000), { "content-type": "text/plain" });
+    expect(res.status).toBe(413);
+  });
+
+  it("answers 404 for unknown and malformed article ids and revisions", async () => {
+    const { owner, group } = await deskWith();
+    const { body } = await importSeed(owner, group.id);
+    expect((await owner.get("/api/articles/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect((await owner.get("/api/articles/1%27%20OR%201=1")).status).toBe(404);
+    expect((await owner.get(`/api/articles/${body.id}?revision=7`)).status).toBe(404);
+    expect((await owner.get(`/api/articles/${body.id}?revision=abc`)).status).toBe(400);
+  });
+
+  it("keeps SQL-looking titles as plain text", async () => {
+    const { owner, group } = await deskWith();
+    const title = "Robert'); DROP TABLE articles;--";
+    const res = await owner.post(`/api/groups/${group.id}/articles`, { format: "text", title, content: "A paragraph of text." });
+    expect(res.status).toBe(201);
+    expect((await owner.get(`/api/articles/${res.body.id}`)).body.title).toBe(title);
+  });
+});
+
+describe("article import: security", () => {
+  it.each(["annotator", "viewer"])("forbids a %s from importing or replacing text", async (role) => {
+    const { owner, group, member } = await deskWith(role);
+    expect((await importSeed(member, group.id)).status).toBe(403);
+    const { body } = await importSeed(owner, group.id);
+    const put = await member.put(`/api/articles/${body.id}/text`, "New text.", { "content-type": "text/plain" });
+    expect(put.status).toBe(403);
+    expect((await member.get(`/api/articles/${body.id}`)).status).toBe(200);
+  });
+
+  it("lets a moderator import", async () => {
+    const { group, member } = await deskWith("moderator");
+    expect((await importSeed(member, group.id)).status).toBe(201);
+  });
+
+  it("hides articles from non-members with 404", async () => {
+    const { owner, group } = await deskWith();
+    const { body } = await importSeed(owner, group.id);
+    const stranger = await signUp(t.app);
+    expect((await stranger.get(`/api/articles/${body.id}`)).status).toBe(404);
+    expect((await stranger.put(`/api/articles/${body.id}/text`, "x", { "content-type": "text/plain" })).status).toBe(404);
+    expect((await importSeed(stranger, group.id)).status).toBe(404);
+    expect((await new TestClient(t.app).get(`/api/articles/${body.id}`)).status).toBe(401);
+  });
+});

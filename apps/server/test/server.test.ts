@@ -1,0 +1,81 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "./support/fixtures.ts";
+import { type ServerProcess, startServerProcess } from "./support/process.ts";
+
+let server: ServerProcess;
+beforeAll(async () => {
+  const url = inject("databaseUrl");
+  // The same database the other tests use when it is Postgres; a fresh PGlite directory otherwise.
+  const env: Record<string, string> = url
+    ? { DATABASE_URL: url, SEED_DEMO: "true" }
+    : { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), "marginalia-data-")), "db") };
+  server = await startServerProcess(env, { timeoutMs: 60_000, ready: /Demo article: \S+\n/ });
+}, 90_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** A curl-like caller: it keeps the cookie by hand and sends no Origin. */
+function caller() {
+  let cookie = "";
+  return async (method: string, route: string, body?: unknown, type = "application/json") => {
+    const res = await fetch(server.url + route, {
+      method,
+      headers: { ...(cookie && { cookie }), ...(body !== undefined && { "content-type": type }) },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const setCookie = res.headers.getSetCookie().at(-1);
+    if (setCookie) cookie = setCookie.split(";")[0]!;
+    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
+  };
+}
+
+describe("the server process", () => {
+  it("answers /healthz", async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("seeds the demo and prints a login that works", async () => {
+    const login = server.output().match(/Log in as (\S+) \/ (\S+)/);
+    expect(login).not.toBeNull();
+    const call = caller();
+    expect((await call("POST", "/api/auth/login", { email: login![1], password: login![2] })).status).toBe(200);
+    const me = await call("GET", "/api/me");
+    expect(me.body.groups.length).toBeGreaterThan(0);
+    const articleId = server.output().match(/articles\/([0-9a-f-]{36})/)![1];
+    expect((await call("GET", `/api/articles/${articleId}`)).body.title).toBe("How to counter Russia-Iran deepening ties?");
+  });
+
+  it("takes a curl-style client from sign-up to reading an imported article", async () => {
+    const call = caller();
+    const email = `curl-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`;
+    expect((await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Curl" })).status).toBe(201);
+    expect((await call("POST", "/api/auth/logout")).status).toBe(204);
+    expect((await call("POST", "/api/auth/login", { email, password: "pass word 123" })).status).toBe(200);
+    const group = await call("POST", "/api/groups", { name: "Curl desk" });
+    expect(group.status).toBe(201);
+    const imported = await call("POST", `/api/groups/${group.body.id}/articles`, SEED_ARTICLE, "text/plain");
+    expect(imported.status).toBe(201);
+    const article = await call("GET", `/api/articles/${imported.body.id}`);
+    expect(article.body).toMatchObject({ title: "How to counter Russia-Iran deepening ties?", byline: "Hamid Bahrami" });
+    const headings = article.body.blocks
+      .filter((b: { kind: string }) => b.kind === "heading")
+      .map((b: { start: number; end: number }) => blockText(article.body.text, b));
+    expect(headings).toEqual(SEED_HEADINGS);
+  });
+
+  it("serves the web page", async () => {
+    const res = await fetch(`${server.url}/articles/whatever`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("<title>Marginalia</title>");
+  });
+
+  it("exits cleanly on SIGTERM", async () => {
+    expect(await server.stop("SIGTERM")).toBe(0);
+  });
+});

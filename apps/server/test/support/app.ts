@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { type App, createApp } from "../../src/app.ts";
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions, createRateLimits } from "../../src/auth/rate-limit.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import type { Database } from "../../src/db.ts";
+import { createLogger } from "../../src/logger.ts";
+import { openTestDatabase } from "./database.ts";
+
+export const TEST_ORIGIN = "http://localhost:8787";
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: "silent", PUBLIC_ORIGIN: TEST_ORIGIN, TRUST_PROXY: "true", ...overrides });
+}
+
+export type TestApp = { app: App; database: Database; close(): Promise<void> };
+
+/** One app per test file, on that file's database; tests use fresh users, so none cleans up. */
+export async function createTestApp(options: { rateLimits?: RateLimitOptions } = {}): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const app = createApp({
+    config: testConfig(),
+    db: database.db,
+    logger: createLogger("silent"),
+    rateLimits: createRateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+  });
+  return { app, database, close: () => database.close() };
+}
+
+export type Reply = { status: number; body: any; headers: Headers };
+
+/** A browser-like caller: keeps its session cookie and comes from its own IP. */
+export class TestClient {
+  cookie: string | undefined;
+  bearer: string | undefined;
+  readonly ip = `10.${rand()}.${rand()}.${rand()}`;
+  constructor(readonly app: App) {}
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const init: RequestInit & { headers: Record<string, string> } = {
+      method,
+      headers: { "x-forwarded-for": this.ip, ...headers },
+    };
+    if (this.cookie) init.headers.cookie = this.cookie;
+    if (this.bearer) init.headers.authorization = `Bearer ${this.bearer}`;
+    if (body !== undefined) {
+      if (typeof body === "string") init.body = body;
+      else {
+        init.body = JSON.stringify(body);
+        init.headers["content-type"] ??= "application/json";
+      }
+    }
+    const res = await this.app.request(path, init);
+    // The last Set-Cookie wins, as in a browser.
+    const session = res.headers.getSetCookie().findLast((h) => h.startsWith("marginalia_session="))?.match(/=([^;]*)/)?.[1];
+    if (session !== undefined) this.cookie = session ? `marginalia_session=${session}` : undefined;
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {}
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  get = (path: string, headers?: Record<string, string>) => this.request("GET", path, undefined, headers);
+  post = (path: string, body?: unknown, headers?: Record<string, string>) => this.request("POST", path, body, headers);
+  put = (path: string, body?: unknown, headers?: Record<string, string>) => this.request("PUT", path, body, headers);
+  patch = (path: string, body?: unknown, headers?: Record<string, string>) => this.request("PATCH", path, body, headers);
+  delete = (path: string, headers?: Record<string, string>) => this.request("DELETE", path, undefined, headers);
+}
+
+function rand() {
+  return Math.floor(Math.random() * 254) + 1;
+}
+
+export const freshEmail = (label = "user") => `${label}-${randomUUID()}@example.test`;
+
+/** Signs up a new user and returns a client holding their session. */
+export async function signUp(app: App, name = "Test User") {
+  const client = new TestClient(app);
+  const email = freshEmail();
+  const password = "correct horse battery";
+  const res = await client.post("/api/auth/signup", { email, password, name });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return Object.assign(client, { user: res.body.user as { id: string; email: string; name: string }, email, password });
+}
+
+export async function createGroup(client: TestClient, name = "Desk", moderation: "open" | "pre" = "open") {
+  const res = await client.post("/api/groups", { name, moderation });
+  if (res.status !== 201) throw new Error(`group failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; slug: string; role: string };
+}

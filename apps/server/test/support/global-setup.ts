@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { TestProject } from "vitest/node";
+import { databaseOnPglite, databaseOnPostgres } from "../../src/db.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Real Postgres, already migrated; every test file shares it and uses fresh ids. */
+    databaseUrl: string | null;
+    /** Otherwise: a migrated PGlite data dir to clone, so no test file migrates again. */
+    pgliteTemplate: string | null;
+  }
+}
+
+/** Migrates once per run, on real Postgres when TEST_DATABASE_URL is set, else on PGlite. */
+export default async function setup(project: TestProject) {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const database = databaseOnPostgres(url, { max: 1 });
+    await database.migrate();
+    await database.close();
+    project.provide("databaseUrl", url);
+    project.provide("pgliteTemplate", null);
+    console.log(`[marginalia tests] database: Postgres (${redact(url)})`);
+    return;
+  }
+  if (process.env.CI === "true") {
+    throw new Error("CI=true needs TEST_DATABASE_URL: database tests must run on real Postgres in CI");
+  }
+  const client = await PGlite.create();
+  await databaseOnPglite(client).migrate();
+  const dump = await client.dumpDataDir("none");
+  await client.close();
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "marginalia-pglite-")), "template.tar");
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  project.provide("databaseUrl", null);
+  project.provide("pgliteTemplate", file);
+  console.log("[marginalia tests] database: PGlite (TEST_DATABASE_URL is not set)");
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}

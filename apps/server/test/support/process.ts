@@ -1,0 +1,48 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+const TSX = fileURLToPath(new URL("../../../../node_modules/.bin/tsx", import.meta.url));
+
+export type ServerProcess = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
+
+/**
+ * Starts `apps/server/src/main.ts` as `pnpm start` does, in its own process on
+ * port 0, and resolves once its output matches `ready` (by default: it listens).
+ */
+export function startServerProcess(
+  env: Record<string, string>,
+  { timeoutMs = 30_000, ready = /"msg":"listening"/ }: { timeoutMs?: number; ready?: RegExp } = {},
+): Promise<ServerProcess> {
+  const child = spawn(TSX, ["apps/server/src/main.ts"], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null) child.kill(signal);
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop("SIGKILL");
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = output.match(/"port":(\d+)/)?.[1];
+      if (port && ready.test(output)) {
+        clearTimeout(timer);
+        resolve({ url: `http://127.0.0.1:${port}`, child, output: () => output, stop });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}
