@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import * as Y from "yjs";
+import {
+  annotationsOf,
+  createAnnotation,
+  notesOf,
+  setVote,
+  updateAnnotation,
+  deleteAnnotation,
+  votesOf,
+  voteKey,
+} from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { authorizeUpdate } from "./authorize.ts";
+import type { Actor } from "./policy.ts";
+
+const articleId = randomUUID();
+const alice = randomUUID();
+const bob = randomUUID();
+const actor = (userId: string, role: Actor["role"], extra: Partial<Actor> = {}): Actor => ({
+  userId,
+  role,
+  moderation: "open",
+  room: { kind: "group", articleId },
+  ...extra,
+});
+
+/** The update a client in sync with `server` produces by running `change`. */
+function updateFrom(server: Y.Doc, change: (client: Y.Doc) => void): Uint8Array {
+  const client = new Y.Doc();
+  Y.applyUpdate(client, Y.encodeStateAsUpdate(server));
+  const updates: Uint8Array[] = [];
+  client.on("update", (u: Uint8Array) => updates.push(u));
+  change(client);
+  return Y.mergeUpdates(updates);
+}
+
+/** A server document holding one comment by alice. */
+function serverWithComment(kind: "comment" | "factcheck" = "comment", status: "published" | "pending" = "published") {
+  const server = new Y.Doc();
+  const id = createAnnotation(server, {
+    kind,
+    authorId: alice,
+    body: "First!",
+    status,
+    ...(kind === "factcheck" && { factcheck: { claim: "c", verdict: "false", sources: [] } }),
+  });
+  return { server, id };
+}
+
+const expectOk = (r: ReturnType<typeof authorizeUpdate>) => expect(r).toMatchObject({ ok: true });
+const expectRefused = (r: ReturnType<typeof authorizeUpdate>, reason: RegExp) => {
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.reason).toMatch(reason);
+};
+
+describe("authorizeUpdate: creating", () => {
+  it("lets an annotator create an annotation as themself", () => {
+    const server = new Y.Doc();
+    const update = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: alice, body: "hello" }));
+    expectOk(authorizeUpdate(server, update, actor(alice, "annotator")));
+  });
+
+  it("refuses an annotation created in someone else's name", () => {
+    const server = new Y.Doc();
+    const update = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: bob }));
+    expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), /yourself as author/);
+  });
+
+  it("refuses any change from a viewer, but accepts an empty sync step", () => {
+    const server = new Y.Doc();
+    const update = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: alice }));
+    expectRefused(authorizeUpdate(server, update, actor(alice, "viewer")), /viewer/);
+    expectOk(authorizeUpdate(server, updateFrom(server, () => {}), actor(alice, "viewer")));
+  });
+
+  it.each([
+    ["an unknown kind", { kind: "rant" }, /kind/],
+    ["an unknown verdict", { kind: "factcheck", factcheck: { claim: "x", verdict: "maybe", sources: [] } }, /factcheck/],
+    ["21 tags", { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, /tags/],
+    ["a body over 20,000 characters", { body: "x".repeat(20_001) }, /body/],
+    ["a server-only anchor", {}, /anchor/],
+  ])("refuses %s", (_, extra, reason) => {
+    const server = new Y.Doc();
+    const update = updateFrom(server, (c) => {
+      const id = createAnnotation(c, { kind: "comment", authorId: alice, ...(extra as object) });
+      if (String(reason) === String(/anchor/)) annotationsOf(c).get(id)!.set("anchor", { state: "anchored" });
+    });
+    expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), reason);
+  });
+
+  it("refuses a published fact-check from an annotator but takes a draft", () => {
+    const server = new Y.Doc();
+    const published = updateFrom(server, (c) =>
+      createAnnotation(c, { kind: "factcheck", authorId: alice, status: "published", factcheck: { claim: "c", verdict: "true", sources: [] } }),
+    );
+    expectRefused(authorizeUpdate(server, published, actor(alice, "annotator")), /cannot create a published factcheck/);
+    const draft = updateFrom(server, (c) =>
+      createAnnotation(c, { kind: "factcheck", authorId: alice, status: "draft", factcheck: { claim: "c", verdict: "true", sources: [] } }),
+    );
+    expectOk(authorizeUpdate(server, draft, actor(alice, "annotator")));
+  });
+
+  it("sends a pre-moderated annotator to their private document", () => {
+    const server = new Y.Doc();
+    const update = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: alice, status: "pending" }));
+    expectRefused(authorizeUpdate(server, update, actor(alice, "annotator", { moderation: "pre" })), /pre-moderated/);
+    const privateActor = actor(alice, "annotator", { moderation: "pre", room: { kind: "private", articleId, userId: alice } });
+    expectOk(authorizeUpdate(server, update, privateActor));
+    expectOk(authorizeUpdate(server, update, actor(bob, "moderator", { moderation: "pre", userId: alice })));
+  });
+
+  it("lets anyone who annotates reply on any thread", () => {
+    const { server, id } = serverWithComment();
+    const reply = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: bob, parentId: id, body: "Agreed" }));
+    expectOk(authorizeUpdate(server, reply, actor(bob, "annotator")));
+  });
+
+  it("refuses replacing an existing annotation", () => {
+    const { server, id } = serverWithComment();
+    const update = updateFrom(server, (c) => createAnnotation(c, { id, kind: "comment", authorId: alice }));
+    expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), /exists/);
+  });
+});
+
+describe("authorizeUpdate: editing and deleting", () => {
+  it("lets the author edit body, tags and status within their rights", () => {
+    const { server, id } = serverWithComment();
+    const update = updateFrom(server, (c) => {
+      const body = annotationsOf(c).get(id)!.get("body") as Y.Text;
+      body.insert(6, " edit");
+      body.delete(0, 1);
+      updateAnnotation(c, id, { tags: ["energy"], resolved: true });
+    });
+    expectOk(authorizeUpdate(server, update, actor(alice, "annotator")));
+  });
+
+  it("traces single-character typing through origins to the right annotation", () => {
+    const { server, id } = serverWithComment();
+    const update = updateFrom(server, (c) => {
+      const body = annotationsOf(c).get(id)!.get("body") as Y.Text;
+      for (const ch of "typed") body.insert(body.length, ch);
+    });
+    expectOk(authorizeUpdate(server, update, actor(alice, "annotator")));
+    expectRefused(authorizeUpdate(server, update, actor(bob, "annotator")), /your own/);
+  });
+
+  it("refuses an annotator editing or deleting someone else's annotation", () => {
+    const { server, id } = serverWithComment();
+    const edit = updateFrom(server, (c) => updateAnnotation(c, id, { body: "hijacked" }));
+    expectRefused(authorizeUpdate(server, edit, actor(bob, "annotator")), /your own/);
+    const del = updateFrom(server, (c) => deleteAnnotation(c, id));
+    expectRefused(authorizeUpdate(server, del, actor(bob, "annotator")), /your own/);
+    expectOk(authorizeUpdate(server, del, actor(alice, "annotator")));
+  });
+
+  it("lets a moderator change status and resolved on anyone's annotation, but not the body", () => {
+    const { server, id } = serverWithComment();
+    const hide = updateFrom(server, (c) => updateAnnotation(c, id, { status: "hidden", resolved: true }));
+    expectOk(authorizeUpdate(server, hide, actor(bob, "moderator")));
+    const body = updateFrom(server, (c) => updateAnnotation(c, id, { body: "moderated" }));
+    expectRefused(authorizeUpdate(server, body, actor(bob, "owner")), /moderators may change only/);
+  });
+
+  it("keeps immutable fields immutable, for authors too", () => {
+    const { server, id } = serverWithComment();
+    for (const [field, value] of [["kind", "factcheck"], ["authorId", bob], ["createdAt", 1]] as const) {
+      const update = updateFrom(server, (c) => annotationsOf(c).get(id)!.set(field, value));
+      expectRefused(authorizeUpdate(server, update, actor(alice, "owner")), new RegExp(`${field} cannot change`));
+    }
+  });
+
+  it("locks a published fact-check to all but moderators", () => {
+    const server = new Y.Doc();
+    const id = createAnnotation(server, {
+      kind: "factcheck",
+      authorId: alice,
+      status: "published",
+      factcheck: { claim: "c", verdict: "false", sources: [] },
+    });
+    const edit = updateFrom(server, (c) => updateAnnotation(c, id, { tags: ["late"] }));
+    expectRefused(authorizeUpdate(server, edit, actor(alice, "annotator")), /locked/);
+    expectOk(authorizeUpdate(server, edit, actor(alice, "moderator")));
+  });
+
+  it("refuses an author self-publishing a pending fact-check", () => {
+    const { server, id } = serverWithComment("factcheck", "pending");
+    const update = updateFrom(server, (c) => updateAnnotation(c, id, { status: "published" }));
+    expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), /cannot set/);
+  });
+});
+
+describe("authorizeUpdate: votes, notes and the unexpected", () => {
+  it("lets members cast and withdraw only their own vote", () => {
+    const { server, id } = serverWithComment();
+    expectOk(authorizeUpdate(server, updateFrom(server, (c) => setVote(c, id, bob, "agree")), actor(bob, "annotator")));
+    expectRefused(authorizeUpdate(server, updateFrom(server, (c) => setVote(c, id, alice, "agree")), actor(bob, "annotator")), /own vote/);
+    const bogus = updateFrom(server, (c) => votesOf(c).set(voteKey(id, bob), "meh" as never));
+    expectRefused(authorizeUpdate(server, bogus, actor(bob, "annotator")), /agree or disagree/);
+    setVote(server, id, alice, "disagree");
+    const withdraw = updateFrom(server, (c) => setVote(c, id, alice, null));
+    expectRefused(authorizeUpdate(server, withdraw, actor(bob, "annotator")), /own vote/);
+    expectOk(authorizeUpdate(server, withdraw, actor(alice, "annotator")));
+  });
+
+  it("lets annotators write the shared notes", () => {
+    const server = new Y.Doc();
+    const update = updateFrom(server, (c) => notesOf(c).insert(0, "Summary: two claims are false."));
+    expectOk(authorizeUpdate(server, update, actor(bob, "annotator")));
+    expectRefused(authorizeUpdate(server, update, actor(bob, "viewer")), /viewer/);
+  });
+
+  it("refuses unknown roots, nested types and garbage", () => {
+    const server = new Y.Doc();
+    expectRefused(authorizeUpdate(server, updateFrom(server, (c) => c.getMap("admin").set("x", 1)), actor(alice, "owner")), /unknown root/);
+    const nested = updateFrom(server, (c) => {
+      const id = createAnnotation(c, { kind: "comment", authorId: alice });
+      annotationsOf(c).get(id)!.set("tags", new Y.Array() as never);
+    });
+    expectRefused(authorizeUpdate(server, nested, actor(alice, "annotator")), /plain value/);
+    expectRefused(authorizeUpdate(server, new Uint8Array([1, 2, 3, 250, 255]), actor(alice, "owner")), /malformed/);
+  });
+});

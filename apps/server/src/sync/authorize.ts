@@ -1,0 +1,221 @@
+import * as Y from "yjs";
+import {
+  type AnnotationField,
+  MAX_BODY_LENGTH,
+  MAX_NOTES_LENGTH,
+  ROOTS,
+  annotationFieldSchemas,
+  annotationValueSchema,
+  annotationsOf,
+  notesOf,
+  parseVoteKey,
+  readAnnotation,
+  voteValueSchema,
+} from "@marginalia/schema";
+import { type Location, Locator } from "./locate.ts";
+import { type Actor, canWrite, refuseCreate, refuseDelete, refuseFieldEdit } from "./policy.ts";
+
+export type Authorization = { ok: true; empty: boolean } | { ok: false; reason: string };
+
+/** What one update does to one annotation. */
+type AnnotationChange = {
+  created: Y.Item | null;
+  deleted: boolean;
+  fields: Map<AnnotationField, unknown>;
+  bodyInserted: number;
+  bodyDeleted: number;
+};
+
+/**
+ * Decides whether `actor` may apply `update` to `doc`, before it is applied
+ * (architecture §3): every inserted item and every deletion is traced to the
+ * annotation, vote or note it touches, and checked against the role rules
+ * and the layout's schemas. Anything not understood is refused.
+ */
+export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
+  try {
+    return check(doc, update, actor);
+  } catch (err) {
+    return { ok: false, reason: `malformed update (${(err as Error).message ?? "unreadable"})` };
+  }
+}
+
+function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
+  const { structs, ds } = Y.decodeUpdate(update);
+  const items = structs.filter((s): s is Y.Item => s instanceof Y.Item);
+  const deletions = [...ds.clients.values()].some((ranges) => ranges.some((r) => r.len > 0));
+  if (items.length === 0 && !deletions) return { ok: true, empty: true };
+  if (!canWrite(actor)) return { ok: false, reason: `a ${actor.role} cannot change this document` };
+
+  const locator = new Locator(doc, items);
+  const changes = new Map<string, AnnotationChange>();
+  const changeOf = (id: string) => {
+    let change = changes.get(id);
+    if (!change) changes.set(id, (change = { created: null, deleted: false, fields: new Map(), bodyInserted: 0, bodyDeleted: 0 }));
+    return change;
+  };
+  let notesDelta = 0;
+
+  for (const item of items) {
+    const where = locator.locate(item);
+    if (!where) return refuse("an update refers to content the server does not have");
+    const problem = inserted(item, where, actor, changeOf, (n) => (notesDelta += n));
+    if (problem) return refuse(problem);
+  }
+  for (const [client, ranges] of ds.clients) {
+    for (const range of ranges) {
+      for (const { struct, len } of structsIn(locator, client, range.clock, range.len)) {
+        const where = locator.locate(struct);
+        if (!where) continue; // already gone: deleting it again changes nothing
+        const problem = removed(len, where, actor, changeOf, (n) => (notesDelta -= n));
+        if (problem) return refuse(problem);
+      }
+    }
+  }
+  if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
+
+  for (const [id, change] of changes) {
+    const problem = checkAnnotation(doc, id, change, actor);
+    if (problem) return refuse(problem);
+  }
+  return { ok: true, empty: false };
+}
+
+const refuse = (reason: string): Authorization => ({ ok: false, reason });
+
+function inserted(
+  item: Y.Item,
+  where: Location,
+  actor: Actor,
+  changeOf: (id: string) => AnnotationChange,
+  addNotes: (n: number) => void,
+): string | null {
+  const content = item.content;
+  // Content already deleted in the update carries nothing to check.
+  if (content instanceof Y.ContentDeleted) return null;
+  const [first, second, third, ...rest] = where.keys;
+  switch (where.root) {
+    case ROOTS.annotations: {
+      if (typeof first !== "string") return "annotations are keyed by id";
+      const change = changeOf(first);
+      if (where.keys.length === 1) {
+        if (!(content instanceof Y.ContentType) || !(content.type instanceof Y.Map)) return "an annotation must be a map";
+        change.created = item;
+        return null;
+      }
+      if (typeof second !== "string") return "annotation fields are keyed by name";
+      if (second === "body") {
+        if (where.keys.length === 2) {
+          return content instanceof Y.ContentType && content.type instanceof Y.Text ? (change.fields.set("body", ""), null) : "body must be text";
+        }
+        if (where.keys.length !== 3 || third !== null || rest.length) return "body holds only text";
+        if (!(content instanceof Y.ContentString)) return "body holds only plain text";
+        change.bodyInserted += content.str.length;
+        return null;
+      }
+      if (where.keys.length !== 2) return `${second} holds a plain value`;
+      if (!(second in annotationFieldSchemas)) return `annotations have no field ${second}`;
+      if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) return `${second} must be a plain value`;
+      const parsed = annotationFieldSchemas[second as keyof typeof annotationFieldSchemas].safeParse(content.arr[0]);
+      if (!parsed.success) return `invalid ${second}: ${parsed.error.issues[0]?.message}`;
+      change.fields.set(second as AnnotationField, content.arr[0]);
+      return null;
+    }
+    case ROOTS.votes: {
+      if (where.keys.length !== 1 || typeof first !== "string") return "votes are a flat map";
+      if (parseVoteKey(first)?.userId !== actor.userId) return "you can only cast your own vote";
+      if (!(content instanceof Y.ContentAny) || !voteValueSchema.safeParse(content.arr[0]).success) {
+        return "a vote is agree or disagree";
+      }
+      return null;
+    }
+    case ROOTS.notes: {
+      if (where.keys.length !== 1 || first !== null) return "notes hold only text";
+      if (!(content instanceof Y.ContentString)) return "notes hold only plain text";
+      addNotes(content.str.length);
+      return null;
+    }
+    default:
+      return `unknown root ${where.root}`;
+  }
+}
+
+function removed(
+  len: number,
+  where: Location,
+  actor: Actor,
+  changeOf: (id: string) => AnnotationChange,
+  removeNotes: (n: number) => void,
+): string | null {
+  const [first, second] = where.keys;
+  if (where.root === ROOTS.annotations && typeof first === "string") {
+    const change = changeOf(first);
+    if (where.keys.length === 1) change.deleted = true;
+    else if (second === "body" && where.keys.length === 3) change.bodyDeleted += len;
+    // A field's old value is deleted when it is overwritten; the new value is checked as an edit.
+    else if (typeof second === "string") change.fields.set(second as AnnotationField, change.fields.get(second as AnnotationField));
+    return null;
+  }
+  if (where.root === ROOTS.votes) {
+    return typeof first === "string" && parseVoteKey(first)?.userId === actor.userId ? null : "you can only withdraw your own vote";
+  }
+  if (where.root === ROOTS.notes) {
+    removeNotes(len);
+    return null;
+  }
+  return `unknown root ${where.root}`;
+}
+
+function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor): string | null {
+  const live = annotationsOf(doc).get(id);
+  const existing = live ? readAnnotation(live) : null;
+  if (change.created) {
+    if (existing) return "an annotation with this id exists";
+    if (change.deleted) return null; // created and removed in one go: nothing remains
+    const value = Object.fromEntries(change.fields);
+    const parsed = annotationValueSchema.safeParse({ ...value, body: "" });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return `invalid new annotation: ${issue?.path.join(".")} ${issue?.message}`;
+    }
+    if (parsed.data.id !== id) return "an annotation's id must match its key";
+    if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
+    if (parsed.data.anchor !== null) return "anchor is set by the server";
+    if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
+      return "only moderators give rejection reasons";
+    }
+    return refuseCreate(actor, parsed.data);
+  }
+  if (!existing) {
+    // Edits to an annotation this document never had (or has already dropped) cannot land anywhere.
+    return change.fields.size || change.bodyInserted ? "no such annotation" : null;
+  }
+  if (change.deleted) return refuseDelete(actor, existing);
+  for (const [field, value] of change.fields) {
+    const probe = field === "body" || value === undefined ? existing[field as keyof typeof existing] : value;
+    const problem = refuseFieldEdit(actor, existing, field, probe);
+    if (problem) return problem;
+  }
+  if (change.bodyInserted || change.bodyDeleted) {
+    const problem = refuseFieldEdit(actor, existing, "body", null);
+    if (problem) return problem;
+    if (existing.body.length - change.bodyDeleted + change.bodyInserted > MAX_BODY_LENGTH) {
+      return `body is longer than ${MAX_BODY_LENGTH} characters`;
+    }
+  }
+  return null;
+}
+
+/** The items, live or in the update, that a delete-set range covers, with how much of each. */
+function* structsIn(locator: Locator, client: number, clock: number, len: number): Generator<{ struct: Y.Item; len: number }> {
+  let at = clock;
+  const end = clock + len;
+  while (at < end) {
+    const id = Y.createID(client, at);
+    const struct = locator.updateItemAt(id) ?? locator.liveStructAt(id);
+    if (!struct) return;
+    const structEnd = struct.id.clock + struct.length;
+    if (struct instanceof Y.Item) yield { struct, len: Math.min(end, structEnd) - at };
+    at = structEnd;
+  }
+}

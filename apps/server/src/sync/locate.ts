@@ -1,0 +1,116 @@
+import * as Y from "yjs";
+
+/**
+ * Where a struct sits in the document: the root type's name and the chain of
+ * map keys below it (null for a position in a list or text). For example
+ * `{root: "annotations", keys: [id, "body", null]}` is a character of an
+ * annotation's body.
+ */
+export type Location = { root: string; keys: (string | null)[] };
+
+type ParentRef = string | Y.ID | Y.AbstractType<unknown> | null;
+
+/**
+ * Resolves the location of items in a decoded update, looking parents and
+ * origins up among the update's own items or in the live document
+ * (architecture §3). Returns null for an item whose context is unknown.
+ */
+export class Locator {
+  private readonly byClient = new Map<number, Y.Item[]>();
+  private readonly memo = new Map<Y.Item, Location | null>();
+
+  constructor(
+    private readonly doc: Y.Doc,
+    updateItems: Y.Item[],
+  ) {
+    for (const item of updateItems) {
+      const list = this.byClient.get(item.id.client) ?? [];
+      list.push(item);
+      this.byClient.set(item.id.client, list);
+    }
+    for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
+  }
+
+  /** The update's own item that contains `id`, if any. */
+  updateItemAt(id: Y.ID): Y.Item | undefined {
+    const list = this.byClient.get(id.client);
+    if (!list) return undefined;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const item = list[mid]!;
+      if (id.clock < item.id.clock) hi = mid - 1;
+      else if (id.clock >= item.id.clock + item.length) lo = mid + 1;
+      else return item;
+    }
+    return undefined;
+  }
+
+  /** The live document's struct that contains `id`, if the document has it. */
+  liveStructAt(id: Y.ID): Y.Item | Y.GC | undefined {
+    const structs = this.doc.store.clients.get(id.client);
+    if (!structs || structs.length === 0) return undefined;
+    const last = structs[structs.length - 1]!;
+    if (id.clock >= last.id.clock + last.length) return undefined;
+    return structs[Y.findIndexSS(structs, id.clock)] as Y.Item | Y.GC;
+  }
+
+  locate(item: Y.Item): Location | null {
+    // Text typed one character at a time chains each item to the previous one
+    // through its origin, so the walk is iterative rather than recursive; the
+    // set guards against a crafted update whose origins form a cycle.
+    const chain = new Set<Y.Item>();
+    let current: Y.Item | null = item;
+    let found: Location | null = null;
+    while (current) {
+      const known = this.memo.get(current);
+      if (known !== undefined || chain.has(current)) {
+        found = known ?? null;
+        break;
+      }
+      chain.add(current);
+      const step = this.parentOf(current);
+      if (step.kind === "sibling") {
+        current = step.item;
+        continue;
+      }
+      found = step.kind === "parent" ? this.below(step.parent, current.parentSub) : null;
+      break;
+    }
+    // Every item in the chain shares the parent and key of the one that resolved it.
+    for (const link of chain) this.memo.set(link, found);
+    return found;
+  }
+
+  private parentOf(
+    item: Y.Item,
+  ): { kind: "parent"; parent: ParentRef } | { kind: "sibling"; item: Y.Item } | { kind: "unknown" } {
+    if (item.parent !== null) return { kind: "parent", parent: item.parent as ParentRef };
+    const ref = item.origin ?? item.rightOrigin;
+    if (!ref) return { kind: "unknown" };
+    const own = this.updateItemAt(ref);
+    if (own) return own === item ? { kind: "unknown" } : { kind: "sibling", item: own };
+    const live = this.liveStructAt(ref);
+    if (!(live instanceof Y.Item)) return { kind: "unknown" };
+    // A live sibling already knows its parent type and key.
+    return { kind: "sibling", item: live };
+  }
+
+  private below(parent: ParentRef, sub: string | null): Location | null {
+    if (typeof parent === "string") return { root: parent, keys: [sub] };
+    if (parent instanceof Y.AbstractType) {
+      const owner = parent._item;
+      if (!owner) return { root: Y.findRootTypeKey(parent), keys: [sub] };
+      const above = this.locate(owner);
+      return above && { root: above.root, keys: [...above.keys, sub] };
+    }
+    if (parent) {
+      const owner = this.updateItemAt(parent) ?? this.liveStructAt(parent);
+      if (!(owner instanceof Y.Item)) return null;
+      const above = this.locate(owner);
+      return above && { root: above.root, keys: [...above.keys, sub] };
+    }
+    return null;
+  }
+}

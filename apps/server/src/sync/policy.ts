@@ -1,0 +1,73 @@
+import type { AnnotationField, AnnotationKind, AnnotationStatus, ModerationMode, Role, Room } from "@marginalia/schema";
+import { roleAtLeast } from "@marginalia/schema";
+
+/** Who is writing, and into which document. */
+export type Actor = { userId: string; role: Role; moderation: ModerationMode; room: Room };
+
+/** Fields fixed at creation. */
+const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId"]);
+/** Fields only the server writes (re-anchoring). */
+const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
+/** What a moderator may change on anyone's annotation. */
+const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "updatedAt"]);
+
+export const canWrite = (actor: Actor) => roleAtLeast(actor.role, "annotator");
+export const isModerator = (actor: Actor) => roleAtLeast(actor.role, "moderator");
+
+/**
+ * The statuses an author may give their own annotation. Publishing a
+ * fact-check, and anything in a pre-moderated group, is a moderator's call;
+ * in a private document "published" is simply a private note.
+ */
+export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly AnnotationStatus[] {
+  if (isModerator(actor)) return ["draft", "pending", "published", "rejected", "hidden"];
+  if (actor.room.kind === "private") return ["draft", "pending", "published"];
+  if (kind === "factcheck" || actor.moderation === "pre") return ["draft", "pending"];
+  return ["draft", "published"];
+}
+
+/** Why a create is refused, or null when it is allowed. */
+export function refuseCreate(actor: Actor, value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus }): string | null {
+  if (!canWrite(actor)) return `a ${actor.role} cannot annotate`;
+  if (value.authorId !== actor.userId) return "annotations must be created with yourself as author";
+  if (actor.room.kind === "group" && actor.moderation === "pre" && !isModerator(actor)) {
+    return "this group is pre-moderated: submit new annotations through your private document";
+  }
+  if (!authorStatuses(actor, value.kind).includes(value.status)) return `you cannot create a ${value.status} ${value.kind}`;
+  return null;
+}
+
+/** Why changing `field` of an existing annotation is refused, or null. */
+export function refuseFieldEdit(
+  actor: Actor,
+  existing: { authorId: string; kind: AnnotationKind; status: AnnotationStatus },
+  field: AnnotationField,
+  value: unknown,
+): string | null {
+  if (IMMUTABLE.has(field)) return `${field} cannot change`;
+  if (SERVER_ONLY.has(field)) return `${field} is set by the server`;
+  if (!canWrite(actor)) return `a ${actor.role} cannot edit`;
+  const isAuthor = existing.authorId === actor.userId;
+  if (!isAuthor) {
+    if (!isModerator(actor)) return "you can only edit your own annotations";
+    if (!MODERATION_FIELDS.has(field)) return `moderators may change only ${[...MODERATION_FIELDS].join(", ")} of others' annotations`;
+    return null;
+  }
+  if (existing.kind === "factcheck" && existing.status === "published" && !isModerator(actor)) {
+    return "a published fact-check is locked";
+  }
+  if (field === "rejectionReason" && !isModerator(actor)) return "only moderators give rejection reasons";
+  if (field === "status" && !authorStatuses(actor, existing.kind).includes(value as AnnotationStatus)) {
+    return `you cannot set this ${existing.kind} to ${String(value)}`;
+  }
+  return null;
+}
+
+export function refuseDelete(actor: Actor, existing: { authorId: string; kind: AnnotationKind; status: AnnotationStatus }): string | null {
+  if (!canWrite(actor)) return `a ${actor.role} cannot delete`;
+  if (existing.authorId !== actor.userId) return "you can only delete your own annotations";
+  if (existing.kind === "factcheck" && existing.status === "published" && !isModerator(actor)) {
+    return "a published fact-check is locked";
+  }
+  return null;
+}

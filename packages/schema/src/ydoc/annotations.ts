@@ -1,0 +1,128 @@
+import * as Y from "yjs";
+import {
+  type AnnotationValue,
+  type Factcheck,
+  ROOTS,
+  type VoteValue,
+  parseVoteKey,
+  voteKey,
+} from "./layout.ts";
+import type { AnnotationKind, AnnotationStatus, TextTarget } from "../tables/annotations.ts";
+
+export type AnnotationMap = Y.Map<unknown>;
+
+export const annotationsOf = (doc: Y.Doc) => doc.getMap<AnnotationMap>(ROOTS.annotations);
+export const votesOf = (doc: Y.Doc) => doc.getMap<VoteValue>(ROOTS.votes);
+export const notesOf = (doc: Y.Doc) => doc.getText(ROOTS.notes);
+
+export type NewAnnotation = {
+  id?: string;
+  kind: AnnotationKind;
+  authorId: string;
+  target?: TextTarget | null;
+  body?: string;
+  tags?: string[];
+  color?: string | null;
+  factcheck?: Factcheck | null;
+  status?: AnnotationStatus;
+  parentId?: string | null;
+};
+
+/**
+ * Creates an annotation in one transaction, so that it travels as one update
+ * and the server can check it whole.
+ */
+export function createAnnotation(doc: Y.Doc, input: NewAnnotation, origin: unknown = null): string {
+  const id = input.id ?? crypto.randomUUID();
+  const now = Date.now();
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    annotationsOf(doc).set(id, map);
+    const fields: Record<string, unknown> = {
+      id,
+      kind: input.kind,
+      authorId: input.authorId,
+      createdAt: now,
+      updatedAt: now,
+      target: input.target ?? null,
+      tags: input.tags ?? [],
+      color: input.color ?? null,
+      factcheck: input.factcheck ?? null,
+      status: input.status ?? "published",
+      resolved: false,
+      parentId: input.parentId ?? null,
+    };
+    for (const [key, value] of Object.entries(fields)) map.set(key, value);
+    map.set("body", new Y.Text(input.body ?? ""));
+  }, origin);
+  return id;
+}
+
+export type AnnotationPatch = Partial<
+  Pick<AnnotationValue, "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor">
+> & { body?: string };
+
+/** Sets the given fields (replacing the body text when given) and stamps updatedAt. */
+export function updateAnnotation(doc: Y.Doc, id: string, patch: AnnotationPatch, origin: unknown = null): boolean {
+  const map = annotationsOf(doc).get(id);
+  if (!map) return false;
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(patch)) {
+      if (key === "body") {
+        const text = map.get("body") as Y.Text;
+        text.delete(0, text.length);
+        text.insert(0, value as string);
+      } else map.set(key, value);
+    }
+    map.set("updatedAt", Date.now());
+  }, origin);
+  return true;
+}
+
+export function deleteAnnotation(doc: Y.Doc, id: string, origin: unknown = null): boolean {
+  const annotations = annotationsOf(doc);
+  if (!annotations.has(id)) return false;
+  doc.transact(() => annotations.delete(id), origin);
+  return true;
+}
+
+/** Plain data for one annotation map; missing optional fields read as their defaults. */
+export function readAnnotation(map: AnnotationMap): AnnotationValue {
+  const get = <T>(key: string, fallback: T) => (map.has(key) ? (map.get(key) as T) : fallback);
+  const body = map.get("body");
+  return {
+    id: get("id", ""),
+    kind: get("kind", "comment"),
+    authorId: get("authorId", ""),
+    createdAt: get("createdAt", 0),
+    updatedAt: get("updatedAt", 0),
+    target: get("target", null),
+    tags: get("tags", []),
+    color: get("color", null),
+    factcheck: get("factcheck", null),
+    status: get("status", "published"),
+    resolved: get("resolved", false),
+    parentId: get("parentId", null),
+    rejectionReason: get("rejectionReason", null),
+    anchor: get("anchor", null),
+    body: body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "",
+  };
+}
+
+export function readAnnotations(doc: Y.Doc): AnnotationValue[] {
+  return [...annotationsOf(doc).values()].map(readAnnotation);
+}
+
+export function setVote(doc: Y.Doc, annotationId: string, userId: string, value: VoteValue | null, origin: unknown = null) {
+  const votes = votesOf(doc);
+  const key = voteKey(annotationId, userId);
+  doc.transact(() => (value ? votes.set(key, value) : votes.delete(key)), origin);
+}
+
+export function voteCounts(doc: Y.Doc, annotationId: string): { agree: number; disagree: number } {
+  const counts = { agree: 0, disagree: 0 };
+  for (const [key, value] of votesOf(doc).entries()) {
+    if (parseVoteKey(key)?.annotationId === annotationId && (value === "agree" || value === "disagree")) counts[value]++;
+  }
+  return counts;
+}

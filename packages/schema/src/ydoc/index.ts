@@ -1,0 +1,4 @@
+export * from "./annotations.ts";
+export * from "./layout.ts";
+export * from "./messages.ts";
+export * from "./rooms.ts";

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import {
+  ANNOTATION_KINDS,
+  ANNOTATION_STATUSES,
+  ANCHOR_STATES,
+  VERDICTS,
+  sourceSchema,
+  textTargetSchema,
+} from "../tables/annotations.ts";
+
+/**
+ * The shape of a Marginalia Y.Doc (docs/sync.md). Every document, the group's
+ * or a private one, has the same three roots.
+ */
+export const ROOTS = {
+  annotations: "annotations",
+  votes: "votes",
+  notes: "notes",
+} as const;
+
+export const MAX_BODY_LENGTH = 20_000;
+export const MAX_TAGS = 20;
+export const MAX_NOTES_LENGTH = 200_000;
+
+export const factcheckSchema = z.object({
+  claim: z.string().max(5_000),
+  verdict: z.enum(VERDICTS),
+  confidence: z.number().min(0).max(1).optional(),
+  sources: z.array(sourceSchema).max(50),
+});
+export type Factcheck = z.infer<typeof factcheckSchema>;
+
+export const anchorSchema = z.object({
+  state: z.enum(ANCHOR_STATES),
+  score: z.number().min(0).max(1).optional(),
+});
+
+const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const epochMs = z.number().int().nonnegative();
+
+/**
+ * One schema per field of an annotation's Y.Map, so that a single field
+ * written by a client can be checked on its own, as the server does.
+ * `body` is a Y.Text and is checked by length instead.
+ */
+export const annotationFieldSchemas = {
+  id,
+  kind: z.enum(ANNOTATION_KINDS),
+  authorId: z.uuid(),
+  createdAt: epochMs,
+  updatedAt: epochMs,
+  target: textTargetSchema.nullable(),
+  tags: z.array(z.string().trim().min(1).max(64)).max(MAX_TAGS),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).nullable(),
+  factcheck: factcheckSchema.nullable(),
+  status: z.enum(ANNOTATION_STATUSES),
+  resolved: z.boolean(),
+  parentId: id.nullable(),
+  rejectionReason: z.string().max(2_000).nullable(),
+  anchor: anchorSchema.nullable(),
+} as const;
+
+export type AnnotationField = keyof typeof annotationFieldSchemas | "body";
+export const ANNOTATION_FIELDS = [...Object.keys(annotationFieldSchemas), "body"] as AnnotationField[];
+
+/** An annotation as plain data: the Y.Map with `body` read as a string. */
+export const annotationValueSchema = z.object({
+  ...annotationFieldSchemas,
+  target: annotationFieldSchemas.target.default(null),
+  tags: annotationFieldSchemas.tags.default([]),
+  color: annotationFieldSchemas.color.default(null),
+  factcheck: annotationFieldSchemas.factcheck.default(null),
+  resolved: annotationFieldSchemas.resolved.default(false),
+  parentId: annotationFieldSchemas.parentId.default(null),
+  rejectionReason: annotationFieldSchemas.rejectionReason.default(null),
+  anchor: annotationFieldSchemas.anchor.default(null),
+  body: z.string().max(MAX_BODY_LENGTH),
+});
+export type AnnotationValue = z.infer<typeof annotationValueSchema>;
+
+export const VOTE_VALUES = ["agree", "disagree"] as const;
+export type VoteValue = (typeof VOTE_VALUES)[number];
+export const voteValueSchema = z.enum(VOTE_VALUES);
+
+/** Votes live in one flat map keyed by annotation and voter, so each key has exactly one writer. */
+export const voteKey = (annotationId: string, userId: string) => `${annotationId}:${userId}`;
+export function parseVoteKey(key: string): { annotationId: string; userId: string } | null {
+  const at = key.lastIndexOf(":");
+  if (at <= 0) return null;
+  return { annotationId: key.slice(0, at), userId: key.slice(at + 1) };
+}

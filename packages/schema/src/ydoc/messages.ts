@@ -1,0 +1,21 @@
+/**
+ * Message types on the socket. 0–3 are y-websocket's; Marginalia adds one,
+ * sent only to clients that connect with `?acks=1`, because stock clients log
+ * every type they do not know.
+ */
+export const MESSAGE_SYNC = 0;
+export const MESSAGE_AWARENESS = 1;
+export const MESSAGE_AUTH = 2;
+export const MESSAGE_QUERY_AWARENESS = 3;
+/** `[100, varUint n]`: the first n update-bearing messages of this connection are durable. */
+export const MESSAGE_ACK = 100;
+
+/** Websocket close codes a client should understand (docs/sync.md). */
+export const SYNC_CLOSE_CODES = {
+  messageTooBig: 1009,
+  unauthorized: 4401,
+  forbidden: 4403,
+  notFound: 4404,
+  timeout: 4408,
+  tooManyConnections: 4429,
+} as const;
