@@ -1,3 +1,4 @@
+import { createNodeWebSocket } from "@hono/node-ws";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -7,6 +8,7 @@ import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
+import { annotationRoutes, articleAnnotationRoutes } from "./routes/annotations.ts";
 import { articleRoutes, groupArticleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { groupRoutes } from "./routes/groups.ts";
@@ -14,6 +16,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { webRoutes } from "./routes/web.ts";
+import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -29,8 +32,12 @@ const jsonLimit = bodyLimit({
   },
 });
 
+/** The Hono app, and the hook that lets it take websocket upgrades on a Node server. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const nodeWs = createNodeWebSocket({ app });
+  // ws closes an oversized message with 1009 before it is ever buffered whole.
+  nodeWs.wss.options.maxPayload = MAX_MESSAGE_BYTES;
 
   app.use(requestId());
   app.use(secureHeaders());
@@ -48,6 +55,9 @@ export function createApp(deps: AppDeps) {
   app.route("/api/groups", groupRoutes);
   app.route("/api/groups", groupArticleRoutes);
   app.route("/api/articles", articleRoutes);
+  app.route("/api/articles", articleAnnotationRoutes);
+  app.route("/api/annotations", annotationRoutes);
+  app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket));
   app.all("/api/*", () => {
     throw new ApiError("not_found", "No such API route");
   });
@@ -62,10 +72,10 @@ export function createApp(deps: AppDeps) {
     return c.json(body, status);
   });
 
-  return app;
+  return { app, injectWebSocket: nodeWs.injectWebSocket };
 }
 
-export type App = ReturnType<typeof createApp>;
+export type App = ReturnType<typeof createApp>["app"];
 
 function describeError(err: Error): { code: ErrorCode; message: string; field?: string; status: ApiError["status"] } {
   if (err instanceof ApiError) return err;

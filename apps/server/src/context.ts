@@ -5,12 +5,14 @@ import type { Db } from "./db.ts";
 import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { RateLimits } from "./auth/rate-limit.ts";
+import type { SyncHub } from "./sync/hub.ts";
 
 export type AppDeps = {
   config: Config;
   db: Db;
   logger: Logger;
   rateLimits: RateLimits;
+  hub: SyncHub;
 };
 
 /** Who is calling, and how they proved it. */

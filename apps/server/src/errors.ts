@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 
 /**
  * Every error the API and the sync socket can report, with its HTTP status.
@@ -21,18 +22,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** Websocket close codes; 4xxx mirror the HTTP statuses they stand for. */
-export const CLOSE_CODES = {
-  normal: 1000,
-  goingAway: 1001,
-  messageTooBig: 1009,
-  internal: 1011,
-  unauthorized: 4401,
-  forbidden: 4403,
-  notFound: 4404,
-  timeout: 4408,
-  tooManyConnections: 4429,
-} as const;
+/** Websocket close codes: the table lives with the sync protocol, shared with clients. */
+export const CLOSE_CODES = { normal: 1000, goingAway: 1001, ...SYNC_CLOSE_CODES } as const;
 
 export type ErrorBody = {
   error: { code: ErrorCode; message: string; field?: string; requestId?: string };

@@ -5,6 +5,7 @@ import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { createLogger } from "./logger.ts";
+import { SyncHub } from "./sync/hub.ts";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -15,7 +16,8 @@ logger.info({ database: database.kind }, "database ready");
 // Seeded before listening, so that the first request already finds the demo.
 const demo = config.seedDemo ? await seedDemo(database.db) : null;
 
-const app = createApp({ config, db: database.db, logger, rateLimits: createRateLimits() });
+const hub = new SyncHub(database.db, logger, config.publicOrigin);
+const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
   if (demo) {
@@ -27,6 +29,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
     );
   }
 });
+injectWebSocket(server);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -34,6 +37,8 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, "shutting down");
   server.close();
+  // Every accepted update is written before the sockets close and the database goes.
+  await hub.shutdown();
   await database.close();
   process.exit(0);
 }

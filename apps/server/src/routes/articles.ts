@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import { groupRoom, privateRoom } from "@marginalia/schema";
 import { requireArticleRole, requireRole } from "../access/membership.ts";
 import { type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -60,7 +61,13 @@ export const articleRoutes = new Hono<AppEnv>()
     const articleId = uuidParam(c, "articleId", "Article");
     const { role } = await requireArticleRole(db, articleId, user.id, "viewer");
     const { revision } = validate(revisionQuery, c.req.query());
-    return c.json({ ...(await getArticle(db, articleId, revision)), role });
+    const { publicOrigin } = c.get("deps").config;
+    const sync = {
+      url: `${publicOrigin.replace(/^http/, "ws")}/sync`,
+      room: groupRoom(articleId),
+      privateRoom: privateRoom(articleId, user.id),
+    };
+    return c.json({ ...(await getArticle(db, articleId, revision)), role, sync });
   })
   .get("/:articleId/revisions", async (c) => {
     const user = requireUser(c);

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { type ServerType, serve } from "@hono/node-server";
 import { type App, createApp } from "../../src/app.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, createRateLimits } from "../../src/auth/rate-limit.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db.ts";
 import { createLogger } from "../../src/logger.ts";
+import { type SyncOptions, SyncHub } from "../../src/sync/hub.ts";
 import { openTestDatabase } from "./database.ts";
 
 export const TEST_ORIGIN = "http://localhost:8787";
@@ -12,18 +14,59 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: "silent", PUBLIC_ORIGIN: TEST_ORIGIN, TRUST_PROXY: "true", ...overrides });
 }
 
-export type TestApp = { app: App; database: Database; close(): Promise<void> };
+export type TestApp = {
+  app: App;
+  database: Database;
+  hub: SyncHub;
+  /** Starts a real HTTP and websocket server on a free port; returns its base URL. */
+  listen(): Promise<string>;
+  /** Shuts the hub (flushing every update) and the server down; the database stays open. */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type TestAppOptions = { rateLimits?: RateLimitOptions; sync?: Partial<SyncOptions>; database?: Database };
 
 /** One app per test file, on that file's database; tests use fresh users, so none cleans up. */
-export async function createTestApp(options: { rateLimits?: RateLimitOptions } = {}): Promise<TestApp> {
-  const database = await openTestDatabase();
-  const app = createApp({
-    config: testConfig(),
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await openTestDatabase());
+  const config = testConfig();
+  const logger = createLogger("silent");
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, options.sync);
+  const { app, injectWebSocket } = createApp({
+    config,
     db: database.db,
-    logger: createLogger("silent"),
+    logger,
     rateLimits: createRateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+    hub,
   });
-  return { app, database, close: () => database.close() };
+  let server: ServerType | null = null;
+  const stop = async () => {
+    await hub.shutdown();
+    if (server) {
+      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closing;
+    }
+    server = null;
+  };
+  return {
+    app,
+    database,
+    hub,
+    listen: () =>
+      new Promise((resolve) => {
+        server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+          resolve(`http://127.0.0.1:${info.port}`),
+        );
+        injectWebSocket(server);
+      }),
+    stop,
+    close: async () => {
+      await stop();
+      if (!options.database) await database.close();
+    },
+  };
 }
 
 export type Reply = { status: number; body: any; headers: Headers };

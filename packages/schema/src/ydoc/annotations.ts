@@ -33,30 +33,42 @@ export type NewAnnotation = {
  * and the server can check it whole.
  */
 export function createAnnotation(doc: Y.Doc, input: NewAnnotation, origin: unknown = null): string {
-  const id = input.id ?? crypto.randomUUID();
   const now = Date.now();
-  doc.transact(() => {
-    const map = new Y.Map<unknown>();
-    annotationsOf(doc).set(id, map);
-    const fields: Record<string, unknown> = {
-      id,
-      kind: input.kind,
-      authorId: input.authorId,
-      createdAt: now,
-      updatedAt: now,
-      target: input.target ?? null,
-      tags: input.tags ?? [],
-      color: input.color ?? null,
-      factcheck: input.factcheck ?? null,
-      status: input.status ?? "published",
-      resolved: false,
-      parentId: input.parentId ?? null,
-    };
-    for (const [key, value] of Object.entries(fields)) map.set(key, value);
-    map.set("body", new Y.Text(input.body ?? ""));
-  }, origin);
-  return id;
+  const value: AnnotationValue = {
+    id: input.id ?? crypto.randomUUID(),
+    kind: input.kind,
+    authorId: input.authorId,
+    createdAt: now,
+    updatedAt: now,
+    target: input.target ?? null,
+    tags: input.tags ?? [],
+    color: input.color ?? null,
+    factcheck: input.factcheck ?? null,
+    status: input.status ?? "published",
+    resolved: false,
+    parentId: input.parentId ?? null,
+    rejectionReason: null,
+    anchor: null,
+    body: input.body ?? "",
+  };
+  doc.transact(() => writeAnnotation(doc, value), origin);
+  return value.id;
 }
+
+/**
+ * Writes a whole annotation as a new map under its id. Optional fields that
+ * are null are left out, as a client creating one would leave them.
+ */
+export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
+  const map = new Y.Map<unknown>();
+  annotationsOf(doc).set(value.id, map);
+  for (const [key, field] of Object.entries(value)) {
+    if (key === "body") map.set("body", new Y.Text(field as string));
+    else if (field !== null || !OMITTED_WHEN_NULL.has(key)) map.set(key, field);
+  }
+}
+
+const OMITTED_WHEN_NULL = new Set(["rejectionReason", "anchor"]);
 
 export type AnnotationPatch = Partial<
   Pick<AnnotationValue, "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor">

@@ -13,6 +13,8 @@ export const MESSAGE_ACK = 100;
 /** Websocket close codes a client should understand (docs/sync.md). */
 export const SYNC_CLOSE_CODES = {
   messageTooBig: 1009,
+  internal: 1011,
+  badMessage: 4400,
   unauthorized: 4401,
   forbidden: 4403,
   notFound: 4404,

@@ -1,0 +1,72 @@
+import { and, eq } from "drizzle-orm";
+import { type Room, SYNC_CLOSE_CODES, parseRoom, roomName } from "@marginalia/schema";
+import { articles, groups, memberships } from "@marginalia/schema/tables";
+import { authFromApiToken, authFromSessionToken } from "../auth/middleware.ts";
+import { isAllowedOrigin } from "../auth/origin.ts";
+import type { Auth } from "../context.ts";
+import type { Db } from "../db.ts";
+import { type Identity, colorFor } from "./awareness.ts";
+import type { Actor } from "./policy.ts";
+import type { DocContext } from "./projection.ts";
+
+export type AdmissionRequest = {
+  room: string;
+  /** `?token=`: an API token or a session token, for clients that cannot send cookies. */
+  token?: string | undefined;
+  sessionCookie?: string | undefined;
+  origin?: string | undefined;
+};
+
+export type Admission =
+  | { ok: true; actor: Actor; identity: Identity; context: DocContext }
+  | { ok: false; code: number; reason: string };
+
+const refuse = (code: number, reason: string): Admission => ({ ok: false, code, reason });
+
+/**
+ * Decides, before any document is loaded, whether this socket may join this
+ * room and with which role.
+ */
+export async function admit(db: Db, publicOrigin: string, request: AdmissionRequest): Promise<Admission> {
+  if (request.origin && !isAllowedOrigin(request.origin, publicOrigin)) {
+    return refuse(SYNC_CLOSE_CODES.forbidden, "origin not allowed");
+  }
+  const auth = await authenticate(db, request);
+  if (!auth) return refuse(SYNC_CLOSE_CODES.unauthorized, "sign in, or pass ?token=");
+  const room = parseRoom(request.room);
+  if (!room) return refuse(SYNC_CLOSE_CODES.notFound, "no such room");
+  if (room.kind === "private" && room.userId !== auth.user.id) {
+    return refuse(SYNC_CLOSE_CODES.forbidden, "a private document is its owner's alone");
+  }
+  const [row] = await db
+    .select({ groupId: articles.groupId, revision: articles.currentRevision, role: memberships.role, moderation: groups.moderation })
+    .from(articles)
+    .innerJoin(groups, eq(groups.id, articles.groupId))
+    .innerJoin(memberships, and(eq(memberships.groupId, articles.groupId), eq(memberships.userId, auth.user.id)))
+    .where(eq(articles.id, room.articleId));
+  // One answer for "no such article" and "not your group", as the REST API gives 404 for both.
+  if (!row) return refuse(SYNC_CLOSE_CODES.forbidden, "not a member of this article's group");
+  return {
+    ok: true,
+    actor: { userId: auth.user.id, role: row.role, moderation: row.moderation, room },
+    identity: { id: auth.user.id, name: auth.user.name, color: colorFor(auth.user.id) },
+    context: contextFor(room, row.groupId, row.revision),
+  };
+}
+
+export function contextFor(room: Room, groupId: string, revision: number): DocContext {
+  return {
+    docName: roomName(room),
+    articleId: room.articleId,
+    groupId,
+    visibility: room.kind === "group" ? "group" : "private",
+    revision,
+  };
+}
+
+async function authenticate(db: Db, request: AdmissionRequest): Promise<Auth | null> {
+  if (request.token) {
+    return request.token.startsWith("mgt_") ? authFromApiToken(db, request.token) : authFromSessionToken(db, request.token);
+  }
+  return request.sessionCookie ? authFromSessionToken(db, request.sessionCookie) : null;
+}

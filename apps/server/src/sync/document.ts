@@ -1,0 +1,162 @@
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { MESSAGE_AWARENESS, MESSAGE_SYNC, ROOTS, annotationsOf, readAnnotation } from "@marginalia/schema";
+import type { PersistSource } from "./persist.ts";
+import type { DocContext } from "./projection.ts";
+
+/** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
+export type ChangeOrigin = {
+  userId: string | null;
+  /** The socket it came from, which needs no echo of its own change. */
+  peer?: Peer;
+  onDurable?: (durable: Promise<void>) => void;
+};
+
+/** A peer that receives this document's broadcasts. */
+export type Peer = { send(message: Uint8Array): void };
+
+export type DocumentHooks = {
+  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
+  /** Called with every update applied here, for relaying to other processes. */
+  relay?(update: Uint8Array): void;
+};
+
+/**
+ * One live Y.Doc and the peers on it: the source of truth while loaded
+ * (architecture §1). Every change, from a socket or from REST, passes through
+ * its update handler: broadcast first, then persist.
+ */
+export class LiveDocument implements PersistSource {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly peers = new Set<Peer>();
+  /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
+  readonly awarenessOwners = new Map<number, Peer>();
+  private pending: Uint8Array[] = [];
+  private pendingPeers = new Set<Peer | null>();
+  private flushScheduled = false;
+
+  constructor(
+    readonly context: DocContext,
+    private readonly hooks: DocumentHooks,
+    initialState: Uint8Array | null,
+  ) {
+    // The server is not a participant: it has no presence of its own.
+    this.awareness.setLocalState(null);
+    if (initialState) Y.applyUpdate(this.doc, initialState, LOAD_ORIGIN);
+    this.doc.on("update", this.onUpdate);
+    this.awareness.on("update", this.onAwareness);
+  }
+
+  get name() {
+    return this.context.docName;
+  }
+
+  annotation(id: string) {
+    const map = annotationsOf(this.doc).get(id);
+    return map ? readAnnotation(map) : null;
+  }
+
+  /** Applies an already-authorized change and returns the durability promise of what it wrote. */
+  apply(update: Uint8Array, origin: ChangeOrigin): Promise<void> {
+    let durable: Promise<void> = Promise.resolve();
+    const captured: ChangeOrigin = { ...origin, onDurable: (p) => (durable = p) };
+    Y.applyUpdate(this.doc, update, captured);
+    origin.onDurable?.(durable);
+    return durable;
+  }
+
+  /** Runs a server-side change (REST, approval, re-anchoring) through the same path as a socket update. */
+  change(origin: ChangeOrigin, fn: (doc: Y.Doc) => void): Promise<void> {
+    let durable: Promise<void> = Promise.resolve();
+    const captured: ChangeOrigin = { ...origin, onDurable: (p) => (durable = p) };
+    this.doc.transact(() => fn(this.doc), captured);
+    return durable;
+  }
+
+  /** Applies an update another process accepted: broadcast here, but it persists there. */
+  applyRemote(update: Uint8Array) {
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+  }
+
+  private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+    if (origin === LOAD_ORIGIN) return;
+    this.queueBroadcast(update, (origin as ChangeOrigin | null)?.peer ?? null);
+    if (origin === REMOTE_ORIGIN) return;
+    this.hooks.relay?.(update);
+    const change = origin as ChangeOrigin | null;
+    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
+    change?.onDurable?.(durable);
+  };
+
+  /**
+   * Fan-out is batched per event-loop turn: updates applied in the same turn
+   * are merged and encoded once, and the same bytes go to every peer.
+   */
+  private queueBroadcast(update: Uint8Array, from: Peer | null) {
+    this.pending.push(update);
+    this.pendingPeers.add(from);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushBroadcast);
+  }
+
+  private flushBroadcast = () => {
+    this.flushScheduled = false;
+    const updates = this.pending;
+    const from = this.pendingPeers;
+    this.pending = [];
+    this.pendingPeers = new Set();
+    if (updates.length === 0 || this.peers.size === 0) return;
+    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeUpdate(encoder, merged);
+    const message = encoding.toUint8Array(encoder);
+    // A sender already has its own change; skip it when the batch is its alone.
+    const only = from.size === 1 ? [...from][0] : null;
+    for (const peer of this.peers) if (peer !== only) peer.send(message);
+  };
+
+  private onAwareness = ({ added, updated, removed }: AwarenessChange) => {
+    const changed = [...added, ...updated, ...removed];
+    if (changed.length === 0 || this.peers.size === 0) return;
+    const message = awarenessMessage(this.awareness, changed);
+    for (const peer of this.peers) peer.send(message);
+  };
+
+  destroy() {
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}
+
+type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
+
+const LOAD_ORIGIN = Symbol("load");
+export const REMOTE_ORIGIN = Symbol("remote");
+
+export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(encoder);
+}
+
+/** The ids of the annotations a transaction changed, found from the types it touched. */
+export function touchedAnnotations(doc: Y.Doc, tr: Y.Transaction): Set<string> {
+  const root: Y.AbstractType<any> = doc.getMap(ROOTS.annotations);
+  const ids = new Set<string>();
+  for (const [type, keys] of tr.changed) {
+    if (type === root) {
+      for (const key of keys) if (key !== null) ids.add(key);
+      continue;
+    }
+    let t: Y.AbstractType<any> | null = type;
+    while (t?._item && t._item.parent !== root) t = t._item.parent as Y.AbstractType<any>;
+    if (t?._item?.parentSub) ids.add(t._item.parentSub);
+  }
+  return ids;
+}

@@ -1,0 +1,221 @@
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import type { Db } from "../db.ts";
+import type { Logger } from "../logger.ts";
+import { type AdmissionRequest, admit } from "./admit.ts";
+import { Connection, type Transport } from "./connection.ts";
+import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
+import { type ChangeOrigin, LiveDocument } from "./document.ts";
+import { GroupCommitter } from "./persist.ts";
+import type { DocContext } from "./projection.ts";
+
+export type SyncOptions = {
+  /** How long a document stays loaded after its last socket leaves. */
+  idleUnloadMs: number;
+  /** How long a socket may take to be admitted and see its document loaded. */
+  admissionTimeoutMs: number;
+  maxConnectionsPerUser: number;
+  maxBufferedMessages: number;
+  commitWindowMs: number;
+};
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  idleUnloadMs: 60_000,
+  admissionTimeoutMs: 10_000,
+  maxConnectionsPerUser: 32,
+  maxBufferedMessages: 256,
+  commitWindowMs: 4,
+};
+
+/** A loaded document's life: being read from the database, in use, or being written out and dropped. */
+type Slot =
+  | { phase: "loading"; ready: Promise<LiveDocument> }
+  | { phase: "live"; live: LiveDocument; idleTimer: NodeJS.Timeout | null; users: number }
+  | { phase: "unloading"; done: Promise<void> };
+
+/**
+ * The registry of live documents and their sockets, independent of the
+ * transport: the websocket glue hands it a `Transport` per socket.
+ */
+export class SyncHub {
+  readonly store: DocStore;
+  readonly committer: GroupCommitter;
+  private readonly slots = new Map<string, Slot>();
+  private readonly connections = new Set<Connection>();
+  private readonly perUser = new Map<string, number>();
+  private readonly compacting = new Set<string>();
+  /** Log rows per loaded document since its last compaction, counted here rather than queried. */
+  private readonly logRows = new Map<string, number>();
+  private readonly options: SyncOptions;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly publicOrigin: string,
+    options: Partial<SyncOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
+    this.store = new DocStore(db);
+    this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
+    this.committer.onCommitted = (rowsByDoc) => {
+      for (const [name, rows] of rowsByDoc) {
+        const total = (this.logRows.get(name) ?? 0) + rows;
+        this.logRows.set(name, total);
+        if (total >= COMPACT_AFTER_ROWS) void this.compact(name);
+      }
+    };
+  }
+
+  /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
+  connect(transport: Transport, request: AdmissionRequest & { acks: boolean }): Connection {
+    const connection = new Connection(transport, {
+      acks: request.acks,
+      logger: this.logger,
+      maxBuffered: this.options.maxBufferedMessages,
+    });
+    this.connections.add(connection);
+    connection.onClose(() => this.connections.delete(connection));
+    const timeout = setTimeout(
+      () => connection.close(SYNC_CLOSE_CODES.timeout, "took too long to join"),
+      this.options.admissionTimeoutMs,
+    );
+    void this.join(connection, request).finally(() => clearTimeout(timeout));
+    return connection;
+  }
+
+  private async join(connection: Connection, request: AdmissionRequest) {
+    try {
+      const admission = await admit(this.db, this.publicOrigin, request);
+      if (!admission.ok) return connection.close(admission.code, admission.reason);
+      const userId = admission.actor.userId;
+      if ((this.perUser.get(userId) ?? 0) >= this.options.maxConnectionsPerUser) {
+        return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
+      }
+      this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
+      const live = await this.acquire(admission.context);
+      if (connection.phase !== "admitting") {
+        this.release(live);
+        this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
+        return;
+      }
+      connection.onClose(() => {
+        this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
+        this.release(live);
+      });
+      connection.open(live, admission.actor, admission.identity);
+    } catch (err) {
+      this.logger.error({ err, room: request.room }, "could not open document");
+      connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
+    }
+  }
+
+  /**
+   * Runs a server-side change on a document (REST writes, approvals), loading
+   * it if needed, and resolves after the change is durable.
+   */
+  async change(context: DocContext, origin: ChangeOrigin, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
+    const live = await this.acquire(context);
+    try {
+      await live.change(origin, fn);
+    } finally {
+      this.release(live);
+    }
+  }
+
+  /** Reads a document, live or loaded for the purpose. */
+  async read<T>(context: DocContext, fn: (live: LiveDocument) => T): Promise<T> {
+    const live = await this.acquire(context);
+    try {
+      return fn(live);
+    } finally {
+      this.release(live);
+    }
+  }
+
+  private async acquire(context: DocContext): Promise<LiveDocument> {
+    for (;;) {
+      const slot = this.slots.get(context.docName);
+      if (!slot) break;
+      if (slot.phase === "unloading") {
+        await slot.done;
+        continue;
+      }
+      const live = slot.phase === "loading" ? await slot.ready : slot.live;
+      const current = this.slots.get(context.docName);
+      if (current?.phase !== "live") continue;
+      if (current.idleTimer) clearTimeout(current.idleTimer);
+      current.idleTimer = null;
+      current.users++;
+      return live;
+    }
+    const ready = this.store.load(context.docName).then(({ state, logRows }) => {
+      this.logRows.set(context.docName, logRows);
+      return new LiveDocument(context, this.hooks, state);
+    });
+    this.slots.set(context.docName, { phase: "loading", ready });
+    try {
+      const live = await ready;
+      this.slots.set(context.docName, { phase: "live", live, idleTimer: null, users: 1 });
+      return live;
+    } catch (err) {
+      // Nothing is kept of a failed load, so it can never be saved over the real data.
+      this.slots.delete(context.docName);
+      throw err;
+    }
+  }
+
+  private release(live: LiveDocument) {
+    const slot = this.slots.get(live.name);
+    if (slot?.phase !== "live" || slot.live !== live) return;
+    slot.users = Math.max(0, slot.users - 1);
+    if (slot.users === 0) slot.idleTimer = setTimeout(() => void this.unload(live.name), this.options.idleUnloadMs);
+  }
+
+  private async unload(name: string) {
+    const slot = this.slots.get(name);
+    if (slot?.phase !== "live" || slot.users > 0) return;
+    const done = (async () => {
+      await this.committer.flush();
+      slot.live.destroy();
+      this.logRows.delete(name);
+    })();
+    this.slots.set(name, { phase: "unloading", done });
+    try {
+      await done;
+    } finally {
+      this.slots.delete(name);
+    }
+  }
+
+  private hooks = {
+    persist: (...args: Parameters<GroupCommitter["enqueue"]>) => this.committer.enqueue(...args),
+  };
+
+  async compact(name: string) {
+    if (this.compacting.has(name)) return;
+    this.compacting.add(name);
+    try {
+      const folded = await this.store.compact(name);
+      this.logRows.set(name, Math.max(0, (this.logRows.get(name) ?? 0) - folded));
+    } catch (err) {
+      this.logger.warn({ err, doc: name }, "compaction failed; the log stays as it is");
+    } finally {
+      this.compacting.delete(name);
+    }
+  }
+
+  get loadedDocuments(): number {
+    return [...this.slots.values()].filter((s) => s.phase === "live").length;
+  }
+
+  /** SIGTERM: write out everything, then close every socket as "going away". */
+  async shutdown() {
+    await this.committer.flush();
+    for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
+    await this.committer.close();
+    for (const slot of this.slots.values()) if (slot.phase === "live") {
+      if (slot.idleTimer) clearTimeout(slot.idleTimer);
+      slot.live.destroy();
+    }
+    this.slots.clear();
+  }
+}

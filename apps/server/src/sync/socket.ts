@@ -1,0 +1,51 @@
+import type { UpgradeWebSocket } from "hono/ws";
+import { Hono } from "hono";
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { readSessionCookie } from "../auth/cookie.ts";
+import type { AppEnv } from "../context.ts";
+import type { Connection } from "./connection.ts";
+import type { SyncHub } from "./hub.ts";
+
+/** Websocket messages above this are refused with 1009 by the socket itself. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * The only websocket-specific code: it turns a socket's events into calls on
+ * the transport-independent hub.
+ */
+export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket) {
+  return new Hono<AppEnv>().get(
+    "/sync/:room",
+    upgradeWebSocket((c) => {
+      const request = {
+        room: c.req.param("room") ?? "",
+        token: c.req.query("token"),
+        sessionCookie: readSessionCookie(c),
+        origin: c.req.header("origin"),
+        acks: c.req.query("acks") === "1",
+      };
+      let connection: Connection | null = null;
+      return {
+        onOpen(_event, ws) {
+          connection = hub.connect(
+            { send: (data) => ws.send(data as Uint8Array<ArrayBuffer>), close: (code, reason) => ws.close(code, reason) },
+            request,
+          );
+        },
+        onMessage(event, ws) {
+          if (!(event.data instanceof ArrayBuffer)) {
+            ws.close(SYNC_CLOSE_CODES.badMessage, "binary messages only");
+            return;
+          }
+          connection?.receive(new Uint8Array(event.data));
+        },
+        onClose() {
+          connection?.transportClosed();
+        },
+        onError() {
+          connection?.transportClosed();
+        },
+      };
+    }),
+  );
+}

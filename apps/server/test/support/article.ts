@@ -1,0 +1,26 @@
+import type { App } from "../../src/app.ts";
+import { type TestClient, createGroup, signUp } from "./app.ts";
+import { SEED_ARTICLE } from "./fixtures.ts";
+
+export type Member = Awaited<ReturnType<typeof signUp>> & { token: string };
+
+/** The session token inside a client's cookie: what a websocket passes as ?token=. */
+export const tokenOf = (client: TestClient) => client.cookie!.split("=")[1]!;
+
+/** An owner with a group and the seed article, plus members in the given roles. */
+export async function articleWithMembers(app: App, roles: string[], moderation: "open" | "pre" = "open") {
+  const owner = await signUp(app, "Owner");
+  const group = await createGroup(owner, "Desk", moderation);
+  const imported = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });
+  const members: Member[] = [];
+  for (const role of roles) {
+    const member = await signUp(app, `${role} member`);
+    await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role });
+    members.push(Object.assign(member, { token: tokenOf(member) }));
+  }
+  const article = (await owner.get(`/api/articles/${imported.body.id}`)).body as {
+    id: string;
+    sync: { url: string; room: string; privateRoom: string };
+  };
+  return { owner: Object.assign(owner, { token: tokenOf(owner) }), group, article, members };
+}

@@ -1,0 +1,77 @@
+import * as decoding from "lib0/decoding";
+import WebSocket from "ws";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { MESSAGE_ACK } from "@marginalia/schema";
+
+// Each provider adds a process exit listener in Node; tests open dozens.
+process.setMaxListeners(100);
+
+export type SyncClient = {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  closes: Array<{ code: number; reason: string }>;
+  acks: number[];
+  synced: Promise<void>;
+  destroy(): void;
+};
+
+/**
+ * A real y-websocket provider in Node, as a third-party client would run it.
+ * It does not reconnect after the server closes it, so that tests can read
+ * the close code.
+ */
+export function openSyncClient(
+  baseUrl: string,
+  room: string,
+  token: string,
+  options: { acks?: boolean; doc?: Y.Doc; reconnect?: boolean } = {},
+): SyncClient {
+  const doc = options.doc ?? new Y.Doc();
+  const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, "ws")}/sync`, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: { token, ...(options.acks && { acks: "1" }) },
+  });
+  const closes: SyncClient["closes"] = [];
+  const acks: number[] = [];
+  provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder: decoding.Decoder) => {
+    acks.push(decoding.readVarUint(decoder));
+  };
+  provider.on("connection-close", (event) => {
+    if (event) closes.push({ code: event.code, reason: event.reason });
+    if (!options.reconnect && event && event.code >= 4000) provider.shouldConnect = false;
+  });
+  const synced = new Promise<void>((resolve) => {
+    const onSync = (isSynced: boolean) => {
+      if (!isSynced) return;
+      provider.off("sync", onSync);
+      resolve();
+    };
+    provider.on("sync", onSync);
+  });
+  return {
+    doc,
+    provider,
+    closes,
+    acks,
+    synced,
+    destroy: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/** Polls until `check` stops throwing, or rethrows its last error after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 1_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() - started > timeoutMs) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}

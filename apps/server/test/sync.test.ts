@@ -1,0 +1,205 @@
+import { eq } from "drizzle-orm";
+import * as Y from "yjs";
+import {
+  annotationsOf,
+  createAnnotation,
+  privateRoom,
+  readAnnotations,
+  updateAnnotation,
+} from "@marginalia/schema";
+import { annotations, docUpdates } from "@marginalia/schema/tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+
+let t: TestApp;
+let url: string;
+const clients: SyncClient[] = [];
+const open = (...args: Parameters<typeof openSyncClient>) => {
+  const client = openSyncClient(...args);
+  clients.push(client);
+  return client;
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  url = await t.listen();
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await t.close();
+});
+
+const bodies = (doc: Y.Doc) => readAnnotations(doc).map((a) => a.body).sort();
+
+describe("live sync", () => {
+  it("shows each client the other's annotations in under a second, and catches up a late joiner", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const [ann] = members;
+    expect(article.sync.url).toMatch(/^ws:\/\/.*\/sync$/);
+    const a = open(url, article.sync.room, owner.token);
+    const b = open(url, article.sync.room, ann!.token);
+    await Promise.all([a.synced, b.synced]);
+
+    createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: "from A" });
+    createAnnotation(b.doc, { kind: "highlight", authorId: ann!.user.id, body: "from B" });
+    await eventually(() => expect(bodies(a.doc)).toEqual(["from A", "from B"]), 1_000);
+    await eventually(() => expect(bodies(b.doc)).toEqual(["from A", "from B"]), 1_000);
+
+    const late = open(url, article.sync.room, ann!.token);
+    await late.synced;
+    expect(bodies(late.doc)).toEqual(["from A", "from B"]);
+  });
+
+  it("brings the state back from the database after a server restart", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token, { acks: true });
+    await a.synced;
+    const id = createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: "survives" });
+    const body = annotationsOf(a.doc).get(id)!.get("body") as Y.Text;
+    body.insert(body.length, " a restart");
+    await eventually(() => expect(a.acks.at(-1)).toBeGreaterThanOrEqual(2), 2_000);
+    a.destroy();
+
+    await t.stop();
+    const restarted = await createTestApp({ database: t.database });
+    const restartedUrl = await restarted.listen();
+    try {
+      const b = openSyncClient(restartedUrl, article.sync.room, owner.token);
+      await b.synced;
+      expect(bodies(b.doc)).toEqual(["survives a restart"]);
+      b.destroy();
+    } finally {
+      await restarted.stop();
+      t = await createTestApp({ database: t.database });
+      url = await t.listen();
+    }
+  });
+});
+
+describe("authorization on the socket", () => {
+  it("closes a viewer's write with 4403 and persists nothing", async () => {
+    const { article, members } = await articleWithMembers(t.app, ["viewer"]);
+    const viewer = open(url, article.sync.room, members[0]!.token);
+    await viewer.synced;
+    createAnnotation(viewer.doc, { kind: "comment", authorId: members[0]!.user.id, body: "not allowed" });
+    await eventually(() => expect(viewer.closes.map((c) => c.code)).toContain(4403), 2_000);
+    await t.hub.committer.flush();
+    const rows = await t.database.db.select().from(docUpdates).where(eq(docUpdates.docName, article.sync.room));
+    expect(rows).toEqual([]);
+  });
+
+  it("closes with 4403 when an annotator edits someone else's annotation, and others never see it", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const a = open(url, article.sync.room, owner.token);
+    const intruder = open(url, article.sync.room, members[0]!.token);
+    await Promise.all([a.synced, intruder.synced]);
+    const id = createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: "mine" });
+    await eventually(() => expect(annotationsOf(intruder.doc).has(id)).toBe(true));
+    updateAnnotation(intruder.doc, id, { body: "defaced" });
+    await eventually(() => expect(intruder.closes.map((c) => c.code)).toContain(4403), 2_000);
+    expect(intruder.closes[0]!.reason).toMatch(/own/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bodies(a.doc)).toEqual(["mine"]);
+  });
+
+  it("refuses a non-member with 4403 and an anonymous socket with 4401 before any sync", async () => {
+    const { article } = await articleWithMembers(t.app, []);
+    const other = await articleWithMembers(t.app, []);
+    const outsider = open(url, article.sync.room, other.owner.token);
+    const anonymous = open(url, article.sync.room, "");
+    await eventually(() => expect(outsider.closes[0]?.code).toBe(4403), 2_000);
+    await eventually(() => expect(anonymous.closes[0]?.code).toBe(4401), 2_000);
+    expect(outsider.provider.synced).toBe(false);
+    expect(readAnnotations(outsider.doc)).toEqual([]);
+  });
+
+  it("keeps private annotations out of everyone else's documents", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const [ann] = members;
+    const mine = open(url, article.sync.privateRoom, owner.token);
+    await mine.synced;
+    createAnnotation(mine.doc, { kind: "comment", authorId: owner.user.id, body: "private note" });
+    await new Promise((r) => setTimeout(r, 100));
+
+    const group = open(url, article.sync.room, ann!.token);
+    const snoop = open(url, privateRoom(article.id, owner.user.id), ann!.token);
+    await group.synced;
+    await eventually(() => expect(snoop.closes[0]?.code).toBe(4403), 2_000);
+    expect(readAnnotations(group.doc)).toEqual([]);
+    expect(readAnnotations(snoop.doc)).toEqual([]);
+    const listed = await ann!.get(`/api/articles/${article.id}/annotations`);
+    expect(listed.body.annotations).toEqual([]);
+  });
+
+  it("overwrites a spoofed awareness identity with the authenticated user", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const a = open(url, article.sync.room, owner.token);
+    const b = open(url, article.sync.room, members[0]!.token);
+    await Promise.all([a.synced, b.synced]);
+    b.provider.awareness.setLocalStateField("user", { id: owner.user.id, name: "Owner", color: "#000000" });
+    b.provider.awareness.setLocalStateField("selection", { start: 10, end: 20 });
+    await eventually(() => {
+      const seen = a.provider.awareness.getStates().get(b.doc.clientID) as { user: { id: string }; selection: unknown };
+      expect(seen.user.id).toBe(members[0]!.user.id);
+      expect(seen.selection).toEqual({ start: 10, end: 20 });
+    }, 2_000);
+  });
+});
+
+describe("persistence", () => {
+  it("acknowledges each update after its commit, in order", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token, { acks: true });
+    await a.synced;
+    for (let i = 0; i < 5; i++) createAnnotation(a.doc, { kind: "highlight", authorId: owner.user.id, body: `h${i}` });
+    await eventually(() => expect(a.acks.at(-1)).toBe(6), 2_000); // sync step 2, then five updates
+    expect(a.acks).toEqual([...a.acks].sort((x, y) => x - y));
+    const rows = await t.database.db.select().from(annotations).where(eq(annotations.articleId, article.id));
+    expect(rows.map((r) => r.body).sort()).toEqual(["h0", "h1", "h2", "h3", "h4"]);
+  });
+
+  it("loses nothing when compaction runs while writes arrive", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token, { acks: true });
+    await a.synced;
+    const writes = 120;
+    let compactions = 0;
+    for (let i = 0; i < writes; i++) {
+      createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: `w${i}` });
+      if (i % 10 === 5) {
+        await new Promise((r) => setTimeout(r, 2));
+        compactions += (await t.hub.store.compact(article.sync.room)) > 0 ? 1 : 0;
+      }
+    }
+    await eventually(() => expect(a.acks.at(-1)).toBe(writes + 1), 5_000);
+    await t.hub.store.compact(article.sync.room);
+    expect(compactions).toBeGreaterThan(3);
+    const { state } = await t.hub.store.load(article.sync.room);
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, state!);
+    expect(readAnnotations(stored)).toHaveLength(writes);
+  });
+});
+
+describe("REST and socket see each other", () => {
+  it("lists a socket annotation over REST within a second, and shows a REST one on the socket", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token);
+    await a.synced;
+    createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: "typed live" });
+    await eventually(async () => {
+      const res = await owner.get(`/api/articles/${article.id}/annotations`);
+      expect(res.body.annotations.map((x: { body: string }) => x.body)).toEqual(["typed live"]);
+    }, 1_000);
+
+    const posted = await owner.post(`/api/articles/${article.id}/annotations`, {
+      kind: "factcheck",
+      body: "Checked against the budget tables",
+      factcheck: { claim: "Exports doubled", verdict: "misleading", sources: [{ url: "https://example.org/t", title: "Tables" }] },
+    });
+    expect(posted.status).toBe(201);
+    await eventually(() => expect(annotationsOf(a.doc).get(posted.body.id)?.get("factcheck")).toMatchObject({ verdict: "misleading" }), 1_000);
+  });
+});
