@@ -51,14 +51,16 @@ export async function createThroughDocument(
   input: CreateRequest,
 ) {
   // A pre-moderated annotator's work goes to their private document, pending review.
-  const toPrivate = input.visibility === "private" || (access.moderation === "pre" && !roleIsModerator(access.role));
+  const submission = input.visibility === "group" && access.moderation === "pre" && !roleIsModerator(access.role);
+  const toPrivate = input.visibility === "private" || submission;
   const room = toPrivate
     ? ({ kind: "private", articleId: access.articleId, userId } as const)
     : ({ kind: "group", articleId: access.articleId } as const);
   const actor: Actor = { userId, role: access.role, moderation: access.moderation, room };
   const allowed = authorStatuses(actor, input.kind);
   const status =
-    input.status ?? (allowed.includes("published") ? "published" : input.kind === "factcheck" ? "draft" : "pending");
+    input.status ??
+    (submission ? "pending" : allowed.includes("published") ? "published" : input.kind === "factcheck" ? "draft" : "pending");
   const refusal = refuseCreate(actor, { authorId: userId, kind: input.kind, status });
   if (refusal) throw forbidden(refusal);
   const context = contextFor(room, access.groupId, access.revision);

@@ -6,6 +6,16 @@ import type { AppEnv } from "../context.ts";
 import type { Connection } from "./connection.ts";
 import type { SyncHub } from "./hub.ts";
 
+// @hono/node-ws reports socket errors as an ErrorEvent, which Node 20 lacks.
+const globals = globalThis as { ErrorEvent?: unknown };
+globals.ErrorEvent ??= class ErrorEvent extends Event {
+  readonly error: unknown;
+  constructor(type: string, init: { error?: unknown } = {}) {
+    super(type);
+    this.error = init.error;
+  }
+};
+
 /** Websocket messages above this are refused with 1009 by the socket itself. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 

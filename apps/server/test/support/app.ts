@@ -56,9 +56,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     hub,
     listen: () =>
       new Promise((resolve) => {
-        server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
-          resolve(`http://127.0.0.1:${info.port}`),
-        );
+        server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+          // The port is known only now; the server must advertise where it really is.
+          config.publicOrigin = `http://127.0.0.1:${info.port}`;
+          resolve(config.publicOrigin);
+        });
         injectWebSocket(server);
       }),
     stop,

@@ -1,0 +1,110 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import WebSocket from "ws";
+import { createAnnotation, readAnnotations } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+
+let t: TestApp;
+let url: string;
+const clients: SyncClient[] = [];
+const open = (...args: Parameters<typeof openSyncClient>) => {
+  const client = openSyncClient(...args);
+  clients.push(client);
+  return client;
+};
+
+beforeAll(async () => {
+  t = await createTestApp({ sync: { maxConnectionsPerUser: 3, idleUnloadMs: 150 } });
+  url = await t.listen();
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await t.close();
+});
+
+/** A raw socket, for what no honest client would send. */
+function rawSocket(room: string, token: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`${url.replace("http", "ws")}/sync/${room}?token=${token}`, { headers });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const opened = new Promise<void>((resolve) => ws.on("open", () => resolve()));
+  return { ws, closed, opened };
+}
+
+describe("socket limits", () => {
+  it("closes a message over 1 MiB with 1009 and leaves other sockets alone", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const bystander = open(url, article.sync.room, owner.token);
+    await bystander.synced;
+    const raw = rawSocket(article.sync.room, owner.token);
+    await raw.opened;
+    raw.ws.send(new Uint8Array(1024 * 1024 + 10));
+    expect((await raw.closed).code).toBe(1009);
+    createAnnotation(bystander.doc, { kind: "comment", authorId: owner.user.id, body: "still here" });
+    const check = open(url, article.sync.room, owner.token);
+    await check.synced;
+    await eventually(() => expect(readAnnotations(check.doc).map((a) => a.body)).toEqual(["still here"]));
+  });
+
+  it("closes a malformed message with 4400 without disturbing the document", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const raw = rawSocket(article.sync.room, owner.token);
+    await raw.opened;
+    raw.ws.send(new Uint8Array([0, 2, 200, 200, 200, 200, 200]));
+    expect((await raw.closed).code).toBe(4400);
+    const text = rawSocket(article.sync.room, owner.token);
+    await text.opened;
+    text.ws.send("hello");
+    expect((await text.closed).code).toBe(4400);
+  });
+
+  it("refuses a foreign Origin with 4403", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const raw = rawSocket(article.sync.room, owner.token, { origin: "https://evil.example" });
+    expect((await raw.closed).code).toBe(4403);
+  });
+
+  it("refuses an unknown room with 4404", async () => {
+    const { owner } = await articleWithMembers(t.app, []);
+    const raw = rawSocket("not-a-room", owner.token);
+    expect((await raw.closed).code).toBe(4404);
+  });
+
+  it("caps connections per user with 4429", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const first = [0, 1, 2].map(() => open(url, article.sync.room, owner.token));
+    await Promise.all(first.map((c) => c.synced));
+    const fourth = open(url, article.sync.room, owner.token);
+    await eventually(() => expect(fourth.closes[0]?.code).toBe(4429), 2_000);
+  });
+
+  it("unloads a document after its last socket leaves, and loads it again intact", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token);
+    await a.synced;
+    createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: "kept" });
+    await new Promise((r) => setTimeout(r, 50));
+    const before = t.hub.loadedDocuments;
+    a.destroy();
+    await eventually(() => expect(t.hub.loadedDocuments).toBe(before - 1), 2_000);
+    const b = open(url, article.sync.room, owner.token);
+    await b.synced;
+    expect(readAnnotations(b.doc).map((x) => x.body)).toEqual(["kept"]);
+  });
+});
+
+describe("a third-party client", () => {
+  it("signs in, opens an article and creates an annotation a second client sees, from docs/sync.md alone", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const script = fileURLToPath(new URL("../../../examples/third-party-client.mjs", import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [script, url, owner.email, owner.password, article.id], {
+      timeout: 15_000,
+    });
+    expect(stdout).toContain("second client saw: Written by a third-party client");
+  });
+});
