@@ -4,24 +4,30 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "./support/fixtures.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
+import { eventually, openSyncClient } from "./support/sync-client.ts";
+import { createAnnotation, readAnnotations } from "@marginalia/schema";
 
 let server: ServerProcess;
+let serverEnv: Record<string, string>;
 beforeAll(async () => {
   const url = inject("databaseUrl");
   // The same database the other tests use when it is Postgres; a fresh PGlite directory otherwise.
-  const env: Record<string, string> = url
+  serverEnv = url
     ? { DATABASE_URL: url, SEED_DEMO: "true" }
     : { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), "marginalia-data-")), "db") };
-  server = await startServerProcess(env, { timeoutMs: 60_000, ready: /Demo article: \S+\n/ });
+  server = await startServerProcess(serverEnv, { timeoutMs: 60_000, ready: /Demo article: \S+\n/ });
 }, 90_000);
 afterAll(async () => {
   await server?.stop();
 });
 
 /** A curl-like caller: it keeps the cookie by hand and sends no Origin. */
+const sessions = new WeakMap<object, () => string>();
+const sessionToken = (call: object) => sessions.get(call)!();
+
 function caller() {
   let cookie = "";
-  return async (method: string, route: string, body?: unknown, type = "application/json") => {
+  const call = async (method: string, route: string, body?: unknown, type = "application/json") => {
     const res = await fetch(server.url + route, {
       method,
       headers: { ...(cookie && { cookie }), ...(body !== undefined && { "content-type": type }) },
@@ -31,6 +37,8 @@ function caller() {
     if (setCookie) cookie = setCookie.split(";")[0]!;
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
   };
+  sessions.set(call, () => cookie.split("=")[1]!);
+  return call;
 }
 
 describe("the server process", () => {
@@ -73,6 +81,30 @@ describe("the server process", () => {
     const res = await fetch(`${server.url}/articles/whatever`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<title>Marginalia</title>");
+  });
+
+  it("keeps every accepted update across a SIGTERM and a restart", async () => {
+    const call = caller();
+    const email = `sigterm-${Date.now()}@example.test`;
+    const { body } = await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Term" });
+    const group = await call("POST", "/api/groups", { name: "Term desk" });
+    const imported = await call("POST", `/api/groups/${group.body.id}/articles`, SEED_ARTICLE, "text/plain");
+    const article = (await call("GET", `/api/articles/${imported.body.id}`)).body;
+    const token = sessionToken(call);
+    const writer = openSyncClient(server.url, article.sync.room, token);
+    const watcher = openSyncClient(server.url, article.sync.room, token);
+    await Promise.all([writer.synced, watcher.synced]);
+    for (let i = 0; i < 20; i++) createAnnotation(writer.doc, { kind: "highlight", authorId: body.user.id, body: `n${i}` });
+    await eventually(() => expect(readAnnotations(watcher.doc)).toHaveLength(20), 2_000);
+
+    expect(await server.stop("SIGTERM")).toBe(0);
+    writer.destroy();
+    watcher.destroy();
+    server = await startServerProcess(serverEnv, { timeoutMs: 60_000 });
+    const reader = openSyncClient(server.url, article.sync.room, token);
+    await reader.synced;
+    expect(readAnnotations(reader.doc)).toHaveLength(20);
+    reader.destroy();
   });
 
   it("exits cleanly on SIGTERM", async () => {

@@ -2,6 +2,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import WebSocket from "ws";
+import { eq } from "drizzle-orm";
+import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { createAnnotation, readAnnotations } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
@@ -95,6 +97,20 @@ describe("socket limits", () => {
     const b = open(url, article.sync.room, owner.token);
     await b.synced;
     expect(readAnnotations(b.doc).map((x) => x.body)).toEqual(["kept"]);
+  });
+});
+
+describe("loading", () => {
+  it("closes with 1011 on a document that cannot be loaded, and writes nothing over it", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    await t.database.db.insert(docUpdates).values({ docName: article.sync.room, update: new Uint8Array([9, 9, 9, 9]) });
+    const a = open(url, article.sync.room, owner.token);
+    await eventually(() => expect(a.closes[0]?.code).toBe(1011), 2_000);
+    a.provider.shouldConnect = false;
+    const rows = await t.database.db.select().from(docUpdates).where(eq(docUpdates.docName, article.sync.room));
+    expect(rows.map((r) => [...r.update])).toEqual([[9, 9, 9, 9]]);
+    const snapshots = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
+    expect(snapshots).toEqual([]);
   });
 });
 

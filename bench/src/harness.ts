@@ -1,0 +1,74 @@
+import { serve } from "@hono/node-server";
+import { PGlite } from "@electric-sql/pglite";
+import { createApp } from "@marginalia/server/app.ts";
+import { createRateLimits } from "@marginalia/server/auth/rate-limit.ts";
+import { loadConfig } from "@marginalia/server/config.ts";
+import { type Database, databaseOnPglite, databaseOnPostgres } from "@marginalia/server/db.ts";
+import { createLogger } from "@marginalia/server/logger.ts";
+import { SyncHub } from "@marginalia/server/sync/hub.ts";
+import { readFileSync } from "node:fs";
+
+export const SEED = readFileSync(new URL("../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
+
+/** A Marginalia server in this process on a free port, on Postgres when a URL is given, else PGlite. */
+export async function startMarginalia(databaseUrl: string | undefined) {
+  const database: Database = databaseUrl ? databaseOnPostgres(databaseUrl) : databaseOnPglite(await PGlite.create());
+  await database.migrate();
+  const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false" });
+  const logger = createLogger("silent");
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000 });
+  const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, perAccount: { points: 1e6, durationSeconds: 1 } });
+  const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub });
+  let stopServer: () => Promise<void> = async () => {};
+  const url = await new Promise<string>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+      config.publicOrigin = `http://127.0.0.1:${info.port}`;
+      resolve(config.publicOrigin);
+    });
+    injectWebSocket(server);
+    stopServer = () => new Promise<void>((r) => server.close(() => r()));
+  });
+  return {
+    url,
+    hub,
+    kind: database.kind,
+    async stop() {
+      await hub.shutdown();
+      await stopServer();
+      await database.close();
+    },
+  };
+}
+
+/** Signs up a fresh user over REST and returns their session token. */
+export async function signUp(url: string, label: string): Promise<{ token: string; userId: string }> {
+  const res = await fetch(`${url}/api/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: `${label}-${crypto.randomUUID()}@bench.test`, password: "bench password", name: label }),
+  });
+  const body = (await res.json()) as { user: { id: string } };
+  const token = res.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!;
+  return { token, userId: body.user.id };
+}
+
+export async function api(url: string, token: string, method: string, path: string, body?: unknown, type = "application/json") {
+  const res = await fetch(url + path, {
+    method,
+    headers: { cookie: `marginalia_session=${token}`, ...(body !== undefined && { "content-type": type }) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return (await res.json()) as any;
+}
+
+/** A group with the seed article; returns its id and room. */
+export async function seedArticle(url: string, token: string) {
+  const group = await api(url, token, "POST", "/api/groups", { name: "Bench desk" });
+  const article = await api(url, token, "POST", `/api/groups/${group.id}/articles`, SEED, "text/plain");
+  return { groupId: group.id as string, articleId: article.id as string, room: `article:${article.id}` };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
