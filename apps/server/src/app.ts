@@ -14,6 +14,8 @@ import { authRoutes } from "./routes/auth.ts";
 import { groupRoutes } from "./routes/groups.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
+import { annotationModerationRoutes, groupModerationRoutes } from "./routes/moderation.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { webRoutes } from "./routes/web.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
@@ -50,6 +52,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes);
   app.route("/api/auth", authRoutes);
+  app.route("/api/me/notifications", notificationRoutes);
   app.route("/api/me", meRoutes);
   app.route("/api/tokens", tokenRoutes);
   app.route("/api/groups", groupRoutes);
@@ -57,6 +60,8 @@ export function createApp(deps: AppDeps) {
   app.route("/api/articles", articleRoutes);
   app.route("/api/articles", articleAnnotationRoutes);
   app.route("/api/annotations", annotationRoutes);
+  app.route("/api/annotations", annotationModerationRoutes);
+  app.route("/api/groups", groupModerationRoutes);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket));
   app.all("/api/*", () => {
     throw new ApiError("not_found", "No such API route");

@@ -5,4 +5,5 @@ export * from "./tables/articles.ts";
 export * from "./tables/doc-store.ts";
 export * from "./tables/groups.ts";
 export * from "./tables/moderation.ts";
+export * from "./tables/notifications.ts";
 export * from "./ydoc/index.ts";

@@ -5,3 +5,4 @@ export * from "./tables/articles.ts";
 export * from "./tables/doc-store.ts";
 export * from "./tables/groups.ts";
 export * from "./tables/moderation.ts";
+export * from "./tables/notifications.ts";

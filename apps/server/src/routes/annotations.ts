@@ -1,18 +1,25 @@
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_BODY_LENGTH, annotationFieldSchemas } from "@marginalia/schema";
+import { MAX_BODY_LENGTH, annotationFieldSchemas, voteValueSchema } from "@marginalia/schema";
+import { annotationTombstones, annotations, users } from "@marginalia/schema/tables";
 import { requireArticleRole } from "../access/membership.ts";
-import { type AppEnv, requireUser } from "../context.ts";
-import { readJson, uuidParam } from "../http/input.ts";
+import { type AppContext, type AppEnv, requireUser } from "../context.ts";
+import type { Db } from "../db.ts";
+import { ApiError, notFound } from "../errors.ts";
+import { readJson, uuidParam, validate } from "../http/input.ts";
+import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
+import { presentAnnotation } from "../services/annotation-view.ts";
 import {
-  approveSubmission,
+  annotationAccess,
+  castVote,
   createThroughDocument,
-  listAnnotations,
-  rejectSubmission,
+  deleteThroughDocument,
+  updateThroughDocument,
 } from "../services/annotations.ts";
 
 const f = annotationFieldSchemas;
-const createSchema = z.object({
+export const createAnnotationSchema = z.object({
   id: f.id.optional(),
   kind: f.kind,
   target: f.target.optional(),
@@ -25,7 +32,50 @@ const createSchema = z.object({
   visibility: z.enum(["group", "private"]).default("group"),
 });
 
-const rejectSchema = z.object({ reason: z.string().trim().min(1).max(2_000) });
+export const patchAnnotationSchema = z
+  .object({
+    body: z.string().max(MAX_BODY_LENGTH),
+    target: f.target,
+    tags: f.tags,
+    color: f.color,
+    factcheck: f.factcheck,
+    status: f.status,
+    resolved: f.resolved,
+  })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, "Send at least one field to change");
+
+const replySchema = z.object({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
+const voteSchema = z.object({ value: voteValueSchema.nullable() });
+
+/** The projected row, once a write through the document has committed. */
+export async function presentById(db: Db, id: string) {
+  const [found] = await db
+    .select({ row: annotations, authorName: users.name })
+    .from(annotations)
+    .leftJoin(users, eq(users.id, annotations.authorId))
+    .where(eq(annotations.id, id));
+  if (!found) throw notFound("Annotation");
+  return presentAnnotation(found.row, found.authorName);
+}
+
+/** 410 for an annotation that existed and was deleted; 404 otherwise. */
+export async function accessOrGone(c: AppContext, id: string) {
+  const { db } = c.get("deps");
+  try {
+    return await annotationAccess(db, id, requireUser(c).id);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found") {
+      const [gone] = await db.select().from(annotationTombstones).where(eq(annotationTombstones.id, id));
+      if (gone) {
+        await requireArticleRole(db, gone.articleId, requireUser(c).id, "viewer");
+        throw new ApiError("gone", "This annotation was deleted");
+      }
+    }
+    throw err;
+  }
+}
 
 /** Mounted at /api/articles: an article's annotations. */
 export const articleAnnotationRoutes = new Hono<AppEnv>()
@@ -34,14 +84,15 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const { db } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
     const { role } = await requireArticleRole(db, articleId, user.id, "viewer");
-    return c.json({ annotations: await listAnnotations(db, articleId, { id: user.id, role }) });
+    const filter = validate(annotationFilterSchema, c.req.query());
+    return c.json(await queryAnnotations(db, { articleId }, { id: user.id, role }, filter));
   })
   .post("/:articleId/annotations", async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
     const { article, role, moderation } = await requireArticleRole(db, articleId, user.id, "annotator");
-    const input = await readJson(c, createSchema);
+    const input = await readJson(c, createAnnotationSchema);
     const created = await createThroughDocument(
       hub,
       { articleId, groupId: article.groupId, revision: article.currentRevision, role, moderation },
@@ -49,20 +100,52 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
       input,
     );
     c.header("Location", `/api/annotations/${created.id}`);
-    return c.json(created, 201);
+    return c.json(await presentById(db, created.id), 201);
   });
 
-/** Mounted at /api/annotations: review of pending submissions. */
+/** Mounted at /api/annotations: one annotation. */
 export const annotationRoutes = new Hono<AppEnv>()
-  .post("/:annotationId/approve", async (c) => {
-    const user = requireUser(c);
-    const { db, hub } = c.get("deps");
-    return c.json(await approveSubmission(db, hub, c.req.param("annotationId"), user.id));
+  .get("/:annotationId", async (c) => {
+    const access = await accessOrGone(c, c.req.param("annotationId"));
+    return c.json(await presentById(c.get("deps").db, access.row.id));
   })
-  .post("/:annotationId/reject", async (c) => {
+  .patch("/:annotationId", async (c) => {
+    const access = await accessOrGone(c, c.req.param("annotationId"));
+    const patch = await readJson(c, patchAnnotationSchema);
+    await updateThroughDocument(c.get("deps").hub, access, patch);
+    return c.json(await presentById(c.get("deps").db, access.row.id));
+  })
+  .delete("/:annotationId", async (c) => {
+    const access = await accessOrGone(c, c.req.param("annotationId"));
+    await deleteThroughDocument(c.get("deps").hub, access);
+    return c.body(null, 204);
+  })
+  .post("/:annotationId/replies", async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
-    const { reason } = await readJson(c, rejectSchema);
-    await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason);
-    return c.body(null, 204);
+    const access = await accessOrGone(c, c.req.param("annotationId"));
+    const { body } = await readJson(c, replySchema);
+    const created = await createThroughDocument(
+      hub,
+      { articleId: access.row.articleId, groupId: access.row.groupId, revision: access.context.revision, role: access.role, moderation: access.actor.moderation },
+      user.id,
+      { kind: "comment", body, parentId: access.row.id, target: access.row.target, visibility: access.row.visibility },
+    );
+    c.header("Location", `/api/annotations/${created.id}`);
+    return c.json(await presentById(db, created.id), 201);
+  })
+  .post("/:annotationId/resolve", async (c) => resolve(c, true))
+  .post("/:annotationId/reopen", async (c) => resolve(c, false))
+  .put("/:annotationId/vote", async (c) => {
+    const access = await accessOrGone(c, c.req.param("annotationId"));
+    const { value } = await readJson(c, voteSchema);
+    await castVote(c.get("deps").hub, access, value);
+    const view = await presentById(c.get("deps").db, access.row.id);
+    return c.json({ votes: view.votes, mine: value });
   });
+
+async function resolve(c: AppContext, resolved: boolean) {
+  const access = await accessOrGone(c, c.req.param("annotationId")!);
+  await updateThroughDocument(c.get("deps").hub, access, { resolved });
+  return c.json(await presentById(c.get("deps").db, access.row.id));
+}

@@ -1,41 +1,26 @@
-import { and, asc, eq, ne, or, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import {
+  type AnnotationPatch,
   type AnnotationValue,
   type NewAnnotation,
   type Role,
+  type VoteValue,
+  annotationsOf,
   createAnnotation,
   deleteAnnotation,
+  parseRoom,
+  readAnnotation,
+  setVote,
   updateAnnotation,
-  writeAnnotation,
 } from "@marginalia/schema";
-import { annotations, articles, moderationLog } from "@marginalia/schema/tables";
-import { requireRole } from "../access/membership.ts";
+import { annotations, articles, groups, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { type Actor, authorStatuses, isModerator, refuseCreate } from "../sync/policy.ts";
-
-/**
- * What one user may list of an article: the group's annotations (hidden ones
- * only for moderators) and their own private ones.
- */
-export function listAnnotations(db: Db, articleId: string, viewer: { id: string; role: Role }) {
-  const moderator = viewer.role === "owner" || viewer.role === "moderator";
-  return db
-    .select()
-    .from(annotations)
-    .where(
-      and(
-        eq(annotations.articleId, articleId),
-        or(
-          and(eq(annotations.visibility, "group"), moderator ? sql`true` : ne(annotations.status, "hidden")),
-          and(eq(annotations.visibility, "private"), eq(annotations.authorId, viewer.id)),
-        ),
-      ),
-    )
-    .orderBy(asc(annotations.startPos), asc(annotations.createdAt));
-}
+import type { DocContext } from "../sync/projection.ts";
+import { type Actor, authorStatuses, canWrite, refuseCreate, refuseDelete, refuseFieldEdit } from "../sync/policy.ts";
+import { visibleTo } from "./annotation-queries.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
 
@@ -73,46 +58,75 @@ export async function createThroughDocument(
 
 const roleIsModerator = (role: Role) => role === "owner" || role === "moderator";
 
-async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {
-  const [row] = await db
-    .select({ id: annotations.id, articleId: annotations.articleId, groupId: annotations.groupId, authorId: annotations.authorId, status: annotations.status, visibility: annotations.visibility, revision: articles.currentRevision })
+export type AnnotationAccess = {
+  row: typeof annotations.$inferSelect;
+  role: Role;
+  actor: Actor;
+  context: DocContext;
+};
+
+/**
+ * An annotation as one user may reach it: 404 when they may not see it, as if
+ * it did not exist. `actor` is who they are in the annotation's document.
+ */
+export async function annotationAccess(db: Db, annotationId: string, userId: string): Promise<AnnotationAccess> {
+  const [found] = await db
+    .select({ row: annotations, role: memberships.role, moderation: groups.moderation, revision: articles.currentRevision })
     .from(annotations)
     .innerJoin(articles, eq(articles.id, annotations.articleId))
-    .where(eq(annotations.id, annotationId));
-  if (!row) throw notFound("Annotation");
-  const role = await requireRole(db, row.groupId, moderatorId, "viewer").catch(() => {
-    throw notFound("Annotation");
-  });
-  if (!isModerator({ role } as Actor)) throw forbidden("Only moderators and owners review submissions");
-  if (row.visibility !== "private" || row.status !== "pending" || !row.authorId) {
-    throw new ApiError("conflict", "Only pending submissions can be reviewed");
-  }
-  const privateContext = contextFor({ kind: "private", articleId: row.articleId, userId: row.authorId }, row.groupId, row.revision);
-  return { row, privateContext };
+    .innerJoin(groups, eq(groups.id, annotations.groupId))
+    .innerJoin(memberships, and(eq(memberships.groupId, annotations.groupId), eq(memberships.userId, userId)))
+    .where(and(eq(annotations.id, annotationId)));
+  if (!found) throw notFound("Annotation");
+  const [visible] = await db
+    .select({ id: annotations.id })
+    .from(annotations)
+    .where(and(eq(annotations.id, annotationId), visibleTo({ id: userId, role: found.role })));
+  const room = parseRoom(found.row.docName);
+  if (!visible || !room) throw notFound("Annotation");
+  return {
+    row: found.row,
+    role: found.role,
+    actor: { userId, role: found.role, moderation: found.moderation, room },
+    context: contextFor(room, found.row.groupId, found.revision),
+  };
 }
 
 /**
- * Moves a pending submission from its author's private document into the
- * group document as published. The group copy is written first: a crash in
- * between leaves a duplicate, never a loss.
+ * Changes fields through the live document under the same rules a socket
+ * update meets, checked against the live value, and resolves once durable.
  */
-export async function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
-  const { row, privateContext } = await pendingSubmission(db, annotationId, moderatorId);
-  const value = await hub.read(privateContext, (live) => live.annotation(annotationId));
-  if (!value || value.status !== "pending") throw new ApiError("conflict", "Only pending submissions can be reviewed");
-  const published: AnnotationValue = { ...value, status: "published", updatedAt: Date.now() };
-  const groupContext = contextFor({ kind: "group", articleId: row.articleId }, row.groupId, row.revision);
-  await hub.change(groupContext, { userId: moderatorId }, (doc) => writeAnnotation(doc, published));
-  await hub.change(privateContext, { userId: moderatorId }, (doc) => deleteAnnotation(doc, annotationId));
-  await db.insert(moderationLog).values({ groupId: row.groupId, annotationId, actorId: moderatorId, action: "approve" });
-  return published;
+export async function updateThroughDocument(hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch) {
+  let updated: AnnotationValue | null = null;
+  await hub.change(access.context, { userId: access.actor.userId }, (doc) => {
+    const map = annotationsOf(doc).get(access.row.id);
+    if (!map) throw notFound("Annotation");
+    const existing = readAnnotation(map);
+    for (const [field, value] of Object.entries(patch)) {
+      const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
+      if (refusal) throw forbidden(refusal);
+    }
+    updateAnnotation(doc, access.row.id, patch);
+    updated = readAnnotation(map);
+  });
+  return updated! as AnnotationValue;
 }
 
-/** Keeps a submission private to its author, marked rejected with the reason. */
-export async function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
-  const { row, privateContext } = await pendingSubmission(db, annotationId, moderatorId);
-  await hub.change(privateContext, { userId: moderatorId }, (doc) =>
-    updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason }),
-  );
-  await db.insert(moderationLog).values({ groupId: row.groupId, annotationId, actorId: moderatorId, action: "reject", reason });
+export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAccess) {
+  await hub.change(access.context, { userId: access.actor.userId }, (doc) => {
+    const map = annotationsOf(doc).get(access.row.id);
+    if (!map) throw notFound("Annotation");
+    const refusal = refuseDelete(access.actor, readAnnotation(map));
+    if (refusal) throw forbidden(refusal);
+    deleteAnnotation(doc, access.row.id);
+  });
 }
+
+/** Agree, disagree, or withdraw (null): one vote per member, written as the member. */
+export async function castVote(hub: SyncHub, access: AnnotationAccess, value: VoteValue | null) {
+  if (!canWrite(access.actor)) throw forbidden(`A ${access.role} cannot vote`);
+  if (access.row.visibility !== "group") throw new ApiError("conflict", "Only group annotations take votes");
+  await hub.change(access.context, { userId: access.actor.userId }, (doc) => setVote(doc, access.row.id, access.actor.userId, value));
+}
+
+

@@ -2,7 +2,15 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MESSAGE_AWARENESS, MESSAGE_SYNC, ROOTS, annotationsOf, readAnnotation } from "@marginalia/schema";
+import {
+  MESSAGE_AWARENESS,
+  MESSAGE_SYNC,
+  ROOTS,
+  annotationsOf,
+  parseVoteKey,
+  readAnnotation,
+  voteCounts,
+} from "@marginalia/schema";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -52,6 +60,10 @@ export class LiveDocument implements PersistSource {
 
   get name() {
     return this.context.docName;
+  }
+
+  votes(annotationId: string) {
+    return voteCounts(this.doc, annotationId);
   }
 
   annotation(id: string) {
@@ -148,8 +160,17 @@ export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients
 /** The ids of the annotations a transaction changed, found from the types it touched. */
 export function touchedAnnotations(doc: Y.Doc, tr: Y.Transaction): Set<string> {
   const root: Y.AbstractType<any> = doc.getMap(ROOTS.annotations);
+  const votes: Y.AbstractType<any> = doc.getMap(ROOTS.votes);
   const ids = new Set<string>();
   for (const [type, keys] of tr.changed) {
+    if (type === votes) {
+      // A vote changes its annotation's counts.
+      for (const key of keys) {
+        const vote = key === null ? null : parseVoteKey(key);
+        if (vote) ids.add(vote.annotationId);
+      }
+      continue;
+    }
     if (type === root) {
       for (const key of keys) if (key !== null) ids.add(key);
       continue;

@@ -1,6 +1,7 @@
 import { docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
+import { notifyFor } from "./notify.ts";
 import { type DocContext, projectAnnotation, writeProjection } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
 
@@ -9,6 +10,7 @@ export type PersistSource = {
   context: DocContext;
   /** The annotation's value now, or null when it no longer exists in this document. */
   annotation(id: string): AnnotationValue | null;
+  votes(annotationId: string): { agree: number; disagree: number };
 };
 
 type Entry = {
@@ -108,10 +110,11 @@ export class GroupCommitter {
           const removed = [];
           for (const id of ids) {
             const value = source.annotation(id);
-            if (value) upserts.push(projectAnnotation(value, source.context));
+            if (value) upserts.push(projectAnnotation(value, source.votes(id), source.context));
             else removed.push(id);
           }
-          await writeProjection(tx, source.context.docName, upserts, removed);
+          await writeProjection(tx, source.context, upserts, removed);
+          await notifyFor(tx, source.context, upserts);
         }
       });
     } catch (err) {

@@ -37,9 +37,9 @@ describe("annotations over REST", () => {
     });
     expect(res.status).toBe(201);
     expect(res.headers.get("location")).toBe(`/api/annotations/${res.body.id}`);
-    expect(res.body).toMatchObject({ visibility: "group", docName: article.sync.room });
+    expect(res.body).toMatchObject({ visibility: "group", status: "published", body: "A REST comment" });
     const [row] = (await members[0]!.get(`/api/articles/${article.id}/annotations`)).body.annotations;
-    expect(row).toMatchObject({ body: "A REST comment", quote: "Hamid", startPos: 0, tags: ["byline"], status: "published" });
+    expect(row).toMatchObject({ body: "A REST comment", target: { exact: "Hamid", start: 0 }, tags: ["byline"], status: "published" });
   });
 
   it("validates the body and the role", async () => {
@@ -71,7 +71,8 @@ describe("pre-moderation", () => {
     expect(await listBodies(peer, article.id)).toEqual([]);
     expect(await listBodies(author, article.id)).toEqual(["Needs review"]);
 
-    expect((await peer.post(`/api/annotations/${submitted.body.id}/approve`)).status).toBe(403);
+    // A peer cannot even see someone else's submission.
+    expect((await peer.post(`/api/annotations/${submitted.body.id}/approve`)).status).toBe(404);
     const approved = await moderator.post(`/api/annotations/${submitted.body.id}/approve`);
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe("published");

@@ -8,6 +8,7 @@ import {
   pgTable,
   real,
   text,
+  timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
@@ -94,6 +95,8 @@ export const annotations = pgTable(
     sources: jsonb("sources").$type<Source[]>().notNull().default(sql`'[]'::jsonb`),
     resolved: boolean("resolved").notNull().default(false),
     parentId: text("parent_id"),
+    votesAgree: integer("votes_agree").notNull().default(0),
+    votesDisagree: integer("votes_disagree").notNull().default(0),
     anchorState: anchorStateEnum("anchor_state").notNull().default("anchored"),
     anchorScore: real("anchor_score"),
     search: tsvector("search").generatedAlwaysAs(
@@ -112,6 +115,19 @@ export const annotations = pgTable(
     index("annotations_search_idx").using("gin", t.search),
   ],
 );
+
+/**
+ * What remains of a deleted annotation, so that the W3C container can answer
+ * 410 Gone rather than 404 for it. Written with the projection.
+ */
+export const annotationTombstones = pgTable("annotation_tombstones", {
+  id: text("id").primaryKey(),
+  articleId: uuid("article_id")
+    .notNull()
+    .references(() => articles.id, { onDelete: "cascade" }),
+  docName: text("doc_name").notNull(),
+  deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
 
 export const annotationSelectSchema = createSelectSchema(annotations, {
   target: textTargetSchema.nullable(),

@@ -1,7 +1,9 @@
-import { index, pgEnum, pgTable, text, uuid, bigint } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { users } from "./accounts.ts";
 import { createdAt } from "./columns.ts";
+import { annotationStatusEnum } from "./annotations.ts";
 import { groups } from "./groups.ts";
 
 export const MODERATION_ACTIONS = ["approve", "reject", "hide", "unhide", "flag", "publish"] as const;
@@ -19,6 +21,8 @@ export const moderationLog = pgTable(
     annotationId: text("annotation_id").notNull(),
     actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
     action: moderationActionEnum("action").notNull(),
+    oldStatus: annotationStatusEnum("old_status"),
+    newStatus: annotationStatusEnum("new_status"),
     reason: text("reason"),
     createdAt: createdAt(),
   },
@@ -27,6 +31,29 @@ export const moderationLog = pgTable(
     index("moderation_log_annotation_idx").on(t.annotationId),
   ],
 );
+
+/** A member's report that an annotation needs a moderator's eye; open until a moderator acts on it. */
+export const flags = pgTable(
+  "flags",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    annotationId: text("annotation_id").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "set null" }),
+    reason: text("reason").notNull(),
+    createdAt: createdAt(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    index("flags_group_open_idx").on(t.groupId).where(sql`resolved_at is null`),
+    uniqueIndex("flags_one_open_per_user").on(t.annotationId, t.userId).where(sql`resolved_at is null`),
+  ],
+);
+
+export const flagSelectSchema = createSelectSchema(flags);
+export const flagInsertSchema = createInsertSchema(flags, { reason: (s) => s.trim().min(1).max(2_000) });
 
 export const moderationLogSelectSchema = createSelectSchema(moderationLog);
 export const moderationLogInsertSchema = createInsertSchema(moderationLog);

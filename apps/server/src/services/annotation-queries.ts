@@ -1,0 +1,118 @@
+import { type SQL, and, asc, desc, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import {
+  ANCHOR_STATES,
+  ANNOTATION_KINDS,
+  ANNOTATION_STATUSES,
+  type Role,
+  VERDICTS,
+  roleAtLeast,
+} from "@marginalia/schema";
+import { annotations, users } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import { ApiError } from "../errors.ts";
+import { presentAnnotation } from "./annotation-view.ts";
+
+export const MAX_PAGE = 200;
+
+const list = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.string().transform((s) => s.split(",")).pipe(z.array(z.enum(values)).min(1));
+
+export const annotationFilterSchema = z.object({
+  kind: list(ANNOTATION_KINDS).optional(),
+  status: list(ANNOTATION_STATUSES).optional(),
+  verdict: list(VERDICTS).optional(),
+  anchor: list(ANCHOR_STATES).optional(),
+  author: z.uuid().optional(),
+  tag: z.string().trim().min(1).max(64).optional(),
+  resolved: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  parent: z.string().max(64).optional(),
+  q: z.string().trim().min(1).max(500).optional(),
+  sort: z.enum(["position", "created", "updated"]).default("position"),
+  order: z.enum(["asc", "desc"]).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  cursor: z.string().max(500).optional(),
+});
+export type AnnotationFilter = z.output<typeof annotationFilterSchema>;
+
+/** Where the annotations come from: one article, or every article of a group. */
+export type Scope = { articleId: string } | { groupId: string };
+export type Viewer = { id: string; role: Role };
+
+const FAR = 2_147_483_647;
+const SORTS = {
+  position: { expr: sql`coalesce(${annotations.startPos}, ${FAR})`, read: (r: Row) => r.startPos ?? FAR, defaultOrder: "asc" },
+  created: { expr: sql`${annotations.createdAt}`, read: (r: Row) => r.createdAt.toISOString(), defaultOrder: "desc" },
+  updated: { expr: sql`${annotations.updatedAt}`, read: (r: Row) => r.updatedAt.toISOString(), defaultOrder: "desc" },
+} as const;
+type Row = typeof annotations.$inferSelect;
+
+/**
+ * What a viewer may see: the group's annotations (hidden ones only for
+ * moderators) and their own private ones. Every read path uses it.
+ */
+export function visibleTo(viewer: Viewer): SQL {
+  const moderator = roleAtLeast(viewer.role, "moderator");
+  return or(
+    and(eq(annotations.visibility, "group"), moderator ? sql`true` : ne(annotations.status, "hidden")),
+    and(eq(annotations.visibility, "private"), eq(annotations.authorId, viewer.id)),
+  )!;
+}
+
+/**
+ * One page of annotations, search_after style: the cursor carries the sort
+ * value and id of the last row, so rows inserted meanwhile neither repeat nor
+ * shift the pages.
+ */
+export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, filter: AnnotationFilter) {
+  const sort = SORTS[filter.sort];
+  const order = filter.order ?? sort.defaultOrder;
+  const conditions: SQL[] = [
+    "articleId" in scope ? eq(annotations.articleId, scope.articleId) : eq(annotations.groupId, scope.groupId),
+    visibleTo(viewer),
+  ];
+  if (filter.kind) conditions.push(inArray(annotations.kind, filter.kind));
+  if (filter.status) conditions.push(inArray(annotations.status, filter.status));
+  if (filter.verdict) conditions.push(inArray(annotations.verdict, filter.verdict));
+  if (filter.anchor) conditions.push(inArray(annotations.anchorState, filter.anchor));
+  if (filter.author) conditions.push(eq(annotations.authorId, filter.author));
+  if (filter.tag) conditions.push(sql`${annotations.tags} @> array[${filter.tag}]::text[]`);
+  if (filter.resolved !== undefined) conditions.push(eq(annotations.resolved, filter.resolved));
+  if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
+  if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${filter.q})`);
+  if (filter.cursor) {
+    const after = decodeCursor(filter.cursor, filter.sort);
+    const value = filter.sort === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;
+    conditions.push(
+      order === "asc" ? sql`(${sort.expr}, ${annotations.id}) > (${value}, ${after.id})` : sql`(${sort.expr}, ${annotations.id}) < (${value}, ${after.id})`,
+    );
+  }
+  const direction = order === "asc" ? asc : desc;
+  const rows = await db
+    .select({ row: annotations, authorName: users.name })
+    .from(annotations)
+    .leftJoin(users, eq(users.id, annotations.authorId))
+    .where(and(...conditions))
+    .orderBy(direction(sort.expr), direction(annotations.id))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    annotations: page.map((r) => presentAnnotation(r.row, r.authorName)),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last.row), last.row.id) : null,
+  };
+}
+
+function encodeCursor(sort: string, value: number | string, id: string): string {
+  return Buffer.from(JSON.stringify([sort, value, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string, sort: string): { value: number | string; id: string } {
+  try {
+    const [s, value, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [string, number | string, string];
+    if (s === sort && typeof id === "string" && (typeof value === "number" || !Number.isNaN(Date.parse(value)))) {
+      return { value, id };
+    }
+  } catch {}
+  throw new ApiError("validation_failed", "cursor: not a cursor from this listing", "cursor");
+}

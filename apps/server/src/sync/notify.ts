@@ -1,0 +1,62 @@
+import { eq, inArray, type InferInsertModel } from "drizzle-orm";
+import { annotations, memberships, notifications, users } from "@marginalia/schema/tables";
+import type { Tx } from "../db.ts";
+import type { DocContext } from "./projection.ts";
+
+type Row = InferInsertModel<typeof annotations>;
+
+const MENTION = /(?:^|[^\w@.])@([\p{L}\p{N}._-]{2,64})/gu;
+
+/** The handles a body mentions, lower-cased: `@ana` or `@ana.lopez`. */
+export function mentionedHandles(body: string): Set<string> {
+  const handles = new Set<string>();
+  for (const match of body.matchAll(MENTION)) handles.add(match[1]!.toLowerCase().replace(/[._-]+$/, ""));
+  return handles;
+}
+
+/** A member answers to their email's local part and to their name without spaces. */
+export function handlesOf(member: { email: string; name: string }): string[] {
+  return [member.email.split("@")[0]!.toLowerCase(), member.name.replace(/\s+/g, "").toLowerCase()];
+}
+
+/**
+ * Notifications that follow from annotations as they are projected: replies
+ * to someone's annotation and @mentions of members. Written in the commit's
+ * transaction; the unique key makes a re-projection a no-op. Private
+ * documents notify no one.
+ */
+export async function notifyFor(tx: Tx, ctx: DocContext, rows: Row[]) {
+  if (ctx.visibility !== "group" || rows.length === 0) return;
+  const pending: Array<InferInsertModel<typeof notifications>> = [];
+
+  const parentIds = [...new Set(rows.map((r) => r.parentId).filter((p): p is string => !!p))];
+  if (parentIds.length) {
+    const parents = await tx
+      .select({ id: annotations.id, authorId: annotations.authorId })
+      .from(annotations)
+      .where(inArray(annotations.id, parentIds));
+    const authorOf = new Map(parents.map((p) => [p.id, p.authorId]));
+    for (const row of rows) {
+      const parentAuthor = row.parentId ? authorOf.get(row.parentId) : null;
+      if (parentAuthor && parentAuthor !== row.authorId) {
+        pending.push({ userId: parentAuthor, kind: "reply", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null, data: { parentId: row.parentId } });
+      }
+    }
+  }
+
+  const mentioning = rows.map((row) => ({ row, handles: mentionedHandles(row.body ?? "") })).filter((m) => m.handles.size);
+  if (mentioning.length) {
+    const members = await tx
+      .select({ id: users.id, email: users.email, name: users.name })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(eq(memberships.groupId, ctx.groupId));
+    for (const { row, handles } of mentioning) {
+      for (const member of members) {
+        if (member.id === row.authorId || !handlesOf(member).some((h) => handles.has(h))) continue;
+        pending.push({ userId: member.id, kind: "mention", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null });
+      }
+    }
+  }
+  if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
+}
