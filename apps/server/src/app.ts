@@ -18,6 +18,8 @@ import { annotationModerationRoutes, groupModerationRoutes } from "./routes/mode
 import { notificationRoutes } from "./routes/notifications.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { webRoutes } from "./routes/web.ts";
+import { w3cRoutes } from "./w3c/routes.ts";
+import { exportRoutes } from "./export/routes.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
@@ -62,6 +64,8 @@ export function createApp(deps: AppDeps) {
   app.route("/api/annotations", annotationRoutes);
   app.route("/api/annotations", annotationModerationRoutes);
   app.route("/api/groups", groupModerationRoutes);
+  app.route("/api", exportRoutes);
+  app.route("/w3c", w3cRoutes);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket));
   app.all("/api/*", () => {
     throw new ApiError("not_found", "No such API route");
