@@ -51,6 +51,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.use("/api/*", authenticate, checkOrigin);
+  app.use("/w3c/*", jsonLimit, authenticate, checkOrigin);
 
   app.route("/", healthRoutes);
   app.route("/api/auth", authRoutes);
