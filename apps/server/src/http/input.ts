@@ -20,11 +20,30 @@ export async function readJson<S extends z.ZodType>(c: AppContext, schema: S): P
   return validate(schema, body);
 }
 
+/** Like readJson, for actions whose body is optional: an empty body reads as `{}`. */
+export async function readOptionalJson<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.output<S>> {
+  const raw = await c.req.text();
+  if (raw.trim() === "") return validate(schema, {});
+  if (mediaType(c) !== "application/json") {
+    throw new ApiError("unsupported_media_type", "Send the body as application/json");
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new ApiError("bad_request", "The body is not valid JSON");
+  }
+  return validate(schema, body);
+}
+
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const field = issue.path.join(".") || undefined;
+  // A list's element index says less than the list's name: "tags", not "tags.20".
+  const path = issue.path.map(String);
+  while (path.length > 1 && /^\d+$/.test(path.at(-1)!)) path.pop();
+  const field = path.join(".") || undefined;
   throw new ApiError("validation_failed", field ? `${field}: ${issue.message}` : issue.message, field);
 }
 

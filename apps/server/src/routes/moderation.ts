@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { requireRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
-import { readJson, uuidParam } from "../http/input.ts";
+import { readJson, readOptionalJson, uuidParam } from "../http/input.ts";
 import {
   type StatusAction,
   approveSubmission,
@@ -19,8 +19,7 @@ const optionalReason = z.object({ reason: z.string().trim().min(1).max(2_000).op
 async function statusAction(c: AppContext, action: StatusAction) {
   const user = requireUser(c);
   const { db, hub } = c.get("deps");
-  const hasBody = (c.req.header("content-length") ?? "0") !== "0";
-  const { reason } = hasBody ? await readJson(c, optionalReason) : { reason: undefined };
+  const { reason } = await readOptionalJson(c, optionalReason);
   return c.json(await changeStatus(db, hub, c.req.param("annotationId")!, user.id, action, reason));
 }
 

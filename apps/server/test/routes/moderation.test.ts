@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
+import { articleWithMembers } from "../support/article.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+type Member = TestClient & { user: { id: string; name: string }; email: string };
+
+async function desk(moderation: "open" | "pre" = "open") {
+  const d = await articleWithMembers(t.app, ["annotator", "annotator", "moderator"], moderation);
+  const [author, peer, mod] = d.members as unknown as [Member, Member, Member];
+  const post = (who: TestClient, body: object) => who.post(`/api/articles/${d.article.id}/annotations`, body);
+  return { ...d, author, peer, mod, post };
+}
+
+describe("moderation: hide, unhide, flags and the queue", () => {
+  it("lets any member flag once with a reason, and puts flagged annotations in the queue", async () => {
+    const d = await desk();
+    const { body } = await d.post(d.author, { kind: "comment", body: "Questionable remark" });
+    const flag = await d.peer.post(`/api/annotations/${body.id}/flag`, { reason: "Off topic" });
+    expect(flag.status).toBe(201);
+    expect((await d.peer.post(`/api/annotations/${body.id}/flag`, { reason: "Again" })).status).toBe(409);
+    expect((await d.peer.post(`/api/annotations/${body.id}/flag`, {})).body.error.field).toBe("reason");
+
+    const queue = await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`);
+    expect(queue.status).toBe(200);
+    expect(queue.body.items).toEqual([
+      expect.objectContaining({ reason: "flagged", flags: { count: 1, reasons: ["Off topic"] }, annotation: expect.objectContaining({ id: body.id }) }),
+    ]);
+    expect((await d.author.get(`/api/groups/${d.group.id}/moderation/queue`)).status).toBe(403);
+  });
+
+  it("hides and unhides, settling flags, logging old and new status, and telling the author", async () => {
+    const d = await desk();
+    const { body } = await d.post(d.author, { kind: "comment", body: "Spam link" });
+    await d.peer.post(`/api/annotations/${body.id}/flag`, { reason: "Spam" });
+    expect((await d.peer.post(`/api/annotations/${body.id}/hide`)).status).toBe(403);
+    const hidden = await d.mod.post(`/api/annotations/${body.id}/hide`, { reason: "Spam" });
+    expect(hidden.body.status).toBe("hidden");
+    expect((await d.peer.get(`/api/articles/${d.article.id}/annotations`)).body.annotations).toEqual([]);
+    expect((await d.peer.get(`/api/annotations/${body.id}`)).status).toBe(404);
+    expect((await d.mod.get(`/api/articles/${d.article.id}/annotations`)).body.annotations).toHaveLength(1);
+    expect((await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items).toEqual([]);
+
+    const unhidden = await d.mod.post(`/api/annotations/${body.id}/unhide`);
+    expect(unhidden.body.status).toBe("published");
+    expect((await d.mod.post(`/api/annotations/${body.id}/unhide`)).status).toBe(409);
+
+    const log = await d.mod.get(`/api/groups/${d.group.id}/moderation/log`);
+    expect(log.body.entries.map((e: { action: string; oldStatus: string | null; newStatus: string | null }) => [e.action, e.oldStatus, e.newStatus])).toEqual([
+      ["unhide", "hidden", "published"],
+      ["hide", "published", "hidden"],
+      ["flag", null, null],
+    ]);
+    expect(log.body.entries[1]).toMatchObject({ reason: "Spam", actor: { id: d.mod.user.id } });
+    expect((await d.peer.get(`/api/groups/${d.group.id}/moderation/log`)).status).toBe(403);
+
+    const notes = await d.author.get("/api/me/notifications");
+    expect(notes.body.notifications.map((n: { kind: string; data: { action: string } }) => [n.kind, n.data.action])).toEqual([
+      ["moderation", "unhide"],
+      ["moderation", "hide"],
+    ]);
+  });
+
+  it("queues pending submissions and fact-checks in review", async () => {
+    const d = await desk("pre");
+    const submission = await d.post(d.author, { kind: "comment", body: "Please review" });
+    const review = await d.post(d.mod, { kind: "factcheck", body: "", status: "pending", factcheck: { claim: "c", verdict: "false", sources: [] } });
+    const queue = await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`);
+    const reasons = Object.fromEntries(queue.body.items.map((i: { annotation: { id: string }; reason: string }) => [i.annotation.id, i.reason]));
+    expect(reasons).toEqual({ [submission.body.id]: "submission", [review.body.id]: "review" });
+    const rejected = await d.mod.post(`/api/annotations/${submission.body.id}/reject`, { reason: "Needs a source" });
+    expect(rejected.status).toBe(204);
+    const outcome = await d.author.get("/api/me/notifications?unread=true");
+    expect(outcome.body.notifications[0]).toMatchObject({ kind: "moderation", data: { action: "reject", reason: "Needs a source" } });
+  });
+});
+
+describe("threads and notifications", () => {
+  it("notifies the parent's author of a reply, and mentioned members, once each", async () => {
+    const d = await desk();
+    const parent = await d.post(d.author, { kind: "comment", body: "Is this figure right?" });
+    const handle = d.mod.email.split("@")[0];
+    const reply = await d.peer.post(`/api/annotations/${parent.body.id}/replies`, { body: `Asking @${handle} to check` });
+    expect(reply.status).toBe(201);
+    // An edit re-projects the reply; it must not notify again.
+    await d.peer.patch(`/api/annotations/${reply.body.id}`, { body: `Asking @${handle} to check, thanks` });
+
+    const authorNotes = (await d.author.get("/api/me/notifications")).body.notifications;
+    expect(authorNotes).toEqual([expect.objectContaining({ kind: "reply", annotationId: reply.body.id, actor: { id: d.peer.user.id, name: d.peer.user.name } })]);
+    const modNotes = (await d.mod.get("/api/me/notifications")).body.notifications;
+    expect(modNotes).toEqual([expect.objectContaining({ kind: "mention", annotationId: reply.body.id })]);
+    expect((await d.peer.get("/api/me/notifications")).body.notifications).toEqual([]);
+  });
+
+  it("mentions only resolve to members, and private annotations notify no one", async () => {
+    const d = await desk();
+    const outsider = await signUp(t.app, "Outsider");
+    await d.post(d.author, { kind: "comment", body: `Hey @${outsider.email.split("@")[0]}` });
+    await d.post(d.author, { kind: "comment", body: `@${d.mod.email.split("@")[0]} private`, visibility: "private" });
+    expect((await outsider.get("/api/me/notifications")).body.notifications).toEqual([]);
+    expect((await d.mod.get("/api/me/notifications")).body.notifications).toEqual([]);
+  });
+
+  it("marks notifications read, one by one or all", async () => {
+    const d = await desk();
+    const a = await d.post(d.author, { kind: "comment", body: "one" });
+    const b = await d.post(d.author, { kind: "comment", body: "two" });
+    await d.peer.post(`/api/annotations/${a.body.id}/replies`, { body: "r1" });
+    await d.peer.post(`/api/annotations/${b.body.id}/replies`, { body: "r2" });
+    const all = (await d.author.get("/api/me/notifications")).body.notifications;
+    expect(all).toHaveLength(2);
+    expect((await d.author.post("/api/me/notifications/read", { ids: [all[0].id] })).body.marked).toBe(1);
+    expect((await d.author.get("/api/me/notifications?unread=true")).body.notifications).toHaveLength(1);
+    expect((await d.peer.post("/api/me/notifications/read", { ids: [all[1].id] })).body.marked).toBe(0);
+    expect((await d.author.post("/api/me/notifications/read", {})).body.marked).toBe(1);
+    expect((await new TestClient(t.app).get("/api/me/notifications")).status).toBe(401);
+  });
+});
