@@ -20,6 +20,7 @@ import { tokenRoutes } from "./routes/tokens.ts";
 import { webRoutes } from "./routes/web.ts";
 import { w3cRoutes } from "./w3c/routes.ts";
 import { exportRoutes } from "./export/routes.ts";
+import { openApiRoutes } from "./openapi/routes.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/annotations", annotationModerationRoutes);
   app.route("/api/groups", groupModerationRoutes);
   app.route("/api", exportRoutes);
+  app.route("/api", openApiRoutes());
   app.route("/w3c", w3cRoutes);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket));
   app.all("/api/*", () => {

@@ -7,3 +7,4 @@ export * from "./tables/groups.ts";
 export * from "./tables/moderation.ts";
 export * from "./tables/notifications.ts";
 export * from "./ydoc/index.ts";
+export * from "./anchoring/index.ts";

@@ -31,12 +31,12 @@ const metaSchema = z.object({
   publishedAt: z.iso.datetime({ offset: true }).pipe(z.coerce.date()).nullish(),
 });
 
-const jsonSchema = metaSchema.extend({
+export const articleJsonSchema = metaSchema.extend({
   format: z.enum(ARTICLE_FORMATS),
   content: z.string().min(1).max(MAX_ARTICLE_BYTES),
 });
 
-export type ArticleBody = z.infer<typeof jsonSchema>;
+export type ArticleBody = z.infer<typeof articleJsonSchema>;
 
 /**
  * An article arrives as JSON, as a raw text/plain, text/markdown or text/html
@@ -44,11 +44,11 @@ export type ArticleBody = z.infer<typeof jsonSchema>;
  */
 export async function readArticleBody(c: AppContext): Promise<ArticleBody> {
   const type = mediaType(c);
-  if (type === "application/json") return readJson(c, jsonSchema);
+  if (type === "application/json") return readJson(c, articleJsonSchema);
   const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
   if (rawFormat) {
     const content = await c.req.text();
-    return validate(jsonSchema, { ...c.req.query(), format: rawFormat, content });
+    return validate(articleJsonSchema, { ...c.req.query(), format: rawFormat, content });
   }
   if (type === "multipart/form-data") return readUpload(c);
   throw new ApiError(
@@ -70,5 +70,5 @@ async function readUpload(c: AppContext): Promise<ArticleBody> {
     throw new ApiError("unsupported_media_type", "Upload a .txt, .md or .html file, or say which with `format`");
   }
   const fields = Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === "string"));
-  return validate(jsonSchema, { ...fields, format, content: await file.text() });
+  return validate(articleJsonSchema, { ...fields, format, content: await file.text() });
 }

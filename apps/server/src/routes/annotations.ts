@@ -46,8 +46,8 @@ export const patchAnnotationSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, "Send at least one field to change");
 
-const replySchema = z.object({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
-const voteSchema = z.object({ value: voteValueSchema.nullable() });
+export const replySchema = z.object({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
+export const voteSchema = z.object({ value: voteValueSchema.nullable() });
 
 /** The projected row, once a write through the document has committed. */
 export async function presentById(db: Db, id: string) {

@@ -24,7 +24,7 @@ const articleBodyLimit = bodyLimit({
   },
 });
 
-const revisionQuery = z.object({ revision: z.coerce.number().int().positive().optional() });
+export const revisionQuery = z.object({ revision: z.coerce.number().int().positive().optional() });
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()

@@ -14,16 +14,16 @@ import {
   removeMember,
 } from "../services/groups.ts";
 
-const createSchema = groupInsertSchema.pick({ name: true }).extend({
+export const createGroupSchema = groupInsertSchema.pick({ name: true }).extend({
   moderation: z.enum(["open", "pre"]).default("open"),
 });
-const addMemberSchema = z.object({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
-const changeRoleSchema = z.object({ role: roleSchema });
+export const addMemberSchema = z.object({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
+export const changeRoleSchema = z.object({ role: roleSchema });
 
 export const groupRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const user = requireUser(c);
-    const input = await readJson(c, createSchema);
+    const input = await readJson(c, createGroupSchema);
     return c.json(await createGroup(c.get("deps").db, user.id, input), 201);
   })
   .get("/", async (c) => {

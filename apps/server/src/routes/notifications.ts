@@ -4,22 +4,22 @@ import { type AppEnv, requireUser } from "../context.ts";
 import { readJson, validate } from "../http/input.ts";
 import { listNotifications, markRead } from "../services/notifications.ts";
 
-const listQuery = z.object({
+export const notificationListQuery = z.object({
   unread: z.enum(["true", "false"]).transform((v) => v === "true").default(false),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const readSchema = z.object({ ids: z.array(z.number().int().positive()).max(500).optional() });
+export const markReadSchema = z.object({ ids: z.array(z.number().int().positive()).max(500).optional() });
 
 /** Mounted at /api/me/notifications. */
 export const notificationRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const user = requireUser(c);
-    const query = validate(listQuery, c.req.query());
+    const query = validate(notificationListQuery, c.req.query());
     return c.json({ notifications: await listNotifications(c.get("deps").db, user.id, query) });
   })
   .post("/read", async (c) => {
     const user = requireUser(c);
-    const { ids } = await readJson(c, readSchema);
+    const { ids } = await readJson(c, markReadSchema);
     return c.json({ marked: await markRead(c.get("deps").db, user.id, ids) });
   });

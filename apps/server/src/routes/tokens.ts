@@ -5,12 +5,12 @@ import { type AppEnv, requireUser } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { readJson } from "../http/input.ts";
 
-const createSchema = apiTokenInsertSchema.pick({ name: true });
+export const createTokenSchema = apiTokenInsertSchema.pick({ name: true });
 
 export const tokenRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const user = requireUser(c);
-    const { name } = await readJson(c, createSchema);
+    const { name } = await readJson(c, createTokenSchema);
     // The token is shown this once; only its hash is kept.
     return c.json(await createApiToken(c.get("deps").db, user.id, name), 201);
   })

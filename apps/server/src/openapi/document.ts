@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { ERRORS } from "../errors.ts";
+import { OPERATIONS, type Operation } from "./operations.ts";
+
+const errorSchema = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", enum: Object.keys(ERRORS) },
+        message: { type: "string" },
+        field: { type: "string", description: "The request field at fault, for validation errors" },
+        requestId: { type: "string" },
+      },
+    },
+  },
+} as const;
+
+/** Zod to JSON Schema (2020-12, which OpenAPI 3.1 uses), describing what a client sends. */
+function schemaOf(schema: z.ZodType) {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return json;
+}
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+
+function queryParameters(query: z.ZodType) {
+  const json = schemaOf(query) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    schema,
+  }));
+}
+
+function operationObject(op: Operation) {
+  const pathParameters = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+  const responses: Record<string, unknown> = {};
+  for (const [status, description] of Object.entries(op.responses)) responses[status] = { description };
+  responses["4XX"] = { description: "A client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  const body = op.body && {
+    required: true,
+    content: Object.fromEntries([
+      ["application/json", { schema: schemaOf(op.body) }],
+      ...(op.bodyTypes ?? []).map((type) => [type, { schema: type === "multipart/form-data" ? { type: "object", properties: { file: { type: "string", format: "binary" } } } : { type: "string" } }]),
+    ]),
+  };
+  return {
+    tags: [op.tag],
+    summary: op.summary,
+    operationId: `${op.method}${op.path.replace(/[/:{}]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
+    parameters: [...pathParameters, ...(op.query ? queryParameters(op.query) : [])],
+    ...(body && { requestBody: body }),
+    responses,
+    security: op.auth === false ? [] : [{ session: [] }, { bearer: [] }],
+  };
+}
+
+/** The OpenAPI 3.1 document, built once from the operation table. */
+export function buildOpenApiDocument(serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) (paths[toOpenApiPath(op.path)] ??= {})[op.method] = operationObject(op);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Marginalia API",
+      version: "0.1.0",
+      description: "Collaborative annotation: groups, articles, annotations, fact-checks and moderation. Live editing uses the websocket protocol in docs/sync.md.",
+    },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      schemas: { Error: errorSchema },
+      securitySchemes: {
+        session: { type: "apiKey", in: "cookie", name: "marginalia_session" },
+        bearer: { type: "http", scheme: "bearer", description: "An API token, mgt_…" },
+      },
+    },
+  };
+}

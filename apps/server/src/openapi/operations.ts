@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { publicUserSchema } from "@marginalia/schema";
+import { articleJsonSchema } from "../http/article-body.ts";
+import { createAnnotationSchema, patchAnnotationSchema, replySchema, voteSchema } from "../routes/annotations.ts";
+import { revisionQuery } from "../routes/articles.ts";
+import { loginSchema, signupSchema } from "../routes/auth.ts";
+import { addMemberSchema, changeRoleSchema, createGroupSchema } from "../routes/groups.ts";
+import { optionalReason, reasonSchema } from "../routes/moderation.ts";
+import { markReadSchema, notificationListQuery } from "../routes/notifications.ts";
+import { createTokenSchema } from "../routes/tokens.ts";
+import { annotationFilterSchema } from "../services/annotation-queries.ts";
+
+/** One documented operation. Request schemas are the very ones the routes validate with. */
+export type Operation = {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** Hono-style path, e.g. /api/groups/:groupId. */
+  path: string;
+  tag: string;
+  summary: string;
+  /** False for the few routes that take anonymous callers. */
+  auth?: boolean;
+  body?: z.ZodType;
+  /** Extra request media types the route takes besides JSON. */
+  bodyTypes?: string[];
+  query?: z.ZodType;
+  responses: Record<number, string>;
+};
+
+const exportQuery = z.object({ format: z.enum(["w3c", "claimreview", "csv", "markdown"]) });
+
+const ok = (description: string) => ({ 200: description });
+const created = (description: string) => ({ 201: description });
+const noContent = { 204: "Done" };
+
+export const OPERATIONS: Operation[] = [
+  { method: "get", path: "/healthz", tag: "meta", summary: "Liveness and database check", auth: false, responses: { 200: "Healthy", 503: "Database unavailable" } },
+  { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" } },
+  { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
+  { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },
+  { method: "get", path: "/api/me", tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user") },
+  { method: "get", path: "/api/me/notifications", tag: "notifications", summary: "Mentions, replies and moderation outcomes", query: notificationListQuery, responses: ok("Newest first") },
+  { method: "post", path: "/api/me/notifications/read", tag: "notifications", summary: "Mark some or all notifications read", body: markReadSchema, responses: ok("How many changed") },
+  { method: "post", path: "/api/tokens", tag: "auth", summary: "Create an API token (shown once)", body: createTokenSchema, responses: created("The token") },
+  { method: "get", path: "/api/tokens", tag: "auth", summary: "List your live API tokens", responses: ok("Tokens, without secrets") },
+  { method: "delete", path: "/api/tokens/:tokenId", tag: "auth", summary: "Revoke an API token", responses: noContent },
+  { method: "post", path: "/api/groups", tag: "groups", summary: "Create a group; you become its owner", body: createGroupSchema, responses: created("The group") },
+  { method: "get", path: "/api/groups", tag: "groups", summary: "Your groups", responses: ok("Groups with your role") },
+  { method: "get", path: "/api/groups/:groupId", tag: "groups", summary: "One group", responses: ok("The group and your role") },
+  { method: "get", path: "/api/groups/:groupId/members", tag: "groups", summary: "Members and their roles", responses: ok("Members") },
+  { method: "post", path: "/api/groups/:groupId/members", tag: "groups", summary: "Add a member (owner)", body: addMemberSchema, responses: created("The membership") },
+  { method: "patch", path: "/api/groups/:groupId/members/:userId", tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership") },
+  { method: "delete", path: "/api/groups/:groupId/members/:userId", tag: "groups", summary: "Remove a member, or leave", responses: noContent },
+  { method: "post", path: "/api/groups/:groupId/articles", tag: "articles", summary: "Import an article (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: created("The article with text and blocks") },
+  { method: "get", path: "/api/groups/:groupId/articles", tag: "articles", summary: "A group's articles", responses: ok("Articles") },
+  { method: "get", path: "/api/groups/:groupId/moderation/queue", tag: "moderation", summary: "Pending and flagged annotations (moderator)", responses: ok("The queue") },
+  { method: "get", path: "/api/groups/:groupId/moderation/log", tag: "moderation", summary: "Every moderation action (moderator)", responses: ok("Newest first") },
+  { method: "get", path: "/api/articles/:articleId", tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article") },
+  { method: "get", path: "/api/articles/:articleId/revisions", tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") },
+  { method: "put", path: "/api/articles/:articleId/text", tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } },
+  { method: "delete", path: "/api/articles/:articleId", tag: "articles", summary: "Delete an article (moderator)", responses: noContent },
+  { method: "get", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor") },
+  { method: "post", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: created("The annotation") },
+  { method: "get", path: "/api/annotations/:annotationId", tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" } },
+  { method: "patch", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation") },
+  { method: "delete", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Delete your own annotation", responses: noContent },
+  { method: "post", path: "/api/annotations/:annotationId/replies", tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: created("The reply") },
+  { method: "post", path: "/api/annotations/:annotationId/resolve", tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation") },
+  { method: "post", path: "/api/annotations/:annotationId/reopen", tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation") },
+  { method: "put", path: "/api/annotations/:annotationId/vote", tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") },
+  { method: "post", path: "/api/annotations/:annotationId/approve", tag: "moderation", summary: "Approve a pending submission into the group", responses: ok("The published annotation") },
+  { method: "post", path: "/api/annotations/:annotationId/reject", tag: "moderation", summary: "Reject a pending submission, with a reason", body: reasonSchema, responses: noContent },
+  { method: "post", path: "/api/annotations/:annotationId/publish", tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: ok("The annotation") },
+  { method: "post", path: "/api/annotations/:annotationId/hide", tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation") },
+  { method: "post", path: "/api/annotations/:annotationId/unhide", tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: ok("The annotation") },
+  { method: "post", path: "/api/annotations/:annotationId/flag", tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag") },
+  { method: "get", path: "/api/articles/:articleId/export", tag: "exports", summary: "Export an article's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
+  { method: "get", path: "/api/groups/:groupId/export", tag: "exports", summary: "Export a whole group's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
+  { method: "get", path: "/api/openapi.json", tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1") },
+  { method: "get", path: "/api/docs", tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML") },
+];
+
+export const userResponseSchema = z.object({ user: publicUserSchema });

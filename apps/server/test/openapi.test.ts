@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPERATIONS } from "../src/openapi/operations.ts";
+import { type TestApp, createTestApp } from "./support/app.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+/** Every concrete route the app answers under /api, /w3c and /healthz, as "METHOD path". */
+function servedRoutes(): Set<string> {
+  const served = new Set<string>();
+  for (const route of t.app.routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    if (!/^\/(api|w3c|healthz)/.test(route.path)) continue;
+    served.add(`${route.method} ${route.path.replace(/\/$/, "")}`);
+  }
+  return served;
+}
+
+describe("the OpenAPI document", () => {
+  it("is OpenAPI 3.1 with request schemas generated from the routes' zod schemas", async () => {
+    const res = await t.app.request("/api/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as any;
+    expect(doc.openapi).toBe("3.1.0");
+    const signup = doc.paths["/api/auth/signup"].post;
+    const schema = signup.requestBody.content["application/json"].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(["email", "name", "password"]));
+    expect(schema.properties.password.minLength).toBe(8);
+    const create = doc.paths["/api/articles/{articleId}/annotations"].post.requestBody.content["application/json"].schema;
+    expect(create.properties.kind.enum).toEqual(["highlight", "comment", "factcheck"]);
+    const list = doc.paths["/api/articles/{articleId}/annotations"].get.parameters.map((p: { name: string }) => p.name);
+    expect(list).toEqual(expect.arrayContaining(["articleId", "kind", "q", "cursor", "limit", "sort"]));
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("validation_failed");
+  });
+
+  it("documents every route the server answers, and nothing it does not", () => {
+    const documented = new Set(OPERATIONS.map((op) => `${op.method.toUpperCase()} ${op.path.replace(/\/$/, "")}`));
+    const served = servedRoutes();
+    expect([...served].filter((r) => !documented.has(r)).sort()).toEqual([]);
+    expect([...documented].filter((r) => !served.has(r)).sort()).toEqual([]);
+  });
+
+  it("serves a readable docs page with its assets, without any network", async () => {
+    const page = await t.app.request("/api/docs");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("/api/openapi.json");
+    const bundle = await t.app.request("/api/docs/assets/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+});

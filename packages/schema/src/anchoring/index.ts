@@ -1,0 +1,2 @@
+export * from "./code-points.ts";
+export * from "./selectors.ts";
