@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { publicUserSchema } from "@marginalia/schema";
 import { articleJsonSchema } from "../http/article-body.ts";
-import { createAnnotationSchema, patchAnnotationSchema, replySchema, voteSchema } from "../routes/annotations.ts";
+import { createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
 import { revisionQuery } from "../routes/articles.ts";
 import { loginSchema, signupSchema } from "../routes/auth.ts";
 import { addMemberSchema, changeRoleSchema, createGroupSchema } from "../routes/groups.ts";
@@ -64,6 +64,7 @@ export const OPERATIONS: Operation[] = [
   { method: "patch", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation") },
   { method: "delete", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Delete your own annotation", responses: noContent },
   { method: "post", path: "/api/annotations/:annotationId/replies", tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: created("The reply") },
+  { method: "post", path: "/api/annotations/:annotationId/reattach", tag: "annotations", summary: "Re-attach an orphan to a range of the current text (author or moderator)", body: reattachSchema, responses: ok("The annotation, anchored") },
   { method: "post", path: "/api/annotations/:annotationId/resolve", tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation") },
   { method: "post", path: "/api/annotations/:annotationId/reopen", tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation") },
   { method: "put", path: "/api/annotations/:annotationId/vote", tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") },

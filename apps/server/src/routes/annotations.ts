@@ -1,15 +1,24 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { MAX_BODY_LENGTH, annotationFieldSchemas, voteValueSchema } from "@marginalia/schema";
+import {
+  CodePointIndex,
+  MAX_BODY_LENGTH,
+  annotationFieldSchemas,
+  buildTarget,
+  roleAtLeast,
+  updateAnnotation,
+  voteValueSchema,
+} from "@marginalia/schema";
 import { annotationTombstones, annotations, users } from "@marginalia/schema/tables";
 import { requireArticleRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import type { Db } from "../db.ts";
-import { ApiError, notFound } from "../errors.ts";
+import { ApiError, forbidden, notFound } from "../errors.ts";
 import { readJson, uuidParam, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentAnnotation } from "../services/annotation-view.ts";
+import { getArticle } from "../services/articles.ts";
 import {
   annotationAccess,
   castVote,
@@ -48,6 +57,9 @@ export const patchAnnotationSchema = z
 
 export const replySchema = z.object({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
 export const voteSchema = z.object({ value: voteValueSchema.nullable() });
+export const reattachSchema = z
+  .object({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
+  .refine((r) => r.end > r.start, { message: "end must be after start", path: ["end"] });
 
 /** The projected row, once a write through the document has committed. */
 export async function presentById(db: Db, id: string) {
@@ -134,6 +146,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id), 201);
   })
+  .post("/:annotationId/reattach", reattach)
   .post("/:annotationId/resolve", async (c) => resolve(c, true))
   .post("/:annotationId/reopen", async (c) => resolve(c, false))
   .put("/:annotationId/vote", async (c) => {
@@ -143,6 +156,24 @@ export const annotationRoutes = new Hono<AppEnv>()
     const view = await presentById(c.get("deps").db, access.row.id);
     return c.json({ votes: view.votes, mine: value });
   });
+
+async function reattach(c: AppContext) {
+  const { db, hub } = c.get("deps");
+  const access = await accessOrGone(c, c.req.param("annotationId")!);
+  if (access.row.authorId !== access.actor.userId && !roleAtLeast(access.role, "moderator")) {
+    throw forbidden("Only the author or a moderator re-attaches an annotation");
+  }
+  const range = await readJson(c, reattachSchema);
+  const article = await getArticle(db, access.row.articleId);
+  const index = new CodePointIndex(article.text);
+  if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");
+  const target = buildTarget(index, range, article.revision);
+  // Written by the server: the anchor state is not a field clients may set.
+  await hub.change({ ...access.context, revision: article.revision }, { userId: access.actor.userId }, (doc) => {
+    updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" } });
+  });
+  return c.json(await presentById(db, access.row.id));
+}
 
 async function resolve(c: AppContext, resolved: boolean) {
   const access = await accessOrGone(c, c.req.param("annotationId")!);

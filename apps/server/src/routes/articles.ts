@@ -7,6 +7,7 @@ import { type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_ARTICLE_BYTES, readArticleBody } from "../http/article-body.ts";
 import { uuidParam, validate } from "../http/input.ts";
+import { reanchorArticle } from "../anchoring/reanchor.ts";
 import { importArticle } from "../import/index.ts";
 import {
   addRevision,
@@ -84,8 +85,11 @@ export const articleRoutes = new Hono<AppEnv>()
     const body = await readArticleBody(c);
     // A correction keeps the article's title and byline unless the caller names new ones.
     const imported = importArticle({ ...body, title: body.title ?? article.title, byline: body.byline ?? article.byline });
+    const before = await getArticle(db, articleId);
     const result = await addRevision(db, { articleId, authorId: user.id, format: body.format, imported });
-    return c.json(result.article, result.created ? 201 : 200);
+    if (!result.created) return c.json(result.article, 200);
+    const reanchored = await reanchorArticle(db, c.get("deps").hub, article, before, result.article);
+    return c.json({ ...result.article, reanchored }, 201);
   })
   .delete("/:articleId", async (c) => {
     const user = requireUser(c);

@@ -1,2 +1,3 @@
 export * from "./code-points.ts";
 export * from "./selectors.ts";
+export * from "./resolve.ts";

@@ -1,0 +1,114 @@
+import { CodePointIndex, annotationsOf, buildTarget } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { SEED_ARTICLE } from "./support/fixtures.ts";
+import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+
+let t: TestApp;
+let url: string;
+const clients: SyncClient[] = [];
+beforeAll(async () => {
+  t = await createTestApp();
+  url = await t.listen();
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await t.close();
+});
+
+const MOVED = "the West is so sensitive about any cooperation";
+const TYPO = "Russia and the Iranian regime are both today under tough sanctions";
+const DELETED = "Western countries, especially the United States, do not have many options";
+
+/** A target on the imported text (as the API returns it) for the first occurrence of `quote`. */
+function targetOn(text: string, quote: string) {
+  const index = new CodePointIndex(text);
+  const start = index.toCodePoint(text.indexOf(quote));
+  expect(text.indexOf(quote), quote).toBeGreaterThanOrEqual(0);
+  return buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
+}
+
+async function annotatedDesk() {
+  const desk = await articleWithMembers(t.app, ["annotator", "moderator"]);
+  const [annotator, moderator] = desk.members as [(typeof desk.members)[0], (typeof desk.members)[0]];
+  const { text } = (await desk.owner.get(`/api/articles/${desk.article.id}`)).body as { text: string };
+  const post = (who: typeof annotator, quote: string, extra: object = {}) =>
+    who.post(`/api/articles/${desk.article.id}/annotations`, { kind: "comment", body: quote.slice(0, 10), target: targetOn(text, quote), ...extra });
+  const ids = {
+    moved: (await post(annotator, MOVED)).body.id as string,
+    typo: (await post(annotator, TYPO)).body.id as string,
+    deleted: (await post(annotator, DELETED)).body.id as string,
+    private: (await post(annotator, MOVED, { visibility: "private" })).body.id as string,
+  };
+  return { ...desk, annotator, moderator, ids, text };
+}
+
+const correction = (text: string) =>
+  `Correction: an earlier version misstated the date of the visit.\n\n${text}`
+    .replace("under tough sanctions", "under tougher sanctions")
+    .replace(text.split("\n").find((l) => l.includes(DELETED))!, "");
+
+describe("re-anchoring on a new revision", () => {
+  it("moves, fuzzes or orphans every annotation, live, in group and private documents", async () => {
+    const d = await annotatedDesk();
+    const reader = openSyncClient(url, d.article.sync.room, d.owner.token);
+    clients.push(reader);
+    await reader.synced;
+    const before = annotationsOf(reader.doc).get(d.ids.moved)!.get("target") as { start: number };
+
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    expect(put.status).toBe(201);
+    expect(put.body.revision).toBe(2);
+    expect(put.body.reanchored).toEqual({ anchored: 2, fuzzy: 1, orphaned: 1, documents: 2 });
+
+    const newIndex = new CodePointIndex(put.body.text);
+    await eventually(() => {
+      const target = annotationsOf(reader.doc).get(d.ids.moved)!.get("target") as { start: number; end: number; revision: number };
+      expect(target.revision).toBe(2);
+      expect(target.start).not.toBe(before.start);
+      expect(newIndex.slice(target.start, target.end), JSON.stringify(target)).toBe(MOVED);
+    }, 1_000);
+
+    const get = async (id: string) => (await d.annotator.get(`/api/annotations/${id}`)).body;
+    expect((await get(d.ids.typo)).anchor.state).toBe("fuzzy");
+    expect(newIndex.slice((await get(d.ids.typo)).target.start, (await get(d.ids.typo)).target.end)).toContain("tougher sanctions");
+    const orphan = await get(d.ids.deleted);
+    expect(orphan.anchor.state).toBe("orphaned");
+    expect(orphan.target.exact).toBe(DELETED);
+    const priv = await get(d.ids.private);
+    expect(priv).toMatchObject({ anchor: { state: "anchored" }, target: { revision: 2, exact: MOVED } });
+
+    const orphans = await d.annotator.get(`/api/articles/${d.article.id}/annotations?anchor=orphaned`);
+    expect(orphans.body.annotations.map((a: { id: string }) => a.id)).toEqual([d.ids.deleted]);
+  });
+
+  it("re-attaches an orphan to a new range, for its author or a moderator only", async () => {
+    const d = await annotatedDesk();
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const index = new CodePointIndex(put.body.text);
+    const start = index.toCodePoint(put.body.text.indexOf("Russia-Iran close ties"));
+    const range = { start, end: start + 22 };
+
+    const stranger = await articleWithMembers(t.app, []);
+    expect((await stranger.owner.post(`/api/annotations/${d.ids.deleted}/reattach`, range)).status).toBe(404);
+    const peer = (await d.owner.post(`/api/groups/${d.group.id}/members`, { email: stranger.owner.email, role: "annotator" })).status;
+    expect(peer).toBe(201);
+    expect((await stranger.owner.post(`/api/annotations/${d.ids.deleted}/reattach`, range)).status).toBe(403);
+    expect((await d.annotator.post(`/api/annotations/${d.ids.deleted}/reattach`, { start: 5, end: 2 })).body.error.field).toBe("end");
+    expect((await d.annotator.post(`/api/annotations/${d.ids.deleted}/reattach`, { start: 0, end: 10_000_000 })).status).toBe(400);
+
+    const res = await d.annotator.post(`/api/annotations/${d.ids.deleted}/reattach`, range);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ anchor: { state: "anchored" }, target: { revision: 2, exact: "Russia-Iran close ties", start } });
+    expect((await d.moderator.post(`/api/annotations/${d.ids.typo}/reattach`, range)).status).toBe(200);
+  });
+
+  it("changes nothing when the same text is sent again", async () => {
+    const d = await annotatedDesk();
+    const again = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_ARTICLE, { "content-type": "text/plain" });
+    expect(again.status).toBe(200);
+    expect(again.body.revision).toBe(1);
+    expect((await d.annotator.get(`/api/annotations/${d.ids.moved}`)).body.target.revision).toBe(1);
+  });
+});

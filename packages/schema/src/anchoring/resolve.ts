@@ -1,0 +1,121 @@
+import search from "approx-string-match";
+import type { TextTarget } from "../tables/annotations.ts";
+import { CodePointIndex } from "./code-points.ts";
+
+/** Where a target lands in a new text, and how sure that is. Positions are code points. */
+export type Anchor =
+  | { state: "anchored"; start: number; end: number; score: 1 }
+  | { state: "fuzzy"; start: number; end: number; score: number }
+  | { state: "orphaned"; score: number };
+
+export type ResolveOptions = {
+  /** Length of the text the target was made on, to scale its position to the new text. */
+  oldLength?: number;
+  /** Below this combined score a fuzzy match is not trusted: the annotation is orphaned. */
+  threshold?: number;
+};
+
+const DEFAULT_THRESHOLD = 0.75;
+/** Quotes shorter than this are only placed where their context agrees. */
+const SHORT_QUOTE = 8;
+
+/**
+ * Re-anchors a quote on a new text (architecture §5): the exact quote at its
+ * old position, then the exact quote elsewhere, then a fuzzy match scored on
+ * quote, context and position. It would rather orphan than guess: an
+ * ambiguous or weak match is never placed.
+ */
+export function resolveTarget(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions = {}): Anchor {
+  const index = typeof text === "string" ? new CodePointIndex(text) : text;
+  const exact = target.exact;
+  if (exact.length === 0) return { state: "orphaned", score: 0 };
+  const expected = expectedStart(target, index, options.oldLength);
+  const quoteLength = target.end - target.start;
+
+  const occurrences = findAll(index, exact);
+  const atOldPlace = occurrences.find((start) => start === target.start);
+  if (atOldPlace !== undefined && (occurrences.length === 1 || contextScore(index, atOldPlace, atOldPlace + quoteLength, target) >= 0.5)) {
+    return { state: "anchored", start: atOldPlace, end: atOldPlace + quoteLength, score: 1 };
+  }
+
+  if (occurrences.length > 0) {
+    const ranked = occurrences
+      .map((start) => {
+        const context = contextScore(index, start, start + quoteLength, target);
+        return { start, context, score: 0.8 * context + 0.2 * positionScore(start, expected, index.length) };
+      })
+      .sort((a, b) => b.score - a.score);
+    const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
+    const unique = !second && (Array.from(exact).length >= SHORT_QUOTE || best.context >= 0.5);
+    const clearWinner = best.context >= 0.5 && (!second || best.score - second.score >= 0.15);
+    if (unique || clearWinner) return { state: "anchored", start: best.start, end: best.start + quoteLength, score: 1 };
+  }
+
+  return fuzzy(index, target, expected, options.threshold ?? DEFAULT_THRESHOLD);
+}
+
+function fuzzy(index: CodePointIndex, target: TextTarget, expected: number, threshold: number): Anchor {
+  const pattern = target.exact;
+  if (Array.from(pattern).length < 4) return { state: "orphaned", score: 0 };
+  const maxErrors = Math.floor(pattern.length * 0.25);
+  const candidates = search(index.text, pattern, maxErrors).map((match) => {
+    const start = index.toCodePoint(match.start);
+    const end = index.toCodePoint(match.end);
+    const quote = 1 - match.errors / pattern.length;
+    const context = contextScore(index, start, end, target);
+    const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, expected, index.length);
+    return { start, end, quote, context, score };
+  });
+  // Overlapping matches of one spot differ only by a character or two; keep the best of each spot.
+  candidates.sort((a, b) => b.score - a.score);
+  const spots: typeof candidates = [];
+  for (const c of candidates) if (!spots.some((s) => c.start < s.end && s.start < c.end)) spots.push(c);
+  const [best, second] = spots;
+  if (!best) return { state: "orphaned", score: 0 };
+  const ambiguous = second !== undefined && best.score - second.score < 0.05;
+  // A short quote says little by itself: it is placed only where its context agrees too.
+  const unsupported = Array.from(pattern).length < 32 && best.context < 0.5;
+  if (best.quote < 0.75 || best.score < threshold || ambiguous || unsupported) {
+    return { state: "orphaned", score: round(best.score) };
+  }
+  return { state: "fuzzy", start: best.start, end: best.end, score: round(best.score) };
+}
+
+/** Every code point offset where `exact` occurs. */
+function findAll(index: CodePointIndex, exact: string): number[] {
+  const found: number[] = [];
+  for (let at = index.text.indexOf(exact); at !== -1; at = index.text.indexOf(exact, at + 1)) {
+    found.push(index.toCodePoint(at));
+  }
+  return found;
+}
+
+/** How well the text around a candidate matches the quote's prefix and suffix, 0–1. */
+function contextScore(index: CodePointIndex, start: number, end: number, target: TextTarget): number {
+  const prefixLength = Array.from(target.prefix).length;
+  const suffixLength = Array.from(target.suffix).length;
+  if (prefixLength + suffixLength === 0) return 0.5;
+  const before = index.slice(Math.max(0, start - prefixLength), start);
+  const after = index.slice(end, end + suffixLength);
+  return (similarity(before, target.prefix) * prefixLength + similarity(after, target.suffix) * suffixLength) / (prefixLength + suffixLength);
+}
+
+/** 1 for equal strings, falling with the edit distance. */
+function similarity(actual: string, wanted: string): number {
+  if (wanted.length === 0) return actual.length === 0 ? 1 : 0.5;
+  if (actual === wanted) return 1;
+  if (actual.length === 0) return 0;
+  const [match] = search(actual, wanted, wanted.length).sort((a, b) => a.errors - b.errors);
+  const missing = Math.max(0, wanted.length - actual.length);
+  return Math.max(0, 1 - ((match?.errors ?? wanted.length) + missing) / wanted.length);
+}
+
+function expectedStart(target: TextTarget, index: CodePointIndex, oldLength?: number): number {
+  return oldLength ? Math.round((target.start / Math.max(1, oldLength)) * index.length) : target.start;
+}
+
+function positionScore(start: number, expected: number, length: number): number {
+  return 1 - Math.min(1, Math.abs(start - expected) / Math.max(1, length));
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
