@@ -16,8 +16,12 @@ export type ResolveOptions = {
 };
 
 const DEFAULT_THRESHOLD = 0.75;
-/** Quotes shorter than this are only placed where their context agrees. */
-const SHORT_QUOTE = 8;
+/** Quotes at least this long are placed without their context agreeing. */
+const LONE_QUOTE = 32;
+/** Context similarity (0–1) above which the surroundings are taken to be the same passage. */
+const CONTEXT_AGREES = 0.7;
+/** How much of each end of a fuzzy match is checked on its own, in UTF-16 units. */
+const EDGE = 12;
 
 /**
  * Re-anchors a quote on a new text (architecture §5): the exact quote at its
@@ -34,7 +38,7 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
 
   const occurrences = findAll(index, exact);
   const atOldPlace = occurrences.find((start) => start === target.start);
-  if (atOldPlace !== undefined && (occurrences.length === 1 || contextScore(index, atOldPlace, atOldPlace + quoteLength, target) >= 0.5)) {
+  if (atOldPlace !== undefined && (occurrences.length === 1 || contextScore(index, atOldPlace, atOldPlace + quoteLength, target) >= CONTEXT_AGREES)) {
     return { state: "anchored", start: atOldPlace, end: atOldPlace + quoteLength, score: 1 };
   }
 
@@ -46,8 +50,10 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
       })
       .sort((a, b) => b.score - a.score);
     const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
-    const unique = !second && (Array.from(exact).length >= SHORT_QUOTE || best.context >= 0.5);
-    const clearWinner = best.context >= 0.5 && (!second || best.score - second.score >= 0.15);
+    // A lone exact occurrence elsewhere may be the same words in another sentence: long quotes
+    // are trusted alone, shorter ones only with their context.
+    const unique = !second && (Array.from(exact).length >= LONE_QUOTE || best.context >= CONTEXT_AGREES);
+    const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
     if (unique || clearWinner) return { state: "anchored", start: best.start, end: best.start + quoteLength, score: 1 };
   }
 
@@ -63,8 +69,14 @@ function fuzzy(index: CodePointIndex, target: TextTarget, expected: number, thre
     const end = index.toCodePoint(match.end);
     const quote = 1 - match.errors / pattern.length;
     const context = contextScore(index, start, end, target);
+    // Errors bunched at one end mean the quote straddles an edit: part of it is other text.
+    const edge = Math.min(EDGE, Math.ceil(pattern.length / 3));
+    const ends = Math.min(
+      similarity(index.text.slice(match.start, match.start + edge), pattern.slice(0, edge)),
+      similarity(index.text.slice(Math.max(match.start, match.end - edge), match.end), pattern.slice(-edge)),
+    );
     const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, expected, index.length);
-    return { start, end, quote, context, score };
+    return { start, end, quote, context, ends, score };
   });
   // Overlapping matches of one spot differ only by a character or two; keep the best of each spot.
   candidates.sort((a, b) => b.score - a.score);
@@ -74,8 +86,8 @@ function fuzzy(index: CodePointIndex, target: TextTarget, expected: number, thre
   if (!best) return { state: "orphaned", score: 0 };
   const ambiguous = second !== undefined && best.score - second.score < 0.05;
   // A short quote says little by itself: it is placed only where its context agrees too.
-  const unsupported = Array.from(pattern).length < 32 && best.context < 0.5;
-  if (best.quote < 0.75 || best.score < threshold || ambiguous || unsupported) {
+  const unsupported = Array.from(pattern).length < LONE_QUOTE && best.context < CONTEXT_AGREES;
+  if (best.quote < 0.75 || best.ends < 0.8 || best.score < threshold || ambiguous || unsupported) {
     return { state: "orphaned", score: round(best.score) };
   }
   return { state: "fuzzy", start: best.start, end: best.end, score: round(best.score) };

@@ -1,0 +1,143 @@
+/**
+ * Revisions of a text with ground truth: each edit keeps, for every character
+ * of the new text, the index it had in the original (-1 for new characters),
+ * so that where a quote went is known exactly.
+ */
+export type Span = { start: number; end: number };
+type Cell = { ch: string; origin: number };
+export type Revision = { name: string; apply(original: string[], seed: number): { text: string; origins: number[] } };
+
+/** A small seeded PRNG (mulberry32), so that every run measures the same corpus. */
+export function random(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Quotes of 3–15 words starting at word boundaries inside paragraph lines. */
+export function randomQuotes(text: string, count: number, seed: number): Span[] {
+  const rand = random(seed);
+  const points = Array.from(text);
+  const starts: number[] = [];
+  points.forEach((ch, i) => {
+    if (/\S/.test(ch) && (i === 0 || /\s/.test(points[i - 1]!))) starts.push(i);
+  });
+  const quotes: Span[] = [];
+  while (quotes.length < count) {
+    const first = Math.floor(rand() * starts.length);
+    const words = 3 + Math.floor(rand() * 13);
+    const last = starts[Math.min(starts.length - 1, first + words)]!;
+    const start = starts[first]!;
+    let end = last - 1;
+    while (end > start && /\s/.test(points[end - 1]!)) end--;
+    const quote = points.slice(start, end).join("");
+    if (quote.includes("\n") || end - start < 10) continue;
+    quotes.push({ start, end });
+  }
+  return quotes;
+}
+
+const cells = (original: string[]): Cell[] => original.map((ch, origin) => ({ ch, origin }));
+const done = (c: Cell[]) => ({ text: c.map((x) => x.ch).join(""), origins: c.map((x) => x.origin) });
+const fresh = (s: string): Cell[] => Array.from(s).map((ch) => ({ ch, origin: -1 }));
+
+/** Line ranges of the paragraphs long enough to be prose. */
+function paragraphs(c: Cell[]): Span[] {
+  const spans: Span[] = [];
+  let start = 0;
+  for (let i = 0; i <= c.length; i++) {
+    if (i === c.length || c[i]!.ch === "\n") {
+      if (i - start > 300) spans.push({ start, end: i });
+      start = i + 1;
+    }
+  }
+  return spans;
+}
+
+function sentenceEnds(c: Cell[], p: Span): number[] {
+  const ends: number[] = [];
+  for (let i = p.start; i < p.end - 1; i++) if (c[i]!.ch === "." && c[i + 1]!.ch === " ") ends.push(i + 2);
+  return ends;
+}
+
+export const REVISIONS: Revision[] = [
+  {
+    name: "typo fixes (40 letters swapped)",
+    apply(original, seed) {
+      const c = cells(original);
+      const rand = random(seed);
+      for (let n = 0; n < 40; n++) {
+        const i = 1 + Math.floor(rand() * (c.length - 3));
+        if (/[a-z]/.test(c[i]!.ch) && /[a-z]/.test(c[i + 1]!.ch)) [c[i]!.ch, c[i + 1]!.ch] = [c[i + 1]!.ch, c[i]!.ch];
+      }
+      return done(c);
+    },
+  },
+  {
+    name: "sentences inserted (6)",
+    apply(original, seed) {
+      let c = cells(original);
+      const rand = random(seed);
+      for (let n = 0; n < 6; n++) {
+        const p = paragraphs(c)[Math.floor(rand() * paragraphs(c).length)]!;
+        const ends = sentenceEnds(c, p);
+        const at = ends[Math.floor(rand() * ends.length)] ?? p.start;
+        c = [...c.slice(0, at), ...fresh(`An editor's clarification was added here, number ${n}. `), ...c.slice(at)];
+      }
+      return done(c);
+    },
+  },
+  {
+    name: "sentences deleted (4)",
+    apply(original, seed) {
+      let c = cells(original);
+      const rand = random(seed + 1);
+      for (let n = 0; n < 4; n++) {
+        const p = paragraphs(c)[Math.floor(rand() * paragraphs(c).length)]!;
+        const ends = [p.start, ...sentenceEnds(c, p)];
+        const k = Math.floor(rand() * (ends.length - 1));
+        c = [...c.slice(0, ends[k]!), ...c.slice(ends[k + 1]!)];
+      }
+      return done(c);
+    },
+  },
+  {
+    name: "paragraph moved",
+    apply(original) {
+      const c = cells(original);
+      const ps = paragraphs(c);
+      const moved = ps[1]!;
+      const block = c.slice(moved.start, moved.end + 1);
+      const rest = [...c.slice(0, moved.start), ...c.slice(moved.end + 1)];
+      const target = paragraphs(rest).at(-1)!.end + 1;
+      return done([...rest.slice(0, target), ...block, ...rest.slice(target)]);
+    },
+  },
+  {
+    name: "whitespace changed",
+    apply(original) {
+      const c = cells(original).map((x) => (x.ch === "\u00a0" ? { ...x, ch: " " } : x));
+      // Every paragraph break doubled, and a space after each full stop.
+      return done(c.flatMap((x) => (x.ch === "\n" ? [x, { ch: "\n", origin: -1 }] : x.ch === "." ? [x, { ch: " ", origin: -1 }] : [x])));
+    },
+  },
+  {
+    name: "quote style straightened",
+    apply(original) {
+      return done(cells(original).map((x) => (x.ch === "’" || x.ch === "‘" ? { ...x, ch: "'" } : x)));
+    },
+  },
+  {
+    name: "passage deleted (a paragraph)",
+    apply(original) {
+      const c = cells(original);
+      const p = paragraphs(c)[3]!;
+      return done([...c.slice(0, p.start), ...c.slice(p.end + 1)]);
+    },
+  },
+];
