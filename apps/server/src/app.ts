@@ -45,7 +45,25 @@ export function createApp(deps: AppDeps) {
   nodeWs.wss.options.maxPayload = MAX_MESSAGE_BYTES;
 
   app.use(requestId());
-  app.use(secureHeaders());
+  const wsOrigin = deps.config.publicOrigin.replace(/^http/, "ws");
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // React and Swagger UI set style attributes; no script can run from a style.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'", wsOrigin],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      xFrameOptions: "DENY",
+      referrerPolicy: "strict-origin-when-cross-origin",
+    }),
+  );
   app.use(async (c, next) => {
     c.set("deps", deps);
     await next();

@@ -46,7 +46,8 @@ describe("the OpenAPI document", () => {
   it("serves a readable docs page with its assets, without any network", async () => {
     const page = await t.app.request("/api/docs");
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("/api/openapi.json");
+    expect(await page.text()).toContain("/api/docs/init.js");
+    expect(await (await t.app.request("/api/docs/init.js")).text()).toContain("/api/openapi.json");
     const bundle = await t.app.request("/api/docs/assets/swagger-ui-bundle.js");
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(100_000);

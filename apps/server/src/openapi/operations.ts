@@ -78,6 +78,7 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/groups/:groupId/export", tag: "exports", summary: "Export a whole group's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
   { method: "get", path: "/api/openapi.json", tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1") },
   { method: "get", path: "/api/docs", tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML") },
+  { method: "get", path: "/api/docs/init.js", tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript") },
 ];
 
 export const userResponseSchema = z.object({ user: publicUserSchema });
