@@ -28,7 +28,7 @@ import {
 } from "../services/annotations.ts";
 
 const f = annotationFieldSchemas;
-export const createAnnotationSchema = z.object({
+export const createAnnotationSchema = z.strictObject({
   id: f.id.optional(),
   kind: f.kind,
   target: f.target.optional(),
@@ -55,10 +55,10 @@ export const patchAnnotationSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, "Send at least one field to change");
 
-export const replySchema = z.object({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
-export const voteSchema = z.object({ value: voteValueSchema.nullable() });
+export const replySchema = z.strictObject({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
+export const voteSchema = z.strictObject({ value: voteValueSchema.nullable() });
 export const reattachSchema = z
-  .object({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
+  .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
   .refine((r) => r.end > r.start, { message: "end must be after start", path: ["end"] });
 
 /** The projected row, once a write through the document has committed. */

@@ -13,8 +13,8 @@ import { createUser, findUserByEmail } from "../services/users.ts";
 // argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
 const password = z.string().min(8, "Use at least 8 characters").max(256);
 
-export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password });
-export const loginSchema = z.object({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
+export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
+export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
 
 export const authRoutes = new Hono<AppEnv>()
   .post("/signup", async (c) => {

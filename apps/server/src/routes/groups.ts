@@ -14,11 +14,12 @@ import {
   removeMember,
 } from "../services/groups.ts";
 
-export const createGroupSchema = groupInsertSchema.pick({ name: true }).extend({
-  moderation: z.enum(["open", "pre"]).default("open"),
-});
-export const addMemberSchema = z.object({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
-export const changeRoleSchema = z.object({ role: roleSchema });
+export const createGroupSchema = groupInsertSchema
+  .pick({ name: true })
+  .extend({ moderation: z.enum(["open", "pre"]).default("open") })
+  .strict();
+export const addMemberSchema = z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
+export const changeRoleSchema = z.strictObject({ role: roleSchema });
 
 export const groupRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {

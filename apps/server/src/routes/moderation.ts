@@ -13,8 +13,8 @@ import {
   rejectSubmission,
 } from "../services/moderation.ts";
 
-export const reasonSchema = z.object({ reason: z.string().trim().min(1).max(2_000) });
-export const optionalReason = z.object({ reason: z.string().trim().min(1).max(2_000).optional() });
+export const reasonSchema = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
+export const optionalReason = z.strictObject({ reason: z.string().trim().min(1).max(2_000).optional() });
 
 async function statusAction(c: AppContext, action: StatusAction) {
   const user = requireUser(c);

@@ -9,7 +9,7 @@ export const notificationListQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-export const markReadSchema = z.object({ ids: z.array(z.number().int().positive()).max(500).optional() });
+export const markReadSchema = z.strictObject({ ids: z.array(z.number().int().positive()).max(500).optional() });
 
 /** Mounted at /api/me/notifications. */
 export const notificationRoutes = new Hono<AppEnv>()

@@ -5,7 +5,7 @@ import { type AppEnv, requireUser } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { readJson } from "../http/input.ts";
 
-export const createTokenSchema = apiTokenInsertSchema.pick({ name: true });
+export const createTokenSchema = apiTokenInsertSchema.pick({ name: true }).strict();
 
 export const tokenRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {

@@ -1,0 +1,102 @@
+import type { TestClient } from "../support/app.ts";
+import type { ActorName, World } from "./world.ts";
+
+/** The status each actor gets; `member` sets owner, moderator, annotator and viewer at once. */
+type Expect = Partial<Record<ActorName | "member" | "writer" | "mod", number>>;
+
+export type RestCase = {
+  /** "METHOD path" exactly as in the OpenAPI operation table. */
+  route: string;
+  note?: string;
+  call(w: World, who: TestClient, name: ActorName): Promise<{ status: number }>;
+  expect: Expect;
+};
+
+const body = (text: string) => ({ format: "text", content: text });
+
+/**
+ * The one table: every authenticated REST route, what it is called with, and
+ * what each role must get. Outsiders get 404 and anonymous callers 401 unless
+ * a row says otherwise.
+ */
+export const REST_CASES: RestCase[] = [
+  { route: "POST /api/auth/logout", call: (w, who) => who.post("/api/auth/logout"), expect: { member: 204, outsider: 204 } },
+  { route: "GET /api/me", call: (w, who) => who.get("/api/me"), expect: { member: 200, outsider: 200 } },
+  { route: "GET /api/me/notifications", call: (w, who) => who.get("/api/me/notifications"), expect: { member: 200, outsider: 200 } },
+  { route: "POST /api/me/notifications/read", call: (w, who) => who.post("/api/me/notifications/read", {}), expect: { member: 200, outsider: 200 } },
+  { route: "POST /api/tokens", call: (w, who) => who.post("/api/tokens", { name: "matrix" }), expect: { member: 201, outsider: 201 } },
+  { route: "GET /api/tokens", call: (w, who) => who.get("/api/tokens"), expect: { member: 200, outsider: 200 } },
+  {
+    route: "DELETE /api/tokens/:tokenId",
+    note: "someone else's token",
+    call: async (w, who) => who.delete(`/api/tokens/${(await w.owner.post("/api/tokens", { name: "owner's" })).body.id}`),
+    expect: { member: 404, outsider: 404, owner: 204 },
+  },
+  { route: "POST /api/groups", call: (w, who) => who.post("/api/groups", { name: "Another" }), expect: { member: 201, outsider: 201 } },
+  { route: "GET /api/groups", call: (w, who) => who.get("/api/groups"), expect: { member: 200, outsider: 200 } },
+  { route: "GET /api/groups/:groupId", call: (w, who) => who.get(`/api/groups/${w.group.id}`), expect: { member: 200 } },
+  { route: "GET /api/groups/:groupId/members", call: (w, who) => who.get(`/api/groups/${w.group.id}/members`), expect: { member: 200 } },
+  {
+    route: "POST /api/groups/:groupId/members",
+    call: async (w, who) => who.post(`/api/groups/${w.group.id}/members`, { email: (await w.freshMember()).email.replace("@", "+x@"), role: "viewer" }),
+    expect: { owner: 404, member: 403 },
+    note: "an unknown email: the owner passes the role check and gets 404 for the email",
+  },
+  {
+    route: "PATCH /api/groups/:groupId/members/:userId",
+    call: async (w, who) => who.patch(`/api/groups/${w.group.id}/members/${(await w.freshMember()).user.id}`, { role: "annotator" }),
+    expect: { owner: 200, member: 403 },
+  },
+  {
+    route: "DELETE /api/groups/:groupId/members/:userId",
+    call: async (w, who) => who.delete(`/api/groups/${w.group.id}/members/${(await w.freshMember()).user.id}`),
+    expect: { owner: 204, member: 403 },
+  },
+  { route: "POST /api/groups/:groupId/articles", call: (w, who) => who.post(`/api/groups/${w.group.id}/articles`, body("Matrix import.")), expect: { mod: 201, member: 403 } },
+  { route: "GET /api/groups/:groupId/articles", call: (w, who) => who.get(`/api/groups/${w.group.id}/articles`), expect: { member: 200 } },
+  { route: "GET /api/groups/:groupId/moderation/queue", call: (w, who) => who.get(`/api/groups/${w.group.id}/moderation/queue`), expect: { mod: 200, member: 403 } },
+  { route: "GET /api/groups/:groupId/moderation/log", call: (w, who) => who.get(`/api/groups/${w.group.id}/moderation/log`), expect: { mod: 200, member: 403 } },
+  { route: "GET /api/groups/:groupId/export", call: (w, who) => who.get(`/api/groups/${w.group.id}/export?format=csv`), expect: { member: 200 } },
+  { route: "GET /api/articles/:articleId", call: (w, who) => who.get(`/api/articles/${w.articleId}`), expect: { member: 200 } },
+  { route: "GET /api/articles/:articleId/revisions", call: (w, who) => who.get(`/api/articles/${w.articleId}/revisions`), expect: { member: 200 } },
+  {
+    route: "PUT /api/articles/:articleId/text",
+    call: async (w, who) => who.put(`/api/articles/${await w.freshArticle()}/text`, body(`Corrected ${Math.random()}.`)),
+    expect: { mod: 201, member: 403 },
+  },
+  { route: "DELETE /api/articles/:articleId", call: async (w, who) => who.delete(`/api/articles/${await w.freshArticle()}`), expect: { mod: 204, member: 403 } },
+  { route: "GET /api/articles/:articleId/export", call: (w, who) => who.get(`/api/articles/${w.articleId}/export?format=markdown`), expect: { member: 200 } },
+  { route: "GET /api/articles/:articleId/annotations", call: (w, who) => who.get(`/api/articles/${w.articleId}/annotations`), expect: { member: 200 } },
+  { route: "POST /api/articles/:articleId/annotations", call: (w, who) => who.post(`/api/articles/${w.articleId}/annotations`, { kind: "comment", body: "matrix" }), expect: { writer: 201, member: 403 } },
+  { route: "GET /api/annotations/:annotationId", call: async (w, who) => who.get(`/api/annotations/${await w.othersAnnotation()}`), expect: { member: 200 } },
+  { route: "PATCH /api/annotations/:annotationId", note: "own annotation", call: async (w, who, n) => who.patch(`/api/annotations/${await w.ownAnnotation(n)}`, { body: "edited" }), expect: { writer: 200, member: 403 } },
+  { route: "PATCH /api/annotations/:annotationId", note: "someone else's body", call: async (w, who) => who.patch(`/api/annotations/${await w.othersAnnotation()}`, { body: "hijack" }), expect: { member: 403 } },
+  { route: "DELETE /api/annotations/:annotationId", note: "own annotation", call: async (w, who, n) => who.delete(`/api/annotations/${await w.ownAnnotation(n)}`), expect: { writer: 204, member: 403 } },
+  { route: "DELETE /api/annotations/:annotationId", note: "someone else's", call: async (w, who) => who.delete(`/api/annotations/${await w.othersAnnotation()}`), expect: { member: 403 } },
+  { route: "POST /api/annotations/:annotationId/replies", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/replies`, { body: "reply" }), expect: { writer: 201, member: 403 } },
+  { route: "POST /api/annotations/:annotationId/resolve", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/resolve`), expect: { mod: 200, member: 403 } },
+  { route: "POST /api/annotations/:annotationId/reopen", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reopen`), expect: { mod: 200, member: 403 } },
+  { route: "PUT /api/annotations/:annotationId/vote", call: async (w, who) => who.put(`/api/annotations/${await w.othersAnnotation()}/vote`, { value: "agree" }), expect: { writer: 200, member: 403 } },
+  {
+    route: "POST /api/annotations/:annotationId/reattach",
+    call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reattach`, { start: 0, end: 5 }),
+    expect: { mod: 200, member: 403 },
+  },
+  { route: "POST /api/annotations/:annotationId/approve", note: "not pending", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/approve`), expect: { mod: 409, member: 403 } },
+  { route: "POST /api/annotations/:annotationId/reject", note: "not pending", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reject`, { reason: "no" }), expect: { mod: 409, member: 403 } },
+  { route: "POST /api/annotations/:annotationId/publish", call: async (w, who) => who.post(`/api/annotations/${await w.draftFactcheck()}/publish`), expect: { mod: 200, member: 403 } },
+  { route: "POST /api/annotations/:annotationId/hide", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/hide`), expect: { mod: 200, member: 403 } },
+  { route: "POST /api/annotations/:annotationId/unhide", note: "only moderators even see it", call: async (w, who) => who.post(`/api/annotations/${await w.hiddenAnnotation()}/unhide`), expect: { mod: 200, member: 404 } },
+  { route: "POST /api/annotations/:annotationId/flag", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/flag`, { reason: "check" }), expect: { member: 201 } },
+];
+
+/** Expected status for one actor, filling in the defaults. */
+export function expected(row: Expect, name: ActorName): number {
+  const explicit = row[name];
+  if (explicit !== undefined) return explicit;
+  if ((name === "owner" || name === "moderator") && row.mod !== undefined) return row.mod;
+  if ((name === "owner" || name === "moderator" || name === "annotator") && row.writer !== undefined) return row.writer;
+  if (name === "outsider") return 404;
+  if (name === "anonymous") return 401;
+  return row.member!;
+}
