@@ -83,7 +83,7 @@ describe("the server process", () => {
     expect(await res.text()).toContain("<title>Marginalia</title>");
   });
 
-  it("keeps every accepted update across a SIGTERM and a restart", async () => {
+  it("keeps every accepted update across a SIGTERM and a restart", { timeout: 90_000 }, async () => {
     const call = caller();
     const email = `sigterm-${Date.now()}@example.test`;
     const { body } = await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Term" });

@@ -1,5 +1,30 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../context.ts";
+import { z } from "zod";
+import { type AppContext, type AppEnv, requireUser } from "../context.ts";
+import { uuidParam, validate } from "../http/input.ts";
+import type { ExportTarget } from "./load.ts";
+import { EXPORT_FORMATS, runExport } from "./run.ts";
 
-/** Mounted at /api: exports of an article or a group (being written). */
-export const exportRoutes = new Hono<AppEnv>();
+const querySchema = z.object({
+  format: z.enum(EXPORT_FORMATS, { error: `Choose one of ${EXPORT_FORMATS.join(", ")}` }),
+});
+
+async function sendExport(c: AppContext, scope: "article" | "group") {
+  const user = requireUser(c);
+  const { db, config } = c.get("deps");
+  const target: ExportTarget =
+    scope === "article" ? { articleId: uuidParam(c, "articleId", "Article") } : { groupId: uuidParam(c, "groupId", "Group") };
+  const { format } = validate(querySchema, c.req.query());
+  const file = await runExport(db, target, user.id, format, { baseUrl: config.publicOrigin });
+  return c.body(file.body, 200, {
+    "Content-Type": file.contentType,
+    "Content-Disposition": `attachment; filename="${file.filename}"`,
+    // A member's export holds what only they may see: no shared cache may keep it.
+    "Cache-Control": "private, no-store",
+  });
+}
+
+/** Mounted at /api: an article's or a whole group's annotations as a file, for any member. */
+export const exportRoutes = new Hono<AppEnv>()
+  .get("/articles/:articleId/export", (c) => sendExport(c, "article"))
+  .get("/groups/:groupId/export", (c) => sendExport(c, "group"));

@@ -42,11 +42,11 @@ function operationObject(op: Operation) {
   const responses: Record<string, unknown> = {};
   for (const [status, description] of Object.entries(op.responses)) responses[status] = { description };
   responses["4XX"] = { description: "A client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
-  const body = op.body && {
+  const body = (op.body || op.bodyTypes) && {
     required: true,
     content: Object.fromEntries([
-      ["application/json", { schema: schemaOf(op.body) }],
-      ...(op.bodyTypes ?? []).map((type) => [type, { schema: type === "multipart/form-data" ? { type: "object", properties: { file: { type: "string", format: "binary" } } } : { type: "string" } }]),
+      ...(op.body ? [["application/json", { schema: schemaOf(op.body) }]] : []),
+      ...(op.bodyTypes ?? []).map((type) => [type, { schema: type === "multipart/form-data" ? { type: "object", properties: { file: { type: "string", format: "binary" } } } : type === "application/ld+json" ? { type: "object", description: "A W3C Web Annotation" } : { type: "string" } }]),
     ]),
   };
   return {

@@ -12,7 +12,7 @@ import { annotationFilterSchema } from "../services/annotation-queries.ts";
 
 /** One documented operation. Request schemas are the very ones the routes validate with. */
 export type Operation = {
-  method: "get" | "post" | "put" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete" | "options";
   /** Hono-style path, e.g. /api/groups/:groupId. */
   path: string;
   tag: string;
@@ -76,6 +76,13 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/annotations/:annotationId/flag", tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag") },
   { method: "get", path: "/api/articles/:articleId/export", tag: "exports", summary: "Export an article's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
   { method: "get", path: "/api/groups/:groupId/export", tag: "exports", summary: "Export a whole group's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
+  { method: "get", path: "/w3c/articles/:articleId", tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: ok("The container, as application/ld+json with the anno profile") },
+  { method: "post", path: "/w3c/articles/:articleId", tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: created("The annotation, with Location and ETag") },
+  { method: "options", path: "/w3c/articles/:articleId", tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post") },
+  { method: "get", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" } },
+  { method: "put", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match" } },
+  { method: "delete", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: noContent },
+  { method: "options", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow") },
   { method: "get", path: "/api/openapi.json", tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1") },
   { method: "get", path: "/api/docs", tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML") },
   { method: "get", path: "/api/docs/init.js", tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript") },

@@ -17,7 +17,7 @@ import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { readJson, uuidParam, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
-import { presentAnnotation } from "../services/annotation-view.ts";
+import { presentById } from "../services/annotation-view.ts";
 import { getArticle } from "../services/articles.ts";
 import {
   annotationAccess,
@@ -61,17 +61,6 @@ export const reattachSchema = z
   .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
   .refine((r) => r.end > r.start, { message: "end must be after start", path: ["end"] });
 
-/** The projected row, once a write through the document has committed. */
-export async function presentById(db: Db, id: string) {
-  const [found] = await db
-    .select({ row: annotations, authorName: users.name })
-    .from(annotations)
-    .leftJoin(users, eq(users.id, annotations.authorId))
-    .where(eq(annotations.id, id));
-  if (!found) throw notFound("Annotation");
-  return presentAnnotation(found.row, found.authorName);
-}
-
 /** 410 for an annotation that existed and was deleted; 404 otherwise. */
 export async function accessOrGone(c: AppContext, id: string) {
   const { db } = c.get("deps");
@@ -106,6 +95,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const { article, role, moderation } = await requireArticleRole(db, articleId, user.id, "annotator");
     const input = await readJson(c, createAnnotationSchema);
     const created = await createThroughDocument(
+      db,
       hub,
       { articleId, groupId: article.groupId, revision: article.currentRevision, role, moderation },
       user.id,
@@ -138,6 +128,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     const access = await accessOrGone(c, c.req.param("annotationId"));
     const { body } = await readJson(c, replySchema);
     const created = await createThroughDocument(
+      db,
       hub,
       { articleId: access.row.articleId, groupId: access.row.groupId, revision: access.context.revision, role: access.role, moderation: access.actor.moderation },
       user.id,

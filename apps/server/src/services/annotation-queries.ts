@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   ANCHOR_STATES,
@@ -53,8 +53,10 @@ type Row = typeof annotations.$inferSelect;
  */
 export function visibleTo(viewer: Viewer): SQL {
   const moderator = roleAtLeast(viewer.role, "moderator");
+  // Hiding an annotation hides its thread too: replies carry the parent's quote.
+  const shown = sql`${annotations.status} <> 'hidden' and not exists (select 1 from annotations parent where parent.id = ${annotations.parentId} and parent.status = 'hidden')`;
   return or(
-    and(eq(annotations.visibility, "group"), moderator ? sql`true` : ne(annotations.status, "hidden")),
+    and(eq(annotations.visibility, "group"), moderator ? sql`true` : shown),
     and(eq(annotations.visibility, "private"), eq(annotations.authorId, viewer.id)),
   )!;
 }

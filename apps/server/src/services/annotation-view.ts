@@ -1,5 +1,7 @@
-import type { InferSelectModel } from "drizzle-orm";
-import type { annotations } from "@marginalia/schema/tables";
+import { type InferSelectModel, eq } from "drizzle-orm";
+import { annotations, users } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import { notFound } from "../errors.ts";
 
 export type AnnotationRow = InferSelectModel<typeof annotations>;
 
@@ -32,3 +34,15 @@ export function presentAnnotation(row: AnnotationRow, authorName?: string | null
 }
 
 export type AnnotationView = ReturnType<typeof presentAnnotation>;
+
+/** The projected row, once a write through the document has committed. */
+export async function presentById(db: Db, id: string) {
+  const [found] = await db
+    .select({ row: annotations, authorName: users.name })
+    .from(annotations)
+    .leftJoin(users, eq(users.id, annotations.authorId))
+    .where(eq(annotations.id, id));
+  if (!found) throw notFound("Annotation");
+  return presentAnnotation(found.row, found.authorName);
+}
+

@@ -29,7 +29,14 @@ export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "gro
  * same rules, the same broadcast and the same group commit. Resolves once
  * it is durable.
  */
+/** Ids are chosen by clients, so a reused one is refused rather than taking over another's row. */
+async function idTaken(db: Db, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: annotations.id }).from(annotations).where(eq(annotations.id, id));
+  return !!row;
+}
+
 export async function createThroughDocument(
+  db: Db,
   hub: SyncHub,
   access: { articleId: string; groupId: string; revision: number; role: Role; moderation: "open" | "pre" },
   userId: string,
@@ -49,8 +56,10 @@ export async function createThroughDocument(
   const refusal = refuseCreate(actor, { authorId: userId, kind: input.kind, status });
   if (refusal) throw forbidden(refusal);
   const context = contextFor(room, access.groupId, access.revision);
+  if (input.id && (await idTaken(db, input.id))) throw new ApiError("conflict", "An annotation with this id exists", "id");
   let id = "";
   await hub.change(context, { userId }, (doc) => {
+    if (input.id && annotationsOf(doc).has(input.id)) throw new ApiError("conflict", "An annotation with this id exists", "id");
     id = createAnnotation(doc, { ...input, authorId: userId, status });
   });
   return { id, docName: context.docName, visibility: context.visibility };

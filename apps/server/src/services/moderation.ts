@@ -14,7 +14,7 @@ import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { type AnnotationAccess, annotationAccess } from "./annotations.ts";
-import { presentAnnotation } from "./annotation-view.ts";
+import { presentAnnotation, presentById } from "./annotation-view.ts";
 
 const STATUS_ACTIONS = {
   publish: { from: ["draft", "pending"], to: "published" },
@@ -71,7 +71,7 @@ export async function changeStatus(db: Db, hub: SyncHub, annotationId: string, m
   }
   await hub.change(access.context, { userId: moderatorId }, (doc) => updateAnnotation(doc, annotationId, { status: rule.to }));
   await record(db, access, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
-  return { ...presentAnnotation(access.row), status: rule.to };
+  return presentById(db, annotationId);
 }
 
 async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {

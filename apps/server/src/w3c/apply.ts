@@ -1,0 +1,98 @@
+import type { AnnotationPatch, Factcheck, Source, TextTarget } from "@marginalia/schema";
+import { ApiError } from "../errors.ts";
+import { validate } from "../http/input.ts";
+import { createAnnotationSchema, patchAnnotationSchema } from "../routes/annotations.ts";
+import type { AnnotationView } from "../services/annotation-view.ts";
+import type { CreateRequest } from "../services/annotations.ts";
+import type { W3CDraft } from "./from-w3c.ts";
+import { motivationOf } from "./mapping.ts";
+import { clip, resolveTarget } from "./target.ts";
+
+/** Turns a W3C draft into what the annotation services take: a create request, or a patch. */
+
+/** The article's current text and revision, fetched only when a selector has to be checked against it. */
+export type ArticleText = () => Promise<{ text: string; revision: number }>;
+type Parent = { id: string; target: TextTarget | null; visibility: "group" | "private" };
+
+const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
+const MAX_CLAIM = 5_000;
+
+/**
+ * A fact-check's fields: given ones win, then the current ones; a new claim defaults to the quoted
+ * text, which is what a fact-check of a passage checks.
+ */
+function completeFactcheck(given: NonNullable<W3CDraft["factcheck"]>, current: AnnotationView["factcheck"], target: TextTarget | null): Factcheck {
+  const confidence = given.confidence ?? current?.confidence ?? undefined;
+  return {
+    claim: given.claim ?? current?.claim ?? clip(target?.exact ?? "", MAX_CLAIM, "start"),
+    verdict: given.verdict,
+    ...(confidence !== undefined && { confidence }),
+    sources: given.sources ?? current?.sources ?? [],
+  };
+}
+
+export async function toCreateRequest(draft: W3CDraft, article: ArticleText, parent: Parent | null): Promise<CreateRequest> {
+  const { text, revision } = draft.selector ? await article() : { text: "", revision: 0 };
+  // A reply without a text target discusses the same passage as its parent, as REST replies do.
+  const target = draft.selector ? resolveTarget(draft.selector, text, revision) : (parent?.target ?? null);
+  return validate(createAnnotationSchema, {
+    kind: draft.kind,
+    body: draft.body,
+    tags: draft.tags,
+    target,
+    // A reply to a private note stays private: published, it would point at something others cannot see.
+    visibility: parent?.visibility === "private" ? "private" : (draft.visibility ?? "group"),
+    ...(parent && { parentId: parent.id }),
+    ...(draft.factcheck && { factcheck: completeFactcheck(draft.factcheck, null, target) }),
+    ...(draft.status && { status: draft.status }),
+    ...(draft.color !== undefined && { color: draft.color }),
+  });
+}
+
+const sameTarget = (a: TextTarget | null, b: TextTarget | null) =>
+  a === b ||
+  (!!a && !!b && a.revision === b.revision && a.exact === b.exact && a.prefix === b.prefix && a.suffix === b.suffix && a.start === b.start && a.end === b.end);
+
+/** Whether the selectors still describe the stored target, so that a GET-edit-PUT keeps it as it is. */
+function describes(hint: NonNullable<W3CDraft["selector"]>, t: TextTarget | null): t is TextTarget {
+  if (!t) return false;
+  return (["exact", "prefix", "suffix", "start", "end"] as const).every((k) => hint[k] === undefined || hint[k] === t[k]);
+}
+
+const sameSources = (a: Source[], b: Source[]) => a.length === b.length && a.every((s, i) => s.url === b[i]!.url && s.title === b[i]!.title);
+const sameFactcheck = (a: Factcheck, b: AnnotationView["factcheck"]) =>
+  !!b && a.claim === b.claim && a.verdict === b.verdict && (a.confidence ?? null) === b.confidence && sameSources(a.sources, b.sources);
+
+/**
+ * PUT replaces the annotation (protocol §5.3), so W3C-native parts (body, tags, target) take the new
+ * value, absent or not. Our extension fields are left alone when absent, because a plain W3C client
+ * would not know to send them. The patch holds only what changed: the services check every field
+ * a patch names against the caller's rights, and a moderator may change only a few.
+ */
+export async function toPatch(draft: W3CDraft, view: AnnotationView, article: ArticleText): Promise<AnnotationPatch> {
+  if (draft.kind !== view.kind) throw fail("motivation", `this is a ${motivationOf(view)} annotation, and that cannot change`);
+  if ((draft.parent?.annotationId ?? null) !== view.parentId) throw fail("target", "the annotation replied to cannot change");
+  if (draft.visibility && draft.visibility !== view.visibility) throw fail("mg:visibility", "cannot change; create a new annotation");
+
+  let target: TextTarget | null = null;
+  if (draft.selector) {
+    if (describes(draft.selector, view.target)) target = view.target;
+    else {
+      const { text, revision } = await article();
+      target = resolveTarget(draft.selector, text, revision);
+    }
+  }
+
+  const patch: AnnotationPatch = {};
+  if (draft.body !== view.body) patch.body = draft.body;
+  if (draft.tags.length !== view.tags.length || draft.tags.some((t, i) => t !== view.tags[i])) patch.tags = draft.tags;
+  if (!sameTarget(target, view.target)) patch.target = target;
+  if (draft.factcheck) {
+    const factcheck = completeFactcheck(draft.factcheck, view.factcheck, target);
+    if (!sameFactcheck(factcheck, view.factcheck)) patch.factcheck = factcheck;
+  }
+  if (draft.status !== undefined && draft.status !== view.status) patch.status = draft.status;
+  if (draft.color !== undefined && draft.color !== view.color) patch.color = draft.color;
+  if (draft.resolved !== undefined && draft.resolved !== view.resolved) patch.resolved = draft.resolved;
+  return Object.keys(patch).length > 0 ? validate(patchAnnotationSchema, patch) : patch;
+}

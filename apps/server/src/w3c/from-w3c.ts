@@ -1,0 +1,213 @@
+import { z } from "zod";
+import {
+  ANNOTATION_STATUSES,
+  type AnnotationKind,
+  type AnnotationStatus,
+  MAX_BODY_LENGTH,
+  type Source,
+  VERDICTS,
+  type Verdict,
+  annotationFieldSchemas,
+  sourceSchema,
+} from "@marginalia/schema";
+import { ApiError } from "../errors.ts";
+import { validate } from "../http/input.ts";
+import { ANNO_CONTEXT } from "./conformance.ts";
+import { parseAnnotationIri } from "./iri.ts";
+
+/** What a text target's selectors say, before it is checked against the article's text. */
+export type SelectorHint = { exact?: string; prefix?: string; suffix?: string; start?: number; end?: number };
+
+/** A W3C annotation read into our terms; the route completes it against the article. */
+export type W3CDraft = {
+  kind: AnnotationKind;
+  body: string;
+  tags: string[];
+  /** The annotation replied to, when a target is one of our annotation IRIs. */
+  parent: { articleId: string; annotationId: string } | null;
+  selector: SelectorHint | null;
+  /** Fact-check fields as given; claim and sources may be left to the route's defaults. */
+  factcheck: { verdict: Verdict; claim?: string; confidence?: number; sources?: Source[] } | null;
+  visibility?: "group" | "private";
+  status?: AnnotationStatus;
+  color?: string | null;
+  resolved?: boolean;
+};
+
+const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+const quoteSelector = z.object({
+  type: z.literal("TextQuoteSelector"),
+  exact: z.string().min(1).max(MAX_BODY_LENGTH),
+  prefix: z.string().optional(),
+  suffix: z.string().optional(),
+});
+const positionSelector = z
+  .object({ type: z.literal("TextPositionSelector"), start: z.number().int().nonnegative(), end: z.number().int().nonnegative() })
+  .refine((s) => s.start <= s.end, { message: "end must not be before start", path: ["end"] });
+const selectorType = z.looseObject({ type: z.string({ error: "a selector needs a type" }) });
+
+const resourceSchema = z.union([
+  z.string().min(1),
+  z.looseObject({ source: z.string().min(1), selector: z.unknown().optional() }),
+  z.looseObject({ id: z.string().min(1) }),
+], { error: "a target is an IRI, or a SpecificResource with a source and selectors" });
+
+const textualBody = z.looseObject({
+  type: z.literal("TextualBody", { error: "only TextualBody bodies can be stored" }).optional(),
+  value: z.string({ error: "a TextualBody needs a string value" }).max(MAX_BODY_LENGTH),
+  purpose: z.union([z.string(), z.array(z.string())]).optional(),
+});
+const bodySchema = z.union([z.string().max(MAX_BODY_LENGTH), textualBody], {
+  error: "a body is text: a TextualBody with a value, or a string",
+});
+
+/** Parses a part of the document, naming the failing field by its full path. */
+function part<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = [field, ...issue.path].join(".");
+  throw new ApiError("validation_failed", `${path}: ${issue.message}`, path);
+}
+
+const MOTIVATIONS = { commenting: "comment", replying: "comment", highlighting: "highlight", assessing: "factcheck" } as const;
+const motivation = z
+  .string()
+  .transform((m) => m.replace(/^(oa:|http:\/\/www\.w3\.org\/ns\/oa#)/, ""))
+  .refine((m): m is keyof typeof MOTIVATIONS => m in MOTIVATIONS, { message: `use one of ${Object.keys(MOTIVATIONS).join(", ")}` });
+
+const annotationSchema = z.looseObject({
+  "@context": z
+    .union([z.string(), z.array(z.unknown())])
+    .refine((c) => (Array.isArray(c) ? c : [c]).includes(ANNO_CONTEXT), `must include ${ANNO_CONTEXT}`)
+    .optional(),
+  type: z.union([z.literal("Annotation"), z.array(z.string()).refine((t) => t.includes("Annotation"))], {
+    error: 'must be "Annotation"',
+  }),
+  motivation: oneOrMany(motivation).optional(),
+  body: z.unknown().optional(),
+  // A plain-text body may also come as bodyValue (model §3.2.5).
+  bodyValue: z.string().max(MAX_BODY_LENGTH).optional(),
+  target: z.unknown().optional(),
+  "mg:visibility": z.enum(["group", "private"]).optional(),
+  "mg:status": z.enum(ANNOTATION_STATUSES).optional(),
+  "mg:color": annotationFieldSchemas.color.optional(),
+  "mg:resolved": z.boolean().optional(),
+  "mg:verdict": z.enum(VERDICTS).optional(),
+  "mg:claim": z.string().max(5_000).optional(),
+  "mg:confidence": z.number().min(0).max(1).optional(),
+  "mg:sources": z.array(z.looseObject({ id: z.string(), "mg:title": z.string().optional() })).max(50).optional(),
+});
+
+const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
+const purposes = (b: z.output<typeof textualBody>) => (b.purpose === undefined ? [] : Array.isArray(b.purpose) ? b.purpose : [b.purpose]);
+
+/**
+ * Reads what a W3C client POSTs or PUTs: the shapes the Data Model allows for the parts we store.
+ * Server-owned fields (id, created, creator…) are ignored; anything we could not store is refused with
+ * the field named, rather than silently dropped.
+ */
+export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}): W3CDraft {
+  const doc = validate(annotationSchema, input);
+  if (doc.body !== undefined && doc.bodyValue !== undefined) throw fail("bodyValue", "send body or bodyValue, not both");
+
+  const texts: string[] = doc.bodyValue !== undefined ? [doc.bodyValue] : [];
+  const tags: string[] = [];
+  const classes: string[] = [];
+  for (const [i, raw] of list(doc.body).entries()) {
+    const b = part(bodySchema, raw, Array.isArray(doc.body) ? `body.${i}` : "body");
+    // The model says a string body is the body's IRI; plain clients mean its text, and so do we.
+    if (typeof b === "string") texts.push(b);
+    else if (purposes(b).includes("tagging")) tags.push(b.value);
+    else if (purposes(b).includes("classifying")) classes.push(b.value);
+    else texts.push(b.value);
+  }
+
+  let parent: W3CDraft["parent"] = null;
+  let hint: SelectorHint | null = null;
+  const targets = list(doc.target);
+  if (targets.length === 0) throw fail("target", "an annotation needs one or more targets");
+  for (const [i, raw] of targets.entries()) {
+    const field = Array.isArray(doc.target) ? `target.${i}` : "target";
+    const t = part(resourceSchema, raw, field);
+    const iri = typeof t === "string" ? t : "source" in t ? t.source : t.id;
+    const ref = parseAnnotationIri(iri as string);
+    if (ref) {
+      if (parent) throw fail("target", "reply to one annotation at a time");
+      parent = ref;
+      continue;
+    }
+    const given = typeof t === "object" && "source" in t ? t.selector : undefined;
+    const selectors = list(given);
+    if (selectors.length === 0) continue;
+    if (hint) throw fail("target", "give one text target: several selectors of one target are alternatives");
+    hint = {};
+    for (const [j, s] of selectors.entries()) {
+      const at = Array.isArray(given) ? `${field}.selector.${j}` : `${field}.selector`;
+      // Other selectors (CSS, XPath, fragments…) are legal W3C; we read the text ones and skip the rest.
+      const { type } = part(selectorType, s, at);
+      if (type === "TextQuoteSelector") {
+        const { exact, prefix, suffix } = part(quoteSelector, s, at);
+        Object.assign(hint, { exact, prefix, suffix });
+      } else if (type === "TextPositionSelector") {
+        const { start, end } = part(positionSelector, s, at);
+        Object.assign(hint, { start, end });
+      }
+    }
+    if (hint.exact === undefined && hint.start === undefined) {
+      throw fail(`${field}.selector`, "give a TextQuoteSelector or a TextPositionSelector");
+    }
+  }
+
+  const kinds = new Set((doc.motivation ?? []).map((m) => MOTIVATIONS[m as keyof typeof MOTIVATIONS]));
+  if (kinds.size > 1) throw fail("motivation", "the motivations name different kinds of annotation");
+  const motivations = new Set(doc.motivation ?? []);
+  // Without a motivation (a SHOULD, not a MUST), the annotation keeps its kind, or its shape says it.
+  const kind: AnnotationKind = [...kinds][0] ?? defaults.kind ?? (parent || texts.length > 0 ? "comment" : "highlight");
+  if (motivations.has("replying") && !parent) throw fail("target", "a reply targets the IRI of the annotation it answers");
+
+  const body = texts.join("\n\n");
+  if (body.length > MAX_BODY_LENGTH) throw fail("body", `at most ${MAX_BODY_LENGTH} characters in all`);
+  const parsedTags = annotationFieldSchemas.tags.safeParse(tags);
+  if (!parsedTags.success) throw fail("body", "tagging bodies: at most 20 tags, each 1–64 characters");
+
+  let factcheck: W3CDraft["factcheck"] = null;
+  if (kind === "factcheck") {
+    const isVerdict = (c: string): c is Verdict => (VERDICTS as readonly string[]).includes(c);
+    if (!classes.every(isVerdict)) throw fail("body", `a classifying body holds the verdict: one of ${VERDICTS.join(", ")}`);
+    const verdicts = [...new Set(classes)];
+    const given = doc["mg:verdict"];
+    if (verdicts.length > 1) throw fail("body", "more than one verdict");
+    if (given && verdicts[0] && given !== verdicts[0]) throw fail("mg:verdict", "disagrees with the classifying body");
+    const verdict = given ?? verdicts[0];
+    if (!verdict) throw fail("body", `an assessing annotation needs its verdict: a classifying TextualBody, one of ${VERDICTS.join(", ")}`);
+    const sources = doc["mg:sources"]?.map((s, i) => {
+      const parsed = sourceSchema.safeParse({ url: s.id, title: s["mg:title"] ?? "" });
+      if (!parsed.success) throw fail(`mg:sources.${i}`, "a source is {id: an http(s) URL, mg:title?}");
+      return parsed.data;
+    });
+    factcheck = {
+      verdict,
+      ...(doc["mg:claim"] !== undefined && { claim: doc["mg:claim"] }),
+      ...(doc["mg:confidence"] !== undefined && { confidence: doc["mg:confidence"] }),
+      ...(sources && { sources }),
+    };
+  } else if (classes.length > 0) {
+    throw fail("body", "only an assessing annotation takes a classifying body");
+  }
+
+  return {
+    kind,
+    body,
+    tags: parsedTags.data,
+    parent,
+    selector: hint,
+    factcheck,
+    ...(doc["mg:visibility"] && { visibility: doc["mg:visibility"] }),
+    ...(doc["mg:status"] && { status: doc["mg:status"] }),
+    ...(doc["mg:color"] !== undefined && { color: doc["mg:color"] }),
+    ...(doc["mg:resolved"] !== undefined && { resolved: doc["mg:resolved"] }),
+  };
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../errors.ts";
+import type { AnnotationView } from "../services/annotation-view.ts";
+import { annotationProblems, collectionProblems } from "./conformance.ts";
+import { fromW3C, toW3C, toW3CCollection } from "./mapping.ts";
+import { codePointLength, resolveTarget } from "./target.ts";
+
+const BASE = "https://marginalia.example";
+const ARTICLE = "0b9a4c1e-5f4e-4a8e-9d7e-3c2b1a0f9e8d";
+const ctx = { baseUrl: BASE, articleId: ARTICLE };
+
+function view(over: Partial<AnnotationView> = {}): AnnotationView {
+  return {
+    id: "a1",
+    articleId: ARTICLE,
+    groupId: "g",
+    kind: "comment",
+    author: { id: "6f1d7c52-8a4b-4e3a-9c1b-2d3e4f5a6b7c", name: "Ada" },
+    visibility: "group",
+    status: "published",
+    revision: 1,
+    target: { revision: 1, exact: "word", prefix: "a ", suffix: " b", start: 2, end: 6 },
+    body: "A note",
+    tags: [],
+    color: null,
+    factcheck: null,
+    resolved: false,
+    parentId: null,
+    anchor: { state: "anchored", score: null },
+    votes: { agree: 1, disagree: 0 },
+    createdAt: new Date("2024-05-01T10:00:00Z"),
+    updatedAt: new Date("2024-05-02T10:00:00Z"),
+    ...over,
+  } as AnnotationView;
+}
+
+const errorOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return { code: err.code, field: err.field, message: err.message };
+    throw err;
+  }
+  throw new Error("expected an ApiError");
+};
+
+describe("toW3C", () => {
+  it("gives each kind its oa motivation, and stays within the Data Model", () => {
+    const cases = [
+      [view(), "commenting"],
+      [view({ parentId: "p1" }), "replying"],
+      [view({ kind: "highlight", body: "" }), "highlighting"],
+      [view({ kind: "factcheck", factcheck: { claim: "c", verdict: "false", confidence: null, sources: [] } }), "assessing"],
+    ] as const;
+    for (const [v, motivation] of cases) {
+      const doc = toW3C(v, ctx);
+      expect(annotationProblems(doc)).toEqual([]);
+      expect(doc.motivation).toBe(motivation);
+    }
+  });
+
+  it("writes the verdict as a classifying body, tags as tagging bodies, and our fields under mg:", () => {
+    const doc = toW3C(
+      view({
+        kind: "factcheck",
+        body: "Not what the record shows.",
+        tags: ["economy"],
+        color: "#ff0000",
+        factcheck: { claim: "GDP doubled", verdict: "misleading", confidence: 0.7, sources: [{ url: "https://stats.example/gdp", title: "" }] },
+      }),
+      ctx,
+    );
+    expect(doc.body).toEqual([
+      { type: "TextualBody", value: "Not what the record shows.", format: "text/plain", purpose: "assessing" },
+      { type: "TextualBody", value: "misleading", format: "text/plain", purpose: "classifying" },
+      { type: "TextualBody", value: "economy", purpose: "tagging" },
+    ]);
+    expect(doc).toMatchObject({
+      "@context": ["http://www.w3.org/ns/anno.jsonld", { mg: "https://marginalia.dev/ns/annotation#" }],
+      "mg:verdict": "misleading",
+      "mg:claim": "GDP doubled",
+      "mg:confidence": 0.7,
+      "mg:sources": [{ id: "https://stats.example/gdp" }],
+      "mg:color": "#ff0000",
+      "mg:votes": { "mg:agree": 1, "mg:disagree": 0 },
+      created: "2024-05-01T10:00:00.000Z",
+      modified: "2024-05-02T10:00:00.000Z",
+    });
+  });
+
+  it("targets the article's text, the parent of a reply, or the whole article", () => {
+    expect(toW3C(view(), ctx).target).toEqual({
+      type: "SpecificResource",
+      source: `${BASE}/articles/${ARTICLE}`,
+      selector: [
+        { type: "TextQuoteSelector", exact: "word", prefix: "a ", suffix: " b" },
+        { type: "TextPositionSelector", start: 2, end: 6 },
+      ],
+    });
+    expect(toW3C(view({ parentId: "p1", target: null }), ctx).target).toBe(`${BASE}/w3c/articles/${ARTICLE}/p1`);
+    expect(toW3C(view({ target: null }), ctx).target).toBe(`${BASE}/articles/${ARTICLE}`);
+    expect(toW3C(view({ kind: "highlight", body: "" }), ctx).body).toBeUndefined();
+  });
+});
+
+describe("toW3CCollection", () => {
+  it("embeds every item in one page, and has no pages when empty", () => {
+    const full = toW3CCollection([view(), view({ id: "a2" })], { ...ctx, label: "All" });
+    expect(collectionProblems(full)).toEqual([]);
+    expect(full).toMatchObject({ type: "AnnotationCollection", total: 2, label: "All", first: { type: "AnnotationPage", startIndex: 0 } });
+    expect((full.first as { items: unknown[] }).items).toHaveLength(2);
+    const empty = toW3CCollection([], { baseUrl: BASE, groupId: "g1", label: "None" });
+    expect(collectionProblems(empty)).toEqual([]);
+    expect(empty.first).toBeUndefined();
+    expect(empty.total).toBe(0);
+  });
+});
+
+describe("fromW3C", () => {
+  const base = { "@context": "http://www.w3.org/ns/anno.jsonld", type: "Annotation", target: { source: "urn:x", selector: { type: "TextQuoteSelector", exact: "word" } } };
+
+  it("reads what our own representation says back", () => {
+    const v = view({ tags: ["x", "y"], color: "#00ff00" });
+    expect(fromW3C(toW3C(v, ctx))).toMatchObject({
+      kind: "comment",
+      body: "A note",
+      tags: ["x", "y"],
+      color: "#00ff00",
+      status: "published",
+      visibility: "group",
+      selector: { exact: "word", prefix: "a ", suffix: " b", start: 2, end: 6 },
+      parent: null,
+    });
+    const check = view({ kind: "factcheck", factcheck: { claim: "c", verdict: "false", confidence: 0.5, sources: [{ url: "https://a.example/", title: "A" }] } });
+    expect(fromW3C(toW3C(check, ctx)).factcheck).toEqual({ verdict: "false", claim: "c", confidence: 0.5, sources: [{ url: "https://a.example/", title: "A" }] });
+    expect(fromW3C(toW3C(view({ parentId: "p1" }), ctx)).parent).toEqual({ articleId: ARTICLE, annotationId: "p1" });
+  });
+
+  it("accepts the body as a TextualBody, a string, bodyValue or an array, and motivations as oa terms", () => {
+    expect(fromW3C({ ...base, motivation: "oa:commenting", body: "plain" }).body).toBe("plain");
+    expect(fromW3C({ ...base, bodyValue: "value" })).toMatchObject({ kind: "comment", body: "value" });
+    expect(fromW3C({ ...base, motivation: "http://www.w3.org/ns/oa#highlighting" })).toMatchObject({ kind: "highlight", body: "" });
+    expect(fromW3C({ ...base, body: [{ value: "one" }, { type: "TextualBody", value: "t", purpose: "tagging" }] })).toMatchObject({ body: "one", tags: ["t"] });
+    expect(fromW3C(base).kind).toBe("highlight");
+    // Without a motivation, a PUT keeps the annotation's kind.
+    expect(fromW3C(base, { kind: "comment" }).kind).toBe("comment");
+  });
+
+  it("refuses what it cannot store, naming the field", () => {
+    expect(errorOf(() => fromW3C({ ...base, motivation: "linking" }))).toMatchObject({ code: "validation_failed", field: "motivation" });
+    expect(errorOf(() => fromW3C({ ...base, motivation: ["commenting", "highlighting"] })).field).toBe("motivation");
+    expect(errorOf(() => fromW3C({ ...base, motivation: "replying" })).field).toBe("target");
+    expect(errorOf(() => fromW3C({ ...base, body: { type: "Image", id: "https://x.example/a.png" } })).field).toBe("body");
+    expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: { type: "CssSelector", value: "p" } } })).field).toBe("target.selector");
+    expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: { type: "TextPositionSelector", start: 4, end: 2 } } })).field).toBe("target.selector.end");
+    expect(errorOf(() => fromW3C({ ...base, "@context": "https://www.w3.org/ns/activitystreams" })).field).toBe("@context");
+    expect(errorOf(() => fromW3C({ ...base, motivation: "assessing", body: "no verdict" })).field).toBe("body");
+    const contradicting = { ...base, motivation: "assessing", body: [{ value: "true", purpose: "classifying" }], "mg:verdict": "false" };
+    expect(errorOf(() => fromW3C(contradicting)).field).toBe("mg:verdict");
+  });
+});
+
+describe("resolveTarget", () => {
+  const text = "Hi 👋🏽 there, and there again 🇮🇷 there.";
+  const cp = (s: string) => Array.from(text.slice(0, text.indexOf(s))).length;
+
+  it("turns a quote into code point offsets, with context", () => {
+    const t = resolveTarget({ exact: "again" }, text, 3);
+    expect(t).toMatchObject({ revision: 3, exact: "again", start: cp("again"), end: cp("again") + 5 });
+    expect(t.start).toBeLessThan(text.indexOf("again"));
+    expect(t.prefix.endsWith("there ")).toBe(true);
+    expect(codePointLength("👋🏽")).toBe(2);
+  });
+
+  it("chooses the occurrence the prefix, the suffix or the position points to", () => {
+    const last = Array.from(text).lastIndexOf("t");
+    expect(resolveTarget({ exact: "there", suffix: "." }, text, 1).start).toBe(last);
+    expect(resolveTarget({ exact: "there", prefix: "again 🇮🇷 " }, text, 1).start).toBe(last);
+    expect(resolveTarget({ exact: "there", start: 17, end: 22 }, text, 1).start).toBe(cp("there again"));
+    expect(resolveTarget({ exact: "there" }, text, 1).start).toBe(cp("there"));
+  });
+
+  it("refuses a quote that is not in the text, or a position past its end", () => {
+    expect(errorOf(() => resolveTarget({ exact: "absent" }, text, 1)).field).toBe("target");
+    expect(errorOf(() => resolveTarget({ start: 0, end: 1_000 }, text, 1)).field).toBe("target");
+  });
+});

@@ -1,0 +1,95 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeHexLowerCase } from "@oslojs/encoding";
+import type { AppContext } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { mediaType } from "../http/input.ts";
+
+/** The HTTP side of the Web Annotation Protocol: media types, link headers, validators, preferences. */
+
+export const ANNO_PROFILE = "http://www.w3.org/ns/anno.jsonld";
+export const LD_JSON = `application/ld+json; profile="${ANNO_PROFILE}"`;
+
+const CONSTRAINED_BY = '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"';
+
+/** Headers every response about a container carries (protocol §4.1, §5.1). */
+export const CONTAINER_HEADERS = {
+  Link: `<http://www.w3.org/ns/ldp#BasicContainer>; rel="type", ${CONSTRAINED_BY}`,
+  Allow: "GET, POST, HEAD, OPTIONS",
+  "Accept-Post": LD_JSON,
+  Vary: "Accept, Prefer",
+} as const;
+
+export const PAGE_HEADERS = { Allow: "GET, HEAD, OPTIONS", Vary: "Accept, Prefer" } as const;
+
+/** Headers of one annotation (protocol §4.2): an LDP resource of type oa:Annotation. */
+export const ANNOTATION_HEADERS = {
+  Link: '<http://www.w3.org/ns/ldp#Resource>; rel="type", <http://www.w3.org/ns/oa#Annotation>; rel="type"',
+  Allow: "PUT, GET, OPTIONS, HEAD, DELETE",
+  Vary: "Accept",
+} as const;
+
+/** A strong validator: the representation's own SHA-256, so equal bytes always give equal tags. */
+export function etagOf(body: string): string {
+  return `"${encodeHexLowerCase(sha256(new TextEncoder().encode(body)))}"`;
+}
+
+const etagList = (header: string) => header.split(",").map((t) => t.trim()).filter(Boolean);
+
+/** If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches. */
+export const ifMatchAllows = (header: string, etag: string) =>
+  etagList(header).some((t) => t === "*" || t === etag);
+
+/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
+const ifNoneMatchHits = (header: string, etag: string) =>
+  etagList(header).some((t) => t === "*" || t.replace(/^W\//, "") === etag);
+
+/**
+ * Sends a JSON-LD document with its ETag, or 304 when a GET already holds it. Only the serialised bytes
+ * are hashed, so the tag changes exactly when the representation does.
+ */
+export function sendLd(
+  c: AppContext,
+  doc: unknown,
+  init: { status?: 200 | 201; headers: Record<string, string> },
+) {
+  const body = JSON.stringify(doc);
+  const etag = etagOf(body);
+  const headers = { ...init.headers, ETag: etag };
+  const ifNoneMatch = c.req.header("if-none-match");
+  if (c.req.method === "GET" && ifNoneMatch && ifNoneMatchHits(ifNoneMatch, etag)) return c.body(null, 304, headers);
+  return c.body(body, init.status ?? 200, { ...headers, "Content-Type": LD_JSON });
+}
+
+/** W3C clients send application/ld+json (with or without the profile); plain JSON clients are welcome too. */
+export async function readAnnotationJson(c: AppContext): Promise<unknown> {
+  const type = mediaType(c);
+  if (type !== "application/ld+json" && type !== "application/json") {
+    throw new ApiError("unsupported_media_type", `Send the annotation as ${LD_JSON}`);
+  }
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw new ApiError("bad_request", "The body is not valid JSON");
+  }
+}
+
+const PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs";
+const PREFER_DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions";
+const PREFER_MINIMAL = "http://www.w3.org/ns/ldp#PreferMinimalContainer";
+
+export type ContainerPreference = { iris: boolean; minimal: boolean; applied: boolean };
+
+/**
+ * Reads `Prefer: return=representation; include="…"` (protocol §4.1.1). Descriptions are the default,
+ * and win if a client asks for both; a minimal container links its pages instead of embedding the first.
+ */
+export function containerPreference(header: string | undefined): ContainerPreference {
+  const none = { iris: false, minimal: false, applied: false };
+  if (!header || !/(^|[\s;,])return\s*=\s*"?representation/i.test(header)) return none;
+  const include = /include\s*=\s*"([^"]*)"/i.exec(header)?.[1]?.split(/\s+/) ?? [];
+  return {
+    iris: include.includes(PREFER_IRIS) && !include.includes(PREFER_DESCRIPTIONS),
+    minimal: include.includes(PREFER_MINIMAL),
+    applied: include.length > 0,
+  };
+}

@@ -1,0 +1,428 @@
+import { readAnnotations } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { annotationProblems, collectionProblems, pageProblems } from "../src/w3c/conformance.ts";
+import { type Reply, type TestApp, type TestClient, createTestApp, signUp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+
+let t: TestApp;
+let url: string;
+const clients: SyncClient[] = [];
+beforeAll(async () => {
+  t = await createTestApp();
+  // IRIs are minted from the public origin, which listen() points at the real server.
+  url = await t.listen();
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await t.close();
+});
+
+const LD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"';
+const ANNO = "http://www.w3.org/ns/anno.jsonld";
+const PREFER = (what: string) => `return=representation; include="${what}"`;
+
+/** The checkers list what a document breaks in the Data Model; every representation must break nothing. */
+const assertW3CAnnotation = (doc: unknown) => expect(annotationProblems(doc)).toEqual([]);
+const assertW3CPage = (doc: unknown) => expect(pageProblems(doc)).toEqual([]);
+const assertW3CCollection = (doc: unknown) => expect(collectionProblems(doc)).toEqual([]);
+
+const container = (articleId: string) => `/w3c/articles/${articleId}/`;
+const pathOf = (iri: string) => iri.slice(url.length);
+
+function comment(value: string, selector: unknown, extra: Record<string, unknown> = {}) {
+  return { "@context": ANNO, type: "Annotation", motivation: "commenting", body: { type: "TextualBody", value }, target: { source: "urn:x", selector }, ...extra };
+}
+const quote = (exact: string, more: Record<string, string> = {}) => ({ type: "TextQuoteSelector", exact, ...more });
+const position = (start: number, end: number) => ({ type: "TextPositionSelector", start, end });
+
+async function postW3C(client: TestClient, articleId: string, doc: unknown, headers: Record<string, string> = {}) {
+  const res = await client.request("POST", container(articleId), JSON.stringify(doc), { "content-type": LD, ...headers });
+  if (res.status === 201) assertW3CAnnotation(res.body);
+  return res;
+}
+const putW3C = (client: TestClient, iri: string, doc: unknown, headers: Record<string, string> = {}) =>
+  client.request("PUT", pathOf(iri), JSON.stringify(doc), { "content-type": LD, ...headers });
+
+async function textOf(client: TestClient, articleId: string): Promise<string[]> {
+  return Array.from((await client.get(`/api/articles/${articleId}`)).body.text as string);
+}
+
+/** Every annotation id of a container, following `next` from the first page; checks each page on the way. */
+async function walk(client: TestClient, first: string): Promise<{ ids: string[]; pages: Reply[] }> {
+  const ids: string[] = [];
+  const pages: Reply[] = [];
+  for (let next: string | undefined = first; next; ) {
+    const page: Reply = await client.get(pathOf(next));
+    expect(page.status).toBe(200);
+    assertW3CPage(page.body);
+    pages.push(page);
+    ids.push(...page.body.items.map((i: { id: string }) => i.id));
+    next = page.body.next;
+  }
+  return { ids, pages };
+}
+
+describe("the container", () => {
+  it("describes itself as a Basic Container and Annotation Collection, with the protocol's headers", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    for (const [i, word] of ["Hamid", "Bahrami"].entries()) {
+      await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: `note ${i}`, tags: ["t"], target: { revision: 1, exact: word, prefix: "", suffix: "", start: i * 6, end: i * 6 + word.length } });
+    }
+    const res = await owner.get(container(article.id));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(LD);
+    const link = res.headers.get("link")!;
+    expect(link).toContain('<http://www.w3.org/ns/ldp#BasicContainer>; rel="type"');
+    expect(link).toContain('<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"');
+    expect(res.headers.get("allow")).toBe("GET, POST, HEAD, OPTIONS");
+    expect(res.headers.get("accept-post")).toBe(LD);
+    expect(res.headers.get("vary")).toBe("Accept, Prefer");
+    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{64}"$/);
+    assertW3CCollection(res.body);
+    expect(res.body).toMatchObject({ id: `${url}/w3c/articles/${article.id}/`, type: ["BasicContainer", "AnnotationCollection"], total: 2 });
+    expect(res.body["@context"][0]).toBe(ANNO);
+    // Contained descriptions by default: the first page is embedded, with whole annotations in text order.
+    expect(res.body.first.items.map((a: { body: { value: string }[] }) => a.body[0]!.value)).toEqual(["note 0", "note 1"]);
+    expect(res.body.first.partOf).toBe(res.body.id);
+    expect(res.body.last).toBe(res.body.first.id);
+
+    const bare = await owner.get(`/w3c/articles/${article.id}`);
+    expect(bare.status).toBe(200);
+    expect(bare.headers.get("etag")).toBe(res.headers.get("etag"));
+    const cached = await owner.get(container(article.id), { "if-none-match": res.headers.get("etag")! });
+    expect(cached.status).toBe(304);
+    const head = await owner.request("HEAD", container(article.id));
+    expect(head.status).toBe(200);
+    expect(head.body).toBeNull();
+    expect(head.headers.get("etag")).toBe(res.headers.get("etag"));
+    expect(head.headers.get("link")).toBe(link);
+    const options = await owner.request("OPTIONS", container(article.id));
+    expect(options.status).toBe(204);
+    expect(options.headers.get("allow")).toBe("GET, POST, HEAD, OPTIONS");
+    expect(options.headers.get("accept-post")).toBe(LD);
+
+    // The container's ETag follows its contents.
+    await owner.post(`/api/articles/${article.id}/annotations`, { kind: "highlight" });
+    expect((await owner.get(container(article.id), { "if-none-match": res.headers.get("etag")! })).status).toBe(200);
+  });
+
+  it("honours Prefer: contained IRIs, contained descriptions and a minimal container", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("one", quote("Hamid")));
+    const iris = await owner.get(container(article.id), { prefer: PREFER("http://www.w3.org/ns/oa#PreferContainedIRIs") });
+    assertW3CCollection(iris.body);
+    expect(iris.headers.get("preference-applied")).toBe("return=representation");
+    expect(iris.body.first.items).toEqual([created.body.id]);
+    expect(iris.body.first.id).toContain("iris=1");
+    const page = await owner.get(pathOf(iris.body.first.id));
+    assertW3CPage(page.body);
+    expect(page.body.items).toEqual([created.body.id]);
+
+    const descriptions = await owner.get(container(article.id), { prefer: PREFER("http://www.w3.org/ns/oa#PreferContainedDescriptions") });
+    expect(descriptions.body.first.items[0]).toMatchObject({ id: created.body.id, type: "Annotation" });
+    expect(descriptions.headers.get("etag")).not.toBe(iris.headers.get("etag"));
+
+    const minimal = await owner.get(container(article.id), {
+      prefer: PREFER("http://www.w3.org/ns/ldp#PreferMinimalContainer http://www.w3.org/ns/oa#PreferContainedIRIs"),
+    });
+    assertW3CCollection(minimal.body);
+    expect(minimal.body).toMatchObject({ total: 1, first: expect.stringContaining("page=0"), last: expect.stringContaining("page=0") });
+  });
+
+  it("pages through more annotations than fit one page, in text order, without repeats", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const text = await textOf(owner, article.id);
+    const iris: string[] = [];
+    for (let i = 4; i >= 0; i--) {
+      const res = await postW3C(owner, article.id, comment(`c${i}`, position(i * 10, i * 10 + 4)));
+      expect(res.status).toBe(201);
+      expect(res.body.target.selector[0].exact).toBe(text.slice(i * 10, i * 10 + 4).join(""));
+      iris.unshift(res.body.id);
+    }
+    const top = await owner.get(`${container(article.id)}?limit=2`);
+    assertW3CCollection(top.body);
+    expect(top.body.total).toBe(5);
+    expect(top.body.first.items).toHaveLength(2);
+    const { ids, pages } = await walk(owner, top.body.first.id);
+    expect(ids).toEqual(iris);
+    expect(pages.map((p) => p.body.startIndex)).toEqual([0, 2, 4]);
+    expect(pages.map((p) => p.body.items.length)).toEqual([2, 2, 1]);
+    expect(pages[1]!.body.partOf).toMatchObject({ id: top.body.id, total: 5 });
+    expect(pages[1]!.body.prev).toBe(pages[0]!.body.id);
+    expect(pages[2]!.body.id).toBe(top.body.last);
+    expect(pages[2]!.body.next).toBeUndefined();
+    expect((await owner.get(`${container(article.id)}?limit=2&page=3`)).status).toBe(404);
+    expect((await owner.get(`${container(article.id)}?limit=500`)).status).toBe(400);
+  });
+});
+
+describe("one annotation", () => {
+  it("is created with 201, a Location and an ETag, and read back the same", async () => {
+    const { article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const [author] = members as [(typeof members)[0]];
+    const res = await postW3C(author, article.id, comment("Who is he?", [quote("Bahrami", { prefix: "Hamid " }), position(6, 13)]));
+    expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toBe(res.body.id);
+    expect(res.body.id).toMatch(new RegExp(`^${url}/w3c/articles/${article.id}/[A-Za-z0-9_-]+$`));
+    expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(res.body).toMatchObject({
+      motivation: "commenting",
+      creator: { id: `${url}/users/${author.user.id}`, type: "Person", name: author.user.name },
+      body: { type: "TextualBody", value: "Who is he?", purpose: "commenting" },
+      target: { source: `${url}/articles/${article.id}`, selector: [{ exact: "Bahrami", prefix: "Hamid " }, { start: 6, end: 13 }] },
+    });
+
+    const got = await author.get(pathOf(res.body.id));
+    expect(got.status).toBe(200);
+    assertW3CAnnotation(got.body);
+    expect(got.body).toEqual(res.body);
+    expect(got.headers.get("etag")).toBe(res.headers.get("etag"));
+    expect(got.headers.get("content-type")).toBe(LD);
+    expect(got.headers.get("link")).toContain('<http://www.w3.org/ns/oa#Annotation>; rel="type"');
+    expect(got.headers.get("allow")).toBe("PUT, GET, OPTIONS, HEAD, DELETE");
+    expect((await author.get(pathOf(res.body.id), { "if-none-match": got.headers.get("etag")! })).status).toBe(304);
+
+    // The REST API sees the same annotation: there is one write path.
+    const id = res.body.id.split("/").at(-1);
+    const rest = await author.get(`/api/annotations/${id}`);
+    expect(rest.body).toMatchObject({ kind: "comment", body: "Who is he?", target: { revision: 1, start: 6, end: 13, exact: "Bahrami" } });
+  });
+
+  it("is replaced by PUT only with a matching If-Match, and its ETag moves", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
+    const etag = created.headers.get("etag")!;
+    const edited = { ...created.body, body: [{ type: "TextualBody", value: "second" }, { type: "TextualBody", value: "bio", purpose: "tagging" }] };
+
+    const missing = await putW3C(owner, created.body.id, edited);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toMatch(/If-Match/);
+    const put = await putW3C(owner, created.body.id, edited, { "if-match": etag });
+    expect(put.status).toBe(200);
+    assertW3CAnnotation(put.body);
+    expect(put.body.body).toEqual([
+      { type: "TextualBody", value: "second", format: "text/plain", purpose: "commenting" },
+      { type: "TextualBody", value: "bio", purpose: "tagging" },
+    ]);
+    expect(put.body.target).toEqual(created.body.target);
+    expect(put.headers.get("etag")).not.toBe(etag);
+    expect((await owner.get(pathOf(created.body.id))).headers.get("etag")).toBe(put.headers.get("etag"));
+
+    const stale = await putW3C(owner, created.body.id, { ...edited, body: "third" }, { "if-match": etag });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error.code).toBe("precondition_failed");
+    const kind = await putW3C(owner, created.body.id, { ...put.body, motivation: "highlighting" }, { "if-match": put.headers.get("etag")! });
+    expect(kind.status).toBe(400);
+    expect(kind.body.error.field).toBe("motivation");
+    // A new selector moves the target, resolved against the article's text.
+    const moved = await putW3C(owner, created.body.id, { ...put.body, target: { source: "urn:x", selector: quote("Bahrami") } }, { "if-match": put.headers.get("etag")! });
+    expect(moved.status).toBe(200);
+    expect(moved.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start: 6, end: 13 });
+  });
+
+  it("is deleted with 204, and is then gone (410)", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("doomed", quote("Hamid")));
+    expect((await owner.delete(pathOf(created.body.id), { "if-match": '"stale"' })).status).toBe(412);
+    const del = await owner.delete(pathOf(created.body.id));
+    expect(del.status).toBe(204);
+    const after = await owner.get(pathOf(created.body.id));
+    expect(after.status).toBe(410);
+    expect(after.body.error.code).toBe("gone");
+    expect((await owner.get(container(article.id))).body.total).toBe(0);
+  });
+
+  it("maps fact-checks, replies and highlights onto oa motivations, and back", async () => {
+    const { article, members, owner } = await articleWithMembers(t.app, ["annotator"]);
+    const [author] = members as [(typeof members)[0]];
+    const check = await postW3C(author, article.id, {
+      "@context": [ANNO, { mg: "https://marginalia.dev/ns/annotation#" }],
+      type: "Annotation",
+      motivation: "assessing",
+      body: [{ type: "TextualBody", value: "The visit was in July 2022." }, { type: "TextualBody", value: "mostly-true", purpose: "classifying" }],
+      target: { source: "urn:x", selector: quote("Russian President visited Iran July 2022") },
+      "mg:sources": [{ id: "https://example.org/visit", "mg:title": "The visit" }],
+      "mg:confidence": 0.8,
+    });
+    expect(check.status).toBe(201);
+    expect(check.body).toMatchObject({
+      motivation: "assessing",
+      body: [{ purpose: "assessing", value: "The visit was in July 2022." }, { purpose: "classifying", value: "mostly-true" }],
+      "mg:verdict": "mostly-true",
+      "mg:claim": "Russian President visited Iran July 2022",
+      "mg:confidence": 0.8,
+      "mg:sources": [{ id: "https://example.org/visit", "mg:title": "The visit" }],
+      // An annotator's fact-check waits for a moderator.
+      "mg:status": "draft",
+    });
+    const verdictOnly = { ...check.body, body: [check.body.body[0], { type: "TextualBody", value: "misleading", purpose: "classifying" }], "mg:verdict": undefined };
+    const changed = await putW3C(author, check.body.id, verdictOnly, { "if-match": check.headers.get("etag")! });
+    expect(changed.status).toBe(200);
+    expect(changed.body["mg:verdict"]).toBe("misleading");
+    expect(changed.body["mg:sources"]).toEqual(check.body["mg:sources"]);
+
+    const reply = await postW3C(owner, article.id, { "@context": ANNO, type: "Annotation", motivation: "replying", bodyValue: "Agreed", target: check.body.id });
+    expect(reply.body.error).toBeUndefined();
+    expect(reply.status).toBe(201);
+    expect(reply.body.motivation).toBe("replying");
+    // It answers the fact-check, and keeps the passage both discuss.
+    expect(reply.body.target[0]).toBe(check.body.id);
+    expect(reply.body.target[1].selector[0].exact).toBe("Russian President visited Iran July 2022");
+    expect((await owner.get(`/api/annotations/${reply.body.id.split("/").at(-1)}`)).body.parentId).toBe(check.body.id.split("/").at(-1));
+
+    const highlight = await postW3C(author, article.id, { "@context": ANNO, type: "Annotation", motivation: "highlighting", target: { source: "urn:x", selector: position(0, 5) } });
+    expect(highlight.status).toBe(201);
+    expect(highlight.body.body).toBeUndefined();
+    expect(highlight.body.motivation).toBe("highlighting");
+  });
+});
+
+describe("a client that knows only the W3C protocol", () => {
+  it("posts with plain fetch and an API token, and the annotation appears live in the group's document", async () => {
+    const { article, members } = await articleWithMembers(t.app, ["annotator", "viewer"]);
+    const [author, reader] = members as [(typeof members)[0], (typeof members)[0]];
+    const token = (await author.post("/api/tokens", { name: "w3c client" })).body.token as string;
+    const phrase = "Russia-Iran deepening ties";
+    const text = (await reader.get(`/api/articles/${article.id}`)).body.text as string;
+    const start = Array.from(text.slice(0, text.indexOf(phrase))).length;
+    const watcher = openSyncClient(url, article.sync.room, reader.token);
+    clients.push(watcher);
+    await watcher.synced;
+
+    const res = await fetch(`${url}/w3c/articles/${article.id}/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": LD, accept: LD },
+      body: JSON.stringify({
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        type: "Annotation",
+        motivation: "commenting",
+        body: { type: "TextualBody", value: "Since when?", format: "text/plain" },
+        target: {
+          source: `${url}/articles/${article.id}`,
+          selector: [quote(phrase), position(start, start + phrase.length)],
+        },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: string };
+    assertW3CAnnotation(created);
+    expect(res.headers.get("location")).toBe(created.id);
+    const id = created.id.split("/").at(-1);
+    await eventually(() => {
+      const live = readAnnotations(watcher.doc).find((a) => a.id === id);
+      expect(live).toMatchObject({ kind: "comment", body: "Since when?", authorId: author.user.id, target: { start, end: start + phrase.length, exact: phrase } });
+    }, 2_000);
+
+    const read = await fetch(created.id, { headers: { authorization: `Bearer ${token}`, accept: LD } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get("etag")).toBe(res.headers.get("etag"));
+  });
+});
+
+describe("bad requests", () => {
+  it("answers 400, 415 and field-named 400s", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const notJson = await owner.request("POST", container(article.id), "{not json", { "content-type": LD });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe("bad_request");
+    const wrongType = await owner.request("POST", container(article.id), JSON.stringify(comment("x", quote("Hamid"))), { "content-type": "text/plain" });
+    expect(wrongType.status).toBe(415);
+    const plainJson = await postW3C(owner, article.id, comment("json is fine", quote("Hamid")), { "content-type": "application/json" });
+    expect(plainJson.status).toBe(201);
+
+    const motivation = await postW3C(owner, article.id, comment("x", quote("Hamid"), { motivation: "bookmarking" }));
+    expect(motivation.status).toBe(400);
+    expect(motivation.body.error.field).toBe("motivation");
+    const backwards = await postW3C(owner, article.id, comment("x", [quote("Hamid"), position(5, 0)]));
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.field).toBe("target.selector.1.end");
+    const nowhere = await postW3C(owner, article.id, comment("x", quote("words the article never says")));
+    expect(nowhere.status).toBe(400);
+    expect(nowhere.body.error.field).toBe("target");
+    const pastEnd = await postW3C(owner, article.id, comment("x", position(0, 10_000_000)));
+    expect(pastEnd.body.error.field).toBe("target");
+    const noTarget = await postW3C(owner, article.id, { ...comment("x", quote("Hamid")), target: undefined });
+    expect(noTarget.body.error).toMatchObject({ field: "target", message: "target: an annotation needs one or more targets" });
+    const notAnnotation = await postW3C(owner, article.id, { ...comment("x", quote("Hamid")), type: "Note" });
+    expect(notAnnotation.body.error.field).toBe("type");
+    expect((await owner.get(container(article.id))).body.total).toBe(1);
+  });
+});
+
+describe("access", () => {
+  it("keeps viewers from writing, outsiders out, and private annotations private", async () => {
+    const { article, members, owner, group } = await articleWithMembers(t.app, ["viewer", "annotator", "annotator"]);
+    const [viewer, alice, bob] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+    const denied = await postW3C(viewer, article.id, comment("x", quote("Hamid")));
+    expect(denied.status).toBe(403);
+
+    const mine = await postW3C(alice, article.id, comment("just for me", quote("Hamid"), { "mg:visibility": "private" }));
+    expect(mine.status).toBe(201);
+    expect(mine.body["mg:visibility"]).toBe("private");
+    const shared = await postW3C(alice, article.id, comment("for all", quote("Bahrami")));
+
+    const stranger = await signUp(t.app);
+    expect((await stranger.get(container(article.id))).status).toBe(404);
+    expect((await stranger.get(pathOf(shared.body.id))).status).toBe(404);
+    expect((await postW3C(stranger, article.id, comment("x", quote("Hamid")))).status).toBe(404);
+
+    for (const [who, total] of [[bob, 1], [owner, 1], [alice, 2]] as const) {
+      const top = await who.get(container(article.id));
+      expect(top.body.total).toBe(total);
+      const { ids } = await walk(who, `${url}${container(article.id)}?page=0`);
+      expect(ids.includes(mine.body.id)).toBe(who === alice);
+      const iris = await who.get(container(article.id), { prefer: PREFER("http://www.w3.org/ns/oa#PreferContainedIRIs") });
+      expect(iris.body.first.items.includes(mine.body.id)).toBe(who === alice);
+    }
+    expect((await bob.get(pathOf(mine.body.id))).status).toBe(404);
+    expect((await putW3C(bob, shared.body.id, { ...shared.body, body: "hijack" }, { "if-match": shared.headers.get("etag")! })).status).toBe(403);
+    expect((await viewer.request("PUT", pathOf(shared.body.id), JSON.stringify(shared.body), { "content-type": LD, "if-match": shared.headers.get("etag")! })).status).toBe(403);
+
+    // A moderator's PUT that changes only the status is a moderation, which the rules allow.
+    const hidden = await putW3C(owner, shared.body.id, { ...shared.body, "mg:status": "hidden" }, { "if-match": shared.headers.get("etag")! });
+    expect(hidden.status).toBe(200);
+    expect(hidden.body["mg:status"]).toBe("hidden");
+    expect((await bob.get(container(article.id))).body.total).toBe(0);
+
+    // An annotation is found only in its own article's container.
+    const other = await owner.post(`/api/groups/${group.id}/articles`, "Another article\n\nWith other text.", { "content-type": "text/plain" });
+    expect((await alice.get(`/w3c/articles/${other.body.id}/${mine.body.id.split("/").at(-1)}`)).status).toBe(404);
+  });
+});
+
+describe("Unicode offsets", () => {
+  it("counts code points after the Arabic combining mark in the seed article", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const text = await textOf(owner, article.id);
+    const mark = text.indexOf("\u064F");
+    expect(mark).toBeGreaterThan(0);
+    const start = mark + 1;
+    const exact = text.slice(start, start + 25).join("");
+    expect(exact).toMatch(/^The West should raise/);
+    const byPosition = await postW3C(owner, article.id, comment("after the damma", position(start, start + 25)));
+    expect(byPosition.body.target.selector).toEqual([
+      expect.objectContaining({ type: "TextQuoteSelector", exact }),
+      { type: "TextPositionSelector", start, end: start + 25 },
+    ]);
+    const byQuote = await postW3C(owner, article.id, comment("same, by quote", quote(exact)));
+    expect(byQuote.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start, end: start + 25 });
+    const again = await owner.get(pathOf(byQuote.body.id));
+    expect(again.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start, end: start + 25 });
+  });
+
+  it("turns a quote found after astral characters into code point offsets", async () => {
+    const { owner, group } = await articleWithMembers(t.app, []);
+    const imported = await owner.post(`/api/groups/${group.id}/articles`, "Emoji test\n\nWaves 👋🏽 and flags 🇮🇷 come before the quoted words here.", { "content-type": "text/plain" });
+    expect(imported.status).toBe(201);
+    const raw = imported.body.text as string;
+    const start = Array.from(raw.slice(0, raw.indexOf("quoted words"))).length;
+    // The two counts differ here, so the test tells code points from UTF-16 units.
+    expect(start).toBeLessThan(raw.indexOf("quoted words"));
+    const res = await postW3C(owner, imported.body.id, comment("emoji", quote("quoted words")));
+    expect(res.status).toBe(201);
+    expect(res.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start, end: start + 12 });
+    const byPosition = await postW3C(owner, imported.body.id, comment("emoji 2", position(start, start + 12)));
+    expect(byPosition.body.target.selector[0].exact).toBe("quoted words");
+  });
+});
