@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import * as tables from "@marginalia/schema/tables";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
@@ -49,6 +49,8 @@ export function databaseOnPostgres(url: string, options: { max?: number } = {}):
 export async function openDatabase(target: Config["database"]): Promise<Database> {
   if (target.kind === "postgres") return databaseOnPostgres(target.url);
   mkdirSync(target.dataDir, { recursive: true });
+  // Loaded only when used: a server on Postgres never pays for the WASM build.
+  const { PGlite } = await import("@electric-sql/pglite");
   return databaseOnPglite(await PGlite.create(target.dataDir));
 }
 
