@@ -11,4 +11,6 @@ COPY . .
 ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0
 EXPOSE 8787
 USER node
-CMD ["pnpm", "start"]
+# Node itself as PID 1 (what `pnpm start` runs, without pnpm and the tsx CLI in between), so that the
+# SIGTERM of `docker stop` reaches the server: it commits and relays what it accepted before exiting.
+CMD ["node", "--import", "tsx", "apps/server/src/main.ts"]

@@ -5,7 +5,9 @@ import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { createLogger } from "./logger.ts";
+import { DocStore } from "./sync/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
+import { RedisRelay } from "./sync/relay.ts";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -16,7 +18,12 @@ logger.info({ database: database.kind }, "database ready");
 // Seeded before listening, so that the first request already finds the demo.
 const demo = config.seedDemo ? await seedDemo(database.db) : null;
 
-const hub = new SyncHub(database.db, logger, config.publicOrigin);
+// With Redis, several processes serve the same documents (architecture §6); without, this one is alone.
+const relay = config.redisUrl
+  ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db) })
+  : undefined;
+if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
+const hub = new SyncHub(database.db, logger, config.publicOrigin, relay ? { relay } : {});
 const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
@@ -37,10 +44,16 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, "shutting down");
   server.close();
-  // Every accepted update is written before the sockets close and the database goes.
+  // Every accepted update is written (and relayed) before the sockets, Redis and the database close.
   await hub.shutdown();
   await database.close();
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}

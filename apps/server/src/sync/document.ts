@@ -27,8 +27,13 @@ export type Peer = { send(message: Uint8Array): void };
 
 export type DocumentHooks = {
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
-  /** Called with every update applied here, for relaying to other processes. */
-  relay?(update: Uint8Array): void;
+  /**
+   * Called with every update accepted here (not those from other processes)
+   * and its durability, for relaying to other processes (architecture §6).
+   */
+  relay?(source: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
+  /** Called with every awareness change made here, as a y-protocols awareness update. */
+  relayAwareness?(source: LiveDocument, update: Uint8Array): void;
 };
 
 /**
@@ -93,14 +98,19 @@ export class LiveDocument implements PersistSource {
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
   }
 
+  /** Applies presence another process accepted (already stamped there): shown to peers here, never relayed again. */
+  applyRemoteAwareness(update: Uint8Array) {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, REMOTE_ORIGIN);
+  }
+
   private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
     if (origin === LOAD_ORIGIN) return;
     this.queueBroadcast(update, (origin as ChangeOrigin | null)?.peer ?? null);
     if (origin === REMOTE_ORIGIN) return;
-    this.hooks.relay?.(update);
     const change = origin as ChangeOrigin | null;
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
     change?.onDurable?.(durable);
+    this.hooks.relay?.(this, update, durable);
   };
 
   /**
@@ -132,10 +142,15 @@ export class LiveDocument implements PersistSource {
     for (const peer of this.peers) if (peer !== only) peer.send(message);
   };
 
-  private onAwareness = ({ added, updated, removed }: AwarenessChange) => {
+  private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
     const changed = [...added, ...updated, ...removed];
-    if (changed.length === 0 || this.peers.size === 0) return;
-    const message = awarenessMessage(this.awareness, changed);
+    // Presence from another process is not sent back out; nor are expiries, which every process sees for itself.
+    const relay = origin === REMOTE_ORIGIN || origin === "timeout" ? undefined : this.hooks.relayAwareness;
+    if (changed.length === 0 || (this.peers.size === 0 && !relay)) return;
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+    relay?.(this, update);
+    if (this.peers.size === 0) return;
+    const message = wrapAwareness(update);
     for (const peer of this.peers) peer.send(message);
   };
 
@@ -151,9 +166,13 @@ const LOAD_ORIGIN = Symbol("load");
 export const REMOTE_ORIGIN = Symbol("remote");
 
 export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  return wrapAwareness(awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+}
+
+function wrapAwareness(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
 }
 

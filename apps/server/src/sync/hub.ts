@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
-import { type ChangeOrigin, LiveDocument } from "./document.ts";
+import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { GroupCommitter } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -16,6 +16,34 @@ export type SyncOptions = {
   maxConnectionsPerUser: number;
   maxBufferedMessages: number;
   commitWindowMs: number;
+  /** How documents are shared with other server processes; by default they are not. */
+  relay: DocumentRelay;
+};
+
+/**
+ * What the hub needs to share its documents with other server processes
+ * (architecture §6). `relay.ts` implements it over Redis; the hub knows
+ * nothing of the transport.
+ */
+export type DocumentRelay = {
+  /** A document was loaded here: from now on, apply what other processes accept for it. */
+  attach(live: LiveDocument): void;
+  /** The document is being unloaded here. */
+  detach(live: LiveDocument): void;
+  /** An update accepted here, to be published once `durable` resolves. */
+  publishUpdate(live: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
+  /** An awareness change made by a socket here. */
+  publishAwareness(live: LiveDocument, update: Uint8Array): void;
+  close(): Promise<void>;
+};
+
+/** One process: nothing to share. */
+export const LOCAL_ONLY: DocumentRelay = {
+  attach() {},
+  detach() {},
+  publishUpdate() {},
+  publishAwareness() {},
+  close: async () => {},
 };
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -24,6 +52,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   maxConnectionsPerUser: 32,
   maxBufferedMessages: 256,
   commitWindowMs: 4,
+  relay: LOCAL_ONLY,
 };
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
@@ -149,7 +178,9 @@ export class SyncHub {
     }
     const ready = this.store.load(context.docName).then(({ state, logRows }) => {
       this.logRows.set(context.docName, logRows);
-      return new LiveDocument(context, this.hooks, state);
+      const live = new LiveDocument(context, this.hooks, state);
+      this.options.relay.attach(live);
+      return live;
     });
     this.slots.set(context.docName, { phase: "loading", ready });
     try {
@@ -175,6 +206,7 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.users > 0) return;
     const done = (async () => {
       await this.committer.flush();
+      this.options.relay.detach(slot.live);
       slot.live.destroy();
       this.logRows.delete(name);
     })();
@@ -186,8 +218,10 @@ export class SyncHub {
     }
   }
 
-  private hooks = {
-    persist: (...args: Parameters<GroupCommitter["enqueue"]>) => this.committer.enqueue(...args),
+  private hooks: DocumentHooks = {
+    persist: (...args) => this.committer.enqueue(...args),
+    relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
+    relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
   };
 
   async compact(name: string) {
@@ -207,15 +241,21 @@ export class SyncHub {
     return [...this.slots.values()].filter((s) => s.phase === "live").length;
   }
 
-  /** SIGTERM: write out everything, then close every socket as "going away". */
+  /**
+   * SIGTERM: write out everything, then close every socket as "going away",
+   * and last the relay, so that what was committed and the presence that
+   * left are still published.
+   */
   async shutdown() {
     await this.committer.flush();
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     await this.committer.close();
     for (const slot of this.slots.values()) if (slot.phase === "live") {
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
+      this.options.relay.detach(slot.live);
       slot.live.destroy();
     }
     this.slots.clear();
+    await this.options.relay.close();
   }
 }

@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
-const TSX = fileURLToPath(new URL("../../../../node_modules/.bin/tsx", import.meta.url));
+
+// A server whose test timed out before it was ready would outlive the run: every one goes when the run does.
+const running = new Set<ChildProcess>();
+process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 
 export type ServerProcess = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
@@ -14,13 +17,21 @@ export function startServerProcess(
   env: Record<string, string>,
   { timeoutMs = 30_000, ready = /"msg":"listening"/ }: { timeoutMs?: number; ready?: RegExp } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(TSX, ["apps/server/src/main.ts"], {
+  // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server in a child of its own, which
+  // SIGKILL would orphan, still listening (issue 9's crash test kills servers that way).
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   let output = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null) child.kill(signal);
     return exited;

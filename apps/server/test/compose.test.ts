@@ -1,0 +1,93 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+
+// There is no Docker engine where the tests run, so the deployment is checked as data: the compose file
+// parsed (anchors and merge keys resolved, as Compose does) and the proxy's configuration read.
+const root = new URL("../../../", import.meta.url);
+const read = (path: string) => readFileSync(fileURLToPath(new URL(path, root)), "utf8");
+
+type Service = {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
+  ports?: string[];
+  volumes?: string[];
+};
+const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const servers = Object.entries(services).filter(([, s]) => s.build !== undefined);
+const proxyConf = read("deploy/nginx.conf");
+/** The directives, without comments. */
+const directives = proxyConf.replace(/#.*$/gm, "");
+
+describe("docker-compose.yml", () => {
+  it("runs Postgres and Redis with healthchecks that the servers wait for", () => {
+    expect(services.postgres?.healthcheck?.test.join(" ")).toMatch(/pg_isready/);
+    expect(services.redis?.healthcheck?.test.join(" ")).toMatch(/redis-cli ping/);
+    for (const [name, server] of servers) {
+      const waitsFor = Object.keys(server.depends_on ?? {});
+      expect(waitsFor.includes("postgres") || waitsFor.some((s) => servers.some(([n]) => n === s)), name).toBe(true);
+      expect(server.depends_on?.redis?.condition, name).toBe("service_healthy");
+    }
+  });
+
+  it("runs two server replicas on one database and one Redis, behind a proxy that they trust", () => {
+    const replicas = servers.reduce((n, [, s]) => n + (s.deploy?.replicas ?? 1), 0);
+    expect(replicas).toBe(2);
+    const envs = servers.map(([, s]) => s.environment ?? {});
+    expect(new Set(envs.map((e) => e.DATABASE_URL)).size).toBe(1);
+    expect(new Set(envs.map((e) => e.REDIS_URL)).size).toBe(1);
+    for (const env of envs) {
+      // Each server's environment must pass the real config schema, with Redis and Postgres set.
+      const config = loadConfig(env);
+      expect(config.redisUrl).toMatch(/^redis:\/\/redis:/);
+      expect(config.database.kind).toBe("postgres");
+      expect(config.trustProxy).toBe(true);
+      expect(config.publicOrigin).toBe("http://localhost:8787");
+    }
+    for (const [name, server] of servers) {
+      expect(server.healthcheck?.test.join(" "), name).toMatch(/healthz/);
+      // Only the proxy is published: a server reached directly would bypass it.
+      expect(server.ports, name).toBeUndefined();
+    }
+  });
+
+  it("publishes the proxy on the public origin's port, with its configuration from deploy/", () => {
+    const proxy = services.proxy!;
+    expect(proxy.image).toMatch(/^nginx:/);
+    expect(proxy.ports).toEqual(["8787:80"]);
+    expect(proxy.volumes).toContain("./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro");
+    expect(proxy.healthcheck?.test.join(" ")).toMatch(/healthz/);
+  });
+});
+
+describe("deploy/nginx.conf", () => {
+  it("balances over every server, with no sticky sessions", () => {
+    const upstream = directives.match(/upstream marginalia \{([^}]*)\}/)?.[1] ?? "";
+    const targets = [...upstream.matchAll(/^\s*server\s+([\w.-]+):8787\b/gm)].map((m) => m[1]);
+    expect(targets.sort()).toEqual(servers.map(([name]) => name).sort());
+    expect(directives).not.toMatch(/\b(ip_hash|hash|sticky)\b/);
+    expect(directives).toMatch(/proxy_pass\s+http:\/\/marginalia;/);
+  });
+
+  it("passes websocket upgrades through and keeps quiet sockets open", () => {
+    expect(directives).toMatch(/proxy_http_version\s+1\.1;/);
+    expect(directives).toMatch(/proxy_set_header\s+Upgrade\s+\$http_upgrade;/);
+    expect(directives).toMatch(/proxy_set_header\s+Connection\s+\$connection_upgrade;/);
+    expect(directives).toMatch(/map\s+\$http_upgrade\s+\$connection_upgrade\s*\{[^}]*default\s+upgrade;/);
+    const readTimeout = directives.match(/proxy_read_timeout\s+(\d+)([smh]?);/);
+    const seconds = Number(readTimeout?.[1]) * ({ s: 1, m: 60, h: 3600 }[readTimeout?.[2] || "s"] ?? 1);
+    expect(seconds).toBeGreaterThanOrEqual(600);
+  });
+
+  it("tells the servers who the client is, as TRUST_PROXY expects", () => {
+    expect(directives).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;/);
+    expect(directives).toMatch(/proxy_set_header\s+Host\s+\$http_host;/);
+  });
+});

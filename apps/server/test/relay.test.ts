@@ -1,0 +1,215 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { Redis } from "ioredis";
+import * as Y from "yjs";
+import { createAnnotation, readAnnotations } from "@marginalia/schema";
+import { annotations, docUpdates } from "@marginalia/schema/tables";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { type ServerProcess, startServerProcess } from "./support/process.ts";
+import { type RedisServer, hasRedisServer, startRedis } from "./support/redis.ts";
+import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+
+// Two real server processes need a database they can share and a Redis this file may crash.
+const databaseUrl = inject("databaseUrl");
+const missing = !databaseUrl
+  ? "no shared Postgres (TEST_DATABASE_URL is not set)"
+  : !hasRedisServer()
+    ? "no redis-server binary on PATH"
+    : null;
+if (missing && process.env.CI === "true") throw new Error(`the relay tests must run in CI, but there is ${missing}`);
+if (missing) console.warn(`[relay.test] skipping the two-process relay tests: ${missing}`);
+
+const CHANNEL = "marginalia:doc:";
+const SUBSCRIBED = /"role":"subscriber"[^\n]*"msg":"redis connected"/g;
+const bodies = (doc: Y.Doc) => readAnnotations(doc).map((a) => a.body).sort();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(!missing)("two server processes relaying through Redis", () => {
+  let t: TestApp;
+  let redis: RedisServer;
+  /** A raw subscriber that listens to every document channel, and a plain client to ask Redis questions. */
+  let spy: Redis;
+  let admin: Redis;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  const clients: SyncClient[] = [];
+  const open = (...args: Parameters<typeof openSyncClient>) => {
+    const client = openSyncClient(...args);
+    clients.push(client);
+    return client;
+  };
+  const subscribedCount = (server: ServerProcess) => server.output().match(SUBSCRIBED)?.length ?? 0;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    // The in-process app only makes fixtures and reads the database; the servers under test are processes.
+    t = await createTestApp();
+    const env = { DATABASE_URL: databaseUrl!, REDIS_URL: redis.url };
+    const ready = /"role":"subscriber"[^\n]*"msg":"redis connected"[\s\S]*"msg":"listening"|"msg":"listening"[\s\S]*"role":"subscriber"[^\n]*"msg":"redis connected"/;
+    [a, b] = await Promise.all([startServerProcess(env, { ready, timeoutMs: 60_000 }), startServerProcess(env, { ready, timeoutMs: 60_000 })]);
+    spy = new Redis(redis.url, { retryStrategy: () => 100 });
+    admin = new Redis(redis.url, { retryStrategy: () => 100 });
+    // Both live through the Redis restart below; their reconnection errors are expected.
+    for (const client of [spy, admin]) client.on("error", () => {});
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    spy?.disconnect();
+    admin?.disconnect();
+    await Promise.all([a?.stop("SIGKILL"), b?.stop("SIGKILL")]);
+    await redis?.kill();
+    await t?.close();
+  });
+
+  it("converges clients on different processes in under a second, and only the accepting process stores", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const onA = open(a.url, article.sync.room, owner.token);
+    const onB = open(b.url, article.sync.room, members[0]!.token);
+    await Promise.all([onA.synced, onB.synced]);
+
+    createAnnotation(onA.doc, { kind: "comment", authorId: owner.user.id, body: "written on A" });
+    createAnnotation(onB.doc, { kind: "comment", authorId: members[0]!.user.id, body: "written on B" });
+    await eventually(() => {
+      expect(bodies(onA.doc)).toEqual(["written on A", "written on B"]);
+      expect(bodies(onB.doc)).toEqual(["written on A", "written on B"]);
+    }, 1_000);
+
+    // Each update is one row, written by the process its author is on, never again by the other.
+    await sleep(200);
+    const rows = await t.database.db.select().from(docUpdates).where(eq(docUpdates.docName, article.sync.room));
+    expect(rows.map((r) => r.userId).sort()).toEqual([owner.user.id, members[0]!.user.id].sort());
+  });
+
+  it("carries presence across processes, stamped with the user who sent it, and its removal", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const onA = open(a.url, article.sync.room, owner.token);
+    const onB = open(b.url, article.sync.room, members[0]!.token);
+    await Promise.all([onA.synced, onB.synced]);
+
+    onA.provider.awareness.setLocalStateField("user", { id: members[0]!.user.id, name: "Spoofed", color: "#000" });
+    onA.provider.awareness.setLocalStateField("selection", { start: 3, end: 9 });
+    onB.provider.awareness.setLocalStateField("selection", { start: 20, end: 25 });
+    type Presence = { user: { id: string }; selection: unknown } | undefined;
+    await eventually(() => {
+      const seenOnB = onB.provider.awareness.getStates().get(onA.doc.clientID) as Presence;
+      expect(seenOnB?.user.id).toBe(owner.user.id);
+      expect(seenOnB?.selection).toEqual({ start: 3, end: 9 });
+      const seenOnA = onA.provider.awareness.getStates().get(onB.doc.clientID) as Presence;
+      expect(seenOnA?.user.id).toBe(members[0]!.user.id);
+      expect(seenOnA?.selection).toEqual({ start: 20, end: 25 });
+    }, 1_000);
+
+    onA.provider.destroy();
+    await eventually(() => expect(onB.provider.awareness.getStates().has(onA.doc.clientID)).toBe(false), 1_000);
+  });
+
+  it("publishes a private document only on its own channel, to which only its owner's process listens", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const other = members[0]!;
+    const seen: Array<{ channel: string; message: Buffer }> = [];
+    spy.on("pmessageBuffer", (_pattern: string, channel: Buffer, message: Buffer) =>
+      seen.push({ channel: channel.toString(), message }),
+    );
+    await spy.psubscribe(`${CHANNEL}*`);
+
+    // The group document is open on both processes, and so is the other member's private one.
+    const groupOnA = open(a.url, article.sync.room, owner.token);
+    const groupOnB = open(b.url, article.sync.room, other.token);
+    const othersPrivate = open(b.url, `${article.sync.room}:private:${other.user.id}`, other.token);
+    const mine = open(a.url, article.sync.privateRoom, owner.token);
+    await Promise.all([groupOnA.synced, groupOnB.synced, othersPrivate.synced, mine.synced]);
+
+    const secret = `secret-${randomUUID()}`;
+    createAnnotation(mine.doc, { kind: "comment", authorId: owner.user.id, body: secret });
+    const myChannel = CHANNEL + article.sync.privateRoom;
+    await eventually(() => expect(seen.some((m) => m.channel === myChannel && m.message.includes(secret))).toBe(true), 1_000);
+    await sleep(200);
+
+    expect(seen.filter((m) => m.message.includes(secret)).map((m) => m.channel)).toEqual([myChannel]);
+    const counts = (await admin.pubsub("NUMSUB", myChannel, CHANNEL + article.sync.room)) as [string, number, string, number];
+    expect([counts[1], counts[3]]).toEqual([1, 2]);
+    for (const doc of [groupOnA.doc, groupOnB.doc, othersPrivate.doc]) expect(readAnnotations(doc)).toEqual([]);
+
+    // Its owner still gets it on the other process, through the same private channel.
+    const mineOnB = open(b.url, article.sync.privateRoom, owner.token);
+    await mineOnB.synced;
+    await eventually(() => expect(bodies(mineOnB.doc)).toEqual([secret]), 1_000);
+    expect(seen.filter((m) => m.message.includes(secret)).every((m) => m.channel === myChannel)).toBe(true);
+    await spy.punsubscribe();
+  });
+
+  it("resyncs from Postgres after a Redis restart: a write made during the outage reaches the other process", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const onA = open(a.url, article.sync.room, owner.token, { acks: true });
+    const onB = open(b.url, article.sync.room, members[0]!.token);
+    await Promise.all([onA.synced, onB.synced]);
+    createAnnotation(onA.doc, { kind: "comment", authorId: owner.user.id, body: "before" });
+    await eventually(() => expect(bodies(onB.doc)).toEqual(["before"]), 1_000);
+
+    const [subscribedA, subscribedB] = [subscribedCount(a), subscribedCount(b)];
+    await redis.kill();
+    await eventually(() => {
+      for (const server of [a, b]) expect(server.output()).toMatch(/"role":"subscriber"[^\n]*"msg":"redis connection lost/);
+    }, 3_000);
+    createAnnotation(onA.doc, { kind: "comment", authorId: owner.user.id, body: "during the outage" });
+    await eventually(() => expect(onA.acks.at(-1)).toBe(3), 2_000); // sync step 2, then two updates: both stored
+    await sleep(300);
+    expect(bodies(onB.doc)).toEqual(["before"]);
+
+    await redis.start();
+    await eventually(() => expect(bodies(onB.doc)).toEqual(["before", "during the outage"]), 5_000);
+    await eventually(() => expect([subscribedCount(a), subscribedCount(b)]).toEqual([subscribedA + 1, subscribedB + 1]), 3_000);
+    // And the relay itself is back, not only the resync.
+    createAnnotation(onA.doc, { kind: "comment", authorId: owner.user.id, body: "after" });
+    await eventually(() => expect(bodies(onB.doc)).toEqual(["after", "before", "during the outage"]), 1_000);
+  });
+
+  it("loses nothing a killed process acknowledged, and its clients carry on through the other one", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const writer = open(a.url, article.sync.room, owner.token, { acks: true });
+    const watcher = open(b.url, article.sync.room, members[0]!.token);
+    await Promise.all([writer.synced, watcher.synced]);
+
+    // Writes every few ms; SIGKILL lands while some are still on their way to the database.
+    const written: string[] = [];
+    const write = () => {
+      const body = `w${written.length}`;
+      createAnnotation(writer.doc, { kind: "highlight", authorId: owner.user.id, body });
+      written.push(body);
+    };
+    while ((writer.acks.at(-1) ?? 0) < 25) {
+      write();
+      await sleep(4);
+    }
+    await a.stop("SIGKILL"); // child.kill("SIGKILL"), then wait for the exit
+    const acked = writer.acks.at(-1)!;
+    for (let i = 0; i < 5; i++) write(); // offline: only the writer's copy has these
+
+    // Ack n covers the first n update messages: sync step 2, then one per annotation.
+    const acknowledged = written.slice(0, acked - 1);
+    const stored = async () =>
+      (await t.database.db.select({ body: annotations.body }).from(annotations).where(eq(annotations.articleId, article.id))).map(
+        (r) => r.body,
+      );
+    expect(await stored()).toEqual(expect.arrayContaining(acknowledged));
+
+    writer.provider.destroy();
+    const failover = open(b.url, article.sync.room, owner.token, { doc: writer.doc, acks: true });
+    await failover.synced;
+    await eventually(() => expect(failover.acks.at(-1)).toBeGreaterThanOrEqual(1), 2_000);
+    const fresh = open(b.url, article.sync.room, owner.token);
+    await fresh.synced;
+    expect(bodies(fresh.doc)).toEqual([...written].sort());
+    await eventually(() => expect(bodies(watcher.doc)).toEqual([...written].sort()), 1_000);
+    expect((await stored()).sort()).toEqual([...written].sort());
+  });
+
+  it("closes its Redis connections cleanly on SIGTERM", async () => {
+    expect(await b.stop("SIGTERM")).toBe(0);
+    expect(b.output()).toMatch(/"role":"subscriber"[^\n]*"msg":"redis connection closed"/);
+    expect(b.output()).toMatch(/"role":"publisher"[^\n]*"msg":"redis connection closed"/);
+  });
+});
