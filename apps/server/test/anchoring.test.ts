@@ -1,21 +1,11 @@
 import { CodePointIndex, annotationsOf, buildTarget } from "@marginalia/schema";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "./support/app.ts";
+import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
 import { SEED_ARTICLE } from "./support/fixtures.ts";
-import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+import { liveServer } from "./support/live.ts";
+import { eventually } from "./support/sync-client.ts";
 
-let t: TestApp;
-let url: string;
-const clients: SyncClient[] = [];
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await t.close();
-});
+const live = liveServer();
 
 const MOVED = "the West is so sensitive about any cooperation";
 const TYPO = "Russia and the Iranian regime are both today under tough sanctions";
@@ -30,7 +20,7 @@ function targetOn(text: string, quote: string) {
 }
 
 async function annotatedDesk() {
-  const desk = await articleWithMembers(t.app, ["annotator", "moderator"]);
+  const desk = await articleWithMembers(live.t.app, ["annotator", "moderator"]);
   const [annotator, moderator] = desk.members as [(typeof desk.members)[0], (typeof desk.members)[0]];
   const { text } = (await desk.owner.get(`/api/articles/${desk.article.id}`)).body as { text: string };
   const post = (who: typeof annotator, quote: string, extra: object = {}) =>
@@ -52,8 +42,7 @@ const correction = (text: string) =>
 describe("re-anchoring on a new revision", () => {
   it("moves, fuzzes or orphans every annotation, live, in group and private documents", async () => {
     const d = await annotatedDesk();
-    const reader = openSyncClient(url, d.article.sync.room, d.owner.token);
-    clients.push(reader);
+    const reader = live.open(d.article.sync.room, d.owner.token);
     await reader.synced;
     const before = annotationsOf(reader.doc).get(d.ids.moved)!.get("target") as { start: number };
 
@@ -90,7 +79,7 @@ describe("re-anchoring on a new revision", () => {
     const start = index.toCodePoint(put.body.text.indexOf("Russia-Iran close ties"));
     const range = { start, end: start + 22 };
 
-    const stranger = await articleWithMembers(t.app, []);
+    const stranger = await articleWithMembers(live.t.app, []);
     expect((await stranger.owner.post(`/api/annotations/${d.ids.deleted}/reattach`, range)).status).toBe(404);
     const peer = (await d.owner.post(`/api/groups/${d.group.id}/members`, { email: stranger.owner.email, role: "annotator" })).status;
     expect(peer).toBe(201);

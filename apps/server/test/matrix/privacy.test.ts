@@ -1,26 +1,15 @@
 import { readAnnotations } from "@marginalia/schema";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.ts";
+import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "../support/article.ts";
-import { type SyncClient, openSyncClient } from "../support/sync-client.ts";
+import { liveServer } from "../support/live.ts";
 
-let t: TestApp;
-let url: string;
-const clients: SyncClient[] = [];
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await t.close();
-});
+const live = liveServer();
 
 const SECRET = "zanzibarquartz";
 
 describe("private and pending annotations", () => {
   it("never reach anyone else: socket, REST, search, export or notifications", async () => {
-    const d = await articleWithMembers(t.app, ["annotator", "annotator", "moderator", "viewer"], "pre");
+    const d = await articleWithMembers(live.t.app, ["annotator", "annotator", "moderator", "viewer"], "pre");
     const [author, ...others] = d.members as [(typeof d.members)[0], ...(typeof d.members)];
     const everyoneElse = [d.owner, ...others];
     const mention = others.map((o) => `@${o.email.split("@")[0]}`).join(" ");
@@ -37,8 +26,7 @@ describe("private and pending annotations", () => {
     const ids = [priv.body.id, pending.body.id];
 
     for (const viewer of everyoneElse) {
-      const socket = openSyncClient(url, d.article.sync.room, viewer.token);
-      clients.push(socket);
+      const socket = live.open(d.article.sync.room, viewer.token);
       await socket.synced;
       expect(JSON.stringify(readAnnotations(socket.doc))).not.toContain(SECRET);
 

@@ -1,34 +1,20 @@
 import { eq } from "drizzle-orm";
 import { annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { moderationLog } from "@marginalia/schema/tables";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
+import { describe, expect, it } from "vitest";
+import { TestClient, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
-import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
+import { liveServer } from "../support/live.ts";
+import { eventually } from "../support/sync-client.ts";
 
-let t: TestApp;
-let url: string;
-const clients: SyncClient[] = [];
-const open = (...args: Parameters<typeof openSyncClient>) => {
-  const client = openSyncClient(...args);
-  clients.push(client);
-  return client;
-};
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await t.close();
-});
+const live = liveServer();
 
 const listBodies = async (client: TestClient, articleId: string) =>
   ((await client.get(`/api/articles/${articleId}/annotations`)).body.annotations as { body: string }[]).map((a) => a.body);
 
 describe("annotations over REST", () => {
   it("creates through the live document and answers 201 with a Location", async () => {
-    const { article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const { article, members } = await articleWithMembers(live.t.app, ["annotator"]);
     const res = await members[0]!.post(`/api/articles/${article.id}/annotations`, {
       kind: "comment",
       body: "A REST comment",
@@ -43,7 +29,7 @@ describe("annotations over REST", () => {
   });
 
   it("validates the body and the role", async () => {
-    const { article, members, owner } = await articleWithMembers(t.app, ["viewer"]);
+    const { article, members, owner } = await articleWithMembers(live.t.app, ["viewer"]);
     const bad = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "rant" });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe("kind");
@@ -51,18 +37,18 @@ describe("annotations over REST", () => {
     expect(long.body.error.field).toBe("body");
     const viewer = await members[0]!.post(`/api/articles/${article.id}/annotations`, { kind: "comment" });
     expect(viewer.status).toBe(403);
-    const stranger = await signUp(t.app);
+    const stranger = await signUp(live.t.app);
     expect((await stranger.post(`/api/articles/${article.id}/annotations`, { kind: "comment" })).status).toBe(404);
-    expect((await new TestClient(t.app).get(`/api/articles/${article.id}/annotations`)).status).toBe(401);
+    expect((await new TestClient(live.t.app).get(`/api/articles/${article.id}/annotations`)).status).toBe(401);
     expect(await listBodies(owner, article.id)).toEqual([]);
   });
 });
 
 describe("pre-moderation", () => {
   it("keeps a submission private until a moderator approves it into the group document", async () => {
-    const { article, members, group } = await articleWithMembers(t.app, ["annotator", "annotator", "moderator"], "pre");
+    const { article, members, group } = await articleWithMembers(live.t.app, ["annotator", "annotator", "moderator"], "pre");
     const [author, peer, moderator] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
-    const watcher = open(url, article.sync.room, peer.token);
+    const watcher = live.open(article.sync.room, peer.token);
     await watcher.synced;
 
     const submitted = await author.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "Needs review" });
@@ -79,18 +65,18 @@ describe("pre-moderation", () => {
 
     await eventually(() => expect(readAnnotations(watcher.doc).map((a) => a.body)).toEqual(["Needs review"]), 1_000);
     expect(await listBodies(peer, article.id)).toEqual(["Needs review"]);
-    const mine = open(url, article.sync.privateRoom.replace(/private:.*/, `private:${author.user.id}`), author.token);
+    const mine = live.open(article.sync.privateRoom.replace(/private:.*/, `private:${author.user.id}`), author.token);
     await mine.synced;
     expect(readAnnotations(mine.doc)).toEqual([]);
-    const log = await t.database.db.select().from(moderationLog).where(eq(moderationLog.groupId, group.id));
+    const log = await live.t.database.db.select().from(moderationLog).where(eq(moderationLog.groupId, group.id));
     expect(log.map((l) => l.action)).toEqual(["approve"]);
     expect((await moderator.post(`/api/annotations/${submitted.body.id}/approve`)).status).toBe(409);
   });
 
   it("leaves a rejected submission private, marked rejected with the reason", async () => {
-    const { article, members } = await articleWithMembers(t.app, ["annotator", "moderator"], "pre");
+    const { article, members } = await articleWithMembers(live.t.app, ["annotator", "moderator"], "pre");
     const [author, moderator] = members as [(typeof members)[0], (typeof members)[0]];
-    const own = open(url, `article:${article.id}:private:${author.user.id}`, author.token);
+    const own = live.open(`article:${article.id}:private:${author.user.id}`, author.token);
     await own.synced;
     const id = createAnnotation(own.doc, { kind: "comment", authorId: author.user.id, body: "Bold claim", status: "pending" });
     await eventually(async () => expect(await listBodies(author, article.id)).toEqual(["Bold claim"]), 1_000);
@@ -107,8 +93,8 @@ describe("pre-moderation", () => {
   });
 
   it("refuses an annotator's direct write to a pre-moderated group document", async () => {
-    const { article, members } = await articleWithMembers(t.app, ["annotator"], "pre");
-    const direct = open(url, article.sync.room, members[0]!.token);
+    const { article, members } = await articleWithMembers(live.t.app, ["annotator"], "pre");
+    const direct = live.open(article.sync.room, members[0]!.token);
     await direct.synced;
     createAnnotation(direct.doc, { kind: "comment", authorId: members[0]!.user.id, body: "skip the queue", status: "pending" });
     await eventually(() => expect(direct.closes[0]?.code).toBe(4403), 2_000);
