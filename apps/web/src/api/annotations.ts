@@ -1,0 +1,42 @@
+import type { AnchorState, AnnotationKind, AnnotationStatus, Source, TextTarget, Verdict } from "@marginalia/schema";
+import { api } from "./client.ts";
+
+/** The REST projection of one annotation (apps/server/src/services/annotation-view.ts). */
+export type AnnotationView = {
+  id: string;
+  articleId: string;
+  groupId: string;
+  kind: AnnotationKind;
+  author: { id: string | null; name: string | null };
+  visibility: "group" | "private";
+  status: AnnotationStatus;
+  revision: number;
+  target: TextTarget | null;
+  body: string;
+  tags: string[];
+  factcheck: { claim: string | null; verdict: Verdict | null; confidence: number | null; sources: Source[] } | null;
+  resolved: boolean;
+  parentId: string | null;
+  anchor: { state: AnchorState; score: number | null };
+  votes: { agree: number; disagree: number };
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type AnnotationQuery = Partial<Record<"kind" | "status" | "verdict" | "author" | "resolved" | "anchor" | "q" | "sort" | "cursor" | "limit", string>>;
+
+export function queryAnnotations(articleId: string, query: AnnotationQuery) {
+  const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => !!e[1]));
+  return api<{ annotations: AnnotationView[]; nextCursor: string | null }>("GET", `/api/articles/${articleId}/annotations?${params}`);
+}
+
+/**
+ * Puts an orphaned annotation back on a range of the current text (code
+ * points); the server builds the target and marks it anchored. Its author or
+ * a moderator may.
+ */
+export function reattachAnnotation(id: string, range: { start: number; end: number }) {
+  return api<AnnotationView>("POST", `/api/annotations/${id}/reattach`, { json: { start: range.start, end: range.end } });
+}
+
+export const flagAnnotation = (id: string, reason: string) => api<{ id: number }>("POST", `/api/annotations/${id}/flag`, { json: { reason } });

@@ -1,0 +1,16 @@
+import { api } from "./client.ts";
+import type { AnnotationView } from "./annotations.ts";
+
+export type QueueItem = {
+  annotation: AnnotationView;
+  reason: "submission" | "review" | "flagged";
+  flags: { count: number; reasons: string[] };
+};
+
+export const fetchQueue = (groupId: string) =>
+  api<{ items: QueueItem[] }>("GET", `/api/groups/${groupId}/moderation/queue`).then((r) => r.items);
+
+export type ModerationAction = "approve" | "publish" | "hide" | "unhide";
+export const moderate = (id: string, action: ModerationAction) => api<unknown>("POST", `/api/annotations/${id}/${action}`);
+export const rejectSubmission = (id: string, reason: string) =>
+  api<void>("POST", `/api/annotations/${id}/reject`, { json: { reason } });

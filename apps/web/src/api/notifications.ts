@@ -1,0 +1,26 @@
+import { api } from "./client.ts";
+
+export type Notification = {
+  id: number;
+  kind: "mention" | "reply" | "moderation";
+  annotationId: string | null;
+  articleId: string | null;
+  actor: { id: string | null; name: string | null } | null;
+  data: { action?: string; reason?: string | null } | null;
+  createdAt: string;
+  readAt: string | null;
+};
+
+export const fetchNotifications = () =>
+  api<{ notifications: Notification[] }>("GET", "/api/me/notifications?limit=20").then((r) => r.notifications);
+export const markAllRead = () => api<{ marked: number }>("POST", "/api/me/notifications/read", { json: {} });
+
+/** One line for a notification, as text (names come from other users and are rendered as text). */
+export function describeNotification(n: Notification): string {
+  const who = n.actor?.name ?? "Someone";
+  if (n.kind === "reply") return `${who} replied to your annotation`;
+  if (n.kind === "mention") return `${who} mentioned you`;
+  const action = n.data?.action ?? "reviewed";
+  const verbs: Record<string, string> = { approve: "approved", reject: "rejected", publish: "published", hide: "hid", unhide: "restored" };
+  return `${who} ${verbs[action] ?? action} your annotation${n.data?.reason ? `: ${n.data.reason}` : ""}`;
+}

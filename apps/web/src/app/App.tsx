@@ -1,0 +1,48 @@
+import { useEffect } from "react";
+import { AuthScreen } from "../library/AuthScreen.tsx";
+import { GroupScreen } from "../library/GroupScreen.tsx";
+import { LibraryScreen } from "../library/LibraryScreen.tsx";
+import { ModerationScreen } from "../library/ModerationScreen.tsx";
+import { ReaderScreen } from "../reader/ReaderScreen.tsx";
+import { TopBar } from "./TopBar.tsx";
+import { matchRoute, navigate, usePath } from "./router.tsx";
+import { SessionProvider, useSession } from "./session.tsx";
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Shell />
+    </SessionProvider>
+  );
+}
+
+function Shell() {
+  const path = usePath();
+  const route = matchRoute(path);
+  const { status } = useSession();
+  const open = route.name === "login" || route.name === "signup";
+
+  useEffect(() => {
+    // Signed-out visitors go to the sign-in form, and come back where they were going.
+    if (status === "anonymous" && !open) navigate(`/login?next=${encodeURIComponent(path)}`, { replace: true });
+  }, [status, open, path]);
+
+  if (status === "loading") return <p className="loading" role="status">Loading…</p>;
+  if (open) return <AuthScreen mode={route.name === "signup" ? "signup" : "login"} />;
+  if (status !== "signed-in") return null;
+  return (
+    <>
+      {route.name !== "article" && <TopBar />}
+      {route.name === "library" && <LibraryScreen />}
+      {route.name === "group" && <GroupScreen groupId={route.groupId} />}
+      {route.name === "moderation" && <ModerationScreen groupId={route.groupId} />}
+      {route.name === "article" && <ReaderScreen key={route.articleId} articleId={route.articleId} />}
+      {route.name === "not-found" && (
+        <main className="page">
+          <h1>Page not found</h1>
+          <p>There is nothing at this address.</p>
+        </main>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,59 @@
+import { useCallback, useEffect, useState } from "react";
+import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
+import { timeAgo } from "../lib/time.ts";
+import { Link } from "./router.tsx";
+
+const POLL_MS = 30_000;
+
+/** Replies, mentions and moderation decisions about your work, with a count of the unread ones. */
+export function NotificationsMenu() {
+  const [items, setItems] = useState<Notification[]>([]);
+  const [open, setOpen] = useState(false);
+
+  const load = useCallback(() => {
+    fetchNotifications()
+      .then(setItems)
+      .catch(() => undefined);
+  }, []);
+
+  useEffect(() => {
+    load();
+    const timer = setInterval(load, POLL_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  const unread = items.filter((n) => !n.readAt).length;
+  const toggle = (next: boolean) => {
+    setOpen(next);
+    if (next) load();
+    else if (unread) void markAllRead().then(load);
+  };
+
+  return (
+    <details className="menu notifications" open={open} onToggle={(e) => toggle(e.currentTarget.open)}>
+      <summary aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
+        {/* Drawn, not an emoji: machines without an emoji font would show a box. */}
+        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+          <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+        </svg>
+        {unread > 0 && <span className="unread-count">{unread}</span>}
+      </summary>
+      <ul aria-label="Notifications">
+        {items.length === 0 && <li className="empty">Nothing new.</li>}
+        {items.map((n) => (
+          <li key={n.id} className={n.readAt ? undefined : "unread"}>
+            {n.articleId ? (
+              <Link to={`/articles/${n.articleId}${n.annotationId ? `#annotation=${encodeURIComponent(n.annotationId)}` : ""}`} onClick={() => toggle(false)}>
+                {describeNotification(n)}
+                <span className="muted"> · {timeAgo(Date.parse(n.createdAt))}</span>
+              </Link>
+            ) : (
+              <span>{describeNotification(n)}</span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}

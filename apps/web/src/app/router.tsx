@@ -1,0 +1,64 @@
+import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from "react";
+
+/**
+ * A few routes do not need a routing library: the History API, one event,
+ * and a table of patterns. The server answers every path with index.html.
+ */
+const listeners = new Set<() => void>();
+const emit = () => listeners.forEach((fn) => fn());
+window.addEventListener("popstate", emit);
+
+export function navigate(to: string, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  emit();
+  window.scrollTo(0, 0);
+}
+
+const subscribe = (fn: () => void) => {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+};
+const currentPath = () => location.pathname;
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, currentPath);
+}
+
+export type Route =
+  | { name: "login" }
+  | { name: "signup" }
+  | { name: "library" }
+  | { name: "group"; groupId: string }
+  | { name: "moderation"; groupId: string }
+  | { name: "article"; articleId: string }
+  | { name: "not-found" };
+
+const ID = "([0-9a-f-]{36})";
+const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
+  [/^\/login\/?$/, () => ({ name: "login" })],
+  [/^\/signup\/?$/, () => ({ name: "signup" })],
+  [/^\/$/, () => ({ name: "library" })],
+  [new RegExp(`^/groups/${ID}/?$`), (m) => ({ name: "group", groupId: m[1]! })],
+  [new RegExp(`^/groups/${ID}/moderation/?$`), (m) => ({ name: "moderation", groupId: m[1]! })],
+  [new RegExp(`^/articles/${ID}/?$`), (m) => ({ name: "article", articleId: m[1]! })],
+];
+
+export function matchRoute(path: string): Route {
+  for (const [pattern, make] of TABLE) {
+    const m = pattern.exec(path);
+    if (m) return make(m);
+  }
+  return { name: "not-found" };
+}
+
+/** An <a> that navigates in place, but still opens a new tab on a modified click. */
+export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
+  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(event);
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(to);
+  };
+  return <a href={to} onClick={handle} {...rest} />;
+}

@@ -1,0 +1,76 @@
+import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import * as auth from "../api/auth.ts";
+import { ApiError, onUnauthenticated } from "../api/client.ts";
+
+type SessionValue = {
+  status: "loading" | "anonymous" | "signed-in";
+  me: auth.Me | null;
+  refresh(): Promise<void>;
+  login(input: { email: string; password: string }): Promise<void>;
+  signup(input: { email: string; password: string; name: string }): Promise<void>;
+  logout(): Promise<void>;
+};
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+/** Who is signed in, from `/api/me`; every screen reads it. */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [me, setMe] = useState<auth.Me | null>(null);
+  const [status, setStatus] = useState<SessionValue["status"]>("loading");
+
+  const refresh = useCallback(async () => {
+    try {
+      setMe(await auth.fetchMe());
+      setStatus("signed-in");
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        setMe(null);
+        setStatus("anonymous");
+      } else throw err;
+    }
+  }, []);
+
+  useEffect(() => {
+    refresh().catch(() => setStatus("anonymous"));
+    return onUnauthenticated(() => {
+      setMe(null);
+      setStatus("anonymous");
+    });
+  }, [refresh]);
+
+  const value = useMemo<SessionValue>(
+    () => ({
+      status,
+      me,
+      refresh,
+      login: async (input) => {
+        await auth.login(input);
+        await refresh();
+      },
+      signup: async (input) => {
+        await auth.signup(input);
+        await refresh();
+      },
+      logout: async () => {
+        await auth.logout().catch(() => undefined);
+        setMe(null);
+        setStatus("anonymous");
+      },
+    }),
+    [status, me, refresh],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error("useSession outside SessionProvider");
+  return value;
+}
+
+/** The signed-in user; only for screens behind the sign-in gate. */
+export function useMe(): auth.Me {
+  const { me } = useSession();
+  if (!me) throw new Error("useMe while signed out");
+  return me;
+}

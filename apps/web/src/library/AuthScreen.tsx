@@ -1,0 +1,78 @@
+import { type FormEvent, useState } from "react";
+import { errorMessage } from "../api/client.ts";
+import { Link, navigate } from "../app/router.tsx";
+import { useSession } from "../app/session.tsx";
+
+/** Sign in and sign up share one form; signing up only adds a name. */
+export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
+  const session = useSession();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const next = safeNext(new URLSearchParams(location.search).get("next"));
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "");
+    const password = String(form.get("password") ?? "");
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === "signup") await session.signup({ email, password, name: String(form.get("name") ?? "") });
+      else await session.login({ email, password });
+      navigate(next, { replace: true });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const other = mode === "login" ? "/signup" : "/login";
+  const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
+  return (
+    <main className="auth">
+      <p className="brand brand-large">Marginalia</p>
+      <h1>{mode === "login" ? "Sign in" : "Create your account"}</h1>
+      <form onSubmit={submit} className="stack" aria-describedby={error ? "auth-error" : undefined}>
+        {mode === "signup" && (
+          <label>
+            Name
+            <input name="name" autoComplete="name" required maxLength={120} />
+          </label>
+        )}
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="email" required />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete={mode === "login" ? "current-password" : "new-password"}
+            required
+            minLength={mode === "signup" ? 8 : 1}
+          />
+        </label>
+        {error && (
+          <p id="auth-error" className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {mode === "login" ? "Sign in" : "Sign up"}
+        </button>
+      </form>
+      <p>
+        {mode === "login" ? "New here? " : "Already have an account? "}
+        <Link to={other + query}>{mode === "login" ? "Create an account" : "Sign in"}</Link>
+      </p>
+    </main>
+  );
+}
+
+/** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
+function safeNext(value: string | null): string {
+  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+}

@@ -1,0 +1,19 @@
+import { EXPORT_FORMATS, exportUrl } from "../api/articles.ts";
+
+/** Downloads of the article's annotations, produced by the server. */
+export function ExportMenu({ articleId }: { articleId: string }) {
+  return (
+    <details className="menu export-menu">
+      <summary>Export</summary>
+      <ul role="list" aria-label="Export formats">
+        {EXPORT_FORMATS.map((f) => (
+          <li key={f.format}>
+            <a href={exportUrl(articleId, f.format)} download>
+              {f.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}

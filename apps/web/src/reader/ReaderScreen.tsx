@@ -1,0 +1,227 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { type Article, fetchArticle } from "../api/articles.ts";
+import { fetchGroup } from "../api/groups.ts";
+import { Link } from "../app/router.tsx";
+import { useMe } from "../app/session.tsx";
+import { TopBar } from "../app/TopBar.tsx";
+import { useAsync } from "../lib/use-async.ts";
+import { useAnnotations, usePeers, useSessionState, useVotes } from "../sync/hooks.ts";
+import { makeActions } from "./actions.ts";
+import { ArticleView } from "./ArticleView.tsx";
+import { SavedMark, StatusBanner } from "./ConnectionStatus.tsx";
+import { ExportMenu } from "./ExportMenu.tsx";
+import { ModerationQueue } from "./ModerationQueue.tsx";
+import { NotesPane } from "./NotesPane.tsx";
+import { OrphansPanel } from "./OrphansPanel.tsx";
+import { PeerSelections, peerLayer } from "./PeerSelections.tsx";
+import { canModerate, canWrite, placementFor } from "./permissions.ts";
+import { PresenceBar } from "./PresenceBar.tsx";
+import { SelectionPopover } from "./SelectionPopover.tsx";
+import { Sidebar, type TabId } from "./Sidebar.tsx";
+import type { Span, TextMap } from "./text-map.ts";
+import { ThreadFilters } from "./ThreadFilters.tsx";
+import { ThreadList } from "./ThreadList.tsx";
+import { NO_FILTERS, buildThreads, cachedLocator, matches } from "./threads.ts";
+import { useArticleClicks } from "./use-article-clicks.ts";
+import { useDocSessions } from "./use-doc-sessions.ts";
+import { useOverlayHighlights, useThreadHighlights } from "./use-highlights.ts";
+import { useMembers } from "./use-members.ts";
+import { useArticleSelection } from "./use-selection.ts";
+
+export function ReaderScreen({ articleId }: { articleId: string }) {
+  const article = useAsync(() => fetchArticle(articleId), [articleId]);
+  if (!article.data) {
+    return (
+      <>
+        <TopBar />
+        <main className="page">{article.error ? <p className="error" role="alert">{article.error}</p> : <p role="status">Loading the article…</p>}</main>
+      </>
+    );
+  }
+  return <Reader article={article.data} reload={article.reload} />;
+}
+
+type Draft = { span: Span; position: { top: number; left: number } };
+
+/** The reader: the article with everyone's highlights, and the sidebar with threads, notes, orphans and review. */
+function Reader({ article, reload }: { article: Article; reload(): Promise<void> }) {
+  const me = useMe();
+  const { role } = article;
+  const group = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
+  const moderation = group.data?.moderation ?? "open";
+
+  const [notice, setNotice] = useState<string | null>(null);
+  const sessions = useDocSessions(article, me.user.id, (reason) => {
+    setNotice(
+      `The server refused one of your changes (${reason}), so this article was reloaded from the server. ` +
+        "What you wrote since your last saved change was discarded.",
+    );
+    void reload();
+  });
+  const groupState = useSessionState(sessions.group);
+  const privateState = useSessionState(sessions.private);
+  const groupItems = useAnnotations(sessions.group, "group");
+  const privateItems = useAnnotations(sessions.private, "private");
+  const votes = useVotes(sessions.group, me.user.id);
+  const peers = usePeers(sessions.group);
+  const items = useMemo(() => [...groupItems, ...privateItems], [groupItems, privateItems]);
+  const authorIds = useMemo(() => [...new Set(items.map((i) => i.authorId))].sort(), [items]);
+  const members = useMembers(article.groupId, authorIds);
+  const changes = useRef(0);
+  const version = useMemo(() => ++changes.current, [items]);
+
+  const [map, setMap] = useState<TextMap<Text> | null>(null);
+  const [root, setRoot] = useState<HTMLElement | null>(null);
+  const onReady = useCallback((m: TextMap<Text>, r: HTMLElement) => {
+    setMap(m);
+    setRoot(r);
+  }, []);
+  const column = useRef<HTMLDivElement>(null);
+
+  const viewer = useMemo(() => ({ id: me.user.id, role }), [me.user.id, role]);
+  const place = useMemo(() => (map ? cachedLocator(map.index, article.revision) : null), [map, article.revision]);
+  const threads = useMemo(() => (place ? buildThreads(items, place, viewer) : []), [items, place, viewer]);
+  const [filters, setFilters] = useState(NO_FILTERS);
+  const placed = useMemo(() => threads.filter((t) => !t.orphaned), [threads]);
+  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters)), [placed, filters]);
+  useThreadHighlights(map, shown);
+
+  // A link to one annotation (from a notification) opens with its thread focused.
+  const [focusedId, setFocusedId] = useState<string | null>(() => new URLSearchParams(location.hash.slice(1)).get("annotation"));
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [liveSelection, setLiveSelection] = useState<Span | null>(null);
+  const [lastSelection, setLastSelection] = useState<Span | null>(null);
+  const [tab, setTab] = useState<TabId>("threads");
+
+  useArticleSelection(root, map, {
+    onSelect(span, rect) {
+      if (!canWrite(role) || !column.current) return;
+      const box = column.current.getBoundingClientRect();
+      const left = Math.max(0, Math.min(rect.left - box.left, box.width - 340));
+      setDraft({ span, position: { top: rect.bottom - box.top + 8, left } });
+    },
+    onChange(span) {
+      setLiveSelection(span);
+      if (span) setLastSelection(span);
+    },
+  });
+
+  const focusThread = useCallback((id: string) => {
+    setFocusedId(id);
+    setTab("threads");
+  }, []);
+  useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
+
+  // Others see what we are looking at: the passage being annotated, else the live selection.
+  const shared = draft?.span ?? liveSelection;
+  useEffect(() => {
+    sessions.group?.awareness.setLocalStateField("selection", shared ? { start: shared.start, end: shared.end } : null);
+    // The generation is a dependency because a rejoin brings a new provider, with new awareness.
+  }, [sessions.group, groupState.generation, shared?.start, shared?.end]);
+
+  const focused = threads.find((t) => t.root.id === focusedId);
+  const overlays = useMemo(
+    () => [
+      ...peers.filter((p) => p.selection).map((p) => ({ id: `peer-${p.clientId}`, span: p.selection!, layer: peerLayer(p) })),
+      ...(draft ? [{ id: "draft", span: draft.span, layer: "mg-draft" }] : []),
+      ...(focused?.span ? [{ id: "focus", span: focused.span, layer: "mg-focus" }] : []),
+    ],
+    [peers, draft, focused?.span],
+  );
+  useOverlayHighlights(map, overlays);
+
+  const actions = useMemo(
+    () => makeActions({ sessions, map, revision: article.revision, me: me.user.id, role, moderation }),
+    // The generations are dependencies because a rejoin replaces the documents the actions write to.
+    [sessions, map, article.revision, me.user.id, role, moderation, groupState.generation, privateState.generation],
+  );
+  const placement = useCallback((kind: Parameters<typeof placementFor>[0], onlyMe: boolean) => placementFor(kind, role, moderation, onlyMe), [role, moderation]);
+
+  const showInText = useCallback(
+    (id: string) => {
+      const thread = threads.find((t) => t.root.id === id);
+      const located = thread?.span && map?.locate(thread.span);
+      located?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: "smooth" });
+      setFocusedId(id);
+    },
+    [threads, map],
+  );
+
+  const closePopover = (returnFocus: boolean) => {
+    setDraft(null);
+    if (returnFocus) root?.focus({ preventScroll: true });
+  };
+
+  const states = sessions.private ? [groupState, privateState] : [groupState];
+  // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
+  const corrected = items.some((i) => (i.target?.revision ?? 0) > article.revision);
+  const orphanCount = threads.filter((t) => t.orphaned).length;
+  const cardProps = { me: me.user.id, role, moderation, members, actions, onFocus: setFocusedId, onShow: showInText };
+  const tabs = [
+    {
+      id: "threads" as const,
+      label: `Threads (${shown.length})`,
+      content: (
+        <>
+          <ThreadFilters value={filters} onChange={setFilters} members={members} shown={shown.length} total={placed.length} />
+          <ThreadList
+            threads={shown}
+            votes={votes}
+            focusedId={focusedId}
+            emptyText={canWrite(role) ? "No annotations yet. Select a passage in the article to start." : "No annotations yet."}
+            {...cardProps}
+          />
+        </>
+      ),
+    },
+    { id: "notes" as const, label: "Notes", content: <NotesPane session={sessions.group} readOnly={!canWrite(role)} /> },
+    {
+      id: "orphans" as const,
+      label: orphanCount ? `Orphans (${orphanCount})` : "Orphans",
+      content: (
+        <OrphansPanel articleId={article.id} threads={threads} selection={lastSelection} me={me.user.id} role={role} members={members} version={version} />
+      ),
+    },
+    ...(canModerate(role) ? [{ id: "review" as const, label: "Review", content: <ModerationQueue groupId={article.groupId} articleId={article.id} version={version} /> }] : []),
+  ];
+
+  return (
+    <div className="reader">
+      <TopBar>
+        <nav aria-label="Breadcrumb" className="crumbs">
+          <Link to={`/groups/${article.groupId}`}>{group.data?.name ?? "Group"}</Link>
+          <span className="role-badge" title="Your role in this group">
+            {role}
+          </span>
+        </nav>
+        <PresenceBar me={me.user} peers={peers} />
+        <SavedMark states={states} />
+        <ExportMenu articleId={article.id} />
+      </TopBar>
+      <div className="reader-body">
+        <div className="main-column">
+          <StatusBanner states={states} notice={notice} onDismiss={() => setNotice(null)} corrected={corrected} onLoadCorrection={() => void reload()} />
+          <div className="article-column" ref={column}>
+            <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} />
+            <PeerSelections peers={peers} map={map} container={column.current} />
+            {draft && map && (
+              <SelectionPopover
+                key={`${draft.span.start}-${draft.span.end}`}
+                quote={map.slice(draft.span)}
+                position={draft.position}
+                placement={placement}
+                onCreate={(input) => {
+                  const problem = actions.create(draft.span, input);
+                  if (!problem) document.getSelection()?.removeAllRanges();
+                  return problem;
+                }}
+                onClose={closePopover}
+              />
+            )}
+          </div>
+        </div>
+        <Sidebar tabs={tabs} active={tab} onSelect={setTab} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { type FormEvent, useState } from "react";
+import { submitOnEnter } from "./keyboard.ts";
+
+/** A reply box under a thread; Enter posts. */
+export function ReplyForm({ onReply, note }: { onReply(body: string): string | null; note: string | null }) {
+  const [body, setBody] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const text = body.trim();
+    if (!text) return;
+    const problem = onReply(text);
+    if (problem) setError(problem);
+    else {
+      setBody("");
+      setError(null);
+    }
+  };
+
+  return (
+    <form className="reply-form" onSubmit={submit}>
+      <textarea
+        aria-label="Reply"
+        placeholder="Reply…"
+        value={body}
+        onChange={(e) => setBody(e.target.value)}
+        onKeyDown={submitOnEnter}
+        rows={1}
+        maxLength={20000}
+      />
+      <button type="submit" disabled={!body.trim()}>
+        Send reply
+      </button>
+      {note && <p className="hint">{note}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,33 @@
+import { useEffect, useRef, useState } from "react";
+import type { Article } from "../api/articles.ts";
+import { DocSession } from "../sync/doc-session.ts";
+import { canWrite } from "./permissions.ts";
+
+export type Sessions = { group: DocSession | null; private: DocSession | null };
+
+/**
+ * The article's two live documents: the group's, and (for those who may
+ * write) the reader's private one, for private notes and, in pre-moderated
+ * groups, submissions awaiting review.
+ */
+export function useDocSessions(article: Article, userId: string, onRefused: (reason: string) => void): Sessions {
+  const [sessions, setSessions] = useState<Sessions>({ group: null, private: null });
+  const refused = useRef(onRefused);
+  refused.current = onRefused;
+  const writer = canWrite(article.role);
+  const { url, room, privateRoom } = article.sync;
+
+  useEffect(() => {
+    const open = (name: string) =>
+      new DocSession({ url, room: name, storageKey: `marginalia:${userId}:${name}`, onRefused: (reason) => refused.current(reason) });
+    const group = open(room);
+    const mine = writer ? open(privateRoom) : null;
+    setSessions({ group, private: mine });
+    return () => {
+      group.destroy();
+      mine?.destroy();
+    };
+  }, [url, room, privateRoom, userId, writer]);
+
+  return sessions;
+}

@@ -1,0 +1,61 @@
+import * as decoding from "lib0/decoding";
+import { MESSAGE_SYNC } from "@marginalia/schema";
+
+// y-protocols' sync steps: 0 = step 1 (a state vector), 1 = step 2, 2 = update.
+const STEP_2 = 1;
+const UPDATE = 2;
+
+/** Does this outgoing message carry an update the server will count (docs/sync.md §6)? */
+export function isUpdateBearing(message: Uint8Array): boolean {
+  try {
+    const decoder = decoding.createDecoder(message);
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return false;
+    const step = decoding.readVarUint(decoder);
+    return step === STEP_2 || step === UPDATE;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Follows durability for one document. The server counts the update-bearing
+ * messages of each connection and acks `n` once the first n are committed; we
+ * count what we send and compare. Local edits made while no socket is open are
+ * not counted anywhere yet, so they keep the mark at "unsaved" until the
+ * next connection's sync step 2 carries them.
+ */
+export class AckTracker {
+  private sent = 0;
+  private acked = 0;
+  private unsentEdits = false;
+
+  /** A new socket: the server's count starts again at 1. */
+  connectionOpened() {
+    this.sent = 0;
+    this.acked = 0;
+  }
+
+  messageSent(message: Uint8Array) {
+    if (!isUpdateBearing(message)) return;
+    this.sent++;
+    // A step 2 carries everything the server lacks, edits made offline included.
+    this.unsentEdits = false;
+  }
+
+  ackReceived(n: number) {
+    this.acked = Math.max(this.acked, n);
+  }
+
+  /** A local edit; `connected` says whether it went out on a socket at once. */
+  localEdit(connected: boolean) {
+    if (!connected) this.unsentEdits = true;
+  }
+
+  get saved(): boolean {
+    return !this.unsentEdits && this.acked >= this.sent;
+  }
+
+  get pending(): number {
+    return this.sent - this.acked;
+  }
+}

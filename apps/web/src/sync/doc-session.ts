@@ -1,0 +1,198 @@
+import * as decoding from "lib0/decoding";
+import { IndexeddbPersistence } from "y-indexeddb";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { MESSAGE_ACK, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { AckTracker } from "./acks.ts";
+
+export type Connection = "connecting" | "online" | "offline" | "stopped";
+
+export type SessionState = {
+  connection: Connection;
+  /** The server's state has been received on this connection. */
+  synced: boolean;
+  /** Every local edit is durably committed (acked). */
+  saved: boolean;
+  /** Bumped when the document is replaced by a fresh one after a refused update. */
+  generation: number;
+  /** The session cannot continue (no access, signed out). */
+  fatal: string | null;
+};
+
+export type SessionOptions = {
+  url: string;
+  room: string;
+  /** Local storage is per user and room, so two accounts in one browser never mix. */
+  storageKey: string;
+  /**
+   * Called after the server refused an update and the document was replaced
+   * by a fresh one: the reader tells the user why, and reloads the article
+   * (the refusal often means their role changed).
+   */
+  onRefused?: (reason: string) => void;
+};
+
+/**
+ * One live Y.Doc: IndexedDB keeps it across reloads and offline periods, the
+ * y-websocket provider syncs it, and the state tells the UI whether it is
+ * online and saved.
+ */
+export class DocSession {
+  doc!: Y.Doc;
+  provider!: WebsocketProvider;
+  private persistence!: IndexeddbPersistence;
+  private acks = new AckTracker();
+  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, fatal: null };
+  private listeners = new Set<() => void>();
+  /** Local edits, or a stored copy, that the server may refuse. */
+  private editedSinceReset = false;
+  private loadedFromStorage = false;
+  private destroyed = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: SessionOptions) {
+    this.start();
+    window.addEventListener("offline", this.goOffline);
+    window.addEventListener("online", this.goOnline);
+  }
+
+  getState = () => this.state;
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  get awareness() {
+    return this.provider.awareness;
+  }
+
+  destroy() {
+    this.destroyed = true;
+    clearTimeout(this.retryTimer);
+    window.removeEventListener("offline", this.goOffline);
+    window.removeEventListener("online", this.goOnline);
+    this.teardown();
+    this.listeners.clear();
+  }
+
+  private set(patch: Partial<SessionState>) {
+    this.state = { ...this.state, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+
+  private start() {
+    const doc = new Y.Doc();
+    this.doc = doc;
+    this.acks = new AckTracker();
+    this.persistence = new IndexeddbPersistence(this.options.storageKey, doc);
+    // Registered before the provider's own handler exists, and independent of order anyway:
+    // an edit made with an open socket is counted when the provider sends it.
+    doc.on("update", (_update: Uint8Array, origin: unknown) => {
+      if (origin === this.provider) return;
+      if (origin === this.persistence) this.loadedFromStorage = true;
+      else this.editedSinceReset = true;
+      this.acks.localEdit(this.isOpen());
+      this.set({ saved: this.acks.saved });
+    });
+    const provider = new WebsocketProvider(this.options.url, this.options.room, doc, {
+      params: { acks: "1" },
+      connect: false,
+      // IndexedDB already shares state between tabs; one channel of truth is simpler to reason about.
+      disableBc: true,
+    });
+    this.provider = provider;
+    provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder) => {
+      this.acks.ackReceived(decoding.readVarUint(decoder));
+      this.set({ saved: this.acks.saved });
+    };
+    provider.on("status", ({ status }) => {
+      if (status === "connecting") this.instrumentSocket();
+      this.set({
+        connection: status === "connected" ? "online" : navigator.onLine ? "connecting" : "offline",
+        synced: status === "connected" ? this.state.synced : false,
+      });
+    });
+    provider.on("sync", (synced: boolean) => this.set({ synced }));
+    provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
+    if (navigator.onLine) provider.connect();
+    else this.set({ connection: "offline" });
+  }
+
+  /** Counts what this socket sends: the server counts the same messages. */
+  private instrumentSocket() {
+    const ws = this.provider.ws;
+    if (!ws) return;
+    this.acks.connectionOpened();
+    const send = ws.send.bind(ws);
+    ws.send = (data) => {
+      if (data instanceof Uint8Array) this.acks.messageSent(data);
+      send(data);
+      this.set({ saved: this.acks.saved });
+    };
+  }
+
+  private isOpen() {
+    const ws = this.provider?.ws;
+    return !!ws && this.provider.wsconnected && ws.readyState === WebSocket.OPEN;
+  }
+
+  private teardown() {
+    this.provider.destroy();
+    void this.persistence.destroy();
+    this.doc.destroy();
+  }
+
+  private onClosed(code: number, reason: string) {
+    if (this.destroyed) return;
+    const why = reason || `code ${code}`;
+    switch (code) {
+      case SYNC_CLOSE_CODES.forbidden:
+        // A document with nothing of ours in it was refused for who we are, not for what we wrote.
+        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(`You cannot open this article (${why}).`);
+        void this.rejoin(why);
+        return;
+      case SYNC_CLOSE_CODES.unauthorized:
+        return this.stop("Your session has ended. Sign in again to keep working.");
+      case SYNC_CLOSE_CODES.tooManyConnections:
+        this.set({ connection: "connecting" });
+        this.retryTimer = setTimeout(() => this.provider.connect(), 5_000);
+        return;
+      case SYNC_CLOSE_CODES.timeout:
+        this.provider.connect();
+        return;
+      default:
+        return this.stop(`The live connection was closed (${why}).`);
+    }
+  }
+
+  private stop(message: string) {
+    this.set({ connection: "stopped", fatal: message });
+  }
+
+  /**
+   * After a refused update our copy builds on something the server never
+   * accepted: drop it, with its IndexedDB copy, and join again from scratch.
+   */
+  private async rejoin(reason: string) {
+    const old = this.persistence;
+    this.provider.destroy();
+    this.doc.destroy();
+    await old.clearData();
+    if (this.destroyed) return;
+    this.editedSinceReset = false;
+    this.loadedFromStorage = false;
+    this.start();
+    this.set({ generation: this.state.generation + 1, saved: true });
+    this.options.onRefused?.(reason);
+  }
+
+  private goOffline = () => {
+    this.provider.disconnect();
+    this.set({ connection: "offline", synced: false });
+  };
+
+  private goOnline = () => {
+    if (this.state.connection === "stopped") return;
+    this.provider.connect();
+  };
+}

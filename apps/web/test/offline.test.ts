@@ -1,0 +1,112 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServerProcess } from "../../server/test/support/process.ts";
+import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, setRole, signUpApi, threadCard } from "./support/flows.ts";
+import { startAppServer } from "./support/server.ts";
+
+const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
+const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
+
+announceSkip("offline and refused edits");
+
+describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("keeps edits made offline and merges them, annotations and notes alike, after the reconnect", async () => {
+    const base = server.url;
+    const a = await newUserPage(browser);
+    const b = await newUserPage(browser);
+    const alice = await signUpApi(a.context, base, "Alice");
+    const bob = await signUpApi(b.context, base, "Bob");
+    const { articleId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+    await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+
+    await a.context.setOffline(true);
+    await a.page.getByRole("status").filter({ hasText: "You are offline" }).waitFor();
+    await a.page.getByRole("status", { name: "Offline" }).waitFor();
+
+    // A comments and writes notes offline; B, online, highlights and writes notes too.
+    await selectWithMouse(a.page, PASSAGE);
+    await a.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    await a.page.getByRole("dialog", { name: "New comment" }).getByLabel("Comment").fill("Written on the train.");
+    await a.page.getByRole("button", { name: "Post comment" }).click();
+    await threadCard(a.page, "Comment", alice.name).getByText("Written on the train.").waitFor();
+    await a.page.getByRole("status", { name: "Offline: not saved yet" }).waitFor();
+    await a.page.getByRole("tab", { name: "Notes" }).click();
+    await a.page.getByRole("textbox", { name: "Shared notes" }).fill("Alice: the 1990s background checks out.");
+
+    await selectWithMouse(b.page, OTHER);
+    await b.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Highlight" }).click();
+    await b.page.getByRole("tab", { name: "Notes" }).click();
+    await b.page.getByRole("textbox", { name: "Shared notes" }).fill("Bob: sanctions figures need a source.");
+    await b.page.getByRole("status", { name: "Saved" }).waitFor();
+    await b.page.waitForTimeout(500);
+    expect(await threadCard(b.page, "Comment", alice.name).count()).toBe(0);
+    await screenshot(a.page, "reader-offline");
+
+    // Back online: both sides converge, and A's mark returns to saved once the server acknowledges.
+    await a.context.setOffline(false);
+    await a.page.getByRole("status").filter({ hasText: "You are offline" }).waitFor({ state: "detached" });
+    await a.page.getByRole("status", { name: "Saved" }).waitFor();
+    await b.page.getByRole("tab", { name: /Threads/ }).click();
+    await threadCard(b.page, "Comment", alice.name).getByText("Written on the train.").waitFor();
+    await a.page.getByRole("tab", { name: /Threads/ }).click();
+    await threadCard(a.page, "Highlight", bob.name).waitFor();
+    await expect.poll(() => highlightSizes(a.page)).toMatchObject({ "mg-comment": 1, "mg-highlight": 1 });
+    for (const page of [a.page, b.page]) {
+      await page.getByRole("tab", { name: "Notes" }).click();
+      const notes = page.getByRole("textbox", { name: "Shared notes" });
+      await expect.poll(() => notes.inputValue()).toContain("Alice: the 1990s background checks out.");
+      expect(await notes.inputValue()).toContain("Bob: sanctions figures need a source.");
+    }
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
+  it("after a refused update (4403) drops its copy, rejoins with a fresh document and says why", async () => {
+    const base = server.url;
+    const a = await newUserPage(browser);
+    const b = await newUserPage(browser);
+    await signUpApi(a.context, base, "Olga");
+    const bob = await signUpApi(b.context, base, "Boris");
+    const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+    await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+
+    // B writes offline while the owner makes B a viewer: B's edit can no longer be accepted.
+    await b.context.setOffline(true);
+    await b.page.getByRole("status", { name: "Offline" }).waitFor();
+    await setRole(a.context, base, groupId, bob.id, "viewer");
+    await selectWithMouse(b.page, PASSAGE);
+    await b.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    await b.page.getByRole("dialog", { name: "New comment" }).getByLabel("Comment").fill("This will be refused.");
+    await b.page.getByRole("button", { name: "Post comment" }).click();
+    await threadCard(b.page, "Comment", bob.name).waitFor();
+
+    await b.context.setOffline(false);
+    const alert = b.page.getByRole("alert").filter({ hasText: "The server refused one of your changes" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("viewer");
+    await expect.poll(() => b.page.locator(".role-badge").textContent()).toBe("viewer");
+    await threadCard(b.page, "Comment", bob.name).waitFor({ state: "detached" });
+    await b.page.getByRole("status", { name: "Saved" }).waitFor();
+    await screenshot(b.page, "reader-refused");
+    await alert.getByRole("button", { name: "Dismiss" }).click();
+    await alert.waitFor({ state: "detached" });
+    // The owner never saw it, and the fresh document holds nothing of it either.
+    expect(await threadCard(a.page, "Comment", bob.name).count()).toBe(0);
+    expect(await highlightSizes(b.page)).not.toHaveProperty("mg-comment");
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+});

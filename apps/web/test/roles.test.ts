@@ -1,0 +1,130 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServerProcess } from "../../server/test/support/process.ts";
+import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { SEED_ARTICLE, SEED_TITLE, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
+import { startAppServer } from "./support/server.ts";
+
+const PASSAGE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";
+
+announceSkip("roles and moderation");
+
+describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("an owner signs up, creates a group, imports the article and adds a viewer; the viewer sees no write controls", async () => {
+    const base = server.url;
+    const owner = await newUserPage(browser);
+    const viewer = await newUserPage(browser);
+    const dana = newUser("Dana");
+    const victor = await signUpApi(viewer.context, base, "Victor");
+
+    // Sign up through the form.
+    await owner.page.goto(base);
+    await owner.page.getByRole("link", { name: "Create an account" }).click();
+    await owner.page.getByLabel("Name").fill(dana.name);
+    await owner.page.getByLabel("Email").fill(dana.email);
+    await owner.page.getByLabel("Password").fill(dana.password);
+    await owner.page.getByRole("button", { name: "Sign up" }).click();
+    await owner.page.getByRole("heading", { name: "Your groups" }).waitFor();
+
+    // A group, the seed article pasted in, and a viewer.
+    await owner.page.getByLabel("Group name").fill("Seminar on sanctions");
+    await owner.page.getByRole("button", { name: "Create group" }).click();
+    await owner.page.getByRole("heading", { level: 1, name: "Seminar on sanctions" }).waitFor();
+    await owner.page.getByLabel("Member email").fill(victor.email);
+    await owner.page.getByLabel("Member role").selectOption("viewer");
+    await owner.page.getByRole("button", { name: "Add member" }).click();
+    await owner.page.getByRole("cell", { name: victor.email }).waitFor();
+    await owner.page.getByLabel("Article content").fill(SEED_ARTICLE);
+    await owner.page.getByRole("button", { name: "Import article" }).click();
+    await owner.page.getByRole("heading", { level: 1, name: SEED_TITLE }).waitFor();
+    await owner.page.getByRole("status", { name: "Saved" }).waitFor();
+    const articleUrl = owner.page.url();
+
+    // The owner comments, so that the viewer has a thread in front of them.
+    await selectWithMouse(owner.page, PASSAGE);
+    await owner.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    await owner.page.getByRole("dialog", { name: "New comment" }).getByLabel("Comment").fill("Which partnership?");
+    await owner.page.getByRole("button", { name: "Post comment" }).click();
+    await owner.page.getByRole("status", { name: "Saved" }).waitFor();
+
+    // The viewer reads it all, and is offered nothing that writes.
+    await viewer.page.goto(articleUrl);
+    await viewer.page.getByRole("heading", { level: 1, name: SEED_TITLE }).waitFor();
+    const thread = threadCard(viewer.page, "Comment", dana.name);
+    await thread.getByText("Which partnership?").waitFor();
+    await expect.poll(() => highlightSizes(viewer.page)).toMatchObject({ "mg-comment": 1 });
+    expect(await viewer.page.locator(".role-badge").textContent()).toBe("viewer");
+    await selectWithMouse(viewer.page, PASSAGE);
+    await viewer.page.waitForTimeout(500);
+    expect(await viewer.page.getByRole("dialog").count()).toBe(0);
+    for (const name of ["Agree", "Disagree", "Resolve", "Edit", "Delete", "Send reply", "Hide", "Publish", "Highlight", "Fact-check"]) {
+      expect(await viewer.page.getByRole("button", { name, exact: false }).count(), name).toBe(0);
+    }
+    expect(await viewer.page.getByRole("textbox", { name: "Reply" }).count()).toBe(0);
+    expect(await viewer.page.getByRole("tab", { name: "Review" }).count()).toBe(0);
+    await viewer.page.getByRole("tab", { name: "Notes" }).click();
+    expect(await viewer.page.getByRole("textbox", { name: "Shared notes" }).getAttribute("readonly")).not.toBeNull();
+    await screenshot(viewer.page, "reader-viewer");
+
+    // Nor on the group page: no import, no member management, no moderation queue.
+    await viewer.page.getByRole("link", { name: "Seminar on sanctions" }).click();
+    await viewer.page.getByRole("heading", { level: 1, name: "Seminar on sanctions" }).waitFor();
+    await viewer.page.getByRole("cell", { name: dana.email }).waitFor();
+    expect(await viewer.page.getByRole("heading", { name: "Import an article" }).count()).toBe(0);
+    expect(await viewer.page.getByRole("button", { name: "Add member" }).count()).toBe(0);
+    expect(await viewer.page.getByRole("combobox").count()).toBe(0);
+    expect(await viewer.page.getByRole("link", { name: "Moderation queue" }).count()).toBe(0);
+    expect([...owner.errors, ...viewer.errors]).toEqual([]);
+    await owner.context.close();
+    await viewer.context.close();
+  }, 90_000);
+
+  it("in a pre-moderated group a submission waits in the moderator's queue and appears for all once approved", async () => {
+    const base = server.url;
+    const mod = await newUserPage(browser);
+    const member = await newUserPage(browser);
+    const maya = await signUpApi(mod.context, base, "Maya");
+    const ann = await signUpApi(member.context, base, "Ann");
+    const { articleId } = await groupWithSeedArticle(mod.context, base, [{ email: ann.email, role: "annotator" }], "pre");
+    await Promise.all([openReader(mod.page, base, articleId), openReader(member.page, base, articleId)]);
+
+    await selectWithMouse(member.page, PASSAGE);
+    await member.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    const form = member.page.getByRole("dialog", { name: "New comment" });
+    await form.getByText("pre-moderated").waitFor();
+    await form.getByLabel("Comment").fill("Source for the security claim?");
+    await form.getByRole("button", { name: "Post comment" }).click();
+    const mine = threadCard(member.page, "Comment", ann.name);
+    await mine.getByText("In review").waitFor();
+    await member.page.getByRole("status", { name: "Saved" }).waitFor();
+
+    // Only the author sees a submission; the moderator finds it in the queue.
+    expect(await threadCard(mod.page, "Comment", ann.name).count()).toBe(0);
+    await mod.page.getByRole("tab", { name: "Review" }).click();
+    const entry = mod.page.getByRole("listitem", { name: `Submission: Comment by ${ann.name}` });
+    await entry.getByText("Source for the security claim?").waitFor();
+    await screenshot(mod.page, "reader-review-queue");
+    await entry.getByRole("button", { name: "Approve" }).click();
+    await entry.waitFor({ state: "detached" });
+
+    await mod.page.getByRole("tab", { name: /Threads/ }).click();
+    await threadCard(mod.page, "Comment", ann.name).getByText("Source for the security claim?").waitFor();
+    await expect.poll(() => mine.getByText("In review").count()).toBe(0);
+    await mine.getByText("Source for the security claim?").waitFor();
+    expect(await threadCard(member.page, "Comment", ann.name).count()).toBe(1);
+    expect(maya.id).not.toBe(ann.id);
+    expect([...mod.errors, ...member.errors]).toEqual([]);
+    await mod.context.close();
+    await member.context.close();
+  }, 90_000);
+});

@@ -1,0 +1,112 @@
+import { readFileSync } from "node:fs";
+import type { BrowserContext, Page } from "playwright-core";
+
+/** The article `pnpm start` seeds as the demo. */
+export const SEED_ARTICLE = readFileSync(new URL("../../../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
+export const SEED_TITLE = "How to counter Russia-Iran deepening ties?";
+
+let counter = 0;
+export function newUser(label: string) {
+  const id = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return { name: `${label} ${id.slice(-4)}`, email: `${label.toLowerCase()}-${id}@example.test`, password: "correct horse battery" };
+}
+export type TestUser = ReturnType<typeof newUser> & { id: string };
+
+async function call<T>(context: BrowserContext, base: string, method: string, route: string, data?: unknown): Promise<T> {
+  const res = await context.request.fetch(base + route, { method, ...(data !== undefined && { data }) });
+  if (!res.ok()) throw new Error(`${method} ${route} → ${res.status()} ${await res.text()}`);
+  return (res.status() === 204 ? null : await res.json()) as T;
+}
+
+/** Signs up through the API; the context keeps the session cookie, as the page would. */
+export async function signUpApi(context: BrowserContext, base: string, label: string): Promise<TestUser> {
+  const user = newUser(label);
+  const { user: created } = await call<{ user: { id: string } }>(context, base, "POST", "/api/auth/signup", user);
+  return { ...user, id: created.id };
+}
+
+/** A group owned by `owner` holding the seed article, with the other users as members. */
+export async function groupWithSeedArticle(
+  owner: BrowserContext,
+  base: string,
+  members: Array<{ email: string; role: string }>,
+  moderation: "open" | "pre" = "open",
+): Promise<{ groupId: string; articleId: string }> {
+  const group = await call<{ id: string }>(owner, base, "POST", "/api/groups", { name: `Desk ${Date.now()}`, moderation });
+  for (const m of members) await call(owner, base, "POST", `/api/groups/${group.id}/members`, m);
+  const article = await call<{ id: string }>(owner, base, "POST", `/api/groups/${group.id}/articles`, { format: "text", content: SEED_ARTICLE });
+  return { groupId: group.id, articleId: article.id };
+}
+
+export async function setRole(owner: BrowserContext, base: string, groupId: string, userId: string, role: string) {
+  await call(owner, base, "PATCH", `/api/groups/${groupId}/members/${userId}`, { role });
+}
+
+/** Opens the reader and waits until the live document is joined and everything is saved. */
+export async function openReader(page: Page, base: string, articleId: string) {
+  await page.goto(`${base}/articles/${articleId}`);
+  await page.getByRole("heading", { level: 1, name: SEED_TITLE }).waitFor();
+  await page.getByRole("status", { name: "Saved" }).waitFor();
+}
+
+/** The centre of the character `offset` code units into `text` in the article, scrolled into view. */
+export async function pointInText(page: Page, text: string, offset: number): Promise<{ x: number; y: number }> {
+  return page.evaluate(
+    ([needle, n]) => {
+      for (const el of document.querySelectorAll<HTMLElement>("article [data-block]")) {
+        const node = el.firstChild as Text | null;
+        const at = node?.data.indexOf(needle) ?? -1;
+        if (!node || at < 0) continue;
+        el.scrollIntoView({ block: "center" });
+        const range = document.createRange();
+        range.setStart(node, at + n);
+        range.setEnd(node, at + n + 1);
+        const rect = range.getBoundingClientRect();
+        return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+      }
+      throw new Error(`not in the article: ${needle}`);
+    },
+    [text, offset] as const,
+  );
+}
+
+/** Selects `text` in the article with the mouse, as a reader would: press at its first character, release after its last. */
+export async function selectWithMouse(page: Page, text: string) {
+  const points = await page.evaluate((needle) => {
+    for (const el of document.querySelectorAll<HTMLElement>("article [data-block]")) {
+      const node = el.firstChild as Text | null;
+      const at = node?.data.indexOf(needle) ?? -1;
+      if (!node || at < 0) continue;
+      el.scrollIntoView({ block: "center" });
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      const first = range.getBoundingClientRect();
+      range.setStart(node, at + needle.length - 1);
+      range.setEnd(node, at + needle.length);
+      const last = range.getBoundingClientRect();
+      return { x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2 };
+    }
+    throw new Error(`not in the article: ${needle}`);
+  }, text);
+  // A press inside an existing selection would drag it instead of starting a new one.
+  await page.evaluate(() => document.getSelection()?.removeAllRanges());
+  await page.mouse.move(points.x1, points.y1);
+  await page.mouse.down();
+  await page.mouse.move(points.x2, points.y2, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** How many ranges each named highlight layer paints. */
+export function highlightSizes(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const sizes: Record<string, number> = {};
+    CSS.highlights.forEach((highlight, name) => (sizes[name] = highlight.size));
+    return sizes;
+  });
+}
+
+/** The thread card for an annotation whose quote contains `text` and whose kind label is `kind`. */
+export function threadCard(page: Page, kind: "Highlight" | "Comment" | "Fact-check", author: string) {
+  return page.getByRole("article", { name: `${kind} by ${author}` });
+}
