@@ -8,6 +8,8 @@ COPY apps/web/package.json apps/web/
 COPY packages/schema/package.json packages/schema/
 RUN pnpm install --frozen-lockfile
 COPY . .
+# The server serves the built web app from apps/web/dist.
+RUN node_modules/.bin/vite build apps/web
 ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0
 EXPOSE 8787
 USER node
