@@ -5,18 +5,21 @@ import { createRateLimits } from "@marginalia/server/auth/rate-limit.ts";
 import { loadConfig } from "@marginalia/server/config.ts";
 import { type Database, databaseOnPglite, databaseOnPostgres } from "@marginalia/server/db.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
-import { SyncHub } from "@marginalia/server/sync/hub.ts";
+import { SyncHub, type SyncOptions } from "@marginalia/server/sync/hub.ts";
 import { readFileSync } from "node:fs";
 
 export const SEED = readFileSync(new URL("../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
 
-/** A Marginalia server in this process on a free port, on Postgres when a URL is given, else PGlite. */
-export async function startMarginalia(databaseUrl: string | undefined) {
+/**
+ * A Marginalia server in this process on a free port, on Postgres when a URL is given, else PGlite.
+ * `sync` overrides the hub's options (the bench lifts the per-user connection cap by default).
+ */
+export async function startMarginalia(databaseUrl: string | undefined, sync: Partial<SyncOptions> = {}) {
   const database: Database = databaseUrl ? databaseOnPostgres(databaseUrl) : databaseOnPglite(await PGlite.create());
   await database.migrate();
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false" });
   const logger = createLogger("silent");
-  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000 });
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, ...sync });
   const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, perAccount: { points: 1e6, durationSeconds: 1 } });
   const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub });
   let stopServer: () => Promise<void> = async () => {};
@@ -31,6 +34,7 @@ export async function startMarginalia(databaseUrl: string | undefined) {
   return {
     url,
     hub,
+    db: database.db,
     kind: database.kind,
     async stop() {
       await hub.shutdown();
@@ -45,10 +49,13 @@ export async function signUp(url: string, label: string): Promise<{ token: strin
   const res = await fetch(`${url}/api/auth/signup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `${label}-${crypto.randomUUID()}@bench.test`, password: "bench password", name: label }),
+    body: JSON.stringify({ email: `${label.replace(/[^a-z0-9]+/gi, "-")}-${crypto.randomUUID()}@bench.test`, password: "bench password", name: label }),
   });
-  const body = (await res.json()) as { user: { id: string } };
-  const token = res.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!;
+  const text = await res.text();
+  const cookie = res.headers.getSetCookie()[0];
+  if (!res.ok || !cookie) throw new Error(`sign-up failed: ${res.status} ${text.slice(0, 300)}`);
+  const body = JSON.parse(text) as { user: { id: string } };
+  const token = cookie.split(";")[0]!.split("=")[1]!;
   return { token, userId: body.user.id };
 }
 

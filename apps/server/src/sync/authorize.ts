@@ -11,11 +11,16 @@ import {
   parseVoteKey,
   readAnnotation,
   voteValueSchema,
+  votesOf,
 } from "@marginalia/schema";
-import { type Location, Locator } from "./locate.ts";
+import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { type Actor, canWrite, refuseCreate, refuseDelete, refuseFieldEdit } from "./policy.ts";
 
-export type Authorization = { ok: true; empty: boolean } | { ok: false; reason: string };
+/**
+ * `missing`: the update builds on content the server has not received yet, so
+ * it cannot be judged now; the connection holds it until that content arrives.
+ */
+export type Authorization = { ok: true; empty: boolean } | { ok: false; reason: string; missing?: true };
 
 /** What one update does to one annotation. */
 type AnnotationChange = {
@@ -33,6 +38,15 @@ type AnnotationChange = {
  * and the layout's schemas. Anything not understood is refused.
  */
 export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
+  // Type the roots before anything lands in them. Content loaded into a root
+  // nobody has asked for by type sits in a placeholder that Yjs swaps for the
+  // typed instance on first access; a transaction that lands in the
+  // placeholder is filed under it, and `touchedAnnotations` (document.ts),
+  // which compares against the typed instance, misses it: the first vote after
+  // a document loads never reached the projection.
+  annotationsOf(doc);
+  votesOf(doc);
+  notesOf(doc);
   try {
     return check(doc, update, actor);
   } catch (err) {
@@ -43,11 +57,34 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): A
 function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   const { structs, ds } = Y.decodeUpdate(update);
   const items = structs.filter((s): s is Y.Item => s instanceof Y.Item);
-  const deletions = [...ds.clients.values()].some((ranges) => ranges.some((r) => r.len > 0));
-  if (items.length === 0 && !deletions) return { ok: true, empty: true };
+  const locator = new Locator(
+    doc,
+    items,
+    structs.filter((s): s is Y.GC => s instanceof Y.GC),
+  );
+  // What builds on content the server has not received yet cannot be judged
+  // now: the rest is checked (a refusal stands whatever arrives later), and
+  // the update waits if nothing is refused.
+  let missing = false;
+  // Every sync step 2 carries its sender's whole delete set: what is already
+  // deleted here is no change. A range the server has no content for yet is
+  // checked once that content arrives; were it let through, Yjs would keep it
+  // and delete whatever is later written there, by anyone.
+  const deletions: Array<{ struct: Y.Item; len: number }> = [];
+  for (const [client, ranges] of ds.clients) {
+    for (const range of ranges) {
+      for (const covered of structsIn(locator, client, range.clock, range.len)) {
+        if (covered === null) missing = true;
+        else if (!covered.struct.deleted) deletions.push(covered);
+      }
+    }
+  }
+  // Items already integrated here (sent again in another client's sync step 2, or in a held update that
+  // the step 2 overtook) are skipped by Yjs: they change nothing.
+  const fresh = items.filter((item) => item.id.clock + item.length > Y.getState(doc.store, item.id.client));
+  if (fresh.length === 0 && deletions.length === 0 && !missing) return { ok: true, empty: true };
   if (!canWrite(actor)) return { ok: false, reason: `a ${actor.role} cannot change this document` };
 
-  const locator = new Locator(doc, items);
   const changes = new Map<string, AnnotationChange>();
   const changeOf = (id: string) => {
     let change = changes.get(id);
@@ -56,21 +93,26 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   };
   let notesDelta = 0;
 
-  for (const item of items) {
+  for (const item of fresh) {
     const where = locator.locate(item);
+    if (where === MISSING) {
+      missing = true;
+      continue;
+    }
     if (!where) return refuse("an update refers to content the server does not have");
+    if (where === GONE) continue; // edits inside something deleted meanwhile: Yjs drops them
     const problem = inserted(item, where, actor, changeOf, (n) => (notesDelta += n));
     if (problem) return refuse(problem);
   }
-  for (const [client, ranges] of ds.clients) {
-    for (const range of ranges) {
-      for (const { struct, len } of structsIn(locator, client, range.clock, range.len)) {
-        const where = locator.locate(struct);
-        if (!where) continue; // already gone: deleting it again changes nothing
-        const problem = removed(len, where, actor, changeOf, (n) => (notesDelta -= n));
-        if (problem) return refuse(problem);
-      }
+  for (const { struct, len } of deletions) {
+    const where = locator.locate(struct);
+    if (where === MISSING) {
+      missing = true;
+      continue;
     }
+    if (!where || where === GONE) continue; // already gone: deleting it again changes nothing
+    const problem = removed(len, where, actor, changeOf, (n) => (notesDelta -= n));
+    if (problem) return refuse(problem);
   }
   if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
 
@@ -78,6 +120,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
     const problem = checkAnnotation(doc, id, change, actor);
     if (problem) return refuse(problem);
   }
+  if (missing) return { ok: false, reason: "an update builds on content the server does not have yet", missing: true };
   return { ok: true, empty: false };
 }
 
@@ -206,14 +249,26 @@ function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor
   return null;
 }
 
-/** The items, live or in the update, that a delete-set range covers, with how much of each. */
-function* structsIn(locator: Locator, client: number, clock: number, len: number): Generator<{ struct: Y.Item; len: number }> {
+/**
+ * The items, live or in the update, that a delete-set range covers, with how
+ * much of each; null for a part that neither the update nor the document has.
+ */
+function* structsIn(
+  locator: Locator,
+  client: number,
+  clock: number,
+  len: number,
+): Generator<{ struct: Y.Item; len: number } | null> {
   let at = clock;
   const end = clock + len;
   while (at < end) {
     const id = Y.createID(client, at);
-    const struct = locator.updateItemAt(id) ?? locator.liveStructAt(id);
-    if (!struct) return;
+    // The document's own struct first: Yjs deletes what it has, whatever copy the update carries.
+    const struct = locator.liveStructAt(id) ?? locator.updateItemAt(id) ?? locator.updateGCAt(id);
+    if (!struct) {
+      yield null;
+      return;
+    }
     const structEnd = struct.id.clock + struct.length;
     if (struct instanceof Y.Item) yield { struct, len: Math.min(end, structEnd) - at };
     at = structEnd;

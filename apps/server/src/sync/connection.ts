@@ -25,6 +25,37 @@ export type ConnectionOptions = {
   maxBuffered: number;
 };
 
+/**
+ * Updates that build on content the server has not received yet, held until
+ * it arrives (see `authorizeAndApply`). An honest client sends at most what it
+ * types between reconnecting and catching the server up.
+ */
+const MAX_HELD_UPDATES = 256;
+const MAX_HELD_BYTES = 4 * 1024 * 1024;
+
+type Held = { update: Uint8Array; settle: (durable: Promise<void>) => void };
+
+/**
+ * Awareness client ids whose connection has closed, per document, stamped
+ * with a tick of `ticks` (which also numbers connection openings). A
+ * y-websocket provider re-sends every awareness change it sees, including
+ * other clients' states and their removal; such an echo arriving after the
+ * owner left must not make the echoing connection the id's owner, or the
+ * owner, reconnecting with the same id, could never show its presence again
+ * (and the map would keep an entry per departed id). So a released id may be
+ * claimed only by a connection opened after its release. Bounded: echoes come
+ * within moments of the release.
+ */
+const released = new WeakMap<LiveDocument, Map<number, number>>();
+const MAX_RELEASED = 16_384;
+let ticks = 0;
+/**
+ * Awareness client ids one connection may introduce. A y-websocket client has
+ * one (its document's); without a bound, one socket could make the server and
+ * every peer hold a presence per id it invents.
+ */
+const MAX_AWARENESS_CLIENTS = 8;
+
 type Phase =
   | { phase: "admitting"; buffered: Uint8Array[] }
   | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity }
@@ -39,6 +70,11 @@ export class Connection implements Peer {
   private updatesReceived = 0;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly awarenessClients = new Set<number>();
+  private openedAt = 0;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  private watching: LiveDocument | null = null;
+  private retryScheduled = false;
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
@@ -71,6 +107,7 @@ export class Connection implements Peer {
     if (state.phase !== "admitting") return;
     const open = { phase: "open", live, actor, identity } as const;
     this.state = open;
+    this.openedAt = ++ticks;
     live.peers.add(this);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
@@ -101,9 +138,23 @@ export class Connection implements Peer {
   private teardown() {
     const state = this.state;
     this.state = { phase: "closed" };
+    // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
+    this.held = [];
+    this.heldBytes = 0;
+    this.watch(null);
     if (state.phase === "open") {
       state.live.peers.delete(this);
-      for (const id of this.awarenessClients) state.live.awarenessOwners.delete(id);
+      let gone = released.get(state.live);
+      if (!gone) released.set(state.live, (gone = new Map()));
+      for (const id of this.awarenessClients) {
+        state.live.awarenessOwners.delete(id);
+        gone.delete(id); // re-inserted last: the map is kept in release order
+        gone.set(id, ++ticks);
+      }
+      for (const id of gone.keys()) {
+        if (gone.size <= MAX_RELEASED) break;
+        gone.delete(id);
+      }
       awarenessProtocol.removeAwarenessStates(state.live.awareness, [...this.awarenessClients], null);
     }
     for (const fn of this.closeListeners.splice(0)) fn();
@@ -139,17 +190,8 @@ export class Connection implements Peer {
     }
     const update = decoding.readVarUint8Array(decoder);
     const seq = ++this.updatesReceived;
-    const verdict = authorizeUpdate(state.live.doc, update, state.actor);
-    if (!verdict.ok) {
-      this.options.logger.warn(
-        { doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason: verdict.reason },
-        "update refused",
-      );
-      this.close(SYNC_CLOSE_CODES.forbidden, verdict.reason);
-      return;
-    }
-    const durable = verdict.empty ? Promise.resolve() : state.live.apply(update, { userId: state.actor.userId, peer: this });
-    if (!this.options.acks) return;
+    const durable = this.authorizeAndApply(state, update);
+    if (!durable || !this.options.acks) return;
     // Acknowledged in order: n means the first n update messages are all durable.
     this.ackChain = this.ackChain
       .then(() => durable)
@@ -157,9 +199,101 @@ export class Connection implements Peer {
       .catch((err: Error) => this.options.logger.error({ err, doc: state.live.name }, "update not persisted"));
   }
 
+  /**
+   * Applies an update if the sender may make it, and returns its durability;
+   * null once the connection is closed for it. An update that builds on
+   * content the server has not received yet (typing right after reconnecting,
+   * before the sync step 2 that carries what was written offline) cannot be
+   * judged yet: it is held, in order, and judged again whenever the document
+   * changes. Its durability promise settles when it is applied.
+   */
+  private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): Promise<void> | null {
+    const verdict = authorizeUpdate(state.live.doc, update, state.actor);
+    if (!verdict.ok && verdict.missing) {
+      if (this.held.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) {
+        this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
+        return null;
+      }
+      this.heldBytes += update.length;
+      this.watch(state.live);
+      return new Promise((settle) => this.held.push({ update, settle }));
+    }
+    if (!verdict.ok) {
+      this.refuse(state, verdict.reason);
+      return null;
+    }
+    if (verdict.empty) return Promise.resolve();
+    const durable = state.live.apply(update, { userId: state.actor.userId, peer: this });
+    this.releaseHeld(state);
+    return durable;
+  }
+
+  private releaseHeld(state: Extract<Phase, { phase: "open" }>) {
+    let progress = true;
+    while (progress && this.held.length && this.state === state) {
+      progress = false;
+      for (const entry of [...this.held]) {
+        if (this.state !== state) return;
+        const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
+        if (!verdict.ok && verdict.missing) continue;
+        this.held.splice(this.held.indexOf(entry), 1);
+        this.heldBytes -= entry.update.length;
+        progress = true;
+        if (!verdict.ok) return this.refuse(state, verdict.reason);
+        entry.settle(verdict.empty ? Promise.resolve() : state.live.apply(entry.update, { userId: state.actor.userId, peer: this }));
+      }
+    }
+    if (this.held.length === 0) this.watch(null);
+  }
+
+  /**
+   * While updates are held, any change to the document (this connection's or
+   * another's: the missing content may come from either) has them judged
+   * again, once the change's transaction is over.
+   */
+  private watch(live: LiveDocument | null) {
+    if (this.watching === live) return;
+    this.watching?.doc.off("update", this.onDocumentChange);
+    this.watching = live;
+    live?.doc.on("update", this.onDocumentChange);
+  }
+
+  private onDocumentChange = () => {
+    if (this.retryScheduled) return;
+    this.retryScheduled = true;
+    setImmediate(() => {
+      this.retryScheduled = false;
+      const state = this.state;
+      if (state.phase !== "open" || this.held.length === 0) return;
+      try {
+        this.releaseHeld(state);
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
+        this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
+      }
+    });
+  };
+
+  private refuse(state: Extract<Phase, { phase: "open" }>, reason: string) {
+    this.options.logger.warn(
+      { doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason },
+      "update refused",
+    );
+    this.close(SYNC_CLOSE_CODES.forbidden, reason);
+  }
+
   private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {
     const owners = state.live.awarenessOwners;
-    const stamped = stampAwarenessUpdate(update, state.identity, (id) => (owners.get(id) ?? this) === this);
+    const gone = released.get(state.live);
+    let introduced = this.awarenessClients.size;
+    const mayControl = (id: number) => {
+      const owner = owners.get(id);
+      if (owner) return owner === this;
+      const releasedAt = gone?.get(id);
+      if (releasedAt !== undefined && releasedAt >= this.openedAt) return false;
+      return introduced++ < MAX_AWARENESS_CLIENTS;
+    };
+    const stamped = stampAwarenessUpdate(update, state.identity, mayControl);
     for (const id of stamped.clientIds) {
       owners.set(id, this);
       this.awarenessClients.add(id);

@@ -8,6 +8,24 @@ import * as Y from "yjs";
  */
 export type Location = { root: string; keys: (string | null)[] };
 
+/**
+ * The location of an item whose context is gone: its left neighbour or its
+ * parent was garbage-collected, because the type that held it (an annotation
+ * map, its body) was deleted. Yjs integrates such an item as a GC struct, so
+ * it changes nothing. An honest client sends one when it edited something
+ * that someone else deleted meanwhile (a moderator's status change racing the
+ * author's delete).
+ */
+export const GONE: Location = Object.freeze({ root: "", keys: [] }) as Location;
+
+/**
+ * The location of an item that builds on content the server has not received
+ * yet (a clock beyond its state vector): an honest client that edits, right
+ * after reconnecting, what it wrote offline sends such an update before its
+ * sync step 2 catches the server up. It can be checked only once that arrives.
+ */
+export const MISSING: Location = Object.freeze({ root: "", keys: [] }) as Location;
+
 type ParentRef = string | Y.ID | Y.AbstractType<unknown> | null;
 
 /**
@@ -17,34 +35,37 @@ type ParentRef = string | Y.ID | Y.AbstractType<unknown> | null;
  */
 export class Locator {
   private readonly byClient = new Map<number, Y.Item[]>();
+  private readonly gcsByClient = new Map<number, Y.GC[]>();
   private readonly memo = new Map<Y.Item, Location | null>();
 
   constructor(
     private readonly doc: Y.Doc,
     updateItems: Y.Item[],
+    /** The update's garbage-collected structs: content its sender already deleted. */
+    updateGCs: Y.GC[] = [],
   ) {
     for (const item of updateItems) {
       const list = this.byClient.get(item.id.client) ?? [];
       list.push(item);
       this.byClient.set(item.id.client, list);
     }
+    for (const gc of updateGCs) {
+      const list = this.gcsByClient.get(gc.id.client) ?? [];
+      list.push(gc);
+      this.gcsByClient.set(gc.id.client, list);
+    }
     for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
+    for (const list of this.gcsByClient.values()) list.sort((a, b) => a.id.clock - b.id.clock);
   }
 
   /** The update's own item that contains `id`, if any. */
   updateItemAt(id: Y.ID): Y.Item | undefined {
-    const list = this.byClient.get(id.client);
-    if (!list) return undefined;
-    let lo = 0;
-    let hi = list.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const item = list[mid]!;
-      if (id.clock < item.id.clock) hi = mid - 1;
-      else if (id.clock >= item.id.clock + item.length) lo = mid + 1;
-      else return item;
-    }
-    return undefined;
+    return findIn(this.byClient.get(id.client), id.clock);
+  }
+
+  /** The update's own garbage-collected struct that contains `id`, if any. */
+  updateGCAt(id: Y.ID): Y.GC | undefined {
+    return findIn(this.gcsByClient.get(id.client), id.clock);
   }
 
   /** The live document's struct that contains `id`, if the document has it. */
@@ -75,7 +96,14 @@ export class Locator {
         current = step.item;
         continue;
       }
-      found = step.kind === "parent" ? this.below(step.parent, current.parentSub) : null;
+      found =
+        step.kind === "parent"
+          ? this.below(step.parent, current.parentSub)
+          : step.kind === "gone"
+            ? GONE
+            : step.kind === "missing"
+              ? MISSING
+              : null;
       break;
     }
     // Every item in the chain shares the parent and key of the one that resolved it.
@@ -85,13 +113,17 @@ export class Locator {
 
   private parentOf(
     item: Y.Item,
-  ): { kind: "parent"; parent: ParentRef } | { kind: "sibling"; item: Y.Item } | { kind: "unknown" } {
+  ): { kind: "parent"; parent: ParentRef } | { kind: "sibling"; item: Y.Item } | { kind: "gone" } | { kind: "missing" } | { kind: "unknown" } {
     if (item.parent !== null) return { kind: "parent", parent: item.parent as ParentRef };
     const ref = item.origin ?? item.rightOrigin;
     if (!ref) return { kind: "unknown" };
     const own = this.updateItemAt(ref);
     if (own) return own === item ? { kind: "unknown" } : { kind: "sibling", item: own };
+    // Yjs drops an item whose origin was garbage-collected (Item.getMissing).
+    if (this.updateGCAt(ref)) return { kind: "gone" };
     const live = this.liveStructAt(ref);
+    if (live instanceof Y.GC) return { kind: "gone" };
+    if (live === undefined) return { kind: "missing" };
     if (!(live instanceof Y.Item)) return { kind: "unknown" };
     // A live sibling already knows its parent type and key.
     return { kind: "sibling", item: live };
@@ -102,15 +134,36 @@ export class Locator {
     if (parent instanceof Y.AbstractType) {
       const owner = parent._item;
       if (!owner) return { root: Y.findRootTypeKey(parent), keys: [sub] };
-      const above = this.locate(owner);
-      return above && { root: above.root, keys: [...above.keys, sub] };
+      return this.under(this.locate(owner), sub);
     }
     if (parent) {
-      const owner = this.updateItemAt(parent) ?? this.liveStructAt(parent);
+      const owner = this.updateItemAt(parent) ?? this.updateGCAt(parent) ?? this.liveStructAt(parent);
+      if (owner === undefined) return MISSING;
+      // A parent that was garbage-collected, or whose type was (its content is deleted), takes nothing in.
+      if (owner instanceof Y.GC || (owner instanceof Y.Item && owner.content instanceof Y.ContentDeleted)) return GONE;
       if (!(owner instanceof Y.Item)) return null;
-      const above = this.locate(owner);
-      return above && { root: above.root, keys: [...above.keys, sub] };
+      return this.under(this.locate(owner), sub);
     }
     return null;
   }
+
+  private under(above: Location | null, sub: string | null): Location | null {
+    if (above === null || above === GONE || above === MISSING) return above;
+    return { root: above.root, keys: [...above.keys, sub] };
+  }
+}
+
+/** The struct of a clock-sorted list that contains `clock`, by binary search. */
+function findIn<T extends { id: Y.ID; length: number }>(list: T[] | undefined, clock: number): T | undefined {
+  if (!list) return undefined;
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const struct = list[mid]!;
+    if (clock < struct.id.clock) hi = mid - 1;
+    else if (clock >= struct.id.clock + struct.length) lo = mid + 1;
+    else return struct;
+  }
+  return undefined;
 }

@@ -20,13 +20,23 @@ export function handlesOf(member: { email: string; name: string }): string[] {
 }
 
 /**
+ * Whether `notifyFor` has anything to look up for these rows: a reply, or a
+ * body that mentions a handle, in a group document. No query, so that a commit
+ * without either can skip the notification step and its transaction.
+ */
+export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
+  if (ctx.visibility !== "group") return false;
+  return rows.some((row) => !!row.parentId || (!!row.body && row.body.includes("@") && mentionedHandles(row.body).size > 0));
+}
+
+/**
  * Notifications that follow from annotations as they are projected: replies
  * to someone's annotation and @mentions of members. Written in the commit's
  * transaction; the unique key makes a re-projection a no-op. Private
  * documents notify no one.
  */
 export async function notifyFor(tx: Tx, ctx: DocContext, rows: Row[]) {
-  if (ctx.visibility !== "group" || rows.length === 0) return;
+  if (!mayNotify(ctx, rows)) return;
   const pending: Array<InferInsertModel<typeof notifications>> = [];
 
   const parentIds = [...new Set(rows.map((r) => r.parentId).filter((p): p is string => !!p))];

@@ -1,8 +1,8 @@
-import { docUpdates } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import { type SQL, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import { notifyFor } from "./notify.ts";
-import { type DocContext, projectAnnotation, writeProjection } from "./projection.ts";
+import { mayNotify, notifyFor } from "./notify.ts";
+import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, writeProjection } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
 
 /** What a document gives the committer: its identity and its annotations' current values. */
@@ -38,7 +38,8 @@ const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500 };
  */
 export class GroupCommitter {
   private queue: Entry[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  /** The scheduled start of the next batch, if any. */
+  private timer: { cancel(): void } | null = null;
   private running: Promise<void> | null = null;
   private readonly options: GroupCommitOptions;
   private closed = false;
@@ -66,7 +67,7 @@ export class GroupCommitter {
   async flush(): Promise<void> {
     while (this.queue.length || this.running) {
       if (this.timer) {
-        clearTimeout(this.timer);
+        this.timer.cancel();
         this.timer = null;
       }
       await (this.running ?? this.run());
@@ -80,19 +81,32 @@ export class GroupCommitter {
     this.closed = true;
   }
 
-  private schedule() {
+  /**
+   * The first update of a batch waits `windowMs` for company. Updates that
+   * queue while a commit is running have waited already: their batch starts
+   * as soon as that commit ends, at the end of the turn, with no window.
+   */
+  private schedule(afterCommit = false) {
     if (this.timer || this.running) return;
-    const delay = this.queue.length >= this.options.maxBatch ? 0 : this.options.windowMs + this.retryDelayMs;
-    this.timer = setTimeout(() => {
+    const delay =
+      this.retryDelayMs || (!afterCommit && this.queue.length < this.options.maxBatch) ? this.options.windowMs + this.retryDelayMs : 0;
+    const fire = () => {
       this.timer = null;
       void this.run();
-    }, delay);
+    };
+    if (delay > 0) {
+      const handle = setTimeout(fire, delay);
+      this.timer = { cancel: () => clearTimeout(handle) };
+    } else {
+      const handle = setImmediate(fire);
+      this.timer = { cancel: () => clearImmediate(handle) };
+    }
   }
 
   private run(): Promise<void> {
     this.running = this.commitBatch().finally(() => {
       this.running = null;
-      if (this.queue.length) this.schedule();
+      if (this.queue.length) this.schedule(true);
     });
     return this.running;
   }
@@ -101,22 +115,35 @@ export class GroupCommitter {
     const batch = this.queue.splice(0, this.options.maxBatch);
     if (batch.length === 0) return;
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.insert(docUpdates).values(
-          batch.map((e) => ({ docName: e.source.context.docName, update: e.update, userId: e.userId })),
-        );
-        for (const [source, ids] of touchedBySource(batch)) {
-          const upserts = [];
-          const removed = [];
-          for (const id of ids) {
-            const value = source.annotation(id);
-            if (value) upserts.push(projectAnnotation(value, source.votes(id), source.context));
-            else removed.push(id);
-          }
-          await writeProjection(tx, source.context, upserts, removed);
-          await notifyFor(tx, source.context, upserts);
+      const projections = [...touchedBySource(batch)].map(([source, ids]) => {
+        const upserts: ProjectionRow[] = [];
+        const removed: string[] = [];
+        for (const id of ids) {
+          const value = source.annotation(id);
+          if (value) upserts.push(projectAnnotation(value, source.votes(id), source.context));
+          else removed.push(id);
         }
+        return { context: source.context, upserts, removed };
       });
+      if (projections.every((p) => p.removed.length === 0 && !mayNotify(p.context, p.upserts))) {
+        // The common case, creations and edits: log and projection in one
+        // statement, which is atomic on its own and costs one round trip.
+        const upserts = new Map<string, ProjectionRow>();
+        for (const p of projections) for (const row of p.upserts) upserts.set(row.id, row); // a later document's row wins, as below
+        await this.db.execute(
+          upserts.size
+            ? sql`with ${logCte(batch)}, ${projectionCtes([...upserts.values()])} select 1`
+            : sql`with ${logCte(batch)} select 1`,
+        );
+      } else {
+        await this.db.transaction(async (tx: Tx) => {
+          await tx.execute(sql`with ${logCte(batch)} select 1`);
+          for (const p of projections) {
+            await writeProjection(tx, p.context, p.upserts, p.removed);
+            await notifyFor(tx, p.context, p.upserts);
+          }
+        });
+      }
     } catch (err) {
       // Keep the order: the failed batch goes back to the front and is tried again.
       this.queue.unshift(...batch);
@@ -131,6 +158,23 @@ export class GroupCommitter {
     for (const e of batch) rowsByDoc.set(e.source.context.docName, (rowsByDoc.get(e.source.context.docName) ?? 0) + 1);
     this.onCommitted(rowsByDoc);
   }
+}
+
+/**
+ * The batch's log rows, in order (ids follow it), as one JSON parameter:
+ * building a multi-row insert with the query builder costs more CPU than the
+ * database spends on it.
+ */
+function logCte(batch: Entry[]): SQL {
+  const rows = JSON.stringify(
+    batch.map((e) => [e.source.context.docName, Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("base64"), e.userId]),
+  );
+  return sql`log_inserted as (
+    insert into doc_updates (doc_name, "update", user_id)
+    select r->>0, decode(r->>1, 'base64'), (r->>2)::uuid
+    from jsonb_array_elements(${rows}::jsonb) with ordinality as input(r, n)
+    order by n
+  )`;
 }
 
 function touchedBySource(batch: Entry[]): Map<PersistSource, Set<string>> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
-import { annotationsOf } from "@marginalia/schema";
+import { annotationsOf, createAnnotation } from "@marginalia/schema";
 
 let t: TestApp;
 let url: string;
@@ -141,6 +141,24 @@ describe("editing through the document", () => {
     expect((await s.members[2]!.post(`/api/annotations/${s.ids.middle}/replies`, { body: "viewer" })).status).toBe(403);
     const thread = await s.owner.get(`/api/articles/${s.article.id}/annotations?parent=${s.ids.middle}`);
     expect(ids(thread)).toEqual([reply.body.id]);
+  });
+});
+
+describe("client-chosen ids", () => {
+  it("refuses an id that is taken, over REST and through a private document", async () => {
+    const s = await seeded();
+    const taken = await s.ann.post(`/api/articles/${s.article.id}/annotations`, { id: s.ids.middle, kind: "comment", body: "Bob was here" });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.field).toBe("id");
+
+    const mine = openSyncClient(url, `article:${s.article.id}:private:${s.ann.user.id}`, s.ann.token);
+    clients.push(mine);
+    await mine.synced;
+    createAnnotation(mine.doc, { id: s.ids.middle, kind: "comment", authorId: s.ann.user.id, body: "Bob was here" });
+    await new Promise((r) => setTimeout(r, 200));
+    await t.hub.committer.flush();
+    const row = await s.owner.get(`/api/annotations/${s.ids.middle}`);
+    expect(row.body).toMatchObject({ body: "Military cooperation deepened in 2022", visibility: "group" });
   });
 });
 

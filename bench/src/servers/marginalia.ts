@@ -1,0 +1,84 @@
+// Marginalia in a process of its own (forked by run.ts), so that it has a
+// core to itself and its memory and CPU can be read apart from the generator's.
+//
+// Env: BENCH_DATABASE_URL (else PGlite in memory), BENCH_IDLE_UNLOAD_MS.
+import * as Y from "yjs";
+import { annotationsOf, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
+import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
+import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
+import type { DocContext } from "@marginalia/server/sync/projection.ts";
+import { createLogger } from "@marginalia/server/logger.ts";
+import { startMarginalia, SEED } from "../harness.ts";
+import { buildHistory } from "../lib/cold-data.ts";
+import { serveCommands } from "../lib/ipc.ts";
+
+const server = await startMarginalia(process.env.BENCH_DATABASE_URL || undefined, {
+  idleUnloadMs: Number(process.env.BENCH_IDLE_UNLOAD_MS ?? 60_000),
+  ...(process.env.BENCH_COMMIT_WINDOW_MS ? { commitWindowMs: Number(process.env.BENCH_COMMIT_WINDOW_MS) } : {}),
+});
+
+serveCommands(
+  {
+    loaded: () => server.hub.loadedDocuments,
+    /** Folds the whole log into the snapshot, pass after pass, as the hub's compactor would. */
+    compact: async ({ docName }: { docName: string }) => {
+      const t = performance.now();
+      let passes = 0;
+      let rows = 0;
+      for (;;) {
+        const folded = await server.hub.store.compact(docName);
+        if (folded === 0) break;
+        rows += folded;
+        passes++;
+      }
+      return { passes, rows, ms: performance.now() - t };
+    },
+    /**
+     * Writes a big article's history straight through our store: every update
+     * goes through a GroupCommitter (log row + projection in one transaction,
+     * as a live document's would), without sockets or authorization.
+     */
+    seedCold: async (args: { context: DocContext; annotations: number; updates: number; authorId: string; voterIds: string[] }) => {
+      const t = performance.now();
+      const log: Array<{ update: Uint8Array; touched: Set<string> }> = [];
+      const { doc, ids } = buildHistory(
+        { annotations: args.annotations, updates: args.updates, authorId: args.authorId, voterIds: args.voterIds, articleText: SEED, revision: args.context.revision },
+        (update, tr) => log.push({ update, touched: touchedAnnotations(tr.doc, tr) }),
+      );
+      const buildMs = performance.now() - t;
+      // The projection reads the finished document, as a live document's commit reads its current state.
+      const source = projectionSource(args.context, doc);
+      const committer = new GroupCommitter(server.db, createLogger("silent"), { windowMs: 0, maxBatch: 1000 });
+      for (let i = 0; i < log.length; i += 5000) {
+        await Promise.all(log.slice(i, i + 5000).map((e) => committer.enqueue(source, e.update, args.authorId, e.touched)));
+      }
+      await committer.close();
+      const state = Y.encodeStateAsUpdate(doc);
+      doc.destroy();
+      return { ms: performance.now() - t, buildMs, updates: log.length, annotations: ids.length, state, stateBytes: state.byteLength };
+    },
+  },
+  () => server.stop(),
+);
+
+/** A PersistSource over a plain Y.Doc, with the votes counted once rather than per annotation. */
+function projectionSource(context: DocContext, doc: Y.Doc): PersistSource {
+  const counts = new Map<string, { agree: number; disagree: number }>();
+  for (const [key, value] of votesOf(doc).entries()) {
+    const id = parseVoteKey(key)?.annotationId;
+    if (!id) continue;
+    const c = counts.get(id) ?? { agree: 0, disagree: 0 };
+    if (value === "agree" || value === "disagree") c[value]++;
+    counts.set(id, c);
+  }
+  return {
+    context,
+    annotation: (id) => {
+      const map = annotationsOf(doc).get(id);
+      return map ? readAnnotation(map) : null;
+    },
+    votes: (id) => counts.get(id) ?? { agree: 0, disagree: 0 },
+  };
+}
+
+process.send!({ type: "ready", url: server.url, kind: server.kind });
