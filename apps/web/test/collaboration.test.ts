@@ -1,9 +1,6 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerProcess } from "../../server/test/support/process.ts";
-import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { groupWithSeedArticle, highlightSizes, openReader, pointInText, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
-import { startAppServer } from "./support/server.ts";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { twoReaders, groupWithSeedArticle, highlightSizes, openReader, pointInText, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 const SENTENCE = "The second option for the West is a military operation against Iran and its nuclear facilities.";
 const OTHER = "Considering the economic and geopolitical challenges of the West in Ukraine and East Asia";
@@ -11,24 +8,10 @@ const OTHER = "Considering the economic and geopolitical challenges of the West 
 announceSkip("reader collaboration");
 
 describe.skipIf(skipBrowserSuites)("reader collaboration, in Chromium", () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it("A highlights and fact-checks a sentence as misleading; B sees both within a second and replies; A sees the reply", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
-    const b = await newUserPage(browser);
-    const alice = await signUpApi(a.context, base, "Alice");
-    const bob = await signUpApi(b.context, base, "Bob");
-    const { articleId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
-    await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+    const { base, a, b, alice, bob, articleId } = await twoReaders(suite.browser, suite.base);
     await a.page.getByRole("group", { name: "2 readers here now" }).waitFor();
 
     // A highlights the sentence.
@@ -88,8 +71,8 @@ describe.skipIf(skipBrowserSuites)("reader collaboration, in Chromium", () => {
   }, 90_000);
 
   it("annotates from the keyboard: Tab to Comment, Enter, type, Enter; Escape closes", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
     const carol = await signUpApi(a.context, base, "Carol");
     const { articleId } = await groupWithSeedArticle(a.context, base, []);
     await openReader(a.page, base, articleId);

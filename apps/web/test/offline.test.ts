@@ -1,9 +1,6 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerProcess } from "../../server/test/support/process.ts";
-import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, setRole, signUpApi, threadCard } from "./support/flows.ts";
-import { startAppServer } from "./support/server.ts";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { twoReaders, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, setRole, signUpApi, threadCard } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
@@ -11,24 +8,10 @@ const OTHER = "Russia and the Iranian regime are both today under tough sanction
 announceSkip("offline and refused edits");
 
 describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it("keeps edits made offline and merges them, annotations and notes alike, after the reconnect", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
-    const b = await newUserPage(browser);
-    const alice = await signUpApi(a.context, base, "Alice");
-    const bob = await signUpApi(b.context, base, "Bob");
-    const { articleId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
-    await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+    const { base, a, b, alice, bob, articleId } = await twoReaders(suite.browser, suite.base);
 
     await a.context.setOffline(true);
     await a.page.getByRole("status").filter({ hasText: "You are offline" }).waitFor();
@@ -74,9 +57,9 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
   }, 90_000);
 
   it("after a refused update (4403) drops its copy, rejoins with a fresh document and says why", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
-    const b = await newUserPage(browser);
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
+    const b = await newUserPage(suite.browser);
     await signUpApi(a.context, base, "Olga");
     const bob = await signUpApi(b.context, base, "Boris");
     const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);

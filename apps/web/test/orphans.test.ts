@@ -1,9 +1,6 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerProcess } from "../../server/test/support/process.ts";
-import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_ARTICLE, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
-import { startAppServer } from "./support/server.ts";
 
 const REMOVED = "The third option is a regime change policy.";
 const KEPT = "Western countries, especially the United States, do not have many options";
@@ -12,19 +9,11 @@ const NEW_HOME = "Considering the explosive situation in Iran’s society";
 announceSkip("orphans and exports");
 
 describe.skipIf(skipBrowserSuites)("orphans and exports, in Chromium", () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it("a correction orphans an annotation; its author re-attaches it to a selection", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
     const olivia = await signUpApi(a.context, base, "Olivia");
     const { articleId } = await groupWithSeedArticle(a.context, base, []);
     await openReader(a.page, base, articleId);
@@ -68,8 +57,8 @@ describe.skipIf(skipBrowserSuites)("orphans and exports, in Chromium", () => {
   }, 90_000);
 
   it("offers the four exports from the reader", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
     await signUpApi(a.context, base, "Erin");
     const { articleId } = await groupWithSeedArticle(a.context, base, []);
     await openReader(a.page, base, articleId);

@@ -1,29 +1,18 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerProcess } from "../../server/test/support/process.ts";
-import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_ARTICLE, SEED_TITLE, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
-import { startAppServer } from "./support/server.ts";
 
 const PASSAGE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";
 
 announceSkip("roles and moderation");
 
 describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it("an owner signs up, creates a group, imports the article and adds a viewer; the viewer sees no write controls", async () => {
-    const base = server.url;
-    const owner = await newUserPage(browser);
-    const viewer = await newUserPage(browser);
+    const base = suite.base;
+    const owner = await newUserPage(suite.browser);
+    const viewer = await newUserPage(suite.browser);
     const dana = newUser("Dana");
     const victor = await signUpApi(viewer.context, base, "Victor");
 
@@ -90,9 +79,9 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
   }, 90_000);
 
   it("in a pre-moderated group a submission waits in the moderator's queue and appears for all once approved", async () => {
-    const base = server.url;
-    const mod = await newUserPage(browser);
-    const member = await newUserPage(browser);
+    const base = suite.base;
+    const mod = await newUserPage(suite.browser);
+    const member = await newUserPage(suite.browser);
     const maya = await signUpApi(mod.context, base, "Maya");
     const ann = await signUpApi(member.context, base, "Ann");
     const { articleId } = await groupWithSeedArticle(mod.context, base, [{ email: ann.email, role: "annotator" }], "pre");

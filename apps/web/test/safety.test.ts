@@ -1,9 +1,7 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerProcess } from "../../server/test/support/process.ts";
-import { announceSkip, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { groupWithSeedArticle, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
-import { startAppServer } from "./support/server.ts";
 
 const PASSAGE = "The foreign policy process of Western countries, especially the United States";
 const COMMENT =
@@ -31,20 +29,12 @@ async function linksAreSafe(page: Page) {
 announceSkip("untrusted content");
 
 describe.skipIf(skipBrowserSuites)("untrusted content, in Chromium", () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = chromiumSuite();
 
   it("renders XSS payloads in comments, replies and sources as text, and links only to http(s)", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
-    const b = await newUserPage(browser);
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
+    const b = await newUserPage(suite.browser);
     const mallory = await signUpApi(a.context, base, "Mallory");
     const bob = await signUpApi(b.context, base, "Bob");
     const { articleId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
@@ -97,8 +87,8 @@ describe.skipIf(skipBrowserSuites)("untrusted content, in Chromium", () => {
   }, 90_000);
 
   it("renders an imported HTML article as text blocks, running none of its scripts", async () => {
-    const base = server.url;
-    const a = await newUserPage(browser);
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
     const watchA = watch(a.page);
     await signUpApi(a.context, base, "Ida");
     const { groupId } = await groupWithSeedArticle(a.context, base, []);

@@ -1,3 +1,6 @@
+import { afterAll, beforeAll } from "vitest";
+import type { ServerProcess } from "../../../server/test/support/process.ts";
+import { startAppServer } from "./server.ts";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,4 +38,28 @@ export async function newUserPage(browser: Browser): Promise<{ context: BrowserC
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(err.message));
   return { context, page, errors };
+}
+
+/**
+ * One server and one Chromium for a suite, started together in its
+ * beforeAll and stopped in its afterAll.
+ */
+export function chromiumSuite() {
+  let server: ServerProcess | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    get base(): string {
+      return server!.url;
+    },
+    get browser(): Browser {
+      return browser!;
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { newUserPage } from "./browser.ts";
 
 /** The article `pnpm start` seeds as the demo. */
 export const SEED_ARTICLE = readFileSync(new URL("../../../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
@@ -109,4 +110,15 @@ export function highlightSizes(page: Page): Promise<Record<string, number>> {
 /** The thread card for an annotation whose quote contains `text` and whose kind label is `kind`. */
 export function threadCard(page: Page, kind: "Highlight" | "Comment" | "Fact-check", author: string) {
   return page.getByRole("article", { name: `${kind} by ${author}` });
+}
+
+/** Alice and Bob (an annotator of Alice's group) in two browser contexts, both reading the seed article. */
+export async function twoReaders(browser: Browser, base: string) {
+  const a = await newUserPage(browser);
+  const b = await newUserPage(browser);
+  const alice = await signUpApi(a.context, base, "Alice");
+  const bob = await signUpApi(b.context, base, "Bob");
+  const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+  await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+  return { base, a, b, alice, bob, articleId, groupId };
 }
