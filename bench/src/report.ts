@@ -21,7 +21,7 @@ export type StepRow = {
 export type Report = {
   quick: boolean;
   date: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string; postgres: string };
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string; postgres: string; loadStart: number[]; loadEnd?: number[] };
   database: string;
   settings: Record<string, unknown>;
   fanout: Array<StepRow & { server: ServerKind; clients: number; errors: string[]; closedEarly: number; connectMs: number; fullOk: string }>;
@@ -80,6 +80,14 @@ export function writeReport(r: Report): string {
   if (r.quick) out(`**Quick mode**: fewer client counts, shorter steps and a smaller cold-load article than \`pnpm bench\`; same table shape.`);
   out();
   out(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB.toFixed(0)} GiB; ${r.machine.os}; Node ${r.machine.node}; Postgres ${r.machine.postgres}.`);
+  const load = (l?: number[]) => (l ? l.map((x) => x.toFixed(1)).join(" / ") : "–");
+  out(
+    `- Load average (1 / 5 / 15 min) at the start: ${load(r.machine.loadStart)}; at the end: ${load(r.machine.loadEnd)}.` +
+      // The bench itself keeps about two processes busy; more than that came from elsewhere.
+      (r.machine.loadStart[0]! > 1.5 || (r.machine.loadEnd?.[0] ?? 0) > r.machine.cores + 1
+        ? ` **Other processes were competing for the ${r.machine.cores} cores during this run: its figures measure a busy machine, not the servers.**`
+        : ""),
+  );
   out(`- Database: ${r.database}. Marginalia and Hocuspocus write to the same database (Hocuspocus into its own table, \`hocuspocus_documents\`).`);
   out(`- Versions: @y/websocket-server 0.1.1 (bare relay: no authorization, no persistence), @hocuspocus/server + extension-database + provider 3.4.4 (default debounce: stores 2 s after the last change, at most 10 s apart; no auth hook).`);
   if (r.hocuspocusSkipped) out(`- **Hocuspocus was skipped**: it needs Postgres, and none was reachable.`);
@@ -277,7 +285,7 @@ export function writeReport(r: Report): string {
   );
   out(`- Lightweight receivers are raw websocket clients (src/lib/raw-ws.ts) that never integrate an update: they find a fixed-width marker (\`~MRK\`, step, phase, writer, sequence, send time in epoch µs) in the update bytes. Writers keep their own Y.Doc and create one annotation per write (the marker in its body), as a client would; Marginalia checks and persists each. Marginalia's writers ask for durability acks (\`?acks=1\`).`);
   out(`- Writes are open-loop: write i of a step is due at start + i/R and goes out then whatever the servers do; the lag columns say how late they actually went out. Latency is measured from the actual send.`);
-  out(`- CPU columns are a share of one core over the step's measured window: the generator's (from inside it) and the server process's (sampled over IPC).`);
+  out(`- CPU columns are a share of one core over the step's measured window: the generator's (from inside it) and the server process's (from /proc, so that a busy server's late answers cannot skew it).`);
   out(`- Marginalia's bench configuration lifts its per-user socket cap (all sockets are one user) and unloads idle documents after 250 ms (so that cold loads are cold); otherwise it runs as shipped, on Postgres, authorizing and persisting every update.`);
   for (const n of r.notes) out(`- ${n}`);
   out();

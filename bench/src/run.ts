@@ -34,12 +34,12 @@ const wants = (s: string) => !only || only.includes(s);
 
 const SETTINGS = quick
   ? {
-      fanout: { clients: [200], rates: [10, 100, 500], warmupMs: 300, measureMs: 1500, gapMs: 500, settleMs: 800, fullCheckMs: 1500 },
-      ramp: { clients: 200, rates: [150, 300, 500, 800], warmupMs: 400, measureMs: 1200, gapMs: 500, settleMs: 1500, servers: ["marginalia", "hocuspocus"] },
+      fanout: { clients: [200], rates: [10, 100, 500], warmupMs: 300, measureMs: 1200, gapMs: 500, settleMs: 800, fullCheckMs: 1500 },
+      ramp: { clients: 200, rates: [150, 300, 500, 800], warmupMs: 300, measureMs: 1000, gapMs: 500, settleMs: 1200, servers: ["marginalia", "hocuspocus"] },
       durable: { rate: 100, ms: 3000 },
-      cold: { annotations: 1_000, updates: 10_000, before: 1, after: 3 },
-      rest: { requests: 30 },
-      memory: { docs: 10, annotations: 100, freshProcesses: false },
+      cold: { annotations: 800, updates: 8_000, before: 1, after: 3 },
+      rest: { requests: 20 },
+      memory: { docs: 6, annotations: 100, freshProcesses: false, settleMs: 1000 },
       generatorsExperiment: false,
     }
   : {
@@ -48,7 +48,7 @@ const SETTINGS = quick
       durable: { rate: 100, ms: 10_000 },
       cold: { annotations: 10_000, updates: 100_000, before: 3, after: 7 },
       rest: { requests: 200 },
-      memory: { docs: 50, annotations: 100, freshProcesses: true },
+      memory: { docs: 50, annotations: 100, freshProcesses: true, settleMs: 2500 },
       generatorsExperiment: true,
     };
 // Narrowing for development: --servers=marginalia,relay --clients=200 --rates=100
@@ -106,6 +106,7 @@ const report: Report = {
     node: process.version,
     os: `${os.type()} ${os.release()}`,
     postgres: "–",
+    loadStart: os.loadavg(),
   },
   database: db.note,
   settings: { ...SETTINGS, writers: WRITERS, fullClients: FULL_CLIENTS, p99LimitMs: P99_LIMIT_MS, generatorProcesses: GENERATORS },
@@ -339,10 +340,10 @@ try {
         // Two first, so that code and caches warmed by the first documents are in the baseline.
         await load(endpoints[0]!, 0);
         await load(endpoints[1]!, 1);
-        await sleep(1500);
+        await sleep(m.settleMs);
         const baseline = await server.child.stats(true);
         for (let i = 2; i < endpoints.length; i++) await load(endpoints[i]!, i);
-        await sleep(2500); // group commits, Hocuspocus's debounced stores
+        await sleep(m.settleMs); // group commits; Hocuspocus's stores wait 2 s, at most 10 s, so some may still be due
         const loaded = await server.child.stats(true);
         const heap = (x: typeof baseline) => x.memory.heapUsed + x.memory.external;
         const row = {
@@ -383,12 +384,13 @@ try {
   }
 
   report.elapsedSeconds = (Date.now() - started) / 1000;
+  report.machine.loadEnd = os.loadavg();
   const path = new URL("../results/latest.md", import.meta.url);
   mkdirSync(new URL("../results", import.meta.url), { recursive: true });
   writeFileSync(path, writeReport(report));
   log(`wrote ${path.pathname} in ${report.elapsedSeconds.toFixed(0)} s`);
 } finally {
-  for (const s of servers) await s.child.stop().catch(() => {});
+  await Promise.all(servers.map((s) => s.child.stop().catch(() => {})));
   await db.drop();
 }
 process.exit(0);
