@@ -44,10 +44,10 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): A
   // placeholder is filed under it, and `touchedAnnotations` (document.ts),
   // which compares against the typed instance, misses it: the first vote after
   // a document loads never reached the projection.
-  annotationsOf(doc);
-  votesOf(doc);
-  notesOf(doc);
   try {
+    annotationsOf(doc);
+    votesOf(doc);
+    notesOf(doc);
     return check(doc, update, actor);
   } catch (err) {
     return { ok: false, reason: `malformed update (${(err as Error).message ?? "unreadable"})` };

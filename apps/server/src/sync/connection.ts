@@ -36,19 +36,17 @@ const MAX_HELD_BYTES = 4 * 1024 * 1024;
 type Held = { update: Uint8Array; settle: (durable: Promise<void>) => void };
 
 /**
- * Awareness client ids whose connection has closed, per document, stamped
- * with a tick of `ticks` (which also numbers connection openings). A
- * y-websocket provider re-sends every awareness change it sees, including
- * other clients' states and their removal; such an echo arriving after the
- * owner left must not make the echoing connection the id's owner, or the
- * owner, reconnecting with the same id, could never show its presence again
- * (and the map would keep an entry per departed id). So a released id may be
- * claimed only by a connection opened after its release. Bounded: echoes come
- * within moments of the release.
+ * Awareness client ids whose connection has closed, per document, with the
+ * clock their state had then. A y-websocket provider re-sends every awareness
+ * change it sees, other clients' states and removals included, with the clock
+ * it got them with. Such an echo arriving after the owner left must not make
+ * the echoing connection the id's owner: the owner, reconnecting with the same
+ * id, could never show its presence again, and the map would keep an entry per
+ * departed id. So a released id is taken again only with a newer clock, as its
+ * returning owner sends on its next change. Bounded: echoes come within moments.
  */
 const released = new WeakMap<LiveDocument, Map<number, number>>();
 const MAX_RELEASED = 16_384;
-let ticks = 0;
 /**
  * Awareness client ids one connection may introduce. A y-websocket client has
  * one (its document's); without a bound, one socket could make the server and
@@ -70,7 +68,6 @@ export class Connection implements Peer {
   private updatesReceived = 0;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly awarenessClients = new Set<number>();
-  private openedAt = 0;
   private held: Held[] = [];
   private heldBytes = 0;
   private watching: LiveDocument | null = null;
@@ -107,7 +104,6 @@ export class Connection implements Peer {
     if (state.phase !== "admitting") return;
     const open = { phase: "open", live, actor, identity } as const;
     this.state = open;
-    this.openedAt = ++ticks;
     live.peers.add(this);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
@@ -149,7 +145,7 @@ export class Connection implements Peer {
       for (const id of this.awarenessClients) {
         state.live.awarenessOwners.delete(id);
         gone.delete(id); // re-inserted last: the map is kept in release order
-        gone.set(id, ++ticks);
+        gone.set(id, state.live.awareness.meta.get(id)?.clock ?? 0);
       }
       for (const id of gone.keys()) {
         if (gone.size <= MAX_RELEASED) break;
@@ -285,12 +281,13 @@ export class Connection implements Peer {
   private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {
     const owners = state.live.awarenessOwners;
     const gone = released.get(state.live);
+    const clocks = gone?.size ? awarenessClocks(update) : null;
     let introduced = this.awarenessClients.size;
     const mayControl = (id: number) => {
       const owner = owners.get(id);
       if (owner) return owner === this;
       const releasedAt = gone?.get(id);
-      if (releasedAt !== undefined && releasedAt >= this.openedAt) return false;
+      if (releasedAt !== undefined && (clocks?.get(id) ?? 0) <= releasedAt) return false; // an echo
       return introduced++ < MAX_AWARENESS_CLIENTS;
     };
     const stamped = stampAwarenessUpdate(update, state.identity, mayControl);
@@ -307,4 +304,17 @@ export class Connection implements Peer {
     encoding.writeVarUint(encoder, seq);
     this.send(encoding.toUint8Array(encoder));
   }
+}
+
+/** The clock of each state in a y-protocols awareness update: (count, then clientID, clock, JSON)*. */
+function awarenessClocks(update: Uint8Array): Map<number, number> {
+  const decoder = decoding.createDecoder(update);
+  const clocks = new Map<number, number>();
+  const count = decoding.readVarUint(decoder);
+  for (let i = 0; i < count; i++) {
+    const id = decoding.readVarUint(decoder);
+    clocks.set(id, decoding.readVarUint(decoder));
+    decoding.readVarUint8Array(decoder); // the state, unread
+  }
+  return clocks;
 }

@@ -11,6 +11,12 @@ export type PersistSource = {
   /** The annotation's value now, or null when it no longer exists in this document. */
   annotation(id: string): AnnotationValue | null;
   votes(annotationId: string): { agree: number; disagree: number };
+  /**
+   * Optional: the counts of several annotations at once. `votes` may have to
+   * scan every vote of the document per annotation; a source that can count
+   * them in one pass (or keeps counts) should offer this.
+   */
+  votesFor?(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
 };
 
 type Entry = {
@@ -118,21 +124,25 @@ export class GroupCommitter {
       const projections = [...touchedBySource(batch)].map(([source, ids]) => {
         const upserts: ProjectionRow[] = [];
         const removed: string[] = [];
+        const counts = source.votesFor?.(ids);
         for (const id of ids) {
           const value = source.annotation(id);
-          if (value) upserts.push(projectAnnotation(value, source.votes(id), source.context));
+          if (value) upserts.push(projectAnnotation(value, counts?.get(id) ?? (counts ? NO_VOTES : source.votes(id)), source.context));
           else removed.push(id);
         }
         return { context: source.context, upserts, removed };
       });
-      if (projections.every((p) => p.removed.length === 0 && !mayNotify(p.context, p.upserts))) {
+      const upserts = projections.flatMap((p) => p.upserts);
+      if (
+        projections.every((p) => p.removed.length === 0 && !mayNotify(p.context, p.upserts)) &&
+        new Set(upserts.map((row) => row.id)).size === upserts.length
+      ) {
         // The common case, creations and edits: log and projection in one
         // statement, which is atomic on its own and costs one round trip.
-        const upserts = new Map<string, ProjectionRow>();
-        for (const p of projections) for (const row of p.upserts) upserts.set(row.id, row); // a later document's row wins, as below
+        // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
         await this.db.execute(
-          upserts.size
-            ? sql`with ${logCte(batch)}, ${projectionCtes([...upserts.values()])} select 1`
+          upserts.length
+            ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1`
             : sql`with ${logCte(batch)} select 1`,
         );
       } else {
@@ -176,6 +186,8 @@ function logCte(batch: Entry[]): SQL {
     order by n
   )`;
 }
+
+const NO_VOTES = { agree: 0, disagree: 0 };
 
 function touchedBySource(batch: Entry[]): Map<PersistSource, Set<string>> {
   const bySource = new Map<PersistSource, Set<string>>();

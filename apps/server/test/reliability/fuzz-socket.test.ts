@@ -119,6 +119,7 @@ describe("fuzzing the websocket", () => {
       const sent: Tally = {};
       const closes: Tally = {};
       const closesByKind: Record<string, Tally> = {};
+      const survived: Tally = {}; // frames after which their connection stayed open (valid, or held)
       const connections: Tally = { core: 0, hub: 0, websocket: 0, tcp: 0 };
       let threw = 0;
       let maxFrameMs = 0;
@@ -175,7 +176,7 @@ describe("fuzzing the websocket", () => {
         if (current.closed) {
           record(kind, current.closed.code);
           current = null;
-        }
+        } else bump(survived, kind);
         if (i % 200 === 0) await new Promise((r) => setImmediate(r)); // let sockets, broadcasts and commits run
         if (i % 5_000 === 0) {
           honestEdits(i);
@@ -294,10 +295,12 @@ describe("fuzzing the websocket", () => {
         connections,
         closesByCode: closes,
         closesByKind,
+        survivedByKind: survived,
         crashes: threw + unhandled,
         maxFrameMs: Math.round(maxFrameMs),
         heapMiB: { before: Math.round(heapBefore), after: Math.round(heapAfter) },
         annotations: annotationsOf(live.doc).size,
+        documentBytes: Y.encodeStateAsUpdate(live.doc).length,
         seconds: { total: Math.round((Date.now() - started) / 1000), core: Math.round(coreSeconds), sockets: Math.round(socketSeconds) },
       });
       expect(total).toBeGreaterThanOrEqual(SIZES.coreFrames + SIZES.socketFrames);
@@ -326,9 +329,10 @@ describe("fuzzing the websocket", () => {
       // The network drops (no goodbye from the client): the server removes its presence, the watcher echoes that.
       (returning.provider.ws as unknown as WebSocket).terminate();
       await eventually(() => expect(seen()).toBeUndefined(), 5_000);
-      await eventually(() => expect(returning.provider.synced).toBe(true), 10_000); // the provider reconnects by itself
+      // The provider reconnects by itself.
+      await eventually(() => expect(returning.provider.synced, `reconnected (closes: ${JSON.stringify(returning.closes)})`).toBe(true), 20_000);
       returning.provider.awareness.setLocalStateField("selection", { start: 5, end: 9 });
-      await eventually(() => expect(seen()).toMatchObject({ user: { id: member.user.id }, selection: { start: 5, end: 9 } }), 5_000);
+      await eventually(() => expect(seen()).toMatchObject({ user: { id: member.user.id }, selection: { start: 5, end: 9 } }), 10_000);
     } finally {
       returning.destroy();
     }
