@@ -1,3 +1,4 @@
+import { FORMAT_BY_EXTENSION } from "../http/article-body.ts";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -10,15 +11,6 @@ import { CliError, type Runner, UsageError, optionalStr, str } from "./command.t
 import { progressBar } from "./progress.ts";
 import { asMember, checkArg, userByEmail, uuidArg } from "./support.ts";
 
-// The extensions an HTTP upload is recognised by (http/article-body.ts).
-const FORMAT_BY_EXTENSION: Record<string, ArticleFormat> = {
-  txt: "text",
-  text: "text",
-  md: "markdown",
-  markdown: "markdown",
-  html: "html",
-  htm: "html",
-};
 
 const sourceUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2048);
 

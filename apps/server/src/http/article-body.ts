@@ -15,7 +15,8 @@ const FORMAT_BY_MEDIA_TYPE: Record<string, ArticleFormat> = {
   "application/xhtml+xml": "html",
 };
 
-const FORMAT_BY_EXTENSION: Record<string, ArticleFormat> = {
+/** File extensions an upload is recognised by; the CLI's import uses the same table. */
+export const FORMAT_BY_EXTENSION: Record<string, ArticleFormat> = {
   txt: "text",
   text: "text",
   md: "markdown",
