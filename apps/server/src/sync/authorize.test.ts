@@ -221,3 +221,27 @@ describe("authorizeUpdate: votes, notes and the unexpected", () => {
     expectRefused(authorizeUpdate(server, new Uint8Array([1, 2, 3, 250, 255]), actor(alice, "owner")), /malformed/);
   });
 });
+
+describe("authorizeUpdate: content the server does not have yet", () => {
+  it("holds an item whose clock starts past what the server has from its client", () => {
+    const server = new Y.Doc();
+    const client = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    client.on("update", (u: Uint8Array) => updates.push(u));
+    setVote(client, randomUUID(), alice, "agree");
+    setVote(client, randomUUID(), alice, "disagree");
+    // The second vote alone leaves a gap in alice's clocks: Yjs would keep it pending, not apply it.
+    expect(authorizeUpdate(server, updates[1]!, actor(alice, "annotator"))).toMatchObject({ ok: false, missing: true });
+    expectOk(authorizeUpdate(server, Y.mergeUpdates(updates), actor(alice, "annotator")));
+  });
+
+  it("holds an insertion whose right neighbour the server has not received", () => {
+    const server = new Y.Doc();
+    notesOf(server).insert(0, "ac");
+    const ahead = new Y.Doc();
+    Y.applyUpdate(ahead, Y.encodeStateAsUpdate(server));
+    notesOf(ahead).insert(2, "X"); // never reaches the server
+    const update = updateFrom(ahead, (c) => notesOf(c).insert(2, "b")); // between the server's "c" and the unknown "X"
+    expect(authorizeUpdate(server, update, actor(alice, "annotator"))).toMatchObject({ ok: false, missing: true });
+  });
+});

@@ -94,7 +94,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   let notesDelta = 0;
 
   for (const item of fresh) {
-    const where = locator.locate(item);
+    const where = locator.dependsOnMissing(item) ? MISSING : locator.locate(item);
     if (where === MISSING) {
       missing = true;
       continue;

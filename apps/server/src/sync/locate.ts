@@ -37,6 +37,7 @@ export class Locator {
   private readonly byClient = new Map<number, Y.Item[]>();
   private readonly gcsByClient = new Map<number, Y.GC[]>();
   private readonly memo = new Map<Y.Item, Location | null>();
+  private readonly reached = new Map<number, number>();
 
   constructor(
     private readonly doc: Y.Doc,
@@ -75,6 +76,35 @@ export class Locator {
     const last = structs[structs.length - 1]!;
     if (id.clock >= last.id.clock + last.length) return undefined;
     return structs[Y.findIndexSS(structs, id.clock)] as Y.Item | Y.GC;
+  }
+
+  /**
+   * Whether Yjs would have to set `item` aside as pending rather than
+   * integrate it: its clock starts past what the document and the update's
+   * earlier structs hold for its client (a gap), or its left or right origin
+   * is in neither. Let through, such an item waits in the server's pending
+   * store, is sent on to every client inside sync replies, and comes back
+   * from them later as if they had written it.
+   */
+  dependsOnMissing(item: Y.Item): boolean {
+    if (item.id.clock > this.reachedClock(item.id.client)) return true;
+    return [item.origin, item.rightOrigin].some(
+      (ref) => ref !== null && !this.updateItemAt(ref) && !this.updateGCAt(ref) && !this.liveStructAt(ref),
+    );
+  }
+
+  /** How far the clocks of `client` run without a gap, through the document and then the update. */
+  private reachedClock(client: number): number {
+    let reached = this.reached.get(client);
+    if (reached !== undefined) return reached;
+    reached = Y.getState(this.doc.store, client);
+    const own = [...(this.byClient.get(client) ?? []), ...(this.gcsByClient.get(client) ?? [])].sort((a, b) => a.id.clock - b.id.clock);
+    for (const struct of own) {
+      if (struct.id.clock > reached) break;
+      reached = Math.max(reached, struct.id.clock + struct.length);
+    }
+    this.reached.set(client, reached);
+    return reached;
   }
 
   locate(item: Y.Item): Location | null {
