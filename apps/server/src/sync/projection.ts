@@ -47,6 +47,8 @@ export function projectAnnotation(
     sources: factcheck?.sources ?? [],
     resolved: value.resolved,
     parentId: value.parentId,
+    assignees: value.assignees,
+    dueAt: value.dueAt === null ? null : new Date(value.dueAt),
     votesAgree: votes.agree,
     votesDisagree: votes.disagree,
     anchorState: value.anchor?.state ?? "anchored",
@@ -58,7 +60,7 @@ export function projectAnnotation(
 
 const UPDATED_COLUMNS = [
   "docName", "revision", "authorId", "kind", "visibility", "status", "target", "quote", "startPos", "body", "tags",
-  "color", "claim", "verdict", "confidence", "sources", "resolved", "parentId", "votesAgree", "votesDisagree",
+  "color", "claim", "verdict", "confidence", "sources", "resolved", "parentId", "assignees", "dueAt", "votesAgree", "votesDisagree",
   "anchorState", "anchorScore", "updatedAt",
 ] as const satisfies readonly (keyof typeof annotations.$inferInsert)[];
 
@@ -113,8 +115,10 @@ export function projectionCtes(rows: readonly Row[]): SQL {
     select ${sql.raw(COLUMN_LIST)} from projection_input
     on conflict (id) do update set ${sql.raw(CONFLICT_SET)}
     -- An id is taken over only by its own document, or by the same author's copy elsewhere
-    -- (an approved submission moving to the group): never by someone reusing another's id.
-    where annotations.doc_name = excluded.doc_name or annotations.author_id = excluded.author_id
+    -- (an approved submission moving to the group): never by someone reusing another's id, and never
+    -- across articles.
+    where (annotations.doc_name = excluded.doc_name or annotations.author_id = excluded.author_id)
+      and annotations.article_id = excluded.article_id
   )`;
 }
 

@@ -27,6 +27,8 @@ function item(patch: Partial<Item> & { quote?: string }): Item {
     parentId: null,
     rejectionReason: null,
     anchor: null,
+    assignees: [],
+    dueAt: null,
     body: "",
     source: "group",
     ...rest,

@@ -95,6 +95,9 @@ export const annotations = pgTable(
     sources: jsonb("sources").$type<Source[]>().notNull().default(sql`'[]'::jsonb`),
     resolved: boolean("resolved").notNull().default(false),
     parentId: text("parent_id"),
+    /** Members asked to answer it (issue 10): each adds a verdict or a sourced reply. */
+    assignees: uuid("assignees").array().notNull().default(sql`'{}'::uuid[]`),
+    dueAt: timestamp("due_at", { withTimezone: true, mode: "date" }),
     votesAgree: integer("votes_agree").notNull().default(0),
     votesDisagree: integer("votes_disagree").notNull().default(0),
     anchorState: anchorStateEnum("anchor_state").notNull().default("anchored"),
@@ -112,6 +115,7 @@ export const annotations = pgTable(
     index("annotations_group_status_idx").on(t.groupId, t.status),
     index("annotations_parent_idx").on(t.parentId),
     index("annotations_tags_idx").using("gin", t.tags),
+    index("annotations_assignees_idx").using("gin", t.assignees),
     index("annotations_search_idx").using("gin", t.search),
   ],
 );
@@ -138,5 +142,6 @@ export const annotationInsertSchema = createInsertSchema(annotations, {
   sources: z.array(sourceSchema).max(50),
   body: (s) => s.max(20_000),
   tags: z.array(z.string().trim().min(1).max(64)).max(20),
+  assignees: z.array(z.uuid()).max(20),
   confidence: (s) => s.min(0).max(1),
 });

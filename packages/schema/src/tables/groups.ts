@@ -1,4 +1,4 @@
-import { index, pgEnum, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { users } from "./accounts.ts";
@@ -23,6 +23,14 @@ export const groups = pgTable("groups", {
   name: text("name").notNull(),
   slug: text("slug").notNull().unique(),
   moderation: moderationEnum("moderation").notNull().default("open"),
+  /** Seminars: members see pseudonyms instead of each other's names; moderators and owners always see names. */
+  anonymousToPeers: boolean("anonymous_to_peers").notNull().default(false),
+  /**
+   * Expert review (pre-moderated groups): how many independent fact-checks of
+   * one passage a moderator needs before publishing a verdict on it. 1 means
+   * no quorum.
+   */
+  reviewQuorum: integer("review_quorum").notNull().default(1),
   createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
   createdAt: createdAt(),
 });
@@ -45,6 +53,7 @@ export const memberships = pgTable(
 export const groupSelectSchema = createSelectSchema(groups);
 export const groupInsertSchema = createInsertSchema(groups, {
   name: (s) => s.trim().min(1).max(120),
+  reviewQuorum: (s) => s.int().min(1).max(10),
 });
 export const membershipSelectSchema = createSelectSchema(memberships);
 export const membershipInsertSchema = createInsertSchema(memberships);

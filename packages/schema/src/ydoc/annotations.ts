@@ -26,6 +26,8 @@ export type NewAnnotation = {
   factcheck?: Factcheck | null;
   status?: AnnotationStatus;
   parentId?: string | null;
+  assignees?: string[];
+  dueAt?: number | null;
 };
 
 /**
@@ -49,6 +51,8 @@ export function createAnnotation(doc: Y.Doc, input: NewAnnotation, origin: unkno
     parentId: input.parentId ?? null,
     rejectionReason: null,
     anchor: null,
+    assignees: input.assignees ?? [],
+    dueAt: input.dueAt ?? null,
     body: input.body ?? "",
   };
   doc.transact(() => writeAnnotation(doc, value), origin);
@@ -64,14 +68,19 @@ export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
   annotationsOf(doc).set(value.id, map);
   for (const [key, field] of Object.entries(value)) {
     if (key === "body") map.set("body", new Y.Text(field as string));
-    else if (field !== null || !OMITTED_WHEN_NULL.has(key)) map.set(key, field);
+    else if (!OMITTED_WHEN_EMPTY.has(key) || !isEmpty(field)) map.set(key, field);
   }
 }
 
-const OMITTED_WHEN_NULL = new Set(["rejectionReason", "anchor"]);
+/** Fields most annotations never use, left out of the map (and the update) until they are set. */
+const OMITTED_WHEN_EMPTY = new Set(["rejectionReason", "anchor", "assignees", "dueAt"]);
+const isEmpty = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export type AnnotationPatch = Partial<
-  Pick<AnnotationValue, "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor">
+  Pick<
+    AnnotationValue,
+    "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor" | "assignees" | "dueAt"
+  >
 > & { body?: string };
 
 /** Sets the given fields (replacing the body text when given) and stamps updatedAt. */
@@ -117,6 +126,8 @@ export function readAnnotation(map: AnnotationMap): AnnotationValue {
     parentId: get("parentId", null),
     rejectionReason: get("rejectionReason", null),
     anchor: get("anchor", null),
+    assignees: get("assignees", []),
+    dueAt: get("dueAt", null),
     body: body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "",
   };
 }

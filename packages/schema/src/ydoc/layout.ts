@@ -21,6 +21,7 @@ export const ROOTS = {
 export const MAX_BODY_LENGTH = 20_000;
 export const MAX_TAGS = 20;
 export const MAX_NOTES_LENGTH = 200_000;
+export const MAX_ASSIGNEES = 20;
 
 export const factcheckSchema = z.object({
   claim: z.string().max(5_000),
@@ -58,6 +59,10 @@ export const annotationFieldSchemas = {
   parentId: id.nullable(),
   rejectionReason: z.string().max(2_000).nullable(),
   anchor: anchorSchema.nullable(),
+  /** Members asked to answer it; written by its author or a moderator. */
+  assignees: z.array(z.uuid()).max(MAX_ASSIGNEES).refine((ids) => new Set(ids).size === ids.length, "assignees repeat"),
+  /** When the assignees should have answered, if there is a deadline. */
+  dueAt: epochMs.nullable(),
 } as const;
 
 export type AnnotationField = keyof typeof annotationFieldSchemas | "body";
@@ -74,6 +79,8 @@ export const annotationValueSchema = z.object({
   parentId: annotationFieldSchemas.parentId.default(null),
   rejectionReason: annotationFieldSchemas.rejectionReason.default(null),
   anchor: annotationFieldSchemas.anchor.default(null),
+  assignees: annotationFieldSchemas.assignees.default([]),
+  dueAt: annotationFieldSchemas.dueAt.default(null),
   body: z.string().max(MAX_BODY_LENGTH),
 });
 export type AnnotationValue = z.infer<typeof annotationValueSchema>;
