@@ -7,9 +7,10 @@ import {
   MESSAGE_SYNC,
   ROOTS,
   annotationsOf,
+  notesOf,
   parseVoteKey,
   readAnnotation,
-  voteCounts,
+  votesOf,
 } from "@marginalia/schema";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -58,6 +59,12 @@ export class LiveDocument implements PersistSource {
   ) {
     // The server is not a participant: it has no presence of its own.
     this.awareness.setLocalState(null);
+    // Typed before any content lands: content loaded into a root nobody has asked for by type sits in a
+    // placeholder, and the first transaction after loading would be filed under it and missed by
+    // `touchedAnnotations`.
+    annotationsOf(this.doc);
+    votesOf(this.doc);
+    notesOf(this.doc);
     if (initialState) Y.applyUpdate(this.doc, initialState, LOAD_ORIGIN);
     this.doc.on("update", this.onUpdate);
     this.awareness.on("update", this.onAwareness);
@@ -67,8 +74,15 @@ export class LiveDocument implements PersistSource {
     return this.context.docName;
   }
 
-  votes(annotationId: string) {
-    return voteCounts(this.doc, annotationId);
+  /** The counts of several annotations in one pass over the votes, for a commit that touched many. */
+  votesFor(annotationIds: ReadonlySet<string>) {
+    const counts = new Map<string, { agree: number; disagree: number }>();
+    for (const id of annotationIds) counts.set(id, { agree: 0, disagree: 0 });
+    for (const [key, value] of votesOf(this.doc).entries()) {
+      const tally = counts.get(parseVoteKey(key)?.annotationId ?? "");
+      if (tally && (value === "agree" || value === "disagree")) tally[value]++;
+    }
+    return counts;
   }
 
   annotation(id: string) {

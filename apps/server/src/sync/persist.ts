@@ -10,13 +10,8 @@ export type PersistSource = {
   context: DocContext;
   /** The annotation's value now, or null when it no longer exists in this document. */
   annotation(id: string): AnnotationValue | null;
-  votes(annotationId: string): { agree: number; disagree: number };
-  /**
-   * Optional: the counts of several annotations at once. `votes` may have to
-   * scan every vote of the document per annotation; a source that can count
-   * them in one pass (or keeps counts) should offer this.
-   */
-  votesFor?(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
+  /** The vote counts of the touched annotations, from one pass rather than a scan per annotation. */
+  votesFor(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
 };
 
 type Entry = {
@@ -124,10 +119,10 @@ export class GroupCommitter {
       const projections = [...touchedBySource(batch)].map(([source, ids]) => {
         const upserts: ProjectionRow[] = [];
         const removed: string[] = [];
-        const counts = source.votesFor?.(ids);
+        const counts = source.votesFor(ids);
         for (const id of ids) {
           const value = source.annotation(id);
-          if (value) upserts.push(projectAnnotation(value, counts?.get(id) ?? (counts ? NO_VOTES : source.votes(id)), source.context));
+          if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
           else removed.push(id);
         }
         return { context: source.context, upserts, removed };
