@@ -13,6 +13,7 @@ import type { Logger } from "../logger.ts";
 import { type Identity, stampAwarenessUpdate } from "./awareness.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
+import { splitStep2 } from "./resync.ts";
 import type { Actor } from "./policy.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
@@ -186,7 +187,7 @@ export class Connection implements Peer {
     }
     const update = decoding.readVarUint8Array(decoder);
     const seq = ++this.updatesReceived;
-    const durable = this.authorizeAndApply(state, update);
+    const durable = step === syncProtocol.messageYjsSyncStep2 ? this.applyStep2(state, update) : this.authorizeAndApply(state, update);
     if (!durable || !this.options.acks) return;
     // Acknowledged in order: n means the first n update messages are all durable.
     this.ackChain = this.ackChain
@@ -222,6 +223,41 @@ export class Connection implements Peer {
     const durable = state.live.apply(update, { userId: state.actor.userId, peer: this });
     this.releaseHeld(state);
     return durable;
+  }
+
+  /**
+   * A sync step 2 that the sender may not apply whole is judged in pieces
+   * (resync.ts): after a crash it can carry other people's uncommitted
+   * changes, which the sender is not allowed to make but did not make either.
+   * Those pieces are left out; the sender's own are applied. A refused piece
+   * written under one of the sender's own client ids is the sender's doing,
+   * and gets it refused as before.
+   */
+  private applyStep2(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): Promise<void> | null {
+    const whole = authorizeUpdate(state.live.doc, update, state.actor);
+    const pieces = !whole.ok && !whole.missing ? splitStep2(update) : null;
+    if (!pieces) return this.authorizeAndApply(state, update);
+    const durables: Promise<void>[] = [];
+    const left: number[] = [];
+    for (const piece of pieces) {
+      const verdict = authorizeUpdate(state.live.doc, piece.update, state.actor);
+      if (!verdict.ok && !verdict.missing) {
+        if (piece.kind === "structs" && this.awarenessClients.has(piece.client)) {
+          this.refuse(state, verdict.reason);
+          return null;
+        }
+        left.push(piece.client);
+        continue;
+      }
+      const durable = this.authorizeAndApply(state, piece.update);
+      if (!durable) return null;
+      durables.push(durable);
+    }
+    this.options.logger.info(
+      { doc: state.live.name, userId: state.actor.userId, clients: left },
+      "resync: left out changes the sender may not make",
+    );
+    return Promise.all(durables).then(() => undefined);
   }
 
   private releaseHeld(state: Extract<Phase, { phase: "open" }>) {

@@ -1,0 +1,115 @@
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import { MESSAGE_AWARENESS, annotationsOf, createAnnotation, deleteAnnotation, updateAnnotation } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { splitStep2 } from "../../src/sync/resync.ts";
+import { type TestApp, createTestApp } from "../support/app.ts";
+import { articleWithMembers } from "../support/article.ts";
+import { eventually } from "../support/sync-client.ts";
+import { connectCore, syncStep2 } from "./support/core.ts";
+import { docFrom, groupContext, projectedRows } from "./support/docs.ts";
+
+/**
+ * After a crash, a client's sync step 2 can carry other people's changes that
+ * were broadcast and never committed. Those are not the sender's to make, and
+ * were not made by the sender either: they are left out, and the sender's own
+ * unsaved work is kept, rather than refusing the sender and losing it.
+ */
+let t: TestApp;
+let setup: Awaited<ReturnType<typeof articleWithMembers>>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  setup = await articleWithMembers(t.app, ["annotator", "annotator"]);
+});
+afterAll(() => t.close());
+
+const ctx = () => groupContext({ id: setup.article.id, groupId: setup.group.id });
+const serverState = () => t.hub.read(ctx(), (live) => Y.encodeStateAsUpdate(live.doc));
+const serverVector = () => t.hub.read(ctx(), (live) => Y.encodeStateVector(live.doc));
+const serverHas = (id: string) => t.hub.read(ctx(), (live) => annotationsOf(live.doc).has(id));
+
+/** The awareness message a y-websocket provider sends on connecting, which names its document's client id. */
+function presence(doc: Y.Doc): Uint8Array {
+  const awareness = new awarenessProtocol.Awareness(doc);
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
+  awareness.destroy();
+  return encoding.toUint8Array(encoder);
+}
+
+describe("resync after a crash", () => {
+  it("splits a step 2 into pieces that together are the whole update", async () => {
+    const doc = docFrom(await serverState());
+    const other = docFrom(Y.encodeStateAsUpdate(doc));
+    const a = createAnnotation(other, { kind: "comment", authorId: setup.members[0]!.user.id, body: "theirs" });
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other));
+    createAnnotation(doc, { kind: "comment", authorId: setup.members[1]!.user.id, body: "mine" });
+    deleteAnnotation(doc, a);
+    const update = Y.encodeStateAsUpdate(doc);
+    const pieces = splitStep2(update)!;
+    expect(pieces.map((p) => p.kind).sort()).toEqual(["deletions", "structs", "structs"]);
+    const rebuilt = docFrom(Y.mergeUpdates(pieces.map((p) => p.update)));
+    expect(Y.encodeStateAsUpdate(rebuilt)).toEqual(Y.encodeStateAsUpdate(docFrom(update)));
+  });
+
+  it("keeps the sender's unsaved work and leaves out another member's lost change", async () => {
+    const [alice, bob] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    // Alice's change reached Bob through a broadcast, then the server died before committing it.
+    const aliceDoc = docFrom(await serverState());
+    const lost = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "broadcast, never committed" });
+    const bobDoc = docFrom(await serverState());
+    Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
+    // Bob wrote too, and his change was not acknowledged either.
+    const mine = createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: "bob's unsaved work" });
+
+    const bobSocket = connectCore(t.hub, setup.article.sync.room, bob.token, true);
+    await bobSocket.ready;
+    bobSocket.connection.receive(presence(bobDoc));
+    bobSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
+
+    await eventually(async () => expect(bobSocket.acks).toEqual([1]), 5_000);
+    expect(bobSocket.closed).toBeNull();
+    expect(await serverHas(mine)).toBe(true);
+    expect(await serverHas(lost)).toBe(false);
+    const rows = await projectedRows(t.database.db, setup.article.id);
+    expect(rows.map((r) => r.id)).toContain(mine);
+    expect(rows.map((r) => r.id)).not.toContain(lost);
+
+    // Alice's own client comes back and sends it itself: now it is hers to make.
+    const aliceSocket = connectCore(t.hub, setup.article.sync.room, alice.token, true);
+    await aliceSocket.ready;
+    aliceSocket.connection.receive(presence(aliceDoc));
+    aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
+    await eventually(async () => expect(await serverHas(lost)).toBe(true), 5_000);
+    expect(aliceSocket.closed).toBeNull();
+    bobSocket.connection.close(1000, "done");
+    aliceSocket.connection.close(1000, "done");
+  });
+
+  it("still refuses a step 2 in which the sender's own client wrote what it may not", async () => {
+    const [alice, bob] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const aliceDoc = docFrom(await serverState());
+    const hers = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "alice's" });
+    const aliceSocket = connectCore(t.hub, setup.article.sync.room, alice.token, true);
+    await aliceSocket.ready;
+    aliceSocket.connection.receive(presence(aliceDoc));
+    aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
+    await eventually(async () => expect(await serverHas(hers)).toBe(true), 5_000);
+
+    // Bob edits Alice's annotation under his own client id, with his own harmless work alongside.
+    const bobDoc = docFrom(await serverState());
+    const his = createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: "bob's" });
+    updateAnnotation(bobDoc, hers, { body: "bob rewrote alice" });
+    const bobSocket = connectCore(t.hub, setup.article.sync.room, bob.token);
+    await bobSocket.ready;
+    bobSocket.connection.receive(presence(bobDoc));
+    bobSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
+    expect((await bobSocket.done).code).toBe(4403);
+    expect(await serverHas(his)).toBe(false);
+    expect(await t.hub.read(ctx(), (live) => String(annotationsOf(live.doc).get(hers)!.get("body")))).toBe("alice's");
+    aliceSocket.connection.close(1000, "done");
+  });
+});
