@@ -17,7 +17,7 @@ import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { readJson, uuidParam, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
-import { presentById } from "../services/annotation-view.ts";
+import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { getArticle } from "../services/articles.ts";
 import {
   annotationAccess,
@@ -26,6 +26,7 @@ import {
   deleteThroughDocument,
   updateThroughDocument,
 } from "../services/annotations.ts";
+import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
@@ -55,8 +56,15 @@ export const patchAnnotationSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, "Send at least one field to change");
 
-export const replySchema = z.strictObject({ body: z.string().trim().min(1).max(MAX_BODY_LENGTH) });
+/** A reply may carry a verdict (with sources): an assignee's answer (issue 10). It stays a comment. */
+export const replySchema = z
+  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), factcheck: f.factcheck.optional() })
+  .refine((r) => r.body || r.factcheck, { message: "Write a reply or give a verdict", path: ["body"] });
 export const voteSchema = z.strictObject({ value: voteValueSchema.nullable() });
+export const assignmentSchema = z.strictObject({
+  assignees: f.assignees,
+  dueAt: z.iso.datetime({ offset: true }).transform(Date.parse).pipe(z.number().int().nonnegative()).nullable().default(null),
+});
 export const reattachSchema = z
   .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
   .refine((r) => r.end > r.start, { message: "end must be after start", path: ["end"] });
@@ -102,20 +110,20 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
       input,
     );
     c.header("Location", `/api/annotations/${created.id}`);
-    return c.json(await presentById(db, created.id), 201);
+    return c.json(await presentById(db, created.id, { id: user.id, role }), 201);
   });
 
 /** Mounted at /api/annotations: one annotation. */
 export const annotationRoutes = new Hono<AppEnv>()
   .get("/:annotationId", async (c) => {
     const access = await accessOrGone(c, c.req.param("annotationId"));
-    return c.json(await presentById(c.get("deps").db, access.row.id));
+    return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
   })
   .patch("/:annotationId", async (c) => {
     const access = await accessOrGone(c, c.req.param("annotationId"));
     const patch = await readJson(c, patchAnnotationSchema);
     await updateThroughDocument(c.get("deps").hub, access, patch);
-    return c.json(await presentById(c.get("deps").db, access.row.id));
+    return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
   })
   .delete("/:annotationId", async (c) => {
     const access = await accessOrGone(c, c.req.param("annotationId"));
@@ -126,16 +134,22 @@ export const annotationRoutes = new Hono<AppEnv>()
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const access = await accessOrGone(c, c.req.param("annotationId"));
-    const { body } = await readJson(c, replySchema);
+    const { body, factcheck } = await readJson(c, replySchema);
     const created = await createThroughDocument(
       db,
       hub,
       { articleId: access.row.articleId, groupId: access.row.groupId, revision: access.context.revision, role: access.role, moderation: access.actor.moderation },
       user.id,
-      { kind: "comment", body, parentId: access.row.id, target: access.row.target, visibility: access.row.visibility },
+      { kind: "comment", body, factcheck, parentId: access.row.id, target: access.row.target, visibility: access.row.visibility },
     );
     c.header("Location", `/api/annotations/${created.id}`);
-    return c.json(await presentById(db, created.id), 201);
+    return c.json(await presentById(db, created.id, viewerOf(access)), 201);
+  })
+  .put("/:annotationId/assignment", async (c) => {
+    const { db, hub } = c.get("deps");
+    const access = await accessOrGone(c, c.req.param("annotationId"));
+    await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
+    return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
   .post("/:annotationId/reattach", reattach)
   .post("/:annotationId/resolve", async (c) => resolve(c, true))
@@ -144,7 +158,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     const access = await accessOrGone(c, c.req.param("annotationId"));
     const { value } = await readJson(c, voteSchema);
     await castVote(c.get("deps").hub, access, value);
-    const view = await presentById(c.get("deps").db, access.row.id);
+    const view = await presentById(c.get("deps").db, access.row.id, viewerOf(access));
     return c.json({ votes: view.votes, mine: value });
   });
 
@@ -163,11 +177,11 @@ async function reattach(c: AppContext) {
   await hub.change({ ...access.context, revision: article.revision }, { userId: access.actor.userId }, (doc) => {
     updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" } });
   });
-  return c.json(await presentById(db, access.row.id));
+  return c.json(await presentById(db, access.row.id, viewerOf(access)));
 }
 
 async function resolve(c: AppContext, resolved: boolean) {
   const access = await accessOrGone(c, c.req.param("annotationId")!);
   await updateThroughDocument(c.get("deps").hub, access, { resolved });
-  return c.json(await presentById(c.get("deps").db, access.row.id));
+  return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
 }

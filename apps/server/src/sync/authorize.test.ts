@@ -245,3 +245,57 @@ describe("authorizeUpdate: content the server does not have yet", () => {
     expect(authorizeUpdate(server, update, actor(alice, "annotator"))).toMatchObject({ ok: false, missing: true });
   });
 });
+
+describe("authorizeUpdate: assignment (issue 10)", () => {
+  const carol = randomUUID();
+  const assign = (server: Y.Doc, id: string) => updateFrom(server, (c) => updateAnnotation(c, id, { assignees: [bob, carol], dueAt: Date.UTC(2030, 0, 1) }));
+
+  it("lets the author assign their own annotation, and a moderator anyone's", () => {
+    const { server, id } = serverWithComment("factcheck", "pending");
+    expectOk(authorizeUpdate(server, assign(server, id), actor(alice, "annotator")));
+    expectOk(authorizeUpdate(server, assign(server, id), actor(bob, "moderator")));
+    expectOk(authorizeUpdate(server, assign(server, id), actor(bob, "owner")));
+  });
+
+  it("refuses an annotator assigning someone else's annotation, and a viewer anything", () => {
+    const { server, id } = serverWithComment("factcheck", "pending");
+    expectRefused(authorizeUpdate(server, assign(server, id), actor(bob, "annotator")), /your own/);
+    const due = updateFrom(server, (c) => updateAnnotation(c, id, { dueAt: 1 }));
+    expectRefused(authorizeUpdate(server, due, actor(bob, "annotator")), /your own/);
+    expectRefused(authorizeUpdate(server, assign(server, id), actor(alice, "viewer")), /viewer/);
+  });
+
+  it("refuses repeated, malformed or too many assignees", () => {
+    const { server, id } = serverWithComment();
+    for (const assignees of [[bob, bob], ["not-a-uuid"], Array.from({ length: 21 }, () => randomUUID())]) {
+      const update = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("assignees", assignees));
+      expectRefused(authorizeUpdate(server, update, actor(alice, "owner")), /invalid assignees/);
+    }
+    const badDue = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("dueAt", "tomorrow"));
+    expectRefused(authorizeUpdate(server, badDue, actor(alice, "owner")), /invalid dueAt/);
+  });
+
+  it("keeps assignees out of private documents, on creation and later", () => {
+    const own = actor(alice, "moderator", { room: { kind: "private", articleId, userId: alice } });
+    const empty = new Y.Doc();
+    const created = updateFrom(empty, (c) => createAnnotation(c, { kind: "comment", authorId: alice, assignees: [bob] }));
+    expectRefused(authorizeUpdate(empty, created, own), /private document cannot be assigned/);
+    const { server, id } = serverWithComment();
+    expectRefused(authorizeUpdate(server, assign(server, id), own), /private document cannot be assigned/);
+    expectOk(authorizeUpdate(server, updateFrom(server, (c) => updateAnnotation(c, id, { dueAt: 5 })), own));
+  });
+
+  it("takes a verdict reply as a comment, published without moderation", () => {
+    const { server, id } = serverWithComment("factcheck", "pending");
+    const answer = updateFrom(server, (c) =>
+      createAnnotation(c, {
+        kind: "comment",
+        authorId: bob,
+        parentId: id,
+        status: "published",
+        factcheck: { claim: "c", verdict: "mostly-false", sources: [{ url: "https://example.org/r", title: "Report" }] },
+      }),
+    );
+    expectOk(authorizeUpdate(server, answer, actor(bob, "annotator")));
+  });
+});

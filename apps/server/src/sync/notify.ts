@@ -1,6 +1,8 @@
 import { eq, inArray, type InferInsertModel } from "drizzle-orm";
 import { annotations, memberships, notifications, users } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
+import { mayReachQuorum, notifyQuorum } from "../services/expert-review.ts";
+import { mayAssign } from "./notify-assignments.ts";
 import type { DocContext } from "./projection.ts";
 
 type Row = InferInsertModel<typeof annotations>;
@@ -25,6 +27,8 @@ export function handlesOf(member: { email: string; name: string }): string[] {
  * without either can skip the notification step and its transaction.
  */
 export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
+  if (mayReachQuorum(ctx, rows)) return true;
+  if (mayAssign(ctx, rows)) return true;
   if (ctx.visibility !== "group") return false;
   return rows.some((row) => !!row.parentId || (!!row.body && row.body.includes("@") && mentionedHandles(row.body).size > 0));
 }
@@ -33,10 +37,12 @@ export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
  * Notifications that follow from annotations as they are projected: replies
  * to someone's annotation and @mentions of members. Written in the commit's
  * transaction; the unique key makes a re-projection a no-op. Private
- * documents notify no one.
+ * documents notify no one, but for the moderators told that a passage has
+ * its expert reviews (services/expert-review.ts).
  */
 export async function notifyFor(tx: Tx, ctx: DocContext, rows: Row[]) {
-  if (!mayNotify(ctx, rows)) return;
+  await notifyQuorum(tx, ctx, rows);
+  if (!mayNotify(ctx, rows) || ctx.visibility !== "group") return;
   const pending: Array<InferInsertModel<typeof notifications>> = [];
 
   const parentIds = [...new Set(rows.map((r) => r.parentId).filter((p): p is string => !!p))];

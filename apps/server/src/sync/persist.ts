@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
+import { notifyAssignees } from "./notify-assignments.ts";
 import { mayNotify, notifyFor } from "./notify.ts";
 import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, writeProjection } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
@@ -125,7 +126,7 @@ export class GroupCommitter {
           if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
           else removed.push(id);
         }
-        return { context: source.context, upserts, removed };
+        return { context: source.context, upserts, removed, writers: writersOf(batch, source) };
       });
       const upserts = projections.flatMap((p) => p.upserts);
       if (
@@ -144,6 +145,7 @@ export class GroupCommitter {
         await this.db.transaction(async (tx: Tx) => {
           await tx.execute(sql`with ${logCte(batch)} select 1`);
           for (const p of projections) {
+            await notifyAssignees(tx, p.context, p.upserts, p.writers);
             await writeProjection(tx, p.context, p.upserts, p.removed);
             await notifyFor(tx, p.context, p.upserts);
           }
@@ -183,6 +185,13 @@ function logCte(batch: Entry[]): SQL {
 }
 
 const NO_VOTES = { agree: 0, disagree: 0 };
+
+/** Who last changed each annotation of `source` in this batch. */
+function writersOf(batch: Entry[], source: PersistSource): Map<string, string | null> {
+  const writers = new Map<string, string | null>();
+  for (const entry of batch) if (entry.source === source) for (const id of entry.touched) writers.set(id, entry.userId);
+  return writers;
+}
 
 function touchedBySource(batch: Entry[]): Map<PersistSource, Set<string>> {
   const bySource = new Map<PersistSource, Set<string>>();

@@ -8,8 +8,8 @@ export type Actor = { userId: string; role: Role; moderation: ModerationMode; ro
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId"]);
 /** Fields only the server writes (re-anchoring). */
 const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
-/** What a moderator may change on anyone's annotation. */
-const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "updatedAt"]);
+/** What a moderator may change on anyone's annotation: its status, and who must answer it by when (issue 10). */
+const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
 
 export const canWrite = (actor: Actor) => roleAtLeast(actor.role, "annotator");
 export const isModerator = (actor: Actor) => roleAtLeast(actor.role, "moderator");
@@ -26,10 +26,19 @@ export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly Ann
   return ["draft", "published"];
 }
 
+/** A private document is seen by its owner alone: nobody else could answer there. */
+const refuseAssignees = (actor: Actor, assignees: readonly string[] | undefined) =>
+  actor.room.kind === "private" && assignees?.length ? "annotations in a private document cannot be assigned" : null;
+
 /** Why a create is refused, or null when it is allowed. */
-export function refuseCreate(actor: Actor, value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus }): string | null {
+export function refuseCreate(
+  actor: Actor,
+  value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus; assignees?: readonly string[] },
+): string | null {
   if (!canWrite(actor)) return `a ${actor.role} cannot annotate`;
   if (value.authorId !== actor.userId) return "annotations must be created with yourself as author";
+  const assigning = refuseAssignees(actor, value.assignees);
+  if (assigning) return assigning;
   if (actor.room.kind === "group" && actor.moderation === "pre" && !isModerator(actor)) {
     return "this group is pre-moderated: submit new annotations through your private document";
   }
@@ -47,6 +56,10 @@ export function refuseFieldEdit(
   if (IMMUTABLE.has(field)) return `${field} cannot change`;
   if (SERVER_ONLY.has(field)) return `${field} is set by the server`;
   if (!canWrite(actor)) return `a ${actor.role} cannot edit`;
+  if (field === "assignees") {
+    const assigning = refuseAssignees(actor, value as readonly string[] | undefined);
+    if (assigning) return assigning;
+  }
   const isAuthor = existing.authorId === actor.userId;
   if (!isAuthor) {
     if (!isModerator(actor)) return "you can only edit your own annotations";

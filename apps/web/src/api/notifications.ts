@@ -2,11 +2,11 @@ import { api } from "./client.ts";
 
 export type Notification = {
   id: number;
-  kind: "mention" | "reply" | "moderation";
+  kind: "mention" | "reply" | "moderation" | "assignment" | "review";
   annotationId: string | null;
   articleId: string | null;
   actor: { id: string | null; name: string | null } | null;
-  data: { action?: string; reason?: string | null } | null;
+  data: { action?: string; reason?: string | null; dueAt?: string | null } | null;
   createdAt: string;
   readAt: string | null;
 };
@@ -20,6 +20,10 @@ export function describeNotification(n: Notification): string {
   const who = n.actor?.name ?? "Someone";
   if (n.kind === "reply") return `${who} replied to your annotation`;
   if (n.kind === "mention") return `${who} mentioned you`;
+  if (n.kind === "assignment") {
+    const due = n.data?.dueAt ? `, due ${new Date(n.data.dueAt).toLocaleString()}` : "";
+    return `${who} asked you to answer an annotation${due}`;
+  }
   const action = n.data?.action ?? "reviewed";
   const verbs: Record<string, string> = { approve: "approved", reject: "rejected", publish: "published", hide: "hid", unhide: "restored" };
   return `${who} ${verbs[action] ?? action} your annotation${n.data?.reason ? `: ${n.data.reason}` : ""}`;

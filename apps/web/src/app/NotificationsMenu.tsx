@@ -5,7 +5,7 @@ import { Link } from "./router.tsx";
 
 const POLL_MS = 30_000;
 
-/** Replies, mentions and moderation decisions about your work, with a count of the unread ones. */
+/** Replies, mentions, assignments and moderation decisions about your work, with a count of the unread ones. */
 export function NotificationsMenu() {
   const [items, setItems] = useState<Notification[]>([]);
   const [open, setOpen] = useState(false);

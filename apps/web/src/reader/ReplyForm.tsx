@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { submitOnEnter } from "./keyboard.ts";
+import { FormFeedback } from "./FormFeedback.tsx";
 
 /** A reply box under a thread; Enter posts. */
 export function ReplyForm({ onReply, note }: { onReply(body: string): string | null; note: string | null }) {
@@ -32,12 +33,7 @@ export function ReplyForm({ onReply, note }: { onReply(body: string): string | n
       <button type="submit" disabled={!body.trim()}>
         Send reply
       </button>
-      {note && <p className="hint">{note}</p>}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormFeedback note={note} error={error} />
     </form>
   );
 }

@@ -4,11 +4,15 @@ import type { Member } from "../api/groups.ts";
 import type { Item, VoteTally } from "../sync/annotation-store.ts";
 import type { ReaderActions } from "./actions.ts";
 import { AnnotationHeader, authorName } from "./AnnotationHeader.tsx";
+import { AnswerForm } from "./AnswerForm.tsx";
+import { AssignControl } from "./AssignControl.tsx";
+import { AssignmentBadge } from "./AssignmentBadge.tsx";
 import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
 import { KIND_LABELS } from "./highlight-style.ts";
-import { canDelete, canEdit, canReply, canResolve, canWrite, replyPlacement } from "./permissions.ts";
+import { canAssign, canDelete, canEdit, canReply, canResolve, canWrite, replyPlacement } from "./permissions.ts";
 import { ReplyForm } from "./ReplyForm.tsx";
-import { SafeText, SourceLink } from "./SafeText.tsx";
+import { SafeText } from "./SafeText.tsx";
+import { SourceList } from "./SourceList.tsx";
 import { ThreadToolbar } from "./ThreadToolbar.tsx";
 import type { Thread } from "./threads.ts";
 
@@ -83,13 +87,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
                 <>
                   <dt>Sources</dt>
                   <dd>
-                    <ul className="source-list">
-                      {root.factcheck.sources.map((s, i) => (
-                        <li key={i}>
-                          <SourceLink url={s.url} title={s.title} />
-                        </li>
-                      ))}
-                    </ul>
+                    <SourceList sources={root.factcheck.sources} />
                   </dd>
                 </>
               )}
@@ -99,7 +97,9 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
           {root.status === "rejected" && root.rejectionReason && <p className="rejection">Rejected: {root.rejectionReason}</p>}
         </>
       )}
+      <AssignmentBadge root={root} replies={replies} members={members} me={me} />
       <ThreadToolbar item={root} tally={props.tally} me={me} role={role} actions={actions} onEdit={() => setEditing(root.id)} />
+      {canAssign(root, me, role) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
       {replies.length > 0 && (
         <ol className="replies" aria-label="Replies">
           {replies.map((reply) => (
@@ -115,7 +115,10 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
                   onCancel={() => setEditing(null)}
                 />
               ) : (
-                <SafeText text={reply.body} />
+                <>
+                  {reply.body && <SafeText text={reply.body} />}
+                  {reply.factcheck && reply.factcheck.sources.length > 0 && <SourceList sources={reply.factcheck.sources} />}
+                </>
               )}
               {(canEdit(reply, me, role) || canDelete(reply, me, role) || canResolve(reply, me, role)) && editing !== reply.id && (
                 <ThreadToolbar item={reply} tally={undefined} me={me} role={role} actions={actions} onEdit={() => setEditing(reply.id)} compact />
@@ -125,7 +128,12 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         </ol>
       )}
       {canWrite(role) && canReply(root, role) && (
-        <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root, role, moderation).note} />
+        <>
+          {root.assignees.includes(me) && (
+            <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root, role, moderation).note} />
+          )}
+          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root, role, moderation).note} />
+        </>
       )}
     </article>
   );

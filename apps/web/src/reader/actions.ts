@@ -1,5 +1,6 @@
 import {
   type AnnotationPatch,
+  type Factcheck,
   type ModerationMode,
   type Role,
   type VoteValue,
@@ -20,7 +21,9 @@ import type { Sessions } from "./use-doc-sessions.ts";
 export type ReaderActions = {
   /** Returns an error message, or null when the annotation was created. */
   create(span: Span, input: NewAnnotationInput): string | null;
-  reply(parent: Item, body: string): string | null;
+  /** A reply; with a fact-check value it is a verdict reply, an assignee's answer (issue 10). */
+  reply(parent: Item, body: string, factcheck?: Factcheck): string | null;
+  assign(item: Item, assignees: string[], dueAt: number | null): void;
   edit(item: Item, patch: AnnotationPatch): void;
   remove(item: Item): void;
   setResolved(item: Item, resolved: boolean): void;
@@ -57,12 +60,16 @@ export function makeActions({ sessions, map, revision, me, role, moderation }: C
       });
       return null;
     },
-    reply(parent, body) {
+    reply(parent, body, factcheck) {
       const placement = replyPlacement(parent, role, moderation);
       const doc = docOf(placement.source);
       if (!doc) return "You cannot reply here.";
-      createAnnotation(doc, { kind: "comment", authorId: me, body, parentId: parent.id, target: parent.target, status: placement.status });
+      createAnnotation(doc, { kind: "comment", authorId: me, body, factcheck, parentId: parent.id, target: parent.target, status: placement.status });
       return null;
+    },
+    assign(item, assignees, dueAt) {
+      const doc = docOf(item.source);
+      if (doc) updateAnnotation(doc, item.id, { assignees, dueAt });
     },
     edit(item, patch) {
       const doc = docOf(item.source);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canDelete, canEdit, canReply, canResolve, canVote, canWrite, isVisible, moderatorActions, placementFor, replyPlacement } from "./permissions.ts";
+import { canAssign, canDelete, canEdit, canReply, canResolve, canVote, canWrite, isVisible, moderatorActions, placementFor, replyPlacement } from "./permissions.ts";
 
 const me = "00000000-0000-4000-8000-000000000001";
 const other = "00000000-0000-4000-8000-000000000002";
@@ -22,6 +22,14 @@ describe("permissions", () => {
     expect(canDelete(theirs, me, "annotator")).toBe(false);
     expect(canEdit(publishedFactcheck, me, "annotator")).toBe(false);
     expect(canEdit(publishedFactcheck, me, "moderator")).toBe(true);
+  });
+
+  it("lets the author or a moderator assign group annotations, as the server does", () => {
+    expect(canAssign(mine, me, "annotator")).toBe(true);
+    expect(canAssign(theirs, me, "annotator")).toBe(false);
+    expect(canAssign(theirs, me, "moderator")).toBe(true);
+    expect(canAssign(publishedFactcheck, me, "annotator")).toBe(false);
+    expect(canAssign({ ...mine, source: "private" }, me, "owner")).toBe(false);
   });
 
   it("lets moderators resolve and moderate anyone's group annotations", () => {

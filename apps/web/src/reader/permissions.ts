@@ -18,6 +18,8 @@ export const canEdit = (a: Owned, me: string, role: Role) => canWrite(role) && a
 export const canDelete = canEdit;
 export const canResolve = (a: Owned, me: string, role: Role) => (canModerate(role) && a.source === "group") || canEdit(a, me, role);
 export const canVote = (a: Owned, role: Role) => canWrite(role) && a.source === "group";
+/** Assignees and a due time: the author of a group annotation (unless it is locked) or a moderator; private work has nobody to ask. */
+export const canAssign = (a: Owned, me: string, role: Role) => a.source === "group" && (canModerate(role) || canEdit(a, me, role));
 export const canReply = (a: Owned, role: Role) => canWrite(role) && a.status !== "rejected" && a.status !== "hidden";
 
 /** Moderation through the REST API, which also logs it and tells the author. */

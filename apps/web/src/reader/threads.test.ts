@@ -1,3 +1,4 @@
+import { newAnnotationValue } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { buildTarget, CodePointIndex } from "../lib/anchoring.ts";
 import type { Item } from "../sync/annotation-store.ts";
@@ -13,23 +14,8 @@ function item(patch: Partial<Item> & { quote?: string }): Item {
   const { quote, ...rest } = patch;
   n++;
   return {
-    id: `a${n}`,
-    kind: "comment",
-    authorId: me.id,
-    createdAt: n,
-    updatedAt: n,
+    ...newAnnotationValue({ id: `a${n}`, kind: "comment", authorId: me.id }, n),
     target: quote ? buildTarget(index, span(quote), 1) : null,
-    tags: [],
-    color: null,
-    factcheck: null,
-    status: "published",
-    resolved: false,
-    parentId: null,
-    rejectionReason: null,
-    anchor: null,
-    assignees: [],
-    dueAt: null,
-    body: "",
     source: "group",
     ...rest,
   };
@@ -83,14 +69,21 @@ describe("threads", () => {
   });
 
   it("filters by kind, verdict, author, status and resolved", () => {
-    expect(matches(early, { ...NO_FILTERS, kinds: ["factcheck"] })).toBe(true);
-    expect(matches(late, { ...NO_FILTERS, kinds: ["factcheck"] })).toBe(false);
-    expect(matches(early, { ...NO_FILTERS, verdicts: ["false"] })).toBe(false);
-    expect(matches(early, { ...NO_FILTERS, verdicts: ["misleading"] })).toBe(true);
-    expect(matches(early, { ...NO_FILTERS, author: "someone-else" })).toBe(false);
-    expect(matches(early, { ...NO_FILTERS, status: "pending" })).toBe(false);
-    expect(matches({ ...early, resolved: true }, { ...NO_FILTERS, resolved: "open" })).toBe(false);
-    expect(matches({ ...early, resolved: true }, { ...NO_FILTERS, resolved: "resolved" })).toBe(true);
+    expect(matches(early, { ...NO_FILTERS, kinds: ["factcheck"] }, "me")).toBe(true);
+    expect(matches(late, { ...NO_FILTERS, kinds: ["factcheck"] }, "me")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, verdicts: ["false"] }, "me")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, verdicts: ["misleading"] }, "me")).toBe(true);
+    expect(matches(early, { ...NO_FILTERS, author: "someone-else" }, "me")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, status: "pending" }, "me")).toBe(false);
+    expect(matches({ ...early, resolved: true }, { ...NO_FILTERS, resolved: "open" }, "me")).toBe(false);
+    expect(matches({ ...early, resolved: true }, { ...NO_FILTERS, resolved: "resolved" }, "me")).toBe(true);
+  });
+
+  it("filters what is assigned to the reader", () => {
+    const assigned = { ...early, assignees: ["someone-else", "me"] };
+    expect(matches(assigned, { ...NO_FILTERS, assignedToMe: true }, "me")).toBe(true);
+    expect(matches(assigned, { ...NO_FILTERS, assignedToMe: true }, "other")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, assignedToMe: true }, "me")).toBe(false);
   });
 
   it("finds the most specific thread under a click", () => {

@@ -18,9 +18,11 @@ export type Filters = {
   author: string;
   status: AnnotationStatus | "";
   resolved: "all" | "open" | "resolved";
+  /** Only what the reader was asked to answer (issue 10). */
+  assignedToMe: boolean;
 };
 
-export const NO_FILTERS: Filters = { kinds: [], verdicts: [], author: "", status: "", resolved: "all" };
+export const NO_FILTERS: Filters = { kinds: [], verdicts: [], author: "", status: "", resolved: "all", assignedToMe: false };
 
 /**
  * Where an annotation's target lies in the current text. The server marks
@@ -52,7 +54,9 @@ export function cachedLocator(index: CodePointIndex, revision: number): (item: I
   };
 }
 
-export function matches(root: Item, filters: Filters): boolean {
+/** Whether a thread passes the filters, for the reader `me`. */
+export function matches(root: Item, filters: Filters, me: string): boolean {
+  if (filters.assignedToMe && !root.assignees.includes(me)) return false;
   if (filters.kinds.length && !filters.kinds.includes(root.kind)) return false;
   if (filters.verdicts.length && !(root.factcheck && filters.verdicts.includes(root.factcheck.verdict))) return false;
   if (filters.author && root.authorId !== filters.author) return false;

@@ -35,8 +35,14 @@ export type NewAnnotation = {
  * and the server can check it whole.
  */
 export function createAnnotation(doc: Y.Doc, input: NewAnnotation, origin: unknown = null): string {
-  const now = Date.now();
-  const value: AnnotationValue = {
+  const value = newAnnotationValue(input);
+  doc.transact(() => writeAnnotation(doc, value), origin);
+  return value.id;
+}
+
+/** A whole annotation value from what a writer gives, every other field at its default. */
+export function newAnnotationValue(input: NewAnnotation, now = Date.now()): AnnotationValue {
+  return {
     id: input.id ?? crypto.randomUUID(),
     kind: input.kind,
     authorId: input.authorId,
@@ -55,8 +61,6 @@ export function createAnnotation(doc: Y.Doc, input: NewAnnotation, origin: unkno
     dueAt: input.dueAt ?? null,
     body: input.body ?? "",
   };
-  doc.transact(() => writeAnnotation(doc, value), origin);
-  return value.id;
 }
 
 /**

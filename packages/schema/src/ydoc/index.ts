@@ -1,4 +1,5 @@
 export * from "./annotations.ts";
+export * from "./assignments.ts";
 export * from "./layout.ts";
 export * from "./messages.ts";
 export * from "./rooms.ts";
