@@ -12,6 +12,8 @@ export const ERRORS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** Expert review: fewer independent fact-checks of the passage than the group requires. */
+  quorum_not_reached: 409,
   gone: 410,
   precondition_failed: 412,
   payload_too_large: 413,

@@ -21,6 +21,7 @@ export function view(overrides: Partial<AnnotationView> = {}): AnnotationView {
     factcheck: null,
     resolved: false,
     parentId: null,
+    assignment: null,
     anchor: { state: "anchored", score: null },
     votes: { agree: 0, disagree: 0 },
     createdAt: WHEN,

@@ -74,8 +74,8 @@ export const articleRoutes = new Hono<AppEnv>()
     const user = requireUser(c);
     const { db } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
-    await requireArticleRole(db, articleId, user.id, "viewer");
-    return c.json({ revisions: await listRevisions(db, articleId) });
+    const { article, role } = await requireArticleRole(db, articleId, user.id, "viewer");
+    return c.json({ revisions: await listRevisions(db, article, { id: user.id, role }) });
   })
   .put("/:articleId/text", articleBodyLimit, async (c) => {
     const user = requireUser(c);

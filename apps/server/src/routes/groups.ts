@@ -12,6 +12,7 @@ import {
   listGroupsOf,
   listMembers,
   removeMember,
+  updateSettings,
 } from "../services/groups.ts";
 
 export const createGroupSchema = groupInsertSchema
@@ -20,6 +21,13 @@ export const createGroupSchema = groupInsertSchema
   .strict();
 export const addMemberSchema = z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
 export const changeRoleSchema = z.strictObject({ role: roleSchema });
+export const groupSettingsSchema = z
+  .strictObject({
+    anonymousToPeers: z.boolean().optional(),
+    reviewQuorum: z.number().int().min(1).max(10).optional(),
+    moderation: z.never({ error: "is chosen when the group is created and cannot change" }).optional(),
+  })
+  .refine((s) => s.anonymousToPeers !== undefined || s.reviewQuorum !== undefined, "Send anonymousToPeers or reviewQuorum");
 
 export const groupRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -38,12 +46,20 @@ export const groupRoutes = new Hono<AppEnv>()
     const role = await requireRole(db, groupId, user.id, "viewer");
     return c.json({ ...(await getGroup(db, groupId)), role });
   })
+  .patch("/:groupId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    const role = await requireRole(db, groupId, user.id, "owner");
+    const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
+    return c.json({ ...(await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum })), role });
+  })
   .get("/:groupId/members", async (c) => {
     const user = requireUser(c);
     const { db } = c.get("deps");
     const groupId = uuidParam(c, "groupId", "Group");
-    await requireRole(db, groupId, user.id, "viewer");
-    return c.json({ members: await listMembers(db, groupId) });
+    const role = await requireRole(db, groupId, user.id, "viewer");
+    return c.json({ members: await listMembers(db, groupId, { id: user.id, role }) });
   })
   .post("/:groupId/members", async (c) => {
     const user = requireUser(c);

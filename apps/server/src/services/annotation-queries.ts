@@ -8,10 +8,11 @@ import {
   VERDICTS,
   roleAtLeast,
 } from "@marginalia/schema";
-import { annotations, users } from "@marginalia/schema/tables";
+import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { presentAnnotation } from "./annotation-view.ts";
+import { nameBook } from "./identities.ts";
 
 export const MAX_PAGE = 200;
 
@@ -24,6 +25,7 @@ export const annotationFilterSchema = z.object({
   verdict: list(VERDICTS).optional(),
   anchor: list(ANCHOR_STATES).optional(),
   author: z.uuid().optional(),
+  assignee: z.uuid().optional(),
   tag: z.string().trim().min(1).max(64).optional(),
   resolved: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   parent: z.string().max(64).optional(),
@@ -78,6 +80,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.verdict) conditions.push(inArray(annotations.verdict, filter.verdict));
   if (filter.anchor) conditions.push(inArray(annotations.anchorState, filter.anchor));
   if (filter.author) conditions.push(eq(annotations.authorId, filter.author));
+  if (filter.assignee) conditions.push(sql`${annotations.assignees} @> array[${filter.assignee}]::uuid[]`);
   if (filter.tag) conditions.push(sql`${annotations.tags} @> array[${filter.tag}]::text[]`);
   if (filter.resolved !== undefined) conditions.push(eq(annotations.resolved, filter.resolved));
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
@@ -91,17 +94,18 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   }
   const direction = order === "asc" ? asc : desc;
   const rows = await db
-    .select({ row: annotations, authorName: users.name })
+    .select()
     .from(annotations)
-    .leftJoin(users, eq(users.id, annotations.authorId))
     .where(and(...conditions))
     .orderBy(direction(sort.expr), direction(annotations.id))
     .limit(filter.limit + 1);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
+  // One scope is one group, so one book names every author on the page.
+  const book = last ? await nameBook(db, last.groupId, viewer) : null;
   return {
-    annotations: page.map((r) => presentAnnotation(r.row, r.authorName)),
-    nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last.row), last.row.id) : null,
+    annotations: page.map((row) => presentAnnotation(row, book?.name(row.authorId))),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last), last.id) : null,
   };
 }
 

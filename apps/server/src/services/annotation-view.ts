@@ -1,11 +1,13 @@
 import { type InferSelectModel, eq } from "drizzle-orm";
-import { annotations, users } from "@marginalia/schema/tables";
+import type { Role } from "@marginalia/schema";
+import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
+import { nameBook } from "./identities.ts";
 
 export type AnnotationRow = InferSelectModel<typeof annotations>;
 
-/** The API's JSON for one projected annotation. */
+/** The API's JSON for one projected annotation. `authorName` is what the viewer may call its author. */
 export function presentAnnotation(row: AnnotationRow, authorName?: string | null) {
   return {
     id: row.id,
@@ -26,6 +28,7 @@ export function presentAnnotation(row: AnnotationRow, authorName?: string | null
         : null,
     resolved: row.resolved,
     parentId: row.parentId,
+    assignment: row.assignees.length ? { assignees: row.assignees, dueAt: row.dueAt } : null,
     anchor: { state: row.anchorState, score: row.anchorScore },
     votes: { agree: row.votesAgree, disagree: row.votesDisagree },
     createdAt: row.createdAt,
@@ -35,14 +38,16 @@ export function presentAnnotation(row: AnnotationRow, authorName?: string | null
 
 export type AnnotationView = ReturnType<typeof presentAnnotation>;
 
-/** The projected row, once a write through the document has committed. */
-export async function presentById(db: Db, id: string) {
-  const [found] = await db
-    .select({ row: annotations, authorName: users.name })
-    .from(annotations)
-    .leftJoin(users, eq(users.id, annotations.authorId))
-    .where(eq(annotations.id, id));
-  if (!found) throw notFound("Annotation");
-  return presentAnnotation(found.row, found.authorName);
-}
+/** Who is looking, for an annotation reached through `annotationAccess`. */
+export const viewerOf = (access: { actor: { userId: string }; role: Role }) => ({ id: access.actor.userId, role: access.role });
 
+/**
+ * The projected row, once a write through the document has committed, with
+ * its author named as `viewer` may see them (anonymous groups, issue 10).
+ */
+export async function presentById(db: Db, id: string, viewer: { id: string; role: Role }) {
+  const [row] = await db.select().from(annotations).where(eq(annotations.id, id));
+  if (!row) throw notFound("Annotation");
+  const book = await nameBook(db, row.groupId, viewer);
+  return presentAnnotation(row, book.name(row.authorId));
+}

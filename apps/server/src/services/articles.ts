@@ -1,11 +1,12 @@
 import { and, desc, eq } from "drizzle-orm";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
-import { type ArticleFormat } from "@marginalia/schema";
-import { articleRevisions, articles, users } from "@marginalia/schema/tables";
+import { type ArticleFormat, type Role } from "@marginalia/schema";
+import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/index.ts";
+import { nameBook } from "./identities.ts";
 
 export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null };
 
@@ -126,19 +127,23 @@ export function listArticles(db: Db, groupId: string) {
     .orderBy(desc(articles.createdAt));
 }
 
-export function listRevisions(db: Db, articleId: string) {
-  return db
-    .select({
-      number: articleRevisions.number,
-      contentHash: articleRevisions.contentHash,
-      format: articleRevisions.format,
-      author: { id: users.id, name: users.name },
-      createdAt: articleRevisions.createdAt,
-    })
-    .from(articleRevisions)
-    .leftJoin(users, eq(users.id, articleRevisions.authorId))
-    .where(eq(articleRevisions.articleId, articleId))
-    .orderBy(desc(articleRevisions.number));
+/** Revision history, each author named as `viewer` may see them. */
+export async function listRevisions(db: Db, article: { id: string; groupId: string }, viewer: { id: string; role: Role }) {
+  const [rows, book] = await Promise.all([
+    db
+      .select({
+        number: articleRevisions.number,
+        contentHash: articleRevisions.contentHash,
+        format: articleRevisions.format,
+        authorId: articleRevisions.authorId,
+        createdAt: articleRevisions.createdAt,
+      })
+      .from(articleRevisions)
+      .where(eq(articleRevisions.articleId, article.id))
+      .orderBy(desc(articleRevisions.number)),
+    nameBook(db, article.groupId, viewer),
+  ]);
+  return rows.map(({ authorId, ...rev }) => ({ ...rev, author: { id: authorId, name: book.name(authorId) } }));
 }
 
 export async function deleteArticle(db: Db, articleId: string) {

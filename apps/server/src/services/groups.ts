@@ -8,6 +8,7 @@ import {
 } from "@marginalia/schema/tables";
 import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { nameBook } from "./identities.ts";
 import { findUserByEmail } from "./users.ts";
 
 export function slugify(name: string): string {
@@ -54,6 +55,8 @@ export function listGroupsOf(db: Db, userId: string) {
       name: groups.name,
       slug: groups.slug,
       moderation: groups.moderation,
+      anonymousToPeers: groups.anonymousToPeers,
+      reviewQuorum: groups.reviewQuorum,
       createdAt: groups.createdAt,
       role: memberships.role,
     })
@@ -69,13 +72,46 @@ export async function getGroup(db: Db, groupId: string) {
   return group;
 }
 
-export function listMembers(db: Db, groupId: string) {
-  return db
-    .select({ userId: users.id, name: users.name, email: users.email, role: memberships.role, since: memberships.createdAt })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(eq(memberships.groupId, groupId))
-    .orderBy(asc(users.name));
+/**
+ * The members as `viewer` may see them: in a group anonymous to peers, a
+ * member sees pseudonyms and no emails for everyone but themselves. Sorted by
+ * the name shown, so the order says nothing about the real names either.
+ */
+export async function listMembers(db: Db, groupId: string, viewer: { id: string; role: Role }) {
+  const [rows, book] = await Promise.all([
+    db
+      .select({ userId: users.id, email: users.email, role: memberships.role, since: memberships.createdAt })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(eq(memberships.groupId, groupId)),
+    nameBook(db, groupId, viewer),
+  ]);
+  return rows
+    .map((m) => {
+      const shown = !book.masked || m.userId === viewer.id;
+      return { userId: m.userId, name: book.name(m.userId)!, email: shown ? m.email : null, role: m.role, since: m.since };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export type GroupSettings = { anonymousToPeers?: boolean | undefined; reviewQuorum?: number | undefined };
+
+/**
+ * Changes a group's settings. A review quorum only means something where
+ * submissions wait for a moderator, so it needs a pre-moderated group; the
+ * moderation mode itself is fixed at creation, since changing it would
+ * strand pending submissions or publish them without review.
+ */
+export async function updateSettings(db: Db, groupId: string, settings: GroupSettings) {
+  return db.transaction(async (tx) => {
+    const [group] = await tx.select().from(groups).where(eq(groups.id, groupId)).for("update");
+    if (!group) throw notFound("Group");
+    if ((settings.reviewQuorum ?? 1) > 1 && group.moderation !== "pre") {
+      throw new ApiError("validation_failed", "reviewQuorum: a review quorum needs a pre-moderated group", "reviewQuorum");
+    }
+    const [updated] = await tx.update(groups).set(settings).where(eq(groups.id, groupId)).returning();
+    return updated!;
+  });
 }
 
 export async function addMember(db: Db, groupId: string, input: { email: string; role: Role }) {

@@ -1,9 +1,11 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import {
   type AnnotationStatus,
+  type AnnotationValue,
   type ModerationAction,
   type Role,
   deleteAnnotation,
+  parseRoom,
   roleAtLeast,
   updateAnnotation,
   writeAnnotation,
@@ -14,7 +16,9 @@ import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { type AnnotationAccess, annotationAccess } from "./annotations.ts";
-import { presentAnnotation, presentById } from "./annotation-view.ts";
+import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";
+import { groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
+import { getGroup } from "./groups.ts";
 
 const STATUS_ACTIONS = {
   publish: { from: ["draft", "pending"], to: "published" },
@@ -32,19 +36,19 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
 /** One moderation step, logged with the status it changed, and the author told. */
 async function record(
   db: Db,
-  access: AnnotationAccess,
+  row: AnnotationRow,
+  actorId: string,
   action: ModerationAction,
   change: { oldStatus: AnnotationStatus; newStatus: AnnotationStatus; reason?: string | null },
 ) {
-  const { row, actor } = access;
   await db.transaction(async (tx) => {
     const [entry] = await tx
       .insert(moderationLog)
-      .values({ groupId: row.groupId, annotationId: row.id, actorId: actor.userId, action, ...change })
+      .values({ groupId: row.groupId, annotationId: row.id, actorId, action, ...change })
       .returning({ id: moderationLog.id });
     // Open flags are settled by whatever a moderator decided.
     await tx.update(flags).set({ resolvedAt: new Date() }).where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)));
-    if (row.authorId && row.authorId !== actor.userId) {
+    if (row.authorId && row.authorId !== actorId) {
       await tx
         .insert(notifications)
         .values({
@@ -52,7 +56,7 @@ async function record(
           kind: "moderation",
           annotationId: row.id,
           articleId: row.articleId,
-          actorId: actor.userId,
+          actorId,
           event: `${action}:${entry!.id}`,
           data: { action, ...change },
         })
@@ -70,8 +74,8 @@ export async function changeStatus(db: Db, hub: SyncHub, annotationId: string, m
     throw new ApiError("conflict", `Cannot ${action} an annotation that is ${oldStatus}`);
   }
   await hub.change(access.context, { userId: moderatorId }, (doc) => updateAnnotation(doc, annotationId, { status: rule.to }));
-  await record(db, access, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
-  return presentById(db, annotationId);
+  await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
+  return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
 
 async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {
@@ -106,22 +110,56 @@ async function memberRole(db: Db, groupId: string, userId: string): Promise<Role
 
 /**
  * Moves a pending submission from its author's private document into the
- * group document as published. The group copy is written first: a crash in
- * between leaves a duplicate, never a loss.
+ * group document as published. Under a review quorum a fact-check goes
+ * together with every other review of its passage, once there are enough of
+ * them: that is the reveal. The group copy is written first, in one
+ * transaction: a crash before the private copies are deleted leaves
+ * duplicates, never a loss.
  */
 export async function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
   const access = await pendingSubmission(db, annotationId, moderatorId);
-  const value = await hub.read(access.context, (live) => live.annotation(annotationId));
-  if (!value || value.status !== "pending") throw new ApiError("conflict", "Only pending submissions can be reviewed");
-  const published = { ...value, status: "published" as const, updatedAt: Date.now() };
-  const room = { kind: "group", articleId: access.row.articleId } as const;
-  await hub.change(contextFor(room, access.row.groupId, access.context.revision), { userId: moderatorId }, (doc) =>
-    writeAnnotation(doc, published),
-  );
-  await hub.change(access.context, { userId: moderatorId }, (doc) => deleteAnnotation(doc, annotationId));
-  await record(db, access, "approve", { oldStatus: "pending", newStatus: "published" });
-  return published;
+  const { row } = access;
+  const revealed = await submissionsToReveal(db, row);
+  const values = new Map<string, AnnotationValue>();
+  for (const sub of revealed) {
+    const context = sub.id === row.id ? access.context : privateContext(sub, access.context.revision);
+    const value = await hub.read(context, (live) => live.annotation(sub.id));
+    if (value?.status === "pending") values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
+  }
+  if (!values.has(row.id)) throw new ApiError("conflict", "Only pending submissions can be reviewed");
+  const room = { kind: "group", articleId: row.articleId } as const;
+  await hub.change(contextFor(room, row.groupId, access.context.revision), { userId: moderatorId }, (doc) => {
+    for (const value of values.values()) writeAnnotation(doc, value);
+  });
+  const moved = revealed.filter((sub) => values.has(sub.id));
+  for (const [docName, subs] of groupBy(moved, (sub) => sub.docName)) {
+    const context = docName === access.context.docName ? access.context : privateContext(subs[0]!, access.context.revision);
+    await hub.change(context, { userId: moderatorId }, (doc) => {
+      for (const sub of subs) deleteAnnotation(doc, sub.id);
+    });
+  }
+  for (const sub of moved) await record(db, sub, moderatorId, "approve", { oldStatus: "pending", newStatus: "published" });
+  return values.get(row.id)!;
 }
+
+/** The submission alone, or, under a quorum, every review of its passage; refused while too few are in. */
+async function submissionsToReveal(db: Db, row: AnnotationRow): Promise<AnnotationRow[]> {
+  if (row.kind !== "factcheck") return [row];
+  const { reviewQuorum: quorum } = await getGroup(db, row.groupId);
+  if (quorum <= 1) return [row];
+  const passage = passagesOf(await pendingReviews(db, row.articleId)).get(row.id);
+  const reviews = passage?.reviews ?? 0;
+  if (!passage || reviews < quorum) {
+    throw new ApiError(
+      "quorum_not_reached",
+      `This passage has ${reviews} of ${quorum} independent reviews; publish once all ${quorum} are in`,
+    );
+  }
+  return passage.submissions;
+}
+
+/** The private document a submission waits in, named by its projected row. */
+const privateContext = (sub: AnnotationRow, revision: number) => contextFor(parseRoom(sub.docName)!, sub.groupId, revision);
 
 /** Keeps a submission private to its author, marked rejected with the reason. */
 export async function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
@@ -129,7 +167,7 @@ export async function rejectSubmission(db: Db, hub: SyncHub, annotationId: strin
   await hub.change(access.context, { userId: moderatorId }, (doc) =>
     updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason }),
   );
-  await record(db, access, "reject", { oldStatus: "pending", newStatus: "rejected", reason });
+  await record(db, access.row, moderatorId, "reject", { oldStatus: "pending", newStatus: "rejected", reason });
 }
 
 /** Any member who can see an annotation may flag it once, with a reason, until a moderator acts. */
@@ -146,29 +184,45 @@ export async function flagAnnotation(db: Db, annotationId: string, userId: strin
   return { id: inserted[0]!.id };
 }
 
-/** The group's queue: pending submissions and reviews, and annotations with open flags. */
+/**
+ * The group's queue: pending submissions and reviews, and annotations with
+ * open flags. Fact-check submissions carry their passage and how many
+ * independent reviews it has, and come together, passage by passage.
+ */
 export async function moderationQueue(db: Db, groupId: string) {
-  const rows = await db
-    .select({
-      row: annotations,
-      authorName: users.name,
-      flagCount: sql<number>`(select count(*)::int from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null)`,
-      flagReasons: sql<string[]>`(select coalesce(array_agg(f.reason order by f.created_at), '{}') from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null)`,
-    })
-    .from(annotations)
-    .leftJoin(users, eq(users.id, annotations.authorId))
-    .where(
-      and(
-        eq(annotations.groupId, groupId),
-        sql`(${annotations.status} = 'pending' or exists (select 1 from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null))`,
-      ),
-    )
-    .orderBy(annotations.createdAt);
-  return rows.map((r) => ({
-    annotation: presentAnnotation(r.row, r.authorName),
-    reason: r.row.status === "pending" ? (r.row.visibility === "private" ? "submission" : "review") : "flagged",
-    flags: { count: r.flagCount, reasons: r.flagReasons },
-  }));
+  const [rows, group] = await Promise.all([
+    db
+      .select({
+        row: annotations,
+        authorName: users.name,
+        flagCount: sql<number>`(select count(*)::int from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null)`,
+        flagReasons: sql<string[]>`(select coalesce(array_agg(f.reason order by f.created_at), '{}') from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null)`,
+      })
+      .from(annotations)
+      .leftJoin(users, eq(users.id, annotations.authorId))
+      .where(
+        and(
+          eq(annotations.groupId, groupId),
+          sql`(${annotations.status} = 'pending' or exists (select 1 from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null))`,
+        ),
+      )
+      .orderBy(annotations.createdAt, annotations.id),
+    getGroup(db, groupId),
+  ]);
+  const passages = passagesOf(rows.map((r) => r.row));
+  const items = rows.map((r) => {
+    const passage = passages.get(r.row.id);
+    return {
+      annotation: presentAnnotation(r.row, r.authorName),
+      reason: r.row.status === "pending" ? (r.row.visibility === "private" ? "submission" : "review") : "flagged",
+      flags: { count: r.flagCount, reasons: r.flagReasons },
+      passage: passage
+        ? { id: passage.id, reviews: passage.reviews, quorum: group.reviewQuorum, ready: passage.reviews >= group.reviewQuorum }
+        : null,
+    };
+  });
+  // Each passage's reviews follow its first one, which keeps its place in time.
+  return [...groupBy(items, (item) => item.passage?.id ?? item.annotation.id).values()].flat();
 }
 
 export function moderationHistory(db: Db, groupId: string, limit = 200) {

@@ -1,21 +1,30 @@
 import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
-import { notifications, users } from "@marginalia/schema/tables";
+import { articles, memberships, notifications } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
+import { type NameBook, nameBook } from "./identities.ts";
 
-export function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; limit: number }) {
-  return db
+/**
+ * A user's notifications, newest first. Each actor is named as the user may
+ * see them in the notification's group, so an anonymous group stays
+ * anonymous here too (issue 10); with no group left to ask, nobody is named.
+ */
+export async function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; limit: number }) {
+  const rows = await db
     .select({
       id: notifications.id,
       kind: notifications.kind,
       annotationId: notifications.annotationId,
       articleId: notifications.articleId,
-      actor: { id: users.id, name: users.name },
+      actorId: notifications.actorId,
       data: notifications.data,
       createdAt: notifications.createdAt,
       readAt: notifications.readAt,
+      groupId: articles.groupId,
+      role: memberships.role,
     })
     .from(notifications)
-    .leftJoin(users, eq(users.id, notifications.actorId))
+    .leftJoin(articles, eq(articles.id, notifications.articleId))
+    .leftJoin(memberships, and(eq(memberships.groupId, articles.groupId), eq(memberships.userId, userId)))
     .where(
       and(
         eq(notifications.userId, userId),
@@ -25,6 +34,14 @@ export function listNotifications(db: Db, userId: string, options: { unread: boo
     )
     .orderBy(desc(notifications.id))
     .limit(options.limit);
+  const books = new Map<string, NameBook>();
+  for (const { groupId, role } of rows) {
+    if (groupId && !books.has(groupId)) books.set(groupId, await nameBook(db, groupId, { id: userId, role }));
+  }
+  return rows.map(({ actorId, groupId, role: _role, ...n }) => ({
+    ...n,
+    actor: actorId ? { id: actorId, name: (groupId && books.get(groupId)?.name(actorId)) || null } : null,
+  }));
 }
 
 /** Marks the given notifications read, or all of them; returns how many changed. */

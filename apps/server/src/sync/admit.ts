@@ -5,6 +5,7 @@ import { authFromApiToken, authFromSessionToken } from "../auth/middleware.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { Auth } from "../context.ts";
 import type { Db } from "../db.ts";
+import { pseudonym } from "../services/identities.ts";
 import { type Identity, colorFor } from "./awareness.ts";
 import type { Actor } from "./policy.ts";
 import type { DocContext } from "./projection.ts";
@@ -39,7 +40,7 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
     return refuse(SYNC_CLOSE_CODES.forbidden, "a private document is its owner's alone");
   }
   const [row] = await db
-    .select({ groupId: articles.groupId, revision: articles.currentRevision, role: memberships.role, moderation: groups.moderation })
+    .select({ groupId: articles.groupId, revision: articles.currentRevision, role: memberships.role, moderation: groups.moderation, anonymous: groups.anonymousToPeers })
     .from(articles)
     .innerJoin(groups, eq(groups.id, articles.groupId))
     .innerJoin(memberships, and(eq(memberships.groupId, articles.groupId), eq(memberships.userId, auth.user.id)))
@@ -49,7 +50,13 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
   return {
     ok: true,
     actor: { userId: auth.user.id, role: row.role, moderation: row.moderation, room },
-    identity: { id: auth.user.id, name: auth.user.name, color: colorFor(auth.user.id) },
+    // Awareness reaches everyone on the document alike, so an anonymous group
+    // stamps the pseudonym for all; moderators' clients map the id to a name.
+    identity: {
+      id: auth.user.id,
+      name: row.anonymous ? pseudonym(row.groupId, auth.user.id) : auth.user.name,
+      color: colorFor(auth.user.id),
+    },
     context: contextFor(room, row.groupId, row.revision),
   };
 }

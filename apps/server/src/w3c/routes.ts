@@ -4,7 +4,7 @@ import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { uuidParam, validate } from "../http/input.ts";
 import { accessOrGone } from "../routes/annotations.ts";
-import { presentById } from "../services/annotation-view.ts";
+import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticle } from "../services/articles.ts";
 import { canWrite } from "../sync/policy.ts";
@@ -40,7 +40,7 @@ async function reach(c: AppContext) {
   const articleId = uuidParam(c, "articleId", "Article");
   const access = await accessOrGone(c, c.req.param("annotationId")!);
   if (access.row.articleId !== articleId) throw notFound("Annotation");
-  const view = await presentById(c.get("deps").db, access.row.id);
+  const view = await presentById(c.get("deps").db, access.row.id, viewerOf(access));
   const doc = toW3C(view, { baseUrl: baseUrl(c), articleId });
   return { articleId, access, view, doc };
 }
@@ -84,7 +84,7 @@ async function postAnnotation(c: AppContext) {
     user.id,
     input,
   );
-  const doc = toW3C(await presentById(db, created.id), { baseUrl: baseUrl(c), articleId });
+  const doc = toW3C(await presentById(db, created.id, { id: user.id, role }), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
 }
 
@@ -114,7 +114,7 @@ async function putAnnotation(c: AppContext) {
   const patch = await toPatch(draft, view, articleText(c, articleId));
   // A PUT of what is already there changes nothing, and so does not bump `modified`.
   if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch);
-  const updated = toW3C(await presentById(c.get("deps").db, access.row.id), { baseUrl: baseUrl(c), articleId });
+  const updated = toW3C(await presentById(c.get("deps").db, access.row.id, viewerOf(access)), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, updated, { headers: ANNOTATION_HEADERS });
 }
 

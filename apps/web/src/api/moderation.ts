@@ -5,6 +5,8 @@ export type QueueItem = {
   annotation: AnnotationView;
   reason: "submission" | "review" | "flagged";
   flags: { count: number; reasons: string[] };
+  /** Fact-check submissions: their passage (named by its first review) and how many independent reviews it has. */
+  passage: { id: string; reviews: number; quorum: number; ready: boolean } | null;
 };
 
 export const fetchQueue = (groupId: string) =>

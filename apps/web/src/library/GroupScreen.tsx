@@ -3,6 +3,7 @@ import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
 import { canModerate } from "../reader/permissions.ts";
+import { GroupSettingsPanel } from "./GroupSettingsPanel.tsx";
 import { ImportForm } from "./ImportForm.tsx";
 import { MembersPanel } from "./MembersPanel.tsx";
 
@@ -23,6 +24,8 @@ export function GroupScreen({ groupId }: { groupId: string }) {
       <h1>{g.name}</h1>
       <p className="muted">
         Your role: <strong>{g.role}</strong> · {g.moderation === "pre" ? "pre-moderated" : "open"} group
+        {g.anonymousToPeers && " · anonymous to peers"}
+        {g.reviewQuorum > 1 && ` · ${g.reviewQuorum} independent reviews per passage`}
         {canModerate(g.role) && (
           <>
             {" · "}
@@ -49,6 +52,7 @@ export function GroupScreen({ groupId }: { groupId: string }) {
       </section>
       {canModerate(g.role) && <ImportForm groupId={g.id} />}
       <MembersPanel groupId={g.id} myRole={g.role} />
+      {g.role === "owner" && <GroupSettingsPanel group={g} onSaved={() => void group.reload()} />}
     </main>
   );
 }

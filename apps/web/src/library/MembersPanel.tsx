@@ -48,7 +48,7 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
           {members.data?.map((m) => (
             <tr key={m.userId}>
               <td>{m.name}</td>
-              <td>{m.email}</td>
+              <td>{m.email ?? <span className="muted">hidden</span>}</td>
               <td>
                 {owner ? (
                   <select

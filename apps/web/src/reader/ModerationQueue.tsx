@@ -33,15 +33,54 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
       {queue.error && <p className="error">{queue.error}</p>}
       {queue.data && items.length === 0 && <p className="empty">Nothing waits for review.</p>}
       <ul className="queue-list">
-        {items.map((item) => (
-          <QueueEntry key={item.annotation.id} item={item} onAct={act} />
-        ))}
+        {byPassage(items).map((group) =>
+          group.length > 1 || (group[0]!.passage?.quorum ?? 1) > 1 ? (
+            <PassageReviews key={group[0]!.passage!.id} items={group} onAct={act} />
+          ) : (
+            <QueueEntry key={group[0]!.annotation.id} item={group[0]!} onAct={act} />
+          ),
+        )}
       </ul>
     </section>
   );
 }
 
-function QueueEntry({ item, onAct }: { item: QueueItem; onAct(action: () => Promise<unknown>): Promise<void> }) {
+type OnAct = (action: () => Promise<unknown>) => Promise<void>;
+
+/** Consecutive items of one passage together; the server already lists a passage's reviews side by side. */
+function byPassage(items: readonly QueueItem[]): QueueItem[][] {
+  const groups: QueueItem[][] = [];
+  for (const item of items) {
+    const last = groups.at(-1);
+    if (item.passage && last?.[0]!.passage?.id === item.passage.id) last.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
+/**
+ * The independent reviews of one passage (expert review, issue 10). Under a
+ * quorum they are published together, so approving any one publishes all.
+ */
+function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) {
+  const { reviews, quorum, ready } = items[0]!.passage!;
+  const label = `${reviews} of ${quorum} independent reviews`;
+  return (
+    <li className="queue-passage" aria-label={`Passage: ${label}`}>
+      <p>
+        <strong>{label}</strong>{" "}
+        <span className={`badge${ready ? " ready" : ""}`}>{ready ? "Ready to publish" : "Waiting for reviews"}</span>
+      </p>
+      <ul className="queue-list">
+        {items.map((item) => (
+          <QueueEntry key={item.annotation.id} item={item} onAct={onAct} />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const [rejecting, setRejecting] = useState(false);
   const a = item.annotation;
   const run = (action: ModerationAction) => void onAct(() => moderate(a.id, action));
@@ -70,8 +109,14 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct(action: () => Prom
       <div className="toolbar">
         {item.reason === "submission" ? (
           <>
-            <button type="button" className="primary" onClick={() => void onAct(() => moderate(a.id, "approve"))}>
-              Approve
+            <button
+              type="button"
+              className="primary"
+              disabled={item.passage ? !item.passage.ready : false}
+              title={item.passage && !item.passage.ready ? "Publishing waits for every independent review" : undefined}
+              onClick={() => void onAct(() => moderate(a.id, "approve"))}
+            >
+              {item.passage && item.passage.quorum > 1 ? "Publish all reviews" : "Approve"}
             </button>
             <button type="button" onClick={() => setRejecting(true)}>
               Reject

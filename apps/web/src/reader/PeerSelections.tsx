@@ -1,6 +1,8 @@
 import { useLayoutEffect, useState } from "react";
+import type { Member } from "../api/groups.ts";
 import type { Peer } from "../sync/peer-store.ts";
 import { spanRects } from "./dom-ranges.ts";
+import { peerName } from "./PresenceBar.tsx";
 import type { TextMap } from "./text-map.ts";
 
 export const peerLayer = (peer: Peer) => `mg-peer-${peer.clientId}`;
@@ -10,7 +12,17 @@ export const peerLayer = (peer: Peer) => `mg-peer-${peer.clientId}`;
  * in the colour the server gave them) and a name flag at the end of each
  * selection, so that you can tell who is looking where.
  */
-export function PeerSelections({ peers, map, container }: { peers: readonly Peer[]; map: TextMap<Text> | null; container: HTMLElement | null }) {
+export function PeerSelections({
+  peers,
+  map,
+  container,
+  members,
+}: {
+  peers: readonly Peer[];
+  map: TextMap<Text> | null;
+  container: HTMLElement | null;
+  members?: ReadonlyMap<string, Member>;
+}) {
   const [flags, setFlags] = useState<Array<{ peer: Peer; top: number; left: number }>>([]);
 
   useLayoutEffect(() => {
@@ -38,7 +50,7 @@ export function PeerSelections({ peers, map, container }: { peers: readonly Peer
       <style>{css}</style>
       {flags.map(({ peer, top, left }) => (
         <span key={peer.clientId} className="peer-flag" style={{ top, left, backgroundColor: peer.user.color }} aria-hidden="true">
-          {peer.user.name}
+          {peerName(peer, members)}
         </span>
       ))}
     </>

@@ -1,0 +1,100 @@
+import { type InferInsertModel, and, asc, eq, inArray } from "drizzle-orm";
+import { groupByPassage } from "@marginalia/schema";
+import { annotations, groups, memberships, notifications } from "@marginalia/schema/tables";
+import type { Db, Tx } from "../db.ts";
+import type { DocContext } from "../sync/projection.ts";
+import type { AnnotationRow } from "./annotation-view.ts";
+
+/**
+ * Expert review (issue 10): in a pre-moderated group with a quorum N > 1, a
+ * moderator publishes a verdict on a passage only once N members have each
+ * submitted a fact-check of it. The review stays blind without any code here:
+ * submissions wait in their authors' private documents until the reveal.
+ */
+
+/** The independent reviews of one passage: pending fact-check submissions, oldest first. */
+export type Passage = { id: string; submissions: AnnotationRow[]; reviews: number };
+
+type Reviewable = Pick<AnnotationRow, "kind" | "status" | "visibility" | "verdict" | "authorId">;
+const isReview = (row: Reviewable) => row.kind === "factcheck" && row.status === "pending" && row.visibility === "private";
+
+/** Distinct authors who gave a verdict: a second submission by one reviewer is not a second review. */
+const reviewsIn = (rows: readonly AnnotationRow[]) => new Set(rows.filter((r) => r.verdict && r.authorId).map((r) => r.authorId)).size;
+
+/**
+ * Each submission's passage. Rows must come oldest first (created, then id),
+ * so that a passage is named after its first submission whatever arrives later.
+ */
+export function passagesOf(rows: readonly AnnotationRow[]): Map<string, Passage> {
+  const passages = new Map<string, Passage>();
+  for (const articleRows of groupBy(rows.filter(isReview), (r) => r.articleId).values()) {
+    for (const submissions of groupByPassage(articleRows, (r) => r.target)) {
+      const passage = { id: submissions[0]!.id, submissions, reviews: reviewsIn(submissions) };
+      for (const row of submissions) passages.set(row.id, passage);
+    }
+  }
+  return passages;
+}
+
+/** An article's pending fact-check submissions, in the order `passagesOf` needs. */
+export function pendingReviews(db: Db | Tx, articleId: string) {
+  return db
+    .select()
+    .from(annotations)
+    .where(
+      and(
+        eq(annotations.articleId, articleId),
+        eq(annotations.kind, "factcheck"),
+        eq(annotations.status, "pending"),
+        eq(annotations.visibility, "private"),
+      ),
+    )
+    .orderBy(asc(annotations.createdAt), asc(annotations.id));
+}
+
+/** Items by key, in their order; Map.groupBy needs Node 21. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
+
+type ProjectedRow = InferInsertModel<typeof annotations>;
+
+/** Whether a commit may complete a quorum, without a query: a pending fact-check with a verdict, in a private document. */
+export function mayReachQuorum(ctx: DocContext, rows: readonly ProjectedRow[]): boolean {
+  return ctx.visibility === "private" && rows.some((r) => r.kind === "factcheck" && r.status === "pending" && !!r.verdict);
+}
+
+/**
+ * Tells the group's moderators when a passage has its N reviews. Runs in the
+ * commit that projects the submission; the notification's key (the passage's
+ * first submission) makes later submissions and re-projections no-ops.
+ */
+export async function notifyQuorum(tx: Tx, ctx: DocContext, rows: readonly ProjectedRow[]) {
+  if (!mayReachQuorum(ctx, rows)) return;
+  const [group] = await tx.select({ quorum: groups.reviewQuorum }).from(groups).where(eq(groups.id, ctx.groupId));
+  if (!group || group.quorum <= 1) return;
+  const passages = passagesOf(await pendingReviews(tx, ctx.articleId));
+  const ready = new Map<string, Passage>();
+  for (const row of rows) {
+    const passage = passages.get(row.id);
+    if (passage && passage.reviews >= group.quorum) ready.set(passage.id, passage);
+  }
+  if (ready.size === 0) return;
+  const moderators = await tx
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.groupId, ctx.groupId), inArray(memberships.role, ["owner", "moderator"])));
+  const pending = moderators.flatMap((m) =>
+    [...ready.values()].map((p) => ({
+      userId: m.userId,
+      kind: "review" as const,
+      annotationId: p.id,
+      articleId: ctx.articleId,
+      event: "quorum",
+      data: { reviews: p.reviews, quorum: group.quorum, quote: p.submissions[0]!.quote },
+    })),
+  );
+  if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
+}

@@ -1,0 +1,148 @@
+import { SYNC_CLOSE_CODES, buildTarget, groupRoom, privateRoom, readAnnotations } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { createGroup, signUp } from "../support/app.ts";
+import { tokenOf } from "../support/article.ts";
+import { SEED_ARTICLE } from "../support/fixtures.ts";
+import { liveServer } from "../support/live.ts";
+import { eventually } from "../support/sync-client.ts";
+
+const live = liveServer();
+type Person = Awaited<ReturnType<typeof signUp>>;
+
+/** A pre-moderated desk that needs two independent fact-checks per passage. */
+async function desk() {
+  const app = live.t.app;
+  const [owner, moderator, first, second, third] = (await Promise.all(
+    ["Owner", "Moderator", "First reviewer", "Second reviewer", "Third reviewer"].map((n) => signUp(app, n)),
+  )) as [Person, Person, Person, Person, Person];
+  const group = await createGroup(owner, "Review desk", "pre");
+  for (const [who, role] of [[moderator, "moderator"], [first, "annotator"], [second, "annotator"], [third, "annotator"]] as const) {
+    await owner.post(`/api/groups/${group.id}/members`, { email: who.email, role });
+  }
+  expect((await owner.patch(`/api/groups/${group.id}`, { reviewQuorum: 2 })).body).toMatchObject({ reviewQuorum: 2, moderation: "pre" });
+  const imported = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });
+  const articleId = imported.body.id as string;
+  const check = async (who: Person, range: { start: number; end: number }, verdict: string, claim: string) => {
+    const res = await who.post(`/api/articles/${articleId}/annotations`, {
+      kind: "factcheck",
+      body: `Notes on ${claim}`,
+      target: buildTarget(SEED_ARTICLE, range, 1),
+      factcheck: { claim, verdict, sources: [{ url: "https://example.org/source" }] },
+    });
+    expect(res.body).toMatchObject({ visibility: "private", status: "pending" });
+    return res.body.id as string;
+  };
+  return { owner, moderator, first, second, third, group, articleId, check };
+}
+
+type Desk = Awaited<ReturnType<typeof desk>>;
+
+/** What `who` can learn about an annotation through REST, search, W3C and every export, as raw text. */
+async function everythingSeenBy(d: Desk, who: Person, id: string, claimWord: string) {
+  const get = async (path: string) => {
+    const res = await live.t.app.request(path, { headers: { cookie: who.cookie!, "x-forwarded-for": who.ip } });
+    return { status: res.status, text: await res.text() };
+  };
+  const listed = [
+    `/api/articles/${d.articleId}/annotations`,
+    `/api/articles/${d.articleId}/annotations?q=${claimWord}`,
+    `/w3c/articles/${d.articleId}/`,
+    ...["csv", "markdown", "w3c", "claimreview"].flatMap((f) => [
+      `/api/articles/${d.articleId}/export?format=${f}`,
+      `/api/groups/${d.group.id}/export?format=${f}`,
+    ]),
+    "/api/me/notifications",
+  ];
+  const bodies = await Promise.all(listed.map(get));
+  const direct = await Promise.all([get(`/api/annotations/${id}`), get(`/w3c/articles/${d.articleId}/${id}`)]);
+  return { listed: bodies.map((b) => b.text).join("\n"), direct: direct.map((b) => b.status) };
+}
+
+describe("expert review: a quorum of blind fact-checks per passage", () => {
+  it("refuses to publish before the quorum, keeps reviews blind, then reveals the whole passage at once", async () => {
+    const d = await desk();
+    const passage = { start: 120, end: 180 };
+    const a = await d.check(d.first, passage, "false", "Zanzibarian tariffs tripled");
+    const elsewhere = await d.check(d.third, { start: 600, end: 660 }, "true", "Elsewhere");
+
+    const early = await d.moderator.post(`/api/annotations/${a}/approve`);
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: "quorum_not_reached", message: expect.stringContaining("1 of 2") });
+
+    // The second reviewer, before and after submitting, learns nothing of the first one's verdict.
+    const groupDoc = live.open(groupRoom(d.articleId), tokenOf(d.second));
+    const snoop = live.open(privateRoom(d.articleId, d.first.user.id), tokenOf(d.second));
+    await groupDoc.synced;
+    await eventually(() => expect(snoop.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 2_000);
+    expect(readAnnotations(snoop.doc)).toEqual([]);
+    const blind = async () => {
+      const seen = await everythingSeenBy(d, d.second, a, "Zanzibarian");
+      expect(seen.listed).not.toContain(a);
+      expect(seen.listed).not.toContain("Zanzibarian");
+      expect(seen.direct).toEqual([404, 404]);
+      expect(readAnnotations(groupDoc.doc)).toEqual([]);
+    };
+    await blind();
+    const b = await d.check(d.second, { start: 124, end: 176 }, "mostly-true", "Tariffs rose");
+    await blind();
+
+    const queue = (await d.moderator.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items as Array<{
+      annotation: { id: string };
+      passage: { id: string; reviews: number; quorum: number; ready: boolean } | null;
+    }>;
+    expect(queue.map((i) => [i.annotation.id, i.passage])).toEqual([
+      [a, { id: a, reviews: 2, quorum: 2, ready: true }],
+      [b, { id: a, reviews: 2, quorum: 2, ready: true }],
+      [elsewhere, { id: elsewhere, reviews: 1, quorum: 2, ready: false }],
+    ]);
+
+    await d.second.patch(`/api/annotations/${b}`, { body: "Revised notes" });
+    for (const moderator of [d.moderator, d.owner]) {
+      const notes = (await moderator.get("/api/me/notifications")).body.notifications;
+      expect(notes).toEqual([expect.objectContaining({ kind: "review", annotationId: a, articleId: d.articleId, data: expect.objectContaining({ reviews: 2, quorum: 2 }) })]);
+    }
+    expect((await d.second.get("/api/me/notifications")).body.notifications).toEqual([]);
+
+    const published = await d.moderator.post(`/api/annotations/${b}/approve`);
+    expect(published.status).toBe(200);
+    await eventually(() => {
+      const verdicts = readAnnotations(groupDoc.doc).map((x) => [x.id, x.status, x.factcheck?.verdict]);
+      expect(verdicts.sort()).toEqual([[a, "published", "false"], [b, "published", "mostly-true"]].sort());
+    }, 2_000);
+    const seen = await everythingSeenBy(d, d.second, a, "Zanzibarian");
+    expect(seen.direct).toEqual([200, 200]);
+    expect(seen.listed).toContain("Zanzibarian");
+    const log = (await d.moderator.get(`/api/groups/${d.group.id}/moderation/log`)).body.entries;
+    expect(log.filter((e: { action: string }) => e.action === "approve").map((e: { annotationId: string }) => e.annotationId).sort()).toEqual([a, b].sort());
+    const left = (await d.moderator.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items;
+    expect(left.map((i: { annotation: { id: string } }) => i.annotation.id)).toEqual([elsewhere]);
+    expect((await d.moderator.post(`/api/annotations/${elsewhere}/approve`)).body.error.code).toBe("quorum_not_reached");
+  });
+
+  it("counts one reviewer once, however many fact-checks they submit on the passage", async () => {
+    const d = await desk();
+    const a = await d.check(d.first, { start: 120, end: 180 }, "false", "Once");
+    await d.check(d.first, { start: 122, end: 178 }, "mixed", "Twice");
+    const res = await d.moderator.post(`/api/annotations/${a}/approve`);
+    expect(res.body.error).toMatchObject({ code: "quorum_not_reached" });
+    expect((await d.moderator.get("/api/me/notifications")).body.notifications).toEqual([]);
+  });
+
+  it("validates the settings: owners only, a quorum of 1 to 10, and only in pre-moderated groups", async () => {
+    const d = await desk();
+    const settings = (who: Person, body: object, groupId = d.group.id) => who.patch(`/api/groups/${groupId}`, body);
+    expect((await settings(d.moderator, { reviewQuorum: 3 })).status).toBe(403);
+    for (const bad of [{ reviewQuorum: 0 }, { reviewQuorum: 11 }, { reviewQuorum: 2.5 }, { moderation: "open" }, {}]) {
+      const res = await settings(d.owner, bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.error.message.length).toBeGreaterThan(5);
+    }
+    const open = await createGroup(d.owner, "Open desk");
+    const refused = await settings(d.owner, { reviewQuorum: 2 }, open.id);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ field: "reviewQuorum", message: expect.stringContaining("pre-moderated") });
+    expect((await settings(d.owner, { anonymousToPeers: true }, open.id)).body).toMatchObject({ anonymousToPeers: true, reviewQuorum: 1 });
+    const listed = (await d.owner.get("/api/groups")).body.groups.find((g: { id: string }) => g.id === d.group.id);
+    expect(listed).toMatchObject({ reviewQuorum: 2, anonymousToPeers: false });
+  });
+});
