@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { annotationModerationRoutes, groupModerationRoutes } from "./routes/moderation.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { webRoutes } from "./routes/web.ts";
 import { w3cRoutes } from "./w3c/routes.ts";
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/groups", groupArticleRoutes);
   app.route("/api/articles", articleRoutes);
   app.route("/api/articles", articleAnnotationRoutes);
+  app.route("/api/articles", sessionRoutes);
   app.route("/api/annotations", annotationRoutes);
   app.route("/api/annotations", annotationModerationRoutes);
   app.route("/api/groups", groupModerationRoutes);

@@ -8,3 +8,4 @@ export * from "./tables/moderation.ts";
 export * from "./tables/notifications.ts";
 export * from "./ydoc/index.ts";
 export * from "./anchoring/index.ts";
+export * from "./sessions/index.ts";

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { publicUserSchema } from "@marginalia/schema";
 import { articleJsonSchema } from "../http/article-body.ts";
-import { createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
+import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
+import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
 import { loginSchema, signupSchema } from "../routes/auth.ts";
-import { addMemberSchema, changeRoleSchema, createGroupSchema } from "../routes/groups.ts";
+import { addMemberSchema, changeRoleSchema, createGroupSchema, groupSettingsSchema } from "../routes/groups.ts";
 import { optionalReason, reasonSchema } from "../routes/moderation.ts";
 import { markReadSchema, notificationListQuery } from "../routes/notifications.ts";
+import { participationQuery } from "../routes/sessions.ts";
 import { createTokenSchema } from "../routes/tokens.ts";
 import { annotationFilterSchema } from "../services/annotation-queries.ts";
 
@@ -38,6 +40,7 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
   { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },
   { method: "get", path: "/api/me", tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user") },
+  { method: "get", path: "/api/me/assignments", tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress") },
   { method: "get", path: "/api/me/notifications", tag: "notifications", summary: "Mentions, replies and moderation outcomes", query: notificationListQuery, responses: ok("Newest first") },
   { method: "post", path: "/api/me/notifications/read", tag: "notifications", summary: "Mark some or all notifications read", body: markReadSchema, responses: ok("How many changed") },
   { method: "post", path: "/api/tokens", tag: "auth", summary: "Create an API token (shown once)", body: createTokenSchema, responses: created("The token") },
@@ -46,6 +49,7 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/groups", tag: "groups", summary: "Create a group; you become its owner", body: createGroupSchema, responses: created("The group") },
   { method: "get", path: "/api/groups", tag: "groups", summary: "Your groups", responses: ok("Groups with your role") },
   { method: "get", path: "/api/groups/:groupId", tag: "groups", summary: "One group", responses: ok("The group and your role") },
+  { method: "patch", path: "/api/groups/:groupId", tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" } },
   { method: "get", path: "/api/groups/:groupId/members", tag: "groups", summary: "Members and their roles", responses: ok("Members") },
   { method: "post", path: "/api/groups/:groupId/members", tag: "groups", summary: "Add a member (owner)", body: addMemberSchema, responses: created("The membership") },
   { method: "patch", path: "/api/groups/:groupId/members/:userId", tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership") },
@@ -68,7 +72,8 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/annotations/:annotationId/resolve", tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation") },
   { method: "post", path: "/api/annotations/:annotationId/reopen", tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation") },
   { method: "put", path: "/api/annotations/:annotationId/vote", tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") },
-  { method: "post", path: "/api/annotations/:annotationId/approve", tag: "moderation", summary: "Approve a pending submission into the group", responses: ok("The published annotation") },
+  { method: "put", path: "/api/annotations/:annotationId/assignment", tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: ok("The assignees and their progress") },
+  { method: "post", path: "/api/annotations/:annotationId/approve", tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage" } },
   { method: "post", path: "/api/annotations/:annotationId/reject", tag: "moderation", summary: "Reject a pending submission, with a reason", body: reasonSchema, responses: noContent },
   { method: "post", path: "/api/annotations/:annotationId/publish", tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: ok("The annotation") },
   { method: "post", path: "/api/annotations/:annotationId/hide", tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation") },
@@ -76,6 +81,8 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/annotations/:annotationId/flag", tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag") },
   { method: "get", path: "/api/articles/:articleId/export", tag: "exports", summary: "Export an article's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
   { method: "get", path: "/api/groups/:groupId/export", tag: "exports", summary: "Export a whole group's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
+  { method: "get", path: "/api/articles/:articleId/summary", tag: "sessions", summary: "The live session's numbers: claims, verdicts, threads, who is working on what, activity", responses: ok("The summary") },
+  { method: "get", path: "/api/articles/:articleId/participation", tag: "sessions", summary: "Each member's participation (moderator), as JSON or CSV", query: participationQuery, responses: ok("One row per member; text/csv with format=csv") },
   { method: "get", path: "/w3c/articles/:articleId", tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: ok("The container, as application/ld+json with the anno profile") },
   { method: "post", path: "/w3c/articles/:articleId", tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: created("The annotation, with Location and ETag") },
   { method: "options", path: "/w3c/articles/:articleId", tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post") },

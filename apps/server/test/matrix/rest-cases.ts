@@ -24,6 +24,7 @@ export const REST_CASES: RestCase[] = [
   { route: "GET /api/me", call: (w, who) => who.get("/api/me"), expect: { member: 200, outsider: 200 } },
   { route: "GET /api/me/notifications", call: (w, who) => who.get("/api/me/notifications"), expect: { member: 200, outsider: 200 } },
   { route: "POST /api/me/notifications/read", call: (w, who) => who.post("/api/me/notifications/read", {}), expect: { member: 200, outsider: 200 } },
+  { route: "GET /api/me/assignments", call: (w, who) => who.get("/api/me/assignments?open=true"), expect: { member: 200, outsider: 200 } },
   { route: "POST /api/tokens", call: (w, who) => who.post("/api/tokens", { name: "matrix" }), expect: { member: 201, outsider: 201 } },
   { route: "GET /api/tokens", call: (w, who) => who.get("/api/tokens"), expect: { member: 200, outsider: 200 } },
   {
@@ -35,6 +36,7 @@ export const REST_CASES: RestCase[] = [
   { route: "POST /api/groups", call: (w, who) => who.post("/api/groups", { name: "Another" }), expect: { member: 201, outsider: 201 } },
   { route: "GET /api/groups", call: (w, who) => who.get("/api/groups"), expect: { member: 200, outsider: 200 } },
   { route: "GET /api/groups/:groupId", call: (w, who) => who.get(`/api/groups/${w.group.id}`), expect: { member: 200 } },
+  { route: "PATCH /api/groups/:groupId", call: (w, who) => who.patch(`/api/groups/${w.group.id}`, { anonymousToPeers: false }), expect: { owner: 200, member: 403 } },
   { route: "GET /api/groups/:groupId/members", call: (w, who) => who.get(`/api/groups/${w.group.id}/members`), expect: { member: 200 } },
   {
     route: "POST /api/groups/:groupId/members",
@@ -65,6 +67,12 @@ export const REST_CASES: RestCase[] = [
     expect: { mod: 201, member: 403 },
   },
   { route: "DELETE /api/articles/:articleId", call: async (w, who) => who.delete(`/api/articles/${await w.freshArticle()}`), expect: { mod: 204, member: 403 } },
+  { route: "GET /api/articles/:articleId/summary", call: (w, who) => who.get(`/api/articles/${w.articleId}/summary`), expect: { member: 200 } },
+  {
+    route: "GET /api/articles/:articleId/participation",
+    call: (w, who) => who.get(`/api/articles/${w.articleId}/participation?format=csv`),
+    expect: { mod: 200, member: 403 },
+  },
   { route: "GET /api/articles/:articleId/export", call: (w, who) => who.get(`/api/articles/${w.articleId}/export?format=markdown`), expect: { member: 200 } },
   { route: "GET /api/articles/:articleId/annotations", call: (w, who) => who.get(`/api/articles/${w.articleId}/annotations`), expect: { member: 200 } },
   { route: "POST /api/articles/:articleId/annotations", call: (w, who) => who.post(`/api/articles/${w.articleId}/annotations`, { kind: "comment", body: "matrix" }), expect: { writer: 201, member: 403 } },
@@ -77,6 +85,12 @@ export const REST_CASES: RestCase[] = [
   { route: "POST /api/annotations/:annotationId/resolve", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/resolve`), expect: { mod: 200, member: 403 } },
   { route: "POST /api/annotations/:annotationId/reopen", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reopen`), expect: { mod: 200, member: 403 } },
   { route: "PUT /api/annotations/:annotationId/vote", call: async (w, who) => who.put(`/api/annotations/${await w.othersAnnotation()}/vote`, { value: "agree" }), expect: { writer: 200, member: 403 } },
+  {
+    route: "PUT /api/annotations/:annotationId/assignment",
+    note: "someone else's annotation",
+    call: async (w, who) => who.put(`/api/annotations/${await w.othersAnnotation()}/assignment`, { assignees: [], dueAt: null }),
+    expect: { mod: 200, member: 403 },
+  },
   {
     route: "POST /api/annotations/:annotationId/reattach",
     call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reattach`, { start: 0, end: 5 }),

@@ -1,4 +1,6 @@
 import { useEffect } from "react";
+import { DashboardScreen } from "../dashboard/DashboardScreen.tsx";
+import { ParticipationScreen } from "../dashboard/ParticipationScreen.tsx";
 import { AuthScreen } from "../library/AuthScreen.tsx";
 import { GroupScreen } from "../library/GroupScreen.tsx";
 import { LibraryScreen } from "../library/LibraryScreen.tsx";
@@ -37,6 +39,8 @@ function Shell() {
       {route.name === "group" && <GroupScreen groupId={route.groupId} />}
       {route.name === "moderation" && <ModerationScreen groupId={route.groupId} />}
       {route.name === "article" && <ReaderScreen key={route.articleId} articleId={route.articleId} />}
+      {route.name === "dashboard" && <DashboardScreen key={route.articleId} articleId={route.articleId} />}
+      {route.name === "participation" && <ParticipationScreen key={route.articleId} articleId={route.articleId} />}
       {route.name === "not-found" && (
         <main className="page">
           <h1>Page not found</h1>

@@ -32,6 +32,8 @@ export type Route =
   | { name: "group"; groupId: string }
   | { name: "moderation"; groupId: string }
   | { name: "article"; articleId: string }
+  | { name: "dashboard"; articleId: string }
+  | { name: "participation"; articleId: string }
   | { name: "not-found" };
 
 const ID = "([0-9a-f-]{36})";
@@ -42,6 +44,8 @@ const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [new RegExp(`^/groups/${ID}/?$`), (m) => ({ name: "group", groupId: m[1]! })],
   [new RegExp(`^/groups/${ID}/moderation/?$`), (m) => ({ name: "moderation", groupId: m[1]! })],
   [new RegExp(`^/articles/${ID}/?$`), (m) => ({ name: "article", articleId: m[1]! })],
+  [new RegExp(`^/articles/${ID}/dashboard/?$`), (m) => ({ name: "dashboard", articleId: m[1]! })],
+  [new RegExp(`^/articles/${ID}/participation/?$`), (m) => ({ name: "participation", articleId: m[1]! })],
 ];
 
 export function matchRoute(path: string): Route {

@@ -65,7 +65,8 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   const votes = useVotes(sessions.group, me.user.id);
   const peers = usePeers(sessions.group);
   const items = useMemo(() => [...groupItems, ...privateItems], [groupItems, privateItems]);
-  const authorIds = useMemo(() => [...new Set(items.map((i) => i.authorId))].sort(), [items]);
+  // Assignees are named too, so a member assigned since the page opened is fetched like a new author.
+  const authorIds = useMemo(() => [...new Set(items.flatMap((i) => [i.authorId, ...i.assignees]))].sort(), [items]);
   const members = useMembers(article.groupId, authorIds);
   const changes = useRef(0);
   const version = useMemo(() => ++changes.current, [items]);
@@ -83,7 +84,8 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   const threads = useMemo(() => (place ? buildThreads(items, place, viewer) : []), [items, place, viewer]);
   const [filters, setFilters] = useState(NO_FILTERS);
   const placed = useMemo(() => threads.filter((t) => !t.orphaned), [threads]);
-  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters)), [placed, filters]);
+  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, me.user.id)), [placed, filters, me.user.id]);
+  const assignedCount = useMemo(() => placed.filter((t) => t.root.assignees.includes(me.user.id)).length, [placed, me.user.id]);
   useThreadHighlights(map, shown);
 
   // A link to one annotation (from a notification) opens with its thread focused.
@@ -163,7 +165,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
       label: `Threads (${shown.length})`,
       content: (
         <>
-          <ThreadFilters value={filters} onChange={setFilters} members={members} shown={shown.length} total={placed.length} />
+          <ThreadFilters value={filters} onChange={setFilters} members={members} shown={shown.length} total={placed.length} assigned={assignedCount} />
           <ThreadList
             threads={shown}
             votes={votes}
@@ -194,8 +196,9 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
             {role}
           </span>
         </nav>
-        <PresenceBar me={me.user} peers={peers} />
+        <PresenceBar me={me.user} peers={peers} members={members} />
         <SavedMark states={states} />
+        <Link to={`/articles/${article.id}/dashboard`}>Dashboard</Link>
         <ExportMenu articleId={article.id} />
       </TopBar>
       <div className="reader-body">
@@ -203,7 +206,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
           <StatusBanner states={states} notice={notice} onDismiss={() => setNotice(null)} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} />
-            <PeerSelections peers={peers} map={map} container={column.current} />
+            <PeerSelections peers={peers} map={map} container={column.current} members={members} />
             {draft && map && (
               <SelectionPopover
                 key={`${draft.span.start}-${draft.span.end}`}

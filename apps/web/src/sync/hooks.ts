@@ -14,7 +14,7 @@ export function useSessionState(session: DocSession | null): SessionState {
 }
 
 /** A store bound to the session's current document; rebuilt when a refused update replaces it. */
-function useDocStore<T extends { dispose(): void }>(session: DocSession | null, make: (session: DocSession) => T, deps: unknown[]): T | null {
+export function useDocStore<T extends { dispose(): void }>(session: DocSession | null, make: (session: DocSession) => T, deps: unknown[]): T | null {
   const { generation } = useSessionState(session);
   // `make` is a fresh closure each render; what it depends on is listed in `deps`.
   const store = useMemo(() => (session ? make(session) : null), [session, generation, ...deps]);

@@ -1,0 +1,21 @@
+import type { ActivityEvent } from "@marginalia/schema";
+import { timeAgo } from "../lib/time.ts";
+import { KIND_LABELS, VERDICT_LABELS } from "../reader/highlight-style.ts";
+
+/** The newest events first, as sentences. */
+export function LatestActivity({ events, nameOf }: { events: readonly ActivityEvent[]; nameOf: (id: string) => string }) {
+  if (events.length === 0) return <p className="empty">Nothing written yet.</p>;
+  return (
+    <ol className="latest-activity" aria-label="Latest activity">
+      {events.map((e) => (
+        <li key={e.annotationId}>
+          <time dateTime={new Date(e.at).toISOString()} className="muted">
+            {timeAgo(e.at)}
+          </time>{" "}
+          {nameOf(e.authorId)} {e.type === "reply" ? "replied" : `added a ${KIND_LABELS[e.kind].toLowerCase()}`}
+          {e.verdict && <span className={`badge verdict verdict-${e.verdict}`}>{VERDICT_LABELS[e.verdict]}</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}
