@@ -81,8 +81,14 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   }
   // Items already integrated here (sent again in another client's sync step 2, or in a held update that
   // the step 2 overtook) are skipped by Yjs: they change nothing.
-  const fresh = items.filter((item) => item.id.clock + item.length > Y.getState(doc.store, item.id.client));
-  if (fresh.length === 0 && deletions.length === 0 && !missing) return { ok: true, empty: true };
+  const isFresh = (s: Y.Item | Y.GC) => s.id.clock + s.length > Y.getState(doc.store, s.id.client);
+  const fresh = items.filter(isFresh);
+  // Garbage-collected structs carry no content, but they advance their client's clock: an edit made
+  // offline inside something deleted meanwhile arrives as one, and dropping it would leave the server's
+  // state vector short of the client's for good.
+  const freshGCs = structs.filter((s): s is Y.GC => s instanceof Y.GC && isFresh(s));
+  for (const gc of freshGCs) if (gc.id.clock > locator.reachedClockOf(gc.id.client)) missing = true;
+  if (fresh.length === 0 && freshGCs.length === 0 && deletions.length === 0 && !missing) return { ok: true, empty: true };
   if (!canWrite(actor)) return { ok: false, reason: `a ${actor.role} cannot change this document` };
 
   const changes = new Map<string, AnnotationChange>();

@@ -54,6 +54,12 @@ const MAX_RELEASED = 16_384;
  * every peer hold a presence per id it invents.
  */
 const MAX_AWARENESS_CLIENTS = 8;
+/**
+ * How long a connection to a cold document waits before sending its own sync
+ * step 1, which builds the document: long enough for the socket to have
+ * written the answer to the client's step 1, which may be megabytes.
+ */
+const COLD_STEP1_DELAY_MS = 20;
 
 type Phase =
   | { phase: "admitting"; buffered: Uint8Array[] }
@@ -106,13 +112,24 @@ export class Connection implements Peer {
     const open = { phase: "open", live, actor, identity } as const;
     this.state = open;
     live.peers.add(this);
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeSyncStep1(encoder, live.doc);
-    this.transport.send(encoding.toUint8Array(encoder));
+    // On a cold document the server's own step 1 waits: it needs the built document (LiveDocument.doc),
+    // while the answer to the client's step 1, usually among the buffered messages, needs only the loaded
+    // bytes. Building waits a little, so that answer has left the socket first.
+    const cold = live.isCold;
+    if (!cold) this.sendStep1(open);
     const present = [...live.awareness.getStates().keys()];
     if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
     for (const message of state.buffered) if (this.state === open) this.handle(open, message);
+    if (cold) setTimeout(() => this.sendStep1(open), COLD_STEP1_DELAY_MS);
+  }
+
+  /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
+  private sendStep1(open: Extract<Phase, { phase: "open" }>) {
+    if (this.state !== open) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    syncProtocol.writeSyncStep1(encoder, open.live.doc);
+    this.transport.send(encoding.toUint8Array(encoder));
   }
 
   send(message: Uint8Array) {
@@ -177,7 +194,8 @@ export class Connection implements Peer {
     if (step === syncProtocol.messageYjsSyncStep1) {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      syncProtocol.writeSyncStep2(encoder, state.live.doc, decoding.readVarUint8Array(decoder));
+      encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+      encoding.writeVarUint8Array(encoder, state.live.syncStep2For(decoding.readVarUint8Array(decoder)));
       this.send(encoding.toUint8Array(encoder));
       return;
     }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
@@ -24,20 +25,23 @@ export class DocStore {
    * It throws when the database does, so that a failed load is never taken
    * for an empty document.
    */
-  async load(docName: string): Promise<{ state: Uint8Array | null; logRows: number }> {
-    const [snapshot] = await this.db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
-    // All remaining rows, not "id > snapshot": ids are assigned before commit, so
-    // a row with a lower id than the snapshot's may have committed after it.
+  async load(docName: string): Promise<{ state: Uint8Array | null; logRows: number; verified: boolean }> {
+    // The log before the snapshot: a compaction that commits in between leaves rows read here that the
+    // snapshot also holds (applied twice, harmlessly), where the other order could miss the rows it deleted.
+    // All remaining rows, not "id > snapshot": ids are assigned before commit, so a row with a lower id
+    // than the snapshot's may have committed after it.
     const rows = await this.db
       .select({ update: docUpdates.update })
       .from(docUpdates)
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
+    const [snapshot] = await this.db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
     const parts = [...(snapshot ? [snapshot.state] : []), ...rows.map((r) => r.update)].map(toBytes);
-    if (parts.length === 0) return { state: null, logRows: 0 };
+    if (parts.length === 0) return { state: null, logRows: 0, verified: false };
     // A long tail is merged off the event loop: other documents' traffic goes on meanwhile.
     const state = parts.length > MERGE_FANIN ? await offThread.run("merge", parts) : mergeMany(parts);
-    return { state, logRows: rows.length };
+    const verified = rows.length === 0 && snapshot?.stateHash != null && sameBytes(sha256(state), toBytes(snapshot.stateHash));
+    return { state, logRows: rows.length, verified };
   }
 
   /**
@@ -87,13 +91,20 @@ export class DocStore {
 }
 
 function upsertSnapshot(tx: Tx, docName: string, state: Uint8Array, throughUpdateId: number) {
+  const stateHash = sha256(state);
   return tx
     .insert(docSnapshots)
-    .values({ docName, state, throughUpdateId })
+    .values({ docName, state, throughUpdateId, stateHash })
     .onConflictDoUpdate({
       target: docSnapshots.docName,
-      set: { state, throughUpdateId, updatedAt: new Date() },
+      set: { state, throughUpdateId, stateHash, updatedAt: new Date() },
     });
+}
+
+const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash("sha256").update(bytes).digest());
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Updates merged in one call at most; see mergeMany. */

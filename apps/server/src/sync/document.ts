@@ -43,8 +43,17 @@ export type DocumentHooks = {
  * its update handler: broadcast first, then persist.
  */
 export class LiveDocument implements PersistSource {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  private readonly ydoc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
+  /**
+   * The state as loaded, until the Y.Doc is built from it. Building a large
+   * document (10,000 annotations: about 10 MB and over a second of CPU) is
+   * the bulk of a cold load, and a joining client needs only the bytes: its
+   * sync step 1 is answered from them (`syncStep2For`), and the document is
+   * built the first time anything reads or changes it — the connection's own
+   * sync step 1 does, a moment after that answer has gone out.
+   */
+  private cold: Uint8Array | null;
   readonly peers = new Set<Peer>();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
@@ -56,22 +65,55 @@ export class LiveDocument implements PersistSource {
     readonly context: DocContext,
     private readonly hooks: DocumentHooks,
     initialState: Uint8Array | null,
+    /**
+     * Whether the state may be served before it is built: only bytes known to
+     * be a snapshot this server wrote (DocStore.load's `verified`). Anything
+     * else is built at once, so that bytes that do not parse fail the load
+     * instead of reaching a client.
+     */
+    servableUnbuilt = false,
   ) {
     // The server is not a participant: it has no presence of its own.
     this.awareness.setLocalState(null);
     // Typed before any content lands: content loaded into a root nobody has asked for by type sits in a
     // placeholder, and the first transaction after loading would be filed under it and missed by
     // `touchedAnnotations`.
-    annotationsOf(this.doc);
-    votesOf(this.doc);
-    notesOf(this.doc);
-    if (initialState) Y.applyUpdate(this.doc, initialState, LOAD_ORIGIN);
-    this.doc.on("update", this.onUpdate);
+    annotationsOf(this.ydoc);
+    votesOf(this.ydoc);
+    notesOf(this.ydoc);
+    this.cold = initialState;
+    this.ydoc.on("update", this.onUpdate);
+    if (!servableUnbuilt) void this.doc;
     this.awareness.on("update", this.onAwareness);
   }
 
   get name() {
     return this.context.docName;
+  }
+
+  /** The live Y.Doc, built from the loaded state on first use. */
+  get doc(): Y.Doc {
+    if (this.cold) {
+      const state = this.cold;
+      this.cold = null;
+      Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
+    }
+    return this.ydoc;
+  }
+
+  /** Whether the Y.Doc is still to be built from the loaded bytes. */
+  get isCold(): boolean {
+    return this.cold !== null;
+  }
+
+  /**
+   * What a client with state vector `sv` lacks, as a sync step 2 carries it.
+   * While the document is cold this comes from the loaded bytes: all of them
+   * for a new client, else their difference, either way without building it.
+   */
+  syncStep2For(sv: Uint8Array): Uint8Array {
+    if (!this.cold) return Y.encodeStateAsUpdate(this.ydoc, sv);
+    return Y.decodeStateVector(sv).size === 0 ? this.cold : Y.diffUpdate(this.cold, sv);
   }
 
   /** The counts of several annotations in one pass over the votes, for a commit that touched many. */
@@ -170,7 +212,7 @@ export class LiveDocument implements PersistSource {
 
   destroy() {
     this.awareness.destroy();
-    this.doc.destroy();
+    this.ydoc.destroy();
   }
 }
 

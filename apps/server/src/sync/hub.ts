@@ -176,9 +176,9 @@ export class SyncHub {
       current.users++;
       return live;
     }
-    const ready = this.store.load(context.docName).then(({ state, logRows }) => {
+    const ready = this.store.load(context.docName).then(({ state, logRows, verified }) => {
       this.logRows.set(context.docName, logRows);
-      const live = new LiveDocument(context, this.hooks, state);
+      const live = new LiveDocument(context, this.hooks, state, verified);
       this.options.relay.attach(live);
       return live;
     });
@@ -208,7 +208,11 @@ export class SyncHub {
       await this.committer.flush();
       this.options.relay.detach(slot.live);
       slot.live.destroy();
+      const written = this.logRows.get(name) ?? 0;
       this.logRows.delete(name);
+      // Folded whole while nobody uses it (off the event loop), so that its next load is one verified
+      // snapshot, which a joining client receives without the server building the document first.
+      if (written > 0) void this.foldIdle(name);
     })();
     this.slots.set(name, { phase: "unloading", done });
     try {
@@ -234,6 +238,14 @@ export class SyncHub {
       this.logger.warn({ err, doc: name }, "compaction failed; the log stays as it is");
     } finally {
       this.compacting.delete(name);
+    }
+  }
+
+  private async foldIdle(name: string) {
+    try {
+      for (let pass = 0; pass < 4 && (await this.store.compact(name)) > 0; pass++);
+    } catch (err) {
+      this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
     }
   }
 

@@ -87,14 +87,14 @@ export class Locator {
    * from them later as if they had written it.
    */
   dependsOnMissing(item: Y.Item): boolean {
-    if (item.id.clock > this.reachedClock(item.id.client)) return true;
+    if (item.id.clock > this.reachedClockOf(item.id.client)) return true;
     return [item.origin, item.rightOrigin].some(
       (ref) => ref !== null && !this.updateItemAt(ref) && !this.updateGCAt(ref) && !this.liveStructAt(ref),
     );
   }
 
   /** How far the clocks of `client` run without a gap, through the document and then the update. */
-  private reachedClock(client: number): number {
+  reachedClockOf(client: number): number {
     let reached = this.reached.get(client);
     if (reached !== undefined) return reached;
     reached = Y.getState(this.doc.store, client);

@@ -22,6 +22,12 @@ export const docSnapshots = pgTable("doc_snapshots", {
   state: bytea("state").notNull(),
   /** The highest doc_updates.id folded into `state`. */
   throughUpdateId: bigint("through_update_id", { mode: "number" }).notNull(),
+  /**
+   * SHA-256 of `state`, written with it. A snapshot whose bytes still match can
+   * be sent to joining clients as it is, before the server has built a Y.Doc
+   * from it (and so before anything has checked that it parses).
+   */
+  stateHash: bytea("state_hash"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

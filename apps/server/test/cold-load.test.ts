@@ -1,0 +1,84 @@
+import { eq } from "drizzle-orm";
+import { annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
+import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LiveDocument } from "../src/sync/document.ts";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { groupContext } from "./reliability/support/docs.ts";
+import { eventually, openSyncClient } from "./support/sync-client.ts";
+
+/**
+ * A cold load of a folded document: a joining client gets the stored snapshot
+ * as it is, before the server has built a Y.Doc from it, and the server builds
+ * it right after. Bytes the server cannot vouch for are built first, so that
+ * they fail the load rather than reach a client.
+ */
+let t: TestApp;
+let url: string;
+
+beforeAll(async () => {
+  t = await createTestApp({ sync: { idleUnloadMs: 100 } });
+  url = await t.listen();
+});
+afterAll(() => t.close());
+
+/** The hub's live document for a room, if loaded. */
+const loaded = (room: string) => {
+  const slot = (t.hub as unknown as { slots: Map<string, { phase: string; live?: LiveDocument }> }).slots.get(room);
+  return slot?.phase === "live" ? slot.live! : null;
+};
+
+async function writtenAndUnloaded(count: number) {
+  const { owner, article, group } = await articleWithMembers(t.app, []);
+  const writer = openSyncClient(url, article.sync.room, owner.token, { acks: true });
+  await writer.synced;
+  for (let i = 0; i < count; i++) createAnnotation(writer.doc, { kind: "comment", authorId: owner.user.id, body: `note ${i}` });
+  await eventually(() => expect(writer.acks.at(-1)).toBe(count + 1), 5_000);
+  writer.destroy();
+  // Unloaded, then folded whole in the background: one snapshot, no log rows.
+  await eventually(async () => {
+    expect(loaded(article.sync.room)).toBeNull();
+    expect(await t.database.db.select().from(docUpdates).where(eq(docUpdates.docName, article.sync.room))).toEqual([]);
+  }, 5_000);
+  return { owner, article, group };
+}
+
+describe("cold load", () => {
+  it("folds a document when it unloads, and serves the snapshot to the next client before building it", async () => {
+    const { owner, article, group } = await writtenAndUnloaded(30);
+    const [snapshot] = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
+    expect(snapshot?.stateHash?.length).toBe(32);
+
+    const stored = await t.hub.store.load(article.sync.room);
+    expect(stored.verified).toBe(true);
+
+    // Watch the document from the moment it loads: it must answer the first client while still unbuilt.
+    let coldWhenAnswered: boolean | null = null;
+    const reader = openSyncClient(url, article.sync.room, owner.token);
+    reader.provider.on("sync", (synced: boolean) => {
+      if (synced && coldWhenAnswered === null) coldWhenAnswered = loaded(article.sync.room)?.isCold ?? null;
+    });
+    await reader.synced;
+    expect(readAnnotations(reader.doc)).toHaveLength(30);
+    expect(coldWhenAnswered).toBe(true);
+    // Built a moment later (the connection's own sync step 1), and writable as ever.
+    await eventually(() => expect(loaded(article.sync.room)?.isCold).toBe(false), 2_000);
+    const id = createAnnotation(reader.doc, { kind: "comment", authorId: owner.user.id, body: "after a cold load" });
+    await eventually(async () => expect(await t.hub.read(groupContext({ id: article.id, groupId: group.id }), (live) => annotationsOf(live.doc).has(id))).toBe(true), 5_000);
+    reader.destroy();
+  });
+
+  it("builds a snapshot whose bytes no longer match their hash before serving it, and refuses it with 1011", async () => {
+    const { owner, article } = await writtenAndUnloaded(3);
+    // The bytes change behind the server's back: the hash no longer vouches for them.
+    await t.database.db.update(docSnapshots).set({ state: new Uint8Array([1, 2, 3, 4, 5]) }).where(eq(docSnapshots.docName, article.sync.room));
+    expect((await t.hub.store.load(article.sync.room)).verified).toBe(false);
+    const reader = openSyncClient(url, article.sync.room, owner.token);
+    await eventually(() => expect(reader.closes[0]?.code).toBe(1011), 5_000);
+    reader.destroy();
+    // Nothing was written over what is stored.
+    const [after] = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
+    expect([...after!.state]).toEqual([1, 2, 3, 4, 5]);
+  });
+});
