@@ -77,7 +77,7 @@ function projectionSource(context: DocContext, doc: Y.Doc): PersistSource {
       const map = annotationsOf(doc).get(id);
       return map ? readAnnotation(map) : null;
     },
-    votes: (id) => counts.get(id) ?? { agree: 0, disagree: 0 },
+    votesFor: (ids) => new Map([...ids].map((id) => [id, counts.get(id) ?? { agree: 0, disagree: 0 }])),
   };
 }
 
