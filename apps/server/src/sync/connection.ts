@@ -17,7 +17,12 @@ import { splitStep2 } from "./resync.ts";
 import type { Actor } from "./policy.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
-export type Transport = { send(data: Uint8Array): void; close(code: number, reason: string): void };
+export type Transport = {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Resolves once what was sent has left the process; a transport without a buffer of its own may omit it. */
+  drained?(): Promise<void>;
+};
 
 export type ConnectionOptions = {
   acks: boolean;
@@ -55,9 +60,10 @@ const MAX_RELEASED = 16_384;
  */
 const MAX_AWARENESS_CLIENTS = 8;
 /**
- * How long a connection to a cold document waits before sending its own sync
- * step 1, which builds the document: long enough for the socket to have
- * written the answer to the client's step 1, which may be megabytes.
+ * How long a connection to a cold document waits, once its socket has drained,
+ * before sending its own sync step 1, which builds the document (and holds
+ * the event loop while it does): other clients joining at the same moment get
+ * their answers from the bytes first.
  */
 const COLD_STEP1_DELAY_MS = 20;
 
@@ -120,7 +126,7 @@ export class Connection implements Peer {
     const present = [...live.awareness.getStates().keys()];
     if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
     for (const message of state.buffered) if (this.state === open) this.handle(open, message);
-    if (cold) setTimeout(() => this.sendStep1(open), COLD_STEP1_DELAY_MS);
+    if (cold) void (this.transport.drained?.() ?? Promise.resolve()).then(() => setTimeout(() => this.sendStep1(open), COLD_STEP1_DELAY_MS));
   }
 
   /** The server's sync step 1: the client answers with what the server lacks (its offline work). */

@@ -20,6 +20,21 @@ globals.ErrorEvent ??= class ErrorEvent extends Event {
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
+ * Resolves once the socket has handed what it was given to the kernel (or
+ * after two seconds, for a peer that reads slowly): `ws` keeps what the
+ * kernel would not take yet, and writes it only while the event loop runs.
+ */
+function drained(raw: { bufferedAmount?: number } | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (tries: number) => {
+      if (!raw?.bufferedAmount || tries >= 400) resolve();
+      else setTimeout(check, 5, tries + 1);
+    };
+    check(0);
+  });
+}
+
+/**
  * The only websocket-specific code: it turns a socket's events into calls on
  * the transport-independent hub.
  */
@@ -38,7 +53,11 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket) {
       return {
         onOpen(_event, ws) {
           connection = hub.connect(
-            { send: (data) => ws.send(data as Uint8Array<ArrayBuffer>), close: (code, reason) => ws.close(code, reason) },
+            {
+              send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
+              close: (code, reason) => ws.close(code, reason),
+              drained: () => drained(ws.raw as { bufferedAmount?: number } | undefined),
+            },
             request,
           );
         },
