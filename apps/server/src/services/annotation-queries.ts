@@ -43,7 +43,8 @@ export type Viewer = { id: string; role: Role };
 
 const FAR = 2_147_483_647;
 const SORTS = {
-  position: { expr: sql`coalesce(${annotations.startPos}, ${FAR})`, read: (r: Row) => r.startPos ?? FAR, defaultOrder: "asc" },
+  // FAR written into the statement, not bound: the index on this expression is used only on an exact match.
+  position: { expr: sql`coalesce(${annotations.startPos}, ${sql.raw(String(FAR))})`, read: (r: Row) => r.startPos ?? FAR, defaultOrder: "asc" },
   created: { expr: sql`${annotations.createdAt}`, read: (r: Row) => r.createdAt.toISOString(), defaultOrder: "desc" },
   updated: { expr: sql`${annotations.updatedAt}`, read: (r: Row) => r.updatedAt.toISOString(), defaultOrder: "desc" },
 } as const;

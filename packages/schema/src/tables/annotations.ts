@@ -110,7 +110,11 @@ export const annotations = pgTable(
   },
   (t) => [
     index("annotations_article_status_idx").on(t.articleId, t.status),
-    index("annotations_article_position_idx").on(t.articleId, t.startPos),
+    // The listing's three orders (services/annotation-queries.ts): a page is read off the index in order
+    // and stops at its limit, instead of sorting every annotation of the article.
+    index("annotations_article_position_idx").on(t.articleId, sql`coalesce(${t.startPos}, 2147483647)`, t.id),
+    index("annotations_article_created_idx").on(t.articleId, t.createdAt, t.id),
+    index("annotations_article_updated_idx").on(t.articleId, t.updatedAt, t.id),
     index("annotations_author_idx").on(t.authorId),
     index("annotations_group_status_idx").on(t.groupId, t.status),
     index("annotations_parent_idx").on(t.parentId),
