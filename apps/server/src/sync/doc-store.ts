@@ -35,8 +35,14 @@ export class DocStore {
       .from(docUpdates)
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
-    const [snapshot] = await this.db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
-    const parts = [...(snapshot ? [snapshot.state] : []), ...rows.map((r) => r.update)].map(toBytes);
+    // As base64 text: a snapshot is megabytes, and the driver decodes bytea from hex a good deal slower than
+    // Node decodes base64 (about 90 against 55 ms for 10 MB), which is most of a cold load.
+    const [snapshot] = await this.db
+      .select({ state64: sql<string>`encode(${docSnapshots.state}, 'base64')`, stateHash: docSnapshots.stateHash })
+      .from(docSnapshots)
+      .where(eq(docSnapshots.docName, docName));
+    const snapshotState: Uint8Array | null = snapshot ? Buffer.from(snapshot.state64, "base64") : null;
+    const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
     if (parts.length === 0) return { state: null, logRows: 0, verified: false };
     // A long tail is merged off the event loop: other documents' traffic goes on meanwhile.
     const state = parts.length > MERGE_FANIN ? await offThread.run("merge", parts) : mergeMany(parts);
