@@ -13,6 +13,7 @@ import type { Logger } from "../logger.ts";
 import { type Identity, stampAwarenessUpdate } from "./awareness.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
+import { writtenClients } from "./client-ids.ts";
 import { splitStep2 } from "./resync.ts";
 import type { Actor } from "./policy.ts";
 
@@ -39,7 +40,14 @@ export type ConnectionOptions = {
 const MAX_HELD_UPDATES = 256;
 const MAX_HELD_BYTES = 4 * 1024 * 1024;
 
-type Held = { update: Uint8Array; settle: (durable: Promise<void>) => void };
+type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void };
+
+/**
+ * Which new client ids an applied update makes the sender's (client-ids.ts):
+ * all of them for a live update, which a client sends of its own edits; for a
+ * sync step 2, which can carry anyone's, only those its presence named.
+ */
+type Claim = "all" | "presence";
 
 /**
  * Awareness client ids whose connection has closed, per document, with the
@@ -211,7 +219,7 @@ export class Connection implements Peer {
     }
     const update = decoding.readVarUint8Array(decoder);
     const seq = ++this.updatesReceived;
-    const durable = step === syncProtocol.messageYjsSyncStep2 ? this.applyStep2(state, update) : this.authorizeAndApply(state, update);
+    const durable = step === syncProtocol.messageYjsSyncStep2 ? this.applyStep2(state, update) : this.authorizeAndApply(state, update, "all");
     if (!durable || !this.options.acks) return;
     // Acknowledged in order: n means the first n update messages are all durable.
     this.ackChain = this.ackChain
@@ -228,7 +236,12 @@ export class Connection implements Peer {
    * judged yet: it is held, in order, and judged again whenever the document
    * changes. Its durability promise settles when it is applied.
    */
-  private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): Promise<void> | null {
+  private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> | null {
+    const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
+    if (taken !== null) {
+      this.refuse(state, `Yjs client ${taken} writes for another user`);
+      return null;
+    }
     const verdict = authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok && verdict.missing) {
       if (this.held.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) {
@@ -237,15 +250,25 @@ export class Connection implements Peer {
       }
       this.heldBytes += update.length;
       this.watch(state.live);
-      return new Promise((settle) => this.held.push({ update, settle }));
+      return new Promise((settle) => this.held.push({ update, claim, settle }));
     }
     if (!verdict.ok) {
       this.refuse(state, verdict.reason);
       return null;
     }
     if (verdict.empty) return Promise.resolve();
-    const durable = state.live.apply(update, { userId: state.actor.userId, peer: this });
+    const durable = this.applyNow(state, update, claim);
     this.releaseHeld(state);
+    return durable;
+  }
+
+  /** Applies an authorized update, and makes the client ids it writes under the sender's. */
+  private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
+    const written = writtenClients(state.live.doc, update);
+    const durable = state.live.apply(update, { userId: state.actor.userId, peer: this });
+    for (const client of written) {
+      if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);
+    }
     return durable;
   }
 
@@ -259,11 +282,17 @@ export class Connection implements Peer {
    */
   private applyStep2(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): Promise<void> | null {
     const whole = authorizeUpdate(state.live.doc, update, state.actor);
-    const pieces = !whole.ok && !whole.missing ? splitStep2(update) : null;
-    if (!pieces) return this.authorizeAndApply(state, update);
+    const foreign = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId) !== null;
+    const pieces = (!whole.ok && !whole.missing) || foreign ? splitStep2(update) : null;
+    if (!pieces) return this.authorizeAndApply(state, update, "presence");
     const durables: Promise<void>[] = [];
     const left: number[] = [];
     for (const piece of pieces) {
+      const owner = piece.kind === "structs" ? state.live.clientIds.ownerOf(piece.client) : undefined;
+      if (owner !== undefined && owner !== state.actor.userId) {
+        left.push(piece.client); // another user's client: theirs to send
+        continue;
+      }
       const verdict = authorizeUpdate(state.live.doc, piece.update, state.actor);
       if (!verdict.ok && !verdict.missing) {
         if (piece.kind === "structs" && this.awarenessClients.has(piece.client)) {
@@ -273,7 +302,7 @@ export class Connection implements Peer {
         left.push(piece.client);
         continue;
       }
-      const durable = this.authorizeAndApply(state, piece.update);
+      const durable = this.authorizeAndApply(state, piece.update, "presence");
       if (!durable) return null;
       durables.push(durable);
     }
@@ -296,7 +325,7 @@ export class Connection implements Peer {
         this.heldBytes -= entry.update.length;
         progress = true;
         if (!verdict.ok) return this.refuse(state, verdict.reason);
-        entry.settle(verdict.empty ? Promise.resolve() : state.live.apply(entry.update, { userId: state.actor.userId, peer: this }));
+        entry.settle(verdict.empty ? Promise.resolve() : this.applyNow(state, entry.update, entry.claim));
       }
     }
     if (this.held.length === 0) this.watch(null);
@@ -344,6 +373,9 @@ export class Connection implements Peer {
     const clocks = gone?.size ? awarenessClocks(update) : null;
     let introduced = this.awarenessClients.size;
     const mayControl = (id: number) => {
+      // A client id someone else writes under is not this connection's to show presence for.
+      const writer = state.live.clientIds.ownerOf(id);
+      if (writer !== undefined && writer !== state.actor.userId) return false;
       const owner = owners.get(id);
       if (owner) return owner === this;
       const releasedAt = gone?.get(id);
@@ -354,6 +386,7 @@ export class Connection implements Peer {
     for (const id of stamped.clientIds) {
       owners.set(id, this);
       this.awarenessClients.add(id);
+      state.live.clientIds.claim(id, state.actor.userId);
     }
     awarenessProtocol.applyAwarenessUpdate(state.live.awareness, stamped.update, this);
   }

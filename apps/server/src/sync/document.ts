@@ -12,6 +12,7 @@ import {
   readAnnotation,
   votesOf,
 } from "@marginalia/schema";
+import { ClientIds } from "./client-ids.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -54,6 +55,8 @@ export class LiveDocument implements PersistSource {
    * sync step 1 does, a moment after that answer has gone out.
    */
   private cold: Uint8Array | null;
+  /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
+  readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();

@@ -1,13 +1,11 @@
-import * as encoding from "lib0/encoding";
-import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
-import { MESSAGE_AWARENESS, annotationsOf, createAnnotation, deleteAnnotation, updateAnnotation } from "@marginalia/schema";
+import { annotationsOf, createAnnotation, deleteAnnotation, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitStep2 } from "../../src/sync/resync.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { eventually } from "../support/sync-client.ts";
-import { connectCore, syncStep2 } from "./support/core.ts";
+import { connectCore, presenceMessage, syncStep2 } from "./support/core.ts";
 import { docFrom, groupContext, projectedRows } from "./support/docs.ts";
 
 /**
@@ -29,16 +27,6 @@ const ctx = () => groupContext({ id: setup.article.id, groupId: setup.group.id }
 const serverState = () => t.hub.read(ctx(), (live) => Y.encodeStateAsUpdate(live.doc));
 const serverVector = () => t.hub.read(ctx(), (live) => Y.encodeStateVector(live.doc));
 const serverHas = (id: string) => t.hub.read(ctx(), (live) => annotationsOf(live.doc).has(id));
-
-/** The awareness message a y-websocket provider sends on connecting, which names its document's client id. */
-function presence(doc: Y.Doc): Uint8Array {
-  const awareness = new awarenessProtocol.Awareness(doc);
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
-  awareness.destroy();
-  return encoding.toUint8Array(encoder);
-}
 
 describe("resync after a crash", () => {
   it("splits a step 2 into pieces that together are the whole update", async () => {
@@ -67,7 +55,7 @@ describe("resync after a crash", () => {
 
     const bobSocket = connectCore(t.hub, setup.article.sync.room, bob.token, true);
     await bobSocket.ready;
-    bobSocket.connection.receive(presence(bobDoc));
+    bobSocket.connection.receive(presenceMessage(bobDoc));
     bobSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
 
     await eventually(async () => expect(bobSocket.acks).toEqual([1]), 5_000);
@@ -81,7 +69,7 @@ describe("resync after a crash", () => {
     // Alice's own client comes back and sends it itself: now it is hers to make.
     const aliceSocket = connectCore(t.hub, setup.article.sync.room, alice.token, true);
     await aliceSocket.ready;
-    aliceSocket.connection.receive(presence(aliceDoc));
+    aliceSocket.connection.receive(presenceMessage(aliceDoc));
     aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
     await eventually(async () => expect(await serverHas(lost)).toBe(true), 5_000);
     expect(aliceSocket.closed).toBeNull();
@@ -95,7 +83,7 @@ describe("resync after a crash", () => {
     const hers = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "alice's" });
     const aliceSocket = connectCore(t.hub, setup.article.sync.room, alice.token, true);
     await aliceSocket.ready;
-    aliceSocket.connection.receive(presence(aliceDoc));
+    aliceSocket.connection.receive(presenceMessage(aliceDoc));
     aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
     await eventually(async () => expect(await serverHas(hers)).toBe(true), 5_000);
 
@@ -105,7 +93,7 @@ describe("resync after a crash", () => {
     updateAnnotation(bobDoc, hers, { body: "bob rewrote alice" });
     const bobSocket = connectCore(t.hub, setup.article.sync.room, bob.token);
     await bobSocket.ready;
-    bobSocket.connection.receive(presence(bobDoc));
+    bobSocket.connection.receive(presenceMessage(bobDoc));
     bobSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
     expect((await bobSocket.done).code).toBe(4403);
     expect(await serverHas(his)).toBe(false);

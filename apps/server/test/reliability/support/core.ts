@@ -98,3 +98,14 @@ export function recordUpdates(doc: Y.Doc): Uint8Array[] {
   doc.on("update", (u: Uint8Array) => updates.push(u));
   return updates;
 }
+
+/** `[1, awareness]`: the presence a y-websocket provider sends on connecting, naming its document's client id. */
+export function presenceMessage(doc: Y.Doc): Uint8Array {
+  const awareness = new awarenessProtocol.Awareness(doc);
+  const message = frame((e) => {
+    encoding.writeVarUint(e, MESSAGE_AWARENESS);
+    encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
+  });
+  awareness.destroy();
+  return message;
+}

@@ -1,0 +1,94 @@
+import * as Y from "yjs";
+import { annotationsOf, createAnnotation } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "../support/app.ts";
+import { articleWithMembers } from "../support/article.ts";
+import { eventually } from "../support/sync-client.ts";
+import { connectCore, presenceMessage, updateMessage } from "./support/core.ts";
+import { docFrom, groupContext } from "./support/docs.ts";
+
+/**
+ * Yjs skips structs whose clocks it has seen. Writing under another member's
+ * client id, at that member's next clocks, would make the server skip the
+ * member's real edits there, and still acknowledge them. A client id belongs
+ * to the user who first writes under it or shows presence with it.
+ */
+let t: TestApp;
+let setup: Awaited<ReturnType<typeof articleWithMembers>>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  setup = await articleWithMembers(t.app, ["annotator", "annotator"]);
+});
+afterAll(() => t.close());
+
+const ctx = () => groupContext({ id: setup.article.id, groupId: setup.group.id });
+const serverState = () => t.hub.read(ctx(), (live) => Y.encodeStateAsUpdate(live.doc));
+const serverHas = (id: string) => t.hub.read(ctx(), (live) => annotationsOf(live.doc).has(id));
+
+/** Runs `change` on `doc` and returns the update it made. */
+function edit(doc: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array {
+  const updates: Uint8Array[] = [];
+  const record = (u: Uint8Array) => updates.push(u);
+  doc.on("update", record);
+  change(doc);
+  doc.off("update", record);
+  return Y.mergeUpdates(updates);
+}
+
+describe("Yjs client ids", () => {
+  it("refuses writing under another member's client id, and the member's next edit is kept", async () => {
+    const [victim, attacker] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const victimDoc = docFrom(await serverState());
+    const victimSocket = connectCore(t.hub, setup.article.sync.room, victim.token, true);
+    await victimSocket.ready;
+    victimSocket.connection.receive(presenceMessage(victimDoc));
+    const first = edit(victimDoc, (d) => createAnnotation(d, { kind: "comment", authorId: victim.user.id, body: "mine" }));
+    victimSocket.connection.receive(updateMessage(first));
+    await eventually(() => expect(victimSocket.acks).toEqual([1]), 5_000);
+
+    // The attacker writes their own, allowed annotation, but as the victim's client, at its next clocks.
+    const forged = docFrom(await serverState());
+    forged.clientID = victimDoc.clientID;
+    const theirs = edit(forged, (d) => createAnnotation(d, { kind: "comment", authorId: attacker.user.id, body: "squatting" }));
+    const attackerSocket = connectCore(t.hub, setup.article.sync.room, attacker.token);
+    await attackerSocket.ready;
+    attackerSocket.connection.receive(updateMessage(theirs));
+    const closed = await attackerSocket.done;
+    expect(closed.code).toBe(4403);
+    expect(closed.reason).toMatch(/another user/);
+
+    // The victim's next edit, at exactly those clocks, is applied and acknowledged.
+    const next = createAnnotationUpdate(victimDoc, victim.user.id);
+    victimSocket.connection.receive(updateMessage(next.update));
+    await eventually(() => expect(victimSocket.acks.at(-1)).toBe(2), 5_000);
+    expect(await serverHas(next.id)).toBe(true);
+    victimSocket.connection.close(1000, "done");
+  });
+
+  it("gives presence for a client id only to the user who writes under it", async () => {
+    const [victim, attacker] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const victimDoc = docFrom(await serverState());
+    const victimSocket = connectCore(t.hub, setup.article.sync.room, victim.token);
+    await victimSocket.ready;
+    victimSocket.connection.receive(updateMessage(createAnnotationUpdate(victimDoc, victim.user.id).update));
+    await eventually(async () => expect(await t.hub.read(ctx(), (live) => live.clientIds.ownerOf(victimDoc.clientID))).toBe(victim.user.id), 5_000);
+    victimSocket.connection.close(1000, "gone");
+
+    // With the victim gone, the attacker claims its presence: refused, so nothing shows under that id.
+    const attackerSocket = connectCore(t.hub, setup.article.sync.room, attacker.token);
+    await attackerSocket.ready;
+    const impostor = new Y.Doc();
+    impostor.clientID = victimDoc.clientID;
+    attackerSocket.connection.receive(presenceMessage(impostor));
+    expect(await t.hub.read(ctx(), (live) => live.awareness.getStates().has(victimDoc.clientID))).toBe(false);
+    expect(attackerSocket.closed).toBeNull();
+    attackerSocket.connection.close(1000, "done");
+  });
+});
+
+function createAnnotationUpdate(doc: Y.Doc, authorId: string) {
+  let id = "";
+  const update = edit(doc, (d) => (id = createAnnotation(d, { kind: "comment", authorId, body: "next" })));
+  return { id, update };
+}
