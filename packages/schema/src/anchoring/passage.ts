@@ -1,4 +1,4 @@
-import type { TextTarget } from "../tables/annotations.ts";
+import type { TextTarget } from "../vocabulary/annotations.ts";
 
 type Span = Pick<TextTarget, "revision" | "start" | "end">;
 

@@ -1,5 +1,5 @@
 import search from "approx-string-match";
-import type { TextTarget } from "../tables/annotations.ts";
+import type { TextTarget } from "../vocabulary/annotations.ts";
 import { CodePointIndex } from "./code-points.ts";
 
 /** Where a target lands in a new text, and how sure that is. Positions are code points. */

@@ -1,4 +1,4 @@
-import type { TextTarget } from "../tables/annotations.ts";
+import type { TextTarget } from "../vocabulary/annotations.ts";
 import { CodePointIndex } from "./code-points.ts";
 
 /** How much context a quote carries on each side, in code points. */

@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import type { AnnotationStatus } from "../tables/annotations.ts";
+import type { AnnotationStatus } from "../vocabulary/annotations.ts";
 import { type AnnotationValue, parseVoteKey } from "../ydoc/layout.ts";
 import { annotationsOf, readAnnotation, votesOf } from "../ydoc/annotations.ts";
 

@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import type { CodePointIndex } from "../anchoring/code-points.ts";
-import { VERDICTS, type Verdict } from "../tables/annotations.ts";
+import { VERDICTS, type Verdict } from "../vocabulary/annotations.ts";
 import type { AnnotationValue } from "../ydoc/layout.ts";
 import { countedAnnotations } from "./counted.ts";
 import type { Presence } from "./presence.ts";

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import type { TextTarget } from "../tables/annotations.ts";
+import type { TextTarget } from "../vocabulary/annotations.ts";
 import { newAnnotationValue, writeAnnotation } from "../ydoc/annotations.ts";
 import type { AnnotationValue } from "../ydoc/layout.ts";
 

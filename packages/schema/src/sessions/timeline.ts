@@ -1,4 +1,4 @@
-import type { Verdict } from "../tables/annotations.ts";
+import type { Verdict } from "../vocabulary/annotations.ts";
 import type { CountedAnnotations } from "./counted.ts";
 
 /**

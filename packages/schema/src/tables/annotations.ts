@@ -17,26 +17,19 @@ import { users } from "./accounts.ts";
 import { articles } from "./articles.ts";
 import { createdAt, tsvector, updatedAt } from "./columns.ts";
 import { groups } from "./groups.ts";
+import {
+  ANCHOR_STATES,
+  ANNOTATION_KINDS,
+  ANNOTATION_STATUSES,
+  type Source,
+  type TextTarget,
+  VERDICTS,
+  VISIBILITIES,
+  sourceSchema,
+  textTargetSchema,
+} from "../vocabulary/annotations.ts";
 
-export const ANNOTATION_KINDS = ["highlight", "comment", "factcheck"] as const;
-export const VISIBILITIES = ["group", "private"] as const;
-export const ANNOTATION_STATUSES = ["draft", "pending", "published", "rejected", "hidden"] as const;
-export const ANCHOR_STATES = ["anchored", "fuzzy", "orphaned"] as const;
-export const VERDICTS = [
-  "true",
-  "mostly-true",
-  "mixed",
-  "misleading",
-  "mostly-false",
-  "false",
-  "unverifiable",
-] as const;
-
-export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
-export type Visibility = (typeof VISIBILITIES)[number];
-export type AnnotationStatus = (typeof ANNOTATION_STATUSES)[number];
-export type AnchorState = (typeof ANCHOR_STATES)[number];
-export type Verdict = (typeof VERDICTS)[number];
+export * from "../vocabulary/annotations.ts";
 
 export const annotationKindEnum = pgEnum("annotation_kind", ANNOTATION_KINDS);
 export const visibilityEnum = pgEnum("visibility", VISIBILITIES);
@@ -44,22 +37,7 @@ export const annotationStatusEnum = pgEnum("annotation_status", ANNOTATION_STATU
 export const anchorStateEnum = pgEnum("anchor_state", ANCHOR_STATES);
 export const verdictEnum = pgEnum("verdict", VERDICTS);
 
-/** W3C TextQuoteSelector + TextPositionSelector, positions in code points. */
-export const textTargetSchema = z.object({
-  revision: z.number().int().positive(),
-  exact: z.string().max(20_000),
-  prefix: z.string().max(200),
-  suffix: z.string().max(200),
-  start: z.number().int().nonnegative(),
-  end: z.number().int().nonnegative(),
-}).refine((t) => t.end >= t.start, { message: "end must not be before start", path: ["end"] });
-export type TextTarget = z.infer<typeof textTargetSchema>;
 
-export const sourceSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
-  title: z.string().max(500).default(""),
-});
-export type Source = z.infer<typeof sourceSchema>;
 
 /**
  * The relational projection of the live Yjs documents (architecture §1): it is

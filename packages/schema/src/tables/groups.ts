@@ -3,17 +3,9 @@ import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { users } from "./accounts.ts";
 import { createdAt } from "./columns.ts";
+import { MODERATION_MODES, ROLES } from "../vocabulary/groups.ts";
 
-export const MODERATION_MODES = ["open", "pre"] as const;
-export type ModerationMode = (typeof MODERATION_MODES)[number];
-
-/** Ordered from most to least powerful; see `roleAtLeast`. */
-export const ROLES = ["owner", "moderator", "annotator", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) <= ROLES.indexOf(needed);
-}
+export * from "../vocabulary/groups.ts";
 
 export const moderationEnum = pgEnum("moderation_mode", MODERATION_MODES);
 export const roleEnum = pgEnum("role", ROLES);

@@ -7,7 +7,7 @@ import {
   parseVoteKey,
   voteKey,
 } from "./layout.ts";
-import type { AnnotationKind, AnnotationStatus, TextTarget } from "../tables/annotations.ts";
+import type { AnnotationKind, AnnotationStatus, TextTarget } from "../vocabulary/annotations.ts";
 
 export type AnnotationMap = Y.Map<unknown>;
 

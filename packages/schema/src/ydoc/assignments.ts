@@ -1,4 +1,4 @@
-import type { AnnotationStatus } from "../tables/annotations.ts";
+import type { AnnotationStatus } from "../vocabulary/annotations.ts";
 
 /**
  * The parts of an assigned annotation the rule reads. A live value

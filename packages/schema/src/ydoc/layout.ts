@@ -6,7 +6,7 @@ import {
   VERDICTS,
   sourceSchema,
   textTargetSchema,
-} from "../tables/annotations.ts";
+} from "../vocabulary/annotations.ts";
 
 /**
  * The shape of a Marginalia Y.Doc (docs/sync.md). Every document, the group's
