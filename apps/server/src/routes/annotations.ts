@@ -21,6 +21,7 @@ import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { getArticle } from "../services/articles.ts";
 import {
   annotationAccess,
+  articleWriteAccess,
   castVote,
   createThroughDocument,
   deleteThroughDocument,
@@ -100,17 +101,11 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
-    const { article, role, moderation } = await requireArticleRole(db, articleId, user.id, "annotator");
+    const found = await requireArticleRole(db, articleId, user.id, "annotator");
     const input = await readJson(c, createAnnotationSchema);
-    const created = await createThroughDocument(
-      db,
-      hub,
-      { articleId, groupId: article.groupId, revision: article.currentRevision, role, moderation },
-      user.id,
-      input,
-    );
+    const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
-    return c.json(await presentById(db, created.id, { id: user.id, role }), 201);
+    return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
   });
 
 /** Mounted at /api/annotations: one annotation. */

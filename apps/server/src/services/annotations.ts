@@ -35,6 +35,15 @@ async function idTaken(db: Db, id: string): Promise<boolean> {
   return !!row;
 }
 
+/** Where an article-level write lands, from what `requireArticleRole` found. */
+export function articleWriteAccess(found: {
+  article: { id: string; groupId: string; currentRevision: number };
+  role: Role;
+  moderation: "open" | "pre";
+}) {
+  return { articleId: found.article.id, groupId: found.article.groupId, revision: found.article.currentRevision, role: found.role, moderation: found.moderation };
+}
+
 export async function createThroughDocument(
   db: Db,
   hub: SyncHub,

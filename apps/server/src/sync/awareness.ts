@@ -1,5 +1,7 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import type { LiveDocument, Peer } from "./document.ts";
 
 export type Identity = { id: string; name: string; color: string };
 
@@ -42,4 +44,86 @@ export function stampAwarenessUpdate(
     encoding.writeVarString(encoder, json);
   }
   return { update: encoding.toUint8Array(encoder), clientIds: kept.map(([id]) => id) };
+}
+
+/**
+ * Awareness client ids whose connection has closed, per document, with the
+ * clock their state had then. A y-websocket provider re-sends every awareness
+ * change it sees, other clients' states and removals included, with the clock
+ * it got them with. Such an echo arriving after the owner left must not make
+ * the echoing connection the id's owner: the owner, reconnecting with the same
+ * id, could never show its presence again, and the map would keep an entry per
+ * departed id. So a released id is taken again only with a newer clock, as its
+ * returning owner sends on its next change. Bounded: echoes come within moments.
+ */
+const released = new WeakMap<LiveDocument, Map<number, number>>();
+const MAX_RELEASED = 16_384;
+/**
+ * Awareness client ids one connection may introduce. A y-websocket client has
+ * one (its document's); without a bound, one socket could make the server and
+ * every peer hold a presence per id it invents.
+ */
+const MAX_AWARENESS_CLIENTS = 8;
+
+/**
+ * Takes a connection's awareness update: each state is stamped with the
+ * connection's user, and only for client ids it may speak for: not another
+ * live connection's, not a departed id's echo, not an id someone else writes
+ * under (client-ids.ts), and no more than MAX_AWARENESS_CLIENTS of its own.
+ */
+export function applyPresence(
+  live: LiveDocument,
+  peer: Peer,
+  sender: { identity: Identity; userId: string; clients: Set<number> },
+  update: Uint8Array,
+) {
+  const owners = live.awarenessOwners;
+  const gone = released.get(live);
+  const clocks = gone?.size ? awarenessClocks(update) : null;
+  let introduced = sender.clients.size;
+  const mayControl = (id: number) => {
+    const writer = live.clientIds.ownerOf(id);
+    if (writer !== undefined && writer !== sender.userId) return false;
+    const owner = owners.get(id);
+    if (owner) return owner === peer;
+    const releasedAt = gone?.get(id);
+    if (releasedAt !== undefined && (clocks?.get(id) ?? 0) <= releasedAt) return false; // an echo
+    return introduced++ < MAX_AWARENESS_CLIENTS;
+  };
+  const stamped = stampAwarenessUpdate(update, sender.identity, mayControl);
+  for (const id of stamped.clientIds) {
+    owners.set(id, peer);
+    sender.clients.add(id);
+    live.clientIds.claim(id, sender.userId);
+  }
+  awarenessProtocol.applyAwarenessUpdate(live.awareness, stamped.update, peer);
+}
+
+/** A connection closed: its presence goes, and its ids are remembered as released (see `released`). */
+export function releasePresence(live: LiveDocument, clients: Set<number>) {
+  let gone = released.get(live);
+  if (!gone) released.set(live, (gone = new Map()));
+  for (const id of clients) {
+    live.awarenessOwners.delete(id);
+    gone.delete(id); // re-inserted last: the map is kept in release order
+    gone.set(id, live.awareness.meta.get(id)?.clock ?? 0);
+  }
+  for (const id of gone.keys()) {
+    if (gone.size <= MAX_RELEASED) break;
+    gone.delete(id);
+  }
+  awarenessProtocol.removeAwarenessStates(live.awareness, [...clients], null);
+}
+
+/** The clock of each state in a y-protocols awareness update: (count, then clientID, clock, JSON)*. */
+function awarenessClocks(update: Uint8Array): Map<number, number> {
+  const decoder = decoding.createDecoder(update);
+  const clocks = new Map<number, number>();
+  const count = decoding.readVarUint(decoder);
+  for (let i = 0; i < count; i++) {
+    const id = decoding.readVarUint(decoder);
+    clocks.set(id, decoding.readVarUint(decoder));
+    decoding.readVarUint8Array(decoder); // the state, unread
+  }
+  return clocks;
 }

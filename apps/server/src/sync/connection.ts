@@ -1,6 +1,5 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
-import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import {
   MESSAGE_ACK,
@@ -10,7 +9,7 @@ import {
   SYNC_CLOSE_CODES,
 } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
-import { type Identity, stampAwarenessUpdate } from "./awareness.ts";
+import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
@@ -49,24 +48,6 @@ type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>)
  */
 type Claim = "all" | "presence";
 
-/**
- * Awareness client ids whose connection has closed, per document, with the
- * clock their state had then. A y-websocket provider re-sends every awareness
- * change it sees, other clients' states and removals included, with the clock
- * it got them with. Such an echo arriving after the owner left must not make
- * the echoing connection the id's owner: the owner, reconnecting with the same
- * id, could never show its presence again, and the map would keep an entry per
- * departed id. So a released id is taken again only with a newer clock, as its
- * returning owner sends on its next change. Bounded: echoes come within moments.
- */
-const released = new WeakMap<LiveDocument, Map<number, number>>();
-const MAX_RELEASED = 16_384;
-/**
- * Awareness client ids one connection may introduce. A y-websocket client has
- * one (its document's); without a bound, one socket could make the server and
- * every peer hold a presence per id it invents.
- */
-const MAX_AWARENESS_CLIENTS = 8;
 /**
  * How long a connection to a cold document waits, once its socket has drained,
  * before sending its own sync step 1, which builds the document (and holds
@@ -172,18 +153,7 @@ export class Connection implements Peer {
     this.watch(null);
     if (state.phase === "open") {
       state.live.peers.delete(this);
-      let gone = released.get(state.live);
-      if (!gone) released.set(state.live, (gone = new Map()));
-      for (const id of this.awarenessClients) {
-        state.live.awarenessOwners.delete(id);
-        gone.delete(id); // re-inserted last: the map is kept in release order
-        gone.set(id, state.live.awareness.meta.get(id)?.clock ?? 0);
-      }
-      for (const id of gone.keys()) {
-        if (gone.size <= MAX_RELEASED) break;
-        gone.delete(id);
-      }
-      awarenessProtocol.removeAwarenessStates(state.live.awareness, [...this.awarenessClients], null);
+      releasePresence(state.live, this.awarenessClients);
     }
     for (const fn of this.closeListeners.splice(0)) fn();
   }
@@ -368,27 +338,7 @@ export class Connection implements Peer {
   }
 
   private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {
-    const owners = state.live.awarenessOwners;
-    const gone = released.get(state.live);
-    const clocks = gone?.size ? awarenessClocks(update) : null;
-    let introduced = this.awarenessClients.size;
-    const mayControl = (id: number) => {
-      // A client id someone else writes under is not this connection's to show presence for.
-      const writer = state.live.clientIds.ownerOf(id);
-      if (writer !== undefined && writer !== state.actor.userId) return false;
-      const owner = owners.get(id);
-      if (owner) return owner === this;
-      const releasedAt = gone?.get(id);
-      if (releasedAt !== undefined && (clocks?.get(id) ?? 0) <= releasedAt) return false; // an echo
-      return introduced++ < MAX_AWARENESS_CLIENTS;
-    };
-    const stamped = stampAwarenessUpdate(update, state.identity, mayControl);
-    for (const id of stamped.clientIds) {
-      owners.set(id, this);
-      this.awarenessClients.add(id);
-      state.live.clientIds.claim(id, state.actor.userId);
-    }
-    awarenessProtocol.applyAwarenessUpdate(state.live.awareness, stamped.update, this);
+    applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
   }
 
   private sendAck(seq: number) {
@@ -397,17 +347,4 @@ export class Connection implements Peer {
     encoding.writeVarUint(encoder, seq);
     this.send(encoding.toUint8Array(encoder));
   }
-}
-
-/** The clock of each state in a y-protocols awareness update: (count, then clientID, clock, JSON)*. */
-function awarenessClocks(update: Uint8Array): Map<number, number> {
-  const decoder = decoding.createDecoder(update);
-  const clocks = new Map<number, number>();
-  const count = decoding.readVarUint(decoder);
-  for (let i = 0; i < count; i++) {
-    const id = decoding.readVarUint(decoder);
-    clocks.set(id, decoding.readVarUint(decoder));
-    decoding.readVarUint8Array(decoder); // the state, unread
-  }
-  return clocks;
 }

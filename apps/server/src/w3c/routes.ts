@@ -5,7 +5,7 @@ import { ApiError, forbidden, notFound } from "../errors.ts";
 import { uuidParam, validate } from "../http/input.ts";
 import { accessOrGone } from "../routes/annotations.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
-import { createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
+import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticle } from "../services/articles.ts";
 import { canWrite } from "../sync/policy.ts";
 import { type ArticleText, toCreateRequest, toPatch } from "./apply.ts";
@@ -77,13 +77,7 @@ async function postAnnotation(c: AppContext) {
     parent = found.row;
   }
   const input = await toCreateRequest(draft, articleText(c, articleId), parent);
-  const created = await createThroughDocument(
-    db,
-    hub,
-    { articleId, groupId: article.groupId, revision: article.currentRevision, role, moderation },
-    user.id,
-    input,
-  );
+  const created = await createThroughDocument(db, hub, articleWriteAccess({ article, role, moderation }), user.id, input);
   const doc = toW3C(await presentById(db, created.id, { id: user.id, role }), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
 }

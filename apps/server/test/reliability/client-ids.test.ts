@@ -1,11 +1,11 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.ts";
-import { articleWithMembers } from "../support/article.ts";
+import { describe, expect, it } from "vitest";
 import { eventually } from "../support/sync-client.ts";
+import type { Member } from "../support/article.ts";
+import { coreArticle } from "./support/core-article.ts";
 import { connectCore, presenceMessage, updateMessage } from "./support/core.ts";
-import { docFrom, groupContext } from "./support/docs.ts";
+import { docFrom } from "./support/docs.ts";
 
 /**
  * Yjs skips structs whose clocks it has seen. Writing under another member's
@@ -13,18 +13,8 @@ import { docFrom, groupContext } from "./support/docs.ts";
  * member's real edits there, and still acknowledge them. A client id belongs
  * to the user who first writes under it or shows presence with it.
  */
-let t: TestApp;
-let setup: Awaited<ReturnType<typeof articleWithMembers>>;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  setup = await articleWithMembers(t.app, ["annotator", "annotator"]);
-});
-afterAll(() => t.close());
-
-const ctx = () => groupContext({ id: setup.article.id, groupId: setup.group.id });
-const serverState = () => t.hub.read(ctx(), (live) => Y.encodeStateAsUpdate(live.doc));
-const serverHas = (id: string) => t.hub.read(ctx(), (live) => annotationsOf(live.doc).has(id));
+const core = coreArticle();
+const { serverState, serverHas } = core;
 
 /** Runs `change` on `doc` and returns the update it made. */
 function edit(doc: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array {
@@ -38,9 +28,9 @@ function edit(doc: Y.Doc, change: (doc: Y.Doc) => void): Uint8Array {
 
 describe("Yjs client ids", () => {
   it("refuses writing under another member's client id, and the member's next edit is kept", async () => {
-    const [victim, attacker] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const [victim, attacker] = core.setup.members as [Member, Member];
     const victimDoc = docFrom(await serverState());
-    const victimSocket = connectCore(t.hub, setup.article.sync.room, victim.token, true);
+    const victimSocket = connectCore(core.t.hub, core.setup.article.sync.room, victim.token, true);
     await victimSocket.ready;
     victimSocket.connection.receive(presenceMessage(victimDoc));
     const first = edit(victimDoc, (d) => createAnnotation(d, { kind: "comment", authorId: victim.user.id, body: "mine" }));
@@ -51,7 +41,7 @@ describe("Yjs client ids", () => {
     const forged = docFrom(await serverState());
     forged.clientID = victimDoc.clientID;
     const theirs = edit(forged, (d) => createAnnotation(d, { kind: "comment", authorId: attacker.user.id, body: "squatting" }));
-    const attackerSocket = connectCore(t.hub, setup.article.sync.room, attacker.token);
+    const attackerSocket = connectCore(core.t.hub, core.setup.article.sync.room, attacker.token);
     await attackerSocket.ready;
     attackerSocket.connection.receive(updateMessage(theirs));
     const closed = await attackerSocket.done;
@@ -67,21 +57,21 @@ describe("Yjs client ids", () => {
   });
 
   it("gives presence for a client id only to the user who writes under it", async () => {
-    const [victim, attacker] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const [victim, attacker] = core.setup.members as [Member, Member];
     const victimDoc = docFrom(await serverState());
-    const victimSocket = connectCore(t.hub, setup.article.sync.room, victim.token);
+    const victimSocket = connectCore(core.t.hub, core.setup.article.sync.room, victim.token);
     await victimSocket.ready;
     victimSocket.connection.receive(updateMessage(createAnnotationUpdate(victimDoc, victim.user.id).update));
-    await eventually(async () => expect(await t.hub.read(ctx(), (live) => live.clientIds.ownerOf(victimDoc.clientID))).toBe(victim.user.id), 5_000);
+    await eventually(async () => expect(await core.read((live) => live.clientIds.ownerOf(victimDoc.clientID))).toBe(victim.user.id), 5_000);
     victimSocket.connection.close(1000, "gone");
 
     // With the victim gone, the attacker claims its presence: refused, so nothing shows under that id.
-    const attackerSocket = connectCore(t.hub, setup.article.sync.room, attacker.token);
+    const attackerSocket = connectCore(core.t.hub, core.setup.article.sync.room, attacker.token);
     await attackerSocket.ready;
     const impostor = new Y.Doc();
     impostor.clientID = victimDoc.clientID;
     attackerSocket.connection.receive(presenceMessage(impostor));
-    expect(await t.hub.read(ctx(), (live) => live.awareness.getStates().has(victimDoc.clientID))).toBe(false);
+    expect(await core.read((live) => live.awareness.getStates().has(victimDoc.clientID))).toBe(false);
     expect(attackerSocket.closed).toBeNull();
     attackerSocket.connection.close(1000, "done");
   });

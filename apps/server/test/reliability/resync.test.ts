@@ -1,12 +1,12 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, deleteAnnotation, updateAnnotation } from "@marginalia/schema";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { splitStep2 } from "../../src/sync/resync.ts";
-import { type TestApp, createTestApp } from "../support/app.ts";
-import { articleWithMembers } from "../support/article.ts";
 import { eventually } from "../support/sync-client.ts";
+import type { Member } from "../support/article.ts";
+import { coreArticle } from "./support/core-article.ts";
 import { connectCore, presenceMessage, syncStep2 } from "./support/core.ts";
-import { docFrom, groupContext, projectedRows } from "./support/docs.ts";
+import { docFrom, projectedRows } from "./support/docs.ts";
 
 /**
  * After a crash, a client's sync step 2 can carry other people's changes that
@@ -14,27 +14,16 @@ import { docFrom, groupContext, projectedRows } from "./support/docs.ts";
  * were not made by the sender either: they are left out, and the sender's own
  * unsaved work is kept, rather than refusing the sender and losing it.
  */
-let t: TestApp;
-let setup: Awaited<ReturnType<typeof articleWithMembers>>;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  setup = await articleWithMembers(t.app, ["annotator", "annotator"]);
-});
-afterAll(() => t.close());
-
-const ctx = () => groupContext({ id: setup.article.id, groupId: setup.group.id });
-const serverState = () => t.hub.read(ctx(), (live) => Y.encodeStateAsUpdate(live.doc));
-const serverVector = () => t.hub.read(ctx(), (live) => Y.encodeStateVector(live.doc));
-const serverHas = (id: string) => t.hub.read(ctx(), (live) => annotationsOf(live.doc).has(id));
+const core = coreArticle();
+const { serverState, serverVector, serverHas } = core;
 
 describe("resync after a crash", () => {
   it("splits a step 2 into pieces that together are the whole update", async () => {
     const doc = docFrom(await serverState());
     const other = docFrom(Y.encodeStateAsUpdate(doc));
-    const a = createAnnotation(other, { kind: "comment", authorId: setup.members[0]!.user.id, body: "theirs" });
+    const a = createAnnotation(other, { kind: "comment", authorId: core.setup.members[0]!.user.id, body: "theirs" });
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other));
-    createAnnotation(doc, { kind: "comment", authorId: setup.members[1]!.user.id, body: "mine" });
+    createAnnotation(doc, { kind: "comment", authorId: core.setup.members[1]!.user.id, body: "mine" });
     deleteAnnotation(doc, a);
     const update = Y.encodeStateAsUpdate(doc);
     const pieces = splitStep2(update)!;
@@ -44,7 +33,7 @@ describe("resync after a crash", () => {
   });
 
   it("keeps the sender's unsaved work and leaves out another member's lost change", async () => {
-    const [alice, bob] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const [alice, bob] = core.setup.members as [Member, Member];
     // Alice's change reached Bob through a broadcast, then the server died before committing it.
     const aliceDoc = docFrom(await serverState());
     const lost = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "broadcast, never committed" });
@@ -53,7 +42,7 @@ describe("resync after a crash", () => {
     // Bob wrote too, and his change was not acknowledged either.
     const mine = createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: "bob's unsaved work" });
 
-    const bobSocket = connectCore(t.hub, setup.article.sync.room, bob.token, true);
+    const bobSocket = connectCore(core.t.hub, core.setup.article.sync.room, bob.token, true);
     await bobSocket.ready;
     bobSocket.connection.receive(presenceMessage(bobDoc));
     bobSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
@@ -62,12 +51,12 @@ describe("resync after a crash", () => {
     expect(bobSocket.closed).toBeNull();
     expect(await serverHas(mine)).toBe(true);
     expect(await serverHas(lost)).toBe(false);
-    const rows = await projectedRows(t.database.db, setup.article.id);
+    const rows = await projectedRows(core.t.database.db, core.setup.article.id);
     expect(rows.map((r) => r.id)).toContain(mine);
     expect(rows.map((r) => r.id)).not.toContain(lost);
 
     // Alice's own client comes back and sends it itself: now it is hers to make.
-    const aliceSocket = connectCore(t.hub, setup.article.sync.room, alice.token, true);
+    const aliceSocket = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
     await aliceSocket.ready;
     aliceSocket.connection.receive(presenceMessage(aliceDoc));
     aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
@@ -78,10 +67,10 @@ describe("resync after a crash", () => {
   });
 
   it("still refuses a step 2 in which the sender's own client wrote what it may not", async () => {
-    const [alice, bob] = setup.members as [(typeof setup.members)[0], (typeof setup.members)[0]];
+    const [alice, bob] = core.setup.members as [Member, Member];
     const aliceDoc = docFrom(await serverState());
     const hers = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "alice's" });
-    const aliceSocket = connectCore(t.hub, setup.article.sync.room, alice.token, true);
+    const aliceSocket = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
     await aliceSocket.ready;
     aliceSocket.connection.receive(presenceMessage(aliceDoc));
     aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
@@ -91,13 +80,13 @@ describe("resync after a crash", () => {
     const bobDoc = docFrom(await serverState());
     const his = createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: "bob's" });
     updateAnnotation(bobDoc, hers, { body: "bob rewrote alice" });
-    const bobSocket = connectCore(t.hub, setup.article.sync.room, bob.token);
+    const bobSocket = connectCore(core.t.hub, core.setup.article.sync.room, bob.token);
     await bobSocket.ready;
     bobSocket.connection.receive(presenceMessage(bobDoc));
     bobSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
     expect((await bobSocket.done).code).toBe(4403);
     expect(await serverHas(his)).toBe(false);
-    expect(await t.hub.read(ctx(), (live) => String(annotationsOf(live.doc).get(hers)!.get("body")))).toBe("alice's");
+    expect(await core.read((live) => String(annotationsOf(live.doc).get(hers)!.get("body")))).toBe("alice's");
     aliceSocket.connection.close(1000, "done");
   });
 });
