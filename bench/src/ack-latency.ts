@@ -1,11 +1,11 @@
 // Durable-ack latency: one writer sends annotations at a fixed, open-loop rate
 // and times each from send to the server's durability ack (docs/sync.md §6).
 import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { MESSAGE_ACK, createAnnotation } from "@marginalia/schema";
 import { percentile, seedArticle, signUp, startMarginalia } from "./harness.ts";
+import { updateMessage } from "./lib/protocol.ts";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const rate = Number(process.env.RATE ?? 100);
@@ -33,12 +33,8 @@ ws.on("message", (data: Buffer) => {
 
 const doc = new Y.Doc();
 doc.on("update", (update: Uint8Array) => {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint(encoder, 2);
-  encoding.writeVarUint8Array(encoder, update);
   sentAt.push(performance.now());
-  ws.send(encoding.toUint8Array(encoder));
+  ws.send(updateMessage("marginalia", "", update));
 });
 
 const t0 = performance.now();

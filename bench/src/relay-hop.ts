@@ -9,11 +9,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { MESSAGE_ACK, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { percentile, seedArticle, signUp } from "./harness.ts";
+import { step1Message, updateMessage } from "./lib/protocol.ts";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl) throw new Error("BENCH_DATABASE_URL must name a Postgres database: two processes cannot share PGlite");
@@ -94,11 +94,7 @@ async function annotationsOn(url: string, room: string, token: string): Promise<
       resolve();
     });
   });
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()));
-  ws.send(encoding.toUint8Array(encoder));
+  ws.send(step1Message("marginalia", ""));
   await synced;
   ws.close();
   return readAnnotations(doc).length;
@@ -122,12 +118,8 @@ async function run(label: string, writerUrl: string, receiverUrl: string, token:
   });
   const doc = new Y.Doc();
   doc.on("update", (update: Uint8Array) => {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, 0);
-    encoding.writeVarUint(encoder, 2);
-    encoding.writeVarUint8Array(encoder, update);
     sentAt.push(performance.now());
-    writer.send(encoding.toUint8Array(encoder));
+    writer.send(updateMessage("marginalia", "", update));
   });
   await new Promise((r) => setTimeout(r, 300)); // every receiver joined and subscribed
 

@@ -1,22 +1,10 @@
 // Turns one run's figures into bench/results/latest.md.
+import type { StepOutcome } from "./lib/load.ts";
 import type { ServerKind } from "./lib/protocol.ts";
 import { type Summary, fmt, ratio } from "./lib/stats.ts";
 
-export type StepRow = {
-  rate: number;
-  latency: Summary;
-  lag: Summary;
-  durable: Summary;
-  sentPerSec: number;
-  deliveriesPerSec: number;
-  expected: number;
-  delivered: number;
-  missing: number;
-  duplicates: number;
-  generatorCpu: number;
-  serverCpu: number;
-  serverRssMb: number;
-};
+/** One step of a fan-out or ramp run, as the load runner measured it. */
+export type StepRow = StepOutcome;
 
 export type Report = {
   quick: boolean;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../errors.ts";
+import { view as exportView } from "../export/testing.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationProblems, collectionProblems } from "./conformance.ts";
 import { fromW3C, toW3C, toW3CCollection } from "./mapping.ts";
@@ -9,30 +10,19 @@ const BASE = "https://marginalia.example";
 const ARTICLE = "0b9a4c1e-5f4e-4a8e-9d7e-3c2b1a0f9e8d";
 const ctx = { baseUrl: BASE, articleId: ARTICLE };
 
-function view(over: Partial<AnnotationView> = {}): AnnotationView {
-  return {
-    id: "a1",
+/** The export tests' annotation, placed in this file's article with the values its assertions use. */
+const view = (over: Partial<AnnotationView> = {}): AnnotationView =>
+  exportView({
     articleId: ARTICLE,
     groupId: "g",
-    kind: "comment",
     author: { id: "6f1d7c52-8a4b-4e3a-9c1b-2d3e4f5a6b7c", name: "Ada" },
-    visibility: "group",
-    status: "published",
-    revision: 1,
     target: { revision: 1, exact: "word", prefix: "a ", suffix: " b", start: 2, end: 6 },
     body: "A note",
-    tags: [],
-    color: null,
-    factcheck: null,
-    resolved: false,
-    parentId: null,
-    anchor: { state: "anchored", score: null },
     votes: { agree: 1, disagree: 0 },
     createdAt: new Date("2024-05-01T10:00:00Z"),
     updatedAt: new Date("2024-05-02T10:00:00Z"),
     ...over,
-  } as AnnotationView;
-}
+  });
 
 const errorOf = (fn: () => unknown) => {
   try {
