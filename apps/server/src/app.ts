@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api", exportRoutes);
   app.route("/api", openApiRoutes());
   app.route("/w3c", w3cRoutes);
-  app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket));
+  app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket, { heartbeatMs: deps.config.syncHeartbeatMs }));
   app.all("/api/*", () => {
     throw new ApiError("not_found", "No such API route");
   });

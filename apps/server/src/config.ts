@@ -15,6 +15,7 @@ const envSchema = z.object({
   SESSION_COOKIE_SECURE: bool.optional(),
   TRUST_PROXY: bool.default(false),
   SEED_DEMO: bool.optional(),
+  SYNC_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -28,6 +29,12 @@ export type Config = {
   /** Believe X-Forwarded-For: only behind a proxy that sets it. */
   trustProxy: boolean;
   seedDemo: boolean;
+  /**
+   * How often a sync socket is pinged. One that has not answered the last ping
+   * by the next (a dead peer, or one stuck halfway through a frame) is closed
+   * with 4408.
+   */
+  syncHeartbeatMs: number;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
 };
 
@@ -52,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     // The embedded database is the try-it-out mode, so it gets the demo by default.
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
+    syncHeartbeatMs: e.SYNC_HEARTBEAT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,3 +1,4 @@
+import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import {
   type AnnotationField,
@@ -56,6 +57,16 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): A
 
 function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   const { structs, ds } = Y.decodeUpdate(update);
+  // Yjs integrates only the last block an update lists for a client (a later one replaces an earlier one
+  // when it is read), while decoding yields them all: judged whole, a crafted update with one client listed
+  // twice would be approved for content Yjs never applies, and Yjs would set the rest aside as pending,
+  // to be echoed to every client. An encoder writes each client once, in one non-empty block.
+  if (clientBlocks(update) !== new Set(structs.map((s) => s.id.client)).size) {
+    return refuse("an update lists a Yjs client more than once, or with no structs");
+  }
+  // Nor does an encoder write a struct of length 0 (an empty string, say). Yjs integrates one at the
+  // client's current clock, origins and all, while it would count here as nothing new and go unchecked.
+  if (structs.some((s) => s.length === 0)) return refuse("an update carries an empty struct");
   const items = structs.filter((s): s is Y.Item => s instanceof Y.Item);
   const locator = new Locator(
     doc,
@@ -131,6 +142,11 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
 }
 
 const refuse = (reason: string): Authorization => ({ ok: false, reason });
+
+/** How many client blocks a v1 update declares: its first number. */
+function clientBlocks(update: Uint8Array): number {
+  return decoding.readVarUint(decoding.createDecoder(update));
+}
 
 function inserted(
   item: Y.Item,

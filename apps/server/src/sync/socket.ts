@@ -24,7 +24,7 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
  * after two seconds, for a peer that reads slowly): `ws` keeps what the
  * kernel would not take yet, and writes it only while the event loop runs.
  */
-function drained(raw: { bufferedAmount?: number } | undefined): Promise<void> {
+function drained(raw: RawSocket | undefined): Promise<void> {
   return new Promise((resolve) => {
     const check = (tries: number) => {
       if (!raw?.bufferedAmount || tries >= 400) resolve();
@@ -34,11 +34,49 @@ function drained(raw: { bufferedAmount?: number } | undefined): Promise<void> {
   });
 }
 
+/** What the glue uses of the `ws` socket under Hono's wrapper. */
+type RawSocket = {
+  bufferedAmount?: number;
+  ping?(): void;
+  terminate?(): void;
+  on?(event: "pong", listener: () => void): void;
+};
+
+/** After a close frame, how long a peer has to answer before its TCP connection is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Pings the peer every `intervalMs`; a peer that has sent nothing, not even
+ * the pong, by the next ping is closed with 4408. A frame whose header
+ * promises more bytes than ever arrive leaves the socket waiting for the rest
+ * (nothing in it can be read, a pong included), so this is also how a
+ * truncated or trickled frame ends: at the heartbeat, never sooner.
+ */
+function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code: number, reason: string) => void) {
+  let heard = true;
+  raw?.on?.("pong", () => (heard = true));
+  const timer = setInterval(() => {
+    if (!heard) {
+      clearInterval(timer);
+      close(SYNC_CLOSE_CODES.timeout, "no answer to ping");
+      // A peer stuck halfway through a frame cannot read or answer the close frame either.
+      setTimeout(() => raw?.terminate?.(), CLOSE_GRACE_MS).unref();
+      return;
+    }
+    heard = false;
+    raw?.ping?.();
+  }, intervalMs);
+  timer.unref();
+  return { heard: () => (heard = true), stop: () => clearInterval(timer) };
+}
+
+export type SocketOptions = { heartbeatMs: number };
+
 /**
  * The only websocket-specific code: it turns a socket's events into calls on
  * the transport-independent hub.
  */
-export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket) {
+export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, options: SocketOptions) {
   return new Hono<AppEnv>().get(
     "/sync/:room",
     upgradeWebSocket((c) => {
@@ -50,18 +88,24 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket) {
         acks: c.req.query("acks") === "1",
       };
       let connection: Connection | null = null;
+      let alive: ReturnType<typeof heartbeat> | null = null;
       return {
         onOpen(_event, ws) {
+          alive = heartbeat(ws.raw as RawSocket | undefined, options.heartbeatMs, (code, reason) => {
+            if (connection) connection.close(code, reason);
+            else ws.close(code, reason);
+          });
           connection = hub.connect(
             {
               send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
               close: (code, reason) => ws.close(code, reason),
-              drained: () => drained(ws.raw as { bufferedAmount?: number } | undefined),
+              drained: () => drained(ws.raw as RawSocket | undefined),
             },
             request,
           );
         },
         onMessage(event, ws) {
+          alive?.heard();
           if (!(event.data instanceof ArrayBuffer)) {
             ws.close(SYNC_CLOSE_CODES.badMessage, "binary messages only");
             return;
@@ -69,9 +113,11 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket) {
           connection?.receive(new Uint8Array(event.data));
         },
         onClose() {
+          alive?.stop();
           connection?.transportClosed();
         },
         onError() {
+          alive?.stop();
           connection?.transportClosed();
         },
       };

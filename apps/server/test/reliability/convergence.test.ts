@@ -18,6 +18,7 @@ import { type Member, articleWithMembers } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { connectCore, recordUpdates, syncStep2, updateMessage } from "./support/core.ts";
 import { docState, expectedRows, groupContext, projectedRows, sleep, stateVector } from "./support/docs.ts";
+import { runSeed, seedFor } from "../support/seed.ts";
 import { FC_PATH, FC_SEED, SIZES, budget, report } from "./support/sizes.ts";
 
 /**
@@ -288,9 +289,11 @@ describe("convergence under chaos", () => {
     `every client ends with the server's document, and the server's document equals its projection (${SIZES.seeds} seeds)`,
     async () => {
       const started = Date.now();
+      const seed = FC_SEED ?? seedFor("convergence");
+      console.log(`[convergence] fast-check seed ${seed} (run seed ${runSeed()}; or MARGINALIA_FC_SEED=${seed})`);
       await fc.assert(fc.asyncProperty(scenario, runScenario), {
         numRuns: SIZES.seeds,
-        ...(FC_SEED !== undefined && { seed: FC_SEED }),
+        seed,
         ...(FC_PATH !== undefined && { path: FC_PATH }),
         // A failing run is shrunk, but never beyond the test's own time.
         interruptAfterTimeLimit: budget(SIZES.seeds, 1_500, 0),

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { connect as tcpConnect } from "node:net";
 import v8 from "node:v8";
 import vm from "node:vm";
 import * as encoding from "lib0/encoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation, notesOf, readAnnotations, setVote, updateAnnotation } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation, notesOf, readAnnotations, setVote, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { colorFor } from "../../src/sync/awareness.ts";
@@ -14,6 +13,7 @@ import type { LiveDocument } from "../../src/sync/document.ts";
 import type { SyncHub } from "../../src/sync/hub.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
+import { runSeed, seedFor } from "../support/seed.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { connectCore, syncStep1, updateMessage } from "./support/core.ts";
 import { docFrom, docState, expectedRows, groupContext, projectedRows, sleep, stateVector } from "./support/docs.ts";
@@ -33,7 +33,10 @@ import { SIZES, budget, report } from "./support/sizes.ts";
  */
 
 const ALLOWED_CLOSES = new Set([4400, 4403, 1009, 1002, 1007]);
-const SEED = Number(process.env.MARGINALIA_FUZZ_SEED) || Math.floor(Math.random() * 2 ** 31);
+/** Every draw of this file comes from here (test/support/seed.ts); `MARGINALIA_SEED` replays a run. */
+const SEED = seedFor("fuzz-socket");
+/** Short, so that frames the server must wait out (truncated ones) end within the test's patience. */
+const HEARTBEAT_MS = 1_000;
 
 let t: TestApp;
 let url: string;
@@ -54,7 +57,8 @@ const heapMiB = () => {
 };
 
 beforeAll(async () => {
-  t = await createTestApp();
+  console.log(`[fuzz-socket] seed ${SEED} (run seed ${runSeed()}; replay with MARGINALIA_SEED=${runSeed()})`);
+  t = await createTestApp({ env: { SYNC_HEARTBEAT_MS: String(HEARTBEAT_MS) } });
   url = await t.listen();
   setup = await articleWithMembers(t.app, ["annotator", "annotator", "viewer"]);
   honest.push(openSyncClient(url, setup.article.sync.room, setup.owner.token));
@@ -242,7 +246,9 @@ describe("fuzzing the websocket", () => {
       const socketSeconds = (Date.now() - started) / 1000 - coreSeconds;
       // ---- raw TCP: websocket frames the `ws` client would never write
       const rawFrames: Array<[string, Uint8Array]> = [
-        ["tcp:random", randomBytes(24)],
+        // Random bytes may read as a frame that promises more than is sent: the server then waits for the rest
+        // until the heartbeat closes it (4408), as the truncated-frame test below checks on purpose.
+        ["tcp:random", rng.bytes(24)],
         ["tcp:rsv-bits", new Uint8Array([0xf2, 0x81, 1, 2, 3, 4, 5])],
         ["tcp:bad-opcode", new Uint8Array([0x83, 0x81, 1, 2, 3, 4, 5])],
         ["tcp:unmasked", new Uint8Array([0x82, 0x03, 0, 0, 0])],
@@ -290,7 +296,11 @@ describe("fuzzing the websocket", () => {
       expect(await projectedRows(t.database.db, setup.article.id)).toEqual(expectedRows(live.doc, room));
 
       const total = Object.values(sent).reduce((a, b) => a + b, 0);
-      const unexpected = Object.keys(closes).filter((code) => !ALLOWED_CLOSES.has(Number(code)));
+      // Only random bytes may leave the server waiting for the rest of a frame, which the heartbeat ends.
+      const waitedOut = closesByKind["tcp:random"]?.[SYNC_CLOSE_CODES.timeout] ?? 0;
+      const unexpected = Object.keys(closes).filter(
+        (code) => !ALLOWED_CLOSES.has(Number(code)) && !(Number(code) === SYNC_CLOSE_CODES.timeout && closes[code] === waitedOut),
+      );
       report("fuzz-socket", {
         seed: SEED,
         framesSent: total,
@@ -316,6 +326,23 @@ describe("fuzzing the websocket", () => {
     },
     budget(SIZES.coreFrames + SIZES.socketFrames * 20, 1),
   );
+
+  it("waits for the rest of a frame that promises more bytes than it sends, and closes it with 4408 at the heartbeat", async () => {
+    // A binary frame whose masked header announces 100 bytes, followed by 10 of them. The server cannot
+    // read anything after it (a pong included) until the rest arrives, so it is right to wait; the
+    // heartbeat is what ends the wait: the first ping goes unanswered, and the next tick closes.
+    const port = Number(new URL(url).port);
+    const truncated = new Uint8Array([0x82, 0x80 | 100, 1, 2, 3, 4, ...new Uint8Array(10)]);
+    const started = Date.now();
+    const outcome = await rawSession(port, `/sync/${setup.article.sync.room}?token=${setup.members[1]!.token}`, truncated);
+    const waited = Date.now() - started;
+    expect(outcome).toBe(SYNC_CLOSE_CODES.timeout);
+    expect(waited, "closed before the peer missed a ping").toBeGreaterThanOrEqual(HEARTBEAT_MS);
+    // The same frame sent whole is an ordinary (malformed) message, refused at once.
+    const whole = new Uint8Array([0x82, 0x80 | 3, 1, 2, 3, 4, 0xff, 0xff, 0xff]);
+    expect(await rawSession(port, `/sync/${setup.article.sync.room}?token=${setup.members[1]!.token}`, whole)).toBe(SYNC_CLOSE_CODES.badMessage);
+    for (const c of honest) expect(c.closes, "an honest client was closed").toEqual([]);
+  });
 
   it("shows a client's presence again after it reconnects, although others echoed its departure", async () => {
     // y-websocket providers re-send every awareness change they see, removals included. The echo of a departed
@@ -381,7 +408,7 @@ function rawSession(port: number, path: string, bytes: Uint8Array): Promise<numb
     socket.on("connect", () => {
       socket.write(
         `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          `Sec-WebSocket-Key: ${Buffer.from("marginalia fuzz!").toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
     socket.on("data", (chunk) => {

@@ -5,6 +5,7 @@ import * as Y from "yjs";
 import { annotationsOf } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../support/process.ts";
+import { seeded } from "../support/seed.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { AckedWriter, type Write } from "./support/acked-writer.ts";
 import { docState, sleep, stateVector } from "./support/docs.ts";
@@ -26,6 +27,8 @@ const env: Record<string, string> = databaseUrl
   : { DATA_DIR: path.join(dataDir!, "db"), SEED_DEMO: "false" };
 // Starting the process (tsx, migrations, PGlite's WASM) is most of a cycle; a loaded machine makes it slow.
 const START_TIMEOUT_MS = 120_000;
+/** When each write lands and when each kill does: drawn from the run's seed (test/support/seed.ts). */
+const rng = seeded("kill9");
 
 let server: ServerProcess;
 let cookie = "";
@@ -127,12 +130,12 @@ describe("durability under kill -9", () => {
         let writing = true;
         const loops = writers.map(async (w) => {
           while (writing) {
-            w.write(Math.random());
-            await sleep(Math.floor(Math.random() * 12));
+            w.write(rng.next());
+            await sleep(rng.int(12));
           }
         });
         await eventually(() => expect(ackedCount()).toBeGreaterThan(ackedBefore), 30_000);
-        await sleep(Math.floor(Math.random() * 700));
+        await sleep(rng.int(700));
         expect(server.child.exitCode, `the server crashed on its own:\n${server.output().slice(-3_000)}`).toBeNull();
         await server.stop("SIGKILL");
         writing = false;

@@ -4,14 +4,15 @@ import { createGroup, signUp } from "../support/app.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { liveServer } from "../support/live.ts";
 import { tokenOf } from "../support/article.ts";
+import { seeded } from "../support/seed.ts";
 import { eventually } from "../support/sync-client.ts";
 
 const live = liveServer();
 const FORMATS = ["csv", "markdown", "w3c", "claimreview"] as const;
 
 /** Letters only, so that no export format escapes any part of it. */
-const distinctive = (role: string) =>
-  `${role} ${Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join("")}`;
+const rng = seeded("anonymity");
+const distinctive = (role: string) => `${role} ${rng.letters(10)}`;
 
 type Person = Awaited<ReturnType<typeof signUp>>;
 

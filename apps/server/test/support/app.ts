@@ -25,12 +25,18 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
-export type TestAppOptions = { rateLimits?: RateLimitOptions; sync?: Partial<SyncOptions>; database?: Database };
+export type TestAppOptions = {
+  rateLimits?: RateLimitOptions;
+  sync?: Partial<SyncOptions>;
+  database?: Database;
+  /** Environment variables for the app's config, over the tests' defaults. */
+  env?: Record<string, string>;
+};
 
 /** One app per test file, on that file's database; tests use fresh users, so none cleans up. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await openTestDatabase());
-  const config = testConfig();
+  const config = testConfig(options.env);
   const logger = createLogger("silent");
   const hub = new SyncHub(database.db, logger, config.publicOrigin, options.sync);
   const { app, injectWebSocket } = createApp({

@@ -11,11 +11,16 @@ declare module "vitest" {
     databaseUrl: string | null;
     /** Otherwise: a migrated PGlite data dir to clone, so no test file migrates again. */
     pgliteTemplate: string | null;
+    /** The run's seed, from which every random input of the suite is drawn (seed.ts). */
+    seed: number;
   }
 }
 
 /** Migrates once per run, on real Postgres when TEST_DATABASE_URL is set, else on PGlite. */
 export default async function setup(project: TestProject) {
+  const seed = Number(process.env.MARGINALIA_SEED) || 1 + Math.floor(Math.random() * 2 ** 31);
+  project.provide("seed", seed);
+  console.log(`[marginalia tests] seed ${seed} (replay with MARGINALIA_SEED=${seed})`);
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const database = databaseOnPostgres(url, { max: 1 });

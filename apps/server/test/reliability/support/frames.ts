@@ -12,35 +12,10 @@ import {
   setVote,
   updateAnnotation,
 } from "@marginalia/schema";
+import { Rng } from "../../support/seed.ts";
 import { awarenessFrame, rawAwarenessFrame, syncStep1, syncStep2, updateMessage } from "./core.ts";
 
-/** A small seeded PRNG (mulberry32), so that a fuzz run can be replayed from its seed. */
-export class Rng {
-  private state: number;
-  constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.int(256);
-    return out;
-  }
-}
+export { Rng };
 
 export const FRAME_KINDS = ["random", "mutated", "varint", "yjs", "utf8", "protocol"] as const;
 export type FrameKind = (typeof FRAME_KINDS)[number];
@@ -83,9 +58,9 @@ function patchMark(bytes: Uint8Array, bad: Uint8Array): Uint8Array {
 }
 
 /** A Yjs update made by running `change` on a copy of `base`: what a client in sync with it would send. */
-function updateOn(base: Y.Doc, change: (doc: Y.Doc) => void, clientID?: number): Uint8Array {
+function updateOn(base: Y.Doc, change: (doc: Y.Doc) => void, clientID: number): Uint8Array {
   const doc = new Y.Doc();
-  if (clientID !== undefined) doc.clientID = clientID;
+  doc.clientID = clientID;
   Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
   const updates: Uint8Array[] = [];
   doc.on("update", (u: Uint8Array) => updates.push(u));
@@ -116,37 +91,40 @@ export class Corpus {
     const someone = () => (others.length ? this.rng.pick(others) : "missing");
     const mine = `fz${this.rng.int(1e9)}`;
     const uid = this.userId;
+    const on = (change: (doc: Y.Doc) => void) => updateOn(base, change, this.rng.clientId());
     const updates = [
-      updateOn(base, (d) => createAnnotation(d, { id: mine, kind: "comment", authorId: uid, body: `fuzz ${MARK}`, tags: [MARK] })),
-      updateOn(base, (d) => {
+      on((d) => createAnnotation(d, { id: mine, kind: "comment", authorId: uid, body: `fuzz ${MARK}`, tags: [MARK] })),
+      on((d) => {
         createAnnotation(d, { id: `${mine}b`, kind: "highlight", authorId: uid, body: "x" });
         updateAnnotation(d, `${mine}b`, { body: "edited", tags: ["a"] });
       }),
-      updateOn(base, (d) => notesOf(d).insert(0, `note ${MARK} `)),
-      updateOn(base, (d) => setVote(d, someone(), uid, this.rng.chance(0.5) ? "agree" : "disagree")),
-      updateOn(base, (d) => updateAnnotation(d, someone(), { body: "defaced" })), // forbidden: not theirs
-      updateOn(base, (d) => deleteAnnotation(d, someone())), // forbidden
-      updateOn(base, (d) => createAnnotation(d, { kind: "comment", authorId: crypto.randomUUID(), body: "forged author" })),
-      updateOn(base, (d) => d.getMap("admin").set("root", true)), // unknown root
-      updateOn(base, (d) => {
-        const id = createAnnotation(d, { kind: "comment", authorId: uid, body: "" });
+      on((d) => notesOf(d).insert(0, `note ${MARK} `)),
+      on((d) => setVote(d, someone(), uid, this.rng.chance(0.5) ? "agree" : "disagree")),
+      on((d) => updateAnnotation(d, someone(), { body: "defaced" })), // forbidden: not theirs
+      on((d) => deleteAnnotation(d, someone())), // forbidden
+      on((d) => createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: this.rng.uuid(), body: "forged author" })),
+      on((d) => d.getMap("admin").set("root", true)), // unknown root
+      on((d) => {
+        const id = createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: uid, body: "" });
         annotationsOf(d).get(id)!.set("tags", new Y.Array() as never); // a nested type where a value belongs
       }),
-      updateOn(base, (d) => {
-        const id = createAnnotation(d, { kind: "comment", authorId: uid });
+      on((d) => {
+        const id = createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: uid });
         (annotationsOf(d).get(id)!.get("body") as Y.Text).insertEmbed(0, { image: "x" }); // not plain text
       }),
-      updateOn(base, (d) => {
-        const id = createAnnotation(d, { kind: "comment", authorId: uid });
+      on((d) => {
+        const id = createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: uid });
         (annotationsOf(d).get(id)!.get("body") as Y.Text).format(0, 0, { bold: true });
-        annotationsOf(d).get(id)!.set("color", new Y.Doc() as never); // a subdocument
+        annotationsOf(d).get(id)!.set("color", new Y.Doc({ guid: this.rng.uuid() }) as never); // a subdocument
       }),
-      updateOn(base, (d) => annotationsOf(d).set(`${mine}x`, new Y.XmlElement("script") as never)),
-      updateOn(base, (d) => d.getXmlFragment("annotations2").insert(0, [new Y.XmlText("<img onerror=alert(1)>")])),
-      updateOn(base, (d) => notesOf(d).insert(0, "x".repeat(1_000))),
+      on((d) => annotationsOf(d).set(`${mine}x`, new Y.XmlElement("script") as never)),
+      on((d) => d.getXmlFragment("annotations2").insert(0, [new Y.XmlText("<img onerror=alert(1)>")])),
+      on((d) => notesOf(d).insert(0, "x".repeat(1_000))),
     ];
     this.updates = updates;
-    const awareness = new awarenessProtocol.Awareness(new Y.Doc());
+    const awarenessDoc = new Y.Doc();
+    awarenessDoc.clientID = this.rng.clientId();
+    const awareness = new awarenessProtocol.Awareness(awarenessDoc);
     awareness.setLocalState({ user: { id: uid, name: MARK }, selection: { start: 1, end: 4 }, note: MARK });
     this.frames = [
       syncStep1(base),
