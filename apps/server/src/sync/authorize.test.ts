@@ -329,7 +329,7 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
 
   it("refuses a block that declares no structs, which would erase an earlier block of its client", () => {
     const writer = new Y.Doc();
-    let update = new Uint8Array();
+    let update: Uint8Array = new Uint8Array();
     writer.on("update", (u: Uint8Array) => (update = u));
     notesOf(writer).insert(0, "abc");
     const clientBytes = update.subarray(2, update.indexOf(0, 2) + 1); // [1, n, client…, clock 0, …]
