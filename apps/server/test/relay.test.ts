@@ -141,6 +141,36 @@ describe.runIf(!missing)("two server processes relaying through Redis", () => {
     await spy.punsubscribe();
   });
 
+  it("closes a member's sockets on the other process within a second of their removal, and demotes on both", async () => {
+    const { owner, group, article, members } = await articleWithMembers(t.app, ["annotator", "annotator"]);
+    const [removed, demoted] = members as [(typeof members)[0], (typeof members)[0]];
+    const onB = open(b.url, article.sync.room, removed.token);
+    const demotedOnB = open(b.url, article.sync.room, demoted.token);
+    const ownerOnA = open(a.url, article.sync.room, owner.token);
+    await Promise.all([onB.synced, demotedOnB.synced, ownerOnA.synced]);
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${a.url}${path}`, {
+        method,
+        headers: { cookie: owner.cookie!, ...(body !== undefined && { "content-type": "application/json" }) },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+
+    const removedAt = Date.now();
+    expect((await call("DELETE", `/api/groups/${group.id}/members/${removed.user.id}`)).status).toBe(204);
+    await eventually(() => expect(onB.closes.map((c) => c.code)).toEqual([4403]), 1_000);
+    const closedAfterMs = Date.now() - removedAt;
+    const after = createAnnotation(ownerOnA.doc, { kind: "comment", authorId: owner.user.id, body: "after the removal, on A" });
+    await sleep(300);
+    expect(readAnnotations(onB.doc).some((x) => x.id === after)).toBe(false);
+
+    expect((await call("PATCH", `/api/groups/${group.id}/members/${demoted.user.id}`, { role: "viewer" })).status).toBe(200);
+    await sleep(300); // the event crosses Redis; the server-side check would take 30 s
+    createAnnotation(demotedOnB.doc, { kind: "comment", authorId: demoted.user.id, body: "as a viewer, on B" });
+    await eventually(() => expect(demotedOnB.closes.map((c) => c.code)).toEqual([4403]), 1_000);
+    expect(bodies(ownerOnA.doc)).not.toContain("as a viewer, on B");
+    console.log(`[relay.test] removal reached the other process's socket in ${closedAfterMs} ms`);
+  });
+
   it("resyncs from Postgres after a Redis restart: a write made during the outage reaches the other process", async () => {
     const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
     const onA = open(a.url, article.sync.room, owner.token, { acks: true });

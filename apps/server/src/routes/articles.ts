@@ -96,6 +96,10 @@ export const articleRoutes = new Hono<AppEnv>()
     const { db } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
     await requireArticleRole(db, articleId, user.id, "moderator");
+    // Its rooms close first (4410), and what they had accepted is committed, so no write lands after it.
+    const { hub } = c.get("deps");
+    hub.access({ kind: "article-deleted", articleId });
+    await hub.committer.flush();
     await deleteArticle(db, articleId);
     return c.body(null, 204);
   });

@@ -46,7 +46,10 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post("/logout", async (c) => {
     const auth = requireAuth(c);
-    if (auth.via === "session") await invalidateSession(c.get("deps").db, auth.sessionId);
+    if (auth.via === "session") {
+      await invalidateSession(c.get("deps").db, auth.sessionId);
+      c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: [auth.sessionId] });
+    }
     clearSessionCookie(c);
     return c.body(null, 204);
   });

@@ -76,7 +76,10 @@ export const groupRoutes = new Hono<AppEnv>()
     const memberId = uuidParam(c, "userId", "Member");
     await requireRole(db, groupId, user.id, "owner");
     const { role } = await readJson(c, changeRoleSchema);
-    return c.json(await changeRole(db, groupId, memberId, role));
+    const changed = await changeRole(db, groupId, memberId, role);
+    // Open sockets carry on under the new role (a viewer's next write is refused).
+    c.get("deps").hub.access({ kind: "role-changed", groupId, userId: memberId, role });
+    return c.json(changed);
   })
   .delete("/:groupId/members/:userId", async (c) => {
     const user = requireUser(c);
@@ -86,5 +89,7 @@ export const groupRoutes = new Hono<AppEnv>()
     // Anyone may leave; only an owner may remove someone else.
     await requireRole(db, groupId, user.id, memberId === user.id ? "viewer" : "owner");
     await removeMember(db, groupId, memberId);
+    // Their open sockets close (4403) before this answers: nothing written after the removal reaches them.
+    c.get("deps").hub.access({ kind: "member-removed", groupId, userId: memberId });
     return c.body(null, 204);
   });

@@ -20,7 +20,9 @@ export const tokenRoutes = new Hono<AppEnv>()
   })
   .delete("/:tokenId", async (c) => {
     const user = requireUser(c);
-    const revoked = await revokeApiToken(c.get("deps").db, user.id, c.req.param("tokenId"));
+    const tokenId = c.req.param("tokenId");
+    const revoked = await revokeApiToken(c.get("deps").db, user.id, tokenId);
     if (!revoked) throw notFound("Token");
+    c.get("deps").hub.access({ kind: "tokens-revoked", tokenIds: [tokenId] });
     return c.body(null, 204);
   });

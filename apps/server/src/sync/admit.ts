@@ -6,6 +6,7 @@ import { isAllowedOrigin } from "../auth/origin.ts";
 import type { Auth } from "../context.ts";
 import type { Db } from "../db.ts";
 import { pseudonym } from "../services/identities.ts";
+import type { Grant } from "./access.ts";
 import { type Identity, colorFor } from "./awareness.ts";
 import type { Actor } from "./policy.ts";
 import type { DocContext } from "./projection.ts";
@@ -19,7 +20,7 @@ export type AdmissionRequest = {
 };
 
 export type Admission =
-  | { ok: true; actor: Actor; identity: Identity; context: DocContext }
+  | { ok: true; actor: Actor; identity: Identity; context: DocContext; grant: Grant }
   | { ok: false; code: number; reason: string };
 
 const refuse = (code: number, reason: string): Admission => ({ ok: false, code, reason });
@@ -58,6 +59,12 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
       color: colorFor(auth.user.id),
     },
     context: contextFor(room, row.groupId, row.revision),
+    grant: {
+      userId: auth.user.id,
+      groupId: row.groupId,
+      articleId: room.articleId,
+      credential: auth.via === "session" ? { via: "session", sessionId: auth.sessionId } : { via: "token", tokenId: auth.tokenId },
+    },
   };
 }
 

@@ -104,7 +104,7 @@ export class Connection implements Peer {
   open(live: LiveDocument, actor: Actor, identity: Identity) {
     const state = this.state;
     if (state.phase !== "admitting") return;
-    const open = { phase: "open", live, actor, identity } as const;
+    const open: Extract<Phase, { phase: "open" }> = { phase: "open", live, actor, identity };
     this.state = open;
     live.peers.add(this);
     // On a cold document the server's own step 1 waits: it needs the built document (LiveDocument.doc),
@@ -116,6 +116,14 @@ export class Connection implements Peer {
     if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
     for (const message of state.buffered) if (this.state === open) this.handle(open, message);
     if (cold) void (this.transport.drained?.() ?? Promise.resolve()).then(() => setTimeout(() => this.sendStep1(open), COLD_STEP1_DELAY_MS));
+  }
+
+  /**
+   * A new role or moderation mode for an open connection (access.ts): its
+   * next update, and every held one, is judged under it.
+   */
+  updateActor(change: Partial<Pick<Actor, "role" | "moderation">>) {
+    if (this.state.phase === "open") this.state.actor = { ...this.state.actor, ...change };
   }
 
   /** The server's sync step 1: the client answers with what the server lacks (its offline work). */

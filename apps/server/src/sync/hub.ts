@@ -1,6 +1,8 @@
 import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
+import { type AccessEvent, type Grant, verdictFor } from "./access.ts";
+import { accessChanges } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
@@ -16,6 +18,12 @@ export type SyncOptions = {
   maxConnectionsPerUser: number;
   maxBufferedMessages: number;
   commitWindowMs: number;
+  /**
+   * How often open sockets are checked against the database (access-check.ts),
+   * for what no access event announced: expired sessions, tokens revoked from
+   * the command line, events lost while the relay was down.
+   */
+  accessCheckMs: number;
   /** How documents are shared with other server processes; by default they are not. */
   relay: DocumentRelay;
 };
@@ -34,6 +42,9 @@ export type DocumentRelay = {
   publishUpdate(live: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
   /** An awareness change made by a socket here. */
   publishAwareness(live: LiveDocument, update: Uint8Array): void;
+  /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
+  publishAccess(event: AccessEvent): void;
+  onAccess(listener: (event: AccessEvent | null) => void): void;
   close(): Promise<void>;
 };
 
@@ -43,6 +54,8 @@ export const LOCAL_ONLY: DocumentRelay = {
   detach() {},
   publishUpdate() {},
   publishAwareness() {},
+  publishAccess() {},
+  onAccess() {},
   close: async () => {},
 };
 
@@ -52,8 +65,12 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   maxConnectionsPerUser: 32,
   maxBufferedMessages: 256,
   commitWindowMs: 4,
+  accessCheckMs: 30_000,
   relay: LOCAL_ONLY,
 };
+
+/** How long an access event is kept for sockets still being admitted when it happened. */
+const RECENT_ACCESS_MS = 60_000;
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -70,6 +87,16 @@ export class SyncHub {
   readonly committer: GroupCommitter;
   private readonly slots = new Map<string, Slot>();
   private readonly connections = new Set<Connection>();
+  /** What each open connection was admitted with, for access events (access.ts). */
+  private readonly grants = new Map<Connection, Grant>();
+  /**
+   * Access events of the last minute, numbered: a socket admitted from a
+   * database read that an event overtook gets that event when it opens.
+   */
+  private recentAccess: Array<{ seq: number; at: number; event: AccessEvent }> = [];
+  private accessSeq = 0;
+  private readonly accessTimer: NodeJS.Timeout;
+  private checkingAccess = false;
   private readonly perUser = new Map<string, number>();
   private readonly compacting = new Set<string>();
   /** Log rows per loaded document since its last compaction, counted here rather than queried. */
@@ -84,6 +111,9 @@ export class SyncHub {
   ) {
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
     this.store = new DocStore(db);
+    this.options.relay.onAccess((event) => (event ? this.applyAccess(event) : void this.checkAccess()));
+    this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
+    this.accessTimer.unref();
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
     this.committer.onCommitted = (rowsByDoc) => {
       for (const [name, rows] of rowsByDoc) {
@@ -112,6 +142,7 @@ export class SyncHub {
   }
 
   private async join(connection: Connection, request: AdmissionRequest) {
+    const admittedAfter = this.accessSeq;
     try {
       const admission = await admit(this.db, this.publicOrigin, request);
       if (!admission.ok) return connection.close(admission.code, admission.reason);
@@ -126,7 +157,10 @@ export class SyncHub {
         this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
         return;
       }
+      this.grants.set(connection, admission.grant);
+      for (const { seq, event } of this.recentAccess) if (seq > admittedAfter) this.applyAccessTo(connection, admission.grant, event);
       connection.onClose(() => {
+        this.grants.delete(connection);
         this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
         this.release(live);
       });
@@ -134,6 +168,47 @@ export class SyncHub {
     } catch (err) {
       this.logger.error({ err, room: request.room }, "could not open document");
       connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
+    }
+  }
+
+  /**
+   * A change of access, made by a route once it is committed: applied to this
+   * process's sockets at once, before the route answers, and relayed to the
+   * other processes' sockets.
+   */
+  access(event: AccessEvent) {
+    this.applyAccess(event);
+    this.options.relay.publishAccess(event);
+  }
+
+  private applyAccess(event: AccessEvent) {
+    const now = Date.now();
+    this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
+    this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
+    for (const [connection, grant] of [...this.grants]) this.applyAccessTo(connection, grant, event);
+  }
+
+  private applyAccessTo(connection: Connection, grant: Grant, event: AccessEvent) {
+    const verdict = verdictFor(event, grant);
+    if (verdict.effect === "close") connection.close(verdict.code, verdict.reason);
+    else if (verdict.effect === "role") connection.updateActor({ role: verdict.role });
+    else if (verdict.effect === "moderation") connection.updateActor({ moderation: verdict.moderation });
+  }
+
+  /** Brings every open socket up to date with the database (access-check.ts). */
+  async checkAccess() {
+    if (this.checkingAccess || this.grants.size === 0) return;
+    this.checkingAccess = true;
+    try {
+      const before = this.accessSeq;
+      const events = await accessChanges(this.db, [...this.grants.values()]);
+      // An event that arrived meanwhile may be newer than what was read: the next check will see it.
+      if (this.accessSeq !== before) return;
+      for (const event of events) for (const [connection, grant] of [...this.grants]) this.applyAccessTo(connection, grant, event);
+    } catch (err) {
+      this.logger.warn({ err }, "checking open sockets' access failed; trying again later");
+    } finally {
+      this.checkingAccess = false;
     }
   }
 
@@ -259,6 +334,7 @@ export class SyncHub {
    * left are still published.
    */
   async shutdown() {
+    clearInterval(this.accessTimer);
     await this.committer.flush();
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     await this.committer.close();

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Logger } from "../logger.ts";
+import { type AccessEvent, parseAccessEvent } from "./access.ts";
 import type { DocStore } from "./doc-store.ts";
 import type { LiveDocument } from "./document.ts";
 import type { DocumentRelay } from "./hub.ts";
@@ -25,6 +26,10 @@ import type { DocumentRelay } from "./hub.ts";
  *     awareness  a y-protocols awareness update, stamped with users by its sender
  *     hello      empty: "I have just subscribed; send me your presence"
  *     stale      empty: "I committed updates I could not publish; reload from Postgres"
+ *     access     JSON of an AccessEvent (access.ts), on the one channel `<prefix>#access`,
+ *                which every process subscribes to: sockets on any process follow
+ *                membership, sessions and deletions. After a reconnect each process
+ *                checks its sockets against Postgres, since events may have been missed.
  *
  * Updates are published after their commit, not before. Peers on other
  * processes see a change a commit later (a few ms), and in exchange every
@@ -37,7 +42,7 @@ import type { DocumentRelay } from "./hub.ts";
  */
 
 const VERSION = 1;
-const FRAME = { update: 0, awareness: 1, hello: 2, stale: 3 } as const;
+const FRAME = { update: 0, awareness: 1, hello: 2, stale: 3, access: 4 } as const;
 type FrameKind = (typeof FRAME)[keyof typeof FRAME];
 const ID_BYTES = 16;
 const HEADER_BYTES = 2 + ID_BYTES;
@@ -57,7 +62,7 @@ export function encodeFrame(kind: FrameKind, sender: Uint8Array, payload: Uint8A
 }
 
 export function decodeFrame(frame: Uint8Array): { kind: FrameKind; sender: Uint8Array; payload: Uint8Array } | null {
-  if (frame.byteLength < HEADER_BYTES || frame[0] !== VERSION || frame[1]! > FRAME.stale) return null;
+  if (frame.byteLength < HEADER_BYTES || frame[0] !== VERSION || frame[1]! > FRAME.access) return null;
   return {
     kind: frame[1] as FrameKind,
     sender: frame.subarray(2, HEADER_BYTES),
@@ -91,9 +96,12 @@ export class RedisRelay implements DocumentRelay {
   private readonly resyncQueue = new Set<string>();
   private resyncsRunning = 0;
   private closed = false;
+  private readonly accessChannel: string;
+  private accessListener: (event: AccessEvent | null) => void = () => {};
 
   constructor(options: RedisRelayOptions) {
     this.prefix = options.channelPrefix ?? DEFAULT_CHANNEL_PREFIX;
+    this.accessChannel = `${this.prefix}#access`;
     this.logger = options.logger.child({ component: "relay" });
     this.store = options.store;
     const common = {
@@ -134,6 +142,14 @@ export class RedisRelay implements DocumentRelay {
   publishAwareness(live: LiveDocument, update: Uint8Array) {
     // Presence is not worth a retry: clients renew it every 15 s.
     this.publish(this.prefix + live.name, FRAME.awareness, update);
+  }
+
+  publishAccess(event: AccessEvent) {
+    this.publish(this.accessChannel, FRAME.access, new TextEncoder().encode(JSON.stringify(event)));
+  }
+
+  onAccess(listener: (event: AccessEvent | null) => void) {
+    this.accessListener = listener;
   }
 
   async close() {
@@ -179,6 +195,11 @@ export class RedisRelay implements DocumentRelay {
     const frame = decodeFrame(message);
     if (!frame || Buffer.compare(frame.sender, this.processId) === 0) return;
     const channel = channelBytes.toString();
+    if (channel === this.accessChannel) {
+      const event = frame.kind === FRAME.access ? parseAccessEvent(Buffer.from(frame.payload).toString()) : null;
+      if (event) this.accessListener(event);
+      return;
+    }
     const live = this.docs.get(channel);
     if (!live) return;
     try {
@@ -206,6 +227,10 @@ export class RedisRelay implements DocumentRelay {
   }
 
   private onSubscriberReady = () => {
+    void this.sub
+      .subscribe(this.accessChannel)
+      .then(() => this.accessListener(null)) // what was missed meanwhile is checked against Postgres
+      .catch(() => {});
     if (this.docs.size) void this.subscribe([...this.docs.keys()]);
   };
 

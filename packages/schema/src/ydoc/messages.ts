@@ -19,5 +19,7 @@ export const SYNC_CLOSE_CODES = {
   forbidden: 4403,
   notFound: 4404,
   timeout: 4408,
+  /** The article (or its group) was deleted while the socket was open. */
+  gone: 4410,
   tooManyConnections: 4429,
 } as const;

@@ -1,0 +1,74 @@
+import { type ModerationMode, type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
+
+/**
+ * Changes to who may do what, which reach sockets that are already open
+ * (docs/architecture.md, "Access that follows membership"). A socket is
+ * admitted once, with a credential and a role; each of these events either
+ * closes it with a named code or gives it its new role. Every process applies
+ * them to its own sockets; the relay carries them to the others.
+ */
+export type AccessEvent =
+  | { kind: "member-removed"; groupId: string; userId: string }
+  | { kind: "role-changed"; groupId: string; userId: string; role: Role }
+  | { kind: "moderation-changed"; groupId: string; moderation: ModerationMode }
+  | { kind: "sessions-ended"; sessionIds: string[] }
+  | { kind: "tokens-revoked"; tokenIds: string[] }
+  | { kind: "article-deleted"; articleId: string }
+  | { kind: "group-deleted"; groupId: string };
+
+/** What a socket was admitted with: the facts the events above are matched against. */
+export type Grant = {
+  userId: string;
+  groupId: string;
+  articleId: string;
+  credential: { via: "session"; sessionId: string } | { via: "token"; tokenId: string };
+};
+
+/** What an event means for one socket. */
+export type AccessVerdict =
+  | { effect: "none" }
+  | { effect: "close"; code: number; reason: string }
+  | { effect: "role"; role: Role }
+  | { effect: "moderation"; moderation: ModerationMode };
+
+export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
+  switch (event.kind) {
+    case "member-removed":
+      return event.groupId === grant.groupId && event.userId === grant.userId
+        ? { effect: "close", code: SYNC_CLOSE_CODES.forbidden, reason: "no longer a member of this group" }
+        : { effect: "none" };
+    case "role-changed":
+      return event.groupId === grant.groupId && event.userId === grant.userId ? { effect: "role", role: event.role } : { effect: "none" };
+    case "moderation-changed":
+      return event.groupId === grant.groupId ? { effect: "moderation", moderation: event.moderation } : { effect: "none" };
+    case "sessions-ended":
+      return grant.credential.via === "session" && event.sessionIds.includes(grant.credential.sessionId)
+        ? { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "session ended" }
+        : { effect: "none" };
+    case "tokens-revoked":
+      return grant.credential.via === "token" && event.tokenIds.includes(grant.credential.tokenId)
+        ? { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "token revoked" }
+        : { effect: "none" };
+    case "article-deleted":
+      return event.articleId === grant.articleId
+        ? { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the article was deleted" }
+        : { effect: "none" };
+    case "group-deleted":
+      return event.groupId === grant.groupId
+        ? { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the group was deleted" }
+        : { effect: "none" };
+  }
+}
+
+/** Parses an event that came over the relay; anything else is null. */
+export function parseAccessEvent(json: string): AccessEvent | null {
+  try {
+    const value = JSON.parse(json) as AccessEvent;
+    const kinds: ReadonlyArray<AccessEvent["kind"]> = [
+      "member-removed", "role-changed", "moderation-changed", "sessions-ended", "tokens-revoked", "article-deleted", "group-deleted",
+    ];
+    return value && typeof value === "object" && kinds.includes(value.kind) ? value : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,122 @@
+import { eq } from "drizzle-orm";
+import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
+import { apiTokens } from "@marginalia/schema/tables";
+import { describe, expect, it } from "vitest";
+import { articleWithMembers } from "../support/article.ts";
+import { liveServer } from "../support/live.ts";
+import { type SyncClient, eventually } from "../support/sync-client.ts";
+
+/**
+ * Access that follows membership (docs/architecture.md, "Access that follows
+ * membership"): sockets are opened first, then membership, role, session,
+ * token or article change, and then each socket is checked for what it may
+ * still read and write. Within one process the change reaches the socket
+ * before the route answers; the two-process case is in relay.test.ts.
+ */
+const live = liveServer({ sync: { accessCheckMs: 250 } });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const closedWith = (client: SyncClient, code: number) => eventually(() => expect(client.closes.map((c) => c.code)).toContain(code), 1_000);
+
+async function desk(roles: string[]) {
+  const setup = await articleWithMembers(live.t.app, roles);
+  const owner = live.open(setup.article.sync.room, setup.owner.token);
+  await owner.synced;
+  return { ...setup, ownerClient: owner };
+}
+
+describe("open sockets follow access changes", () => {
+  it("closes a removed member's sockets with 4403, group and private, and sends them nothing written after", async () => {
+    const { owner, group, article, members, ownerClient } = await desk(["annotator"]);
+    const member = members[0]!;
+    const groupSocket = live.open(article.sync.room, member.token);
+    const privateSocket = live.open(article.sync.privateRoom.replace(owner.user.id, member.user.id), member.token);
+    await Promise.all([groupSocket.synced, privateSocket.synced]);
+
+    expect((await owner.delete(`/api/groups/${group.id}/members/${member.user.id}`)).status).toBe(204);
+    const after = createAnnotation(ownerClient.doc, { kind: "comment", authorId: owner.user.id, body: "after the removal" });
+    await closedWith(groupSocket, SYNC_CLOSE_CODES.forbidden);
+    await closedWith(privateSocket, SYNC_CLOSE_CODES.forbidden);
+    await sleep(200);
+    expect(annotationsOf(groupSocket.doc).has(after)).toBe(false);
+    // What they write now goes nowhere.
+    const theirs = createAnnotation(groupSocket.doc, { kind: "comment", authorId: member.user.id, body: "written after removal" });
+    await sleep(200);
+    expect(annotationsOf(ownerClient.doc).has(theirs)).toBe(false);
+    expect((await owner.get(`/api/annotations/${theirs}`)).status).toBe(404);
+  });
+
+  it("keeps a demoted member's socket open as a viewer: reads go on, the next write is refused with 4403", async () => {
+    const { owner, group, article, members, ownerClient } = await desk(["annotator"]);
+    const member = members[0]!;
+    const socket = live.open(article.sync.room, member.token);
+    await socket.synced;
+    const before = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "as an annotator" });
+    await eventually(() => expect(annotationsOf(ownerClient.doc).has(before)).toBe(true), 2_000);
+
+    expect((await owner.patch(`/api/groups/${group.id}/members/${member.user.id}`, { role: "viewer" })).status).toBe(200);
+    const fromOwner = createAnnotation(ownerClient.doc, { kind: "comment", authorId: owner.user.id, body: "still readable" });
+    await eventually(() => expect(annotationsOf(socket.doc).has(fromOwner)).toBe(true), 2_000);
+    expect(socket.closes).toEqual([]);
+
+    const refused = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "as a viewer" });
+    await closedWith(socket, SYNC_CLOSE_CODES.forbidden);
+    await sleep(100);
+    expect(annotationsOf(ownerClient.doc).has(refused)).toBe(false);
+  });
+
+  it("lets a promoted viewer write on the socket they already had open", async () => {
+    const { owner, group, article, members, ownerClient } = await desk(["viewer"]);
+    const member = members[0]!;
+    const socket = live.open(article.sync.room, member.token);
+    await socket.synced;
+    expect((await owner.patch(`/api/groups/${group.id}/members/${member.user.id}`, { role: "annotator" })).status).toBe(200);
+    const id = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "promoted" });
+    await eventually(() => expect(annotationsOf(ownerClient.doc).has(id)).toBe(true), 2_000);
+    expect(socket.closes).toEqual([]);
+  });
+
+  it("closes the sockets of a session that logs out with 4401, and leaves the same user's other sessions open", async () => {
+    const { article, members } = await desk(["annotator"]);
+    const member = members[0]!;
+    const other = await member.post("/api/auth/login", { email: member.email, password: member.password });
+    expect(other.status).toBe(200);
+    const secondToken = member.cookie!.split("=")[1]!; // the client now holds the second session
+    const first = live.open(article.sync.room, member.token);
+    const second = live.open(article.sync.room, secondToken);
+    await Promise.all([first.synced, second.synced]);
+    expect((await member.post("/api/auth/logout")).status).toBe(204); // ends the second session
+    await closedWith(second, SYNC_CLOSE_CODES.unauthorized);
+    await sleep(100);
+    expect(first.closes).toEqual([]);
+  });
+
+  it("closes a revoked API token's sockets with 4401", async () => {
+    const { article, members } = await desk(["annotator"]);
+    const member = members[0]!;
+    const created = await member.post("/api/tokens", { name: "script" });
+    expect(created.status).toBe(201);
+    const socket = live.open(article.sync.room, created.body.token);
+    await socket.synced;
+    expect((await member.delete(`/api/tokens/${created.body.id}`)).status).toBe(204);
+    await closedWith(socket, SYNC_CLOSE_CODES.unauthorized);
+  });
+
+  it("closes every socket on a deleted article with 4410", async () => {
+    const { owner, article, members, ownerClient } = await desk(["annotator"]);
+    const socket = live.open(article.sync.room, members[0]!.token);
+    await socket.synced;
+    expect((await owner.delete(`/api/articles/${article.id}`)).status).toBe(204);
+    await closedWith(socket, SYNC_CLOSE_CODES.gone);
+    await closedWith(ownerClient, SYNC_CLOSE_CODES.gone);
+  });
+
+  it("finds what no event announced (a token revoked in the database directly, as the CLI does) at the next check", async () => {
+    const { article, members } = await desk(["annotator"]);
+    const member = members[0]!;
+    const created = await member.post("/api/tokens", { name: "cli-revoked" });
+    const socket = live.open(article.sync.room, created.body.token);
+    await socket.synced;
+    await live.t.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, created.body.id));
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.unauthorized), 2_000);
+  });
+});
