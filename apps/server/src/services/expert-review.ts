@@ -1,4 +1,4 @@
-import { type InferInsertModel, and, asc, eq, inArray } from "drizzle-orm";
+import { type InferInsertModel, and, asc, eq, inArray, isNotNull } from "drizzle-orm";
 import { groupByPassage } from "@marginalia/schema";
 import { annotations, groups, memberships, notifications } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
@@ -16,7 +16,8 @@ import type { AnnotationRow } from "./annotation-view.ts";
 export type Passage = { id: string; submissions: AnnotationRow[]; reviews: number };
 
 type Reviewable = Pick<AnnotationRow, "kind" | "status" | "visibility" | "verdict" | "authorId">;
-const isReview = (row: Reviewable) => row.kind === "factcheck" && row.status === "pending" && row.visibility === "private";
+/** A review is any pending submission that carries a verdict, whatever its kind (a comment can carry one too). */
+const isReview = (row: Reviewable) => !!row.verdict && row.status === "pending" && row.visibility === "private";
 
 /** Distinct authors who gave a verdict: a second submission by one reviewer is not a second review. */
 const reviewsIn = (rows: readonly AnnotationRow[]) => new Set(rows.filter((r) => r.verdict && r.authorId).map((r) => r.authorId)).size;
@@ -44,7 +45,7 @@ export function pendingReviews(db: Db | Tx, articleId: string) {
     .where(
       and(
         eq(annotations.articleId, articleId),
-        eq(annotations.kind, "factcheck"),
+        isNotNull(annotations.verdict),
         eq(annotations.status, "pending"),
         eq(annotations.visibility, "private"),
       ),
@@ -63,7 +64,7 @@ type ProjectedRow = InferInsertModel<typeof annotations>;
 
 /** Whether a commit may complete a quorum, without a query: a pending fact-check with a verdict, in a private document. */
 export function mayReachQuorum(ctx: DocContext, rows: readonly ProjectedRow[]): boolean {
-  return ctx.visibility === "private" && rows.some((r) => r.kind === "factcheck" && r.status === "pending" && !!r.verdict);
+  return ctx.visibility === "private" && rows.some((r) => r.status === "pending" && !!r.verdict);
 }
 
 /**

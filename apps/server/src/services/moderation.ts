@@ -142,9 +142,13 @@ export async function approveSubmission(db: Db, hub: SyncHub, annotationId: stri
   return values.get(row.id)!;
 }
 
-/** The submission alone, or, under a quorum, every review of its passage; refused while too few are in. */
+/**
+ * The submission alone, or, under a quorum, every review of its passage;
+ * refused while too few are in. Whatever carries a verdict is a review,
+ * a comment with a verdict as much as a fact-check.
+ */
 async function submissionsToReveal(db: Db, row: AnnotationRow): Promise<AnnotationRow[]> {
-  if (row.kind !== "factcheck") return [row];
+  if (!row.verdict) return [row];
   const { reviewQuorum: quorum } = await getGroup(db, row.groupId);
   if (quorum <= 1) return [row];
   const passage = passagesOf(await pendingReviews(db, row.articleId)).get(row.id);

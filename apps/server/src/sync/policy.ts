@@ -11,6 +11,9 @@ const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
 /** What a moderator may change on anyone's annotation: its status, and who must answer it by when (issue 10). */
 const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
 
+/** What an author may still change on an annotation that moderation has fixed: its thread's state and who answers it. */
+const AUTHOR_FIELDS_ALWAYS: ReadonlySet<AnnotationField> = new Set(["resolved", "assignees", "dueAt", "updatedAt"]);
+
 export const canWrite = (actor: Actor) => roleAtLeast(actor.role, "annotator");
 export const isModerator = (actor: Actor) => roleAtLeast(actor.role, "moderator");
 
@@ -69,7 +72,17 @@ export function refuseFieldEdit(
   if (existing.kind === "factcheck" && existing.status === "published" && !isModerator(actor)) {
     return "a published fact-check is locked";
   }
-  if (field === "rejectionReason" && !isModerator(actor)) return "only moderators give rejection reasons";
+  if (isModerator(actor)) return null;
+  // Hiding is moderation: an author can neither bring back what a moderator hid nor hide it themselves.
+  if (field === "status" && (existing.status === "hidden" || value === "hidden")) return "only moderators hide and unhide";
+  if (existing.status === "hidden" && !AUTHOR_FIELDS_ALWAYS.has(field)) return "a hidden annotation stays as the moderators left it";
+  // What a moderator approved into a pre-moderated group's document is what its readers see: an author's
+  // edit cannot go back to review there (submissions wait in private documents), so it is refused; the
+  // author may withdraw it (delete) and submit a new version.
+  if (actor.room.kind === "group" && actor.moderation === "pre" && existing.status === "published" && !AUTHOR_FIELDS_ALWAYS.has(field)) {
+    return "this group is pre-moderated: an approved annotation cannot be edited; withdraw it and submit a new version";
+  }
+  if (field === "rejectionReason") return "only moderators give rejection reasons";
   if (field === "status" && !authorStatuses(actor, existing.kind).includes(value as AnnotationStatus)) {
     return `you cannot set this ${existing.kind} to ${String(value)}`;
   }

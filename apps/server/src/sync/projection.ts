@@ -114,10 +114,12 @@ export function projectionCtes(rows: readonly Row[]): SQL {
     insert into annotations (${sql.raw(COLUMN_LIST)})
     select ${sql.raw(COLUMN_LIST)} from projection_input
     on conflict (id) do update set ${sql.raw(CONFLICT_SET)}
-    -- An id is taken over only by its own document, or by the same author's copy elsewhere
-    -- (an approved submission moving to the group): never by someone reusing another's id, and never
-    -- across articles.
-    where (annotations.doc_name = excluded.doc_name or annotations.author_id = excluded.author_id)
+    -- An id is taken over only by its own document, or by the same author's group copy of a private
+    -- submission (approval moves it into the group): never by someone reusing another's id, never by a
+    -- private copy of something already in the group (which would retract a locked verdict from every
+    -- listing and export while the group document still shows it), and never across articles.
+    where (annotations.doc_name = excluded.doc_name
+        or (annotations.author_id = excluded.author_id and annotations.visibility = 'private' and excluded.visibility = 'group'))
       and annotations.article_id = excluded.article_id
   )`;
 }

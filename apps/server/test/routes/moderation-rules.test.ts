@@ -1,0 +1,120 @@
+import { SYNC_CLOSE_CODES, annotationsOf, buildTarget, createAnnotation, readAnnotation, updateAnnotation } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { createGroup, signUp } from "../support/app.ts";
+import { tokenOf } from "../support/article.ts";
+import { SEED_ARTICLE } from "../support/fixtures.ts";
+import { liveServer } from "../support/live.ts";
+import { eventually } from "../support/sync-client.ts";
+
+/**
+ * Moderation as a state machine that holds on every path (docs/sync.md,
+ * "What you may write"): what a moderator decided stays decided, whether the
+ * author tries REST or the socket.
+ */
+const live = liveServer();
+type Person = Awaited<ReturnType<typeof signUp>>;
+
+async function group(moderation: "open" | "pre", quorum = 1) {
+  const app = live.t.app;
+  const [owner, author, other] = (await Promise.all(["Owner", "Author", "Other"].map((n) => signUp(app, n)))) as [Person, Person, Person];
+  const g = await createGroup(owner, "Desk", moderation);
+  for (const who of [author, other]) await owner.post(`/api/groups/${g.id}/members`, { email: who.email, role: "annotator" });
+  if (quorum > 1) expect((await owner.patch(`/api/groups/${g.id}`, { reviewQuorum: quorum })).status).toBe(200);
+  const imported = await owner.post(`/api/groups/${g.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });
+  const articleId = imported.body.id as string;
+  const article = (await owner.get(`/api/articles/${articleId}`)).body as { sync: { room: string } };
+  return { owner, author, other, group: g, articleId, room: article.sync.room };
+}
+
+const statusOf = (doc: import("yjs").Doc, id: string) => {
+  const map = annotationsOf(doc).get(id);
+  return map ? readAnnotation(map).status : null;
+};
+
+describe("moderation holds on every path", () => {
+  it("refuses an author who un-hides, over the socket or REST, and logs nothing", async () => {
+    const d = await group("open");
+    const created = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "to be hidden" });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await d.owner.post(`/api/annotations/${id}/hide`)).status).toBe(200);
+    const logBefore = (await d.owner.get(`/api/groups/${d.group.id}/moderation/log`)).body;
+
+    // Hidden threads are out of the author's REST view (404); either way nothing changes.
+    expect([403, 404]).toContain((await d.author.patch(`/api/annotations/${id}`, { status: "published" })).status);
+    const socket = live.open(d.room, tokenOf(d.author));
+    await socket.synced;
+    updateAnnotation(socket.doc, id, { status: "published" });
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.forbidden), 2_000);
+    expect((await d.owner.get(`/api/annotations/${id}`)).body).toMatchObject({ status: "hidden" });
+    expect((await d.owner.get(`/api/groups/${d.group.id}/moderation/log`)).body).toEqual(logBefore);
+  });
+
+  it("refuses an author's edit of what a moderator approved in a pre-moderated group, over REST and the socket", async () => {
+    const d = await group("pre");
+    const submitted = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "approved words" });
+    expect(submitted.body).toMatchObject({ status: "pending", visibility: "private" });
+    const id = submitted.body.id as string;
+    expect((await d.owner.post(`/api/annotations/${id}/approve`)).status).toBe(200);
+    expect((await d.author.get(`/api/annotations/${id}`)).body).toMatchObject({ status: "published", visibility: "group" });
+
+    const rest = await d.author.patch(`/api/annotations/${id}`, { body: "rewritten after approval" });
+    expect(rest.status).toBe(403);
+    expect(rest.body.error.message).toMatch(/pre-moderated/);
+    const socket = live.open(d.room, tokenOf(d.author));
+    await socket.synced;
+    updateAnnotation(socket.doc, id, { body: "rewritten over the socket" });
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.forbidden), 2_000);
+    expect((await d.other.get(`/api/annotations/${id}`)).body).toMatchObject({ body: "approved words" });
+    // Withdrawing stays possible.
+    expect((await d.author.delete(`/api/annotations/${id}`)).status).toBe(204);
+  });
+
+  it("keeps a published fact-check's row when its author writes the same id into their private document", async () => {
+    const d = await group("open");
+    const created = await d.owner.post(`/api/articles/${d.articleId}/annotations`, {
+      kind: "factcheck",
+      body: "checked",
+      target: buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1),
+      factcheck: { claim: "a claim", verdict: "false", sources: [{ url: "https://example.org/s" }] },
+      status: "published",
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const article = (await d.owner.get(`/api/articles/${d.articleId}`)).body as { sync: { privateRoom: string } };
+    const mine = live.open(article.sync.privateRoom, tokenOf(d.owner));
+    await mine.synced;
+    createAnnotation(mine.doc, { id, kind: "comment", authorId: d.owner.user.id, body: "shadow", status: "draft" });
+    await live.t.hub.committer.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    await live.t.hub.committer.flush();
+    const seen = await d.other.get(`/api/annotations/${id}`);
+    expect(seen.body).toMatchObject({ kind: "factcheck", visibility: "group", factcheck: { verdict: "false" } });
+    const claimReview = await d.other.get(`/api/articles/${d.articleId}/export?format=claimreview`);
+    expect(JSON.stringify(claimReview.body)).toContain("a claim");
+  });
+
+  it("applies a review quorum to a comment that carries a verdict, not only to fact-checks", async () => {
+    const d = await group("pre", 2);
+    const submitted = await d.author.post(`/api/articles/${d.articleId}/annotations`, {
+      kind: "comment",
+      body: "a verdict in a comment",
+      target: buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1),
+      factcheck: { claim: "sneaky", verdict: "true", sources: [] },
+    });
+    expect(submitted.status).toBe(201);
+    const early = await d.owner.post(`/api/annotations/${submitted.body.id}/approve`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe("quorum_not_reached");
+  });
+
+  it("still refuses an author who hides their own work", async () => {
+    const d = await group("open");
+    const created = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "mine" });
+    const res = await d.author.patch(`/api/annotations/${created.body.id}`, { status: "hidden" });
+    expect(res.status).toBe(403);
+    const socket = live.open(d.room, tokenOf(d.other));
+    await socket.synced;
+    expect(statusOf(socket.doc, created.body.id)).toBe("published");
+  });
+});
