@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import WebSocket from "ws";
 import { eq } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
-import { createAnnotation, readAnnotations } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
@@ -63,6 +63,22 @@ describe("socket limits", () => {
     await text.opened;
     text.ws.send("hello");
     expect((await text.closed).code).toBe(4400);
+  });
+
+  it("closes a presence state over 4 KiB with 4413, keeps it from peers, and keeps small states", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const watcher = open(url, article.sync.room, owner.token);
+    const member = open(url, article.sync.room, members[0]!.token);
+    await Promise.all([watcher.synced, member.synced]);
+    member.provider.awareness.setLocalStateField("selection", { start: 1, end: 5 });
+    await eventually(() => expect(watcher.provider.awareness.getStates().get(member.doc.clientID)).toMatchObject({ selection: { start: 1, end: 5 } }), 2_000);
+    member.provider.awareness.setLocalStateField("note", "x".repeat(5_000));
+    await eventually(() => expect(member.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.presenceTooLarge), 2_000);
+    await eventually(() => expect(watcher.provider.awareness.getStates().get(member.doc.clientID)).toBeUndefined(), 2_000);
+    const joiner = open(url, article.sync.room, owner.token);
+    await joiner.synced;
+    const sizes = [...joiner.provider.awareness.getStates().values()].map((s) => JSON.stringify(s).length);
+    expect(Math.max(0, ...sizes)).toBeLessThan(4_096 + 200);
   });
 
   it("refuses a foreign Origin with 4403", async () => {

@@ -22,7 +22,7 @@ export function stampAwarenessUpdate(
   update: Uint8Array,
   identity: Identity,
   mayControl: (clientId: number) => boolean,
-): { update: Uint8Array; clientIds: number[] } {
+): { update: Uint8Array; clientIds: number[] } | { tooLarge: number } {
   const decoder = decoding.createDecoder(update);
   const encoder = encoding.createEncoder();
   const count = decoding.readVarUint(decoder);
@@ -31,6 +31,9 @@ export function stampAwarenessUpdate(
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
     const raw = decoding.readVarString(decoder);
+    // Every peer receives every state, and a joining peer all of them at once: a state is a cursor and a
+    // name, never a payload. Refused whole rather than trimmed, so that no client is shown half a state.
+    if (raw.length > MAX_STATE_CHARS) return { tooLarge: raw.length };
     if (!mayControl(clientId)) continue;
     const state = JSON.parse(raw) as unknown;
     const stamped =
@@ -64,6 +67,8 @@ const MAX_RELEASED = 16_384;
  * every peer hold a presence per id it invents.
  */
 const MAX_AWARENESS_CLIENTS = 8;
+/** The largest presence state taken, as JSON: a y-websocket client's selection and user fit in a few hundred. */
+export const MAX_STATE_CHARS = 4_096;
 
 /**
  * Takes a connection's awareness update: each state is stamped with the
@@ -76,7 +81,7 @@ export function applyPresence(
   peer: Peer,
   sender: { identity: Identity; userId: string; clients: Set<number> },
   update: Uint8Array,
-) {
+): string | null {
   const owners = live.awarenessOwners;
   const gone = released.get(live);
   const clocks = gone?.size ? awarenessClocks(update) : null;
@@ -91,12 +96,14 @@ export function applyPresence(
     return introduced++ < MAX_AWARENESS_CLIENTS;
   };
   const stamped = stampAwarenessUpdate(update, sender.identity, mayControl);
+  if ("tooLarge" in stamped) return `a presence state of ${stamped.tooLarge} characters (at most ${MAX_STATE_CHARS})`;
   for (const id of stamped.clientIds) {
     owners.set(id, peer);
     sender.clients.add(id);
     live.clientIds.claim(id, sender.userId);
   }
   awarenessProtocol.applyAwarenessUpdate(live.awareness, stamped.update, peer);
+  return null;
 }
 
 /** A connection closed: its presence goes, and its ids are remembered as released (see `released`). */

@@ -346,7 +346,8 @@ export class Connection implements Peer {
   }
 
   private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {
-    applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
+    const refused = applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
+    if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
   }
 
   private sendAck(seq: number) {

@@ -21,5 +21,7 @@ export const SYNC_CLOSE_CODES = {
   timeout: 4408,
   /** The article (or its group) was deleted while the socket was open. */
   gone: 4410,
+  /** A presence (awareness) state over 4 KiB. */
+  presenceTooLarge: 4413,
   tooManyConnections: 4429,
 } as const;
