@@ -54,18 +54,30 @@ const CLOSE_GRACE_MS = 1_000;
  */
 function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code: number, reason: string) => void) {
   let heard = true;
+  let lastTick = Date.now();
   raw?.on?.("pong", () => (heard = true));
+  const timeOut = () => {
+    clearInterval(timer);
+    close(SYNC_CLOSE_CODES.timeout, "no answer to ping");
+    // A peer stuck halfway through a frame cannot read or answer the close frame either.
+    setTimeout(() => raw?.terminate?.(), CLOSE_GRACE_MS).unref();
+  };
   const timer = setInterval(() => {
-    if (!heard) {
-      clearInterval(timer);
-      close(SYNC_CLOSE_CODES.timeout, "no answer to ping");
-      // A peer stuck halfway through a frame cannot read or answer the close frame either.
-      setTimeout(() => raw?.terminate?.(), CLOSE_GRACE_MS).unref();
+    const now = Date.now();
+    // After the event loop was held up, the pong may be waiting unread: timers run before I/O in a turn.
+    const stalled = now - lastTick > intervalMs * 1.5;
+    lastTick = now;
+    if (!heard && !stalled) {
+      // Read what has arrived first: setImmediate runs after this turn's I/O.
+      setImmediate(() => (heard ? ping() : timeOut()));
       return;
     }
+    ping();
+  }, intervalMs);
+  const ping = () => {
     heard = false;
     raw?.ping?.();
-  }, intervalMs);
+  };
   timer.unref();
   return { heard: () => (heard = true), stop: () => clearInterval(timer) };
 }

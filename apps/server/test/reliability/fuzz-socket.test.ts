@@ -36,7 +36,7 @@ const ALLOWED_CLOSES = new Set([4400, 4403, 4413, 1009, 1002, 1007]);
 /** Every draw of this file comes from here (test/support/seed.ts); `MARGINALIA_SEED` replays a run. */
 const SEED = seedFor("fuzz-socket");
 /** Short, so that frames the server must wait out (truncated ones) end within the test's patience. */
-const HEARTBEAT_MS = 1_000;
+const HEARTBEAT_MS = 2_000;
 
 let t: TestApp;
 let url: string;
@@ -404,7 +404,7 @@ function rawSession(port: number, path: string, bytes: Uint8Array): Promise<numb
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => done("silent"), 5_000);
+    const timer = setTimeout(() => done("silent"), 10_000);
     socket.on("connect", () => {
       socket.write(
         `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
