@@ -20,7 +20,7 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false" });
   const logger = createLogger("silent");
   const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, ...sync });
-  const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, perAccount: { points: 1e6, durationSeconds: 1 } });
+  const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
   const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub });
   let stopServer: () => Promise<void> = async () => {};
   const url = await new Promise<string>((resolve) => {

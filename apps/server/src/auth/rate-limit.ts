@@ -1,16 +1,16 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../errors.ts";
+import { type BackoffOptions, DEFAULT_BACKOFF, LoginBackoff } from "./login-backoff.ts";
 
 export type RateLimitOptions = {
   /** Sign-up and login attempts per client IP per window. */
   perIp: { points: number; durationSeconds: number };
-  /** Failed logins per account per window; a success clears it. */
-  perAccount: { points: number; durationSeconds: number };
+  /** Failed logins: backoff per account and address, pacing per account (login-backoff.ts). */
+  backoff?: Partial<BackoffOptions>;
 };
 
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   perIp: { points: 30, durationSeconds: 10 * 60 },
-  perAccount: { points: 10, durationSeconds: 15 * 60 },
 };
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
@@ -25,27 +25,24 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     points: options.perIp.points,
     duration: options.perIp.durationSeconds,
   });
-  const perAccount = new RateLimiterMemory({
-    keyPrefix: "login-account",
-    points: options.perAccount.points,
-    duration: options.perAccount.durationSeconds,
-  });
+  const backoff = new LoginBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
 
   return {
     /** Counts one authentication attempt from this IP; throws 429 past the limit. */
     async attemptFromIp(ip: string) {
       await perIp.consume(ip).catch(rethrowAsLimited);
     },
-    /** Throws 429 when this account has failed too often lately. */
-    async assertAccountOpen(email: string) {
-      const res = await perAccount.get(email);
-      if (res && res.consumedPoints >= options.perAccount.points) rethrowAsLimited(res);
+    /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
+    assertLoginAllowed(email: string, ip: string) {
+      const waitMs = backoff.waitFor(email, ip);
+      if (waitMs > 0) rethrowAsLimited(Object.assign(new RateLimiterRes(), { msBeforeNext: waitMs }));
+      backoff.attempt(email);
     },
-    async recordFailure(email: string) {
-      await perAccount.penalty(email, 1);
+    recordFailure(email: string, ip: string) {
+      backoff.failed(email, ip);
     },
-    async recordSuccess(email: string) {
-      await perAccount.delete(email);
+    recordSuccess(email: string, ip: string) {
+      backoff.succeeded(email, ip);
     },
   };
 }

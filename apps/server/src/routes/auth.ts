@@ -30,15 +30,16 @@ export const authRoutes = new Hono<AppEnv>()
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);
-    await rateLimits.assertAccountOpen(input.email);
+    const ip = clientIp(c);
+    rateLimits.assertLoginAllowed(input.email.toLowerCase(), ip);
     const user = await findUserByEmail(db, input.email);
     const ok = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
     if (!user || !ok) {
-      await rateLimits.recordFailure(input.email);
+      rateLimits.recordFailure(input.email.toLowerCase(), ip);
       // One message for both cases: a login form must not tell which emails have accounts.
       throw new ApiError("unauthenticated", "Wrong email or password");
     }
-    await rateLimits.recordSuccess(input.email);
+    rateLimits.recordSuccess(input.email.toLowerCase(), ip);
     // Always a fresh token: a session id planted before login is never promoted.
     const { token, session } = await createSession(db, user.id);
     setSessionCookie(c, token, sessionExpiresAt(session));

@@ -7,7 +7,7 @@ import { TEST_ORIGIN, type TestApp, TestClient, createTestApp, freshEmail, signU
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({
-    rateLimits: { perIp: { points: 6, durationSeconds: 60 }, perAccount: { points: 3, durationSeconds: 60 } },
+    rateLimits: { perIp: { points: 6, durationSeconds: 60 }, backoff: { freeFailures: 3, accountThreshold: 6, accountPaceMs: 400 } },
   });
 });
 afterAll(() => t.close());
@@ -139,17 +139,36 @@ describe("sign-up and login: errors", () => {
 });
 
 describe("sign-up and login: security", () => {
-  it("locks an account after repeated failures, even for the right password, with Retry-After", async () => {
+  it("backs off an address that keeps guessing one account, with Retry-After, and lets the owner in from elsewhere", async () => {
     const victim = await signUp(t.app);
+    const attacker = new TestClient(t.app);
     for (let i = 0; i < 3; i++) {
-      // Each attempt from a new IP, so that only the per-account limit can trip.
-      const res = await new TestClient(t.app).post("/api/auth/login", { email: victim.email, password: `guess ${i} pw` });
-      expect(res.status).toBe(401);
+      expect((await attacker.post("/api/auth/login", { email: victim.email, password: `guess ${i} pw` })).status).toBe(401);
     }
-    const locked = await new TestClient(t.app).post("/api/auth/login", { email: victim.email, password: victim.password });
-    expect(locked.status).toBe(429);
-    expect(locked.body.error.code).toBe("rate_limited");
-    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    const waiting = await attacker.post("/api/auth/login", { email: victim.email, password: victim.password });
+    expect(waiting.status).toBe(429);
+    expect(waiting.body.error.code).toBe("rate_limited");
+    expect(Number(waiting.headers.get("retry-after"))).toBeGreaterThan(0);
+    const owner = await new TestClient(t.app).post("/api/auth/login", { email: victim.email, password: victim.password });
+    expect(owner.status).toBe(200);
+  });
+
+  it("paces an account guessed from many addresses, and the owner with the right password still gets in", async () => {
+    const victim = await signUp(t.app);
+    for (let i = 0; i < 7; i++) {
+      // Each guess from a new address: only the per-account pace can apply.
+      await new TestClient(t.app).post("/api/auth/login", { email: victim.email, password: `guess ${i} pw` });
+    }
+    const owner = new TestClient(t.app);
+    let answer = await owner.post("/api/auth/login", { email: victim.email, password: victim.password });
+    if (answer.status === 429) {
+      const retryAfter = Number(answer.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, 450));
+      answer = await owner.post("/api/auth/login", { email: victim.email, password: victim.password });
+    }
+    expect(answer.status).toBe(200);
   });
 
   it("limits attempts per IP across accounts", async () => {

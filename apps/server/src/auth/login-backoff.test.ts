@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { LoginBackoff } from "./login-backoff.ts";
+
+describe("login backoff", () => {
+  const options = { freeFailures: 3, accountThreshold: 10, accountPaceMs: 2_000, maxWaitMs: 60_000, forgetAfterMs: 600_000 };
+
+  it("doubles the wait per failure from one address past the free ones, up to the cap, and forgets after quiet", () => {
+    let now = 0;
+    const b = new LoginBackoff(options, () => now);
+    for (let i = 0; i < 3; i++) b.failed("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(1_000);
+    b.failed("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(2_000);
+    for (let i = 0; i < 20; i++) b.failed("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(60_000);
+    expect(b.waitFor("a@x", "2.2.2.2")).toBe(0); // the owner elsewhere is not held up
+    expect(b.waitFor("b@x", "1.1.1.1")).toBe(0);
+    now += 600_001;
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(0);
+  });
+
+  it("paces a widely guessed account to one attempt per interval, never closing it", () => {
+    let now = 0;
+    const b = new LoginBackoff(options, () => now);
+    for (let i = 0; i < 10; i++) b.failed("a@x", `10.0.0.${i}`);
+    expect(b.waitFor("a@x", "9.9.9.9")).toBe(0);
+    b.attempt("a@x");
+    expect(b.waitFor("a@x", "9.9.9.9")).toBe(2_000);
+    now += 2_000;
+    expect(b.waitFor("a@x", "9.9.9.9")).toBe(0);
+  });
+
+  it("clears an address's count when the right password comes from it", () => {
+    const b = new LoginBackoff(options, () => 0);
+    for (let i = 0; i < 5; i++) b.failed("a@x", "1.1.1.1");
+    b.succeeded("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(0);
+  });
+});

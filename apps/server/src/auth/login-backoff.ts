@@ -1,0 +1,102 @@
+/**
+ * Slows password guessing down without locking the real owner out.
+ *
+ * Two counts of failed logins, each forgotten after a quiet window:
+ * - per account *and* address: after a few free failures, each further one
+ *   doubles the wait before that address may try that account again (1 s, 2 s,
+ *   4 s, … up to 15 minutes). An attacker on one address crawls; the owner on
+ *   another address is untouched.
+ * - per account, from anywhere: past a higher threshold (guesses from many
+ *   addresses), the account takes one attempt per few seconds. That slows a
+ *   distributed guesser to a crawl while the owner, typing the right password,
+ *   waits seconds at most: never a lockout.
+ */
+export type BackoffOptions = {
+  /** Failures per account and address before waits start. */
+  freeFailures: number;
+  /** Failures per account, from any address, before the account is paced. */
+  accountThreshold: number;
+  /** The pace of a paced account: one attempt per this many ms. */
+  accountPaceMs: number;
+  maxWaitMs: number;
+  /** How long a count lives after its last failure. */
+  forgetAfterMs: number;
+};
+
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  freeFailures: 5,
+  accountThreshold: 50,
+  accountPaceMs: 2_000,
+  maxWaitMs: 15 * 60_000,
+  forgetAfterMs: 15 * 60_000,
+};
+
+type Count = { failures: number; lastAt: number };
+/** Counts kept at most, so that a flood of invented emails cannot grow memory without bound. */
+const MAX_KEYS = 100_000;
+
+export class LoginBackoff {
+  private readonly byAddress = new Map<string, Count>();
+  private readonly byAccount = new Map<string, Count & { nextAt: number }>();
+
+  constructor(
+    private readonly options: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Milliseconds before this address may try this account again; 0 when it may now. */
+  waitFor(email: string, ip: string): number {
+    const now = this.now();
+    const pair = this.live(this.byAddress, `${email}\n${ip}`, now);
+    let wait = 0;
+    if (pair && pair.failures >= this.options.freeFailures) {
+      const backoff = Math.min(this.options.maxWaitMs, 1_000 * 2 ** (pair.failures - this.options.freeFailures));
+      wait = Math.max(wait, pair.lastAt + backoff - now);
+    }
+    const account = this.live(this.byAccount, email, now);
+    if (account && account.failures >= this.options.accountThreshold) wait = Math.max(wait, account.nextAt - now);
+    return Math.max(0, wait);
+  }
+
+  /** Takes the account's paced slot, if it is paced: the attempt about to be made uses it. */
+  attempt(email: string) {
+    const account = this.byAccount.get(email);
+    if (account && account.failures >= this.options.accountThreshold) account.nextAt = this.now() + this.options.accountPaceMs;
+  }
+
+  failed(email: string, ip: string) {
+    const now = this.now();
+    bump(this.byAddress, `${email}\n${ip}`, now, this.live(this.byAddress, `${email}\n${ip}`, now));
+    const account = this.live(this.byAccount, email, now);
+    this.byAccount.delete(email);
+    this.byAccount.set(email, { failures: (account?.failures ?? 0) + 1, lastAt: now, nextAt: account?.nextAt ?? 0 });
+    trim(this.byAccount);
+  }
+
+  /** The right password from this address: its count goes; the account's stays, since others may still be guessing. */
+  succeeded(email: string, ip: string) {
+    this.byAddress.delete(`${email}\n${ip}`);
+  }
+
+  private live<T extends Count>(map: Map<string, T>, key: string, now: number): T | undefined {
+    const count = map.get(key);
+    if (count && now - count.lastAt > this.options.forgetAfterMs) {
+      map.delete(key);
+      return undefined;
+    }
+    return count;
+  }
+}
+
+function bump(map: Map<string, Count>, key: string, now: number, current: Count | undefined) {
+  map.delete(key); // re-inserted last: the map stays in order of last failure, oldest first
+  map.set(key, { failures: (current?.failures ?? 0) + 1, lastAt: now });
+  trim(map);
+}
+
+function trim(map: Map<string, unknown>) {
+  for (const key of map.keys()) {
+    if (map.size <= MAX_KEYS) break;
+    map.delete(key);
+  }
+}
