@@ -18,7 +18,7 @@ export type AppDeps = {
 /** Who is calling, and how they proved it. */
 export type Auth =
   | { via: "session"; user: PublicUser; sessionId: string }
-  | { via: "token"; user: PublicUser; tokenId: string };
+  | { via: "token"; user: PublicUser; tokenId: string; scopes: string[] };
 
 export type AppEnv = {
   Variables: {
@@ -37,3 +37,16 @@ export function requireAuth(c: AppContext): Auth {
 }
 
 export const requireUser = (c: AppContext): PublicUser => requireAuth(c).user;
+
+/**
+ * Account management (tokens, passwords, sessions) is for the person, signed
+ * in: an API token reaches it only with the scope made for it, so a leaked
+ * script token cannot mint itself successors or lock its owner out.
+ */
+export function requireAccountAccess(c: AppContext, scope?: "tokens"): Auth {
+  const auth = requireAuth(c);
+  if (auth.via === "token" && !(scope && auth.scopes.includes(scope))) {
+    throw new ApiError("forbidden", scope ? `An API token needs the "${scope}" scope for this` : "Sign in with your password for this");
+  }
+  return auth;
+}

@@ -6,23 +6,28 @@ import { generateSecureRandomString, hashSecret, secretMatches, splitCredential 
 /** Recognisable prefix, so that a leaked token is easy to spot in logs and by secret scanners. */
 const PREFIX = "mgt_";
 
-export async function createApiToken(db: Db, userId: string, name: string) {
+/** What a token may do beyond reading and writing annotations as its user. */
+export const TOKEN_SCOPES = ["tokens"] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export async function createApiToken(db: Db, userId: string, name: string, scopes: readonly TokenScope[] = []) {
   const id = generateSecureRandomString();
   const secret = generateSecureRandomString();
   const [row] = await db
     .insert(apiTokens)
-    .values({ id, userId, name, secretHash: hashSecret(secret) })
-    .returning({ id: apiTokens.id, name: apiTokens.name, createdAt: apiTokens.createdAt });
+    .values({ id, userId, name, secretHash: hashSecret(secret), scopes: [...scopes] })
+    .returning({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, createdAt: apiTokens.createdAt });
   return { ...row!, token: `${PREFIX}${id}.${secret}` };
 }
 
-export async function validateApiToken(db: Db, token: string): Promise<{ tokenId: string; user: PublicUser } | null> {
+export async function validateApiToken(db: Db, token: string): Promise<{ tokenId: string; scopes: string[]; user: PublicUser } | null> {
   const parts = splitCredential(token, PREFIX);
   if (!parts) return null;
   const [row] = await db
     .select({
       secretHash: apiTokens.secretHash,
       lastUsedAt: apiTokens.lastUsedAt,
+      scopes: apiTokens.scopes,
       user: { id: users.id, email: users.email, name: users.name },
     })
     .from(apiTokens)
@@ -33,7 +38,7 @@ export async function validateApiToken(db: Db, token: string): Promise<{ tokenId
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, parts.id));
   }
-  return { tokenId: parts.id, user: row.user };
+  return { tokenId: parts.id, scopes: row.scopes, user: row.user };
 }
 
 export function listApiTokens(db: Db, userId: string) {
@@ -41,6 +46,7 @@ export function listApiTokens(db: Db, userId: string) {
     .select({
       id: apiTokens.id,
       name: apiTokens.name,
+      scopes: apiTokens.scopes,
       createdAt: apiTokens.createdAt,
       lastUsedAt: apiTokens.lastUsedAt,
     })

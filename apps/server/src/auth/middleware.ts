@@ -33,7 +33,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 
 export async function authFromApiToken(db: Db, token: string): Promise<Auth | null> {
   const valid = await validateApiToken(db, token);
-  return valid && { via: "token", user: valid.user, tokenId: valid.tokenId };
+  return valid && { via: "token", user: valid.user, tokenId: valid.tokenId, scopes: valid.scopes };
 }
 
 export async function authFromSessionToken(db: Db, token: string): Promise<Auth | null> {

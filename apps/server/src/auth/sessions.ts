@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { type PublicUser, sessions, users } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
@@ -55,6 +55,15 @@ export async function validateSessionToken(db: Db, token: string): Promise<Valid
 
 export function sessionExpiresAt(session: Session): Date {
   return new Date(session.lastVerifiedAt.getTime() + SESSION_INACTIVITY_TIMEOUT_MS);
+}
+
+/** Ends every session of a user but `keep`; returns the ended ids, for the sockets they opened. */
+export async function invalidateUserSessions(db: Db, userId: string, keep?: string): Promise<string[]> {
+  const ended = await db
+    .delete(sessions)
+    .where(keep ? and(eq(sessions.userId, userId), ne(sessions.id, keep)) : eq(sessions.userId, userId))
+    .returning({ id: sessions.id });
+  return ended.map((s) => s.id);
 }
 
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {

@@ -4,7 +4,7 @@ import { articleJsonSchema } from "../http/article-body.ts";
 import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
 import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
-import { loginSchema, signupSchema } from "../routes/auth.ts";
+import { changePasswordSchema, loginSchema, signupSchema } from "../routes/auth.ts";
 import { addMemberSchema, changeRoleSchema, createGroupSchema, groupSettingsSchema } from "../routes/groups.ts";
 import { optionalReason, reasonSchema } from "../routes/moderation.ts";
 import { markReadSchema, notificationListQuery } from "../routes/notifications.ts";
@@ -39,13 +39,15 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" } },
   { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
   { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },
+  { method: "post", path: "/api/auth/password", tag: "auth", summary: "Change your password; ends your other sessions (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } },
+  { method: "post", path: "/api/auth/logout-everywhere", tag: "auth", summary: "End every session of yours, this one included (API tokens stay)", responses: { ...noContent, 403: "Called with an API token" } },
   { method: "get", path: "/api/me", tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user") },
   { method: "get", path: "/api/me/assignments", tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress") },
   { method: "get", path: "/api/me/notifications", tag: "notifications", summary: "Mentions, replies and moderation outcomes", query: notificationListQuery, responses: ok("Newest first") },
   { method: "post", path: "/api/me/notifications/read", tag: "notifications", summary: "Mark some or all notifications read", body: markReadSchema, responses: ok("How many changed") },
-  { method: "post", path: "/api/tokens", tag: "auth", summary: "Create an API token (shown once)", body: createTokenSchema, responses: created("The token") },
+  { method: "post", path: "/api/tokens", tag: "auth", summary: "Create an API token (shown once); a token needs the tokens scope to do this", body: createTokenSchema, responses: { ...created("The token"), 403: "Called with a token without the tokens scope" } },
   { method: "get", path: "/api/tokens", tag: "auth", summary: "List your live API tokens", responses: ok("Tokens, without secrets") },
-  { method: "delete", path: "/api/tokens/:tokenId", tag: "auth", summary: "Revoke an API token", responses: noContent },
+  { method: "delete", path: "/api/tokens/:tokenId", tag: "auth", summary: "Revoke an API token; closes its open sockets", responses: { ...noContent, 403: "Called with a token without the tokens scope" } },
   { method: "post", path: "/api/groups", tag: "groups", summary: "Create a group; you become its owner", body: createGroupSchema, responses: created("The group") },
   { method: "get", path: "/api/groups", tag: "groups", summary: "Your groups", responses: ok("Groups with your role") },
   { method: "get", path: "/api/groups/:groupId", tag: "groups", summary: "One group", responses: ok("The group and your role") },

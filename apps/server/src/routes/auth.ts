@@ -3,18 +3,19 @@ import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
-import { createSession, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
-import { type AppEnv, requireAuth } from "../context.ts";
+import { createSession, invalidateSession, invalidateUserSessions, sessionExpiresAt } from "../auth/sessions.ts";
+import { type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { readJson } from "../http/input.ts";
-import { createUser, findUserByEmail } from "../services/users.ts";
+import { createUser, findUserByEmail, setPassword } from "../services/users.ts";
 
 // argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
 const password = z.string().min(8, "Use at least 8 characters").max(256);
 
 export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
 export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
+export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password });
 
 export const authRoutes = new Hono<AppEnv>()
   .post("/signup", async (c) => {
@@ -44,6 +45,31 @@ export const authRoutes = new Hono<AppEnv>()
     const { token, session } = await createSession(db, user.id);
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
+  })
+  .post("/password", async (c) => {
+    const auth = requireAccountAccess(c);
+    const { db, rateLimits } = c.get("deps");
+    const input = await readJson(c, changePasswordSchema);
+    const ip = clientIp(c);
+    const email = auth.user.email.toLowerCase();
+    rateLimits.assertLoginAllowed(email, ip);
+    const user = await findUserByEmail(db, auth.user.email);
+    if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      rateLimits.recordFailure(email, ip);
+      throw new ApiError("unauthenticated", "The current password is wrong", "currentPassword");
+    }
+    await setPassword(db, user.id, input.newPassword);
+    // Whoever else knew the old password is signed out; this session carries on.
+    const ended = await invalidateUserSessions(db, user.id, auth.via === "session" ? auth.sessionId : undefined);
+    if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
+    return c.body(null, 204);
+  })
+  .post("/logout-everywhere", async (c) => {
+    const auth = requireAccountAccess(c);
+    const ended = await invalidateUserSessions(c.get("deps").db, auth.user.id);
+    if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
+    clearSessionCookie(c);
+    return c.body(null, 204);
   })
   .post("/logout", async (c) => {
     const auth = requireAuth(c);

@@ -1,25 +1,29 @@
 import { Hono } from "hono";
 import { apiTokenInsertSchema } from "@marginalia/schema";
-import { createApiToken, listApiTokens, revokeApiToken } from "../auth/api-tokens.ts";
-import { type AppEnv, requireUser } from "../context.ts";
+import { TOKEN_SCOPES, createApiToken, listApiTokens, revokeApiToken } from "../auth/api-tokens.ts";
+import { z } from "zod";
+import { type AppEnv, requireAccountAccess, requireUser } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { readJson } from "../http/input.ts";
 
-export const createTokenSchema = apiTokenInsertSchema.pick({ name: true }).strict();
+export const createTokenSchema = apiTokenInsertSchema
+  .pick({ name: true })
+  .extend({ scopes: z.array(z.enum(TOKEN_SCOPES)).max(TOKEN_SCOPES.length).optional() })
+  .strict();
 
 export const tokenRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
-    const user = requireUser(c);
-    const { name } = await readJson(c, createTokenSchema);
+    const { user } = requireAccountAccess(c, "tokens");
+    const { name, scopes = [] } = await readJson(c, createTokenSchema);
     // The token is shown this once; only its hash is kept.
-    return c.json(await createApiToken(c.get("deps").db, user.id, name), 201);
+    return c.json(await createApiToken(c.get("deps").db, user.id, name, [...new Set(scopes)]), 201);
   })
   .get("/", async (c) => {
     const user = requireUser(c);
     return c.json({ tokens: await listApiTokens(c.get("deps").db, user.id) });
   })
   .delete("/:tokenId", async (c) => {
-    const user = requireUser(c);
+    const { user } = requireAccountAccess(c, "tokens");
     const tokenId = c.req.param("tokenId");
     const revoked = await revokeApiToken(c.get("deps").db, user.id, tokenId);
     if (!revoked) throw notFound("Token");

@@ -1,4 +1,4 @@
-import type { TestClient } from "../support/app.ts";
+import { TestClient } from "../support/app.ts";
 import type { ActorName, World } from "./world.ts";
 
 /** The status each actor gets; `member` sets owner, moderator, annotator and viewer at once. */
@@ -22,6 +22,24 @@ const body = (text: string) => ({ format: "text", content: text });
 export const REST_CASES: RestCase[] = [
   { route: "POST /api/auth/logout", call: (w, who) => who.post("/api/auth/logout"), expect: { member: 204, outsider: 204 } },
   { route: "GET /api/me", call: (w, who) => who.get("/api/me"), expect: { member: 200, outsider: 200 } },
+  {
+    route: "POST /api/auth/password",
+    note: "wrong current password: nothing changes for the shared sessions",
+    call: (w, who) => who.post("/api/auth/password", { currentPassword: "not the password", newPassword: "never stored here" }),
+    expect: { member: 401, outsider: 401 },
+  },
+  {
+    route: "POST /api/auth/logout-everywhere",
+    note: "with an API token, which may not: the shared sessions stay",
+    call: async (w, who) => {
+      if (!who.cookie) return who.post("/api/auth/logout-everywhere");
+      const token = await who.post("/api/tokens", { name: "matrix" });
+      const script = new TestClient(who.app);
+      script.bearer = token.body.token;
+      return script.post("/api/auth/logout-everywhere");
+    },
+    expect: { member: 403, outsider: 403 },
+  },
   { route: "GET /api/me/notifications", call: (w, who) => who.get("/api/me/notifications"), expect: { member: 200, outsider: 200 } },
   { route: "POST /api/me/notifications/read", call: (w, who) => who.post("/api/me/notifications/read", {}), expect: { member: 200, outsider: 200 } },
   { route: "GET /api/me/assignments", call: (w, who) => who.get("/api/me/assignments?open=true"), expect: { member: 200, outsider: 200 } },

@@ -61,3 +61,49 @@ describe("API tokens", () => {
     expect((await new TestClient(t.app).post("/api/tokens", { name: "x" })).status).toBe(401);
   });
 });
+
+describe("what a token may do to the account", () => {
+  it("refuses a plain token minting or revoking tokens, changing the password or signing out everywhere; a tokens-scoped one may manage tokens", async () => {
+    const user = await signUp(t.app);
+    const plain = (await user.post("/api/tokens", { name: "script" })).body;
+    const scoped = (await user.post("/api/tokens", { name: "manager", scopes: ["tokens"] })).body;
+    expect(scoped.scopes).toEqual(["tokens"]);
+    const asPlain = new TestClient(t.app);
+    asPlain.bearer = plain.token;
+    expect((await asPlain.post("/api/tokens", { name: "child" })).status).toBe(403);
+    expect((await asPlain.delete(`/api/tokens/${scoped.id}`)).status).toBe(403);
+    expect((await asPlain.post("/api/auth/password", { currentPassword: user.password, newPassword: "a new passphrase" })).status).toBe(403);
+    expect((await asPlain.post("/api/auth/logout-everywhere")).status).toBe(403);
+    expect((await asPlain.get("/api/me")).status).toBe(200); // still good for ordinary work
+    const asScoped = new TestClient(t.app);
+    asScoped.bearer = scoped.token;
+    const child = await asScoped.post("/api/tokens", { name: "child" });
+    expect(child.status).toBe(201);
+    expect((await asScoped.delete(`/api/tokens/${child.body.id}`)).status).toBe(204);
+    expect((await asScoped.post("/api/tokens", { name: "bad", scopes: ["admin"] })).status).toBe(400);
+  });
+});
+
+describe("password change and signing out everywhere", () => {
+  it("changes the password, ends the other sessions but this one, and refuses a wrong current password", async () => {
+    const user = await signUp(t.app);
+    const other = new TestClient(t.app);
+    expect((await other.post("/api/auth/login", { email: user.email, password: user.password })).status).toBe(200);
+    expect((await user.post("/api/auth/password", { currentPassword: "not it at all", newPassword: "a new passphrase" })).status).toBe(401);
+    expect((await user.post("/api/auth/password", { currentPassword: user.password, newPassword: "a new passphrase" })).status).toBe(204);
+    expect((await user.get("/api/me")).status).toBe(200);
+    expect((await other.get("/api/me")).status).toBe(401);
+    const fresh = new TestClient(t.app);
+    expect((await fresh.post("/api/auth/login", { email: user.email, password: user.password })).status).toBe(401);
+    expect((await fresh.post("/api/auth/login", { email: user.email, password: "a new passphrase" })).status).toBe(200);
+  });
+
+  it("signs every session out, this one included", async () => {
+    const user = await signUp(t.app);
+    const other = new TestClient(t.app);
+    await other.post("/api/auth/login", { email: user.email, password: user.password });
+    expect((await user.post("/api/auth/logout-everywhere")).status).toBe(204);
+    expect((await user.get("/api/me")).status).toBe(401);
+    expect((await other.get("/api/me")).status).toBe(401);
+  });
+});

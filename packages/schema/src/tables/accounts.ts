@@ -44,6 +44,8 @@ export const apiTokens = pgTable(
     createdAt: createdAt(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    /** What the token may do beyond reading and annotating: "tokens" lets it create and revoke tokens. */
+    scopes: text("scopes").array().notNull().default([]),
   },
   (t) => [index("api_tokens_user_idx").on(t.userId)],
 );
