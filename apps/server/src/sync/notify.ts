@@ -1,4 +1,4 @@
-import { eq, inArray, type InferInsertModel } from "drizzle-orm";
+import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
 import { annotations, memberships, notifications, users } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import { mayReachQuorum, notifyQuorum } from "../services/expert-review.ts";
@@ -50,7 +50,8 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: Row[]) {
     const parents = await tx
       .select({ id: annotations.id, authorId: annotations.authorId })
       .from(annotations)
-      .where(inArray(annotations.id, parentIds));
+      // A parent id is whatever the client wrote: only a parent on this article is anyone's to be told about.
+      .where(and(inArray(annotations.id, parentIds), eq(annotations.articleId, ctx.articleId)));
     const authorOf = new Map(parents.map((p) => [p.id, p.authorId]));
     for (const row of rows) {
       const parentAuthor = row.parentId ? authorOf.get(row.parentId) : null;

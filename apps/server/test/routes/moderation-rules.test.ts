@@ -118,3 +118,20 @@ describe("moderation holds on every path", () => {
     expect(statusOf(socket.doc, created.body.id)).toBe("published");
   });
 });
+
+describe("references stay within their article", () => {
+  it("notifies no one when a reply names a parent in another group's article", async () => {
+    const mine = await group("open");
+    const theirs = await group("open");
+    const victim = await theirs.author.post(`/api/articles/${theirs.articleId}/annotations`, { kind: "comment", body: "elsewhere" });
+    const socket = live.open(mine.room, tokenOf(mine.author));
+    await socket.synced;
+    createAnnotation(socket.doc, { kind: "comment", authorId: mine.author.user.id, body: "a reply across groups", parentId: victim.body.id });
+    await live.t.hub.committer.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    await live.t.hub.committer.flush();
+    const notes = (await theirs.author.get("/api/me/notifications")).body;
+    expect(JSON.stringify(notes)).not.toContain("a reply across groups");
+    expect(notes.notifications ?? notes.items ?? []).toEqual([]);
+  });
+});
