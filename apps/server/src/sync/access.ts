@@ -2,7 +2,7 @@ import { type ModerationMode, type Role, SYNC_CLOSE_CODES } from "@marginalia/sc
 
 /**
  * Changes to who may do what, which reach sockets that are already open
- * (docs/architecture.md, "Access that follows membership"). A socket is
+ * (docs/sync.md, "Close codes"). A socket is
  * admitted once, with a credential and a role; each of these events either
  * closes it with a named code or gives it its new role. Every process applies
  * them to its own sockets; the relay carries them to the others.

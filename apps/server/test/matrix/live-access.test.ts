@@ -7,8 +7,8 @@ import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
 
 /**
- * Access that follows membership (docs/architecture.md, "Access that follows
- * membership"): sockets are opened first, then membership, role, session,
+ * Access that follows membership (docs/sync.md, "Close codes"): sockets
+ * are opened first, then membership, role, session,
  * token or article change, and then each socket is checked for what it may
  * still read and write. Within one process the change reaches the socket
  * before the route answers; the two-process case is in relay.test.ts.
