@@ -74,8 +74,9 @@ export function refuseFieldEdit(
   }
   if (isModerator(actor)) return null;
   // Hiding is moderation: an author can neither bring back what a moderator hid nor hide it themselves.
+  // Their other edits stay allowed (the annotation stays hidden whatever they write), so that an edit
+  // made while a moderator was hiding it is not a refusal that costs the author their unsaved work.
   if (field === "status" && (existing.status === "hidden" || value === "hidden")) return "only moderators hide and unhide";
-  if (existing.status === "hidden" && !AUTHOR_FIELDS_ALWAYS.has(field)) return "a hidden annotation stays as the moderators left it";
   // What a moderator approved into a pre-moderated group's document is what its readers see: an author's
   // edit cannot go back to review there (submissions wait in private documents), so it is refused; the
   // author may withdraw it (delete) and submit a new version.
