@@ -157,16 +157,18 @@ describe.runIf(!missing)("two server processes relaying through Redis", () => {
 
     const removedAt = Date.now();
     expect((await call("DELETE", `/api/groups/${group.id}/members/${removed.user.id}`)).status).toBe(204);
-    await eventually(() => expect(onB.closes.map((c) => c.code)).toEqual([4403]), 1_000);
+    // Generous for a loaded CI machine: the time it took is printed, not asserted (a timing is a benchmark's job).
+    await eventually(() => expect(onB.closes.map((c) => c.code)).toEqual([4403]), 5_000);
     const closedAfterMs = Date.now() - removedAt;
     const after = createAnnotation(ownerOnA.doc, { kind: "comment", authorId: owner.user.id, body: "after the removal, on A" });
     await sleep(300);
     expect(readAnnotations(onB.doc).some((x) => x.id === after)).toBe(false);
 
     expect((await call("PATCH", `/api/groups/${group.id}/members/${demoted.user.id}`, { role: "viewer" })).status).toBe(200);
-    await sleep(300); // the event crosses Redis; the server-side check would take 30 s
+    // The event crosses Redis (the server-side check would take 30 s): B logs it once applied.
+    await eventually(() => expect(b.output()).toMatch(/"access":"role-changed"[^\n]*"msg":"access changed"/), 5_000);
     createAnnotation(demotedOnB.doc, { kind: "comment", authorId: demoted.user.id, body: "as a viewer, on B" });
-    await eventually(() => expect(demotedOnB.closes.map((c) => c.code)).toEqual([4403]), 1_000);
+    await eventually(() => expect(demotedOnB.closes.map((c) => c.code)).toEqual([4403]), 5_000);
     expect(bodies(ownerOnA.doc)).not.toContain("as a viewer, on B");
     console.log(`[relay.test] removal reached the other process's socket in ${closedAfterMs} ms`);
   });

@@ -182,6 +182,8 @@ export class SyncHub {
   }
 
   private applyAccess(event: AccessEvent) {
+    // Rare (a membership, session or article changed), and worth a line when tracing why a socket closed.
+    this.logger.info({ access: event.kind }, "access changed");
     const now = Date.now();
     this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
     this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });

@@ -15,7 +15,8 @@ import { type SyncClient, eventually } from "../support/sync-client.ts";
  */
 const live = liveServer({ sync: { accessCheckMs: 250 } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const closedWith = (client: SyncClient, code: number) => eventually(() => expect(client.closes.map((c) => c.code)).toContain(code), 1_000);
+// Same-process changes close sockets before the route answers; the wait only covers delivery on a loaded machine.
+const closedWith = (client: SyncClient, code: number) => eventually(() => expect(client.closes.map((c) => c.code)).toContain(code), 5_000);
 
 async function desk(roles: string[]) {
   const setup = await articleWithMembers(live.t.app, roles);
@@ -117,6 +118,6 @@ describe("open sockets follow access changes", () => {
     const socket = live.open(article.sync.room, created.body.token);
     await socket.synced;
     await live.t.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, created.body.id));
-    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.unauthorized), 2_000);
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.unauthorized), 5_000);
   });
 });
