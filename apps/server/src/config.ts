@@ -38,7 +38,7 @@ export type Config = {
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
 };
 
-/** The one reader of the environment (architecture §7). */
+/** The one reader of the environment: every other module takes a Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {

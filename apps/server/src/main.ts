@@ -18,7 +18,7 @@ logger.info({ database: database.kind }, "database ready");
 // Seeded before listening, so that the first request already finds the demo.
 const demo = config.seedDemo ? await seedDemo(database.db) : null;
 
-// With Redis, several processes serve the same documents (architecture §6); without, this one is alone.
+// With Redis, several processes serve the same documents (README, "Deployment"); without, this one is alone.
 const relay = config.redisUrl
   ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db) })
   : undefined;

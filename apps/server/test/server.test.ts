@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { freshEmail } from "./support/app.ts";
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "./support/fixtures.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { eventually, openSyncClient } from "./support/sync-client.ts";
@@ -61,7 +62,7 @@ describe("the server process", () => {
 
   it("takes a curl-style client from sign-up to reading an imported article", async () => {
     const call = caller();
-    const email = `curl-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`;
+    const email = freshEmail("curl"); // a unique key, not an input: see test/support/seed.ts
     expect((await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Curl" })).status).toBe(201);
     expect((await call("POST", "/api/auth/logout")).status).toBe(204);
     expect((await call("POST", "/api/auth/login", { email, password: "pass word 123" })).status).toBe(200);

@@ -32,6 +32,7 @@ export const DEFAULT_BACKOFF: BackoffOptions = {
 };
 
 type Count = { failures: number; lastAt: number };
+const pairKey = (email: string, ip: string) => `${email}\n${ip}`;
 /** Counts kept at most, so that a flood of invented emails cannot grow memory without bound. */
 const MAX_KEYS = 100_000;
 
@@ -47,7 +48,7 @@ export class LoginBackoff {
   /** Milliseconds before this address may try this account again; 0 when it may now. */
   waitFor(email: string, ip: string): number {
     const now = this.now();
-    const pair = this.live(this.byAddress, `${email}\n${ip}`, now);
+    const pair = this.live(this.byAddress, pairKey(email, ip), now);
     let wait = 0;
     if (pair && pair.failures >= this.options.freeFailures) {
       const backoff = Math.min(this.options.maxWaitMs, 1_000 * 2 ** (pair.failures - this.options.freeFailures));
@@ -66,16 +67,24 @@ export class LoginBackoff {
 
   failed(email: string, ip: string) {
     const now = this.now();
-    bump(this.byAddress, `${email}\n${ip}`, now, this.live(this.byAddress, `${email}\n${ip}`, now));
-    const account = this.live(this.byAccount, email, now);
-    this.byAccount.delete(email);
-    this.byAccount.set(email, { failures: (account?.failures ?? 0) + 1, lastAt: now, nextAt: account?.nextAt ?? 0 });
-    trim(this.byAccount);
+    this.bump(this.byAddress, pairKey(email, ip), now, {});
+    this.bump(this.byAccount, email, now, { nextAt: this.byAccount.get(email)?.nextAt ?? 0 });
   }
 
   /** The right password from this address: its count goes; the account's stays, since others may still be guessing. */
   succeeded(email: string, ip: string) {
-    this.byAddress.delete(`${email}\n${ip}`);
+    this.byAddress.delete(pairKey(email, ip));
+  }
+
+  /** One more failure under `key`, moved last so that the map stays in order of last failure, oldest first. */
+  private bump<T extends Count>(map: Map<string, T>, key: string, now: number, rest: Omit<T, keyof Count>) {
+    const failures = (this.live(map, key, now)?.failures ?? 0) + 1;
+    map.delete(key);
+    map.set(key, { ...rest, failures, lastAt: now } as T);
+    for (const oldest of map.keys()) {
+      if (map.size <= MAX_KEYS) break;
+      map.delete(oldest);
+    }
   }
 
   private live<T extends Count>(map: Map<string, T>, key: string, now: number): T | undefined {
@@ -85,18 +94,5 @@ export class LoginBackoff {
       return undefined;
     }
     return count;
-  }
-}
-
-function bump(map: Map<string, Count>, key: string, now: number, current: Count | undefined) {
-  map.delete(key); // re-inserted last: the map stays in order of last failure, oldest first
-  map.set(key, { failures: (current?.failures ?? 0) + 1, lastAt: now });
-  trim(map);
-}
-
-function trim(map: Map<string, unknown>) {
-  for (const key of map.keys()) {
-    if (map.size <= MAX_KEYS) break;
-    map.delete(key);
   }
 }

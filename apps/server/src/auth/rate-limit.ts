@@ -35,7 +35,7 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
     assertLoginAllowed(email: string, ip: string) {
       const waitMs = backoff.waitFor(email, ip);
-      if (waitMs > 0) rethrowAsLimited(Object.assign(new RateLimiterRes(), { msBeforeNext: waitMs }));
+      if (waitMs > 0) throw limited(waitMs);
       backoff.attempt(email);
     },
     recordFailure(email: string, ip: string) {
@@ -48,11 +48,12 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
 }
 
 function rethrowAsLimited(reason: unknown): never {
-  if (reason instanceof RateLimiterRes) {
-    const seconds = Math.max(1, Math.ceil(reason.msBeforeNext / 1000));
-    throw Object.assign(new ApiError("rate_limited", `Too many attempts; try again in ${seconds} s`), {
-      retryAfterSeconds: seconds,
-    });
-  }
+  if (reason instanceof RateLimiterRes) throw limited(reason.msBeforeNext);
   throw reason;
+}
+
+/** 429, with the wait in Retry-After. */
+function limited(waitMs: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return Object.assign(new ApiError("rate_limited", `Too many attempts; try again in ${seconds} s`), { retryAfterSeconds: seconds });
 }

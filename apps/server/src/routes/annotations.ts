@@ -57,7 +57,7 @@ export const patchAnnotationSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, "Send at least one field to change");
 
-/** A reply may carry a verdict (with sources): an assignee's answer (issue 10). It stays a comment. */
+/** A reply may carry a verdict (with sources): an assignee's answer to an assignment. It stays a comment. */
 export const replySchema = z
   .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), factcheck: f.factcheck.optional() })
   .refine((r) => r.body || r.factcheck, { message: "Write a reply or give a verdict", path: ["body"] });

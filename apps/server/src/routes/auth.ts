@@ -4,7 +4,7 @@ import { userInsertSchema } from "@marginalia/schema";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
 import { createSession, invalidateSession, invalidateUserSessions, sessionExpiresAt } from "../auth/sessions.ts";
-import { type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
+import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { readJson } from "../http/input.ts";
@@ -16,6 +16,31 @@ const password = z.string().min(8, "Use at least 8 characters").max(256);
 export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
 export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
 export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password });
+
+/**
+ * Checks a password under the login backoff (login-backoff.ts): the user when
+ * it matches, otherwise null, counted as a failure for this account and address.
+ */
+async function passwordMatches(c: AppContext, email: string, password: string) {
+  const { db, rateLimits } = c.get("deps");
+  const account = email.trim().toLowerCase();
+  const ip = clientIp(c);
+  rateLimits.assertLoginAllowed(account, ip);
+  const user = await findUserByEmail(db, account);
+  const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+  if (!user || !ok) {
+    rateLimits.recordFailure(account, ip);
+    return null;
+  }
+  rateLimits.recordSuccess(account, ip);
+  return user;
+}
+
+/** Ends a user's sessions (but `keep`), and the sockets they opened on every process. */
+async function endSessionsOf(c: AppContext, userId: string, keep?: string) {
+  const ended = await invalidateUserSessions(c.get("deps").db, userId, keep);
+  if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
+}
 
 export const authRoutes = new Hono<AppEnv>()
   .post("/signup", async (c) => {
@@ -31,16 +56,9 @@ export const authRoutes = new Hono<AppEnv>()
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);
-    const ip = clientIp(c);
-    rateLimits.assertLoginAllowed(input.email.toLowerCase(), ip);
-    const user = await findUserByEmail(db, input.email);
-    const ok = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
-    if (!user || !ok) {
-      rateLimits.recordFailure(input.email.toLowerCase(), ip);
-      // One message for both cases: a login form must not tell which emails have accounts.
-      throw new ApiError("unauthenticated", "Wrong email or password");
-    }
-    rateLimits.recordSuccess(input.email.toLowerCase(), ip);
+    const user = await passwordMatches(c, input.email, input.password);
+    // One message for both cases: a login form must not tell which emails have accounts.
+    if (!user) throw new ApiError("unauthenticated", "Wrong email or password");
     // Always a fresh token: a session id planted before login is never promoted.
     const { token, session } = await createSession(db, user.id);
     setSessionCookie(c, token, sessionExpiresAt(session));
@@ -48,26 +66,18 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post("/password", async (c) => {
     const auth = requireAccountAccess(c);
-    const { db, rateLimits } = c.get("deps");
+    const { db } = c.get("deps");
     const input = await readJson(c, changePasswordSchema);
-    const ip = clientIp(c);
-    const email = auth.user.email.toLowerCase();
-    rateLimits.assertLoginAllowed(email, ip);
-    const user = await findUserByEmail(db, auth.user.email);
-    if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
-      rateLimits.recordFailure(email, ip);
-      throw new ApiError("unauthenticated", "The current password is wrong", "currentPassword");
-    }
+    const user = await passwordMatches(c, auth.user.email, input.currentPassword);
+    if (!user) throw new ApiError("unauthenticated", "The current password is wrong", "currentPassword");
     await setPassword(db, user.id, input.newPassword);
     // Whoever else knew the old password is signed out; this session carries on.
-    const ended = await invalidateUserSessions(db, user.id, auth.via === "session" ? auth.sessionId : undefined);
-    if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
+    await endSessionsOf(c, user.id, auth.via === "session" ? auth.sessionId : undefined);
     return c.body(null, 204);
   })
   .post("/logout-everywhere", async (c) => {
     const auth = requireAccountAccess(c);
-    const ended = await invalidateUserSessions(c.get("deps").db, auth.user.id);
-    if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
+    await endSessionsOf(c, auth.user.id);
     clearSessionCookie(c);
     return c.body(null, 204);
   })

@@ -6,7 +6,7 @@ import type { DocContext } from "../sync/projection.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
 
 /**
- * Expert review (issue 10): in a pre-moderated group with a quorum N > 1, a
+ * Expert review (README, "review board"): in a pre-moderated group with a quorum N > 1, a
  * moderator publishes a verdict on a passage only once N members have each
  * submitted a fact-check of it. The review stays blind without any code here:
  * submissions wait in their authors' private documents until the reveal.

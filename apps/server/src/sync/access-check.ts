@@ -2,22 +2,22 @@ import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { apiTokens, articles, groups, memberships, sessions } from "@marginalia/schema/tables";
 import { SESSION_INACTIVITY_TIMEOUT_MS } from "../auth/sessions.ts";
 import type { Db } from "../db.ts";
-import type { AccessEvent, Grant } from "./access.ts";
+import { type AccessVerdict, type Grant, closeFor } from "./access.ts";
 
 /**
- * What the database says now about the grants of open sockets, as the access
- * events that would bring them up to date. The hub runs this now and then and
- * after a relay reconnect: it catches what no event announced (a session that
- * expired, a token revoked from the command line, an event lost while Redis
- * was away). Four queries, whatever the number of sockets.
+ * What the database says now about the grants of open sockets: for each, the
+ * verdict that brings it up to date (a close, or its current role and
+ * moderation mode). The hub runs this now and then and after a relay
+ * reconnect: it catches what no event announced (a session that expired, a
+ * token revoked from the command line, an event lost while Redis was away).
+ * Four queries and one pass, whatever the number of sockets.
  */
-export async function accessChanges(db: Db, grants: readonly Grant[]): Promise<AccessEvent[]> {
-  if (grants.length === 0) return [];
+export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<Map<Grant, AccessVerdict>> {
+  const verdicts = new Map<Grant, AccessVerdict>();
+  if (grants.length === 0) return verdicts;
   const unique = <T,>(values: T[]) => [...new Set(values)];
   const sessionIds = unique(grants.flatMap((g) => (g.credential.via === "session" ? [g.credential.sessionId] : [])));
   const tokenIds = unique(grants.flatMap((g) => (g.credential.via === "token" ? [g.credential.tokenId] : [])));
-  const groupIds = unique(grants.map((g) => g.groupId));
-  const articleIds = unique(grants.map((g) => g.articleId));
   const activeSince = new Date(Date.now() - SESSION_INACTIVITY_TIMEOUT_MS);
   const [liveSessions, liveTokens, roles, liveArticles] = await Promise.all([
     sessionIds.length
@@ -28,24 +28,28 @@ export async function accessChanges(db: Db, grants: readonly Grant[]): Promise<A
       .select({ groupId: memberships.groupId, userId: memberships.userId, role: memberships.role, moderation: groups.moderation })
       .from(memberships)
       .innerJoin(groups, eq(groups.id, memberships.groupId))
-      .where(and(inArray(memberships.groupId, groupIds), inArray(memberships.userId, unique(grants.map((g) => g.userId))))),
-    db.select({ id: articles.id }).from(articles).where(inArray(articles.id, articleIds)),
+      .where(and(inArray(memberships.groupId, unique(grants.map((g) => g.groupId))), inArray(memberships.userId, unique(grants.map((g) => g.userId))))),
+    db.select({ id: articles.id }).from(articles).where(inArray(articles.id, unique(grants.map((g) => g.articleId)))),
   ]);
-  const events: AccessEvent[] = [];
   const sessionsLeft = new Set(liveSessions.map((s) => s.id));
-  const ended = sessionIds.filter((id) => !sessionsLeft.has(id));
-  if (ended.length) events.push({ kind: "sessions-ended", sessionIds: ended });
   const tokensLeft = new Set(liveTokens.map((t) => t.id));
-  const revoked = tokenIds.filter((id) => !tokensLeft.has(id));
-  if (revoked.length) events.push({ kind: "tokens-revoked", tokenIds: revoked });
   const articlesLeft = new Set(liveArticles.map((a) => a.id));
-  for (const id of articleIds) if (!articlesLeft.has(id)) events.push({ kind: "article-deleted", articleId: id });
-  const roleOf = new Map(roles.map((r) => [`${r.groupId}:${r.userId}`, r]));
-  for (const key of unique(grants.map((g) => `${g.groupId}:${g.userId}`))) {
-    const [groupId, userId] = key.split(":") as [string, string];
-    const current = roleOf.get(key);
-    if (!current) events.push({ kind: "member-removed", groupId, userId });
-    else events.push({ kind: "role-changed", groupId, userId, role: current.role }, { kind: "moderation-changed", groupId, moderation: current.moderation });
+  const membership = new Map(roles.map((r) => [`${r.groupId}:${r.userId}`, r]));
+  for (const grant of grants) {
+    const member = membership.get(`${grant.groupId}:${grant.userId}`);
+    const credential = grant.credential;
+    verdicts.set(
+      grant,
+      credential.via === "session" && !sessionsLeft.has(credential.sessionId)
+        ? closeFor.sessionEnded
+        : credential.via === "token" && !tokensLeft.has(credential.tokenId)
+          ? closeFor.tokenRevoked
+          : !articlesLeft.has(grant.articleId)
+            ? closeFor.articleDeleted
+            : !member
+              ? closeFor.removed
+              : { effect: "actor", change: { role: member.role, moderation: member.moderation } },
+    );
   }
-  return events;
+  return verdicts;
 }

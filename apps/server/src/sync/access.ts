@@ -1,4 +1,5 @@
-import { type ModerationMode, type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import type { Actor } from "./policy.ts";
 
 /**
  * Changes to who may do what, which reach sockets that are already open
@@ -10,11 +11,9 @@ import { type ModerationMode, type Role, SYNC_CLOSE_CODES } from "@marginalia/sc
 export type AccessEvent =
   | { kind: "member-removed"; groupId: string; userId: string }
   | { kind: "role-changed"; groupId: string; userId: string; role: Role }
-  | { kind: "moderation-changed"; groupId: string; moderation: ModerationMode }
   | { kind: "sessions-ended"; sessionIds: string[] }
   | { kind: "tokens-revoked"; tokenIds: string[] }
-  | { kind: "article-deleted"; articleId: string }
-  | { kind: "group-deleted"; groupId: string };
+  | { kind: "article-deleted"; articleId: string };
 
 /** What a socket was admitted with: the facts the events above are matched against. */
 export type Grant = {
@@ -28,35 +27,28 @@ export type Grant = {
 export type AccessVerdict =
   | { effect: "none" }
   | { effect: "close"; code: number; reason: string }
-  | { effect: "role"; role: Role }
-  | { effect: "moderation"; moderation: ModerationMode };
+  | { effect: "actor"; change: Partial<Pick<Actor, "role" | "moderation">> };
+
+const NONE: AccessVerdict = { effect: "none" };
+export const closeFor = {
+  removed: { effect: "close", code: SYNC_CLOSE_CODES.forbidden, reason: "no longer a member of this group" },
+  sessionEnded: { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "session ended" },
+  tokenRevoked: { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "token revoked" },
+  articleDeleted: { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the article was deleted" },
+} as const satisfies Record<string, AccessVerdict>;
 
 export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
   switch (event.kind) {
     case "member-removed":
-      return event.groupId === grant.groupId && event.userId === grant.userId
-        ? { effect: "close", code: SYNC_CLOSE_CODES.forbidden, reason: "no longer a member of this group" }
-        : { effect: "none" };
+      return event.groupId === grant.groupId && event.userId === grant.userId ? closeFor.removed : NONE;
     case "role-changed":
-      return event.groupId === grant.groupId && event.userId === grant.userId ? { effect: "role", role: event.role } : { effect: "none" };
-    case "moderation-changed":
-      return event.groupId === grant.groupId ? { effect: "moderation", moderation: event.moderation } : { effect: "none" };
+      return event.groupId === grant.groupId && event.userId === grant.userId ? { effect: "actor", change: { role: event.role } } : NONE;
     case "sessions-ended":
-      return grant.credential.via === "session" && event.sessionIds.includes(grant.credential.sessionId)
-        ? { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "session ended" }
-        : { effect: "none" };
+      return grant.credential.via === "session" && event.sessionIds.includes(grant.credential.sessionId) ? closeFor.sessionEnded : NONE;
     case "tokens-revoked":
-      return grant.credential.via === "token" && event.tokenIds.includes(grant.credential.tokenId)
-        ? { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "token revoked" }
-        : { effect: "none" };
+      return grant.credential.via === "token" && event.tokenIds.includes(grant.credential.tokenId) ? closeFor.tokenRevoked : NONE;
     case "article-deleted":
-      return event.articleId === grant.articleId
-        ? { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the article was deleted" }
-        : { effect: "none" };
-    case "group-deleted":
-      return event.groupId === grant.groupId
-        ? { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the group was deleted" }
-        : { effect: "none" };
+      return event.articleId === grant.articleId ? closeFor.articleDeleted : NONE;
   }
 }
 
@@ -64,9 +56,7 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
 export function parseAccessEvent(json: string): AccessEvent | null {
   try {
     const value = JSON.parse(json) as AccessEvent;
-    const kinds: ReadonlyArray<AccessEvent["kind"]> = [
-      "member-removed", "role-changed", "moderation-changed", "sessions-ended", "tokens-revoked", "article-deleted", "group-deleted",
-    ];
+    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted"];
     return value && typeof value === "object" && kinds.includes(value.kind) ? value : null;
   } catch {
     return null;

@@ -1,8 +1,8 @@
 import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import { type AccessEvent, type Grant, verdictFor } from "./access.ts";
-import { accessChanges } from "./access-check.ts";
+import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
+import { currentAccess } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
@@ -30,7 +30,7 @@ export type SyncOptions = {
 
 /**
  * What the hub needs to share its documents with other server processes
- * (architecture §6). `relay.ts` implements it over Redis; the hub knows
+ * (README, "Deployment"). `relay.ts` implements it over Redis; the hub knows
  * nothing of the transport.
  */
 export type DocumentRelay = {
@@ -68,6 +68,12 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   accessCheckMs: 30_000,
   relay: LOCAL_ONLY,
 };
+
+/** Closes a connection, or gives it its new role or moderation mode (access.ts). */
+function enforce(connection: Connection, verdict: AccessVerdict) {
+  if (verdict.effect === "close") connection.close(verdict.code, verdict.reason);
+  else if (verdict.effect === "actor") connection.updateActor(verdict.change);
+}
 
 /** How long an access event is kept for sockets still being admitted when it happened. */
 const RECENT_ACCESS_MS = 60_000;
@@ -158,7 +164,7 @@ export class SyncHub {
         return;
       }
       this.grants.set(connection, admission.grant);
-      for (const { seq, event } of this.recentAccess) if (seq > admittedAfter) this.applyAccessTo(connection, admission.grant, event);
+      for (const { seq, event } of this.recentAccess) if (seq > admittedAfter) enforce(connection, verdictFor(event, admission.grant));
       connection.onClose(() => {
         this.grants.delete(connection);
         this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
@@ -187,14 +193,7 @@ export class SyncHub {
     const now = Date.now();
     this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
     this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
-    for (const [connection, grant] of [...this.grants]) this.applyAccessTo(connection, grant, event);
-  }
-
-  private applyAccessTo(connection: Connection, grant: Grant, event: AccessEvent) {
-    const verdict = verdictFor(event, grant);
-    if (verdict.effect === "close") connection.close(verdict.code, verdict.reason);
-    else if (verdict.effect === "role") connection.updateActor({ role: verdict.role });
-    else if (verdict.effect === "moderation") connection.updateActor({ moderation: verdict.moderation });
+    for (const [connection, grant] of [...this.grants]) enforce(connection, verdictFor(event, grant));
   }
 
   /** Brings every open socket up to date with the database (access-check.ts). */
@@ -203,10 +202,13 @@ export class SyncHub {
     this.checkingAccess = true;
     try {
       const before = this.accessSeq;
-      const events = await accessChanges(this.db, [...this.grants.values()]);
+      const verdicts = await currentAccess(this.db, [...this.grants.values()]);
       // An event that arrived meanwhile may be newer than what was read: the next check will see it.
       if (this.accessSeq !== before) return;
-      for (const event of events) for (const [connection, grant] of [...this.grants]) this.applyAccessTo(connection, grant, event);
+      for (const [connection, grant] of [...this.grants]) {
+        const verdict = verdicts.get(grant);
+        if (verdict) enforce(connection, verdict);
+      }
     } catch (err) {
       this.logger.warn({ err }, "checking open sockets' access failed; trying again later");
     } finally {

@@ -8,7 +8,7 @@ export type Actor = { userId: string; role: Role; moderation: ModerationMode; ro
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId"]);
 /** Fields only the server writes (re-anchoring). */
 const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
-/** What a moderator may change on anyone's annotation: its status, and who must answer it by when (issue 10). */
+/** What a moderator may change on anyone's annotation: its status, and who must answer it by when. */
 const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
 
 /** What an author may still change on an annotation that moderation has fixed: its thread's state and who answers it. */

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame } from "./relay.ts";
 
-const sender = new Uint8Array(randomBytes(16));
+// A fixed process id: any 16 bytes do, and these are easy to spot in a failure.
+const sender = new Uint8Array(Buffer.from("marginalia-relay"));
 
 describe("relay frames", () => {
   it("carries a Yjs update byte for byte, with its kind and sender", () => {

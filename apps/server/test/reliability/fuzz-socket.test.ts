@@ -13,11 +13,11 @@ import type { LiveDocument } from "../../src/sync/document.ts";
 import type { SyncHub } from "../../src/sync/hub.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
-import { runSeed, seedFor } from "../support/seed.ts";
+import { Rng, runSeed, seedFor } from "../support/seed.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { connectCore, syncStep1, updateMessage } from "./support/core.ts";
 import { docFrom, docState, expectedRows, groupContext, projectedRows, sleep, stateVector } from "./support/docs.ts";
-import { Corpus, FRAME_KINDS, type FrameKind, Rng } from "./support/frames.ts";
+import { Corpus, FRAME_KINDS, type FrameKind } from "./support/frames.ts";
 import { SIZES, budget, report } from "./support/sizes.ts";
 
 /**

@@ -15,8 +15,6 @@ import {
 import { Rng } from "../../support/seed.ts";
 import { awarenessFrame, rawAwarenessFrame, syncStep1, syncStep2, updateMessage } from "./core.ts";
 
-export { Rng };
-
 export const FRAME_KINDS = ["random", "mutated", "varint", "yjs", "utf8", "protocol"] as const;
 export type FrameKind = (typeof FRAME_KINDS)[number];
 
