@@ -29,9 +29,18 @@ function connect(url, room, token) {
   return { doc, provider, synced };
 }
 
-const token = await login();
-const article = await (await fetch(`${baseUrl}/api/articles/${articleId}`, { headers: { cookie: `marginalia_session=${token}` } })).json();
-const me = await (await fetch(`${baseUrl}/api/me`, { headers: { cookie: `marginalia_session=${token}` } })).json();
+const session = await login();
+const cookie = `marginalia_session=${session}`;
+const article = await (await fetch(`${baseUrl}/api/articles/${articleId}`, { headers: { cookie } })).json();
+const me = await (await fetch(`${baseUrl}/api/me`, { headers: { cookie } })).json();
+// Sockets take an API token in the URL, never the session (docs/sync.md §2).
+const created = await fetch(`${baseUrl}/api/tokens`, {
+  method: "POST",
+  headers: { cookie, "content-type": "application/json" },
+  body: JSON.stringify({ name: "third-party client" }),
+});
+if (!created.ok) throw new Error(`token failed: ${created.status}`);
+const { token } = await created.json();
 
 const writer = connect(article.sync.url, article.sync.room, token);
 const watcher = connect(article.sync.url, article.sync.room, token);

@@ -44,7 +44,10 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   };
 }
 
-/** Signs up a fresh user over REST and returns their session token. */
+/**
+ * Signs up a fresh user over REST and returns an API token of theirs: sockets
+ * take credentials in the URL only as API tokens (docs/sync.md §2).
+ */
 export async function signUp(url: string, label: string): Promise<{ token: string; userId: string }> {
   const res = await fetch(`${url}/api/auth/signup`, {
     method: "POST",
@@ -55,14 +58,24 @@ export async function signUp(url: string, label: string): Promise<{ token: strin
   const cookie = res.headers.getSetCookie()[0];
   if (!res.ok || !cookie) throw new Error(`sign-up failed: ${res.status} ${text.slice(0, 300)}`);
   const body = JSON.parse(text) as { user: { id: string } };
-  const token = cookie.split(";")[0]!.split("=")[1]!;
+  const session = cookie.split(";")[0]!.split("=")[1]!;
+  const created = await fetch(`${url}/api/tokens`, {
+    method: "POST",
+    headers: { cookie: `marginalia_session=${session}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: label }),
+  });
+  if (!created.ok) throw new Error(`token failed: ${created.status}`);
+  const { token } = (await created.json()) as { token: string };
   return { token, userId: body.user.id };
 }
+
+/** The REST header for a token from `signUp`. */
+export const authHeader = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export async function api(url: string, token: string, method: string, path: string, body?: unknown, type = "application/json") {
   const res = await fetch(url + path, {
     method,
-    headers: { cookie: `marginalia_session=${token}`, ...(body !== undefined && { "content-type": type }) },
+    headers: { ...authHeader(token), ...(body !== undefined && { "content-type": type }) },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   return (await res.json()) as any;

@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import postgres from "postgres";
-import { SEED, api, seedArticle, signUp } from "./harness.ts";
+import { SEED, api, authHeader, seedArticle, signUp } from "./harness.ts";
 import { annotationBatch } from "./lib/cold-data.ts";
 import { type LoadOptions, type Probe, type Server, coldOpen, freshEndpoint as freshFor, openProbe, runLoad as runFor, sleep, startServer as start, waitUnloaded } from "./lib/load.ts";
 import { type Endpoint, type ServerKind, openingMessages, step1Message, updateMessage } from "./lib/protocol.ts";
@@ -267,7 +267,7 @@ try {
         for (let i = 0; i < SETTINGS.rest.requests + 5; i++) {
           const t = performance.now();
           const res = await fetch(`${marginalia.url}/api/articles/${articleId}/annotations?${query}`, {
-            headers: { cookie: `marginalia_session=${owner.token}` },
+            headers: authHeader(owner.token),
           });
           const body = (await res.json()) as { annotations: unknown[] };
           if (i >= 5) times.push(performance.now() - t);

@@ -8,6 +8,7 @@ import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
+import { socketAuth, tokenQuery } from "./support/socket-auth.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
 
 let t: TestApp;
@@ -30,7 +31,8 @@ afterAll(async () => {
 
 /** A raw socket, for what no honest client would send. */
 function rawSocket(room: string, token: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(`${url.replace("http", "ws")}/sync/${room}?token=${token}`, { headers });
+  const auth = socketAuth(token);
+  const ws = new WebSocket(`${url.replace("http", "ws")}/sync/${room}?${tokenQuery(token)}`, { headers: { ...auth.headers, ...headers } });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
   );
@@ -79,6 +81,19 @@ describe("socket limits", () => {
     await joiner.synced;
     const sizes = [...joiner.provider.awareness.getStates().values()].map((s) => JSON.stringify(s).length);
     expect(Math.max(0, ...sizes)).toBeLessThan(4_096 + 200);
+  });
+
+  it("refuses a session token in the URL with 4401, and takes it as a cookie or an API token in the URL", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const inUrl = new WebSocket(`${url.replace("http", "ws")}/sync/${article.sync.room}?token=${owner.token}`);
+    const closed = await new Promise<number>((resolve) => inUrl.on("close", (code) => resolve(code)));
+    expect(closed).toBe(SYNC_CLOSE_CODES.unauthorized);
+    const apiToken = (await owner.post("/api/tokens", { name: "socket" })).body.token as string;
+    for (const credential of [owner.token, apiToken]) {
+      const client = open(url, article.sync.room, credential); // cookie for the session, ?token= for the API token
+      await client.synced;
+      expect(client.closes).toEqual([]);
+    }
   });
 
   it("refuses a foreign Origin with 4403", async () => {

@@ -13,7 +13,7 @@ import type { DocContext } from "./projection.ts";
 
 export type AdmissionRequest = {
   room: string;
-  /** `?token=`: an API token or a session token, for clients that cannot send cookies. */
+  /** `?token=`: an API token, for clients that cannot send cookies; never a session (docs/sync.md §2). */
   token?: string | undefined;
   sessionCookie?: string | undefined;
   origin?: string | undefined;
@@ -34,7 +34,7 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
     return refuse(SYNC_CLOSE_CODES.forbidden, "origin not allowed");
   }
   const auth = await authenticate(db, request);
-  if (!auth) return refuse(SYNC_CLOSE_CODES.unauthorized, "sign in, or pass ?token=");
+  if (!auth) return refuse(SYNC_CLOSE_CODES.unauthorized, "sign in, or pass an API token as ?token=");
   const room = parseRoom(request.room);
   if (!room) return refuse(SYNC_CLOSE_CODES.notFound, "no such room");
   if (room.kind === "private" && room.userId !== auth.user.id) {
@@ -79,8 +79,7 @@ export function contextFor(room: Room, groupId: string, revision: number): DocCo
 }
 
 async function authenticate(db: Db, request: AdmissionRequest): Promise<Auth | null> {
-  if (request.token) {
-    return request.token.startsWith("mgt_") ? authFromApiToken(db, request.token) : authFromSessionToken(db, request.token);
-  }
+  // A session never travels in a URL, which logs and proxies keep: ?token= takes API tokens only.
+  if (request.token) return request.token.startsWith("mgt_") ? authFromApiToken(db, request.token) : null;
   return request.sessionCookie ? authFromSessionToken(db, request.sessionCookie) : null;
 }

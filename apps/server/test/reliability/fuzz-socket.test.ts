@@ -14,6 +14,7 @@ import type { SyncHub } from "../../src/sync/hub.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { Rng, runSeed, seedFor } from "../support/seed.ts";
+import { socketAuth } from "../support/socket-auth.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { connectCore, syncStep1, updateMessage } from "./support/core.ts";
 import { docFrom, docState, expectedRows, groupContext, projectedRows, sleep, stateVector } from "./support/docs.ts";
@@ -202,7 +203,7 @@ describe("fuzzing the websocket", () => {
         for (let i = 0; i < frames; i++) {
           if (!ws) {
             const fuzzer = rng.pick(fuzzers);
-            const socket = new WebSocket(`${wsBase}?token=${fuzzer.user.token}`);
+            const socket = new WebSocket(wsBase, { headers: socketAuth(fuzzer.user.token).headers });
             connections.websocket!++;
             closed = new Promise((resolve) => socket.on("close", (code) => resolve(code)));
             // The probe's answer is a sync step 2 ([0, 1, …]); broadcasts are updates ([0, 2, …]) or awareness.
@@ -264,7 +265,7 @@ describe("fuzzing the websocket", () => {
         const [kind, bytes] = rawFrames[i % rawFrames.length]!;
         bump(sent, kind);
         connections.tcp!++;
-        const code = await rawSession(port, `/sync/${room}?token=${fuzzers[0]!.user.token}`, bytes);
+        const code = await rawSession(port, `/sync/${room}`, fuzzers[0]!.user.token, bytes);
         bump(closes, code);
         bump((closesByKind[kind] ??= {}), code);
       }
@@ -336,13 +337,13 @@ describe("fuzzing the websocket", () => {
     const port = Number(new URL(url).port);
     const truncated = new Uint8Array([0x82, 0x80 | 100, 1, 2, 3, 4, ...new Uint8Array(10)]);
     const started = Date.now();
-    const outcome = await rawSession(port, `/sync/${setup.article.sync.room}?token=${setup.members[1]!.token}`, truncated);
+    const outcome = await rawSession(port, `/sync/${setup.article.sync.room}`, setup.members[1]!.token, truncated);
     const waited = Date.now() - started;
     expect(outcome).toBe(SYNC_CLOSE_CODES.timeout);
     expect(waited, "closed before the peer missed a ping").toBeGreaterThanOrEqual(HEARTBEAT_MS);
     // The same frame sent whole is an ordinary (malformed) message, refused at once.
     const whole = new Uint8Array([0x82, 0x80 | 3, 1, 2, 3, 4, 0xff, 0xff, 0xff]);
-    expect(await rawSession(port, `/sync/${setup.article.sync.room}?token=${setup.members[1]!.token}`, whole)).toBe(SYNC_CLOSE_CODES.badMessage);
+    expect(await rawSession(port, `/sync/${setup.article.sync.room}`, setup.members[1]!.token, whole)).toBe(SYNC_CLOSE_CODES.badMessage);
     for (const c of honest) expect(c.closes, "an honest client was closed").toEqual([]);
   });
 
@@ -396,7 +397,7 @@ describe("fuzzing the websocket", () => {
 });
 
 /** Opens a websocket by hand over TCP, writes raw frame bytes, and returns the close code the server sends. */
-function rawSession(port: number, path: string, bytes: Uint8Array): Promise<number | string> {
+function rawSession(port: number, path: string, session: string, bytes: Uint8Array): Promise<number | string> {
   return new Promise((resolve) => {
     const socket = tcpConnect(port, "127.0.0.1");
     let buffer = Buffer.alloc(0);
@@ -410,6 +411,7 @@ function rawSession(port: number, path: string, bytes: Uint8Array): Promise<numb
     socket.on("connect", () => {
       socket.write(
         `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Cookie: ${socketAuth(session).headers.cookie}\r\n` +
           `Sec-WebSocket-Key: ${Buffer.from("marginalia fuzz!").toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });

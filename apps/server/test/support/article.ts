@@ -4,7 +4,7 @@ import { SEED_ARTICLE } from "./fixtures.ts";
 
 export type Member = Awaited<ReturnType<typeof signUp>> & { token: string };
 
-/** The session token inside a client's cookie: what a websocket passes as ?token=. */
+/** The session token inside a client's cookie: what a test socket sends in its Cookie header (socket-auth.ts). */
 export const tokenOf = (client: TestClient) => client.cookie!.split("=")[1]!;
 
 /** An owner with a group and the seed article, plus members in the given roles. */

@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { MESSAGE_ACK } from "@marginalia/schema";
+import { socketAuth } from "./socket-auth.ts";
 
 // Each provider adds a process exit listener in Node; tests open dozens.
 process.setMaxListeners(100);
@@ -28,10 +29,16 @@ export function openSyncClient(
   options: { acks?: boolean; doc?: Y.Doc; reconnect?: boolean } = {},
 ): SyncClient {
   const doc = options.doc ?? new Y.Doc();
+  const auth = socketAuth(token);
+  class AuthenticatedSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers: auth.headers });
+    }
+  }
   const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, "ws")}/sync`, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: AuthenticatedSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
-    params: { token, ...(options.acks && { acks: "1" }) },
+    params: { ...auth.params, ...(options.acks && { acks: "1" }) },
   });
   const closes: SyncClient["closes"] = [];
   const acks: number[] = [];

@@ -2,6 +2,7 @@ import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { socketAuth } from "../../support/socket-auth.ts";
 import { MESSAGE_ACK, MESSAGE_SYNC, annotationsOf, createAnnotation } from "@marginalia/schema";
 
 /** One write of an `AckedWriter`: the clock range of its own Yjs client that the write took. */
@@ -52,9 +53,10 @@ export class AckedWriter {
 
   private open() {
     const writer = this;
+    const auth = socketAuth(this.token);
     class TrackedSocket extends WebSocket {
       constructor(address: string, protocols?: string | string[]) {
-        super(address, protocols);
+        super(address, protocols, { headers: auth.headers });
         writer.logs.set(this, { ranges: [], acked: 0 });
       }
       override send(data: unknown, ...rest: unknown[]) {
@@ -65,7 +67,7 @@ export class AckedWriter {
     this.provider = new WebsocketProvider(this.serverUrl, this.room, this.doc, {
       WebSocketPolyfill: TrackedSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
-      params: { token: this.token, acks: "1" },
+      params: { ...auth.params, acks: "1" },
     });
     this.provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder: decoding.Decoder, provider: WebsocketProvider) => {
       this.acked(provider.ws, decoding.readVarUint(decoder));
