@@ -86,6 +86,14 @@ describe("deploy/nginx.conf", () => {
     expect(seconds).toBeGreaterThanOrEqual(600);
   });
 
+  it("logs requests without their query string, so that no ?token= reaches a log file", () => {
+    const format = directives.match(/log_format\s+(\w+)\s+((?:'[^']*'\s*)+);/);
+    expect(format, "a log_format of its own").not.toBeNull();
+    expect(format![2]).not.toMatch(/\$(request|request_uri|args|query_string|arg_\w+)\b/);
+    const server = directives.match(/server\s*\{([\s\S]*)\}/)?.[1] ?? "";
+    expect(server).toMatch(new RegExp(`access_log\\s+\\S+\\s+${format![1]};`));
+  });
+
   it("tells the servers who the client is, as TRUST_PROXY expects", () => {
     expect(directives).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;/);
     expect(directives).toMatch(/proxy_set_header\s+Host\s+\$http_host;/);
