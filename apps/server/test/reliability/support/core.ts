@@ -45,7 +45,8 @@ export function connectCore(hub: SyncHub, room: string, token: string, acks = fa
         markDone(socket.closed);
       },
     },
-    { room, token, acks },
+    // As a socket would present it (socket-auth.ts): an API token in the URL, a session as its cookie.
+    { room, acks, ...(token.startsWith("mgt_") ? { token } : { sessionCookie: token }) },
   );
   return socket;
 }
