@@ -67,7 +67,10 @@ export const groupRoutes = new Hono<AppEnv>()
     const groupId = uuidParam(c, "groupId", "Group");
     await requireRole(db, groupId, user.id, "owner");
     const input = await readJson(c, addMemberSchema);
-    return c.json(await addMember(db, groupId, input), 201);
+    const added = await addMember(db, groupId, input);
+    // A new member's role, for documents open in the group (who may be assigned, on every process).
+    c.get("deps").hub.access({ kind: "role-changed", groupId, userId: added.userId, role: input.role });
+    return c.json(added, 201);
   })
   .patch("/:groupId/members/:userId", async (c) => {
     const user = requireUser(c);

@@ -4,6 +4,15 @@ import { SESSION_INACTIVITY_TIMEOUT_MS } from "../auth/sessions.ts";
 import type { Db } from "../db.ts";
 import { type AccessVerdict, type Grant, closeFor } from "./access.ts";
 
+/** A group's members who may answer an assignment: annotators and up. */
+export async function answerersOf(db: Db, groupId: string): Promise<string[]> {
+  const rows = await db
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.groupId, groupId), inArray(memberships.role, ["annotator", "moderator", "owner"])));
+  return rows.map((r) => r.userId);
+}
+
 /**
  * What the database says now about the grants of open sockets: for each, the
  * verdict that brings it up to date (a close, or its current role and

@@ -104,7 +104,7 @@ export class Connection implements Peer {
   open(live: LiveDocument, actor: Actor, identity: Identity) {
     const state = this.state;
     if (state.phase !== "admitting") return;
-    const open: Extract<Phase, { phase: "open" }> = { phase: "open", live, actor, identity };
+    const open: Extract<Phase, { phase: "open" }> = { phase: "open", live, actor: { ...actor, mayAnswer: (id) => live.answerers.has(id) }, identity };
     this.state = open;
     live.peers.add(this);
     // On a cold document the server's own step 1 waits: it needs the built document (LiveDocument.doc),

@@ -58,6 +58,11 @@ export class LiveDocument implements PersistSource {
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
+  /**
+   * The group's members who may answer an assignment (annotators and up),
+   * loaded with the document and kept current by access events (hub.ts).
+   */
+  readonly answerers = new Set<string>();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
   private pending: Uint8Array[] = [];

@@ -1,8 +1,8 @@
-import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, roleAtLeast } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
-import { currentAccess } from "./access-check.ts";
+import { answerersOf, currentAccess } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
@@ -194,6 +194,14 @@ export class SyncHub {
     this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
     this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
     for (const [connection, grant] of [...this.grants]) enforce(connection, verdictFor(event, grant));
+    if (event.kind === "role-changed" || event.kind === "member-removed") {
+      const answers = event.kind === "role-changed" && roleAtLeast(event.role, "annotator");
+      for (const slot of this.slots.values()) {
+        if (slot.phase !== "live" || slot.live.context.groupId !== event.groupId) continue;
+        if (answers) slot.live.answerers.add(event.userId);
+        else slot.live.answerers.delete(event.userId);
+      }
+    }
   }
 
   /** Brings every open socket up to date with the database (access-check.ts). */
@@ -255,9 +263,10 @@ export class SyncHub {
       current.users++;
       return live;
     }
-    const ready = this.store.load(context.docName).then(({ state, logRows, verified }) => {
+    const ready = Promise.all([this.store.load(context.docName), answerersOf(this.db, context.groupId)]).then(([{ state, logRows, verified }, answerers]) => {
       this.logRows.set(context.docName, logRows);
       const live = new LiveDocument(context, this.hooks, state, verified);
+      for (const id of answerers) live.answerers.add(id);
       this.options.relay.attach(live);
       return live;
     });

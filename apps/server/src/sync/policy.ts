@@ -1,8 +1,12 @@
 import type { AnnotationField, AnnotationKind, AnnotationStatus, ModerationMode, Role, Room } from "@marginalia/schema";
 import { roleAtLeast } from "@marginalia/schema";
 
-/** Who is writing, and into which document. */
-export type Actor = { userId: string; role: Role; moderation: ModerationMode; room: Room };
+/**
+ * Who is writing, and into which document. `mayAnswer`, where the writer's
+ * path knows the group's members (a live document does), says who may be
+ * assigned; REST checks assignees against the database instead.
+ */
+export type Actor = { userId: string; role: Role; moderation: ModerationMode; room: Room; mayAnswer?: (userId: string) => boolean };
 
 /** Fields fixed at creation. */
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId"]);
@@ -30,8 +34,12 @@ export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly Ann
 }
 
 /** A private document is seen by its owner alone: nobody else could answer there. */
-const refuseAssignees = (actor: Actor, assignees: readonly string[] | undefined) =>
-  actor.room.kind === "private" && assignees?.length ? "annotations in a private document cannot be assigned" : null;
+function refuseAssignees(actor: Actor, assignees: readonly string[] | undefined): string | null {
+  if (!assignees?.length) return null;
+  if (actor.room.kind === "private") return "annotations in a private document cannot be assigned";
+  const outsider = actor.mayAnswer && assignees.find((id) => !actor.mayAnswer!(id));
+  return outsider ? `assignee ${outsider} is not a member who can answer` : null;
+}
 
 /** Why a create is refused, or null when it is allowed. */
 export function refuseCreate(

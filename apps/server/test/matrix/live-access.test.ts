@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { apiTokens } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
+import { signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
@@ -119,5 +120,35 @@ describe("open sockets follow access changes", () => {
     await socket.synced;
     await live.t.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, created.body.id));
     await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.unauthorized), 5_000);
+  });
+});
+
+describe("assignees over the socket follow membership too", () => {
+  it("refuses a non-member or a viewer as assignee, and takes a member added or promoted while the document is open", async () => {
+    const { owner, group, article, members, ownerClient } = await desk(["annotator", "viewer"]);
+    const [annotator, viewer] = members as [(typeof members)[0], (typeof members)[0]];
+    const outsider = await signUp(live.t.app, "Outsider");
+    const assign = (client: SyncClient, assignees: string[]) =>
+      createAnnotation(client.doc, { kind: "comment", authorId: owner.user.id, body: `for ${assignees.length}`, assignees });
+
+    const ok = assign(ownerClient, [annotator.user.id]);
+    await eventually(async () => expect((await owner.get(`/api/annotations/${ok}`)).status).toBe(200), 2_000);
+
+    for (const refused of [outsider.user.id, viewer.user.id]) {
+      const socket = live.open(article.sync.room, owner.token);
+      await socket.synced;
+      const id = assign(socket, [refused]);
+      await closedWith(socket, SYNC_CLOSE_CODES.forbidden);
+      expect((await owner.get(`/api/annotations/${id}`)).status).toBe(404);
+    }
+
+    // Added after the document was loaded, and a viewer promoted: both may be assigned at once.
+    expect((await owner.post(`/api/groups/${group.id}/members`, { email: outsider.email, role: "annotator" })).status).toBe(201);
+    expect((await owner.patch(`/api/groups/${group.id}/members/${viewer.user.id}`, { role: "annotator" })).status).toBe(200);
+    const socket = live.open(article.sync.room, owner.token);
+    await socket.synced;
+    const later = assign(socket, [outsider.user.id, viewer.user.id]);
+    await eventually(async () => expect((await owner.get(`/api/annotations/${later}`)).status).toBe(200), 2_000);
+    expect(socket.closes).toEqual([]);
   });
 });
