@@ -4,13 +4,16 @@ import { SESSION_INACTIVITY_TIMEOUT_MS } from "../auth/sessions.ts";
 import type { Db } from "../db.ts";
 import { type AccessVerdict, type Grant, closeFor } from "./access.ts";
 
-/** A group's members who may answer an assignment: annotators and up. */
-export async function answerersOf(db: Db, groupId: string): Promise<string[]> {
+/** Each group's members who may answer an assignment: annotators and up. */
+export async function answerersOf(db: Db, groupIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const byGroup = new Map(groupIds.map((id) => [id, new Set<string>()]));
+  if (groupIds.length === 0) return byGroup;
   const rows = await db
-    .select({ userId: memberships.userId })
+    .select({ groupId: memberships.groupId, userId: memberships.userId })
     .from(memberships)
-    .where(and(eq(memberships.groupId, groupId), inArray(memberships.role, ["annotator", "moderator", "owner"])));
-  return rows.map((r) => r.userId);
+    .where(and(inArray(memberships.groupId, [...groupIds]), inArray(memberships.role, ["annotator", "moderator", "owner"])));
+  for (const row of rows) byGroup.get(row.groupId)?.add(row.userId);
+  return byGroup;
 }
 
 /**

@@ -210,9 +210,19 @@ export class SyncHub {
     this.checkingAccess = true;
     try {
       const before = this.accessSeq;
-      const verdicts = await currentAccess(this.db, [...this.grants.values()]);
+      const loaded = [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : []));
+      const [verdicts, answerers] = await Promise.all([
+        currentAccess(this.db, [...this.grants.values()]),
+        answerersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
+      ]);
       // An event that arrived meanwhile may be newer than what was read: the next check will see it.
       if (this.accessSeq !== before) return;
+      for (const live of loaded) {
+        const current = answerers.get(live.context.groupId);
+        if (!current) continue;
+        live.answerers.clear();
+        for (const id of current) live.answerers.add(id);
+      }
       for (const [connection, grant] of [...this.grants]) {
         const verdict = verdicts.get(grant);
         if (verdict) enforce(connection, verdict);
@@ -263,10 +273,10 @@ export class SyncHub {
       current.users++;
       return live;
     }
-    const ready = Promise.all([this.store.load(context.docName), answerersOf(this.db, context.groupId)]).then(([{ state, logRows, verified }, answerers]) => {
+    const ready = Promise.all([this.store.load(context.docName), answerersOf(this.db, [context.groupId])]).then(([{ state, logRows, verified }, answerers]) => {
       this.logRows.set(context.docName, logRows);
       const live = new LiveDocument(context, this.hooks, state, verified);
-      for (const id of answerers) live.answerers.add(id);
+      for (const id of answerers.get(context.groupId) ?? []) live.answerers.add(id);
       this.options.relay.attach(live);
       return live;
     });

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
-import { apiTokens } from "@marginalia/schema/tables";
+import { apiTokens, memberships } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
 import { signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
@@ -150,5 +150,17 @@ describe("assignees over the socket follow membership too", () => {
     const later = assign(socket, [outsider.user.id, viewer.user.id]);
     await eventually(async () => expect((await owner.get(`/api/annotations/${later}`)).status).toBe(200), 2_000);
     expect(socket.closes).toEqual([]);
+  });
+
+  it("learns of a member added in the database directly (as the CLI would) at the next check", async () => {
+    const { group, article, owner, ownerClient } = await desk([]);
+    const ctx = { docName: article.sync.room, articleId: article.id, groupId: group.id, visibility: "group" as const, revision: 1 };
+    const newcomer = await signUp(live.t.app, "Newcomer");
+    await live.t.database.db.insert(memberships).values({ groupId: group.id, userId: newcomer.user.id, role: "annotator" });
+    // The check runs every 250 ms here; wait for it, however long a loaded machine makes it take.
+    await eventually(async () => expect(await live.t.hub.read(ctx, (l) => l.answerers.has(newcomer.user.id))).toBe(true), 10_000);
+    const id = createAnnotation(ownerClient.doc, { kind: "comment", authorId: owner.user.id, body: "for the newcomer", assignees: [newcomer.user.id] });
+    await eventually(async () => expect((await owner.get(`/api/annotations/${id}`)).status).toBe(200), 2_000);
+    expect(ownerClient.closes).toEqual([]);
   });
 });
