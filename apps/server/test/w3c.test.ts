@@ -253,8 +253,8 @@ describe("one annotation", () => {
       "mg:claim": "Russian President visited Iran July 2022",
       "mg:confidence": 0.8,
       "mg:sources": [{ id: "https://example.org/visit", "mg:title": "The visit" }],
-      // An annotator's fact-check waits for a moderator.
-      "mg:status": "draft",
+      // An annotator's fact-check is submitted for a moderator's review (packages/schema/src/policy).
+      "mg:status": "pending",
     });
     const verdictOnly = { ...check.body, body: [check.body.body[0], { type: "TextualBody", value: "misleading", purpose: "classifying" }], "mg:verdict": undefined };
     const changed = await putW3C(author, check.body.id, verdictOnly, { "if-match": check.headers.get("etag")! });

@@ -9,3 +9,4 @@ export * from "./tables/notifications.ts";
 export * from "./ydoc/index.ts";
 export * from "./anchoring/index.ts";
 export * from "./sessions/index.ts";
+export * from "./policy/index.ts";

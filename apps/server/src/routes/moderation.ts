@@ -3,8 +3,8 @@ import { z } from "zod";
 import { requireRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { readJson, readOptionalJson, uuidParam } from "../http/input.ts";
+import type { StatusAction } from "@marginalia/schema";
 import {
-  type StatusAction,
   approveSubmission,
   changeStatus,
   flagAnnotation,

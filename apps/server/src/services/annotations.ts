@@ -8,8 +8,16 @@ import {
   annotationsOf,
   createAnnotation,
   deleteAnnotation,
+  type Actor,
+  canWrite,
   parseRoom,
+  placementFor,
   readAnnotation,
+  refuseCreate,
+  refuseDelete,
+  refuseFieldEdit,
+  refuseReply,
+  refuseVote,
   setVote,
   updateAnnotation,
 } from "@marginalia/schema";
@@ -19,7 +27,6 @@ import { ApiError, forbidden, notFound } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import type { DocContext } from "../sync/projection.ts";
-import { type Actor, authorStatuses, canWrite, refuseCreate, refuseDelete, refuseFieldEdit } from "../sync/policy.ts";
 import { visibleTo } from "./annotation-queries.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
@@ -33,6 +40,18 @@ export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "gro
 async function idTaken(db: Db, id: string): Promise<boolean> {
   const [row] = await db.select({ id: annotations.id }).from(annotations).where(eq(annotations.id, id));
   return !!row;
+}
+
+/**
+ * A reply's parent as stored, when it is not in the reply's own document: only a group annotation of the
+ * same article, so that no thread reaches into another group or into someone else's private notes.
+ */
+async function parentIn(db: Db, articleId: string, parentId: string) {
+  const [row] = await db
+    .select({ status: annotations.status })
+    .from(annotations)
+    .where(and(eq(annotations.id, parentId), eq(annotations.articleId, articleId), eq(annotations.visibility, "group")));
+  return row ?? null;
 }
 
 /** Where an article-level write lands, from what `requireArticleRole` found. */
@@ -51,30 +70,33 @@ export async function createThroughDocument(
   userId: string,
   input: CreateRequest,
 ) {
-  // A pre-moderated annotator's work goes to their private document, pending review.
-  const submission = input.visibility === "group" && access.moderation === "pre" && !roleIsModerator(access.role);
-  const toPrivate = input.visibility === "private" || submission;
-  const room = toPrivate
-    ? ({ kind: "private", articleId: access.articleId, userId } as const)
-    : ({ kind: "group", articleId: access.articleId } as const);
+  // The same placement the web app uses: a pre-moderated annotator's work goes to their private document, pending review.
+  const placement = placementFor(input.kind, access.role, access.moderation, input.visibility === "private");
+  const room =
+    placement.room === "private"
+      ? ({ kind: "private", articleId: access.articleId, userId } as const)
+      : ({ kind: "group", articleId: access.articleId } as const);
   const actor: Actor = { userId, role: access.role, moderation: access.moderation, room };
-  const allowed = authorStatuses(actor, input.kind);
-  const status =
-    input.status ??
-    (submission ? "pending" : allowed.includes("published") ? "published" : input.kind === "factcheck" ? "draft" : "pending");
+  const status = input.status ?? placement.status;
   const refusal = refuseCreate(actor, { authorId: userId, kind: input.kind, status });
   if (refusal) throw forbidden(refusal);
   const context = contextFor(room, access.groupId, access.revision);
   if (input.id && (await idTaken(db, input.id))) throw new ApiError("conflict", "An annotation with this id exists", "id");
+  const storedParent = input.parentId ? await parentIn(db, access.articleId, input.parentId) : null;
   let id = "";
   await hub.change(context, { userId }, (doc) => {
     if (input.id && annotationsOf(doc).has(input.id)) throw new ApiError("conflict", "An annotation with this id exists", "id");
+    if (input.parentId) {
+      const live = annotationsOf(doc).get(input.parentId);
+      const parent = live ? readAnnotation(live) : storedParent;
+      if (!parent) throw new ApiError("validation_failed", "parentId: no annotation of this article has this id", "parentId");
+      const refusal = refuseReply(actor, parent);
+      if (refusal) throw new ApiError("conflict", refusal, "parentId");
+    }
     id = createAnnotation(doc, { ...input, authorId: userId, status });
   });
   return { id, docName: context.docName, visibility: context.visibility };
 }
-
-const roleIsModerator = (role: Role) => role === "owner" || role === "moderator";
 
 export type AnnotationAccess = {
   row: typeof annotations.$inferSelect;
@@ -142,8 +164,9 @@ export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAcce
 
 /** Agree, disagree, or withdraw (null): one vote per member, written as the member. */
 export async function castVote(hub: SyncHub, access: AnnotationAccess, value: VoteValue | null) {
-  if (!canWrite(access.actor)) throw forbidden(`A ${access.role} cannot vote`);
-  if (access.row.visibility !== "group") throw new ApiError("conflict", "Only group annotations take votes");
+  if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot vote`);
+  const refusal = refuseVote(access.actor, access.row);
+  if (refusal) throw new ApiError("conflict", refusal);
   await hub.change(access.context, { userId: access.actor.userId }, (doc) => setVote(doc, access.row.id, access.actor.userId, value));
 }
 

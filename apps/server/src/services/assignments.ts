@@ -1,10 +1,9 @@
 import { type SQL, and, asc, eq, inArray, or, sql } from "drizzle-orm";
-import { type AnswerCandidate, type AssignmentProgress, assignmentProgress, roleAtLeast } from "@marginalia/schema";
+import { type AnswerCandidate, type AssignmentProgress, assignmentProgress, refuseFieldEdit, roleAtLeast } from "@marginalia/schema";
 import { annotations, articles, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { refuseFieldEdit } from "../sync/policy.ts";
 import { visibleTo } from "./annotation-queries.ts";
 import { type AnnotationAccess, updateThroughDocument } from "./annotations.ts";
 import { nameBook } from "./identities.ts";

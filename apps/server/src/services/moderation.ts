@@ -6,6 +6,9 @@ import {
   type Role,
   deleteAnnotation,
   parseRoom,
+  STATUS_ACTIONS,
+  type StatusAction,
+  refuseModeration,
   roleAtLeast,
   updateAnnotation,
   writeAnnotation,
@@ -19,13 +22,6 @@ import { type AnnotationAccess, annotationAccess } from "./annotations.ts";
 import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";
 import { groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
-
-const STATUS_ACTIONS = {
-  publish: { from: ["draft", "pending"], to: "published" },
-  hide: { from: ["draft", "pending", "published"], to: "hidden" },
-  unhide: { from: ["hidden"], to: "published" },
-} as const satisfies Record<string, { from: readonly AnnotationStatus[]; to: AnnotationStatus }>;
-export type StatusAction = keyof typeof STATUS_ACTIONS;
 
 async function moderatorAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const access = await annotationAccess(db, annotationId, moderatorId);
@@ -70,9 +66,8 @@ export async function changeStatus(db: Db, hub: SyncHub, annotationId: string, m
   const access = await moderatorAccess(db, annotationId, moderatorId);
   const rule = STATUS_ACTIONS[action];
   const oldStatus = access.row.status;
-  if (!(rule.from as readonly string[]).includes(oldStatus)) {
-    throw new ApiError("conflict", `Cannot ${action} an annotation that is ${oldStatus}`);
-  }
+  const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
+  if (refusal) throw new ApiError("conflict", refusal.charAt(0).toUpperCase() + refusal.slice(1));
   await hub.change(access.context, { userId: moderatorId }, (doc) => updateAnnotation(doc, annotationId, { status: rule.to }));
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });

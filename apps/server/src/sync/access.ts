@@ -1,5 +1,5 @@
 import { type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
-import type { Actor } from "./policy.ts";
+import type { Actor } from "@marginalia/schema";
 
 /**
  * Changes to who may do what, which reach sockets that are already open

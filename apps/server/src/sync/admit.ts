@@ -8,7 +8,7 @@ import type { Db } from "../db.ts";
 import { pseudonym } from "../services/identities.ts";
 import type { Grant } from "./access.ts";
 import { type Identity, colorFor } from "./awareness.ts";
-import type { Actor } from "./policy.ts";
+import type { Actor } from "@marginalia/schema";
 import type { DocContext } from "./projection.ts";
 
 export type AdmissionRequest = {

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { Corpus } from "../../test/reliability/support/frames.ts";
 import { seeded } from "../../test/support/seed.ts";
 import { authorizeUpdate } from "./authorize.ts";
-import type { Actor } from "./policy.ts";
+import type { Actor } from "@marginalia/schema";
 
 const articleId = randomUUID();
 const alice = randomUUID();

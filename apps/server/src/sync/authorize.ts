@@ -15,7 +15,7 @@ import {
   votesOf,
 } from "@marginalia/schema";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
-import { type Actor, canWrite, refuseCreate, refuseDelete, refuseFieldEdit } from "./policy.ts";
+import { type Actor, type AnnotationStatus, canWrite, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote } from "@marginalia/schema";
 
 /**
  * `missing`: the update builds on content the server has not received yet, so
@@ -100,7 +100,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   const freshGCs = structs.filter((s): s is Y.GC => s instanceof Y.GC && isFresh(s));
   for (const gc of freshGCs) if (gc.id.clock > locator.reachedClockOf(gc.id.client)) missing = true;
   if (fresh.length === 0 && freshGCs.length === 0 && deletions.length === 0 && !missing) return { ok: true, empty: true };
-  if (!canWrite(actor)) return { ok: false, reason: `a ${actor.role} cannot change this document` };
+  if (!canWrite(actor.role)) return { ok: false, reason: `a ${actor.role} cannot change this document` };
 
   const changes = new Map<string, AnnotationChange>();
   const changeOf = (id: string) => {
@@ -118,7 +118,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
     }
     if (!where) return refuse("an update refers to content the server does not have");
     if (where === GONE) continue; // edits inside something deleted meanwhile: Yjs drops them
-    const problem = inserted(item, where, actor, changeOf, (n) => (notesDelta += n));
+    const problem = inserted(doc, item, where, actor, changeOf, (n) => (notesDelta += n));
     if (problem) return refuse(problem);
   }
   for (const { struct, len } of deletions) {
@@ -143,12 +143,23 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
 
 const refuse = (reason: string): Authorization => ({ ok: false, reason });
 
+/**
+ * What the rules need of an annotation this document holds, or null. A reply whose parent is elsewhere
+ * (a pre-moderated submission answering the group's thread) or was deleted meanwhile is not refused:
+ * it is shown as a thread of its own, and notifications only ever look within the same article.
+ */
+function statusOf(doc: Y.Doc, id: string): { status: AnnotationStatus } | null {
+  const status = annotationsOf(doc).get(id)?.get("status");
+  return typeof status === "string" ? { status: status as AnnotationStatus } : null;
+}
+
 /** How many client blocks a v1 update declares: its first number. */
 function clientBlocks(update: Uint8Array): number {
   return decoding.readVarUint(decoding.createDecoder(update));
 }
 
 function inserted(
+  doc: Y.Doc,
   item: Y.Item,
   where: Location,
   actor: Actor,
@@ -188,11 +199,12 @@ function inserted(
     }
     case ROOTS.votes: {
       if (where.keys.length !== 1 || typeof first !== "string") return "votes are a flat map";
-      if (parseVoteKey(first)?.userId !== actor.userId) return "you can only cast your own vote";
+      const key = parseVoteKey(first);
+      if (key?.userId !== actor.userId) return "you can only cast your own vote";
       if (!(content instanceof Y.ContentAny) || !voteValueSchema.safeParse(content.arr[0]).success) {
         return "a vote is agree or disagree";
       }
-      return null;
+      return refuseVote(actor, statusOf(doc, key.annotationId));
     }
     case ROOTS.notes: {
       if (where.keys.length !== 1 || first !== null) return "notes hold only text";
@@ -249,7 +261,9 @@ function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor
     if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
       return "only moderators give rejection reasons";
     }
-    return refuseCreate(actor, parsed.data);
+    const parentId = parsed.data.parentId;
+    const parent = parentId ? (statusOf(doc, parentId) ?? actor.inGroup?.(parentId) ?? null) : null;
+    return refuseCreate(actor, parsed.data) ?? (parent && refuseReply(actor, parent));
   }
   if (!existing) {
     // Edits to an annotation this document never had (or has already dropped) cannot land anywhere.

@@ -14,7 +14,7 @@ import { authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import { splitStep2 } from "./resync.ts";
-import type { Actor } from "./policy.ts";
+import type { Actor } from "@marginalia/schema";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
 export type Transport = {

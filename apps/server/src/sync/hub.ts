@@ -1,4 +1,4 @@
-import { SYNC_CLOSE_CODES, roleAtLeast } from "@marginalia/schema";
+import { type AnnotationStatus, SYNC_CLOSE_CODES, annotationsOf, groupRoom, roleAtLeast } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
@@ -170,7 +170,7 @@ export class SyncHub {
         this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
         this.release(live);
       });
-      connection.open(live, admission.actor, admission.identity);
+      connection.open(live, { ...admission.actor, inGroup: (id) => this.inGroupDocument(admission.context, id) }, admission.identity);
     } catch (err) {
       this.logger.error({ err, room: request.room }, "could not open document");
       connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
@@ -255,6 +255,17 @@ export class SyncHub {
     } finally {
       this.release(live);
     }
+  }
+
+  /**
+   * A group annotation as this process holds it, for a private document's reply to it: the web app keeps
+   * both documents open, so the group's is loaded here whenever it matters; when it is not, nothing is known.
+   */
+  private inGroupDocument(context: DocContext, annotationId: string): { status: AnnotationStatus } | null {
+    if (context.visibility !== "private") return null;
+    const slot = this.slots.get(groupRoom(context.articleId));
+    const status = slot?.phase === "live" ? annotationsOf(slot.live.doc).get(annotationId)?.get("status") : undefined;
+    return typeof status === "string" ? { status: status as AnnotationStatus } : null;
   }
 
   private async acquire(context: DocContext): Promise<LiveDocument> {

@@ -7,7 +7,7 @@ import { accessOrGone } from "../routes/annotations.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticle } from "../services/articles.ts";
-import { canWrite } from "../sync/policy.ts";
+import { canWrite } from "@marginalia/schema";
 import { type ArticleText, toCreateRequest, toPatch } from "./apply.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
 import { fromW3C, toW3C } from "./mapping.ts";
@@ -102,7 +102,7 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
 
 async function putAnnotation(c: AppContext) {
   const { articleId, access, view, doc } = await reach(c);
-  if (!canWrite(access.actor)) throw forbidden(`A ${access.role} cannot edit`);
+  if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot edit`);
   precondition(c, doc, true);
   const draft = fromW3C(await readAnnotationJson(c), { kind: view.kind });
   const patch = await toPatch(draft, view, articleText(c, articleId));

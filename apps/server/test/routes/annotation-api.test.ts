@@ -50,7 +50,7 @@ describe("listing: filters, search and sort", () => {
     expect(ids(await q("kind=comment,highlight&tag=sanctions"))).toEqual([s.ids.early, s.ids.late]);
     expect(ids(await q(`author=${s.mod.user.id}`))).toEqual([s.ids.middle]);
     expect(ids(await q("verdict=misleading"))).toEqual([s.ids.check]);
-    expect(ids(await q("status=draft"))).toEqual([s.ids.check]);
+    expect(ids(await q("status=pending"))).toEqual([s.ids.check]);
     expect(ids(await q("resolved=true"))).toEqual([]);
     expect(ids(await q("anchor=anchored"))).toHaveLength(4);
     expect(ids(await q("anchor=orphaned"))).toEqual([]);

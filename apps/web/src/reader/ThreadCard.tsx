@@ -32,6 +32,7 @@ export type ThreadCardProps = {
 /** One thread: the annotation, its fact-check, its replies, and what the reader may do with them. */
 export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
   const { thread, focused, me, role, moderation, members, actions } = props;
+  const reader = { me, role, moderation };
   const { root, replies } = thread;
   const [editing, setEditing] = useState<string | null>(null);
   const ref = useRef<HTMLElement>(null);
@@ -98,8 +99,8 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         </>
       )}
       <AssignmentBadge root={root} replies={replies} members={members} me={me} />
-      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} actions={actions} onEdit={() => setEditing(root.id)} />
-      {canAssign(root, me, role) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
+      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} />
+      {canAssign(root, reader) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
       {replies.length > 0 && (
         <ol className="replies" aria-label="Replies">
           {replies.map((reply) => (
@@ -120,19 +121,19 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
                   {reply.factcheck && reply.factcheck.sources.length > 0 && <SourceList sources={reply.factcheck.sources} />}
                 </>
               )}
-              {(canEdit(reply, me, role) || canDelete(reply, me, role) || canResolve(reply, me, role)) && editing !== reply.id && (
-                <ThreadToolbar item={reply} tally={undefined} me={me} role={role} actions={actions} onEdit={() => setEditing(reply.id)} compact />
+              {(canEdit(reply, reader) || canDelete(reply, reader) || canResolve(reply, reader)) && editing !== reply.id && (
+                <ThreadToolbar item={reply} tally={undefined} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(reply.id)} compact />
               )}
             </li>
           ))}
         </ol>
       )}
-      {canWrite(role) && canReply(root, role) && (
+      {canReply(root, reader) && (
         <>
           {root.assignees.includes(me) && (
-            <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root, role, moderation).note} />
+            <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation).note} />
           )}
-          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root, role, moderation).note} />
+          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation).note} />
         </>
       )}
     </article>

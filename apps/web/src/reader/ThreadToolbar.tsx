@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import type { Role } from "@marginalia/schema";
+import type { ModerationMode, Role } from "@marginalia/schema";
 import { errorMessage } from "../api/client.ts";
 import type { Item, VoteTally } from "../sync/annotation-store.ts";
 import type { ReaderActions } from "./actions.ts";
@@ -10,6 +10,7 @@ type Props = {
   tally: VoteTally | undefined;
   me: string;
   role: Role;
+  moderation: ModerationMode;
   actions: ReaderActions;
   onEdit(): void;
   compact?: boolean;
@@ -18,7 +19,8 @@ type Props = {
 const MODERATION_LABELS = { publish: "Publish", hide: "Hide", unhide: "Unhide" } as const;
 
 /** The actions on one annotation; each appears only when the reader's role allows it. */
-export function ThreadToolbar({ item, tally, me, role, actions, onEdit, compact = false }: Props) {
+export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEdit, compact = false }: Props) {
+  const reader = { me, role, moderation };
   const [confirming, setConfirming] = useState(false);
   const [flagging, setFlagging] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
@@ -50,7 +52,7 @@ export function ThreadToolbar({ item, tally, me, role, actions, onEdit, compact 
 
   return (
     <div className="toolbar" onClick={(e) => e.stopPropagation()}>
-      {!compact && canVote(item, role) && (
+      {!compact && canVote(item, reader) && (
         <>
           <button type="button" className="vote" aria-pressed={tally?.mine === "agree"} onClick={() => vote("agree")}>
             Agree <span className="count">{tally?.agree ?? 0}</span>
@@ -60,22 +62,22 @@ export function ThreadToolbar({ item, tally, me, role, actions, onEdit, compact 
           </button>
         </>
       )}
-      {!compact && !canVote(item, role) && tally && (tally.agree > 0 || tally.disagree > 0) && (
+      {!compact && !canVote(item, reader) && tally && (tally.agree > 0 || tally.disagree > 0) && (
         <span className="muted">
           {tally.agree} agree · {tally.disagree} disagree
         </span>
       )}
-      {!compact && canResolve(item, me, role) && (
+      {!compact && canResolve(item, reader) && (
         <button type="button" onClick={() => actions.setResolved(item, !item.resolved)}>
           {item.resolved ? "Reopen" : "Resolve"}
         </button>
       )}
-      {canEdit(item, me, role) && (
+      {canEdit(item, reader) && (
         <button type="button" onClick={onEdit}>
           Edit
         </button>
       )}
-      {canDelete(item, me, role) &&
+      {canDelete(item, reader) &&
         (confirming ? (
           <span className="confirm" role="group" aria-label="Confirm deletion">
             <button type="button" className="danger" onClick={() => actions.remove(item)} autoFocus>
@@ -90,7 +92,7 @@ export function ThreadToolbar({ item, tally, me, role, actions, onEdit, compact 
             Delete
           </button>
         ))}
-      {moderatorActions(item, role).map((action) => (
+      {moderatorActions(item, reader).map((action) => (
         <button key={action} type="button" className="moderate" disabled={busy} onClick={() => void run(() => actions.moderate(item, action))}>
           {MODERATION_LABELS[action]}
         </button>

@@ -46,7 +46,7 @@ export function makeActions({ sessions, map, revision, me, role, moderation }: C
     create(span, input) {
       if (!map) return "The article is still loading.";
       const placement = placementFor(input.kind, role, moderation, input.onlyMe);
-      const doc = docOf(placement.source);
+      const doc = docOf(placement.room);
       if (!doc) return "You cannot annotate this article.";
       const target = buildTarget(map.index, span, revision);
       if (target.exact.length > 20_000) return "Select a shorter passage (at most 20,000 characters).";
@@ -61,8 +61,8 @@ export function makeActions({ sessions, map, revision, me, role, moderation }: C
       return null;
     },
     reply(parent, body, factcheck) {
-      const placement = replyPlacement(parent, role, moderation);
-      const doc = docOf(placement.source);
+      const placement = replyPlacement(parent.source, role, moderation);
+      const doc = docOf(placement.room);
       if (!doc) return "You cannot reply here.";
       createAnnotation(doc, { kind: "comment", authorId: me, body, factcheck, parentId: parent.id, target: parent.target, status: placement.status });
       return null;

@@ -6,60 +6,70 @@ const other = "00000000-0000-4000-8000-000000000002";
 const mine = { authorId: me, kind: "comment" as const, status: "published" as const, source: "group" as const };
 const theirs = { ...mine, authorId: other };
 const publishedFactcheck = { ...mine, kind: "factcheck" as const };
+const as = (role: "owner" | "moderator" | "annotator" | "viewer", moderation: "open" | "pre" = "open") => ({ me, role, moderation });
 
 describe("permissions", () => {
   it("offers a viewer nothing that writes", () => {
     expect(canWrite("viewer")).toBe(false);
-    expect(canEdit(mine, me, "viewer")).toBe(false);
-    expect(canResolve(mine, me, "viewer")).toBe(false);
-    expect(canVote(theirs, "viewer")).toBe(false);
-    expect(canReply(theirs, "viewer")).toBe(false);
-    expect(moderatorActions(theirs, "viewer")).toEqual([]);
+    expect(canEdit(mine, as("viewer"))).toBe(false);
+    expect(canResolve(mine, as("viewer"))).toBe(false);
+    expect(canVote(theirs, as("viewer"))).toBe(false);
+    expect(canReply(theirs, as("viewer"))).toBe(false);
+    expect(moderatorActions(theirs, as("viewer"))).toEqual([]);
   });
 
   it("lets annotators edit and delete only their own, and not a published fact-check", () => {
-    expect(canEdit(mine, me, "annotator")).toBe(true);
-    expect(canDelete(theirs, me, "annotator")).toBe(false);
-    expect(canEdit(publishedFactcheck, me, "annotator")).toBe(false);
-    expect(canEdit(publishedFactcheck, me, "moderator")).toBe(true);
+    expect(canEdit(mine, as("annotator"))).toBe(true);
+    expect(canDelete(theirs, as("annotator"))).toBe(false);
+    expect(canEdit(publishedFactcheck, as("annotator"))).toBe(false);
+    expect(canEdit(publishedFactcheck, as("moderator"))).toBe(true);
+  });
+
+  it("offers no edit of approved work in a pre-moderated group, but still its resolution", () => {
+    expect(canEdit(mine, as("annotator", "pre"))).toBe(false);
+    expect(canResolve(mine, as("annotator", "pre"))).toBe(true);
+    expect(canDelete(mine, as("annotator", "pre"))).toBe(true);
   });
 
   it("lets the author or a moderator assign group annotations, as the server does", () => {
-    expect(canAssign(mine, me, "annotator")).toBe(true);
-    expect(canAssign(theirs, me, "annotator")).toBe(false);
-    expect(canAssign(theirs, me, "moderator")).toBe(true);
-    expect(canAssign(publishedFactcheck, me, "annotator")).toBe(false);
-    expect(canAssign({ ...mine, source: "private" }, me, "owner")).toBe(false);
+    expect(canAssign(mine, as("annotator"))).toBe(true);
+    expect(canAssign(theirs, as("annotator"))).toBe(false);
+    expect(canAssign(theirs, as("moderator"))).toBe(true);
+    expect(canAssign(publishedFactcheck, as("annotator"))).toBe(false);
+    expect(canAssign({ ...mine, source: "private" }, as("owner"))).toBe(false);
   });
 
   it("lets moderators resolve and moderate anyone's group annotations", () => {
-    expect(canResolve(theirs, me, "moderator")).toBe(true);
-    expect(canResolve(theirs, me, "annotator")).toBe(false);
-    expect(moderatorActions(theirs, "owner")).toEqual(["hide"]);
-    expect(moderatorActions({ ...theirs, status: "pending" }, "moderator")).toEqual(["publish", "hide"]);
-    expect(moderatorActions({ ...theirs, status: "hidden" }, "moderator")).toEqual(["unhide"]);
+    expect(canResolve(theirs, as("moderator"))).toBe(true);
+    expect(canResolve(theirs, as("annotator"))).toBe(false);
+    expect(moderatorActions(theirs, as("owner"))).toEqual(["hide"]);
+    expect(moderatorActions({ ...theirs, status: "pending" }, as("moderator"))).toEqual(["publish", "hide"]);
+    expect(moderatorActions({ ...theirs, status: "hidden" }, as("moderator"))).toEqual(["unhide"]);
+    expect(moderatorActions({ ...theirs, source: "private" }, as("moderator"))).toEqual([]);
   });
 
-  it("takes votes only on group annotations", () => {
-    expect(canVote(theirs, "annotator")).toBe(true);
-    expect(canVote({ ...mine, source: "private" }, "annotator")).toBe(false);
+  it("takes votes and replies only where the group can see them", () => {
+    expect(canVote(theirs, as("annotator"))).toBe(true);
+    expect(canVote({ ...mine, source: "private" }, as("annotator"))).toBe(false);
+    expect(canVote({ ...theirs, status: "hidden" }, as("moderator"))).toBe(false);
+    expect(canReply({ ...theirs, status: "rejected" }, as("annotator"))).toBe(false);
   });
 
-  it("hides hidden annotations from everyone but moderators and their author", () => {
+  it("hides hidden annotations from everyone but moderators, their author included", () => {
     const hidden = { ...theirs, status: "hidden" as const };
-    expect(isVisible(hidden, me, "annotator")).toBe(false);
-    expect(isVisible(hidden, me, "moderator")).toBe(true);
-    expect(isVisible(hidden, other, "annotator")).toBe(true);
+    expect(isVisible(hidden, "annotator")).toBe(false);
+    expect(isVisible(hidden, "moderator")).toBe(true);
+    expect(isVisible({ ...hidden, authorId: me }, "annotator")).toBe(false);
   });
 
   it("places new work where the server accepts it", () => {
-    expect(placementFor("comment", "annotator", "open", false)).toMatchObject({ source: "group", status: "published" });
-    expect(placementFor("factcheck", "annotator", "open", false)).toMatchObject({ source: "group", status: "pending" });
-    expect(placementFor("factcheck", "moderator", "open", false)).toMatchObject({ source: "group", status: "published" });
-    expect(placementFor("highlight", "annotator", "pre", false)).toMatchObject({ source: "private", status: "pending" });
-    expect(placementFor("highlight", "owner", "pre", false)).toMatchObject({ source: "group", status: "published" });
-    expect(placementFor("comment", "annotator", "pre", true)).toMatchObject({ source: "private", status: "published" });
-    expect(replyPlacement({ ...mine, source: "private" }, "annotator", "pre")).toMatchObject({ source: "private", status: "published" });
-    expect(replyPlacement(theirs, "annotator", "pre")).toMatchObject({ source: "private", status: "pending" });
+    expect(placementFor("comment", "annotator", "open", false)).toMatchObject({ room: "group", status: "published" });
+    expect(placementFor("factcheck", "annotator", "open", false)).toMatchObject({ room: "group", status: "pending" });
+    expect(placementFor("factcheck", "moderator", "open", false)).toMatchObject({ room: "group", status: "published" });
+    expect(placementFor("highlight", "annotator", "pre", false)).toMatchObject({ room: "private", status: "pending" });
+    expect(placementFor("highlight", "owner", "pre", false)).toMatchObject({ room: "group", status: "published" });
+    expect(placementFor("comment", "annotator", "pre", true)).toMatchObject({ room: "private", status: "published" });
+    expect(replyPlacement("private", "annotator", "pre")).toMatchObject({ room: "private", status: "published" });
+    expect(replyPlacement("group", "annotator", "pre")).toMatchObject({ room: "private", status: "pending" });
   });
 });

@@ -1,53 +1,48 @@
-import { type AnnotationKind, type AnnotationStatus, type ModerationMode, type Role, roleAtLeast } from "@marginalia/schema";
-import type { DocSource, Item } from "../sync/annotation-store.ts";
+import {
+  type Actor,
+  type AnnotationStatus,
+  type ModerationMode,
+  type Role,
+  STATUS_ACTIONS,
+  type StatusAction,
+  canSee,
+  refuseDelete,
+  refuseFieldEdit,
+  refuseModeration,
+  refuseReply,
+  refuseVote,
+} from "@marginalia/schema";
+import type { Item } from "../sync/annotation-store.ts";
 
 /**
- * What the reader offers each role. It mirrors the server's rules
- * (apps/server/src/sync/policy.ts) so that the app never sends an update the
- * server would refuse: a refusal costs the user their unsaved work (4403).
+ * What the reader offers each reader, asked of the shared rules
+ * (packages/schema/src/policy) that the server enforces, so that the app never
+ * sends an update the server would refuse: a refusal costs the user their
+ * unsaved work (4403).
  */
-export const canWrite = (role: Role) => roleAtLeast(role, "annotator");
-export const canModerate = (role: Role) => roleAtLeast(role, "moderator");
+export { canModerate, canWrite, placementFor, type Placement } from "@marginalia/schema";
+
+/** Who is reading, and the group's moderation mode. */
+export type Reader = { me: string; role: Role; moderation: ModerationMode };
 
 type Owned = Pick<Item, "authorId" | "kind" | "status" | "source">;
 
-/** A published fact-check is locked to all but moderators. */
-export const isLocked = (a: Owned, role: Role) => a.kind === "factcheck" && a.status === "published" && !canModerate(role);
+const actorOn = (a: Owned, r: Reader): Actor => ({ userId: r.me, role: r.role, moderation: r.moderation, room: { kind: a.source } });
 
-export const canEdit = (a: Owned, me: string, role: Role) => canWrite(role) && a.authorId === me && !isLocked(a, role);
-export const canDelete = canEdit;
-export const canResolve = (a: Owned, me: string, role: Role) => (canModerate(role) && a.source === "group") || canEdit(a, me, role);
-export const canVote = (a: Owned, role: Role) => canWrite(role) && a.source === "group";
-/** Assignees and a due time: the author of a group annotation (unless it is locked) or a moderator; private work has nobody to ask. */
-export const canAssign = (a: Owned, me: string, role: Role) => a.source === "group" && (canModerate(role) || canEdit(a, me, role));
-export const canReply = (a: Owned, role: Role) => canWrite(role) && a.status !== "rejected" && a.status !== "hidden";
+export const canEdit = (a: Owned, r: Reader) => refuseFieldEdit(actorOn(a, r), a, "body", null) === null;
+export const canDelete = (a: Owned, r: Reader) => refuseDelete(actorOn(a, r), a) === null;
+export const canResolve = (a: Owned, r: Reader) => refuseFieldEdit(actorOn(a, r), a, "resolved", true) === null;
+export const canVote = (a: Owned, r: Reader) => refuseVote(actorOn(a, r), a) === null;
+/** Assignees and a due time; private work has nobody to ask. */
+export const canAssign = (a: Owned, r: Reader) => refuseFieldEdit(actorOn(a, r), a, "assignees", [r.me]) === null;
+/** A status its author (or a moderator) may give it: the rules of moderation, as a socket update meets them. */
+export const canSetStatus = (a: Owned, r: Reader, to: AnnotationStatus) => refuseFieldEdit(actorOn(a, r), a, "status", to) === null;
+export const canReply = (a: Owned, r: Reader) => refuseReply(actorOn(a, r), a) === null;
 
 /** Moderation through the REST API, which also logs it and tells the author. */
-export function moderatorActions(a: Owned, role: Role): Array<"publish" | "hide" | "unhide"> {
-  if (!canModerate(role) || a.source !== "group") return [];
-  if (a.status === "hidden") return ["unhide"];
-  if (a.status === "draft" || a.status === "pending") return ["publish", "hide"];
-  return a.status === "published" ? ["hide"] : [];
-}
+export const moderatorActions = (a: Owned, r: Reader): StatusAction[] =>
+  (Object.keys(STATUS_ACTIONS) as StatusAction[]).filter((action) => refuseModeration(r.role, a.source, action, a.status) === null);
 
-/** Who sees an item: hidden ones only moderators, as the REST API does. */
-export const isVisible = (a: Owned, me: string, role: Role) => a.status !== "hidden" || canModerate(role) || a.authorId === me;
+export const isVisible = (a: Owned, role: Role) => canSee(a, role);
 
-export type Placement = { source: DocSource; status: AnnotationStatus; note: string | null };
-
-/** Where a new annotation goes, and with which status. */
-export function placementFor(kind: AnnotationKind, role: Role, moderation: ModerationMode, onlyMe: boolean): Placement {
-  if (onlyMe) return { source: "private", status: "published", note: null };
-  if (canModerate(role)) return { source: "group", status: "published", note: null };
-  if (moderation === "pre") {
-    return { source: "private", status: "pending", note: "This group is pre-moderated: a moderator reviews your work before others see it." };
-  }
-  if (kind === "factcheck") return { source: "group", status: "pending", note: "Fact-checks are published by a moderator after review." };
-  return { source: "group", status: "published", note: null };
-}
-
-/** A reply lives next to its parent: private with private notes, else as any new comment. */
-export function replyPlacement(parent: Owned, role: Role, moderation: ModerationMode): Placement {
-  if (parent.source === "private") return { source: "private", status: "published", note: null };
-  return placementFor("comment", role, moderation, false);
-}
+export { replyPlacement } from "@marginalia/schema";

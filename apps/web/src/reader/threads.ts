@@ -75,7 +75,7 @@ export function buildThreads(
   place: (item: Item) => Span | "orphaned" | null,
   viewer: { id: string; role: Role },
 ): Thread[] {
-  const visible = items.filter((a) => isVisible(a, viewer.id, viewer.role));
+  const visible = items.filter((a) => isVisible(a, viewer.role));
   const ids = new Set(visible.map((a) => a.id));
   const replies = new Map<string, Item[]>();
   const roots: Item[] = [];

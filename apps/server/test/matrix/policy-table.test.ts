@@ -1,0 +1,273 @@
+import { randomUUID } from "node:crypto";
+import * as Y from "yjs";
+import {
+  ANNOTATION_STATUSES,
+  type AnnotationKind,
+  type AnnotationStatus,
+  type ModerationMode,
+  type Role,
+  createAnnotation,
+  deleteAnnotation,
+  groupRoom,
+  privateRoom,
+  setVote,
+  updateAnnotation,
+} from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as ui from "../../../web/src/reader/permissions.ts";
+import { contextFor } from "../../src/sync/admit.ts";
+import { type TestApp, type TestClient, createGroup, createTestApp, signUp } from "../support/app.ts";
+import { tokenOf } from "../support/article.ts";
+import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
+
+/**
+ * One policy, three paths: every role × moderation mode × status × kind ×
+ * authorship × action is asked of the web app's helper (which the reader uses
+ * to decide what to offer), tried over REST, and tried over a socket, and all
+ * three must give the same answer. The rules live in packages/schema/src/policy.
+ */
+
+const ROLES = ["owner", "moderator", "annotator", "viewer"] as const satisfies readonly Role[];
+const MODES = ["open", "pre"] as const satisfies readonly ModerationMode[];
+const KINDS = ["comment", "factcheck"] as const satisfies readonly AnnotationKind[];
+const AUTHORS = ["own", "others"] as const;
+
+type Reader = ui.Reader;
+type Subject = { id: string; authorId: string; kind: AnnotationKind; status: AnnotationStatus; source: "group" };
+type Action = {
+  name: string;
+  ui(subject: Subject, reader: Reader): boolean;
+  rest(client: TestClient, subject: Subject): Promise<number>;
+  /**
+   * A status step to the status the subject already has: REST and the app refuse it as a conflict, while
+   * on a socket it writes the same value again, which changes nothing and is not compared.
+   */
+  noop?(subject: Subject): boolean;
+  /** The change a client makes, and in which of its documents; none for what only REST offers. */
+  socket?(docs: { group: Y.Doc; private: Y.Doc }, subject: Subject, reader: Reader): Y.Doc;
+};
+
+const ACTIONS: Action[] = [
+  {
+    name: "edit the body",
+    ui: (s, r) => ui.isVisible(s, r.role) && ui.canEdit(s, r),
+    rest: async (c, s) => (await c.patch(`/api/annotations/${s.id}`, { body: "edited" })).status,
+    socket: (d, s) => (updateAnnotation(d.group, s.id, { body: "edited" }), d.group),
+  },
+  {
+    name: "delete",
+    ui: (s, r) => ui.isVisible(s, r.role) && ui.canDelete(s, r),
+    rest: async (c, s) => (await c.delete(`/api/annotations/${s.id}`)).status,
+    socket: (d, s) => (deleteAnnotation(d.group, s.id), d.group),
+  },
+  {
+    name: "resolve",
+    ui: (s, r) => ui.isVisible(s, r.role) && ui.canResolve(s, r),
+    rest: async (c, s) => (await c.post(`/api/annotations/${s.id}/resolve`)).status,
+    socket: (d, s) => (updateAnnotation(d.group, s.id, { resolved: true }), d.group),
+  },
+  {
+    name: "vote",
+    ui: (s, r) => ui.isVisible(s, r.role) && ui.canVote(s, r),
+    rest: async (c, s) => (await c.put(`/api/annotations/${s.id}/vote`, { value: "agree" })).status,
+    socket: (d, s, r) => (setVote(d.group, s.id, r.me, "agree"), d.group),
+  },
+  {
+    name: "reply",
+    ui: (s, r) => ui.isVisible(s, r.role) && ui.canReply(s, r),
+    rest: async (c, s) => (await c.post(`/api/annotations/${s.id}/replies`, { body: "a reply" })).status,
+    socket: (d, s, r) => {
+      const placement = ui.replyPlacement(s.source, r.role, r.moderation);
+      const doc = d[placement.room];
+      createAnnotation(doc, { kind: "comment", authorId: r.me, body: "a reply", parentId: s.id, status: placement.status });
+      return doc;
+    },
+  },
+  // A status written as a field, as a socket (or PATCH) writes it.
+  ...ANNOTATION_STATUSES.map(
+    (to): Action => ({
+      name: `set the status to ${to}`,
+      ui: (s, r) => ui.isVisible(s, r.role) && ui.canSetStatus(s, r, to),
+      rest: async (c, s) => (await c.patch(`/api/annotations/${s.id}`, { status: to })).status,
+      noop: (s) => s.status === to,
+      socket: (d, s) => (updateAnnotation(d.group, s.id, { status: to }), d.group),
+    }),
+  ),
+  // The REST moderation steps, which also log the change and tell the author; a socket has no such step,
+  // only the status field above.
+  ...(["publish", "hide", "unhide"] as const).map(
+    (step): Action => ({
+      name: step,
+      ui: (s, r) => ui.isVisible(s, r.role) && ui.moderatorActions(s, r).includes(step),
+      rest: async (c, s) => (await c.post(`/api/annotations/${s.id}/${step}`)).status,
+    }),
+  ),
+];
+
+type Case = { role: Role; mode: ModerationMode; status: AnnotationStatus; kind: AnnotationKind; author: (typeof AUTHORS)[number]; action: Action };
+const CASES: Case[] = ROLES.flatMap((role) =>
+  MODES.flatMap((mode) =>
+    ANNOTATION_STATUSES.flatMap((status) =>
+      KINDS.flatMap((kind) => AUTHORS.flatMap((author) => ACTIONS.map((action) => ({ role, mode, status, kind, author, action })))),
+    ),
+  ),
+);
+const label = (c: Case) => `${c.role} · ${c.mode} · ${c.status} ${c.kind} · ${c.author} · ${c.action.name}`;
+
+let t: TestApp;
+let url: string;
+type Desk = { mode: ModerationMode; groupId: string; articleId: string; members: Record<Role, Awaited<ReturnType<typeof signUp>>>; other: string };
+const desks = new Map<ModerationMode, Desk>();
+const open = new Set<SyncClient>();
+
+beforeAll(async () => {
+  t = await createTestApp();
+  url = await t.listen();
+  for (const mode of MODES) {
+    const owner = await signUp(t.app, "Owner");
+    const group = await createGroup(owner, `Policy desk (${mode})`, mode);
+    const members = { owner } as Desk["members"];
+    for (const role of ["moderator", "annotator", "viewer"] as const) {
+      members[role] = await signUp(t.app, role);
+      expect((await owner.post(`/api/groups/${group.id}/members`, { email: members[role].email, role })).status).toBe(201);
+    }
+    const other = await signUp(t.app, "Other author");
+    await owner.post(`/api/groups/${group.id}/members`, { email: other.email, role: "annotator" });
+    const desk: Desk = { mode, groupId: group.id, articleId: "", members, other: other.user.id };
+    desks.set(mode, { ...desk, articleId: await freshArticle(desk) });
+  }
+}, 120_000);
+afterAll(async () => {
+  for (const c of open) c.destroy();
+  await t.close();
+});
+
+async function freshArticle(desk: Desk): Promise<string> {
+  const res = await desk.members.owner.post(`/api/groups/${desk.groupId}/articles`, "A claim worth checking, and another.", { "content-type": "text/plain" });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+/** Subjects written by the server, as moderation and review leave them: any status, either author. */
+async function makeSubjects(desk: Desk, cases: Case[]): Promise<Subject[]> {
+  const subjects = cases.map((c): Subject => ({
+    id: randomUUID(),
+    authorId: c.author === "own" ? desk.members[c.role].user.id : desk.other,
+    kind: c.kind,
+    status: c.status,
+    source: "group",
+  }));
+  const context = contextFor({ kind: "group", articleId: desk.articleId }, desk.groupId, 1);
+  await t.hub.change(context, { userId: null }, (doc) => {
+    for (const s of subjects) {
+      const factcheck = s.kind === "factcheck" ? { claim: "A claim", verdict: "false" as const, sources: [] } : undefined;
+      createAnnotation(doc, { id: s.id, kind: s.kind, authorId: s.authorId, body: "subject", status: s.status, factcheck });
+    }
+  });
+  return subjects;
+}
+
+const readerOf = (desk: Desk, role: Role): Reader => ({ me: desk.members[role].user.id, role, moderation: desk.mode });
+const allowedStatus = (status: number) => status >= 200 && status < 300;
+
+describe("one policy for REST, the socket and the web app", () => {
+  for (const mode of MODES) {
+    for (const role of ROLES) {
+      it(`${role} in a ${mode} group: all three paths agree on every status, kind, author and action`, async () => {
+        // A fresh article per role keeps each document small: every refused attempt reopens it from scratch.
+        const desk = { ...desks.get(mode)!, articleId: await freshArticle(desks.get(mode)!) };
+        const cases = CASES.filter((c) => c.mode === mode && c.role === role);
+        const reader = readerOf(desk, role);
+        const forRest = await makeSubjects(desk, cases);
+        const forSocket = await makeSubjects(desk, cases);
+        const answers = { ui: [] as boolean[], rest: [] as boolean[], socket: [] as Array<boolean | null> };
+
+        for (const [i, c] of cases.entries()) answers.ui.push(c.action.ui(forRest[i]!, reader));
+        for (const [i, c] of cases.entries()) answers.rest.push(allowedStatus(await c.action.rest(desk.members[role], forRest[i]!)));
+        const sockets = new SocketPair(desk, role);
+        for (const [i, c] of cases.entries()) {
+          const subject = forSocket[i]!;
+          const act = c.action.socket;
+          answers.socket.push(!act || c.action.noop?.(subject) ? null : await sockets.attempt(subject, (docs, s) => act(docs, s, reader)));
+        }
+        sockets.destroy();
+
+        const disagreements = cases.flatMap((c, i) =>
+          answers.ui[i] === answers.rest[i] && (answers.socket[i] === null || answers.ui[i] === answers.socket[i])
+            ? []
+            : [`${label(c)}: ui ${answers.ui[i]}, rest ${answers.rest[i]}, socket ${answers.socket[i]}`],
+        );
+        expect(disagreements).toEqual([]);
+        // The table is not vacuous: each role is refused something, and each writing role is allowed something.
+        expect(answers.ui.includes(false)).toBe(true);
+        expect(answers.ui.includes(true)).toBe(ui.canWrite(role));
+      }, 120_000);
+    }
+  }
+
+  it("places what an author writes by default the same way over REST and in the web app", async () => {
+    for (const mode of MODES) {
+      const desk = desks.get(mode)!;
+      for (const role of ROLES.filter(ui.canWrite)) {
+        for (const kind of KINDS) {
+          const want = ui.placementFor(kind, role, mode, false);
+          const factcheck = kind === "factcheck" ? { claim: "A claim", verdict: "false", sources: [] } : undefined;
+          const res = await desk.members[role].post(`/api/articles/${desk.articleId}/annotations`, { kind, body: "default", factcheck });
+          expect(res.status, `${role} ${mode} ${kind}`).toBe(201);
+          expect({ visibility: res.body.visibility, status: res.body.status }, `${role} ${mode} ${kind}`).toEqual({ visibility: want.room, status: want.status });
+        }
+      }
+    }
+  });
+});
+
+/**
+ * A member's two documents on real sockets, with acknowledgements: an
+ * attempt is allowed when the server acknowledges it as stored and refused
+ * when it closes the socket (4403); a refused pair is opened afresh.
+ */
+class SocketPair {
+  private clients: { group: SyncClient; private: SyncClient } | null = null;
+
+  constructor(
+    private readonly desk: Desk,
+    private readonly role: Role,
+  ) {}
+
+  private async connect() {
+    const token = tokenOf(this.desk.members[this.role]);
+    const me = this.desk.members[this.role].user.id;
+    const group = openSyncClient(url, groupRoom(this.desk.articleId), token, { acks: true });
+    const mine = openSyncClient(url, privateRoom(this.desk.articleId, me), token, { acks: true });
+    open.add(group).add(mine);
+    await Promise.all([group.synced, mine.synced]);
+    this.clients = { group, private: mine };
+    return this.clients;
+  }
+
+  async attempt(subject: Subject, act: (docs: { group: Y.Doc; private: Y.Doc }, subject: Subject) => Y.Doc): Promise<boolean> {
+    const clients = this.clients ?? (await this.connect());
+    await eventually(() => expect(clients.group.doc.getMap("annotations").has(subject.id)).toBe(true), 5_000);
+    const before = { group: clients.group.acks.length, private: clients.private.acks.length };
+    const doc = act({ group: clients.group.doc, private: clients.private.doc }, subject);
+    const client = doc === clients.group.doc ? clients.group : clients.private;
+    const where = doc === clients.group.doc ? "group" : "private";
+    const outcome = await eventually(() => {
+      if (client.closes.length) return client.closes[0]!.code;
+      expect(client.acks.length).toBeGreaterThan(before[where]);
+      return "stored" as const;
+    }, 5_000);
+    if (outcome === "stored") return true;
+    expect(outcome).toBe(4403);
+    this.destroy();
+    return false;
+  }
+
+  destroy() {
+    for (const client of Object.values(this.clients ?? {})) {
+      client.destroy();
+      open.delete(client);
+    }
+    this.clients = null;
+  }
+}

@@ -1,0 +1,196 @@
+import type { AnnotationKind, AnnotationStatus } from "../vocabulary/annotations.ts";
+import { type ModerationMode, type Role, roleAtLeast } from "../vocabulary/groups.ts";
+import type { AnnotationField } from "../ydoc/layout.ts";
+import type { Room } from "../ydoc/rooms.ts";
+
+/**
+ * The annotation rules, in one place for every path that writes: the REST
+ * services, the socket's authorizer and the web app (which offers only what
+ * these allow, since a refused socket update costs the user unsaved work).
+ * Each `refuse*` returns why an action is refused, or null when it is allowed.
+ *
+ * Who is acting, and in which document. `mayAnswer`, where the caller knows
+ * the group's members (a live document does), says who may be assigned; REST
+ * checks assignees against the database instead.
+ */
+export type Actor = {
+  userId: string;
+  role: Role;
+  moderation: ModerationMode;
+  /** The document written to; the rules only ask which kind it is. */
+  room: Room | { kind: Room["kind"] };
+  mayAnswer?: (userId: string) => boolean;
+  /** From a private document: an annotation of the article's group document, where the caller can see it (a reply's parent). */
+  inGroup?: (annotationId: string) => Pick<Subject, "status"> | null;
+};
+
+/** What the rules need to know of an existing annotation. */
+export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus };
+
+/** Fields fixed at creation. */
+const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId"]);
+/** Fields only the server writes (re-anchoring). */
+const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
+/** What a moderator may change on anyone's annotation: its status, and who must answer it by when. */
+const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
+/** What an author may still change on an annotation that moderation has fixed: its thread's state and who answers it. */
+const AUTHOR_FIELDS_ALWAYS: ReadonlySet<AnnotationField> = new Set(["resolved", "assignees", "dueAt", "updatedAt"]);
+
+export const canWrite = (role: Role) => roleAtLeast(role, "annotator");
+export const canModerate = (role: Role) => roleAtLeast(role, "moderator");
+
+/** A published fact-check is locked to all but moderators. */
+export const isLocked = (subject: Subject, role: Role) => subject.kind === "factcheck" && subject.status === "published" && !canModerate(role);
+
+/**
+ * The statuses an author may give their own annotation. Publishing a
+ * fact-check, and anything in a pre-moderated group, is a moderator's call;
+ * in a private document "published" is simply a private note.
+ */
+export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly AnnotationStatus[] {
+  if (canModerate(actor.role)) return ["draft", "pending", "published", "rejected", "hidden"];
+  if (actor.room.kind === "private") return ["draft", "pending", "published"];
+  if (kind === "factcheck" || actor.moderation === "pre") return ["draft", "pending"];
+  return ["draft", "published"];
+}
+
+export type Placement = { room: Room["kind"]; status: AnnotationStatus; note: string | null };
+
+/**
+ * Where a new annotation goes, and with which status, when its author names
+ * neither: the same answer for a REST client and the web app. An annotator's
+ * fact-check in an open group is submitted for review (pending), not kept as
+ * a draft nobody is asked to look at; in a pre-moderated group everything an
+ * annotator writes waits in their private document until a moderator approves it.
+ */
+export function placementFor(kind: AnnotationKind, role: Role, moderation: ModerationMode, onlyMe = false): Placement {
+  if (onlyMe) return { room: "private", status: "published", note: null };
+  if (canModerate(role)) return { room: "group", status: "published", note: null };
+  if (moderation === "pre") {
+    return { room: "private", status: "pending", note: "This group is pre-moderated: a moderator reviews your work before others see it." };
+  }
+  if (kind === "factcheck") return { room: "group", status: "pending", note: "Fact-checks are published by a moderator after review." };
+  return { room: "group", status: "published", note: null };
+}
+
+/** A reply lives next to its parent: private with private notes, else placed as any new comment. */
+export function replyPlacement(parentRoom: Room["kind"], role: Role, moderation: ModerationMode): Placement {
+  if (parentRoom === "private") return { room: "private", status: "published", note: null };
+  return placementFor("comment", role, moderation);
+}
+
+/** A private document is seen by its owner alone: nobody else could answer there. */
+function refuseAssignees(actor: Actor, assignees: readonly string[] | undefined): string | null {
+  if (!assignees?.length) return null;
+  if (actor.room.kind === "private") return "annotations in a private document cannot be assigned";
+  const outsider = actor.mayAnswer && assignees.find((id) => !actor.mayAnswer!(id));
+  return outsider ? `assignee ${outsider} is not a member who can answer` : null;
+}
+
+export function refuseCreate(
+  actor: Actor,
+  value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus; assignees?: readonly string[] },
+): string | null {
+  if (!canWrite(actor.role)) return `a ${actor.role} cannot annotate`;
+  if (value.authorId !== actor.userId) return "annotations must be created with yourself as author";
+  const assigning = refuseAssignees(actor, value.assignees);
+  if (assigning) return assigning;
+  if (actor.room.kind === "group" && actor.moderation === "pre" && !canModerate(actor.role)) {
+    return "this group is pre-moderated: submit new annotations through your private document";
+  }
+  if (!authorStatuses(actor, value.kind).includes(value.status)) return `you cannot create a ${value.status} ${value.kind}`;
+  return null;
+}
+
+/** Why changing `field` of an existing annotation to `value` is refused. */
+export function refuseFieldEdit(actor: Actor, existing: Subject, field: AnnotationField, value: unknown): string | null {
+  if (IMMUTABLE.has(field)) return `${field} cannot change`;
+  if (SERVER_ONLY.has(field)) return `${field} is set by the server`;
+  if (!canWrite(actor.role)) return `a ${actor.role} cannot edit`;
+  if (field === "assignees") {
+    const assigning = refuseAssignees(actor, value as readonly string[] | undefined);
+    if (assigning) return assigning;
+  }
+  const isAuthor = existing.authorId === actor.userId;
+  if (!isAuthor) {
+    if (!canModerate(actor.role)) return "you can only edit your own annotations";
+    if (!MODERATION_FIELDS.has(field)) return `moderators may change only ${[...MODERATION_FIELDS].join(", ")} of others' annotations`;
+    return field === "status" ? refuseModeratorStep(existing.status, value) : null;
+  }
+  if (isLocked(existing, actor.role)) return "a published fact-check is locked";
+  if (canModerate(actor.role)) {
+    // Their own work: as any author (draft, pending, published), or through a moderation step.
+    if (field !== "status" || value === existing.status) return null;
+    const authoring = (s: unknown) => s === "draft" || s === "pending" || s === "published";
+    return authoring(existing.status) && authoring(value) ? null : refuseModeratorStep(existing.status, value);
+  }
+  // Hiding is moderation: an author can neither bring back what a moderator hid nor hide it themselves.
+  // Their other edits stay allowed (the annotation stays hidden whatever they write), so that an edit
+  // made while a moderator was hiding it is not a refusal that costs the author their unsaved work.
+  if (field === "status" && (existing.status === "hidden" || value === "hidden")) return "only moderators hide and unhide";
+  // What a moderator approved into a pre-moderated group's document is what its readers see. An author's
+  // edit cannot send it back to review there (submissions wait in private documents), so it is refused;
+  // the author may withdraw it (delete) and submit a new version.
+  if (actor.room.kind === "group" && actor.moderation === "pre" && existing.status === "published" && !AUTHOR_FIELDS_ALWAYS.has(field)) {
+    return "this group is pre-moderated: an approved annotation cannot be edited; withdraw it and submit a new version";
+  }
+  if (field === "rejectionReason") return "only moderators give rejection reasons";
+  if (field === "status" && !authorStatuses(actor, existing.kind).includes(value as AnnotationStatus)) {
+    return `you cannot set this ${existing.kind} to ${String(value)}`;
+  }
+  return null;
+}
+
+export function refuseDelete(actor: Actor, existing: Subject): string | null {
+  if (!canWrite(actor.role)) return `a ${actor.role} cannot delete`;
+  if (existing.authorId !== actor.userId) return "you can only delete your own annotations";
+  if (isLocked(existing, actor.role)) return "a published fact-check is locked";
+  return null;
+}
+
+/** Votes are the group's judgement of what it can see: not in private documents, not on hidden or rejected work. */
+export function refuseVote(actor: Actor, target: Pick<Subject, "status"> | null): string | null {
+  if (!canWrite(actor.role)) return `a ${actor.role} cannot vote`;
+  if (actor.room.kind !== "group") return "only group annotations take votes";
+  if (target && (target.status === "hidden" || target.status === "rejected")) return `a ${target.status} annotation takes no votes`;
+  return null;
+}
+
+/** A reply to what moderation removed would be a thread nobody else can read. */
+export function refuseReply(actor: Actor, parent: Pick<Subject, "status">): string | null {
+  if (!canWrite(actor.role)) return `a ${actor.role} cannot reply`;
+  if (parent.status === "hidden" || parent.status === "rejected") return `a ${parent.status} annotation takes no replies`;
+  return null;
+}
+
+/** The moderation actions of the REST API (which also log them and tell the author): from which statuses, to which. */
+export const STATUS_ACTIONS = {
+  publish: { from: ["draft", "pending"], to: "published" },
+  hide: { from: ["draft", "pending", "published"], to: "hidden" },
+  unhide: { from: ["hidden"], to: "published" },
+} as const satisfies Record<string, { from: readonly AnnotationStatus[]; to: AnnotationStatus }>;
+export type StatusAction = keyof typeof STATUS_ACTIONS;
+
+/**
+ * A moderator's change of status on the socket follows the same steps as the REST actions; rejection
+ * belongs to the review of submissions, which the server writes itself.
+ */
+function refuseModeratorStep(from: AnnotationStatus, to: unknown): string | null {
+  if (to === from) return null;
+  const step = Object.values(STATUS_ACTIONS).find((a) => a.to === to && (a.from as readonly string[]).includes(from));
+  return step ? null : `an annotation cannot go from ${from} to ${String(to)}`;
+}
+
+/** Why a moderation action is refused on an annotation of `room`'s kind in `status`. */
+export function refuseModeration(role: Role, room: Room["kind"], action: StatusAction, status: AnnotationStatus): string | null {
+  if (!canModerate(role)) return "only moderators and owners moderate";
+  if (room !== "group") return "only group annotations are moderated";
+  if (!(STATUS_ACTIONS[action].from as readonly string[]).includes(status)) return `cannot ${action} an annotation that is ${status}`;
+  return null;
+}
+
+/**
+ * Who sees an annotation: a hidden one only moderators, its author included (what a moderator hid is
+ * out of the conversation until a moderator brings it back), as the REST queries do.
+ */
+export const canSee = (subject: Pick<Subject, "status">, role: Role) => subject.status !== "hidden" || canModerate(role);

@@ -1,0 +1,1 @@
+export * from "./annotations.ts";
