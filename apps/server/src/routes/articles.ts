@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { groupRoom, privateRoom } from "@marginalia/schema";
+import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import { requireArticleRole, requireRole } from "../access/membership.ts";
 import { type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -67,6 +67,8 @@ export const articleRoutes = new Hono<AppEnv>()
       url: `${publicOrigin.replace(/^http/, "ws")}/sync`,
       room: groupRoom(articleId),
       privateRoom: privateRoom(articleId, user.id),
+      // What moderators hid lives in a document of its own, which only they may join.
+      ...(canModerate(role) && { hiddenRoom: hiddenRoom(articleId) }),
     };
     return c.json({ ...(await getArticle(db, articleId, revision)), role, sync });
   })

@@ -1,4 +1,5 @@
 import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { canModerate } from "@marginalia/schema";
 import { apiTokens, articles, groups, memberships, sessions } from "@marginalia/schema/tables";
 import { SESSION_INACTIVITY_TIMEOUT_MS } from "../auth/sessions.ts";
 import type { Db } from "../db.ts";
@@ -60,7 +61,9 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
             ? closeFor.articleDeleted
             : !member
               ? closeFor.removed
-              : { effect: "actor", change: { role: member.role, moderation: member.moderation } },
+              : grant.moderatorsOnly && !canModerate(member.role)
+                ? closeFor.demoted
+                : { effect: "actor", change: { role: member.role, moderation: member.moderation } },
     );
   }
   return verdicts;

@@ -1,5 +1,4 @@
-import { type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
-import type { Actor } from "@marginalia/schema";
+import { type Actor, type Role, SYNC_CLOSE_CODES, canModerate } from "@marginalia/schema";
 
 /**
  * Changes to who may do what, which reach sockets that are already open
@@ -20,6 +19,8 @@ export type Grant = {
   userId: string;
   groupId: string;
   articleId: string;
+  /** The hidden document's sockets, which a member keeps only while a moderator. */
+  moderatorsOnly: boolean;
   credential: { via: "session"; sessionId: string } | { via: "token"; tokenId: string };
 };
 
@@ -35,6 +36,7 @@ export const closeFor = {
   sessionEnded: { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "session ended" },
   tokenRevoked: { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "token revoked" },
   articleDeleted: { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the article was deleted" },
+  demoted: { effect: "close", code: SYNC_CLOSE_CODES.forbidden, reason: "no longer a moderator" },
 } as const satisfies Record<string, AccessVerdict>;
 
 export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
@@ -42,7 +44,8 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
     case "member-removed":
       return event.groupId === grant.groupId && event.userId === grant.userId ? closeFor.removed : NONE;
     case "role-changed":
-      return event.groupId === grant.groupId && event.userId === grant.userId ? { effect: "actor", change: { role: event.role } } : NONE;
+      if (event.groupId !== grant.groupId || event.userId !== grant.userId) return NONE;
+      return grant.moderatorsOnly && !canModerate(event.role) ? closeFor.demoted : { effect: "actor", change: { role: event.role } };
     case "sessions-ended":
       return grant.credential.via === "session" && event.sessionIds.includes(grant.credential.sessionId) ? closeFor.sessionEnded : NONE;
     case "tokens-revoked":

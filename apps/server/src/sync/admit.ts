@@ -8,7 +8,7 @@ import type { Db } from "../db.ts";
 import { pseudonym } from "../services/identities.ts";
 import type { Grant } from "./access.ts";
 import { type Identity, colorFor } from "./awareness.ts";
-import type { Actor } from "@marginalia/schema";
+import { type Actor, canModerate } from "@marginalia/schema";
 import type { DocContext } from "./projection.ts";
 
 export type AdmissionRequest = {
@@ -48,6 +48,7 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
     .where(eq(articles.id, room.articleId));
   // One answer for "no such article" and "not your group", as the REST API gives 404 for both.
   if (!row) return refuse(SYNC_CLOSE_CODES.forbidden, "not a member of this article's group");
+  if (room.kind === "hidden" && !canModerate(row.role)) return refuse(SYNC_CLOSE_CODES.forbidden, "what moderators hid is for moderators only");
   return {
     ok: true,
     actor: { userId: auth.user.id, role: row.role, moderation: row.moderation, room },
@@ -63,6 +64,7 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
       userId: auth.user.id,
       groupId: row.groupId,
       articleId: room.articleId,
+      moderatorsOnly: room.kind === "hidden",
       credential: auth.via === "session" ? { via: "session", sessionId: auth.sessionId } : { via: "token", tokenId: auth.tokenId },
     },
   };
@@ -73,7 +75,8 @@ export function contextFor(room: Room, groupId: string, revision: number): DocCo
     docName: roomName(room),
     articleId: room.articleId,
     groupId,
-    visibility: room.kind === "group" ? "group" : "private",
+    // Hidden work is still the group's (listed for moderators); only its document differs.
+    visibility: room.kind === "private" ? "private" : "group",
     revision,
   };
 }

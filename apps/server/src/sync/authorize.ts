@@ -13,6 +13,7 @@ import {
   readAnnotation,
   voteValueSchema,
   votesOf,
+  withheldOf,
 } from "@marginalia/schema";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { type Actor, type AnnotationStatus, canWrite, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote } from "@marginalia/schema";
@@ -248,6 +249,7 @@ function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor
   const existing = live ? readAnnotation(live) : null;
   if (change.created) {
     if (existing) return "an annotation with this id exists";
+    if (withheldOf(doc).has(id)) return "an annotation with this id exists (a moderator hid it)";
     if (change.deleted) return null; // created and removed in one go: nothing remains
     const value = Object.fromEntries(change.fields);
     const parsed = annotationValueSchema.safeParse({ ...value, body: "" });

@@ -7,6 +7,7 @@ import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
+import { Hiding } from "./hiding.ts";
 import { GroupCommitter } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -91,6 +92,7 @@ type Slot =
 export class SyncHub {
   readonly store: DocStore;
   readonly committer: GroupCommitter;
+  private readonly hiding: Hiding;
   private readonly slots = new Map<string, Slot>();
   private readonly connections = new Set<Connection>();
   /** What each open connection was admitted with, for access events (access.ts). */
@@ -121,6 +123,7 @@ export class SyncHub {
     this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
     this.accessTimer.unref();
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
+    this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
     this.committer.onCommitted = (rowsByDoc) => {
       for (const [name, rows] of rowsByDoc) {
         const total = (this.logRows.get(name) ?? 0) + rows;
@@ -242,6 +245,8 @@ export class SyncHub {
     const live = await this.acquire(context);
     try {
       await live.change(origin, fn);
+      // A hide or unhide answers once the annotation is in its new document.
+      await this.hiding.settled(context.articleId);
     } finally {
       this.release(live);
     }
@@ -332,7 +337,11 @@ export class SyncHub {
   }
 
   private hooks: DocumentHooks = {
-    persist: (...args) => this.committer.enqueue(...args),
+    persist: (source, update, userId, touched) => {
+      const durable = this.committer.enqueue(source, update, userId, touched);
+      this.hiding.after(source.context, touched, durable);
+      return durable;
+    },
     relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
   };

@@ -1,6 +1,6 @@
 import { SYNC_CLOSE_CODES, annotationsOf, buildTarget, createAnnotation, readAnnotation, updateAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { createGroup, signUp } from "../support/app.ts";
+import { addMember, createGroup, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { liveServer } from "../support/live.ts";
@@ -18,7 +18,7 @@ async function group(moderation: "open" | "pre", quorum = 1) {
   const app = live.t.app;
   const [owner, author, other] = (await Promise.all(["Owner", "Author", "Other"].map((n) => signUp(app, n)))) as [Person, Person, Person];
   const g = await createGroup(owner, "Desk", moderation);
-  for (const who of [author, other]) await owner.post(`/api/groups/${g.id}/members`, { email: who.email, role: "annotator" });
+  for (const who of [author, other]) await addMember(owner, g.id, who, "annotator");
   if (quorum > 1) expect((await owner.patch(`/api/groups/${g.id}`, { reviewQuorum: quorum })).status).toBe(200);
   const imported = await owner.post(`/api/groups/${g.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });
   const articleId = imported.body.id as string;
@@ -42,9 +42,12 @@ describe("moderation holds on every path", () => {
 
     // Hidden threads are out of the author's REST view (404); either way nothing changes.
     expect([403, 404]).toContain((await d.author.patch(`/api/annotations/${id}`, { status: "published" })).status);
+    // Hidden work is out of the members' document, the author's socket included: there is nothing to
+    // edit, and writing it back under its id is refused.
     const socket = live.open(d.room, tokenOf(d.author));
     await socket.synced;
-    updateAnnotation(socket.doc, id, { status: "published" });
+    expect(annotationsOf(socket.doc).has(id)).toBe(false);
+    createAnnotation(socket.doc, { id, kind: "comment", authorId: d.author.user.id, body: "to be hidden", status: "published" });
     await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.forbidden), 2_000);
     expect((await d.owner.get(`/api/annotations/${id}`)).body).toMatchObject({ status: "hidden" });
     expect((await d.owner.get(`/api/groups/${d.group.id}/moderation/log`)).body).toEqual(logBefore);

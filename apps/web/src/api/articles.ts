@@ -12,7 +12,8 @@ export type Article = ArticleSummary & {
   /** Offsets in code points (README: "API in brief"). */
   blocks: Block[];
   role: Role;
-  sync: { url: string; room: string; privateRoom: string };
+  /** `hiddenRoom`, for moderators only: what they hid, out of the group's document. */
+  sync: { url: string; room: string; privateRoom: string; hiddenRoom?: string };
 };
 
 export const fetchArticles = (groupId: string) =>

@@ -62,9 +62,10 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   const privateState = useSessionState(sessions.private);
   const groupItems = useAnnotations(sessions.group, "group");
   const privateItems = useAnnotations(sessions.private, "private");
+  const hiddenItems = useAnnotations(sessions.hidden, "hidden");
   const votes = useVotes(sessions.group, me.user.id);
   const peers = usePeers(sessions.group);
-  const items = useMemo(() => [...groupItems, ...privateItems], [groupItems, privateItems]);
+  const items = useMemo(() => [...groupItems, ...privateItems, ...hiddenItems], [groupItems, privateItems, hiddenItems]);
   // Assignees are named too, so a member assigned since the page opened is fetched like a new author.
   const authorIds = useMemo(() => [...new Set(items.flatMap((i) => [i.authorId, ...i.assignees]))].sort(), [items]);
   const members = useMembers(article.groupId, authorIds);

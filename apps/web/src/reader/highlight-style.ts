@@ -19,7 +19,7 @@ export function layerFor(a: {
   kind: AnnotationKind;
   status: AnnotationStatus;
   resolved: boolean;
-  source?: "group" | "private";
+  source?: "group" | "private" | "hidden";
   factcheck: { verdict?: Verdict | null } | null;
 }): LayerName {
   // Work nobody else can see yet (drafts, submissions, reviews) is drawn tentatively.

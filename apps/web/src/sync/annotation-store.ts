@@ -1,7 +1,7 @@
 import type * as Y from "yjs";
 import { type AnnotationMap, type AnnotationValue, annotationsOf, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
 
-export type DocSource = "group" | "private";
+export type DocSource = "group" | "private" | "hidden";
 export type Item = AnnotationValue & { source: DocSource };
 
 /**

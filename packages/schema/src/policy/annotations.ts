@@ -54,7 +54,7 @@ export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly Ann
   return ["draft", "published"];
 }
 
-export type Placement = { room: Room["kind"]; status: AnnotationStatus; note: string | null };
+export type Placement = { room: "group" | "private"; status: AnnotationStatus; note: string | null };
 
 /**
  * Where a new annotation goes, and with which status, when its author names
@@ -92,6 +92,7 @@ export function refuseCreate(
   value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus; assignees?: readonly string[] },
 ): string | null {
   if (!canWrite(actor.role)) return `a ${actor.role} cannot annotate`;
+  if (actor.room.kind === "hidden") return "nothing is created in the hidden document: the server moves hidden work there";
   if (value.authorId !== actor.userId) return "annotations must be created with yourself as author";
   const assigning = refuseAssignees(actor, value.assignees);
   if (assigning) return assigning;
@@ -184,7 +185,7 @@ function refuseModeratorStep(from: AnnotationStatus, to: unknown): string | null
 /** Why a moderation action is refused on an annotation of `room`'s kind in `status`. */
 export function refuseModeration(role: Role, room: Room["kind"], action: StatusAction, status: AnnotationStatus): string | null {
   if (!canModerate(role)) return "only moderators and owners moderate";
-  if (room !== "group") return "only group annotations are moderated";
+  if (room === "private") return "only group annotations are moderated";
   if (!(STATUS_ACTIONS[action].from as readonly string[]).includes(status)) return `cannot ${action} an annotation that is ${status}`;
   return null;
 }

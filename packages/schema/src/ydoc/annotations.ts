@@ -14,6 +14,7 @@ export type AnnotationMap = Y.Map<unknown>;
 export const annotationsOf = (doc: Y.Doc) => doc.getMap<AnnotationMap>(ROOTS.annotations);
 export const votesOf = (doc: Y.Doc) => doc.getMap<VoteValue>(ROOTS.votes);
 export const notesOf = (doc: Y.Doc) => doc.getText(ROOTS.notes);
+export const withheldOf = (doc: Y.Doc) => doc.getMap<true>(ROOTS.withheld);
 
 export type NewAnnotation = {
   id?: string;

@@ -16,6 +16,12 @@ export const ROOTS = {
   annotations: "annotations",
   votes: "votes",
   notes: "notes",
+  /**
+   * In a group's document, the ids of annotations moderators hid (moved to the
+   * hidden document), so that nobody can create another under the same id
+   * meanwhile. Only the server writes it.
+   */
+  withheld: "withheld",
 } as const;
 
 export const MAX_BODY_LENGTH = 20_000;

@@ -1,0 +1,141 @@
+import * as Y from "yjs";
+import {
+  type AnnotationValue,
+  type VoteValue,
+  annotationsOf,
+  groupRoom,
+  hiddenRoom,
+  parseRoom,
+  parseVoteKey,
+  readAnnotation,
+  votesOf,
+  withheldOf,
+  writeAnnotation,
+} from "@marginalia/schema";
+import type { Logger } from "../logger.ts";
+import type { LiveDocument } from "./document.ts";
+import type { DocContext } from "./projection.ts";
+
+/** What the mover needs of the hub: documents held while it works on them. */
+export type DocumentLease = {
+  acquire(context: DocContext): Promise<LiveDocument>;
+  release(live: LiveDocument): void;
+};
+
+/**
+ * Keeps hidden work out of the members' document (docs/sync.md, "Documents").
+ * Whoever sets an annotation's status to hidden (a moderator's socket, the
+ * REST hide, a review), the server then moves it, with its replies and votes,
+ * from the group's document into the article's hidden document, which only
+ * moderators join; set back to anything else there, it moves back. Members'
+ * sockets therefore never carry hidden content, and an unhide restores the
+ * thread whole, under the same ids.
+ *
+ * Both halves of a move are queued in the same turn, so they share one group
+ * commit: the log rows of both documents and the projection (the row leaves
+ * the group document and joins the hidden one) land together or not at all.
+ * Moves of one article run one after another.
+ */
+export class Hiding {
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly documents: DocumentLease,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called with every change persisted here; moves what it left on the wrong side once it is durable. */
+  after(context: DocContext, touched: ReadonlySet<string>, durable: Promise<void>) {
+    const side = sideOf(context);
+    if (!side || touched.size === 0) return;
+    const chain = (this.chains.get(context.articleId) ?? Promise.resolve())
+      .then(() => durable)
+      .then(() => this.settle(context, side, touched))
+      .catch((err) => this.logger.error({ err, doc: context.docName }, "could not move hidden annotations between documents"));
+    this.chains.set(context.articleId, chain);
+    void chain.finally(() => {
+      if (this.chains.get(context.articleId) === chain) this.chains.delete(context.articleId);
+    });
+  }
+
+  /** Resolves once every move queued so far for the article is done. */
+  async settled(articleId: string): Promise<void> {
+    for (let chain = this.chains.get(articleId); chain; chain = this.chains.get(articleId)) {
+      await chain;
+      if (this.chains.get(articleId) === chain) return;
+    }
+  }
+
+  private async settle(context: DocContext, side: "group" | "hidden", touched: ReadonlySet<string>) {
+    const articleId = context.articleId;
+    const other = { ...context, docName: side === "group" ? hiddenRoom(articleId) : groupRoom(articleId) };
+    const [from, to] = await Promise.all([this.documents.acquire(context), this.documents.acquire(other)]);
+    try {
+      const ids = side === "group" ? leavingGroup(from.doc, touched) : leavingHidden(from.doc, touched);
+      if (ids.length === 0) return;
+      const values = ids.map((id) => readAnnotation(annotationsOf(from.doc).get(id)!));
+      const votes = [...votesOf(from.doc).entries()].filter(([key]) => ids.includes(parseVoteKey(key)?.annotationId ?? ""));
+      // Removal first, so that within the shared commit the projection row leaves one document before it joins the other.
+      const removed = from.change({ userId: null }, (doc) => {
+        for (const id of ids) annotationsOf(doc).delete(id);
+        for (const [key] of votes) votesOf(doc).delete(key);
+        if (side === "group") for (const id of ids) withheldOf(doc).set(id, true);
+      });
+      const added = to.change({ userId: null }, (doc) => writeMoved(doc, values, votes, side === "hidden"));
+      await Promise.all([removed, added]);
+      this.logger.info({ articleId, moved: ids.length, to: side === "group" ? "hidden" : "group" }, "hidden annotations moved");
+    } finally {
+      this.documents.release(from);
+      this.documents.release(to);
+    }
+  }
+}
+
+function writeMoved(doc: Y.Doc, values: AnnotationValue[], votes: Array<[string, VoteValue]>, backToGroup: boolean) {
+  for (const value of values) writeAnnotation(doc, value);
+  for (const [key, vote] of votes) votesOf(doc).set(key, vote);
+  if (backToGroup) for (const value of values) withheldOf(doc).delete(value.id);
+}
+
+function sideOf(context: DocContext): "group" | "hidden" | null {
+  const kind = parseRoom(context.docName)?.kind;
+  return kind === "group" || kind === "hidden" ? kind : null;
+}
+
+/** Touched annotations of the group's document that belong in the hidden one: hidden ones with their replies, and replies to what was hidden. */
+function leavingGroup(doc: Y.Doc, touched: ReadonlySet<string>): string[] {
+  const annotations = annotationsOf(doc);
+  const withheld = withheldOf(doc);
+  const roots = new Set<string>();
+  for (const id of touched) {
+    const map = annotations.get(id);
+    if (!map) continue;
+    const parentId = map.get("parentId");
+    if (map.get("status") === "hidden" || (typeof parentId === "string" && withheld.has(parentId))) roots.add(id);
+  }
+  return withReplies(doc, roots, () => true);
+}
+
+/** Touched annotations of the hidden document that are hidden no longer, with their replies, unless their own parent stays hidden. */
+function leavingHidden(doc: Y.Doc, touched: ReadonlySet<string>): string[] {
+  const annotations = annotationsOf(doc);
+  const roots = new Set<string>();
+  for (const id of touched) {
+    const map = annotations.get(id);
+    if (!map || map.get("status") === "hidden") continue;
+    const parentId = map.get("parentId");
+    if (typeof parentId === "string" && annotations.has(parentId)) continue;
+    roots.add(id);
+  }
+  return withReplies(doc, roots, (reply) => reply.get("status") !== "hidden");
+}
+
+function withReplies(doc: Y.Doc, roots: ReadonlySet<string>, include: (reply: Y.Map<unknown>) => boolean): string[] {
+  if (roots.size === 0) return [];
+  const ids = new Set(roots);
+  for (const [id, map] of annotationsOf(doc).entries()) {
+    const parentId = map.get("parentId");
+    if (typeof parentId === "string" && roots.has(parentId) && include(map)) ids.add(id);
+  }
+  return [...ids];
+}
