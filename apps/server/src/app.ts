@@ -13,6 +13,7 @@ import { articleRoutes, groupArticleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { groupRoutes } from "./routes/groups.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { invitationRoutes } from "./routes/invitations.ts";
 import { meRoutes } from "./routes/me.ts";
 import { annotationModerationRoutes, groupModerationRoutes } from "./routes/moderation.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/me", meRoutes);
   app.route("/api/tokens", tokenRoutes);
   app.route("/api/groups", groupRoutes);
+  app.route("/api/invitations", invitationRoutes);
   app.route("/api/groups", groupArticleRoutes);
   app.route("/api/articles", articleRoutes);
   app.route("/api/articles", articleAnnotationRoutes);

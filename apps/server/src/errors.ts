@@ -15,6 +15,8 @@ export const ERRORS = {
   /** Expert review: fewer independent fact-checks of the passage than the group requires. */
   quorum_not_reached: 409,
   gone: 410,
+  /** A group invitation past its expiry: the group's owner has to invite again. */
+  invitation_expired: 410,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -1,5 +1,6 @@
 import { CodePointIndex, annotationsOf, buildTarget } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
+import { addMember } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { SEED_ARTICLE } from "./support/fixtures.ts";
 import { liveServer } from "./support/live.ts";
@@ -81,8 +82,7 @@ describe("re-anchoring on a new revision", () => {
 
     const stranger = await articleWithMembers(live.t.app, []);
     expect((await stranger.owner.post(`/api/annotations/${d.ids.deleted}/reattach`, range)).status).toBe(404);
-    const peer = (await d.owner.post(`/api/groups/${d.group.id}/members`, { email: stranger.owner.email, role: "annotator" })).status;
-    expect(peer).toBe(201);
+    await addMember(d.owner, d.group.id, stranger.owner, "annotator");
     expect((await stranger.owner.post(`/api/annotations/${d.ids.deleted}/reattach`, range)).status).toBe(403);
     expect((await d.annotator.post(`/api/annotations/${d.ids.deleted}/reattach`, { start: 5, end: 2 })).body.error.field).toBe("end");
     expect((await d.annotator.post(`/api/annotations/${d.ids.deleted}/reattach`, { start: 0, end: 10_000_000 })).status).toBe(400);

@@ -13,7 +13,7 @@ describe.skipIf(skipBrowserSuites)("a group anonymous to peers, in Chromium", ()
     const b = await newUserPage(browser);
     const alice = await signUpApi(a.context, base, "Alice");
     const bob = await signUpApi(b.context, base, "Bob");
-    const { groupId, articleId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+    const { groupId, articleId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
 
     await a.page.goto(`${base}/groups/${groupId}`);
     const settings = a.page.getByRole("form", { name: "Group settings" });

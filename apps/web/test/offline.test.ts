@@ -62,7 +62,7 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
     const b = await newUserPage(suite.browser);
     await signUpApi(a.context, base, "Olga");
     const bob = await signUpApi(b.context, base, "Boris");
-    const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+    const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
     await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
 
     // B writes offline while the owner makes B a viewer: B's edit can no longer be accepted.

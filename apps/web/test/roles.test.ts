@@ -9,7 +9,7 @@ announceSkip("roles and moderation");
 describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
   const suite = chromiumSuite();
 
-  it("an owner signs up, creates a group, imports the article and adds a viewer; the viewer sees no write controls", async () => {
+  it("an owner signs up, creates a group, imports the article and invites a viewer, who accepts; the viewer sees no write controls", async () => {
     const base = suite.base;
     const owner = await newUserPage(suite.browser);
     const viewer = await newUserPage(suite.browser);
@@ -25,14 +25,30 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     await owner.page.getByRole("button", { name: "Sign up" }).click();
     await owner.page.getByRole("heading", { name: "Your groups" }).waitFor();
 
-    // A group, the seed article pasted in, and a viewer.
+    // A group, the seed article pasted in, and a viewer invited: pending until they accept.
     await owner.page.getByLabel("Group name").fill("Seminar on sanctions");
     await owner.page.getByRole("button", { name: "Create group" }).click();
     await owner.page.getByRole("heading", { level: 1, name: "Seminar on sanctions" }).waitFor();
-    await owner.page.getByLabel("Member email").fill(victor.email);
-    await owner.page.getByLabel("Member role").selectOption("viewer");
-    await owner.page.getByRole("button", { name: "Add member" }).click();
-    await owner.page.getByRole("cell", { name: victor.email }).waitFor();
+    await owner.page.getByLabel("Email to invite").fill(victor.email);
+    await owner.page.getByLabel("Invited role").selectOption("viewer");
+    await owner.page.getByRole("button", { name: "Invite", exact: true }).click();
+    const pending = owner.page.getByRole("table", { name: "Pending invitations" });
+    await pending.getByRole("cell", { name: victor.email, exact: true }).waitFor();
+    expect(await pending.getByRole("cell", { name: "viewer", exact: true }).count()).toBe(1);
+    await screenshot(owner.page, "members-invitation-pending");
+
+    // Victor finds the invitation on his groups screen and accepts it; the owner's list of pending ones empties.
+    await viewer.page.goto(base);
+    const invitations = viewer.page.getByRole("region", { name: "Invitations" });
+    await invitations.getByText("Seminar on sanctions", { exact: true }).waitFor();
+    expect(await invitations.getByRole("listitem").textContent()).toContain(`as viewer · from ${dana.name}`);
+    await screenshot(viewer.page, "library-invitation");
+    await invitations.getByRole("button", { name: "Accept the invitation to Seminar on sanctions" }).click();
+    await viewer.page.getByRole("list", { name: "Your groups" }).getByRole("link", { name: "Seminar on sanctions" }).waitFor();
+    expect(await viewer.page.getByRole("region", { name: "Invitations" }).count()).toBe(0);
+    await owner.page.reload();
+    await owner.page.getByRole("table", { name: "Members" }).getByRole("cell", { name: victor.email, exact: true }).waitFor();
+    expect(await owner.page.getByRole("table", { name: "Pending invitations" }).count()).toBe(0);
     await owner.page.getByLabel("Article content").fill(SEED_ARTICLE);
     await owner.page.getByRole("button", { name: "Import article" }).click();
     await owner.page.getByRole("heading", { level: 1, name: SEED_TITLE }).waitFor();
@@ -70,7 +86,8 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     await viewer.page.getByRole("heading", { level: 1, name: "Seminar on sanctions" }).waitFor();
     await viewer.page.getByRole("cell", { name: dana.email }).waitFor();
     expect(await viewer.page.getByRole("heading", { name: "Import an article" }).count()).toBe(0);
-    expect(await viewer.page.getByRole("button", { name: "Add member" }).count()).toBe(0);
+    expect(await viewer.page.getByRole("button", { name: "Invite", exact: true }).count()).toBe(0);
+    expect(await viewer.page.getByRole("table", { name: "Pending invitations" }).count()).toBe(0);
     expect(await viewer.page.getByRole("combobox").count()).toBe(0);
     expect(await viewer.page.getByRole("link", { name: "Moderation queue" }).count()).toBe(0);
     expect([...owner.errors, ...viewer.errors]).toEqual([]);
@@ -84,7 +101,7 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     const member = await newUserPage(suite.browser);
     const maya = await signUpApi(mod.context, base, "Maya");
     const ann = await signUpApi(member.context, base, "Ann");
-    const { articleId } = await groupWithSeedArticle(mod.context, base, [{ email: ann.email, role: "annotator" }], "pre");
+    const { articleId } = await groupWithSeedArticle(mod.context, base, [{ context: member.context, email: ann.email, role: "annotator" }], "pre");
     await Promise.all([openReader(mod.page, base, articleId), openReader(member.page, base, articleId)]);
 
     await selectWithMouse(member.page, PASSAGE);

@@ -37,7 +37,7 @@ describe.skipIf(skipBrowserSuites)("untrusted content, in Chromium", () => {
     const b = await newUserPage(suite.browser);
     const mallory = await signUpApi(a.context, base, "Mallory");
     const bob = await signUpApi(b.context, base, "Bob");
-    const { articleId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+    const { articleId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
     const watchA = watch(a.page);
     const watchB = watch(b.page);
     await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);

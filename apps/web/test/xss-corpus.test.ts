@@ -2,7 +2,7 @@ import { CodePointIndex, buildTarget } from "@marginalia/schema";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_TITLE, groupWithSeedArticle, signUpApi } from "./support/flows.ts";
+import { SEED_TITLE, addMember, groupWithSeedArticle, signUpApi } from "./support/flows.ts";
 
 /**
  * The XSS corpus (issue 8, part 6). Every payload goes everywhere a user can
@@ -135,7 +135,7 @@ describe.skipIf(skipBrowserSuites)("the XSS corpus, in Chromium", () => {
         password: "correct horse battery",
       });
       expect(created.user.id).toBeTruthy();
-      await ok(owner.context, base, "POST", `/api/groups/${groupId}/members`, { email: (await meEmail(context, base)), role: "annotator" });
+      await addMember(owner.context, base, groupId, { context, email: await meEmail(context, base), role: "annotator" });
       authors.push(context);
     }
 

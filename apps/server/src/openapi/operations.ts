@@ -5,7 +5,7 @@ import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reatta
 import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
 import { changePasswordSchema, loginSchema, signupSchema } from "../routes/auth.ts";
-import { addMemberSchema, changeRoleSchema, createGroupSchema, groupSettingsSchema } from "../routes/groups.ts";
+import { changeRoleSchema, createGroupSchema, groupSettingsSchema, inviteSchema } from "../routes/groups.ts";
 import { optionalReason, reasonSchema } from "../routes/moderation.ts";
 import { markReadSchema, notificationListQuery } from "../routes/notifications.ts";
 import { participationQuery } from "../routes/sessions.ts";
@@ -42,6 +42,7 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/auth/password", tag: "auth", summary: "Change your password; ends your other sessions (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } },
   { method: "post", path: "/api/auth/logout-everywhere", tag: "auth", summary: "End every session of yours, this one included (API tokens stay)", responses: { ...noContent, 403: "Called with an API token" } },
   { method: "get", path: "/api/me", tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user") },
+  { method: "get", path: "/api/me/invitations", tag: "groups", summary: "Open invitations to your account's email, with the group and who invited you (as the group names people)", responses: ok("Invitations") },
   { method: "get", path: "/api/me/assignments", tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress") },
   { method: "get", path: "/api/me/notifications", tag: "notifications", summary: "Mentions, replies and moderation outcomes", query: notificationListQuery, responses: ok("Newest first") },
   { method: "post", path: "/api/me/notifications/read", tag: "notifications", summary: "Mark some or all notifications read", body: markReadSchema, responses: ok("How many changed") },
@@ -53,7 +54,11 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/groups/:groupId", tag: "groups", summary: "One group", responses: ok("The group and your role") },
   { method: "patch", path: "/api/groups/:groupId", tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" } },
   { method: "get", path: "/api/groups/:groupId/members", tag: "groups", summary: "Members and their roles", responses: ok("Members") },
-  { method: "post", path: "/api/groups/:groupId/members", tag: "groups", summary: "Add a member (owner)", body: addMemberSchema, responses: created("The membership") },
+  { method: "post", path: "/api/groups/:groupId/invitations", tag: "groups", summary: "Invite an email address to join (owner); inviting it again refreshes the open invitation. The answer is the same whether or not the address has an account", body: inviteSchema, responses: { 202: "The invitation: id, email, role, status, expiresAt" } },
+  { method: "get", path: "/api/groups/:groupId/invitations", tag: "groups", summary: "The group's open invitations (owner): address, role, status, dates", responses: ok("Invitations") },
+  { method: "delete", path: "/api/groups/:groupId/invitations/:invitationId", tag: "groups", summary: "Revoke an open invitation (owner)", responses: noContent },
+  { method: "post", path: "/api/invitations/:invitationId/accept", tag: "groups", summary: "Accept an invitation to your email: you join the group in the invited role", responses: { ...created("The membership"), 200: "Already a member: the membership as it was", 404: "No such invitation for you, or revoked", 409: "Already accepted or declined", 410: "invitation_expired" } },
+  { method: "post", path: "/api/invitations/:invitationId/decline", tag: "groups", summary: "Decline an invitation to your email", responses: { ...noContent, 404: "No such invitation for you, or revoked", 409: "Already accepted or declined", 410: "invitation_expired" } },
   { method: "patch", path: "/api/groups/:groupId/members/:userId", tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership") },
   { method: "delete", path: "/api/groups/:groupId/members/:userId", tag: "groups", summary: "Remove a member, or leave", responses: noContent },
   { method: "post", path: "/api/groups/:groupId/articles", tag: "articles", summary: "Import an article (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: created("The article with text and blocks") },

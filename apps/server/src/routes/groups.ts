@@ -1,11 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { groupInsertSchema, roleSchema } from "@marginalia/schema";
+import { groupInsertSchema, groupInvitationInsertSchema, roleSchema } from "@marginalia/schema";
 import { requireRole } from "../access/membership.ts";
 import { type AppEnv, requireUser } from "../context.ts";
 import { readJson, uuidParam } from "../http/input.ts";
 import {
-  addMember,
   changeRole,
   createGroup,
   getGroup,
@@ -14,12 +13,13 @@ import {
   removeMember,
   updateSettings,
 } from "../services/groups.ts";
+import { inviteMember, listGroupInvitations, revokeInvitation } from "../services/invitations.ts";
 
 export const createGroupSchema = groupInsertSchema
   .pick({ name: true })
   .extend({ moderation: z.enum(["open", "pre"]).default("open") })
   .strict();
-export const addMemberSchema = z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()), role: roleSchema });
+export const inviteSchema = groupInvitationInsertSchema.pick({ email: true, role: true }).strict();
 export const changeRoleSchema = z.strictObject({ role: roleSchema });
 export const groupSettingsSchema = z
   .strictObject({
@@ -61,16 +61,30 @@ export const groupRoutes = new Hono<AppEnv>()
     const role = await requireRole(db, groupId, user.id, "viewer");
     return c.json({ members: await listMembers(db, groupId, { id: user.id, role }) });
   })
-  .post("/:groupId/members", async (c) => {
+  .post("/:groupId/invitations", async (c) => {
     const user = requireUser(c);
     const { db } = c.get("deps");
     const groupId = uuidParam(c, "groupId", "Group");
     await requireRole(db, groupId, user.id, "owner");
-    const input = await readJson(c, addMemberSchema);
-    const added = await addMember(db, groupId, input);
-    // A new member's role, for documents open in the group (who may be assigned, on every process).
-    c.get("deps").hub.access({ kind: "role-changed", groupId, userId: added.userId, role: input.role });
-    return c.json(added, 201);
+    const input = await readJson(c, inviteSchema);
+    // Accepted, not done: the same answer whether or not anyone has an account with this email.
+    return c.json({ invitation: await inviteMember(db, groupId, user.id, input) }, 202);
+  })
+  .get("/:groupId/invitations", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    await requireRole(db, groupId, user.id, "owner");
+    return c.json({ invitations: await listGroupInvitations(db, groupId) });
+  })
+  .delete("/:groupId/invitations/:invitationId", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    const groupId = uuidParam(c, "groupId", "Group");
+    const invitationId = uuidParam(c, "invitationId", "Invitation");
+    await requireRole(db, groupId, user.id, "owner");
+    await revokeInvitation(db, groupId, invitationId);
+    return c.body(null, 204);
   })
   .patch("/:groupId/members/:userId", async (c) => {
     const user = requireUser(c);

@@ -4,6 +4,7 @@ import { type AppEnv, requireAuth, requireUser } from "../context.ts";
 import { validate } from "../http/input.ts";
 import { listAssignments } from "../services/assignments.ts";
 import { listGroupsOf } from "../services/groups.ts";
+import { listMyInvitations } from "../services/invitations.ts";
 
 export const myAssignmentsQuery = z.object({
   /** Only what I have not answered yet. */
@@ -20,4 +21,8 @@ export const meRoutes = new Hono<AppEnv>()
     const user = requireUser(c);
     const { open } = validate(myAssignmentsQuery, c.req.query());
     return c.json({ assignments: await listAssignments(c.get("deps").db, user.id, { open }) });
+  })
+  .get("/invitations", async (c) => {
+    const user = requireUser(c);
+    return c.json({ invitations: await listMyInvitations(c.get("deps").db, user) });
   });

@@ -9,7 +9,6 @@ import {
 import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { nameBook } from "./identities.ts";
-import { findUserByEmail } from "./users.ts";
 
 export function slugify(name: string): string {
   const slug = name
@@ -112,18 +111,6 @@ export async function updateSettings(db: Db, groupId: string, settings: GroupSet
     const [updated] = await tx.update(groups).set(settings).where(eq(groups.id, groupId)).returning();
     return updated!;
   });
-}
-
-export async function addMember(db: Db, groupId: string, input: { email: string; role: Role }) {
-  const user = await findUserByEmail(db, input.email);
-  if (!user) throw new ApiError("not_found", "No account has this email; ask them to sign up first", "email");
-  try {
-    await db.insert(memberships).values({ groupId, userId: user.id, role: input.role });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new ApiError("conflict", "Already a member", "email");
-    throw err;
-  }
-  return { userId: user.id, name: user.name, email: user.email, role: input.role };
 }
 
 /** Role changes and removals that would leave a group without an owner are refused. */

@@ -23,6 +23,7 @@ async function counts() {
   const queries: Record<string, ReturnType<typeof sql>> = {
     groups: sql`select count(*)::int as n from groups where created_by = ${o}`,
     memberships: sql`select count(*)::int as n from memberships where group_id = ${g}`,
+    group_invitations: sql`select count(*)::int as n from group_invitations where group_id = ${g}`,
     articles: sql`select count(*)::int as n from articles where group_id = ${g}`,
     article_revisions: sql`select count(*)::int as n from article_revisions r join articles x on x.id = r.article_id where x.group_id = ${g}`,
     api_tokens: sql`select count(*)::int as n from api_tokens where user_id = ${o}`,

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { apiTokens, memberships } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
-import { signUp } from "../support/app.ts";
+import { addMember, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
@@ -143,7 +143,7 @@ describe("assignees over the socket follow membership too", () => {
     }
 
     // Added after the document was loaded, and a viewer promoted: both may be assigned at once.
-    expect((await owner.post(`/api/groups/${group.id}/members`, { email: outsider.email, role: "annotator" })).status).toBe(201);
+    await addMember(owner, group.id, outsider, "annotator");
     expect((await owner.patch(`/api/groups/${group.id}/members/${viewer.user.id}`, { role: "annotator" })).status).toBe(200);
     const socket = live.open(article.sync.room, owner.token);
     await socket.synced;

@@ -1,4 +1,4 @@
-import { TestClient } from "../support/app.ts";
+import { TestClient, freshEmail } from "../support/app.ts";
 import type { ActorName, World } from "./world.ts";
 
 /** The status each actor gets; `member` sets owner, moderator, annotator and viewer at once. */
@@ -57,11 +57,19 @@ export const REST_CASES: RestCase[] = [
   { route: "PATCH /api/groups/:groupId", call: (w, who) => who.patch(`/api/groups/${w.group.id}`, { anonymousToPeers: false }), expect: { owner: 200, member: 403 } },
   { route: "GET /api/groups/:groupId/members", call: (w, who) => who.get(`/api/groups/${w.group.id}/members`), expect: { member: 200 } },
   {
-    route: "POST /api/groups/:groupId/members",
-    call: async (w, who) => who.post(`/api/groups/${w.group.id}/members`, { email: (await w.freshMember()).email.replace("@", "+x@"), role: "viewer" }),
-    expect: { owner: 404, member: 403 },
-    note: "an unknown email: the owner passes the role check and gets 404 for the email",
+    route: "POST /api/groups/:groupId/invitations",
+    call: (w, who) => who.post(`/api/groups/${w.group.id}/invitations`, { email: freshEmail("invitee"), role: "viewer" }),
+    expect: { owner: 202, member: 403 },
   },
+  { route: "GET /api/groups/:groupId/invitations", call: (w, who) => who.get(`/api/groups/${w.group.id}/invitations`), expect: { owner: 200, member: 403 } },
+  {
+    route: "DELETE /api/groups/:groupId/invitations/:invitationId",
+    call: async (w, who) => who.delete(`/api/groups/${w.group.id}/invitations/${await w.freshInvitation()}`),
+    expect: { owner: 204, member: 403 },
+  },
+  { route: "GET /api/me/invitations", call: (w, who) => who.get("/api/me/invitations"), expect: { member: 200, outsider: 200 } },
+  ...answeringInvitations("accept", 201),
+  ...answeringInvitations("decline", 204),
   {
     route: "PATCH /api/groups/:groupId/members/:userId",
     call: async (w, who) => who.patch(`/api/groups/${w.group.id}/members/${(await w.freshMember()).user.id}`, { role: "annotator" }),
@@ -121,6 +129,25 @@ export const REST_CASES: RestCase[] = [
   { route: "POST /api/annotations/:annotationId/unhide", note: "only moderators even see it", call: async (w, who) => who.post(`/api/annotations/${await w.hiddenAnnotation()}/unhide`), expect: { mod: 200, member: 404 } },
   { route: "POST /api/annotations/:annotationId/flag", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/flag`, { reason: "check" }), expect: { member: 201 } },
 ];
+
+/**
+ * Accepting or declining: someone else's invitation does not exist for the
+ * caller (404), their own (to another group, so this world stays as it is)
+ * answers `own`.
+ */
+function answeringInvitations(action: "accept" | "decline", own: number): RestCase[] {
+  const route = `POST /api/invitations/:invitationId/${action}`;
+  const answer = (who: TestClient, id: string) => who.post(`/api/invitations/${id}/${action}`);
+  return [
+    { route, note: "an invitation to someone else", call: async (w, who) => answer(who, await w.freshInvitation()), expect: { member: 404 } },
+    {
+      route,
+      note: "an invitation to the caller's own email, to another group",
+      call: async (w, who, name) => answer(who, name === "anonymous" ? await w.freshInvitation() : await w.invitationFor(w.users[name].email)),
+      expect: { member: own, outsider: own },
+    },
+  ];
+}
 
 /** Expected status for one actor, filling in the defaults. */
 export function expected(row: Expect, name: ActorName): number {

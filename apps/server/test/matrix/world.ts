@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { App } from "../../src/app.ts";
-import { TestClient, createGroup, signUp } from "../support/app.ts";
+import { TestClient, addMember, createGroup, freshEmail, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 
@@ -20,7 +20,7 @@ export async function buildWorld(app: App) {
   const articleId: string = imported.body.id;
   const add = async (role: string) => {
     const member = await signUp(app, role);
-    await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role });
+    await addMember(owner, group.id, member, role);
     return member;
   };
   const moderator = await add("moderator");
@@ -58,6 +58,16 @@ export async function buildWorld(app: App) {
     },
     draftFactcheck: () => annotate(other, { kind: "factcheck", status: "draft", factcheck: { claim: "c", verdict: "false", sources: [] } }),
     freshMember: () => add("viewer"),
+    /** The id of an open invitation to this group, for an address nobody uses. */
+    freshInvitation: async () => (await owner.post(`/api/groups/${group.id}/invitations`, { email: freshEmail("invitee"), role: "viewer" })).body.invitation.id as string,
+    /**
+     * The id of an open invitation for `email` to another group (owned by
+     * `other`, whom no actor plays), so that answering it changes nothing here.
+     */
+    invitationFor: async (email: string) => {
+      const elsewhere = await createGroup(other, "Elsewhere");
+      return (await other.post(`/api/groups/${elsewhere.id}/invitations`, { email, role: "viewer" })).body.invitation.id as string;
+    },
     freshArticle: async () => (await owner.post(`/api/groups/${group.id}/articles`, "A short text to delete.", { "content-type": "text/plain" })).body.id as string,
   };
 }

@@ -88,7 +88,9 @@ beforeAll(async () => {
   const members = [owner];
   for (const name of ["Annotator one", "Annotator two"]) {
     const member = await signUp(name);
-    expect((await call("POST", `/api/groups/${group.body.id}/members`, { email: member.email, role: "annotator" })).status).toBe(201);
+    const invited = await call("POST", `/api/groups/${group.body.id}/invitations`, { email: member.email, role: "annotator" });
+    expect(invited.status).toBe(202);
+    expect((await call("POST", `/api/invitations/${invited.body.invitation.id}/accept`, undefined, member.cookie)).status).toBe(201);
     members.push(member);
   }
   // Annotation ids are global keys: a run of its own, so that no id repeats one of an earlier run.

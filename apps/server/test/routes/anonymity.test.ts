@@ -1,6 +1,6 @@
 import { buildTarget, groupRoom } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { createGroup, signUp } from "../support/app.ts";
+import { addMember, createGroup, signUp } from "../support/app.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { liveServer } from "../support/live.ts";
 import { tokenOf } from "../support/article.ts";
@@ -29,7 +29,7 @@ async function seminar() {
   ) as [Person, Person, Person, Person, Person];
   const group = await createGroup(owner, "Seminar");
   for (const [who, role] of [[moderator, "moderator"], [author, "annotator"], [peer, "annotator"], [viewer, "viewer"]] as const) {
-    await owner.post(`/api/groups/${group.id}/members`, { email: who.email, role });
+    await addMember(owner, group.id, who, role);
   }
   expect((await owner.patch(`/api/groups/${group.id}`, { anonymousToPeers: true })).body).toMatchObject({ anonymousToPeers: true });
   const imported = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, TestClient, createGroup, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "../support/fixtures.ts";
 
 let t: TestApp;
@@ -15,7 +15,7 @@ async function deskWith(role?: string) {
   const group = await createGroup(owner, "Desk");
   if (!role) return { owner, group, member: owner };
   const member = await signUp(t.app, "Member");
-  await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role });
+  await addMember(owner, group.id, member, role);
   return { owner, group, member };
 }
 

@@ -1,6 +1,6 @@
 import { SYNC_CLOSE_CODES, buildTarget, groupRoom, privateRoom, readAnnotations } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { createGroup, signUp } from "../support/app.ts";
+import { addMember, createGroup, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { liveServer } from "../support/live.ts";
@@ -17,7 +17,7 @@ async function desk() {
   )) as [Person, Person, Person, Person, Person];
   const group = await createGroup(owner, "Review desk", "pre");
   for (const [who, role] of [[moderator, "moderator"], [first, "annotator"], [second, "annotator"], [third, "annotator"]] as const) {
-    await owner.post(`/api/groups/${group.id}/members`, { email: who.email, role });
+    await addMember(owner, group.id, who, role);
   }
   expect((await owner.patch(`/api/groups/${group.id}`, { reviewQuorum: 2 })).body).toMatchObject({ reviewQuorum: 2, moderation: "pre" });
   const imported = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, TestClient, createGroup, createTestApp, freshEmail, signUp } from "../support/app.ts";
+import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -11,8 +11,7 @@ async function groupWithMember(role: string) {
   const owner = await signUp(t.app, "Owner");
   const member = await signUp(t.app, "Member");
   const group = await createGroup(owner, "Seminar");
-  const added = await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role });
-  expect(added.status).toBe(201);
+  await addMember(owner, group.id, member, role);
   return { owner, member, group };
 }
 
@@ -38,7 +37,7 @@ describe("groups: happy path", () => {
     expect(a.slug).not.toBe(b.slug);
   });
 
-  it("lets the owner add, re-role and remove members", async () => {
+  it("lets the owner invite, re-role and remove members", async () => {
     const { owner, member, group } = await groupWithMember("viewer");
     const members = await member.get(`/api/groups/${group.id}/members`);
     expect(members.body.members).toHaveLength(2);
@@ -68,14 +67,13 @@ describe("groups: errors", () => {
     expect(badMode.body.error.field).toBe("moderation");
   });
 
-  it("answers 404 for an unknown email, 409 for a second membership and 400 for a bad role", async () => {
+  it("no longer adds members directly: people join by accepting an invitation", async () => {
     const { owner, member, group } = await groupWithMember("viewer");
-    const unknown = await owner.post(`/api/groups/${group.id}/members`, { email: freshEmail(), role: "viewer" });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error.field).toBe("email");
-    const twice = await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role: "viewer" });
-    expect(twice.status).toBe(409);
-    const badRole = await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role: "admin" });
+    const other = await signUp(t.app);
+    const direct = await owner.post(`/api/groups/${group.id}/members`, { email: other.email, role: "viewer" });
+    expect(direct.status).toBe(404);
+    expect((await other.get(`/api/groups/${group.id}`)).status).toBe(404);
+    const badRole = await owner.post(`/api/groups/${group.id}/invitations`, { email: member.email, role: "admin" });
     expect(badRole.status).toBe(400);
     expect(badRole.body.error.field).toBe("role");
   });
@@ -100,14 +98,14 @@ describe("groups: security", () => {
     }
     expect((await stranger.get("/api/groups/not-a-uuid")).status).toBe(404);
     expect((await stranger.get("/api/groups/..%2F..%2Fetc%2Fpasswd")).status).toBe(404);
-    const add = await stranger.post(`/api/groups/${group.id}/members`, { email: stranger.email, role: "owner" });
-    expect(add.status).toBe(404);
+    const invite = await stranger.post(`/api/groups/${group.id}/invitations`, { email: stranger.email, role: "owner" });
+    expect(invite.status).toBe(404);
   });
 
   it.each(["moderator", "annotator", "viewer"])("forbids a %s from managing members", async (role) => {
     const { owner, member, group } = await groupWithMember(role);
     const other = await signUp(t.app);
-    expect((await member.post(`/api/groups/${group.id}/members`, { email: other.email, role: "viewer" })).status).toBe(403);
+    expect((await member.post(`/api/groups/${group.id}/invitations`, { email: other.email, role: "viewer" })).status).toBe(403);
     expect((await member.patch(`/api/groups/${group.id}/members/${member.user.id}`, { role: "owner" })).status).toBe(403);
     expect((await member.delete(`/api/groups/${group.id}/members/${owner.user.id}`)).status).toBe(403);
   });

@@ -4,7 +4,7 @@ import { CodePointIndex, VERDICTS, buildTarget, parseVoteKey, updateAnnotation, 
 import { annotations, groups } from "@marginalia/schema/tables";
 import { beforeAll, describe, expect, it } from "vitest";
 import { contextFor } from "../../src/sync/admit.ts";
-import { TestClient, signUp } from "../support/app.ts";
+import { TestClient, addMember, signUp } from "../support/app.ts";
 import { type Member, articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
@@ -25,7 +25,7 @@ async function scriptSession() {
   const { owner, group, article, members } = await articleWithMembers(live.t.app, ["moderator", "annotator", "annotator", "viewer"]);
   const [mod, ann, ben, viewer] = members as [Member, Member, Member, Member];
   const evil = await signUp(live.t.app, "=2+3 Evil");
-  await owner.post(`/api/groups/${group.id}/members`, { email: evil.email, role: "annotator" });
+  await addMember(owner, group.id, evil, "annotator");
   const { text } = (await owner.get(`/api/articles/${article.id}`)).body as { text: string };
   const index = new CodePointIndex(text);
   const at = (start: number, end: number) => buildTarget(index, { start, end }, 1);

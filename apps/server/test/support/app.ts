@@ -135,6 +135,18 @@ export async function signUp(app: App, name = "Test User") {
   return Object.assign(client, { user: res.body.user as { id: string; email: string; name: string }, email, password });
 }
 
+/**
+ * Makes `member` a member of the group as a person joins one: the owner
+ * invites their email and they accept. Returns the membership.
+ */
+export async function addMember(owner: TestClient, groupId: string, member: TestClient & { email: string }, role: string) {
+  const invited = await owner.post(`/api/groups/${groupId}/invitations`, { email: member.email, role });
+  if (invited.status !== 202) throw new Error(`invitation failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const accepted = await member.post(`/api/invitations/${invited.body.invitation.id}/accept`);
+  if (accepted.status !== 201) throw new Error(`accepting failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return accepted.body.membership as { groupId: string; userId: string; role: string; since: string };
+}
+
 export async function createGroup(client: TestClient, name = "Desk", moderation: "open" | "pre" = "open") {
   const res = await client.post("/api/groups", { name, moderation });
   if (res.status !== 201) throw new Error(`group failed: ${res.status} ${JSON.stringify(res.body)}`);

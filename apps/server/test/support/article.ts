@@ -1,5 +1,5 @@
 import type { App } from "../../src/app.ts";
-import { type TestClient, createGroup, signUp } from "./app.ts";
+import { type TestClient, addMember, createGroup, signUp } from "./app.ts";
 import { SEED_ARTICLE } from "./fixtures.ts";
 
 export type Member = Awaited<ReturnType<typeof signUp>> & { token: string };
@@ -15,7 +15,7 @@ export async function articleWithMembers(app: App, roles: string[], moderation: 
   const members: Member[] = [];
   for (const role of roles) {
     const member = await signUp(app, `${role} member`);
-    await owner.post(`/api/groups/${group.id}/members`, { email: member.email, role });
+    await addMember(owner, group.id, member, role);
     members.push(Object.assign(member, { token: tokenOf(member) }));
   }
   const article = (await owner.get(`/api/articles/${imported.body.id}`)).body as {

@@ -12,8 +12,20 @@ export const updateGroupSettings = (groupId: string, settings: Partial<GroupSett
   api<Group>("PATCH", `/api/groups/${groupId}`, { json: settings });
 export const fetchMembers = (groupId: string) =>
   api<{ members: Member[] }>("GET", `/api/groups/${groupId}/members`).then((r) => r.members);
-export const addMember = (groupId: string, input: { email: string; role: Role }) =>
-  api<Member>("POST", `/api/groups/${groupId}/members`, { json: input });
+/** An open invitation as the group's owner sees it: an address, never the account behind it. */
+export type GroupInvitation = { id: string; email: string; role: Role; status: "pending" | "expired"; createdAt: string; expiresAt: string };
+/** An invitation to the signed-in account; `invitedBy` is named as the group names people (null for a deleted account). */
+export type MyInvitation = { id: string; groupId: string; groupName: string; role: Role; invitedBy: string | null; createdAt: string; expiresAt: string };
+
+export const inviteMember = (groupId: string, input: { email: string; role: Role }) =>
+  api<{ invitation: Pick<GroupInvitation, "id" | "email" | "role" | "status" | "expiresAt"> }>("POST", `/api/groups/${groupId}/invitations`, { json: input });
+export const fetchInvitations = (groupId: string) =>
+  api<{ invitations: GroupInvitation[] }>("GET", `/api/groups/${groupId}/invitations`).then((r) => r.invitations);
+export const revokeInvitation = (groupId: string, invitationId: string) => api<void>("DELETE", `/api/groups/${groupId}/invitations/${invitationId}`);
+export const fetchMyInvitations = () => api<{ invitations: MyInvitation[] }>("GET", "/api/me/invitations").then((r) => r.invitations);
+export const acceptInvitation = (invitationId: string) =>
+  api<{ membership: { groupId: string; userId: string; role: Role; since: string } }>("POST", `/api/invitations/${invitationId}/accept`);
+export const declineInvitation = (invitationId: string) => api<void>("POST", `/api/invitations/${invitationId}/decline`);
 export const changeRole = (groupId: string, userId: string, role: Role) =>
   api<Member>("PATCH", `/api/groups/${groupId}/members/${userId}`, { json: { role } });
 export const removeMember = (groupId: string, userId: string) => api<void>("DELETE", `/api/groups/${groupId}/members/${userId}`);

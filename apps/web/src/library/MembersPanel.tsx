@@ -1,41 +1,50 @@
 import { type FormEvent, useState } from "react";
 import { ROLES, type Role } from "@marginalia/schema";
 import { errorMessage } from "../api/client.ts";
-import { addMember, changeRole, fetchMembers, removeMember } from "../api/groups.ts";
+import { changeRole, fetchInvitations, fetchMembers, inviteMember, removeMember, revokeInvitation } from "../api/groups.ts";
 import { useMe } from "../app/session.tsx";
 import { useAsync } from "../lib/use-async.ts";
 
-/** Everyone sees who is in the group; only an owner changes it. */
+/**
+ * Everyone sees who is in the group; only an owner changes it. Nobody is
+ * added without consent: the owner invites an email address and its owner
+ * joins by accepting (on their own groups screen).
+ */
 export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Role }) {
   const me = useMe();
-  const members = useAsync(() => fetchMembers(groupId), [groupId]);
-  const [error, setError] = useState<string | null>(null);
   const owner = myRole === "owner";
+  const members = useAsync(() => fetchMembers(groupId), [groupId]);
+  const invitations = useAsync(() => (owner ? fetchInvitations(groupId) : Promise.resolve([])), [groupId, owner]);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   const run = async (action: () => Promise<unknown>) => {
     setError(null);
+    setNotice(null);
     try {
       await action();
-      await members.reload();
+      await Promise.all([members.reload(), invitations.reload()]);
     } catch (err) {
       setError(errorMessage(err));
     }
   };
 
-  const add = (event: FormEvent<HTMLFormElement>) => {
+  const invite = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formEl = event.currentTarget;
     const form = new FormData(formEl);
     void run(async () => {
-      await addMember(groupId, { email: String(form.get("email") ?? ""), role: form.get("role") as Role });
+      const { invitation } = await inviteMember(groupId, { email: String(form.get("email") ?? ""), role: form.get("role") as Role });
       formEl.reset();
+      // The server answers alike whether or not the address has an account, so this says no more than that.
+      setNotice(`Invitation for ${invitation.email} saved. They join when they accept it.`);
     });
   };
 
   return (
     <section aria-labelledby="members-heading" className="panel">
       <h2 id="members-heading">Members</h2>
-      <table className="members">
+      <table className="members" aria-label="Members">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -79,14 +88,41 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
           ))}
         </tbody>
       </table>
+      {owner && invitations.data && invitations.data.length > 0 && (
+        <table className="members">
+          <caption>Pending invitations</caption>
+          <thead>
+            <tr>
+              <th scope="col">Invited email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Expires</th>
+              <th scope="col"><span className="visually-hidden">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {invitations.data.map((i) => (
+              <tr key={i.id}>
+                <td>{i.email}</td>
+                <td>{i.role}</td>
+                <td>{i.status === "expired" ? <span className="muted">expired</span> : new Date(i.expiresAt).toLocaleDateString()}</td>
+                <td>
+                  <button type="button" className="link-button danger" onClick={() => void run(() => revokeInvitation(groupId, i.id))}>
+                    Revoke <span className="visually-hidden">the invitation for {i.email}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {owner && (
-        <form onSubmit={add} className="row-form" aria-label="Add a member">
+        <form onSubmit={invite} className="row-form" aria-label="Invite by email">
           <label>
-            Member email
+            Email to invite
             <input name="email" type="email" required />
           </label>
           <label>
-            Member role
+            Invited role
             <select name="role" defaultValue="annotator">
               {ROLES.map((r) => (
                 <option key={r} value={r}>
@@ -96,10 +132,11 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
             </select>
           </label>
           <button type="submit" className="primary">
-            Add member
+            Invite
           </button>
         </form>
       )}
+      {notice && <p role="status">{notice}</p>}
       {error && (
         <p className="error" role="alert">
           {error}

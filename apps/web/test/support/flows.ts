@@ -26,15 +26,21 @@ export async function signUpApi(context: BrowserContext, base: string, label: st
   return { ...user, id: created.id };
 }
 
-/** A group owned by `owner` holding the seed article, with the other users as members. */
+/** The owner invites `member` by email and the member, in their own browser context, accepts. */
+export async function addMember(owner: BrowserContext, base: string, groupId: string, member: { context: BrowserContext; email: string; role: string }) {
+  const { invitation } = await call<{ invitation: { id: string } }>(owner, base, "POST", `/api/groups/${groupId}/invitations`, { email: member.email, role: member.role });
+  await call(member.context, base, "POST", `/api/invitations/${invitation.id}/accept`);
+}
+
+/** A group owned by `owner` holding the seed article, with the other users as members (each invited, and accepting). */
 export async function groupWithSeedArticle(
   owner: BrowserContext,
   base: string,
-  members: Array<{ email: string; role: string }>,
+  members: Array<{ context: BrowserContext; email: string; role: string }>,
   moderation: "open" | "pre" = "open",
 ): Promise<{ groupId: string; articleId: string }> {
   const group = await call<{ id: string }>(owner, base, "POST", "/api/groups", { name: `Desk ${Date.now()}`, moderation });
-  for (const m of members) await call(owner, base, "POST", `/api/groups/${group.id}/members`, m);
+  for (const m of members) await addMember(owner, base, group.id, m);
   const article = await call<{ id: string }>(owner, base, "POST", `/api/groups/${group.id}/articles`, { format: "text", content: SEED_ARTICLE });
   return { groupId: group.id, articleId: article.id };
 }
@@ -118,7 +124,7 @@ export async function twoReaders(browser: Browser, base: string) {
   const b = await newUserPage(browser);
   const alice = await signUpApi(a.context, base, "Alice");
   const bob = await signUpApi(b.context, base, "Bob");
-  const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ email: bob.email, role: "annotator" }]);
+  const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
   await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
   return { base, a, b, alice, bob, articleId, groupId };
 }

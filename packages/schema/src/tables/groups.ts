@@ -1,4 +1,5 @@
-import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { users } from "./accounts.ts";
@@ -42,6 +43,38 @@ export const memberships = pgTable(
   (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );
 
+/**
+ * An offer of membership to whoever holds an email address. Nobody joins a
+ * group without saying yes: the account with this email accepts (and becomes
+ * a member in `role`) or declines. Revoking deletes the row; accepted and
+ * declined rows stay as a record of who was let in and by whom.
+ */
+export const groupInvitations = pgTable(
+  "group_invitations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    /** Trimmed and lower-cased, as users.email is stored, so that the two compare equal. */
+    email: text("email").notNull(),
+    role: roleEnum("role").notNull(),
+    invitedBy: uuid("invited_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true, mode: "date" }),
+    declinedAt: timestamp("declined_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    // One open invitation per address and group: inviting again refreshes it instead of piling up copies.
+    uniqueIndex("group_invitations_one_pending")
+      .on(t.groupId, t.email)
+      .where(sql`accepted_at is null and declined_at is null`),
+    // "My invitations" looks rows up by the signed-in account's email.
+    index("group_invitations_email_pending_idx").on(t.email).where(sql`accepted_at is null and declined_at is null`),
+  ],
+);
+
 export const groupSelectSchema = createSelectSchema(groups);
 export const groupInsertSchema = createInsertSchema(groups, {
   name: (s) => s.trim().min(1).max(120),
@@ -49,5 +82,9 @@ export const groupInsertSchema = createInsertSchema(groups, {
 });
 export const membershipSelectSchema = createSelectSchema(memberships);
 export const membershipInsertSchema = createInsertSchema(memberships);
+export const groupInvitationSelectSchema = createSelectSchema(groupInvitations);
+export const groupInvitationInsertSchema = createInsertSchema(groupInvitations, {
+  email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),
+});
 
 export const roleSchema = z.enum(ROLES);

@@ -1,0 +1,22 @@
+import { Hono } from "hono";
+import { type AppEnv, requireUser } from "../context.ts";
+import { uuidParam } from "../http/input.ts";
+import { acceptInvitation, declineInvitation } from "../services/invitations.ts";
+
+/** The invitee's side of a group invitation: only the account with the invited email may answer it. */
+export const invitationRoutes = new Hono<AppEnv>()
+  .post("/:invitationId/accept", async (c) => {
+    const user = requireUser(c);
+    const { db, hub } = c.get("deps");
+    const invitationId = uuidParam(c, "invitationId", "Invitation");
+    const { created, membership } = await acceptInvitation(db, invitationId, user);
+    // A new member's role, for documents open in the group (who may be assigned, on every process).
+    if (created) hub.access({ kind: "role-changed", groupId: membership.groupId, userId: user.id, role: membership.role });
+    return c.json({ membership }, created ? 201 : 200);
+  })
+  .post("/:invitationId/decline", async (c) => {
+    const user = requireUser(c);
+    const invitationId = uuidParam(c, "invitationId", "Invitation");
+    await declineInvitation(c.get("deps").db, invitationId, user);
+    return c.body(null, 204);
+  });
