@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 
 /**
- * Which user writes under each Yjs client id of a loaded document.
+ * Which user writes under each Yjs client id of a document.
  *
  * Yjs skips a struct whose clock it already has. Without this register, an
  * annotator could write their own, allowed content under another member's
@@ -9,13 +9,17 @@ import * as Y from "yjs";
  * clocks would then be skipped as already seen, and acknowledged all the
  * same. So an id belongs to the first user seen writing under it (or showing
  * presence with it, as a y-websocket client does on connecting), and nobody
- * else may write under it while the document stays loaded.
+ * else may write under it.
  *
- * In memory only: after an unload or a restart the register starts empty and
- * is claimed again as clients return (see the closing note of issue 8).
+ * Claims outlive the loaded document: each new one is reported (`onClaim`)
+ * and kept beside the log (client-id-store.ts), and a load starts from what
+ * was kept, so that after an unload or a restart nobody can claim a member's
+ * id before that member returns.
  */
 export class ClientIds {
   private readonly owners = new Map<number, string>();
+  /** Told of each first claim, to keep it. */
+  onClaim: (clientId: number, userId: string) => void = () => {};
 
   constructor(serverClientId: number) {
     this.owners.set(serverClientId, SERVER);
@@ -25,10 +29,13 @@ export class ClientIds {
     return this.owners.get(clientId);
   }
 
-  /** True when `clientId` is free or already `userId`'s, and it is now theirs. */
-  claim(clientId: number, userId: string): boolean {
+  /** True when `clientId` is free or already `userId`'s, and it is now theirs. `known` claims come from storage. */
+  claim(clientId: number, userId: string, options: { known?: boolean } = {}): boolean {
     const owner = this.owners.get(clientId);
-    if (owner === undefined) this.owners.set(clientId, userId);
+    if (owner === undefined) {
+      this.owners.set(clientId, userId);
+      if (!options.known) this.onClaim(clientId, userId);
+    }
     return owner === undefined || owner === userId;
   }
 

@@ -11,6 +11,7 @@ import {
   parseVoteKey,
   readAnnotation,
   votesOf,
+  withheldOf,
 } from "@marginalia/schema";
 import { ClientIds } from "./client-ids.ts";
 import type { PersistSource } from "./persist.ts";
@@ -28,6 +29,8 @@ export type ChangeOrigin = {
 export type Peer = { send(message: Uint8Array): void };
 
 export type DocumentHooks = {
+  /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
+  claimClient?(live: LiveDocument, clientId: number, userId: string): void;
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
   /**
    * Called with every update accepted here (not those from other processes)
@@ -80,6 +83,8 @@ export class LiveDocument implements PersistSource {
      * instead of reaching a client.
      */
     servableUnbuilt = false,
+    /** Who wrote under which client id before this load (client-ids.ts). */
+    clientOwners: Iterable<readonly [number, string]> = [],
   ) {
     // The server is not a participant: it has no presence of its own.
     this.awareness.setLocalState(null);
@@ -89,7 +94,10 @@ export class LiveDocument implements PersistSource {
     annotationsOf(this.ydoc);
     votesOf(this.ydoc);
     notesOf(this.ydoc);
+    withheldOf(this.ydoc);
     this.cold = initialState;
+    for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
+    this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
     if (!servableUnbuilt) void this.doc;
     this.awareness.on("update", this.onAwareness);

@@ -7,6 +7,7 @@ import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
+import { ClientIdStore } from "./client-id-store.ts";
 import { Hiding } from "./hiding.ts";
 import { GroupCommitter } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -93,6 +94,7 @@ export class SyncHub {
   readonly store: DocStore;
   readonly committer: GroupCommitter;
   private readonly hiding: Hiding;
+  private readonly clientIdStore: ClientIdStore;
   private readonly slots = new Map<string, Slot>();
   private readonly connections = new Set<Connection>();
   /** What each open connection was admitted with, for access events (access.ts). */
@@ -123,6 +125,7 @@ export class SyncHub {
     this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
     this.accessTimer.unref();
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
+    this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
     this.committer.onCommitted = (rowsByDoc) => {
       for (const [name, rows] of rowsByDoc) {
@@ -289,9 +292,13 @@ export class SyncHub {
       current.users++;
       return live;
     }
-    const ready = Promise.all([this.store.load(context.docName), answerersOf(this.db, [context.groupId])]).then(([{ state, logRows, verified }, answerers]) => {
+    const ready = Promise.all([
+      this.store.load(context.docName),
+      answerersOf(this.db, [context.groupId]),
+      this.clientIdStore.load(context.docName),
+    ]).then(([{ state, logRows, verified }, answerers, clientOwners]) => {
       this.logRows.set(context.docName, logRows);
-      const live = new LiveDocument(context, this.hooks, state, verified);
+      const live = new LiveDocument(context, this.hooks, state, verified, clientOwners);
       for (const id of answerers.get(context.groupId) ?? []) live.answerers.add(id);
       this.options.relay.attach(live);
       return live;
@@ -344,6 +351,7 @@ export class SyncHub {
     },
     relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
+    claimClient: (live, clientId, userId) => this.clientIdStore.record(live.name, clientId, userId),
   };
 
   async compact(name: string) {
@@ -381,6 +389,8 @@ export class SyncHub {
     await this.committer.flush();
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     await this.committer.close();
+    // Claims are worth a moment, not the grace period: a client that returns claims its id again.
+    await Promise.race([this.clientIdStore.flush(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     for (const slot of this.slots.values()) if (slot.phase === "live") {
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
       this.options.relay.detach(slot.live);

@@ -1,6 +1,9 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
+import { eq } from "drizzle-orm";
+import { docClientIds } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
+import { createTestApp } from "../support/app.ts";
 import { eventually } from "../support/sync-client.ts";
 import type { Member } from "../support/article.ts";
 import { coreArticle } from "./support/core-article.ts";
@@ -74,6 +77,42 @@ describe("Yjs client ids", () => {
     expect(await core.read((live) => live.awareness.getStates().has(victimDoc.clientID))).toBe(false);
     expect(attackerSocket.closed).toBeNull();
     attackerSocket.connection.close(1000, "done");
+  });
+
+  it("keeps a member's client id across a restart, so nobody can claim it before the member returns", async () => {
+    const [victim, attacker] = core.setup.members as [Member, Member];
+    const victimDoc = docFrom(await serverState());
+    const victimSocket = connectCore(core.t.hub, core.setup.article.sync.room, victim.token, true);
+    await victimSocket.ready;
+    victimSocket.connection.receive(updateMessage(createAnnotationUpdate(victimDoc, victim.user.id).update));
+    await eventually(() => expect(victimSocket.acks).toEqual([1]), 5_000);
+    victimSocket.connection.close(1000, "gone");
+    const kept = async () =>
+      (await core.t.database.db.select().from(docClientIds).where(eq(docClientIds.clientId, victimDoc.clientID))).map((r) => r.userId);
+    await eventually(async () => expect(await kept()).toEqual([victim.user.id]), 5_000);
+
+    // A new server process on the same database: the document loads afresh, with the claims kept.
+    const restarted = await createTestApp({ database: core.t.database });
+    try {
+      const forged = docFrom(await serverState());
+      forged.clientID = victimDoc.clientID;
+      const attackerSocket = connectCore(restarted.hub, core.setup.article.sync.room, attacker.token);
+      await attackerSocket.ready;
+      attackerSocket.connection.receive(presenceMessage(forged));
+      attackerSocket.connection.receive(updateMessage(edit(forged, (d) => createAnnotation(d, { kind: "comment", authorId: attacker.user.id, body: "first!" }))));
+      expect((await attackerSocket.done).code).toBe(4403);
+
+      const back = connectCore(restarted.hub, core.setup.article.sync.room, victim.token, true);
+      await back.ready;
+      back.connection.receive(presenceMessage(victimDoc));
+      const next = createAnnotationUpdate(victimDoc, victim.user.id);
+      back.connection.receive(updateMessage(next.update));
+      await eventually(() => expect(back.acks).toEqual([1]), 5_000);
+      expect(back.closed).toBeNull();
+      back.connection.close(1000, "done");
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

@@ -83,7 +83,7 @@ export type Reply = { status: number; body: any; headers: Headers };
 export class TestClient {
   cookie: string | undefined;
   bearer: string | undefined;
-  readonly ip = `10.${rand()}.${rand()}.${rand()}`;
+  readonly ip = nextIp();
   constructor(readonly app: App) {}
 
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
@@ -119,8 +119,11 @@ export class TestClient {
   delete = (path: string, headers?: Record<string, string>) => this.request("DELETE", path, undefined, headers);
 }
 
-function rand() {
-  return Math.floor(Math.random() * 254) + 1;
+let clients = 0;
+/** A distinct address per client, the same on every run: rate limits count per address. */
+function nextIp(): string {
+  const n = ++clients;
+  return `10.${(process.pid % 250) + 1}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 export const freshEmail = (label = "user") => `${label}-${randomUUID()}@example.test`;

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { users } from "./accounts.ts";
 import { bytea, createdAt, updatedAt } from "./columns.ts";
@@ -32,7 +32,25 @@ export const docSnapshots = pgTable("doc_snapshots", {
   updatedAt: updatedAt(),
 });
 
+/**
+ * Who writes under each Yjs client id of a document, kept beside its log so
+ * that a claim outlives unloads and restarts (apps/server/src/sync/client-ids.ts).
+ */
+export const docClientIds = pgTable(
+  "doc_client_ids",
+  {
+    docName: text("doc_name").notNull(),
+    clientId: bigint("client_id", { mode: "number" }).notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.docName, t.clientId] })],
+);
+
 export const docUpdateSelectSchema = createSelectSchema(docUpdates);
 export const docUpdateInsertSchema = createInsertSchema(docUpdates);
 export const docSnapshotSelectSchema = createSelectSchema(docSnapshots);
 export const docSnapshotInsertSchema = createInsertSchema(docSnapshots);
+export const docClientIdSelectSchema = createSelectSchema(docClientIds);
