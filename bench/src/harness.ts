@@ -1,21 +1,25 @@
 import { serve } from "@hono/node-server";
-import { PGlite } from "@electric-sql/pglite";
 import { createApp } from "@marginalia/server/app.ts";
 import { createRateLimits } from "@marginalia/server/auth/rate-limit.ts";
 import { loadConfig } from "@marginalia/server/config.ts";
-import { type Database, databaseOnPglite, databaseOnPostgres } from "@marginalia/server/db.ts";
+import { type Database, databaseOnPostgres } from "@marginalia/server/db.ts";
+import { startEmbeddedDatabase } from "@marginalia/server/embedded/database.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { SyncHub, type SyncOptions } from "@marginalia/server/sync/hub.ts";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 export const SEED = readFileSync(new URL("../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
 
 /**
- * A Marginalia server in this process on a free port, on Postgres when a URL is given, else PGlite.
+ * A Marginalia server in this process on a free port, on Postgres when a URL is given, else on its
+ * embedded database in a fresh data directory, as `pnpm start` runs it.
  * `sync` overrides the hub's options (the bench lifts the per-user connection cap by default).
  */
 export async function startMarginalia(databaseUrl: string | undefined, sync: Partial<SyncOptions> = {}) {
-  const database: Database = databaseUrl ? databaseOnPostgres(databaseUrl) : databaseOnPglite(await PGlite.create());
+  const dataDir = databaseUrl ? null : mkdtempSync(path.join(tmpdir(), "marginalia-bench-"));
+  const database: Database = databaseUrl ? databaseOnPostgres(databaseUrl) : await startEmbeddedDatabase({ dataDir: dataDir! });
   await database.migrate();
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false" });
   const logger = createLogger("silent");
@@ -40,6 +44,7 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
       await hub.shutdown();
       await stopServer();
       await database.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -10,6 +10,7 @@
 //        --profile (Marginalia runs with --cpu-prof into bench/results/profiles),
 //        --servers=marginalia,relay,hocuspocus --clients=200 --rates=100 (narrow the fan-out grid),
 //        --generators=N (split the receivers over N generator processes; default 1)
+//        --embedded (Marginalia on its embedded database, the README's default; peers keep Postgres)
 // Env:   BENCH_DATABASE_URL (else a fresh database marginalia_bench_<pid> on
 //        127.0.0.1:5432, dropped at the end; else PGlite, and no Hocuspocus)
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -90,9 +91,10 @@ async function prepareDatabase(): Promise<{ url: string | undefined; drop: () =>
 
 // ================================================================ main
 const db = await prepareDatabase();
-const marginaliaEnv: Record<string, string> = { BENCH_IDLE_UNLOAD_MS: "250", ...(db.url ? { BENCH_DATABASE_URL: db.url } : {}) };
+const embedded = args.includes("--embedded") || db.url === undefined;
+const marginaliaEnv: Record<string, string> = { BENCH_IDLE_UNLOAD_MS: "250", ...(db.url && !embedded ? { BENCH_DATABASE_URL: db.url } : {}) };
 const hocusAvailable = db.url !== undefined;
-log(`database: ${db.note}`);
+log(`database: ${db.note}${embedded && db.url ? "; Marginalia on its embedded database (--embedded)" : ""}`);
 
 const servers: Server[] = [];
 let owner: { token: string; userId: string };

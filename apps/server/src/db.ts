@@ -1,11 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { PGlite } from "@electric-sql/pglite";
 import * as tables from "@marginalia/schema/tables";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
@@ -20,23 +17,15 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../drizzle", impor
 
 export type Database = {
   db: Db;
+  /** Which database is behind the one driver: "pglite" is the embedded one (embedded/database.ts). */
   kind: "postgres" | "pglite";
   migrate(): Promise<void>;
   close(): Promise<void>;
 };
 
-export function databaseOnPglite(client: PGlite): Database {
-  const db = drizzlePglite(client, { schema: tables });
-  return {
-    db: db as unknown as Db,
-    kind: "pglite",
-    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
-    close: () => client.close(),
-  };
-}
-
-export function databaseOnPostgres(url: string, options: { max?: number } = {}): Database {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+/** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
+export function databaseOnPostgres(url: string, options: { max?: number; path?: string } = {}): Database {
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, ...(options.path && { path: options.path }) });
   const db = drizzlePostgres(sql, { schema: tables });
   return {
     db: db as unknown as Db,
@@ -49,9 +38,9 @@ export function databaseOnPostgres(url: string, options: { max?: number } = {}):
 export async function openDatabase(target: Config["database"]): Promise<Database> {
   if (target.kind === "postgres") return databaseOnPostgres(target.url);
   mkdirSync(target.dataDir, { recursive: true });
-  // Loaded only when used: a server on Postgres never pays for the WASM build.
-  const { PGlite } = await import("@electric-sql/pglite");
-  return databaseOnPglite(await PGlite.create(target.dataDir));
+  // Loaded only when used: a server on Postgres never starts the embedded one.
+  const { startEmbeddedDatabase } = await import("./embedded/database.ts");
+  return startEmbeddedDatabase({ dataDir: target.dataDir });
 }
 
 /** Drizzle wraps driver errors; the SQLSTATE sits on the error or its cause. */

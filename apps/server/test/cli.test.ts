@@ -3,13 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { parse } from "csv-parse/sync";
 import { annotations, users } from "@marginalia/schema/tables";
 import { afterAll, describe, expect, it } from "vitest";
 import { CliError } from "../src/cli/command.ts";
 import { userByEmail } from "../src/cli/support.ts";
-import { databaseOnPglite } from "../src/db.ts";
+import { startEmbeddedDatabase } from "../src/embedded/database.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
@@ -84,8 +83,8 @@ describe("the command line", () => {
     expect(imported.stderr).not.toMatch(/\u001b\[|█|░/);
 
     // The CLI cannot annotate; put two rows straight into the projection it reads, one of them someone else's private note.
-    const client = await PGlite.create(path.join(work, "db"));
-    const { db } = databaseOnPglite(client);
+    const embedded = await startEmbeddedDatabase({ dataDir: path.join(work, "db") });
+    const { db } = embedded;
     const [other] = await db.insert(users).values({ email: "other@example.test", name: "Other", passwordHash: "x" }).returning();
     const row = { articleId, groupId, revision: 1, kind: "comment" as const, status: "published" as const };
     await db.insert(annotations).values([
@@ -93,7 +92,7 @@ describe("the command line", () => {
       { ...row, id: "p-1", docName: `article:${articleId}:private:${other!.id}`, authorId: other!.id, visibility: "private", body: "SECRET" },
     ]);
     await expect(userByEmail(db, "nobody@example.test")).rejects.toThrow(new CliError("No account has the email nobody@example.test"));
-    await client.close();
+    await embedded.close();
 
     const out = path.join(work, "out.csv");
     const csv = await cli(["export", articleId, "--as", "ada@example.test", "--format", "csv", "--out", out]);

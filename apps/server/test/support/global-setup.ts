@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { migrate } from "drizzle-orm/pglite/migrator";
 import type { TestProject } from "vitest/node";
-import { databaseOnPglite, databaseOnPostgres } from "../../src/db.ts";
+import { MIGRATIONS_FOLDER, databaseOnPostgres } from "../../src/db.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -34,8 +36,9 @@ export default async function setup(project: TestProject) {
   if (process.env.CI === "true") {
     throw new Error("CI=true needs TEST_DATABASE_URL: database tests must run on real Postgres in CI");
   }
+  // Built in this process, once: each test file then runs its own copy the way the server does (embedded/).
   const client = await PGlite.create();
-  await databaseOnPglite(client).migrate();
+  await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
   const dump = await client.dumpDataDir("none");
   await client.close();
   const file = path.join(mkdtempSync(path.join(tmpdir(), "marginalia-pglite-")), "template.tar");

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { type Database, databaseOnPostgres } from "../db.ts";
+
+/** Where the embedded database's data comes from: a data directory, or (tests) a migrated template to clone. */
+export type EmbeddedSource = { dataDir: string } | { template: string };
+
+/** How long a stopping database may take to close its files before its thread is ended anyway. */
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * PGlite on a worker thread, reached over a Unix socket in a private
+ * directory with postgres.js: the same driver, queries and migrations as
+ * real Postgres, and none of the database's CPU on the event loop (a commit
+ * on the main thread used to hold every socket's fan-out for its duration).
+ * PGlite runs one statement at a time, so one connection carries them all
+ * (postgres.js pipelines on it; a transaction holds it, as PGlite would).
+ */
+export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Database> {
+  const dir = mkdtempSync(path.join(tmpdir(), "marginalia-db-"));
+  const socketPath = path.join(dir, ".s.PGSQL.5432");
+  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { ...source, socketPath } });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        worker.off("exit", exited);
+        reject(err);
+      };
+      const exited = (code: number) => fail(new Error(`the embedded database stopped while starting (exit ${code})`));
+      worker.once("error", fail);
+      worker.once("exit", exited);
+      worker.once("message", (m: { ready?: boolean; failed?: string }) => {
+        worker.off("error", fail);
+        worker.off("exit", exited);
+        if (m.ready) resolve();
+        else reject(new Error(`the embedded database could not start: ${m.failed}`));
+      });
+    });
+  } catch (err) {
+    await worker.terminate();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let stopping = false;
+  worker.on("error", (err) => console.error("[marginalia] the embedded database thread failed:", err));
+  // Not a crash of the server's own making: say so, and let requests fail with database errors rather than hang.
+  worker.on("exit", (code) => {
+    if (!stopping) console.error(`[marginalia] the embedded database thread ended unexpectedly (exit ${code})`);
+  });
+  const database = databaseOnPostgres("postgres://postgres@localhost/postgres", { path: socketPath, max: 1 });
+  return {
+    ...database,
+    kind: "pglite",
+    async close() {
+      stopping = true;
+      await database.close();
+      const stopped = new Promise<void>((resolve) => {
+        worker.once("message", () => resolve());
+        worker.once("exit", () => resolve());
+      });
+      worker.postMessage("stop");
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
+      await worker.terminate();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
