@@ -8,6 +8,7 @@ import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
+import { UpdateNotStoredError } from "./sync/commit-errors.ts";
 import { annotationRoutes, articleAnnotationRoutes } from "./routes/annotations.ts";
 import { articleRoutes, groupArticleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -98,9 +99,10 @@ export function createApp(deps: AppDeps) {
   app.route("/", webRoutes);
 
   app.onError((err, c) => {
-    const { code, message, field, status } = describeError(err);
+    const described = describeError(err);
+    const { code, message, field, status } = described;
     if (status >= 500) deps.logger.error({ err, requestId: c.get("requestId") }, "request failed");
-    const retryAfter = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const retryAfter = (described as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retryAfter) c.header("Retry-After", String(retryAfter));
     const body: ErrorBody = { error: { code, message, requestId: c.get("requestId"), ...(field && { field }) } };
     return c.json(body, status);
@@ -113,9 +115,24 @@ export type App = ReturnType<typeof createApp>["app"];
 
 function describeError(err: Error): { code: ErrorCode; message: string; field?: string; status: ApiError["status"] } {
   if (err instanceof ApiError) return err;
+  if (err instanceof UpdateNotStoredError) return notStoredError(err);
   if (err instanceof HTTPException) {
     const code: ErrorCode = err.status === 413 ? "payload_too_large" : err.status < 500 ? "bad_request" : "internal";
     return { code, message: err.message || "Bad request", status: err.status as ApiError["status"] };
   }
   return { code: "internal", message: "Something went wrong on our side", status: 500 };
+}
+
+/** A change a route made on a live document that the committer did not store (sync/commit-errors.ts). */
+function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSeconds?: number } {
+  switch (err.reason) {
+    case "refused":
+      return new ApiError("update_not_stored", "The change breaks a rule of the database and was not saved");
+    case "gone":
+      return new ApiError("gone", "The article was deleted");
+    case "reloaded":
+      return Object.assign(new ApiError("unavailable", "The document is being reloaded; the change was not saved, try again"), { retryAfterSeconds: 1 });
+    case "shutdown":
+      return Object.assign(new ApiError("unavailable", "The server is shutting down; the change was not saved, try again"), { retryAfterSeconds: 5 });
+  }
 }

@@ -16,6 +16,7 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   SEED_DEMO: bool.optional(),
   SYNC_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -35,6 +36,12 @@ export type Config = {
    * with 4408.
    */
   syncHeartbeatMs: number;
+  /**
+   * How long SIGTERM may take: accepted updates are written until then, even
+   * with the database down, and whatever is still unwritten is logged before
+   * the process exits.
+   */
+  shutdownGraceMs: number;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
 };
 
@@ -60,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The embedded database is the try-it-out mode, so it gets the demo by default.
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
     syncHeartbeatMs: e.SYNC_HEARTBEAT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -20,8 +20,12 @@ export const ERRORS = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** The change breaks a rule of the database and was not saved; the same change will fail again. */
+  update_not_stored: 422,
   rate_limited: 429,
   internal: 500,
+  /** Not saved for now (the server is shutting down, or the document is being reloaded): try again. */
+  unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERRORS;

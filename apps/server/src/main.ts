@@ -42,12 +42,23 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, "shutting down");
+  const graceMs = config.shutdownGraceMs;
+  logger.info({ signal, graceMs }, "shutting down");
+  // Whatever still hangs at the end of the grace period (a relay or a database that does not answer)
+  // does not keep the process alive past it.
+  const end = Date.now() + graceMs;
+  setTimeout(() => {
+    logger.error({ graceMs }, "shutdown took the whole grace period; exiting");
+    process.exit(1);
+  }, graceMs).unref();
   server.close();
-  // Every accepted update is written (and relayed) before the sockets, Redis and the database close.
-  await hub.shutdown();
-  await database.close();
-  process.exit(0);
+  // Every accepted update is written (and relayed) before the sockets, Redis and the database close,
+  // or as many as can be by the deadline: closing those afterwards keeps a little of the grace period.
+  const reserve = Math.min(2_000, graceMs / 5);
+  const unwritten = await hub.shutdown(end - reserve);
+  // A database that is down may not answer its goodbye either.
+  await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
+  process.exit(unwritten.size ? 1 : 0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));

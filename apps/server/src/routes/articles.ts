@@ -98,7 +98,8 @@ export const articleRoutes = new Hono<AppEnv>()
     const { db } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
     await requireArticleRole(db, articleId, user.id, "moderator");
-    // Its rooms close first (4410), and what they had accepted is committed, so no write lands after it.
+    // Its rooms close first (4410) and what they had queued is discarded unwritten (hub.ts); the commit
+    // under way is waited for, so no write lands after the deletion.
     const { hub } = c.get("deps");
     hub.access({ kind: "article-deleted", articleId });
     await hub.committer.flush();

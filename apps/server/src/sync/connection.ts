@@ -10,6 +10,7 @@ import {
 } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
+import { UpdateNotStoredError } from "./commit-errors.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
@@ -198,12 +199,24 @@ export class Connection implements Peer {
     const update = decoding.readVarUint8Array(decoder);
     const seq = ++this.updatesReceived;
     const durable = step === syncProtocol.messageYjsSyncStep2 ? this.applyStep2(state, update) : this.authorizeAndApply(state, update, "all");
-    if (!durable || !this.options.acks) return;
+    if (!durable) return;
+    // An update that is not stored closes the socket, whether it asked for acks or not: no later ack may
+    // count it as durable, and the sender must learn that it was not.
+    durable.catch((err: Error) => this.notStored(state, err));
+    if (!this.options.acks) return;
     // Acknowledged in order: n means the first n update messages are all durable.
-    this.ackChain = this.ackChain
-      .then(() => durable)
-      .then(() => this.sendAck(seq))
-      .catch((err: Error) => this.options.logger.error({ err, doc: state.live.name }, "update not persisted"));
+    this.ackChain = this.ackChain.then(() => durable).then(
+      () => this.sendAck(seq),
+      () => {},
+    );
+  }
+
+  /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
+  private notStored(state: Extract<Phase, { phase: "open" }>, err: Error) {
+    if (this.state !== state) return;
+    const [code, reason] = closeFor(err);
+    this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
+    this.close(code, reason);
   }
 
   /**
@@ -355,5 +368,20 @@ export class Connection implements Peer {
     encoding.writeVarUint(encoder, MESSAGE_ACK);
     encoding.writeVarUint(encoder, seq);
     this.send(encoding.toUint8Array(encoder));
+  }
+}
+
+/** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
+function closeFor(err: Error): [number, string] {
+  if (!(err instanceof UpdateNotStoredError)) return [SYNC_CLOSE_CODES.internal, "update not stored"];
+  switch (err.reason) {
+    case "refused":
+      return [SYNC_CLOSE_CODES.notStored, "update could not be stored"];
+    case "gone":
+      return [SYNC_CLOSE_CODES.gone, "the article was deleted"];
+    case "reloaded":
+      return [SYNC_CLOSE_CODES.internal, "the document is being reloaded"];
+    case "shutdown":
+      return [1001, "server shutting down"];
   }
 }

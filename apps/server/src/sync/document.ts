@@ -181,6 +181,9 @@ export class LiveDocument implements PersistSource {
     if (origin === REMOTE_ORIGIN) return;
     const change = origin as ChangeOrigin | null;
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
+    // Whoever made the change learns of a refusal from this same promise (a socket closes, a request
+    // answers with an error); this keeps one that nobody waits for from crashing the process as unhandled.
+    durable.catch(() => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
   };

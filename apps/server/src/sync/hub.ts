@@ -5,6 +5,7 @@ import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./
 import { answerersOf, currentAccess } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
+import type { PersistSource } from "./persist.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
@@ -125,6 +126,8 @@ export class SyncHub {
     this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
     this.accessTimer.unref();
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
+    // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
+    this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
     this.committer.onCommitted = (rowsByDoc) => {
@@ -200,6 +203,7 @@ export class SyncHub {
     this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
     this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
     for (const [connection, grant] of [...this.grants]) enforce(connection, verdictFor(event, grant));
+    if (event.kind === "article-deleted") this.dropArticle(event.articleId);
     if (event.kind === "role-changed" || event.kind === "member-removed") {
       const answers = event.kind === "role-changed" && roleAtLeast(event.role, "annotator");
       for (const slot of this.slots.values()) {
@@ -343,6 +347,47 @@ export class SyncHub {
     }
   }
 
+  /**
+   * A deleted article's documents go at once, with what they had queued and
+   * not yet written (the committer's `discard`): written after the deletion,
+   * it would only break the database's references to the article.
+   */
+  private dropArticle(articleId: string) {
+    for (const slot of [...this.slots.values()]) {
+      if (slot.phase !== "live" || slot.live.context.articleId !== articleId) continue;
+      this.committer.retire(slot.live, "gone");
+      this.drop(slot.live, SYNC_CLOSE_CODES.gone, "the article was deleted");
+    }
+    const discarded = this.committer.discard((context) => context.articleId === articleId);
+    if (discarded) this.logger.info({ articleId, updates: discarded }, "article deleted: its queued updates were discarded");
+  }
+
+  /**
+   * One of a document's updates could not be stored, so the document as held
+   * here has something that never will be, which later updates could build
+   * on. It is dropped, and read again from what is stored on next use; its
+   * sockets close with 1011 and reconnect, sending again what was not
+   * acknowledged.
+   */
+  private reload(source: PersistSource) {
+    const slot = this.slots.get(source.context.docName);
+    if (slot?.phase !== "live" || slot.live !== source) return;
+    this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
+    this.drop(slot.live, SYNC_CLOSE_CODES.internal, "the document is being reloaded");
+  }
+
+  /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */
+  private drop(live: LiveDocument, code: number, reason: string) {
+    const slot = this.slots.get(live.name);
+    if (slot?.phase !== "live" || slot.live !== live) return;
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    this.slots.delete(live.name);
+    this.logRows.delete(live.name);
+    for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
+    this.options.relay.detach(live);
+    live.destroy();
+  }
+
   private hooks: DocumentHooks = {
     persist: (source, update, userId, touched) => {
       const durable = this.committer.enqueue(source, update, userId, touched);
@@ -382,13 +427,15 @@ export class SyncHub {
   /**
    * SIGTERM: write out everything, then close every socket as "going away",
    * and last the relay, so that what was committed and the presence that
-   * left are still published.
+   * left are still published. Writing stops at `deadline` (a Date.now()
+   * value), database or not: what was not written by then is logged, and
+   * returned as a count per document.
    */
-  async shutdown() {
+  async shutdown(deadline = Infinity): Promise<Map<string, number>> {
     clearInterval(this.accessTimer);
-    await this.committer.flush();
+    await this.committer.flush(deadline);
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
-    await this.committer.close();
+    const unwritten = await this.committer.close(deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
     await Promise.race([this.clientIdStore.flush(), new Promise((r) => setTimeout(r, 2_000).unref())]);
     for (const slot of this.slots.values()) if (slot.phase === "live") {
@@ -398,5 +445,6 @@ export class SyncHub {
     }
     this.slots.clear();
     await this.options.relay.close();
+    return unwritten;
   }
 }

@@ -3,7 +3,8 @@ import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { notifyAssignees } from "./notify-assignments.ts";
 import { mayNotify, notifyFor } from "./notify.ts";
-import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, writeProjection } from "./projection.ts";
+import { type NotStoredReason, ProjectionError, UpdateNotStoredError, classifyCommitError, errorCode } from "./commit-errors.ts";
+import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, writeProjection } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
 
 /** What a document gives the committer: its identity and its annotations' current values. */
@@ -16,6 +17,8 @@ export type PersistSource = {
 };
 
 type Entry = {
+  /** Enqueue order, kept through retries and splits. */
+  seq: number;
   source: PersistSource;
   update: Uint8Array;
   userId: string | null;
@@ -28,26 +31,44 @@ export type GroupCommitOptions = {
   /** How long the first update of a batch waits for company. */
   windowMs: number;
   maxBatch: number;
+  /** The first wait before a commit that found no database is tried again; it doubles up to `retryMaxMs`. */
+  retryMinMs: number;
+  retryMaxMs: number;
 };
 
-const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500 };
+const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500, retryMinMs: 50, retryMaxMs: 5_000 };
 
 /**
  * Group commit (architecture §4): updates that arrive within a few
  * milliseconds are written in one transaction, log rows and projection
- * together, and each promise resolves only after that commit. A failed
- * commit is retried with backoff; nothing is acknowledged until it lands.
+ * together, and each promise resolves only after that commit.
+ *
+ * A commit that fails for want of a database (commit-errors.ts) is retried
+ * with backoff, in order; nothing is acknowledged until it lands. One that
+ * fails for what it holds is split in halves, and those again, until the
+ * updates the database refuses are found: each is rejected alone, with
+ * UpdateNotStoredError, and everything else is written. A document one of
+ * whose updates was refused stores nothing more (its later updates may build
+ * on the refused one, and would be written as log rows no load could apply):
+ * `onRefused` tells the hub, which reloads it from what is stored.
  */
 export class GroupCommitter {
   private queue: Entry[] = [];
+  /** The batch being written, until its commit settles. */
+  private inFlight: Entry[] = [];
   /** The scheduled start of the next batch, if any. */
   private timer: { cancel(): void } | null = null;
   private running: Promise<void> | null = null;
   private readonly options: GroupCommitOptions;
   private closed = false;
   private retryDelayMs = 0;
+  private nextSeq = 0;
+  /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused. */
+  private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded">();
   /** Called after each commit with the documents it wrote, e.g. to schedule compaction. */
   onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
+  /** Called once a document's update was refused: from then on it stores nothing, and should be reloaded. */
+  onRefused: (source: PersistSource) => void = () => {};
 
   constructor(
     private readonly db: Db,
@@ -58,29 +79,84 @@ export class GroupCommitter {
   }
 
   enqueue(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void> {
-    if (this.closed) return Promise.reject(new Error("persistence is closed"));
+    if (this.closed) return Promise.reject(notStored("shutdown", source));
+    const retired = this.retired.get(source);
+    if (retired) return Promise.reject(notStored(retired, source));
     return new Promise((resolve, reject) => {
-      this.queue.push({ source, update, userId, touched, resolve, reject });
+      this.queue.push({ seq: this.nextSeq++, source, update, userId, touched, resolve, reject });
       this.schedule();
     });
   }
 
-  /** Resolves once everything queued so far is committed. */
-  async flush(): Promise<void> {
+  /** Updates accepted and not yet written: queued, or in the commit under way. */
+  get pending(): number {
+    return this.queue.length + this.inFlight.length;
+  }
+
+  /**
+   * Drops what is queued for the documents `match` names, without writing it
+   * (their article is being deleted): each promise rejects with reason
+   * `gone`, and those documents store nothing more. A commit already under way
+   * is not stopped; the deletion waits for it with `flush`.
+   */
+  discard(match: (context: DocContext) => boolean): number {
+    const dropped = this.queue.filter((e) => match(e.source.context));
+    for (const e of dropped) this.retire(e.source, "gone");
+    return dropped.length;
+  }
+
+  /** `source` stores nothing more: what it has queued is rejected, and so is anything it sends later. */
+  retire(source: PersistSource, reason: "gone" | "reloaded") {
+    if (!this.retired.has(source)) this.retired.set(source, reason);
+    const why = this.retired.get(source)!;
+    const kept: Entry[] = [];
+    for (const e of this.queue) {
+      if (e.source === source) e.reject(notStored(why, source));
+      else kept.push(e);
+    }
+    this.queue = kept;
+  }
+
+  /**
+   * Resolves once everything queued so far is settled (written, or refused),
+   * or at `deadline` (a Date.now() value), whichever comes first: true when
+   * nothing is left. A database that is down keeps it waiting until then.
+   */
+  async flush(deadline = Infinity): Promise<boolean> {
     while (this.queue.length || this.running) {
+      if (Date.now() >= deadline) return false;
       if (this.timer) {
         this.timer.cancel();
         this.timer = null;
       }
-      await (this.running ?? this.run());
+      if (!(await beforeDeadline(this.running ?? this.run(), deadline))) return false;
       // After a failure, wait out the backoff rather than hammering a database that is down.
-      if (this.retryDelayMs) await new Promise((r) => setTimeout(r, this.retryDelayMs));
+      if (this.retryDelayMs && this.queue.length) await sleep(Math.min(this.retryDelayMs, deadline - Date.now()));
     }
+    return true;
   }
 
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Writes what it can until `deadline`, then takes no more updates. What was
+   * not written by then is rejected (reason `shutdown`), logged with its
+   * count per document, and returned as that count.
+   */
+  async close(deadline = Infinity): Promise<Map<string, number>> {
+    await this.flush(deadline);
     this.closed = true;
+    if (this.timer) {
+      this.timer.cancel();
+      this.timer = null;
+    }
+    // A commit still under way may yet land, but nobody is told it did: it counts as not written.
+    const left = [...this.inFlight, ...this.queue];
+    for (const e of this.queue.splice(0)) e.reject(notStored("shutdown", e.source));
+    const unwritten = new Map<string, number>();
+    for (const e of left) unwritten.set(e.source.context.docName, (unwritten.get(e.source.context.docName) ?? 0) + 1);
+    if (left.length) {
+      this.logger.error({ updates: left.length, byDocument: Object.fromEntries(unwritten) }, "shutting down with updates not written");
+    }
+    return unwritten;
   }
 
   /**
@@ -89,7 +165,7 @@ export class GroupCommitter {
    * as soon as that commit ends, at the end of the turn, with no window.
    */
   private schedule(afterCommit = false) {
-    if (this.timer || this.running) return;
+    if (this.timer || this.running || this.closed) return;
     const delay =
       this.retryDelayMs || (!afterCommit && this.queue.length < this.options.maxBatch) ? this.options.windowMs + this.retryDelayMs : 0;
     const fire = () => {
@@ -116,8 +192,113 @@ export class GroupCommitter {
   private async commitBatch(): Promise<void> {
     const batch = this.queue.splice(0, this.options.maxBatch);
     if (batch.length === 0) return;
+    this.inFlight = batch;
     try {
-      const projections = [...touchedBySource(batch)].map(([source, ids]) => {
+      await this.isolate(batch);
+    } finally {
+      this.inFlight = [];
+    }
+  }
+
+  /**
+   * Writes `batch`, splitting it on a failure that is not the database's
+   * absence until each update that cannot be written is alone. Parts are
+   * written in order, so that a document's updates reach the log in the order
+   * it applied them.
+   */
+  private async isolate(batch: Entry[]) {
+    const written = new Map<string, number>();
+    /** Whether the database took or refused anything: then it is there, and a failure is the update's. */
+    let answered = false;
+    /** Updates that failed alone for a reason not known, by document; decided at the end. */
+    const doubtful = new Map<PersistSource, { entry: Entry; err: unknown }>();
+    /** What waits for a retry: updates not tried, and the later updates of a doubtful one's document. */
+    const held: Entry[] = [];
+    let failure: unknown = null;
+    const parts: Entry[][] = [batch];
+    while (parts.length) {
+      const part: Entry[] = [];
+      for (const e of parts.shift()!) {
+        const retired = this.retired.get(e.source);
+        if (retired) e.reject(notStored(retired, e.source));
+        else if (doubtful.has(e.source)) held.push(e);
+        else part.push(e);
+      }
+      if (part.length === 0) continue;
+      try {
+        await this.write(part);
+      } catch (err) {
+        const kind = classifyCommitError(err);
+        if (kind === "transient") {
+          failure = err;
+          held.push(...part, ...parts.flat());
+          break;
+        }
+        if (part.length > 1) {
+          const mid = Math.ceil(part.length / 2);
+          parts.unshift(part.slice(0, mid), part.slice(mid));
+        } else if (kind === "permanent") {
+          this.refuse(part[0]!, err);
+          answered = true;
+        } else doubtful.set(part[0]!.source, { entry: part[0]!, err });
+        continue;
+      }
+      answered = true;
+      for (const e of part) {
+        e.resolve();
+        written.set(e.source.context.docName, (written.get(e.source.context.docName) ?? 0) + 1);
+      }
+    }
+    // An update that fails alone for no known reason is its own fault only if the database answered
+    // others; if it answered none, it is as likely to blame, and the update is retried as in an outage.
+    for (const { entry, err } of doubtful.values()) {
+      if (answered) this.refuse(entry, err);
+      else {
+        held.push(entry);
+        failure ??= err;
+      }
+    }
+    const retry: Entry[] = [];
+    for (const e of held) {
+      const retired = this.retired.get(e.source);
+      if (retired) e.reject(notStored(retired, e.source));
+      else retry.push(e);
+    }
+    if (written.size) this.onCommitted(written);
+    if (retry.length === 0) {
+      this.retryDelayMs = 0;
+      return;
+    }
+    retry.sort((a, b) => a.seq - b.seq);
+    if (this.closed) {
+      for (const e of [...retry, ...this.queue.splice(0)]) e.reject(notStored("shutdown", e.source));
+      return;
+    }
+    // Keep the order: what failed goes back to the front and is tried again.
+    this.queue.unshift(...retry);
+    this.retryDelayMs = Math.min(this.options.retryMaxMs, Math.max(this.options.retryMinMs, this.retryDelayMs * 2));
+    this.logger.error({ err: failure, code: errorCode(failure), updates: retry.length, retryInMs: this.retryDelayMs }, "group commit failed");
+  }
+
+  /** Rejects an update the database will not take; its document stores nothing more. */
+  private refuse(entry: Entry, err: unknown) {
+    const gone = this.retired.get(entry.source) === "gone";
+    this.logger.error(
+      { err, code: errorCode(err), room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] },
+      gone ? "update of a deleted article not stored" : "update refused by the database; dropped, and its document will be reloaded",
+    );
+    entry.reject(notStored(gone ? "gone" : "refused", entry.source, err));
+    if (gone) return;
+    this.retire(entry.source, "reloaded");
+    this.onRefused(entry.source);
+  }
+
+  /** One attempt at writing `batch`: its log rows and the projection of what it touched, atomically. */
+  private async write(batch: Entry[]): Promise<void> {
+    let projections: Array<{ context: DocContext; upserts: ProjectionRow[]; removed: string[]; writers: Map<string, string | null> }>;
+    let statement: SQL | null;
+    try {
+      projections = [...touchedBySource(batch)].map(([source, ids]) => {
         const upserts: ProjectionRow[] = [];
         const removed: string[] = [];
         const counts = source.votesFor(ids);
@@ -129,43 +310,59 @@ export class GroupCommitter {
         return { context: source.context, upserts, removed, writers: writersOf(batch, source) };
       });
       const upserts = projections.flatMap((p) => p.upserts);
-      if (
+      // The common case, creations and edits: log and projection in one
+      // statement, which is atomic on its own and costs one round trip.
+      // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
+      const oneStatement =
         projections.every((p) => p.removed.length === 0 && !mayNotify(p.context, p.upserts)) &&
-        new Set(upserts.map((row) => row.id)).size === upserts.length
-      ) {
-        // The common case, creations and edits: log and projection in one
-        // statement, which is atomic on its own and costs one round trip.
-        // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
-        await this.db.execute(
-          upserts.length
-            ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1`
-            : sql`with ${logCte(batch)} select 1`,
-        );
-      } else {
-        await this.db.transaction(async (tx: Tx) => {
-          await tx.execute(sql`with ${logCte(batch)} select 1`);
-          for (const p of projections) {
-            await notifyAssignees(tx, p.context, p.upserts, p.writers);
-            await writeProjection(tx, p.context, p.upserts, p.removed);
-            await notifyFor(tx, p.context, p.upserts);
-          }
-        });
-      }
+        new Set(upserts.map((row) => row.id)).size === upserts.length;
+      statement = !oneStatement ? null : upserts.length ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1` : sql`with ${logCte(batch)} select 1`;
+      // The long way serializes its rows inside the transaction: a value that cannot be is found here instead.
+      if (!statement) for (const p of projections) projectionJson(p.upserts);
     } catch (err) {
-      // Keep the order: the failed batch goes back to the front and is tried again.
-      this.queue.unshift(...batch);
-      this.retryDelayMs = Math.min(5_000, Math.max(50, this.retryDelayMs * 2));
-      this.logger.error({ err, updates: batch.length, retryInMs: this.retryDelayMs }, "group commit failed");
-      if (this.closed) for (const e of this.queue.splice(0)) e.reject(err as Error);
+      throw new ProjectionError(err);
+    }
+    if (statement) {
+      await this.db.execute(statement);
       return;
     }
-    this.retryDelayMs = 0;
-    for (const entry of batch) entry.resolve();
-    const rowsByDoc = new Map<string, number>();
-    for (const e of batch) rowsByDoc.set(e.source.context.docName, (rowsByDoc.get(e.source.context.docName) ?? 0) + 1);
-    this.onCommitted(rowsByDoc);
+    await this.db.transaction(async (tx: Tx) => {
+      await tx.execute(sql`with ${logCte(batch)} select 1`);
+      for (const p of projections) {
+        await notifyAssignees(tx, p.context, p.upserts, p.writers);
+        await writeProjection(tx, p.context, p.upserts, p.removed);
+        await notifyFor(tx, p.context, p.upserts);
+      }
+    });
   }
 }
+
+function notStored(reason: NotStoredReason, source: PersistSource, cause?: unknown): UpdateNotStoredError {
+  const message = {
+    refused: "the update could not be stored",
+    gone: "the article was deleted",
+    reloaded: "another update of this document could not be stored; the document is being reloaded",
+    shutdown: "the server is shutting down",
+  }[reason];
+  return new UpdateNotStoredError(reason, source.context.docName, message, cause === undefined ? undefined : { cause });
+}
+
+/** Whether `promise` settled by `deadline`; it is not cancelled either way. */
+async function beforeDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  if (deadline === Infinity) {
+    await promise;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * The batch's log rows, in order (ids follow it), as one JSON parameter:

@@ -23,5 +23,7 @@ export const SYNC_CLOSE_CODES = {
   gone: 4410,
   /** A presence (awareness) state over 4 KiB. */
   presenceTooLarge: 4413,
+  /** An update the database would not store (it breaks one of its rules); the rest of the document is saved. */
+  notStored: 4422,
   tooManyConnections: 4429,
 } as const;

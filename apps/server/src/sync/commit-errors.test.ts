@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { ProjectionError, UpdateNotStoredError, classifyCommitError, errorCode } from "./commit-errors.ts";
+
+/** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
+const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
+/** As Drizzle wraps it: the driver's error is the cause. */
+const wrapped = (cause: unknown) => Object.assign(new Error("Failed query: insert into doc_updates …"), { cause });
+
+describe("classifyCommitError", () => {
+  it.each([
+    ["23503", "foreign key violation (a deleted article)"],
+    ["23505", "unique violation"],
+    ["23514", "check violation"],
+    ["22P02", "invalid text representation"],
+    ["22008", "datetime field overflow"],
+    ["42P01", "undefined table"],
+    ["42703", "undefined column"],
+    ["54000", "program limit exceeded"],
+  ])("drops an update the database refuses for what it is: %s, %s", (code) => {
+    expect(classifyCommitError(coded(code))).toBe("permanent");
+    expect(classifyCommitError(wrapped(coded(code)))).toBe("permanent");
+  });
+
+  it.each([
+    ["ECONNREFUSED"],
+    ["ECONNRESET"],
+    ["ETIMEDOUT"],
+    ["CONNECTION_CLOSED"],
+    ["CONNECTION_ENDED"],
+    ["CONNECT_TIMEOUT"],
+    ["08006"],
+    ["08001"],
+    ["40001"],
+    ["40P01"],
+    ["57P01"],
+    ["57P02"],
+    ["57P03"],
+    ["53300"],
+    ["53100"],
+  ])("retries what a database that is away or busy answers: %s", (code) => {
+    expect(classifyCommitError(coded(code))).toBe("transient");
+    expect(classifyCommitError(wrapped(coded(code)))).toBe("transient");
+  });
+
+  it("drops an update whose projection could not be built", () => {
+    expect(classifyCommitError(new ProjectionError(new RangeError("Invalid time value")))).toBe("permanent");
+  });
+
+  it("leaves what it does not know as unknown, for the committer to judge by what else got through", () => {
+    expect(classifyCommitError(new Error("PGlite is closed"))).toBe("unknown");
+    expect(classifyCommitError(wrapped(new Error("something odd")))).toBe("unknown");
+    expect(classifyCommitError(coded("XX000", "internal error"))).toBe("unknown");
+    expect(classifyCommitError(undefined)).toBe("unknown");
+    expect(classifyCommitError(coded("not-a-code"))).toBe("unknown");
+  });
+
+  it("reads the innermost code through the wrappers, for logs", () => {
+    expect(errorCode(wrapped(coded("23503")))).toBe("23503");
+    expect(errorCode(new Error("plain"))).toBeUndefined();
+  });
+
+  it("keeps why an update was not stored, and its document, on the error", () => {
+    const err = new UpdateNotStoredError("refused", "article:x", "the update could not be stored", { cause: coded("23503") });
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ reason: "refused", docName: "article:x", name: "UpdateNotStoredError" });
+    expect(errorCode(err)).toBe("23503");
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * What a failed group commit means (persist.ts): a database that is away or
+ * busy, which a retry outlasts, or an update the database will never take,
+ * which is dropped alone so that everything queued behind it is still written.
+ */
+export type CommitFailure = "transient" | "permanent" | "unknown";
+
+/**
+ * Driver and socket errors of a connection that failed or ended: postgres.js
+ * sets these as `code`, Node's net module the E-codes.
+ */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+
+/** SQLSTATEs that say nothing about the statement: the server is away, busy or shutting down. */
+const TRANSIENT_STATES = new Set(["40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03"]);
+/**
+ * SQLSTATE classes of an update the database refuses for what it is: 08
+ * connection exception, 53 insufficient resources and 58 system error are
+ * retried instead.
+ */
+const TRANSIENT_CLASSES = new Set(["08", "53", "58"]);
+/** 22 data exception, 23 integrity constraint violation (a deleted article), 42 syntax or undefined object, 54 program limit. */
+const PERMANENT_CLASSES = new Set(["22", "23", "42", "54"]);
+
+/** The classification of a commit's error, looking through the wrappers (Drizzle's `cause`) to the driver's. */
+export function classifyCommitError(err: unknown): CommitFailure {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ProjectionError) return "permanent";
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    if (CONNECTION_CODES.has(code)) return "transient";
+    if (/^[0-9A-Z]{5}$/.test(code)) {
+      if (TRANSIENT_STATES.has(code) || TRANSIENT_CLASSES.has(code.slice(0, 2))) return "transient";
+      if (PERMANENT_CLASSES.has(code.slice(0, 2))) return "permanent";
+      return "unknown";
+    }
+  }
+  return "unknown";
+}
+
+/** The SQLSTATE or driver code of an error, for logs. */
+export function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/** Building an annotation's projection row threw: the document holds a value the projection cannot take. */
+export class ProjectionError extends Error {
+  constructor(cause: unknown) {
+    super(`the projection could not be built: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "ProjectionError";
+  }
+}
+
+/**
+ * Why an update was not stored:
+ * - `refused`: the database will not take it (it breaks a constraint, or its article is gone);
+ * - `gone`: its article was deleted, and what was queued for it was discarded;
+ * - `reloaded`: an earlier update of the same document was refused, and this one may build on it;
+ *   the document is reloaded from what is stored, and the sender may send it again;
+ * - `shutdown`: the server stopped before it could be written.
+ */
+export type NotStoredReason = "refused" | "gone" | "reloaded" | "shutdown";
+
+/** The rejection of an update's durability promise (GroupCommitter.enqueue). */
+export class UpdateNotStoredError extends Error {
+  constructor(
+    readonly reason: NotStoredReason,
+    readonly docName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "UpdateNotStoredError";
+  }
+}

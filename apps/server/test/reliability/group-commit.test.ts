@@ -1,0 +1,376 @@
+import { asc, eq, inArray } from "drizzle-orm";
+import { pino } from "pino";
+import * as Y from "yjs";
+import { annotationsOf, createAnnotation } from "@marginalia/schema";
+import { annotations, articles, docUpdates } from "@marginalia/schema/tables";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Db } from "../../src/db.ts";
+import type { Logger } from "../../src/logger.ts";
+import { UpdateNotStoredError } from "../../src/sync/commit-errors.ts";
+import { LiveDocument } from "../../src/sync/document.ts";
+import { GroupCommitter, type PersistSource } from "../../src/sync/persist.ts";
+import type { DocContext } from "../../src/sync/projection.ts";
+import { createTestApp } from "../support/app.ts";
+import { articleWithMembers } from "../support/article.ts";
+import { liveServer } from "../support/live.ts";
+import { seeded } from "../support/seed.ts";
+import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
+import { groupContext } from "./support/docs.ts";
+
+/**
+ * The group commit under updates the database refuses and a database that is
+ * away (persist.ts, commit-errors.ts): a refused update is dropped alone and
+ * everything else is written; an outage is waited out, in order, losing
+ * nothing; shutdown ends by its deadline whatever the database does.
+ */
+
+const server = liveServer();
+/** Sockets on the other servers some tests start, on the same database. */
+const otherServers: SyncClient[] = [];
+const openOn = (...args: Parameters<typeof openSyncClient>) => {
+  const client = openSyncClient(...args);
+  otherServers.push(client);
+  return client;
+};
+afterAll(() => {
+  for (const c of otherServers) c.destroy();
+});
+
+/** A logger whose lines the test reads. */
+function capturingLogger(): { logger: Logger; lines: Array<Record<string, any>> } {
+  const lines: Array<Record<string, any>> = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+/** An error as the driver raises it when the database is away, wrapped as Drizzle wraps it. */
+function outage(code: string): Error {
+  const cause = Object.assign(new Error(`connection failed (${code})`), { code });
+  return Object.assign(new Error("Failed query: with log_inserted as (…) select 1"), { cause });
+}
+
+/**
+ * The database as the committer sees it, with faults put in its way: `fault`
+ * is asked before each statement and transaction, and what it returns (a
+ * promise that fails, or never settles) is used instead.
+ */
+function faulty(db: Db, fault: () => Promise<never> | null): Db {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== "execute" && prop !== "transaction") return Reflect.get(target, prop, receiver);
+      return (...args: unknown[]) => fault() ?? (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+    },
+  });
+}
+
+/** A live document whose changes go to `committer`, optionally through another source (to poison its projection). */
+function liveOn(committer: GroupCommitter, context: DocContext, wrap?: (live: LiveDocument) => PersistSource) {
+  let source: PersistSource | null = null;
+  const live: LiveDocument = new LiveDocument(context, { persist: (_s, update, userId, touched) => committer.enqueue(source!, update, userId, touched) }, null);
+  source = wrap ? wrap(live) : live;
+  return { live, source, write: (userId: string, body: string) => write(live, userId, body) };
+}
+
+function write(live: LiveDocument, userId: string, body: string): { id: string; durable: Promise<void> } {
+  let id = "";
+  const durable = live.change({ userId }, (doc) => {
+    id = createAnnotation(doc, { kind: "comment", authorId: userId, body });
+  });
+  return { id, durable };
+}
+
+/** How each promise settled, in order: "ok", or the reason it was not stored. */
+async function outcomes(promises: Promise<void>[]): Promise<string[]> {
+  return (await Promise.allSettled(promises)).map((r) =>
+    r.status === "fulfilled" ? "ok" : r.reason instanceof UpdateNotStoredError ? r.reason.reason : `other: ${r.reason}`,
+  );
+}
+
+async function logRows(docName: string): Promise<Uint8Array[]> {
+  const rows = await server.t.database.db.select({ update: docUpdates.update }).from(docUpdates).where(eq(docUpdates.docName, docName)).orderBy(asc(docUpdates.id));
+  return rows.map((r) => new Uint8Array(r.update));
+}
+
+async function projected(ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await server.t.database.db.select({ id: annotations.id }).from(annotations).where(inArray(annotations.id, ids));
+  return rows.map((r) => r.id).sort();
+}
+
+/** Two real articles with their owners, for updates the database takes. */
+async function twoArticles() {
+  const a = await articleWithMembers(server.t.app, []);
+  const b = await articleWithMembers(server.t.app, []);
+  return [
+    { userId: a.owner.user.id, context: groupContext({ id: a.article.id, groupId: a.group.id }) },
+    { userId: b.owner.user.id, context: groupContext({ id: b.article.id, groupId: b.group.id }) },
+  ] as const;
+}
+
+describe("an update the database refuses", () => {
+  it("is rejected alone: every other update of its batch is written, and later ones are too", async () => {
+    const rng = seeded("group-commit:poisoned-batch");
+    const [a, b] = await twoArticles();
+    const { logger, lines } = capturingLogger();
+    const committer = new GroupCommitter(server.t.database.db, logger);
+    const refused: PersistSource[] = [];
+    committer.onRefused = (source) => refused.push(source);
+    // A document whose article does not exist: its projection row breaks the foreign key, as an article
+    // deleted under an open socket does.
+    const gone = liveOn(committer, { ...a.context, docName: `article:${rng.uuid()}`, articleId: rng.uuid() });
+    const docA = liveOn(committer, a.context);
+    const docB = liveOn(committer, b.context);
+
+    // One batch: every change below is made in the same turn.
+    const count = 6 + rng.int(20);
+    const poisonAt = rng.int(count);
+    const writes: Array<{ doc: "a" | "b" | "gone"; id: string; durable: Promise<void> }> = [];
+    for (let i = 0; i < count; i++) {
+      if (i === poisonAt) writes.push({ doc: "gone", ...gone.write(a.userId, "poisoned") });
+      const [name, doc, user] = rng.chance(0.5) ? (["a", docA, a.userId] as const) : (["b", docB, b.userId] as const);
+      writes.push({ doc: name, ...doc.write(user, `note ${rng.letters(8)}`) });
+    }
+    expect(committer.pending).toBe(writes.length);
+
+    expect(await outcomes(writes.map((w) => w.durable))).toEqual(writes.map((w) => (w.doc === "gone" ? "refused" : "ok")));
+    const rejection = await writes.find((w) => w.doc === "gone")!.durable.catch((err: unknown) => err);
+    expect(rejection).toMatchObject({ reason: "refused", docName: gone.live.name });
+    expect((rejection as Error & { cause: Error & { cause?: { code?: string } } }).cause.cause?.code).toBe("23503");
+
+    const written = writes.filter((w) => w.doc !== "gone");
+    expect(await projected(written.map((w) => w.id))).toEqual(written.map((w) => w.id).sort());
+    expect(await logRows(docA.live.name)).toHaveLength(written.filter((w) => w.doc === "a").length);
+    expect(await logRows(docB.live.name)).toHaveLength(written.filter((w) => w.doc === "b").length);
+    expect(await logRows(gone.live.name)).toEqual([]);
+    expect(refused).toEqual([gone.source]);
+    expect(lines.filter((l) => l.room === gone.live.name && l.code === "23503").map((l) => l.msg)).toEqual([
+      "update refused by the database; dropped, and its document will be reloaded",
+    ]);
+
+    // The queue is not stuck behind it: later updates are written, and the refused document takes nothing more.
+    const later = [docA.write(a.userId, "later a"), docB.write(b.userId, "later b")];
+    const afterRefusal = gone.write(a.userId, "after its refusal");
+    expect(await outcomes([...later.map((w) => w.durable), afterRefusal.durable])).toEqual(["ok", "ok", "reloaded"]);
+    expect(await projected(later.map((w) => w.id))).toEqual(later.map((w) => w.id).sort());
+    expect(committer.pending).toBe(0);
+  });
+
+  it("takes its document's later updates with it, and leaves its earlier ones and other documents' alone", async () => {
+    const rng = seeded("group-commit:poisoned-document");
+    const [a, b] = await twoArticles();
+    const { logger } = capturingLogger();
+    const committer = new GroupCommitter(server.t.database.db, logger);
+    // The projection of one annotation cannot be built (a value it cannot take): reading it throws.
+    const poisoned = new Set<string>();
+    const docA = liveOn(committer, a.context, (live) => ({
+      context: live.context,
+      annotation: (id) => {
+        if (poisoned.has(id)) throw new RangeError("Invalid time value");
+        return live.annotation(id);
+      },
+      votesFor: (ids) => live.votesFor(ids),
+    }));
+    const docB = liveOn(committer, b.context);
+
+    const before = 1 + rng.int(5);
+    const after = 1 + rng.int(5);
+    const early = Array.from({ length: before }, (_, i) => docA.write(a.userId, `early ${i}`));
+    const others = Array.from({ length: before + after }, (_, i) => docB.write(b.userId, `other ${i}`));
+    const bad = docA.write(a.userId, "unprojectable");
+    poisoned.add(bad.id);
+    const late = Array.from({ length: after }, (_, i) => docA.write(a.userId, `late ${i}`));
+
+    expect(await outcomes(early.map((w) => w.durable))).toEqual(early.map(() => "ok"));
+    expect(await outcomes([bad.durable])).toEqual(["refused"]);
+    // Later updates of the same document may build on the refused one: they are not written either, and
+    // their senders send them again once the document is reloaded.
+    expect(await outcomes(late.map((w) => w.durable))).toEqual(late.map(() => "reloaded"));
+    expect(await outcomes(others.map((w) => w.durable))).toEqual(others.map(() => "ok"));
+    expect(await projected([...early, ...others].map((w) => w.id))).toEqual([...early, ...others].map((w) => w.id).sort());
+    expect(await projected([bad, ...late].map((w) => w.id))).toEqual([]);
+    expect(await logRows(docA.live.name)).toHaveLength(before);
+    expect(await logRows(docB.live.name)).toHaveLength(before + after);
+  });
+});
+
+describe("a database that is away", () => {
+  it("is waited out: every update is written, in order, none dropped", async () => {
+    const rng = seeded("group-commit:outage");
+    const [a, b] = await twoArticles();
+    const { logger, lines } = capturingLogger();
+    const codes = ["ECONNREFUSED", "ECONNRESET", "CONNECTION_CLOSED", "CONNECT_TIMEOUT", "08006", "57P01", "57P03", "40001", "40P01", "53300"];
+    const failures = 2 + rng.int(6);
+    let attempts = 0;
+    const db = faulty(server.t.database.db, () => (++attempts <= failures ? Promise.reject(outage(rng.pick(codes))) : null));
+    const committer = new GroupCommitter(db, logger, { retryMinMs: 1, retryMaxMs: 8 });
+    const docA = liveOn(committer, a.context);
+    const docB = liveOn(committer, b.context);
+
+    // Updates arrive over several turns, while the first batch is failing.
+    const writes: Array<{ doc: "a" | "b"; id: string; durable: Promise<void>; update?: Uint8Array }> = [];
+    const rounds = 2 + rng.int(4);
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 1 + rng.int(6); i > 0; i--) {
+        const [name, doc, user] = rng.chance(0.5) ? (["a", docA, a.userId] as const) : (["b", docB, b.userId] as const);
+        writes.push({ doc: name, ...doc.write(user, `round ${round} ${rng.letters(6)}`) });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    expect(await outcomes(writes.map((w) => w.durable))).toEqual(writes.map(() => "ok"));
+    expect(attempts).toBeGreaterThan(failures);
+    expect(lines.filter((l) => l.msg === "group commit failed")).toHaveLength(failures);
+    expect(await projected(writes.map((w) => w.id))).toEqual(writes.map((w) => w.id).sort());
+    // In order: each document's log holds its updates as they were made, once each.
+    for (const doc of [docA, docB]) {
+      const mine = writes.filter((w) => (w.doc === "a" ? docA : docB) === doc);
+      const stored = await logRows(doc.live.name);
+      expect(stored).toHaveLength(mine.length);
+      expect(idsCreatedBy(stored)).toEqual(mine.map((w) => w.id));
+    }
+  });
+
+  it("does not hold up shutdown: close ends by its deadline and reports what was not written", async () => {
+    const rng = seeded("group-commit:shutdown");
+    const [a, b] = await twoArticles();
+    for (const mode of ["refusing", "hanging"] as const) {
+      const { logger, lines } = capturingLogger();
+      const db = faulty(server.t.database.db, () => (mode === "refusing" ? Promise.reject(outage("ECONNREFUSED")) : new Promise<never>(() => {})));
+      const committer = new GroupCommitter(db, logger, { retryMinMs: 5, retryMaxMs: 50 });
+      const docA = liveOn(committer, a.context);
+      const docB = liveOn(committer, b.context);
+      const inA = 1 + rng.int(5);
+      const inB = 1 + rng.int(5);
+      const writes = [
+        ...Array.from({ length: inA }, (_, i) => docA.write(a.userId, `unwritten ${i}`)),
+        ...Array.from({ length: inB }, (_, i) => docB.write(b.userId, `unwritten ${i}`)),
+      ];
+      const settled = outcomes(writes.map((w) => w.durable));
+
+      const started = performance.now();
+      const unwritten = await committer.close(Date.now() + 1_000);
+      const took = performance.now() - started;
+      expect(took, mode).toBeLessThan(1_500);
+      expect(took, mode).toBeGreaterThanOrEqual(950);
+      expect(Object.fromEntries(unwritten), mode).toEqual({ [docA.live.name]: inA, [docB.live.name]: inB });
+      expect(lines.find((l) => l.msg === "shutting down with updates not written"), mode).toMatchObject({
+        updates: inA + inB,
+        byDocument: { [docA.live.name]: inA, [docB.live.name]: inB },
+      });
+      // Refused connections settle every promise as not stored; a hanging one leaves the batch under way
+      // pending, but nothing new is taken.
+      if (mode === "refusing") expect(await settled).toEqual(writes.map(() => "shutdown"));
+      expect(await outcomes([docA.write(a.userId, "too late").durable])).toEqual(["shutdown"]);
+      expect(await projected(writes.map((w) => w.id))).toEqual([]);
+    }
+  });
+});
+
+describe("end to end", () => {
+  it("refuses a write on an article deleted under its socket with 4422, and other articles' writes go on", async () => {
+    const doomed = await articleWithMembers(server.t.app, ["annotator"]);
+    const other = await articleWithMembers(server.t.app, ["annotator"]);
+    const member = doomed.members[0]!;
+    const socket = server.open(doomed.article.sync.room, member.token, { acks: true });
+    const elsewhere = server.open(other.article.sync.room, other.members[0]!.token, { acks: true });
+    await Promise.all([joined(socket), joined(elsewhere)]);
+    const first = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "before the deletion" });
+    await eventually(() => expect(socket.acks.at(-1)).toBe(2), 5_000);
+
+    // Deleted behind the hub's back (another process whose access event was lost): the socket stays open.
+    await within(5_000, "deleting the article", server.t.database.db.delete(articles).where(eq(articles.id, doomed.article.id)));
+    const second = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "after the deletion" });
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4422), 5_000);
+    expect(socket.acks.at(-1)).toBe(2);
+    expect(await within(5_000, "reading the projection", projected([first, second]))).toEqual([]);
+
+    // Nothing is stuck behind the refused update: REST and socket writes elsewhere are saved at once.
+    const rest = await within(3_000, "a REST write on another article", other.owner.post(`/api/articles/${other.article.id}/annotations`, { kind: "comment", body: "still saved" }));
+    expect(rest.status).toBe(201);
+    const live = createAnnotation(elsewhere.doc, { kind: "comment", authorId: other.members[0]!.user.id, body: "also saved" });
+    await eventually(() => expect(elsewhere.acks.at(-1)).toBe(2), 3_000);
+    expect(await projected([rest.body.id, live])).toEqual([rest.body.id, live].sort());
+    expect(await server.t.hub.committer.flush(Date.now() + 3_000)).toBe(true);
+    expect(server.t.hub.committer.pending).toBe(0);
+  });
+
+  it("discards what a deleted article's sockets had queued, unwritten, and closes them with 4410", async () => {
+    // Commits wait for a flush, so that the write is still queued when the deletion comes.
+    const held = await createTestApp({ database: server.t.database, sync: { commitWindowMs: 600_000 } });
+    const heldUrl = await held.listen();
+    try {
+      const { owner, article } = await articleWithMembers(held.app, []);
+      const socket = openOn(heldUrl, article.sync.room, owner.token, { acks: true });
+      await joined(socket);
+      const id = createAnnotation(socket.doc, { kind: "comment", authorId: owner.user.id, body: "never written" });
+      await eventually(() => expect(held.hub.committer.pending).toBe(1), 5_000);
+
+      expect((await owner.delete(`/api/articles/${article.id}`)).status).toBe(204);
+      await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([4410]), 5_000);
+      expect(held.hub.committer.pending).toBe(0);
+      expect(socket.acks).toEqual([1]);
+      expect(await logRows(article.sync.room)).toEqual([]);
+      expect(await projected([id])).toEqual([]);
+    } finally {
+      await held.stop();
+    }
+  });
+
+  it("shuts the hub down by its deadline with the database gone, reporting the unwritten updates", async () => {
+    let down = false;
+    const db = faulty(server.t.database.db, () => (down ? Promise.reject(outage("ECONNREFUSED")) : null));
+    const app = await createTestApp({ database: { ...server.t.database, db } });
+    const appUrl = await app.listen();
+    try {
+      const { owner, article } = await articleWithMembers(app.app, []);
+      const socket = openOn(appUrl, article.sync.room, owner.token, { acks: true });
+      await joined(socket);
+      createAnnotation(socket.doc, { kind: "comment", authorId: owner.user.id, body: "saved" });
+      await eventually(() => expect(socket.acks.at(-1)).toBe(2), 5_000);
+
+      down = true;
+      createAnnotation(socket.doc, { kind: "comment", authorId: owner.user.id, body: "not saved" });
+      await eventually(() => expect(app.hub.committer.pending).toBe(1), 5_000);
+      const started = performance.now();
+      const unwritten = await app.hub.shutdown(Date.now() + 1_000);
+      const took = performance.now() - started;
+      expect(took).toBeLessThan(1_500);
+      expect(Object.fromEntries(unwritten)).toEqual({ [article.sync.room]: 1 });
+      await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([1001]), 3_000);
+      expect(socket.acks).toEqual([1, 2]);
+    } finally {
+      // Back, so that a failure above does not leave the stop below waiting for it.
+      down = false;
+      await app.stop();
+    }
+  });
+});
+
+/** The ids of the annotations each update creates, applied in order as a load would (each update here creates one). */
+function idsCreatedBy(updates: Uint8Array[]): Array<string | undefined> {
+  const doc = new Y.Doc();
+  const ids = updates.map((update) => {
+    const before = new Set(annotationsOf(doc).keys());
+    Y.applyUpdate(doc, update);
+    return [...annotationsOf(doc).keys()].find((id) => !before.has(id));
+  });
+  doc.destroy();
+  return ids;
+}
+
+/** A socket that has joined and answered the server's sync step 1: that answer is its first acknowledged message. */
+async function joined(client: SyncClient) {
+  await eventually(() => expect(client.provider.synced, JSON.stringify(client.closes)).toBe(true), 10_000);
+  await eventually(() => expect(client.acks.at(-1)).toBe(1), 5_000);
+}
+
+/** `promise`, or a failure naming `what` if it has not settled within `ms`: a hang fails the test with a reason. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
