@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import * as Y from "yjs";
 import { annotationsOf } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ServerProcess, startServerProcess } from "../support/process.ts";
 import { seeded } from "../support/seed.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
-import { AckedWriter, type Write } from "./support/acked-writer.ts";
+import { type AckedWriter, ackedWrites } from "./support/acked-writer.ts";
 import { docState, sleep, stateVector } from "./support/docs.ts";
+import { articleOverHttp, bodyIn, inDoc, inRows, openWriters, projection as projectionOf } from "./support/over-http.ts";
 import { SIZES, budget, report } from "./support/sizes.ts";
 
 /**
@@ -37,66 +37,15 @@ let room = "";
 const writers: AckedWriter[] = [];
 
 const wsUrl = () => `${server.url.replace(/^http/, "ws")}/sync`;
-
-/** A plain HTTP call to the child process, as curl would make it. */
-async function call(method: string, route: string, body?: unknown, session = cookie) {
-  const res = await fetch(server.url + route, {
-    method,
-    headers: {
-      ...(session && { cookie: session }),
-      ...(body !== undefined && { "content-type": typeof body === "string" ? "text/plain" : "application/json" }),
-    },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const setCookie = res.headers.getSetCookie().at(-1)?.split(";")[0] ?? "";
-  return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any, cookie: setCookie };
-}
-
-async function signUp(name: string) {
-  const res = await call("POST", "/api/auth/signup", { email: `${name.toLowerCase().replace(/\W+/g, "-")}-${crypto.randomUUID()}@example.test`, password: "correct horse battery", name }, "");
-  expect(res.status).toBe(201);
-  return { id: res.body.user.id as string, email: res.body.user.email as string, cookie: res.cookie, token: res.cookie.split("=")[1]! };
-}
-
-/** Every row the projection holds for the article, through the REST listing (which reads the `annotations` table). */
-async function projection(): Promise<Map<string, string>> {
-  const rows = new Map<string, string>();
-  let cursor: string | null = null;
-  do {
-    const res = await call("GET", `/api/articles/${articleId}/annotations?limit=200${cursor ? `&cursor=${cursor}` : ""}`);
-    expect(res.status).toBe(200);
-    for (const a of res.body.annotations as Array<{ id: string; body: string }>) rows.set(a.id, a.body);
-    cursor = res.body.nextCursor;
-  } while (cursor);
-  return rows;
-}
-
-const bodyIn = (doc: Y.Doc, id: string) => (annotationsOf(doc).get(id)?.get("body") as Y.Text | undefined)?.toString();
-const inDoc = (doc: Y.Doc, w: Write) => bodyIn(doc, w.annotationId)?.includes(w.token) ?? false;
-const inRows = (rows: Map<string, string>, w: Write) => rows.get(w.annotationId)?.includes(w.token) ?? false;
+const projection = () => projectionOf(server.url, cookie, articleId);
 
 beforeAll(async () => {
   server = await startServerProcess(env, { timeoutMs: START_TIMEOUT_MS });
-  const owner = await signUp("Owner");
-  cookie = owner.cookie;
-  const group = await call("POST", "/api/groups", { name: "Durability desk", moderation: "open" });
-  expect(group.status).toBe(201);
-  const article = await call("POST", `/api/groups/${group.body.id}/articles`, "Kill nine\n\nAn article written under fire.");
-  expect(article.status).toBe(201);
-  articleId = article.body.id;
-  room = `article:${articleId}`;
-  const members = [owner];
-  for (const name of ["Annotator one", "Annotator two"]) {
-    const member = await signUp(name);
-    const invited = await call("POST", `/api/groups/${group.body.id}/invitations`, { email: member.email, role: "annotator" });
-    expect(invited.status).toBe(202);
-    expect((await call("POST", `/api/invitations/${invited.body.invitation.id}/accept`, undefined, member.cookie)).status).toBe(201);
-    members.push(member);
-  }
-  // Annotation ids are global keys: a run of its own, so that no id repeats one of an earlier run.
-  const run = crypto.randomUUID().slice(0, 8);
-  for (const [i, m] of members.entries()) writers.push(new AckedWriter(wsUrl(), room, m.token, m.id, `${run}-w${i}`));
-  await eventually(() => expect(writers.every((w) => w.synced)).toBe(true), 30_000);
+  const made = await articleOverHttp(server.url, "Durability desk", "Kill nine\n\nAn article written under fire.", ["Annotator one", "Annotator two"]);
+  cookie = made.owner.cookie;
+  articleId = made.articleId;
+  room = made.room;
+  writers.push(...(await openWriters(made, () => server.url)));
 }, START_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
@@ -127,7 +76,7 @@ describe("durability under kill -9", () => {
         // Write load: each client writes every few milliseconds; the kill lands at a random moment,
         // once the new process has acknowledged something (a cold process takes a while to).
         const firstWrite = writers.map((w) => w.writes.length);
-        const ackedCount = () => writers.reduce((n, w) => n + w.writes.filter((x) => w.isAcked(x)).length, 0);
+        const ackedCount = () => ackedWrites(writers);
         const ackedBefore = ackedCount();
         let writing = true;
         const loops = writers.map(async (w) => {
@@ -206,7 +155,7 @@ describe("durability under kill -9", () => {
         }
         figures.cycles = cycle;
       }
-      figures.ackedWrites = writers.reduce((n, w) => n + w.writes.filter((x) => w.isAcked(x)).length, 0);
+      figures.ackedWrites = ackedWrites(writers);
       figures.writes = writers.reduce((n, w) => n + w.writes.length, 0);
       figures.ackMessages = writers.reduce((n, w) => n + w.acksReceived, 0);
       report("kill9", {

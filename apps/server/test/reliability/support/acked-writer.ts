@@ -2,6 +2,7 @@ import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import type { Rng } from "../../support/seed.ts";
 import { socketAuth } from "../../support/socket-auth.ts";
 import { MESSAGE_ACK, MESSAGE_SYNC, annotationsOf, createAnnotation } from "@marginalia/schema";
 
@@ -189,4 +190,31 @@ export class AckedWriter {
     this.provider.destroy();
     this.doc.destroy();
   }
+}
+
+/** How many of these writers' writes the server has acknowledged. */
+export function ackedWrites(writers: readonly AckedWriter[]): number {
+  return writers.reduce((n, w) => n + w.writes.filter((x) => w.isAcked(x)).length, 0);
+}
+
+/**
+ * Every writer writes, then waits a few milliseconds, again and again until
+ * `stop`: what it writes and how long it waits are drawn from its own
+ * generator, so that the draws do not depend on how the writers interleave.
+ */
+export function keepWriting(writers: readonly AckedWriter[], rngs: readonly Rng[], gapMs: { min: number; max: number }) {
+  let writing = true;
+  const loops = writers.map(async (w, i) => {
+    const rng = rngs[i]!;
+    while (writing) {
+      w.write(rng.next());
+      await new Promise((r) => setTimeout(r, gapMs.min + rng.int(gapMs.max - gapMs.min + 1)));
+    }
+  });
+  return {
+    async stop() {
+      writing = false;
+      await Promise.all(loops);
+    },
+  };
 }
