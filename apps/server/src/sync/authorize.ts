@@ -145,13 +145,17 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
 const refuse = (reason: string): Authorization => ({ ok: false, reason });
 
 /**
- * What the rules need of an annotation this document holds, or null. A reply whose parent is elsewhere
- * (a pre-moderated submission answering the group's thread) or was deleted meanwhile is not refused:
- * it is shown as a thread of its own, and notifications only ever look within the same article.
+ * What the rules need of the annotation a reply or a vote is for, or null when they are not asked.
+ * A reply whose parent is elsewhere (a pre-moderated submission answering the group's thread) or was
+ * deleted meanwhile is not refused: it is shown as a thread of its own, and notifications only ever
+ * look within the same article. Nor is one for an annotation a moderator has just hidden, which is
+ * still here only until the server moves it out (hiding.ts): the reply or vote was made while it was
+ * visible, goes where it goes, and refusing it would cost its author their work for a race they
+ * could not see. Clients are never offered either on hidden work, and REST refuses both.
  */
 function statusOf(doc: Y.Doc, id: string): { status: AnnotationStatus } | null {
   const status = annotationsOf(doc).get(id)?.get("status");
-  return typeof status === "string" ? { status: status as AnnotationStatus } : null;
+  return typeof status === "string" && status !== "hidden" ? { status: status as AnnotationStatus } : null;
 }
 
 /** How many client blocks a v1 update declares: its first number. */

@@ -13,6 +13,7 @@ import {
   writeAnnotation,
 } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
+import { UpdateNotStoredError } from "./commit-errors.ts";
 import type { LiveDocument } from "./document.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -51,7 +52,11 @@ export class Hiding {
     const chain = (this.chains.get(context.articleId) ?? Promise.resolve())
       .then(() => durable)
       .then(() => this.settle(context, side, touched))
-      .catch((err) => this.logger.error({ err, doc: context.docName }, "could not move hidden annotations between documents"));
+      .catch((err) => {
+        // A change that was never stored has nothing to move; its sender has been told (commit-errors.ts).
+        if (err instanceof UpdateNotStoredError) return;
+        this.logger.error({ err, doc: context.docName }, "could not move hidden annotations between documents");
+      });
     this.chains.set(context.articleId, chain);
     void chain.finally(() => {
       if (this.chains.get(context.articleId) === chain) this.chains.delete(context.articleId);

@@ -277,7 +277,8 @@ export class SyncHub {
     if (context.visibility !== "private") return null;
     const slot = this.slots.get(groupRoom(context.articleId));
     const status = slot?.phase === "live" ? annotationsOf(slot.live.doc).get(annotationId)?.get("status") : undefined;
-    return typeof status === "string" ? { status: status as AnnotationStatus } : null;
+    // Hidden and not yet moved out: not asked, as in the document's own (authorize.ts, statusOf).
+    return typeof status === "string" && status !== "hidden" ? { status: status as AnnotationStatus } : null;
   }
 
   private async acquire(context: DocContext): Promise<LiveDocument> {
@@ -437,7 +438,7 @@ export class SyncHub {
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     const unwritten = await this.committer.close(deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
-    await Promise.race([this.clientIdStore.flush(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    await Promise.race([this.clientIdStore.flush(), new Promise((r) => setTimeout(r, Math.min(2_000, Math.max(0, deadline - Date.now()))).unref())]);
     for (const slot of this.slots.values()) if (slot.phase === "live") {
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
       this.options.relay.detach(slot.live);

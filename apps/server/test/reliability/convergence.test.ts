@@ -6,6 +6,7 @@ import {
   annotationsOf,
   createAnnotation,
   deleteAnnotation,
+  hiddenRoom,
   notesOf,
   readAnnotation,
   setVote,
@@ -70,7 +71,7 @@ type Step =
   | { op: "tags"; c: number; pick: number; tags: string[] }
   | { op: "status"; c: number; pick: number; choice: number }
   | { op: "resolve"; c: number; pick: number; resolved: boolean }
-  | { op: "reject"; pick: number; reason: string }
+  | { op: "publish"; pick: number }
   | { op: "delete"; c: number; pick: number }
   | { op: "vote"; c: number; pick: number; value: "agree" | "disagree" | null }
   | { op: "notes"; c: number; at: number; del: number; text: string }
@@ -92,7 +93,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("tags" as const), c: client, pick, tags }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("status" as const), c: client, pick, choice: fc.nat(9) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("resolve" as const), c: client, pick, resolved: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("reject" as const), pick, reason: text }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("publish" as const), pick }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), c: client, pick }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("vote" as const), c: client, pick, value: fc.constantFrom("agree" as const, "disagree" as const, null) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("notes" as const), c: client, at: fc.nat(60), del: fc.nat(3), text }) },
@@ -110,11 +111,13 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
 function statusesFor(c: number, a: AnnotationValue): AnnotationStatus[] {
   const own = a.authorId === users[c]!.user.id;
   if (c === 0) {
-    // A moderator may set anything, but publishing someone else's fact-check would lock it under its
-    // author's feet, and hiding someone's work takes its status out of their hands: an author's status
-    // change racing either is a refusal by design, not a fault, so this run leaves both out.
-    if (own) return ["draft", "pending", "published", "rejected", "hidden"];
-    return a.kind === "factcheck" ? ["draft", "pending", "rejected"] : ["draft", "pending", "published", "rejected"];
+    // A moderator authors their own work freely and may hide it; on others' work a moderator's status
+    // change is a moderation step (packages/schema/src/policy). Publishing someone else's fact-check
+    // would lock it under its author's feet, and hiding someone's work takes its status out of their
+    // hands: an author's status change racing either is a refusal by design, not a fault, so this run
+    // leaves both out.
+    if (own) return ["draft", "pending", "published", "hidden"];
+    return a.kind !== "factcheck" && (a.status === "draft" || a.status === "pending") ? ["published"] : [a.status];
   }
   return a.kind === "factcheck" ? ["draft", "pending"] : ["draft", "published"];
 }
@@ -142,7 +145,7 @@ function choose<T>(items: T[], n: number): T | undefined {
 
 function apply(run: Run, s: Step) {
   if (s.op === "wait" || s.op === "offline" || s.op === "online") return false;
-  const c = s.op === "reject" ? 0 : s.c;
+  const c = s.op === "publish" ? 0 : s.c;
   const doc = run.clients[c]!.doc;
   const me = users[c]!.user.id;
   const all = [...annotationsOf(doc).values()].map(readAnnotation).sort((a, b) => a.id.localeCompare(b.id));
@@ -190,9 +193,9 @@ function apply(run: Run, s: Step) {
       const a = target(c === 0 ? all : mine, s.pick);
       return a ? updateAnnotation(doc, a.id, { resolved: s.resolved }) : false;
     }
-    case "reject": {
-      const a = target(all.filter((x) => x.authorId !== me && x.kind !== "factcheck"), s.pick);
-      return a ? updateAnnotation(doc, a.id, { status: "rejected", rejectionReason: s.reason || "off topic" }) : false;
+    case "publish": {
+      const a = target(all.filter((x) => x.authorId !== me && x.kind !== "factcheck" && (x.status === "draft" || x.status === "pending")), s.pick);
+      return a ? updateAnnotation(doc, a.id, { status: "published" }) : false;
     }
     case "delete": {
       const a = target(mine, s.pick);
@@ -263,6 +266,9 @@ async function runScenario(sc: Scenario) {
     const ctx = groupContext(article);
     const server = await eventually(async () => {
       const live = await t.hub.read(ctx, (l) => ({ sv: stateVector(l.doc), state: docState(l.doc), rows: expectedRows(l.doc, room) }));
+      // What the moderator hid of their own lives in the hidden document, and is projected from there.
+      const hidden = await t.hub.read({ ...ctx, docName: hiddenRoom(article.id) }, (l) => expectedRows(l.doc, hiddenRoom(article.id)));
+      live.rows = [...live.rows, ...hidden].sort((a, b) => a.id.localeCompare(b.id));
       for (const [n, c] of clients.entries()) {
         expect(c.provider.synced, `client ${n} synced (closes: ${JSON.stringify(c.closes)})`).toBe(true);
         expect(stateVector(c.doc), `client ${n} state vector`).toEqual(live.sv);
