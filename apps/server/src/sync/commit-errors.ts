@@ -62,6 +62,18 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * An error as a log line may carry it: the driver's own message and code, never the query builder's
+ * wrapper, whose message holds the whole statement with its parameters (every queued update, users'
+ * text included), and grows with each retry while the database is away.
+ */
+export function describeError(err: unknown): { message: string; code?: string } {
+  let innermost: unknown = err;
+  for (let depth = 0; depth < 8 && (innermost as { cause?: unknown } | null)?.cause; depth++) innermost = (innermost as { cause: unknown }).cause;
+  const message = innermost instanceof Error ? innermost.message : String(innermost);
+  return { message: message.length > 500 ? `${message.slice(0, 500)}…` : message, code: errorCode(err) };
+}
+
 /** Building an annotation's projection row threw: the document holds a value the projection cannot take. */
 export class ProjectionError extends Error {
   constructor(cause: unknown) {

@@ -3,7 +3,7 @@ import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { notifyAssignees } from "./notify-assignments.ts";
 import { mayNotify, notifyFor } from "./notify.ts";
-import { type NotStoredReason, ProjectionError, UpdateNotStoredError, classifyCommitError, errorCode } from "./commit-errors.ts";
+import { type NotStoredReason, ProjectionError, UpdateNotStoredError, classifyCommitError, describeError } from "./commit-errors.ts";
 import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, writeProjection } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
 
@@ -277,14 +277,14 @@ export class GroupCommitter {
     // Keep the order: what failed goes back to the front and is tried again.
     this.queue.unshift(...retry);
     this.retryDelayMs = Math.min(this.options.retryMaxMs, Math.max(this.options.retryMinMs, this.retryDelayMs * 2));
-    this.logger.error({ err: failure, code: errorCode(failure), updates: retry.length, retryInMs: this.retryDelayMs }, "group commit failed");
+    this.logger.error({ error: describeError(failure), updates: retry.length, retryInMs: this.retryDelayMs }, "group commit failed");
   }
 
   /** Rejects an update the database will not take; its document stores nothing more. */
   private refuse(entry: Entry, err: unknown) {
     const gone = this.retired.get(entry.source) === "gone";
     this.logger.error(
-      { err, code: errorCode(err), room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] },
+      { error: describeError(err), room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] },
       gone ? "update of a deleted article not stored" : "update refused by the database; dropped, and its document will be reloaded",
     );
     entry.reject(notStored(gone ? "gone" : "refused", entry.source, err));
