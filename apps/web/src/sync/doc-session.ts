@@ -151,6 +151,12 @@ export class DocSession {
         if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(`You cannot open this article (${why}).`);
         void this.rejoin(why);
         return;
+      case SYNC_CLOSE_CODES.notStored:
+        // The server could not store an update of ours: as after a refusal, our copy builds on it.
+        void this.rejoin(why);
+        return;
+      case SYNC_CLOSE_CODES.gone:
+        return this.stop("This article was deleted.");
       case SYNC_CLOSE_CODES.unauthorized:
         return this.stop("Your session has ended. Sign in again to keep working.");
       case SYNC_CLOSE_CODES.tooManyConnections:
