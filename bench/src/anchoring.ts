@@ -1,4 +1,4 @@
-// Accuracy and speed of re-anchoring (issue 6): revisions of the seed article
+// Accuracy and speed of re-anchoring: revisions of the seed article
 // with known edits, 1,000 annotations with known answers, and a count of what
 // resolveTarget gets right, orphans, and — the number that must stay 0 —
 // places on the wrong text.

@@ -1,4 +1,4 @@
-// One hop between server processes (issue 9): a write accepted by process A, timed to its arrival at
+// One hop between server processes: a write accepted by process A, timed to its arrival at
 // lightweight receivers on process B (through the commit, Redis and B's fan-out), against the same
 // write with the receivers on A itself. Both processes are real `main.ts` processes sharing one
 // Postgres and a redis-server started here.

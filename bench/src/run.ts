@@ -1,6 +1,6 @@
 // `pnpm bench` / `pnpm bench --quick`: Marginalia, @y/websocket-server and
-// Hocuspocus side by side under the same load, on this machine, in one run
-// (issue 7). Writes bench/results/latest.md.
+// Hocuspocus side by side under the same load, on this machine, in one run.
+// Writes bench/results/latest.md.
 //
 // Processes: this orchestrator (idle while a scenario runs), one process per
 // server, and one load-generator process (src/generator.ts) per fan-out run.

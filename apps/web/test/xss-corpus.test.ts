@@ -5,7 +5,7 @@ import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites
 import { SEED_TITLE, addMember, groupWithSeedArticle, signUpApi } from "./support/flows.ts";
 
 /**
- * The XSS corpus (issue 8, part 6). Every payload goes everywhere a user can
+ * The XSS corpus. Every payload goes everywhere a user can
  * put text that others see: comment and reply bodies, fact-check claims and
  * source titles, source URLs, account names, article titles and imported
  * HTML and Markdown articles. The app then renders all of it in Chromium,

@@ -10,7 +10,7 @@ export const participationQuery = z.object({
   format: z.enum(["json", "csv"], { error: "Choose json or csv" }).default("json"),
 });
 
-/** Mounted at /api/articles: an article's live session, as numbers (issue 10). */
+/** Mounted at /api/articles: an article's live session, as numbers. */
 export const sessionRoutes = new Hono<AppEnv>()
   .get("/:articleId/summary", async (c) => {
     const user = requireUser(c);

@@ -43,7 +43,7 @@ export const viewerOf = (access: { actor: { userId: string }; role: Role }) => (
 
 /**
  * The projected row, once a write through the document has committed, with
- * its author named as `viewer` may see them (anonymous groups, issue 10).
+ * its author named as `viewer` may see them (anonymous groups).
  */
 export async function presentById(db: Db, id: string, viewer: { id: string; role: Role }) {
   const [row] = await db.select().from(annotations).where(eq(annotations.id, id));

@@ -6,7 +6,7 @@ import { type NameBook, nameBook } from "./identities.ts";
 /**
  * A user's notifications, newest first. Each actor is named as the user may
  * see them in the notification's group, so an anonymous group stays
- * anonymous here too (issue 10); with no group left to ask, nobody is named.
+ * anonymous here too; with no group left to ask, nobody is named.
  */
 export async function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; limit: number }) {
   const rows = await db

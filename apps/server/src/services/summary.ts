@@ -27,7 +27,7 @@ export async function readGroupDocument<T>(db: Db, hub: SyncHub, article: Sessio
 /**
  * GET /api/articles/:id/summary: the dashboard's numbers, from the group
  * document and the presence on it in this process, where other processes
- * relay theirs (architecture §6).
+ * relay theirs (docs/architecture.md, "More than one process").
  */
 export async function sessionSummary(db: Db, hub: SyncHub, article: SessionArticle, viewer: Viewer) {
   const { result: summary } = await readGroupDocument(db, hub, article, (live, index) =>

@@ -248,7 +248,7 @@ describe("authorizeUpdate: content the server does not have yet", () => {
   });
 });
 
-describe("authorizeUpdate: assignment (issue 10)", () => {
+describe("authorizeUpdate: assignment", () => {
   const carol = randomUUID();
   const assign = (server: Y.Doc, id: string) => updateFrom(server, (c) => updateAnnotation(c, id, { assignees: [bob, carol], dueAt: Date.UTC(2030, 0, 1) }));
 

@@ -14,7 +14,7 @@ export function colorFor(userId: string): string {
 
 /**
  * Rewrites an awareness update so that every state it carries names the
- * authenticated user, whatever the client claimed (architecture §3). States
+ * authenticated user, whatever the client claimed (docs/architecture.md, "The path of an update"). States
  * for client ids that belong to another connection are dropped. The format is
  * y-protocols' awareness encoding: a count, then (clientID, clock, JSON state).
  */

@@ -15,7 +15,7 @@ const SNAPSHOT_FOLD_RATIO = 4;
 
 /**
  * Reads and compacts the stored form of a document: a snapshot plus the log
- * rows written since (architecture §4).
+ * rows written since (docs/architecture.md, "Persistence and the commit").
  */
 export class DocStore {
   constructor(private readonly db: Db) {}

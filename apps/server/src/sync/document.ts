@@ -34,7 +34,7 @@ export type DocumentHooks = {
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
   /**
    * Called with every update accepted here (not those from other processes)
-   * and its durability, for relaying to other processes (architecture §6).
+   * and its durability, for relaying to other processes (docs/architecture.md, "More than one process").
    */
   relay?(source: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
   /** Called with every awareness change made here, as a y-protocols awareness update. */
@@ -43,7 +43,7 @@ export type DocumentHooks = {
 
 /**
  * One live Y.Doc and the peers on it: the source of truth while loaded
- * (architecture §1). Every change, from a socket or from REST, passes through
+ * (docs/architecture.md, "The path of an update"). Every change, from a socket or from REST, passes through
  * its update handler: broadcast first, then persist.
  */
 export class LiveDocument implements PersistSource {

@@ -31,7 +31,7 @@ type ParentRef = string | Y.ID | Y.AbstractType<unknown> | null;
 /**
  * Resolves the location of items in a decoded update, looking parents and
  * origins up among the update's own items or in the live document
- * (architecture §3). Returns null for an item whose context is unknown.
+ * (docs/architecture.md, "The path of an update"). Returns null for an item whose context is unknown.
  */
 export class Locator {
   private readonly byClient = new Map<number, Y.Item[]>();

@@ -9,7 +9,7 @@ type Row = InferInsertModel<typeof annotations>;
 export const mayAssign = (ctx: DocContext, rows: readonly Row[]) => ctx.visibility === "group" && rows.some((row) => !!row.assignees?.length);
 
 /**
- * Tells members they were asked to answer an annotation (issue 10). Runs in
+ * Tells members they were asked to answer an annotation. Runs in
  * the commit's transaction *before* the projection is written, so that the
  * rows still hold the previous assignees: only those newly added hear of it,
  * never the member who assigned themself, and only members who can answer.

@@ -39,7 +39,7 @@ export type GroupCommitOptions = {
 const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500, retryMinMs: 50, retryMaxMs: 5_000 };
 
 /**
- * Group commit (architecture §4): updates that arrive within a few
+ * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few
  * milliseconds are written in one transaction, log rows and projection
  * together, and each promise resolves only after that commit.
  *

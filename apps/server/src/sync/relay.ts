@@ -9,7 +9,7 @@ import type { LiveDocument } from "./document.ts";
 import type { DocumentRelay } from "./hub.ts";
 
 /*
- * The Redis relay between server processes (architecture §6, issue 9).
+ * The Redis relay between server processes (docs/architecture.md, "More than one process").
  *
  * One channel per document, `<prefix><document name>`, e.g.
  * `marginalia:doc:article:<id>` or `marginalia:doc:article:<id>:private:<user>`.

@@ -23,7 +23,7 @@ import { runSeed, seedFor } from "../support/seed.ts";
 import { FC_PATH, FC_SEED, SIZES, budget, report } from "./support/sizes.ts";
 
 /**
- * Convergence under chaos (issue 8, part 1): eight honest clients (an owner
+ * Convergence under chaos: eight honest clients (an owner
  * and seven annotators) edit one article's group document at random, go
  * offline and come back, and now and then the server restarts on the same
  * database. In the end every client holds exactly the server's document, and

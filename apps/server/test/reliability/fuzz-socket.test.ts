@@ -22,7 +22,7 @@ import { Corpus, FRAME_KINDS, type FrameKind } from "./support/frames.ts";
 import { SIZES, budget, report } from "./support/sizes.ts";
 
 /**
- * Fuzzing the websocket (issue 8, part 3). Hostile frames of every kind go to
+ * Fuzzing the websocket. Hostile frames of every kind go to
  * one document while two honest clients keep editing it. The bulk goes
  * through the transport-independent core (a `Connection` per hostile client,
  * a new one whenever the last was closed), some through `hub.connect` (with

@@ -12,7 +12,7 @@ import { articleOverHttp, bodyIn, inDoc, inRows, openWriters, projection as proj
 import { SIZES, budget, report } from "./support/sizes.ts";
 
 /**
- * Durability under kill -9 (issue 8, part 2): a real server process, on
+ * Durability under kill -9: a real server process, on
  * Postgres when the run has one and on PGlite in a data directory otherwise,
  * takes a continuous stream of writes from three clients and is killed with
  * SIGKILL at a random moment, again and again. After each restart every write

@@ -64,7 +64,7 @@ async function scriptSession() {
   await ok(mod.post(`/api/annotations/${a2}/resolve`));
   await ok(ben.post(`/api/annotations/${b2}/resolve`));
   await ok(mod.post(`/api/annotations/${o1}/hide`));
-  // Assigning has its own route elsewhere (issue 10, part 1); here it is the server-side write such a route makes.
+  // Assigning has its own route elsewhere; here it is the server-side write such a route makes.
   const context = contextFor({ kind: "group", articleId: article.id }, group.id, 1);
   await live.t.hub.change(context, { userId: mod.user.id }, (doc) => updateAnnotation(doc, m1, { assignees: [ben.user.id] }));
 

@@ -18,7 +18,7 @@ export function startServerProcess(
   { timeoutMs = 30_000, ready = /"msg":"listening"/ }: { timeoutMs?: number; ready?: RegExp } = {},
 ): Promise<ServerProcess> {
   // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server in a child of its own, which
-  // SIGKILL would orphan, still listening (issue 9's crash test kills servers that way).
+  // SIGKILL would orphan, still listening (the crash tests kill servers that way).
   const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },

@@ -3,7 +3,7 @@ import { errorMessage } from "../api/client.ts";
 import { type Group, updateGroupSettings } from "../api/groups.ts";
 
 /**
- * The owner's settings (issue 10): anonymity to peers, and for pre-moderated
+ * The owner's settings: anonymity to peers, and for pre-moderated
  * groups how many independent fact-checks a passage needs before publication.
  * The moderation mode is shown, not offered: it is fixed at creation.
  */

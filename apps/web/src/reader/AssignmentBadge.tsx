@@ -7,7 +7,7 @@ import { authorName } from "./AnnotationHeader.tsx";
 type Props = { root: Item; replies: readonly Item[]; members: Map<string, Member>; me: string };
 
 /**
- * Who was asked to answer, by when, and how far they are (issue 10). Only
+ * Who was asked to answer, by when, and how far they are. Only
  * replies in the group document count: a private or pending answer is not
  * yet the group's, which is also what the server counts.
  */

@@ -59,7 +59,7 @@ function byPassage(items: readonly QueueItem[]): QueueItem[][] {
 }
 
 /**
- * The independent reviews of one passage (expert review, issue 10). Under a
+ * The independent reviews of one passage (expert review). Under a
  * quorum they are published together, so approving any one publishes all.
  */
 function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) {

@@ -21,7 +21,7 @@ import type { Sessions } from "./use-doc-sessions.ts";
 export type ReaderActions = {
   /** Returns an error message, or null when the annotation was created. */
   create(span: Span, input: NewAnnotationInput): string | null;
-  /** A reply; with a fact-check value it is a verdict reply, an assignee's answer (issue 10). */
+  /** A reply; with a fact-check value it is a verdict reply, an assignee's answer. */
   reply(parent: Item, body: string, factcheck?: Factcheck): string | null;
   assign(item: Item, assignees: string[], dueAt: number | null): void;
   edit(item: Item, patch: AnnotationPatch): void;

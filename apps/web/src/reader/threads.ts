@@ -18,7 +18,7 @@ export type Filters = {
   author: string;
   status: AnnotationStatus | "";
   resolved: "all" | "open" | "resolved";
-  /** Only what the reader was asked to answer (issue 10). */
+  /** Only what the reader was asked to answer. */
   assignedToMe: boolean;
 };
 

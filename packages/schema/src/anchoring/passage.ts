@@ -3,7 +3,7 @@ import type { TextTarget } from "../vocabulary/annotations.ts";
 type Span = Pick<TextTarget, "revision" | "start" | "end">;
 
 /**
- * Whether two targets point at the same passage, for expert review (issue 10):
+ * Whether two targets point at the same passage, for expert review:
  * on the same revision, overlapping by at least half of the shorter range.
  * Reviewers select a claim by hand, so their ranges rarely match to the
  * character; half the shorter one tolerates a word more or less at either end

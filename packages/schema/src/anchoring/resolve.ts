@@ -24,7 +24,7 @@ const CONTEXT_AGREES = 0.7;
 const EDGE = 12;
 
 /**
- * Re-anchors a quote on a new text (architecture §5): the exact quote at its
+ * Re-anchors a quote on a new text (docs/architecture.md, "Anchoring"): the exact quote at its
  * old position, then the exact quote elsewhere, then a fuzzy match scored on
  * quote, context and position. It would rather orphan than guess: an
  * ambiguous or weak match is never placed.

@@ -40,7 +40,7 @@ export const verdictEnum = pgEnum("verdict", VERDICTS);
 
 
 /**
- * The relational projection of the live Yjs documents (architecture §1): it is
+ * The relational projection of the live Yjs documents (docs/architecture.md, "Persistence and the commit"): it is
  * rebuilt from the update log, never written by a path of its own.
  */
 export const annotations = pgTable(
@@ -73,7 +73,7 @@ export const annotations = pgTable(
     sources: jsonb("sources").$type<Source[]>().notNull().default(sql`'[]'::jsonb`),
     resolved: boolean("resolved").notNull().default(false),
     parentId: text("parent_id"),
-    /** Members asked to answer it (issue 10): each adds a verdict or a sourced reply. */
+    /** Members asked to answer it: each adds a verdict or a sourced reply. */
     assignees: uuid("assignees").array().notNull().default(sql`'{}'::uuid[]`),
     dueAt: timestamp("due_at", { withTimezone: true, mode: "date" }),
     votesAgree: integer("votes_agree").notNull().default(0),

@@ -3,7 +3,7 @@ import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { users } from "./accounts.ts";
 import { bytea, createdAt, updatedAt } from "./columns.ts";
 
-/** Append-only log of Yjs updates, one row per accepted update (architecture §4). */
+/** Append-only log of Yjs updates, one row per accepted update (docs/architecture.md, "Persistence and the commit"). */
 export const docUpdates = pgTable(
   "doc_updates",
   {

@@ -50,7 +50,7 @@ export function isAnswer(reply: AnswerCandidate): boolean {
 }
 
 /**
- * The "done" rule of issue 10. Each assignee has answered once they authored
+ * The "done" rule of an assignment. Each assignee has answered once they authored
  * an answer (`isAnswer`) among the annotation's direct replies; the author of
  * a fact-check has answered by writing its verdict, if they assigned
  * themselves. The assignment is done when it has assignees and all of them
