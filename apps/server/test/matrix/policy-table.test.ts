@@ -252,6 +252,11 @@ class SocketPair {
     const hidden = ui.canModerate(this.role) ? openSyncClient(url, hiddenRoom(this.desk.articleId), token, { acks: true }) : null;
     for (const client of [group, mine, hidden]) if (client) open.add(client);
     await Promise.all([group.synced, mine.synced, hidden?.synced]);
+    // Each client's sync step 2 is its first counted update: once it is acknowledged, the next
+    // acknowledgement can only be the attempt's.
+    await eventually(() => {
+      for (const client of [group, mine, hidden]) if (client) expect(client.acks.length).toBeGreaterThan(0);
+    }, 10_000);
     this.clients = { group, private: mine, hidden };
     return this.clients;
   }
