@@ -21,6 +21,7 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { webRoutes } from "./routes/web.ts";
+import { metricsRoutes } from "./metrics.ts";
 import { w3cRoutes } from "./w3c/routes.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { openApiRoutes } from "./openapi/routes.ts";
@@ -93,10 +94,14 @@ export function createApp(deps: AppDeps) {
   app.route("/api", openApiRoutes());
   app.route("/w3c", w3cRoutes);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket, { heartbeatMs: deps.config.syncHeartbeatMs }));
+  if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken));
   app.all("/api/*", () => {
     throw new ApiError("not_found", "No such API route");
   });
   app.route("/", webRoutes);
+  app.notFound(() => {
+    throw new ApiError("not_found", "No such page");
+  });
 
   app.onError((err, c) => {
     const described = describeError(err);

@@ -5,6 +5,7 @@ import type { Db } from "./db.ts";
 import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { RateLimits } from "./auth/rate-limit.ts";
+import type { Metrics } from "./metrics.ts";
 import type { SyncHub } from "./sync/hub.ts";
 
 export type AppDeps = {
@@ -13,6 +14,8 @@ export type AppDeps = {
   logger: Logger;
   rateLimits: RateLimits;
   hub: SyncHub;
+  /** Served at /metrics when given. */
+  metrics?: Metrics;
 };
 
 /** Who is calling, and how they proved it. */

@@ -5,6 +5,7 @@ import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { createLogger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
 import { DocStore } from "./sync/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
 import { RedisRelay } from "./sync/relay.ts";
@@ -23,8 +24,10 @@ const relay = config.redisUrl
   ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db) })
   : undefined;
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
-const hub = new SyncHub(database.db, logger, config.publicOrigin, relay ? { relay } : {});
-const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub });
+const metrics = createMetrics();
+const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, ...(relay && { relay }) });
+metrics.watch(hub);
+const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
   if (demo) {

@@ -10,3 +10,4 @@ export * from "./ydoc/index.ts";
 export * from "./anchoring/index.ts";
 export * from "./sessions/index.ts";
 export * from "./policy/index.ts";
+export * from "./web-paths.ts";

@@ -14,6 +14,7 @@ import { UpdateNotStoredError } from "./commit-errors.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
+import type { SyncObserver } from "./observer.ts";
 import { splitStep2 } from "./resync.ts";
 import type { Actor } from "@marginalia/schema";
 
@@ -30,6 +31,7 @@ export type ConnectionOptions = {
   logger: Logger;
   /** Messages kept while the document loads; more than this closes the socket. */
   maxBuffered: number;
+  observer?: SyncObserver;
 };
 
 /**
@@ -143,6 +145,7 @@ export class Connection implements Peer {
   /** Closes from the server side. */
   close(code: number, reason: string) {
     if (this.state.phase === "closed") return;
+    this.options.observer?.closed(code);
     this.teardown();
     // Close reasons are limited to 123 bytes by the websocket protocol.
     this.transport.close(code, Buffer.from(reason).subarray(0, 120).toString());
@@ -255,8 +258,10 @@ export class Connection implements Peer {
 
   /** Applies an authorized update, and makes the client ids it writes under the sender's. */
   private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
+    const started = performance.now();
     const written = writtenClients(state.live.doc, update);
     const durable = state.live.apply(update, { userId: state.actor.userId, peer: this });
+    this.options.observer?.applied(performance.now() - started);
     for (const client of written) {
       if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);
     }

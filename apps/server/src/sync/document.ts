@@ -29,6 +29,8 @@ export type ChangeOrigin = {
 export type Peer = { send(message: Uint8Array): void };
 
 export type DocumentHooks = {
+  /** Updates went out to this many of the document's sockets, `delayMs` after the first was queued. */
+  broadcast?(recipients: number, delayMs: number): void;
   /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
   claimClient?(live: LiveDocument, clientId: number, userId: string): void;
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
@@ -71,6 +73,7 @@ export class LiveDocument implements PersistSource {
   private pending: Uint8Array[] = [];
   private pendingPeers = new Set<Peer | null>();
   private flushScheduled = false;
+  private firstPendingAt = 0;
 
   constructor(
     readonly context: DocContext,
@@ -193,6 +196,7 @@ export class LiveDocument implements PersistSource {
    * are merged and encoded once, and the same bytes go to every peer.
    */
   private queueBroadcast(update: Uint8Array, from: Peer | null) {
+    if (this.pending.length === 0) this.firstPendingAt = performance.now();
     this.pending.push(update);
     this.pendingPeers.add(from);
     if (this.flushScheduled) return;
@@ -214,7 +218,9 @@ export class LiveDocument implements PersistSource {
     const message = encoding.toUint8Array(encoder);
     // A sender already has its own change; skip it when the batch is its alone.
     const only = from.size === 1 ? [...from][0] : null;
-    for (const peer of this.peers) if (peer !== only) peer.send(message);
+    let sent = 0;
+    for (const peer of this.peers) if (peer !== only) (peer.send(message), sent++);
+    this.hooks.broadcast?.(sent, performance.now() - this.firstPendingAt);
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

@@ -10,6 +10,7 @@ import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
 import { Hiding } from "./hiding.ts";
+import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
 import { GroupCommitter } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -29,6 +30,8 @@ export type SyncOptions = {
   accessCheckMs: number;
   /** How documents are shared with other server processes; by default they are not. */
   relay: DocumentRelay;
+  /** Who is told what the core does, for metrics (observer.ts). */
+  observer: SyncObserver;
 };
 
 /**
@@ -70,6 +73,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   commitWindowMs: 4,
   accessCheckMs: 30_000,
   relay: LOCAL_ONLY,
+  observer: NO_OBSERVER,
 };
 
 /** Closes a connection, or gives it its new role or moderation mode (access.ts). */
@@ -126,6 +130,7 @@ export class SyncHub {
     this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
     this.accessTimer.unref();
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
+    this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
     this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
     this.clientIdStore = new ClientIdStore(db, logger);
@@ -143,6 +148,7 @@ export class SyncHub {
   connect(transport: Transport, request: AdmissionRequest & { acks: boolean }): Connection {
     const connection = new Connection(transport, {
       acks: request.acks,
+      observer: this.options.observer,
       logger: this.logger,
       maxBuffered: this.options.maxBufferedMessages,
     });
@@ -397,6 +403,7 @@ export class SyncHub {
     },
     relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
+    broadcast: (recipients, delayMs) => this.options.observer.broadcast(recipients, delayMs),
     claimClient: (live, clientId, userId) => this.clientIdStore.record(live.name, clientId, userId),
   };
 
@@ -419,6 +426,10 @@ export class SyncHub {
     } catch (err) {
       this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
     }
+  }
+
+  get socketCount(): number {
+    return this.connections.size;
   }
 
   get loadedDocuments(): number {

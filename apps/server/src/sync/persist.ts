@@ -65,6 +65,8 @@ export class GroupCommitter {
   private nextSeq = 0;
   /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused. */
   private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded">();
+  /** Called after each attempt at writing: how many updates, how long it took, and whether they were written. */
+  onAttempt: (updates: number, ms: number, ok: boolean) => void = () => {};
   /** Called after each commit with the documents it wrote, e.g. to schedule compaction. */
   onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
   /** Called once a document's update was refused: from then on it stores nothing, and should be reloaded. */
@@ -225,9 +227,12 @@ export class GroupCommitter {
         else part.push(e);
       }
       if (part.length === 0) continue;
+      const started = performance.now();
       try {
         await this.write(part);
+        this.onAttempt(part.length, performance.now() - started, true);
       } catch (err) {
+        this.onAttempt(part.length, performance.now() - started, false);
         const kind = classifyCommitError(err);
         if (kind === "transient") {
           failure = err;

@@ -5,6 +5,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimitOptions, createRateLimits } from "..
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createMetrics } from "../../src/metrics.ts";
 import { type SyncOptions, SyncHub } from "../../src/sync/hub.ts";
 import { openTestDatabase } from "./database.ts";
 
@@ -38,13 +39,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = options.database ?? (await openTestDatabase());
   const config = testConfig(options.env);
   const logger = createLogger("silent");
-  const hub = new SyncHub(database.db, logger, config.publicOrigin, options.sync);
+  const metrics = createMetrics();
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, ...options.sync });
+  metrics.watch(hub);
   const { app, injectWebSocket } = createApp({
     config,
     db: database.db,
     logger,
     rateLimits: createRateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS),
     hub,
+    metrics,
   });
   let server: ServerType | null = null;
   const stop = async () => {

@@ -1,8 +1,10 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from "react";
+import { WEB_PATHS } from "@marginalia/schema";
 
 /**
  * A few routes do not need a routing library: the History API, one event,
- * and a table of patterns. The server answers every path with index.html.
+ * and a table of patterns, shared with the server (packages/schema/src/web-paths.ts), which answers
+ * those paths with index.html and any other unknown path with 404.
  */
 const listeners = new Set<() => void>();
 const emit = () => listeners.forEach((fn) => fn());
@@ -36,16 +38,15 @@ export type Route =
   | { name: "participation"; articleId: string }
   | { name: "not-found" };
 
-const ID = "([0-9a-f-]{36})";
 const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
-  [/^\/login\/?$/, () => ({ name: "login" })],
-  [/^\/signup\/?$/, () => ({ name: "signup" })],
-  [/^\/$/, () => ({ name: "library" })],
-  [new RegExp(`^/groups/${ID}/?$`), (m) => ({ name: "group", groupId: m[1]! })],
-  [new RegExp(`^/groups/${ID}/moderation/?$`), (m) => ({ name: "moderation", groupId: m[1]! })],
-  [new RegExp(`^/articles/${ID}/?$`), (m) => ({ name: "article", articleId: m[1]! })],
-  [new RegExp(`^/articles/${ID}/dashboard/?$`), (m) => ({ name: "dashboard", articleId: m[1]! })],
-  [new RegExp(`^/articles/${ID}/participation/?$`), (m) => ({ name: "participation", articleId: m[1]! })],
+  [WEB_PATHS.login, () => ({ name: "login" })],
+  [WEB_PATHS.signup, () => ({ name: "signup" })],
+  [WEB_PATHS.library, () => ({ name: "library" })],
+  [WEB_PATHS.group, (m) => ({ name: "group", groupId: m[1]! })],
+  [WEB_PATHS.moderation, (m) => ({ name: "moderation", groupId: m[1]! })],
+  [WEB_PATHS.article, (m) => ({ name: "article", articleId: m[1]! })],
+  [WEB_PATHS.dashboard, (m) => ({ name: "dashboard", articleId: m[1]! })],
+  [WEB_PATHS.participation, (m) => ({ name: "participation", articleId: m[1]! })],
 ];
 
 export function matchRoute(path: string): Route {

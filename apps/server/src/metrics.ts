@@ -1,0 +1,83 @@
+import { timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { AppEnv } from "./context.ts";
+import type { SyncHub } from "./sync/hub.ts";
+import type { SyncObserver } from "./sync/observer.ts";
+
+/** Seconds, for latencies measured on the event loop: most land well under a millisecond. */
+const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/**
+ * Prometheus metrics for one process: Node's own (event-loop delay among
+ * them, from monitorEventLoopDelay), the sync core's counts through its
+ * observer, and gauges read from the hub when scraped.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  const registers = [registry];
+  const closes = new Counter({ name: "marginalia_socket_closes_total", help: "Sockets the server closed, by close code", labelNames: ["code"], registers });
+  // Its count is the number of updates taken from sockets.
+  const applied = new Histogram({ name: "marginalia_update_apply_seconds", help: "Applying one authorized socket update, on the event loop", buckets: FAST_BUCKETS, registers });
+  const broadcastDelay = new Histogram({
+    name: "marginalia_fanout_delay_seconds",
+    help: "From an update applied to its broadcast to the document's other sockets",
+    buckets: FAST_BUCKETS,
+    registers,
+  });
+  const fanout = new Counter({ name: "marginalia_updates_out_total", help: "Update messages sent to sockets", registers });
+  const commits = new Histogram({
+    name: "marginalia_commit_seconds",
+    help: "One attempt at a group commit, by outcome",
+    labelNames: ["outcome"],
+    buckets: FAST_BUCKETS,
+    registers,
+  });
+  const committed = new Counter({ name: "marginalia_updates_committed_total", help: "Updates written by the group commit", registers });
+
+  const observer: SyncObserver = {
+    closed: (code) => closes.inc({ code: String(code) }),
+    applied: (ms) => applied.observe(ms / 1000),
+    broadcast: (recipients, delayMs) => {
+      fanout.inc(recipients);
+      broadcastDelay.observe(delayMs / 1000);
+    },
+    committed: (updates, ms, ok) => {
+      commits.observe({ outcome: ok ? "written" : "failed" }, ms / 1000);
+      if (ok) committed.inc(updates);
+    },
+  };
+
+  /** Gauges read from the hub at each scrape. */
+  function watch(hub: SyncHub) {
+    new Gauge({ name: "marginalia_sockets", help: "Open sync sockets", registers, collect() { this.set(hub.socketCount); } });
+    new Gauge({ name: "marginalia_documents_loaded", help: "Documents loaded in this process", registers, collect() { this.set(hub.loadedDocuments); } });
+    new Gauge({ name: "marginalia_commit_queue", help: "Updates accepted and not yet written", registers, collect() { this.set(hub.committer.pending); } });
+  }
+
+  return { registry, observer, watch };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * GET /metrics, in Prometheus' text format. With a token configured it must
+ * come as a bearer token; without one the figures are open, as they name no
+ * person, document or group.
+ */
+export function metricsRoutes(metrics: Metrics, token: string | undefined) {
+  return new Hono<AppEnv>().get("/metrics", async (c) => {
+    if (token && !sameSecret(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
+      return c.json({ error: { code: "unauthorized", message: "This needs the metrics token", requestId: c.get("requestId") } }, 401);
+    }
+    c.header("content-type", metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

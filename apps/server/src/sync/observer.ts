@@ -1,0 +1,22 @@
+/**
+ * What the sync core reports as it works, for metrics. The core calls these
+ * and knows nothing of how they are counted (the app wires them to
+ * prom-client, metrics.ts); by default nothing is counted.
+ */
+export type SyncObserver = {
+  /** A socket closed by the server, with its close code (docs/sync.md, "Close codes"). */
+  closed(code: number): void;
+  /** An update authorized and applied: how long that took on the event loop. */
+  applied(ms: number): void;
+  /** Updates sent to a document's sockets: to how many, and how long after the first of them was applied. */
+  broadcast(recipients: number, delayMs: number): void;
+  /** One attempt at a group commit: how many updates, how long, and whether it was written. */
+  committed(updates: number, ms: number, ok: boolean): void;
+};
+
+export const NO_OBSERVER: SyncObserver = {
+  closed() {},
+  applied() {},
+  broadcast() {},
+  committed() {},
+};

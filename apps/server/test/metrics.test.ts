@@ -1,0 +1,75 @@
+import { createAnnotation } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { TestClient } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { liveServer } from "./support/live.ts";
+import { eventually } from "./support/sync-client.ts";
+
+const live = liveServer();
+
+/** One sample of the Prometheus text, summed over its labels; 0 when absent. */
+async function sample(name: string, labels = ""): Promise<number> {
+  const res = await new TestClient(live.t.app).get("/metrics");
+  expect(res.status).toBe(200);
+  const text = res.body as string;
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name}{`) ? line.includes(labels) : line.startsWith(`${name} `)) total += Number(line.split(" ").at(-1));
+  }
+  return total;
+}
+
+describe("/metrics", () => {
+  it("counts sockets, updates applied, broadcast and committed, and the event loop's delay", async () => {
+    const before = {
+      applied: await sample("marginalia_update_apply_seconds_count"),
+      committed: await sample("marginalia_updates_committed_total"),
+      out: await sample("marginalia_updates_out_total"),
+      sockets: await sample("marginalia_sockets"),
+    };
+    const { article, members } = await articleWithMembers(live.t.app, ["annotator", "viewer"]);
+    const writer = live.open(article.sync.room, members[0]!.token);
+    const reader = live.open(article.sync.room, members[1]!.token);
+    await Promise.all([writer.synced, reader.synced]);
+    expect(await sample("marginalia_sockets")).toBe(before.sockets + 2);
+    expect(await sample("marginalia_documents_loaded")).toBeGreaterThanOrEqual(1);
+
+    for (let i = 0; i < 3; i++) createAnnotation(writer.doc, { kind: "comment", authorId: members[0]!.user.id, body: `counted ${i}` });
+    await eventually(async () => {
+      expect(await sample("marginalia_update_apply_seconds_count")).toBeGreaterThanOrEqual(before.applied + 3);
+      expect(await sample("marginalia_updates_committed_total")).toBeGreaterThanOrEqual(before.committed + 3);
+      expect(await sample("marginalia_updates_out_total")).toBeGreaterThan(before.out);
+    }, 5_000);
+    expect(await sample("marginalia_commit_seconds_count", 'outcome="written"')).toBeGreaterThan(0);
+    expect(await sample("nodejs_eventloop_lag_p99_seconds")).toBeGreaterThan(0);
+
+    // A refused write is counted by its close code.
+    const refusedBefore = await sample("marginalia_socket_closes_total", 'code="4403"');
+    createAnnotation(reader.doc, { kind: "comment", authorId: members[1]!.user.id, body: "a viewer writes" });
+    await eventually(async () => expect(await sample("marginalia_socket_closes_total", 'code="4403"')).toBe(refusedBefore + 1), 5_000);
+  });
+
+  it("answers unknown paths with a 404, not the app's page, and the app's own pages with it", async () => {
+    const client = new TestClient(live.t.app);
+    const unknown = await client.get("/no/such/page");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { code: "not_found" } });
+    const page = await client.get("/login");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect((await client.get(`/articles/${crypto.randomUUID()}`)).status).toBe(200);
+  });
+});
+
+describe("/metrics with a token", () => {
+  it("wants the token as a bearer token when one is configured", async () => {
+    const { Hono } = await import("hono");
+    const { createMetrics, metricsRoutes } = await import("../src/metrics.ts");
+    const app = new Hono().route("/", metricsRoutes(createMetrics(), "a-long-enough-metrics-token"));
+    expect((await app.request("/metrics")).status).toBe(401);
+    expect((await app.request("/metrics", { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status).toBe(401);
+    const ok = await app.request("/metrics", { headers: { authorization: "Bearer a-long-enough-metrics-token" } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("marginalia_commit_seconds");
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * The web app's pages, by path. The app routes with them, and the server
+ * answers exactly these with the app's page: any other path that is not an
+ * API route or a static file is a 404, not the app's HTML.
+ */
+const ID = "([0-9a-f-]{36})";
+export const WEB_PATHS = {
+  login: /^\/login\/?$/,
+  signup: /^\/signup\/?$/,
+  library: /^\/$/,
+  group: new RegExp(`^/groups/${ID}/?$`),
+  moderation: new RegExp(`^/groups/${ID}/moderation/?$`),
+  article: new RegExp(`^/articles/${ID}/?$`),
+  dashboard: new RegExp(`^/articles/${ID}/dashboard/?$`),
+  participation: new RegExp(`^/articles/${ID}/participation/?$`),
+} as const;
+
+export const isWebPath = (path: string) => Object.values(WEB_PATHS).some((pattern) => pattern.test(path));
