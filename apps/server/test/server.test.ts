@@ -78,10 +78,11 @@ describe("the server process", () => {
     expect(headings).toEqual(SEED_HEADINGS);
   });
 
-  it("serves the web page", async () => {
-    const res = await fetch(`${server.url}/articles/whatever`);
+  it("serves the web page on the app's own paths, and 404 elsewhere", async () => {
+    const res = await fetch(`${server.url}/articles/${crypto.randomUUID()}`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<title>Marginalia</title>");
+    expect((await fetch(`${server.url}/articles/whatever`)).status).toBe(404);
   });
 
   it("keeps every accepted update across a SIGTERM and a restart", { timeout: 90_000 }, async () => {
