@@ -116,7 +116,8 @@ function statusesFor(c: number, a: AnnotationValue): AnnotationStatus[] {
     // would lock it under its author's feet, and hiding someone's work takes its status out of their
     // hands: an author's status change racing either is a refusal by design, not a fault, so this run
     // leaves both out.
-    if (own) return ["draft", "pending", "published", "hidden"];
+    // What is hidden comes back only by an unhide (published), its own work included.
+    if (own) return a.status === "hidden" ? ["hidden", "published"] : ["draft", "pending", "published", "hidden"];
     return a.kind !== "factcheck" && (a.status === "draft" || a.status === "pending") ? ["published"] : [a.status];
   }
   return a.kind === "factcheck" ? ["draft", "pending"] : ["draft", "published"];
