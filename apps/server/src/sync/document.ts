@@ -29,6 +29,8 @@ export type ChangeOrigin = {
 export type Peer = { send(message: Uint8Array): void };
 
 export type DocumentHooks = {
+  /** The stored state was just built into the Y.Doc (on load, or on first use of a cold document). */
+  built?(live: LiveDocument): void;
   /** Updates went out to this many of the document's sockets, `delayMs` after the first was queued. */
   broadcast?(recipients: number, delayMs: number): void;
   /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
@@ -116,6 +118,7 @@ export class LiveDocument implements PersistSource {
       const state = this.cold;
       this.cold = null;
       Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
+      this.hooks.built?.(this);
     }
     return this.ydoc;
   }

@@ -63,6 +63,15 @@ export class Hiding {
     });
   }
 
+  /**
+   * A document as stored may hold what belongs in the other one: a move that a crash, a shutdown or a
+   * refused write left half done, or a status change stored while the move was still to come. Each
+   * document is checked whole when it is built, so that such a leftover is moved then.
+   */
+  reconcile(context: DocContext, doc: Y.Doc) {
+    if (sideOf(context)) this.after(context, new Set(annotationsOf(doc).keys()), Promise.resolve());
+  }
+
   /** Resolves once every move queued so far for the article is done. */
   async settled(articleId: string): Promise<void> {
     for (let chain = this.chains.get(articleId); chain; chain = this.chains.get(articleId)) {

@@ -265,6 +265,11 @@ export class SyncHub {
     }
   }
 
+  /** Resolves once the moves between the group's and the hidden document queued so far for the article are done. */
+  settled(articleId: string): Promise<void> {
+    return this.hiding.settled(articleId);
+  }
+
   /** Reads a document, live or loaded for the purpose. */
   async read<T>(context: DocContext, fn: (live: LiveDocument) => T): Promise<T> {
     const live = await this.acquire(context);
@@ -404,6 +409,7 @@ export class SyncHub {
     relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
     broadcast: (recipients, delayMs) => this.options.observer.broadcast(recipients, delayMs),
+    built: (live) => this.hiding.reconcile(live.context, live.doc),
     claimClient: (live, clientId, userId) => this.clientIdStore.record(live.name, clientId, userId),
   };
 
@@ -430,6 +436,10 @@ export class SyncHub {
 
   get socketCount(): number {
     return this.connections.size;
+  }
+
+  isLoaded(docName: string): boolean {
+    return this.slots.has(docName);
   }
 
   get loadedDocuments(): number {
