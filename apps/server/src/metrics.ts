@@ -1,6 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { hashSecret, secretMatches } from "./auth/secrets.ts";
 import type { AppEnv } from "./context.ts";
 import type { SyncHub } from "./sync/hub.ts";
 import type { SyncObserver } from "./sync/observer.ts";
@@ -67,17 +67,12 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * person, document or group.
  */
 export function metricsRoutes(metrics: Metrics, token: string | undefined) {
+  const expected = token ? hashSecret(`Bearer ${token}`) : null;
   return new Hono<AppEnv>().get("/metrics", async (c) => {
-    if (token && !sameSecret(c.req.header("authorization") ?? "", `Bearer ${token}`)) {
+    if (expected && !secretMatches(c.req.header("authorization") ?? "", expected)) {
       return c.json({ error: { code: "unauthorized", message: "This needs the metrics token", requestId: c.get("requestId") } }, 401);
     }
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

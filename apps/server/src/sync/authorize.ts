@@ -153,7 +153,7 @@ const refuse = (reason: string): Authorization => ({ ok: false, reason });
  * visible, goes where it goes, and refusing it would cost its author their work for a race they
  * could not see. Clients are never offered either on hidden work, and REST refuses both.
  */
-function statusOf(doc: Y.Doc, id: string): { status: AnnotationStatus } | null {
+export function statusOf(doc: Y.Doc, id: string): { status: AnnotationStatus } | null {
   const status = annotationsOf(doc).get(id)?.get("status");
   return typeof status === "string" && status !== "hidden" ? { status: status as AnnotationStatus } : null;
 }

@@ -112,6 +112,8 @@ function writeMoved(doc: Y.Doc, values: AnnotationValue[], votes: Array<[string,
 }
 
 function sideOf(context: DocContext): "group" | "hidden" | null {
+  // Every persisted change passes here: private documents, most of them, leave at once.
+  if (context.visibility === "private") return null;
   const kind = parseRoom(context.docName)?.kind;
   return kind === "group" || kind === "hidden" ? kind : null;
 }

@@ -1,4 +1,4 @@
-import { type AnnotationStatus, SYNC_CLOSE_CODES, annotationsOf, groupRoom, roleAtLeast } from "@marginalia/schema";
+import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom, roleAtLeast } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
@@ -9,9 +9,10 @@ import type { PersistSource } from "./persist.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
+import { statusOf } from "./authorize.ts";
 import { Hiding } from "./hiding.ts";
 import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
-import { GroupCommitter } from "./persist.ts";
+import { GroupCommitter, beforeDeadline } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
 export type SyncOptions = {
@@ -287,9 +288,7 @@ export class SyncHub {
   private inGroupDocument(context: DocContext, annotationId: string): { status: AnnotationStatus } | null {
     if (context.visibility !== "private") return null;
     const slot = this.slots.get(groupRoom(context.articleId));
-    const status = slot?.phase === "live" ? annotationsOf(slot.live.doc).get(annotationId)?.get("status") : undefined;
-    // Hidden and not yet moved out: not asked, as in the document's own (authorize.ts, statusOf).
-    return typeof status === "string" && status !== "hidden" ? { status: status as AnnotationStatus } : null;
+    return slot?.phase === "live" ? statusOf(slot.live.doc, annotationId) : null;
   }
 
   private async acquire(context: DocContext): Promise<LiveDocument> {
@@ -459,7 +458,7 @@ export class SyncHub {
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     const unwritten = await this.committer.close(deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
-    await Promise.race([this.clientIdStore.flush(), new Promise((r) => setTimeout(r, Math.min(2_000, Math.max(0, deadline - Date.now()))).unref())]);
+    await beforeDeadline(this.clientIdStore.flush(), Math.min(deadline, Date.now() + 2_000));
     for (const slot of this.slots.values()) if (slot.phase === "live") {
       if (slot.idleTimer) clearTimeout(slot.idleTimer);
       this.options.relay.detach(slot.live);

@@ -353,7 +353,7 @@ function notStored(reason: NotStoredReason, source: PersistSource, cause?: unkno
 }
 
 /** Whether `promise` settled by `deadline`; it is not cancelled either way. */
-async function beforeDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+export async function beforeDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
   if (deadline === Infinity) {
     await promise;
     return true;
