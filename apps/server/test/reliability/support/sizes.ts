@@ -17,7 +17,7 @@ export const SIZES = {
   /** Convergence: fast-check runs (seeds). */
   seeds: count("MARGINALIA_SEEDS", SOAK ? 1_000 : 100),
   /** Durability: SIGKILL cycles. */
-  killCycles: count("MARGINALIA_KILL_CYCLES", SOAK ? 100 : 6),
+  killCycles: count("MARGINALIA_KILL_CYCLES", SOAK ? 100 : 4),
   /** Fuzzing: frames through the transport-independent core. */
   coreFrames: count("MARGINALIA_FUZZ_FRAMES", SOAK ? 1_000_000 : 40_000),
   /** Fuzzing: frames over real websockets. */
