@@ -32,7 +32,6 @@ function connect(url, room, token) {
 const session = await login();
 const cookie = `marginalia_session=${session}`;
 const article = await (await fetch(`${baseUrl}/api/articles/${articleId}`, { headers: { cookie } })).json();
-const me = await (await fetch(`${baseUrl}/api/me`, { headers: { cookie } })).json();
 // Sockets take an API token in the URL, never the session (docs/sync.md §2).
 const created = await fetch(`${baseUrl}/api/tokens`, {
   method: "POST",
@@ -53,7 +52,8 @@ writer.doc.transact(() => {
   writer.doc.getMap("annotations").set(id, map);
   const now = Date.now();
   for (const [key, value] of Object.entries({
-    id, kind: "comment", authorId: me.user.id, createdAt: now, updatedAt: now,
+    // The document names you by your member id in the article's group (docs/sync.md §4).
+    id, kind: "comment", authorId: article.memberId, createdAt: now, updatedAt: now,
     target: null, tags: ["third-party"], color: null, factcheck: null,
     status: "published", resolved: false, parentId: null,
   })) map.set(key, value);

@@ -24,6 +24,7 @@ import {
   articleWriteAccess,
   castVote,
   createThroughDocument,
+  writerOf,
   deleteThroughDocument,
   updateThroughDocument,
 } from "../services/annotations.ts";
@@ -160,7 +161,7 @@ export const annotationRoutes = new Hono<AppEnv>()
 async function reattach(c: AppContext) {
   const { db, hub } = c.get("deps");
   const access = await accessOrGone(c, c.req.param("annotationId")!);
-  if (access.row.authorId !== access.actor.userId && !roleAtLeast(access.role, "moderator")) {
+  if (access.row.authorId !== access.account && !roleAtLeast(access.role, "moderator")) {
     throw forbidden("Only the author or a moderator re-attaches an annotation");
   }
   const range = await readJson(c, reattachSchema);
@@ -169,7 +170,7 @@ async function reattach(c: AppContext) {
   if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");
   const target = buildTarget(index, range, article.revision);
   // Written by the server: the anchor state is not a field clients may set.
-  await hub.change({ ...access.context, revision: article.revision }, { userId: access.actor.userId }, (doc) => {
+  await hub.change({ ...access.context, revision: article.revision }, writerOf(access), (doc) => {
     updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" } });
   });
   return c.json(await presentById(db, access.row.id, viewerOf(access)));

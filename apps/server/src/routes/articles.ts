@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { memberIdOf } from "../access/member-ids.ts";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
@@ -60,8 +61,10 @@ export const articleRoutes = new Hono<AppEnv>()
     const user = requireUser(c);
     const { db } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
-    const { role } = await requireArticleRole(db, articleId, user.id, "viewer");
+    const { role, article } = await requireArticleRole(db, articleId, user.id, "viewer");
     const { revision } = validate(revisionQuery, c.req.query());
+    // The id the group's documents and presence know the viewer by: their authorship and votes are under it.
+    const memberId = await memberIdOf(db, article.groupId, user.id);
     const { publicOrigin } = c.get("deps").config;
     const sync = {
       url: `${publicOrigin.replace(/^http/, "ws")}/sync`,
@@ -70,7 +73,7 @@ export const articleRoutes = new Hono<AppEnv>()
       // What moderators hid lives in a document of its own, which only they may join.
       ...(canModerate(role) && { hiddenRoom: hiddenRoom(articleId) }),
     };
-    return c.json({ ...(await getArticle(db, articleId, revision)), role, sync });
+    return c.json({ ...(await getArticle(db, articleId, revision)), role, memberId, sync });
   })
   .get("/:articleId/revisions", async (c) => {
     const user = requireUser(c);

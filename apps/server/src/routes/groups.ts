@@ -1,13 +1,17 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { groupInsertSchema, groupInvitationInsertSchema, roleSchema } from "@marginalia/schema";
+import { accountsFor } from "../access/member-ids.ts";
 import { requireRole } from "../access/membership.ts";
 import { type AppEnv, requireUser } from "../context.ts";
+import type { Db } from "../db.ts";
+import { notFound } from "../errors.ts";
 import { readJson, uuidParam } from "../http/input.ts";
 import {
   changeRole,
   createGroup,
   getGroup,
+  presentGroup,
   listGroupsOf,
   listMembers,
   removeMember,
@@ -33,7 +37,7 @@ export const groupRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const user = requireUser(c);
     const input = await readJson(c, createGroupSchema);
-    return c.json(await createGroup(c.get("deps").db, user.id, input), 201);
+    return c.json(presentGroup(await createGroup(c.get("deps").db, user.id, input)), 201);
   })
   .get("/", async (c) => {
     const user = requireUser(c);
@@ -44,7 +48,7 @@ export const groupRoutes = new Hono<AppEnv>()
     const { db } = c.get("deps");
     const groupId = uuidParam(c, "groupId", "Group");
     const role = await requireRole(db, groupId, user.id, "viewer");
-    return c.json({ ...(await getGroup(db, groupId)), role });
+    return c.json({ ...presentGroup(await getGroup(db, groupId)), role });
   })
   .patch("/:groupId", async (c) => {
     const user = requireUser(c);
@@ -52,7 +56,10 @@ export const groupRoutes = new Hono<AppEnv>()
     const groupId = uuidParam(c, "groupId", "Group");
     const role = await requireRole(db, groupId, user.id, "owner");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
-    return c.json({ ...(await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum })), role });
+    const { group, renamed } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum });
+    // Open sockets joined under the old member ids: they close (4409), and their clients fetch their new id.
+    if (renamed) c.get("deps").hub.access({ kind: "members-renamed", groupId });
+    return c.json({ ...presentGroup(group), role });
   })
   .get("/:groupId/members", async (c) => {
     const user = requireUser(c);
@@ -86,27 +93,37 @@ export const groupRoutes = new Hono<AppEnv>()
     await revokeInvitation(db, groupId, invitationId);
     return c.body(null, 204);
   })
-  .patch("/:groupId/members/:userId", async (c) => {
+  // Members are named by member id, as the members list gives them.
+  .patch("/:groupId/members/:memberId", async (c) => {
     const user = requireUser(c);
     const { db } = c.get("deps");
     const groupId = uuidParam(c, "groupId", "Group");
-    const memberId = uuidParam(c, "userId", "Member");
+    const memberId = uuidParam(c, "memberId", "Member");
     await requireRole(db, groupId, user.id, "owner");
     const { role } = await readJson(c, changeRoleSchema);
-    const changed = await changeRole(db, groupId, memberId, role);
+    const account = await accountOrNotFound(db, groupId, memberId);
+    const changed = await changeRole(db, groupId, account, role);
     // Open sockets carry on under the new role (a viewer's next write is refused).
-    c.get("deps").hub.access({ kind: "role-changed", groupId, userId: memberId, role });
-    return c.json(changed);
+    c.get("deps").hub.access({ kind: "role-changed", groupId, userId: account, memberId, role });
+    return c.json({ memberId, role: changed.role });
   })
-  .delete("/:groupId/members/:userId", async (c) => {
+  .delete("/:groupId/members/:memberId", async (c) => {
     const user = requireUser(c);
     const { db } = c.get("deps");
     const groupId = uuidParam(c, "groupId", "Group");
-    const memberId = uuidParam(c, "userId", "Member");
-    // Anyone may leave; only an owner may remove someone else.
-    await requireRole(db, groupId, user.id, memberId === user.id ? "viewer" : "owner");
-    await removeMember(db, groupId, memberId);
+    const memberId = uuidParam(c, "memberId", "Member");
+    // Anyone may leave; only an owner may remove someone else. Outsiders meet the group's 404 first.
+    await requireRole(db, groupId, user.id, "viewer");
+    const account = await accountOrNotFound(db, groupId, memberId);
+    if (account !== user.id) await requireRole(db, groupId, user.id, "owner");
+    await removeMember(db, groupId, account);
     // Their open sockets close (4403) before this answers: nothing written after the removal reaches them.
-    c.get("deps").hub.access({ kind: "member-removed", groupId, userId: memberId });
+    c.get("deps").hub.access({ kind: "member-removed", groupId, userId: account });
     return c.body(null, 204);
   });
+
+async function accountOrNotFound(db: Db, groupId: string, memberId: string): Promise<string> {
+  const found = await accountsFor(db, groupId, [memberId]);
+  if ("unknown" in found) throw notFound("Member");
+  return found.accounts[0]!;
+}

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { memberIdOf } from "../access/member-ids.ts";
 import { type AppEnv, requireUser } from "../context.ts";
 import { uuidParam } from "../http/input.ts";
 import { acceptInvitation, declineInvitation } from "../services/invitations.ts";
@@ -11,8 +12,9 @@ export const invitationRoutes = new Hono<AppEnv>()
     const invitationId = uuidParam(c, "invitationId", "Invitation");
     const { created, membership } = await acceptInvitation(db, invitationId, user);
     // A new member's role, for documents open in the group (who may be assigned, on every process).
-    if (created) hub.access({ kind: "role-changed", groupId: membership.groupId, userId: user.id, role: membership.role });
-    return c.json({ membership }, created ? 201 : 200);
+    const memberId = await memberIdOf(db, membership.groupId, user.id);
+    if (created && memberId) hub.access({ kind: "role-changed", groupId: membership.groupId, userId: user.id, memberId, role: membership.role });
+    return c.json({ membership: { ...membership, memberId } }, created ? 201 : 200);
   })
   .post("/:invitationId/decline", async (c) => {
     const user = requireUser(c);

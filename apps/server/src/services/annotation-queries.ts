@@ -8,7 +8,7 @@ import {
   VERDICTS,
   roleAtLeast,
 } from "@marginalia/schema";
-import { annotations } from "@marginalia/schema/tables";
+import { annotations, memberIds } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { presentAnnotation } from "./annotation-view.ts";
@@ -80,8 +80,11 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.status) conditions.push(inArray(annotations.status, filter.status));
   if (filter.verdict) conditions.push(inArray(annotations.verdict, filter.verdict));
   if (filter.anchor) conditions.push(inArray(annotations.anchorState, filter.anchor));
-  if (filter.author) conditions.push(eq(annotations.authorId, filter.author));
-  if (filter.assignee) conditions.push(sql`${annotations.assignees} @> array[${filter.assignee}]::uuid[]`);
+  // People are named by member id, as every response names them; rows keep accounts.
+  const accountOf = (memberId: string) =>
+    sql`(select ${memberIds.userId} from ${memberIds} where ${memberIds.groupId} = ${annotations.groupId} and ${memberIds.memberId} = ${memberId})`;
+  if (filter.author) conditions.push(sql`${annotations.authorId} = ${accountOf(filter.author)}`);
+  if (filter.assignee) conditions.push(sql`${annotations.assignees} @> array[${accountOf(filter.assignee)}]::uuid[]`);
   if (filter.tag) conditions.push(sql`${annotations.tags} @> array[${filter.tag}]::text[]`);
   if (filter.resolved !== undefined) conditions.push(eq(annotations.resolved, filter.resolved));
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
@@ -105,7 +108,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   // One scope is one group, so one book names every author on the page.
   const book = last ? await nameBook(db, last.groupId, viewer) : null;
   return {
-    annotations: page.map((row) => presentAnnotation(row, book?.name(row.authorId))),
+    annotations: book ? page.map((row) => presentAnnotation(row, book)) : [],
     nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last), last.id) : null,
   };
 }

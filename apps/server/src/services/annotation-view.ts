@@ -3,18 +3,21 @@ import type { Role } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
-import { nameBook } from "./identities.ts";
+import { type NameBook, nameBook } from "./identities.ts";
 
 export type AnnotationRow = InferSelectModel<typeof annotations>;
 
-/** The API's JSON for one projected annotation. `authorName` is what the viewer may call its author. */
-export function presentAnnotation(row: AnnotationRow, authorName?: string | null) {
+/**
+ * The API's JSON for one projected annotation, with people named as `book`'s
+ * viewer may see them: by member id, and by name or pseudonym.
+ */
+export function presentAnnotation(row: AnnotationRow, book: NameBook) {
   return {
     id: row.id,
     articleId: row.articleId,
     groupId: row.groupId,
     kind: row.kind,
-    author: { id: row.authorId, name: authorName ?? null },
+    author: book.person(row.authorId),
     visibility: row.visibility,
     status: row.status,
     revision: row.revision,
@@ -28,7 +31,7 @@ export function presentAnnotation(row: AnnotationRow, authorName?: string | null
         : null,
     resolved: row.resolved,
     parentId: row.parentId,
-    assignment: row.assignees.length ? { assignees: row.assignees, dueAt: row.dueAt } : null,
+    assignment: row.assignees.length ? { assignees: row.assignees.flatMap((id) => book.id(id) ?? []), dueAt: row.dueAt } : null,
     anchor: { state: row.anchorState, score: row.anchorScore },
     votes: { agree: row.votesAgree, disagree: row.votesDisagree },
     createdAt: row.createdAt,
@@ -39,7 +42,7 @@ export function presentAnnotation(row: AnnotationRow, authorName?: string | null
 export type AnnotationView = ReturnType<typeof presentAnnotation>;
 
 /** Who is looking, for an annotation reached through `annotationAccess`. */
-export const viewerOf = (access: { actor: { userId: string }; role: Role }) => ({ id: access.actor.userId, role: access.role });
+export const viewerOf = (access: { account: string; role: Role }) => ({ id: access.account, role: access.role });
 
 /**
  * The projected row, once a write through the document has committed, with
@@ -49,5 +52,5 @@ export async function presentById(db: Db, id: string, viewer: { id: string; role
   const [row] = await db.select().from(annotations).where(eq(annotations.id, id));
   if (!row) throw notFound("Annotation");
   const book = await nameBook(db, row.groupId, viewer);
-  return presentAnnotation(row, book.name(row.authorId));
+  return presentAnnotation(row, book);
 }

@@ -21,7 +21,9 @@ import {
   setVote,
   updateAnnotation,
 } from "@marginalia/schema";
-import { annotations, articles, groups, memberships } from "@marginalia/schema/tables";
+import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
+import { alias } from "drizzle-orm/pg-core";
+import { memberIdOf } from "../access/member-ids.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
@@ -76,15 +78,18 @@ export async function createThroughDocument(
     placement.room === "private"
       ? ({ kind: "private", articleId: access.articleId, userId } as const)
       : ({ kind: "group", articleId: access.articleId } as const);
-  const actor: Actor = { userId, role: access.role, moderation: access.moderation, room };
+  const memberId = await memberIdOf(db, access.groupId, userId);
+  if (!memberId) throw notFound("Article");
+  // The document names its author by member id, as every socket writer is named.
+  const actor: Actor = { userId: memberId, role: access.role, moderation: access.moderation, room };
   const status = input.status ?? placement.status;
-  const refusal = refuseCreate(actor, { authorId: userId, kind: input.kind, status });
+  const refusal = refuseCreate(actor, { authorId: memberId, kind: input.kind, status });
   if (refusal) throw forbidden(refusal);
   const context = contextFor(room, access.groupId, access.revision);
   if (input.id && (await idTaken(db, input.id))) throw new ApiError("conflict", "An annotation with this id exists", "id");
   const storedParent = input.parentId ? await parentIn(db, access.articleId, input.parentId) : null;
   let id = "";
-  await hub.change(context, { userId }, (doc) => {
+  await hub.change(context, { userId, memberId }, (doc) => {
     if (input.id && annotationsOf(doc).has(input.id)) throw new ApiError("conflict", "An annotation with this id exists", "id");
     if (input.parentId) {
       const live = annotationsOf(doc).get(input.parentId);
@@ -93,17 +98,26 @@ export async function createThroughDocument(
       const refusal = refuseReply(actor, parent);
       if (refusal) throw new ApiError("conflict", refusal, "parentId");
     }
-    id = createAnnotation(doc, { ...input, authorId: userId, status });
+    id = createAnnotation(doc, { ...input, authorId: memberId, status });
   });
   return { id, docName: context.docName, visibility: context.visibility };
 }
 
+/**
+ * `actor` is the member as the annotation's document knows them (by member
+ * id), `subject` the stored row as the rules read it (its author by member id
+ * too), and `account` the member's account, which the log records as writer.
+ */
 export type AnnotationAccess = {
   row: typeof annotations.$inferSelect;
   role: Role;
   actor: Actor;
+  subject: Pick<AnnotationValue, "authorId" | "kind" | "status">;
+  account: string;
   context: DocContext;
 };
+
+const authorIds = alias(memberIds, "author_ids");
 
 /**
  * An annotation as one user may reach it: 404 when they may not see it, as if
@@ -111,11 +125,20 @@ export type AnnotationAccess = {
  */
 export async function annotationAccess(db: Db, annotationId: string, userId: string): Promise<AnnotationAccess> {
   const [found] = await db
-    .select({ row: annotations, role: memberships.role, moderation: groups.moderation, revision: articles.currentRevision })
+    .select({
+      row: annotations,
+      role: memberships.role,
+      memberId: memberIds.memberId,
+      authorMemberId: authorIds.memberId,
+      moderation: groups.moderation,
+      revision: articles.currentRevision,
+    })
     .from(annotations)
     .innerJoin(articles, eq(articles.id, annotations.articleId))
     .innerJoin(groups, eq(groups.id, annotations.groupId))
     .innerJoin(memberships, and(eq(memberships.groupId, annotations.groupId), eq(memberships.userId, userId)))
+    .innerJoin(memberIds, and(eq(memberIds.groupId, annotations.groupId), eq(memberIds.userId, userId)))
+    .leftJoin(authorIds, and(eq(authorIds.groupId, annotations.groupId), eq(authorIds.userId, annotations.authorId)))
     .where(and(eq(annotations.id, annotationId)));
   if (!found) throw notFound("Annotation");
   const [visible] = await db
@@ -127,7 +150,9 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
   return {
     row: found.row,
     role: found.role,
-    actor: { userId, role: found.role, moderation: found.moderation, room },
+    actor: { userId: found.memberId, role: found.role, moderation: found.moderation, room },
+    subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status },
+    account: userId,
     context: contextFor(room, found.row.groupId, found.revision),
   };
 }
@@ -138,7 +163,7 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
  */
 export async function updateThroughDocument(hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch) {
   let updated: AnnotationValue | null = null;
-  await hub.change(access.context, { userId: access.actor.userId }, (doc) => {
+  await hub.change(access.context, writerOf(access), (doc) => {
     const map = annotationsOf(doc).get(access.row.id);
     if (!map) throw notFound("Annotation");
     const existing = readAnnotation(map);
@@ -153,7 +178,7 @@ export async function updateThroughDocument(hub: SyncHub, access: AnnotationAcce
 }
 
 export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAccess) {
-  await hub.change(access.context, { userId: access.actor.userId }, (doc) => {
+  await hub.change(access.context, writerOf(access), (doc) => {
     const map = annotationsOf(doc).get(access.row.id);
     if (!map) throw notFound("Annotation");
     const refusal = refuseDelete(access.actor, readAnnotation(map));
@@ -165,9 +190,12 @@ export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAcce
 /** Agree, disagree, or withdraw (null): one vote per member, written as the member. */
 export async function castVote(hub: SyncHub, access: AnnotationAccess, value: VoteValue | null) {
   if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot vote`);
-  const refusal = refuseVote(access.actor, access.row);
+  const refusal = refuseVote(access.actor, access.subject);
   if (refusal) throw new ApiError("conflict", refusal);
-  await hub.change(access.context, { userId: access.actor.userId }, (doc) => setVote(doc, access.row.id, access.actor.userId, value));
+  await hub.change(access.context, writerOf(access), (doc) => setVote(doc, access.row.id, access.actor.userId, value));
 }
+
+/** Who a server-side change is written as: the account in the log, the member id in the document. */
+export const writerOf = (access: Pick<AnnotationAccess, "account" | "actor">) => ({ userId: access.account, memberId: access.actor.userId });
 
 

@@ -143,7 +143,7 @@ export async function listRevisions(db: Db, article: { id: string; groupId: stri
       .orderBy(desc(articleRevisions.number)),
     nameBook(db, article.groupId, viewer),
   ]);
-  return rows.map(({ authorId, ...rev }) => ({ ...rev, author: { id: authorId, name: book.name(authorId) } }));
+  return rows.map(({ authorId, ...rev }) => ({ ...rev, author: book.person(authorId) }));
 }
 
 export async function deleteArticle(db: Db, articleId: string) {

@@ -1,6 +1,6 @@
 import { type SQL, and, asc, eq, inArray, or, sql } from "drizzle-orm";
 import { type AnswerCandidate, type AssignmentProgress, assignmentProgress, refuseFieldEdit, roleAtLeast } from "@marginalia/schema";
-import { annotations, articles, memberships } from "@marginalia/schema/tables";
+import { annotations, articles, memberIds, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import type { SyncHub } from "../sync/hub.ts";
@@ -10,14 +10,15 @@ import { nameBook } from "./identities.ts";
 
 type Row = typeof annotations.$inferSelect;
 
-/** Who may be asked to answer: members who can write a reply. */
+/** Who may be asked to answer, named by member id: members who can write a reply. */
 export async function checkAssignees(db: Db, groupId: string, assignees: readonly string[]) {
   if (assignees.length === 0) return;
   const found = await db
-    .select({ userId: memberships.userId, role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.groupId, groupId), inArray(memberships.userId, [...assignees])));
-  const roleOf = new Map(found.map((m) => [m.userId, m.role]));
+    .select({ memberId: memberIds.memberId, role: memberships.role })
+    .from(memberIds)
+    .innerJoin(memberships, and(eq(memberships.groupId, memberIds.groupId), eq(memberships.userId, memberIds.userId)))
+    .where(and(eq(memberIds.groupId, groupId), inArray(memberIds.memberId, [...assignees])));
+  const roleOf = new Map(found.map((m) => [m.memberId, m.role]));
   for (const id of assignees) {
     const role = roleOf.get(id);
     if (!role) throw new ApiError("validation_failed", `assignees: ${id} is not a member of this group`, "assignees");
@@ -31,8 +32,7 @@ export async function checkAssignees(db: Db, groupId: string, assignees: readonl
  * caller who may not assign learns nothing about who is a member.
  */
 export async function assignThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, input: { assignees: string[]; dueAt: number | null }) {
-  const existing = { authorId: access.row.authorId ?? "", kind: access.row.kind, status: access.row.status };
-  const refusal = refuseFieldEdit(access.actor, existing, "assignees", input.assignees);
+  const refusal = refuseFieldEdit(access.actor, access.subject, "assignees", input.assignees);
   if (refusal) throw forbidden(refusal);
   await checkAssignees(db, access.row.groupId, input.assignees);
   await updateThroughDocument(hub, access, input);
@@ -79,7 +79,7 @@ export async function presentAssignment(db: Db, annotationId: string, viewer: { 
   const book = await nameBook(db, row!.groupId, viewer);
   return {
     annotationId,
-    assignees: progress.assignees.map((a) => ({ id: a.userId, name: book.name(a.userId), answeredAt: iso(a.answeredAt) })),
+    assignees: progress.assignees.map((a) => ({ ...book.person(a.userId), answeredAt: iso(a.answeredAt) })),
     dueAt: row!.dueAt,
     answered: progress.answered,
     done: progress.done,

@@ -1,8 +1,12 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import {
   type ModerationMode,
   type Role,
+  annotationTombstones,
+  annotations,
+  articles,
   groups,
+  memberIds,
   memberships,
   users,
 } from "@marginalia/schema/tables";
@@ -71,6 +75,9 @@ export async function getGroup(db: Db, groupId: string) {
   return group;
 }
 
+/** A group as members see it: who created it is an account id, which in an anonymous group would link them. */
+export const presentGroup = <G extends { createdBy: string | null }>({ createdBy: _createdBy, ...group }: G) => group;
+
 /**
  * The members as `viewer` may see them: in a group anonymous to peers, a
  * member sees pseudonyms and no emails for everyone but themselves. Sorted by
@@ -87,8 +94,10 @@ export async function listMembers(db: Db, groupId: string, viewer: { id: string;
   ]);
   return rows
     .map((m) => {
-      const shown = !book.masked || m.userId === viewer.id;
-      return { userId: m.userId, name: book.name(m.userId)!, email: shown ? m.email : null, role: m.role, since: m.since };
+      const self = m.userId === viewer.id;
+      const shown = !book.masked || self;
+      // By member id, never the account's: that is what documents and presence carry too.
+      return { id: book.id(m.userId)!, self, name: book.name(m.userId)!, email: shown ? m.email : null, role: m.role, since: m.since };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -108,9 +117,38 @@ export async function updateSettings(db: Db, groupId: string, settings: GroupSet
     if ((settings.reviewQuorum ?? 1) > 1 && group.moderation !== "pre") {
       throw new ApiError("validation_failed", "reviewQuorum: a review quorum needs a pre-moderated group", "reviewQuorum");
     }
+    const renamed = settings.anonymousToPeers === true && !group.anonymousToPeers;
+    if (renamed) await renameMembers(tx, groupId);
     const [updated] = await tx.update(groups).set(settings).where(eq(groups.id, groupId)).returning();
-    return updated!;
+    return { group: updated!, renamed };
   });
+}
+
+/**
+ * Turning anonymity on draws every member a random member id (member_ids),
+ * which is possible only before the group's first annotation: the documents
+ * name authors by member id, and what was written under an account's id
+ * would keep linking it. Client-id claims were made under the old ids.
+ */
+async function renameMembers(tx: Tx, groupId: string) {
+  const [work] = await tx
+    .select({ id: annotations.id })
+    .from(annotations)
+    .where(eq(annotations.groupId, groupId))
+    .unionAll(
+      tx
+        .select({ id: annotationTombstones.id })
+        .from(annotationTombstones)
+        .innerJoin(articles, eq(articles.id, annotationTombstones.articleId))
+        .where(eq(articles.groupId, groupId)),
+    )
+    .limit(1);
+  if (work) {
+    throw new ApiError("conflict", "anonymousToPeers: anonymity can be turned on only before the group's first annotation", "anonymousToPeers");
+  }
+  await tx.update(memberIds).set({ memberId: sql`gen_random_uuid()` }).where(eq(memberIds.groupId, groupId));
+  await tx.execute(sql`delete from doc_client_ids where doc_name in (
+    select d.doc_name from doc_client_ids d join articles a on d.doc_name like 'article:' || a.id || '%' where a.group_id = ${groupId})`);
 }
 
 /** Role changes and removals that would leave a group without an owner are refused. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { eq } from "drizzle-orm";
-import { type Role, groups, memberships, roleAtLeast, users } from "@marginalia/schema/tables";
+import { and, eq } from "drizzle-orm";
+import { type Role, groups, memberIds, memberships, roleAtLeast, users } from "@marginalia/schema/tables";
+import { MemberIds } from "../access/member-ids.ts";
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import type { Db } from "../db.ts";
 
@@ -15,15 +16,22 @@ export type NameBook = {
   readonly masked: boolean;
   /** The name to show for `userId`, or null for an unknown or deleted account. */
   name(userId: string | null | undefined): string | null;
+  /** The id to show for `userId`: its member id in the group (member_ids), or null when it never belonged. */
+  id(userId: string | null | undefined): string | null;
+  /** Both, as a response names a person. */
+  person(userId: string | null | undefined): { id: string | null; name: string | null };
+  /** The same for someone a document names, by member id. */
+  member(memberId: string): { id: string; name: string | null };
 };
 
 /**
  * A readable pseudonym that is the same for one person across a group's
  * articles and sessions, and that says nothing about who they are: a hash of
- * the group and the user, so it cannot be reversed or guessed from the name.
+ * the group and the member id (random in an anonymous group), so it cannot
+ * be reversed, or checked against an account id known from elsewhere.
  */
-export function pseudonym(groupId: string, userId: string): string {
-  const digest = createHash("sha256").update(`${groupId}:${userId}`).digest();
+export function pseudonym(groupId: string, memberId: string): string {
+  const digest = createHash("sha256").update(`${groupId}:${memberId}`).digest();
   return `Participant ${encodeBase32UpperCaseNoPadding(digest).slice(0, 4)}`;
 }
 
@@ -37,22 +45,35 @@ export const seesNames = (anonymousToPeers: boolean, role: Role | null) => !anon
  */
 export async function nameBook(db: Db, groupId: string, viewer: { id: string; role: Role | null } | null): Promise<NameBook> {
   const rows = await db
-    .select({ userId: users.id, name: users.name, anonymous: groups.anonymousToPeers })
+    .select({ userId: memberIds.userId, memberId: memberIds.memberId, name: users.name, anonymous: groups.anonymousToPeers })
     .from(groups)
-    .leftJoin(memberships, eq(memberships.groupId, groups.id))
+    .leftJoin(memberIds, eq(memberIds.groupId, groups.id))
+    .leftJoin(memberships, and(eq(memberships.groupId, memberIds.groupId), eq(memberships.userId, memberIds.userId)))
     .leftJoin(users, eq(users.id, memberships.userId))
     .where(eq(groups.id, groupId));
   const anonymous = rows[0]?.anonymous ?? false;
   const masked = !seesNames(anonymous, viewer?.role ?? null);
-  const names = new Map(rows.filter((r) => r.userId !== null).map((r) => [r.userId!, r.name!]));
+  const names = new Map(rows.filter((r) => r.userId !== null && r.name !== null).map((r) => [r.userId!, r.name!]));
+  const ids = new MemberIds(rows.filter((r) => r.userId !== null && r.memberId !== null) as Array<{ userId: string; memberId: string }>);
   const viewerId = viewer?.id ?? null;
+  const name = (userId: string | null | undefined) => {
+    if (!userId) return null;
+    // Former members keep their pseudonym when masked; unmasked, their name is no longer the group's to show.
+    // From the member id, which is random where it matters: a pseudonym of the account id could be checked
+    // against a guess by anyone who knows that id from elsewhere.
+    const alias = ids.memberOf(userId) ?? userId;
+    if (!masked || userId === viewerId) return names.get(userId) ?? (masked ? pseudonym(groupId, alias) : null);
+    return pseudonym(groupId, alias);
+  };
+  const id = (userId: string | null | undefined) => ids.memberOf(userId);
   return {
     masked,
-    name(userId) {
-      if (!userId) return null;
-      // Former members keep their pseudonym when masked; unmasked, their name is no longer the group's to show.
-      if (!masked || userId === viewerId) return names.get(userId) ?? (masked ? pseudonym(groupId, userId) : null);
-      return pseudonym(groupId, userId);
+    name,
+    id,
+    person: (userId) => ({ id: id(userId), name: name(userId) }),
+    member: (memberId) => {
+      const account = ids.accountOf(memberId);
+      return { id: memberId, name: account ? name(account) : masked ? pseudonym(groupId, memberId) : null };
     },
   };
 }

@@ -14,6 +14,8 @@ import {
   writeAnnotation,
 } from "@marginalia/schema";
 import { annotations, flags, memberships, moderationLog, notifications, users } from "@marginalia/schema/tables";
+import { memberIdOf } from "../access/member-ids.ts";
+import { nameBook } from "./identities.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
@@ -91,8 +93,9 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
   if (!row || row.status !== "pending" || !row.authorId) throw new ApiError("not_found", "Annotation not found");
   const authorAccess = await annotationAccess(db, annotationId, row.authorId);
   const moderator = await memberRole(db, row.groupId, moderatorId);
-  if (!moderator || !roleAtLeast(moderator, "moderator")) throw new ApiError("not_found", "Annotation not found");
-  return { ...authorAccess, role: moderator, actor: { ...authorAccess.actor, userId: moderatorId, role: moderator } };
+  const memberId = await memberIdOf(db, row.groupId, moderatorId);
+  if (!moderator || !memberId || !roleAtLeast(moderator, "moderator")) throw new ApiError("not_found", "Annotation not found");
+  return { ...authorAccess, role: moderator, account: moderatorId, actor: { ...authorAccess.actor, userId: memberId, role: moderator } };
 }
 
 async function memberRole(db: Db, groupId: string, userId: string): Promise<Role | null> {
@@ -183,22 +186,24 @@ export async function flagAnnotation(db: Db, annotationId: string, userId: strin
   return { id: inserted[0]!.id };
 }
 
+const ANNOTATION_ID = sql.raw(`"annotations"."id"`);
+
 /**
  * The group's queue: pending submissions and reviews, and annotations with
  * open flags. Fact-check submissions carry their passage and how many
  * independent reviews it has, and come together, passage by passage.
  */
 export async function moderationQueue(db: Db, groupId: string) {
-  const [rows, group] = await Promise.all([
+  const [rows, group, book] = await Promise.all([
     db
       .select({
         row: annotations,
-        authorName: users.name,
-        flagCount: sql<number>`(select count(*)::int from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null)`,
-        flagReasons: sql<string[]>`(select coalesce(array_agg(f.reason order by f.created_at), '{}') from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null)`,
+        // Qualified by hand: in a one-table select the builder leaves column names bare, and inside these
+        // subqueries a bare "id" would be the flag's.
+        flagCount: sql<number>`(select count(*)::int from ${flags} f where f.annotation_id = ${ANNOTATION_ID} and f.resolved_at is null)`,
+        flagReasons: sql<string[]>`(select coalesce(array_agg(f.reason order by f.created_at), '{}') from ${flags} f where f.annotation_id = ${ANNOTATION_ID} and f.resolved_at is null)`,
       })
       .from(annotations)
-      .leftJoin(users, eq(users.id, annotations.authorId))
       .where(
         and(
           eq(annotations.groupId, groupId),
@@ -207,12 +212,14 @@ export async function moderationQueue(db: Db, groupId: string) {
       )
       .orderBy(annotations.createdAt, annotations.id),
     getGroup(db, groupId),
+    // The queue is a moderator's, who sees names.
+    nameBook(db, groupId, { id: "", role: "moderator" }),
   ]);
   const passages = passagesOf(rows.map((r) => r.row));
   const items = rows.map((r) => {
     const passage = passages.get(r.row.id);
     return {
-      annotation: presentAnnotation(r.row, r.authorName),
+      annotation: presentAnnotation(r.row, book),
       reason: r.row.status === "pending" ? (r.row.visibility === "private" ? "submission" : "review") : "flagged",
       flags: { count: r.flagCount, reasons: r.flagReasons },
       passage: passage
@@ -224,21 +231,24 @@ export async function moderationQueue(db: Db, groupId: string) {
   return [...groupBy(items, (item) => item.passage?.id ?? item.annotation.id).values()].flat();
 }
 
-export function moderationHistory(db: Db, groupId: string, limit = 200) {
-  return db
-    .select({
-      id: moderationLog.id,
-      annotationId: moderationLog.annotationId,
-      action: moderationLog.action,
-      oldStatus: moderationLog.oldStatus,
-      newStatus: moderationLog.newStatus,
-      reason: moderationLog.reason,
-      actor: { id: users.id, name: users.name },
-      createdAt: moderationLog.createdAt,
-    })
-    .from(moderationLog)
-    .leftJoin(users, eq(users.id, moderationLog.actorId))
-    .where(eq(moderationLog.groupId, groupId))
-    .orderBy(desc(moderationLog.id))
-    .limit(limit);
+export async function moderationHistory(db: Db, groupId: string, limit = 200) {
+  const [rows, book] = await Promise.all([
+    db
+      .select({
+        id: moderationLog.id,
+        annotationId: moderationLog.annotationId,
+        action: moderationLog.action,
+        oldStatus: moderationLog.oldStatus,
+        newStatus: moderationLog.newStatus,
+        reason: moderationLog.reason,
+        actorId: moderationLog.actorId,
+        createdAt: moderationLog.createdAt,
+      })
+      .from(moderationLog)
+      .where(eq(moderationLog.groupId, groupId))
+      .orderBy(desc(moderationLog.id))
+      .limit(limit),
+    nameBook(db, groupId, { id: "", role: "moderator" }),
+  ]);
+  return rows.map(({ actorId, ...entry }) => ({ ...entry, actor: book.person(actorId) }));
 }

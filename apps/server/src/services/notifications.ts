@@ -40,7 +40,9 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
   }
   return rows.map(({ actorId, groupId, role: _role, ...n }) => ({
     ...n,
-    actor: actorId ? { id: actorId, name: (groupId && books.get(groupId)?.name(actorId)) || null } : null,
+    // Named within the group the notification is about, by member id: an account id here would link a
+    // member of an anonymous group to the same person elsewhere.
+    actor: actorId && groupId && books.get(groupId) ? books.get(groupId)!.person(actorId) : null,
   }));
 }
 

@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { stringify } from "csv-stringify/sync";
 import { participation } from "@marginalia/schema";
-import { memberships } from "@marginalia/schema/tables";
+import { memberIds, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { neutralizeFormula } from "../export/csv.ts";
 import type { SyncHub } from "../sync/hub.ts";
@@ -14,9 +14,11 @@ import { type SessionArticle, type Viewer, personFor, readGroupDocument } from "
  * who did nothing get a row of zeros, which is what a seminar view is for.
  */
 export async function sessionParticipation(db: Db, hub: SyncHub, article: SessionArticle, viewer: Viewer) {
+  // By member id, as the document names them.
   const members = await db
-    .select({ userId: memberships.userId, role: memberships.role })
+    .select({ userId: memberIds.memberId, role: memberships.role })
     .from(memberships)
+    .innerJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
     .where(eq(memberships.groupId, article.groupId));
   const { title, result } = await readGroupDocument(db, hub, article, (live, index) => ({
     textLength: index.length,

@@ -9,8 +9,8 @@ import { type NameBook, nameBook } from "./identities.ts";
 export type Viewer = { id: string; role: Role };
 export type SessionArticle = { id: string; groupId: string; currentRevision: number };
 
-/** A user as a session view shows them: always through the viewer's name book. */
-export const personFor = (names: NameBook) => (id: string) => ({ id, name: names.name(id) });
+/** Someone the document names (by member id), as a session view shows them: through the viewer's name book. */
+export const personFor = (names: NameBook) => (memberId: string) => names.member(memberId);
 
 /**
  * Reads the article's group document, live or loaded for the purpose, with

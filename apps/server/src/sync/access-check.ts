@@ -1,19 +1,29 @@
 import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { canModerate } from "@marginalia/schema";
-import { apiTokens, articles, groups, memberships, sessions } from "@marginalia/schema/tables";
+import { apiTokens, articles, groups, memberIds, memberships, roleAtLeast, sessions } from "@marginalia/schema/tables";
+import { MemberIds } from "../access/member-ids.ts";
 import { SESSION_INACTIVITY_TIMEOUT_MS } from "../auth/sessions.ts";
 import type { Db } from "../db.ts";
 import { type AccessVerdict, type Grant, closeFor } from "./access.ts";
 
-/** Each group's members who may answer an assignment: annotators and up. */
-export async function answerersOf(db: Db, groupIds: readonly string[]): Promise<Map<string, Set<string>>> {
-  const byGroup = new Map(groupIds.map((id) => [id, new Set<string>()]));
+/**
+ * Each group's member ids (every one it gave, former members' too) and, among
+ * them, the members who may answer an assignment: annotators and up.
+ */
+export async function groupMembersOf(db: Db, groupIds: readonly string[]): Promise<Map<string, { ids: MemberIds; answerers: Set<string> }>> {
+  const byGroup = new Map(groupIds.map((id) => [id, { ids: new MemberIds(), answerers: new Set<string>() }]));
   if (groupIds.length === 0) return byGroup;
   const rows = await db
-    .select({ groupId: memberships.groupId, userId: memberships.userId })
-    .from(memberships)
-    .where(and(inArray(memberships.groupId, [...groupIds]), inArray(memberships.role, ["annotator", "moderator", "owner"])));
-  for (const row of rows) byGroup.get(row.groupId)?.add(row.userId);
+    .select({ groupId: memberIds.groupId, userId: memberIds.userId, memberId: memberIds.memberId, role: memberships.role })
+    .from(memberIds)
+    .leftJoin(memberships, and(eq(memberships.groupId, memberIds.groupId), eq(memberships.userId, memberIds.userId)))
+    .where(inArray(memberIds.groupId, [...groupIds]));
+  for (const row of rows) {
+    const group = byGroup.get(row.groupId);
+    if (!group) continue;
+    group.ids.add(row.userId, row.memberId);
+    if (row.role && roleAtLeast(row.role, "annotator")) group.answerers.add(row.memberId);
+  }
   return byGroup;
 }
 

@@ -9,10 +9,12 @@ import { type Actor, type Role, SYNC_CLOSE_CODES, canModerate } from "@marginali
  */
 export type AccessEvent =
   | { kind: "member-removed"; groupId: string; userId: string }
-  | { kind: "role-changed"; groupId: string; userId: string; role: Role }
+  /** `memberId`: the member's id in the group, so that open documents can count a newcomer at once. */
+  | { kind: "role-changed"; groupId: string; userId: string; memberId: string; role: Role }
   | { kind: "sessions-ended"; sessionIds: string[] }
   | { kind: "tokens-revoked"; tokenIds: string[] }
-  | { kind: "article-deleted"; articleId: string };
+  | { kind: "article-deleted"; articleId: string }
+  | { kind: "members-renamed"; groupId: string };
 
 /** What a socket was admitted with: the facts the events above are matched against. */
 export type Grant = {
@@ -37,6 +39,7 @@ export const closeFor = {
   tokenRevoked: { effect: "close", code: SYNC_CLOSE_CODES.unauthorized, reason: "token revoked" },
   articleDeleted: { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the article was deleted" },
   demoted: { effect: "close", code: SYNC_CLOSE_CODES.forbidden, reason: "no longer a moderator" },
+  renamed: { effect: "close", code: SYNC_CLOSE_CODES.membersRenamed, reason: "the group's member ids changed" },
 } as const satisfies Record<string, AccessVerdict>;
 
 export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
@@ -52,6 +55,8 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
       return grant.credential.via === "token" && event.tokenIds.includes(grant.credential.tokenId) ? closeFor.tokenRevoked : NONE;
     case "article-deleted":
       return event.articleId === grant.articleId ? closeFor.articleDeleted : NONE;
+    case "members-renamed":
+      return event.groupId === grant.groupId ? closeFor.renamed : NONE;
   }
 }
 
@@ -59,7 +64,7 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
 export function parseAccessEvent(json: string): AccessEvent | null {
   try {
     const value = JSON.parse(json) as AccessEvent;
-    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted"];
+    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted", "members-renamed"];
     return value && typeof value === "object" && kinds.includes(value.kind) ? value : null;
   } catch {
     return null;

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { type Room, SYNC_CLOSE_CODES, parseRoom, roomName } from "@marginalia/schema";
-import { articles, groups, memberships } from "@marginalia/schema/tables";
+import { articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
 import { authFromApiToken, authFromSessionToken } from "../auth/middleware.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { Auth } from "../context.ts";
@@ -20,6 +20,7 @@ export type AdmissionRequest = {
 };
 
 export type Admission =
+  /** `actor` is the member as the group's documents know them (a member id); `grant.userId` is their account. */
   | { ok: true; actor: Actor; identity: Identity; context: DocContext; grant: Grant }
   | { ok: false; code: number; reason: string };
 
@@ -41,23 +42,31 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
     return refuse(SYNC_CLOSE_CODES.forbidden, "a private document is its owner's alone");
   }
   const [row] = await db
-    .select({ groupId: articles.groupId, revision: articles.currentRevision, role: memberships.role, moderation: groups.moderation, anonymous: groups.anonymousToPeers })
+    .select({
+      groupId: articles.groupId,
+      revision: articles.currentRevision,
+      role: memberships.role,
+      memberId: memberIds.memberId,
+      moderation: groups.moderation,
+      anonymous: groups.anonymousToPeers,
+    })
     .from(articles)
     .innerJoin(groups, eq(groups.id, articles.groupId))
     .innerJoin(memberships, and(eq(memberships.groupId, articles.groupId), eq(memberships.userId, auth.user.id)))
+    .innerJoin(memberIds, and(eq(memberIds.groupId, articles.groupId), eq(memberIds.userId, auth.user.id)))
     .where(eq(articles.id, room.articleId));
   // One answer for "no such article" and "not your group", as the REST API gives 404 for both.
   if (!row) return refuse(SYNC_CLOSE_CODES.forbidden, "not a member of this article's group");
   if (room.kind === "hidden" && !canModerate(row.role)) return refuse(SYNC_CLOSE_CODES.forbidden, "what moderators hid is for moderators only");
   return {
     ok: true,
-    actor: { userId: auth.user.id, role: row.role, moderation: row.moderation, room },
+    actor: { userId: row.memberId, role: row.role, moderation: row.moderation, room },
     // Awareness reaches everyone on the document alike, so an anonymous group
-    // stamps the pseudonym for all; moderators' clients map the id to a name.
+    // stamps the pseudonym for all; moderators' clients map the member id to a name.
     identity: {
-      id: auth.user.id,
-      name: row.anonymous ? pseudonym(row.groupId, auth.user.id) : auth.user.name,
-      color: colorFor(auth.user.id),
+      id: row.memberId,
+      name: row.anonymous ? pseudonym(row.groupId, row.memberId) : auth.user.name,
+      color: colorFor(row.memberId),
     },
     context: contextFor(room, row.groupId, row.revision),
     grant: {

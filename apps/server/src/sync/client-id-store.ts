@@ -15,7 +15,7 @@ const ATTEMPTS = 5;
  * write is claimed again by the same client when it returns.
  */
 export class ClientIdStore {
-  private queue: Array<{ docName: string; clientId: number; userId: string; attempts: number }> = [];
+  private queue: Array<{ docName: string; clientId: number; memberId: string; attempts: number }> = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
 
@@ -26,14 +26,14 @@ export class ClientIdStore {
 
   async load(docName: string): Promise<Array<[number, string]>> {
     const rows = await this.db
-      .select({ clientId: docClientIds.clientId, userId: docClientIds.userId })
+      .select({ clientId: docClientIds.clientId, memberId: docClientIds.memberId })
       .from(docClientIds)
       .where(eq(docClientIds.docName, docName));
-    return rows.map((r) => [r.clientId, r.userId]);
+    return rows.map((r) => [r.clientId, r.memberId]);
   }
 
-  record(docName: string, clientId: number, userId: string) {
-    this.queue.push({ docName, clientId, userId, attempts: 0 });
+  record(docName: string, clientId: number, memberId: string) {
+    this.queue.push({ docName, clientId, memberId, attempts: 0 });
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }
 
@@ -50,13 +50,12 @@ export class ClientIdStore {
 
   private async write(batch: typeof this.queue) {
     try {
-      // First claim wins, across processes too; a claim by a user deleted meanwhile is dropped with them.
-      const rows = JSON.stringify(batch.map((c) => [c.docName, c.clientId, c.userId]));
+      // First claim wins, across processes too.
+      const rows = JSON.stringify(batch.map((c) => [c.docName, c.clientId, c.memberId]));
       await this.db.execute(sql`
-        insert into doc_client_ids (doc_name, client_id, user_id)
+        insert into doc_client_ids (doc_name, client_id, member_id)
         select r->>0, (r->>1)::bigint, (r->>2)::uuid
         from jsonb_array_elements(${rows}::jsonb) as input(r)
-        where exists (select 1 from users where users.id = (r->>2)::uuid)
         on conflict do nothing`);
     } catch (err) {
       const retry = batch.filter((c) => ++c.attempts < ATTEMPTS);

@@ -61,7 +61,8 @@ const COLD_STEP1_DELAY_MS = 20;
 
 type Phase =
   | { phase: "admitting"; buffered: Uint8Array[] }
-  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity }
+  /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
+  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string }
   | { phase: "closed" };
 
 /**
@@ -104,10 +105,16 @@ export class Connection implements Peer {
     } else if (state.phase === "open") this.handle(state, data);
   }
 
-  open(live: LiveDocument, actor: Actor, identity: Identity) {
+  open(live: LiveDocument, actor: Actor, identity: Identity, account: string) {
     const state = this.state;
     if (state.phase !== "admitting") return;
-    const open: Extract<Phase, { phase: "open" }> = { phase: "open", live, actor: { ...actor, mayAnswer: (id) => live.answerers.has(id) }, identity };
+    const open: Extract<Phase, { phase: "open" }> = {
+      phase: "open",
+      live,
+      actor: { ...actor, mayAnswer: (id) => live.answerers.has(id) },
+      identity,
+      account,
+    };
     this.state = open;
     live.peers.add(this);
     // On a cold document the server's own step 1 waits: it needs the built document (LiveDocument.doc),
@@ -260,7 +267,7 @@ export class Connection implements Peer {
   private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
-    const durable = state.live.apply(update, { userId: state.actor.userId, peer: this });
+    const durable = state.live.apply(update, { userId: state.account, peer: this });
     this.options.observer?.applied(performance.now() - started);
     for (const client of written) {
       if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);

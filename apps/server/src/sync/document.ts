@@ -2,6 +2,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
+import { MemberIds } from "../access/member-ids.ts";
 import {
   MESSAGE_AWARENESS,
   MESSAGE_SYNC,
@@ -70,6 +71,12 @@ export class LiveDocument implements PersistSource {
    * loaded with the document and kept current by access events (hub.ts).
    */
   readonly answerers = new Set<string>();
+  /**
+   * The group's member ids and their accounts: the document names people by
+   * member id, the database by account (`stored`). Loaded with the document;
+   * each admitted socket and server-side writer adds its own.
+   */
+  readonly members = new MemberIds();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
   private pending: Uint8Array[] = [];
@@ -152,6 +159,18 @@ export class LiveDocument implements PersistSource {
   annotation(id: string) {
     const map = annotationsOf(this.doc).get(id);
     return map ? readAnnotation(map) : null;
+  }
+
+  /**
+   * An annotation as the database keeps it: its author and assignees as
+   * accounts. Authorization let in only member ids of this group, so each has
+   * an account here; an author without one (none should be) is stored as none.
+   */
+  stored(id: string) {
+    const value = this.annotation(id);
+    if (!value) return null;
+    const assignees = value.assignees.flatMap((memberId) => this.members.accountOf(memberId) ?? []);
+    return { ...value, authorId: this.members.accountOf(value.authorId) ?? "", assignees };
   }
 
   /** Applies an already-authorized change and returns the durability promise of what it wrote. */

@@ -2,7 +2,7 @@ import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom, roleAtLeast } from 
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
-import { answerersOf, currentAccess } from "./access-check.ts";
+import { currentAccess, groupMembersOf } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import type { PersistSource } from "./persist.ts";
@@ -168,7 +168,8 @@ export class SyncHub {
     try {
       const admission = await admit(this.db, this.publicOrigin, request);
       if (!admission.ok) return connection.close(admission.code, admission.reason);
-      const userId = admission.actor.userId;
+      // Per account, not per member id: a cap that each group's id escaped would be no cap.
+      const userId = admission.grant.userId;
       if ((this.perUser.get(userId) ?? 0) >= this.options.maxConnectionsPerUser) {
         return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
       }
@@ -186,7 +187,8 @@ export class SyncHub {
         this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
         this.release(live);
       });
-      connection.open(live, { ...admission.actor, inGroup: (id) => this.inGroupDocument(admission.context, id) }, admission.identity);
+      live.members.add(userId, admission.actor.userId);
+      connection.open(live, { ...admission.actor, inGroup: (id) => this.inGroupDocument(admission.context, id) }, admission.identity, userId);
     } catch (err) {
       this.logger.error({ err, room: request.room }, "could not open document");
       connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
@@ -211,12 +213,17 @@ export class SyncHub {
     this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
     for (const [connection, grant] of [...this.grants]) enforce(connection, verdictFor(event, grant));
     if (event.kind === "article-deleted") this.dropArticle(event.articleId);
+    // Documents of the group hold who may answer by the old ids: read afresh.
+    if (event.kind === "members-renamed") void this.checkAccess();
     if (event.kind === "role-changed" || event.kind === "member-removed") {
       const answers = event.kind === "role-changed" && roleAtLeast(event.role, "annotator");
       for (const slot of this.slots.values()) {
         if (slot.phase !== "live" || slot.live.context.groupId !== event.groupId) continue;
-        if (answers) slot.live.answerers.add(event.userId);
-        else slot.live.answerers.delete(event.userId);
+        const memberId = event.kind === "role-changed" ? event.memberId : slot.live.members.memberOf(event.userId);
+        if (!memberId) continue;
+        if (event.kind === "role-changed") slot.live.members.add(event.userId, memberId);
+        if (answers) slot.live.answerers.add(memberId);
+        else slot.live.answerers.delete(memberId);
       }
     }
   }
@@ -228,17 +235,18 @@ export class SyncHub {
     try {
       const before = this.accessSeq;
       const loaded = [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : []));
-      const [verdicts, answerers] = await Promise.all([
+      const [verdicts, members] = await Promise.all([
         currentAccess(this.db, [...this.grants.values()]),
-        answerersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
+        groupMembersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
       ]);
       // An event that arrived meanwhile may be newer than what was read: the next check will see it.
       if (this.accessSeq !== before) return;
       for (const live of loaded) {
-        const current = answerers.get(live.context.groupId);
+        const current = members.get(live.context.groupId);
         if (!current) continue;
         live.answerers.clear();
-        for (const id of current) live.answerers.add(id);
+        for (const id of current.answerers) live.answerers.add(id);
+        live.members.addAll(current.ids);
       }
       for (const [connection, grant] of [...this.grants]) {
         const verdict = verdicts.get(grant);
@@ -255,9 +263,11 @@ export class SyncHub {
    * Runs a server-side change on a document (REST writes, approvals), loading
    * it if needed, and resolves after the change is durable.
    */
-  async change(context: DocContext, origin: ChangeOrigin, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
+  async change(context: DocContext, origin: ChangeOrigin & { memberId?: string }, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
     const live = await this.acquire(context);
     try {
+      // A writer the document has not met (a member who joined after it loaded) is named in what it stores.
+      if (origin.userId && origin.memberId) live.members.add(origin.userId, origin.memberId);
       await live.change(origin, fn);
       // A hide or unhide answers once the annotation is in its new document.
       await this.hiding.settled(context.articleId);
@@ -309,12 +319,14 @@ export class SyncHub {
     }
     const ready = Promise.all([
       this.store.load(context.docName),
-      answerersOf(this.db, [context.groupId]),
+      groupMembersOf(this.db, [context.groupId]),
       this.clientIdStore.load(context.docName),
-    ]).then(([{ state, logRows, verified }, answerers, clientOwners]) => {
+    ]).then(([{ state, logRows, verified }, members, clientOwners]) => {
       this.logRows.set(context.docName, logRows);
       const live = new LiveDocument(context, this.hooks, state, verified, clientOwners);
-      for (const id of answerers.get(context.groupId) ?? []) live.answerers.add(id);
+      const group = members.get(context.groupId);
+      for (const id of group?.answerers ?? []) live.answerers.add(id);
+      if (group) live.members.addAll(group.ids);
       this.options.relay.attach(live);
       return live;
     });

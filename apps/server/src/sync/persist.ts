@@ -10,8 +10,8 @@ import type { AnnotationValue } from "@marginalia/schema";
 /** What a document gives the committer: its identity and its annotations' current values. */
 export type PersistSource = {
   context: DocContext;
-  /** The annotation's value now, or null when it no longer exists in this document. */
-  annotation(id: string): AnnotationValue | null;
+  /** The annotation's value now, people named by account, or null when it no longer exists in this document. */
+  stored(id: string): AnnotationValue | null;
   /** The vote counts of the touched annotations, from one pass rather than a scan per annotation. */
   votesFor(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
 };
@@ -308,7 +308,7 @@ export class GroupCommitter {
         const removed: string[] = [];
         const counts = source.votesFor(ids);
         for (const id of ids) {
-          const value = source.annotation(id);
+          const value = source.stored(id);
           if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
           else removed.push(id);
         }

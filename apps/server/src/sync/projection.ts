@@ -31,7 +31,7 @@ export function projectAnnotation(
     groupId: ctx.groupId,
     docName: ctx.docName,
     revision: target?.revision ?? ctx.revision,
-    authorId: value.authorId,
+    authorId: value.authorId || null,
     kind: value.kind,
     visibility: ctx.visibility,
     status: value.status,

@@ -45,7 +45,7 @@ async function pathFor(path: string) {
     .replace(":groupId", w.group.id)
     .replace(":articleId", w.articleId)
     .replace(":annotationId", await w.othersAnnotation())
-    .replace(":userId", w.other.user.id)
+    .replace(":memberId", w.other.user.id) // a member id: in a group not anonymous to peers, the account's
     .replace(":tokenId", "nope");
 }
 

@@ -182,22 +182,25 @@ describe("one policy for REST, the socket and the web app", () => {
         const cases = CASES.filter((c) => c.mode === mode && c.role === role);
         const reader = readerOf(desk, role);
         const forRest = await makeSubjects(desk, cases);
-        const forSocket = await makeSubjects(desk, cases);
         const answers = { ui: [] as boolean[], rest: [] as boolean[], socket: [] as Array<boolean | null> };
 
         for (const [i, c] of cases.entries()) answers.ui.push(c.action.ui(forRest[i]!, reader));
         // Each case has its own subject, so the requests may overlap; several at once share the group commit.
         answers.rest = await inBatches(cases, REST_AT_ONCE, async (c, i) => allowedStatus(await c.action.rest(desk.members[role], forRest[i]!)));
-        // Every refusal closes a socket, and reopening one is most of an attempt's cost: a few members' tabs
-        // work through the cases side by side, each its own slice, in order.
+        // Every refusal closes a socket, and reopening one (a sync of the whole document) is most of an
+        // attempt's cost: a few members' tabs work through the cases side by side, each its own slice, in
+        // order, on an article of its own that holds only that slice's subjects.
         answers.socket = new Array(cases.length).fill(null);
         await Promise.all(
           Array.from({ length: SOCKET_LANES }, async (_, lane) => {
-            const sockets = new SocketPair(desk, role);
-            for (let i = lane; i < cases.length; i += SOCKET_LANES) {
-              const subject = forSocket[i]!;
-              const act = cases[i]!.action.socket;
-              if (act && !cases[i]!.action.noop?.(subject)) answers.socket[i] = await sockets.attempt(subject, (docs, s) => act(docs, s, reader));
+            const mine = cases.flatMap((c, i) => (i % SOCKET_LANES === lane ? [{ c, i }] : []));
+            const laneDesk = { ...desk, articleId: await freshArticle(desk) };
+            const subjects = await makeSubjects(laneDesk, mine.map(({ c }) => c));
+            const sockets = new SocketPair(laneDesk, role);
+            for (const [k, { c, i }] of mine.entries()) {
+              const subject = subjects[k]!;
+              const act = c.action.socket;
+              if (act && !c.action.noop?.(subject)) answers.socket[i] = await sockets.attempt(subject, (docs, s) => act(docs, s, reader));
             }
             sockets.destroy();
           }),

@@ -71,12 +71,12 @@ export const REST_CASES: RestCase[] = [
   ...answeringInvitations("accept", 201),
   ...answeringInvitations("decline", 204),
   {
-    route: "PATCH /api/groups/:groupId/members/:userId",
+    route: "PATCH /api/groups/:groupId/members/:memberId",
     call: async (w, who) => who.patch(`/api/groups/${w.group.id}/members/${(await w.freshMember()).user.id}`, { role: "annotator" }),
     expect: { owner: 200, member: 403 },
   },
   {
-    route: "DELETE /api/groups/:groupId/members/:userId",
+    route: "DELETE /api/groups/:groupId/members/:memberId",
     call: async (w, who) => who.delete(`/api/groups/${w.group.id}/members/${(await w.freshMember()).user.id}`),
     expect: { owner: 204, member: 403 },
   },

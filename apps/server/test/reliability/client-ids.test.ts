@@ -88,7 +88,7 @@ describe("Yjs client ids", () => {
     await eventually(() => expect(victimSocket.acks).toEqual([1]), 5_000);
     victimSocket.connection.close(1000, "gone");
     const kept = async () =>
-      (await core.t.database.db.select().from(docClientIds).where(eq(docClientIds.clientId, victimDoc.clientID))).map((r) => r.userId);
+      (await core.t.database.db.select().from(docClientIds).where(eq(docClientIds.clientId, victimDoc.clientID))).map((r) => r.memberId);
     await eventually(async () => expect(await kept()).toEqual([victim.user.id]), 5_000);
 
     // A new server process on the same database: the document loads afresh, with the claims kept.

@@ -147,6 +147,7 @@ describe("fuzzing the websocket", () => {
           live,
           { userId: fuzzer.user.user.id, role: fuzzer.role, moderation: "open", room: { kind: "group", articleId: setup.article.id } },
           { id: fuzzer.user.user.id, name: fuzzer.user.user.name, color: colorFor(fuzzer.user.user.id) },
+          fuzzer.user.user.id,
         );
         connections.core!++;
         return state;

@@ -167,9 +167,9 @@ describe("an update the database refuses", () => {
     const poisoned = new Set<string>();
     const docA = liveOn(committer, a.context, (live) => ({
       context: live.context,
-      annotation: (id) => {
+      stored: (id) => {
         if (poisoned.has(id)) throw new RangeError("Invalid time value");
-        return live.annotation(id);
+        return live.stored(id);
       },
       votesFor: (ids) => live.votesFor(ids),
     }));

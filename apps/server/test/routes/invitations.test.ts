@@ -162,12 +162,12 @@ describe("answering an invitation", () => {
     const id = (await invite(owner, group.id, invitee.email, "annotator")).body.invitation.id as string;
     const accepted = await invitee.post(`/api/invitations/${id}/accept`);
     expect(accepted.status).toBe(201);
-    expect(accepted.body.membership).toEqual({ groupId: group.id, userId: invitee.user.id, role: "annotator", since: expect.any(String) });
+    expect(accepted.body.membership).toEqual({ groupId: group.id, userId: invitee.user.id, memberId: invitee.user.id, role: "annotator", since: expect.any(String) });
 
     expect((await invitee.get(`/api/articles/${article.id}`)).status).toBe(200);
     expect((await invitee.get("/api/me")).body.groups).toEqual([expect.objectContaining({ id: group.id, role: "annotator" })]);
-    const members = (await owner.get(`/api/groups/${group.id}/members`)).body.members as Array<{ userId: string; role: string }>;
-    expect(members).toContainEqual(expect.objectContaining({ userId: invitee.user.id, role: "annotator", name: "Newcomer Nia" }));
+    const members = (await owner.get(`/api/groups/${group.id}/members`)).body.members as Array<{ id: string; role: string }>;
+    expect(members).toContainEqual(expect.objectContaining({ id: invitee.user.id, role: "annotator", name: "Newcomer Nia" }));
     expect((await invitee.get("/api/me/invitations")).body.invitations).toEqual([]);
     expect((await owner.get(`/api/groups/${group.id}/invitations`)).body.invitations).toEqual([]);
 

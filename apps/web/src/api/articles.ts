@@ -12,6 +12,8 @@ export type Article = ArticleSummary & {
   /** Offsets in code points (README: "API in brief"). */
   blocks: Block[];
   role: Role;
+  /** The id the group's documents and presence know you by (in a group anonymous to peers, not your account's). */
+  memberId: string;
   /** `hiddenRoom`, for moderators only: what they hid, out of the group's document. */
   sync: { url: string; room: string; privateRoom: string; hiddenRoom?: string };
 };

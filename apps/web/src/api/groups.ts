@@ -4,7 +4,8 @@ import { api } from "./client.ts";
 export type GroupSettings = { anonymousToPeers: boolean; reviewQuorum: number };
 export type Group = GroupSettings & { id: string; name: string; slug: string; moderation: ModerationMode; role: Role; createdAt: string };
 /** In a group anonymous to peers, a member sees others under a pseudonym and without an email. */
-export type Member = { userId: string; name: string; email: string | null; role: Role; since: string };
+/** `id` is the member id, as documents and presence name people; `self` marks you. */
+export type Member = { id: string; self: boolean; name: string; email: string | null; role: Role; since: string };
 
 export const createGroup = (input: { name: string; moderation: ModerationMode }) => api<Group>("POST", "/api/groups", { json: input });
 export const fetchGroup = (groupId: string) => api<Group>("GET", `/api/groups/${groupId}`);
@@ -26,6 +27,6 @@ export const fetchMyInvitations = () => api<{ invitations: MyInvitation[] }>("GE
 export const acceptInvitation = (invitationId: string) =>
   api<{ membership: { groupId: string; userId: string; role: Role; since: string } }>("POST", `/api/invitations/${invitationId}/accept`);
 export const declineInvitation = (invitationId: string) => api<void>("POST", `/api/invitations/${invitationId}/decline`);
-export const changeRole = (groupId: string, userId: string, role: Role) =>
-  api<Member>("PATCH", `/api/groups/${groupId}/members/${userId}`, { json: { role } });
-export const removeMember = (groupId: string, userId: string) => api<void>("DELETE", `/api/groups/${groupId}/members/${userId}`);
+export const changeRole = (groupId: string, memberId: string, role: Role) =>
+  api<{ memberId: string; role: Role }>("PATCH", `/api/groups/${groupId}/members/${memberId}`, { json: { role } });
+export const removeMember = (groupId: string, memberId: string) => api<void>("DELETE", `/api/groups/${groupId}/members/${memberId}`);

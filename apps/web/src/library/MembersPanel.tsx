@@ -2,7 +2,6 @@ import { type FormEvent, useState } from "react";
 import { ROLES, type Role } from "@marginalia/schema";
 import { errorMessage } from "../api/client.ts";
 import { changeRole, fetchInvitations, fetchMembers, inviteMember, removeMember, revokeInvitation } from "../api/groups.ts";
-import { useMe } from "../app/session.tsx";
 import { useAsync } from "../lib/use-async.ts";
 
 /**
@@ -11,7 +10,6 @@ import { useAsync } from "../lib/use-async.ts";
  * joins by accepting (on their own groups screen).
  */
 export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Role }) {
-  const me = useMe();
   const owner = myRole === "owner";
   const members = useAsync(() => fetchMembers(groupId), [groupId]);
   const invitations = useAsync(() => (owner ? fetchInvitations(groupId) : Promise.resolve([])), [groupId, owner]);
@@ -55,7 +53,7 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
         </thead>
         <tbody>
           {members.data?.map((m) => (
-            <tr key={m.userId}>
+            <tr key={m.id}>
               <td>{m.name}</td>
               <td>{m.email ?? <span className="muted">hidden</span>}</td>
               <td>
@@ -63,7 +61,7 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
                   <select
                     aria-label={`Role of ${m.name}`}
                     value={m.role}
-                    onChange={(e) => void run(() => changeRole(groupId, m.userId, e.target.value as Role))}
+                    onChange={(e) => void run(() => changeRole(groupId, m.id, e.target.value as Role))}
                   >
                     {ROLES.map((r) => (
                       <option key={r} value={r}>
@@ -77,8 +75,8 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
               </td>
               {owner && (
                 <td>
-                  {m.userId !== me.user.id && (
-                    <button type="button" className="link-button danger" onClick={() => void run(() => removeMember(groupId, m.userId))}>
+                  {!m.self && (
+                    <button type="button" className="link-button danger" onClick={() => void run(() => removeMember(groupId, m.id))}>
                       Remove <span className="visually-hidden">{m.name}</span>
                     </button>
                   )}

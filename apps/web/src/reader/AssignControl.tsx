@@ -35,7 +35,7 @@ export function AssignControl({ item, members, onAssign }: Props) {
   }
 
   // Who can answer, plus anyone still assigned who has since left or lost the role.
-  const candidates = [...new Set([...[...members.values()].filter((m) => roleAtLeast(m.role, "annotator")).map((m) => m.userId), ...item.assignees])];
+  const candidates = [...new Set([...[...members.values()].filter((m) => roleAtLeast(m.role, "annotator")).map((m) => m.id), ...item.assignees])];
   const toggle = (id: string) => setChosen((list) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]));
   const submit = (event: FormEvent) => {
     event.preventDefault();

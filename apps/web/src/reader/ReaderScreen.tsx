@@ -46,6 +46,8 @@ type Draft = { span: Span; position: { top: number; left: number } };
 /** The reader: the article with everyone's highlights, and the sidebar with threads, notes, orphans and review. */
 function Reader({ article, reload }: { article: Article; reload(): Promise<void> }) {
   const me = useMe();
+  // Who you are in this group's documents: your authorship, votes and presence are under your member id.
+  const self = article.memberId;
   const { role } = article;
   const group = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   const moderation = group.data?.moderation ?? "open";
@@ -63,7 +65,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   const groupItems = useAnnotations(sessions.group, "group");
   const privateItems = useAnnotations(sessions.private, "private");
   const hiddenItems = useAnnotations(sessions.hidden, "hidden");
-  const votes = useVotes(sessions.group, me.user.id);
+  const votes = useVotes(sessions.group, self);
   const peers = usePeers(sessions.group);
   const items = useMemo(() => [...groupItems, ...privateItems, ...hiddenItems], [groupItems, privateItems, hiddenItems]);
   // Assignees are named too, so a member assigned since the page opened is fetched like a new author.
@@ -80,13 +82,13 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   }, []);
   const column = useRef<HTMLDivElement>(null);
 
-  const viewer = useMemo(() => ({ id: me.user.id, role }), [me.user.id, role]);
+  const viewer = useMemo(() => ({ id: self, role }), [self, role]);
   const place = useMemo(() => (map ? cachedLocator(map.index, article.revision) : null), [map, article.revision]);
   const threads = useMemo(() => (place ? buildThreads(items, place, viewer) : []), [items, place, viewer]);
   const [filters, setFilters] = useState(NO_FILTERS);
   const placed = useMemo(() => threads.filter((t) => !t.orphaned), [threads]);
-  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, me.user.id)), [placed, filters, me.user.id]);
-  const assignedCount = useMemo(() => placed.filter((t) => t.root.assignees.includes(me.user.id)).length, [placed, me.user.id]);
+  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, self)), [placed, filters, self]);
+  const assignedCount = useMemo(() => placed.filter((t) => t.root.assignees.includes(self)).length, [placed, self]);
   useThreadHighlights(map, shown);
 
   // A link to one annotation (from a notification) opens with its thread focused.
@@ -134,9 +136,9 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   useOverlayHighlights(map, overlays);
 
   const actions = useMemo(
-    () => makeActions({ sessions, map, revision: article.revision, me: me.user.id, role, moderation }),
+    () => makeActions({ sessions, map, revision: article.revision, me: self, role, moderation }),
     // The generations are dependencies because a rejoin replaces the documents the actions write to.
-    [sessions, map, article.revision, me.user.id, role, moderation, groupState.generation, privateState.generation],
+    [sessions, map, article.revision, self, role, moderation, groupState.generation, privateState.generation],
   );
   const placement = useCallback((kind: Parameters<typeof placementFor>[0], onlyMe: boolean) => placementFor(kind, role, moderation, onlyMe), [role, moderation]);
 
@@ -159,7 +161,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = items.some((i) => (i.target?.revision ?? 0) > article.revision);
   const orphanCount = threads.filter((t) => t.orphaned).length;
-  const cardProps = { me: me.user.id, role, moderation, members, actions, onFocus: setFocusedId, onShow: showInText };
+  const cardProps = { me: self, role, moderation, members, actions, onFocus: setFocusedId, onShow: showInText };
   const tabs = [
     {
       id: "threads" as const,
@@ -182,7 +184,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
       id: "orphans" as const,
       label: orphanCount ? `Orphans (${orphanCount})` : "Orphans",
       content: (
-        <OrphansPanel articleId={article.id} threads={threads} selection={lastSelection} me={me.user.id} role={role} members={members} version={version} />
+        <OrphansPanel articleId={article.id} threads={threads} selection={lastSelection} me={self} role={role} members={members} version={version} />
       ),
     },
     ...(canModerate(role) ? [{ id: "review" as const, label: "Review", content: <ModerationQueue groupId={article.groupId} articleId={article.id} version={version} /> }] : []),
@@ -197,7 +199,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
             {role}
           </span>
         </nav>
-        <PresenceBar me={me.user} peers={peers} members={members} />
+        <PresenceBar me={{ ...me.user, id: self }} peers={peers} members={members} />
         <SavedMark states={states} />
         <Link to={`/articles/${article.id}/dashboard`}>Dashboard</Link>
         <ExportMenu articleId={article.id} />

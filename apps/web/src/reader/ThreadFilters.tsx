@@ -58,7 +58,7 @@ export function ThreadFilters({ value, onChange, members, shown, total, assigned
             <select value={value.author} onChange={(e) => onChange({ ...value, author: e.target.value })}>
               <option value="">Anyone</option>
               {[...members.values()].map((m) => (
-                <option key={m.userId} value={m.userId}>
+                <option key={m.id} value={m.id}>
                   {m.name}
                 </option>
               ))}

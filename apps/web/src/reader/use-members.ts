@@ -14,7 +14,7 @@ export function useMembers(groupId: string, authorIds: readonly string[]): Map<s
     lastFetch.current = Date.now();
     try {
       const list = await fetchMembers(groupId);
-      setMembers(new Map(list.map((m) => [m.userId, m])));
+      setMembers(new Map(list.map((m) => [m.id, m])));
     } catch {
       // Names are a nicety: the threads still show without them.
     }

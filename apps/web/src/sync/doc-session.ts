@@ -157,6 +157,9 @@ export class DocSession {
         return;
       case SYNC_CLOSE_CODES.gone:
         return this.stop("This article was deleted.");
+      case SYNC_CLOSE_CODES.membersRenamed:
+        // Our member id is the page's (from the article): a new one comes with a reload.
+        return this.stop("This group is now anonymous to peers. Reload the page to keep working.");
       case SYNC_CLOSE_CODES.unauthorized:
         return this.stop("Your session has ended. Sign in again to keep working.");
       case SYNC_CLOSE_CODES.tooManyConnections:

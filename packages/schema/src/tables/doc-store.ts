@@ -41,9 +41,8 @@ export const docClientIds = pgTable(
   {
     docName: text("doc_name").notNull(),
     clientId: bigint("client_id", { mode: "number" }).notNull(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** The writer's member id (member_ids), as the document's authorization knows them. */
+    memberId: uuid("member_id").notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.docName, t.clientId] })],

@@ -44,6 +44,29 @@ export const memberships = pgTable(
 );
 
 /**
+ * The id a group's members know each other by: documents, presence and every
+ * response carry it in place of the account's id (docs/architecture.md,
+ * "Member ids"). In a group anonymous to peers it is random, so that nothing a
+ * peer sees links one person across groups; elsewhere it is the account's id.
+ * A row is made with the membership (a trigger, migration 0008) and outlives
+ * it, so that a former member's work keeps its author and a returning member
+ * is the same person to the group.
+ */
+export const memberIds = pgTable(
+  "member_ids",
+  {
+    groupId: uuid("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    memberId: uuid("member_id").notNull().defaultRandom(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), uniqueIndex("member_ids_member_idx").on(t.groupId, t.memberId)],
+);
+
+/**
  * An offer of membership to whoever holds an email address. Nobody joins a
  * group without saying yes: the account with this email accepts (and becomes
  * a member in `role`) or declines. Revoking deletes the row; accepted and

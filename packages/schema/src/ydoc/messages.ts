@@ -19,6 +19,8 @@ export const SYNC_CLOSE_CODES = {
   forbidden: 4403,
   notFound: 4404,
   timeout: 4408,
+  /** The group's member ids were drawn afresh (anonymity turned on): fetch your member id again, then rejoin. */
+  membersRenamed: 4409,
   /** The article (or its group) was deleted while the socket was open. */
   gone: 4410,
   /** A presence (awareness) state over 4 KiB. */
