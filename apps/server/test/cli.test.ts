@@ -1,35 +1,21 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import { annotations, users } from "@marginalia/schema/tables";
 import { afterAll, describe, expect, it } from "vitest";
 import { CliError } from "../src/cli/command.ts";
 import { userByEmail } from "../src/cli/support.ts";
 import { startEmbeddedDatabase } from "../src/embedded/database.ts";
+import { type CliRun, runCli } from "./support/cli.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
 const ORIGIN = "https://desk.example";
 const work = mkdtempSync(path.join(tmpdir(), "marginalia-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
 /** The CLI as a person runs it, in its own process, on an embedded database in `dataDir`. */
-function cli(args: string[], dataDir = path.join(work, "db"), env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(TSX, ["apps/server/src/cli/main.ts", ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", DATA_DIR: dataDir, PUBLIC_ORIGIN: ORIGIN, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+function cli(args: string[], dataDir = path.join(work, "db"), env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { DATA_DIR: dataDir, PUBLIC_ORIGIN: ORIGIN, ...env });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -3,26 +3,42 @@ import { apiTokenInsertSchema, groupInsertSchema, userInsertSchema } from "@marg
 import { createApiToken, revokeApiToken } from "../auth/api-tokens.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import { createGroup } from "../services/groups.ts";
-import { createUser as createAccount } from "../services/users.ts";
-import { CliError, type Runner, optionalStr, str } from "./command.ts";
+import { invalidateUserSessions } from "../auth/sessions.ts";
+import { createUser as createAccount, setPassword as storePassword } from "../services/users.ts";
+import { CliError, type Parsed, type Runner, optionalStr, str } from "./command.ts";
 import { checkArg, userByEmail } from "./support.ts";
 
 // The same rule as sign-up (routes/auth.ts): an account made here can log in there.
 const password = z.string().min(8, "use at least 8 characters").max(256);
 
+/** --password if given (and long enough), else a generated one: 120 bits from the generator API tokens use, easy to copy by hand. */
+function choosePassword(args: Parsed): { given: boolean; chosen: string } {
+  const given = optionalStr(args, "password");
+  return { given: given !== undefined, chosen: given === undefined ? generateSecureRandomString() : checkArg("--password", password, given) };
+}
+
 export const createUser: Runner = async (args, ctx) => {
   const email = checkArg("--email", userInsertSchema.shape.email, str(args, "email"));
   const name = checkArg("--name", userInsertSchema.shape.name, str(args, "name"));
-  const given = optionalStr(args, "password");
-  // 120 bits from the generator API tokens use: strong, and easy to copy by hand.
-  const chosen = given === undefined ? generateSecureRandomString() : checkArg("--password", password, given);
+  const { given, chosen } = choosePassword(args);
   const user = await createAccount(ctx.db, { email, name, password: chosen });
-  await ctx.out(given === undefined ? `${user.id}\n${chosen}\n` : `${user.id}\n`);
+  await ctx.out(given ? `${user.id}\n` : `${user.id}\n${chosen}\n`);
   ctx.note(
-    given === undefined
-      ? `Created ${user.name} <${user.email}>. The second line is the generated password: it will not be shown again.`
-      : `Created ${user.name} <${user.email}>.`,
+    given
+      ? `Created ${user.name} <${user.email}>.`
+      : `Created ${user.name} <${user.email}>. The second line is the generated password: it will not be shown again.`,
   );
+};
+
+/** Also how an account made by a restore (which has no password) gets its first one. */
+export const setPassword: Runner = async (args, ctx) => {
+  const user = await userByEmail(ctx.db, str(args, "email"));
+  const { given, chosen } = choosePassword(args);
+  await storePassword(ctx.db, user.id, chosen);
+  // As a password change through the API does: whoever held a session of the account must sign in again.
+  const ended = await invalidateUserSessions(ctx.db, user.id);
+  if (!given) await ctx.out(`${chosen}\n`);
+  ctx.note(`Set the password of ${user.email}${given ? "" : " (the generated one above: it will not be shown again)"}; ended ${ended.length} session${ended.length === 1 ? "" : "s"}.`);
 };
 
 export const createGroupAs: Runner = async (args, ctx) => {

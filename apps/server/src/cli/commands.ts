@@ -18,6 +18,18 @@ generated and printed once, on the line after the id; only its hash is kept.`,
     load: () => import("./accounts.ts").then((m) => m.createUser),
   },
   {
+    name: "set-password",
+    summary: "set an account's password",
+    usage: `Usage: marginalia set-password --email <email> [--password <password>]
+
+Sets the account's password and ends its sessions. Without --password a strong
+password is generated and printed once. Accounts that a restore created have
+no password until this gives them one.`,
+    options: { email: { type: "string" }, password: { type: "string" } },
+    required: ["email"],
+    load: () => import("./accounts.ts").then((m) => m.setPassword),
+  },
+  {
     name: "group create",
     summary: "create a group owned by an account",
     usage: `Usage: marginalia group create --as <email> --name <name> [--moderation open|pre]
@@ -86,5 +98,35 @@ Revokes the token at once: requests bearing it are refused from now on.`,
     positionals: ["tokenId"],
     required: ["as"],
     load: () => import("./accounts.ts").then((m) => m.revokeToken),
+  },
+  {
+    name: "backup",
+    summary: "write a group's backup file",
+    usage: `Usage: marginalia backup --group <groupId> [--out <file>]
+
+Writes everything of the group to one gzip'd JSON Lines file (docs/backup.md):
+settings, members and their roles, invitations, articles with every revision,
+annotations, moderation log, flags, notifications, and the live documents as
+they are stored. Accounts appear by email and name only. It reads one
+consistent moment, so the server may keep running. Without --out the file is
+<group slug>-<date>.marginalia.jsonl.gz here; its name is printed.`,
+    options: { group: { type: "string" }, out: { type: "string" } },
+    required: ["group"],
+    load: () => import("./backup.ts").then((m) => m.backupGroup),
+  },
+  {
+    name: "restore",
+    summary: "load a group from a backup file",
+    usage: `Usage: marginalia restore <file> [--overwrite]
+
+Loads the backup in one transaction and prints the group id. Ids are kept;
+accounts are found by email, and missing ones are created without a password
+(give them one with "marginalia set-password"). If the group or any of its
+ids exist here, nothing is written unless --overwrite, which replaces that
+group with the backup. Stop servers that have the group open before
+--overwrite: they would keep serving the documents they hold.`,
+    options: { overwrite: { type: "boolean" } },
+    positionals: ["file"],
+    load: () => import("./backup.ts").then((m) => m.restoreGroup),
   },
 ];
