@@ -1,8 +1,6 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import {
-  type AnnotationStatus,
   type AnnotationValue,
-  type ModerationAction,
   type Role,
   deleteAnnotation,
   parseRoom,
@@ -13,8 +11,9 @@ import {
   updateAnnotation,
   writeAnnotation,
 } from "@marginalia/schema";
-import { annotations, flags, memberships, moderationLog, notifications, users } from "@marginalia/schema/tables";
+import { annotations, flags, memberships, moderationLog } from "@marginalia/schema/tables";
 import { memberIdOf } from "../access/member-ids.ts";
+import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
@@ -31,37 +30,6 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
   return access;
 }
 
-/** One moderation step, logged with the status it changed, and the author told. */
-async function record(
-  db: Db,
-  row: AnnotationRow,
-  actorId: string,
-  action: ModerationAction,
-  change: { oldStatus: AnnotationStatus; newStatus: AnnotationStatus; reason?: string | null },
-) {
-  await db.transaction(async (tx) => {
-    const [entry] = await tx
-      .insert(moderationLog)
-      .values({ groupId: row.groupId, annotationId: row.id, actorId, action, ...change })
-      .returning({ id: moderationLog.id });
-    // Open flags are settled by whatever a moderator decided.
-    await tx.update(flags).set({ resolvedAt: new Date() }).where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)));
-    if (row.authorId && row.authorId !== actorId) {
-      await tx
-        .insert(notifications)
-        .values({
-          userId: row.authorId,
-          kind: "moderation",
-          annotationId: row.id,
-          articleId: row.articleId,
-          actorId,
-          event: `${action}:${entry!.id}`,
-          data: { action, ...change },
-        })
-        .onConflictDoNothing();
-    }
-  });
-}
 
 /** Publish (a fact-check in review), hide or unhide an annotation in the group document. */
 export async function changeStatus(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, action: StatusAction, reason?: string) {

@@ -16,13 +16,31 @@ import {
   withheldOf,
 } from "@marginalia/schema";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
-import { type Actor, type AnnotationStatus, canWrite, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote } from "@marginalia/schema";
+import {
+  type Actor,
+  type AnnotationStatus,
+  STATUS_ACTIONS,
+  type StatusAction,
+  canModerate,
+  canWrite,
+  refuseCreate,
+  refuseDelete,
+  refuseFieldEdit,
+  refuseReply,
+  refuseVote,
+} from "@marginalia/schema";
 
 /**
  * `missing`: the update builds on content the server has not received yet, so
  * it cannot be judged now; the connection holds it until that content arrives.
  */
-export type Authorization = { ok: true; empty: boolean } | { ok: false; reason: string; missing?: true };
+/**
+ * `steps`: the moderation steps an approved update takes (a moderator's
+ * publish, hide or unhide written as a status), which the server logs and
+ * tells the author of once they are stored, as it does for the REST steps.
+ */
+export type Authorization = { ok: true; empty: boolean; steps: ModerationStep[] } | { ok: false; reason: string; missing?: true };
+export type ModerationStep = { annotationId: string; authorId: string; action: StatusAction; oldStatus: AnnotationStatus; newStatus: AnnotationStatus };
 
 /** What one update does to one annotation. */
 type AnnotationChange = {
@@ -100,7 +118,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   // state vector short of the client's for good.
   const freshGCs = structs.filter((s): s is Y.GC => s instanceof Y.GC && isFresh(s));
   for (const gc of freshGCs) if (gc.id.clock > locator.reachedClockOf(gc.id.client)) missing = true;
-  if (fresh.length === 0 && freshGCs.length === 0 && deletions.length === 0 && !missing) return { ok: true, empty: true };
+  if (fresh.length === 0 && freshGCs.length === 0 && deletions.length === 0 && !missing) return { ok: true, empty: true, steps: [] };
   if (!canWrite(actor.role)) return { ok: false, reason: `a ${actor.role} cannot change this document` };
 
   const changes = new Map<string, AnnotationChange>();
@@ -134,12 +152,27 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   }
   if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
 
+  const steps: ModerationStep[] = [];
   for (const [id, change] of changes) {
     const problem = checkAnnotation(doc, id, change, actor);
     if (problem) return refuse(problem);
+    const step = moderationStep(doc, id, change, actor);
+    if (step) steps.push(step);
   }
   if (missing) return { ok: false, reason: "an update builds on content the server does not have yet", missing: true };
-  return { ok: true, empty: false };
+  return { ok: true, empty: false, steps };
+}
+
+/** The moderation step an approved change of status is, if it is one. */
+function moderationStep(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor): ModerationStep | null {
+  const to = change.fields.get("status");
+  const map = annotationsOf(doc).get(id);
+  if (change.created || change.deleted || !map || typeof to !== "string" || !canModerate(actor.role)) return null;
+  const existing = readAnnotation(map);
+  const action = (Object.keys(STATUS_ACTIONS) as StatusAction[]).find(
+    (a) => STATUS_ACTIONS[a].to === to && (STATUS_ACTIONS[a].from as readonly string[]).includes(existing.status),
+  );
+  return action ? { annotationId: id, authorId: existing.authorId, action, oldStatus: existing.status, newStatus: to as AnnotationStatus } : null;
 }
 
 const refuse = (reason: string): Authorization => ({ ok: false, reason });

@@ -11,7 +11,7 @@ import {
 import type { Logger } from "../logger.ts";
 import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
 import { UpdateNotStoredError } from "./commit-errors.ts";
-import { authorizeUpdate } from "./authorize.ts";
+import { type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import type { SyncObserver } from "./observer.ts";
@@ -258,13 +258,13 @@ export class Connection implements Peer {
       return null;
     }
     if (verdict.empty) return Promise.resolve();
-    const durable = this.applyNow(state, update, claim);
+    const durable = this.applyNow(state, update, claim, verdict.steps);
     this.releaseHeld(state);
     return durable;
   }
 
   /** Applies an authorized update, and makes the client ids it writes under the sender's. */
-  private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
+  private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
     const durable = state.live.apply(update, { userId: state.account, peer: this });
@@ -272,6 +272,8 @@ export class Connection implements Peer {
     for (const client of written) {
       if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);
     }
+    // Logged once stored, as the REST steps are; a step that is never stored was never taken.
+    if (steps.length) durable.then(() => state.live.moderated(steps, state.account)).catch(() => {});
     return durable;
   }
 
@@ -328,7 +330,7 @@ export class Connection implements Peer {
         this.heldBytes -= entry.update.length;
         progress = true;
         if (!verdict.ok) return this.refuse(state, verdict.reason);
-        entry.settle(verdict.empty ? Promise.resolve() : this.applyNow(state, entry.update, entry.claim));
+        entry.settle(verdict.empty ? Promise.resolve() : this.applyNow(state, entry.update, entry.claim, verdict.steps));
       }
     }
     if (this.held.length === 0) this.watch(null);

@@ -14,6 +14,7 @@ import {
   votesOf,
   withheldOf,
 } from "@marginalia/schema";
+import type { ModerationStep } from "./authorize.ts";
 import { ClientIds } from "./client-ids.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -36,6 +37,8 @@ export type DocumentHooks = {
   broadcast?(recipients: number, delayMs: number): void;
   /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
   claimClient?(live: LiveDocument, clientId: number, userId: string): void;
+  /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
+  moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
   /**
    * Called with every update accepted here (not those from other processes)
@@ -171,6 +174,10 @@ export class LiveDocument implements PersistSource {
     if (!value) return null;
     const assignees = value.assignees.flatMap((memberId) => this.members.accountOf(memberId) ?? []);
     return { ...value, authorId: this.members.accountOf(value.authorId) ?? "", assignees };
+  }
+
+  moderated(steps: readonly ModerationStep[], account: string) {
+    this.hooks.moderated?.(this, steps, account);
   }
 
   /** Applies an already-authorized change and returns the durability promise of what it wrote. */

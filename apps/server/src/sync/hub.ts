@@ -9,7 +9,8 @@ import type { PersistSource } from "./persist.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
-import { statusOf } from "./authorize.ts";
+import { type ModerationStep, statusOf } from "./authorize.ts";
+import { recordModeration } from "../services/moderation-log.ts";
 import { Hiding } from "./hiding.ts";
 import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
 import { GroupCommitter, beforeDeadline } from "./persist.ts";
@@ -422,7 +423,21 @@ export class SyncHub {
     broadcast: (recipients, delayMs) => this.options.observer.broadcast(recipients, delayMs),
     built: (live) => this.hiding.reconcile(live.context, live.doc),
     claimClient: (live, clientId, userId) => this.clientIdStore.record(live.name, clientId, userId),
+    moderated: (live, steps, account) => void this.logSteps(live, steps, account),
   };
+
+  /** A moderator's socket steps go in the moderation log, and their authors are told, as for the REST steps. */
+  private async logSteps(live: LiveDocument, steps: readonly ModerationStep[], account: string) {
+    const { groupId, articleId } = live.context;
+    for (const step of steps) {
+      const row = { id: step.annotationId, groupId, articleId, authorId: live.members.accountOf(step.authorId) };
+      try {
+        await recordModeration(this.db, row, account, step.action, { oldStatus: step.oldStatus, newStatus: step.newStatus });
+      } catch (err) {
+        this.logger.warn({ err, doc: live.name, annotation: step.annotationId }, "could not log a moderation step");
+      }
+    }
+  }
 
   async compact(name: string) {
     if (this.compacting.has(name)) return;

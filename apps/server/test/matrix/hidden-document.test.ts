@@ -79,10 +79,31 @@ describe("hidden work leaves the members' document", () => {
     await eventually(() => expect(annotationsOf(member.doc).has(t.rootId)).toBe(false), 3_000);
     expect((await t.moderator.get(`/api/annotations/${t.rootId}`)).body).toMatchObject({ status: "hidden", body: t.secret });
 
+    // Logged as the REST step is, and the author told.
+    const logged = async () => (await t.moderator.get(`/api/groups/${t.group.id}/moderation/log`)).body.entries as Array<Record<string, unknown>>;
+    const moderatorId = (await t.moderator.get(`/api/articles/${t.article.id}`)).body.memberId as string;
+    await eventually(async () => {
+      expect(await logged()).toContainEqual(
+        expect.objectContaining({ annotationId: t.rootId, action: "hide", oldStatus: "published", newStatus: "hidden", actor: expect.objectContaining({ id: moderatorId }) }),
+      );
+    }, 3_000);
+    const told = (await t.annotator.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string }>;
+    expect(told).toContainEqual(expect.objectContaining({ kind: "moderation", annotationId: t.rootId }));
+
     // Re-creating the id would shadow the hidden one (and could take its place on unhide).
     createAnnotation(member.doc, { id: t.rootId, kind: "comment", authorId: t.annotator.user.id, body: "shadow" });
     await closedWith(member, SYNC_CLOSE_CODES.forbidden);
     expect((await t.moderator.get(`/api/annotations/${t.rootId}`)).body.body).toBe(t.secret);
+
+    // The unhide, made in the hidden document, is logged too.
+    const hidden = live.open(hiddenRoom(t.article.id), t.moderator.token);
+    await hidden.synced;
+    await eventually(() => expect(annotationsOf(hidden.doc).has(t.rootId)).toBe(true), 3_000);
+    updateAnnotation(hidden.doc, t.rootId, { status: "published" });
+    await eventually(async () => {
+      expect((await logged()).map((e) => e.action)).toContain("unhide");
+      expect((await t.annotator.get(`/api/annotations/${t.rootId}`)).status).toBe(200);
+    }, 3_000);
   });
 
   it("admits only moderators to the hidden document, and closes it for a moderator who is demoted", async () => {

@@ -1,0 +1,37 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { AnnotationStatus, ModerationAction } from "@marginalia/schema";
+import { flags, moderationLog, notifications } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import type { AnnotationRow } from "./annotation-view.ts";
+
+/** One moderation step, logged with the status it changed, and the author told. */
+export async function recordModeration(
+  db: Db,
+  row: Pick<AnnotationRow, "id" | "groupId" | "articleId" | "authorId">,
+  actorId: string,
+  action: ModerationAction,
+  change: { oldStatus: AnnotationStatus; newStatus: AnnotationStatus; reason?: string | null },
+) {
+  await db.transaction(async (tx) => {
+    const [entry] = await tx
+      .insert(moderationLog)
+      .values({ groupId: row.groupId, annotationId: row.id, actorId, action, ...change })
+      .returning({ id: moderationLog.id });
+    // Open flags are settled by whatever a moderator decided.
+    await tx.update(flags).set({ resolvedAt: new Date() }).where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)));
+    if (row.authorId && row.authorId !== actorId) {
+      await tx
+        .insert(notifications)
+        .values({
+          userId: row.authorId,
+          kind: "moderation",
+          annotationId: row.id,
+          articleId: row.articleId,
+          actorId,
+          event: `${action}:${entry!.id}`,
+          data: { action, ...change },
+        })
+        .onConflictDoNothing();
+    }
+  });
+}
