@@ -374,9 +374,11 @@ describe("backup and restore of a group", () => {
   }, 60_000);
 
   // Three processes of a few CPU-seconds each: the command line as a person runs it, embedded database to embedded database.
-  it("backs up and restores from the command line, between two data directories", async () => {
+  // Two processes on one data directory: the commands' plumbing (arguments, output, exit codes). A successful
+  // restore into another database is the in-process tests' work; a third process booting a fresh data
+  // directory would double this test's time for nothing they do not check.
+  it("backs up from the command line, and refuses to restore over the same group with exit code 1", async () => {
     const from = path.join(work, "cli-from");
-    const to = path.join(work, "cli-to");
     const embedded = await startEmbeddedDatabase({ dataDir: from });
     await embedded.migrate();
     const user = await createUser(embedded.db, { email: freshEmail("cli"), name: "Cli Owner", password: "correct horse battery" });
@@ -384,14 +386,11 @@ describe("backup and restore of a group", () => {
     await embedded.close();
 
     const out = path.join(work, "cli.jsonl.gz");
-    const cli = (args: string[], dataDir: string) => runCli(args, { DATA_DIR: dataDir });
-    const backup = await cli(["backup", "--group", group.id, "--out", out], from);
+    const cli = (args: string[]) => runCli(args, { DATA_DIR: from });
+    const backup = await cli(["backup", "--group", group.id, "--out", out]);
     expect(backup).toMatchObject({ code: 0, stdout: `${out}\n` });
     expect(statSync(out).size).toBeGreaterThan(0);
-    const restore = await cli(["restore", out], to);
-    expect(restore).toMatchObject({ code: 0, stdout: `${group.id}\n` });
-    expect(restore.stderr).toContain(`marginalia set-password --email <email>`);
-    const again = await cli(["restore", out], to);
+    const again = await cli(["restore", out]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^marginalia: Nothing was restored: group .* already exist here\. Run with --overwrite/);
     expect(again.stderr).not.toMatch(/\n\s+at /);
