@@ -1,5 +1,7 @@
-# The server runs its TypeScript through tsx, as `pnpm start` does: there is no build step to drift.
-FROM node:20-bookworm-slim
+# Two stages: the first builds the web app and compiles the server to JavaScript (`pnpm build`,
+# `pnpm build:server`); the second holds production dependencies only and runs the compiled server with
+# plain Node, with no TypeScript loader and no build tools.
+FROM node:20-bookworm-slim AS build
 RUN npm install -g pnpm@12.4.2
 WORKDIR /app
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
@@ -8,11 +10,24 @@ COPY apps/web/package.json apps/web/
 COPY packages/schema/package.json packages/schema/
 RUN pnpm install --frozen-lockfile
 COPY . .
-# The server serves the built web app from apps/web/dist.
-RUN node_modules/.bin/vite build apps/web
+RUN pnpm build && pnpm build:server
+
+FROM node:20-bookworm-slim
+RUN npm install -g pnpm@12.4.2
+WORKDIR /app
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY apps/server/package.json apps/server/
+COPY packages/schema/package.json packages/schema/
+# The compiled server imports its packages from apps/server/node_modules; the workspace's own are bundled.
+RUN pnpm install --frozen-lockfile --prod --filter @marginalia/server
+# The repository as it is laid out: the compiled server reads the migrations (drizzle/), the demo's fixture
+# and the embedded database's worker where its sources say they are.
+COPY . .
+COPY --from=build /app/apps/web/dist apps/web/dist
+COPY --from=build /app/apps/server/dist apps/server/dist
 ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0
 EXPOSE 8787
 USER node
-# Node itself as PID 1 (what `pnpm start` runs, without pnpm and the tsx CLI in between), so that the
-# SIGTERM of `docker stop` reaches the server: it commits and relays what it accepted before exiting.
-CMD ["node", "--import", "tsx", "apps/server/src/main.ts"]
+# Node itself as PID 1, so that the SIGTERM of `docker stop` reaches the server: it commits and relays what
+# it accepted before exiting.
+CMD ["node", "apps/server/dist/main.js"]

@@ -43,6 +43,7 @@ export default defineConfig({
       "/api": API,
       "/w3c": API,
       "/healthz": API,
+      "/readyz": API,
       "/sync": { target: API.replace(/^http/, "ws"), ws: true },
     },
   },

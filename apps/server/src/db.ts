@@ -15,17 +15,28 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../drizzle", import.meta.url));
 
+/**
+ * The session-level advisory lock every process holds while it migrates: "Marg" in ASCII, shown by
+ * pg_locks as locktype advisory, classid 0, objid 1298231911. Processes that start together against a
+ * fresh or older database otherwise run the same DDL at once, and all but one fail on a duplicate type,
+ * table or migration row; with it they take turns, and the later ones find nothing left to do.
+ */
+export const MIGRATION_LOCK_KEY = 0x4d617267;
+
 export type Database = {
   db: Db;
   /** Which database is behind the one driver: "pglite" is the embedded one (embedded/database.ts). */
   kind: "postgres" | "pglite";
-  migrate(): Promise<void>;
+  /** Applies what drizzle/ has that the database lacks; `waiting` is called if another process is at it. */
+  migrate(options?: MigrateOptions): Promise<void>;
   close(): Promise<void>;
 };
 
-/** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
-export function databaseOnPostgres(url: string, options: { max?: number; path?: string } = {}): Database {
-  const sql = postgres(url, {
+type ConnectOptions = { max?: number; path?: string };
+type MigrateOptions = { waiting?: () => void };
+
+function connect(url: string, options: ConnectOptions) {
+  return postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
     // postgres.js waits longer and longer between attempts to reconnect (up to 20 s), and queries wait with
@@ -33,13 +44,46 @@ export function databaseOnPostgres(url: string, options: { max?: number; path?: 
     backoff: (attempt) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** attempt, 1),
     ...(options.path && { path: options.path }),
   });
+}
+
+/** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
+export function databaseOnPostgres(url: string, options: ConnectOptions = {}): Database {
+  const sql = connect(url, options);
   const db = drizzlePostgres(sql, { schema: tables });
   return {
     db: db as unknown as Db,
     kind: "postgres",
-    migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    // A session lock must be taken and released on the connection that migrates. A pool of one is that
+    // connection already (the embedded database takes no second one); a larger pool lends a client of its own.
+    migrate: (migrateOptions = {}) =>
+      options.max === 1
+        ? migrateLocked(sql, migrateOptions)
+        : withClient(connect(url, { ...options, max: 1 }), (client) => migrateLocked(client, migrateOptions)),
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+async function withClient(sql: postgres.Sql, use: (sql: postgres.Sql) => Promise<void>) {
+  try {
+    await use(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** `sql` must hold one connection: the lock belongs to the session that takes it. */
+async function migrateLocked(sql: postgres.Sql, { waiting }: MigrateOptions) {
+  const [free] = await sql<{ locked: boolean }[]>`select pg_try_advisory_lock(${MIGRATION_LOCK_KEY}) as locked`;
+  if (!free?.locked) {
+    waiting?.();
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+  }
+  try {
+    await migratePostgres(drizzlePostgres(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    // A connection lost on the way took its session's lock with it: nothing is left to release then.
+    await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
+  }
 }
 
 export async function openDatabase(target: Config["database"]): Promise<Database> {
@@ -51,7 +95,12 @@ export async function openDatabase(target: Config["database"]): Promise<Database
 }
 
 /** Drizzle wraps driver errors; the SQLSTATE sits on the error or its cause. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (e: unknown) => (e as { code?: unknown } | null)?.code;
-  return code(err) === "23505" || code((err as { cause?: unknown } | null)?.cause) === "23505";
+export function sqlState(err: unknown): string | undefined {
+  const code = (e: unknown) => {
+    const c = (e as { code?: unknown } | null)?.code;
+    return typeof c === "string" ? c : undefined;
+  };
+  return code(err) ?? code((err as { cause?: unknown } | null)?.cause);
 }
+
+export const isUniqueViolation = (err: unknown): boolean => sqlState(err) === "23505";

@@ -13,7 +13,9 @@ import { RedisRelay } from "./sync/relay.ts";
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const database = await openDatabase(config.database);
-await database.migrate();
+// Listening only once migrated, so that no request meets an older schema: a liveness probe's grace period
+// must cover a wait for another process's migrations.
+await database.migrate({ waiting: () => logger.info("another process is migrating the database; waiting for it to finish") });
 logger.info({ database: database.kind }, "database ready");
 
 // Seeded before listening, so that the first request already finds the demo.

@@ -52,7 +52,7 @@ describe("docker-compose.yml", () => {
       expect(config.publicOrigin).toBe("http://localhost:8787");
     }
     for (const [name, server] of servers) {
-      expect(server.healthcheck?.test.join(" "), name).toMatch(/healthz/);
+      expect(server.healthcheck?.test.join(" "), name).toMatch(/\/readyz/);
       // Only the proxy is published: a server reached directly would bypass it.
       expect(server.ports, name).toBeUndefined();
     }
@@ -63,7 +63,7 @@ describe("docker-compose.yml", () => {
     expect(proxy.image).toMatch(/^nginx:/);
     expect(proxy.ports).toEqual(["8787:80"]);
     expect(proxy.volumes).toContain("./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro");
-    expect(proxy.healthcheck?.test.join(" ")).toMatch(/healthz/);
+    expect(proxy.healthcheck?.test.join(" ")).toMatch(/\/readyz/);
   });
 });
 
@@ -97,5 +97,19 @@ describe("deploy/nginx.conf", () => {
   it("tells the servers who the client is, as TRUST_PROXY expects", () => {
     expect(directives).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;/);
     expect(directives).toMatch(/proxy_set_header\s+Host\s+\$http_host;/);
+  });
+});
+
+describe("Dockerfile", () => {
+  const stages = read("Dockerfile").replace(/#.*$/gm, "").split(/^FROM /m).slice(1);
+
+  it("compiles the server in a build stage and runs it with plain Node, without tsx", () => {
+    expect(stages.length).toBe(2);
+    expect(stages[0]).toMatch(/pnpm build:server/);
+    const runtime = stages[1]!;
+    expect(runtime).toMatch(/COPY --from=build \/app\/apps\/server\/dist apps\/server\/dist/);
+    expect(runtime).toMatch(/--prod\b/);
+    expect(runtime).toMatch(/CMD \["node", "apps\/server\/dist\/main\.js"\]/);
+    expect(runtime).not.toMatch(/tsx/);
   });
 });

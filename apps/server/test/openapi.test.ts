@@ -8,12 +8,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** Every concrete route the app answers under /api, /w3c and /healthz, as "METHOD path". */
+/** Every concrete route the app answers under /api, /w3c, /healthz and /readyz, as "METHOD path". */
 function servedRoutes(): Set<string> {
   const served = new Set<string>();
   for (const route of t.app.routes) {
     if (route.method === "ALL" || route.path.includes("*")) continue;
-    if (!/^\/(api|w3c|healthz)/.test(route.path)) continue;
+    if (!/^\/(api|w3c|healthz|readyz)/.test(route.path)) continue;
     served.add(`${route.method} ${route.path.replace(/\/$/, "")}`);
   }
   return served;

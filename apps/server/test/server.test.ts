@@ -43,10 +43,12 @@ function caller() {
 }
 
 describe("the server process", () => {
-  it("answers /healthz", async () => {
-    const res = await fetch(`${server.url}/healthz`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok" });
+  it("answers /healthz and /readyz", async () => {
+    for (const path of ["/healthz", "/readyz"]) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.json(), path).toEqual({ status: "ok" });
+    }
   });
 
   it("seeds the demo and prints a login that works", async () => {

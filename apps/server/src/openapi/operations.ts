@@ -35,7 +35,8 @@ const created = (description: string) => ({ 201: description });
 const noContent = { 204: "Done" };
 
 export const OPERATIONS: Operation[] = [
-  { method: "get", path: "/healthz", tag: "meta", summary: "Liveness and database check", auth: false, responses: { 200: "Healthy", 503: "Database unavailable" } },
+  { method: "get", path: "/healthz", tag: "meta", summary: "Liveness: the process runs (no dependency is checked)", auth: false, responses: { 200: "Alive" } },
+  { method: "get", path: "/readyz", tag: "meta", summary: "Readiness: the database answers within a second with this build's migrations, and the Redis relay (when configured) is connected", auth: false, responses: { 200: "Ready", 503: "Not ready: {status, missing: [\"database\" | \"migrations\" | \"relay\"]}" } },
   { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" } },
   { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
   { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },

@@ -1,26 +1,16 @@
-import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
+import { unmet } from "../readiness.ts";
 
 /**
- * How long the database gets to answer. While it is away the driver does not
- * fail a query at once: it holds it until its next reconnection attempt, and
- * those come further and further apart. A health check must not wait with it.
+ * /healthz: the process is alive, and nothing more, so that a supervisor
+ * restarts it only when a restart helps (a database outage is not cured by one).
+ * /readyz: it can serve now; a balancer sends it nothing while it answers 503.
  */
-export const HEALTH_DATABASE_TIMEOUT_MS = 1_000;
-
-export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("the database did not answer in time")), HEALTH_DATABASE_TIMEOUT_MS);
+export const healthRoutes = new Hono<AppEnv>()
+  .get("/healthz", (c) => c.json({ status: "ok" }))
+  .get("/readyz", async (c) => {
+    const { db, hub } = c.get("deps");
+    const missing = await unmet(db, hub.relayConnected());
+    return missing.length ? c.json({ status: "unavailable", missing }, 503) : c.json({ status: "ok" });
   });
-  try {
-    // The query is not cancelled when it is late; it settles, unobserved, whenever the driver gets to it.
-    await Promise.race([c.get("deps").db.execute(sql`select 1`), late]);
-    return c.json({ status: "ok" });
-  } catch {
-    return c.json({ status: "unavailable", reason: "database" }, 503);
-  } finally {
-    clearTimeout(timer);
-  }
-});

@@ -152,6 +152,11 @@ export class RedisRelay implements DocumentRelay {
     this.accessListener = listener;
   }
 
+  /** Both connections: without the publisher nothing leaves, without the subscriber nothing arrives. */
+  connected(): boolean {
+    return !this.closed && this.pub.status === "ready" && this.sub.status === "ready";
+  }
+
   async close() {
     // Commits that resolved just before shutdown still go out.
     await new Promise((resolve) => setImmediate(resolve));

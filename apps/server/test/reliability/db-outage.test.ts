@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HEALTH_DATABASE_TIMEOUT_MS } from "../../src/routes/health.ts";
+import { READINESS_TIMEOUT_MS } from "../../src/readiness.ts";
 import { type PostgresCluster, POSTGRES_BIN, startPostgresCluster } from "../support/postgres-cluster.ts";
 import { type ServerProcess, startServerProcess } from "../support/process.ts";
 import { seeded } from "../support/seed.ts";
@@ -13,8 +13,9 @@ import { report } from "./support/sizes.ts";
  * The database dies under a live session and comes back: a server process
  * on a Postgres cluster of this file's own takes a continuous stream of writes
  * from three clients while the cluster is killed with SIGKILL and, a few
- * seconds later, started again. Meanwhile the process stays up and answers
- * /healthz with 503, quickly; afterwards nothing it acknowledged is missing,
+ * seconds later, started again. Meanwhile the process stays up, alive by
+ * /healthz, and answers /readyz with 503, quickly, naming the database;
+ * afterwards nothing it acknowledged is missing,
  * what it had not yet acknowledged is stored too, and nobody restarted it.
  */
 
@@ -23,8 +24,8 @@ if (missing && process.env.CI === "true") throw new Error(`the database outage t
 if (missing) console.warn(`[db-outage.test] SKIPPED: ${missing}; install postgresql to run it (with CI=true this fails instead)`);
 
 const START_TIMEOUT_MS = 120_000;
-/** An answer slower than this, even a 503, counts as a health check that hangs: the route's own limit, and room for a loaded machine. */
-const HEALTH_ANSWER_MS = HEALTH_DATABASE_TIMEOUT_MS + 1_500;
+/** An answer slower than this, even a 503, counts as a readiness check that hangs: the route's own limit, and room for a loaded machine. */
+const HEALTH_ANSWER_MS = READINESS_TIMEOUT_MS + 1_500;
 
 describe.runIf(!missing)("a database killed -9 mid-session", () => {
   let cluster: PostgresCluster | undefined;
@@ -49,15 +50,15 @@ describe.runIf(!missing)("a database killed -9 mid-session", () => {
     }
   });
 
-  /** One GET /healthz, with how long it took; a request that hangs is cut off and fails the test. */
-  async function health() {
+  /** One GET of /readyz (or /healthz), with how long it took; a request that hangs is cut off and fails the test. */
+  async function health(path = "/readyz") {
     const started = Date.now();
-    const res = await fetch(`${server!.url}/healthz`, { signal: AbortSignal.timeout(HEALTH_ANSWER_MS * 3) });
-    await res.arrayBuffer();
-    return { status: res.status, ms: Date.now() - started };
+    const res = await fetch(`${server!.url}${path}`, { signal: AbortSignal.timeout(HEALTH_ANSWER_MS * 3) });
+    const body = (await res.json()) as { missing?: string[] };
+    return { status: res.status, ms: Date.now() - started, missing: body.missing };
   }
 
-  it("keeps every acknowledged write, stores the rest once it is back, and reports 503 while it is away", async () => {
+  it("keeps every acknowledged write, stores the rest once it is back, and is alive but not ready while it is away", async () => {
     const timing = seeded("db-outage:timing");
     const writing = keepWriting(writers, writers.map((_, i) => seeded(`db-outage:writer${i}`)), { min: 10, max: 40 });
     const figures: Record<string, unknown> = {};
@@ -75,12 +76,15 @@ describe.runIf(!missing)("a database killed -9 mid-session", () => {
       await sleep(500);
       const ackedWhileDown = ackedWrites(writers);
       const outageMs = 3_000 + timing.int(3_000);
-      const probes: Array<{ status: number; ms: number }> = [];
+      const probes: Array<{ status: number; ms: number; missing?: string[] }> = [];
+      const alive: number[] = [];
       while (Date.now() - killedAt < outageMs) {
         probes.push(await health());
+        alive.push((await health("/healthz")).status);
         await sleep(200);
       }
-      expect(probes.filter((p) => p.status !== 503), "health while the database is down").toEqual([]);
+      expect(probes.filter((p) => p.status !== 503 || p.missing?.join() !== "database"), "readiness while the database is down").toEqual([]);
+      expect(alive.filter((status) => status !== 200), "liveness while the database is down").toEqual([]);
       expect(Math.max(...probes.map((p) => p.ms)), "slowest health answer while the database is down").toBeLessThan(HEALTH_ANSWER_MS);
       expect(server!.child.exitCode, `the server died with its database:\n${server!.output().slice(-3_000)}`).toBeNull();
       const ackedAtRestart = ackedWrites(writers);

@@ -10,16 +10,22 @@ process.once("exit", () => running.forEach((child) => child.kill("SIGKILL")));
 export type ServerProcess = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
 /**
- * Starts `apps/server/src/main.ts` as `pnpm start` does, in its own process on
+ * Node itself with tsx's loader, not the tsx CLI: the CLI runs the server in a child of its own, which
+ * SIGKILL would orphan, still listening (the crash tests kill servers that way).
+ */
+export const TSX_SERVER = ["--import", "tsx", "apps/server/src/main.ts"];
+/** The compiled server (`pnpm build:server`), as the Docker image and `pnpm start:prod` run it. */
+export const COMPILED_SERVER = ["apps/server/dist/main.js"];
+
+/**
+ * Starts `apps/server/src/main.ts` as `pnpm start` does (or `args` for Node), in its own process on
  * port 0, and resolves once its output matches `ready` (by default: it listens).
  */
 export function startServerProcess(
   env: Record<string, string>,
-  { timeoutMs = 30_000, ready = /"msg":"listening"/ }: { timeoutMs?: number; ready?: RegExp } = {},
+  { timeoutMs = 30_000, ready = /"msg":"listening"/, args = TSX_SERVER }: { timeoutMs?: number; ready?: RegExp; args?: string[] } = {},
 ): Promise<ServerProcess> {
-  // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server in a child of its own, which
-  // SIGKILL would orphan, still listening (the crash tests kill servers that way).
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
