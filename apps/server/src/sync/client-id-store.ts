@@ -7,6 +7,12 @@ import type { Logger } from "../logger.ts";
 const FLUSH_MS = 20;
 /** Attempts at writing one claim before it is given up (it stays claimed in memory meanwhile). */
 const ATTEMPTS = 5;
+/**
+ * How long a claim that never wrote anything is kept. Every page load brings
+ * a new client id, claimed for its presence; such a claim guards a tab that
+ * may come back, which after a day it no longer does.
+ */
+export const PRESENCE_CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Keeps Yjs client-id claims beside the log (client-ids.ts). A claim is
@@ -30,6 +36,23 @@ export class ClientIdStore {
       .from(docClientIds)
       .where(eq(docClientIds.docName, docName));
     return rows.map((r) => [r.clientId, r.memberId]);
+  }
+
+  /**
+   * Drops the document's old claims under which nothing was ever written: only
+   * `writers` (the client ids in its state vector) own content worth guarding
+   * for good. Called when the document unloads.
+   */
+  async prune(docName: string, writers: readonly number[], now = Date.now()) {
+    try {
+      await this.db.execute(sql`
+        delete from doc_client_ids
+        where doc_name = ${docName}
+          and created_at < ${new Date(now - PRESENCE_CLAIM_TTL_MS).toISOString()}::timestamptz
+          and not (client_id = any(${`{${writers.join(",")}}`}::bigint[]))`);
+    } catch (err) {
+      this.logger.warn({ err, doc: docName }, "could not prune old client-id claims");
+    }
   }
 
   record(docName: string, clientId: number, memberId: string) {

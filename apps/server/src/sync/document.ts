@@ -123,6 +123,12 @@ export class LiveDocument implements PersistSource {
   }
 
   /** The live Y.Doc, built from the loaded state on first use. */
+  /** The Yjs client ids that wrote content here, without building the document for it. */
+  writers(): number[] {
+    const sv = this.cold ? Y.decodeStateVector(Y.encodeStateVectorFromUpdate(this.cold)) : Y.decodeStateVector(Y.encodeStateVector(this.ydoc));
+    return [...sv.keys()];
+  }
+
   get doc(): Y.Doc {
     if (this.cold) {
       const state = this.cold;

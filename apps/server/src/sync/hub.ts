@@ -53,8 +53,6 @@ export type DocumentRelay = {
   /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
   publishAccess(event: AccessEvent): void;
   onAccess(listener: (event: AccessEvent | null) => void): void;
-  /** Whether the other processes can be reached now; a process that cannot is not ready to serve (/readyz). */
-  connected(): boolean;
   close(): Promise<void>;
 };
 
@@ -66,7 +64,6 @@ export const LOCAL_ONLY: DocumentRelay = {
   publishAwareness() {},
   publishAccess() {},
   onAccess() {},
-  connected: () => true,
   close: async () => {},
 };
 
@@ -359,7 +356,9 @@ export class SyncHub {
     const done = (async () => {
       await this.committer.flush();
       this.options.relay.detach(slot.live);
+      const writers = slot.live.writers();
       slot.live.destroy();
+      void this.clientIdStore.prune(name, writers);
       const written = this.logRows.get(name) ?? 0;
       this.logRows.delete(name);
       // Folded whole while nobody uses it (off the event loop), so that its next load is one verified
@@ -465,11 +464,6 @@ export class SyncHub {
 
   get socketCount(): number {
     return this.connections.size;
-  }
-
-  /** False while a relay is configured and cannot reach the other processes. */
-  relayConnected(): boolean {
-    return this.options.relay.connected();
   }
 
   isLoaded(docName: string): boolean {

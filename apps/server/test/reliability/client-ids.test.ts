@@ -3,6 +3,8 @@ import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { eq } from "drizzle-orm";
 import { docClientIds } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.ts";
+import { ClientIdStore, PRESENCE_CLAIM_TTL_MS } from "../../src/sync/client-id-store.ts";
 import { createTestApp } from "../support/app.ts";
 import { eventually } from "../support/sync-client.ts";
 import type { Member } from "../support/article.ts";
@@ -113,6 +115,21 @@ describe("Yjs client ids", () => {
     } finally {
       await restarted.close();
     }
+  });
+
+  it("forgets, when a document unloads, claims older than a day under which nothing was written", async () => {
+    const [member] = core.setup.members as [Member];
+    const docName = "article:00000000-0000-4000-8000-00000000c1a1";
+    const old = new Date(Date.now() - PRESENCE_CLAIM_TTL_MS - 60_000);
+    const db = core.t.database.db;
+    await db.insert(docClientIds).values([
+      { docName, clientId: 1, memberId: member.user.id, createdAt: old }, // a tab long gone that only showed presence
+      { docName, clientId: 2, memberId: member.user.id, createdAt: old }, // wrote content: kept for good
+      { docName, clientId: 3, memberId: member.user.id }, // a recent tab that may come back
+    ]);
+    await new ClientIdStore(db, createLogger("silent")).prune(docName, [2]);
+    const kept = await db.select({ clientId: docClientIds.clientId }).from(docClientIds).where(eq(docClientIds.docName, docName));
+    expect(kept.map((r) => r.clientId).sort()).toEqual([2, 3]);
   });
 });
 
