@@ -53,6 +53,8 @@ export type DocumentRelay = {
   /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
   publishAccess(event: AccessEvent): void;
   onAccess(listener: (event: AccessEvent | null) => void): void;
+  /** Whether the other processes can be reached now; a process that cannot is not ready to serve (/readyz). */
+  connected(): boolean;
   close(): Promise<void>;
 };
 
@@ -64,6 +66,7 @@ export const LOCAL_ONLY: DocumentRelay = {
   publishAwareness() {},
   publishAccess() {},
   onAccess() {},
+  connected: () => true,
   close: async () => {},
 };
 
@@ -464,6 +467,11 @@ export class SyncHub {
 
   get socketCount(): number {
     return this.connections.size;
+  }
+
+  /** False while a relay is configured and cannot reach the other processes. */
+  relayConnected(): boolean {
+    return this.options.relay.connected();
   }
 
   isLoaded(docName: string): boolean {
