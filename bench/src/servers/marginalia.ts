@@ -61,7 +61,10 @@ serveCommands(
   () => server.stop(),
 );
 
-/** A PersistSource over a plain Y.Doc, with the votes counted once rather than per annotation. */
+/**
+ * A PersistSource over a plain Y.Doc, with the votes counted once rather than per annotation. The bench's
+ * groups are not anonymous, so their member ids are the accounts' and the values go to storage as they are.
+ */
 function projectionSource(context: DocContext, doc: Y.Doc): PersistSource {
   const counts = new Map<string, { agree: number; disagree: number }>();
   for (const [key, value] of votesOf(doc).entries()) {
@@ -73,7 +76,7 @@ function projectionSource(context: DocContext, doc: Y.Doc): PersistSource {
   }
   return {
     context,
-    annotation: (id) => {
+    stored: (id) => {
       const map = annotationsOf(doc).get(id);
       return map ? readAnnotation(map) : null;
     },
