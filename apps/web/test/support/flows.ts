@@ -79,29 +79,41 @@ export async function pointInText(page: Page, text: string, offset: number): Pro
 
 /** Selects `text` in the article with the mouse, as a reader would: press at its first character, release after its last. */
 export async function selectWithMouse(page: Page, text: string) {
-  const points = await page.evaluate((needle) => {
-    for (const el of document.querySelectorAll<HTMLElement>("article [data-block]")) {
-      const node = el.firstChild as Text | null;
-      const at = node?.data.indexOf(needle) ?? -1;
-      if (!node || at < 0) continue;
-      el.scrollIntoView({ block: "center" });
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + 1);
-      const first = range.getBoundingClientRect();
-      range.setStart(node, at + needle.length - 1);
-      range.setEnd(node, at + needle.length);
-      const last = range.getBoundingClientRect();
-      return { x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2 };
-    }
-    throw new Error(`not in the article: ${needle}`);
-  }, text);
-  // A press inside an existing selection would drag it instead of starting a new one.
-  await page.evaluate(() => document.getSelection()?.removeAllRanges());
-  await page.mouse.move(points.x1, points.y1);
-  await page.mouse.down();
-  await page.mouse.move(points.x2, points.y2, { steps: 8 });
-  await page.mouse.up();
+  // The page may still move between measuring and pressing (a scroll settling, highlights painting in):
+  // measure after the scroll, and start again when the selection made is not the one asked for.
+  for (let attempt = 1; ; attempt++) {
+    await page.evaluate((needle) => {
+      const block = [...document.querySelectorAll<HTMLElement>("article [data-block]")].find((el) => (el.firstChild as Text | null)?.data.includes(needle));
+      if (!block) throw new Error(`not in the article: ${needle}`);
+      block.scrollIntoView({ block: "center", behavior: "instant" });
+    }, text);
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const points = await page.evaluate((needle) => {
+      for (const el of document.querySelectorAll<HTMLElement>("article [data-block]")) {
+        const node = el.firstChild as Text | null;
+        const at = node?.data.indexOf(needle) ?? -1;
+        if (!node || at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + 1);
+        const first = range.getBoundingClientRect();
+        range.setStart(node, at + needle.length - 1);
+        range.setEnd(node, at + needle.length);
+        const last = range.getBoundingClientRect();
+        return { x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2 };
+      }
+      throw new Error(`not in the article: ${needle}`);
+    }, text);
+    // A press inside an existing selection would drag it instead of starting a new one.
+    await page.evaluate(() => document.getSelection()?.removeAllRanges());
+    await page.mouse.move(points.x1, points.y1);
+    await page.mouse.down();
+    await page.mouse.move(points.x2, points.y2, { steps: 8 });
+    await page.mouse.up();
+    const selected = await page.evaluate(() => document.getSelection()?.toString() ?? "");
+    if (selected.replace(/\s+/g, " ").trim() === text) return;
+    if (attempt === 3) throw new Error(`selected ${JSON.stringify(selected)} instead of ${JSON.stringify(text)}`);
+  }
 }
 
 /** How many ranges each named highlight layer paints. */
