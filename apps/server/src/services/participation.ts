@@ -39,7 +39,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 const COLUMNS: [header: string, read: (r: Row) => string | number | null][] = [
   ["name", (r) => r.user.name],
-  ["user_id", (r) => r.user.id],
+  ["member_id", (r) => r.user.id],
   ["role", (r) => r.role],
   ["highlights", (r) => r.annotations.highlight],
   ["comments", (r) => r.annotations.comment],

@@ -201,7 +201,7 @@ describe("GET /api/articles/:id/participation", () => {
     expect(rows).toHaveLength(json.members.length);
     for (const [i, m] of json.members.entries()) {
       expect(rows[i]).toMatchObject({
-        user_id: m.user.id,
+        member_id: m.user.id,
         annotations: String(m.annotations.total),
         factchecks: String(m.annotations.factcheck),
         replies: String(m.replies),
