@@ -212,7 +212,7 @@ describe("GET /api/articles/:id/participation", () => {
         first_active: m.firstActiveAt === null ? "" : new Date(m.firstActiveAt).toISOString(),
       });
     }
-    expect(rows.find((r) => r.user_id === s.evil.user.id)!.name).toBe("'=2+3 Evil");
+    expect(rows.find((r) => r.member_id === s.evil.user.id)!.name).toBe("'=2+3 Evil");
   });
 
   it("is for owners and moderators: 403 for annotators and viewers, 404 for outsiders, 400 for an unknown format", async () => {
