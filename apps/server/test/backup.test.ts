@@ -51,6 +51,7 @@ async function emptyDatabase(): Promise<{ database: Database; drop(): Promise<vo
     const database = await openTestDatabase();
     return { database, drop: () => database.close() };
   }
+  // A name, not an input: it only has to differ from other runs' on the shared server, as a seed would not.
   const name = `marginalia_restore_${randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

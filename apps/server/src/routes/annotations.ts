@@ -134,7 +134,14 @@ export const annotationRoutes = new Hono<AppEnv>()
     const created = await createThroughDocument(
       db,
       hub,
-      { articleId: access.row.articleId, groupId: access.row.groupId, revision: access.context.revision, role: access.role, moderation: access.actor.moderation },
+      {
+        articleId: access.row.articleId,
+        groupId: access.row.groupId,
+        revision: access.context.revision,
+        role: access.role,
+        memberId: access.actor.userId,
+        moderation: access.actor.moderation,
+      },
       user.id,
       { kind: "comment", body, factcheck, parentId: access.row.id, target: access.row.target, visibility: access.row.visibility },
     );

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { memberIdOf } from "../access/member-ids.ts";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
@@ -61,10 +60,9 @@ export const articleRoutes = new Hono<AppEnv>()
     const user = requireUser(c);
     const { db } = c.get("deps");
     const articleId = uuidParam(c, "articleId", "Article");
-    const { role, article } = await requireArticleRole(db, articleId, user.id, "viewer");
+    // `memberId`: the id the group's documents and presence know the viewer by, for their authorship and votes.
+    const { role, memberId } = await requireArticleRole(db, articleId, user.id, "viewer");
     const { revision } = validate(revisionQuery, c.req.query());
-    // The id the group's documents and presence know the viewer by: their authorship and votes are under it.
-    const memberId = await memberIdOf(db, article.groupId, user.id);
     const { publicOrigin } = c.get("deps").config;
     const sync = {
       url: `${publicOrigin.replace(/^http/, "ws")}/sync`,

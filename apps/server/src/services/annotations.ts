@@ -23,7 +23,6 @@ import {
 } from "@marginalia/schema";
 import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
 import { alias } from "drizzle-orm/pg-core";
-import { memberIdOf } from "../access/member-ids.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { contextFor } from "../sync/admit.ts";
@@ -60,15 +59,20 @@ async function parentIn(db: Db, articleId: string, parentId: string) {
 export function articleWriteAccess(found: {
   article: { id: string; groupId: string; currentRevision: number };
   role: Role;
+  memberId: string;
   moderation: "open" | "pre";
-}) {
-  return { articleId: found.article.id, groupId: found.article.groupId, revision: found.article.currentRevision, role: found.role, moderation: found.moderation };
+}): WriteAccess {
+  const { article, role, memberId, moderation } = found;
+  return { articleId: article.id, groupId: article.groupId, revision: article.currentRevision, role, memberId, moderation };
 }
+
+/** Where a new annotation goes and who writes it: `memberId` is the caller's in the article's group. */
+export type WriteAccess = { articleId: string; groupId: string; revision: number; role: Role; memberId: string; moderation: "open" | "pre" };
 
 export async function createThroughDocument(
   db: Db,
   hub: SyncHub,
-  access: { articleId: string; groupId: string; revision: number; role: Role; moderation: "open" | "pre" },
+  access: WriteAccess,
   userId: string,
   input: CreateRequest,
 ) {
@@ -78,8 +82,7 @@ export async function createThroughDocument(
     placement.room === "private"
       ? ({ kind: "private", articleId: access.articleId, userId } as const)
       : ({ kind: "group", articleId: access.articleId } as const);
-  const memberId = await memberIdOf(db, access.groupId, userId);
-  if (!memberId) throw notFound("Article");
+  const { memberId } = access;
   // The document names its author by member id, as every socket writer is named.
   const actor: Actor = { userId: memberId, role: access.role, moderation: access.moderation, room };
   const status = input.status ?? placement.status;

@@ -41,9 +41,10 @@ export const seesNames = (anonymousToPeers: boolean, role: Role | null) => !anon
 /**
  * The names a viewer may see in a group, from one query. `viewer` is null for
  * a process acting on nobody's behalf (notifications being written, exports
- * run from the CLI by an operator), which sees what a member would.
+ * run from the CLI by an operator), which sees what a member would; a viewer
+ * without an id is a role's view of everyone (a moderator's queue and log).
  */
-export async function nameBook(db: Db, groupId: string, viewer: { id: string; role: Role | null } | null): Promise<NameBook> {
+export async function nameBook(db: Db, groupId: string, viewer: { id?: string; role: Role | null } | null): Promise<NameBook> {
   const rows = await db
     .select({ userId: memberIds.userId, memberId: memberIds.memberId, name: users.name, anonymous: groups.anonymousToPeers })
     .from(groups)

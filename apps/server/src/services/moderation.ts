@@ -181,7 +181,7 @@ export async function moderationQueue(db: Db, groupId: string) {
       .orderBy(annotations.createdAt, annotations.id),
     getGroup(db, groupId),
     // The queue is a moderator's, who sees names.
-    nameBook(db, groupId, { id: "", role: "moderator" }),
+    nameBook(db, groupId, { role: "moderator" }),
   ]);
   const passages = passagesOf(rows.map((r) => r.row));
   const items = rows.map((r) => {
@@ -216,7 +216,7 @@ export async function moderationHistory(db: Db, groupId: string, limit = 200) {
       .where(eq(moderationLog.groupId, groupId))
       .orderBy(desc(moderationLog.id))
       .limit(limit),
-    nameBook(db, groupId, { id: "", role: "moderator" }),
+    nameBook(db, groupId, { role: "moderator" }),
   ]);
   return rows.map(({ actorId, ...entry }) => ({ ...entry, actor: book.person(actorId) }));
 }

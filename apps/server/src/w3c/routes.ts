@@ -65,7 +65,8 @@ async function postAnnotation(c: AppContext) {
   const user = requireUser(c);
   const { db, hub } = c.get("deps");
   const articleId = uuidParam(c, "articleId", "Article");
-  const { article, role, moderation } = await requireArticleRole(db, articleId, user.id, "annotator");
+  const found = await requireArticleRole(db, articleId, user.id, "annotator");
+  const { article, role } = found;
   // The server names the new annotation (protocol §5.1): any id in the body is ignored.
   const draft = fromW3C(await readAnnotationJson(c));
   let parent = null;
@@ -77,7 +78,7 @@ async function postAnnotation(c: AppContext) {
     parent = found.row;
   }
   const input = await toCreateRequest(draft, articleText(c, articleId), parent);
-  const created = await createThroughDocument(db, hub, articleWriteAccess({ article, role, moderation }), user.id, input);
+  const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
   const doc = toW3C(await presentById(db, created.id, { id: user.id, role }), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
 }
