@@ -5,10 +5,15 @@ import { loadConfig } from "@marginalia/server/config.ts";
 import { type Database, databaseOnPostgres } from "@marginalia/server/db.ts";
 import { startEmbeddedDatabase } from "@marginalia/server/embedded/database.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
+import { awaitSignupToken } from "@marginalia/server/mail/mailbox.ts";
+import { createMailer } from "@marginalia/server/mail/mailer.ts";
 import { SyncHub, type SyncOptions } from "@marginalia/server/sync/hub.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
+/** Where bench servers deliver their mail, so that bench accounts confirm their address as people do. */
+const MAIL_DIR = path.join(tmpdir(), "marginalia-bench-mail");
 
 export const SEED = readFileSync(new URL("../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
 
@@ -21,11 +26,11 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   const dataDir = databaseUrl ? null : mkdtempSync(path.join(tmpdir(), "marginalia-bench-"));
   const database: Database = databaseUrl ? databaseOnPostgres(databaseUrl) : await startEmbeddedDatabase({ dataDir: dataDir! });
   await database.migrate();
-  const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false" });
+  const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` });
   const logger = createLogger("silent");
   const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, ...sync });
   const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
-  const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub });
+  const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub, mailer: createMailer(config.mail, logger) });
   let stopServer: () => Promise<void> = async () => {};
   const url = await new Promise<string>((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
@@ -54,11 +59,13 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
  * take credentials in the URL only as API tokens (docs/sync.md §2).
  */
 export async function signUp(url: string, label: string): Promise<{ token: string; userId: string }> {
-  const res = await fetch(`${url}/api/auth/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `${label.replace(/[^a-z0-9]+/gi, "-")}-${crypto.randomUUID()}@bench.test`, password: "bench password", name: label }),
-  });
+  const email = `${label.replace(/[^a-z0-9]+/gi, "-")}-${crypto.randomUUID()}@bench.test`.toLowerCase();
+  const password = "bench password";
+  const json = { "content-type": "application/json" };
+  const requested = await fetch(`${url}/api/auth/signup`, { method: "POST", headers: json, body: JSON.stringify({ email, password, name: label }) });
+  if (requested.status !== 202) throw new Error(`sign-up failed: ${requested.status} ${(await requested.text()).slice(0, 300)}`);
+  const token = await awaitSignupToken(MAIL_DIR, email);
+  const res = await fetch(`${url}/api/auth/confirm`, { method: "POST", headers: json, body: JSON.stringify({ token, password }) });
   const text = await res.text();
   const cookie = res.headers.getSetCookie()[0];
   if (!res.ok || !cookie) throw new Error(`sign-up failed: ${res.status} ${text.slice(0, 300)}`);
@@ -70,8 +77,8 @@ export async function signUp(url: string, label: string): Promise<{ token: strin
     body: JSON.stringify({ name: label }),
   });
   if (!created.ok) throw new Error(`token failed: ${created.status}`);
-  const { token } = (await created.json()) as { token: string };
-  return { token, userId: body.user.id };
+  const { token: apiToken } = (await created.json()) as { token: string };
+  return { token: apiToken, userId: body.user.id };
 }
 
 /** The REST header for a token from `signUp`. */

@@ -19,6 +19,11 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  MAIL_URL: z
+    .string()
+    .regex(/^(log|file:.+|smtps?:\/\/.+)$/, "log, file:<folder> or smtp(s)://user:password@host:port")
+    .default("log"),
+  MAIL_FROM: z.string().min(3).optional(),
 });
 
 export type Config = {
@@ -46,7 +51,20 @@ export type Config = {
   /** When set, GET /metrics wants it as a bearer token. */
   metricsToken: string | undefined;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  /**
+   * Where account mail (sign-up confirmations, invitations) goes: the server's log by default, a
+   * folder of JSON files (a mail catcher for development and tests), or an SMTP server.
+   */
+  mail: { from: string; transport: MailTransport };
 };
+
+export type MailTransport = { kind: "log" } | { kind: "folder"; dir: string } | { kind: "smtp"; url: string };
+
+function mailTransport(url: string): MailTransport {
+  if (url === "log") return { kind: "log" };
+  if (url.startsWith("file:")) return { kind: "folder", dir: path.resolve(url.slice("file:".length)) };
+  return { kind: "smtp", url };
+}
 
 /** The one reader of the environment: every other module takes a Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -73,5 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
+    mail: { from: e.MAIL_FROM ?? `Marginalia <no-reply@${new URL(publicOrigin).hostname}>`, transport: mailTransport(e.MAIL_URL) },
   };
 }

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import type { Mailer } from "./mail/mailer.ts";
 import type { RateLimits } from "./auth/rate-limit.ts";
 import type { Metrics } from "./metrics.ts";
 import type { SyncHub } from "./sync/hub.ts";
@@ -14,6 +15,7 @@ export type AppDeps = {
   logger: Logger;
   rateLimits: RateLimits;
   hub: SyncHub;
+  mailer: Mailer;
   /** Served at /metrics when given. */
   metrics?: Metrics;
 };

@@ -5,6 +5,7 @@ import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { createLogger } from "./logger.ts";
+import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
 import { DocStore } from "./sync/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
@@ -29,7 +30,11 @@ if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relayin
 const metrics = createMetrics();
 const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, ...(relay && { relay }) });
 metrics.watch(hub);
-const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics });
+const mailer = createMailer(config.mail, logger);
+if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
+  logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
+}
+const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics, mailer });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
   if (demo) {
@@ -61,6 +66,7 @@ async function shutdown(signal: string) {
   // or as many as can be by the deadline: closing those afterwards keeps a little of the grace period.
   const reserve = Math.min(2_000, graceMs / 5);
   const unwritten = await hub.shutdown(end - reserve);
+  await Promise.race([mailer.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve - Date.now())))]);
   // A database that is down may not answer its goodbye either.
   await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
   process.exit(unwritten.size ? 1 : 0);

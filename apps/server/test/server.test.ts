@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freshEmail } from "./support/app.ts";
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "./support/fixtures.ts";
+import { signupTokenFor } from "./support/mail.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { eventually, openSyncClient } from "./support/sync-client.ts";
 import { createAnnotation, readAnnotations } from "@marginalia/schema";
@@ -65,7 +66,10 @@ describe("the server process", () => {
   it("takes a curl-style client from sign-up to reading an imported article", async () => {
     const call = caller();
     const email = freshEmail("curl"); // a unique key, not an input: see test/support/seed.ts
-    expect((await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Curl" })).status).toBe(201);
+    expect((await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Curl" })).status).toBe(202);
+    // The address is confirmed from the mail the server delivered (MAIL_URL=file:, test/support/mail.ts).
+    const confirmed = await call("POST", "/api/auth/confirm", { token: await signupTokenFor(email), password: "pass word 123" });
+    expect(confirmed.status).toBe(201);
     expect((await call("POST", "/api/auth/logout")).status).toBe(204);
     expect((await call("POST", "/api/auth/login", { email, password: "pass word 123" })).status).toBe(200);
     const group = await call("POST", "/api/groups", { name: "Curl desk" });
@@ -90,7 +94,8 @@ describe("the server process", () => {
   it("keeps every accepted update across a SIGTERM and a restart", { timeout: 90_000 }, async () => {
     const call = caller();
     const email = `sigterm-${Date.now()}@example.test`;
-    const { body } = await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Term" });
+    await call("POST", "/api/auth/signup", { email, password: "pass word 123", name: "Term" });
+    const { body } = await call("POST", "/api/auth/confirm", { token: await signupTokenFor(email), password: "pass word 123" });
     const group = await call("POST", "/api/groups", { name: "Term desk" });
     const imported = await call("POST", `/api/groups/${group.body.id}/articles`, SEED_ARTICLE, "text/plain");
     const article = (await call("GET", `/api/articles/${imported.body.id}`)).body;

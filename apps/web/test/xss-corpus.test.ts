@@ -1,6 +1,7 @@
 import { CodePointIndex, buildTarget } from "@marginalia/schema";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { signupTokenFor } from "../../server/test/support/mail.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_TITLE, addMember, groupWithSeedArticle, signUpApi } from "./support/flows.ts";
 
@@ -129,11 +130,10 @@ describe.skipIf(skipBrowserSuites)("the XSS corpus, in Chromium", () => {
     const authors: BrowserContext[] = [];
     for (const [i, name] of corpus.slice(0, 12).entries()) {
       const { context } = await newUserPage(suite.browser);
-      const created = await ok<{ user: { id: string } }>(context, base, "POST", "/api/auth/signup", {
-        email: `payload-${Date.now()}-${i}@example.test`,
-        name,
-        password: "correct horse battery",
-      });
+      const email = `payload-${Date.now()}-${i}@example.test`;
+      const password = "correct horse battery";
+      await ok(context, base, "POST", "/api/auth/signup", { email, name, password });
+      const created = await ok<{ user: { id: string } }>(context, base, "POST", "/api/auth/confirm", { token: await signupTokenFor(email), password });
       expect(created.user.id).toBeTruthy();
       await addMember(owner.context, base, groupId, { context, email: await meEmail(context, base), role: "annotator" });
       authors.push(context);

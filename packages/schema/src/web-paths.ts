@@ -7,6 +7,7 @@ const ID = "([0-9a-f-]{36})";
 export const WEB_PATHS = {
   login: /^\/login\/?$/,
   signup: /^\/signup\/?$/,
+  confirmSignup: /^\/confirm\/?$/,
   library: /^\/$/,
   group: new RegExp(`^/groups/${ID}/?$`),
   moderation: new RegExp(`^/groups/${ID}/moderation/?$`),

@@ -4,7 +4,7 @@ import { articleJsonSchema } from "../http/article-body.ts";
 import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
 import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
-import { changePasswordSchema, loginSchema, signupSchema } from "../routes/auth.ts";
+import { changePasswordSchema, confirmSignupSchema, loginSchema, signupSchema } from "../routes/auth.ts";
 import { changeRoleSchema, createGroupSchema, groupSettingsSchema, inviteSchema } from "../routes/groups.ts";
 import { optionalReason, reasonSchema } from "../routes/moderation.ts";
 import { markReadSchema, notificationListQuery } from "../routes/notifications.ts";
@@ -37,7 +37,8 @@ const noContent = { 204: "Done" };
 export const OPERATIONS: Operation[] = [
   { method: "get", path: "/healthz", tag: "meta", summary: "Liveness: the process runs (no dependency is checked)", auth: false, responses: { 200: "Alive" } },
   { method: "get", path: "/readyz", tag: "meta", summary: "Readiness: the database answers within a second with this build's migrations, and the Redis relay (when configured) is connected", auth: false, responses: { 200: "Ready", 503: "Not ready: {status, missing: [\"database\" | \"migrations\" | \"relay\"]}" } },
-  { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" } },
+  { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Start a sign-up: mails a confirmation link to a new address, or a notice to an address that already has an account; the answer is the same for both", auth: false, body: signupSchema, responses: { 202: "{status: \"confirmation-sent\", email}", 429: "Too many attempts" } },
+  { method: "post", path: "/api/auth/confirm", tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { 201: "Signed up; sets the session cookie", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" } },
   { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
   { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },
   { method: "post", path: "/api/auth/password", tag: "auth", summary: "Change your password; ends your other sessions (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } },

@@ -8,12 +8,14 @@ import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from 
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { readJson } from "../http/input.ts";
-import { createUser, findUserByEmail, setPassword } from "../services/users.ts";
+import { confirmSignup, requestSignup } from "../services/signups.ts";
+import { findUserByEmail, setPassword } from "../services/users.ts";
 
 // argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
 const password = z.string().min(8, "Use at least 8 characters").max(256);
 
 export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
+export const confirmSignupSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a confirmation token"), password: z.string().min(1).max(256) });
 export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
 export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password });
 
@@ -47,7 +49,15 @@ export const authRoutes = new Hono<AppEnv>()
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, signupSchema);
-    const user = await createUser(db, input);
+    await requestSignup(db, c.get("deps").mailer, c.get("deps").config.publicOrigin, input);
+    // The same answer whether or not the address has an account: the mailbox tells its owner which.
+    return c.json({ status: "confirmation-sent", email: input.email }, 202);
+  })
+  .post("/confirm", async (c) => {
+    const { db, rateLimits } = c.get("deps");
+    await rateLimits.attemptFromIp(clientIp(c));
+    const input = await readJson(c, confirmSignupSchema);
+    const user = await confirmSignup(db, input);
     const { token, session } = await createSession(db, user.id);
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user }, 201);

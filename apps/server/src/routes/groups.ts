@@ -75,7 +75,8 @@ export const groupRoutes = new Hono<AppEnv>()
     await requireRole(db, groupId, user.id, "owner");
     const input = await readJson(c, inviteSchema);
     // Accepted, not done: the same answer whether or not anyone has an account with this email.
-    return c.json({ invitation: await inviteMember(db, groupId, user.id, input) }, 202);
+    const mail = { mailer: c.get("deps").mailer, origin: c.get("deps").config.publicOrigin };
+    return c.json({ invitation: await inviteMember(db, groupId, user.id, input, mail) }, 202);
   })
   .get("/:groupId/invitations", async (c) => {
     const user = requireUser(c);

@@ -3,6 +3,8 @@ import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { type Role, groupInvitations, groups, memberships, users } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import { invitationMail } from "../mail/templates.ts";
 import { nameBook } from "./identities.ts";
 
 /** How long an invitation stays open; inviting the same address again starts the clock anew. */
@@ -22,23 +24,25 @@ export type InvitationView = { id: string; email: string; role: Role; status: "p
  * stored either way and only the account that signs in with it will ever see
  * it. The one exception is an address that already belongs to a member —
  * which the inviter can read in the members list anyway — where nothing is
- * stored and the answer merely has the same shape.
+ * stored and the answer merely has the same shape. A stored invitation is
+ * mailed to the address (after the answer is decided, never holding it).
  */
 export async function inviteMember(
   db: Db,
   groupId: string,
   invitedBy: string,
   input: { email: string; role: Role },
+  mail: { mailer: Mailer; origin: string },
 ): Promise<InvitationView> {
   const email = input.email.trim().toLowerCase();
   const expiresAt = freshExpiry();
-  return db.transaction(async (tx) => {
+  const invitation = await db.transaction(async (tx) => {
     const [member] = await tx
       .select({ userId: memberships.userId })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.groupId, groupId), eq(users.email, email)));
-    if (member) return { id: randomUUID(), email, role: input.role, status: "pending" as const, expiresAt };
+    if (member) return { view: { id: randomUUID(), email, role: input.role, status: "pending" as const, expiresAt }, group: null };
     const [row] = await tx
       .insert(groupInvitations)
       .values({ groupId, email, role: input.role, invitedBy, expiresAt })
@@ -48,8 +52,11 @@ export async function inviteMember(
         set: { role: input.role, invitedBy, expiresAt },
       })
       .returning({ id: groupInvitations.id, email: groupInvitations.email, role: groupInvitations.role, expiresAt: groupInvitations.expiresAt });
-    return { ...row!, status: "pending" as const };
+    const [group] = await tx.select({ name: groups.name }).from(groups).where(eq(groups.id, groupId));
+    return { view: { ...row!, status: "pending" as const }, group: group!.name };
   });
+  if (invitation.group !== null) mail.mailer.send(invitationMail(mail.origin, email, invitation.group, input.role));
+  return invitation.view;
 }
 
 /** A group's open invitations, expired ones included (an owner may want to send them again). Addresses only: no account is named. */

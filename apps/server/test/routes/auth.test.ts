@@ -2,7 +2,10 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { eq } from "drizzle-orm";
 import { sessions } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readMailbox } from "../../src/mail/mailbox.ts";
 import { TEST_ORIGIN, type TestApp, TestClient, createTestApp, freshEmail, signUp } from "../support/app.ts";
+import { TEST_MAIL_DIR, signupTokenFor } from "../support/mail.ts";
+import { eventually } from "../support/sync-client.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -15,10 +18,13 @@ afterAll(() => t.close());
 const sessionIdOf = (client: TestClient) => client.cookie!.split("=")[1]!.split(".")[0]!;
 
 describe("sign-up and sessions: happy path", () => {
-  it("signup returns 201, sets an HttpOnly SameSite=Lax cookie and /api/me knows the user", async () => {
+  it("signup mails a link; confirming it returns 201, sets an HttpOnly SameSite=Lax cookie and /api/me knows the user", async () => {
     const client = new TestClient(t.app);
     const email = freshEmail();
-    const res = await client.post("/api/auth/signup", { email, password: "long enough pw", name: "Ada" });
+    const requested = await client.post("/api/auth/signup", { email, password: "long enough pw", name: "Ada" });
+    expect(requested.status).toBe(202);
+    expect(requested.headers.get("set-cookie")).toBeNull();
+    const res = await client.post("/api/auth/confirm", { token: await signupTokenFor(email), password: "long enough pw" });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ email, name: "Ada" });
     expect(res.body.user.passwordHash).toBeUndefined();
@@ -105,15 +111,17 @@ describe("sign-up and login: errors", () => {
     expect(res.body.error).toMatchObject({ code: "validation_failed", field });
   });
 
-  it("refuses a second account for the same email, whatever its case", async () => {
+  it("makes no second account for the same email, whatever its case: its owner is told by mail instead", async () => {
     const client = await signUp(t.app);
     const res = await new TestClient(t.app).post("/api/auth/signup", {
       email: client.email.toUpperCase(),
       password: "another long pw",
       name: "Copy",
     });
-    expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: "conflict", field: "email" });
+    expect(res.status).toBe(202);
+    await eventually(async () => expect((await readMailbox(TEST_MAIL_DIR, client.email)).map((m) => m.subject)).toContain("You already have a Marginalia account"));
+    const login = await new TestClient(t.app).post("/api/auth/login", { email: client.email, password: "another long pw" });
+    expect(login.status).toBe(401);
   });
 
   it("rejects bodies that are not JSON, have the wrong type or are too big", async () => {

@@ -4,7 +4,9 @@ import { groupInvitations } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
 import { addMember, createGroup, freshEmail, signUp } from "../support/app.ts";
 import { articleWithMembers, tokenOf } from "../support/article.ts";
+import { readMailbox } from "../../src/mail/mailbox.ts";
 import { liveServer } from "../support/live.ts";
+import { TEST_MAIL_DIR } from "../support/mail.ts";
 import { eventually } from "../support/sync-client.ts";
 
 const live = liveServer();
@@ -29,6 +31,20 @@ function shape(value: unknown, prefix = ""): string[] {
 }
 
 describe("inviting", () => {
+  it("mails the invited address, naming the group and the role but not who invited", async () => {
+    const { owner, group } = await desk();
+    const email = freshEmail("mailed");
+    expect((await invite(owner, group.id, email, "viewer")).status).toBe(202);
+    const [mail] = await eventually(async () => {
+      const box = await readMailbox(TEST_MAIL_DIR, email);
+      expect(box).toHaveLength(1);
+      return box;
+    });
+    expect(mail!.subject).toContain("Invitation desk");
+    expect(mail!.text).toContain("as viewer");
+    expect(mail!.text).not.toContain(owner.user.name);
+  });
+
   it("answers an address with an account exactly as one without: 202, one shape, nobody named", async () => {
     const { owner, group, invitee } = await desk();
     const known = await invite(owner, group.id, invitee.email);

@@ -5,14 +5,16 @@ import { DEFAULT_RATE_LIMITS, type RateLimitOptions, createRateLimits } from "..
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createMailer } from "../../src/mail/mailer.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { type SyncOptions, SyncHub } from "../../src/sync/hub.ts";
 import { openTestDatabase } from "./database.ts";
+import { TEST_MAIL_URL, signupTokenFor } from "./mail.ts";
 
 export const TEST_ORIGIN = "http://localhost:8787";
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: "silent", PUBLIC_ORIGIN: TEST_ORIGIN, TRUST_PROXY: "true", ...overrides });
+  return loadConfig({ LOG_LEVEL: "silent", PUBLIC_ORIGIN: TEST_ORIGIN, TRUST_PROXY: "true", MAIL_URL: TEST_MAIL_URL, ...overrides });
 }
 
 export type TestApp = {
@@ -49,6 +51,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     rateLimits: createRateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS),
     hub,
     metrics,
+    mailer: createMailer(config.mail, logger),
   });
   let server: ServerType | null = null;
   const stop = async () => {
@@ -132,13 +135,15 @@ function nextIp(): string {
 
 export const freshEmail = (label = "user") => `${label}-${randomUUID()}@example.test`;
 
-/** Signs up a new user and returns a client holding their session. */
+/** Signs up a new user (and confirms the address from the mail) and returns a client holding their session. */
 export async function signUp(app: App, name = "Test User") {
   const client = new TestClient(app);
   const email = freshEmail();
   const password = "correct horse battery";
-  const res = await client.post("/api/auth/signup", { email, password, name });
-  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const requested = await client.post("/api/auth/signup", { email, password, name });
+  if (requested.status !== 202) throw new Error(`signup failed: ${requested.status} ${JSON.stringify(requested.body)}`);
+  const res = await client.post("/api/auth/confirm", { token: await signupTokenFor(email), password });
+  if (res.status !== 201) throw new Error(`confirming failed: ${res.status} ${JSON.stringify(res.body)}`);
   return Object.assign(client, { user: res.body.user as { id: string; email: string; name: string }, email, password });
 }
 

@@ -6,7 +6,10 @@ export type GroupSummary = { id: string; name: string; slug: string; moderation:
 export type Me = { user: User; groups: GroupSummary[] };
 
 export const fetchMe = () => api<Me>("GET", "/api/me");
+/** Starts a sign-up: the server mails a link to the address, whether or not it already has an account. */
 export const signup = (input: { email: string; password: string; name: string }) =>
-  api<{ user: User }>("POST", "/api/auth/signup", { json: input });
+  api<{ status: "confirmation-sent"; email: string }>("POST", "/api/auth/signup", { json: input });
+/** Finishes a sign-up with the mailed token and the password chosen then; signs in. */
+export const confirmSignup = (input: { token: string; password: string }) => api<{ user: User }>("POST", "/api/auth/confirm", { json: input });
 export const login = (input: { email: string; password: string }) => api<{ user: User }>("POST", "/api/auth/login", { json: input });
 export const logout = () => api<void>("POST", "/api/auth/logout");

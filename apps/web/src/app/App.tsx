@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { DashboardScreen } from "../dashboard/DashboardScreen.tsx";
 import { ParticipationScreen } from "../dashboard/ParticipationScreen.tsx";
 import { AuthScreen } from "../library/AuthScreen.tsx";
+import { ConfirmSignupScreen } from "../library/ConfirmSignupScreen.tsx";
 import { GroupScreen } from "../library/GroupScreen.tsx";
 import { LibraryScreen } from "../library/LibraryScreen.tsx";
 import { ModerationScreen } from "../library/ModerationScreen.tsx";
@@ -22,7 +23,7 @@ function Shell() {
   const path = usePath();
   const route = matchRoute(path);
   const { status } = useSession();
-  const open = route.name === "login" || route.name === "signup";
+  const open = route.name === "login" || route.name === "signup" || route.name === "confirm-signup";
 
   useEffect(() => {
     // Signed-out visitors go to the sign-in form, and come back where they were going.
@@ -30,6 +31,7 @@ function Shell() {
   }, [status, open, path]);
 
   if (status === "loading") return <p className="loading" role="status">Loading…</p>;
+  if (route.name === "confirm-signup") return <ConfirmSignupScreen />;
   if (open) return <AuthScreen mode={route.name === "signup" ? "signup" : "login"} />;
   if (status !== "signed-in") return null;
   return (

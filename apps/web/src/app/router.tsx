@@ -30,6 +30,7 @@ export function usePath(): string {
 export type Route =
   | { name: "login" }
   | { name: "signup" }
+  | { name: "confirm-signup" }
   | { name: "library" }
   | { name: "group"; groupId: string }
   | { name: "moderation"; groupId: string }
@@ -41,6 +42,7 @@ export type Route =
 const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [WEB_PATHS.login, () => ({ name: "login" })],
   [WEB_PATHS.signup, () => ({ name: "signup" })],
+  [WEB_PATHS.confirmSignup, () => ({ name: "confirm-signup" })],
   [WEB_PATHS.library, () => ({ name: "library" })],
   [WEB_PATHS.group, (m) => ({ name: "group", groupId: m[1]! })],
   [WEB_PATHS.moderation, (m) => ({ name: "moderation", groupId: m[1]! })],

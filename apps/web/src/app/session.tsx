@@ -8,6 +8,7 @@ type SessionValue = {
   refresh(): Promise<void>;
   login(input: { email: string; password: string }): Promise<void>;
   signup(input: { email: string; password: string; name: string }): Promise<void>;
+  confirmSignup(input: { token: string; password: string }): Promise<void>;
   logout(): Promise<void>;
 };
 
@@ -49,6 +50,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       },
       signup: async (input) => {
         await auth.signup(input);
+      },
+      confirmSignup: async (input) => {
+        await auth.confirmSignup(input);
         await refresh();
       },
       logout: async () => {

@@ -8,6 +8,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
   const session = useSession();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [mailedTo, setMailedTo] = useState<string | null>(null);
   const next = safeNext(new URLSearchParams(location.search).get("next"));
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -18,8 +19,12 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
     setBusy(true);
     setError(null);
     try {
-      if (mode === "signup") await session.signup({ email, password, name: String(form.get("name") ?? "") });
-      else await session.login({ email, password });
+      if (mode === "signup") {
+        await session.signup({ email, password, name: String(form.get("name") ?? "") });
+        setMailedTo(email);
+        return;
+      }
+      await session.login({ email, password });
       navigate(next, { replace: true });
     } catch (err) {
       setError(errorMessage(err));
@@ -28,6 +33,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
     }
   };
 
+  if (mode === "signup" && mailedTo) return <CheckYourMail email={mailedTo} />;
   const other = mode === "login" ? "/signup" : "/login";
   const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
   return (
@@ -67,6 +73,22 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
       <p>
         {mode === "login" ? "New here? " : "Already have an account? "}
         <Link to={other + query}>{mode === "login" ? "Create an account" : "Sign in"}</Link>
+      </p>
+    </main>
+  );
+}
+
+/** The same page whether or not the address had an account: only its mailbox tells. */
+function CheckYourMail({ email }: { email: string }) {
+  return (
+    <main className="auth">
+      <p className="brand brand-large">Marginalia</p>
+      <h1>Check your email</h1>
+      <p role="status">
+        We sent a message to <strong>{email}</strong>. Open the link in it within a day to finish creating your account.
+      </p>
+      <p>
+        Already confirmed? <Link to="/login">Sign in</Link>
       </p>
     </main>
   );

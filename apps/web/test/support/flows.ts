@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { signupTokenFor } from "../../../server/test/support/mail.ts";
 import { newUserPage } from "./browser.ts";
 
 /** The article `pnpm start` seeds as the demo. */
@@ -22,7 +23,11 @@ async function call<T>(context: BrowserContext, base: string, method: string, ro
 /** Signs up through the API; the context keeps the session cookie, as the page would. */
 export async function signUpApi(context: BrowserContext, base: string, label: string): Promise<TestUser> {
   const user = newUser(label);
-  const { user: created } = await call<{ user: { id: string } }>(context, base, "POST", "/api/auth/signup", user);
+  await call(context, base, "POST", "/api/auth/signup", user);
+  const { user: created } = await call<{ user: { id: string } }>(context, base, "POST", "/api/auth/confirm", {
+    token: await signupTokenFor(user.email),
+    password: user.password,
+  });
   return { ...user, id: created.id };
 }
 

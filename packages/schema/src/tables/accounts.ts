@@ -50,6 +50,27 @@ export const apiTokens = pgTable(
   (t) => [index("api_tokens_user_idx").on(t.userId)],
 );
 
+/**
+ * A sign-up waiting for its email to be confirmed. The token is mailed and only its SHA-256 kept; the
+ * password is kept twice: hashed for the account to come, and as SHA-256(token, password), which the
+ * confirming person must match, so that whoever reads this table (or the mailbox alone) cannot finish
+ * someone else's sign-up with a password of their own.
+ */
+export const signupRequests = pgTable(
+  "signup_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    tokenHash: bytea("token_hash").notNull().unique(),
+    passwordCheck: bytea("password_check").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("signup_requests_email_idx").on(t.email), index("signup_requests_expiry_idx").on(t.expiresAt)],
+);
+
 export const userSelectSchema = createSelectSchema(users);
 export const userInsertSchema = createInsertSchema(users, {
   email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),

@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { annotationsOf } from "@marginalia/schema";
 import { expect } from "vitest";
+import { signupTokenFor } from "../../support/mail.ts";
 import { eventually } from "../../support/sync-client.ts";
 import { AckedWriter, type Write } from "./acked-writer.ts";
 
@@ -23,7 +24,9 @@ export async function call(base: string, method: string, route: string, body?: u
 
 export async function signUp(base: string, name: string): Promise<Member> {
   const email = `${name.toLowerCase().replace(/\W+/g, "-")}-${crypto.randomUUID()}@example.test`;
-  const res = await call(base, "POST", "/api/auth/signup", { email, password: "correct horse battery", name });
+  const password = "correct horse battery";
+  expect((await call(base, "POST", "/api/auth/signup", { email, password, name })).status).toBe(202);
+  const res = await call(base, "POST", "/api/auth/confirm", { token: await signupTokenFor(email), password });
   expect(res.status).toBe(201);
   return { id: res.body.user.id as string, email: res.body.user.email as string, cookie: res.cookie, token: res.cookie.split("=")[1]! };
 }

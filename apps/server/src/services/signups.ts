@@ -1,0 +1,74 @@
+import { and, eq, gt, lt } from "drizzle-orm";
+import { type PublicUser, signupRequests, users } from "@marginalia/schema/tables";
+import { hashPassword } from "../auth/password.ts";
+import { generateSecureRandomString, hashSecret, secretMatches } from "../auth/secrets.ts";
+import { type Db, isUniqueViolation } from "../db.ts";
+import { ApiError } from "../errors.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import { accountExistsMail, confirmSignupMail } from "../mail/templates.ts";
+import { findUserByEmail } from "./users.ts";
+
+/** How long a confirmation link works. */
+export const SIGNUP_TTL_MS = 24 * 60 * 60 * 1000;
+
+type SignupInput = { email: string; name: string; password: string };
+
+// The password is bound to the token: only someone holding both can finish the sign-up.
+const passwordCheck = (token: string, password: string) => hashSecret(`${token}\u0000${password}`);
+
+/**
+ * Starts a sign-up. Whether or not the email has an account, the caller sees the same answer after
+ * the same work (one password hash, one mail handed over): a new address is mailed a confirmation
+ * link, an existing account's owner is told someone tried to sign up with it. So sign-up cannot be
+ * used to learn who has an account.
+ */
+export async function requestSignup(db: Db, mailer: Mailer, origin: string, input: SignupInput): Promise<void> {
+  const email = input.email.trim().toLowerCase();
+  const passwordHash = await hashPassword(input.password);
+  const existing = await findUserByEmail(db, email);
+  await db.delete(signupRequests).where(lt(signupRequests.expiresAt, new Date()));
+  if (existing) {
+    mailer.send(accountExistsMail(origin, email));
+    return;
+  }
+  const token = generateSecureRandomString();
+  await db.insert(signupRequests).values({
+    email,
+    name: input.name,
+    passwordHash,
+    tokenHash: hashSecret(token),
+    passwordCheck: passwordCheck(token, input.password),
+    expiresAt: new Date(Date.now() + SIGNUP_TTL_MS),
+  });
+  mailer.send(confirmSignupMail(origin, email, input.name, token));
+}
+
+/**
+ * Finishes a sign-up from its mailed token and the password chosen with it; creates the account.
+ * Every other pending sign-up for the address ends with it.
+ */
+export async function confirmSignup(db: Db, input: { token: string; password: string }): Promise<PublicUser> {
+  const [request] = await db
+    .select()
+    .from(signupRequests)
+    .where(and(eq(signupRequests.tokenHash, hashSecret(input.token)), gt(signupRequests.expiresAt, new Date())));
+  // One answer for a link that never was, was used, or expired: none of them can be finished.
+  if (!request) throw new ApiError("gone", "This confirmation link has expired or was already used; sign up again", "token");
+  if (!secretMatches(`${input.token}\u0000${input.password}`, request.passwordCheck)) {
+    throw new ApiError("unauthenticated", "This is not the password chosen when signing up", "password");
+  }
+  return db.transaction(async (tx) => {
+    await tx.delete(signupRequests).where(eq(signupRequests.email, request.email));
+    try {
+      const [user] = await tx
+        .insert(users)
+        .values({ email: request.email, name: request.name, passwordHash: request.passwordHash })
+        .returning({ id: users.id, email: users.email, name: users.name });
+      return user!;
+    } catch (err) {
+      // Another link for the same address was confirmed first: that account stands.
+      if (isUniqueViolation(err)) throw new ApiError("gone", "This email already has an account; sign in instead", "token");
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,59 @@
+import { type FormEvent, useState } from "react";
+import { errorMessage } from "../api/client.ts";
+import { Link, navigate } from "../app/router.tsx";
+import { useSession } from "../app/session.tsx";
+
+/**
+ * The page a confirmation mail links to (`/confirm#token=…`). The token rides in the fragment, which
+ * the browser never sends to a server; the password typed here must be the one chosen at sign-up.
+ */
+export function ConfirmSignupScreen() {
+  const session = useSession();
+  const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get("token"));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!token) return;
+    const password = String(new FormData(event.currentTarget).get("password") ?? "");
+    setBusy(true);
+    setError(null);
+    try {
+      await session.confirmSignup({ token, password });
+      navigate("/", { replace: true });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="auth">
+      <p className="brand brand-large">Marginalia</p>
+      <h1>Finish creating your account</h1>
+      {token ? (
+        <form onSubmit={submit} className="stack" aria-describedby={error ? "confirm-error" : undefined}>
+          <label>
+            Password
+            <input name="password" type="password" autoComplete="current-password" required />
+          </label>
+          {error && (
+            <p id="confirm-error" className="error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="primary" disabled={busy}>
+            Create account
+          </button>
+        </form>
+      ) : (
+        <p role="alert">This link is incomplete: open the whole link from the mail, or sign up again.</p>
+      )}
+      <p>
+        <Link to="/signup">Sign up again</Link> · <Link to="/login">Sign in</Link>
+      </p>
+    </main>
+  );
+}
