@@ -59,6 +59,18 @@ describe.skipIf(skipBrowserSuites)("live session dashboard, in Chromium", () => 
     expect(await stat(a.page, "Replies")).toBe(String(summary.annotations.replies));
     expect(summary.verdicts.misleading).toBe(1);
 
+    // Moderators see how far reviewers agree: Bob's lone verdict compares with nothing; Alice's own on the
+    // same passage makes a pair, and the panel follows without a reload.
+    const agreement = a.page.getByLabel("Overall agreement");
+    await agreement.getByText(/nothing to compare yet/).waitFor();
+    const listed = await (await a.context.request.get(`${base}/api/articles/${articleId}/annotations?kind=factcheck`)).json();
+    const mine = await a.context.request.post(`${base}/api/articles/${articleId}/annotations`, {
+      data: { kind: "factcheck", target: listed.annotations[0].target, factcheck: { claim: CLAIM, verdict: "false", sources: [{ url: "https://example.org/iran" }] } },
+    });
+    expect(mine.status()).toBe(201);
+    await expect.poll(() => agreement.textContent(), { timeout: 3_000 }).toContain("over 1 passage judged by 2 reviewers");
+    expect(await a.page.getByRole("table", { name: "Agreement by passage" }).getByRole("row").count()).toBe(2);
+
     await screenshot(a.page, "dashboard");
     // The owner's participation view counts Bob's work; Bob is turned away from it.
     await a.page.getByRole("link", { name: "Participation" }).click();

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { requireArticleRole } from "../access/membership.ts";
 import { type AppEnv, requireUser } from "../context.ts";
 import { uuidParam, validate } from "../http/input.ts";
+import { articleAgreement } from "../services/agreement.ts";
 import { participationCsv, sessionParticipation } from "../services/participation.ts";
 import { sessionSummary } from "../services/summary.ts";
 
@@ -18,6 +19,14 @@ export const sessionRoutes = new Hono<AppEnv>()
     const { article, role } = await requireArticleRole(db, uuidParam(c, "articleId", "Article"), user.id, "viewer");
     c.header("Cache-Control", "private, no-store");
     return c.json(await sessionSummary(db, hub, article, { id: user.id, role }));
+  })
+  .get("/:articleId/agreement", async (c) => {
+    const user = requireUser(c);
+    const { db } = c.get("deps");
+    // Moderators and owners only: the figures reveal verdicts still waiting, blind, for review.
+    const { article } = await requireArticleRole(db, uuidParam(c, "articleId", "Article"), user.id, "moderator");
+    c.header("Cache-Control", "private, no-store");
+    return c.json(await articleAgreement(db, article.id));
   })
   .get("/:articleId/participation", async (c) => {
     const user = requireUser(c);

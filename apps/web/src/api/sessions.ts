@@ -8,3 +8,11 @@ export type ParticipationView = { articleId: string; title: string; revision: nu
 
 export const fetchParticipation = (articleId: string) => api<ParticipationView>("GET", `/api/articles/${articleId}/participation`);
 export const participationCsvUrl = (articleId: string) => `/api/articles/${articleId}/participation?format=csv`;
+
+/** GET /api/articles/:id/agreement (moderators): Krippendorff's ordinal alpha over passages (apps/server/src/services/agreement.ts). */
+export type Agreement = {
+  overall: { alpha: number | null; passages: number; reviewers: number };
+  passages: Array<{ start: number; end: number; revision: number; reviewers: number; alpha: number | null; verdicts: Partial<Record<string, number>> }>;
+};
+
+export const fetchAgreement = (articleId: string) => api<Agreement>("GET", `/api/articles/${articleId}/agreement`);

@@ -10,6 +10,7 @@ import { useDocSessions } from "../reader/use-doc-sessions.ts";
 import { useMembers } from "../reader/use-members.ts";
 import { useSessionState } from "../sync/hooks.ts";
 import { ActivityChart } from "./ActivityChart.tsx";
+import { AgreementPanel } from "./AgreementPanel.tsx";
 import { LatestActivity } from "./LatestActivity.tsx";
 import { PeopleAtWork } from "./PeopleAtWork.tsx";
 import { useSummary } from "./summary-store.ts";
@@ -80,6 +81,12 @@ function Dashboard({ article }: { article: Article }) {
               <h2 id="people-title">Who is working on what</h2>
               <PeopleAtWork people={summary.people} nameOf={nameOf} />
             </section>
+            {canModerate(article.role) && (
+              <section className="panel wide" aria-labelledby="agreement-title">
+                <h2 id="agreement-title">Reviewer agreement</h2>
+                <AgreementPanel article={article} version={verdictCount(summary)} index={index} />
+              </section>
+            )}
             <section className="panel wide" aria-labelledby="timeline-title">
               <h2 id="timeline-title">Activity</h2>
               <ActivityChart buckets={summary.timeline.buckets} bucketMs={summary.timeline.bucketMs} />
@@ -100,6 +107,9 @@ function Stat({ label, value }: { label: string; value: number }) {
     </div>
   );
 }
+
+/** Changes whenever a verdict is given or changed, which is when agreement can move. */
+const verdictCount = (summary: SessionSummary) => `${JSON.stringify(summary.verdicts)}/${summary.claims.inReview}`;
 
 /** Everyone the summary names, sorted so that the member list is fetched again only when someone new appears. */
 function peopleIn(summary: SessionSummary | null): string[] {
