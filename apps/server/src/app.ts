@@ -12,6 +12,7 @@ import { UpdateNotStoredError } from "./sync/commit-errors.ts";
 import { annotationRoutes, articleAnnotationRoutes } from "./routes/annotations.ts";
 import { articleRoutes, groupArticleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { groupAnnotationRoutes } from "./routes/group-annotations.ts";
 import { groupRoutes } from "./routes/groups.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { invitationRoutes } from "./routes/invitations.ts";
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/groups", groupRoutes);
   app.route("/api/invitations", invitationRoutes);
   app.route("/api/groups", groupArticleRoutes);
+  app.route("/api/groups", groupAnnotationRoutes);
   app.route("/api/articles", articleRoutes);
   app.route("/api/articles", articleAnnotationRoutes);
   app.route("/api/articles", sessionRoutes);

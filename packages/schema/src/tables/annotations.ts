@@ -95,6 +95,10 @@ export const annotations = pgTable(
     index("annotations_article_updated_idx").on(t.articleId, t.updatedAt, t.id),
     index("annotations_author_idx").on(t.authorId),
     index("annotations_group_status_idx").on(t.groupId, t.status),
+    // The same three orders over a whole group, for search across its articles.
+    index("annotations_group_position_idx").on(t.groupId, sql`coalesce(${t.startPos}, 2147483647)`, t.id),
+    index("annotations_group_created_idx").on(t.groupId, t.createdAt, t.id),
+    index("annotations_group_updated_idx").on(t.groupId, t.updatedAt, t.id),
     index("annotations_parent_idx").on(t.parentId),
     index("annotations_tags_idx").using("gin", t.tags),
     index("annotations_assignees_idx").using("gin", t.assignees),
