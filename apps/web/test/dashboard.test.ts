@@ -71,13 +71,32 @@ describe.skipIf(skipBrowserSuites)("live session dashboard, in Chromium", () => 
     await expect.poll(() => agreement.textContent(), { timeout: 3_000 }).toContain("over 1 passage judged by 2 reviewers");
     expect(await a.page.getByRole("table", { name: "Agreement by passage" }).getByRole("row").count()).toBe(2);
 
+    // Claim memory: as Bob words a claim Alice has already published a check of, the form shows it, and
+    // citing it links his new fact-check to hers.
+    await selectWithMouse(b.page, OTHER);
+    await b.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Fact-check" }).click();
+    const next = b.page.getByRole("dialog", { name: "New fact-check" });
+    await next.getByLabel("Claim").fill("A military operation against Iran's nuclear facilities is an option for the West");
+    const memory = next.getByRole("region", { name: "Checked before" });
+    await memory.getByText(CLAIM).waitFor({ timeout: 5_000 });
+    await memory.getByRole("button", { name: `Cite the earlier check: ${CLAIM}` }).click();
+    await next.getByLabel("Verdict").selectOption("mixed");
+    await next.getByRole("button", { name: "Save fact-check" }).click();
+    const cited = (await mine.json()) as { id: string };
+    await expect
+      .poll(async () => {
+        const checks = await (await b.context.request.get(`${base}/api/articles/${articleId}/annotations?kind=factcheck&verdict=mixed`)).json();
+        return checks.annotations[0]?.factcheck.sources.map((s: { url: string }) => s.url) ?? [];
+      }, { timeout: 3_000 })
+      .toEqual([`${base}/articles/${articleId}#annotation=${cited.id}`]);
+
     await screenshot(a.page, "dashboard");
     // The owner's participation view counts Bob's work; Bob is turned away from it.
     await a.page.getByRole("link", { name: "Participation" }).click();
     const row = a.page.getByRole("row", { name: new RegExp(bob.name) });
     await row.waitFor();
-    // Role, highlights, comments, fact-checks, replies.
-    expect((await row.getByRole("cell").allTextContents()).slice(0, 5)).toEqual(["annotator", "0", "1", "1", "1"]);
+    // Role, highlights, comments, fact-checks (the claim, and the one citing Alice's), replies.
+    expect((await row.getByRole("cell").allTextContents()).slice(0, 5)).toEqual(["annotator", "0", "1", "2", "1"]);
     expect(await a.page.getByRole("link", { name: "Download CSV" }).getAttribute("href")).toBe(`/api/articles/${articleId}/participation?format=csv`);
     await b.page.goto(`${base}/articles/${articleId}/participation`);
     await b.page.getByRole("alert").getByText(/moderator role/).waitFor();

@@ -5,12 +5,17 @@
 import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 const { dataDir, template, socketPath } = workerData;
 
 try {
-  const db = template ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]) }) : await PGlite.create(dataDir);
+  // The extensions the migrations create must be loadable here, as on a real Postgres.
+  const extensions = { pg_trgm };
+  const db = template
+    ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), extensions })
+    : await PGlite.create(dataDir, { extensions });
   const server = new PGLiteSocketServer({ db, path: socketPath });
   await server.start();
   parentPort.on("message", async (message) => {

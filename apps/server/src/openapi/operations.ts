@@ -4,6 +4,7 @@ import { articleJsonSchema } from "../http/article-body.ts";
 import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
 import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
+import { similarClaimsQuery } from "../routes/group-annotations.ts";
 import { changePasswordSchema, confirmSignupSchema, loginSchema, signupSchema } from "../routes/auth.ts";
 import { changeRoleSchema, createGroupSchema, groupSettingsSchema, inviteSchema } from "../routes/groups.ts";
 import { optionalReason, reasonSchema } from "../routes/moderation.ts";
@@ -71,6 +72,7 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/articles/:articleId/revisions", tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") },
   { method: "put", path: "/api/articles/:articleId/text", tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } },
   { method: "delete", path: "/api/articles/:articleId", tag: "articles", summary: "Delete an article (moderator)", responses: noContent },
+  { method: "get", path: "/api/groups/:groupId/claims/similar", tag: "annotations", summary: "Claim memory: the group's published fact-checks whose claims read most like q (trigram similarity and full-text rank, in Postgres), best first, at most 10", query: similarClaimsQuery, responses: ok("{matches: [{annotationId, articleId, claim, verdict, score}]}") },
   { method: "get", path: "/api/groups/:groupId/annotations", tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: annotationFilterSchema, responses: ok("{annotations, nextCursor}") },
   { method: "get", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor") },
   { method: "post", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: created("The annotation") },

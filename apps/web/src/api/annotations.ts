@@ -40,3 +40,9 @@ export function reattachAnnotation(id: string, range: { start: number; end: numb
 }
 
 export const flagAnnotation = (id: string, reason: string) => api<{ id: number }>("POST", `/api/annotations/${id}/flag`, { json: { reason } });
+
+/** One earlier fact-check from GET /api/groups/:groupId/claims/similar (apps/server/src/services/claims.ts). */
+export type ClaimMatch = { annotationId: string; articleId: string; claim: string; verdict: Verdict; score: number };
+
+export const fetchSimilarClaims = (groupId: string, q: string) =>
+  api<{ matches: ClaimMatch[] }>("GET", `/api/groups/${groupId}/claims/similar?q=${encodeURIComponent(q)}`);

@@ -1,13 +1,15 @@
 import { useId } from "react";
 import { VERDICTS, type Verdict } from "@marginalia/schema";
+import { ClaimMemory } from "./ClaimMemory.tsx";
 import type { FactcheckDraft } from "./factcheck-draft.ts";
 import { VERDICT_LABELS } from "./highlight-style.ts";
 import { submitOnEnter } from "./keyboard.ts";
 
-type Props = { value: FactcheckDraft; onChange(value: FactcheckDraft): void; autoFocus?: boolean };
+/** `groupId`, for a new fact-check: shows the group's earlier checks of similar claims as the claim is typed. */
+type Props = { value: FactcheckDraft; onChange(value: FactcheckDraft): void; autoFocus?: boolean; groupId?: string };
 
 /** Claim, verdict, confidence and sources: shared by the popover and the edit form. */
-export function FactcheckFields({ value, onChange, autoFocus }: Props) {
+export function FactcheckFields({ value, onChange, autoFocus, groupId }: Props) {
   const id = useId();
   const set = (patch: Partial<FactcheckDraft>) => onChange({ ...value, ...patch });
   const setSource = (i: number, patch: Partial<FactcheckDraft["sources"][number]>) =>
@@ -27,6 +29,7 @@ export function FactcheckFields({ value, onChange, autoFocus }: Props) {
           autoFocus={autoFocus}
         />
       </label>
+      {groupId && <ClaimMemory groupId={groupId} draft={value} onChange={onChange} />}
       <div className="row-form">
         <label>
           Verdict

@@ -216,6 +216,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
                 quote={map.slice(draft.span)}
                 position={draft.position}
                 placement={placement}
+                groupId={article.groupId}
                 onCreate={(input) => {
                   const problem = actions.create(draft.span, input);
                   if (!problem) document.getSelection()?.removeAllRanges();

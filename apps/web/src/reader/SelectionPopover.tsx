@@ -11,6 +11,8 @@ type Props = {
   quote: string;
   position: { top: number; left: number };
   placement(kind: AnnotationKind, onlyMe: boolean): Placement;
+  /** The article's group: its claim memory answers in the fact-check form. */
+  groupId: string;
   onCreate(input: NewAnnotationInput): string | null;
   onClose(returnFocus: boolean): void;
 };
@@ -20,7 +22,7 @@ type Props = {
  * fact-check through a short form. Focus moves in on open, Tab stays
  * inside, Escape closes and gives focus back to the article.
  */
-export function SelectionPopover({ quote, position, placement, onCreate, onClose }: Props) {
+export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose }: Props) {
   const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
   const [onlyMe, setOnlyMe] = useState(false);
   const [body, setBody] = useState("");
@@ -79,7 +81,7 @@ export function SelectionPopover({ quote, position, placement, onCreate, onClose
       ) : (
         <form onSubmit={submit} className="stack">
           <p className="popover-quote">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
-          {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} />}
+          {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
             {mode === "comment" ? "Comment" : "Explanation (optional)"}
             <textarea value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} maxLength={20000} />

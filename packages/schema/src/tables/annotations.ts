@@ -103,6 +103,8 @@ export const annotations = pgTable(
     index("annotations_tags_idx").using("gin", t.tags),
     index("annotations_assignees_idx").using("gin", t.assignees),
     index("annotations_search_idx").using("gin", t.search),
+    // Claim memory: trigram similarity between a claim being written and the group's published ones (pg_trgm).
+    index("annotations_claim_trgm_idx").using("gin", sql`${t.claim} gin_trgm_ops`),
   ],
 );
 
