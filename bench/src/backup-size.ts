@@ -14,6 +14,7 @@ import { createLogger } from "@marginalia/server/logger.ts";
 import { createThroughDocument } from "@marginalia/server/services/annotations.ts";
 import { getArticle } from "@marginalia/server/services/articles.ts";
 import { findUserByEmail } from "@marginalia/server/services/users.ts";
+import { serverHooks } from "@marginalia/server/hooks/index.ts";
 import { SyncHub } from "@marginalia/server/sync/hub.ts";
 import { randomQuotes } from "./anchoring-corpus.ts";
 
@@ -30,7 +31,7 @@ try {
   const index = new CodePointIndex(text);
   const quotes = randomQuotes(text, ANNOTATIONS, 20261202);
 
-  const hub = new SyncHub(db, createLogger("silent"), "http://localhost:8787");
+  const hub = new SyncHub(db, createLogger("silent"), "http://localhost:8787", { hooks: serverHooks(db) });
   // The demo group is not anonymous to peers: the owner's member id is their account id.
   const access = { articleId, groupId, revision: 1, role: "owner" as const, memberId: user.id, moderation: "open" as const };
   // Fifty at a time, so that they share group commits as a busy desk's would.

@@ -4,6 +4,7 @@ import { createRateLimits } from "@marginalia/server/auth/rate-limit.ts";
 import { loadConfig } from "@marginalia/server/config.ts";
 import { type Database, databaseOnPostgres } from "@marginalia/server/db.ts";
 import { startEmbeddedDatabase } from "@marginalia/server/embedded/database.ts";
+import { serverHooks } from "@marginalia/server/hooks/index.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { awaitSignupToken } from "@marginalia/server/mail/mailbox.ts";
 import { createMailer } from "@marginalia/server/mail/mailer.ts";
@@ -28,7 +29,7 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   await database.migrate();
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` });
   const logger = createLogger("silent");
-  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, ...sync });
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, hooks: serverHooks(database.db), ...sync });
   const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
   const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub, mailer: createMailer(config.mail, logger) });
   let stopServer: () => Promise<void> = async () => {};

@@ -4,6 +4,7 @@ import { createRateLimits } from "./auth/rate-limit.ts";
 import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
+import { serverHooks } from "./hooks/index.ts";
 import { createLogger } from "./logger.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
@@ -28,7 +29,7 @@ const relay = config.redisUrl
   : undefined;
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
 const metrics = createMetrics();
-const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, ...(relay && { relay }) });
+const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db), ...(relay && { relay }) });
 metrics.watch(hub);
 const mailer = createMailer(config.mail, logger);
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { and, eq, inArray } from "drizzle-orm";
 import { memberIds } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
@@ -66,4 +68,15 @@ export async function accountsFor(db: Db, groupId: string, ids: readonly string[
     accounts.push(account);
   }
   return { accounts };
+}
+
+/**
+ * A readable pseudonym that is the same for one person across a group's
+ * articles and sessions, and that says nothing about who they are: a hash of
+ * the group and the member id (random in an anonymous group), so it cannot
+ * be reversed, or checked against an account id known from elsewhere.
+ */
+export function pseudonym(groupId: string, memberId: string): string {
+  const digest = createHash("sha256").update(`${groupId}:${memberId}`).digest();
+  return `Participant ${encodeBase32UpperCaseNoPadding(digest).slice(0, 4)}`;
 }

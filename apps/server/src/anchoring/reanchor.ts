@@ -10,7 +10,7 @@ import {
 } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
-import { contextFor } from "../sync/admit.ts";
+import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 
 export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: number; documents: number };

@@ -1,8 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, Auth } from "../context.ts";
-import type { Db } from "../db.ts";
-import { validateApiToken } from "./api-tokens.ts";
+import type { AppEnv } from "../context.ts";
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from "./cookie.ts";
+import { authFromApiToken } from "./credentials.ts";
 import { sessionExpiresAt, validateSessionToken } from "./sessions.ts";
 
 /**
@@ -30,13 +29,3 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
-
-export async function authFromApiToken(db: Db, token: string): Promise<Auth | null> {
-  const valid = await validateApiToken(db, token);
-  return valid && { via: "token", user: valid.user, tokenId: valid.tokenId, scopes: valid.scopes };
-}
-
-export async function authFromSessionToken(db: Db, token: string): Promise<Auth | null> {
-  const valid = await validateSessionToken(db, token);
-  return valid && { via: "session", user: valid.user, sessionId: valid.session.id };
-}

@@ -25,9 +25,9 @@ import { annotations, articles, groups, memberIds, memberships } from "@marginal
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
-import { contextFor } from "../sync/admit.ts";
+import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import type { DocContext } from "../sync/projection.ts";
+import type { DocContext } from "../documents/context.ts";
 import { visibleTo } from "./annotation-queries.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };

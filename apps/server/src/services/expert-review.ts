@@ -1,8 +1,7 @@
-import { type InferInsertModel, and, asc, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
 import { groupByPassage } from "@marginalia/schema";
-import { annotations, groups, memberships, notifications } from "@marginalia/schema/tables";
+import { annotations } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
-import type { DocContext } from "../sync/projection.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
 
 /**
@@ -58,44 +57,4 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
   const out = new Map<string, T[]>();
   for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
   return out;
-}
-
-type ProjectedRow = InferInsertModel<typeof annotations>;
-
-/** Whether a commit may complete a quorum, without a query: a pending fact-check with a verdict, in a private document. */
-export function mayReachQuorum(ctx: DocContext, rows: readonly ProjectedRow[]): boolean {
-  return ctx.visibility === "private" && rows.some((r) => r.status === "pending" && !!r.verdict);
-}
-
-/**
- * Tells the group's moderators when a passage has its N reviews. Runs in the
- * commit that projects the submission; the notification's key (the passage's
- * first submission) makes later submissions and re-projections no-ops.
- */
-export async function notifyQuorum(tx: Tx, ctx: DocContext, rows: readonly ProjectedRow[]) {
-  if (!mayReachQuorum(ctx, rows)) return;
-  const [group] = await tx.select({ quorum: groups.reviewQuorum }).from(groups).where(eq(groups.id, ctx.groupId));
-  if (!group || group.quorum <= 1) return;
-  const passages = passagesOf(await pendingReviews(tx, ctx.articleId));
-  const ready = new Map<string, Passage>();
-  for (const row of rows) {
-    const passage = passages.get(row.id);
-    if (passage && passage.reviews >= group.quorum) ready.set(passage.id, passage);
-  }
-  if (ready.size === 0) return;
-  const moderators = await tx
-    .select({ userId: memberships.userId })
-    .from(memberships)
-    .where(and(eq(memberships.groupId, ctx.groupId), inArray(memberships.role, ["owner", "moderator"])));
-  const pending = moderators.flatMap((m) =>
-    [...ready.values()].map((p) => ({
-      userId: m.userId,
-      kind: "review" as const,
-      annotationId: p.id,
-      articleId: ctx.articleId,
-      event: "quorum",
-      data: { reviews: p.reviews, quorum: group.quorum, quote: p.submissions[0]!.quote },
-    })),
-  );
-  if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
 }

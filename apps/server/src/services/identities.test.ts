@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { pseudonym, seesNames } from "./identities.ts";
+import { pseudonym } from "../access/member-ids.ts";
+import { seesNames } from "./identities.ts";
 
 describe("identities", () => {
   const group = "5f0c4b8e-1d7a-4c1e-9a57-0d6f2e1b3c4d";

@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { type Role, groups, memberIds, memberships, roleAtLeast, users } from "@marginalia/schema/tables";
-import { MemberIds } from "../access/member-ids.ts";
-import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
+import { MemberIds, pseudonym } from "../access/member-ids.ts";
 import type { Db } from "../db.ts";
 
 /**
@@ -24,16 +22,6 @@ export type NameBook = {
   member(memberId: string): { id: string; name: string | null };
 };
 
-/**
- * A readable pseudonym that is the same for one person across a group's
- * articles and sessions, and that says nothing about who they are: a hash of
- * the group and the member id (random in an anonymous group), so it cannot
- * be reversed, or checked against an account id known from elsewhere.
- */
-export function pseudonym(groupId: string, memberId: string): string {
-  const digest = createHash("sha256").update(`${groupId}:${memberId}`).digest();
-  return `Participant ${encodeBase32UpperCaseNoPadding(digest).slice(0, 4)}`;
-}
 
 /** Whether a member in `role` sees real names in a group with this setting. */
 export const seesNames = (anonymousToPeers: boolean, role: Role | null) => !anonymousToPeers || (role !== null && roleAtLeast(role, "moderator"));

@@ -17,7 +17,7 @@ import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
-import { contextFor } from "../sync/admit.ts";
+import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { type AnnotationAccess, annotationAccess } from "./annotations.ts";
 import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";

@@ -1,6 +1,6 @@
 import { CodePointIndex, type Role, presenceFromAwareness, summarize } from "@marginalia/schema";
 import type { Db } from "../db.ts";
-import { contextFor } from "../sync/admit.ts";
+import { contextFor } from "../documents/context.ts";
 import type { LiveDocument } from "../sync/document.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { getArticle } from "./articles.ts";

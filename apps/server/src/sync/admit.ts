@@ -1,15 +1,15 @@
 import { and, eq } from "drizzle-orm";
-import { type Room, SYNC_CLOSE_CODES, parseRoom, roomName } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, parseRoom } from "@marginalia/schema";
 import { articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
-import { authFromApiToken, authFromSessionToken } from "../auth/middleware.ts";
+import { authFromApiToken, authFromSessionToken } from "../auth/credentials.ts";
 import { isAllowedOrigin } from "../auth/origin.ts";
 import type { Auth } from "../context.ts";
 import type { Db } from "../db.ts";
-import { pseudonym } from "../services/identities.ts";
+import { pseudonym } from "../access/member-ids.ts";
 import type { Grant } from "./access.ts";
 import { type Identity, colorFor } from "./awareness.ts";
 import { type Actor, canModerate } from "@marginalia/schema";
-import type { DocContext } from "./projection.ts";
+import { type DocContext, contextFor } from "../documents/context.ts";
 
 export type AdmissionRequest = {
   room: string;
@@ -79,16 +79,6 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
   };
 }
 
-export function contextFor(room: Room, groupId: string, revision: number): DocContext {
-  return {
-    docName: roomName(room),
-    articleId: room.articleId,
-    groupId,
-    // Hidden work is still the group's (listed for moderators); only its document differs.
-    visibility: room.kind === "private" ? "private" : "group",
-    revision,
-  };
-}
 
 async function authenticate(db: Db, request: AdmissionRequest): Promise<Auth | null> {
   // A session never travels in a URL, which logs and proxies keep: ?token= takes API tokens only.

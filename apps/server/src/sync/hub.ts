@@ -10,7 +10,7 @@ import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
 import { type ModerationStep, statusOf } from "./authorize.ts";
-import { recordModeration } from "../services/moderation-log.ts";
+import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
 import { Hiding } from "./hiding.ts";
 import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
 import { GroupCommitter, beforeDeadline } from "./persist.ts";
@@ -34,6 +34,8 @@ export type SyncOptions = {
   relay: DocumentRelay;
   /** Who is told what the core does, for metrics (observer.ts). */
   observer: SyncObserver;
+  /** What other modules do with commits and socket moderation (commit-hooks.ts); the server passes its own. */
+  hooks: SyncHooks;
 };
 
 /**
@@ -79,6 +81,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   accessCheckMs: 30_000,
   relay: LOCAL_ONLY,
   observer: NO_OBSERVER,
+  hooks: NO_HOOKS,
 };
 
 /** Closes a connection, or gives it its new role or moderation mode (access.ts). */
@@ -134,7 +137,7 @@ export class SyncHub {
     this.options.relay.onAccess((event) => (event ? this.applyAccess(event) : void this.checkAccess()));
     this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
     this.accessTimer.unref();
-    this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs });
+    this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
     this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
@@ -433,11 +436,9 @@ export class SyncHub {
 
   /** A moderator's socket steps go in the moderation log, and their authors are told, as for the REST steps. */
   private async logSteps(live: LiveDocument, steps: readonly ModerationStep[], account: string) {
-    const { groupId, articleId } = live.context;
     for (const step of steps) {
-      const row = { id: step.annotationId, groupId, articleId, authorId: live.members.accountOf(step.authorId) };
       try {
-        await recordModeration(this.db, row, account, step.action, { oldStatus: step.oldStatus, newStatus: step.newStatus });
+        await this.options.hooks.moderated(live.context, step, live.members.accountOf(step.authorId), account);
       } catch (err) {
         this.logger.warn({ err, doc: live.name, annotation: step.annotationId }, "could not log a moderation step");
       }

@@ -1,8 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import { notifyAssignees } from "./notify-assignments.ts";
-import { mayNotify, notifyFor } from "./notify.ts";
+import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { type NotStoredReason, ProjectionError, UpdateNotStoredError, classifyCommitError, describeError } from "./commit-errors.ts";
 import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, writeProjection } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
@@ -76,6 +75,7 @@ export class GroupCommitter {
     private readonly db: Db,
     private readonly logger: Logger,
     options: Partial<GroupCommitOptions> = {},
+    private readonly hooks: readonly CommitHook[] = [],
   ) {
     this.options = { ...DEFAULTS, ...options };
   }
@@ -300,7 +300,7 @@ export class GroupCommitter {
 
   /** One attempt at writing `batch`: its log rows and the projection of what it touched, atomically. */
   private async write(batch: Entry[]): Promise<void> {
-    let projections: Array<{ context: DocContext; upserts: ProjectionRow[]; removed: string[]; writers: Map<string, string | null> }>;
+    let projections: Array<CommittedDoc & { upserts: ProjectionRow[]; removed: string[] }>;
     let statement: SQL | null;
     try {
       projections = [...touchedBySource(batch)].map(([source, ids]) => {
@@ -319,7 +319,7 @@ export class GroupCommitter {
       // statement, which is atomic on its own and costs one round trip.
       // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
       const oneStatement =
-        projections.every((p) => p.removed.length === 0 && !mayNotify(p.context, p.upserts)) &&
+        projections.every((p) => p.removed.length === 0 && !this.hooks.some((hook) => hook.wants(p))) &&
         new Set(upserts.map((row) => row.id)).size === upserts.length;
       statement = !oneStatement ? null : upserts.length ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1` : sql`with ${logCte(batch)} select 1`;
       // The long way serializes its rows inside the transaction: a value that cannot be is found here instead.
@@ -334,11 +334,26 @@ export class GroupCommitter {
     await this.db.transaction(async (tx: Tx) => {
       await tx.execute(sql`with ${logCte(batch)} select 1`);
       for (const p of projections) {
-        await notifyAssignees(tx, p.context, p.upserts, p.writers);
+        const hooks = this.hooks.filter((hook) => hook.wants(p));
+        for (const hook of hooks) await hook.beforeProjection?.(tx, p);
         await writeProjection(tx, p.context, p.upserts, p.removed);
-        await notifyFor(tx, p.context, p.upserts);
+        for (const hook of hooks) await hook.afterProjection?.(tx, p);
       }
     });
+    this.afterCommit(projections);
+  }
+
+  private afterCommit(docs: readonly CommittedDoc[]) {
+    for (const hook of this.hooks) {
+      if (!hook.afterCommit) continue;
+      const wanted = docs.filter((doc) => hook.wants(doc));
+      if (!wanted.length) continue;
+      try {
+        hook.afterCommit(wanted);
+      } catch (err) {
+        this.logger.error({ err, hook: hook.name }, "a commit hook failed after the commit");
+      }
+    }
   }
 }
 

@@ -3,14 +3,9 @@ import type { AnnotationValue } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 
-export type DocContext = {
-  docName: string;
-  articleId: string;
-  groupId: string;
-  visibility: "group" | "private";
-  /** The article's current revision, for annotations without a target. */
-  revision: number;
-};
+import type { DocContext } from "../documents/context.ts";
+
+export type { DocContext };
 
 export type ProjectionRow = InferInsertModel<typeof annotations>;
 type Row = ProjectionRow;

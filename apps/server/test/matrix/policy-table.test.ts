@@ -16,7 +16,7 @@ import {
 } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ui from "../../../web/src/reader/permissions.ts";
-import { contextFor } from "../../src/sync/admit.ts";
+import { contextFor } from "../../src/documents/context.ts";
 import { type TestApp, type TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";

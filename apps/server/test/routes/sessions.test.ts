@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { CodePointIndex, VERDICTS, buildTarget, parseVoteKey, updateAnnotation, votesOf } from "@marginalia/schema";
 import { annotations, groups } from "@marginalia/schema/tables";
 import { beforeAll, describe, expect, it } from "vitest";
-import { contextFor } from "../../src/sync/admit.ts";
+import { contextFor } from "../../src/documents/context.ts";
 import { TestClient, addMember, signUp } from "../support/app.ts";
 import { type Member, articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";

@@ -4,6 +4,7 @@ import { type App, createApp } from "../../src/app.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions, createRateLimits } from "../../src/auth/rate-limit.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db.ts";
+import { serverHooks } from "../../src/hooks/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createMailer } from "../../src/mail/mailer.ts";
 import { createMetrics } from "../../src/metrics.ts";
@@ -42,7 +43,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = testConfig(options.env);
   const logger = createLogger("silent");
   const metrics = createMetrics();
-  const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, ...options.sync });
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db), ...options.sync });
   metrics.watch(hub);
   const { app, injectWebSocket } = createApp({
     config,

@@ -1,9 +1,8 @@
 import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
 import { annotations, memberships, notifications, users } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
-import { mayReachQuorum, notifyQuorum } from "../services/expert-review.ts";
-import { mayAssign } from "./notify-assignments.ts";
-import type { DocContext } from "./projection.ts";
+import type { DocContext } from "../documents/context.ts";
+import type { CommitHook } from "../sync/commit-hooks.ts";
 
 type Row = InferInsertModel<typeof annotations>;
 
@@ -27,8 +26,6 @@ export function handlesOf(member: { email: string; name: string }): string[] {
  * without either can skip the notification step and its transaction.
  */
 export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
-  if (mayReachQuorum(ctx, rows)) return true;
-  if (mayAssign(ctx, rows)) return true;
   if (ctx.visibility !== "group") return false;
   return rows.some((row) => !!row.parentId || (!!row.body && row.body.includes("@") && mentionedHandles(row.body).size > 0));
 }
@@ -37,12 +34,11 @@ export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
  * Notifications that follow from annotations as they are projected: replies
  * to someone's annotation and @mentions of members. Written in the commit's
  * transaction; the unique key makes a re-projection a no-op. Private
- * documents notify no one, but for the moderators told that a passage has
- * its expert reviews (services/expert-review.ts).
+ * documents notify no one (the moderators told that a passage has its expert
+ * reviews hear of it from quorum.ts).
  */
-export async function notifyFor(tx: Tx, ctx: DocContext, rows: Row[]) {
-  await notifyQuorum(tx, ctx, rows);
-  if (!mayNotify(ctx, rows) || ctx.visibility !== "group") return;
+export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
+  if (!mayNotify(ctx, rows)) return;
   const pending: Array<InferInsertModel<typeof notifications>> = [];
 
   const parentIds = [...new Set(rows.map((r) => r.parentId).filter((p): p is string => !!p))];
@@ -77,3 +73,10 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: Row[]) {
   }
   if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
 }
+
+/** Replies and mentions, once the commit's rows are projected. */
+export const notificationsHook: CommitHook = {
+  name: "notifications",
+  wants: (doc) => mayNotify(doc.context, doc.upserts),
+  afterProjection: (tx, doc) => notifyFor(tx, doc.context, doc.upserts),
+};

@@ -1,7 +1,8 @@
 import { type InferInsertModel, and, eq, inArray, ne } from "drizzle-orm";
 import { annotations, memberships, notifications } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
-import type { DocContext } from "./projection.ts";
+import type { DocContext } from "../documents/context.ts";
+import type { CommitHook } from "../sync/commit-hooks.ts";
 
 type Row = InferInsertModel<typeof annotations>;
 
@@ -47,3 +48,10 @@ export async function notifyAssignees(tx: Tx, ctx: DocContext, rows: readonly Ro
     }));
   if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
 }
+
+/** Assignments, before the projection overwrites the previous assignees. */
+export const assignmentsHook: CommitHook = {
+  name: "assignments",
+  wants: (doc) => mayAssign(doc.context, doc.upserts),
+  beforeProjection: (tx, doc) => notifyAssignees(tx, doc.context, doc.upserts, doc.writers),
+};
