@@ -14,6 +14,7 @@ import { articleRoutes, groupArticleRoutes } from "./routes/articles.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { groupAnnotationRoutes } from "./routes/group-annotations.ts";
 import { groupRoutes } from "./routes/groups.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { invitationRoutes } from "./routes/invitations.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route("/api/invitations", invitationRoutes);
   app.route("/api/groups", groupArticleRoutes);
   app.route("/api/groups", groupAnnotationRoutes);
+  app.route("/api/groups", webhookRoutes);
   app.route("/api/articles", articleRoutes);
   app.route("/api/articles", articleAnnotationRoutes);
   app.route("/api/articles", sessionRoutes);

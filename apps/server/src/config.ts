@@ -24,6 +24,7 @@ const envSchema = z.object({
     .regex(/^(log|file:.+|smtps?:\/\/.+)$/, "log, file:<folder> or smtp(s)://user:password@host:port")
     .default("log"),
   MAIL_FROM: z.string().min(3).optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
 });
 
 export type Config = {
@@ -56,6 +57,8 @@ export type Config = {
    * folder of JSON files (a mail catcher for development and tests), or an SMTP server.
    */
   mail: { from: string; transport: MailTransport };
+  /** Let webhooks point at loopback, private and link-local addresses: for development and tests only. */
+  webhookAllowPrivate: boolean;
 };
 
 export type MailTransport = { kind: "log" } | { kind: "folder"; dir: string } | { kind: "smtp"; url: string };
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     mail: { from: e.MAIL_FROM ?? `Marginalia <no-reply@${new URL(publicOrigin).hostname}>`, transport: mailTransport(e.MAIL_URL) },
   };
 }

@@ -5,6 +5,7 @@ import { loadConfig } from "./config.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { serverHooks } from "./hooks/index.ts";
+import { WebhookDeliverer } from "./webhooks/deliverer.ts";
 import { createLogger } from "./logger.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
@@ -29,7 +30,8 @@ const relay = config.redisUrl
   : undefined;
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
 const metrics = createMetrics();
-const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db), ...(relay && { relay }) });
+const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
+const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
 metrics.watch(hub);
 const mailer = createMailer(config.mail, logger);
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
@@ -48,6 +50,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   }
 });
 injectWebSocket(server);
+deliverer.start();
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -67,6 +70,8 @@ async function shutdown(signal: string) {
   // or as many as can be by the deadline: closing those afterwards keeps a little of the grace period.
   const reserve = Math.min(2_000, graceMs / 5);
   const unwritten = await hub.shutdown(end - reserve);
+  // A delivery cut short is sent again by whichever process next finds its lease over.
+  await Promise.race([deliverer.stop(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
   await Promise.race([mailer.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve - Date.now())))]);
   // A database that is down may not answer its goodbye either.
   await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);

@@ -6,3 +6,4 @@ export * from "./tables/doc-store.ts";
 export * from "./tables/groups.ts";
 export * from "./tables/moderation.ts";
 export * from "./tables/notifications.ts";
+export * from "./tables/webhooks.ts";

@@ -4,14 +4,18 @@ import type { SyncHooks } from "../sync/commit-hooks.ts";
 import { assignmentsHook } from "./assignments.ts";
 import { notificationsHook } from "./notifications.ts";
 import { quorumHook } from "./quorum.ts";
+import { webhooksHook } from "./webhooks.ts";
+
+// Without a deliverer (tools, some tests) events still go into the outbox; a running server sends them.
+const NO_DELIVERY = { origin: () => "", wake: () => {} };
 
 /**
  * The server's side effects of the realtime core, in one list: what a commit notifies, and where a
  * socket's moderation steps are logged. main.ts, the tests and the bench hand it to the SyncHub.
  */
-export function serverHooks(db: Db): SyncHooks {
+export function serverHooks(db: Db, webhooks: { origin: () => string; wake: () => void } = NO_DELIVERY): SyncHooks {
   return {
-    commit: [assignmentsHook, notificationsHook, quorumHook],
+    commit: [assignmentsHook, notificationsHook, quorumHook, webhooksHook(webhooks.origin, webhooks.wake)],
     moderated: (context, step, authorAccount, moderator) =>
       recordModeration(
         db,

@@ -5,6 +5,7 @@ import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reatta
 import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
 import { similarClaimsQuery } from "../routes/group-annotations.ts";
+import { createWebhookSchema } from "../routes/webhooks.ts";
 import { changePasswordSchema, confirmSignupSchema, loginSchema, signupSchema } from "../routes/auth.ts";
 import { changeRoleSchema, createGroupSchema, groupSettingsSchema, inviteSchema } from "../routes/groups.ts";
 import { optionalReason, reasonSchema } from "../routes/moderation.ts";
@@ -72,6 +73,10 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/articles/:articleId/revisions", tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") },
   { method: "put", path: "/api/articles/:articleId/text", tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } },
   { method: "delete", path: "/api/articles/:articleId", tag: "articles", summary: "Delete an article (moderator)", responses: noContent },
+  { method: "post", path: "/api/groups/:groupId/webhooks", tag: "webhooks", summary: "Register a webhook (owner): JSON POSTs of the chosen events, signed X-Marginalia-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>, with X-Marginalia-Delivery the same across retries; retried with exponential backoff for more than a day until a 2xx. Loopback, private and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true", body: createWebhookSchema, responses: { ...created("{id, url, events, createdAt, secret}: the secret is shown this once"), 403: "Not the owner" } },
+  { method: "get", path: "/api/groups/:groupId/webhooks", tag: "webhooks", summary: "The group's webhooks, without secrets (owner)", responses: { ...ok("{webhooks: [{id, url, events, createdAt}]}"), 403: "Not the owner" } },
+  { method: "delete", path: "/api/groups/:groupId/webhooks/:webhookId", tag: "webhooks", summary: "Delete a webhook and its pending deliveries (owner)", responses: { ...noContent, 403: "Not the owner" } },
+  { method: "get", path: "/api/groups/:groupId/webhooks/:webhookId/deliveries", tag: "webhooks", summary: "A webhook's latest 50 deliveries, newest first (owner)", responses: { ...ok("{deliveries: [{id, event, status: pending|delivered|failed, attempts, lastStatus, lastError, createdAt, deliveredAt, nextAttemptAt}]}"), 403: "Not the owner" } },
   { method: "get", path: "/api/groups/:groupId/claims/similar", tag: "annotations", summary: "Claim memory: the group's published fact-checks whose claims read most like q (trigram similarity and full-text rank, in Postgres), best first, at most 10", query: similarClaimsQuery, responses: ok("{matches: [{annotationId, articleId, claim, verdict, score}]}") },
   { method: "get", path: "/api/groups/:groupId/annotations", tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: annotationFilterSchema, responses: ok("{annotations, nextCursor}") },
   { method: "get", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor") },

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/logger.ts";
 import { createMailer } from "../../src/mail/mailer.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { type SyncOptions, SyncHub } from "../../src/sync/hub.ts";
+import { type DelivererOptions, WebhookDeliverer } from "../../src/webhooks/deliverer.ts";
 import { openTestDatabase } from "./database.ts";
 import { TEST_MAIL_URL, signupTokenFor } from "./mail.ts";
 
@@ -35,6 +36,8 @@ export type TestAppOptions = {
   database?: Database;
   /** Environment variables for the app's config, over the tests' defaults. */
   env?: Record<string, string>;
+  /** Runs a webhook deliverer with these options (short retry waits, for tests). */
+  webhooks?: Partial<DelivererOptions>;
 };
 
 /** One app per test file, on that file's database; tests use fresh users, so none cleans up. */
@@ -43,7 +46,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = testConfig(options.env);
   const logger = createLogger("silent");
   const metrics = createMetrics();
-  const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db), ...options.sync });
+  const deliverer = options.webhooks ? new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate, ...options.webhooks }) : null;
+  const webhooks = { origin: () => config.publicOrigin, wake: () => deliverer?.wake() };
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db, webhooks), ...options.sync });
+  deliverer?.start();
   metrics.watch(hub);
   const { app, injectWebSocket } = createApp({
     config,
@@ -56,6 +62,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   let server: ServerType | null = null;
   const stop = async () => {
+    await deliverer?.stop();
     await hub.shutdown();
     if (server) {
       const closing = new Promise<void>((resolve) => server!.close(() => resolve()));

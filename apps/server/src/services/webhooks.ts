@@ -1,0 +1,48 @@
+import { and, desc, eq } from "drizzle-orm";
+import { type WebhookEvent, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
+import { generateSecureRandomString } from "../auth/secrets.ts";
+import type { Db } from "../db.ts";
+import { notFound } from "../errors.ts";
+import { assertDeliverableUrl } from "../webhooks/address.ts";
+
+const view = { id: webhooks.id, url: webhooks.url, events: webhooks.events, createdAt: webhooks.createdAt };
+
+/** Registers a webhook; the secret is shown in this answer only. */
+export async function createWebhook(db: Db, groupId: string, createdBy: string, input: { url: string; events: WebhookEvent[] }, allowPrivate: boolean) {
+  await assertDeliverableUrl(new URL(input.url), allowPrivate);
+  const secret = `whsec_${generateSecureRandomString()}`;
+  const [row] = await db
+    .insert(webhooks)
+    .values({ groupId, createdBy, url: input.url, events: [...new Set(input.events)], secret })
+    .returning(view);
+  return { ...row!, secret };
+}
+
+export const listWebhooks = (db: Db, groupId: string) => db.select(view).from(webhooks).where(eq(webhooks.groupId, groupId)).orderBy(webhooks.createdAt);
+
+export async function deleteWebhook(db: Db, groupId: string, webhookId: string) {
+  const gone = await db.delete(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.groupId, groupId))).returning({ id: webhooks.id });
+  if (!gone.length) throw notFound("Webhook");
+}
+
+/** The latest deliveries of one of the group's webhooks, newest first, with how each went. */
+export async function recentDeliveries(db: Db, groupId: string, webhookId: string, limit = 50) {
+  const [hook] = await db.select({ id: webhooks.id }).from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.groupId, groupId)));
+  if (!hook) throw notFound("Webhook");
+  return db
+    .select({
+      id: webhookDeliveries.id,
+      event: webhookDeliveries.event,
+      status: webhookDeliveries.status,
+      attempts: webhookDeliveries.attempts,
+      lastStatus: webhookDeliveries.lastStatus,
+      lastError: webhookDeliveries.lastError,
+      createdAt: webhookDeliveries.createdAt,
+      deliveredAt: webhookDeliveries.deliveredAt,
+      nextAttemptAt: webhookDeliveries.nextAttemptAt,
+    })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.webhookId, webhookId))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(limit);
+}

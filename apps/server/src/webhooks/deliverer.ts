@@ -1,0 +1,127 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../db.ts";
+import type { Logger } from "../logger.ts";
+import { postDelivery } from "./send.ts";
+
+export type DelivererOptions = {
+  /** Deliver to loopback and private addresses too (development and tests). */
+  allowPrivate: boolean;
+  /** The first retry's wait; each further one doubles, up to `maxDelayMs`, with jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A delivery still failing this long after its event is given up (failed). */
+  giveUpAfterMs: number;
+  /** How often due retries (and other processes' events) are looked for. */
+  pollMs: number;
+  /** Deliveries in flight at once, per process. */
+  concurrency: number;
+  timeoutMs: number;
+};
+
+export const DELIVERY_DEFAULTS: Omit<DelivererOptions, "allowPrivate"> = {
+  baseDelayMs: 10_000,
+  maxDelayMs: 60 * 60_000,
+  // Retried for more than a day: a receiver down over a weekend night still gets every event.
+  giveUpAfterMs: 26 * 60 * 60_000,
+  pollMs: 5_000,
+  concurrency: 4,
+  timeoutMs: 10_000,
+};
+
+type Claimed = { id: string; event: string; body: string; attempts: number; created_at: string | Date; url: string; secret: string };
+
+/**
+ * Sends the outbox (webhook_deliveries) at least once. Rows are leased with SKIP LOCKED, so several
+ * processes share the work and one that dies mid-send lets its rows go when the lease ends. Each
+ * delivery is tried and rescheduled on its own: a receiver that fails or hangs holds up only its
+ * own deliveries (a timeout bounds each), never another's, and nothing waits on the event loop.
+ */
+export class WebhookDeliverer {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly options: DelivererOptions;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    options: Partial<DelivererOptions> & { allowPrivate: boolean },
+  ) {
+    this.options = { ...DELIVERY_DEFAULTS, ...options };
+  }
+
+  start() {
+    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Looks for due deliveries now (an event was just committed); calls while a run is under way coalesce. */
+  wake() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run()
+      .catch((err) => this.logger.warn({ err }, "webhook deliveries could not be read; trying again later"))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async run() {
+    for (;;) {
+      const batch = await this.claim();
+      await Promise.all(batch.map((row) => this.deliver(row)));
+      if (batch.length < this.options.concurrency || this.stopped) return;
+    }
+  }
+
+  private async claim(): Promise<Claimed[]> {
+    const leaseMs = this.options.timeoutMs * 3;
+    const rows = await this.db.execute(sql`
+      update webhook_deliveries d
+      set leased_until = now() + ${leaseMs} * interval '1 millisecond', attempts = d.attempts + 1
+      from webhooks w
+      where w.id = d.webhook_id and d.id in (
+        select id from webhook_deliveries
+        where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until < now())
+        order by next_attempt_at
+        limit ${this.options.concurrency}
+        for update skip locked
+      )
+      returning d.id, d.event, d.body, d.attempts, d.created_at, w.url, w.secret`);
+    return rows as unknown as Claimed[];
+  }
+
+  private async deliver(row: Claimed) {
+    const attempt = await postDelivery(row.url, row, { allowPrivate: this.options.allowPrivate, timeoutMs: this.options.timeoutMs });
+    if (attempt.ok) {
+      await this.db.execute(sql`
+        update webhook_deliveries set status = 'delivered', delivered_at = now(), last_status = ${attempt.status}, last_error = null, leased_until = null
+        where id = ${row.id}`);
+      return;
+    }
+    const age = Date.now() - new Date(row.created_at).getTime();
+    const giveUp = age >= this.options.giveUpAfterMs;
+    const delay = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (row.attempts - 1)) * (0.5 + Math.random() / 2);
+    await this.db.execute(sql`
+      update webhook_deliveries
+      set status = ${giveUp ? "failed" : "pending"}, last_status = ${attempt.status}, last_error = ${attempt.error}, leased_until = null,
+          next_attempt_at = now() + ${Math.round(delay)} * interval '1 millisecond'
+      where id = ${row.id}`);
+    if (giveUp) this.logger.warn({ delivery: row.id, url: row.url, attempts: row.attempts }, "webhook delivery given up");
+  }
+}

@@ -1,0 +1,53 @@
+import { createHmac } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
+import { guardedLookup } from "./address.ts";
+
+export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+/** `sha256=<hex>` of the raw body, keyed by the webhook's secret: what receivers check. */
+export const signature = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+/**
+ * One POST of a delivery. node:http rather than fetch, for its `lookup` hook: the address actually
+ * connected to is checked (address.ts). The answer's body is read and dropped, at most 64 KiB of it.
+ */
+export function postDelivery(
+  target: string,
+  delivery: { id: string; event: string; body: string; secret: string },
+  { allowPrivate, timeoutMs }: { allowPrivate: boolean; timeoutMs: number },
+): Promise<Attempt> {
+  const url = new URL(target);
+  const client = url.protocol === "https:" ? https : http;
+  return new Promise((resolve) => {
+    const req = client.request(
+      url,
+      {
+        method: "POST",
+        lookup: guardedLookup(allowPrivate),
+        timeout: timeoutMs,
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "Marginalia-Webhooks/1",
+          "x-marginalia-event": delivery.event,
+          "x-marginalia-delivery": delivery.id,
+          "x-marginalia-signature": signature(delivery.secret, delivery.body),
+        },
+      },
+      (res) => {
+        let read = 0;
+        res.on("data", (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > 65_536) res.destroy();
+        });
+        const status = res.statusCode ?? 0;
+        const done = () => resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `answered ${status}` });
+        res.on("end", done);
+        res.on("close", done);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", (err) => resolve({ ok: false, status: null, error: err.message.slice(0, 500) }));
+    req.end(delivery.body);
+  });
+}

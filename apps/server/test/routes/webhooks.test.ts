@@ -1,0 +1,128 @@
+import { createHmac } from "node:crypto";
+import { type IncomingMessage, type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildTarget } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isPublicAddress } from "../../src/webhooks/address.ts";
+import { type TestApp, createTestApp } from "../support/app.ts";
+import { articleWithMembers } from "../support/article.ts";
+import { SEED_ARTICLE } from "../support/fixtures.ts";
+import { eventually } from "../support/sync-client.ts";
+
+type Received = { headers: IncomingMessage["headers"]; body: string };
+
+/** A receiver that answers 503 to its first `failures` requests, then 200. */
+async function receiver(failures: number) {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = received.length <= failures ? 503 : 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => new Promise((r) => server.close(r)) };
+}
+
+let t: TestApp;
+let strict: TestApp;
+beforeAll(async () => {
+  // Retries within milliseconds rather than seconds; the order of waits is what is tested.
+  t = await createTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: "true" }, webhooks: { baseDelayMs: 40, maxDelayMs: 200, pollMs: 50 } });
+  strict = await createTestApp({ database: t.database });
+});
+afterAll(async () => {
+  await strict.stop();
+  await t.close();
+});
+
+const factcheck = (who: { post: (p: string, b: unknown) => Promise<{ status: number; body: any }> }, articleId: string, verdict = "false") =>
+  who.post(`/api/articles/${articleId}/annotations`, {
+    kind: "factcheck",
+    target: buildTarget(SEED_ARTICLE, { start: 100, end: 160 }, 1),
+    factcheck: { claim: "Russia and Iran signed a treaty", verdict, sources: [{ url: "https://example.org/treaty" }] },
+  });
+
+describe("webhooks", () => {
+  it("delivers factcheck.published signed, retrying a failing receiver with one delivery id until it answers 2xx", async () => {
+    const hook = await receiver(2);
+    const { owner, group, article } = await articleWithMembers(t.app, []);
+    const created = await owner.post(`/api/groups/${group.id}/webhooks`, { url: hook.url, events: ["factcheck.published"] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ url: hook.url, events: ["factcheck.published"] });
+    expect(created.body.secret).toMatch(/^whsec_/);
+
+    const check = await factcheck(owner, article.id);
+    expect(check.body.status).toBe("published");
+    await eventually(() => expect(hook.received).toHaveLength(3), 10_000);
+
+    const ids = new Set(hook.received.map((r) => r.headers["x-marginalia-delivery"]));
+    expect(ids.size).toBe(1);
+    for (const r of hook.received) {
+      expect(r.body).toBe(hook.received[0]!.body);
+      const expected = `sha256=${createHmac("sha256", created.body.secret).update(r.body).digest("hex")}`;
+      expect(r.headers["x-marginalia-signature"]).toBe(expected);
+      expect(r.headers["x-marginalia-event"]).toBe("factcheck.published");
+    }
+    const payload = JSON.parse(hook.received[0]!.body);
+    expect(payload).toMatchObject({ event: "factcheck.published", groupId: group.id, article: { id: article.id } });
+    expect(payload.factcheck).toMatchObject({ annotationId: check.body.id, claim: "Russia and Iran signed a treaty", verdict: "false" });
+
+    const deliveries = await eventually(async () => {
+      const res = await owner.get(`/api/groups/${group.id}/webhooks/${created.body.id}/deliveries`);
+      expect(res.body.deliveries[0]).toMatchObject({ status: "delivered", attempts: 3, lastStatus: 200 });
+      return res.body.deliveries;
+    }, 5_000);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0].id).toBe([...ids][0]);
+
+    // An edit of a verdict already published is not a new publication.
+    await owner.patch(`/api/annotations/${check.body.id}`, { body: "More notes" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hook.received).toHaveLength(3);
+    await hook.close();
+  });
+
+  it("keeps one receiver's failures to itself: another webhook of the group gets its delivery at once", async () => {
+    const down = await receiver(1_000);
+    const up = await receiver(0);
+    const { owner, group, article } = await articleWithMembers(t.app, []);
+    for (const url of [down.url, up.url]) expect((await owner.post(`/api/groups/${group.id}/webhooks`, { url, events: ["factcheck.published"] })).status).toBe(201);
+    await factcheck(owner, article.id, "true");
+    await eventually(() => expect(up.received).toHaveLength(1), 5_000);
+    await eventually(() => expect(down.received.length).toBeGreaterThanOrEqual(2), 5_000);
+    expect(up.received).toHaveLength(1);
+    await Promise.all([down.close(), up.close()]);
+  });
+
+  it("is for owners, lists without secrets, deletes, and refuses private addresses unless allowed", async () => {
+    const { owner, group, members } = await articleWithMembers(strict.app, ["moderator"]);
+    const moderator = members[0]!;
+    expect((await moderator.post(`/api/groups/${group.id}/webhooks`, { url: "https://example.org/h", events: ["factcheck.published"] })).status).toBe(403);
+    for (const url of ["http://127.0.0.1:9/h", "http://10.0.0.1/h", "http://169.254.169.254/latest", "http://[::1]/h", "http://[::ffff:192.168.1.1]/h", "http://localhost/h"]) {
+      const res = await owner.post(`/api/groups/${group.id}/webhooks`, { url, events: ["factcheck.published"] });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.field, url).toBe("url");
+    }
+    for (const body of [{ url: "ftp://example.org/h", events: ["factcheck.published"] }, { url: "https://example.org/h", events: ["poem.written"] }, { url: "https://example.org/h", events: [] }]) {
+      expect((await owner.post(`/api/groups/${group.id}/webhooks`, body)).status).toBe(400);
+    }
+    const made = await owner.post(`/api/groups/${group.id}/webhooks`, { url: "https://93.184.215.14/h", events: ["factcheck.published"] });
+    expect(made.status).toBe(201);
+    const listed = await owner.get(`/api/groups/${group.id}/webhooks`);
+    expect(listed.body.webhooks).toHaveLength(1);
+    expect(JSON.stringify(listed.body)).not.toContain(made.body.secret);
+    expect((await owner.delete(`/api/groups/${group.id}/webhooks/${made.body.id}`)).status).toBe(204);
+    expect((await owner.get(`/api/groups/${group.id}/webhooks/${made.body.id}/deliveries`)).status).toBe(404);
+  });
+
+  it("tells public addresses from the rest", () => {
+    for (const ip of ["93.184.215.14", "2606:4700::1111"]) expect(isPublicAddress(ip), ip).toBe(true);
+    for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "224.0.0.1", "not an ip"]) {
+      expect(isPublicAddress(ip), ip).toBe(false);
+    }
+  });
+});
