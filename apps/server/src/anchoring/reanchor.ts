@@ -52,7 +52,7 @@ export async function reanchorArticle(
         if (!value.target || value.target.revision >= to.revision) continue;
         const anchor = resolveTarget(index, value.target, { oldLength });
         summary[anchor.state]++;
-        for (const [key, field] of Object.entries(changesFor(value, anchor, index, to.revision))) map.set(key, field);
+        for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
       }
     });
   }
@@ -60,7 +60,6 @@ export async function reanchorArticle(
 }
 
 function changesFor(
-  value: AnnotationValue,
   anchor: ReturnType<typeof resolveTarget>,
   index: CodePointIndex,
   revision: number,

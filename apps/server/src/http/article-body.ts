@@ -60,11 +60,11 @@ export async function readArticleBody(c: AppContext): Promise<ArticleBody> {
 
 async function readUpload(c: AppContext): Promise<ArticleBody> {
   const form = await c.req.parseBody();
-  const file = form["file"];
+  const file = form.file;
   if (!(file instanceof File)) throw new ApiError("validation_failed", "file: attach the article as `file`", "file");
   const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
   const format =
-    (typeof form["format"] === "string" ? form["format"] : undefined) ??
+    (typeof form.format === "string" ? form.format : undefined) ??
     FORMAT_BY_MEDIA_TYPE[file.type.split(";")[0]!] ??
     FORMAT_BY_EXTENSION[extension];
   if (!format) {

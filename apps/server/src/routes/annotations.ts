@@ -10,11 +10,10 @@ import {
   updateAnnotation,
   voteValueSchema,
 } from "@marginalia/schema";
-import { annotationTombstones, annotations, users } from "@marginalia/schema/tables";
+import { annotationTombstones } from "@marginalia/schema/tables";
 import { requireArticleRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
-import type { Db } from "../db.ts";
-import { ApiError, forbidden, notFound } from "../errors.ts";
+import { ApiError, forbidden } from "../errors.ts";
 import { readJson, uuidParam, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";

@@ -58,7 +58,7 @@ async function pendingSubmission(db: Db, annotationId: string, moderatorId: stri
 /** A moderator's reach into a member's pending submission: only that, nothing else private. */
 async function submissionAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const [row] = await db.select().from(annotations).where(eq(annotations.id, annotationId));
-  if (!row || row.status !== "pending" || !row.authorId) throw new ApiError("not_found", "Annotation not found");
+  if (row?.status !== "pending" || !row.authorId) throw new ApiError("not_found", "Annotation not found");
   const authorAccess = await annotationAccess(db, annotationId, row.authorId);
   const moderator = await memberRole(db, row.groupId, moderatorId);
   const memberId = await memberIdOf(db, row.groupId, moderatorId);

@@ -66,7 +66,7 @@ async function postAnnotation(c: AppContext) {
   const { db, hub } = c.get("deps");
   const articleId = uuidParam(c, "articleId", "Article");
   const found = await requireArticleRole(db, articleId, user.id, "annotator");
-  const { article, role } = found;
+  const { role } = found;
   // The server names the new annotation (protocol §5.1): any id in the body is ignored.
   const draft = fromW3C(await readAnnotationJson(c));
   let parent = null;

@@ -74,5 +74,5 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
 function safeNext(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+  return value?.startsWith("/") && !value.startsWith("//") ? value : "/";
 }
