@@ -27,8 +27,8 @@ async function documentsOf(db: Db, articleId: string): Promise<string[]> {
 }
 
 /**
- * Moves every annotation of an article onto its new revision (architecture
- * §5), in the live documents so that open readers see highlights move, and
+ * Moves every annotation of an article onto its new revision (docs/architecture.md,
+ * "Anchoring"), in the live documents so that open readers see highlights move, and
  * through them in the projection. An annotation that cannot be placed with
  * confidence keeps its old target, with its quote, and is marked orphaned.
  */
