@@ -3,7 +3,7 @@ import { requireArticleRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { uuidParam, validate } from "../http/input.ts";
-import { accessOrGone } from "../routes/annotations.ts";
+import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticle } from "../services/articles.ts";
