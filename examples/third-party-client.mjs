@@ -32,7 +32,7 @@ function connect(url, room, token) {
 const session = await login();
 const cookie = `marginalia_session=${session}`;
 const article = await (await fetch(`${baseUrl}/api/articles/${articleId}`, { headers: { cookie } })).json();
-// Sockets take an API token in the URL, never the session (docs/sync.md §2).
+// Sockets take an API token in the URL, never the session (docs/sync.md, "Connect").
 const created = await fetch(`${baseUrl}/api/tokens`, {
   method: "POST",
   headers: { cookie, "content-type": "application/json" },
@@ -52,7 +52,7 @@ writer.doc.transact(() => {
   writer.doc.getMap("annotations").set(id, map);
   const now = Date.now();
   for (const [key, value] of Object.entries({
-    // The document names you by your member id in the article's group (docs/sync.md §4).
+    // The document names you by your member id in the article's group (docs/sync.md, "The document layout").
     id, kind: "comment", authorId: article.memberId, createdAt: now, updatedAt: now,
     target: null, tags: ["third-party"], color: null, factcheck: null,
     status: "published", resolved: false, parentId: null,

@@ -1,5 +1,5 @@
 // Durable-ack latency: one writer sends annotations at a fixed, open-loop rate
-// and times each from send to the server's durability ack (docs/sync.md §6).
+// and times each from send to the server's durability ack (docs/sync.md, "Acknowledgements").
 import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import * as Y from "yjs";

@@ -57,7 +57,7 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
 
 /**
  * Signs up a fresh user over REST and returns an API token of theirs: sockets
- * take credentials in the URL only as API tokens (docs/sync.md §2).
+ * take credentials in the URL only as API tokens (docs/sync.md, "Connect").
  */
 export async function signUp(url: string, label: string): Promise<{ token: string; userId: string }> {
   const email = `${label.replace(/[^a-z0-9]+/gi, "-")}-${crypto.randomUUID()}@bench.test`.toLowerCase();

@@ -33,22 +33,23 @@ export type AppEnv = {
   };
 };
 
-export type AppContext = Context<AppEnv>;
+/** A request's context; `E` adds what access middleware left on it (http/access.ts). */
+export type AppContext<E extends AppEnv = AppEnv> = Context<E>;
 
-export function requireAuth(c: AppContext): Auth {
+export function requireAuth<E extends AppEnv>(c: AppContext<E>): Auth {
   const auth = c.get("auth");
   if (!auth) throw new ApiError("unauthenticated", "Sign in, or send an API token as Authorization: Bearer");
   return auth;
 }
 
-export const requireUser = (c: AppContext): PublicUser => requireAuth(c).user;
+export const requireUser = <E extends AppEnv>(c: AppContext<E>): PublicUser => requireAuth(c).user;
 
 /**
  * Account management (tokens, passwords, sessions) is for the person, signed
  * in: an API token reaches it only with the scope made for it, so a leaked
  * script token cannot mint itself successors or lock its owner out.
  */
-export function requireAccountAccess(c: AppContext, scope?: "tokens"): Auth {
+export function requireAccountAccess<E extends AppEnv>(c: AppContext<E>, scope?: "tokens"): Auth {
   const auth = requireAuth(c);
   if (auth.via === "token" && !(scope && auth.scopes.includes(scope))) {
     throw new ApiError("forbidden", scope ? `An API token needs the "${scope}" scope for this` : "Sign in with your password for this");

@@ -33,7 +33,7 @@ import { startEmbeddedDatabase } from "../src/embedded/database.ts";
 import { createGroup as createGroupRow } from "../src/services/groups.ts";
 import { createUser } from "../src/services/users.ts";
 import { DocStore } from "../src/sync/doc-store.ts";
-import { type TestApp, TestClient, createTestApp, freshEmail, signUp, testConfig } from "./support/app.ts";
+import { type TestApp, TestClient, createTestApp, freshEmail, testConfig } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { runCli } from "./support/cli.ts";
 import { openTestDatabase } from "./support/database.ts";

@@ -66,6 +66,7 @@ describe("the command line", () => {
     expect(articleId).toMatch(UUID);
     expect(imported.stderr).toMatch(/Imported "How to counter Russia-Iran deepening ties\?" \(\d+ blocks\) as text/);
     // Piped stderr: no progress bar drawn.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal codes a progress bar draws with.
     expect(imported.stderr).not.toMatch(/\u001b\[|█|░/);
 
     // The CLI cannot annotate; put two rows straight into the projection it reads, one of them someone else's private note.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { twoReaders, groupWithSeedArticle, highlightSizes, openReader, pointInText, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 const SENTENCE = "The second option for the West is a military operation against Iran and its nuclear facilities.";
@@ -11,7 +11,7 @@ describe.skipIf(skipBrowserSuites)("reader collaboration, in Chromium", () => {
   const suite = chromiumSuite();
 
   it("A highlights and fact-checks a sentence as misleading; B sees both within a second and replies; A sees the reply", async () => {
-    const { base, a, b, alice, bob, articleId } = await twoReaders(suite.browser, suite.base);
+    const { a, b, alice, bob } = await twoReaders(suite.browser, suite.base);
     await a.page.getByRole("group", { name: "2 readers here now" }).waitFor();
 
     // A highlights the sentence.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { twoReaders, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, setRole, signUpApi, threadCard } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
@@ -11,7 +11,7 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
   const suite = chromiumSuite();
 
   it("keeps edits made offline and merges them, annotations and notes alike, after the reconnect", async () => {
-    const { base, a, b, alice, bob, articleId } = await twoReaders(suite.browser, suite.base);
+    const { a, b, alice, bob } = await twoReaders(suite.browser, suite.base);
 
     await a.context.setOffline(true);
     await a.page.getByRole("status").filter({ hasText: "You are offline" }).waitFor();

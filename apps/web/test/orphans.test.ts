@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_ARTICLE, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 const REMOVED = "The third option is a regime change policy.";

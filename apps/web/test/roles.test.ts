@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { signupTokenFor } from "../../server/test/support/mail.ts";
-import { announceSkip, chromiumSuite, launchBrowser, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_ARTICLE, SEED_TITLE, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 const PASSAGE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";

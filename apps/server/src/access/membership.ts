@@ -3,19 +3,35 @@ import { type Role, articles, groups, memberIds, memberships, roleAtLeast } from
 import type { Db } from "../db.ts";
 import { forbidden, notFound } from "../errors.ts";
 
+/** A member's role in a group, and the id the group's documents know them by (docs/architecture.md, "Member ids"). */
+export type Membership = { role: Role; memberId: string };
+
+/** The one query for "is this account a member, and as what"; null for someone who is not (or no longer) one. */
+export async function membershipOf(db: Db, groupId: string, userId: string): Promise<Membership | null> {
+  const [row] = await db
+    .select({ role: memberships.role, memberId: memberIds.memberId })
+    .from(memberships)
+    // Every membership has a member id (a trigger makes it).
+    .innerJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
+    .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
+  return row ?? null;
+}
+
+/** A member whose role is too weak gets 403, the same words wherever the check is made. */
+export function assertRole(role: Role, needed: Role) {
+  if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role or higher`);
+}
+
 /**
- * The one gate for group-scoped routes. Not being a member reads as 404 so
+ * The one gate for group-scoped work. Not being a member reads as 404 so
  * that outsiders cannot learn which groups exist; a member whose role is too
  * weak gets 403.
  */
 export async function requireRole(db: Db, groupId: string, userId: string, needed: Role): Promise<Role> {
-  const [row] = await db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
-  if (!row) throw notFound("Group");
-  if (!roleAtLeast(row.role, needed)) throw forbidden(`This needs the ${needed} role or higher`);
-  return row.role;
+  const found = await membershipOf(db, groupId, userId);
+  if (!found) throw notFound("Group");
+  assertRole(found.role, needed);
+  return found.role;
 }
 
 /**
@@ -32,6 +48,8 @@ export async function requireArticleRole(db: Db, articleId: string, userId: stri
     .where(eq(articles.id, articleId));
   // Every membership has a member id (a trigger makes it): one without is no membership to act on.
   if (!row?.role || !row.memberId) throw notFound("Article");
-  if (!roleAtLeast(row.role, needed)) throw forbidden(`This needs the ${needed} role or higher`);
+  assertRole(row.role, needed);
   return { article: row.article, role: row.role, memberId: row.memberId, moderation: row.moderation };
 }
+
+export type ArticleAccess = Awaited<ReturnType<typeof requireArticleRole>>;

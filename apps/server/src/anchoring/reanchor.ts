@@ -27,8 +27,8 @@ async function documentsOf(db: Db, articleId: string): Promise<string[]> {
 }
 
 /**
- * Moves every annotation of an article onto its new revision (architecture
- * §5), in the live documents so that open readers see highlights move, and
+ * Moves every annotation of an article onto its new revision (docs/architecture.md,
+ * "Anchoring"), in the live documents so that open readers see highlights move, and
  * through them in the projection. An annotation that cannot be placed with
  * confidence keeps its old target, with its quote, and is marked orphaned.
  */
@@ -52,7 +52,7 @@ export async function reanchorArticle(
         if (!value.target || value.target.revision >= to.revision) continue;
         const anchor = resolveTarget(index, value.target, { oldLength });
         summary[anchor.state]++;
-        for (const [key, field] of Object.entries(changesFor(value, anchor, index, to.revision))) map.set(key, field);
+        for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
       }
     });
   }
@@ -60,7 +60,6 @@ export async function reanchorArticle(
 }
 
 function changesFor(
-  value: AnnotationValue,
   anchor: ReturnType<typeof resolveTarget>,
   index: CodePointIndex,
   revision: number,

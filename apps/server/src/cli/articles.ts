@@ -2,7 +2,7 @@ import { FORMAT_BY_EXTENSION } from "../http/article-body.ts";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema } from "@marginalia/schema";
+import { ARTICLE_FORMATS, articleInsertSchema } from "@marginalia/schema";
 import { requireRole } from "../access/membership.ts";
 import { MAX_ARTICLE_BYTES } from "../http/article-body.ts";
 import { EXPORT_FORMATS, runExport } from "../export/run.ts";

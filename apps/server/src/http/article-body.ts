@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema } from "@marginalia/schema";
-import type { AppContext } from "../context.ts";
+import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType, readJson, validate } from "./input.ts";
 
@@ -43,7 +43,7 @@ export type ArticleBody = z.infer<typeof articleJsonSchema>;
  * An article arrives as JSON, as a raw text/plain, text/markdown or text/html
  * body (metadata in the query string), or as an uploaded file.
  */
-export async function readArticleBody(c: AppContext): Promise<ArticleBody> {
+export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleBody> {
   const type = mediaType(c);
   if (type === "application/json") return readJson(c, articleJsonSchema);
   const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
@@ -58,13 +58,13 @@ export async function readArticleBody(c: AppContext): Promise<ArticleBody> {
   );
 }
 
-async function readUpload(c: AppContext): Promise<ArticleBody> {
+async function readUpload<E extends AppEnv>(c: AppContext<E>): Promise<ArticleBody> {
   const form = await c.req.parseBody();
-  const file = form["file"];
+  const file = form.file;
   if (!(file instanceof File)) throw new ApiError("validation_failed", "file: attach the article as `file`", "file");
   const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
   const format =
-    (typeof form["format"] === "string" ? form["format"] : undefined) ??
+    (typeof form.format === "string" ? form.format : undefined) ??
     FORMAT_BY_MEDIA_TYPE[file.type.split(";")[0]!] ??
     FORMAT_BY_EXTENSION[extension];
   if (!format) {

@@ -1,13 +1,13 @@
 import type { z } from "zod";
-import type { AppContext } from "../context.ts";
+import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
 
-export function mediaType(c: AppContext): string {
+export function mediaType<E extends AppEnv>(c: AppContext<E>): string {
   return (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
 /** Parses a JSON body against a schema, with a 415, 400 or field-named 400 when it does not fit. */
-export async function readJson<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodType, E extends AppEnv>(c: AppContext<E>, schema: S): Promise<z.output<S>> {
   if (mediaType(c) !== "application/json") {
     throw new ApiError("unsupported_media_type", "Send the body as application/json");
   }
@@ -21,7 +21,7 @@ export async function readJson<S extends z.ZodType>(c: AppContext, schema: S): P
 }
 
 /** Like readJson, for actions whose body is optional: an empty body reads as `{}`. */
-export async function readOptionalJson<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.output<S>> {
+export async function readOptionalJson<S extends z.ZodType, E extends AppEnv>(c: AppContext<E>, schema: S): Promise<z.output<S>> {
   const raw = await c.req.text();
   if (raw.trim() === "") return validate(schema, {});
   if (mediaType(c) !== "application/json") {
@@ -53,7 +53,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * A path id that cannot exist is answered like one that does not: 404, and
  * never a database error for a malformed uuid.
  */
-export function uuidParam(c: AppContext, name: string, what: string): string {
+export function uuidParam<E extends AppEnv>(c: AppContext<E>, name: string, what: string): string {
   const value = c.req.param(name);
   if (!value || !UUID.test(value)) throw notFound(what);
   return value.toLowerCase();

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import {
@@ -10,20 +9,18 @@ import {
   updateAnnotation,
   voteValueSchema,
 } from "@marginalia/schema";
-import { annotationTombstones, annotations, users } from "@marginalia/schema/tables";
-import { requireArticleRole } from "../access/membership.ts";
-import { type AppContext, type AppEnv, requireUser } from "../context.ts";
-import type { Db } from "../db.ts";
-import { ApiError, forbidden, notFound } from "../errors.ts";
-import { readJson, uuidParam, validate } from "../http/input.ts";
+import type { AppContext, AppEnv } from "../context.ts";
+import { ApiError, forbidden } from "../errors.ts";
+import { type AnnotationEnv, requireAnnotation, requireArticleRole } from "../http/access.ts";
+import { readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { getArticle } from "../services/articles.ts";
 import {
-  annotationAccess,
   articleWriteAccess,
   castVote,
   createThroughDocument,
+  replyWriteAccess,
   writerOf,
   deleteThroughDocument,
   updateThroughDocument,
@@ -71,103 +68,78 @@ export const reattachSchema = z
   .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().positive() })
   .refine((r) => r.end > r.start, { message: "end must be after start", path: ["end"] });
 
-/** 410 for an annotation that existed and was deleted; 404 otherwise. */
-export async function accessOrGone(c: AppContext, id: string) {
-  const { db } = c.get("deps");
-  try {
-    return await annotationAccess(db, id, requireUser(c).id);
-  } catch (err) {
-    if (err instanceof ApiError && err.code === "not_found") {
-      const [gone] = await db.select().from(annotationTombstones).where(eq(annotationTombstones.id, id));
-      if (gone) {
-        await requireArticleRole(db, gone.articleId, requireUser(c).id, "viewer");
-        throw new ApiError("gone", "This annotation was deleted");
-      }
-    }
-    throw err;
-  }
-}
-
 /** Mounted at /api/articles: an article's annotations. */
 export const articleAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:articleId/annotations", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
-    const articleId = uuidParam(c, "articleId", "Article");
-    const { role } = await requireArticleRole(db, articleId, user.id, "viewer");
+  .get("/:articleId/annotations", requireArticleRole("viewer"), async (c) => {
+    const { article, role } = c.get("article");
     const filter = validate(annotationFilterSchema, c.req.query());
-    return c.json(await queryAnnotations(db, { articleId }, { id: user.id, role }, filter));
+    return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
   })
-  .post("/:articleId/annotations", async (c) => {
-    const user = requireUser(c);
+  .post("/:articleId/annotations", requireArticleRole("annotator"), async (c) => {
     const { db, hub } = c.get("deps");
-    const articleId = uuidParam(c, "articleId", "Article");
-    const found = await requireArticleRole(db, articleId, user.id, "annotator");
+    const user = c.get("user");
+    const found = c.get("article");
     const input = await readJson(c, createAnnotationSchema);
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
   });
 
-/** Mounted at /api/annotations: one annotation. */
+/** Mounted at /api/annotations: one annotation, reached by `requireAnnotation` (404, or 410 once deleted). */
 export const annotationRoutes = new Hono<AppEnv>()
-  .get("/:annotationId", async (c) => {
-    const access = await accessOrGone(c, c.req.param("annotationId"));
-    return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
-  })
-  .patch("/:annotationId", async (c) => {
-    const access = await accessOrGone(c, c.req.param("annotationId"));
+  .get("/:annotationId", requireAnnotation(), present)
+  .patch("/:annotationId", requireAnnotation(), async (c) => {
     const patch = await readJson(c, patchAnnotationSchema);
-    await updateThroughDocument(c.get("deps").hub, access, patch);
-    return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
+    await updateThroughDocument(c.get("deps").hub, c.get("annotation"), patch);
+    return present(c);
   })
-  .delete("/:annotationId", async (c) => {
-    const access = await accessOrGone(c, c.req.param("annotationId"));
-    await deleteThroughDocument(c.get("deps").hub, access);
+  .delete("/:annotationId", requireAnnotation(), async (c) => {
+    await deleteThroughDocument(c.get("deps").hub, c.get("annotation"));
     return c.body(null, 204);
   })
-  .post("/:annotationId/replies", async (c) => {
-    const user = requireUser(c);
+  .post("/:annotationId/replies", requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
-    const access = await accessOrGone(c, c.req.param("annotationId"));
+    const access = c.get("annotation");
     const { body, factcheck } = await readJson(c, replySchema);
-    const created = await createThroughDocument(
-      db,
-      hub,
-      {
-        articleId: access.row.articleId,
-        groupId: access.row.groupId,
-        revision: access.context.revision,
-        role: access.role,
-        memberId: access.actor.userId,
-        moderation: access.actor.moderation,
-      },
-      user.id,
-      { kind: "comment", body, factcheck, parentId: access.row.id, target: access.row.target, visibility: access.row.visibility },
-    );
+    const created = await createThroughDocument(db, hub, replyWriteAccess(access), access.account, {
+      kind: "comment",
+      body,
+      factcheck,
+      parentId: access.row.id,
+      target: access.row.target,
+      visibility: access.row.visibility,
+    });
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, viewerOf(access)), 201);
   })
-  .put("/:annotationId/assignment", async (c) => {
+  .put("/:annotationId/assignment", requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
-    const access = await accessOrGone(c, c.req.param("annotationId"));
+    const access = c.get("annotation");
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
     return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
-  .post("/:annotationId/reattach", reattach)
-  .post("/:annotationId/resolve", async (c) => resolve(c, true))
-  .post("/:annotationId/reopen", async (c) => resolve(c, false))
-  .put("/:annotationId/vote", async (c) => {
-    const access = await accessOrGone(c, c.req.param("annotationId"));
+  .post("/:annotationId/reattach", requireAnnotation(), reattach)
+  .post("/:annotationId/resolve", requireAnnotation(), async (c) => resolve(c, true))
+  .post("/:annotationId/reopen", requireAnnotation(), async (c) => resolve(c, false))
+  .put("/:annotationId/vote", requireAnnotation(), async (c) => {
+    const access = c.get("annotation");
     const { value } = await readJson(c, voteSchema);
     await castVote(c.get("deps").hub, access, value);
     const view = await presentById(c.get("deps").db, access.row.id, viewerOf(access));
     return c.json({ votes: view.votes, mine: value });
   });
 
-async function reattach(c: AppContext) {
+type AnnotationContext = AppContext<AnnotationEnv>;
+
+/** The annotation as the caller sees it now. */
+async function present(c: AnnotationContext) {
+  const access = c.get("annotation");
+  return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
+}
+
+async function reattach(c: AnnotationContext) {
   const { db, hub } = c.get("deps");
-  const access = await accessOrGone(c, c.req.param("annotationId")!);
+  const access = c.get("annotation");
   if (access.row.authorId !== access.account && !roleAtLeast(access.role, "moderator")) {
     throw forbidden("Only the author or a moderator re-attaches an annotation");
   }
@@ -180,11 +152,10 @@ async function reattach(c: AppContext) {
   await hub.change({ ...access.context, revision: article.revision }, writerOf(access), (doc) => {
     updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" } });
   });
-  return c.json(await presentById(db, access.row.id, viewerOf(access)));
+  return present(c);
 }
 
-async function resolve(c: AppContext, resolved: boolean) {
-  const access = await accessOrGone(c, c.req.param("annotationId")!);
-  await updateThroughDocument(c.get("deps").hub, access, { resolved });
-  return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
+async function resolve(c: AnnotationContext, resolved: boolean) {
+  await updateThroughDocument(c.get("deps").hub, c.get("annotation"), { resolved });
+  return present(c);
 }

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { requireRole } from "../access/membership.ts";
-import { type AppEnv, requireUser } from "../context.ts";
-import { uuidParam, validate } from "../http/input.ts";
+import type { AppEnv } from "../context.ts";
+import { requireGroupRole } from "../http/access.ts";
+import { validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { similarClaims } from "../services/claims.ts";
 
@@ -14,21 +14,14 @@ export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type a
  * article by article (`visibleTo`).
  */
 export const groupAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:groupId/annotations", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
-    const groupId = uuidParam(c, "groupId", "Group");
-    const role = await requireRole(db, groupId, user.id, "viewer");
+  .get("/:groupId/annotations", requireGroupRole("viewer"), async (c) => {
+    const { id: groupId, role } = c.get("group");
     // Newest first unless asked otherwise: positions of different articles do not make one order.
     const filter = validate(annotationFilterSchema, { sort: "created", ...c.req.query() });
-    return c.json(await queryAnnotations(db, { groupId }, { id: user.id, role }, filter));
+    return c.json(await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter));
   })
   // Claim memory: what the desk already checked, in this or another article, as a claim is being typed.
-  .get("/:groupId/claims/similar", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
-    const groupId = uuidParam(c, "groupId", "Group");
-    await requireRole(db, groupId, user.id, "viewer");
+  .get("/:groupId/claims/similar", requireGroupRole("viewer"), async (c) => {
     const { q } = validate(similarClaimsQuery, c.req.query());
-    return c.json({ matches: await similarClaims(db, groupId, q) });
+    return c.json({ matches: await similarClaims(c.get("deps").db, c.get("group").id, q) });
   });

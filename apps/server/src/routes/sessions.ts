@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { requireArticleRole } from "../access/membership.ts";
-import { type AppEnv, requireUser } from "../context.ts";
-import { uuidParam, validate } from "../http/input.ts";
+import type { AppEnv } from "../context.ts";
+import { requireArticleRole } from "../http/access.ts";
+import { validate } from "../http/input.ts";
 import { articleAgreement } from "../services/agreement.ts";
 import { participationCsv, sessionParticipation } from "../services/participation.ts";
 import { sessionSummary } from "../services/summary.ts";
@@ -13,27 +13,22 @@ export const participationQuery = z.object({
 
 /** Mounted at /api/articles: an article's live session, as numbers. */
 export const sessionRoutes = new Hono<AppEnv>()
-  .get("/:articleId/summary", async (c) => {
-    const user = requireUser(c);
+  .get("/:articleId/summary", requireArticleRole("viewer"), async (c) => {
     const { db, hub } = c.get("deps");
-    const { article, role } = await requireArticleRole(db, uuidParam(c, "articleId", "Article"), user.id, "viewer");
+    const { article, role } = c.get("article");
     c.header("Cache-Control", "private, no-store");
-    return c.json(await sessionSummary(db, hub, article, { id: user.id, role }));
+    return c.json(await sessionSummary(db, hub, article, { id: c.get("user").id, role }));
   })
-  .get("/:articleId/agreement", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
+  .get("/:articleId/agreement", requireArticleRole("moderator"), async (c) => {
     // Moderators and owners only: the figures reveal verdicts still waiting, blind, for review.
-    const { article } = await requireArticleRole(db, uuidParam(c, "articleId", "Article"), user.id, "moderator");
     c.header("Cache-Control", "private, no-store");
-    return c.json(await articleAgreement(db, article.id));
+    return c.json(await articleAgreement(c.get("deps").db, c.get("article").article.id));
   })
-  .get("/:articleId/participation", async (c) => {
-    const user = requireUser(c);
+  .get("/:articleId/participation", requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");
-    const { article, role } = await requireArticleRole(db, uuidParam(c, "articleId", "Article"), user.id, "moderator");
+    const { article, role } = c.get("article");
     const { format } = validate(participationQuery, c.req.query());
-    const view = await sessionParticipation(db, hub, article, { id: user.id, role });
+    const view = await sessionParticipation(db, hub, article, { id: c.get("user").id, role });
     // Names and activity of members: no shared cache may keep them.
     c.header("Cache-Control", "private, no-store");
     if (format === "json") return c.json(view);

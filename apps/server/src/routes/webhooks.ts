@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { WEBHOOK_EVENTS } from "@marginalia/schema/tables";
-import { requireRole } from "../access/membership.ts";
-import { type AppEnv, requireUser } from "../context.ts";
+import type { AppEnv } from "../context.ts";
+import { requireGroupRole } from "../http/access.ts";
 import { readJson, uuidParam } from "../http/input.ts";
 import { createWebhook, deleteWebhook, listWebhooks, recentDeliveries } from "../services/webhooks.ts";
 
@@ -13,33 +13,17 @@ export const createWebhookSchema = z.strictObject({
 
 /** Mounted at /api/groups: a group's webhooks, for its owners. */
 export const webhookRoutes = new Hono<AppEnv>()
-  .post("/:groupId/webhooks", async (c) => {
-    const user = requireUser(c);
+  .post("/:groupId/webhooks", requireGroupRole("owner"), async (c) => {
     const { db, config } = c.get("deps");
-    const groupId = uuidParam(c, "groupId", "Group");
-    await requireRole(db, groupId, user.id, "owner");
     const input = await readJson(c, createWebhookSchema);
-    return c.json(await createWebhook(db, groupId, user.id, input, config.webhookAllowPrivate), 201);
+    return c.json(await createWebhook(db, c.get("group").id, c.get("user").id, input, config.webhookAllowPrivate), 201);
   })
-  .get("/:groupId/webhooks", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
-    const groupId = uuidParam(c, "groupId", "Group");
-    await requireRole(db, groupId, user.id, "owner");
-    return c.json({ webhooks: await listWebhooks(db, groupId) });
-  })
-  .delete("/:groupId/webhooks/:webhookId", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
-    const groupId = uuidParam(c, "groupId", "Group");
-    await requireRole(db, groupId, user.id, "owner");
-    await deleteWebhook(db, groupId, uuidParam(c, "webhookId", "Webhook"));
+  .get("/:groupId/webhooks", requireGroupRole("owner"), async (c) => c.json({ webhooks: await listWebhooks(c.get("deps").db, c.get("group").id) }))
+  .delete("/:groupId/webhooks/:webhookId", requireGroupRole("owner"), async (c) => {
+    await deleteWebhook(c.get("deps").db, c.get("group").id, uuidParam(c, "webhookId", "Webhook"));
     return c.body(null, 204);
   })
-  .get("/:groupId/webhooks/:webhookId/deliveries", async (c) => {
-    const user = requireUser(c);
-    const { db } = c.get("deps");
-    const groupId = uuidParam(c, "groupId", "Group");
-    await requireRole(db, groupId, user.id, "owner");
-    return c.json({ deliveries: await recentDeliveries(db, groupId, uuidParam(c, "webhookId", "Webhook")) });
+  .get("/:groupId/webhooks/:webhookId/deliveries", requireGroupRole("owner"), async (c) => {
+    const deliveries = await recentDeliveries(c.get("deps").db, c.get("group").id, uuidParam(c, "webhookId", "Webhook"));
+    return c.json({ deliveries });
   });

@@ -10,7 +10,6 @@ import {
   deleteAnnotation,
   type Actor,
   canWrite,
-  parseRoom,
   placementFor,
   readAnnotation,
   refuseCreate,
@@ -21,22 +20,15 @@ import {
   setVote,
   updateAnnotation,
 } from "@marginalia/schema";
-import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
-import { alias } from "drizzle-orm/pg-core";
+import { annotations } from "@marginalia/schema/tables";
+import type { AnnotationAccess } from "../access/annotation.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import type { DocContext } from "../documents/context.ts";
-import { visibleTo } from "./annotation-queries.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
 
-/**
- * Creates an annotation through the live document, as a socket would: the
- * same rules, the same broadcast and the same group commit. Resolves once
- * it is durable.
- */
 /** Ids are chosen by clients, so a reused one is refused rather than taking over another's row. */
 async function idTaken(db: Db, id: string): Promise<boolean> {
   const [row] = await db.select({ id: annotations.id }).from(annotations).where(eq(annotations.id, id));
@@ -66,9 +58,20 @@ export function articleWriteAccess(found: {
   return { articleId: article.id, groupId: article.groupId, revision: article.currentRevision, role, memberId, moderation };
 }
 
+/** Where a reply to an annotation is written from: the parent's article, as the member who reached the parent. */
+export function replyWriteAccess(parent: AnnotationAccess): WriteAccess {
+  const { row, context, role, actor } = parent;
+  return { articleId: row.articleId, groupId: row.groupId, revision: context.revision, role, memberId: actor.userId, moderation: actor.moderation };
+}
+
 /** Where a new annotation goes and who writes it: `memberId` is the caller's in the article's group. */
 export type WriteAccess = { articleId: string; groupId: string; revision: number; role: Role; memberId: string; moderation: "open" | "pre" };
 
+/**
+ * Creates an annotation through the live document, as a socket would: the
+ * same rules, the same broadcast and the same group commit. Resolves once
+ * it is durable.
+ */
 export async function createThroughDocument(
   db: Db,
   hub: SyncHub,
@@ -104,60 +107,6 @@ export async function createThroughDocument(
     id = createAnnotation(doc, { ...input, authorId: memberId, status });
   });
   return { id, docName: context.docName, visibility: context.visibility };
-}
-
-/**
- * `actor` is the member as the annotation's document knows them (by member
- * id), `subject` the stored row as the rules read it (its author by member id
- * too), and `account` the member's account, which the log records as writer.
- */
-export type AnnotationAccess = {
-  row: typeof annotations.$inferSelect;
-  role: Role;
-  actor: Actor;
-  subject: Pick<AnnotationValue, "authorId" | "kind" | "status">;
-  account: string;
-  context: DocContext;
-};
-
-const authorIds = alias(memberIds, "author_ids");
-
-/**
- * An annotation as one user may reach it: 404 when they may not see it, as if
- * it did not exist. `actor` is who they are in the annotation's document.
- */
-export async function annotationAccess(db: Db, annotationId: string, userId: string): Promise<AnnotationAccess> {
-  const [found] = await db
-    .select({
-      row: annotations,
-      role: memberships.role,
-      memberId: memberIds.memberId,
-      authorMemberId: authorIds.memberId,
-      moderation: groups.moderation,
-      revision: articles.currentRevision,
-    })
-    .from(annotations)
-    .innerJoin(articles, eq(articles.id, annotations.articleId))
-    .innerJoin(groups, eq(groups.id, annotations.groupId))
-    .innerJoin(memberships, and(eq(memberships.groupId, annotations.groupId), eq(memberships.userId, userId)))
-    .innerJoin(memberIds, and(eq(memberIds.groupId, annotations.groupId), eq(memberIds.userId, userId)))
-    .leftJoin(authorIds, and(eq(authorIds.groupId, annotations.groupId), eq(authorIds.userId, annotations.authorId)))
-    .where(and(eq(annotations.id, annotationId)));
-  if (!found) throw notFound("Annotation");
-  const [visible] = await db
-    .select({ id: annotations.id })
-    .from(annotations)
-    .where(and(eq(annotations.id, annotationId), visibleTo({ id: userId, role: found.role })));
-  const room = parseRoom(found.row.docName);
-  if (!visible || !room) throw notFound("Annotation");
-  return {
-    row: found.row,
-    role: found.role,
-    actor: { userId: found.memberId, role: found.role, moderation: found.moderation, room },
-    subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status },
-    account: userId,
-    context: contextFor(room, found.row.groupId, found.revision),
-  };
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { visibleTo } from "./annotation-queries.ts";
-import { type AnnotationAccess, updateThroughDocument } from "./annotations.ts";
+import type { AnnotationAccess } from "../access/annotation.ts";
+import { updateThroughDocument } from "./annotations.ts";
 import { nameBook } from "./identities.ts";
 
 type Row = typeof annotations.$inferSelect;

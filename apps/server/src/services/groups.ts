@@ -10,6 +10,7 @@ import {
   memberships,
   users,
 } from "@marginalia/schema/tables";
+import { membershipOf } from "../access/membership.ts";
 import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { nameBook } from "./identities.ts";
@@ -175,12 +176,9 @@ export async function removeMember(db: Db, groupId: string, userId: string) {
 async function lockMembership(tx: Tx, groupId: string, userId: string): Promise<Role> {
   // Locking the group row serialises concurrent owner changes within one group.
   await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("update");
-  const [row] = await tx
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
-  if (!row) throw notFound("Member");
-  return row.role;
+  const found = await membershipOf(tx, groupId, userId);
+  if (!found) throw notFound("Member");
+  return found.role;
 }
 
 async function assertAnotherOwner(tx: Tx, groupId: string) {

@@ -1,7 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import {
   type AnnotationValue,
-  type Role,
   deleteAnnotation,
   parseRoom,
   STATUS_ACTIONS,
@@ -11,15 +10,15 @@ import {
   updateAnnotation,
   writeAnnotation,
 } from "@marginalia/schema";
-import { annotations, flags, memberships, moderationLog } from "@marginalia/schema/tables";
-import { memberIdOf } from "../access/member-ids.ts";
+import { annotations, flags, moderationLog } from "@marginalia/schema/tables";
+import { type AnnotationAccess, annotationAccess } from "../access/annotation.ts";
+import { membershipOf } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { type AnnotationAccess, annotationAccess } from "./annotations.ts";
 import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";
 import { groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
@@ -30,10 +29,9 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
   return access;
 }
 
-
-/** Publish (a fact-check in review), hide or unhide an annotation in the group document. */
-export async function changeStatus(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, action: StatusAction, reason?: string) {
-  const access = await moderatorAccess(db, annotationId, moderatorId);
+/** Publish (a fact-check in review), hide or unhide an annotation in the group document, as a moderator who reached it. */
+export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string) {
+  const { account: moderatorId, row: { id: annotationId } } = access;
   const rule = STATUS_ACTIONS[action];
   const oldStatus = access.row.status;
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
@@ -58,20 +56,12 @@ async function pendingSubmission(db: Db, annotationId: string, moderatorId: stri
 /** A moderator's reach into a member's pending submission: only that, nothing else private. */
 async function submissionAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const [row] = await db.select().from(annotations).where(eq(annotations.id, annotationId));
-  if (!row || row.status !== "pending" || !row.authorId) throw new ApiError("not_found", "Annotation not found");
+  if (row?.status !== "pending" || !row.authorId) throw new ApiError("not_found", "Annotation not found");
   const authorAccess = await annotationAccess(db, annotationId, row.authorId);
-  const moderator = await memberRole(db, row.groupId, moderatorId);
-  const memberId = await memberIdOf(db, row.groupId, moderatorId);
-  if (!moderator || !memberId || !roleAtLeast(moderator, "moderator")) throw new ApiError("not_found", "Annotation not found");
-  return { ...authorAccess, role: moderator, account: moderatorId, actor: { ...authorAccess.actor, userId: memberId, role: moderator } };
-}
-
-async function memberRole(db: Db, groupId: string, userId: string): Promise<Role | null> {
-  const [m] = await db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
-  return m?.role ?? null;
+  const moderator = await membershipOf(db, row.groupId, moderatorId);
+  if (!moderator || !roleAtLeast(moderator.role, "moderator")) throw new ApiError("not_found", "Annotation not found");
+  const { role, memberId } = moderator;
+  return { ...authorAccess, role, account: moderatorId, actor: { ...authorAccess.actor, userId: memberId, role } };
 }
 
 /**
@@ -141,8 +131,8 @@ export async function rejectSubmission(db: Db, hub: SyncHub, annotationId: strin
 }
 
 /** Any member who can see an annotation may flag it once, with a reason, until a moderator acts. */
-export async function flagAnnotation(db: Db, annotationId: string, userId: string, reason: string) {
-  const access = await annotationAccess(db, annotationId, userId);
+export async function flagAnnotation(db: Db, access: AnnotationAccess, reason: string) {
+  const { account: userId, row: { id: annotationId } } = access;
   if (access.row.visibility !== "group") throw new ApiError("conflict", "Only group annotations can be flagged");
   const inserted = await db
     .insert(flags)

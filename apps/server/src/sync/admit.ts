@@ -13,7 +13,7 @@ import { type DocContext, contextFor } from "../documents/context.ts";
 
 export type AdmissionRequest = {
   room: string;
-  /** `?token=`: an API token, for clients that cannot send cookies; never a session (docs/sync.md §2). */
+  /** `?token=`: an API token, for clients that cannot send cookies; never a session (docs/sync.md, "Connect"). */
   token?: string | undefined;
   sessionCookie?: string | undefined;
   origin?: string | undefined;

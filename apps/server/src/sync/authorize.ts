@@ -53,7 +53,7 @@ type AnnotationChange = {
 
 /**
  * Decides whether `actor` may apply `update` to `doc`, before it is applied
- * (docs/sync.md §5): every inserted item and every deletion is traced to the
+ * (docs/sync.md, "What you may write"): every inserted item and every deletion is traced to the
  * annotation, vote or note it touches, and checked against the role rules
  * and the layout's schemas. Anything not understood is refused.
  */

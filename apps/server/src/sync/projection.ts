@@ -89,6 +89,7 @@ export function projectionJson(rows: readonly Row[]): string {
   return JSON.stringify(records, (_key, value) => (typeof value === "string" ? value.replace(ILL_FORMED, "\uFFFD") : value));
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres text refuses.
 const ILL_FORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");

@@ -3,7 +3,7 @@ import { requireArticleRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { uuidParam, validate } from "../http/input.ts";
-import { accessOrGone } from "../routes/annotations.ts";
+import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticle } from "../services/articles.ts";
@@ -66,7 +66,7 @@ async function postAnnotation(c: AppContext) {
   const { db, hub } = c.get("deps");
   const articleId = uuidParam(c, "articleId", "Article");
   const found = await requireArticleRole(db, articleId, user.id, "annotator");
-  const { article, role } = found;
+  const { role } = found;
   // The server names the new annotation (protocol §5.1): any id in the body is ignored.
   const draft = fromW3C(await readAnnotationJson(c));
   let parent = null;

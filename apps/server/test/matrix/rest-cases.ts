@@ -20,18 +20,18 @@ const body = (text: string) => ({ format: "text", content: text });
  * a row says otherwise.
  */
 export const REST_CASES: RestCase[] = [
-  { route: "POST /api/auth/logout", call: (w, who) => who.post("/api/auth/logout"), expect: { member: 204, outsider: 204 } },
-  { route: "GET /api/me", call: (w, who) => who.get("/api/me"), expect: { member: 200, outsider: 200 } },
+  { route: "POST /api/auth/logout", call: (_w, who) => who.post("/api/auth/logout"), expect: { member: 204, outsider: 204 } },
+  { route: "GET /api/me", call: (_w, who) => who.get("/api/me"), expect: { member: 200, outsider: 200 } },
   {
     route: "POST /api/auth/password",
     note: "wrong current password: nothing changes for the shared sessions",
-    call: (w, who) => who.post("/api/auth/password", { currentPassword: "not the password", newPassword: "never stored here" }),
+    call: (_w, who) => who.post("/api/auth/password", { currentPassword: "not the password", newPassword: "never stored here" }),
     expect: { member: 401, outsider: 401 },
   },
   {
     route: "POST /api/auth/logout-everywhere",
     note: "with an API token, which may not: the shared sessions stay",
-    call: async (w, who) => {
+    call: async (_w, who) => {
       if (!who.cookie) return who.post("/api/auth/logout-everywhere");
       const token = await who.post("/api/tokens", { name: "matrix" });
       const script = new TestClient(who.app);
@@ -40,19 +40,19 @@ export const REST_CASES: RestCase[] = [
     },
     expect: { member: 403, outsider: 403 },
   },
-  { route: "GET /api/me/notifications", call: (w, who) => who.get("/api/me/notifications"), expect: { member: 200, outsider: 200 } },
-  { route: "POST /api/me/notifications/read", call: (w, who) => who.post("/api/me/notifications/read", {}), expect: { member: 200, outsider: 200 } },
-  { route: "GET /api/me/assignments", call: (w, who) => who.get("/api/me/assignments?open=true"), expect: { member: 200, outsider: 200 } },
-  { route: "POST /api/tokens", call: (w, who) => who.post("/api/tokens", { name: "matrix" }), expect: { member: 201, outsider: 201 } },
-  { route: "GET /api/tokens", call: (w, who) => who.get("/api/tokens"), expect: { member: 200, outsider: 200 } },
+  { route: "GET /api/me/notifications", call: (_w, who) => who.get("/api/me/notifications"), expect: { member: 200, outsider: 200 } },
+  { route: "POST /api/me/notifications/read", call: (_w, who) => who.post("/api/me/notifications/read", {}), expect: { member: 200, outsider: 200 } },
+  { route: "GET /api/me/assignments", call: (_w, who) => who.get("/api/me/assignments?open=true"), expect: { member: 200, outsider: 200 } },
+  { route: "POST /api/tokens", call: (_w, who) => who.post("/api/tokens", { name: "matrix" }), expect: { member: 201, outsider: 201 } },
+  { route: "GET /api/tokens", call: (_w, who) => who.get("/api/tokens"), expect: { member: 200, outsider: 200 } },
   {
     route: "DELETE /api/tokens/:tokenId",
     note: "someone else's token",
     call: async (w, who) => who.delete(`/api/tokens/${(await w.owner.post("/api/tokens", { name: "owner's" })).body.id}`),
     expect: { member: 404, outsider: 404, owner: 204 },
   },
-  { route: "POST /api/groups", call: (w, who) => who.post("/api/groups", { name: "Another" }), expect: { member: 201, outsider: 201 } },
-  { route: "GET /api/groups", call: (w, who) => who.get("/api/groups"), expect: { member: 200, outsider: 200 } },
+  { route: "POST /api/groups", call: (_w, who) => who.post("/api/groups", { name: "Another" }), expect: { member: 201, outsider: 201 } },
+  { route: "GET /api/groups", call: (_w, who) => who.get("/api/groups"), expect: { member: 200, outsider: 200 } },
   { route: "GET /api/groups/:groupId", call: (w, who) => who.get(`/api/groups/${w.group.id}`), expect: { member: 200 } },
   { route: "PATCH /api/groups/:groupId", call: (w, who) => who.patch(`/api/groups/${w.group.id}`, { anonymousToPeers: false }), expect: { owner: 200, member: 403 } },
   { route: "GET /api/groups/:groupId/members", call: (w, who) => who.get(`/api/groups/${w.group.id}/members`), expect: { member: 200 } },
@@ -67,7 +67,7 @@ export const REST_CASES: RestCase[] = [
     call: async (w, who) => who.delete(`/api/groups/${w.group.id}/invitations/${await w.freshInvitation()}`),
     expect: { owner: 204, member: 403 },
   },
-  { route: "GET /api/me/invitations", call: (w, who) => who.get("/api/me/invitations"), expect: { member: 200, outsider: 200 } },
+  { route: "GET /api/me/invitations", call: (_w, who) => who.get("/api/me/invitations"), expect: { member: 200, outsider: 200 } },
   ...answeringInvitations("accept", 201),
   ...answeringInvitations("decline", 204),
   {

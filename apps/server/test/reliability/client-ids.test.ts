@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation } from "@marginalia/schema";
+import { createAnnotation } from "@marginalia/schema";
 import { eq } from "drizzle-orm";
 import { docClientIds } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";

@@ -107,7 +107,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   restartAt: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat() }),
 });
 
-/** The statuses an honest UI offers this client for this annotation (docs/sync.md §5). */
+/** The statuses an honest UI offers this client for this annotation (docs/sync.md, "What you may write"). */
 function statusesFor(c: number, a: AnnotationValue): AnnotationStatus[] {
   const own = a.authorId === users[c]!.user.id;
   if (c === 0) {

@@ -131,6 +131,27 @@ describe("editing through the document", () => {
     expect((await s.owner.get(`/api/annotations/nope`)).status).toBe(404);
   });
 
+  it("answers every action on a deleted annotation with 410 to members and 404 to outsiders, before reading the body", async () => {
+    const s = await seeded();
+    expect((await s.ann.delete(`/api/annotations/${s.ids.early}`)).status).toBe(204);
+    const stranger = await signUp(t.app);
+    const at = `/api/annotations/${s.ids.early}`;
+    const actions = [
+      (who: TestClient) => who.patch(at, { body: "late edit" }),
+      (who: TestClient) => who.delete(at),
+      (who: TestClient) => who.post(`${at}/replies`, { body: "too late" }),
+      (who: TestClient) => who.put(`${at}/vote`, { value: "agree" }),
+      (who: TestClient) => who.post(`${at}/resolve`, {}),
+      (who: TestClient) => who.post(`${at}/reattach`, { nonsense: true }),
+      (who: TestClient) => who.post(`${at}/hide`, {}),
+      (who: TestClient) => who.post(`${at}/flag`, { reason: "spam" }),
+    ];
+    for (const act of actions) {
+      expect((await act(s.owner)).status).toBe(410);
+      expect((await act(stranger)).status).toBe(404);
+    }
+  });
+
   it("replies, resolves and reopens a thread", async () => {
     const s = await seeded();
     const reply = await s.members[0]!.post(`/api/annotations/${s.ids.middle}/replies`, { body: "Source?" });

@@ -2,7 +2,7 @@ import { SESSION_COOKIE } from "../../src/auth/cookie.ts";
 
 /**
  * How a test's socket presents its credential, as real clients do
- * (docs/sync.md §2): an API token in `?token=`, a session in the cookie
+ * (docs/sync.md, "Connect"): an API token in `?token=`, a session in the cookie
  * header, as a browser sends it. Sessions are never put in a URL.
  */
 export function socketAuth(token: string): { params: Record<string, string>; headers: Record<string, string> } {

@@ -35,7 +35,7 @@ export function AgreementPanel({ article, version, index }: { article: { id: str
   if (!data) return <p role="status">Computing agreement…</p>;
   return (
     <>
-      <p className="agreement-overall" aria-label="Overall agreement">
+      <p className="agreement-overall" role="status" aria-label="Overall agreement">
         Krippendorff's alpha <strong>{format(data.overall.alpha)}</strong>: {reading(data.overall.alpha)}, over {data.overall.passages}{" "}
         {data.overall.passages === 1 ? "passage" : "passages"} judged by {data.overall.reviewers} reviewers.{" "}
         <button type="button" className="link" onClick={() => void agreement.reload()} disabled={agreement.loading}>

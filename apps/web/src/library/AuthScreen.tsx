@@ -96,5 +96,5 @@ function CheckYourMail({ email }: { email: string }) {
 
 /** Only same-site paths: `?next=https://evil.example` must not become a redirect. */
 function safeNext(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") ? value : "/";
+  return value?.startsWith("/") && !value.startsWith("//") ? value : "/";
 }

@@ -94,7 +94,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
         );
       case "bio":
         return (
-          <footer key={i} className="bio" aria-label="About the author">
+          <footer key={i} className="bio" role="note" aria-label="About the author">
             <p data-block={i} className="block block-bio">
               {content}
             </p>

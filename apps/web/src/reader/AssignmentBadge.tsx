@@ -16,7 +16,7 @@ export function AssignmentBadge({ root, replies, members, me }: Props) {
   const progress = assignmentProgress(root, replies.filter((r) => r.source === "group"));
   const overdue = root.dueAt !== null && root.dueAt < Date.now() && !progress.done;
   return (
-    <div className={`assignment${progress.done ? " done" : ""}`} aria-label="Assignment">
+    <div className={`assignment${progress.done ? " done" : ""}`} role="group" aria-label="Assignment">
       <span className="assignment-progress">{progress.done ? "Done" : `${progress.answered} of ${progress.assignees.length} answered`}</span>
       {root.dueAt !== null && (
         <span className={overdue ? "due overdue" : "due"}>

@@ -5,6 +5,7 @@ export function ExportMenu({ articleId }: { articleId: string }) {
   return (
     <details className="menu export-menu">
       <summary>Export</summary>
+      {/* biome-ignore lint/a11y/noRedundantRoles: Safari drops the list role of a list styled without markers. */}
       <ul role="list" aria-label="Export formats">
         {EXPORT_FORMATS.map((f) => (
           <li key={f.format}>

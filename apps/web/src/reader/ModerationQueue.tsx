@@ -52,7 +52,7 @@ function byPassage(items: readonly QueueItem[]): QueueItem[][] {
   const groups: QueueItem[][] = [];
   for (const item of items) {
     const last = groups.at(-1);
-    if (item.passage && last?.[0]!.passage?.id === item.passage.id) last.push(item);
+    if (item.passage && last?.[0]?.passage?.id === item.passage.id) last.push(item);
     else groups.push([item]);
   }
   return groups;

@@ -1,7 +1,7 @@
 import { memo, useEffect, useRef, useState } from "react";
 import type { ModerationMode, Role } from "@marginalia/schema";
 import type { Member } from "../api/groups.ts";
-import type { Item, VoteTally } from "../sync/annotation-store.ts";
+import type { VoteTally } from "../sync/annotation-store.ts";
 import type { ReaderActions } from "./actions.ts";
 import { AnnotationHeader, authorName } from "./AnnotationHeader.tsx";
 import { AnswerForm } from "./AnswerForm.tsx";
@@ -9,7 +9,7 @@ import { AssignControl } from "./AssignControl.tsx";
 import { AssignmentBadge } from "./AssignmentBadge.tsx";
 import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
 import { KIND_LABELS } from "./highlight-style.ts";
-import { canAssign, canDelete, canEdit, canReply, canResolve, canWrite, replyPlacement } from "./permissions.ts";
+import { canAssign, canDelete, canEdit, canReply, canResolve, replyPlacement } from "./permissions.ts";
 import { ReplyForm } from "./ReplyForm.tsx";
 import { SafeText } from "./SafeText.tsx";
 import { SourceList } from "./SourceList.tsx";
@@ -47,6 +47,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
   const name = authorName(members, root.authorId);
   const quote = root.target?.exact ?? "";
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click anywhere on the card focuses it, as a convenience; each action on it is a button of its own.
     <article
       ref={ref}
       tabIndex={-1}

@@ -51,6 +51,7 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
   const canFlag = !compact && item.source === "group" && item.authorId !== me;
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: not a control; it keeps its buttons' clicks from reaching the card.
     <div className="toolbar" onClick={(e) => e.stopPropagation()}>
       {!compact && canVote(item, reader) && (
         <>

@@ -5,7 +5,7 @@ import { MESSAGE_SYNC } from "@marginalia/schema";
 const STEP_2 = 1;
 const UPDATE = 2;
 
-/** Does this outgoing message carry an update the server will count (docs/sync.md §6)? */
+/** Does this outgoing message carry an update the server will count (docs/sync.md, "Acknowledgements")? */
 export function isUpdateBearing(message: Uint8Array): boolean {
   try {
     const decoder = decoding.createDecoder(message);

@@ -4,7 +4,7 @@ import { safeColor } from "../lib/colors.ts";
 export type Peer = {
   clientId: number;
   user: { id: string; name: string; color: string };
-  /** Code points, as docs/sync.md §7 asks. */
+  /** Code points, as docs/sync.md asks in "Awareness". */
   selection: { start: number; end: number } | null;
 };
 

@@ -5,7 +5,7 @@ export type Presence = { clientId: number; userId: string; selection: TextRange 
 
 /**
  * Reads y-protocols awareness states. The server stamps `user` on each
- * state from the signed-in account (docs/sync.md §7), so only the id is
+ * state from the signed-in account (docs/sync.md, "Awareness"), so only the id is
  * trusted here; the name is looked up by whoever shows it, because a group
  * anonymous to peers must not show names that presence carries.
  */

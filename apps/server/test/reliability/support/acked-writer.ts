@@ -25,7 +25,7 @@ type SocketLog = { ranges: Array<Range | null>; acked: number };
 
 /**
  * A writing client that knows exactly which of its writes the server has
- * acknowledged (docs/sync.md §6): it watches the frames its provider really
+ * acknowledged (docs/sync.md, "Acknowledgements"): it watches the frames its provider really
  * sends on each socket, counts the update-bearing ones (sync step 2 and
  * update) as the server does, and when ack `n` arrives on that socket, marks
  * the clock ranges of its own Yjs client carried by the first `n` as durable.
@@ -76,7 +76,7 @@ export class AckedWriter {
     this.provider.on("connection-close", (event) => {
       if (!event) return;
       this.closes.push({ code: event.code, reason: event.reason });
-      // A refused client must not retry as it is (docs/sync.md §5); the test decides what it does next.
+      // A refused client must not retry as it is (docs/sync.md, "What you may write"); the test decides what it does next.
       if (event.code >= 4000) this.provider.shouldConnect = false;
     });
   }

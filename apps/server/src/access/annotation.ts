@@ -1,0 +1,63 @@
+import { and, eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { type Actor, type AnnotationValue, type Role, parseRoom } from "@marginalia/schema";
+import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import { notFound } from "../errors.ts";
+import { visibleTo } from "../services/annotation-queries.ts";
+import { contextFor } from "../documents/context.ts";
+import type { DocContext } from "../documents/context.ts";
+
+/**
+ * `actor` is the member as the annotation's document knows them (by member
+ * id), `subject` the stored row as the rules read it (its author by member id
+ * too), and `account` the member's account, which the log records as writer.
+ */
+export type AnnotationAccess = {
+  row: typeof annotations.$inferSelect;
+  role: Role;
+  actor: Actor;
+  subject: Pick<AnnotationValue, "authorId" | "kind" | "status">;
+  account: string;
+  context: DocContext;
+};
+
+const authorIds = alias(memberIds, "author_ids");
+
+/**
+ * An annotation as one user may reach it: 404 when they may not see it, as if
+ * it did not exist. `actor` is who they are in the annotation's document.
+ */
+export async function annotationAccess(db: Db, annotationId: string, userId: string): Promise<AnnotationAccess> {
+  const [found] = await db
+    .select({
+      row: annotations,
+      role: memberships.role,
+      memberId: memberIds.memberId,
+      authorMemberId: authorIds.memberId,
+      moderation: groups.moderation,
+      revision: articles.currentRevision,
+    })
+    .from(annotations)
+    .innerJoin(articles, eq(articles.id, annotations.articleId))
+    .innerJoin(groups, eq(groups.id, annotations.groupId))
+    .innerJoin(memberships, and(eq(memberships.groupId, annotations.groupId), eq(memberships.userId, userId)))
+    .innerJoin(memberIds, and(eq(memberIds.groupId, annotations.groupId), eq(memberIds.userId, userId)))
+    .leftJoin(authorIds, and(eq(authorIds.groupId, annotations.groupId), eq(authorIds.userId, annotations.authorId)))
+    .where(and(eq(annotations.id, annotationId)));
+  if (!found) throw notFound("Annotation");
+  const [visible] = await db
+    .select({ id: annotations.id })
+    .from(annotations)
+    .where(and(eq(annotations.id, annotationId), visibleTo({ id: userId, role: found.role })));
+  const room = parseRoom(found.row.docName);
+  if (!visible || !room) throw notFound("Annotation");
+  return {
+    row: found.row,
+    role: found.role,
+    actor: { userId: found.memberId, role: found.role, moderation: found.moderation, room },
+    subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status },
+    account: userId,
+    context: contextFor(room, found.row.groupId, found.revision),
+  };
+}
