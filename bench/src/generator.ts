@@ -17,6 +17,7 @@ import {
   type Endpoint,
   classify,
   isJoinSignal,
+  markedBody,
   marker,
   nowMicros,
   openingMessages,
@@ -25,23 +26,8 @@ import {
   updateMessage,
 } from "./lib/protocol.ts";
 import { RawSocket } from "./lib/raw-ws.ts";
-import { type GeneratorConfig, type GeneratorResult, type StepResult, schedule } from "./lib/types.ts";
-
-class Growable {
-  buf = new Float64Array(1024);
-  length = 0;
-  push(v: number) {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-  take(): Float64Array {
-    return this.buf.slice(0, this.length);
-  }
-}
+import { Growable } from "./lib/stats.ts";
+import { type GeneratorConfig, type GeneratorResult, type StepResult, expectedDeliveries, roomSizes, schedule } from "./lib/types.ts";
 
 const send = (msg: unknown) => process.send!(msg);
 process.on("exit", (code) => { if (code !== 0 || !doneSent) console.error(`generator part exiting with ${code} before its result was sent`); });
@@ -70,8 +56,14 @@ let running = true;
 
 type Light = { socket: RawSocket; writer: number; joined: Promise<void> };
 
+/** Where the socket with this global index connects, and as whom. */
+function endpointOf(socket: number): Endpoint {
+  const who = config.identities[socket % config.identities.length]!;
+  return { ...ep, docName: config.rooms[socket % config.rooms.length]!, token: who.token };
+}
+
 /** A lightweight socket: scans updates for markers, counts and times them. */
-async function openLight(writer: number, acks: boolean, onAck?: (n: number) => void): Promise<Light> {
+async function openLight(socketEp: Endpoint, writer: number, acks: boolean, onAck?: (n: number) => void): Promise<Light> {
   let joinedResolve!: () => void;
   let joinedReject!: (e: Error) => void;
   const joined = new Promise<void>((res, rej) => ((joinedResolve = res), (joinedReject = rej)));
@@ -81,7 +73,7 @@ async function openLight(writer: number, acks: boolean, onAck?: (n: number) => v
     deliveries[seq]!++;
     if (measured) latencies[stepOfSeq[seq]!]!.push((now - sent) / 1000);
   };
-  const socket = await RawSocket.open(socketUrl(ep, acks), {
+  const socket = await RawSocket.open(socketUrl(socketEp, acks), {
     onMessage(buf) {
       const c = classify(ep.kind, buf);
       if (c.kind === "update") {
@@ -99,13 +91,14 @@ async function openLight(writer: number, acks: boolean, onAck?: (n: number) => v
       }
     },
   });
-  for (const m of openingMessages(ep)) socket.send(m);
+  for (const m of openingMessages(socketEp)) socket.send(m);
   return { socket, writer, joined };
 }
 
-type Writer = { index: number; light: Light; doc: Y.Doc; sentAt: number[]; measured: boolean[]; steps: number[]; acked: number; ids: string[] };
+type Writer = { index: number; light: Light; doc: Y.Doc; userId: string; sentAt: number[]; measured: boolean[]; steps: number[]; acked: number; ids: string[] };
 
 const t0 = performance.now();
+/** By index: write `seq` goes to writer seq mod writers, whose room is its index mod rooms. */
 const writers: Writer[] = [];
 const lights: Light[] = [];
 const writerCount = config.part === 0 ? config.writers : 0;
@@ -116,20 +109,22 @@ for (let i = 0; i < config.sockets; i += config.connectConcurrency) {
   for (let j = i; j < Math.min(config.sockets, i + config.connectConcurrency); j++) {
     wave.push(
       (async () => {
+        const socketEp = endpointOf(config.firstSocket + j);
         if (j < writerCount) {
-          const w: Writer = { index: j, light: null as unknown as Light, doc: new Y.Doc(), sentAt: [], measured: [], steps: [], acked: 0, ids: [] };
-          w.light = await openLight(j, config.acks, (n) => {
+          const userId = config.identities[(config.firstSocket + j) % config.identities.length]!.userId;
+          const w: Writer = { index: j, light: null as unknown as Light, doc: new Y.Doc(), userId, sentAt: [], measured: [], steps: [], acked: 0, ids: [] };
+          w.light = await openLight(socketEp, j, config.acks, (n) => {
             const now = performance.now();
             for (; w.acked < n; w.acked++) {
               if (w.measured[w.acked]) durables[w.steps[w.acked]!]!.push(now - w.sentAt[w.acked]!);
             }
           });
-          w.doc.on("update", (update: Uint8Array) => w.light.socket.send(updateMessage(ep.kind, ep.docName, update)));
-          writers.push(w);
+          w.doc.on("update", (update: Uint8Array) => w.light.socket.send(updateMessage(ep.kind, socketEp.docName, update)));
+          writers[j] = w;
           lights.push(w.light);
           await w.light.joined;
         } else {
-          const l = await openLight(-1, false);
+          const l = await openLight(socketEp, -1, false);
           lights.push(l);
           await l.joined;
         }
@@ -220,8 +215,8 @@ for (let k = 0; k < config.steps.length; k++) {
         w.steps.push(k);
         const id = createAnnotation(w.doc, {
           kind: "comment",
-          authorId: config.userId,
-          body: `fan-out bench ${marker(k, measured, w.index, seq, nowMicros())}`,
+          authorId: w.userId,
+          body: markedBody(marker(k, measured, w.index, seq, nowMicros()), config.bodyChars),
         });
         if (fulls.length) w.ids.push(id);
         i++;
@@ -251,8 +246,9 @@ for (let k = 0; k < config.steps.length; k++) {
     const sorted = latencies[k]!.take().sort();
     const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]! : Infinity;
     let missing = 0;
+    const sizes = roomSizes(config.totalSockets, config.rooms.length);
     for (let s = plan.starts[k]! + plan.warm[k]!; s < plan.starts[k]! + plan.counts[k]!; s++) {
-      missing += Math.max(0, config.totalSockets - 1 - deliveries[s]!);
+      missing += Math.max(0, expectedDeliveries(sizes, config.writers, s) - deliveries[s]!);
     }
     if (p99 > config.stopAboveP99Ms || missing > 0) {
       // The rest of the ramp would only measure a backlog; the listeners stay until the settle time.
@@ -266,7 +262,8 @@ running = false;
 // Correctness: every full client must hold every annotation written in the run.
 let fullClientsComplete = 0;
 if (fulls.length) {
-  const ids = writers.flatMap((w) => w.ids);
+  // The full clients are in the first room: only its writers' annotations reach them.
+  const ids = writers.filter((w) => w.index % config.rooms.length === 0).flatMap((w) => w.ids);
   const deadline = performance.now() + config.fullCheckMs;
   for (const full of fulls) {
     const map = annotationsOf(full.doc);
