@@ -59,7 +59,7 @@ export function writeReport(r: Report): string {
         ? ` **Other processes were competing for the ${r.machine.cores} cores during this run: its figures measure a busy machine, not the servers.**`
         : ""),
   );
-  out(`- Database: ${r.database}. Marginalia and Hocuspocus write to the same database (Hocuspocus into its own table, \`hocuspocus_documents\`).`);
+  out(`- Database: ${r.database}. Marginalia on Postgres and Hocuspocus write to the same database (Hocuspocus into its own table, \`hocuspocus_documents\`); Marginalia embedded writes to PGlite in a fresh data directory of its own.`);
   out(`- Versions: @y/websocket-server 0.1.1 (bare relay: no authorization, no persistence), @hocuspocus/server + extension-database + provider 3.4.4 (default debounce: stores 2 s after the last change, at most 10 s apart; no auth hook).`);
   if (r.hocuspocusSkipped) out(`- **Hocuspocus was skipped**: it needs Postgres, and none was reachable.`);
   const lagRows = [...r.fanout, ...r.ramp.flatMap((x) => x.steps), ...r.rooms, ...r.soak.flatMap((x) => x.windows)].filter((s) => s.lag.n > 0);

@@ -55,7 +55,7 @@ const available = (id: ServerId) => withPostgres || (id !== "marginalia" && id !
 const chosen = (id: ServerId) => available(id) && (!serverFilter || serverFilter.includes(id)) && !(id === "marginalia" && args.includes("--embedded"));
 const primaryId: ServerId = withPostgres && !args.includes("--embedded") ? "marginalia" : "embedded";
 const needsPrimary = ["durable", "cold", "rest", "memory", "generators"].some(wants);
-log(`database: ${db.note}; servers: ${SERVER_IDS.filter(chosen).join(", ")}`);
+log(`database: ${db.note}`);
 
 const report: Report = {
   quick: settings.quick,
@@ -88,7 +88,13 @@ const report: Report = {
 const targets: Target[] = [];
 try {
   report.machine.postgres = await postgresVersion(db.url);
-  const ids = SERVER_IDS.filter((id) => chosen(id) || (needsPrimary && id === primaryId));
+  // Only the processes some wanted scenario runs: each one idle still takes memory and a little CPU.
+  const used = (id: ServerId) =>
+    ["fanout", "rooms"].some(wants) ||
+    (wants("ramp") && settings.ramp.servers.includes(id)) ||
+    (wants("soak") && settings.soak.servers.includes(id)) ||
+    (["cold", "memory"].some(wants) && id !== "marginalia" && id !== "embedded");
+  const ids = SERVER_IDS.filter((id) => (chosen(id) && used(id)) || (needsPrimary && id === primaryId));
   const up = await Promise.all(
     ids.map(async (id): Promise<Target> => {
       const kind: ServerKind = id === "embedded" ? "marginalia" : id;

@@ -101,25 +101,23 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
   );
   const handles = await Promise.all(messages);
   const readies = await Promise.all(handles.map((h) => h.ready));
-  const startEpochMs = performance.timeOrigin + performance.now() + 300;
-  for (const proc of children) proc.send({ type: "go", startEpochMs });
+  const start = performance.timeOrigin + performance.now() + 300;
+  for (const proc of children) proc.send({ type: "go", startEpochMs: start });
+  const plan = schedule(opts.steps, opts.gapMs);
+  const windows = opts.steps.map((s, k) => {
+    const startEpochMs = start + plan.offsetsMs[k]! + s.warmupMs;
+    return { startEpochMs, endEpochMs: startEpochMs + s.measureMs };
+  });
+  const loopScheduled = server.child.request("loopWindows", { windows }).catch(() => false);
 
   // Server CPU over each step's measured window, sampled from here on the same clock,
   // from /proc (a busy server answers IPC late, which would skew its own figures).
-  const plan = schedule(opts.steps, opts.gapMs);
   const serverCpu: number[] = [];
   const serverRss: number[] = [];
-  const serverLoop: LoopDelay[] = [];
-  const sampling = opts.steps.map(async (s, k) => {
-    const measureStart = startEpochMs + plan.offsetsMs[k]! + s.warmupMs;
-    const measureEnd = measureStart + s.measureMs;
-    await sleepUntil(measureStart);
-    // A busy server takes the reset (and the reading) a little late: the window shifts by as much, no more.
-    const reset = server.child.request("loopDelay", { reset: true }).catch(() => {});
+  const sampling = windows.map(async ({ startEpochMs, endEpochMs }, k) => {
+    await sleepUntil(startEpochMs);
     const a = await processUsage(server);
-    await sleepUntil(measureEnd);
-    await reset;
-    serverLoop[k] = await server.child.request<LoopDelay>("loopDelay", { reset: true }).catch(() => NO_LOOP_DELAY);
+    await sleepUntil(endEpochMs);
     const b = await processUsage(server);
     if (a && b) {
       serverCpu[k] = (b.cpuMs - a.cpuMs) / (b.at - a.at);
@@ -128,6 +126,7 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
   });
   const results = await Promise.all(handles.map((h) => h.done));
   await Promise.allSettled(sampling);
+  const serverLoop = (await loopScheduled) ? await server.child.request<LoopDelay[]>("loopResults").catch(() => []) : [];
 
   const sizes = roomSizes(lightweight, rooms.length);
   const steps: StepOutcome[] = [];

@@ -2,6 +2,7 @@
 // grid of client counts × rates with the simpler shape kept for comparison with earlier runs.
 import { type LoadOptions, type StepOutcome, sleep } from "../lib/load.ts";
 import { type Summary, fmt, summarize } from "../lib/stats.ts";
+import { loopCell } from "../report/format.ts";
 import { type Room, type ServerId, type Target, freshRoom } from "../lib/targets.ts";
 import type { Ctx } from "./context.ts";
 
@@ -25,7 +26,7 @@ export const isMarginalia = (t: Target) => t.server.kind === "marginalia";
 export function stepLine(label: string, s: StepOutcome) {
   return (
     `  ${label}: p50 ${fmt(s.latency.p50)} p99 ${fmt(s.latency.p99)} max ${fmt(s.latency.max)} ms, missing ${s.missing}, ` +
-    `loop delay p99 ${fmt(s.serverLoop.p99)} max ${fmt(s.serverLoop.max)} ms, gen lag p99 ${fmt(s.lag.p99)} ms, ` +
+    `loop delay p99 / max ${loopCell(s)} ms, gen lag p99 ${fmt(s.lag.p99)} ms, ` +
     `gen cpu ${(s.generatorCpu * 100).toFixed(0)}%, server cpu ${(s.serverCpu * 100).toFixed(0)}%, rss ${fmt(s.serverRssMb, 0)} MB`
   );
 }
