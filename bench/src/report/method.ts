@@ -9,6 +9,10 @@ export function methodSection(r: Report, out: Out) {
   out(`## Method`);
   out();
   out(
+    `- Scenarios, in the order they run (\`--only=\` picks some): fan-out (the headline shape, then the grid), ramp, many rooms (\`rooms\`), soak, durable, cold, rest, memory, generators. ` +
+      `Short forms for development: \`--quick\` (every scenario, shorter), \`--servers=marginalia,embedded,relay,hocuspocus\`, \`--clients=\`/\`--rates=\` (grid), \`--rooms=N\` (many rooms: 3N clients, 0.7N writes/s), \`--soak-seconds=S\` or \`--soak-minutes=M\` and \`--soak-windows=W\`, \`--out=FILE\` (write elsewhere than latest.md).`,
+  );
+  out(
     `- Each server runs in a process of its own; the load generator is ${parts === 1 ? "one more child process" : `${parts} more child processes`} (src/generator.ts) per run; the orchestrator waits idle. ` +
       `On 2 cores a second generator process (or a worker thread) takes CPU from the server under test, so one is the default (\`--generators=N\` changes it; "One generator process or two" above measures it when present).`,
   );
