@@ -1,6 +1,7 @@
 // The load generator: a child process (forked by run.ts) holding N websocket
-// clients on one document. Part 0 also holds the writers and the full Y.Doc
-// clients. Protocol with the parent, over IPC:
+// clients on one document, or dealt over many rooms, as members of a group or
+// as one account. Part 0 also holds the writers and the full Y.Doc clients.
+// Protocol with the parent, over IPC:
 //   parent → {type: "config", config}      child → {type: "ready", connectMs}
 //   parent → {type: "go", startEpochMs}     child → {type: "done", result}
 //
@@ -8,9 +9,6 @@
 // server does; how late each one actually went out is reported as the
 // generator's lag. Receivers never integrate updates: they look for the
 // fixed-width marker (lib/protocol.ts) in the update bytes.
-import { HocuspocusProvider } from "@hocuspocus/provider";
-import WebSocket from "ws";
-import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import {
@@ -25,6 +23,7 @@ import {
   socketUrl,
   updateMessage,
 } from "./lib/protocol.ts";
+import { type Full, openFullClient } from "./lib/full-client.ts";
 import { RawSocket } from "./lib/raw-ws.ts";
 import { Growable } from "./lib/stats.ts";
 import { type GeneratorConfig, type GeneratorResult, type StepResult, expectedDeliveries, roomSizes, schedule } from "./lib/types.ts";
@@ -67,6 +66,7 @@ async function openLight(socketEp: Endpoint, writer: number, acks: boolean, onAc
   let joinedResolve!: () => void;
   let joinedReject!: (e: Error) => void;
   const joined = new Promise<void>((res, rej) => ((joinedResolve = res), (joinedReject = rej)));
+  let hasJoined = false;
   let now = 0;
   const onMarker = (_step: number, measured: boolean, w: number, seq: number, sent: number) => {
     if (w === writer || seq >= plan.total) return;
@@ -81,11 +81,14 @@ async function openLight(socketEp: Endpoint, writer: number, acks: boolean, onAc
         scanMarkers(buf, c.offset, onMarker);
       } else if (c.kind === "ack") onAck?.(c.n);
       else if (c.kind === "denied") joinedReject(new Error(`refused: ${c.reason}`));
-      else if (isJoinSignal(ep, c)) joinedResolve();
+      else if (isJoinSignal(ep, c)) {
+        hasJoined = true;
+        joinedResolve();
+      }
     },
     onClose(code, reason) {
       joinedReject(new Error(`closed ${code} ${reason}`));
-      if (running) {
+      if (running && hasJoined) {
         closedEarly++;
         if (errors.length < 20) errors.push(`socket closed during the run: ${code} ${reason}`);
       }
@@ -93,6 +96,24 @@ async function openLight(socketEp: Endpoint, writer: number, acks: boolean, onAc
   });
   for (const m of openingMessages(socketEp)) socket.send(m);
   return { socket, writer, joined };
+}
+
+/** Opens a socket until it has joined, trying again as a client would when the server closes it first (a slow admission). */
+async function joinLight(socketEp: Endpoint, writer: number, acks: boolean, onAck?: (n: number) => void): Promise<Light | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const light = await openLight(socketEp, writer, acks, onAck);
+      await light.joined;
+      return light;
+    } catch (err) {
+      if (attempt < 3) await new Promise((r) => setTimeout(r, 1000 * attempt));
+      else if (writer >= 0) throw err;
+      else {
+        if (errors.length < 20) errors.push(`a receiver could not join in 3 tries: ${(err as Error).message}`);
+        return null;
+      }
+    }
+  }
 }
 
 type Writer = { index: number; light: Light; doc: Y.Doc; userId: string; sentAt: number[]; measured: boolean[]; steps: number[]; acked: number; ids: string[] };
@@ -113,20 +134,18 @@ for (let i = 0; i < config.sockets; i += config.connectConcurrency) {
         if (j < writerCount) {
           const userId = config.identities[(config.firstSocket + j) % config.identities.length]!.userId;
           const w: Writer = { index: j, light: null as unknown as Light, doc: new Y.Doc(), userId, sentAt: [], measured: [], steps: [], acked: 0, ids: [] };
-          w.light = await openLight(socketEp, j, config.acks, (n) => {
+          w.light = (await joinLight(socketEp, j, config.acks, (n) => {
             const now = performance.now();
             for (; w.acked < n; w.acked++) {
               if (w.measured[w.acked]) durables[w.steps[w.acked]!]!.push(now - w.sentAt[w.acked]!);
             }
-          });
+          }))!;
           w.doc.on("update", (update: Uint8Array) => w.light.socket.send(updateMessage(ep.kind, socketEp.docName, update)));
           writers[j] = w;
           lights.push(w.light);
-          await w.light.joined;
         } else {
-          const l = await openLight(socketEp, -1, false);
-          lights.push(l);
-          await l.joined;
+          const l = await joinLight(socketEp, -1, false);
+          if (l) lights.push(l);
         }
       })(),
     );
@@ -134,39 +153,8 @@ for (let i = 0; i < config.sockets; i += config.connectConcurrency) {
   await Promise.all(wave);
 }
 
-// Full clients: real providers with a real Y.Doc, awareness off.
-type Full = { doc: Y.Doc; destroy(): void };
 const fulls: Full[] = [];
-if (config.part === 0) {
-  for (let i = 0; i < config.fullClients; i++) {
-    const doc = new Y.Doc();
-    if (ep.kind === "hocuspocus") {
-      const provider = new HocuspocusProvider({
-        url: ep.origin,
-        name: ep.docName,
-        document: doc,
-        token: ep.token,
-        awareness: null,
-        WebSocketPolyfill: WebSocket,
-      } as ConstructorParameters<typeof HocuspocusProvider>[0]);
-      await new Promise<void>((resolve) => provider.on("synced", () => resolve()));
-      fulls.push({ doc, destroy: () => provider.destroy() });
-    } else {
-      const { Awareness } = await import("y-protocols/awareness");
-      const awareness = new Awareness(doc);
-      awareness.setLocalState(null);
-      const serverUrl = ep.kind === "marginalia" ? `${ep.origin}/sync` : ep.origin;
-      const provider = new WebsocketProvider(serverUrl, ep.docName, doc, {
-        params: ep.kind === "marginalia" ? { token: ep.token } : {},
-        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-        awareness,
-        disableBc: true,
-      });
-      await new Promise<void>((resolve) => provider.once("sync", () => resolve()));
-      fulls.push({ doc, destroy: () => provider.destroy() });
-    }
-  }
-}
+if (config.part === 0) for (let i = 0; i < config.fullClients; i++) fulls.push(await openFullClient(ep));
 const connectMs = performance.now() - t0;
 send({ type: "ready", connectMs });
 

@@ -65,7 +65,7 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
     acks: opts.acks,
     parts,
     totalSockets: lightweight,
-    connectConcurrency: rooms.length > 1 ? 50 : 25,
+    connectConcurrency: 25,
     stopAboveP99Ms: opts.stopAboveP99Ms,
     fullCheckMs: opts.fullCheckMs ?? 5000,
   };
