@@ -6,6 +6,7 @@ import type { Report } from "../report.ts";
 import { type Out, latencyCells, loopCell, ok } from "./format.ts";
 
 export const SOAK_LIMIT = 1.5;
+export const soakLength = (seconds: number) => (seconds >= 120 ? `${fmt(seconds / 60)} minutes` : `${fmt(seconds, 0)} s`);
 
 /** Last window's p99 against the first window's and against the relay's last window. */
 export function soakGoal(r: Report, server: ServerId) {
@@ -29,7 +30,7 @@ export function soakSection(r: Report, out: Out) {
   out(`## Soak`);
   out();
   out(
-    `The headline shape (${shape.clients} clients over ${shape.members} members, ${shape.writers} writers, ${shape.rate} writes/s, ${shape.bodyChars}-character bodies) held for ${fmt(seconds / 60)} minutes on one document per server, without a pause, ` +
+    `The headline shape (${shape.clients} clients over ${shape.members} members, ${shape.writers} writers, ${shape.rate} writes/s, ${shape.bodyChars}-character bodies) held for ${soakLength(seconds)} on one document per server, without a pause, ` +
       `read out in windows of ${fmt(r.soak[0]!.windowSeconds, 0)} s (event-loop delay reset at each). The document grows by ${(shape.rate * seconds).toLocaleString("en-US")} annotations over the run. ` +
       `Goal: the last window's p99 within ${SOAK_LIMIT}× of the first window's, and within ${SOAK_LIMIT}× of the relay's last window.`,
   );

@@ -5,7 +5,7 @@ import type { Report } from "../report.ts";
 import { gridRow, issueRow, sustained } from "./fanout.ts";
 import { type Out, ok } from "./format.ts";
 import { roomsRow } from "./rooms.ts";
-import { SOAK_LIMIT, soakGoal } from "./soak.ts";
+import { SOAK_LIMIT, soakGoal, soakLength } from "./soak.ts";
 
 const OURS: ServerId[] = ["marginalia", "embedded"];
 const db = (id: ServerId) => (id === "marginalia" ? "Postgres" : "embedded");
@@ -15,7 +15,6 @@ export function summarySection(r: Report, out: Out) {
   const { shape } = r.settings;
   const row = (label: string, m: number | undefined, y: number | undefined, h: number | undefined, target: string, met: boolean | null, cells?: string[]) =>
     out(`| ${label} | ${cells?.[0] ?? fmt(m)} | ${cells?.[1] ?? fmt(y)} | ${cells?.[2] ?? fmt(h)} | ${ratio(m, y)} | ${ratio(m, h)} | ${target} | ${ok(met)} |`);
-  const ran = (id: ServerId) => r.fanout.some((f) => f.server === id) || r.rooms.some((x) => x.server === id) || r.soak.some((x) => x.server === id);
 
   out(`## Against the targets`);
   out();
@@ -23,12 +22,12 @@ export function summarySection(r: Report, out: Out) {
   out();
   out(`| scenario | Marginalia | relay | Hocuspocus | vs relay | vs Hocuspocus | target | met |`);
   out(`|---|---|---|---|---|---|---|---|`);
-  for (const id of OURS.filter(ran)) {
+  for (const id of OURS.filter((id) => issueRow(r, id))) {
     const m = issueRow(r, id)?.latency.p99;
     const y = issueRow(r, "relay")?.latency.p99;
     row(`p99 fan-out, ${shape.clients} clients over ${shape.members} members, ${shape.writers} writers × ${shape.rate} writes/s, ${shape.bodyChars}-char bodies, ${db(id)} (ms)`, m, y, issueRow(r, "hocuspocus")?.latency.p99, "≤ 1.5× relay", m !== undefined && y !== undefined ? m <= 1.5 * y : null);
   }
-  for (const id of OURS.filter(ran)) {
+  for (const id of OURS.filter((id) => gridRow(r, id, 200, 100))) {
     const m = gridRow(r, id, 200, 100)?.latency.p99;
     const y = gridRow(r, "relay", 200, 100)?.latency.p99;
     row(`p99 fan-out, 200 clients × 100 writes/s, one member, ${r.settings.writers} writers, short bodies, ${db(id)} (ms)`, m, y, gridRow(r, "hocuspocus", 200, 100)?.latency.p99, "≤ 1.5× relay", m !== undefined && y !== undefined ? m <= 1.5 * y : null);
@@ -54,7 +53,7 @@ export function summarySection(r: Report, out: Out) {
   for (const id of OURS.filter((id) => r.soak.some((x) => x.server === id))) {
     const g = soakGoal(r, id);
     row(
-      `soak: last window's p99, ${fmt(r.settings.soak.seconds / 60)} min of the headline shape, ${db(id)} (ms; ${fmt(g.drift, 2)}× its first window)`,
+      `soak: last window's p99, ${soakLength(r.settings.soak.seconds)} of the headline shape, ${db(id)} (ms; ${fmt(g.drift, 2)}× its first window)`,
       g.last?.latency.p99,
       g.relay?.latency.p99,
       undefined,
@@ -62,27 +61,30 @@ export function summarySection(r: Report, out: Out) {
       g.met,
     );
   }
-  {
+  // The single-server scenarios: only those that ran.
+  const m = gridRow(r, "marginalia", 200, 100);
+  if (r.durable.alone) {
     const a = r.durable.alone;
-    const m = gridRow(r, "marginalia", 200, 100);
-    const hd = gridRow(r, "hocuspocus", 200, 100);
     out(`| durable lag p99, 1 writer × 100 writes/s, ${NAMES[r.primary ?? "marginalia"]} (ms) | ${fmt(a?.p99)} | n/a (no persistence) | – | – | – | ≤ 25 ms | ${ok(a ? a.p99 <= 25 : null)} |`);
-    out(`| durable lag p99, under 200 clients × 100 writes/s, Postgres (ms) | ${fmt(m?.durable.p99)} | n/a | ${fmt(hd?.durable.p99)} | – | ${ratio(m?.durable.p99, hd?.durable.p99)} | ≤ 25 ms | ${ok(m ? m.durable.p99 <= 25 : null)} |`);
   }
-  {
+  if (m) {
+    const hd = gridRow(r, "hocuspocus", 200, 100);
+    out(`| durable lag p99, under 200 clients × 100 writes/s, Postgres (ms) | ${fmt(m.durable.p99)} | n/a | ${fmt(hd?.durable.p99)} | – | ${ratio(m.durable.p99, hd?.durable.p99)} | ≤ 25 ms | ${ok(m.durable.p99 <= 25)} |`);
+  }
+  if (r.cold.marginalia) {
     const c = r.cold.marginalia;
     const seed = r.cold.seed;
     const size = seed ? `${seed.annotations.toLocaleString("en-US")} annotations, ${seed.updates.toLocaleString("en-US")} updates` : "";
     out(`| cold load p50, after compaction, ${size} (ms) | ${fmt(c?.after.p50)} | n/a | ${fmt(r.cold.hocuspocus?.p50)} | – | ${ratio(c?.after.p50, r.cold.hocuspocus?.p50)} | < 100 ms | ${ok(c ? c.after.p50 < 100 : null)} |`);
     out(`| cold load p50, before compaction (ms) | ${fmt(c?.before.p50)} | n/a | (stores one state) | – | – | < 100 ms | ${ok(c ? c.before.p50 < 100 : null)} |`);
   }
-  {
+  if (r.memory.length) {
     const mem = (server: string) => r.memory.find((m) => m.server === server);
     const [m, y, hm] = [mem("marginalia"), mem("relay"), mem("hocuspocus")];
     const mb = (x?: { heapPerDocKiB: number }) => (x ? fmt(x.heapPerDocKiB / 1024, 2) : "–");
     out(`| memory per idle loaded document, ${m?.annotations ?? "–"} annotations, heap + external (MB) | ${mb(m)} | ${mb(y)} | ${mb(hm)} | ${ratio(m?.heapPerDocKiB, y?.heapPerDocKiB)} | ${ratio(m?.heapPerDocKiB, hm?.heapPerDocKiB)} | < 2 MB | ${ok(m ? m.heapPerDocKiB < 2048 : null)} |`);
   }
-  {
+  if (r.rest.length) {
     const worst = r.rest.length ? Math.max(...r.rest.map((q) => q.p95)) : NaN;
     out(`| REST list and filter over ${r.cold.seed ? r.cold.seed.annotations.toLocaleString("en-US") : "–"} annotations, worst query p95 (ms) | ${fmt(worst)} | n/a | n/a | – | – | < 20 ms | ${ok(r.rest.length ? worst < 20 : null)} |`);
   }
