@@ -120,7 +120,7 @@ export function writeReport(r: Report): string {
     out(`| server | heap + external per document (KiB) | RSS per document (KiB) | documents loaded |`);
     out(`|---|---|---|---|`);
     // RSS rarely shrinks, so in a process that has run load already its growth says little.
-    for (const m of r.memory) out(`| ${NAMES[m.server]} | ${fmt(m.heapPerDocKiB, 0)} | ${fresh ? fmt(m.rssPerDocKiB, 0) : "–"} | ${m.loadedDocs} |`);
+    for (const m of r.memory) out(`| ${NAMES[m.server === "marginalia" ? (r.primary ?? "marginalia") : m.server]} | ${fmt(m.heapPerDocKiB, 0)} | ${fresh ? fmt(m.rssPerDocKiB, 0) : "–"} | ${m.loadedDocs} |`);
     out();
   }
 

@@ -6,7 +6,7 @@ import { type Endpoint, type ServerKind, classify, isJoinSignal, openingMessages
 import { RawSocket } from "./raw-ws.ts";
 import { type Summary, concat, summarize } from "./stats.ts";
 import { type LoopDelay, NO_LOOP_DELAY } from "./loop-delay.ts";
-import { type GeneratorConfig, type GeneratorResult, type Identity, type Step, expectedDeliveries, roomSizes, schedule } from "./types.ts";
+import { type GeneratorConfig, type GeneratorResult, expectedDeliveries, roomSizes, schedule } from "./types.ts";
 
 // ---------------------------------------------------------------- servers
 export type Server = { kind: ServerKind; child: Child; url: string; origin: string };

@@ -1,6 +1,7 @@
 // Many small rooms: Hocuspocus's published shape (1,500 clients over 500 rooms, 3 per room, 350
 // writes/s in all), one writer per room. What it measures is the cost of many documents and sockets
 // at a modest rate (per-room state, admission, persistence of many documents), not one big fan-out.
+import { existsSync, readFileSync } from "node:fs";
 import type { StepOutcome } from "../lib/load.ts";
 import { type ServerId, freshRooms } from "../lib/targets.ts";
 import type { Ctx } from "./context.ts";
@@ -13,6 +14,9 @@ export async function manyRooms(ctx: Ctx) {
   const { clientsPerRoom, writesPerRoomPerSec } = ctx.settings.roomShape;
   const clients = r.rooms * clientsPerRoom;
   const rate = Math.round(r.rooms * writesPerRoomPerSec);
+  // The generator and each server hold a descriptor per socket; the children inherit this limit.
+  const openFiles = existsSync("/proc/self/limits") ? Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? Infinity) : Infinity;
+  if (openFiles < clients + 200) ctx.log(`many rooms: ulimit -n is ${openFiles}, under the ${clients} sockets plus some: raise it (ulimit -n 4096) or sockets will fail to open`);
   for (const t of ctx.targets) {
     const t0 = performance.now();
     const room = await freshRooms(t, "rooms", r.rooms);
