@@ -1,6 +1,7 @@
 // The load generator: a child process (forked by run.ts) holding N websocket
-// clients on one document. Part 0 also holds the writers and the full Y.Doc
-// clients. Protocol with the parent, over IPC:
+// clients on one document, or dealt over many rooms, as members of a group or
+// as one account. Part 0 also holds the writers and the full Y.Doc clients.
+// Protocol with the parent, over IPC:
 //   parent → {type: "config", config}      child → {type: "ready", connectMs}
 //   parent → {type: "go", startEpochMs}     child → {type: "done", result}
 //
@@ -8,15 +9,13 @@
 // server does; how late each one actually went out is reported as the
 // generator's lag. Receivers never integrate updates: they look for the
 // fixed-width marker (lib/protocol.ts) in the update bytes.
-import { HocuspocusProvider } from "@hocuspocus/provider";
-import WebSocket from "ws";
-import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import {
   type Endpoint,
   classify,
   isJoinSignal,
+  markedBody,
   marker,
   nowMicros,
   openingMessages,
@@ -24,24 +23,10 @@ import {
   socketUrl,
   updateMessage,
 } from "./lib/protocol.ts";
+import { type Full, openFullClient } from "./lib/full-client.ts";
 import { RawSocket } from "./lib/raw-ws.ts";
-import { type GeneratorConfig, type GeneratorResult, type StepResult, schedule } from "./lib/types.ts";
-
-class Growable {
-  buf = new Float64Array(1024);
-  length = 0;
-  push(v: number) {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-  take(): Float64Array {
-    return this.buf.slice(0, this.length);
-  }
-}
+import { Growable } from "./lib/stats.ts";
+import { type GeneratorConfig, type GeneratorResult, type StepResult, expectedDeliveries, roomSizes, schedule } from "./lib/types.ts";
 
 const send = (msg: unknown) => process.send!(msg);
 process.on("exit", (code) => { if (code !== 0 || !doneSent) console.error(`generator part exiting with ${code} before its result was sent`); });
@@ -70,18 +55,25 @@ let running = true;
 
 type Light = { socket: RawSocket; writer: number; joined: Promise<void> };
 
+/** Where the socket with this global index connects, and as whom. */
+function endpointOf(socket: number): Endpoint {
+  const who = config.identities[socket % config.identities.length]!;
+  return { ...ep, docName: config.rooms[socket % config.rooms.length]!, token: who.token };
+}
+
 /** A lightweight socket: scans updates for markers, counts and times them. */
-async function openLight(writer: number, acks: boolean, onAck?: (n: number) => void): Promise<Light> {
+async function openLight(socketEp: Endpoint, writer: number, acks: boolean, onAck?: (n: number) => void): Promise<Light> {
   let joinedResolve!: () => void;
   let joinedReject!: (e: Error) => void;
   const joined = new Promise<void>((res, rej) => ((joinedResolve = res), (joinedReject = rej)));
+  let hasJoined = false;
   let now = 0;
   const onMarker = (_step: number, measured: boolean, w: number, seq: number, sent: number) => {
     if (w === writer || seq >= plan.total) return;
     deliveries[seq]!++;
     if (measured) latencies[stepOfSeq[seq]!]!.push((now - sent) / 1000);
   };
-  const socket = await RawSocket.open(socketUrl(ep, acks), {
+  const socket = await RawSocket.open(socketUrl(socketEp, acks), {
     onMessage(buf) {
       const c = classify(ep.kind, buf);
       if (c.kind === "update") {
@@ -89,23 +81,45 @@ async function openLight(writer: number, acks: boolean, onAck?: (n: number) => v
         scanMarkers(buf, c.offset, onMarker);
       } else if (c.kind === "ack") onAck?.(c.n);
       else if (c.kind === "denied") joinedReject(new Error(`refused: ${c.reason}`));
-      else if (isJoinSignal(ep, c)) joinedResolve();
+      else if (isJoinSignal(ep, c)) {
+        hasJoined = true;
+        joinedResolve();
+      }
     },
     onClose(code, reason) {
       joinedReject(new Error(`closed ${code} ${reason}`));
-      if (running) {
+      if (running && hasJoined) {
         closedEarly++;
         if (errors.length < 20) errors.push(`socket closed during the run: ${code} ${reason}`);
       }
     },
   });
-  for (const m of openingMessages(ep)) socket.send(m);
+  for (const m of openingMessages(socketEp)) socket.send(m);
   return { socket, writer, joined };
 }
 
-type Writer = { index: number; light: Light; doc: Y.Doc; sentAt: number[]; measured: boolean[]; steps: number[]; acked: number; ids: string[] };
+/** Opens a socket until it has joined, trying again as a client would when the server closes it first (a slow admission). */
+async function joinLight(socketEp: Endpoint, writer: number, acks: boolean, onAck?: (n: number) => void): Promise<Light | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const light = await openLight(socketEp, writer, acks, onAck);
+      await light.joined;
+      return light;
+    } catch (err) {
+      if (attempt < 3) await new Promise((r) => setTimeout(r, 1000 * attempt));
+      else if (writer >= 0) throw err;
+      else {
+        if (errors.length < 20) errors.push(`a receiver could not join in 3 tries: ${(err as Error).message}`);
+        return null;
+      }
+    }
+  }
+}
+
+type Writer = { index: number; light: Light; doc: Y.Doc; userId: string; sentAt: number[]; measured: boolean[]; steps: number[]; acked: number; ids: string[] };
 
 const t0 = performance.now();
+/** By index: write `seq` goes to writer seq mod writers, whose room is its index mod rooms. */
 const writers: Writer[] = [];
 const lights: Light[] = [];
 const writerCount = config.part === 0 ? config.writers : 0;
@@ -116,22 +130,22 @@ for (let i = 0; i < config.sockets; i += config.connectConcurrency) {
   for (let j = i; j < Math.min(config.sockets, i + config.connectConcurrency); j++) {
     wave.push(
       (async () => {
+        const socketEp = endpointOf(config.firstSocket + j);
         if (j < writerCount) {
-          const w: Writer = { index: j, light: null as unknown as Light, doc: new Y.Doc(), sentAt: [], measured: [], steps: [], acked: 0, ids: [] };
-          w.light = await openLight(j, config.acks, (n) => {
+          const userId = config.identities[(config.firstSocket + j) % config.identities.length]!.userId;
+          const w: Writer = { index: j, light: null as unknown as Light, doc: new Y.Doc(), userId, sentAt: [], measured: [], steps: [], acked: 0, ids: [] };
+          w.light = (await joinLight(socketEp, j, config.acks, (n) => {
             const now = performance.now();
             for (; w.acked < n; w.acked++) {
               if (w.measured[w.acked]) durables[w.steps[w.acked]!]!.push(now - w.sentAt[w.acked]!);
             }
-          });
-          w.doc.on("update", (update: Uint8Array) => w.light.socket.send(updateMessage(ep.kind, ep.docName, update)));
-          writers.push(w);
+          }))!;
+          w.doc.on("update", (update: Uint8Array) => w.light.socket.send(updateMessage(ep.kind, socketEp.docName, update)));
+          writers[j] = w;
           lights.push(w.light);
-          await w.light.joined;
         } else {
-          const l = await openLight(-1, false);
-          lights.push(l);
-          await l.joined;
+          const l = await joinLight(socketEp, -1, false);
+          if (l) lights.push(l);
         }
       })(),
     );
@@ -139,39 +153,8 @@ for (let i = 0; i < config.sockets; i += config.connectConcurrency) {
   await Promise.all(wave);
 }
 
-// Full clients: real providers with a real Y.Doc, awareness off.
-type Full = { doc: Y.Doc; destroy(): void };
 const fulls: Full[] = [];
-if (config.part === 0) {
-  for (let i = 0; i < config.fullClients; i++) {
-    const doc = new Y.Doc();
-    if (ep.kind === "hocuspocus") {
-      const provider = new HocuspocusProvider({
-        url: ep.origin,
-        name: ep.docName,
-        document: doc,
-        token: ep.token,
-        awareness: null,
-        WebSocketPolyfill: WebSocket,
-      } as ConstructorParameters<typeof HocuspocusProvider>[0]);
-      await new Promise<void>((resolve) => provider.on("synced", () => resolve()));
-      fulls.push({ doc, destroy: () => provider.destroy() });
-    } else {
-      const { Awareness } = await import("y-protocols/awareness");
-      const awareness = new Awareness(doc);
-      awareness.setLocalState(null);
-      const serverUrl = ep.kind === "marginalia" ? `${ep.origin}/sync` : ep.origin;
-      const provider = new WebsocketProvider(serverUrl, ep.docName, doc, {
-        params: ep.kind === "marginalia" ? { token: ep.token } : {},
-        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-        awareness,
-        disableBc: true,
-      });
-      await new Promise<void>((resolve) => provider.once("sync", () => resolve()));
-      fulls.push({ doc, destroy: () => provider.destroy() });
-    }
-  }
-}
+if (config.part === 0) for (let i = 0; i < config.fullClients; i++) fulls.push(await openFullClient(ep));
 const connectMs = performance.now() - t0;
 send({ type: "ready", connectMs });
 
@@ -220,8 +203,8 @@ for (let k = 0; k < config.steps.length; k++) {
         w.steps.push(k);
         const id = createAnnotation(w.doc, {
           kind: "comment",
-          authorId: config.userId,
-          body: `fan-out bench ${marker(k, measured, w.index, seq, nowMicros())}`,
+          authorId: w.userId,
+          body: markedBody(marker(k, measured, w.index, seq, nowMicros()), config.bodyChars),
         });
         if (fulls.length) w.ids.push(id);
         i++;
@@ -251,8 +234,9 @@ for (let k = 0; k < config.steps.length; k++) {
     const sorted = latencies[k]!.take().sort();
     const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))]! : Infinity;
     let missing = 0;
+    const sizes = roomSizes(config.totalSockets, config.rooms.length);
     for (let s = plan.starts[k]! + plan.warm[k]!; s < plan.starts[k]! + plan.counts[k]!; s++) {
-      missing += Math.max(0, config.totalSockets - 1 - deliveries[s]!);
+      missing += Math.max(0, expectedDeliveries(sizes, config.writers, s) - deliveries[s]!);
     }
     if (p99 > config.stopAboveP99Ms || missing > 0) {
       // The rest of the ramp would only measure a backlog; the listeners stay until the settle time.
@@ -266,7 +250,8 @@ running = false;
 // Correctness: every full client must hold every annotation written in the run.
 let fullClientsComplete = 0;
 if (fulls.length) {
-  const ids = writers.flatMap((w) => w.ids);
+  // The full clients are in the first room: only its writers' annotations reach them.
+  const ids = writers.filter((w) => w.index % config.rooms.length === 0).flatMap((w) => w.ids);
   const deadline = performance.now() + config.fullCheckMs;
   for (const full of fulls) {
     const map = annotationsOf(full.doc);

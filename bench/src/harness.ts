@@ -94,11 +94,20 @@ export async function api(url: string, token: string, method: string, path: stri
   return (await res.json()) as any;
 }
 
-/** A group with the seed article; returns its id and room. */
-export async function seedArticle(url: string, token: string) {
-  const group = await api(url, token, "POST", "/api/groups", { name: "Bench desk" });
-  const article = await api(url, token, "POST", `/api/groups/${group.id}/articles`, SEED, "text/plain");
-  return { groupId: group.id as string, articleId: article.id as string, room: `article:${article.id}` };
+/** The seed article, in a new group unless one is given; returns their ids and the article's room. */
+export async function seedArticle(url: string, token: string, groupId?: string) {
+  const group = groupId ?? (await api(url, token, "POST", "/api/groups", { name: "Bench desk" })).id;
+  const article = await api(url, token, "POST", `/api/groups/${group}/articles`, SEED, "text/plain");
+  return { groupId: group as string, articleId: article.id as string, room: `article:${article.id}` };
+}
+
+/** A fresh account that its owner invites into the group as an annotator and that accepts. */
+export async function addMember(url: string, ownerToken: string, groupId: string, label: string) {
+  const member = await signUp(url, label);
+  const { email } = await api(url, member.token, "GET", "/api/me").then((me) => me.user as { email: string });
+  const { invitation } = await api(url, ownerToken, "POST", `/api/groups/${groupId}/invitations`, { email, role: "annotator" });
+  await api(url, member.token, "POST", `/api/invitations/${invitation.id}/accept`);
+  return member;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -15,7 +15,7 @@ import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { MESSAGE_ACK, createAnnotation } from "@marginalia/schema";
-import { api, percentile, seedArticle, signUp } from "./harness.ts";
+import { addMember, percentile, seedArticle, signUp } from "./harness.ts";
 import { SYNC_STEP2, step1Message, updateMessage } from "./lib/protocol.ts";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -112,11 +112,7 @@ async function load(url: string) {
   const { groupId, room } = await seedArticle(url, owner.token);
   const users = [owner];
   while (users.length * SOCKETS_PER_USER < clients) {
-    const member = await signUp(url, `member${users.length}`);
-    const { email } = await api(url, member.token, "GET", "/api/me").then((me) => me.user as { email: string });
-    const { invitation } = await api(url, owner.token, "POST", `/api/groups/${groupId}/invitations`, { email, role: "annotator" });
-    await api(url, member.token, "POST", `/api/invitations/${invitation.id}/accept`);
-    users.push(member);
+    users.push(await addMember(url, owner.token, groupId, `member${users.length}`));
   }
   const sockets = await Promise.all(
     Array.from({ length: clients }, (_, i) => {

@@ -1,15 +1,19 @@
 // Request/response over a forked child's IPC channel, for the server processes.
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { type Window, watchLoopDelay } from "./loop-delay.ts";
 
 type Request = { id: number; cmd: string; args?: unknown };
 type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
 
 export type Handlers = Record<string, (args: any) => unknown | Promise<unknown>>;
 
-/** In a child: answers the parent's commands. `stats` and `stop` come built in. */
+/** In a child: answers the parent's commands. `stats`, the event-loop windows and `stop` come built in. */
 export function serveCommands(handlers: Handlers, onStop: () => Promise<void>) {
+  const loop = watchLoopDelay();
   const all: Handlers = {
+    loopWindows: ({ windows }: { windows: Window[] }) => loop.schedule(windows),
+    loopResults: () => loop.take(),
     stats: ({ gc }: { gc?: boolean } = {}) => {
       if (gc && globalThis.gc) {
         globalThis.gc();

@@ -1,12 +1,12 @@
 // Shared by run.ts and one-off comparisons: server processes, load runs, probes.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { seedArticle } from "../harness.ts";
 import { Child, forkTs } from "./ipc.ts";
 import { type Endpoint, type ServerKind, classify, isJoinSignal, openingMessages, socketUrl, step1Message } from "./protocol.ts";
 import { RawSocket } from "./raw-ws.ts";
 import { type Summary, concat, summarize } from "./stats.ts";
-import { type GeneratorConfig, type GeneratorResult, type Step, schedule } from "./types.ts";
+import { type LoopDelay, NO_LOOP_DELAY } from "./loop-delay.ts";
+import { type GeneratorConfig, type GeneratorResult, expectedDeliveries, roomSizes, schedule } from "./types.ts";
 
 // ---------------------------------------------------------------- servers
 export type Server = { kind: ServerKind; child: Child; url: string; origin: string };
@@ -38,18 +38,25 @@ export type StepOutcome = {
   generatorCpu: number;
   serverCpu: number;
   serverRssMb: number;
+  /** The server process's event-loop delay over the measured window (lib/loop-delay.ts). */
+  serverLoop: LoopDelay;
 };
 export type RunOutcome = { steps: StepOutcome[]; errors: string[]; closedEarly: number; connectMs: number; fullOk: string };
 
-export type LoadOptions = { clients: number; writers: number; fullClients: number; steps: Step[]; gapMs: number; settleMs: number; acks: boolean; parts?: number; stopAboveP99Ms?: number; fullCheckMs?: number };
+/** A load run: the generator's settings, most with defaults (one room, the endpoint's account, short bodies). */
+export type LoadOptions = Pick<GeneratorConfig, "writers" | "fullClients" | "steps" | "gapMs" | "settleMs" | "acks" | "stopAboveP99Ms"> &
+  Partial<Pick<GeneratorConfig, "parts" | "fullCheckMs" | "identities" | "rooms" | "bodyChars">> & { clients: number };
 
 /** One load run: forks the generator process(es), starts them together, merges what they measured. */
 export async function runLoad(server: Server, ep: Endpoint, userId: string, opts: LoadOptions): Promise<RunOutcome> {
   const parts = opts.parts ?? 1;
   const lightweight = opts.clients - opts.fullClients;
-  const base: Omit<GeneratorConfig, "part" | "sockets"> = {
-    endpoint: ep,
-    userId,
+  const rooms = opts.rooms ?? [ep.docName];
+  const base: Omit<GeneratorConfig, "part" | "sockets" | "firstSocket"> = {
+    endpoint: { ...ep, docName: rooms[0]! },
+    identities: opts.identities ?? [{ token: ep.token, userId }],
+    rooms,
+    bodyChars: opts.bodyChars ?? 0,
     writers: opts.writers,
     fullClients: opts.fullClients,
     steps: opts.steps,
@@ -62,10 +69,12 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
     stopAboveP99Ms: opts.stopAboveP99Ms,
     fullCheckMs: opts.fullCheckMs ?? 5000,
   };
+  let firstSocket = 0;
   const children = Array.from({ length: parts }, (_, part) => {
     const sockets = Math.floor(lightweight / parts) + (part < lightweight % parts ? 1 : 0);
     const proc = forkTs("src/generator.ts", { name: `generator ${part}` });
-    proc.send({ type: "config", config: { ...base, part, sockets } satisfies GeneratorConfig });
+    proc.send({ type: "config", config: { ...base, part, sockets, firstSocket } satisfies GeneratorConfig });
+    firstSocket += sockets;
     return proc;
   });
   const messages = children.map(
@@ -92,20 +101,23 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
   );
   const handles = await Promise.all(messages);
   const readies = await Promise.all(handles.map((h) => h.ready));
-  const startEpochMs = performance.timeOrigin + performance.now() + 300;
-  for (const proc of children) proc.send({ type: "go", startEpochMs });
+  const start = performance.timeOrigin + performance.now() + 300;
+  for (const proc of children) proc.send({ type: "go", startEpochMs: start });
+  const plan = schedule(opts.steps, opts.gapMs);
+  const windows = opts.steps.map((s, k) => {
+    const startEpochMs = start + plan.offsetsMs[k]! + s.warmupMs;
+    return { startEpochMs, endEpochMs: startEpochMs + s.measureMs };
+  });
+  const loopScheduled = server.child.request("loopWindows", { windows }).catch(() => false);
 
   // Server CPU over each step's measured window, sampled from here on the same clock,
   // from /proc (a busy server answers IPC late, which would skew its own figures).
-  const plan = schedule(opts.steps, opts.gapMs);
   const serverCpu: number[] = [];
   const serverRss: number[] = [];
-  const sampling = opts.steps.map(async (s, k) => {
-    const measureStart = startEpochMs + plan.offsetsMs[k]! + s.warmupMs;
-    const measureEnd = measureStart + s.measureMs;
-    await sleepUntil(measureStart);
+  const sampling = windows.map(async ({ startEpochMs, endEpochMs }, k) => {
+    await sleepUntil(startEpochMs);
     const a = await processUsage(server);
-    await sleepUntil(measureEnd);
+    await sleepUntil(endEpochMs);
     const b = await processUsage(server);
     if (a && b) {
       serverCpu[k] = (b.cpuMs - a.cpuMs) / (b.at - a.at);
@@ -114,8 +126,9 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
   });
   const results = await Promise.all(handles.map((h) => h.done));
   await Promise.allSettled(sampling);
+  const serverLoop = (await loopScheduled) ? await server.child.request<LoopDelay[]>("loopResults").catch(() => []) : [];
 
-  const expectedPerWrite = lightweight - 1;
+  const sizes = roomSizes(lightweight, rooms.length);
   const steps: StepOutcome[] = [];
   const ran = Math.min(...results.map((r) => r.steps.length));
   for (let k = 0; k < ran; k++) {
@@ -124,6 +137,7 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
     let missing = 0;
     let duplicates = 0;
     for (let seq = plan.starts[k]! + plan.warm[k]!; seq < plan.starts[k]! + plan.counts[k]!; seq++) {
+      const expectedPerWrite = expectedDeliveries(sizes, opts.writers, seq);
       let n = 0;
       for (const r of results) n += r.deliveries[seq]!;
       delivered += Math.min(n, expectedPerWrite);
@@ -132,7 +146,6 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
     }
     const writer = results.find((r) => r.part === 0)!.steps[k]!;
     const latency = summarize(concat(results.map((r) => r.steps[k]!.latencies)));
-    const measuredWrites = plan.counts[k]! - plan.warm[k]!;
     steps.push({
       rate: s.rate,
       latency,
@@ -140,13 +153,14 @@ export async function runLoad(server: Server, ep: Endpoint, userId: string, opts
       durable: summarize(writer.durable),
       sentPerSec: (writer.sent / writer.sendSpanMs) * 1000,
       deliveriesPerSec: (latency.n / s.measureMs) * 1000,
-      expected: measuredWrites * expectedPerWrite,
+      expected: delivered + missing,
       delivered,
       missing,
       duplicates,
       generatorCpu: results.reduce((a, r) => a + r.steps[k]!.cpuMs / r.steps[k]!.wallMs, 0),
       serverCpu: serverCpu[k] ?? NaN,
       serverRssMb: serverRss[k] ?? NaN,
+      serverLoop: serverLoop[k] ?? NO_LOOP_DELAY,
     });
   }
   const full = results.find((r) => r.part === 0)!;
@@ -181,16 +195,6 @@ export function sleepUntil(epochMs: number) {
   return new Promise((r) => setTimeout(r, Math.max(0, epochMs - (performance.timeOrigin + performance.now()))));
 }
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A fresh document on `server` for one run. */
-let docCounter = 0;
-export async function freshEndpoint(server: Server, label: string, owner: { token: string }): Promise<Endpoint> {
-  if (server.kind === "marginalia") {
-    const { room } = await seedArticle(server.url, owner.token);
-    return { kind: "marginalia", origin: server.origin, docName: room, token: owner.token };
-  }
-  return { kind: server.kind, origin: server.origin, docName: `bench-${label}-${++docCounter}-${process.pid}`, token: "bench" };
-}
 
 // ---------------------------------------------------------------- one socket, for cold load and memory
 export type Probe = { socket: RawSocket; next(kind: "step2" | "joined"): Promise<void> };

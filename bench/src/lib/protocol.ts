@@ -39,6 +39,16 @@ export function marker(step: number, measured: boolean, writer: number, seq: num
   return `~MRK${pad(step, 2)}${measured ? "m" : "w"}${pad(writer, 4)}${pad(seq, 8)}${pad(sentMicros, 16)}`;
 }
 
+// Bodies padded to a realistic length: the server stores and sends every character.
+const FILLER = " The minister's remarks on the pipeline deal contradict the figures published by the ministry in March.";
+
+/** An annotation body holding `mark`, padded with ordinary text to `chars` characters (0: not padded). */
+export function markedBody(mark: string, chars: number): string {
+  const text = `fan-out bench ${mark}`;
+  if (text.length >= chars) return text;
+  return (text + FILLER.repeat(Math.ceil((chars - text.length) / FILLER.length))).slice(0, chars);
+}
+
 function pad(n: number, width: number) {
   return String(n).padStart(width, "0");
 }

@@ -34,3 +34,20 @@ export function ratio(ours: number | null | undefined, theirs: number | null | u
   if (ours == null || theirs == null || !Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0) return "–";
   return `${(ours / theirs).toFixed(2)}×`;
 }
+
+/** A Float64Array that grows as values are pushed (the generator's per-step latencies). */
+export class Growable {
+  buf = new Float64Array(1024);
+  length = 0;
+  push(v: number) {
+    if (this.length === this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = v;
+  }
+  take(): Float64Array {
+    return this.buf.slice(0, this.length);
+  }
+}

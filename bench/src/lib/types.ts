@@ -3,12 +3,22 @@ import type { Endpoint } from "./protocol.ts";
 /** One rate held for a while: warm-up writes are sent but not measured. */
 export type Step = { rate: number; warmupMs: number; measureMs: number };
 
+/** Who a socket connects as: Marginalia checks that an annotation's author is the sender's member id. */
+export type Identity = { token: string; userId: string };
+
 export type GeneratorConfig = {
+  /** The first room, and the token of the full clients. */
   endpoint: Endpoint;
-  /** The writers' user id (Marginalia checks that new annotations are authored by the sender). */
-  userId: string;
+  /** Lightweight sockets connect as these in turn (global socket index modulo their count). */
+  identities: Identity[];
+  /** Rooms (document names) the sockets are dealt over in turn; writer w writes into room w mod rooms. */
+  rooms: string[];
+  /** Annotation bodies are padded to this many characters (the marker included); 0 leaves them short. */
+  bodyChars: number;
   /** Lightweight sockets in this process; writers are among them in part 0. */
   sockets: number;
+  /** Global index of this part's first socket. */
+  firstSocket: number;
   writers: number;
   /** Full Y.Doc clients (a provider each), in part 0, for correctness. */
   fullClients: number;
@@ -30,6 +40,16 @@ export type GeneratorConfig = {
   /** A ramp: stop after the first step whose p99 passes this (single-part runs only). */
   stopAboveP99Ms?: number;
 };
+
+/** Lightweight sockets in each room when `total` are dealt over `rooms` in turn. */
+export function roomSizes(total: number, rooms: number): number[] {
+  return Array.from({ length: rooms }, (_, r) => Math.floor(total / rooms) + (r < total % rooms ? 1 : 0));
+}
+
+/** Deliveries write `seq` should make: everyone else in its writer's room. */
+export function expectedDeliveries(sizes: number[], writers: number, seq: number): number {
+  return sizes[(seq % writers) % sizes.length]! - 1;
+}
 
 /** Schedule shared by every part: write `seq` belongs to step `stepOf`, measured or warm-up. */
 export type Schedule = { starts: number[]; counts: number[]; warm: number[]; offsetsMs: number[]; total: number };

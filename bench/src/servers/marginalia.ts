@@ -8,6 +8,8 @@ import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
 import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
 import type { DocContext } from "@marginalia/server/sync/projection.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
+import { importArticle } from "@marginalia/server/import/index.ts";
+import { createArticle } from "@marginalia/server/services/articles.ts";
 import { startMarginalia, SEED } from "../harness.ts";
 import { buildHistory } from "../lib/cold-data.ts";
 import { serveCommands } from "../lib/ipc.ts";
@@ -20,6 +22,21 @@ const server = await startMarginalia(process.env.BENCH_DATABASE_URL || undefined
 serveCommands(
   {
     loaded: () => server.hub.loadedDocuments,
+    /**
+     * Many rooms at once for the many-rooms scenario: the seed article `count` times into one group,
+     * through the same service as POST /api/groups/:id/articles but without 500 HTTP round trips.
+     */
+    seedArticles: async ({ groupId, authorId, count }: { groupId: string; authorId: string; count: number }) => {
+      const imported = importArticle({ format: "text", content: SEED });
+      const rooms: string[] = [];
+      for (let i = 0; i < count; i += 25) {
+        const batch = Array.from({ length: Math.min(25, count - i) }, () =>
+          createArticle(server.db, { groupId, authorId, format: "text", imported, meta: {} }),
+        );
+        for (const article of await Promise.all(batch)) rooms.push(`article:${article.id}`);
+      }
+      return rooms;
+    },
     /** Folds the whole log into the snapshot, pass after pass, as the hub's compactor would. */
     compact: async ({ docName }: { docName: string }) => {
       const t = performance.now();
