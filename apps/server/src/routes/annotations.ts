@@ -29,6 +29,7 @@ import {
   updateThroughDocument,
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
+import { checkTextTarget } from "../services/targets.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
@@ -42,6 +43,9 @@ export const createAnnotationSchema = z.strictObject({
   status: f.status.optional(),
   parentId: f.parentId.optional(),
   visibility: z.enum(["group", "private"]).default("group"),
+  /** W3C clients' IRIs for the annotation (see apps/server/src/w3c), kept as given. */
+  canonical: f.canonical.optional(),
+  via: f.via.optional(),
 });
 
 export const patchAnnotationSchema = z
@@ -104,6 +108,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const articleId = uuidParam(c, "articleId", "Article");
     const found = await requireArticleRole(db, articleId, user.id, "annotator");
     const input = await readJson(c, createAnnotationSchema);
+    if (input.target) await checkTextTarget(db, articleId, input.target);
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
@@ -118,6 +123,7 @@ export const annotationRoutes = new Hono<AppEnv>()
   .patch("/:annotationId", async (c) => {
     const access = await accessOrGone(c, c.req.param("annotationId"));
     const patch = await readJson(c, patchAnnotationSchema);
+    if (patch.target) await checkTextTarget(c.get("deps").db, access.row.articleId, patch.target);
     await updateThroughDocument(c.get("deps").hub, access, patch);
     return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
   })
