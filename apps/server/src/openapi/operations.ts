@@ -11,6 +11,15 @@ import { markReadSchema, notificationListQuery } from "../routes/notifications.t
 import { participationQuery } from "../routes/sessions.ts";
 import { createTokenSchema } from "../routes/tokens.ts";
 import { annotationFilterSchema } from "../services/annotation-queries.ts";
+import {
+  annotationPageSchema,
+  annotationViewSchema,
+  healthSchema,
+  notReadySchema,
+  w3cAnnotationSchema,
+  w3cContainerSchema,
+  w3cPageSchema,
+} from "./schemas.ts";
 
 /** One documented operation. Request schemas are the very ones the routes validate with. */
 export type Operation = {
@@ -26,6 +35,10 @@ export type Operation = {
   bodyTypes?: string[];
   query?: z.ZodType;
   responses: Record<number, string>;
+  /** Media types of the successful bodies; JSON unless said. */
+  produces?: string[];
+  /** Body schemas of some responses, by status: zod for ours, JSON Schema for formats we do not own. */
+  schemas?: Partial<Record<number, z.ZodType | object>>;
 };
 
 const exportQuery = z.object({ format: z.enum(["w3c", "claimreview", "csv", "markdown"]) });
@@ -33,10 +46,13 @@ const exportQuery = z.object({ format: z.enum(["w3c", "claimreview", "csv", "mar
 const ok = (description: string) => ({ 200: description });
 const created = (description: string) => ({ 201: description });
 const noContent = { 204: "Done" };
+const LD = ["application/ld+json"];
+/** The annotation as the REST API presents it, for each status that answers with one. */
+const annotation = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, annotationViewSchema]));
 
 export const OPERATIONS: Operation[] = [
-  { method: "get", path: "/healthz", tag: "meta", summary: "Liveness: the process runs (no dependency is checked)", auth: false, responses: { 200: "Alive" } },
-  { method: "get", path: "/readyz", tag: "meta", summary: "Readiness: the database answers within a second with this build's migrations, and the Redis relay (when configured) is connected", auth: false, responses: { 200: "Ready", 503: "Not ready: {status, missing: [\"database\" | \"migrations\" | \"relay\"]}" } },
+  { method: "get", path: "/healthz", tag: "meta", summary: "Liveness: the process runs (no dependency is checked)", auth: false, responses: { 200: "Alive" }, schemas: { 200: healthSchema } },
+  { method: "get", path: "/readyz", tag: "meta", summary: "Readiness: the database answers within a second with this build's migrations, and the Redis relay (when configured) is connected", auth: false, responses: { 200: "Ready", 503: "Not ready: {status, missing: [\"database\" | \"migrations\" | \"relay\"]}" }, schemas: { 200: healthSchema, 503: notReadySchema } },
   { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" } },
   { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
   { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },
@@ -70,15 +86,15 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/articles/:articleId/revisions", tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") },
   { method: "put", path: "/api/articles/:articleId/text", tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } },
   { method: "delete", path: "/api/articles/:articleId", tag: "articles", summary: "Delete an article (moderator)", responses: noContent },
-  { method: "get", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor") },
-  { method: "post", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: created("The annotation") },
-  { method: "get", path: "/api/annotations/:annotationId", tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" } },
-  { method: "patch", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation") },
+  { method: "get", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } },
+  { method: "post", path: "/api/articles/:articleId/annotations", tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: created("The annotation"), schemas: annotation(201) },
+  { method: "get", path: "/api/annotations/:annotationId", tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" }, schemas: annotation(200) },
+  { method: "patch", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation"), schemas: annotation(200) },
   { method: "delete", path: "/api/annotations/:annotationId", tag: "annotations", summary: "Delete your own annotation", responses: noContent },
-  { method: "post", path: "/api/annotations/:annotationId/replies", tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: created("The reply") },
-  { method: "post", path: "/api/annotations/:annotationId/reattach", tag: "annotations", summary: "Re-attach an orphan to a range of the current text (author or moderator)", body: reattachSchema, responses: ok("The annotation, anchored") },
-  { method: "post", path: "/api/annotations/:annotationId/resolve", tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation") },
-  { method: "post", path: "/api/annotations/:annotationId/reopen", tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation") },
+  { method: "post", path: "/api/annotations/:annotationId/replies", tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: created("The reply"), schemas: annotation(201) },
+  { method: "post", path: "/api/annotations/:annotationId/reattach", tag: "annotations", summary: "Re-attach an orphan to a range of the current text (author or moderator)", body: reattachSchema, responses: ok("The annotation, anchored"), schemas: annotation(200) },
+  { method: "post", path: "/api/annotations/:annotationId/resolve", tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotation(200) },
+  { method: "post", path: "/api/annotations/:annotationId/reopen", tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotation(200) },
   { method: "put", path: "/api/annotations/:annotationId/vote", tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") },
   { method: "put", path: "/api/annotations/:annotationId/assignment", tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: ok("The assignees and their progress") },
   { method: "post", path: "/api/annotations/:annotationId/approve", tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage" } },
@@ -87,20 +103,20 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/annotations/:annotationId/hide", tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation") },
   { method: "post", path: "/api/annotations/:annotationId/unhide", tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: ok("The annotation") },
   { method: "post", path: "/api/annotations/:annotationId/flag", tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag") },
-  { method: "get", path: "/api/articles/:articleId/export", tag: "exports", summary: "Export an article's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
-  { method: "get", path: "/api/groups/:groupId/export", tag: "exports", summary: "Export a whole group's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report") },
+  { method: "get", path: "/api/articles/:articleId/export", tag: "exports", summary: "Export an article's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report"), produces: ["application/ld+json", "text/csv", "text/markdown"] },
+  { method: "get", path: "/api/groups/:groupId/export", tag: "exports", summary: "Export a whole group's annotations you may see", query: exportQuery, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report"), produces: ["application/ld+json", "text/csv", "text/markdown"] },
   { method: "get", path: "/api/articles/:articleId/summary", tag: "sessions", summary: "The live session's numbers: claims, verdicts, threads, who is working on what, activity", responses: ok("The summary") },
-  { method: "get", path: "/api/articles/:articleId/participation", tag: "sessions", summary: "Each member's participation (moderator), as JSON or CSV", query: participationQuery, responses: ok("One row per member; text/csv with format=csv") },
-  { method: "get", path: "/w3c/articles/:articleId", tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: ok("The container, as application/ld+json with the anno profile") },
-  { method: "post", path: "/w3c/articles/:articleId", tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: created("The annotation, with Location and ETag") },
-  { method: "options", path: "/w3c/articles/:articleId", tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post") },
-  { method: "get", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" } },
-  { method: "put", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match" } },
+  { method: "get", path: "/api/articles/:articleId/participation", tag: "sessions", summary: "Each member's participation (moderator), as JSON or CSV", query: participationQuery, responses: ok("One row per member; text/csv with format=csv"), produces: ["application/json", "text/csv"] },
+  { method: "get", path: "/w3c/articles/:articleId", tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile", 304: "Not modified (If-None-Match)" }, produces: LD, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } },
+  { method: "post", path: "/w3c/articles/:articleId", tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: created("The annotation, with Location and ETag"), produces: LD, schemas: { 201: w3cAnnotationSchema } },
+  { method: "options", path: "/w3c/articles/:articleId", tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] },
+  { method: "get", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" }, produces: LD, schemas: { 200: w3cAnnotationSchema } },
+  { method: "put", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match" }, produces: LD, schemas: { 200: w3cAnnotationSchema } },
   { method: "delete", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: noContent },
-  { method: "options", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow") },
+  { method: "options", path: "/w3c/articles/:articleId/:annotationId", tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] },
   { method: "get", path: "/api/openapi.json", tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1") },
-  { method: "get", path: "/api/docs", tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML") },
-  { method: "get", path: "/api/docs/init.js", tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript") },
+  { method: "get", path: "/api/docs", tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML"), produces: ["text/html"] },
+  { method: "get", path: "/api/docs/init.js", tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript"), produces: ["text/javascript"] },
 ];
 
 export const userResponseSchema = z.object({ user: publicUserSchema });
