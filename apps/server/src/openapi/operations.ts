@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { publicUserSchema } from "@marginalia/schema";
 import { articleJsonSchema } from "../http/article-body.ts";
 import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
 import { myAssignmentsQuery } from "../routes/me.ts";
@@ -16,6 +15,7 @@ import {
   annotationViewSchema,
   healthSchema,
   notReadySchema,
+  userResponseSchema,
   w3cAnnotationSchema,
   w3cContainerSchema,
   w3cPageSchema,
@@ -53,8 +53,8 @@ const annotation = (...statuses: number[]) => Object.fromEntries(statuses.map((s
 export const OPERATIONS: Operation[] = [
   { method: "get", path: "/healthz", tag: "meta", summary: "Liveness: the process runs (no dependency is checked)", auth: false, responses: { 200: "Alive" }, schemas: { 200: healthSchema } },
   { method: "get", path: "/readyz", tag: "meta", summary: "Readiness: the database answers within a second with this build's migrations, and the Redis relay (when configured) is connected", auth: false, responses: { 200: "Ready", 503: "Not ready: {status, missing: [\"database\" | \"migrations\" | \"relay\"]}" }, schemas: { 200: healthSchema, 503: notReadySchema } },
-  { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" } },
-  { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" } },
+  { method: "post", path: "/api/auth/signup", tag: "auth", summary: "Create an account and sign in", auth: false, body: signupSchema, responses: { 201: "Signed up; sets the session cookie", 409: "Email taken" }, schemas: { 201: userResponseSchema } },
+  { method: "post", path: "/api/auth/login", tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } },
   { method: "post", path: "/api/auth/logout", tag: "auth", summary: "End this session", responses: noContent },
   { method: "post", path: "/api/auth/password", tag: "auth", summary: "Change your password; ends your other sessions (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } },
   { method: "post", path: "/api/auth/logout-everywhere", tag: "auth", summary: "End every session of yours, this one included (API tokens stay)", responses: { ...noContent, 403: "Called with an API token" } },
@@ -118,5 +118,3 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/docs", tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML"), produces: ["text/html"] },
   { method: "get", path: "/api/docs/init.js", tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript"), produces: ["text/javascript"] },
 ];
-
-export const userResponseSchema = z.object({ user: publicUserSchema });

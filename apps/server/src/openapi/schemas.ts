@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ANCHOR_STATES, ANNOTATION_KINDS, ANNOTATION_STATUSES, VERDICTS, VISIBILITIES } from "@marginalia/schema";
+import { ANCHOR_STATES, ANNOTATION_KINDS, ANNOTATION_STATUSES, VERDICTS, VISIBILITIES, publicUserSchema } from "@marginalia/schema";
 
 /**
  * Schemas of what the server answers, for the OpenAPI document. They are strict where we own the shape
@@ -63,3 +63,6 @@ export const w3cPageSchema = jsonLd("An AnnotationPage of the container", ["item
 
 export const healthSchema = z.strictObject({ status: z.literal("ok") });
 export const notReadySchema = z.strictObject({ status: z.literal("unavailable"), missing: z.array(z.enum(["database", "migrations", "relay"])) });
+
+/** Who signed up or in: the public fields of the account, nothing more. */
+export const userResponseSchema = z.strictObject({ user: z.strictObject(publicUserSchema.shape) });
