@@ -34,14 +34,14 @@ import { createGroup as createGroupRow } from "../src/services/groups.ts";
 import { createUser } from "../src/services/users.ts";
 import { DocStore } from "../src/sync/doc-store.ts";
 import { type TestApp, TestClient, createTestApp, freshEmail, testConfig } from "./support/app.ts";
-import { articleWithMembers } from "./support/article.ts";
+import { articleWithMembers, seedTarget } from "./support/article.ts";
 import { runCli } from "./support/cli.ts";
 import { openTestDatabase } from "./support/database.ts";
 import { SEED_ARTICLE } from "./support/fixtures.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marginalia-backup-"));
-const target = (start: number, exact: string) => ({ revision: 1, exact, prefix: "", suffix: "", start, end: start + [...exact].length });
+const target = seedTarget;
 const fc = (claim: string, verdict: string) => ({ claim, verdict, confidence: 0.7, sources: [{ url: "https://example.org/trade", title: "Trade data" }] });
 
 /** A second, empty database: a throwaway one on the test Postgres, or another embedded one from the template. */
@@ -167,7 +167,7 @@ async function buildBusyGroup(base: string) {
   // Documents, and what clients send, name members by member id: random ones now.
   const [member] = await source.db.select().from(memberIds).where(and(eq(memberIds.groupId, desk.group.id), eq(memberIds.userId, ann.user.id)));
   const annMemberId = member!.memberId;
-  const claim = await post(desk.owner, { kind: "factcheck", body: "Compared with trade data", target: target(200, "JCPOA"), tags: ["iran"], factcheck: fc("The revival is ineffective", "misleading") });
+  const claim = await post(desk.owner, { kind: "factcheck", body: "Compared with trade data", target: target(200, "West"), tags: ["iran"], factcheck: fc("The revival is ineffective", "misleading") });
   const comment = await post(ann, { kind: "comment", body: "Sanctions on banking are the key lever", target: target(10, "Russia"), tags: ["sanctions"], color: "#ffcc00" });
   await post(ann, { kind: "comment", body: "Only for me", target: target(300, "military"), visibility: "private" });
   const reply = ok(await ann.post(`/api/annotations/${claim}/replies`, { body: `Agreed, @${mod.email.split("@")[0]} should look` }), "reply").body.id as string;

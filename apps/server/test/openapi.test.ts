@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../src/openapi/operations.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { openApiProblem } from "./support/openapi.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -51,5 +53,24 @@ describe("the OpenAPI document", () => {
     const bundle = await t.app.request("/api/docs/assets/swagger-ui-bundle.js");
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it("is what every test's responses are checked against: an undocumented status, type or field fails", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "highlight" });
+    const json = new Headers({ "content-type": "application/json" });
+    const check = (status: number, body: unknown, headers = json, path = `/api/annotations/${created.body.id}`) =>
+      openApiProblem({ method: "GET", path, status, headers, body, text: JSON.stringify(body) });
+    expect(check(200, created.body)).toBeNull();
+    expect(check(200, { ...created.body, secret: 1 })).toMatch(/must NOT have additional properties "secret"/);
+    expect(check(200, { ...created.body, status: "lost" })).toMatch(/\/status must be equal to one of the allowed values/);
+    expect(check(201, created.body)).toMatch(/status not documented/);
+    expect(check(200, created.body, new Headers({ "content-type": "text/html" }))).toMatch(/content type text\/html is not documented/);
+    expect(check(404, { error: { code: "not_found", message: "x" } })).toBeNull();
+    expect(check(404, { error: { code: "no_such_code", message: "x" } })).toMatch(/code must be equal to one of the allowed values/);
+    expect(check(500, { error: { code: "internal", message: "x" } })).toMatch(/status not documented/);
+    expect(check(200, "<html>", new Headers({ "content-type": "text/html" }), "/articles/x")).toBeNull();
+    // Responses that reach the tests went through the same check (support/app.ts), e.g. this one:
+    expect((await owner.get(`/api/annotations/${created.body.id}`)).status).toBe(200);
   });
 });

@@ -1,36 +1,21 @@
-import type { Verdict } from "@marginalia/schema";
+import { BEST_RATING, VERDICT_SCALE, type Verdict, WORST_RATING } from "@marginalia/schema";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import type { ExportArticle, ExportData } from "./load.ts";
 
 /**
- * Our seven verdicts on a 1–5 truthfulness scale, as ClaimReview consumers
- * read `reviewRating`: the closer to `bestRating`, the truer. Google asks for
- * whole numbers, a `worstRating` of at least 1, and a number consistent with
- * the words in `alternateName`, which is what readers are actually shown.
- * "Misleading" shares 2 with "mostly false": it is accurate in its letter but
- * leaves a false impression, which is further from the truth than "mixed";
- * `alternateName` keeps the two apart.
- *
- * "Unverifiable" is not a point on that scale: no number would be honest, and
- * any we picked would be averaged into the claim's truthfulness by aggregators.
- * Its rating is therefore textual only: `alternateName` without `ratingValue`,
- * and without `bestRating`/`worstRating`, which describe a numeric value and
- * would otherwise default to 5 and 1 for a value that is not there.
+ * schema.org ClaimReview, as fact-check consumers (Google's fact-check markup) read it: docs/claimreview.md
+ * lists the fields. Ratings come from the one verdict scale (VERDICT_SCALE in packages/schema).
  */
-export const VERDICT_RATINGS: Record<Verdict, { label: string; value: number | null }> = {
-  true: { label: "True", value: 5 },
-  "mostly-true": { label: "Mostly true", value: 4 },
-  mixed: { label: "Mixed", value: 3 },
-  misleading: { label: "Misleading", value: 2 },
-  "mostly-false": { label: "Mostly false", value: 2 },
-  false: { label: "False", value: 1 },
-  unverifiable: { label: "Unverifiable", value: null },
-};
-export const BEST_RATING = 5;
-export const WORST_RATING = 1;
 
-export const verdictLabel = (verdict: Verdict | null | undefined) =>
-  verdict ? VERDICT_RATINGS[verdict].label : "No verdict";
+export const verdictLabel = (verdict: Verdict | null | undefined) => (verdict ? VERDICT_SCALE[verdict].label : "No verdict");
+
+/** The rating a ClaimReview gives a verdict: numeric on the scale, or the label alone for "unverifiable". */
+export function reviewRating(verdict: Verdict) {
+  const { label, rating } = VERDICT_SCALE[verdict];
+  // bestRating and worstRating describe a numeric value; without one they would default to 5 and 1.
+  if (rating === null) return { "@type": "Rating", alternateName: label };
+  return { "@type": "Rating", ratingValue: rating, bestRating: BEST_RATING, worstRating: WORST_RATING, alternateName: label };
+}
 
 /** The page a reader opens to see an annotation in context. */
 export const annotationUrl = (baseUrl: string, articleId: string, annotationId: string) =>
@@ -55,11 +40,6 @@ export function toClaimReviews(data: ExportData, baseUrl: string): object {
 function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData, baseUrl: string) {
   const factcheck = a.factcheck!;
   const verdict = factcheck.verdict!;
-  const { label, value } = VERDICT_RATINGS[verdict];
-  const reviewRating =
-    value === null
-      ? { "@type": "Rating", alternateName: label }
-      : { "@type": "Rating", ratingValue: value, bestRating: BEST_RATING, worstRating: WORST_RATING, alternateName: label };
   const author = article.byline ? { author: { "@type": "Person", name: bylineName(article.byline) } } : {};
   const published = article.publishedAt ? { datePublished: isoDate(article.publishedAt) } : {};
   const body = a.body.trim() ? { reviewBody: a.body } : {};
@@ -70,12 +50,16 @@ function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData
     "@type": "ClaimReview",
     url: annotationUrl(baseUrl, article.id, a.id),
     claimReviewed: factcheck.claim?.trim() || a.target?.exact || "",
-    reviewRating,
+    reviewRating: reviewRating(verdict),
+    // The claim was made by the article's author when it was published; it appears in the article, at the
+    // quoted words, which a text fragment lets a browser scroll to and highlight.
     itemReviewed: {
       "@type": "Claim",
+      ...author,
+      ...published,
       appearance: {
         "@type": "Article",
-        url: article.sourceUrl ?? `${baseUrl}/articles/${article.id}`,
+        url: withTextFragment(article.sourceUrl ?? `${baseUrl}/articles/${article.id}`, a.target?.exact),
         headline: article.title,
         ...author,
         ...published,
@@ -86,6 +70,27 @@ function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData
     ...body,
     ...citation,
   };
+}
+
+/** Words a text directive may hold: it ends at "&", its parts are split at "," and marked with "-". */
+const directivePart = (words: string) => encodeURIComponent(words).replace(/-/g, "%2D").replace(/,/g, "%2C").replace(/&/g, "%26");
+/** A long quote is named by its first and last words (textStart,textEnd), which keeps the URL short. */
+const FRAGMENT_WORDS = 6;
+
+/**
+ * The page's URL with a text fragment (`#:~:text=`, URL Fragment Text Directives) for the quote, so that
+ * the appearance points at the claim's words rather than only the page. Any fragment the URL had is
+ * replaced; without a quote, the URL is the page's.
+ */
+export function withTextFragment(url: string, quote: string | undefined): string {
+  const words = quote?.trim().split(/\s+/).filter(Boolean) ?? [];
+  if (words.length === 0) return url;
+  const page = url.split("#")[0]!;
+  const text =
+    words.length <= FRAGMENT_WORDS * 2
+      ? directivePart(words.join(" "))
+      : `${directivePart(words.slice(0, FRAGMENT_WORDS).join(" "))},${directivePart(words.slice(-FRAGMENT_WORDS).join(" "))}`;
+  return `${page}#:~:text=${text}`;
 }
 
 /** "By Jane Doe" is how bylines are printed, not the author's name. */

@@ -24,6 +24,8 @@ export function view(overrides: Partial<AnnotationView> = {}): AnnotationView {
     assignment: null,
     anchor: { state: "anchored", score: null },
     votes: { agree: 0, disagree: 0 },
+    canonical: null,
+    via: null,
     createdAt: WHEN,
     updatedAt: WHEN,
     ...overrides,

@@ -15,13 +15,37 @@ const errorSchema = {
         field: { type: "string", description: "The request field at fault, for validation errors" },
         requestId: { type: "string" },
       },
+      additionalProperties: false,
     },
   },
+  additionalProperties: false,
 } as const;
 
 /** Zod to JSON Schema (2020-12, which OpenAPI 3.1 uses), describing what a client sends. */
 function schemaOf(schema: z.ZodType) {
   const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return json;
+}
+
+const ERROR_CONTENT = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+
+/**
+ * One documented response: 204 and 304 have no body; an error has the error body unless the operation
+ * gives its own; a success has each media type the operation produces, with its schema when it has one.
+ */
+function responseObject(op: Operation, status: number, description: string) {
+  const given = op.schemas?.[status];
+  const schema = given instanceof z.ZodType ? responseSchemaOf(given) : given;
+  if (status === 204 || status === 304) return { description };
+  if (status >= 400 && !schema) return { description, content: ERROR_CONTENT };
+  const types = op.produces ?? ["application/json"];
+  if (types.length === 0) return { description };
+  return { description, content: Object.fromEntries(types.map((type) => [type, schema ? { schema } : {}])) };
+}
+
+/** What the server sends, as JSON Schema: the output side of the zod schema. */
+function responseSchemaOf(schema: z.ZodType) {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "output" }) as Record<string, unknown>;
   return json;
 }
 
@@ -40,8 +64,8 @@ function queryParameters(query: z.ZodType) {
 function operationObject(op: Operation) {
   const pathParameters = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
   const responses: Record<string, unknown> = {};
-  for (const [status, description] of Object.entries(op.responses)) responses[status] = { description };
-  responses["4XX"] = { description: "A client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+  for (const [status, description] of Object.entries(op.responses)) responses[status] = responseObject(op, Number(status), description);
+  responses["4XX"] = { description: "A client error", content: ERROR_CONTENT };
   const body = (op.body || op.bodyTypes) && {
     required: true,
     content: Object.fromEntries([

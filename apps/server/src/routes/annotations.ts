@@ -26,6 +26,7 @@ import {
   updateThroughDocument,
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
+import { checkTextTarget } from "../services/targets.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
@@ -39,6 +40,9 @@ export const createAnnotationSchema = z.strictObject({
   status: f.status.optional(),
   parentId: f.parentId.optional(),
   visibility: z.enum(["group", "private"]).default("group"),
+  /** W3C clients' IRIs for the annotation (see apps/server/src/w3c), kept as given. */
+  canonical: f.canonical.optional(),
+  via: f.via.optional(),
 });
 
 export const patchAnnotationSchema = z
@@ -80,6 +84,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const user = c.get("user");
     const found = c.get("article");
     const input = await readJson(c, createAnnotationSchema);
+    if (input.target) await checkTextTarget(db, found.article.id, input.target);
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
@@ -90,7 +95,9 @@ export const annotationRoutes = new Hono<AppEnv>()
   .get("/:annotationId", requireAnnotation(), present)
   .patch("/:annotationId", requireAnnotation(), async (c) => {
     const patch = await readJson(c, patchAnnotationSchema);
-    await updateThroughDocument(c.get("deps").hub, c.get("annotation"), patch);
+    const access = c.get("annotation");
+    if (patch.target) await checkTextTarget(c.get("deps").db, access.row.articleId, patch.target);
+    await updateThroughDocument(c.get("deps").hub, access, patch);
     return present(c);
   })
   .delete("/:annotationId", requireAnnotation(), async (c) => {

@@ -34,6 +34,8 @@ export function presentAnnotation(row: AnnotationRow, book: NameBook) {
     assignment: row.assignees.length ? { assignees: row.assignees.flatMap((id) => book.id(id) ?? []), dueAt: row.dueAt } : null,
     anchor: { state: row.anchorState, score: row.anchorScore },
     votes: { agree: row.votesAgree, disagree: row.votesDisagree },
+    canonical: row.canonical,
+    via: row.via,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -48,6 +48,8 @@ export function projectAnnotation(
     votesDisagree: votes.disagree,
     anchorState: value.anchor?.state ?? "anchored",
     anchorScore: value.anchor?.score ?? null,
+    canonical: value.canonical,
+    via: value.via,
     createdAt: new Date(value.createdAt),
     updatedAt: new Date(value.updatedAt),
   };
@@ -56,7 +58,7 @@ export function projectAnnotation(
 const UPDATED_COLUMNS = [
   "docName", "revision", "authorId", "kind", "visibility", "status", "target", "quote", "startPos", "body", "tags",
   "color", "claim", "verdict", "confidence", "sources", "resolved", "parentId", "assignees", "dueAt", "votesAgree", "votesDisagree",
-  "anchorState", "anchorScore", "updatedAt",
+  "anchorState", "anchorScore", "canonical", "via", "updatedAt",
 ] as const satisfies readonly (keyof typeof annotations.$inferInsert)[];
 
 /**

@@ -10,8 +10,11 @@ import { clip, resolveTarget } from "./target.ts";
 
 /** Turns a W3C draft into what the annotation services take: a create request, or a patch. */
 
-/** The article's current text and revision, fetched only when a selector has to be checked against it. */
-export type ArticleText = () => Promise<{ text: string; revision: number }>;
+/**
+ * The container's article: the IRIs that name it, and its current text and revision, fetched only when a
+ * selector has to be checked against it.
+ */
+export type ContainerArticle = { iris: readonly string[]; text: () => Promise<{ text: string; revision: number }> };
 type Parent = { id: string; target: TextTarget | null; visibility: "group" | "private" };
 
 const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
@@ -31,8 +34,18 @@ function completeFactcheck(given: NonNullable<W3CDraft["factcheck"]>, current: A
   };
 }
 
-export async function toCreateRequest(draft: W3CDraft, article: ArticleText, parent: Parent | null): Promise<CreateRequest> {
-  const { text, revision } = draft.selector ? await article() : { text: "", revision: 0 };
+/**
+ * A container holds annotations of its article only: a target naming another resource is refused rather
+ * than stored as a note on the article, which would change what the client said it annotated.
+ */
+function onlyThisArticle(draft: W3CDraft, article: ContainerArticle) {
+  const other = draft.sources.find((s) => !article.iris.includes(s.iri));
+  if (other) throw fail(other.field, `this container holds annotations of ${article.iris[0]} only, not of ${other.iri}`);
+}
+
+export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle, parent: Parent | null): Promise<CreateRequest> {
+  onlyThisArticle(draft, article);
+  const { text, revision } = draft.selector ? await article.text() : { text: "", revision: 0 };
   // A reply without a text target discusses the same passage as its parent, as REST replies do.
   const target = draft.selector ? resolveTarget(draft.selector, text, revision) : (parent?.target ?? null);
   return validate(createAnnotationSchema, {
@@ -46,6 +59,8 @@ export async function toCreateRequest(draft: W3CDraft, article: ArticleText, par
     ...(draft.factcheck && { factcheck: completeFactcheck(draft.factcheck, null, target) }),
     ...(draft.status && { status: draft.status }),
     ...(draft.color !== undefined && { color: draft.color }),
+    ...(draft.canonical !== undefined && { canonical: draft.canonical }),
+    ...(draft.via !== undefined && { via: draft.via }),
   });
 }
 
@@ -65,20 +80,23 @@ const sameFactcheck = (a: Factcheck, b: AnnotationView["factcheck"]) =>
 
 /**
  * PUT replaces the annotation (protocol §5.3), so W3C-native parts (body, tags, target) take the new
- * value, absent or not. Our extension fields are left alone when absent, because a plain W3C client
+ * value, absent or not; `canonical`, which never changes, may be left out. Our extension fields are left alone when absent, because a plain W3C client
  * would not know to send them. The patch holds only what changed: the services check every field
  * a patch names against the caller's rights, and a moderator may change only a few.
  */
-export async function toPatch(draft: W3CDraft, view: AnnotationView, article: ArticleText): Promise<AnnotationPatch> {
+export async function toPatch(draft: W3CDraft, view: AnnotationView, article: ContainerArticle): Promise<AnnotationPatch> {
+  onlyThisArticle(draft, article);
   if (draft.kind !== view.kind) throw fail("motivation", `this is a ${motivationOf(view)} annotation, and that cannot change`);
   if ((draft.parent?.annotationId ?? null) !== view.parentId) throw fail("target", "the annotation replied to cannot change");
   if (draft.visibility && draft.visibility !== view.visibility) throw fail("mg:visibility", "cannot change; create a new annotation");
+  // The protocol keeps a canonical IRI unchanged; leaving it out of a PUT keeps it too.
+  if (draft.canonical !== undefined && draft.canonical !== view.canonical) throw fail("canonical", "a canonical IRI never changes");
 
   let target: TextTarget | null = null;
   if (draft.selector) {
     if (describes(draft.selector, view.target)) target = view.target;
     else {
-      const { text, revision } = await article();
+      const { text, revision } = await article.text();
       target = resolveTarget(draft.selector, text, revision);
     }
   }

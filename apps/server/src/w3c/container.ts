@@ -6,7 +6,7 @@ import { notFound } from "../errors.ts";
 import { MAX_PAGE, type Viewer, annotationFilterSchema, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationIri, containerIri } from "./iri.ts";
-import { ANNOTATION_CONTEXT, CONTAINER_CONTEXT, toW3CItem } from "./mapping.ts";
+import { ANNOTATION_CONTEXT, CONTAINER_CONTEXT, toW3C } from "./mapping.ts";
 import type { ContainerPreference } from "./media.ts";
 
 /** An article's annotation container and its pages (protocol §4.1, model §5). Pages are in text order. */
@@ -70,7 +70,9 @@ async function pageBody(db: Db, scope: ContainerScope, query: { iris: boolean; l
     startIndex: page * query.limit,
     ...(page < last && { next: pageIri(scope, query, page + 1) }),
     ...(page > 0 && { prev: pageIri(scope, query, page - 1) }),
-    items: views.map((v) => (query.iris ? annotationIri(scope.baseUrl, scope.articleId, v.id) : toW3CItem(v, ctx))),
+    // Each description is the full annotation, @context included, so that a client can take an item out
+    // of its page and use it as it would the annotation's own GET (protocol §4.1.1).
+    items: views.map((v) => (query.iris ? annotationIri(scope.baseUrl, scope.articleId, v.id) : toW3C(v, ctx))),
   };
 }
 

@@ -26,6 +26,11 @@ export type W3CDraft = {
   /** The annotation replied to, when a target is one of our annotation IRIs. */
   parent: { articleId: string; annotationId: string } | null;
   selector: SelectorHint | null;
+  /** Every resource the targets name other than an annotation replied to, with the field that names it. */
+  sources: { iri: string; field: string }[];
+  /** Kept as given (protocol §5.1): the client's canonical IRI, and the id it sent, as `via`. */
+  canonical?: string;
+  via?: string;
   /** Fact-check fields as given; claim and sources may be left to the route's defaults. */
   factcheck: { verdict: Verdict; claim?: string; confidence?: number; sources?: Source[] } | null;
   visibility?: "group" | "private";
@@ -91,6 +96,8 @@ const annotationSchema = z.looseObject({
   // A plain-text body may also come as bodyValue (model §3.2.5).
   bodyValue: z.string().max(MAX_BODY_LENGTH).optional(),
   target: z.unknown().optional(),
+  id: z.unknown().optional(),
+  canonical: annotationFieldSchemas.canonical.unwrap().optional(),
   "mg:visibility": z.enum(["group", "private"]).optional(),
   "mg:status": z.enum(ANNOTATION_STATUSES).optional(),
   "mg:color": annotationFieldSchemas.color.optional(),
@@ -127,6 +134,7 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
 
   let parent: W3CDraft["parent"] = null;
   let hint: SelectorHint | null = null;
+  const sources: W3CDraft["sources"] = [];
   const targets = list(doc.target);
   if (targets.length === 0) throw fail("target", "an annotation needs one or more targets");
   for (const [i, raw] of targets.entries()) {
@@ -139,6 +147,7 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
       parent = ref;
       continue;
     }
+    sources.push({ iri: iri as string, field: typeof t === "string" ? field : `${field}.${"source" in t ? "source" : "id"}` });
     const given = typeof t === "object" && "source" in t ? t.selector : undefined;
     const selectors = list(given);
     if (selectors.length === 0) continue;
@@ -204,7 +213,10 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
     tags: parsedTags.data,
     parent,
     selector: hint,
+    sources,
     factcheck,
+    ...(doc.canonical !== undefined && { canonical: doc.canonical }),
+    ...(typeof doc.id === "string" && annotationFieldSchemas.via.safeParse(doc.id).success && { via: doc.id }),
     ...(doc["mg:visibility"] && { visibility: doc["mg:visibility"] }),
     ...(doc["mg:status"] && { status: doc["mg:status"] }),
     ...(doc["mg:color"] !== undefined && { color: doc["mg:color"] }),

@@ -59,6 +59,8 @@ export function toW3CItem(view: AnnotationView, ctx: W3CContext): Record<string,
   return {
     id: annotationIri(ctx.baseUrl, ctx.articleId, view.id),
     type: "Annotation",
+    ...(view.canonical && { canonical: view.canonical }),
+    ...(view.via && { via: view.via }),
     motivation,
     created: dateTime(view.createdAt),
     modified: dateTime(view.updatedAt),

@@ -8,9 +8,9 @@ import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticle } from "../services/articles.ts";
 import { canWrite } from "@marginalia/schema";
-import { type ArticleText, toCreateRequest, toPatch } from "./apply.ts";
+import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
-import { fromW3C, toW3C } from "./mapping.ts";
+import { articleIri, containerIri, fromW3C, toW3C } from "./mapping.ts";
 import {
   ANNOTATION_HEADERS,
   CONTAINER_HEADERS,
@@ -30,10 +30,15 @@ import {
 
 const baseUrl = (c: AppContext) => c.get("deps").config.publicOrigin;
 
-const articleText = (c: AppContext, articleId: string): ArticleText => async () => {
+/**
+ * What the container's annotations may target: the article as we serve it, or the page it was imported
+ * from, which names the same text.
+ */
+async function containerArticle(c: AppContext, articleId: string): Promise<ContainerArticle> {
   const article = await getArticle(c.get("deps").db, articleId);
-  return { text: article.text, revision: article.revision };
-};
+  const iris = [articleIri(baseUrl(c), articleId), ...(article.sourceUrl ? [article.sourceUrl] : [])];
+  return { iris, text: async () => ({ text: article.text, revision: article.revision }) };
+}
 
 /** The annotation at the path, as the caller may reach it: 404 or 410 otherwise, and 404 under another article. */
 async function reach(c: AppContext) {
@@ -53,10 +58,12 @@ async function getContainer(c: AppContext) {
   const query = validate(pageQuerySchema, c.req.query());
   const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
   if (query.page !== undefined) {
-    return sendLd(c, await pageDocument(db, scope, { ...query, page: query.page }), { headers: PAGE_HEADERS });
+    const page = await pageDocument(db, scope, { ...query, page: query.page });
+    return sendLd(c, page, { headers: { ...PAGE_HEADERS, "Content-Location": page.id } });
   }
   const prefer = containerPreference(c.req.header("prefer"));
-  const headers: Record<string, string> = { ...CONTAINER_HEADERS };
+  // Whichever Prefer variant is sent, the representation is of the container itself (protocol §4.1).
+  const headers: Record<string, string> = { ...CONTAINER_HEADERS, "Content-Location": containerIri(baseUrl(c), articleId) };
   if (prefer.applied) headers["Preference-Applied"] = "return=representation";
   return sendLd(c, await containerDocument(db, scope, query, prefer), { headers });
 }
@@ -77,7 +84,7 @@ async function postAnnotation(c: AppContext) {
     }
     parent = found.row;
   }
-  const input = await toCreateRequest(draft, articleText(c, articleId), parent);
+  const input = await toCreateRequest(draft, await containerArticle(c, articleId), parent);
   const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
   const doc = toW3C(await presentById(db, created.id, { id: user.id, role }), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
@@ -106,7 +113,7 @@ async function putAnnotation(c: AppContext) {
   if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot edit`);
   precondition(c, doc, true);
   const draft = fromW3C(await readAnnotationJson(c), { kind: view.kind });
-  const patch = await toPatch(draft, view, articleText(c, articleId));
+  const patch = await toPatch(draft, view, await containerArticle(c, articleId));
   // A PUT of what is already there changes nothing, and so does not bump `modified`.
   if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch);
   const updated = toW3C(await presentById(c.get("deps").db, access.row.id, viewerOf(access)), { baseUrl: baseUrl(c), articleId });
@@ -120,8 +127,11 @@ async function deleteAnnotation(c: AppContext) {
   return c.body(null, 204);
 }
 
-// OPTIONS describes the interface only, so it needs no credentials and reveals nothing.
-const options = (headers: Record<string, string>) => (c: AppContext) => c.body(null, 204, headers);
+/**
+ * OPTIONS describes the interface only, so it needs no credentials and reveals nothing. It answers 200,
+ * not 204: the protocol's test suite and LDP clients expect 200 with Allow.
+ */
+const options = (headers: Record<string, string>) => (c: AppContext) => c.body(null, 200, headers);
 
 export const w3cRoutes = new Hono<AppEnv>();
 for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {

@@ -34,10 +34,11 @@ export function clip(s: string, max: number, keep: "start" | "end"): string {
 }
 
 /**
- * A stored target from what the selectors say, checked against the article's current text. A position
- * is trusted when the quote (if any) is at it; otherwise the quote is looked for, preferring the
- * occurrence whose prefix and suffix match and, among those, the one nearest the position given. The
- * selectors are alternatives for the same text (model §4.2), so a quote that is nowhere is an error.
+ * A stored target from what the selectors say, checked against the article's current text. The selectors
+ * are alternatives for the same text (model §4.2), so each one given must describe it: a position whose
+ * text is not the quote, or a prefix or suffix that is not the text around it, is refused rather than
+ * corrected, since storing anything else would change what the client annotated. A quote without a
+ * position is looked for, preferring the occurrence its prefix and suffix match.
  */
 export function resolveTarget(hint: SelectorHint, text: string, revision: number): TextTarget {
   const points = Array.from(text);
@@ -48,13 +49,24 @@ export function resolveTarget(hint: SelectorHint, text: string, revision: number
     throw bad(`the TextPositionSelector ends at ${end}, past the article's ${points.length} characters`);
   }
   const exact = hint.exact;
-  if (exact !== undefined && (start === undefined || end === undefined || slice(start, end) !== exact)) {
-    const found = findQuote(text, exact, hint, start);
+  if (exact !== undefined && start !== undefined && end !== undefined && slice(start, end) !== exact) {
+    throw bad(`the TextPositionSelector's text is not the TextQuoteSelector's exact text`);
+  }
+  if (exact !== undefined && start === undefined) {
+    const found = findQuote(text, exact, hint);
     if (found === null) throw bad("the TextQuoteSelector's exact text is not in the article");
     start = found;
     end = found + codePointLength(exact);
   }
   if (start === undefined || end === undefined) throw bad("give a TextQuoteSelector or a TextPositionSelector");
+  const before = slice(Math.max(0, start - MAX_AFFIX), start);
+  const after = slice(end, end + MAX_AFFIX);
+  if (hint.prefix !== undefined && !before.endsWith(clip(hint.prefix, MAX_AFFIX, "end"))) {
+    throw bad("the TextQuoteSelector's prefix is not the text before its exact text");
+  }
+  if (hint.suffix !== undefined && !after.startsWith(clip(hint.suffix, MAX_AFFIX, "start"))) {
+    throw bad("the TextQuoteSelector's suffix is not the text after its exact text");
+  }
   return {
     revision,
     exact: slice(start, end),
@@ -66,8 +78,8 @@ export function resolveTarget(hint: SelectorHint, text: string, revision: number
 }
 
 /** The code point offset of the best occurrence of `exact`, or null. */
-function findQuote(text: string, exact: string, hint: SelectorHint, near: number | undefined): number | null {
-  let best: { at: number; score: number; distance: number } | null = null;
+function findQuote(text: string, exact: string, hint: SelectorHint): number | null {
+  let best: { at: number; score: number } | null = null;
   let from = 0;
   let points = 0;
   let counted = 0;
@@ -80,8 +92,7 @@ function findQuote(text: string, exact: string, hint: SelectorHint, near: number
     const score =
       (hint.prefix && index >= hint.prefix.length && text.startsWith(hint.prefix, index - hint.prefix.length) ? 1 : 0) +
       (hint.suffix && text.startsWith(hint.suffix, index + exact.length) ? 1 : 0);
-    const distance = near === undefined ? 0 : Math.abs(points - near);
-    if (!best || score > best.score || (score === best.score && distance < best.distance)) best = { at: points, score, distance };
+    if (!best || score > best.score) best = { at: points, score };
     from = index + 1;
   }
   return best?.at ?? null;

@@ -22,10 +22,12 @@ async function reviewDesk() {
   }
   const imported = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" });
   const articleId = imported.body.id as string;
+  // Targets quote the article as imported (its text, not the fixture file's bytes).
+  const text = (await owner.get(`/api/articles/${articleId}`)).body.text as string;
   const check = async (who: Person, range: { start: number; end: number }, verdict: string) => {
     const res = await who.post(`/api/articles/${articleId}/annotations`, {
       kind: "factcheck",
-      target: buildTarget(SEED_ARTICLE, range, 1),
+      target: buildTarget(text, range, 1),
       factcheck: { claim: `Claim at ${range.start}`, verdict, sources: [{ url: "https://example.org/source" }] },
     });
     expect(res.status).toBe(201);

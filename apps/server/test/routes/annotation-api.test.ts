@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
-import { articleWithMembers } from "../support/article.ts";
+import { articleWithMembers, seedTarget } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
 
@@ -16,7 +16,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const target = (start: number, exact: string) => ({ revision: 1, exact, prefix: "", suffix: "", start, end: start + [...exact].length });
+const target = seedTarget;
 const fc = (claim: string, verdict: string) => ({ claim, verdict, confidence: 0.8, sources: [{ url: "https://example.org/s", title: "Source" }] });
 
 async function seeded() {
@@ -26,7 +26,7 @@ async function seeded() {
   const ids = {
     early: (await post(ann, { kind: "comment", body: "Sanctions on banking are the key lever", target: target(10, "Russia"), tags: ["sanctions"] })).body.id,
     late: (await post(desk.owner, { kind: "highlight", body: "", target: target(500, "Iran"), tags: ["iran", "sanctions"] })).body.id,
-    check: (await post(ann, { kind: "factcheck", body: "Compared with trade data", target: target(200, "JCPOA"), factcheck: fc("The JCPOA revival is ineffective", "misleading") })).body.id,
+    check: (await post(ann, { kind: "factcheck", body: "Compared with trade data", target: target(200, "West"), factcheck: fc("The JCPOA revival is ineffective", "misleading") })).body.id,
     middle: (await post(mod, { kind: "comment", body: "Military cooperation deepened in 2022", target: target(300, "military") })).body.id,
   };
   return { ...desk, ann, mod, ids };
@@ -83,7 +83,7 @@ describe("cursor paging", () => {
     const first = await s.owner.get(base);
     expect(ids(first)).toEqual([s.ids.early, s.ids.check]);
     // Inserted before the page boundary and after it, while the reader is between pages.
-    const before = (await s.owner.post(`/api/articles/${s.article.id}/annotations`, { kind: "highlight", target: target(5, "Hamid") })).body.id;
+    const before = (await s.owner.post(`/api/articles/${s.article.id}/annotations`, { kind: "highlight", target: target(0, "Hamid") })).body.id;
     const after = (await s.owner.post(`/api/articles/${s.article.id}/annotations`, { kind: "highlight", target: target(900, "West") })).body.id;
     const second = await s.owner.get(`${base}&cursor=${first.body.nextCursor}`);
     expect(ids(second)).toEqual([s.ids.middle, s.ids.late]);

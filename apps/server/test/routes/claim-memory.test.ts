@@ -17,7 +17,8 @@ afterAll(() => t.close());
 async function deskWithClaims() {
   const { owner, group, article, members } = await articleWithMembers(t.app, ["annotator"]);
   const second = await owner.post(`/api/groups/${group.id}/articles`, `A second piece\n\n${SEED_ARTICLE.slice(0, 2000)}`, { "content-type": "text/plain" });
-  const texts = new Map([[article.id, SEED_ARTICLE], [second.body.id as string, (await owner.get(`/api/articles/${second.body.id}`)).body.text as string]]);
+  const textOf = async (id: string) => (await owner.get(`/api/articles/${id}`)).body.text as string;
+  const texts = new Map([[article.id, await textOf(article.id)], [second.body.id as string, await textOf(second.body.id)]]);
   const articleIds = [...texts.keys()];
   const factcheck = async (claim: string, verdict: string, i: number, who = owner, extra: Record<string, unknown> = {}) => {
     const articleId = articleIds[i % articleIds.length]!;

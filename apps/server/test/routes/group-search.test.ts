@@ -27,7 +27,8 @@ describe("GET /api/groups/:groupId/annotations", () => {
   it("searches every article of the group, naming each item's article, newest first", async () => {
     const { owner, member, group, first, second, comment } = await twoArticles();
     const secondText = (await owner.get(`/api/articles/${second}`)).body.text as string;
-    const a = await comment(owner, first, SEED_ARTICLE, "Sanctions are the first lever");
+    const firstText = (await owner.get(`/api/articles/${first}`)).body.text as string;
+    const a = await comment(owner, first, firstText, "Sanctions are the first lever");
     const b = await comment(member, second, secondText, "Which sanctions, exactly?");
     const c = await comment(member, second, secondText, "Unrelated remark on style");
 

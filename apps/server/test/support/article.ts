@@ -1,4 +1,5 @@
 import type { App } from "../../src/app.ts";
+import { importArticle } from "../../src/import/index.ts";
 import { type TestClient, addMember, createGroup, signUp } from "./app.ts";
 import { SEED_ARTICLE } from "./fixtures.ts";
 
@@ -23,4 +24,19 @@ export async function articleWithMembers(app: App, roles: string[], moderation: 
     sync: { url: string; room: string; privateRoom: string };
   };
   return { owner: Object.assign(owner, { token: tokenOf(owner) }), group, article, members };
+}
+
+let seedPoints: string[] | undefined;
+
+/**
+ * A text target on the seed article's first revision (its text as imported): `exact` where it first occurs at or after code
+ * point `near`. The server refuses a target that is not the article's text, so tests take it from there.
+ */
+export function seedTarget(near: number, exact: string) {
+  const points = (seedPoints ??= Array.from(importArticle({ format: "text", content: SEED_ARTICLE }).text));
+  const length = Array.from(exact).length;
+  for (let start = near; start + length <= points.length; start++) {
+    if (points.slice(start, start + length).join("") === exact) return { revision: 1, exact, prefix: "", suffix: "", start, end: start + length };
+  }
+  throw new Error(`"${exact}" is not in the seed article after ${near}`);
 }

@@ -1,4 +1,4 @@
-import type { AnnotationKind, AnnotationStatus, Verdict } from "@marginalia/schema";
+import { type AnnotationKind, type AnnotationStatus, VERDICT_SCALE, type Verdict } from "@marginalia/schema";
 
 /**
  * Which painted layer an annotation belongs to. Each layer is one
@@ -45,15 +45,9 @@ export const priorityOf = (layer: string) =>
   LAYER_PRIORITY[layer] ?? (layer.startsWith("mg-fc-") ? 5 : layer.startsWith("mg-peer-") ? 7 : 3);
 
 /** Short human labels, used in the sidebar and the legend. */
-export const VERDICT_LABELS: Record<Verdict, string> = {
-  true: "True",
-  "mostly-true": "Mostly true",
-  mixed: "Mixed",
-  misleading: "Misleading",
-  "mostly-false": "Mostly false",
-  false: "False",
-  unverifiable: "Unverifiable",
-};
+export const VERDICT_LABELS = Object.fromEntries(
+  Object.entries(VERDICT_SCALE).map(([verdict, { label }]) => [verdict, label]),
+) as Record<Verdict, string>;
 
 export const KIND_LABELS: Record<AnnotationKind, string> = {
   highlight: "Highlight",

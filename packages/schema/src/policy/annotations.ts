@@ -28,7 +28,7 @@ export type Actor = {
 export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus };
 
 /** Fields fixed at creation. */
-const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId"]);
+const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId", "canonical", "via"]);
 /** Fields only the server writes (re-anchoring). */
 const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
 /** What a moderator may change on anyone's annotation: its status, and who must answer it by when. */

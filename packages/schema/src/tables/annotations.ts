@@ -80,6 +80,9 @@ export const annotations = pgTable(
     votesDisagree: integer("votes_disagree").notNull().default(0),
     anchorState: anchorStateEnum("anchor_state").notNull().default("anchored"),
     anchorScore: real("anchor_score"),
+    /** A W3C client's canonical IRI and former id (`via`), kept as given. */
+    canonical: text("canonical"),
+    via: text("via"),
     search: tsvector("search").generatedAlwaysAs(
       sql`to_tsvector('english'::regconfig, coalesce(body, '') || ' ' || coalesce(claim, '') || ' ' || coalesce(quote, ''))`,
     ),

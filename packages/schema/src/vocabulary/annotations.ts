@@ -25,6 +25,30 @@ export type AnnotationStatus = (typeof ANNOTATION_STATUSES)[number];
 export type AnchorState = (typeof ANCHOR_STATES)[number];
 export type Verdict = (typeof VERDICTS)[number];
 
+/**
+ * The verdict scale, in one place: each verdict's label, as readers are shown it, and its rating on a 1–5
+ * truthfulness scale, as ClaimReview consumers read `reviewRating` (the closer to the best rating, the
+ * truer). Google's fact-check markup asks for whole numbers, a worst rating of at least 1, and a number
+ * consistent with the label, which is what readers actually see. "Misleading" shares 2 with "mostly
+ * false": accurate in its letter but leaving a false impression, it is further from the truth than
+ * "mixed"; the labels keep the two apart.
+ *
+ * "Unverifiable" is not a point on that scale: no number would be honest, and any we picked would be
+ * averaged into the claim's truthfulness by aggregators. Its rating is null, and its ClaimReview rating
+ * is the label alone. docs/claimreview.md shows the table.
+ */
+export const VERDICT_SCALE: Record<Verdict, { label: string; rating: number | null }> = {
+  true: { label: "True", rating: 5 },
+  "mostly-true": { label: "Mostly true", rating: 4 },
+  mixed: { label: "Mixed", rating: 3 },
+  misleading: { label: "Misleading", rating: 2 },
+  "mostly-false": { label: "Mostly false", rating: 2 },
+  false: { label: "False", rating: 1 },
+  unverifiable: { label: "Unverifiable", rating: null },
+};
+export const BEST_RATING = 5;
+export const WORST_RATING = 1;
+
 /** W3C TextQuoteSelector + TextPositionSelector, positions in code points. */
 export const textTargetSchema = z.object({
   revision: z.number().int().positive(),

@@ -29,6 +29,8 @@ export type NewAnnotation = {
   parentId?: string | null;
   assignees?: string[];
   dueAt?: number | null;
+  canonical?: string | null;
+  via?: string | null;
 };
 
 /**
@@ -60,6 +62,8 @@ export function newAnnotationValue(input: NewAnnotation, now = Date.now()): Anno
     anchor: null,
     assignees: input.assignees ?? [],
     dueAt: input.dueAt ?? null,
+    canonical: input.canonical ?? null,
+    via: input.via ?? null,
     body: input.body ?? "",
   };
 }
@@ -78,7 +82,7 @@ export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
 }
 
 /** Fields most annotations never use, left out of the map (and the update) until they are set. */
-const OMITTED_WHEN_EMPTY = new Set(["rejectionReason", "anchor", "assignees", "dueAt"]);
+const OMITTED_WHEN_EMPTY = new Set(["rejectionReason", "anchor", "assignees", "dueAt", "canonical", "via"]);
 const isEmpty = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export type AnnotationPatch = Partial<
@@ -133,6 +137,8 @@ export function readAnnotation(map: AnnotationMap): AnnotationValue {
     anchor: get("anchor", null),
     assignees: get("assignees", []),
     dueAt: get("dueAt", null),
+    canonical: get("canonical", null),
+    via: get("via", null),
     body: body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "",
   };
 }

@@ -44,6 +44,7 @@ export const anchorSchema = z.object({
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 const epochMs = z.number().int().nonnegative();
+const iri = z.string().max(2048).regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]*$/, "an absolute IRI");
 
 /**
  * One schema per field of an annotation's Y.Map, so that a single field
@@ -69,6 +70,12 @@ export const annotationFieldSchemas = {
   assignees: z.array(z.uuid()).max(MAX_ASSIGNEES).refine((ids) => new Set(ids).size === ids.length, "assignees repeat"),
   /** When the assignees should have answered, if there is a deadline. */
   dueAt: epochMs.nullable(),
+  /**
+   * IRIs a W3C client gave: its canonical IRI for the annotation, and the id it had elsewhere (kept as
+   * `via`). Fixed at creation, since the Web Annotation Protocol says a canonical IRI is never changed.
+   */
+  canonical: iri.nullable(),
+  via: iri.nullable(),
 } as const;
 
 export type AnnotationField = keyof typeof annotationFieldSchemas | "body";
@@ -87,6 +94,8 @@ export const annotationValueSchema = z.object({
   anchor: annotationFieldSchemas.anchor.default(null),
   assignees: annotationFieldSchemas.assignees.default([]),
   dueAt: annotationFieldSchemas.dueAt.default(null),
+  canonical: annotationFieldSchemas.canonical.default(null),
+  via: annotationFieldSchemas.via.default(null),
   body: z.string().max(MAX_BODY_LENGTH),
 });
 export type AnnotationValue = z.infer<typeof annotationValueSchema>;

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { type Member, articleWithMembers } from "./support/article.ts";
+
+/**
+ * What a client says it annotates is stored as it said it, or refused with 400 naming the field: never
+ * moved to the article, nor to where the quote happens to be. The seed article begins "Hamid Bahrami".
+ */
+
+let t: TestApp;
+let owner: Member;
+let articleId: string;
+let url: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  url = await t.listen();
+  const made = await articleWithMembers(t.app, []);
+  owner = made.owner;
+  articleId = made.article.id;
+});
+afterAll(() => t.close());
+
+const target = (more: Record<string, unknown> = {}) => ({ revision: 1, exact: "Bahrami", prefix: "Hamid ", suffix: "", start: 6, end: 13, ...more });
+const LD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"';
+const w3c = (t: unknown) => ({ "@context": "http://www.w3.org/ns/anno.jsonld", type: "Annotation", bodyValue: "note", target: t });
+const postW3C = (doc: unknown) => owner.request("POST", `/w3c/articles/${articleId}/`, JSON.stringify(doc), { "content-type": LD });
+
+describe("REST targets", () => {
+  it("keeps a target that is the article's text", async () => {
+    const res = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target() });
+    expect(res.status).toBe(201);
+    expect(res.body.target).toEqual(target());
+  });
+
+  it.each([
+    ["exact", { exact: "Hamid" }],
+    ["end", { end: 10_000_000 }],
+    ["prefix", { prefix: "Ahmad " }],
+    ["suffix", { suffix: "Zzz" }],
+    ["revision", { revision: 99 }],
+  ])("refuses a target whose %s is not the text, on create and on PATCH", async (field, change) => {
+    const created = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target(change) });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: "validation_failed", field: `target.${field}` });
+    const kept = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target() });
+    const patched = await owner.patch(`/api/annotations/${kept.body.id}`, { target: target(change) });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.field).toBe(`target.${field}`);
+    expect((await owner.get(`/api/annotations/${kept.body.id}`)).body.target).toEqual(target());
+  });
+});
+
+describe("W3C targets", () => {
+  const article = () => `${url}/articles/${articleId}`;
+
+  it("accepts the article's IRI, as a whole-article note or with selectors", async () => {
+    expect((await postW3C(w3c(article()))).status).toBe(201);
+    const quoted = await postW3C(w3c({ source: article(), selector: { type: "TextQuoteSelector", exact: "Bahrami", prefix: "Hamid " } }));
+    expect(quoted.status).toBe(201);
+    expect(quoted.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start: 6, end: 13 });
+  });
+
+  it.each([
+    ["another page", "http://www.example.com/index.html", "target"],
+    ["another page, with a quote of ours", { source: "http://www.example.com/", selector: { type: "TextQuoteSelector", exact: "Hamid" } }, "target.source"],
+    ["an external resource", { id: "http://www.example.com/photo.jpg" }, "target.id"],
+    ["one good target and one elsewhere", [`ARTICLE`, "http://www.example.com/"], "target.1"],
+  ])("refuses %s with 400 naming the field", async (_, given, field) => {
+    const res = await postW3C(w3c(JSON.parse(JSON.stringify(given).replaceAll('"ARTICLE"', JSON.stringify(article())))));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: "validation_failed", field });
+  });
+
+  it.each([
+    ["a quote the article does not have", { type: "TextQuoteSelector", exact: "nowhere in the text" }],
+    ["a prefix that is not before the quote", { type: "TextQuoteSelector", exact: "Bahrami", prefix: "Ahmad " }],
+    ["a suffix that is not after the quote", { type: "TextQuoteSelector", exact: "Hamid", suffix: " Zzz" }],
+    ["a position whose text is not the quote", [{ type: "TextQuoteSelector", exact: "Bahrami" }, { type: "TextPositionSelector", start: 0, end: 5 }]],
+  ])("refuses %s rather than moving the target", async (_, selector) => {
+    const res = await postW3C(w3c({ source: article(), selector }));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: "validation_failed", field: "target" });
+  });
+});
