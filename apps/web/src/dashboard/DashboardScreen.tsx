@@ -33,7 +33,7 @@ function Dashboard({ article }: { article: Article }) {
   const me = useMe();
   const groupInfo = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   // The dashboard only reads: a refusal cannot come from it, and the reader is where one would be explained.
-  const sessions = useDocSessions(article, me.user.id, () => {});
+  const sessions = useDocSessions(article.id, me.user.id, article, () => {});
   const group = sessions.group;
   const { generation, fatal } = useSessionState(group);
   useEffect(() => {

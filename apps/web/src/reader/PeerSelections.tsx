@@ -26,7 +26,11 @@ export function PeerSelections({
   const [flags, setFlags] = useState<Array<{ peer: Peer; top: number; left: number }>>([]);
 
   useLayoutEffect(() => {
-    if (!map || !container) return;
+    // Measuring forces a layout of the whole page: only worth it when there is a selection to flag.
+    if (!map || !container || !peers.some((p) => p.selection)) {
+      setFlags((old) => (old.length ? [] : old));
+      return;
+    }
     const place = () => {
       const origin = container.getBoundingClientRect();
       setFlags(

@@ -25,21 +25,16 @@ export class HighlightPainter {
     const seen = new Set<string>();
     for (const paint of paints) {
       seen.add(paint.id);
-      const old = this.placed.get(paint.id);
-      if (old && old.layer === paint.layer && old.start === paint.span.start && old.end === paint.span.end) continue;
-      if (old) this.layer(old.layer).delete(old.range);
-      const range = staticRange(this.map, paint.span);
-      if (!range) {
-        this.placed.delete(paint.id);
-        continue;
-      }
-      this.layer(paint.layer).add(range);
-      this.placed.set(paint.id, { layer: paint.layer, start: paint.span.start, end: paint.span.end, range });
+      this.place(paint);
     }
-    for (const [id, old] of this.placed) {
-      if (seen.has(id)) continue;
-      this.layer(old.layer).delete(old.range);
-      this.placed.delete(id);
+    for (const id of this.placed.keys()) if (!seen.has(id)) this.remove(id);
+  }
+
+  /** Paints (or, for null, removes) a few ids and leaves every other one as it is. */
+  patch(changes: Iterable<[id: string, paint: Paint | null]>) {
+    for (const [id, paint] of changes) {
+      if (paint) this.place(paint);
+      else this.remove(id);
     }
   }
 
@@ -47,6 +42,26 @@ export class HighlightPainter {
     for (const [name] of this.layers) CSS.highlights.delete(name);
     this.layers.clear();
     this.placed.clear();
+  }
+
+  private place(paint: Paint) {
+    const old = this.placed.get(paint.id);
+    if (old && old.layer === paint.layer && old.start === paint.span.start && old.end === paint.span.end) return;
+    if (old) this.layer(old.layer).delete(old.range);
+    const range = staticRange(this.map, paint.span);
+    if (!range) {
+      this.placed.delete(paint.id);
+      return;
+    }
+    this.layer(paint.layer).add(range);
+    this.placed.set(paint.id, { layer: paint.layer, start: paint.span.start, end: paint.span.end, range });
+  }
+
+  private remove(id: string) {
+    const old = this.placed.get(id);
+    if (!old) return;
+    this.layer(old.layer).delete(old.range);
+    this.placed.delete(id);
   }
 
   private layer(name: string): Highlight {

@@ -2,6 +2,7 @@ import type { AnnotationKind, AnnotationStatus, Role, Verdict } from "@marginali
 import type { Item } from "../sync/annotation-store.ts";
 import { isVisible } from "./permissions.ts";
 import { type CodePointIndex, quoteIsAt, resolveTarget } from "../lib/anchoring.ts";
+import { type LayerName, layerFor } from "./highlight-style.ts";
 import type { Span } from "./text-map.ts";
 
 export type Thread = {
@@ -80,7 +81,7 @@ export function buildThreads(
   const replies = new Map<string, Item[]>();
   const roots: Item[] = [];
   for (const a of visible) {
-    if (a.parentId && ids.has(a.parentId)) {
+    if (a.parentId && isReply(a, ids.has(a.parentId))) {
       const list = replies.get(a.parentId) ?? [];
       list.push(a);
       replies.set(a.parentId, list);
@@ -96,6 +97,30 @@ export function buildThreads(
     };
   });
   return threads.sort(byPosition);
+}
+
+/** A reply sits in its parent's thread; one whose parent is not visible stands as a thread of its own. */
+const isReply = (item: Item, parentVisible: boolean) => !!item.parentId && parentVisible;
+
+/**
+ * The highlight one annotation paints as a thread root, by the rules
+ * `buildThreads`, `matches` and the painted layers apply to all of them, for
+ * following a change to a few annotations without rebuilding every thread.
+ * `find` looks an annotation up by id (for the parent of a reply).
+ */
+export function rootPaint(
+  item: Item,
+  find: (id: string) => Item | undefined,
+  place: (item: Item) => Span | "orphaned" | null,
+  viewer: { id: string; role: Role },
+  filters: Filters,
+): { id: string; span: Span; layer: LayerName } | null {
+  if (!isVisible(item, viewer.role)) return null;
+  const parent = item.parentId ? find(item.parentId) : undefined;
+  if (isReply(item, !!parent && isVisible(parent, viewer.role))) return null;
+  if (!matches(item, filters, viewer.id)) return null;
+  const where = place(item);
+  return where && where !== "orphaned" ? { id: item.id, span: where, layer: layerFor(item) } : null;
 }
 
 function byPosition(a: Thread, b: Thread): number {

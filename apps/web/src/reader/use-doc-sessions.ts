@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { groupRoom } from "@marginalia/schema";
 import type { Article } from "../api/articles.ts";
 import { DocSession } from "../sync/doc-session.ts";
 import { canWrite } from "./permissions.ts";
@@ -6,31 +7,50 @@ import { canWrite } from "./permissions.ts";
 export type Sessions = { group: DocSession | null; private: DocSession | null; hidden: DocSession | null };
 
 /**
+ * The sync endpoint, as the server names it in `Article.sync.url`: its public
+ * origin, which must be this page's origin for the socket to be let in.
+ */
+const syncUrl = () => `${location.origin.replace(/^http/, "ws")}/sync`;
+
+/**
  * The article's live documents: the group's; (for those who may write) the
  * reader's private one, for private notes and, in pre-moderated groups,
  * submissions awaiting review; and (for moderators) what moderators hid,
  * which the server keeps out of the group's document.
+ *
+ * The group's document is joined from the article's id alone, while the
+ * article itself is still being fetched: with thousands of annotations its
+ * first sync is the largest thing the reader waits for, and it need not wait
+ * for the text. The other two depend on the reader's role, so they wait.
  */
-export function useDocSessions(article: Article, userId: string, onRefused: (reason: string) => void): Sessions {
-  const [sessions, setSessions] = useState<Sessions>({ group: null, private: null, hidden: null });
+export function useDocSessions(articleId: string, userId: string, article: Article | null, onRefused: (reason: string) => void): Sessions {
+  const [group, setGroup] = useState<DocSession | null>(null);
+  const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
   const refused = useRef(onRefused);
   refused.current = onRefused;
-  const writer = canWrite(article.role);
-  const { url, room, privateRoom, hiddenRoom } = article.sync;
+  const writer = article ? canWrite(article.role) : false;
+  const privateRoom = article?.sync.privateRoom;
+  const hiddenRoom = article?.sync.hiddenRoom;
 
   useEffect(() => {
-    const open = (name: string) =>
-      new DocSession({ url, room: name, storageKey: `marginalia:${userId}:${name}`, onRefused: (reason) => refused.current(reason) });
-    const group = open(room);
-    const mine = writer ? open(privateRoom) : null;
-    const hidden = hiddenRoom ? open(hiddenRoom) : null;
-    setSessions({ group, private: mine, hidden });
+    const session = open(groupRoom(articleId), userId, refused);
+    setGroup(session);
+    return () => session.destroy();
+  }, [articleId, userId]);
+
+  useEffect(() => {
+    const mine = writer && privateRoom ? open(privateRoom, userId, refused) : null;
+    const hidden = hiddenRoom ? open(hiddenRoom, userId, refused) : null;
+    setOthers({ private: mine, hidden });
     return () => {
-      group.destroy();
       mine?.destroy();
       hidden?.destroy();
     };
-  }, [url, room, privateRoom, hiddenRoom, userId, writer]);
+  }, [privateRoom, hiddenRoom, userId, writer]);
 
-  return sessions;
+  return useMemo(() => ({ group, ...others }), [group, others]);
+}
+
+function open(room: string, userId: string, refused: { current: (reason: string) => void }) {
+  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason) });
 }
