@@ -3,8 +3,12 @@ import { ThreadCard, type ThreadCardProps } from "./ThreadCard.tsx";
 import type { Thread } from "./threads.ts";
 import type { VoteTally } from "../sync/annotation-store.ts";
 
-/** Cards rendered at first, and added each time the reader nears the end of the list. */
-const PAGE = 40;
+/**
+ * Cards rendered at first, and added each time the reader nears the end of
+ * the list. The list renders after the highlights (ReaderScreen defers it),
+ * so a page this size does not hold up the text.
+ */
+const PAGE = 150;
 
 type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused"> & {
   threads: readonly Thread[];
