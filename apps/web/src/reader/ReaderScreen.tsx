@@ -21,7 +21,8 @@ import { Sidebar, type TabId } from "./Sidebar.tsx";
 import type { Span, TextMap } from "./text-map.ts";
 import { ThreadFilters } from "./ThreadFilters.tsx";
 import { ThreadList } from "./ThreadList.tsx";
-import { NO_FILTERS, buildThreads, cachedLocator, matches, rootPaint } from "./threads.ts";
+import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint } from "./threads.ts";
+import { useAfterPaint } from "./use-after-paint.ts";
 import { useArticleClicks } from "./use-article-clicks.ts";
 import { type Sessions, useDocSessions } from "./use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./use-highlights.ts";
@@ -49,6 +50,8 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   }
   return <Reader article={article.data} reload={article.reload} sessions={sessions} notice={notice} onDismiss={() => setNotice(null)} />;
 }
+
+const NO_THREADS: Thread[] = [];
 
 type Draft = { span: Span; position: { top: number; left: number } };
 
@@ -178,8 +181,8 @@ function Reader({
     setFocusedId(id);
   }, []);
   // The list follows the highlights: a change is painted in the text first, and the cards are
-  // rendered after, in a render React may interrupt, so thousands of threads never hold up the text.
-  const listed = useDeferredValue(shown);
+  // rendered after, so a page of cards never holds up the text.
+  const listed = useAfterPaint(shown, NO_THREADS);
 
   const closePopover = (returnFocus: boolean) => {
     setDraft(null);
