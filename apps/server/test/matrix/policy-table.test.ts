@@ -15,7 +15,7 @@ import {
   updateAnnotation,
 } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as ui from "../../../web/src/reader/permissions.ts";
+import * as ui from "../../../web/src/reader/permissions/permissions.ts";
 import { contextFor } from "../../src/documents/context.ts";
 import { type TestApp, type TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";

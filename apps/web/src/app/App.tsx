@@ -6,7 +6,7 @@ import { ConfirmSignupScreen } from "../library/ConfirmSignupScreen.tsx";
 import { GroupScreen } from "../library/GroupScreen.tsx";
 import { LibraryScreen } from "../library/LibraryScreen.tsx";
 import { ModerationScreen } from "../library/ModerationScreen.tsx";
-import { ReaderScreen } from "../reader/ReaderScreen.tsx";
+import { ReaderScreen } from "../reader/index.ts";
 import { TopBar } from "./TopBar.tsx";
 import { matchRoute, navigate, usePath } from "./router.tsx";
 import { SessionProvider, useSession } from "./session.tsx";

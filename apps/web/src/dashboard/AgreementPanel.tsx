@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { CodePointIndex, Verdict } from "@marginalia/schema";
 import { fetchAgreement } from "../api/sessions.ts";
 import { useAsync } from "../lib/use-async.ts";
-import { VERDICT_LABELS } from "../reader/highlight-style.ts";
+import { VERDICT_LABELS } from "../reader/highlights/index.ts";
 
 /** Krippendorff's own reading of alpha: from 0.8 reliable, from 0.667 only for tentative conclusions. */
 function reading(alpha: number | null): string {

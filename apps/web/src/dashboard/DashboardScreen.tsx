@@ -5,9 +5,8 @@ import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useMe } from "../app/session.tsx";
 import { useAsync } from "../lib/use-async.ts";
-import { canModerate } from "../reader/permissions.ts";
-import { useDocSessions } from "../reader/use-doc-sessions.ts";
-import { useMembers } from "../reader/use-members.ts";
+import { canModerate } from "../reader/permissions/index.ts";
+import { useDocSessions, useMembers } from "../reader/sync/index.ts";
 import { useSessionState } from "../sync/hooks.ts";
 import { ActivityChart } from "./ActivityChart.tsx";
 import { AgreementPanel } from "./AgreementPanel.tsx";
@@ -34,7 +33,7 @@ function Dashboard({ article }: { article: Article }) {
   const me = useMe();
   const groupInfo = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   // The dashboard only reads: a refusal cannot come from it, and the reader is where one would be explained.
-  const sessions = useDocSessions(article, me.user.id, () => {});
+  const sessions = useDocSessions(article.id, me.user.id, article, () => {});
   const group = sessions.group;
   const { generation, fatal } = useSessionState(group);
   useEffect(() => {

@@ -1,6 +1,6 @@
 import type { ActivityEvent } from "@marginalia/schema";
 import { timeAgo } from "../lib/time.ts";
-import { KIND_LABELS, VERDICT_LABELS } from "../reader/highlight-style.ts";
+import { KIND_LABELS, VERDICT_LABELS } from "../reader/highlights/index.ts";
 
 /** The newest events first, as sentences. */
 export function LatestActivity({ events, nameOf }: { events: readonly ActivityEvent[]; nameOf: (id: string) => string }) {

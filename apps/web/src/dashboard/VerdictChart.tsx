@@ -1,5 +1,5 @@
 import { VERDICTS, type Verdict } from "@marginalia/schema";
-import { VERDICT_LABELS } from "../reader/highlight-style.ts";
+import { VERDICT_LABELS } from "../reader/highlights/index.ts";
 
 const ROW = 24;
 const LABEL = 110;

@@ -2,7 +2,7 @@ import { fetchArticles } from "../api/articles.ts";
 import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
-import { canModerate } from "../reader/permissions.ts";
+import { canModerate } from "../reader/permissions/index.ts";
 import { GroupSettingsPanel } from "./GroupSettingsPanel.tsx";
 import { ImportForm } from "./ImportForm.tsx";
 import { MembersPanel } from "./MembersPanel.tsx";

@@ -1,7 +1,7 @@
 import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
-import { ModerationQueue } from "../reader/ModerationQueue.tsx";
+import { ModerationQueue } from "../reader/moderation/index.ts";
 
 /** The group's queue on a page of its own, for moderators working through it. */
 export function ModerationScreen({ groupId }: { groupId: string }) {

@@ -1,35 +1,45 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { type Article, fetchArticle } from "../api/articles.ts";
 import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useMe } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import { useAsync } from "../lib/use-async.ts";
-import { useAnnotations, usePeers, useSessionState, useVotes } from "../sync/hooks.ts";
-import { makeActions } from "./actions.ts";
-import { ArticleView } from "./ArticleView.tsx";
-import { SavedMark, StatusBanner } from "./ConnectionStatus.tsx";
+import { useAnnotationStore, useItems, usePeers, useSessionState, useVotes } from "../sync/hooks.ts";
+import { makeActions } from "./sync/actions.ts";
+import { ArticleView } from "./highlights/ArticleView.tsx";
+import { SavedMark, StatusBanner } from "./sync/ConnectionStatus.tsx";
 import { ExportMenu } from "./ExportMenu.tsx";
-import { ModerationQueue } from "./ModerationQueue.tsx";
-import { NotesPane } from "./NotesPane.tsx";
-import { OrphansPanel } from "./OrphansPanel.tsx";
-import { PeerSelections, peerLayer } from "./PeerSelections.tsx";
-import { canModerate, canWrite, placementFor } from "./permissions.ts";
-import { PresenceBar } from "./PresenceBar.tsx";
-import { SelectionPopover } from "./SelectionPopover.tsx";
+import { ModerationQueue } from "./moderation/ModerationQueue.tsx";
+import { NotesPane } from "./sync/NotesPane.tsx";
+import { OrphansPanel } from "./threads/OrphansPanel.tsx";
+import { PeerSelections, peerLayer } from "./highlights/PeerSelections.tsx";
+import { canModerate, canWrite, placementFor } from "./permissions/permissions.ts";
+import { PresenceBar } from "./sync/PresenceBar.tsx";
+import { SelectionPopover } from "./highlights/SelectionPopover.tsx";
 import { Sidebar, type TabId } from "./Sidebar.tsx";
-import type { Span, TextMap } from "./text-map.ts";
-import { ThreadFilters } from "./ThreadFilters.tsx";
-import { ThreadList } from "./ThreadList.tsx";
-import { NO_FILTERS, buildThreads, cachedLocator, matches } from "./threads.ts";
-import { useArticleClicks } from "./use-article-clicks.ts";
-import { useDocSessions } from "./use-doc-sessions.ts";
-import { useOverlayHighlights, useThreadHighlights } from "./use-highlights.ts";
-import { useMembers } from "./use-members.ts";
-import { useArticleSelection } from "./use-selection.ts";
+import type { Span, TextMap } from "./highlights/text-map.ts";
+import { ThreadFilters } from "./threads/ThreadFilters.tsx";
+import { ThreadList } from "./threads/ThreadList.tsx";
+import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint } from "./threads/threads.ts";
+import { useAfterPaint } from "./highlights/use-after-paint.ts";
+import { useArticleClicks } from "./highlights/use-article-clicks.ts";
+import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
+import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
+import { useMembers } from "./sync/use-members.ts";
+import { useArticleSelection } from "./highlights/use-selection.ts";
 
 export function ReaderScreen({ articleId }: { articleId: string }) {
+  const me = useMe();
   const article = useAsync(() => fetchArticle(articleId), [articleId]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, (reason) => {
+    setNotice(
+      `The server refused one of your changes (${reason}), so this article was reloaded from the server. ` +
+        "What you wrote since your last saved change was discarded.",
+    );
+    void article.reload();
+  });
   if (!article.data) {
     return (
       <>
@@ -38,13 +48,27 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
       </>
     );
   }
-  return <Reader article={article.data} reload={article.reload} />;
+  return <Reader article={article.data} reload={article.reload} sessions={sessions} notice={notice} onDismiss={() => setNotice(null)} />;
 }
+
+const NO_THREADS: Thread[] = [];
 
 type Draft = { span: Span; position: { top: number; left: number } };
 
 /** The reader: the article with everyone's highlights, and the sidebar with threads, notes, orphans and review. */
-function Reader({ article, reload }: { article: Article; reload(): Promise<void> }) {
+function Reader({
+  article,
+  reload,
+  sessions,
+  notice,
+  onDismiss,
+}: {
+  article: Article;
+  reload(): Promise<void>;
+  sessions: Sessions;
+  notice: string | null;
+  onDismiss(): void;
+}) {
   const me = useMe();
   // Who you are in this group's documents: your authorship, votes and presence are under your member id.
   const self = article.memberId;
@@ -52,22 +76,22 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   const group = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   const moderation = group.data?.moderation ?? "open";
 
-  const [notice, setNotice] = useState<string | null>(null);
-  const sessions = useDocSessions(article, me.user.id, (reason) => {
-    setNotice(
-      `The server refused one of your changes (${reason}), so this article was reloaded from the server. ` +
-        "What you wrote since your last saved change was discarded.",
-    );
-    void reload();
-  });
   const groupState = useSessionState(sessions.group);
   const privateState = useSessionState(sessions.private);
-  const groupItems = useAnnotations(sessions.group, "group");
-  const privateItems = useAnnotations(sessions.private, "private");
-  const hiddenItems = useAnnotations(sessions.hidden, "hidden");
+  const groupStore = useAnnotationStore(sessions.group, "group");
+  const privateStore = useAnnotationStore(sessions.private, "private");
+  const hiddenStore = useAnnotationStore(sessions.hidden, "hidden");
+  const groupItems = useItems(groupStore);
+  const privateItems = useItems(privateStore);
+  const hiddenItems = useItems(hiddenStore);
   const votes = useVotes(sessions.group, self);
   const peers = usePeers(sessions.group);
-  const items = useMemo(() => [...groupItems, ...privateItems, ...hiddenItems], [groupItems, privateItems, hiddenItems]);
+  const allItems = useMemo(() => [...groupItems, ...privateItems, ...hiddenItems], [groupItems, privateItems, hiddenItems]);
+  // Everything built from all the annotations (threads, the list, names, counts) is rebuilt in a
+  // render React may interrupt and put after the next frame: with thousands of annotations that
+  // rebuild takes longer than a frame, and a change is painted in the text before it is done
+  // (useThreadHighlights follows the stores' touched annotations for that).
+  const items = useDeferredValue(allItems);
   // Assignees are named too, so a member assigned since the page opened is fetched like a new author.
   const authorIds = useMemo(() => [...new Set(items.flatMap((i) => [i.authorId, ...i.assignees]))].sort(), [items]);
   const members = useMembers(article.groupId, authorIds);
@@ -89,7 +113,8 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   const placed = useMemo(() => threads.filter((t) => !t.orphaned), [threads]);
   const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, self)), [placed, filters, self]);
   const assignedCount = useMemo(() => placed.filter((t) => t.root.assignees.includes(self)).length, [placed, self]);
-  useThreadHighlights(map, shown);
+  const paintOf = useMemo<PaintOf | null>(() => (place ? (item, find) => rootPaint(item, find, place, viewer, filters) : null), [place, viewer, filters]);
+  useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf);
 
   // A link to one annotation (from a notification) opens with its thread focused.
   const [focusedId, setFocusedId] = useState<string | null>(() => new URLSearchParams(location.hash.slice(1)).get("annotation"));
@@ -124,7 +149,9 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
     // The generation is a dependency because a rejoin brings a new provider, with new awareness.
   }, [sessions.group, groupState.generation, shared?.start, shared?.end]);
 
-  const focused = threads.find((t) => t.root.id === focusedId);
+  // Memoised like everything else that walks all the threads: the reader re-renders at once on each
+  // change (before the deferred rebuild), and that render must stay cheap.
+  const focused = useMemo(() => threads.find((t) => t.root.id === focusedId), [threads, focusedId]);
   const overlays = useMemo(
     () => [
       ...peers.filter((p) => p.selection).map((p) => ({ id: `peer-${p.clientId}`, span: p.selection!, layer: peerLayer(p) })),
@@ -142,15 +169,20 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
   );
   const placement = useCallback((kind: Parameters<typeof placementFor>[0], onlyMe: boolean) => placementFor(kind, role, moderation, onlyMe), [role, moderation]);
 
-  const showInText = useCallback(
-    (id: string) => {
-      const thread = threads.find((t) => t.root.id === id);
-      const located = thread?.span && map?.locate(thread.span);
-      located?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: "smooth" });
-      setFocusedId(id);
-    },
-    [threads, map],
-  );
+  // Read through a ref, so that the callback keeps its identity and the memoised cards do not all
+  // re-render whenever any annotation changes.
+  const latest = useRef({ threads, map });
+  latest.current = { threads, map };
+  const showInText = useCallback((id: string) => {
+    const { threads, map } = latest.current;
+    const thread = threads.find((t) => t.root.id === id);
+    const located = thread?.span && map?.locate(thread.span);
+    located?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: "smooth" });
+    setFocusedId(id);
+  }, []);
+  // The list follows the highlights: a change is painted in the text first, and the cards are
+  // rendered after, so a page of cards never holds up the text.
+  const listed = useAfterPaint(shown, NO_THREADS);
 
   const closePopover = (returnFocus: boolean) => {
     setDraft(null);
@@ -159,8 +191,8 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
 
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
-  const corrected = items.some((i) => (i.target?.revision ?? 0) > article.revision);
-  const orphanCount = threads.filter((t) => t.orphaned).length;
+  const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
+  const orphanCount = useMemo(() => threads.filter((t) => t.orphaned).length, [threads]);
   const cardProps = { me: self, role, moderation, members, actions, onFocus: setFocusedId, onShow: showInText };
   const tabs = [
     {
@@ -170,7 +202,8 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
         <>
           <ThreadFilters value={filters} onChange={setFilters} members={members} shown={shown.length} total={placed.length} assigned={assignedCount} />
           <ThreadList
-            threads={shown}
+            threads={listed}
+            pending={listed !== shown}
             votes={votes}
             focusedId={focusedId}
             emptyText={canWrite(role) ? "No annotations yet. Select a passage in the article to start." : "No annotations yet."}
@@ -206,7 +239,7 @@ function Reader({ article, reload }: { article: Article; reload(): Promise<void>
       </TopBar>
       <div className="reader-body">
         <div className="main-column">
-          <StatusBanner states={states} notice={notice} onDismiss={() => setNotice(null)} corrected={corrected} onLoadCorrection={() => void reload()} />
+          <StatusBanner states={states} notice={notice} onDismiss={onDismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />

@@ -13,6 +13,7 @@ export class AnnotationStore {
   private items = new Map<string, Item>();
   private snapshot: Item[] = [];
   private listeners = new Set<() => void>();
+  private touchListeners = new Set<(ids: readonly string[]) => void>();
   private readonly map: Y.Map<AnnotationMap>;
 
   constructor(doc: Y.Doc, private readonly source: DocSource) {
@@ -28,9 +29,23 @@ export class AnnotationStore {
   };
   getSnapshot = () => this.snapshot;
 
+  get(id: string): Item | undefined {
+    return this.items.get(id);
+  }
+
+  /**
+   * Told which annotations a change touched, before the new snapshot is
+   * published: for work that can follow a few annotations rather than all.
+   */
+  onTouched(fn: (ids: readonly string[]) => void) {
+    this.touchListeners.add(fn);
+    return () => void this.touchListeners.delete(fn);
+  }
+
   dispose() {
     this.map.unobserveDeep(this.onChange);
     this.listeners.clear();
+    this.touchListeners.clear();
   }
 
   private onChange = (events: Array<Y.YEvent<any>>) => {
@@ -40,6 +55,8 @@ export class AnnotationStore {
       else if (typeof event.path[0] === "string") touched.add(event.path[0]);
     }
     for (const id of touched) this.read(id);
+    const ids = [...touched];
+    for (const fn of this.touchListeners) fn(ids);
     this.publish();
   };
 

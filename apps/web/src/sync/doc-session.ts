@@ -4,6 +4,7 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { MESSAGE_ACK, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import { AckTracker } from "./acks.ts";
+import { applyServerSyncQuietly } from "./quiet-sync.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "stopped";
 
@@ -87,13 +88,14 @@ export class DocSession {
     this.persistence = new IndexeddbPersistence(this.options.storageKey, doc);
     // Registered before the provider's own handler exists, and independent of order anyway:
     // an edit made with an open socket is counted when the provider sends it.
-    doc.on("update", (_update: Uint8Array, origin: unknown) => {
+    const onUpdate = (_update: Uint8Array, origin: unknown) => {
       if (origin === this.provider) return;
       if (origin === this.persistence) this.loadedFromStorage = true;
       else this.editedSinceReset = true;
       this.acks.localEdit(this.isOpen());
       this.set({ saved: this.acks.saved });
-    });
+    };
+    doc.on("update", onUpdate);
     const provider = new WebsocketProvider(this.options.url, this.options.room, doc, {
       params: { acks: "1" },
       connect: false,
@@ -101,6 +103,7 @@ export class DocSession {
       disableBc: true,
     });
     this.provider = provider;
+    applyServerSyncQuietly(provider, this.persistence, [onUpdate]);
     provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder) => {
       this.acks.ackReceived(decoding.readVarUint(decoder));
       this.set({ saved: this.acks.saved });

@@ -22,8 +22,11 @@ export function useDocStore<T extends { dispose(): void }>(session: DocSession |
   return store;
 }
 
-export function useAnnotations(session: DocSession | null, source: DocSource): Item[] {
-  const store = useDocStore(session, (s) => new AnnotationStore(s.doc, source), [source]);
+export function useAnnotationStore(session: DocSession | null, source: DocSource): AnnotationStore | null {
+  return useDocStore(session, (s) => new AnnotationStore(s.doc, source), [source]);
+}
+
+export function useItems(store: AnnotationStore | null): Item[] {
   return useSyncExternalStore(store?.subscribe ?? noSubscribe, store?.getSnapshot ?? (() => EMPTY_ITEMS));
 }
 

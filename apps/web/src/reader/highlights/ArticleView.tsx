@@ -1,0 +1,138 @@
+import { type ReactNode, memo, useLayoutEffect, useMemo, useRef } from "react";
+import type { Block } from "@marginalia/schema";
+import { CodePointIndex } from "../../lib/anchoring.ts";
+import { TextMap } from "./text-map.ts";
+
+type Props = {
+  text: string;
+  blocks: Block[];
+  /** Called once the blocks are in the DOM, with the map from code points to their text nodes. */
+  onReady(map: TextMap<Text>, root: HTMLElement): void;
+};
+
+type Group = { kind: "single"; block: number } | { kind: "list" | "references"; blocks: number[] };
+
+/** Consecutive list items and references share one list element. */
+function groupBlocks(blocks: Block[]): Group[] {
+  const groups: Group[] = [];
+  blocks.forEach((block, i) => {
+    const listKind = block.kind === "list-item" ? "list" : block.kind === "reference" ? "references" : null;
+    const last = groups.at(-1);
+    if (listKind && last && last.kind === listKind) last.blocks.push(i);
+    else if (listKind) groups.push({ kind: listKind, blocks: [i] });
+    else groups.push({ kind: "single", block: i });
+  });
+  return groups;
+}
+
+/**
+ * The article as semantic HTML. Every block element holds exactly one text
+ * node with the block's text, and nothing is ever inserted into it:
+ * highlights are painted over it with the CSS Custom Highlight API.
+ * Memoised, so that annotation traffic never re-renders the text.
+ */
+export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: Props) {
+  const root = useRef<HTMLElement>(null);
+  const index = useMemo(() => new CodePointIndex(text), [text]);
+  const texts = useMemo(() => blocks.map((b) => text.slice(index.toUtf16(b.start), index.toUtf16(b.end))), [text, blocks, index]);
+  const groups = useMemo(() => groupBlocks(blocks), [blocks]);
+
+  useLayoutEffect(() => {
+    const el = root.current;
+    if (!el) return;
+    const placed: Array<{ start: number; end: number; node: Text }> = [];
+    for (const blockEl of el.querySelectorAll<HTMLElement>("[data-block]")) {
+      const block = blocks[Number(blockEl.dataset.block)];
+      const node = blockEl.firstChild;
+      if (block && node instanceof Text) placed.push({ start: block.start, end: block.end, node });
+    }
+    onReady(new TextMap(text, placed, index), el);
+  }, [text, blocks, index, onReady]);
+
+  const render = (i: number): ReactNode => {
+    const block = blocks[i]!;
+    const content = texts[i];
+    if (!content) return null;
+    const props = { "data-block": i, className: `block block-${block.kind}` };
+    switch (block.kind) {
+      case "title":
+        return (
+          <h1 key={i} {...props}>
+            {content}
+          </h1>
+        );
+      case "byline":
+        return (
+          <p key={i} {...props}>
+            {content}
+          </p>
+        );
+      case "caption":
+        return (
+          <figure key={i} className="block-figure">
+            <figcaption data-block={i} className="block block-caption">
+              {content}
+            </figcaption>
+          </figure>
+        );
+      case "heading": {
+        const level = Math.min(6, Math.max(2, block.level ?? 2));
+        const Tag = `h${level}` as "h2";
+        return (
+          <Tag key={i} {...props}>
+            {content}
+          </Tag>
+        );
+      }
+      case "quote":
+        return (
+          <blockquote key={i} className="block-quote-wrap">
+            <p data-block={i} className="block block-quote">
+              {content}
+            </p>
+          </blockquote>
+        );
+      case "bio":
+        return (
+          <footer key={i} className="bio" role="note" aria-label="About the author">
+            <p data-block={i} className="block block-bio">
+              {content}
+            </p>
+          </footer>
+        );
+      case "list-item":
+      case "reference":
+        return (
+          <li key={i} {...props}>
+            {content}
+          </li>
+        );
+      default:
+        return (
+          <p key={i} {...props}>
+            {content}
+          </p>
+        );
+    }
+  };
+
+  // The byline and title open the article together.
+  const headerEnd = groups.findIndex((g) => g.kind !== "single" || !["title", "byline"].includes(blocks[g.block]!.kind));
+  const header = groups.slice(0, headerEnd < 0 ? groups.length : headerEnd);
+  const body = groups.slice(header.length);
+
+  return (
+    <article ref={root} className="article" tabIndex={-1} aria-label="Article">
+      {header.length > 0 && <header className="article-header">{header.map((g) => g.kind === "single" && render(g.block))}</header>}
+      {body.map((g, n) => {
+        if (g.kind === "single") return render(g.block);
+        if (g.kind === "list") return <ul key={`l${n}`}>{g.blocks.map(render)}</ul>;
+        return (
+          <section key={`r${n}`} className="references" aria-label="References">
+            <ol>{g.blocks.map(render)}</ol>
+          </section>
+        );
+      })}
+    </article>
+  );
+});

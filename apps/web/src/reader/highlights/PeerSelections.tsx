@@ -1,0 +1,62 @@
+import { useLayoutEffect, useState } from "react";
+import type { Member } from "../../api/groups.ts";
+import type { Peer } from "../../sync/peer-store.ts";
+import { spanRects } from "./dom-ranges.ts";
+import { peerName } from "../sync/PresenceBar.tsx";
+import type { TextMap } from "./text-map.ts";
+
+export const peerLayer = (peer: Peer) => `mg-peer-${peer.clientId}`;
+
+/**
+ * The stylesheet for others' selections (one ::highlight() rule per peer,
+ * in the colour the server gave them) and a name flag at the end of each
+ * selection, so that you can tell who is looking where.
+ */
+export function PeerSelections({
+  peers,
+  map,
+  container,
+  members,
+}: {
+  peers: readonly Peer[];
+  map: TextMap<Text> | null;
+  container: HTMLElement | null;
+  members?: ReadonlyMap<string, Member>;
+}) {
+  const [flags, setFlags] = useState<Array<{ peer: Peer; top: number; left: number }>>([]);
+
+  useLayoutEffect(() => {
+    // Measuring forces a layout of the whole page: only worth it when there is a selection to flag.
+    if (!map || !container || !peers.some((p) => p.selection)) {
+      setFlags((old) => (old.length ? [] : old));
+      return;
+    }
+    const place = () => {
+      const origin = container.getBoundingClientRect();
+      setFlags(
+        peers.flatMap((peer) => {
+          const rect = peer.selection ? spanRects(map, peer.selection).at(-1) : undefined;
+          return rect ? [{ peer, top: rect.top - origin.top - 16, left: rect.right - origin.left }] : [];
+        }),
+      );
+    };
+    place();
+    window.addEventListener("resize", place);
+    return () => window.removeEventListener("resize", place);
+  }, [peers, map, container]);
+
+  // Colours come through safeColor (peer-store.ts), so they are safe inside a rule.
+  const css = peers
+    .map((p) => `::highlight(${peerLayer(p)}){background-color:color-mix(in srgb, ${p.user.color} 30%, transparent);text-decoration:underline 2px ${p.user.color};}`)
+    .join("\n");
+  return (
+    <>
+      <style>{css}</style>
+      {flags.map(({ peer, top, left }) => (
+        <span key={peer.clientId} className="peer-flag" style={{ top, left, backgroundColor: peer.user.color }} aria-hidden="true">
+          {peerName(peer, members)}
+        </span>
+      ))}
+    </>
+  );
+}

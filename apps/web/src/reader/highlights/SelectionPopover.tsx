@@ -1,0 +1,108 @@
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import type { AnnotationKind, Factcheck } from "@marginalia/schema";
+import { type FactcheckDraft, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
+import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
+import { submitOnEnter, trapTab } from "../threads/keyboard.ts";
+import type { Placement } from "../permissions/permissions.ts";
+
+export type NewAnnotationInput = { kind: AnnotationKind; body: string; factcheck: Factcheck | null; onlyMe: boolean };
+
+type Props = {
+  quote: string;
+  position: { top: number; left: number };
+  placement(kind: AnnotationKind, onlyMe: boolean): Placement;
+  /** The article's group: its claim memory answers in the fact-check form. */
+  groupId: string;
+  onCreate(input: NewAnnotationInput): string | null;
+  onClose(returnFocus: boolean): void;
+};
+
+/**
+ * Opens on a selection in the article: highlight at once, or comment or
+ * fact-check through a short form. Focus moves in on open, Tab stays
+ * inside, Escape closes and gives focus back to the article.
+ */
+export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose }: Props) {
+  const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
+  const [onlyMe, setOnlyMe] = useState(false);
+  const [body, setBody] = useState("");
+  const [draft, setDraft] = useState<FactcheckDraft>(() => emptyDraft(quote));
+  const [error, setError] = useState<string | null>(null);
+  const root = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    root.current?.querySelector<HTMLElement>("textarea, button")?.focus();
+  }, [mode]);
+
+  const create = (input: Omit<NewAnnotationInput, "onlyMe">) => {
+    const problem = onCreate({ ...input, onlyMe });
+    if (problem) setError(problem);
+    else onClose(true);
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (mode === "comment") {
+      if (!body.trim()) return setError("Write a comment first.");
+      return create({ kind: "comment", body: body.trim(), factcheck: null });
+    }
+    const checked = validateDraft(draft);
+    if (!checked.ok) return setError(checked.error);
+    create({ kind: "factcheck", body: body.trim(), factcheck: checked.value });
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      onClose(true);
+    } else trapTab(event);
+  };
+
+  const note = placement(mode === "factcheck" ? "factcheck" : mode === "comment" ? "comment" : "highlight", onlyMe).note;
+  const label = mode === "menu" ? "Annotate selection" : mode === "comment" ? "New comment" : "New fact-check";
+
+  return (
+    <div ref={root} className={`popover popover-${mode}`} role="dialog" aria-label={label} style={position} onKeyDown={onKeyDown}>
+      {mode === "menu" ? (
+        <div className="popover-menu">
+          <button type="button" onClick={() => create({ kind: "highlight", body: "", factcheck: null })}>
+            Highlight
+          </button>
+          <button type="button" onClick={() => setMode("comment")}>
+            Comment
+          </button>
+          <button type="button" onClick={() => setMode("factcheck")}>
+            Fact-check
+          </button>
+          <label className="only-me">
+            <input type="checkbox" checked={onlyMe} onChange={(e) => setOnlyMe(e.target.checked)} /> Only me
+          </label>
+        </div>
+      ) : (
+        <form onSubmit={submit} className="stack">
+          <p className="popover-quote">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
+          {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
+          <label>
+            {mode === "comment" ? "Comment" : "Explanation (optional)"}
+            <textarea value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} maxLength={20000} />
+          </label>
+          <div className="form-actions">
+            <button type="submit" className="primary">
+              {mode === "comment" ? "Post comment" : "Save fact-check"}
+            </button>
+            <button type="button" onClick={() => onClose(true)}>
+              Cancel
+            </button>
+            <span className="hint">Enter saves · Shift+Enter new line · Esc cancels</span>
+          </div>
+        </form>
+      )}
+      {note && <p className="popover-note">{note}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+import { type FormEvent, useState } from "react";
+import { errorMessage } from "../../api/client.ts";
+import { type ModerationAction, type QueueItem, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
+import { useAsync } from "../../lib/use-async.ts";
+import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
+import { SafeText } from "../threads/SafeText.tsx";
+
+const REASONS = { submission: "Submission", review: "Awaiting publication", flagged: "Flagged" } as const;
+
+/** Pending submissions, fact-checks awaiting publication and flagged annotations of a group. */
+export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: string; articleId?: string; version?: number }) {
+  const queue = useAsync(() => fetchQueue(groupId), [groupId, version]);
+  const [error, setError] = useState<string | null>(null);
+  const items = (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
+
+  const act = async (action: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await action();
+      await queue.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  return (
+    <section className="queue" aria-label="Moderation queue">
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {queue.error && <p className="error">{queue.error}</p>}
+      {queue.data && items.length === 0 && <p className="empty">Nothing waits for review.</p>}
+      <ul className="queue-list">
+        {byPassage(items).map((group) =>
+          group.length > 1 || (group[0]!.passage?.quorum ?? 1) > 1 ? (
+            <PassageReviews key={group[0]!.passage!.id} items={group} onAct={act} />
+          ) : (
+            <QueueEntry key={group[0]!.annotation.id} item={group[0]!} onAct={act} />
+          ),
+        )}
+      </ul>
+    </section>
+  );
+}
+
+type OnAct = (action: () => Promise<unknown>) => Promise<void>;
+
+/** Consecutive items of one passage together; the server already lists a passage's reviews side by side. */
+function byPassage(items: readonly QueueItem[]): QueueItem[][] {
+  const groups: QueueItem[][] = [];
+  for (const item of items) {
+    const last = groups.at(-1);
+    if (item.passage && last?.[0]?.passage?.id === item.passage.id) last.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
+/**
+ * The independent reviews of one passage (expert review). Under a
+ * quorum they are published together, so approving any one publishes all.
+ */
+function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) {
+  const { reviews, quorum, ready } = items[0]!.passage!;
+  const label = `${reviews} of ${quorum} independent reviews`;
+  return (
+    <li className="queue-passage" aria-label={`Passage: ${label}`}>
+      <p>
+        <strong>{label}</strong>{" "}
+        <span className={`badge${ready ? " ready" : ""}`}>{ready ? "Ready to publish" : "Waiting for reviews"}</span>
+      </p>
+      <ul className="queue-list">
+        {items.map((item) => (
+          <QueueEntry key={item.annotation.id} item={item} onAct={onAct} />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
+  const [rejecting, setRejecting] = useState(false);
+  const a = item.annotation;
+  const run = (action: ModerationAction) => void onAct(() => moderate(a.id, action));
+  const reject = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
+    if (reason) void onAct(() => rejectSubmission(a.id, reason));
+  };
+
+  return (
+    <li className="queue-item" aria-label={`${REASONS[item.reason]}: ${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`}>
+      <p>
+        <span className="badge">{REASONS[item.reason]}</span> <strong>{KIND_LABELS[a.kind]}</strong> by {a.author.name ?? "a former member"}
+        {a.factcheck?.verdict && <span className={`badge verdict verdict-${a.factcheck.verdict}`}>{VERDICT_LABELS[a.factcheck.verdict]}</span>}
+      </p>
+      {a.target?.exact && <blockquote>“{a.target.exact}”</blockquote>}
+      {a.factcheck?.claim && <SafeText text={`Claim: ${a.factcheck.claim}`} />}
+      {a.body && <SafeText text={a.body} />}
+      {item.flags.count > 0 && (
+        <ul className="flag-reasons" aria-label="Flags">
+          {item.flags.reasons.map((r, i) => (
+            <li key={i}>{r}</li>
+          ))}
+        </ul>
+      )}
+      <div className="toolbar">
+        {item.reason === "submission" ? (
+          <>
+            <button
+              type="button"
+              className="primary"
+              disabled={item.passage ? !item.passage.ready : false}
+              title={item.passage && !item.passage.ready ? "Publishing waits for every independent review" : undefined}
+              onClick={() => void onAct(() => moderate(a.id, "approve"))}
+            >
+              {item.passage && item.passage.quorum > 1 ? "Publish all reviews" : "Approve"}
+            </button>
+            <button type="button" onClick={() => setRejecting(true)}>
+              Reject
+            </button>
+          </>
+        ) : (
+          <>
+            {a.status !== "published" && a.status !== "hidden" && (
+              <button type="button" className="primary" onClick={() => run("publish")}>
+                Publish
+              </button>
+            )}
+            {a.status === "hidden" ? (
+              <button type="button" onClick={() => run("unhide")}>
+                Unhide
+              </button>
+            ) : (
+              <button type="button" onClick={() => run("hide")}>
+                Hide
+              </button>
+            )}
+          </>
+        )}
+      </div>
+      {rejecting && (
+        <form onSubmit={reject} className="row-form">
+          <label>
+            Reason for rejecting
+            <input name="reason" required maxLength={2000} autoFocus />
+          </label>
+          <button type="submit" className="danger">
+            Reject submission
+          </button>
+          <button type="button" onClick={() => setRejecting(false)}>
+            Cancel
+          </button>
+        </form>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,91 @@
+import { useEffect, useState } from "react";
+import type { SessionState } from "../../sync/doc-session.ts";
+
+type Props = { states: SessionState[] };
+
+/** The "saved" mark: it follows the server's durability acks, not merely the socket. */
+export function SavedMark({ states }: Props) {
+  const offline = states.some((s) => s.connection === "offline");
+  const stopped = states.some((s) => s.connection === "stopped");
+  const joining = states.some((s) => s.connection === "connecting" && !s.synced);
+  const saved = states.every((s) => s.saved);
+  const [label, text] = stopped
+    ? ["Not connected", "Not connected"]
+    : offline
+      ? saved
+        ? ["Offline", "● Offline"]
+        : ["Offline: not saved yet", "● Offline, not saved yet"]
+      : joining
+        ? ["Connecting", "… Connecting"]
+        : saved
+          ? ["Saved", "✓ Saved"]
+          : ["Saving", "… Saving"];
+  return (
+    <span
+      className={`saved-mark ${label === "Saved" ? "is-saved" : "is-pending"}`}
+      role="status"
+      aria-live="polite"
+      aria-label={label}
+      title={label === "Saved" ? "Everything you wrote is stored on the server" : undefined}
+    >
+      {text}
+    </span>
+  );
+}
+
+type BannerProps = Props & {
+  notice: string | null;
+  onDismiss(): void;
+  /** The article was corrected (re-anchored targets name a newer revision) since it was loaded. */
+  corrected: boolean;
+  onLoadCorrection(): void;
+};
+
+/** The offline banner, the refusal notice, a correction to load, and anything that stopped the live connection. */
+export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorrection }: BannerProps) {
+  const offline = states.some((s) => s.connection === "offline");
+  const connecting = !offline && states.some((s) => s.connection === "connecting");
+  // Only a connection that takes a while is worth a banner; a normal join takes milliseconds.
+  const [reconnecting, setReconnecting] = useState(false);
+  useEffect(() => {
+    if (!connecting) return setReconnecting(false);
+    const timer = setTimeout(() => setReconnecting(true), 2_000);
+    return () => clearTimeout(timer);
+  }, [connecting]);
+  const fatal = states.find((s) => s.fatal)?.fatal;
+  return (
+    <div className="banners">
+      {offline && (
+        <p className="banner banner-offline" role="status">
+          You are offline. Your edits are kept on this device and will merge when the connection returns.
+        </p>
+      )}
+      {reconnecting && !fatal && (
+        <p className="banner banner-info" role="status">
+          Connecting to the live session…
+        </p>
+      )}
+      {fatal && (
+        <p className="banner banner-error" role="alert">
+          {fatal}
+        </p>
+      )}
+      {corrected && (
+        <div className="banner banner-info" role="status">
+          <p>This article has been corrected since you opened it.</p>
+          <button type="button" onClick={onLoadCorrection}>
+            Load the new revision
+          </button>
+        </div>
+      )}
+      {notice && (
+        <div className="banner banner-warning" role="alert">
+          <p>{notice}</p>
+          <button type="button" onClick={onDismiss}>
+            Dismiss
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import {
+  type AnnotationPatch,
+  type Factcheck,
+  type ModerationMode,
+  type Role,
+  type VoteValue,
+  createAnnotation,
+  deleteAnnotation,
+  setVote,
+  updateAnnotation,
+} from "@marginalia/schema";
+import { flagAnnotation } from "../../api/annotations.ts";
+import { type ModerationAction, moderate } from "../../api/moderation.ts";
+import { buildTarget } from "../../lib/anchoring.ts";
+import type { Item } from "../../sync/annotation-store.ts";
+import type { NewAnnotationInput } from "../highlights/SelectionPopover.tsx";
+import type { TextMap, Span } from "../highlights/text-map.ts";
+import { placementFor, replyPlacement } from "../permissions/permissions.ts";
+import type { Sessions } from "./use-doc-sessions.ts";
+
+export type ReaderActions = {
+  /** Returns an error message, or null when the annotation was created. */
+  create(span: Span, input: NewAnnotationInput): string | null;
+  /** A reply; with a fact-check value it is a verdict reply, an assignee's answer. */
+  reply(parent: Item, body: string, factcheck?: Factcheck): string | null;
+  assign(item: Item, assignees: string[], dueAt: number | null): void;
+  edit(item: Item, patch: AnnotationPatch): void;
+  remove(item: Item): void;
+  setResolved(item: Item, resolved: boolean): void;
+  vote(item: Item, value: VoteValue | null): void;
+  moderate(item: Item, action: ModerationAction): Promise<unknown>;
+  flag(item: Item, reason: string): Promise<unknown>;
+};
+
+type Context = { sessions: Sessions; map: TextMap<Text> | null; revision: number; me: string; role: Role; moderation: ModerationMode };
+
+/**
+ * Every change the reader makes. Annotations, replies, votes and edits go
+ * straight into the live document (instant for everyone, and kept offline);
+ * moderation goes through the REST API, which also logs it and tells the author.
+ */
+export function makeActions({ sessions, map, revision, me, role, moderation }: Context): ReaderActions {
+  const docOf = (source: Item["source"]) => sessions[source]?.doc ?? null;
+
+  return {
+    create(span, input) {
+      if (!map) return "The article is still loading.";
+      const placement = placementFor(input.kind, role, moderation, input.onlyMe);
+      const doc = docOf(placement.room);
+      if (!doc) return "You cannot annotate this article.";
+      const target = buildTarget(map.index, span, revision);
+      if (target.exact.length > 20_000) return "Select a shorter passage (at most 20,000 characters).";
+      createAnnotation(doc, {
+        kind: input.kind,
+        authorId: me,
+        target,
+        body: input.body,
+        factcheck: input.factcheck,
+        status: placement.status,
+      });
+      return null;
+    },
+    reply(parent, body, factcheck) {
+      const placement = replyPlacement(parent.source, role, moderation);
+      const doc = docOf(placement.room);
+      if (!doc) return "You cannot reply here.";
+      createAnnotation(doc, { kind: "comment", authorId: me, body, factcheck, parentId: parent.id, target: parent.target, status: placement.status });
+      return null;
+    },
+    assign(item, assignees, dueAt) {
+      const doc = docOf(item.source);
+      if (doc) updateAnnotation(doc, item.id, { assignees, dueAt });
+    },
+    edit(item, patch) {
+      const doc = docOf(item.source);
+      if (doc) updateAnnotation(doc, item.id, patch);
+    },
+    remove(item) {
+      const doc = docOf(item.source);
+      if (doc) deleteAnnotation(doc, item.id);
+    },
+    setResolved(item, resolved) {
+      const doc = docOf(item.source);
+      if (doc) updateAnnotation(doc, item.id, { resolved });
+    },
+    vote(item, value) {
+      const doc = docOf("group");
+      if (doc && item.source === "group") setVote(doc, item.id, me, value);
+    },
+    moderate: (item, action) => moderate(item.id, action),
+    flag: (item, reason) => flagAnnotation(item.id, reason),
+  };
+}

@@ -1,0 +1,56 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { groupRoom } from "@marginalia/schema";
+import type { Article } from "../../api/articles.ts";
+import { DocSession } from "../../sync/doc-session.ts";
+import { canWrite } from "../permissions/permissions.ts";
+
+export type Sessions = { group: DocSession | null; private: DocSession | null; hidden: DocSession | null };
+
+/**
+ * The sync endpoint, as the server names it in `Article.sync.url`: its public
+ * origin, which must be this page's origin for the socket to be let in.
+ */
+const syncUrl = () => `${location.origin.replace(/^http/, "ws")}/sync`;
+
+/**
+ * The article's live documents: the group's; (for those who may write) the
+ * reader's private one, for private notes and, in pre-moderated groups,
+ * submissions awaiting review; and (for moderators) what moderators hid,
+ * which the server keeps out of the group's document.
+ *
+ * The group's document is joined from the article's id alone, while the
+ * article itself is still being fetched: with thousands of annotations its
+ * first sync is the largest thing the reader waits for, and it need not wait
+ * for the text. The other two depend on the reader's role, so they wait.
+ */
+export function useDocSessions(articleId: string, userId: string, article: Article | null, onRefused: (reason: string) => void): Sessions {
+  const [group, setGroup] = useState<DocSession | null>(null);
+  const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
+  const refused = useRef(onRefused);
+  refused.current = onRefused;
+  const writer = article ? canWrite(article.role) : false;
+  const privateRoom = article?.sync.privateRoom;
+  const hiddenRoom = article?.sync.hiddenRoom;
+
+  useEffect(() => {
+    const session = open(groupRoom(articleId), userId, refused);
+    setGroup(session);
+    return () => session.destroy();
+  }, [articleId, userId]);
+
+  useEffect(() => {
+    const mine = writer && privateRoom ? open(privateRoom, userId, refused) : null;
+    const hidden = hiddenRoom ? open(hiddenRoom, userId, refused) : null;
+    setOthers({ private: mine, hidden });
+    return () => {
+      mine?.destroy();
+      hidden?.destroy();
+    };
+  }, [privateRoom, hiddenRoom, userId, writer]);
+
+  return useMemo(() => ({ group, ...others }), [group, others]);
+}
+
+function open(room: string, userId: string, refused: { current: (reason: string) => void }) {
+  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason) });
+}

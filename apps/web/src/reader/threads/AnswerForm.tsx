@@ -1,0 +1,59 @@
+import { type FormEvent, useState } from "react";
+import type { Factcheck } from "@marginalia/schema";
+import type { Item } from "../../sync/annotation-store.ts";
+import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
+import { emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
+import { submitOnEnter } from "./keyboard.ts";
+import { FormFeedback } from "./FormFeedback.tsx";
+
+type Props = { root: Item; note: string | null; onAnswer(body: string, factcheck: Factcheck): string | null };
+
+/** The claim an answer judges: the fact-check's own, else the quoted passage. */
+const claimOf = (root: Item) => (root.factcheck?.claim ?? root.target?.exact ?? root.body).slice(0, 5_000);
+
+/**
+ * An assignee's answer: a verdict with sources and an optional comment,
+ * posted as a verdict reply (a comment carrying a fact-check value).
+ */
+export function AnswerForm({ root, note, onAnswer }: Props) {
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState(() => emptyDraft(claimOf(root)));
+  const [comment, setComment] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  if (!open) {
+    return (
+      <button type="button" onClick={() => setOpen(true)}>
+        Answer
+      </button>
+    );
+  }
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const checked = validateDraft(draft);
+    const problem = checked.ok ? onAnswer(comment.trim(), checked.value) : checked.error;
+    if (problem) return setError(problem);
+    setOpen(false);
+    setDraft(emptyDraft(claimOf(root)));
+    setComment("");
+    setError(null);
+  };
+
+  return (
+    <form className="answer-form edit-form" aria-label="Answer" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
+      <FactcheckFields value={draft} onChange={setDraft} autoFocus />
+      <label>
+        Comment (optional)
+        <textarea value={comment} onChange={(e) => setComment(e.target.value)} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
+      </label>
+      <div className="row-form">
+        <button type="submit">Send answer</button>
+        <button type="button" className="link-button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+      <FormFeedback note={note} error={error} />
+    </form>
+  );
+}

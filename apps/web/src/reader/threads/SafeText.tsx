@@ -1,0 +1,34 @@
+import { linkify } from "../../lib/linkify.ts";
+import { EXTERNAL_LINK, safeHref } from "../../lib/safe-url.ts";
+
+/**
+ * Untrusted text (comment bodies, claims) as text nodes, with http(s) URLs
+ * turned into links. Nothing here is ever parsed as HTML.
+ */
+export function SafeText({ text, className }: { text: string; className?: string }) {
+  return (
+    <p className={className ?? "safe-text"}>
+      {linkify(text).map((segment, i) =>
+        segment.href ? (
+          <a key={i} href={segment.href} {...EXTERNAL_LINK}>
+            {segment.text}
+          </a>
+        ) : (
+          segment.text
+        ),
+      )}
+    </p>
+  );
+}
+
+/** A source link: only http(s) targets become links; anything else shows as plain text. */
+export function SourceLink({ url, title }: { url: string; title: string }) {
+  const href = safeHref(url);
+  const label = title.trim() || (href ? new URL(href).hostname : url);
+  if (!href) return <span className="source-unsafe">{label}</span>;
+  return (
+    <a href={href} {...EXTERNAL_LINK} title={href}>
+      {label}
+    </a>
+  );
+}

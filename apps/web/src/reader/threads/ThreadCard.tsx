@@ -1,0 +1,163 @@
+import { memo, useEffect, useRef, useState } from "react";
+import type { ModerationMode, Role } from "@marginalia/schema";
+import type { Member } from "../../api/groups.ts";
+import type { VoteTally } from "../../sync/annotation-store.ts";
+import type { ReaderActions } from "../sync/actions.ts";
+import { AnnotationHeader, authorName } from "./AnnotationHeader.tsx";
+import { AnswerForm } from "./AnswerForm.tsx";
+import { AssignControl } from "./AssignControl.tsx";
+import { AssignmentBadge } from "./AssignmentBadge.tsx";
+import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
+import { KIND_LABELS } from "../highlights/highlight-style.ts";
+import { canAssign, canDelete, canEdit, canReply, canResolve, replyPlacement } from "../permissions/permissions.ts";
+import { ReplyForm } from "./ReplyForm.tsx";
+import { SafeText } from "./SafeText.tsx";
+import { SourceList } from "../factcheck/SourceList.tsx";
+import { ThreadToolbar } from "./ThreadToolbar.tsx";
+import type { Thread } from "./threads.ts";
+
+export type ThreadCardProps = {
+  thread: Thread;
+  tally: VoteTally | undefined;
+  focused: boolean;
+  me: string;
+  role: Role;
+  moderation: ModerationMode;
+  members: Map<string, Member>;
+  actions: ReaderActions;
+  onFocus(id: string): void;
+  onShow(id: string): void;
+};
+
+/** One thread: the annotation, its fact-check, its replies, and what the reader may do with them. */
+export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
+  const { thread, focused, me, role, moderation, members, actions } = props;
+  const reader = { me, role, moderation };
+  const { root, replies } = thread;
+  const [editing, setEditing] = useState<string | null>(null);
+  const ref = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    if (!focused || !ref.current) return;
+    ref.current.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    // Keyboard and screen reader users land on the thread they clicked in the text.
+    if (!ref.current.contains(document.activeElement)) ref.current.focus({ preventScroll: true });
+  }, [focused]);
+
+  const name = authorName(members, root.authorId);
+  const quote = root.target?.exact ?? "";
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click anywhere on the card focuses it, as a convenience; each action on it is a button of its own.
+    <article
+      ref={ref}
+      tabIndex={-1}
+      className={`thread kind-${root.kind}${root.factcheck ? ` verdict-${root.factcheck.verdict}` : ""}${focused ? " focused" : ""}${root.resolved ? " is-resolved" : ""}`}
+      aria-label={`${KIND_LABELS[root.kind]} by ${name}`}
+      data-annotation-id={root.id}
+      onClick={() => props.onFocus(root.id)}
+    >
+      <AnnotationHeader item={root} members={members} />
+      {quote && (
+        <button type="button" className="quote" onClick={() => props.onShow(root.id)} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
+          <span className="visually-hidden">Show in text: </span>“{quote.length > 240 ? `${quote.slice(0, 240)}…` : quote}”
+        </button>
+      )}
+      {editing === root.id ? (
+        <EditAnnotationForm
+          item={root}
+          onSave={(patch) => {
+            actions.edit(root, patch);
+            setEditing(null);
+          }}
+          onCancel={() => setEditing(null)}
+        />
+      ) : (
+        <>
+          {root.factcheck && (
+            <dl className="factcheck">
+              <dt>Claim</dt>
+              <dd>
+                <SafeText text={root.factcheck.claim} />
+              </dd>
+              {root.factcheck.confidence !== undefined && (
+                <>
+                  <dt>Confidence</dt>
+                  <dd>{Math.round(root.factcheck.confidence * 100)}%</dd>
+                </>
+              )}
+              {root.factcheck.sources.length > 0 && (
+                <>
+                  <dt>Sources</dt>
+                  <dd>
+                    <SourceList sources={root.factcheck.sources} />
+                  </dd>
+                </>
+              )}
+            </dl>
+          )}
+          {root.body && <SafeText text={root.body} className="safe-text body" />}
+          {root.status === "rejected" && root.rejectionReason && <p className="rejection">Rejected: {root.rejectionReason}</p>}
+        </>
+      )}
+      <AssignmentBadge root={root} replies={replies} members={members} me={me} />
+      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} />
+      {canAssign(root, reader) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
+      {replies.length > 0 && (
+        <ol className="replies" aria-label="Replies">
+          {replies.map((reply) => (
+            <li key={reply.id} className="reply">
+              <AnnotationHeader item={reply} members={members} reply />
+              {editing === reply.id ? (
+                <EditAnnotationForm
+                  item={reply}
+                  onSave={(patch) => {
+                    actions.edit(reply, patch);
+                    setEditing(null);
+                  }}
+                  onCancel={() => setEditing(null)}
+                />
+              ) : (
+                <>
+                  {reply.body && <SafeText text={reply.body} />}
+                  {reply.factcheck && reply.factcheck.sources.length > 0 && <SourceList sources={reply.factcheck.sources} />}
+                </>
+              )}
+              {(canEdit(reply, reader) || canDelete(reply, reader) || canResolve(reply, reader)) && editing !== reply.id && (
+                <ThreadToolbar item={reply} tally={undefined} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(reply.id)} compact />
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {canReply(root, reader) && (
+        <>
+          {root.assignees.includes(me) && (
+            <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation).note} />
+          )}
+          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation).note} />
+        </>
+      )}
+    </article>
+  );
+}, sameCard);
+
+/** Threads are rebuilt on every change; a card re-renders only when its own content did. */
+function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {
+  return (
+    a.thread.root === b.thread.root &&
+    a.thread.replies.length === b.thread.replies.length &&
+    a.thread.replies.every((r, i) => r === b.thread.replies[i]) &&
+    a.thread.span?.start === b.thread.span?.start &&
+    a.thread.span?.end === b.thread.span?.end &&
+    a.tally?.agree === b.tally?.agree &&
+    a.tally?.disagree === b.tally?.disagree &&
+    a.tally?.mine === b.tally?.mine &&
+    a.focused === b.focused &&
+    a.role === b.role &&
+    a.moderation === b.moderation &&
+    a.members === b.members &&
+    a.actions === b.actions &&
+    a.onFocus === b.onFocus &&
+    a.onShow === b.onShow
+  );
+}

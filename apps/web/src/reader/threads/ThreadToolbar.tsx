@@ -1,0 +1,122 @@
+import { type FormEvent, useState } from "react";
+import type { ModerationMode, Role } from "@marginalia/schema";
+import { errorMessage } from "../../api/client.ts";
+import type { Item, VoteTally } from "../../sync/annotation-store.ts";
+import type { ReaderActions } from "../sync/actions.ts";
+import { canDelete, canEdit, canResolve, canVote, moderatorActions } from "../permissions/permissions.ts";
+
+type Props = {
+  item: Item;
+  tally: VoteTally | undefined;
+  me: string;
+  role: Role;
+  moderation: ModerationMode;
+  actions: ReaderActions;
+  onEdit(): void;
+  compact?: boolean;
+};
+
+const MODERATION_LABELS = { publish: "Publish", hide: "Hide", unhide: "Unhide" } as const;
+
+/** The actions on one annotation; each appears only when the reader's role allows it. */
+export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEdit, compact = false }: Props) {
+  const reader = { me, role, moderation };
+  const [confirming, setConfirming] = useState(false);
+  const [flagging, setFlagging] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const run = async (action: () => Promise<unknown>, done?: string) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await action();
+      if (done) setMessage(done);
+    } catch (err) {
+      setMessage(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const flag = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
+    if (!reason) return;
+    setFlagging(false);
+    void run(() => actions.flag(item, reason), "Flagged for the moderators.");
+  };
+
+  const vote = (value: "agree" | "disagree") => actions.vote(item, tally?.mine === value ? null : value);
+  const canFlag = !compact && item.source === "group" && item.authorId !== me;
+
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: not a control; it keeps its buttons' clicks from reaching the card.
+    <div className="toolbar" onClick={(e) => e.stopPropagation()}>
+      {!compact && canVote(item, reader) && (
+        <>
+          <button type="button" className="vote" aria-pressed={tally?.mine === "agree"} onClick={() => vote("agree")}>
+            Agree <span className="count">{tally?.agree ?? 0}</span>
+          </button>
+          <button type="button" className="vote" aria-pressed={tally?.mine === "disagree"} onClick={() => vote("disagree")}>
+            Disagree <span className="count">{tally?.disagree ?? 0}</span>
+          </button>
+        </>
+      )}
+      {!compact && !canVote(item, reader) && tally && (tally.agree > 0 || tally.disagree > 0) && (
+        <span className="muted">
+          {tally.agree} agree · {tally.disagree} disagree
+        </span>
+      )}
+      {!compact && canResolve(item, reader) && (
+        <button type="button" onClick={() => actions.setResolved(item, !item.resolved)}>
+          {item.resolved ? "Reopen" : "Resolve"}
+        </button>
+      )}
+      {canEdit(item, reader) && (
+        <button type="button" onClick={onEdit}>
+          Edit
+        </button>
+      )}
+      {canDelete(item, reader) &&
+        (confirming ? (
+          <span className="confirm" role="group" aria-label="Confirm deletion">
+            <button type="button" className="danger" onClick={() => actions.remove(item)} autoFocus>
+              Delete for good
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </span>
+        ) : (
+          <button type="button" onClick={() => setConfirming(true)}>
+            Delete
+          </button>
+        ))}
+      {moderatorActions(item, reader).map((action) => (
+        <button key={action} type="button" className="moderate" disabled={busy} onClick={() => void run(() => actions.moderate(item, action))}>
+          {MODERATION_LABELS[action]}
+        </button>
+      ))}
+      {canFlag &&
+        (flagging ? (
+          <form className="flag-form" onSubmit={flag}>
+            <input name="reason" aria-label="Reason for flagging" placeholder="Why should a moderator look?" maxLength={2000} autoFocus required />
+            <button type="submit">Send flag</button>
+            <button type="button" onClick={() => setFlagging(false)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <button type="button" className="link-button" onClick={() => setFlagging(true)}>
+            Flag
+          </button>
+        ))}
+      {message && (
+        <span className="toolbar-message" role="status">
+          {message}
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+import { newAnnotationValue } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { buildTarget, CodePointIndex } from "../../lib/anchoring.ts";
+import type { Item } from "../../sync/annotation-store.ts";
+import { NO_FILTERS, buildThreads, cachedLocator, locate, matches, threadsAt } from "./threads.ts";
+
+const text = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota.";
+const index = new CodePointIndex(text);
+const me = { id: "00000000-0000-4000-8000-000000000001", role: "annotator" as const };
+const span = (quote: string) => ({ start: text.indexOf(quote), end: text.indexOf(quote) + quote.length });
+
+let n = 0;
+function item(patch: Partial<Item> & { quote?: string }): Item {
+  const { quote, ...rest } = patch;
+  n++;
+  return {
+    ...newAnnotationValue({ id: `a${n}`, kind: "comment", authorId: me.id }, n),
+    target: quote ? buildTarget(index, span(quote), 1) : null,
+    source: "group",
+    ...rest,
+  };
+}
+
+describe("locate", () => {
+  it("takes a current target at its word", () => {
+    expect(locate(item({ quote: "beta" }), index, 1)).toEqual(span("beta"));
+  });
+
+  it("re-anchors a target from an older revision where its quote now is", () => {
+    const old = item({ quote: "Delta epsilon" });
+    const edited = "Preface. " + text;
+    const moved = new CodePointIndex(edited);
+    expect(locate(old, moved, 2)).toEqual({ start: edited.indexOf("Delta epsilon"), end: edited.indexOf("Delta epsilon") + 13 });
+  });
+
+  it("orphans what the server orphaned, or what no longer occurs", () => {
+    expect(locate(item({ quote: "beta", anchor: { state: "orphaned" } }), index, 1)).toBe("orphaned");
+    const gone = item({ quote: "theta iota" });
+    expect(locate(gone, new CodePointIndex("Completely different words here, nothing alike at all."), 2)).toBe("orphaned");
+    expect(locate(item({}), index, 1)).toBeNull();
+  });
+
+  it("remembers each item's place until the item changes", () => {
+    const place = cachedLocator(index, 1);
+    const a = item({ quote: "gamma" });
+    expect(place(a)).toBe(place(a));
+    expect(place({ ...a, target: buildTarget(index, span("zeta"), 1) })).toEqual(span("zeta"));
+  });
+});
+
+describe("threads", () => {
+  const late = item({ quote: "Eta theta" });
+  const early = item({ quote: "Alpha", kind: "factcheck", factcheck: { claim: "Alpha", verdict: "misleading", sources: [] } });
+  const reply2 = item({ parentId: early.id, body: "second" });
+  const reply1 = item({ parentId: early.id, body: "first", createdAt: 0 });
+  const orphanReply = item({ parentId: "gone", body: "orphaned reply", quote: "Delta" });
+  const hidden = item({ quote: "beta", status: "hidden", authorId: "someone-else" });
+  const threads = buildThreads([late, reply2, early, reply1, orphanReply, hidden], (i) => locate(i, index, 1), me);
+
+  it("orders roots by position and replies by time, keeping replies whose parent is gone", () => {
+    expect(threads.map((t) => t.root.id)).toEqual([early.id, orphanReply.id, late.id]);
+    expect(threads[0]!.replies.map((r) => r.body)).toEqual(["first", "second"]);
+  });
+
+  it("leaves hidden annotations to moderators", () => {
+    const forModerator = buildThreads([hidden], (i) => locate(i, index, 1), { ...me, role: "moderator" });
+    expect(forModerator).toHaveLength(1);
+    expect(threads.some((t) => t.root.id === hidden.id)).toBe(false);
+  });
+
+  it("filters by kind, verdict, author, status and resolved", () => {
+    expect(matches(early, { ...NO_FILTERS, kinds: ["factcheck"] }, "me")).toBe(true);
+    expect(matches(late, { ...NO_FILTERS, kinds: ["factcheck"] }, "me")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, verdicts: ["false"] }, "me")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, verdicts: ["misleading"] }, "me")).toBe(true);
+    expect(matches(early, { ...NO_FILTERS, author: "someone-else" }, "me")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, status: "pending" }, "me")).toBe(false);
+    expect(matches({ ...early, resolved: true }, { ...NO_FILTERS, resolved: "open" }, "me")).toBe(false);
+    expect(matches({ ...early, resolved: true }, { ...NO_FILTERS, resolved: "resolved" }, "me")).toBe(true);
+  });
+
+  it("filters what is assigned to the reader", () => {
+    const assigned = { ...early, assignees: ["someone-else", "me"] };
+    expect(matches(assigned, { ...NO_FILTERS, assignedToMe: true }, "me")).toBe(true);
+    expect(matches(assigned, { ...NO_FILTERS, assignedToMe: true }, "other")).toBe(false);
+    expect(matches(early, { ...NO_FILTERS, assignedToMe: true }, "me")).toBe(false);
+  });
+
+  it("finds the most specific thread under a click", () => {
+    const wide = item({ quote: "Alpha beta gamma" });
+    const all = buildThreads([wide, early], (i) => locate(i, index, 1), me);
+    expect(threadsAt(all, text.indexOf("Alpha") + 1).map((t) => t.root.id)).toEqual([early.id, wide.id]);
+    expect(threadsAt(all, text.indexOf("gamma")).map((t) => t.root.id)).toEqual([wide.id]);
+    expect(threadsAt(all, text.indexOf("iota"))).toEqual([]);
+  });
+});

@@ -1,0 +1,137 @@
+import type { AnnotationKind, AnnotationStatus, Role, Verdict } from "@marginalia/schema";
+import type { Item } from "../../sync/annotation-store.ts";
+import { isVisible } from "../permissions/permissions.ts";
+import { type CodePointIndex, quoteIsAt, resolveTarget } from "../../lib/anchoring.ts";
+import { type LayerName, layerFor } from "../highlights/highlight-style.ts";
+import type { Span } from "../highlights/text-map.ts";
+
+export type Thread = {
+  root: Item;
+  replies: Item[];
+  /** Where it sits in the current text; null for page notes and orphans. */
+  span: Span | null;
+  orphaned: boolean;
+};
+
+export type Filters = {
+  kinds: AnnotationKind[];
+  verdicts: Verdict[];
+  author: string;
+  status: AnnotationStatus | "";
+  resolved: "all" | "open" | "resolved";
+  /** Only what the reader was asked to answer. */
+  assignedToMe: boolean;
+};
+
+export const NO_FILTERS: Filters = { kinds: [], verdicts: [], author: "", status: "", resolved: "all", assignedToMe: false };
+
+/**
+ * Where an annotation's target lies in the current text. The server marks
+ * orphans (`anchor.state`); a target made on the current revision is where
+ * it says; one from another revision stands where its quote still is, or
+ * where the shared re-anchoring (exact, then fuzzy) places it, or nowhere.
+ */
+export function locate(item: Item, index: CodePointIndex, revision: number): Span | "orphaned" | null {
+  const target = item.target;
+  if (!target) return null;
+  if (item.anchor?.state === "orphaned") return "orphaned";
+  const { start, end } = target;
+  if (start < end && end <= index.length && (target.revision === revision || quoteIsAt(index, target))) return { start, end };
+  const anchor = resolveTarget(index, target);
+  return anchor.state === "orphaned" ? "orphaned" : { start: anchor.start, end: anchor.end };
+}
+
+/**
+ * `locate` with a memory: items keep their identity until they change, so a
+ * stale target is re-anchored (a fuzzy search) once, not on every update.
+ */
+export function cachedLocator(index: CodePointIndex, revision: number): (item: Item) => Span | "orphaned" | null {
+  const cache = new WeakMap<Item, Span | "orphaned" | null>();
+  return (item) => {
+    if (cache.has(item)) return cache.get(item)!;
+    const where = locate(item, index, revision);
+    cache.set(item, where);
+    return where;
+  };
+}
+
+/** Whether a thread passes the filters, for the reader `me`. */
+export function matches(root: Item, filters: Filters, me: string): boolean {
+  if (filters.assignedToMe && !root.assignees.includes(me)) return false;
+  if (filters.kinds.length && !filters.kinds.includes(root.kind)) return false;
+  if (filters.verdicts.length && !(root.factcheck && filters.verdicts.includes(root.factcheck.verdict))) return false;
+  if (filters.author && root.authorId !== filters.author) return false;
+  if (filters.status && root.status !== filters.status) return false;
+  if (filters.resolved === "open" && root.resolved) return false;
+  if (filters.resolved === "resolved" && !root.resolved) return false;
+  return true;
+}
+
+/**
+ * Threads in text order: roots with their replies (oldest first). A reply
+ * whose parent is gone stands as a thread of its own rather than vanish.
+ */
+export function buildThreads(
+  items: readonly Item[],
+  place: (item: Item) => Span | "orphaned" | null,
+  viewer: { id: string; role: Role },
+): Thread[] {
+  const visible = items.filter((a) => isVisible(a, viewer.role));
+  const ids = new Set(visible.map((a) => a.id));
+  const replies = new Map<string, Item[]>();
+  const roots: Item[] = [];
+  for (const a of visible) {
+    if (a.parentId && isReply(a, ids.has(a.parentId))) {
+      const list = replies.get(a.parentId) ?? [];
+      list.push(a);
+      replies.set(a.parentId, list);
+    } else roots.push(a);
+  }
+  const threads = roots.map((root): Thread => {
+    const where = place(root);
+    return {
+      root,
+      replies: (replies.get(root.id) ?? []).sort((a, b) => a.createdAt - b.createdAt),
+      span: where === "orphaned" ? null : where,
+      orphaned: where === "orphaned",
+    };
+  });
+  return threads.sort(byPosition);
+}
+
+/** A reply sits in its parent's thread; one whose parent is not visible stands as a thread of its own. */
+const isReply = (item: Item, parentVisible: boolean) => !!item.parentId && parentVisible;
+
+/**
+ * The highlight one annotation paints as a thread root, by the rules
+ * `buildThreads`, `matches` and the painted layers apply to all of them, for
+ * following a change to a few annotations without rebuilding every thread.
+ * `find` looks an annotation up by id (for the parent of a reply).
+ */
+export function rootPaint(
+  item: Item,
+  find: (id: string) => Item | undefined,
+  place: (item: Item) => Span | "orphaned" | null,
+  viewer: { id: string; role: Role },
+  filters: Filters,
+): { id: string; span: Span; layer: LayerName } | null {
+  if (!isVisible(item, viewer.role)) return null;
+  const parent = item.parentId ? find(item.parentId) : undefined;
+  if (isReply(item, !!parent && isVisible(parent, viewer.role))) return null;
+  if (!matches(item, filters, viewer.id)) return null;
+  const where = place(item);
+  return where && where !== "orphaned" ? { id: item.id, span: where, layer: layerFor(item) } : null;
+}
+
+function byPosition(a: Thread, b: Thread): number {
+  const pa = a.span?.start ?? -1;
+  const pb = b.span?.start ?? -1;
+  return pa - pb || (a.span?.end ?? 0) - (b.span?.end ?? 0) || a.root.createdAt - b.root.createdAt || (a.root.id < b.root.id ? -1 : 1);
+}
+
+/** The threads whose highlight covers a code point, smallest first (the most specific wins a click). */
+export function threadsAt(threads: readonly Thread[], cp: number): Thread[] {
+  return threads
+    .filter((t) => t.span && t.span.start <= cp && cp < t.span.end)
+    .sort((a, b) => a.span!.end - a.span!.start - (b.span!.end - b.span!.start));
+}
