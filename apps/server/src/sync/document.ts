@@ -14,6 +14,7 @@ import {
 } from "@marginalia/schema";
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
+import { VoteTally } from "./vote-tally.ts";
 import { ClientIds } from "./client-ids.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -81,6 +82,7 @@ export class LiveDocument implements PersistSource {
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
   private readonly fanout: Fanout;
+  private readonly votes: VoteTally;
 
   constructor(
     readonly context: DocContext,
@@ -102,7 +104,7 @@ export class LiveDocument implements PersistSource {
     // placeholder, and the first transaction after loading would be filed under it and missed by
     // `touchedAnnotations`.
     annotationsOf(this.ydoc);
-    votesOf(this.ydoc);
+    this.votes = new VoteTally(votesOf(this.ydoc));
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
     this.cold = initialState;
@@ -150,15 +152,10 @@ export class LiveDocument implements PersistSource {
     return Y.decodeStateVector(sv).size === 0 ? this.cold : Y.diffUpdate(this.cold, sv);
   }
 
-  /** The counts of several annotations in one pass over the votes, for a commit that touched many. */
+  /** The vote counts of the touched annotations, from a tally kept as votes change. */
   votesFor(annotationIds: ReadonlySet<string>) {
-    const counts = new Map<string, { agree: number; disagree: number }>();
-    for (const id of annotationIds) counts.set(id, { agree: 0, disagree: 0 });
-    for (const [key, value] of votesOf(this.doc).entries()) {
-      const tally = counts.get(parseVoteKey(key)?.annotationId ?? "");
-      if (tally && (value === "agree" || value === "disagree")) tally[value]++;
-    }
-    return counts;
+    void this.doc; // built, so that the tally holds the loaded votes
+    return this.votes.countsFor(annotationIds);
   }
 
   annotation(id: string) {
