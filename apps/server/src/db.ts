@@ -64,7 +64,9 @@ function connect(url: string, options: ConnectOptions) {
 export function databaseOnPostgres(url: string, options: ConnectOptions = {}): Database {
   const sql = connect(url, options);
   const db = drizzlePostgres(sql, { schema: tables });
-  addresses.set(db, { url, ...(options.path && { path: options.path }) });
+  // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
+  // second connection's statements interleave with the server's (sync/compact-here.ts).
+  if (!options.path) addresses.set(db, { url });
   return {
     db: db as unknown as Db,
     kind: "postgres",

@@ -13,8 +13,9 @@ import { DocStore } from "../src/sync/doc-store.ts";
 
 /**
  * The stored form of a document on both databases: bytes written as log rows
- * come back unchanged, compaction (on its own thread, with its own
- * connection) folds them into a snapshot whose hash matches its bytes, and a
+ * come back unchanged, compaction (on Postgres wholly on the worker thread,
+ * on PGlite through the server's connection) folds them into a snapshot
+ * whose hash matches its bytes, and a
  * short tail beside a large snapshot is merged into one row instead.
  */
 const databases: Array<[string, () => Promise<Database>]> = [

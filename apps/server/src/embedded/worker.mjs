@@ -11,9 +11,7 @@ const { dataDir, template, socketPath } = workerData;
 
 try {
   const db = template ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]) }) : await PGlite.create(dataDir);
-  // Two: the server's own, and the one compaction uses from its thread (sync/yjs-worker.mjs). PGlite still
-  // runs one statement at a time; the socket server queues them, and keeps an open transaction's together.
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 2 });
+  const server = new PGLiteSocketServer({ db, path: socketPath });
   await server.start();
   parentPort.on("message", async (message) => {
     if (message !== "stop") return;

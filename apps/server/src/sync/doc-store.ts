@@ -4,6 +4,7 @@ import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf } from "../db.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
 import { yjsWorker } from "./yjs-worker.ts";
+import { compactHere } from "./compact-here.ts";
 
 /** Compact once the log of one document holds this many rows. */
 export const COMPACT_AFTER_ROWS = 500;
@@ -60,8 +61,8 @@ export class DocStore {
    */
   async compact(docName: string): Promise<number> {
     const address = addressOf(this.db);
-    if (!address) throw new Error("this database cannot be reached from the worker thread, so it is not compacted");
-    return yjsWorker.compact(address, docName, { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO });
+    const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO };
+    return address ? yjsWorker.compact(address, docName, options) : compactHere(this.db, docName, options);
   }
 }
 

@@ -4,7 +4,7 @@
 // without a TypeScript loader, from src/ and from the compiled build alike.
 import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
-import { compactDocument, mergeMany } from "./yjs-jobs.mjs";
+import { compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 /** A connection unused this long is closed: its database may be stopping (tests start and stop many). */
 const IDLE_CLOSE_MS = 10_000;
@@ -38,6 +38,11 @@ parentPort.on("message", async ({ id, kind, parts, address, docName, options }) 
     if (kind === "merge") {
       const state = mergeMany(parts);
       parentPort.postMessage({ id, result: { state } }, [state.buffer]);
+      return;
+    }
+    if (kind === "fold") {
+      const result = fold(parts);
+      parentPort.postMessage({ id, result }, [result.state.buffer]);
       return;
     }
     const rows = await withConnection(address, (sql) => compactDocument(sql, docName, options));

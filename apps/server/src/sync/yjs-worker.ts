@@ -1,16 +1,16 @@
 import { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import type { DatabaseAddress } from "../db.ts";
-import { type CompactOptions, compactDocument, mergeMany } from "./yjs-jobs.mjs";
+import { type CompactOptions, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 type Job =
-  | { kind: "merge"; parts: Uint8Array[] }
+  | { kind: "merge" | "fold"; parts: Uint8Array[] }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
-type JobResult = { state?: Uint8Array; rows?: number };
+type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
 async function runHere(job: Job): Promise<JobResult> {
-  if (job.kind === "merge") return { state: mergeMany(job.parts) };
+  if (job.kind !== "compact") return job.kind === "merge" ? { state: mergeMany(job.parts) } : fold(job.parts);
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
   try {
     return { rows: await compactDocument(sql, job.docName, job.options) };
@@ -39,6 +39,12 @@ class YjsWorker {
     return (await this.run({ kind: "merge", parts })).state!;
   }
 
+  /** Through a Y.Doc, so that deleted content is garbage-collected; with the result's SHA-256. */
+  async fold(parts: Uint8Array[]): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
+    const result = await this.run({ kind: "fold", parts });
+    return { state: result.state!, sha256: result.sha256! };
+  }
+
   /** Compacts a document's log (yjs-jobs.mjs, `compactDocument`); returns how many rows the log lost. */
   async compact(address: DatabaseAddress, docName: string, options: CompactOptions): Promise<number> {
     return (await this.run({ kind: "compact", address, docName, options })).rows ?? 0;
@@ -50,7 +56,7 @@ class YjsWorker {
     const id = this.nextId++;
     const done = new Promise<JobResult>((resolve, reject) => this.waiting.set(id, { job, resolve, reject }));
     if (this.waiting.size === 1) worker.ref();
-    if (job.kind === "merge") {
+    if (job.kind !== "compact") {
       // Exact copies, transferred: a driver's Buffer may be a view of a much larger pooled buffer, which
       // would be cloned whole. The originals stay for running here, should the worker die.
       const copies = job.parts.map((p) => p.slice());
