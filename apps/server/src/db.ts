@@ -33,6 +33,20 @@ export type Database = {
 };
 
 type ConnectOptions = { max?: number; path?: string };
+
+/** Where a database is reached: enough for another thread to open a connection of its own. */
+export type DatabaseAddress = { url: string; path?: string };
+
+/**
+ * The address behind each Db this file made. Work that must not run on the
+ * event loop (compaction, sync/yjs-worker.ts) connects from its own thread
+ * with it, and every caller keeps handing around the Db alone.
+ */
+const addresses = new WeakMap<object, DatabaseAddress>();
+
+export function addressOf(db: Db): DatabaseAddress | undefined {
+  return addresses.get(db);
+}
 type MigrateOptions = { waiting?: () => void };
 
 function connect(url: string, options: ConnectOptions) {
@@ -50,6 +64,9 @@ function connect(url: string, options: ConnectOptions) {
 export function databaseOnPostgres(url: string, options: ConnectOptions = {}): Database {
   const sql = connect(url, options);
   const db = drizzlePostgres(sql, { schema: tables });
+  // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
+  // second connection's statements interleave with the server's (sync/compact-here.ts).
+  if (!options.path) addresses.set(db, { url });
   return {
     db: db as unknown as Db,
     kind: "postgres",

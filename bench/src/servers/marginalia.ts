@@ -3,18 +3,21 @@
 //
 // Env: BENCH_DATABASE_URL (else PGlite in memory), BENCH_IDLE_UNLOAD_MS.
 import * as Y from "yjs";
-import { annotationsOf, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
+import { annotationsOf, createAnnotation, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
+import { inspectHub } from "../lib/inspect-hub.ts";
 import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
 import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
 import type { DocContext } from "@marginalia/server/sync/projection.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { importArticle } from "@marginalia/server/import/index.ts";
 import { createArticle } from "@marginalia/server/services/articles.ts";
+import { NO_OBSERVER, type SyncObserver } from "@marginalia/server/sync/observer.ts";
 import { startMarginalia, SEED } from "../harness.ts";
 import { buildHistory } from "../lib/cold-data.ts";
 import { serveCommands } from "../lib/ipc.ts";
 
 const server = await startMarginalia(process.env.BENCH_DATABASE_URL || undefined, {
+  ...(process.env.BENCH_COUNT_FRAMES ? { observer: frameCounter() } : {}),
   idleUnloadMs: Number(process.env.BENCH_IDLE_UNLOAD_MS ?? 60_000),
   ...(process.env.BENCH_COMMIT_WINDOW_MS ? { commitWindowMs: Number(process.env.BENCH_COMMIT_WINDOW_MS) } : {}),
 });
@@ -37,6 +40,16 @@ serveCommands(
       }
       return rooms;
     },
+    /** Writes `annotations` annotations with `bodyChars`-character bodies into a document in one server-side change. */
+    seedDocument: async ({ context, annotations, authorId, bodyChars }: { context: DocContext; annotations: number; authorId: string; bodyChars: number }) => {
+      const body = "lorem ipsum dolor sit amet ".repeat(Math.ceil(bodyChars / 27)).slice(0, bodyChars);
+      await server.hub.change(context, { userId: authorId, memberId: authorId }, (doc) => {
+        for (let i = 0; i < annotations; i++) createAnnotation(doc, { kind: "comment", authorId, body });
+      });
+      return true;
+    },
+    /** What the sync core holds for each loaded document and socket (memory-per-annotation.ts). */
+    inspect: () => inspectHub(server.hub),
     /** Folds the whole log into the snapshot, pass after pass, as the hub's compactor would. */
     compact: async ({ docName }: { docName: string }) => {
       const t = performance.now();
@@ -77,6 +90,25 @@ serveCommands(
   },
   () => server.stop(),
 );
+
+/**
+ * BENCH_COUNT_FRAMES=1: every second with traffic, how many updates sockets sent, how many fan-out flushes
+ * went out and how many frames they made (one per receiving socket), on stderr.
+ */
+function frameCounter(): SyncObserver {
+  let updates = 0;
+  let flushes = 0;
+  let frames = 0;
+  setInterval(() => {
+    if (updates) console.error(`[marginalia frames] updates in ${updates}/s, flushes ${flushes}/s, frames out ${frames}/s (${(frames / updates).toFixed(1)} per update)`);
+    updates = flushes = frames = 0;
+  }, 1000).unref();
+  return {
+    ...NO_OBSERVER,
+    applied: () => void updates++,
+    broadcast: (recipients) => void ((flushes += 1), (frames += recipients)),
+  };
+}
 
 /**
  * A PersistSource over a plain Y.Doc, with the votes counted once rather than per annotation. The bench's

@@ -118,6 +118,9 @@ export function releasePresence(live: LiveDocument, clients: Set<number>) {
   for (const id of gone.keys()) {
     if (gone.size <= MAX_RELEASED) break;
     gone.delete(id);
+    // y-protocols keeps a clock for every id it ever saw, present or gone: forgotten with the release,
+    // or a document loaded for weeks holds one per page load that ever showed presence on it.
+    if (!live.awareness.states.has(id)) live.awareness.meta.delete(id);
   }
   awarenessProtocol.removeAwarenessStates(live.awareness, [...clients], null);
 }

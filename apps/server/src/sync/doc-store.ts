@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
-import type { Db, Tx } from "../db.ts";
-import { MERGE_FANIN, mergeMany, yjsWorker } from "./yjs-worker.ts";
+import { type Db, addressOf } from "../db.ts";
+import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
+import { yjsWorker } from "./yjs-worker.ts";
+import { compactHere } from "./compact-here.ts";
 
 /** Compact once the log of one document holds this many rows. */
 export const COMPACT_AFTER_ROWS = 500;
@@ -53,66 +55,15 @@ export class DocStore {
   }
 
   /**
-   * Folds the log rows it reads into the snapshot and deletes exactly those
-   * rows, so that a row written meanwhile survives. Returns how many rows the
-   * log lost.
-   *
-   * Folding costs as much as decoding the whole document, so a short tail
-   * beside a big snapshot is merged into one log row instead, at a cost that
-   * follows the tail; the rows reach the snapshot once their bytes are a
-   * SNAPSHOT_FOLD_RATIO-th of it. Without this, a large document under steady
-   * writes stalled the event loop for the length of a full decode every
-   * COMPACT_AFTER_ROWS updates.
+   * Compacts the log on the worker thread, reads and writes included
+   * (yjs-jobs.mjs, `compactDocument`): nothing of its cost, which follows the
+   * document's size, falls on the event loop. Returns how many rows the log lost.
    */
   async compact(docName: string): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      // One compactor per document across every process sharing the database.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`compact:${docName}`}))`);
-      const rows = await tx
-        .select({ id: docUpdates.id, update: docUpdates.update })
-        .from(docUpdates)
-        .where(eq(docUpdates.docName, docName))
-        .orderBy(asc(docUpdates.id))
-        .limit(COMPACT_BATCH);
-      if (rows.length === 0) return 0;
-      // Its size only: the bytes are read (as base64, for the worker to decode) when they are folded.
-      const [snapshot] = await tx
-        .select({ bytes: sql<number>`octet_length(${docSnapshots.state})`.mapWith(Number), throughUpdateId: docSnapshots.throughUpdateId })
-        .from(docSnapshots)
-        .where(eq(docSnapshots.docName, docName));
-      const ids = rows.map((r) => r.id);
-      const deleteRead = () => tx.delete(docUpdates).where(and(eq(docUpdates.docName, docName), inArray(docUpdates.id, ids)));
-
-      const parts = rows.map((r) => toBytes(r.update));
-      const tailBytes = parts.reduce((n, p) => n + p.byteLength, 0);
-      if (snapshot && parts.length > 1 && tailBytes * SNAPSHOT_FOLD_RATIO < snapshot.bytes) {
-        await tx.insert(docUpdates).values({ docName, update: await yjsWorker.merge(parts), userId: null });
-        await deleteRead();
-        return rows.length - 1;
-      }
-
-      const [stored] = snapshot
-        ? await tx.select({ base64: sql<string>`encode(${docSnapshots.state}, 'base64')` }).from(docSnapshots).where(eq(docSnapshots.docName, docName))
-        : [];
-      const folded = await yjsWorker.fold(parts, stored?.base64);
-
-      const through = ids.reduce((a, b) => Math.max(a, b), snapshot?.throughUpdateId ?? 0);
-      await upsertSnapshot(tx, docName, folded.base64, folded.sha256, through);
-      await deleteRead();
-      return rows.length;
-    });
+    const address = addressOf(this.db);
+    const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO };
+    return address ? yjsWorker.compact(address, docName, options) : compactHere(this.db, docName, options);
   }
-}
-
-/** The state goes as base64 text, decoded by Postgres, and is bound once (see yjs-worker.ts, `Job`). */
-function upsertSnapshot(tx: Tx, docName: string, base64: string, stateHash: Uint8Array, throughUpdateId: number) {
-  return tx
-    .insert(docSnapshots)
-    .values({ docName, state: sql`decode(${base64}, 'base64')`, throughUpdateId, stateHash })
-    .onConflictDoUpdate({
-      target: docSnapshots.docName,
-      set: { state: sql`excluded.state`, throughUpdateId, stateHash, updatedAt: new Date() },
-    });
 }
 
 const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash("sha256").update(bytes).digest());

@@ -1,11 +1,9 @@
 import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
-import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MemberIds } from "../access/member-ids.ts";
 import {
   MESSAGE_AWARENESS,
-  MESSAGE_SYNC,
   ROOTS,
   annotationsOf,
   notesOf,
@@ -15,6 +13,8 @@ import {
   withheldOf,
 } from "@marginalia/schema";
 import type { ModerationStep } from "./authorize.ts";
+import { Fanout, type Peer } from "./fanout.ts";
+import { VoteTally } from "./vote-tally.ts";
 import { ClientIds } from "./client-ids.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -27,8 +27,7 @@ export type ChangeOrigin = {
   onDurable?: (durable: Promise<void>) => void;
 };
 
-/** A peer that receives this document's broadcasts. */
-export type Peer = { send(message: Uint8Array): void };
+export type { Peer } from "./fanout.ts";
 
 export type DocumentHooks = {
   /** The stored state was just built into the Y.Doc (on load, or on first use of a cold document). */
@@ -82,10 +81,8 @@ export class LiveDocument implements PersistSource {
   readonly members = new MemberIds();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
-  private pending: Uint8Array[] = [];
-  private pendingPeers = new Set<Peer | null>();
-  private flushScheduled = false;
-  private firstPendingAt = 0;
+  private readonly fanout: Fanout;
+  private readonly votes: VoteTally;
 
   constructor(
     readonly context: DocContext,
@@ -107,10 +104,11 @@ export class LiveDocument implements PersistSource {
     // placeholder, and the first transaction after loading would be filed under it and missed by
     // `touchedAnnotations`.
     annotationsOf(this.ydoc);
-    votesOf(this.ydoc);
+    this.votes = new VoteTally(votesOf(this.ydoc));
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
     this.cold = initialState;
+    this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
@@ -154,15 +152,10 @@ export class LiveDocument implements PersistSource {
     return Y.decodeStateVector(sv).size === 0 ? this.cold : Y.diffUpdate(this.cold, sv);
   }
 
-  /** The counts of several annotations in one pass over the votes, for a commit that touched many. */
+  /** The vote counts of the touched annotations, from a tally kept as votes change. */
   votesFor(annotationIds: ReadonlySet<string>) {
-    const counts = new Map<string, { agree: number; disagree: number }>();
-    for (const id of annotationIds) counts.set(id, { agree: 0, disagree: 0 });
-    for (const [key, value] of votesOf(this.doc).entries()) {
-      const tally = counts.get(parseVoteKey(key)?.annotationId ?? "");
-      if (tally && (value === "agree" || value === "disagree")) tally[value]++;
-    }
-    return counts;
+    void this.doc; // built, so that the tally holds the loaded votes
+    return this.votes.countsFor(annotationIds);
   }
 
   annotation(id: string) {
@@ -215,7 +208,7 @@ export class LiveDocument implements PersistSource {
 
   private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
     if (origin === LOAD_ORIGIN) return;
-    this.queueBroadcast(update, (origin as ChangeOrigin | null)?.peer ?? null);
+    this.fanout.queue(update, (origin as ChangeOrigin | null)?.peer ?? null);
     if (origin === REMOTE_ORIGIN) return;
     const change = origin as ChangeOrigin | null;
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
@@ -224,38 +217,6 @@ export class LiveDocument implements PersistSource {
     durable.catch(() => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
-  };
-
-  /**
-   * Fan-out is batched per event-loop turn: updates applied in the same turn
-   * are merged and encoded once, and the same bytes go to every peer.
-   */
-  private queueBroadcast(update: Uint8Array, from: Peer | null) {
-    if (this.pending.length === 0) this.firstPendingAt = performance.now();
-    this.pending.push(update);
-    this.pendingPeers.add(from);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushBroadcast);
-  }
-
-  private flushBroadcast = () => {
-    this.flushScheduled = false;
-    const updates = this.pending;
-    const from = this.pendingPeers;
-    this.pending = [];
-    this.pendingPeers = new Set();
-    if (updates.length === 0 || this.peers.size === 0) return;
-    const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeUpdate(encoder, merged);
-    const message = encoding.toUint8Array(encoder);
-    // A sender already has its own change; skip it when the batch is its alone.
-    const only = from.size === 1 ? [...from][0] : null;
-    let sent = 0;
-    for (const peer of this.peers) if (peer !== only) (peer.send(message), sent++);
-    this.hooks.broadcast?.(sent, performance.now() - this.firstPendingAt);
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

@@ -5,15 +5,15 @@ import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./
 import { currentAccess, groupMembersOf } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
-import type { PersistSource } from "./persist.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
 import { type ModerationStep, statusOf } from "./authorize.ts";
 import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
 import { Hiding } from "./hiding.ts";
+import { release } from "./tally.ts";
 import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
-import { GroupCommitter, beforeDeadline } from "./persist.ts";
+import { GroupCommitter, type PersistSource, beforeDeadline } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
 export type SyncOptions = {
@@ -184,14 +184,14 @@ export class SyncHub {
       const live = await this.acquire(admission.context);
       if (connection.phase !== "admitting") {
         this.release(live);
-        this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
+        release(this.perUser, userId);
         return;
       }
       this.grants.set(connection, admission.grant);
       for (const { seq, event } of this.recentAccess) if (seq > admittedAfter) enforce(connection, verdictFor(event, admission.grant));
       connection.onClose(() => {
         this.grants.delete(connection);
-        this.perUser.set(userId, (this.perUser.get(userId) ?? 1) - 1);
+        release(this.perUser, userId);
         this.release(live);
       });
       live.members.add(userId, admission.actor.userId);

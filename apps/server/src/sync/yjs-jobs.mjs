@@ -1,0 +1,109 @@
+// The byte-heavy work on stored documents: merging updates, folding them
+// through a Y.Doc, and compaction with its own reads and writes. Plain
+// JavaScript, because it runs on a worker thread started without a TypeScript
+// loader (yjs-worker.mjs); the event loop uses the same functions when that
+// thread cannot run. Types: yjs-jobs.d.mts.
+import { createHash } from "node:crypto";
+import * as Y from "yjs";
+
+/** Updates merged in one call at most; see mergeMany. */
+export const MERGE_FANIN = 64;
+
+/**
+ * Merges updates in rounds of MERGE_FANIN. One Y.mergeUpdates over a long log
+ * grows worse than linearly (about 4 s for 8,000 small updates here, minutes
+ * for 100,000); merged a few dozen at a time, then the merges merged, the same
+ * log takes a fraction of that, and the result is the same update.
+ */
+export function mergeMany(parts) {
+  while (parts.length > 1) {
+    const next = [];
+    for (let i = 0; i < parts.length; i += MERGE_FANIN) {
+      const group = parts.slice(i, i + MERGE_FANIN);
+      next.push(group.length === 1 ? group[0] : Y.mergeUpdates(group));
+    }
+    parts = next;
+  }
+  return parts[0];
+}
+
+/** Through a Y.Doc rather than merged, so that deleted content is garbage-collected. */
+export function fold(parts) {
+  const doc = new Y.Doc();
+  for (const part of parts) Y.applyUpdate(doc, part);
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return { state, sha256: createHash("sha256").update(state).digest() };
+}
+
+const fromBase64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
+const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+
+/** Another compactor got to these rows first: nothing is written, and nothing is lost. */
+class Overtaken extends Error {}
+
+/**
+ * Folds the log rows it reads into the snapshot and deletes exactly those
+ * rows, so that a row written meanwhile survives; returns how many rows the
+ * log lost (docs/architecture.md, "Persistence and the commit").
+ *
+ * Reading and folding happen outside any transaction: a fold takes seconds
+ * for a large document, and the embedded database runs one transaction at a
+ * time, so one held open that long would hold every commit behind it. The
+ * short transaction that writes checks, under the per-document lock, that
+ * nobody folded or merged those rows meanwhile; if somebody did, it writes
+ * nothing.
+ *
+ * A short tail beside a big snapshot is merged into one log row instead, at a
+ * cost that follows the tail; the rows reach the snapshot once their bytes
+ * are a `foldRatio`-th of it.
+ *
+ * Bytes travel as base64 text both ways: postgres.js sends every parameter as
+ * text, and its bytea form is hex, twice the size and slower to make and
+ * parse.
+ */
+export async function compactDocument(sql, docName, { batch, foldRatio }) {
+  const rows = await sql`
+    select id::text as id, encode("update", 'base64') as update from doc_updates
+    where doc_name = ${docName} order by id limit ${batch}`;
+  if (rows.length === 0) return 0;
+  const [snapshot] = await sql`
+    select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = ${docName}`;
+  const ids = rows.map((r) => r.id);
+  const parts = rows.map((r) => fromBase64(r.update));
+  const tailBytes = parts.reduce((n, p) => n + p.byteLength, 0);
+  const merge = snapshot && parts.length > 1 && tailBytes * foldRatio < snapshot.bytes;
+  let folded = null;
+  if (!merge) {
+    const [stored] = snapshot
+      ? await sql`select encode(state, 'base64') as state from doc_snapshots where doc_name = ${docName} and through_update_id = ${snapshot.through}::bigint`
+      : [];
+    if (snapshot && !stored) return 0; // folded by someone else since
+    folded = fold(stored ? [fromBase64(stored.state), ...parts] : parts);
+  }
+  const merged = merge ? mergeMany(parts) : null;
+  const through = ids.reduce((a, b) => (BigInt(b) > a ? BigInt(b) : a), BigInt(snapshot?.through ?? 0)).toString();
+  try {
+    return await sql.begin(async (tx) => {
+      // One compactor per document across every process sharing the database.
+      await tx`select pg_advisory_xact_lock(hashtext(${`compact:${docName}`}))`;
+      const [current] = await tx`select through_update_id::text as through from doc_snapshots where doc_name = ${docName}`;
+      if ((current?.through ?? null) !== (snapshot?.through ?? null)) throw new Overtaken();
+      const deleted = await tx`delete from doc_updates where doc_name = ${docName} and id = any(${ids}::bigint[]) returning id`;
+      if (deleted.length !== ids.length) throw new Overtaken();
+      if (merged) {
+        await tx`insert into doc_updates (doc_name, "update", user_id) values (${docName}, decode(${toBase64(merged)}, 'base64'), null)`;
+        return rows.length - 1;
+      }
+      await tx`
+        insert into doc_snapshots (doc_name, state, through_update_id, state_hash)
+        values (${docName}, decode(${toBase64(folded.state)}, 'base64'), ${through}::bigint, decode(${folded.sha256.toString("hex")}, 'hex'))
+        on conflict (doc_name) do update set state = excluded.state, through_update_id = excluded.through_update_id,
+          state_hash = excluded.state_hash, updated_at = now()`;
+      return rows.length;
+    });
+  } catch (err) {
+    if (err instanceof Overtaken) return 0;
+    throw err;
+  }
+}

@@ -1,0 +1,100 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import * as Y from "yjs";
+import { annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
+import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Database, databaseOnPostgres } from "../src/db.ts";
+import { startEmbeddedDatabase } from "../src/embedded/database.ts";
+import { DocStore } from "../src/sync/doc-store.ts";
+
+/**
+ * The stored form of a document on both databases: bytes written as log rows
+ * come back unchanged, compaction (on Postgres wholly on the worker thread,
+ * on PGlite through the server's connection) folds them into a snapshot
+ * whose hash matches its bytes, and a
+ * short tail beside a large snapshot is merged into one row instead.
+ */
+const databases: Array<[string, () => Promise<Database>]> = [
+  ["PGlite", async () => {
+    // The suite's template when it runs on PGlite; otherwise one made here (initdb and migrations: slow).
+    const template = inject("pgliteTemplate");
+    if (template) return startEmbeddedDatabase({ template });
+    const dataDir = mkdtempSync(path.join(tmpdir(), "marginalia-docstore-"));
+    const database = await startEmbeddedDatabase({ dataDir });
+    await database.migrate();
+    const close = database.close;
+    return { ...database, close: async () => (await close(), rmSync(dataDir, { recursive: true, force: true })) };
+  }],
+];
+const url = inject("databaseUrl");
+if (url) databases.push(["Postgres", async () => databaseOnPostgres(url, { max: 2 })]);
+
+
+/** Every byte value, and text that is not ASCII, so that no encoding on the way can pass unnoticed. */
+function writeDocument(doc: Y.Doc, annotations: number): Uint8Array[] {
+  const updates: Uint8Array[] = [];
+  doc.on("update", (u: Uint8Array) => updates.push(u));
+  for (let i = 0; i < annotations; i++) {
+    const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, b) => (b + i) % 256 || 1));
+    createAnnotation(doc, { kind: "comment", authorId: "author", body: `${i} – ✓ 𝄞 ${binary}` });
+  }
+  return updates;
+}
+
+const sameContent = (a: Uint8Array, doc: Y.Doc) => {
+  const stored = new Y.Doc();
+  Y.applyUpdate(stored, a);
+  expect(readAnnotations(stored)).toEqual(readAnnotations(doc));
+};
+
+describe.each(databases)("stored documents on %s", (_name, open) => {
+  let database: Database;
+  beforeAll(async () => void (database = await open()));
+  afterAll(() => database?.close());
+
+  it("keeps log rows byte for byte, folds them into a snapshot off the event loop, and merges a short tail", async () => {
+    const { db } = database;
+    const store = new DocStore(db);
+    const docName = `docstore:${randomUUID()}`;
+    const doc = new Y.Doc();
+    const updates = writeDocument(doc, 40);
+    await db.insert(docUpdates).values(updates.map((update) => ({ docName, update, userId: null })));
+    const rows = await db.select({ update: docUpdates.update }).from(docUpdates).where(eq(docUpdates.docName, docName)).orderBy(docUpdates.id);
+    expect(rows.map((r) => Buffer.from(r.update).toString("hex"))).toEqual(updates.map((u) => Buffer.from(u).toString("hex")));
+
+    expect(await store.compact(docName)).toBe(40);
+    const [snapshot] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
+    expect(Buffer.from(snapshot!.stateHash!)).toEqual(createHash("sha256").update(snapshot!.state).digest());
+    const loaded = await store.load(docName);
+    expect(loaded).toMatchObject({ logRows: 0, verified: true });
+    sameContent(loaded.state!, doc);
+
+    // A few edits beside a snapshot many times their size: merged into one row, the snapshot untouched.
+    const edits: Uint8Array[] = [];
+    doc.on("update", (u: Uint8Array) => edits.push(u));
+    for (const id of [...annotationsOf(doc).keys()].slice(0, 3)) (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "edited ");
+    await db.insert(docUpdates).values(edits.map((update) => ({ docName, update, userId: null })));
+    expect(await store.compact(docName)).toBe(edits.length - 1);
+    const [unchanged] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
+    expect(unchanged!.throughUpdateId).toBe(snapshot!.throughUpdateId);
+    const afterMerge = await store.load(docName);
+    expect(afterMerge.logRows).toBe(1);
+    sameContent(afterMerge.state!, doc);
+  });
+
+  it("loses nothing when two compactions of one document race", async () => {
+    const store = new DocStore(database.db);
+    const docName = `docstore:${randomUUID()}`;
+    const doc = new Y.Doc();
+    const updates = writeDocument(doc, 30);
+    await database.db.insert(docUpdates).values(updates.map((update) => ({ docName, update, userId: null })));
+    const lost = await Promise.all([store.compact(docName), store.compact(docName)]);
+    // One of them folds the rows; the other finds them gone (or nothing left), and writes nothing.
+    expect(lost.sort()).toEqual([0, 30]);
+    sameContent((await store.load(docName)).state!, doc);
+  });
+});
