@@ -6,7 +6,7 @@
 // load-generator process (src/generator.ts) per load run. Scenarios live in src/scenarios/.
 // See bench/results/latest.md's "Method" section for what each figure means.
 //
-// Flags: --quick, --only=fanout,ramp,rooms,soak,durable,cold,rest,memory,generators,
+// Flags: --quick, --only=fanout,ramp,rooms,soak,durable,cold,rest,memory,generators,reader,
 //        --profile (Marginalia runs with --cpu-prof into bench/results/profiles),
 //        --servers=marginalia,embedded,relay,hocuspocus (which servers the load scenarios run;
 //          "marginalia" is Marginalia on Postgres, "embedded" on PGlite),
@@ -31,6 +31,7 @@ import { fanout } from "./scenarios/fanout.ts";
 import { ramp } from "./scenarios/ramp.ts";
 import { manyRooms } from "./scenarios/rooms.ts";
 import { settingsFor } from "./scenarios/settings.ts";
+import { readerInChromium } from "./scenarios/reader.ts";
 import { soak } from "./scenarios/soak.ts";
 
 const args = process.argv.slice(2);
@@ -133,6 +134,11 @@ try {
   const path = new URL(`../results/${outName}`, import.meta.url);
   mkdirSync(new URL("../results", import.meta.url), { recursive: true });
   writeFileSync(path, writeReport(report));
+  // Last, with the load servers stopped: the reader's figures are the browser's, and want the cores.
+  if (wants("reader")) {
+    await Promise.all(targets.map((t) => t.server.child.stop().catch(() => {})));
+    await readerInChromium(path, db.url, settings.quick, log);
+  }
   log(`wrote ${path.pathname} in ${report.elapsedSeconds.toFixed(0)} s`);
 } finally {
   await Promise.all(targets.map((t) => t.server.child.stop().catch(() => {})));

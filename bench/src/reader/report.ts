@@ -9,7 +9,8 @@ export type RemoteRun = { size: number; sendToPaint: number; arriveToPaint: numb
 export type Traced = { size: number; paintedMs: number; load: Breakdown; remoteMs: number; remote: Breakdown };
 type SizeSummary = { size: number; painted: Summary; article: Summary; sync: Summary; sendToPaint: Summary; arriveToPaint: Summary };
 
-export const RESULTS = new URL("../../results/reader.md", import.meta.url);
+// READER_OUT names another file in bench/results (`pnpm bench` writes its run there and folds it into latest.md).
+export const RESULTS = new URL(`../../results/${process.env.READER_OUT ?? "reader.md"}`, import.meta.url);
 
 const row = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
 const table = (head: string[], rows: Array<Array<string | number>>) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
