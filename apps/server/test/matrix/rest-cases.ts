@@ -99,6 +99,10 @@ export const REST_CASES: RestCase[] = [
     call: (w, who) => who.get(`/api/articles/${w.articleId}/participation?format=csv`),
     expect: { mod: 200, member: 403 },
   },
+  { route: "GET /api/articles/:articleId/agreement", call: (w, who) => who.get(`/api/articles/${w.articleId}/agreement`), expect: { mod: 200, member: 403 } },
+  { route: "GET /api/groups/:groupId/annotations", call: (w, who) => who.get(`/api/groups/${w.group.id}/annotations`), expect: { member: 200 } },
+  { route: "GET /api/groups/:groupId/claims/similar", call: (w, who) => who.get(`/api/groups/${w.group.id}/claims/similar?q=sanctions`), expect: { member: 200 } },
+  ...webhookCases(),
   { route: "GET /api/articles/:articleId/export", call: (w, who) => who.get(`/api/articles/${w.articleId}/export?format=markdown`), expect: { member: 200 } },
   { route: "GET /api/articles/:articleId/annotations", call: (w, who) => who.get(`/api/articles/${w.articleId}/annotations`), expect: { member: 200 } },
   { route: "POST /api/articles/:articleId/annotations", call: (w, who) => who.post(`/api/articles/${w.articleId}/annotations`, { kind: "comment", body: "matrix" }), expect: { writer: 201, member: 403 } },
@@ -146,6 +150,20 @@ function answeringInvitations(action: "accept" | "decline", own: number): RestCa
       call: async (w, who, name) => answer(who, name === "anonymous" ? await w.freshInvitation() : await w.invitationFor(w.users[name].email)),
       expect: { member: own, outsider: own },
     },
+  ];
+}
+
+/** A group's webhooks are its owner's alone; each case works on a webhook the owner has just made. */
+function webhookCases(): RestCase[] {
+  // A public address written as one, so that no name is resolved: the tests make no outside requests.
+  const url = "https://93.184.215.14/marginalia";
+  const made = async (w: World) => (await w.clients.owner.post(`/api/groups/${w.group.id}/webhooks`, { url, events: ["factcheck.published"] })).body.id as string;
+  const base = (w: World) => `/api/groups/${w.group.id}/webhooks`;
+  return [
+    { route: "POST /api/groups/:groupId/webhooks", call: (w, who) => who.post(base(w), { url, events: ["factcheck.published"] }), expect: { owner: 201, member: 403 } },
+    { route: "GET /api/groups/:groupId/webhooks", call: (w, who) => who.get(base(w)), expect: { owner: 200, member: 403 } },
+    { route: "DELETE /api/groups/:groupId/webhooks/:webhookId", call: async (w, who) => who.delete(`${base(w)}/${await made(w)}`), expect: { owner: 204, member: 403 } },
+    { route: "GET /api/groups/:groupId/webhooks/:webhookId/deliveries", call: async (w, who) => who.get(`${base(w)}/${await made(w)}/deliveries`), expect: { owner: 200, member: 403 } },
   ];
 }
 
