@@ -41,7 +41,7 @@ export type HubHoldings = {
 
 type Internals = {
   slots: Map<string, { phase: string; live?: LiveDocument }>;
-  connections: Set<{ held: unknown[]; heldBytes: number }>;
+  connections: Set<{ held: { length: number; bytes: number } }>;
   perUser: Map<string, number>;
   logRows: Map<string, number>;
   recentAccess: unknown[];
@@ -80,7 +80,7 @@ export function inspectHub(hub: SyncHub): HubHoldings {
   let heldBytes = 0;
   for (const c of internals.connections) {
     heldUpdates += c.held.length;
-    heldBytes += c.heldBytes;
+    heldBytes += c.held.bytes;
   }
   return {
     documents,
