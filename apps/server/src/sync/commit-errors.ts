@@ -107,6 +107,17 @@ export class UpdateNotStoredError extends Error {
   }
 }
 
+/** The error a committer's promise rejects with when an update of `source` (persist.ts) is not stored. */
+export function notStored(reason: NotStoredReason, source: { context: { docName: string } }, cause?: unknown): UpdateNotStoredError {
+  const message = {
+    refused: "the update could not be stored",
+    gone: "the article was deleted",
+    reloaded: "another update of this document could not be stored; the document is being reloaded",
+    shutdown: "the server is shutting down",
+  }[reason];
+  return new UpdateNotStoredError(reason, source.context.docName, message, cause === undefined ? undefined : { cause });
+}
+
 /** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
 export function closeForNotStored(err: Error): [number, string] {
   if (!(err instanceof UpdateNotStoredError)) return [SYNC_CLOSE_CODES.internal, "update not stored"];

@@ -13,7 +13,8 @@ import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
 import { Hiding } from "./hiding.ts";
 import { release } from "./tally.ts";
 import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
-import { GroupCommitter, type PersistSource, beforeDeadline } from "./persist.ts";
+import { beforeDeadline } from "./deadline.ts";
+import { GroupCommitter, type PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
 export type SyncOptions = {
