@@ -9,81 +9,12 @@ import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
 import { type ModerationStep, statusOf } from "./authorize.ts";
-import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
 import { Hiding } from "./hiding.ts";
 import { release } from "./tally.ts";
-import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { GroupCommitter, type PersistSource } from "./persist.ts";
+import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./projection.ts";
-
-export type SyncOptions = {
-  /** How long a document stays loaded after its last socket leaves. */
-  idleUnloadMs: number;
-  /** How long a socket may take to be admitted and see its document loaded. */
-  admissionTimeoutMs: number;
-  maxConnectionsPerUser: number;
-  maxBufferedMessages: number;
-  commitWindowMs: number;
-  /**
-   * How often open sockets are checked against the database (access-check.ts),
-   * for what no access event announced: expired sessions, tokens revoked from
-   * the command line, events lost while the relay was down.
-   */
-  accessCheckMs: number;
-  /** How documents are shared with other server processes; by default they are not. */
-  relay: DocumentRelay;
-  /** Who is told what the core does, for metrics (observer.ts). */
-  observer: SyncObserver;
-  /** What other modules do with commits and socket moderation (commit-hooks.ts); the server passes its own. */
-  hooks: SyncHooks;
-};
-
-/**
- * What the hub needs to share its documents with other server processes
- * (README, "Deployment"). `relay.ts` implements it over Redis; the hub knows
- * nothing of the transport.
- */
-export type DocumentRelay = {
-  /** A document was loaded here: from now on, apply what other processes accept for it. */
-  attach(live: LiveDocument): void;
-  /** The document is being unloaded here. */
-  detach(live: LiveDocument): void;
-  /** An update accepted here, to be published once `durable` resolves. */
-  publishUpdate(live: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
-  /** An awareness change made by a socket here. */
-  publishAwareness(live: LiveDocument, update: Uint8Array): void;
-  /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
-  publishAccess(event: AccessEvent): void;
-  onAccess(listener: (event: AccessEvent | null) => void): void;
-  /** Whether the other processes can be reached now; a process that cannot is not ready to serve (/readyz). */
-  connected(): boolean;
-  close(): Promise<void>;
-};
-
-/** One process: nothing to share. */
-export const LOCAL_ONLY: DocumentRelay = {
-  attach() {},
-  detach() {},
-  publishUpdate() {},
-  publishAwareness() {},
-  publishAccess() {},
-  onAccess() {},
-  connected: () => true,
-  close: async () => {},
-};
-
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  idleUnloadMs: 60_000,
-  admissionTimeoutMs: 10_000,
-  maxConnectionsPerUser: 32,
-  maxBufferedMessages: 256,
-  commitWindowMs: 4,
-  accessCheckMs: 30_000,
-  relay: LOCAL_ONLY,
-  observer: NO_OBSERVER,
-  hooks: NO_HOOKS,
-};
 
 /** Closes a connection, or gives it its new role or moderation mode (access.ts). */
 function enforce(connection: Connection, verdict: AccessVerdict) {

@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import { type AccessEvent, parseAccessEvent } from "./access.ts";
 import type { DocStore } from "./doc-store.ts";
 import type { LiveDocument } from "./document.ts";
-import type { DocumentRelay } from "./hub.ts";
+import type { DocumentRelay } from "./document-relay.ts";
 
 /*
  * The Redis relay between server processes (docs/architecture.md, "More than one process").
