@@ -44,7 +44,7 @@ type Internals = {
   connections: Set<{ held: { length: number; bytes: number } }>;
   perUser: Map<string, number>;
   logRows: Map<string, number>;
-  recentAccess: unknown[];
+  openAccess: { recentAccess: unknown[] };
 };
 
 export function inspectHub(hub: SyncHub): HubHoldings {
@@ -88,7 +88,7 @@ export function inspectHub(hub: SyncHub): HubHoldings {
     perUser: internals.perUser.size,
     logRowCounters: internals.logRows.size,
     commitQueue: hub.committer.pending,
-    recentAccess: internals.recentAccess.length,
+    recentAccess: internals.openAccess.recentAccess.length,
     heldUpdates,
     heldBytes,
   };

@@ -1,8 +1,8 @@
-import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom, roleAtLeast } from "@marginalia/schema";
+import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
-import { currentAccess, groupMembersOf } from "./access-check.ts";
+import type { AccessEvent } from "./access.ts";
+import { groupMembersOf } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
@@ -12,18 +12,10 @@ import { type ModerationStep, statusOf } from "./authorize.ts";
 import { Hiding } from "./hiding.ts";
 import { release } from "./tally.ts";
 import { beforeDeadline } from "./deadline.ts";
+import { OpenAccess } from "./open-access.ts";
 import { GroupCommitter, type PersistSource } from "./persist.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./projection.ts";
-
-/** Closes a connection, or gives it its new role or moderation mode (access.ts). */
-function enforce(connection: Connection, verdict: AccessVerdict) {
-  if (verdict.effect === "close") connection.close(verdict.code, verdict.reason);
-  else if (verdict.effect === "actor") connection.updateActor(verdict.change);
-}
-
-/** How long an access event is kept for sockets still being admitted when it happened. */
-const RECENT_ACCESS_MS = 60_000;
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -42,16 +34,7 @@ export class SyncHub {
   private readonly clientIdStore: ClientIdStore;
   private readonly slots = new Map<string, Slot>();
   private readonly connections = new Set<Connection>();
-  /** What each open connection was admitted with, for access events (access.ts). */
-  private readonly grants = new Map<Connection, Grant>();
-  /**
-   * Access events of the last minute, numbered: a socket admitted from a
-   * database read that an event overtook gets that event when it opens.
-   */
-  private recentAccess: Array<{ seq: number; at: number; event: AccessEvent }> = [];
-  private accessSeq = 0;
-  private readonly accessTimer: NodeJS.Timeout;
-  private checkingAccess = false;
+  private readonly openAccess: OpenAccess;
   private readonly perUser = new Map<string, number>();
   private readonly compacting = new Set<string>();
   /** Log rows per loaded document since its last compaction, counted here rather than queried. */
@@ -66,9 +49,11 @@ export class SyncHub {
   ) {
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
     this.store = new DocStore(db);
-    this.options.relay.onAccess((event) => (event ? this.applyAccess(event) : void this.checkAccess()));
-    this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
-    this.accessTimer.unref();
+    this.openAccess = new OpenAccess(db, logger, this.options.accessCheckMs, {
+      loaded: () => [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : [])),
+      dropArticle: (articleId) => this.dropArticle(articleId),
+    });
+    this.options.relay.onAccess((event) => (event ? this.openAccess.apply(event) : void this.checkAccess()));
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
@@ -103,7 +88,7 @@ export class SyncHub {
   }
 
   private async join(connection: Connection, request: AdmissionRequest) {
-    const admittedAfter = this.accessSeq;
+    const admittedAfter = this.openAccess.seq;
     try {
       const admission = await admit(this.db, this.publicOrigin, request);
       if (!admission.ok) return connection.close(admission.code, admission.reason);
@@ -119,10 +104,9 @@ export class SyncHub {
         release(this.perUser, userId);
         return;
       }
-      this.grants.set(connection, admission.grant);
-      for (const { seq, event } of this.recentAccess) if (seq > admittedAfter) enforce(connection, verdictFor(event, admission.grant));
+      this.openAccess.opened(connection, admission.grant, admittedAfter);
       connection.onClose(() => {
-        this.grants.delete(connection);
+        this.openAccess.closed(connection);
         release(this.perUser, userId);
         this.release(live);
       });
@@ -140,62 +124,13 @@ export class SyncHub {
    * other processes' sockets.
    */
   access(event: AccessEvent) {
-    this.applyAccess(event);
+    this.openAccess.apply(event);
     this.options.relay.publishAccess(event);
   }
 
-  private applyAccess(event: AccessEvent) {
-    // Rare (a membership, session or article changed), and worth a line when tracing why a socket closed.
-    this.logger.info({ access: event.kind }, "access changed");
-    const now = Date.now();
-    this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
-    this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
-    for (const [connection, grant] of [...this.grants]) enforce(connection, verdictFor(event, grant));
-    if (event.kind === "article-deleted") this.dropArticle(event.articleId);
-    // Documents of the group hold who may answer by the old ids: read afresh.
-    if (event.kind === "members-renamed") void this.checkAccess();
-    if (event.kind === "role-changed" || event.kind === "member-removed") {
-      const answers = event.kind === "role-changed" && roleAtLeast(event.role, "annotator");
-      for (const slot of this.slots.values()) {
-        if (slot.phase !== "live" || slot.live.context.groupId !== event.groupId) continue;
-        const memberId = event.kind === "role-changed" ? event.memberId : slot.live.members.memberOf(event.userId);
-        if (!memberId) continue;
-        if (event.kind === "role-changed") slot.live.members.add(event.userId, memberId);
-        if (answers) slot.live.answerers.add(memberId);
-        else slot.live.answerers.delete(memberId);
-      }
-    }
-  }
-
   /** Brings every open socket up to date with the database (access-check.ts). */
-  async checkAccess() {
-    if (this.checkingAccess || this.grants.size === 0) return;
-    this.checkingAccess = true;
-    try {
-      const before = this.accessSeq;
-      const loaded = [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : []));
-      const [verdicts, members] = await Promise.all([
-        currentAccess(this.db, [...this.grants.values()]),
-        groupMembersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
-      ]);
-      // An event that arrived meanwhile may be newer than what was read: the next check will see it.
-      if (this.accessSeq !== before) return;
-      for (const live of loaded) {
-        const current = members.get(live.context.groupId);
-        if (!current) continue;
-        live.answerers.clear();
-        for (const id of current.answerers) live.answerers.add(id);
-        live.members.addAll(current.ids);
-      }
-      for (const [connection, grant] of [...this.grants]) {
-        const verdict = verdicts.get(grant);
-        if (verdict) enforce(connection, verdict);
-      }
-    } catch (err) {
-      this.logger.warn({ err }, "checking open sockets' access failed; trying again later");
-    } finally {
-      this.checkingAccess = false;
-    }
+  checkAccess(): Promise<void> {
+    return this.openAccess.check();
   }
 
   /**
@@ -423,7 +358,7 @@ export class SyncHub {
    * returned as a count per document.
    */
   async shutdown(deadline = Infinity): Promise<Map<string, number>> {
-    clearInterval(this.accessTimer);
+    this.openAccess.stop();
     await this.committer.flush(deadline);
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     const unwritten = await this.committer.close(deadline);
