@@ -43,7 +43,7 @@ type Internals = {
   slots: Map<string, { phase: string; live?: LiveDocument }>;
   connections: Set<{ held: { length: number; bytes: number } }>;
   perUser: Map<string, number>;
-  logRows: Map<string, number>;
+  compaction: { logRows: Map<string, number> };
   openAccess: { recentAccess: unknown[] };
 };
 
@@ -86,7 +86,7 @@ export function inspectHub(hub: SyncHub): HubHoldings {
     documents,
     sockets: internals.connections.size,
     perUser: internals.perUser.size,
-    logRowCounters: internals.logRows.size,
+    logRowCounters: internals.compaction.logRows.size,
     commitQueue: hub.committer.pending,
     recentAccess: internals.openAccess.recentAccess.length,
     heldUpdates,

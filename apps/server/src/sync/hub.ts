@@ -5,7 +5,8 @@ import type { AccessEvent } from "./access.ts";
 import { groupMembersOf } from "./access-check.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
 import { Connection, type Transport } from "./connection.ts";
-import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
+import { Compaction } from "./compaction.ts";
+import { DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { ClientIdStore } from "./client-id-store.ts";
 import { type ModerationStep, statusOf } from "./authorize.ts";
@@ -36,9 +37,7 @@ export class SyncHub {
   private readonly connections = new Set<Connection>();
   private readonly openAccess: OpenAccess;
   private readonly perUser = new Map<string, number>();
-  private readonly compacting = new Set<string>();
-  /** Log rows per loaded document since its last compaction, counted here rather than queried. */
-  private readonly logRows = new Map<string, number>();
+  private readonly compaction: Compaction;
   private readonly options: SyncOptions;
 
   constructor(
@@ -60,13 +59,8 @@ export class SyncHub {
     this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
-    this.committer.onCommitted = (rowsByDoc) => {
-      for (const [name, rows] of rowsByDoc) {
-        const total = (this.logRows.get(name) ?? 0) + rows;
-        this.logRows.set(name, total);
-        if (total >= COMPACT_AFTER_ROWS) void this.compact(name);
-      }
-    };
+    this.compaction = new Compaction(this.store, logger);
+    this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
@@ -196,7 +190,7 @@ export class SyncHub {
       groupMembersOf(this.db, [context.groupId]),
       this.clientIdStore.load(context.docName),
     ]).then(([{ state, logRows, verified }, members, clientOwners]) => {
-      this.logRows.set(context.docName, logRows);
+      this.compaction.loaded(context.docName, logRows);
       const live = new LiveDocument(context, this.hooks, state, verified, clientOwners);
       const group = members.get(context.groupId);
       for (const id of group?.answerers ?? []) live.answerers.add(id);
@@ -232,11 +226,10 @@ export class SyncHub {
       const writers = slot.live.writers();
       slot.live.destroy();
       void this.clientIdStore.prune(name, writers);
-      const written = this.logRows.get(name) ?? 0;
-      this.logRows.delete(name);
+      const written = this.compaction.forget(name);
       // Folded whole while nobody uses it (off the event loop), so that its next load is one verified
       // snapshot, which a joining client receives without the server building the document first.
-      if (written > 0) void this.foldIdle(name);
+      if (written > 0) void this.compaction.foldIdle(name);
     })();
     this.slots.set(name, { phase: "unloading", done });
     try {
@@ -281,7 +274,7 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.live !== live) return;
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     this.slots.delete(live.name);
-    this.logRows.delete(live.name);
+    this.compaction.forget(live.name);
     for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
     this.options.relay.detach(live);
     live.destroy();
@@ -312,25 +305,8 @@ export class SyncHub {
     }
   }
 
-  async compact(name: string) {
-    if (this.compacting.has(name)) return;
-    this.compacting.add(name);
-    try {
-      const folded = await this.store.compact(name);
-      this.logRows.set(name, Math.max(0, (this.logRows.get(name) ?? 0) - folded));
-    } catch (err) {
-      this.logger.warn({ err, doc: name }, "compaction failed; the log stays as it is");
-    } finally {
-      this.compacting.delete(name);
-    }
-  }
-
-  private async foldIdle(name: string) {
-    try {
-      for (let pass = 0; pass < 4 && (await this.store.compact(name)) > 0; pass++);
-    } catch (err) {
-      this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
-    }
+  compact(name: string): Promise<void> {
+    return this.compaction.compact(name);
   }
 
   get socketCount(): number {
