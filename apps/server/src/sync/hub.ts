@@ -8,8 +8,9 @@ import { Connection, type Transport } from "./connection.ts";
 import { Compaction } from "./compaction.ts";
 import { DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
+import { documentHooks } from "./document-hooks.ts";
 import { ClientIdStore } from "./client-id-store.ts";
-import { type ModerationStep, statusOf } from "./authorize.ts";
+import { statusOf } from "./authorize.ts";
 import { Hiding } from "./hiding.ts";
 import { release } from "./tally.ts";
 import { beforeDeadline } from "./deadline.ts";
@@ -39,6 +40,7 @@ export class SyncHub {
   private readonly perUser = new Map<string, number>();
   private readonly compaction: Compaction;
   private readonly options: SyncOptions;
+  private readonly hooks: DocumentHooks;
 
   constructor(
     private readonly db: Db,
@@ -61,6 +63,7 @@ export class SyncHub {
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
     this.compaction = new Compaction(this.store, logger);
     this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
+    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, clientIdStore: this.clientIdStore, options: this.options, logger });
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
@@ -278,31 +281,6 @@ export class SyncHub {
     for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
     this.options.relay.detach(live);
     live.destroy();
-  }
-
-  private hooks: DocumentHooks = {
-    persist: (source, update, userId, touched) => {
-      const durable = this.committer.enqueue(source, update, userId, touched);
-      this.hiding.after(source.context, touched, durable);
-      return durable;
-    },
-    relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
-    relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
-    broadcast: (recipients, delayMs) => this.options.observer.broadcast(recipients, delayMs),
-    built: (live) => this.hiding.reconcile(live.context, live.doc),
-    claimClient: (live, clientId, userId) => this.clientIdStore.record(live.name, clientId, userId),
-    moderated: (live, steps, account) => void this.logSteps(live, steps, account),
-  };
-
-  /** A moderator's socket steps go in the moderation log, and their authors are told, as for the REST steps. */
-  private async logSteps(live: LiveDocument, steps: readonly ModerationStep[], account: string) {
-    for (const step of steps) {
-      try {
-        await this.options.hooks.moderated(live.context, step, live.members.accountOf(step.authorId), account);
-      } catch (err) {
-        this.logger.warn({ err, doc: live.name, annotation: step.annotationId }, "could not log a moderation step");
-      }
-    }
   }
 
   compact(name: string): Promise<void> {
