@@ -1,18 +1,17 @@
-import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "./access.ts";
 import { groupMembersOf } from "./access-check.ts";
-import { type AdmissionRequest, admit } from "./admit.ts";
+import type { AdmissionRequest } from "./admit.ts";
+import { type JoinHost, join } from "./join.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { Compaction } from "./compaction.ts";
 import { DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
 import { documentHooks } from "./document-hooks.ts";
 import { ClientIdStore } from "./client-id-store.ts";
-import { statusOf } from "./authorize.ts";
 import { Hiding } from "./hiding.ts";
-import { release } from "./tally.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { OpenAccess } from "./open-access.ts";
 import { GroupCommitter, type PersistSource } from "./persist.ts";
@@ -41,11 +40,12 @@ export class SyncHub {
   private readonly compaction: Compaction;
   private readonly options: SyncOptions;
   private readonly hooks: DocumentHooks;
+  private readonly joinHost: JoinHost;
 
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
-    private readonly publicOrigin: string,
+    publicOrigin: string,
     options: Partial<SyncOptions> = {},
   ) {
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
@@ -63,6 +63,16 @@ export class SyncHub {
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
     this.compaction = new Compaction(this.store, logger);
     this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
+    this.joinHost = {
+      ...{ db, publicOrigin, logger, perUser: this.perUser, openAccess: this.openAccess },
+      maxConnectionsPerUser: this.options.maxConnectionsPerUser,
+      acquire: (context) => this.acquire(context),
+      release: (live) => this.release(live),
+      liveDocument: (name) => {
+        const slot = this.slots.get(name);
+        return slot?.phase === "live" ? slot.live : null;
+      },
+    };
     this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, clientIdStore: this.clientIdStore, options: this.options, logger });
   }
 
@@ -80,39 +90,8 @@ export class SyncHub {
       () => connection.close(SYNC_CLOSE_CODES.timeout, "took too long to join"),
       this.options.admissionTimeoutMs,
     );
-    void this.join(connection, request).finally(() => clearTimeout(timeout));
+    void join(this.joinHost, connection, request).finally(() => clearTimeout(timeout));
     return connection;
-  }
-
-  private async join(connection: Connection, request: AdmissionRequest) {
-    const admittedAfter = this.openAccess.seq;
-    try {
-      const admission = await admit(this.db, this.publicOrigin, request);
-      if (!admission.ok) return connection.close(admission.code, admission.reason);
-      // Per account, not per member id: a cap that each group's id escaped would be no cap.
-      const userId = admission.grant.userId;
-      if ((this.perUser.get(userId) ?? 0) >= this.options.maxConnectionsPerUser) {
-        return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
-      }
-      this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
-      const live = await this.acquire(admission.context);
-      if (connection.phase !== "admitting") {
-        this.release(live);
-        release(this.perUser, userId);
-        return;
-      }
-      this.openAccess.opened(connection, admission.grant, admittedAfter);
-      connection.onClose(() => {
-        this.openAccess.closed(connection);
-        release(this.perUser, userId);
-        this.release(live);
-      });
-      live.members.add(userId, admission.actor.userId);
-      connection.open(live, { ...admission.actor, inGroup: (id) => this.inGroupDocument(admission.context, id) }, admission.identity, userId);
-    } catch (err) {
-      this.logger.error({ err, room: request.room }, "could not open document");
-      connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
-    }
   }
 
   /**
@@ -160,16 +139,6 @@ export class SyncHub {
     } finally {
       this.release(live);
     }
-  }
-
-  /**
-   * A group annotation as this process holds it, for a private document's reply to it: the web app keeps
-   * both documents open, so the group's is loaded here whenever it matters; when it is not, nothing is known.
-   */
-  private inGroupDocument(context: DocContext, annotationId: string): { status: AnnotationStatus } | null {
-    if (context.visibility !== "private") return null;
-    const slot = this.slots.get(groupRoom(context.articleId));
-    return slot?.phase === "live" ? statusOf(slot.live.doc, annotationId) : null;
   }
 
   private async acquire(context: DocContext): Promise<LiveDocument> {
