@@ -2,7 +2,7 @@ import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
-import { statusOf } from "./authorize.ts";
+import { statusOf } from "./annotation-change.ts";
 import type { Connection } from "./connection.ts";
 import type { LiveDocument } from "./document.ts";
 import type { OpenAccess } from "./open-access.ts";
