@@ -41,10 +41,10 @@ export type HubHoldings = {
 
 type Internals = {
   slots: Map<string, { phase: string; live?: LiveDocument }>;
-  connections: Set<{ held: unknown[]; heldBytes: number }>;
+  connections: Set<{ held: { length: number; bytes: number } }>;
   perUser: Map<string, number>;
-  logRows: Map<string, number>;
-  recentAccess: unknown[];
+  compaction: { logRows: Map<string, number> };
+  openAccess: { recentAccess: unknown[] };
 };
 
 export function inspectHub(hub: SyncHub): HubHoldings {
@@ -80,15 +80,15 @@ export function inspectHub(hub: SyncHub): HubHoldings {
   let heldBytes = 0;
   for (const c of internals.connections) {
     heldUpdates += c.held.length;
-    heldBytes += c.heldBytes;
+    heldBytes += c.held.bytes;
   }
   return {
     documents,
     sockets: internals.connections.size,
     perUser: internals.perUser.size,
-    logRowCounters: internals.logRows.size,
+    logRowCounters: internals.compaction.logRows.size,
     commitQueue: hub.committer.pending,
-    recentAccess: internals.recentAccess.length,
+    recentAccess: internals.openAccess.recentAccess.length,
     heldUpdates,
     heldBytes,
   };

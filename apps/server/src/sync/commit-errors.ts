@@ -1,3 +1,5 @@
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+
 /**
  * What a failed group commit means (persist.ts): a database that is away or
  * busy, which a retry outlasts, or an update the database will never take,
@@ -102,5 +104,31 @@ export class UpdateNotStoredError extends Error {
   ) {
     super(message, options);
     this.name = "UpdateNotStoredError";
+  }
+}
+
+/** The error a committer's promise rejects with when an update of `source` (persist.ts) is not stored. */
+export function notStored(reason: NotStoredReason, source: { context: { docName: string } }, cause?: unknown): UpdateNotStoredError {
+  const message = {
+    refused: "the update could not be stored",
+    gone: "the article was deleted",
+    reloaded: "another update of this document could not be stored; the document is being reloaded",
+    shutdown: "the server is shutting down",
+  }[reason];
+  return new UpdateNotStoredError(reason, source.context.docName, message, cause === undefined ? undefined : { cause });
+}
+
+/** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
+export function closeForNotStored(err: Error): [number, string] {
+  if (!(err instanceof UpdateNotStoredError)) return [SYNC_CLOSE_CODES.internal, "update not stored"];
+  switch (err.reason) {
+    case "refused":
+      return [SYNC_CLOSE_CODES.notStored, "update could not be stored"];
+    case "gone":
+      return [SYNC_CLOSE_CODES.gone, "the article was deleted"];
+    case "reloaded":
+      return [SYNC_CLOSE_CODES.internal, "the document is being reloaded"];
+    case "shutdown":
+      return [1001, "server shutting down"];
   }
 }

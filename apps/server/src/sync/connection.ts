@@ -1,22 +1,16 @@
 import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
-import {
-  MESSAGE_ACK,
-  MESSAGE_AWARENESS,
-  MESSAGE_QUERY_AWARENESS,
-  MESSAGE_SYNC,
-  SYNC_CLOSE_CODES,
-} from "@marginalia/schema";
+import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
-import { UpdateNotStoredError } from "./commit-errors.ts";
+import { closeForNotStored } from "./commit-errors.ts";
 import { type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import type { SyncObserver } from "./observer.ts";
-import { splitStep2 } from "./resync.ts";
-import type { Actor } from "@marginalia/schema";
+import { type Claim, HeldUpdates } from "./held-updates.ts";
+import { ackMessage, syncStep1Message, syncStep2Message } from "./messages.ts";
+import { applyStep2 } from "./step2.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
 export type Transport = {
@@ -33,23 +27,6 @@ export type ConnectionOptions = {
   maxBuffered: number;
   observer?: SyncObserver;
 };
-
-/**
- * Updates that build on content the server has not received yet, held until
- * it arrives (see `authorizeAndApply`). An honest client sends at most what it
- * types between reconnecting and catching the server up.
- */
-const MAX_HELD_UPDATES = 256;
-const MAX_HELD_BYTES = 4 * 1024 * 1024;
-
-type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void };
-
-/**
- * Which new client ids an applied update makes the sender's (client-ids.ts):
- * all of them for a live update, which a client sends of its own edits; for a
- * sync step 2, which can carry anyone's, only those its presence named.
- */
-type Claim = "all" | "presence";
 
 /**
  * How long a connection to a cold document waits, once its socket has drained,
@@ -74,10 +51,7 @@ export class Connection implements Peer {
   private updatesReceived = 0;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly awarenessClients = new Set<number>();
-  private held: Held[] = [];
-  private heldBytes = 0;
-  private watching: LiveDocument | null = null;
-  private retryScheduled = false;
+  private readonly held = new HeldUpdates(() => this.retryHeld());
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
@@ -139,10 +113,7 @@ export class Connection implements Peer {
   /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
   private sendStep1(open: Extract<Phase, { phase: "open" }>) {
     if (this.state !== open) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeSyncStep1(encoder, open.live.doc);
-    this.transport.send(encoding.toUint8Array(encoder));
+    this.transport.send(syncStep1Message(open.live.doc));
   }
 
   send(message: Uint8Array) {
@@ -167,9 +138,7 @@ export class Connection implements Peer {
     const state = this.state;
     this.state = { phase: "closed" };
     // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
-    this.held = [];
-    this.heldBytes = 0;
-    this.watch(null);
+    this.held.clear();
     if (state.phase === "open") {
       state.live.peers.delete(this);
       releasePresence(state.live, this.awarenessClients);
@@ -195,11 +164,7 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
-      encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
-      encoding.writeVarUint8Array(encoder, state.live.syncStep2For(decoding.readVarUint8Array(decoder)));
-      this.send(encoding.toUint8Array(encoder));
+      this.send(syncStep2Message(state.live.syncStep2For(decoding.readVarUint8Array(decoder))));
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
@@ -216,7 +181,7 @@ export class Connection implements Peer {
     if (!this.options.acks) return;
     // Acknowledged in order: n means the first n update messages are all durable.
     this.ackChain = this.ackChain.then(() => durable).then(
-      () => this.sendAck(seq),
+      () => this.send(ackMessage(seq)),
       () => {},
     );
   }
@@ -224,7 +189,7 @@ export class Connection implements Peer {
   /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
   private notStored(state: Extract<Phase, { phase: "open" }>, err: Error) {
     if (this.state !== state) return;
-    const [code, reason] = closeFor(err);
+    const [code, reason] = closeForNotStored(err);
     this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
     this.close(code, reason);
   }
@@ -245,13 +210,9 @@ export class Connection implements Peer {
     }
     const verdict = authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok && verdict.missing) {
-      if (this.held.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) {
-        this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
-        return null;
-      }
-      this.heldBytes += update.length;
-      this.watch(state.live);
-      return new Promise((settle) => this.held.push({ update, claim, settle }));
+      const durable = this.held.hold(state.live, update, claim);
+      if (!durable) this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
+      return durable;
     }
     if (!verdict.ok) {
       this.refuse(state, verdict.reason);
@@ -277,92 +238,47 @@ export class Connection implements Peer {
     return durable;
   }
 
-  /**
-   * A sync step 2 that the sender may not apply whole is judged in pieces
-   * (resync.ts): after a crash it can carry other people's uncommitted
-   * changes, which the sender is not allowed to make but did not make either.
-   * Those pieces are left out; the sender's own are applied. A refused piece
-   * written under one of the sender's own client ids is the sender's doing,
-   * and gets it refused as before.
-   */
+  /** A sync step 2, judged in pieces when it cannot be applied whole (step2.ts). */
   private applyStep2(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): Promise<void> | null {
-    const whole = authorizeUpdate(state.live.doc, update, state.actor);
-    const foreign = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId) !== null;
-    const pieces = (!whole.ok && !whole.missing) || foreign ? splitStep2(update) : null;
-    if (!pieces) return this.authorizeAndApply(state, update, "presence");
-    const durables: Promise<void>[] = [];
-    const left: number[] = [];
-    for (const piece of pieces) {
-      const owner = piece.kind === "structs" ? state.live.clientIds.ownerOf(piece.client) : undefined;
-      if (owner !== undefined && owner !== state.actor.userId) {
-        left.push(piece.client); // another user's client: theirs to send
-        continue;
-      }
-      const verdict = authorizeUpdate(state.live.doc, piece.update, state.actor);
-      if (!verdict.ok && !verdict.missing) {
-        if (piece.kind === "structs" && this.awarenessClients.has(piece.client)) {
-          this.refuse(state, verdict.reason);
-          return null;
-        }
-        left.push(piece.client);
-        continue;
-      }
-      const durable = this.authorizeAndApply(state, piece.update, "presence");
-      if (!durable) return null;
-      durables.push(durable);
-    }
-    this.options.logger.info(
-      { doc: state.live.name, userId: state.actor.userId, clients: left },
-      "resync: left out changes the sender may not make",
-    );
-    return Promise.all(durables).then(() => undefined);
+    const sender = {
+      live: state.live,
+      actor: state.actor,
+      presence: this.awarenessClients,
+      logger: this.options.logger,
+      apply: (piece: Uint8Array) => this.authorizeAndApply(state, piece, "presence"),
+      refuse: (reason: string) => this.refuse(state, reason),
+    };
+    return applyStep2(sender, update);
   }
 
   private releaseHeld(state: Extract<Phase, { phase: "open" }>) {
     let progress = true;
     while (progress && this.held.length && this.state === state) {
       progress = false;
-      for (const entry of [...this.held]) {
+      for (const entry of this.held.list()) {
         if (this.state !== state) return;
         const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
         if (!verdict.ok && verdict.missing) continue;
-        this.held.splice(this.held.indexOf(entry), 1);
-        this.heldBytes -= entry.update.length;
+        this.held.take(entry);
         progress = true;
         if (!verdict.ok) return this.refuse(state, verdict.reason);
         entry.settle(verdict.empty ? Promise.resolve() : this.applyNow(state, entry.update, entry.claim, verdict.steps));
       }
     }
-    if (this.held.length === 0) this.watch(null);
+    if (this.held.length === 0) this.held.watch(null);
   }
 
-  /**
-   * While updates are held, any change to the document (this connection's or
-   * another's: the missing content may come from either) has them judged
-   * again, once the change's transaction is over.
-   */
-  private watch(live: LiveDocument | null) {
-    if (this.watching === live) return;
-    this.watching?.doc.off("update", this.onDocumentChange);
-    this.watching = live;
-    live?.doc.on("update", this.onDocumentChange);
+  /** Held updates judged again after the document changed (held-updates.ts). */
+  private retryHeld() {
+    const state = this.state;
+    if (state.phase !== "open" || this.held.length === 0) return;
+    try {
+      this.releaseHeld(state);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
+      this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
+    }
   }
-
-  private onDocumentChange = () => {
-    if (this.retryScheduled) return;
-    this.retryScheduled = true;
-    setImmediate(() => {
-      this.retryScheduled = false;
-      const state = this.state;
-      if (state.phase !== "open" || this.held.length === 0) return;
-      try {
-        this.releaseHeld(state);
-      } catch (err) {
-        this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
-        this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
-      }
-    });
-  };
 
   private refuse(state: Extract<Phase, { phase: "open" }>, reason: string) {
     this.options.logger.warn(
@@ -375,27 +291,5 @@ export class Connection implements Peer {
   private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {
     const refused = applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
     if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
-  }
-
-  private sendAck(seq: number) {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_ACK);
-    encoding.writeVarUint(encoder, seq);
-    this.send(encoding.toUint8Array(encoder));
-  }
-}
-
-/** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
-function closeFor(err: Error): [number, string] {
-  if (!(err instanceof UpdateNotStoredError)) return [SYNC_CLOSE_CODES.internal, "update not stored"];
-  switch (err.reason) {
-    case "refused":
-      return [SYNC_CLOSE_CODES.notStored, "update could not be stored"];
-    case "gone":
-      return [SYNC_CLOSE_CODES.gone, "the article was deleted"];
-    case "reloaded":
-      return [SYNC_CLOSE_CODES.internal, "the document is being reloaded"];
-    case "shutdown":
-      return [1001, "server shutting down"];
   }
 }

@@ -1,97 +1,22 @@
-import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom, roleAtLeast } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
-import { currentAccess, groupMembersOf } from "./access-check.ts";
-import { type AdmissionRequest, admit } from "./admit.ts";
+import type { AccessEvent } from "./access.ts";
+import { groupMembersOf } from "./access-check.ts";
+import type { AdmissionRequest } from "./admit.ts";
+import { type JoinHost, join } from "./join.ts";
 import { Connection, type Transport } from "./connection.ts";
-import { COMPACT_AFTER_ROWS, DocStore } from "./doc-store.ts";
+import { Compaction } from "./compaction.ts";
+import { DocStore } from "./doc-store.ts";
 import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.ts";
+import { documentHooks } from "./document-hooks.ts";
 import { ClientIdStore } from "./client-id-store.ts";
-import { type ModerationStep, statusOf } from "./authorize.ts";
-import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
 import { Hiding } from "./hiding.ts";
-import { release } from "./tally.ts";
-import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
-import { GroupCommitter, type PersistSource, beforeDeadline } from "./persist.ts";
+import { beforeDeadline } from "./deadline.ts";
+import { OpenAccess } from "./open-access.ts";
+import { GroupCommitter, type PersistSource } from "./persist.ts";
+import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./projection.ts";
-
-export type SyncOptions = {
-  /** How long a document stays loaded after its last socket leaves. */
-  idleUnloadMs: number;
-  /** How long a socket may take to be admitted and see its document loaded. */
-  admissionTimeoutMs: number;
-  maxConnectionsPerUser: number;
-  maxBufferedMessages: number;
-  commitWindowMs: number;
-  /**
-   * How often open sockets are checked against the database (access-check.ts),
-   * for what no access event announced: expired sessions, tokens revoked from
-   * the command line, events lost while the relay was down.
-   */
-  accessCheckMs: number;
-  /** How documents are shared with other server processes; by default they are not. */
-  relay: DocumentRelay;
-  /** Who is told what the core does, for metrics (observer.ts). */
-  observer: SyncObserver;
-  /** What other modules do with commits and socket moderation (commit-hooks.ts); the server passes its own. */
-  hooks: SyncHooks;
-};
-
-/**
- * What the hub needs to share its documents with other server processes
- * (README, "Deployment"). `relay.ts` implements it over Redis; the hub knows
- * nothing of the transport.
- */
-export type DocumentRelay = {
-  /** A document was loaded here: from now on, apply what other processes accept for it. */
-  attach(live: LiveDocument): void;
-  /** The document is being unloaded here. */
-  detach(live: LiveDocument): void;
-  /** An update accepted here, to be published once `durable` resolves. */
-  publishUpdate(live: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
-  /** An awareness change made by a socket here. */
-  publishAwareness(live: LiveDocument, update: Uint8Array): void;
-  /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
-  publishAccess(event: AccessEvent): void;
-  onAccess(listener: (event: AccessEvent | null) => void): void;
-  /** Whether the other processes can be reached now; a process that cannot is not ready to serve (/readyz). */
-  connected(): boolean;
-  close(): Promise<void>;
-};
-
-/** One process: nothing to share. */
-export const LOCAL_ONLY: DocumentRelay = {
-  attach() {},
-  detach() {},
-  publishUpdate() {},
-  publishAwareness() {},
-  publishAccess() {},
-  onAccess() {},
-  connected: () => true,
-  close: async () => {},
-};
-
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  idleUnloadMs: 60_000,
-  admissionTimeoutMs: 10_000,
-  maxConnectionsPerUser: 32,
-  maxBufferedMessages: 256,
-  commitWindowMs: 4,
-  accessCheckMs: 30_000,
-  relay: LOCAL_ONLY,
-  observer: NO_OBSERVER,
-  hooks: NO_HOOKS,
-};
-
-/** Closes a connection, or gives it its new role or moderation mode (access.ts). */
-function enforce(connection: Connection, verdict: AccessVerdict) {
-  if (verdict.effect === "close") connection.close(verdict.code, verdict.reason);
-  else if (verdict.effect === "actor") connection.updateActor(verdict.change);
-}
-
-/** How long an access event is kept for sockets still being admitted when it happened. */
-const RECENT_ACCESS_MS = 60_000;
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -110,46 +35,45 @@ export class SyncHub {
   private readonly clientIdStore: ClientIdStore;
   private readonly slots = new Map<string, Slot>();
   private readonly connections = new Set<Connection>();
-  /** What each open connection was admitted with, for access events (access.ts). */
-  private readonly grants = new Map<Connection, Grant>();
-  /**
-   * Access events of the last minute, numbered: a socket admitted from a
-   * database read that an event overtook gets that event when it opens.
-   */
-  private recentAccess: Array<{ seq: number; at: number; event: AccessEvent }> = [];
-  private accessSeq = 0;
-  private readonly accessTimer: NodeJS.Timeout;
-  private checkingAccess = false;
+  private readonly openAccess: OpenAccess;
   private readonly perUser = new Map<string, number>();
-  private readonly compacting = new Set<string>();
-  /** Log rows per loaded document since its last compaction, counted here rather than queried. */
-  private readonly logRows = new Map<string, number>();
+  private readonly compaction: Compaction;
   private readonly options: SyncOptions;
+  private readonly hooks: DocumentHooks;
+  private readonly joinHost: JoinHost;
 
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
-    private readonly publicOrigin: string,
+    publicOrigin: string,
     options: Partial<SyncOptions> = {},
   ) {
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
     this.store = new DocStore(db);
-    this.options.relay.onAccess((event) => (event ? this.applyAccess(event) : void this.checkAccess()));
-    this.accessTimer = setInterval(() => void this.checkAccess(), this.options.accessCheckMs);
-    this.accessTimer.unref();
+    this.openAccess = new OpenAccess(db, logger, this.options.accessCheckMs, {
+      loaded: () => [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : [])),
+      dropArticle: (articleId) => this.dropArticle(articleId),
+    });
+    this.options.relay.onAccess((event) => (event ? this.openAccess.apply(event) : void this.checkAccess()));
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
     this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
-    this.committer.onCommitted = (rowsByDoc) => {
-      for (const [name, rows] of rowsByDoc) {
-        const total = (this.logRows.get(name) ?? 0) + rows;
-        this.logRows.set(name, total);
-        if (total >= COMPACT_AFTER_ROWS) void this.compact(name);
-      }
+    this.compaction = new Compaction(this.store, logger);
+    this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
+    this.joinHost = {
+      ...{ db, publicOrigin, logger, perUser: this.perUser, openAccess: this.openAccess },
+      maxConnectionsPerUser: this.options.maxConnectionsPerUser,
+      acquire: (context) => this.acquire(context),
+      release: (live) => this.release(live),
+      liveDocument: (name) => {
+        const slot = this.slots.get(name);
+        return slot?.phase === "live" ? slot.live : null;
+      },
     };
+    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, clientIdStore: this.clientIdStore, options: this.options, logger });
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
@@ -166,40 +90,8 @@ export class SyncHub {
       () => connection.close(SYNC_CLOSE_CODES.timeout, "took too long to join"),
       this.options.admissionTimeoutMs,
     );
-    void this.join(connection, request).finally(() => clearTimeout(timeout));
+    void join(this.joinHost, connection, request).finally(() => clearTimeout(timeout));
     return connection;
-  }
-
-  private async join(connection: Connection, request: AdmissionRequest) {
-    const admittedAfter = this.accessSeq;
-    try {
-      const admission = await admit(this.db, this.publicOrigin, request);
-      if (!admission.ok) return connection.close(admission.code, admission.reason);
-      // Per account, not per member id: a cap that each group's id escaped would be no cap.
-      const userId = admission.grant.userId;
-      if ((this.perUser.get(userId) ?? 0) >= this.options.maxConnectionsPerUser) {
-        return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
-      }
-      this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
-      const live = await this.acquire(admission.context);
-      if (connection.phase !== "admitting") {
-        this.release(live);
-        release(this.perUser, userId);
-        return;
-      }
-      this.grants.set(connection, admission.grant);
-      for (const { seq, event } of this.recentAccess) if (seq > admittedAfter) enforce(connection, verdictFor(event, admission.grant));
-      connection.onClose(() => {
-        this.grants.delete(connection);
-        release(this.perUser, userId);
-        this.release(live);
-      });
-      live.members.add(userId, admission.actor.userId);
-      connection.open(live, { ...admission.actor, inGroup: (id) => this.inGroupDocument(admission.context, id) }, admission.identity, userId);
-    } catch (err) {
-      this.logger.error({ err, room: request.room }, "could not open document");
-      connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
-    }
   }
 
   /**
@@ -208,62 +100,13 @@ export class SyncHub {
    * other processes' sockets.
    */
   access(event: AccessEvent) {
-    this.applyAccess(event);
+    this.openAccess.apply(event);
     this.options.relay.publishAccess(event);
   }
 
-  private applyAccess(event: AccessEvent) {
-    // Rare (a membership, session or article changed), and worth a line when tracing why a socket closed.
-    this.logger.info({ access: event.kind }, "access changed");
-    const now = Date.now();
-    this.recentAccess = this.recentAccess.filter((e) => now - e.at < RECENT_ACCESS_MS);
-    this.recentAccess.push({ seq: ++this.accessSeq, at: now, event });
-    for (const [connection, grant] of [...this.grants]) enforce(connection, verdictFor(event, grant));
-    if (event.kind === "article-deleted") this.dropArticle(event.articleId);
-    // Documents of the group hold who may answer by the old ids: read afresh.
-    if (event.kind === "members-renamed") void this.checkAccess();
-    if (event.kind === "role-changed" || event.kind === "member-removed") {
-      const answers = event.kind === "role-changed" && roleAtLeast(event.role, "annotator");
-      for (const slot of this.slots.values()) {
-        if (slot.phase !== "live" || slot.live.context.groupId !== event.groupId) continue;
-        const memberId = event.kind === "role-changed" ? event.memberId : slot.live.members.memberOf(event.userId);
-        if (!memberId) continue;
-        if (event.kind === "role-changed") slot.live.members.add(event.userId, memberId);
-        if (answers) slot.live.answerers.add(memberId);
-        else slot.live.answerers.delete(memberId);
-      }
-    }
-  }
-
   /** Brings every open socket up to date with the database (access-check.ts). */
-  async checkAccess() {
-    if (this.checkingAccess || this.grants.size === 0) return;
-    this.checkingAccess = true;
-    try {
-      const before = this.accessSeq;
-      const loaded = [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : []));
-      const [verdicts, members] = await Promise.all([
-        currentAccess(this.db, [...this.grants.values()]),
-        groupMembersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
-      ]);
-      // An event that arrived meanwhile may be newer than what was read: the next check will see it.
-      if (this.accessSeq !== before) return;
-      for (const live of loaded) {
-        const current = members.get(live.context.groupId);
-        if (!current) continue;
-        live.answerers.clear();
-        for (const id of current.answerers) live.answerers.add(id);
-        live.members.addAll(current.ids);
-      }
-      for (const [connection, grant] of [...this.grants]) {
-        const verdict = verdicts.get(grant);
-        if (verdict) enforce(connection, verdict);
-      }
-    } catch (err) {
-      this.logger.warn({ err }, "checking open sockets' access failed; trying again later");
-    } finally {
-      this.checkingAccess = false;
-    }
+  checkAccess(): Promise<void> {
+    return this.openAccess.check();
   }
 
   /**
@@ -298,16 +141,6 @@ export class SyncHub {
     }
   }
 
-  /**
-   * A group annotation as this process holds it, for a private document's reply to it: the web app keeps
-   * both documents open, so the group's is loaded here whenever it matters; when it is not, nothing is known.
-   */
-  private inGroupDocument(context: DocContext, annotationId: string): { status: AnnotationStatus } | null {
-    if (context.visibility !== "private") return null;
-    const slot = this.slots.get(groupRoom(context.articleId));
-    return slot?.phase === "live" ? statusOf(slot.live.doc, annotationId) : null;
-  }
-
   private async acquire(context: DocContext): Promise<LiveDocument> {
     for (;;) {
       const slot = this.slots.get(context.docName);
@@ -329,7 +162,7 @@ export class SyncHub {
       groupMembersOf(this.db, [context.groupId]),
       this.clientIdStore.load(context.docName),
     ]).then(([{ state, logRows, verified }, members, clientOwners]) => {
-      this.logRows.set(context.docName, logRows);
+      this.compaction.loaded(context.docName, logRows);
       const live = new LiveDocument(context, this.hooks, state, verified, clientOwners);
       const group = members.get(context.groupId);
       for (const id of group?.answerers ?? []) live.answerers.add(id);
@@ -365,11 +198,10 @@ export class SyncHub {
       const writers = slot.live.writers();
       slot.live.destroy();
       void this.clientIdStore.prune(name, writers);
-      const written = this.logRows.get(name) ?? 0;
-      this.logRows.delete(name);
+      const written = this.compaction.forget(name);
       // Folded whole while nobody uses it (off the event loop), so that its next load is one verified
       // snapshot, which a joining client receives without the server building the document first.
-      if (written > 0) void this.foldIdle(name);
+      if (written > 0) void this.compaction.foldIdle(name);
     })();
     this.slots.set(name, { phase: "unloading", done });
     try {
@@ -414,56 +246,14 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.live !== live) return;
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     this.slots.delete(live.name);
-    this.logRows.delete(live.name);
+    this.compaction.forget(live.name);
     for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
     this.options.relay.detach(live);
     live.destroy();
   }
 
-  private hooks: DocumentHooks = {
-    persist: (source, update, userId, touched) => {
-      const durable = this.committer.enqueue(source, update, userId, touched);
-      this.hiding.after(source.context, touched, durable);
-      return durable;
-    },
-    relay: (live, update, durable) => this.options.relay.publishUpdate(live, update, durable),
-    relayAwareness: (live, update) => this.options.relay.publishAwareness(live, update),
-    broadcast: (recipients, delayMs) => this.options.observer.broadcast(recipients, delayMs),
-    built: (live) => this.hiding.reconcile(live.context, live.doc),
-    claimClient: (live, clientId, userId) => this.clientIdStore.record(live.name, clientId, userId),
-    moderated: (live, steps, account) => void this.logSteps(live, steps, account),
-  };
-
-  /** A moderator's socket steps go in the moderation log, and their authors are told, as for the REST steps. */
-  private async logSteps(live: LiveDocument, steps: readonly ModerationStep[], account: string) {
-    for (const step of steps) {
-      try {
-        await this.options.hooks.moderated(live.context, step, live.members.accountOf(step.authorId), account);
-      } catch (err) {
-        this.logger.warn({ err, doc: live.name, annotation: step.annotationId }, "could not log a moderation step");
-      }
-    }
-  }
-
-  async compact(name: string) {
-    if (this.compacting.has(name)) return;
-    this.compacting.add(name);
-    try {
-      const folded = await this.store.compact(name);
-      this.logRows.set(name, Math.max(0, (this.logRows.get(name) ?? 0) - folded));
-    } catch (err) {
-      this.logger.warn({ err, doc: name }, "compaction failed; the log stays as it is");
-    } finally {
-      this.compacting.delete(name);
-    }
-  }
-
-  private async foldIdle(name: string) {
-    try {
-      for (let pass = 0; pass < 4 && (await this.store.compact(name)) > 0; pass++);
-    } catch (err) {
-      this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
-    }
+  compact(name: string): Promise<void> {
+    return this.compaction.compact(name);
   }
 
   get socketCount(): number {
@@ -491,7 +281,7 @@ export class SyncHub {
    * returned as a count per document.
    */
   async shutdown(deadline = Infinity): Promise<Map<string, number>> {
-    clearInterval(this.accessTimer);
+    this.openAccess.stop();
     await this.committer.flush(deadline);
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
     const unwritten = await this.committer.close(deadline);

@@ -1,9 +1,10 @@
-import { type SQL, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db.ts";
+import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
-import { type NotStoredReason, ProjectionError, UpdateNotStoredError, classifyCommitError, describeError } from "./commit-errors.ts";
-import { type DocContext, type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, writeProjection } from "./projection.ts";
+import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
+import type { CommitHook } from "./commit-hooks.ts";
+import { classifyCommitError, describeError, notStored } from "./commit-errors.ts";
+import { beforeDeadline, sleep } from "./deadline.ts";
+import type { DocContext } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
 
 /** What a document gives the committer: its identity and its annotations' current values. */
@@ -15,13 +16,9 @@ export type PersistSource = {
   votesFor(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
 };
 
-type Entry = {
+type Entry = BatchUpdate & {
   /** Enqueue order, kept through retries and splits. */
   seq: number;
-  source: PersistSource;
-  update: Uint8Array;
-  userId: string | null;
-  touched: ReadonlySet<string>;
   resolve: () => void;
   reject: (err: Error) => void;
 };
@@ -64,6 +61,7 @@ export class GroupCommitter {
   private nextSeq = 0;
   /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused. */
   private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded">();
+  private readonly writer: BatchWriter;
   /** Called after each attempt at writing: how many updates, how long it took, and whether they were written. */
   onAttempt: (updates: number, ms: number, ok: boolean) => void = () => {};
   /** Called after each commit with the documents it wrote, e.g. to schedule compaction. */
@@ -72,12 +70,13 @@ export class GroupCommitter {
   onRefused: (source: PersistSource) => void = () => {};
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly logger: Logger,
     options: Partial<GroupCommitOptions> = {},
-    private readonly hooks: readonly CommitHook[] = [],
+    hooks: readonly CommitHook[] = [],
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.writer = new BatchWriter(db, logger, hooks);
   }
 
   enqueue(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void> {
@@ -229,7 +228,7 @@ export class GroupCommitter {
       if (part.length === 0) continue;
       const started = performance.now();
       try {
-        await this.write(part);
+        await this.writer.write(part);
         this.onAttempt(part.length, performance.now() - started, true);
       } catch (err) {
         this.onAttempt(part.length, performance.now() - started, false);
@@ -297,125 +296,4 @@ export class GroupCommitter {
     this.retire(entry.source, "reloaded");
     this.onRefused(entry.source);
   }
-
-  /** One attempt at writing `batch`: its log rows and the projection of what it touched, atomically. */
-  private async write(batch: Entry[]): Promise<void> {
-    let projections: Array<CommittedDoc & { upserts: ProjectionRow[]; removed: string[] }>;
-    let statement: SQL | null;
-    try {
-      projections = [...touchedBySource(batch)].map(([source, ids]) => {
-        const upserts: ProjectionRow[] = [];
-        const removed: string[] = [];
-        const counts = source.votesFor(ids);
-        for (const id of ids) {
-          const value = source.stored(id);
-          if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
-          else removed.push(id);
-        }
-        return { context: source.context, upserts, removed, writers: writersOf(batch, source) };
-      });
-      const upserts = projections.flatMap((p) => p.upserts);
-      // The common case, creations and edits: log and projection in one
-      // statement, which is atomic on its own and costs one round trip.
-      // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
-      const oneStatement =
-        projections.every((p) => p.removed.length === 0 && !this.hooks.some((hook) => hook.wants(p))) &&
-        new Set(upserts.map((row) => row.id)).size === upserts.length;
-      statement = !oneStatement ? null : upserts.length ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1` : sql`with ${logCte(batch)} select 1`;
-      // The long way serializes its rows inside the transaction: a value that cannot be is found here instead.
-      if (!statement) for (const p of projections) projectionJson(p.upserts);
-    } catch (err) {
-      throw new ProjectionError(err);
-    }
-    if (statement) {
-      await this.db.execute(statement);
-      return;
-    }
-    await this.db.transaction(async (tx: Tx) => {
-      await tx.execute(sql`with ${logCte(batch)} select 1`);
-      for (const p of projections) {
-        const hooks = this.hooks.filter((hook) => hook.wants(p));
-        for (const hook of hooks) await hook.beforeProjection?.(tx, p);
-        await writeProjection(tx, p.context, p.upserts, p.removed);
-        for (const hook of hooks) await hook.afterProjection?.(tx, p);
-      }
-    });
-    this.afterCommit(projections);
-  }
-
-  private afterCommit(docs: readonly CommittedDoc[]) {
-    for (const hook of this.hooks) {
-      if (!hook.afterCommit) continue;
-      const wanted = docs.filter((doc) => hook.wants(doc));
-      if (!wanted.length) continue;
-      try {
-        hook.afterCommit(wanted);
-      } catch (err) {
-        this.logger.error({ err, hook: hook.name }, "a commit hook failed after the commit");
-      }
-    }
-  }
-}
-
-function notStored(reason: NotStoredReason, source: PersistSource, cause?: unknown): UpdateNotStoredError {
-  const message = {
-    refused: "the update could not be stored",
-    gone: "the article was deleted",
-    reloaded: "another update of this document could not be stored; the document is being reloaded",
-    shutdown: "the server is shutting down",
-  }[reason];
-  return new UpdateNotStoredError(reason, source.context.docName, message, cause === undefined ? undefined : { cause });
-}
-
-/** Whether `promise` settled by `deadline`; it is not cancelled either way. */
-export async function beforeDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
-  if (deadline === Infinity) {
-    await promise;
-    return true;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/**
- * The batch's log rows, in order (ids follow it), as one JSON parameter:
- * building a multi-row insert with the query builder costs more CPU than the
- * database spends on it.
- */
-function logCte(batch: Entry[]): SQL {
-  const rows = JSON.stringify(
-    batch.map((e) => [e.source.context.docName, Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("base64"), e.userId]),
-  );
-  return sql`log_inserted as (
-    insert into doc_updates (doc_name, "update", user_id)
-    select r->>0, decode(r->>1, 'base64'), (r->>2)::uuid
-    from jsonb_array_elements(${rows}::jsonb) with ordinality as input(r, n)
-    order by n
-  )`;
-}
-
-const NO_VOTES = { agree: 0, disagree: 0 };
-
-/** Who last changed each annotation of `source` in this batch. */
-function writersOf(batch: Entry[], source: PersistSource): Map<string, string | null> {
-  const writers = new Map<string, string | null>();
-  for (const entry of batch) if (entry.source === source) for (const id of entry.touched) writers.set(id, entry.userId);
-  return writers;
-}
-
-function touchedBySource(batch: Entry[]): Map<PersistSource, Set<string>> {
-  const bySource = new Map<PersistSource, Set<string>>();
-  for (const entry of batch) {
-    const ids = bySource.get(entry.source) ?? new Set<string>();
-    for (const id of entry.touched) ids.add(id);
-    bySource.set(entry.source, ids);
-  }
-  return bySource;
 }

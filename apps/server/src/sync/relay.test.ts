@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { decodeFrame, encodeFrame } from "./relay.ts";
+import { decodeFrame, encodeFrame } from "./relay-frame.ts";
 
 // A fixed process id: any 16 bytes do, and these are easy to spot in a failure.
 const sender = new Uint8Array(Buffer.from("marginalia-relay"));

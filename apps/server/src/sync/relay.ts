@@ -6,7 +6,8 @@ import type { Logger } from "../logger.ts";
 import { type AccessEvent, parseAccessEvent } from "./access.ts";
 import type { DocStore } from "./doc-store.ts";
 import type { LiveDocument } from "./document.ts";
-import type { DocumentRelay } from "./hub.ts";
+import type { DocumentRelay } from "./document-relay.ts";
+import { FRAME, type FrameKind, ID_BYTES, decodeFrame, encodeFrame } from "./relay-frame.ts";
 
 /*
  * The Redis relay between server processes (docs/architecture.md, "More than one process").
@@ -17,19 +18,7 @@ import type { DocumentRelay } from "./hub.ts";
  * has loaded, and publishes a document's changes only on that document's
  * channel: a private document's content never reaches a shared channel.
  *
- * Frame, one binary Redis message:
- *   byte 0       format version, 1
- *   byte 1       kind (FRAME below)
- *   bytes 2–17   the sender's process id: 16 random bytes, new at each start
- *   bytes 18–    payload
- *     update     a Yjs update (v1), already committed to Postgres by its sender
- *     awareness  a y-protocols awareness update, stamped with users by its sender
- *     hello      empty: "I have just subscribed; send me your presence"
- *     stale      empty: "I committed updates I could not publish; reload from Postgres"
- *     access     JSON of an AccessEvent (access.ts), on the one channel `<prefix>#access`,
- *                which every process subscribes to: sockets on any process follow
- *                membership, sessions and deletions. After a reconnect each process
- *                checks its sockets against Postgres, since events may have been missed.
+ * Frames, one binary Redis message each, are laid out in relay-frame.ts.
  *
  * Updates are published after their commit, not before. Peers on other
  * processes see a change a commit later (a few ms), and in exchange every
@@ -41,35 +30,11 @@ import type { DocumentRelay } from "./hub.ts";
  * it and only then acknowledges it.
  */
 
-const VERSION = 1;
-const FRAME = { update: 0, awareness: 1, hello: 2, stale: 3, access: 4 } as const;
-type FrameKind = (typeof FRAME)[keyof typeof FRAME];
-const ID_BYTES = 16;
-const HEADER_BYTES = 2 + ID_BYTES;
 /** Documents reloaded from Postgres at once after a reconnect, so as not to flood the database. */
 const RESYNC_CONCURRENCY = 4;
 const RESYNC_RETRY_MS = 1_000;
 
 export const DEFAULT_CHANNEL_PREFIX = "marginalia:doc:";
-
-export function encodeFrame(kind: FrameKind, sender: Uint8Array, payload: Uint8Array = new Uint8Array(0)): Buffer {
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
-  frame[0] = VERSION;
-  frame[1] = kind;
-  frame.set(sender, 2);
-  frame.set(payload, HEADER_BYTES);
-  return frame;
-}
-
-export function decodeFrame(frame: Uint8Array): { kind: FrameKind; sender: Uint8Array; payload: Uint8Array } | null {
-  if (frame.byteLength < HEADER_BYTES || frame[0] !== VERSION || frame[1]! > FRAME.access) return null;
-  return {
-    kind: frame[1] as FrameKind,
-    sender: frame.subarray(2, HEADER_BYTES),
-    // A plain view, not a Buffer: Yjs wants Uint8Arrays.
-    payload: new Uint8Array(frame.buffer, frame.byteOffset + HEADER_BYTES, frame.byteLength - HEADER_BYTES),
-  };
-}
 
 export type RedisRelayOptions = {
   url: string;

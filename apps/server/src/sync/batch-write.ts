@@ -1,0 +1,122 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db.ts";
+import type { Logger } from "../logger.ts";
+import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
+import { ProjectionError } from "./commit-errors.ts";
+import type { PersistSource } from "./persist.ts";
+import { type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, writeProjection } from "./projection.ts";
+
+/** What writing needs of a queued update (persist.ts): whose it is, its bytes, its writer, the annotations it touched. */
+export type BatchUpdate = {
+  source: PersistSource;
+  update: Uint8Array;
+  userId: string | null;
+  touched: ReadonlySet<string>;
+};
+
+/**
+ * The group commit's writing (persist.ts decides what goes in a batch, and
+ * retries and splits): a batch's log rows and the projection of what it
+ * touched, with the commit hooks, in one statement or one transaction.
+ */
+export class BatchWriter {
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly hooks: readonly CommitHook[],
+  ) {}
+
+  /** One attempt at writing `batch`: its log rows and the projection of what it touched, atomically. */
+  async write(batch: BatchUpdate[]): Promise<void> {
+    let projections: Array<CommittedDoc & { upserts: ProjectionRow[]; removed: string[] }>;
+    let statement: SQL | null;
+    try {
+      projections = [...touchedBySource(batch)].map(([source, ids]) => {
+        const upserts: ProjectionRow[] = [];
+        const removed: string[] = [];
+        const counts = source.votesFor(ids);
+        for (const id of ids) {
+          const value = source.stored(id);
+          if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
+          else removed.push(id);
+        }
+        return { context: source.context, upserts, removed, writers: writersOf(batch, source) };
+      });
+      const upserts = projections.flatMap((p) => p.upserts);
+      // The common case, creations and edits: log and projection in one
+      // statement, which is atomic on its own and costs one round trip.
+      // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
+      const oneStatement =
+        projections.every((p) => p.removed.length === 0 && !this.hooks.some((hook) => hook.wants(p))) &&
+        new Set(upserts.map((row) => row.id)).size === upserts.length;
+      statement = !oneStatement ? null : upserts.length ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1` : sql`with ${logCte(batch)} select 1`;
+      // The long way serializes its rows inside the transaction: a value that cannot be is found here instead.
+      if (!statement) for (const p of projections) projectionJson(p.upserts);
+    } catch (err) {
+      throw new ProjectionError(err);
+    }
+    if (statement) {
+      await this.db.execute(statement);
+      return;
+    }
+    await this.db.transaction(async (tx: Tx) => {
+      await tx.execute(sql`with ${logCte(batch)} select 1`);
+      for (const p of projections) {
+        const hooks = this.hooks.filter((hook) => hook.wants(p));
+        for (const hook of hooks) await hook.beforeProjection?.(tx, p);
+        await writeProjection(tx, p.context, p.upserts, p.removed);
+        for (const hook of hooks) await hook.afterProjection?.(tx, p);
+      }
+    });
+    this.afterCommit(projections);
+  }
+
+  private afterCommit(docs: readonly CommittedDoc[]) {
+    for (const hook of this.hooks) {
+      if (!hook.afterCommit) continue;
+      const wanted = docs.filter((doc) => hook.wants(doc));
+      if (!wanted.length) continue;
+      try {
+        hook.afterCommit(wanted);
+      } catch (err) {
+        this.logger.error({ err, hook: hook.name }, "a commit hook failed after the commit");
+      }
+    }
+  }
+}
+
+/**
+ * The batch's log rows, in order (ids follow it), as one JSON parameter:
+ * building a multi-row insert with the query builder costs more CPU than the
+ * database spends on it.
+ */
+function logCte(batch: BatchUpdate[]): SQL {
+  const rows = JSON.stringify(
+    batch.map((e) => [e.source.context.docName, Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("base64"), e.userId]),
+  );
+  return sql`log_inserted as (
+    insert into doc_updates (doc_name, "update", user_id)
+    select r->>0, decode(r->>1, 'base64'), (r->>2)::uuid
+    from jsonb_array_elements(${rows}::jsonb) with ordinality as input(r, n)
+    order by n
+  )`;
+}
+
+const NO_VOTES = { agree: 0, disagree: 0 };
+
+/** Who last changed each annotation of `source` in this batch. */
+function writersOf(batch: BatchUpdate[], source: PersistSource): Map<string, string | null> {
+  const writers = new Map<string, string | null>();
+  for (const entry of batch) if (entry.source === source) for (const id of entry.touched) writers.set(id, entry.userId);
+  return writers;
+}
+
+function touchedBySource(batch: BatchUpdate[]): Map<PersistSource, Set<string>> {
+  const bySource = new Map<PersistSource, Set<string>>();
+  for (const entry of batch) {
+    const ids = bySource.get(entry.source) ?? new Set<string>();
+    for (const id of entry.touched) ids.add(id);
+    bySource.set(entry.source, ids);
+  }
+  return bySource;
+}

@@ -1,0 +1,60 @@
+import type { Logger } from "../logger.ts";
+import { COMPACT_AFTER_ROWS, type DocStore } from "./doc-store.ts";
+
+/**
+ * When the hub's documents are compacted (docs/architecture.md, "Persistence
+ * and the commit"): once a loaded document's log holds COMPACT_AFTER_ROWS
+ * rows, and whole when it unloads.
+ */
+export class Compaction {
+  private readonly compacting = new Set<string>();
+  /** Log rows per loaded document since its last compaction, counted here rather than queried. */
+  private readonly logRows = new Map<string, number>();
+
+  constructor(
+    private readonly store: DocStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A document was loaded with `rows` log rows after its snapshot. */
+  loaded(name: string, rows: number) {
+    this.logRows.set(name, rows);
+  }
+
+  /** The committer wrote these rows (GroupCommitter.onCommitted). */
+  committed(rowsByDoc: ReadonlyMap<string, number>) {
+    for (const [name, rows] of rowsByDoc) {
+      const total = (this.logRows.get(name) ?? 0) + rows;
+      this.logRows.set(name, total);
+      if (total >= COMPACT_AFTER_ROWS) void this.compact(name);
+    }
+  }
+
+  /** The document is no longer loaded: its count is dropped, and returned. */
+  forget(name: string): number {
+    const written = this.logRows.get(name) ?? 0;
+    this.logRows.delete(name);
+    return written;
+  }
+
+  async compact(name: string) {
+    if (this.compacting.has(name)) return;
+    this.compacting.add(name);
+    try {
+      const folded = await this.store.compact(name);
+      this.logRows.set(name, Math.max(0, (this.logRows.get(name) ?? 0) - folded));
+    } catch (err) {
+      this.logger.warn({ err, doc: name }, "compaction failed; the log stays as it is");
+    } finally {
+      this.compacting.delete(name);
+    }
+  }
+
+  async foldIdle(name: string) {
+    try {
+      for (let pass = 0; pass < 4 && (await this.store.compact(name)) > 0; pass++);
+    } catch (err) {
+      this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from "../logger.ts";
+import type { ModerationStep } from "./authorize.ts";
+import type { ClientIdStore } from "./client-id-store.ts";
+import type { DocumentHooks, LiveDocument } from "./document.ts";
+import type { Hiding } from "./hiding.ts";
+import type { GroupCommitter } from "./persist.ts";
+import type { SyncOptions } from "./sync-options.ts";
+
+/** The hub's parts a live document reaches through its hooks. */
+export type HubParts = {
+  committer: GroupCommitter;
+  hiding: Hiding;
+  clientIdStore: ClientIdStore;
+  options: Pick<SyncOptions, "relay" | "observer" | "hooks">;
+  logger: Logger;
+};
+
+/** What a live document's hooks do in the hub: commit, move between audiences, relay, observe, claim, log. */
+export function documentHooks(hub: HubParts): DocumentHooks {
+  return {
+    persist: (source, update, userId, touched) => {
+      const durable = hub.committer.enqueue(source, update, userId, touched);
+      hub.hiding.after(source.context, touched, durable);
+      return durable;
+    },
+    relay: (live, update, durable) => hub.options.relay.publishUpdate(live, update, durable),
+    relayAwareness: (live, update) => hub.options.relay.publishAwareness(live, update),
+    broadcast: (recipients, delayMs) => hub.options.observer.broadcast(recipients, delayMs),
+    built: (live) => hub.hiding.reconcile(live.context, live.doc),
+    claimClient: (live, clientId, userId) => hub.clientIdStore.record(live.name, clientId, userId),
+    moderated: (live, steps, account) => void logSteps(hub, live, steps, account),
+  };
+}
+
+/** A moderator's socket steps go in the moderation log, and their authors are told, as for the REST steps. */
+async function logSteps(hub: HubParts, live: LiveDocument, steps: readonly ModerationStep[], account: string) {
+  for (const step of steps) {
+    try {
+      await hub.options.hooks.moderated(live.context, step, live.members.accountOf(step.authorId), account);
+    } catch (err) {
+      hub.logger.warn({ err, doc: live.name, annotation: step.annotationId }, "could not log a moderation step");
+    }
+  }
+}

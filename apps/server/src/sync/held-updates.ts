@@ -1,0 +1,85 @@
+import type { LiveDocument } from "./document.ts";
+
+/**
+ * Updates that build on content the server has not received yet, held until
+ * it arrives (see `authorizeAndApply` in connection.ts). An honest client
+ * sends at most what it types between reconnecting and catching the server up.
+ */
+const MAX_HELD_UPDATES = 256;
+const MAX_HELD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Which new client ids an applied update makes the sender's (client-ids.ts):
+ * all of them for a live update, which a client sends of its own edits; for a
+ * sync step 2, which can carry anyone's, only those its presence named.
+ */
+export type Claim = "all" | "presence";
+
+export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void };
+
+/**
+ * One connection's held updates, in order, and the watch on the document that
+ * has them judged again: `retry` runs once after any change to the document.
+ */
+export class HeldUpdates {
+  private entries: Held[] = [];
+  private heldBytes = 0;
+  private watching: LiveDocument | null = null;
+  private retryScheduled = false;
+
+  constructor(private readonly retry: () => void) {}
+
+  get length() {
+    return this.entries.length;
+  }
+
+  get bytes() {
+    return this.heldBytes;
+  }
+
+  /** Holds an update and watches `live` for the content it waits for; null when the bound is reached. */
+  hold(live: LiveDocument, update: Uint8Array, claim: Claim): Promise<void> | null {
+    if (this.entries.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) return null;
+    this.heldBytes += update.length;
+    this.watch(live);
+    return new Promise((settle) => this.entries.push({ update, claim, settle }));
+  }
+
+  /** The held updates in order, as a copy that may be walked while entries are taken out. */
+  list(): Held[] {
+    return [...this.entries];
+  }
+
+  take(entry: Held) {
+    this.entries.splice(this.entries.indexOf(entry), 1);
+    this.heldBytes -= entry.update.length;
+  }
+
+  /** Drops every held update and stops watching. */
+  clear() {
+    this.entries = [];
+    this.heldBytes = 0;
+    this.watch(null);
+  }
+
+  /**
+   * While updates are held, any change to the document (this connection's or
+   * another's: the missing content may come from either) has them judged
+   * again, once the change's transaction is over.
+   */
+  watch(live: LiveDocument | null) {
+    if (this.watching === live) return;
+    this.watching?.doc.off("update", this.onDocumentChange);
+    this.watching = live;
+    live?.doc.on("update", this.onDocumentChange);
+  }
+
+  private onDocumentChange = () => {
+    if (this.retryScheduled) return;
+    this.retryScheduled = true;
+    setImmediate(() => {
+      this.retryScheduled = false;
+      this.retry();
+    });
+  };
+}

@@ -1,0 +1,67 @@
+import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/schema";
+import type { Db } from "../db.ts";
+import type { Logger } from "../logger.ts";
+import { type AdmissionRequest, admit } from "./admit.ts";
+import { statusOf } from "./annotation-change.ts";
+import type { Connection } from "./connection.ts";
+import type { LiveDocument } from "./document.ts";
+import type { OpenAccess } from "./open-access.ts";
+import type { DocContext } from "./projection.ts";
+import { release } from "./tally.ts";
+
+/** What joining a socket to its document needs of the hub. */
+export type JoinHost = {
+  db: Db;
+  publicOrigin: string;
+  logger: Logger;
+  maxConnectionsPerUser: number;
+  /** Open sockets per account. */
+  perUser: Map<string, number>;
+  openAccess: OpenAccess;
+  acquire(context: DocContext): Promise<LiveDocument>;
+  release(live: LiveDocument): void;
+  /** The document of that name if it is loaded here and live. */
+  liveDocument(name: string): LiveDocument | null;
+};
+
+/** Admits a new socket, loads its document and opens the connection on it (hub.connect). */
+export async function join(hub: JoinHost, connection: Connection, request: AdmissionRequest) {
+  const admittedAfter = hub.openAccess.seq;
+  try {
+    const admission = await admit(hub.db, hub.publicOrigin, request);
+    if (!admission.ok) return connection.close(admission.code, admission.reason);
+    // Per account, not per member id: a cap that each group's id escaped would be no cap.
+    const userId = admission.grant.userId;
+    if ((hub.perUser.get(userId) ?? 0) >= hub.maxConnectionsPerUser) {
+      return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
+    }
+    hub.perUser.set(userId, (hub.perUser.get(userId) ?? 0) + 1);
+    const live = await hub.acquire(admission.context);
+    if (connection.phase !== "admitting") {
+      hub.release(live);
+      release(hub.perUser, userId);
+      return;
+    }
+    hub.openAccess.opened(connection, admission.grant, admittedAfter);
+    connection.onClose(() => {
+      hub.openAccess.closed(connection);
+      release(hub.perUser, userId);
+      hub.release(live);
+    });
+    live.members.add(userId, admission.actor.userId);
+    connection.open(live, { ...admission.actor, inGroup: (id) => inGroupDocument(hub, admission.context, id) }, admission.identity, userId);
+  } catch (err) {
+    hub.logger.error({ err, room: request.room }, "could not open document");
+    connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
+  }
+}
+
+/**
+ * A group annotation as this process holds it, for a private document's reply to it: the web app keeps
+ * both documents open, so the group's is loaded here whenever it matters; when it is not, nothing is known.
+ */
+function inGroupDocument(hub: JoinHost, context: DocContext, annotationId: string): { status: AnnotationStatus } | null {
+  if (context.visibility !== "private") return null;
+  const live = hub.liveDocument(groupRoom(context.articleId));
+  return live ? statusOf(live.doc, annotationId) : null;
+}

@@ -1,0 +1,57 @@
+import type { Actor } from "@marginalia/schema";
+import type { Logger } from "../logger.ts";
+import { authorizeUpdate } from "./authorize.ts";
+import type { LiveDocument } from "./document.ts";
+import { splitStep2 } from "./resync.ts";
+
+/** What judging a sync step 2 needs of the connection that received it. */
+export type Step2Sender = {
+  live: LiveDocument;
+  actor: Actor;
+  /** The client ids the sender's presence named. */
+  presence: ReadonlySet<number>;
+  logger: Logger;
+  /** Judges and applies an update as the sender's, claiming only presence-named client ids; null once closed for it. */
+  apply(update: Uint8Array): Promise<void> | null;
+  /** Closes the connection for an update it may not make. */
+  refuse(reason: string): void;
+};
+
+/**
+ * A sync step 2 that the sender may not apply whole is judged in pieces
+ * (resync.ts): after a crash it can carry other people's uncommitted
+ * changes, which the sender is not allowed to make but did not make either.
+ * Those pieces are left out; the sender's own are applied. A refused piece
+ * written under one of the sender's own client ids is the sender's doing,
+ * and gets it refused as before.
+ */
+export function applyStep2(sender: Step2Sender, update: Uint8Array): Promise<void> | null {
+  const { live, actor } = sender;
+  const whole = authorizeUpdate(live.doc, update, actor);
+  const foreign = live.clientIds.takenIn(live.doc, update, actor.userId) !== null;
+  const pieces = (!whole.ok && !whole.missing) || foreign ? splitStep2(update) : null;
+  if (!pieces) return sender.apply(update);
+  const durables: Promise<void>[] = [];
+  const left: number[] = [];
+  for (const piece of pieces) {
+    const owner = piece.kind === "structs" ? live.clientIds.ownerOf(piece.client) : undefined;
+    if (owner !== undefined && owner !== actor.userId) {
+      left.push(piece.client); // another user's client: theirs to send
+      continue;
+    }
+    const verdict = authorizeUpdate(live.doc, piece.update, actor);
+    if (!verdict.ok && !verdict.missing) {
+      if (piece.kind === "structs" && sender.presence.has(piece.client)) {
+        sender.refuse(verdict.reason);
+        return null;
+      }
+      left.push(piece.client);
+      continue;
+    }
+    const durable = sender.apply(piece.update);
+    if (!durable) return null;
+    durables.push(durable);
+  }
+  sender.logger.info({ doc: live.name, userId: actor.userId, clients: left }, "resync: left out changes the sender may not make");
+  return Promise.all(durables).then(() => undefined);
+}

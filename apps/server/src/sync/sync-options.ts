@@ -1,0 +1,37 @@
+import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
+import { type DocumentRelay, LOCAL_ONLY } from "./document-relay.ts";
+import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
+
+export type SyncOptions = {
+  /** How long a document stays loaded after its last socket leaves. */
+  idleUnloadMs: number;
+  /** How long a socket may take to be admitted and see its document loaded. */
+  admissionTimeoutMs: number;
+  maxConnectionsPerUser: number;
+  maxBufferedMessages: number;
+  commitWindowMs: number;
+  /**
+   * How often open sockets are checked against the database (access-check.ts),
+   * for what no access event announced: expired sessions, tokens revoked from
+   * the command line, events lost while the relay was down.
+   */
+  accessCheckMs: number;
+  /** How documents are shared with other server processes; by default they are not. */
+  relay: DocumentRelay;
+  /** Who is told what the core does, for metrics (observer.ts). */
+  observer: SyncObserver;
+  /** What other modules do with commits and socket moderation (commit-hooks.ts); the server passes its own. */
+  hooks: SyncHooks;
+};
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  idleUnloadMs: 60_000,
+  admissionTimeoutMs: 10_000,
+  maxConnectionsPerUser: 32,
+  maxBufferedMessages: 256,
+  commitWindowMs: 4,
+  accessCheckMs: 30_000,
+  relay: LOCAL_ONLY,
+  observer: NO_OBSERVER,
+  hooks: NO_HOOKS,
+};
