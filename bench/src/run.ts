@@ -16,7 +16,7 @@
 //        --generators=N (split the receivers over N generator processes; default 1)
 // Env:   BENCH_DATABASE_URL (else a fresh database marginalia_bench_<pid> on 127.0.0.1:5432,
 //        dropped at the end; else Marginalia on PGlite only, and no Hocuspocus)
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { signUp } from "./harness.ts";
 import { postgresVersion, prepareDatabase } from "./lib/database.ts";
@@ -118,14 +118,25 @@ try {
     databaseUrl: db.url,
   };
 
-  if (wants("fanout")) await fanout(ctx);
-  if (wants("ramp")) await ramp(ctx);
-  if (wants("rooms")) await manyRooms(ctx);
-  if (wants("soak")) await soak(ctx);
-  if (wants("durable")) await durableAlone(ctx);
-  if (wants("cold") || wants("rest")) await coldAndRest(ctx, wants);
-  if (wants("memory")) await memoryPerDocument(ctx);
-  if (wants("generators") && settings.generatorsExperiment) await generatorSplit(ctx);
+  // A scenario that fails is reported as failed, and the others' figures are still written: a long run
+  // is not thrown away for one of its parts.
+  const failed: string[] = [];
+  const scenario = async (name: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (err) {
+      failed.push(`${name}: ${(err as Error).message}`);
+      log(`${name} failed:`, err);
+    }
+  };
+  if (wants("fanout")) await scenario("fan-out", () => fanout(ctx));
+  if (wants("ramp")) await scenario("ramp", () => ramp(ctx));
+  if (wants("rooms")) await scenario("many rooms", () => manyRooms(ctx));
+  if (wants("soak")) await scenario("soak", () => soak(ctx));
+  if (wants("durable")) await scenario("durable lag", () => durableAlone(ctx));
+  if (wants("cold") || wants("rest")) await scenario("cold load and REST", () => coldAndRest(ctx, wants));
+  if (wants("memory")) await scenario("memory", () => memoryPerDocument(ctx));
+  if (wants("generators") && settings.generatorsExperiment) await scenario("generator split", () => generatorSplit(ctx));
 
   report.elapsedSeconds = (Date.now() - started) / 1000;
   report.machine.loadEnd = os.loadavg();
@@ -134,6 +145,7 @@ try {
   const path = new URL(`../results/${outName}`, import.meta.url);
   mkdirSync(new URL("../results", import.meta.url), { recursive: true });
   writeFileSync(path, writeReport(report));
+  if (failed.length) appendFileSync(path, `\n## Scenarios that failed in this run\n\n${failed.map((f) => `- ${f}`).join("\n")}\n`);
   // Last, with the load servers stopped: the reader's figures are the browser's, and want the cores.
   if (wants("reader")) {
     await Promise.all(targets.map((t) => t.server.child.stop().catch(() => {})));

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import type { CompactOptions } from "./yjs-jobs.mjs";
-import { yjsWorker } from "./yjs-worker.ts";
+import { compactionWorker } from "./yjs-worker.ts";
 
 /**
  * Compaction through the server's own connection, for the embedded database
@@ -32,7 +32,7 @@ export function compactHere(db: Db, docName: string, { batch, foldRatio }: Compa
     const parts = rows.map((r) => new Uint8Array(r.update.buffer, r.update.byteOffset, r.update.byteLength));
     const tailBytes = parts.reduce((n, p) => n + p.byteLength, 0);
     if (snapshot && parts.length > 1 && tailBytes * foldRatio < snapshot.bytes) {
-      const merged = Buffer.from(await yjsWorker.merge(parts)).toString("base64");
+      const merged = Buffer.from(await compactionWorker.merge(parts)).toString("base64");
       await tx.execute(sql`insert into doc_updates (doc_name, "update", user_id) values (${docName}, decode(${merged}, 'base64'), null)`);
       await deleteRead();
       return rows.length - 1;
@@ -40,7 +40,7 @@ export function compactHere(db: Db, docName: string, { batch, foldRatio }: Compa
     const [stored] = snapshot
       ? await tx.select({ base64: sql<string>`encode(${docSnapshots.state}, 'base64')` }).from(docSnapshots).where(eq(docSnapshots.docName, docName))
       : [];
-    const folded = await yjsWorker.fold(stored ? [new Uint8Array(Buffer.from(stored.base64, "base64")), ...parts] : parts);
+    const folded = await compactionWorker.fold(stored ? [new Uint8Array(Buffer.from(stored.base64, "base64")), ...parts] : parts);
     const through = ids.reduce((a, b) => Math.max(a, b), snapshot?.throughUpdateId ?? 0);
     const state = Buffer.from(folded.state).toString("base64");
     await tx

@@ -3,7 +3,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf } from "../db.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
-import { yjsWorker } from "./yjs-worker.ts";
+import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
 import { compactHere } from "./compact-here.ts";
 
 /** Compact once the log of one document holds this many rows. */
@@ -62,7 +62,7 @@ export class DocStore {
   async compact(docName: string): Promise<number> {
     const address = addressOf(this.db);
     const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO };
-    return address ? yjsWorker.compact(address, docName, options) : compactHere(this.db, docName, options);
+    return address ? compactionWorker.compact(address, docName, options) : compactHere(this.db, docName, options);
   }
 }
 

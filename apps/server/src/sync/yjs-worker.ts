@@ -97,4 +97,10 @@ class YjsWorker {
   }
 }
 
+/** Loads' merges: what a socket waits for to open its document. */
 export const yjsWorker = new YjsWorker();
+/**
+ * Compaction's folds, on a thread of their own: a fold of a long log takes seconds to minutes, and
+ * on one shared thread a document's next load would queue behind the previous unload's fold.
+ */
+export const compactionWorker = new YjsWorker();
