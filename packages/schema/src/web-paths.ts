@@ -17,3 +17,7 @@ export const WEB_PATHS = {
 } as const;
 
 export const isWebPath = (path: string) => Object.values(WEB_PATHS).some((pattern) => pattern.test(path));
+
+/** An article's page, and one annotation on it as the reader opens it (the fragment is never sent to a server). */
+export const articlePath = (articleId: string) => `/articles/${articleId}`;
+export const annotationPath = (articleId: string, annotationId: string) => `${articlePath(articleId)}#annotation=${encodeURIComponent(annotationId)}`;

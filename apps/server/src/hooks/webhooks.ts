@@ -1,4 +1,5 @@
 import { and, arrayContains, eq, inArray } from "drizzle-orm";
+import { annotationPath, articlePath } from "@marginalia/schema";
 import { annotations, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
@@ -29,10 +30,10 @@ async function enqueuePublished(tx: Tx, doc: CommittedDoc, origin: string) {
       event: "factcheck.published",
       createdAt: new Date().toISOString(),
       groupId: doc.context.groupId,
-      article: { id: doc.context.articleId, url: `${origin}/articles/${doc.context.articleId}` },
+      article: { id: doc.context.articleId, url: `${origin}${articlePath(doc.context.articleId)}` },
       factcheck: {
         annotationId: row.id,
-        url: `${origin}/articles/${doc.context.articleId}#annotation=${encodeURIComponent(row.id)}`,
+        url: `${origin}${annotationPath(doc.context.articleId, row.id)}`,
         claim: row.claim,
         verdict: row.verdict,
         quote: row.quote ?? null,

@@ -14,7 +14,7 @@ export const SIGNUP_TTL_MS = 24 * 60 * 60 * 1000;
 type SignupInput = { email: string; name: string; password: string };
 
 // The password is bound to the token: only someone holding both can finish the sign-up.
-const passwordCheck = (token: string, password: string) => hashSecret(`${token}\u0000${password}`);
+const bound = (token: string, password: string) => `${token}\u0000${password}`;
 
 /**
  * Starts a sign-up. Whether or not the email has an account, the caller sees the same answer after
@@ -37,7 +37,7 @@ export async function requestSignup(db: Db, mailer: Mailer, origin: string, inpu
     name: input.name,
     passwordHash,
     tokenHash: hashSecret(token),
-    passwordCheck: passwordCheck(token, input.password),
+    passwordCheck: hashSecret(bound(token, input.password)),
     expiresAt: new Date(Date.now() + SIGNUP_TTL_MS),
   });
   mailer.send(confirmSignupMail(origin, email, input.name, token));
@@ -54,7 +54,7 @@ export async function confirmSignup(db: Db, input: { token: string; password: st
     .where(and(eq(signupRequests.tokenHash, hashSecret(input.token)), gt(signupRequests.expiresAt, new Date())));
   // One answer for a link that never was, was used, or expired: none of them can be finished.
   if (!request) throw new ApiError("gone", "This confirmation link has expired or was already used; sign up again", "token");
-  if (!secretMatches(`${input.token}\u0000${input.password}`, request.passwordCheck)) {
+  if (!secretMatches(bound(input.token, input.password), request.passwordCheck)) {
     throw new ApiError("unauthenticated", "This is not the password chosen when signing up", "password");
   }
   return db.transaction(async (tx) => {

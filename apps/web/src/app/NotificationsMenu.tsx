@@ -1,3 +1,4 @@
+import { annotationPath, articlePath } from "@marginalia/schema";
 import { useCallback, useEffect, useState } from "react";
 import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
 import { timeAgo } from "../lib/time.ts";
@@ -44,7 +45,7 @@ export function NotificationsMenu() {
         {items.map((n) => (
           <li key={n.id} className={n.readAt ? undefined : "unread"}>
             {n.articleId ? (
-              <Link to={`/articles/${n.articleId}${n.annotationId ? `#annotation=${encodeURIComponent(n.annotationId)}` : ""}`} onClick={() => toggle(false)}>
+              <Link to={n.annotationId ? annotationPath(n.articleId, n.annotationId) : articlePath(n.articleId)} onClick={() => toggle(false)}>
                 {describeNotification(n)}
                 <span className="muted"> · {timeAgo(Date.parse(n.createdAt))}</span>
               </Link>

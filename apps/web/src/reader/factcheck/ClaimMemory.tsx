@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { annotationPath } from "@marginalia/schema";
 import { type ClaimMatch, fetchSimilarClaims } from "../../api/annotations.ts";
 import type { FactcheckDraft } from "./factcheck-draft.ts";
 import { VERDICT_LABELS } from "../highlights/index.ts";
@@ -9,7 +10,7 @@ const MIN_LENGTH = 12;
 
 /** The address of an earlier check, as the reader opens it (`#annotation=<id>`). */
 export const earlierCheckUrl = (m: Pick<ClaimMatch, "articleId" | "annotationId">) =>
-  `${location.origin}/articles/${m.articleId}#annotation=${encodeURIComponent(m.annotationId)}`;
+  `${location.origin}${annotationPath(m.articleId, m.annotationId)}`;
 
 /**
  * Claim memory in the fact-check form: the group's published checks of similar claims, in this or
