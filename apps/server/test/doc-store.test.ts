@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
+import postgres from "postgres";
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, databaseOnPostgres } from "../src/db.ts";
 import { startEmbeddedDatabase } from "../src/embedded/database.ts";
 import { DocStore } from "../src/sync/doc-store.ts";
+import { compactDocument } from "../src/sync/yjs-jobs.mjs";
 
 /**
  * The stored form of a document on both databases: bytes written as log rows
@@ -96,5 +98,29 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     // One of them folds the rows; the other finds them gone (or nothing left), and writes nothing.
     expect(lost.sort()).toEqual([0, 30]);
     sameContent((await store.load(docName)).state!, doc);
+  });
+});
+
+describe.runIf(url)("compaction's batches on Postgres", () => {
+  let sql: postgres.Sql;
+  beforeAll(() => void (sql = postgres(url!, { max: 2, onnotice: () => {} })));
+  afterAll(() => sql?.end());
+
+  it("folds the oldest rows first when the log's ids cross a power of ten", async () => {
+    const docName = `docstore:${randomUUID()}`;
+    const doc = new Y.Doc();
+    const updates = writeDocument(doc, 3);
+    // Ids far above the sequence, chosen so that as text the newest sorts first.
+    const ids = [99_999_999_998, 99_999_999_999, 100_000_000_000];
+    await sql`delete from doc_updates where id = any(${ids}::bigint[])`; // left by an interrupted run
+    for (const [i, id] of ids.entries()) {
+      await sql`insert into doc_updates (id, doc_name, "update") overriding system value values (${id}, ${docName}, ${Buffer.from(updates[i]!)})`;
+    }
+    expect(await compactDocument(sql, docName, { batch: 2, foldRatio: 4 })).toBe(2);
+    const [snapshot] = await sql`select through_update_id::text as through from doc_snapshots where doc_name = ${docName}`;
+    expect(snapshot!.through).toBe(String(ids[1]));
+    const left = await sql`select id::text as id from doc_updates where doc_name = ${docName}`;
+    expect(left.map((r) => r.id)).toEqual([String(ids[2])]);
+    await sql`delete from doc_updates where doc_name = ${docName}`;
   });
 });
