@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPERATIONS } from "../src/openapi/operations.ts";
+import { apiOperations } from "../src/routes/index.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { openApiProblem } from "./support/openapi.ts";
+
+/** The documented operations, as the routes declare them. */
+const OPERATIONS = apiOperations();
 
 let t: TestApp;
 beforeAll(async () => {

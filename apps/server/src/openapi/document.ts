@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERRORS } from "../errors.ts";
-import { OPERATIONS, type Operation } from "./operations.ts";
+import type { Operation } from "./describe.ts";
 
 const errorSchema = {
   type: "object",
@@ -84,10 +84,10 @@ function operationObject(op: Operation) {
   };
 }
 
-/** The OpenAPI 3.1 document, built once from the operation table. */
-export function buildOpenApiDocument(serverUrl: string) {
+/** The OpenAPI 3.1 document, built from the operations the routes declare (describe.ts). */
+export function buildOpenApiDocument(operations: Operation[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) (paths[toOpenApiPath(op.path)] ??= {})[op.method] = operationObject(op);
+  for (const op of operations) (paths[toOpenApiPath(op.path)] ??= {})[op.method] = operationObject(op);
   return {
     openapi: "3.1.0",
     info: {

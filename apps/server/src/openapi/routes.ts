@@ -3,6 +3,7 @@ import path from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
+import { type Operation, documented, ok } from "./describe.ts";
 import { buildOpenApiDocument } from "./document.ts";
 
 // Swagger UI's files come from its npm package, so the docs page needs no network.
@@ -16,14 +17,14 @@ const DOCS_PAGE = `<!doctype html>
 <script src="/api/docs/init.js"></script>
 </body></html>`;
 
-/** Mounted at /api: the OpenAPI document and a page to read it. */
-export function openApiRoutes() {
+/** Mounted at /api: the OpenAPI document of the operations given (read when first asked) and a page to read it. */
+export function openApiRoutes(operations: () => Operation[]) {
   let document: ReturnType<typeof buildOpenApiDocument> | null = null;
   return new Hono<AppEnv>()
-    .get("/openapi.json", (c) => c.json((document ??= buildOpenApiDocument(c.get("deps").config.publicOrigin))))
-    .get("/docs", (c) => c.html(DOCS_PAGE))
+    .get("/openapi.json", documented({ tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1") }), (c) => c.json((document ??= buildOpenApiDocument(operations(), c.get("deps").config.publicOrigin))))
+    .get("/docs", documented({ tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML"), produces: ["text/html"] }), (c) => c.html(DOCS_PAGE))
     // A file rather than an inline script, so that the page works under a strict CSP.
-    .get("/docs/init.js", (c) =>
+    .get("/docs/init.js", documented({ tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript"), produces: ["text/javascript"] }), (c) =>
       c.body('SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#docs" });', 200, {
         "content-type": "text/javascript; charset=utf-8",
       }),

@@ -27,6 +27,8 @@ import {
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
 import { checkTextTarget } from "../services/targets.ts";
+import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
+import { annotationPageSchema } from "../openapi/schemas.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
@@ -74,12 +76,12 @@ export const reattachSchema = z
 
 /** Mounted at /api/articles: an article's annotations. */
 export const articleAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:articleId/annotations", requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     const filter = validate(annotationFilterSchema, c.req.query());
     return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
   })
-  .post("/:articleId/annotations", requireArticleRole("annotator"), async (c) => {
+  .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: created("The annotation"), schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
     const { db, hub } = c.get("deps");
     const user = c.get("user");
     const found = c.get("article");
@@ -92,19 +94,19 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
 
 /** Mounted at /api/annotations: one annotation, reached by `requireAnnotation` (404, or 410 once deleted). */
 export const annotationRoutes = new Hono<AppEnv>()
-  .get("/:annotationId", requireAnnotation(), present)
-  .patch("/:annotationId", requireAnnotation(), async (c) => {
+  .get("/:annotationId", documented({ tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" }, schemas: annotationResponses(200) }), requireAnnotation(), present)
+  .patch("/:annotationId", documented({ tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
     const patch = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");
     if (patch.target) await checkTextTarget(c.get("deps").db, access.row.articleId, patch.target);
     await updateThroughDocument(c.get("deps").hub, access, patch);
     return present(c);
   })
-  .delete("/:annotationId", requireAnnotation(), async (c) => {
+  .delete("/:annotationId", documented({ tag: "annotations", summary: "Delete your own annotation", responses: noContent }), requireAnnotation(), async (c) => {
     await deleteThroughDocument(c.get("deps").hub, c.get("annotation"));
     return c.body(null, 204);
   })
-  .post("/:annotationId/replies", requireAnnotation(), async (c) => {
+  .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: created("The reply"), schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     const { body, factcheck } = await readJson(c, replySchema);
@@ -119,16 +121,16 @@ export const annotationRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, viewerOf(access)), 201);
   })
-  .put("/:annotationId/assignment", requireAnnotation(), async (c) => {
+  .put("/:annotationId/assignment", documented({ tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: ok("The assignees and their progress") }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
     return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
-  .post("/:annotationId/reattach", requireAnnotation(), reattach)
-  .post("/:annotationId/resolve", requireAnnotation(), async (c) => resolve(c, true))
-  .post("/:annotationId/reopen", requireAnnotation(), async (c) => resolve(c, false))
-  .put("/:annotationId/vote", requireAnnotation(), async (c) => {
+  .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan to a range of the current text (author or moderator)", body: reattachSchema, responses: ok("The annotation, anchored"), schemas: annotationResponses(200) }), requireAnnotation(), reattach)
+  .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
+  .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
+  .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") }), requireAnnotation(), async (c) => {
     const access = c.get("annotation");
     const { value } = await readJson(c, voteSchema);
     await castVote(c.get("deps").hub, access, value);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
-import { MAX_ARTICLE_BYTES, readArticleBody } from "../http/article-body.ts";
+import { MAX_ARTICLE_BYTES, readArticleBody, articleJsonSchema } from "../http/article-body.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
@@ -17,6 +17,7 @@ import {
   listArticles,
   listRevisions,
 } from "../services/articles.ts";
+import { created, documented, noContent, ok } from "../openapi/describe.ts";
 
 const articleBodyLimit = bodyLimit({
   maxSize: MAX_ARTICLE_BYTES,
@@ -29,7 +30,7 @@ export const revisionQuery = z.object({ revision: z.coerce.number().int().positi
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()
-  .post("/:groupId/articles", requireGroupRole("moderator"), articleBodyLimit, async (c) => {
+  .post("/:groupId/articles", documented({ tag: "articles", summary: "Import an article (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: created("The article with text and blocks") }), requireGroupRole("moderator"), articleBodyLimit, async (c) => {
     const { db } = c.get("deps");
     const body = await readArticleBody(c);
     const imported = importArticle(body);
@@ -43,13 +44,13 @@ export const groupArticleRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/articles/${article.id}`);
     return c.json(article, 201);
   })
-  .get("/:groupId/articles", requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles") }), requireGroupRole("viewer"), async (c) => {
     return c.json({ articles: await listArticles(c.get("deps").db, c.get("group").id) });
   });
 
 /** Mounted at /api/articles. */
 export const articleRoutes = new Hono<AppEnv>()
-  .get("/:articleId", requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId", documented({ tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article") }), requireArticleRole("viewer"), async (c) => {
     const { db, config } = c.get("deps");
     const user = c.get("user");
     // `memberId`: the id the group's documents and presence know the viewer by, for their authorship and votes.
@@ -64,11 +65,11 @@ export const articleRoutes = new Hono<AppEnv>()
     };
     return c.json({ ...(await getArticle(db, article.id, revision)), role, memberId, sync });
   })
-  .get("/:articleId/revisions", requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId/revisions", documented({ tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     return c.json({ revisions: await listRevisions(c.get("deps").db, article, { id: c.get("user").id, role }) });
   })
-  .put("/:articleId/text", requireArticleRole("moderator"), articleBodyLimit, async (c) => {
+  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
     const { db, hub } = c.get("deps");
     const { article } = c.get("article");
     const body = await readArticleBody(c);
@@ -80,7 +81,7 @@ export const articleRoutes = new Hono<AppEnv>()
     const reanchored = await reanchorArticle(db, hub, article, before, result.article);
     return c.json({ ...result.article, reanchored }, 201);
   })
-  .delete("/:articleId", requireArticleRole("moderator"), async (c) => {
+  .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");
     const articleId = c.get("article").article.id;
     // Its rooms close first (4410) and what they had queued is discarded unwritten (hub.ts); the commit

@@ -10,6 +10,8 @@ import { clientIp } from "../http/client-ip.ts";
 import { readJson } from "../http/input.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
 import { findUserByEmail, setPassword } from "../services/users.ts";
+import { documented, noContent, } from "../openapi/describe.ts";
+import { signupAnswerSchema, userResponseSchema } from "../openapi/schemas.ts";
 
 // argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
 const password = z.string().min(8, "Use at least 8 characters").max(256);
@@ -45,7 +47,7 @@ async function endSessionsOf(c: AppContext, userId: string, keep?: string) {
 }
 
 export const authRoutes = new Hono<AppEnv>()
-  .post("/signup", async (c) => {
+  .post("/signup", documented({ tag: "auth", summary: "Start a sign-up: mails a confirmation link to a new address, or a notice to an address that already has an account; the answer is the same for both", auth: false, body: signupSchema, responses: { 202: "{status: \"confirmation-sent\", email}", 429: "Too many attempts" }, schemas: { 202: signupAnswerSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, signupSchema);
@@ -53,7 +55,7 @@ export const authRoutes = new Hono<AppEnv>()
     // The same answer whether or not the address has an account: the mailbox tells its owner which.
     return c.json({ status: "confirmation-sent", email: input.email }, 202);
   })
-  .post("/confirm", async (c) => {
+  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { 201: "Signed up; sets the session cookie", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, confirmSignupSchema);
@@ -62,7 +64,7 @@ export const authRoutes = new Hono<AppEnv>()
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user }, 201);
   })
-  .post("/login", async (c) => {
+  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);
@@ -74,7 +76,7 @@ export const authRoutes = new Hono<AppEnv>()
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
-  .post("/password", async (c) => {
+  .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);
     const { db } = c.get("deps");
     const input = await readJson(c, changePasswordSchema);
@@ -85,13 +87,13 @@ export const authRoutes = new Hono<AppEnv>()
     await endSessionsOf(c, user.id, auth.via === "session" ? auth.sessionId : undefined);
     return c.body(null, 204);
   })
-  .post("/logout-everywhere", async (c) => {
+  .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included (API tokens stay)", responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);
     await endSessionsOf(c, auth.user.id);
     clearSessionCookie(c);
     return c.body(null, 204);
   })
-  .post("/logout", async (c) => {
+  .post("/logout", documented({ tag: "auth", summary: "End this session", responses: noContent }), async (c) => {
     const auth = requireAuth(c);
     if (auth.via === "session") {
       await invalidateSession(c.get("deps").db, auth.sessionId);

@@ -19,6 +19,7 @@ import {
   updateSettings,
 } from "../services/groups.ts";
 import { inviteMember, listGroupInvitations, revokeInvitation } from "../services/invitations.ts";
+import { created, documented, noContent, ok } from "../openapi/describe.ts";
 
 export const createGroupSchema = groupInsertSchema
   .pick({ name: true })
@@ -35,20 +36,20 @@ export const groupSettingsSchema = z
   .refine((s) => s.anonymousToPeers !== undefined || s.reviewQuorum !== undefined, "Send anonymousToPeers or reviewQuorum");
 
 export const groupRoutes = new Hono<AppEnv>()
-  .post("/", async (c) => {
+  .post("/", documented({ tag: "groups", summary: "Create a group; you become its owner", body: createGroupSchema, responses: created("The group") }), async (c) => {
     const user = requireUser(c);
     const input = await readJson(c, createGroupSchema);
     return c.json(presentGroup(await createGroup(c.get("deps").db, user.id, input)), 201);
   })
-  .get("/", async (c) => {
+  .get("/", documented({ tag: "groups", summary: "Your groups", responses: ok("Groups with your role") }), async (c) => {
     const user = requireUser(c);
     return c.json({ groups: await listGroupsOf(c.get("deps").db, user.id) });
   })
-  .get("/:groupId", requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId", documented({ tag: "groups", summary: "One group", responses: ok("The group and your role") }), requireGroupRole("viewer"), async (c) => {
     const { id, role } = c.get("group");
     return c.json({ ...presentGroup(await getGroup(c.get("deps").db, id)), role });
   })
-  .patch("/:groupId", requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId", documented({ tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const { id: groupId, role } = c.get("group");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
@@ -57,26 +58,26 @@ export const groupRoutes = new Hono<AppEnv>()
     if (renamed) hub.access({ kind: "members-renamed", groupId });
     return c.json({ ...presentGroup(group), role });
   })
-  .get("/:groupId/members", requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/members", documented({ tag: "groups", summary: "Members and their roles", responses: ok("Members") }), requireGroupRole("viewer"), async (c) => {
     const { id, role } = c.get("group");
     return c.json({ members: await listMembers(c.get("deps").db, id, { id: c.get("user").id, role }) });
   })
-  .post("/:groupId/invitations", requireGroupRole("owner"), async (c) => {
+  .post("/:groupId/invitations", documented({ tag: "groups", summary: "Invite an email address to join (owner); inviting it again refreshes the open invitation. The answer is the same whether or not the address has an account", body: inviteSchema, responses: { 202: "The invitation: id, email, role, status, expiresAt" } }), requireGroupRole("owner"), async (c) => {
     const input = await readJson(c, inviteSchema);
     // Accepted, not done: the same answer whether or not anyone has an account with this email.
     const mail = { mailer: c.get("deps").mailer, origin: c.get("deps").config.publicOrigin };
     return c.json({ invitation: await inviteMember(c.get("deps").db, c.get("group").id, c.get("user").id, input, mail) }, 202);
   })
-  .get("/:groupId/invitations", requireGroupRole("owner"), async (c) => {
+  .get("/:groupId/invitations", documented({ tag: "groups", summary: "The group's open invitations (owner): address, role, status, dates", responses: ok("Invitations") }), requireGroupRole("owner"), async (c) => {
     return c.json({ invitations: await listGroupInvitations(c.get("deps").db, c.get("group").id) });
   })
-  .delete("/:groupId/invitations/:invitationId", requireGroupRole("owner"), async (c) => {
+  .delete("/:groupId/invitations/:invitationId", documented({ tag: "groups", summary: "Revoke an open invitation (owner)", responses: noContent }), requireGroupRole("owner"), async (c) => {
     const invitationId = uuidParam(c, "invitationId", "Invitation");
     await revokeInvitation(c.get("deps").db, c.get("group").id, invitationId);
     return c.body(null, 204);
   })
   // Members are named by member id, as the members list gives them.
-  .patch("/:groupId/members/:memberId", requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership") }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const groupId = c.get("group").id;
     const memberId = uuidParam(c, "memberId", "Member");
@@ -88,7 +89,7 @@ export const groupRoutes = new Hono<AppEnv>()
     return c.json({ memberId, role: changed.role });
   })
   // Anyone may leave; only an owner may remove someone else. Outsiders meet the group's 404 first.
-  .delete("/:groupId/members/:memberId", requireGroupRole("viewer"), async (c) => {
+  .delete("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Remove a member, or leave", responses: noContent }), requireGroupRole("viewer"), async (c) => {
     const { db, hub } = c.get("deps");
     const { id: groupId, role } = c.get("group");
     const memberId = uuidParam(c, "memberId", "Member");

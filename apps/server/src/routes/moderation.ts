@@ -12,6 +12,7 @@ import {
   moderationQueue,
   rejectSubmission,
 } from "../services/moderation.ts";
+import { created, documented, noContent, ok } from "../openapi/describe.ts";
 
 export const reasonSchema = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
 export const optionalReason = z.strictObject({ reason: z.string().trim().min(1).max(2_000).optional() });
@@ -28,31 +29,31 @@ async function statusAction(c: AppContext<AnnotationEnv>, action: StatusAction) 
  * document, which `requireAnnotation` would not, so the service checks those.
  */
 export const annotationModerationRoutes = new Hono<AppEnv>()
-  .post("/:annotationId/approve", async (c) => {
+  .post("/:annotationId/approve", documented({ tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage" } }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     return c.json(await approveSubmission(db, hub, c.req.param("annotationId"), user.id));
   })
-  .post("/:annotationId/reject", async (c) => {
+  .post("/:annotationId/reject", documented({ tag: "moderation", summary: "Reject a pending submission, with a reason", body: reasonSchema, responses: noContent }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const { reason } = await readJson(c, reasonSchema);
     await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason);
     return c.body(null, 204);
   })
-  .post("/:annotationId/publish", requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
-  .post("/:annotationId/hide", requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
-  .post("/:annotationId/unhide", requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
-  .post("/:annotationId/flag", requireAnnotation(), async (c) => {
+  .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: ok("The annotation") }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
+  .post("/:annotationId/hide", documented({ tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation") }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
+  .post("/:annotationId/unhide", documented({ tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: ok("The annotation") }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
+  .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag") }), requireAnnotation(), async (c) => {
     const { reason } = await readJson(c, reasonSchema);
     return c.json(await flagAnnotation(c.get("deps").db, c.get("annotation"), reason), 201);
   });
 
 /** Mounted at /api/groups: a group's queue and log, for its moderators. */
 export const groupModerationRoutes = new Hono<AppEnv>()
-  .get("/:groupId/moderation/queue", requireGroupRole("moderator"), async (c) => {
+  .get("/:groupId/moderation/queue", documented({ tag: "moderation", summary: "Pending and flagged annotations (moderator)", responses: ok("The queue") }), requireGroupRole("moderator"), async (c) => {
     return c.json({ items: await moderationQueue(c.get("deps").db, c.get("group").id) });
   })
-  .get("/:groupId/moderation/log", requireGroupRole("moderator"), async (c) => {
+  .get("/:groupId/moderation/log", documented({ tag: "moderation", summary: "Every moderation action (moderator)", responses: ok("Newest first") }), requireGroupRole("moderator"), async (c) => {
     return c.json({ entries: await moderationHistory(c.get("deps").db, c.get("group").id) });
   });

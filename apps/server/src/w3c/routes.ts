@@ -21,6 +21,8 @@ import {
   readAnnotationJson,
   sendLd,
 } from "./media.ts";
+import { LD, created, documented, noContent, ok } from "../openapi/describe.ts";
+import { w3cAnnotationSchema, w3cContainerSchema, w3cPageSchema } from "../openapi/schemas.ts";
 
 /**
  * The W3C Web Annotation Protocol, mounted at /w3c: one container per article, at
@@ -133,12 +135,21 @@ async function deleteAnnotation(c: AppContext) {
  */
 const options = (headers: Record<string, string>) => (c: AppContext) => c.body(null, 200, headers);
 
+const containerDocs = {
+  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile", 304: "Not modified (If-None-Match)" }, produces: LD, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
+  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: created("The annotation, with Location and ETag"), produces: LD, schemas: { 201: w3cAnnotationSchema } }),
+  options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
+};
+
 export const w3cRoutes = new Hono<AppEnv>();
 for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
-  w3cRoutes.get(path, getContainer).post(path, postAnnotation).options(path, options(CONTAINER_HEADERS));
+  w3cRoutes
+    .get(path, containerDocs.get, getContainer)
+    .post(path, containerDocs.post, postAnnotation)
+    .options(path, containerDocs.options, options(CONTAINER_HEADERS));
 }
 w3cRoutes
-  .get("/articles/:articleId/:annotationId", getAnnotation)
-  .put("/articles/:articleId/:annotationId", putAnnotation)
-  .delete("/articles/:articleId/:annotationId", deleteAnnotation)
-  .options("/articles/:articleId/:annotationId", options(ANNOTATION_HEADERS));
+  .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), getAnnotation)
+  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), putAnnotation)
+  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: noContent }), deleteAnnotation)
+  .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));

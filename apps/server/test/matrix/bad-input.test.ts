@@ -1,8 +1,11 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPERATIONS } from "../../src/openapi/operations.ts";
+import { apiOperations } from "../../src/routes/index.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { type World, buildWorld } from "./world.ts";
+
+/** The documented operations, as the routes declare them. */
+const OPERATIONS = apiOperations();
 
 let t: TestApp;
 let w: World;

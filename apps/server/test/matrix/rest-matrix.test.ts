@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPERATIONS } from "../../src/openapi/operations.ts";
+import { apiOperations } from "../../src/routes/index.ts";
 import { type TestApp, TestClient, createTestApp } from "../support/app.ts";
 import { ACTORS, type World, buildWorld } from "./world.ts";
 import { REST_CASES, expected } from "./rest-cases.ts";
+
+/** The documented operations, as the routes declare them. */
+const OPERATIONS = apiOperations();
 
 let t: TestApp;
 let w: World;

@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { buildOpenApiDocument } from "../../src/openapi/document.ts";
+import { apiOperations } from "../../src/routes/index.ts";
 
 /**
  * Every response a test receives through TestClient is checked against the OpenAPI document the server
@@ -11,7 +12,7 @@ import { buildOpenApiDocument } from "../../src/openapi/document.ts";
  */
 
 type Json = Record<string, any>;
-const document = buildOpenApiDocument("http://localhost") as Json;
+const document = buildOpenApiDocument(apiOperations(), "http://localhost") as Json;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats.default(ajv);
 ajv.addSchema(document, "openapi");

@@ -1,0 +1,70 @@
+import type { MiddlewareHandler } from "hono";
+import type { z } from "zod";
+import { annotationViewSchema } from "./schemas.ts";
+
+/**
+ * What a route says about itself for the OpenAPI document. It is written in
+ * the route's own chain, beside its access middleware, and request schemas
+ * are the very ones its handler validates with, so that the route and its
+ * documentation cannot drift apart (docs/architecture.md, "Routes").
+ */
+export type RouteDoc = {
+  tag: string;
+  summary: string;
+  /** False for the few routes that take anonymous callers. */
+  auth?: boolean;
+  body?: z.ZodType;
+  /** Extra request media types the route takes besides JSON. */
+  bodyTypes?: string[];
+  query?: z.ZodType;
+  responses: Record<number, string>;
+  /** Media types of the successful bodies; JSON unless said. */
+  produces?: string[];
+  /** Body schemas of some responses, by status: zod for ours, JSON Schema for formats we do not own. */
+  schemas?: Partial<Record<number, z.ZodType | object>>;
+};
+
+/** One documented operation: a route's doc with the method and the full path it is served at. */
+export type Operation = RouteDoc & {
+  method: "get" | "post" | "put" | "patch" | "delete" | "options";
+  /** Hono-style path, e.g. /api/groups/:groupId. */
+  path: string;
+};
+
+const DOCS = new WeakMap<object, RouteDoc>();
+
+/** A pass-through middleware that carries the route's doc, found again by `operationsOf`. */
+export function documented(doc: RouteDoc): MiddlewareHandler {
+  const middleware: MiddlewareHandler = (_c, next) => next();
+  DOCS.set(middleware, doc);
+  return middleware;
+}
+
+/**
+ * Hono wraps a mounted router's handlers when that router has an error handler of its own, and keeps
+ * the original on the wrapper as `__COMPOSED_HANDLER`; either one may carry the doc.
+ */
+function docOf(handler: object): RouteDoc | undefined {
+  const inner = (handler as { __COMPOSED_HANDLER?: object }).__COMPOSED_HANDLER;
+  return DOCS.get(handler) ?? (inner && DOCS.get(inner));
+}
+
+/** Every documented route the app serves, once each (a path served with and without its slash counts once). */
+export function operationsOf(app: { routes: ReadonlyArray<{ method: string; path: string; handler: object }> }): Operation[] {
+  const seen = new Map<string, Operation>();
+  for (const route of app.routes) {
+    const doc = docOf(route.handler);
+    if (!doc) continue;
+    const path = route.path.length > 1 ? route.path.replace(/\/$/, "") : route.path;
+    const method = route.method.toLowerCase() as Operation["method"];
+    seen.set(`${method} ${path}`, { method, path, ...doc });
+  }
+  return [...seen.values()];
+}
+
+export const ok = (description: string) => ({ 200: description });
+export const created = (description: string) => ({ 201: description });
+export const noContent = { 204: "Done" };
+export const LD = ["application/ld+json"];
+/** The annotation as the REST API presents it, for each status that answers with one. */
+export const annotationResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, annotationViewSchema]));
