@@ -76,10 +76,10 @@ describe("verdicts pinned to the text", () => {
     expect(reworded).toMatchObject({ stale: true, staleness: { judgedRevision: 1, revision: 2, oldQuote: REWORDED } });
     expect(reworded.staleness.newQuote).toContain("tougher sanctions");
     expect(await get(d.ids.deleted)).toMatchObject({ stale: true, staleness: { judgedRevision: 1, revision: 2, oldQuote: DELETED, newQuote: null } });
-    const listed = await d.author.get(`/api/articles/${d.article.id}/annotations?kind=factcheck`);
-    expect(listed.body.annotations.filter((a: { stale: boolean }) => a.stale).map((a: { id: string }) => a.id).sort()).toEqual(
-      [d.ids.reworded, d.ids.deleted, d.ids.moderators].sort(),
-    );
+    const listed = await d.author.get(`/api/articles/${d.article.id}/annotations?stale=true`);
+    expect(listed.body.annotations.map((a: { id: string; stale: boolean }) => a.stale && a.id).sort()).toEqual([d.ids.reworded, d.ids.deleted, d.ids.moderators].sort());
+    const current = await d.author.get(`/api/groups/${d.group.id}/annotations?stale=false&kind=factcheck`);
+    expect(current.body.annotations.map((a: { id: string }) => a.id)).toEqual([d.ids.kept]);
 
     // The author and every moderator hear of it, once; another annotator does not.
     const staleNotes = async (who: typeof d.author) =>
@@ -115,7 +115,7 @@ describe("verdicts pinned to the text", () => {
       for (const id of [d.ids.reworded, d.ids.deleted, d.ids.moderators]) expect(file, format).not.toContain(id);
     }
     await d.hook.close();
-  });
+  }, 60_000);
 
   it("is current again once its author or a moderator confirms it against the new text (logged), or once its verdict is revised", async () => {
     const d = await desk(0);
@@ -153,5 +153,5 @@ describe("verdicts pinned to the text", () => {
     expect(again.body.revision).toBe(3);
     expect((await d.author.get(`/api/annotations/${d.ids.reworded}`)).body).toMatchObject({ stale: true, staleness: { judgedRevision: 2, revision: 3 } });
     await d.hook.close();
-  });
+  }, 60_000);
 });
