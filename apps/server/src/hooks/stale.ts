@@ -24,7 +24,9 @@ async function notifyStale(tx: Tx, doc: CommittedDoc) {
     .from(memberships)
     .where(and(eq(memberships.groupId, doc.context.groupId), inArray(memberships.role, ["owner", "moderator"])));
   const pending = turned.flatMap((row) => {
-    const people = new Set([...(row.authorId ? [row.authorId] : []), ...moderators.map((m) => m.userId)]);
+    // A private note is its author's alone; a submission waiting in a private document is the moderators' to review.
+    const seenByModerators = doc.context.visibility === "group" || row.status === "pending";
+    const people = new Set([...(row.authorId ? [row.authorId] : []), ...(seenByModerators ? moderators.map((m) => m.userId) : [])]);
     const detail = row.staleness!;
     return [...people].map((userId) => ({
       userId,

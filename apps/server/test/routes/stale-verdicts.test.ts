@@ -64,6 +64,15 @@ const exportOf = async (who: { get: (p: string) => Promise<{ body: unknown }> },
 describe("verdicts pinned to the text", () => {
   it("marks a verdict stale when a revision changes its passage, tells its author, the moderators and the webhook, and keeps it out of exports", async () => {
     const d = await desk(1);
+    // A private note of the author's, whose staleness is theirs alone to hear of.
+    const { text } = (await d.owner.get(`/api/articles/${d.article.id}`)).body as { text: string };
+    const note = await d.author.post(`/api/articles/${d.article.id}/annotations`, {
+      kind: "factcheck",
+      visibility: "private",
+      target: targetOn(text, REWORDED),
+      factcheck: { claim: "My own reading", verdict: "mixed", sources: [] },
+    });
+    expect(note.body).toMatchObject({ visibility: "private", stale: false });
     for (const id of Object.values(d.ids)) expect((await d.author.get(`/api/annotations/${id}`)).body).toMatchObject({ stale: false, staleness: null });
 
     const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
@@ -77,7 +86,9 @@ describe("verdicts pinned to the text", () => {
     expect(reworded.staleness.newQuote).toContain("tougher sanctions");
     expect(await get(d.ids.deleted)).toMatchObject({ stale: true, staleness: { judgedRevision: 1, revision: 2, oldQuote: DELETED, newQuote: null } });
     const listed = await d.author.get(`/api/articles/${d.article.id}/annotations?stale=true`);
-    expect(listed.body.annotations.map((a: { id: string; stale: boolean }) => a.stale && a.id).sort()).toEqual([d.ids.reworded, d.ids.deleted, d.ids.moderators].sort());
+    expect(listed.body.annotations.map((a: { id: string; stale: boolean }) => a.stale && a.id).sort()).toEqual(
+      [d.ids.reworded, d.ids.deleted, d.ids.moderators, note.body.id].sort(),
+    );
     const current = await d.author.get(`/api/groups/${d.group.id}/annotations?stale=false&kind=factcheck`);
     expect(current.body.annotations.map((a: { id: string }) => a.id)).toEqual([d.ids.kept]);
 
@@ -85,7 +96,7 @@ describe("verdicts pinned to the text", () => {
     const staleNotes = async (who: typeof d.author) =>
       ((await who.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string; data: Record<string, unknown> }>).filter((n) => n.kind === "stale");
     const toAuthor = await staleNotes(d.author);
-    expect(toAuthor.map((n) => n.annotationId).sort()).toEqual([d.ids.reworded, d.ids.deleted].sort());
+    expect(toAuthor.map((n) => n.annotationId).sort()).toEqual([d.ids.reworded, d.ids.deleted, note.body.id].sort());
     expect(toAuthor.find((n) => n.annotationId === d.ids.reworded)!.data).toMatchObject({ revision: 2, oldQuote: REWORDED, verdict: "false" });
     for (const who of [d.moderator, d.owner]) expect((await staleNotes(who)).map((n) => n.annotationId).sort()).toEqual(Object.values(d.ids).filter((id) => id !== d.ids.kept).sort());
     expect(await staleNotes(d.bystander)).toEqual([]);
