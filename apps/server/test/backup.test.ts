@@ -256,7 +256,9 @@ describe("backup and restore of a group", () => {
     expect(before.revisions).toHaveLength(3);
     expect(before.moderation.length).toBeGreaterThan(0);
     expect(before.flags).toHaveLength(1);
-    expect(new Set(before.notifications.map((n) => n.kind))).toEqual(new Set(["mention", "reply", "assignment", "moderation"]));
+    // And "stale" when the revision loses the fact-check's one-word quote, given without context: re-anchoring's
+    // accuracy decides that, not the backup, which must carry whichever notifications there are.
+    expect([...new Set(before.notifications.map((n) => n.kind))]).toEqual(expect.arrayContaining(["mention", "reply", "assignment", "moderation"]));
     expect(before.tombstones.map((t) => t.id)).toContain(busy.goneId);
 
     const restored = await run(restoreTarget.database.db, ["restore", backupFile]);

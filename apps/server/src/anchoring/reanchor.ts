@@ -4,6 +4,7 @@ import {
   CodePointIndex,
   annotationsOf,
   buildTarget,
+  judgementBeforeMove,
   parseRoom,
   readAnnotation,
   resolveTarget,
@@ -52,6 +53,9 @@ export async function reanchorArticle(
         if (!value.target || value.target.revision >= to.revision) continue;
         const anchor = resolveTarget(index, value.target, { oldLength });
         summary[anchor.state]++;
+        // A verdict stays pinned to the passage it was given on (docs/architecture.md, "Verdicts pinned to the text").
+        const judged = judgementBeforeMove(value);
+        if (judged) map.set("judged", judged);
         for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
       }
     });
@@ -64,7 +68,7 @@ function changesFor(
   index: CodePointIndex,
   revision: number,
 ): Partial<AnnotationValue> {
-  if (anchor.state === "orphaned") return { anchor: { state: "orphaned", score: anchor.score } };
+  if (anchor.state === "orphaned") return { anchor: { state: "orphaned", score: anchor.score, revision } };
   return {
     target: buildTarget(index, anchor, revision),
     anchor: anchor.state === "anchored" ? { state: "anchored" } : { state: "fuzzy", score: anchor.score },

@@ -28,6 +28,7 @@ const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle
   ["votes_agree", (a) => a.votes.agree],
   ["votes_disagree", (a) => a.votes.disagree],
   ["anchor_state", (a) => a.anchor.state],
+  ["stale", (a) => String(a.stale)],
 ];
 
 export const CSV_HEADER = COLUMNS.map(([header]) => header);

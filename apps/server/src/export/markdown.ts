@@ -86,6 +86,7 @@ function factcheckSection(
     !isPublishedFactcheck(a) && a.status !== "published" ? a.status : null,
     a.visibility === "private" ? "private" : null,
     a.resolved ? "resolved" : null,
+    a.stale ? `stale since revision ${a.staleness?.revision}` : null,
   ].filter(Boolean);
   const confidence = typeof fc?.confidence === "number" ? ` · **Confidence:** ${Math.round(fc.confidence * 100)}%` : "";
   const lines = [

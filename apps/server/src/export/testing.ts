@@ -23,6 +23,8 @@ export function view(overrides: Partial<AnnotationView> = {}): AnnotationView {
     parentId: null,
     assignment: null,
     anchor: { state: "anchored", score: null },
+    stale: false,
+    staleness: null,
     votes: { agree: 0, disagree: 0 },
     canonical: null,
     via: null,

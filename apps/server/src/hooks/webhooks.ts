@@ -1,33 +1,46 @@
-import { and, arrayContains, eq, inArray } from "drizzle-orm";
+import { and, arrayOverlaps, eq, inArray } from "drizzle-orm";
 import { annotationPath, articlePath } from "@marginalia/schema";
-import { annotations, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
+import { type WebhookEvent, annotations, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
 
-const isPublishedCheck = (row: CommittedDoc["upserts"][number]) => row.status === "published" && !!row.verdict;
+type Row = CommittedDoc["upserts"][number];
+
+const isPublishedCheck = (row: Row) => row.status === "published" && !!row.verdict;
+const isStalePublished = (row: Row) => isPublishedCheck(row) && row.stale === true;
+
+/** What each event says of the fact-check, beside the link, claim and verdict every event carries. */
+const DETAIL: Record<WebhookEvent, (row: Row) => Record<string, unknown>> = {
+  "factcheck.published": (row) => ({ quote: row.quote ?? null, sources: row.sources ?? [] }),
+  "factcheck.stale": (row) => ({ ...row.staleness }),
+};
 
 /**
- * `factcheck.published`: a verdict that became public in this commit (created published, approved out
- * of review, or unhidden), one delivery per subscribed webhook, written in the commit's transaction
- * (the outbox). Runs before the projection so that the rows still say what the status was.
+ * The events of this commit, one delivery per subscribed webhook, written in the commit's transaction (the
+ * outbox). `factcheck.published`: a verdict that became public (created published, approved out of review,
+ * or unhidden). `factcheck.stale`: a public verdict whose passage a revision changed (docs/architecture.md,
+ * "Verdicts pinned to the text"). Runs before the projection so that the rows still say what they were.
  */
-async function enqueuePublished(tx: Tx, doc: CommittedDoc, origin: string) {
+async function enqueueEvents(tx: Tx, doc: CommittedDoc, origin: string) {
   const candidates = doc.upserts.filter(isPublishedCheck);
   const before = await tx
-    .select({ id: annotations.id, status: annotations.status })
+    .select({ id: annotations.id, status: annotations.status, stale: annotations.stale })
     .from(annotations)
     .where(inArray(annotations.id, candidates.map((r) => r.id)));
-  const was = new Map(before.map((r) => [r.id, r.status]));
-  const newly = candidates.filter((r) => was.get(r.id) !== "published");
-  if (!newly.length) return;
+  const was = new Map(before.map((r) => [r.id, r]));
+  const events: Array<{ event: WebhookEvent; row: Row }> = [
+    ...candidates.filter((r) => was.get(r.id)?.status !== "published").map((row) => ({ event: "factcheck.published" as const, row })),
+    ...candidates.filter((r) => isStalePublished(r) && !was.get(r.id)?.stale).map((row) => ({ event: "factcheck.stale" as const, row })),
+  ];
+  if (!events.length) return;
   const subscribed = await tx
-    .select({ id: webhooks.id })
+    .select({ id: webhooks.id, events: webhooks.events })
     .from(webhooks)
-    .where(and(eq(webhooks.groupId, doc.context.groupId), arrayContains(webhooks.events, ["factcheck.published"])));
+    .where(and(eq(webhooks.groupId, doc.context.groupId), arrayOverlaps(webhooks.events, [...new Set(events.map((e) => e.event))])));
   if (!subscribed.length) return;
-  const rows = newly.flatMap((row) => {
+  const rows = events.flatMap(({ event, row }) => {
     const body = JSON.stringify({
-      event: "factcheck.published",
+      event,
       createdAt: new Date().toISOString(),
       groupId: doc.context.groupId,
       article: { id: doc.context.articleId, url: `${origin}${articlePath(doc.context.articleId)}` },
@@ -36,13 +49,12 @@ async function enqueuePublished(tx: Tx, doc: CommittedDoc, origin: string) {
         url: `${origin}${annotationPath(doc.context.articleId, row.id)}`,
         claim: row.claim,
         verdict: row.verdict,
-        quote: row.quote ?? null,
-        sources: row.sources ?? [],
+        ...DETAIL[event](row),
       },
     });
-    return subscribed.map((hook) => ({ webhookId: hook.id, event: "factcheck.published", body }));
+    return subscribed.filter((hook) => hook.events.includes(event)).map((hook) => ({ webhookId: hook.id, event, body }));
   });
-  await tx.insert(webhookDeliveries).values(rows);
+  if (rows.length) await tx.insert(webhookDeliveries).values(rows);
 }
 
 /** The webhook outbox as a commit hook; `wake` starts delivery once the commit has landed. */
@@ -50,7 +62,7 @@ export function webhooksHook(origin: () => string, wake: () => void): CommitHook
   return {
     name: "webhooks",
     wants: (doc) => doc.context.visibility === "group" && doc.upserts.some(isPublishedCheck),
-    beforeProjection: (tx, doc) => enqueuePublished(tx, doc, origin()),
+    beforeProjection: (tx, doc) => enqueueEvents(tx, doc, origin()),
     afterCommit: () => wake(),
   };
 }

@@ -37,6 +37,16 @@ export const annotationViewSchema = z.strictObject({
   parentId: z.string().nullable(),
   assignment: z.strictObject({ assignees: z.array(z.string()), dueAt: dateTime.nullable() }).nullable(),
   anchor: z.strictObject({ state: z.enum(ANCHOR_STATES), score: z.number().nullable() }),
+  stale: z.boolean().describe("A fact-check whose passage a later revision changed: left out of exports until its verdict is confirmed or revised"),
+  staleness: z
+    .strictObject({
+      judgedRevision: z.number().int().describe("The revision the verdict was given on"),
+      revision: z.number().int().describe("The revision that changed the passage"),
+      oldQuote: z.string().describe("The passage as it was judged"),
+      newQuote: z.string().nullable().describe("The passage now, or null when it was orphaned"),
+    })
+    .nullable()
+    .describe("How the passage changed, when stale; null otherwise"),
   votes: z.strictObject({ agree: z.number().int(), disagree: z.number().int() }),
   canonical: z.string().nullable().describe("A W3C client's canonical IRI for the annotation, kept as given"),
   via: z.string().nullable().describe("The id a W3C client sent when it created the annotation"),

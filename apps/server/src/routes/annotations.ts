@@ -3,8 +3,13 @@ import { z } from "zod";
 import {
   CodePointIndex,
   MAX_BODY_LENGTH,
+  annotationsOf,
   annotationFieldSchemas,
   buildTarget,
+  confirmedJudgement,
+  judgementBeforeMove,
+  readAnnotation,
+  refuseConfirm,
   roleAtLeast,
   updateAnnotation,
   voteValueSchema,
@@ -26,6 +31,7 @@ import {
   updateThroughDocument,
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
+import { recordModeration } from "../services/moderation-log.ts";
 import { checkTextTarget } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
 import { annotationPageSchema } from "../openapi/schemas.ts";
@@ -128,6 +134,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
   .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan to a range of the current text (author or moderator)", body: reattachSchema, responses: ok("The annotation, anchored"), schemas: annotationResponses(200) }), requireAnnotation(), reattach)
+  .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale, or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
   .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
   .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
   .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") }), requireAnnotation(), async (c) => {
@@ -159,8 +166,31 @@ async function reattach(c: AnnotationContext) {
   const target = buildTarget(index, range, article.revision);
   // Written by the server: the anchor state is not a field clients may set.
   await hub.change({ ...access.context, revision: article.revision }, writerOf(access), (doc) => {
-    updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" } });
+    const live = annotationsOf(doc).get(access.row.id);
+    const judged = live && judgementBeforeMove(readAnnotation(live));
+    updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" }, ...(judged && { judged }) });
   });
+  return present(c);
+}
+
+/**
+ * Confirms a stale verdict against the text now under it: recorded on the fact-check as what it judged
+ * (by the server: `judged` is not a field clients write), and logged as a moderation action.
+ */
+async function confirm(c: AnnotationContext) {
+  const { db, hub } = c.get("deps");
+  const access = c.get("annotation");
+  const { row } = access;
+  const refused = refuseConfirm(access.actor, access.subject);
+  if (refused) throw forbidden(refused);
+  if (!row.stale) throw new ApiError("conflict", "This verdict is not stale: there is nothing to confirm");
+  if (row.anchorState === "orphaned") throw new ApiError("conflict", "Re-attach the fact-check to the new text before confirming its verdict");
+  await hub.change(access.context, writerOf(access), (doc) => {
+    const live = annotationsOf(doc).get(row.id);
+    const judged = live && confirmedJudgement(readAnnotation(live));
+    if (judged) updateAnnotation(doc, row.id, { judged });
+  });
+  await recordModeration(db, row, access.account, "confirm", { oldStatus: row.status, newStatus: row.status });
   return present(c);
 }
 

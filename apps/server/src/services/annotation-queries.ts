@@ -28,6 +28,8 @@ export const annotationFilterSchema = z.object({
   assignee: z.uuid().optional(),
   tag: z.string().trim().min(1).max(64).optional(),
   resolved: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  /** Verdicts a revision left stale, waiting to be confirmed or revised (docs/architecture.md, "Verdicts pinned to the text"). */
+  stale: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   parent: z.string().max(64).optional(),
   q: z.string().trim().min(1).max(500).optional(),
   sort: z.enum(["position", "created", "updated"]).default("position"),
@@ -87,6 +89,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.assignee) conditions.push(sql`${annotations.assignees} @> array[${accountOf(filter.assignee)}]::uuid[]`);
   if (filter.tag) conditions.push(sql`${annotations.tags} @> array[${filter.tag}]::text[]`);
   if (filter.resolved !== undefined) conditions.push(eq(annotations.resolved, filter.resolved));
+  if (filter.stale !== undefined) conditions.push(eq(annotations.stale, filter.stale));
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${filter.q})`);
   if (filter.cursor) {

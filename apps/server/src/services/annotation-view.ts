@@ -33,6 +33,8 @@ export function presentAnnotation(row: AnnotationRow, book: NameBook) {
     parentId: row.parentId,
     assignment: row.assignees.length ? { assignees: row.assignees.flatMap((id) => book.id(id) ?? []), dueAt: row.dueAt } : null,
     anchor: { state: row.anchorState, score: row.anchorScore },
+    stale: row.stale,
+    staleness: row.staleness,
     votes: { agree: row.votesAgree, disagree: row.votesDisagree },
     canonical: row.canonical,
     via: row.via,

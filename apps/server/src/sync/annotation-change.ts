@@ -141,6 +141,7 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     if (parsed.data.id !== id) return "an annotation's id must match its key";
     if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
     if (parsed.data.anchor !== null) return "anchor is set by the server";
+    if (parsed.data.judged !== null) return "judged is set by the server";
     if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
       return "only moderators give rejection reasons";
     }

@@ -91,6 +91,20 @@ describe("authorizeUpdate: creating", () => {
     expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), reason);
   });
 
+  it("refuses a client's record of what a verdict judged, new or edited: only the server pins a verdict to the text", () => {
+    const server = new Y.Doc();
+    const judged = { revision: 1, exact: "words", verdict: "true" };
+    const factcheck = { claim: "c", verdict: "true" as const, sources: [] };
+    const created = updateFrom(server, (c) => {
+      const id = createAnnotation(c, { kind: "factcheck", authorId: alice, status: "draft", factcheck });
+      annotationsOf(c).get(id)!.set("judged", judged);
+    });
+    expectRefused(authorizeUpdate(server, created, actor(alice, "annotator")), /judged/);
+    const id = createAnnotation(server, { kind: "factcheck", authorId: alice, status: "draft", factcheck });
+    const edited = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("judged", judged));
+    expectRefused(authorizeUpdate(server, edited, actor(alice, "moderator")), /judged is set by the server/);
+  });
+
   it("refuses a published fact-check from an annotator but takes a draft", () => {
     const server = new Y.Doc();
     const published = updateFrom(server, (c) =>

@@ -1,5 +1,5 @@
 import { type InferInsertModel, type SQL, and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import type { AnnotationValue } from "@marginalia/schema";
+import { type AnnotationValue, type StaleDetail, stalenessOf } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 
@@ -20,6 +20,7 @@ export function projectAnnotation(
   ctx: DocContext,
 ): Row {
   const { target, factcheck } = value;
+  const staleness = stalenessOf(value, ctx.revision);
   return {
     id: value.id,
     articleId: ctx.articleId,
@@ -48,6 +49,8 @@ export function projectAnnotation(
     votesDisagree: votes.disagree,
     anchorState: value.anchor?.state ?? "anchored",
     anchorScore: value.anchor?.score ?? null,
+    stale: staleness.state === "stale",
+    staleness: staleness.state === "stale" ? detailOf(staleness) : null,
     canonical: value.canonical,
     via: value.via,
     createdAt: new Date(value.createdAt),
@@ -55,10 +58,12 @@ export function projectAnnotation(
   };
 }
 
+const detailOf = ({ judgedRevision, revision, oldQuote, newQuote }: StaleDetail): StaleDetail => ({ judgedRevision, revision, oldQuote, newQuote });
+
 const UPDATED_COLUMNS = [
   "docName", "revision", "authorId", "kind", "visibility", "status", "target", "quote", "startPos", "body", "tags",
   "color", "claim", "verdict", "confidence", "sources", "resolved", "parentId", "assignees", "dueAt", "votesAgree", "votesDisagree",
-  "anchorState", "anchorScore", "canonical", "via", "updatedAt",
+  "anchorState", "anchorScore", "stale", "staleness", "canonical", "via", "updatedAt",
 ] as const satisfies readonly (keyof typeof annotations.$inferInsert)[];
 
 /**

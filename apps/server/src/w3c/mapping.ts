@@ -81,6 +81,15 @@ export function toW3CItem(view: AnnotationView, ctx: W3CContext): Record<string,
       // A source is a web page, so it is a node with that IRI rather than a string.
       "mg:sources": fc.sources.map((s) => ({ id: s.url, ...(s.title && { "mg:title": s.title }) })),
     }),
+    "mg:stale": view.stale,
+    ...(view.staleness && {
+      "mg:staleness": {
+        "mg:judgedRevision": view.staleness.judgedRevision,
+        "mg:revision": view.staleness.revision,
+        "mg:oldQuote": view.staleness.oldQuote,
+        ...(view.staleness.newQuote !== null && { "mg:newQuote": view.staleness.newQuote }),
+      },
+    }),
     "mg:anchor": { "mg:state": view.anchor.state, ...(view.anchor.score !== null && { "mg:score": view.anchor.score }) },
     "mg:votes": { "mg:agree": view.votes.agree, "mg:disagree": view.votes.disagree },
   };

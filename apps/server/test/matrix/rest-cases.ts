@@ -126,6 +126,12 @@ export const REST_CASES: RestCase[] = [
     call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reattach`, { start: 0, end: 5 }),
     expect: { mod: 200, member: 403 },
   },
+  {
+    route: "POST /api/annotations/:annotationId/confirm",
+    note: "someone else's annotation, whose verdict is not stale: moderators pass the policy and get 409",
+    call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/confirm`),
+    expect: { mod: 409, member: 403 },
+  },
   { route: "POST /api/annotations/:annotationId/approve", note: "not pending", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/approve`), expect: { mod: 409, member: 403 } },
   { route: "POST /api/annotations/:annotationId/reject", note: "not pending", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reject`, { reason: "no" }), expect: { mod: 409, member: 403 } },
   { route: "POST /api/annotations/:annotationId/publish", call: async (w, who) => who.post(`/api/annotations/${await w.draftFactcheck()}/publish`), expect: { mod: 200, member: 403 } },

@@ -1,6 +1,4 @@
 import { createHmac } from "node:crypto";
-import { type IncomingMessage, type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { buildTarget } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPublicAddress } from "../../src/webhooks/address.ts";
@@ -8,24 +6,7 @@ import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { eventually } from "../support/sync-client.ts";
-
-type Received = { headers: IncomingMessage["headers"]; body: string };
-
-/** A receiver that answers 503 to its first `failures` requests, then 200. */
-async function receiver(failures: number) {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = received.length <= failures ? 503 : 200;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => new Promise((r) => server.close(r)) };
-}
+import { receiver } from "../support/webhook-receiver.ts";
 
 let t: TestApp;
 let strict: TestApp;

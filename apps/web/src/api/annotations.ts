@@ -18,6 +18,9 @@ export type AnnotationView = {
   resolved: boolean;
   parentId: string | null;
   anchor: { state: AnchorState; score: number | null };
+  /** A fact-check whose passage a revision changed, and how (docs/architecture.md, "Verdicts pinned to the text"). */
+  stale: boolean;
+  staleness: { judgedRevision: number; revision: number; oldQuote: string; newQuote: string | null } | null;
   votes: { agree: number; disagree: number };
   createdAt: string;
   updatedAt: string;
@@ -38,6 +41,9 @@ export function queryAnnotations(articleId: string, query: AnnotationQuery) {
 export function reattachAnnotation(id: string, range: { start: number; end: number }) {
   return api<AnnotationView>("POST", `/api/annotations/${id}/reattach`, { json: { start: range.start, end: range.end } });
 }
+
+/** Confirms a stale verdict against the passage as it now reads: its author or a moderator may. */
+export const confirmVerdict = (id: string) => api<AnnotationView>("POST", `/api/annotations/${id}/confirm`);
 
 export const flagAnnotation = (id: string, reason: string) => api<{ id: number }>("POST", `/api/annotations/${id}/flag`, { json: { reason } });
 

@@ -2,11 +2,11 @@ import { api } from "./client.ts";
 
 export type Notification = {
   id: number;
-  kind: "mention" | "reply" | "moderation" | "assignment" | "review";
+  kind: "mention" | "reply" | "moderation" | "assignment" | "review" | "stale";
   annotationId: string | null;
   articleId: string | null;
   actor: { id: string | null; name: string | null } | null;
-  data: { action?: string; reason?: string | null; dueAt?: string | null } | null;
+  data: { action?: string; reason?: string | null; dueAt?: string | null; revision?: number; claim?: string | null } | null;
   createdAt: string;
   readAt: string | null;
 };
@@ -24,7 +24,11 @@ export function describeNotification(n: Notification): string {
     const due = n.data?.dueAt ? `, due ${new Date(n.data.dueAt).toLocaleString()}` : "";
     return `${who} asked you to answer an annotation${due}`;
   }
+  if (n.kind === "stale") {
+    const claim = n.data?.claim ? ` on “${n.data.claim}”` : "";
+    return `Revision ${n.data?.revision ?? "?"} changed the passage under a verdict${claim}: confirm or revise it`;
+  }
   const action = n.data?.action ?? "reviewed";
-  const verbs: Record<string, string> = { approve: "approved", reject: "rejected", publish: "published", hide: "hid", unhide: "restored" };
+  const verbs: Record<string, string> = { confirm: "confirmed the verdict of", approve: "approved", reject: "rejected", publish: "published", hide: "hid", unhide: "restored" };
   return `${who} ${verbs[action] ?? action} your annotation${n.data?.reason ? `: ${n.data.reason}` : ""}`;
 }

@@ -29,8 +29,8 @@ export type Subject = { authorId: string; kind: AnnotationKind; status: Annotati
 
 /** Fields fixed at creation. */
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId", "canonical", "via"]);
-/** Fields only the server writes (re-anchoring). */
-const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor"]);
+/** Fields only the server writes (re-anchoring, and what a verdict was given on). */
+const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor", "judged"]);
 /** What a moderator may change on anyone's annotation: its status, and who must answer it by when. */
 const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
 /** What an author may still change on an annotation that moderation has fixed: its thread's state and who answers it. */
@@ -195,3 +195,12 @@ export function refuseModeration(role: Role, room: Room["kind"], action: StatusA
  * out of the conversation until a moderator brings it back), as the REST queries do.
  */
 export const canSee = (subject: Pick<Subject, "status">, role: Role) => subject.status !== "hidden" || canModerate(role);
+
+/**
+ * Who confirms a stale verdict against the text now under it (docs/architecture.md, "Verdicts pinned to
+ * the text"): the fact-check's author, or a moderator.
+ */
+export function refuseConfirm(actor: Actor, existing: Subject): string | null {
+  if (existing.authorId === actor.userId ? canWrite(actor.role) : canModerate(actor.role)) return null;
+  return "only the fact-check's author or a moderator confirms its verdict";
+}

@@ -29,6 +29,8 @@ import {
   textTargetSchema,
 } from "../vocabulary/annotations.ts";
 
+import type { StaleDetail } from "../ydoc/judged.ts";
+
 export * from "../vocabulary/annotations.ts";
 
 export const annotationKindEnum = pgEnum("annotation_kind", ANNOTATION_KINDS);
@@ -80,6 +82,12 @@ export const annotations = pgTable(
     votesDisagree: integer("votes_disagree").notNull().default(0),
     anchorState: anchorStateEnum("anchor_state").notNull().default("anchored"),
     anchorScore: real("anchor_score"),
+    /**
+     * A fact-check whose passage a later revision changed, and how (stalenessOf in packages/schema): kept
+     * out of exports until its verdict is confirmed or revised (docs/architecture.md, "Verdicts pinned to the text").
+     */
+    stale: boolean("stale").notNull().default(false),
+    staleness: jsonb("staleness").$type<StaleDetail>(),
     /** A W3C client's canonical IRI and former id (`via`), kept as given. */
     canonical: text("canonical"),
     via: text("via"),
@@ -124,8 +132,16 @@ export const annotationTombstones = pgTable("annotation_tombstones", {
   deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
 
+export const staleDetailSchema = z.object({
+  judgedRevision: z.number().int(),
+  revision: z.number().int(),
+  oldQuote: z.string(),
+  newQuote: z.string().nullable(),
+});
+
 export const annotationSelectSchema = createSelectSchema(annotations, {
   target: textTargetSchema.nullable(),
+  staleness: staleDetailSchema.nullable(),
   sources: z.array(sourceSchema),
 });
 export const annotationInsertSchema = createInsertSchema(annotations, {

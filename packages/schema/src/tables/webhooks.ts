@@ -5,7 +5,7 @@ import { createdAt } from "./columns.ts";
 import { groups } from "./groups.ts";
 
 /** The events a webhook may subscribe to. */
-export const WEBHOOK_EVENTS = ["factcheck.published"] as const;
+export const WEBHOOK_EVENTS = ["factcheck.published", "factcheck.stale"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** A group's subscription: where to POST which events, and the secret that signs them. */

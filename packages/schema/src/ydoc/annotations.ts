@@ -60,6 +60,7 @@ export function newAnnotationValue(input: NewAnnotation, now = Date.now()): Anno
     parentId: input.parentId ?? null,
     rejectionReason: null,
     anchor: null,
+    judged: null,
     assignees: input.assignees ?? [],
     dueAt: input.dueAt ?? null,
     canonical: input.canonical ?? null,
@@ -82,13 +83,13 @@ export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
 }
 
 /** Fields most annotations never use, left out of the map (and the update) until they are set. */
-const OMITTED_WHEN_EMPTY = new Set(["rejectionReason", "anchor", "assignees", "dueAt", "canonical", "via"]);
+const OMITTED_WHEN_EMPTY = new Set(["rejectionReason", "anchor", "judged", "assignees", "dueAt", "canonical", "via"]);
 const isEmpty = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export type AnnotationPatch = Partial<
   Pick<
     AnnotationValue,
-    "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor" | "assignees" | "dueAt"
+    "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor" | "judged" | "assignees" | "dueAt"
   >
 > & { body?: string };
 
@@ -135,6 +136,7 @@ export function readAnnotation(map: AnnotationMap): AnnotationValue {
     parentId: get("parentId", null),
     rejectionReason: get("rejectionReason", null),
     anchor: get("anchor", null),
+    judged: get("judged", null),
     assignees: get("assignees", []),
     dueAt: get("dueAt", null),
     canonical: get("canonical", null),

@@ -3,3 +3,4 @@ export * from "./assignments.ts";
 export * from "./layout.ts";
 export * from "./messages.ts";
 export * from "./rooms.ts";
+export * from "./judged.ts";

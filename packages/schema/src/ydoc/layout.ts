@@ -37,9 +37,24 @@ export const factcheckSchema = z.object({
 });
 export type Factcheck = z.infer<typeof factcheckSchema>;
 
+/**
+ * What a fact-check's verdict was given on: the passage (revision and exact quote) and the verdict itself.
+ * Only the server writes it, when the passage is about to move and when someone confirms the verdict
+ * against a new text; a verdict that differs from the one recorded has been revised since, so it judges
+ * the passage as it is (docs/architecture.md, "Verdicts pinned to the text").
+ */
+export const judgedSchema = z.object({
+  revision: z.number().int().nonnegative(),
+  exact: textTargetSchema.shape.exact,
+  verdict: z.enum(VERDICTS),
+});
+export type Judged = z.infer<typeof judgedSchema>;
+
 export const anchorSchema = z.object({
   state: z.enum(ANCHOR_STATES),
   score: z.number().min(0).max(1).optional(),
+  /** For an orphan: the revision it could not be placed on, where its passage went missing. */
+  revision: z.number().int().positive().optional(),
 });
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
@@ -66,6 +81,7 @@ export const annotationFieldSchemas = {
   parentId: id.nullable(),
   rejectionReason: z.string().max(2_000).nullable(),
   anchor: anchorSchema.nullable(),
+  judged: judgedSchema.nullable(),
   /** Members asked to answer it; written by its author or a moderator. */
   assignees: z.array(z.uuid()).max(MAX_ASSIGNEES).refine((ids) => new Set(ids).size === ids.length, "assignees repeat"),
   /** When the assignees should have answered, if there is a deadline. */
@@ -92,6 +108,7 @@ export const annotationValueSchema = z.object({
   parentId: annotationFieldSchemas.parentId.default(null),
   rejectionReason: annotationFieldSchemas.rejectionReason.default(null),
   anchor: annotationFieldSchemas.anchor.default(null),
+  judged: annotationFieldSchemas.judged.default(null),
   assignees: annotationFieldSchemas.assignees.default([]),
   dueAt: annotationFieldSchemas.dueAt.default(null),
   canonical: annotationFieldSchemas.canonical.default(null),

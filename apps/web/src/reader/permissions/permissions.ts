@@ -6,6 +6,7 @@ import {
   STATUS_ACTIONS,
   type StatusAction,
   canSee,
+  refuseConfirm,
   refuseDelete,
   refuseFieldEdit,
   refuseModeration,
@@ -37,6 +38,8 @@ export const canVote = (a: Owned, r: Reader) => refuseVote(actorOn(a, r), a) ===
 export const canAssign = (a: Owned, r: Reader) => refuseFieldEdit(actorOn(a, r), a, "assignees", [r.me]) === null;
 /** A status its author (or a moderator) may give it: the rules of moderation, as a socket update meets them. */
 export const canSetStatus = (a: Owned, r: Reader, to: AnnotationStatus) => refuseFieldEdit(actorOn(a, r), a, "status", to) === null;
+/** Confirming a stale verdict against the new text, through the REST API. */
+export const canConfirm = (a: Owned, r: Reader) => refuseConfirm(actorOn(a, r), a) === null;
 export const canReply = (a: Owned, r: Reader) => refuseReply(actorOn(a, r), a) === null;
 
 /** Moderation through the REST API, which also logs it and tells the author. */

@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from "react";
-import type { ModerationMode, Role } from "@marginalia/schema";
+import { type ModerationMode, type Role, stalenessOf } from "@marginalia/schema";
 import type { Member } from "../../api/groups.ts";
 import type { VoteTally } from "../../sync/annotation-store.ts";
 import type { ReaderActions } from "../sync/actions.ts";
@@ -13,6 +13,7 @@ import { canAssign, canDelete, canEdit, canReply, canResolve, replyPlacement } f
 import { ReplyForm } from "./ReplyForm.tsx";
 import { SafeText } from "./SafeText.tsx";
 import { SourceList } from "../factcheck/SourceList.tsx";
+import { StaleVerdict } from "../factcheck/StaleVerdict.tsx";
 import { ThreadToolbar } from "./ThreadToolbar.tsx";
 import type { Thread } from "./threads.ts";
 
@@ -51,7 +52,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
     <article
       ref={ref}
       tabIndex={-1}
-      className={`thread kind-${root.kind}${root.factcheck ? ` verdict-${root.factcheck.verdict}` : ""}${focused ? " focused" : ""}${root.resolved ? " is-resolved" : ""}`}
+      className={`thread kind-${root.kind}${root.factcheck ? ` verdict-${root.factcheck.verdict}` : ""}${focused ? " focused" : ""}${root.resolved ? " is-resolved" : ""}${stalenessOf(root, root.target?.revision ?? 0).state === "stale" ? " is-stale" : ""}`}
       aria-label={`${KIND_LABELS[root.kind]} by ${name}`}
       data-annotation-id={root.id}
       onClick={() => props.onFocus(root.id)}
@@ -73,6 +74,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         />
       ) : (
         <>
+          <StaleVerdict item={root} reader={reader} />
           {root.factcheck && (
             <dl className="factcheck">
               <dt>Claim</dt>
