@@ -8,6 +8,8 @@ export type AddOptions = {
   level?: number;
   /** Preformatted text keeps its line breaks; everything else reflows. */
   keepLineBreaks?: boolean;
+  /** The source's page, for PDFs. */
+  page?: number;
 };
 
 /**
@@ -60,6 +62,7 @@ export class ArticleBuilder {
     this.parts.push(text);
     const block: Block = { kind, start, end: this.offset };
     if (options.level !== undefined) block.level = options.level;
+    if (options.page !== undefined) block.page = options.page;
     this.blocks.push(block);
     this.kinds.add(kind);
     if (kind === "title" && this.title === null) this.title = text;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { articleJsonSchema } from "../http/article-body.ts";
+import { articleJsonSchema, articleUrlSchema } from "../http/article-body.ts";
 import { assignmentSchema, createAnnotationSchema, patchAnnotationSchema, reattachSchema, replySchema, voteSchema } from "../routes/annotations.ts";
 import { myAssignmentsQuery } from "../routes/me.ts";
 import { revisionQuery } from "../routes/articles.ts";
@@ -44,6 +44,15 @@ export type Operation = {
   schemas?: Partial<Record<number, z.ZodType | object>>;
 };
 
+/** An article's text as JSON, or a URL for the server to fetch; or a text, PDF or multipart body. */
+const articleBody = z.union([articleJsonSchema, articleUrlSchema]);
+const ARTICLE_TYPES = ["text/plain", "text/markdown", "text/html", "application/pdf", "multipart/form-data"];
+const IMPORT_REFUSALS = {
+  400: "Bad input, naming the field; address_not_public for a URL on loopback, private, link-local or metadata addresses (at any redirect)",
+  413: "Too large: the body, or a PDF's page count",
+  422: "source_unreadable (the URL did not answer with an article page, in time, within the size limit) or pdf_without_text (a scan)",
+};
+
 const exportQuery = z.object({ format: z.enum(["w3c", "claimreview", "csv", "markdown"]) });
 
 const ok = (description: string) => ({ 200: description });
@@ -82,13 +91,13 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/invitations/:invitationId/decline", tag: "groups", summary: "Decline an invitation to your email", responses: { ...noContent, 404: "No such invitation for you, or revoked", 409: "Already accepted or declined", 410: "invitation_expired" } },
   { method: "patch", path: "/api/groups/:groupId/members/:memberId", tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership") },
   { method: "delete", path: "/api/groups/:groupId/members/:memberId", tag: "groups", summary: "Remove a member, or leave", responses: noContent },
-  { method: "post", path: "/api/groups/:groupId/articles", tag: "articles", summary: "Import an article (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: created("The article with text and blocks") },
+  { method: "post", path: "/api/groups/:groupId/articles", tag: "articles", summary: "Import an article (moderator): its text, a PDF (each block with its page), or {url} for the server to fetch and read", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { ...created("The article with text and blocks"), ...IMPORT_REFUSALS } },
   { method: "get", path: "/api/groups/:groupId/articles", tag: "articles", summary: "A group's articles", responses: ok("Articles") },
   { method: "get", path: "/api/groups/:groupId/moderation/queue", tag: "moderation", summary: "Pending and flagged annotations (moderator)", responses: ok("The queue") },
   { method: "get", path: "/api/groups/:groupId/moderation/log", tag: "moderation", summary: "Every moderation action (moderator)", responses: ok("Newest first") },
   { method: "get", path: "/api/articles/:articleId", tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article") },
   { method: "get", path: "/api/articles/:articleId/revisions", tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") },
-  { method: "put", path: "/api/articles/:articleId/text", tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } },
+  { method: "put", path: "/api/articles/:articleId/text", tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision", ...IMPORT_REFUSALS } },
   { method: "delete", path: "/api/articles/:articleId", tag: "articles", summary: "Delete an article (moderator)", responses: noContent },
   { method: "post", path: "/api/groups/:groupId/webhooks", tag: "webhooks", summary: "Register a webhook (owner): JSON POSTs of the chosen events, signed X-Marginalia-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>, with X-Marginalia-Delivery the same across retries; retried with exponential backoff for more than a day until a 2xx. Loopback, private and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true", body: createWebhookSchema, responses: { ...created("{id, url, events, createdAt, secret}: the secret is shown this once"), 403: "Not the owner" } },
   { method: "get", path: "/api/groups/:groupId/webhooks", tag: "webhooks", summary: "The group's webhooks, without secrets (owner)", responses: { ...ok("{webhooks: [{id, url, events, createdAt}]}"), 403: "Not the owner" } },

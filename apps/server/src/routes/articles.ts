@@ -2,13 +2,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_ARTICLE_BYTES, readArticleBody } from "../http/article-body.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
-import { importArticle } from "../import/index.ts";
+import { type ImportOptions, importSource } from "../import/sources.ts";
 import {
   addRevision,
   createArticle,
@@ -25,20 +26,22 @@ const articleBodyLimit = bodyLimit({
   },
 });
 
+const importOptions = (config: Config): ImportOptions => ({ allowPrivateUrls: config.importAllowPrivateUrls });
+
 export const revisionQuery = z.object({ revision: z.coerce.number().int().positive().optional() });
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()
   .post("/:groupId/articles", requireGroupRole("moderator"), articleBodyLimit, async (c) => {
     const { db } = c.get("deps");
-    const body = await readArticleBody(c);
-    const imported = importArticle(body);
+    const { meta, ...source } = await readArticleBody(c);
+    const { format, imported, sourceUrl } = await importSource(source, meta, importOptions(c.get("deps").config));
     const article = await createArticle(db, {
       groupId: c.get("group").id,
       authorId: c.get("user").id,
-      format: body.format,
+      format,
       imported,
-      meta: { sourceUrl: body.sourceUrl, publishedAt: body.publishedAt },
+      meta: { sourceUrl: meta.sourceUrl ?? sourceUrl, publishedAt: meta.publishedAt },
     });
     c.header("Location", `/api/articles/${article.id}`);
     return c.json(article, 201);
@@ -71,11 +74,12 @@ export const articleRoutes = new Hono<AppEnv>()
   .put("/:articleId/text", requireArticleRole("moderator"), articleBodyLimit, async (c) => {
     const { db, hub } = c.get("deps");
     const { article } = c.get("article");
-    const body = await readArticleBody(c);
+    const { meta, ...source } = await readArticleBody(c);
     // A correction keeps the article's title and byline unless the caller names new ones.
-    const imported = importArticle({ ...body, title: body.title ?? article.title, byline: body.byline ?? article.byline });
+    const corrected = { title: meta.title ?? article.title, byline: meta.byline ?? article.byline };
+    const { format, imported } = await importSource(source, corrected, importOptions(c.get("deps").config));
     const before = await getArticle(db, article.id);
-    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format: body.format, imported });
+    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported });
     if (!result.created) return c.json(result.article, 200);
     const reanchored = await reanchorArticle(db, hub, article, before, result.article);
     return c.json({ ...result.article, reanchored }, 201);

@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildTarget } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isPublicAddress } from "../../src/webhooks/address.ts";
+import { isPublicAddress } from "../../src/net/address.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
