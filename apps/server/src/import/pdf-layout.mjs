@@ -127,16 +127,18 @@ export function blocksOf(pages) {
   const all = pages.flatMap((p) => p.paragraphs);
   const body = bodySizeOf(all);
   const shape = (text) => text.replace(/\d+/g, "#").toLowerCase();
+  // Running heads and feet sit first or last on a page; only there is a repeated line taken for one.
+  const edges = (paragraphs) => [paragraphs[0], paragraphs.at(-1)].filter(Boolean);
   const seen = new Map();
   for (const { paragraphs } of pages) {
-    for (const key of new Set(paragraphs.map((p) => shape(p.text)))) seen.set(key, (seen.get(key) ?? 0) + 1);
+    for (const key of new Set(edges(paragraphs).map((p) => shape(p.text)))) seen.set(key, (seen.get(key) ?? 0) + 1);
   }
-  const running = (text) => pages.length >= 3 && seen.get(shape(text)) > pages.length / 2;
+  const running = (p, paragraphs) => pages.length >= 3 && edges(paragraphs).includes(p) && seen.get(shape(p.text)) > pages.length / 2;
   const headingSizes = [...new Set(all.filter((p) => isHeading(p, body)).map((p) => p.size))].sort((a, b) => b - a);
   const blocks = [];
   for (const { page, paragraphs } of pages) {
     for (const p of paragraphs) {
-      if (PAGE_NUMBER.test(p.text) || running(p.text)) continue;
+      if (PAGE_NUMBER.test(p.text) || running(p, paragraphs)) continue;
       if (!isHeading(p, body)) {
         blocks.push({ kind: "paragraph", text: p.text, page });
         continue;
