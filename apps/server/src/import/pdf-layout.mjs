@@ -14,6 +14,7 @@ const PARAGRAPH_GAP = 1.4;
 /** A size this much larger than the body text's marks a heading. */
 const HEADING_RATIO = 1.15;
 const MAX_HEADING_LENGTH = 200;
+const MAX_RUNNING_LENGTH = 120;
 
 /** Text runs (pdf.js `getTextContent().items`) to lines, in the order the page draws them. */
 export function linesOf(items) {
@@ -127,8 +128,8 @@ export function blocksOf(pages) {
   const all = pages.flatMap((p) => p.paragraphs);
   const body = bodySizeOf(all);
   const shape = (text) => text.replace(/\d+/g, "#").toLowerCase();
-  // Running heads and feet sit first or last on a page; only there is a repeated line taken for one.
-  const edges = (paragraphs) => [paragraphs[0], paragraphs.at(-1)].filter(Boolean);
+  // Running heads and feet are short and sit first or last on a page; only such a repeated line is taken for one.
+  const edges = (paragraphs) => [paragraphs[0], paragraphs.at(-1)].filter((p) => p && p.text.length <= MAX_RUNNING_LENGTH);
   const seen = new Map();
   for (const { paragraphs } of pages) {
     for (const key of new Set(edges(paragraphs).map((p) => shape(p.text)))) seen.set(key, (seen.get(key) ?? 0) + 1);

@@ -42,6 +42,12 @@ describe("the PDF layout", () => {
     ]);
   });
 
+  it("keeps a page's only paragraph, however alike the pages read", () => {
+    const long = (page: number) => `Entry ${page}: a long paragraph that fills the page, alike on every page but for its numbers, ${page * 7} of them, and far longer than a running head or foot would be.`;
+    const pages = [1, 2, 3].map((page) => ({ page, paragraphs: [{ text: long(page), size: 10 }] }));
+    expect(blocksOf(pages).map((b) => b.text)).toEqual([long(1), long(2), long(3)]);
+  });
+
   it("drops page numbers and running heads, and levels headings by size", () => {
     const para = (text: string, size = 10) => ({ text, size });
     const pages = [1, 2, 3].map((page) => ({
