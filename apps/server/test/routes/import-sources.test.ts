@@ -74,6 +74,20 @@ describe("import from a URL", () => {
     expect(revisions.body.revisions[0].format).toBe("html");
   });
 
+  it("corrects an article from a URL or a PDF as a new revision, keeping its title", async () => {
+    const { owner, path } = await desk(open);
+    const made = await owner.post(path, { format: "text", content: "Dam levels fall.\n\nA first draft of the story.", title: "Dams" });
+    const fromUrl = await owner.put(`/api/articles/${made.body.id}/text`, { url: `${base}/story` });
+    expect(fromUrl.status).toBe(201);
+    expect(fromUrl.body).toMatchObject({ title: "Dams", revision: 2 });
+    expect(fromUrl.body.text).toContain("Reservoirs in the province");
+    const form = new FormData();
+    form.set("file", new File([await makePdf([[["The corrected story, as the PDF prints it."]]])], "fix.pdf", { type: "application/pdf" }));
+    const fromPdf = await owner.put(`/api/articles/${made.body.id}/text`, form);
+    expect(fromPdf.status).toBe(201);
+    expect(fromPdf.body).toMatchObject({ title: "Dams", revision: 3, text: "The corrected story, as the PDF prints it." });
+  });
+
   it("reads a PDF the URL answers with, and names the URL when a page holds no article", async () => {
     const { owner, path } = await desk(open);
     const pdf = await owner.post(path, { url: `${base}/report.pdf`, title: "Given title" });
