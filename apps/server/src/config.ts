@@ -25,6 +25,7 @@ const envSchema = z.object({
     .default("log"),
   MAIL_FROM: z.string().min(3).optional(),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  IMPORT_ALLOW_PRIVATE_URLS: bool.default(false),
 });
 
 export type Config = {
@@ -59,6 +60,8 @@ export type Config = {
   mail: { from: string; transport: MailTransport };
   /** Let webhooks point at loopback, private and link-local addresses: for development and tests only. */
   webhookAllowPrivate: boolean;
+  /** Let article imports fetch URLs on loopback, private and link-local addresses: for development and tests only. */
+  importAllowPrivateUrls: boolean;
 };
 
 export type MailTransport = { kind: "log" } | { kind: "folder"; dir: string } | { kind: "smtp"; url: string };
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    importAllowPrivateUrls: e.IMPORT_ALLOW_PRIVATE_URLS,
     mail: { from: e.MAIL_FROM ?? `Marginalia <no-reply@${new URL(publicOrigin).hostname}>`, transport: mailTransport(e.MAIL_URL) },
   };
 }

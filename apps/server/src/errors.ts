@@ -8,6 +8,8 @@ import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 export const ERRORS = {
   bad_request: 400,
   validation_failed: 400,
+  /** A URL the server would fetch points at loopback, private, link-local or metadata addresses (net/address.ts). */
+  address_not_public: 400,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
@@ -20,6 +22,10 @@ export const ERRORS = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** An import's source could not be read: the page did not answer, or not with an article (the message says which). */
+  source_unreadable: 422,
+  /** A PDF without a text layer (a scan): there is no text to annotate. */
+  pdf_without_text: 422,
   /** The change breaks a rule of the database and was not saved; the same change will fail again. */
   update_not_stored: 422,
   rate_limited: 429,

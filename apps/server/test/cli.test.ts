@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
@@ -8,6 +8,7 @@ import { CliError } from "../src/cli/command.ts";
 import { userByEmail } from "../src/cli/support.ts";
 import { startEmbeddedDatabase } from "../src/embedded/database.ts";
 import { type CliRun, runCli } from "./support/cli.ts";
+import { makePdf } from "./support/pdf.ts";
 
 const ORIGIN = "https://desk.example";
 const work = mkdtempSync(path.join(tmpdir(), "marginalia-cli-"));
@@ -68,6 +69,11 @@ describe("the command line", () => {
     // Piped stderr: no progress bar drawn.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal codes a progress bar draws with.
     expect(imported.stderr).not.toMatch(/\u001b\[|█|░/);
+    const pdfFile = path.join(work, "report.pdf");
+    writeFileSync(pdfFile, await makePdf([[["A report the command line reads from a PDF."]]], { title: "CLI report" }));
+    const pdf = await cli(["import", pdfFile, "--group", groupId, "--as", "ada@example.test"]);
+    expect(pdf.code).toBe(0);
+    expect(pdf.stderr).toMatch(/Imported "CLI report" \(1 blocks\) as pdf/);
 
     // The CLI cannot annotate; put two rows straight into the projection it reads, one of them someone else's private note.
     const embedded = await startEmbeddedDatabase({ dataDir: path.join(work, "db") });

@@ -5,6 +5,7 @@ import { createAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildServer } from "../scripts/build.ts";
 import { SEED_ARTICLE } from "./support/fixtures.ts";
+import { makePdf } from "./support/pdf.ts";
 import { COMPILED_SERVER, type ServerProcess, startServerProcess } from "./support/process.ts";
 import { eventually, openSyncClient } from "./support/sync-client.ts";
 import { articleOverHttp, call, projection } from "./reliability/support/over-http.ts";
@@ -31,6 +32,14 @@ async function exercise(server: ServerProcess) {
   const article = await articleOverHttp(server.url, "Compiled desk", SEED_ARTICLE, []);
   const read = await call(server.url, "GET", `/api/articles/${article.articleId}`, undefined, article.owner.cookie);
   expect(read.body.title).toBe("How to counter Russia-Iran deepening ties?");
+  // The PDF reader runs on a worker thread that starts from its own file, from dist/ as from src/.
+  const pdf = await fetch(`${server.url}/api/groups/${read.body.groupId}/articles`, {
+    method: "POST",
+    headers: { cookie: article.owner.cookie, "content-type": "application/pdf" },
+    body: await makePdf([[["Read by the compiled server's PDF worker."]]]),
+  });
+  expect(pdf.status).toBe(201);
+  expect(await pdf.json()).toMatchObject({ text: "Read by the compiled server's PDF worker.", blocks: [{ kind: "paragraph", page: 1 }] });
   const client = openSyncClient(server.url, article.room, article.owner.token);
   try {
     await client.synced;

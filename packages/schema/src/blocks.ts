@@ -24,8 +24,13 @@ export const blockSchema = z.object({
   end: z.number().int().nonnegative(),
   /** Heading depth (2 = section) where the source says so. */
   level: z.number().int().min(1).max(6).optional(),
+  /** The page of the source a block comes from: a PDF's, counted from 1. */
+  page: z.number().int().positive().optional(),
 });
 export type Block = z.infer<typeof blockSchema>;
 
+/** The formats an article's text can be sent in. */
 export const ARTICLE_FORMATS = ["text", "markdown", "html"] as const;
 export type ArticleFormat = (typeof ARTICLE_FORMATS)[number];
+/** What a revision was made from: a text format, or a PDF (uploaded, or found at an imported URL). */
+export type SourceFormat = ArticleFormat | "pdf";

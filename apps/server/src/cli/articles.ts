@@ -17,7 +17,7 @@ const sourceUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2
 export const importFile: Runner = async (args, ctx) => {
   const file = args.positionals[0]!;
   const groupId = uuidArg("--group", str(args, "group"));
-  const format = checkArg("--format", z.enum(ARTICLE_FORMATS), optionalStr(args, "format") ?? formatOf(file));
+  const format = checkArg("--format", z.enum([...ARTICLE_FORMATS, "pdf"]), optionalStr(args, "format") ?? formatOf(file));
   const title = optionalStr(args, "title");
   if (title !== undefined) checkArg("--title", articleInsertSchema.shape.title, title);
   const url = optionalStr(args, "source-url");
@@ -34,7 +34,9 @@ export const importFile: Runner = async (args, ctx) => {
     bar.update(1, 3, "parsing");
     // Loaded here: the HTML and Markdown readers are a second of startup every other command would pay.
     const { importArticle } = await import("../import/index.ts");
-    const imported = importArticle({ format, content, title });
+    const { importPdf } = await import("../import/pdf.ts");
+    const imported =
+      format === "pdf" ? await importPdf(new Uint8Array(content), { title }, "file") : importArticle({ format, content: content.toString("utf8"), title });
     bar.update(2, 3, "storing");
     const article = await createArticle(ctx.db, {
       groupId,
@@ -81,16 +83,16 @@ export const exportAnnotations: Runner = async (args, ctx) => {
 
 function formatOf(file: string): string {
   const extension = path.extname(file).slice(1).toLowerCase();
-  const format = FORMAT_BY_EXTENSION[extension];
+  const format = extension === "pdf" ? "pdf" : FORMAT_BY_EXTENSION[extension];
   if (!format) throw new UsageError(`cannot tell the format of ${file} from its extension: give --format`);
   return format;
 }
 
-async function readArticleFile(file: string): Promise<string> {
+async function readArticleFile(file: string): Promise<Buffer> {
   try {
     const { size } = await stat(file);
     if (size > MAX_ARTICLE_BYTES) throw new CliError(`${file} is larger than the ${MAX_ARTICLE_BYTES / 1024 / 1024} MiB articles may be`);
-    return await readFile(file, "utf8");
+    return await readFile(file);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);

@@ -44,11 +44,11 @@ Creates a group with <email> as its owner and prints the group id. With
     name: "import",
     summary: "import an article file into a group",
     usage: `Usage: marginalia import <file> --group <groupId> --as <email>
-                         [--format text|markdown|html] [--title <title>] [--source-url <url>]
+                         [--format text|markdown|html|pdf] [--title <title>] [--source-url <url>]
 
 Imports the file as a new article of the group, as an upload through the API
 would, and prints the article id. <email> must be a moderator or owner of the
-group. The format follows the extension (.txt, .md, .html) unless given.`,
+group. The format follows the extension (.txt, .md, .html, .pdf) unless given.`,
     options: {
       group: { type: "string" },
       as: { type: "string" },

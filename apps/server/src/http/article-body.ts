@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema } from "@marginalia/schema";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
+import type { ArticleSource } from "../import/sources.ts";
 import { mediaType, readJson, validate } from "./input.ts";
 
 /** Articles are bigger than other bodies: a saved web page can run to megabytes. */
@@ -37,39 +38,70 @@ export const articleJsonSchema = metaSchema.extend({
   content: z.string().min(1).max(MAX_ARTICLE_BYTES),
 });
 
-export type ArticleBody = z.infer<typeof articleJsonSchema>;
+/** An import from the web: the server fetches the page (see docs/architecture.md, "Importing"). */
+export const articleUrlSchema = metaSchema.omit({ sourceUrl: true }).extend({
+  url: z.url({ protocol: /^https?$/ }).max(2048),
+});
+
+type ArticleMeta = z.infer<typeof metaSchema>;
+
+/** Where an article's text is to come from, and what the caller says about it. */
+export type ArticleRequest = ArticleSource & { meta: ArticleMeta };
+
+const PDF_TYPES = new Set(["application/pdf", "application/x-pdf"]);
+
+const splitMeta = <T extends ArticleMeta>({ title, byline, sourceUrl, publishedAt, ...rest }: T) => ({
+  meta: { title, byline, sourceUrl, publishedAt },
+  rest,
+});
+
+function textRequest(value: unknown): ArticleRequest {
+  const { meta, rest } = splitMeta(validate(articleJsonSchema, value));
+  return { kind: "text", meta, ...rest };
+}
 
 /**
- * An article arrives as JSON, as a raw text/plain, text/markdown or text/html
- * body (metadata in the query string), or as an uploaded file.
+ * An article arrives as JSON (its text, or a `url` to fetch), as a raw
+ * text/plain, text/markdown, text/html or application/pdf body (metadata in
+ * the query string), or as an uploaded file.
  */
-export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleBody> {
+export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const type = mediaType(c);
-  if (type === "application/json") return readJson(c, articleJsonSchema);
-  const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
-  if (rawFormat) {
-    const content = await c.req.text();
-    return validate(articleJsonSchema, { ...c.req.query(), format: rawFormat, content });
+  if (type === "application/json") {
+    const body: unknown = await readJson(c, z.unknown());
+    if (body !== null && typeof body === "object" && "url" in body) {
+      const { url, ...meta } = validate(articleUrlSchema, body);
+      return { kind: "url", url: new URL(url), meta };
+    }
+    return textRequest(body);
   }
+  if (PDF_TYPES.has(type)) {
+    const { meta } = splitMeta(validate(metaSchema, c.req.query()));
+    return { kind: "pdf", bytes: new Uint8Array(await c.req.arrayBuffer()), field: "body", meta };
+  }
+  const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
+  if (rawFormat) return textRequest({ ...c.req.query(), format: rawFormat, content: await c.req.text() });
   if (type === "multipart/form-data") return readUpload(c);
   throw new ApiError(
     "unsupported_media_type",
-    "Send text/plain, text/markdown, text/html, application/json or a multipart file upload",
+    "Send text/plain, text/markdown, text/html, application/pdf, application/json or a multipart file upload",
   );
 }
 
-async function readUpload<E extends AppEnv>(c: AppContext<E>): Promise<ArticleBody> {
+async function readUpload<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const form = await c.req.parseBody();
   const file = form.file;
   if (!(file instanceof File)) throw new ApiError("validation_failed", "file: attach the article as `file`", "file");
   const extension = file.name.split(".").pop()?.toLowerCase() ?? "";
-  const format =
-    (typeof form.format === "string" ? form.format : undefined) ??
-    FORMAT_BY_MEDIA_TYPE[file.type.split(";")[0]!] ??
-    FORMAT_BY_EXTENSION[extension];
-  if (!format) {
-    throw new ApiError("unsupported_media_type", "Upload a .txt, .md or .html file, or say which with `format`");
-  }
   const fields = Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === "string"));
-  return validate(articleJsonSchema, { ...fields, format, content: await file.text() });
+  const mediaType = file.type.split(";")[0]!.trim().toLowerCase();
+  if (form.format === "pdf" || (form.format === undefined && (PDF_TYPES.has(mediaType) || extension === "pdf"))) {
+    const { meta } = splitMeta(validate(metaSchema, fields));
+    return { kind: "pdf", bytes: new Uint8Array(await file.arrayBuffer()), field: "file", meta };
+  }
+  const format = (typeof form.format === "string" ? form.format : undefined) ?? FORMAT_BY_MEDIA_TYPE[mediaType] ?? FORMAT_BY_EXTENSION[extension];
+  if (!format) {
+    throw new ApiError("unsupported_media_type", "Upload a .txt, .md, .html or .pdf file, or say which with `format`");
+  }
+  return textRequest({ ...fields, format, content: await file.text() });
 }

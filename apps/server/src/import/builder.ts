@@ -1,5 +1,7 @@
 import type { Block, BlockKind } from "@marginalia/schema";
 
+const SURROGATE_PAIRS = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+
 /** Blocks are separated by one blank line in the normalized text. */
 export const BLOCK_SEPARATOR = "\n\n";
 const SEPARATOR_LENGTH = codePointLength(BLOCK_SEPARATOR);
@@ -8,6 +10,8 @@ export type AddOptions = {
   level?: number;
   /** Preformatted text keeps its line breaks; everything else reflows. */
   keepLineBreaks?: boolean;
+  /** The source's page, for PDFs. */
+  page?: number;
 };
 
 /**
@@ -15,9 +19,8 @@ export type AddOptions = {
  * UTF-16 count would drift by one after every astral character (emoji, rare CJK).
  */
 export function codePointLength(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
+  // Each surrogate pair is two UTF-16 units and one code point; counted by a native scan, not a loop over characters.
+  return text.length - (text.match(SURROGATE_PAIRS)?.length ?? 0);
 }
 
 /**
@@ -28,9 +31,11 @@ export function codePointLength(text: string): number {
  */
 export function normalizeBlockText(raw: string, keepLineBreaks = false): string {
   const text = raw.replace(/\r\n?/g, "\n");
+  // Without a line break there is nothing to reflow (PDF paragraphs come joined already).
+  if (keepLineBreaks || !text.includes("\n")) return text.trim();
   // One greedy match per run, tested afterwards: a `\s*\n\s*` pattern would
   // backtrack quadratically over long runs of spaces.
-  return (keepLineBreaks ? text : text.replace(/\s+/g, (run) => (run.includes("\n") ? " " : run))).trim();
+  return text.replace(/\s+/g, (run) => (run.includes("\n") ? " " : run)).trim();
 }
 
 /** "By Jane Doe" names Jane Doe; a bare name is returned as is. */
@@ -60,6 +65,7 @@ export class ArticleBuilder {
     this.parts.push(text);
     const block: Block = { kind, start, end: this.offset };
     if (options.level !== undefined) block.level = options.level;
+    if (options.page !== undefined) block.page = options.page;
     this.blocks.push(block);
     this.kinds.add(kind);
     if (kind === "title" && this.title === null) this.title = text;

@@ -5,7 +5,9 @@ import { readHtml } from "./html.ts";
 import { readMarkdown } from "./markdown.ts";
 import { readPlainText } from "./plain-text.ts";
 
-export type ImportInput = { format: ArticleFormat; content: string; title?: string; byline?: string | null };
+/** What the caller says about an article; it wins over what the import finds. */
+export type ImportMeta = { title?: string; byline?: string | null };
+export type ImportInput = ImportMeta & { format: ArticleFormat; content: string };
 export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[] };
 
 const FALLBACK_TITLE_LENGTH = 80;
@@ -51,7 +53,12 @@ export function importArticle(input: ImportInput): ImportedArticle {
     const message = `No readable article text was found in the ${input.format} content`;
     throw new ApiError("validation_failed", message, "content");
   }
-  const title = input.title?.trim() || article.title || fallbackTitle(article);
-  const byline = input.byline === undefined ? article.byline : input.byline?.trim() || null;
+  return finishArticle(article, input);
+}
+
+/** The article a reader built, under the caller's title and byline where given, else under what was found. */
+export function finishArticle(article: ArticleBuilder, meta: ImportMeta): ImportedArticle {
+  const title = meta.title?.trim() || article.title || fallbackTitle(article);
+  const byline = meta.byline === undefined ? article.byline : meta.byline?.trim() || null;
   return { title, byline, text: article.text, blocks: article.blocks.map((b) => ({ ...b })) };
 }

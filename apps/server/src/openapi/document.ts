@@ -49,6 +49,16 @@ function responseSchemaOf(schema: z.ZodType) {
   return json;
 }
 
+const BINARY = { type: "string", format: "binary" };
+
+/** The schema of a body sent as something other than JSON. */
+function bodySchemaOf(type: string) {
+  if (type === "multipart/form-data") return { type: "object", properties: { file: BINARY } };
+  if (type === "application/ld+json") return { type: "object", description: "A W3C Web Annotation" };
+  if (type === "application/pdf") return BINARY;
+  return { type: "string" };
+}
+
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 
 function queryParameters(query: z.ZodType) {
@@ -70,7 +80,7 @@ function operationObject(op: Operation) {
     required: true,
     content: Object.fromEntries([
       ...(op.body ? [["application/json", { schema: schemaOf(op.body) }]] : []),
-      ...(op.bodyTypes ?? []).map((type) => [type, { schema: type === "multipart/form-data" ? { type: "object", properties: { file: { type: "string", format: "binary" } } } : type === "application/ld+json" ? { type: "object", description: "A W3C Web Annotation" } : { type: "string" } }]),
+      ...(op.bodyTypes ?? []).map((type) => [type, { schema: bodySchemaOf(type) }]),
     ]),
   };
   return {

@@ -2,13 +2,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
-import { MAX_ARTICLE_BYTES, readArticleBody, articleJsonSchema } from "../http/article-body.ts";
+import { MAX_ARTICLE_BYTES, articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/article-body.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
-import { importArticle } from "../import/index.ts";
+import { type ImportOptions, importSource } from "../import/sources.ts";
 import {
   addRevision,
   createArticle,
@@ -19,6 +20,15 @@ import {
 } from "../services/articles.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
 
+/** An article's text as JSON, or a URL for the server to fetch; or a text, PDF or multipart body. */
+const articleBody = z.union([articleJsonSchema, articleUrlSchema]);
+const ARTICLE_TYPES = ["text/plain", "text/markdown", "text/html", "application/pdf", "multipart/form-data"];
+const IMPORT_REFUSALS = {
+  400: "Bad input, naming the field; address_not_public for a URL on loopback, private, link-local or metadata addresses (at any redirect)",
+  413: "Too large: the body, or a PDF's page count",
+  422: "source_unreadable (the URL did not answer with an article page, in time, within the size limit) or pdf_without_text (a scan)",
+};
+
 const articleBodyLimit = bodyLimit({
   maxSize: MAX_ARTICLE_BYTES,
   onError: () => {
@@ -26,20 +36,22 @@ const articleBodyLimit = bodyLimit({
   },
 });
 
+const importOptions = (config: Config): ImportOptions => ({ allowPrivateUrls: config.importAllowPrivateUrls });
+
 export const revisionQuery = z.object({ revision: z.coerce.number().int().positive().optional() });
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()
-  .post("/:groupId/articles", documented({ tag: "articles", summary: "Import an article (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: created("The article with text and blocks") }), requireGroupRole("moderator"), articleBodyLimit, async (c) => {
+  .post("/:groupId/articles", documented({ tag: "articles", summary: "Import an article (moderator): its text, a PDF (each block with its page), or {url} for the server to fetch and read", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { ...created("The article with text and blocks"), ...IMPORT_REFUSALS } }), requireGroupRole("moderator"), articleBodyLimit, async (c) => {
     const { db } = c.get("deps");
-    const body = await readArticleBody(c);
-    const imported = importArticle(body);
+    const { meta, ...source } = await readArticleBody(c);
+    const { format, imported, sourceUrl } = await importSource(source, meta, importOptions(c.get("deps").config));
     const article = await createArticle(db, {
       groupId: c.get("group").id,
       authorId: c.get("user").id,
-      format: body.format,
+      format,
       imported,
-      meta: { sourceUrl: body.sourceUrl, publishedAt: body.publishedAt },
+      meta: { sourceUrl: meta.sourceUrl ?? sourceUrl, publishedAt: meta.publishedAt },
     });
     c.header("Location", `/api/articles/${article.id}`);
     return c.json(article, 201);
@@ -69,14 +81,15 @@ export const articleRoutes = new Hono<AppEnv>()
     const { article, role } = c.get("article");
     return c.json({ revisions: await listRevisions(c.get("deps").db, article, { id: c.get("user").id, role }) });
   })
-  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator)", body: articleJsonSchema, bodyTypes: ["text/plain", "text/markdown", "text/html", "multipart/form-data"], responses: { 200: "Unchanged text: no new revision", 201: "A new revision" } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
+  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision", ...IMPORT_REFUSALS } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
     const { db, hub } = c.get("deps");
     const { article } = c.get("article");
-    const body = await readArticleBody(c);
+    const { meta, ...source } = await readArticleBody(c);
     // A correction keeps the article's title and byline unless the caller names new ones.
-    const imported = importArticle({ ...body, title: body.title ?? article.title, byline: body.byline ?? article.byline });
+    const corrected = { title: meta.title ?? article.title, byline: meta.byline ?? article.byline };
+    const { format, imported } = await importSource(source, corrected, importOptions(c.get("deps").config));
     const before = await getArticle(db, article.id);
-    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format: body.format, imported });
+    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported });
     if (!result.created) return c.json(result.article, 200);
     const reanchored = await reanchorArticle(db, hub, article, before, result.article);
     return c.json({ ...result.article, reanchored }, 201);

@@ -1,7 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
-import { type ArticleFormat, type Role } from "@marginalia/schema";
+import { type Role, type SourceFormat } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
@@ -16,7 +16,7 @@ export function contentHash(text: string): string {
 
 export async function createArticle(
   db: Db,
-  input: { groupId: string; authorId: string; format: ArticleFormat; imported: ImportedArticle; meta: ArticleMeta },
+  input: { groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; meta: ArticleMeta },
 ) {
   const { imported } = input;
   const id = await db.transaction(async (tx) => {
@@ -52,7 +52,7 @@ export async function createArticle(
  */
 export async function addRevision(
   db: Db,
-  input: { articleId: string; authorId: string; format: ArticleFormat; imported: ImportedArticle },
+  input: { articleId: string; authorId: string; format: SourceFormat; imported: ImportedArticle },
 ) {
   const { imported } = input;
   const hash = contentHash(imported.text);

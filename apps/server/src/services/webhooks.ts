@@ -3,13 +3,13 @@ import { type WebhookEvent, webhookDeliveries, webhooks } from "@marginalia/sche
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
-import { assertDeliverableUrl } from "../webhooks/address.ts";
+import { assertPublicUrl } from "../net/address.ts";
 
 const view = { id: webhooks.id, url: webhooks.url, events: webhooks.events, createdAt: webhooks.createdAt };
 
 /** Registers a webhook; the secret is shown in this answer only. */
 export async function createWebhook(db: Db, groupId: string, createdBy: string, input: { url: string; events: WebhookEvent[] }, allowPrivate: boolean) {
-  await assertDeliverableUrl(new URL(input.url), allowPrivate);
+  await assertPublicUrl(new URL(input.url), { allowPrivate });
   const secret = `whsec_${generateSecureRandomString()}`;
   const [row] = await db
     .insert(webhooks)

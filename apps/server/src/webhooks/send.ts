@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import { guardedLookup } from "./address.ts";
+import { guardedLookup } from "../net/address.ts";
 
 export type Attempt = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { buildTarget } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isPublicAddress } from "../../src/webhooks/address.ts";
+import { isPublicAddress } from "../../src/net/address.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";

@@ -1,4 +1,4 @@
-import type { ArticleFormat, Block, Role } from "@marginalia/schema";
+import type { ArticleFormat, Block, Role, SourceFormat } from "@marginalia/schema";
 import { api } from "./client.ts";
 
 export type ArticleSummary = { id: string; title: string; byline: string | null; sourceUrl: string | null; revision: number; createdAt: string; updatedAt: string };
@@ -7,7 +7,7 @@ export type Article = ArticleSummary & {
   groupId: string;
   publishedAt: string | null;
   currentRevision: number;
-  format: ArticleFormat;
+  format: SourceFormat;
   text: string;
   /** Offsets in code points (README: "API in brief"). */
   blocks: Block[];
@@ -24,7 +24,9 @@ export const fetchArticle = (articleId: string) => api<Article>("GET", `/api/art
 
 export type ImportInput =
   | { source: "paste"; format: ArticleFormat; content: string; title?: string; sourceUrl?: string }
-  | { source: "file"; file: File };
+  | { source: "file"; file: File }
+  /** The server fetches the page and keeps its article text (README: "Importing from a link"). */
+  | { source: "link"; url: string; title?: string };
 
 export function importArticle(groupId: string, input: ImportInput) {
   const path = `/api/groups/${groupId}/articles`;
@@ -33,6 +35,7 @@ export function importArticle(groupId: string, input: ImportInput) {
     form.set("file", input.file);
     return api<ArticleSummary>("POST", path, { form });
   }
+  if (input.source === "link") return api<ArticleSummary>("POST", path, { json: { url: input.url, ...(input.title && { title: input.title }) } });
   const { source: _, title, sourceUrl, ...rest } = input;
   return api<ArticleSummary>("POST", path, { json: { ...rest, ...(title && { title }), ...(sourceUrl && { sourceUrl }) } });
 }

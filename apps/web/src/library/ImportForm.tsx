@@ -1,14 +1,25 @@
 import { type FormEvent, useState } from "react";
 import { ARTICLE_FORMATS, type ArticleFormat } from "@marginalia/schema";
-import { importArticle } from "../api/articles.ts";
+import { type ImportInput, importArticle } from "../api/articles.ts";
 import { errorMessage } from "../api/client.ts";
 import { navigate } from "../app/router.tsx";
 
 const FORMAT_LABELS: Record<ArticleFormat, string> = { text: "Plain text", markdown: "Markdown", html: "HTML" };
 
-/** Paste text, Markdown or HTML, or upload a file; the server turns it into blocks. */
+type Source = "paste" | "file" | "link";
+const SOURCE_LABELS: Record<Source, string> = { paste: "Paste", file: "Upload a file", link: "From a link" };
+
+/** What each source sends; the server turns any of them into blocks. */
+function inputOf(source: Source, form: FormData): ImportInput {
+  const field = (name: string) => String(form.get(name) ?? "").trim();
+  if (source === "file") return { source, file: form.get("file") as File };
+  if (source === "link") return { source, url: field("url"), title: field("title") };
+  return { source, format: form.get("format") as ArticleFormat, content: String(form.get("content") ?? ""), title: field("title"), sourceUrl: field("sourceUrl") };
+}
+
+/** Paste text, Markdown or HTML, upload a file (a PDF too), or give a link for the server to fetch. */
 export function ImportForm({ groupId }: { groupId: string }) {
-  const [source, setSource] = useState<"paste" | "file">("paste");
+  const [source, setSource] = useState<Source>("paste");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -18,17 +29,7 @@ export function ImportForm({ groupId }: { groupId: string }) {
     setBusy(true);
     setError(null);
     try {
-      const file = form.get("file");
-      const article =
-        source === "file"
-          ? await importArticle(groupId, { source: "file", file: file as File })
-          : await importArticle(groupId, {
-              source: "paste",
-              format: form.get("format") as ArticleFormat,
-              content: String(form.get("content") ?? ""),
-              title: String(form.get("title") ?? "").trim(),
-              sourceUrl: String(form.get("sourceUrl") ?? "").trim(),
-            });
+      const article = await importArticle(groupId, inputOf(source, form));
       navigate(`/articles/${article.id}`);
     } catch (err) {
       setError(errorMessage(err));
@@ -42,12 +43,11 @@ export function ImportForm({ groupId }: { groupId: string }) {
       <h2 id="import-heading">Import an article</h2>
       <fieldset className="segmented">
         <legend className="visually-hidden">Import from</legend>
-        <label>
-          <input type="radio" name="import-source" checked={source === "paste"} onChange={() => setSource("paste")} /> Paste
-        </label>
-        <label>
-          <input type="radio" name="import-source" checked={source === "file"} onChange={() => setSource("file")} /> Upload a file
-        </label>
+        {(Object.keys(SOURCE_LABELS) as Source[]).map((s) => (
+          <label key={s}>
+            <input type="radio" name="import-source" checked={source === s} onChange={() => setSource(s)} /> {SOURCE_LABELS[s]}
+          </label>
+        ))}
       </fieldset>
       <form onSubmit={submit} className="stack">
         {source === "paste" ? (
@@ -77,11 +77,22 @@ export function ImportForm({ groupId }: { groupId: string }) {
               <textarea name="content" required rows={8} />
             </label>
           </>
-        ) : (
+        ) : source === "file" ? (
           <label>
-            Article file (.txt, .md, .html)
-            <input name="file" type="file" required accept=".txt,.text,.md,.markdown,.html,.htm,text/plain,text/markdown,text/html" />
+            Article file (.txt, .md, .html, .pdf)
+            <input name="file" type="file" required accept=".txt,.text,.md,.markdown,.html,.htm,.pdf,text/plain,text/markdown,text/html,application/pdf" />
           </label>
+        ) : (
+          <div className="row-form">
+            <label>
+              Link to the article
+              <input name="url" type="url" required placeholder="https://" />
+            </label>
+            <label>
+              Title (optional)
+              <input name="title" maxLength={500} />
+            </label>
+          </div>
         )}
         {error && (
           <p className="error" role="alert">
@@ -89,7 +100,7 @@ export function ImportForm({ groupId }: { groupId: string }) {
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? "Importing…" : "Import article"}
+          {busy ? (source === "link" ? "Fetching the page…" : "Importing…") : "Import article"}
         </button>
       </form>
     </section>

@@ -42,13 +42,13 @@ export async function newUserPage(browser: Browser): Promise<{ context: BrowserC
 
 /**
  * One server and one Chromium for a suite, started together in its
- * beforeAll and stopped in its afterAll.
+ * beforeAll and stopped in its afterAll; `env` adds to the server's environment.
  */
-export function chromiumSuite() {
+export function chromiumSuite(env: Record<string, string> = {}) {
   let server: ServerProcess | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startAppServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([startAppServer(env), launchBrowser()]);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

@@ -23,7 +23,7 @@ function freePort(): Promise<number> {
  * Origin must equal PUBLIC_ORIGIN for writes and websocket upgrades, and the
  * port is only free to choose before the start, hence the probe.
  */
-export async function startAppServer(): Promise<ServerProcess> {
+export async function startAppServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const databaseUrl = inject("databaseUrl");
   const database: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), "marginalia-web-")), "db") };
@@ -34,6 +34,7 @@ export async function startAppServer(): Promise<ServerProcess> {
       PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
       // The tests import the seed article themselves: on a shared Postgres, parallel seeding would race.
       SEED_DEMO: "false",
+      ...env,
     },
     { timeoutMs: 60_000 },
   );

@@ -1,6 +1,7 @@
-import { type ReactNode, memo, useLayoutEffect, useMemo, useRef } from "react";
+import { Fragment, type ReactNode, memo, useLayoutEffect, useMemo, useRef } from "react";
 import type { Block } from "@marginalia/schema";
 import { CodePointIndex } from "../../lib/anchoring.ts";
+import { PageMarker, pageStartingAt } from "./PageMarker.tsx";
 import { TextMap } from "./text-map.ts";
 
 type Props = {
@@ -116,6 +117,16 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
     }
   };
 
+  const renderGroup = (g: Group, n: number): ReactNode => {
+    if (g.kind === "single") return render(g.block);
+    if (g.kind === "list") return <ul key={`l${n}`}>{g.blocks.map(render)}</ul>;
+    return (
+      <section key={`r${n}`} className="references" aria-label="References">
+        <ol>{g.blocks.map(render)}</ol>
+      </section>
+    );
+  };
+
   // The byline and title open the article together.
   const headerEnd = groups.findIndex((g) => g.kind !== "single" || !["title", "byline"].includes(blocks[g.block]!.kind));
   const header = groups.slice(0, headerEnd < 0 ? groups.length : headerEnd);
@@ -125,12 +136,12 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
     <article ref={root} className="article" tabIndex={-1} aria-label="Article">
       {header.length > 0 && <header className="article-header">{header.map((g) => g.kind === "single" && render(g.block))}</header>}
       {body.map((g, n) => {
-        if (g.kind === "single") return render(g.block);
-        if (g.kind === "list") return <ul key={`l${n}`}>{g.blocks.map(render)}</ul>;
+        const page = pageStartingAt(blocks, g.kind === "single" ? g.block : g.blocks[0]!);
         return (
-          <section key={`r${n}`} className="references" aria-label="References">
-            <ol>{g.blocks.map(render)}</ol>
-          </section>
+          <Fragment key={`g${n}`}>
+            {page !== null && <PageMarker page={page} />}
+            {renderGroup(g, n)}
+          </Fragment>
         );
       })}
     </article>

@@ -1,0 +1,15 @@
+/** One run of text as pdf.js reports it (the fields the layout reads). */
+export type TextRun = { str?: string; transform: number[]; width?: number; height?: number; hasEOL?: boolean };
+export type Line = { text: string; x: number; y: number; right: number; size: number };
+export type Paragraph = { text: string; size: number };
+export type PdfBlock = { kind: "title" | "heading" | "paragraph"; text: string; page: number; level?: number };
+
+/** What the PDF worker answers. */
+export type PdfResult =
+  | { ok: true; pages: number; title: string | null; author: string | null; blocks: PdfBlock[] }
+  | { ok: false; reason: "encrypted" | "unreadable" | "too-long" | "no-text"; pages?: number; detail?: string };
+
+export function linesOf(items: readonly TextRun[]): Line[];
+export function joinLines(texts: readonly string[]): string;
+export function paragraphsOf(lines: readonly Line[]): Paragraph[];
+export function blocksOf(pages: readonly { page: number; paragraphs: Paragraph[] }[]): PdfBlock[];

@@ -1,0 +1,55 @@
+// One PDF's text, read on a thread of its own (pdf.ts starts one per import):
+// pdf.js parses fonts and content streams for as long as a document asks, so
+// on the event loop a long PDF would stall every socket of the process. Plain
+// JavaScript, so that it starts without a TypeScript loader, from src/ and
+// from the compiled build alike. See docs/architecture.md, "Importing".
+import { createRequire } from "node:module";
+import path from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+import { blocksOf, linesOf, paragraphsOf } from "./pdf-layout.mjs";
+
+// pdf.js reads the fonts every PDF may use without embedding them, and the
+// character maps of CJK fonts, from its own package, as files.
+const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json"));
+
+/** @returns {Promise<import("./pdf-layout.d.mts").PdfResult>} */
+async function read({ bytes, maxPages }) {
+  const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
+  let pdf;
+  try {
+    pdf = await pdfjs.getDocument({
+      data: bytes,
+      isEvalSupported: false,
+      disableFontFace: true,
+      useSystemFonts: false,
+      verbosity: pdfjs.VerbosityLevel.ERRORS,
+      standardFontDataUrl: `${path.join(PDFJS_DIR, "standard_fonts")}/`,
+      cMapUrl: `${path.join(PDFJS_DIR, "cmaps")}/`,
+      cMapPacked: true,
+    }).promise;
+  } catch (err) {
+    if (err?.name === "PasswordException") return { ok: false, reason: "encrypted" };
+    return { ok: false, reason: "unreadable", detail: err?.message };
+  }
+  try {
+    if (pdf.numPages > maxPages) return { ok: false, reason: "too-long", pages: pdf.numPages };
+    const pages = [];
+    for (let n = 1; n <= pdf.numPages; n++) {
+      const page = await pdf.getPage(n);
+      const content = await page.getTextContent();
+      pages.push({ page: n, paragraphs: paragraphsOf(linesOf(content.items)) });
+      page.cleanup();
+    }
+    if (!pages.some((p) => p.paragraphs.length > 0)) return { ok: false, reason: "no-text", pages: pdf.numPages };
+    const { info } = await pdf.getMetadata().catch(() => ({ info: {} }));
+    const text = (value) => (typeof value === "string" && value.trim() ? value.trim() : null);
+    return { ok: true, pages: pdf.numPages, title: text(info?.Title), author: text(info?.Author), blocks: blocksOf(pages) };
+  } finally {
+    await pdf.destroy();
+  }
+}
+
+read(workerData).then(
+  (result) => parentPort.postMessage(result),
+  (err) => parentPort.postMessage({ ok: false, reason: "unreadable", detail: err?.message || String(err) }),
+);

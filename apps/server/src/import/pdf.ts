@@ -1,0 +1,89 @@
+import { Worker } from "node:worker_threads";
+import { ApiError } from "../errors.ts";
+import { ArticleBuilder } from "./builder.ts";
+import { type ImportMeta, type ImportedArticle, finishArticle } from "./index.ts";
+import type { PdfResult } from "./pdf-layout.d.mts";
+
+export type PdfLimits = {
+  maxPages: number;
+  /** How long one PDF may take to read before its thread is stopped. */
+  timeoutMs: number;
+  /** The heap one PDF's thread may use, in MiB: a hostile file cannot take the process's memory. */
+  maxHeapMb: number;
+};
+
+export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeapMb: 512 };
+
+/** PDFs read at once; the rest wait their turn, so that a burst of uploads cannot take every core. */
+const PARALLEL = 2;
+let running = 0;
+const queue: (() => void)[] = [];
+
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= PARALLEL) await new Promise<void>((resolve) => queue.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    queue.shift()?.();
+  }
+}
+
+/** Reads the PDF on a thread of its own (pdf-worker.mjs), stopped at the time limit. */
+function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> {
+  return new Promise((resolve) => {
+    const own = bytes.slice();
+    const worker = new Worker(new URL("./pdf-worker.mjs", import.meta.url), {
+      workerData: { bytes: own, maxPages: limits.maxPages },
+      transferList: [own.buffer as ArrayBuffer],
+      resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb },
+      // pdf.js warns on stdout about fonts it works around; the import's answer says what matters.
+      stdout: true,
+      stderr: true,
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    let settled = false;
+    const settle = (result: PdfResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(result);
+    };
+    const timer = setTimeout(() => settle({ ok: false, reason: "unreadable", detail: `not read within ${limits.timeoutMs / 1000} s` }), limits.timeoutMs);
+    worker.on("message", settle);
+    worker.on("error", (err) => settle({ ok: false, reason: "unreadable", detail: err.message }));
+    worker.on("exit", (code) => settle({ ok: false, reason: "unreadable", detail: `its reader stopped (${code})` }));
+  });
+}
+
+/**
+ * A PDF's text layer as an article: paragraphs in the order the pages draw
+ * them, each block carrying its page (see docs/architecture.md, "Importing").
+ * `field` names the request field the PDF came in, for the 4xx a bad one gets.
+ */
+export async function importPdf(bytes: Uint8Array, meta: ImportMeta, field: string, limits: PdfLimits = PDF_LIMITS): Promise<ImportedArticle> {
+  const result = await inTurn(() => readOnWorker(bytes, limits));
+  if (!result.ok) throw pdfRefusal(result, field, limits);
+  const article = new ArticleBuilder();
+  for (const block of result.blocks) article.add(block.kind, block.text, { page: block.page, level: block.level });
+  if (article.blocks.length === 0) throw pdfRefusal({ ok: false, reason: "no-text", pages: result.pages }, field, limits);
+  article.title ??= result.title;
+  article.byline ??= result.author;
+  return finishArticle(article, meta);
+}
+
+function pdfRefusal(result: Extract<PdfResult, { ok: false }>, field: string, limits: PdfLimits): ApiError {
+  switch (result.reason) {
+    case "no-text":
+      return new ApiError("pdf_without_text", `${field}: the PDF has no text layer (a scan?); run it through OCR first`, field);
+    case "too-long":
+      return new ApiError("payload_too_large", `${field}: the PDF has ${result.pages} pages; at most ${limits.maxPages} are imported`, field);
+    case "encrypted":
+      return new ApiError("validation_failed", `${field}: the PDF is protected by a password`, field);
+    case "unreadable":
+      return new ApiError("validation_failed", `${field}: not a readable PDF (${result.detail ?? "unknown error"})`, field);
+  }
+}

@@ -1,0 +1,70 @@
+import type { ArticleFormat, SourceFormat } from "@marginalia/schema";
+import { ApiError } from "../errors.ts";
+import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from "../net/fetch-page.ts";
+import { type ImportMeta, type ImportedArticle, importArticle } from "./index.ts";
+import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
+
+/** Where an article's text comes from. */
+export type ArticleSource =
+  | { kind: "text"; format: ArticleFormat; content: string }
+  /** `field`: the request field that held the PDF, named when it is refused. */
+  | { kind: "pdf"; bytes: Uint8Array; field: string }
+  | { kind: "url"; url: URL };
+
+export type ImportOptions = { allowPrivateUrls: boolean; fetch?: FetchLimits; pdf?: PdfLimits };
+
+export type SourcedArticle = { format: SourceFormat; imported: ImportedArticle; sourceUrl: string | null };
+
+/** What a fetched page may be: an article page, plain text, or a PDF. */
+const PAGE_FORMATS: Record<string, SourceFormat> = {
+  "text/html": "html",
+  "application/xhtml+xml": "html",
+  "text/plain": "text",
+  "application/pdf": "pdf",
+};
+
+/**
+ * Reads an article from any source. Text goes straight to its reader; a PDF
+ * to the PDF worker; a URL is fetched under the address guard and its page
+ * read like an uploaded one (see docs/architecture.md, "Importing").
+ */
+export async function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
+  switch (source.kind) {
+    case "text":
+      return { format: source.format, imported: importArticle({ ...meta, format: source.format, content: source.content }), sourceUrl: null };
+    case "pdf":
+      return { format: "pdf", imported: await importPdf(source.bytes, meta, source.field, options.pdf), sourceUrl: null };
+    case "url":
+      return importUrl(source.url, meta, options);
+  }
+}
+
+async function importUrl(url: URL, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
+  const page = await fetchPage(url, { ...(options.fetch ?? FETCH_DEFAULTS), allowPrivate: options.allowPrivateUrls, accept: Object.keys(PAGE_FORMATS) });
+  const format = PAGE_FORMATS[page.mediaType]!;
+  const sourceUrl = page.url.href;
+  if (format === "pdf") return { format, imported: await importPdf(page.body, meta, "url", options.pdf ?? PDF_LIMITS), sourceUrl };
+  try {
+    return { format, imported: importArticle({ ...meta, format, content: decode(page, format) }), sourceUrl };
+  } catch (err) {
+    // The reader names `content`, which this caller never sent.
+    if (err instanceof ApiError && err.field === "content") {
+      throw new ApiError("source_unreadable", `url: no article text was found at ${sourceUrl}`, "url");
+    }
+    throw err;
+  }
+}
+
+/** The page's text in the charset its header names, else the one its markup declares, else UTF-8. */
+function decode(page: FetchedPage, format: ArticleFormat): string {
+  const declared = format === "html" ? /<meta[^>]+charset=["']?([\w-]+)/i.exec(page.body.subarray(0, 2048).toString("latin1"))?.[1] : undefined;
+  for (const label of [page.charset, declared, "utf-8"]) {
+    if (!label) continue;
+    try {
+      return new TextDecoder(label).decode(page.body);
+    } catch {
+      // An unknown label: try the next.
+    }
+  }
+  return page.body.toString("utf8");
+}
