@@ -45,7 +45,7 @@ export function AnswerForm({ root, note, onAnswer }: Props) {
       <FactcheckFields value={draft} onChange={setDraft} autoFocus />
       <label>
         Comment (optional)
-        <textarea value={comment} onChange={(e) => setComment(e.target.value)} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
+        <textarea dir="auto" value={comment} onChange={(e) => setComment(e.target.value)} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
       </label>
       <div className="row-form">
         <button type="submit">Send answer</button>

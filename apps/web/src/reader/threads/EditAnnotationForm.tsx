@@ -39,7 +39,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
       {draft && <FactcheckFields value={draft} onChange={setDraft} autoFocus />}
       <label>
         {item.kind === "factcheck" ? "Explanation" : item.kind === "highlight" ? "Note" : "Comment"}
-        <textarea value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
+        <textarea dir="auto" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
       </label>
       {error && (
         <p className="error" role="alert">

@@ -21,7 +21,7 @@ export function ReplyForm({ onReply, note }: { onReply(body: string): string | n
 
   return (
     <form className="reply-form" onSubmit={submit}>
-      <textarea
+      <textarea dir="auto"
         aria-label="Reply"
         placeholder="Reply…"
         value={body}
