@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_TITLE, highlightSizes, selectWithMouse, threadCard, twoReaders } from "./support/flows.ts";
+import { SEED_TITLE, highlightSizes, pointInText, selectWithMouse, threadCard, twoReaders } from "./support/flows.ts";
 
 const CLAIM = "The second option for the West is a military operation against Iran and its nuclear facilities.";
 const COMMENTED = "Considering the economic and geopolitical challenges of the West in Ukraine and East Asia";
@@ -135,6 +135,62 @@ describe.skipIf(skipBrowserSuites)("accessibility (WCAG 2.2 AA, axe-core), in Ch
     await page.keyboard.press("Tab");
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe("none");
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
+  it("at 390×844 the reader keeps to the screen and the sidebar is a drawer that opens, annotates and closes", async () => {
+    const { a, b, alice, bob } = await twoReaders(suite.browser, suite.base);
+    const page = a.page;
+    await page.setViewportSize({ width: 390, height: 844 });
+    const toggle = page.getByRole("button", { name: /^Annotations \(\d+\)$/ });
+    await toggle.waitFor();
+    // Nothing runs off the side, and the sidebar waits behind its button.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.getByRole("tablist", { name: "Sidebar" }).count()).toBe(0);
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+
+    // Selecting still opens the popover, inside the screen.
+    await selectWithMouse(page, "The third option is a regime change policy.");
+    const menu = page.getByRole("dialog", { name: "Annotate selection" });
+    await menu.getByRole("button", { name: "Comment" }).click();
+    const form = page.getByRole("dialog", { name: "New comment" });
+    const box = (await form.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    await page.keyboard.type("Which policy, and whose?");
+    await page.keyboard.press("Enter");
+    await form.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Annotations (1)" }).waitFor();
+    await screenshot(page, "reader-narrow");
+
+    // The drawer opens over the article with focus inside; a reply is written there; Escape closes it.
+    await toggle.click();
+    const drawer = page.getByRole("dialog", { name: "Annotations" });
+    await drawer.waitFor();
+    expect(await drawer.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    const drawerBox = (await drawer.boundingBox())!;
+    expect(drawerBox.width).toBeLessThanOrEqual(390);
+    const card = threadCard(page, "Comment", alice.name);
+    await card.getByText("Which policy, and whose?").waitFor();
+    await card.getByRole("textbox", { name: "Reply" }).fill("The author's own proposal.");
+    await card.getByRole("button", { name: "Send reply" }).click();
+    await threadCard(b.page, "Comment", alice.name).getByText("The author's own proposal.").waitFor();
+    expect(await axeFindings(page, "drawer at 390×844")).toEqual([]);
+    await screenshot(page, "reader-narrow-drawer");
+    await page.keyboard.press("Escape");
+    await drawer.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^Annotations \(1\)$/);
+
+    // A tap on annotated text opens the drawer on its thread.
+    const word = await pointInText(page, "The third option is a regime change policy.", 6);
+    await page.mouse.click(word.x, word.y);
+    await drawer.waitFor();
+    await page.locator("article.thread.focused").waitFor();
+    await drawer.getByRole("button", { name: "Close" }).click();
+    await drawer.waitFor({ state: "detached" });
+    expect(bob.id).not.toBe(alice.id);
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
     await b.context.close();

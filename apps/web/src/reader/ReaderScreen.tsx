@@ -134,7 +134,10 @@ function Reader({
     (span: Span, rect: DOMRect) => {
       if (!canWrite(role) || !column.current) return;
       const box = column.current.getBoundingClientRect();
-      const left = Math.max(0, Math.min(rect.left - box.left, box.width - 340));
+      // Room for the popover's widest form (styles/reader.css: 380 px, or the column less 1rem), so that
+      // opening the comment or fact-check form never pushes it off a narrow screen.
+      const widest = Math.min(380, box.width - 16);
+      const left = Math.max(0, Math.min(rect.left - box.left, box.width - widest - 8));
       setDraft({ span, position: { top: rect.bottom - box.top + 8, left } });
     },
     [role],

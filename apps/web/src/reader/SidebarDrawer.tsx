@@ -1,4 +1,4 @@
-import { type KeyboardEvent, type ReactNode, useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { trapTab } from "./threads/keyboard.ts";
 
 /** Below this width the sidebar no longer fits beside the article (styles/sidebar.css uses the same). */
@@ -24,14 +24,18 @@ export function SidebarDrawer({ narrow, open, onOpenChange, count, children }: P
     wasOpen.current = open;
   }, [narrow, open]);
 
-  if (!narrow) return <>{children}</>;
+  // Escape closes the drawer wherever focus is (a control that went away leaves it on the page);
+  // forms inside that answer Escape themselves stop it first.
+  useEffect(() => {
+    if (!narrow || !open) return;
+    const onEscape = (event: globalThis.KeyboardEvent) => {
+      if (event.key === "Escape") onOpenChange(false);
+    };
+    document.addEventListener("keydown", onEscape);
+    return () => document.removeEventListener("keydown", onEscape);
+  }, [narrow, open, onOpenChange]);
 
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === "Escape") {
-      event.stopPropagation();
-      onOpenChange(false);
-    } else trapTab(event);
-  };
+  if (!narrow) return <>{children}</>;
 
   return (
     <>
@@ -39,7 +43,7 @@ export function SidebarDrawer({ narrow, open, onOpenChange, count, children }: P
         Annotations ({count})
       </button>
       {open && (
-        <div ref={panel} id="annotations-drawer" className="drawer" role="dialog" aria-modal="true" aria-label="Annotations" onKeyDown={onKeyDown}>
+        <div ref={panel} id="annotations-drawer" className="drawer" role="dialog" aria-modal="true" aria-label="Annotations" onKeyDown={trapTab}>
           <button type="button" className="drawer-close" onClick={() => onOpenChange(false)}>
             Close
           </button>

@@ -80,7 +80,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
         </div>
       ) : (
         <form onSubmit={submit} className="stack">
-          <p className="popover-quote">“<bdi>{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}</bdi>”</p>
+          <p className="popover-quote" dir="auto">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
           {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
             {mode === "comment" ? "Comment" : "Explanation (optional)"}

@@ -3,7 +3,7 @@ import type { AnnotationPatch } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { type FactcheckDraft, draftFrom, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
-import { submitOnEnter } from "./keyboard.ts";
+import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
 
 type Props = { item: Item; onSave(patch: AnnotationPatch): void; onCancel(): void };
 
@@ -28,12 +28,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
     <form
       className="stack edit-form"
       onSubmit={submit}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
+      onKeyDown={closeOnEscape(onCancel)}
       aria-label="Edit annotation"
     >
       {draft && <FactcheckFields value={draft} onChange={setDraft} autoFocus />}
