@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { addMember, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
@@ -127,6 +128,7 @@ describe.skipIf(skipBrowserSuites)("a Persian article, in Chromium", () => {
     expect(await search("قیمت‌ها")).toEqual(["comment"]);
     expect(await search("گوشت")).toEqual([]);
 
+    expect(await axeFindings(a.page, "Persian reader")).toEqual([]);
     await screenshot(a.page, "reader-persian");
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
