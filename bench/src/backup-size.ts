@@ -1,5 +1,5 @@
 // The size of a group's backup file, and how long backup and restore take: the demo group (the seed
-// article) with 1,000 annotations made through the live document, as the REST API makes them, on two
+// article and the demo's own few annotations) with 1,000 more made through the live document, as the REST API makes them, on two
 // embedded databases. `npx tsx bench/src/backup-size.ts`
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,13 +25,13 @@ const restored = await startEmbeddedDatabase({ dataDir: path.join(work, "to") })
 try {
   await Promise.all([source.migrate(), restored.migrate()]);
   const { db } = source;
-  const { articleId, groupId } = await seedDemo(db);
+  const hub = new SyncHub(db, createLogger("silent"), "http://localhost:8787", { hooks: serverHooks(db) });
+  const { articleId, groupId } = await seedDemo(db, hub);
   const user = (await findUserByEmail(db, DEMO_USER.email))!;
   const { text } = await getArticle(db, articleId);
   const index = new CodePointIndex(text);
   const quotes = randomQuotes(text, ANNOTATIONS, 20261202);
 
-  const hub = new SyncHub(db, createLogger("silent"), "http://localhost:8787", { hooks: serverHooks(db) });
   // The demo group is not anonymous to peers: the owner's member id is their account id.
   const access = { articleId, groupId, revision: 1, role: "owner" as const, memberId: user.id, moderation: "open" as const };
   // Fifty at a time, so that they share group commits as a busy desk's would.

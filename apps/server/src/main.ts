@@ -21,9 +21,6 @@ const database = await openDatabase(config.database);
 await database.migrate({ waiting: () => logger.info("another process is migrating the database; waiting for it to finish") });
 logger.info({ database: database.kind }, "database ready");
 
-// Seeded before listening, so that the first request already finds the demo.
-const demo = config.seedDemo ? await seedDemo(database.db) : null;
-
 // With Redis, several processes serve the same documents (README, "Deployment"); without, this one is alone.
 const relay = config.redisUrl
   ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db) })
@@ -33,6 +30,9 @@ const metrics = createMetrics();
 const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
 const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
 metrics.watch(hub);
+// Seeded before listening, so that the first request already finds the demo; through the hub, because its
+// annotations take the one write path (docs/architecture.md, "The path of an update").
+const demo = config.seedDemo ? await seedDemo(database.db, hub) : null;
 const mailer = createMailer(config.mail, logger);
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");

@@ -1,17 +1,25 @@
 import { readFile } from "node:fs/promises";
 import { eq } from "drizzle-orm";
-import { articles, groups } from "@marginalia/schema/tables";
+import { randomBytes } from "node:crypto";
+import { articles, groups, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { importArticle } from "../import/index.ts";
 import { createArticle } from "../services/articles.ts";
 import { createGroup } from "../services/groups.ts";
 import { createUser, findUserByEmail } from "../services/users.ts";
+import type { SyncHub } from "../sync/hub.ts";
+import { seedDemoAnnotations } from "./annotations.ts";
 
 export const DEMO_USER = { email: "demo@marginalia.dev", password: "marginalia-demo", name: "Demo Analyst" };
+/**
+ * The second member whose work the demo shows. Nobody signs in as them: their password is random, and
+ * the demo user, who owns the group, sees everything they wrote.
+ */
+export const DEMO_COLLEAGUE = { email: "colleague@marginalia.dev", name: "Shirin Karimi" };
 const DEMO_ARTICLE = new URL("../../../../fixtures/articles/russia-iran-ties.txt", import.meta.url);
 
 /** Idempotent: a second start finds the demo and leaves it as the user left it. */
-export async function seedDemo(db: Db): Promise<{ articleId: string; groupId: string }> {
+export async function seedDemo(db: Db, hub: SyncHub): Promise<{ articleId: string; groupId: string }> {
   const user = (await findUserByEmail(db, DEMO_USER.email)) ?? (await createUser(db, DEMO_USER));
   const [existing] = await db
     .select({ articleId: articles.id, groupId: groups.id })
@@ -30,5 +38,10 @@ export async function seedDemo(db: Db): Promise<{ articleId: string; groupId: st
     imported: importArticle({ format: "text", content }),
     meta: { sourceUrl: null, publishedAt: null },
   });
+  const colleague =
+    (await findUserByEmail(db, DEMO_COLLEAGUE.email)) ?? (await createUser(db, { ...DEMO_COLLEAGUE, password: randomBytes(24).toString("base64url") }));
+  // An account of the demo's own making: there is nobody to ask, so no invitation (README, "API in brief").
+  await db.insert(memberships).values({ groupId: group.id, userId: colleague.id, role: "annotator" }).onConflictDoNothing();
+  await seedDemoAnnotations(db, hub, { articleId: article.id, text: article.text, owner: user.id, annotator: colleague.id });
   return { articleId: article.id, groupId: group.id };
 }

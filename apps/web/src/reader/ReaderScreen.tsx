@@ -18,6 +18,9 @@ import { canModerate, canWrite, placementFor } from "./permissions/permissions.t
 import { PresenceBar } from "./sync/PresenceBar.tsx";
 import { SelectionPopover } from "./highlights/SelectionPopover.tsx";
 import { Sidebar, type TabId } from "./Sidebar.tsx";
+import { NARROW, SidebarDrawer } from "./SidebarDrawer.tsx";
+import { useMediaQuery } from "../lib/use-media-query.ts";
+import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
 import { ThreadFilters } from "./threads/ThreadFilters.tsx";
 import { ThreadList } from "./threads/ThreadList.tsx";
@@ -123,22 +126,35 @@ function Reader({
   const [lastSelection, setLastSelection] = useState<Span | null>(null);
   const [tab, setTab] = useState<TabId>("threads");
 
-  useArticleSelection(root, map, {
-    onSelect(span, rect) {
+  const narrow = useMediaQuery(NARROW);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+
+  // A selection made with the mouse, or by sentence from the keyboard, opens the popover under it.
+  const openDraft = useCallback(
+    (span: Span, rect: DOMRect) => {
       if (!canWrite(role) || !column.current) return;
       const box = column.current.getBoundingClientRect();
-      const left = Math.max(0, Math.min(rect.left - box.left, box.width - 340));
+      // Room for the popover's widest form (styles/reader.css: 380 px, or the column less 1rem), so that
+      // opening the comment or fact-check form never pushes it off a narrow screen.
+      const widest = Math.min(380, box.width - 16);
+      const left = Math.max(0, Math.min(rect.left - box.left, box.width - widest - 8));
       setDraft({ span, position: { top: rect.bottom - box.top + 8, left } });
     },
+    [role],
+  );
+  useArticleSelection(root, map, {
+    onSelect: openDraft,
     onChange(span) {
       setLiveSelection(span);
       if (span) setLastSelection(span);
     },
   });
+  useSentenceKeys(root, map, openDraft);
 
   const focusThread = useCallback((id: string) => {
     setFocusedId(id);
     setTab("threads");
+    setDrawerOpen(true);
   }, []);
   useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
 
@@ -260,7 +276,9 @@ function Reader({
             )}
           </div>
         </div>
-        <Sidebar tabs={tabs} active={tab} onSelect={setTab} />
+        <SidebarDrawer narrow={narrow} open={drawerOpen} onOpenChange={setDrawerOpen} count={shown.length}>
+          <Sidebar tabs={tabs} active={tab} onSelect={setTab} />
+        </SidebarDrawer>
       </div>
     </div>
   );

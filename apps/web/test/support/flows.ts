@@ -82,7 +82,10 @@ export async function pointInText(page: Page, text: string, offset: number): Pro
   );
 }
 
-/** Selects `text` in the article with the mouse, as a reader would: press at its first character, release after its last. */
+/**
+ * Selects `text` in the article with the mouse, as a reader would: press at its first character, release after
+ * its last. In a right-to-left block a character starts at its right edge and ends at its left one.
+ */
 export async function selectWithMouse(page: Page, text: string) {
   // The page may still move between measuring and pressing (a scroll settling, highlights painting in):
   // measure after the scroll, and start again when the selection made is not the one asked for.
@@ -105,7 +108,10 @@ export async function selectWithMouse(page: Page, text: string) {
         range.setStart(node, at + needle.length - 1);
         range.setEnd(node, at + needle.length);
         const last = range.getBoundingClientRect();
-        return { x1: first.left + 1, y1: first.top + first.height / 2, x2: last.right - 1, y2: last.top + last.height / 2 };
+        const rtl = getComputedStyle(el).direction === "rtl";
+        const y1 = first.top + first.height / 2;
+        const y2 = last.top + last.height / 2;
+        return rtl ? { x1: first.right - 1, y1, x2: last.left + 1, y2 } : { x1: first.left + 1, y1, x2: last.right - 1, y2 };
       }
       throw new Error(`not in the article: ${needle}`);
     }, text);

@@ -19,7 +19,7 @@ export function FactcheckFields({ value, onChange, autoFocus, groupId }: Props) 
     <>
       <label>
         Claim
-        <textarea
+        <textarea dir="auto"
           value={value.claim}
           onChange={(e) => set({ claim: e.target.value })}
           onKeyDown={submitOnEnter}

@@ -1,8 +1,10 @@
 import { Fragment, type ReactNode, memo, useLayoutEffect, useMemo, useRef } from "react";
 import type { Block } from "@marginalia/schema";
 import { CodePointIndex } from "../../lib/anchoring.ts";
+import { textDirection } from "../../lib/direction.ts";
 import { PageMarker, pageStartingAt } from "./PageMarker.tsx";
 import { TextMap } from "./text-map.ts";
+import { SENTENCE_KEYS } from "./use-sentence-keys.ts";
 
 type Props = {
   text: string;
@@ -37,6 +39,8 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
   const index = useMemo(() => new CodePointIndex(text), [text]);
   const texts = useMemo(() => blocks.map((b) => text.slice(index.toUtf16(b.start), index.toUtf16(b.end))), [text, blocks, index]);
   const groups = useMemo(() => groupBlocks(blocks), [blocks]);
+  // The article's own direction places what surrounds the blocks: list markers, quote rules, the header.
+  const dir = useMemo(() => textDirection(text), [text]);
 
   useLayoutEffect(() => {
     const el = root.current;
@@ -54,7 +58,9 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
     const block = blocks[i]!;
     const content = texts[i];
     if (!content) return null;
-    const props = { "data-block": i, className: `block block-${block.kind}` };
+    // Each block finds its own direction from its first strong letter, so a Persian quote in an English
+    // article (or the reverse) reads as it should (docs/architecture.md, "Right-to-left text").
+    const props = { "data-block": i, className: `block block-${block.kind}`, dir: "auto" };
     switch (block.kind) {
       case "title":
         return (
@@ -71,7 +77,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       case "caption":
         return (
           <figure key={i} className="block-figure">
-            <figcaption data-block={i} className="block block-caption">
+            <figcaption data-block={i} className="block block-caption" dir="auto">
               {content}
             </figcaption>
           </figure>
@@ -88,7 +94,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       case "quote":
         return (
           <blockquote key={i} className="block-quote-wrap">
-            <p data-block={i} className="block block-quote">
+            <p data-block={i} className="block block-quote" dir="auto">
               {content}
             </p>
           </blockquote>
@@ -96,7 +102,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       case "bio":
         return (
           <footer key={i} className="bio" role="note" aria-label="About the author">
-            <p data-block={i} className="block block-bio">
+            <p data-block={i} className="block block-bio" dir="auto">
               {content}
             </p>
           </footer>
@@ -133,7 +139,12 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
   const body = groups.slice(header.length);
 
   return (
-    <article ref={root} className="article" tabIndex={-1} aria-label="Article">
+    <>
+    <p id="article-keys" className="keyboard-hint">
+      In the article, Alt+↓ and Alt+↑ select the next or previous sentence, with Shift they extend the selection, and Enter annotates it.
+    </p>
+    {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the article answers to keys (use-sentence-keys.ts), so Tab must reach it. */}
+    <article ref={root} className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={SENTENCE_KEYS}>
       {header.length > 0 && <header className="article-header">{header.map((g) => g.kind === "single" && render(g.block))}</header>}
       {body.map((g, n) => {
         const page = pageStartingAt(blocks, g.kind === "single" ? g.block : g.blocks[0]!);
@@ -145,5 +156,6 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
         );
       })}
     </article>
+    </>
   );
 });

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useState } from "react";
 import type { Member } from "../../api/groups.ts";
 import type { Peer } from "../../sync/peer-store.ts";
+import { badgeColors } from "../../lib/colors.ts";
 import { spanRects } from "./dom-ranges.ts";
 import { peerName } from "../sync/PresenceBar.tsx";
 import type { TextMap } from "./text-map.ts";
@@ -36,7 +37,11 @@ export function PeerSelections({
       setFlags(
         peers.flatMap((peer) => {
           const rect = peer.selection ? spanRects(map, peer.selection).at(-1) : undefined;
-          return rect ? [{ peer, top: rect.top - origin.top - 16, left: rect.right - origin.left }] : [];
+          if (!rect) return [];
+          // The flag marks where the selection ends, which is its left edge in a right-to-left block.
+          const end = map.locate(peer.selection!)?.end.node.parentElement;
+          const rtl = !!end && getComputedStyle(end).direction === "rtl";
+          return [{ peer, top: rect.top - origin.top - 16, left: (rtl ? rect.left : rect.right) - origin.left }];
         }),
       );
     };
@@ -53,7 +58,7 @@ export function PeerSelections({
     <>
       <style>{css}</style>
       {flags.map(({ peer, top, left }) => (
-        <span key={peer.clientId} className="peer-flag" style={{ top, left, backgroundColor: peer.user.color }} aria-hidden="true">
+        <span key={peer.clientId} className="peer-flag" style={{ top, left, backgroundColor: badgeColors(peer.user.color).background, color: badgeColors(peer.user.color).ink }} aria-hidden="true">
           {peerName(peer, members)}
         </span>
       ))}

@@ -80,11 +80,11 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
         </div>
       ) : (
         <form onSubmit={submit} className="stack">
-          <p className="popover-quote">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
+          <p className="popover-quote" dir="auto">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
           {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
             {mode === "comment" ? "Comment" : "Explanation (optional)"}
-            <textarea value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} maxLength={20000} />
+            <textarea dir="auto" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} maxLength={20000} />
           </label>
           <div className="form-actions">
             <button type="submit" className="primary">

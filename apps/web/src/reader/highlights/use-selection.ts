@@ -40,6 +40,8 @@ export function useArticleSelection(root: HTMLElement | null, map: TextMap<Text>
     const onKeyUp = (event: KeyboardEvent) => {
       // Caret browsing keeps focus on the body, so listen on the document; typing in a form is not selecting.
       if ((event.target as Element | null)?.closest?.("input, textarea, select, [role=dialog]")) return;
+      // Alt with the arrows steps by sentence (use-sentence-keys.ts): Enter annotates, not the step itself.
+      if (event.altKey || event.key === "Alt") return;
       if (event.shiftKey || SELECTING_KEYS.has(event.key)) settle();
     };
     document.addEventListener("selectionchange", onSelectionChange);

@@ -96,7 +96,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
         <span className="badge">{REASONS[item.reason]}</span> <strong>{KIND_LABELS[a.kind]}</strong> by {a.author.name ?? "a former member"}
         {a.factcheck?.verdict && <span className={`badge verdict verdict-${a.factcheck.verdict}`}>{VERDICT_LABELS[a.factcheck.verdict]}</span>}
       </p>
-      {a.target?.exact && <blockquote>“{a.target.exact}”</blockquote>}
+      {a.target?.exact && <blockquote dir="auto">“{a.target.exact}”</blockquote>}
       {a.factcheck?.claim && <SafeText text={`Claim: ${a.factcheck.claim}`} />}
       {a.body && <SafeText text={a.body} />}
       {item.flags.count > 0 && (

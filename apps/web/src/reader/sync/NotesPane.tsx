@@ -39,7 +39,7 @@ export function NotesPane({ session, readOnly }: { session: DocSession | null; r
         Shared notes
       </h2>
       <p className="hint">{readOnly ? "The team's running summary of this article." : "The team's running summary of this article. Everyone in the group edits it together."}</p>
-      <textarea
+      <textarea dir="auto"
         ref={area}
         aria-label="Shared notes"
         readOnly={readOnly}

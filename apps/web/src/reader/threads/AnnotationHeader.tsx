@@ -1,5 +1,5 @@
 import type { Member } from "../../api/groups.ts";
-import { colorForUser, initials } from "../../lib/colors.ts";
+import { badgeColors, colorForUser, initials } from "../../lib/colors.ts";
 import { fullTime, timeAgo } from "../../lib/time.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import { KIND_LABELS, STATUS_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
@@ -7,8 +7,9 @@ import { KIND_LABELS, STATUS_LABELS, VERDICT_LABELS } from "../highlights/highli
 export const authorName = (members: Map<string, Member>, id: string) => members.get(id)?.name ?? "Former member";
 
 export function Avatar({ userId, name, color }: { userId: string; name: string; color?: string }) {
+  const { background, ink } = badgeColors(color ?? colorForUser(userId));
   return (
-    <span className="avatar" style={{ backgroundColor: color ?? colorForUser(userId) }} aria-hidden="true" title={name}>
+    <span className="avatar" style={{ backgroundColor: background, color: ink }} aria-hidden="true" title={name}>
       {initials(name)}
     </span>
   );

@@ -3,7 +3,7 @@ import type { Factcheck } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
-import { submitOnEnter } from "./keyboard.ts";
+import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
 
 type Props = { root: Item; note: string | null; onAnswer(body: string, factcheck: Factcheck): string | null };
@@ -41,11 +41,11 @@ export function AnswerForm({ root, note, onAnswer }: Props) {
   };
 
   return (
-    <form className="answer-form edit-form" aria-label="Answer" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
+    <form className="answer-form edit-form" aria-label="Answer" onSubmit={submit} onKeyDown={closeOnEscape(() => setOpen(false))}>
       <FactcheckFields value={draft} onChange={setDraft} autoFocus />
       <label>
         Comment (optional)
-        <textarea value={comment} onChange={(e) => setComment(e.target.value)} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
+        <textarea dir="auto" value={comment} onChange={(e) => setComment(e.target.value)} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
       </label>
       <div className="row-form">
         <button type="submit">Send answer</button>

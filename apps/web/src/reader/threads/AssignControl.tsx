@@ -3,6 +3,7 @@ import { MAX_ASSIGNEES, roleAtLeast } from "@marginalia/schema";
 import type { Member } from "../../api/groups.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import { authorName } from "./AnnotationHeader.tsx";
+import { closeOnEscape } from "./keyboard.ts";
 
 type Props = { item: Item; members: Map<string, Member>; onAssign(assignees: string[], dueAt: number | null): void };
 
@@ -44,7 +45,7 @@ export function AssignControl({ item, members, onAssign }: Props) {
   };
 
   return (
-    <form className="assign-form" aria-label="Assign" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
+    <form className="assign-form" aria-label="Assign" onSubmit={submit} onKeyDown={closeOnEscape(() => setOpen(false))}>
       <fieldset>
         <legend>Ask to answer</legend>
         {candidates.map((id) => (

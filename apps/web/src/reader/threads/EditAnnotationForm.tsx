@@ -3,7 +3,7 @@ import type { AnnotationPatch } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { type FactcheckDraft, draftFrom, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
-import { submitOnEnter } from "./keyboard.ts";
+import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
 
 type Props = { item: Item; onSave(patch: AnnotationPatch): void; onCancel(): void };
 
@@ -28,18 +28,13 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
     <form
       className="stack edit-form"
       onSubmit={submit}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
+      onKeyDown={closeOnEscape(onCancel)}
       aria-label="Edit annotation"
     >
       {draft && <FactcheckFields value={draft} onChange={setDraft} autoFocus />}
       <label>
         {item.kind === "factcheck" ? "Explanation" : item.kind === "highlight" ? "Note" : "Comment"}
-        <textarea value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
+        <textarea dir="auto" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
       </label>
       {error && (
         <p className="error" role="alert">

@@ -83,7 +83,7 @@ export function OrphansPanel({ articleId, threads, selection, me, role, members,
               <p>
                 <strong>{KIND_LABELS[o.kind]}</strong> by {o.authorName}
               </p>
-              {o.quote && <blockquote>“{o.quote}”</blockquote>}
+              {o.quote && <blockquote dir="auto">“{o.quote}”</blockquote>}
               {o.body && <p className="safe-text">{o.body}</p>}
               {((o.authorId === me && canWrite(role)) || canModerate(role)) && (
                 <button type="button" disabled={!selection} onClick={() => void reattach(o.id)} title={selection ? undefined : "Select the passage in the article first"}>

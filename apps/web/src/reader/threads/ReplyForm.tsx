@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 import { submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
 
@@ -6,6 +6,7 @@ import { FormFeedback } from "./FormFeedback.tsx";
 export function ReplyForm({ onReply, note }: { onReply(body: string): string | null; note: string | null }) {
   const [body, setBody] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -16,12 +17,16 @@ export function ReplyForm({ onReply, note }: { onReply(body: string): string | n
     else {
       setBody("");
       setError(null);
+      // The send button is disabled by the empty box; focus would fall to the page with it.
+      box.current?.focus();
     }
   };
 
   return (
     <form className="reply-form" onSubmit={submit}>
       <textarea
+        ref={box}
+        dir="auto"
         aria-label="Reply"
         placeholder="Reply…"
         value={body}

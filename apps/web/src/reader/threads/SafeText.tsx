@@ -7,7 +7,8 @@ import { EXTERNAL_LINK, safeHref } from "../../lib/safe-url.ts";
  */
 export function SafeText({ text, className }: { text: string; className?: string }) {
   return (
-    <p className={className ?? "safe-text"}>
+    // Bodies and claims may be Persian or Arabic: each paragraph takes the direction of its first letter.
+    <p className={className ?? "safe-text"} dir="auto">
       {linkify(text).map((segment, i) =>
         segment.href ? (
           <a key={i} href={segment.href} {...EXTERNAL_LINK}>

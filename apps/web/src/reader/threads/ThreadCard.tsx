@@ -60,7 +60,8 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
       <AnnotationHeader item={root} members={members} />
       {quote && (
         <button type="button" className="quote" onClick={() => props.onShow(root.id)} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
-          <span className="visually-hidden">Show in text: </span>“{quote.length > 240 ? `${quote.slice(0, 240)}…` : quote}”
+          <span className="visually-hidden">Show in text: </span>
+          <span className="quote-text" dir="auto">“{quote.length > 240 ? `${quote.slice(0, 240)}…` : quote}”</span>
         </button>
       )}
       {editing === root.id ? (

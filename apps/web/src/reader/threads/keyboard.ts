@@ -24,3 +24,12 @@ export function trapTab(event: KeyboardEvent<HTMLElement>) {
     first.focus();
   }
 }
+
+/** Escape closes a form inside the sidebar, and only the form: the drawer around it stays open. */
+export function closeOnEscape(close: () => void) {
+  return (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation();
+    close();
+  };
+}

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_USER, seedDemo } from "../src/demo/seed.ts";
+import { DEMO_QUOTES } from "../src/demo/annotations.ts";
+import { contextFor } from "../src/documents/context.ts";
+import { type TestApp, TestClient, createTestApp } from "./support/app.ts";
+
+describe("the demo `pnpm start` seeds", () => {
+  let t: TestApp;
+  let demo: { articleId: string; groupId: string };
+  const client = () => new TestClient(t.app);
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    demo = await seedDemo(t.database.db, t.hub);
+  });
+  afterAll(() => t.close());
+
+  it("opens on an annotation of each kind from two members, as the demo user reads them over REST", async () => {
+    const me = client();
+    expect((await me.post("/api/auth/login", { email: DEMO_USER.email, password: DEMO_USER.password })).status).toBe(200);
+    const { body } = await me.get(`/api/articles/${demo.articleId}/annotations?limit=200`);
+    const items = body.annotations as Array<{ id: string; kind: string; status: string; parentId: string | null; author: { id: string }; target: { exact: string } | null; factcheck: { verdict: string; sources: unknown[] } | null }>;
+    const on = (quote: string) => items.filter((a) => a.target?.exact === quote);
+
+    const [published] = on(DEMO_QUOTES.published);
+    expect(published).toMatchObject({ kind: "factcheck", status: "published", factcheck: { verdict: "true" } });
+    expect(published!.factcheck!.sources.length).toBe(2);
+
+    const thread = on(DEMO_QUOTES.thread);
+    const root = thread.find((a) => !a.parentId)!;
+    expect(thread.map((a) => a.kind)).toEqual(["comment", "comment"]);
+    expect(thread.find((a) => a.parentId)?.parentId).toBe(root.id);
+    expect(thread.find((a) => a.parentId)?.author.id).not.toBe(root.author.id);
+
+    expect(on(DEMO_QUOTES.highlight)).toMatchObject([{ kind: "highlight", status: "published" }]);
+    expect(on(DEMO_QUOTES.pending)).toMatchObject([{ kind: "factcheck", status: "pending", factcheck: { verdict: "misleading" } }]);
+    expect(new Set(items.map((a) => a.author.id)).size).toBe(2);
+
+    // The pending fact-check waits in the moderation queue of the demo user, who owns the group.
+    const queue = await me.get(`/api/groups/${demo.groupId}/moderation/queue`);
+    expect(JSON.stringify(queue.body)).toContain(DEMO_QUOTES.pending);
+
+    // Written through the live document: the group's Y.Doc holds what the projection holds.
+    const context = contextFor({ kind: "group", articleId: demo.articleId }, demo.groupId, 1);
+    const inDoc = await t.hub.read(context, (live) => items.map((a) => live.annotation(a.id)?.status));
+    expect(inDoc).toEqual(items.map((a) => a.status));
+  });
+
+  it("is seeded once: a second start finds the demo as it was", async () => {
+    const again = await seedDemo(t.database.db, t.hub);
+    expect(again).toEqual(demo);
+    const me = client();
+    await me.post("/api/auth/login", { email: DEMO_USER.email, password: DEMO_USER.password });
+    const { body } = await me.get(`/api/articles/${demo.articleId}/annotations?limit=200`);
+    expect(body.annotations.length).toBe(5);
+  });
+});
