@@ -79,11 +79,14 @@ describe.skipIf(skipBrowserSuites)("a Persian article, in Chromium", () => {
 
     // With the mouse: press on the phrase's first letter (at its right), release on its last (at its left).
     await selectWithMouse(a.page, PHRASE);
-    // Reza sees Mina's selection painted exactly over the phrase.
-    await expect.poll(async () => (await b.page.evaluate(() => [...CSS.highlights.keys()])).some((k) => k.startsWith("mg-peer-")), { timeout: 3_000 }).toBe(true);
-    const peerLayer = (await b.page.evaluate(() => [...CSS.highlights.keys()])).find((k) => k.startsWith("mg-peer-"))!;
-    const peer = await painted(b.page, peerLayer);
-    expect(peer.map((p) => p.text)).toEqual([PHRASE]);
+    // Reza sees Mina's selection painted exactly over the phrase. Presence is sent while the drag is
+    // still under way, so the layer first shows part of the phrase: wait for the selection as released.
+    const peerLayer = async () => (await b.page.evaluate(() => [...CSS.highlights.keys()])).find((k) => k.startsWith("mg-peer-"));
+    await expect.poll(async () => {
+      const layer = await peerLayer();
+      return layer ? (await painted(b.page, layer)).map((p) => p.text) : [];
+    }, { timeout: 5_000 }).toEqual([PHRASE]);
+    const peer = await painted(b.page, (await peerLayer())!);
     expect(peer[0]!.rects).toEqual(await quoteRects(b.page, PHRASE));
 
     await a.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Highlight" }).click();
