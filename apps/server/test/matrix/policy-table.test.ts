@@ -1,109 +1,21 @@
 import { randomUUID } from "node:crypto";
-import * as Y from "yjs";
-import {
-  ANNOTATION_STATUSES,
-  type AnnotationKind,
-  type AnnotationStatus,
-  type ModerationMode,
-  type Role,
-  createAnnotation,
-  deleteAnnotation,
-  groupRoom,
-  hiddenRoom,
-  privateRoom,
-  setVote,
-  updateAnnotation,
-} from "@marginalia/schema";
+import type * as Y from "yjs";
+import { ANNOTATION_STATUSES, type AnnotationKind, type AnnotationStatus, type ModerationMode, type Role, createAnnotation, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ui from "../../../web/src/reader/permissions/permissions.ts";
 import { contextFor } from "../../src/documents/context.ts";
-import { type TestApp, type TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
+import { ACTIONS, AUTHORS, type Action, KINDS, MODES, ROLES, type Reader, type Subject } from "./policy-actions.ts";
 
 /**
  * One policy, three paths: every role × moderation mode × status × kind ×
  * authorship × action is asked of the web app's helper (which the reader uses
  * to decide what to offer), tried over REST, and tried over a socket, and all
- * three must give the same answer. The rules live in packages/schema/src/policy.
+ * three must give the same answer. The rules live in packages/schema/src/policy; the actions, in
+ * policy-actions.ts.
  */
-
-const ROLES = ["owner", "moderator", "annotator", "viewer"] as const satisfies readonly Role[];
-const MODES = ["open", "pre"] as const satisfies readonly ModerationMode[];
-const KINDS = ["comment", "factcheck"] as const satisfies readonly AnnotationKind[];
-const AUTHORS = ["own", "others"] as const;
-
-type Reader = ui.Reader;
-type Subject = { id: string; authorId: string; kind: AnnotationKind; status: AnnotationStatus; source: "group" };
-type Action = {
-  name: string;
-  ui(subject: Subject, reader: Reader): boolean;
-  rest(client: TestClient, subject: Subject): Promise<number>;
-  /**
-   * A status step to the status the subject already has: REST and the app refuse it as a conflict, while
-   * on a socket it writes the same value again, which changes nothing and is not compared.
-   */
-  noop?(subject: Subject): boolean;
-  /** The change a client makes, and in which of its documents; none for what only REST offers. */
-  socket?(docs: { group: Y.Doc; private: Y.Doc }, subject: Subject, reader: Reader): Y.Doc;
-};
-
-const ACTIONS: Action[] = [
-  {
-    name: "edit the body",
-    ui: (s, r) => ui.isVisible(s, r.role) && ui.canEdit(s, r),
-    rest: async (c, s) => (await c.patch(`/api/annotations/${s.id}`, { body: "edited" })).status,
-    socket: (d, s) => (updateAnnotation(d.group, s.id, { body: "edited" }), d.group),
-  },
-  {
-    name: "delete",
-    ui: (s, r) => ui.isVisible(s, r.role) && ui.canDelete(s, r),
-    rest: async (c, s) => (await c.delete(`/api/annotations/${s.id}`)).status,
-    socket: (d, s) => (deleteAnnotation(d.group, s.id), d.group),
-  },
-  {
-    name: "resolve",
-    ui: (s, r) => ui.isVisible(s, r.role) && ui.canResolve(s, r),
-    rest: async (c, s) => (await c.post(`/api/annotations/${s.id}/resolve`)).status,
-    socket: (d, s) => (updateAnnotation(d.group, s.id, { resolved: true }), d.group),
-  },
-  {
-    name: "vote",
-    ui: (s, r) => ui.isVisible(s, r.role) && ui.canVote(s, r),
-    rest: async (c, s) => (await c.put(`/api/annotations/${s.id}/vote`, { value: "agree" })).status,
-    socket: (d, s, r) => (setVote(d.group, s.id, r.me, "agree"), d.group),
-  },
-  {
-    name: "reply",
-    ui: (s, r) => ui.isVisible(s, r.role) && ui.canReply(s, r),
-    rest: async (c, s) => (await c.post(`/api/annotations/${s.id}/replies`, { body: "a reply" })).status,
-    socket: (d, s, r) => {
-      const placement = ui.replyPlacement(s.source, r.role, r.moderation);
-      const doc = d[placement.room];
-      createAnnotation(doc, { kind: "comment", authorId: r.me, body: "a reply", parentId: s.id, status: placement.status });
-      return doc;
-    },
-  },
-  // A status written as a field, as a socket (or PATCH) writes it.
-  ...ANNOTATION_STATUSES.map(
-    (to): Action => ({
-      name: `set the status to ${to}`,
-      ui: (s, r) => ui.isVisible(s, r.role) && ui.canSetStatus(s, r, to),
-      rest: async (c, s) => (await c.patch(`/api/annotations/${s.id}`, { status: to })).status,
-      noop: (s) => s.status === to,
-      socket: (d, s) => (updateAnnotation(d.group, s.id, { status: to }), d.group),
-    }),
-  ),
-  // The REST moderation steps, which also log the change and tell the author; a socket has no such step,
-  // only the status field above.
-  ...(["publish", "hide", "unhide"] as const).map(
-    (step): Action => ({
-      name: step,
-      ui: (s, r) => ui.isVisible(s, r.role) && ui.moderatorActions(s, r).includes(step),
-      rest: async (c, s) => (await c.post(`/api/annotations/${s.id}/${step}`)).status,
-    }),
-  ),
-];
 
 type Case = { role: Role; mode: ModerationMode; status: AnnotationStatus; kind: AnnotationKind; author: (typeof AUTHORS)[number]; action: Action };
 const CASES: Case[] = ROLES.flatMap((role) =>

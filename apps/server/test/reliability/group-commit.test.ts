@@ -1,101 +1,26 @@
-import { asc, eq, inArray } from "drizzle-orm";
-import { pino } from "pino";
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation } from "@marginalia/schema";
-import { annotations, articles, docUpdates } from "@marginalia/schema/tables";
-import { afterAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/db.ts";
-import type { Logger } from "../../src/logger.ts";
-import { UpdateNotStoredError } from "../../src/sync/commit-errors.ts";
-import { LiveDocument } from "../../src/sync/document.ts";
+import { annotationsOf } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
 import { GroupCommitter, type PersistSource } from "../../src/sync/persist.ts";
-import type { DocContext } from "../../src/sync/projection.ts";
-import { createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
 import { seeded } from "../support/seed.ts";
-import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
+import { capturingLogger, faulty, liveOn, logRowsOf, outage, outcomes, projectedOf } from "./support/commit-bench.ts";
 import { groupContext } from "./support/docs.ts";
 
 /**
  * The group commit under updates the database refuses and a database that is
  * away (persist.ts, commit-errors.ts): a refused update is dropped alone and
  * everything else is written; an outage is waited out, in order, losing
- * nothing; shutdown ends by its deadline whatever the database does.
+ * nothing; shutdown ends by its deadline whatever the database does. The
+ * same through a running server: group-commit-e2e.test.ts.
  */
 
 const server = liveServer();
-/** Sockets on the other servers some tests start, on the same database. */
-const otherServers: SyncClient[] = [];
-const openOn = (...args: Parameters<typeof openSyncClient>) => {
-  const client = openSyncClient(...args);
-  otherServers.push(client);
-  return client;
-};
-afterAll(() => {
-  for (const c of otherServers) c.destroy();
-});
 
-/** A logger whose lines the test reads. */
-function capturingLogger(): { logger: Logger; lines: Array<Record<string, any>> } {
-  const lines: Array<Record<string, any>> = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, lines };
-}
-
-/** An error as the driver raises it when the database is away, wrapped as Drizzle wraps it. */
-function outage(code: string): Error {
-  const cause = Object.assign(new Error(`connection failed (${code})`), { code });
-  return Object.assign(new Error("Failed query: with log_inserted as (…) select 1"), { cause });
-}
-
-/**
- * The database as the committer sees it, with faults put in its way: `fault`
- * is asked before each statement and transaction, and what it returns (a
- * promise that fails, or never settles) is used instead.
- */
-function faulty(db: Db, fault: () => Promise<never> | null): Db {
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop !== "execute" && prop !== "transaction") return Reflect.get(target, prop, receiver);
-      return (...args: unknown[]) => fault() ?? (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
-    },
-  });
-}
-
-/** A live document whose changes go to `committer`, optionally through another source (to poison its projection). */
-function liveOn(committer: GroupCommitter, context: DocContext, wrap?: (live: LiveDocument) => PersistSource) {
-  let source: PersistSource | null = null;
-  const live: LiveDocument = new LiveDocument(context, { persist: (_s, update, userId, touched) => committer.enqueue(source!, update, userId, touched) }, null);
-  source = wrap ? wrap(live) : live;
-  return { live, source, write: (userId: string, body: string) => write(live, userId, body) };
-}
-
-function write(live: LiveDocument, userId: string, body: string): { id: string; durable: Promise<void> } {
-  let id = "";
-  const durable = live.change({ userId }, (doc) => {
-    id = createAnnotation(doc, { kind: "comment", authorId: userId, body });
-  });
-  return { id, durable };
-}
-
-/** How each promise settled, in order: "ok", or the reason it was not stored. */
-async function outcomes(promises: Promise<void>[]): Promise<string[]> {
-  return (await Promise.allSettled(promises)).map((r) =>
-    r.status === "fulfilled" ? "ok" : r.reason instanceof UpdateNotStoredError ? r.reason.reason : `other: ${r.reason}`,
-  );
-}
-
-async function logRows(docName: string): Promise<Uint8Array[]> {
-  const rows = await server.t.database.db.select({ update: docUpdates.update }).from(docUpdates).where(eq(docUpdates.docName, docName)).orderBy(asc(docUpdates.id));
-  return rows.map((r) => new Uint8Array(r.update));
-}
-
-async function projected(ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await server.t.database.db.select({ id: annotations.id }).from(annotations).where(inArray(annotations.id, ids));
-  return rows.map((r) => r.id).sort();
-}
+/** What was written, read from the real database (some tests hand the committer a faulty view of it). */
+const logRows = (docName: string) => logRowsOf(server.t.database.db, docName);
+const projected = (ids: string[]) => projectedOf(server.t.database.db, ids);
 
 /** Two real articles with their owners, for updates the database takes. */
 async function twoArticles() {
@@ -269,86 +194,6 @@ describe("a database that is away", () => {
   });
 });
 
-describe("end to end", () => {
-  it("refuses a write on an article deleted under its socket with 4422, and other articles' writes go on", async () => {
-    const doomed = await articleWithMembers(server.t.app, ["annotator"]);
-    const other = await articleWithMembers(server.t.app, ["annotator"]);
-    const member = doomed.members[0]!;
-    const socket = server.open(doomed.article.sync.room, member.token, { acks: true });
-    const elsewhere = server.open(other.article.sync.room, other.members[0]!.token, { acks: true });
-    await Promise.all([joined(socket), joined(elsewhere)]);
-    const first = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "before the deletion" });
-    await eventually(() => expect(socket.acks.at(-1)).toBe(2), 5_000);
-
-    // Deleted behind the hub's back (another process whose access event was lost): the socket stays open.
-    await within(5_000, "deleting the article", server.t.database.db.delete(articles).where(eq(articles.id, doomed.article.id)));
-    const second = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "after the deletion" });
-    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4422), 5_000);
-    expect(socket.acks.at(-1)).toBe(2);
-    expect(await within(5_000, "reading the projection", projected([first, second]))).toEqual([]);
-
-    // Nothing is stuck behind the refused update: REST and socket writes elsewhere are saved at once.
-    const rest = await within(3_000, "a REST write on another article", other.owner.post(`/api/articles/${other.article.id}/annotations`, { kind: "comment", body: "still saved" }));
-    expect(rest.status).toBe(201);
-    const live = createAnnotation(elsewhere.doc, { kind: "comment", authorId: other.members[0]!.user.id, body: "also saved" });
-    await eventually(() => expect(elsewhere.acks.at(-1)).toBe(2), 3_000);
-    expect(await projected([rest.body.id, live])).toEqual([rest.body.id, live].sort());
-    expect(await server.t.hub.committer.flush(Date.now() + 3_000)).toBe(true);
-    expect(server.t.hub.committer.pending).toBe(0);
-  });
-
-  it("discards what a deleted article's sockets had queued, unwritten, and closes them with 4410", async () => {
-    // Commits wait for a flush, so that the write is still queued when the deletion comes.
-    const held = await createTestApp({ database: server.t.database, sync: { commitWindowMs: 600_000 } });
-    const heldUrl = await held.listen();
-    try {
-      const { owner, article } = await articleWithMembers(held.app, []);
-      const socket = openOn(heldUrl, article.sync.room, owner.token, { acks: true });
-      await joined(socket);
-      const id = createAnnotation(socket.doc, { kind: "comment", authorId: owner.user.id, body: "never written" });
-      await eventually(() => expect(held.hub.committer.pending).toBe(1), 5_000);
-
-      expect((await owner.delete(`/api/articles/${article.id}`)).status).toBe(204);
-      await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([4410]), 5_000);
-      expect(held.hub.committer.pending).toBe(0);
-      expect(socket.acks).toEqual([1]);
-      expect(await logRows(article.sync.room)).toEqual([]);
-      expect(await projected([id])).toEqual([]);
-    } finally {
-      await held.stop();
-    }
-  });
-
-  it("shuts the hub down by its deadline with the database gone, reporting the unwritten updates", async () => {
-    let down = false;
-    const db = faulty(server.t.database.db, () => (down ? Promise.reject(outage("ECONNREFUSED")) : null));
-    const app = await createTestApp({ database: { ...server.t.database, db } });
-    const appUrl = await app.listen();
-    try {
-      const { owner, article } = await articleWithMembers(app.app, []);
-      const socket = openOn(appUrl, article.sync.room, owner.token, { acks: true });
-      await joined(socket);
-      createAnnotation(socket.doc, { kind: "comment", authorId: owner.user.id, body: "saved" });
-      await eventually(() => expect(socket.acks.at(-1)).toBe(2), 5_000);
-
-      down = true;
-      createAnnotation(socket.doc, { kind: "comment", authorId: owner.user.id, body: "not saved" });
-      await eventually(() => expect(app.hub.committer.pending).toBe(1), 5_000);
-      const started = performance.now();
-      const unwritten = await app.hub.shutdown(Date.now() + 1_000);
-      const took = performance.now() - started;
-      expect(took).toBeLessThan(1_500);
-      expect(Object.fromEntries(unwritten)).toEqual({ [article.sync.room]: 1 });
-      await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([1001]), 3_000);
-      expect(socket.acks).toEqual([1, 2]);
-    } finally {
-      // Back, so that a failure above does not leave the stop below waiting for it.
-      down = false;
-      await app.stop();
-    }
-  });
-});
-
 /** The ids of the annotations each update creates, applied in order as a load would (each update here creates one). */
 function idsCreatedBy(updates: Uint8Array[]): Array<string | undefined> {
   const doc = new Y.Doc();
@@ -359,21 +204,4 @@ function idsCreatedBy(updates: Uint8Array[]): Array<string | undefined> {
   });
   doc.destroy();
   return ids;
-}
-
-/** A socket that has joined and answered the server's sync step 1: that answer is its first acknowledged message. */
-async function joined(client: SyncClient) {
-  await eventually(() => expect(client.provider.synced, JSON.stringify(client.closes)).toBe(true), 10_000);
-  await eventually(() => expect(client.acks.at(-1)).toBe(1), 5_000);
-}
-
-/** `promise`, or a failure naming `what` if it has not settled within `ms`: a hang fails the test with a reason. */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

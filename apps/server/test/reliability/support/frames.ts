@@ -1,77 +1,19 @@
 import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
-import {
-  MESSAGE_AWARENESS,
-  MESSAGE_QUERY_AWARENESS,
-  MESSAGE_SYNC,
-  annotationsOf,
-  createAnnotation,
-  deleteAnnotation,
-  notesOf,
-  setVote,
-  updateAnnotation,
-} from "@marginalia/schema";
-import { Rng } from "../../support/seed.ts";
+import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, notesOf } from "@marginalia/schema";
+import type { Rng } from "../../support/seed.ts";
 import { awarenessFrame, rawAwarenessFrame, syncStep1, syncStep2, updateMessage } from "./core.ts";
+import { BAD_UTF8, DEEP_JSON, MARK, concat, frame, patchMark } from "./frame-bytes.ts";
+import { seedUpdates } from "./seed-updates.ts";
 
 export const FRAME_KINDS = ["random", "mutated", "varint", "yjs", "utf8", "protocol"] as const;
 export type FrameKind = (typeof FRAME_KINDS)[number];
 
-const MARK = "QQQQ"; // four ASCII bytes, patched into invalid UTF-8 after encoding
-const BAD_UTF8: Uint8Array[] = [
-  new Uint8Array([0xff, 0xfe, 0xfd, 0xfc]), // never valid in UTF-8
-  new Uint8Array([0xc0, 0xaf, 0xe0, 0x80]), // overlong encodings
-  new Uint8Array([0xed, 0xa0, 0x80, 0x41]), // an encoded lone surrogate
-  new Uint8Array([0x80, 0x80, 0x80, 0x80]), // continuation bytes with no lead
-  new Uint8Array([0xf4, 0x90, 0x80, 0x80]), // beyond U+10FFFF
-];
-
-const DEEP_JSON = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
-
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
-const frame = (write: (e: encoding.Encoder) => void) => {
-  const e = encoding.createEncoder();
-  write(e);
-  return encoding.toUint8Array(e);
-};
-
-/** Replaces every occurrence of MARK's bytes with `bad`. */
-function patchMark(bytes: Uint8Array, bad: Uint8Array): Uint8Array {
-  const out = bytes.slice();
-  const mark = new TextEncoder().encode(MARK);
-  for (let i = 0; i + mark.length <= out.length; i++) {
-    if (mark.every((b, j) => out[i + j] === b)) out.set(bad, i);
-  }
-  return out;
-}
-
-/** A Yjs update made by running `change` on a copy of `base`: what a client in sync with it would send. */
-function updateOn(base: Y.Doc, change: (doc: Y.Doc) => void, clientID: number): Uint8Array {
-  const doc = new Y.Doc();
-  doc.clientID = clientID;
-  Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
-  const updates: Uint8Array[] = [];
-  doc.on("update", (u: Uint8Array) => updates.push(u));
-  change(doc);
-  doc.destroy();
-  return updates.length ? Y.mergeUpdates(updates) : new Uint8Array([0, 0]);
-}
-
 /**
  * Valid frames and valid updates of every sort a client sends, written
- * against a copy of the live document: allowed ones (the fuzzer's own
- * annotation, a vote, the notes) and forbidden ones (others' annotations,
- * unknown roots, wrong types). Mutations start from these.
+ * against a copy of the live document (the updates in seed-updates.ts),
+ * and the hostile frames made from them. Mutations start from these.
  */
 export class Corpus {
   frames: Uint8Array[] = [];
@@ -85,45 +27,12 @@ export class Corpus {
   refresh(live: Y.Doc) {
     const base = new Y.Doc();
     Y.applyUpdate(base, Y.encodeStateAsUpdate(live));
-    const others = [...annotationsOf(base).keys()];
-    const someone = () => (others.length ? this.rng.pick(others) : "missing");
-    const mine = `fz${this.rng.int(1e9)}`;
-    const uid = this.userId;
-    const on = (change: (doc: Y.Doc) => void) => updateOn(base, change, this.rng.clientId());
-    const updates = [
-      on((d) => createAnnotation(d, { id: mine, kind: "comment", authorId: uid, body: `fuzz ${MARK}`, tags: [MARK] })),
-      on((d) => {
-        createAnnotation(d, { id: `${mine}b`, kind: "highlight", authorId: uid, body: "x" });
-        updateAnnotation(d, `${mine}b`, { body: "edited", tags: ["a"] });
-      }),
-      on((d) => notesOf(d).insert(0, `note ${MARK} `)),
-      on((d) => setVote(d, someone(), uid, this.rng.chance(0.5) ? "agree" : "disagree")),
-      on((d) => updateAnnotation(d, someone(), { body: "defaced" })), // forbidden: not theirs
-      on((d) => deleteAnnotation(d, someone())), // forbidden
-      on((d) => createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: this.rng.uuid(), body: "forged author" })),
-      on((d) => d.getMap("admin").set("root", true)), // unknown root
-      on((d) => {
-        const id = createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: uid, body: "" });
-        annotationsOf(d).get(id)!.set("tags", new Y.Array() as never); // a nested type where a value belongs
-      }),
-      on((d) => {
-        const id = createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: uid });
-        (annotationsOf(d).get(id)!.get("body") as Y.Text).insertEmbed(0, { image: "x" }); // not plain text
-      }),
-      on((d) => {
-        const id = createAnnotation(d, { id: this.rng.uuid(), kind: "comment", authorId: uid });
-        (annotationsOf(d).get(id)!.get("body") as Y.Text).format(0, 0, { bold: true });
-        annotationsOf(d).get(id)!.set("color", new Y.Doc({ guid: this.rng.uuid() }) as never); // a subdocument
-      }),
-      on((d) => annotationsOf(d).set(`${mine}x`, new Y.XmlElement("script") as never)),
-      on((d) => d.getXmlFragment("annotations2").insert(0, [new Y.XmlText("<img onerror=alert(1)>")])),
-      on((d) => notesOf(d).insert(0, "x".repeat(1_000))),
-    ];
+    const updates = seedUpdates(base, this.rng, this.userId);
     this.updates = updates;
     const awarenessDoc = new Y.Doc();
     awarenessDoc.clientID = this.rng.clientId();
     const awareness = new awarenessProtocol.Awareness(awarenessDoc);
-    awareness.setLocalState({ user: { id: uid, name: MARK }, selection: { start: 1, end: 4 }, note: MARK });
+    awareness.setLocalState({ user: { id: this.userId, name: MARK }, selection: { start: 1, end: 4 }, note: MARK });
     this.frames = [
       syncStep1(base),
       syncStep1(new Y.Doc()),
