@@ -85,7 +85,9 @@ export async function fuzzCore(a: Arena, frames: number, honest: { edit(n: numbe
     const kind = FRAME_KINDS[i % FRAME_KINDS.length]!;
     const bytes = a.corpus.frame(kind);
     a.tally.send(kind);
-    if (i % 500 === 0) {
+    // Offset from the multiples of 5,000 below, which would otherwise always take this path and
+    // never give the honest side its turn or check convergence mid-run.
+    if (i % 500 === 250) {
       await fuzzAdmission(a, kind, bytes);
       continue;
     }
