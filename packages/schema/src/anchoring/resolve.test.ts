@@ -61,15 +61,45 @@ describe("resolveTarget", () => {
     expect(resolveTarget(rewritten, target).state).toBe("orphaned");
   });
 
-  it("counts positions in code points across emoji and the seed's combining mark", () => {
+  it("counts positions in code points across emoji, and widens a quote that starts inside a cluster to the whole cluster", () => {
     const text = `😀😀 ${SEED}`;
-    const target = targetFor(SEED, "the West is so sensitive about any cooperation");
-    const quote = "ُThe West"; // starts with the stray U+064F in the seed
-    const withMark = targetFor(SEED, quote);
-    for (const t of [target, withMark]) {
-      const anchor = resolveTarget(text, t);
-      expect(anchor.state).not.toBe("orphaned");
-      if (anchor.state !== "orphaned") expect(Array.from(text).slice(anchor.start, anchor.end).join("")).toBe(t.exact);
-    }
+    const points = Array.from(text);
+    const plain = targetFor(SEED, "the West is so sensitive about any cooperation");
+    const anchor = resolveTarget(text, plain);
+    expect(anchor.state).toBe("anchored");
+    if (anchor.state !== "orphaned") expect(points.slice(anchor.start, anchor.end).join("")).toBe(plain.exact);
+    // The seed has " \u064FThe West": the mark joins the space before it into one cluster.
+    const withMark = targetFor(SEED, "\u064FThe West");
+    const widened = resolveTarget(text, withMark);
+    expect(widened.state).toBe("anchored");
+    if (widened.state !== "orphaned") expect(points.slice(widened.start, widened.end).join("")).toBe(" \u064FThe West");
+  });
+
+  it("never ends a fuzzy match inside an emoji sequence or between a letter and its mark", () => {
+    const family = "\u{1F468}\u200D\u{1F469}\u200D\u{1F467}";
+    const text = `We met the family ${family} at the station on Sunday morning before the rain.`;
+    const target = buildTarget(text, { start: 7, end: 21 }, 1, 16);
+    const edited = text.replace("met the", "met all of the").replace("Sunday", "Monday");
+    const anchor = resolveTarget(edited, target);
+    expect(anchor.state).not.toBe("orphaned");
+    if (anchor.state === "orphaned") return;
+    const placedText = Array.from(edited).slice(anchor.start, anchor.end).join("");
+    expect(placedText.endsWith(family) || !placedText.includes("\u{1F468}")).toBe(true);
+    const segments = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(edited)].map((s) => s.index);
+    const unit = (cp: number) => Array.from(edited).slice(0, cp).join("").length;
+    expect(segments).toContain(unit(anchor.start));
+    expect([...segments, edited.length]).toContain(unit(anchor.end));
+  });
+
+  it("places a short passage whose one word was replaced by a shorter one, when its context is intact", () => {
+    const quote = "both today under tough sanctions";
+    const target = targetFor(SEED, quote);
+    const edited = SEED.replace(quote, "both today under new sanctions");
+    const anchor = resolveTarget(edited, target);
+    expect(anchor.state).toBe("fuzzy");
+    if (anchor.state === "fuzzy") expect(new CodePointIndex(edited).slice(anchor.start, anchor.end)).toBe("both today under new sanctions");
+    // Its words rewritten beyond the threshold, its context intact: an orphan, not a guess.
+    const replaced = SEED.replace(quote, "a long series of very different words");
+    expect(resolveTarget(replaced, target).state).toBe("orphaned");
   });
 });

@@ -1,6 +1,8 @@
-import search from "approx-string-match";
 import type { TextTarget } from "../vocabulary/annotations.ts";
+import { alignNear, distance } from "./align.ts";
 import { CodePointIndex } from "./code-points.ts";
+import { clusterEnd, clusterStart } from "./graphemes.ts";
+import { TextIndex } from "./text-index.ts";
 
 /** Where a target lands in a new text, and how sure that is. Positions are code points. */
 export type Anchor =
@@ -22,108 +24,190 @@ const LONE_QUOTE = 32;
 const CONTEXT_AGREES = 0.7;
 /** How much of each end of a fuzzy match is checked on its own, in UTF-16 units. */
 const EDGE = 12;
+/** How much of the prefix and suffix is compared, in UTF-16 units: enough to tell passages apart. */
+const CONTEXT_USED = 64;
+/** Exact occurrences weighed at most; a quote found more often is placed only where it was. */
+const OCCURRENCES = 64;
+/** Where the quote's words were replaced but both sides of it are intact, this much of it must remain. */
+const BRACKETED_QUOTE = 0.5;
+/** Context that brackets a passage must be at least this long on each side (or reach the text's edge). */
+const BRACKET = 16;
 
-/**
- * Re-anchors a quote on a new text (docs/architecture.md, "Anchoring"): the exact quote at its
- * old position, then the exact quote elsewhere, then a fuzzy match scored on
- * quote, context and position. It would rather orphan than guess: an
- * ambiguous or weak match is never placed.
- */
-export function resolveTarget(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions = {}): Anchor {
+/** One new text, indexed once, against which any number of targets are resolved. */
+type Revision = { index: CodePointIndex; grams: TextIndex };
+const revisions = new WeakMap<CodePointIndex, TextIndex>();
+
+function revisionOf(text: string | CodePointIndex): Revision {
   const index = typeof text === "string" ? new CodePointIndex(text) : text;
-  const exact = target.exact;
-  if (exact.length === 0) return { state: "orphaned", score: 0 };
-  const expected = expectedStart(target, index, options.oldLength);
-  const quoteLength = target.end - target.start;
-
-  const occurrences = findAll(index, exact);
-  const atOldPlace = occurrences.find((start) => start === target.start);
-  if (atOldPlace !== undefined && (occurrences.length === 1 || contextScore(index, atOldPlace, atOldPlace + quoteLength, target) >= CONTEXT_AGREES)) {
-    return { state: "anchored", start: atOldPlace, end: atOldPlace + quoteLength, score: 1 };
-  }
-
-  if (occurrences.length > 0) {
-    const ranked = occurrences
-      .map((start) => {
-        const context = contextScore(index, start, start + quoteLength, target);
-        return { start, context, score: 0.8 * context + 0.2 * positionScore(start, expected, index.length) };
-      })
-      .sort((a, b) => b.score - a.score);
-    const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
-    // A lone exact occurrence elsewhere may be the same words in another sentence: long quotes
-    // are trusted alone, shorter ones only with their context.
-    const unique = !second && (Array.from(exact).length >= LONE_QUOTE || best.context >= CONTEXT_AGREES);
-    const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
-    if (unique || clearWinner) return { state: "anchored", start: best.start, end: best.start + quoteLength, score: 1 };
-  }
-
-  return fuzzy(index, target, expected, options.threshold ?? DEFAULT_THRESHOLD);
+  let grams = revisions.get(index);
+  if (!grams) revisions.set(index, (grams = new TextIndex(index.text)));
+  return { index, grams };
 }
 
-function fuzzy(index: CodePointIndex, target: TextTarget, expected: number, threshold: number): Anchor {
-  const pattern = target.exact;
-  if (Array.from(pattern).length < 4) return { state: "orphaned", score: 0 };
-  const maxErrors = Math.floor(pattern.length * 0.25);
-  const candidates = search(index.text, pattern, maxErrors).map((match) => {
-    const start = index.toCodePoint(match.start);
-    const end = index.toCodePoint(match.end);
-    const quote = 1 - match.errors / pattern.length;
-    const context = contextScore(index, start, end, target);
-    // Errors bunched at one end mean the quote straddles an edit: part of it is other text.
-    const edge = Math.min(EDGE, Math.ceil(pattern.length / 3));
-    const ends = Math.min(
-      similarity(index.text.slice(match.start, match.start + edge), pattern.slice(0, edge)),
-      similarity(index.text.slice(Math.max(match.start, match.end - edge), match.end), pattern.slice(-edge)),
-    );
-    const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, expected, index.length);
-    return { start, end, quote, context, ends, score };
+/**
+ * Re-anchors a quote on a new text (docs/architecture.md, "Anchoring"): the
+ * exact quote at its old position, then the exact quote elsewhere, then a
+ * fuzzy match scored on quote, context and position. It would rather orphan
+ * than guess: an ambiguous or weak match is never placed. Its cost is bounded
+ * by the target's length, whatever the target or the text holds: the text is
+ * indexed once (per CodePointIndex), and each target looks up a bounded
+ * number of its slices and aligns itself at a bounded number of places.
+ */
+export function resolveTarget(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions = {}): Anchor {
+  const revision = revisionOf(text);
+  const { index } = revision;
+  const quote = target.exact;
+  if (quote.length === 0) return { state: "orphaned", score: 0 };
+  const ctx = {
+    quote,
+    prefix: target.prefix.slice(-CONTEXT_USED),
+    suffix: target.suffix.slice(0, CONTEXT_USED),
+    expected: index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
+  };
+  const exact = exactly(revision, ctx, index.toUtf16(target.start));
+  if (exact !== undefined) return exact ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
+  return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);
+}
+
+type Context = { quote: string; prefix: string; suffix: string; expected: number };
+
+/**
+ * The exact quote: its UTF-16 start, null when it occurs but cannot be told
+ * apart, undefined when the fuzzy search should decide.
+ */
+function exactly({ index, grams }: Revision, ctx: Context, old: number): number | null | undefined {
+  const text = index.text;
+  const indexed = grams.occurrences(ctx.quote, OCCURRENCES);
+  // A quote too short to index, or too common to list, may occur anywhere: it is never taken as unique.
+  const tooCommon = indexed === null || indexed === undefined;
+  let occurrences: number[];
+  if (indexed === undefined) occurrences = shortOccurrences(grams, ctx, old);
+  else if (indexed === null) occurrences = text.startsWith(ctx.quote, old) ? [old] : [];
+  else occurrences = indexed;
+  if (occurrences.length === 0) return indexed === null ? null : undefined;
+  const scored = occurrences.map((start) => ({ start, context: contextScore(text, start, start + ctx.quote.length, ctx) }));
+  const atOldPlace = scored.find((c) => c.start === old);
+  if (atOldPlace && ((scored.length === 1 && !tooCommon) || atOldPlace.context >= CONTEXT_AGREES)) return old;
+  const ranked = scored
+    .map((c) => ({ ...c, score: 0.8 * c.context + 0.2 * positionScore(c.start, ctx.expected, text.length) }))
+    .sort((a, b) => b.score - a.score);
+  const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
+  // A lone exact occurrence elsewhere may be the same words in another sentence: long quotes
+  // are trusted alone, shorter ones only with their context.
+  const unique = !second && !tooCommon && (ctx.quote.length >= LONE_QUOTE || best.context >= CONTEXT_AGREES);
+  const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
+  if (unique || clearWinner) return best.start;
+  return undefined;
+}
+
+/**
+ * Occurrences of a quote too short to be indexed, found through the context
+ * beside it (its last letters of prefix, or first of suffix, with the quote)
+ * and at its old place: never by scanning the text.
+ */
+function shortOccurrences(grams: TextIndex, ctx: Context, old: number): number[] {
+  const found = new Set<number>();
+  if (grams.text.startsWith(ctx.quote, old)) found.add(old);
+  const before = ctx.prefix.slice(-BRACKET);
+  for (const at of grams.occurrences(before + ctx.quote, OCCURRENCES) ?? []) found.add(at + before.length);
+  for (const at of grams.occurrences(ctx.quote + ctx.suffix.slice(0, BRACKET), OCCURRENCES) ?? []) found.add(at);
+  return [...found].sort((a, b) => a - b);
+}
+
+type Candidate = { start: number; end: number; quote: number; context: number; ends: number; bracketed: boolean; score: number };
+
+function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anchor {
+  const { quote } = ctx;
+  if (Array.from(quote).length < 4) return { state: "orphaned", score: 0 };
+  const text = index.text;
+  const slack = Math.min(64, Math.max(4, Math.ceil(quote.length / 4)));
+  const starts = grams.likelyStarts(ctx.prefix, quote, ctx.suffix, 3, slack);
+  const candidates = starts.flatMap((near) => {
+    const found = [bracketed(text, ctx, near, slack), aligned(text, ctx, near, slack)];
+    return found.filter((c): c is Candidate => c !== null);
   });
-  // Overlapping matches of one spot differ only by a character or two; keep the best of each spot.
-  candidates.sort((a, b) => b.score - a.score);
-  const spots: typeof candidates = [];
+  // Overlapping matches of one spot differ only by a character or two; keep the best of each spot,
+  // where its intact context says where the quote's words now are, that reading.
+  candidates.sort((a, b) => Number(b.bracketed) - Number(a.bracketed) || b.score - a.score);
+  const spots: Candidate[] = [];
   for (const c of candidates) if (!spots.some((s) => c.start < s.end && s.start < c.end)) spots.push(c);
   const [best, second] = spots;
   if (!best) return { state: "orphaned", score: 0 };
   const ambiguous = second !== undefined && best.score - second.score < 0.05;
   // A short quote says little by itself: it is placed only where its context agrees too.
-  const unsupported = Array.from(pattern).length < LONE_QUOTE && best.context < CONTEXT_AGREES;
-  if (best.quote < 0.75 || best.ends < 0.8 || best.score < threshold || ambiguous || unsupported) {
-    return { state: "orphaned", score: round(best.score) };
-  }
-  return { state: "fuzzy", start: best.start, end: best.end, score: round(best.score) };
+  const unsupported = quote.length < LONE_QUOTE && best.context < CONTEXT_AGREES;
+  const trusted = best.bracketed
+    ? best.quote >= BRACKETED_QUOTE
+    : best.quote >= 0.75 && best.ends >= 0.8 && best.score >= threshold && !unsupported;
+  if (!trusted || ambiguous) return { state: "orphaned", score: round(best.score) };
+  return placed(index, best.start, best.end, round(best.score));
 }
 
-/** Every code point offset where `exact` occurs. */
-function findAll(index: CodePointIndex, exact: string): number[] {
-  const found: number[] = [];
-  for (let at = index.text.indexOf(exact); at !== -1; at = index.text.indexOf(exact, at + 1)) {
-    found.push(index.toCodePoint(at));
-  }
-  return found;
+/** The quote aligned near `near`, scored. */
+function aligned(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const match = alignNear(text, ctx.quote, near, slack);
+  if (!match || match.end <= match.start) return null;
+  const m = ctx.quote.length;
+  const edge = Math.min(EDGE, Math.ceil(m / 3));
+  // Errors bunched at one end mean the quote straddles an edit: part of it is other text.
+  const ends = Math.min(
+    similarity(text.slice(match.start, match.start + edge), ctx.quote.slice(0, edge)),
+    similarity(text.slice(Math.max(match.start, match.end - edge), match.end), ctx.quote.slice(-edge)),
+  );
+  return scored(text, ctx, match.start, match.end, 1 - match.errors / m, ends, false);
+}
+
+/**
+ * The passage between the quote's intact prefix and suffix, when both are
+ * found exactly, in order, about a quote's length apart near `near`: the
+ * words between them were changed, and they are the quote's new words.
+ */
+function bracketed(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const { prefix, suffix, quote } = ctx;
+  const before = prefix.slice(-2 * BRACKET);
+  const after = suffix.slice(0, 2 * BRACKET);
+  const beforeOk = before.length >= BRACKET || (before.length === prefix.length && before.length > 0);
+  const afterOk = after.length >= BRACKET || (after.length === suffix.length && after.length > 0);
+  if (!beforeOk || !afterOk) return null;
+  const from = Math.max(0, near - slack - before.length);
+  const p = text.slice(from, near + slack).lastIndexOf(before);
+  if (p < 0) return null;
+  const start = from + p + before.length;
+  const s = text.slice(start, start + quote.length + slack + after.length).indexOf(after);
+  if (s < 0) return null;
+  const end = start + s;
+  if (end - start < quote.length / 2) return null;
+  const errors = distance(quote, text.slice(start, end), slack);
+  return scored(text, ctx, start, end, 1 - errors / Math.max(quote.length, end - start), 1, true);
+}
+
+function scored(text: string, ctx: Context, start: number, end: number, quote: number, ends: number, bracketed: boolean): Candidate {
+  const context = contextScore(text, start, end, ctx);
+  const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, ctx.expected, text.length);
+  return { start, end, quote, context, ends, bracketed, score };
+}
+
+/** An anchor on whole grapheme clusters (widened to them), in code points. */
+function placed(index: CodePointIndex, start: number, end: number, score: number): Anchor {
+  const from = index.toCodePoint(clusterStart(index.text, start));
+  const to = index.toCodePoint(clusterEnd(index.text, end));
+  return score === 1 ? { state: "anchored", start: from, end: to, score: 1 } : { state: "fuzzy", start: from, end: to, score };
 }
 
 /** How well the text around a candidate matches the quote's prefix and suffix, 0–1. */
-function contextScore(index: CodePointIndex, start: number, end: number, target: TextTarget): number {
-  const prefixLength = Array.from(target.prefix).length;
-  const suffixLength = Array.from(target.suffix).length;
-  if (prefixLength + suffixLength === 0) return 0.5;
-  const before = index.slice(Math.max(0, start - prefixLength), start);
-  const after = index.slice(end, end + suffixLength);
-  return (similarity(before, target.prefix) * prefixLength + similarity(after, target.suffix) * suffixLength) / (prefixLength + suffixLength);
+function contextScore(text: string, start: number, end: number, ctx: Context): number {
+  const { prefix, suffix } = ctx;
+  if (prefix.length + suffix.length === 0) return 0.5;
+  const before = text.slice(Math.max(0, start - prefix.length), start);
+  const after = text.slice(end, end + suffix.length);
+  return (similarity(before, prefix) * prefix.length + similarity(after, suffix) * suffix.length) / (prefix.length + suffix.length);
 }
 
-/** 1 for equal strings, falling with the edit distance. */
+/** 1 for equal strings, falling with the edit distance. Both are short (CONTEXT_USED at most). */
 function similarity(actual: string, wanted: string): number {
   if (wanted.length === 0) return actual.length === 0 ? 1 : 0.5;
   if (actual === wanted) return 1;
-  if (actual.length === 0) return 0;
-  const [match] = search(actual, wanted, wanted.length).sort((a, b) => a.errors - b.errors);
-  const missing = Math.max(0, wanted.length - actual.length);
-  return Math.max(0, 1 - ((match?.errors ?? wanted.length) + missing) / wanted.length);
-}
-
-function expectedStart(target: TextTarget, index: CodePointIndex, oldLength?: number): number {
-  return oldLength ? Math.round((target.start / Math.max(1, oldLength)) * index.length) : target.start;
+  return Math.max(0, 1 - distance(actual, wanted, Math.max(4, Math.ceil(wanted.length / 2))) / wanted.length);
 }
 
 function positionScore(start: number, expected: number, length: number): number {
