@@ -30,6 +30,12 @@ const CONTEXT_USED = 64;
 const OCCURRENCES = 64;
 /** Where the quote's words were replaced but both sides of it are intact, this much of it must remain. */
 const BRACKETED_QUOTE = 0.5;
+/** Text inserted into a quote that is still placed on the whole of it, in UTF-16 units, beyond the quote's own length. */
+const SPLICE_INSERT = 80;
+/** A quote with a stretch deleted is placed on the rest when this much of it remains. */
+const SPLICE_KEPT = 0.6;
+/** How much of each end of a quote identifies it when text was inserted into it, in UTF-16 units. */
+const KEY = 8;
 /** Context that brackets a passage must be at least this long on each side (or reach the text's edge). */
 const BRACKET = 16;
 
@@ -123,7 +129,7 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   const slack = Math.min(64, Math.max(4, Math.ceil(quote.length / 4)));
   const starts = grams.likelyStarts(ctx.prefix, quote, ctx.suffix, 3, slack);
   const candidates = starts.flatMap((near) => {
-    const found = [bracketed(text, ctx, near, slack), aligned(text, ctx, near, slack)];
+    const found = [bracketed(text, ctx, near, slack), spliced(text, ctx, near, slack), trimmed(text, ctx, near, slack), aligned(text, ctx, near, slack)];
     return found.filter((c): c is Candidate => c !== null);
   });
   // Overlapping matches of one spot differ only by a character or two; keep the best of each spot,
@@ -137,7 +143,7 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   // A short quote says little by itself: it is placed only where its context agrees too.
   const unsupported = quote.length < LONE_QUOTE && best.context < CONTEXT_AGREES;
   const trusted = best.bracketed
-    ? best.quote >= BRACKETED_QUOTE
+    ? best.quote >= BRACKETED_QUOTE && best.context >= CONTEXT_AGREES
     : best.quote >= 0.75 && best.ends >= 0.8 && best.score >= threshold && !unsupported;
   if (!trusted || ambiguous) return { state: "orphaned", score: round(best.score) };
   return placed(index, best.start, best.end, round(best.score));
@@ -179,6 +185,98 @@ function bracketed(text: string, ctx: Context, near: number, slack: number): Can
   if (end - start < quote.length / 2) return null;
   const errors = distance(quote, text.slice(start, end), slack);
   return scored(text, ctx, start, end, 1 - errors / Math.max(quote.length, end - start), 1, true);
+}
+
+/**
+ * The quote with text inserted into it, or a stretch of it deleted: its head
+ * found exactly near `near` and its tail exactly after, every character of
+ * the quote kept in order and at most SPLICE_INSERT characters between the
+ * two (an inserted sentence), or at least SPLICE_KEPT of it kept with nothing
+ * in between (a deleted one). Its context must agree as well.
+ */
+function spliced(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const { quote } = ctx;
+  const m = quote.length;
+  if (m < 2 * KEY) return null;
+  const from = Math.max(0, near - slack);
+  const found = text.slice(from, near + slack + KEY).indexOf(quote.slice(0, KEY));
+  if (found < 0) return null;
+  const start = from + found;
+  const head = commonLength(quote, 0, text, start, 1, m);
+  if (head === m) return null;
+  const windowEnd = start + m + Math.max(m, SPLICE_INSERT);
+  const at = text.slice(start + head, windowEnd).indexOf(quote.slice(-KEY));
+  if (at < 0) return null;
+  const end = start + head + at + KEY;
+  const tail = commonLength(quote, m - 1, text, end - 1, -1, Math.min(m - head, end - start - head));
+  const inserted = end - start - m;
+  const whole = head + tail === m && inserted > 0 && inserted <= Math.max(m, SPLICE_INSERT);
+  const cut = end - start === head + tail && head + tail >= SPLICE_KEPT * m;
+  if (!whole && !cut) return null;
+  const candidate = scored(text, ctx, start, end, (head + tail) / m, 1, true);
+  return candidate.context >= CONTEXT_AGREES ? { ...candidate, quote: Math.max(candidate.quote, BRACKETED_QUOTE) } : null;
+}
+
+/**
+ * The quote cut short or split by the revision, found from the side of its
+ * context that remains (BRACKET characters of it intact) and the part of the
+ * quote that follows it exactly (at least SPLICE_KEPT of it). If the rest of
+ * the quote follows within SPLICE_INSERT characters, text was inserted and the
+ * whole is taken, provided the context on the far side agrees too; if other words follow, the rest was deleted and the part
+ * is; if the quote's own words follow with a typo, this is no cut at all.
+ */
+function trimmed(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const { quote, prefix, suffix } = ctx;
+  const m = quote.length;
+  const enough = Math.max(SPLICE_KEPT * m, BRACKET);
+  const sides: Array<{ start: number; end: number; kept: number }> = [];
+  if (prefix.length >= BRACKET) {
+    const from = Math.max(0, near - slack - BRACKET);
+    const at = text.slice(from, near + slack).lastIndexOf(prefix.slice(-BRACKET));
+    const start = from + at + BRACKET;
+    const kept = at < 0 ? 0 : commonLength(quote, 0, text, start, 1, m);
+    const rest = quote.slice(kept);
+    const resumes = text.slice(start + kept, start + kept + SPLICE_INSERT + rest.length).indexOf(rest);
+    const whole = resumes > 0 && intactAfter(text, start + kept + resumes + rest.length, suffix);
+    if (kept >= KEY && kept < m && whole) sides.push({ start, end: start + kept + resumes + rest.length, kept: m });
+    else if (kept >= enough && kept < m && !continues(text.slice(start + kept, start + m), rest)) sides.push({ start, end: start + kept, kept });
+  }
+  if (suffix.length >= BRACKET) {
+    const from = Math.max(0, near + m - slack);
+    const at = text.slice(from, near + m + slack + BRACKET).indexOf(suffix.slice(0, BRACKET));
+    const end = from + at;
+    const kept = at < 0 ? 0 : commonLength(quote, m - 1, text, end - 1, -1, Math.min(m, end));
+    const rest = quote.slice(0, m - kept);
+    const lookFrom = Math.max(0, end - kept - SPLICE_INSERT - rest.length);
+    const resumes = text.slice(lookFrom, end - kept).lastIndexOf(rest);
+    const gap = resumes < 0 ? -1 : end - kept - (lookFrom + resumes + rest.length);
+    if (kept >= KEY && kept < m && gap > 0 && intactBefore(text, lookFrom + resumes, prefix)) sides.push({ start: lookFrom + resumes, end, kept: m });
+    else if (kept >= enough && kept < m && !continues(text.slice(Math.max(0, end - m), end - kept), rest)) sides.push({ start: end - kept, end, kept });
+  }
+  const [best] = sides.sort((a, b) => b.kept - a.kept);
+  return best ? { ...scored(text, ctx, best.start, best.end, best.kept / m, 1, true), context: 1 } : null;
+}
+
+/** Whether the text before `at` ends with the prefix's last BRACKET characters (a shorter prefix: the text's edge). */
+function intactBefore(text: string, at: number, prefix: string): boolean {
+  return prefix.length < BRACKET || (at >= BRACKET && text.startsWith(prefix.slice(-BRACKET), at - BRACKET));
+}
+
+function intactAfter(text: string, at: number, suffix: string): boolean {
+  return suffix.length < BRACKET || text.startsWith(suffix.slice(0, BRACKET), at);
+}
+
+/** Whether `actual` reads as `wanted` with a typo or two, rather than as other words. */
+function continues(actual: string, wanted: string): boolean {
+  const n = Math.min(BRACKET, wanted.length);
+  return similarity(actual.slice(0, n), wanted.slice(0, n)) >= 0.5 || similarity(actual.slice(-n), wanted.slice(-n)) >= 0.5;
+}
+
+/** How many characters agree, from `a[i]` and `b[j]` on, stepping by `step`, at most `max`. */
+function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, max: number): number {
+  let n = 0;
+  while (n < max && j + n * step >= 0 && a.charCodeAt(i + n * step) === b.charCodeAt(j + n * step)) n++;
+  return n;
 }
 
 function scored(text: string, ctx: Context, start: number, end: number, quote: number, ends: number, bracketed: boolean): Candidate {
