@@ -1,19 +1,15 @@
 import { eq, like, or } from "drizzle-orm";
-import {
-  type AnnotationValue,
-  CodePointIndex,
-  annotationsOf,
-  buildTarget,
-  parseRoom,
-  readAnnotation,
-  resolveTarget,
-} from "@marginalia/schema";
+import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, parseRoom } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
+import { anchorWorker } from "./pool.ts";
 
 export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: number; documents: number };
+
+/** Annotations moved per transaction on a live document: each transaction is one short turn. */
+const APPLY_SLICE = 500;
 
 /** Every stored document of an article: the group's and each member's private one. */
 async function documentsOf(db: Db, articleId: string): Promise<string[]> {
@@ -31,6 +27,10 @@ async function documentsOf(db: Db, articleId: string): Promise<string[]> {
  * "Anchoring"), in the live documents so that open readers see highlights move, and
  * through them in the projection. An annotation that cannot be placed with
  * confidence keeps its old target, with its quote, and is marked orphaned.
+ *
+ * Each document's targets are read in one transaction, resolved on the
+ * re-anchoring worker (pool.ts) in slices, and written back in slices; a
+ * target that someone changed meanwhile is left as they made it.
  */
 export async function reanchorArticle(
   db: Db,
@@ -46,24 +46,34 @@ export async function reanchorArticle(
     const room = parseRoom(name);
     if (!room) continue;
     summary.documents++;
-    await hub.change(contextFor(room, article.groupId, to.revision), { userId: null }, (doc) => {
-      for (const map of annotationsOf(doc).values()) {
-        const value = readAnnotation(map);
-        if (!value.target || value.target.revision >= to.revision) continue;
-        const anchor = resolveTarget(index, value.target, { oldLength });
-        summary[anchor.state]++;
-        for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
+    const context = contextFor(room, article.groupId, to.revision);
+    const pending: Array<{ id: string; target: TextTarget }> = [];
+    await hub.change(context, { userId: null }, (doc) => {
+      for (const [id, map] of annotationsOf(doc)) {
+        const target = map.get("target") as TextTarget | null | undefined;
+        if (target && target.revision < to.revision) pending.push({ id, target });
       }
     });
+    const anchors = await anchorWorker.resolve(`${article.id}@${to.revision}`, to.text, oldLength, pending.map((p) => p.target));
+    for (let at = 0; at < pending.length; at += APPLY_SLICE) {
+      await hub.change(context, { userId: null }, (doc) => {
+        const annotations = annotationsOf(doc);
+        for (let i = at; i < Math.min(pending.length, at + APPLY_SLICE); i++) {
+          const { id, target } = pending[i]!;
+          const map = annotations.get(id);
+          // Yjs hands back the stored value itself: another object means someone set a new target.
+          if (!map || map.get("target") !== target) continue;
+          const anchor = anchors[i]!;
+          summary[anchor.state]++;
+          for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
+        }
+      });
+    }
   }
   return summary;
 }
 
-function changesFor(
-  anchor: ReturnType<typeof resolveTarget>,
-  index: CodePointIndex,
-  revision: number,
-): Partial<AnnotationValue> {
+function changesFor(anchor: Anchor, index: CodePointIndex, revision: number): Partial<AnnotationValue> {
   if (anchor.state === "orphaned") return { anchor: { state: "orphaned", score: anchor.score } };
   return {
     target: buildTarget(index, anchor, revision),
