@@ -26,13 +26,13 @@ import {
   updateThroughDocument,
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
-import { checkTextTarget } from "../services/targets.ts";
+import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
   id: f.id.optional(),
   kind: f.kind,
-  target: f.target.optional(),
+  target: clientTargetSchema.nullable().optional(),
   body: z.string().max(MAX_BODY_LENGTH).default(""),
   tags: f.tags.optional(),
   color: f.color.optional(),
@@ -48,7 +48,7 @@ export const createAnnotationSchema = z.strictObject({
 export const patchAnnotationSchema = z
   .object({
     body: z.string().max(MAX_BODY_LENGTH),
-    target: f.target,
+    target: clientTargetSchema.nullable(),
     tags: f.tags,
     color: f.color,
     factcheck: f.factcheck,
@@ -83,8 +83,8 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const { db, hub } = c.get("deps");
     const user = c.get("user");
     const found = c.get("article");
-    const input = await readJson(c, createAnnotationSchema);
-    if (input.target) await checkTextTarget(db, found.article.id, input.target);
+    const given = await readJson(c, createAnnotationSchema);
+    const input = { ...given, target: given.target && (await checkTextTarget(db, found.article.id, given.target)) };
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
@@ -94,9 +94,9 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
 export const annotationRoutes = new Hono<AppEnv>()
   .get("/:annotationId", requireAnnotation(), present)
   .patch("/:annotationId", requireAnnotation(), async (c) => {
-    const patch = await readJson(c, patchAnnotationSchema);
+    const given = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");
-    if (patch.target) await checkTextTarget(c.get("deps").db, access.row.articleId, patch.target);
+    const patch = { ...given, target: given.target && (await checkTextTarget(c.get("deps").db, access.row.articleId, given.target)) };
     await updateThroughDocument(c.get("deps").hub, access, patch);
     return present(c);
   })
