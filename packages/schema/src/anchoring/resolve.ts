@@ -20,6 +20,8 @@ export type ResolveOptions = {
 const DEFAULT_THRESHOLD = 0.75;
 /** Quotes at least this long are placed without their context agreeing. */
 const LONE_QUOTE = 32;
+/** Context similarity a long quote's only occurrence must still have. */
+const LONE_CONTEXT = 0.5;
 /** Context similarity (0–1) above which the surroundings are taken to be the same passage. */
 const CONTEXT_AGREES = 0.7;
 /** How much of each end of a fuzzy match is checked on its own, in UTF-16 units. */
@@ -86,11 +88,8 @@ function exactly({ index, grams }: Revision, ctx: Context, old: number): number 
   const indexed = grams.occurrences(ctx.quote, OCCURRENCES);
   // A quote too short to index, or too common to list, may occur anywhere: it is never taken as unique.
   const tooCommon = indexed === null || indexed === undefined;
-  let occurrences: number[];
-  if (indexed === undefined) occurrences = shortOccurrences(grams, ctx, old);
-  else if (indexed === null) occurrences = text.startsWith(ctx.quote, old) ? [old] : [];
-  else occurrences = indexed;
-  if (occurrences.length === 0) return indexed === null ? null : undefined;
+  const occurrences = tooCommon ? contextualOccurrences(grams, ctx, old) : indexed;
+  if (occurrences.length === 0) return undefined;
   const scored = occurrences.map((start) => ({ start, context: contextScore(text, start, start + ctx.quote.length, ctx) }));
   const atOldPlace = scored.find((c) => c.start === old);
   if (atOldPlace && ((scored.length === 1 && !tooCommon) || atOldPlace.context >= CONTEXT_AGREES)) return old;
@@ -100,18 +99,19 @@ function exactly({ index, grams }: Revision, ctx: Context, old: number): number 
   const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
   // A lone exact occurrence elsewhere may be the same words in another sentence: long quotes
   // are trusted alone, shorter ones only with their context.
-  const unique = !second && !tooCommon && (ctx.quote.length >= LONE_QUOTE || best.context >= CONTEXT_AGREES);
+  // Even a long one keeps some of its context: the same long phrase in another paragraph does not.
+  const unique = !second && !tooCommon && (ctx.quote.length >= LONE_QUOTE ? best.context >= LONE_CONTEXT : best.context >= CONTEXT_AGREES);
   const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
   if (unique || clearWinner) return best.start;
   return undefined;
 }
 
 /**
- * Occurrences of a quote too short to be indexed, found through the context
- * beside it (its last letters of prefix, or first of suffix, with the quote)
- * and at its old place: never by scanning the text.
+ * Occurrences of a quote too short to be indexed, or too common to list,
+ * found through the context beside it (its last letters of prefix, or first
+ * of suffix, with the quote) and at its old place: never by scanning the text.
  */
-function shortOccurrences(grams: TextIndex, ctx: Context, old: number): number[] {
+function contextualOccurrences(grams: TextIndex, ctx: Context, old: number): number[] {
   const found = new Set<number>();
   if (grams.text.startsWith(ctx.quote, old)) found.add(old);
   const before = ctx.prefix.slice(-BRACKET);
@@ -120,7 +120,8 @@ function shortOccurrences(grams: TextIndex, ctx: Context, old: number): number[]
   return [...found].sort((a, b) => a - b);
 }
 
-type Candidate = { start: number; end: number; quote: number; context: number; ends: number; bracketed: boolean; score: number };
+const KINDS = ["bracketed", "aligned", "spliced", "trimmed"] as const;
+type Candidate = { kind: (typeof KINDS)[number]; start: number; end: number; quote: number; context: number; ends: number; score: number };
 
 function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anchor {
   const { quote } = ctx;
@@ -128,24 +129,26 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   const text = index.text;
   const slack = Math.min(64, Math.max(4, Math.ceil(quote.length / 4)));
   const starts = grams.likelyStarts(ctx.prefix, quote, ctx.suffix, 3, slack);
-  const candidates = starts.flatMap((near) => {
-    const found = [bracketed(text, ctx, near, slack), spliced(text, ctx, near, slack), trimmed(text, ctx, near, slack), aligned(text, ctx, near, slack)];
-    return found.filter((c): c is Candidate => c !== null);
-  });
-  // Overlapping matches of one spot differ only by a character or two; keep the best of each spot,
-  // where its intact context says where the quote's words now are, that reading.
-  candidates.sort((a, b) => Number(b.bracketed) - Number(a.bracketed) || b.score - a.score);
+  const candidates = starts.flatMap((near) =>
+    [bracketed(text, ctx, near, slack), aligned(text, ctx, near, slack), spliced(text, ctx, near, slack), trimmed(text, ctx, near, slack)].filter(
+      (c): c is Candidate => c !== null,
+    ),
+  );
+  // A short quote says little by itself: it is placed only where its context agrees too.
+  const trusts = (c: Candidate) =>
+    c.kind === "aligned"
+      ? c.quote >= 0.75 && c.ends >= 0.8 && c.score >= threshold && (quote.length >= LONE_QUOTE || c.context >= CONTEXT_AGREES)
+      : c.quote >= BRACKETED_QUOTE && c.context >= CONTEXT_AGREES;
+  // At each spot, the reading that accounts for most of the quote: its intact context on both sides,
+  // then the quote aligned, then split by an insertion, then cut short.
+  const order = (c: Candidate) => Number(!trusts(c)) * 10 + KINDS.indexOf(c.kind);
+  candidates.sort((a, b) => order(a) - order(b) || b.score - a.score);
   const spots: Candidate[] = [];
   for (const c of candidates) if (!spots.some((s) => c.start < s.end && s.start < c.end)) spots.push(c);
-  const [best, second] = spots;
+  const [best, ...others] = spots;
   if (!best) return { state: "orphaned", score: 0 };
-  const ambiguous = second !== undefined && best.score - second.score < 0.05;
-  // A short quote says little by itself: it is placed only where its context agrees too.
-  const unsupported = quote.length < LONE_QUOTE && best.context < CONTEXT_AGREES;
-  const trusted = best.bracketed
-    ? best.quote >= BRACKETED_QUOTE && best.context >= CONTEXT_AGREES
-    : best.quote >= 0.75 && best.ends >= 0.8 && best.score >= threshold && !unsupported;
-  if (!trusted || ambiguous) return { state: "orphaned", score: round(best.score) };
+  const ambiguous = others.some((o) => o.score > best.score - 0.05);
+  if (!trusts(best) || ambiguous) return { state: "orphaned", score: round(best.score) };
   return placed(index, best.start, best.end, round(best.score));
 }
 
@@ -160,7 +163,7 @@ function aligned(text: string, ctx: Context, near: number, slack: number): Candi
     similarity(text.slice(match.start, match.start + edge), ctx.quote.slice(0, edge)),
     similarity(text.slice(Math.max(match.start, match.end - edge), match.end), ctx.quote.slice(-edge)),
   );
-  return scored(text, ctx, match.start, match.end, 1 - match.errors / m, ends, false);
+  return scored("aligned", text, ctx, match.start, match.end, 1 - match.errors / m, ends);
 }
 
 /**
@@ -184,7 +187,7 @@ function bracketed(text: string, ctx: Context, near: number, slack: number): Can
   const end = start + s;
   if (end - start < quote.length / 2) return null;
   const errors = distance(quote, text.slice(start, end), slack);
-  return scored(text, ctx, start, end, 1 - errors / Math.max(quote.length, end - start), 1, true);
+  return scored("bracketed", text, ctx, start, end, 1 - errors / Math.max(quote.length, end - start));
 }
 
 /**
@@ -213,7 +216,7 @@ function spliced(text: string, ctx: Context, near: number, slack: number): Candi
   const whole = head + tail === m && inserted > 0 && inserted <= Math.max(m, SPLICE_INSERT);
   const cut = end - start === head + tail && head + tail >= SPLICE_KEPT * m;
   if (!whole && !cut) return null;
-  const candidate = scored(text, ctx, start, end, (head + tail) / m, 1, true);
+  const candidate = scored("spliced", text, ctx, start, end, (head + tail) / m);
   return candidate.context >= CONTEXT_AGREES ? { ...candidate, quote: Math.max(candidate.quote, BRACKETED_QUOTE) } : null;
 }
 
@@ -239,7 +242,9 @@ function trimmed(text: string, ctx: Context, near: number, slack: number): Candi
     const resumes = text.slice(start + kept, start + kept + SPLICE_INSERT + rest.length).indexOf(rest);
     const whole = resumes > 0 && intactAfter(text, start + kept + resumes + rest.length, suffix);
     if (kept >= KEY && kept < m && whole) sides.push({ start, end: start + kept + resumes + rest.length, kept: m });
-    else if (kept >= enough && kept < m && !continues(text.slice(start + kept, start + m), rest)) sides.push({ start, end: start + kept, kept });
+    else if (kept >= enough && kept < m && !continues(text.slice(start + kept, start + m), rest) && !later(text, rest, start + kept, m)) {
+      sides.push({ start, end: start + kept, kept });
+    }
   }
   if (suffix.length >= BRACKET) {
     const from = Math.max(0, near + m - slack);
@@ -251,10 +256,12 @@ function trimmed(text: string, ctx: Context, near: number, slack: number): Candi
     const resumes = text.slice(lookFrom, end - kept).lastIndexOf(rest);
     const gap = resumes < 0 ? -1 : end - kept - (lookFrom + resumes + rest.length);
     if (kept >= KEY && kept < m && gap > 0 && intactBefore(text, lookFrom + resumes, prefix)) sides.push({ start: lookFrom + resumes, end, kept: m });
-    else if (kept >= enough && kept < m && !continues(text.slice(Math.max(0, end - m), end - kept), rest)) sides.push({ start: end - kept, end, kept });
+    else if (kept >= enough && kept < m && !continues(text.slice(Math.max(0, end - m), end - kept), rest) && !earlier(text, rest, end - kept, m)) {
+      sides.push({ start: end - kept, end, kept });
+    }
   }
   const [best] = sides.sort((a, b) => b.kept - a.kept);
-  return best ? { ...scored(text, ctx, best.start, best.end, best.kept / m, 1, true), context: 1 } : null;
+  return best ? { ...scored("trimmed", text, ctx, best.start, best.end, best.kept / m), context: 1 } : null;
 }
 
 /** Whether the text before `at` ends with the prefix's last BRACKET characters (a shorter prefix: the text's edge). */
@@ -264,6 +271,15 @@ function intactBefore(text: string, at: number, prefix: string): boolean {
 
 function intactAfter(text: string, at: number, suffix: string): boolean {
   return suffix.length < BRACKET || text.startsWith(suffix.slice(0, BRACKET), at);
+}
+
+/** Whether the rest of a quote still stands a little further on: then more was inserted than SPLICE_INSERT, not deleted. */
+function later(text: string, rest: string, from: number, m: number): boolean {
+  return text.slice(from, from + 4 * (m + SPLICE_INSERT)).includes(rest);
+}
+
+function earlier(text: string, rest: string, to: number, m: number): boolean {
+  return text.slice(Math.max(0, to - 4 * (m + SPLICE_INSERT)), to).includes(rest);
 }
 
 /** Whether `actual` reads as `wanted` with a typo or two, rather than as other words. */
@@ -279,10 +295,10 @@ function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, 
   return n;
 }
 
-function scored(text: string, ctx: Context, start: number, end: number, quote: number, ends: number, bracketed: boolean): Candidate {
+function scored(kind: Candidate["kind"], text: string, ctx: Context, start: number, end: number, quote: number, ends = 1): Candidate {
   const context = contextScore(text, start, end, ctx);
   const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, ctx.expected, text.length);
-  return { start, end, quote, context, ends, bracketed, score };
+  return { kind, start, end, quote, context, ends, score };
 }
 
 /** An anchor on whole grapheme clusters (widened to them), in code points. */
