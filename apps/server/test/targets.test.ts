@@ -1,6 +1,8 @@
+import { annotationsOf, createAnnotation, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { type Member, articleWithMembers } from "./support/article.ts";
+import { eventually, openSyncClient } from "./support/sync-client.ts";
 
 /**
  * What a client says it annotates is stored as it said it, or refused with 400 naming the field: never
@@ -10,6 +12,7 @@ import { type Member, articleWithMembers } from "./support/article.ts";
 let t: TestApp;
 let owner: Member;
 let articleId: string;
+let room: string;
 let url: string;
 beforeAll(async () => {
   t = await createTestApp();
@@ -17,6 +20,7 @@ beforeAll(async () => {
   const made = await articleWithMembers(t.app, []);
   owner = made.owner;
   articleId = made.article.id;
+  room = made.article.sync.room;
 });
 afterAll(() => t.close());
 
@@ -138,5 +142,61 @@ describe("W3C targets", () => {
     const res = await postW3C(w3c({ source: article(), selector }));
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: "validation_failed", field: "target" });
+  });
+});
+
+describe("socket targets", () => {
+  const write = async (change: (doc: import("yjs").Doc, authorId: string) => void) => {
+    const client = openSyncClient(url, room, owner.token);
+    await client.synced;
+    change(client.doc, owner.user.id);
+    return client;
+  };
+
+  it("keeps a target that is the article's text", async () => {
+    let id = "";
+    const client = await write((doc, authorId) => (id = createAnnotation(doc, { kind: "comment", authorId, body: "ok", target: target() })));
+    try {
+      await eventually(async () => expect((await owner.get(`/api/annotations/${id}`)).body.target).toEqual(target()), 5_000);
+      expect(client.closes).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it.each([
+    ["exact", { exact: "Hamid" }],
+    ["end", { end: 10_000_000 }],
+    ["prefix", { prefix: "Ahmad " }],
+    ["revision", { revision: 99 }],
+  ])("closes with 4403 naming target.%s when a created target is not the text, and stores nothing", async (field, change) => {
+    let id = "";
+    const client = await write((doc, authorId) => (id = createAnnotation(doc, { kind: "comment", authorId, body: "bad", target: target(change) })));
+    try {
+      await eventually(() => expect(client.closes.map((c) => c.code)).toContain(4403), 5_000);
+      expect(client.closes[0]!.reason).toContain(`target.${field}`);
+      expect((await owner.get(`/api/annotations/${id}`)).status).toBe(404);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("refuses an edit that moves a target off the text, and one that starts inside a grapheme cluster", async () => {
+    const text = ((await owner.get(`/api/articles/${articleId}`)).body as { text: string }).text;
+    const mark = Array.from(text).indexOf("\u064F");
+    const kept = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target() });
+    for (const bad of [target({ suffix: "Zzz" }), { revision: 1, exact: "\u064FThe", prefix: "", suffix: "", start: mark, end: mark + 4 }]) {
+      const client = await write((doc) => {
+        expect(annotationsOf(doc).has(kept.body.id)).toBe(true);
+        updateAnnotation(doc, kept.body.id, { target: bad });
+      });
+      try {
+        await eventually(() => expect(client.closes.map((c) => c.code)).toContain(4403), 5_000);
+        expect(client.closes[0]!.reason).toMatch(/^target\.(suffix|start)/);
+      } finally {
+        client.destroy();
+      }
+    }
+    expect((await owner.get(`/api/annotations/${kept.body.id}`)).body.target).toEqual(target());
   });
 });

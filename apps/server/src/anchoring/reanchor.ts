@@ -3,6 +3,7 @@ import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, ann
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
+import { articleTexts } from "../sync/article-text.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { anchorWorker } from "./pool.ts";
 
@@ -40,6 +41,8 @@ export async function reanchorArticle(
   to: { revision: number; text: string },
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
+  // Sockets write targets on the new text from now on (sync/article-text.ts).
+  articleTexts.revised(db, article.id, to.revision, to.text);
   const index = new CodePointIndex(to.text);
   const oldLength = new CodePointIndex(from.text).length;
   for (const name of await documentsOf(db, article.id)) {
