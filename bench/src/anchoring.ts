@@ -79,7 +79,7 @@ const report = [
   "",
   "## Crafted inputs",
   "",
-  "Each runs on this thread, as the worker would; no timing is asserted by the tests, which check that these complete and orphan.",
+  "Each runs on this thread, as the worker would, after the revision's index is built (once per revision); the tests check that these complete and what they place, never how fast.",
   "",
   "| case | annotations | placed | orphaned | total | per annotation |",
   "|---|---|---|---|---|---|",

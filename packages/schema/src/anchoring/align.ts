@@ -37,15 +37,26 @@ export function alignNear(text: string, pattern: string, near: number, slack: nu
         row[at] = INF;
         continue;
       }
+      // Plain assignments: this loop runs quote × band times, and a destructuring would allocate each time.
       let best = j >= 1 ? cost[at]! + (text.charCodeAt(from + j - 1) === p ? 0 : 1) : INF;
       let origin = start[at]!;
-      if (at + 1 < size && cost[at + 1]! + 1 < best) [best, origin] = [cost[at + 1]! + 1, start[at + 1]!];
-      if (at > 0 && row[at - 1]! + 1 < best) [best, origin] = [row[at - 1]! + 1, rowStart[at - 1]!];
+      if (at + 1 < size && cost[at + 1]! + 1 < best) {
+        best = cost[at + 1]! + 1;
+        origin = start[at + 1]!;
+      }
+      if (at > 0 && row[at - 1]! + 1 < best) {
+        best = row[at - 1]! + 1;
+        origin = rowStart[at - 1]!;
+      }
       row[at] = best;
       rowStart[at] = origin;
     }
-    [cost, row] = [row, cost];
-    [start, rowStart] = [rowStart, start];
+    const previous = cost;
+    cost = row;
+    row = previous;
+    const previousStart = start;
+    start = rowStart;
+    rowStart = previousStart;
   }
   let best: Alignment | null = null;
   for (let k = lo; k <= hi; k++) {

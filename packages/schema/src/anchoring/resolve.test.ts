@@ -103,3 +103,45 @@ describe("resolveTarget", () => {
     expect(resolveTarget(replaced, target).state).toBe("orphaned");
   });
 });
+
+/**
+ * Inputs crafted to make re-anchoring slow (bench/results/anchoring.md has their costs). Each must
+ * complete and end as it should; how fast is the bench's to say, not the suite's.
+ */
+describe("resolveTarget on hostile input", () => {
+  const revised = `A note was added at the top.\n\n${SEED}`;
+  const seedLength = Array.from(SEED).length;
+  // Seeded, so that a failure replays.
+  let state = 20261202;
+  const letter = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return String.fromCharCode(0x61 + (state % 26));
+  };
+  const junk = (n: number) => Array.from({ length: n }, letter).join("");
+
+  it('orphans ten " the " quotes whose 200 characters of context are junk', () => {
+    const at = SEED.indexOf(" the ");
+    const index = new CodePointIndex(revised);
+    for (let i = 0; i < 10; i++) {
+      const target = { revision: 1, exact: " the ", prefix: junk(200), suffix: junk(200), start: at, end: at + 5 };
+      expect(resolveTarget(index, target, { oldLength: seedLength }).state).toBe("orphaned");
+    }
+  });
+
+  it("orphans a 20,000-character quote of junk", () => {
+    const target = { revision: 1, exact: junk(20_000), prefix: "", suffix: "", start: 100, end: 20_100 };
+    expect(resolveTarget(revised, target, { oldLength: seedLength }).state).toBe("orphaned");
+  });
+
+  it("resolves 500 quotes on a 1 MB paragraph of one repeated letter, each where it was or nowhere", { timeout: 120_000 }, () => {
+    const letters = "a".repeat(1_000_000);
+    const old = new CodePointIndex(letters);
+    const index = new CodePointIndex(`${letters}b`);
+    for (let i = 0; i < 500; i++) {
+      const start = (i * 1999) % 990_000;
+      const target = buildTarget(old, { start, end: start + 5 + (i % 300) }, 1);
+      const anchor = resolveTarget(index, target, { oldLength: letters.length });
+      if (anchor.state !== "orphaned") expect([anchor.start, anchor.end]).toEqual([target.start, target.end]);
+    }
+  });
+});
