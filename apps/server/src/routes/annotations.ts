@@ -84,7 +84,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const user = c.get("user");
     const found = c.get("article");
     const given = await readJson(c, createAnnotationSchema);
-    const input = { ...given, target: given.target && (await checkTextTarget(db, found.article.id, given.target)) };
+    const input = given.target ? { ...given, target: await checkTextTarget(db, found.article.id, given.target) } : { ...given, target: given.target };
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
@@ -96,7 +96,9 @@ export const annotationRoutes = new Hono<AppEnv>()
   .patch("/:annotationId", requireAnnotation(), async (c) => {
     const given = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");
-    const patch = { ...given, target: given.target && (await checkTextTarget(c.get("deps").db, access.row.articleId, given.target)) };
+    // Only a field the caller sent is a change: an absent target must stay absent, not become undefined.
+    const { target, ...rest } = given;
+    const patch = target ? { ...rest, target: await checkTextTarget(c.get("deps").db, access.row.articleId, target) } : given.target === null ? { ...rest, target: null } : rest;
     await updateThroughDocument(c.get("deps").hub, access, patch);
     return present(c);
   })
