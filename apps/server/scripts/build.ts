@@ -65,8 +65,10 @@ const sourceLocations: Plugin = {
 export async function buildServer(): Promise<void> {
   rmSync(SERVER_DIST, { recursive: true, force: true });
   await build({
-    entryPoints: [path.join(SERVER, "src/main.ts")],
-    outfile: SERVER_BUNDLE,
+    // The re-anchoring worker's thread starts from a file of its own (src/anchoring/pool.ts).
+    entryPoints: { main: path.join(SERVER, "src/main.ts"), "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts") },
+    outdir: SERVER_DIST,
+    define: { MARGINALIA_COMPILED: "true" },
     bundle: true,
     platform: "node",
     format: "esm",

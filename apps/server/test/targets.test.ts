@@ -1,6 +1,8 @@
+import { annotationsOf, createAnnotation, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { type Member, articleWithMembers } from "./support/article.ts";
+import { eventually, openSyncClient } from "./support/sync-client.ts";
 
 /**
  * What a client says it annotates is stored as it said it, or refused with 400 naming the field: never
@@ -10,6 +12,7 @@ import { type Member, articleWithMembers } from "./support/article.ts";
 let t: TestApp;
 let owner: Member;
 let articleId: string;
+let room: string;
 let url: string;
 beforeAll(async () => {
   t = await createTestApp();
@@ -17,6 +20,7 @@ beforeAll(async () => {
   const made = await articleWithMembers(t.app, []);
   owner = made.owner;
   articleId = made.article.id;
+  room = made.article.sync.room;
 });
 afterAll(() => t.close());
 
@@ -50,13 +54,71 @@ describe("REST targets", () => {
   });
 });
 
+describe("REST targets: bounds, characters and quotes without positions", () => {
+  const create = (t: unknown) => owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: t });
+  const seedText = async () => ((await owner.get(`/api/articles/${articleId}`)).body as { text: string }).text;
+
+  it.each([
+    ["exact", { exact: "x".repeat(20_001), end: 20_007 }],
+    ["prefix", { prefix: "x".repeat(201) }],
+    ["suffix", { suffix: "x".repeat(201) }],
+  ])("refuses a %s longer than the bound, naming it", async (field, change) => {
+    const res = await create(target(change));
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe(`target.${field}`);
+  });
+
+  it("refuses a target that starts or ends inside a grapheme cluster (the seed's stray U+064F after a space)", async () => {
+    const text = await seedText();
+    const mark = Array.from(text).indexOf("\u064F");
+    expect(mark).toBeGreaterThan(0);
+    const inside = { revision: 1, exact: "\u064FThe", prefix: "", suffix: "", start: mark, end: mark + 4 };
+    const res = await create(inside);
+    expect(res.status).toBe(400);
+    expect(res.body.error.field).toBe("target.start");
+    const before = await create({ ...inside, exact: "Iran.", start: mark - 6, end: mark - 1 });
+    expect(before.status).toBe(201);
+    const cutting = await create({ ...inside, exact: "Iran. ", start: mark - 6, end: mark });
+    expect(cutting.body.error.field).toBe("target.end");
+    const whole = await create({ ...inside, exact: " \u064FThe", start: mark - 1, end: mark + 4 });
+    expect(whole.status).toBe(201);
+  });
+
+  it("fills in the positions of a quote that occurs once, and refuses one that occurs more often", async () => {
+    const unique = await create({ revision: 1, exact: "Hamid Bahrami" });
+    expect(unique.status).toBe(201);
+    expect(unique.body.target).toMatchObject({ exact: "Hamid Bahrami", start: 0, end: 13 });
+    const text = await seedText();
+    expect(text.split("Iran").length).toBeGreaterThan(3);
+    const ambiguous = await create({ revision: 1, exact: "Iran" });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error).toMatchObject({ field: "target.exact" });
+    expect(ambiguous.body.error.message).toMatch(/more than once/);
+    const absent = await create({ revision: 1, exact: "not in the article at all" });
+    expect(absent.body.error.field).toBe("target.exact");
+    const halfPositions = await create({ revision: 1, exact: "Hamid", start: 0 });
+    expect(halfPositions.body.error.field).toBe("target.end");
+  });
+
+  it("reads a quote's CRLF line breaks as the import writes them", async () => {
+    const text = await seedText();
+    const at = text.indexOf("\n");
+    const points = Array.from(text.slice(0, at)).length;
+    const exact = `${text.slice(at - 5, at)}\r\n`;
+    const res = await create({ revision: 1, exact, start: points - 5, end: points + 1 });
+    expect(res.status).toBe(201);
+    expect(res.body.target.exact).toBe(exact.replace("\r\n", "\n"));
+  });
+});
+
 describe("W3C targets", () => {
   const article = () => `${url}/articles/${articleId}`;
 
   it("accepts the article's IRI, as a whole-article note or with selectors", async () => {
-    expect((await postW3C(w3c(article()))).status).toBe(201);
+    const whole = await postW3C(w3c(article()));
+    expect(whole.status, JSON.stringify(whole.body)).toBe(201);
     const quoted = await postW3C(w3c({ source: article(), selector: { type: "TextQuoteSelector", exact: "Bahrami", prefix: "Hamid " } }));
-    expect(quoted.status).toBe(201);
+    expect(quoted.status, JSON.stringify(quoted.body)).toBe(201);
     expect(quoted.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start: 6, end: 13 });
   });
 
@@ -80,5 +142,61 @@ describe("W3C targets", () => {
     const res = await postW3C(w3c({ source: article(), selector }));
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: "validation_failed", field: "target" });
+  });
+});
+
+describe("socket targets", () => {
+  const write = async (change: (doc: import("yjs").Doc, authorId: string) => void) => {
+    const client = openSyncClient(url, room, owner.token);
+    await client.synced;
+    change(client.doc, owner.user.id);
+    return client;
+  };
+
+  it("keeps a target that is the article's text", async () => {
+    let id = "";
+    const client = await write((doc, authorId) => (id = createAnnotation(doc, { kind: "comment", authorId, body: "ok", target: target() })));
+    try {
+      await eventually(async () => expect((await owner.get(`/api/annotations/${id}`)).body.target).toEqual(target()), 5_000);
+      expect(client.closes).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it.each([
+    ["exact", { exact: "Hamid" }],
+    ["end", { end: 10_000_000 }],
+    ["prefix", { prefix: "Ahmad " }],
+    ["revision", { revision: 99 }],
+  ])("closes with 4403 naming target.%s when a created target is not the text, and stores nothing", async (field, change) => {
+    let id = "";
+    const client = await write((doc, authorId) => (id = createAnnotation(doc, { kind: "comment", authorId, body: "bad", target: target(change) })));
+    try {
+      await eventually(() => expect(client.closes.map((c) => c.code)).toContain(4403), 5_000);
+      expect(client.closes[0]!.reason).toContain(`target.${field}`);
+      expect((await owner.get(`/api/annotations/${id}`)).status).toBe(404);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("refuses an edit that moves a target off the text, and one that starts inside a grapheme cluster", async () => {
+    const text = ((await owner.get(`/api/articles/${articleId}`)).body as { text: string }).text;
+    const mark = Array.from(text).indexOf("\u064F");
+    const kept = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target() });
+    for (const bad of [target({ suffix: "Zzz" }), { revision: 1, exact: "\u064FThe", prefix: "", suffix: "", start: mark, end: mark + 4 }]) {
+      const client = await write((doc) => {
+        expect(annotationsOf(doc).has(kept.body.id)).toBe(true);
+        updateAnnotation(doc, kept.body.id, { target: bad });
+      });
+      try {
+        await eventually(() => expect(client.closes.map((c) => c.code)).toContain(4403), 5_000);
+        expect(client.closes[0]!.reason).toMatch(/^target\.(suffix|start)/);
+      } finally {
+        client.destroy();
+      }
+    }
+    expect((await owner.get(`/api/annotations/${kept.body.id}`)).body.target).toEqual(target());
   });
 });

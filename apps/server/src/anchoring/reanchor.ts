@@ -1,20 +1,16 @@
 import { eq, like, or } from "drizzle-orm";
-import {
-  type AnnotationValue,
-  CodePointIndex,
-  annotationsOf,
-  buildTarget,
-  judgementBeforeMove,
-  parseRoom,
-  readAnnotation,
-  resolveTarget,
-} from "@marginalia/schema";
+import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, judgementBeforeMove, parseRoom, readAnnotation } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
+import { articleTexts } from "../sync/article-text.ts";
 import type { SyncHub } from "../sync/hub.ts";
+import { anchorWorker } from "./pool.ts";
 
 export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: number; documents: number };
+
+/** Annotations moved per transaction on a live document: each transaction is one short turn. */
+const APPLY_SLICE = 500;
 
 /** Every stored document of an article: the group's and each member's private one. */
 async function documentsOf(db: Db, articleId: string): Promise<string[]> {
@@ -32,6 +28,10 @@ async function documentsOf(db: Db, articleId: string): Promise<string[]> {
  * "Anchoring"), in the live documents so that open readers see highlights move, and
  * through them in the projection. An annotation that cannot be placed with
  * confidence keeps its old target, with its quote, and is marked orphaned.
+ *
+ * Each document's targets are read in one transaction, resolved on the
+ * re-anchoring worker (pool.ts) in slices, and written back in slices; a
+ * target that someone changed meanwhile is left as they made it.
  */
 export async function reanchorArticle(
   db: Db,
@@ -41,33 +41,45 @@ export async function reanchorArticle(
   to: { revision: number; text: string },
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
+  // Sockets write targets on the new text from now on (sync/article-text.ts).
+  articleTexts.revised(db, article.id, to.revision, to.text);
   const index = new CodePointIndex(to.text);
   const oldLength = new CodePointIndex(from.text).length;
   for (const name of await documentsOf(db, article.id)) {
     const room = parseRoom(name);
     if (!room) continue;
     summary.documents++;
-    await hub.change(contextFor(room, article.groupId, to.revision), { userId: null }, (doc) => {
-      for (const map of annotationsOf(doc).values()) {
-        const value = readAnnotation(map);
-        if (!value.target || value.target.revision >= to.revision) continue;
-        const anchor = resolveTarget(index, value.target, { oldLength });
-        summary[anchor.state]++;
-        // A verdict stays pinned to the passage it was given on (docs/architecture.md, "Verdicts pinned to the text").
-        const judged = judgementBeforeMove(value);
-        if (judged) map.set("judged", judged);
-        for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
+    const context = contextFor(room, article.groupId, to.revision);
+    const pending: Array<{ id: string; target: TextTarget }> = [];
+    await hub.change(context, { userId: null }, (doc) => {
+      for (const [id, map] of annotationsOf(doc)) {
+        const target = map.get("target") as TextTarget | null | undefined;
+        if (target && target.revision < to.revision) pending.push({ id, target });
       }
     });
+    const anchors = await anchorWorker.resolve(`${article.id}@${to.revision}`, to.text, oldLength, pending.map((p) => p.target));
+    for (let at = 0; at < pending.length; at += APPLY_SLICE) {
+      await hub.change(context, { userId: null }, (doc) => {
+        const annotations = annotationsOf(doc);
+        for (let i = at; i < Math.min(pending.length, at + APPLY_SLICE); i++) {
+          const { id, target } = pending[i]!;
+          const map = annotations.get(id);
+          // Yjs hands back the stored value itself: another object means someone set a new target.
+          if (!map || map.get("target") !== target) continue;
+          const anchor = anchors[i]!;
+          summary[anchor.state]++;
+          // A verdict stays pinned to the passage it was given on (docs/architecture.md, "Verdicts pinned to the text").
+          const judged = judgementBeforeMove(readAnnotation(map));
+          if (judged) map.set("judged", judged);
+          for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
+        }
+      });
+    }
   }
   return summary;
 }
 
-function changesFor(
-  anchor: ReturnType<typeof resolveTarget>,
-  index: CodePointIndex,
-  revision: number,
-): Partial<AnnotationValue> {
+function changesFor(anchor: Anchor, index: CodePointIndex, revision: number): Partial<AnnotationValue> {
   if (anchor.state === "orphaned") return { anchor: { state: "orphaned", score: anchor.score, revision } };
   return {
     target: buildTarget(index, anchor, revision),

@@ -32,7 +32,7 @@ import {
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
 import { recordModeration } from "../services/moderation-log.ts";
-import { checkTextTarget } from "../services/targets.ts";
+import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
 import { annotationPageSchema } from "../openapi/schemas.ts";
 
@@ -40,7 +40,7 @@ const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
   id: f.id.optional(),
   kind: f.kind,
-  target: f.target.optional(),
+  target: clientTargetSchema.nullable().optional(),
   body: z.string().max(MAX_BODY_LENGTH).default(""),
   tags: f.tags.optional(),
   color: f.color.optional(),
@@ -56,7 +56,7 @@ export const createAnnotationSchema = z.strictObject({
 export const patchAnnotationSchema = z
   .object({
     body: z.string().max(MAX_BODY_LENGTH),
-    target: f.target,
+    target: clientTargetSchema.nullable(),
     tags: f.tags,
     color: f.color,
     factcheck: f.factcheck,
@@ -91,8 +91,8 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const { db, hub } = c.get("deps");
     const user = c.get("user");
     const found = c.get("article");
-    const input = await readJson(c, createAnnotationSchema);
-    if (input.target) await checkTextTarget(db, found.article.id, input.target);
+    const given = await readJson(c, createAnnotationSchema);
+    const input = given.target ? { ...given, target: await checkTextTarget(db, found.article.id, given.target) } : { ...given, target: given.target };
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);
@@ -102,9 +102,11 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
 export const annotationRoutes = new Hono<AppEnv>()
   .get("/:annotationId", documented({ tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" }, schemas: annotationResponses(200) }), requireAnnotation(), present)
   .patch("/:annotationId", documented({ tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
-    const patch = await readJson(c, patchAnnotationSchema);
+    const given = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");
-    if (patch.target) await checkTextTarget(c.get("deps").db, access.row.articleId, patch.target);
+    // Only a field the caller sent is a change: an absent target must stay absent, not become undefined.
+    const { target, ...rest } = given;
+    const patch = target ? { ...rest, target: await checkTextTarget(c.get("deps").db, access.row.articleId, target) } : given.target === null ? { ...rest, target: null } : rest;
     await updateThroughDocument(c.get("deps").hub, access, patch);
     return present(c);
   })

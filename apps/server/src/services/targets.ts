@@ -1,29 +1,57 @@
-import { CodePointIndex, type TextTarget } from "@marginalia/schema";
+import { z } from "zod";
+import { CodePointIndex, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { getArticle } from "./articles.ts";
 
-/** How much text around a quote a prefix or suffix may name (textTargetSchema). */
-const MAX_AFFIX = 200;
+/** The longest quote, and the most context on each side, a target may carry (textTargetSchema). */
+export const MAX_EXACT = 20_000;
+export const MAX_AFFIX = 200;
+
+/**
+ * A target as a client sends it: positions may be left out when the quote, with its prefix and
+ * suffix, occurs once in the revision (`checkTextTarget` fills them in).
+ */
+export const clientTargetSchema = z
+  .strictObject({
+    revision: z.number().int().positive(),
+    exact: z.string().max(MAX_EXACT),
+    prefix: z.string().max(MAX_AFFIX).default(""),
+    suffix: z.string().max(MAX_AFFIX).default(""),
+    start: z.number().int().nonnegative().optional(),
+    end: z.number().int().nonnegative().optional(),
+  })
+  .refine((t) => (t.start === undefined) === (t.end === undefined), { message: "give both start and end, or neither", path: ["end"] })
+  .refine((t) => t.start === undefined || t.end! >= t.start, { message: "end must not be before start", path: ["end"] })
+  .refine((t) => t.start !== undefined || t.exact.length > 0, { message: "give the quote, or start and end", path: ["exact"] });
+export type ClientTarget = z.output<typeof clientTargetSchema>;
 
 const bad = (field: string, message: string) => new ApiError("validation_failed", `target.${field}: ${message}`, `target.${field}`);
 
 /**
  * A client's text target must be the article's text at the revision it names: the quote at its
- * positions, the prefix and suffix around it. One that is not is refused, naming the field, rather than
- * stored as given (it would point at words the article does not have there) or moved to where the quote
- * is (it would change what the client annotated).
+ * positions, the prefix and suffix around it, its ends between grapheme clusters, after the line
+ * breaks the import writes. One that is not is refused, naming the field, rather than stored as given
+ * (it would point at words the article does not have there) or moved to where the quote is (it would
+ * change what the client annotated). Returns the target to store.
  */
-export async function checkTextTarget(db: Db, articleId: string, target: TextTarget): Promise<void> {
-  const article = await getArticle(db, articleId, target.revision).catch((err: unknown) => {
+export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
+  const article = await getArticle(db, articleId, given.revision).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
     throw err;
   });
   const index = new CodePointIndex(article.text);
-  if (target.end > index.length) throw bad("end", `past the end of the revision's ${index.length} characters`);
-  if (index.slice(target.start, target.end) !== target.exact) throw bad("exact", "not the text between start and end");
-  if (!index.slice(Math.max(0, target.start - MAX_AFFIX), target.start).endsWith(target.prefix)) {
-    throw bad("prefix", "not the text before start");
+  const quote = { exact: normalizeQuoted(given.exact), prefix: normalizeQuoted(given.prefix), suffix: normalizeQuoted(given.suffix) };
+  let positions = given.start === undefined || given.end === undefined ? null : { start: given.start, end: given.end };
+  if (!positions) {
+    const placed = placeQuote(index, quote);
+    if ("found" in placed) {
+      throw bad("exact", placed.found === 0 ? "not in this revision (with this prefix and suffix)" : "occurs more than once: give start and end, or a prefix or suffix that tells them apart");
+    }
+    positions = placed;
   }
-  if (!index.slice(target.end, target.end + MAX_AFFIX).startsWith(target.suffix)) throw bad("suffix", "not the text after end");
+  const target = { revision: given.revision, ...quote, ...positions };
+  const problem = targetProblem(index, target);
+  if (problem) throw bad(problem.field, problem.message);
+  return target;
 }

@@ -3,6 +3,7 @@ import {
   type AnnotationField,
   MAX_BODY_LENGTH,
   ROOTS,
+  type TextTarget,
   annotationFieldSchemas,
   annotationValueSchema,
   annotationsOf,
@@ -145,6 +146,8 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
       return "only moderators give rejection reasons";
     }
+    const badTarget = parsed.data.target && actor.targetProblem?.(parsed.data.target);
+    if (badTarget) return badTarget;
     const parentId = parsed.data.parentId;
     const parent = parentId ? (statusOf(doc, parentId) ?? actor.inGroup?.(parentId) ?? null) : null;
     return refuseCreate(actor, parsed.data) ?? (parent && refuseReply(actor, parent));
@@ -156,7 +159,7 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
   if (change.deleted) return refuseDelete(actor, existing);
   for (const [field, value] of change.fields) {
     const probe = field === "body" || value === undefined ? existing[field as keyof typeof existing] : value;
-    const problem = refuseFieldEdit(actor, existing, field, probe);
+    const problem = refuseFieldEdit(actor, existing, field, probe) ?? (field === "target" && value ? actor.targetProblem?.(value as TextTarget) : null);
     if (problem) return problem;
   }
   if (change.bodyInserted || change.bodyDeleted) {

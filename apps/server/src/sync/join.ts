@@ -8,6 +8,7 @@ import type { LiveDocument } from "./document.ts";
 import type { OpenAccess } from "./open-access.ts";
 import type { DocContext } from "./projection.ts";
 import { release } from "./tally.ts";
+import { articleTexts } from "./article-text.ts";
 
 /** What joining a socket to its document needs of the hub. */
 export type JoinHost = {
@@ -36,7 +37,7 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
       return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
     }
     hub.perUser.set(userId, (hub.perUser.get(userId) ?? 0) + 1);
-    const live = await hub.acquire(admission.context);
+    const [live] = await Promise.all([hub.acquire(admission.context), articleTexts.load(hub.db, admission.context.articleId)]);
     if (connection.phase !== "admitting") {
       hub.release(live);
       release(hub.perUser, userId);
@@ -49,7 +50,9 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
       hub.release(live);
     });
     live.members.add(userId, admission.actor.userId);
-    connection.open(live, { ...admission.actor, inGroup: (id) => inGroupDocument(hub, admission.context, id) }, admission.identity, userId);
+    const { articleId } = admission.context;
+    const actor = { ...admission.actor, inGroup: (id: string) => inGroupDocument(hub, admission.context, id) };
+    connection.open(live, { ...actor, targetProblem: (target) => articleTexts.problem(articleId, target) }, admission.identity, userId);
   } catch (err) {
     hub.logger.error({ err, room: request.room }, "could not open document");
     connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");

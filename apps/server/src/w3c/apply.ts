@@ -48,7 +48,7 @@ export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle
   const { text, revision } = draft.selector ? await article.text() : { text: "", revision: 0 };
   // A reply without a text target discusses the same passage as its parent, as REST replies do.
   const target = draft.selector ? resolveTarget(draft.selector, text, revision) : (parent?.target ?? null);
-  return validate(createAnnotationSchema, {
+  const request = validate(createAnnotationSchema, {
     kind: draft.kind,
     body: draft.body,
     tags: draft.tags,
@@ -62,6 +62,8 @@ export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle
     ...(draft.canonical !== undefined && { canonical: draft.canonical }),
     ...(draft.via !== undefined && { via: draft.via }),
   });
+  // Checked above against the text, positions and all.
+  return { ...request, target };
 }
 
 const sameTarget = (a: TextTarget | null, b: TextTarget | null) =>
@@ -112,5 +114,7 @@ export async function toPatch(draft: W3CDraft, view: AnnotationView, article: Co
   if (draft.status !== undefined && draft.status !== view.status) patch.status = draft.status;
   if (draft.color !== undefined && draft.color !== view.color) patch.color = draft.color;
   if (draft.resolved !== undefined && draft.resolved !== view.resolved) patch.resolved = draft.resolved;
-  return Object.keys(patch).length > 0 ? validate(patchAnnotationSchema, patch) : patch;
+  if (Object.keys(patch).length === 0) return patch;
+  const { target: _checkedAbove, ...checked } = validate(patchAnnotationSchema, patch);
+  return { ...checked, ...(patch.target !== undefined && { target: patch.target }) };
 }

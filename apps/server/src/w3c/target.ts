@@ -1,4 +1,4 @@
-import type { TextTarget } from "@marginalia/schema";
+import { CodePointIndex, type TextTarget, placeQuote, targetProblem } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import type { SelectorHint } from "./from-w3c.ts";
 
@@ -6,8 +6,6 @@ import type { SelectorHint } from "./from-w3c.ts";
 const CONTEXT = 32;
 /** Our stored prefix and suffix are at most 200 UTF-16 units (textTargetSchema). */
 const MAX_AFFIX = 200;
-/** A quote that occurs more often than this is ambiguous anyway; stop looking. */
-const MAX_OCCURRENCES = 1_000;
 
 const bad = (message: string) => new ApiError("validation_failed", `target: ${message}`, "target");
 
@@ -38,7 +36,7 @@ export function clip(s: string, max: number, keep: "start" | "end"): string {
  * are alternatives for the same text (model §4.2), so each one given must describe it: a position whose
  * text is not the quote, or a prefix or suffix that is not the text around it, is refused rather than
  * corrected, since storing anything else would change what the client annotated. A quote without a
- * position is looked for, preferring the occurrence its prefix and suffix match.
+ * position is placed where it occurs once with its prefix and suffix; an ambiguous one is refused.
  */
 export function resolveTarget(hint: SelectorHint, text: string, revision: number): TextTarget {
   const points = Array.from(text);
@@ -53,10 +51,11 @@ export function resolveTarget(hint: SelectorHint, text: string, revision: number
     throw bad(`the TextPositionSelector's text is not the TextQuoteSelector's exact text`);
   }
   if (exact !== undefined && start === undefined) {
-    const found = findQuote(text, exact, hint);
-    if (found === null) throw bad("the TextQuoteSelector's exact text is not in the article");
-    start = found;
-    end = found + codePointLength(exact);
+    const quote = { exact, prefix: clip(hint.prefix ?? "", MAX_AFFIX, "end"), suffix: clip(hint.suffix ?? "", MAX_AFFIX, "start") };
+    const placed = placeQuote(new CodePointIndex(text), quote);
+    if ("found" in placed && placed.found === 0) throw bad("the TextQuoteSelector's exact text is not in the article");
+    if ("found" in placed) throw bad("the TextQuoteSelector occurs more than once: add a TextPositionSelector, or a prefix or suffix that tells them apart");
+    ({ start, end } = placed);
   }
   if (start === undefined || end === undefined) throw bad("give a TextQuoteSelector or a TextPositionSelector");
   const before = slice(Math.max(0, start - MAX_AFFIX), start);
@@ -67,7 +66,7 @@ export function resolveTarget(hint: SelectorHint, text: string, revision: number
   if (hint.suffix !== undefined && !after.startsWith(clip(hint.suffix, MAX_AFFIX, "start"))) {
     throw bad("the TextQuoteSelector's suffix is not the text after its exact text");
   }
-  return {
+  const target = {
     revision,
     exact: slice(start, end),
     prefix: clip(hint.prefix ?? slice(Math.max(0, start - CONTEXT), start), MAX_AFFIX, "end"),
@@ -75,25 +74,8 @@ export function resolveTarget(hint: SelectorHint, text: string, revision: number
     start,
     end,
   };
-}
-
-/** The code point offset of the best occurrence of `exact`, or null. */
-function findQuote(text: string, exact: string, hint: SelectorHint): number | null {
-  let best: { at: number; score: number } | null = null;
-  let from = 0;
-  let points = 0;
-  let counted = 0;
-  for (let n = 0; n < MAX_OCCURRENCES; n++) {
-    const index = text.indexOf(exact, from);
-    if (index < 0) break;
-    // Offsets are counted incrementally, so many occurrences cost one pass over the text.
-    points += codePointLength(text.slice(counted, index));
-    counted = index;
-    const score =
-      (hint.prefix && index >= hint.prefix.length && text.startsWith(hint.prefix, index - hint.prefix.length) ? 1 : 0) +
-      (hint.suffix && text.startsWith(hint.suffix, index + exact.length) ? 1 : 0);
-    if (!best || score > best.score) best = { at: points, score };
-    from = index + 1;
-  }
-  return best?.at ?? null;
+  // The ends fall between grapheme clusters, as every stored target's do.
+  const problem = targetProblem(new CodePointIndex(text), target);
+  if (problem) throw bad(`the target's ${problem.field} is ${problem.message}`);
+  return target;
 }

@@ -61,15 +61,87 @@ describe("resolveTarget", () => {
     expect(resolveTarget(rewritten, target).state).toBe("orphaned");
   });
 
-  it("counts positions in code points across emoji and the seed's combining mark", () => {
+  it("counts positions in code points across emoji, and widens a quote that starts inside a cluster to the whole cluster", () => {
     const text = `😀😀 ${SEED}`;
-    const target = targetFor(SEED, "the West is so sensitive about any cooperation");
-    const quote = "ُThe West"; // starts with the stray U+064F in the seed
-    const withMark = targetFor(SEED, quote);
-    for (const t of [target, withMark]) {
-      const anchor = resolveTarget(text, t);
-      expect(anchor.state).not.toBe("orphaned");
-      if (anchor.state !== "orphaned") expect(Array.from(text).slice(anchor.start, anchor.end).join("")).toBe(t.exact);
+    const points = Array.from(text);
+    const plain = targetFor(SEED, "the West is so sensitive about any cooperation");
+    const anchor = resolveTarget(text, plain);
+    expect(anchor.state).toBe("anchored");
+    if (anchor.state !== "orphaned") expect(points.slice(anchor.start, anchor.end).join("")).toBe(plain.exact);
+    // The seed has " \u064FThe West": the mark joins the space before it into one cluster.
+    const withMark = targetFor(SEED, "\u064FThe West");
+    const widened = resolveTarget(text, withMark);
+    expect(widened.state).toBe("anchored");
+    if (widened.state !== "orphaned") expect(points.slice(widened.start, widened.end).join("")).toBe(" \u064FThe West");
+  });
+
+  it("never ends a fuzzy match inside an emoji sequence or between a letter and its mark", () => {
+    const family = "\u{1F468}\u200D\u{1F469}\u200D\u{1F467}";
+    const text = `We met the family ${family} at the station on Sunday morning before the rain.`;
+    const target = buildTarget(text, { start: 7, end: 21 }, 1, 16);
+    const edited = text.replace("met the", "met all of the").replace("Sunday", "Monday");
+    const anchor = resolveTarget(edited, target);
+    expect(anchor.state).not.toBe("orphaned");
+    if (anchor.state === "orphaned") return;
+    const placedText = Array.from(edited).slice(anchor.start, anchor.end).join("");
+    expect(placedText.endsWith(family) || !placedText.includes("\u{1F468}")).toBe(true);
+    const segments = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(edited)].map((s) => s.index);
+    const unit = (cp: number) => Array.from(edited).slice(0, cp).join("").length;
+    expect(segments).toContain(unit(anchor.start));
+    expect([...segments, edited.length]).toContain(unit(anchor.end));
+  });
+
+  it("places a short passage whose one word was replaced by a shorter one, when its context is intact", () => {
+    const quote = "both today under tough sanctions";
+    const target = targetFor(SEED, quote);
+    const edited = SEED.replace(quote, "both today under new sanctions");
+    const anchor = resolveTarget(edited, target);
+    expect(anchor.state).toBe("fuzzy");
+    if (anchor.state === "fuzzy") expect(new CodePointIndex(edited).slice(anchor.start, anchor.end)).toBe("both today under new sanctions");
+    // Its words rewritten beyond the threshold, its context intact: an orphan, not a guess.
+    const replaced = SEED.replace(quote, "a long series of very different words");
+    expect(resolveTarget(replaced, target).state).toBe("orphaned");
+  });
+});
+
+/**
+ * Inputs crafted to make re-anchoring slow (bench/results/anchoring.md has their costs). Each must
+ * complete and end as it should; how fast is the bench's to say, not the suite's.
+ */
+describe("resolveTarget on hostile input", () => {
+  const revised = `A note was added at the top.\n\n${SEED}`;
+  const seedLength = Array.from(SEED).length;
+  // Seeded, so that a failure replays.
+  let state = 20261202;
+  const letter = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return String.fromCharCode(0x61 + (state % 26));
+  };
+  const junk = (n: number) => Array.from({ length: n }, letter).join("");
+
+  it('orphans ten " the " quotes whose 200 characters of context are junk', () => {
+    const at = SEED.indexOf(" the ");
+    const index = new CodePointIndex(revised);
+    for (let i = 0; i < 10; i++) {
+      const target = { revision: 1, exact: " the ", prefix: junk(200), suffix: junk(200), start: at, end: at + 5 };
+      expect(resolveTarget(index, target, { oldLength: seedLength }).state).toBe("orphaned");
+    }
+  });
+
+  it("orphans a 20,000-character quote of junk", () => {
+    const target = { revision: 1, exact: junk(20_000), prefix: "", suffix: "", start: 100, end: 20_100 };
+    expect(resolveTarget(revised, target, { oldLength: seedLength }).state).toBe("orphaned");
+  });
+
+  it("resolves 500 quotes on a 1 MB paragraph of one repeated letter, each where it was or nowhere", { timeout: 120_000 }, () => {
+    const letters = "a".repeat(1_000_000);
+    const old = new CodePointIndex(letters);
+    const index = new CodePointIndex(`${letters}b`);
+    for (let i = 0; i < 500; i++) {
+      const start = (i * 1999) % 990_000;
+      const target = buildTarget(old, { start, end: start + 5 + (i % 300) }, 1);
+      const anchor = resolveTarget(index, target, { oldLength: letters.length });
+      if (anchor.state !== "orphaned") expect([anchor.start, anchor.end]).toEqual([target.start, target.end]);
     }
   });
 });

@@ -1,6 +1,21 @@
-import search from "approx-string-match";
 import type { TextTarget } from "../vocabulary/annotations.ts";
 import { CodePointIndex } from "./code-points.ts";
+import { clusterEnd, clusterStart } from "./graphemes.ts";
+import {
+  BRACKET,
+  BRACKETED_QUOTE,
+  CONTEXT_AGREES,
+  type Candidate,
+  type Context,
+  KINDS,
+  aligned,
+  bracketed,
+  contextScore,
+  positionScore,
+  spliced,
+  trimmed,
+} from "./readings.ts";
+import { TextIndex } from "./text-index.ts";
 
 /** Where a target lands in a new text, and how sure that is. Positions are code points. */
 export type Anchor =
@@ -18,116 +33,126 @@ export type ResolveOptions = {
 const DEFAULT_THRESHOLD = 0.75;
 /** Quotes at least this long are placed without their context agreeing. */
 const LONE_QUOTE = 32;
-/** Context similarity (0–1) above which the surroundings are taken to be the same passage. */
-const CONTEXT_AGREES = 0.7;
-/** How much of each end of a fuzzy match is checked on its own, in UTF-16 units. */
-const EDGE = 12;
+/** Context similarity a long quote's only occurrence must still have. */
+const LONE_CONTEXT = 0.5;
+/** How much of the prefix and suffix is compared, in UTF-16 units: enough to tell passages apart. */
+const CONTEXT_USED = 64;
+/** Exact occurrences weighed at most; a quote found more often is placed only where it was. */
+const OCCURRENCES = 64;
+
+/** One new text, indexed once, against which any number of targets are resolved. */
+type Revision = { index: CodePointIndex; grams: TextIndex };
+const revisions = new WeakMap<CodePointIndex, TextIndex>();
+
+function revisionOf(text: string | CodePointIndex): Revision {
+  const index = typeof text === "string" ? new CodePointIndex(text) : text;
+  let grams = revisions.get(index);
+  if (!grams) revisions.set(index, (grams = new TextIndex(index.text)));
+  return { index, grams };
+}
 
 /**
- * Re-anchors a quote on a new text (docs/architecture.md, "Anchoring"): the exact quote at its
- * old position, then the exact quote elsewhere, then a fuzzy match scored on
- * quote, context and position. It would rather orphan than guess: an
- * ambiguous or weak match is never placed.
+ * Re-anchors a quote on a new text (docs/architecture.md, "Anchoring"): the
+ * exact quote at its old position, then the exact quote elsewhere, then a
+ * fuzzy match scored on quote, context and position. It would rather orphan
+ * than guess: an ambiguous or weak match is never placed. Its cost is bounded
+ * by the target's length, whatever the target or the text holds: the text is
+ * indexed once (per CodePointIndex), and each target looks up a bounded
+ * number of its slices and aligns itself at a bounded number of places.
  */
 export function resolveTarget(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions = {}): Anchor {
-  const index = typeof text === "string" ? new CodePointIndex(text) : text;
-  const exact = target.exact;
-  if (exact.length === 0) return { state: "orphaned", score: 0 };
-  const expected = expectedStart(target, index, options.oldLength);
-  const quoteLength = target.end - target.start;
-
-  const occurrences = findAll(index, exact);
-  const atOldPlace = occurrences.find((start) => start === target.start);
-  if (atOldPlace !== undefined && (occurrences.length === 1 || contextScore(index, atOldPlace, atOldPlace + quoteLength, target) >= CONTEXT_AGREES)) {
-    return { state: "anchored", start: atOldPlace, end: atOldPlace + quoteLength, score: 1 };
-  }
-
-  if (occurrences.length > 0) {
-    const ranked = occurrences
-      .map((start) => {
-        const context = contextScore(index, start, start + quoteLength, target);
-        return { start, context, score: 0.8 * context + 0.2 * positionScore(start, expected, index.length) };
-      })
-      .sort((a, b) => b.score - a.score);
-    const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
-    // A lone exact occurrence elsewhere may be the same words in another sentence: long quotes
-    // are trusted alone, shorter ones only with their context.
-    const unique = !second && (Array.from(exact).length >= LONE_QUOTE || best.context >= CONTEXT_AGREES);
-    const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
-    if (unique || clearWinner) return { state: "anchored", start: best.start, end: best.start + quoteLength, score: 1 };
-  }
-
-  return fuzzy(index, target, expected, options.threshold ?? DEFAULT_THRESHOLD);
+  const revision = revisionOf(text);
+  const { index } = revision;
+  const quote = target.exact;
+  if (quote.length === 0) return { state: "orphaned", score: 0 };
+  const ctx = {
+    quote,
+    prefix: target.prefix.slice(-CONTEXT_USED),
+    suffix: target.suffix.slice(0, CONTEXT_USED),
+    expected: index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
+  };
+  const exact = exactly(revision, ctx, index.toUtf16(target.start));
+  if (exact !== undefined) return exact ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
+  return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);
 }
 
-function fuzzy(index: CodePointIndex, target: TextTarget, expected: number, threshold: number): Anchor {
-  const pattern = target.exact;
-  if (Array.from(pattern).length < 4) return { state: "orphaned", score: 0 };
-  const maxErrors = Math.floor(pattern.length * 0.25);
-  const candidates = search(index.text, pattern, maxErrors).map((match) => {
-    const start = index.toCodePoint(match.start);
-    const end = index.toCodePoint(match.end);
-    const quote = 1 - match.errors / pattern.length;
-    const context = contextScore(index, start, end, target);
-    // Errors bunched at one end mean the quote straddles an edit: part of it is other text.
-    const edge = Math.min(EDGE, Math.ceil(pattern.length / 3));
-    const ends = Math.min(
-      similarity(index.text.slice(match.start, match.start + edge), pattern.slice(0, edge)),
-      similarity(index.text.slice(Math.max(match.start, match.end - edge), match.end), pattern.slice(-edge)),
-    );
-    const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, expected, index.length);
-    return { start, end, quote, context, ends, score };
-  });
-  // Overlapping matches of one spot differ only by a character or two; keep the best of each spot.
-  candidates.sort((a, b) => b.score - a.score);
-  const spots: typeof candidates = [];
-  for (const c of candidates) if (!spots.some((s) => c.start < s.end && s.start < c.end)) spots.push(c);
-  const [best, second] = spots;
-  if (!best) return { state: "orphaned", score: 0 };
-  const ambiguous = second !== undefined && best.score - second.score < 0.05;
+
+/**
+ * The exact quote: its UTF-16 start, null when it occurs but cannot be told
+ * apart, undefined when the fuzzy search should decide.
+ */
+function exactly({ index, grams }: Revision, ctx: Context, old: number): number | null | undefined {
+  const text = index.text;
+  const indexed = grams.occurrences(ctx.quote, OCCURRENCES);
+  // A quote too short to index, or too common to list, may occur anywhere: it is never taken as unique.
+  const tooCommon = indexed === null || indexed === undefined;
+  const occurrences = tooCommon ? contextualOccurrences(grams, ctx, old) : indexed;
+  if (occurrences.length === 0) return undefined;
+  const scored = occurrences.map((start) => ({ start, context: contextScore(text, start, start + ctx.quote.length, ctx) }));
+  const atOldPlace = scored.find((c) => c.start === old);
+  if (atOldPlace && ((scored.length === 1 && !tooCommon) || atOldPlace.context >= CONTEXT_AGREES)) return old;
+  const ranked = scored
+    .map((c) => ({ ...c, score: 0.8 * c.context + 0.2 * positionScore(c.start, ctx.expected, text.length) }))
+    .sort((a, b) => b.score - a.score);
+  const [best, second] = ranked as [(typeof ranked)[0], (typeof ranked)[0] | undefined];
+  // A lone exact occurrence elsewhere may be the same words in another sentence: long quotes
+  // are trusted alone, shorter ones only with their context.
+  // Even a long one keeps some of its context: the same long phrase in another paragraph does not.
+  const unique = !second && !tooCommon && (ctx.quote.length >= LONE_QUOTE ? best.context >= LONE_CONTEXT : best.context >= CONTEXT_AGREES);
+  const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
+  if (unique || clearWinner) return best.start;
+  return undefined;
+}
+
+/**
+ * Occurrences of a quote too short to be indexed, or too common to list,
+ * found through the context beside it (its last letters of prefix, or first
+ * of suffix, with the quote) and at its old place: never by scanning the text.
+ */
+function contextualOccurrences(grams: TextIndex, ctx: Context, old: number): number[] {
+  const found = new Set<number>();
+  if (grams.text.startsWith(ctx.quote, old)) found.add(old);
+  const before = ctx.prefix.slice(-BRACKET);
+  for (const at of grams.occurrences(before + ctx.quote, OCCURRENCES) ?? []) found.add(at + before.length);
+  for (const at of grams.occurrences(ctx.quote + ctx.suffix.slice(0, BRACKET), OCCURRENCES) ?? []) found.add(at);
+  return [...found].sort((a, b) => a - b);
+}
+
+
+function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anchor {
+  const { quote } = ctx;
+  if (Array.from(quote).length < 4) return { state: "orphaned", score: 0 };
+  const text = index.text;
+  const slack = Math.min(64, Math.max(4, Math.ceil(quote.length / 4)));
+  const starts = grams.likelyStarts(ctx.prefix, quote, ctx.suffix, 3, slack);
+  const candidates = starts.flatMap((near) =>
+    [bracketed(text, ctx, near, slack), aligned(text, ctx, near, slack), spliced(text, ctx, near, slack), trimmed(text, ctx, near, slack)].filter(
+      (c): c is Candidate => c !== null,
+    ),
+  );
   // A short quote says little by itself: it is placed only where its context agrees too.
-  const unsupported = Array.from(pattern).length < LONE_QUOTE && best.context < CONTEXT_AGREES;
-  if (best.quote < 0.75 || best.ends < 0.8 || best.score < threshold || ambiguous || unsupported) {
-    return { state: "orphaned", score: round(best.score) };
-  }
-  return { state: "fuzzy", start: best.start, end: best.end, score: round(best.score) };
+  const trusts = (c: Candidate) =>
+    c.kind === "aligned"
+      ? c.quote >= 0.75 && c.ends >= 0.8 && c.score >= threshold && (quote.length >= LONE_QUOTE || c.context >= CONTEXT_AGREES)
+      : c.quote >= BRACKETED_QUOTE && c.context >= CONTEXT_AGREES;
+  // At each spot, the reading that accounts for most of the quote: its intact context on both sides,
+  // then the quote aligned, then split by an insertion, then cut short.
+  const order = (c: Candidate) => Number(!trusts(c)) * 10 + KINDS.indexOf(c.kind);
+  candidates.sort((a, b) => order(a) - order(b) || b.score - a.score);
+  const spots: Candidate[] = [];
+  for (const c of candidates) if (!spots.some((s) => c.start < s.end && s.start < c.end)) spots.push(c);
+  const [best, ...others] = spots;
+  if (!best) return { state: "orphaned", score: 0 };
+  const ambiguous = others.some((o) => o.score > best.score - 0.05);
+  if (!trusts(best) || ambiguous) return { state: "orphaned", score: round(best.score) };
+  return placed(index, best.start, best.end, round(best.score));
 }
 
-/** Every code point offset where `exact` occurs. */
-function findAll(index: CodePointIndex, exact: string): number[] {
-  const found: number[] = [];
-  for (let at = index.text.indexOf(exact); at !== -1; at = index.text.indexOf(exact, at + 1)) {
-    found.push(index.toCodePoint(at));
-  }
-  return found;
-}
-
-/** How well the text around a candidate matches the quote's prefix and suffix, 0–1. */
-function contextScore(index: CodePointIndex, start: number, end: number, target: TextTarget): number {
-  const prefixLength = Array.from(target.prefix).length;
-  const suffixLength = Array.from(target.suffix).length;
-  if (prefixLength + suffixLength === 0) return 0.5;
-  const before = index.slice(Math.max(0, start - prefixLength), start);
-  const after = index.slice(end, end + suffixLength);
-  return (similarity(before, target.prefix) * prefixLength + similarity(after, target.suffix) * suffixLength) / (prefixLength + suffixLength);
-}
-
-/** 1 for equal strings, falling with the edit distance. */
-function similarity(actual: string, wanted: string): number {
-  if (wanted.length === 0) return actual.length === 0 ? 1 : 0.5;
-  if (actual === wanted) return 1;
-  if (actual.length === 0) return 0;
-  const [match] = search(actual, wanted, wanted.length).sort((a, b) => a.errors - b.errors);
-  const missing = Math.max(0, wanted.length - actual.length);
-  return Math.max(0, 1 - ((match?.errors ?? wanted.length) + missing) / wanted.length);
-}
-
-function expectedStart(target: TextTarget, index: CodePointIndex, oldLength?: number): number {
-  return oldLength ? Math.round((target.start / Math.max(1, oldLength)) * index.length) : target.start;
-}
-
-function positionScore(start: number, expected: number, length: number): number {
-  return 1 - Math.min(1, Math.abs(start - expected) / Math.max(1, length));
+/** An anchor on whole grapheme clusters (widened to them), in code points. */
+function placed(index: CodePointIndex, start: number, end: number, score: number): Anchor {
+  const from = index.toCodePoint(clusterStart(index.text, start));
+  const to = index.toCodePoint(clusterEnd(index.text, end));
+  return score === 1 ? { state: "anchored", start: from, end: to, score: 1 } : { state: "fuzzy", start: from, end: to, score };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,4 +1,4 @@
-import type { AnnotationKind, AnnotationStatus } from "../vocabulary/annotations.ts";
+import type { AnnotationKind, AnnotationStatus, TextTarget } from "../vocabulary/annotations.ts";
 import { type ModerationMode, type Role, roleAtLeast } from "../vocabulary/groups.ts";
 import type { AnnotationField } from "../ydoc/layout.ts";
 import type { Room } from "../ydoc/rooms.ts";
@@ -22,6 +22,8 @@ export type Actor = {
   mayAnswer?: (userId: string) => boolean;
   /** From a private document: an annotation of the article's group document, where the caller can see it (a reply's parent). */
   inGroup?: (annotationId: string) => Pick<Subject, "status"> | null;
+  /** Where the caller knows the article's text (a live document does): why a target is not that text, or null. */
+  targetProblem?: (target: TextTarget) => string | null;
 };
 
 /** What the rules need to know of an existing annotation. */

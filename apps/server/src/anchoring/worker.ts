@@ -1,0 +1,12 @@
+// The thread behind pool.ts: re-anchoring's slices (jobs.ts), off the event loop.
+import { parentPort } from "node:worker_threads";
+import { type SliceJob, forget, resolveSlice } from "./jobs.ts";
+
+parentPort?.on("message", (job: SliceJob | { forget: string }) => {
+  if ("forget" in job) return forget(job.forget);
+  try {
+    parentPort?.postMessage({ id: job.id, anchors: resolveSlice(job) });
+  } catch (err) {
+    parentPort?.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
+  }
+});

@@ -1,0 +1,200 @@
+import { alignNear, distance } from "./align.ts";
+
+/**
+ * The readings of a spot where a quote may now be (docs/architecture.md,
+ * "Anchoring"), each bounded by the quote's length: the passage between its
+ * intact context, the quote aligned within a band, the quote split by an
+ * insertion, and the quote cut short by a deletion. resolve.ts chooses.
+ */
+
+/** How much of each end of a fuzzy match is checked on its own, in UTF-16 units. */
+const EDGE = 12;
+/** Where the quote's words were replaced but both sides of it are intact, this much of it must remain. */
+export const BRACKETED_QUOTE = 0.5;
+/** Text inserted into a quote that is still placed on the whole of it, in UTF-16 units, beyond the quote's own length. */
+const SPLICE_INSERT = 80;
+/** A quote with a stretch deleted is placed on the rest when this much of it remains. */
+const SPLICE_KEPT = 0.6;
+/** How much of each end of a quote identifies it when text was inserted into it, in UTF-16 units. */
+const KEY = 8;
+/** Context that brackets a passage must be at least this long on each side (or reach the text's edge). */
+export const BRACKET = 16;
+/** Context similarity (0–1) above which the surroundings are taken to be the same passage. */
+export const CONTEXT_AGREES = 0.7;
+
+/** A target as the readings see it: context cut to what is compared, `expected` its scaled old start (UTF-16). */
+export type Context = { quote: string; prefix: string; suffix: string; expected: number };
+
+export const KINDS = ["bracketed", "aligned", "spliced", "trimmed"] as const;
+export type Candidate = { kind: (typeof KINDS)[number]; start: number; end: number; quote: number; context: number; ends: number; score: number };
+
+/** The quote aligned near `near`, scored. */
+export function aligned(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const match = alignNear(text, ctx.quote, near, slack);
+  if (!match || match.end <= match.start) return null;
+  const m = ctx.quote.length;
+  const edge = Math.min(EDGE, Math.ceil(m / 3));
+  // Errors bunched at one end mean the quote straddles an edit: part of it is other text.
+  const ends = Math.min(
+    similarity(text.slice(match.start, match.start + edge), ctx.quote.slice(0, edge)),
+    similarity(text.slice(Math.max(match.start, match.end - edge), match.end), ctx.quote.slice(-edge)),
+  );
+  return scored("aligned", text, ctx, match.start, match.end, 1 - match.errors / m, ends);
+}
+
+/**
+ * The passage between the quote's intact prefix and suffix, when both are
+ * found exactly, in order, about a quote's length apart near `near`: the
+ * words between them were changed, and they are the quote's new words.
+ */
+export function bracketed(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const { prefix, suffix, quote } = ctx;
+  const before = prefix.slice(-2 * BRACKET);
+  const after = suffix.slice(0, 2 * BRACKET);
+  const beforeOk = before.length >= BRACKET || (before.length === prefix.length && before.length > 0);
+  const afterOk = after.length >= BRACKET || (after.length === suffix.length && after.length > 0);
+  if (!beforeOk || !afterOk) return null;
+  const from = Math.max(0, near - slack - before.length);
+  const p = text.slice(from, near + slack).lastIndexOf(before);
+  if (p < 0) return null;
+  const start = from + p + before.length;
+  const s = text.slice(start, start + quote.length + slack + after.length).indexOf(after);
+  if (s < 0) return null;
+  const end = start + s;
+  if (end - start < quote.length / 2) return null;
+  const errors = distance(quote, text.slice(start, end), slack);
+  return scored("bracketed", text, ctx, start, end, 1 - errors / Math.max(quote.length, end - start));
+}
+
+/**
+ * The quote with text inserted into it, or a stretch of it deleted: its head
+ * found exactly near `near` and its tail exactly after, every character of
+ * the quote kept in order and at most SPLICE_INSERT characters between the
+ * two (an inserted sentence), or at least SPLICE_KEPT of it kept with nothing
+ * in between (a deleted one). Its context must agree as well.
+ */
+export function spliced(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const { quote } = ctx;
+  const m = quote.length;
+  if (m < 2 * KEY) return null;
+  const from = Math.max(0, near - slack);
+  const found = text.slice(from, near + slack + KEY).indexOf(quote.slice(0, KEY));
+  if (found < 0) return null;
+  const start = from + found;
+  const head = commonLength(quote, 0, text, start, 1, m);
+  if (head === m) return null;
+  const windowEnd = start + m + Math.max(m, SPLICE_INSERT);
+  const at = text.slice(start + head, windowEnd).indexOf(quote.slice(-KEY));
+  if (at < 0) return null;
+  const end = start + head + at + KEY;
+  const tail = commonLength(quote, m - 1, text, end - 1, -1, Math.min(m - head, end - start - head));
+  const inserted = end - start - m;
+  const whole = head + tail === m && inserted > 0 && inserted <= Math.max(m, SPLICE_INSERT);
+  const cut = end - start === head + tail && head + tail >= SPLICE_KEPT * m;
+  if (!whole && !cut) return null;
+  const candidate = scored("spliced", text, ctx, start, end, (head + tail) / m);
+  return candidate.context >= CONTEXT_AGREES ? { ...candidate, quote: Math.max(candidate.quote, BRACKETED_QUOTE) } : null;
+}
+
+/**
+ * The quote cut short or split by the revision, found from the side of its
+ * context that remains (BRACKET characters of it intact) and the part of the
+ * quote that follows it exactly (at least SPLICE_KEPT of it). If the rest of
+ * the quote follows within SPLICE_INSERT characters, text was inserted and the
+ * whole is taken, provided the context on the far side agrees too; if other words follow, the rest was deleted and the part
+ * is; if the quote's own words follow with a typo, this is no cut at all.
+ */
+export function trimmed(text: string, ctx: Context, near: number, slack: number): Candidate | null {
+  const { quote, prefix, suffix } = ctx;
+  const m = quote.length;
+  const enough = Math.max(SPLICE_KEPT * m, BRACKET);
+  const sides: Array<{ start: number; end: number; kept: number }> = [];
+  if (prefix.length >= BRACKET) {
+    const from = Math.max(0, near - slack - BRACKET);
+    const at = text.slice(from, near + slack).lastIndexOf(prefix.slice(-BRACKET));
+    const start = from + at + BRACKET;
+    const kept = at < 0 ? 0 : commonLength(quote, 0, text, start, 1, m);
+    const rest = quote.slice(kept);
+    const resumes = text.slice(start + kept, start + kept + SPLICE_INSERT + rest.length).indexOf(rest);
+    const whole = resumes > 0 && intactAfter(text, start + kept + resumes + rest.length, suffix);
+    if (kept >= KEY && kept < m && whole) sides.push({ start, end: start + kept + resumes + rest.length, kept: m });
+    else if (kept >= enough && kept < m && !continues(text.slice(start + kept, start + m), rest) && !later(text, rest, start + kept, m)) {
+      sides.push({ start, end: start + kept, kept });
+    }
+  }
+  if (suffix.length >= BRACKET) {
+    const from = Math.max(0, near + m - slack);
+    const at = text.slice(from, near + m + slack + BRACKET).indexOf(suffix.slice(0, BRACKET));
+    const end = from + at;
+    const kept = at < 0 ? 0 : commonLength(quote, m - 1, text, end - 1, -1, Math.min(m, end));
+    const rest = quote.slice(0, m - kept);
+    const lookFrom = Math.max(0, end - kept - SPLICE_INSERT - rest.length);
+    const resumes = text.slice(lookFrom, end - kept).lastIndexOf(rest);
+    const gap = resumes < 0 ? -1 : end - kept - (lookFrom + resumes + rest.length);
+    if (kept >= KEY && kept < m && gap > 0 && intactBefore(text, lookFrom + resumes, prefix)) sides.push({ start: lookFrom + resumes, end, kept: m });
+    else if (kept >= enough && kept < m && !continues(text.slice(Math.max(0, end - m), end - kept), rest) && !earlier(text, rest, end - kept, m)) {
+      sides.push({ start: end - kept, end, kept });
+    }
+  }
+  const [best] = sides.sort((a, b) => b.kept - a.kept);
+  return best ? { ...scored("trimmed", text, ctx, best.start, best.end, best.kept / m), context: 1 } : null;
+}
+
+/** Whether the text before `at` ends with the prefix's last BRACKET characters (a shorter prefix: the text's edge). */
+function intactBefore(text: string, at: number, prefix: string): boolean {
+  return prefix.length < BRACKET || (at >= BRACKET && text.startsWith(prefix.slice(-BRACKET), at - BRACKET));
+}
+
+function intactAfter(text: string, at: number, suffix: string): boolean {
+  return suffix.length < BRACKET || text.startsWith(suffix.slice(0, BRACKET), at);
+}
+
+/** Whether the rest of a quote still stands a little further on: then more was inserted than SPLICE_INSERT, not deleted. */
+function later(text: string, rest: string, from: number, m: number): boolean {
+  return text.slice(from, from + 4 * (m + SPLICE_INSERT)).includes(rest);
+}
+
+function earlier(text: string, rest: string, to: number, m: number): boolean {
+  return text.slice(Math.max(0, to - 4 * (m + SPLICE_INSERT)), to).includes(rest);
+}
+
+/** Whether `actual` reads as `wanted` with a typo or two, rather than as other words. */
+function continues(actual: string, wanted: string): boolean {
+  const n = Math.min(BRACKET, wanted.length);
+  return similarity(actual.slice(0, n), wanted.slice(0, n)) >= 0.5 || similarity(actual.slice(-n), wanted.slice(-n)) >= 0.5;
+}
+
+/** How many characters agree, from `a[i]` and `b[j]` on, stepping by `step`, at most `max`. */
+function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, max: number): number {
+  let n = 0;
+  while (n < max && j + n * step >= 0 && a.charCodeAt(i + n * step) === b.charCodeAt(j + n * step)) n++;
+  return n;
+}
+
+export function scored(kind: Candidate["kind"], text: string, ctx: Context, start: number, end: number, quote: number, ends = 1): Candidate {
+  const context = contextScore(text, start, end, ctx);
+  const score = 0.55 * quote + 0.3 * context + 0.15 * positionScore(start, ctx.expected, text.length);
+  return { kind, start, end, quote, context, ends, score };
+}
+
+
+/** How well the text around a candidate matches the quote's prefix and suffix, 0–1. */
+export function contextScore(text: string, start: number, end: number, ctx: Context): number {
+  const { prefix, suffix } = ctx;
+  if (prefix.length + suffix.length === 0) return 0.5;
+  const before = text.slice(Math.max(0, start - prefix.length), start);
+  const after = text.slice(end, end + suffix.length);
+  return (similarity(before, prefix) * prefix.length + similarity(after, suffix) * suffix.length) / (prefix.length + suffix.length);
+}
+
+/** 1 for equal strings, falling with the edit distance. Both are short (CONTEXT_USED at most). */
+export function similarity(actual: string, wanted: string): number {
+  if (wanted.length === 0) return actual.length === 0 ? 1 : 0.5;
+  if (actual === wanted) return 1;
+  return Math.max(0, 1 - distance(actual, wanted, Math.max(4, Math.ceil(wanted.length / 2))) / wanted.length);
+}
+
+export function positionScore(start: number, expected: number, length: number): number {
+  return 1 - Math.min(1, Math.abs(start - expected) / Math.max(1, length));
+}
+
