@@ -101,3 +101,32 @@ describe("re-anchoring on a new revision", () => {
     expect((await d.annotator.get(`/api/annotations/${d.ids.moved}`)).body.target.revision).toBe(1);
   });
 });
+
+describe("re-anchoring what sits outside the group's document", () => {
+  const revise = async (d: Awaited<ReturnType<typeof annotatedDesk>>, text: string) => {
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, text, { "content-type": "text/plain" });
+    expect(put.status).toBe(201);
+    return put.body as { revision: number; text: string; reanchored: { documents: number } };
+  };
+
+  it("re-anchors what moderators hid, so that it comes back on the current revision", async () => {
+    const d = await annotatedDesk();
+    expect((await d.moderator.post(`/api/annotations/${d.ids.moved}/hide`)).status).toBe(200);
+    const put = await revise(d, correction(SEED_ARTICLE));
+    expect(put.reanchored.documents).toBe(3); // the group's, the hidden one and the annotator's private one
+    const hidden = (await d.moderator.get(`/api/annotations/${d.ids.moved}`)).body;
+    expect(hidden).toMatchObject({ status: "hidden", anchor: { state: "anchored" }, target: { revision: 2, exact: MOVED } });
+  });
+
+  it("tries an orphan again on each new revision", async () => {
+    const d = await annotatedDesk();
+    await revise(d, correction(SEED_ARTICLE));
+    expect((await d.annotator.get(`/api/annotations/${d.ids.deleted}`)).body.anchor.state).toBe("orphaned");
+    // The passage is put back: the orphan, still on revision 1, finds its quote on revision 3.
+    await revise(d, `${SEED_ARTICLE}\n\nA note from the editors.`);
+    expect((await d.annotator.get(`/api/annotations/${d.ids.deleted}`)).body).toMatchObject({
+      anchor: { state: "anchored" },
+      target: { revision: 3, exact: DELETED },
+    });
+  });
+});

@@ -12,9 +12,12 @@ export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: numbe
 /** Annotations moved per transaction on a live document: each transaction is one short turn. */
 const APPLY_SLICE = 500;
 
-/** Every stored document of an article: the group's and each member's private one. */
+/**
+ * Every stored document of an article: the group's, the hidden one (what moderators hid comes back on
+ * the current revision when unhidden) and each member's private one.
+ */
 async function documentsOf(db: Db, articleId: string): Promise<string[]> {
-  const pattern = `article:${articleId}:private:%`;
+  const pattern = `article:${articleId}:%`;
   const room = `article:${articleId}`;
   const [logged, snapshotted] = await Promise.all([
     db.selectDistinct({ name: docUpdates.docName }).from(docUpdates).where(or(eq(docUpdates.docName, room), like(docUpdates.docName, pattern))),
