@@ -107,7 +107,7 @@ async function runScenario(sc: Scenario) {
       live.rows = [...live.rows, ...hidden].sort((a, b) => a.id.localeCompare(b.id));
       for (const [n, c] of clients.entries()) {
         expect(c.provider.synced, `client ${n} synced (closes: ${JSON.stringify(c.closes)})`).toBe(true);
-        expect(stateVector(c.doc), `client ${n} state vector`).toEqual(live.sv);
+        expect(stateVector(c.doc), `client ${n} state vector (closes: ${JSON.stringify(c.closes)})`).toEqual(live.sv);
         expect(docState(c.doc), `client ${n} document`).toEqual(live.state);
       }
       return live;
