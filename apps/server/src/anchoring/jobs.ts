@@ -1,8 +1,7 @@
 import { type Anchor, CodePointIndex, type TextTarget, resolveTarget } from "@marginalia/schema";
 
 /** One slice of a revision's re-anchoring; `key` names the new text, indexed on its first slice. */
-export type SliceJob = { id: number; key: string; text: string; oldLength: number; targets: TextTarget[] };
-export type SliceResult = { id: number; anchors?: Anchor[]; error?: string };
+export type SliceJob = { key: string; text: string; oldLength: number; targets: TextTarget[] };
 
 /**
  * The texts being re-anchored on, indexed once each (resolve.ts keeps its slice index per

@@ -1,7 +1,8 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import type { Anchor, TextTarget } from "@marginalia/schema";
-import { type SliceJob, type SliceResult, forget, resolveSlice } from "./jobs.ts";
+import { WorkerLink } from "../threads/worker-link.ts";
+import { type SliceJob, forget, resolveSlice } from "./jobs.ts";
 
 /** Set by the compiled build (apps/server/scripts/build.ts), which bundles the worker beside main.js. */
 declare const MARGINALIA_COMPILED: boolean | undefined;
@@ -21,14 +22,15 @@ const SLICE_HERE = 25;
  * run here, one short turn at a time.
  */
 class AnchorWorker {
-  private worker: Worker | null = null;
-  private broken = false;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (anchors: Anchor[]) => void; reject: (err: Error) => void }>();
+  private readonly link = new WorkerLink<Anchor[]>(() =>
+    typeof MARGINALIA_COMPILED !== "undefined" && MARGINALIA_COMPILED
+      ? new Worker(new URL("../../dist/anchoring-worker.js", import.meta.url))
+      : new Worker(new URL("./worker-tsx.mjs", import.meta.url)),
+  );
 
   /** Where slices run: on the worker thread, or here once it could not start or died. */
   get where(): "thread" | "event loop" {
-    return this.broken ? "event loop" : "thread";
+    return this.link.broken ? "event loop" : "thread";
   }
 
   /** The anchors of `targets` on `text` (a revision named `key`), in order. */
@@ -38,20 +40,20 @@ class AnchorWorker {
       // The text goes with every slice (a copy costs far less than a slice's work): a worker that
       // dropped it, for another revision re-anchored meanwhile, indexes it again rather than failing.
       for (let at = 0; at < targets.length; at += SLICE) {
-        anchors.push(...(await this.slice({ id: 0, key, text, oldLength, targets: targets.slice(at, at + SLICE) })));
+        anchors.push(...(await this.slice({ key, text, oldLength, targets: targets.slice(at, at + SLICE) })));
       }
     } finally {
-      this.worker?.postMessage({ forget: key });
+      this.link.tell({ forget: key });
       forget(key);
     }
     return anchors;
   }
 
   private async slice(job: SliceJob): Promise<Anchor[]> {
-    const worker = this.broken ? null : (this.worker ?? this.start());
-    if (worker) {
+    const sent = this.link.send(job);
+    if (sent) {
       try {
-        return await this.post(worker, job);
+        return await sent;
       } catch {
         // The worker died under this slice: it runs here, as do the rest.
       }
@@ -62,47 +64,6 @@ class AnchorWorker {
       await yieldToLoop();
     }
     return anchors;
-  }
-
-  private post(worker: Worker, job: SliceJob): Promise<Anchor[]> {
-    const id = this.nextId++;
-    const done = new Promise<Anchor[]>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    if (this.waiting.size === 1) worker.ref();
-    worker.postMessage({ ...job, id });
-    return done;
-  }
-
-  private start(): Worker | null {
-    try {
-      const compiled = typeof MARGINALIA_COMPILED !== "undefined" && MARGINALIA_COMPILED;
-      const worker = compiled
-        ? new Worker(new URL("../../dist/anchoring-worker.js", import.meta.url))
-        : new Worker(new URL("./worker-tsx.mjs", import.meta.url));
-      worker.unref();
-      worker.on("message", (m: SliceResult) => {
-        const waiter = this.waiting.get(m.id);
-        if (!waiter) return;
-        this.waiting.delete(m.id);
-        if (this.waiting.size === 0) worker.unref();
-        if (m.anchors) waiter.resolve(m.anchors);
-        else waiter.reject(new Error(m.error ?? "re-anchoring failed"));
-      });
-      const fail = () => {
-        if (this.worker !== worker) return;
-        this.worker = null;
-        this.broken = true;
-        const waiters = [...this.waiting.values()];
-        this.waiting.clear();
-        for (const waiter of waiters) waiter.reject(new Error("the re-anchoring worker stopped"));
-      };
-      worker.on("error", fail);
-      worker.on("exit", fail);
-      this.worker = worker;
-      return worker;
-    } catch {
-      this.broken = true;
-      return null;
-    }
   }
 }
 

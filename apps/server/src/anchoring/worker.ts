@@ -2,10 +2,10 @@
 import { parentPort } from "node:worker_threads";
 import { type SliceJob, forget, resolveSlice } from "./jobs.ts";
 
-parentPort?.on("message", (job: SliceJob | { forget: string }) => {
+parentPort?.on("message", (job: (SliceJob & { id: number }) | { forget: string }) => {
   if ("forget" in job) return forget(job.forget);
   try {
-    parentPort?.postMessage({ id: job.id, anchors: resolveSlice(job) });
+    parentPort?.postMessage({ id: job.id, result: resolveSlice(job) });
   } catch (err) {
     parentPort?.postMessage({ id: job.id, error: (err as Error)?.message ?? String(err) });
   }

@@ -1,10 +1,8 @@
 // Shared by the authorizer's tests (authorize.test.ts, authorize-integrity.test.ts): actors, the
-// update a client in sync with the server would send, and the two ways to expect its answer.
+// update a client in sync with the server would send.
 import { randomUUID } from "node:crypto";
 import * as Y from "yjs";
 import { type Actor, createAnnotation } from "@marginalia/schema";
-import { expect } from "vitest";
-import type { authorizeUpdate } from "./authorize.ts";
 
 export const articleId = randomUUID();
 export const alice = randomUUID();
@@ -39,9 +37,3 @@ export function serverWithComment(kind: "comment" | "factcheck" = "comment", sta
   });
   return { server, id };
 }
-
-export const expectOk = (r: ReturnType<typeof authorizeUpdate>) => expect(r).toMatchObject({ ok: true });
-export const expectRefused = (r: ReturnType<typeof authorizeUpdate>, reason: RegExp) => {
-  expect(r.ok).toBe(false);
-  if (!r.ok) expect(r.reason).toMatch(reason);
-};

@@ -10,9 +10,15 @@ import {
   votesOf,
   voteKey,
 } from "@marginalia/schema";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authorizeUpdate } from "./authorize.ts";
-import { actor, alice, articleId, bob, expectOk, expectRefused, serverWithComment, updateFrom } from "./authorize-testing.ts";
+import { actor, alice, articleId, bob, serverWithComment, updateFrom } from "./authorize-testing.ts";
+
+const expectOk = (r: ReturnType<typeof authorizeUpdate>) => expect(r).toMatchObject({ ok: true });
+const expectRefused = (r: ReturnType<typeof authorizeUpdate>, reason: RegExp) => {
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.reason).toMatch(reason);
+};
 
 describe("authorizeUpdate: creating", () => {
   it("lets an annotator create an annotation as themself", () => {

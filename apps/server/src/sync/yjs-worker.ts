@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import type { DatabaseAddress } from "../db.ts";
+import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import { type CompactOptions, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 type Job =
@@ -30,10 +31,7 @@ async function runHere(job: Job): Promise<JobResult> {
  * work runs here as before.
  */
 class YjsWorker {
-  private worker: Worker | null = null;
-  private broken = false;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { job: Job; resolve: (result: JobResult) => void; reject: (err: Error) => void }>();
+  private readonly link = new WorkerLink<JobResult>(() => new Worker(new URL("./yjs-worker.mjs", import.meta.url)));
 
   async merge(parts: Uint8Array[]): Promise<Uint8Array> {
     return (await this.run({ kind: "merge", parts })).state!;
@@ -51,48 +49,20 @@ class YjsWorker {
   }
 
   private async run(job: Job): Promise<JobResult> {
-    const worker = this.broken ? null : (this.worker ?? this.start());
-    if (!worker) return runHere(job);
-    const id = this.nextId++;
-    const done = new Promise<JobResult>((resolve, reject) => this.waiting.set(id, { job, resolve, reject }));
-    if (this.waiting.size === 1) worker.ref();
+    let sent: Promise<JobResult> | null;
     if (job.kind !== "compact") {
       // Exact copies, transferred: a driver's Buffer may be a view of a much larger pooled buffer, which
       // would be cloned whole. The originals stay for running here, should the worker die.
       const copies = job.parts.map((p) => p.slice());
-      worker.postMessage({ id, kind: job.kind, parts: copies }, copies.map((c) => c.buffer as ArrayBuffer));
-    } else worker.postMessage({ id, ...job });
-    return done;
-  }
-
-  private start(): Worker | null {
+      sent = this.link.send({ kind: job.kind, parts: copies }, copies.map((c) => c.buffer as ArrayBuffer));
+    } else sent = this.link.send(job);
+    if (!sent) return runHere(job);
     try {
-      const worker = new Worker(new URL("./yjs-worker.mjs", import.meta.url));
-      worker.unref();
-      worker.on("message", (m: { id: number; result?: JobResult; error?: string }) => {
-        const waiter = this.waiting.get(m.id);
-        if (!waiter) return;
-        this.waiting.delete(m.id);
-        if (this.waiting.size === 0) worker.unref();
-        if (m.result) waiter.resolve(m.result);
-        else waiter.reject(new Error(m.error ?? "the job failed"));
-      });
+      return await sent;
+    } catch (err) {
       // A worker that dies hands its jobs back: they run here.
-      const fail = () => {
-        if (this.worker !== worker) return;
-        this.worker = null;
-        this.broken = true;
-        const jobs = [...this.waiting.values()];
-        this.waiting.clear();
-        for (const waiter of jobs) runHere(waiter.job).then(waiter.resolve, waiter.reject);
-      };
-      worker.on("error", fail);
-      worker.on("exit", fail);
-      this.worker = worker;
-      return worker;
-    } catch {
-      this.broken = true;
-      return null;
+      if (err instanceof WorkerLost) return runHere(job);
+      throw err;
     }
   }
 }

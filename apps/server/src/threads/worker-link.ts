@@ -1,0 +1,70 @@
+import type { Worker } from "node:worker_threads";
+
+/** A worker thread that stopped: the jobs it held fail with this, so that their owner may run them itself. */
+export class WorkerLost extends Error {}
+
+/**
+ * One worker thread that takes jobs by id and answers `{ id, result }` or
+ * `{ id, error }`: started on first use, unref'd while it holds no job, so
+ * that an idle one never keeps the process alive. Once it cannot start or
+ * dies, it is `broken` for good and `send` answers null: the owner runs its
+ * work on the event loop instead (sync/yjs-worker.ts, anchoring/pool.ts).
+ */
+export class WorkerLink<Result> {
+  private worker: Worker | null = null;
+  private brokenFor = false;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (result: Result) => void; reject: (err: Error) => void }>();
+
+  constructor(private readonly open: () => Worker) {}
+
+  get broken(): boolean {
+    return this.brokenFor;
+  }
+
+  /** Posts a job (the link adds its id); null when no worker can take it. */
+  send(message: object, transfer?: readonly ArrayBuffer[]): Promise<Result> | null {
+    const worker = this.brokenFor ? null : (this.worker ?? this.start());
+    if (!worker) return null;
+    const id = this.nextId++;
+    const done = new Promise<Result>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    if (this.waiting.size === 1) worker.ref();
+    worker.postMessage({ ...message, id }, transfer);
+    return done;
+  }
+
+  /** A message that wants no answer, to a worker that is running. */
+  tell(message: object): void {
+    this.worker?.postMessage(message);
+  }
+
+  private start(): Worker | null {
+    try {
+      const worker = this.open();
+      worker.unref();
+      worker.on("message", (m: { id: number; result?: Result; error?: string }) => {
+        const waiter = this.waiting.get(m.id);
+        if (!waiter) return;
+        this.waiting.delete(m.id);
+        if (this.waiting.size === 0) worker.unref();
+        if (m.result !== undefined) waiter.resolve(m.result);
+        else waiter.reject(new Error(m.error ?? "the job failed"));
+      });
+      const fail = () => {
+        if (this.worker !== worker) return;
+        this.worker = null;
+        this.brokenFor = true;
+        const waiters = [...this.waiting.values()];
+        this.waiting.clear();
+        for (const waiter of waiters) waiter.reject(new WorkerLost("the worker thread stopped"));
+      };
+      worker.on("error", fail);
+      worker.on("exit", fail);
+      this.worker = worker;
+      return worker;
+    } catch {
+      this.brokenFor = true;
+      return null;
+    }
+  }
+}
