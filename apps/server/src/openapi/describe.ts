@@ -40,20 +40,11 @@ export function documented(doc: RouteDoc): MiddlewareHandler {
   return middleware;
 }
 
-/**
- * Hono wraps a mounted router's handlers when that router has an error handler of its own, and keeps
- * the original on the wrapper as `__COMPOSED_HANDLER`; either one may carry the doc.
- */
-function docOf(handler: object): RouteDoc | undefined {
-  const inner = (handler as { __COMPOSED_HANDLER?: object }).__COMPOSED_HANDLER;
-  return DOCS.get(handler) ?? (inner && DOCS.get(inner));
-}
-
 /** Every documented route the app serves, once each (a path served with and without its slash counts once). */
 export function operationsOf(app: { routes: ReadonlyArray<{ method: string; path: string; handler: object }> }): Operation[] {
   const seen = new Map<string, Operation>();
   for (const route of app.routes) {
-    const doc = docOf(route.handler);
+    const doc = DOCS.get(route.handler);
     if (!doc) continue;
     const path = route.path.length > 1 ? route.path.replace(/\/$/, "") : route.path;
     const method = route.method.toLowerCase() as Operation["method"];

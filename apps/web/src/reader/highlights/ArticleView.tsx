@@ -77,7 +77,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       case "caption":
         return (
           <figure key={i} className="block-figure">
-            <figcaption data-block={i} className="block block-caption" dir="auto">
+            <figcaption {...props}>
               {content}
             </figcaption>
           </figure>
@@ -94,7 +94,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       case "quote":
         return (
           <blockquote key={i} className="block-quote-wrap">
-            <p data-block={i} className="block block-quote" dir="auto">
+            <p {...props}>
               {content}
             </p>
           </blockquote>
@@ -102,7 +102,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       case "bio":
         return (
           <footer key={i} className="bio" role="note" aria-label="About the author">
-            <p data-block={i} className="block block-bio" dir="auto">
+            <p {...props}>
               {content}
             </p>
           </footer>
