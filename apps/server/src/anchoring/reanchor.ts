@@ -45,7 +45,7 @@ export async function reanchorArticle(
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
   // Sockets write targets on the new text from now on (sync/article-text.ts).
-  articleTexts.revised(db, article.id, to.revision, to.text);
+  articleTexts.revised(article.id, to.revision, to.text);
   const index = new CodePointIndex(to.text);
   const oldLength = new CodePointIndex(from.text).length;
   for (const name of await documentsOf(db, article.id)) {

@@ -3,7 +3,7 @@ import { CodePointIndex, type TextTarget, targetProblem } from "@marginalia/sche
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 
-type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; db: Db };
+type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex };
 
 /** Articles whose text is kept at most; the least recently joined goes first. */
 const KEPT = 256;
@@ -33,15 +33,20 @@ class ArticleTexts {
   }
 
   /** A revision stored by this process. */
-  revised(db: Db, articleId: string, revision: number, text: string): void {
-    this.known.set(articleId, { phase: "known", revision, index: new CodePointIndex(text), db });
+  revised(articleId: string, revision: number, text: string): void {
+    this.known.set(articleId, { phase: "known", revision, index: new CodePointIndex(text) });
   }
 
-  /** Why a target is not the article's current text, as `target.<field>: …`; null when it is. */
-  problem(articleId: string, target: TextTarget): string | null {
+  /**
+   * Why a target is not the article's current text, as `target.<field>: …`; null when it is. An
+   * article dropped from the cache while its sockets stay open is loaded again, so that a later
+   * attempt is judged on its text rather than refused for ever.
+   */
+  problem(db: Db, articleId: string, target: TextTarget): string | null {
     const entry = this.known.get(articleId);
+    if (!entry) void this.reload(db, articleId).catch(() => {});
     if (entry?.phase !== "known") return "target: the article's text is loading; send it again";
-    if (target.revision > entry.revision) void this.reload(entry.db, articleId);
+    if (target.revision > entry.revision) void this.reload(db, articleId).catch(() => {});
     if (target.revision !== entry.revision) return `target.revision: not the article's current revision (${entry.revision})`;
     const problem = targetProblem(entry.index, target);
     return problem && `target.${problem.field}: ${problem.message}`;
@@ -50,7 +55,7 @@ class ArticleTexts {
   private reload(db: Db, articleId: string): Promise<void> {
     const ready = currentText(db, articleId).then(
       (text) => {
-        if (text) this.revised(db, articleId, text.revision, text.text);
+        if (text) this.revised(articleId, text.revision, text.text);
         else this.known.delete(articleId);
         while (this.known.size > KEPT) this.known.delete(this.known.keys().next().value!);
       },

@@ -1,0 +1,21 @@
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { articleTexts } from "../src/sync/article-text.ts";
+import { type TestApp, createTestApp } from "./support/app.ts";
+import { articleWithMembers, seedTarget } from "./support/article.ts";
+
+let t: TestApp;
+beforeAll(async () => void (t = await createTestApp()));
+afterAll(() => t.close());
+
+it("loads an article's text again when it was dropped from the cache while its sockets stay open", async () => {
+  const { article } = await articleWithMembers(t.app, []);
+  const target = seedTarget(0, "Iran");
+  await articleTexts.load(t.database.db, article.id);
+  expect(articleTexts.problem(t.database.db, article.id, target)).toBeNull();
+  // What the cache's bound does to the least recently joined article.
+  (articleTexts as unknown as { known: Map<string, unknown> }).known.delete(article.id);
+  expect(articleTexts.problem(t.database.db, article.id, target)).toMatch(/loading/);
+  // The refusal started a reload: a later attempt is judged on the text, with nobody joining meanwhile.
+  await vi.waitFor(() => expect(articleTexts.problem(t.database.db, article.id, target)).toBeNull(), { timeout: 5_000 });
+  expect(articleTexts.problem(t.database.db, article.id, { ...target, exact: "Iraq" })).toMatch(/^target\.exact/);
+});
