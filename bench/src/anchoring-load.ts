@@ -90,6 +90,14 @@ export async function longArticleLoad(): Promise<LoadResult> {
   server.close();
 
   const counts = { correct: 0, orphaned: 0, wrong: 0 };
-  anchors.forEach((a, i) => counts[judge(a, truths[i]!)]++);
+  anchors.forEach((a, i) => {
+    const outcome = judge(a, truths[i]!);
+    counts[outcome]++;
+    if (outcome === "wrong" && process.env.ANCHOR_DEBUG) {
+      const truth = truths[i];
+      const show = (s: { start: number; end: number }) => Array.from(text).slice(s.start, s.end).join("");
+      console.error({ exact: targets[i]!.exact, prefix: targets[i]!.prefix, suffix: targets[i]!.suffix, truth: truth && show(truth), placed: a.state === "orphaned" ? null : show(a), around: truth && show({ start: truth.start - 60, end: truth.end + 40 }) });
+    }
+  });
   return { chars: text.length, count: targets.length, ms, ...counts, worstDelayMs: delay.max / 1e6, worstHealthMs };
 }

@@ -3,6 +3,7 @@
 // resolveTarget gets right, orphans, and (the number that must stay 0)
 // places on the wrong text; then the crafted inputs and a 1 MB article with
 // 10,000 annotations through the server's worker (anchoring-load.ts).
+// ANCHOR_DEBUG=1 prints each wrong placement: its target, where it belonged and where it went.
 import { writeFileSync } from "node:fs";
 import { CodePointIndex, buildTarget, resolveTarget } from "@marginalia/schema";
 import { anchorWorker } from "@marginalia/server/anchoring/pool.ts";
@@ -40,6 +41,11 @@ for (const revision of [...REVISIONS, WORDS_REPLACED]) {
       const truth = truthFor(quotes[i]!, places);
       const outcome = judge(anchor, truth);
       counts[outcome]++;
+      if (outcome === "wrong" && process.env.ANCHOR_DEBUG) {
+        const a = anchors[i]!;
+        const t = targets[i]!;
+        console.error({ revision: revision.name, seed, exact: t.exact, prefix: t.prefix, suffix: t.suffix, truth: truth && newIndex.slice(truth.start, truth.end), placed: a.state === "orphaned" ? null : newIndex.slice(a.start, a.end), around: truth && newIndex.slice(truth.start - 60, truth.end + 40), anchor: a });
+      }
       if (!truth) counts.mustOrphan++;
       // The case the reader's misses had in common: a short passage with one word replaced, context intact.
       const edited = truth && newIndex.slice(truth.start, truth.end) !== targets[i]!.exact;

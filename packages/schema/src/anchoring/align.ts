@@ -83,3 +83,29 @@ export function distance(a: string, b: string, band: number): number {
   }
   return Math.min(prev[b.length]!, Math.max(a.length, b.length));
 }
+
+/**
+ * For each end in `text` from `from` to `to`, the fewest edits that turn text
+ * ending there into `pattern`, wherever that text starts (at most twice the
+ * pattern's length back). One pass of O(pattern × (to − from + 2 × pattern)).
+ */
+export function costsEndingIn(text: string, pattern: string, from: number, to: number): Int32Array {
+  const m = pattern.length;
+  const lo = Math.max(0, from - 2 * m);
+  const w = Math.max(0, Math.min(text.length, to) - lo);
+  // Column j is the text up to lo + j; row 0 costs nothing anywhere, which frees the start.
+  let prev = new Int32Array(w + 1);
+  let row = new Int32Array(w + 1);
+  for (let i = 1; i <= m; i++) {
+    const p = pattern.charCodeAt(i - 1);
+    row[0] = i;
+    for (let j = 1; j <= w; j++) {
+      const sub = prev[j - 1]! + (text.charCodeAt(lo + j - 1) === p ? 0 : 1);
+      row[j] = Math.min(sub, prev[j]! + 1, row[j - 1]! + 1);
+    }
+    [prev, row] = [row, prev];
+  }
+  const out = new Int32Array(Math.max(0, Math.min(text.length, to) - from + 1));
+  for (let e = 0; e < out.length; e++) out[e] = prev[from + e - lo]!;
+  return out;
+}

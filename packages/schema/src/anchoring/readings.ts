@@ -1,4 +1,4 @@
-import { alignNear, distance } from "./align.ts";
+import { alignNear, costsEndingIn, distance } from "./align.ts";
 
 /**
  * The readings of a spot where a quote may now be (docs/architecture.md,
@@ -21,6 +21,8 @@ const KEY = 8;
 export const BRACKET = 16;
 /** Context similarity (0–1) above which the surroundings are taken to be the same passage. */
 export const CONTEXT_AGREES = 0.7;
+/** Context similarity at which edited context a few characters from a cut still reads as the same (see gapBefore). */
+const REPLACED_CONTEXT = 0.6;
 
 /** A target as the readings see it: context cut to what is compared, `expected` its scaled old start (UTF-16). */
 export type Context = { quote: string; prefix: string; suffix: string; expected: number };
@@ -118,8 +120,13 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     const resumes = text.slice(start + kept, start + kept + SPLICE_INSERT + rest.length).indexOf(rest);
     const whole = resumes > 0 && intactAfter(text, start + kept + resumes + rest.length, suffix);
     if (kept >= KEY && kept < m && whole) sides.push({ start, end: start + kept + resumes + rest.length, kept: m });
-    else if (kept >= enough && kept < m && !continues(text.slice(start + kept, start + m), rest) && !later(text, rest, start + kept, m)) {
-      sides.push({ start, end: start + kept, kept });
+    else if (
+      kept >= enough &&
+      kept < m &&
+      !continues(text.slice(start + kept, start + m), rest) &&
+      !later(text, rest, start + kept, m)
+    ) {
+      sides.push({ start, end: start + kept + gapAfter(text, start + kept, suffix, rest.length), kept });
     }
   }
   if (suffix.length >= BRACKET) {
@@ -132,13 +139,56 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     const resumes = text.slice(lookFrom, end - kept).lastIndexOf(rest);
     const gap = resumes < 0 ? -1 : end - kept - (lookFrom + resumes + rest.length);
     if (kept >= KEY && kept < m && gap > 0 && intactBefore(text, lookFrom + resumes, prefix)) sides.push({ start: lookFrom + resumes, end, kept: m });
-    else if (kept >= enough && kept < m && !continues(text.slice(Math.max(0, end - m), end - kept), rest) && !earlier(text, rest, end - kept, m)) {
-      sides.push({ start: end - kept, end, kept });
+    else if (
+      kept >= enough &&
+      kept < m &&
+      !continues(text.slice(Math.max(0, end - m), end - kept), rest) &&
+      !earlier(text, rest, end - kept, m)
+    ) {
+      sides.push({ start: end - kept - gapBefore(text, end - kept, prefix, rest.length), end, kept });
     }
   }
   const [best] = sides.sort((a, b) => b.kept - a.kept);
   return best ? { ...scored("trimmed", text, ctx, best.start, best.end, best.kept / m), context: 1 } : null;
 }
+
+/**
+ * How far the context on the cut side stands from the cut, loosely (its own
+ * words edited too); 0 where it stands right at the cut. A gap means that the
+ * quote's missing part was replaced by the words in it, not deleted: the
+ * passage runs across them. Unrelated text there, as when a deleted sentence
+ * took the context with it, matches nowhere and leaves the cut as it is.
+ */
+function gapBefore(text: string, cut: number, prefix: string, missing: number): number {
+  const tail = prefix.slice(-2 * BRACKET);
+  if (tail.length < BRACKET) return 0;
+  const widest = Math.min(cut, missing + BRACKET, SPLICE_INSERT);
+  // costs[e]: the prefix's tail ending at cut − widest + e.
+  return nearestGap(costsEndingIn(text, tail, cut - widest, cut), tail.length, (e) => widest - e);
+}
+
+function gapAfter(text: string, cut: number, suffix: string, missing: number): number {
+  const head = suffix.slice(0, 2 * BRACKET);
+  if (head.length < BRACKET) return 0;
+  const widest = Math.min(text.length - cut, missing + BRACKET, SPLICE_INSERT);
+  // The same search read backwards: the head starting at cut + gap is, reversed, a tail ending gap before the window's end.
+  const window = reversed(text.slice(cut, cut + widest + 2 * head.length));
+  return nearestGap(costsEndingIn(window, reversed(head), window.length - widest, window.length), head.length, (e) => widest - e);
+}
+
+/** The gap with the fewest edits (the nearest among equals), if it reads as the context and better than no gap. */
+function nearestGap(costs: Int32Array, length: number, gapOf: (e: number) => number): number {
+  let best = { gap: 0, cost: Number.POSITIVE_INFINITY };
+  let atCut = Number.POSITIVE_INFINITY;
+  costs.forEach((cost, e) => {
+    const gap = gapOf(e);
+    if (gap === 0) atCut = cost;
+    else if (cost < best.cost || (cost === best.cost && gap < best.gap)) best = { gap, cost };
+  });
+  return best.cost < atCut && 1 - best.cost / length >= REPLACED_CONTEXT ? best.gap : 0;
+}
+
+const reversed = (s: string) => s.split("").reverse().join("");
 
 /** Whether the text before `at` ends with the prefix's last BRACKET characters (a shorter prefix: the text's edge). */
 function intactBefore(text: string, at: number, prefix: string): boolean {

@@ -102,6 +102,32 @@ describe("resolveTarget", () => {
     const replaced = SEED.replace(quote, "a long series of very different words");
     expect(resolveTarget(replaced, target).state).toBe("orphaned");
   });
+
+  it("places a passage whose first word was replaced on the whole new passage, when a word of its prefix was replaced too", () => {
+    const quote = "and security perspectives in Eurasia.";
+    const target = targetFor(SEED, quote);
+    const edited = SEED.replace("geopolitical, economic, and security perspectives", "geopolitical, top, and new perspectives");
+    const anchor = resolveTarget(edited, target);
+    // Its tail alone ("perspectives in Eurasia.") would read the first words as deleted; they were replaced.
+    if (anchor.state !== "orphaned") expect(new CodePointIndex(edited).slice(anchor.start, anchor.end)).toBe("and new perspectives in Eurasia.");
+    expect(anchor.state).toBe("fuzzy");
+  });
+
+  it("does not jump to an identical copy far away when its own passage only had a typo fixed", () => {
+    const quote = "Russia and the Iranian regime are both today under tough sanctions";
+    const line = SEED.split("\n").find((l) => l.includes(quote))!;
+    // The paragraph twice, far apart: the annotation is on the second copy.
+    const doubled = `${line}\n\n${"Filler text of another kind. ".repeat(80)}\n\n${line}\n`;
+    const index = new CodePointIndex(doubled);
+    const at = index.toCodePoint(doubled.lastIndexOf(quote));
+    const target = buildTarget(index, { start: at, end: at + Array.from(quote).length }, 1);
+    const fixedAt = doubled.lastIndexOf(quote);
+    const edited = `${doubled.slice(0, fixedAt)}${quote.replace("Iranian", "Irnaian")}${doubled.slice(fixedAt + quote.length)}`;
+    const anchor = resolveTarget(edited, target);
+    // Placed on the edited copy, or orphaned as ambiguous: never on the untouched copy at the top.
+    if (anchor.state !== "orphaned") expect(anchor.start).toBeGreaterThan(Array.from(line).length);
+    expect(anchor.state === "orphaned" || anchor.start === at).toBe(true);
+  });
 });
 
 /**

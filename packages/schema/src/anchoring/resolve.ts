@@ -37,6 +37,10 @@ const LONE_QUOTE = 32;
 const LONE_CONTEXT = 0.5;
 /** How much of the prefix and suffix is compared, in UTF-16 units: enough to tell passages apart. */
 const CONTEXT_USED = 64;
+/** How much of a quote must still stand, lightly edited, at its old place for that place to count against a copy elsewhere. */
+const IN_PLACE = 0.9;
+/** How far from its expected place, in UTF-16 units, an exact copy must be to be doubted (see editedCopy). */
+const NEARBY = 1024;
 /** Exact occurrences weighed at most; a quote found more often is placed only where it was. */
 const OCCURRENCES = 64;
 
@@ -81,7 +85,8 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
  * The exact quote: its UTF-16 start, null when it occurs but cannot be told
  * apart, undefined when the fuzzy search should decide.
  */
-function exactly({ index, grams }: Revision, ctx: Context, old: number): number | null | undefined {
+function exactly(revision: Revision, ctx: Context, old: number): number | null | undefined {
+  const { index, grams } = revision;
   const text = index.text;
   const indexed = grams.occurrences(ctx.quote, OCCURRENCES);
   // A quote too short to index, or too common to list, may occur anywhere: it is never taken as unique.
@@ -100,9 +105,31 @@ function exactly({ index, grams }: Revision, ctx: Context, old: number): number 
   // Even a long one keeps some of its context: the same long phrase in another paragraph does not.
   const unique = !second && !tooCommon && (ctx.quote.length >= LONE_QUOTE ? best.context >= LONE_CONTEXT : best.context >= CONTEXT_AGREES);
   const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
-  if (unique || clearWinner) return best.start;
-  return undefined;
+  if (!unique && !clearWinner) return undefined;
+  // The same words with the same context elsewhere, while another place reads almost as the
+  // quote (a typo fixed there): either may be the passage, and the fuzzy search weighs them.
+  // Only a copy far from where the quote is expected is doubted: the few that moved pay for it.
+  if (Math.abs(best.start - ctx.expected) > NEARBY && editedCopy(revision, ctx, old, best.start)) return undefined;
+  return best.start;
 }
+
+/**
+ * Whether the quote, lightly edited, stands with its context somewhere other
+ * than `exact`: at its old place, or where its words and context point.
+ * Bounded like the fuzzy search: a few alignments of the quote's length.
+ */
+function editedCopy({ index, grams }: Revision, ctx: Context, old: number, exact: number): boolean {
+  const slack = slackFor(ctx.quote);
+  const places = [old, ...grams.likelyStarts(ctx.prefix, ctx.quote, ctx.suffix, 3, slack)];
+  return places.some((near) => {
+    if (Math.abs(near - exact) <= ctx.quote.length) return false;
+    const c = aligned(index.text, ctx, near, slack);
+    return c !== null && c.quote >= IN_PLACE && c.ends >= IN_PLACE && c.context >= CONTEXT_AGREES;
+  });
+}
+
+/** How far from where it is looked for a quote may start, in UTF-16 units: a quarter of it, within bounds. */
+const slackFor = (quote: string) => Math.min(64, Math.max(4, Math.ceil(quote.length / 4)));
 
 /**
  * Occurrences of a quote too short to be indexed, or too common to list,
@@ -123,7 +150,7 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   const { quote } = ctx;
   if (Array.from(quote).length < 4) return { state: "orphaned", score: 0 };
   const text = index.text;
-  const slack = Math.min(64, Math.max(4, Math.ceil(quote.length / 4)));
+  const slack = slackFor(quote);
   const starts = grams.likelyStarts(ctx.prefix, quote, ctx.suffix, 3, slack);
   const candidates = starts.flatMap((near) =>
     [bracketed(text, ctx, near, slack), aligned(text, ctx, near, slack), spliced(text, ctx, near, slack), trimmed(text, ctx, near, slack)].filter(
