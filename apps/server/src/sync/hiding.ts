@@ -83,9 +83,20 @@ export class Hiding {
   private async settle(context: DocContext, side: "group" | "hidden", touched: ReadonlySet<string>) {
     const articleId = context.articleId;
     const other = { ...context, docName: side === "group" ? hiddenRoom(articleId) : groupRoom(articleId) };
-    const [from, to] = await Promise.all([this.documents.acquire(context), this.documents.acquire(other)]);
+    const leaving = (doc: Y.Doc) => (side === "group" ? leavingGroup(doc, touched) : leavingHidden(doc, touched));
+    const from = await this.documents.acquire(context);
+    // Nearly every change stays where it is: the other document is loaded only when something moves.
+    if (leaving(from.doc).length === 0) return this.documents.release(from);
+    let to: LiveDocument;
     try {
-      const ids = side === "group" ? leavingGroup(from.doc, touched) : leavingHidden(from.doc, touched);
+      to = await this.documents.acquire(other);
+    } catch (err) {
+      this.documents.release(from);
+      throw err;
+    }
+    try {
+      // Read again: the document may have changed while the other one loaded.
+      const ids = leaving(from.doc);
       if (ids.length === 0) return;
       const values = ids.map((id) => readAnnotation(annotationsOf(from.doc).get(id)!));
       const votes = [...votesOf(from.doc).entries()].filter(([key]) => ids.includes(parseVoteKey(key)?.annotationId ?? ""));
