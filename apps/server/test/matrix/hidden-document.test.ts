@@ -106,6 +106,17 @@ describe("hidden work leaves the members' document", () => {
     }, 3_000);
   });
 
+  it("leaves the hidden document unloaded while members' changes stay visible", async () => {
+    const setup = await articleWithMembers(live.t.app, ["annotator"]);
+    const socket = live.open(setup.article.sync.room, setup.members[0]!.token);
+    await socket.synced;
+    createAnnotation(socket.doc, { kind: "comment", body: "an ordinary comment", authorId: setup.members[0]!.user.id });
+    await eventually(async () => expect((await setup.members[0]!.get(`/api/articles/${setup.article.id}/annotations`)).body.annotations).toHaveLength(1), 5_000);
+    // Checking where each change belongs costs nothing more: nothing moved, so nothing else was loaded.
+    expect(live.t.hub.isLoaded(setup.article.sync.room)).toBe(true);
+    expect(live.t.hub.isLoaded(hiddenRoom(setup.article.id))).toBe(false);
+  });
+
   it("admits only moderators to the hidden document, and closes it for a moderator who is demoted", async () => {
     const t = await thread();
     const annotator = live.open(hiddenRoom(t.article.id), t.annotator.token);
