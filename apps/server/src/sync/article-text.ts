@@ -5,8 +5,12 @@ import type { Db } from "../db.ts";
 
 type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex };
 
-/** Articles whose text is kept at most; the least recently joined goes first. */
-const KEPT = 256;
+/**
+ * Text kept at most, in UTF-16 units (32 M: 64 MB); the least recently joined article goes first.
+ * Counted in text, not articles: a limit on articles would evict, with many short ones open, texts
+ * that sockets still write to, and reload them at every join.
+ */
+const KEPT_UNITS = 32 * 2 ** 20;
 
 /**
  * The current text of each article whose documents sockets write to, so
@@ -19,12 +23,14 @@ const KEPT = 256;
  */
 class ArticleTexts {
   private readonly known = new Map<string, Known>();
+  private units = 0;
 
   /** Loads the article's current text unless it is known. */
   async load(db: Db, articleId: string): Promise<void> {
     const entry = this.known.get(articleId);
     if (entry?.phase === "loading") return entry.ready;
     if (entry) {
+      // Most recently joined last, so that eviction takes the least recent first.
       this.known.delete(articleId);
       this.known.set(articleId, entry);
       return;
@@ -34,7 +40,19 @@ class ArticleTexts {
 
   /** A revision stored by this process. */
   revised(articleId: string, revision: number, text: string): void {
+    this.forget(articleId);
     this.known.set(articleId, { phase: "known", revision, index: new CodePointIndex(text) });
+    this.units += text.length;
+    for (const [id] of this.known) {
+      if (this.units <= KEPT_UNITS || id === articleId) break;
+      this.forget(id);
+    }
+  }
+
+  private forget(articleId: string) {
+    const entry = this.known.get(articleId);
+    if (entry?.phase === "known") this.units -= entry.index.text.length;
+    this.known.delete(articleId);
   }
 
   /**
@@ -56,14 +74,14 @@ class ArticleTexts {
     const ready = currentText(db, articleId).then(
       (text) => {
         if (text) this.revised(articleId, text.revision, text.text);
-        else this.known.delete(articleId);
-        while (this.known.size > KEPT) this.known.delete(this.known.keys().next().value!);
+        else this.forget(articleId);
       },
       (err: unknown) => {
-        this.known.delete(articleId);
+        this.forget(articleId);
         throw err;
       },
     );
+    this.forget(articleId);
     this.known.set(articleId, { phase: "loading", ready });
     return ready;
   }
