@@ -8,6 +8,7 @@
 //
 // Flags: --quick, --only=fanout,ramp,rooms,soak,durable,cold,rest,memory,generators,reader,
 //        --profile (Marginalia runs with --cpu-prof into bench/results/profiles),
+//        --tsx (every server runs its TypeScript through tsx instead of compiled with esbuild first),
 //        --servers=marginalia,embedded,relay,hocuspocus (which servers the load scenarios run;
 //          "marginalia" is Marginalia on Postgres, "embedded" on PGlite),
 //        --embedded (Marginalia on its embedded database only: the same as leaving "marginalia" out),
@@ -19,6 +20,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { signUp } from "./harness.ts";
+import { compileServers } from "./lib/compiled.ts";
 import { postgresVersion, prepareDatabase } from "./lib/database.ts";
 import { type Server, runLoad, startServer } from "./lib/load.ts";
 import type { ServerKind } from "./lib/protocol.ts";
@@ -37,6 +39,8 @@ import { soak } from "./scenarios/soak.ts";
 const args = process.argv.slice(2);
 const settings = settingsFor(args);
 const profile = args.includes("--profile");
+// Servers run compiled, as in production; --tsx runs their TypeScript through tsx instead (lib/compiled.ts).
+const compiled = !args.includes("--tsx");
 const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const wants = (s: string) => !only || only.includes(s);
 const serverFilter = args.find((a) => a.startsWith("--servers="))?.slice(10).split(",");
@@ -44,6 +48,11 @@ const started = Date.now();
 const log = (...m: unknown[]) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...m);
 
 const db = await prepareDatabase(log);
+if (compiled) {
+  const t0 = Date.now();
+  await compileServers();
+  log(`servers compiled (apps/server/dist, bench/dist) in ${Date.now() - t0} ms`);
+}
 const withPostgres = db.url !== undefined;
 const envOf: Record<ServerId, Record<string, string>> = {
   marginalia: { BENCH_IDLE_UNLOAD_MS: "250", BENCH_DATABASE_URL: db.url ?? "" },
@@ -82,7 +91,11 @@ const report: Report = {
   rest: [],
   memory: [],
   generators: [],
-  notes: [],
+  notes: [
+    compiled
+      ? "Every server ran compiled (esbuild, bench/src/lib/compiled.ts) under plain node, as production runs Marginalia (`pnpm start:prod`, the Docker image)."
+      : "Every server ran its TypeScript through tsx (--tsx): each process carries tsx's loader (tens of MiB, bench/results/startup-memory.md).",
+  ],
   hocuspocusSkipped: !withPostgres,
 };
 
@@ -99,7 +112,7 @@ try {
   const up = await Promise.all(
     ids.map(async (id): Promise<Target> => {
       const kind: ServerKind = id === "embedded" ? "marginalia" : id;
-      const server = await startServer(kind, envOf[id], profile && kind === "marginalia");
+      const server = await startServer(kind, envOf[id], { profile, compiled });
       const owner = kind === "marginalia" ? await signUp(server.url, "bench-owner") : { token: "bench", userId: crypto.randomUUID() };
       return { id, server, owner };
     }),
@@ -114,7 +127,7 @@ try {
     report,
     log,
     load: (t, room, opts) => runLoad(t.server, room.ep, t.owner.userId, { parts: settings.generatorProcesses, identities: room.identities, rooms: room.rooms, ...opts }),
-    startFresh: (kind: ServerKind): Promise<Server> => startServer(kind, envOf[kind === "marginalia" ? primaryId : kind], profile && kind === "marginalia"),
+    startFresh: (kind: ServerKind): Promise<Server> => startServer(kind, envOf[kind === "marginalia" ? primaryId : kind], { profile, compiled }),
     databaseUrl: db.url,
   };
 

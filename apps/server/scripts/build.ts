@@ -62,11 +62,12 @@ const sourceLocations: Plugin = {
   },
 };
 
-export async function buildServer(): Promise<void> {
+/** `entries`: more entry points compiled beside main.js with the same settings (the bench's server wrapper). */
+export async function buildServer(entries: Record<string, string> = {}): Promise<void> {
   rmSync(SERVER_DIST, { recursive: true, force: true });
   await build({
     // The re-anchoring worker's thread starts from a file of its own (src/anchoring/pool.ts).
-    entryPoints: { main: path.join(SERVER, "src/main.ts"), "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts") },
+    entryPoints: { main: path.join(SERVER, "src/main.ts"), "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts"), ...entries },
     outdir: SERVER_DIST,
     define: { MARGINALIA_COMPILED: "true" },
     bundle: true,
@@ -78,6 +79,11 @@ export async function buildServer(): Promise<void> {
     plugins: [await externalPackages(), sourceLocations],
     logLevel: "warning",
   });
+}
+
+/** Other programs' entries compiled the same way, with every package left an import (the bench's peer servers). */
+export async function buildWithPackagesExternal(entries: Record<string, string>, outdir: string): Promise<void> {
+  await build({ entryPoints: entries, outdir, outExtension: { ".js": ".mjs" }, bundle: true, packages: "external", platform: "node", format: "esm", target: "node20", logLevel: "warning" });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -96,12 +96,18 @@ export class Child {
   }
 }
 
+type ForkOptions = { env?: Record<string, string>; nodeFlags?: string[]; name: string };
+
 /** Forks a TypeScript entry point of this package, with tsx's loader and any extra node flags. */
-export function forkTs(file: string, opts: { env?: Record<string, string>; nodeFlags?: string[]; name: string }): ChildProcess {
-  const path = fileURLToPath(new URL(`../../${file}`, import.meta.url));
+export function forkTs(file: string, opts: ForkOptions): ChildProcess {
+  return forkNode(fileURLToPath(new URL(`../../${file}`, import.meta.url)), { ...opts, nodeFlags: ["--import", "tsx", ...(opts.nodeFlags ?? [])] });
+}
+
+/** Forks a JavaScript file (an absolute path) under plain node, with the same channel and environment. */
+export function forkNode(path: string, opts: ForkOptions): ChildProcess {
   return fork(path, [], {
     cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    execArgv: ["--import", "tsx", ...(opts.nodeFlags ?? [])],
+    execArgv: opts.nodeFlags ?? [],
     env: { ...process.env, ...opts.env },
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -1,7 +1,8 @@
 // Shared by run.ts and one-off comparisons: server processes, load runs, probes.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { Child, forkTs } from "./ipc.ts";
+import { compiledEntry } from "./compiled.ts";
+import { Child, forkNode, forkTs } from "./ipc.ts";
 import { type Endpoint, type ServerKind, classify, isJoinSignal, openingMessages, socketUrl, step1Message } from "./protocol.ts";
 import { RawSocket } from "./raw-ws.ts";
 import { type Summary, concat, summarize } from "./stats.ts";
@@ -11,14 +12,22 @@ import { type GeneratorConfig, type GeneratorResult, expectedDeliveries, roomSiz
 // ---------------------------------------------------------------- servers
 export type Server = { kind: ServerKind; child: Child; url: string; origin: string };
 
-/** Starts one server in its own process; `profile` writes a CPU profile of Marginalia into bench/results/profiles. */
-export async function startServer(kind: ServerKind, env: Record<string, string>, profile = false, file = `src/servers/${kind}.ts`): Promise<Server> {
+export type StartOptions = {
+  /** Write a CPU profile of Marginalia into bench/results/profiles. */
+  profile?: boolean;
+  /** Run the compiled server (lib/compiled.ts, built first by the caller) rather than its TypeScript under tsx. */
+  compiled?: boolean;
+};
+
+/** Starts one server in its own process. */
+export async function startServer(kind: ServerKind, env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const flags = ["--expose-gc"];
-  if (kind === "marginalia" && profile) {
+  if (kind === "marginalia" && options.profile) {
     mkdirSync(new URL("../../results/profiles", import.meta.url), { recursive: true });
     flags.push("--cpu-prof", `--cpu-prof-dir=${new URL("../../results/profiles", import.meta.url).pathname}`);
   }
-  const child = new Child(forkTs(file, { env, nodeFlags: flags, name: kind }), kind);
+  const fork = { env, nodeFlags: flags, name: kind };
+  const child = new Child(options.compiled ? forkNode(compiledEntry[kind], fork) : forkTs(`src/servers/${kind}.ts`, fork), kind);
   const ready = (await child.ready) as { url: string };
   return { kind, child, url: ready.url, origin: ready.url.replace("http", "ws") };
 }
