@@ -9,6 +9,7 @@ import { makePdf } from "./support/pdf.ts";
 import { COMPILED_SERVER, type ServerProcess, startServerProcess } from "./support/process.ts";
 import { eventually, openSyncClient } from "./support/sync-client.ts";
 import { articleOverHttp, call, projection } from "./reliability/support/over-http.ts";
+import { checkedFetch } from "./support/openapi.ts";
 
 /**
  * The server compiled to JavaScript (`pnpm build:server`) and run by plain
@@ -24,16 +25,16 @@ beforeAll(() => buildServer(), 60_000);
 
 async function exercise(server: ServerProcess) {
   for (const route of ["/healthz", "/readyz"]) {
-    const res = await fetch(server.url + route);
+    const res = await checkedFetch(server.url + route);
     expect(res.status, route).toBe(200);
     expect(await res.json(), route).toEqual({ status: "ok" });
   }
-  expect((await fetch(server.url + "/")).headers.get("content-type")).toMatch(/^text\/html/);
+  expect((await checkedFetch(server.url + "/")).headers.get("content-type")).toMatch(/^text\/html/);
   const article = await articleOverHttp(server.url, "Compiled desk", SEED_ARTICLE, []);
   const read = await call(server.url, "GET", `/api/articles/${article.articleId}`, undefined, article.owner.cookie);
   expect(read.body.title).toBe("How to counter Russia-Iran deepening ties?");
   // The PDF reader runs on a worker thread that starts from its own file, from dist/ as from src/.
-  const pdf = await fetch(`${server.url}/api/groups/${read.body.groupId}/articles`, {
+  const pdf = await checkedFetch(`${server.url}/api/groups/${read.body.groupId}/articles`, {
     method: "POST",
     headers: { cookie: article.owner.cookie, "content-type": "application/pdf" },
     body: await makePdf([[["Read by the compiled server's PDF worker."]]]),

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../src/db.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { type Rng, seeded } from "./support/seed.ts";
+import { checkedFetch } from "./support/openapi.ts";
 
 /**
  * Three server processes start at the same moment against one database,
@@ -74,7 +75,7 @@ describe.runIf(adminUrl)("servers starting together on one database", () => {
   async function expectReadyAndMigratedOnce(url: string, running: ServerProcess[]) {
     try {
       for (const server of running) {
-        const res = await fetch(`${server.url}/readyz`);
+        const res = await checkedFetch(`${server.url}/readyz`);
         expect(res.status, await res.text()).toBe(200);
       }
     } finally {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOpenApiDocument, isJson } from "../src/openapi/document.ts";
 import { apiOperations } from "../src/routes/index.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
-import { openApiProblem } from "./support/openapi.ts";
+import { checkedRequest, openApiProblem } from "./support/openapi.ts";
 
 /** The documented operations, as the routes declare them. */
 const OPERATIONS = apiOperations();
@@ -26,7 +27,7 @@ function servedRoutes(): Set<string> {
 
 describe("the OpenAPI document", () => {
   it("is OpenAPI 3.1 with request schemas generated from the routes' zod schemas", async () => {
-    const res = await t.app.request("/api/openapi.json");
+    const res = await checkedRequest(t.app, "/api/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toBe("3.1.0");
@@ -48,11 +49,30 @@ describe("the OpenAPI document", () => {
     expect([...documented].filter((r) => !served.has(r)).sort()).toEqual([]);
   });
 
+  it("gives every JSON success a body schema, so that no route's answer goes unchecked", () => {
+    const doc = buildOpenApiDocument(OPERATIONS, "http://localhost") as any;
+    const missing: string[] = [];
+    for (const [path, methods] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, operation] of Object.entries<any>(methods)) {
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          if (!/^2/.test(status)) continue;
+          for (const [type, media] of Object.entries<any>(response.content ?? {})) {
+            if (isJson(type) && !media.schema) missing.push(`${method.toUpperCase()} ${path} ${status} ${type}`);
+          }
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    // Strict where the shape is ours: an extra field is a documentation bug.
+    const group = doc.paths["/api/groups/{groupId}"].get.responses["200"].content["application/json"].schema;
+    expect(group.additionalProperties).toBe(false);
+  });
+
   it("serves a readable docs page with its assets, without any network", async () => {
-    const page = await t.app.request("/api/docs");
+    const page = await checkedRequest(t.app, "/api/docs");
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("/api/docs/init.js");
-    expect(await (await t.app.request("/api/docs/init.js")).text()).toContain("/api/openapi.json");
+    expect(await (await checkedRequest(t.app, "/api/docs/init.js")).text()).toContain("/api/openapi.json");
     const bundle = await t.app.request("/api/docs/assets/swagger-ui-bundle.js");
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
@@ -63,7 +83,7 @@ describe("the OpenAPI document", () => {
     const created = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "highlight" });
     const json = new Headers({ "content-type": "application/json" });
     const check = (status: number, body: unknown, headers = json, path = `/api/annotations/${created.body.id}`) =>
-      openApiProblem({ method: "GET", path, status, headers, body, text: JSON.stringify(body) });
+      openApiProblem({ method: "GET", path, status, headers, text: typeof body === "string" ? body : JSON.stringify(body) });
     expect(check(200, created.body)).toBeNull();
     expect(check(200, { ...created.body, secret: 1 })).toMatch(/must NOT have additional properties "secret"/);
     expect(check(200, { ...created.body, status: "lost" })).toMatch(/\/status must be equal to one of the allowed values/);
@@ -73,6 +93,8 @@ describe("the OpenAPI document", () => {
     expect(check(404, { error: { code: "no_such_code", message: "x" } })).toMatch(/code must be equal to one of the allowed values/);
     expect(check(500, { error: { code: "internal", message: "x" } })).toMatch(/status not documented/);
     expect(check(200, "<html>", new Headers({ "content-type": "text/html" }), "/articles/x")).toBeNull();
+    expect(check(200, "not json")).toMatch(/is not the application\/json/);
+    expect(check(200, [created.body])).toMatch(/\(body\) must be object/);
     // Responses that reach the tests went through the same check (support/app.ts), e.g. this one:
     expect((await owner.get(`/api/annotations/${created.body.id}`)).status).toBe(200);
   });

@@ -13,6 +13,7 @@ import { type TestApp, createTestApp } from "./support/app.ts";
 import { openTestDatabase } from "./support/database.ts";
 import { type RedisServer, freePort, hasRedisServer, startRedis } from "./support/redis.ts";
 import { eventually } from "./support/sync-client.ts";
+import { checkedRequest } from "./support/openapi.ts";
 
 const noRedis = hasRedisServer() ? null : "no redis-server binary on PATH";
 if (noRedis && process.env.CI === "true") throw new Error(`the relay readiness test must run in CI, but there is ${noRedis}`);
@@ -26,7 +27,7 @@ const WARM_UP_MS = 15_000;
 
 async function probe(t: TestApp, route: "/healthz" | "/readyz") {
   const started = Date.now();
-  const res = await t.app.request(route);
+  const res = await checkedRequest(t.app, route);
   return { status: res.status, body: (await res.json()) as { status: string; missing?: string[] }, ms: Date.now() - started };
 }
 

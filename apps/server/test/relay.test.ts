@@ -10,6 +10,7 @@ import { articleWithMembers } from "./support/article.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { type RedisServer, hasRedisServer, startRedis } from "./support/redis.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+import { checkedFetch } from "./support/openapi.ts";
 
 // Two real server processes need a database they can share and a Redis this file may crash.
 const databaseUrl = inject("databaseUrl");
@@ -149,7 +150,7 @@ describe.runIf(!missing)("two server processes relaying through Redis", () => {
     const ownerOnA = open(a.url, article.sync.room, owner.token);
     await Promise.all([onB.synced, demotedOnB.synced, ownerOnA.synced]);
     const call = (method: string, path: string, body?: unknown) =>
-      fetch(`${a.url}${path}`, {
+      checkedFetch(`${a.url}${path}`, {
         method,
         headers: { cookie: owner.cookie!, ...(body !== undefined && { "content-type": "application/json" }) },
         ...(body !== undefined && { body: JSON.stringify(body) }),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { type TestApp, TestClient, createTestApp, signUp } from "./support/app.ts";
+import { checkedRequest } from "./support/openapi.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ afterAll(() => t.close());
 describe("security basics", () => {
   it("sets CSP with frame-ancestors, nosniff and frame denial on pages and API", async () => {
     for (const path of ["/", "/api/me", "/healthz", "/api/docs"]) {
-      const res = await t.app.request(path);
+      const res = await checkedRequest(t.app, path);
       const csp = res.headers.get("content-security-policy") ?? "";
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("script-src 'self'");
@@ -23,9 +24,9 @@ describe("security basics", () => {
   });
 
   it("keeps the docs page free of inline scripts", async () => {
-    const html = await (await t.app.request("/api/docs")).text();
+    const html = await (await checkedRequest(t.app, "/api/docs")).text();
     expect(html).not.toMatch(/<script>(?!<)/);
-    expect((await t.app.request("/api/docs/init.js")).headers.get("content-type")).toMatch(/javascript/);
+    expect((await checkedRequest(t.app, "/api/docs/init.js")).headers.get("content-type")).toMatch(/javascript/);
   });
 
   it("marks the session cookie Secure when the public origin is https", () => {

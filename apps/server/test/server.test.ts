@@ -8,6 +8,7 @@ import { signupTokenFor } from "./support/mail.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { eventually, openSyncClient } from "./support/sync-client.ts";
 import { createAnnotation, readAnnotations } from "@marginalia/schema";
+import { checkedFetch } from "./support/openapi.ts";
 
 let server: ServerProcess;
 let serverEnv: Record<string, string>;
@@ -30,7 +31,7 @@ const sessionToken = (call: object) => sessions.get(call)!();
 function caller() {
   let cookie = "";
   const call = async (method: string, route: string, body?: unknown, type = "application/json") => {
-    const res = await fetch(server.url + route, {
+    const res = await checkedFetch(server.url + route, {
       method,
       headers: { ...(cookie && { cookie }), ...(body !== undefined && { "content-type": type }) },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -46,7 +47,7 @@ function caller() {
 describe("the server process", () => {
   it("answers /healthz and /readyz", async () => {
     for (const path of ["/healthz", "/readyz"]) {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await checkedFetch(`${server.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(await res.json(), path).toEqual({ status: "ok" });
     }
@@ -85,10 +86,10 @@ describe("the server process", () => {
   });
 
   it("serves the web page on the app's own paths, and 404 elsewhere", async () => {
-    const res = await fetch(`${server.url}/articles/${crypto.randomUUID()}`);
+    const res = await checkedFetch(`${server.url}/articles/${crypto.randomUUID()}`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("<title>Marginalia</title>");
-    expect((await fetch(`${server.url}/articles/whatever`)).status).toBe(404);
+    expect((await checkedFetch(`${server.url}/articles/whatever`)).status).toBe(404);
   });
 
   it("keeps every accepted update across a SIGTERM and a restart", { timeout: 90_000 }, async () => {

@@ -4,6 +4,7 @@ import { LD, PREFER, assertW3CAnnotation, comment, container, position, quote, t
 import { type TestApp, createTestApp, signUp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+import { checkedFetch } from "./support/openapi.ts";
 
 let t: TestApp;
 let url: string;
@@ -32,7 +33,7 @@ describe("a client that knows only the W3C protocol", () => {
     clients.push(watcher);
     await watcher.synced;
 
-    const res = await fetch(`${url}/w3c/articles/${article.id}/`, {
+    const res = await checkedFetch(`${url}/w3c/articles/${article.id}/`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": LD, accept: LD },
       body: JSON.stringify({
@@ -56,7 +57,7 @@ describe("a client that knows only the W3C protocol", () => {
       expect(live).toMatchObject({ kind: "comment", body: "Since when?", authorId: author.user.id, target: { start, end: start + phrase.length, exact: phrase } });
     }, 2_000);
 
-    const read = await fetch(created.id, { headers: { authorization: `Bearer ${token}`, accept: LD } });
+    const read = await checkedFetch(created.id, { headers: { authorization: `Bearer ${token}`, accept: LD } });
     expect(read.status).toBe(200);
     expect(read.headers.get("etag")).toBe(res.headers.get("etag"));
   });

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
-import { annotationViewSchema } from "./schemas.ts";
+import { annotationViewSchema } from "./schemas/annotations.ts";
 
 /**
  * What a route says about itself for the OpenAPI document. It is written in
@@ -20,7 +20,7 @@ export type RouteDoc = {
   responses: Record<number, string>;
   /** Media types of the successful bodies; JSON unless said. */
   produces?: string[];
-  /** Body schemas of some responses, by status: zod for ours, JSON Schema for formats we do not own. */
+  /** Body schemas by status, for each JSON success (the OpenAPI test requires one) and any error with a body of its own: zod for ours, JSON Schema for formats we do not own. */
   schemas?: Partial<Record<number, z.ZodType | object>>;
 };
 

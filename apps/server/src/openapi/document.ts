@@ -31,7 +31,8 @@ const ERROR_CONTENT = { "application/json": { schema: { $ref: "#/components/sche
 
 /**
  * One documented response: 204 and 304 have no body; an error has the error body unless the operation
- * gives its own; a success has each media type the operation produces, with its schema when it has one.
+ * gives its own; a success has each media type the operation produces, with its schema (which the
+ * OpenAPI test requires of every JSON success).
  */
 function responseObject(op: Operation, status: number, description: string) {
   const given = op.schemas?.[status];
@@ -40,8 +41,14 @@ function responseObject(op: Operation, status: number, description: string) {
   if (status >= 400 && !schema) return { description, content: ERROR_CONTENT };
   const types = op.produces ?? ["application/json"];
   if (types.length === 0) return { description };
-  return { description, content: Object.fromEntries(types.map((type) => [type, schema ? { schema } : {}])) };
+  // A route's schema describes its JSON; the same answer in CSV or Markdown is text.
+  const contentOf = (type: string) => (!isJson(type) ? { schema: TEXT } : schema ? { schema } : {});
+  return { description, content: Object.fromEntries(types.map((type) => [type, contentOf(type)])) };
 }
+
+/** JSON, or a format written in it (JSON-LD). */
+export const isJson = (type: string) => type === "application/json" || type.endsWith("+json");
+const TEXT = { type: "string" };
 
 /** What the server sends, as JSON Schema: the output side of the zod schema. */
 function responseSchemaOf(schema: z.ZodType) {

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { type Operation, documented, ok } from "./describe.ts";
 import { buildOpenApiDocument } from "./document.ts";
+import { openApiSchema } from "./schemas/formats.ts";
 
 // Swagger UI's files come from its npm package, so the docs page needs no network.
 const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
@@ -21,7 +22,7 @@ const DOCS_PAGE = `<!doctype html>
 export function openApiRoutes(operations: () => Operation[]) {
   let document: ReturnType<typeof buildOpenApiDocument> | null = null;
   return new Hono<AppEnv>()
-    .get("/openapi.json", documented({ tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1") }), (c) => c.json((document ??= buildOpenApiDocument(operations(), c.get("deps").config.publicOrigin))))
+    .get("/openapi.json", documented({ tag: "meta", summary: "This document", auth: false, responses: ok("OpenAPI 3.1"), schemas: { 200: openApiSchema } }), (c) => c.json((document ??= buildOpenApiDocument(operations(), c.get("deps").config.publicOrigin))))
     .get("/docs", documented({ tag: "meta", summary: "This document as a page", auth: false, responses: ok("HTML"), produces: ["text/html"] }), (c) => c.html(DOCS_PAGE))
     // A file rather than an inline script, so that the page works under a strict CSP.
     .get("/docs/init.js", documented({ tag: "meta", summary: "The docs page's script", auth: false, responses: ok("JavaScript"), produces: ["text/javascript"] }), (c) =>

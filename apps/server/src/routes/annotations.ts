@@ -34,7 +34,7 @@ import { assignThroughDocument, presentAssignment } from "../services/assignment
 import { recordModeration } from "../services/moderation-log.ts";
 import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
-import { annotationPageSchema } from "../openapi/schemas.ts";
+import { annotationPageSchema, assignmentViewSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
@@ -129,7 +129,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, viewerOf(access)), 201);
   })
-  .put("/:annotationId/assignment", documented({ tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: ok("The assignees and their progress") }), requireAnnotation(), async (c) => {
+  .put("/:annotationId/assignment", documented({ tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: ok("The assignees and their progress"), schemas: { 200: assignmentViewSchema } }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
@@ -139,7 +139,7 @@ export const annotationRoutes = new Hono<AppEnv>()
   .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale, or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
   .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
   .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
-  .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts") }), requireAnnotation(), async (c) => {
+  .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts"), schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
     const access = c.get("annotation");
     const { value } = await readJson(c, voteSchema);
     await castVote(c.get("deps").hub, access, value);

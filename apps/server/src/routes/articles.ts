@@ -19,6 +19,7 @@ import {
   listRevisions,
 } from "../services/articles.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
+import { articleForReaderSchema, articleListSchema, articleSchema, revisedArticleSchema, revisionListSchema } from "../openapi/schemas/articles.ts";
 
 /** An article's text as JSON, or a URL for the server to fetch; or a text, PDF or multipart body. */
 const articleBody = z.union([articleJsonSchema, articleUrlSchema]);
@@ -42,7 +43,7 @@ export const revisionQuery = z.object({ revision: z.coerce.number().int().positi
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()
-  .post("/:groupId/articles", documented({ tag: "articles", summary: "Import an article (moderator): its text, a PDF (each block with its page), or {url} for the server to fetch and read", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { ...created("The article with text and blocks"), ...IMPORT_REFUSALS } }), requireGroupRole("moderator"), articleBodyLimit, async (c) => {
+  .post("/:groupId/articles", documented({ tag: "articles", summary: "Import an article (moderator): its text, a PDF (each block with its page), or {url} for the server to fetch and read", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { ...created("The article with text and blocks"), ...IMPORT_REFUSALS }, schemas: { 201: articleSchema } }), requireGroupRole("moderator"), articleBodyLimit, async (c) => {
     const { db } = c.get("deps");
     const { meta, ...source } = await readArticleBody(c);
     const { format, imported, sourceUrl } = await importSource(source, meta, importOptions(c.get("deps").config));
@@ -56,13 +57,13 @@ export const groupArticleRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/articles/${article.id}`);
     return c.json(article, 201);
   })
-  .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles") }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles"), schemas: { 200: articleListSchema } }), requireGroupRole("viewer"), async (c) => {
     return c.json({ articles: await listArticles(c.get("deps").db, c.get("group").id) });
   });
 
 /** Mounted at /api/articles. */
 export const articleRoutes = new Hono<AppEnv>()
-  .get("/:articleId", documented({ tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article") }), requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId", documented({ tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article"), schemas: { 200: articleForReaderSchema } }), requireArticleRole("viewer"), async (c) => {
     const { db, config } = c.get("deps");
     const user = c.get("user");
     // `memberId`: the id the group's documents and presence know the viewer by, for their authorship and votes.
@@ -77,11 +78,11 @@ export const articleRoutes = new Hono<AppEnv>()
     };
     return c.json({ ...(await getArticle(db, article.id, revision)), role, memberId, sync });
   })
-  .get("/:articleId/revisions", documented({ tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first") }), requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId/revisions", documented({ tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first"), schemas: { 200: revisionListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     return c.json({ revisions: await listRevisions(c.get("deps").db, article, { id: c.get("user").id, role }) });
   })
-  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision", ...IMPORT_REFUSALS } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
+  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision, and how the annotations were placed on it", ...IMPORT_REFUSALS }, schemas: { 200: articleSchema, 201: revisedArticleSchema } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
     const { db, hub } = c.get("deps");
     const { article } = c.get("article");
     const { meta, ...source } = await readArticleBody(c);

@@ -10,8 +10,8 @@ import { clientIp } from "../http/client-ip.ts";
 import { readJson } from "../http/input.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
 import { findUserByEmail, setPassword } from "../services/users.ts";
-import { documented, noContent, } from "../openapi/describe.ts";
-import { signupAnswerSchema, userResponseSchema } from "../openapi/schemas.ts";
+import { documented, noContent } from "../openapi/describe.ts";
+import { signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 
 // argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
 const password = z.string().min(8, "Use at least 8 characters").max(256);

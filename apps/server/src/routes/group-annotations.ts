@@ -6,6 +6,7 @@ import { validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { similarClaims } from "../services/claims.ts";
 import { documented, ok } from "../openapi/describe.ts";
+import { annotationPageSchema, similarClaimsSchema } from "../openapi/schemas/annotations.ts";
 
 export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type at least 3 characters").max(500) });
 
@@ -15,14 +16,14 @@ export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type a
  * article by article (`visibleTo`).
  */
 export const groupAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: annotationFilterSchema, responses: ok("{annotations, nextCursor}") }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id: groupId, role } = c.get("group");
     // Newest first unless asked otherwise: positions of different articles do not make one order.
     const filter = validate(annotationFilterSchema, { sort: "created", ...c.req.query() });
     return c.json(await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter));
   })
   // Claim memory: what the desk already checked, in this or another article, as a claim is being typed.
-  .get("/:groupId/claims/similar", documented({ tag: "annotations", summary: "Claim memory: the group's published fact-checks whose claims read most like q (trigram similarity and full-text rank, in Postgres), best first, at most 10", query: similarClaimsQuery, responses: ok("{matches: [{annotationId, articleId, claim, verdict, score}]}") }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/claims/similar", documented({ tag: "annotations", summary: "Claim memory: the group's published fact-checks whose claims read most like q (trigram similarity and full-text rank, in Postgres), best first, at most 10", query: similarClaimsQuery, responses: ok("The matches, best first"), schemas: { 200: similarClaimsSchema } }), requireGroupRole("viewer"), async (c) => {
     const { q } = validate(similarClaimsQuery, c.req.query());
     return c.json({ matches: await similarClaims(c.get("deps").db, c.get("group").id, q) });
   });

@@ -20,6 +20,7 @@ import {
 } from "../services/groups.ts";
 import { inviteMember, listGroupInvitations, revokeInvitation } from "../services/invitations.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
+import { groupInvitationListSchema, groupListSchema, groupSchema, invitationSentSchema, memberListSchema, roleChangedSchema } from "../openapi/schemas/groups.ts";
 
 export const createGroupSchema = groupInsertSchema
   .pick({ name: true })
@@ -36,20 +37,20 @@ export const groupSettingsSchema = z
   .refine((s) => s.anonymousToPeers !== undefined || s.reviewQuorum !== undefined, "Send anonymousToPeers or reviewQuorum");
 
 export const groupRoutes = new Hono<AppEnv>()
-  .post("/", documented({ tag: "groups", summary: "Create a group; you become its owner", body: createGroupSchema, responses: created("The group") }), async (c) => {
+  .post("/", documented({ tag: "groups", summary: "Create a group; you become its owner", body: createGroupSchema, responses: created("The group"), schemas: { 201: groupSchema } }), async (c) => {
     const user = requireUser(c);
     const input = await readJson(c, createGroupSchema);
     return c.json(presentGroup(await createGroup(c.get("deps").db, user.id, input)), 201);
   })
-  .get("/", documented({ tag: "groups", summary: "Your groups", responses: ok("Groups with your role") }), async (c) => {
+  .get("/", documented({ tag: "groups", summary: "Your groups", responses: ok("Groups with your role"), schemas: { 200: groupListSchema } }), async (c) => {
     const user = requireUser(c);
     return c.json({ groups: await listGroupsOf(c.get("deps").db, user.id) });
   })
-  .get("/:groupId", documented({ tag: "groups", summary: "One group", responses: ok("The group and your role") }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId", documented({ tag: "groups", summary: "One group", responses: ok("The group and your role"), schemas: { 200: groupSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id, role } = c.get("group");
     return c.json({ ...presentGroup(await getGroup(c.get("deps").db, id)), role });
   })
-  .patch("/:groupId", documented({ tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" } }), requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId", documented({ tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" }, schemas: { 200: groupSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const { id: groupId, role } = c.get("group");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
@@ -58,17 +59,17 @@ export const groupRoutes = new Hono<AppEnv>()
     if (renamed) hub.access({ kind: "members-renamed", groupId });
     return c.json({ ...presentGroup(group), role });
   })
-  .get("/:groupId/members", documented({ tag: "groups", summary: "Members and their roles", responses: ok("Members") }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/members", documented({ tag: "groups", summary: "Members and their roles", responses: ok("Members"), schemas: { 200: memberListSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id, role } = c.get("group");
     return c.json({ members: await listMembers(c.get("deps").db, id, { id: c.get("user").id, role }) });
   })
-  .post("/:groupId/invitations", documented({ tag: "groups", summary: "Invite an email address to join (owner); inviting it again refreshes the open invitation. The answer is the same whether or not the address has an account", body: inviteSchema, responses: { 202: "The invitation: id, email, role, status, expiresAt" } }), requireGroupRole("owner"), async (c) => {
+  .post("/:groupId/invitations", documented({ tag: "groups", summary: "Invite an email address to join (owner); inviting it again refreshes the open invitation. The answer is the same whether or not the address has an account", body: inviteSchema, responses: { 202: "The invitation" }, schemas: { 202: invitationSentSchema } }), requireGroupRole("owner"), async (c) => {
     const input = await readJson(c, inviteSchema);
     // Accepted, not done: the same answer whether or not anyone has an account with this email.
     const mail = { mailer: c.get("deps").mailer, origin: c.get("deps").config.publicOrigin };
     return c.json({ invitation: await inviteMember(c.get("deps").db, c.get("group").id, c.get("user").id, input, mail) }, 202);
   })
-  .get("/:groupId/invitations", documented({ tag: "groups", summary: "The group's open invitations (owner): address, role, status, dates", responses: ok("Invitations") }), requireGroupRole("owner"), async (c) => {
+  .get("/:groupId/invitations", documented({ tag: "groups", summary: "The group's open invitations (owner): address, role, status, dates", responses: ok("Invitations"), schemas: { 200: groupInvitationListSchema } }), requireGroupRole("owner"), async (c) => {
     return c.json({ invitations: await listGroupInvitations(c.get("deps").db, c.get("group").id) });
   })
   .delete("/:groupId/invitations/:invitationId", documented({ tag: "groups", summary: "Revoke an open invitation (owner)", responses: noContent }), requireGroupRole("owner"), async (c) => {
@@ -77,7 +78,7 @@ export const groupRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   // Members are named by member id, as the members list gives them.
-  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership") }), requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership"), schemas: { 200: roleChangedSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const groupId = c.get("group").id;
     const memberId = uuidParam(c, "memberId", "Member");

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { unmet } from "../readiness.ts";
-import { documented, } from "../openapi/describe.ts";
-import { healthSchema, notReadySchema } from "../openapi/schemas.ts";
+import { documented } from "../openapi/describe.ts";
+import { healthSchema, notReadySchema } from "../openapi/schemas/accounts.ts";
 
 /**
  * /healthz: the process is alive, and nothing more, so that a supervisor

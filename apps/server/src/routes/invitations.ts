@@ -4,10 +4,11 @@ import { type AppEnv, requireUser } from "../context.ts";
 import { uuidParam } from "../http/input.ts";
 import { acceptInvitation, declineInvitation } from "../services/invitations.ts";
 import { created, documented, noContent } from "../openapi/describe.ts";
+import { membershipSchema } from "../openapi/schemas/groups.ts";
 
 /** The invitee's side of a group invitation: only the account with the invited email may answer it. */
 export const invitationRoutes = new Hono<AppEnv>()
-  .post("/:invitationId/accept", documented({ tag: "groups", summary: "Accept an invitation to your email: you join the group in the invited role", responses: { ...created("The membership"), 200: "Already a member: the membership as it was", 404: "No such invitation for you, or revoked", 409: "Already accepted or declined", 410: "invitation_expired" } }), async (c) => {
+  .post("/:invitationId/accept", documented({ tag: "groups", summary: "Accept an invitation to your email: you join the group in the invited role", responses: { ...created("The membership"), 200: "Already a member: the membership as it was", 404: "No such invitation for you, or revoked", 409: "Already accepted or declined", 410: "invitation_expired" }, schemas: { 200: membershipSchema, 201: membershipSchema } }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const invitationId = uuidParam(c, "invitationId", "Invitation");

@@ -6,6 +6,9 @@ import { listAssignments } from "../services/assignments.ts";
 import { listGroupsOf } from "../services/groups.ts";
 import { listMyInvitations } from "../services/invitations.ts";
 import { documented, ok } from "../openapi/describe.ts";
+import { myAssignmentsSchema } from "../openapi/schemas/annotations.ts";
+import { meSchema } from "../openapi/schemas/accounts.ts";
+import { myInvitationListSchema } from "../openapi/schemas/groups.ts";
 
 export const myAssignmentsQuery = z.object({
   /** Only what I have not answered yet. */
@@ -13,17 +16,17 @@ export const myAssignmentsQuery = z.object({
 });
 
 export const meRoutes = new Hono<AppEnv>()
-  .get("/", documented({ tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user") }), async (c) => {
+  .get("/", documented({ tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user"), schemas: { 200: meSchema } }), async (c) => {
     const auth = requireAuth(c);
     const groups = await listGroupsOf(c.get("deps").db, auth.user.id);
     return c.json({ user: auth.user, via: auth.via, groups });
   })
-  .get("/assignments", documented({ tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress") }), async (c) => {
+  .get("/assignments", documented({ tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress"), schemas: { 200: myAssignmentsSchema } }), async (c) => {
     const user = requireUser(c);
     const { open } = validate(myAssignmentsQuery, c.req.query());
     return c.json({ assignments: await listAssignments(c.get("deps").db, user.id, { open }) });
   })
-  .get("/invitations", documented({ tag: "groups", summary: "Open invitations to your account's email, with the group and who invited you (as the group names people)", responses: ok("Invitations") }), async (c) => {
+  .get("/invitations", documented({ tag: "groups", summary: "Open invitations to your account's email, with the group and who invited you (as the group names people)", responses: ok("Invitations"), schemas: { 200: myInvitationListSchema } }), async (c) => {
     const user = requireUser(c);
     return c.json({ invitations: await listMyInvitations(c.get("deps").db, user) });
   });

@@ -12,7 +12,8 @@ import {
   moderationQueue,
   rejectSubmission,
 } from "../services/moderation.ts";
-import { created, documented, noContent, ok } from "../openapi/describe.ts";
+import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
+import { flagCreatedSchema, moderationLogSchema, moderationQueueSchema } from "../openapi/schemas/annotations.ts";
 
 export const reasonSchema = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
 export const optionalReason = z.strictObject({ reason: z.string().trim().min(1).max(2_000).optional() });
@@ -29,7 +30,7 @@ async function statusAction(c: AppContext<AnnotationEnv>, action: StatusAction) 
  * document, which `requireAnnotation` would not, so the service checks those.
  */
 export const annotationModerationRoutes = new Hono<AppEnv>()
-  .post("/:annotationId/approve", documented({ tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage" } }), async (c) => {
+  .post("/:annotationId/approve", documented({ tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage" }, schemas: annotationResponses(200) }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     return c.json(await approveSubmission(db, hub, c.req.param("annotationId"), user.id));
@@ -41,19 +42,19 @@ export const annotationModerationRoutes = new Hono<AppEnv>()
     await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason);
     return c.body(null, 204);
   })
-  .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: ok("The annotation") }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
-  .post("/:annotationId/hide", documented({ tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation") }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
-  .post("/:annotationId/unhide", documented({ tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: ok("The annotation") }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
-  .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag") }), requireAnnotation(), async (c) => {
+  .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
+  .post("/:annotationId/hide", documented({ tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
+  .post("/:annotationId/unhide", documented({ tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
+  .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag"), schemas: { 201: flagCreatedSchema } }), requireAnnotation(), async (c) => {
     const { reason } = await readJson(c, reasonSchema);
     return c.json(await flagAnnotation(c.get("deps").db, c.get("annotation"), reason), 201);
   });
 
 /** Mounted at /api/groups: a group's queue and log, for its moderators. */
 export const groupModerationRoutes = new Hono<AppEnv>()
-  .get("/:groupId/moderation/queue", documented({ tag: "moderation", summary: "Pending and flagged annotations (moderator)", responses: ok("The queue") }), requireGroupRole("moderator"), async (c) => {
+  .get("/:groupId/moderation/queue", documented({ tag: "moderation", summary: "Pending and flagged annotations (moderator)", responses: ok("The queue"), schemas: { 200: moderationQueueSchema } }), requireGroupRole("moderator"), async (c) => {
     return c.json({ items: await moderationQueue(c.get("deps").db, c.get("group").id) });
   })
-  .get("/:groupId/moderation/log", documented({ tag: "moderation", summary: "Every moderation action (moderator)", responses: ok("Newest first") }), requireGroupRole("moderator"), async (c) => {
+  .get("/:groupId/moderation/log", documented({ tag: "moderation", summary: "Every moderation action (moderator)", responses: ok("Newest first"), schemas: { 200: moderationLogSchema } }), requireGroupRole("moderator"), async (c) => {
     return c.json({ entries: await moderationHistory(c.get("deps").db, c.get("group").id) });
   });

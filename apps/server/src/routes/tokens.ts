@@ -6,6 +6,7 @@ import { type AppEnv, requireAccountAccess, requireUser } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { readJson } from "../http/input.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
+import { tokenCreatedSchema, tokenListSchema } from "../openapi/schemas/accounts.ts";
 
 export const createTokenSchema = apiTokenInsertSchema
   .pick({ name: true })
@@ -13,13 +14,13 @@ export const createTokenSchema = apiTokenInsertSchema
   .strict();
 
 export const tokenRoutes = new Hono<AppEnv>()
-  .post("/", documented({ tag: "auth", summary: "Create an API token (shown once); a token needs the tokens scope to do this", body: createTokenSchema, responses: { ...created("The token"), 403: "Called with a token without the tokens scope" } }), async (c) => {
+  .post("/", documented({ tag: "auth", summary: "Create an API token (shown once); a token needs the tokens scope to do this", body: createTokenSchema, responses: { ...created("The token"), 403: "Called with a token without the tokens scope" }, schemas: { 201: tokenCreatedSchema } }), async (c) => {
     const { user } = requireAccountAccess(c, "tokens");
     const { name, scopes = [] } = await readJson(c, createTokenSchema);
     // The token is shown this once; only its hash is kept.
     return c.json(await createApiToken(c.get("deps").db, user.id, name, [...new Set(scopes)]), 201);
   })
-  .get("/", documented({ tag: "auth", summary: "List your live API tokens", responses: ok("Tokens, without secrets") }), async (c) => {
+  .get("/", documented({ tag: "auth", summary: "List your live API tokens", responses: ok("Tokens, without secrets"), schemas: { 200: tokenListSchema } }), async (c) => {
     const user = requireUser(c);
     return c.json({ tokens: await listApiTokens(c.get("deps").db, user.id) });
   })

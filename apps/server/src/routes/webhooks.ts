@@ -6,6 +6,7 @@ import { requireGroupRole } from "../http/access.ts";
 import { readJson, uuidParam } from "../http/input.ts";
 import { createWebhook, deleteWebhook, listWebhooks, recentDeliveries } from "../services/webhooks.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
+import { deliveryListSchema, webhookCreatedSchema, webhookListSchema } from "../openapi/schemas/accounts.ts";
 
 export const createWebhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "Give an http(s) URL" }).max(2048),
@@ -14,17 +15,17 @@ export const createWebhookSchema = z.strictObject({
 
 /** Mounted at /api/groups: a group's webhooks, for its owners. */
 export const webhookRoutes = new Hono<AppEnv>()
-  .post("/:groupId/webhooks", documented({ tag: "webhooks", summary: "Register a webhook (owner): JSON POSTs of the chosen events, signed X-Marginalia-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>, with X-Marginalia-Delivery the same across retries; retried with exponential backoff for more than a day until a 2xx. Loopback, private and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true", body: createWebhookSchema, responses: { ...created("{id, url, events, createdAt, secret}: the secret is shown this once"), 403: "Not the owner" } }), requireGroupRole("owner"), async (c) => {
+  .post("/:groupId/webhooks", documented({ tag: "webhooks", summary: "Register a webhook (owner): JSON POSTs of the chosen events, signed X-Marginalia-Signature: sha256=<hex HMAC-SHA256 of the raw body with the secret>, with X-Marginalia-Delivery the same across retries; retried with exponential backoff for more than a day until a 2xx. Loopback, private and link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE=true", body: createWebhookSchema, responses: { ...created("The webhook and its secret, shown this once"), 403: "Not the owner" }, schemas: { 201: webhookCreatedSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, config } = c.get("deps");
     const input = await readJson(c, createWebhookSchema);
     return c.json(await createWebhook(db, c.get("group").id, c.get("user").id, input, config.webhookAllowPrivate), 201);
   })
-  .get("/:groupId/webhooks", documented({ tag: "webhooks", summary: "The group's webhooks, without secrets (owner)", responses: { ...ok("{webhooks: [{id, url, events, createdAt}]}"), 403: "Not the owner" } }), requireGroupRole("owner"), async (c) => c.json({ webhooks: await listWebhooks(c.get("deps").db, c.get("group").id) }))
+  .get("/:groupId/webhooks", documented({ tag: "webhooks", summary: "The group's webhooks, without secrets (owner)", responses: { ...ok("The webhooks"), 403: "Not the owner" }, schemas: { 200: webhookListSchema } }), requireGroupRole("owner"), async (c) => c.json({ webhooks: await listWebhooks(c.get("deps").db, c.get("group").id) }))
   .delete("/:groupId/webhooks/:webhookId", documented({ tag: "webhooks", summary: "Delete a webhook and its pending deliveries (owner)", responses: { ...noContent, 403: "Not the owner" } }), requireGroupRole("owner"), async (c) => {
     await deleteWebhook(c.get("deps").db, c.get("group").id, uuidParam(c, "webhookId", "Webhook"));
     return c.body(null, 204);
   })
-  .get("/:groupId/webhooks/:webhookId/deliveries", documented({ tag: "webhooks", summary: "A webhook's latest 50 deliveries, newest first (owner)", responses: { ...ok("{deliveries: [{id, event, status: pending|delivered|failed, attempts, lastStatus, lastError, createdAt, deliveredAt, nextAttemptAt}]}"), 403: "Not the owner" } }), requireGroupRole("owner"), async (c) => {
+  .get("/:groupId/webhooks/:webhookId/deliveries", documented({ tag: "webhooks", summary: "A webhook's latest 50 deliveries, newest first (owner)", responses: { ...ok("The deliveries"), 403: "Not the owner" }, schemas: { 200: deliveryListSchema } }), requireGroupRole("owner"), async (c) => {
     const deliveries = await recentDeliveries(c.get("deps").db, c.get("group").id, uuidParam(c, "webhookId", "Webhook"));
     return c.json({ deliveries });
   });

@@ -95,7 +95,8 @@ export async function approveSubmission(db: Db, hub: SyncHub, annotationId: stri
     });
   }
   for (const sub of moved) await record(db, sub, moderatorId, "approve", { oldStatus: "pending", newStatus: "published" });
-  return values.get(row.id)!;
+  // The annotation as every other route presents it, not the document's value (account-free, dates as ISO).
+  return presentById(db, row.id, { id: moderatorId, role: access.role });
 }
 
 /**

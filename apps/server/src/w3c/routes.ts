@@ -22,7 +22,7 @@ import {
   sendLd,
 } from "./media.ts";
 import { LD, created, documented, noContent, ok } from "../openapi/describe.ts";
-import { w3cAnnotationSchema, w3cContainerSchema, w3cPageSchema } from "../openapi/schemas.ts";
+import { w3cAnnotationSchema, w3cContainerSchema, w3cPageSchema } from "../openapi/schemas/formats.ts";
 
 /**
  * The W3C Web Annotation Protocol, mounted at /w3c: one container per article, at

@@ -8,6 +8,7 @@ import { type AckedWriter, type Write, ackedWrites, keepWriting } from "./suppor
 import { docState, sleep, stateVector } from "./support/docs.ts";
 import { type ArticleOverHttp, articleOverHttp, bodyIn, inDoc, inRows, openWriters, projection } from "./support/over-http.ts";
 import { report } from "./support/sizes.ts";
+import { checkedFetch } from "../support/openapi.ts";
 
 /**
  * The database dies under a live session and comes back: a server process
@@ -53,7 +54,7 @@ describe.runIf(!missing)("a database killed -9 mid-session", () => {
   /** One GET of /readyz (or /healthz), with how long it took; a request that hangs is cut off and fails the test. */
   async function health(path = "/readyz") {
     const started = Date.now();
-    const res = await fetch(`${server!.url}${path}`, { signal: AbortSignal.timeout(HEALTH_ANSWER_MS * 3) });
+    const res = await checkedFetch(`${server!.url}${path}`, { signal: AbortSignal.timeout(HEALTH_ANSWER_MS * 3) });
     const body = (await res.json()) as { missing?: string[] };
     return { status: res.status, ms: Date.now() - started, missing: body.missing };
   }

@@ -6,6 +6,7 @@ import { liveServer } from "../support/live.ts";
 import { tokenOf } from "../support/article.ts";
 import { seeded } from "../support/seed.ts";
 import { eventually } from "../support/sync-client.ts";
+import { checkedRequest } from "../support/openapi.ts";
 
 const live = liveServer();
 const FORMATS = ["csv", "markdown", "w3c", "claimreview"] as const;
@@ -75,7 +76,7 @@ async function everything(s: Seminar, who: Person): Promise<Record<string, strin
   ];
   const bodies: Record<string, string> = {};
   for (const path of paths) {
-    const res = await live.t.app.request(path, { headers: { cookie: who.cookie!, "x-forwarded-for": who.ip } });
+    const res = await checkedRequest(live.t.app, path, { headers: { cookie: who.cookie!, "x-forwarded-for": who.ip } });
     expect(res.status, path).toBe(200);
     bodies[path] = await res.text();
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "../support/fixtures.ts";
+import { checkedRequest } from "../support/openapi.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -85,7 +86,7 @@ describe("article import: happy path", () => {
 
     const form = new FormData();
     form.set("file", new File([SEED_ARTICLE], "seed.txt", { type: "text/plain" }));
-    const upload = await t.app.request(`/api/groups/${group.id}/articles`, {
+    const upload = await checkedRequest(t.app, `/api/groups/${group.id}/articles`, {
       method: "POST",
       body: form,
       headers: { cookie: owner.cookie! },

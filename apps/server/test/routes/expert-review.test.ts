@@ -5,6 +5,7 @@ import { tokenOf } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { liveServer } from "../support/live.ts";
 import { eventually } from "../support/sync-client.ts";
+import { checkedRequest } from "../support/openapi.ts";
 
 const live = liveServer();
 type Person = Awaited<ReturnType<typeof signUp>>;
@@ -40,7 +41,7 @@ type Desk = Awaited<ReturnType<typeof desk>>;
 /** What `who` can learn about an annotation through REST, search, W3C and every export, as raw text. */
 async function everythingSeenBy(d: Desk, who: Person, id: string, claimWord: string) {
   const get = async (path: string) => {
-    const res = await live.t.app.request(path, { headers: { cookie: who.cookie!, "x-forwarded-for": who.ip } });
+    const res = await checkedRequest(live.t.app, path, { headers: { cookie: who.cookie!, "x-forwarded-for": who.ip } });
     return { status: res.status, text: await res.text() };
   };
   const listed = [

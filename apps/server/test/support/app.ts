@@ -13,7 +13,7 @@ import type { SyncOptions } from "../../src/sync/sync-options.ts";
 import { type DelivererOptions, WebhookDeliverer } from "../../src/webhooks/deliverer.ts";
 import { openTestDatabase } from "./database.ts";
 import { TEST_MAIL_URL, signupTokenFor } from "./mail.ts";
-import { openApiProblem } from "./openapi.ts";
+import { assertDocumented } from "./openapi.ts";
 
 export const TEST_ORIGIN = "http://localhost:8787";
 
@@ -127,8 +127,7 @@ export class TestClient {
       parsed = text ? JSON.parse(text) : null;
     } catch {}
     // Every answer a test sees must be one the OpenAPI document describes (support/openapi.ts).
-    const problem = openApiProblem({ method, path, status: res.status, headers: res.headers, body: parsed, text });
-    if (problem) throw new Error(`Undocumented response: ${problem}`);
+    assertDocumented({ method, path, status: res.status, headers: res.headers, text });
     return { status: res.status, body: parsed, headers: res.headers };
   }
 

@@ -4,13 +4,14 @@ import { expect } from "vitest";
 import { signupTokenFor } from "../../support/mail.ts";
 import { eventually } from "../../support/sync-client.ts";
 import { AckedWriter, type Write } from "./acked-writer.ts";
+import { checkedFetch } from "../../support/openapi.ts";
 
 /** A user signed up through the REST API: `token` is the session cookie's value, which sockets present. */
 export type Member = { id: string; email: string; cookie: string; token: string };
 
 /** A plain HTTP call to a server process, as curl would make it. */
 export async function call(base: string, method: string, route: string, body?: unknown, session = "") {
-  const res = await fetch(base + route, {
+  const res = await checkedFetch(base + route, {
     method,
     headers: {
       ...(session && { cookie: session }),
