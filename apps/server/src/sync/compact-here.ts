@@ -13,7 +13,15 @@ import { compactionWorker } from "./yjs-worker.ts";
  * the rows and the snapshot pass through the event loop (base64 both ways),
  * and only the Yjs work runs on the worker.
  */
-export function compactHere(db: Db, docName: string, { batch, foldRatio }: CompactOptions): Promise<number> {
+export async function compactHere(db: Db, docName: string, options: CompactOptions): Promise<number> {
+  const folded = await compactInTransaction(db, docName, options);
+  // PGlite runs no autovacuum: without this, every fold's old snapshot (the whole document) and every
+  // folded log row stayed in its files for good, and the embedded database grew and slowed with them.
+  if (folded > 0) await db.execute(sql`vacuum doc_updates, doc_snapshots`);
+  return folded;
+}
+
+function compactInTransaction(db: Db, docName: string, { batch, foldRatio }: CompactOptions): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`compact:${docName}`}))`);
     const rows = await tx
