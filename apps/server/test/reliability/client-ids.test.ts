@@ -119,7 +119,8 @@ describe("Yjs client ids", () => {
 
   it("forgets, when a document unloads, claims older than a day under which nothing was written", async () => {
     const [member] = core.setup.members as [Member];
-    const docName = "article:00000000-0000-4000-8000-00000000c1a1";
+    // A fresh name each run, so that a database the suite used before holds none of these rows.
+    const docName = `article:${crypto.randomUUID()}`;
     const old = new Date(Date.now() - PRESENCE_CLAIM_TTL_MS - 60_000);
     const db = core.t.database.db;
     await db.insert(docClientIds).values([
