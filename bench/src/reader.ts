@@ -22,6 +22,8 @@ const remotePerRun = Number(process.env.REMOTE ?? 10);
 const sizes = (process.env.SIZES ?? "50,5000").split(",").map(Number);
 const traced = process.env.TRACE !== "0";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Where the reader's server drops the mail it sends (sign-up confirmations), as the harness's does. */
+const MAIL_DIR = mkdtempSync(path.join(tmpdir(), "marginalia-reader-mail-"));
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "v8.execute", "disabled-by-default-v8.cpu_profiler"];
 
 /**
@@ -34,7 +36,7 @@ async function startServer(databaseUrl: string | undefined) {
   await new Promise((r) => probe.close(r));
   const dataDir = databaseUrl ? null : mkdtempSync(path.join(tmpdir(), "marginalia-reader-bench-"));
   const child = await startServerProcess(
-    { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir! }), PORT: String(port), PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, SEED_DEMO: "false" },
+    { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir! }), PORT: String(port), PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` },
     { timeoutMs: 60_000 },
   );
   return {
@@ -55,7 +57,7 @@ const startedAt = new Date();
 const loadBefore = await load();
 const server = await startServer(process.env.BENCH_DATABASE_URL);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-const { seeded, cookies } = await seedArticles(browser, server.url, SEED, sizes);
+const { seeded, cookies } = await seedArticles(browser, server.url, SEED, sizes, MAIL_DIR);
 
 const loads: LoadRun[] = [];
 const remotes: RemoteRun[] = [];

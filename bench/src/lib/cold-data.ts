@@ -5,7 +5,7 @@
 // all: body typing (appends), resolve toggles, tag and colour changes, and
 // votes. Deterministic (seeded), so runs compare.
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation, setVote } from "@marginalia/schema";
+import { CodePointIndex, annotationsOf, buildTarget, createAnnotation, setVote } from "@marginalia/schema";
 
 const WORDS =
   "claim source evidence context sanctions treaty drone oil export minister tehran moscow pipeline gas deal report analysts say according statement official".split(
@@ -105,17 +105,21 @@ export function buildHistory(
 }
 
 /** A fresh annotation map payload for the memory scenario: `n` annotations in one update. */
-export function annotationBatch(n: number, authorId: string, articleText: string, seed: number): Uint8Array {
+export function annotationBatch(n: number, authorId: string, articleText: string, seed: number, revision = 1): Uint8Array {
   const doc = new Y.Doc();
   const random = rng(seed);
+  const index = new CodePointIndex(articleText);
+  // Word starts, so that a target never begins or ends inside a letter's marks, as the server requires.
+  const starts = [...articleText.matchAll(/(?<=\s)[\p{L}\p{N}]/gu)].map((m) => index.toCodePoint(m.index));
   doc.transact(() => {
     for (let i = 0; i < n; i++) {
-      const start = Math.floor(random() * Math.max(1, articleText.length - 120));
-      const end = start + 30 + Math.floor(random() * 60);
+      const at = Math.floor(random() * Math.max(1, starts.length - 20));
+      const start = starts[at]!;
+      const end = starts[at + 3 + Math.floor(random() * 8)]! - 1;
       createAnnotation(doc, {
         kind: "comment",
         authorId,
-        target: { revision: 1, exact: articleText.slice(start, end), prefix: articleText.slice(Math.max(0, start - 32), start), suffix: articleText.slice(end, end + 32), start, end },
+        target: buildTarget(index, { start, end }, revision),
         body: Array.from({ length: 15 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(" "),
         tags: random() < 0.5 ? [TAGS[Math.floor(random() * TAGS.length)]!] : [],
       });

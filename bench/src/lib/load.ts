@@ -231,7 +231,7 @@ export async function openProbe(ep: Endpoint): Promise<Probe> {
           return resolve();
         }
         waiters.push({ kind, resolve });
-        setTimeout(() => reject(new Error(`no ${kind} within 60 s`)), 60_000).unref();
+        setTimeout(() => reject(new Error(`no ${kind} within 60 s${socket.closeCode ? ` (closed ${socket.closeCode} ${socket.closeReason})` : ""}`)), 60_000).unref();
       }),
   };
 }

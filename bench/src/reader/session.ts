@@ -2,6 +2,7 @@
 // its annotations written over a sync socket, and fresh browser profiles that open the reader on it.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { annotationsOf } from "@marginalia/schema";
+import { awaitSignupToken } from "@marginalia/server/mail/mailbox.ts";
 import { type ProbeState, probeScript } from "./probe.ts";
 import { type Writer, annotationsFor, openWriter } from "./seed.ts";
 
@@ -14,10 +15,13 @@ async function call<T>(context: BrowserContext, url: string, method: string, rou
 }
 
 /** Signs an owner up, and makes a group with one article per size, each holding that many annotations. */
-export async function seedArticles(browser: Browser, url: string, article: string, sizes: number[]) {
+export async function seedArticles(browser: Browser, url: string, article: string, sizes: number[], mailDir: string) {
   const owner = await browser.newContext();
   const id = crypto.randomUUID().slice(0, 8);
-  await call(owner, url, "POST", "/api/auth/signup", { name: `Bench ${id}`, email: `reader-bench-${id}@bench.test`, password: "bench password" });
+  const email = `reader-bench-${id}@bench.test`;
+  // Sign-up is confirmed from the mail it sends (a file here), which signs the browser context in.
+  await call(owner, url, "POST", "/api/auth/signup", { name: `Bench ${id}`, email, password: "bench password" });
+  await call(owner, url, "POST", "/api/auth/confirm", { token: await awaitSignupToken(mailDir, email), password: "bench password" });
   const { token } = await call<{ token: string }>(owner, url, "POST", "/api/tokens", { name: "reader bench" });
   const group = await call<{ id: string }>(owner, url, "POST", "/api/groups", { name: `Reader bench ${id}` });
   const seeded: Seeded[] = [];

@@ -1,6 +1,6 @@
 // Smaller scenarios on Marginalia's primary database: durable lag with one writer alone, memory per
 // idle loaded document (all three servers), and one generator process against two.
-import { SEED, seedArticle, signUp } from "../harness.ts";
+import { SEED, api, seedArticle, signUp } from "../harness.ts";
 import { annotationBatch } from "../lib/cold-data.ts";
 import { type Probe, openProbe, sleep } from "../lib/load.ts";
 import { type Endpoint, type ServerKind, openingMessages, step1Message, updateMessage } from "../lib/protocol.ts";
@@ -34,20 +34,22 @@ export async function memoryPerDocument(ctx: Ctx) {
     const server = m.freshProcesses ? await ctx.startFresh(kind) : running.server;
     try {
       const who = kind === "marginalia" ? await signUp(server.url, "memory") : { token: "bench", userId: running.owner.userId };
-      const endpoints: Endpoint[] = [];
+      const endpoints: Array<Endpoint & { text: string; revision: number; authorId: string }> = [];
       for (let i = 0; i < m.docs + 2; i++) {
         if (kind === "marginalia") {
-          const { room } = await seedArticle(server.url, who.token);
-          endpoints.push({ kind, origin: server.origin, docName: room, token: who.token });
-        } else endpoints.push({ kind, origin: server.origin, docName: `memory-${i}-${process.pid}`, token: "bench" });
+          const { room, articleId } = await seedArticle(server.url, who.token);
+          // Written as a browser would: on the text as imported, under the id the group knows its author by.
+          const read = await api(server.url, who.token, "GET", `/api/articles/${articleId}`);
+          endpoints.push({ kind, origin: server.origin, docName: room, token: who.token, text: read.text, revision: read.revision, authorId: read.memberId });
+        } else endpoints.push({ kind, origin: server.origin, docName: `memory-${i}-${process.pid}`, token: "bench", text: SEED, revision: 1, authorId: who.userId });
       }
       const probes: Probe[] = [];
-      const load = async (ep: Endpoint, i: number) => {
+      const load = async (ep: (typeof endpoints)[number], i: number) => {
         const probe = await openProbe(ep);
         const joined = probe.next("joined");
         for (const msg of openingMessages(ep)) probe.socket.send(msg);
         await joined;
-        probe.socket.send(updateMessage(ep.kind, ep.docName, annotationBatch(m.annotations, who.userId, SEED, i + 1)));
+        probe.socket.send(updateMessage(ep.kind, ep.docName, annotationBatch(m.annotations, ep.authorId, ep.text, i + 1, ep.revision)));
         // Messages are handled in order: the answer to this step 1 comes after the update is applied.
         const synced = probe.next("step2");
         probe.socket.send(step1Message(ep.kind, ep.docName));
