@@ -120,13 +120,33 @@ try {
   targets.push(...up);
   log("servers up:", targets.map((t) => `${t.id} ${t.server.url}`).join(", "));
 
+  /**
+   * Waits, up to 30 s, until no other server is still busy (more than a tenth of a core): a peer left
+   * working through the backlog of an overloaded step (the relay and Hocuspocus at 500 writes/s) took
+   * the cores from the next server's run.
+   */
+  const othersIdle = async (t: Target) => {
+    const others = targets.filter((o) => o !== t);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      const before = await Promise.all(others.map((o) => o.server.child.stats()));
+      await new Promise((r) => setTimeout(r, 500));
+      const after = await Promise.all(others.map((o) => o.server.child.stats()));
+      const busiest = Math.max(0, ...after.map((a, i) => (a.cpu.user + a.cpu.system - before[i]!.cpu.user - before[i]!.cpu.system) / 500_000));
+      if (busiest < 0.1) return;
+    }
+    log(`  (another server was still busy after 30 s; ${t.id} runs anyway)`);
+  };
+
   const ctx: Ctx = {
     settings,
     targets: targets.filter((t) => chosen(t.id)),
     primary: targets.find((t) => t.id === primaryId)!,
     report,
     log,
-    load: (t, room, opts) => runLoad(t.server, room.ep, t.owner.userId, { parts: settings.generatorProcesses, identities: room.identities, rooms: room.rooms, ...opts }),
+    load: async (t, room, opts) => {
+      await othersIdle(t);
+      return runLoad(t.server, room.ep, t.owner.userId, { parts: settings.generatorProcesses, identities: room.identities, rooms: room.rooms, ...opts });
+    },
     startFresh: (kind: ServerKind): Promise<Server> => startServer(kind, envOf[kind === "marginalia" ? primaryId : kind], { profile, compiled }),
     databaseUrl: db.url,
   };
