@@ -87,7 +87,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const filter = validate(annotationFilterSchema, c.req.query());
     return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
   })
-  .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: created("The annotation"), schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
+  .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
     const { db, hub } = c.get("deps");
     const user = c.get("user");
     const found = c.get("article");
@@ -101,7 +101,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
 /** Mounted at /api/annotations: one annotation, reached by `requireAnnotation` (404, or 410 once deleted). */
 export const annotationRoutes = new Hono<AppEnv>()
   .get("/:annotationId", documented({ tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" }, schemas: annotationResponses(200) }), requireAnnotation(), present)
-  .patch("/:annotationId", documented({ tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
+  .patch("/:annotationId", documented({ tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: { ...ok("The annotation"), 409: "The change is not allowed in the annotation’s state" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
     const given = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");
     // Only a field the caller sent is a change: an absent target must stay absent, not become undefined.
@@ -114,7 +114,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     await deleteThroughDocument(c.get("deps").hub, c.get("annotation"));
     return c.body(null, 204);
   })
-  .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: created("The reply"), schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
+  .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: { ...created("The reply"), 409: "The annotation takes no replies in its state" }, schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     const { body, factcheck } = await readJson(c, replySchema);
@@ -139,7 +139,7 @@ export const annotationRoutes = new Hono<AppEnv>()
   .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale, or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
   .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
   .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
-  .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: ok("The counts"), schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
+  .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: { ...ok("The counts"), 409: "Voting is not open in the annotation's state" }, schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
     const access = c.get("annotation");
     const { value } = await readJson(c, voteSchema);
     await castVote(c.get("deps").hub, access, value);

@@ -64,7 +64,7 @@ export const authRoutes = new Hono<AppEnv>()
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user }, 201);
   })
-  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 200: "Signed in; sets the session cookie", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 401: "Wrong email or password", 200: "Signed in; sets the session cookie", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);

@@ -50,7 +50,7 @@ export const groupRoutes = new Hono<AppEnv>()
     const { id, role } = c.get("group");
     return c.json({ ...presentGroup(await getGroup(c.get("deps").db, id)), role });
   })
-  .patch("/:groupId", documented({ tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" }, schemas: { 200: groupSchema } }), requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId", documented({ tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 409: "Anonymity can be turned on only before the group’s first annotation, or the new name’s address is taken", 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" }, schemas: { 200: groupSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const { id: groupId, role } = c.get("group");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
@@ -78,7 +78,7 @@ export const groupRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   // Members are named by member id, as the members list gives them.
-  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: ok("The membership"), schemas: { 200: roleChangedSchema } }), requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: { ...ok("The membership"), 409: "A group needs at least one owner" }, schemas: { 200: roleChangedSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const groupId = c.get("group").id;
     const memberId = uuidParam(c, "memberId", "Member");
@@ -90,7 +90,7 @@ export const groupRoutes = new Hono<AppEnv>()
     return c.json({ memberId, role: changed.role });
   })
   // Anyone may leave; only an owner may remove someone else. Outsiders meet the group's 404 first.
-  .delete("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Remove a member, or leave", responses: noContent }), requireGroupRole("viewer"), async (c) => {
+  .delete("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Remove a member, or leave", responses: { ...noContent, 409: "A group needs at least one owner" } }), requireGroupRole("viewer"), async (c) => {
     const { db, hub } = c.get("deps");
     const { id: groupId, role } = c.get("group");
     const memberId = uuidParam(c, "memberId", "Member");

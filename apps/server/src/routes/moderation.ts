@@ -35,17 +35,17 @@ export const annotationModerationRoutes = new Hono<AppEnv>()
     const { db, hub } = c.get("deps");
     return c.json(await approveSubmission(db, hub, c.req.param("annotationId"), user.id));
   })
-  .post("/:annotationId/reject", documented({ tag: "moderation", summary: "Reject a pending submission, with a reason", body: reasonSchema, responses: noContent }), async (c) => {
+  .post("/:annotationId/reject", documented({ tag: "moderation", summary: "Reject a pending submission, with a reason", body: reasonSchema, responses: { ...noContent, 409: "Not pending review" } }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const { reason } = await readJson(c, reasonSchema);
     await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason);
     return c.body(null, 204);
   })
-  .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
-  .post("/:annotationId/hide", documented({ tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
-  .post("/:annotationId/unhide", documented({ tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
-  .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: created("The flag"), schemas: { 201: flagCreatedSchema } }), requireAnnotation(), async (c) => {
+  .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not in review, or the group’s quorum of independent fact-checks is not reached" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
+  .post("/:annotationId/hide", documented({ tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: { ...ok("The annotation"), 409: "Already hidden, or not something that can be hidden" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
+  .post("/:annotationId/unhide", documented({ tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not hidden" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
+  .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: { ...created("The flag"), 409: "Already flagged by you, or not something that can be flagged" }, schemas: { 201: flagCreatedSchema } }), requireAnnotation(), async (c) => {
     const { reason } = await readJson(c, reasonSchema);
     return c.json(await flagAnnotation(c.get("deps").db, c.get("annotation"), reason), 201);
   });

@@ -151,5 +151,5 @@ for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
 w3cRoutes
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), getAnnotation)
   .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), putAnnotation)
-  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: noContent }), deleteAnnotation)
+  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));
