@@ -22,7 +22,7 @@ import os from "node:os";
 import { signUp } from "./harness.ts";
 import { compileServers } from "./lib/compiled.ts";
 import { postgresVersion, prepareDatabase } from "./lib/database.ts";
-import { type Server, runLoad, startServer } from "./lib/load.ts";
+import { type Server, runLoad, sleep, startServer } from "./lib/load.ts";
 import type { ServerKind } from "./lib/protocol.ts";
 import { SERVER_IDS, type ServerId, type Target } from "./lib/targets.ts";
 import { type Report, writeReport } from "./report.ts";
@@ -129,7 +129,7 @@ try {
     const others = targets.filter((o) => o !== t);
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       const before = await Promise.all(others.map((o) => o.server.child.stats()));
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const after = await Promise.all(others.map((o) => o.server.child.stats()));
       const busiest = Math.max(0, ...after.map((a, i) => (a.cpu.user + a.cpu.system - before[i]!.cpu.user - before[i]!.cpu.system) / 500_000));
       if (busiest < 0.1) return;

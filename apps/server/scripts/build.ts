@@ -62,6 +62,9 @@ const sourceLocations: Plugin = {
   },
 };
 
+/** What every bundle here is: one ESM file per entry for Node 20, quiet unless something is wrong. */
+const NODE_BUNDLE = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" } as const;
+
 /** `entries`: more entry points compiled beside main.js with the same settings (the bench's server wrapper). */
 export async function buildServer(entries: Record<string, string> = {}): Promise<void> {
   rmSync(SERVER_DIST, { recursive: true, force: true });
@@ -70,20 +73,16 @@ export async function buildServer(entries: Record<string, string> = {}): Promise
     entryPoints: { main: path.join(SERVER, "src/main.ts"), "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts"), ...entries },
     outdir: SERVER_DIST,
     define: { MARGINALIA_COMPILED: "true" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
+    ...NODE_BUNDLE,
     // Stack traces in logs name the TypeScript lines under `node --enable-source-maps`.
     sourcemap: "linked",
     plugins: [await externalPackages(), sourceLocations],
-    logLevel: "warning",
   });
 }
 
 /** Other programs' entries compiled the same way, with every package left an import (the bench's peer servers). */
 export async function buildWithPackagesExternal(entries: Record<string, string>, outdir: string): Promise<void> {
-  await build({ entryPoints: entries, outdir, outExtension: { ".js": ".mjs" }, bundle: true, packages: "external", platform: "node", format: "esm", target: "node20", logLevel: "warning" });
+  await build({ entryPoints: entries, outdir, outExtension: { ".js": ".mjs" }, packages: "external", ...NODE_BUNDLE });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -81,9 +81,9 @@ function queryParameters(query: z.ZodType) {
 /**
  * The client errors an operation can answer by what it takes, whatever it does: a malformed path,
  * query or body (400), an unknown id in its path (404), a deleted annotation (410), no credentials or
- * too few rights (401, 403),
- * a body too large or of a type it does not read (413, 415). Any other status is the route's to list;
- * one it answers without listing fails the response check (test/support/openapi.ts).
+ * too few rights (401, 403), a body too large or of a type it does not read (413, 415). Any other
+ * status is the route's to list; one it answers without listing fails the response check
+ * (test/support/openapi.ts).
  */
 function commonErrors(op: Operation): Record<number, string> {
   const errors: Record<number, string> = {};

@@ -23,7 +23,6 @@ const KEPT_UNITS = 32 * 2 ** 20;
  */
 class ArticleTexts {
   private readonly known = new Map<string, Known>();
-  private units = 0;
 
   /** Loads the article's current text unless it is known. */
   async load(db: Db, articleId: string): Promise<void> {
@@ -40,19 +39,16 @@ class ArticleTexts {
 
   /** A revision stored by this process. */
   revised(articleId: string, revision: number, text: string): void {
-    this.forget(articleId);
-    this.known.set(articleId, { phase: "known", revision, index: new CodePointIndex(text) });
-    this.units += text.length;
-    for (const [id] of this.known) {
-      if (this.units <= KEPT_UNITS || id === articleId) break;
-      this.forget(id);
-    }
-  }
-
-  private forget(articleId: string) {
-    const entry = this.known.get(articleId);
-    if (entry?.phase === "known") this.units -= entry.index.text.length;
     this.known.delete(articleId);
+    this.known.set(articleId, { phase: "known", revision, index: new CodePointIndex(text) });
+    // Summed when a text comes in, not kept as a running count: there are at most a few hundred.
+    let units = 0;
+    for (const entry of this.known.values()) if (entry.phase === "known") units += entry.index.text.length;
+    for (const [id, entry] of this.known) {
+      if (units <= KEPT_UNITS || id === articleId) break;
+      if (entry.phase === "known") units -= entry.index.text.length;
+      this.known.delete(id);
+    }
   }
 
   /**
@@ -74,14 +70,14 @@ class ArticleTexts {
     const ready = currentText(db, articleId).then(
       (text) => {
         if (text) this.revised(articleId, text.revision, text.text);
-        else this.forget(articleId);
+        else this.known.delete(articleId);
       },
       (err: unknown) => {
-        this.forget(articleId);
+        this.known.delete(articleId);
         throw err;
       },
     );
-    this.forget(articleId);
+    this.known.delete(articleId);
     this.known.set(articleId, { phase: "loading", ready });
     return ready;
   }

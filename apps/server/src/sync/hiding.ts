@@ -85,16 +85,11 @@ export class Hiding {
     const other = { ...context, docName: side === "group" ? hiddenRoom(articleId) : groupRoom(articleId) };
     const leaving = (doc: Y.Doc) => (side === "group" ? leavingGroup(doc, touched) : leavingHidden(doc, touched));
     const from = await this.documents.acquire(context);
-    // Nearly every change stays where it is: the other document is loaded only when something moves.
-    if (leaving(from.doc).length === 0) return this.documents.release(from);
-    let to: LiveDocument;
+    let to: LiveDocument | null = null;
     try {
+      // Nearly every change stays where it is: the other document is loaded only when something moves.
+      if (leaving(from.doc).length === 0) return;
       to = await this.documents.acquire(other);
-    } catch (err) {
-      this.documents.release(from);
-      throw err;
-    }
-    try {
       // Read again: the document may have changed while the other one loaded.
       const ids = leaving(from.doc);
       if (ids.length === 0) return;
@@ -111,7 +106,7 @@ export class Hiding {
       this.logger.info({ articleId, moved: ids.length, to: side === "group" ? "hidden" : "group" }, "hidden annotations moved");
     } finally {
       this.documents.release(from);
-      this.documents.release(to);
+      if (to) this.documents.release(to);
     }
   }
 }

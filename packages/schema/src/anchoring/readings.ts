@@ -164,7 +164,7 @@ function gapBefore(text: string, cut: number, prefix: string, missing: number): 
   if (tail.length < BRACKET) return 0;
   const widest = Math.min(cut, missing + BRACKET, SPLICE_INSERT);
   // costs[e]: the prefix's tail ending at cut − widest + e.
-  return nearestGap(costsEndingIn(text, tail, cut - widest, cut), tail.length, (e) => widest - e);
+  return nearestGap(costsEndingIn(text, tail, cut - widest, cut), tail.length);
 }
 
 function gapAfter(text: string, cut: number, suffix: string, missing: number): number {
@@ -173,15 +173,18 @@ function gapAfter(text: string, cut: number, suffix: string, missing: number): n
   const widest = Math.min(text.length - cut, missing + BRACKET, SPLICE_INSERT);
   // The same search read backwards: the head starting at cut + gap is, reversed, a tail ending gap before the window's end.
   const window = reversed(text.slice(cut, cut + widest + 2 * head.length));
-  return nearestGap(costsEndingIn(window, reversed(head), window.length - widest, window.length), head.length, (e) => widest - e);
+  return nearestGap(costsEndingIn(window, reversed(head), window.length - widest, window.length), head.length);
 }
 
-/** The gap with the fewest edits (the nearest among equals), if it reads as the context and better than no gap. */
-function nearestGap(costs: Int32Array, length: number, gapOf: (e: number) => number): number {
+/**
+ * The gap with the fewest edits (the nearest among equals), if it reads as the context and better
+ * than no gap. `costs` runs from the widest gap to none: its last entry is the context at the cut.
+ */
+function nearestGap(costs: Int32Array, length: number): number {
   let best = { gap: 0, cost: Number.POSITIVE_INFINITY };
   let atCut = Number.POSITIVE_INFINITY;
   costs.forEach((cost, e) => {
-    const gap = gapOf(e);
+    const gap = costs.length - 1 - e;
     if (gap === 0) atCut = cost;
     else if (cost < best.cost || (cost === best.cost && gap < best.gap)) best = { gap, cost };
   });
