@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
+import type { CompactOptions } from "./sync/yjs-jobs.mjs";
 
 type Schema = typeof tables;
 /** The common face of both drivers: code above this file never knows which one it has. */
@@ -60,14 +61,35 @@ function connect(url: string, options: ConnectOptions) {
   });
 }
 
+/**
+ * How a document's log is compacted when its database has a way of its own
+ * (the embedded one, embedded/compact.ts); otherwise DocStore uses the
+ * compaction worker's own connection, from `addressOf`.
+ */
+export type Compactor = (docName: string, options: CompactOptions) => Promise<number>;
+const compactors = new WeakMap<object, Compactor>();
+
+export function compactorOf(db: Db): Compactor | undefined {
+  return compactors.get(db);
+}
+
+export function setCompactor(db: Db, compactor: Compactor) {
+  compactors.set(db, compactor);
+}
+
 /** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
 export function databaseOnPostgres(url: string, options: ConnectOptions = {}): Database {
+  return postgresConnection(url, options).database;
+}
+
+/** The Database and the postgres.js pool behind it, for the embedded database, which reserves its one connection. */
+export function postgresConnection(url: string, options: ConnectOptions = {}): { database: Database; sql: postgres.Sql } {
   const sql = connect(url, options);
   const db = drizzlePostgres(sql, { schema: tables });
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
-  // second connection's statements interleave with the server's (sync/compact-here.ts).
+  // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
-  return {
+  const database: Database = {
     db: db as unknown as Db,
     kind: "postgres",
     // A session lock must be taken and released on the connection that migrates. A pool of one is that
@@ -78,6 +100,7 @@ export function databaseOnPostgres(url: string, options: ConnectOptions = {}): D
         : withClient(connect(url, { ...options, max: 1 }), (client) => migrateLocked(client, migrateOptions)),
     close: () => sql.end({ timeout: 5 }),
   };
+  return { database, sql };
 }
 
 async function withClient(sql: postgres.Sql, use: (sql: postgres.Sql) => Promise<void>) {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { type Database, databaseOnPostgres } from "../db.ts";
+import { type Database, postgresConnection, setCompactor } from "../db.ts";
+import { type DatabaseJob, compactEmbedded } from "./compact.ts";
 
 /** Where the embedded database's data comes from: a data directory, or (tests) a migrated template to clone. */
 export type EmbeddedSource = { dataDir: string } | { template: string };
@@ -44,12 +45,22 @@ export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Dat
     throw err;
   }
   let stopping = false;
+  const run = databaseJobs(worker);
   worker.on("error", (err) => console.error("[marginalia] the embedded database thread failed:", err));
   // Not a crash of the server's own making: say so, and let requests fail with database errors rather than hang.
   worker.on("exit", (code) => {
     if (!stopping) console.error(`[marginalia] the embedded database thread ended unexpectedly (exit ${code})`);
   });
-  const database = databaseOnPostgres("postgres://postgres@localhost/postgres", { path: socketPath, max: 1 });
+  const { database, sql } = postgresConnection("postgres://postgres@localhost/postgres", { path: socketPath, max: 1 });
+  const exclusive = async <T>(use: () => Promise<T>): Promise<T> => {
+    const reserved = await sql.reserve();
+    try {
+      return await use();
+    } finally {
+      reserved.release();
+    }
+  };
+  setCompactor(database.db, (docName, options) => compactEmbedded(run, exclusive, docName, options));
   return {
     ...database,
     kind: "pglite",
@@ -57,7 +68,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Dat
       stopping = true;
       await database.close();
       const stopped = new Promise<void>((resolve) => {
-        worker.once("message", () => resolve());
+        worker.on("message", (m: { stopped?: boolean }) => m.stopped && resolve());
         worker.once("exit", () => resolve());
       });
       worker.postMessage("stop");
@@ -66,4 +77,27 @@ export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Dat
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Jobs by name on the database thread (worker.mjs), answered by id; a thread that ends fails what it held. */
+function databaseJobs(worker: Worker): DatabaseJob {
+  let nextId = 1;
+  const waiting = new Map<number, { resolve: (result: never) => void; reject: (err: Error) => void }>();
+  worker.on("message", (m: { id?: number; result?: unknown; error?: string }) => {
+    const waiter = m.id === undefined ? undefined : waiting.get(m.id);
+    if (!waiter) return;
+    waiting.delete(m.id!);
+    if (m.error === undefined) waiter.resolve(m.result as never);
+    else waiter.reject(new Error(m.error));
+  });
+  worker.on("exit", () => {
+    for (const waiter of waiting.values()) waiter.reject(new Error("the embedded database thread ended"));
+    waiting.clear();
+  });
+  return <T>(job: string, message: object, transfer: ArrayBuffer[] = []) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve: resolve as (result: never) => void, reject });
+      worker.postMessage({ ...message, id, job }, transfer);
+    });
 }

@@ -1,14 +1,31 @@
 // The embedded database's thread: PGlite (Postgres in WASM) behind a Postgres
 // wire-protocol socket, so that its work never runs on the server's event loop
 // and the server reaches it through postgres.js exactly as it reaches a real
-// Postgres. Plain JavaScript, so that it starts without a TypeScript loader.
+// Postgres. Compaction's byte-heavy reads and writes run here too, straight on
+// PGlite (compaction.mjs). Plain JavaScript, so that it starts without a
+// TypeScript loader.
 import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { readForCompaction, writeCompaction } from "./compaction.mjs";
 
 const { dataDir, template, socketPath } = workerData;
+
+/** The jobs the server's thread may ask for by name; each answers `{ id, result }` or `{ id, error }`. */
+const jobs = {
+  "compact-read": (db, { docName, options }) => readForCompaction(db, docName, options),
+  "compact-write": (db, { write }) => writeCompaction(db, write),
+};
+
+/** Byte arrays in a job's result, handed over rather than copied. */
+function transferables(value, found = []) {
+  if (value instanceof Uint8Array) found.push(value.buffer);
+  else if (Array.isArray(value)) for (const v of value) transferables(v, found);
+  else if (value && typeof value === "object") for (const v of Object.values(value)) transferables(v, found);
+  return found;
+}
 
 try {
   // The extensions the migrations create must be loadable here, as on a real Postgres.
@@ -19,12 +36,21 @@ try {
   const server = new PGLiteSocketServer({ db, path: socketPath });
   await server.start();
   parentPort.on("message", async (message) => {
-    if (message !== "stop") return;
+    if (message === "stop") {
+      try {
+        await server.stop();
+        await db.close();
+      } finally {
+        parentPort.postMessage({ stopped: true });
+      }
+      return;
+    }
+    const { id, job } = message;
     try {
-      await server.stop();
-      await db.close();
-    } finally {
-      parentPort.postMessage({ stopped: true });
+      const result = await jobs[job](db, message);
+      parentPort.postMessage({ id, result: result ?? null }, transferables(result));
+    } catch (err) {
+      parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
     }
   });
   parentPort.postMessage({ ready: true });

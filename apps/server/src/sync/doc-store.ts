@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
-import { type Db, addressOf } from "../db.ts";
+import { type Db, addressOf, compactorOf } from "../db.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
-import { compactHere } from "./compact-here.ts";
 
 /** Compact once the log of one document holds this many rows. */
 export const COMPACT_AFTER_ROWS = 500;
@@ -55,14 +54,19 @@ export class DocStore {
   }
 
   /**
-   * Compacts the log on the worker thread, reads and writes included
-   * (yjs-jobs.mjs, `compactDocument`): nothing of its cost, which follows the
+   * Compacts the log off the event loop, reads and writes included: on
+   * Postgres wholly on the compaction worker with a connection of its own
+   * (yjs-jobs.mjs, `compactDocument`), on the embedded database through its
+   * own thread (embedded/compact.ts). Nothing of its cost, which follows the
    * document's size, falls on the event loop. Returns how many rows the log lost.
    */
   async compact(docName: string): Promise<number> {
-    const address = addressOf(this.db);
     const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO };
-    return address ? compactionWorker.compact(address, docName, options) : compactHere(this.db, docName, options);
+    const compactor = compactorOf(this.db);
+    if (compactor) return compactor(docName, options);
+    const address = addressOf(this.db);
+    if (!address) throw new Error("this database has no way to compact off the event loop");
+    return compactionWorker.compact(address, docName, options);
   }
 }
 

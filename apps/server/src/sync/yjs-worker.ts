@@ -33,13 +33,18 @@ async function runHere(job: Job): Promise<JobResult> {
 class YjsWorker {
   private readonly link = new WorkerLink<JobResult>(() => new Worker(new URL("./yjs-worker.mjs", import.meta.url)));
 
-  async merge(parts: Uint8Array[]): Promise<Uint8Array> {
-    return (await this.run({ kind: "merge", parts })).state!;
+  /**
+   * `handOver`: the parts are the caller's to give away (each on an ArrayBuffer
+   * of its own), and are transferred as they are, not copied; they are unusable
+   * afterwards, and should the worker die, the job fails rather than run here.
+   */
+  async merge(parts: Uint8Array[], { handOver = false } = {}): Promise<Uint8Array> {
+    return (await this.run({ kind: "merge", parts }, handOver)).state!;
   }
 
-  /** Through a Y.Doc, so that deleted content is garbage-collected; with the result's SHA-256. */
-  async fold(parts: Uint8Array[]): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
-    const result = await this.run({ kind: "fold", parts });
+  /** Through a Y.Doc, so that deleted content is garbage-collected; with the result's SHA-256. `handOver`: as for merge. */
+  async fold(parts: Uint8Array[], { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
+    const result = await this.run({ kind: "fold", parts }, handOver);
     return { state: result.state!, sha256: result.sha256! };
   }
 
@@ -48,20 +53,20 @@ class YjsWorker {
     return (await this.run({ kind: "compact", address, docName, options })).rows ?? 0;
   }
 
-  private async run(job: Job): Promise<JobResult> {
+  private async run(job: Job, handOver = false): Promise<JobResult> {
     let sent: Promise<JobResult> | null;
     if (job.kind !== "compact") {
       // Exact copies, transferred: a driver's Buffer may be a view of a much larger pooled buffer, which
       // would be cloned whole. The originals stay for running here, should the worker die.
-      const copies = job.parts.map((p) => p.slice());
-      sent = this.link.send({ kind: job.kind, parts: copies }, copies.map((c) => c.buffer as ArrayBuffer));
+      const parts = handOver ? job.parts : job.parts.map((p) => p.slice());
+      sent = this.link.send({ kind: job.kind, parts }, parts.map((c) => c.buffer as ArrayBuffer));
     } else sent = this.link.send(job);
     if (!sent) return runHere(job);
     try {
       return await sent;
     } catch (err) {
-      // A worker that dies hands its jobs back: they run here.
-      if (err instanceof WorkerLost) return runHere(job);
+      // A worker that dies hands its jobs back: they run here, unless their bytes went with it.
+      if (err instanceof WorkerLost && !handOver) return runHere(job);
       throw err;
     }
   }
