@@ -1,5 +1,7 @@
 import { eq } from "drizzle-orm";
-import { annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
+import * as decoding from "lib0/decoding";
+import * as syncProtocol from "y-protocols/sync";
+import { MESSAGE_SYNC, annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveDocument } from "../src/sync/document.ts";
@@ -10,8 +12,9 @@ import { eventually, openSyncClient } from "./support/sync-client.ts";
 
 /**
  * A cold load of a folded document: a joining client gets the stored snapshot
- * as it is, before the server has built a Y.Doc from it, and the server builds
- * it right after. Bytes the server cannot vouch for are built first, so that
+ * as it is, and the server's own step 1 too, without the server building a
+ * Y.Doc from it (for a large document, a stall of a second or more); the first
+ * write builds it. Bytes the server cannot vouch for are built first, so that
  * they fail the load rather than reach a client.
  */
 let t: TestApp;
@@ -55,16 +58,28 @@ describe("cold load", () => {
 
     // Watch the document from the moment it loads: it must answer the first client while still unbuilt.
     let coldWhenAnswered: boolean | null = null;
-    const reader = openSyncClient(url, article.sync.room, owner.token);
+    const reader = openSyncClient(url, article.sync.room, owner.token, { acks: true });
+    let serverAsked = false;
+    const readSync = reader.provider.messageHandlers[MESSAGE_SYNC]!;
+    reader.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, ...rest) => {
+      if (decoding.peekVarUint(decoder) === syncProtocol.messageYjsSyncStep1) serverAsked = true;
+      readSync(encoder, decoder, ...rest);
+    };
     reader.provider.on("sync", (synced: boolean) => {
       if (synced && coldWhenAnswered === null) coldWhenAnswered = loaded(article.sync.room)?.isCold ?? null;
     });
     await reader.synced;
     expect(readAnnotations(reader.doc)).toHaveLength(30);
     expect(coldWhenAnswered).toBe(true);
-    // Built a moment later (the connection's own sync step 1), and writable as ever.
-    await eventually(() => expect(loaded(article.sync.room)?.isCold).toBe(false), 2_000);
+    // The server's own step 1 comes from the bytes too, and the reader's answer (nothing the server lacks,
+    // acknowledged as update 1) leaves it unbuilt: a reader never makes the server build a document.
+    await eventually(() => expect(serverAsked).toBe(true), 2_000);
+    await eventually(() => expect(reader.acks).toEqual([1]), 2_000);
+    expect(loaded(article.sync.room)?.isCold).toBe(true);
+    // The first write builds it, and is applied as ever.
     const id = createAnnotation(reader.doc, { kind: "comment", authorId: owner.user.id, body: "after a cold load" });
+    await eventually(() => expect(reader.acks).toEqual([1, 2]), 5_000);
+    expect(loaded(article.sync.room)?.isCold).toBe(false);
     await eventually(async () => expect(await t.hub.read(groupContext({ id: article.id, groupId: group.id }), (live) => annotationsOf(live.doc).has(id))).toBe(true), 5_000);
     reader.destroy();
   });

@@ -85,6 +85,18 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const afterMerge = await store.load(docName);
     expect(afterMerge.logRows).toBe(1);
     sameContent(afterMerge.state!, doc);
+
+    // A tail as large as the snapshot again: read back, folded with it, and written as the new snapshot.
+    const more: Uint8Array[] = [];
+    doc.on("update", (u: Uint8Array) => more.push(u));
+    for (let i = 0; i < 40; i++) createAnnotation(doc, { kind: "comment", authorId: "author", body: `more ${i} ${"\u00ff\u0000".repeat(50)}` });
+    await db.insert(docUpdates).values(more.map((update) => ({ docName, update, userId: null })));
+    expect(await store.compact(docName)).toBe(more.length + 1);
+    const [refolded] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
+    expect(refolded!.throughUpdateId).toBeGreaterThan(snapshot!.throughUpdateId);
+    const afterFold = await store.load(docName);
+    expect(afterFold).toMatchObject({ logRows: 0, verified: true });
+    sameContent(afterFold.state!, doc);
   });
 
   it("loses nothing when two compactions of one document race", async () => {

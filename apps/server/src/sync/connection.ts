@@ -1,5 +1,6 @@
 import * as decoding from "lib0/decoding";
 import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
 import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
@@ -16,8 +17,6 @@ import { applyStep2 } from "./step2.ts";
 export type Transport = {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
-  /** Resolves once what was sent has left the process; a transport without a buffer of its own may omit it. */
-  drained?(): Promise<void>;
 };
 
 export type ConnectionOptions = {
@@ -27,14 +26,6 @@ export type ConnectionOptions = {
   maxBuffered: number;
   observer?: SyncObserver;
 };
-
-/**
- * How long a connection to a cold document waits, once its socket has drained,
- * before sending its own sync step 1, which builds the document (and holds
- * the event loop while it does): other clients joining at the same moment get
- * their answers from the bytes first.
- */
-const COLD_STEP1_DELAY_MS = 20;
 
 type Phase =
   | { phase: "admitting"; buffered: Uint8Array[] }
@@ -91,15 +82,15 @@ export class Connection implements Peer {
     };
     this.state = open;
     live.peers.add(this);
-    // On a cold document the server's own step 1 waits: it needs the built document (LiveDocument.doc),
-    // while the answer to the client's step 1, usually among the buffered messages, needs only the loaded
-    // bytes. Building waits a little, so that answer has left the socket first.
-    const cold = live.isCold;
-    if (!cold) this.sendStep1(open);
+    // On a cold document the server's own step 1 waits for its state vector, read on the worker from the
+    // loaded bytes (LiveDocument.stateVector), so that opening a document never builds it: the answer to
+    // the client's step 1, usually among the buffered messages, needs only those bytes too. The document
+    // is built when something needs it, such as the first write.
+    if (live.isCold) void this.sendStep1(open);
+    else this.transport.send(syncStep1Message(Y.encodeStateVector(live.doc)));
     const present = [...live.awareness.getStates().keys()];
     if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
     for (const message of state.buffered) if (this.state === open) this.handle(open, message);
-    if (cold) void (this.transport.drained?.() ?? Promise.resolve()).then(() => setTimeout(() => this.sendStep1(open), COLD_STEP1_DELAY_MS));
   }
 
   /**
@@ -111,9 +102,14 @@ export class Connection implements Peer {
   }
 
   /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
-  private sendStep1(open: Extract<Phase, { phase: "open" }>) {
-    if (this.state !== open) return;
-    this.transport.send(syncStep1Message(open.live.doc));
+  private async sendStep1(open: Extract<Phase, { phase: "open" }>) {
+    try {
+      const stateVector = await open.live.stateVector();
+      if (this.state === open) this.transport.send(syncStep1Message(stateVector));
+    } catch (err) {
+      // Bytes a snapshot this server verified could not be read: the client keeps its offline work until it reconnects.
+      this.options.logger.error({ err, doc: open.live.name }, "the state vector of a loaded document could not be read");
+    }
   }
 
   send(message: Uint8Array) {
@@ -173,7 +169,13 @@ export class Connection implements Peer {
     }
     const update = decoding.readVarUint8Array(decoder);
     const seq = ++this.updatesReceived;
-    const durable = step === syncProtocol.messageYjsSyncStep2 ? this.applyStep2(state, update) : this.authorizeAndApply(state, update, "all");
+    // Nothing to judge or store, and judging would build a cold document: the usual answer of a client
+    // that has nothing the server lacks to the server's step 1.
+    const durable = isEmptyUpdate(update)
+      ? Promise.resolve()
+      : step === syncProtocol.messageYjsSyncStep2
+        ? this.applyStep2(state, update)
+        : this.authorizeAndApply(state, update, "all");
     if (!durable) return;
     // An update that is not stored closes the socket, whether it asked for acks or not: no later ack may
     // count it as durable, and the sender must learn that it was not.
@@ -292,4 +294,9 @@ export class Connection implements Peer {
     const refused = applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
     if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
   }
+}
+
+/** An update with no structs and no deletions, as Yjs encodes it: no clients, then an empty delete set. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
 }

@@ -16,6 +16,7 @@ import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { ClientIds } from "./client-ids.ts";
+import { yjsWorker } from "./yjs-worker.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -65,6 +66,7 @@ export class LiveDocument implements PersistSource {
    * sync step 1 does, a moment after that answer has gone out.
    */
   private cold: Uint8Array | null;
+  private coldStateVector: Promise<Uint8Array> | null = null;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
@@ -120,13 +122,23 @@ export class LiveDocument implements PersistSource {
     return this.context.docName;
   }
 
-  /** The live Y.Doc, built from the loaded state on first use. */
-  /** The Yjs client ids that wrote content here, without building the document for it. */
-  writers(): number[] {
-    const sv = this.cold ? Y.decodeStateVector(Y.encodeStateVectorFromUpdate(this.cold)) : Y.decodeStateVector(Y.encodeStateVector(this.ydoc));
-    return [...sv.keys()];
+  /**
+   * The document's state vector, without building it while it is cold: read
+   * from the loaded bytes on the worker (a pass over every struct, which for
+   * a large document is too long for the event loop), once per load.
+   */
+  stateVector(): Promise<Uint8Array> {
+    if (!this.cold) return Promise.resolve(Y.encodeStateVector(this.ydoc));
+    this.coldStateVector ??= yjsWorker.stateVector(this.cold);
+    return this.coldStateVector;
   }
 
+  /** The Yjs client ids that wrote content here, without building the document for it. */
+  async writers(): Promise<number[]> {
+    return [...Y.decodeStateVector(await this.stateVector()).keys()];
+  }
+
+  /** The live Y.Doc, built from the loaded state on first use. */
   get doc(): Y.Doc {
     if (this.cold) {
       const state = this.cold;

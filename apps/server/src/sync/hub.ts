@@ -195,7 +195,7 @@ export class SyncHub {
     const done = (async () => {
       await this.committer.flush();
       this.options.relay.detach(slot.live);
-      const writers = slot.live.writers();
+      const writers = await slot.live.writers();
       slot.live.destroy();
       void this.clientIdStore.prune(name, writers);
       const written = this.compaction.forget(name);

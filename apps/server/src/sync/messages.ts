@@ -1,13 +1,13 @@
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
-import type * as Y from "yjs";
 import { MESSAGE_ACK, MESSAGE_SYNC } from "@marginalia/schema";
 
 /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
-export function syncStep1Message(doc: Y.Doc): Uint8Array {
+export function syncStep1Message(stateVector: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  syncProtocol.writeSyncStep1(encoder, doc);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, stateVector);
   return encoding.toUint8Array(encoder);
 }
 

@@ -19,24 +19,8 @@ globals.ErrorEvent ??= class ErrorEvent extends Event {
 /** Websocket messages above this are refused with 1009 by the socket itself. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-/**
- * Resolves once the socket has handed what it was given to the kernel (or
- * after two seconds, for a peer that reads slowly): `ws` keeps what the
- * kernel would not take yet, and writes it only while the event loop runs.
- */
-function drained(raw: RawSocket | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (tries: number) => {
-      if (!raw?.bufferedAmount || tries >= 400) resolve();
-      else setTimeout(check, 5, tries + 1);
-    };
-    check(0);
-  });
-}
-
 /** What the glue uses of the `ws` socket under Hono's wrapper. */
 type RawSocket = {
-  bufferedAmount?: number;
   ping?(): void;
   terminate?(): void;
   on?(event: "pong", listener: () => void): void;
@@ -111,7 +95,6 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
             {
               send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
               close: (code, reason) => ws.close(code, reason),
-              drained: () => drained(ws.raw as RawSocket | undefined),
             },
             request,
           );

@@ -1,9 +1,10 @@
-// The thread behind yjs-worker.ts: merges for loads, and whole compactions,
+// The thread behind yjs-worker.ts: merges and state vectors for loads, and whole compactions,
 // each on a database connection of its own, so that no byte of a snapshot
 // crosses the server's event loop. Plain JavaScript, so that it starts
 // without a TypeScript loader, from src/ and from the compiled build alike.
 import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
+import * as Y from "yjs";
 import { compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 /** A connection unused this long is closed: its database may be stopping (tests start and stop many). */
@@ -33,10 +34,21 @@ async function withConnection({ url, path }, use) {
   }
 }
 
-parentPort.on("message", async ({ id, kind, parts, address, docName, options }) => {
+/** The parts yjs-worker.ts packed end to end into one buffer, as views of it. */
+function unpack({ bytes, ends }) {
+  return Array.from(ends, (end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+}
+
+parentPort.on("message", async ({ id, kind, packed, address, docName, options, ...rest }) => {
+  const parts = packed ? unpack(packed) : rest.parts;
   try {
     if (kind === "merge") {
       const state = mergeMany(parts);
+      parentPort.postMessage({ id, result: { state } }, [state.buffer]);
+      return;
+    }
+    if (kind === "state-vector") {
+      const state = Y.encodeStateVectorFromUpdate(parts[0]);
       parentPort.postMessage({ id, result: { state } }, [state.buffer]);
       return;
     }

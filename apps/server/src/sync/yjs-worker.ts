@@ -1,17 +1,21 @@
 import { Worker } from "node:worker_threads";
 import postgres from "postgres";
+import * as Y from "yjs";
 import type { DatabaseAddress } from "../db.ts";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import { type CompactOptions, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 type Job =
-  | { kind: "merge" | "fold"; parts: Uint8Array[] }
+  | { kind: "merge" | "fold" | "state-vector"; parts: Uint8Array[] }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
 async function runHere(job: Job): Promise<JobResult> {
-  if (job.kind !== "compact") return job.kind === "merge" ? { state: mergeMany(job.parts) } : fold(job.parts);
+  if (job.kind !== "compact") {
+    if (job.kind === "merge") return { state: mergeMany(job.parts) };
+    return job.kind === "fold" ? fold(job.parts) : { state: Y.encodeStateVectorFromUpdate(job.parts[0]!) };
+  }
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
   try {
     return { rows: await compactDocument(sql, job.docName, job.options) };
@@ -48,6 +52,11 @@ class YjsWorker {
     return { state: result.state!, sha256: result.sha256! };
   }
 
+  /** The state vector of an update, read without building a document from it (a pass over every struct). */
+  async stateVector(update: Uint8Array): Promise<Uint8Array> {
+    return (await this.run({ kind: "state-vector", parts: [update] })).state!;
+  }
+
   /** Compacts a document's log (yjs-jobs.mjs, `compactDocument`); returns how many rows the log lost. */
   async compact(address: DatabaseAddress, docName: string, options: CompactOptions): Promise<number> {
     return (await this.run({ kind: "compact", address, docName, options })).rows ?? 0;
@@ -55,11 +64,14 @@ class YjsWorker {
 
   private async run(job: Job, handOver = false): Promise<JobResult> {
     let sent: Promise<JobResult> | null;
-    if (job.kind !== "compact") {
-      // Exact copies, transferred: a driver's Buffer may be a view of a much larger pooled buffer, which
-      // would be cloned whole. The originals stay for running here, should the worker die.
-      const parts = handOver ? job.parts : job.parts.map((p) => p.slice());
-      sent = this.link.send({ kind: job.kind, parts }, parts.map((c) => c.buffer as ArrayBuffer));
+    if (job.kind !== "compact" && handOver) {
+      sent = this.link.send({ kind: job.kind, parts: job.parts }, job.parts.map((c) => c.buffer as ArrayBuffer));
+    } else if (job.kind !== "compact") {
+      // Copied into one buffer, transferred: a driver's Buffer may be a view of a much larger pooled buffer,
+      // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
+      // for seconds. The originals stay for running here, should the worker die.
+      const packed = pack(job.parts);
+      sent = this.link.send({ kind: job.kind, packed }, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
     } else sent = this.link.send(job);
     if (!sent) return runHere(job);
     try {
@@ -79,3 +91,13 @@ export const yjsWorker = new YjsWorker();
  * on one shared thread a document's next load would queue behind the previous unload's fold.
  */
 export const compactionWorker = new YjsWorker();
+
+/** Parts end to end in one buffer, with where each ends (yjs-worker.mjs unpacks them as views). */
+function pack(parts: readonly Uint8Array[]): { bytes: Uint8Array; ends: Uint32Array } {
+  const ends = new Uint32Array(parts.length);
+  let total = 0;
+  parts.forEach((p, i) => (ends[i] = total += p.byteLength));
+  const bytes = new Uint8Array(total);
+  parts.forEach((p, i) => bytes.set(p, ends[i]! - p.byteLength));
+  return { bytes, ends };
+}
