@@ -15,11 +15,11 @@ export type ServerProcess = { url: string; child: ChildProcess; output: () => st
  * SIGKILL would orphan, still listening (the crash tests kill servers that way).
  */
 export const TSX_SERVER = ["--import", "tsx", "apps/server/src/main.ts"];
-/** The compiled server (`pnpm build:server`), as the Docker image and `pnpm start:prod` run it. */
+/** The compiled server (`pnpm build:server`), as `pnpm start` and the Docker image run it. */
 export const COMPILED_SERVER = ["apps/server/dist/main.js"];
 
 /**
- * Starts `apps/server/src/main.ts` as `pnpm start` does (or `args` for Node), in its own process on
+ * Starts `apps/server/src/main.ts` through tsx, as `pnpm dev` does (or `args` for Node), in its own process on
  * port 0, and resolves once its output matches `ready` (by default: it listens).
  */
 export function startServerProcess(
