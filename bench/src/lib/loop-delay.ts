@@ -37,12 +37,17 @@ export function watchLoopDelay() {
     schedule(windows: Window[]) {
       for (const t of timers) clearTimeout(t);
       results = [];
+      // A window that starts where the previous one ends (the soak's) is reset by that window's read, in the
+      // same callback: as timers of their own, the next window's reset could fire just before the read (their
+      // delays round apart by a millisecond), which then found an empty histogram and reported a stall.
+      const follows = (k: number) => k > 0 && windows[k - 1]!.endEpochMs >= windows[k]!.startEpochMs;
       timers = windows.flatMap((w, k) => [
-        setTimeout(() => histogram.reset(), Math.max(0, w.startEpochMs - epochNow())),
+        ...(follows(k) ? [] : [setTimeout(() => histogram.reset(), Math.max(0, w.startEpochMs - epochNow()))]),
         setTimeout(() => {
           results[k] = histogram.count
             ? { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), samples: histogram.count }
             : { p50: NaN, p99: epochNow() - w.startEpochMs, max: epochNow() - w.startEpochMs, samples: 0, stalled: true };
+          if (follows(k + 1)) histogram.reset();
         }, Math.max(0, w.endEpochMs - epochNow())),
       ]);
       return true;
