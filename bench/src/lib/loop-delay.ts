@@ -40,7 +40,7 @@ export function watchLoopDelay() {
       // A window that starts where the previous one ends (the soak's) is reset by that window's read, in the
       // same callback: as timers of their own, the next window's reset could fire just before the read (their
       // delays round apart by a millisecond), which then found an empty histogram and reported a stall.
-      const follows = (k: number) => k > 0 && windows[k - 1]!.endEpochMs >= windows[k]!.startEpochMs;
+      const follows = (k: number) => k > 0 && k < windows.length && windows[k - 1]!.endEpochMs >= windows[k]!.startEpochMs;
       timers = windows.flatMap((w, k) => [
         ...(follows(k) ? [] : [setTimeout(() => histogram.reset(), Math.max(0, w.startEpochMs - epochNow()))]),
         setTimeout(() => {
