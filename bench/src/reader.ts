@@ -9,7 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { startServerProcess } from "../../apps/server/test/support/process.ts";
+import { buildServer } from "../../apps/server/scripts/build.ts";
+import { COMPILED_SERVER, startServerProcess } from "../../apps/server/test/support/process.ts";
 import { ensureWebBuild } from "../../apps/web/scripts/ensure-build.ts";
 import { SEED } from "./harness.ts";
 import { summarize } from "./lib/stats.ts";
@@ -27,7 +28,7 @@ const MAIL_DIR = mkdtempSync(path.join(tmpdir(), "marginalia-reader-mail-"));
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing", "v8.execute", "disabled-by-default-v8.cpu_profiler"];
 
 /**
- * The server in its own process, as `pnpm start` runs it, so that its work is not the bench's. The
+ * The server in its own process, compiled, as `pnpm start` runs it, so that its work is not the bench's. The
  * browser's Origin must be PUBLIC_ORIGIN, and the port is only free to choose before the start.
  */
 async function startServer(databaseUrl: string | undefined) {
@@ -37,7 +38,7 @@ async function startServer(databaseUrl: string | undefined) {
   const dataDir = databaseUrl ? null : mkdtempSync(path.join(tmpdir(), "marginalia-reader-bench-"));
   const child = await startServerProcess(
     { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir! }), PORT: String(port), PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` },
-    { timeoutMs: 60_000 },
+    { timeoutMs: 60_000, args: COMPILED_SERVER },
   );
   return {
     url: child.url,
@@ -53,6 +54,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => import("node:os").then((os) => os.loadavg().map((x) => x.toFixed(1)).join(" / "));
 
 ensureWebBuild();
+// The server as `pnpm start` runs it, compiled; `pnpm bench` has compiled it already (BENCH_COMPILED).
+if (process.env.BENCH_COMPILED !== "1") await buildServer();
 const startedAt = new Date();
 const loadBefore = await load();
 const server = await startServer(process.env.BENCH_DATABASE_URL);

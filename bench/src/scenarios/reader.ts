@@ -12,7 +12,7 @@ const OUT = "reader-latest.md";
  */
 export async function readerInChromium(report: URL, databaseUrl: string | undefined, quick: boolean, log: (...m: unknown[]) => void) {
   log("reader: Chromium, 50 and 5,000 annotations");
-  const env = { ...process.env, READER_OUT: OUT, ...(databaseUrl && { BENCH_DATABASE_URL: databaseUrl }), ...(quick && { RUNS: "2", REMOTE: "4", TRACE: "0" }) };
+  const env = { ...process.env, READER_OUT: OUT, BENCH_COMPILED: "1", ...(databaseUrl && { BENCH_DATABASE_URL: databaseUrl }), ...(quick && { RUNS: "2", REMOTE: "4", TRACE: "0" }) };
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "bench/src/reader.ts"], { cwd: REPO, env, stdio: ["ignore", "inherit", "inherit"] });
     child.once("exit", resolve);
