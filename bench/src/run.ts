@@ -93,7 +93,7 @@ const report: Report = {
   generators: [],
   notes: [
     compiled
-      ? "Every server ran compiled (esbuild, bench/src/lib/compiled.ts) under plain node, as production runs Marginalia (`pnpm start:prod`, the Docker image)."
+      ? "Every server ran compiled (esbuild, bench/src/lib/compiled.ts) under plain node, as production runs Marginalia (`pnpm start`, the Docker image)."
       : "Every server ran its TypeScript through tsx (--tsx): each process carries tsx's loader (tens of MiB, bench/results/startup-memory.md).",
   ],
   hocuspocusSkipped: !withPostgres,
@@ -182,7 +182,7 @@ try {
   // Last, with the load servers stopped: the reader's figures are the browser's, and want the cores.
   if (wants("reader")) {
     await Promise.all(targets.map((t) => t.server.child.stop().catch(() => {})));
-    await readerInChromium(path, db.url, settings.quick, log);
+    await readerInChromium(path, db.url, settings.quick, compiled, log);
   }
   log(`wrote ${path.pathname} in ${report.elapsedSeconds.toFixed(0)} s`);
 } finally {

@@ -10,9 +10,10 @@ const OUT = "reader-latest.md";
  * (it drives a browser and a server of its own), then appended to the report as its last section.
  * reader.md keeps the standalone run with its hand-written before-and-after.
  */
-export async function readerInChromium(report: URL, databaseUrl: string | undefined, quick: boolean, log: (...m: unknown[]) => void) {
+/** `compiled`: the bench has compiled the server already, and the reader runs that build (else it builds its own). */
+export async function readerInChromium(report: URL, databaseUrl: string | undefined, quick: boolean, compiled: boolean, log: (...m: unknown[]) => void) {
   log("reader: Chromium, 50 and 5,000 annotations");
-  const env = { ...process.env, READER_OUT: OUT, BENCH_COMPILED: "1", ...(databaseUrl && { BENCH_DATABASE_URL: databaseUrl }), ...(quick && { RUNS: "2", REMOTE: "4", TRACE: "0" }) };
+  const env = { ...process.env, READER_OUT: OUT, ...(compiled && { BENCH_COMPILED: "1" }), ...(databaseUrl && { BENCH_DATABASE_URL: databaseUrl }), ...(quick && { RUNS: "2", REMOTE: "4", TRACE: "0" }) };
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "bench/src/reader.ts"], { cwd: REPO, env, stdio: ["ignore", "inherit", "inherit"] });
     child.once("exit", resolve);
