@@ -5,6 +5,7 @@ import * as Y from "yjs";
 import { MESSAGE_ACK, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import { AckTracker } from "./acks.ts";
 import { applyServerSyncQuietly } from "./quiet-sync.ts";
+import { type SyncHold, holdServerSync } from "./sync-hold.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "stopped";
 
@@ -31,6 +32,8 @@ export type SessionOptions = {
    * (the refusal often means their role changed).
    */
   onRefused?: (reason: string) => void;
+  /** Lets the server's data wait while the reader paints what it already has (sync-hold.ts). */
+  hold?: SyncHold;
 };
 
 /**
@@ -104,6 +107,7 @@ export class DocSession {
     });
     this.provider = provider;
     applyServerSyncQuietly(provider, this.persistence, [onUpdate]);
+    if (this.options.hold) holdServerSync(provider, this.options.hold);
     provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder) => {
       this.acks.ackReceived(decoding.readVarUint(decoder));
       this.set({ saved: this.acks.saved });
