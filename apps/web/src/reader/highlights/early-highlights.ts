@@ -17,10 +17,11 @@ export type FirstPaint = { list: HighlightList | null; hold: SyncHold };
  * reader waits for (docs/architecture.md, "The reader's first paint").
  *
  * While the list is on its way, and until a frame has painted it, the group
- * document's data waits on `hold`: decoding a large first sync takes the main
- * thread for most of a second, and a busy server sends the sync before it
- * answers the two requests (measured with `pnpm bench:reader`), so without
- * the hold the text and its highlights would wait for the decoding.
+ * document's socket waits on `hold`: receiving and decoding a large first
+ * sync takes the main thread for a second or more, and a busy server sends
+ * the sync before it answers the two requests (measured with `pnpm
+ * bench:reader`), so without the hold the text and its highlights would wait
+ * for it.
  */
 export function useHighlightList(articleId: string): FirstPaint {
   const hold = useMemo(() => new SyncHold(), [articleId]);
@@ -52,7 +53,7 @@ export function useEarlyPaints({ list, hold }: FirstPaint, map: TextMap<Text> | 
       .filter((h) => fitsText(h, map.length))
       .map((h) => ({ id: h.id, span: { start: h.start, end: h.end }, layer: layerFor({ ...h, source: h.visibility, factcheck: { verdict: h.verdict } }) }));
   }, [list, map, revision, settled]);
-  // Painted in this commit (useThreadHighlights), or made needless by the documents: their data may come in.
+  // Painted in this commit (useThreadHighlights), or made needless by the documents: their socket may open.
   useEffect(() => (list && map ? afterNextPaint(() => hold.open()) : undefined), [list, map, hold]);
   return paints;
 }

@@ -19,12 +19,12 @@ const syncUrl = () => `${location.origin.replace(/^http/, "ws")}/sync`;
  * submissions awaiting review; and (for moderators) what moderators hid,
  * which the server keeps out of the group's document.
  *
- * The group's document is joined from the article's id alone, while the
- * article itself is still being fetched: with thousands of annotations its
- * first sync is the largest thing the reader waits for, and it need not wait
- * for the text. The other two depend on the reader's role, so they wait.
- * The group's data may wait for `hold`, while the reader paints the
- * highlights it already has from the server's list.
+ * The group's document is made from the article's id alone, while the
+ * article itself is still being fetched (its IndexedDB copy loads
+ * meanwhile), and its socket opens once `hold` lets it: once the reader has
+ * painted the highlights the server listed (early-highlights.ts), since
+ * receiving and decoding a large first sync would hold that paint back. The
+ * other two depend on the reader's role, so they wait for the article.
  */
 export function useDocSessions(articleId: string, userId: string, article: Article | null, onRefused: (reason: string) => void, hold?: SyncHold): Sessions {
   const [group, setGroup] = useState<DocSession | null>(null);
