@@ -21,6 +21,7 @@ import { readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { getArticle } from "../services/articles.ts";
+import { highlightsOf } from "../services/highlights.ts";
 import {
   articleWriteAccess,
   castVote,
@@ -34,7 +35,7 @@ import { assignThroughDocument, presentAssignment } from "../services/assignment
 import { recordModeration } from "../services/moderation-log.ts";
 import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
-import { annotationPageSchema, assignmentViewSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
+import { annotationPageSchema, assignmentViewSchema, highlightListSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
 
 const f = annotationFieldSchemas;
 export const createAnnotationSchema = z.strictObject({
@@ -86,6 +87,11 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const { article, role } = c.get("article");
     const filter = validate(annotationFilterSchema, c.req.query());
     return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
+  })
+  .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: ok("The revision and the spans"), schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {
+    const { article, role } = c.get("article");
+    const json = await highlightsOf(c.get("deps").db, article, { id: c.get("user").id, role });
+    return c.body(json, 200, { "content-type": "application/json" });
   })
   .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
     const { db, hub } = c.get("deps");

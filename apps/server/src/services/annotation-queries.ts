@@ -1,4 +1,5 @@
 import { type SQL, and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import {
   ANCHOR_STATES,
@@ -52,17 +53,21 @@ const SORTS = {
 } as const;
 type Row = typeof annotations.$inferSelect;
 
+/** The projection's columns that visibility reads, of `annotations` itself or of an alias of it. */
+type Rows = Record<"status" | "parentId" | "visibility" | "authorId", AnyPgColumn>;
+
 /**
  * What a viewer may see: the group's annotations (hidden ones only for
- * moderators) and their own private ones. Every read path uses it.
+ * moderators) and their own private ones. Every read path uses it, on the
+ * annotations table or, to ask the same of a related row, on an alias of it.
  */
-export function visibleTo(viewer: Viewer): SQL {
+export function visibleTo(viewer: Viewer, rows: Rows = annotations): SQL {
   const moderator = roleAtLeast(viewer.role, "moderator");
   // Hiding an annotation hides its thread too: replies carry the parent's quote.
-  const shown = sql`${annotations.status} <> 'hidden' and not exists (select 1 from annotations parent where parent.id = ${annotations.parentId} and parent.status = 'hidden')`;
+  const shown = sql`${rows.status} <> 'hidden' and not exists (select 1 from annotations parent where parent.id = ${rows.parentId} and parent.status = 'hidden')`;
   return or(
-    and(eq(annotations.visibility, "group"), moderator ? sql`true` : shown),
-    and(eq(annotations.visibility, "private"), eq(annotations.authorId, viewer.id)),
+    and(eq(rows.visibility, "group"), moderator ? sql`true` : shown),
+    and(eq(rows.visibility, "private"), eq(rows.authorId, viewer.id)),
   )!;
 }
 

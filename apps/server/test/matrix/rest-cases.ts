@@ -105,6 +105,7 @@ export const REST_CASES: RestCase[] = [
   ...webhookCases(),
   { route: "GET /api/articles/:articleId/export", call: (w, who) => who.get(`/api/articles/${w.articleId}/export?format=markdown`), expect: { member: 200 } },
   { route: "GET /api/articles/:articleId/annotations", call: (w, who) => who.get(`/api/articles/${w.articleId}/annotations`), expect: { member: 200 } },
+  { route: "GET /api/articles/:articleId/highlights", call: (w, who) => who.get(`/api/articles/${w.articleId}/highlights`), expect: { member: 200 } },
   { route: "POST /api/articles/:articleId/annotations", call: (w, who) => who.post(`/api/articles/${w.articleId}/annotations`, { kind: "comment", body: "matrix" }), expect: { writer: 201, member: 403 } },
   { route: "GET /api/annotations/:annotationId", call: async (w, who) => who.get(`/api/annotations/${await w.othersAnnotation()}`), expect: { member: 200 } },
   { route: "PATCH /api/annotations/:annotationId", note: "own annotation", call: async (w, who, n) => who.patch(`/api/annotations/${await w.ownAnnotation(n)}`, { body: "edited" }), expect: { writer: 200, member: 403 } },

@@ -34,6 +34,27 @@ export function queryAnnotations(articleId: string, query: AnnotationQuery) {
 }
 
 /**
+ * What the reader paints before its documents have synced: each visible
+ * thread's span on the article's current revision, with what its layer
+ * depends on (GET /api/articles/:id/highlights, apps/server/src/services/highlights.ts).
+ */
+export type HighlightList = {
+  revision: number;
+  highlights: Array<{
+    id: string;
+    start: number;
+    end: number;
+    kind: AnnotationKind;
+    status: AnnotationStatus;
+    resolved: boolean;
+    visibility: "group" | "private";
+    verdict?: Verdict;
+  }>;
+};
+
+export const fetchHighlights = (articleId: string) => api<HighlightList>("GET", `/api/articles/${articleId}/highlights`);
+
+/**
  * Puts an orphaned annotation back on a range of the current text (code
  * points); the server builds the target and marks it anchored. Its author or
  * a moderator may.

@@ -31,18 +31,26 @@ import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
+import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
 export function ReaderScreen({ articleId }: { articleId: string }) {
   const me = useMe();
   const article = useAsync(() => fetchArticle(articleId), [articleId]);
+  // Fetched beside the text, and painted with it (early-highlights.ts).
+  const first = useHighlightList(articleId);
   const [notice, setNotice] = useState<string | null>(null);
-  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, (reason) => {
+  const refused = (reason: string) => {
     setNotice(
       `The server refused one of your changes (${reason}), so this article was reloaded from the server. ` +
         "What you wrote since your last saved change was discarded.",
     );
     void article.reload();
-  });
+  };
+  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, refused, first.hold);
+  // Without a text there is nothing to paint first: the documents need not wait.
+  useEffect(() => {
+    if (article.error) first.hold.open();
+  }, [article.error, first.hold]);
   if (!article.data) {
     return (
       <>
@@ -51,10 +59,11 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
       </>
     );
   }
-  return <Reader article={article.data} reload={article.reload} sessions={sessions} notice={notice} onDismiss={() => setNotice(null)} />;
+  return <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={() => setNotice(null)} />;
 }
 
 const NO_THREADS: Thread[] = [];
+const NO_LIST = { shown: NO_THREADS, total: 0, assigned: 0, orphans: 0 };
 
 type Draft = { span: Span; position: { top: number; left: number } };
 
@@ -63,12 +72,14 @@ function Reader({
   article,
   reload,
   sessions,
+  first,
   notice,
   onDismiss,
 }: {
   article: Article;
   reload(): Promise<void>;
   sessions: Sessions;
+  first: FirstPaint;
   notice: string | null;
   onDismiss(): void;
 }) {
@@ -81,6 +92,7 @@ function Reader({
 
   const groupState = useSessionState(sessions.group);
   const privateState = useSessionState(sessions.private);
+  const hiddenState = useSessionState(sessions.hidden);
   const groupStore = useAnnotationStore(sessions.group, "group");
   const privateStore = useAnnotationStore(sessions.private, "private");
   const hiddenStore = useAnnotationStore(sessions.hidden, "hidden");
@@ -117,7 +129,14 @@ function Reader({
   const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, self)), [placed, filters, self]);
   const assignedCount = useMemo(() => placed.filter((t) => t.root.assignees.includes(self)).length, [placed, self]);
   const paintOf = useMemo<PaintOf | null>(() => (place ? (item, find) => rootPaint(item, find, place, viewer, filters) : null), [place, viewer, filters]);
-  useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf);
+  // The documents' threads take over from the server's list once every document has synced (or
+  // stopped) and the threads are built from what it brought.
+  const opened = [[sessions.group, groupState], [sessions.private, privateState], [sessions.hidden, hiddenState]] as const;
+  const synced = !!sessions.group && opened.every(([session, state]) => !session || state.synced || !!state.fatal);
+  const [settled, setSettled] = useState(false);
+  if (!settled && synced && items === allItems) setSettled(true);
+  const early = useEarlyPaints(first, map, article.revision, settled);
+  useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
   // A link to one annotation (from a notification) opens with its thread focused.
   const [focusedId, setFocusedId] = useState<string | null>(() => new URLSearchParams(location.hash.slice(1)).get("annotation"));
@@ -196,9 +215,13 @@ function Reader({
     located?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: "smooth" });
     setFocusedId(id);
   }, []);
-  // The list follows the highlights: a change is painted in the text first, and the cards are
-  // rendered after, so a page of cards never holds up the text.
-  const listed = useAfterPaint(shown, NO_THREADS);
+  // The sidebar follows the highlights: a change is painted in the text first, and the cards and the
+  // counts are rendered after, so that a page of cards never holds up the text. Cards and counts come
+  // in one commit because Chromium rebuilds every highlight's paint after any change to the DOM (with
+  // thousands of highlights, most of a frame), so each commit that touches the DOM costs one.
+  const orphanCount = useMemo(() => threads.filter((t) => t.orphaned).length, [threads]);
+  const counted = useMemo(() => ({ shown, total: placed.length, assigned: assignedCount, orphans: orphanCount }), [shown, placed, assignedCount, orphanCount]);
+  const listed = useAfterPaint(counted, NO_LIST);
 
   const closePopover = (returnFocus: boolean) => {
     setDraft(null);
@@ -208,18 +231,17 @@ function Reader({
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
-  const orphanCount = useMemo(() => threads.filter((t) => t.orphaned).length, [threads]);
   const cardProps = { me: self, role, moderation, members, actions, onFocus: setFocusedId, onShow: showInText };
   const tabs = [
     {
       id: "threads" as const,
-      label: `Threads (${shown.length})`,
+      label: `Threads (${listed.shown.length})`,
       content: (
         <>
-          <ThreadFilters value={filters} onChange={setFilters} members={members} shown={shown.length} total={placed.length} assigned={assignedCount} />
+          <ThreadFilters value={filters} onChange={setFilters} members={members} shown={listed.shown.length} total={listed.total} assigned={listed.assigned} />
           <ThreadList
-            threads={listed}
-            pending={listed !== shown}
+            threads={listed.shown}
+            pending={listed.shown.length === 0 && (!settled || shown.length > 0)}
             votes={votes}
             focusedId={focusedId}
             emptyText={canWrite(role) ? "No annotations yet. Select a passage in the article to start." : "No annotations yet."}
@@ -231,7 +253,7 @@ function Reader({
     { id: "notes" as const, label: "Notes", content: <NotesPane session={sessions.group} readOnly={!canWrite(role)} /> },
     {
       id: "orphans" as const,
-      label: orphanCount ? `Orphans (${orphanCount})` : "Orphans",
+      label: listed.orphans ? `Orphans (${listed.orphans})` : "Orphans",
       content: (
         <OrphansPanel articleId={article.id} threads={threads} selection={lastSelection} me={self} role={role} members={members} version={version} />
       ),
@@ -276,7 +298,7 @@ function Reader({
             )}
           </div>
         </div>
-        <SidebarDrawer narrow={narrow} open={drawerOpen} onOpenChange={setDrawerOpen} count={shown.length}>
+        <SidebarDrawer narrow={narrow} open={drawerOpen} onOpenChange={setDrawerOpen} count={listed.shown.length}>
           <Sidebar tabs={tabs} active={tab} onSelect={setTab} />
         </SidebarDrawer>
       </div>

@@ -5,6 +5,7 @@ import * as Y from "yjs";
 import { MESSAGE_ACK, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import { AckTracker } from "./acks.ts";
 import { applyServerSyncQuietly } from "./quiet-sync.ts";
+import type { SyncHold } from "./sync-hold.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "stopped";
 
@@ -31,6 +32,8 @@ export type SessionOptions = {
    * (the refusal often means their role changed).
    */
   onRefused?: (reason: string) => void;
+  /** The socket opens once this lets it, while the reader paints what it already has (sync-hold.ts). */
+  hold?: SyncHold;
 };
 
 /**
@@ -117,8 +120,12 @@ export class DocSession {
     });
     provider.on("sync", (synced: boolean) => this.set({ synced }));
     provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
-    if (navigator.onLine) provider.connect();
-    else this.set({ connection: "offline" });
+    if (!navigator.onLine) return this.set({ connection: "offline" });
+    const waiting = this.options.hold?.waiting;
+    if (!waiting) return provider.connect();
+    void waiting.then(() => {
+      if (!this.destroyed && this.provider === provider) provider.connect();
+    });
   }
 
   /** Counts what this socket sends: the server counts the same messages. */

@@ -64,6 +64,23 @@ export const annotationPageSchema = z.strictObject({
   nextCursor: z.string().nullable().describe("Send as `cursor` for the next page; null on the last"),
 });
 
+/** GET /api/articles/:articleId/highlights (services/highlights.ts): what the reader paints before its documents sync. */
+export const highlightListSchema = z.strictObject({
+  revision: z.number().int().describe("The article's current revision, which every span is on"),
+  highlights: z.array(
+    z.strictObject({
+      id: z.string(),
+      start: z.number().int().describe("Code points, as the target's TextPositionSelector counts them"),
+      end: z.number().int(),
+      kind: z.enum(ANNOTATION_KINDS),
+      status: z.enum(ANNOTATION_STATUSES),
+      resolved: z.boolean(),
+      visibility: z.enum(VISIBILITIES),
+      verdict: z.enum(VERDICTS).optional().describe("A fact-check's verdict, when it has one"),
+    }),
+  ),
+});
+
 export const assignmentViewSchema = z.strictObject({
   annotationId: z.string(),
   assignees: z.array(person.extend({ answeredAt: dateTime.nullable().describe("When they first answered, or null") })),

@@ -39,7 +39,9 @@ export class HighlightPainter {
   }
 
   clear() {
-    for (const [name] of this.layers) CSS.highlights.delete(name);
+    // Only our own: a painter for a new text may have taken the names already (it paints in a layout
+    // effect, before this one's cleanup runs).
+    for (const [name, highlight] of this.layers) if (CSS.highlights.get(name) === highlight) CSS.highlights.delete(name);
     this.layers.clear();
     this.placed.clear();
   }

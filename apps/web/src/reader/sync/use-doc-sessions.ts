@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { groupRoom } from "@marginalia/schema";
 import type { Article } from "../../api/articles.ts";
 import { DocSession } from "../../sync/doc-session.ts";
+import type { SyncHold } from "../../sync/sync-hold.ts";
 import { canWrite } from "../permissions/permissions.ts";
 
 export type Sessions = { group: DocSession | null; private: DocSession | null; hidden: DocSession | null };
@@ -18,12 +19,14 @@ const syncUrl = () => `${location.origin.replace(/^http/, "ws")}/sync`;
  * submissions awaiting review; and (for moderators) what moderators hid,
  * which the server keeps out of the group's document.
  *
- * The group's document is joined from the article's id alone, while the
- * article itself is still being fetched: with thousands of annotations its
- * first sync is the largest thing the reader waits for, and it need not wait
- * for the text. The other two depend on the reader's role, so they wait.
+ * The group's document is made from the article's id alone, while the
+ * article itself is still being fetched (its IndexedDB copy loads
+ * meanwhile), and its socket opens once `hold` lets it: once the reader has
+ * painted the highlights the server listed (early-highlights.ts), since
+ * receiving and decoding a large first sync would hold that paint back. The
+ * other two depend on the reader's role, so they wait for the article.
  */
-export function useDocSessions(articleId: string, userId: string, article: Article | null, onRefused: (reason: string) => void): Sessions {
+export function useDocSessions(articleId: string, userId: string, article: Article | null, onRefused: (reason: string) => void, hold?: SyncHold): Sessions {
   const [group, setGroup] = useState<DocSession | null>(null);
   const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
   const refused = useRef(onRefused);
@@ -33,10 +36,10 @@ export function useDocSessions(articleId: string, userId: string, article: Artic
   const hiddenRoom = article?.sync.hiddenRoom;
 
   useEffect(() => {
-    const session = open(groupRoom(articleId), userId, refused);
+    const session = open(groupRoom(articleId), userId, refused, hold);
     setGroup(session);
     return () => session.destroy();
-  }, [articleId, userId]);
+  }, [articleId, userId, hold]);
 
   useEffect(() => {
     const mine = writer && privateRoom ? open(privateRoom, userId, refused) : null;
@@ -51,6 +54,6 @@ export function useDocSessions(articleId: string, userId: string, article: Artic
   return useMemo(() => ({ group, ...others }), [group, others]);
 }
 
-function open(room: string, userId: string, refused: { current: (reason: string) => void }) {
-  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason) });
+function open(room: string, userId: string, refused: { current: (reason: string) => void }, hold?: SyncHold) {
+  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason), hold });
 }

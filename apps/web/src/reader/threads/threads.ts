@@ -36,10 +36,13 @@ export function locate(item: Item, index: CodePointIndex, revision: number): Spa
   if (!target) return null;
   if (item.anchor?.state === "orphaned") return "orphaned";
   const { start, end } = target;
-  if (start < end && end <= index.length && (target.revision === revision || quoteIsAt(index, target))) return { start, end };
+  if (fitsText(target, index.length) && (target.revision === revision || quoteIsAt(index, target))) return { start, end };
   const anchor = resolveTarget(index, target);
   return anchor.state === "orphaned" ? "orphaned" : { start: anchor.start, end: anchor.end };
 }
+
+/** Whether a span names some of a text this long: where a target on the text's own revision is painted. */
+export const fitsText = (span: Span, length: number) => span.start < span.end && span.end <= length;
 
 /**
  * `locate` with a memory: items keep their identity until they change, so a

@@ -1,0 +1,54 @@
+import type { BrowserContext } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, newUserPage, skipBrowserSuites } from "./support/browser.ts";
+import { SEED_TITLE, groupWithSeedArticle, highlightSizes, signUpApi } from "./support/flows.ts";
+
+announceSkip("first paint from the highlight list");
+
+/** Posts an annotation on `quote` (its first occurrence in the ASCII seed text) and returns its id. */
+async function annotate(context: BrowserContext, base: string, articleId: string, quote: string, body: object) {
+  const { text } = (await (await context.request.get(`${base}/api/articles/${articleId}`)).json()) as { text: string };
+  const start = text.indexOf(quote);
+  const target = { revision: 1, exact: quote, prefix: "", suffix: "", start, end: start + quote.length };
+  const res = await context.request.post(`${base}/api/articles/${articleId}/annotations`, { data: { target, ...body } });
+  expect(res.status()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+const painted = (sizes: Record<string, number>) => Object.entries(sizes).reduce((n, [name, size]) => n + (name.startsWith("mg-") ? size : 0), 0);
+
+describe.skipIf(skipBrowserSuites)("the reader's first paint, in Chromium", () => {
+  const suite = chromiumSuite();
+
+  it("paints the server's highlight list before the live document syncs, and lets the document take over", async () => {
+    const { context, page, errors } = await newUserPage(suite.browser);
+    await signUpApi(context, suite.base, "Paula");
+    const { articleId } = await groupWithSeedArticle(context, suite.base, []);
+    const comment = await annotate(context, suite.base, articleId, "Russia and the Iranian regime", { kind: "comment", body: "Since when?" });
+    await annotate(context, suite.base, articleId, "After the collapse of the Soviet Union", { kind: "highlight" });
+    const check = await annotate(context, suite.base, articleId, "both Iran and Russia", {
+      kind: "factcheck",
+      factcheck: { claim: "Both found reasons", verdict: "false", sources: [] },
+    });
+    expect((await context.request.post(`${suite.base}/api/annotations/${comment}/replies`, { data: { body: "Since 1992." } })).status()).toBe(201);
+
+    // The sync socket opens but the server never answers: only the list can paint.
+    await page.routeWebSocket(/\/sync\//, () => {});
+    await page.goto(`${suite.base}/articles/${articleId}`);
+    await page.getByRole("heading", { level: 1, name: SEED_TITLE }).waitFor();
+    await expect.poll(() => highlightSizes(page)).toEqual({ "mg-comment": 1, "mg-highlight": 1, "mg-fc-false": 1 });
+    await page.getByText("Loading threads…").waitFor();
+    await page.close();
+
+    // With the socket, the document's threads take the same ranges over, and then follow the document:
+    // a deleted annotation the list had named is no longer painted.
+    const live = await context.newPage();
+    await live.goto(`${suite.base}/articles/${articleId}`);
+    await live.getByRole("article", { name: /^Fact-check by/ }).waitFor();
+    expect(painted(await highlightSizes(live))).toBe(3);
+    expect((await context.request.delete(`${suite.base}/api/annotations/${check}`)).status()).toBe(204);
+    await expect.poll(() => highlightSizes(live)).toEqual({ "mg-comment": 1, "mg-highlight": 1, "mg-fc-false": 0 });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+});
