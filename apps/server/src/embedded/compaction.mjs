@@ -8,7 +8,9 @@
 //
 // The caller holds the server's only connection meanwhile (database.ts,
 // `exclusive`), so no statement of the server's can interleave with these in
-// PGlite's single session.
+// PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
+// makes on Postgres, with its rules shared from there.
+import { mergesInstead, throughAfter } from "../sync/yjs-jobs.mjs";
 
 /**
  * The rows a compaction pass takes, and what it folds them with: for a short
@@ -29,13 +31,14 @@ export async function readForCompaction(db, docName, { batch, foldRatio }) {
     rows: [snapshot],
   } = await db.query(`select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = $1`, [docName]);
   const parts = rows.map((r) => fromBase64(r.update));
-  const tailBytes = parts.reduce((n, p) => n + p.byteLength, 0);
-  const merge = !!snapshot && parts.length > 1 && tailBytes * foldRatio < snapshot.bytes;
+  const merge = mergesInstead(snapshot ? Number(snapshot.bytes) : null, parts, foldRatio);
   let state = null;
   if (snapshot && !merge) {
     // COPY takes no parameters: the name goes in as a quoted literal.
     const { blob } = await db.query(`copy (select state from doc_snapshots where doc_name = ${literal(docName)}) to '/dev/blob' with (format binary)`);
     state = onlyField(new Uint8Array(await blob.arrayBuffer()));
+    // Folding without the snapshot would write the tail alone over it.
+    if (!state) return null;
   }
   return { ids: rows.map((r) => r.id), parts, merge, through: snapshot?.through ?? null, state };
 }
@@ -65,7 +68,7 @@ export async function writeCompaction(db, { docName, ids, through, merged, folde
       await tx.query(`insert into doc_updates (doc_name, "update", user_id) values ($1, decode($2, 'base64'), null)`, [docName, toBase64(merged)]);
       return ids.length - 1;
     }
-    const last = ids.reduce((a, b) => (BigInt(b) > a ? BigInt(b) : a), BigInt(through ?? 0)).toString();
+    const last = throughAfter(ids, through);
     await tx.exec("create temp table if not exists compaction_in (state bytea) on commit delete rows");
     await tx.query("copy compaction_in (state) from '/dev/blob' with (format binary)", [], { blob: new Blob([binaryCopyOf(folded.state)]) });
     await tx.query(

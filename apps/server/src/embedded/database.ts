@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { type Database, postgresConnection, setCompactor } from "../db.ts";
+import { WorkerLink } from "../threads/worker-link.ts";
 import { type DatabaseJob, compactEmbedded } from "./compact.ts";
 
 /** Where the embedded database's data comes from: a data directory, or (tests) a migrated template to clone. */
@@ -79,25 +80,9 @@ export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Dat
   };
 }
 
-/** Jobs by name on the database thread (worker.mjs), answered by id; a thread that ends fails what it held. */
+/** Jobs by name on the database thread (worker.mjs), answered by id through the project's one worker link. */
 function databaseJobs(worker: Worker): DatabaseJob {
-  let nextId = 1;
-  const waiting = new Map<number, { resolve: (result: never) => void; reject: (err: Error) => void }>();
-  worker.on("message", (m: { id?: number; result?: unknown; error?: string }) => {
-    const waiter = m.id === undefined ? undefined : waiting.get(m.id);
-    if (!waiter) return;
-    waiting.delete(m.id!);
-    if (m.error === undefined) waiter.resolve(m.result as never);
-    else waiter.reject(new Error(m.error));
-  });
-  worker.on("exit", () => {
-    for (const waiter of waiting.values()) waiter.reject(new Error("the embedded database thread ended"));
-    waiting.clear();
-  });
+  const link = new WorkerLink<unknown>(() => worker, { keepAlive: true });
   return <T>(job: string, message: object, transfer: ArrayBuffer[] = []) =>
-    new Promise<T>((resolve, reject) => {
-      const id = nextId++;
-      waiting.set(id, { resolve: resolve as (result: never) => void, reject });
-      worker.postMessage({ ...message, id, job }, transfer);
-    });
+    (link.send({ ...message, job }, transfer) as Promise<T> | null) ?? Promise.reject(new Error("the embedded database thread has ended"));
 }

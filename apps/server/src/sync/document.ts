@@ -61,9 +61,9 @@ export class LiveDocument implements PersistSource {
    * The state as loaded, until the Y.Doc is built from it. Building a large
    * document (10,000 annotations: about 10 MB and over a second of CPU) is
    * the bulk of a cold load, and a joining client needs only the bytes: its
-   * sync step 1 is answered from them (`syncStep2For`), and the document is
-   * built the first time anything reads or changes it — the connection's own
-   * sync step 1 does, a moment after that answer has gone out.
+   * sync step 1 is answered from them (`syncStep2For`), the server's own
+   * step 1 from their state vector (`stateVector`), and the document is built
+   * the first time anything reads or changes it, usually the first write.
    */
   private cold: Uint8Array | null;
   private coldStateVector: Promise<Uint8Array> | null = null;

@@ -39,6 +39,21 @@ export function fold(parts) {
 const fromBase64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
 const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
+/**
+ * Whether a pass merges its rows into one row instead of folding them into
+ * the snapshot (`snapshotBytes`, null for none): a tail of more than one row
+ * whose bytes are under a `foldRatio`-th of the snapshot's.
+ */
+export function mergesInstead(snapshotBytes, parts, foldRatio) {
+  const tailBytes = parts.reduce((n, p) => n + p.byteLength, 0);
+  return snapshotBytes !== null && parts.length > 1 && tailBytes * foldRatio < snapshotBytes;
+}
+
+/** The snapshot's new `through_update_id`: the highest of the folded row ids and the old one (bigints as text). */
+export function throughAfter(ids, through) {
+  return ids.reduce((a, b) => (BigInt(b) > a ? BigInt(b) : a), BigInt(through ?? 0)).toString();
+}
+
 /** Another compactor got to these rows first: nothing is written, and nothing is lost. */
 class Overtaken extends Error {}
 
@@ -74,8 +89,7 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
     select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = ${docName}`;
   const ids = rows.map((r) => r.id);
   const parts = rows.map((r) => fromBase64(r.update));
-  const tailBytes = parts.reduce((n, p) => n + p.byteLength, 0);
-  const merge = snapshot && parts.length > 1 && tailBytes * foldRatio < snapshot.bytes;
+  const merge = mergesInstead(snapshot?.bytes ?? null, parts, foldRatio);
   let folded = null;
   if (!merge) {
     const [stored] = snapshot
@@ -85,7 +99,7 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
     folded = fold(stored ? [fromBase64(stored.state), ...parts] : parts);
   }
   const merged = merge ? mergeMany(parts) : null;
-  const through = ids.reduce((a, b) => (BigInt(b) > a ? BigInt(b) : a), BigInt(snapshot?.through ?? 0)).toString();
+  const through = throughAfter(ids, snapshot?.through ?? null);
   try {
     return await sql.begin(async (tx) => {
       // One compactor per document across every process sharing the database.

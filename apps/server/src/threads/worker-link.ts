@@ -16,7 +16,15 @@ export class WorkerLink<Result> {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (result: Result) => void; reject: (err: Error) => void }>();
 
-  constructor(private readonly open: () => Worker) {}
+  /**
+   * `keepAlive`: the worker holds the process while it runs, idle or not (the
+   * embedded database's thread, which must finish closing its files), instead
+   * of only while it holds a job.
+   */
+  constructor(
+    private readonly open: () => Worker,
+    private readonly options: { keepAlive?: boolean } = {},
+  ) {}
 
   get broken(): boolean {
     return this.brokenFor;
@@ -28,7 +36,7 @@ export class WorkerLink<Result> {
     if (!worker) return null;
     const id = this.nextId++;
     const done = new Promise<Result>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    if (this.waiting.size === 1) worker.ref();
+    if (this.waiting.size === 1 && !this.options.keepAlive) worker.ref();
     worker.postMessage({ ...message, id }, transfer);
     return done;
   }
@@ -41,12 +49,12 @@ export class WorkerLink<Result> {
   private start(): Worker | null {
     try {
       const worker = this.open();
-      worker.unref();
+      if (!this.options.keepAlive) worker.unref();
       worker.on("message", (m: { id: number; result?: Result; error?: string }) => {
         const waiter = this.waiting.get(m.id);
         if (!waiter) return;
         this.waiting.delete(m.id);
-        if (this.waiting.size === 0) worker.unref();
+        if (this.waiting.size === 0 && !this.options.keepAlive) worker.unref();
         if (m.result !== undefined) waiter.resolve(m.result);
         else waiter.reject(new Error(m.error ?? "the job failed"));
       });
