@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
+import { namedStatements } from "./prepared-statements.ts";
 import type { CompactOptions } from "./sync/yjs-jobs.mjs";
 
 type Schema = typeof tables;
@@ -85,7 +86,7 @@ export function databaseOnPostgres(url: string, options: ConnectOptions = {}): D
 /** The Database and the postgres.js pool behind it, for the embedded database, which reserves its one connection. */
 export function postgresConnection(url: string, options: ConnectOptions = {}): { database: Database; sql: postgres.Sql } {
   const sql = connect(url, options);
-  const db = drizzlePostgres(sql, { schema: tables });
+  const db = drizzlePostgres(namedStatements(sql), { schema: tables });
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
