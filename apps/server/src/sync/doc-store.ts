@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf, compactorOf } from "../db.ts";
@@ -49,7 +49,7 @@ export class DocStore {
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     const state =
       parts.length === 1 ? parts[0]! : parts.length > MERGE_FANIN || bytes > MERGE_HERE_BYTES ? await yjsWorker.merge(parts) : mergeMany(parts);
-    const verified = rows.length === 0 && snapshot?.stateHash != null && sameBytes(sha256(state), toBytes(snapshot.stateHash));
+    const verified = rows.length === 0 && snapshot?.stateHash != null && sameBytes(await sha256(state), toBytes(snapshot.stateHash));
     return { state, logRows: rows.length, verified };
   }
 
@@ -70,7 +70,8 @@ export class DocStore {
   }
 }
 
-const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash("sha256").update(bytes).digest());
+/** On libuv's thread pool, not the event loop: a snapshot is megabytes. */
+const sha256 = async (bytes: Uint8Array) => new Uint8Array(await webcrypto.subtle.digest("SHA-256", bytes));
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);

@@ -13,11 +13,17 @@ export function syncStep1Message(stateVector: Uint8Array): Uint8Array {
 
 /** A sync step 2 carrying `update`, the answer to a client's step 1. */
 export function syncStep2Message(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
+  const head = encoding.createEncoder();
+  encoding.writeVarUint(head, MESSAGE_SYNC);
+  encoding.writeVarUint(head, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint(head, update.byteLength);
+  // Sized once and copied once: a whole document's state is megabytes, which an encoder would copy
+  // into its growing buffers and then again into one array.
+  const prefix = encoding.toUint8Array(head);
+  const message = new Uint8Array(prefix.byteLength + update.byteLength);
+  message.set(prefix);
+  message.set(update, prefix.byteLength);
+  return message;
 }
 
 /** The ack (message 100): the first `seq` update messages of this socket are all durable. */
