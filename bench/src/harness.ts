@@ -9,7 +9,7 @@ import { createLogger } from "@marginalia/server/logger.ts";
 import { awaitSignupToken } from "@marginalia/server/mail/mailbox.ts";
 import { createMailer } from "@marginalia/server/mail/mailer.ts";
 import { SyncHub } from "@marginalia/server/sync/hub.ts";
-import type { SyncOptions } from "@marginalia/server/sync/sync-options.ts";
+import { type SyncOptions, commitWindowFor } from "@marginalia/server/sync/sync-options.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,7 +30,7 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   await database.migrate();
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` });
   const logger = createLogger("silent");
-  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, hooks: serverHooks(database.db), ...sync });
+  const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, commitWindowMs: commitWindowFor(database.kind), hooks: serverHooks(database.db), ...sync });
   const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
   const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub, mailer: createMailer(config.mail, logger) });
   let stopServer: () => Promise<void> = async () => {};

@@ -11,6 +11,7 @@ import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
 import { DocStore } from "./sync/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
+import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/relay.ts";
 
 const config = loadConfig();
@@ -28,7 +29,7 @@ const relay = config.redisUrl
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
 const metrics = createMetrics();
 const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
-const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
+const hub = new SyncHub(database.db, logger, config.publicOrigin, { commitWindowMs: commitWindowFor(database.kind), observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
 metrics.watch(hub);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
