@@ -84,6 +84,40 @@ describe("cold load", () => {
     reader.destroy();
   });
 
+  it("builds a large folded document in the background, a slice per turn, before anyone writes", async () => {
+    const { owner, article, group } = await writtenAndUnloaded(0);
+    const writer = openSyncClient(url, article.sync.room, owner.token, { acks: true });
+    await writer.synced;
+    // About 300 KB of state: past the size from which a cold document is built in slices.
+    for (let i = 0; i < 200; i++) createAnnotation(writer.doc, { kind: "comment", authorId: owner.user.id, body: `${i} `.padEnd(1_500, "x") });
+    await eventually(() => expect(writer.acks.at(-1)).toBe(201), 10_000);
+    writer.destroy();
+    await eventually(async () => {
+      expect(loaded(article.sync.room)).toBeNull();
+      expect(await t.database.db.select().from(docUpdates).where(eq(docUpdates.docName, article.sync.room))).toEqual([]);
+    }, 10_000);
+
+    const reader = openSyncClient(url, article.sync.room, owner.token, { acks: true });
+    // Seen between two slices at least once: part of the document built, the rest still to come.
+    let seenMidway = false;
+    const watch = setInterval(() => {
+      const slices = (loaded(article.sync.room) as unknown as { slices: { list: unknown[]; next: number } | null } | null)?.slices;
+      if (slices && slices.next > 0 && slices.next < slices.list.length) seenMidway = true;
+    }, 0);
+    try {
+      await reader.synced;
+      await eventually(() => expect(loaded(article.sync.room)?.isCold).toBe(false), 10_000);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(seenMidway).toBe(true);
+    expect(reader.acks.length).toBeLessThanOrEqual(1); // built with no write from anyone
+    const ids = await t.hub.read(groupContext({ id: article.id, groupId: group.id }), (live) => [...annotationsOf(live.doc).keys()]);
+    expect(ids.sort()).toEqual(readAnnotations(reader.doc).map((a) => a.id).sort());
+    expect(ids).toHaveLength(200);
+    reader.destroy();
+  });
+
   it("builds a snapshot whose bytes no longer match their hash before serving it, and refuses it with 1011", async () => {
     const { owner, article } = await writtenAndUnloaded(3);
     // The bytes change behind the server's back: the hash no longer vouches for them.

@@ -16,6 +16,7 @@ import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { ClientIds } from "./client-ids.ts";
+import { SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { yjsWorker } from "./yjs-worker.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -31,7 +32,7 @@ export type ChangeOrigin = {
 export type { Peer } from "./fanout.ts";
 
 export type DocumentHooks = {
-  /** The stored state was just built into the Y.Doc (on load, or on first use of a cold document). */
+  /** The stored state was just built into the Y.Doc (on load, on first use of a cold document, or after its last slice). */
   built?(live: LiveDocument): void;
   /** Updates went out to this many of the document's sockets, `delayMs` after the first was queued. */
   broadcast?(recipients: number, delayMs: number): void;
@@ -63,10 +64,19 @@ export class LiveDocument implements PersistSource {
    * the bulk of a cold load, and a joining client needs only the bytes: its
    * sync step 1 is answered from them (`syncStep2For`), the server's own
    * step 1 from their state vector (`stateVector`), and the document is built
-   * the first time anything reads or changes it, usually the first write.
+   * the first time anything reads or changes it, usually the first write; a
+   * large one in slices before that (`buildInSlices`).
    */
   private cold: Uint8Array | null;
   private coldStateVector: Promise<Uint8Array> | null = null;
+  /**
+   * A large cold document is built in the background, a slice per turn
+   * (`buildInSlices`): the slices not yet applied. Until the last, the Y.Doc
+   * holds part of the document and `cold` still the whole of it; anything
+   * that needs the document meanwhile applies the rest at once.
+   */
+  private slices: { list: Uint8Array[]; next: number } | null = null;
+  private destroyed = false;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
@@ -115,6 +125,7 @@ export class LiveDocument implements PersistSource {
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
     if (!servableUnbuilt) void this.doc;
+    else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) void this.buildInSlices(initialState);
     this.awareness.on("update", this.onAwareness);
   }
 
@@ -142,11 +153,33 @@ export class LiveDocument implements PersistSource {
   get doc(): Y.Doc {
     if (this.cold) {
       const state = this.cold;
+      const slices = this.slices;
       this.cold = null;
-      Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
+      this.slices = null;
+      if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
+      else Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
       this.hooks.built?.(this);
     }
     return this.ydoc;
+  }
+
+  /**
+   * Builds a large cold document a slice per event-loop turn, so that the
+   * first write to it does not hold every socket of the process while a
+   * whole state is applied (about a second for 10 MB). The worker cuts the
+   * state (state-slices.mjs); a state it cannot cut is built on first use.
+   */
+  private async buildInSlices(state: Uint8Array) {
+    const list = await yjsWorker.slices(state, SLICE_SIZES).catch(() => null);
+    if (!list || this.cold !== state || this.destroyed) return;
+    const slices = { list, next: 0 };
+    this.slices = slices;
+    while (this.slices === slices && !this.destroyed) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.slices !== slices || this.destroyed) return;
+      applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
+      if (slices.next === slices.list.length) void this.doc;
+    }
   }
 
   /** Whether the Y.Doc is still to be built from the loaded bytes. */
@@ -244,6 +277,7 @@ export class LiveDocument implements PersistSource {
   };
 
   destroy() {
+    this.destroyed = true;
     this.awareness.destroy();
     this.ydoc.destroy();
   }
@@ -252,6 +286,7 @@ export class LiveDocument implements PersistSource {
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
 
 const LOAD_ORIGIN = Symbol("load");
+
 export const REMOTE_ORIGIN = Symbol("remote");
 
 export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {

@@ -6,6 +6,8 @@ import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
 import * as Y from "yjs";
 import { compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
+import { sliceState } from "./state-slices.mjs";
+import { pack, unpack } from "../threads/packed-parts.mjs";
 
 /** A connection unused this long is closed: its database may be stopping (tests start and stop many). */
 const IDLE_CLOSE_MS = 10_000;
@@ -34,11 +36,6 @@ async function withConnection({ url, path }, use) {
   }
 }
 
-/** The parts yjs-worker.ts packed end to end into one buffer, as views of it. */
-function unpack({ bytes, ends }) {
-  return Array.from(ends, (end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
-}
-
 parentPort.on("message", async ({ id, kind, packed, address, docName, options, ...rest }) => {
   const parts = packed ? unpack(packed) : rest.parts;
   try {
@@ -50,6 +47,12 @@ parentPort.on("message", async ({ id, kind, packed, address, docName, options, .
     if (kind === "state-vector") {
       const state = Y.encodeStateVectorFromUpdate(parts[0]);
       parentPort.postMessage({ id, result: { state } }, [state.buffer]);
+      return;
+    }
+    if (kind === "slices") {
+      const slices = sliceState(parts[0], options);
+      const packed = slices && pack(slices);
+      parentPort.postMessage({ id, result: { packed } }, packed ? [packed.bytes.buffer, packed.ends.buffer] : []);
       return;
     }
     if (kind === "fold") {

@@ -2,16 +2,21 @@ import { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import * as Y from "yjs";
 import type { DatabaseAddress } from "../db.ts";
+import { type Packed, pack, unpack } from "../threads/packed-parts.mjs";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
+import type { SliceSizes } from "./state-slices.mjs";
 import { type CompactOptions, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 type Job =
   | { kind: "merge" | "fold" | "state-vector"; parts: Uint8Array[] }
+  | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
-type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number };
+type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
 async function runHere(job: Job): Promise<JobResult> {
+  // Cutting a state costs about what building it does: without the worker there is nothing to gain.
+  if (job.kind === "slices") return { packed: null };
   if (job.kind !== "compact") {
     if (job.kind === "merge") return { state: mergeMany(job.parts) };
     return job.kind === "fold" ? fold(job.parts) : { state: Y.encodeStateVectorFromUpdate(job.parts[0]!) };
@@ -57,6 +62,15 @@ class YjsWorker {
     return (await this.run({ kind: "state-vector", parts: [update] })).state!;
   }
 
+  /**
+   * A whole document's state cut into updates to apply one per turn, in
+   * order (state-slices.mjs); null for a state that cannot be cut so.
+   */
+  async slices(state: Uint8Array, sizes: SliceSizes): Promise<Uint8Array[] | null> {
+    const { packed } = await this.run({ kind: "slices", parts: [state], options: sizes });
+    return packed ? unpack(packed) : null;
+  }
+
   /** Compacts a document's log (yjs-jobs.mjs, `compactDocument`); returns how many rows the log lost. */
   async compact(address: DatabaseAddress, docName: string, options: CompactOptions): Promise<number> {
     return (await this.run({ kind: "compact", address, docName, options })).rows ?? 0;
@@ -71,7 +85,8 @@ class YjsWorker {
       // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
       // for seconds. The originals stay for running here, should the worker die.
       const packed = pack(job.parts);
-      sent = this.link.send({ kind: job.kind, packed }, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
+      const options = job.kind === "slices" ? job.options : undefined;
+      sent = this.link.send({ kind: job.kind, packed, options }, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
     } else sent = this.link.send(job);
     if (!sent) return runHere(job);
     try {
@@ -91,13 +106,3 @@ export const yjsWorker = new YjsWorker();
  * on one shared thread a document's next load would queue behind the previous unload's fold.
  */
 export const compactionWorker = new YjsWorker();
-
-/** Parts end to end in one buffer, with where each ends (yjs-worker.mjs unpacks them as views). */
-function pack(parts: readonly Uint8Array[]): { bytes: Uint8Array; ends: Uint32Array } {
-  const ends = new Uint32Array(parts.length);
-  let total = 0;
-  parts.forEach((p, i) => (ends[i] = total += p.byteLength));
-  const bytes = new Uint8Array(total);
-  parts.forEach((p, i) => bytes.set(p, ends[i]! - p.byteLength));
-  return { bytes, ends };
-}

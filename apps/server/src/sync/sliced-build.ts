@@ -1,0 +1,29 @@
+import * as Y from "yjs";
+
+// How a large cold document is built a slice per event-loop turn (document.ts, state-slices.mjs).
+
+/** A cold state this large or larger is built in slices (LiveDocument's `buildInSlices`); a smaller one on first use. */
+export const SLICED_BUILD_BYTES = 256 * 1024;
+/**
+ * Per slice: for a 10 MB state (10,000 annotations), 317 slices of about 5 ms
+ * (at most 23 ms) on the 2-core machine `pnpm bench` runs on, against 1.1 s
+ * for the state applied whole (docs/architecture.md, "Persistence and the commit").
+ */
+export const SLICE_SIZES = { structs: 1_000, ranges: 5_000 };
+
+/**
+ * One slice of a document being built. Garbage is not collected meanwhile:
+ * a slice may delete a type whose older map values are deleted by a later
+ * one, and collecting the type would find them still live. A state the
+ * server stored was collected when it was folded, so little is left
+ * uncollected: only what the slices themselves delete.
+ */
+export function applySlice(doc: Y.Doc, slice: Uint8Array, origin: unknown) {
+  const gc = doc.gc;
+  doc.gc = false;
+  try {
+    Y.applyUpdate(doc, slice, origin);
+  } finally {
+    doc.gc = gc;
+  }
+}

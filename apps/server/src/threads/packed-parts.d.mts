@@ -1,0 +1,3 @@
+export type Packed = { bytes: Uint8Array; ends: Uint32Array };
+export function pack(parts: readonly Uint8Array[]): Packed;
+export function unpack(packed: Packed): Uint8Array[];
