@@ -17,7 +17,7 @@ import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { ClientIds } from "./client-ids.ts";
 import { SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
-import { yjsWorker } from "./yjs-worker.ts";
+import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -170,7 +170,9 @@ export class LiveDocument implements PersistSource {
    * state (state-slices.mjs); a state it cannot cut is built on first use.
    */
   private async buildInSlices(state: Uint8Array) {
-    const list = await yjsWorker.slices(state, SLICE_SIZES).catch(() => null);
+    // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
+    // another document's load would otherwise wait behind.
+    const list = await compactionWorker.slices(state, SLICE_SIZES).catch(() => null);
     if (!list || this.cold !== state || this.destroyed) return;
     const slices = { list, next: 0 };
     this.slices = slices;

@@ -102,7 +102,8 @@ class YjsWorker {
 /** Loads' merges: what a socket waits for to open its document. */
 export const yjsWorker = new YjsWorker();
 /**
- * Compaction's folds, on a thread of their own: a fold of a long log takes seconds to minutes, and
- * on one shared thread a document's next load would queue behind the previous unload's fold.
+ * Background work, on a thread of its own: compaction's folds (seconds to minutes for a long log)
+ * and cutting large states into slices (document.ts). On the loads' thread, a document's next
+ * load would queue behind them.
  */
 export const compactionWorker = new YjsWorker();
