@@ -69,8 +69,14 @@ const NODE_BUNDLE = { bundle: true, platform: "node", format: "esm", target: "no
 export async function buildServer(entries: Record<string, string> = {}): Promise<void> {
   rmSync(SERVER_DIST, { recursive: true, force: true });
   await build({
-    // The re-anchoring worker's thread starts from a file of its own (src/anchoring/pool.ts).
-    entryPoints: { main: path.join(SERVER, "src/main.ts"), "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts"), ...entries },
+    // The re-anchoring and import workers' threads start from files of their own (src/anchoring/pool.ts,
+    // src/import/off-thread.ts).
+    entryPoints: {
+      main: path.join(SERVER, "src/main.ts"),
+      "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts"),
+      "import-worker": path.join(SERVER, "src/import/text-worker.ts"),
+      ...entries,
+    },
     outdir: SERVER_DIST,
     define: { MARGINALIA_COMPILED: "true" },
     ...NODE_BUNDLE,

@@ -30,6 +30,7 @@ async function exercise(server: ServerProcess) {
     expect(await res.json(), route).toEqual({ status: "ok" });
   }
   expect((await checkedFetch(server.url + "/")).headers.get("content-type")).toMatch(/^text\/html/);
+  // Its text is read on the import worker (import/off-thread.ts), bundled as dist/import-worker.js.
   const article = await articleOverHttp(server.url, "Compiled desk", SEED_ARTICLE, []);
   const read = await call(server.url, "GET", `/api/articles/${article.articleId}`, undefined, article.owner.cookie);
   expect(read.body.title).toBe("How to counter Russia-Iran deepening ties?");

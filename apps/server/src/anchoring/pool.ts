@@ -17,7 +17,7 @@ const SLICE_HERE = 25;
  * revision's targets go in slices, so that a large article's thousands of
  * annotations never hold the event loop, and `/healthz` answers throughout.
  * Under tsx (development, tests) the worker runs its TypeScript through tsx
- * too (worker-tsx.mjs); the compiled server starts the bundled copy. One worker, started on
+ * too (threads/tsx-worker.mjs); the compiled server starts the bundled copy. One worker, started on
  * first use and unref'd while idle; if it cannot start or dies, the slices
  * run here, one short turn at a time.
  */
@@ -25,7 +25,7 @@ class AnchorWorker {
   private readonly link = new WorkerLink<Anchor[]>(() =>
     typeof MARGINALIA_COMPILED !== "undefined" && MARGINALIA_COMPILED
       ? new Worker(new URL("../../dist/anchoring-worker.js", import.meta.url))
-      : new Worker(new URL("./worker-tsx.mjs", import.meta.url)),
+      : new Worker(new URL("../threads/tsx-worker.mjs", import.meta.url), { workerData: { entry: new URL("./worker.ts", import.meta.url).href } }),
   );
 
   /** Where slices run: on the worker thread, or here once it could not start or died. */

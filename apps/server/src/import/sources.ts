@@ -1,7 +1,8 @@
 import type { ArticleFormat, SourceFormat } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from "../net/fetch-page.ts";
-import { type ImportMeta, type ImportedArticle, importArticle } from "./index.ts";
+import type { ImportMeta, ImportedArticle } from "./index.ts";
+import { type TextImportLimits, importOffThread } from "./off-thread.ts";
 import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
 
 /** Where an article's text comes from. */
@@ -11,7 +12,7 @@ export type ArticleSource =
   | { kind: "pdf"; bytes: Uint8Array; field: string }
   | { kind: "url"; url: URL };
 
-export type ImportOptions = { allowPrivateUrls: boolean; fetch?: FetchLimits; pdf?: PdfLimits };
+export type ImportOptions = { allowPrivateUrls: boolean; fetch?: FetchLimits; pdf?: PdfLimits; text?: TextImportLimits };
 
 export type SourcedArticle = { format: SourceFormat; imported: ImportedArticle; sourceUrl: string | null };
 
@@ -31,7 +32,7 @@ const PAGE_FORMATS: Record<string, SourceFormat> = {
 export async function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
   switch (source.kind) {
     case "text":
-      return { format: source.format, imported: importArticle({ ...meta, format: source.format, content: source.content }), sourceUrl: null };
+      return { format: source.format, imported: await importOffThread({ ...meta, format: source.format, content: source.content }, options.text), sourceUrl: null };
     case "pdf":
       return { format: "pdf", imported: await importPdf(source.bytes, meta, source.field, options.pdf), sourceUrl: null };
     case "url":
@@ -45,7 +46,7 @@ async function importUrl(url: URL, meta: ImportMeta, options: ImportOptions): Pr
   const sourceUrl = page.url.href;
   if (format === "pdf") return { format, imported: await importPdf(page.body, meta, "url", options.pdf ?? PDF_LIMITS), sourceUrl };
   try {
-    return { format, imported: importArticle({ ...meta, format, content: decode(page, format) }), sourceUrl };
+    return { format, imported: await importOffThread({ ...meta, format, content: decode(page, format) }, options.text), sourceUrl };
   } catch (err) {
     // The reader names `content`, which this caller never sent.
     if (err instanceof ApiError && err.field === "content") {

@@ -1,0 +1,116 @@
+import { Worker } from "node:worker_threads";
+import { ApiError, type ErrorCode } from "../errors.ts";
+import type { ImportInput, ImportedArticle } from "./index.ts";
+
+/** Set by the compiled build (apps/server/scripts/build.ts), which bundles the worker beside main.js. */
+declare const MARGINALIA_COMPILED: boolean | undefined;
+
+export type TextImportLimits = {
+  /** How long one article may take to read before its thread is stopped. */
+  timeoutMs: number;
+  /** The heap a reading thread may use, in MiB. */
+  maxHeapMb: number;
+};
+
+export const TEXT_IMPORT_LIMITS: TextImportLimits = { timeoutMs: 20_000, maxHeapMb: 512 };
+
+/** Threads reading at once; more imports wait their turn, so that a burst of them cannot take every core. */
+const PARALLEL = 2;
+
+type Answer =
+  | { id: number; ok: true; imported: ImportedArticle }
+  | { id: number; ok: false; refused: { code: ErrorCode; message: string; field?: string } | null; message: string };
+
+/**
+ * Text, Markdown and HTML are read on worker threads (text-worker.ts), never
+ * on the event loop: readability, sanitize-html and markdown-it take time
+ * in proportion to what a page asks of them, well past linear for deeply
+ * nested markup (a 1 MB page of nested elements held the event loop for
+ * minutes). Threads are kept between imports and started on first use; one
+ * that runs past the time limit is stopped and the import refused, and the
+ * next import gets a new one (docs/architecture.md, "Importing").
+ */
+class TextImportThreads {
+  private readonly idle: Worker[] = [];
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+  private nextId = 1;
+
+  async read(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle> {
+    if (this.running >= PARALLEL) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.running++;
+    try {
+      return await this.onThread(input, limits);
+    } finally {
+      this.running--;
+      this.queue.shift()?.();
+    }
+  }
+
+  private start(limits: TextImportLimits): Worker {
+    const resourceLimits = { maxOldGenerationSizeMb: limits.maxHeapMb };
+    const worker =
+      typeof MARGINALIA_COMPILED !== "undefined" && MARGINALIA_COMPILED
+        ? new Worker(new URL("../../dist/import-worker.js", import.meta.url), { resourceLimits })
+        : new Worker(new URL("../threads/tsx-worker.mjs", import.meta.url), {
+            workerData: { entry: new URL("./text-worker.ts", import.meta.url).href },
+            resourceLimits,
+          });
+    // A thread that fails between imports is dropped; its error, once nobody waits on it, must not end the process.
+    worker.on("error", () => {});
+    worker.once("exit", () => {
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    return worker;
+  }
+
+  private onThread(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle> {
+    const worker = this.idle.pop() ?? this.start(limits);
+    const id = this.nextId++;
+    worker.ref();
+    return new Promise<ImportedArticle>((resolve, reject) => {
+      const done = (keep: boolean) => {
+        clearTimeout(timer);
+        worker.off("message", answered);
+        worker.off("error", failed);
+        worker.off("exit", failed);
+        if (keep) {
+          worker.unref();
+          this.idle.push(worker);
+        } else void worker.terminate();
+      };
+      const answered = (answer: Answer) => {
+        if (answer.id !== id) return;
+        done(true);
+        if (answer.ok) resolve(answer.imported);
+        else reject(answer.refused ? new ApiError(answer.refused.code, answer.refused.message, answer.refused.field) : unreadable(input, answer.message));
+      };
+      const failed = (err: Error | number) => {
+        done(false);
+        reject(unreadable(input, typeof err === "number" ? `its reader stopped (${err})` : err.message));
+      };
+      const timer = setTimeout(() => {
+        done(false);
+        reject(unreadable(input, `not read within ${limits.timeoutMs / 1000} s`));
+      }, limits.timeoutMs);
+      worker.on("message", answered);
+      worker.on("error", failed);
+      worker.on("exit", failed);
+      worker.postMessage({ id, input });
+    });
+  }
+}
+
+
+/** Content its reader could not finish: too complex, too large for the thread's heap, or broken in a way the reader did not expect. */
+function unreadable(input: ImportInput, detail: string): ApiError {
+  return new ApiError("source_unreadable", `content: the ${input.format} could not be read (${detail})`, "content");
+}
+
+const threads = new TextImportThreads();
+
+/** `importArticle` (index.ts) on a worker thread, under `limits`. */
+export function importOffThread(input: ImportInput, limits: TextImportLimits = TEXT_IMPORT_LIMITS): Promise<ImportedArticle> {
+  return threads.read(input, limits);
+}

@@ -1,0 +1,13 @@
+// The thread behind off-thread.ts: text, Markdown and HTML read into an article, off the event loop.
+import { parentPort } from "node:worker_threads";
+import { ApiError } from "../errors.ts";
+import { type ImportInput, importArticle } from "./index.ts";
+
+parentPort?.on("message", ({ id, input }: { id: number; input: ImportInput }) => {
+  try {
+    parentPort?.postMessage({ id, ok: true, imported: importArticle(input) });
+  } catch (err) {
+    const refused = err instanceof ApiError ? { code: err.code, message: err.message, field: err.field } : null;
+    parentPort?.postMessage({ id, ok: false, refused, message: (err as Error)?.message ?? String(err) });
+  }
+});
