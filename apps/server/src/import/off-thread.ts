@@ -14,6 +14,8 @@ export type TextImportLimits = {
 
 export const TEXT_IMPORT_LIMITS: TextImportLimits = { timeoutMs: 20_000, maxHeapMb: 512 };
 
+/** How long a new thread may take to load its readers. */
+const STARTUP_LIMIT_MS = 60_000;
 /** Threads reading at once; more imports wait their turn, so that a burst of them cannot take every core. */
 const PARALLEL = 2;
 
@@ -32,6 +34,8 @@ type Answer =
  */
 class TextImportThreads {
   private readonly idle: Worker[] = [];
+  /** Threads whose readers have loaded (text-worker.ts says so once). */
+  private readonly started = new WeakSet<Worker>();
   private running = 0;
   private readonly queue: (() => void)[] = [];
   private nextId = 1;
@@ -80,7 +84,13 @@ class TextImportThreads {
           this.idle.push(worker);
         } else void worker.terminate();
       };
-      const answered = (answer: Answer) => {
+      const answered = (answer: Answer | { started: true }) => {
+        if ("started" in answer) {
+          this.started.add(worker);
+          clearTimeout(timer);
+          timer = reading();
+          return;
+        }
         if (answer.id !== id) return;
         done(true);
         if (answer.ok) resolve(answer.imported);
@@ -90,10 +100,13 @@ class TextImportThreads {
         done(false);
         reject(unreadable(input, typeof err === "number" ? `its reader stopped (${err})` : err.message));
       };
-      const timer = setTimeout(() => {
+      const stop = (detail: string) => {
         done(false);
-        reject(unreadable(input, `not read within ${limits.timeoutMs / 1000} s`));
-      }, limits.timeoutMs);
+        reject(unreadable(input, detail));
+      };
+      // The limit counts reading only: a new thread first loads its readers, which on a busy machine takes a while.
+      const reading = () => setTimeout(() => stop(`not read within ${limits.timeoutMs / 1000} s`), limits.timeoutMs);
+      let timer = this.started.has(worker) ? reading() : setTimeout(() => stop("its reader did not start"), STARTUP_LIMIT_MS);
       worker.on("message", answered);
       worker.on("error", failed);
       worker.on("exit", failed);
@@ -101,7 +114,6 @@ class TextImportThreads {
     });
   }
 }
-
 
 /** Content its reader could not finish: too complex, too large for the thread's heap, or broken in a way the reader did not expect. */
 function unreadable(input: ImportInput, detail: string): ApiError {

@@ -11,3 +11,6 @@ parentPort?.on("message", ({ id, input }: { id: number; input: ImportInput }) =>
     parentPort?.postMessage({ id, ok: false, refused, message: (err as Error)?.message ?? String(err) });
   }
 });
+
+// Loaded and listening: the import's time limit starts now (off-thread.ts).
+parentPort?.postMessage({ started: true });
