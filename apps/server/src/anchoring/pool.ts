@@ -1,11 +1,8 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { Worker } from "node:worker_threads";
 import type { Anchor, TextTarget } from "@marginalia/schema";
+import { typescriptWorker } from "../threads/typescript-worker.ts";
 import { WorkerLink } from "../threads/worker-link.ts";
 import { type SliceJob, forget, resolveSlice } from "./jobs.ts";
-
-/** Set by the compiled build (apps/server/scripts/build.ts), which bundles the worker beside main.js. */
-declare const MARGINALIA_COMPILED: boolean | undefined;
 
 /** Targets per message to the worker: small enough that neither side's copy of it is felt. */
 const SLICE = 250;
@@ -22,11 +19,7 @@ const SLICE_HERE = 25;
  * run here, one short turn at a time.
  */
 class AnchorWorker {
-  private readonly link = new WorkerLink<Anchor[]>(() =>
-    typeof MARGINALIA_COMPILED !== "undefined" && MARGINALIA_COMPILED
-      ? new Worker(new URL("../../dist/anchoring-worker.js", import.meta.url))
-      : new Worker(new URL("../threads/tsx-worker.mjs", import.meta.url), { workerData: { entry: new URL("./worker.ts", import.meta.url).href } }),
-  );
+  private readonly link = new WorkerLink<Anchor[]>(() => typescriptWorker(new URL("./worker.ts", import.meta.url), "anchoring-worker"));
 
   /** Where slices run: on the worker thread, or here once it could not start or died. */
   get where(): "thread" | "event loop" {

@@ -1,9 +1,8 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { ApiError, type ErrorCode } from "../errors.ts";
+import { Turns } from "../threads/turns.ts";
+import { typescriptWorker } from "../threads/typescript-worker.ts";
 import type { ImportInput, ImportedArticle } from "./index.ts";
-
-/** Set by the compiled build (apps/server/scripts/build.ts), which bundles the worker beside main.js. */
-declare const MARGINALIA_COMPILED: boolean | undefined;
 
 export type TextImportLimits = {
   /** How long one article may take to read before its thread is stopped. */
@@ -16,8 +15,6 @@ export const TEXT_IMPORT_LIMITS: TextImportLimits = { timeoutMs: 20_000, maxHeap
 
 /** How long a new thread may take to load its readers. */
 const STARTUP_LIMIT_MS = 60_000;
-/** Threads reading at once; more imports wait their turn, so that a burst of them cannot take every core. */
-const PARALLEL = 2;
 
 type Answer =
   | { id: number; ok: true; imported: ImportedArticle }
@@ -36,30 +33,18 @@ class TextImportThreads {
   private readonly idle: Worker[] = [];
   /** Threads whose readers have loaded (text-worker.ts says so once). */
   private readonly started = new WeakSet<Worker>();
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
+  /** Threads reading at once; more imports wait their turn, so that a burst of them cannot take every core. */
+  private readonly turns = new Turns(2);
   private nextId = 1;
 
-  async read(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle> {
-    if (this.running >= PARALLEL) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.running++;
-    try {
-      return await this.onThread(input, limits);
-    } finally {
-      this.running--;
-      this.queue.shift()?.();
-    }
+  read(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle> {
+    return this.turns.run(() => this.onThread(input, limits));
   }
 
   private start(limits: TextImportLimits): Worker {
-    const resourceLimits = { maxOldGenerationSizeMb: limits.maxHeapMb };
-    const worker =
-      typeof MARGINALIA_COMPILED !== "undefined" && MARGINALIA_COMPILED
-        ? new Worker(new URL("../../dist/import-worker.js", import.meta.url), { resourceLimits })
-        : new Worker(new URL("../threads/tsx-worker.mjs", import.meta.url), {
-            workerData: { entry: new URL("./text-worker.ts", import.meta.url).href },
-            resourceLimits,
-          });
+    const worker = typescriptWorker(new URL("./text-worker.ts", import.meta.url), "import-worker", {
+      resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb },
+    });
     // A thread that fails between imports is dropped; its error, once nobody waits on it, must not end the process.
     worker.on("error", () => {});
     worker.once("exit", () => {
@@ -96,14 +81,11 @@ class TextImportThreads {
         if (answer.ok) resolve(answer.imported);
         else reject(answer.refused ? new ApiError(answer.refused.code, answer.refused.message, answer.refused.field) : unreadable(input, answer.message));
       };
-      const failed = (err: Error | number) => {
-        done(false);
-        reject(unreadable(input, typeof err === "number" ? `its reader stopped (${err})` : err.message));
-      };
       const stop = (detail: string) => {
         done(false);
         reject(unreadable(input, detail));
       };
+      const failed = (err: Error | number) => stop(typeof err === "number" ? `its reader stopped (${err})` : err.message);
       // The limit counts reading only: a new thread first loads its readers, which on a busy machine takes a while.
       const reading = () => setTimeout(() => stop(`not read within ${limits.timeoutMs / 1000} s`), limits.timeoutMs);
       let timer = this.started.has(worker) ? reading() : setTimeout(() => stop("its reader did not start"), STARTUP_LIMIT_MS);

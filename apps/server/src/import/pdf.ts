@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { ApiError } from "../errors.ts";
+import { Turns } from "../threads/turns.ts";
 import { ArticleBuilder } from "./builder.ts";
 import { type ImportMeta, type ImportedArticle, finishArticle } from "./index.ts";
 import type { PdfResult } from "./pdf-layout.d.mts";
@@ -15,20 +16,7 @@ export type PdfLimits = {
 export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeapMb: 512 };
 
 /** PDFs read at once; the rest wait their turn, so that a burst of uploads cannot take every core. */
-const PARALLEL = 2;
-let running = 0;
-const queue: (() => void)[] = [];
-
-async function inTurn<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= PARALLEL) await new Promise<void>((resolve) => queue.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    queue.shift()?.();
-  }
-}
+const turns = new Turns(2);
 
 /** Reads the PDF on a thread of its own (pdf-worker.mjs), stopped at the time limit. */
 function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> {
@@ -65,7 +53,7 @@ function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> 
  * `field` names the request field the PDF came in, for the 4xx a bad one gets.
  */
 export async function importPdf(bytes: Uint8Array, meta: ImportMeta, field: string, limits: PdfLimits = PDF_LIMITS): Promise<ImportedArticle> {
-  const result = await inTurn(() => readOnWorker(bytes, limits));
+  const result = await turns.run(() => readOnWorker(bytes, limits));
   if (!result.ok) throw pdfRefusal(result, field, limits);
   const article = new ArticleBuilder();
   for (const block of result.blocks) article.add(block.kind, block.text, { page: block.page, level: block.level });
