@@ -84,9 +84,9 @@ class YjsWorker {
       // Copied into one buffer, transferred: a driver's Buffer may be a view of a much larger pooled buffer,
       // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
       // for seconds. The originals stay for running here, should the worker die.
-      const packed = pack(job.parts);
-      const options = job.kind === "slices" ? job.options : undefined;
-      sent = this.link.send({ kind: job.kind, packed, options }, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
+      const { parts, ...rest } = job;
+      const packed = pack(parts);
+      sent = this.link.send({ ...rest, packed }, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
     } else sent = this.link.send(job);
     if (!sent) return runHere(job);
     try {
