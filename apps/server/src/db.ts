@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
 import { namedStatements } from "./prepared-statements.ts";
 import type { CompactOptions } from "./sync/yjs-jobs.mjs";
 
@@ -127,12 +128,13 @@ async function migrateLocked(sql: postgres.Sql, { waiting }: MigrateOptions) {
   }
 }
 
-export async function openDatabase(target: Config["database"]): Promise<Database> {
+/** `logger`: where the embedded database says what its vacuuming did. */
+export async function openDatabase(target: Config["database"], logger?: Logger): Promise<Database> {
   if (target.kind === "postgres") return databaseOnPostgres(target.url);
   mkdirSync(target.dataDir, { recursive: true });
   // Loaded only when used: a server on Postgres never starts the embedded one.
   const { startEmbeddedDatabase } = await import("./embedded/database.ts");
-  return startEmbeddedDatabase({ dataDir: target.dataDir });
+  return startEmbeddedDatabase({ dataDir: target.dataDir }, { ...(logger && { logger }) });
 }
 
 /** Drizzle wraps driver errors; the SQLSTATE sits on the error or its cause. */

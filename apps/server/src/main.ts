@@ -16,7 +16,7 @@ import { RedisRelay } from "./sync/relay.ts";
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-const database = await openDatabase(config.database);
+const database = await openDatabase(config.database, logger);
 // Listening only once migrated, so that no request meets an older schema: a liveness probe's grace period
 // must cover a wait for another process's migrations.
 await database.migrate({ waiting: () => logger.info("another process is migrating the database; waiting for it to finish") });

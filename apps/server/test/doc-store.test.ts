@@ -1,14 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { eq, inArray, sql as query } from "drizzle-orm";
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, type Compactor, addressOf, compactorOf, databaseOnPostgres } from "../src/db.ts";
-import { startEmbeddedDatabase } from "../src/embedded/database.ts";
+import { openEmbeddedTestDatabase } from "./support/database.ts";
 import { DocStore } from "../src/sync/doc-store.ts";
 import { compactionWorker } from "../src/sync/yjs-worker.ts";
 
@@ -20,16 +17,7 @@ import { compactionWorker } from "../src/sync/yjs-worker.ts";
  * short tail beside a large snapshot is merged into one row instead.
  */
 const databases: Array<[string, () => Promise<Database>]> = [
-  ["PGlite", async () => {
-    // The suite's template when it runs on PGlite; otherwise one made here (initdb and migrations: slow).
-    const template = inject("pgliteTemplate");
-    if (template) return startEmbeddedDatabase({ template });
-    const dataDir = mkdtempSync(path.join(tmpdir(), "marginalia-docstore-"));
-    const database = await startEmbeddedDatabase({ dataDir });
-    await database.migrate();
-    const close = database.close;
-    return { ...database, close: async () => (await close(), rmSync(dataDir, { recursive: true, force: true })) };
-  }],
+  ["PGlite", () => openEmbeddedTestDatabase()],
 ];
 const url = inject("databaseUrl");
 if (url) databases.push(["Postgres", async () => databaseOnPostgres(url, { max: 2 })]);

@@ -4,10 +4,17 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { type Database, postgresConnection, setCompactor } from "../db.ts";
 import { WorkerLink } from "../threads/worker-link.ts";
+import type { Logger } from "../logger.ts";
 import { type DatabaseJob, compactEmbedded } from "./compact.ts";
+import { DEFAULT_VACUUM_POLICY, EmbeddedVacuum, type VacuumPolicy } from "./vacuum.ts";
 
 /** Where the embedded database's data comes from: a data directory, or (tests) a migrated template to clone. */
 export type EmbeddedSource = { dataDir: string } | { template: string };
+
+export type EmbeddedOptions = { vacuum?: Partial<VacuumPolicy>; logger?: Logger };
+
+/** The embedded database, with its vacuuming in reach (tests run a check when they choose). */
+export type EmbeddedDatabase = Database & { kind: "pglite"; vacuum: EmbeddedVacuum };
 
 /** How long a stopping database may take to close its files before its thread is ended anyway. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -20,7 +27,7 @@ const STOP_TIMEOUT_MS = 10_000;
  * PGlite runs one statement at a time, so one connection carries them all
  * (postgres.js pipelines on it; a transaction holds it, as PGlite would).
  */
-export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Database> {
+export async function startEmbeddedDatabase(source: EmbeddedSource, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const dir = mkdtempSync(path.join(tmpdir(), "marginalia-db-"));
   const socketPath = path.join(dir, ".s.PGSQL.5432");
   const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { ...source, socketPath } });
@@ -61,12 +68,20 @@ export async function startEmbeddedDatabase(source: EmbeddedSource): Promise<Dat
       reserved.release();
     }
   };
-  setCompactor(database.db, (docName, options) => compactEmbedded(run, exclusive, docName, options));
+  setCompactor(database.db, (docName, compactOptions) => compactEmbedded(run, exclusive, docName, compactOptions));
+  const { logger } = options;
+  const vacuum = new EmbeddedVacuum(run, exclusive, { ...DEFAULT_VACUUM_POLICY, ...options.vacuum }, {
+    vacuumed: (done) => logger?.info(done, "vacuumed a table of the embedded database"),
+    failed: (err) => logger?.warn({ err }, "vacuuming the embedded database failed; the next check tries again"),
+  });
+  vacuum.start();
   return {
     ...database,
     kind: "pglite",
+    vacuum,
     async close() {
       stopping = true;
+      await vacuum.stop();
       await database.close();
       const stopped = new Promise<void>((resolve) => {
         worker.on("message", (m: { stopped?: boolean }) => m.stopped && resolve());

@@ -2,14 +2,15 @@
 // wire-protocol socket, so that its work never runs on the server's event loop
 // and the server reaches it through postgres.js exactly as it reaches a real
 // Postgres. Compaction's byte-heavy reads and writes run here too, straight on
-// PGlite (compaction.mjs). Plain JavaScript, so that it starts without a
-// TypeScript loader.
+// PGlite (compaction.mjs), and so does vacuuming (maintenance.mjs). Plain
+// JavaScript, so that it starts without a TypeScript loader.
 import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { readForCompaction, writeCompaction } from "./compaction.mjs";
+import { tableSizes, vacuumTable } from "./maintenance.mjs";
 
 const { dataDir, template, socketPath } = workerData;
 
@@ -17,6 +18,8 @@ const { dataDir, template, socketPath } = workerData;
 const jobs = {
   "compact-read": (db, { docName, options }) => readForCompaction(db, docName, options),
   "compact-write": (db, { write }) => writeCompaction(db, write),
+  "table-sizes": (db) => tableSizes(db),
+  vacuum: (db, message) => vacuumTable(db, message),
 };
 
 /** Byte arrays in a job's result, handed over rather than copied. */
