@@ -2,12 +2,21 @@
 // each on a database connection of its own, so that no byte of a snapshot
 // crosses the server's event loop. Plain JavaScript, so that it starts
 // without a TypeScript loader, from src/ and from the compiled build alike.
+import { getHeapStatistics } from "node:v8";
 import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
 import * as Y from "yjs";
 import { compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 import { sliceState } from "./state-slices.mjs";
 import { pack, unpack } from "../threads/packed-parts.mjs";
+
+/**
+ * A heap this large after a job (folding or cutting a document of some
+ * 10,000 annotations gets there) ends this thread once it is idle
+ * (threads/worker-link.ts, `retire`): its pages would otherwise stay with the
+ * process. A new thread costs some 50 ms of its own.
+ */
+const RETIRE_ABOVE_BYTES = 64 * 2 ** 20;
 
 /** A connection unused this long is closed: its database may be stopping (tests start and stop many). */
 const IDLE_CLOSE_MS = 10_000;
@@ -36,33 +45,47 @@ async function withConnection({ url, path }, use) {
   }
 }
 
+/** Posts a job's answer, asking to be retired when the heap it left is large; idle connections are closed first. */
+async function answer(message, transfer = []) {
+  const retire = getHeapStatistics().total_heap_size > RETIRE_ABOVE_BYTES;
+  if (retire) {
+    for (const [key, entry] of connections) {
+      if (entry.users > 0) continue;
+      clearTimeout(entry.timer);
+      connections.delete(key);
+      await entry.sql.end({ timeout: 1 }).catch(() => {});
+    }
+  }
+  parentPort.postMessage(retire ? { ...message, retire } : message, transfer);
+}
+
 parentPort.on("message", async ({ id, kind, packed, address, docName, options, ...rest }) => {
   const parts = packed ? unpack(packed) : rest.parts;
   try {
     if (kind === "merge") {
       const state = mergeMany(parts);
-      parentPort.postMessage({ id, result: { state } }, [state.buffer]);
+      await answer({ id, result: { state } }, [state.buffer]);
       return;
     }
     if (kind === "state-vector") {
       const state = Y.encodeStateVectorFromUpdate(parts[0]);
-      parentPort.postMessage({ id, result: { state } }, [state.buffer]);
+      await answer({ id, result: { state } }, [state.buffer]);
       return;
     }
     if (kind === "slices") {
       const slices = sliceState(parts[0], options);
       const packed = slices && pack(slices);
-      parentPort.postMessage({ id, result: { packed } }, packed ? [packed.bytes.buffer, packed.ends.buffer] : []);
+      await answer({ id, result: { packed } }, packed ? [packed.bytes.buffer, packed.ends.buffer] : []);
       return;
     }
     if (kind === "fold") {
       const result = fold(parts);
-      parentPort.postMessage({ id, result }, [result.state.buffer]);
+      await answer({ id, result }, [result.state.buffer]);
       return;
     }
     const rows = await withConnection(address, (sql) => compactDocument(sql, docName, options));
-    parentPort.postMessage({ id, result: { rows } });
+    await answer({ id, result: { rows } });
   } catch (err) {
-    parentPort.postMessage({ id, error: err?.message || String(err) });
+    await answer({ id, error: err?.message || String(err) });
   }
 });

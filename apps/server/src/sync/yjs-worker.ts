@@ -40,7 +40,12 @@ async function runHere(job: Job): Promise<JobResult> {
  * work runs here as before.
  */
 class YjsWorker {
-  private readonly link = new WorkerLink<JobResult>(() => new Worker(new URL("./yjs-worker.mjs", import.meta.url)));
+  private readonly link: WorkerLink<JobResult>;
+
+  /** `retireWhenAsked`: see WorkerLink; for background work only, since the job after a retirement waits for a new thread. */
+  constructor(options: { retireWhenAsked?: boolean } = {}) {
+    this.link = new WorkerLink<JobResult>(() => new Worker(new URL("./yjs-worker.mjs", import.meta.url)), options);
+  }
 
   /**
    * `handOver`: the parts are the caller's to give away (each on an ArrayBuffer
@@ -99,11 +104,12 @@ class YjsWorker {
   }
 }
 
-/** Loads' merges: what a socket waits for to open its document. */
+/** Loads' merges: what a socket waits for to open its document. Kept, however large its heap: a load would wait for a new thread. */
 export const yjsWorker = new YjsWorker();
 /**
  * Background work, on a thread of its own: compaction's folds (seconds to minutes for a long log)
  * and cutting large states into slices (document.ts). On the loads' thread, a document's next
- * load would queue behind them.
+ * load would queue behind them. Retired after a job that left its heap large: folding 30,000
+ * annotations otherwise kept some 330 MB with the process for good.
  */
-export const compactionWorker = new YjsWorker();
+export const compactionWorker = new YjsWorker({ retireWhenAsked: true });

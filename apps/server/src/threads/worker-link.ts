@@ -9,9 +9,16 @@ export class WorkerLost extends Error {}
  * that an idle one never keeps the process alive. Once it cannot start or
  * dies, it is `broken` for good and `send` answers null: the owner runs its
  * work on the event loop instead (sync/yjs-worker.ts, anchoring/pool.ts).
+ *
+ * A worker may answer with `retire: true` (sync/yjs-worker.mjs does after a
+ * job that left its heap large): with `retireWhenAsked`, once it holds no job
+ * it is ended, and the next job starts a fresh one. V8 keeps a heap's pages after the objects in
+ * them are gone, and an idle thread seldom collects, so a worker that once
+ * built a large document held its memory for the life of the process.
  */
 export class WorkerLink<Result> {
   private worker: Worker | null = null;
+  private retiring = false;
   private brokenFor = false;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (result: Result) => void; reject: (err: Error) => void }>();
@@ -19,11 +26,12 @@ export class WorkerLink<Result> {
   /**
    * `keepAlive`: the worker holds the process while it runs, idle or not (the
    * embedded database's thread, which must finish closing its files), instead
-   * of only while it holds a job.
+   * of only while it holds a job. `retireWhenAsked`: a worker's `retire` is
+   * honoured (background work, where a new thread's start costs no one a wait).
    */
   constructor(
     private readonly open: () => Worker,
-    private readonly options: { keepAlive?: boolean } = {},
+    private readonly options: { keepAlive?: boolean; retireWhenAsked?: boolean } = {},
   ) {}
 
   get broken(): boolean {
@@ -46,15 +54,24 @@ export class WorkerLink<Result> {
     this.worker?.postMessage(message);
   }
 
+  /** Ends a worker that asked to retire; the link forgets it first, so that its exit is not taken for a failure. */
+  private retire(worker: Worker) {
+    this.worker = null;
+    this.retiring = false;
+    void worker.terminate();
+  }
+
   private start(): Worker | null {
     try {
       const worker = this.open();
       if (!this.options.keepAlive) worker.unref();
-      worker.on("message", (m: { id: number; result?: Result; error?: string }) => {
+      worker.on("message", (m: { id: number; result?: Result; error?: string; retire?: boolean }) => {
         const waiter = this.waiting.get(m.id);
         if (!waiter) return;
         this.waiting.delete(m.id);
-        if (this.waiting.size === 0 && !this.options.keepAlive) worker.unref();
+        if (m.retire && this.options.retireWhenAsked) this.retiring = true;
+        if (this.waiting.size === 0 && this.retiring) this.retire(worker);
+        else if (this.waiting.size === 0 && !this.options.keepAlive) worker.unref();
         if (m.result !== undefined) waiter.resolve(m.result);
         else waiter.reject(new Error(m.error ?? "the job failed"));
       });
