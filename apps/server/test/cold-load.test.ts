@@ -84,11 +84,11 @@ describe("cold load", () => {
     reader.destroy();
   });
 
-  it("builds a large folded document in the background, a slice per turn, before anyone writes", async () => {
+  /** About 300 KB of state: past the size from which a cold document is built in slices. */
+  async function largeAndUnloaded() {
     const { owner, article, group } = await writtenAndUnloaded(0);
     const writer = openSyncClient(url, article.sync.room, owner.token, { acks: true });
     await writer.synced;
-    // About 300 KB of state: past the size from which a cold document is built in slices.
     for (let i = 0; i < 200; i++) createAnnotation(writer.doc, { kind: "comment", authorId: owner.user.id, body: `${i} `.padEnd(1_500, "x") });
     await eventually(() => expect(writer.acks.at(-1)).toBe(201), 10_000);
     writer.destroy();
@@ -96,6 +96,11 @@ describe("cold load", () => {
       expect(loaded(article.sync.room)).toBeNull();
       expect(await t.database.db.select().from(docUpdates).where(eq(docUpdates.docName, article.sync.room))).toEqual([]);
     }, 10_000);
+    return { owner, article, group };
+  }
+
+  it("builds a large folded document in the background, a slice per turn, before anyone writes", async () => {
+    const { owner, article, group } = await largeAndUnloaded();
 
     const reader = openSyncClient(url, article.sync.room, owner.token, { acks: true });
     // Seen between two slices at least once: part of the document built, the rest still to come.
@@ -129,5 +134,38 @@ describe("cold load", () => {
     // Nothing was written over what is stored.
     const [after] = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
     expect([...after!.state]).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("reads a large state nothing vouches for through on the worker, then serves it unbuilt", async () => {
+    const { owner, article } = await largeAndUnloaded();
+    // No hash: the bytes are a snapshot, but nothing says this server wrote them as they are.
+    await t.database.db.update(docSnapshots).set({ stateHash: null }).where(eq(docSnapshots.docName, article.sync.room));
+    expect(await t.hub.store.load(article.sync.room)).toMatchObject({ verified: false, parsed: true, logRows: 0 });
+    let coldWhenAnswered: boolean | null = null;
+    const reader = openSyncClient(url, article.sync.room, owner.token);
+    reader.provider.on("sync", (synced: boolean) => {
+      if (synced && coldWhenAnswered === null) coldWhenAnswered = loaded(article.sync.room)?.isCold ?? null;
+    });
+    await reader.synced;
+    expect(coldWhenAnswered).toBe(true);
+    expect(readAnnotations(reader.doc)).toHaveLength(200);
+    await eventually(() => expect(loaded(article.sync.room)?.isCold).toBe(false), 10_000);
+    reader.destroy();
+  });
+
+  it("fails the load of a large state that does not parse, on the worker, with 1011", async () => {
+    const { owner, article } = await largeAndUnloaded();
+    const [snapshot] = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
+    // Cut short, as a torn write would leave it: still past the sliced-build size.
+    const torn = snapshot!.state.subarray(0, Math.floor(snapshot!.state.byteLength * 0.9));
+    expect(torn.byteLength).toBeGreaterThan(256 * 1024);
+    await t.database.db.update(docSnapshots).set({ state: torn, stateHash: null }).where(eq(docSnapshots.docName, article.sync.room));
+    await expect(t.hub.store.load(article.sync.room)).rejects.toThrow(/end of array/i);
+    const reader = openSyncClient(url, article.sync.room, owner.token);
+    await eventually(() => expect(reader.closes[0]?.code).toBe(1011), 5_000);
+    reader.destroy();
+    expect(loaded(article.sync.room)).toBeNull();
+    const [after] = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
+    expect(after!.state.byteLength).toBe(torn.byteLength);
   });
 });

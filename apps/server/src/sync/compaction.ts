@@ -1,6 +1,9 @@
 import type { Logger } from "../logger.ts";
 import { COMPACT_AFTER_ROWS, type DocStore } from "./doc-store.ts";
 
+/** Passes of one idle fold at most: COMPACT_BATCH rows each. */
+const IDLE_FOLD_PASSES = 32;
+
 /**
  * When the hub's documents are compacted (docs/architecture.md, "Persistence
  * and the commit"): once a loaded document's log holds COMPACT_AFTER_ROWS
@@ -50,9 +53,15 @@ export class Compaction {
     }
   }
 
+  /**
+   * Folds an unloaded document until its log is empty, so that its next load
+   * is one verified snapshot. Every pass takes rows away (a pass that finds
+   * another compactor at work ends it), so the cap is only a guard: 100,000
+   * rows take six passes, a short tail two (merged, then folded).
+   */
   async foldIdle(name: string) {
     try {
-      for (let pass = 0; pass < 4 && (await this.store.compact(name)) > 0; pass++);
+      for (let pass = 0; pass < IDLE_FOLD_PASSES && (await this.store.compact(name)) > 0; pass++);
     } catch (err) {
       this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
     }

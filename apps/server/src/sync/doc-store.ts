@@ -2,6 +2,7 @@ import { webcrypto } from "node:crypto";
 import { asc, eq, sql } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf, compactorOf } from "../db.ts";
+import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
 
@@ -13,6 +14,16 @@ const COMPACT_BATCH = 20_000;
 const SNAPSHOT_FOLD_RATIO = 4;
 /** A load whose parts add up to more than this merges them on the worker (Y.mergeUpdates parses them all). */
 const MERGE_HERE_BYTES = 256 * 1024;
+
+/** A document's stored state, as `DocStore.load` read it. */
+export type Loaded = {
+  state: Uint8Array | null;
+  logRows: number;
+  /** The state is a snapshot this server wrote, unchanged since (its hash matches), with no log after it. */
+  verified: boolean;
+  /** The state was read through whole (merged, or checked on the worker) and parses. */
+  parsed: boolean;
+};
 
 /**
  * Reads and compacts the stored form of a document: a snapshot plus the log
@@ -26,7 +37,7 @@ export class DocStore {
    * It throws when the database does, so that a failed load is never taken
    * for an empty document.
    */
-  async load(docName: string): Promise<{ state: Uint8Array | null; logRows: number; verified: boolean }> {
+  async load(docName: string): Promise<Loaded> {
     // The log before the snapshot: a compaction that commits in between leaves rows read here that the
     // snapshot also holds (applied twice, harmlessly), where the other order could miss the rows it deleted.
     // All remaining rows, not "id > snapshot": ids are assigned before commit, so a row with a lower id
@@ -44,13 +55,20 @@ export class DocStore {
       .where(eq(docSnapshots.docName, docName));
     const snapshotState: Uint8Array | null = snapshot ? Buffer.from(snapshot.state64, "base64") : null;
     const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
-    if (parts.length === 0) return { state: null, logRows: 0, verified: false };
+    if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false };
     // A long tail or a large snapshot is merged off the event loop: other documents' traffic goes on meanwhile.
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     const state =
       parts.length === 1 ? parts[0]! : parts.length > MERGE_FANIN || bytes > MERGE_HERE_BYTES ? await yjsWorker.merge(parts) : mergeMany(parts);
     const verified = rows.length === 0 && snapshot?.stateHash != null && sameBytes(await sha256(state), toBytes(snapshot.stateHash));
-    return { state, logRows: rows.length, verified };
+    // Merging read every part through. A large unmerged state nothing vouches for is read through on the
+    // worker, so that bytes that do not parse fail the load there, not in a build on the event loop.
+    let parsed = parts.length > 1;
+    if (!verified && !parsed && state.byteLength >= SLICED_BUILD_BYTES) {
+      await yjsWorker.check(state);
+      parsed = true;
+    }
+    return { state, logRows: rows.length, verified, parsed };
   }
 
   /**

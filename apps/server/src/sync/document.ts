@@ -102,9 +102,10 @@ export class LiveDocument implements PersistSource {
     initialState: Uint8Array | null,
     /**
      * Whether the state may be served before it is built: only bytes known to
-     * be a snapshot this server wrote (DocStore.load's `verified`). Anything
-     * else is built at once, so that bytes that do not parse fail the load
-     * instead of reaching a client.
+     * parse, either a snapshot this server wrote or bytes read through whole
+     * on the way (DocStore.load's `verified` and `parsed`). Anything else is
+     * built at once, so that bytes that do not parse fail the load instead of
+     * reaching a client.
      */
     servableUnbuilt = false,
     /** Who wrote under which client id before this load (client-ids.ts). */

@@ -27,6 +27,15 @@ export function mergeMany(parts) {
   return parts[0];
 }
 
+/**
+ * Reads an update through, every struct with its content and the deletions,
+ * without building a document: throws where Yjs would on bytes that do not
+ * parse. Y.mergeUpdates reads its parts the same way.
+ */
+export function check(update) {
+  Y.decodeUpdate(update);
+}
+
 /** Through a Y.Doc rather than merged, so that deleted content is garbage-collected. */
 export function fold(parts) {
   const doc = new Y.Doc();

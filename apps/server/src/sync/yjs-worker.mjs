@@ -6,7 +6,7 @@ import { getHeapStatistics } from "node:v8";
 import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
 import * as Y from "yjs";
-import { compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
+import { check, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 import { sliceState } from "./state-slices.mjs";
 import { pack, unpack } from "../threads/packed-parts.mjs";
 
@@ -65,6 +65,11 @@ parentPort.on("message", async ({ id, kind, packed, address, docName, options, .
     if (kind === "merge") {
       const state = mergeMany(parts);
       await answer({ id, result: { state } }, [state.buffer]);
+      return;
+    }
+    if (kind === "check") {
+      check(parts[0]);
+      await answer({ id, result: {} });
       return;
     }
     if (kind === "state-vector") {

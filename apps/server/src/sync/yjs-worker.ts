@@ -5,10 +5,10 @@ import type { DatabaseAddress } from "../db.ts";
 import { type Packed, pack, unpack } from "../threads/packed-parts.mjs";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import type { SliceSizes } from "./state-slices.mjs";
-import { type CompactOptions, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
+import { type CompactOptions, check, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 type Job =
-  | { kind: "merge" | "fold" | "state-vector"; parts: Uint8Array[] }
+  | { kind: "merge" | "fold" | "state-vector" | "check"; parts: Uint8Array[] }
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
@@ -19,6 +19,10 @@ async function runHere(job: Job): Promise<JobResult> {
   if (job.kind === "slices") return { packed: null };
   if (job.kind !== "compact") {
     if (job.kind === "merge") return { state: mergeMany(job.parts) };
+    if (job.kind === "check") {
+      check(job.parts[0]!);
+      return {};
+    }
     return job.kind === "fold" ? fold(job.parts) : { state: Y.encodeStateVectorFromUpdate(job.parts[0]!) };
   }
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
@@ -65,6 +69,11 @@ class YjsWorker {
   /** The state vector of an update, read without building a document from it (a pass over every struct). */
   async stateVector(update: Uint8Array): Promise<Uint8Array> {
     return (await this.run({ kind: "state-vector", parts: [update] })).state!;
+  }
+
+  /** Reads an update through without building a document (yjs-jobs.mjs, `check`); rejects bytes that do not parse. */
+  async check(update: Uint8Array): Promise<void> {
+    await this.run({ kind: "check", parts: [update] });
   }
 
   /**
