@@ -8,6 +8,7 @@
 // window would reach a busy server late, and the orchestrator's own wake-up
 // and the pipe would add to that.
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 
 /**
  * The histogram's timer fires every RESOLUTION_MS and records the whole time
@@ -20,7 +21,15 @@ export const RESOLUTION_MS = 10;
  * `stalled`: the loop never came round between the window's start and its end (one stall covered
  * it); p99 and max are then how late the start was seen, a lower bound.
  */
-export type LoopDelay = { p50: number; p99: number; max: number; samples: number; stalled?: boolean };
+export type LoopDelay = {
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+  stalled?: boolean;
+  /** The main thread's V8 heap in use when the window was read (MB): what of the RSS the server's JavaScript holds. */
+  heapMb?: number;
+};
 export type Window = { startEpochMs: number; endEpochMs: number };
 
 export const NO_LOOP_DELAY: LoopDelay = { p50: NaN, p99: NaN, max: NaN, samples: 0 };
@@ -44,9 +53,10 @@ export function watchLoopDelay() {
       timers = windows.flatMap((w, k) => [
         ...(follows(k) ? [] : [setTimeout(() => histogram.reset(), Math.max(0, w.startEpochMs - epochNow()))]),
         setTimeout(() => {
+          const heapMb = getHeapStatistics().used_heap_size / 1048576;
           results[k] = histogram.count
-            ? { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), samples: histogram.count }
-            : { p50: NaN, p99: epochNow() - w.startEpochMs, max: epochNow() - w.startEpochMs, samples: 0, stalled: true };
+            ? { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), samples: histogram.count, heapMb }
+            : { p50: NaN, p99: epochNow() - w.startEpochMs, max: epochNow() - w.startEpochMs, samples: 0, stalled: true, heapMb };
           if (follows(k + 1)) histogram.reset();
         }, Math.max(0, w.endEpochMs - epochNow())),
       ]);

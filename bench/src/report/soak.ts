@@ -34,17 +34,18 @@ export function soakSection(r: Report, out: Out) {
   out(
     `The headline shape (${shape.clients} clients over ${shape.members} members, ${shape.writers} writers, ${shape.rate} writes/s, ${shape.bodyChars}-character bodies) held for ${soakLength(seconds)} on one document per server, without a pause, ` +
       `read out in windows of ${fmt(r.soak[0]!.windowSeconds, 0)} s (event-loop delay reset at each). The document grows by ${(shape.rate * seconds).toLocaleString("en-US")} annotations over the run. ` +
+      `RSS and the main thread's V8 heap in use are read at each window's end: the difference is code, native buffers and the server's worker threads (Marginalia's database and Yjs threads among them). ` +
       `Goal: the last window's p99 within ${SOAK_LIMIT}× of the first window's, and within ${SOAK_LIMIT}× of the relay's last window.`,
   );
   out();
-  out(`| server | window | p50 | p95 | p99 | max (ms) | server loop delay p99 / max (ms) | server RSS (MB) | missing | gen lag p99 (ms) | p99 vs first window | p99 vs relay |`);
+  out(`| server | window | p50 | p95 | p99 | max (ms) | server loop delay p99 / max (ms) | server RSS / main-thread heap (MB) | missing | gen lag p99 (ms) | p99 vs first window | p99 vs relay |`);
   out(`|---|---|---|---|---|---|---|---|---|---|---|---|`);
   const relay = r.soak.find((x) => x.server === "relay");
   for (const run of r.soak) {
     run.windows.forEach((w: StepOutcome, k) => {
       const y = relay?.windows[k];
       out(
-        `| ${NAMES[run.server]} | ${windowLabel(run.windowSeconds, k)} | ${latencyCells(w)} | ${loopCell(w)} | ${fmt(w.serverRssMb, 0)} | ${w.missing.toLocaleString("en-US")} | ${fmt(w.lag.p99)} | ${ratio(w.latency.p99, run.windows[0]!.latency.p99)} | ${run.server === "relay" ? "" : ratio(w.latency.p99, y?.latency.p99)} |`,
+        `| ${NAMES[run.server]} | ${windowLabel(run.windowSeconds, k)} | ${latencyCells(w)} | ${loopCell(w)} | ${fmt(w.serverRssMb, 0)} / ${fmt(w.serverLoop.heapMb, 0)} | ${w.missing.toLocaleString("en-US")} | ${fmt(w.lag.p99)} | ${ratio(w.latency.p99, run.windows[0]!.latency.p99)} | ${run.server === "relay" ? "" : ratio(w.latency.p99, y?.latency.p99)} |`,
       );
     });
   }

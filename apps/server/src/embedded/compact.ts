@@ -26,6 +26,8 @@ export async function compactEmbedded(run: DatabaseJob, exclusive: Exclusive, do
     const merged = await compactionWorker.merge(read.parts, { handOver: true });
     return exclusive(() => run<number>("compact-write", { write: { ...write, merged } }, [merged.buffer as ArrayBuffer]));
   }
-  const folded = await compactionWorker.fold(read.state ? [read.state, ...read.parts] : read.parts, { handOver: true });
+  const folded = read.state
+    ? await compactionWorker.fold([read.state, ...read.parts], { handOver: true, collectedFirst: true })
+    : await compactionWorker.fold(read.parts, { handOver: true });
   return exclusive(() => run<number>("compact-write", { write: { ...write, folded } }, [folded.state.buffer as ArrayBuffer]));
 }

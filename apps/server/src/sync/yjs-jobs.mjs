@@ -36,13 +36,34 @@ export function check(update) {
   Y.decodeUpdate(update);
 }
 
-/** Through a Y.Doc rather than merged, so that deleted content is garbage-collected. */
-export function fold(parts) {
+/**
+ * Folds a document's stored parts into one state, with its SHA-256. Through a
+ * Y.Doc, so that deleted content is garbage-collected, unless nothing awaits
+ * collection: when `collectedFirst` (parts[0] is a state a fold wrote, and
+ * collected then) and the other parts delete nothing, their merge is the same
+ * document, made without building one. That is the common case for a growing
+ * document (new annotations delete nothing), and the cheap one: a Y.Doc of
+ * 30,000 annotations holds about 206 MB of heap, their merge a few times the
+ * 18 MB state.
+ */
+export function fold(parts, { collectedFirst = false } = {}) {
+  const rest = collectedFirst ? parts.slice(1) : parts;
+  const merged = rest.length > 0 ? mergeMany(rest) : null;
+  if (collectedFirst && (merged === null || !deletes(merged))) {
+    const state = merged === null ? parts[0] : Y.mergeUpdates([parts[0], merged]);
+    return { state, sha256: createHash("sha256").update(state).digest() };
+  }
   const doc = new Y.Doc();
-  for (const part of parts) Y.applyUpdate(doc, part);
+  if (collectedFirst) Y.applyUpdate(doc, parts[0]);
+  Y.applyUpdate(doc, merged);
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   return { state, sha256: createHash("sha256").update(state).digest() };
+}
+
+/** Whether an update deletes anything (its delete set names a client). */
+function deletes(update) {
+  return Y.decodeUpdate(update).ds.clients.size > 0;
 }
 
 const fromBase64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
@@ -105,7 +126,7 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
       ? await sql`select encode(state, 'base64') as state from doc_snapshots where doc_name = ${docName} and through_update_id = ${snapshot.through}::bigint`
       : [];
     if (snapshot && !stored) return 0; // folded by someone else since
-    folded = fold(stored ? [fromBase64(stored.state), ...parts] : parts);
+    folded = stored ? fold([fromBase64(stored.state), ...parts], { collectedFirst: true }) : fold(parts);
   }
   const merged = merge ? mergeMany(parts) : null;
   const through = throughAfter(ids, snapshot?.through ?? null);

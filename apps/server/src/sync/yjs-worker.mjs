@@ -84,7 +84,7 @@ parentPort.on("message", async ({ id, kind, packed, address, docName, options, .
       return;
     }
     if (kind === "fold") {
-      const result = fold(parts);
+      const result = fold(parts, options);
       await answer({ id, result }, [result.state.buffer]);
       return;
     }

@@ -8,9 +8,11 @@ import type { SliceSizes } from "./state-slices.mjs";
 import { type CompactOptions, check, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
 
 type Job =
-  | { kind: "merge" | "fold" | "state-vector" | "check"; parts: Uint8Array[] }
+  | { kind: "merge" | "state-vector" | "check"; parts: Uint8Array[] }
+  | { kind: "fold"; parts: Uint8Array[]; options: FoldOptions }
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
+type FoldOptions = { collectedFirst: boolean };
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
@@ -23,7 +25,7 @@ async function runHere(job: Job): Promise<JobResult> {
       check(job.parts[0]!);
       return {};
     }
-    return job.kind === "fold" ? fold(job.parts) : { state: Y.encodeStateVectorFromUpdate(job.parts[0]!) };
+    return job.kind === "fold" ? fold(job.parts, job.options) : { state: Y.encodeStateVectorFromUpdate(job.parts[0]!) };
   }
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
   try {
@@ -60,9 +62,9 @@ class YjsWorker {
     return (await this.run({ kind: "merge", parts }, handOver)).state!;
   }
 
-  /** Through a Y.Doc, so that deleted content is garbage-collected; with the result's SHA-256. `handOver`: as for merge. */
-  async fold(parts: Uint8Array[], { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
-    const result = await this.run({ kind: "fold", parts }, handOver);
+  /** One state from a document's stored parts, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
+  async fold(parts: Uint8Array[], { handOver = false, collectedFirst = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
+    const result = await this.run({ kind: "fold", parts, options: { collectedFirst } }, handOver);
     return { state: result.state!, sha256: result.sha256! };
   }
 
@@ -93,7 +95,7 @@ class YjsWorker {
   private async run(job: Job, handOver = false): Promise<JobResult> {
     let sent: Promise<JobResult> | null;
     if (job.kind !== "compact" && handOver) {
-      sent = this.link.send({ kind: job.kind, parts: job.parts }, job.parts.map((c) => c.buffer as ArrayBuffer));
+      sent = this.link.send(job, job.parts.map((c) => c.buffer as ArrayBuffer));
     } else if (job.kind !== "compact") {
       // Copied into one buffer, transferred: a driver's Buffer may be a view of a much larger pooled buffer,
       // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
