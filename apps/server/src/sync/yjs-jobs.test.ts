@@ -11,6 +11,13 @@ function recorded() {
   return { doc, updates };
 }
 
+/** The state, applied to a fresh document, holds the same annotations as `doc`. */
+function expectSameAnnotations(state: Uint8Array, doc: Y.Doc) {
+  const back = new Y.Doc();
+  Y.applyUpdate(back, state);
+  expect(readAnnotations(back)).toEqual(readAnnotations(doc));
+}
+
 const contains = (bytes: Uint8Array, text: string) => Buffer.from(bytes).includes(Buffer.from(text));
 
 /**
@@ -27,9 +34,7 @@ describe("fold", () => {
     const folded = fold([snapshot, ...updates], { collectedFirst: true });
     // Byte for byte the merge: no Y.Doc was built for it.
     expect(Buffer.from(folded.state).equals(Buffer.from(Y.mergeUpdates([snapshot, mergeMany(updates)])))).toBe(true);
-    const back = new Y.Doc();
-    Y.applyUpdate(back, folded.state);
-    expect(readAnnotations(back)).toEqual(readAnnotations(doc));
+    expectSameAnnotations(folded.state, doc);
   });
 
   it("folds a log that deletes through a Y.Doc, so that the deleted text is collected", () => {
@@ -42,9 +47,7 @@ describe("fold", () => {
     const folded = fold([snapshot, ...updates], { collectedFirst: true });
     expect(contains(folded.state, "withdrawn")).toBe(false);
     expect(contains(Y.mergeUpdates([snapshot, ...updates]), "withdrawn")).toBe(true);
-    const back = new Y.Doc();
-    Y.applyUpdate(back, folded.state);
-    expect(readAnnotations(back)).toEqual(readAnnotations(doc));
+    expectSameAnnotations(folded.state, doc);
   });
 
   it("folds a log with no snapshot through a Y.Doc", () => {
@@ -53,8 +56,6 @@ describe("fold", () => {
     updateAnnotation(doc, id, { body: "final" });
     const folded = fold(updates);
     expect(contains(folded.state, "draft wording")).toBe(false);
-    const back = new Y.Doc();
-    Y.applyUpdate(back, folded.state);
-    expect(readAnnotations(back)).toEqual(readAnnotations(doc));
+    expectSameAnnotations(folded.state, doc);
   });
 });
