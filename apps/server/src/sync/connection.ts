@@ -43,6 +43,8 @@ export class Connection implements Peer {
   private ackChain: Promise<void> = Promise.resolve();
   private readonly awarenessClients = new Set<number>();
   private readonly held = new HeldUpdates(() => this.retryHeld());
+  /** Sync messages that need the document, waiting while it is built in slices (LiveDocument.whenBuilt). */
+  private waiting: Uint8Array[] = [];
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
@@ -135,6 +137,7 @@ export class Connection implements Peer {
     this.state = { phase: "closed" };
     // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
     this.held.clear();
+    this.waiting = [];
     if (state.phase === "open") {
       state.live.peers.delete(this);
       releasePresence(state.live, this.awarenessClients);
@@ -143,6 +146,10 @@ export class Connection implements Peer {
   }
 
   private handle(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
+    if ((this.waiting.length > 0 || state.live.isBuilding) && needsDocument(data)) {
+      this.waitForBuild(state, data);
+      return;
+    }
     try {
       const decoder = decoding.createDecoder(data);
       const type = decoding.readVarUint(decoder);
@@ -155,6 +162,25 @@ export class Connection implements Peer {
       this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "malformed sync message");
       this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
     }
+  }
+
+  /**
+   * Keeps an update until the document's build in slices ends, then handles
+   * everything kept, in order: judging it now would build the rest at once
+   * on the event loop. A step 1 is still answered at once, from the loaded
+   * bytes, and presence goes on.
+   */
+  private waitForBuild(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
+    this.waiting.push(data);
+    if (this.waiting.length > this.options.maxBuffered) {
+      this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages while the document was being built");
+      return;
+    }
+    if (this.waiting.length > 1) return;
+    void state.live.whenBuilt().then(() => {
+      const waiting = this.waiting.splice(0);
+      for (const message of waiting) if (this.state === state) this.handle(state, message);
+    });
   }
 
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
@@ -294,6 +320,11 @@ export class Connection implements Peer {
     const refused = applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
     if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
   }
+}
+
+/** A sync step 2 or update: judging it needs the document (a step 1 is answered from the loaded bytes). */
+function needsDocument(data: Uint8Array): boolean {
+  return data.length > 1 && data[0] === MESSAGE_SYNC && data[1] !== syncProtocol.messageYjsSyncStep1;
 }
 
 /** An update with no structs and no deletions, as Yjs encodes it: no clients, then an empty delete set. */

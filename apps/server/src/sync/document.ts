@@ -76,6 +76,8 @@ export class LiveDocument implements PersistSource {
    * that needs the document meanwhile applies the rest at once.
    */
   private slices: { list: Uint8Array[]; next: number } | null = null;
+  /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
+  private building: Promise<void> | null = null;
   private destroyed = false;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
@@ -126,7 +128,15 @@ export class LiveDocument implements PersistSource {
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
     if (!servableUnbuilt) void this.doc;
-    else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) void this.buildInSlices(initialState);
+    else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) {
+      const building = this.buildInSlices(initialState)
+        // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
+        .catch(() => void (this.slices = null))
+        .finally(() => {
+          if (this.building === building) this.building = null;
+        });
+      this.building = building;
+    }
     this.awareness.on("update", this.onAwareness);
   }
 
@@ -190,6 +200,21 @@ export class LiveDocument implements PersistSource {
     return this.cold !== null;
   }
 
+  /** Whether the document is being built in slices: what needs it is better off waiting (`whenBuilt`) than forcing the rest at once. */
+  get isBuilding(): boolean {
+    return this.building !== null;
+  }
+
+  /**
+   * Resolves once a build in slices under way has ended, at once when none
+   * is. Reading `doc` meanwhile would apply the rest in one go, holding every
+   * socket of the process (about a second for 10 MB); whoever can wait for
+   * the last slice instead does (connection.ts, hub.ts).
+   */
+  whenBuilt(): Promise<void> {
+    return this.building ?? Promise.resolve();
+  }
+
   /**
    * What a client with state vector `sv` lacks, as a sync step 2 carries it.
    * While the document is cold this comes from the loaded bytes: all of them
@@ -244,9 +269,17 @@ export class LiveDocument implements PersistSource {
     return durable;
   }
 
-  /** Applies an update another process accepted: broadcast here, but it persists there. */
+  /**
+   * Applies an update another process accepted: broadcast here, but it
+   * persists there. During a build in slices it waits for the last slice
+   * (updates commute, and those that wait keep their order).
+   */
   applyRemote(update: Uint8Array) {
-    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    if (this.building) {
+      void this.building.then(() => this.applyRemote(update));
+      return;
+    }
+    if (!this.destroyed) Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
   }
 
   /** Applies presence another process accepted (already stamped there): shown to peers here, never relayed again. */

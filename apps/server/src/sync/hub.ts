@@ -116,6 +116,7 @@ export class SyncHub {
   async change(context: DocContext, origin: ChangeOrigin & { memberId?: string }, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
     const live = await this.acquire(context);
     try {
+      await live.whenBuilt();
       // A writer the document has not met (a member who joined after it loaded) is named in what it stores.
       if (origin.userId && origin.memberId) live.members.add(origin.userId, origin.memberId);
       await live.change(origin, fn);
@@ -135,6 +136,7 @@ export class SyncHub {
   async read<T>(context: DocContext, fn: (live: LiveDocument) => T): Promise<T> {
     const live = await this.acquire(context);
     try {
+      await live.whenBuilt();
       return fn(live);
     } finally {
       this.release(live);

@@ -1,0 +1,67 @@
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { MESSAGE_SYNC, annotationsOf, createAnnotation } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../logger.ts";
+import { actor, alice, articleId } from "./authorize-testing.ts";
+import { Connection } from "./connection.ts";
+import { LiveDocument } from "./document.ts";
+import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
+
+/** A stored state past the sliced-build size, and a client in sync with it. */
+function largeState() {
+  const doc = new Y.Doc();
+  doc.transact(() => {
+    for (let i = 0; i < 200; i++) createAnnotation(doc, { kind: "comment", authorId: alice, body: `${i} `.padEnd(1_500, "x") });
+  });
+  const state = Y.encodeStateAsUpdate(doc);
+  expect(state.byteLength).toBeGreaterThanOrEqual(SLICED_BUILD_BYTES);
+  return { doc, state };
+}
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
+/**
+ * A write that reaches a large document while it is built in slices
+ * (document.ts, connection.ts) waits for the last slice instead of making
+ * the server apply the rest at once on the event loop; then it is judged and
+ * applied as ever, in order.
+ */
+describe("a write during a build in slices", () => {
+  it("waits for the build, then is applied in order", async () => {
+    const { doc: client, state } = largeState();
+    const context = { docName: "article:a", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
+    const stored: Uint8Array[] = [];
+    const live = new LiveDocument(context, { persist: (_live, update) => (stored.push(update), Promise.resolve()) }, state, true);
+    expect(live.isBuilding).toBe(true);
+
+    const sent: Uint8Array[] = [];
+    const connection = new Connection({ send: (m) => void sent.push(m), close: () => {} }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });
+    connection.open(live, actor(alice, "annotator"), { id: alice, name: "Alice", color: "red" }, alice);
+
+    const updates: Uint8Array[] = [];
+    client.on("update", (u: Uint8Array) => updates.push(u));
+    const first = createAnnotation(client, { kind: "comment", authorId: alice, body: "written while the server builds" });
+    const second = createAnnotation(client, { kind: "comment", authorId: alice, body: "and another" });
+    for (const u of updates) connection.receive(updateMessage(u));
+    // Neither forced the build: the document is still cold, and nothing was stored yet.
+    expect(live.isCold).toBe(true);
+    expect(stored).toHaveLength(0);
+
+    await live.whenBuilt();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(live.isBuilding).toBe(false);
+    expect(connection.phase).toBe("open");
+    expect(stored).toHaveLength(2);
+    const annotations = annotationsOf(live.doc);
+    expect(annotations.size).toBe(202);
+    expect(annotations.has(first) && annotations.has(second)).toBe(true);
+    live.destroy();
+  });
+});
