@@ -55,7 +55,9 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const rows = await db.select({ update: docUpdates.update }).from(docUpdates).where(eq(docUpdates.docName, docName)).orderBy(docUpdates.id);
     expect(rows.map((r) => Buffer.from(r.update).toString("hex"))).toEqual(updates.map((u) => Buffer.from(u).toString("hex")));
 
+    expect(await store.logRows(docName)).toBe(40);
     expect(await store.compact(docName)).toBe(40);
+    expect(await store.logRows(docName)).toBe(0);
     const [snapshot] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
     expect(Buffer.from(snapshot!.stateHash!)).toEqual(createHash("sha256").update(snapshot!.state).digest());
     const loaded = await store.load(docName);

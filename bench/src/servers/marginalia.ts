@@ -63,7 +63,7 @@ serveCommands(
         const folded = await server.hub.store.compact(docName);
         rows += folded;
         if (folded > 0) passes++;
-        else if ((await server.hub.store.load(docName)).logRows === 0) break;
+        else if ((await server.hub.store.logRows(docName)) === 0) break;
         else await new Promise((resolve) => setTimeout(resolve, 100));
       }
       return { passes, rows, ms: performance.now() - t };

@@ -71,6 +71,11 @@ export class DocStore {
     return { state, logRows: rows.length, verified, parsed };
   }
 
+  /** How many log rows the document has after its snapshot. */
+  async logRows(docName: string): Promise<number> {
+    return this.db.$count(docUpdates, eq(docUpdates.docName, docName));
+  }
+
   /**
    * Compacts the log off the event loop, reads and writes included: on
    * Postgres wholly on the compaction worker with a connection of its own

@@ -4,6 +4,8 @@ export const MERGE_FANIN: number;
 export function mergeMany(parts: Uint8Array[]): Uint8Array;
 export function check(update: Uint8Array): void;
 export function fold(parts: Uint8Array[], options?: { collectedFirst?: boolean }): { state: Uint8Array; sha256: Uint8Array };
+export type ByteJob = "merge" | "fold" | "state-vector" | "check";
+export function byteJob(kind: ByteJob, parts: Uint8Array[], options?: { collectedFirst?: boolean }): { state?: Uint8Array; sha256?: Uint8Array };
 export function mergesInstead(snapshotBytes: number | null, parts: Uint8Array[], foldRatio: number): boolean;
 export function throughAfter(ids: string[], through: string | null): string;
 export type CompactOptions = { batch: number; foldRatio: number };

@@ -61,6 +61,26 @@ export function fold(parts, { collectedFirst = false } = {}) {
   return { state, sha256: createHash("sha256").update(state).digest() };
 }
 
+/**
+ * The jobs on bytes alone, by name: the worker runs them (yjs-worker.mjs), and
+ * so does the event loop when the worker cannot (yjs-worker.ts, `runHere`).
+ */
+export function byteJob(kind, parts, options) {
+  switch (kind) {
+    case "merge":
+      return { state: mergeMany(parts) };
+    case "fold":
+      return fold(parts, options);
+    case "state-vector":
+      return { state: Y.encodeStateVectorFromUpdate(parts[0]) };
+    case "check":
+      check(parts[0]);
+      return {};
+    default:
+      throw new Error(`unknown job ${kind}`);
+  }
+}
+
 /** Whether an update deletes anything (its delete set names a client). */
 function deletes(update) {
   return Y.decodeUpdate(update).ds.clients.size > 0;

@@ -5,8 +5,7 @@
 import { getHeapStatistics } from "node:v8";
 import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
-import * as Y from "yjs";
-import { check, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
+import { byteJob, compactDocument } from "./yjs-jobs.mjs";
 import { sliceState } from "./state-slices.mjs";
 import { pack, unpack } from "../threads/packed-parts.mjs";
 
@@ -62,30 +61,15 @@ async function answer(message, transfer = []) {
 parentPort.on("message", async ({ id, kind, packed, address, docName, options, ...rest }) => {
   const parts = packed ? unpack(packed) : rest.parts;
   try {
-    if (kind === "merge") {
-      const state = mergeMany(parts);
-      await answer({ id, result: { state } }, [state.buffer]);
-      return;
-    }
-    if (kind === "check") {
-      check(parts[0]);
-      await answer({ id, result: {} });
-      return;
-    }
-    if (kind === "state-vector") {
-      const state = Y.encodeStateVectorFromUpdate(parts[0]);
-      await answer({ id, result: { state } }, [state.buffer]);
-      return;
-    }
     if (kind === "slices") {
       const slices = sliceState(parts[0], options);
       const packed = slices && pack(slices);
       await answer({ id, result: { packed } }, packed ? [packed.bytes.buffer, packed.ends.buffer] : []);
       return;
     }
-    if (kind === "fold") {
-      const result = fold(parts, options);
-      await answer({ id, result }, [result.state.buffer]);
+    if (kind !== "compact") {
+      const result = byteJob(kind, parts, options);
+      await answer({ id, result }, result.state ? [result.state.buffer] : []);
       return;
     }
     const rows = await withConnection(address, (sql) => compactDocument(sql, docName, options));

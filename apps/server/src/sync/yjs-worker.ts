@@ -1,11 +1,10 @@
 import { Worker } from "node:worker_threads";
 import postgres from "postgres";
-import * as Y from "yjs";
 import type { DatabaseAddress } from "../db.ts";
 import { type Packed, pack, unpack } from "../threads/packed-parts.mjs";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import type { SliceSizes } from "./state-slices.mjs";
-import { type CompactOptions, check, compactDocument, fold, mergeMany } from "./yjs-jobs.mjs";
+import { type CompactOptions, byteJob, compactDocument } from "./yjs-jobs.mjs";
 
 type Job =
   | { kind: "merge" | "state-vector" | "check"; parts: Uint8Array[] }
@@ -19,14 +18,7 @@ type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packe
 async function runHere(job: Job): Promise<JobResult> {
   // Cutting a state costs about what building it does: without the worker there is nothing to gain.
   if (job.kind === "slices") return { packed: null };
-  if (job.kind !== "compact") {
-    if (job.kind === "merge") return { state: mergeMany(job.parts) };
-    if (job.kind === "check") {
-      check(job.parts[0]!);
-      return {};
-    }
-    return job.kind === "fold" ? fold(job.parts, job.options) : { state: Y.encodeStateVectorFromUpdate(job.parts[0]!) };
-  }
+  if (job.kind !== "compact") return byteJob(job.kind, job.parts, job.kind === "fold" ? job.options : undefined);
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
   try {
     return { rows: await compactDocument(sql, job.docName, job.options) };
