@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** Where bench servers deliver their mail, so that bench accounts confirm their address as people do. */
-const MAIL_DIR = path.join(tmpdir(), "marginalia-bench-mail");
+export const MAIL_DIR = path.join(tmpdir(), "marginalia-bench-mail");
 
 export const SEED = readFileSync(new URL("../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
 

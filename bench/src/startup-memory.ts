@@ -15,7 +15,7 @@ import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { MESSAGE_ACK, createAnnotation } from "@marginalia/schema";
-import { addMember, percentile, seedArticle, signUp } from "./harness.ts";
+import { MAIL_DIR, addMember, percentile, seedArticle, signUp } from "./harness.ts";
 import { SYNC_STEP2, step1Message, updateMessage } from "./lib/protocol.ts";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -51,6 +51,9 @@ async function start(args: string[], port: number) {
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
     SEED_DEMO: "false",
+    // Accounts confirm their address from the mail the server leaves here (harness.ts, signUp).
+    MAIL_URL: `file:${MAIL_DIR}`,
+    PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir! }),
   };
   const started = performance.now();

@@ -31,6 +31,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
   const dir = mkdtempSync(path.join(tmpdir(), "marginalia-db-"));
   const socketPath = path.join(dir, ".s.PGSQL.5432");
   const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { ...source, socketPath } });
+  const { logger } = options;
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
@@ -40,9 +41,10 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
       const exited = (code: number) => fail(new Error(`the embedded database stopped while starting (exit ${code})`));
       worker.once("error", fail);
       worker.once("exit", exited);
-      worker.once("message", (m: { ready?: boolean; failed?: string }) => {
+      worker.once("message", (m: { ready?: boolean; note?: string; failed?: string }) => {
         worker.off("error", fail);
         worker.off("exit", exited);
+        if (m.note) logger?.warn(m.note);
         if (m.ready) resolve();
         else reject(new Error(`the embedded database could not start: ${m.failed}`));
       });
@@ -69,7 +71,6 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
     }
   };
   setCompactor(database.db, (docName, compactOptions) => compactEmbedded(run, exclusive, docName, compactOptions));
-  const { logger } = options;
   const vacuum = new EmbeddedVacuum(run, exclusive, { ...DEFAULT_VACUUM_POLICY, ...options.vacuum }, {
     vacuumed: (done) => logger?.info(done, "vacuumed a table of the embedded database"),
     failed: (err) => logger?.warn({ err }, "vacuuming the embedded database failed; the next check tries again"),

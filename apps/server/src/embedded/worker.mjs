@@ -11,6 +11,7 @@ import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { readForCompaction, writeCompaction } from "./compaction.mjs";
 import { tableSizes, vacuumTable } from "./maintenance.mjs";
+import { compilePglite } from "./wasm.mjs";
 
 const { dataDir, template, socketPath } = workerData;
 
@@ -33,9 +34,11 @@ function transferables(value, found = []) {
 try {
   // The extensions the migrations create must be loadable here, as on a real Postgres.
   const extensions = { pg_trgm };
+  const { wasmModule, note } = await compilePglite();
+  const options = { extensions, ...(wasmModule && { wasmModule }) };
   const db = template
-    ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), extensions })
-    : await PGlite.create(dataDir, { extensions });
+    ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), ...options })
+    : await PGlite.create(dataDir, options);
   const server = new PGLiteSocketServer({ db, path: socketPath });
   await server.start();
   parentPort.on("message", async (message) => {
@@ -56,7 +59,7 @@ try {
       parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
     }
   });
-  parentPort.postMessage({ ready: true });
+  parentPort.postMessage({ ready: true, note });
 } catch (err) {
   parentPort.postMessage({ failed: err instanceof Error ? err.stack || err.message : String(err) });
 }

@@ -1,0 +1,45 @@
+import { Writable } from "node:stream";
+import { sql } from "drizzle-orm";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbeddedDatabase } from "../src/embedded/database.ts";
+import { SHARED_BUFFERS } from "../src/embedded/wasm.mjs";
+import { openEmbeddedTestDatabase } from "./support/database.ts";
+
+/**
+ * The embedded Postgres starts with our shared buffer pool, not the 128 MB
+ * that PGlite compiles into its start arguments (embedded/wasm.mjs): a PGlite
+ * upgrade that moves that argument fails here rather than quietly bringing
+ * the memory back.
+ */
+describe("embedded database memory", () => {
+  let database: EmbeddedDatabase;
+  const warnings: string[] = [];
+
+  beforeAll(async () => {
+    const lines = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) warnings.push(JSON.parse(line).msg);
+        done();
+      },
+    });
+    database = await openEmbeddedTestDatabase({ logger: pino({ level: "warn" }, lines) });
+  }, 120_000);
+  afterAll(() => database?.close());
+
+  it("runs Postgres with the smaller shared buffer pool, and says nothing about it", async () => {
+    const [row] = (await database.db.execute(sql`show shared_buffers`)) as unknown as Array<{ shared_buffers: string }>;
+    expect(SHARED_BUFFERS).not.toBe("128MB");
+    expect(row?.shared_buffers).toBe(SHARED_BUFFERS);
+    expect(warnings).toEqual([]);
+  });
+
+  it("still answers queries that need more memory than the pool holds", async () => {
+    // 40 MB of rows through a 32 MB pool: pages leave the pool for the data directory and come back.
+    await database.db.execute(sql`create table pool_probe as select g as id, repeat(md5(g::text), 32) as body from generate_series(1, 40000) g`);
+    const [row] = (await database.db.execute(sql`select count(*)::int as n, sum(length(body))::int8 as bytes from pool_probe`)) as unknown as Array<{ n: number; bytes: string }>;
+    expect(row?.n).toBe(40_000);
+    expect(Number(row?.bytes)).toBe(40_000 * 1024);
+    await database.db.execute(sql`drop table pool_probe`);
+  }, 60_000);
+});
