@@ -50,6 +50,18 @@ const addresses = new WeakMap<object, DatabaseAddress>();
 export function addressOf(db: Db): DatabaseAddress | undefined {
   return addresses.get(db);
 }
+/**
+ * The postgres.js pool behind each Db, for what Drizzle has no words for:
+ * reading a snapshot by binary COPY (sync/binary-copy.mjs).
+ */
+const pools = new WeakMap<object, postgres.Sql>();
+
+export function poolOf(db: Db): postgres.Sql {
+  const sql = pools.get(db);
+  if (!sql) throw new Error("this Db was not made by db.ts");
+  return sql;
+}
+
 type MigrateOptions = { waiting?: () => void };
 
 function connect(url: string, options: ConnectOptions) {
@@ -91,6 +103,7 @@ export function postgresConnection(url: string, options: ConnectOptions = {}): {
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
+  pools.set(db, sql);
   const database: Database = {
     db: db as unknown as Db,
     kind: "postgres",

@@ -10,6 +10,7 @@
 // `exclusive`), so no statement of the server's can interleave with these in
 // PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
 // makes on Postgres, with its rules shared from there.
+import { binaryCopyOf, firstRow, quoteLiteral } from "../sync/binary-copy.mjs";
 import { mergesInstead, throughAfter } from "../sync/yjs-jobs.mjs";
 
 /**
@@ -35,8 +36,8 @@ export async function readForCompaction(db, docName, { batch, foldRatio }) {
   let state = null;
   if (snapshot && !merge) {
     // COPY takes no parameters: the name goes in as a quoted literal.
-    const { blob } = await db.query(`copy (select state from doc_snapshots where doc_name = ${literal(docName)}) to '/dev/blob' with (format binary)`);
-    state = onlyField(new Uint8Array(await blob.arrayBuffer()));
+    const { blob } = await db.query(`copy (select state from doc_snapshots where doc_name = ${quoteLiteral(docName)}) to '/dev/blob' with (format binary)`);
+    state = firstRow(new Uint8Array(await blob.arrayBuffer()))?.[0] ?? null;
     // Folding without the snapshot would write the tail alone over it.
     if (!state) return null;
   }
@@ -91,34 +92,3 @@ const fromBase64 = (text) => {
   return new Uint8Array(whole ? buffer.buffer : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
 };
 const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-
-/** A string as an SQL literal (standard_conforming_strings is on: only quotes are special). */
-const literal = (text) => `'${text.replaceAll("'", "''")}'`;
-
-// COPY's binary format (the PostgreSQL manual, "COPY", "Binary Format"): an 11-byte signature, 32-bit flags
-// and header-extension length, then per row a 16-bit field count and each field as a 32-bit length and its
-// bytes; a field count of -1 ends it.
-const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
-const HEADER_BYTES = SIGNATURE.length + 8;
-
-/** The one row of one column that a binary COPY wrote, on an ArrayBuffer of its own; null for no row or NULL. */
-function onlyField(copy) {
-  const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
-  let at = HEADER_BYTES + view.getInt32(HEADER_BYTES - 4);
-  if (view.getInt16(at) !== 1) return null;
-  const length = view.getInt32(at + 2);
-  at += 6;
-  return length < 0 ? null : copy.slice(at, at + length);
-}
-
-/** One row of one bytea column, as binary COPY reads it. */
-function binaryCopyOf(bytes) {
-  const out = new Uint8Array(HEADER_BYTES + 6 + bytes.byteLength + 2);
-  out.set(SIGNATURE);
-  const view = new DataView(out.buffer);
-  view.setInt16(HEADER_BYTES, 1);
-  view.setInt32(HEADER_BYTES + 2, bytes.byteLength);
-  out.set(bytes, HEADER_BYTES + 6);
-  view.setInt16(HEADER_BYTES + 6 + bytes.byteLength, -1);
-  return out;
-}

@@ -1,7 +1,8 @@
 import { webcrypto } from "node:crypto";
-import { asc, eq, sql } from "drizzle-orm";
-import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
-import { type Db, addressOf, compactorOf } from "../db.ts";
+import { asc, eq } from "drizzle-orm";
+import { docUpdates } from "@marginalia/schema/tables";
+import { type Db, addressOf, compactorOf, poolOf } from "../db.ts";
+import { copyOutFirstRow, quoteLiteral } from "./binary-copy.mjs";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -47,20 +48,20 @@ export class DocStore {
       .from(docUpdates)
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
-    // As base64 text: a snapshot is megabytes, and the driver decodes bytea from hex a good deal slower than
-    // Node decodes base64 (about 90 against 55 ms for 10 MB), which is most of a cold load.
-    const [snapshot] = await this.db
-      .select({ state64: sql<string>`encode(${docSnapshots.state}, 'base64')`, stateHash: docSnapshots.stateHash })
-      .from(docSnapshots)
-      .where(eq(docSnapshots.docName, docName));
-    const snapshotState: Uint8Array | null = snapshot ? Buffer.from(snapshot.state64, "base64") : null;
+    // By binary COPY: a snapshot is megabytes, and coding it as text (hex or base64) took Postgres longer
+    // than sending it, most of a cold load (binary-copy.mjs).
+    const [snapshotState = null, stateHash = null] =
+      (await copyOutFirstRow(
+        poolOf(this.db),
+        `copy (select state, state_hash from doc_snapshots where doc_name = ${quoteLiteral(docName)}) to stdout with (format binary)`,
+      )) ?? [];
     const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
     if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false };
     // A long tail or a large snapshot is merged off the event loop: other documents' traffic goes on meanwhile.
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     const state =
       parts.length === 1 ? parts[0]! : parts.length > MERGE_FANIN || bytes > MERGE_HERE_BYTES ? await yjsWorker.merge(parts) : mergeMany(parts);
-    const verified = rows.length === 0 && snapshot?.stateHash != null && sameBytes(await sha256(state), toBytes(snapshot.stateHash));
+    const verified = rows.length === 0 && snapshotState !== null && stateHash !== null && sameBytes(await sha256(state), stateHash);
     // Merging read every part through. A large unmerged state nothing vouches for is read through on the
     // worker, so that bytes that do not parse fail the load there, not in a build on the event loop.
     let parsed = parts.length > 1;

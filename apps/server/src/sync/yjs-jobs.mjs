@@ -5,6 +5,7 @@
 // thread cannot run. Types: yjs-jobs.d.mts.
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
+import { copyOutFirstRow, quoteLiteral } from "./binary-copy.mjs";
 
 /** Updates merged in one call at most; see mergeMany. */
 export const MERGE_FANIN = 64;
@@ -123,9 +124,9 @@ class Overtaken extends Error {}
  * cost that follows the tail; the rows reach the snapshot once their bytes
  * are a `foldRatio`-th of it.
  *
- * Bytes travel as base64 text both ways: postgres.js sends every parameter as
- * text, and its bytea form is hex, twice the size and slower to make and
- * parse.
+ * The snapshot comes out by binary COPY (binary-copy.mjs); the rest travels
+ * as base64 text: postgres.js sends every parameter as text, and its bytea
+ * form is hex, twice the size and slower to make and parse.
  */
 export async function compactDocument(sql, docName, { batch, foldRatio }) {
   // Ordered by the column, not by the text alias: as text, row 10 sorts before row 9, so a batch would
@@ -143,10 +144,14 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
   let folded = null;
   if (!merge) {
     const [stored] = snapshot
-      ? await sql`select encode(state, 'base64') as state from doc_snapshots where doc_name = ${docName} and through_update_id = ${snapshot.through}::bigint`
+      ? ((await copyOutFirstRow(
+          sql,
+          `copy (select state from doc_snapshots where doc_name = ${quoteLiteral(docName)}
+             and through_update_id = ${quoteLiteral(snapshot.through)}::bigint) to stdout with (format binary)`,
+        )) ?? [])
       : [];
     if (snapshot && !stored) return 0; // folded by someone else since
-    folded = stored ? fold([fromBase64(stored.state), ...parts], { collectedFirst: true }) : fold(parts);
+    folded = stored ? fold([stored, ...parts], { collectedFirst: true }) : fold(parts);
   }
   const merged = merge ? mergeMany(parts) : null;
   const through = throughAfter(ids, snapshot?.through ?? null);

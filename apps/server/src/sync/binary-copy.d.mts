@@ -1,0 +1,6 @@
+import type postgres from "postgres";
+
+export function quoteLiteral(text: string): string;
+export function firstRow(copy: Uint8Array): Array<Uint8Array | null> | null;
+export function binaryCopyOf(bytes: Uint8Array): Uint8Array;
+export function copyOutFirstRow(sql: postgres.Sql<any>, query: string): Promise<Array<Uint8Array | null> | null>;
