@@ -51,15 +51,15 @@ export function addressOf(db: Db): DatabaseAddress | undefined {
   return addresses.get(db);
 }
 /**
- * The postgres.js pool behind each Db, for what Drizzle has no words for:
- * reading a snapshot by binary COPY (sync/binary-copy.mjs).
+ * The postgres.js client under a Db or a transaction, for what Drizzle has
+ * no words for: reading a snapshot by binary COPY (sync/binary-copy.mjs).
+ * Drizzle's session holds it; a transaction's is the transaction's own
+ * connection, so a COPY there sees the transaction's snapshot.
  */
-const pools = new WeakMap<object, postgres.Sql>();
-
-export function poolOf(db: Db): postgres.Sql {
-  const sql = pools.get(db);
-  if (!sql) throw new Error("this Db was not made by db.ts");
-  return sql;
+export function clientOf(db: Db | Tx): postgres.Sql {
+  const client = (db as unknown as { session?: { client?: postgres.Sql } }).session?.client;
+  if (typeof client?.unsafe !== "function") throw new Error("this Db has no postgres.js client under it");
+  return client;
 }
 
 type MigrateOptions = { waiting?: () => void };
@@ -103,7 +103,6 @@ export function postgresConnection(url: string, options: ConnectOptions = {}): {
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
-  pools.set(db, sql);
   const database: Database = {
     db: db as unknown as Db,
     kind: "postgres",

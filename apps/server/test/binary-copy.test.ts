@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Database, databaseOnPostgres, poolOf } from "../src/db.ts";
+import { type Database, databaseOnPostgres, clientOf } from "../src/db.ts";
 import { binaryCopyOf, copyOutFirstRow, firstRow, quoteLiteral } from "../src/sync/binary-copy.mjs";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
 
@@ -42,7 +42,7 @@ describe.each(databases)("binary COPY out of %s", (_name, open) => {
   // paused after the COPY (binary-copy.mjs, copyOutFirstRow) and the next query never came back.
   it.each([0, 1, 16_000, 20_000, 40_000, 70_000, 300_000, 3_000_000])("returns %i bytes unchanged, and the connection answers after", async (length) => {
     const bytes = bytesOf(length);
-    const pool = poolOf(database.db);
+    const pool = clientOf(database.db);
     const row = await copyOutFirstRow(
       pool,
       `copy (select decode(${quoteLiteral(Buffer.from(bytes).toString("base64"))}, 'base64'), null::bytea) to stdout with (format binary)`,
@@ -57,8 +57,18 @@ describe.each(databases)("binary COPY out of %s", (_name, open) => {
     expect(after?.n).toBe(length);
   }, 20_000);
 
+  it("reads inside a transaction on the transaction's own connection", async () => {
+    await database.db.transaction(async (tx) => {
+      // A temporary table, seen by no other session, not yet committed.
+      await tx.execute(sql`create temp table copy_probe (b bytea) on commit drop`);
+      await tx.execute(sql`insert into copy_probe values (decode('0102ff', 'hex'))`);
+      const row = await copyOutFirstRow(clientOf(tx), "copy (select b from copy_probe) to stdout with (format binary)");
+      expect(row?.map((field) => Buffer.from(field!).toString("hex"))).toEqual(["0102ff"]);
+    });
+  }, 20_000);
+
   it("returns null for no row, and fails on a query that fails, leaving the connection usable", async () => {
-    const pool = poolOf(database.db);
+    const pool = clientOf(database.db);
     expect(await copyOutFirstRow(pool, "copy (select 'x'::bytea where false) to stdout with (format binary)")).toBeNull();
     await expect(copyOutFirstRow(pool, "copy (select 1/0) to stdout with (format binary)")).rejects.toThrow(/division by zero/);
     const [after] = (await database.db.execute(sql`select 1 as one`)) as unknown as Array<{ one: number }>;

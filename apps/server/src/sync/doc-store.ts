@@ -1,7 +1,7 @@
 import { webcrypto } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { docUpdates } from "@marginalia/schema/tables";
-import { type Db, addressOf, compactorOf, poolOf } from "../db.ts";
+import { type Db, addressOf, compactorOf, clientOf } from "../db.ts";
 import { copyOutFirstRow, quoteLiteral } from "./binary-copy.mjs";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
@@ -52,7 +52,7 @@ export class DocStore {
     // than sending it, most of a cold load (binary-copy.mjs).
     const [snapshotState = null, stateHash = null] =
       (await copyOutFirstRow(
-        poolOf(this.db),
+        clientOf(this.db),
         `copy (select state, state_hash from doc_snapshots where doc_name = ${quoteLiteral(docName)}) to stdout with (format binary)`,
       )) ?? [];
     const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
