@@ -34,6 +34,18 @@ describe("embedded database memory", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("keeps no copy of what it answered over the socket", async () => {
+    const before = await database.memory();
+    // 150 MB of answers, 1 MB each. PGlite's socket path used to keep every one of them on the database's thread.
+    for (let i = 0; i < 150; i++) {
+      const [row] = (await database.db.execute(sql`select repeat(${String(i % 10)}, 1048576) as body`)) as unknown as Array<{ body: string }>;
+      expect(row?.body.length).toBe(1_048_576);
+    }
+    const after = await database.memory();
+    expect(after.heapBytes - before.heapBytes).toBeLessThan(60 * 1048576);
+    expect(after.wasmBytes).toBeGreaterThan(0);
+  }, 120_000);
+
   it("still answers queries that need more memory than the pool holds", async () => {
     // 40 MB of rows through a 32 MB pool: pages leave the pool for the data directory and come back.
     await database.db.execute(sql`create table pool_probe as select g as id, repeat(md5(g::text), 32) as body from generate_series(1, 40000) g`);

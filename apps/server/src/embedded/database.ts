@@ -13,8 +13,11 @@ export type EmbeddedSource = { dataDir: string } | { template: string };
 
 export type EmbeddedOptions = { vacuum?: Partial<VacuumPolicy>; logger?: Logger };
 
-/** The embedded database, with its vacuuming in reach (tests run a check when they choose). */
-export type EmbeddedDatabase = Database & { kind: "pglite"; vacuum: EmbeddedVacuum };
+/** What the database's thread holds: its JavaScript heap in use, and PGlite's WebAssembly memory. */
+export type EmbeddedMemory = { heapBytes: number; wasmBytes: number | null };
+
+/** The embedded database, with its vacuuming and its thread's memory in reach (tests look at both). */
+export type EmbeddedDatabase = Database & { kind: "pglite"; vacuum: EmbeddedVacuum; memory(): Promise<EmbeddedMemory> };
 
 /** How long a stopping database may take to close its files before its thread is ended anyway. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -80,6 +83,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
     ...database,
     kind: "pglite",
     vacuum,
+    memory: () => run<EmbeddedMemory>("memory", {}),
     async close() {
       stopping = true;
       await vacuum.stop();
