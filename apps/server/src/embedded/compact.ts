@@ -26,8 +26,6 @@ export async function compactEmbedded(run: DatabaseJob, exclusive: Exclusive, do
     const merged = await compactionWorker.merge(read.parts, { handOver: true });
     return exclusive(() => run<number>("compact-write", { write: { ...write, merged } }, [merged.buffer as ArrayBuffer]));
   }
-  const folded = read.state
-    ? await compactionWorker.fold([read.state, ...read.parts], { handOver: true, collectedFirst: true })
-    : await compactionWorker.fold(read.parts, { handOver: true });
+  const folded = await compactionWorker.fold(read.state, read.parts, { handOver: true });
   return exclusive(() => run<number>("compact-write", { write: { ...write, folded } }, [folded.state.buffer as ArrayBuffer]));
 }

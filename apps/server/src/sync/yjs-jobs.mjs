@@ -38,25 +38,24 @@ export function check(update) {
 }
 
 /**
- * Folds a document's stored parts into one state, with its SHA-256. Through a
- * Y.Doc, so that deleted content is garbage-collected, unless nothing awaits
- * collection: when `collectedFirst` (parts[0] is a state a fold wrote, and
- * collected then) and the other parts delete nothing, their merge is the same
- * document, made without building one. That is the common case for a growing
- * document (new annotations delete nothing), and the cheap one: a Y.Doc of
- * 30,000 annotations holds about 206 MB of heap, their merge a few times the
- * 18 MB state.
+ * Folds a document's snapshot (null for none) and the log rows after it into
+ * one state, with its SHA-256. Through a Y.Doc, so that deleted content is
+ * garbage-collected, unless nothing awaits collection: a snapshot was
+ * collected when a fold wrote it, so when the rows delete nothing their merge
+ * with it is the same document, made without building one. That is the
+ * common case for a growing document (new annotations delete nothing), and
+ * the cheap one: a Y.Doc of 30,000 annotations holds about 206 MB of heap,
+ * their merge a few times the 18 MB state.
  */
-export function fold(parts, { collectedFirst = false } = {}) {
-  const rest = collectedFirst ? parts.slice(1) : parts;
-  const merged = rest.length > 0 ? mergeMany(rest) : null;
-  if (collectedFirst && (merged === null || !deletes(merged))) {
-    const state = merged === null ? parts[0] : Y.mergeUpdates([parts[0], merged]);
+export function fold(snapshot, rows) {
+  const merged = rows.length > 0 ? mergeMany(rows) : null;
+  if (snapshot && (merged === null || !deletes(merged))) {
+    const state = merged === null ? snapshot : Y.mergeUpdates([snapshot, merged]);
     return { state, sha256: createHash("sha256").update(state).digest() };
   }
   const doc = new Y.Doc();
-  if (collectedFirst) Y.applyUpdate(doc, parts[0]);
-  Y.applyUpdate(doc, merged);
+  if (snapshot) Y.applyUpdate(doc, snapshot);
+  if (merged) Y.applyUpdate(doc, merged);
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   return { state, sha256: createHash("sha256").update(state).digest() };
@@ -65,13 +64,15 @@ export function fold(parts, { collectedFirst = false } = {}) {
 /**
  * The jobs on bytes alone, by name: the worker runs them (yjs-worker.mjs), and
  * so does the event loop when the worker cannot (yjs-worker.ts, `runHere`).
+ * Parts travel as one list; a fold's `snapshotFirst` says whether the first
+ * of them is the snapshot.
  */
 export function byteJob(kind, parts, options) {
   switch (kind) {
     case "merge":
       return { state: mergeMany(parts) };
     case "fold":
-      return fold(parts, options);
+      return options?.snapshotFirst ? fold(parts[0], parts.slice(1)) : fold(null, parts);
     case "state-vector":
       return { state: Y.encodeStateVectorFromUpdate(parts[0]) };
     case "check":
@@ -151,7 +152,7 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
         )) ?? [])
       : [];
     if (snapshot && !stored) return 0; // folded by someone else since
-    folded = stored ? fold([stored, ...parts], { collectedFirst: true }) : fold(parts);
+    folded = fold(stored ?? null, parts);
   }
   const merged = merge ? mergeMany(parts) : null;
   const through = throughAfter(ids, snapshot?.through ?? null);

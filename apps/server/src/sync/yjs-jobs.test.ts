@@ -29,9 +29,9 @@ describe("fold", () => {
   it("merges a collected snapshot with a log that deletes nothing, without building a document", () => {
     const { doc, updates } = recorded();
     for (let i = 0; i < 20; i++) createAnnotation(doc, { kind: "comment", authorId: "u", body: `first ${i}` });
-    const snapshot = fold(updates.splice(0)).state;
+    const snapshot = fold(null, updates.splice(0)).state;
     for (let i = 0; i < 20; i++) createAnnotation(doc, { kind: "comment", authorId: "u", body: `then ${i}` });
-    const folded = fold([snapshot, ...updates], { collectedFirst: true });
+    const folded = fold(snapshot, updates);
     // Byte for byte the merge: no Y.Doc was built for it.
     expect(Buffer.from(folded.state).equals(Buffer.from(Y.mergeUpdates([snapshot, mergeMany(updates)])))).toBe(true);
     expectSameAnnotations(folded.state, doc);
@@ -41,10 +41,10 @@ describe("fold", () => {
     const { doc, updates } = recorded();
     const id = createAnnotation(doc, { kind: "comment", authorId: "u", body: "a claim that was withdrawn" });
     createAnnotation(doc, { kind: "comment", authorId: "u", body: "another note" });
-    const snapshot = fold(updates.splice(0)).state;
+    const snapshot = fold(null, updates.splice(0)).state;
     expect(contains(snapshot, "withdrawn")).toBe(true);
     updateAnnotation(doc, id, { body: "a corrected claim" });
-    const folded = fold([snapshot, ...updates], { collectedFirst: true });
+    const folded = fold(snapshot, updates);
     expect(contains(folded.state, "withdrawn")).toBe(false);
     expect(contains(Y.mergeUpdates([snapshot, ...updates]), "withdrawn")).toBe(true);
     expectSameAnnotations(folded.state, doc);
@@ -54,7 +54,7 @@ describe("fold", () => {
     const { doc, updates } = recorded();
     const id = createAnnotation(doc, { kind: "comment", authorId: "u", body: "draft wording" });
     updateAnnotation(doc, id, { body: "final" });
-    const folded = fold(updates);
+    const folded = fold(null, updates);
     expect(contains(folded.state, "draft wording")).toBe(false);
     expectSameAnnotations(folded.state, doc);
   });

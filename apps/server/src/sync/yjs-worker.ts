@@ -11,7 +11,7 @@ type Job =
   | { kind: "fold"; parts: Uint8Array[]; options: FoldOptions }
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
-type FoldOptions = { collectedFirst: boolean };
+type FoldOptions = { snapshotFirst: boolean };
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
@@ -54,9 +54,10 @@ class YjsWorker {
     return (await this.run({ kind: "merge", parts }, handOver)).state!;
   }
 
-  /** One state from a document's stored parts, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
-  async fold(parts: Uint8Array[], { handOver = false, collectedFirst = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
-    const result = await this.run({ kind: "fold", parts, options: { collectedFirst } }, handOver);
+  /** One state from a document's snapshot (or none) and log rows, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
+  async fold(snapshot: Uint8Array | null, rows: Uint8Array[], { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
+    const parts = snapshot ? [snapshot, ...rows] : rows;
+    const result = await this.run({ kind: "fold", parts, options: { snapshotFirst: snapshot !== null } }, handOver);
     return { state: result.state!, sha256: result.sha256! };
   }
 
