@@ -3,7 +3,8 @@ import { createApp } from "@marginalia/server/app.ts";
 import { createRateLimits } from "@marginalia/server/auth/rate-limit.ts";
 import { loadConfig } from "@marginalia/server/config.ts";
 import { type Database, databaseOnPostgres } from "@marginalia/server/db.ts";
-import { startEmbeddedDatabase } from "@marginalia/server/embedded/database.ts";
+import { type EmbeddedDatabase, type EmbeddedMemory, startEmbeddedDatabase } from "@marginalia/server/embedded/database.ts";
+import { limitHeapGrowth } from "@marginalia/server/heap-growth.ts";
 import { serverHooks } from "@marginalia/server/hooks/index.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { awaitSignupToken } from "@marginalia/server/mail/mailbox.ts";
@@ -19,14 +20,26 @@ export const MAIL_DIR = path.join(tmpdir(), "marginalia-bench-mail");
 
 export const SEED = readFileSync(new URL("../../fixtures/articles/russia-iran-ties.txt", import.meta.url), "utf8");
 
+export type ServerMemory = {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  database: EmbeddedMemory | null;
+};
+
 /**
  * A Marginalia server in this process on a free port, on Postgres when a URL is given, else on its
  * embedded database in a fresh data directory, as `pnpm start` runs it.
  * `sync` overrides the hub's options (the bench lifts the per-user connection cap by default).
  */
 export async function startMarginalia(databaseUrl: string | undefined, sync: Partial<SyncOptions> = {}) {
+  // As main.ts does: the bench measures the server's resident memory.
+  limitHeapGrowth();
   const dataDir = databaseUrl ? null : mkdtempSync(path.join(tmpdir(), "marginalia-bench-"));
-  const database: Database = databaseUrl ? databaseOnPostgres(databaseUrl) : await startEmbeddedDatabase({ dataDir: dataDir! });
+  const embedded: EmbeddedDatabase | null = databaseUrl ? null : await startEmbeddedDatabase({ dataDir: dataDir! });
+  const database: Database = embedded ?? databaseOnPostgres(databaseUrl!);
   await database.migrate();
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` });
   const logger = createLogger("silent");
@@ -47,6 +60,11 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
     hub,
     db: database.db,
     kind: database.kind,
+    /** Where this process's memory is: the main thread's, and the embedded database's thread (null on Postgres). */
+    async memory(): Promise<ServerMemory> {
+      const m = process.memoryUsage();
+      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, database: embedded && (await embedded.memory()) };
+    },
     async stop() {
       await hub.shutdown();
       await stopServer();

@@ -1,6 +1,8 @@
 // Summarizes a V8 .cpuprofile (from `pnpm bench --profile`, or any node --cpu-prof):
 // the functions with the most self time, and the most inclusive time.
-//   tsx bench/src/profile-top.ts bench/results/profiles/CPU.…cpuprofile [count]
+//   tsx bench/src/profile-top.ts bench/results/profiles/CPU.…cpuprofile [count] [function]
+// PROFILE_WINDOW=12-22 keeps the samples from 12 s to 22 s after the profile began (a load run's
+// window, without the server's start and setup); PROFILE_WINDOW=timeline prints busy time per second.
 import { readFileSync } from "node:fs";
 
 type Node = {
@@ -20,10 +22,23 @@ const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
 // Time per sample, attributed to its node.
+const window = process.env.PROFILE_WINDOW;
+const [fromS, toS] = window && window !== "timeline" ? window.split("-").map(Number) : [0, Infinity];
 const selfUs = new Map<number, number>();
+const busyPerSecond = new Map<number, number>();
+let atUs = 0;
 for (let i = 0; i < profile.samples.length; i++) {
+  atUs += profile.timeDeltas[i] ?? 0;
   const id = profile.samples[i]!;
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0));
+  const us = profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0;
+  const second = Math.floor(atUs / 1e6);
+  if (byId.get(id)!.callFrame.functionName !== "(idle)") busyPerSecond.set(second, (busyPerSecond.get(second) ?? 0) + us);
+  if (second < fromS! || second >= toS!) continue;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + us);
+}
+if (window === "timeline") {
+  for (const [second, us] of busyPerSecond) console.log(`${String(second).padStart(4)} s  ${(us / 1e4).toFixed(0).padStart(3)}% busy`);
+  process.exit(0);
 }
 const label = (n: Node) => {
   const url = n.callFrame.url.replace(/^file:\/\//, "").replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, "");

@@ -2,7 +2,9 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { createRateLimits } from "./auth/rate-limit.ts";
 import { loadConfig } from "./config.ts";
+import { limitHeapGrowth } from "./heap-growth.ts";
 import { openDatabase } from "./db.ts";
+import type { EmbeddedDatabase } from "./embedded/database.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { serverHooks } from "./hooks/index.ts";
 import { WebhookDeliverer } from "./webhooks/deliverer.ts";
@@ -14,6 +16,7 @@ import { SyncHub } from "./sync/hub.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/relay.ts";
 
+limitHeapGrowth();
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const database = await openDatabase(config.database, logger);
@@ -31,6 +34,7 @@ const metrics = createMetrics();
 const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
 const hub = new SyncHub(database.db, logger, config.publicOrigin, { commitWindowMs: commitWindowFor(database.kind), observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
 metrics.watch(hub);
+if ("memory" in database) metrics.watchDatabaseThread((database as EmbeddedDatabase).memory);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
 const demo = config.seedDemo ? await seedDemo(database.db, hub) : null;

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { hashSecret, secretMatches } from "./auth/secrets.ts";
 import type { AppEnv } from "./context.ts";
+import type { EmbeddedMemory } from "./embedded/database.ts";
 import type { SyncHub } from "./sync/hub.ts";
 import type { SyncObserver } from "./sync/observer.ts";
 
@@ -56,7 +57,27 @@ export function createMetrics() {
     new Gauge({ name: "marginalia_commit_queue", help: "Updates accepted and not yet written", registers, collect() { this.set(hub.committer.pending); } });
   }
 
-  return { registry, observer, watch };
+  /**
+   * The embedded database's thread, read when scraped: its heap and PGlite's
+   * WebAssembly memory are part of this process's resident memory, and
+   * nothing else in it reports them (embedded/database.ts, `memory`).
+   */
+  function watchDatabaseThread(memory: () => Promise<EmbeddedMemory>) {
+    new Gauge({
+      name: "marginalia_database_thread_memory_bytes",
+      help: "The embedded database's thread: its JavaScript heap in use (heap_used) and in pages (heap), and PGlite's WebAssembly memory (wasm)",
+      labelNames: ["part"],
+      registers,
+      async collect() {
+        const m = await memory();
+        this.set({ part: "heap_used" }, m.heapBytes);
+        this.set({ part: "heap" }, m.heapPhysicalBytes);
+        if (m.wasmBytes !== null) this.set({ part: "wasm" }, m.wasmBytes);
+      },
+    });
+  }
+
+  return { registry, observer, watch, watchDatabaseThread };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbeddedDatabase } from "../src/embedded/database.ts";
 import { SHARED_BUFFERS } from "../src/embedded/wasm.mjs";
+import { createMetrics } from "../src/metrics.ts";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
 
 /**
@@ -45,6 +46,17 @@ describe("embedded database memory", () => {
     expect(after.heapBytes - before.heapBytes).toBeLessThan(60 * 1048576);
     expect(after.wasmBytes).toBeGreaterThan(0);
   }, 120_000);
+
+  it("reports its thread's memory on /metrics", async () => {
+    const metrics = createMetrics();
+    metrics.watchDatabaseThread(database.memory);
+    const text = await metrics.registry.metrics();
+    const value = (part: string) => Number(new RegExp(`^marginalia_database_thread_memory_bytes\\{part="${part}"\\} (\\d+)$`, "m").exec(text)?.[1]);
+    // The pool alone is 32 MB of WebAssembly memory; a heap in use is never larger than its pages.
+    expect(value("wasm")).toBeGreaterThan(32 * 1048576);
+    expect(value("heap_used")).toBeGreaterThan(0);
+    expect(value("heap")).toBeGreaterThanOrEqual(value("heap_used"));
+  });
 
   it("still answers queries that need more memory than the pool holds", async () => {
     // 40 MB of rows through a 32 MB pool: pages leave the pool for the data directory and come back.

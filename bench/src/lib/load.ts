@@ -26,6 +26,8 @@ export async function startServer(kind: ServerKind, env: Record<string, string>,
     mkdirSync(new URL("../../results/profiles", import.meta.url), { recursive: true });
     flags.push("--cpu-prof", `--cpu-prof-dir=${new URL("../../results/profiles", import.meta.url).pathname}`);
   }
+  // BENCH_NODE_FLAGS: extra V8 or Node flags for every server process, for experiments (say, GC settings).
+  flags.push(...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean));
   const fork = { env, nodeFlags: flags, name: kind };
   const child = new Child(options.compiled ? forkNode(compiledEntry[kind], fork) : forkTs(`src/servers/${kind}.ts`, fork), kind);
   const ready = (await child.ready) as { url: string };

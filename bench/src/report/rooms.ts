@@ -2,6 +2,7 @@
 import { fmt, ratio } from "../lib/stats.ts";
 import { NAMES, type ServerId } from "../lib/targets.ts";
 import type { Report } from "../report.ts";
+import { memoryLine } from "../scenarios/rooms.ts";
 import { type Out, latencyCells, loopCell, pct } from "./format.ts";
 
 export const roomsRow = (r: Report, server: ServerId) => r.rooms.find((x) => x.server === server);
@@ -26,6 +27,13 @@ export function roomsSection(r: Report, out: Out) {
     out(
       `| ${NAMES[x.server]} | ${latencyCells(x)} | ${loopCell(x)} | ${fmt(x.serverRssMb, 0)} | ${pct(x.serverCpu)} | ${fmt(x.sentPerSec, 0)} | ${x.missing.toLocaleString("en-US")} | ${fmt(x.lag.p99)} | ${pct(x.generatorCpu)} | ${fmt(x.connectMs / 1000)} | ${fmt(x.seedMs / 1000)} | ${ours ? ratio(x.latency.p99, h?.latency.p99) : ""} | ${ours ? ratio(x.serverRssMb, h?.serverRssMb) : ""} |`,
     );
+  }
+  const measured = r.rooms.filter((x) => x.memory);
+  if (measured.length) {
+    out();
+    out(`Marginalia's memory by part, read from the process just after the measured window (MB; the rest is code, its other threads' stacks and heaps, and native allocations):`);
+    out();
+    for (const x of measured) out(`- ${NAMES[x.server]}: ${memoryLine(x.memory!)}.`);
   }
   for (const x of r.rooms.filter((x) => x.errors.length || x.closedEarly)) {
     out();

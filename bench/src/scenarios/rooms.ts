@@ -2,12 +2,23 @@
 // writes/s in all), one writer per room. What it measures is the cost of many documents and sockets
 // at a modest rate (per-room state, admission, persistence of many documents), not one big fan-out.
 import { existsSync, readFileSync } from "node:fs";
+import type { ServerMemory } from "../harness.ts";
 import type { StepOutcome } from "../lib/load.ts";
 import { type ServerId, freshRooms } from "../lib/targets.ts";
 import type { Ctx } from "./context.ts";
 import { isMarginalia, stepLine } from "./fanout.ts";
 
-export type RoomsRow = StepOutcome & { server: ServerId; rooms: number; clients: number; seedMs: number; connectMs: number; errors: string[]; closedEarly: number };
+export type RoomsRow = StepOutcome & {
+  server: ServerId;
+  rooms: number;
+  clients: number;
+  seedMs: number;
+  connectMs: number;
+  errors: string[];
+  closedEarly: number;
+  /** Marginalia's memory by part, read just after the measured window. */
+  memory?: ServerMemory;
+};
 
 export async function manyRooms(ctx: Ctx) {
   const r = ctx.settings.rooms;
@@ -34,10 +45,25 @@ export async function manyRooms(ctx: Ctx) {
       settleMs: r.settleMs,
       acks: isMarginalia(t),
     });
+    const memory = isMarginalia(t) ? ((await t.server.child.request("memory")) as ServerMemory) : undefined;
     for (const s of out.steps) {
-      ctx.report.rooms.push({ ...s, server: t.id, rooms: r.rooms, clients, seedMs, connectMs: out.connectMs, errors: out.errors, closedEarly: out.closedEarly });
+      ctx.report.rooms.push({ ...s, server: t.id, rooms: r.rooms, clients, seedMs, connectMs: out.connectMs, errors: out.errors, closedEarly: out.closedEarly, memory });
       ctx.log(stepLine(`${t.id} ${r.rooms} rooms, connected in ${(out.connectMs / 1000).toFixed(1)} s`, s));
     }
+    if (memory) ctx.log(`  ${memoryLine(memory)}`);
     if (out.errors.length) ctx.log("  errors:", out.errors.slice(0, 3).join("; "));
   }
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+/** RSS by part, in MB: what the main thread's V8 heap and buffers hold, what the database's thread holds, and the rest. */
+export function memoryLine(m: ServerMemory): string {
+  const db = m.database;
+  const known = m.heapTotal + m.arrayBuffers + (db ? db.heapPhysicalBytes + db.mallocedBytes + (db.wasmBytes ?? 0) : 0);
+  return (
+    `RSS ${mb(m.rss)}: main-thread heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, ArrayBuffers ${mb(m.arrayBuffers)}` +
+    (db ? `, database thread heap ${mb(db.heapBytes)} used of ${mb(db.heapPhysicalBytes)}, WebAssembly ${db.wasmBytes === null ? "?" : mb(db.wasmBytes)}` : "") +
+    `, the rest (code, other threads, native) ${mb(m.rss - known)}`
+  );
 }

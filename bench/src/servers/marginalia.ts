@@ -50,6 +50,8 @@ serveCommands(
     },
     /** What the sync core holds for each loaded document and socket (memory-per-annotation.ts). */
     inspect: () => inspectHub(server.hub),
+    /** Where the process's memory is (many rooms reports it beside RSS). */
+    memory: () => server.memory(),
     /**
      * Folds the whole log into the snapshot, pass after pass, as the hub's compactor would, until no row
      * is left: a pass that finds another compactor at work (the hub's own, after the document unloaded)

@@ -21,7 +21,10 @@ const jobs = {
   "compact-read": (db, { docName, options }) => readForCompaction(db, docName, options),
   "compact-write": (db, { write }) => writeCompaction(db, write),
   "table-sizes": (db) => tableSizes(db),
-  memory: (db) => ({ heapBytes: getHeapStatistics().used_heap_size, wasmBytes: db.mod?.HEAPU8?.byteLength ?? null }),
+  memory: (db) => {
+    const heap = getHeapStatistics();
+    return { heapBytes: heap.used_heap_size, heapPhysicalBytes: heap.total_physical_size, mallocedBytes: heap.malloced_memory, wasmBytes: db.mod?.HEAPU8?.byteLength ?? null };
+  },
   vacuum: (db, message) => vacuumTable(db, message),
 };
 
