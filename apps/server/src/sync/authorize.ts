@@ -2,6 +2,7 @@ import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { MAX_NOTES_LENGTH, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
 import { type AnnotationChange, checkAnnotation, inserted, removed } from "./annotation-change.ts";
+import { decodeUpdate } from "./decoded-update.ts";
 import { GONE, Locator, MISSING } from "./locate.ts";
 import { type Actor, type AnnotationStatus, STATUS_ACTIONS, type StatusAction, canModerate, canWrite } from "@marginalia/schema";
 
@@ -41,7 +42,7 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): A
 }
 
 function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
-  const { structs, ds } = Y.decodeUpdate(update);
+  const { structs, ds } = decodeUpdate(update);
   // Yjs integrates only the last block an update lists for a client (a later one replaces an earlier one
   // when it is read), while decoding yields them all: judged whole, a crafted update with one client listed
   // twice would be approved for content Yjs never applies, and Yjs would set the rest aside as pending,

@@ -1,4 +1,5 @@
 import * as Y from "yjs";
+import { endClocks } from "./decoded-update.ts";
 
 /**
  * Which user writes under each Yjs client id of a document.
@@ -54,6 +55,5 @@ const SERVER = "server";
 
 /** The client ids under which `update` carries structs beyond what `doc` holds. */
 export function writtenClients(doc: Y.Doc, update: Uint8Array): number[] {
-  const { to } = Y.parseUpdateMeta(update);
-  return [...to].filter(([client, clock]) => clock > Y.getState(doc.store, client)).map(([client]) => client);
+  return [...endClocks(update)].filter(([client, clock]) => clock > Y.getState(doc.store, client)).map(([client]) => client);
 }

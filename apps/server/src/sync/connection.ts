@@ -8,6 +8,7 @@ import { closeForNotStored } from "./commit-errors.ts";
 import { type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
+import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, syncStep1Message, syncStep2Message } from "./messages.ts";
@@ -256,6 +257,7 @@ export class Connection implements Peer {
   private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
+    forgetDecoded(update);
     const durable = state.live.apply(update, { userId: state.account, peer: this });
     this.options.observer?.applied(performance.now() - started);
     for (const client of written) {
