@@ -4,10 +4,11 @@
 // PROFILE_WINDOW=12-22 keeps the samples from 12 s to 22 s after the profile began (a load run's
 // window, without the server's start and setup); PROFILE_WINDOW=timeline prints busy time per second.
 import { readFileSync } from "node:fs";
+import { type CallFrame, frameLabel } from "./lib/call-frame.ts";
 
 type Node = {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   hitCount?: number;
   children?: number[];
 };
@@ -40,10 +41,7 @@ if (window === "timeline") {
   for (const [second, us] of busyPerSecond) console.log(`${String(second).padStart(4)} s  ${(us / 1e4).toFixed(0).padStart(3)}% busy`);
   process.exit(0);
 }
-const label = (n: Node) => {
-  const url = n.callFrame.url.replace(/^file:\/\//, "").replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, "");
-  return `${n.callFrame.functionName || "(anonymous)"} ${url.replace(/^\/work\/main\//, "")}:${n.callFrame.lineNumber + 1}`;
-};
+const label = (n: Node) => frameLabel(n.callFrame);
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
 let total = 0;

@@ -1,7 +1,7 @@
 // Marginalia in a process of its own (forked by run.ts), so that it has a
 // core to itself and its memory and CPU can be read apart from the generator's.
 //
-// Env: BENCH_DATABASE_URL (else PGlite in memory), BENCH_IDLE_UNLOAD_MS.
+// Env: BENCH_DATABASE_URL (else PGlite in memory), BENCH_IDLE_UNLOAD_MS, BENCH_ALLOC_PROFILE (below).
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
 import { inspectHub } from "../lib/inspect-hub.ts";
@@ -14,7 +14,11 @@ import { createArticle } from "@marginalia/server/services/articles.ts";
 import { NO_OBSERVER, type SyncObserver } from "@marginalia/server/sync/observer.ts";
 import { startMarginalia, SEED } from "../harness.ts";
 import { buildHistory } from "../lib/cold-data.ts";
+import { startAllocationProfile } from "../lib/alloc-profile.ts";
 import { serveCommands } from "../lib/ipc.ts";
+
+// BENCH_ALLOC_PROFILE=DIR: an allocation profile of the whole run, dead objects included, written at stop.
+const stopAllocationProfile = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile(process.env.BENCH_ALLOC_PROFILE) : null;
 
 const server = await startMarginalia(process.env.BENCH_DATABASE_URL || undefined, {
   ...(process.env.BENCH_COUNT_FRAMES ? { observer: frameCounter() } : {}),
@@ -95,7 +99,10 @@ serveCommands(
       return { ms: performance.now() - t, buildMs, updates: log.length, annotations: ids.length, state, stateBytes: state.byteLength };
     },
   },
-  () => server.stop(),
+  async () => {
+    if (stopAllocationProfile) console.error(`allocation profile: ${await stopAllocationProfile()}`);
+    await server.stop();
+  },
 );
 
 /**
