@@ -1,6 +1,6 @@
 // Summarizes an allocation profile (lib/alloc-profile.ts, BENCH_ALLOC_PROFILE=DIR): the functions that
 // allocated the most bytes themselves, and the most under them.
-//   tsx bench/src/alloc-top.ts DIR/Alloc.PID.heapprofile [count]
+//   tsx bench/src/alloc-top.ts DIR/Alloc.PID.RUN.heapprofile [count]
 import { readFileSync } from "node:fs";
 import { type CallFrame, frameLabel } from "./lib/call-frame.ts";
 

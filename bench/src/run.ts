@@ -18,8 +18,8 @@
 // Env:   BENCH_DATABASE_URL (else a fresh database marginalia_bench_<pid> on 127.0.0.1:5432,
 //        dropped at the end; else Marginalia on PGlite only, and no Hocuspocus)
 //        BENCH_NODE_FLAGS (V8 or Node flags for every server, for experiments),
-//        BENCH_ALLOC_PROFILE=DIR (Marginalia writes an allocation profile there at its stop,
-//          dead objects included: summarize it with src/alloc-top.ts)
+//        BENCH_ALLOC_PROFILE=DIR (Marginalia writes an allocation profile of each load run's measured
+//          windows there, dead objects included: summarize it with src/alloc-top.ts)
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { signUp } from "./harness.ts";

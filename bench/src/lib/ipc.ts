@@ -9,10 +9,13 @@ type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
 export type Handlers = Record<string, (args: any) => unknown | Promise<unknown>>;
 
 /** In a child: answers the parent's commands. `stats`, the event-loop windows and `stop` come built in. */
-export function serveCommands(handlers: Handlers, onStop: () => Promise<void>) {
+export function serveCommands(handlers: Handlers, onStop: () => Promise<void>, onWindows?: (windows: Window[]) => void) {
   const loop = watchLoopDelay();
   const all: Handlers = {
-    loopWindows: ({ windows }: { windows: Window[] }) => loop.schedule(windows),
+    loopWindows: ({ windows }: { windows: Window[] }) => {
+      onWindows?.(windows);
+      return loop.schedule(windows);
+    },
     loopResults: () => loop.take(),
     stats: ({ gc }: { gc?: boolean } = {}) => {
       if (gc && globalThis.gc) {

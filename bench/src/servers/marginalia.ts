@@ -14,11 +14,11 @@ import { createArticle } from "@marginalia/server/services/articles.ts";
 import { NO_OBSERVER, type SyncObserver } from "@marginalia/server/sync/observer.ts";
 import { startMarginalia, SEED } from "../harness.ts";
 import { buildHistory } from "../lib/cold-data.ts";
-import { startAllocationProfile } from "../lib/alloc-profile.ts";
+import { allocationProfiler } from "../lib/alloc-profile.ts";
 import { serveCommands } from "../lib/ipc.ts";
 
-// BENCH_ALLOC_PROFILE=DIR: an allocation profile of the whole run, dead objects included, written at stop.
-const stopAllocationProfile = process.env.BENCH_ALLOC_PROFILE ? await startAllocationProfile(process.env.BENCH_ALLOC_PROFILE) : null;
+// BENCH_ALLOC_PROFILE=DIR: an allocation profile of each load run's measured windows, dead objects included.
+const allocations = process.env.BENCH_ALLOC_PROFILE ? allocationProfiler(process.env.BENCH_ALLOC_PROFILE) : null;
 
 const server = await startMarginalia(process.env.BENCH_DATABASE_URL || undefined, {
   ...(process.env.BENCH_COUNT_FRAMES ? { observer: frameCounter() } : {}),
@@ -99,10 +99,8 @@ serveCommands(
       return { ms: performance.now() - t, buildMs, updates: log.length, annotations: ids.length, state, stateBytes: state.byteLength };
     },
   },
-  async () => {
-    if (stopAllocationProfile) console.error(`allocation profile: ${await stopAllocationProfile()}`);
-    await server.stop();
-  },
+  () => server.stop(),
+  allocations ? (windows) => allocations.windows(windows) : undefined,
 );
 
 /**
