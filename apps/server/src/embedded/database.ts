@@ -15,10 +15,9 @@ export type EmbeddedOptions = { vacuum?: Partial<VacuumPolicy>; logger?: Logger 
 
 /**
  * What the database's thread holds: its JavaScript heap in use and in pages
- * (V8 keeps pages after a collection), what V8 allocated outside its heap, and
- * PGlite's WebAssembly memory.
+ * (V8 keeps pages after a collection), and PGlite's WebAssembly memory.
  */
-export type EmbeddedMemory = { heapBytes: number; heapPhysicalBytes: number; mallocedBytes: number; wasmBytes: number | null };
+export type EmbeddedMemory = { heapBytes: number; heapPhysicalBytes: number; wasmBytes: number | null };
 
 /** The embedded database, with its vacuuming and its thread's memory in reach (tests look at both). */
 export type EmbeddedDatabase = Database & { kind: "pglite"; vacuum: EmbeddedVacuum; memory(): Promise<EmbeddedMemory> };

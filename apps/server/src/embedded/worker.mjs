@@ -23,7 +23,7 @@ const jobs = {
   "table-sizes": (db) => tableSizes(db),
   memory: (db) => {
     const heap = getHeapStatistics();
-    return { heapBytes: heap.used_heap_size, heapPhysicalBytes: heap.total_physical_size, mallocedBytes: heap.malloced_memory, wasmBytes: db.mod?.HEAPU8?.byteLength ?? null };
+    return { heapBytes: heap.used_heap_size, heapPhysicalBytes: heap.total_physical_size, wasmBytes: db.mod?.HEAPU8?.byteLength ?? null };
   },
   vacuum: (db, message) => vacuumTable(db, message),
 };
