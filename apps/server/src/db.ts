@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
+import type { EmbeddedDatabase } from "./embedded/database.ts";
 import type { Logger } from "./logger.ts";
 import { namedStatements } from "./prepared-statements.ts";
 import type { CompactOptions } from "./sync/yjs-jobs.mjs";
@@ -92,18 +93,21 @@ export function setCompactor(db: Db, compactor: Compactor) {
 }
 
 /** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
-export function databaseOnPostgres(url: string, options: ConnectOptions = {}): Database {
+/** A Database on a Postgres server (openDatabase's other kind is embedded/database.ts's EmbeddedDatabase). */
+export type PostgresDatabase = Database & { kind: "postgres" };
+
+export function databaseOnPostgres(url: string, options: ConnectOptions = {}): PostgresDatabase {
   return postgresConnection(url, options).database;
 }
 
 /** The Database and the postgres.js pool behind it, for the embedded database, which reserves its one connection. */
-export function postgresConnection(url: string, options: ConnectOptions = {}): { database: Database; sql: postgres.Sql } {
+export function postgresConnection(url: string, options: ConnectOptions = {}): { database: PostgresDatabase; sql: postgres.Sql } {
   const sql = connect(url, options);
   const db = drizzlePostgres(namedStatements(sql), { schema: tables });
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
-  const database: Database = {
+  const database: PostgresDatabase = {
     db: db as unknown as Db,
     kind: "postgres",
     // A session lock must be taken and released on the connection that migrates. A pool of one is that
@@ -141,7 +145,8 @@ async function migrateLocked(sql: postgres.Sql, { waiting }: MigrateOptions) {
 }
 
 /** `logger`: where the embedded database says what its vacuuming did. */
-export async function openDatabase(target: Config["database"], logger?: Logger): Promise<Database> {
+/** The database the configuration names; its `kind` tells which, and the embedded one brings its extras (memory, vacuum). */
+export async function openDatabase(target: Config["database"], logger?: Logger): Promise<PostgresDatabase | EmbeddedDatabase> {
   if (target.kind === "postgres") return databaseOnPostgres(target.url);
   mkdirSync(target.dataDir, { recursive: true });
   // Loaded only when used: a server on Postgres never starts the embedded one.

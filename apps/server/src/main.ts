@@ -4,7 +4,6 @@ import { createRateLimits } from "./auth/rate-limit.ts";
 import { loadConfig } from "./config.ts";
 import { limitHeapGrowth } from "./heap-growth.ts";
 import { openDatabase } from "./db.ts";
-import type { EmbeddedDatabase } from "./embedded/database.ts";
 import { DEMO_USER, seedDemo } from "./demo/seed.ts";
 import { serverHooks } from "./hooks/index.ts";
 import { WebhookDeliverer } from "./webhooks/deliverer.ts";
@@ -34,7 +33,7 @@ const metrics = createMetrics();
 const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
 const hub = new SyncHub(database.db, logger, config.publicOrigin, { commitWindowMs: commitWindowFor(database.kind), observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
 metrics.watch(hub);
-if ("memory" in database) metrics.watchDatabaseThread((database as EmbeddedDatabase).memory);
+if (database.kind === "pglite") metrics.watchDatabaseThread(database.memory);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
 const demo = config.seedDemo ? await seedDemo(database.db, hub) : null;
