@@ -92,10 +92,10 @@ export function setCompactor(db: Db, compactor: Compactor) {
   compactors.set(db, compactor);
 }
 
-/** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
 /** A Database on a Postgres server (openDatabase's other kind is embedded/database.ts's EmbeddedDatabase). */
 export type PostgresDatabase = Database & { kind: "postgres" };
 
+/** `path`: a Unix socket to connect to instead of the URL's host (the embedded database's). */
 export function databaseOnPostgres(url: string, options: ConnectOptions = {}): PostgresDatabase {
   return postgresConnection(url, options).database;
 }
@@ -144,8 +144,11 @@ async function migrateLocked(sql: postgres.Sql, { waiting }: MigrateOptions) {
   }
 }
 
-/** `logger`: where the embedded database says what its vacuuming did. */
-/** The database the configuration names; its `kind` tells which, and the embedded one brings its extras (memory, vacuum). */
+/**
+ * The database the configuration names; its `kind` tells which, and the
+ * embedded one brings its extras (memory, vacuum). `logger`: where the
+ * embedded database says what its vacuuming did.
+ */
 export async function openDatabase(target: Config["database"], logger?: Logger): Promise<PostgresDatabase | EmbeddedDatabase> {
   if (target.kind === "postgres") return databaseOnPostgres(target.url);
   mkdirSync(target.dataDir, { recursive: true });

@@ -10,7 +10,7 @@
 // `exclusive`), so no statement of the server's can interleave with these in
 // PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
 // makes on Postgres, with its rules shared from there.
-import { binaryCopyOf, firstRow, quoteLiteral } from "../sync/binary-copy.mjs";
+import { binaryCopyOf, firstRow, fromBase64, quoteLiteral, toBase64 } from "../sync/binary-copy.mjs";
 import { mergesInstead, throughAfter } from "../sync/yjs-jobs.mjs";
 
 /**
@@ -84,11 +84,3 @@ export async function writeCompaction(db, { docName, ids, through, merged, folde
   if (lost > 0) await db.exec("vacuum doc_updates, doc_snapshots");
   return lost;
 }
-
-/** Bytes on an ArrayBuffer of their own (a small Buffer is a view of a shared pool), so that they can be transferred. */
-const fromBase64 = (text) => {
-  const buffer = Buffer.from(text, "base64");
-  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
-  return new Uint8Array(whole ? buffer.buffer : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
-};
-const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");

@@ -1,5 +1,7 @@
 import type postgres from "postgres";
 
+export function fromBase64(text: string): Uint8Array;
+export function toBase64(bytes: Uint8Array): string;
 export function quoteLiteral(text: string): string;
 export function firstRow(copy: Uint8Array): Array<Uint8Array | null> | null;
 export function binaryCopyOf(bytes: Uint8Array): Uint8Array;

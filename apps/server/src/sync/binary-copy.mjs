@@ -4,6 +4,10 @@
 // bytes; see docs/architecture.md, "Persistence and the commit"). Plain
 // JavaScript, for the database and compaction threads as well as the server.
 //
+// The log's rows, which are many and small, still travel as base64 text
+// (`fromBase64`, `toBase64`): postgres.js sends every parameter as text, and
+// bytea's own text form, hex, is twice the size and slower.
+//
 // The format is the PostgreSQL manual's ("COPY", "Binary Format"): an 11-byte
 // signature, 32-bit flags and header-extension length, then per row a 16-bit
 // field count and each field as a 32-bit length (-1 for NULL) and its bytes;
@@ -11,6 +15,15 @@
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 const HEADER_BYTES = SIGNATURE.length + 8;
+
+/** Bytes on an ArrayBuffer of their own (a small Buffer is a view of a shared pool), so that they can be transferred. */
+export function fromBase64(text) {
+  const buffer = Buffer.from(text, "base64");
+  const whole = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength;
+  return new Uint8Array(whole ? buffer.buffer : buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
+}
+
+export const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 /** A string as an SQL literal, for COPY, which takes no parameters (standard_conforming_strings is on: only quotes are special). */
 export const quoteLiteral = (text) => `'${text.replaceAll("'", "''")}'`;

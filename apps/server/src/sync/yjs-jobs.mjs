@@ -5,7 +5,7 @@
 // thread cannot run. Types: yjs-jobs.d.mts.
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
-import { copyOutFirstRow, quoteLiteral } from "./binary-copy.mjs";
+import { copyOutFirstRow, fromBase64, quoteLiteral, toBase64 } from "./binary-copy.mjs";
 
 /** Updates merged in one call at most; see mergeMany. */
 export const MERGE_FANIN = 64;
@@ -87,9 +87,6 @@ export function byteJob(kind, parts, options) {
 function deletes(update) {
   return Y.decodeUpdate(update).ds.clients.size > 0;
 }
-
-const fromBase64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
-const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 /**
  * Whether a pass merges its rows into one row instead of folding them into
