@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, databaseOnPostgres, clientOf } from "../src/db.ts";
-import { binaryCopyOf, copyOutFirstRow, firstRow, quoteLiteral } from "../src/sync/binary-copy.mjs";
+import { FirstRowReader, binaryCopyOf, copyOutFirstRow, firstRow, quoteLiteral } from "../src/sync/binary-copy.mjs";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
 
 /** Bytes of every value, so that no text coding on the way could pass unnoticed. */
@@ -21,6 +21,43 @@ describe("binary COPY's format (sync/binary-copy.mjs)", () => {
     expect(() => firstRow(new TextEncoder().encode("id,state\n1,abc\n"))).toThrow(/not the output of a binary COPY/);
     const cut = binaryCopyOf(bytesOf(100)).slice(0, 19 + 6 + 50);
     expect(() => firstRow(cut)).toThrow(/runs past its end/);
+  });
+
+  it("reads a row however its bytes are cut into chunks, each field copied into a buffer of its own", () => {
+    // Two fields and a NULL, as `copy (select state, state_hash, null) …` writes them, then the trailer.
+    const [a, b] = [bytesOf(300), bytesOf(32)];
+    const row = [a, null, b];
+    const out = new Uint8Array(19 + 2 + 3 * 4 + a.byteLength + b.byteLength + 2);
+    const view = new DataView(out.buffer);
+    out.set(binaryCopyOf(a).subarray(0, 11));
+    let at = 19;
+    view.setInt16(at, row.length);
+    at += 2;
+    for (const field of row) {
+      view.setInt32(at, field ? field.byteLength : -1);
+      at += 4;
+      if (field) out.set(field, at);
+      at += field?.byteLength ?? 0;
+    }
+    view.setInt16(at, -1);
+    for (const size of [1, 2, 3, 5, 7, 19, 64, out.byteLength]) {
+      const reader = new FirstRowReader();
+      for (let i = 0; i < out.byteLength; i += size) reader.push(out.subarray(i, i + size));
+      const read = reader.finish()!;
+      expect(read, `chunks of ${size}`).toEqual(row);
+      expect(read[0]!.buffer).not.toBe(out.buffer);
+      expect(read[0]!.byteLength).toBe(read[0]!.buffer.byteLength);
+    }
+  });
+
+  it("leaves the headroom asked for before each field, on shared memory when asked", () => {
+    const bytes = bytesOf(100);
+    const [field] = firstRow(binaryCopyOf(bytes), { headroom: 7, shared: true })!;
+    expect(field).toEqual(bytes);
+    expect(field!.byteOffset).toBe(7);
+    expect(field!.buffer.byteLength).toBe(107);
+    expect(field!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(firstRow(binaryCopyOf(bytes))![0]!.buffer).toBeInstanceOf(ArrayBuffer);
   });
 
   it("quotes a literal so that a quote in it cannot end it", () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, type Compactor, addressOf, compactorOf, databaseOnPostgres } from "../src/db.ts";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
 import { DocStore } from "../src/sync/doc-store.ts";
+import { STEP2_HEADROOM } from "../src/sync/messages.ts";
 import { compactionWorker } from "../src/sync/yjs-worker.ts";
 
 /**
@@ -61,8 +62,14 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const [snapshot] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
     expect(Buffer.from(snapshot!.stateHash!)).toEqual(createHash("sha256").update(snapshot!.state).digest());
     const loaded = await store.load(docName);
-    expect(loaded).toMatchObject({ logRows: 0, verified: true });
+    expect(loaded).toMatchObject({ logRows: 0, verified: true, headroom: STEP2_HEADROOM });
     sameContent(loaded.state!, doc);
+    // Read onto shared memory, for the worker's jobs on it; kept uncompressed in the table (migration 0016).
+    expect(loaded.state!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const [sizes] = (await db.execute(
+      query`select pg_column_size(state) as stored, length(state) as length from doc_snapshots where doc_name = ${docName}`,
+    )) as unknown as Array<{ stored: number; length: number }>;
+    expect(Number(sizes!.stored)).toBeGreaterThanOrEqual(Number(sizes!.length));
 
     // A few edits beside a snapshot many times their size: merged into one row, the snapshot untouched.
     const edits: Uint8Array[] = [];

@@ -70,7 +70,11 @@ export async function writeCompaction(db, { docName, ids, through, merged, folde
       return ids.length - 1;
     }
     const last = throughAfter(ids, through);
-    await tx.exec("create temp table if not exists compaction_in (state bytea) on commit delete rows");
+    // Uncompressed here too, as doc_snapshots keeps a state (migration 0016): a value compressed in this
+    // table would be copied into that one compressed.
+    await tx.exec(
+      "create temp table if not exists compaction_in (state bytea) on commit delete rows; alter table compaction_in alter column state set storage external",
+    );
     await tx.query("copy compaction_in (state) from '/dev/blob' with (format binary)", [], { blob: new Blob([binaryCopyOf(folded.state)]) });
     await tx.query(
       `insert into doc_snapshots (doc_name, state, through_update_id, state_hash)

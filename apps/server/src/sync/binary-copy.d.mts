@@ -3,6 +3,12 @@ import type postgres from "postgres";
 export function fromBase64(text: string): Uint8Array;
 export function toBase64(bytes: Uint8Array): string;
 export function quoteLiteral(text: string): string;
-export function firstRow(copy: Uint8Array): Array<Uint8Array | null> | null;
+export type FirstRowOptions = { headroom?: number; shared?: boolean };
+export class FirstRowReader {
+  constructor(options?: FirstRowOptions);
+  push(chunk: Uint8Array): void;
+  finish(): Array<Uint8Array | null> | null;
+}
+export function firstRow(copy: Uint8Array, options?: FirstRowOptions): Array<Uint8Array | null> | null;
 export function binaryCopyOf(bytes: Uint8Array): Uint8Array;
-export function copyOutFirstRow(sql: postgres.Sql<any>, query: string): Promise<Array<Uint8Array | null> | null>;
+export function copyOutFirstRow(sql: postgres.Sql<any>, query: string, options?: FirstRowOptions): Promise<Array<Uint8Array | null> | null>;

@@ -1,3 +1,4 @@
+import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
@@ -7,6 +8,7 @@ import { createLogger } from "../logger.ts";
 import { actor, alice, articleId } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
+import { STEP2_HEADROOM } from "./messages.ts";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 
 /** A stored state past the sliced-build size, and a client in sync with it. */
@@ -38,7 +40,7 @@ describe("a write during a build in slices", () => {
     const { doc: client, state } = largeState();
     const context = { docName: "article:a", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
     const stored: Uint8Array[] = [];
-    const live = new LiveDocument(context, { persist: (_live, update) => (stored.push(update), Promise.resolve()) }, state, true);
+    const live = new LiveDocument(context, { persist: (_live, update) => (stored.push(update), Promise.resolve()) }, { bytes: state, servable: true });
     expect(live.isBuilding).toBe(true);
 
     const sent: Uint8Array[] = [];
@@ -62,6 +64,32 @@ describe("a write during a build in slices", () => {
     const annotations = annotationsOf(live.doc);
     expect(annotations.size).toBe(202);
     expect(annotations.has(first) && annotations.has(second)).toBe(true);
+    live.destroy();
+  });
+
+  it("answers new clients from the loaded bytes with one step 2, framed in the room the load left, while the build goes on", async () => {
+    const { doc: client, state } = largeState();
+    const roomy = new Uint8Array(new SharedArrayBuffer(STEP2_HEADROOM + state.byteLength), STEP2_HEADROOM);
+    roomy.set(state);
+    const context = { docName: "article:b", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
+    const live = new LiveDocument(context, { persist: () => Promise.resolve() }, { bytes: roomy, servable: true, headroom: STEP2_HEADROOM });
+    const empty = Y.encodeStateVector(new Y.Doc());
+    const message = live.syncStep2For(empty);
+    // The state's own buffer, not a copy, and the same message for the next new client.
+    expect(message.buffer).toBe(roomy.buffer);
+    expect(live.syncStep2For(empty)).toBe(message);
+    const decoder = decoding.createDecoder(message);
+    expect(decoding.readVarUint(decoder)).toBe(MESSAGE_SYNC);
+    expect(decoding.readVarUint(decoder)).toBe(syncProtocol.messageYjsSyncStep2);
+    const reader = new Y.Doc();
+    Y.applyUpdate(reader, decoding.readVarUint8Array(decoder));
+    expect(annotationsOf(reader).size).toBe(annotationsOf(client).size);
+    // A client that has some of it gets the difference, and the build in slices carried on regardless.
+    expect(live.syncStep2For(Y.encodeStateVector(client)).byteLength).toBeLessThan(100);
+    expect(live.isBuilding).toBe(true);
+    await live.whenBuilt();
+    expect(live.isCold).toBe(false);
+    expect(annotationsOf(live.doc).size).toBe(200);
     live.destroy();
   });
 });

@@ -11,7 +11,7 @@ import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
-import { ackMessage, syncStep1Message, syncStep2Message } from "./messages.ts";
+import { ackMessage, syncStep1Message } from "./messages.ts";
 import { applyStep2 } from "./step2.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
@@ -187,7 +187,7 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      this.send(syncStep2Message(state.live.syncStep2For(decoding.readVarUint8Array(decoder))));
+      this.send(state.live.syncStep2For(decoding.readVarUint8Array(decoder)));
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {

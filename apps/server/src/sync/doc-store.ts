@@ -1,8 +1,9 @@
-import { webcrypto } from "node:crypto";
+import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf, compactorOf, clientOf } from "../db.ts";
 import { copyOutFirstRow, quoteLiteral } from "./binary-copy.mjs";
+import { STEP2_HEADROOM } from "./messages.ts";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -24,6 +25,8 @@ export type Loaded = {
   verified: boolean;
   /** The state was read through whole (merged, or checked on the worker) and parses. */
   parsed: boolean;
+  /** Free bytes before the state in its buffer (messages.ts, `STEP2_HEADROOM`): 0 unless it is the snapshot as read. */
+  headroom: number;
 };
 
 /**
@@ -49,14 +52,17 @@ export class DocStore {
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
     // By binary COPY: a snapshot is megabytes, and coding it as text (hex or base64) took Postgres longer
-    // than sending it, most of a cold load (binary-copy.mjs).
+    // than sending it, most of a cold load (binary-copy.mjs). Read with room for its sync step 2 around it
+    // (messages.ts) and onto shared memory, which the worker's jobs on it (a state vector, slices) read
+    // where it is: each used to cost a copy on the event loop.
     const [snapshotState = null, stateHash = null] =
       (await copyOutFirstRow(
         clientOf(this.db),
         `copy (select state, state_hash from doc_snapshots where doc_name = ${quoteLiteral(docName)}) to stdout with (format binary)`,
+        { headroom: STEP2_HEADROOM, shared: true },
       )) ?? [];
     const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
-    if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false };
+    if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false, headroom: 0 };
     // A long tail or a large snapshot is merged off the event loop: other documents' traffic goes on meanwhile.
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     const state =
@@ -69,7 +75,7 @@ export class DocStore {
       await yjsWorker.check(state);
       parsed = true;
     }
-    return { state, logRows: rows.length, verified, parsed };
+    return { state, logRows: rows.length, verified, parsed, headroom: state === snapshotState ? STEP2_HEADROOM : 0 };
   }
 
   /** How many log rows the document has after its snapshot. */
@@ -94,8 +100,22 @@ export class DocStore {
   }
 }
 
-/** On libuv's thread pool, not the event loop: a snapshot is megabytes. */
-const sha256 = async (bytes: Uint8Array) => new Uint8Array(await webcrypto.subtle.digest("SHA-256", bytes));
+/** Bytes hashed per event-loop turn: 2–10 ms, with or without the CPU's SHA instructions. */
+const HASH_SLICE_BYTES = 4 * 2 ** 20;
+
+/**
+ * A snapshot's SHA-256 on the event loop, a slice per turn. WebCrypto's
+ * digest, which ran on the thread pool, refuses shared memory (and copied
+ * the bytes for its thread first).
+ */
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  const hash = createHash("sha256");
+  for (let at = 0; at < bytes.byteLength; at += HASH_SLICE_BYTES) {
+    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    hash.update(bytes.subarray(at, at + HASH_SLICE_BYTES));
+  }
+  return new Uint8Array(hash.digest());
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);

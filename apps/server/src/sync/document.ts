@@ -15,6 +15,7 @@ import {
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
+import { syncStep2Message } from "./messages.ts";
 import { ClientIds } from "./client-ids.ts";
 import { SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -50,6 +51,21 @@ export type DocumentHooks = {
   relayAwareness?(source: LiveDocument, update: Uint8Array): void;
 };
 
+/** Stored bytes a document starts from (DocStore.load). */
+export type StartingState = {
+  bytes: Uint8Array;
+  /**
+   * Whether the state may be served before it is built: only bytes known to
+   * parse, either a snapshot this server wrote or bytes read through whole
+   * on the way (DocStore.load's `verified` and `parsed`). Anything else is
+   * built at once, so that bytes that do not parse fail the load instead of
+   * reaching a client.
+   */
+  servable: boolean;
+  /** Free bytes before `bytes` in their buffer, where a new client's sync step 2 is framed without a copy (messages.ts). */
+  headroom?: number;
+};
+
 /**
  * One live Y.Doc and the peers on it: the source of truth while loaded
  * (docs/architecture.md, "The path of an update"). Every change, from a socket or from REST, passes through
@@ -69,6 +85,9 @@ export class LiveDocument implements PersistSource {
    */
   private cold: Uint8Array | null;
   private coldStateVector: Promise<Uint8Array> | null = null;
+  /** A new client's sync step 2 while cold: the whole state, framed once for every client that joins. */
+  private coldStep2: Uint8Array | null = null;
+  private readonly coldHeadroom: number;
   /**
    * A large cold document is built in the background, a slice per turn
    * (`buildInSlices`): the slices not yet applied. Until the last, the Y.Doc
@@ -101,15 +120,7 @@ export class LiveDocument implements PersistSource {
   constructor(
     readonly context: DocContext,
     private readonly hooks: DocumentHooks,
-    initialState: Uint8Array | null,
-    /**
-     * Whether the state may be served before it is built: only bytes known to
-     * parse, either a snapshot this server wrote or bytes read through whole
-     * on the way (DocStore.load's `verified` and `parsed`). Anything else is
-     * built at once, so that bytes that do not parse fail the load instead of
-     * reaching a client.
-     */
-    servableUnbuilt = false,
+    start: StartingState | null = null,
     /** Who wrote under which client id before this load (client-ids.ts). */
     clientOwners: Iterable<readonly [number, string]> = [],
   ) {
@@ -122,12 +133,14 @@ export class LiveDocument implements PersistSource {
     this.votes = new VoteTally(votesOf(this.ydoc));
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
+    const initialState = start?.bytes ?? null;
     this.cold = initialState;
+    this.coldHeadroom = start?.headroom ?? 0;
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
-    if (!servableUnbuilt) void this.doc;
+    if (!start?.servable) void this.doc;
     else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) {
       const building = this.buildInSlices(initialState)
         // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
@@ -166,6 +179,7 @@ export class LiveDocument implements PersistSource {
       const state = this.cold;
       const slices = this.slices;
       this.cold = null;
+      this.coldStep2 = null;
       this.slices = null;
       if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       else Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
@@ -184,7 +198,8 @@ export class LiveDocument implements PersistSource {
     // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
     // another document's load would otherwise wait behind.
     const list = await compactionWorker.slices(state, SLICE_SIZES).catch(() => null);
-    if (!list || this.cold !== state || this.destroyed) return;
+    // Built meanwhile (`cold` only ever goes to null: a new client's step 2 may have moved the same bytes).
+    if (!list || !this.cold || this.destroyed) return;
     const slices = { list, next: 0 };
     this.slices = slices;
     while (this.slices === slices && !this.destroyed) {
@@ -216,13 +231,23 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * What a client with state vector `sv` lacks, as a sync step 2 carries it.
+   * The sync step 2 for a client with state vector `sv`: what it lacks.
    * While the document is cold this comes from the loaded bytes: all of them
    * for a new client, else their difference, either way without building it.
+   * All of them is the same message for every new client, framed once (in
+   * place when the load left room for it) and kept while the document is
+   * cold: as `cold`'s own storage, so that it is not held twice.
    */
   syncStep2For(sv: Uint8Array): Uint8Array {
-    if (!this.cold) return Y.encodeStateAsUpdate(this.ydoc, sv);
-    return Y.decodeStateVector(sv).size === 0 ? this.cold : Y.diffUpdate(this.cold, sv);
+    if (!this.cold) return syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv));
+    if (Y.decodeStateVector(sv).size > 0) return syncStep2Message(Y.diffUpdate(this.cold, sv));
+    if (!this.coldStep2) {
+      const message = syncStep2Message(this.cold, this.coldHeadroom);
+      // The slices and the state vector under way keep reading the bytes they were given, still valid.
+      this.cold = message.subarray(message.byteLength - this.cold.byteLength);
+      this.coldStep2 = message;
+    }
+    return this.coldStep2;
   }
 
   /** The vote counts of the touched annotations, from a tally kept as votes change. */

@@ -11,15 +11,32 @@ export function syncStep1Message(stateVector: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** A sync step 2 carrying `update`, the answer to a client's step 1. */
-export function syncStep2Message(update: Uint8Array): Uint8Array {
+/**
+ * Free bytes a loaded state keeps before it in its buffer, so that its sync
+ * step 2 is framed around it in place (`syncStep2Message`): the longest
+ * prefix, two one-byte message types and a length of up to five bytes.
+ */
+export const STEP2_HEADROOM = 7;
+
+/**
+ * A sync step 2 carrying `update`, the answer to a client's step 1.
+ * `headroom`: bytes before `update` in its buffer that are free to write (a
+ * loaded state's, `STEP2_HEADROOM`); the message is then framed there, around
+ * the update, instead of in a copy of it.
+ */
+export function syncStep2Message(update: Uint8Array, headroom = 0): Uint8Array {
   const head = encoding.createEncoder();
   encoding.writeVarUint(head, MESSAGE_SYNC);
   encoding.writeVarUint(head, syncProtocol.messageYjsSyncStep2);
   encoding.writeVarUint(head, update.byteLength);
+  const prefix = encoding.toUint8Array(head);
+  if (prefix.byteLength <= Math.min(headroom, update.byteOffset)) {
+    const message = new Uint8Array(update.buffer, update.byteOffset - prefix.byteLength, prefix.byteLength + update.byteLength);
+    message.set(prefix);
+    return message;
+  }
   // Sized once and copied once: a whole document's state is megabytes, which an encoder would copy
   // into its growing buffers and then again into one array.
-  const prefix = encoding.toUint8Array(head);
   const message = new Uint8Array(prefix.byteLength + update.byteLength);
   message.set(prefix);
   message.set(update, prefix.byteLength);

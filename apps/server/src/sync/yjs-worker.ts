@@ -87,7 +87,10 @@ class YjsWorker {
 
   private async run(job: Job, handOver = false): Promise<JobResult> {
     let sent: Promise<JobResult> | null;
-    if (job.kind !== "compact" && handOver) {
+    if (job.kind !== "compact" && job.parts.every((part) => part.buffer instanceof SharedArrayBuffer)) {
+      // Read by the worker where they are (a snapshot as loaded, doc-store.ts): neither copied nor transferred.
+      sent = this.link.send(job);
+    } else if (job.kind !== "compact" && handOver) {
       sent = this.link.send(job, job.parts.map((c) => c.buffer as ArrayBuffer));
     } else if (job.kind !== "compact") {
       // Copied into one buffer, transferred: a driver's Buffer may be a view of a much larger pooled buffer,
