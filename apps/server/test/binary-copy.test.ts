@@ -50,6 +50,18 @@ describe("binary COPY's format (sync/binary-copy.mjs)", () => {
     }
   });
 
+  it("skips a header extension, however long", () => {
+    const bytes = bytesOf(50);
+    const plain = binaryCopyOf(bytes);
+    const extended = new Uint8Array(plain.byteLength + 40);
+    extended.set(plain.subarray(0, 19));
+    new DataView(extended.buffer).setInt32(15, 40);
+    extended.set(plain.subarray(19), 19 + 40);
+    const reader = new FirstRowReader();
+    for (let i = 0; i < extended.byteLength; i += 7) reader.push(extended.subarray(i, i + 7));
+    expect(reader.finish()).toEqual([bytes]);
+  });
+
   it("leaves the headroom asked for before each field, on shared memory when asked", () => {
     const bytes = bytesOf(100);
     const [field] = firstRow(binaryCopyOf(bytes), { headroom: 7, shared: true })!;

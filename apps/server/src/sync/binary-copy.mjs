@@ -71,11 +71,13 @@ export class FirstRowReader {
         if (this.#filled === this.#field.byteLength) this.#fieldDone(this.#field);
         continue;
       }
+      // A header extension (none in today's format) is skipped, not gathered: it may be longer than `#part`.
+      const skip = this.#step === "extension";
       const n = Math.min(this.#want - this.#have, chunk.byteLength - at);
-      if (this.#step !== "extension") this.#part.set(chunk.subarray(at, at + n), this.#have);
+      if (!skip) this.#part.set(chunk.subarray(at, at + n), this.#have);
       at += n;
       this.#have += n;
-      if (this.#have === this.#want) this.#partDone(new DataView(this.#part.buffer, 0, this.#want));
+      if (this.#have === this.#want) this.#partDone(skip ? null : new DataView(this.#part.buffer, 0, this.#want));
     }
   }
 
