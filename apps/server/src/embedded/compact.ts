@@ -1,8 +1,9 @@
 import type { CompactOptions } from "../sync/yjs-jobs.mjs";
+import type { Packed } from "../threads/packed-parts.mjs";
 import { compactionWorker } from "../sync/yjs-worker.ts";
 
 /** What the database thread read for one pass (compaction.mjs, `readForCompaction`). */
-type Read = { ids: string[]; parts: Uint8Array[]; merge: boolean; through: string | null; state: Uint8Array | null };
+type Read = { ids: string[]; rows: Packed; merge: boolean; through: string | null; state: Uint8Array | null };
 
 /** A job on the database thread, by name (worker.mjs), with the byte arrays to hand over rather than copy. */
 export type DatabaseJob = <T>(job: string, message: object, transfer?: ArrayBuffer[]) => Promise<T>;
@@ -23,9 +24,9 @@ export async function compactEmbedded(run: DatabaseJob, exclusive: Exclusive, do
   if (!read) return 0;
   const write = { docName, ids: read.ids, through: read.through };
   if (read.merge) {
-    const merged = await compactionWorker.merge(read.parts, { handOver: true });
+    const merged = await compactionWorker.merge(read.rows, { handOver: true });
     return exclusive(() => run<number>("compact-write", { write: { ...write, merged } }, [merged.buffer as ArrayBuffer]));
   }
-  const folded = await compactionWorker.fold(read.state, read.parts, { handOver: true });
+  const folded = await compactionWorker.fold(read.state, read.rows, { handOver: true });
   return exclusive(() => run<number>("compact-write", { write: { ...write, folded } }, [folded.state.buffer as ArrayBuffer]));
 }

@@ -59,7 +59,8 @@ async function answer(message, transfer = []) {
 }
 
 parentPort.on("message", async ({ id, kind, packed, address, docName, options, ...rest }) => {
-  const parts = packed ? unpack(packed) : rest.parts;
+  // `parts`, then what `packed` holds, either of them absent (yjs-worker.ts, `Job`).
+  const parts = [...(rest.parts ?? []), ...(packed ? unpack(packed) : [])];
   try {
     if (kind === "slices") {
       const slices = sliceState(parts[0], options);

@@ -6,11 +6,15 @@ import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import type { SliceSizes } from "./state-slices.mjs";
 import { type CompactOptions, byteJob, compactDocument } from "./yjs-jobs.mjs";
 
+/** A job's bytes are `parts`, then, when given, the parts `packed` holds (handed over: see `merge`). */
 type Job =
-  | { kind: "merge" | "state-vector" | "check"; parts: Uint8Array[] }
-  | { kind: "fold"; parts: Uint8Array[]; options: FoldOptions }
+  | { kind: "merge" | "state-vector" | "check"; parts: Uint8Array[]; packed?: Packed }
+  | { kind: "fold"; parts: Uint8Array[]; packed?: Packed; options: FoldOptions }
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
+
+/** Every part of a job's bytes, in order. */
+const partsOf = (job: { parts: Uint8Array[]; packed?: Packed }) => (job.packed ? [...job.parts, ...unpack(job.packed)] : job.parts);
 type FoldOptions = { snapshotFirst: boolean };
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
 
@@ -18,7 +22,7 @@ type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packe
 async function runHere(job: Job): Promise<JobResult> {
   // Cutting a state costs about what building it does: without the worker there is nothing to gain.
   if (job.kind === "slices") return { packed: null };
-  if (job.kind !== "compact") return byteJob(job.kind, job.parts, job.kind === "fold" ? job.options : undefined);
+  if (job.kind !== "compact") return byteJob(job.kind, partsOf(job), job.kind === "fold" ? job.options : undefined);
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
   try {
     return { rows: await compactDocument(sql, job.docName, job.options) };
@@ -49,15 +53,19 @@ class YjsWorker {
    * `handOver`: the parts are the caller's to give away (each on an ArrayBuffer
    * of its own), and are transferred as they are, not copied; they are unusable
    * afterwards, and should the worker die, the job fails rather than run here.
+   * Parts already packed (threads/packed-parts.mjs) are always handed over.
    */
-  async merge(parts: Uint8Array[], { handOver = false } = {}): Promise<Uint8Array> {
-    return (await this.run({ kind: "merge", parts }, handOver)).state!;
+  async merge(parts: Uint8Array[] | Packed, { handOver = false } = {}): Promise<Uint8Array> {
+    const job = Array.isArray(parts) ? { kind: "merge" as const, parts } : { kind: "merge" as const, parts: [], packed: parts };
+    return (await this.run(job, handOver || !Array.isArray(parts))).state!;
   }
 
   /** One state from a document's snapshot (or none) and log rows, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
-  async fold(snapshot: Uint8Array | null, rows: Uint8Array[], { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
-    const parts = snapshot ? [snapshot, ...rows] : rows;
-    const result = await this.run({ kind: "fold", parts, options: { snapshotFirst: snapshot !== null } }, handOver);
+  async fold(snapshot: Uint8Array | null, rows: Uint8Array[] | Packed, { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
+    const head = snapshot ? [snapshot] : [];
+    const options = { snapshotFirst: snapshot !== null };
+    const job = Array.isArray(rows) ? { kind: "fold" as const, parts: [...head, ...rows], options } : { kind: "fold" as const, parts: head, packed: rows, options };
+    const result = await this.run(job, handOver || !Array.isArray(rows));
     return { state: result.state!, sha256: result.sha256! };
   }
 
@@ -87,18 +95,20 @@ class YjsWorker {
 
   private async run(job: Job, handOver = false): Promise<JobResult> {
     let sent: Promise<JobResult> | null;
-    if (job.kind !== "compact" && job.parts.every((part) => part.buffer instanceof SharedArrayBuffer)) {
+    const packed = job.kind !== "compact" && "packed" in job ? job.packed : undefined;
+    if (job.kind !== "compact" && !packed && job.parts.every((part) => part.buffer instanceof SharedArrayBuffer)) {
       // Read by the worker where they are (a snapshot as loaded, doc-store.ts): neither copied nor transferred.
       sent = this.link.send(job);
     } else if (job.kind !== "compact" && handOver) {
-      sent = this.link.send(job, job.parts.map((c) => c.buffer as ArrayBuffer));
+      const packedBuffers = packed ? [packed.bytes.buffer, packed.ends.buffer] : [];
+      sent = this.link.send(job, [...job.parts.map((c) => c.buffer), ...packedBuffers] as ArrayBuffer[]);
     } else if (job.kind !== "compact") {
       // Copied into one buffer, transferred: a driver's Buffer may be a view of a much larger pooled buffer,
       // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
       // for seconds. The originals stay for running here, should the worker die.
       const { parts, ...rest } = job;
-      const packed = pack(parts);
-      sent = this.link.send({ ...rest, packed }, [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer]);
+      const copy = pack(parts);
+      sent = this.link.send({ ...rest, packed: copy }, [copy.bytes.buffer as ArrayBuffer, copy.ends.buffer as ArrayBuffer]);
     } else sent = this.link.send(job);
     if (!sent) return runHere(job);
     try {
