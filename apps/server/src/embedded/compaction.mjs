@@ -10,7 +10,7 @@
 // `exclusive`), so no statement of the server's can interleave with these in
 // PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
 // makes on Postgres, with its rules shared from there.
-import { binaryCopyOf, firstRow, fromBase64, quoteLiteral, toBase64 } from "../sync/binary-copy.mjs";
+import { binaryCopyOf, firstRow, quoteLiteral, toBase64 } from "../sync/binary-copy.mjs";
 import { mergesInstead, throughAfter } from "../sync/yjs-jobs.mjs";
 import { pack } from "../threads/packed-parts.mjs";
 
@@ -32,7 +32,8 @@ export async function readForCompaction(db, docName, { batch, foldRatio }) {
   const {
     rows: [snapshot],
   } = await db.query(`select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = $1`, [docName]);
-  const parts = rows.map((r) => fromBase64(r.update));
+  // Views of Node's pool are fine here: `pack` copies each into the one buffer that travels.
+  const parts = rows.map((r) => Buffer.from(r.update, "base64"));
   const merge = mergesInstead(snapshot ? Number(snapshot.bytes) : null, parts, foldRatio);
   let state = null;
   if (snapshot && !merge) {

@@ -7,7 +7,7 @@ import { parentPort } from "node:worker_threads";
 import postgres from "postgres";
 import { byteJob, compactDocument } from "./yjs-jobs.mjs";
 import { sliceState } from "./state-slices.mjs";
-import { pack, unpack } from "../threads/packed-parts.mjs";
+import { pack, partsAndPacked } from "../threads/packed-parts.mjs";
 
 /**
  * A heap this large after a job (folding or cutting a document of some
@@ -59,8 +59,7 @@ async function answer(message, transfer = []) {
 }
 
 parentPort.on("message", async ({ id, kind, packed, address, docName, options, ...rest }) => {
-  // `parts`, then what `packed` holds, either of them absent (yjs-worker.ts, `Job`).
-  const parts = [...(rest.parts ?? []), ...(packed ? unpack(packed) : [])];
+  const parts = partsAndPacked(rest.parts, packed);
   try {
     if (kind === "slices") {
       const slices = sliceState(parts[0], options);

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import type { DatabaseAddress } from "../db.ts";
-import { type Packed, pack, unpack } from "../threads/packed-parts.mjs";
+import { type Packed, pack, partsAndPacked, unpack } from "../threads/packed-parts.mjs";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import type { SliceSizes } from "./state-slices.mjs";
 import { type CompactOptions, byteJob, compactDocument } from "./yjs-jobs.mjs";
@@ -13,8 +13,8 @@ type Job =
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
 
-/** Every part of a job's bytes, in order. */
-const partsOf = (job: { parts: Uint8Array[]; packed?: Packed }) => (job.packed ? [...job.parts, ...unpack(job.packed)] : job.parts);
+/** A job's bytes: `head`, then `rows`, which are carried as they are when already packed. */
+const bytesOf = (head: Uint8Array[], rows: Uint8Array[] | Packed) => (Array.isArray(rows) ? { parts: [...head, ...rows] } : { parts: head, packed: rows });
 type FoldOptions = { snapshotFirst: boolean };
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
 
@@ -22,7 +22,7 @@ type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packe
 async function runHere(job: Job): Promise<JobResult> {
   // Cutting a state costs about what building it does: without the worker there is nothing to gain.
   if (job.kind === "slices") return { packed: null };
-  if (job.kind !== "compact") return byteJob(job.kind, partsOf(job), job.kind === "fold" ? job.options : undefined);
+  if (job.kind !== "compact") return byteJob(job.kind, partsAndPacked(job.parts, job.packed), job.kind === "fold" ? job.options : undefined);
   const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
   try {
     return { rows: await compactDocument(sql, job.docName, job.options) };
@@ -56,15 +56,12 @@ class YjsWorker {
    * Parts already packed (threads/packed-parts.mjs) are always handed over.
    */
   async merge(parts: Uint8Array[] | Packed, { handOver = false } = {}): Promise<Uint8Array> {
-    const job = Array.isArray(parts) ? { kind: "merge" as const, parts } : { kind: "merge" as const, parts: [], packed: parts };
-    return (await this.run(job, handOver || !Array.isArray(parts))).state!;
+    return (await this.run({ kind: "merge", ...bytesOf([], parts) }, handOver || !Array.isArray(parts))).state!;
   }
 
   /** One state from a document's snapshot (or none) and log rows, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
   async fold(snapshot: Uint8Array | null, rows: Uint8Array[] | Packed, { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
-    const head = snapshot ? [snapshot] : [];
-    const options = { snapshotFirst: snapshot !== null };
-    const job = Array.isArray(rows) ? { kind: "fold" as const, parts: [...head, ...rows], options } : { kind: "fold" as const, parts: head, packed: rows, options };
+    const job = { kind: "fold" as const, ...bytesOf(snapshot ? [snapshot] : [], rows), options: { snapshotFirst: snapshot !== null } };
     const result = await this.run(job, handOver || !Array.isArray(rows));
     return { state: result.state!, sha256: result.sha256! };
   }

@@ -13,6 +13,11 @@ export function pack(parts) {
   return { bytes, ends };
 }
 
+/** `parts`, then the parts `packed` holds (views, no copy); either may be absent. */
+export function partsAndPacked(parts = [], packed = undefined) {
+  return packed ? [...parts, ...unpack(packed)] : parts;
+}
+
 /** The parts `pack` put end to end, as views of its buffer (no copy). */
 export function unpack({ bytes, ends }) {
   return Array.from(ends, (end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
