@@ -5,6 +5,7 @@ import { readSessionCookie } from "../auth/cookie.ts";
 import type { AppEnv } from "../context.ts";
 import type { Connection } from "./connection.ts";
 import type { SyncHub } from "./hub.ts";
+import { sendWithBacklogLimit } from "./socket-backlog.ts";
 
 // @hono/node-ws reports socket errors as an ErrorEvent, which Node 20 lacks.
 const globals = globalThis as { ErrorEvent?: unknown };
@@ -30,6 +31,16 @@ type RawSocket = {
 const CLOSE_GRACE_MS = 1_000;
 
 /**
+ * Closes with `code`, then cuts the TCP connection after CLOSE_GRACE_MS, for
+ * peers that may never read the close frame: stuck halfway through a frame of
+ * their own, or far behind on what we sent them.
+ */
+function closeAndCut(raw: RawSocket | undefined, close: (code: number, reason: string) => void, code: number, reason: string) {
+  close(code, reason);
+  setTimeout(() => raw?.terminate?.(), CLOSE_GRACE_MS).unref();
+}
+
+/**
  * Pings the peer every `intervalMs`; a peer that has sent nothing, not even
  * the pong, by the next ping is closed with 4408. A frame whose header
  * promises more bytes than ever arrive leaves the socket waiting for the rest
@@ -42,9 +53,7 @@ function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code:
   raw?.on?.("pong", () => (heard = true));
   const timeOut = () => {
     clearInterval(timer);
-    close(SYNC_CLOSE_CODES.timeout, "no answer to ping");
-    // A peer stuck halfway through a frame cannot read or answer the close frame either.
-    setTimeout(() => raw?.terminate?.(), CLOSE_GRACE_MS).unref();
+    closeAndCut(raw, close, SYNC_CLOSE_CODES.timeout, "no answer to ping");
   };
   const timer = setInterval(() => {
     const now = Date.now();
@@ -87,13 +96,17 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
       let alive: ReturnType<typeof heartbeat> | null = null;
       return {
         onOpen(_event, ws) {
-          alive = heartbeat(ws.raw as RawSocket | undefined, options.heartbeatMs, (code, reason) => {
+          const raw = ws.raw as RawSocket | undefined;
+          const close = (code: number, reason: string) => {
             if (connection) connection.close(code, reason);
             else ws.close(code, reason);
-          });
+          };
+          alive = heartbeat(raw, options.heartbeatMs, close);
+          const fellBehind = (unsent: number) =>
+            closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
           connection = hub.connect(
             {
-              send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
+              send: sendWithBacklogLimit(ws, fellBehind),
               close: (code, reason) => ws.close(code, reason),
             },
             request,

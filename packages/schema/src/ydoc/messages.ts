@@ -28,4 +28,6 @@ export const SYNC_CLOSE_CODES = {
   /** An update the database would not store (it breaks one of its rules); the rest of the document is saved. */
   notStored: 4422,
   tooManyConnections: 4429,
+  /** The client read more slowly than its document changed: more than 8 MiB waited unsent for it. Outside 4400–4499, so providers reconnect on their own. */
+  backlog: 4507,
 } as const;

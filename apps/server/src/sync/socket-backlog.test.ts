@@ -1,0 +1,89 @@
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WSContext } from "hono/ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { BACKLOG_BYTES, sendWithBacklogLimit } from "./socket-backlog.ts";
+
+/** A real `ws` server whose connections hand the test a sender as socket.ts builds it, and a real client. */
+let server: Server;
+let wss: WebSocketServer;
+let url: string;
+type ServerSide = { ws: WebSocket; send: (m: Uint8Array) => void; behind: number[] };
+const accepted: Array<(side: ServerSide) => void> = [];
+
+beforeAll(async () => {
+  wss = new WebSocketServer({ noServer: true });
+  server = createServer();
+  server.on("upgrade", (request, socket, head) => {
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const context = new WSContext({
+        send: (data) => ws.send(data),
+        close: (code, reason) => ws.close(code, reason),
+        raw: ws,
+        get readyState() {
+          return ws.readyState as 0 | 1 | 2 | 3;
+        },
+      });
+      const behind: number[] = [];
+      accepted.shift()!({ ws, behind, send: sendWithBacklogLimit(context, (unsent) => behind.push(unsent)) });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  for (const ws of wss.clients) ws.terminate();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+type Heard = { messages: Buffer[]; closed: Promise<number> };
+
+async function connect(): Promise<{ server: ServerSide; heard: Heard; client: WebSocket }> {
+  const serverSide = new Promise<ServerSide>((resolve) => accepted.push(resolve));
+  const client = new WebSocket(url);
+  const heard: Heard = { messages: [], closed: new Promise((resolve) => client.on("close", resolve)) };
+  client.on("message", (data) => heard.messages.push(data as Buffer));
+  await new Promise((resolve) => client.on("open", resolve));
+  return { server: await serverSide, heard, client };
+}
+
+function filled(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed) & 0xff;
+  return bytes;
+}
+
+describe("a socket's backlog limit", () => {
+  it("sends every message in order to a peer that reads, large ones included", async () => {
+    const { server: s, heard } = await connect();
+    const sent = [0, 125, 70_000, 3 * 2 ** 20, 10].map((n, i) => filled(n, i));
+    for (const message of sent) s.send(message);
+    s.ws.close(4000, "done");
+    expect(await heard.closed).toBe(4000);
+    expect(heard.messages.map((m) => m.length)).toEqual(sent.map((m) => m.length));
+    heard.messages.forEach((m, i) => expect(m.equals(sent[i]!)).toBe(true));
+    expect(s.behind).toEqual([]);
+  });
+
+  it("stops buffering for a peer that does not read, once, past the backlog allowed beyond its largest message", async () => {
+    const { server: s, client } = await connect();
+    client.pause();
+    // A large first message (a join's step 2) raises the allowance by its size.
+    s.send(filled(2 * 2 ** 20, 7));
+    const chunk = filled(32 * 1024, 8);
+    let sent = 0;
+    while (s.behind.length === 0 && sent < 4_000) {
+      s.send(chunk);
+      sent++;
+    }
+    expect(s.behind).toHaveLength(1);
+    expect(s.behind[0]).toBeGreaterThan(BACKLOG_BYTES + 2 * 2 ** 20);
+    const held = s.ws.bufferedAmount;
+    for (let i = 0; i < 100; i++) s.send(chunk);
+    expect(s.ws.bufferedAmount).toBe(held);
+    expect(s.behind).toHaveLength(1);
+    client.terminate();
+  });
+});
