@@ -8,6 +8,8 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
 COPY packages/schema/package.json packages/schema/
+# pnpm applies our patches to dependencies as it installs them (pnpm-workspace.yaml, patchedDependencies).
+COPY patches/ patches/
 RUN pnpm install --frozen-lockfile
 COPY . .
 RUN pnpm build && pnpm build:server
@@ -18,6 +20,7 @@ WORKDIR /app
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY apps/server/package.json apps/server/
 COPY packages/schema/package.json packages/schema/
+COPY patches/ patches/
 # The compiled server imports its packages from apps/server/node_modules; the workspace's own are bundled.
 RUN pnpm install --frozen-lockfile --prod --filter @marginalia/server
 # The repository as it is laid out: the compiled server reads the migrations (drizzle/), the demo's fixture

@@ -112,4 +112,13 @@ describe("Dockerfile", () => {
     expect(runtime).toMatch(/CMD \["node", "apps\/server\/dist\/main\.js"\]/);
     expect(runtime).not.toMatch(/tsx/);
   });
+
+  it("gives pnpm the patches it applies before each stage installs", () => {
+    const patches = Object.values((parse(read("pnpm-workspace.yaml")) as { patchedDependencies?: Record<string, string> }).patchedDependencies ?? {});
+    expect(patches.length).toBeGreaterThan(0);
+    for (const stage of stages) {
+      const beforeInstall = stage.slice(0, stage.indexOf("pnpm install"));
+      for (const file of patches) expect(beforeInstall).toContain(`COPY ${file.slice(0, file.lastIndexOf("/") + 1)}`);
+    }
+  });
 });
