@@ -1,4 +1,4 @@
-import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Anchor, TextTarget } from "@marginalia/schema";
 import { typescriptWorker } from "../threads/typescript-worker.ts";
 import { WorkerLink } from "../threads/worker-link.ts";
@@ -54,7 +54,7 @@ class AnchorWorker {
     const anchors: Anchor[] = [];
     for (let at = 0; at < job.targets.length; at += SLICE_HERE) {
       anchors.push(...resolveSlice({ ...job, targets: job.targets.slice(at, at + SLICE_HERE) }));
-      await yieldToLoop();
+      await nextTurn();
     }
     return anchors;
   }

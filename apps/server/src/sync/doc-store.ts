@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { docUpdates } from "@marginalia/schema/tables";
@@ -111,7 +112,7 @@ const HASH_SLICE_BYTES = 4 * 2 ** 20;
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   const hash = createHash("sha256");
   for (let at = 0; at < bytes.byteLength; at += HASH_SLICE_BYTES) {
-    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (at > 0) await nextTurn();
     hash.update(bytes.subarray(at, at + HASH_SLICE_BYTES));
   }
   return new Uint8Array(hash.digest());

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
@@ -203,7 +204,7 @@ export class LiveDocument implements PersistSource {
     const slices = { list, next: 0 };
     this.slices = slices;
     while (this.slices === slices && !this.destroyed) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       if (this.slices !== slices || this.destroyed) return;
       applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       if (slices.next === slices.list.length) void this.doc;

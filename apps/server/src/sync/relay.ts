@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import * as awarenessProtocol from "y-protocols/awareness";
@@ -124,7 +125,7 @@ export class RedisRelay implements DocumentRelay {
 
   async close() {
     // Commits that resolved just before shutdown still go out.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     this.flushOutbox();
     this.closed = true;
     this.docs.clear();

@@ -16,6 +16,7 @@ type Job =
 /** A job's bytes: `head`, then `rows`, which are carried as they are when already packed. */
 const bytesOf = (head: Uint8Array[], rows: Uint8Array[] | Packed) => (Array.isArray(rows) ? { parts: [...head, ...rows] } : { parts: head, packed: rows });
 type FoldOptions = { snapshotFirst: boolean };
+const buffersOf = (packed: Packed) => [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer];
 type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
@@ -56,13 +57,13 @@ class YjsWorker {
    * Parts already packed (threads/packed-parts.mjs) are always handed over.
    */
   async merge(parts: Uint8Array[] | Packed, { handOver = false } = {}): Promise<Uint8Array> {
-    return (await this.run({ kind: "merge", ...bytesOf([], parts) }, handOver || !Array.isArray(parts))).state!;
+    return (await this.run({ kind: "merge", ...bytesOf([], parts) }, handOver)).state!;
   }
 
   /** One state from a document's snapshot (or none) and log rows, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
   async fold(snapshot: Uint8Array | null, rows: Uint8Array[] | Packed, { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
     const job = { kind: "fold" as const, ...bytesOf(snapshot ? [snapshot] : [], rows), options: { snapshotFirst: snapshot !== null } };
-    const result = await this.run(job, handOver || !Array.isArray(rows));
+    const result = await this.run(job, handOver);
     return { state: result.state!, sha256: result.sha256! };
   }
 
@@ -90,23 +91,25 @@ class YjsWorker {
     return (await this.run({ kind: "compact", address, docName, options })).rows ?? 0;
   }
 
-  private async run(job: Job, handOver = false): Promise<JobResult> {
+  private async run(job: Job, handOverParts = false): Promise<JobResult> {
     let sent: Promise<JobResult> | null;
     const packed = job.kind !== "compact" && "packed" in job ? job.packed : undefined;
-    if (job.kind !== "compact" && !packed && job.parts.every((part) => part.buffer instanceof SharedArrayBuffer)) {
+    // Packed parts were packed to travel: they always go as they are.
+    const handOver = handOverParts || packed !== undefined;
+    if (job.kind === "compact") sent = this.link.send(job);
+    else if (!packed && job.parts.every((part) => part.buffer instanceof SharedArrayBuffer)) {
       // Read by the worker where they are (a snapshot as loaded, doc-store.ts): neither copied nor transferred.
       sent = this.link.send(job);
-    } else if (job.kind !== "compact" && handOver) {
-      const packedBuffers = packed ? [packed.bytes.buffer, packed.ends.buffer] : [];
-      sent = this.link.send(job, [...job.parts.map((c) => c.buffer), ...packedBuffers] as ArrayBuffer[]);
-    } else if (job.kind !== "compact") {
+    } else if (handOver) {
+      sent = this.link.send(job, [...job.parts.map((c) => c.buffer as ArrayBuffer), ...(packed ? buffersOf(packed) : [])]);
+    } else {
       // Copied into one buffer, transferred: a driver's Buffer may be a view of a much larger pooled buffer,
       // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
       // for seconds. The originals stay for running here, should the worker die.
       const { parts, ...rest } = job;
       const copy = pack(parts);
-      sent = this.link.send({ ...rest, packed: copy }, [copy.bytes.buffer as ArrayBuffer, copy.ends.buffer as ArrayBuffer]);
-    } else sent = this.link.send(job);
+      sent = this.link.send({ ...rest, packed: copy }, buffersOf(copy));
+    }
     if (!sent) return runHere(job);
     try {
       return await sent;
