@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createAnnotation } from "@marginalia/schema";
@@ -53,6 +53,15 @@ async function exercise(server: ServerProcess) {
 }
 
 describe("the compiled server", () => {
+  it("loads at start none of the packages only import threads or outgoing mail need", () => {
+    // What the main bundle imports statically is loaded with the process: the HTML and Markdown readers
+    // (about 7 MB of heap) belong on import threads (import/article.ts), nodemailer on the first message.
+    const bundle = readFileSync(path.join(import.meta.dirname, "..", "dist", "main.js"), "utf8");
+    const loaded = [...bundle.matchAll(/^import\b[^;]*?from "([^"]+)";/gm)].map((m) => m[1]);
+    expect(loaded).toContain("yjs");
+    for (const name of ["linkedom", "@mozilla/readability", "sanitize-html", "markdown-it", "nodemailer"]) expect(loaded).not.toContain(name);
+  });
+
   const servers: ServerProcess[] = [];
   const dirs: string[] = [];
   afterAll(async () => {

@@ -9,7 +9,8 @@ import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
 import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
 import type { DocContext } from "@marginalia/server/sync/projection.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
-import { importArticle } from "@marginalia/server/import/index.ts";
+import { readArticle } from "@marginalia/server/import/article.ts";
+import { readPlainText } from "@marginalia/server/import/plain-text.ts";
 import { createArticle } from "@marginalia/server/services/articles.ts";
 import { NO_OBSERVER, type SyncObserver } from "@marginalia/server/sync/observer.ts";
 import { startMarginalia, SEED } from "../harness.ts";
@@ -34,7 +35,7 @@ serveCommands(
      * through the same service as POST /api/groups/:id/articles but without 500 HTTP round trips.
      */
     seedArticles: async ({ groupId, authorId, count }: { groupId: string; authorId: string; count: number }) => {
-      const imported = importArticle({ format: "text", content: SEED });
+      const imported = readArticle({ format: "text", content: SEED }, readPlainText);
       const rooms: string[] = [];
       for (let i = 0; i < count; i += 25) {
         const batch = Array.from({ length: Math.min(25, count - i) }, () =>

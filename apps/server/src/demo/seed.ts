@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { articles, groups, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
-import { importArticle } from "../import/index.ts";
+import { readArticle } from "../import/article.ts";
+import { readPlainText } from "../import/plain-text.ts";
 import { createArticle } from "../services/articles.ts";
 import { createGroup } from "../services/groups.ts";
 import { createUser, findUserByEmail } from "../services/users.ts";
@@ -35,7 +36,8 @@ export async function seedDemo(db: Db, hub: SyncHub): Promise<{ articleId: strin
     groupId: group.id,
     authorId: user.id,
     format: "text",
-    imported: importArticle({ format: "text", content }),
+    // Plain text only, read here: the other formats' readers stay on import threads (import/article.ts).
+    imported: readArticle({ format: "text", content }, readPlainText),
     meta: { sourceUrl: null, publishedAt: null },
   });
   const colleague =

@@ -1,16 +1,11 @@
-import type { ArticleFormat, Block } from "@marginalia/schema";
-import { ApiError } from "../errors.ts";
+import type { ArticleFormat } from "@marginalia/schema";
+import { type ImportInput, type ImportedArticle, readArticle } from "./article.ts";
 import type { ArticleBuilder } from "./builder.ts";
 import { readHtml } from "./html.ts";
 import { readMarkdown } from "./markdown.ts";
 import { readPlainText } from "./plain-text.ts";
 
-/** What the caller says about an article; it wins over what the import finds. */
-export type ImportMeta = { title?: string; byline?: string | null };
-export type ImportInput = ImportMeta & { format: ArticleFormat; content: string };
-export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[] };
-
-const FALLBACK_TITLE_LENGTH = 80;
+export type { ImportInput, ImportMeta, ImportedArticle } from "./article.ts";
 
 const READERS: Record<ArticleFormat, (content: string) => ArticleBuilder> = {
   text: readPlainText,
@@ -19,46 +14,10 @@ const READERS: Record<ArticleFormat, (content: string) => ArticleBuilder> = {
 };
 
 /**
- * Cuts at a word boundary so the title does not end mid-word; counted in code
- * points so an emoji is never split in half.
- */
-function shorten(text: string): string {
-  const chars = Array.from(text);
-  if (chars.length <= FALLBACK_TITLE_LENGTH) return text;
-  const cut = chars.slice(0, FALLBACK_TITLE_LENGTH).join("");
-  const atSpace = cut.lastIndexOf(" ");
-  return `${(atSpace > FALLBACK_TITLE_LENGTH / 2 ? cut.slice(0, atSpace) : cut).trimEnd()}…`;
-}
-
-function fallbackTitle(article: ArticleBuilder): string {
-  const texts = article.blockTexts;
-  const pick = (kind: Block["kind"]) => {
-    const i = article.blocks.findIndex((b) => b.kind === kind);
-    return i >= 0 ? texts[i] : undefined;
-  };
-  return shorten(pick("heading") ?? pick("paragraph") ?? texts[0] ?? "");
-}
-
-/**
- * Turns submitted content into normalized text plus a block map whose offsets
- * count code points. Title and byline given by the caller win over detection;
- * they describe the article but do not rewrite its text.
+ * Any supported format into an article (article.ts). This module loads every
+ * reader: it belongs on import threads (text-worker.ts), the command line and
+ * tests, not on the server's event loop.
  */
 export function importArticle(input: ImportInput): ImportedArticle {
-  if (input.content.trim() === "") {
-    throw new ApiError("validation_failed", "The article content is empty", "content");
-  }
-  const article = READERS[input.format](input.content);
-  if (article.blocks.length === 0) {
-    const message = `No readable article text was found in the ${input.format} content`;
-    throw new ApiError("validation_failed", message, "content");
-  }
-  return finishArticle(article, input);
-}
-
-/** The article a reader built, under the caller's title and byline where given, else under what was found. */
-export function finishArticle(article: ArticleBuilder, meta: ImportMeta): ImportedArticle {
-  const title = meta.title?.trim() || article.title || fallbackTitle(article);
-  const byline = meta.byline === undefined ? article.byline : meta.byline?.trim() || null;
-  return { title, byline, text: article.text, blocks: article.blocks.map((b) => ({ ...b })) };
+  return readArticle(input, READERS[input.format]);
 }

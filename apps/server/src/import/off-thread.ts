@@ -2,7 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { ApiError, type ErrorCode } from "../errors.ts";
 import { Turns } from "../threads/turns.ts";
 import { typescriptWorker } from "../threads/typescript-worker.ts";
-import type { ImportInput, ImportedArticle } from "./index.ts";
+import type { ImportInput, ImportedArticle } from "./article.ts";
 
 export type TextImportLimits = {
   /** How long one article may take to read before its thread is stopped. */

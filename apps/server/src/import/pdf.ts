@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { ApiError } from "../errors.ts";
 import { Turns } from "../threads/turns.ts";
 import { ArticleBuilder } from "./builder.ts";
-import { type ImportMeta, type ImportedArticle, finishArticle } from "./index.ts";
+import { type ImportMeta, type ImportedArticle, finishArticle } from "./article.ts";
 import type { PdfResult } from "./pdf-layout.d.mts";
 
 export type PdfLimits = {

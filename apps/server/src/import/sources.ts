@@ -1,7 +1,7 @@
 import type { ArticleFormat, SourceFormat } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from "../net/fetch-page.ts";
-import type { ImportMeta, ImportedArticle } from "./index.ts";
+import type { ImportMeta, ImportedArticle } from "./article.ts";
 import { type TextImportLimits, importOffThread } from "./off-thread.ts";
 import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
 

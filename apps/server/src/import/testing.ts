@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { Block, BlockKind } from "@marginalia/schema";
-import type { ImportedArticle } from "./index.ts";
+import type { ImportedArticle } from "./article.ts";
 
 /** The text of one block, sliced by code points as annotation selectors do. */
 export function blockText(article: ImportedArticle, block: Block): string {

@@ -1,4 +1,4 @@
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { deliverToFolder } from "./mailbox.ts";
@@ -40,9 +40,11 @@ function transportFor(config: Config["mail"], logger: Logger): (message: MailMes
     case "folder":
       return (message) => deliverToFolder(transport.dir, message);
     case "smtp": {
-      const smtp = createTransport(transport.url);
+      // nodemailer is loaded with the first message (about 3 MB of heap), not by every server that never mails.
+      let smtp: Promise<Transporter> | undefined;
       return async (message) => {
-        await smtp.sendMail({ from, ...message });
+        smtp ??= import("nodemailer").then(({ createTransport }) => createTransport(transport.url));
+        await (await smtp).sendMail({ from, ...message });
       };
     }
   }

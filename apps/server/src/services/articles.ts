@@ -5,7 +5,7 @@ import { type Role, type SourceFormat } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
-import type { ImportedArticle } from "../import/index.ts";
+import type { ImportedArticle } from "../import/article.ts";
 import { nameBook } from "./identities.ts";
 
 export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null };

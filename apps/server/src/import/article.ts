@@ -1,0 +1,57 @@
+import type { ArticleFormat, Block } from "@marginalia/schema";
+import { ApiError } from "../errors.ts";
+import type { ArticleBuilder } from "./builder.ts";
+
+/** What the caller says about an article; it wins over what the import finds. */
+export type ImportMeta = { title?: string; byline?: string | null };
+export type ImportInput = ImportMeta & { format: ArticleFormat; content: string };
+export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[] };
+
+const FALLBACK_TITLE_LENGTH = 80;
+
+/**
+ * Cuts at a word boundary so the title does not end mid-word; counted in code
+ * points so an emoji is never split in half.
+ */
+function shorten(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length <= FALLBACK_TITLE_LENGTH) return text;
+  const cut = chars.slice(0, FALLBACK_TITLE_LENGTH).join("");
+  const atSpace = cut.lastIndexOf(" ");
+  return `${(atSpace > FALLBACK_TITLE_LENGTH / 2 ? cut.slice(0, atSpace) : cut).trimEnd()}…`;
+}
+
+function fallbackTitle(article: ArticleBuilder): string {
+  const texts = article.blockTexts;
+  const pick = (kind: Block["kind"]) => {
+    const i = article.blocks.findIndex((b) => b.kind === kind);
+    return i >= 0 ? texts[i] : undefined;
+  };
+  return shorten(pick("heading") ?? pick("paragraph") ?? texts[0] ?? "");
+}
+
+/**
+ * Turns submitted content into normalized text plus a block map whose offsets
+ * count code points, with the reader given for its format. Kept apart from
+ * the readers themselves (index.ts) so that the server's own thread, which
+ * only ever reads plain text (the demo's article), never loads the HTML and
+ * Markdown libraries: those run on import threads (off-thread.ts).
+ */
+export function readArticle(input: ImportInput, read: (content: string) => ArticleBuilder): ImportedArticle {
+  if (input.content.trim() === "") {
+    throw new ApiError("validation_failed", "The article content is empty", "content");
+  }
+  const article = read(input.content);
+  if (article.blocks.length === 0) {
+    const message = `No readable article text was found in the ${input.format} content`;
+    throw new ApiError("validation_failed", message, "content");
+  }
+  return finishArticle(article, input);
+}
+
+/** The article a reader built, under the caller's title and byline where given, else under what was found. */
+export function finishArticle(article: ArticleBuilder, meta: ImportMeta): ImportedArticle {
+  const title = meta.title?.trim() || article.title || fallbackTitle(article);
+  const byline = meta.byline === undefined ? article.byline : meta.byline?.trim() || null;
+  return { title, byline, text: article.text, blocks: article.blocks.map((b) => ({ ...b })) };
+}
