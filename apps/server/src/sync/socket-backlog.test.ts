@@ -4,6 +4,7 @@ import { WSContext } from "hono/ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { BACKLOG_BYTES, sendWithBacklogLimit } from "./socket-backlog.ts";
+import { SHARED_FRAME_BYTES, sharedFrameWriter } from "./shared-frames.ts";
 
 /** A real `ws` server whose connections hand the test a sender as socket.ts builds it, and a real client. */
 let server: Server;
@@ -85,5 +86,35 @@ describe("a socket's backlog limit", () => {
     expect(s.ws.bufferedAmount).toBe(held);
     expect(s.behind).toHaveLength(1);
     client.terminate();
+  });
+
+  it("sends a broadcast as one shared frame that every peer reads whole, and nothing after a close", async () => {
+    const peers = [await connect(), await connect(), await connect()];
+    // The fast path must be live with the `ws` this server runs: a renamed internal would quietly turn it off.
+    for (const { server: s } of peers) expect(sharedFrameWriter(s.ws)).not.toBeNull();
+    const broadcast = filled(330, 3);
+    const own = peers.map((_, i) => filled(5, 40 + i));
+    const large = filled(SHARED_FRAME_BYTES + 1, 9);
+    for (const [i, { server: s }] of peers.entries()) {
+      s.send(broadcast);
+      s.send(own[i]!);
+      s.send(large);
+      s.send(broadcast);
+    }
+    const [first] = peers;
+    first!.server.ws.close(4000, "done");
+    first!.server.send(broadcast);
+    expect(await first!.heard.closed).toBe(4000);
+    for (const [i, { server: s, heard }] of peers.entries()) {
+      if (i > 0) {
+        s.ws.close(4000, "done");
+        await heard.closed;
+      }
+      expect(heard.messages.map((m) => m.length)).toEqual([330, 5, SHARED_FRAME_BYTES + 1, 330]);
+      expect(heard.messages[0]!.equals(broadcast)).toBe(true);
+      expect(heard.messages[1]!.equals(own[i]!)).toBe(true);
+      expect(heard.messages[2]!.equals(large)).toBe(true);
+      expect(heard.messages[3]!.equals(broadcast)).toBe(true);
+    }
   });
 });

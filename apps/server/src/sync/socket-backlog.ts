@@ -1,4 +1,5 @@
 import type { WSContext } from "hono/ws";
+import { sharedFrameWriter } from "./shared-frames.ts";
 
 /**
  * Unsent bytes a socket may hold beyond the largest message it was sent (a
@@ -13,10 +14,12 @@ export const BACKLOG_BYTES = 8 * 2 ** 20;
  * sending large updates, one such socket per room holds memory as fast as
  * they write. `bufferedAmount` is what `ws` has not yet handed to the kernel;
  * past BACKLOG_BYTES beyond the largest message sent so far, `fellBehind` is
- * called once instead of sending, and nothing more is sent.
+ * called once instead of sending, and nothing more is sent. Small messages go
+ * out as frames shared with the other sockets they are sent to (shared-frames.ts).
  */
 export function sendWithBacklogLimit(ws: WSContext, fellBehind: (unsent: number) => void): (message: Uint8Array) => void {
   const raw = ws.raw as { bufferedAmount?: number } | undefined;
+  const writeFrame = sharedFrameWriter(raw);
   let largest = 0;
   let behind = false;
   return (message) => {
@@ -28,6 +31,6 @@ export function sendWithBacklogLimit(ws: WSContext, fellBehind: (unsent: number)
       return;
     }
     if (message.byteLength > largest) largest = message.byteLength;
-    ws.send(message as Uint8Array<ArrayBuffer>);
+    if (!writeFrame?.(message)) ws.send(message as Uint8Array<ArrayBuffer>);
   };
 }
