@@ -3,13 +3,14 @@ import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC, annotationsOf, createAnnotation } from "@marginalia/schema";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../logger.ts";
 import { actor, alice, articleId } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
 import { STEP2_HEADROOM } from "./messages.ts";
-import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
+import { BUILD_AFTER_MS, SLICED_BUILD_BYTES } from "./sliced-build.ts";
+import { compactionWorker } from "./yjs-worker.ts";
 
 /** A stored state past the sliced-build size, and a client in sync with it. */
 function largeState() {
@@ -92,4 +93,38 @@ describe("a write during a build in slices", () => {
     expect(annotationsOf(live.doc).size).toBe(200);
     live.destroy();
   });
+
+  it("starts a large document's build after a wait, or at the first write, and never for one closed before", async () => {
+    const cuts = vi.spyOn(compactionWorker, "slices");
+    const { doc: client, state } = largeState();
+    const context = (name: string) => ({ docName: name, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
+    const closedSoon = new LiveDocument(context("article:c"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
+    const kept = new LiveDocument(context("article:d"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
+    const written = new LiveDocument(context("article:e"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
+    expect(cuts).not.toHaveBeenCalled();
+    closedSoon.destroy();
+
+    // A write does not wait out the delay: it starts the build and waits for it.
+    const connection = new Connection({ send: () => {}, close: () => {} }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });
+    connection.open(written, actor(alice, "annotator"), { id: alice, name: "Alice", color: "red" }, alice);
+    const updates: Uint8Array[] = [];
+    client.on("update", (u: Uint8Array) => updates.push(u));
+    createAnnotation(client, { kind: "comment", authorId: alice, body: "the first write" });
+    for (const u of updates) connection.receive(updateMessage(u));
+    expect(cuts).toHaveBeenCalledTimes(1);
+    await written.whenBuilt();
+    expect(written.isCold).toBe(false);
+
+    // The one left alone is cut once the delay is over; the one closed before, never.
+    await new Promise((resolve) => setTimeout(resolve, BUILD_AFTER_MS + 100));
+    expect(cuts).toHaveBeenCalledTimes(2);
+    await kept.whenBuilt();
+    expect(kept.isCold).toBe(false);
+    expect(annotationsOf(kept.doc).size).toBe(200);
+    expect(cuts).toHaveBeenCalledTimes(2);
+    kept.destroy();
+    written.destroy();
+  });
 });
+
+afterEach(() => vi.restoreAllMocks());

@@ -18,7 +18,7 @@ import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { syncStep2Message } from "./messages.ts";
 import { ClientIds } from "./client-ids.ts";
-import { SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
+import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
@@ -82,7 +82,8 @@ export class LiveDocument implements PersistSource {
    * sync step 1 is answered from them (`syncStep2For`), the server's own
    * step 1 from their state vector (`stateVector`), and the document is built
    * the first time anything reads or changes it, usually the first write; a
-   * large one in slices before that (`buildInSlices`).
+   * large one in slices before that (`buildInSlices`), from BUILD_AFTER_MS
+   * after the load or from the first need, whichever comes first.
    */
   private cold: Uint8Array | null;
   private coldStateVector: Promise<Uint8Array> | null = null;
@@ -98,6 +99,8 @@ export class LiveDocument implements PersistSource {
   private slices: { list: Uint8Array[]; next: number } | null = null;
   /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
   private building: Promise<void> | null = null;
+  /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
+  private plannedBuild: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
@@ -143,13 +146,8 @@ export class LiveDocument implements PersistSource {
     this.ydoc.on("update", this.onUpdate);
     if (!start?.servable) void this.doc;
     else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) {
-      const building = this.buildInSlices(initialState)
-        // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
-        .catch(() => void (this.slices = null))
-        .finally(() => {
-          if (this.building === building) this.building = null;
-        });
-      this.building = building;
+      this.plannedBuild = setTimeout(() => this.startBuild(), BUILD_AFTER_MS);
+      this.plannedBuild.unref();
     }
     this.awareness.on("update", this.onAwareness);
   }
@@ -182,6 +180,7 @@ export class LiveDocument implements PersistSource {
       this.cold = null;
       this.coldStep2 = null;
       this.slices = null;
+      this.cancelPlannedBuild();
       if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       else Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
       this.hooks.built?.(this);
@@ -195,6 +194,23 @@ export class LiveDocument implements PersistSource {
    * whole state is applied (about a second for 10 MB). The worker cuts the
    * state (state-slices.mjs); a state it cannot cut is built on first use.
    */
+  private cancelPlannedBuild() {
+    if (this.plannedBuild) clearTimeout(this.plannedBuild);
+    this.plannedBuild = null;
+  }
+
+  private startBuild() {
+    this.cancelPlannedBuild();
+    if (!this.cold || this.building || this.destroyed) return;
+    const building = this.buildInSlices(this.cold)
+      // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
+      .catch(() => void (this.slices = null))
+      .finally(() => {
+        if (this.building === building) this.building = null;
+      });
+    this.building = building;
+  }
+
   private async buildInSlices(state: Uint8Array) {
     // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
     // another document's load would otherwise wait behind.
@@ -216,18 +232,20 @@ export class LiveDocument implements PersistSource {
     return this.cold !== null;
   }
 
-  /** Whether the document is being built in slices: what needs it is better off waiting (`whenBuilt`) than forcing the rest at once. */
+  /** Whether the document is being built in slices, or will be: what needs it is better off waiting (`whenBuilt`) than forcing the rest at once. */
   get isBuilding(): boolean {
-    return this.building !== null;
+    return this.building !== null || this.plannedBuild !== null;
   }
 
   /**
    * Resolves once a build in slices under way has ended, at once when none
-   * is. Reading `doc` meanwhile would apply the rest in one go, holding every
-   * socket of the process (about a second for 10 MB); whoever can wait for
-   * the last slice instead does (connection.ts, hub.ts).
+   * is; a planned one starts now. Reading `doc` meanwhile would apply the
+   * rest in one go, holding every socket of the process (about a second for
+   * 10 MB); whoever can wait for the last slice instead does (connection.ts,
+   * hub.ts).
    */
   whenBuilt(): Promise<void> {
+    if (this.plannedBuild) this.startBuild();
     return this.building ?? Promise.resolve();
   }
 
@@ -301,8 +319,8 @@ export class LiveDocument implements PersistSource {
    * (updates commute, and those that wait keep their order).
    */
   applyRemote(update: Uint8Array) {
-    if (this.building) {
-      void this.building.then(() => this.applyRemote(update));
+    if (this.isBuilding) {
+      void this.whenBuilt().then(() => this.applyRemote(update));
       return;
     }
     if (!this.destroyed) Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
@@ -340,6 +358,7 @@ export class LiveDocument implements PersistSource {
 
   destroy() {
     this.destroyed = true;
+    this.cancelPlannedBuild();
     this.awareness.destroy();
     this.ydoc.destroy();
   }

@@ -5,6 +5,17 @@ import * as Y from "yjs";
 /** A cold state this large or larger is built in slices (LiveDocument's `buildInSlices`); a smaller one on first use. */
 export const SLICED_BUILD_BYTES = 256 * 1024;
 /**
+ * How long a large cold document stays unbuilt after it loads before its
+ * build in slices starts, unless something that needs the document (a write,
+ * a REST change) starts it sooner and waits for it. Cutting a 10 MB state
+ * keeps a thread busy for 0.6–2 s, and on 2 cores that slowed the loads'
+ * own answers: cold opens of one 10 MB document in a row (`pnpm bench`,
+ * "Cold load") took a median of 190–385 ms with the cut started at once
+ * against 105–115 ms without it. A document closed again within the wait is
+ * never cut at all.
+ */
+export const BUILD_AFTER_MS = 1_000;
+/**
  * Per slice: for a 10 MB state (10,000 annotations), 317 slices of about 5 ms
  * (at most 23 ms) on the 2-core machine `pnpm bench` runs on, against 1.1 s
  * for the state applied whole (docs/architecture.md, "Persistence and the commit").
