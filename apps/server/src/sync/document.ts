@@ -188,12 +188,6 @@ export class LiveDocument implements PersistSource {
     return this.ydoc;
   }
 
-  /**
-   * Builds a large cold document a slice per event-loop turn, so that the
-   * first write to it does not hold every socket of the process while a
-   * whole state is applied (about a second for 10 MB). The worker cuts the
-   * state (state-slices.mjs); a state it cannot cut is built on first use.
-   */
   private cancelPlannedBuild() {
     if (this.plannedBuild) clearTimeout(this.plannedBuild);
     this.plannedBuild = null;
@@ -211,6 +205,12 @@ export class LiveDocument implements PersistSource {
     this.building = building;
   }
 
+  /**
+   * Builds a large cold document a slice per event-loop turn, so that the
+   * first write to it does not hold every socket of the process while a
+   * whole state is applied (about a second for 10 MB). The worker cuts the
+   * state (state-slices.mjs); a state it cannot cut is built on first use.
+   */
   private async buildInSlices(state: Uint8Array) {
     // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
     // another document's load would otherwise wait behind.
