@@ -6,12 +6,12 @@ import type { Logger } from "../logger.ts";
 import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
 import { closeForNotStored } from "./commit-errors.ts";
 import { type ModerationStep, authorizeUpdate } from "./authorize.ts";
-import { type LiveDocument, type Peer, awarenessMessage } from "./document.ts";
+import type { LiveDocument, Peer } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
-import { ackMessage, syncStep1Message } from "./messages.ts";
+import { ackMessage, awarenessMessage, syncStep1Message } from "./messages.ts";
 import { applyStep2 } from "./step2.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */

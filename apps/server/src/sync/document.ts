@@ -1,10 +1,8 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { MemberIds } from "../access/member-ids.ts";
 import {
-  MESSAGE_AWARENESS,
   ROOTS,
   annotationsOf,
   notesOf,
@@ -16,7 +14,7 @@ import {
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
-import { syncStep2Message } from "./messages.ts";
+import { awarenessUpdateMessage, syncStep2Message } from "./messages.ts";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -352,7 +350,7 @@ export class LiveDocument implements PersistSource {
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
     relay?.(this, update);
     if (this.peers.size === 0) return;
-    const message = wrapAwareness(update);
+    const message = awarenessUpdateMessage(update);
     for (const peer of this.peers) peer.send(message);
   };
 
@@ -369,17 +367,6 @@ type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 const LOAD_ORIGIN = Symbol("load");
 
 export const REMOTE_ORIGIN = Symbol("remote");
-
-export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
-  return wrapAwareness(awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
-}
-
-function wrapAwareness(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
 
 /** The ids of the annotations a transaction changed, found from the types it touched. */
 export function touchedAnnotations(doc: Y.Doc, tr: Y.Transaction): Set<string> {

@@ -1,6 +1,7 @@
 import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
-import { MESSAGE_ACK, MESSAGE_SYNC } from "@marginalia/schema";
+import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_SYNC } from "@marginalia/schema";
 
 /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
 export function syncStep1Message(stateVector: Uint8Array): Uint8Array {
@@ -48,5 +49,18 @@ export function ackMessage(seq: number): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_ACK);
   encoding.writeVarUint(encoder, seq);
+  return encoding.toUint8Array(encoder);
+}
+
+/** An awareness message carrying the current states of `clients`. */
+export function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  return awarenessUpdateMessage(awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+}
+
+/** An awareness message carrying an encoded awareness update as it is. */
+export function awarenessUpdateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
 }
