@@ -9,8 +9,7 @@ import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
 import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
 import type { DocContext } from "@marginalia/server/sync/projection.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
-import { readArticle } from "@marginalia/server/import/article.ts";
-import { readPlainText } from "@marginalia/server/import/plain-text.ts";
+import { readTextArticle } from "@marginalia/server/import/plain-text.ts";
 import { createArticle } from "@marginalia/server/services/articles.ts";
 import { NO_OBSERVER, type SyncObserver } from "@marginalia/server/sync/observer.ts";
 import { startMarginalia, SEED } from "../harness.ts";
@@ -35,7 +34,7 @@ serveCommands(
      * through the same service as POST /api/groups/:id/articles but without 500 HTTP round trips.
      */
     seedArticles: async ({ groupId, authorId, count }: { groupId: string; authorId: string; count: number }) => {
-      const imported = readArticle({ format: "text", content: SEED }, readPlainText);
+      const imported = readTextArticle(SEED);
       const rooms: string[] = [];
       for (let i = 0; i < count; i += 25) {
         const batch = Array.from({ length: Math.min(25, count - i) }, () =>

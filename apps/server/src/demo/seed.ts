@@ -3,8 +3,7 @@ import { eq } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { articles, groups, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
-import { readArticle } from "../import/article.ts";
-import { readPlainText } from "../import/plain-text.ts";
+import { readTextArticle } from "../import/plain-text.ts";
 import { createArticle } from "../services/articles.ts";
 import { createGroup } from "../services/groups.ts";
 import { createUser, findUserByEmail } from "../services/users.ts";
@@ -36,8 +35,7 @@ export async function seedDemo(db: Db, hub: SyncHub): Promise<{ articleId: strin
     groupId: group.id,
     authorId: user.id,
     format: "text",
-    // Plain text only, read here: the other formats' readers stay on import threads (import/article.ts).
-    imported: readArticle({ format: "text", content }, readPlainText),
+    imported: readTextArticle(content),
     meta: { sourceUrl: null, publishedAt: null },
   });
   const colleague =

@@ -5,8 +5,6 @@ import { readHtml } from "./html.ts";
 import { readMarkdown } from "./markdown.ts";
 import { readPlainText } from "./plain-text.ts";
 
-export type { ImportInput, ImportMeta, ImportedArticle } from "./article.ts";
-
 const READERS: Record<ArticleFormat, (content: string) => ArticleBuilder> = {
   text: readPlainText,
   markdown: readMarkdown,

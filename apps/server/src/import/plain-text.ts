@@ -1,4 +1,5 @@
 import type { BlockKind } from "@marginalia/schema";
+import { type ImportedArticle, readArticle } from "./article.ts";
 import { ArticleBuilder } from "./builder.ts";
 import { isCitation, looksLikeByline, looksLikeCaption, looksLikeTitle, wordCount } from "./plain-text-rules.ts";
 import {
@@ -14,6 +15,14 @@ type Unit = { text: string; group: number; kind?: BlockKind; level?: number };
 const BULLET = /^[-*•]\s+/;
 const NUMBERED = /^\d{1,3}[.)]\s+/;
 const HEADING_MAX_LENGTH = 120;
+
+/**
+ * A plain-text article, read where the other formats' readers are not loaded
+ * (the demo's seed on the server's own thread, the bench): import/article.ts.
+ */
+export function readTextArticle(content: string): ImportedArticle {
+  return readArticle({ format: "text", content }, readPlainText);
+}
 
 /**
  * Plain text carries no markup, so structure is inferred from layout: the

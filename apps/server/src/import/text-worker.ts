@@ -1,7 +1,8 @@
 // The thread behind off-thread.ts: text, Markdown and HTML read into an article, off the event loop.
 import { parentPort } from "node:worker_threads";
 import { ApiError } from "../errors.ts";
-import { type ImportInput, importArticle } from "./index.ts";
+import type { ImportInput } from "./article.ts";
+import { importArticle } from "./index.ts";
 
 parentPort?.on("message", ({ id, input }: { id: number; input: ImportInput }) => {
   try {
