@@ -23,6 +23,9 @@ function largeState() {
   return { doc, state };
 }
 
+/** A group document's context, by name. */
+const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
+
 function updateMessage(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE_SYNC);
@@ -39,9 +42,8 @@ function updateMessage(update: Uint8Array): Uint8Array {
 describe("a write during a build in slices", () => {
   it("waits for the build, then is applied in order", async () => {
     const { doc: client, state } = largeState();
-    const context = { docName: "article:a", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
     const stored: Uint8Array[] = [];
-    const live = new LiveDocument(context, { persist: (_live, update) => (stored.push(update), Promise.resolve()) }, { bytes: state, servable: true });
+    const live = new LiveDocument(context("article:a"), { persist: (_live, update) => (stored.push(update), Promise.resolve()) }, { bytes: state, servable: true });
     expect(live.isBuilding).toBe(true);
 
     const sent: Uint8Array[] = [];
@@ -72,8 +74,7 @@ describe("a write during a build in slices", () => {
     const { doc: client, state } = largeState();
     const roomy = new Uint8Array(new SharedArrayBuffer(STEP2_HEADROOM + state.byteLength), STEP2_HEADROOM);
     roomy.set(state);
-    const context = { docName: "article:b", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
-    const live = new LiveDocument(context, { persist: () => Promise.resolve() }, { bytes: roomy, servable: true, headroom: STEP2_HEADROOM });
+    const live = new LiveDocument(context("article:b"), { persist: () => Promise.resolve() }, { bytes: roomy, servable: true, headroom: STEP2_HEADROOM });
     const empty = Y.encodeStateVector(new Y.Doc());
     const message = live.syncStep2For(empty);
     // The state's own buffer, not a copy, and the same message for the next new client.
@@ -97,7 +98,6 @@ describe("a write during a build in slices", () => {
   it("starts a large document's build after a wait, or at the first write, and never for one closed before", async () => {
     const cuts = vi.spyOn(compactionWorker, "slices");
     const { doc: client, state } = largeState();
-    const context = (name: string) => ({ docName: name, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
     const closedSoon = new LiveDocument(context("article:c"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
     const kept = new LiveDocument(context("article:d"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
     const written = new LiveDocument(context("article:e"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });

@@ -22,6 +22,9 @@ type WsSocket = {
   _sender?: { sendFrame?: (list: Buffer[]) => void; _state?: number; _queue?: unknown[] };
 };
 
+/** The state of `ws`'s sender (lib/sender.js, DEFAULT) when no frame waits inside it. */
+const SENDER_IDLE = 0;
+
 /** Frames made, by the message they carry: a broadcast is one Uint8Array handed to every peer (fanout.ts). */
 const frames = new WeakMap<Uint8Array, Buffer>();
 
@@ -49,10 +52,12 @@ function frameOf(message: Uint8Array): Buffer {
 export function sharedFrameWriter(raw: unknown): ((message: Uint8Array) => boolean) | null {
   const socket = raw as WsSocket | undefined;
   const sender = socket?._sender;
-  if (!sender || typeof sender.sendFrame !== "function" || typeof sender._state !== "number" || !Array.isArray(sender._queue)) return null;
+  if (!socket || !sender || typeof sender.sendFrame !== "function" || typeof sender._state !== "number" || !Array.isArray(sender._queue)) return null;
+  const checked = sender as Required<typeof sender>;
   return (message) => {
-    if (message.byteLength > SHARED_FRAME_BYTES || socket!.readyState !== ws.WebSocket.OPEN || sender._state !== 0 || sender._queue!.length) return false;
-    sender.sendFrame!([frameOf(message)]);
+    // Read each time: the sender's state and queue change as `ws` works.
+    if (message.byteLength > SHARED_FRAME_BYTES || socket.readyState !== ws.WebSocket.OPEN || checked._state !== SENDER_IDLE || checked._queue.length) return false;
+    checked.sendFrame([frameOf(message)]);
     return true;
   };
 }
