@@ -1,11 +1,33 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, databaseOnPostgres, clientOf } from "../src/db.ts";
-import { FirstRowReader, binaryCopyOf, copyOutFirstRow, firstRow, quoteLiteral } from "../src/sync/binary-copy.mjs";
+import { FirstRowReader, SLICE_BYTES, SliceReader, binaryCopyOf, copyOutFirstRow, copyOutSlices, firstRow, quoteLiteral } from "../src/sync/binary-copy.mjs";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
+import { seeded } from "./support/seed.ts";
 
 /** Bytes of every value, so that no text coding on the way could pass unnoticed. */
 const bytesOf = (length: number) => Uint8Array.from({ length }, (_, i) => (i * 131 + (i >> 8)) % 256);
+
+/** A binary COPY's output with the given rows, each field as bytes or null, then the trailer. */
+function copyOutput(rows: Array<Array<Uint8Array | null>>): Uint8Array {
+  const size = rows.reduce((n, row) => n + 2 + row.reduce((m, f) => m + 4 + (f?.byteLength ?? 0), 0), 19 + 2);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out.set(binaryCopyOf(new Uint8Array(0)).subarray(0, 19));
+  let at = 19;
+  for (const row of rows) {
+    view.setInt16(at, row.length);
+    at += 2;
+    for (const field of row) {
+      view.setInt32(at, field ? field.byteLength : -1);
+      at += 4;
+      if (field) out.set(field, at);
+      at += field?.byteLength ?? 0;
+    }
+  }
+  view.setInt16(at, -1);
+  return out;
+}
 
 describe("binary COPY's format (sync/binary-copy.mjs)", () => {
   it("reads back the one-column row it writes, NULLs and an empty output apart", () => {
@@ -27,19 +49,7 @@ describe("binary COPY's format (sync/binary-copy.mjs)", () => {
     // Two fields and a NULL, as `copy (select state, state_hash, null) …` writes them, then the trailer.
     const [a, b] = [bytesOf(300), bytesOf(32)];
     const row = [a, null, b];
-    const out = new Uint8Array(19 + 2 + 3 * 4 + a.byteLength + b.byteLength + 2);
-    const view = new DataView(out.buffer);
-    out.set(binaryCopyOf(a).subarray(0, 11));
-    let at = 19;
-    view.setInt16(at, row.length);
-    at += 2;
-    for (const field of row) {
-      view.setInt32(at, field ? field.byteLength : -1);
-      at += 4;
-      if (field) out.set(field, at);
-      at += field?.byteLength ?? 0;
-    }
-    view.setInt16(at, -1);
+    const out = copyOutput([row]);
     for (const size of [1, 2, 3, 5, 7, 19, 64, out.byteLength]) {
       const reader = new FirstRowReader();
       for (let i = 0; i < out.byteLength; i += size) reader.push(out.subarray(i, i + size));
@@ -74,6 +84,68 @@ describe("binary COPY's format (sync/binary-copy.mjs)", () => {
 
   it("quotes a literal so that a quote in it cannot end it", () => {
     expect(quoteLiteral("article:1'; drop table x; --")).toBe("'article:1''; drop table x; --'");
+  });
+});
+
+const int4 = (n: number) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, n);
+  return b;
+};
+
+/** What `slicesQuery` makes Postgres write for `bytes` cut into `slice`-byte rows, in the order given by `order`. */
+function slicedOutput(bytes: Uint8Array, extra: Uint8Array | null, slice: number, order: (indexes: number[]) => number[] = (x) => x) {
+  const count = Math.max(1, Math.ceil(bytes.byteLength / slice));
+  const indexes = order(Array.from({ length: count }, (_, i) => i));
+  return copyOutput(indexes.map((i) => [int4(bytes.byteLength), extra, int4(i), bytes.subarray(i * slice, (i + 1) * slice)]));
+}
+
+describe("a large value read in slices (binary-copy.mjs, SliceReader)", () => {
+  const read = (out: Uint8Array, slice: number, chunk = out.byteLength, options = {}) => {
+    const reader = new SliceReader(options, slice);
+    for (let i = 0; i < out.byteLength; i += chunk) reader.push(out.subarray(i, i + chunk));
+    return reader.finish();
+  };
+
+  it("puts the slices back in place, in whatever order and chunks they come", () => {
+    const rng = seeded("binary-copy slices");
+    const bytes = bytesOf(1000);
+    const extra = bytesOf(32);
+    for (let round = 0; round < 20; round++) {
+      const order = (xs: number[]) => xs.map((x) => [rng.next(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+      const out = slicedOutput(bytes, extra, 64, order);
+      const chunk = 1 + Math.floor(rng.next() * 300);
+      const value = read(out, 64, chunk);
+      expect(value?.bytes, `seed ${rng.seed}, round ${round}, chunks of ${chunk}`).toEqual(bytes);
+      expect(value?.extra).toEqual(extra);
+    }
+  });
+
+  it("gives an empty value one empty slice, and no value for no rows", () => {
+    expect(read(slicedOutput(new Uint8Array(0), null, 64), 64)).toEqual({ bytes: new Uint8Array(0), extra: null });
+    expect(read(copyOutput([]), 64)).toBeNull();
+  });
+
+  it("leaves the headroom asked for before the value, on shared memory when asked", () => {
+    const bytes = bytesOf(200);
+    const value = read(slicedOutput(bytes, null, 64), 64, 50, { headroom: 9, shared: true });
+    expect(value?.bytes).toEqual(bytes);
+    expect(value?.bytes.byteOffset).toBe(9);
+    expect(value?.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it("refuses a slice missing, repeated, out of range or of the wrong length", () => {
+    const bytes = bytesOf(200);
+    expect(() => read(slicedOutput(bytes, null, 64, (xs) => xs.slice(1)), 64)).toThrow(/3 of its 4 slices/);
+    expect(() => read(slicedOutput(bytes, null, 64, (xs) => [...xs, 0]), 64)).toThrow(/out of place/);
+    expect(() => read(slicedOutput(bytes, null, 64, (xs) => xs.map((x) => x + 1)), 64)).toThrow(/out of place|wrong length/);
+    // The reader expects smaller slices than the output has.
+    expect(() => read(slicedOutput(bytes, null, 64), 32)).toThrow(/wrong length/);
+    const disagreeing = copyOutput([
+      [int4(200), null, int4(0), bytes.subarray(0, 64)],
+      [int4(199), null, int4(1), bytes.subarray(64, 128)],
+    ]);
+    expect(() => read(disagreeing, 64)).toThrow(/disagree/);
   });
 });
 
@@ -115,6 +187,38 @@ describe.each(databases)("binary COPY out of %s", (_name, open) => {
       expect(row?.map((field) => Buffer.from(field!).toString("hex"))).toEqual(["0102ff"]);
     });
   }, 20_000);
+
+  it.each([0, 1, SLICE_BYTES, SLICE_BYTES + 1, 3 * SLICE_BYTES + 12_345])("reads %i bytes back in slices, with the value read beside them", async (length) => {
+    const bytes = bytesOf(length);
+    const value = await copyOutSlices(
+      clientOf(database.db),
+      `select decode(${quoteLiteral(Buffer.from(bytes).toString("base64"))}, 'base64') as bytes, '\\x0102'::bytea as extra`,
+      { headroom: 5, shared: true },
+    );
+    expect(value?.bytes.byteLength).toBe(length);
+    expect(Buffer.from(value!.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(value?.bytes.byteOffset).toBe(5);
+    expect(Buffer.from(value!.extra!).toString("hex")).toBe("0102");
+    expect(await copyOutSlices(clientOf(database.db), "select 'x'::bytea as bytes, null::bytea as extra where false")).toBeNull();
+  }, 20_000);
+
+  // Both pools here have one connection, as the embedded database's has: postgres.js sent a query made
+  // while a COPY was arriving to that connection, where it failed at once (COPY_IN_PROGRESS).
+  it("lets queries made while a COPY arrives wait for it, on a pool of one connection", async () => {
+    const pool = clientOf(database.db);
+    const value = bytesOf(4_000_000);
+    await pool`create temp table if not exists copy_while (b bytea)`;
+    await pool`insert into copy_while values (${Buffer.from(value)})`;
+    // A query made a few milliseconds into each COPY, at one delay after another, so that some are made
+    // while its rows are arriving.
+    for (let delay = 0; delay < 30; delay += 2) {
+      const copying = copyOutSlices(pool, "select b as bytes, null::bytea as extra from copy_while");
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const [asked] = await pool`select ${delay}::int as n`;
+      expect(asked?.n, `a query ${delay} ms into a COPY`).toBe(delay);
+      expect((await copying)?.bytes.byteLength).toBe(value.byteLength);
+    }
+  }, 60_000);
 
   it("returns null for no row, and fails on a query that fails, leaving the connection usable", async () => {
     const pool = clientOf(database.db);

@@ -29,35 +29,30 @@ export const toBase64 = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, b
 export const quoteLiteral = (text) => `'${text.replaceAll("'", "''")}'`;
 
 /**
- * Reads a binary COPY's output as it arrives and keeps its first row. Each
- * field is copied once, from the chunks straight into an array of its own,
- * sized from the length the field starts with: gathering the chunks and then
- * slicing the field out cost two copies of a snapshot on the event loop, the
- * second all at once after the last chunk (35 ms for 10 MB on a busy host).
- *
- * Options: `headroom`, free bytes before each field in its buffer, for a
- * caller that frames the bytes in place (messages.ts, `syncStep2Message`);
- * `shared`, fields on a SharedArrayBuffer, which a worker thread reads where
- * it is instead of being sent a copy (sync/yjs-worker.ts).
+ * Parses a binary COPY's output as it arrives, row after row. Each field is
+ * copied once, from the chunks straight into the array its sink gives for it
+ * (`sink.field(row so far, length)`), sized from the length the field starts
+ * with: gathering the chunks and then slicing a field out cost two copies of a
+ * snapshot on the event loop, the second all at once after the last chunk
+ * (35 ms for 10 MB on a busy host). `sink.row(fields)` takes each finished
+ * row and says whether to read on; what comes after the last row wanted is
+ * not parsed.
  */
-export class FirstRowReader {
-  #headroom;
-  #shared;
-  /** What the next bytes are: "header", "extension", "count", "length", "field" or, once the row is read, "done". */
+class CopyParser {
+  #sink;
+  /** What the next bytes are: "header", "extension", "count", "length", "field" or "done". */
   #step = "header";
   /** A fixed-size part (header, count, length) gathered across chunks. */
   #part = new Uint8Array(HEADER_BYTES);
   #want = HEADER_BYTES;
   #have = 0;
   #fields = 0;
-  /** The row so far; null once a COPY without rows has ended. */
   #row = [];
   #field = null;
   #filled = 0;
 
-  constructor({ headroom = 0, shared = false } = {}) {
-    this.#headroom = headroom;
-    this.#shared = shared;
+  constructor(sink) {
+    this.#sink = sink;
   }
 
   push(chunk) {
@@ -81,11 +76,10 @@ export class FirstRowReader {
     }
   }
 
-  /** The row: each field's bytes, or null for NULL; null when the COPY wrote no row. Throws when the output ended early. */
+  /** Throws unless the output ended where a row may (or the sink stopped it). */
   finish() {
     if (this.#step === "header") throw new Error("not the output of a binary COPY");
     if (this.#step !== "done") throw new Error(this.#step === "field" ? "a binary COPY's field runs past its end" : "a binary COPY ended early");
-    return this.#row;
   }
 
   #expect(step, bytes) {
@@ -103,15 +97,16 @@ export class FirstRowReader {
     } else if (this.#step === "extension") {
       this.#expect("count", 2);
     } else if (this.#step === "count") {
+      // -1 is the trailer, after the last row.
       this.#fields = view.getInt16(0);
-      if (this.#fields < 0) this.#row = null;
-      if (this.#fields <= 0) this.#step = "done";
+      if (this.#fields < 0) this.#step = "done";
+      else if (this.#fields === 0) this.#rowDone();
       else this.#expect("length", 4);
     } else {
       const length = view.getInt32(0);
       if (length < 0) return this.#fieldDone(null);
-      const Memory = this.#shared ? SharedArrayBuffer : ArrayBuffer;
-      this.#field = new Uint8Array(new Memory(this.#headroom + length), this.#headroom, length);
+      this.#field = this.#sink.field(this.#row, length);
+      if (this.#field.byteLength !== length) throw new Error("a binary COPY's field was given a buffer of the wrong size");
       this.#filled = 0;
       if (length === 0) this.#fieldDone(this.#field);
       else this.#step = "field";
@@ -121,8 +116,145 @@ export class FirstRowReader {
   #fieldDone(field) {
     this.#row.push(field);
     this.#field = null;
-    if (this.#row.length === this.#fields) this.#step = "done";
+    if (this.#row.length === this.#fields) this.#rowDone();
     else this.#expect("length", 4);
+  }
+
+  #rowDone() {
+    const row = this.#row;
+    this.#row = [];
+    if (this.#sink.row(row)) this.#expect("count", 2);
+    else this.#step = "done";
+  }
+}
+
+/**
+ * A field of `length` bytes on memory of its own, `headroom` free bytes before
+ * it, on a SharedArrayBuffer when `shared`.
+ */
+function fieldBuffer(length, { headroom = 0, shared = false }) {
+  const Memory = shared ? SharedArrayBuffer : ArrayBuffer;
+  return new Uint8Array(new Memory(headroom + length), headroom, length);
+}
+
+/**
+ * Reads a binary COPY's output as it arrives and keeps its first row.
+ *
+ * Options: `headroom`, free bytes before each field in its buffer, for a
+ * caller that frames the bytes in place (messages.ts, `syncStep2Message`);
+ * `shared`, fields on a SharedArrayBuffer, which a worker thread reads where
+ * it is instead of being sent a copy (sync/yjs-worker.ts).
+ */
+export class FirstRowReader {
+  #parser;
+  /** The first row; null while none has come (and so if the COPY had none). */
+  #row = null;
+
+  constructor(options = {}) {
+    this.#parser = new CopyParser({
+      field: (_row, length) => fieldBuffer(length, options),
+      row: (row) => {
+        this.#row = row;
+        return false;
+      },
+    });
+  }
+
+  push(chunk) {
+    this.#parser.push(chunk);
+  }
+
+  /** The row: each field's bytes, or null for NULL; null when the COPY wrote no row. Throws when the output ended early. */
+  finish() {
+    this.#parser.finish();
+    return this.#row;
+  }
+}
+
+/**
+ * Bytes per row when one large value is read in slices (`copyOutSlices`).
+ * Postgres builds each row of a COPY whole in its own memory, and postgres.js
+ * gathers each row's message whole before handing it on: a 10 MB snapshot in
+ * one row cost a fresh backend two 10 MB allocations and the event loop a
+ * 10 MB copy of fresh memory, 30–150 ms a cold load (docs/architecture.md,
+ * "Persistence and the commit"). A slice of an uncompressed (EXTERNAL) value
+ * reads only its own TOAST chunks.
+ */
+export const SLICE_BYTES = 256 * 1024;
+
+/**
+ * The COPY that reads `source`'s one row in slices: `source` is a query whose
+ * first row has the columns `bytes` (the large value) and `extra` (a small
+ * value read with it, or null). Each output row repeats the value's length and
+ * `extra`, then gives a slice's index and its bytes.
+ */
+export function slicesQuery(source, sliceBytes = SLICE_BYTES) {
+  return `copy (
+    select octet_length(s.bytes), s.extra, i, substring(s.bytes from 1 + i * ${sliceBytes} for ${sliceBytes})
+    from (${source} limit 1) s, lateral generate_series(0, greatest(octet_length(s.bytes) - 1, 0) / ${sliceBytes}) i
+  ) to stdout with (format binary)`;
+}
+
+/**
+ * Gathers `slicesQuery`'s rows into the value they cut up: each slice goes
+ * straight to its place in one array, which is sized (with `headroom` before
+ * it, on shared memory when `shared`) from the first row. The slices may come
+ * in any order; each must come once, whole.
+ */
+export class SliceReader {
+  #parser;
+  #sliceBytes;
+  #options;
+  #bytes = null;
+  #extra = null;
+  #seen = null;
+  #count = 0;
+
+  constructor(options = {}, sliceBytes = SLICE_BYTES) {
+    this.#options = options;
+    this.#sliceBytes = sliceBytes;
+    this.#parser = new CopyParser({ field: (row, length) => this.#field(row, length), row: (row) => this.#row(row) });
+  }
+
+  push(chunk) {
+    this.#parser.push(chunk);
+  }
+
+  /** The value and its `extra`, or null when `source` had no row (or its value was NULL). */
+  finish() {
+    this.#parser.finish();
+    if (!this.#bytes) return null;
+    const wanted = Math.max(1, Math.ceil(this.#bytes.byteLength / this.#sliceBytes));
+    if (this.#count !== wanted) throw new Error(`a sliced COPY gave ${this.#count} of its ${wanted} slices`);
+    return { bytes: this.#bytes, extra: this.#extra };
+  }
+
+  #field(row, length) {
+    if (row.length < 3) return new Uint8Array(length);
+    const start = this.#start(row);
+    if (length !== Math.min(this.#sliceBytes, this.#bytes.byteLength - start)) throw new Error("a sliced COPY's slice has the wrong length");
+    return this.#bytes.subarray(start, start + length);
+  }
+
+  /** Where the row's slice starts, once its length, extra and index are read; sizes the value at the first row. */
+  #start(row) {
+    if (row.length !== 3 || row[0]?.byteLength !== 4 || row[2]?.byteLength !== 4) throw new Error("not a sliced COPY's row");
+    const length = new DataView(row[0].buffer).getInt32(0);
+    if (!this.#bytes) {
+      this.#bytes = fieldBuffer(length, this.#options);
+      this.#extra = row[1];
+      this.#seen = new Uint8Array(Math.max(1, Math.ceil(length / this.#sliceBytes)));
+    } else if (length !== this.#bytes.byteLength) throw new Error("a sliced COPY's rows disagree on the value's length");
+    const index = new DataView(row[2].buffer).getInt32(0);
+    if (index < 0 || index >= this.#seen.byteLength || this.#seen[index]) throw new Error("a sliced COPY's slice is out of place");
+    this.#seen[index] = 1;
+    this.#count++;
+    return index * this.#sliceBytes;
+  }
+
+  #row(row) {
+    if (row.length !== 4) throw new Error("not a sliced COPY's row");
+    return true;
   }
 }
 
@@ -151,7 +283,31 @@ export function binaryCopyOf(bytes) {
 /**
  * Runs `copy (…) to stdout with (format binary)` on a postgres.js pool and
  * returns its first row, read as it arrives (`FirstRowReader`, whose options
- * it takes). postgres.js hands COPY's data over with no parsing of its own.
+ * it takes).
+ */
+export function copyOutFirstRow(sql, query, options) {
+  return copyOut(sql, query, new FirstRowReader(options));
+}
+
+/**
+ * Reads one large value in slices (`slicesQuery`, `SliceReader`, whose
+ * options it takes): `{ bytes, extra }`, or null when `source` has no row.
+ */
+export function copyOutSlices(sql, source, options) {
+  return copyOut(sql, slicesQuery(source), new SliceReader(options));
+}
+
+/**
+ * Feeds a COPY's output to `reader` as it arrives and returns what the reader
+ * finishes with. postgres.js hands COPY's data over with no parsing of its own.
+ *
+ * On a pool the COPY runs in a read-only transaction of its own. postgres.js
+ * sends a query to a busy connection when none is idle, and a query sent to
+ * one that is streaming a COPY out fails at once (COPY_IN_PROGRESS): on the
+ * embedded database, whose pool is one connection, any query made while a
+ * snapshot was arriving. A transaction keeps other queries off its connection,
+ * and postgres.js gives the connection back whole however the COPY ends. A
+ * transaction's own client is the caller's to keep to one statement at a time.
  *
  * postgres.js 3.4 pauses its socket when a chunk fills the stream's buffer
  * and resumes it only when the stream asks for more; when the end of the
@@ -161,9 +317,12 @@ export function binaryCopyOf(bytes) {
  * stream has ended, its read callback, which is the socket's resume, is
  * called once more.
  */
-export async function copyOutFirstRow(sql, query, options) {
+function copyOut(sql, query, reader) {
+  return typeof sql.begin === "function" ? sql.begin("read only", (tx) => streamCopy(tx, query, reader)) : streamCopy(sql, query, reader);
+}
+
+async function streamCopy(sql, query, reader) {
   const stream = await sql.unsafe(query).readable();
-  const reader = new FirstRowReader(options);
   let malformed = null;
   await new Promise((resolve, reject) => {
     stream.on("data", (chunk) => {

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf, compactorOf, clientOf } from "../db.ts";
-import { copyOutFirstRow, quoteLiteral } from "./binary-copy.mjs";
+import { copyOutSlices, quoteLiteral } from "./binary-copy.mjs";
 import { STEP2_HEADROOM } from "./messages.ts";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
@@ -52,16 +52,17 @@ export class DocStore {
       .from(docUpdates)
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
-    // By binary COPY: a snapshot is megabytes, and coding it as text (hex or base64) took Postgres longer
-    // than sending it, most of a cold load (binary-copy.mjs). Read with room for its sync step 2 around it
-    // (messages.ts) and onto shared memory, which the worker's jobs on it (a state vector, slices) read
-    // where it is: each used to cost a copy on the event loop.
-    const [snapshotState = null, stateHash = null] =
-      (await copyOutFirstRow(
-        clientOf(this.db),
-        `copy (select state, state_hash from doc_snapshots where doc_name = ${quoteLiteral(docName)}) to stdout with (format binary)`,
-        { headroom: STEP2_HEADROOM, shared: true },
-      )) ?? [];
+    // By binary COPY, in slices: a snapshot is megabytes, and coding it as text (hex or base64) took
+    // Postgres longer than sending it, and one row of it cost a fresh 10 MB copy (binary-copy.mjs). Read
+    // with room for its sync step 2 around it (messages.ts) and onto shared memory, which the worker's jobs
+    // on it (a state vector, slices) read where it is: each used to cost a copy on the event loop.
+    const snapshot = await copyOutSlices(
+      clientOf(this.db),
+      `select state as bytes, state_hash as extra from doc_snapshots where doc_name = ${quoteLiteral(docName)}`,
+      { headroom: STEP2_HEADROOM, shared: true },
+    );
+    const snapshotState = snapshot?.bytes ?? null;
+    const stateHash = snapshot?.extra ?? null;
     const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
     if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false, headroom: 0 };
     // A long tail or a large snapshot is merged off the event loop: other documents' traffic goes on meanwhile.

@@ -5,7 +5,7 @@
 // thread cannot run. Types: yjs-jobs.d.mts.
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
-import { copyOutFirstRow, fromBase64, quoteLiteral, toBase64 } from "./binary-copy.mjs";
+import { copyOutSlices, fromBase64, quoteLiteral, toBase64 } from "./binary-copy.mjs";
 
 /** Updates merged in one call at most; see mergeMany. */
 export const MERGE_FANIN = 64;
@@ -141,13 +141,15 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
   const merge = mergesInstead(snapshot?.bytes ?? null, parts, foldRatio);
   let folded = null;
   if (!merge) {
-    const [stored] = snapshot
-      ? ((await copyOutFirstRow(
-          sql,
-          `copy (select state from doc_snapshots where doc_name = ${quoteLiteral(docName)}
-             and through_update_id = ${quoteLiteral(snapshot.through)}::bigint) to stdout with (format binary)`,
-        )) ?? [])
-      : [];
+    const stored = snapshot
+      ? (
+          await copyOutSlices(
+            sql,
+            `select state as bytes, null::bytea as extra from doc_snapshots
+             where doc_name = ${quoteLiteral(docName)} and through_update_id = ${quoteLiteral(snapshot.through)}::bigint`,
+          )
+        )?.bytes
+      : null;
     if (snapshot && !stored) return 0; // folded by someone else since
     folded = fold(stored ?? null, parts);
   }
