@@ -94,15 +94,15 @@ const int4 = (n: number) => {
 };
 
 /** What `slicesQuery` makes Postgres write for `bytes` cut into `slice`-byte rows, in the order given by `order`. */
-function slicedOutput(bytes: Uint8Array, extra: Uint8Array | null, slice: number, order: (indexes: number[]) => number[] = (x) => x) {
+function slicedOutput(bytes: Uint8Array, extras: Array<Uint8Array | null>, slice: number, order: (indexes: number[]) => number[] = (x) => x) {
   const count = Math.max(1, Math.ceil(bytes.byteLength / slice));
   const indexes = order(Array.from({ length: count }, (_, i) => i));
-  return copyOutput(indexes.map((i) => [int4(bytes.byteLength), extra, int4(i), bytes.subarray(i * slice, (i + 1) * slice)]));
+  return copyOutput(indexes.map((i) => [int4(bytes.byteLength), ...extras, int4(i), bytes.subarray(i * slice, (i + 1) * slice)]));
 }
 
 describe("a large value read in slices (binary-copy.mjs, SliceReader)", () => {
-  const read = (out: Uint8Array, slice: number, chunk = out.byteLength, options = {}) => {
-    const reader = new SliceReader(options, slice);
+  const read = (out: Uint8Array, slice: number, chunk = out.byteLength, options = {}, extras = 0) => {
+    const reader = new SliceReader(options, extras, slice);
     for (let i = 0; i < out.byteLength; i += chunk) reader.push(out.subarray(i, i + chunk));
     return reader.finish();
   };
@@ -110,25 +110,25 @@ describe("a large value read in slices (binary-copy.mjs, SliceReader)", () => {
   it("puts the slices back in place, in whatever order and chunks they come", () => {
     const rng = seeded("binary-copy slices");
     const bytes = bytesOf(1000);
-    const extra = bytesOf(32);
+    const extras = [bytesOf(32), null, bytesOf(5)];
     for (let round = 0; round < 20; round++) {
       const order = (xs: number[]) => xs.map((x) => [rng.next(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
-      const out = slicedOutput(bytes, extra, 64, order);
+      const out = slicedOutput(bytes, extras, 64, order);
       const chunk = 1 + Math.floor(rng.next() * 300);
-      const value = read(out, 64, chunk);
+      const value = read(out, 64, chunk, {}, extras.length);
       expect(value?.bytes, `seed ${rng.seed}, round ${round}, chunks of ${chunk}`).toEqual(bytes);
-      expect(value?.extra).toEqual(extra);
+      expect(value?.extras).toEqual(extras);
     }
   });
 
   it("gives an empty value one empty slice, and no value for no rows", () => {
-    expect(read(slicedOutput(new Uint8Array(0), null, 64), 64)).toEqual({ bytes: new Uint8Array(0), extra: null });
+    expect(read(slicedOutput(new Uint8Array(0), [], 64), 64)).toEqual({ bytes: new Uint8Array(0), extras: [] });
     expect(read(copyOutput([]), 64)).toBeNull();
   });
 
   it("leaves the headroom asked for before the value, on shared memory when asked", () => {
     const bytes = bytesOf(200);
-    const value = read(slicedOutput(bytes, null, 64), 64, 50, { headroom: 9, shared: true });
+    const value = read(slicedOutput(bytes, [], 64), 64, 50, { headroom: 9, shared: true });
     expect(value?.bytes).toEqual(bytes);
     expect(value?.bytes.byteOffset).toBe(9);
     expect(value?.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -136,14 +136,15 @@ describe("a large value read in slices (binary-copy.mjs, SliceReader)", () => {
 
   it("refuses a slice missing, repeated, out of range or of the wrong length", () => {
     const bytes = bytesOf(200);
-    expect(() => read(slicedOutput(bytes, null, 64, (xs) => xs.slice(1)), 64)).toThrow(/3 of its 4 slices/);
-    expect(() => read(slicedOutput(bytes, null, 64, (xs) => [...xs, 0]), 64)).toThrow(/out of place/);
-    expect(() => read(slicedOutput(bytes, null, 64, (xs) => xs.map((x) => x + 1)), 64)).toThrow(/out of place|wrong length/);
-    // The reader expects smaller slices than the output has.
-    expect(() => read(slicedOutput(bytes, null, 64), 32)).toThrow(/wrong length/);
+    expect(() => read(slicedOutput(bytes, [], 64, (xs) => xs.slice(1)), 64)).toThrow(/3 of its 4 slices/);
+    expect(() => read(slicedOutput(bytes, [], 64, (xs) => [...xs, 0]), 64)).toThrow(/out of place/);
+    expect(() => read(slicedOutput(bytes, [], 64, (xs) => xs.map((x) => x + 1)), 64)).toThrow(/out of place|wrong length/);
+    // The reader expects smaller slices than the output has, or fewer small values.
+    expect(() => read(slicedOutput(bytes, [], 64), 32)).toThrow(/wrong length/);
+    expect(() => read(slicedOutput(bytes, [bytesOf(4)], 64), 64)).toThrow(/not a sliced COPY's row|out of place/);
     const disagreeing = copyOutput([
-      [int4(200), null, int4(0), bytes.subarray(0, 64)],
-      [int4(199), null, int4(1), bytes.subarray(64, 128)],
+      [int4(200), int4(0), bytes.subarray(0, 64)],
+      [int4(199), int4(1), bytes.subarray(64, 128)],
     ]);
     expect(() => read(disagreeing, 64)).toThrow(/disagree/);
   });
@@ -188,18 +189,19 @@ describe.each(databases)("binary COPY out of %s", (_name, open) => {
     });
   }, 20_000);
 
-  it.each([0, 1, SLICE_BYTES, SLICE_BYTES + 1, 3 * SLICE_BYTES + 12_345])("reads %i bytes back in slices, with the value read beside them", async (length) => {
+  it.each([0, 1, SLICE_BYTES, SLICE_BYTES + 1, 3 * SLICE_BYTES + 12_345])("reads %i bytes back in slices, with the values read beside them", async (length) => {
     const bytes = bytesOf(length);
     const value = await copyOutSlices(
       clientOf(database.db),
-      `select decode(${quoteLiteral(Buffer.from(bytes).toString("base64"))}, 'base64') as bytes, '\\x0102'::bytea as extra`,
+      `select decode(${quoteLiteral(Buffer.from(bytes).toString("base64"))}, 'base64') as state, '\\x0102'::bytea, null::bytea`,
+      2,
       { headroom: 5, shared: true },
     );
     expect(value?.bytes.byteLength).toBe(length);
     expect(Buffer.from(value!.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(value?.bytes.byteOffset).toBe(5);
-    expect(Buffer.from(value!.extra!).toString("hex")).toBe("0102");
-    expect(await copyOutSlices(clientOf(database.db), "select 'x'::bytea as bytes, null::bytea as extra where false")).toBeNull();
+    expect(value?.extras.map((x) => x && Buffer.from(x).toString("hex"))).toEqual(["0102", null]);
+    expect(await copyOutSlices(clientOf(database.db), "select 'x'::bytea where false", 0)).toBeNull();
   }, 20_000);
 
   // Both pools here have one connection, as the embedded database's has: postgres.js sent a query made
@@ -212,7 +214,7 @@ describe.each(databases)("binary COPY out of %s", (_name, open) => {
     // A query made a few milliseconds into each COPY, at one delay after another, so that some are made
     // while its rows are arriving.
     for (let delay = 0; delay < 30; delay += 2) {
-      const copying = copyOutSlices(pool, "select b as bytes, null::bytea as extra from copy_while");
+      const copying = copyOutSlices(pool, "select b from copy_while", 0);
       await new Promise((resolve) => setTimeout(resolve, delay));
       const [asked] = await pool`select ${delay}::int as n`;
       expect(asked?.n, `a query ${delay} ms into a COPY`).toBe(delay);

@@ -35,6 +35,8 @@ function writeDocument(doc: Y.Doc, annotations: number): Uint8Array[] {
   return updates;
 }
 
+const stateVectorOf = (bytes: Uint8Array | null) => bytes && Object.fromEntries(Y.decodeStateVector(bytes));
+
 const sameContent = (a: Uint8Array, doc: Y.Doc) => {
   const stored = new Y.Doc();
   Y.applyUpdate(stored, a);
@@ -64,6 +66,8 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const loaded = await store.load(docName);
     expect(loaded).toMatchObject({ logRows: 0, verified: true, headroom: STEP2_HEADROOM });
     sameContent(loaded.state!, doc);
+    // Its state vector, stored by the fold beside it, so that a load need not read every struct for it.
+    expect(stateVectorOf(loaded.stateVector)).toEqual(stateVectorOf(Y.encodeStateVector(doc)));
     // Read onto shared memory, for the worker's jobs on it; kept uncompressed in the table (migration 0016).
     expect(loaded.state!.buffer).toBeInstanceOf(SharedArrayBuffer);
     const [sizes] = (await db.execute(
@@ -82,6 +86,8 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const afterMerge = await store.load(docName);
     expect(afterMerge.logRows).toBe(1);
     sameContent(afterMerge.state!, doc);
+    // The snapshot's stored vector is not the merged state's: none is given.
+    expect(afterMerge.stateVector).toBeNull();
 
     // A tail as large as the snapshot again: read back, folded with it, and written as the new snapshot.
     const more: Uint8Array[] = [];
@@ -94,6 +100,11 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const afterFold = await store.load(docName);
     expect(afterFold).toMatchObject({ logRows: 0, verified: true });
     sameContent(afterFold.state!, doc);
+    expect(stateVectorOf(afterFold.stateVector)).toEqual(stateVectorOf(Y.encodeStateVector(doc)));
+
+    // A snapshot written before state vectors were kept loads verified, without one.
+    await db.update(docSnapshots).set({ stateVector: null }).where(eq(docSnapshots.docName, docName));
+    expect(await store.load(docName)).toMatchObject({ logRows: 0, verified: true, stateVector: null });
   });
 
   it("loses nothing when two compactions of one document race", async () => {

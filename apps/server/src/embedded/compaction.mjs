@@ -81,11 +81,11 @@ export async function writeCompaction(db, { docName, ids, through, merged, folde
     );
     await tx.query("copy compaction_in (state) from '/dev/blob' with (format binary)", [], { blob: new Blob([binaryCopyOf(folded.state)]) });
     await tx.query(
-      `insert into doc_snapshots (doc_name, state, through_update_id, state_hash)
-       select $1, state, $2::bigint, decode($3, 'base64') from compaction_in
+      `insert into doc_snapshots (doc_name, state, through_update_id, state_hash, state_vector)
+       select $1, state, $2::bigint, decode($3, 'base64'), decode($4, 'base64') from compaction_in
        on conflict (doc_name) do update set state = excluded.state, through_update_id = excluded.through_update_id,
-         state_hash = excluded.state_hash, updated_at = now()`,
-      [docName, last, toBase64(folded.sha256)],
+         state_hash = excluded.state_hash, state_vector = excluded.state_vector, updated_at = now()`,
+      [docName, last, toBase64(folded.sha256), toBase64(folded.stateVector)],
     );
     return ids.length;
   });

@@ -10,14 +10,14 @@ export class FirstRowReader {
   finish(): Array<Uint8Array | null> | null;
 }
 export const SLICE_BYTES: number;
-export function slicesQuery(source: string, sliceBytes?: number): string;
-export type Sliced = { bytes: Uint8Array; extra: Uint8Array | null };
+export function slicesQuery(source: string, extras?: number, sliceBytes?: number): string;
+export type Sliced = { bytes: Uint8Array; extras: Array<Uint8Array | null> };
 export class SliceReader {
-  constructor(options?: FirstRowOptions, sliceBytes?: number);
+  constructor(options?: FirstRowOptions, extras?: number, sliceBytes?: number);
   push(chunk: Uint8Array): void;
   finish(): Sliced | null;
 }
-export function copyOutSlices(sql: postgres.Sql<any>, source: string, options?: FirstRowOptions): Promise<Sliced | null>;
+export function copyOutSlices(sql: postgres.Sql<any>, source: string, extras: number, options?: FirstRowOptions): Promise<Sliced | null>;
 export function firstRow(copy: Uint8Array, options?: FirstRowOptions): Array<Uint8Array | null> | null;
 export function binaryCopyOf(bytes: Uint8Array): Uint8Array;
 export function copyOutFirstRow(sql: postgres.Sql<any>, query: string, options?: FirstRowOptions): Promise<Array<Uint8Array | null> | null>;

@@ -183,15 +183,17 @@ export class FirstRowReader {
 export const SLICE_BYTES = 256 * 1024;
 
 /**
- * The COPY that reads `source`'s one row in slices: `source` is a query whose
- * first row has the columns `bytes` (the large value) and `extra` (a small
- * value read with it, or null). Each output row repeats the value's length and
- * `extra`, then gives a slice's index and its bytes.
+ * The COPY that reads `source`'s first row in slices. `source` is a query
+ * whose first column is the large value and whose `extras` other columns are
+ * small values read with it. Each output row repeats the value's length and
+ * the small values, then gives a slice's index and its bytes.
  */
-export function slicesQuery(source, sliceBytes = SLICE_BYTES) {
+export function slicesQuery(source, extras = 0, sliceBytes = SLICE_BYTES) {
+  const small = Array.from({ length: extras }, (_, i) => `x${i}`);
   return `copy (
-    select octet_length(s.bytes), s.extra, i, substring(s.bytes from 1 + i * ${sliceBytes} for ${sliceBytes})
-    from (${source} limit 1) s, lateral generate_series(0, greatest(octet_length(s.bytes) - 1, 0) / ${sliceBytes}) i
+    select octet_length(s.bytes), ${small.map((x) => `s.${x}, `).join("")}i, substring(s.bytes from 1 + i * ${sliceBytes} for ${sliceBytes})
+    from (${source} limit 1) as s(${["bytes", ...small].join(", ")}),
+      lateral generate_series(0, greatest(octet_length(s.bytes) - 1, 0) / ${sliceBytes}) i
   ) to stdout with (format binary)`;
 }
 
@@ -205,13 +207,16 @@ export class SliceReader {
   #parser;
   #sliceBytes;
   #options;
+  /** Where a row's slice index is: after the length and the small values. */
+  #indexAt;
   #bytes = null;
-  #extra = null;
+  #extras = null;
   #seen = null;
   #count = 0;
 
-  constructor(options = {}, sliceBytes = SLICE_BYTES) {
+  constructor(options = {}, extras = 0, sliceBytes = SLICE_BYTES) {
     this.#options = options;
+    this.#indexAt = 1 + extras;
     this.#sliceBytes = sliceBytes;
     this.#parser = new CopyParser({ field: (row, length) => this.#field(row, length), row: (row) => this.#row(row) });
   }
@@ -220,40 +225,41 @@ export class SliceReader {
     this.#parser.push(chunk);
   }
 
-  /** The value and its `extra`, or null when `source` had no row (or its value was NULL). */
+  /** The value and the small values read with it, or null when `source` had no row (or its value was NULL). */
   finish() {
     this.#parser.finish();
     if (!this.#bytes) return null;
     const wanted = Math.max(1, Math.ceil(this.#bytes.byteLength / this.#sliceBytes));
     if (this.#count !== wanted) throw new Error(`a sliced COPY gave ${this.#count} of its ${wanted} slices`);
-    return { bytes: this.#bytes, extra: this.#extra };
+    return { bytes: this.#bytes, extras: this.#extras };
   }
 
   #field(row, length) {
-    if (row.length < 3) return new Uint8Array(length);
+    if (row.length <= this.#indexAt) return new Uint8Array(length);
     const start = this.#start(row);
     if (length !== Math.min(this.#sliceBytes, this.#bytes.byteLength - start)) throw new Error("a sliced COPY's slice has the wrong length");
     return this.#bytes.subarray(start, start + length);
   }
 
-  /** Where the row's slice starts, once its length, extra and index are read; sizes the value at the first row. */
+  /** Where the row's slice starts, once the fields before it are read; sizes the value at the first row. */
   #start(row) {
-    if (row.length !== 3 || row[0]?.byteLength !== 4 || row[2]?.byteLength !== 4) throw new Error("not a sliced COPY's row");
-    const length = new DataView(row[0].buffer).getInt32(0);
+    const [length, index] = [row[0], row[this.#indexAt]];
+    if (row.length !== this.#indexAt + 1 || length?.byteLength !== 4 || index?.byteLength !== 4) throw new Error("not a sliced COPY's row");
+    const total = new DataView(length.buffer).getInt32(0);
     if (!this.#bytes) {
-      this.#bytes = fieldBuffer(length, this.#options);
-      this.#extra = row[1];
-      this.#seen = new Uint8Array(Math.max(1, Math.ceil(length / this.#sliceBytes)));
-    } else if (length !== this.#bytes.byteLength) throw new Error("a sliced COPY's rows disagree on the value's length");
-    const index = new DataView(row[2].buffer).getInt32(0);
-    if (index < 0 || index >= this.#seen.byteLength || this.#seen[index]) throw new Error("a sliced COPY's slice is out of place");
-    this.#seen[index] = 1;
+      this.#bytes = fieldBuffer(total, this.#options);
+      this.#extras = row.slice(1, this.#indexAt);
+      this.#seen = new Uint8Array(Math.max(1, Math.ceil(total / this.#sliceBytes)));
+    } else if (total !== this.#bytes.byteLength) throw new Error("a sliced COPY's rows disagree on the value's length");
+    const i = new DataView(index.buffer).getInt32(0);
+    if (i < 0 || i >= this.#seen.byteLength || this.#seen[i]) throw new Error("a sliced COPY's slice is out of place");
+    this.#seen[i] = 1;
     this.#count++;
-    return index * this.#sliceBytes;
+    return i * this.#sliceBytes;
   }
 
   #row(row) {
-    if (row.length !== 4) throw new Error("not a sliced COPY's row");
+    if (row.length !== this.#indexAt + 2) throw new Error("not a sliced COPY's row");
     return true;
   }
 }
@@ -290,11 +296,12 @@ export function copyOutFirstRow(sql, query, options) {
 }
 
 /**
- * Reads one large value in slices (`slicesQuery`, `SliceReader`, whose
- * options it takes): `{ bytes, extra }`, or null when `source` has no row.
+ * Reads one large value in slices, with `extras` small values beside it
+ * (`slicesQuery`, `SliceReader`, whose options it takes): `{ bytes, extras }`,
+ * or null when `source` has no row.
  */
-export function copyOutSlices(sql, source, options) {
-  return copyOut(sql, slicesQuery(source), new SliceReader(options));
+export function copyOutSlices(sql, source, extras, options) {
+  return copyOut(sql, slicesQuery(source, extras), new SliceReader(options, extras));
 }
 
 /**

@@ -10,7 +10,7 @@ import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
 import { STEP2_HEADROOM } from "./messages.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES } from "./sliced-build.ts";
-import { compactionWorker } from "./yjs-worker.ts";
+import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
 
 /** A stored state past the sliced-build size, and a client in sync with it. */
 function largeState() {
@@ -124,6 +124,34 @@ describe("a write during a build in slices", () => {
     expect(cuts).toHaveBeenCalledTimes(2);
     kept.destroy();
     written.destroy();
+  });
+});
+
+/** The state vector in a connection's sync step 1, among the messages it sent. */
+function step1Of(sent: Uint8Array[]) {
+  for (const message of sent) {
+    const decoder = decoding.createDecoder(message);
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC || decoding.readVarUint(decoder) !== syncProtocol.messageYjsSyncStep1) continue;
+    return Object.fromEntries(Y.decodeStateVector(decoding.readVarUint8Array(decoder)));
+  }
+  return null;
+}
+
+describe("a cold document's state vector", () => {
+  it("comes from the one stored with the snapshot when there is one, else from the bytes on the worker", async () => {
+    const reads = vi.spyOn(yjsWorker, "stateVector");
+    const { doc: client, state } = largeState();
+    const expected = Object.fromEntries(Y.decodeStateVector(Y.encodeStateVector(client)));
+    for (const stored of [Y.encodeStateVector(client), null]) {
+      const live = new LiveDocument(context("article:f"), { persist: () => Promise.resolve() }, { bytes: state, servable: true, stateVector: stored });
+      const sent: Uint8Array[] = [];
+      const connection = new Connection({ send: (m) => void sent.push(m), close: () => {} }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });
+      connection.open(live, actor(alice, "annotator"), { id: alice, name: "Alice", color: "red" }, alice);
+      await vi.waitFor(() => expect(step1Of(sent)).toEqual(expected));
+      expect(reads).toHaveBeenCalledTimes(stored ? 0 : 1);
+      expect(live.isCold).toBe(true);
+      live.destroy();
+    }
   });
 });
 

@@ -28,6 +28,8 @@ export type Loaded = {
   parsed: boolean;
   /** Free bytes before the state in its buffer (messages.ts, `STEP2_HEADROOM`): 0 unless it is the snapshot as read. */
   headroom: number;
+  /** The state vector stored with a verified snapshot (written by the same fold as the state); null otherwise. */
+  stateVector: Uint8Array | null;
 };
 
 /**
@@ -58,13 +60,14 @@ export class DocStore {
     // on it (a state vector, slices) read where it is: each used to cost a copy on the event loop.
     const snapshot = await copyOutSlices(
       clientOf(this.db),
-      `select state as bytes, state_hash as extra from doc_snapshots where doc_name = ${quoteLiteral(docName)}`,
+      `select state, state_hash, state_vector from doc_snapshots where doc_name = ${quoteLiteral(docName)}`,
+      2,
       { headroom: STEP2_HEADROOM, shared: true },
     );
     const snapshotState = snapshot?.bytes ?? null;
-    const stateHash = snapshot?.extra ?? null;
+    const [stateHash = null, storedStateVector = null] = snapshot?.extras ?? [];
     const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
-    if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false, headroom: 0 };
+    if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false, headroom: 0, stateVector: null };
     // A long tail or a large snapshot is merged off the event loop: other documents' traffic goes on meanwhile.
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     const state =
@@ -77,7 +80,8 @@ export class DocStore {
       await yjsWorker.check(state);
       parsed = true;
     }
-    return { state, logRows: rows.length, verified, parsed, headroom: state === snapshotState ? STEP2_HEADROOM : 0 };
+    const headroom = state === snapshotState ? STEP2_HEADROOM : 0;
+    return { state, logRows: rows.length, verified, parsed, headroom, stateVector: verified ? storedStateVector : null };
   }
 
   /** How many log rows the document has after its snapshot. */

@@ -63,6 +63,8 @@ export type StartingState = {
   servable: boolean;
   /** Free bytes before `bytes` in their buffer, where a new client's sync step 2 is framed without a copy (messages.ts). */
   headroom?: number;
+  /** The state vector of `bytes`, when stored with them (DocStore.load): else it is read from them on the worker. */
+  stateVector?: Uint8Array | null;
 };
 
 /**
@@ -138,6 +140,7 @@ export class LiveDocument implements PersistSource {
     const initialState = start?.bytes ?? null;
     this.cold = initialState;
     this.coldHeadroom = start?.headroom ?? 0;
+    if (start?.stateVector) this.coldStateVector = Promise.resolve(start.stateVector);
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
@@ -155,9 +158,10 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * The document's state vector, without building it while it is cold: read
-   * from the loaded bytes on the worker (a pass over every struct, which for
-   * a large document is too long for the event loop), once per load.
+   * The document's state vector, without building it while it is cold: as
+   * stored with a verified snapshot, else read from the loaded bytes on the
+   * worker (a pass over every struct, which for a large document is too long
+   * for the event loop), once per load.
    */
   stateVector(): Promise<Uint8Array> {
     if (!this.cold) return Promise.resolve(Y.encodeStateVector(this.ydoc));

@@ -51,15 +51,19 @@ export function fold(snapshot, rows) {
   const merged = rows.length > 0 ? mergeMany(rows) : null;
   if (snapshot && (merged === null || !deletes(merged))) {
     const state = merged === null ? snapshot : Y.mergeUpdates([snapshot, merged]);
-    return { state, sha256: createHash("sha256").update(state).digest() };
+    return folded(state, Y.encodeStateVectorFromUpdate(state));
   }
   const doc = new Y.Doc();
   if (snapshot) Y.applyUpdate(doc, snapshot);
   if (merged) Y.applyUpdate(doc, merged);
   const state = Y.encodeStateAsUpdate(doc);
+  const stateVector = Y.encodeStateVector(doc);
   doc.destroy();
-  return { state, sha256: createHash("sha256").update(state).digest() };
+  return folded(state, stateVector);
 }
+
+/** A fold's result as it is stored: the state, its SHA-256 and its state vector (doc_snapshots). */
+const folded = (state, stateVector) => ({ state, sha256: createHash("sha256").update(state).digest(), stateVector });
 
 /**
  * The jobs on bytes alone, by name: the worker runs them (yjs-worker.mjs), and
@@ -145,8 +149,8 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
       ? (
           await copyOutSlices(
             sql,
-            `select state as bytes, null::bytea as extra from doc_snapshots
-             where doc_name = ${quoteLiteral(docName)} and through_update_id = ${quoteLiteral(snapshot.through)}::bigint`,
+            `select state from doc_snapshots where doc_name = ${quoteLiteral(docName)} and through_update_id = ${quoteLiteral(snapshot.through)}::bigint`,
+            0,
           )
         )?.bytes
       : null;
@@ -168,10 +172,11 @@ export async function compactDocument(sql, docName, { batch, foldRatio }) {
         return rows.length - 1;
       }
       await tx`
-        insert into doc_snapshots (doc_name, state, through_update_id, state_hash)
-        values (${docName}, decode(${toBase64(folded.state)}, 'base64'), ${through}::bigint, decode(${folded.sha256.toString("hex")}, 'hex'))
+        insert into doc_snapshots (doc_name, state, through_update_id, state_hash, state_vector)
+        values (${docName}, decode(${toBase64(folded.state)}, 'base64'), ${through}::bigint, decode(${folded.sha256.toString("hex")}, 'hex'),
+          decode(${toBase64(folded.stateVector)}, 'base64'))
         on conflict (doc_name) do update set state = excluded.state, through_update_id = excluded.through_update_id,
-          state_hash = excluded.state_hash, updated_at = now()`;
+          state_hash = excluded.state_hash, state_vector = excluded.state_vector, updated_at = now()`;
       return rows.length;
     });
   } catch (err) {

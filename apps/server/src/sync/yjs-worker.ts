@@ -17,7 +17,9 @@ type Job =
 const bytesOf = (head: Uint8Array[], rows: Uint8Array[] | Packed) => (Array.isArray(rows) ? { parts: [...head, ...rows] } : { parts: head, packed: rows });
 type FoldOptions = { snapshotFirst: boolean };
 const buffersOf = (packed: Packed) => [packed.bytes.buffer as ArrayBuffer, packed.ends.buffer as ArrayBuffer];
-type JobResult = { state?: Uint8Array; sha256?: Uint8Array; rows?: number; packed?: Packed | null };
+type JobResult = { state?: Uint8Array; sha256?: Uint8Array; stateVector?: Uint8Array; rows?: number; packed?: Packed | null };
+/** A fold's result as doc_snapshots stores it (yjs-jobs.mjs, `fold`). */
+export type Folded = { state: Uint8Array; sha256: Uint8Array; stateVector: Uint8Array };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
 async function runHere(job: Job): Promise<JobResult> {
@@ -60,11 +62,11 @@ class YjsWorker {
     return (await this.run({ kind: "merge", ...bytesOf([], parts) }, handOver)).state!;
   }
 
-  /** One state from a document's snapshot (or none) and log rows, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256. `handOver`: as for merge. */
-  async fold(snapshot: Uint8Array | null, rows: Uint8Array[] | Packed, { handOver = false } = {}): Promise<{ state: Uint8Array; sha256: Uint8Array }> {
+  /** One state from a document's snapshot (or none) and log rows, garbage collected (yjs-jobs.mjs, `fold`); with its SHA-256 and state vector. `handOver`: as for merge. */
+  async fold(snapshot: Uint8Array | null, rows: Uint8Array[] | Packed, { handOver = false } = {}): Promise<Folded> {
     const job = { kind: "fold" as const, ...bytesOf(snapshot ? [snapshot] : [], rows), options: { snapshotFirst: snapshot !== null } };
     const result = await this.run(job, handOver);
-    return { state: result.state!, sha256: result.sha256! };
+    return { state: result.state!, sha256: result.sha256!, stateVector: result.stateVector! };
   }
 
   /** The state vector of an update, read without building a document from it (a pass over every struct). */

@@ -28,6 +28,13 @@ export const docSnapshots = pgTable("doc_snapshots", {
    * from it (and so before anything has checked that it parses).
    */
   stateHash: bytea("state_hash"),
+  /**
+   * The state vector of `state`, written with it, so that a load of a
+   * verified snapshot has the server's sync step 1 without reading every
+   * struct (a tenth of a second of CPU for 10 MB). Null for snapshots written
+   * before it was kept, whose loads read it from the state.
+   */
+  stateVector: bytea("state_vector"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
