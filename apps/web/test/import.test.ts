@@ -33,6 +33,8 @@ describe.skipIf(skipBrowserSuites)("importing from a link and a PDF, in Chromium
     await signUpApi(context, suite.base, "Importer");
     const group = await (await context.request.post(`${suite.base}/api/groups`, { data: { name: "Link desk" } })).json();
     await page.goto(`${suite.base}/groups/${group.id}`);
+    // The group's article list has loaded: nothing above the form moves after this.
+    await page.getByText("No articles yet.").waitFor();
 
     await page.getByRole("radio", { name: "From a link" }).check();
     await page.getByLabel("Link to the article").fill(pageUrl);
@@ -44,6 +46,7 @@ describe.skipIf(skipBrowserSuites)("importing from a link and a PDF, in Chromium
     for (const chrome of ["Subscribe", "Related posts", "Bakers strike", "All rights reserved"]) expect(await article.textContent()).not.toContain(chrome);
 
     await page.goto(`${suite.base}/groups/${group.id}`);
+    await page.getByRole("link", { name: "Grain prices double" }).waitFor();
     await page.getByRole("radio", { name: "Upload a file" }).check();
     const pdf = await makePdf([[["Prices on the first page of the report."]], [["Prices on the second page of the report."]]], { title: "Market report" });
     await page.getByLabel("Article file (.txt, .md, .html, .pdf)").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: Buffer.from(pdf) });

@@ -36,6 +36,8 @@ export function GroupScreen({ groupId }: { groupId: string }) {
       <section aria-labelledby="articles-heading">
         <h2 id="articles-heading">Articles</h2>
         {articles.error && <p className="error" role="alert">{articles.error}</p>}
+        {/* A line held for the list while it loads, so that the import form below does not jump under the pointer. */}
+        {!articles.data && !articles.error && <p role="status">Loading articles…</p>}
         {articles.data?.length === 0 && <p>No articles yet.{canModerate(g.role) && " Import one below."}</p>}
         <ul className="cards" aria-label="Articles">
           {articles.data?.map((a) => (
