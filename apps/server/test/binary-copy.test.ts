@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, databaseOnPostgres, clientOf } from "../src/db.ts";
@@ -121,8 +122,19 @@ describe("a large value read in slices (binary-copy.mjs, SliceReader)", () => {
     }
   });
 
+  it("hashes the value as its slices arrive in order, and leaves the hash to the caller when they do not", () => {
+    const bytes = bytesOf(1000);
+    const digest = new Uint8Array(createHash("sha256").update(bytes).digest());
+    expect(read(slicedOutput(bytes, [], 64), 64, 100, { sha256: true })?.digest).toEqual(digest);
+    expect(read(slicedOutput(new Uint8Array(0), [], 64), 64, 100, { sha256: true })?.digest).toEqual(new Uint8Array(createHash("sha256").digest()));
+    const swapped = read(slicedOutput(bytes, [], 64, (xs) => [xs[1]!, xs[0]!, ...xs.slice(2)]), 64, 100, { sha256: true });
+    expect(swapped?.bytes).toEqual(bytes);
+    expect(swapped?.digest).toBeNull();
+    expect(read(slicedOutput(bytes, [], 64), 64)?.digest).toBeNull();
+  });
+
   it("gives an empty value one empty slice, and no value for no rows", () => {
-    expect(read(slicedOutput(new Uint8Array(0), [], 64), 64)).toEqual({ bytes: new Uint8Array(0), extras: [] });
+    expect(read(slicedOutput(new Uint8Array(0), [], 64), 64)).toEqual({ bytes: new Uint8Array(0), extras: [], digest: null });
     expect(read(copyOutput([]), 64)).toBeNull();
   });
 

@@ -105,6 +105,9 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     // A snapshot written before state vectors were kept loads verified, without one.
     await db.update(docSnapshots).set({ stateVector: null }).where(eq(docSnapshots.docName, docName));
     expect(await store.load(docName)).toMatchObject({ logRows: 0, verified: true, stateVector: null });
+    // Bytes whose hash does not match are not this server's snapshot: neither they nor a stored vector are trusted.
+    await db.update(docSnapshots).set({ stateHash: Buffer.alloc(32), stateVector: Y.encodeStateVector(doc) }).where(eq(docSnapshots.docName, docName));
+    expect(await store.load(docName)).toMatchObject({ logRows: 0, verified: false, stateVector: null });
   });
 
   it("loses nothing when two compactions of one document race", async () => {

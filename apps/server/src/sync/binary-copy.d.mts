@@ -11,13 +11,15 @@ export class FirstRowReader {
 }
 export const SLICE_BYTES: number;
 export function slicesQuery(source: string, extras?: number, sliceBytes?: number): string;
-export type Sliced = { bytes: Uint8Array; extras: Array<Uint8Array | null> };
+/** `digest`: the value's SHA-256 when `sha256` was asked for and the slices came in order; else null. */
+export type Sliced = { bytes: Uint8Array; extras: Array<Uint8Array | null>; digest: Uint8Array | null };
+export type SliceOptions = FirstRowOptions & { sha256?: boolean };
 export class SliceReader {
-  constructor(options?: FirstRowOptions, extras?: number, sliceBytes?: number);
+  constructor(options?: SliceOptions, extras?: number, sliceBytes?: number);
   push(chunk: Uint8Array): void;
   finish(): Sliced | null;
 }
-export function copyOutSlices(sql: postgres.Sql<any>, source: string, extras: number, options?: FirstRowOptions): Promise<Sliced | null>;
+export function copyOutSlices(sql: postgres.Sql<any>, source: string, extras: number, options?: SliceOptions): Promise<Sliced | null>;
 export function firstRow(copy: Uint8Array, options?: FirstRowOptions): Array<Uint8Array | null> | null;
 export function binaryCopyOf(bytes: Uint8Array): Uint8Array;
 export function copyOutFirstRow(sql: postgres.Sql<any>, query: string, options?: FirstRowOptions): Promise<Array<Uint8Array | null> | null>;

@@ -13,6 +13,8 @@
 // field count and each field as a 32-bit length (-1 for NULL) and its bytes;
 // a field count of -1 ends it.
 
+import { createHash } from "node:crypto";
+
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 const HEADER_BYTES = SIGNATURE.length + 8;
 
@@ -202,6 +204,10 @@ export function slicesQuery(source, extras = 0, sliceBytes = SLICE_BYTES) {
  * straight to its place in one array, which is sized (with `headroom` before
  * it, on shared memory when `shared`) from the first row. The slices may come
  * in any order; each must come once, whole.
+ *
+ * `sha256`: the value's SHA-256 is taken slice by slice as they arrive, in
+ * the waits between them, rather than in one pass over the whole value after
+ * the last. Slices out of order leave it to the caller (`digest` null).
  */
 export class SliceReader {
   #parser;
@@ -213,11 +219,13 @@ export class SliceReader {
   #extras = null;
   #seen = null;
   #count = 0;
+  #hash = null;
 
   constructor(options = {}, extras = 0, sliceBytes = SLICE_BYTES) {
     this.#options = options;
     this.#indexAt = 1 + extras;
     this.#sliceBytes = sliceBytes;
+    if (options.sha256) this.#hash = createHash("sha256");
     this.#parser = new CopyParser({ field: (row, length) => this.#field(row, length), row: (row) => this.#row(row) });
   }
 
@@ -231,7 +239,8 @@ export class SliceReader {
     if (!this.#bytes) return null;
     const wanted = Math.max(1, Math.ceil(this.#bytes.byteLength / this.#sliceBytes));
     if (this.#count !== wanted) throw new Error(`a sliced COPY gave ${this.#count} of its ${wanted} slices`);
-    return { bytes: this.#bytes, extras: this.#extras };
+    const digest = this.#hash ? new Uint8Array(this.#hash.digest()) : null;
+    return { bytes: this.#bytes, extras: this.#extras, digest };
   }
 
   #field(row, length) {
@@ -260,6 +269,11 @@ export class SliceReader {
 
   #row(row) {
     if (row.length !== this.#indexAt + 2) throw new Error("not a sliced COPY's row");
+    if (this.#hash) {
+      // Slices come in order in practice; one that does not leaves the hash to the caller.
+      if (new DataView(row[this.#indexAt].buffer).getInt32(0) === this.#count - 1) this.#hash.update(row[this.#indexAt + 1]);
+      else this.#hash = null;
+    }
     return true;
   }
 }

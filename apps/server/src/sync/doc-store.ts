@@ -62,7 +62,7 @@ export class DocStore {
       clientOf(this.db),
       `select state, state_hash, state_vector from doc_snapshots where doc_name = ${quoteLiteral(docName)}`,
       2,
-      { headroom: STEP2_HEADROOM, shared: true },
+      { headroom: STEP2_HEADROOM, shared: true, sha256: true },
     );
     const snapshotState = snapshot?.bytes ?? null;
     const [stateHash = null, storedStateVector = null] = snapshot?.extras ?? [];
@@ -72,7 +72,9 @@ export class DocStore {
     const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
     const state =
       parts.length === 1 ? parts[0]! : parts.length > MERGE_FANIN || bytes > MERGE_HERE_BYTES ? await yjsWorker.merge(parts) : mergeMany(parts);
-    const verified = rows.length === 0 && snapshotState !== null && stateHash !== null && sameBytes(await sha256(state), stateHash);
+    // The snapshot's hash was taken as its slices arrived; the state is the snapshot when there are no rows.
+    const verified =
+      rows.length === 0 && snapshotState !== null && stateHash !== null && sameBytes(snapshot?.digest ?? (await sha256(state)), stateHash);
     // Merging read every part through. A large unmerged state nothing vouches for is read through on the
     // worker, so that bytes that do not parse fail the load there, not in a build on the event loop.
     let parsed = parts.length > 1;
