@@ -22,4 +22,3 @@ export class SliceReader {
 export function copyOutSlices(sql: postgres.Sql<any>, source: string, extras: number, options?: SliceOptions): Promise<Sliced | null>;
 export function firstRow(copy: Uint8Array, options?: FirstRowOptions): Array<Uint8Array | null> | null;
 export function binaryCopyOf(bytes: Uint8Array): Uint8Array;
-export function copyOutFirstRow(sql: postgres.Sql<any>, query: string, options?: FirstRowOptions): Promise<Array<Uint8Array | null> | null>;

@@ -219,6 +219,8 @@ export class SliceReader {
   #extras = null;
   #seen = null;
   #count = 0;
+  /** The index of the slice read last. */
+  #last = -1;
   #hash = null;
 
   constructor(options = {}, extras = 0, sliceBytes = SLICE_BYTES) {
@@ -264,16 +266,15 @@ export class SliceReader {
     if (i < 0 || i >= this.#seen.byteLength || this.#seen[i]) throw new Error("a sliced COPY's slice is out of place");
     this.#seen[i] = 1;
     this.#count++;
+    this.#last = i;
     return i * this.#sliceBytes;
   }
 
   #row(row) {
     if (row.length !== this.#indexAt + 2) throw new Error("not a sliced COPY's row");
-    if (this.#hash) {
-      // Slices come in order in practice; one that does not leaves the hash to the caller.
-      if (new DataView(row[this.#indexAt].buffer).getInt32(0) === this.#count - 1) this.#hash.update(row[this.#indexAt + 1]);
-      else this.#hash = null;
-    }
+    // Slices come in order in practice: the one just read is the last counted. One out of order leaves the hash to the caller.
+    if (this.#hash && this.#last === this.#count - 1) this.#hash.update(row[this.#indexAt + 1]);
+    else this.#hash = null;
     return true;
   }
 }
@@ -298,15 +299,6 @@ export function binaryCopyOf(bytes) {
   out.set(bytes, HEADER_BYTES + 6);
   view.setInt16(HEADER_BYTES + 6 + bytes.byteLength, -1);
   return out;
-}
-
-/**
- * Runs `copy (…) to stdout with (format binary)` on a postgres.js pool and
- * returns its first row, read as it arrives (`FirstRowReader`, whose options
- * it takes).
- */
-export function copyOutFirstRow(sql, query, options) {
-  return copyOut(sql, query, new FirstRowReader(options));
 }
 
 /**
