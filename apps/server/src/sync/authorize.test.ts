@@ -33,6 +33,17 @@ describe("authorizeUpdate: creating", () => {
     expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), /yourself as author/);
   });
 
+  it("refuses a new annotation any of whose fields breaks its schema, naming the field", () => {
+    const bad: [string, unknown][] = [["color", "red"], ["tags", [""]], ["createdAt", -1], ["kind", "rumour"], ["parentId", "no spaces"]];
+    for (const [field, value] of bad) {
+      const server = new Y.Doc();
+      const update = updateFrom(server, (c) =>
+        c.transact(() => annotationsOf(c).get(createAnnotation(c, { kind: "comment", authorId: alice, body: "hello" }))!.set(field, value)),
+      );
+      expectRefused(authorizeUpdate(server, update, actor(alice, "annotator")), new RegExp(`invalid new annotation: ${field}\\b`));
+    }
+  });
+
   it("refuses any change from a viewer, but accepts an empty sync step", () => {
     const server = new Y.Doc();
     const update = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: alice }));
