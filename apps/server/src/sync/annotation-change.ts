@@ -75,12 +75,10 @@ export function inserted(
       if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) return `${second} must be a plain value`;
       // The fields of an annotation made in this update are checked together, with the same schemas, by
       // checkAnnotation: parsing each here too cost a second pass on every new annotation's hot path.
-      if (change.created) {
-        change.fields.set(second as AnnotationField, content.arr[0]);
-        return null;
+      if (!change.created) {
+        const parsed = annotationFieldSchemas[second as keyof typeof annotationFieldSchemas].safeParse(content.arr[0]);
+        if (!parsed.success) return `invalid ${second}: ${parsed.error.issues[0]?.message}`;
       }
-      const parsed = annotationFieldSchemas[second as keyof typeof annotationFieldSchemas].safeParse(content.arr[0]);
-      if (!parsed.success) return `invalid ${second}: ${parsed.error.issues[0]?.message}`;
       change.fields.set(second as AnnotationField, content.arr[0]);
       return null;
     }

@@ -15,8 +15,9 @@ export async function endsAtDeadline<T>(budgetMs: number, work: (deadline: numbe
   const took = performance.now() - started;
   delay.disable();
   const stalled = delay.max / 1e6;
-  expect(took, `${label} ended before its deadline`).toBeGreaterThanOrEqual(budgetMs - 50);
-  expect(took, `${label} overran its deadline; the event loop stalled up to ${stalled.toFixed(0)} ms meanwhile`).toBeLessThan(
+  const what = label ? `${label}: the work` : "the work";
+  expect(took, `${what} ended before its deadline`).toBeGreaterThanOrEqual(budgetMs - 50);
+  expect(took, `${what} overran its deadline; the event loop stalled up to ${stalled.toFixed(0)} ms meanwhile`).toBeLessThan(
     budgetMs + 500 + stalled,
   );
   return value;
