@@ -33,4 +33,4 @@ EXPOSE 8787
 USER node
 # Node itself as PID 1, so that the SIGTERM of `docker stop` reaches the server: it commits and relays what
 # it accepted before exiting.
-CMD ["node", "apps/server/dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "apps/server/dist/main.js"]

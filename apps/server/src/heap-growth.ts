@@ -17,6 +17,23 @@ export const HEAP_GROWING_PERCENT = 100;
  * heaps follow it too. docs/architecture.md, "Starting and serving", gives
  * the measurements.
  */
+/**
+ * Flags the server's Node must be started with (`pnpm start`, the Dockerfile,
+ * the bench): V8 sizes the young generation when it makes the heap, so these
+ * cannot be set from here the way the growth cap is. A test checks that the
+ * start scripts and the image carry them.
+ *
+ * `--max-semi-space-size=2` (MB): under fan-out V8 grew each semi-space to
+ * its default 16 MB, since much of what the sync core allocates lives a
+ * little while (frames queued on sockets, commits in flight). Collections of
+ * the young generation then came about once a second and paused the event
+ * loop 3–10 ms each, and the 32 MB stayed resident. At 2 MB they pause
+ * 1–3 ms, several times a second. With 500 rooms loaded the server's RSS was
+ * 35–40 MB lower on Postgres and 20–30 MB lower embedded, at the same p99
+ * (docs/architecture.md, "Starting and serving").
+ */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2"] as const;
+
 export function limitHeapGrowth() {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

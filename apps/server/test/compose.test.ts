@@ -109,7 +109,8 @@ describe("Dockerfile", () => {
     const runtime = stages[1]!;
     expect(runtime).toMatch(/COPY --from=build \/app\/apps\/server\/dist apps\/server\/dist/);
     expect(runtime).toMatch(/--prod\b/);
-    expect(runtime).toMatch(/CMD \["node", "apps\/server\/dist\/main\.js"\]/);
+    // Node's flags between (heap-growth.test.ts checks them).
+    expect(runtime).toMatch(/CMD \["node", ("--[^"]+", )*"apps\/server\/dist\/main\.js"\]/);
     expect(runtime).not.toMatch(/tsx/);
   });
 

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { HEAP_GROWING_PERCENT } from "../src/heap-growth.ts";
+import { HEAP_GROWING_PERCENT, SERVER_NODE_FLAGS } from "../src/heap-growth.ts";
 
 const entry = fileURLToPath(new URL("../src/heap-growth.ts", import.meta.url));
 /** V8's most generous growth, four times what survived: what the cap is measured against, set the same way. */
@@ -43,3 +44,41 @@ describe("heap growth", () => {
     expect(limited).toBeLessThan(loose * 0.8);
   });
 });
+
+/**
+ * The young generation's size can only be set when Node starts, so every way
+ * of starting the server has to carry the flags itself.
+ */
+describe("the server's Node flags", () => {
+  const root = new URL("../../../", import.meta.url);
+  const scripts = JSON.parse(readFileSync(new URL("package.json", root), "utf8")).scripts as Record<string, string>;
+  const dockerCmd = readFileSync(new URL("Dockerfile", root), "utf8").match(/^CMD (\[.*\])$/m)?.[1];
+
+  it("are in every start script that runs the compiled server, and in the image's command", () => {
+    const starts = Object.values(scripts).filter((script) => script.includes("apps/server/dist/main.js"));
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    for (const script of starts) {
+      const run = script.slice(script.lastIndexOf("&& node ") + 3).split(" ");
+      expect(run.slice(0, -1), script).toEqual(["node", ...SERVER_NODE_FLAGS]);
+    }
+    expect(JSON.parse(dockerCmd ?? "[]")).toEqual(["node", ...SERVER_NODE_FLAGS, "apps/server/dist/main.js"]);
+  });
+
+  it("size the young generation when Node starts with them", () => {
+    const newSpaceMb = (flags: readonly string[]) =>
+      Number(
+        execFileSync(process.execPath, [...flags, "--input-type=module", "-e", YOUNG_GENERATION_PROBE], { encoding: "utf8" }).trim(),
+      );
+    const semiSpaceMb = Number(SERVER_NODE_FLAGS.find((f) => f.startsWith("--max-semi-space-size="))?.split("=")[1]);
+    expect(newSpaceMb(SERVER_NODE_FLAGS)).toBeLessThanOrEqual(2 * semiSpaceMb);
+    expect(newSpaceMb([])).toBeGreaterThan(2 * semiSpaceMb);
+  });
+});
+
+/** Allocates objects that survive a little while, as fan-out's do, and prints the young generation's size in MB. */
+const YOUNG_GENERATION_PROBE = `
+  const v8 = await import("node:v8");
+  const recent = [];
+  for (let i = 0; i < 3e6; i++) { const o = { a: i, b: [i] }; if (i % 3 === 0) recent.push(o); if (recent.length > 2e5) recent.splice(0, 1e5); }
+  console.log(v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size / 2 ** 20);
+`;

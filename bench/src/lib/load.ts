@@ -1,6 +1,7 @@
 // Shared by run.ts and one-off comparisons: server processes, load runs, probes.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { SERVER_NODE_FLAGS } from "@marginalia/server/heap-growth.ts";
 import { compiledEntry } from "./compiled.ts";
 import { Child, forkNode, forkTs } from "./ipc.ts";
 import { type Endpoint, type ServerKind, classify, isJoinSignal, openingMessages, socketUrl, step1Message } from "./protocol.ts";
@@ -22,6 +23,8 @@ export type StartOptions = {
 /** Starts one server in its own process. */
 export async function startServer(kind: ServerKind, env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const flags = ["--expose-gc"];
+  // Marginalia runs with the flags its start script gives it; the peers with Node's defaults, as their docs start them.
+  if (kind === "marginalia") flags.push(...SERVER_NODE_FLAGS);
   if (kind === "marginalia" && options.profile) {
     mkdirSync(new URL("../../results/profiles", import.meta.url), { recursive: true });
     flags.push("--cpu-prof", `--cpu-prof-dir=${new URL("../../results/profiles", import.meta.url).pathname}`);
