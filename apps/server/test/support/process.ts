@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../../src/heap-growth.ts";
 import { TEST_MAIL_URL } from "./mail.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -16,7 +17,7 @@ export type ServerProcess = { url: string; child: ChildProcess; output: () => st
  */
 export const TSX_SERVER = ["--import", "tsx", "apps/server/src/main.ts"];
 /** The compiled server (`pnpm build:server`), as `pnpm start` and the Docker image run it. */
-export const COMPILED_SERVER = ["apps/server/dist/main.js"];
+export const COMPILED_SERVER = [...SERVER_NODE_FLAGS, "apps/server/dist/main.js"];
 
 /**
  * Starts `apps/server/src/main.ts` through tsx, as `pnpm dev` does (or `args` for Node), in its own process on
