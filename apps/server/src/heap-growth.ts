@@ -4,20 +4,6 @@ import v8 from "node:v8";
 export const HEAP_GROWING_PERCENT = 100;
 
 /**
- * After a full collection V8 lets the old generation grow to between 1.1 and
- * 4 times what survived before it collects again, more when it judges the
- * heap fast to grow. A server with many documents loaded keeps most of its
- * heap alive, so the high end was mostly garbage held as resident memory:
- * with 500 rooms open, about 110 MB live in a heap of 200–240 MB. Twice is
- * the cap. It was 1.3 times for a while, which kept the many-rooms server
- * some 20 MB smaller again but ran a full collection every few seconds with
- * 500 rooms loaded, each marking 100–120 MB on the event loop between turns:
- * many-rooms p99 was 17–21 ms at 1.3 against 9.5–14.5 at 2 on one host. The
- * flag is the process's, so the embedded database's and the Yjs threads'
- * heaps follow it too. docs/architecture.md, "Starting and serving", gives
- * the measurements.
- */
-/**
  * Flags the server's Node must be started with (`pnpm start`, the Dockerfile,
  * the bench): V8 sizes the young generation when it makes the heap, so these
  * cannot be set from here the way the growth cap is. A test checks that the
@@ -34,6 +20,20 @@ export const HEAP_GROWING_PERCENT = 100;
  */
 export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2"] as const;
 
+/**
+ * After a full collection V8 lets the old generation grow to between 1.1 and
+ * 4 times what survived before it collects again, more when it judges the
+ * heap fast to grow. A server with many documents loaded keeps most of its
+ * heap alive, so the high end was mostly garbage held as resident memory:
+ * with 500 rooms open, about 110 MB live in a heap of 200–240 MB. Twice is
+ * the cap. It was 1.3 times for a while, which kept the many-rooms server
+ * some 20 MB smaller again but ran a full collection every few seconds with
+ * 500 rooms loaded, each marking 100–120 MB on the event loop between turns:
+ * many-rooms p99 was 17–21 ms at 1.3 against 9.5–14.5 at 2 on one host. The
+ * flag is the process's, so the embedded database's and the Yjs threads'
+ * heaps follow it too. docs/architecture.md, "Starting and serving", gives
+ * the measurements.
+ */
 export function limitHeapGrowth() {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

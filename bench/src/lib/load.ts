@@ -24,10 +24,12 @@ export type StartOptions = {
 export async function startServer(kind: ServerKind, env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const flags = ["--expose-gc"];
   // Marginalia runs with the flags its start script gives it; the peers with Node's defaults, as their docs start them.
-  if (kind === "marginalia") flags.push(...SERVER_NODE_FLAGS);
-  if (kind === "marginalia" && options.profile) {
-    mkdirSync(new URL("../../results/profiles", import.meta.url), { recursive: true });
-    flags.push("--cpu-prof", `--cpu-prof-dir=${new URL("../../results/profiles", import.meta.url).pathname}`);
+  if (kind === "marginalia") {
+    flags.push(...SERVER_NODE_FLAGS);
+    if (options.profile) {
+      mkdirSync(new URL("../../results/profiles", import.meta.url), { recursive: true });
+      flags.push("--cpu-prof", `--cpu-prof-dir=${new URL("../../results/profiles", import.meta.url).pathname}`);
+    }
   }
   // BENCH_NODE_FLAGS: extra V8 or Node flags for every server process, for experiments (say, GC settings).
   flags.push(...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean));
