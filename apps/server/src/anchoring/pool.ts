@@ -15,11 +15,14 @@ const SLICE_HERE = 25;
  * annotations never hold the event loop, and `/healthz` answers throughout.
  * Under tsx (development, tests) the worker runs its TypeScript through tsx
  * too (threads/tsx-worker.mjs); the compiled server starts the bundled copy. One worker, started on
- * first use and unref'd while idle; if it cannot start or dies, the slices
- * run here, one short turn at a time.
+ * first use and unref'd while idle. A slice whose worker died, and every
+ * slice once workers keep dying (threads/worker-link.ts), runs here, one
+ * short turn at a time; a new worker takes the slices after that.
  */
 class AnchorWorker {
-  private readonly link = new WorkerLink<Anchor[]>(() => typescriptWorker(new URL("./worker.ts", import.meta.url), "anchoring-worker"));
+  private readonly link = new WorkerLink<Anchor[]>(() => typescriptWorker(new URL("./worker.ts", import.meta.url), "anchoring-worker"), {
+    replaceLost: true,
+  });
 
   /** Where slices run: on the worker thread, or here once it could not start or died. */
   get where(): "thread" | "event loop" {

@@ -1,8 +1,8 @@
 // The byte-heavy work on stored documents: merging updates, folding them
 // through a Y.Doc, and compaction with its own reads and writes. Plain
 // JavaScript, because it runs on a worker thread started without a TypeScript
-// loader (yjs-worker.mjs); the event loop uses the same functions when that
-// thread cannot run. Types: yjs-jobs.d.mts.
+// loader (yjs-worker.mjs); the event loop uses the same functions for a
+// load's merges when that thread cannot run, never for compaction. Types: yjs-jobs.d.mts.
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
 import { copyOutSlices, fromBase64, quoteLiteral, toBase64 } from "./binary-copy.mjs";

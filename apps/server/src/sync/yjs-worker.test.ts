@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { afterEach, describe, expect, it } from "vitest";
+import { NoWorkerThread, YjsWorker } from "./yjs-worker.ts";
 
 /** A document of `annotations` comments with 200-character bodies, as one state. */
 function stateOf(annotations: number): Uint8Array {
@@ -47,4 +48,29 @@ describe("yjs worker thread", () => {
     expect(annotationsOf(doc).size).toBe(15_000);
     expect(answer.retire).toBe(true);
   }, 60_000);
+});
+
+/** A thread that dies at its first job, as one that ran out of memory would. */
+const dying = () => new Worker(`require("node:worker_threads").parentPort.on("message", () => process.exit(1));`, { eval: true });
+
+describe("jobs whose thread died", () => {
+  const address = { url: "postgres://127.0.0.1:1/none" };
+
+  it("a load's merge runs here instead, and gives the merge", async () => {
+    const a = stateOf(3);
+    const b = stateOf(2);
+    const merged = await new YjsWorker({ open: dying }).merge([a, b]);
+    expect(merged).toEqual(Y.mergeUpdates([a, b]));
+  });
+
+  it("background work is not run here: each job fails, whether its thread died under it or no more are started", async () => {
+    const worker = new YjsWorker({ background: true, open: dying });
+    await expect(worker.fold(null, [stateOf(3)])).rejects.toBeInstanceOf(NoWorkerThread);
+    await expect(worker.merge([stateOf(1), stateOf(1)])).rejects.toBeInstanceOf(NoWorkerThread);
+    await expect(worker.compact(address, "article:x", { batch: 10, foldRatio: 4 })).rejects.toBeInstanceOf(NoWorkerThread);
+  });
+
+  it("a compaction is never run here, even for the loads' thread", async () => {
+    await expect(new YjsWorker({ open: dying }).compact(address, "article:x", { batch: 10, foldRatio: 4 })).rejects.toBeInstanceOf(NoWorkerThread);
+  });
 });

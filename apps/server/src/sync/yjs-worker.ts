@@ -1,10 +1,9 @@
 import { Worker } from "node:worker_threads";
-import postgres from "postgres";
 import type { DatabaseAddress } from "../db.ts";
 import { type Packed, pack, partsAndPacked, unpack } from "../threads/packed-parts.mjs";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import type { SliceSizes } from "./state-slices.mjs";
-import { type CompactOptions, byteJob, compactDocument } from "./yjs-jobs.mjs";
+import { type CompactOptions, byteJob } from "./yjs-jobs.mjs";
 
 /** A job's bytes are `parts`, then, when given, the parts `packed` holds (handed over: see `merge`). */
 type Job =
@@ -22,17 +21,14 @@ type JobResult = { state?: Uint8Array; sha256?: Uint8Array; stateVector?: Uint8A
 export type Folded = { state: Uint8Array; sha256: Uint8Array; stateVector: Uint8Array };
 
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
-async function runHere(job: Job): Promise<JobResult> {
+function runHere(job: Exclude<Job, { kind: "compact" }>): JobResult {
   // Cutting a state costs about what building it does: without the worker there is nothing to gain.
   if (job.kind === "slices") return { packed: null };
-  if (job.kind !== "compact") return byteJob(job.kind, partsAndPacked(job.parts, job.packed), job.kind === "fold" ? job.options : undefined);
-  const sql = postgres(job.address.url, { max: 1, onnotice: () => {}, ...(job.address.path && { path: job.address.path }) });
-  try {
-    return { rows: await compactDocument(sql, job.docName, job.options) };
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
+  return byteJob(job.kind, partsAndPacked(job.parts, job.packed), job.kind === "fold" ? job.options : undefined);
 }
+
+/** Background work found no thread to run on: it is not done, rather than done on the event loop. */
+export class NoWorkerThread extends Error {}
 
 /**
  * Compaction's and long loads' Yjs work on a worker thread (yjs-worker.mjs).
@@ -41,15 +37,30 @@ async function runHere(job: Job): Promise<JobResult> {
  * thread that binds or reads them: on the event loop, either stalled every
  * socket of the process, however unrelated. So a compaction runs there whole,
  * reads and writes included, on a connection of its own. One worker, started
- * on first use, idle and unref'd otherwise; if it cannot start or dies, the
- * work runs here as before.
+ * on first use, idle and unref'd otherwise, and replaced if it dies
+ * (threads/worker-link.ts). A load's job that finds no thread runs here, since
+ * a socket waits for it; background work does not (`background`).
  */
-class YjsWorker {
+export class YjsWorker {
   private readonly link: WorkerLink<JobResult>;
+  private readonly background: boolean;
 
-  /** `retireWhenAsked`: see WorkerLink; for background work only, since the job after a retirement waits for a new thread. */
-  constructor(options: { retireWhenAsked?: boolean } = {}) {
-    this.link = new WorkerLink<JobResult>(() => new Worker(new URL("./yjs-worker.mjs", import.meta.url)), options);
+  /**
+   * `background`: compaction's jobs. They are never run here, but fail with
+   * NoWorkerThread: a fold of a large document takes seconds, and on the
+   * event loop it held every socket that long, at every compaction after
+   * the thread was lost. Nor is a job run again whose thread died under it,
+   * since it may be what killed it; the next compaction tries anew. Such a
+   * thread is also retired when a job leaves its heap large (WorkerLink): the
+   * job after that waits for a new thread, and no socket waits for the job.
+   * `open` starts the thread (tests give one that dies).
+   */
+  constructor({ background = false, open = () => new Worker(new URL("./yjs-worker.mjs", import.meta.url)) } = {}) {
+    this.background = background;
+    this.link = new WorkerLink<JobResult>(open, {
+      retireWhenAsked: background,
+      replaceLost: true,
+    });
   }
 
   /**
@@ -112,14 +123,19 @@ class YjsWorker {
       const copy = pack(parts);
       sent = this.link.send({ ...rest, packed: copy }, buffersOf(copy));
     }
-    if (!sent) return runHere(job);
+    if (!sent) return this.here(job, "no worker thread could start");
     try {
       return await sent;
     } catch (err) {
-      // A worker that dies hands its jobs back: they run here, unless their bytes went with it.
-      if (err instanceof WorkerLost && !handOver) return runHere(job);
+      // A worker that dies hands its jobs back: a load's run here, unless their bytes went with it.
+      if (err instanceof WorkerLost && !handOver) return this.here(job, err.message);
       throw err;
     }
+  }
+
+  private here(job: Job, why: string): JobResult {
+    if (job.kind === "compact" || (this.background && job.kind !== "slices")) throw new NoWorkerThread(`${job.kind} not run: ${why}`);
+    return runHere(job);
   }
 }
 
@@ -131,4 +147,4 @@ export const yjsWorker = new YjsWorker();
  * load would queue behind them. Retired after a job that left its heap large: folding 30,000
  * annotations otherwise kept some 330 MB with the process for good.
  */
-export const compactionWorker = new YjsWorker({ retireWhenAsked: true });
+export const compactionWorker = new YjsWorker({ background: true });

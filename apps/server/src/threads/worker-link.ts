@@ -3,12 +3,24 @@ import type { Worker } from "node:worker_threads";
 /** A worker thread that stopped: the jobs it held fail with this, so that their owner may run them itself. */
 export class WorkerLost extends Error {}
 
+/** Deaths or failed starts in a row, no job answered between them, after which a `replaceLost` link starts no more workers. */
+export const MAX_LOST_IN_A_ROW = 3;
+
 /**
  * One worker thread that takes jobs by id and answers `{ id, result }` or
  * `{ id, error }`: started on first use, unref'd while it holds no job, so
- * that an idle one never keeps the process alive. Once it cannot start or
- * dies, it is `broken` for good and `send` answers null: the owner runs its
- * work on the event loop instead (sync/yjs-worker.ts, anchoring/pool.ts).
+ * that an idle one never keeps the process alive. Once it is `broken`,
+ * `send` answers null: the owner runs its work on the event loop, or not at
+ * all (sync/yjs-worker.ts, anchoring/pool.ts).
+ *
+ * A worker that dies fails the jobs it held with WorkerLost. With
+ * `replaceLost` the next job starts a fresh one, so that one crash (a job
+ * that ran it out of memory, say) or one failed start does not move every
+ * later job onto the event loop for the life of the process; after
+ * MAX_LOST_IN_A_ROW deaths or failed starts with no job answered between
+ * them the link counts as broken. Without it, the first breaks the link (the
+ * embedded database's thread, which holds the database and cannot be
+ * started again).
  *
  * A worker may answer with `retire: true` (sync/yjs-worker.mjs does after a
  * job that left its heap large): with `retireWhenAsked`, once it holds no job
@@ -20,6 +32,8 @@ export class WorkerLink<Result> {
   private worker: Worker | null = null;
   private retiring = false;
   private brokenFor = false;
+  /** Workers that died or could not start since one last answered a job. */
+  private lostInARow = 0;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (result: Result) => void; reject: (err: Error) => void }>();
 
@@ -28,10 +42,11 @@ export class WorkerLink<Result> {
    * embedded database's thread, which must finish closing its files), instead
    * of only while it holds a job. `retireWhenAsked`: a worker's `retire` is
    * honoured (background work, where a new thread's start costs no one a wait).
+   * `replaceLost`: a worker that dies is replaced by the next job (see above).
    */
   constructor(
     private readonly open: () => Worker,
-    private readonly options: { keepAlive?: boolean; retireWhenAsked?: boolean } = {},
+    private readonly options: { keepAlive?: boolean; retireWhenAsked?: boolean; replaceLost?: boolean } = {},
   ) {}
 
   get broken(): boolean {
@@ -69,6 +84,7 @@ export class WorkerLink<Result> {
         const waiter = this.waiting.get(m.id);
         if (!waiter) return;
         this.waiting.delete(m.id);
+        this.lostInARow = 0;
         if (m.retire && this.options.retireWhenAsked) this.retiring = true;
         if (this.waiting.size === 0 && this.retiring) this.retire(worker);
         else if (this.waiting.size === 0 && !this.options.keepAlive) worker.unref();
@@ -78,7 +94,8 @@ export class WorkerLink<Result> {
       const fail = () => {
         if (this.worker !== worker) return;
         this.worker = null;
-        this.brokenFor = true;
+        this.retiring = false;
+        this.lost();
         const waiters = [...this.waiting.values()];
         this.waiting.clear();
         for (const waiter of waiters) waiter.reject(new WorkerLost("the worker thread stopped"));
@@ -88,8 +105,14 @@ export class WorkerLink<Result> {
       this.worker = worker;
       return worker;
     } catch {
-      this.brokenFor = true;
+      // A thread that could not start (out of file descriptors at that moment, say) counts as one lost.
+      this.lost();
       return null;
     }
+  }
+
+  private lost() {
+    this.lostInARow++;
+    if (!this.options.replaceLost || this.lostInARow >= MAX_LOST_IN_A_ROW) this.brokenFor = true;
   }
 }
