@@ -48,8 +48,8 @@ export class YjsWorker {
   /**
    * `background`: compaction's jobs. They are never run here, but fail with
    * NoWorkerThread: a fold of a large document takes seconds, and on the
-   * event loop it held every socket that long, at every compaction after
-   * the thread was lost. Nor is a job run again whose thread died under it,
+   * event loop it would hold every socket that long, at every compaction
+   * once the thread was lost. Nor is a job run again whose thread died under it,
    * since it may be what killed it; the next compaction tries anew. Such a
    * thread is also retired when a job leaves its heap large (WorkerLink): the
    * job after that waits for a new thread, and no socket waits for the job.
