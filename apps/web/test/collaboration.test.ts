@@ -7,19 +7,21 @@ const OTHER = "Considering the economic and geopolitical challenges of the West 
 
 announceSkip("reader collaboration");
 
+/** Long enough for a busy CI host, far short of a reload or a poll: what arrives arrives over the socket. */
+const LIVE_MS = 5_000;
+
 describe.skipIf(skipBrowserSuites)("reader collaboration, in Chromium", () => {
   const suite = chromiumSuite();
 
-  it("A highlights and fact-checks a sentence as misleading; B sees both within a second and replies; A sees the reply", async () => {
+  // Live, not timed: how soon a remote annotation is painted is `pnpm bench`'s reader case (bench/results/latest.md).
+  it("A highlights and fact-checks a sentence as misleading; B sees both live and replies; A sees the reply", async () => {
     const { a, b, alice, bob } = await twoReaders(suite.browser, suite.base);
     await a.page.getByRole("group", { name: "2 readers here now" }).waitFor();
 
     // A highlights the sentence.
     await selectWithMouse(a.page, SENTENCE);
     await a.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Highlight" }).click();
-    let started = Date.now();
-    await threadCard(b.page, "Highlight", alice.name).waitFor({ timeout: 1_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    await threadCard(b.page, "Highlight", alice.name).waitFor({ timeout: LIVE_MS });
 
     // A fact-checks it: the claim is prefilled with the quote.
     await selectWithMouse(a.page, SENTENCE);
@@ -31,10 +33,8 @@ describe.skipIf(skipBrowserSuites)("reader collaboration, in Chromium", () => {
     await form.getByLabel("Source 1 title").fill("IAEA and Iran");
     await form.getByLabel("Explanation (optional)").fill("No Western government has proposed this.");
     await form.getByRole("button", { name: "Save fact-check" }).click();
-    started = Date.now();
     const bobsView = threadCard(b.page, "Fact-check", alice.name);
-    await bobsView.waitFor({ timeout: 1_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    await bobsView.waitFor({ timeout: LIVE_MS });
     await expect.poll(() => bobsView.textContent()).toContain("Misleading");
     expect(await bobsView.getByRole("link", { name: "IAEA and Iran" }).getAttribute("rel")).toBe("noopener noreferrer");
     // Both are painted in B's article, in their layers, without touching the text.

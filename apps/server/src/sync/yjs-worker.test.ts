@@ -68,6 +68,8 @@ describe("jobs whose thread died", () => {
     await expect(worker.fold(null, [stateOf(3)])).rejects.toBeInstanceOf(NoWorkerThread);
     await expect(worker.merge([stateOf(1), stateOf(1)])).rejects.toBeInstanceOf(NoWorkerThread);
     await expect(worker.compact(address, "article:x", { batch: 10, foldRatio: 4 })).rejects.toBeInstanceOf(NoWorkerThread);
+    // Three deaths in a row: no thread is started any more, and the job still does not run here.
+    await expect(worker.fold(null, [stateOf(1)])).rejects.toThrow(/no worker thread could start/);
   });
 
   it("a compaction is never run here, even for the loads' thread", async () => {
