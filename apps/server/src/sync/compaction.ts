@@ -47,6 +47,9 @@ export class Compaction {
       const folded = await this.store.compact(name);
       this.logRows.set(name, Math.max(0, (this.logRows.get(name) ?? 0) - folded));
     } catch (err) {
+      // Tried again after another COMPACT_AFTER_ROWS rows, not at every commit: a cause that lasts (no
+      // thread to fold on, yjs-worker.ts) would otherwise make each commit try, and log, once more.
+      if (this.logRows.has(name)) this.logRows.set(name, 0);
       this.logger.warn({ err, doc: name }, "compaction failed; the log stays as it is");
     } finally {
       this.compacting.delete(name);
