@@ -20,9 +20,7 @@ const SLICE_HERE = 25;
  * short turn at a time; a new worker takes the slices after that.
  */
 class AnchorWorker {
-  private readonly link = new WorkerLink<Anchor[]>(() => typescriptWorker(new URL("./worker.ts", import.meta.url), "anchoring-worker"), {
-    replaceLost: true,
-  });
+  private readonly link = new WorkerLink<Anchor[]>(() => typescriptWorker(new URL("./worker.ts", import.meta.url), "anchoring-worker"));
 
   /** Where slices run: on the worker thread, or here once it could not start or died. */
   get where(): "thread" | "event loop" {

@@ -111,7 +111,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
 
 /** Jobs by name on the database thread (worker.mjs), answered by id through the project's one worker link. */
 function databaseJobs(worker: Worker): DatabaseJob {
-  const link = new WorkerLink<unknown>(() => worker, { keepAlive: true });
+  const link = new WorkerLink<unknown>(() => worker, { keepAlive: true, replaceLost: false });
   return <T>(job: string, message: object, transfer: ArrayBuffer[] = []) =>
     (link.send({ ...message, job }, transfer) as Promise<T> | null) ?? Promise.reject(new Error("the embedded database thread has ended"));
 }

@@ -57,10 +57,7 @@ export class YjsWorker {
    */
   constructor({ background = false, open = () => new Worker(new URL("./yjs-worker.mjs", import.meta.url)) } = {}) {
     this.background = background;
-    this.link = new WorkerLink<JobResult>(open, {
-      retireWhenAsked: background,
-      replaceLost: true,
-    });
+    this.link = new WorkerLink<JobResult>(open, { retireWhenAsked: background });
   }
 
   /**

@@ -62,16 +62,16 @@ describe("WorkerLink", () => {
     await opened[1]!.terminate();
   });
 
-  it("without replaceLost, counts the link broken once its worker dies, failing the jobs it held", async () => {
-    const { workerLink, opened } = link({});
+  it("with replaceLost: false, counts the link broken once its worker dies, failing the jobs it held", async () => {
+    const { workerLink, opened } = link({ replaceLost: false });
     await expect(workerLink.send({ die: true })).rejects.toBeInstanceOf(WorkerLost);
     expect(workerLink.broken).toBe(true);
     expect(workerLink.send({})).toBeNull();
     expect(opened).toHaveLength(1);
   });
 
-  it("with replaceLost, starts a fresh worker for the job after a death, and the jobs the dead one held fail", async () => {
-    const { workerLink, opened } = link({ replaceLost: true });
+  it("starts a fresh worker for the job after a death, and the jobs the dead one held fail", async () => {
+    const { workerLink, opened } = link({});
     const first = await workerLink.send({});
     const held = workerLink.send({ wait: 200 })!;
     await expect(workerLink.send({ die: true })).rejects.toBeInstanceOf(WorkerLost);
@@ -83,8 +83,8 @@ describe("WorkerLink", () => {
     await opened[1]!.terminate();
   });
 
-  it(`with replaceLost, gives up after ${MAX_LOST_IN_A_ROW} deaths with no job answered between them, and not before`, async () => {
-    const { workerLink, opened } = link({ replaceLost: true });
+  it(`gives up after ${MAX_LOST_IN_A_ROW} deaths with no job answered between them, and not before`, async () => {
+    const { workerLink, opened } = link({});
     // An answer between deaths starts the count again.
     for (let i = 0; i < MAX_LOST_IN_A_ROW - 1; i++) await expect(workerLink.send({ die: true })).rejects.toBeInstanceOf(WorkerLost);
     expect(typeof (await workerLink.send({}))).toBe("number");

@@ -3,7 +3,7 @@ import type { Worker } from "node:worker_threads";
 /** A worker thread that stopped: the jobs it held fail with this, so that their owner may run them itself. */
 export class WorkerLost extends Error {}
 
-/** Deaths or failed starts in a row, no job answered between them, after which a `replaceLost` link starts no more workers. */
+/** Deaths or failed starts in a row, no job answered between them, after which a link starts no more workers. */
 export const MAX_LOST_IN_A_ROW = 3;
 
 /**
@@ -13,14 +13,13 @@ export const MAX_LOST_IN_A_ROW = 3;
  * `send` answers null: the owner runs its work on the event loop, or not at
  * all (sync/yjs-worker.ts, anchoring/pool.ts).
  *
- * A worker that dies fails the jobs it held with WorkerLost. With
- * `replaceLost` the next job starts a fresh one, so that one crash (a job
- * that ran it out of memory, say) or one failed start does not move every
- * later job onto the event loop for the life of the process; after
- * MAX_LOST_IN_A_ROW deaths or failed starts with no job answered between
- * them the link counts as broken. Without it, the first breaks the link (the
- * embedded database's thread, which holds the database and cannot be
- * started again).
+ * A worker that dies fails the jobs it held with WorkerLost, and the next
+ * job starts a fresh one, so that one crash (a job that ran it out of
+ * memory, say) or one failed start does not move every later job onto the
+ * event loop for the life of the process; after MAX_LOST_IN_A_ROW deaths or
+ * failed starts with no job answered between them the link counts as
+ * broken. With `replaceLost: false` the first breaks it (the embedded
+ * database's thread, which holds the database and cannot be started again).
  *
  * A worker may answer with `retire: true` (sync/yjs-worker.mjs does after a
  * job that left its heap large): with `retireWhenAsked`, once it holds no job
@@ -42,7 +41,7 @@ export class WorkerLink<Result> {
    * embedded database's thread, which must finish closing its files), instead
    * of only while it holds a job. `retireWhenAsked`: a worker's `retire` is
    * honoured (background work, where a new thread's start costs no one a wait).
-   * `replaceLost`: a worker that dies is replaced by the next job (see above).
+   * `replaceLost` (default true): a worker that dies is replaced by the next job (see above).
    */
   constructor(
     private readonly open: () => Worker,
@@ -113,6 +112,6 @@ export class WorkerLink<Result> {
 
   private lost() {
     this.lostInARow++;
-    if (!this.options.replaceLost || this.lostInARow >= MAX_LOST_IN_A_ROW) this.brokenFor = true;
+    if (this.options.replaceLost === false || this.lostInARow >= MAX_LOST_IN_A_ROW) this.brokenFor = true;
   }
 }
