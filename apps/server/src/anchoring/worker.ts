@@ -1,4 +1,5 @@
 // The thread behind pool.ts: re-anchoring's slices (jobs.ts), off the event loop.
+import "../threads/background-thread.mjs";
 import { parentPort } from "node:worker_threads";
 import { type SliceJob, forget, resolveSlice } from "./jobs.ts";
 

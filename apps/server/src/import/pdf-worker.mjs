@@ -3,6 +3,7 @@
 // on the event loop a long PDF would stall every socket of the process. Plain
 // JavaScript, so that it starts without a TypeScript loader, from src/ and
 // from the compiled build alike. See docs/architecture.md, "Importing".
+import "../threads/background-thread.mjs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";

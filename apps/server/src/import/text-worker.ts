@@ -1,4 +1,5 @@
 // The thread behind off-thread.ts: text, Markdown and HTML read into an article, off the event loop.
+import "../threads/background-thread.mjs";
 import { parentPort } from "node:worker_threads";
 import { ApiError } from "../errors.ts";
 import type { ImportInput } from "./article.ts";

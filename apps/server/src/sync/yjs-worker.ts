@@ -53,9 +53,10 @@ export class YjsWorker {
    * since it may be what killed it; the next compaction tries anew. Such a
    * thread is also retired when a job leaves its heap large (WorkerLink): the
    * job after that waits for a new thread, and no socket waits for the job.
+   * Its thread runs at a background thread's priority (compaction-worker.mjs).
    * `open` starts the thread (tests give one that dies).
    */
-  constructor({ background = false, open = () => new Worker(new URL("./yjs-worker.mjs", import.meta.url)) } = {}) {
+  constructor({ background = false, open = () => new Worker(new URL(background ? "./compaction-worker.mjs" : "./yjs-worker.mjs", import.meta.url)) } = {}) {
     this.background = background;
     this.link = new WorkerLink<JobResult>(open, { retireWhenAsked: background });
   }
