@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
@@ -41,6 +42,8 @@ export class SyncHub {
   private readonly options: SyncOptions;
   private readonly hooks: DocumentHooks;
   private readonly joinHost: JoinHost;
+  /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
+  private teardowns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -197,6 +200,7 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.users > 0) return;
     const done = (async () => {
       await this.committer.flush();
+      await this.teardownTurn();
       this.options.relay.detach(slot.live);
       const writers = await slot.live.writers();
       slot.live.destroy();
@@ -212,6 +216,20 @@ export class SyncHub {
     } finally {
       this.slots.delete(name);
     }
+  }
+
+  /**
+   * Resolves on an event-loop turn of its own, after every teardown queued
+   * before it. Documents go idle together when many sockets close at once (a
+   * proxy restarting, a session ending): in the bench, 1,500 sockets over 500
+   * documents. Their teardowns then ran back to back, after one shared flush,
+   * and held the event loop for 50–150 ms, when each takes a fraction of a
+   * millisecond.
+   */
+  private teardownTurn(): Promise<void> {
+    const turn = this.teardowns.then(() => nextTurn());
+    this.teardowns = turn;
+    return turn;
   }
 
   /**
