@@ -10,7 +10,7 @@ import {
   roleAtLeast,
 } from "@marginalia/schema";
 import { annotations, memberIds } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
@@ -105,12 +105,14 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
     );
   }
   const direction = order === "asc" ? asc : desc;
-  const rows = await db
-    .select()
-    .from(annotations)
-    .where(and(...conditions))
-    .orderBy(direction(sort.expr), direction(annotations.id))
-    .limit(filter.limit + 1);
+  const select = (q: Db | Tx) =>
+    q
+      .select()
+      .from(annotations)
+      .where(and(...conditions))
+      .orderBy(direction(sort.expr), direction(annotations.id))
+      .limit(filter.limit + 1);
+  const rows = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   // One scope is one group, so one book names every author on the page.
@@ -119,6 +121,23 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
     annotations: book ? page.map((row) => presentAnnotation(row, book)) : [],
     nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last), last.id) : null,
   };
+}
+
+/**
+ * Runs a listing with a search, tag or assignee filter under a plan made for
+ * its actual values. The driver prepares every statement, and after five runs
+ * Postgres may keep one generic plan for it, which must guess how many rows a
+ * GIN-indexed match finds (50, whatever the word). For a common word that
+ * plan gathers every match and sorts them all: 12 ms for `q=sanctions` over
+ * 10,000 annotations of which 5,677 match, where the plan for the word walks
+ * the article in order and stops at the page's end in 0.8 ms. A rare word
+ * gets the other plan, which is right for it.
+ */
+export function plannedForItsValues<T>(db: Db, select: (q: Db | Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
+    return select(tx);
+  });
 }
 
 function encodeCursor(sort: string, value: number | string, id: string): string {
