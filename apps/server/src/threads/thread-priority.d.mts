@@ -1,3 +1,3 @@
 export declare const BACKGROUND_NICENESS: number;
 export declare function threadId(): number | null;
-export declare function lowerThreadPriority(niceness?: number): boolean;
+export declare function lowerThreadPriority(): boolean;

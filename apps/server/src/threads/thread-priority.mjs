@@ -25,17 +25,17 @@ export function threadId() {
 }
 
 /**
- * Lowers the calling thread's priority to `niceness`. Raising it back needs
+ * Lowers the calling thread's priority to BACKGROUND_NICENESS. Raising it back needs
  * privileges a server should not have, so this is for threads that stay
  * background for their whole life. Returns whether it took: elsewhere than
  * Linux the process id would be needed, and lowering the whole process would
  * slow the event loop as well, so nothing is changed there.
  */
-export function lowerThreadPriority(niceness = BACKGROUND_NICENESS) {
+export function lowerThreadPriority() {
   const tid = threadId();
   if (tid === null) return false;
   try {
-    if (getPriority(tid) < niceness) setPriority(tid, niceness);
+    if (getPriority(tid) < BACKGROUND_NICENESS) setPriority(tid, BACKGROUND_NICENESS);
     return true;
   } catch {
     return false;
