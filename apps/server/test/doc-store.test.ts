@@ -110,6 +110,49 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(await store.load(docName)).toMatchObject({ logRows: 0, verified: false, stateVector: null });
   });
 
+  it("merges only the newest rows beside an older merged row, and folds a short tail whole when asked", async () => {
+    const { db } = database;
+    const store = new DocStore(db);
+    const docName = `docstore:${randomUUID()}`;
+    const doc = new Y.Doc();
+    await db.insert(docUpdates).values(writeDocument(doc, 60).map((update) => ({ docName, update, userId: null })));
+    expect(await store.compact(docName)).toBe(60);
+    const ids = async () =>
+      (await db.select({ id: docUpdates.id }).from(docUpdates).where(eq(docUpdates.docName, docName)).orderBy(docUpdates.id)).map((r) => r.id);
+    const write = async (edits: number) => {
+      const updates: Uint8Array[] = [];
+      const record = (u: Uint8Array) => updates.push(u);
+      doc.on("update", record);
+      for (const id of [...annotationsOf(doc).keys()].slice(0, edits)) (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "re");
+      doc.off("update", record);
+      await db.insert(docUpdates).values(updates.map((update) => ({ docName, update, userId: null })));
+    };
+
+    // Twelve edits, merged into one row.
+    await write(12);
+    expect(await store.compact(docName)).toBe(11);
+    const [first] = await ids();
+    // Three more: far smaller than that row, so a pass merges them alone and leaves it as it was.
+    await write(3);
+    expect(await store.compact(docName)).toBe(2);
+    const after = await ids();
+    expect(after).toHaveLength(2);
+    expect(after[0]).toBe(first);
+    const merged = await store.load(docName);
+    expect(merged.logRows).toBe(2);
+    sameContent(merged.state!, doc);
+
+    // A document nobody has open is folded whole in one pass, however short its tail.
+    const [before] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
+    expect(await store.compact(docName, { whole: true })).toBe(2);
+    expect(await ids()).toEqual([]);
+    const [refolded] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
+    expect(refolded!.throughUpdateId).toBeGreaterThan(before!.throughUpdateId);
+    const folded = await store.load(docName);
+    expect(folded).toMatchObject({ logRows: 0, verified: true });
+    sameContent(folded.state!, doc);
+  });
+
   it("loses nothing when two compactions of one document race", async () => {
     const store = new DocStore(database.db);
     const docName = `docstore:${randomUUID()}`;

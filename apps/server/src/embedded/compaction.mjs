@@ -11,30 +11,37 @@
 // PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
 // makes on Postgres, with its rules shared from there.
 import { binaryCopyOf, firstRow, quoteLiteral, toBase64 } from "../sync/binary-copy.mjs";
-import { mergesInstead, throughAfter } from "../sync/yjs-jobs.mjs";
+import { planPass, throughAfter } from "../sync/yjs-jobs.mjs";
 import { pack } from "../threads/packed-parts.mjs";
 
 /**
  * The rows a compaction pass takes (packed: threads/packed-parts.mjs), and what it folds them with: for a short
- * tail beside a large snapshot only the rows (they are merged into one row);
- * otherwise the snapshot's state too. Null when there is nothing to do.
+ * tail beside a large snapshot only the newest rows (they are merged into one
+ * row: yjs-jobs.mjs, `planPass`); otherwise the snapshot's state too. Null
+ * when there is nothing to do.
  * Bytes never travel as text out of PGlite (its bytea parser works byte by
  * byte in JavaScript, and a 24 MB string parameter or result costs its thread
  * about a second): log rows as base64, the snapshot by binary COPY.
  */
-export async function readForCompaction(db, docName, { batch, foldRatio }) {
+export async function readForCompaction(db, docName, options) {
   // By the column, not the text alias (yjs-jobs.mjs, compactDocument, says why).
-  const { rows } = await db.query(
-    `select id::text as id, encode("update", 'base64') as update from doc_updates where doc_name = $1 order by doc_updates.id limit $2`,
-    [docName, batch],
+  const { rows: tail } = await db.query(
+    `select id::text as id, octet_length("update") as bytes from doc_updates where doc_name = $1 order by doc_updates.id limit $2`,
+    [docName, options.batch],
   );
-  if (rows.length === 0) return null;
+  if (tail.length === 0) return null;
   const {
     rows: [snapshot],
   } = await db.query(`select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = $1`, [docName]);
+  const { merge, from } = planPass(snapshot ? Number(snapshot.bytes) : null, tail.map((r) => Number(r.bytes)), options);
+  const ids = tail.slice(from).map((r) => r.id);
+  const { rows } = await db.query(
+    `select encode("update", 'base64') as update from doc_updates
+     where doc_name = $1 and id = any(string_to_array($2, ',')::bigint[]) order by doc_updates.id`,
+    [docName, ids.join(",")],
+  );
   // Views of Node's pool are fine here: `pack` copies each into the one buffer that travels.
   const parts = rows.map((r) => Buffer.from(r.update, "base64"));
-  const merge = mergesInstead(snapshot ? Number(snapshot.bytes) : null, parts, foldRatio);
   let state = null;
   if (snapshot && !merge) {
     // COPY takes no parameters: the name goes in as a quoted literal.
@@ -45,7 +52,7 @@ export async function readForCompaction(db, docName, { batch, foldRatio }) {
   }
   // Packed into one buffer: a pass is up to thousands of rows, and the server's thread, which hands them to
   // the fold, spent 37 ms receiving 20,000 arrays one by one and 106 ms posting them on.
-  return { ids: rows.map((r) => r.id), rows: pack(parts), merge, through: snapshot?.through ?? null, state };
+  return { ids, rows: pack(parts), merge, through: snapshot?.through ?? null, state };
 }
 
 /**

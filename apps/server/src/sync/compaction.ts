@@ -60,11 +60,11 @@ export class Compaction {
    * Folds an unloaded document until its log is empty, so that its next load
    * is one verified snapshot. Every pass takes rows away (a pass that finds
    * another compactor at work ends it), so the cap is only a guard: 100,000
-   * rows take six passes, a short tail two (merged, then folded).
+   * rows take five passes, a short tail one.
    */
   async foldIdle(name: string) {
     try {
-      for (let pass = 0; pass < IDLE_FOLD_PASSES && (await this.store.compact(name)) > 0; pass++);
+      for (let pass = 0; pass < IDLE_FOLD_PASSES && (await this.store.compact(name, { whole: true })) > 0; pass++);
     } catch (err) {
       this.logger.warn({ err, doc: name }, "folding an unloaded document failed; the log stays as it is");
     }

@@ -13,7 +13,7 @@ import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
 export const COMPACT_AFTER_ROWS = 500;
 /** Rows folded per compaction pass, so that one pass stays short. */
 const COMPACT_BATCH = 20_000;
-/** A tail is folded into the snapshot once its bytes reach 1/SNAPSHOT_FOLD_RATIO of the snapshot's. */
+/** A tail is folded into the snapshot once its bytes reach 1/SNAPSHOT_FOLD_RATIO of the snapshot's (yjs-jobs.mjs, `planPass`). */
 const SNAPSHOT_FOLD_RATIO = 4;
 /** A load whose parts add up to more than this merges them on the worker (Y.mergeUpdates parses them all). */
 const MERGE_HERE_BYTES = 256 * 1024;
@@ -97,9 +97,11 @@ export class DocStore {
    * (yjs-jobs.mjs, `compactDocument`), on the embedded database through its
    * own thread (embedded/compact.ts). Nothing of its cost, which follows the
    * document's size, falls on the event loop. Returns how many rows the log lost.
+   * `whole` folds every row it reads into the snapshot, merging none: for a
+   * document nobody has open, so that its next load is one snapshot.
    */
-  async compact(docName: string): Promise<number> {
-    const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO };
+  async compact(docName: string, { whole = false } = {}): Promise<number> {
+    const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO, whole };
     const compactor = compactorOf(this.db);
     if (compactor) return compactor(docName, options);
     const address = addressOf(this.db);
