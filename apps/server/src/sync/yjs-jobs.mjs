@@ -104,10 +104,10 @@ function deletes(update) {
  * going back, each older row at most twice the run so far. Merged rows then
  * stack up like the digits of a binary counter, each a few times the size of
  * the one after it, and a pass re-reads an older merged row only once the
- * run has grown to half its size. Before, every pass merged the whole tail:
- * its cost followed the tail, up to a quarter of the snapshot, every 500
- * rows, and through a five-minute soak the embedded database's thread spent
- * over 100 ms on each pass by the last minute.
+ * run has grown to half its size. Before, every pass merged the whole tail,
+ * up to a quarter of the snapshot, every 500 rows: in the fifth minute of an
+ * embedded soak each pass took the compaction thread 95–197 ms, and more at
+ * every pass (docs/architecture.md, "Persistence and the commit").
  */
 export function planPass(snapshotBytes, sizes, { foldRatio, whole = false }) {
   const tailBytes = sizes.reduce((n, s) => n + s, 0);
