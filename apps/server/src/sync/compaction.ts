@@ -60,7 +60,7 @@ export class Compaction {
    * Folds an unloaded document until its log is empty, so that its next load
    * is one verified snapshot. Every pass takes rows away (a pass that finds
    * another compactor at work ends it), so the cap is only a guard: 100,000
-   * rows take five passes, a short tail one.
+   * rows take six passes, a short tail two (merged, then folded).
    */
   async foldIdle(name: string) {
     try {

@@ -97,8 +97,8 @@ export class DocStore {
    * (yjs-jobs.mjs, `compactDocument`), on the embedded database through its
    * own thread (embedded/compact.ts). Nothing of its cost, which follows the
    * document's size, falls on the event loop. Returns how many rows the log lost.
-   * `whole` folds every row it reads into the snapshot, merging none: for a
-   * document nobody has open, so that its next load is one snapshot.
+   * `whole` takes every row, not only the newest (yjs-jobs.mjs, `planPass`):
+   * for a document nobody has open, folded until its next load is one snapshot.
    */
   async compact(docName: string, { whole = false } = {}): Promise<number> {
     const options = { batch: COMPACT_BATCH, foldRatio: SNAPSHOT_FOLD_RATIO, whole };

@@ -8,6 +8,6 @@ export type ByteJob = "merge" | "fold" | "state-vector" | "check";
 export function byteJob(kind: ByteJob, parts: Uint8Array[], options?: { snapshotFirst?: boolean }): { state?: Uint8Array; sha256?: Uint8Array };
 export function planPass(snapshotBytes: number | null, sizes: number[], options: { foldRatio: number; whole?: boolean }): { merge: boolean; from: number };
 export function throughAfter(ids: string[], through: string | null): string;
-/** `whole`: fold every row into the snapshot, merging none (yjs-jobs.mjs, `planPass`). */
+/** `whole`: take every row, not only the newest run (yjs-jobs.mjs, `planPass`). */
 export type CompactOptions = { batch: number; foldRatio: number; whole?: boolean };
 export function compactDocument(sql: postgres.Sql, docName: string, options: CompactOptions): Promise<number>;

@@ -97,8 +97,14 @@ function deletes(update) {
  * of its rows (oldest first) and of its snapshot (null for none): whether it
  * merges rows into one row or folds them into the snapshot, and `from`, the
  * first row it reads. A tail whose bytes reach a `foldRatio`-th of the
- * snapshot's is folded whole, and so is any tail when `whole` is set (a
- * document nobody has open, folded so that its next load is one snapshot).
+ * snapshot's is folded whole, and so is a tail of one row.
+ *
+ * `whole` takes every row, for a document nobody has open, folded until its
+ * next load is one snapshot: a short tail is merged whole into one row, which
+ * the next pass folds. Folding each batch of a long log straight into the
+ * snapshot instead rebuilt the document once per batch wherever rows delete
+ * something (`fold`): 9.1 s for the bench's 100,000-row log, against
+ * 2.3–3.2 s this way.
  *
  * A shorter tail is merged, but only its newest run: the newest row and,
  * going back, each older row at most twice the run so far. Merged rows then
@@ -111,7 +117,8 @@ function deletes(update) {
  */
 export function planPass(snapshotBytes, sizes, { foldRatio, whole = false }) {
   const tailBytes = sizes.reduce((n, s) => n + s, 0);
-  if (whole || snapshotBytes === null || tailBytes * foldRatio >= snapshotBytes) return { merge: false, from: 0 };
+  if (snapshotBytes === null || sizes.length === 1 || tailBytes * foldRatio >= snapshotBytes) return { merge: false, from: 0 };
+  if (whole) return { merge: true, from: 0 };
   let from = sizes.length - 1;
   let run = sizes[from];
   while (from > 0 && sizes[from - 1] <= 2 * run) run += sizes[--from];

@@ -68,12 +68,16 @@ describe("fold", () => {
 describe("planPass", () => {
   const ratio = { foldRatio: 4 };
 
-  it("folds the whole tail when there is no snapshot, when the tail reaches a quarter of it, or when asked to", () => {
+  it("folds the whole tail when there is no snapshot, when the tail reaches a quarter of it, or when it is one row", () => {
     expect(planPass(null, [10, 10], ratio)).toEqual({ merge: false, from: 0 });
     expect(planPass(1_000, [100, 100, 50], ratio)).toEqual({ merge: false, from: 0 });
-    expect(planPass(1_000_000, [100, 100], { ...ratio, whole: true })).toEqual({ merge: false, from: 0 });
-    // One row has nothing to merge with: folded.
     expect(planPass(1_000_000, [100], ratio)).toEqual({ merge: false, from: 0 });
+    expect(planPass(1_000_000, [100], { ...ratio, whole: true })).toEqual({ merge: false, from: 0 });
+  });
+
+  it("takes every row of a short tail when asked for the whole log, merging it for the next pass to fold", () => {
+    expect(planPass(1_000_000, [50_000, 10, 10], { ...ratio, whole: true })).toEqual({ merge: true, from: 0 });
+    expect(planPass(1_000, [100, 100, 50], { ...ratio, whole: true })).toEqual({ merge: false, from: 0 });
   });
 
   it("merges the newest run, leaving an older merged row more than twice its size alone", () => {
