@@ -24,6 +24,10 @@ export function postDelivery(
       url,
       {
         method: "POST",
+        // A connection of its own per attempt, closed after it: Node 20's global agent keeps sockets alive and
+        // reuses them, and an attempt written onto a socket its receiver had just let go waited out the whole
+        // timeout before its retry (seen once in the test suite, as a 10 s gap between attempts).
+        agent: false,
         lookup: guardedLookup(allowPrivate),
         timeout: timeoutMs,
         headers: {
