@@ -24,9 +24,10 @@ export function postDelivery(
       url,
       {
         method: "POST",
-        // A connection of its own per attempt, closed after it: Node 20's global agent keeps sockets alive and
-        // reuses them, and an attempt written onto a socket its receiver had just let go waited out the whole
-        // timeout before its retry (seen once in the test suite, as a 10 s gap between attempts).
+        // A connection of its own per attempt, closed after it. Node 20's global agent keeps sockets alive and
+        // reuses them; the test suite once saw a 10 s gap (the whole timeout) between two attempts, and an
+        // attempt written onto a socket its receiver had just let go is the likeliest cause. Deliveries are
+        // rare, so reuse bought little, and each attempt's address now goes through `guardedLookup`.
         agent: false,
         lookup: guardedLookup(allowPrivate),
         timeout: timeoutMs,
