@@ -12,7 +12,7 @@ import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { readForCompaction, writeCompaction } from "./compaction.mjs";
 import { tableSizes, vacuumTable } from "./maintenance.mjs";
-import { compilePglite } from "./wasm.mjs";
+import { compilePglite, limitSessionMemory } from "./wasm.mjs";
 
 const { dataDir, template, socketPath } = workerData;
 
@@ -65,6 +65,7 @@ try {
   const db = template
     ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), ...options })
     : await PGlite.create(dataDir, options);
+  await limitSessionMemory(db);
   const server = new PGLiteSocketServer({ db: rawProtocolOnly(db), path: socketPath });
   await server.start();
   parentPort.on("message", async (message) => {
