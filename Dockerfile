@@ -28,7 +28,8 @@ RUN pnpm install --frozen-lockfile --prod --filter @marginalia/server
 COPY . .
 COPY --from=build /app/apps/web/dist apps/web/dist
 COPY --from=build /app/apps/server/dist apps/server/dist
-ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0
+# MALLOC_ARENA_MAX: fewer native heaps for the server's threads (apps/server/src/heap-growth.ts, SERVER_ENV).
+ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0 MALLOC_ARENA_MAX=2
 EXPOSE 8787
 USER node
 # Node itself as PID 1, so that the SIGTERM of `docker stop` reaches the server: it commits and relays what

@@ -1,7 +1,7 @@
 // Shared by run.ts and one-off comparisons: server processes, load runs, probes.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { SERVER_NODE_FLAGS } from "@marginalia/server/heap-growth.ts";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "@marginalia/server/heap-growth.ts";
 import { compiledEntry } from "./compiled.ts";
 import { Child, forkNode, forkTs } from "./ipc.ts";
 import { type Endpoint, type ServerKind, classify, isJoinSignal, openingMessages, socketUrl, step1Message } from "./protocol.ts";
@@ -23,7 +23,8 @@ export type StartOptions = {
 /** Starts one server in its own process. */
 export async function startServer(kind: ServerKind, env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const flags = ["--expose-gc"];
-  // Marginalia runs with the flags its start script gives it; the peers with Node's defaults, as their docs start them.
+  // Marginalia runs with the flags and environment its start script gives it; the peers with Node's defaults, as
+  // their docs start them.
   if (kind === "marginalia") {
     flags.push(...SERVER_NODE_FLAGS);
     if (options.profile) {
@@ -33,7 +34,7 @@ export async function startServer(kind: ServerKind, env: Record<string, string>,
   }
   // BENCH_NODE_FLAGS: extra V8 or Node flags for every server process, for experiments (say, GC settings).
   flags.push(...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean));
-  const fork = { env, nodeFlags: flags, name: kind };
+  const fork = { env: kind === "marginalia" ? { ...SERVER_ENV, ...env } : env, nodeFlags: flags, name: kind };
   const child = new Child(options.compiled ? forkNode(compiledEntry[kind], fork) : forkTs(`src/servers/${kind}.ts`, fork), kind);
   const ready = (await child.ready) as { url: string };
   return { kind, child, url: ready.url, origin: ready.url.replace("http", "ws") };

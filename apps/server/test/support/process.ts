@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { SERVER_NODE_FLAGS } from "../../src/heap-growth.ts";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "../../src/heap-growth.ts";
 import { TEST_MAIL_URL } from "./mail.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -29,7 +29,7 @@ export function startServerProcess(
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", MAIL_URL: TEST_MAIL_URL, ...env },
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", MAIL_URL: TEST_MAIL_URL, ...SERVER_ENV, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
