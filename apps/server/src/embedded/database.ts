@@ -38,7 +38,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
   const socketPath = path.join(dir, ".s.PGSQL.5432");
   // A young generation of 8 MB, not V8's default of up to 48: the thread allocates fast (every answer it
   // sends) but keeps little, and its young pages stayed resident. Many rooms: the thread's heap 48 -> 26 MB,
-  // the process 431 -> 400 MB; fan-out and durable lag no worse (bench/results/latest.md).
+  // the process 431 -> 400 MB; fan-out and durable lag no worse (bench/results/journal.md).
   const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: { ...source, socketPath },
     resourceLimits: { maxYoungGenerationSizeMb: 8 },
