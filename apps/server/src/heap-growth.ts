@@ -5,8 +5,8 @@ export const HEAP_GROWING_PERCENT = 100;
 
 /**
  * Flags the server's Node must be started with (`pnpm start`, the Dockerfile,
- * the bench; SERVER_ENV below too): V8 sizes the young generation when it makes the heap, so these
- * cannot be set from here the way the growth cap is. A test checks that the
+ * the bench; SERVER_ENV below too): V8 sizes the young generation when it
+ * makes the heap, so these cannot be set from here the way the growth cap is. A test checks that the
  * start scripts and the image carry them.
  *
  * `--max-semi-space-size=2` (MB): under fan-out V8 grew each semi-space to
@@ -28,13 +28,11 @@ export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2"] as const;
  * freed in it. The server runs the event loop, the embedded database's
  * thread, the Yjs threads and libuv's pool; after the bench's fan-out and
  * ramp, the embedded server's native memory outside V8 and WebAssembly was
- * 20–30 MB larger than with two arenas, at the same p99
- * (docs/architecture.md, "Starting and serving"). Other C libraries ignore it.
+ * 20–30 MB larger than with two arenas, and p99 moved less than the host's
+ * noise (docs/architecture.md, "Starting and serving"). Other C libraries
+ * ignore it.
  */
 export const SERVER_ENV = { MALLOC_ARENA_MAX: "2" } as const;
-
-/** SERVER_ENV as a shell prefix, as the start scripts write it. */
-export const SERVER_ENV_PREFIX = Object.entries(SERVER_ENV).map(([name, value]) => `${name}=${value}`);
 
 /**
  * After a full collection V8 lets the old generation grow to between 1.1 and

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { HEAP_GROWING_PERCENT, SERVER_ENV_PREFIX, SERVER_NODE_FLAGS } from "../src/heap-growth.ts";
+import { HEAP_GROWING_PERCENT, SERVER_ENV, SERVER_NODE_FLAGS } from "../src/heap-growth.ts";
 
 const entry = fileURLToPath(new URL("../src/heap-growth.ts", import.meta.url));
 /** V8's most generous growth, four times what survived: what the cap is measured against, set the same way. */
@@ -55,16 +55,18 @@ describe("the server's Node flags", () => {
   const dockerfile = readFileSync(new URL("Dockerfile", root), "utf8");
   const dockerCmd = dockerfile.match(/^CMD (\[.*\])$/m)?.[1];
   const dockerEnv = [...dockerfile.matchAll(/^ENV (.*)$/gm)].map((m) => m[1]).join(" ");
+  // SERVER_ENV as the scripts and the image write it: NAME=value.
+  const envPrefix = Object.entries(SERVER_ENV).map(([name, value]) => `${name}=${value}`);
 
   it("are in every start script that runs the compiled server, and in the image's command, with its environment", () => {
     const starts = Object.values(scripts).filter((script) => script.includes("apps/server/dist/main.js"));
     expect(starts.length).toBeGreaterThanOrEqual(2);
     for (const script of starts) {
       const run = script.slice(script.lastIndexOf("&& ") + 3).split(" ");
-      expect(run.slice(0, -1), script).toEqual([...SERVER_ENV_PREFIX, "node", ...SERVER_NODE_FLAGS]);
+      expect(run.slice(0, -1), script).toEqual([...envPrefix, "node", ...SERVER_NODE_FLAGS]);
     }
     expect(JSON.parse(dockerCmd ?? "[]")).toEqual(["node", ...SERVER_NODE_FLAGS, "apps/server/dist/main.js"]);
-    for (const setting of SERVER_ENV_PREFIX) expect(dockerEnv.split(" "), setting).toContain(setting);
+    for (const setting of envPrefix) expect(dockerEnv.split(" "), setting).toContain(setting);
   });
 
   it("size the young generation when Node starts with them", () => {
