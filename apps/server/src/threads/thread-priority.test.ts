@@ -43,8 +43,13 @@ describe("background threads' priority", () => {
 
   it("lowers only the calling thread's priority", async () => {
     const before = niceness();
+    // The thread stays alive until afterEach ends it: once it exits, its entry leaves /proc, and on a busy
+    // host that happened before this thread read it.
     const worker = new Worker(
-      `import("${new URL("./thread-priority.mjs", import.meta.url).href}").then((m) => require("node:worker_threads").parentPort.postMessage({ ok: m.lowerThreadPriority(), tid: m.threadId() }));`,
+      `import("${new URL("./thread-priority.mjs", import.meta.url).href}").then((m) => {
+        require("node:worker_threads").parentPort.postMessage({ ok: m.lowerThreadPriority(), tid: m.threadId() });
+        setInterval(() => {}, 60_000);
+      });`,
       { eval: true },
     );
     started.push(worker);
