@@ -22,10 +22,12 @@ export const SHARED_BUFFERS = "32MB";
  * maintenance statement allocates. WebAssembly memory only grows, by a fifth
  * of itself at a time, so PGlite's resident size is the most it ever held at
  * once, for the life of the process. In the bench, after fan-out and the
- * ramp, that peak was maintenance: a vacuum's list of dead rows (up to
- * maintenance_work_mem, sized by the table) and ANALYZE's sample of
- * annotation rows (300 whole rows per point of statistics target) took it
- * from 68 to 98 MB. With these, a vacuum of more than 700,000 dead rows makes
+ * ramp, it had grown from 68 to 98 MB in two steps: in a compaction write,
+ * which ends with a vacuum, and in a vacuum and ANALYZE of the annotations.
+ * A vacuum sets aside a list of dead rows sized by the table (up to
+ * maintenance_work_mem) and ANALYZE holds 300 whole rows per point of
+ * statistics target; with these settings one step of the two remained
+ * (bench/results/journal.md). A vacuum of more than 700,000 dead rows now makes
  * a second pass over the indexes, and tables larger than 6,000 rows get
  * coarser statistics. (temp_buffers is left alone: at 1 MB, writing a 9 MB
  * snapshot through compaction's temporary table took a quarter longer, for
