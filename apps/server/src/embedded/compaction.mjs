@@ -11,7 +11,7 @@
 // PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
 // makes on Postgres, with its rules shared from there.
 import { binaryCopyOf, firstRow, quoteLiteral, toBase64 } from "../sync/binary-copy.mjs";
-import { planPass, throughAfter } from "../sync/yjs-jobs.mjs";
+import { planRows, throughAfter } from "../sync/yjs-jobs.mjs";
 import { pack } from "../threads/packed-parts.mjs";
 
 /**
@@ -33,8 +33,7 @@ export async function readForCompaction(db, docName, options) {
   const {
     rows: [snapshot],
   } = await db.query(`select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = $1`, [docName]);
-  const { merge, from } = planPass(snapshot ? Number(snapshot.bytes) : null, tail.map((r) => Number(r.bytes)), options);
-  const ids = tail.slice(from).map((r) => r.id);
+  const { merge, ids } = planRows(snapshot, tail, options);
   const { rows } = await db.query(
     `select encode("update", 'base64') as update from doc_updates
      where doc_name = $1 and id = any(string_to_array($2, ',')::bigint[]) order by doc_updates.id`,

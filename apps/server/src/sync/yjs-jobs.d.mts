@@ -7,6 +7,11 @@ export function fold(snapshot: Uint8Array | null, rows: Uint8Array[]): { state: 
 export type ByteJob = "merge" | "fold" | "state-vector" | "check";
 export function byteJob(kind: ByteJob, parts: Uint8Array[], options?: { snapshotFirst?: boolean }): { state?: Uint8Array; sha256?: Uint8Array };
 export function planPass(snapshotBytes: number | null, sizes: number[], options: { foldRatio: number; whole?: boolean }): { merge: boolean; from: number };
+export function planRows(
+  snapshot: { bytes: number | string } | undefined,
+  tail: Array<{ id: string; bytes: number | string }>,
+  options: { foldRatio: number; whole?: boolean },
+): { merge: boolean; ids: string[] };
 export function throughAfter(ids: string[], through: string | null): string;
 /** `whole`: take every row, not only the newest run (yjs-jobs.mjs, `planPass`). */
 export type CompactOptions = { batch: number; foldRatio: number; whole?: boolean };

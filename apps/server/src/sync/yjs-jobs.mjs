@@ -126,6 +126,16 @@ export function planPass(snapshotBytes, sizes, { foldRatio, whole = false }) {
   return from < sizes.length - 1 ? { merge: true, from } : { merge: false, from: 0 };
 }
 
+/**
+ * `planPass` over the rows a pass listed (`{ id, bytes }`, oldest first) and
+ * its snapshot's row (`{ bytes }`, or none): whether it merges, and the ids
+ * of the rows it reads. Both databases' passes list and plan alike.
+ */
+export function planRows(snapshot, tail, options) {
+  const { merge, from } = planPass(snapshot ? Number(snapshot.bytes) : null, tail.map((r) => Number(r.bytes)), options);
+  return { merge, ids: tail.slice(from).map((r) => r.id) };
+}
+
 /** The snapshot's new `through_update_id`: the highest of the folded row ids and the old one (bigints as text). */
 export function throughAfter(ids, through) {
   return ids.reduce((a, b) => (BigInt(b) > a ? BigInt(b) : a), BigInt(through ?? 0)).toString();
@@ -154,18 +164,17 @@ class Overtaken extends Error {}
  * as base64 text: postgres.js sends every parameter as text, and its bytea
  * form is hex, twice the size and slower to make and parse.
  */
-export async function compactDocument(sql, docName, { batch, foldRatio, whole }) {
+export async function compactDocument(sql, docName, options) {
   // Ordered by the column, not by the text alias: as text, row 10 sorts before row 9, so a batch would
   // skip old rows and hand the fold updates before the ones they build on (Yjs then keeps them pending
   // and retries them on every later update, which took a 100,000-row log past ten minutes).
   const tail = await sql`
     select id::text as id, octet_length("update") as bytes from doc_updates
-    where doc_name = ${docName} order by doc_updates.id limit ${batch}`;
+    where doc_name = ${docName} order by doc_updates.id limit ${options.batch}`;
   if (tail.length === 0) return 0;
   const [snapshot] = await sql`
     select octet_length(state) as bytes, through_update_id::text as through from doc_snapshots where doc_name = ${docName}`;
-  const { merge, from } = planPass(snapshot ? Number(snapshot.bytes) : null, tail.map((r) => Number(r.bytes)), { foldRatio, whole });
-  const ids = tail.slice(from).map((r) => r.id);
+  const { merge, ids } = planRows(snapshot, tail, options);
   const rows = await sql`
     select encode("update", 'base64') as update from doc_updates
     where doc_name = ${docName} and id = any(${ids}::bigint[]) order by doc_updates.id`;
