@@ -18,11 +18,43 @@ import { type Actor, type AnnotationStatus, refuseCreate, refuseDelete, refuseFi
 /** What one update does to one annotation. */
 export type AnnotationChange = {
   created: Y.Item | null;
+  /** The update's items at the annotation's own key: more than one is refused (see `checkAnnotation`). */
+  entries: number;
+  /** The delete set removes the annotation: certain, whatever else the update holds. */
   deleted: boolean;
-  fields: Map<AnnotationField, unknown>;
+  /**
+   * Deleted content lands at the annotation's key: it removes the annotation if it lands last there, and
+   * changes nothing if it lands before it, so the update is judged both ways.
+   */
+  mightDelete: boolean;
+  /**
+   * Every value the update writes to each field, in the update's order. Which
+   * one Yjs keeps follows from the items' origins (map-entries.ts), so each
+   * is checked, as if it were the one kept.
+   */
+  fields: Map<AnnotationField, unknown[]>;
+  /** Fields the update may leave with no value (map-entries.ts). */
+  emptied: Set<string>;
   bodyInserted: number;
   bodyDeleted: number;
 };
+
+export const newChange = (): AnnotationChange => ({
+  created: null,
+  entries: 0,
+  deleted: false,
+  mightDelete: false,
+  fields: new Map(),
+  emptied: new Set(),
+  bodyInserted: 0,
+  bodyDeleted: 0,
+});
+
+function setField(change: AnnotationChange, field: AnnotationField, value: unknown) {
+  const values = change.fields.get(field);
+  if (values) values.push(value);
+  else change.fields.set(field, [value]);
+}
 
 /**
  * What the rules need of the annotation a reply or a vote is for, or null when they are not asked.
@@ -48,14 +80,20 @@ export function inserted(
   addNotes: (n: number) => void,
 ): string | null {
   const content = item.content;
-  // Content already deleted in the update carries nothing to check.
-  if (content instanceof Y.ContentDeleted) return null;
+  // Content the update carries already deleted holds no value to check, but where it lands still matters:
+  // at a map key it deletes the value there (map-entries.ts), so it is placed like any other item.
+  const deleted = content instanceof Y.ContentDeleted;
   const [first, second, third, ...rest] = where.keys;
   switch (where.root) {
     case ROOTS.annotations: {
       if (typeof first !== "string") return "annotations are keyed by id";
       const change = changeOf(first);
       if (where.keys.length === 1) {
+        change.entries++;
+        if (deleted) {
+          change.mightDelete = true;
+          return null;
+        }
         if (!(content instanceof Y.ContentType) || !(content.type instanceof Y.Map)) return "an annotation must be a map";
         change.created = item;
         return null;
@@ -63,15 +101,18 @@ export function inserted(
       if (typeof second !== "string") return "annotation fields are keyed by name";
       if (second === "body") {
         if (where.keys.length === 2) {
-          return content instanceof Y.ContentType && content.type instanceof Y.Text ? (change.fields.set("body", ""), null) : "body must be text";
+          if (deleted) return null;
+          return content instanceof Y.ContentType && content.type instanceof Y.Text ? (setField(change, "body", ""), null) : "body must be text";
         }
         if (where.keys.length !== 3 || third !== null || rest.length) return "body holds only text";
+        if (deleted) return null; // a deleted character in a text deletes nothing else
         if (!(content instanceof Y.ContentString)) return "body holds only plain text";
         change.bodyInserted += content.str.length;
         return null;
       }
       if (where.keys.length !== 2) return `${second} holds a plain value`;
       if (!(second in annotationFieldSchemas)) return `annotations have no field ${second}`;
+      if (deleted) return null;
       if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) return `${second} must be a plain value`;
       // The fields of an annotation made in this update are checked together, with the same schemas, by
       // checkAnnotation: parsing each here too cost a second pass on every new annotation's hot path.
@@ -79,20 +120,23 @@ export function inserted(
         const parsed = annotationFieldSchemas[second as keyof typeof annotationFieldSchemas].safeParse(content.arr[0]);
         if (!parsed.success) return `invalid ${second}: ${parsed.error.issues[0]?.message}`;
       }
-      change.fields.set(second as AnnotationField, content.arr[0]);
+      setField(change, second as AnnotationField, content.arr[0]);
       return null;
     }
     case ROOTS.votes: {
       if (where.keys.length !== 1 || typeof first !== "string") return "votes are a flat map";
       const key = parseVoteKey(first);
       if (key?.userId !== actor.userId) return "you can only cast your own vote";
-      if (!(content instanceof Y.ContentAny) || !voteValueSchema.safeParse(content.arr[0]).success) {
+      if (deleted) return null; // withdrawing one's own vote, as a deletion would
+      // A map shows an item's last element, so a value of two elements would show its second.
+      if (!(content instanceof Y.ContentAny) || content.arr.length !== 1 || !voteValueSchema.safeParse(content.arr[0]).success) {
         return "a vote is agree or disagree";
       }
       return refuseVote(actor, statusOf(doc, key.annotationId));
     }
     case ROOTS.notes: {
       if (where.keys.length !== 1 || first !== null) return "notes hold only text";
+      if (deleted) return null;
       if (!(content instanceof Y.ContentString)) return "notes hold only plain text";
       addNotes(content.str.length);
       return null;
@@ -115,8 +159,8 @@ export function removed(
     const change = changeOf(first);
     if (where.keys.length === 1) change.deleted = true;
     else if (second === "body" && where.keys.length === 3) change.bodyDeleted += len;
-    // A field's old value is deleted when it is overwritten; the new value is checked as an edit.
-    else if (typeof second === "string") change.fields.set(second as AnnotationField, change.fields.get(second as AnnotationField));
+    // A field's value deleted is judged with the update's other items at its key (map-entries.ts): an
+    // overwrite's new value is checked as an edit, and a field left with no value is refused.
     return null;
   }
   if (where.root === ROOTS.votes) {
@@ -131,40 +175,41 @@ export function removed(
 
 /** Whether `actor` may make `change` to annotation `id`: the reason when not. */
 export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor): string | null {
+  // One item per annotation key: a client creates an annotation once, under a new id. Two (made, removed
+  // and made again under the same id) would let the first one's removal pass for the second one's.
+  if (change.entries > 1) return "an update writes an annotation's key more than once";
   const live = annotationsOf(doc).get(id);
   const existing = live ? readAnnotation(live) : null;
   if (change.created) {
     if (existing) return "an annotation with this id exists";
     if (withheldOf(doc).has(id)) return "an annotation with this id exists (a moderator hid it)";
     if (change.deleted) return null; // created and removed in one go: nothing remains
-    const value = Object.fromEntries(change.fields);
-    const parsed = annotationValueSchema.safeParse({ ...value, body: "" });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return `invalid new annotation: ${issue?.path.join(".")} ${issue?.message}`;
+    if (change.emptied.size) return `${[...change.emptied][0]} is left with no value`;
+    // Each value written is checked in the annotation as it would be if that one stayed.
+    const last = new Map([...change.fields].map(([field, values]) => [field, values.at(-1)]));
+    for (const [field, values] of change.fields) {
+      for (const value of values.slice(0, -1)) {
+        const problem = refuseNew(doc, id, new Map(last).set(field, value), change, actor);
+        if (problem) return problem;
+      }
     }
-    if (parsed.data.id !== id) return "an annotation's id must match its key";
-    if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
-    if (parsed.data.anchor !== null) return "anchor is set by the server";
-    if (parsed.data.judged !== null) return "judged is set by the server";
-    if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
-      return "only moderators give rejection reasons";
-    }
-    const badTarget = parsed.data.target && actor.targetProblem?.(parsed.data.target);
-    if (badTarget) return badTarget;
-    const parentId = parsed.data.parentId;
-    const parent = parentId ? (statusOf(doc, parentId) ?? actor.inGroup?.(parentId) ?? null) : null;
-    return refuseCreate(actor, parsed.data) ?? (parent && refuseReply(actor, parent));
+    return refuseNew(doc, id, last, change, actor);
   }
   if (!existing) {
     // Edits to an annotation this document never had (or has already dropped) cannot land anywhere.
     return change.fields.size || change.bodyInserted ? "no such annotation" : null;
   }
-  if (change.deleted) return refuseDelete(actor, existing);
-  for (const [field, value] of change.fields) {
-    const probe = field === "body" || value === undefined ? existing[field as keyof typeof existing] : value;
-    const problem = refuseFieldEdit(actor, existing, field, probe) ?? (field === "target" && value ? actor.targetProblem?.(value as TextTarget) : null);
-    if (problem) return problem;
+  if (change.deleted || change.mightDelete) {
+    const problem = refuseDelete(actor, existing);
+    if (problem || change.deleted) return problem;
+  }
+  if (change.emptied.size) return `${[...change.emptied][0]} cannot be removed`;
+  for (const [field, values] of change.fields) {
+    for (const value of values) {
+      const probe = field === "body" ? existing.body : value;
+      const problem = refuseFieldEdit(actor, existing, field, probe) ?? (field === "target" && value ? actor.targetProblem?.(value as TextTarget) : null);
+      if (problem) return problem;
+    }
   }
   if (change.bodyInserted || change.bodyDeleted) {
     const problem = refuseFieldEdit(actor, existing, "body", null);
@@ -174,4 +219,25 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     }
   }
   return null;
+}
+
+/** Whether `actor` may create annotation `id` with the field values `fields`: the reason when not. */
+function refuseNew(doc: Y.Doc, id: string, fields: Map<AnnotationField, unknown>, change: AnnotationChange, actor: Actor): string | null {
+  const parsed = annotationValueSchema.safeParse({ ...Object.fromEntries(fields), body: "" });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `invalid new annotation: ${issue?.path.join(".")} ${issue?.message}`;
+  }
+  if (parsed.data.id !== id) return "an annotation's id must match its key";
+  if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
+  if (parsed.data.anchor !== null) return "anchor is set by the server";
+  if (parsed.data.judged !== null) return "judged is set by the server";
+  if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
+    return "only moderators give rejection reasons";
+  }
+  const badTarget = parsed.data.target && actor.targetProblem?.(parsed.data.target);
+  if (badTarget) return badTarget;
+  const parentId = parsed.data.parentId;
+  const parent = parentId ? (statusOf(doc, parentId) ?? actor.inGroup?.(parentId) ?? null) : null;
+  return refuseCreate(actor, parsed.data) ?? (parent && refuseReply(actor, parent));
 }

@@ -1,9 +1,10 @@
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
-import { MAX_NOTES_LENGTH, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
-import { type AnnotationChange, checkAnnotation, inserted, removed } from "./annotation-change.ts";
+import { MAX_NOTES_LENGTH, ROOTS, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
+import { type AnnotationChange, checkAnnotation, inserted, newChange, removed } from "./annotation-change.ts";
 import { decodeUpdate } from "./decoded-update.ts";
-import { GONE, Locator, MISSING } from "./locate.ts";
+import { GONE, type Location, Locator, MISSING } from "./locate.ts";
+import { MapEntries } from "./map-entries.ts";
 import { type Actor, type AnnotationStatus, STATUS_ACTIONS, type StatusAction, canModerate, canWrite } from "@marginalia/schema";
 
 /**
@@ -68,11 +69,14 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   // checked once that content arrives; were it let through, Yjs would keep it
   // and delete whatever is later written there, by anyone.
   const deletions: Array<{ struct: Y.Item; len: number }> = [];
+  /** The update's own items that its delete set names: they arrive deleted. */
+  const deletedOwn = new Set<Y.Item>();
   for (const [client, ranges] of ds.clients) {
     for (const range of ranges) {
       for (const covered of structsIn(locator, client, range.clock, range.len)) {
         if (covered === null) missing = true;
         else if (!covered.struct.deleted) deletions.push(covered);
+        if (covered && locator.updateItemAt(covered.struct.id) === covered.struct) deletedOwn.add(covered.struct);
       }
     }
   }
@@ -91,9 +95,10 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   const changes = new Map<string, AnnotationChange>();
   const changeOf = (id: string) => {
     let change = changes.get(id);
-    if (!change) changes.set(id, (change = { created: null, deleted: false, fields: new Map(), bodyInserted: 0, bodyDeleted: 0 }));
+    if (!change) changes.set(id, (change = newChange()));
     return change;
   };
+  const fieldEntries = new MapEntries<Location>();
   let notesDelta = 0;
 
   for (const item of fresh) {
@@ -104,6 +109,8 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
     }
     if (!where) return refuse("an update refers to content the server does not have");
     if (where === GONE) continue; // edits inside something deleted meanwhile: Yjs drops them
+    fieldEntries.placed(item);
+    if (isField(where) && (item.content instanceof Y.ContentDeleted || deletedOwn.has(item))) fieldEntries.deletedAt(item, where);
     const problem = inserted(doc, item, where, actor, changeOf, (n) => (notesDelta += n));
     if (problem) return refuse(problem);
   }
@@ -114,9 +121,11 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
       continue;
     }
     if (!where || where === GONE) continue; // already gone: deleting it again changes nothing
+    if (isField(where) && !deletedOwn.has(struct)) fieldEntries.deletedAt(struct, where);
     const problem = removed(len, where, actor, changeOf, (n) => (notesDelta -= n));
     if (problem) return refuse(problem);
   }
+  for (const { keys } of fieldEntries.emptied()) changeOf(keys[0]!).emptied.add(keys[1]!);
   if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
 
   const steps: ModerationStep[] = [];
@@ -132,7 +141,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
 
 /** The moderation step an approved change of status is, if it is one. */
 function moderationStep(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor): ModerationStep | null {
-  const to = change.fields.get("status");
+  const to = change.fields.get("status")?.at(-1);
   const map = annotationsOf(doc).get(id);
   if (change.created || change.deleted || !map || typeof to !== "string" || !canModerate(actor.role)) return null;
   const existing = readAnnotation(map);
@@ -143,6 +152,9 @@ function moderationStep(doc: Y.Doc, id: string, change: AnnotationChange, actor:
 }
 
 const refuse = (reason: string): Authorization => ({ ok: false, reason });
+
+/** Whether `where` is a field of an annotation (its body included): a key whose value an update may remove. */
+const isField = (where: Location) => where.root === ROOTS.annotations && where.keys.length === 2 && typeof where.keys[0] === "string" && typeof where.keys[1] === "string";
 
 /** How many client blocks a v1 update declares: its first number. */
 function clientBlocks(update: Uint8Array): number {
