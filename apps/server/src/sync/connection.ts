@@ -287,6 +287,9 @@ export class Connection implements Peer {
       progress = false;
       for (const entry of this.held.list()) {
         if (this.state !== state) return;
+        // Judged again whole: the client ids it writes under may have been claimed while it waited.
+        const taken = state.live.clientIds.takenIn(state.live.doc, entry.update, state.actor.userId);
+        if (taken !== null) return this.refuse(state, `Yjs client ${taken} writes for another user`);
         const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
         if (!verdict.ok && verdict.missing) continue;
         this.held.take(entry);

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { createAnnotation } from "@marginalia/schema";
+import { createAnnotation, notesOf } from "@marginalia/schema";
 import { eq } from "drizzle-orm";
 import { docClientIds } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
@@ -79,6 +79,33 @@ describe("Yjs client ids", () => {
     expect(await core.read((live) => live.awareness.getStates().has(victimDoc.clientID))).toBe(false);
     expect(attackerSocket.closed).toBeNull();
     attackerSocket.connection.close(1000, "done");
+  });
+
+  it("judges a held update's client ids again when it is released: one claimed meanwhile is refused", async () => {
+    const [victim, attacker] = core.setup.members as [Member, Member];
+    const attackerDoc = docFrom(await serverState());
+    const own = edit(attackerDoc, (d) => notesOf(d).insert(0, "abc")); // under the attacker's own id, kept back
+    const victimId = attackerDoc.clientID + 1;
+    attackerDoc.clientID = victimId;
+    const squat = edit(attackerDoc, (d) => notesOf(d).insert(3, "!")); // under the victim's id, after "abc"
+    const attackerSocket = connectCore(core.t.hub, core.setup.article.sync.room, attacker.token);
+    await attackerSocket.ready;
+    attackerSocket.connection.receive(updateMessage(squat)); // held: it builds on "abc", which the server lacks
+
+    // The victim's tab shows presence under that id, which makes it theirs.
+    const victimSocket = connectCore(core.t.hub, core.setup.article.sync.room, victim.token);
+    await victimSocket.ready;
+    const victimDoc = new Y.Doc();
+    victimDoc.clientID = victimId;
+    victimSocket.connection.receive(presenceMessage(victimDoc));
+    await eventually(async () => expect(await core.read((live) => live.clientIds.ownerOf(victimId))).toBe(victim.user.id), 5_000);
+
+    attackerSocket.connection.receive(updateMessage(own)); // releases the held update
+    const closed = await attackerSocket.done;
+    expect(closed.code).toBe(4403);
+    expect(closed.reason).toMatch(/another user/);
+    expect(await core.read((live) => Y.getState(live.doc.store, victimId))).toBe(0);
+    victimSocket.connection.close(1000, "done");
   });
 
   it("keeps a member's client id across a restart, so nobody can claim it before the member returns", async () => {
