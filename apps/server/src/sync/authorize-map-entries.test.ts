@@ -23,7 +23,7 @@ import { actor, alice, bob } from "./authorize-testing.ts";
  * last is kept.
  */
 
-type Craft = { origin?: Y.ID | null; deleted?: boolean; value?: unknown };
+type Craft = { origin?: Y.ID | null; deleted?: boolean; value?: unknown; values?: unknown[] };
 
 /**
  * The update `client` made since `since`, re-encoded from its own structs with
@@ -44,7 +44,13 @@ function crafted(client: Y.Doc, since: Uint8Array, crafts: Map<number, Craft>, d
       struct.write(encoder, 0);
       continue;
     }
-    const content = craft.deleted ? new Y.ContentDeleted(struct.length) : "value" in craft ? new Y.ContentAny([craft.value]) : struct.content;
+    const content = craft.deleted
+      ? new Y.ContentDeleted(struct.length)
+      : craft.values
+        ? new Y.ContentAny(craft.values)
+        : "value" in craft
+          ? new Y.ContentAny([craft.value])
+          : struct.content;
     const origin = craft.origin === undefined ? struct.origin : craft.origin;
     new Y.Item(struct.id, null, origin, null, origin ? struct.rightOrigin : null, struct.parent, struct.parentSub, content).write(encoder, 0);
   }
@@ -86,7 +92,7 @@ function setup(gc = true) {
 }
 
 /** The clock of the item that holds `key` in `map` now. */
-const clockAt = (map: Y.Map<unknown>, key: string) => (map as unknown as { _map: Map<string, Y.Item> })._map.get(key)!.id.clock;
+const clockAt = (map: Y.Map<any>, key: string) => (map as unknown as { _map: Map<string, Y.Item> })._map.get(key)!.id.clock;
 
 const bobInOpenGroup = actor(bob, "annotator");
 
@@ -113,6 +119,16 @@ describe("authorizeUpdate: map entries", () => {
       votesOf(c2).delete(`${target}:${alice}`);
     });
     expect(authorizeUpdate(s2, crafted(c2, v2, new Map(), []), bobInOpenGroup)).toMatchObject({ ok: false, reason: expect.stringMatching(/own vote/) });
+  });
+
+  it("refuses a vote of two values, which a map would read as its second", () => {
+    const { server, client, since, alicesComment } = setup();
+    setVote(client, alicesComment, bob, "agree");
+    const vote = clockAt(votesOf(client), `${alicesComment}:${bob}`);
+    const update = crafted(client, since, new Map([[vote, { values: ["agree", "rigged"] }]]));
+    expect(authorizeUpdate(server, update, bobInOpenGroup)).toMatchObject({ ok: false, reason: "a vote is agree or disagree" });
+    Y.applyUpdate(server, update);
+    expect(votesOf(server).get(`${alicesComment}:${bob}`)).toBe("rigged");
   });
 
   it("refuses an update that creates, removes and creates again under one id, whatever the second holds", () => {
