@@ -19,13 +19,12 @@ import * as Y from "yjs";
  * left to judge.
  */
 export class MapEntries<Key> {
-  /** `client:clock` of the origin of every item the update places. */
-  private readonly followed = new Set<string>();
+  private readonly placedItems: Y.Item[] = [];
   private readonly deleted: Array<{ item: Y.Item; key: Key }> = [];
 
   /** An item the update places (deleted or not): what it follows is not the rightmost item any more. */
   placed(item: Y.Item) {
-    if (item.origin) this.followed.add(idKey(item.origin));
+    this.placedItems.push(item);
   }
 
   /** A deleted item at `key`, carried by the update or named in its delete set. */
@@ -35,9 +34,15 @@ export class MapEntries<Key> {
 
   /** The keys that may end with no value: those of deleted items that no item follows. */
   emptied(): Key[] {
-    return this.deleted.filter(({ item }) => !this.followed.has(idKey(lastId(item)))).map(({ key }) => key);
+    if (this.deleted.length === 0) return []; // most updates: nothing to look up
+    const followed = new Map<number, Set<number>>(); // origins, as clocks by client
+    for (const { origin } of this.placedItems) {
+      if (!origin) continue;
+      const clocks = followed.get(origin.client);
+      if (clocks) clocks.add(origin.clock);
+      else followed.set(origin.client, new Set([origin.clock]));
+    }
+    const isFollowed = ({ id, length }: Y.Item) => followed.get(id.client)?.has(id.clock + length - 1) ?? false;
+    return this.deleted.filter(({ item }) => !isFollowed(item)).map(({ key }) => key);
   }
 }
-
-const idKey = (id: Y.ID) => `${id.client}:${id.clock}`;
-const lastId = (item: Y.Item) => Y.createID(item.id.client, item.id.clock + item.length - 1);
