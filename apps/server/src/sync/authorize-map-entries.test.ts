@@ -1,4 +1,3 @@
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import {
   type AnnotationValue,
@@ -11,6 +10,7 @@ import {
   votesOf,
 } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
+import { type Craft, crafted } from "../../test/support/crafted-update.ts";
 import { seeded } from "../../test/support/seed.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { actor, alice, bob } from "./authorize-testing.ts";
@@ -22,52 +22,6 @@ import { actor, alice, bob } from "./authorize-testing.ts";
  * item landing last removes the value; of two values, the one that lands
  * last is kept.
  */
-
-type Craft = { origin?: Y.ID | null; deleted?: boolean; value?: unknown; values?: unknown[] };
-
-/**
- * The update `client` made since `since`, re-encoded from its own structs with
- * some items changed as a crafted client would: placed with no origin,
- * carried as deleted content, given another value. `ds` replaces its delete set.
- */
-function crafted(client: Y.Doc, since: Uint8Array, crafts: Map<number, Craft>, ds?: Array<[number, number, number]>): Uint8Array {
-  const from = Y.decodeStateVector(since).get(client.clientID) ?? 0;
-  const structs = (client.store.clients.get(client.clientID) ?? []).filter((s) => s.id.clock >= from);
-  const encoder = new Y.UpdateEncoderV1();
-  encoding.writeVarUint(encoder.restEncoder, 1);
-  encoding.writeVarUint(encoder.restEncoder, structs.length);
-  encoder.writeClient(client.clientID);
-  encoding.writeVarUint(encoder.restEncoder, from);
-  for (const struct of structs) {
-    const craft = crafts.get(struct.id.clock);
-    if (!craft || !(struct instanceof Y.Item)) {
-      struct.write(encoder, 0);
-      continue;
-    }
-    const content = craft.deleted
-      ? new Y.ContentDeleted(struct.length)
-      : craft.values
-        ? new Y.ContentAny(craft.values)
-        : "value" in craft
-          ? new Y.ContentAny([craft.value])
-          : struct.content;
-    const origin = craft.origin === undefined ? struct.origin : craft.origin;
-    new Y.Item(struct.id, null, origin, null, origin ? struct.rightOrigin : null, struct.parent, struct.parentSub, content).write(encoder, 0);
-  }
-  const ranges = ds ?? [...Y.decodeUpdate(Y.encodeStateAsUpdate(client, since)).ds.clients].flatMap(([c, rs]) => rs.map((r) => [c, r.clock, r.len] as [number, number, number]));
-  const byClient = new Map<number, Array<[number, number, number]>>();
-  for (const range of ranges) byClient.set(range[0], [...(byClient.get(range[0]) ?? []), range]);
-  encoding.writeVarUint(encoder.restEncoder, byClient.size);
-  for (const [c, rs] of byClient) {
-    encoding.writeVarUint(encoder.restEncoder, c);
-    encoding.writeVarUint(encoder.restEncoder, rs.length);
-    for (const [, clock, len] of rs) {
-      encoding.writeVarUint(encoder.restEncoder, clock);
-      encoding.writeVarUint(encoder.restEncoder, len);
-    }
-  }
-  return encoder.toUint8Array();
-}
 
 /**
  * A server document with alice's and bob's annotations and votes, and a client in sync with it. `gc`:

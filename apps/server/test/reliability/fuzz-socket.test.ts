@@ -1,7 +1,17 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import * as Y from "yjs";
-import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation, notesOf, readAnnotations, setVote, updateAnnotation } from "@marginalia/schema";
+import {
+  SYNC_CLOSE_CODES,
+  annotationValueSchema,
+  annotationsOf,
+  createAnnotation,
+  notesOf,
+  readAnnotation,
+  readAnnotations,
+  setVote,
+  updateAnnotation,
+} from "@marginalia/schema";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LiveDocument } from "../../src/sync/document.ts";
 import { Rng, runSeed, seedFor } from "../support/seed.ts";
@@ -45,18 +55,22 @@ const heapMiB = () => {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 };
 
+/** The annotations the honest clients made: none is ever deleted, and nobody else may sign as their authors. */
+const honestIds = new Set<string>();
+
 /** One honest edit by each honest client, of the kinds the UI offers. */
 function honestEdits(n: number) {
   const [owner, annotator] = desk.honest as [SyncClient, SyncClient];
   const ownerId = desk.setup.owner.user.id;
   const annotatorId = desk.setup.members[0]!.user.id;
   const id = createAnnotation(owner.doc, { kind: "comment", authorId: ownerId, body: `honest ${n}` });
+  honestIds.add(id);
   updateAnnotation(owner.doc, id, { tags: [`t${n % 7}`] });
   const theirs = readAnnotations(annotator.doc).filter((a) => a.authorId === annotatorId);
   if (theirs.length && n % 2) {
     const body = annotationsOf(annotator.doc).get(theirs[n % theirs.length]!.id)!.get("body") as Y.Text;
     body.insert(body.length, ` +${n}`);
-  } else createAnnotation(annotator.doc, { kind: "highlight", authorId: annotatorId, body: `mine ${n}` });
+  } else honestIds.add(createAnnotation(annotator.doc, { kind: "highlight", authorId: annotatorId, body: `mine ${n}` }));
   const all = readAnnotations(annotator.doc);
   if (all.length) setVote(annotator.doc, all[n % all.length]!.id, annotatorId, n % 3 ? "agree" : "disagree");
   notesOf(owner.doc).insert(0, `${n} `);
@@ -124,6 +138,19 @@ describe("fuzzing the websocket", () => {
       expect(stateVector(stored)).toEqual(stateVector(live.doc));
       expect(docState(stored)).toEqual(docState(live.doc));
       expect(await projectedRows(t.database.db, setup.article.id)).toEqual(expectedRows(live.doc, room));
+
+      // ---- nothing hostile got through: the honest work is all there, nobody signed as an honest
+      // member, and every annotation holds every field it was made with, each valid
+      const honestAuthors = new Set([setup.owner.user.id, setup.members[0]!.user.id]);
+      for (const id of honestIds) expect(annotationsOf(live.doc).has(id), `honest annotation ${id} is gone (seed ${SEED})`).toBe(true);
+      for (const [id, map] of annotationsOf(live.doc)) {
+        const value = readAnnotation(map);
+        if (honestAuthors.has(value.authorId)) expect(honestIds.has(id), `${id} signed as an honest member (seed ${SEED})`).toBe(true);
+        for (const field of ["id", "kind", "authorId", "createdAt", "updatedAt", "status", "body"]) {
+          expect(map.has(field), `${id} lost ${field} (seed ${SEED})`).toBe(true);
+        }
+        expect(annotationValueSchema.safeParse(value).error?.issues, `${id} (seed ${SEED})`).toBeUndefined();
+      }
 
       const { sent, closes, closesByKind, threw, maxFrameMs } = tally;
       const total = Object.values(sent).reduce((a, b) => a + b, 0);
