@@ -109,8 +109,15 @@ const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = 
  * JSON parameter, whatever the number of rows.
  */
 export function projectionCtes(rows: readonly Row[]): SQL {
+  // An id that another article or another author holds fails the whole statement (drizzle/0018): the
+  // committer then refuses that update alone and reloads its document, rather than keep an annotation
+  // that no listing would show. The insert below reads every input row, so every row is checked; CASE
+  // keeps the function from being called for the others.
   return sql`projection_input as (
-    select * from jsonb_populate_recordset(null::annotations, ${projectionJson(rows)}::jsonb)
+    select i.* from jsonb_populate_recordset(null::annotations, ${projectionJson(rows)}::jsonb) i
+    where case when exists (
+      select 1 from annotations a where a.id = i.id and (a.article_id <> i.article_id or a.author_id <> i.author_id)
+    ) then marginalia_refuse_taken_id(i.id) else true end
   ), projection_cleared as (
     delete from annotation_tombstones where id in (select id from projection_input)
   ), projection_upserted as (

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import { createAnnotation } from "@marginalia/schema";
-import { articles } from "@marginalia/schema/tables";
+import { annotationsOf, createAnnotation, updateAnnotation } from "@marginalia/schema";
+import { annotations, articles } from "@marginalia/schema/tables";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestApp } from "../support/app.ts";
 import { endsAtDeadline } from "../support/deadline.ts";
@@ -58,6 +58,32 @@ describe("end to end", () => {
     expect(await projected([rest.body.id, live])).toEqual([rest.body.id, live].sort());
     expect(await server.t.hub.committer.flush(Date.now() + 3_000)).toBe(true);
     expect(server.t.hub.committer.pending).toBe(0);
+  });
+
+  it("refuses with 4422 an annotation under an id another article holds, and the document it was written to is reloaded without it", async () => {
+    const first = await articleWithMembers(server.t.app, ["annotator"]);
+    const second = await articleWithMembers(server.t.app, ["annotator"]);
+    const [owner, copier] = [first.members[0]!, second.members[0]!];
+    const original = server.open(first.article.sync.room, owner.token, { acks: true });
+    const socket = server.open(second.article.sync.room, copier.token, { acks: true });
+    await Promise.all([joined(original), joined(socket)]);
+    const id = createAnnotation(original.doc, { kind: "comment", authorId: owner.user.id, body: "the original" });
+    await eventually(() => expect(original.acks.at(-1)).toBe(2), 5_000);
+
+    // The same id in another article: its projection would have to take the first article's row.
+    createAnnotation(socket.doc, { id, kind: "comment", authorId: copier.user.id, body: "a copy under the same id" });
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4422), 5_000);
+    const [row] = await server.t.database.db.select().from(annotations).where(eq(annotations.id, id));
+    expect(row).toMatchObject({ articleId: first.article.id, body: "the original" });
+
+    // The second article's document no longer holds it: a new client there never sees it.
+    const fresh = server.open(second.article.sync.room, copier.token, { acks: true });
+    await joined(fresh);
+    expect(annotationsOf(fresh.doc).has(id)).toBe(false);
+    // And the first article's author goes on editing their own.
+    updateAnnotation(original.doc, id, { body: "still mine" });
+    await eventually(() => expect(original.acks.at(-1)).toBe(3), 5_000);
+    expect(original.closes).toEqual([]);
   });
 
   it("discards what a deleted article's sockets had queued, unwritten, and closes them with 4410", async () => {
