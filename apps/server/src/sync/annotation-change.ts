@@ -6,6 +6,7 @@ import {
   type TextTarget,
   annotationFieldSchemas,
   annotationValueSchema,
+  FIELD_FALLBACKS,
   annotationsOf,
   parseVoteKey,
   readAnnotation,
@@ -184,8 +185,9 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     if (existing) return "an annotation with this id exists";
     if (withheldOf(doc).has(id)) return "an annotation with this id exists (a moderator hid it)";
     if (change.deleted) return null; // created and removed in one go: nothing remains
-    if (change.emptied.size) return `${[...change.emptied][0]} is left with no value`;
-    // Each value written is checked in the annotation as it would be if that one stayed.
+    // Each value written is checked in the annotation as it would be if that one stayed, and a field the
+    // update may leave with no value as the value it would then read as.
+    for (const field of change.emptied) setField(change, field as AnnotationField, FIELD_FALLBACKS[field as AnnotationField]);
     const last = new Map([...change.fields].map(([field, values]) => [field, values.at(-1)]));
     for (const [field, values] of change.fields) {
       for (const value of values.slice(0, -1)) {
@@ -203,7 +205,11 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     const problem = refuseDelete(actor, existing);
     if (problem || change.deleted) return problem;
   }
-  if (change.emptied.size) return `${[...change.emptied][0]} cannot be removed`;
+  // A field the update may leave with no value is judged as set to what it would then read as: an author
+  // may not empty the status of a pending fact-check (which reads as published), nor anyone a field of
+  // another's annotation. An honest client sends such an update only in a sync step 2 judged in pieces,
+  // where the value that follows its own is another client's (step2.ts).
+  for (const field of change.emptied) setField(change, field as AnnotationField, field === "body" ? "" : FIELD_FALLBACKS[field as AnnotationField]);
   for (const [field, values] of change.fields) {
     for (const value of values) {
       const probe = field === "body" ? existing.body : value;

@@ -117,30 +117,59 @@ export function deleteAnnotation(doc: Y.Doc, id: string, origin: unknown = null)
   return true;
 }
 
-/** Plain data for one annotation map; missing optional fields read as their defaults. */
+/**
+ * What each field reads as when its map holds no value for it. The socket's authorizer judges an update
+ * that may leave a field with no value as one that sets it to this (apps/server/src/sync/map-entries.ts).
+ */
+export const FIELD_FALLBACKS: Readonly<Omit<AnnotationValue, "body">> & { body: string } = Object.freeze({
+  id: "",
+  kind: "comment",
+  authorId: "",
+  createdAt: 0,
+  updatedAt: 0,
+  target: null,
+  tags: Object.freeze([]) as unknown as string[],
+  color: null,
+  factcheck: null,
+  status: "published",
+  resolved: false,
+  parentId: null,
+  rejectionReason: null,
+  anchor: null,
+  judged: null,
+  assignees: Object.freeze([]) as unknown as string[],
+  dueAt: null,
+  canonical: null,
+  via: null,
+  body: "",
+});
+
+/** Plain data for one annotation map; missing fields read as their fallbacks (FIELD_FALLBACKS). */
 export function readAnnotation(map: AnnotationMap): AnnotationValue {
-  const get = <T>(key: string, fallback: T) => (map.has(key) ? (map.get(key) as T) : fallback);
+  // A fresh array for each reader (the fallbacks are shared).
+  const get = <K extends keyof AnnotationValue>(key: K): AnnotationValue[K] =>
+    map.has(key) ? (map.get(key) as AnnotationValue[K]) : Array.isArray(FIELD_FALLBACKS[key]) ? ([] as unknown as AnnotationValue[K]) : FIELD_FALLBACKS[key];
   const body = map.get("body");
   return {
-    id: get("id", ""),
-    kind: get("kind", "comment"),
-    authorId: get("authorId", ""),
-    createdAt: get("createdAt", 0),
-    updatedAt: get("updatedAt", 0),
-    target: get("target", null),
-    tags: get("tags", []),
-    color: get("color", null),
-    factcheck: get("factcheck", null),
-    status: get("status", "published"),
-    resolved: get("resolved", false),
-    parentId: get("parentId", null),
-    rejectionReason: get("rejectionReason", null),
-    anchor: get("anchor", null),
-    judged: get("judged", null),
-    assignees: get("assignees", []),
-    dueAt: get("dueAt", null),
-    canonical: get("canonical", null),
-    via: get("via", null),
+    id: get("id"),
+    kind: get("kind"),
+    authorId: get("authorId"),
+    createdAt: get("createdAt"),
+    updatedAt: get("updatedAt"),
+    target: get("target"),
+    tags: get("tags"),
+    color: get("color"),
+    factcheck: get("factcheck"),
+    status: get("status"),
+    resolved: get("resolved"),
+    parentId: get("parentId"),
+    rejectionReason: get("rejectionReason"),
+    anchor: get("anchor"),
+    judged: get("judged"),
+    assignees: get("assignees"),
+    dueAt: get("dueAt"),
+    canonical: get("canonical"),
+    via: get("via"),
     body: body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "",
   };
 }
