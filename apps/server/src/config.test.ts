@@ -19,6 +19,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://u@db/m", SEED_DEMO: "true" }).seedDemo).toBe(true);
   });
 
+  it("takes the public origin's port from PORT when PUBLIC_ORIGIN is unset", () => {
+    expect(loadConfig({}).publicOrigin).toBe("http://localhost:8787");
+    expect(loadConfig({ PORT: "3000" }).publicOrigin).toBe("http://localhost:3000");
+    expect(loadConfig({ PORT: "0" }).publicOrigin).toBe("http://localhost:8787");
+    expect(loadConfig({ PORT: "3000", PUBLIC_ORIGIN: "https://notes.example.org" }).publicOrigin).toBe("https://notes.example.org");
+  });
+
   it("makes the cookie Secure on an https origin and keeps only the origin", () => {
     const config = loadConfig({ PUBLIC_ORIGIN: "https://notes.example.org/some/path" });
     expect(config.publicOrigin).toBe("https://notes.example.org");

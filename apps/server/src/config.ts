@@ -11,7 +11,7 @@ const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().default("./data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).default("http://localhost:8787"),
+  PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
   SESSION_COOKIE_SECURE: bool.optional(),
   TRUST_PROXY: bool.default(false),
   SEED_DEMO: bool.optional(),
@@ -80,7 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid environment:\n  ${problems.join("\n  ")}`);
   }
   const e = parsed.data;
-  const publicOrigin = new URL(e.PUBLIC_ORIGIN).origin;
+  // Unset, it is this machine on the port the server listens on: with only PORT changed, the browser's
+  // origin still matches, and its writes and websocket upgrades are not refused as cross-origin. Port 0
+  // (any free port, as tests ask) names no address, so it keeps the default's.
+  const publicOrigin = new URL(e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT || 8787}`).origin;
   return {
     port: e.PORT,
     host: e.HOST,
