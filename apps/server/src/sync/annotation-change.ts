@@ -34,8 +34,6 @@ export type AnnotationChange = {
    * is checked, as if it were the one kept.
    */
   fields: Map<AnnotationField, unknown[]>;
-  /** Fields the update may leave with no value (map-entries.ts). */
-  emptied: Set<string>;
   bodyInserted: number;
   bodyDeleted: number;
 };
@@ -46,7 +44,6 @@ export const newChange = (): AnnotationChange => ({
   deleted: false,
   mightDelete: false,
   fields: new Map(),
-  emptied: new Set(),
   bodyInserted: 0,
   bodyDeleted: 0,
 });
@@ -55,6 +52,16 @@ function setField(change: AnnotationChange, field: AnnotationField, value: unkno
   const values = change.fields.get(field);
   if (values) values.push(value);
   else change.fields.set(field, [value]);
+}
+
+/**
+ * A field the update may leave with no value (map-entries.ts), judged as set to what it would then read
+ * as: an author may not empty the status of a pending fact-check (which reads as published), nor anyone a
+ * field of another's annotation. An honest client sends such an update only in a sync step 2 judged in
+ * pieces, where the value that follows its own is another client's (step2.ts).
+ */
+export function leftEmpty(change: AnnotationChange, field: AnnotationField) {
+  setField(change, field, FIELD_FALLBACKS[field]);
 }
 
 /**
@@ -185,9 +192,7 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     if (existing) return "an annotation with this id exists";
     if (withheldOf(doc).has(id)) return "an annotation with this id exists (a moderator hid it)";
     if (change.deleted) return null; // created and removed in one go: nothing remains
-    // Each value written is checked in the annotation as it would be if that one stayed, and a field the
-    // update may leave with no value as the value it would then read as.
-    for (const field of change.emptied) setField(change, field as AnnotationField, FIELD_FALLBACKS[field as AnnotationField]);
+    // Each value written is checked in the annotation as it would be if that one stayed.
     const last = new Map([...change.fields].map(([field, values]) => [field, values.at(-1)]));
     for (const [field, values] of change.fields) {
       for (const value of values.slice(0, -1)) {
@@ -205,11 +210,6 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     const problem = refuseDelete(actor, existing);
     if (problem || change.deleted) return problem;
   }
-  // A field the update may leave with no value is judged as set to what it would then read as: an author
-  // may not empty the status of a pending fact-check (which reads as published), nor anyone a field of
-  // another's annotation. An honest client sends such an update only in a sync step 2 judged in pieces,
-  // where the value that follows its own is another client's (step2.ts).
-  for (const field of change.emptied) setField(change, field as AnnotationField, field === "body" ? "" : FIELD_FALLBACKS[field as AnnotationField]);
   for (const [field, values] of change.fields) {
     for (const value of values) {
       const probe = field === "body" ? existing.body : value;

@@ -1,7 +1,7 @@
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
-import { MAX_NOTES_LENGTH, ROOTS, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
-import { type AnnotationChange, checkAnnotation, inserted, newChange, removed } from "./annotation-change.ts";
+import { type AnnotationField, MAX_NOTES_LENGTH, ROOTS, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
+import { type AnnotationChange, checkAnnotation, inserted, leftEmpty, newChange, removed } from "./annotation-change.ts";
 import { decodeUpdate } from "./decoded-update.ts";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { MapEntries } from "./map-entries.ts";
@@ -76,7 +76,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
       for (const covered of structsIn(locator, client, range.clock, range.len)) {
         if (covered === null) missing = true;
         else if (!covered.struct.deleted) deletions.push(covered);
-        if (covered && locator.updateItemAt(covered.struct.id) === covered.struct) deletedOwn.add(covered.struct);
+        if (covered?.own) deletedOwn.add(covered.struct);
       }
     }
   }
@@ -125,7 +125,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
     const problem = removed(len, where, actor, changeOf, (n) => (notesDelta -= n));
     if (problem) return refuse(problem);
   }
-  for (const { keys } of fieldEntries.emptied()) changeOf(keys[0]!).emptied.add(keys[1]!);
+  for (const { keys } of fieldEntries.emptied()) leftEmpty(changeOf(keys[0]!), keys[1] as AnnotationField);
   if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
 
   const steps: ModerationStep[] = [];
@@ -162,27 +162,29 @@ function clientBlocks(update: Uint8Array): number {
 }
 
 /**
- * The items, live or in the update, that a delete-set range covers, with how
- * much of each; null for a part that neither the update nor the document has.
+ * The items, live or in the update (`own`), that a delete-set range covers,
+ * with how much of each; null for a part that neither the update nor the
+ * document has.
  */
 function* structsIn(
   locator: Locator,
   client: number,
   clock: number,
   len: number,
-): Generator<{ struct: Y.Item; len: number } | null> {
+): Generator<{ struct: Y.Item; len: number; own: boolean } | null> {
   let at = clock;
   const end = clock + len;
   while (at < end) {
     const id = Y.createID(client, at);
     // The document's own struct first: Yjs deletes what it has, whatever copy the update carries.
-    const struct = locator.liveStructAt(id) ?? locator.updateItemAt(id) ?? locator.updateGCAt(id);
+    const live = locator.liveStructAt(id);
+    const struct = live ?? locator.updateItemAt(id) ?? locator.updateGCAt(id);
     if (!struct) {
       yield null;
       return;
     }
     const structEnd = struct.id.clock + struct.length;
-    if (struct instanceof Y.Item) yield { struct, len: Math.min(end, structEnd) - at };
+    if (struct instanceof Y.Item) yield { struct, len: Math.min(end, structEnd) - at, own: !live };
     at = structEnd;
   }
 }

@@ -232,11 +232,7 @@ export class Connection implements Peer {
    * changes. Its durability promise settles when it is applied.
    */
   private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> | null {
-    const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
-    if (taken !== null) {
-      this.refuse(state, `Yjs client ${taken} writes for another user`);
-      return null;
-    }
+    if (this.refusedForClientIds(state, update)) return null;
     const verdict = authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok && verdict.missing) {
       const durable = this.held.hold(state.live, update, claim);
@@ -251,6 +247,13 @@ export class Connection implements Peer {
     const durable = this.applyNow(state, update, claim, verdict.steps);
     this.releaseHeld(state);
     return durable;
+  }
+
+  /** Closes the connection when `update` writes under a Yjs client id another user holds (client-ids.ts). */
+  private refusedForClientIds(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): boolean {
+    const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
+    if (taken !== null) this.refuse(state, `Yjs client ${taken} writes for another user`);
+    return taken !== null;
   }
 
   /** Applies an authorized update, and makes the client ids it writes under the sender's. */
@@ -288,8 +291,7 @@ export class Connection implements Peer {
       for (const entry of this.held.list()) {
         if (this.state !== state) return;
         // Judged again whole: the client ids it writes under may have been claimed while it waited.
-        const taken = state.live.clientIds.takenIn(state.live.doc, entry.update, state.actor.userId);
-        if (taken !== null) return this.refuse(state, `Yjs client ${taken} writes for another user`);
+        if (this.refusedForClientIds(state, entry.update)) return;
         const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
         if (!verdict.ok && verdict.missing) continue;
         this.held.take(entry);
