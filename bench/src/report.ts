@@ -29,7 +29,7 @@ export type Report = {
   durable: { alone?: Summary };
   cold: {
     seed?: { annotations: number; updates: number; seconds: number; stateKiB: number };
-    marginalia?: { before: Summary; after: Summary; compaction: { passes: number; rows: number; ms: number } };
+    marginalia?: { before: Summary; after: Summary; tail?: Summary & { rows: number }; compaction: { passes: number; rows: number; ms: number } };
     hocuspocus?: Summary;
   };
   rest: Array<Summary & { label: string; query: string; rows: number }>;
@@ -93,6 +93,7 @@ export function writeReport(r: Report): string {
     if (c) {
       out(`| Marginalia, before compaction (snapshot: none; log: ${s.updates.toLocaleString("en-US")} rows) | ${c.before.n} | ${fmt(c.before.p50)} | ${fmt(c.before.max)} |`);
       out(`| Marginalia, after compaction (${c.compaction.passes} passes, ${c.compaction.rows.toLocaleString("en-US")} rows, ${fmt(c.compaction.ms, 0)} ms) | ${c.after.n} | ${fmt(c.after.p50)} | ${fmt(c.after.max)} |`);
+      if (c.tail) out(`| Marginalia, after compaction, then ${c.tail.rows.toLocaleString("en-US")} rows written by another process (the most a live document's log holds before it is folded) | ${c.tail.n} | ${fmt(c.tail.p50)} | ${fmt(c.tail.max)} |`);
     }
     if (r.cold.hocuspocus) out(`| Hocuspocus (the same final state in its table) | ${r.cold.hocuspocus.n} | ${fmt(r.cold.hocuspocus.p50)} | ${fmt(r.cold.hocuspocus.max)} |`);
     out();

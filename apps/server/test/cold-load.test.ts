@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import * as decoding from "lib0/decoding";
 import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
 import { MESSAGE_SYNC, annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,6 +121,42 @@ describe("cold load", () => {
     const ids = await t.hub.read(groupContext({ id: article.id, groupId: group.id }), (live) => [...annotationsOf(live.doc).keys()]);
     expect(ids.sort()).toEqual(readAnnotations(reader.doc).map((a) => a.id).sort());
     expect(ids).toHaveLength(200);
+    reader.destroy();
+  });
+
+  it("serves a folded snapshot as stored with the rows written after it, whole by the time the client is synced", async () => {
+    const { owner, article, group } = await largeAndUnloaded();
+    // Rows written after the fold, as another server process with the document open would write them.
+    const [snapshot] = await t.database.db.select().from(docSnapshots).where(eq(docSnapshots.docName, article.sync.room));
+    const elsewhere = new Y.Doc();
+    Y.applyUpdate(elsewhere, snapshot!.state);
+    const rows: Uint8Array[] = [];
+    elsewhere.on("update", (u: Uint8Array) => rows.push(u));
+    const later = [0, 1, 2].map((i) => createAnnotation(elsewhere, { kind: "comment", authorId: owner.user.id, body: `written elsewhere ${i}` }));
+    await t.database.db.insert(docUpdates).values(rows.map((update) => ({ docName: article.sync.room, update, userId: owner.user.id })));
+    expect(await t.hub.store.load(article.sync.room)).toMatchObject({ verified: true, logRows: 3 });
+
+    const reader = openSyncClient(url, article.sync.room, owner.token);
+    // The step 2 is the snapshot as stored, not merged with the rows: that merge reads and writes all of it.
+    let step2: Uint8Array | null = null;
+    const readSync = reader.provider.messageHandlers[MESSAGE_SYNC]!;
+    reader.provider.messageHandlers[MESSAGE_SYNC] = (encoder, decoder, ...rest) => {
+      const peek = decoding.clone(decoder);
+      if (decoding.readVarUint(peek) === syncProtocol.messageYjsSyncStep2) step2 ??= decoding.readVarUint8Array(peek);
+      readSync(encoder, decoder, ...rest);
+    };
+    let whenSynced: { cold: boolean | null; annotations: number } | null = null;
+    reader.provider.on("sync", (synced: boolean) => {
+      if (synced && !whenSynced) whenSynced = { cold: loaded(article.sync.room)?.isCold ?? null, annotations: annotationsOf(reader.doc).size };
+    });
+    await reader.synced;
+    expect(whenSynced).toEqual({ cold: true, annotations: 203 });
+    expect(Buffer.from(step2!)).toEqual(Buffer.from(snapshot!.state));
+    expect(readAnnotations(reader.doc).filter((a) => later.includes(a.id)).map((a) => a.body).sort()).toEqual([0, 1, 2].map((i) => `written elsewhere ${i}`));
+    // Built, the server's document holds them too.
+    const ids = await t.hub.read(groupContext({ id: article.id, groupId: group.id }), (live) => [...annotationsOf(live.doc).keys()]);
+    expect(ids).toHaveLength(203);
+    expect(later.every((id) => ids.includes(id))).toBe(true);
     reader.destroy();
   });
 

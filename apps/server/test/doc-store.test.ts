@@ -6,7 +6,7 @@ import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, type Compactor, addressOf, compactorOf, databaseOnPostgres } from "../src/db.ts";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
-import { DocStore } from "../src/sync/doc-store.ts";
+import { DocStore, type Loaded } from "../src/sync/doc-store.ts";
 import { STEP2_HEADROOM } from "../src/sync/messages.ts";
 import { compactionWorker } from "../src/sync/yjs-worker.ts";
 
@@ -37,9 +37,11 @@ function writeDocument(doc: Y.Doc, annotations: number): Uint8Array[] {
 
 const stateVectorOf = (bytes: Uint8Array | null) => bytes && Object.fromEntries(Y.decodeStateVector(bytes));
 
-const sameContent = (a: Uint8Array, doc: Y.Doc) => {
+/** What a load read, snapshot and tail applied as LiveDocument applies them, holds what `doc` holds. */
+const sameContent = (loaded: Loaded, doc: Y.Doc) => {
   const stored = new Y.Doc();
-  Y.applyUpdate(stored, a);
+  Y.applyUpdate(stored, loaded.state!);
+  if (loaded.tail) Y.applyUpdate(stored, loaded.tail);
   expect(readAnnotations(stored)).toEqual(readAnnotations(doc));
 };
 
@@ -65,7 +67,7 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(Buffer.from(snapshot!.stateHash!)).toEqual(createHash("sha256").update(snapshot!.state).digest());
     const loaded = await store.load(docName);
     expect(loaded).toMatchObject({ logRows: 0, verified: true, headroom: STEP2_HEADROOM });
-    sameContent(loaded.state!, doc);
+    sameContent(loaded, doc);
     // Its state vector, stored by the fold beside it, so that a load need not read every struct for it.
     expect(stateVectorOf(loaded.stateVector)).toEqual(stateVectorOf(Y.encodeStateVector(doc)));
     // Read onto shared memory, for the worker's jobs on it; kept uncompressed in the table (migration 0016).
@@ -83,11 +85,20 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(await store.compact(docName)).toBe(edits.length - 1);
     const [unchanged] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
     expect(unchanged!.throughUpdateId).toBe(snapshot!.throughUpdateId);
+    // Loaded apart: the snapshot as stored (framed in place for a new client) and the row as its tail,
+    // with the state vector of both from the snapshot's and the tail's structs.
     const afterMerge = await store.load(docName);
-    expect(afterMerge.logRows).toBe(1);
-    sameContent(afterMerge.state!, doc);
-    // The snapshot's stored vector is not the merged state's: none is given.
-    expect(afterMerge.stateVector).toBeNull();
+    expect(afterMerge).toMatchObject({ logRows: 1, verified: true, headroom: STEP2_HEADROOM });
+    expect(Buffer.from(afterMerge.state!)).toEqual(Buffer.from(unchanged!.state));
+    expect(afterMerge.tail).not.toBeNull();
+    sameContent(afterMerge, doc);
+    // Read whole, for what does not serve it (a backup): one update with the tail merged in.
+    sameContent({ ...afterMerge, state: await store.state(docName), tail: null }, doc);
+    expect(stateVectorOf(afterMerge.stateVector)).toEqual(stateVectorOf(Y.encodeStateVector(doc)));
+    // A tail that does not parse fails the load, as a state that does not would: never served or built.
+    const [bad] = await db.insert(docUpdates).values({ docName, update: new Uint8Array([1, 200, 7]), userId: null }).returning({ id: docUpdates.id });
+    await expect(store.load(docName)).rejects.toThrow();
+    await db.delete(docUpdates).where(eq(docUpdates.id, bad!.id));
 
     // A tail as large as the snapshot again: read back, folded with it, and written as the new snapshot.
     const more: Uint8Array[] = [];
@@ -99,7 +110,7 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(refolded!.throughUpdateId).toBeGreaterThan(snapshot!.throughUpdateId);
     const afterFold = await store.load(docName);
     expect(afterFold).toMatchObject({ logRows: 0, verified: true });
-    sameContent(afterFold.state!, doc);
+    sameContent(afterFold, doc);
     expect(stateVectorOf(afterFold.stateVector)).toEqual(stateVectorOf(Y.encodeStateVector(doc)));
 
     // A snapshot written before state vectors were kept loads verified, without one.
@@ -140,7 +151,7 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(after[0]).toBe(first);
     const merged = await store.load(docName);
     expect(merged.logRows).toBe(2);
-    sameContent(merged.state!, doc);
+    sameContent(merged, doc);
 
     // A document nobody has open is taken whole: its tail merged into one row, which the next pass folds.
     const [before] = await db.select().from(docSnapshots).where(eq(docSnapshots.docName, docName));
@@ -152,7 +163,7 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(refolded!.throughUpdateId).toBeGreaterThan(before!.throughUpdateId);
     const folded = await store.load(docName);
     expect(folded).toMatchObject({ logRows: 0, verified: true });
-    sameContent(folded.state!, doc);
+    sameContent(folded, doc);
   });
 
   it("loses nothing when two compactions of one document race", async () => {
@@ -164,7 +175,7 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     const lost = await Promise.all([store.compact(docName), store.compact(docName)]);
     // One of them folds the rows; the other finds them gone (or nothing left), and writes nothing.
     expect(lost.sort()).toEqual([0, 30]);
-    sameContent((await store.load(docName)).state!, doc);
+    sameContent(await store.load(docName), doc);
   });
 
   it("folds the oldest rows first, off the event loop, when the log's ids cross a power of ten", async () => {
@@ -187,7 +198,7 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(Buffer.from(snapshot!.stateHash!)).toEqual(createHash("sha256").update(snapshot!.state).digest());
     const left = await db.select({ id: docUpdates.id }).from(docUpdates).where(eq(docUpdates.docName, docName));
     expect(left.map((r) => r.id)).toEqual([ids[2]]);
-    sameContent((await new DocStore(db).load(docName)).state!, doc);
+    sameContent(await new DocStore(db).load(docName), doc);
     await clear();
   });
 });

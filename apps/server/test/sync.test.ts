@@ -176,7 +176,7 @@ describe("persistence", () => {
     await eventually(() => expect(a.acks.at(-1)).toBe(writes + 1), 5_000);
     await t.hub.store.compact(article.sync.room);
     expect(compactions).toBeGreaterThan(3);
-    const { state } = await t.hub.store.load(article.sync.room);
+    const state = await t.hub.store.state(article.sync.room);
     const stored = new Y.Doc();
     Y.applyUpdate(stored, state!);
     expect(readAnnotations(stored)).toHaveLength(writes);

@@ -77,8 +77,18 @@ export function buildHistory(
     });
     ids.push(id);
   }
+  editHistory(doc, ids, opts.updates - create, random, opts.voterIds);
+  return { doc, ids };
+}
+
+/**
+ * `count` edits to the annotations `ids` of `doc`, one transaction each: body
+ * typing (appends), resolve toggles, tag and colour changes, and votes.
+ */
+export function editHistory(doc: Y.Doc, ids: readonly string[], count: number, random: () => number, voterIds: readonly string[]) {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   const maps = annotationsOf(doc);
-  for (let u = create; u < opts.updates; u++) {
+  for (let u = 0; u < count; u++) {
     const id = ids[Math.floor(random() * ids.length)]!;
     const map = maps.get(id)!;
     const roll = random();
@@ -98,10 +108,9 @@ export function buildHistory(
     } else if (roll < 0.9) {
       doc.transact(() => map.set("color", pick(COLORS)));
     } else {
-      setVote(doc, id, pick(opts.voterIds), random() < 0.7 ? "agree" : "disagree");
+      setVote(doc, id, pick(voterIds), random() < 0.7 ? "agree" : "disagree");
     }
   }
-  return { doc, ids };
 }
 
 /** A fresh annotation map payload for the memory scenario: `n` annotations in one update. */

@@ -15,12 +15,14 @@ export async function coldAndRest(ctx: Ctx, wants: (s: string) => boolean) {
   const { articleId, groupId, room } = await seedArticle(t.server.url, t.owner.token);
   const article = await api(t.server.url, t.owner.token, "GET", `/api/articles/${articleId}`);
   ctx.log(`cold: writing ${c.annotations} annotations in ${c.updates} updates through the GroupCommitter`);
+  const context = { docName: room, articleId, groupId, visibility: "group", revision: article.currentRevision ?? 1 };
+  const voterIds = Array.from({ length: 20 }, () => crypto.randomUUID());
   const seeded = await t.server.child.request<{ ms: number; updates: number; annotations: number; state: Uint8Array; stateBytes: number }>("seedCold", {
-    context: { docName: room, articleId, groupId, visibility: "group", revision: article.currentRevision ?? 1 },
+    context,
     annotations: c.annotations,
     updates: c.updates,
     authorId: t.owner.userId,
-    voterIds: Array.from({ length: 20 }, () => crypto.randomUUID()),
+    voterIds,
   });
   ctx.log(`  seeded in ${(seeded.ms / 1000).toFixed(1)} s; state ${(seeded.stateBytes / 1024).toFixed(0)} KiB`);
   ctx.report.cold.seed = { annotations: seeded.annotations, updates: seeded.updates, seconds: seeded.ms / 1000, stateKiB: seeded.stateBytes / 1024 };
@@ -79,7 +81,18 @@ export async function coldAndRest(ctx: Ctx, wants: (s: string) => boolean) {
       after.push(await coldOpen(ep));
     }
     ctx.log(`  cold open after compaction: ${after.map((x) => x.toFixed(0)).join(", ")} ms`);
-    ctx.report.cold.marginalia = { before: summarize(before), after: summarize(after), compaction };
+    // The longest log a live document keeps before its server folds it, written after the snapshot by
+    // another process (appendCold): what a server that opens the document then reads.
+    const withTail: number[] = [];
+    let tailRows = 0;
+    for (let i = 0; i < c.after; i++) {
+      await waitUnloaded(t.server);
+      await t.server.child.request("compact", { docName: room });
+      ({ rows: tailRows } = await t.server.child.request<{ rows: number }>("appendCold", { context, authorId: t.owner.userId, voterIds, seed: i + 1 }));
+      withTail.push(await coldOpen(ep));
+    }
+    ctx.log(`  cold open after compaction, with ${tailRows} rows after the snapshot: ${withTail.map((x) => x.toFixed(0)).join(", ")} ms`);
+    ctx.report.cold.marginalia = { before: summarize(before), after: summarize(after), tail: { rows: tailRows, ...summarize(withTail) }, compaction };
 
     if (hocus) {
       const name = `bench-cold-${process.pid}`;

@@ -7,13 +7,14 @@ import { annotationsOf, createAnnotation, parseVoteKey, readAnnotation, votesOf 
 import { inspectHub } from "../lib/inspect-hub.ts";
 import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
 import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
+import { COMPACT_AFTER_ROWS } from "@marginalia/server/sync/doc-store.ts";
 import type { DocContext } from "@marginalia/server/sync/projection.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { readTextArticle } from "@marginalia/server/import/plain-text.ts";
 import { createArticle } from "@marginalia/server/services/articles.ts";
 import { NO_OBSERVER, type SyncObserver } from "@marginalia/server/sync/observer.ts";
 import { startMarginalia, SEED } from "../harness.ts";
-import { buildHistory } from "../lib/cold-data.ts";
+import { buildHistory, editHistory, rng } from "../lib/cold-data.ts";
 import { allocationProfiler } from "../lib/alloc-profile.ts";
 import { serveCommands } from "../lib/ipc.ts";
 
@@ -89,19 +90,43 @@ serveCommands(
       const buildMs = performance.now() - t;
       // The projection reads the finished document, as a live document's commit reads its current state.
       const source = projectionSource(args.context, doc);
-      const committer = new GroupCommitter(server.db, createLogger("silent"), { windowMs: 0, maxBatch: 1000 });
-      for (let i = 0; i < log.length; i += 5000) {
-        await Promise.all(log.slice(i, i + 5000).map((e) => committer.enqueue(source, e.update, args.authorId, e.touched)));
-      }
-      await committer.close();
+      await commitLog(source, log, args.authorId);
       const state = Y.encodeStateAsUpdate(doc);
       doc.destroy();
       return { ms: performance.now() - t, buildMs, updates: log.length, annotations: ids.length, state, stateBytes: state.byteLength };
+    },
+    /**
+     * Edits a stored document as another server process with it open would: `rows` updates, committed as
+     * log rows after its snapshot (through a GroupCommitter, as seedCold), while this process has it unloaded.
+     * By default one row short of the log that makes a live document's server fold it (doc-store.ts).
+     */
+    appendCold: async (args: { context: DocContext; authorId: string; voterIds: string[]; seed: number; rows?: number }) => {
+      const rows = args.rows ?? COMPACT_AFTER_ROWS - 1;
+      const stored = await server.hub.store.load(args.context.docName);
+      const doc = new Y.Doc();
+      doc.clientID = 1_000 + args.seed;
+      Y.applyUpdate(doc, stored.state!);
+      if (stored.tail) Y.applyUpdate(doc, stored.tail);
+      const log: Array<{ update: Uint8Array; touched: Set<string> }> = [];
+      doc.on("update", (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => log.push({ update, touched: touchedAnnotations(tr.doc, tr) }));
+      editHistory(doc, [...annotationsOf(doc).keys()].sort(), rows, rng(args.seed), args.voterIds);
+      await commitLog(projectionSource(args.context, doc), log, args.authorId);
+      doc.destroy();
+      return { rows: log.length };
     },
   },
   () => server.stop(),
   allocations ? (windows) => allocations.windows(windows) : undefined,
 );
+
+/** Commits a document's updates in order, as log rows with their projection, 5,000 at a time. */
+async function commitLog(source: PersistSource, log: Array<{ update: Uint8Array; touched: Set<string> }>, authorId: string) {
+  const committer = new GroupCommitter(server.db, createLogger("silent"), { windowMs: 0, maxBatch: 1000 });
+  for (let i = 0; i < log.length; i += 5000) {
+    await Promise.all(log.slice(i, i + 5000).map((e) => committer.enqueue(source, e.update, authorId, e.touched)));
+  }
+  await committer.close();
+}
 
 /**
  * BENCH_COUNT_FRAMES=1: every second with traffic, how many updates sockets sent, how many fan-out flushes

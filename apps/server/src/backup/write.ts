@@ -145,7 +145,7 @@ class GroupReader {
 
     const store = new DocStore(db);
     for (const name of documents) {
-      const { state } = await store.load(name);
+      const state = await store.state(name);
       const claims = await db.select().from(docClientIds).where(eq(docClientIds.docName, name)).orderBy(asc(docClientIds.clientId));
       const clientIds = claims.map(({ docName: _name, ...claim }) => claim);
       yield { type: "document", name, state: state ? Buffer.from(state).toString("base64") : null, clientIds };

@@ -187,7 +187,7 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      this.send(state.live.syncStep2For(decoding.readVarUint8Array(decoder)));
+      for (const message of state.live.syncStep2For(decoding.readVarUint8Array(decoder))) this.send(message);
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {

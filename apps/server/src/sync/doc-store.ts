@@ -4,6 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf, compactorOf, clientOf } from "../db.ts";
 import { copyOutSlices, quoteLiteral } from "./binary-copy.mjs";
+import { stateVectorWithTail } from "./cold-tail.ts";
 import { STEP2_HEADROOM } from "./messages.ts";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
@@ -21,14 +22,21 @@ const MERGE_HERE_BYTES = 256 * 1024;
 /** A document's stored state, as `DocStore.load` read it. */
 export type Loaded = {
   state: Uint8Array | null;
+  /**
+   * The log rows after a verified snapshot, merged, when they are few: kept
+   * apart from `state`, which is then the snapshot as stored, so that a new
+   * client is sent it without a merge (LiveDocument, `syncStep2For`). Merging
+   * a 10 MB snapshot with one row reads and writes all of it: 0.3 s.
+   */
+  tail: Uint8Array | null;
   logRows: number;
-  /** The state is a snapshot this server wrote, unchanged since (its hash matches), with no log after it. */
+  /** The state is a snapshot this server wrote, unchanged since (its hash matches); the rows after it are in `tail`. */
   verified: boolean;
   /** The state was read through whole (merged, or checked on the worker) and parses. */
   parsed: boolean;
   /** Free bytes before the state in its buffer (messages.ts, `STEP2_HEADROOM`): 0 unless it is the snapshot as read. */
   headroom: number;
-  /** The state vector stored with a verified snapshot (written by the same fold as the state); null otherwise. */
+  /** The state vector of a verified snapshot and its tail (from the one stored with the snapshot); null otherwise. */
   stateVector: Uint8Array | null;
 };
 
@@ -40,8 +48,8 @@ export class DocStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * The stored state as one update: snapshot and tail merged before applying.
-   * It throws when the database does, so that a failed load is never taken
+   * The stored state: snapshot and log merged into one update, or a verified
+   * snapshot as stored with its few log rows merged apart (`tail`). It throws when the database does, so that a failed load is never taken
    * for an empty document.
    */
   async load(docName: string): Promise<Loaded> {
@@ -54,6 +62,13 @@ export class DocStore {
       .from(docUpdates)
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
+    const logParts = rows.map((r) => toBytes(r.update));
+    // A short log is merged (on the worker when long) while the snapshot is read: it is the tail of a
+    // verified snapshot, or else merged with whatever the snapshot is.
+    const short = byteLength(logParts) <= MERGE_HERE_BYTES;
+    const merging = short && logParts.length > 0 ? Promise.resolve(merge(logParts)) : null;
+    // Awaited below; if the snapshot's read fails first, its failure is the load's and this one is moot.
+    merging?.catch(() => {});
     // By binary COPY, in slices: a snapshot is megabytes, and coding it as text (hex or base64) took
     // Postgres longer than sending it, and one row of it cost a fresh 10 MB copy (binary-copy.mjs). Read
     // with room for its sync step 2 around it (messages.ts) and onto shared memory, which the worker's jobs
@@ -66,24 +81,40 @@ export class DocStore {
     );
     const snapshotState = snapshot?.bytes ?? null;
     const [stateHash = null, storedStateVector = null] = snapshot?.extras ?? [];
-    const parts = [...(snapshotState ? [snapshotState] : []), ...rows.map((r) => toBytes(r.update))];
-    if (parts.length === 0) return { state: null, logRows: 0, verified: false, parsed: false, headroom: 0, stateVector: null };
-    // A long tail or a large snapshot is merged off the event loop: other documents' traffic goes on meanwhile.
-    const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
-    const state =
-      parts.length === 1 ? parts[0]! : parts.length > MERGE_FANIN || bytes > MERGE_HERE_BYTES ? await yjsWorker.merge(parts) : mergeMany(parts);
-    // The snapshot's hash was taken as its slices arrived; the state is the snapshot when there are no rows.
+    if (!snapshotState && logParts.length === 0) return { state: null, tail: null, logRows: 0, verified: false, parsed: false, headroom: 0, stateVector: null };
+    // The snapshot's hash was taken as its slices arrived.
     const verified =
-      rows.length === 0 && snapshotState !== null && stateHash !== null && sameBytes(snapshot?.digest ?? (await sha256(state)), stateHash);
-    // Merging read every part through. A large unmerged state nothing vouches for is read through on the
-    // worker, so that bytes that do not parse fail the load there, not in a build on the event loop.
-    let parsed = parts.length > 1;
-    if (!verified && !parsed && state.byteLength >= SLICED_BUILD_BYTES) {
+      snapshotState !== null && stateHash !== null && sameBytes(snapshot?.digest ?? (await sha256(snapshotState)), stateHash);
+    if (verified && storedStateVector && short) {
+      const tail = merging && (await merging);
+      // Decoding the tail for the state vector also reads it through: a tail that does not parse fails here.
+      const stateVector = tail ? stateVectorWithTail(storedStateVector, tail) : storedStateVector;
+      return { state: snapshotState, tail, logRows: rows.length, verified, parsed: false, headroom: STEP2_HEADROOM, stateVector };
+    }
+    const log = merging ? [await merging] : logParts;
+    const parts = snapshotState ? [snapshotState, ...log] : log;
+    const state = await merge(parts);
+    // Merging read every part through (the log's rows too, when merged apart). A large unmerged state
+    // nothing vouches for is read through on the worker, so that bytes that do not parse fail the load
+    // there, not in a build on the event loop.
+    let parsed = parts.length > 1 || logParts.length > 1;
+    const alone = verified && logParts.length === 0;
+    if (!alone && !parsed && state.byteLength >= SLICED_BUILD_BYTES) {
       await yjsWorker.check(state);
       parsed = true;
     }
     const headroom = state === snapshotState ? STEP2_HEADROOM : 0;
-    return { state, logRows: rows.length, verified, parsed, headroom, stateVector: verified ? storedStateVector : null };
+    return { state, tail: null, logRows: rows.length, verified: alone, parsed, headroom, stateVector: alone ? storedStateVector : null };
+  }
+
+  /**
+   * The whole stored state as one update, the tail merged in (off the event
+   * loop when large): for what reads a document without serving it, such as
+   * a backup.
+   */
+  async state(docName: string): Promise<Uint8Array | null> {
+    const { state, tail } = await this.load(docName);
+    return state && tail ? merge([state, tail]) : state;
   }
 
   /** How many log rows the document has after its snapshot. */
@@ -108,6 +139,16 @@ export class DocStore {
     if (!address) throw new Error("this database has no way to compact off the event loop");
     return compactionWorker.compact(address, docName, options);
   }
+}
+
+/** One update of `parts`: merged off the event loop when they are many or large, as Y.mergeUpdates parses them all. */
+function merge(parts: Uint8Array[]): Promise<Uint8Array> | Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  return parts.length > MERGE_FANIN || byteLength(parts) > MERGE_HERE_BYTES ? yjsWorker.merge(parts) : mergeMany(parts);
+}
+
+function byteLength(parts: Uint8Array[]): number {
+  return parts.reduce((n, p) => n + p.byteLength, 0);
 }
 
 /** Bytes hashed per event-loop turn: 2–10 ms, with or without the CPU's SHA instructions. */

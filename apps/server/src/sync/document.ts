@@ -14,7 +14,8 @@ import {
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
-import { awarenessUpdateMessage, syncStep2Message } from "./messages.ts";
+import { awarenessUpdateMessage, syncStep2Message, updateMessage } from "./messages.ts";
+import { stateVectorWithTail } from "./cold-tail.ts";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -63,7 +64,14 @@ export type StartingState = {
   servable: boolean;
   /** Free bytes before `bytes` in their buffer, where a new client's sync step 2 is framed without a copy (messages.ts). */
   headroom?: number;
-  /** The state vector of `bytes`, when stored with them (DocStore.load): else it is read from them on the worker. */
+  /**
+   * Log rows written after `bytes` (a snapshot), merged and read through
+   * (DocStore.load): applied after it when the document is built, and sent
+   * to a joining client just before it, so that the snapshot is served as
+   * stored.
+   */
+  tail?: Uint8Array | null;
+  /** The state vector of `bytes` and `tail`, when stored with them (DocStore.load): else it is read from them on the worker. */
   stateVector?: Uint8Array | null;
 };
 
@@ -86,6 +94,10 @@ export class LiveDocument implements PersistSource {
    * after the load or from the first need, whichever comes first.
    */
   private cold: Uint8Array | null;
+  /** The loaded log rows after `cold`, merged (StartingState.tail), until the Y.Doc is built. */
+  private coldTail: Uint8Array | null;
+  /** The tail as an update message, framed once for every client that joins while the document is cold. */
+  private coldTailMessage: Uint8Array | null = null;
   private coldStateVector: Promise<Uint8Array> | null = null;
   /** A new client's sync step 2 while cold: the whole state, framed once for every client that joins. */
   private coldStep2: Uint8Array | null = null;
@@ -139,6 +151,7 @@ export class LiveDocument implements PersistSource {
     withheldOf(this.ydoc);
     const initialState = start?.bytes ?? null;
     this.cold = initialState;
+    this.coldTail = initialState && start?.tail ? start.tail : null;
     this.coldHeadroom = start?.headroom ?? 0;
     if (start?.stateVector) this.coldStateVector = Promise.resolve(start.stateVector);
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
@@ -165,7 +178,10 @@ export class LiveDocument implements PersistSource {
    */
   stateVector(): Promise<Uint8Array> {
     if (!this.cold) return Promise.resolve(Y.encodeStateVector(this.ydoc));
-    this.coldStateVector ??= yjsWorker.stateVector(this.cold);
+    if (!this.coldStateVector) {
+      const tail = this.coldTail;
+      this.coldStateVector = yjsWorker.stateVector(this.cold).then((sv) => (tail ? stateVectorWithTail(sv, tail) : sv));
+    }
     return this.coldStateVector;
   }
 
@@ -178,13 +194,17 @@ export class LiveDocument implements PersistSource {
   get doc(): Y.Doc {
     if (this.cold) {
       const state = this.cold;
+      const tail = this.coldTail;
       const slices = this.slices;
       this.cold = null;
+      this.coldTail = null;
       this.coldStep2 = null;
+      this.coldTailMessage = null;
       this.slices = null;
       this.cancelPlannedBuild();
       if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       else Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
+      if (tail) Y.applyUpdate(this.ydoc, tail, LOAD_ORIGIN);
       this.hooks.built?.(this);
     }
     return this.ydoc;
@@ -252,23 +272,28 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * The sync step 2 for a client with state vector `sv`: what it lacks.
-   * While the document is cold this comes from the loaded bytes: all of them
-   * for a new client, else their difference, either way without building it.
-   * All of them is the same message for every new client, framed once (in
-   * place when the load left room for it) and kept while the document is
-   * cold: as `cold`'s own storage, so that it is not held twice.
+   * The messages that answer the sync step 1 of a client with state vector
+   * `sv`: a sync step 2 with what it lacks. While the document is cold this
+   * comes from the loaded bytes: all of them for a new client, else their
+   * difference, either way without building it. All of them is the same
+   * message for every new client, framed once (in place when the load left
+   * room for it) and kept while the document is cold: as `cold`'s own
+   * storage, so that it is not held twice. A loaded tail goes first, as an
+   * update: the client holds it pending until the step 2 brings what it
+   * builds on, and so is whole when its provider calls itself synced.
    */
-  syncStep2For(sv: Uint8Array): Uint8Array {
-    if (!this.cold) return syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv));
-    if (Y.decodeStateVector(sv).size > 0) return syncStep2Message(Y.diffUpdate(this.cold, sv));
+  syncStep2For(sv: Uint8Array): Uint8Array[] {
+    if (!this.cold) return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
+    const known = Y.decodeStateVector(sv).size > 0;
+    const tail = this.coldTail ? [known ? updateMessage(Y.diffUpdate(this.coldTail, sv)) : (this.coldTailMessage ??= updateMessage(this.coldTail))] : [];
+    if (known) return [...tail, syncStep2Message(Y.diffUpdate(this.cold, sv))];
     if (!this.coldStep2) {
       const message = syncStep2Message(this.cold, this.coldHeadroom);
       // The slices and the state vector under way keep reading the bytes they were given, still valid.
       this.cold = message.subarray(message.byteLength - this.cold.byteLength);
       this.coldStep2 = message;
     }
-    return this.coldStep2;
+    return [...tail, this.coldStep2];
   }
 
   /** The vote counts of the touched annotations, from a tally kept as votes change. */

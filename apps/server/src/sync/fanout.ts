@@ -1,7 +1,5 @@
-import * as encoding from "lib0/encoding";
-import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MESSAGE_SYNC } from "@marginalia/schema";
+import { updateMessage } from "./messages.ts";
 
 /** A peer that receives a document's broadcasts. */
 export type Peer = { send(message: Uint8Array): void };
@@ -64,11 +62,11 @@ export class Fanout {
     let recipients = 0;
     for (const peer of this.peers) {
       let message: Uint8Array | null;
-      if (!origins.has(peer)) message = everything ??= updateMessage(batch);
+      if (!origins.has(peer)) message = everything ??= batchMessage(batch);
       else if (without.has(peer)) message = without.get(peer)!;
       else {
         const others = batch.filter((p) => p.from !== peer);
-        message = others.length ? updateMessage(others) : null;
+        message = others.length ? batchMessage(others) : null;
         without.set(peer, message);
       }
       if (!message) continue;
@@ -80,9 +78,6 @@ export class Fanout {
 }
 
 /** One y-websocket sync update message carrying all of `batch`. */
-function updateMessage(batch: Pending[]): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, MESSAGE_SYNC);
-  syncProtocol.writeUpdate(encoder, batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((p) => p.update)));
-  return encoding.toUint8Array(encoder);
+function batchMessage(batch: Pending[]): Uint8Array {
+  return updateMessage(batch.length === 1 ? batch[0]!.update : Y.mergeUpdates(batch.map((p) => p.update)));
 }

@@ -166,9 +166,9 @@ export class SyncHub {
       this.store.load(context.docName),
       groupMembersOf(this.db, [context.groupId]),
       this.clientIdStore.load(context.docName),
-    ]).then(([{ state, logRows, verified, parsed, headroom, stateVector }, members, clientOwners]) => {
+    ]).then(([{ state, tail, logRows, verified, parsed, headroom, stateVector }, members, clientOwners]) => {
       this.compaction.loaded(context.docName, logRows);
-      const start = state && { bytes: state, servable: verified || parsed, headroom, stateVector };
+      const start = state && { bytes: state, tail, servable: verified || parsed, headroom, stateVector };
       const live = new LiveDocument(context, this.hooks, start, clientOwners);
       const group = members.get(context.groupId);
       for (const id of group?.answerers ?? []) live.answerers.add(id);

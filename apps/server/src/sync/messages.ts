@@ -44,6 +44,14 @@ export function syncStep2Message(update: Uint8Array, headroom = 0): Uint8Array {
   return message;
 }
 
+/** An update (sync message 2), as a peer's own edits are sent. */
+export function updateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
 /** The ack (message 100): the first `seq` update messages of this socket are all durable. */
 export function ackMessage(seq: number): Uint8Array {
   const encoder = encoding.createEncoder();

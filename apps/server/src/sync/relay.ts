@@ -249,8 +249,8 @@ export class RedisRelay implements DocumentRelay {
     const live = this.docs.get(channel);
     if (!live) return;
     try {
-      const { state } = await this.store.load(live.name);
-      if (state && this.docs.get(channel) === live) live.applyRemote(state);
+      const { state, tail } = await this.store.load(live.name);
+      for (const part of [state, tail]) if (part && this.docs.get(channel) === live) live.applyRemote(part);
     } catch (err) {
       this.logger.warn({ err, doc: live.name }, "resync from the database failed; retrying");
       setTimeout(() => this.requestResync(channel), RESYNC_RETRY_MS).unref();

@@ -85,7 +85,7 @@ export async function contentsOf(db: Db, groupId: string) {
   const store = new DocStore(db);
   const documents: Record<string, unknown> = {};
   for (const name of names) {
-    const { state } = await store.load(name);
+    const state = await store.state(name);
     documents[name] = { state: state && Buffer.from(state).toString("base64"), content: state && contentOf(state) };
   }
   return {
