@@ -49,8 +49,9 @@ export class DocStore {
 
   /**
    * The stored state: snapshot and log merged into one update, or a verified
-   * snapshot as stored with its few log rows merged apart (`tail`). It throws when the database does, so that a failed load is never taken
-   * for an empty document.
+   * snapshot as stored with its few log rows merged apart (`tail`). It
+   * throws when the database does, so that a failed load is never taken for
+   * an empty document.
    */
   async load(docName: string): Promise<Loaded> {
     // The log before the snapshot: a compaction that commits in between leaves rows read here that the
