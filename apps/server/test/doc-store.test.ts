@@ -121,6 +121,40 @@ describe.each(databases)("stored documents on %s", (_name, open) => {
     expect(await store.load(docName)).toMatchObject({ logRows: 0, verified: false, stateVector: null });
   });
 
+  it("keeps a tail apart from its snapshot while it is smaller, and merges it in once it is not", async () => {
+    const { db } = database;
+    const store = new DocStore(db);
+    const docName = `docstore:${randomUUID()}`;
+    const doc = new Y.Doc();
+    const write = async (count: number, label: string) => {
+      const updates: Uint8Array[] = [];
+      const record = (u: Uint8Array) => updates.push(u);
+      doc.on("update", record);
+      for (let i = 0; i < count; i++) createAnnotation(doc, { kind: "comment", authorId: "author", body: `${label} ${i} `.padEnd(3_000, "x") });
+      doc.off("update", record);
+      await db.insert(docUpdates).values(updates.map((update) => ({ docName, update, userId: null })));
+      return updates.reduce((n, u) => n + u.byteLength, 0);
+    };
+    await write(200, "folded");
+    expect(await store.compact(docName)).toBe(200);
+
+    // Past the size merged on the event loop, so that its state vector is read on the worker: still apart.
+    const tailBytes = await write(100, "after");
+    expect(tailBytes).toBeGreaterThan(256 * 1024);
+    const apart = await store.load(docName);
+    expect(apart).toMatchObject({ logRows: 100, verified: true, headroom: STEP2_HEADROOM });
+    expect(apart.tail!.byteLength).toBeGreaterThan(256 * 1024);
+    expect(apart.state!.byteLength).toBeGreaterThan(apart.tail!.byteLength);
+    sameContent(apart, doc);
+    expect(stateVectorOf(apart.stateVector)).toEqual(stateVectorOf(Y.encodeStateVector(doc)));
+
+    // A log as large as its snapshot is merged into one state, as compaction would fold it.
+    await write(150, "more");
+    const merged = await store.load(docName);
+    expect(merged).toMatchObject({ logRows: 250, verified: false, tail: null, parsed: true });
+    sameContent(merged, doc);
+  });
+
   it("merges only the newest rows beside an older merged row, and takes a short tail whole when asked", async () => {
     const { db } = database;
     const store = new DocStore(db);

@@ -2,10 +2,12 @@ import * as decoding from "lib0/decoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC, annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { alice, articleId } from "./authorize-testing.ts";
-import { stateVectorWithTail } from "./cold-tail.ts";
+import { stateVectorWithTail } from "./cold-tail.mjs";
 import { LiveDocument } from "./document.ts";
+import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
+import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 
 const vector = (sv: Uint8Array) => Object.fromEntries(Y.decodeStateVector(sv));
 
@@ -51,6 +53,17 @@ describe("the state vector of a snapshot and its tail", () => {
     // A gap inside one client's tail (a skip in the merged update): its clock stops before it.
     const gap = vector(stateVectorWithTail(snapshotVector, Y.mergeUpdates([ofB[0]!, ofB[2]!])));
     expect(gap).toEqual({ ...vector(snapshotVector), 2: bClocks[0] });
+  });
+
+  it("is the same when the loads' worker reads it", async () => {
+    const a = writer(3);
+    for (let i = 0; i < 3; i++) createAnnotation(a, { kind: "comment", authorId: alice, body: `snapshot ${i}` });
+    const { snapshot, log } = snapshotThenLog(a);
+    for (let i = 0; i < 3; i++) createAnnotation(a, { kind: "comment", authorId: alice, body: `tail ${i}` });
+    const sv = Y.encodeStateVectorFromUpdate(snapshot);
+    const tail = Y.mergeUpdates(log);
+    expect(vector(await yjsWorker.stateVectorWithTail(sv, tail))).toEqual(vector(stateVectorWithTail(sv, tail)));
+    expect(vector(stateVectorWithTail(sv, tail))).toEqual(vector(Y.encodeStateVector(a)));
   });
 
   it("throws on a tail that does not parse", () => {
@@ -109,6 +122,29 @@ describe("a cold document loaded as a snapshot and a tail", () => {
     expect(vector(Y.encodeStateVector(live.doc))).toEqual(vector(stateVector));
     expect(updatesIn(live.syncStep2For(Y.encodeStateVector(new Y.Doc())))).toHaveLength(1);
     live.destroy();
+  });
+
+  it("builds a large snapshot with a large tail in slices, the tail merged in and cut with it", async () => {
+    const source = writer(7);
+    source.transact(() => {
+      for (let i = 0; i < 200; i++) createAnnotation(source, { kind: "comment", authorId: alice, body: `${i} `.padEnd(1_500, "s") });
+    });
+    const { snapshot, log } = snapshotThenLog(source);
+    source.transact(() => {
+      for (let i = 0; i < 200; i++) createAnnotation(source, { kind: "comment", authorId: alice, body: `${i} `.padEnd(1_400, "t") });
+    });
+    const tail = Y.mergeUpdates(log);
+    expect(tail.byteLength).toBeGreaterThanOrEqual(SLICED_BUILD_BYTES);
+    const merges = vi.spyOn(compactionWorker, "merge");
+    const live = new LiveDocument(context, { persist: () => Promise.resolve() }, { bytes: snapshot, tail, servable: true });
+    expect(live.isBuilding).toBe(true);
+    await live.whenBuilt();
+    expect(live.isCold).toBe(false);
+    expect(merges).toHaveBeenCalledTimes(1);
+    expect(readAnnotations(live.doc)).toEqual(readAnnotations(source));
+    expect(live.doc.store.pendingStructs).toBeNull();
+    live.destroy();
+    merges.mockRestore();
   });
 
   it("reads the state vector from the snapshot on the worker and adds the tail when none was stored", async () => {

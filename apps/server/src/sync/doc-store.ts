@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { docUpdates } from "@marginalia/schema/tables";
 import { type Db, addressOf, compactorOf, clientOf } from "../db.ts";
 import { copyOutSlices, quoteLiteral } from "./binary-copy.mjs";
-import { stateVectorWithTail } from "./cold-tail.ts";
+import { stateVectorWithTail } from "./cold-tail.mjs";
 import { STEP2_HEADROOM } from "./messages.ts";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
 import { MERGE_FANIN, mergeMany } from "./yjs-jobs.mjs";
@@ -23,10 +23,12 @@ const MERGE_HERE_BYTES = 256 * 1024;
 export type Loaded = {
   state: Uint8Array | null;
   /**
-   * The log rows after a verified snapshot, merged, when they are few: kept
-   * apart from `state`, which is then the snapshot as stored, so that a new
-   * client is sent it without a merge (LiveDocument, `syncStep2For`). Merging
-   * a 10 MB snapshot with one row reads and writes all of it: 0.3 s.
+   * The log rows after a verified snapshot, merged, when they are fewer bytes
+   * than it (as compaction leaves them: docs/architecture.md, "Persistence
+   * and the commit"): kept apart from `state`, which is then the snapshot as
+   * stored, so that a new client is sent it without a merge (LiveDocument,
+   * `syncStep2For`). Merging a 10 MB snapshot with one row reads and writes
+   * all of it: 0.3 s.
    */
   tail: Uint8Array | null;
   logRows: number;
@@ -64,10 +66,10 @@ export class DocStore {
       .where(eq(docUpdates.docName, docName))
       .orderBy(asc(docUpdates.id));
     const logParts = rows.map((r) => toBytes(r.update));
-    // A short log is merged (on the worker when long) while the snapshot is read: it is the tail of a
-    // verified snapshot, or else merged with whatever the snapshot is.
-    const short = byteLength(logParts) <= MERGE_HERE_BYTES;
-    const merging = short && logParts.length > 0 ? Promise.resolve(merge(logParts)) : null;
+    const logBytes = byteLength(logParts);
+    // The log is merged (on the worker when long) while the snapshot is read: it is the tail of a verified
+    // snapshot, or else merged with whatever the snapshot is.
+    const merging = logParts.length > 0 ? Promise.resolve(merge(logParts)) : null;
     // Awaited below; if the snapshot's read fails first, its failure is the load's and this one is moot.
     merging?.catch(() => {});
     // By binary COPY, in slices: a snapshot is megabytes, and coding it as text (hex or base64) took
@@ -86,16 +88,20 @@ export class DocStore {
     // The snapshot's hash was taken as its slices arrived.
     const verified =
       snapshotState !== null && stateHash !== null && sameBytes(snapshot?.digest ?? (await sha256(snapshotState)), stateHash);
-    if (verified && storedStateVector && short) {
+    if (verified && storedStateVector && logBytes < snapshotState.byteLength) {
       const tail = merging && (await merging);
       // Decoding the tail for the state vector also reads it through: a tail that does not parse fails here.
-      const stateVector = tail ? stateVectorWithTail(storedStateVector, tail) : storedStateVector;
+      const stateVector = !tail
+        ? storedStateVector
+        : tail.byteLength > MERGE_HERE_BYTES
+          ? await yjsWorker.stateVectorWithTail(storedStateVector, tail)
+          : stateVectorWithTail(storedStateVector, tail);
       return { state: snapshotState, tail, logRows: rows.length, verified, parsed: false, headroom: STEP2_HEADROOM, stateVector };
     }
     const log = merging ? [await merging] : logParts;
     const parts = snapshotState ? [snapshotState, ...log] : log;
     const state = await merge(parts);
-    // Merging read every part through (the log's rows too, when merged apart). A large unmerged state
+    // Merging read every part through (the log's rows too, merged apart). A large unmerged state
     // nothing vouches for is read through on the worker, so that bytes that do not parse fail the load
     // there, not in a build on the event loop.
     let parsed = parts.length > 1 || logParts.length > 1;

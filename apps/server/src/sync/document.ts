@@ -15,7 +15,7 @@ import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { awarenessUpdateMessage, syncStep2Message, updateMessage } from "./messages.ts";
-import { stateVectorWithTail } from "./cold-tail.ts";
+import { stateVectorWithTail } from "./cold-tail.mjs";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -108,7 +108,7 @@ export class LiveDocument implements PersistSource {
    * holds part of the document and `cold` still the whole of it; anything
    * that needs the document meanwhile applies the rest at once.
    */
-  private slices: { list: Uint8Array[]; next: number } | null = null;
+  private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
   /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
   private building: Promise<void> | null = null;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
@@ -204,7 +204,7 @@ export class LiveDocument implements PersistSource {
       this.cancelPlannedBuild();
       if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       else Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
-      if (tail) Y.applyUpdate(this.ydoc, tail, LOAD_ORIGIN);
+      if (tail && !slices?.withTail) Y.applyUpdate(this.ydoc, tail, LOAD_ORIGIN);
       this.hooks.built?.(this);
     }
     return this.ydoc;
@@ -218,7 +218,7 @@ export class LiveDocument implements PersistSource {
   private startBuild() {
     this.cancelPlannedBuild();
     if (!this.cold || this.building || this.destroyed) return;
-    const building = this.buildInSlices(this.cold)
+    const building = this.buildInSlices(this.cold, this.coldTail)
       // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
       .catch(() => void (this.slices = null))
       .finally(() => {
@@ -233,13 +233,18 @@ export class LiveDocument implements PersistSource {
    * whole state is applied (about a second for 10 MB). The worker cuts the
    * state (state-slices.mjs); a state it cannot cut is built on first use.
    */
-  private async buildInSlices(state: Uint8Array) {
+  private async buildInSlices(state: Uint8Array, tail: Uint8Array | null) {
+    // A large tail is merged into the state first and cut with it: its structs build on the snapshot's, so
+    // it cannot be cut alone, and applied whole after the last slice it would hold the loop as long as a
+    // large state does. A small one is applied whole then (`doc`).
+    const withTail = tail !== null && tail.byteLength >= SLICED_BUILD_BYTES;
     // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
     // another document's load would otherwise wait behind.
-    const list = await compactionWorker.slices(state, SLICE_SIZES).catch(() => null);
+    const whole = withTail ? await compactionWorker.merge([state, tail]).catch(() => null) : state;
+    const list = whole && (await compactionWorker.slices(whole, SLICE_SIZES).catch(() => null));
     // Built meanwhile (`cold` only ever goes to null: a new client's step 2 may have moved the same bytes).
     if (!list || !this.cold || this.destroyed) return;
-    const slices = { list, next: 0 };
+    const slices = { list, next: 0, withTail };
     this.slices = slices;
     while (this.slices === slices && !this.destroyed) {
       await nextTurn();

@@ -4,7 +4,7 @@ export const MERGE_FANIN: number;
 export function mergeMany(parts: Uint8Array[]): Uint8Array;
 export function check(update: Uint8Array): void;
 export function fold(snapshot: Uint8Array | null, rows: Uint8Array[]): { state: Uint8Array; sha256: Uint8Array };
-export type ByteJob = "merge" | "fold" | "state-vector" | "check";
+export type ByteJob = "merge" | "fold" | "state-vector" | "tail-state-vector" | "check";
 export function byteJob(kind: ByteJob, parts: Uint8Array[], options?: { snapshotFirst?: boolean }): { state?: Uint8Array; sha256?: Uint8Array };
 export function planPass(snapshotBytes: number | null, sizes: number[], options: { foldRatio: number; whole?: boolean }): { merge: boolean; from: number };
 export function planRows(

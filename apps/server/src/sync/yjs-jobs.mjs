@@ -5,6 +5,7 @@
 // load's merges when that thread cannot run, never for compaction. Types: yjs-jobs.d.mts.
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
+import { stateVectorWithTail } from "./cold-tail.mjs";
 import { copyOutSlices, fromBase64, quoteLiteral, toBase64 } from "./binary-copy.mjs";
 
 /** Updates merged in one call at most; see mergeMany. */
@@ -79,6 +80,8 @@ export function byteJob(kind, parts, options) {
       return options?.snapshotFirst ? fold(parts[0], parts.slice(1)) : fold(null, parts);
     case "state-vector":
       return { state: Y.encodeStateVectorFromUpdate(parts[0]) };
+    case "tail-state-vector":
+      return { state: stateVectorWithTail(parts[0], parts[1]) };
     case "check":
       check(parts[0]);
       return {};

@@ -7,7 +7,7 @@ import { type CompactOptions, byteJob } from "./yjs-jobs.mjs";
 
 /** A job's bytes are `parts`, then, when given, the parts `packed` holds (handed over: see `merge`). */
 type Job =
-  | { kind: "merge" | "state-vector" | "check"; parts: Uint8Array[]; packed?: Packed }
+  | { kind: "merge" | "state-vector" | "tail-state-vector" | "check"; parts: Uint8Array[]; packed?: Packed }
   | { kind: "fold"; parts: Uint8Array[]; packed?: Packed; options: FoldOptions }
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
@@ -81,6 +81,11 @@ export class YjsWorker {
   /** The state vector of an update, read without building a document from it (a pass over every struct). */
   async stateVector(update: Uint8Array): Promise<Uint8Array> {
     return (await this.run({ kind: "state-vector", parts: [update] })).state!;
+  }
+
+  /** The state vector of a snapshot's and a tail's together (cold-tail.mjs), read from the tail's structs. */
+  async stateVectorWithTail(stateVector: Uint8Array, tail: Uint8Array): Promise<Uint8Array> {
+    return (await this.run({ kind: "tail-state-vector", parts: [stateVector, tail] })).state!;
   }
 
   /** Reads an update through without building a document (yjs-jobs.mjs, `check`); rejects bytes that do not parse. */

@@ -1,3 +1,6 @@
+// A snapshot and the log rows after it, kept apart by a load (doc-store.ts).
+// Plain JavaScript: it runs on the loads' worker thread too (yjs-jobs.mjs).
+// Types: cold-tail.d.mts.
 import * as Y from "yjs";
 
 /**
@@ -8,9 +11,9 @@ import * as Y from "yjs";
  * decoding a tail of 500 rows takes a millisecond. Throws where Yjs would on
  * a tail that does not parse, so that it fails the load (DocStore.load).
  */
-export function stateVectorWithTail(stateVector: Uint8Array, tail: Uint8Array): Uint8Array {
+export function stateVectorWithTail(stateVector, tail) {
   const clocks = Y.decodeStateVector(stateVector);
-  const byClient = new Map<number, Array<Y.Item | Y.GC>>();
+  const byClient = new Map();
   for (const struct of Y.decodeUpdate(tail).structs) {
     // A skip stands for a gap in the tail: content it does not carry.
     if (struct instanceof Y.Skip) continue;
