@@ -1,4 +1,5 @@
 import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC, annotationsOf, createAnnotation } from "@marginalia/schema";
@@ -20,6 +21,14 @@ function largeState() {
   const state = Y.encodeStateAsUpdate(doc);
   expect(state.byteLength).toBeGreaterThanOrEqual(SLICED_BUILD_BYTES);
   return { doc, state };
+}
+
+/** A client's sync step 1, as a message. */
+function step1(doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep1(encoder, doc);
+  return encoding.toUint8Array(encoder);
 }
 
 /** A group document's context, by name. */
@@ -88,6 +97,42 @@ describe("a write during a build in slices", () => {
     expect(live.isCold).toBe(false);
     expect(annotationsOf(live.doc).size).toBe(200);
     live.destroy();
+  });
+
+  it("answers a returning client's step 1 on a large cold document once it is built, and a new client's at once", async () => {
+    const { doc: client, state } = largeState();
+    const live = new LiveDocument(context("article:g"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
+    try {
+      const open = (sent: Uint8Array[]) => {
+        const connection = new Connection({ send: (m) => void sent.push(m), close: () => {} }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });
+        connection.open(live, actor(alice, "annotator"), { id: alice, name: "Alice", color: "red" }, alice);
+        return connection;
+      };
+      const step2s = (sent: Uint8Array[]) =>
+        sent.filter((m) => {
+          const decoder = decoding.createDecoder(m);
+          return decoding.readVarUint(decoder) === MESSAGE_SYNC && decoding.readVarUint(decoder) === syncProtocol.messageYjsSyncStep2;
+        });
+      const newcomer: Uint8Array[] = [];
+      open(newcomer).receive(step1(new Y.Doc()));
+      expect(step2s(newcomer)).toHaveLength(1);
+      const returning: Uint8Array[] = [];
+      open(returning).receive(step1(client));
+      // Not answered from the loaded bytes (a pass over all of them on the event loop), but after the build.
+      expect(step2s(returning)).toHaveLength(0);
+      expect(live.isCold).toBe(true);
+      await live.whenBuilt();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(live.isCold).toBe(false);
+      const [answer] = step2s(returning);
+      const decoder = decoding.createDecoder(answer!);
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+      // The client had everything: only the (empty) delete set comes back.
+      expect(decoding.readVarUint8Array(decoder).byteLength).toBeLessThan(100);
+    } finally {
+      live.destroy();
+    }
   });
 
   it("starts a large document's build after a wait, or at the first write, and never for one closed before", async () => {
