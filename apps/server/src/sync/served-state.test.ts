@@ -2,7 +2,7 @@ import * as decoding from "lib0/decoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC, createAnnotation, readAnnotations } from "@marginalia/schema";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { alice, articleId } from "./authorize-testing.ts";
 import { LiveDocument } from "./document.ts";
 import { SLICED_BUILD_BYTES } from "./sliced-build.ts";
@@ -64,6 +64,17 @@ describe("a new client of a large built document", () => {
       expect(parts(many).map((m) => m.step)).toEqual([syncProtocol.messageYjsSyncStep2]);
       expect(received(many)).toEqual(readAnnotations(live.doc));
       expect(readAnnotations(live.doc)).toHaveLength(305);
+
+      // Updates past a quarter of the base are merged into it in the background, with no client asking.
+      writer.transact(() => {
+        for (let i = 0; i < 60; i++) createAnnotation(writer, { kind: "comment", authorId: alice, body: `${i} `.padEnd(1_500, "y") });
+      });
+      for (const u of updates.splice(0)) live.applyRemote(u);
+      await vi.waitFor(() => {
+        const served = live.syncStep2For(empty);
+        expect(Array.isArray(served) && served.length).toBe(1);
+      }, 5_000);
+      expect(received((await live.syncStep2For(empty)) as Uint8Array[])).toEqual(readAnnotations(live.doc));
 
       // A returning client is still answered from the document, with what it lacks.
       const returning = new Y.Doc();

@@ -1,6 +1,6 @@
 import { syncStep2Message, updateMessage } from "./messages.ts";
 import { mergeMany } from "./yjs-jobs.mjs";
-import { yjsWorker } from "./yjs-worker.ts";
+import { type YjsWorker, compactionWorker, yjsWorker } from "./yjs-worker.ts";
 
 /** Updates since the base merged on the event loop for a new client, at most; more are merged into the base on the worker first. */
 const MERGED_HERE = { updates: 64, bytes: 64 * 1024 };
@@ -34,13 +34,14 @@ export class ServedState {
     this.since.push(update);
     this.sinceBytes += update.byteLength;
     // Merged into the base in the background before they grow as large as it: their bytes are held here.
-    if (this.sinceBytes * 4 > this.base.byteLength) void this.rebase().catch(() => {});
+    // On the background thread: nobody waits for it.
+    if (this.sinceBytes * 4 > this.base.byteLength) void this.rebase(compactionWorker).catch(() => {});
   }
 
   /** A new client's answer: the updates since the base, if any, then the base as its step 2. */
   messages(): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.since.length <= MERGED_HERE.updates && this.sinceBytes <= MERGED_HERE.bytes) return this.now();
-    return this.rebase().then(() => this.now());
+    return this.rebase(yjsWorker).then(() => this.now());
   }
 
   private now(): Uint8Array[] {
@@ -48,11 +49,11 @@ export class ServedState {
     return this.since.length ? [updateMessage(mergeMany(this.since)), this.step2] : [this.step2];
   }
 
-  /** Merges the updates so far into the base, on the loads' worker; those that arrive meanwhile stay for the next time. */
-  private rebase(): Promise<void> {
+  /** Merges the updates so far into the base on `worker`; those that arrive meanwhile stay for the next time. */
+  private rebase(worker: YjsWorker): Promise<void> {
     this.rebasing ??= (async () => {
       const taken = this.since.length;
-      const merged = await yjsWorker.merge([this.base, ...this.since.slice(0, taken)]);
+      const merged = await worker.merge([this.base, ...this.since.slice(0, taken)]);
       this.base = merged;
       this.step2 = null;
       const left = this.since.slice(taken);
