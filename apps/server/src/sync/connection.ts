@@ -192,9 +192,7 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder));
-      if (Array.isArray(answer)) for (const message of answer) this.send(message);
-      else void answer.then((messages) => messages.forEach((message) => this.state === state && this.send(message)));
+      for (const message of state.live.syncStep2For(decoding.readVarUint8Array(decoder))) this.send(message);
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {

@@ -16,7 +16,6 @@ import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { awarenessUpdateMessage, syncStep2Message, updateMessage } from "./messages.ts";
 import { stateVectorWithTail } from "./cold-tail.mjs";
-import { ServedState } from "./served-state.ts";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
@@ -110,8 +109,6 @@ export class LiveDocument implements PersistSource {
    * that needs the document meanwhile applies the rest at once.
    */
   private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
-  /** What a new client is sent once a large document is built (served-state.ts); null for a small one. */
-  private served: ServedState | null = null;
   /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
   private building: Promise<void> | null = null;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
@@ -199,7 +196,6 @@ export class LiveDocument implements PersistSource {
       const state = this.cold;
       const tail = this.coldTail;
       const slices = this.slices;
-      if (state.byteLength >= SLICED_BUILD_BYTES) this.served = new ServedState(state, this.coldStep2, tail);
       this.cold = null;
       this.coldTail = null;
       this.coldStep2 = null;
@@ -291,14 +287,8 @@ export class LiveDocument implements PersistSource {
    * update: the client holds it pending until the step 2 brings what it
    * builds on, and so is whole when its provider calls itself synced.
    */
-  syncStep2For(sv: Uint8Array): Uint8Array[] | Promise<Uint8Array[]> {
-    if (!this.cold) {
-      const whole = () => [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
-      if (!this.served || Y.decodeStateVector(sv).size > 0) return whole();
-      const messages = this.served.messages();
-      // Should the worker fail, the document is encoded here after all.
-      return Array.isArray(messages) ? messages : messages.catch(whole);
-    }
+  syncStep2For(sv: Uint8Array): Uint8Array[] {
+    if (!this.cold) return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
     const known = Y.decodeStateVector(sv).size > 0;
     const tail = this.coldTail ? [known ? updateMessage(Y.diffUpdate(this.coldTail, sv)) : (this.coldTailMessage ??= updateMessage(this.coldTail))] : [];
     if (known) return [...tail, syncStep2Message(Y.diffUpdate(this.cold, sv))];
@@ -375,7 +365,6 @@ export class LiveDocument implements PersistSource {
 
   private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
     if (origin === LOAD_ORIGIN) return;
-    this.served?.add(update);
     this.fanout.queue(update, (origin as ChangeOrigin | null)?.peer ?? null);
     if (origin === REMOTE_ORIGIN) return;
     const change = origin as ChangeOrigin | null;
