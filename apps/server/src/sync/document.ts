@@ -14,11 +14,11 @@ import {
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
-import { awarenessUpdateMessage, syncStep2Message, updateMessage } from "./messages.ts";
-import { stateVectorWithTail } from "./cold-tail.mjs";
+import { awarenessUpdateMessage, syncStep2Message } from "./messages.ts";
+import { ColdBytes } from "./cold-bytes.ts";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
-import { compactionWorker, yjsWorker } from "./yjs-worker.ts";
+import { compactionWorker } from "./yjs-worker.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -84,24 +84,13 @@ export class LiveDocument implements PersistSource {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
   /**
-   * The state as loaded, until the Y.Doc is built from it. Building a large
-   * document (10,000 annotations: about 10 MB and over a second of CPU) is
-   * the bulk of a cold load, and a joining client needs only the bytes: its
-   * sync step 1 is answered from them (`syncStep2For`), the server's own
-   * step 1 from their state vector (`stateVector`), and the document is built
-   * the first time anything reads or changes it, usually the first write; a
-   * large one in slices before that (`buildInSlices`), from BUILD_AFTER_MS
-   * after the load or from the first need, whichever comes first.
+   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts),
+   * which happens the first time anything reads or changes it, usually the
+   * first write; for a large one in slices before that (`buildInSlices`),
+   * from BUILD_AFTER_MS after the load or from the first need, whichever
+   * comes first.
    */
-  private cold: Uint8Array | null;
-  /** The loaded log rows after `cold`, merged (StartingState.tail), until the Y.Doc is built. */
-  private coldTail: Uint8Array | null;
-  /** The tail as an update message, framed once for every client that joins while the document is cold. */
-  private coldTailMessage: Uint8Array | null = null;
-  private coldStateVector: Promise<Uint8Array> | null = null;
-  /** A new client's sync step 2 while cold: the whole state, framed once for every client that joins. */
-  private coldStep2: Uint8Array | null = null;
-  private readonly coldHeadroom: number;
+  private cold: ColdBytes | null;
   /**
    * A large cold document is built in the background, a slice per turn
    * (`buildInSlices`): the slices not yet applied. Until the last, the Y.Doc
@@ -150,10 +139,7 @@ export class LiveDocument implements PersistSource {
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
     const initialState = start?.bytes ?? null;
-    this.cold = initialState;
-    this.coldTail = initialState && start?.tail ? start.tail : null;
-    this.coldHeadroom = start?.headroom ?? 0;
-    if (start?.stateVector) this.coldStateVector = Promise.resolve(start.stateVector);
+    this.cold = initialState && new ColdBytes(initialState, start?.tail ?? null, start?.headroom ?? 0, start?.stateVector ?? null);
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
@@ -170,19 +156,9 @@ export class LiveDocument implements PersistSource {
     return this.context.docName;
   }
 
-  /**
-   * The document's state vector, without building it while it is cold: as
-   * stored with a verified snapshot, else read from the loaded bytes on the
-   * worker (a pass over every struct, which for a large document is too long
-   * for the event loop), once per load.
-   */
+  /** The document's state vector, without building it while it is cold (ColdBytes.stateVector). */
   stateVector(): Promise<Uint8Array> {
-    if (!this.cold) return Promise.resolve(Y.encodeStateVector(this.ydoc));
-    if (!this.coldStateVector) {
-      const tail = this.coldTail;
-      this.coldStateVector = yjsWorker.stateVector(this.cold).then((sv) => (tail ? stateVectorWithTail(sv, tail) : sv));
-    }
-    return this.coldStateVector;
+    return this.cold ? this.cold.stateVector() : Promise.resolve(Y.encodeStateVector(this.ydoc));
   }
 
   /** The Yjs client ids that wrote content here, without building the document for it. */
@@ -193,13 +169,9 @@ export class LiveDocument implements PersistSource {
   /** The live Y.Doc, built from the loaded state on first use. */
   get doc(): Y.Doc {
     if (this.cold) {
-      const state = this.cold;
-      const tail = this.coldTail;
+      const { bytes: state, tail } = this.cold;
       const slices = this.slices;
       this.cold = null;
-      this.coldTail = null;
-      this.coldStep2 = null;
-      this.coldTailMessage = null;
       this.slices = null;
       this.cancelPlannedBuild();
       if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
@@ -218,7 +190,7 @@ export class LiveDocument implements PersistSource {
   private startBuild() {
     this.cancelPlannedBuild();
     if (!this.cold || this.building || this.destroyed) return;
-    const building = this.buildInSlices(this.cold, this.coldTail)
+    const building = this.buildInSlices(this.cold.bytes, this.cold.tail)
       // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
       .catch(() => void (this.slices = null))
       .finally(() => {
@@ -276,29 +248,9 @@ export class LiveDocument implements PersistSource {
     return this.building ?? Promise.resolve();
   }
 
-  /**
-   * The messages that answer the sync step 1 of a client with state vector
-   * `sv`: a sync step 2 with what it lacks. While the document is cold this
-   * comes from the loaded bytes: all of them for a new client, else their
-   * difference, either way without building it. All of them is the same
-   * message for every new client, framed once (in place when the load left
-   * room for it) and kept while the document is cold: as `cold`'s own
-   * storage, so that it is not held twice. A loaded tail goes first, as an
-   * update: the client holds it pending until the step 2 brings what it
-   * builds on, and so is whole when its provider calls itself synced.
-   */
+  /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
   syncStep2For(sv: Uint8Array): Uint8Array[] {
-    if (!this.cold) return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
-    const known = Y.decodeStateVector(sv).size > 0;
-    const tail = this.coldTail ? [known ? updateMessage(Y.diffUpdate(this.coldTail, sv)) : (this.coldTailMessage ??= updateMessage(this.coldTail))] : [];
-    if (known) return [...tail, syncStep2Message(Y.diffUpdate(this.cold, sv))];
-    if (!this.coldStep2) {
-      const message = syncStep2Message(this.cold, this.coldHeadroom);
-      // The slices and the state vector under way keep reading the bytes they were given, still valid.
-      this.cold = message.subarray(message.byteLength - this.cold.byteLength);
-      this.coldStep2 = message;
-    }
-    return [...tail, this.coldStep2];
+    return this.cold ? this.cold.step2For(sv) : [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
   }
 
   /** The vote counts of the touched annotations, from a tally kept as votes change. */
