@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import * as Y from "yjs";
 import {
+  annotationsOf,
   createAnnotation,
   notesOf,
   setVote,
+  updateAnnotation,
 } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { Corpus } from "../../test/reliability/support/frames.ts";
+import { crafted } from "../../test/support/crafted-update.ts";
 import { seeded } from "../../test/support/seed.ts";
 import { authorizeUpdate } from "./authorize.ts";
 import { actor, alice, updateFrom } from "./authorize-testing.ts";
@@ -36,6 +39,22 @@ describe("authorizeUpdate: content the server does not have yet", () => {
 });
 
 describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
+  /** Judges `candidate` as alice, an annotator, and checks that Yjs leaves nothing of an approved one pending. */
+  function judgedWhole(server: Y.Doc, candidate: Uint8Array, label: string): "whole" | "refused" | "held" {
+    const verdict = authorizeUpdate(server, candidate, actor(alice, "annotator"));
+    if (!verdict.ok) return verdict.missing ? "held" : "refused";
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(server));
+    try {
+      Y.applyUpdate(copy, candidate);
+    } catch {
+      return "whole"; // Yjs refusing to read it is a failed apply, which the connection turns into 4400
+    }
+    expect(copy.store.pendingStructs, label).toBeNull();
+    expect(copy.store.pendingDs, label).toBeNull();
+    return "whole";
+  }
+
   /** An update that lists `client` twice: its first structs in one block, its later ones in another. */
   function listedTwice(first: Uint8Array, second: Uint8Array): Uint8Array {
     // v1 updates of one client: [1 block, …block…, 0 deletions]. Joined as two blocks of the same client.
@@ -100,23 +119,50 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
         () => new Uint8Array([base[0]! + other[0]!, ...base.subarray(1, -1), ...other.subarray(1)]),
         () => new Uint8Array([2 * base[0]!, ...base.subarray(1, -1), ...corpus.mutate(base).subarray(1)]),
       ][i % 5]!();
-      const verdict = authorizeUpdate(server, candidate, actor(alice, "annotator"));
-      if (!verdict.ok) {
-        if (verdict.missing) approved.held++;
-        else approved.refused++;
-        continue;
-      }
-      approved.whole++;
-      const copy = new Y.Doc();
-      Y.applyUpdate(copy, Y.encodeStateAsUpdate(server));
-      try {
-        Y.applyUpdate(copy, candidate);
-      } catch {
-        continue; // Yjs refusing to read it is a failed apply, which the connection turns into 4400
-      }
-      expect(copy.store.pendingStructs, `seed ${rng.seed}, case ${i}`).toBeNull();
-      expect(copy.store.pendingDs, `seed ${rng.seed}, case ${i}`).toBeNull();
+      approved[judgedWhole(server, candidate, `seed ${rng.seed}, case ${i}`)]++;
     }
     expect(approved.whole, `seed ${rng.seed}`).toBeGreaterThan(100);
+  });
+
+  it("refuses a struct it already has, sent again naming content it lacks (Yjs would set it and its client's later structs aside)", () => {
+    const writer = new Y.Doc({ gc: false });
+    const id = createAnnotation(writer, { kind: "comment", authorId: alice, body: "mine" });
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(writer));
+    const since = Y.encodeStateVector(writer);
+    updateAnnotation(writer, id, { tags: ["later"] }); // fresh, and allowed
+    // Every struct of the writer again, the one holding `kind` now placed after a client's clock 7 that nobody sent.
+    const kindClock = (annotationsOf(writer).get(id)! as unknown as { _map: Map<string, Y.Item> })._map.get("kind")!.id.clock;
+    const unknown = Y.createID(writer.clientID + 128, 7);
+    const update = crafted(writer, new Uint8Array([0]), new Map([[kindClock, { origin: unknown }]]));
+    expect(Y.decodeUpdate(update).structs.some((s) => s.id.clock >= Y.getState(server.store, writer.clientID))).toBe(true);
+
+    expect(authorizeUpdate(server, update, actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/repeats content/) });
+    // Why: applied, the repeated struct waits for the unknown client, and the fresh edit after it waits too.
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(server));
+    Y.applyUpdate(copy, update);
+    expect(copy.store.pendingStructs?.missing.get(unknown.client)).toBe(0);
+    expect(Y.getState(copy.store, writer.clientID)).toBe(Y.getState(server.store, writer.clientID));
+    // The same repeat with its real origin changes nothing, and the edit after it is approved.
+    expect(authorizeUpdate(server, Y.encodeStateAsUpdate(writer), actor(alice, "annotator"))).toMatchObject({ ok: true, empty: false });
+    expect(authorizeUpdate(server, Y.encodeStateAsUpdate(writer, since), actor(alice, "annotator"))).toMatchObject({ ok: true });
+  });
+
+  it("never approves, among mutated copies of updates it already has, one that Yjs would set aside", () => {
+    const rng = seeded("authorize: repeats integrate whole");
+    const corpus = new Corpus(rng, alice);
+    const server = new Y.Doc();
+    server.clientID = rng.clientId();
+    createAnnotation(server, { id: rng.uuid(), kind: "comment", authorId: alice, body: "First!" });
+    corpus.refresh(server);
+    // The server takes every update of the corpus it may: mutations of those repeat what it has.
+    const taken = corpus.updates.filter((u) => authorizeUpdate(server, u, actor(alice, "annotator")).ok);
+    for (const u of taken) Y.applyUpdate(server, u);
+    expect(taken.length, `seed ${rng.seed}`).toBeGreaterThan(3);
+    const verdicts = { whole: 0, refused: 0, held: 0 };
+    for (let i = 0; i < 3_000; i++) verdicts[judgedWhole(server, corpus.mutate(rng.pick(taken)), `seed ${rng.seed}, case ${i}`)]++;
+    expect(verdicts.whole, `seed ${rng.seed}`).toBeGreaterThan(100);
+    expect(verdicts.refused, `seed ${rng.seed}`).toBeGreaterThan(100);
   });
 });

@@ -84,6 +84,14 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   // the step 2 overtook) are skipped by Yjs: they change nothing.
   const isFresh = (s: Y.Item | Y.GC) => s.id.clock + s.length > Y.getState(doc.store, s.id.client);
   const fresh = items.filter(isFresh);
+  // Yet Yjs looks up the neighbours and parent of every struct before it skips one it has (Item.getMissing,
+  // called from integrateStructs). A struct the server holds, sent again naming content it lacks, is set
+  // aside as pending, with every later struct of its client: those would be integrated whenever that
+  // content came, long after this judgement, and sent meanwhile to every client inside sync replies. An
+  // honest copy of a struct names what the server's copy names, which the server has.
+  if (items.some((s) => !isFresh(s) && locator.namesUnknown(s))) {
+    return refuse("an update repeats content the server has, naming content it does not have");
+  }
   // Garbage-collected structs carry no content, but they advance their client's clock: an edit made
   // offline inside something deleted meanwhile arrives as one, and dropping it would leave the server's
   // state vector short of the client's for good.

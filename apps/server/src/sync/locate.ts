@@ -81,14 +81,23 @@ export class Locator {
   /**
    * Whether Yjs would have to set `item` aside as pending rather than
    * integrate it: its clock starts past what the document and the update's
-   * earlier structs hold for its client (a gap), or its left or right origin
-   * is in neither. Let through, such an item waits in the server's pending
-   * store, is sent on to every client inside sync replies, and comes back
-   * from them later as if they had written it.
+   * earlier structs hold for its client (a gap), or it names a struct that
+   * is in neither (`namesUnknown`). Let through, such an item waits in the
+   * server's pending store, is sent on to every client inside sync replies,
+   * and comes back from them later as if they had written it.
    */
   dependsOnMissing(item: Y.Item): boolean {
-    if (item.id.clock > this.reachedClockOf(item.id.client)) return true;
-    return [item.origin, item.rightOrigin].some(
+    return item.id.clock > this.reachedClockOf(item.id.client) || this.namesUnknown(item);
+  }
+
+  /**
+   * Whether `item` names, as its left or right origin or as its parent, a
+   * struct that neither the update nor the document has. Yjs looks these up
+   * for every struct it reads, before it skips one it already has.
+   */
+  namesUnknown(item: Y.Item): boolean {
+    const parent = item.parent instanceof Y.ID ? item.parent : null;
+    return [item.origin, item.rightOrigin, parent].some(
       (ref) => ref !== null && !this.updateItemAt(ref) && !this.updateGCAt(ref) && !this.liveStructAt(ref),
     );
   }
