@@ -93,11 +93,14 @@ export function projectionJson(rows: readonly Row[]): string {
   // jsonb refuses NUL (so would a text column) and unpaired surrogates (which a
   // text parameter stores as U+FFFD): store U+FFFD for both rather than fail the commit.
   if (!json.includes("\\u0000") && !/\\ud[89a-f]/i.test(json)) return json;
-  return JSON.stringify(records, (_key, value) => (typeof value === "string" ? value.replace(ILL_FORMED, "\uFFFD") : value));
+  return JSON.stringify(records, (_key, value) => (typeof value === "string" ? storableText(value) : value));
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres text refuses.
 const ILL_FORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A document's text as the projection stores it: U+FFFD for each NUL and unpaired surrogate. */
+export const storableText = (text: string) => text.replace(ILL_FORMED, "\uFFFD");
 
 const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");

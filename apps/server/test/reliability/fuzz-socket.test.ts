@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { LiveDocument } from "../../src/sync/document.ts";
 import { Rng, runSeed, seedFor } from "../support/seed.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
-import { docFrom, docState, expectedRows, groupContext, projectedRows, stateVector } from "./support/docs.ts";
+import { divergence, docFrom, docState, expectedRows, groupContext, projectedRows, stateVector } from "./support/docs.ts";
 import { Corpus } from "./support/frames.ts";
 import { fuzzDesk } from "./support/fuzz-desk.ts";
 import { type Arena, FuzzTally, expectNoLeaks, fuzzCore, fuzzTcp, fuzzWebsockets } from "./support/fuzz-phases.ts";
@@ -78,12 +78,20 @@ function honestEdits(n: number) {
 
 /** The honest clients and the server hold the same document. */
 async function converged(live: LiveDocument) {
-  await eventually(() => {
-    for (const c of desk.honest) {
-      expect(stateVector(c.doc)).toEqual(stateVector(live.doc));
-      expect(docState(c.doc)).toEqual(docState(live.doc));
+  try {
+    await eventually(() => {
+      for (const c of desk.honest) {
+        expect(stateVector(c.doc)).toEqual(stateVector(live.doc));
+        expect(docState(c.doc)).toEqual(docState(live.doc));
+      }
+    }, 20_000);
+  } catch (err) {
+    for (const [i, c] of desk.honest.entries()) {
+      const link = { closes: c.closes, connected: c.provider.wsconnected, synced: c.provider.synced, peers: live.peers.size };
+      console.error(`[fuzz-socket] honest client ${i} against the server (seed ${SEED}), ${JSON.stringify(link)}:\n${divergence(c.doc, live.doc)}`);
     }
-  }, 20_000);
+    throw err;
+  }
 }
 
 describe("fuzzing the websocket", () => {

@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import { annotationsOf, notesOf, readAnnotations, voteCounts, votesOf } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../../../src/db.ts";
-import type { DocContext } from "../../../src/sync/projection.ts";
+import { type DocContext, storableText } from "../../../src/sync/projection.ts";
 
 /** Everything a document holds, as plain data: annotations (bodies as strings), votes and notes. */
 export function docState(doc: Y.Doc) {
@@ -26,7 +26,7 @@ export function docFrom(update: Uint8Array | null): Y.Doc {
   return doc;
 }
 
-/** The projection row fields that follow from the document, as the server must write them. */
+/** The projection row fields that follow from the document, as the server must write them (text as Postgres can store it). */
 export type ProjectedRow = {
   id: string;
   authorId: string | null;
@@ -51,8 +51,8 @@ export function expectedRows(doc: Y.Doc, docName: string): ProjectedRow[] {
         authorId: a.authorId,
         kind: a.kind,
         status: a.status,
-        body: a.body,
-        tags: a.tags,
+        body: storableText(a.body),
+        tags: a.tags.map(storableText),
         resolved: a.resolved,
         parentId: a.parentId,
         votesAgree: votes.agree,
@@ -90,3 +90,44 @@ export function groupContext(article: { id: string; groupId: string }, revision 
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Where two copies of a document differ, item by item, for a failure message: the annotations whose
+ * values differ, with every item each side keeps under each of their keys (id, origins, deleted or
+ * not, content), and what each side holds aside as pending. Convergence failures under fuzzing come
+ * from one struct's placement; the values alone do not say which.
+ */
+export function divergence(a: Y.Doc, b: Y.Doc): string {
+  const lines: string[] = [];
+  const id = (ref: Y.ID | null) => (ref ? `${ref.client}:${ref.clock}` : "-");
+  const keyChain = (map: Y.Map<unknown>, key: string) => {
+    const items: string[] = [];
+    for (let item = (map as unknown as { _map: Map<string, Y.Item> })._map.get(key) ?? null; item; item = item.left) {
+      const content = item.content instanceof Y.ContentType ? item.content.type.constructor.name : JSON.stringify(item.content.getContent()).slice(0, 40);
+      items.unshift(`${id(item.id)}${item.deleted ? "(del)" : ""} o=${id(item.origin)} r=${id(item.rightOrigin)} ${content}`);
+    }
+    return items.join(" | ");
+  };
+  const aAnn = annotationsOf(a);
+  const bAnn = annotationsOf(b);
+  for (const key of new Set([...aAnn.keys(), ...bAnn.keys()])) {
+    const x = aAnn.get(key);
+    const y = bAnn.get(key);
+    if (JSON.stringify(x?.toJSON()) === JSON.stringify(y?.toJSON())) continue;
+    lines.push(`annotation ${key}: ${JSON.stringify(x?.toJSON())} vs ${JSON.stringify(y?.toJSON())}`);
+    lines.push(`  root key: ${keyChain(aAnn as Y.Map<unknown>, key)} vs ${keyChain(bAnn as Y.Map<unknown>, key)}`);
+    for (const field of new Set([...(x?.keys() ?? []), ...(y?.keys() ?? [])])) {
+      const chains = [x, y].map((m) => (m ? keyChain(m as Y.Map<unknown>, field) : "none"));
+      if (chains[0] !== chains[1]) lines.push(`  ${field}: ${chains[0]}  vs  ${chains[1]}`);
+    }
+  }
+  const pending = (doc: Y.Doc) => {
+    const p = doc.store.pendingStructs;
+    const structs = p ? Y.decodeUpdate(p.update).structs.map((s) => `${id(s.id)}+${s.length}`).join(",") : "none";
+    return `structs ${structs} missing ${p ? JSON.stringify([...p.missing]) : "-"}; ds ${doc.store.pendingDs ? "yes" : "none"}`;
+  };
+  lines.push(`pending: ${pending(a)}  vs  ${pending(b)}`);
+  const ds = (doc: Y.Doc) => JSON.stringify([...Y.createDeleteSetFromStructStore(doc.store).clients].sort(([p], [q]) => p - q));
+  if (ds(a) !== ds(b)) lines.push(`delete sets differ: ${ds(a).slice(0, 2_000)}  vs  ${ds(b).slice(0, 2_000)}`);
+  return lines.join("\n");
+}
