@@ -76,6 +76,19 @@ export function describeError(err: unknown): { message: string; code?: string } 
   return { message: message.length > 500 ? `${message.slice(0, 500)}…` : message, code: errorCode(err) };
 }
 
+/**
+ * The annotation id an update's projection would have taken from another
+ * article or author, when that is why the database refused it: the message
+ * `marginalia_refuse_taken_id` raises (drizzle/0018).
+ */
+export function takenAnnotationId(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const match = e instanceof Error ? /^annotation id (.+) belongs to another article or author$/.exec(e.message) : null;
+    if (match) return match[1]!;
+  }
+  return null;
+}
+
 /** Building an annotation's projection row threw: the document holds a value the projection cannot take. */
 export class ProjectionError extends Error {
   constructor(cause: unknown) {

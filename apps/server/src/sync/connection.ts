@@ -57,6 +57,11 @@ export class Connection implements Peer {
     return this.state.phase;
   }
 
+  /** The account this connection writes as, once open (the log's writer). */
+  get account(): string | null {
+    return this.state.phase === "open" ? this.state.account : null;
+  }
+
   /** Runs `fn` once the connection closes, at once if it already has. */
   onClose(fn: () => void) {
     if (this.state.phase === "closed") fn();

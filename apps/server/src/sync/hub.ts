@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, annotationsOf } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "./access.ts";
@@ -62,6 +62,7 @@ export class SyncHub {
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
     this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
+    this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
     this.compaction = new Compaction(this.store, logger);
@@ -259,6 +260,27 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.live !== source) return;
     this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
     this.drop(slot.live, SYNC_CLOSE_CODES.internal, "the document is being reloaded");
+  }
+
+  /**
+   * An update gave this document an annotation id that another article or
+   * author holds (drizzle/0018), which the authorizer, judging one document,
+   * cannot know. The annotation is deleted here as the server's own change,
+   * so that the update is written without it, and the writer's sockets on
+   * this document close with 4403. Everyone else stays connected: a reload,
+   * as for other refused updates, would close them all at the will of anyone
+   * who copies an id.
+   */
+  private dropTakenId(source: PersistSource, id: string, account: string | null): boolean {
+    const slot = this.slots.get(source.context.docName);
+    if (slot?.phase !== "live" || slot.live !== source || slot.live.isCold || slot.live.isBuilding) return false;
+    const live = slot.live;
+    this.logger.warn({ room: live.name, annotationId: id, userId: account }, "an update took an annotation id another article or author holds; removed");
+    live.change({ userId: null }, (doc) => annotationsOf(doc).delete(id)).catch(() => {});
+    for (const peer of [...live.peers]) {
+      if (peer instanceof Connection && peer.account === account) peer.close(SYNC_CLOSE_CODES.forbidden, "annotation id belongs to another article or author");
+    }
+    return live.stored(id) === null;
   }
 
   /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */

@@ -2,7 +2,7 @@ import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
-import { classifyCommitError, describeError, notStored } from "./commit-errors.ts";
+import { classifyCommitError, describeError, notStored, takenAnnotationId } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "./deadline.ts";
 import type { DocContext } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
@@ -68,6 +68,12 @@ export class GroupCommitter {
   onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
   /** Called once a document's update was refused: from then on it stores nothing, and should be reloaded. */
   onRefused: (source: PersistSource) => void = () => {};
+  /**
+   * Called when an update's projection would take an annotation id that another article or author holds
+   * (drizzle/0018): true once the document no longer holds that id, so that the update can be written
+   * without it; false to refuse it as any other.
+   */
+  onTakenId: (source: PersistSource, id: string, userId: string | null) => boolean = () => false;
 
   constructor(
     db: Db,
@@ -242,8 +248,11 @@ export class GroupCommitter {
           const mid = Math.ceil(part.length / 2);
           parts.unshift(part.slice(0, mid), part.slice(mid));
         } else if (kind === "permanent") {
-          this.refuse(part[0]!, err);
           answered = true;
+          // Written again: the projection reads the document as it is now, without the id.
+          const taken = takenAnnotationId(err);
+          if (taken !== null && this.onTakenId(part[0]!.source, taken, part[0]!.userId)) parts.unshift(part);
+          else this.refuse(part[0]!, err);
         } else doubtful.set(part[0]!.source, { entry: part[0]!, err });
         continue;
       }

@@ -8,6 +8,7 @@ import { articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { faulty, logRowsOf, outage, projectedOf } from "./support/commit-bench.ts";
+import { docFrom } from "./support/docs.ts";
 
 /**
  * The group commit seen from sockets and REST (persist.ts, commit-errors.ts): a write on an
@@ -60,26 +61,36 @@ describe("end to end", () => {
     expect(server.t.hub.committer.pending).toBe(0);
   });
 
-  it("refuses with 4422 an annotation under an id another article holds, and the document it was written to is reloaded without it", async () => {
+  it("removes an annotation written under an id another article holds, closes its writer with 4403, and leaves everyone else connected", async () => {
     const first = await articleWithMembers(server.t.app, ["annotator"]);
     const second = await articleWithMembers(server.t.app, ["annotator"]);
     const [owner, copier] = [first.members[0]!, second.members[0]!];
     const original = server.open(first.article.sync.room, owner.token, { acks: true });
     const socket = server.open(second.article.sync.room, copier.token, { acks: true });
-    await Promise.all([joined(original), joined(socket)]);
+    const bystander = server.open(second.article.sync.room, second.owner.token, { acks: true });
+    await Promise.all([joined(original), joined(socket), joined(bystander)]);
     const id = createAnnotation(original.doc, { kind: "comment", authorId: owner.user.id, body: "the original" });
     await eventually(() => expect(original.acks.at(-1)).toBe(2), 5_000);
 
     // The same id in another article: its projection would have to take the first article's row.
     createAnnotation(socket.doc, { id, kind: "comment", authorId: copier.user.id, body: "a copy under the same id" });
-    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4422), 5_000);
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([4403]), 5_000);
     const [row] = await server.t.database.db.select().from(annotations).where(eq(annotations.id, id));
     expect(row).toMatchObject({ articleId: first.article.id, body: "the original" });
 
-    // The second article's document no longer holds it: a new client there never sees it.
+    // The second article's document no longer holds it, live or stored, and nobody else there was closed.
+    await eventually(() => expect(annotationsOf(bystander.doc).has(id)).toBe(false), 5_000);
+    const mine = createAnnotation(bystander.doc, { kind: "comment", authorId: second.owner.user.id, body: "carrying on" });
+    await eventually(() => expect(bystander.acks.at(-1)).toBe(2), 5_000);
+    expect(bystander.closes).toEqual([]);
+    expect(await projected([mine])).toEqual([mine]);
+    expect(await server.t.hub.committer.flush(Date.now() + 3_000)).toBe(true);
+    const stored = docFrom(await server.t.hub.store.state(second.article.sync.room));
+    expect([annotationsOf(stored).has(id), annotationsOf(stored).has(mine)]).toEqual([false, true]);
     const fresh = server.open(second.article.sync.room, copier.token, { acks: true });
     await joined(fresh);
     expect(annotationsOf(fresh.doc).has(id)).toBe(false);
+    expect(annotationsOf(fresh.doc).has(mine)).toBe(true);
     // And the first article's author goes on editing their own.
     updateAnnotation(original.doc, id, { body: "still mine" });
     await eventually(() => expect(original.acks.at(-1)).toBe(3), 5_000);
