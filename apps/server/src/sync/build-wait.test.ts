@@ -77,11 +77,11 @@ describe("a write during a build in slices", () => {
     roomy.set(state);
     const live = new LiveDocument(context("article:b"), { persist: () => Promise.resolve() }, { bytes: roomy, servable: true, headroom: STEP2_HEADROOM });
     const empty = Y.encodeStateVector(new Y.Doc());
-    const [message, ...more] = live.syncStep2For(empty);
+    const [message, ...more] = await live.syncStep2For(empty);
     expect(more).toEqual([]);
     // The state's own buffer, not a copy, and the same message for the next new client.
     expect(message!.buffer).toBe(roomy.buffer);
-    expect(live.syncStep2For(empty)[0]).toBe(message);
+    expect((await live.syncStep2For(empty))[0]).toBe(message);
     const decoder = decoding.createDecoder(message!);
     expect(decoding.readVarUint(decoder)).toBe(MESSAGE_SYNC);
     expect(decoding.readVarUint(decoder)).toBe(syncProtocol.messageYjsSyncStep2);
@@ -89,7 +89,7 @@ describe("a write during a build in slices", () => {
     Y.applyUpdate(reader, decoding.readVarUint8Array(decoder));
     expect(annotationsOf(reader).size).toBe(annotationsOf(client).size);
     // A client that has some of it gets the difference, and the build in slices carried on regardless.
-    const diff = live.syncStep2For(Y.encodeStateVector(client));
+    const diff = await live.syncStep2For(Y.encodeStateVector(client));
     expect(diff).toHaveLength(1);
     expect(diff[0]!.byteLength).toBeLessThan(100);
     expect(live.isBuilding).toBe(true);

@@ -84,7 +84,7 @@ function updatesIn(messages: Uint8Array[]): Array<{ step: number; update: Uint8A
 describe("a cold document loaded as a snapshot and a tail", () => {
   const context = { docName: "article:tail", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
 
-  it("sends a new client the tail, then the snapshot as its step 2, and builds from both", () => {
+  it("sends a new client the tail, then the snapshot as its step 2, and builds from both", async () => {
     const source = writer(5);
     for (let i = 0; i < 3; i++) createAnnotation(source, { kind: "comment", authorId: alice, body: `snapshot ${i}` });
     const { snapshot, log } = snapshotThenLog(source);
@@ -97,7 +97,7 @@ describe("a cold document loaded as a snapshot and a tail", () => {
     const live = new LiveDocument(context, { persist: () => Promise.resolve() }, { bytes: snapshot, tail, servable: true, stateVector });
 
     // A new client: the tail first, as an update, then the snapshot as the step 2.
-    const sent = updatesIn(live.syncStep2For(Y.encodeStateVector(new Y.Doc())));
+    const sent = updatesIn(await live.syncStep2For(Y.encodeStateVector(new Y.Doc())));
     expect(sent.map((m) => m.step)).toEqual([syncProtocol.messageYjsUpdate, syncProtocol.messageYjsSyncStep2]);
     expect(Buffer.from(sent[1]!.update)).toEqual(Buffer.from(snapshot));
     const client = new Y.Doc();
@@ -112,7 +112,7 @@ describe("a cold document loaded as a snapshot and a tail", () => {
     // A client that has the snapshot gets the tail's difference and an empty-ish step 2.
     const behind = new Y.Doc();
     Y.applyUpdate(behind, snapshot);
-    const catchUp = updatesIn(live.syncStep2For(Y.encodeStateVector(behind)));
+    const catchUp = updatesIn(await live.syncStep2For(Y.encodeStateVector(behind)));
     for (const { update } of catchUp) Y.applyUpdate(behind, update);
     expect(readAnnotations(behind)).toEqual(readAnnotations(source));
 
@@ -120,7 +120,7 @@ describe("a cold document loaded as a snapshot and a tail", () => {
     expect(live.isCold).toBe(true);
     expect(readAnnotations(live.doc)).toEqual(readAnnotations(source));
     expect(vector(Y.encodeStateVector(live.doc))).toEqual(vector(stateVector));
-    expect(updatesIn(live.syncStep2For(Y.encodeStateVector(new Y.Doc())))).toHaveLength(1);
+    expect(updatesIn(await live.syncStep2For(Y.encodeStateVector(new Y.Doc())))).toHaveLength(1);
     live.destroy();
   });
 

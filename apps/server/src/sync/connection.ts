@@ -124,6 +124,11 @@ export class Connection implements Peer {
     if (this.state.phase === "open") this.transport.send(message);
   }
 
+  /** Sends what was written for this connection over several turns (a large document's step 2), if it is still open. */
+  private sendAll(state: Extract<Phase, { phase: "open" }>, messages: Uint8Array[]) {
+    if (this.state === state) for (const message of messages) this.transport.send(message);
+  }
+
   /** Closes from the server side. */
   close(code: number, reason: string) {
     if (this.state.phase === "closed") return;
@@ -197,7 +202,9 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      for (const message of state.live.syncStep2For(decoding.readVarUint8Array(decoder))) this.send(message);
+      const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder));
+      if (Array.isArray(answer)) for (const message of answer) this.send(message);
+      else void answer.then((messages) => this.sendAll(state, messages), (err) => this.options.logger.error({ err, doc: state.live.name }, "a sync step 2 could not be written"));
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {

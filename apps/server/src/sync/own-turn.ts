@@ -1,0 +1,30 @@
+/**
+ * Turns of the event loop handed out one at a time, to work done in slices
+ * (a large document's build, its encoding for a new client). Each waiter is
+ * let go in an iteration of the loop of its own: with plain setImmediate,
+ * every slice waiting would run back to back in the same check phase, and
+ * ten clients joining a large document at once would hold the loop ten
+ * slices long.
+ */
+const waiting: Array<() => void> = [];
+let scheduled = false;
+
+export function ownTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    schedule();
+  });
+}
+
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  // Queued from inside the check phase, as `release` does, an immediate runs in the next iteration.
+  setImmediate(release);
+}
+
+function release() {
+  scheduled = false;
+  waiting.shift()?.();
+  if (waiting.length) schedule();
+}

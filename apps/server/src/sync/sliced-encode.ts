@@ -1,0 +1,126 @@
+import * as encoding from "lib0/encoding";
+import * as Y from "yjs";
+import { STEP2_HEADROOM } from "./messages.ts";
+import { ownTurn } from "./own-turn.ts";
+
+/**
+ * Structs written or scanned per turn. Y.encodeStateAsUpdate takes 175–260
+ * ms for a document of 300,911 structs (10,000 annotations and their edits,
+ * 9.4 MB) on the 2-core bench host, about 0.7 µs a struct. In slices of
+ * 10,000 the same encoding took 300–320 ms in all and held the loop at most
+ * 10.5–10.7 ms, or up to 47 ms when a major collection's marking fell in a
+ * slice (bench/results/journal.md).
+ */
+export const ENCODE_SLICE_STRUCTS = 10_000;
+
+type Block = { client: number; start: number; count: number; structs: Y.UpdateEncoderV1 };
+
+/**
+ * What `Y.encodeStateAsUpdate(doc, stateVector)` returns, written a slice
+ * per turn of the event loop (`ownTurn`) so that a new client of a large
+ * document does not hold every other socket while the whole of it is
+ * encoded. On a document nobody changes meanwhile the bytes are the same as
+ * Yjs's. The document may change between slices: each slice writes the
+ * structs as they are then, from the clock the last one reached, so each
+ * client's structs still run without a gap from the state vector's clock.
+ * What changes after the encoding starts is not all in it, but the caller
+ * sends it anyway: the recipient must already be among the document's peers,
+ * receiving its broadcasts, which Yjs applies in any order. Null if `gone()`
+ * says the document was unloaded. The update has `STEP2_HEADROOM` free bytes
+ * before it (`syncStep2Message` frames it in place).
+ *
+ * The delete set is gathered the same way, over every struct (as Yjs's
+ * `createDeleteSetFromStructStore` does): a deletion made after a struct was
+ * passed reaches the recipient in a broadcast.
+ */
+export async function encodeStateInSlices(
+  doc: Y.Doc,
+  stateVector: Uint8Array,
+  gone: () => boolean,
+  sliceStructs = ENCODE_SLICE_STRUCTS,
+): Promise<Uint8Array | null> {
+  const known = Y.decodeStateVector(stateVector);
+  // Clients by id, highest first, as Yjs writes them; each up to its clock when the encoding started.
+  const ends = [...doc.store.clients].map(([client, structs]) => {
+    const last = structs[structs.length - 1]!;
+    return [client, last.id.clock + last.length] as const;
+  });
+  ends.sort((a, b) => b[0] - a[0]);
+  const blocks: Block[] = [];
+  const deletions = new Map<number, Array<[number, number]>>();
+  let budget = sliceStructs;
+  for (const [client, end] of ends) {
+    const from = known.get(client) ?? 0;
+    const block: Block = { client, start: from, count: 0, structs: new Y.UpdateEncoderV1() };
+    const ranges: Array<[number, number]> = [];
+    let clock = 0;
+    while (clock < end) {
+      if (budget-- === 0) {
+        await ownTurn();
+        if (gone()) return null;
+        budget = sliceStructs - 1;
+      }
+      const structs = doc.store.clients.get(client)!;
+      // Found again by clock each time: the array changes as structs are split and merged.
+      const struct = structs[Y.findIndexSS(structs, clock)]!;
+      const structEnd = struct.id.clock + struct.length;
+      if (struct.deleted) {
+        const last = ranges[ranges.length - 1];
+        if (last && last[0] + last[1] === clock) last[1] += structEnd - clock;
+        else ranges.push([clock, structEnd - clock]);
+      }
+      if (structEnd > from) {
+        const at = Math.max(clock, from);
+        struct.write(block.structs, at - struct.id.clock);
+        block.count++;
+      }
+      clock = structEnd;
+    }
+    if (block.count > 0) blocks.push(block);
+    if (ranges.length > 0) deletions.set(client, ranges);
+  }
+  return assemble(blocks, deletions);
+}
+
+/**
+ * A v1 update: the blocks of structs, each with its count, client and first
+ * clock, then the delete set. Sized once and copied once, with
+ * `STEP2_HEADROOM` free bytes before it in its buffer for the sync message's
+ * frame: the blocks are megabytes, which an encoder would copy as it grows.
+ */
+function assemble(blocks: Block[], deletions: Map<number, Array<[number, number]>>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const head = (write: (e: encoding.Encoder) => void) => {
+    const e = encoding.createEncoder();
+    write(e);
+    parts.push(encoding.toUint8Array(e));
+  };
+  head((e) => encoding.writeVarUint(e, blocks.length));
+  for (const { client, start, count, structs } of blocks) {
+    head((e) => {
+      encoding.writeVarUint(e, count);
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, start);
+    });
+    parts.push(structs.toUint8Array());
+  }
+  head((e) => {
+    encoding.writeVarUint(e, deletions.size);
+    for (const [client, ranges] of [...deletions].sort((a, b) => b[0] - a[0])) {
+      encoding.writeVarUint(e, client);
+      encoding.writeVarUint(e, ranges.length);
+      for (const [clock, len] of ranges) {
+        encoding.writeVarUint(e, clock);
+        encoding.writeVarUint(e, len);
+      }
+    }
+  });
+  const length = parts.reduce((n, part) => n + part.byteLength, 0);
+  const update = new Uint8Array(new ArrayBuffer(STEP2_HEADROOM + length), STEP2_HEADROOM, length);
+  let at = 0;
+  for (const part of parts) {
+    update.set(part, at);
+    at += part.byteLength;
+  }
+  return update;
+}
