@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import {
   annotationsOf,
@@ -6,6 +7,7 @@ import {
   notesOf,
   setVote,
   updateAnnotation,
+  votesOf,
 } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { Corpus } from "../../test/reliability/support/frames.ts";
@@ -52,7 +54,23 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     }
     expect(copy.store.pendingStructs, label).toBeNull();
     expect(copy.store.pendingDs, label).toBeNull();
+    // Integrated where it was judged: the document reads the same once encoded and loaded again, as every
+    // client that receives it and every later load of it do.
+    const reloaded = new Y.Doc();
+    Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(copy));
+    expect(readBack(reloaded), label).toEqual(readBack(copy));
     return "whole";
+  }
+
+  /** Every annotation, vote and the notes, with the lengths each text counts. */
+  function readBack(doc: Y.Doc) {
+    const texts = Object.fromEntries(
+      [...annotationsOf(doc)].map(([id, map]) => {
+        const body = map.get("body");
+        return [id, body instanceof Y.Text ? [body.toString(), body.length] : null];
+      }),
+    );
+    return { annotations: annotationsOf(doc).toJSON(), texts, votes: votesOf(doc).toJSON(), notes: [notesOf(doc).toString(), notesOf(doc).length] };
   }
 
   /** An update that lists `client` twice: its first structs in one block, its later ones in another. */
@@ -147,6 +165,33 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     // The same repeat with its real origin changes nothing, and the edit after it is approved.
     expect(authorizeUpdate(server, Y.encodeStateAsUpdate(writer), actor(alice, "annotator"))).toMatchObject({ ok: true, empty: false });
     expect(authorizeUpdate(server, Y.encodeStateAsUpdate(writer, since), actor(alice, "annotator"))).toMatchObject({ ok: true });
+  });
+
+  it("refuses an item that starts inside what the server has from its client (Yjs would place its rest after that client's last struct)", () => {
+    const writer = new Y.Doc();
+    const id = createAnnotation(writer, { kind: "comment", authorId: alice, body: "mine" });
+    notesOf(writer).insert(0, "abc"); // the writer's last structs: in the notes
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(writer));
+    const state = Y.getState(server.store, writer.clientID);
+    const body = annotationsOf(server).get(id)!.get("body") as Y.Text;
+    let bodyEnd = body._start as Y.Item;
+    while (bodyEnd.right) bodyEnd = bodyEnd.right as Y.Item;
+    // Typing at the end of the body, as the writer's own annotation allows, but from two clocks back.
+    const encoder = new Y.UpdateEncoderV1();
+    encoding.writeVarUint(encoder.restEncoder, 1);
+    encoding.writeVarUint(encoder.restEncoder, 1);
+    encoder.writeClient(writer.clientID);
+    encoding.writeVarUint(encoder.restEncoder, state - 2);
+    new Y.Item(Y.createID(writer.clientID, state - 2), null, bodyEnd.lastId, null, null, null, null, new Y.ContentString("xxZZZ")).write(encoder, 0);
+    encoding.writeVarUint(encoder.restEncoder, 0);
+    const update = encoder.toUint8Array();
+
+    expect(authorizeUpdate(server, update, actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/overlaps/) });
+    // Why: Yjs puts the new part in the notes, after the writer's last struct, while the body counts it.
+    Y.applyUpdate(server, update);
+    expect([body.toString(), notesOf(server).toString()]).toEqual(["mine", "abcZZZ"]);
+    expect(body.length).toBe("mine".length + 3);
   });
 
   it("never approves, among mutated copies of updates it already has, one that Yjs would set aside", () => {

@@ -92,6 +92,14 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   if (items.some((s) => !isFresh(s) && locator.namesUnknown(s))) {
     return refuse("an update repeats content the server has, naming content it does not have");
   }
+  // An item that starts inside what the server has from its client, and ends past it, is integrated from
+  // there: Yjs places its new part after the client's last struct, wherever that is, while taking its
+  // parent from the origin it names (Item.integrate with an offset). Judged where it names, it could land
+  // in another list or map key, and leave the lists' lengths wrong. No encoder writes one: an update is
+  // written from the clock its recipient has, and a local change starts at its writer's own clock.
+  if (items.some((s) => s.id.clock < Y.getState(doc.store, s.id.client) && isFresh(s))) {
+    return refuse("an update's struct overlaps what the server already has from its client");
+  }
   // Garbage-collected structs carry no content, but they advance their client's clock: an edit made
   // offline inside something deleted meanwhile arrives as one, and dropping it would leave the server's
   // state vector short of the client's for good.
