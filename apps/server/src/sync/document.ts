@@ -19,7 +19,7 @@ import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker } from "./yjs-worker.ts";
 import { ownTurn } from "./own-turn.ts";
-import { ENCODE_SLICE_STRUCTS, encodeStateInSlices } from "./sliced-encode.ts";
+import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices } from "./sliced-encode.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -253,7 +253,7 @@ export class LiveDocument implements PersistSource {
   syncStep2For(sv: Uint8Array): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
     // Encoding 300,000 structs whole holds the loop for 175–260 ms: a large document is written a slice per turn.
-    if (structCount(this.ydoc) <= ENCODE_SLICE_STRUCTS) return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
+    if (structCount(this.ydoc) <= ENCODE_WHOLE_MAX_STRUCTS) return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
     return encodeStateInSlices(this.ydoc, sv, () => this.destroyed).then((update) => (update ? [syncStep2Message(update, STEP2_HEADROOM)] : []));
   }
 

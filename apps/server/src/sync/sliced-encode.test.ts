@@ -9,7 +9,7 @@ import { createLogger } from "../logger.ts";
 import { actor, alice, articleId } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
-import { ENCODE_SLICE_STRUCTS, encodeStateInSlices } from "./sliced-encode.ts";
+import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices } from "./sliced-encode.ts";
 
 /** Slices this small cut a test's document into hundreds, as 20,000 cut a 10 MB one. */
 const SLICE = 50;
@@ -134,7 +134,7 @@ describe("a new client of a large built document", () => {
     );
     await live.whenBuilt();
     void live.doc;
-    expect(structCount(live.doc)).toBeGreaterThan(ENCODE_SLICE_STRUCTS);
+    expect(structCount(live.doc)).toBeGreaterThan(ENCODE_WHOLE_MAX_STRUCTS);
 
     const sent: Uint8Array[] = [];
     const connection = new Connection({ send: (m) => void sent.push(m), close: () => {} }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });

@@ -4,14 +4,24 @@ import { STEP2_HEADROOM } from "./messages.ts";
 import { ownTurn } from "./own-turn.ts";
 
 /**
- * Structs written or scanned per turn. Y.encodeStateAsUpdate takes 175–260
- * ms for a document of 300,911 structs (10,000 annotations and their edits,
- * 9.4 MB) on the 2-core bench host, about 0.7 µs a struct. In slices of
- * 10,000 the same encoding took 300–320 ms in all and held the loop at most
- * 10.5–10.7 ms, or up to 47 ms when a major collection's marking fell in a
- * slice (bench/results/journal.md).
+ * A document of this many structs or fewer is encoded whole, in about 7 ms.
+ * Y.encodeStateAsUpdate takes 175–260 ms for one of 300,911 structs (10,000
+ * annotations and their edits, 9.4 MB) on the 2-core bench host, about 0.7
+ * µs a struct written (bench/results/journal.md).
  */
-export const ENCODE_SLICE_STRUCTS = 10_000;
+export const ENCODE_WHOLE_MAX_STRUCTS = 10_000;
+
+/**
+ * How long a slice runs before it gives the turn back. By time, not by
+ * count: a struct written costs about ten times one only scanned for the
+ * delete set, and a returning client's answer is nearly all scanning. For
+ * the 9.4 MB document the loop was held at most 8.5–16 ms a turn: a new
+ * client's answer took 217–313 ms in all (whole: 166–268), a returning
+ * client's 33–77 ms (whole: 13–15).
+ */
+const SLICE_MS = 8;
+/** Structs between looks at the clock. */
+const CHECK_EVERY = 256;
 
 type Block = { client: number; start: number; count: number; structs: Y.UpdateEncoderV1 };
 
@@ -37,7 +47,8 @@ export async function encodeStateInSlices(
   doc: Y.Doc,
   stateVector: Uint8Array,
   gone: () => boolean,
-  sliceStructs = ENCODE_SLICE_STRUCTS,
+  /** At most this many structs a slice, whatever the time (tests cut small documents into many slices). */
+  sliceStructs = Number.POSITIVE_INFINITY,
 ): Promise<Uint8Array | null> {
   const known = Y.decodeStateVector(stateVector);
   // Clients by id, highest first, as Yjs writes them; each up to its clock when the encoding started.
@@ -48,33 +59,39 @@ export async function encodeStateInSlices(
   ends.sort((a, b) => b[0] - a[0]);
   const blocks: Block[] = [];
   const deletions = new Map<number, Array<[number, number]>>();
-  let budget = sliceStructs;
+  let inSlice = 0;
+  let sliceStarted = performance.now();
   for (const [client, end] of ends) {
     const from = known.get(client) ?? 0;
     const block: Block = { client, start: from, count: 0, structs: new Y.UpdateEncoderV1() };
     const ranges: Array<[number, number]> = [];
     let clock = 0;
     while (clock < end) {
-      if (budget-- === 0) {
+      if (inSlice >= sliceStructs || performance.now() - sliceStarted >= SLICE_MS) {
         await ownTurn();
         if (gone()) return null;
-        budget = sliceStructs - 1;
+        inSlice = 0;
+        sliceStarted = performance.now();
       }
+      // Found again by clock after each turn given back: the array changes as structs are split and merged.
+      // Within a slice it cannot, and is walked in order.
       const structs = doc.store.clients.get(client)!;
-      // Found again by clock each time: the array changes as structs are split and merged.
-      const struct = structs[Y.findIndexSS(structs, clock)]!;
-      const structEnd = struct.id.clock + struct.length;
-      if (struct.deleted) {
-        const last = ranges[ranges.length - 1];
-        if (last && last[0] + last[1] === clock) last[1] += structEnd - clock;
-        else ranges.push([clock, structEnd - clock]);
+      for (let i = Y.findIndexSS(structs, clock); clock < end; i++) {
+        const struct = structs[i]!;
+        const structEnd = struct.id.clock + struct.length;
+        if (struct.deleted) {
+          const last = ranges[ranges.length - 1];
+          if (last && last[0] + last[1] === clock) last[1] += structEnd - clock;
+          else ranges.push([clock, structEnd - clock]);
+        }
+        if (structEnd > from) {
+          const at = Math.max(clock, from);
+          struct.write(block.structs, at - struct.id.clock);
+          block.count++;
+        }
+        clock = structEnd;
+        if (++inSlice >= sliceStructs || (inSlice % CHECK_EVERY === 0 && performance.now() - sliceStarted >= SLICE_MS)) break;
       }
-      if (structEnd > from) {
-        const at = Math.max(clock, from);
-        struct.write(block.structs, at - struct.id.clock);
-        block.count++;
-      }
-      clock = structEnd;
     }
     if (block.count > 0) blocks.push(block);
     if (ranges.length > 0) deletions.set(client, ranges);
