@@ -194,6 +194,26 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     expect(body.length).toBe("mine".length + 3);
   });
 
+  it("takes a step 2 that starts inside what it has when the rest continues in the same text (it raced its writer's own update)", () => {
+    const writer = new Y.Doc();
+    const id = createAnnotation(writer, { kind: "comment", authorId: alice, body: "mine" });
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(writer));
+    const asked = Y.encodeStateVector(server); // the server's step 1, sent when the writer reconnected
+    const body = annotationsOf(writer).get(id)!.get("body") as Y.Text;
+    const before = Y.encodeStateVector(writer);
+    body.insert(body.length, " he");
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(writer, before)); // reaches the server after its step 1
+    body.insert(body.length, "llo");
+    const step2 = Y.encodeStateAsUpdate(writer, asked); // " hello" as one struct, from before the server's clock
+    const [typed] = Y.decodeUpdate(step2).structs.filter((s) => s.id.client === writer.clientID);
+    expect(typed!.id.clock).toBeLessThan(Y.getState(server.store, writer.clientID));
+
+    expect(authorizeUpdate(server, step2, actor(alice, "annotator"))).toMatchObject({ ok: true });
+    Y.applyUpdate(server, step2);
+    expect((annotationsOf(server).get(id)!.get("body") as Y.Text).toString()).toBe("mine hello");
+  });
+
   it("never approves, among mutated copies of updates it already has, one that Yjs would set aside", () => {
     const rng = seeded("authorize: repeats integrate whole");
     const corpus = new Corpus(rng, alice);

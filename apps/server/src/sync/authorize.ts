@@ -92,13 +92,13 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   if (items.some((s) => !isFresh(s) && locator.namesUnknown(s))) {
     return refuse("an update repeats content the server has, naming content it does not have");
   }
-  // An item that starts inside what the server has from its client, and ends past it, is integrated from
-  // there: Yjs places its new part after the client's last struct, wherever that is, while taking its
-  // parent from the origin it names (Item.integrate with an offset). Judged where it names, it could land
-  // in another list or map key, and leave the lists' lengths wrong. No encoder writes one: an update is
-  // written from the clock its recipient has, and a local change starts at its writer's own clock.
-  if (items.some((s) => s.id.clock < Y.getState(doc.store, s.id.client) && isFresh(s))) {
-    return refuse("an update's struct overlaps what the server already has from its client");
+  // An item that starts inside what the server has from its client and runs past it (a step 2 that raced
+  // its writer's own earlier update, relayed from another process after this one's step 1) is integrated
+  // from the server's clock on: Yjs places the new part after that client's last struct here, while taking
+  // the parent from the origin the item names (Item.integrate with an offset). Where the two differ it
+  // would land in a list, or after a map value, that it was not judged for.
+  if (fresh.some((s) => s.id.clock < Y.getState(doc.store, s.id.client) && !locator.continuesWhereNamed(s))) {
+    return refuse("an update's struct overlaps what the server already has from its client, and continues elsewhere");
   }
   // Garbage-collected structs carry no content, but they advance their client's clock: an edit made
   // offline inside something deleted meanwhile arrives as one, and dropping it would leave the server's

@@ -102,6 +102,22 @@ export class Locator {
     );
   }
 
+  /**
+   * For an item that starts before its client's clock here: whether the
+   * struct Yjs will place its new part after (the client's last one here)
+   * sits in the same list as the place the item names. A map value never
+   * continues: Yjs writes each as one struct of its own.
+   */
+  continuesWhereNamed(item: Y.Item): boolean {
+    const named = this.dependsOnMissing(item) ? MISSING : this.locate(item);
+    // Judged when what it builds on arrives; or dropped by Yjs, as an edit inside something deleted.
+    if (named === MISSING || named === GONE) return true;
+    const last = this.liveStructAt(Y.createID(item.id.client, Y.getState(this.doc.store, item.id.client) - 1));
+    const here = last instanceof Y.Item ? this.locate(last) : null;
+    if (!named || !here || here === GONE || here === MISSING || here.keys.at(-1) !== null) return false;
+    return here.root === named.root && here.keys.length === named.keys.length && here.keys.every((key, i) => key === named.keys[i]);
+  }
+
   /** How far the clocks of `client` run without a gap, through the document and then the update. */
   reachedClockOf(client: number): number {
     let reached = this.reached.get(client);
