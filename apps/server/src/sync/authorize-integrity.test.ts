@@ -14,6 +14,7 @@ import { Corpus } from "../../test/reliability/support/frames.ts";
 import { crafted } from "../../test/support/crafted-update.ts";
 import { seeded } from "../../test/support/seed.ts";
 import { authorizeUpdate } from "./authorize.ts";
+import { GONE, Locator, MISSING } from "./locate.ts";
 import { actor, alice, updateFrom } from "./authorize-testing.ts";
 
 describe("authorizeUpdate: content the server does not have yet", () => {
@@ -45,6 +46,11 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
   function judgedWhole(server: Y.Doc, candidate: Uint8Array, label: string): "whole" | "refused" | "held" {
     const verdict = authorizeUpdate(server, candidate, actor(alice, "annotator"));
     if (!verdict.ok) return verdict.missing ? "held" : "refused";
+    // Where each new item was judged to go, read before it is applied.
+    const { structs } = Y.decodeUpdate(candidate);
+    const judged = new Locator(server, structs.filter((s): s is Y.Item => s instanceof Y.Item), structs.filter((s): s is Y.GC => s instanceof Y.GC));
+    const fresh = structs.filter((s): s is Y.Item => s instanceof Y.Item && s.id.clock + s.length > Y.getState(server.store, s.id.client));
+    const places = fresh.map((item) => ({ at: Y.createID(item.id.client, Math.max(item.id.clock, Y.getState(server.store, item.id.client))), where: judged.locate(item) }));
     const copy = new Y.Doc();
     Y.applyUpdate(copy, Y.encodeStateAsUpdate(server));
     try {
@@ -54,6 +60,13 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     }
     expect(copy.store.pendingStructs, label).toBeNull();
     expect(copy.store.pendingDs, label).toBeNull();
+    // Each new item sits where it was judged to go, unless Yjs dropped it (an edit inside something deleted).
+    const actual = new Locator(copy, []);
+    for (const { at, where } of places) {
+      const landed = actual.liveStructAt(at);
+      if (!(landed instanceof Y.Item) || !where || where === GONE || where === MISSING) continue;
+      expect(actual.locate(landed), `${label}: ${at.client}:${at.clock}`).toEqual(where);
+    }
     // Integrated where it was judged: the document reads the same once encoded and loaded again, as every
     // client that receives it and every later load of it do.
     const reloaded = new Y.Doc();
@@ -212,6 +225,41 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     expect(authorizeUpdate(server, step2, actor(alice, "annotator"))).toMatchObject({ ok: true });
     Y.applyUpdate(server, step2);
     expect((annotationsOf(server).get(id)!.get("body") as Y.Text).toString()).toBe("mine hello");
+  });
+
+  it("never approves an item that starts inside what it has and lands anywhere but where it names", () => {
+    const rng = seeded("authorize: straddling items");
+    const writer = new Y.Doc();
+    writer.clientID = rng.clientId();
+    const ids = Array.from({ length: 4 }, (_, i) => createAnnotation(writer, { kind: "comment", authorId: alice, body: `body ${i}` }));
+    notesOf(writer).insert(0, "notes");
+    updateAnnotation(writer, ids[1]!, { tags: ["t"] });
+    (annotationsOf(writer).get(ids[2]!)!.get("body") as Y.Text).insert(0, "typed ");
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(writer));
+    const client = writer.clientID;
+    const state = Y.getState(server.store, client);
+    const live = [...server.store.clients.values()].flat().filter((s): s is Y.Item => s instanceof Y.Item);
+    // Half the time placed in the text that holds the writer's last struct, as an honest continuation is.
+    const last = live.find((s) => s.id.client === client && s.id.clock + s.length === state)!;
+    const sameText = live.filter((s) => s.parent === last.parent && s.parentSub === null);
+    const verdicts = { whole: 0, refused: 0, held: 0 };
+    for (let i = 0; i < 500; i++) {
+      // From 1 to 6 clocks back, 1 to 6 clocks past, placed after any struct the server has.
+      const back = 1 + rng.int(Math.min(6, state));
+      const origin = rng.pick(rng.chance(0.5) ? sameText : live);
+      const encoder = new Y.UpdateEncoderV1();
+      encoding.writeVarUint(encoder.restEncoder, 1);
+      encoding.writeVarUint(encoder.restEncoder, 1);
+      encoder.writeClient(client);
+      encoding.writeVarUint(encoder.restEncoder, state - back);
+      const content = rng.chance(0.5) ? new Y.ContentString("z".repeat(back + 1 + rng.int(6))) : new Y.ContentAny(Array.from({ length: back + 1 }, () => "v"));
+      new Y.Item(Y.createID(client, state - back), null, Y.createID(origin.id.client, origin.id.clock + rng.int(origin.length)), null, null, null, null, content).write(encoder, 0);
+      encoding.writeVarUint(encoder.restEncoder, 0);
+      verdicts[judgedWhole(server, encoder.toUint8Array(), `seed ${rng.seed}, case ${i}`)]++;
+    }
+    expect(verdicts.whole, `seed ${rng.seed}`).toBeGreaterThan(10);
+    expect(verdicts.refused, `seed ${rng.seed}`).toBeGreaterThan(10);
   });
 
   it("never approves, among mutated copies of updates it already has, one that Yjs would set aside", () => {
