@@ -12,6 +12,7 @@ import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, awarenessMessage, syncStep1Message } from "./messages.ts";
+import { LoopBudget } from "./loop-budget.ts";
 import { applyStep2 } from "./step2.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
@@ -26,6 +27,8 @@ export type ConnectionOptions = {
   /** Messages kept while the document loads; more than this closes the socket. */
   maxBuffered: number;
   observer?: SyncObserver;
+  /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
+  loopShareMs?: number;
 };
 
 type Phase =
@@ -46,12 +49,17 @@ export class Connection implements Peer {
   private readonly held = new HeldUpdates(() => this.retryHeld());
   /** Sync messages that need the document, waiting while it is built in slices (LiveDocument.whenBuilt). */
   private waiting: Uint8Array[] = [];
+  /** Messages that arrived after this socket's share of the loop ran out this second, in order. */
+  private deferred: Uint8Array[] = [];
+  private readonly budget: LoopBudget;
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
     private readonly transport: Transport,
     private readonly options: ConnectionOptions,
-  ) {}
+  ) {
+    this.budget = new LoopBudget(options.loopShareMs);
+  }
 
   get phase() {
     return this.state.phase;
@@ -75,7 +83,28 @@ export class Connection implements Peer {
       if (state.buffered.length > this.options.maxBuffered) {
         this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages before the document was ready");
       }
-    } else if (state.phase === "open") this.handle(state, data);
+    } else if (state.phase === "open") {
+      if (this.deferred.length > 0 || !this.budget.available) this.defer(state, data);
+      else this.budget.charge(() => this.handle(state, data));
+    }
+  }
+
+  /** Keeps a message for the next second's share of the loop; too many close the socket. */
+  private defer(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
+    this.deferred.push(data);
+    if (this.deferred.length > this.options.maxBuffered) {
+      this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server");
+      return;
+    }
+    if (this.deferred.length === 1) setTimeout(() => this.drain(state), this.budget.untilNext);
+  }
+
+  private drain(state: Extract<Phase, { phase: "open" }>) {
+    while (this.deferred.length > 0 && this.state === state && this.budget.available) {
+      const message = this.deferred.shift()!;
+      this.budget.charge(() => this.handle(state, message));
+    }
+    if (this.deferred.length > 0 && this.state === state) setTimeout(() => this.drain(state), this.budget.untilNext);
   }
 
   open(live: LiveDocument, actor: Actor, identity: Identity, account: string) {
@@ -98,7 +127,7 @@ export class Connection implements Peer {
     else this.transport.send(syncStep1Message(Y.encodeStateVector(live.doc)));
     const present = [...live.awareness.getStates().keys()];
     if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
-    for (const message of state.buffered) if (this.state === open) this.handle(open, message);
+    for (const message of state.buffered) if (this.state === open) this.receive(message);
   }
 
   /**
@@ -149,6 +178,7 @@ export class Connection implements Peer {
     // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
     this.held.clear();
     this.waiting = [];
+    this.deferred = [];
     if (state.phase === "open") {
       state.live.peers.delete(this);
       releasePresence(state.live, this.awarenessClients);

@@ -1,0 +1,57 @@
+import * as Y from "yjs";
+import { notesOf } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { eventually } from "../../test/support/sync-client.ts";
+import { createLogger } from "../logger.ts";
+import { actor, alice, articleId, bob } from "./authorize-testing.ts";
+import { Connection } from "./connection.ts";
+import { LiveDocument } from "./document.ts";
+import { updateMessage } from "./messages.ts";
+
+const context = { docName: "article:budget", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
+
+function open(live: LiveDocument, userId: string, loopShareMs?: number) {
+  const closes: number[] = [];
+  const connection = new Connection({ send: () => {}, close: (code) => void closes.push(code) }, { acks: false, logger: createLogger("silent"), maxBuffered: 8, loopShareMs });
+  connection.open(live, actor(userId, "annotator"), { id: userId, name: userId, color: "red" }, userId);
+  return { connection, closes };
+}
+
+/** A writer's edits to the notes, one update each, as its socket would send them. */
+function typing(pieces: string[]): Uint8Array[] {
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on("update", (u: Uint8Array) => updates.push(updateMessage(u)));
+  for (const piece of pieces) notesOf(doc).insert(notesOf(doc).length, piece);
+  return updates;
+}
+
+describe("a socket's share of the event loop", () => {
+  it("keeps a socket's messages past its share for the next second, in order, while other sockets go on", async () => {
+    const live = new LiveDocument(context, { persist: () => Promise.resolve() });
+    // A share too small for more than one message a second.
+    const flooding = open(live, alice, 0.000_001);
+    const other = open(live, bob);
+    const [first, second, third] = typing(["one ", "two ", "three "]);
+    flooding.connection.receive(first!);
+    flooding.connection.receive(second!);
+    flooding.connection.receive(third!);
+    expect(notesOf(live.doc).toString()).toBe("one ");
+    // Another socket is not held behind them.
+    const [theirs] = typing(["theirs"]);
+    other.connection.receive(theirs!);
+    expect(notesOf(live.doc).toString()).toContain("theirs");
+
+    await eventually(() => expect(notesOf(live.doc).toString()).toMatch(/one two three |theirsone two three /), 5_000);
+    expect(flooding.closes).toEqual([]);
+    live.destroy();
+  });
+
+  it("closes a socket that keeps sending past its share with 4429", () => {
+    const live = new LiveDocument(context, { persist: () => Promise.resolve() });
+    const flooding = open(live, alice, 0.000_001);
+    for (const message of typing(Array.from({ length: 12 }, (_, i) => `${i} `))) flooding.connection.receive(message);
+    expect(flooding.closes).toEqual([4429]);
+    live.destroy();
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * How much of the event loop one socket may take, in milliseconds per
+ * second. An editing client costs well under a millisecond a second (an
+ * update is judged and applied in about 0.05 ms); a flood of valid but
+ * costly updates from one socket would otherwise take every turn it can,
+ * and the other sockets of the process would wait behind it. Past its
+ * share, a socket's messages wait, in order, for the next second
+ * (connection.ts).
+ */
+export const LOOP_SHARE_MS = 200;
+
+const WINDOW_MS = 1_000;
+
+/** One socket's event-loop time in the current second. */
+export class LoopBudget {
+  private windowStart = performance.now();
+  private spent = 0;
+
+  constructor(private readonly shareMs = LOOP_SHARE_MS) {}
+
+  /** Whether this second's share has time left. */
+  get available(): boolean {
+    this.roll();
+    return this.spent < this.shareMs;
+  }
+
+  /** Runs `fn`, counting its time against the share. */
+  charge(fn: () => void) {
+    const started = performance.now();
+    try {
+      fn();
+    } finally {
+      this.spent += performance.now() - started;
+    }
+  }
+
+  /** Milliseconds until the next second's share. */
+  get untilNext(): number {
+    return Math.max(1, this.windowStart + WINDOW_MS - performance.now());
+  }
+
+  private roll() {
+    const now = performance.now();
+    if (now - this.windowStart < WINDOW_MS) return;
+    this.windowStart = now;
+    this.spent = 0;
+  }
+}
