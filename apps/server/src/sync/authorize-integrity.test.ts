@@ -17,6 +17,29 @@ import { authorizeUpdate } from "./authorize.ts";
 import { GONE, Locator, MISSING } from "./locate.ts";
 import { actor, alice, updateFrom } from "./authorize-testing.ts";
 
+/** A server holding one annotation, and a fuzzing corpus written against it (frames.ts). */
+function corpusAgainst(name: string) {
+  const rng = seeded(name);
+  const corpus = new Corpus(rng, alice);
+  const server = new Y.Doc();
+  server.clientID = rng.clientId();
+  createAnnotation(server, { id: rng.uuid(), kind: "comment", authorId: alice, body: "First!" });
+  corpus.refresh(server);
+  return { rng, corpus, server };
+}
+
+/** An update of one item, `id`, placed after `origin`, as a crafted client would write it: no other struct and no deletions. */
+function oneItem(id: Y.ID, origin: Y.ID, content: Y.ContentString | Y.ContentAny): Uint8Array {
+  const encoder = new Y.UpdateEncoderV1();
+  encoding.writeVarUint(encoder.restEncoder, 1);
+  encoding.writeVarUint(encoder.restEncoder, 1);
+  encoder.writeClient(id.client);
+  encoding.writeVarUint(encoder.restEncoder, id.clock);
+  new Y.Item(id, null, origin, null, null, null, null, content).write(encoder, 0);
+  encoding.writeVarUint(encoder.restEncoder, 0);
+  return encoder.toUint8Array();
+}
+
 describe("authorizeUpdate: content the server does not have yet", () => {
   it("holds an item whose clock starts past what the server has from its client", () => {
     const server = new Y.Doc();
@@ -132,12 +155,7 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
   });
 
   it("never approves, among mutated and recombined updates, one that Yjs would set aside", () => {
-    const rng = seeded("authorize: integrates whole");
-    const corpus = new Corpus(rng, alice);
-    const server = new Y.Doc();
-    server.clientID = rng.clientId();
-    createAnnotation(server, { id: rng.uuid(), kind: "comment", authorId: alice, body: "First!" });
-    corpus.refresh(server);
+    const { rng, corpus, server } = corpusAgainst("authorize: integrates whole");
     const approved = { whole: 0, refused: 0, held: 0 };
     for (let i = 0; i < 3_000; i++) {
       const base = rng.pick(corpus.updates);
@@ -191,14 +209,7 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     let bodyEnd = body._start as Y.Item;
     while (bodyEnd.right) bodyEnd = bodyEnd.right as Y.Item;
     // Typing at the end of the body, as the writer's own annotation allows, but from two clocks back.
-    const encoder = new Y.UpdateEncoderV1();
-    encoding.writeVarUint(encoder.restEncoder, 1);
-    encoding.writeVarUint(encoder.restEncoder, 1);
-    encoder.writeClient(writer.clientID);
-    encoding.writeVarUint(encoder.restEncoder, state - 2);
-    new Y.Item(Y.createID(writer.clientID, state - 2), null, bodyEnd.lastId, null, null, null, null, new Y.ContentString("xxZZZ")).write(encoder, 0);
-    encoding.writeVarUint(encoder.restEncoder, 0);
-    const update = encoder.toUint8Array();
+    const update = oneItem(Y.createID(writer.clientID, state - 2), bodyEnd.lastId, new Y.ContentString("xxZZZ"));
 
     expect(authorizeUpdate(server, update, actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/overlaps/) });
     // Why: Yjs puts the new part in the notes, after the writer's last struct, while the body counts it.
@@ -248,27 +259,16 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
       // From 1 to 6 clocks back, 1 to 6 clocks past, placed after any struct the server has.
       const back = 1 + rng.int(Math.min(6, state));
       const origin = rng.pick(rng.chance(0.5) ? sameText : live);
-      const encoder = new Y.UpdateEncoderV1();
-      encoding.writeVarUint(encoder.restEncoder, 1);
-      encoding.writeVarUint(encoder.restEncoder, 1);
-      encoder.writeClient(client);
-      encoding.writeVarUint(encoder.restEncoder, state - back);
       const content = rng.chance(0.5) ? new Y.ContentString("z".repeat(back + 1 + rng.int(6))) : new Y.ContentAny(Array.from({ length: back + 1 }, () => "v"));
-      new Y.Item(Y.createID(client, state - back), null, Y.createID(origin.id.client, origin.id.clock + rng.int(origin.length)), null, null, null, null, content).write(encoder, 0);
-      encoding.writeVarUint(encoder.restEncoder, 0);
-      verdicts[judgedWhole(server, encoder.toUint8Array(), `seed ${rng.seed}, case ${i}`)]++;
+      const update = oneItem(Y.createID(client, state - back), Y.createID(origin.id.client, origin.id.clock + rng.int(origin.length)), content);
+      verdicts[judgedWhole(server, update, `seed ${rng.seed}, case ${i}`)]++;
     }
     expect(verdicts.whole, `seed ${rng.seed}`).toBeGreaterThan(10);
     expect(verdicts.refused, `seed ${rng.seed}`).toBeGreaterThan(10);
   });
 
   it("never approves, among mutated copies of updates it already has, one that Yjs would set aside", () => {
-    const rng = seeded("authorize: repeats integrate whole");
-    const corpus = new Corpus(rng, alice);
-    const server = new Y.Doc();
-    server.clientID = rng.clientId();
-    createAnnotation(server, { id: rng.uuid(), kind: "comment", authorId: alice, body: "First!" });
-    corpus.refresh(server);
+    const { rng, corpus, server } = corpusAgainst("authorize: repeats integrate whole");
     // The server takes every update of the corpus it may: mutations of those repeat what it has.
     const taken = corpus.updates.filter((u) => authorizeUpdate(server, u, actor(alice, "annotator")).ok);
     for (const u of taken) Y.applyUpdate(server, u);

@@ -153,11 +153,6 @@ export class Connection implements Peer {
     if (this.state.phase === "open") this.transport.send(message);
   }
 
-  /** Sends what was written for this connection over several turns (a large document's step 2), if it is still open. */
-  private sendAll(state: Extract<Phase, { phase: "open" }>, messages: Uint8Array[]) {
-    if (this.state === state) for (const message of messages) this.transport.send(message);
-  }
-
   /** Closes from the server side. */
   close(code: number, reason: string) {
     if (this.state.phase === "closed") return;
@@ -234,7 +229,13 @@ export class Connection implements Peer {
     if (step === syncProtocol.messageYjsSyncStep1) {
       const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder));
       if (Array.isArray(answer)) for (const message of answer) this.send(message);
-      else void answer.then((messages) => this.sendAll(state, messages), (err) => this.options.logger.error({ err, doc: state.live.name }, "a sync step 2 could not be written"));
+      else {
+        // Written over several turns (a large document): sent only if this same connection is still open.
+        void answer.then(
+          (messages) => this.state === state && messages.forEach((message) => this.send(message)),
+          (err) => this.options.logger.error({ err, doc: state.live.name }, "a sync step 2 could not be written"),
+        );
+      }
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {

@@ -19,7 +19,7 @@ import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker } from "./yjs-worker.ts";
 import { ownTurn } from "./own-turn.ts";
-import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices } from "./sliced-encode.ts";
+import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 
@@ -381,11 +381,4 @@ export function touchedAnnotations(doc: Y.Doc, tr: Y.Transaction): Set<string> {
     if (t?._item?.parentSub) ids.add(t._item.parentSub);
   }
   return ids;
-}
-
-/** How many structs a document holds, across its clients. */
-function structCount(doc: Y.Doc): number {
-  let n = 0;
-  for (const structs of doc.store.clients.values()) n += structs.length;
-  return n;
 }

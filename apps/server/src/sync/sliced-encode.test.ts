@@ -2,14 +2,15 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MESSAGE_SYNC, annotationsOf, createAnnotation, deleteAnnotation, notesOf, setVote, updateAnnotation, votesOf } from "@marginalia/schema";
+import { MESSAGE_SYNC, annotationsOf, createAnnotation, deleteAnnotation, notesOf, setVote, updateAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { type Rng, seeded } from "../../test/support/seed.ts";
 import { createLogger } from "../logger.ts";
 import { actor, alice, articleId } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
-import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices } from "./sliced-encode.ts";
+import { docState } from "../../test/reliability/support/docs.ts";
+import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
 
 /** Slices this small cut a test's document into hundreds, as 20,000 cut a 10 MB one. */
 const SLICE = 50;
@@ -46,12 +47,6 @@ function history(rng: Rng, writers: number, edits: number): Y.Doc[] {
   return docs;
 }
 
-function structCount(doc: Y.Doc): number {
-  let n = 0;
-  for (const list of doc.store.clients.values()) n += list.length;
-  return n;
-}
-
 /** A state vector as Yjs encodes one. */
 function encodedVector(sv: Map<number, number>): Uint8Array {
   const e = encoding.createEncoder();
@@ -65,7 +60,6 @@ function encodedVector(sv: Map<number, number>): Uint8Array {
 
 const never = () => false;
 
-const contents = (doc: Y.Doc) => ({ annotations: annotationsOf(doc).toJSON(), votes: votesOf(doc).toJSON(), notes: notesOf(doc).toString() });
 
 describe("encodeStateInSlices", () => {
   it("writes the bytes Yjs writes, whole or from any state vector, across many slices", async () => {
@@ -108,7 +102,7 @@ describe("encodeStateInSlices", () => {
       expect(client.store.pendingStructs, `${order}, seed ${rng.seed}`).toBeNull();
       expect(client.store.pendingDs, `${order}, seed ${rng.seed}`).toBeNull();
       expect(Y.encodeStateVector(client), `${order}, seed ${rng.seed}`).toEqual(Y.encodeStateVector(server!));
-      expect(contents(client), `${order}, seed ${rng.seed}`).toEqual(contents(server!));
+      expect(docState(client), `${order}, seed ${rng.seed}`).toEqual(docState(server!));
     }
   });
 
@@ -163,7 +157,7 @@ describe("a new client of a large built document", () => {
     }
     expect(client.store.pendingStructs).toBeNull();
     expect(annotationsOf(client).has(written)).toBe(true);
-    expect(contents(client)).toEqual(contents(live.doc));
+    expect(docState(client)).toEqual(docState(live.doc));
     connection.close(1000, "done");
     live.destroy();
   });

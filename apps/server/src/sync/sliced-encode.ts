@@ -23,6 +23,13 @@ const SLICE_MS = 8;
 /** Structs between looks at the clock. */
 const CHECK_EVERY = 256;
 
+/** How many structs a document holds, across its clients: what its encoding costs. */
+export function structCount(doc: Y.Doc): number {
+  let n = 0;
+  for (const structs of doc.store.clients.values()) n += structs.length;
+  return n;
+}
+
 type Block = { client: number; start: number; count: number; structs: Y.UpdateEncoderV1 };
 
 /**
