@@ -5,6 +5,7 @@ import { type AnnotationChange, checkAnnotation, inserted, leftEmpty, newChange,
 import { decodeUpdate } from "./decoded-update.ts";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { MapEntries } from "./map-entries.ts";
+import { ownTurn } from "./own-turn.ts";
 import { type Actor, type AnnotationStatus, STATUS_ACTIONS, type StatusAction, canModerate, canWrite } from "@marginalia/schema";
 
 /**
@@ -26,6 +27,41 @@ export type ModerationStep = { annotationId: string; authorId: string; action: S
  * and the layout's schemas. Anything not understood is refused.
  */
 export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
+  const judgement = judging(doc, update, actor);
+  for (;;) {
+    const step = judgement.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same judgement as `authorizeUpdate`, run a slice per turn of the event
+ * loop (`ownTurn`): a large update (1 MB carries about 1,500 new annotations)
+ * takes 70–150 ms to judge, which would hold every other socket of the
+ * process. The document must not change until it resolves (large-update.ts
+ * sees to that). `spent` is told each slice's time.
+ */
+export async function authorizeInTurns(doc: Y.Doc, update: Uint8Array, actor: Actor, spent: (ms: number) => void = () => {}): Promise<Authorization> {
+  const judgement = judging(doc, update, actor);
+  for (;;) {
+    await ownTurn();
+    const started = performance.now();
+    let step = judgement.next();
+    while (!step.done && performance.now() - started < SLICE_MS) step = judgement.next();
+    spent(performance.now() - started);
+    if (step.done) return step.value;
+  }
+}
+
+/** How long a slice of a judgement in turns runs before it gives the turn back. */
+const SLICE_MS = 8;
+/** Items judged between pauses, where a judgement in turns may give the turn back. */
+const PAUSE_EVERY = 64;
+
+/** A judgement that pauses now and then, where the event loop may be handed back; its value is the verdict. */
+type Judging = Generator<void, Authorization, void>;
+
+function* judging(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   // Type the roots before anything lands in them. Content loaded into a root
   // nobody has asked for by type sits in a placeholder that Yjs swaps for the
   // typed instance on first access; a transaction that lands in the
@@ -36,13 +72,13 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): A
     annotationsOf(doc);
     votesOf(doc);
     notesOf(doc);
-    return check(doc, update, actor);
+    return yield* check(doc, update, actor);
   } catch (err) {
     return { ok: false, reason: `malformed update (${(err as Error).message ?? "unreadable"})` };
   }
 }
 
-function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
+function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   const { structs, ds } = decodeUpdate(update);
   // Yjs integrates only the last block an update lists for a client (a later one replaces an earlier one
   // when it is read), while decoding yields them all: judged whole, a crafted update with one client listed
@@ -60,10 +96,14 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
     items,
     structs.filter((s): s is Y.GC => s instanceof Y.GC),
   );
+  yield; // indexing a large update's items takes a slice of its own
   // What builds on content the server has not received yet cannot be judged
   // now: the rest is checked (a refusal stands whatever arrives later), and
   // the update waits if nothing is refused.
   let missing = false;
+  let sincePause = 0;
+  /** True every PAUSE_EVERY calls: where the caller yields, a judgement in turns may give the turn back. */
+  const pauseDue = () => ++sincePause % PAUSE_EVERY === 0;
   // Every sync step 2 carries its sender's whole delete set: what is already
   // deleted here is no change. A range the server has no content for yet is
   // checked once that content arrives; were it let through, Yjs would keep it
@@ -74,6 +114,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   for (const [client, ranges] of ds.clients) {
     for (const range of ranges) {
       for (const covered of structsIn(locator, client, range.clock, range.len)) {
+        if (pauseDue()) yield;
         if (covered === null) missing = true;
         else if (!covered.struct.deleted) deletions.push(covered);
         if (covered?.own) deletedOwn.add(covered.struct);
@@ -89,8 +130,9 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   // aside as pending, with every later struct of its client: those would be integrated whenever that
   // content came, long after this judgement, and sent meanwhile to every client inside sync replies. An
   // honest copy of a struct names what the server's copy names, which the server has.
-  if (items.some((s) => !isFresh(s) && locator.namesUnknown(s))) {
-    return refuse("an update repeats content the server has, naming content it does not have");
+  for (const item of items) {
+    if (pauseDue()) yield;
+    if (!isFresh(item) && locator.namesUnknown(item)) return refuse("an update repeats content the server has, naming content it does not have");
   }
   // An item that starts inside what the server has from its client and runs past it (a step 2 that raced
   // its writer's own earlier update, relayed from another process after this one's step 1) is integrated
@@ -118,6 +160,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
   let notesDelta = 0;
 
   for (const item of fresh) {
+    if (pauseDue()) yield;
     const where = locator.dependsOnMissing(item) ? MISSING : locator.locate(item);
     if (where === MISSING) {
       missing = true;
@@ -131,6 +174,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
     if (problem) return refuse(problem);
   }
   for (const { struct, len } of deletions) {
+    if (pauseDue()) yield;
     const where = locator.locate(struct);
     if (where === MISSING) {
       missing = true;
@@ -146,6 +190,7 @@ function check(doc: Y.Doc, update: Uint8Array, actor: Actor): Authorization {
 
   const steps: ModerationStep[] = [];
   for (const [id, change] of changes) {
+    if (pauseDue()) yield;
     const problem = checkAnnotation(doc, id, change, actor);
     if (problem) return refuse(problem);
     const step = moderationStep(doc, id, change, actor);

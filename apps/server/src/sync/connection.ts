@@ -13,7 +13,10 @@ import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, awarenessMessage, syncStep1Message } from "./messages.ts";
 import { LoopBudget } from "./loop-budget.ts";
+import { ownTurn } from "./own-turn.ts";
 import { applyStep2 } from "./step2.ts";
+import { anyArrived, applyInPieces, awaitedClocks, judgeTaken } from "./large-update.ts";
+import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
 export type Transport = {
@@ -182,7 +185,7 @@ export class Connection implements Peer {
   }
 
   private handle(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
-    if ((this.waiting.length > 0 || state.live.isBuilding) && (needsDocument(data) || isStep1WithState(data))) {
+    if ((this.waiting.length > 0 || state.live.isBusy) && (needsDocument(data) || isStep1WithState(data))) {
       this.waitForBuild(state, data);
       return;
     }
@@ -201,9 +204,10 @@ export class Connection implements Peer {
   }
 
   /**
-   * Keeps an update until the document's build in slices ends, then handles
-   * everything kept, in order: judging it now would build the rest at once
-   * on the event loop. A new client's step 1 is still answered at once, from
+   * Keeps an update until the document's build in slices ends, or a large
+   * update it is taking in turns (large-update.ts), then handles everything
+   * kept, in order: judging it now would build the rest at once on the event
+   * loop, or judge against a document that is about to change. A new client's step 1 is still answered at once, from
    * the loaded bytes, and presence goes on. So is a returning client's, when
    * the document is small; when it is large, the difference of the loaded
    * bytes from that client's state (Y.diffUpdate reads them all: about 170
@@ -218,7 +222,7 @@ export class Connection implements Peer {
       return;
     }
     if (this.waiting.length > 1) return;
-    void state.live.whenBuilt().then(() => {
+    void state.live.whenFree().then(() => {
       const waiting = this.waiting.splice(0);
       for (const message of waiting) if (this.state === state) this.handle(state, message);
     });
@@ -280,6 +284,7 @@ export class Connection implements Peer {
    * changes. Its durability promise settles when it is applied.
    */
   private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> | null {
+    if (update.length >= LARGE_UPDATE_BYTES || state.live.isTaking) return this.takeInTurns(state, update, claim);
     if (this.refusedForClientIds(state, update)) return null;
     const verdict = authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok && verdict.missing) {
@@ -295,6 +300,46 @@ export class Connection implements Peer {
     const durable = this.applyNow(state, update, claim, verdict.steps);
     this.releaseHeld(state);
     return durable;
+  }
+
+  /**
+   * A large update, or one queued behind one, taken in turns of the event
+   * loop (large-update.ts): judged a slice per turn, then applied a piece per
+   * turn, the document busy throughout so that every other update waits for
+   * it rather than for the loop. Its durability, which never settles for an
+   * update refused or left unapplied when the connection closed.
+   */
+  private takeInTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
+    const open = () => this.state === state;
+    const taken = state.live.inTurns(async (): Promise<{ durable: Promise<void> }> => {
+      await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
+      if (!open() || this.refusedForClientIds(state, update)) throw notApplied();
+      const verdict = await judgeTaken(state.live, update, () => state.actor, (ms) => this.budget.spend(ms));
+      if (!open()) throw notApplied();
+      if (!verdict.ok && verdict.missing) {
+        // Held outside the lane: what it waits for may come in an update queued behind this one.
+        const durable = this.held.hold(state.live, update, claim, awaitedClocks(state.live.doc, update));
+        if (durable) return { durable };
+        this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
+        throw notApplied();
+      }
+      if (!verdict.ok) {
+        this.refuse(state, verdict.reason);
+        throw notApplied();
+      }
+      if (verdict.empty) return { durable: Promise.resolve() };
+      const durables = await applyInPieces(state.live, update, open, (piece, last) => {
+        const started = performance.now();
+        const durable = this.applyNow(state, piece, claim, last ? verdict.steps : []);
+        this.budget.spend(performance.now() - started);
+        return durable;
+      });
+      forgetDecoded(update);
+      if (!durables) throw notApplied();
+      this.releaseHeld(state);
+      return { durable: Promise.all(durables).then(() => undefined) };
+    });
+    return taken.then(({ durable }) => durable);
   }
 
   /** Closes the connection when `update` writes under a Yjs client id another user holds (client-ids.ts). */
@@ -338,6 +383,12 @@ export class Connection implements Peer {
       progress = false;
       for (const entry of this.held.list()) {
         if (this.state !== state) return;
+        if (entry.awaited && !anyArrived(state.live.doc, entry.awaited)) continue;
+        if (entry.update.length >= LARGE_UPDATE_BYTES || state.live.isTaking) {
+          this.held.take(entry);
+          entry.settle(this.takeInTurns(state, entry.update, entry.claim));
+          continue;
+        }
         // Judged again whole: the client ids it writes under may have been claimed while it waited.
         if (this.refusedForClientIds(state, entry.update)) return;
         const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
@@ -376,6 +427,8 @@ export class Connection implements Peer {
     if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
   }
 }
+
+const notApplied = () => new Error("the update was not applied: its connection closed");
 
 /** A sync step 2 or update: judging it needs the document (a step 1 is answered from the loaded bytes). */
 function needsDocument(data: Uint8Array): boolean {

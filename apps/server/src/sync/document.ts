@@ -101,6 +101,10 @@ export class LiveDocument implements PersistSource {
   private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
   /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
   private building: Promise<void> | null = null;
+  /** Large updates being taken in turns, one after another (`inTurns`); null when none is. */
+  private turns: Promise<void> | null = null;
+  /** Changes applied since the load: a judgement in turns that sees it move judges again. */
+  private changes = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
   private plannedBuild: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
@@ -249,6 +253,48 @@ export class LiveDocument implements PersistSource {
     return this.building ?? Promise.resolve();
   }
 
+  /**
+   * Runs `work` once every large update queued before it is done, and keeps
+   * the document busy (`isBusy`) until it ends: a large update is judged
+   * and applied over several turns (large-update.ts), and the judgement
+   * holds only while the document stays as it was judged against.
+   */
+  inTurns<T>(work: () => Promise<T>): Promise<T> {
+    const result = (this.turns ?? Promise.resolve()).then(work);
+    const done = result.then(
+      () => {},
+      () => {},
+    );
+    this.turns = done;
+    void done.then(() => {
+      if (this.turns === done) this.turns = null;
+    });
+    return result;
+  }
+
+  /** Whether a large update is being taken in turns, or waits to be (`inTurns`). */
+  get isTaking(): boolean {
+    return this.turns !== null;
+  }
+
+  /** Whether what changes the document should wait (`whenFree`): it is being built, or taking a large update. */
+  get isBusy(): boolean {
+    return this.isBuilding || this.turns !== null;
+  }
+
+  /** Resolves once the document is neither being built in slices nor taking a large update. */
+  async whenFree(): Promise<void> {
+    while (this.isBusy) {
+      await this.whenBuilt();
+      if (this.turns) await this.turns;
+    }
+  }
+
+  /** How many changes the document has had since it loaded: equal counts mean nothing changed between. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
   /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
   syncStep2For(sv: Uint8Array): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
@@ -303,12 +349,13 @@ export class LiveDocument implements PersistSource {
 
   /**
    * Applies an update another process accepted: broadcast here, but it
-   * persists there. During a build in slices it waits for the last slice
-   * (updates commute, and those that wait keep their order).
+   * persists there. During a build in slices it waits for the last slice,
+   * and while a large update is taken in turns for its end (updates commute,
+   * and those that wait keep their order).
    */
   applyRemote(update: Uint8Array) {
-    if (this.isBuilding) {
-      void this.whenBuilt().then(() => this.applyRemote(update));
+    if (this.isBusy) {
+      void this.whenFree().then(() => this.applyRemote(update));
       return;
     }
     if (!this.destroyed) Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
@@ -321,6 +368,7 @@ export class LiveDocument implements PersistSource {
 
   private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
     if (origin === LOAD_ORIGIN) return;
+    this.changes++;
     this.fanout.queue(update, (origin as ChangeOrigin | null)?.peer ?? null);
     if (origin === REMOTE_ORIGIN) return;
     const change = origin as ChangeOrigin | null;

@@ -15,7 +15,8 @@ const MAX_HELD_BYTES = 4 * 1024 * 1024;
  */
 export type Claim = "all" | "presence";
 
-export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void };
+/** `awaited`: for a large update, the clocks it waits for (large-update.ts); it is judged again only once one arrives. */
+export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited?: ReadonlyMap<number, number> };
 
 /**
  * One connection's held updates, in order, and the watch on the document that
@@ -38,11 +39,11 @@ export class HeldUpdates {
   }
 
   /** Holds an update and watches `live` for the content it waits for; null when the bound is reached. */
-  hold(live: LiveDocument, update: Uint8Array, claim: Claim): Promise<void> | null {
+  hold(live: LiveDocument, update: Uint8Array, claim: Claim, awaited?: ReadonlyMap<number, number>): Promise<void> | null {
     if (this.entries.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) return null;
     this.heldBytes += update.length;
     this.watch(live);
-    return new Promise((settle) => this.entries.push({ update, claim, settle }));
+    return new Promise((settle) => this.entries.push({ update, claim, settle, awaited }));
   }
 
   /** The held updates in order, as a copy that may be walked while entries are taken out. */

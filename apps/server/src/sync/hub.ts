@@ -120,7 +120,7 @@ export class SyncHub {
   async change(context: DocContext, origin: ChangeOrigin & { memberId?: string }, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
     const live = await this.acquire(context);
     try {
-      await live.whenBuilt();
+      await live.whenFree();
       // A writer the document has not met (a member who joined after it loaded) is named in what it stores.
       if (origin.userId && origin.memberId) live.members.add(origin.userId, origin.memberId);
       await live.change(origin, fn);

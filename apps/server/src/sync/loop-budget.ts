@@ -35,6 +35,11 @@ export class LoopBudget {
     }
   }
 
+  /** Counts time spent for this socket outside `charge` (work done in turns: large-update.ts). */
+  spend(ms: number) {
+    this.spent += ms;
+  }
+
   /** Milliseconds until the next second's share. */
   get untilNext(): number {
     return Math.max(1, this.windowStart + WINDOW_MS - performance.now());

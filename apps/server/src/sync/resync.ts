@@ -48,7 +48,7 @@ export function splitStep2(update: Uint8Array): Piece[] | null {
 type Ranges = Array<{ clock: number; len: number }>;
 
 /** A delete set in Yjs's v1 encoding, clients in descending order as Yjs writes them. */
-function encodeDeleteSet(clients: Map<number, Ranges>): Uint8Array {
+export function encodeDeleteSet(clients: Map<number, Ranges>): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, clients.size);
   for (const [client, ranges] of [...clients].sort((a, b) => b[0] - a[0])) {

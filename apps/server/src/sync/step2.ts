@@ -1,8 +1,10 @@
 import type { Actor } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
-import { authorizeUpdate } from "./authorize.ts";
+import { type Authorization, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument } from "./document.ts";
+import { judgeTaken } from "./large-update.ts";
 import { splitStep2 } from "./resync.ts";
+import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
 /** What judging a sync step 2 needs of the connection that received it. */
 export type Step2Sender = {
@@ -27,7 +29,14 @@ export type Step2Sender = {
  */
 export function applyStep2(sender: Step2Sender, update: Uint8Array): Promise<void> | null {
   const { live, actor } = sender;
-  const whole = authorizeUpdate(live.doc, update, actor);
+  if (update.length < LARGE_UPDATE_BYTES && !live.isTaking) return applyJudged(sender, update, authorizeUpdate(live.doc, update, actor));
+  // A large one is judged whole in turns too (large-update.ts), in the document's lane.
+  const judged = live.inTurns(async () => ({ whole: await judgeTaken(live, update, () => actor, () => {}) }));
+  return judged.then(({ whole }) => applyJudged(sender, update, whole) ?? Promise.reject(new Error("the sync step 2 was refused")));
+}
+
+function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Authorization): Promise<void> | null {
+  const { live, actor } = sender;
   const foreign = live.clientIds.takenIn(live.doc, update, actor.userId) !== null;
   const pieces = (!whole.ok && !whole.missing) || foreign ? splitStep2(update) : null;
   if (!pieces) return sender.apply(update);

@@ -1,7 +1,7 @@
 import * as Y from "yjs";
-import { annotationsOf } from "@marginalia/schema";
+import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { GroupCommitter, type PersistSource } from "../../src/sync/persist.ts";
+import { GroupCommitter, MAX_BATCH_ANNOTATIONS, type PersistSource } from "../../src/sync/persist.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { endsAtDeadline } from "../support/deadline.ts";
 import { liveServer } from "../support/live.ts";
@@ -202,3 +202,33 @@ function idsCreatedBy(updates: Uint8Array[]): Array<string | undefined> {
   doc.destroy();
   return ids;
 }
+
+describe("a queue of updates that touch many annotations", () => {
+  it("is written in batches of at most MAX_BATCH_ANNOTATIONS annotations past each batch's first update, in order, all of it", async () => {
+    const [a] = await twoArticles();
+    const { logger } = capturingLogger();
+    // Each batch is one statement (or one transaction): counted on the way to the database.
+    let statements = 0;
+    const counting = faulty(server.t.database.db, () => {
+      statements++;
+      return null;
+    });
+    const committer = new GroupCommitter(counting, logger);
+    const doc = liveOn(committer, a.context);
+    const perUpdate = 120;
+    // Queued in one turn, as the pieces of a large update are while a commit is under way.
+    const writes = Array.from({ length: 6 }, (_, n) => {
+      const ids: string[] = [];
+      const durable = doc.live.change({ userId: a.userId }, (d) => {
+        for (let i = 0; i < perUpdate; i++) ids.push(createAnnotation(d, { kind: "comment", authorId: a.userId, body: `${n}.${i}` }));
+      });
+      return { ids, durable };
+    });
+    await Promise.all(writes.map((w) => w.durable));
+    // Two updates fit under the bound (240 annotations); a third would pass it.
+    const perBatch = Math.floor(MAX_BATCH_ANNOTATIONS / perUpdate);
+    expect(statements).toBe(Math.ceil(writes.length / perBatch));
+    expect(await projected(writes.flatMap((w) => w.ids))).toHaveLength(writes.length * perUpdate);
+    expect(await logRows(doc.live.name)).toHaveLength(writes.length);
+  });
+});

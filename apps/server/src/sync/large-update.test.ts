@@ -1,0 +1,190 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { type Actor, MESSAGE_SYNC, SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
+import { describe, expect, it, vi } from "vitest";
+import { createLogger } from "../logger.ts";
+import { actor, alice, articleId, bob } from "./authorize-testing.ts";
+import { Connection } from "./connection.ts";
+import { LiveDocument } from "./document.ts";
+import { judgeTaken } from "./large-update.ts";
+import { ackMessage, updateMessage } from "./messages.ts";
+import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
+
+const carol = "c0000000-0000-4000-a000-00000000000c";
+const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
+
+/** A document that records what it stores, and a way to open sockets on it. */
+function room(name: string) {
+  const stored: Uint8Array[] = [];
+  const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
+  const join = (who: Actor, acks = false) => {
+    const sent: Uint8Array[] = [];
+    const closes: number[] = [];
+    const connection = new Connection(
+      { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
+      { acks, logger: createLogger("silent"), maxBuffered: 64 },
+    );
+    connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);
+    return { connection, sent, closes };
+  };
+  return { live, stored, join };
+}
+
+/** One client transaction of `n` comments by `authorId`, the last one by `lastBy`. */
+function comments(n: number, authorId: string, lastBy = authorId) {
+  const client = new Y.Doc();
+  client.transact(() => {
+    for (let i = 0; i < n; i++) createAnnotation(client, { kind: "comment", authorId: i === n - 1 ? lastBy : authorId, body: `${i} `.padEnd(200, "x") });
+  });
+  const update = Y.encodeStateAsUpdate(client);
+  expect(update.byteLength).toBeGreaterThan(LARGE_UPDATE_BYTES);
+  return update;
+}
+
+/** What a socket was sent, applied to a client document of its own. */
+function received(sent: Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const message of sent) {
+    const decoder = decoding.createDecoder(message);
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) continue;
+    syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
+  }
+  return doc;
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A large update is judged a slice per turn of the event loop and applied a
+ * piece per turn (large-update.ts, update-pieces.ts), so that the other
+ * sockets of the process are served in between; on its document, every other
+ * update waits for it, so that it is judged against what it lands on.
+ */
+describe("a large update", () => {
+  it("is taken over many turns, in pieces that others receive as they land, while other writers of the document wait", async () => {
+    const { live, stored, join } = room("article:large-1");
+    const writer = join(actor(alice, "annotator"), true);
+    const watcher = join(actor(bob, "viewer"));
+    const other = join(actor(carol, "annotator"));
+
+    writer.connection.receive(updateMessage(comments(800, alice)));
+    const small = new Y.Doc();
+    const carols = createAnnotation(small, { kind: "comment", authorId: carol, body: "sent while the large update is taken" });
+    other.connection.receive(updateMessage(Y.encodeStateAsUpdate(small)));
+    // Neither was judged in the turn that received it.
+    expect(annotationsOf(live.doc).size).toBe(0);
+
+    let turns = 0;
+    const sizes = new Set<number>();
+    while (!annotationsOf(live.doc).has(carols)) {
+      await nextTurn();
+      turns++;
+      sizes.add(annotationsOf(live.doc).size);
+    }
+    expect(annotationsOf(live.doc).size).toBe(801);
+    // Judged over several turns, then landed in several pieces, each stored as it was applied; carol's after them.
+    expect(stored.length).toBeGreaterThan(3);
+    expect(turns).toBeGreaterThan(stored.length);
+    expect([...sizes].filter((n) => n > 0 && n < 800).length).toBeGreaterThan(1);
+    const last = new Y.Doc();
+    for (const update of stored.slice(0, -1)) Y.applyUpdate(last, update);
+    expect(annotationsOf(last).size).toBe(800);
+    await vi.waitFor(() => expect(annotationsOf(received(watcher.sent)).size).toBe(801));
+    await vi.waitFor(() => expect(writer.sent).toContainEqual(ackMessage(1)));
+    expect([writer.closes, watcher.closes, other.closes]).toEqual([[], [], []]);
+    live.destroy();
+  });
+
+  it("is refused whole, with 4403, when its last annotation breaks a rule: nothing of it is applied or stored", async () => {
+    const { live, stored, join } = room("article:large-2");
+    const writer = join(actor(alice, "annotator"));
+    writer.connection.receive(updateMessage(comments(800, alice, bob)));
+    await vi.waitFor(() => expect(writer.closes).toEqual([SYNC_CLOSE_CODES.forbidden]));
+    await live.whenFree();
+    expect(annotationsOf(live.doc).size).toBe(0);
+    expect(stored).toEqual([]);
+    live.destroy();
+  });
+
+  it("stops between pieces once its socket closes: what it had applied stays, the rest is never applied", async () => {
+    const { live, join } = room("article:large-3");
+    const writer = join(actor(alice, "annotator"));
+    let firstPiece = 0;
+    live.doc.on("update", () => {
+      if (firstPiece > 0) return;
+      firstPiece = annotationsOf(live.doc).size;
+      writer.connection.transportClosed();
+    });
+    writer.connection.receive(updateMessage(comments(800, alice)));
+    await vi.waitFor(() => expect(firstPiece).toBeGreaterThan(0));
+    await live.whenFree();
+    for (let i = 0; i < 20; i++) await nextTurn();
+    expect(firstPiece).toBeLessThan(800);
+    expect(annotationsOf(live.doc).size).toBe(firstPiece);
+    live.destroy();
+  });
+
+  it("waits, when it builds on content never sent, without being judged again at each change, and is taken once that content comes", async () => {
+    const { live, join } = room("article:large-5");
+    const writer = join(actor(alice, "annotator"));
+    const other = join(actor(carol, "annotator"));
+    const client = new Y.Doc();
+    const first = createAnnotation(client, { kind: "comment", authorId: alice, body: "sent last" });
+    const missing = Y.encodeStateAsUpdate(client);
+    const before = Y.encodeStateVector(client);
+    client.transact(() => {
+      (annotationsOf(client).get(first)!.get("body") as Y.Text).insert(0, "edited, ");
+      for (let i = 0; i < 800; i++) createAnnotation(client, { kind: "comment", authorId: alice, body: `${i} `.padEnd(200, "x") });
+    });
+    writer.connection.receive(updateMessage(Y.encodeStateAsUpdate(client, before)));
+    await vi.waitFor(() => expect(live.isTaking).toBe(false));
+    expect(annotationsOf(live.doc).size).toBe(0);
+
+    // Others' writes change the document, but bring nothing it waits for: it is not judged again.
+    for (let i = 0; i < 3; i++) {
+      const small = new Y.Doc();
+      createAnnotation(small, { kind: "comment", authorId: carol, body: `carol ${i}` });
+      other.connection.receive(updateMessage(Y.encodeStateAsUpdate(small)));
+      await nextTurn();
+      await nextTurn();
+      expect(live.isTaking).toBe(false);
+    }
+    writer.connection.receive(updateMessage(missing));
+    expect(live.isTaking).toBe(true);
+    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(804));
+    expect(String(annotationsOf(live.doc).get(first)!.get("body"))).toBe("edited, sent last");
+    expect([writer.closes, other.closes]).toEqual([[], []]);
+    live.destroy();
+  });
+
+  it("is judged again when the document or the sender's role changed while it was judged", async () => {
+    const { live } = room("article:large-4");
+    const update = comments(300, alice);
+    const annotator = actor(alice, "annotator");
+    expect(await judgeTaken(live, update, () => annotator, () => {})).toMatchObject({ ok: true });
+
+    // Made a viewer after the judgement began.
+    let asked = 0;
+    const demoted = actor(alice, "viewer");
+    expect(await judgeTaken(live, update, () => (asked++ === 0 ? annotator : demoted), () => {})).toMatchObject({ ok: false });
+
+    // Another writer took one of its annotation ids meanwhile (a server-side change, which the lane does not hold back).
+    const taken = [...annotationsOf(decoded(update)).keys()][150]!;
+    let changed = false;
+    const verdict = await judgeTaken(live, update, () => annotator, () => {
+      if (changed) return;
+      changed = true;
+      void live.change({ userId: null }, (doc) => createAnnotation(doc, { id: taken, kind: "comment", authorId: bob, body: "mine" }));
+    });
+    expect(verdict).toMatchObject({ ok: false });
+    live.destroy();
+  });
+});
+
+function decoded(update: Uint8Array): Y.Doc {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  return doc;
+}
