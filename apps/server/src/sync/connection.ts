@@ -207,8 +207,9 @@ export class Connection implements Peer {
    * Keeps an update until the document's build in slices ends, or a large
    * update it is taking in turns (large-update.ts), then handles everything
    * kept, in order: judging it now would build the rest at once on the event
-   * loop, or judge against a document that is about to change. A new client's step 1 is still answered at once, from
-   * the loaded bytes, and presence goes on. So is a returning client's, when
+   * loop, or judge against a document that is about to change. A new
+   * client's step 1 is still answered at once, from the loaded bytes, and
+   * presence goes on. So is a returning client's, when
    * the document is small; when it is large, the difference of the loaded
    * bytes from that client's state (Y.diffUpdate reads them all: about 170
    * ms for 10 MB) would hold the event loop once per client, as every client
@@ -218,7 +219,7 @@ export class Connection implements Peer {
   private waitForBuild(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
     this.waiting.push(data);
     if (this.waiting.length > this.options.maxBuffered) {
-      this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages while the document was being built");
+      this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages while the document was being built or taking a large update");
       return;
     }
     if (this.waiting.length > 1) return;
@@ -306,8 +307,8 @@ export class Connection implements Peer {
    * A large update, or one queued behind one, taken in turns of the event
    * loop (large-update.ts): judged a slice per turn, then applied a piece per
    * turn, the document busy throughout so that every other update waits for
-   * it rather than for the loop. Its durability, which never settles for an
-   * update refused or left unapplied when the connection closed.
+   * it rather than for the loop. Its durability, which rejects for an update
+   * refused, or left unapplied because the connection closed first.
    */
   private takeInTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
     const open = () => this.state === state;
