@@ -15,7 +15,7 @@ import { ackMessage, awarenessMessage, syncStep1Message } from "./messages.ts";
 import { LoopBudget } from "./loop-budget.ts";
 import { ownTurn } from "./own-turn.ts";
 import { applyStep2 } from "./step2.ts";
-import { anyArrived, applyInPieces, awaitedClocks, judgeTaken } from "./large-update.ts";
+import { anyArrived, applyInPieces, awaitedClocks, judgeTaken, oneOfFew } from "./large-update.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
@@ -312,7 +312,7 @@ export class Connection implements Peer {
    */
   private takeInTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
     const open = () => this.state === state;
-    const taken = state.live.inTurns(async (): Promise<{ durable: Promise<void> }> => {
+    const take = async (): Promise<{ durable: Promise<void> }> => {
       await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
       if (!open() || this.refusedForClientIds(state, update)) throw notApplied();
       const verdict = await judgeTaken(state.live, update, () => state.actor, (ms) => this.budget.spend(ms));
@@ -339,7 +339,8 @@ export class Connection implements Peer {
       if (!durables) throw notApplied();
       this.releaseHeld(state);
       return { durable: Promise.all(durables).then(() => undefined) };
-    });
+    };
+    const taken = state.live.inTurns(update.length >= LARGE_UPDATE_BYTES ? () => oneOfFew(take) : take);
     return taken.then(({ durable }) => durable);
   }
 

@@ -8,7 +8,7 @@ import { createLogger } from "../logger.ts";
 import { actor, alice, articleId, bob } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
-import { judgeTaken } from "./large-update.ts";
+import { MAX_TAKEN_AT_ONCE, judgeTaken, oneOfFew } from "./large-update.ts";
 import { ackMessage, updateMessage } from "./messages.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
@@ -188,3 +188,42 @@ function decoded(update: Uint8Array): Y.Doc {
   Y.applyUpdate(doc, update);
   return doc;
 }
+
+describe("large updates across the process", () => {
+  it("are taken a few at a time, each waiting one starting as another ends, every one of them in the end", async () => {
+    let running = 0;
+    let most = 0;
+    const ends: Array<() => void> = [];
+    const done: number[] = [];
+    const start = (count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        oneOfFew(async () => {
+          running++;
+          most = Math.max(most, running);
+          await new Promise<void>((resolve) => ends.push(resolve));
+          running--;
+          done.push(i);
+        }),
+      );
+    const all = start(MAX_TAKEN_AT_ONCE + 3);
+    await nextTurn();
+    expect(running).toBe(MAX_TAKEN_AT_ONCE);
+    // Each one that ends lets the next in, until none waits.
+    while (done.length < all.length) {
+      ends.shift()!();
+      await nextTurn();
+    }
+    await Promise.all(all);
+    expect(most).toBe(MAX_TAKEN_AT_ONCE);
+    expect(done).toEqual(all.map((_, i) => i));
+
+    // A failure gives its place back: as many as ever run at once after it.
+    await expect(oneOfFew(() => Promise.reject(new Error("refused")))).rejects.toThrow("refused");
+    running = 0;
+    const again = start(MAX_TAKEN_AT_ONCE);
+    await nextTurn();
+    expect(running).toBe(MAX_TAKEN_AT_ONCE);
+    for (const end of ends.splice(0)) end();
+    await Promise.all(again);
+  });
+});

@@ -87,3 +87,28 @@ export function anyArrived(doc: Y.Doc, awaited: ReadonlyMap<number, number>): bo
   for (const [client, clock] of awaited) if (Y.getState(doc.store, client) > clock) return true;
   return false;
 }
+
+/**
+ * Large updates being taken at once, across the process. Each holds about
+ * ten times its size in decoded structs while it is judged and applied
+ * (8.7 MB of heap for an update of 800 KB), and many sockets each sending
+ * one would otherwise hold them all together; past this many, the next
+ * waits for one to end.
+ */
+export const MAX_TAKEN_AT_ONCE = 4;
+let takenNow = 0;
+const waitingForSlot: Array<() => void> = [];
+
+/** Runs `work` once fewer than MAX_TAKEN_AT_ONCE large updates are being taken. */
+export async function oneOfFew<T>(work: () => Promise<T>): Promise<T> {
+  if (takenNow < MAX_TAKEN_AT_ONCE) takenNow++;
+  else await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // Handed straight to the next waiter, if any: the count stays as it is.
+    const next = waitingForSlot.shift();
+    if (next) next();
+    else takenNow--;
+  }
+}
