@@ -69,12 +69,13 @@ const NODE_BUNDLE = { bundle: true, platform: "node", format: "esm", target: "no
 export async function buildServer(entries: Record<string, string> = {}): Promise<void> {
   rmSync(SERVER_DIST, { recursive: true, force: true });
   await build({
-    // The re-anchoring and import workers' threads start from files of their own (src/anchoring/pool.ts,
-    // src/import/off-thread.ts).
+    // The re-anchoring, import and export workers' threads start from files of their own (src/anchoring/pool.ts,
+    // src/import/off-thread.ts, src/export/render-thread.ts).
     entryPoints: {
       main: path.join(SERVER, "src/main.ts"),
       "anchoring-worker": path.join(SERVER, "src/anchoring/worker.ts"),
       "import-worker": path.join(SERVER, "src/import/text-worker.ts"),
+      "export-worker": path.join(SERVER, "src/export/render-worker.ts"),
       ...entries,
     },
     outdir: SERVER_DIST,

@@ -73,9 +73,9 @@ export const exportAnnotations: Runner = async (args, ctx) => {
     );
     bar.stop();
     const out = optionalStr(args, "out");
-    if (out === undefined) return await ctx.out(file.body);
+    if (out === undefined) return await ctx.out(new TextDecoder("utf-8", { ignoreBOM: true }).decode(file.body)); // the CSV starts with one
     await writeFile(out, file.body);
-    ctx.note(`Wrote ${Buffer.byteLength(file.body)} bytes to ${out}.`);
+    ctx.note(`Wrote ${file.body.byteLength} bytes to ${out}.`);
   } finally {
     bar.stop();
   }

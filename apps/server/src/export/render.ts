@@ -1,0 +1,48 @@
+import { toW3CCollection } from "../w3c/mapping.ts";
+import { toClaimReviews } from "./claimreview.ts";
+import { toCsv } from "./csv.ts";
+import type { ExportFormat } from "./formats.ts";
+import type { ExportData } from "./load.ts";
+import { toMarkdown } from "./markdown.ts";
+
+type Renderer = { contentType: string; extension: string; render(data: ExportData, baseUrl: string): string };
+
+const json = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
+
+/**
+ * The export without stale verdicts: W3C and ClaimReview files travel on to readers who cannot see that a
+ * revision changed the passage, so a verdict waits there until someone confirms or revises it against the
+ * new text (docs/architecture.md, "Verdicts pinned to the text"). CSV and Markdown are the desk's own
+ * reports and keep them, marked.
+ */
+const withoutStale = (data: ExportData): ExportData => ({
+  ...data,
+  articles: data.articles.map((a) => ({ ...a, annotations: a.annotations.filter((v) => !v.stale) })),
+});
+
+export const RENDERERS: Record<ExportFormat, Renderer> = {
+  w3c: {
+    contentType: "application/ld+json",
+    extension: "w3c.jsonld",
+    render: (data, baseUrl) => {
+      const views = withoutStale(data).articles.flatMap((a) => a.annotations);
+      const scope =
+        data.scope === "article"
+          ? { articleId: data.articles[0]!.id, label: data.articles[0]!.title }
+          : { groupId: data.group.id, label: data.group.name };
+      return json(toW3CCollection(views, { baseUrl, ...scope }));
+    },
+  },
+  claimreview: {
+    contentType: "application/ld+json",
+    extension: "claimreview.jsonld",
+    render: (data, baseUrl) => json(toClaimReviews(withoutStale(data), baseUrl)),
+  },
+  csv: { contentType: "text/csv; charset=utf-8", extension: "csv", render: (data) => toCsv(data) },
+  markdown: { contentType: "text/markdown; charset=utf-8", extension: "md", render: toMarkdown },
+};
+
+/** The file's text in `format`: on a worker thread (render-thread.ts), or here when none can run. */
+export function renderExport(format: ExportFormat, data: ExportData, baseUrl: string): string {
+  return RENDERERS[format].render(data, baseUrl);
+}
