@@ -52,6 +52,24 @@ describe("live sync", () => {
     expect(bodies(late.doc)).toEqual(["from A", "from B"]);
   });
 
+  it("takes one update of a thousand annotations, near the frame limit: peers get it all, the projection holds it all, and it is acknowledged", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["viewer"]);
+    const a = open(url, article.sync.room, owner.token, { acks: true });
+    const watcher = open(url, article.sync.room, members[0]!.token);
+    await Promise.all([a.synced, watcher.synced]);
+    // The first update message is the client's sync step 2, acknowledged as 1.
+    await eventually(() => expect(a.acks).toEqual([1]), 5_000);
+    const ids: string[] = [];
+    a.doc.transact(() => {
+      for (let i = 0; i < 1_000; i++) ids.push(createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: `${i} `.padEnd(500, "x") }));
+    });
+    // Judged and applied over many turns (sync/large-update.ts), committed in several batches.
+    await eventually(() => expect(a.acks.at(-1)).toBe(2), 15_000);
+    await eventually(() => expect(annotationsOf(watcher.doc).size).toBe(1_000), 5_000);
+    const rows = await t.database.db.select({ id: annotations.id }).from(annotations).where(eq(annotations.articleId, article.id));
+    expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+  });
+
   it("brings the state back from the database after a server restart", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     const a = open(url, article.sync.room, owner.token, { acks: true });
