@@ -27,7 +27,10 @@ export type Transport = {
 export type ConnectionOptions = {
   acks: boolean;
   logger: Logger;
-  /** Messages kept while the document loads; more than this closes the socket. */
+  /**
+   * Messages kept while the document loads or is busy, or past the loop
+   * share; more than this (or more than MAX_KEPT_BYTES) closes the socket.
+   */
   maxBuffered: number;
   observer?: SyncObserver;
   /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
@@ -83,7 +86,7 @@ export class Connection implements Peer {
     const state = this.state;
     if (state.phase === "admitting") {
       state.buffered.push(data);
-      if (state.buffered.length > this.options.maxBuffered) {
+      if (this.overflows(state.buffered)) {
         this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages before the document was ready");
       }
     } else if (state.phase === "open") {
@@ -92,10 +95,24 @@ export class Connection implements Peer {
     }
   }
 
+  /**
+   * Whether a list of messages kept for later (while admitted, past the
+   * loop share, while the document is busy) holds more than the connection
+   * may keep: too many, or too many bytes. Frames run to 1 MiB, and a
+   * document busy with one socket's large update keeps every other socket's
+   * updates waiting.
+   */
+  private overflows(kept: readonly Uint8Array[]): boolean {
+    if (kept.length > this.options.maxBuffered) return true;
+    let bytes = 0;
+    for (const message of kept) bytes += message.byteLength;
+    return bytes > MAX_KEPT_BYTES;
+  }
+
   /** Keeps a message for the next second's share of the loop; too many close the socket. */
   private defer(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
     this.deferred.push(data);
-    if (this.deferred.length > this.options.maxBuffered) {
+    if (this.overflows(this.deferred)) {
       this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server");
       return;
     }
@@ -218,7 +235,7 @@ export class Connection implements Peer {
    */
   private waitForBuild(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
     this.waiting.push(data);
-    if (this.waiting.length > this.options.maxBuffered) {
+    if (this.overflows(this.waiting)) {
       this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages while the document was being built or taking a large update");
       return;
     }
@@ -429,6 +446,9 @@ export class Connection implements Peer {
     if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
   }
 }
+
+/** Bytes one connection may keep in each of its lists of messages for later (`overflows`): eight full frames. */
+const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 
 const notApplied = () => new Error("the update was not applied: its connection closed");
 

@@ -97,6 +97,25 @@ describe("a large update", () => {
     live.destroy();
   });
 
+  it("keeps others' updates waiting only up to a bound in bytes: a socket that sends more meanwhile is closed with 4429", async () => {
+    const { live, join } = room("article:large-6");
+    const writer = join(actor(alice, "annotator"));
+    const flooder = join(actor(carol, "annotator"));
+    const patient = join(actor(bob, "annotator"));
+    writer.connection.receive(updateMessage(comments(800, alice)));
+    expect(live.isBusy).toBe(true);
+    // Full frames that would need the document: they wait, and nine of them are more than a socket may keep.
+    for (let i = 0; i < 9; i++) flooder.connection.receive(updateMessage(new Uint8Array(1_000_000)));
+    expect(flooder.closes).toEqual([SYNC_CLOSE_CODES.tooManyConnections]);
+    const small = new Y.Doc();
+    const bobs = createAnnotation(small, { kind: "comment", authorId: bob, body: "waits its turn" });
+    patient.connection.receive(updateMessage(Y.encodeStateAsUpdate(small)));
+    await vi.waitFor(() => expect(annotationsOf(live.doc).has(bobs)).toBe(true));
+    expect(annotationsOf(live.doc).size).toBe(801);
+    expect([writer.closes, patient.closes]).toEqual([[], []]);
+    live.destroy();
+  });
+
   it("is refused whole, with 4403, when its last annotation breaks a rule: nothing of it is applied or stored", async () => {
     const { live, stored, join } = room("article:large-2");
     const writer = join(actor(alice, "annotator"));
