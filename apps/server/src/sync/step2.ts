@@ -3,7 +3,7 @@ import type { Logger } from "../logger.ts";
 import { type Authorization, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument } from "./document.ts";
 import { judgeTaken, oneOfFew } from "./large-update.ts";
-import { splitStep2 } from "./resync.ts";
+import { type Piece, splitStep2 } from "./resync.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
 /** What judging a sync step 2 needs of the connection that received it. */
@@ -41,6 +41,31 @@ function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Authorizati
   const foreign = live.clientIds.takenIn(live.doc, update, actor.userId) !== null;
   const pieces = (!whole.ok && !whole.missing) || foreign ? splitStep2(update) : null;
   if (!pieces) return sender.apply(update);
+  const resync = inPieces(sender, pieces);
+  if (pieces.every((piece) => piece.update.length < LARGE_UPDATE_BYTES)) {
+    let step = resync.next();
+    while (!step.done) step = resync.next(authorizeUpdate(live.doc, step.value, actor));
+    return step.value;
+  }
+  // A large piece is judged in turns (large-update.ts), like a large update.
+  return (async (): Promise<void> => {
+    let step = resync.next();
+    while (!step.done) {
+      const piece = step.value;
+      step = resync.next(piece.length < LARGE_UPDATE_BYTES ? authorizeUpdate(live.doc, piece, actor) : await oneOfFew(() => judgeTaken(live, piece, () => actor, () => {})));
+    }
+    if (!step.value) throw new Error("the sync step 2 was refused");
+    return step.value;
+  })();
+}
+
+/**
+ * The pieces of a step 2, each judged (it yields a piece's update and is
+ * given the verdict), then applied or left out; null once the sender is
+ * refused for one.
+ */
+function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, Promise<void> | null, Authorization> {
+  const { live, actor } = sender;
   const durables: Promise<void>[] = [];
   const left: number[] = [];
   for (const piece of pieces) {
@@ -49,7 +74,7 @@ function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Authorizati
       left.push(piece.client); // another user's client: theirs to send
       continue;
     }
-    const verdict = authorizeUpdate(live.doc, piece.update, actor);
+    const verdict = yield piece.update;
     if (!verdict.ok && !verdict.missing) {
       if (piece.kind === "structs" && sender.presence.has(piece.client)) {
         sender.refuse(verdict.reason);

@@ -2,6 +2,7 @@ import * as Y from "yjs";
 import { annotationsOf, createAnnotation, deleteAnnotation, updateAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { splitStep2 } from "../../src/sync/resync.ts";
+import { LARGE_UPDATE_BYTES } from "../../src/sync/update-pieces.ts";
 import { eventually } from "../support/sync-client.ts";
 import type { Member } from "../support/article.ts";
 import { coreArticle } from "./support/core-article.ts";
@@ -16,6 +17,15 @@ import { docFrom, projectedRows } from "./support/docs.ts";
  */
 const core = coreArticle();
 const { serverState, serverVector, serverHas } = core;
+
+/** Alice's change reached Bob through a broadcast, then the server died before committing it. */
+async function lostChangeOnBob(alice: Member) {
+  const aliceDoc = docFrom(await serverState());
+  const lost = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "broadcast, never committed" });
+  const bobDoc = docFrom(await serverState());
+  Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
+  return { aliceDoc, bobDoc, lost };
+}
 
 describe("resync after a crash", () => {
   it("splits a step 2 into pieces that together are the whole update", async () => {
@@ -34,11 +44,7 @@ describe("resync after a crash", () => {
 
   it("keeps the sender's unsaved work and leaves out another member's lost change", async () => {
     const [alice, bob] = core.setup.members as [Member, Member];
-    // Alice's change reached Bob through a broadcast, then the server died before committing it.
-    const aliceDoc = docFrom(await serverState());
-    const lost = createAnnotation(aliceDoc, { kind: "comment", authorId: alice.user.id, body: "broadcast, never committed" });
-    const bobDoc = docFrom(await serverState());
-    Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
+    const { aliceDoc, bobDoc, lost } = await lostChangeOnBob(alice);
     // Bob wrote too, and his change was not acknowledged either.
     const mine = createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: "bob's unsaved work" });
 
@@ -64,6 +70,30 @@ describe("resync after a crash", () => {
     expect(aliceSocket.closed).toBeNull();
     bobSocket.connection.close(1000, "done");
     aliceSocket.connection.close(1000, "done");
+  });
+
+  it("judges a large piece in turns, and still keeps the sender's work and leaves out the lost change", async () => {
+    const [alice, bob] = core.setup.members as [Member, Member];
+    const { bobDoc, lost } = await lostChangeOnBob(alice);
+    // A day's offline work: one piece past the size that is judged in turns (sync/large-update.ts).
+    const mine: string[] = [];
+    bobDoc.transact(() => {
+      for (let i = 0; i < 300; i++) mine.push(createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: `${i} `.padEnd(300, "x") }));
+    });
+    const step2 = Y.encodeStateAsUpdate(bobDoc, await serverVector());
+    expect(step2.byteLength).toBeGreaterThan(LARGE_UPDATE_BYTES);
+
+    const bobSocket = connectCore(core.t.hub, core.setup.article.sync.room, bob.token, true);
+    await bobSocket.ready;
+    bobSocket.connection.receive(presenceMessage(bobDoc));
+    bobSocket.connection.receive(syncStep2(step2));
+    await eventually(async () => expect(bobSocket.acks).toEqual([1]), 10_000);
+    expect(bobSocket.closed).toBeNull();
+    expect(await serverHas(lost)).toBe(false);
+    const rows = (await projectedRows(core.t.database.db, core.setup.article.id)).map((r) => r.id);
+    expect(mine.filter((id) => !rows.includes(id))).toEqual([]);
+    expect(rows).not.toContain(lost);
+    bobSocket.connection.close(1000, "done");
   });
 
   it("still refuses a step 2 in which the sender's own client wrote what it may not", async () => {
