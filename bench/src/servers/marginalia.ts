@@ -5,7 +5,7 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
 import { inspectHub } from "../lib/inspect-hub.ts";
-import { touchedAnnotations } from "@marginalia/server/sync/document.ts";
+import { touchedAnnotations } from "@marginalia/server/sync/touched.ts";
 import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
 import { COMPACT_AFTER_ROWS } from "@marginalia/server/sync/doc-store.ts";
 import type { DocContext } from "@marginalia/server/sync/projection.ts";

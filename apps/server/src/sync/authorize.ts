@@ -65,7 +65,7 @@ function* judging(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   // Type the roots before anything lands in them. Content loaded into a root
   // nobody has asked for by type sits in a placeholder that Yjs swaps for the
   // typed instance on first access; a transaction that lands in the
-  // placeholder is filed under it, and `touchedAnnotations` (document.ts),
+  // placeholder is filed under it, and `touchedAnnotations` (touched.ts),
   // which compares against the typed instance, misses it: the first vote after
   // a document loads never reached the projection.
   try {

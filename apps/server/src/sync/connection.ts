@@ -5,18 +5,17 @@ import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, S
 import type { Logger } from "../logger.ts";
 import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
 import { closeForNotStored } from "./commit-errors.ts";
-import { type ModerationStep, authorizeUpdate } from "./authorize.ts";
+import { type Authorization, type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument, Peer } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
-import { ackMessage, awarenessMessage, syncStep1Message } from "./messages.ts";
-import { LoopBudget } from "./loop-budget.ts";
-import { ownTurn } from "./own-turn.ts";
+import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, syncStep1Message } from "./messages.ts";
+import { KeptMessages } from "./kept-messages.ts";
+import { LoopShare } from "./loop-budget.ts";
 import { applyStep2 } from "./step2.ts";
-import { anyArrived, applyInPieces, awaitedClocks, judgeTaken, oneOfFew } from "./large-update.ts";
-import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
+import { type Taker, anyArrived, awaitedClocks, takeInTurns, takenInTurns } from "./large-update.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
 export type Transport = {
@@ -29,7 +28,7 @@ export type ConnectionOptions = {
   logger: Logger;
   /**
    * Messages kept while the document loads or is busy, or past the loop
-   * share; more than this (or more than MAX_KEPT_BYTES) closes the socket.
+   * share; more than this (or more than MAX_KEPT_BYTES, kept-messages.ts) closes the socket.
    */
   maxBuffered: number;
   observer?: SyncObserver;
@@ -38,9 +37,9 @@ export type ConnectionOptions = {
 };
 
 type Phase =
-  | { phase: "admitting"; buffered: Uint8Array[] }
+  | { phase: "admitting"; buffered: KeptMessages }
   /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
-  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string }
+  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare }
   | { phase: "closed" };
 
 /**
@@ -48,23 +47,21 @@ type Phase =
  * document is ready are buffered, with a bound; then each is handled in order.
  */
 export class Connection implements Peer {
-  private state: Phase = { phase: "admitting", buffered: [] };
+  private state: Phase;
   private updatesReceived = 0;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly awarenessClients = new Set<number>();
   private readonly held = new HeldUpdates(() => this.retryHeld());
-  /** Sync messages that need the document, waiting while it is built in slices (LiveDocument.whenBuilt). */
-  private waiting: Uint8Array[] = [];
-  /** Messages that arrived after this socket's share of the loop ran out this second, in order. */
-  private deferred: Uint8Array[] = [];
-  private readonly budget: LoopBudget;
+  /** Sync messages that need the document, waiting while it is busy (LiveDocument.whenFree). */
+  private readonly waiting: KeptMessages;
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
     private readonly transport: Transport,
     private readonly options: ConnectionOptions,
   ) {
-    this.budget = new LoopBudget(options.loopShareMs);
+    this.state = { phase: "admitting", buffered: new KeptMessages(options.maxBuffered) };
+    this.waiting = new KeptMessages(options.maxBuffered);
   }
 
   get phase() {
@@ -85,57 +82,30 @@ export class Connection implements Peer {
   receive(data: Uint8Array) {
     const state = this.state;
     if (state.phase === "admitting") {
-      state.buffered.push(data);
-      if (this.overflows(state.buffered)) {
+      if (!state.buffered.keep(data)) {
         this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages before the document was ready");
       }
     } else if (state.phase === "open") {
-      if (this.deferred.length > 0 || !this.budget.available) this.defer(state, data);
-      else this.budget.charge(() => this.handle(state, data));
+      state.share.receive(data);
     }
-  }
-
-  /**
-   * Whether a list of messages kept for later (while admitted, past the
-   * loop share, while the document is busy) holds more than the connection
-   * may keep: too many, or too many bytes. Frames run to 1 MiB, and a
-   * document busy with one socket's large update keeps every other socket's
-   * updates waiting.
-   */
-  private overflows(kept: readonly Uint8Array[]): boolean {
-    if (kept.length > this.options.maxBuffered) return true;
-    let bytes = 0;
-    for (const message of kept) bytes += message.byteLength;
-    return bytes > MAX_KEPT_BYTES;
-  }
-
-  /** Keeps a message for the next second's share of the loop; too many close the socket. */
-  private defer(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
-    this.deferred.push(data);
-    if (this.overflows(this.deferred)) {
-      this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server");
-      return;
-    }
-    if (this.deferred.length === 1) setTimeout(() => this.drain(state), this.budget.untilNext);
-  }
-
-  private drain(state: Extract<Phase, { phase: "open" }>) {
-    while (this.deferred.length > 0 && this.state === state && this.budget.available) {
-      const message = this.deferred.shift()!;
-      this.budget.charge(() => this.handle(state, message));
-    }
-    if (this.deferred.length > 0 && this.state === state) setTimeout(() => this.drain(state), this.budget.untilNext);
   }
 
   open(live: LiveDocument, actor: Actor, identity: Identity, account: string) {
     const state = this.state;
     if (state.phase !== "admitting") return;
+    const share = new LoopShare(
+      this.options.loopShareMs,
+      new KeptMessages(this.options.maxBuffered),
+      (message) => this.handle(open, message),
+      () => this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server"),
+    );
     const open: Extract<Phase, { phase: "open" }> = {
       phase: "open",
       live,
       actor: { ...actor, mayAnswer: (id) => live.answerers.has(id) },
       identity,
       account,
+      share,
     };
     this.state = open;
     live.peers.add(this);
@@ -147,7 +117,7 @@ export class Connection implements Peer {
     else this.transport.send(syncStep1Message(Y.encodeStateVector(live.doc)));
     const present = [...live.awareness.getStates().keys()];
     if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
-    for (const message of state.buffered) if (this.state === open) this.receive(message);
+    for (const message of state.buffered.takeAll()) if (this.state === open) this.receive(message);
   }
 
   /**
@@ -192,9 +162,9 @@ export class Connection implements Peer {
     this.state = { phase: "closed" };
     // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
     this.held.clear();
-    this.waiting = [];
-    this.deferred = [];
+    this.waiting.takeAll();
     if (state.phase === "open") {
+      state.share.stop();
       state.live.peers.delete(this);
       releasePresence(state.live, this.awarenessClients);
     }
@@ -203,7 +173,7 @@ export class Connection implements Peer {
 
   private handle(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
     if ((this.waiting.length > 0 || state.live.isBusy) && (needsDocument(data) || isStep1WithState(data))) {
-      this.waitForBuild(state, data);
+      this.waitUntilFree(state, data);
       return;
     }
     try {
@@ -221,27 +191,26 @@ export class Connection implements Peer {
   }
 
   /**
-   * Keeps an update until the document's build in slices ends, or a large
-   * update it is taking in turns (large-update.ts), then handles everything
-   * kept, in order: judging it now would build the rest at once on the event
-   * loop, or judge against a document that is about to change. A new
-   * client's step 1 is still answered at once, from the loaded bytes, and
-   * presence goes on. So is a returning client's, when
-   * the document is small; when it is large, the difference of the loaded
-   * bytes from that client's state (Y.diffUpdate reads them all: about 170
-   * ms for 10 MB) would hold the event loop once per client, as every client
-   * of a restarted server comes back, so it waits for the build and is
-   * answered from the document (about 20 ms).
+   * Keeps an update until the document is free (LiveDocument.whenFree): its
+   * build in slices has ended, and so has any large update it is taking
+   * (large-update.ts). Then everything kept is handled, in order: judging it
+   * now would build the rest at once on the event loop, or judge against a
+   * document about to change. A new client's step 1 is still answered at
+   * once, from the loaded bytes, and presence goes on. So is a returning
+   * client's when the document is small; when it is large, the difference of
+   * the loaded bytes from its state (Y.diffUpdate reads them all: about 170
+   * ms for 10 MB) would hold the loop once per client as every client of a
+   * restarted server comes back, so it waits and is answered from the
+   * document (about 20 ms).
    */
-  private waitForBuild(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
-    this.waiting.push(data);
-    if (this.overflows(this.waiting)) {
+  private waitUntilFree(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
+    if (!this.waiting.keep(data)) {
       this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages while the document was being built or taking a large update");
       return;
     }
     if (this.waiting.length > 1) return;
     void state.live.whenFree().then(() => {
-      const waiting = this.waiting.splice(0);
+      const waiting = this.waiting.takeAll();
       for (const message of waiting) if (this.state === state) this.handle(state, message);
     });
   }
@@ -302,63 +271,44 @@ export class Connection implements Peer {
    * changes. Its durability promise settles when it is applied.
    */
   private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> | null {
-    if (update.length >= LARGE_UPDATE_BYTES || state.live.isTaking) return this.takeInTurns(state, update, claim);
+    if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim);
     if (this.refusedForClientIds(state, update)) return null;
     const verdict = authorizeUpdate(state.live.doc, update, state.actor);
-    if (!verdict.ok && verdict.missing) {
-      const durable = this.held.hold(state.live, update, claim);
-      if (!durable) this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
-      return durable;
-    }
-    if (!verdict.ok) {
-      this.refuse(state, verdict.reason);
-      return null;
-    }
-    if (verdict.empty) return Promise.resolve();
+    if (!verdict.ok || verdict.empty) return this.withoutApplying(state, update, claim, verdict);
     const durable = this.applyNow(state, update, claim, verdict.steps);
     this.releaseHeld(state);
     return durable;
   }
 
   /**
-   * A large update, or one queued behind one, taken in turns of the event
-   * loop (large-update.ts): judged a slice per turn, then applied a piece per
-   * turn, the document busy throughout so that every other update waits for
-   * it rather than for the loop. Its durability, which rejects for an update
-   * refused, or left unapplied because the connection closed first.
+   * What a verdict that applies nothing leads to: the update held (a large
+   * one with the clocks it awaits), refused (null: the connection closes),
+   * or nothing to do.
    */
-  private takeInTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
-    const open = () => this.state === state;
-    const take = async (): Promise<{ durable: Promise<void> }> => {
-      await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
-      if (!open() || this.refusedForClientIds(state, update)) throw notApplied();
-      const verdict = await judgeTaken(state.live, update, () => state.actor, (ms) => this.budget.spend(ms));
-      if (!open()) throw notApplied();
-      if (!verdict.ok && verdict.missing) {
-        // Held outside the lane: what it waits for may come in an update queued behind this one.
-        const durable = this.held.hold(state.live, update, claim, awaitedClocks(state.live.doc, update));
-        if (durable) return { durable };
-        this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
-        throw notApplied();
-      }
-      if (!verdict.ok) {
-        this.refuse(state, verdict.reason);
-        throw notApplied();
-      }
-      if (verdict.empty) return { durable: Promise.resolve() };
-      const durables = await applyInPieces(state.live, update, open, (piece, last) => {
-        const started = performance.now();
-        const durable = this.applyNow(state, piece, claim, last ? verdict.steps : []);
-        this.budget.spend(performance.now() - started);
-        return durable;
-      });
-      forgetDecoded(update);
-      if (!durables) throw notApplied();
-      this.releaseHeld(state);
-      return { durable: Promise.all(durables).then(() => undefined) };
+  private withoutApplying(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, verdict: Authorization): Promise<void> | null {
+    if (verdict.ok) return Promise.resolve();
+    if (!verdict.missing) {
+      this.refuse(state, verdict.reason);
+      return null;
+    }
+    const durable = this.held.hold(state.live, update, claim, takenInTurns(state.live, update) ? awaitedClocks(state.live.doc, update) : undefined);
+    if (!durable) this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
+    return durable;
+  }
+
+  /** A large update, or one queued behind one, taken in turns (large-update.ts). */
+  private inTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
+    const taker: Taker = {
+      live: state.live,
+      actor: () => state.actor,
+      open: () => this.state === state,
+      spend: (ms) => state.share.spend(ms),
+      refusedForClientIds: () => this.refusedForClientIds(state, update),
+      withoutApplying: (verdict) => this.withoutApplying(state, update, claim, verdict),
+      apply: (piece, steps) => this.applyNow(state, piece, claim, steps),
+      applied: () => this.releaseHeld(state),
     };
-    const taken = state.live.inTurns(update.length >= LARGE_UPDATE_BYTES ? () => oneOfFew(take) : take);
-    return taken.then(({ durable }) => durable);
+    return takeInTurns(taker, update);
   }
 
   /** Closes the connection when `update` writes under a Yjs client id another user holds (client-ids.ts). */
@@ -403,9 +353,9 @@ export class Connection implements Peer {
       for (const entry of this.held.list()) {
         if (this.state !== state) return;
         if (entry.awaited && !anyArrived(state.live.doc, entry.awaited)) continue;
-        if (entry.update.length >= LARGE_UPDATE_BYTES || state.live.isTaking) {
+        if (takenInTurns(state.live, entry.update)) {
           this.held.take(entry);
-          entry.settle(this.takeInTurns(state, entry.update, entry.claim));
+          entry.settle(this.inTurns(state, entry.update, entry.claim));
           continue;
         }
         // Judged again whole: the client ids it writes under may have been claimed while it waited.
@@ -447,26 +397,3 @@ export class Connection implements Peer {
   }
 }
 
-/** Bytes one connection may keep in each of its lists of messages for later (`overflows`): eight full frames. */
-const MAX_KEPT_BYTES = 8 * 1024 * 1024;
-
-const notApplied = () => new Error("the update was not applied: its connection closed");
-
-/** A sync step 2 or update: judging it needs the document (a step 1 is answered from the loaded bytes). */
-function needsDocument(data: Uint8Array): boolean {
-  return data.length > 1 && data[0] === MESSAGE_SYNC && data[1] !== syncProtocol.messageYjsSyncStep1;
-}
-
-/**
- * A sync step 1 whose state vector names a client: a returning client's. A
- * new client's (no clients) frames as four bytes: the message type, the
- * step, the vector's length (1) and its count of clients (0).
- */
-function isStep1WithState(data: Uint8Array): boolean {
-  return data.length > 4 && data[0] === MESSAGE_SYNC && data[1] === syncProtocol.messageYjsSyncStep1;
-}
-
-/** An update with no structs and no deletions, as Yjs encodes it: no clients, then an empty delete set. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0;
-}

@@ -1,15 +1,7 @@
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { MemberIds } from "../access/member-ids.ts";
-import {
-  ROOTS,
-  annotationsOf,
-  notesOf,
-  parseVoteKey,
-  readAnnotation,
-  votesOf,
-  withheldOf,
-} from "@marginalia/schema";
+import { annotationsOf, notesOf, readAnnotation, votesOf, withheldOf } from "@marginalia/schema";
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
@@ -22,6 +14,8 @@ import { ownTurn } from "./own-turn.ts";
 import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
+import { touchedAnnotations } from "./touched.ts";
+import { UpdateLane } from "./update-lane.ts";
 
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
@@ -101,8 +95,6 @@ export class LiveDocument implements PersistSource {
   private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
   /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
   private building: Promise<void> | null = null;
-  /** Large updates being taken in turns, one after another (`inTurns`); null when none is. */
-  private turns: Promise<void> | null = null;
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
@@ -111,6 +103,8 @@ export class LiveDocument implements PersistSource {
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
+  /** Large updates taken in turns, one after another (large-update.ts). */
+  readonly lane = new UpdateLane();
   /**
    * The group's members who may answer an assignment (annotators and up),
    * loaded with the document and kept current by access events (hub.ts).
@@ -253,40 +247,16 @@ export class LiveDocument implements PersistSource {
     return this.building ?? Promise.resolve();
   }
 
-  /**
-   * Runs `work` once every large update queued before it is done, and keeps
-   * the document busy (`isBusy`) until it ends: a large update is judged
-   * and applied over several turns (large-update.ts), and the judgement
-   * holds only while the document stays as it was judged against.
-   */
-  inTurns<T>(work: () => Promise<T>): Promise<T> {
-    const result = (this.turns ?? Promise.resolve()).then(work);
-    const done = result.then(
-      () => {},
-      () => {},
-    );
-    this.turns = done;
-    void done.then(() => {
-      if (this.turns === done) this.turns = null;
-    });
-    return result;
-  }
-
-  /** Whether a large update is being taken in turns, or waits to be (`inTurns`). */
-  get isTaking(): boolean {
-    return this.turns !== null;
-  }
-
   /** Whether what changes the document should wait (`whenFree`): it is being built, or taking a large update. */
   get isBusy(): boolean {
-    return this.isBuilding || this.turns !== null;
+    return this.isBuilding || this.lane.busy;
   }
 
   /** Resolves once the document is neither being built in slices nor taking a large update. */
   async whenFree(): Promise<void> {
     while (this.isBusy) {
       await this.whenBuilt();
-      if (this.turns) await this.turns;
+      await this.lane.drained();
     }
   }
 
@@ -405,28 +375,3 @@ type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 const LOAD_ORIGIN = Symbol("load");
 
 export const REMOTE_ORIGIN = Symbol("remote");
-
-/** The ids of the annotations a transaction changed, found from the types it touched. */
-export function touchedAnnotations(doc: Y.Doc, tr: Y.Transaction): Set<string> {
-  const root: Y.AbstractType<any> = doc.getMap(ROOTS.annotations);
-  const votes: Y.AbstractType<any> = doc.getMap(ROOTS.votes);
-  const ids = new Set<string>();
-  for (const [type, keys] of tr.changed) {
-    if (type === votes) {
-      // A vote changes its annotation's counts.
-      for (const key of keys) {
-        const vote = key === null ? null : parseVoteKey(key);
-        if (vote) ids.add(vote.annotationId);
-      }
-      continue;
-    }
-    if (type === root) {
-      for (const key of keys) if (key !== null) ids.add(key);
-      continue;
-    }
-    let t: Y.AbstractType<any> | null = type;
-    while (t?._item && t._item.parent !== root) t = t._item.parent as Y.AbstractType<any>;
-    if (t?._item?.parentSub) ids.add(t._item.parentSub);
-  }
-  return ids;
-}

@@ -158,7 +158,7 @@ describe("a large update", () => {
       for (let i = 0; i < 800; i++) createAnnotation(client, { kind: "comment", authorId: alice, body: `${i} `.padEnd(200, "x") });
     });
     writer.connection.receive(updateMessage(Y.encodeStateAsUpdate(client, before)));
-    await vi.waitFor(() => expect(live.isTaking).toBe(false));
+    await vi.waitFor(() => expect(live.lane.busy).toBe(false));
     expect(annotationsOf(live.doc).size).toBe(0);
 
     // Others' writes change the document, but bring nothing it waits for: it is not judged again.
@@ -168,10 +168,10 @@ describe("a large update", () => {
       other.connection.receive(updateMessage(Y.encodeStateAsUpdate(small)));
       await nextTurn();
       await nextTurn();
-      expect(live.isTaking).toBe(false);
+      expect(live.lane.busy).toBe(false);
     }
     writer.connection.receive(updateMessage(missing));
-    expect(live.isTaking).toBe(true);
+    expect(live.lane.busy).toBe(true);
     await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(804));
     expect(String(annotationsOf(live.doc).get(first)!.get("body"))).toBe("edited, sent last");
     expect([writer.closes, other.closes]).toEqual([[], []]);

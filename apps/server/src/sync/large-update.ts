@@ -1,14 +1,80 @@
 import * as Y from "yjs";
 import type { Actor } from "@marginalia/schema";
-import { type Authorization, authorizeInTurns, authorizeUpdate } from "./authorize.ts";
-import { decodeUpdate } from "./decoded-update.ts";
+import { type Authorization, type ModerationStep, authorizeInTurns, authorizeUpdate } from "./authorize.ts";
+import { Turns } from "../threads/turns.ts";
+import { decodeUpdate, forgetDecoded } from "./decoded-update.ts";
 import type { LiveDocument } from "./document.ts";
+import { Locator } from "./locate.ts";
 import { ownTurn } from "./own-turn.ts";
 import { LARGE_UPDATE_BYTES, cutUpdate } from "./update-pieces.ts";
 
+/** Whether `update` is taken in the document's lane: it is large, or a large one is under way there. */
+export function takenInTurns(live: LiveDocument, update: Uint8Array): boolean {
+  return update.length >= LARGE_UPDATE_BYTES || live.lane.busy;
+}
+
+/** Runs `work` on `update` in the document's lane (update-lane.ts); a large one waits to be one of few (`oneOfFew`). */
+export function inLane<T>(live: LiveDocument, update: Uint8Array, work: () => Promise<T>): Promise<T> {
+  return live.lane.run(update.length >= LARGE_UPDATE_BYTES ? () => oneOfFew(work) : work);
+}
+
+/** What taking a large update needs of the connection that received it (connection.ts). */
+export type Taker = {
+  live: LiveDocument;
+  /** The sender as the document knows it now: a new role has the update judged again. */
+  actor(): Actor;
+  /** Whether the sender's connection is still open. */
+  open(): boolean;
+  /** Counts event-loop time against the sender's share (loop-budget.ts). */
+  spend(ms: number): void;
+  /** Refuses the update, closing the connection, when it writes under another user's Yjs client id. */
+  refusedForClientIds(): boolean;
+  /** What a verdict that applies nothing leads to (held, refused, nothing); null once the connection closed for it. */
+  withoutApplying(verdict: Authorization): Promise<void> | null;
+  /** Applies an approved piece; `steps` are the update's moderation steps, given with its last piece. */
+  apply(piece: Uint8Array, steps: ModerationStep[]): Promise<void>;
+  /** Every piece is applied. */
+  applied(): void;
+};
+
 /**
- * Judges an update for a document that is taking it in turns
- * (`LiveDocument.inTurns`): a large one a slice per turn, a small one (queued
+ * Takes an update in the document's lane: judged a slice per turn, then
+ * applied a piece per turn, the document busy throughout so that every
+ * other update waits for it rather than for the loop. Its durability, which
+ * rejects for an update refused, or left unapplied because the connection
+ * closed first.
+ */
+export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
+  const take = async (): Promise<{ durable: Promise<void> }> => {
+    await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
+    if (!taker.open() || taker.refusedForClientIds()) throw notApplied();
+    const verdict = await judgeTaken(taker.live, update, taker.actor, taker.spend);
+    if (!taker.open()) throw notApplied();
+    if (!verdict.ok || verdict.empty) {
+      // Held outside the lane: what it waits for may come in an update queued behind this one.
+      const durable = taker.withoutApplying(verdict);
+      if (!durable) throw notApplied();
+      return { durable };
+    }
+    const durables = await applyInPieces(taker.live, update, taker.open, (piece, last) => {
+      const started = performance.now();
+      const durable = taker.apply(piece, last ? verdict.steps : []);
+      taker.spend(performance.now() - started);
+      return durable;
+    });
+    forgetDecoded(update);
+    if (!durables) throw notApplied();
+    taker.applied();
+    return { durable: Promise.all(durables).then(() => undefined) };
+  };
+  return inLane(taker.live, update, take).then(({ durable }) => durable);
+}
+
+const notApplied = (): Error => new Error("the update was not applied: its connection closed");
+
+/**
+ * Judges an update for a document that is taking it in turns (in its lane,
+ * `inLane`): a large one a slice per turn, a small one (queued
  * behind a large one) at once. Whatever the lane does not hold back (the
  * server's own changes, such as a hidden annotation moving) may still change
  * the document between slices, and so may a new role for the sender: then it
@@ -31,7 +97,7 @@ export async function judgeTaken(live: LiveDocument, update: Uint8Array, actorNo
  * is gone: what it had not yet applied is not applied for it. Otherwise the
  * durability of every piece.
  */
-export async function applyInPieces(
+async function applyInPieces(
   live: LiveDocument,
   update: Uint8Array,
   open: () => boolean,
@@ -61,22 +127,14 @@ export async function applyInPieces(
  */
 export function awaitedClocks(doc: Y.Doc, update: Uint8Array): Map<number, number> {
   const { structs, ds } = decodeUpdate(update);
-  const reach = new Map<number, number>();
-  const reachOf = (client: number) => reach.get(client) ?? Y.getState(doc.store, client);
+  const items = structs.filter((s): s is Y.Item => s instanceof Y.Item);
+  const locator = new Locator(doc, items, structs.filter((s): s is Y.GC => s instanceof Y.GC));
   const awaited = new Map<number, number>();
   const need = (client: number, clock: number) => {
-    if (clock >= reachOf(client)) awaited.set(client, Math.min(awaited.get(client) ?? clock, clock));
+    if (clock >= locator.reachedClockOf(client)) awaited.set(client, Math.min(awaited.get(client) ?? clock, clock));
   };
-  // How far each client runs without a gap, through the document and then the update (structs come in clock order per client).
-  for (const struct of structs) {
-    const client = struct.id.client;
-    if (struct.id.clock <= reachOf(client)) reach.set(client, Math.max(reachOf(client), struct.id.clock + struct.length));
-    else need(client, struct.id.clock - 1);
-  }
-  for (const struct of structs) {
-    if (!(struct instanceof Y.Item)) continue;
-    for (const id of [struct.origin, struct.rightOrigin, struct.parent]) if (id instanceof Y.ID) need(id.client, id.clock);
-  }
+  for (const struct of structs) need(struct.id.client, struct.id.clock - 1);
+  for (const item of items) for (const id of [item.origin, item.rightOrigin, item.parent]) if (id instanceof Y.ID) need(id.client, id.clock);
   for (const [client, ranges] of ds.clients) for (const range of ranges) need(client, range.clock);
   return awaited;
 }
@@ -96,19 +154,9 @@ export function anyArrived(doc: Y.Doc, awaited: ReadonlyMap<number, number>): bo
  * waits for one to end.
  */
 export const MAX_TAKEN_AT_ONCE = 4;
-let takenNow = 0;
-const waitingForSlot: Array<() => void> = [];
+const taking = new Turns(MAX_TAKEN_AT_ONCE);
 
 /** Runs `work` once fewer than MAX_TAKEN_AT_ONCE large updates are being taken. */
-export async function oneOfFew<T>(work: () => Promise<T>): Promise<T> {
-  if (takenNow < MAX_TAKEN_AT_ONCE) takenNow++;
-  else await new Promise<void>((resolve) => waitingForSlot.push(resolve));
-  try {
-    return await work();
-  } finally {
-    // Handed straight to the next waiter, if any: the count stays as it is.
-    const next = waitingForSlot.shift();
-    if (next) next();
-    else takenNow--;
-  }
+export function oneOfFew<T>(work: () => Promise<T>): Promise<T> {
+  return taking.run(work);
 }

@@ -1,3 +1,5 @@
+import type { KeptMessages } from "./kept-messages.ts";
+
 /**
  * How much of the event loop one socket may take, in milliseconds per
  * second. An editing client costs well under a millisecond a second (an
@@ -50,5 +52,54 @@ export class LoopBudget {
     if (now - this.windowStart < WINDOW_MS) return;
     this.windowStart = now;
     this.spent = 0;
+  }
+}
+
+/**
+ * One socket's messages under its share of the loop: each is handled at
+ * once while the share lasts, and kept, in order, for the next second's
+ * share once it has run out. More than `kept` can hold calls `overflow`
+ * (the connection closes with 4429).
+ */
+export class LoopShare {
+  private readonly budget: LoopBudget;
+  private stopped = false;
+
+  constructor(
+    shareMs: number | undefined,
+    private readonly kept: KeptMessages,
+    private readonly handle: (message: Uint8Array) => void,
+    private readonly overflow: () => void,
+  ) {
+    this.budget = new LoopBudget(shareMs);
+  }
+
+  receive(message: Uint8Array) {
+    if (this.kept.length > 0 || !this.budget.available) this.defer(message);
+    else this.budget.charge(() => this.handle(message));
+  }
+
+  /** Counts time spent for this socket outside `receive` (work done in turns: large-update.ts). */
+  spend(ms: number) {
+    this.budget.spend(ms);
+  }
+
+  /** Drops what is kept; nothing more is handled. */
+  stop() {
+    this.stopped = true;
+    this.kept.takeAll();
+  }
+
+  private defer(message: Uint8Array) {
+    if (!this.kept.keep(message)) return this.overflow();
+    if (this.kept.length === 1) setTimeout(() => this.drain(), this.budget.untilNext);
+  }
+
+  private drain() {
+    while (this.kept.length > 0 && !this.stopped && this.budget.available) {
+      const message = this.kept.next()!;
+      this.budget.charge(() => this.handle(message));
+    }
+    if (this.kept.length > 0 && !this.stopped) setTimeout(() => this.drain(), this.budget.untilNext);
   }
 }

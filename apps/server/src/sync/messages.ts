@@ -72,3 +72,22 @@ export function awarenessUpdateMessage(update: Uint8Array): Uint8Array {
   encoding.writeVarUint8Array(encoder, update);
   return encoding.toUint8Array(encoder);
 }
+
+/** A sync step 2 or update: judging it needs the document (a step 1 is answered from the loaded bytes). */
+export function needsDocument(data: Uint8Array): boolean {
+  return data.length > 1 && data[0] === MESSAGE_SYNC && data[1] !== syncProtocol.messageYjsSyncStep1;
+}
+
+/**
+ * A sync step 1 whose state vector names a client: a returning client's. A
+ * new client's (no clients) frames as four bytes: the message type, the
+ * step, the vector's length (1) and its count of clients (0).
+ */
+export function isStep1WithState(data: Uint8Array): boolean {
+  return data.length > 4 && data[0] === MESSAGE_SYNC && data[1] === syncProtocol.messageYjsSyncStep1;
+}
+
+/** An update with no structs and no deletions, as Yjs encodes it: no clients, then an empty delete set. */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
+}

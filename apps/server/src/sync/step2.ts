@@ -2,7 +2,7 @@ import type { Actor } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { type Authorization, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument } from "./document.ts";
-import { judgeTaken, oneOfFew } from "./large-update.ts";
+import { inLane, judgeTaken, oneOfFew, takenInTurns } from "./large-update.ts";
 import { type Piece, splitStep2 } from "./resync.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
@@ -29,10 +29,9 @@ export type Step2Sender = {
  */
 export function applyStep2(sender: Step2Sender, update: Uint8Array): Promise<void> | null {
   const { live, actor } = sender;
-  if (update.length < LARGE_UPDATE_BYTES && !live.isTaking) return applyJudged(sender, update, authorizeUpdate(live.doc, update, actor));
+  if (!takenInTurns(live, update)) return applyJudged(sender, update, authorizeUpdate(live.doc, update, actor));
   // A large one is judged whole in turns too (large-update.ts), in the document's lane.
-  const judge = async () => ({ whole: await judgeTaken(live, update, () => actor, () => {}) });
-  const judged = live.inTurns(update.length >= LARGE_UPDATE_BYTES ? () => oneOfFew(judge) : judge);
+  const judged = inLane(live, update, async () => ({ whole: await judgeTaken(live, update, () => actor, () => {}) }));
   return judged.then(({ whole }) => applyJudged(sender, update, whole) ?? Promise.reject(new Error("the sync step 2 was refused")));
 }
 
