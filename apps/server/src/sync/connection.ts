@@ -15,7 +15,7 @@ import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDoc
 import { KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { applyStep2 } from "./step2.ts";
-import { type Taker, anyArrived, awaitedClocks, takeInTurns, takenInTurns } from "./large-update.ts";
+import { type Judged, type Taker, anyArrived, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
 export type Transport = {
@@ -270,10 +270,10 @@ export class Connection implements Peer {
    * judged yet: it is held, in order, and judged again whenever the document
    * changes. Its durability promise settles when it is applied.
    */
-  private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> | null {
-    if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim);
+  private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
+    if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim, judged);
     if (this.refusedForClientIds(state, update)) return null;
-    const verdict = authorizeUpdate(state.live.doc, update, state.actor);
+    const verdict = stillHolds(state.live, judged, state.actor) ?? authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok || verdict.empty) return this.withoutApplying(state, update, claim, verdict);
     const durable = this.applyNow(state, update, claim, verdict.steps);
     this.releaseHeld(state);
@@ -297,9 +297,10 @@ export class Connection implements Peer {
   }
 
   /** A large update, or one queued behind one, taken in turns (large-update.ts). */
-  private inTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim): Promise<void> {
+  private inTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> {
     const taker: Taker = {
       live: state.live,
+      judged,
       actor: () => state.actor,
       open: () => this.state === state,
       spend: (ms) => state.share.spend(ms),
@@ -340,7 +341,7 @@ export class Connection implements Peer {
       actor: state.actor,
       presence: this.awarenessClients,
       logger: this.options.logger,
-      apply: (piece: Uint8Array) => this.authorizeAndApply(state, piece, "presence"),
+      apply: (piece: Uint8Array, judged: Judged) => this.authorizeAndApply(state, piece, "presence", judged),
       refuse: (reason: string) => this.refuse(state, reason),
     };
     return applyStep2(sender, update);

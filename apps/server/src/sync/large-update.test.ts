@@ -4,12 +4,19 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { type Actor, MESSAGE_SYNC, SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it, vi } from "vitest";
+import * as authorize from "./authorize.ts";
 import { createLogger } from "../logger.ts";
 import { actor, alice, articleId, bob } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
-import { MAX_TAKEN_AT_ONCE, judgeTaken, oneOfFew } from "./large-update.ts";
-import { ackMessage, updateMessage } from "./messages.ts";
+import { MAX_TAKEN_AT_ONCE, judgeTaken, judgedTaken, oneOfFew, stillHolds } from "./large-update.ts";
+import { ackMessage, syncStep2Message, updateMessage } from "./messages.ts";
+
+// The judgements pass through to the real ones; counted so that a step 2 can be seen to be judged once.
+vi.mock("./authorize.ts", async (original) => {
+  const real = await original<typeof import("./authorize.ts")>();
+  return { ...real, authorizeUpdate: vi.fn(real.authorizeUpdate), authorizeInTurns: vi.fn(real.authorizeInTurns) };
+});
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
 const carol = "c0000000-0000-4000-a000-00000000000c";
@@ -201,6 +208,47 @@ describe("a large update", () => {
     live.destroy();
   });
 });
+
+/**
+ * A sync step 2 is judged whole first, to decide whether it must be split
+ * (step2.ts); when it need not be, that verdict is the one it is applied
+ * under, unless the document or the sender changed in between.
+ */
+describe("a sync step 2 applied whole", () => {
+  it.each([
+    ["small", 3],
+    ["large", 300],
+  ])("is judged once (%s)", async (_size, n) => {
+    const { live, join } = room(`article:step2-${n}`);
+    const writer = join(actor(alice, "annotator"), true);
+    const judgements = () => vi.mocked(authorize.authorizeUpdate).mock.calls.length + vi.mocked(authorize.authorizeInTurns).mock.calls.length;
+    const before = judgements();
+    const step2 = n > 100 ? comments(n, alice) : Y.encodeStateAsUpdate(decodedComments(n));
+    writer.connection.receive(syncStep2Message(step2));
+    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(n));
+    await vi.waitFor(() => expect(writer.sent).toContainEqual(ackMessage(1)));
+    expect(judgements() - before).toBe(1);
+    expect(writer.closes).toEqual([]);
+    live.destroy();
+  });
+
+  it("has its verdict given again once the document or the sender changed", async () => {
+    const { live } = room("article:step2-changed");
+    const annotator = actor(alice, "annotator");
+    const judged = await judgedTaken(live, comments(300, alice), () => annotator, () => {});
+    expect(stillHolds(live, judged, annotator)).toMatchObject({ ok: true });
+    expect(stillHolds(live, judged, actor(alice, "annotator"))).toBeNull();
+    await live.change({ userId: null }, (doc) => createAnnotation(doc, { kind: "comment", authorId: bob, body: "meanwhile" }));
+    expect(stillHolds(live, judged, annotator)).toBeNull();
+    live.destroy();
+  });
+});
+
+function decodedComments(n: number): Y.Doc {
+  const doc = new Y.Doc();
+  for (let i = 0; i < n; i++) createAnnotation(doc, { kind: "comment", authorId: alice, body: `small ${i}` });
+  return doc;
+}
 
 function decoded(update: Uint8Array): Y.Doc {
   const doc = new Y.Doc();

@@ -18,9 +18,24 @@ export function inLane<T>(live: LiveDocument, update: Uint8Array, work: () => Pr
   return live.lane.run(update.length >= LARGE_UPDATE_BYTES ? () => oneOfFew(work) : work);
 }
 
+/**
+ * A verdict on an update, with what it was given against: the document's
+ * change count and the sender as it was. It holds while both are unchanged
+ * (`stillHolds`), so that a step 2 judged whole to decide whether to split it
+ * (step2.ts) is not judged again when it is applied.
+ */
+export type Judged = { verdict: Authorization; changes: number; actor: Actor };
+
+/** `judged`'s verdict, when neither the document nor the sender has changed since it was given; else null. */
+export function stillHolds(live: LiveDocument, judged: Judged | undefined, actor: Actor): Authorization | null {
+  return judged && judged.changes === live.changeCount && judged.actor === actor ? judged.verdict : null;
+}
+
 /** What taking a large update needs of the connection that received it (connection.ts). */
 export type Taker = {
   live: LiveDocument;
+  /** A verdict already given on the update, used if it still holds when its turn comes. */
+  judged?: Judged;
   /** The sender as the document knows it now: a new role has the update judged again. */
   actor(): Actor;
   /** Whether the sender's connection is still open. */
@@ -48,7 +63,7 @@ export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
   const take = async (): Promise<{ durable: Promise<void> }> => {
     await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
     if (!taker.open() || taker.refusedForClientIds()) throw notApplied();
-    const verdict = await judgeTaken(taker.live, update, taker.actor, taker.spend);
+    const verdict = stillHolds(taker.live, taker.judged, taker.actor()) ?? (await judgeTaken(taker.live, update, taker.actor, taker.spend));
     if (!taker.open()) throw notApplied();
     if (!verdict.ok || verdict.empty) {
       // Held outside the lane: what it waits for may come in an update queued behind this one.
@@ -81,12 +96,16 @@ const notApplied = (): Error => new Error("the update was not applied: its conne
  * is judged again, against what is there now.
  */
 export async function judgeTaken(live: LiveDocument, update: Uint8Array, actorNow: () => Actor, spent: (ms: number) => void): Promise<Authorization> {
-  if (update.length < LARGE_UPDATE_BYTES) return authorizeUpdate(live.doc, update, actorNow());
+  return (await judgedTaken(live, update, actorNow, spent)).verdict;
+}
+
+/** `judgeTaken`, with what its verdict was given against. */
+export async function judgedTaken(live: LiveDocument, update: Uint8Array, actorNow: () => Actor, spent: (ms: number) => void): Promise<Judged> {
   for (;;) {
     const changes = live.changeCount;
     const actor = actorNow();
-    const verdict = await authorizeInTurns(live.doc, update, actor, spent);
-    if (live.changeCount === changes && actorNow() === actor) return verdict;
+    const verdict = update.length < LARGE_UPDATE_BYTES ? authorizeUpdate(live.doc, update, actor) : await authorizeInTurns(live.doc, update, actor, spent);
+    if (live.changeCount === changes && actorNow() === actor) return { verdict, changes, actor };
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Actor } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
-import { type Authorization, authorizeUpdate } from "./authorize.ts";
+import { authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument } from "./document.ts";
-import { inLane, judgeTaken, oneOfFew, takenInTurns } from "./large-update.ts";
+import { type Judged, inLane, judgedTaken, oneOfFew, takenInTurns } from "./large-update.ts";
 import { type Piece, splitStep2 } from "./resync.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 
@@ -13,8 +13,11 @@ export type Step2Sender = {
   /** The client ids the sender's presence named. */
   presence: ReadonlySet<number>;
   logger: Logger;
-  /** Judges and applies an update as the sender's, claiming only presence-named client ids; null once closed for it. */
-  apply(update: Uint8Array): Promise<void> | null;
+  /**
+   * Applies an update as the sender's, claiming only presence-named client ids, judged again unless
+   * `judged` still holds; null once closed for it.
+   */
+  apply(update: Uint8Array, judged: Judged): Promise<void> | null;
   /** Closes the connection for an update it may not make. */
   refuse(reason: string): void;
 };
@@ -29,21 +32,26 @@ export type Step2Sender = {
  */
 export function applyStep2(sender: Step2Sender, update: Uint8Array): Promise<void> | null {
   const { live, actor } = sender;
-  if (!takenInTurns(live, update)) return applyJudged(sender, update, authorizeUpdate(live.doc, update, actor));
+  if (!takenInTurns(live, update)) return applyJudged(sender, update, judgedNow(live, update, actor));
   // A large one is judged whole in turns too (large-update.ts), in the document's lane.
-  const judged = inLane(live, update, async () => ({ whole: await judgeTaken(live, update, () => actor, () => {}) }));
-  return judged.then(({ whole }) => applyJudged(sender, update, whole) ?? Promise.reject(new Error("the sync step 2 was refused")));
+  const judged = inLane(live, update, () => judgedTaken(live, update, () => actor, () => {}));
+  return judged.then((whole) => applyJudged(sender, update, whole) ?? Promise.reject(new Error("the sync step 2 was refused")));
 }
 
-function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Authorization): Promise<void> | null {
+/** A verdict given in this turn, with what it was given against. */
+function judgedNow(live: LiveDocument, update: Uint8Array, actor: Actor): Judged {
+  return { verdict: authorizeUpdate(live.doc, update, actor), changes: live.changeCount, actor };
+}
+
+function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Judged): Promise<void> | null {
   const { live, actor } = sender;
   const foreign = live.clientIds.takenIn(live.doc, update, actor.userId) !== null;
-  const pieces = (!whole.ok && !whole.missing) || foreign ? splitStep2(update) : null;
-  if (!pieces) return sender.apply(update);
+  const pieces = (!whole.verdict.ok && !whole.verdict.missing) || foreign ? splitStep2(update) : null;
+  if (!pieces) return sender.apply(update, whole);
   const resync = inPieces(sender, pieces);
   if (pieces.every((piece) => piece.update.length < LARGE_UPDATE_BYTES)) {
     let step = resync.next();
-    while (!step.done) step = resync.next(authorizeUpdate(live.doc, step.value, actor));
+    while (!step.done) step = resync.next(judgedNow(live, step.value, actor));
     return step.value;
   }
   // A large piece is judged in turns (large-update.ts), like a large update.
@@ -51,7 +59,7 @@ function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Authorizati
     let step = resync.next();
     while (!step.done) {
       const piece = step.value;
-      step = resync.next(piece.length < LARGE_UPDATE_BYTES ? authorizeUpdate(live.doc, piece, actor) : await oneOfFew(() => judgeTaken(live, piece, () => actor, () => {})));
+      step = resync.next(piece.length < LARGE_UPDATE_BYTES ? judgedNow(live, piece, actor) : await oneOfFew(() => judgedTaken(live, piece, () => actor, () => {})));
     }
     if (!step.value) throw new Error("the sync step 2 was refused");
     return step.value;
@@ -63,7 +71,7 @@ function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Authorizati
  * given the verdict), then applied or left out; null once the sender is
  * refused for one.
  */
-function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, Promise<void> | null, Authorization> {
+function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, Promise<void> | null, Judged> {
   const { live, actor } = sender;
   const durables: Promise<void>[] = [];
   const left: number[] = [];
@@ -73,7 +81,8 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
       left.push(piece.client); // another user's client: theirs to send
       continue;
     }
-    const verdict = yield piece.update;
+    const judged = yield piece.update;
+    const verdict = judged.verdict;
     if (!verdict.ok && !verdict.missing) {
       if (piece.kind === "structs" && sender.presence.has(piece.client)) {
         sender.refuse(verdict.reason);
@@ -82,7 +91,7 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
       left.push(piece.client);
       continue;
     }
-    const durable = sender.apply(piece.update);
+    const durable = sender.apply(piece.update, judged);
     if (!durable) return null;
     durables.push(durable);
   }
