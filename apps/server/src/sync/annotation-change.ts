@@ -119,7 +119,7 @@ export function inserted(
         return null;
       }
       if (where.keys.length !== 2) return `${second} holds a plain value`;
-      if (!(second in annotationFieldSchemas)) return `annotations have no field ${second}`;
+      if (!Object.hasOwn(annotationFieldSchemas, second)) return `annotations have no field ${second}`;
       if (deleted) return null;
       if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) return `${second} must be a plain value`;
       // The fields of an annotation made in this update are checked together, with the same schemas, by

@@ -44,6 +44,19 @@ describe("authorizeUpdate: creating", () => {
     }
   });
 
+  it("refuses fields named after what every object inherits, on a new annotation and an existing one", () => {
+    for (const field of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      const server = new Y.Doc();
+      const created = updateFrom(server, (c) =>
+        c.transact(() => annotationsOf(c).get(createAnnotation(c, { kind: "comment", authorId: alice, body: "hello" }))!.set(field, { status: "hidden" })),
+      );
+      expectRefused(authorizeUpdate(server, created, actor(alice, "annotator")), new RegExp(`no field ${field}`));
+      const existing = serverWithComment();
+      const edited = updateFrom(existing.server, (c) => annotationsOf(c).get(existing.id)!.set(field, "x".repeat(1000)));
+      expectRefused(authorizeUpdate(existing.server, edited, actor(alice, "annotator")), new RegExp(`no field ${field}`));
+    }
+  });
+
   it("refuses any change from a viewer, but accepts an empty sync step", () => {
     const server = new Y.Doc();
     const update = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: alice }));
