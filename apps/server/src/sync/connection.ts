@@ -10,7 +10,7 @@ import type { LiveDocument, Peer } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
-import { type Claim, HeldUpdates } from "./held-updates.ts";
+import { type Claim, HELD_TURN_MS, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, syncStep1Message } from "./messages.ts";
 import { KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
@@ -291,7 +291,9 @@ export class Connection implements Peer {
       this.refuse(state, verdict.reason);
       return null;
     }
-    const durable = this.held.hold(state.live, update, claim, takenInTurns(state.live, update) ? awaitedClocks(state.live.doc, update) : undefined);
+    const durable = this.held.hold(state.live, state.actor.userId, update, claim, awaitedClocks(state.live.doc, update));
+    // Its decoded structs (about 27 times its bytes) are not kept while it waits: it is decoded again when judged.
+    forgetDecoded(update);
     if (!durable) this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
     return durable;
   }
@@ -348,12 +350,23 @@ export class Connection implements Peer {
   }
 
   private releaseHeld(state: Extract<Phase, { phase: "open" }>) {
+    const started = performance.now();
+    try {
+      this.judgeHeld(state, started);
+    } finally {
+      state.share.spend(performance.now() - started);
+    }
+  }
+
+  /** Held updates whose awaited content came, judged again in order for up to HELD_TURN_MS; the rest in a later turn. */
+  private judgeHeld(state: Extract<Phase, { phase: "open" }>, started: number) {
     let progress = true;
     while (progress && this.held.length && this.state === state) {
       progress = false;
       for (const entry of this.held.list()) {
         if (this.state !== state) return;
-        if (entry.awaited && !anyArrived(state.live.doc, entry.awaited)) continue;
+        if (!anyArrived(state.live.doc, entry.awaited)) continue;
+        if (performance.now() - started > HELD_TURN_MS) return this.held.retryLater();
         if (takenInTurns(state.live, entry.update)) {
           this.held.take(entry);
           entry.settle(this.inTurns(state, entry.update, entry.claim));
@@ -362,7 +375,11 @@ export class Connection implements Peer {
         // Judged again whole: the client ids it writes under may have been claimed while it waited.
         if (this.refusedForClientIds(state, entry.update)) return;
         const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
-        if (!verdict.ok && verdict.missing) continue;
+        if (!verdict.ok && verdict.missing) {
+          entry.awaited = awaitedClocks(state.live.doc, entry.update);
+          forgetDecoded(entry.update);
+          continue;
+        }
         this.held.take(entry);
         progress = true;
         if (!verdict.ok) return this.refuse(state, verdict.reason);

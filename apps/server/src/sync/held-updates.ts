@@ -1,4 +1,5 @@
 import type { LiveDocument } from "./document.ts";
+import { ownTurn } from "./own-turn.ts";
 
 /**
  * Updates that build on content the server has not received yet, held until
@@ -9,14 +10,35 @@ const MAX_HELD_UPDATES = 256;
 const MAX_HELD_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Held bytes per account, across its sockets and documents. Each socket's
+ * own bound times 32 sockets let three accounts hold enough for the process
+ * to run out of memory.
+ */
+/** How long one connection's held updates are judged in a turn before the rest wait for another. */
+export const HELD_TURN_MS = 8;
+
+export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
+const heldByAccount = new Map<string, number>();
+
+function addHeld(account: string, bytes: number) {
+  const total = (heldByAccount.get(account) ?? 0) + bytes;
+  if (total > 0) heldByAccount.set(account, total);
+  else heldByAccount.delete(account);
+}
+
+/**
  * Which new client ids an applied update makes the sender's (client-ids.ts):
  * all of them for a live update, which a client sends of its own edits; for a
  * sync step 2, which can carry anyone's, only those its presence named.
  */
 export type Claim = "all" | "presence";
 
-/** `awaited`: for a large update, the clocks it waits for (large-update.ts); it is judged again only once one arrives. */
-export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited?: ReadonlyMap<number, number> };
+/**
+ * `awaited`: the clocks it waits for (large-update.ts); it is judged again only once one arrives, so
+ * that changes which bring none of them cost nothing (a held update judged at every change to a busy
+ * document, 64 of them on one socket, held the loop for 600 ms).
+ */
+export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited: ReadonlyMap<number, number> };
 
 /**
  * One connection's held updates, in order, and the watch on the document that
@@ -27,6 +49,9 @@ export class HeldUpdates {
   private heldBytes = 0;
   private watching: LiveDocument | null = null;
   private retryScheduled = false;
+
+  /** Whose updates these are, for the bound across an account's sockets: a connection has one account. */
+  private account = "";
 
   constructor(private readonly retry: () => void) {}
 
@@ -39,9 +64,12 @@ export class HeldUpdates {
   }
 
   /** Holds an update and watches `live` for the content it waits for; null when the bound is reached. */
-  hold(live: LiveDocument, update: Uint8Array, claim: Claim, awaited?: ReadonlyMap<number, number>): Promise<void> | null {
+  hold(live: LiveDocument, account: string, update: Uint8Array, claim: Claim, awaited: ReadonlyMap<number, number>): Promise<void> | null {
+    if (this.entries.length === 0) this.account = account;
     if (this.entries.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) return null;
+    if ((heldByAccount.get(this.account) ?? 0) + update.length > MAX_HELD_BYTES_PER_ACCOUNT) return null;
     this.heldBytes += update.length;
+    addHeld(this.account, update.length);
     this.watch(live);
     return new Promise((settle) => this.entries.push({ update, claim, settle, awaited }));
   }
@@ -54,10 +82,12 @@ export class HeldUpdates {
   take(entry: Held) {
     this.entries.splice(this.entries.indexOf(entry), 1);
     this.heldBytes -= entry.update.length;
+    addHeld(this.account, -entry.update.length);
   }
 
   /** Drops every held update and stops watching. */
   clear() {
+    addHeld(this.account, -this.heldBytes);
     this.entries = [];
     this.heldBytes = 0;
     this.watch(null);
@@ -75,10 +105,17 @@ export class HeldUpdates {
     live?.doc.on("update", this.onDocumentChange);
   }
 
+  /** Has the held updates judged again in a later turn: what one turn did not get to. */
+  retryLater() {
+    this.onDocumentChange();
+  }
+
+  // In a turn of its own (own-turn.ts): with many sockets holding updates, their retries would otherwise
+  // all run in one check phase of the loop.
   private onDocumentChange = () => {
     if (this.retryScheduled) return;
     this.retryScheduled = true;
-    setImmediate(() => {
+    void ownTurn().then(() => {
       this.retryScheduled = false;
       this.retry();
     });

@@ -1,0 +1,24 @@
+import type { Actor } from "@marginalia/schema";
+import { createLogger } from "../logger.ts";
+import { articleId } from "./authorize-testing.ts";
+import { Connection } from "./connection.ts";
+import { LiveDocument } from "./document.ts";
+
+const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
+
+/** For tests: a document that records what it stores, and a way to open sockets on it. */
+export function room(name: string) {
+  const stored: Uint8Array[] = [];
+  const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
+  const join = (who: Actor, acks = false) => {
+    const sent: Uint8Array[] = [];
+    const closes: number[] = [];
+    const connection = new Connection(
+      { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
+      { acks, logger: createLogger("silent"), maxBuffered: 64 },
+    );
+    connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);
+    return { connection, sent, closes };
+  };
+  return { live, stored, join };
+}
