@@ -14,6 +14,7 @@ import { type Claim, HELD_TURN_MS, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, syncStep1Message } from "./messages.ts";
 import { KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
+import { AccountLimits } from "./account-limits.ts";
 import { applyStep2 } from "./step2.ts";
 import { type Judged, type Taker, anyArrived, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
 
@@ -32,8 +33,10 @@ export type ConnectionOptions = {
    */
   maxBuffered: number;
   observer?: SyncObserver;
-  /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
+  /** Event-loop time an account's sockets may take per second (loop-budget.ts); past it, their messages wait. */
   loopShareMs?: number;
+  /** What an account's sockets share (the hub's); by default, this socket's own. */
+  limits?: AccountLimits;
 };
 
 type Phase =
@@ -51,7 +54,8 @@ export class Connection implements Peer {
   private updatesReceived = 0;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly awarenessClients = new Set<number>();
-  private readonly held = new HeldUpdates(() => this.retryHeld());
+  private readonly limits: AccountLimits;
+  private readonly held: HeldUpdates;
   /** Sync messages that need the document, waiting while it is busy (LiveDocument.whenFree). */
   private readonly waiting: KeptMessages;
   private readonly closeListeners: Array<() => void> = [];
@@ -62,6 +66,8 @@ export class Connection implements Peer {
   ) {
     this.state = { phase: "admitting", buffered: new KeptMessages(options.maxBuffered) };
     this.waiting = new KeptMessages(options.maxBuffered);
+    this.limits = options.limits ?? new AccountLimits();
+    this.held = new HeldUpdates(this.limits, () => this.retryHeld());
   }
 
   get phase() {
@@ -94,7 +100,7 @@ export class Connection implements Peer {
     const state = this.state;
     if (state.phase !== "admitting") return;
     const share = new LoopShare(
-      this.options.loopShareMs,
+      this.limits.share(account, this.options.loopShareMs),
       new KeptMessages(this.options.maxBuffered),
       (message) => this.handle(open, message),
       () => this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server"),

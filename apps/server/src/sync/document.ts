@@ -11,7 +11,7 @@ import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
 import { compactionWorker } from "./yjs-worker.ts";
 import { ownTurn } from "./own-turn.ts";
-import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
+import { ENCODE_WHOLE_MAX_BYTES, ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 import { touchedAnnotations } from "./touched.ts";
@@ -97,6 +97,13 @@ export class LiveDocument implements PersistSource {
   private building: Promise<void> | null = null;
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
+  /**
+   * About how many bytes the document encodes to: what was loaded, plus
+   * every update since (deletions never take any off). Structs alone do not
+   * say what an encoding costs: 150 annotations with 20,000-character
+   * bodies are 3 MB in a few thousand structs.
+   */
+  private encodedBytes = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
   private plannedBuild: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
@@ -138,6 +145,7 @@ export class LiveDocument implements PersistSource {
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
     const initialState = start?.bytes ?? null;
+    this.encodedBytes = (initialState?.length ?? 0) + (start?.tail?.length ?? 0);
     this.cold = initialState && new ColdBytes(initialState, start?.tail ?? null, start?.headroom ?? 0, start?.stateVector ?? null);
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
@@ -269,7 +277,9 @@ export class LiveDocument implements PersistSource {
   syncStep2For(sv: Uint8Array): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
     // Encoding 300,000 structs whole holds the loop for 175–260 ms: a large document is written a slice per turn.
-    if (structCount(this.ydoc) <= ENCODE_WHOLE_MAX_STRUCTS) return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
+    if (this.encodedBytes <= ENCODE_WHOLE_MAX_BYTES && structCount(this.ydoc) <= ENCODE_WHOLE_MAX_STRUCTS) {
+      return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
+    }
     return encodeStateInSlices(this.ydoc, sv, () => this.destroyed).then((update) => (update ? [syncStep2Message(update, STEP2_HEADROOM)] : []));
   }
 
@@ -339,6 +349,7 @@ export class LiveDocument implements PersistSource {
   private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
     if (origin === LOAD_ORIGIN) return;
     this.changes++;
+    this.encodedBytes += update.length;
     this.fanout.queue(update, (origin as ChangeOrigin | null)?.peer ?? null);
     if (origin === REMOTE_ORIGIN) return;
     const change = origin as ChangeOrigin | null;

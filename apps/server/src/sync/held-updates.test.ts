@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from "vitest";
 import { actor, alice, bob } from "./authorize-testing.ts";
 import { room } from "./connection-testing.ts";
 import type { Connection } from "./connection.ts";
-import { HELD_TURN_MS, type Held, MAX_HELD_BYTES_PER_ACCOUNT } from "./held-updates.ts";
+import { MAX_HELD_BYTES_PER_ACCOUNT } from "./account-limits.ts";
+import { HELD_TURN_MS, type Held } from "./held-updates.ts";
 import { updateMessage } from "./messages.ts";
 
 /**

@@ -1,3 +1,4 @@
+import type { AccountLimits } from "./account-limits.ts";
 import type { LiveDocument } from "./document.ts";
 import { ownTurn } from "./own-turn.ts";
 
@@ -16,15 +17,6 @@ const MAX_HELD_BYTES = 4 * 1024 * 1024;
  */
 /** How long one connection's held updates are judged in a turn before the rest wait for another. */
 export const HELD_TURN_MS = 8;
-
-export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
-const heldByAccount = new Map<string, number>();
-
-function addHeld(account: string, bytes: number) {
-  const total = (heldByAccount.get(account) ?? 0) + bytes;
-  if (total > 0) heldByAccount.set(account, total);
-  else heldByAccount.delete(account);
-}
 
 /**
  * Which new client ids an applied update makes the sender's (client-ids.ts):
@@ -53,7 +45,10 @@ export class HeldUpdates {
   /** Whose updates these are, for the bound across an account's sockets: a connection has one account. */
   private account = "";
 
-  constructor(private readonly retry: () => void) {}
+  constructor(
+    private readonly limits: AccountLimits,
+    private readonly retry: () => void,
+  ) {}
 
   get length() {
     return this.entries.length;
@@ -67,9 +62,8 @@ export class HeldUpdates {
   hold(live: LiveDocument, account: string, update: Uint8Array, claim: Claim, awaited: ReadonlyMap<number, number>): Promise<void> | null {
     if (this.entries.length === 0) this.account = account;
     if (this.entries.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) return null;
-    if ((heldByAccount.get(this.account) ?? 0) + update.length > MAX_HELD_BYTES_PER_ACCOUNT) return null;
+    if (!this.limits.hold(this.account, update.length)) return null;
     this.heldBytes += update.length;
-    addHeld(this.account, update.length);
     this.watch(live);
     return new Promise((settle) => this.entries.push({ update, claim, settle, awaited }));
   }
@@ -82,12 +76,12 @@ export class HeldUpdates {
   take(entry: Held) {
     this.entries.splice(this.entries.indexOf(entry), 1);
     this.heldBytes -= entry.update.length;
-    addHeld(this.account, -entry.update.length);
+    this.limits.unhold(this.account, entry.update.length);
   }
 
   /** Drops every held update and stops watching. */
   clear() {
-    addHeld(this.account, -this.heldBytes);
+    this.limits.unhold(this.account, this.heldBytes);
     this.entries = [];
     this.heldBytes = 0;
     this.watch(null);

@@ -6,6 +6,7 @@ import type { AccessEvent } from "./access.ts";
 import { groupMembersOf } from "./access-check.ts";
 import type { AdmissionRequest } from "./admit.ts";
 import { type JoinHost, join } from "./join.ts";
+import { AccountLimits } from "./account-limits.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { Compaction } from "./compaction.ts";
 import { DocStore } from "./doc-store.ts";
@@ -38,6 +39,8 @@ export class SyncHub {
   private readonly connections = new Set<Connection>();
   private readonly openAccess: OpenAccess;
   private readonly perUser = new Map<string, number>();
+  /** What each account's sockets share: a loop share, and a bound on held updates. */
+  private readonly limits = new AccountLimits();
   private readonly compaction: Compaction;
   private readonly options: SyncOptions;
   private readonly hooks: DocumentHooks;
@@ -87,6 +90,7 @@ export class SyncHub {
       observer: this.options.observer,
       logger: this.logger,
       maxBuffered: this.options.maxBufferedMessages,
+      limits: this.limits,
     });
     this.connections.add(connection);
     connection.onClose(() => this.connections.delete(connection));

@@ -4,15 +4,16 @@ import { describe, expect, it } from "vitest";
 import { eventually } from "../../test/support/sync-client.ts";
 import { createLogger } from "../logger.ts";
 import { actor, alice, articleId, bob } from "./authorize-testing.ts";
+import { AccountLimits } from "./account-limits.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
 import { updateMessage } from "./messages.ts";
 
 const context = { docName: "article:budget", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
 
-function open(live: LiveDocument, userId: string, loopShareMs?: number) {
+function open(live: LiveDocument, userId: string, loopShareMs?: number, limits?: AccountLimits) {
   const closes: number[] = [];
-  const connection = new Connection({ send: () => {}, close: (code) => void closes.push(code) }, { acks: false, logger: createLogger("silent"), maxBuffered: 8, loopShareMs });
+  const connection = new Connection({ send: () => {}, close: (code) => void closes.push(code) }, { acks: false, logger: createLogger("silent"), maxBuffered: 8, loopShareMs, limits });
   connection.open(live, actor(userId, "annotator"), { id: userId, name: userId, color: "red" }, userId);
   return { connection, closes };
 }
@@ -44,6 +45,27 @@ describe("a socket's share of the event loop", () => {
 
     await eventually(() => expect(notesOf(live.doc).toString()).toMatch(/one two three |theirsone two three /), 5_000);
     expect(flooding.closes).toEqual([]);
+    live.destroy();
+  });
+
+  it("is one share for all of an account's sockets: another socket of the same account waits, another account's does not", async () => {
+    const live = new LiveDocument(context, { persist: () => Promise.resolve() });
+    const limits = new AccountLimits();
+    const first = open(live, alice, 0.000_001, limits);
+    const second = open(live, alice, 0.000_001, limits);
+    const other = open(live, bob, 0.000_001, limits);
+    const [one, two] = typing(["one ", "two "]);
+    first.connection.receive(one!);
+    second.connection.receive(two!);
+    expect(notesOf(live.doc).toString()).toBe("one ");
+    other.connection.receive(typing(["bob's "])[0]!);
+    expect(notesOf(live.doc).toString()).toContain("bob's ");
+    await eventually(() => expect(notesOf(live.doc).toString()).toContain("one two "), 5_000);
+    // Its sockets closed, the account's share is let go: a new socket starts afresh.
+    for (const s of [first, second]) s.connection.transportClosed();
+    const again = open(live, alice, 0.000_001, limits);
+    again.connection.receive(typing(["four "])[0]!);
+    expect(notesOf(live.doc).toString()).toMatch(/four /);
     live.destroy();
   });
 

@@ -56,7 +56,7 @@ export class LoopBudget {
 }
 
 /**
- * One socket's messages under its share of the loop: each is handled at
+ * One socket's messages under its account's share of the loop (account-limits.ts): each is handled at
  * once while the share lasts, and kept, in order, for the next second's
  * share once it has run out. More than `kept` can hold calls `overflow`
  * (the connection closes with 4429).
@@ -65,13 +65,17 @@ export class LoopShare {
   private readonly budget: LoopBudget;
   private stopped = false;
 
+  private readonly release: () => void;
+
+  /** `share`: the account's (account-limits.ts), released when this socket stops. */
   constructor(
-    shareMs: number | undefined,
+    share: { budget: LoopBudget; release: () => void },
     private readonly kept: KeptMessages,
     private readonly handle: (message: Uint8Array) => void,
     private readonly overflow: () => void,
   ) {
-    this.budget = new LoopBudget(shareMs);
+    this.budget = share.budget;
+    this.release = share.release;
   }
 
   receive(message: Uint8Array) {
@@ -86,6 +90,7 @@ export class LoopShare {
 
   /** Drops what is kept; nothing more is handled. */
   stop() {
+    this.release();
     this.stopped = true;
     this.kept.takeAll();
   }

@@ -10,7 +10,7 @@ import { actor, alice, articleId } from "./authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
 import { docState } from "../../test/reliability/support/docs.ts";
-import { ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
+import { ENCODE_WHOLE_MAX_BYTES, ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
 
 /** Slices this small cut a test's document into hundreds, as 20,000 cut a 10 MB one. */
 const SLICE = 50;
@@ -160,5 +160,34 @@ describe("a new client of a large built document", () => {
     expect(docState(client)).toEqual(docState(live.doc));
     connection.close(1000, "done");
     live.destroy();
+  });
+
+  it("is written in slices too when few structs make many bytes (long bodies), whether it was loaded that large or grew", async () => {
+    const long = (i: number) => `${i} `.padEnd(20_000, "z");
+    const source = new Y.Doc();
+    source.transact(() => {
+      for (let i = 0; i < 20; i++) createAnnotation(source, { kind: "comment", authorId: alice, body: long(i) });
+    });
+    const context = { docName: "article:long-bodies", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
+    const loaded = new LiveDocument(context, { persist: () => Promise.resolve() }, { bytes: Y.encodeStateAsUpdate(source), servable: true });
+    const grown = new LiveDocument(context, { persist: () => Promise.resolve() });
+    await grown.apply(Y.encodeStateAsUpdate(source), { userId: null });
+    for (const live of [loaded, grown]) {
+      await live.whenBuilt();
+      void live.doc;
+      expect(structCount(live.doc)).toBeLessThan(ENCODE_WHOLE_MAX_STRUCTS);
+      expect(Y.encodeStateAsUpdate(live.doc).length).toBeGreaterThan(ENCODE_WHOLE_MAX_BYTES);
+      const answer = live.syncStep2For(Y.encodeStateVector(new Y.Doc()));
+      expect(answer).toBeInstanceOf(Promise);
+      const client = new Y.Doc();
+      for (const message of await answer) {
+        const d = decoding.createDecoder(message);
+        decoding.readVarUint(d);
+        decoding.readVarUint(d);
+        Y.applyUpdate(client, decoding.readVarUint8Array(d));
+      }
+      expect(docState(client)).toEqual(docState(source));
+      live.destroy();
+    }
   });
 });

@@ -12,6 +12,13 @@ import { ownTurn } from "./own-turn.ts";
 export const ENCODE_WHOLE_MAX_STRUCTS = 10_000;
 
 /**
+ * Nor one that encodes to more than this (LiveDocument keeps an estimate):
+ * a few thousand structs of long bodies make megabytes, and writing 3 MB
+ * whole held the loop 45–180 ms.
+ */
+export const ENCODE_WHOLE_MAX_BYTES = 256 * 1024;
+
+/**
  * How long a slice runs before it gives the turn back. By time, not by
  * count: a struct written costs about ten times one only scanned for the
  * delete set, and a returning client's answer is nearly all scanning. For
@@ -20,8 +27,8 @@ export const ENCODE_WHOLE_MAX_STRUCTS = 10_000;
  * client's 33–77 ms (whole: 13–15).
  */
 const SLICE_MS = 8;
-/** Structs between looks at the clock. */
-const CHECK_EVERY = 256;
+/** Structs between looks at the clock: few enough that long bodies (20,000 characters each) do not run a slice long. */
+const CHECK_EVERY = 16;
 
 /** How many structs a document holds, across its clients: what its encoding costs. */
 export function structCount(doc: Y.Doc): number {
