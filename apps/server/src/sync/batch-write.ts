@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
 import type { PersistSource } from "./persist.ts";
-import { type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, writeProjection } from "./projection.ts";
+import { type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, storableRow, writeProjection } from "./projection.ts";
 
 /** What writing needs of a queued update (persist.ts): whose it is, its bytes, its writer, the annotations it touched. */
 export type BatchUpdate = {
@@ -42,6 +42,8 @@ export class BatchWriter {
         }
         return { context: source.context, upserts, removed, writers: writersOf(batch, source) };
       });
+      // Hooks write parts of the rows elsewhere, where a NUL would fail the commit: they are given them storable.
+      for (const p of projections) if (this.hooks.some((hook) => hook.wants(p))) p.upserts = p.upserts.map(storableRow);
       const upserts = projections.flatMap((p) => p.upserts);
       // The common case, creations and edits: log and projection in one
       // statement, which is atomic on its own and costs one round trip.

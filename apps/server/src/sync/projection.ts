@@ -102,6 +102,27 @@ const ILL_FORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 /** A document's text as the projection stores it: U+FFFD for each NUL and unpaired surrogate. */
 export const storableText = (text: string) => text.replace(ILL_FORMED, "\uFFFD");
 
+/**
+ * A projection row with every string in it storable (`storableText`), for the
+ * commit hooks, which write parts of it elsewhere: a notification's data, a
+ * webhook's body. A NUL in a fact-check's claim, written there as it came,
+ * failed every commit of its document, and with it every correction of the
+ * article's text.
+ */
+export function storableRow(row: Row): Row {
+  return storable(row) as Row;
+}
+
+function storable(value: unknown): unknown {
+  if (typeof value === "string") return ILL_FORMED_TEST.test(value) ? storableText(value) : value;
+  if (Array.isArray(value)) return value.map(storable);
+  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, storable(v)]));
+}
+
+/** ILL_FORMED without its global flag, whose `test` would carry its position from one string to the next. */
+const ILL_FORMED_TEST = new RegExp(ILL_FORMED.source);
+
 const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");
 

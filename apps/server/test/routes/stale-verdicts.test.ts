@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
-import { CodePointIndex, buildTarget } from "@marginalia/schema";
+import { CodePointIndex, annotationsOf, buildTarget, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contextFor } from "../../src/documents/context.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
@@ -127,6 +128,21 @@ describe("verdicts pinned to the text", () => {
     }
     await d.hook.close();
   }, 60_000);
+
+  it("goes stale, and is told of, when its claim holds a NUL (written over a socket, where no 400 can answer): the correction still lands", async () => {
+    const d = await desk(0);
+    const context = contextFor({ kind: "group", articleId: d.article.id }, d.group.id, 1);
+    await t.hub.change(context, { userId: d.author.user.id }, (doc) => {
+      const factcheck = annotationsOf(doc).get(d.ids.reworded)!.get("factcheck") as Record<string, unknown>;
+      updateAnnotation(doc, d.ids.reworded, { factcheck: { ...factcheck, claim: "About\u0000 sanctions" } as never });
+    });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    expect(put.status).toBe(201);
+    expect((await d.author.get(`/api/annotations/${d.ids.reworded}`)).body).toMatchObject({ stale: true, target: { revision: 2 } });
+    expect((await d.author.get(`/api/annotations/${d.ids.kept}`)).body).toMatchObject({ stale: false, target: { revision: 2 } });
+    const notes = (await d.author.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string; data: { claim: string } }>;
+    expect(notes.find((n) => n.kind === "stale" && n.annotationId === d.ids.reworded)?.data.claim).toBe("About\uFFFD sanctions");
+  });
 
   it("is current again once its author or a moderator confirms it against the new text (logged), or once its verdict is revised", async () => {
     const d = await desk(0);
