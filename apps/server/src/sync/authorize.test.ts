@@ -34,7 +34,16 @@ describe("authorizeUpdate: creating", () => {
   });
 
   it("refuses a new annotation any of whose fields breaks its schema, naming the field", () => {
-    const bad: [string, unknown][] = [["color", "red"], ["tags", [""]], ["createdAt", -1], ["kind", "rumour"], ["parentId", "no spaces"]];
+    const bad: [string, unknown][] = [
+      ["color", "red"],
+      ["tags", [""]],
+      ["createdAt", -1],
+      ["kind", "rumour"],
+      ["parentId", "no spaces"],
+      // Past year 9999: no timestamp column (nor a JavaScript Date) holds it.
+      ["dueAt", 9e15],
+      ["createdAt", 253_402_300_800_000],
+    ];
     for (const [field, value] of bad) {
       const server = new Y.Doc();
       const update = updateFrom(server, (c) =>

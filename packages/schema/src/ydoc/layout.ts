@@ -58,7 +58,12 @@ export const anchorSchema = z.object({
 });
 
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
-const epochMs = z.number().int().nonnegative();
+/**
+ * Milliseconds since 1970, up to the end of year 9999: the projection stores them as Postgres timestamps,
+ * and a far larger one (which a JavaScript Date cannot even print) failed its document's every commit.
+ */
+export const MAX_EPOCH_MS = 253_402_300_799_999;
+const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 const iri = z.string().max(2048).regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]*$/, "an absolute IRI");
 
 /**
