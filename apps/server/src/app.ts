@@ -9,24 +9,33 @@ import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
 import { UpdateNotStoredError } from "./sync/commit-errors.ts";
+import { refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { apiRoutes } from "./routes/index.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
+/**
+ * Sign-up, login and the rest of /api/auth take a few short fields, and are reached before any
+ * authentication: a larger body would only be parsing work anyone could make the server do.
+ */
+export const MAX_AUTH_JSON_BYTES = 16 * 1024;
 
 /** Article uploads carry their own, larger limit (routes/articles.ts). */
 const isArticleUpload = (method: string, path: string) =>
   (method === "POST" && /^\/api\/groups\/[^/]+\/articles\/?$/.test(path)) ||
   (method === "PUT" && /^\/api\/articles\/[^/]+\/text\/?$/.test(path));
 
-const jsonLimit = bodyLimit({
-  maxSize: MAX_JSON_BYTES,
-  onError: () => {
-    throw new ApiError("payload_too_large", "Request bodies are limited to 1 MiB");
-  },
-});
+const limitTo = (maxSize: number, limit: string) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError("payload_too_large", `Request bodies are limited to ${limit}`);
+    },
+  });
+const jsonLimit = limitTo(MAX_JSON_BYTES, "1 MiB");
+const authLimit = limitTo(MAX_AUTH_JSON_BYTES, "16 KiB here");
 
 /** The Hono app, and the hook that lets it take websocket upgrades on a Node server. */
 export function createApp(deps: AppDeps) {
@@ -60,8 +69,9 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
-  app.use("/api/*", authenticate, checkOrigin);
-  app.use("/w3c/*", jsonLimit, authenticate, checkOrigin);
+  app.use("/api/auth/*", authLimit);
+  app.use("/api/*", refuseNulInPath, authenticate, checkOrigin);
+  app.use("/w3c/*", jsonLimit, refuseNulInPath, authenticate, checkOrigin);
 
   app.route("/", apiRoutes());
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket, { heartbeatMs: deps.config.syncHeartbeatMs }));

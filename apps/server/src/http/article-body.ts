@@ -3,7 +3,8 @@ import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema } from "@margi
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
-import { mediaType, readJson, validate } from "./input.ts";
+import { dateTimeInput, mediaType, validate } from "./input.ts";
+import { parseJsonBody } from "./well-formed.ts";
 
 /** Articles are bigger than other bodies: a saved web page can run to megabytes. */
 export const MAX_ARTICLE_BYTES = 10 * 1024 * 1024;
@@ -30,7 +31,7 @@ const metaSchema = z.object({
   title: articleInsertSchema.shape.title.optional(),
   byline: z.string().trim().min(1).max(300).nullish(),
   sourceUrl: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
-  publishedAt: z.iso.datetime({ offset: true }).pipe(z.coerce.date()).nullish(),
+  publishedAt: dateTimeInput.nullish(),
 });
 
 export const articleJsonSchema = metaSchema.extend({
@@ -68,7 +69,8 @@ function textRequest(value: unknown): ArticleRequest {
 export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const type = mediaType(c);
   if (type === "application/json") {
-    const body: unknown = await readJson(c, z.unknown());
+    // Parsed here and validated once below, against the schema its shape says it is for.
+    const body = parseJsonBody(await c.req.text());
     if (body !== null && typeof body === "object" && "url" in body) {
       const { url, ...meta } = validate(articleUrlSchema, body);
       return { kind: "url", url: new URL(url), meta };
@@ -88,8 +90,18 @@ export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promi
   );
 }
 
+/** The form of a multipart upload: 400 when it is not one (no boundary, cut short, garbage). */
+async function readForm<E extends AppEnv>(c: AppContext<E>) {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    // The body arrived whole (the route's bodyLimit buffered it), so the parser's TypeError is about the bytes sent.
+    throw new ApiError("bad_request", "The body is not valid multipart/form-data: attach the article as `file`");
+  }
+}
+
 async function readUpload<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
-  const form = await c.req.parseBody();
+  const form = await readForm(c);
   const file = form.file;
   if (!(file instanceof File)) throw new ApiError("validation_failed", "file: attach the article as `file`", "file");
   const extension = file.name.split(".").pop()?.toLowerCase() ?? "";

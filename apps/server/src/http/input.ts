@@ -1,6 +1,7 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { illFormedText, parseJsonBody } from "./well-formed.ts";
 
 export function mediaType<E extends AppEnv>(c: AppContext<E>): string {
   return (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -11,13 +12,7 @@ export async function readJson<S extends z.ZodType, E extends AppEnv>(c: AppCont
   if (mediaType(c) !== "application/json") {
     throw new ApiError("unsupported_media_type", "Send the body as application/json");
   }
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError("bad_request", "The body is not valid JSON");
-  }
-  return validate(schema, body);
+  return validate(schema, parseJsonBody(await c.req.text()));
 }
 
 /** Like readJson, for actions whose body is optional: an empty body reads as `{}`. */
@@ -27,25 +22,40 @@ export async function readOptionalJson<S extends z.ZodType, E extends AppEnv>(c:
   if (mediaType(c) !== "application/json") {
     throw new ApiError("unsupported_media_type", "Send the body as application/json");
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    throw new ApiError("bad_request", "The body is not valid JSON");
-  }
-  return validate(schema, body);
+  return validate(schema, parseJsonBody(raw));
 }
 
+/**
+ * Checks input against its schema, then that the text it keeps can be stored as given
+ * (well-formed.ts): what the schema drops is never stored, so it is not checked.
+ */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  // A list's element index says less than the list's name: "tags", not "tags.20".
-  const path = issue.path.map(String);
-  while (path.length > 1 && /^\d+$/.test(path.at(-1)!)) path.pop();
-  const field = path.join(".") || undefined;
-  throw new ApiError("validation_failed", field ? `${field}: ${issue.message}` : issue.message, field);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw invalid(issue.path.map(String), issue.message);
+  }
+  const illFormed = illFormedText(parsed.data);
+  if (illFormed) throw invalid(illFormed.path, illFormed.message);
+  return parsed.data;
 }
+
+function invalid(path: string[], message: string): ApiError {
+  // A list's element index says less than the list's name: "tags", not "tags.20".
+  const trimmed = [...path];
+  while (trimmed.length > 1 && /^\d+$/.test(trimmed.at(-1)!)) trimmed.pop();
+  const field = trimmed.join(".") || undefined;
+  return new ApiError("validation_failed", field ? `${field}: ${message}` : message, field);
+}
+
+/**
+ * The instants a timestamptz column takes from an ISO date-time: years 1 to 9999 in UTC. Postgres
+ * refuses year 0, which "0000-01-01" names and an offset reaches from "0001-01-01T00:00:00+01:00",
+ * and JavaScript writes a later year with six digits, which it does not read.
+ */
+export const EARLIEST_DATE = new Date("0001-01-01T00:00:00Z");
+export const LATEST_DATE = new Date("9999-12-31T23:59:59.999Z");
+export const dateTimeInput = z.iso.datetime({ offset: true }).pipe(z.coerce.date<string>().min(EARLIEST_DATE).max(LATEST_DATE));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -17,7 +17,7 @@ import {
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { type AnnotationEnv, requireAnnotation, requireArticleRole } from "../http/access.ts";
-import { readJson, validate } from "../http/input.ts";
+import { LATEST_DATE, readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { getArticle } from "../services/articles.ts";
@@ -75,7 +75,7 @@ export const replySchema = z
 export const voteSchema = z.strictObject({ value: voteValueSchema.nullable() });
 export const assignmentSchema = z.strictObject({
   assignees: f.assignees,
-  dueAt: z.iso.datetime({ offset: true }).transform(Date.parse).pipe(z.number().int().nonnegative()).nullable().default(null),
+  dueAt: z.iso.datetime({ offset: true }).transform(Date.parse).pipe(z.number().int().nonnegative().max(LATEST_DATE.getTime())).nullable().default(null),
 });
 export const reattachSchema = z
   .strictObject({ start: z.number().int().nonnegative(), end: z.number().int().positive() })

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
+import { MAX_INTEGER_COLUMN, canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -39,7 +39,7 @@ const articleBodyLimit = bodyLimit({
 
 const importOptions = (config: Config): ImportOptions => ({ allowPrivateUrls: config.importAllowPrivateUrls });
 
-export const revisionQuery = z.object({ revision: z.coerce.number().int().positive().optional() });
+export const revisionQuery = z.object({ revision: z.coerce.number().int().positive().max(MAX_INTEGER_COLUMN).optional() });
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()

@@ -7,6 +7,7 @@ import {
   ANNOTATION_STATUSES,
   type Role,
   VERDICTS,
+  annotationFieldSchemas,
   roleAtLeast,
 } from "@marginalia/schema";
 import { annotations, memberIds } from "@marginalia/schema/tables";
@@ -144,12 +145,23 @@ function encodeCursor(sort: string, value: number | string, id: string): string 
   return Buffer.from(JSON.stringify([sort, value, id])).toString("base64url");
 }
 
+/**
+ * A cursor is the caller's to send, so what it holds is checked as input: a value the statement can
+ * cast for its sort (an int, or a date Postgres reads) and an annotation id, never a NUL.
+ */
+const cursorSchema = z.union([
+  z.tuple([z.literal("position"), z.number().int().min(0).max(FAR), annotationFieldSchemas.id]),
+  z.tuple([
+    z.enum(["created", "updated"]),
+    z.iso.datetime().refine((iso) => /^(?!0000)\d{4}-/.test(iso), "not a date Postgres stores"),
+    annotationFieldSchemas.id,
+  ]),
+]);
+
 function decodeCursor(cursor: string, sort: string): { value: number | string; id: string } {
   try {
-    const [s, value, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [string, number | string, string];
-    if (s === sort && typeof id === "string" && (typeof value === "number" || !Number.isNaN(Date.parse(value)))) {
-      return { value, id };
-    }
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
+    if (parsed.success && parsed.data[0] === sort) return { value: parsed.data[1], id: parsed.data[2] };
   } catch {}
   throw new ApiError("validation_failed", "cursor: not a cursor from this listing", "cursor");
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, exists, gt, lt } from "drizzle-orm";
 import { type PublicUser, signupRequests, users } from "@marginalia/schema/tables";
 import { hashPassword } from "../auth/password.ts";
 import { generateSecureRandomString, hashSecret, secretMatches } from "../auth/secrets.ts";
@@ -6,7 +6,6 @@ import { type Db, isUniqueViolation } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { accountExistsMail, confirmSignupMail } from "../mail/templates.ts";
-import { findUserByEmail } from "./users.ts";
 
 /** How long a confirmation link works. */
 export const SIGNUP_TTL_MS = 24 * 60 * 60 * 1000;
@@ -18,29 +17,37 @@ const bound = (token: string, password: string) => `${token}\u0000${password}`;
 
 /**
  * Starts a sign-up. Whether or not the email has an account, the caller sees the same answer after
- * the same work (one password hash, one mail handed over): a new address is mailed a confirmation
- * link, an existing account's owner is told someone tried to sign up with it. So sign-up cannot be
- * used to learn who has an account.
+ * the same work (one password hash, the same statements, one mail handed over): a new address is
+ * mailed a confirmation link, an existing account's owner is told someone tried to sign up with it.
+ * So sign-up cannot be used to learn who has an account, not even by timing it.
  */
 export async function requestSignup(db: Db, mailer: Mailer, origin: string, input: SignupInput): Promise<void> {
   const email = input.email.trim().toLowerCase();
   const passwordHash = await hashPassword(input.password);
-  const existing = await findUserByEmail(db, email);
   await db.delete(signupRequests).where(lt(signupRequests.expiresAt, new Date()));
-  if (existing) {
-    mailer.send(accountExistsMail(origin, email));
-    return;
-  }
   const token = generateSecureRandomString();
-  await db.insert(signupRequests).values({
-    email,
-    name: input.name,
-    passwordHash,
-    tokenHash: hashSecret(token),
-    passwordCheck: hashSecret(bound(token, input.password)),
-    expiresAt: new Date(Date.now() + SIGNUP_TTL_MS),
+  // Both paths write the request and commit it: a commit that writes waits for the log to reach the
+  // disk, milliseconds a lookup alone would not spend. The same transaction takes it back when the
+  // address has an account, so none is kept for it, and that delete tells which mail to send.
+  const hasAccount = await db.transaction(async (tx) => {
+    const [request] = await tx
+      .insert(signupRequests)
+      .values({
+        email,
+        name: input.name,
+        passwordHash,
+        tokenHash: hashSecret(token),
+        passwordCheck: hashSecret(bound(token, input.password)),
+        expiresAt: new Date(Date.now() + SIGNUP_TTL_MS),
+      })
+      .returning({ id: signupRequests.id });
+    const withdrawn = await tx
+      .delete(signupRequests)
+      .where(and(eq(signupRequests.id, request!.id), exists(tx.select({ id: users.id }).from(users).where(eq(users.email, email)))))
+      .returning({ id: signupRequests.id });
+    return withdrawn.length > 0;
   });
-  mailer.send(confirmSignupMail(origin, email, input.name, token));
+  mailer.send(hasAccount ? accountExistsMail(origin, email) : confirmSignupMail(origin, email, input.name, token));
 }
 
 /**

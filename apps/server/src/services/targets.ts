@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CodePointIndex, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
+import { CodePointIndex, MAX_INTEGER_COLUMN, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { getArticle } from "./articles.ts";
@@ -14,12 +14,12 @@ export const MAX_AFFIX = 200;
  */
 export const clientTargetSchema = z
   .strictObject({
-    revision: z.number().int().positive(),
+    revision: z.number().int().positive().max(MAX_INTEGER_COLUMN),
     exact: z.string().max(MAX_EXACT),
     prefix: z.string().max(MAX_AFFIX).default(""),
     suffix: z.string().max(MAX_AFFIX).default(""),
-    start: z.number().int().nonnegative().optional(),
-    end: z.number().int().nonnegative().optional(),
+    start: z.number().int().nonnegative().max(MAX_INTEGER_COLUMN).optional(),
+    end: z.number().int().nonnegative().max(MAX_INTEGER_COLUMN).optional(),
   })
   .refine((t) => (t.start === undefined) === (t.end === undefined), { message: "give both start and end, or neither", path: ["end"] })
   .refine((t) => t.start === undefined || t.end! >= t.start, { message: "end must not be before start", path: ["end"] })

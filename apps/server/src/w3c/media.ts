@@ -3,6 +3,7 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { AppContext } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType } from "../http/input.ts";
+import { parseJsonBody } from "../http/well-formed.ts";
 
 /** The HTTP side of the Web Annotation Protocol: media types, link headers, validators, preferences. */
 
@@ -66,11 +67,7 @@ export async function readAnnotationJson(c: AppContext): Promise<unknown> {
   if (type !== "application/ld+json" && type !== "application/json") {
     throw new ApiError("unsupported_media_type", `Send the annotation as ${LD_JSON}`);
   }
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw new ApiError("bad_request", "The body is not valid JSON");
-  }
+  return parseJsonBody(await c.req.text());
 }
 
 const PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs";

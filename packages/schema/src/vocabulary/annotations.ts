@@ -49,14 +49,20 @@ export const VERDICT_SCALE: Record<Verdict, { label: string; rating: number | nu
 export const BEST_RATING = 5;
 export const WORST_RATING = 1;
 
+/**
+ * The largest value a Postgres `integer` column holds (revisions, positions, the projection's
+ * start_pos): a larger number fails the statement it is compared with or stored by.
+ */
+export const MAX_INTEGER_COLUMN = 2_147_483_647;
+
 /** W3C TextQuoteSelector + TextPositionSelector, positions in code points. */
 export const textTargetSchema = z.object({
-  revision: z.number().int().positive(),
+  revision: z.number().int().positive().max(MAX_INTEGER_COLUMN),
   exact: z.string().max(20_000),
   prefix: z.string().max(200),
   suffix: z.string().max(200),
-  start: z.number().int().nonnegative(),
-  end: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative().max(MAX_INTEGER_COLUMN),
+  end: z.number().int().nonnegative().max(MAX_INTEGER_COLUMN),
 }).refine((t) => t.end >= t.start, { message: "end must not be before start", path: ["end"] });
 export type TextTarget = z.infer<typeof textTargetSchema>;
 
