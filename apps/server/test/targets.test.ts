@@ -1,4 +1,4 @@
-import { annotationsOf, createAnnotation, updateAnnotation } from "@marginalia/schema";
+import { annotationsOf, buildTarget, createAnnotation, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { type Member, articleWithMembers } from "./support/article.ts";
@@ -14,6 +14,7 @@ let owner: Member;
 let articleId: string;
 let room: string;
 let url: string;
+let suffix: string;
 beforeAll(async () => {
   t = await createTestApp();
   url = await t.listen();
@@ -21,10 +22,13 @@ beforeAll(async () => {
   owner = made.owner;
   articleId = made.article.id;
   room = made.article.sync.room;
+  // The context the server fills in after "Bahrami" when a target leaves its suffix empty.
+  const { text } = (await owner.get(`/api/articles/${articleId}`)).body as { text: string };
+  suffix = buildTarget(text, { start: 6, end: 13 }, 1).suffix;
 });
 afterAll(() => t.close());
 
-const target = (more: Record<string, unknown> = {}) => ({ revision: 1, exact: "Bahrami", prefix: "Hamid ", suffix: "", start: 6, end: 13, ...more });
+const target = (more: Record<string, unknown> = {}) => ({ revision: 1, exact: "Bahrami", prefix: "Hamid ", suffix, start: 6, end: 13, ...more });
 const LD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"';
 const w3c = (t: unknown) => ({ "@context": "http://www.w3.org/ns/anno.jsonld", type: "Annotation", bodyValue: "note", target: t });
 const postW3C = (doc: unknown) => owner.request("POST", `/w3c/articles/${articleId}/`, JSON.stringify(doc), { "content-type": LD });
@@ -34,6 +38,9 @@ describe("REST targets", () => {
     const res = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target() });
     expect(res.status).toBe(201);
     expect(res.body.target).toEqual(target());
+    // One whose suffix is left empty has it filled in from the text.
+    const bare = await owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "x", target: target({ suffix: "" }) });
+    expect(bare.body.target).toEqual(target());
   });
 
   it.each([
@@ -98,6 +105,21 @@ describe("REST targets: bounds, characters and quotes without positions", () => 
     expect(absent.body.error.field).toBe("target.exact");
     const halfPositions = await create({ revision: 1, exact: "Hamid", start: 0 });
     expect(halfPositions.body.error.field).toBe("target.end");
+  });
+
+  it("fills in an empty prefix and suffix from the text, so that a revision that moves the quote keeps it anchored", async () => {
+    const made = await articleWithMembers(t.app, []);
+    const quote = "the West is so sensitive about any cooperation";
+    const placed = await made.owner.post(`/api/articles/${made.article.id}/annotations`, { kind: "comment", body: "x", target: { revision: 1, exact: quote } });
+    expect(placed.status).toBe(201);
+    expect(placed.body.target.prefix.length).toBeGreaterThan(0);
+    expect(placed.body.target.suffix.length).toBeGreaterThan(0);
+    const { text } = (await made.owner.get(`/api/articles/${made.article.id}`)).body as { text: string };
+    const put = await made.owner.put(`/api/articles/${made.article.id}/text`, `A sentence added at the start.\n\n${text}`, { "content-type": "text/plain" });
+    expect(put.status).toBe(201);
+    expect(put.body.reanchored).toMatchObject({ orphaned: 0 });
+    const moved = (await made.owner.get(`/api/annotations/${placed.body.id}`)).body;
+    expect(moved).toMatchObject({ target: { revision: 2, exact: quote }, anchor: { state: "anchored" } });
   });
 
   it("reads a quote's CRLF line breaks as the import writes them", async () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CodePointIndex, MAX_INTEGER_COLUMN, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
+import { CodePointIndex, MAX_INTEGER_COLUMN, buildTarget, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { getArticle } from "./articles.ts";
@@ -53,5 +53,9 @@ export async function checkTextTarget(db: Db, articleId: string, given: ClientTa
   const target = { revision: given.revision, ...quote, ...positions };
   const problem = targetProblem(index, target);
   if (problem) throw bad(problem.field, problem.message);
-  return target;
+  // A prefix or suffix left empty is filled in from the text, as the reader's own targets carry them:
+  // re-anchoring after a revision places a quote by its context, and one stored without any was orphaned
+  // by the first edit that moved it, unique as it was.
+  const context = buildTarget(index, positions, given.revision);
+  return { ...target, prefix: target.prefix || context.prefix, suffix: target.suffix || context.suffix };
 }
