@@ -11,9 +11,9 @@ import { updateMessage } from "./messages.ts";
 
 const context = { docName: "article:budget", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
 
-function open(live: LiveDocument, userId: string, loopShareMs?: number, limits?: AccountLimits) {
+function open(live: LiveDocument, userId: string, loopShareMs?: number, limits?: AccountLimits, maxBuffered = 8) {
   const closes: number[] = [];
-  const connection = new Connection({ send: () => {}, close: (code) => void closes.push(code) }, { acks: false, logger: createLogger("silent"), maxBuffered: 8, loopShareMs, limits });
+  const connection = new Connection({ send: () => {}, close: (code) => void closes.push(code) }, { acks: false, logger: createLogger("silent"), maxBuffered, loopShareMs, limits });
   connection.open(live, actor(userId, "annotator"), { id: userId, name: userId, color: "red" }, userId);
   return { connection, closes };
 }
@@ -66,6 +66,24 @@ describe("a socket's share of the event loop", () => {
     const again = open(live, alice, 0.000_001, limits);
     again.connection.receive(typing(["four "])[0]!);
     expect(notesOf(live.doc).toString()).toMatch(/four /);
+    live.destroy();
+  });
+
+  it("handles what one read brings over several turns once the turn's share is spent, in order", async () => {
+    const live = new LiveDocument(context, { persist: () => Promise.resolve() });
+    const socket = open(live, alice, undefined, new AccountLimits(), 64);
+    // Each update 300 characters typed one by one at the start of the notes: 300 items to judge.
+    const doc = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    doc.on("update", (u: Uint8Array) => updates.push(updateMessage(u)));
+    for (let u = 0; u < 20; u++) doc.transact(() => {
+      for (let i = 0; i < 300; i++) notesOf(doc).insert(0, String(u % 10));
+    });
+    for (const message of updates) socket.connection.receive(message);
+    const first = notesOf(live.doc).length;
+    expect(first).toBeLessThan(20 * 300);
+    await eventually(() => expect(notesOf(live.doc).toString()).toBe(notesOf(doc).toString()), 10_000);
+    expect(socket.closes).toEqual([]);
     live.destroy();
   });
 

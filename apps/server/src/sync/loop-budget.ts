@@ -1,4 +1,5 @@
 import type { KeptMessages } from "./kept-messages.ts";
+import { ownTurn } from "./own-turn.ts";
 
 /**
  * How much of the event loop one socket may take, in milliseconds per
@@ -13,12 +14,27 @@ export const LOOP_SHARE_MS = 200;
 
 const WINDOW_MS = 1_000;
 
-/** One socket's event-loop time in the current second. */
+/**
+ * How much of one turn of the event loop an account's messages may take
+ * before the rest wait for a later turn. A socket's read can carry dozens of
+ * frames, which are handled back to back in the turn that read them: 64
+ * costly updates held the loop 240 ms in one turn, within the second's share.
+ */
+export const TURN_SHARE_MS = 10;
+
+/** An account's event-loop time in the current second, and in the current turn. */
 export class LoopBudget {
   private windowStart = performance.now();
   private spent = 0;
+  private spentThisTurn = 0;
+  private turnEnding = false;
 
   constructor(private readonly shareMs = LOOP_SHARE_MS) {}
+
+  /** Whether this turn's share has time left. */
+  get availableThisTurn(): boolean {
+    return this.spentThisTurn < TURN_SHARE_MS;
+  }
 
   /** Whether this second's share has time left. */
   get available(): boolean {
@@ -33,13 +49,21 @@ export class LoopBudget {
     try {
       fn();
     } finally {
-      this.spent += performance.now() - started;
+      this.spend(performance.now() - started);
     }
   }
 
   /** Counts time spent for this socket outside `charge` (work done in turns: large-update.ts). */
   spend(ms: number) {
     this.spent += ms;
+    this.spentThisTurn += ms;
+    if (this.turnEnding) return;
+    // The turn's count ends with it: an immediate runs once the loop has read its sockets.
+    this.turnEnding = true;
+    setImmediate(() => {
+      this.turnEnding = false;
+      this.spentThisTurn = 0;
+    });
   }
 
   /** Milliseconds until the next second's share. */
@@ -79,7 +103,7 @@ export class LoopShare {
   }
 
   receive(message: Uint8Array) {
-    if (this.kept.length > 0 || !this.budget.available) this.defer(message);
+    if (this.kept.length > 0 || !this.budget.available || !this.budget.availableThisTurn) this.defer(message);
     else this.budget.charge(() => this.handle(message));
   }
 
@@ -97,14 +121,20 @@ export class LoopShare {
 
   private defer(message: Uint8Array) {
     if (!this.kept.keep(message)) return this.overflow();
-    if (this.kept.length === 1) setTimeout(() => this.drain(), this.budget.untilNext);
+    if (this.kept.length === 1) this.drainLater();
+  }
+
+  /** Past the second's share, at the next second; past the turn's, in a turn of its own (own-turn.ts). */
+  private drainLater() {
+    if (!this.budget.available) setTimeout(() => this.drain(), this.budget.untilNext);
+    else void ownTurn().then(() => this.drain());
   }
 
   private drain() {
-    while (this.kept.length > 0 && !this.stopped && this.budget.available) {
+    while (this.kept.length > 0 && !this.stopped && this.budget.available && this.budget.availableThisTurn) {
       const message = this.kept.next()!;
       this.budget.charge(() => this.handle(message));
     }
-    if (this.kept.length > 0 && !this.stopped) setTimeout(() => this.drain(), this.budget.untilNext);
+    if (this.kept.length > 0 && !this.stopped) this.drainLater();
   }
 }
