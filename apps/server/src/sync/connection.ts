@@ -224,7 +224,8 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder));
+      // A large document's answer, written over several turns, is charged to this account's share as it goes.
+      const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder), (ms) => state.share.spend(ms));
       if (Array.isArray(answer)) for (const message of answer) this.send(message);
       else {
         // Written over several turns (a large document): sent only if this same connection is still open.

@@ -177,7 +177,8 @@ describe("a new client of a large built document", () => {
       void live.doc;
       expect(structCount(live.doc)).toBeLessThan(ENCODE_WHOLE_MAX_STRUCTS);
       expect(Y.encodeStateAsUpdate(live.doc).length).toBeGreaterThan(ENCODE_WHOLE_MAX_BYTES);
-      const answer = live.syncStep2For(Y.encodeStateVector(new Y.Doc()));
+      let charged = 0;
+      const answer = live.syncStep2For(Y.encodeStateVector(new Y.Doc()), (ms) => (charged += ms));
       expect(answer).toBeInstanceOf(Promise);
       const client = new Y.Doc();
       for (const message of await answer) {
@@ -187,6 +188,8 @@ describe("a new client of a large built document", () => {
         Y.applyUpdate(client, decoding.readVarUint8Array(d));
       }
       expect(docState(client)).toEqual(docState(source));
+      // Its time is told, for the asking account's share of the loop.
+      expect(charged).toBeGreaterThan(0);
       live.destroy();
     }
   });

@@ -63,6 +63,8 @@ export async function encodeStateInSlices(
   gone: () => boolean,
   /** At most this many structs a slice, whatever the time (tests cut small documents into many slices). */
   sliceStructs = Number.POSITIVE_INFINITY,
+  /** Told each slice's time: the asking socket's account is charged for it (loop-budget.ts). */
+  spent: (ms: number) => void = () => {},
 ): Promise<Uint8Array | null> {
   const known = Y.decodeStateVector(stateVector);
   // Clients by id, highest first, as Yjs writes them; each up to its clock when the encoding started.
@@ -82,6 +84,7 @@ export async function encodeStateInSlices(
     let clock = 0;
     while (clock < end) {
       if (inSlice >= sliceStructs || performance.now() - sliceStarted >= SLICE_MS) {
+        spent(performance.now() - sliceStarted);
         await ownTurn();
         if (gone()) return null;
         inSlice = 0;
@@ -110,7 +113,9 @@ export async function encodeStateInSlices(
     if (block.count > 0) blocks.push(block);
     if (ranges.length > 0) deletions.set(client, ranges);
   }
-  return assemble(blocks, deletions);
+  const update = assemble(blocks, deletions);
+  spent(performance.now() - sliceStarted); // the last slice, with the assembly
+  return update;
 }
 
 /**
