@@ -10,13 +10,13 @@ import type { LiveDocument, Peer } from "./document.ts";
 import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
-import { type Claim, HELD_TURN_MS, HeldUpdates } from "./held-updates.ts";
+import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, syncStep1Message } from "./messages.ts";
 import { KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { applyStep2 } from "./step2.ts";
-import { type Judged, type Taker, anyArrived, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
+import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
 
 /** What the sync core needs of a socket; the websocket glue provides it. */
 export type Transport = {
@@ -359,41 +359,18 @@ export class Connection implements Peer {
   private releaseHeld(state: Extract<Phase, { phase: "open" }>) {
     const started = performance.now();
     try {
-      this.judgeHeld(state, started);
+      this.held.judgeAgain({
+        live: state.live,
+        actor: state.actor,
+        open: () => this.state === state,
+        refusedForClientIds: (update) => this.refusedForClientIds(state, update),
+        inTurns: (update, claim) => this.inTurns(state, update, claim),
+        apply: (update, claim, steps) => this.applyNow(state, update, claim, steps),
+        refuse: (reason) => this.refuse(state, reason),
+      });
     } finally {
       state.share.spend(performance.now() - started);
     }
-  }
-
-  /** Held updates whose awaited content came, judged again in order for up to HELD_TURN_MS; the rest in a later turn. */
-  private judgeHeld(state: Extract<Phase, { phase: "open" }>, started: number) {
-    let progress = true;
-    while (progress && this.held.length && this.state === state) {
-      progress = false;
-      for (const entry of this.held.list()) {
-        if (this.state !== state) return;
-        if (!anyArrived(state.live.doc, entry.awaited)) continue;
-        if (performance.now() - started > HELD_TURN_MS) return this.held.retryLater();
-        if (takenInTurns(state.live, entry.update)) {
-          this.held.take(entry);
-          entry.settle(this.inTurns(state, entry.update, entry.claim));
-          continue;
-        }
-        // Judged again whole: the client ids it writes under may have been claimed while it waited.
-        if (this.refusedForClientIds(state, entry.update)) return;
-        const verdict = authorizeUpdate(state.live.doc, entry.update, state.actor);
-        if (!verdict.ok && verdict.missing) {
-          entry.awaited = awaitedClocks(state.live.doc, entry.update);
-          forgetDecoded(entry.update);
-          continue;
-        }
-        this.held.take(entry);
-        progress = true;
-        if (!verdict.ok) return this.refuse(state, verdict.reason);
-        entry.settle(verdict.empty ? Promise.resolve() : this.applyNow(state, entry.update, entry.claim, verdict.steps));
-      }
-    }
-    if (this.held.length === 0) this.held.watch(null);
   }
 
   /** Held updates judged again after the document changed (held-updates.ts). */

@@ -1,5 +1,9 @@
+import type { Actor } from "@marginalia/schema";
 import type { AccountLimits } from "./account-limits.ts";
+import { type ModerationStep, authorizeUpdate } from "./authorize.ts";
+import { forgetDecoded } from "./decoded-update.ts";
 import type { LiveDocument } from "./document.ts";
+import { anyArrived, awaitedClocks, takenInTurns } from "./large-update.ts";
 import { ownTurn } from "./own-turn.ts";
 
 /**
@@ -31,6 +35,21 @@ export type Claim = "all" | "presence";
  * document, 64 of them on one socket, held the loop for 600 ms).
  */
 export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited: ReadonlyMap<number, number> };
+
+/** What judging held updates again needs of their connection (connection.ts). */
+export type HeldJudge = {
+  live: LiveDocument;
+  actor: Actor;
+  /** Whether the connection is still open as it was. */
+  open(): boolean;
+  /** Closes the connection when the update writes under another user's Yjs client id. */
+  refusedForClientIds(update: Uint8Array): boolean;
+  /** Takes a large update (or one behind one) in the document's lane (large-update.ts). */
+  inTurns(update: Uint8Array, claim: Claim): Promise<void>;
+  apply(update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void>;
+  /** Closes the connection for an update it may not make. */
+  refuse(reason: string): void;
+};
 
 /**
  * One connection's held updates, in order, and the watch on the document that
@@ -77,6 +96,42 @@ export class HeldUpdates {
     this.entries.splice(this.entries.indexOf(entry), 1);
     this.heldBytes -= entry.update.length;
     this.limits.unhold(this.account, entry.update.length);
+  }
+
+  /**
+   * Judges again, in order, the held updates whose awaited content came, for
+   * up to HELD_TURN_MS; the rest in a later turn. Each is applied, refused
+   * (closing the connection), or held again with what it awaits now.
+   */
+  judgeAgain(judge: HeldJudge) {
+    const started = performance.now();
+    let progress = true;
+    while (progress && this.entries.length && judge.open()) {
+      progress = false;
+      for (const entry of this.list()) {
+        if (!judge.open()) return;
+        if (!anyArrived(judge.live.doc, entry.awaited)) continue;
+        if (performance.now() - started > HELD_TURN_MS) return this.retryLater();
+        if (takenInTurns(judge.live, entry.update)) {
+          this.take(entry);
+          entry.settle(judge.inTurns(entry.update, entry.claim));
+          continue;
+        }
+        // Judged again whole: the client ids it writes under may have been claimed while it waited.
+        if (judge.refusedForClientIds(entry.update)) return;
+        const verdict = authorizeUpdate(judge.live.doc, entry.update, judge.actor);
+        if (!verdict.ok && verdict.missing) {
+          entry.awaited = awaitedClocks(judge.live.doc, entry.update);
+          forgetDecoded(entry.update);
+          continue;
+        }
+        this.take(entry);
+        progress = true;
+        if (!verdict.ok) return judge.refuse(verdict.reason);
+        entry.settle(verdict.empty ? Promise.resolve() : judge.apply(entry.update, entry.claim, verdict.steps));
+      }
+    }
+    if (this.entries.length === 0) this.watch(null);
   }
 
   /** Drops every held update and stops watching. */
