@@ -33,7 +33,7 @@ export type ConnectionOptions = {
    */
   maxBuffered: number;
   observer?: SyncObserver;
-  /** Event-loop time an account's sockets may take per second (loop-budget.ts); past it, their messages wait. */
+  /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
   loopShareMs?: number;
   /** What an account's sockets share (the hub's); by default, this socket's own. */
   limits?: AccountLimits;
@@ -100,7 +100,8 @@ export class Connection implements Peer {
     const state = this.state;
     if (state.phase !== "admitting") return;
     const share = new LoopShare(
-      this.limits.share(account, this.options.loopShareMs),
+      this.options.loopShareMs,
+      this.limits.share(account),
       new KeptMessages(this.options.maxBuffered),
       (message) => this.handle(open, message),
       () => this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server"),

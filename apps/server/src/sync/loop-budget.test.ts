@@ -48,12 +48,13 @@ describe("a socket's share of the event loop", () => {
     live.destroy();
   });
 
-  it("is one share for all of an account's sockets: another socket of the same account waits, another account's does not", async () => {
+  it("has an account's sockets share the account's share too: another socket of the same account waits, another account's does not", async () => {
     const live = new LiveDocument(context, { persist: () => Promise.resolve() });
-    const limits = new AccountLimits();
-    const first = open(live, alice, 0.000_001, limits);
-    const second = open(live, alice, 0.000_001, limits);
-    const other = open(live, bob, 0.000_001, limits);
+    // Each socket's own share is the usual one; the account's, too small for more than one message a second.
+    const limits = new AccountLimits(0.000_001);
+    const first = open(live, alice, undefined, limits);
+    const second = open(live, alice, undefined, limits);
+    const other = open(live, bob, undefined, limits);
     const [one, two] = typing(["one ", "two "]);
     first.connection.receive(one!);
     second.connection.receive(two!);
@@ -63,7 +64,7 @@ describe("a socket's share of the event loop", () => {
     await eventually(() => expect(notesOf(live.doc).toString()).toContain("one two "), 5_000);
     // Its sockets closed, the account's share is let go: a new socket starts afresh.
     for (const s of [first, second]) s.connection.transportClosed();
-    const again = open(live, alice, 0.000_001, limits);
+    const again = open(live, alice, undefined, limits);
     again.connection.receive(typing(["four "])[0]!);
     expect(notesOf(live.doc).toString()).toMatch(/four /);
     live.destroy();

@@ -22,6 +22,17 @@ const WINDOW_MS = 1_000;
  */
 export const TURN_SHARE_MS = 10;
 
+/**
+ * What all of one account's sockets may take together, a second and a
+ * turn: more than one socket's, so that one account's many honest sockets
+ * (a bench, a classroom on one login) never wait on each other, yet bounded,
+ * so that an account that opens 32 sockets cannot take the whole loop with
+ * requests that are each valid but costly (asking for a large document
+ * again and again took 6.4 s of loop a second, one share per socket).
+ */
+export const ACCOUNT_SHARE_MS = 500;
+export const ACCOUNT_TURN_SHARE_MS = 40;
+
 /** An account's event-loop time in the current second, and in the current turn. */
 export class LoopBudget {
   private windowStart = performance.now();
@@ -29,11 +40,14 @@ export class LoopBudget {
   private spentThisTurn = 0;
   private turnEnding = false;
 
-  constructor(private readonly shareMs = LOOP_SHARE_MS) {}
+  constructor(
+    private readonly shareMs = LOOP_SHARE_MS,
+    private readonly turnShareMs = TURN_SHARE_MS,
+  ) {}
 
   /** Whether this turn's share has time left. */
   get availableThisTurn(): boolean {
-    return this.spentThisTurn < TURN_SHARE_MS;
+    return this.spentThisTurn < this.turnShareMs;
   }
 
   /** Whether this second's share has time left. */
@@ -86,37 +100,53 @@ export class LoopBudget {
  * (the connection closes with 4429).
  */
 export class LoopShare {
-  private readonly budget: LoopBudget;
+  private readonly own: LoopBudget;
+  private readonly account: LoopBudget;
+  private readonly release: () => void;
   private stopped = false;
 
-  private readonly release: () => void;
-
-  /** `share`: the account's (account-limits.ts), released when this socket stops. */
+  /** `shareMs`: this socket's own share a second; `account`: its account's (account-limits.ts), released when this socket stops. */
   constructor(
-    share: { budget: LoopBudget; release: () => void },
+    shareMs: number | undefined,
+    account: { budget: LoopBudget; release: () => void },
     private readonly kept: KeptMessages,
     private readonly handle: (message: Uint8Array) => void,
     private readonly overflow: () => void,
   ) {
-    this.budget = share.budget;
-    this.release = share.release;
+    this.own = new LoopBudget(shareMs);
+    this.account = account.budget;
+    this.release = account.release;
   }
 
   receive(message: Uint8Array) {
-    if (this.kept.length > 0 || !this.budget.available || !this.budget.availableThisTurn) this.defer(message);
-    else this.budget.charge(() => this.handle(message));
+    if (this.kept.length > 0 || !this.mayHandle()) this.defer(message);
+    else this.charge(message);
   }
 
   /** Counts time spent for this socket outside `receive` (work done in turns: large-update.ts). */
   spend(ms: number) {
-    this.budget.spend(ms);
+    this.own.spend(ms);
+    this.account.spend(ms);
   }
 
   /** Drops what is kept; nothing more is handled. */
   stop() {
-    this.release();
+    if (!this.stopped) this.release();
     this.stopped = true;
     this.kept.takeAll();
+  }
+
+  private mayHandle(): boolean {
+    return this.own.available && this.account.available && this.own.availableThisTurn && this.account.availableThisTurn;
+  }
+
+  private charge(message: Uint8Array) {
+    const started = performance.now();
+    try {
+      this.handle(message);
+    } finally {
+      this.spend(performance.now() - started);
+    }
   }
 
   private defer(message: Uint8Array) {
@@ -124,17 +154,15 @@ export class LoopShare {
     if (this.kept.length === 1) this.drainLater();
   }
 
-  /** Past the second's share, at the next second; past the turn's, in a turn of its own (own-turn.ts). */
+  /** Past a second's share, at the next second; past a turn's, in a turn of its own (own-turn.ts). */
   private drainLater() {
-    if (!this.budget.available) setTimeout(() => this.drain(), this.budget.untilNext);
+    const waiting = [this.own, this.account].filter((budget) => !budget.available);
+    if (waiting.length) setTimeout(() => this.drain(), Math.max(...waiting.map((budget) => budget.untilNext)));
     else void ownTurn().then(() => this.drain());
   }
 
   private drain() {
-    while (this.kept.length > 0 && !this.stopped && this.budget.available && this.budget.availableThisTurn) {
-      const message = this.kept.next()!;
-      this.budget.charge(() => this.handle(message));
-    }
+    while (this.kept.length > 0 && !this.stopped && this.mayHandle()) this.charge(this.kept.next()!);
     if (this.kept.length > 0 && !this.stopped) this.drainLater();
   }
 }
