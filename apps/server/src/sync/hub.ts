@@ -39,6 +39,8 @@ export class SyncHub {
   private readonly connections = new Set<Connection>();
   private readonly openAccess: OpenAccess;
   private readonly perUser = new Map<string, number>();
+  /** Set once `shutdown` begins: sockets that connect from then on are closed at once. */
+  private shuttingDown = false;
   /** What each account's sockets share: a loop share, and a bound on held updates. */
   private readonly limits = new AccountLimits();
   private readonly compaction: Compaction;
@@ -92,6 +94,13 @@ export class SyncHub {
       maxBuffered: this.options.maxBufferedMessages,
       limits: this.limits,
     });
+    if (this.shuttingDown) {
+      // The listener may still take sockets while the hub shuts down: a client that reconnected at once
+      // after its 1001 would otherwise be admitted after every socket was closed, and held the server's
+      // own close open until it timed out.
+      connection.close(1001, "server shutting down");
+      return connection;
+    }
     this.connections.add(connection);
     connection.onClose(() => this.connections.delete(connection));
     const timeout = setTimeout(
@@ -328,6 +337,7 @@ export class SyncHub {
    * returned as a count per document.
    */
   async shutdown(deadline = Infinity): Promise<Map<string, number>> {
+    this.shuttingDown = true;
     this.openAccess.stop();
     await this.committer.flush(deadline);
     for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
