@@ -1,22 +1,22 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { UNPAIRED_SURROGATE } from "../storable-text.ts";
 
 /**
- * Text the API takes must be text Postgres can store as given. It refuses NUL (U+0000) in text and
- * jsonb, failing the statement, and stores an unpaired UTF-16 surrogate (which JSON's `\uD800`
- * escapes can make) as U+FFFD, silently changing what was sent. So every input read through
+ * Text the API takes must be text Postgres can store as given (storable-text.ts): an unpaired
+ * surrogate, which JSON's `\uD800` escapes can make, would silently become U+FFFD, and a NUL fails
+ * the statement. So every input read through
  * `validate` (JSON bodies, query strings, form fields, raw text bodies) is refused with the field
  * named when one of its strings holds either, and a path with a NUL names nothing (404). Live edits
  * over the sync socket cannot be answered with a 400, so the projection stores U+FFFD for them
- * instead (sync/projection.ts, storableText).
+ * instead.
  */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres text refuses.
 const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
 const NUL = /\u0000/;
-const UNPAIRED = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether a short string holds a NUL or a surrogate: for a key or a word, a loop is quicker than a regex call. */
 function shortSuspect(text: string): boolean {
@@ -31,7 +31,7 @@ function shortSuspect(text: string): boolean {
 function textProblem(text: string): string | null {
   if (!(text.length < 32 ? shortSuspect(text) : SUSPECT.test(text))) return null;
   if (NUL.test(text)) return "a NUL character (U+0000)";
-  return UNPAIRED.test(text) ? "an unpaired UTF-16 surrogate" : null;
+  return UNPAIRED_SURROGATE.test(text) ? "an unpaired UTF-16 surrogate" : null;
 }
 
 const isPlainObject = (value: object) => {

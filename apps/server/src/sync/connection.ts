@@ -27,10 +27,7 @@ export type Transport = {
 export type ConnectionOptions = {
   acks: boolean;
   logger: Logger;
-  /**
-   * Messages kept while the document loads or is busy, or past the loop
-   * share; more than this (or more than MAX_KEPT_BYTES, kept-messages.ts) closes the socket.
-   */
+  /** Messages kept while the document loads or is busy, or past a loop share; past this (or MAX_KEPT_BYTES), 4429. */
   maxBuffered: number;
   observer?: SyncObserver;
   /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
@@ -225,11 +222,11 @@ export class Connection implements Peer {
   private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      // A large document's answer, written over several turns, is charged to this account's share as it goes.
+      // A large document's answer is written over several turns, charged to this socket's shares as it goes,
+      // and sent only if this same connection is still open.
       const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder), (ms) => state.share.spend(ms));
       if (Array.isArray(answer)) for (const message of answer) this.send(message);
       else {
-        // Written over several turns (a large document): sent only if this same connection is still open.
         void answer.then(
           (messages) => this.state === state && messages.forEach((message) => this.send(message)),
           (err) => this.options.logger.error({ err, doc: state.live.name }, "a sync step 2 could not be written"),

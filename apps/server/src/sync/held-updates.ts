@@ -14,11 +14,6 @@ import { ownTurn } from "./own-turn.ts";
 const MAX_HELD_UPDATES = 256;
 const MAX_HELD_BYTES = 4 * 1024 * 1024;
 
-/**
- * Held bytes per account, across its sockets and documents. Each socket's
- * own bound times 32 sockets let three accounts hold enough for the process
- * to run out of memory.
- */
 /** How long one connection's held updates are judged in a turn before the rest wait for another. */
 export const HELD_TURN_MS = 8;
 

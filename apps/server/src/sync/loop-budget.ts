@@ -15,7 +15,7 @@ export const LOOP_SHARE_MS = 200;
 const WINDOW_MS = 1_000;
 
 /**
- * How much of one turn of the event loop an account's messages may take
+ * How much of one turn of the event loop a socket's messages may take
  * before the rest wait for a later turn. A socket's read can carry dozens of
  * frames, which are handled back to back in the turn that read them: 64
  * costly updates held the loop 240 ms in one turn, within the second's share.
@@ -33,12 +33,32 @@ export const TURN_SHARE_MS = 10;
 export const ACCOUNT_SHARE_MS = 500;
 export const ACCOUNT_TURN_SHARE_MS = 40;
 
-/** An account's event-loop time in the current second, and in the current turn. */
+/**
+ * The event loop's turns, counted: one immediate per turn in which anything
+ * was spent moves the count on, for every budget at once (a budget of its
+ * own per socket would schedule one each).
+ */
+let turn = 0;
+let turnEnding = false;
+
+function currentTurn(): number {
+  if (!turnEnding) {
+    // An immediate runs once the loop has read its sockets: the turn's count ends with it.
+    turnEnding = true;
+    setImmediate(() => {
+      turn++;
+      turnEnding = false;
+    });
+  }
+  return turn;
+}
+
+/** A socket's or an account's event-loop time in the current second, and in the current turn. */
 export class LoopBudget {
   private windowStart = performance.now();
   private spent = 0;
   private spentThisTurn = 0;
-  private turnEnding = false;
+  private spentInTurn = -1;
 
   constructor(
     private readonly shareMs = LOOP_SHARE_MS,
@@ -47,7 +67,7 @@ export class LoopBudget {
 
   /** Whether this turn's share has time left. */
   get availableThisTurn(): boolean {
-    return this.spentThisTurn < this.turnShareMs;
+    return this.spentInTurn !== turn || this.spentThisTurn < this.turnShareMs;
   }
 
   /** Whether this second's share has time left. */
@@ -57,27 +77,15 @@ export class LoopBudget {
     return this.spent < this.shareMs;
   }
 
-  /** Runs `fn`, counting its time against the share. */
-  charge(fn: () => void) {
-    const started = performance.now();
-    try {
-      fn();
-    } finally {
-      this.spend(performance.now() - started);
-    }
-  }
-
-  /** Counts time spent for this socket outside `charge` (work done in turns: large-update.ts). */
+  /** Counts time spent against the shares. */
   spend(ms: number) {
     this.spent += ms;
-    this.spentThisTurn += ms;
-    if (this.turnEnding) return;
-    // The turn's count ends with it: an immediate runs once the loop has read its sockets.
-    this.turnEnding = true;
-    setImmediate(() => {
-      this.turnEnding = false;
+    const now = currentTurn();
+    if (this.spentInTurn !== now) {
+      this.spentInTurn = now;
       this.spentThisTurn = 0;
-    });
+    }
+    this.spentThisTurn += ms;
   }
 
   /** Milliseconds until the next second's share. */
@@ -94,9 +102,9 @@ export class LoopBudget {
 }
 
 /**
- * One socket's messages under its account's share of the loop (account-limits.ts): each is handled at
- * once while the share lasts, and kept, in order, for the next second's
- * share once it has run out. More than `kept` can hold calls `overflow`
+ * One socket's messages under its own share of the loop and its account's
+ * (account-limits.ts): each is handled at once while both last, and kept,
+ * in order, for the next turn or second once one has run out. More than `kept` can hold calls `overflow`
  * (the connection closes with 4429).
  */
 export class LoopShare {
@@ -131,7 +139,7 @@ export class LoopShare {
 
   /** Drops what is kept; nothing more is handled. */
   stop() {
-    if (!this.stopped) this.release();
+    this.release(); // once: account-limits.ts ignores a second call
     this.stopped = true;
     this.kept.takeAll();
   }

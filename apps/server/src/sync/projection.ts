@@ -1,4 +1,5 @@
 import { type InferInsertModel, type SQL, and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { storable } from "../storable-text.ts";
 import { type AnnotationValue, type StaleDetail, stalenessOf } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
@@ -93,35 +94,19 @@ export function projectionJson(rows: readonly Row[]): string {
   // jsonb refuses NUL (so would a text column) and unpaired surrogates (which a
   // text parameter stores as U+FFFD): store U+FFFD for both rather than fail the commit.
   if (!json.includes("\\u0000") && !/\\ud[89a-f]/i.test(json)) return json;
-  return JSON.stringify(records, (_key, value) => (typeof value === "string" ? storableText(value) : value));
+  return JSON.stringify(storable(records));
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres text refuses.
-const ILL_FORMED = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** A document's text as the projection stores it: U+FFFD for each NUL and unpaired surrogate. */
-export const storableText = (text: string) => text.replace(ILL_FORMED, "\uFFFD");
-
 /**
- * A projection row with every string in it storable (`storableText`), for the
- * commit hooks, which write parts of it elsewhere: a notification's data, a
- * webhook's body. A NUL in a fact-check's claim, written there as it came,
+ * A projection row with every string in it storable (storable-text.ts), for
+ * the commit hooks, which write parts of it elsewhere: a notification's data,
+ * a webhook's body. A NUL in a fact-check's claim, written there as it came,
  * failed every commit of its document, and with it every correction of the
  * article's text.
  */
 export function storableRow(row: Row): Row {
   return storable(row) as Row;
 }
-
-function storable(value: unknown): unknown {
-  if (typeof value === "string") return ILL_FORMED_TEST.test(value) ? storableText(value) : value;
-  if (Array.isArray(value)) return value.map(storable);
-  if (value === null || typeof value !== "object" || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, storable(v)]));
-}
-
-/** ILL_FORMED without its global flag, whose `test` would carry its position from one string to the next. */
-const ILL_FORMED_TEST = new RegExp(ILL_FORMED.source);
 
 const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");

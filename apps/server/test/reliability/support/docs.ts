@@ -3,7 +3,8 @@ import * as Y from "yjs";
 import { annotationsOf, notesOf, readAnnotations, voteCounts, votesOf } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../../../src/db.ts";
-import { type DocContext, storableText } from "../../../src/sync/projection.ts";
+import { storableText } from "../../../src/storable-text.ts";
+import type { DocContext } from "../../../src/sync/projection.ts";
 
 /** Everything a document holds, as plain data: annotations (bodies as strings), votes and notes. */
 export function docState(doc: Y.Doc) {
