@@ -12,7 +12,7 @@ import { DEMO_USER, seedDemo } from "@marginalia/server/demo/seed.ts";
 import { startEmbeddedDatabase } from "@marginalia/server/embedded/database.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { createThroughDocument } from "@marginalia/server/services/annotations.ts";
-import { getArticle } from "@marginalia/server/services/articles.ts";
+import { getArticleText } from "@marginalia/server/services/articles.ts";
 import { findUserByEmail } from "@marginalia/server/services/users.ts";
 import { serverHooks } from "@marginalia/server/hooks/index.ts";
 import { SyncHub } from "@marginalia/server/sync/hub.ts";
@@ -28,7 +28,7 @@ try {
   const hub = new SyncHub(db, createLogger("silent"), "http://localhost:8787", { hooks: serverHooks(db) });
   const { articleId, groupId } = await seedDemo(db, hub);
   const user = (await findUserByEmail(db, DEMO_USER.email))!;
-  const { text } = await getArticle(db, articleId);
+  const { text } = await getArticleText(db, articleId);
   const index = new CodePointIndex(text);
   const quotes = randomQuotes(text, ANNOTATIONS, 20261202);
 

@@ -14,6 +14,7 @@ import WebSocket from "ws";
 import * as Y from "yjs";
 import { createAnnotation } from "@marginalia/schema";
 import { percentile, seedArticle, signUp, startMarginalia } from "./harness.ts";
+import { longestTurn } from "./lib/loop-delay.ts";
 import { updateMessage } from "./lib/protocol.ts";
 
 const annotations = Number(process.env.ANNOTATIONS ?? 1_400);
@@ -53,23 +54,6 @@ async function runServer() {
   console.log(JSON.stringify({ database: server.kind, annotations, rounds: rows }));
   await server.stop();
   process.exit(0);
-}
-
-/** The longest time between two turns of the event loop while `run` is awaited. */
-async function longestTurn(run: () => Promise<void>): Promise<number> {
-  let longest = 0;
-  let last = performance.now();
-  let ticking = true;
-  const tick = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  await run();
-  ticking = false;
-  return longest;
 }
 
 async function runClients(setup: Setup) {

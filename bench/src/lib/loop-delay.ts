@@ -67,3 +67,20 @@ export function watchLoopDelay() {
     },
   };
 }
+
+/** The longest time between two turns of this process's event loop while `run` is awaited. */
+export async function longestTurn(run: () => Promise<void>): Promise<number> {
+  let longest = 0;
+  let last = performance.now();
+  let ticking = true;
+  const tick = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  await run();
+  ticking = false;
+  return longest;
+}

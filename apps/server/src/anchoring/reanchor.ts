@@ -34,20 +34,19 @@ async function documentsOf(db: Db, articleId: string): Promise<string[]> {
  *
  * Each document's targets are read in one transaction, resolved on the
  * re-anchoring worker (pool.ts) in slices, and written back in slices; a
- * target that someone changed meanwhile is left as they made it.
+ * target that someone changed meanwhile is left as they made it. `from.length`
+ * is the replaced text's length in code points.
  */
 export async function reanchorArticle(
   db: Db,
   hub: SyncHub,
   article: { id: string; groupId: string },
-  from: { text: string },
+  from: { length: number },
   to: { revision: number; text: string },
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
   // Sockets write targets on the new text from now on (sync/article-text.ts).
-  articleTexts.revised(article.id, to.revision, to.text);
-  const index = new CodePointIndex(to.text);
-  const oldLength = new CodePointIndex(from.text).length;
+  const index = articleTexts.revised(article.id, to.revision, to.text);
   for (const name of await documentsOf(db, article.id)) {
     const room = parseRoom(name);
     if (!room) continue;
@@ -60,7 +59,7 @@ export async function reanchorArticle(
         if (target && target.revision < to.revision) pending.push({ id, target });
       }
     });
-    const anchors = await anchorWorker.resolve(`${article.id}@${to.revision}`, to.text, oldLength, pending.map((p) => p.target));
+    const anchors = await anchorWorker.resolve(`${article.id}@${to.revision}`, to.text, from.length, pending.map((p) => p.target));
     for (let at = 0; at < pending.length; at += APPLY_SLICE) {
       await hub.change(context, { userId: null }, (doc) => {
         const annotations = annotationsOf(doc);

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
-import { UNPAIRED_SURROGATE } from "../storable-text.ts";
+import { textProblem } from "../storable-text.ts";
 
 /**
  * Text the API takes must be text Postgres can store as given (storable-text.ts): an unpaired
@@ -12,27 +12,6 @@ import { UNPAIRED_SURROGATE } from "../storable-text.ts";
  * over the sync socket cannot be answered with a 400, so the projection stores U+FFFD for them
  * instead.
  */
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres text refuses.
-const SUSPECT = /[\u0000\uD800-\uDFFF]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
-const NUL = /\u0000/;
-
-/** Whether a short string holds a NUL or a surrogate: for a key or a word, a loop is quicker than a regex call. */
-function shortSuspect(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0 || (code >= 0xd800 && code <= 0xdfff)) return true;
-  }
-  return false;
-}
-
-/** What a string holds that stored text may not, or null. Most strings hold neither, and one scan says so. */
-function textProblem(text: string): string | null {
-  if (!(text.length < 32 ? shortSuspect(text) : SUSPECT.test(text))) return null;
-  if (NUL.test(text)) return "a NUL character (U+0000)";
-  return UNPAIRED_SURROGATE.test(text) ? "an unpaired UTF-16 surrogate" : null;
-}
 
 const isPlainObject = (value: object) => {
   const proto = Object.getPrototypeOf(value);

@@ -1,11 +1,15 @@
+import { createHash } from "node:crypto";
 import type { ArticleFormat, Block } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
+import { textProblem } from "../storable-text.ts";
 import type { ArticleBuilder } from "./builder.ts";
 
 /** What the caller says about an article; it wins over what the import finds. */
 export type ImportMeta = { title?: string; byline?: string | null };
-export type ImportInput = ImportMeta & { format: ArticleFormat; content: string };
-export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[] };
+/** `content`: text, or UTF-8 bytes as a request brought them (decoded by `readArticle`). */
+export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer> };
+/** `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision. */
+export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[]; contentHash: string };
 
 const FALLBACK_TITLE_LENGTH = 80;
 
@@ -38,10 +42,11 @@ function fallbackTitle(article: ArticleBuilder): string {
  * Markdown libraries: those run on import threads (off-thread.ts).
  */
 export function readArticle(input: ImportInput, read: (content: string) => ArticleBuilder): ImportedArticle {
-  if (input.content.trim() === "") {
+  const content = typeof input.content === "string" ? input.content : decodeContent(input.content);
+  if (content.trim() === "") {
     throw new ApiError("validation_failed", "The article content is empty", "content");
   }
-  const article = read(input.content);
+  const article = read(content);
   if (article.blocks.length === 0) {
     const message = `No readable article text was found in the ${input.format} content`;
     throw new ApiError("validation_failed", message, "content");
@@ -49,9 +54,24 @@ export function readArticle(input: ImportInput, read: (content: string) => Artic
   return finishArticle(article, input);
 }
 
+/**
+ * A request's bytes as text, refused as a JSON string holding the same would
+ * be (http/input.ts): the normalized text keeps a NUL, which Postgres cannot
+ * store. Malformed UTF-8 becomes U+FFFD, as the HTTP layer decodes it.
+ */
+function decodeContent(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  const problem = textProblem(text);
+  if (problem) throw new ApiError("validation_failed", `content: contains ${problem}`, "content");
+  return text;
+}
+
 /** The article a reader built, under the caller's title and byline where given, else under what was found. */
 export function finishArticle(article: ArticleBuilder, meta: ImportMeta): ImportedArticle {
   const title = meta.title?.trim() || article.title || fallbackTitle(article);
   const byline = meta.byline === undefined ? article.byline : meta.byline?.trim() || null;
-  return { title, byline, text: article.text, blocks: article.blocks.map((b) => ({ ...b })) };
+  // Hashed here, where the import runs: on an import thread for the server's uploads. On the event
+  // loop, 9 MB of text took 20–30 ms to hash (docs/architecture.md, "Large articles").
+  const contentHash = createHash("sha256").update(article.text, "utf8").digest("hex");
+  return { title, byline, text: article.text, blocks: article.blocks.map((b) => ({ ...b })), contentHash };
 }

@@ -92,7 +92,8 @@ class TextImportThreads {
       worker.on("message", answered);
       worker.on("error", failed);
       worker.on("exit", failed);
-      worker.postMessage({ id, input });
+      // Bytes are handed over, not copied; the request that read them has no further use for them.
+      worker.postMessage({ id, input }, typeof input.content === "string" ? [] : [input.content.buffer]);
     });
   }
 }

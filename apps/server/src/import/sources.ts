@@ -7,7 +7,8 @@ import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
 
 /** Where an article's text comes from. */
 export type ArticleSource =
-  | { kind: "text"; format: ArticleFormat; content: string }
+  /** `content`: text, or UTF-8 bytes that the import thread decodes. */
+  | { kind: "text"; format: ArticleFormat; content: string | Uint8Array<ArrayBuffer> }
   /** `field`: the request field that held the PDF, named when it is refused. */
   | { kind: "pdf"; bytes: Uint8Array; field: string }
   | { kind: "url"; url: URL };

@@ -20,7 +20,7 @@ import { type AnnotationEnv, requireAnnotation, requireArticleRole } from "../ht
 import { LATEST_DATE, readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
-import { getArticle } from "../services/articles.ts";
+import { getArticleText } from "../services/articles.ts";
 import { highlightsOf } from "../services/highlights.ts";
 import {
   articleWriteAccess,
@@ -168,7 +168,7 @@ async function reattach(c: AnnotationContext) {
     throw forbidden("Only the author or a moderator re-attaches an annotation");
   }
   const range = await readJson(c, reattachSchema);
-  const article = await getArticle(db, access.row.articleId);
+  const article = await getArticleText(db, access.row.articleId);
   const index = new CodePointIndex(article.text);
   if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");
   const target = buildTarget(index, range, article.revision);

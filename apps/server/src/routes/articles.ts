@@ -10,20 +10,15 @@ import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
 import { type ImportOptions, importSource } from "../import/sources.ts";
-import {
-  addRevision,
-  createArticle,
-  deleteArticle,
-  getArticle,
-  listArticles,
-  listRevisions,
-} from "../services/articles.ts";
+import { articleAnswer } from "../services/article-answer.ts";
+import { addRevision, createArticle, deleteArticle, listArticles, listRevisions } from "../services/articles.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
 import { articleForReaderSchema, articleListSchema, articleSchema, revisedArticleSchema, revisionListSchema } from "../openapi/schemas/articles.ts";
 
 /** An article's text as JSON, or a URL for the server to fetch; or a text, PDF or multipart body. */
 const articleBody = z.union([articleJsonSchema, articleUrlSchema]);
 const ARTICLE_TYPES = ["text/plain", "text/markdown", "text/html", "application/pdf", "multipart/form-data"];
+const JSON_TYPE = { "content-type": "application/json" };
 const IMPORT_REFUSALS = {
   400: "Bad input, naming the field; address_not_public for a URL on loopback, private, link-local or metadata addresses (at any redirect)",
   413: "Too large: the body, or a PDF's page count",
@@ -55,7 +50,7 @@ export const groupArticleRoutes = new Hono<AppEnv>()
       meta: { sourceUrl: meta.sourceUrl ?? sourceUrl, publishedAt: meta.publishedAt },
     });
     c.header("Location", `/api/articles/${article.id}`);
-    return c.json(article, 201);
+    return c.body(await articleAnswer(db, article.id), 201, JSON_TYPE);
   })
   .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles"), schemas: { 200: articleListSchema } }), requireGroupRole("viewer"), async (c) => {
     return c.json({ articles: await listArticles(c.get("deps").db, c.get("group").id) });
@@ -76,7 +71,7 @@ export const articleRoutes = new Hono<AppEnv>()
       // What moderators hid lives in a document of its own, which only they may join.
       ...(canModerate(role) && { hiddenRoom: hiddenRoom(article.id) }),
     };
-    return c.json({ ...(await getArticle(db, article.id, revision)), role, memberId, sync });
+    return c.body(await articleAnswer(db, article.id, revision, { role, memberId, sync }), 200, JSON_TYPE);
   })
   .get("/:articleId/revisions", documented({ tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first"), schemas: { 200: revisionListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
@@ -89,11 +84,10 @@ export const articleRoutes = new Hono<AppEnv>()
     // A correction keeps the article's title and byline unless the caller names new ones.
     const corrected = { title: meta.title ?? article.title, byline: meta.byline ?? article.byline };
     const { format, imported } = await importSource(source, corrected, importOptions(c.get("deps").config));
-    const before = await getArticle(db, article.id);
     const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported });
-    if (!result.created) return c.json(result.article, 200);
-    const reanchored = await reanchorArticle(db, hub, article, before, result.article);
-    return c.json({ ...result.article, reanchored }, 201);
+    if (!result.created) return c.body(await articleAnswer(db, article.id, result.revision), 200, JSON_TYPE);
+    const reanchored = await reanchorArticle(db, hub, article, result.previous, { revision: result.revision, text: imported.text });
+    return c.body(await articleAnswer(db, article.id, result.revision, { reanchored }), 201, JSON_TYPE);
   })
   .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");

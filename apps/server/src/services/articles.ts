@@ -1,17 +1,43 @@
-import { and, desc, eq } from "drizzle-orm";
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeHexLowerCase } from "@oslojs/encoding";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { type Role, type SourceFormat } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
 import { nameBook } from "./identities.ts";
 
 export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null };
 
-export function contentHash(text: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(text)));
+/**
+ * The most text one statement sends, in UTF-16 units. The driver writes a
+ * statement's parameters in one turn of the event loop: 9 MB of text took
+ * 30–45 ms there (docs/architecture.md, "Large articles").
+ */
+export const TEXT_PART_UNITS = 2 * 2 ** 20;
+
+/** `text` in parts of at most `units`, none ending between the two halves of a surrogate pair. */
+export function textParts(text: string, units = TEXT_PART_UNITS): string[] {
+  const parts: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + units);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    parts.push(text.slice(at, end));
+    at = end;
+  }
+  return parts.length > 0 ? parts : [""];
+}
+
+/** A revision's row, its text sent in parts, each appended by a statement of its own. */
+async function insertRevision(tx: Tx, row: typeof articleRevisions.$inferInsert) {
+  const [first, ...rest] = textParts(row.text);
+  const [inserted] = await tx.insert(articleRevisions).values({ ...row, text: first! }).returning({ id: articleRevisions.id });
+  for (const part of rest) {
+    await tx
+      .update(articleRevisions)
+      .set({ text: sql`${articleRevisions.text} || ${part}` })
+      .where(eq(articleRevisions.id, inserted!.id));
+  }
 }
 
 export async function createArticle(
@@ -32,40 +58,42 @@ export async function createArticle(
         createdBy: input.authorId,
       })
       .returning({ id: articles.id });
-    await tx.insert(articleRevisions).values({
+    await insertRevision(tx, {
       articleId: article!.id,
       number: 1,
       text: imported.text,
       blocks: imported.blocks,
-      contentHash: contentHash(imported.text),
+      contentHash: imported.contentHash,
       format: input.format,
       authorId: input.authorId,
     });
     return article!.id;
   });
-  return getArticle(db, id);
+  return { id, title: imported.title, revision: 1, text: imported.text };
 }
 
 /**
  * Stores a new revision unless the text is unchanged, in which case the
- * current one is returned and `created` is false, so that retries are harmless.
+ * current one's number is returned and `created` is false, so that retries are
+ * harmless. `previous` is what re-anchoring needs of the revision replaced.
  */
 export async function addRevision(
   db: Db,
   input: { articleId: string; authorId: string; format: SourceFormat; imported: ImportedArticle },
 ) {
   const { imported } = input;
-  const hash = contentHash(imported.text);
-  const created = await db.transaction(async (tx) => {
+  const hash = imported.contentHash;
+  return db.transaction(async (tx) => {
     const [article] = await tx.select().from(articles).where(eq(articles.id, input.articleId)).for("update");
     if (!article) throw notFound("Article");
     const [current] = await tx
-      .select({ contentHash: articleRevisions.contentHash })
+      // The text's length in code points (Postgres counts characters so), without sending the text here.
+      .select({ contentHash: articleRevisions.contentHash, length: sql<number>`char_length(${articleRevisions.text})` })
       .from(articleRevisions)
       .where(and(eq(articleRevisions.articleId, article.id), eq(articleRevisions.number, article.currentRevision)));
-    if (current?.contentHash === hash) return false;
+    if (current?.contentHash === hash) return { created: false as const, revision: article.currentRevision };
     const number = article.currentRevision + 1;
-    await tx.insert(articleRevisions).values({
+    await insertRevision(tx, {
       articleId: article.id,
       number,
       text: imported.text,
@@ -78,37 +106,25 @@ export async function addRevision(
       .update(articles)
       .set({ currentRevision: number, title: imported.title, byline: imported.byline, updatedAt: new Date() })
       .where(eq(articles.id, article.id));
-    return true;
+    return { created: true as const, revision: number, previous: { length: current?.length ?? 0 } };
   });
-  return { created, article: await getArticle(db, input.articleId) };
 }
 
-/** The article with the text and blocks of one revision (the current one by default). */
-export async function getArticle(db: Db, articleId: string, revision?: number) {
+/**
+ * The article with the text of one revision (the current one by default), for
+ * the server's own use: what clients read is `articleAnswer`'s, which passes the
+ * blocks through as the database wrote them.
+ */
+export async function getArticleText(db: Db, articleId: string, revision?: number) {
   const [article] = await db.select().from(articles).where(eq(articles.id, articleId));
   if (!article) throw notFound("Article");
   const number = revision ?? article.currentRevision;
   const [rev] = await db
-    .select()
+    .select({ text: articleRevisions.text })
     .from(articleRevisions)
     .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.number, number)));
   if (!rev) throw notFound("Revision");
-  return {
-    id: article.id,
-    groupId: article.groupId,
-    title: article.title,
-    byline: article.byline,
-    sourceUrl: article.sourceUrl,
-    publishedAt: article.publishedAt,
-    revision: rev.number,
-    currentRevision: article.currentRevision,
-    contentHash: rev.contentHash,
-    format: rev.format,
-    text: rev.text,
-    blocks: rev.blocks,
-    createdAt: article.createdAt,
-    updatedAt: article.updatedAt,
-  };
+  return { id: article.id, groupId: article.groupId, title: article.title, sourceUrl: article.sourceUrl, revision: number, text: rev.text };
 }
 
 export function listArticles(db: Db, groupId: string) {

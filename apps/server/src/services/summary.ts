@@ -3,7 +3,7 @@ import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import type { LiveDocument } from "../sync/document.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { getArticle } from "./articles.ts";
+import { getArticleText } from "./articles.ts";
 import { type NameBook, nameBook } from "./identities.ts";
 
 export type Viewer = { id: string; role: Role };
@@ -18,7 +18,7 @@ export const personFor = (names: NameBook) => (memberId: string) => names.member
  * no place in numbers every member may see.
  */
 export async function readGroupDocument<T>(db: Db, hub: SyncHub, article: SessionArticle, read: (live: LiveDocument, text: CodePointIndex) => T) {
-  const { text, title } = await getArticle(db, article.id, article.currentRevision);
+  const { text, title } = await getArticleText(db, article.id, article.currentRevision);
   const index = new CodePointIndex(text);
   const context = contextFor({ kind: "group", articleId: article.id }, article.groupId, article.currentRevision);
   return { title, result: await hub.read(context, (live) => read(live, index)) };

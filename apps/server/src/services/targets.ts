@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CodePointIndex, MAX_INTEGER_COLUMN, buildTarget, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
-import { getArticle } from "./articles.ts";
+import { getArticleText } from "./articles.ts";
 
 /** The longest quote, and the most context on each side, a target may carry (textTargetSchema). */
 export const MAX_EXACT = 20_000;
@@ -36,7 +36,7 @@ const bad = (field: string, message: string) => new ApiError("validation_failed"
  * change what the client annotated). Returns the target to store.
  */
 export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
-  const article = await getArticle(db, articleId, given.revision).catch((err: unknown) => {
+  const article = await getArticleText(db, articleId, given.revision).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
     throw err;
   });

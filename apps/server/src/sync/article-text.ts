@@ -37,10 +37,11 @@ class ArticleTexts {
     await this.reload(db, articleId);
   }
 
-  /** A revision stored by this process. */
-  revised(articleId: string, revision: number, text: string): void {
+  /** A revision stored by this process; returns the text's index, for the caller's own use. */
+  revised(articleId: string, revision: number, text: string): CodePointIndex {
+    const index = new CodePointIndex(text);
     this.known.delete(articleId);
-    this.known.set(articleId, { phase: "known", revision, index: new CodePointIndex(text) });
+    this.known.set(articleId, { phase: "known", revision, index });
     // Summed when a text comes in, not kept as a running count: there are at most a few hundred.
     let units = 0;
     for (const entry of this.known.values()) if (entry.phase === "known") units += entry.index.text.length;
@@ -49,6 +50,7 @@ class ArticleTexts {
       if (entry.phase === "known") units -= entry.index.text.length;
       this.known.delete(id);
     }
+    return index;
   }
 
   /**

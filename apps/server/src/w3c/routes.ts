@@ -6,7 +6,7 @@ import { uuidParam, validate } from "../http/input.ts";
 import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
-import { getArticle } from "../services/articles.ts";
+import { getArticleText } from "../services/articles.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
@@ -37,7 +37,7 @@ const baseUrl = (c: AppContext) => c.get("deps").config.publicOrigin;
  * from, which names the same text.
  */
 async function containerArticle(c: AppContext, articleId: string): Promise<ContainerArticle> {
-  const article = await getArticle(c.get("deps").db, articleId);
+  const article = await getArticleText(c.get("deps").db, articleId);
   const iris = [articleIri(baseUrl(c), articleId), ...(article.sourceUrl ? [article.sourceUrl] : [])];
   return { iris, text: async () => ({ text: article.text, revision: article.revision }) };
 }

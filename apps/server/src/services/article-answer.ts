@@ -1,0 +1,42 @@
+import { eq } from "drizzle-orm";
+import { articles } from "@marginalia/schema/tables";
+import { type Db, clientOf } from "../db.ts";
+import { notFound } from "../errors.ts";
+
+/**
+ * The JSON answer for an article with one revision's text and blocks, with
+ * `extra` fields beside them, as bytes ready to send.
+ *
+ * The text and blocks are the bulk of it (an article may hold 10 MiB of
+ * text), so the database writes them as JSON and they pass through as the
+ * bytes it sent: the driver neither decodes nor parses them and nothing here
+ * serializes them again. Parsed and serialized on the event loop, a 9 MB
+ * article's read held every socket's fan-out about half a second
+ * (docs/architecture.md, "Large articles").
+ */
+export async function articleAnswer(db: Db, articleId: string, revision?: number, extra: Record<string, unknown> = {}): Promise<Uint8Array<ArrayBuffer>> {
+  const [article] = await db.select().from(articles).where(eq(articles.id, articleId));
+  if (!article) throw notFound("Article");
+  const number = revision ?? article.currentRevision;
+  const [row] = await clientOf(db)`
+    select content_hash, format, to_json(text)::text, blocks::text
+    from article_revisions where article_id = ${articleId} and number = ${number}`.raw();
+  if (!row) throw notFound("Revision");
+  const [contentHash, format, text, blocks] = row as unknown as [Buffer, Buffer, Buffer, Buffer];
+  const head = JSON.stringify({
+    id: article.id,
+    groupId: article.groupId,
+    title: article.title,
+    byline: article.byline,
+    sourceUrl: article.sourceUrl,
+    publishedAt: article.publishedAt,
+    revision: number,
+    currentRevision: article.currentRevision,
+    contentHash: contentHash.toString(),
+    format: format.toString(),
+    createdAt: article.createdAt,
+    updatedAt: article.updatedAt,
+    ...extra,
+  });
+  return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"text":`), text, Buffer.from(',"blocks":'), blocks, Buffer.from("}")]);
+}

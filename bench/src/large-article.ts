@@ -1,0 +1,110 @@
+// A very large article against the rest of the server: a moderator imports an
+// article of about 9 MB of text, readers open it, and the moderator corrects
+// it. Reports, for each request, its time and how long the server's event
+// loop went without a turn meanwhile, and the worst round trip a bystander's
+// small request saw (docs/architecture.md, "No stall over 50 ms").
+//
+// The server runs in this process, its clients in a child process of their
+// own that never parses the large answers, so that the loop measured is the
+// server's alone. Env: BENCH_DATABASE_URL (else the embedded database),
+// ARTICLE_MB (9), READS (3).
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { SEED, authHeader, signUp, startMarginalia } from "./harness.ts";
+import { longestTurn } from "./lib/loop-delay.ts";
+
+const megabytes = Number(process.env.ARTICLE_MB ?? 9);
+const reads = Number(process.env.READS ?? 3);
+
+type Setup = { url: string; token: string };
+type Step = { name: string };
+type Measured = { status: number; bytes: number; ms: number; bystanderMaxMs: number };
+
+if (process.argv[2] === "clients") await runClients(JSON.parse(process.env.LARGE_ARTICLE_SETUP!) as Setup);
+else await runServer();
+
+async function runServer() {
+  const server = await startMarginalia(process.env.BENCH_DATABASE_URL || undefined);
+  const owner = await signUp(server.url, "owner");
+  const clients = fork(fileURLToPath(import.meta.url), ["clients"], {
+    env: { ...process.env, LARGE_ARTICLE_SETUP: JSON.stringify({ url: server.url, token: owner.token } satisfies Setup) },
+    execArgv: ["--import", "tsx"],
+  });
+  const ask = <T>(message: unknown) =>
+    new Promise<T>((resolve) => {
+      clients.once("message", (reply) => resolve(reply as T));
+      clients.send(message as never);
+    });
+  await ask("ready");
+  const steps = ["import", ...Array.from({ length: reads }, (_, i) => `read ${i + 1}`), "correct", "read corrected", "read first revision"];
+  const rows: Array<Measured & Step & { longestTurnMs: number }> = [];
+  for (const name of steps) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let measured: Measured | null = null;
+    const longest = await longestTurn(async () => {
+      measured = await ask<Measured>({ name } satisfies Step);
+    });
+    rows.push({ name, ...measured!, longestTurnMs: +longest.toFixed(1) });
+  }
+  clients.kill();
+  console.log(JSON.stringify({ database: server.kind, megabytes, rows }, null, 1));
+  await server.stop();
+  process.exit(0);
+}
+
+/** About `megabytes` of distinct paragraphs, with a heading every twenty. */
+function largeText(bytes: number, variant: string): string {
+  const paragraphs = SEED.split(/\n\s*\n/).filter((p) => p.trim().length > 40);
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const part = i % 20 === 0 ? `Section ${i / 20} ${variant}` : `${i}. ${paragraphs[i % paragraphs.length]!.trim()}`;
+    parts.push(part);
+    size += part.length + 2;
+  }
+  return parts.join("\n\n");
+}
+
+async function runClients(setup: Setup) {
+  const headers = authHeader(setup.token);
+  const call = async (method: string, path: string, body?: string) => {
+    const started = performance.now();
+    const res = await fetch(setup.url + path, { method, headers: { ...headers, ...(body && { "content-type": "text/plain" }) }, body });
+    const bytes = (await res.arrayBuffer()).byteLength;
+    return { status: res.status, bytes, ms: +(performance.now() - started).toFixed(1) };
+  };
+  const group = (await (await fetch(`${setup.url}/api/groups`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ name: "Large desk" }) })).json()) as { id: string };
+  const original = largeText(megabytes * 1024 * 1024, "first");
+  // The correction changes one paragraph near the middle, as a typo fix would.
+  const middle = original.indexOf("\n\n", original.length / 2);
+  const corrected = `${original.slice(0, middle)}\n\nA corrected paragraph, added in revision two.${original.slice(middle)}`;
+  let articleId = "";
+
+  // A bystander's small request every 10 ms; each step reports the worst round trip it saw.
+  let bystanderMax = 0;
+  const bystander = async () => {
+    for (;;) {
+      const started = performance.now();
+      await fetch(`${setup.url}/healthz`).then((r) => r.arrayBuffer());
+      bystanderMax = Math.max(bystanderMax, performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  void bystander();
+
+  process.on("message", async (request: "ready" | Step) => {
+    if (request === "ready") return process.send!("ready");
+    bystanderMax = 0;
+    let result: Awaited<ReturnType<typeof call>>;
+    if (request.name === "import") {
+      const started = performance.now();
+      const res = await fetch(`${setup.url}/api/groups/${group.id}/articles`, { method: "POST", headers: { ...headers, "content-type": "text/plain" }, body: original });
+      const text = await res.text();
+      articleId = (JSON.parse(text) as { id: string }).id;
+      result = { status: res.status, bytes: text.length, ms: +(performance.now() - started).toFixed(1) };
+    } else if (request.name === "correct") result = await call("PUT", `/api/articles/${articleId}/text`, corrected);
+    else if (request.name === "read first revision") result = await call("GET", `/api/articles/${articleId}?revision=1`);
+    else result = await call("GET", `/api/articles/${articleId}`);
+    process.send!({ status: result.status, bytes: result.bytes, ms: result.ms, bystanderMaxMs: +bystanderMax.toFixed(1) } satisfies Measured);
+  });
+}
