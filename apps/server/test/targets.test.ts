@@ -75,6 +75,15 @@ describe("REST targets: bounds, characters and quotes without positions", () => 
     expect(res.body.error.field).toBe(`target.${field}`);
   });
 
+  it("refuses an empty range, storing nothing", async () => {
+    const at = target().start;
+    const empty = await create({ revision: 1, exact: "", prefix: "", suffix: "", start: at, end: at });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.field).toBe("target.end");
+    const listed = await owner.get(`/api/articles/${articleId}/annotations`);
+    expect(listed.body.annotations.some((a: { target: { start: number; end: number } | null }) => a.target?.start === at && a.target.end === at)).toBe(false);
+  });
+
   it("refuses a target that starts or ends inside a grapheme cluster (the seed's stray U+064F after a space)", async () => {
     const text = await seedText();
     const mark = Array.from(text).indexOf("\u064F");

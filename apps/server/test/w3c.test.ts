@@ -232,5 +232,8 @@ describe("one annotation", () => {
     expect(highlight.status).toBe(201);
     expect(highlight.body.body).toBeUndefined();
     expect(highlight.body.motivation).toBe("highlighting");
+    // An empty range marks nothing, and its representation (an empty quote) is one this API refuses.
+    const empty = await postW3C(author, article.id, { "@context": ANNO, type: "Annotation", motivation: "highlighting", target: { source: ARTICLE, selector: position(5, 5) } });
+    expect(empty.status).toBe(400);
   });
 });

@@ -32,6 +32,11 @@ export function addressRefusal(address: string): string | null {
     return "a cloud metadata address";
   }
   const range = parsed.range();
+  // ::/96 (IPv4-compatible, deprecated): ipaddr.js calls ::7f00:1 unicast, but a stack that still
+  // translates it, or a gateway, would reach 127.0.0.1. Nothing public lives there.
+  if (range === "unicast" && parsed.kind() === "ipv6" && parsed.toByteArray().slice(0, 12).every((b) => b === 0)) {
+    return "an IPv4-compatible IPv6 address";
+  }
   if (range === "unicast") return null;
   return RANGE_NAMES[range] ?? `a ${range} address`;
 }

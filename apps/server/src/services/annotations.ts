@@ -41,7 +41,7 @@ async function idTaken(db: Db, id: string): Promise<boolean> {
  */
 async function parentIn(db: Db, articleId: string, parentId: string) {
   const [row] = await db
-    .select({ status: annotations.status })
+    .select({ status: annotations.status, parentId: annotations.parentId })
     .from(annotations)
     .where(and(eq(annotations.id, parentId), eq(annotations.articleId, articleId), eq(annotations.visibility, "group")));
   return row ?? null;
@@ -89,22 +89,33 @@ export async function createThroughDocument(
   // The document names its author by member id, as every socket writer is named.
   const actor: Actor = { userId: memberId, role: access.role, moderation: access.moderation, room };
   const status = input.status ?? placement.status;
-  const refusal = refuseCreate(actor, { authorId: memberId, kind: input.kind, status });
+  const refusal = refuseCreate(actor, { authorId: memberId, kind: input.kind, status, parentId: input.parentId, factcheck: input.factcheck });
   if (refusal) throw forbidden(refusal);
   const context = contextFor(room, access.groupId, access.revision);
   if (input.id && (await idTaken(db, input.id))) throw new ApiError("conflict", "An annotation with this id exists", "id");
+  // Threads are one level deep (policy: refuseReply): a reply to a reply joins that reply's thread,
+  // answering its first annotation, so the stored thread's root is looked up too.
   const storedParent = input.parentId ? await parentIn(db, access.articleId, input.parentId) : null;
+  const storedRoot = storedParent?.parentId ? await parentIn(db, access.articleId, storedParent.parentId) : null;
   let id = "";
   await hub.change(context, { userId, memberId }, (doc) => {
     if (input.id && annotationsOf(doc).has(input.id)) throw new ApiError("conflict", "An annotation with this id exists", "id");
-    if (input.parentId) {
-      const live = annotationsOf(doc).get(input.parentId);
-      const parent = live ? readAnnotation(live) : storedParent;
+    let parentId = input.parentId;
+    if (parentId) {
+      const liveOf = (annotationId: string) => {
+        const live = annotationsOf(doc).get(annotationId);
+        return live ? readAnnotation(live) : null;
+      };
+      let parent = liveOf(parentId) ?? storedParent;
+      if (parent?.parentId) {
+        parentId = parent.parentId;
+        parent = liveOf(parentId) ?? (storedParent?.parentId === parentId ? storedRoot : null);
+      }
       if (!parent) throw new ApiError("validation_failed", "parentId: no annotation of this article has this id", "parentId");
       const refusal = refuseReply(actor, parent);
       if (refusal) throw new ApiError("conflict", refusal, "parentId");
     }
-    id = createAnnotation(doc, { ...input, authorId: memberId, status });
+    id = createAnnotation(doc, { ...input, parentId, authorId: memberId, status });
   });
   return { id, docName: context.docName, visibility: context.visibility };
 }

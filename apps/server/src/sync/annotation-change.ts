@@ -14,7 +14,7 @@ import {
   withheldOf,
 } from "@marginalia/schema";
 import type { Location } from "./locate.ts";
-import { type Actor, type AnnotationStatus, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote } from "@marginalia/schema";
+import { type Actor, type AnnotationStatus, type Subject, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote } from "@marginalia/schema";
 
 /** What one update does to one annotation. */
 export type AnnotationChange = {
@@ -73,9 +73,12 @@ export function leftEmpty(change: AnnotationChange, field: AnnotationField) {
  * visible, goes where it goes, and refusing it would cost its author their work for a race they
  * could not see. Clients are never offered either on hidden work, and REST refuses both.
  */
-export function statusOf(doc: Y.Doc, id: string): { status: AnnotationStatus } | null {
-  const status = annotationsOf(doc).get(id)?.get("status");
-  return typeof status === "string" && status !== "hidden" ? { status: status as AnnotationStatus } : null;
+export function statusOf(doc: Y.Doc, id: string): Pick<Subject, "status" | "parentId"> | null {
+  const map = annotationsOf(doc).get(id);
+  const status = map?.get("status");
+  if (typeof status !== "string" || status === "hidden") return null;
+  const parentId = map!.get("parentId");
+  return { status: status as AnnotationStatus, parentId: typeof parentId === "string" ? parentId : null };
 }
 
 /** Notes what an inserted item does to its annotation, vote or note; the reason when it may not. */

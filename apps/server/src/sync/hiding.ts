@@ -152,12 +152,22 @@ function leavingHidden(doc: Y.Doc, touched: ReadonlySet<string>): string[] {
   return withReplies(doc, roots, (reply) => reply.get("status") !== "hidden");
 }
 
+/**
+ * `roots` and their replies at any depth. Threads are one level deep now (the policy's `refuseReply`),
+ * but documents written before that rule may hold replies to replies, which must go with their thread.
+ */
 function withReplies(doc: Y.Doc, roots: ReadonlySet<string>, include: (reply: Y.Map<unknown>) => boolean): string[] {
   if (roots.size === 0) return [];
   const ids = new Set(roots);
-  for (const [id, map] of annotationsOf(doc).entries()) {
-    const parentId = map.get("parentId");
-    if (typeof parentId === "string" && roots.has(parentId) && include(map)) ids.add(id);
+  for (let added = true; added; ) {
+    added = false;
+    for (const [id, map] of annotationsOf(doc).entries()) {
+      const parentId = map.get("parentId");
+      if (!ids.has(id) && typeof parentId === "string" && ids.has(parentId) && include(map)) {
+        ids.add(id);
+        added = true;
+      }
+    }
   }
   return [...ids];
 }

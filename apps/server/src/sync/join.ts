@@ -1,4 +1,4 @@
-import { type AnnotationStatus, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/schema";
+import { type Subject, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
@@ -63,7 +63,7 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
  * A group annotation as this process holds it, for a private document's reply to it: the web app keeps
  * both documents open, so the group's is loaded here whenever it matters; when it is not, nothing is known.
  */
-function inGroupDocument(hub: JoinHost, context: DocContext, annotationId: string): { status: AnnotationStatus } | null {
+function inGroupDocument(hub: JoinHost, context: DocContext, annotationId: string): Pick<Subject, "status" | "parentId"> | null {
   if (context.visibility !== "private") return null;
   const live = hub.liveDocument(groupRoom(context.articleId));
   return live ? statusOf(live.doc, annotationId) : null;

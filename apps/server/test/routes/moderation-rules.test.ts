@@ -97,18 +97,63 @@ describe("moderation holds on every path", () => {
     expect(JSON.stringify(claimReview.body)).toContain("a claim");
   });
 
-  it("applies a review quorum to a comment that carries a verdict, not only to fact-checks", async () => {
+  it("applies a review quorum to a verdict reply, and refuses a verdict on a comment that starts a thread", async () => {
     const d = await group("pre", 2);
-    const submitted = await d.author.post(`/api/articles/${d.articleId}/annotations`, {
+    const target = buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1);
+    // At the top of a thread a verdict would be published without review: only a fact-check carries one there.
+    const sneaky = await d.author.post(`/api/articles/${d.articleId}/annotations`, {
       kind: "comment",
       body: "a verdict in a comment",
-      target: buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1),
+      target,
       factcheck: { claim: "sneaky", verdict: "true", sources: [] },
     });
-    expect(submitted.status).toBe(201);
-    const early = await d.owner.post(`/api/annotations/${submitted.body.id}/approve`);
+    expect(sneaky.status).toBe(403);
+    expect(sneaky.body.error.message).toContain("only as a reply");
+    expect((await d.owner.get(`/api/articles/${d.articleId}/annotations`)).body.annotations).toEqual([]);
+
+    const check = await d.owner.post(`/api/articles/${d.articleId}/annotations`, { kind: "factcheck", target, factcheck: { claim: "a claim", verdict: "false", sources: [] } });
+    expect(check.status).toBe(201);
+    const answer = await d.author.post(`/api/annotations/${check.body.id}/replies`, { body: "my answer", factcheck: { claim: "a claim", verdict: "true", sources: [] } });
+    expect(answer.status).toBe(201);
+    const early = await d.owner.post(`/api/annotations/${answer.body.id}/approve`);
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe("quorum_not_reached");
+  });
+
+  it("refuses a verdict added later to a comment that starts a thread, over REST and the socket", async () => {
+    const d = await group("open");
+    const comment = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "plain" });
+    expect(comment.status).toBe(201);
+    const patched = await d.author.patch(`/api/annotations/${comment.body.id}`, { factcheck: { claim: "x", verdict: "false", sources: [] } });
+    expect(patched.status).toBe(403);
+    const socket = live.open(d.room, tokenOf(d.author));
+    await socket.synced;
+    updateAnnotation(socket.doc, comment.body.id, { factcheck: { claim: "x", verdict: "false", sources: [] } });
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.forbidden), 2_000);
+    expect((await d.other.get(`/api/annotations/${comment.body.id}`)).body.factcheck ?? null).toBeNull();
+  });
+
+  it("keeps threads one level deep, so that hiding a thread's first annotation withholds every reply", async () => {
+    const d = await group("open");
+    const target = buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1);
+    const root = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "root", target });
+    const reply = await d.other.post(`/api/annotations/${root.body.id}/replies`, { body: "reply" });
+    // Over REST (either route), a reply to a reply joins the thread: it answers the first annotation.
+    const nested = await d.author.post(`/api/annotations/${reply.body.id}/replies`, { body: "GRANDCHILD words" });
+    expect(nested.status).toBe(201);
+    expect(nested.body.parentId).toBe(root.body.id);
+    const named = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "GRANDCHILD too", parentId: reply.body.id });
+    expect(named.body.parentId).toBe(root.body.id);
+    // Over the socket, where nothing can be rewritten, it is refused.
+    const socket = live.open(d.room, tokenOf(d.author));
+    await socket.synced;
+    createAnnotation(socket.doc, { kind: "comment", authorId: d.author.user.id, body: "GRANDCHILD live", parentId: reply.body.id, target });
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.forbidden), 2_000);
+
+    expect((await d.owner.post(`/api/annotations/${root.body.id}/hide`, { reason: "off topic" })).status).toBe(200);
+    for (const id of [reply.body.id, nested.body.id, named.body.id]) expect((await d.other.get(`/api/annotations/${id}`)).status).toBe(404);
+    const listed = await d.other.get(`/api/articles/${d.articleId}/annotations?q=GRANDCHILD`);
+    expect(listed.body.annotations).toEqual([]);
   });
 
   it("still refuses an author who hides their own work", async () => {

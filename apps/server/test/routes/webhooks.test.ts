@@ -102,7 +102,7 @@ describe("webhooks", () => {
 
   it("tells public addresses from the rest", () => {
     for (const ip of ["93.184.215.14", "2606:4700::1111"]) expect(isPublicAddress(ip), ip).toBe(true);
-    for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "224.0.0.1", "not an ip"]) {
+    for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "::7f00:1", "::a9fe:a9fe", "::a00:1", "224.0.0.1", "not an ip"]) {
       expect(isPublicAddress(ip), ip).toBe(false);
     }
   });

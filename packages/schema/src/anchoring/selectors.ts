@@ -52,6 +52,8 @@ export const normalizeQuoted = (s: string) => s.replace(/\r\n?/g, "\n");
 export function targetProblem(index: CodePointIndex, target: Pick<TextTarget, "exact" | "prefix" | "suffix" | "start" | "end">): TargetProblem | null {
   if (target.end > index.length) return { field: "end", message: `past the end of the revision's ${index.length} characters` };
   if (target.end < target.start) return { field: "end", message: "before start" };
+  // An empty range marks nothing a reader could see, and its W3C form (an empty quote) is not one a client may send back.
+  if (target.end === target.start) return { field: "end", message: "equal to start: a target covers at least one character" };
   if (index.slice(target.start, target.end) !== target.exact) return { field: "exact", message: "not the text between start and end" };
   const startUnit = index.toUtf16(target.start);
   const endUnit = index.toUtf16(target.end);

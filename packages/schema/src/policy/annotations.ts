@@ -26,8 +26,8 @@ export type Actor = {
   targetProblem?: (target: TextTarget) => string | null;
 };
 
-/** What the rules need to know of an existing annotation. */
-export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus };
+/** What the rules need to know of an existing annotation; `parentId` where the rule is about threads. */
+export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus; parentId?: string | null };
 
 /** Fields fixed at creation. */
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId", "canonical", "via"]);
@@ -89,11 +89,21 @@ function refuseAssignees(actor: Actor, assignees: readonly string[] | undefined)
   return outsider ? `assignee ${outsider} is not a member who can answer` : null;
 }
 
+/**
+ * A verdict is a fact-check's, which moderators publish. A comment carries one only as a reply (a verdict
+ * reply, an assignee's answer: docs/sync.md, "Assignments"); at the top of a thread it would be a verdict
+ * published without review.
+ */
+const refuseVerdictOnComment = (kind: AnnotationKind, parentId: string | null | undefined, factcheck: unknown) =>
+  kind === "comment" && factcheck != null && !parentId ? "a comment carries a verdict only as a reply; give a verdict of your own as a fact-check" : null;
+
 export function refuseCreate(
   actor: Actor,
-  value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus; assignees?: readonly string[] },
+  value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus; assignees?: readonly string[]; parentId?: string | null; factcheck?: unknown },
 ): string | null {
   if (!canWrite(actor.role)) return `a ${actor.role} cannot annotate`;
+  const verdict = refuseVerdictOnComment(value.kind, value.parentId, value.factcheck);
+  if (verdict) return verdict;
   if (actor.room.kind === "hidden") return "nothing is created in the hidden document: the server moves hidden work there";
   if (value.authorId !== actor.userId) return "annotations must be created with yourself as author";
   const assigning = refuseAssignees(actor, value.assignees);
@@ -110,6 +120,10 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   if (IMMUTABLE.has(field)) return `${field} cannot change`;
   if (SERVER_ONLY.has(field)) return `${field} is set by the server`;
   if (!canWrite(actor.role)) return `a ${actor.role} cannot edit`;
+  if (field === "factcheck") {
+    const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value);
+    if (verdict) return verdict;
+  }
   if (field === "assignees") {
     const assigning = refuseAssignees(actor, value as readonly string[] | undefined);
     if (assigning) return assigning;
@@ -159,10 +173,15 @@ export function refuseVote(actor: Actor, target: Pick<Subject, "status"> | null)
   return null;
 }
 
-/** A reply to what moderation removed would be a thread nobody else can read. */
-export function refuseReply(actor: Actor, parent: Pick<Subject, "status">): string | null {
+/**
+ * A reply to what moderation removed would be a thread nobody else can read. Threads are one level deep:
+ * a reply answers the thread's first annotation, so that hiding that annotation withholds the whole thread
+ * (REST and W3C clients replying to a reply are given its thread's first annotation instead).
+ */
+export function refuseReply(actor: Actor, parent: Pick<Subject, "status" | "parentId">): string | null {
   if (!canWrite(actor.role)) return `a ${actor.role} cannot reply`;
   if (parent.status === "hidden" || parent.status === "rejected") return `a ${parent.status} annotation takes no replies`;
+  if (parent.parentId) return `a reply answers its thread's first annotation (${parent.parentId}), not another reply`;
   return null;
 }
 
