@@ -1,6 +1,6 @@
 // A very large article against the rest of the server: a moderator imports an
-// article of about 9 MB of text, readers open it, and the moderator corrects
-// it. Reports, for each request, its time and how long the server's event
+// article of about 9 MB of text, readers open it, one annotates it over REST,
+// and the moderator corrects it. Reports, for each request, its time and how long the server's event
 // loop went without a turn meanwhile, and the worst round trip a bystander's
 // small request saw (docs/architecture.md, "No stall over 50 ms").
 //
@@ -36,7 +36,7 @@ async function runServer() {
       clients.send(message as never);
     });
   await ask("ready");
-  const steps = ["import", ...Array.from({ length: reads }, (_, i) => `read ${i + 1}`), "correct", "read corrected", "read first revision"];
+  const steps = ["import", ...Array.from({ length: reads }, (_, i) => `read ${i + 1}`), "annotate", "annotate again", "correct", "read corrected", "read first revision"];
   const rows: Array<Measured & Step & { longestTurnMs: number }> = [];
   for (const name of steps) {
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -102,6 +102,13 @@ async function runClients(setup: Setup) {
       const text = await res.text();
       articleId = (JSON.parse(text) as { id: string }).id;
       result = { status: res.status, bytes: text.length, ms: +(performance.now() - started).toFixed(1) };
+    } else if (request.name.startsWith("annotate")) {
+      // A quote without positions: the server finds it in the text, as a W3C client's TextQuoteSelector asks.
+      const target = { revision: 1, exact: "Section 301 first", prefix: "", suffix: "" };
+      const started = performance.now();
+      const res = await fetch(`${setup.url}/api/articles/${articleId}/annotations`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ kind: "comment", body: "x", target }) });
+      const bytes = (await res.arrayBuffer()).byteLength;
+      result = { status: res.status, bytes, ms: +(performance.now() - started).toFixed(1) };
     } else if (request.name === "correct") result = await call("PUT", `/api/articles/${articleId}/text`, corrected);
     else if (request.name === "read first revision") result = await call("GET", `/api/articles/${articleId}?revision=1`);
     else result = await call("GET", `/api/articles/${articleId}`);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CodePointIndex, MAX_INTEGER_COLUMN, buildTarget, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
+import { articleTexts } from "../sync/article-text.ts";
 import { getArticleText } from "./articles.ts";
 
 /** The longest quote, and the most context on each side, a target may carry (textTargetSchema). */
@@ -35,12 +36,24 @@ const bad = (field: string, message: string) => new ApiError("validation_failed"
  * (it would point at words the article does not have there) or moved to where the quote is (it would
  * change what the client annotated). Returns the target to store.
  */
-export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
-  const article = await getArticleText(db, articleId, given.revision).catch((err: unknown) => {
+/** The article's text as sockets' checks keep it (sync/article-text.ts), loaded there when it is the current revision's. */
+async function keptIndex(db: Db, articleId: string, revision: number): Promise<CodePointIndex | null> {
+  const kept = articleTexts.indexOf(articleId, revision);
+  if (kept) return kept;
+  await articleTexts.load(db, articleId);
+  return articleTexts.indexOf(articleId, revision);
+}
+
+async function indexFromDatabase(db: Db, articleId: string, revision: number): Promise<CodePointIndex> {
+  const article = await getArticleText(db, articleId, revision).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
     throw err;
   });
-  const index = new CodePointIndex(article.text);
+  return new CodePointIndex(article.text);
+}
+
+export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
+  const index = (await keptIndex(db, articleId, given.revision)) ?? (await indexFromDatabase(db, articleId, given.revision));
   const quote = { exact: normalizeQuoted(given.exact), prefix: normalizeQuoted(given.prefix), suffix: normalizeQuoted(given.suffix) };
   let positions = given.start === undefined || given.end === undefined ? null : { start: given.start, end: given.end };
   if (!positions) {

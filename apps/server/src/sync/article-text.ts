@@ -37,6 +37,16 @@ class ArticleTexts {
     await this.reload(db, articleId);
   }
 
+  /**
+   * The index of revision `revision`'s text when it is the one kept, else null. A revision's text never
+   * changes, so REST's checks use it as well: reading and indexing 9 MB of text again took 25 ms of the
+   * event loop at every annotation made on such an article.
+   */
+  indexOf(articleId: string, revision: number): CodePointIndex | null {
+    const entry = this.known.get(articleId);
+    return entry?.phase === "known" && entry.revision === revision ? entry.index : null;
+  }
+
   /** A revision stored by this process; returns the text's index, for the caller's own use. */
   revised(articleId: string, revision: number, text: string): CodePointIndex {
     const index = new CodePointIndex(text);
