@@ -36,7 +36,7 @@ async function runServer() {
       clients.send(message as never);
     });
   await ask("ready");
-  const steps = ["import", ...Array.from({ length: reads }, (_, i) => `read ${i + 1}`), "annotate", "annotate again", "correct", "read corrected", "read first revision"];
+  const steps = ["import", ...Array.from({ length: reads }, (_, i) => `read ${i + 1}`), "annotate", "annotate again", "annotate (W3C)", "correct", "read corrected", "read first revision"];
   const rows: Array<Measured & Step & { longestTurnMs: number }> = [];
   for (const name of steps) {
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -102,6 +102,18 @@ async function runClients(setup: Setup) {
       const text = await res.text();
       articleId = (JSON.parse(text) as { id: string }).id;
       result = { status: res.status, bytes: text.length, ms: +(performance.now() - started).toFixed(1) };
+    } else if (request.name === "annotate (W3C)") {
+      // The Web Annotation Protocol's container, with a TextQuoteSelector the server places in the text.
+      const doc = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        type: "Annotation",
+        body: { type: "TextualBody", value: "x" },
+        target: { source: `${setup.url}/articles/${articleId}`, selector: { type: "TextQuoteSelector", exact: "Section 302 first" } },
+      };
+      const started = performance.now();
+      const res = await fetch(`${setup.url}/w3c/articles/${articleId}/`, { method: "POST", headers: { ...headers, "content-type": 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"' }, body: JSON.stringify(doc) });
+      const bytes = (await res.arrayBuffer()).byteLength;
+      result = { status: res.status, bytes, ms: +(performance.now() - started).toFixed(1) };
     } else if (request.name.startsWith("annotate")) {
       // A quote without positions: the server finds it in the text, as a W3C client's TextQuoteSelector asks.
       const target = { revision: 1, exact: "Section 301 first", prefix: "", suffix: "" };

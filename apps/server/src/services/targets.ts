@@ -36,24 +36,22 @@ const bad = (field: string, message: string) => new ApiError("validation_failed"
  * (it would point at words the article does not have there) or moved to where the quote is (it would
  * change what the client annotated). Returns the target to store.
  */
-/** The article's text as sockets' checks keep it (sync/article-text.ts), loaded there when it is the current revision's. */
-async function keptIndex(db: Db, articleId: string, revision: number): Promise<CodePointIndex | null> {
+/**
+ * Revision `revision`'s text, indexed by code point: as sockets' checks keep it (sync/article-text.ts),
+ * loaded there when it is the current revision's, else read for this caller alone. 404 for no such revision.
+ */
+export async function textIndexAt(db: Db, articleId: string, revision: number): Promise<CodePointIndex> {
   const kept = articleTexts.indexOf(articleId, revision);
   if (kept) return kept;
   await articleTexts.load(db, articleId);
-  return articleTexts.indexOf(articleId, revision);
-}
-
-async function indexFromDatabase(db: Db, articleId: string, revision: number): Promise<CodePointIndex> {
-  const article = await getArticleText(db, articleId, revision).catch((err: unknown) => {
-    if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
-    throw err;
-  });
-  return new CodePointIndex(article.text);
+  return articleTexts.indexOf(articleId, revision) ?? new CodePointIndex((await getArticleText(db, articleId, revision)).text);
 }
 
 export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
-  const index = (await keptIndex(db, articleId, given.revision)) ?? (await indexFromDatabase(db, articleId, given.revision));
+  const index = await textIndexAt(db, articleId, given.revision).catch((err: unknown) => {
+    if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
+    throw err;
+  });
   const quote = { exact: normalizeQuoted(given.exact), prefix: normalizeQuoted(given.prefix), suffix: normalizeQuoted(given.suffix) };
   let positions = given.start === undefined || given.end === undefined ? null : { start: given.start, end: given.end };
   if (!positions) {

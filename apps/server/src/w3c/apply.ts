@@ -1,10 +1,10 @@
-import type { AnnotationPatch, Factcheck, Source, TextTarget } from "@marginalia/schema";
+import type { AnnotationPatch, CodePointIndex, Factcheck, Source, TextTarget } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { validate } from "../http/input.ts";
 import { createAnnotationSchema, patchAnnotationSchema } from "../routes/annotations.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import type { CreateRequest } from "../services/annotations.ts";
-import type { W3CDraft } from "./from-w3c.ts";
+import type { SelectorHint, W3CDraft } from "./from-w3c.ts";
 import { motivationOf } from "./mapping.ts";
 import { clip, resolveTarget } from "./target.ts";
 
@@ -14,7 +14,8 @@ import { clip, resolveTarget } from "./target.ts";
  * The container's article: the IRIs that name it, and its current text and revision, fetched only when a
  * selector has to be checked against it.
  */
-export type ContainerArticle = { iris: readonly string[]; text: () => Promise<{ text: string; revision: number }> };
+/** `text`: the current revision's text, indexed by code point, read only when a selector asks for it. */
+export type ContainerArticle = { iris: readonly string[]; text: () => Promise<{ index: CodePointIndex; revision: number }> };
 type Parent = { id: string; target: TextTarget | null; visibility: "group" | "private" };
 
 const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
@@ -43,11 +44,15 @@ function onlyThisArticle(draft: W3CDraft, article: ContainerArticle) {
   if (other) throw fail(other.field, `this container holds annotations of ${article.iris[0]} only, not of ${other.iri}`);
 }
 
+async function resolveOnArticle(selector: SelectorHint, article: ContainerArticle): Promise<TextTarget> {
+  const { index, revision } = await article.text();
+  return resolveTarget(selector, index, revision);
+}
+
 export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle, parent: Parent | null): Promise<CreateRequest> {
   onlyThisArticle(draft, article);
-  const { text, revision } = draft.selector ? await article.text() : { text: "", revision: 0 };
   // A reply without a text target discusses the same passage as its parent, as REST replies do.
-  const target = draft.selector ? resolveTarget(draft.selector, text, revision) : (parent?.target ?? null);
+  const target = draft.selector ? await resolveOnArticle(draft.selector, article) : (parent?.target ?? null);
   const request = validate(createAnnotationSchema, {
     kind: draft.kind,
     body: draft.body,
@@ -98,8 +103,7 @@ export async function toPatch(draft: W3CDraft, view: AnnotationView, article: Co
   if (draft.selector) {
     if (describes(draft.selector, view.target)) target = view.target;
     else {
-      const { text, revision } = await article.text();
-      target = resolveTarget(draft.selector, text, revision);
+      target = await resolveOnArticle(draft.selector, article);
     }
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CodePointIndex } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { view as exportView } from "../export/testing.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
@@ -155,7 +156,7 @@ describe("resolveTarget", () => {
   const cp = (s: string) => Array.from(text.slice(0, text.indexOf(s))).length;
 
   it("turns a quote into code point offsets, with context", () => {
-    const t = resolveTarget({ exact: "again" }, text, 3);
+    const t = resolveTarget({ exact: "again" }, new CodePointIndex(text), 3);
     expect(t).toMatchObject({ revision: 3, exact: "again", start: cp("again"), end: cp("again") + 5 });
     expect(t.start).toBeLessThan(text.indexOf("again"));
     expect(t.prefix.endsWith("there ")).toBe(true);
@@ -164,15 +165,15 @@ describe("resolveTarget", () => {
 
   it("chooses the occurrence the prefix, the suffix or the position points to", () => {
     const last = Array.from(text).lastIndexOf("t");
-    expect(resolveTarget({ exact: "there", suffix: "." }, text, 1).start).toBe(last);
-    expect(resolveTarget({ exact: "there", prefix: "again 🇮🇷 " }, text, 1).start).toBe(last);
-    expect(resolveTarget({ exact: "there", start: 17, end: 22 }, text, 1).start).toBe(cp("there again"));
+    expect(resolveTarget({ exact: "there", suffix: "." }, new CodePointIndex(text), 1).start).toBe(last);
+    expect(resolveTarget({ exact: "there", prefix: "again 🇮🇷 " }, new CodePointIndex(text), 1).start).toBe(last);
+    expect(resolveTarget({ exact: "there", start: 17, end: 22 }, new CodePointIndex(text), 1).start).toBe(cp("there again"));
     // Three of them, and nothing to tell them apart: the server does not pick one.
-    expect(errorOf(() => resolveTarget({ exact: "there" }, text, 1)).message).toMatch(/more than once/);
+    expect(errorOf(() => resolveTarget({ exact: "there" }, new CodePointIndex(text), 1)).message).toMatch(/more than once/);
   });
 
   it("refuses a quote that is not in the text, or a position past its end", () => {
-    expect(errorOf(() => resolveTarget({ exact: "absent" }, text, 1)).field).toBe("target");
-    expect(errorOf(() => resolveTarget({ start: 0, end: 1_000 }, text, 1)).field).toBe("target");
+    expect(errorOf(() => resolveTarget({ exact: "absent" }, new CodePointIndex(text), 1)).field).toBe("target");
+    expect(errorOf(() => resolveTarget({ start: 0, end: 1_000 }, new CodePointIndex(text), 1)).field).toBe("target");
   });
 });

@@ -6,7 +6,8 @@ import { uuidParam, validate } from "../http/input.ts";
 import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
-import { getArticleText } from "../services/articles.ts";
+import { getArticleSource } from "../services/articles.ts";
+import { textIndexAt } from "../services/targets.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
@@ -37,9 +38,10 @@ const baseUrl = (c: AppContext) => c.get("deps").config.publicOrigin;
  * from, which names the same text.
  */
 async function containerArticle(c: AppContext, articleId: string): Promise<ContainerArticle> {
-  const article = await getArticleText(c.get("deps").db, articleId);
+  const { db } = c.get("deps");
+  const article = await getArticleSource(db, articleId);
   const iris = [articleIri(baseUrl(c), articleId), ...(article.sourceUrl ? [article.sourceUrl] : [])];
-  return { iris, text: async () => ({ text: article.text, revision: article.revision }) };
+  return { iris, text: async () => ({ index: await textIndexAt(db, articleId, article.revision), revision: article.revision }) };
 }
 
 /** The annotation at the path, as the caller may reach it: 404 or 410 otherwise, and 404 under another article. */
