@@ -127,9 +127,12 @@ export async function getArticleText(db: Db, articleId: string, revision?: numbe
   return { id: article.id, groupId: article.groupId, title: article.title, sourceUrl: article.sourceUrl, revision: number, text: rev.text };
 }
 
-/** An article's current revision and the page it was imported from, without its text. */
-export async function getArticleSource(db: Db, articleId: string) {
-  const [article] = await db.select({ sourceUrl: articles.sourceUrl, revision: articles.currentRevision }).from(articles).where(eq(articles.id, articleId));
+/** An article's title, current revision and the page it was imported from, without its text. */
+export async function getArticleHead(db: Db, articleId: string) {
+  const [article] = await db
+    .select({ title: articles.title, sourceUrl: articles.sourceUrl, revision: articles.currentRevision })
+    .from(articles)
+    .where(eq(articles.id, articleId));
   if (!article) throw notFound("Article");
   return article;
 }

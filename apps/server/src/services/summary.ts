@@ -1,10 +1,11 @@
-import { CodePointIndex, type Role, presenceFromAwareness, summarize } from "@marginalia/schema";
+import { type CodePointIndex, type Role, presenceFromAwareness, summarize } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import type { LiveDocument } from "../sync/document.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { getArticleText } from "./articles.ts";
+import { getArticleHead } from "./articles.ts";
 import { type NameBook, nameBook } from "./identities.ts";
+import { textIndexAt } from "./targets.ts";
 
 export type Viewer = { id: string; role: Role };
 export type SessionArticle = { id: string; groupId: string; currentRevision: number };
@@ -18,8 +19,7 @@ export const personFor = (names: NameBook) => (memberId: string) => names.member
  * no place in numbers every member may see.
  */
 export async function readGroupDocument<T>(db: Db, hub: SyncHub, article: SessionArticle, read: (live: LiveDocument, text: CodePointIndex) => T) {
-  const { text, title } = await getArticleText(db, article.id, article.currentRevision);
-  const index = new CodePointIndex(text);
+  const [{ title }, index] = await Promise.all([getArticleHead(db, article.id), textIndexAt(db, article.id, article.currentRevision)]);
   const context = contextFor({ kind: "group", articleId: article.id }, article.groupId, article.currentRevision);
   return { title, result: await hub.read(context, (live) => read(live, index)) };
 }

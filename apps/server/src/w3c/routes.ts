@@ -6,7 +6,7 @@ import { uuidParam, validate } from "../http/input.ts";
 import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
-import { getArticleSource } from "../services/articles.ts";
+import { getArticleHead } from "../services/articles.ts";
 import { textIndexAt } from "../services/targets.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
@@ -39,7 +39,7 @@ const baseUrl = (c: AppContext) => c.get("deps").config.publicOrigin;
  */
 async function containerArticle(c: AppContext, articleId: string): Promise<ContainerArticle> {
   const { db } = c.get("deps");
-  const article = await getArticleSource(db, articleId);
+  const article = await getArticleHead(db, articleId);
   const iris = [articleIri(baseUrl(c), articleId), ...(article.sourceUrl ? [article.sourceUrl] : [])];
   return { iris, text: async () => ({ index: await textIndexAt(db, articleId, article.revision), revision: article.revision }) };
 }
