@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import * as Y from "yjs";
-import { createAnnotation, readAnnotations } from "@marginalia/schema";
+import { createAnnotation, readAnnotations, updateAnnotation } from "@marginalia/schema";
 import { annotations, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
@@ -11,6 +11,7 @@ import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { type RedisServer, hasRedisServer, startRedis } from "./support/redis.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
 import { checkedFetch } from "./support/openapi.ts";
+import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/relay-frame.ts";
 
 // Two real server processes need a database they can share and a Redis this file may crash.
 const databaseUrl = inject("databaseUrl");
@@ -198,6 +199,29 @@ describe.runIf(!missing)("two server processes relaying through Redis", () => {
     // And the relay itself is back, not only the resync.
     createAnnotation(onA.doc, { kind: "comment", authorId: owner.user.id, body: "after" });
     await eventually(() => expect(bodies(onB.doc)).toEqual(["after", "before", "during the outage"]), 1_000);
+  });
+
+  it("reloads from Postgres when a relayed update builds on one it never received", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const onA = open(a.url, article.sync.room, owner.token);
+    const onB = open(b.url, article.sync.room, members[0]!.token);
+    await Promise.all([onA.synced, onB.synced]);
+    // A third process's writer: its first update is committed but never published (the process died in
+    // between), and its next, published, builds on it.
+    const writer = new Y.Doc();
+    Y.applyUpdate(writer, Y.encodeStateAsUpdate(onA.doc));
+    const updates: Uint8Array[] = [];
+    writer.on("update", (update: Uint8Array) => updates.push(update));
+    const id = createAnnotation(writer, { kind: "comment", authorId: owner.user.id, body: "committed, never published" });
+    updateAnnotation(writer, id, { body: "and then edited" });
+    expect(updates).toHaveLength(2);
+    await t.database.db.insert(docUpdates).values({ docName: article.sync.room, update: updates[0]!, userId: owner.user.id });
+    await admin.publish(CHANNEL + article.sync.room, encodeFrame(FRAME.update, new Uint8Array(ID_BYTES).fill(7), updates[1]!));
+    await eventually(() => {
+      expect(bodies(onA.doc)).toEqual(["and then edited"]);
+      expect(bodies(onB.doc)).toEqual(["and then edited"]);
+    }, 5_000);
+    for (const server of [a, b]) expect(server.output()).toMatch(/builds on one this process never received/);
   });
 
   it("loses nothing a killed process acknowledged, and its clients carry on through the other one", async () => {

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { Corpus } from "../../test/reliability/support/frames.ts";
 import { crafted } from "../../test/support/crafted-update.ts";
 import { seeded } from "../../test/support/seed.ts";
-import { authorizeUpdate } from "./authorize.ts";
+import { MAX_CLOCK, authorizeUpdate } from "./authorize.ts";
 import { GONE, Locator, MISSING } from "./locate.ts";
 import { actor, alice, updateFrom } from "./authorize-testing.ts";
 
@@ -152,6 +152,41 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     expect(authorizeUpdate(server, crafted, actor(alice, "owner"))).toMatchObject({ ok: false, reason: expect.stringMatching(/empty struct/) });
     Y.applyUpdate(server, crafted);
     expect(server.store.pendingStructs).not.toBeNull();
+  });
+
+  it("refuses clocks past MAX_CLOCK, in structs or deletions: past 2^53 no copy of the document reads back", () => {
+    /** One client's structs of deleted content (GC), from clock 0, and a delete set. */
+    const gcUpdate = (lengths: number[], deletions: Array<[number, number]> = []) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 1);
+      encoding.writeVarUint(encoder, lengths.length);
+      encoding.writeVarUint(encoder, 4242);
+      encoding.writeVarUint(encoder, 0);
+      for (const length of lengths) {
+        encoding.writeUint8(encoder, 0);
+        encoding.writeVarUint(encoder, length);
+      }
+      encoding.writeVarUint(encoder, deletions.length ? 1 : 0);
+      if (deletions.length) {
+        encoding.writeVarUint(encoder, 4242);
+        encoding.writeVarUint(encoder, deletions.length);
+        for (const [clock, len] of deletions) {
+          encoding.writeVarUint(encoder, clock);
+          encoding.writeVarUint(encoder, len);
+        }
+      }
+      return encoding.toUint8Array(encoder);
+    };
+    const server = new Y.Doc();
+    // What an outside probe sent: every number readable, their sum not.
+    const poison = gcUpdate([2 ** 55, 2 ** 55, 2 ** 54]);
+    expect(authorizeUpdate(server, poison, actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
+    expect(authorizeUpdate(server, gcUpdate([MAX_CLOCK + 1]), actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
+    expect(authorizeUpdate(server, gcUpdate([3], [[0, 2 ** 40]]), actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
+    // Applied anyway, the state no longer decodes: what the refusal spares every later reader.
+    const applied = new Y.Doc();
+    Y.applyUpdate(applied, poison);
+    expect(() => Y.applyUpdate(new Y.Doc(), Y.encodeStateAsUpdate(applied))).toThrow();
   });
 
   it("never approves, among mutated and recombined updates, one that Yjs would set aside", () => {

@@ -90,6 +90,12 @@ function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   // Nor does an encoder write a struct of length 0 (an empty string, say). Yjs integrates one at the
   // client's current clock, origins and all, while it would count here as nothing new and go unchecked.
   if (structs.some((s) => s.length === 0)) return refuse("an update carries an empty struct");
+  // A clock counts what one client wrote into one document, from 0. Past 2^53 it no longer reads back
+  // (lib0 refuses the number), and one struct ending there, deleted content of a huge length, made every
+  // later copy of the document unreadable, to its clients and to the server's own next load.
+  if (structs.some((s) => s.id.clock + s.length > MAX_CLOCK) || [...ds.clients.values()].some((ranges) => ranges.some((r) => r.clock + r.len > MAX_CLOCK))) {
+    return refuse(`an update's clocks run past ${MAX_CLOCK}`);
+  }
   const items = structs.filter((s): s is Y.Item => s instanceof Y.Item);
   const locator = new Locator(
     doc,
@@ -213,6 +219,9 @@ function moderationStep(doc: Y.Doc, id: string, change: AnnotationChange, actor:
 }
 
 const refuse = (reason: string): Authorization => ({ ok: false, reason });
+
+/** The highest clock a struct or deletion may reach: no client writes two billion items into one document. */
+export const MAX_CLOCK = 2 ** 31 - 1;
 
 /** Whether `where` is a field of an annotation (its body included): a key whose value an update may remove. */
 const isField = (where: Location) => where.root === ROOTS.annotations && where.keys.length === 2 && typeof where.keys[0] === "string" && typeof where.keys[1] === "string";

@@ -333,12 +333,15 @@ export class LiveDocument implements PersistSource {
    * and while a large update is taken in turns for its end (updates commute,
    * and those that wait keep their order).
    */
-  applyRemote(update: Uint8Array) {
+  applyRemote(update: Uint8Array, onGap?: () => void) {
     if (this.isBusy) {
-      void this.whenFree().then(() => this.applyRemote(update));
+      void this.whenFree().then(() => this.applyRemote(update, onGap));
       return;
     }
-    if (!this.destroyed) Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    if (this.destroyed) return;
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    // Content this copy cannot place yet: it builds on something this process never received (sync/relay.ts).
+    if (onGap && (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null)) onGap();
   }
 
   /** Applies presence another process accepted (already stamped there): shown to peers here, never relayed again. */

@@ -60,6 +60,8 @@ export class RedisRelay implements DocumentRelay {
   /** Channels whose committed updates could not be published: they get a `stale` frame once Redis is back. */
   private readonly unpublished = new Set<string>();
   private readonly resyncQueue = new Set<string>();
+  /** When each document was last reloaded for a gap (`gapFound`). */
+  private readonly gapResyncs = new Map<string, number>();
   private resyncsRunning = 0;
   private closed = false;
   private readonly accessChannel: string;
@@ -96,6 +98,7 @@ export class RedisRelay implements DocumentRelay {
     if (this.docs.get(channel) !== live) return;
     this.docs.delete(channel);
     this.resyncQueue.delete(channel);
+    this.gapResyncs.delete(channel);
     if (this.sub.status === "ready") this.sub.unsubscribe(channel).catch(() => {});
   }
 
@@ -174,7 +177,7 @@ export class RedisRelay implements DocumentRelay {
     const live = this.docs.get(channel);
     if (!live) return;
     try {
-      if (frame.kind === FRAME.update) live.applyRemote(frame.payload);
+      if (frame.kind === FRAME.update) live.applyRemote(frame.payload, () => this.gapFound(channel));
       else if (frame.kind === FRAME.awareness) live.applyRemoteAwareness(frame.payload);
       else if (frame.kind === FRAME.hello) this.publishPresence(channel, live);
       else this.requestResync(channel);
@@ -220,6 +223,20 @@ export class RedisRelay implements DocumentRelay {
     const states = live.awareness.getStates();
     const own = [...live.awarenessOwners.keys()].filter((id) => states.has(id));
     if (own.length) this.publish(channel, FRAME.awareness, awarenessProtocol.encodeAwarenessUpdate(live.awareness, own));
+  }
+
+  /**
+   * A relayed update that this copy cannot place: it builds on one that was committed but never reached
+   * this process (its process died between the commit and the publish, or the message was lost). Every
+   * relayed update names stored data, so Postgres has what is missing. At most one such reload a second
+   * per document, should a gap outlast it.
+   */
+  private gapFound(channel: string) {
+    const now = Date.now();
+    if ((this.gapResyncs.get(channel) ?? 0) > now - RESYNC_RETRY_MS) return;
+    this.gapResyncs.set(channel, now);
+    this.logger.warn({ channel }, "a relayed update builds on one this process never received; reloading the document");
+    this.requestResync(channel);
   }
 
   /**

@@ -27,8 +27,8 @@ export type Step2Sender = {
  * (resync.ts): after a crash it can carry other people's uncommitted
  * changes, which the sender is not allowed to make but did not make either.
  * Those pieces are left out; the sender's own are applied. A refused piece
- * written under one of the sender's own client ids is the sender's doing,
- * and gets it refused as before.
+ * under one of the sender's own client ids (named by its presence, or
+ * claimed by it before) is the sender's doing, and gets it refused as before.
  */
 export function applyStep2(sender: Step2Sender, update: Uint8Array): Promise<void> | null {
   const { live, actor } = sender;
@@ -76,15 +76,18 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
   const durables: Promise<void>[] = [];
   const left: number[] = [];
   for (const piece of pieces) {
-    const owner = piece.kind === "structs" ? live.clientIds.ownerOf(piece.client) : undefined;
-    if (owner !== undefined && owner !== actor.userId) {
+    const owner = live.clientIds.ownerOf(piece.client);
+    if (piece.kind === "structs" && owner !== undefined && owner !== actor.userId) {
       left.push(piece.client); // another user's client: theirs to send
       continue;
     }
     const judged = yield piece.update;
     const verdict = judged.verdict;
     if (!verdict.ok && !verdict.missing) {
-      if (piece.kind === "structs" && sender.presence.has(piece.client)) {
+      // Under a client id the sender's presence names, or that is already the sender's: its own doing,
+      // structs and deletions alike (a deletion piece is keyed by whose items it deletes). Left out and
+      // acknowledged, it would leave the sender's copy apart from everyone's for good.
+      if (sender.presence.has(piece.client) || owner === actor.userId) {
         sender.refuse(verdict.reason);
         return null;
       }

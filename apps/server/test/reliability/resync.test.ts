@@ -119,4 +119,27 @@ describe("resync after a crash", () => {
     expect(await core.read((live) => String(annotationsOf(live.doc).get(hers)!.get("body")))).toBe("alice's");
     aliceSocket.connection.close(1000, "done");
   });
+
+  it("refuses a step 2 that deletes, under the sender's own client id, what it may not: never acknowledged and left out", async () => {
+    const [alice] = core.setup.members as [Member, Member];
+    const aliceDoc = docFrom(await serverState());
+    const check = createAnnotation(aliceDoc, { kind: "factcheck", authorId: alice.user.id, status: "pending", factcheck: { claim: "a claim", verdict: "false", sources: [] } });
+    const online = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
+    await online.ready;
+    online.connection.receive(presenceMessage(aliceDoc));
+    online.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
+    await eventually(async () => expect(await serverHas(check)).toBe(true), 5_000);
+    online.connection.close(1000, "offline");
+    await core.t.hub.committer.flush();
+
+    // A moderator publishes it meanwhile; offline, Alice deletes it, then comes back without presence.
+    expect((await core.setup.owner.post(`/api/annotations/${check}/publish`)).status).toBe(200);
+    deleteAnnotation(aliceDoc, check);
+    const back = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
+    await back.ready;
+    back.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
+    expect((await back.done).code).toBe(4403);
+    expect(back.acks).toEqual([]);
+    expect(await serverHas(check)).toBe(true);
+  });
 });

@@ -128,7 +128,8 @@ export function apply(run: Run, s: Step) {
       return true;
     }
     case "reply": {
-      const parent = target(all, s.pick);
+      // Threads are one level deep: a reply answers a thread's first annotation.
+      const parent = target(all.filter((a) => !a.parentId), s.pick);
       if (!parent) return false;
       createAnnotation(doc, { kind: "comment", authorId: me, body: s.body, parentId: parent.id });
       return true;
