@@ -6,7 +6,8 @@ import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
 
 type Row = CommittedDoc["upserts"][number];
 
-const isPublishedCheck = (row: Row) => row.status === "published" && !!row.verdict;
+/** A published fact-check's verdict: an assignee's verdict reply is an answer inside the group, not the group's verdict. */
+const isPublishedCheck = (row: Row) => row.kind === "factcheck" && row.status === "published" && !!row.verdict;
 const isStalePublished = (row: Row) => isPublishedCheck(row) && row.stale === true;
 
 /** What each event says of the fact-check, beside the link, claim and verdict every event carries. */

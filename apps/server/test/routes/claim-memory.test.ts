@@ -80,6 +80,13 @@ describe("GET /api/groups/:groupId/claims/similar", () => {
     expect(pending.status).not.toBe("published");
     const again = await member.get(`/api/groups/${group.id}/claims/similar?q=${encodeURIComponent("Iran has supplied Russia with drones")}`);
     expect(again.body.matches.map((m: { annotationId: string }) => m.annotationId)).not.toContain(pending.id);
+
+    // Nor is an assignee's verdict reply, published at once in an open group: an answer, not the desk's verdict.
+    const reply = await member.post(`/api/annotations/${published.id}/replies`, { factcheck: { claim: "Iran has supplied Russia with drones, in reply.", verdict: "false", sources: [] } });
+    expect(reply.status).toBe(201);
+    expect(reply.body.status).toBe("published");
+    const third = await member.get(`/api/groups/${group.id}/claims/similar?q=${encodeURIComponent("Iran has supplied Russia with drones")}`);
+    expect(third.body.matches.map((m: { annotationId: string }) => m.annotationId)).not.toContain(reply.body.id);
   });
 
   it("refuses queries that are too short or too long (400 naming q), and outsiders (404)", async () => {

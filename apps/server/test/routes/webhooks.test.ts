@@ -60,8 +60,11 @@ describe("webhooks", () => {
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0].id).toBe([...ids][0]);
 
-    // An edit of a verdict already published is not a new publication.
+    // An edit of a verdict already published is not a new publication, nor is a verdict reply (an
+    // assignee's answer, published at once in an open group): only fact-checks are the group's verdicts.
     await owner.patch(`/api/annotations/${check.body.id}`, { body: "More notes" });
+    const reply = await owner.post(`/api/annotations/${check.body.id}/replies`, { factcheck: { claim: "Russia and Iran signed a treaty", verdict: "true", sources: [] } });
+    expect(reply.body.status).toBe("published");
     await new Promise((r) => setTimeout(r, 300));
     expect(hook.received).toHaveLength(3);
     await hook.close();
