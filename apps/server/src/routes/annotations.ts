@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import {
-  CodePointIndex,
   MAX_BODY_LENGTH,
   annotationsOf,
   annotationFieldSchemas,
@@ -20,7 +19,7 @@ import { type AnnotationEnv, requireAnnotation, requireArticleRole } from "../ht
 import { LATEST_DATE, readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
-import { getArticleText } from "../services/articles.ts";
+import { getArticleHead } from "../services/articles.ts";
 import { highlightsOf } from "../services/highlights.ts";
 import {
   articleWriteAccess,
@@ -33,7 +32,7 @@ import {
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
 import { recordModeration } from "../services/moderation-log.ts";
-import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
+import { checkTextTarget, clientTargetSchema, textIndexAt } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
 import { annotationPageSchema, assignmentViewSchema, highlightListSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
 
@@ -168,8 +167,8 @@ async function reattach(c: AnnotationContext) {
     throw forbidden("Only the author or a moderator re-attaches an annotation");
   }
   const range = await readJson(c, reattachSchema);
-  const article = await getArticleText(db, access.row.articleId);
-  const index = new CodePointIndex(article.text);
+  const article = await getArticleHead(db, access.row.articleId);
+  const index = await textIndexAt(db, access.row.articleId, article.revision);
   if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");
   const target = buildTarget(index, range, article.revision);
   // Written by the server: the anchor state is not a field clients may set.
