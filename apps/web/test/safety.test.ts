@@ -109,4 +109,23 @@ describe.skipIf(skipBrowserSuites)("untrusted content, in Chromium", () => {
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 60_000);
+
+  it("wraps a word longer than the column, so that the page never scrolls sideways", async () => {
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
+    await a.page.setViewportSize({ width: 1400, height: 900 });
+    await signUpApi(a.context, base, "Ida");
+    const { groupId } = await groupWithSeedArticle(a.context, base, []);
+    await a.page.goto(`${base}/groups/${groupId}`);
+    await a.page.getByLabel("Format").selectOption("text");
+    await a.page.getByLabel("Article content").fill(`Long words\n\nIntro.\n\n${"A".repeat(5_000)}\n\nOutro.`);
+    await a.page.getByRole("button", { name: "Import article" }).click();
+    await a.page.getByRole("heading", { level: 1, name: "Long words" }).waitFor();
+    await a.page.getByText("Outro.").waitFor();
+    expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
+    const article = (await a.page.locator("article.article").boundingBox())!;
+    expect(article.x + article.width).toBeLessThanOrEqual(1400);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 60_000);
 });

@@ -2,11 +2,13 @@ import type { MailMessage } from "./message.ts";
 
 // Links carry secrets after "#": a fragment never reaches a server, so no access log records it.
 
-export const confirmSignupMail = (origin: string, to: string, name: string, token: string): MailMessage => ({
+// The name a sign-up gives is not written into its mail: anyone may ask for a sign-up with any address, and
+// the mail would carry their words to it from our sender.
+export const confirmSignupMail = (origin: string, to: string, token: string): MailMessage => ({
   to,
   subject: "Confirm your Marginalia account",
   text: [
-    `Hello ${name},`,
+    "Hello,",
     "",
     "Someone (we hope you) asked to create a Marginalia account with this address. To finish, open this",
     "link within a day and type the password you chose:",

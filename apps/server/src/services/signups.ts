@@ -47,7 +47,7 @@ export async function requestSignup(db: Db, mailer: Mailer, origin: string, inpu
       .returning({ id: signupRequests.id });
     return withdrawn.length > 0;
   });
-  mailer.send(hasAccount ? accountExistsMail(origin, email) : confirmSignupMail(origin, email, input.name, token));
+  mailer.send(hasAccount ? accountExistsMail(origin, email) : confirmSignupMail(origin, email, token));
 }
 
 /**

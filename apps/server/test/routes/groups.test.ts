@@ -65,6 +65,12 @@ describe("groups: errors", () => {
     expect(noName.body.error.field).toBe("name");
     const badMode = await owner.post("/api/groups", { name: "X", moderation: "sometimes" });
     expect(badMode.body.error.field).toBe("moderation");
+    // A name is one plain line: an override character would reverse what follows it in invitations.
+    for (const name of ["Desk \u202Eevil", "Two\nlines"]) {
+      const res = await owner.post("/api/groups", { name, moderation: "open" });
+      expect(res.status).toBe(400);
+      expect(res.body.error.field).toBe("name");
+    }
   });
 
   it("no longer adds members directly: people join by accepting an invitation", async () => {

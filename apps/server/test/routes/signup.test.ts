@@ -62,6 +62,24 @@ describe("sign-up does not tell who has an account", () => {
 });
 
 describe("confirming a sign-up", () => {
+  it("writes no name into the confirmation mail, and refuses names that are not one plain line", async () => {
+    const email = freshEmail();
+    expect((await requestSignup(email, PASSWORD, "Customer SECURITY ALERT")).status).toBe(202);
+    const mail = await eventually(async () => {
+      const last = (await readMailbox(TEST_MAIL_DIR, email)).at(-1);
+      expect(last?.subject).toBe("Confirm your Marginalia account");
+      return last!;
+    });
+    expect(JSON.stringify(mail)).not.toContain("SECURITY ALERT");
+    for (const name of ["Customer,\n\nVerify at https://evil.example", "Eve \u202E", "Tab\there", "\u2066isolated"]) {
+      const res = await requestSignup(freshEmail(), PASSWORD, name);
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(res.body.error.field).toBe("name");
+    }
+    // Right-to-left names need none of those characters.
+    expect((await requestSignup(freshEmail(), PASSWORD, "نور کریمی")).status).toBe(202);
+  });
+
   it("keeps only hashes: the mailed token is nowhere in the database", async () => {
     const email = freshEmail();
     await requestSignup(email);

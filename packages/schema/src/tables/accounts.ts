@@ -1,6 +1,7 @@
 import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
+import { nameOf } from "../vocabulary/names.ts";
 import { bytea, createdAt } from "./columns.ts";
 
 export const users = pgTable("users", {
@@ -74,13 +75,13 @@ export const signupRequests = pgTable(
 export const userSelectSchema = createSelectSchema(users);
 export const userInsertSchema = createInsertSchema(users, {
   email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),
-  name: (s) => s.trim().min(1).max(100),
+  name: nameOf(100),
 });
 export const sessionSelectSchema = createSelectSchema(sessions);
 export const sessionInsertSchema = createInsertSchema(sessions);
 export const apiTokenSelectSchema = createSelectSchema(apiTokens);
 export const apiTokenInsertSchema = createInsertSchema(apiTokens, {
-  name: (s) => s.trim().min(1).max(100),
+  name: nameOf(100),
 });
 
 /** What the API shows of a user: never the password hash. */

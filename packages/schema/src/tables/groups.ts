@@ -5,6 +5,7 @@ import { z } from "zod";
 import { users } from "./accounts.ts";
 import { createdAt } from "./columns.ts";
 import { MODERATION_MODES, ROLES } from "../vocabulary/groups.ts";
+import { nameOf } from "../vocabulary/names.ts";
 
 export * from "../vocabulary/groups.ts";
 
@@ -100,7 +101,7 @@ export const groupInvitations = pgTable(
 
 export const groupSelectSchema = createSelectSchema(groups);
 export const groupInsertSchema = createInsertSchema(groups, {
-  name: (s) => s.trim().min(1).max(120),
+  name: nameOf(120),
   reviewQuorum: (s) => s.int().min(1).max(10),
 });
 export const membershipSelectSchema = createSelectSchema(memberships);

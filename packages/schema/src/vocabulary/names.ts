@@ -1,0 +1,18 @@
+import type { z } from "zod";
+
+/**
+ * Characters a name may not hold: control characters (a line break would let a name write lines of its
+ * own wherever it is quoted, a mail among them), line and paragraph separators, and the bidirectional
+ * embeddings, overrides and isolates, which would reverse the text that follows a name where it is shown
+ * (a notification's "replied to your annotation"). Names in right-to-left scripts need none of them.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+const NOT_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** A person's, a group's or a token's name: one line of 1 to `max` characters, trimmed. */
+export const nameOf = (max: number) => (s: z.ZodString) =>
+  s
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((name) => !NOT_IN_NAMES.test(name), "must be one line, without control or bidirectional-override characters");
