@@ -5,9 +5,10 @@ import type { z } from "zod";
  * own wherever it is quoted, a mail among them), line and paragraph separators, and the bidirectional
  * embeddings, overrides and isolates, which would reverse the text that follows a name where it is shown
  * (a notification's "replied to your annotation"). Names in right-to-left scripts need none of them.
+ * NUL is left to the server's check of all text it stores, which names it as such (http/well-formed.ts).
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
-const NOT_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const NOT_IN_NAMES = /[\u0001-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** A person's, a group's or a token's name: one line of 1 to `max` characters, trimmed. */
 export const nameOf = (max: number) => (s: z.ZodString) =>
