@@ -1,4 +1,4 @@
-import type { PublicUser, Role } from "@marginalia/schema";
+import { type PublicUser, type Role, canModerate, parseRoom } from "@marginalia/schema";
 import { annotationTombstones } from "@marginalia/schema/tables";
 import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
@@ -57,7 +57,11 @@ export const requireAnnotation = (needed: Role = "viewer") =>
     await next();
   });
 
-/** 410 for an annotation that existed and was deleted, to a member of its article's group; 404 otherwise. */
+/**
+ * 410 for an annotation that existed and was deleted, to whoever could have seen it: a member of its
+ * article's group, its author alone for a private note, moderators for what they had hidden. 404 otherwise,
+ * the same 404 as for an id that never existed, so that nobody else learns of it.
+ */
 export async function accessOrGone<E extends AppEnv>(c: AppContext<E>, id: string): Promise<AnnotationAccess> {
   const { db } = c.get("deps");
   const user = requireUser(c);
@@ -66,10 +70,10 @@ export async function accessOrGone<E extends AppEnv>(c: AppContext<E>, id: strin
   } catch (err) {
     if (err instanceof ApiError && err.code === "not_found") {
       const [gone] = await db.select().from(annotationTombstones).where(eq(annotationTombstones.id, id));
-      if (gone) {
-        await articleRole(db, gone.articleId, user.id, "viewer");
-        throw new ApiError("gone", "This annotation was deleted");
-      }
+      const role = gone && (await articleRole(db, gone.articleId, user.id, "viewer").then((found) => found.role, () => null));
+      const room = gone && parseRoom(gone.docName);
+      const sawIt = role && room && (room.kind === "private" ? room.userId === user.id : room.kind === "hidden" ? canModerate(role) : true);
+      if (sawIt) throw new ApiError("gone", "This annotation was deleted");
     }
     throw err;
   }

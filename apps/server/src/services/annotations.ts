@@ -6,6 +6,7 @@ import {
   type Role,
   type VoteValue,
   annotationsOf,
+  canSee,
   createAnnotation,
   deleteAnnotation,
   type Actor,
@@ -111,7 +112,8 @@ export async function createThroughDocument(
         parentId = parent.parentId;
         parent = liveOf(parentId) ?? (storedParent?.parentId === parentId ? storedRoot : null);
       }
-      if (!parent) throw new ApiError("validation_failed", "parentId: no annotation of this article has this id", "parentId");
+      // What the caller cannot see is answered as what does not exist: a 409 would tell them it was hidden.
+      if (!parent || !canSee(parent, access.role)) throw new ApiError("validation_failed", "parentId: no annotation of this article has this id", "parentId");
       const refusal = refuseReply(actor, parent);
       if (refusal) throw new ApiError("conflict", refusal, "parentId");
     }

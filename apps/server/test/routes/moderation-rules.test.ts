@@ -156,6 +156,29 @@ describe("moderation holds on every path", () => {
     expect(listed.body.annotations).toEqual([]);
   });
 
+  it("tells nobody of what they could not see: a hidden parent, another group's deleted annotation, someone's deleted note", async () => {
+    const d = await group("open");
+    const hidden = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "to be hidden" });
+    expect((await d.owner.post(`/api/annotations/${hidden.body.id}/hide`)).status).toBe(200);
+    const reply = await d.other.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "x", parentId: hidden.body.id });
+    expect(reply.status).toBe(400);
+    expect(reply.body.error.field).toBe("parentId");
+
+    const deleted = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "deleted" });
+    expect((await d.author.delete(`/api/annotations/${deleted.body.id}`)).status).toBe(204);
+    const outsider = (await group("open")).author;
+    const unknown = await outsider.get(`/api/annotations/${crypto.randomUUID()}`);
+    const gone = await outsider.get(`/api/annotations/${deleted.body.id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error.message).toBe(unknown.body.error.message);
+    expect((await d.other.get(`/api/annotations/${deleted.body.id}`)).status).toBe(410);
+
+    const note = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "my note", visibility: "private" });
+    expect((await d.author.delete(`/api/annotations/${note.body.id}`)).status).toBe(204);
+    expect((await d.other.get(`/api/annotations/${note.body.id}`)).status).toBe(404);
+    expect((await d.author.get(`/api/annotations/${note.body.id}`)).status).toBe(410);
+  });
+
   it("still refuses an author who hides their own work", async () => {
     const d = await group("open");
     const created = await d.author.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", body: "mine" });
