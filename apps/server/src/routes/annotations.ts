@@ -19,7 +19,7 @@ import { type AnnotationEnv, requireAnnotation, requireArticleRole } from "../ht
 import { LATEST_DATE, readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
-import { getArticleHead } from "../services/articles.ts";
+import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { highlightsOf } from "../services/highlights.ts";
 import {
   articleWriteAccess,
@@ -32,7 +32,7 @@ import {
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
 import { recordModeration } from "../services/moderation-log.ts";
-import { checkTextTarget, clientTargetSchema, textIndexAt } from "../services/targets.ts";
+import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
 import { annotationPageSchema, assignmentViewSchema, highlightListSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
 

@@ -1,7 +1,6 @@
-import { eq } from "drizzle-orm";
-import { articles } from "@marginalia/schema/tables";
 import { type Db, clientOf } from "../db.ts";
 import { notFound } from "../errors.ts";
+import { articleAt } from "./articles.ts";
 
 /**
  * The JSON answer for an article with one revision's text and blocks, with
@@ -15,9 +14,7 @@ import { notFound } from "../errors.ts";
  * (docs/architecture.md, "Large articles").
  */
 export async function articleAnswer(db: Db, articleId: string, revision?: number, extra: Record<string, unknown> = {}): Promise<Uint8Array<ArrayBuffer>> {
-  const [article] = await db.select().from(articles).where(eq(articles.id, articleId));
-  if (!article) throw notFound("Article");
-  const number = revision ?? article.currentRevision;
+  const { article, number } = await articleAt(db, articleId, revision);
   const [row] = await clientOf(db)`
     select content_hash, format, to_json(text)::text, blocks::text
     from article_revisions where article_id = ${articleId} and number = ${number}`.raw();

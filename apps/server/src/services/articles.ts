@@ -1,9 +1,10 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { type Role, type SourceFormat } from "@marginalia/schema";
+import { CodePointIndex, type Role, type SourceFormat } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
+import { articleTexts } from "../sync/article-text.ts";
 import { nameBook } from "./identities.ts";
 
 export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null };
@@ -110,21 +111,37 @@ export async function addRevision(
   });
 }
 
+/** The article and the number of one of its revisions (the current one by default); 404 when either is missing. */
+export async function articleAt(db: Db, articleId: string, revision?: number) {
+  const [article] = await db.select().from(articles).where(eq(articles.id, articleId));
+  if (!article) throw notFound("Article");
+  return { article, number: revision ?? article.currentRevision };
+}
+
 /**
  * The article with the text of one revision (the current one by default), for
  * the server's own use: what clients read is `articleAnswer`'s, which passes the
  * blocks through as the database wrote them.
  */
 export async function getArticleText(db: Db, articleId: string, revision?: number) {
-  const [article] = await db.select().from(articles).where(eq(articles.id, articleId));
-  if (!article) throw notFound("Article");
-  const number = revision ?? article.currentRevision;
+  const { article, number } = await articleAt(db, articleId, revision);
   const [rev] = await db
     .select({ text: articleRevisions.text })
     .from(articleRevisions)
     .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.number, number)));
   if (!rev) throw notFound("Revision");
   return { id: article.id, groupId: article.groupId, title: article.title, sourceUrl: article.sourceUrl, revision: number, text: rev.text };
+}
+
+/**
+ * Revision `revision`'s text, indexed by code point: as sockets' checks keep it (sync/article-text.ts),
+ * loaded there when it is the current revision's, else read for this caller alone. 404 for no such revision.
+ */
+export async function textIndexAt(db: Db, articleId: string, revision: number): Promise<CodePointIndex> {
+  const kept = articleTexts.indexOf(articleId, revision);
+  if (kept) return kept;
+  await articleTexts.load(db, articleId);
+  return articleTexts.indexOf(articleId, revision) ?? new CodePointIndex((await getArticleText(db, articleId, revision)).text);
 }
 
 /** An article's title, current revision and the page it was imported from, without its text. */

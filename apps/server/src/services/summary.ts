@@ -3,9 +3,8 @@ import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import type { LiveDocument } from "../sync/document.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { getArticleHead } from "./articles.ts";
 import { type NameBook, nameBook } from "./identities.ts";
-import { textIndexAt } from "./targets.ts";
+import { getArticleHead, textIndexAt } from "./articles.ts";
 
 export type Viewer = { id: string; role: Role };
 export type SessionArticle = { id: string; groupId: string; currentRevision: number };

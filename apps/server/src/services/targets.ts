@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { CodePointIndex, MAX_INTEGER_COLUMN, buildTarget, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
+import { MAX_INTEGER_COLUMN, buildTarget, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
-import { articleTexts } from "../sync/article-text.ts";
-import { getArticleText } from "./articles.ts";
+import { textIndexAt } from "./articles.ts";
 
 /** The longest quote, and the most context on each side, a target may carry (textTargetSchema). */
 export const MAX_EXACT = 20_000;
@@ -36,17 +35,6 @@ const bad = (field: string, message: string) => new ApiError("validation_failed"
  * (it would point at words the article does not have there) or moved to where the quote is (it would
  * change what the client annotated). Returns the target to store.
  */
-/**
- * Revision `revision`'s text, indexed by code point: as sockets' checks keep it (sync/article-text.ts),
- * loaded there when it is the current revision's, else read for this caller alone. 404 for no such revision.
- */
-export async function textIndexAt(db: Db, articleId: string, revision: number): Promise<CodePointIndex> {
-  const kept = articleTexts.indexOf(articleId, revision);
-  if (kept) return kept;
-  await articleTexts.load(db, articleId);
-  return articleTexts.indexOf(articleId, revision) ?? new CodePointIndex((await getArticleText(db, articleId, revision)).text);
-}
-
 export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
   const index = await textIndexAt(db, articleId, given.revision).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");

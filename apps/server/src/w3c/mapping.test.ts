@@ -5,7 +5,8 @@ import { view as exportView } from "../export/testing.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationProblems, collectionProblems } from "./conformance.ts";
 import { fromW3C, toW3C, toW3CCollection } from "./mapping.ts";
-import { codePointLength, resolveTarget } from "./target.ts";
+import { codePointLength } from "../import/builder.ts";
+import { resolveTarget } from "./target.ts";
 
 const BASE = "https://marginalia.example";
 const ARTICLE = "0b9a4c1e-5f4e-4a8e-9d7e-3c2b1a0f9e8d";

@@ -10,19 +10,6 @@ const MAX_AFFIX = 200;
 
 const bad = (message: string) => new ApiError("validation_failed", `target: ${message}`, "target");
 
-/** Code points in `s`: what W3C TextPositionSelector offsets count, and ours too. */
-export function codePointLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++, n++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-  }
-  return n;
-}
-
 /** Cuts to at most `max` UTF-16 units from one end without splitting a surrogate pair. */
 export function clip(s: string, max: number, keep: "start" | "end"): string {
   if (s.length <= max) return s;
@@ -40,8 +27,9 @@ export function clip(s: string, max: number, keep: "start" | "end"): string {
  * position is placed where it occurs once with its prefix and suffix; an ambiguous one is refused.
  */
 export function resolveTarget(hint: SelectorHint, index: CodePointIndex, revision: number): TextTarget {
-  // Sliced through the index: an array of the text's code points held a 9 MB article's 9 million strings.
-  const slice = (start: number, end: number) => index.slice(Math.max(0, start), Math.min(end, index.length));
+  // Sliced through the index (which clamps to the text): an array of the text's code points held a 9 MB
+  // article's 9 million strings.
+  const slice = (start: number, end: number) => index.slice(start, end);
   let start = hint.start;
   let end = hint.end;
   if (start !== undefined && end !== undefined && end > index.length) {
