@@ -24,10 +24,26 @@ describe("login backoff", () => {
     const b = new LoginBackoff(options, () => now);
     for (let i = 0; i < 10; i++) b.failed("a@x", `10.0.0.${i}`);
     expect(b.waitFor("a@x", "9.9.9.9")).toBe(0);
-    b.attempt("a@x");
+    b.attempt("a@x", "9.9.9.9");
     expect(b.waitFor("a@x", "9.9.9.9")).toBe(2_000);
     now += 2_000;
     expect(b.waitFor("a@x", "9.9.9.9")).toBe(0);
+  });
+
+  it("counts attempts still being checked as failures, so a burst meets the waits a sequence would", () => {
+    const b = new LoginBackoff(options, () => 0);
+    for (let i = 0; i < 3; i++) b.attempt("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(1_000);
+    expect(b.waitFor("a@x", "2.2.2.2")).toBe(0);
+    b.abandoned("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(0);
+    b.failed("a@x", "1.1.1.1");
+    b.failed("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(0);
+    b.attempt("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(1_000);
+    b.succeeded("a@x", "1.1.1.1");
+    expect(b.waitFor("a@x", "1.1.1.1")).toBe(0);
   });
 
   it("clears an address's count when the right password comes from it", () => {

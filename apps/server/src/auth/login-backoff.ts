@@ -10,6 +10,11 @@
  *   addresses), the account takes one attempt per few seconds. That slows a
  *   distributed guesser to a crawl while the owner, typing the right password,
  *   waits seconds at most: never a lockout.
+ *
+ * An attempt still being checked counts as a failure until it is decided, so
+ * that a burst of guesses sent at once meets the same waits as one sent in
+ * turn (checking a password takes tens of milliseconds, long enough for a
+ * burst to pass a count that only grows afterwards).
  */
 export type BackoffOptions = {
   /** Failures per account and address before waits start. */
@@ -39,6 +44,8 @@ const MAX_KEYS = 100_000;
 export class LoginBackoff {
   private readonly byAddress = new Map<string, Count>();
   private readonly byAccount = new Map<string, Count & { nextAt: number }>();
+  /** Attempts begun and not yet decided, per account and address: bounded by the requests in flight. */
+  private readonly undecided = new Map<string, number>();
 
   constructor(
     private readonly options: BackoffOptions = DEFAULT_BACKOFF,
@@ -48,24 +55,41 @@ export class LoginBackoff {
   /** Milliseconds before this address may try this account again; 0 when it may now. */
   waitFor(email: string, ip: string): number {
     const now = this.now();
-    const pair = this.live(this.byAddress, pairKey(email, ip), now);
+    const key = pairKey(email, ip);
+    const pair = this.live(this.byAddress, key, now);
+    const failures = (pair?.failures ?? 0) + (this.undecided.get(key) ?? 0);
     let wait = 0;
-    if (pair && pair.failures >= this.options.freeFailures) {
-      const backoff = Math.min(this.options.maxWaitMs, 1_000 * 2 ** (pair.failures - this.options.freeFailures));
-      wait = Math.max(wait, pair.lastAt + backoff - now);
+    if (failures >= this.options.freeFailures) {
+      const backoff = Math.min(this.options.maxWaitMs, 1_000 * 2 ** (failures - this.options.freeFailures));
+      wait = Math.max(wait, (pair?.lastAt ?? now) + backoff - now);
     }
     const account = this.live(this.byAccount, email, now);
     if (account && account.failures >= this.options.accountThreshold) wait = Math.max(wait, account.nextAt - now);
     return Math.max(0, wait);
   }
 
-  /** Takes the account's paced slot, if it is paced: the attempt about to be made uses it. */
-  attempt(email: string) {
+  /**
+   * Begins an attempt: it counts as a failure until `failed`, `succeeded` or
+   * `abandoned` decides it, and takes the account's paced slot if the account
+   * is paced.
+   */
+  attempt(email: string, ip: string) {
+    const key = pairKey(email, ip);
+    this.undecided.set(key, (this.undecided.get(key) ?? 0) + 1);
     const account = this.byAccount.get(email);
     if (account && account.failures >= this.options.accountThreshold) account.nextAt = this.now() + this.options.accountPaceMs;
   }
 
+  /** An attempt that ended without an answer (the database failed, say): it counts neither way. */
+  abandoned(email: string, ip: string) {
+    const key = pairKey(email, ip);
+    const left = (this.undecided.get(key) ?? 0) - 1;
+    if (left > 0) this.undecided.set(key, left);
+    else this.undecided.delete(key);
+  }
+
   failed(email: string, ip: string) {
+    this.abandoned(email, ip);
     const now = this.now();
     this.bump(this.byAddress, pairKey(email, ip), now, {});
     this.bump(this.byAccount, email, now, { nextAt: this.byAccount.get(email)?.nextAt ?? 0 });
@@ -73,6 +97,7 @@ export class LoginBackoff {
 
   /** The right password from this address: its count goes; the account's stays, since others may still be guessing. */
   succeeded(email: string, ip: string) {
+    this.abandoned(email, ip);
     this.byAddress.delete(pairKey(email, ip));
   }
 

@@ -36,7 +36,10 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     assertLoginAllowed(email: string, ip: string) {
       const waitMs = backoff.waitFor(email, ip);
       if (waitMs > 0) throw limited(waitMs);
-      backoff.attempt(email);
+      backoff.attempt(email, ip);
+    },
+    abandonLogin(email: string, ip: string) {
+      backoff.abandoned(email, ip);
     },
     recordFailure(email: string, ip: string) {
       backoff.failed(email, ip);

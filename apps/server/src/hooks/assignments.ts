@@ -1,7 +1,8 @@
 import { type InferInsertModel, and, eq, inArray, ne } from "drizzle-orm";
-import { annotations, memberships, notifications } from "@marginalia/schema/tables";
+import { annotations, memberships } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
+import { type NewNotification, notifyMembers } from "../services/notifications.ts";
 import type { CommitHook } from "../sync/commit-hooks.ts";
 
 type Row = InferInsertModel<typeof annotations>;
@@ -36,7 +37,7 @@ export async function notifyAssignees(tx: Tx, ctx: DocContext, rows: readonly Ro
     .from(memberships)
     .where(and(eq(memberships.groupId, ctx.groupId), inArray(memberships.userId, [...new Set(added.map((a) => a.userId))]), ne(memberships.role, "viewer")));
   const canAnswer = new Set(members.map((m) => m.userId));
-  const pending: Array<InferInsertModel<typeof notifications>> = added
+  const pending: NewNotification[] = added
     .filter(({ userId }) => canAnswer.has(userId))
     .map(({ row, userId }) => ({
       userId,
@@ -46,7 +47,7 @@ export async function notifyAssignees(tx: Tx, ctx: DocContext, rows: readonly Ro
       actorId: writers.get(row.id) ?? null,
       data: { dueAt: row.dueAt ? new Date(row.dueAt).toISOString() : null },
     }));
-  if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
+  await notifyMembers(tx, ctx.groupId, pending);
 }
 
 /** Assignments, before the projection overwrites the previous assignees. */

@@ -1,7 +1,8 @@
 import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
-import { annotations, memberships, notifications, users } from "@marginalia/schema/tables";
+import { annotations, memberships, users } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
+import { type NewNotification, notifyMembers } from "../services/notifications.ts";
 import type { CommitHook } from "../sync/commit-hooks.ts";
 
 type Row = InferInsertModel<typeof annotations>;
@@ -39,7 +40,7 @@ export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
  */
 export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
   if (!mayNotify(ctx, rows)) return;
-  const pending: Array<InferInsertModel<typeof notifications>> = [];
+  const pending: NewNotification[] = [];
 
   const parentIds = [...new Set(rows.map((r) => r.parentId).filter((p): p is string => !!p))];
   if (parentIds.length) {
@@ -71,7 +72,7 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
       }
     }
   }
-  if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
+  await notifyMembers(tx, ctx.groupId, pending);
 }
 
 /** Replies and mentions, once the commit's rows are projected. */

@@ -1,8 +1,9 @@
 import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
-import { annotations, groups, memberships, notifications } from "@marginalia/schema/tables";
+import { annotations, groups, memberships } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type Passage, passagesOf, pendingReviews } from "../services/expert-review.ts";
+import { notifyMembers } from "../services/notifications.ts";
 import type { CommitHook } from "../sync/commit-hooks.ts";
 
 type ProjectedRow = InferInsertModel<typeof annotations>;
@@ -42,7 +43,7 @@ export async function notifyQuorum(tx: Tx, ctx: DocContext, rows: readonly Proje
       data: { reviews: p.reviews, quorum: group.quorum, quote: p.submissions[0]!.quote },
     })),
   );
-  if (pending.length) await tx.insert(notifications).values(pending).onConflictDoNothing();
+  await notifyMembers(tx, ctx.groupId, pending);
 }
 
 /** Expert review's quorum, once the submission is projected among the pending reviews. */

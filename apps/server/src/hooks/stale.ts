@@ -1,6 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { annotations, memberships, notifications } from "@marginalia/schema/tables";
+import { annotations, memberships } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
+import { notifyMembers } from "../services/notifications.ts";
 import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
 
 const isStale = (row: CommittedDoc["upserts"][number]) => row.stale === true && !!row.verdict;
@@ -37,7 +38,7 @@ async function notifyStale(tx: Tx, doc: CommittedDoc) {
       data: { ...detail, claim: row.claim, verdict: row.verdict },
     }));
   });
-  await tx.insert(notifications).values(pending).onConflictDoNothing();
+  await notifyMembers(tx, doc.context.groupId, pending);
 }
 
 /** Stale verdicts, as the projection sees their passage change (whichever path changed it). */

@@ -30,8 +30,15 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   const account = email.trim().toLowerCase();
   const ip = clientIp(c);
   rateLimits.assertLoginAllowed(account, ip);
-  const user = await findUserByEmail(db, account);
-  const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+  let user: Awaited<ReturnType<typeof findUserByEmail>>;
+  let ok: boolean;
+  try {
+    user = await findUserByEmail(db, account);
+    ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+  } catch (error) {
+    rateLimits.abandonLogin(account, ip);
+    throw error;
+  }
   if (!user || !ok) {
     rateLimits.recordFailure(account, ip);
     return null;

@@ -14,6 +14,7 @@ import { membershipOf } from "../access/membership.ts";
 import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { nameBook } from "./identities.ts";
+import { withdrawInvitationsBy } from "./invitations.ts";
 
 export function slugify(name: string): string {
   const slug = name
@@ -156,7 +157,10 @@ async function renameMembers(tx: Tx, groupId: string) {
 export async function changeRole(db: Db, groupId: string, userId: string, role: Role) {
   return db.transaction(async (tx) => {
     const current = await lockMembership(tx, groupId, userId);
-    if (current === "owner" && role !== "owner") await assertAnotherOwner(tx, groupId);
+    if (current === "owner" && role !== "owner") {
+      await assertAnotherOwner(tx, groupId);
+      await withdrawInvitationsBy(tx, groupId, userId);
+    }
     await tx
       .update(memberships)
       .set({ role })
@@ -168,7 +172,10 @@ export async function changeRole(db: Db, groupId: string, userId: string, role: 
 export async function removeMember(db: Db, groupId: string, userId: string) {
   await db.transaction(async (tx) => {
     const current = await lockMembership(tx, groupId, userId);
-    if (current === "owner") await assertAnotherOwner(tx, groupId);
+    if (current === "owner") {
+      await assertAnotherOwner(tx, groupId);
+      await withdrawInvitationsBy(tx, groupId, userId);
+    }
     await tx.delete(memberships).where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
   });
 }

@@ -11,6 +11,20 @@ import { nameBook } from "./identities.ts";
 export const INVITATION_DAYS = 14;
 
 const pending = and(isNull(groupInvitations.acceptedAt), isNull(groupInvitations.declinedAt));
+
+/**
+ * An invitation speaks for the owner who sent it, and only while they are
+ * one: once they are removed, step down or delete their account, what they
+ * sent can no longer be accepted, or it would hand their old authority (up to
+ * ownership) to whoever they chose on their way out.
+ */
+const inviterIsOwner = sql`exists (select 1 from ${memberships} where ${memberships.groupId} = ${groupInvitations.groupId}
+  and ${memberships.userId} = ${groupInvitations.invitedBy} and ${memberships.role} = 'owner')`;
+
+/** Withdraws the open invitations an owner sent, as they stop being one (in the transaction that ends it). */
+export async function withdrawInvitationsBy(tx: Tx, groupId: string, userId: string) {
+  await tx.delete(groupInvitations).where(and(eq(groupInvitations.groupId, groupId), eq(groupInvitations.invitedBy, userId), pending));
+}
 const freshExpiry = () => new Date(Date.now() + INVITATION_DAYS * 24 * 60 * 60 * 1000);
 
 export type InvitationView = { id: string; email: string; role: Role; status: "pending"; expiresAt: Date };
@@ -71,7 +85,7 @@ export async function listGroupInvitations(db: Db, groupId: string) {
       expired: sql<boolean>`${groupInvitations.expiresAt} <= now()`,
     })
     .from(groupInvitations)
-    .where(and(eq(groupInvitations.groupId, groupId), pending))
+    .where(and(eq(groupInvitations.groupId, groupId), pending, inviterIsOwner))
     .orderBy(asc(groupInvitations.createdAt), asc(groupInvitations.email));
   return rows.map(({ expired, ...r }) => ({ ...r, status: expired ? ("expired" as const) : ("pending" as const) }));
 }
@@ -103,7 +117,7 @@ export async function listMyInvitations(db: Db, user: { id: string; email: strin
     })
     .from(groupInvitations)
     .innerJoin(groups, eq(groups.id, groupInvitations.groupId))
-    .where(and(eq(groupInvitations.email, user.email.toLowerCase()), pending, gt(groupInvitations.expiresAt, sql`now()`)))
+    .where(and(eq(groupInvitations.email, user.email.toLowerCase()), pending, inviterIsOwner, gt(groupInvitations.expiresAt, sql`now()`)))
     .orderBy(asc(groupInvitations.createdAt));
   return Promise.all(
     rows.map(async ({ invitedBy, ...r }) => {
@@ -124,6 +138,7 @@ async function openInvitation(tx: Tx, invitationId: string, user: { email: strin
       groupId: groupInvitations.groupId,
       role: groupInvitations.role,
       email: groupInvitations.email,
+      invitedBy: groupInvitations.invitedBy,
       acceptedAt: groupInvitations.acceptedAt,
       declinedAt: groupInvitations.declinedAt,
       expired: sql<boolean>`${groupInvitations.expiresAt} <= now()`,
@@ -135,6 +150,15 @@ async function openInvitation(tx: Tx, invitationId: string, user: { email: strin
   if (row.acceptedAt) throw new ApiError("conflict", "This invitation was already accepted");
   if (row.declinedAt) throw new ApiError("conflict", "This invitation was already declined");
   if (row.expired) throw new ApiError("invitation_expired", "This invitation has expired; ask the group's owner for a new one");
+  // Shared, so that the inviter's removal or demotion waits for this answer, or this answer for it.
+  const [inviter] = row.invitedBy
+    ? await tx
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.groupId, row.groupId), eq(memberships.userId, row.invitedBy)))
+        .for("share")
+    : [];
+  if (inviter?.role !== "owner") throw notFound("Invitation");
   return row;
 }
 

@@ -1,8 +1,9 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { AnnotationStatus, ModerationAction } from "@marginalia/schema";
-import { flags, moderationLog, notifications } from "@marginalia/schema/tables";
+import { flags, moderationLog } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
+import { notifyMembers } from "./notifications.ts";
 
 /** One moderation step, logged with the status it changed, and the author told. */
 export async function recordModeration(
@@ -20,9 +21,8 @@ export async function recordModeration(
     // Open flags are settled by whatever a moderator decided.
     await tx.update(flags).set({ resolvedAt: new Date() }).where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)));
     if (row.authorId && row.authorId !== actorId) {
-      await tx
-        .insert(notifications)
-        .values({
+      await notifyMembers(tx, row.groupId, [
+        {
           userId: row.authorId,
           kind: "moderation",
           annotationId: row.id,
@@ -30,8 +30,8 @@ export async function recordModeration(
           actorId,
           event: `${action}:${entry!.id}`,
           data: { action, ...change },
-        })
-        .onConflictDoNothing();
+        },
+      ]);
     }
   });
 }

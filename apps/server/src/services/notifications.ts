@@ -1,12 +1,35 @@
-import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { type InferInsertModel, and, desc, eq, inArray, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { articles, memberships, notifications } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { type NameBook, nameBook } from "./identities.ts";
+
+export type NewNotification = InferInsertModel<typeof notifications>;
+
+/**
+ * Stores notifications about a group's work, for its current members only.
+ * Every notifier goes through here, so that someone removed from a group hears
+ * nothing more of it: not a reply to what they wrote there, not a moderator's
+ * reason for hiding it, not a revision of its text. Read in the same
+ * transaction as the change that notifies, so a removal that commits first is
+ * seen.
+ */
+export async function notifyMembers(tx: Tx, groupId: string, pending: readonly NewNotification[]) {
+  if (pending.length === 0) return;
+  const members = await tx
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.groupId, groupId), inArray(memberships.userId, [...new Set(pending.map((n) => n.userId))])));
+  const current = new Set(members.map((m) => m.userId));
+  const kept = pending.filter((n) => current.has(n.userId));
+  if (kept.length) await tx.insert(notifications).values(kept).onConflictDoNothing();
+}
 
 /**
  * A user's notifications, newest first. Each actor is named as the user may
  * see them in the notification's group, so an anonymous group stays
- * anonymous here too; with no group left to ask, nobody is named.
+ * anonymous here too; with no group left to ask, nobody is named. What a
+ * group told someone while they were a member stays theirs to read only
+ * while they still are.
  */
 export async function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; limit: number }) {
   const rows = await db
@@ -28,6 +51,7 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
     .where(
       and(
         eq(notifications.userId, userId),
+        or(isNull(articles.groupId), isNotNull(memberships.role)),
         options.unread ? isNull(notifications.readAt) : undefined,
         options.before ? lt(notifications.id, options.before) : undefined,
       ),

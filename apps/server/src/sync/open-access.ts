@@ -97,18 +97,21 @@ export class OpenAccess {
         currentAccess(this.db, [...this.grants.values()]),
         groupMembersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
       ]);
-      // An event that arrived meanwhile may be newer than what was read: the next check will see it.
-      if (this.accessSeq !== before) return;
+      // An event that arrived meanwhile may be newer than what was read, for whatever it touched: those sockets and
+      // groups wait for the next check. The rest are brought up to date now, so that a stream of events about others
+      // (anyone can make some, by minting and revoking tokens) cannot keep a revoked socket open.
+      const meanwhile = this.eventsSince(before);
+      if (meanwhile === null) return;
       for (const live of loaded) {
         const current = members.get(live.context.groupId);
-        if (!current) continue;
+        if (!current || meanwhile.some((event) => touchesMembers(event, live.context.groupId))) continue;
         live.answerers.clear();
         for (const id of current.answerers) live.answerers.add(id);
         live.members.addAll(current.ids);
       }
       for (const [connection, grant] of [...this.grants]) {
         const verdict = verdicts.get(grant);
-        if (verdict) enforce(connection, verdict);
+        if (verdict && meanwhile.every((event) => verdictFor(event, grant).effect === "none")) enforce(connection, verdict);
       }
     } catch (err) {
       this.logger.warn({ err }, "checking open sockets' access failed; trying again later");
@@ -117,7 +120,19 @@ export class OpenAccess {
     }
   }
 
+  /** The events numbered after `seq`, or null when some of them are no longer kept. */
+  private eventsSince(seq: number): AccessEvent[] | null {
+    const after = this.recentAccess.filter((e) => e.seq > seq);
+    if (after.length !== this.accessSeq - seq) return null;
+    return after.map((e) => e.event);
+  }
+
   stop() {
     clearInterval(this.accessTimer);
   }
+}
+
+/** Whether an event changes who a group's members are, or what they may do. */
+function touchesMembers(event: AccessEvent, groupId: string): boolean {
+  return (event.kind === "member-removed" || event.kind === "role-changed" || event.kind === "members-renamed") && event.groupId === groupId;
 }

@@ -121,6 +121,22 @@ describe("open sockets follow access changes", () => {
     await live.t.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, created.body.id));
     await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.unauthorized), 5_000);
   });
+
+  it("still finds it while events about other people keep arriving during every check (anyone can make them)", async () => {
+    const { article, members } = await desk(["annotator"]);
+    const member = members[0]!;
+    const created = await member.post("/api/tokens", { name: "cli-revoked-under-noise" });
+    const socket = live.open(article.sync.room, created.body.token);
+    await socket.synced;
+    // What another account's minting and revoking its own tokens sends, faster than a check reads the database.
+    const noise = setInterval(() => live.t.hub.access({ kind: "tokens-revoked", tokenIds: [crypto.randomUUID()] }), 1);
+    try {
+      await live.t.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, created.body.id));
+      await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.unauthorized), 5_000);
+    } finally {
+      clearInterval(noise);
+    }
+  });
 });
 
 describe("assignees over the socket follow membership too", () => {

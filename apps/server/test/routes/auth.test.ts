@@ -161,6 +161,16 @@ describe("sign-up and login: security", () => {
     expect(owner.status).toBe(200);
   });
 
+  it("holds a burst of guesses sent at once to the same free failures as guesses sent in turn", async () => {
+    const victim = await signUp(t.app);
+    const attacker = new TestClient(t.app);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => attacker.post("/api/auth/login", { email: victim.email, password: `burst ${i} pw` })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+  });
+
   it("paces an account guessed from many addresses, and the owner with the right password still gets in", async () => {
     const victim = await signUp(t.app);
     for (let i = 0; i < 7; i++) {

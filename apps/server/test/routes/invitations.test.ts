@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
-import { groupInvitations } from "@marginalia/schema/tables";
+import { and, eq } from "drizzle-orm";
+import { groupInvitations, memberships } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
 import { addMember, createGroup, freshEmail, signUp } from "../support/app.ts";
 import { articleWithMembers, tokenOf } from "../support/article.ts";
@@ -258,6 +258,45 @@ describe("answering an invitation", () => {
     const back = await addMember(owner, group.id, invitee, "viewer");
     expect(back.role).toBe("viewer");
     expect((await invitee.get(`/api/groups/${group.id}`)).body.role).toBe("viewer");
+  });
+
+  it("an owner's open invitations go with their ownership: removed or stepped down, what they sent is withdrawn", async () => {
+    const { owner, group } = await desk();
+    const [leaving, demoted] = [await signUp(live.t.app), await signUp(live.t.app)];
+    await addMember(owner, group.id, leaving, "owner");
+    await addMember(owner, group.id, demoted, "owner");
+    const [accomplice, helper, welcome] = [await signUp(live.t.app), await signUp(live.t.app), await signUp(live.t.app)];
+    const takeover = (await invite(leaving, group.id, accomplice.email, "owner")).body.invitation.id as string;
+    const fromDemoted = (await invite(demoted, group.id, helper.email, "moderator")).body.invitation.id as string;
+    const kept = (await invite(owner, group.id, welcome.email, "annotator")).body.invitation.id as string;
+
+    expect((await owner.delete(`/api/groups/${group.id}/members/${leaving.user.id}`)).status).toBe(204);
+    expect((await owner.patch(`/api/groups/${group.id}/members/${demoted.user.id}`, { role: "viewer" })).status).toBe(200);
+
+    for (const [who, id] of [[accomplice, takeover], [helper, fromDemoted]] as const) {
+      expect((await who.get("/api/me/invitations")).body.invitations).toEqual([]);
+      const accept = await who.post(`/api/invitations/${id}/accept`);
+      expect(accept.status).toBe(404);
+      expect((await who.get(`/api/groups/${group.id}`)).status).toBe(404);
+    }
+    expect((await owner.get(`/api/groups/${group.id}/invitations`)).body.invitations.map((i: { id: string }) => i.id)).toEqual([kept]);
+    expect((await welcome.post(`/api/invitations/${kept}/accept`)).status).toBe(201);
+    expect((await owner.get(`/api/groups/${group.id}`)).body.role).toBe("owner");
+  });
+
+  it("checks the inviter is still an owner when the invitation is answered, whatever changed the role", async () => {
+    const { owner, group, invitee } = await desk();
+    const other = await signUp(live.t.app);
+    await addMember(owner, group.id, other, "owner");
+    const id = (await invite(other, group.id, invitee.email, "owner")).body.invitation.id as string;
+    // Changed in the database directly, as an operator might: no service withdrew the invitation.
+    await live.t.database.db
+      .update(memberships)
+      .set({ role: "annotator" })
+      .where(and(eq(memberships.groupId, group.id), eq(memberships.userId, other.user.id)));
+    expect((await invitee.get("/api/me/invitations")).body.invitations).toEqual([]);
+    expect((await invitee.post(`/api/invitations/${id}/accept`)).status).toBe(404);
+    expect((await invitee.get(`/api/groups/${group.id}`)).status).toBe(404);
   });
 
   it("names the inviter as the group names people: by pseudonym in a group anonymous to peers", async () => {

@@ -1,5 +1,7 @@
+import { eq } from "drizzle-orm";
+import { notifications } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, TestClient, addMember, createTestApp, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 
 let t: TestApp;
@@ -95,6 +97,23 @@ describe("threads and notifications", () => {
     const modNotes = (await d.mod.get("/api/me/notifications")).body.notifications;
     expect(modNotes).toEqual([expect.objectContaining({ kind: "mention", annotationId: reply.body.id })]);
     expect((await d.peer.get("/api/me/notifications")).body.notifications).toEqual([]);
+  });
+
+  it("tells someone removed from the group nothing more of it, and shows what it told them only while they are a member", async () => {
+    const d = await desk();
+    const theirs = await d.post(d.author, { kind: "comment", body: "Is this figure right?" });
+    expect((await d.peer.post(`/api/annotations/${theirs.body.id}/replies`, { body: "Checking" })).status).toBe(201);
+    const stored = () => t.database.db.select({ kind: notifications.kind }).from(notifications).where(eq(notifications.userId, d.author.user.id));
+    expect(await stored()).toEqual([{ kind: "reply" }]);
+
+    expect((await d.owner.delete(`/api/groups/${d.group.id}/members/${d.author.user.id}`)).status).toBe(204);
+    expect((await d.peer.post(`/api/annotations/${theirs.body.id}/replies`, { body: "Still checking" })).status).toBe(201);
+    expect((await d.mod.post(`/api/annotations/${theirs.body.id}/hide`, { reason: "Confidential reason" })).status).toBe(200);
+    expect(await stored()).toEqual([{ kind: "reply" }]);
+    expect((await d.author.get("/api/me/notifications")).body.notifications).toEqual([]);
+
+    await addMember(d.owner, d.group.id, d.author, "annotator");
+    expect((await d.author.get("/api/me/notifications")).body.notifications).toEqual([expect.objectContaining({ kind: "reply" })]);
   });
 
   it("mentions only resolve to members, and private annotations notify no one", async () => {
