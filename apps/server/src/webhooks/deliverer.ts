@@ -33,12 +33,15 @@ type Claimed = { id: string; event: string; body: string; attempts: number; crea
 /**
  * Sends the outbox (webhook_deliveries) at least once. Rows are leased with SKIP LOCKED, so several
  * processes share the work and one that dies mid-send lets its rows go when the lease ends. Each
- * delivery is tried and rescheduled on its own: a receiver that fails or hangs holds up only its
- * own deliveries (a timeout bounds each), never another's, and nothing waits on the event loop.
+ * delivery is tried and rescheduled on its own, and a webhook has one delivery in flight at a time:
+ * a receiver that fails, hangs or answers a byte at a time holds up only its own deliveries (a
+ * deadline bounds each attempt, send.ts), never another's, since a slot that frees up is taken by
+ * whatever is due next rather than waiting for the rest of a batch. Nothing waits on the event loop.
  */
 export class WebhookDeliverer {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
   private again = false;
   private stopped = false;
   private readonly options: DelivererOptions;
@@ -79,17 +82,33 @@ export class WebhookDeliverer {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    await Promise.all(this.inFlight);
   }
 
+  /** Fills the free slots with due deliveries; each one that ends wakes this again for the next. */
   private async run() {
-    for (;;) {
-      const batch = await this.claim();
-      await Promise.all(batch.map((row) => this.deliver(row)));
-      if (batch.length < this.options.concurrency || this.stopped) return;
+    while (!this.stopped) {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free <= 0) return;
+      const batch = await this.claim(free);
+      for (const row of batch) {
+        const sending: Promise<void> = this.deliver(row)
+          .catch((err) => this.logger.warn({ err, delivery: row.id }, "a webhook delivery's outcome could not be stored; its lease will run out"))
+          .finally(() => {
+            this.inFlight.delete(sending);
+            this.wake();
+          });
+        this.inFlight.add(sending);
+      }
+      if (batch.length < free) return;
     }
   }
 
-  private async claim(): Promise<Claimed[]> {
+  /**
+   * Leases up to `limit` due deliveries, at most one per webhook and none of a webhook that already
+   * has one in flight (here or in another process), oldest due first.
+   */
+  private async claim(limit: number): Promise<Claimed[]> {
     const leaseMs = this.options.timeoutMs * 3;
     const rows = await this.db.execute(sql`
       update webhook_deliveries d
@@ -97,9 +116,14 @@ export class WebhookDeliverer {
       from webhooks w
       where w.id = d.webhook_id and d.id in (
         select id from webhook_deliveries
-        where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until < now())
+        where id in (
+          select distinct on (webhook_id) id from webhook_deliveries
+          where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until < now())
+            and webhook_id not in (select webhook_id from webhook_deliveries where status = 'pending' and leased_until >= now())
+          order by webhook_id, next_attempt_at
+        )
         order by next_attempt_at
-        limit ${this.options.concurrency}
+        limit ${limit}
         for update skip locked
       )
       returning d.id, d.event, d.body, d.attempts, d.created_at, w.url, w.secret`);

@@ -10,7 +10,9 @@ export const signature = (secret: string, body: string) => `sha256=${createHmac(
 
 /**
  * One POST of a delivery. node:http rather than fetch, for its `lookup` hook: the address actually
- * connected to is checked (address.ts). The answer's body is read and dropped, at most 64 KiB of it.
+ * connected to is checked (address.ts). The attempt counts once the answer's status arrives, and its
+ * body is never read. `timeoutMs` bounds the whole attempt, from connecting to the status: node's
+ * own `timeout` only measures idleness, so a receiver sending a byte every few seconds never met it.
  */
 export function postDelivery(
   target: string,
@@ -20,6 +22,14 @@ export function postDelivery(
   const url = new URL(target);
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve) => {
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    let settled = false;
+    const settle = (attempt: Attempt) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(attempt);
+    };
     const req = client.request(
       url,
       {
@@ -30,7 +40,6 @@ export function postDelivery(
         // rare, so reuse bought little, and each attempt's address now goes through `guardedLookup`.
         agent: false,
         lookup: guardedLookup(allowPrivate),
-        timeout: timeoutMs,
         headers: {
           "content-type": "application/json",
           "user-agent": "Marginalia-Webhooks/1",
@@ -40,19 +49,12 @@ export function postDelivery(
         },
       },
       (res) => {
-        let read = 0;
-        res.on("data", (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > 65_536) res.destroy();
-        });
         const status = res.statusCode ?? 0;
-        const done = () => resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `answered ${status}` });
-        res.on("end", done);
-        res.on("close", done);
+        settle(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `answered ${status}` });
+        res.destroy();
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => resolve({ ok: false, status: null, error: err.message.slice(0, 500) }));
+    req.on("error", (err) => settle({ ok: false, status: null, error: err.message.slice(0, 500) }));
     req.end(delivery.body);
   });
 }

@@ -6,7 +6,8 @@ import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { eventually } from "../support/sync-client.ts";
-import { receiver } from "../support/webhook-receiver.ts";
+import { postDelivery } from "../../src/webhooks/send.ts";
+import { receiver, stallingReceiver } from "../support/webhook-receiver.ts";
 
 let t: TestApp;
 let strict: TestApp;
@@ -80,6 +81,30 @@ describe("webhooks", () => {
     await eventually(() => expect(down.received.length).toBeGreaterThanOrEqual(2), 5_000);
     expect(up.received).toHaveLength(1);
     await Promise.all([down.close(), up.close()]);
+  });
+
+  it("never lets a receiver that hangs hold another group's deliveries: a webhook has one delivery in flight at a time", async () => {
+    const hanging = await stallingReceiver({ trickleHeaders: false });
+    const up = await receiver(0);
+    const first = await articleWithMembers(t.app, []);
+    expect((await first.owner.post(`/api/groups/${first.group.id}/webhooks`, { url: hanging.url, events: ["factcheck.published"] })).status).toBe(201);
+    // More deliveries to the hanging receiver than the deliverer has slots (4), all due before the other group's.
+    for (let i = 0; i < 6; i++) expect((await factcheck(first.owner, first.article.id)).status).toBe(201);
+    await eventually(() => expect(hanging.requests()).toBe(1), 5_000);
+    const second = await articleWithMembers(t.app, []);
+    expect((await second.owner.post(`/api/groups/${second.group.id}/webhooks`, { url: up.url, events: ["factcheck.published"] })).status).toBe(201);
+    await factcheck(second.owner, second.article.id);
+    await eventually(() => expect(up.received).toHaveLength(1), 5_000);
+    expect(hanging.requests()).toBe(1);
+    await Promise.all([hanging.close(), up.close()]);
+  });
+
+  it("bounds a whole attempt, not only idleness: a status line sent a byte a second fails at the deadline", async () => {
+    const slow = await stallingReceiver({ trickleHeaders: true });
+    const delivery = { id: crypto.randomUUID(), event: "factcheck.published", body: "{}", secret: "s".repeat(32) };
+    const attempt = await postDelivery(slow.url, delivery, { allowPrivate: true, timeoutMs: 2_500 });
+    expect(attempt).toEqual({ ok: false, status: null, error: "no answer within 2500 ms" });
+    await slow.close();
   });
 
   it("is for owners, lists without secrets, deletes, and refuses private addresses unless allowed", async () => {
