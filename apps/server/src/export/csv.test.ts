@@ -50,6 +50,16 @@ describe("toCsv", () => {
     expect(rows[2]).toMatchObject({ parent_id: "f1", author_name: "", quote: "", start: "", body: "Ünïcödé 東京 🚀", claim: "" });
   });
 
+  it("keeps a field with a bare line break in one quoted cell, so no line of it starts a row of its own", () => {
+    const body = "Looks fine to me\n=1+2*3\r@SUM(40+2)";
+    const csv = toCsv(exportData([view({ id: "c1", body })]));
+    expect(csv).toContain(`"${body}"`);
+    // Split as a spreadsheet splits rows: every line after the header starts with the annotation's id.
+    const lines = csv.replace(/"[^"]*"/g, "").split(/\r\n|\r|\n/).filter(Boolean).slice(1);
+    expect(lines.every((line) => line.startsWith("c1,"))).toBe(true);
+    expect(read(csv)[0]!.body).toBe(body);
+  });
+
   it("writes only the header for an article without annotations", () => {
     expect(read(toCsv(exportData([])))).toEqual([]);
   });

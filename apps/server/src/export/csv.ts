@@ -48,10 +48,18 @@ export function neutralizeFormula(cell: string): string {
 }
 
 /**
- * One row per annotation, header first, RFC 4180 (CRLF, quoted as needed).
- * The byte-order mark is what makes Excel read the file as UTF-8 rather than
- * the machine's legacy code page, which would garble every non-ASCII name.
+ * How every CSV the server writes is written: RFC 4180 (CRLF, quoted as
+ * needed). The byte-order mark is what makes Excel read the file as UTF-8
+ * rather than the machine's legacy code page, which would garble every
+ * non-ASCII name. csv-stringify quotes a field holding its own record
+ * delimiter, CRLF, but not a bare CR or LF, and spreadsheets start a new row
+ * at either: a body of "fine\n=1+2" left its second line as a cell of its own,
+ * past the formula guard above. Any field with a line break is quoted, so it
+ * stays one cell.
  */
+export const CSV_OPTIONS = { bom: true, record_delimiter: "windows", quoted_match: /[\r\n]/ } as const;
+
+/** One row per annotation, header first. */
 export function toCsv(data: ExportData): string {
   const rows = data.articles.flatMap((article) =>
     article.annotations.map((a) =>
@@ -62,5 +70,5 @@ export function toCsv(data: ExportData): string {
       }),
     ),
   );
-  return stringify([CSV_HEADER, ...rows], { bom: true, record_delimiter: "windows" });
+  return stringify([CSV_HEADER, ...rows], CSV_OPTIONS);
 }

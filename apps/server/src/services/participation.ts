@@ -3,7 +3,7 @@ import { stringify } from "csv-stringify/sync";
 import { participation } from "@marginalia/schema";
 import { memberIds, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
-import { neutralizeFormula } from "../export/csv.ts";
+import { CSV_OPTIONS, neutralizeFormula } from "../export/csv.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { nameBook } from "./identities.ts";
 import { type SessionArticle, type Viewer, personFor, readGroupDocument } from "./summary.ts";
@@ -70,5 +70,5 @@ export function participationCsv(view: ParticipationView): string {
       return typeof value === "number" ? value : neutralizeFormula(value);
     }),
   );
-  return stringify([COLUMNS.map(([header]) => header), ...rows], { bom: true, record_delimiter: "windows" });
+  return stringify([COLUMNS.map(([header]) => header), ...rows], CSV_OPTIONS);
 }
