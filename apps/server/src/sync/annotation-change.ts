@@ -184,8 +184,11 @@ export function removed(
   return `unknown root ${where.root}`;
 }
 
-/** Whether `actor` may make `change` to annotation `id`: the reason when not. */
-export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor): string | null {
+/**
+ * Whether `actor` may make `change` to annotation `id`: the reason when not. `createdHere` holds the ids
+ * of the annotations the same update creates, which a reply in it may answer.
+ */
+export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor, createdHere: ReadonlySet<string> = new Set()): string | null {
   // One item per annotation key: a client creates an annotation once, under a new id. Two (made, removed
   // and made again under the same id) would let the first one's removal pass for the second one's.
   if (change.entries > 1) return "an update writes an annotation's key more than once";
@@ -199,11 +202,11 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     const last = new Map([...change.fields].map(([field, values]) => [field, values.at(-1)]));
     for (const [field, values] of change.fields) {
       for (const value of values.slice(0, -1)) {
-        const problem = refuseNew(doc, id, new Map(last).set(field, value), change, actor);
+        const problem = refuseNew(doc, id, new Map(last).set(field, value), change, actor, createdHere);
         if (problem) return problem;
       }
     }
-    return refuseNew(doc, id, last, change, actor);
+    return refuseNew(doc, id, last, change, actor, createdHere);
   }
   if (!existing) {
     // Edits to an annotation this document never had (or has already dropped) cannot land anywhere.
@@ -216,7 +219,10 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
   for (const [field, values] of change.fields) {
     for (const value of values) {
       const probe = field === "body" ? existing.body : value;
-      const problem = refuseFieldEdit(actor, existing, field, probe) ?? (field === "target" && value ? actor.targetProblem?.(value as TextTarget) : null);
+      const problem =
+        refuseFieldEdit(actor, existing, field, probe) ??
+        (field === "target" && value ? actor.targetProblem?.(value as TextTarget) : null) ??
+        (field === "factcheck" && value ? refuseOrphanVerdict(doc, actor, existing, createdHere) : null);
       if (problem) return problem;
     }
   }
@@ -230,8 +236,28 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
   return null;
 }
 
+/**
+ * A comment's verdict is an answer in a thread (the policy's `refuseVerdictOnComment`), published as its
+ * author's reply without review. One naming a thread that is nowhere, neither here nor in the group's
+ * document nor made by the same update, would stand alone as a thread of its own: an unreviewed verdict
+ * painted on the passage. Replies without a verdict may still outlive their thread (see `statusOf`).
+ */
+function refuseOrphanVerdict(doc: Y.Doc, actor: Actor, annotation: { kind: string; parentId: string | null }, createdHere: ReadonlySet<string>): string | null {
+  const parentId = annotation.parentId;
+  if (annotation.kind !== "comment" || !parentId || createdHere.has(parentId)) return null;
+  if (statusOf(doc, parentId) ?? actor.inGroup?.(parentId)) return null;
+  return "a comment's verdict answers a thread, and this one's thread is not here";
+}
+
 /** Whether `actor` may create annotation `id` with the field values `fields`: the reason when not. */
-function refuseNew(doc: Y.Doc, id: string, fields: Map<AnnotationField, unknown>, change: AnnotationChange, actor: Actor): string | null {
+function refuseNew(
+  doc: Y.Doc,
+  id: string,
+  fields: Map<AnnotationField, unknown>,
+  change: AnnotationChange,
+  actor: Actor,
+  createdHere: ReadonlySet<string>,
+): string | null {
   const parsed = annotationValueSchema.safeParse({ ...Object.fromEntries(fields), body: "" });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -248,5 +274,9 @@ function refuseNew(doc: Y.Doc, id: string, fields: Map<AnnotationField, unknown>
   if (badTarget) return badTarget;
   const parentId = parsed.data.parentId;
   const parent = parentId ? (statusOf(doc, parentId) ?? actor.inGroup?.(parentId) ?? null) : null;
-  return refuseCreate(actor, parsed.data) ?? (parent && refuseReply(actor, parent));
+  return (
+    refuseCreate(actor, parsed.data) ??
+    (parent && refuseReply(actor, parent)) ??
+    (parsed.data.factcheck ? refuseOrphanVerdict(doc, actor, parsed.data, createdHere) : null)
+  );
 }

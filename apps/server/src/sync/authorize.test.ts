@@ -287,4 +287,25 @@ describe("authorizeUpdate: assignment", () => {
     );
     expectOk(authorizeUpdate(server, answer, actor(bob, "annotator")));
   });
+
+  it("refuses a verdict reply to a thread that is nowhere, made at once or added later, and takes one to a thread made with it", () => {
+    const server = new Y.Doc();
+    const factcheck = { claim: "c", verdict: "false" as const, sources: [] };
+    const orphan = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: bob, parentId: "no-such-thread", status: "published", factcheck }));
+    expectRefused(authorizeUpdate(server, orphan, actor(bob, "annotator")), /thread is not here/);
+
+    // A plain reply may outlive its thread; a verdict may not be given to it afterwards.
+    const plain = updateFrom(server, (c) => createAnnotation(c, { kind: "comment", authorId: bob, parentId: "no-such-thread", status: "published" }));
+    expectOk(authorizeUpdate(server, plain, actor(bob, "annotator")));
+    Y.applyUpdate(server, plain);
+    const [id] = [...annotationsOf(server).keys()];
+    const later = updateFrom(server, (c) => updateAnnotation(c, id!, { factcheck }));
+    expectRefused(authorizeUpdate(server, later, actor(bob, "annotator")), /thread is not here/);
+
+    const together = updateFrom(new Y.Doc(), (c) => {
+      const root = createAnnotation(c, { kind: "comment", authorId: alice, body: "Is this right?" });
+      createAnnotation(c, { kind: "comment", authorId: alice, parentId: root, status: "published", factcheck });
+    });
+    expectOk(authorizeUpdate(new Y.Doc(), together, actor(alice, "annotator")));
+  });
 });

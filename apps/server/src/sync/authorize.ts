@@ -195,9 +195,10 @@ function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
 
   const steps: ModerationStep[] = [];
+  const createdHere = new Set([...changes].filter(([, change]) => change.created).map(([id]) => id));
   for (const [id, change] of changes) {
     if (pauseDue()) yield;
-    const problem = checkAnnotation(doc, id, change, actor);
+    const problem = checkAnnotation(doc, id, change, actor, createdHere);
     if (problem) return refuse(problem);
     const step = moderationStep(doc, id, change, actor);
     if (step) steps.push(step);
