@@ -130,6 +130,8 @@ export function inserted(
       if (!change.created) {
         const parsed = annotationFieldSchemas[second as keyof typeof annotationFieldSchemas].safeParse(content.arr[0]);
         if (!parsed.success) return `invalid ${second}: ${parsed.error.issues[0]?.message}`;
+        const stray = strayKey(content.arr[0], parsed.data, second);
+        if (stray) return `annotations have no field ${stray}`;
       }
       setField(change, second as AnnotationField, content.arr[0]);
       return null;
@@ -237,6 +239,30 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
 }
 
 /**
+ * The first key of a written value that its schema does not know, as a path. The schemas drop such keys
+ * from what they return, and REST stores only what they return; the live document keeps the value as
+ * written, so a key of one's own inside a fact-check or a source (a 600,000-character "claimFull") would
+ * reach every peer past the field's limits.
+ */
+function strayKey(raw: unknown, parsed: unknown, path: string): string | null {
+  if (Array.isArray(raw)) {
+    if (!Array.isArray(parsed)) return null;
+    for (let i = 0; i < raw.length; i++) {
+      const stray = strayKey(raw[i], parsed[i], `${path}[${i}]`);
+      if (stray) return stray;
+    }
+    return null;
+  }
+  if (raw === null || typeof raw !== "object" || parsed === null || typeof parsed !== "object") return null;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!Object.hasOwn(parsed, key)) return `${path}.${key}`;
+    const stray = strayKey(value, (parsed as Record<string, unknown>)[key], `${path}.${key}`);
+    if (stray) return stray;
+  }
+  return null;
+}
+
+/**
  * A comment's verdict is an answer in a thread (the policy's `refuseVerdictOnComment`), published as its
  * author's reply without review. One naming a thread that is nowhere, neither here nor in the group's
  * document nor made by the same update, would stand alone as a thread of its own: an unreviewed verdict
@@ -264,6 +290,10 @@ function refuseNew(
     return `invalid new annotation: ${issue?.path.join(".")} ${issue?.message}`;
   }
   if (parsed.data.id !== id) return "an annotation's id must match its key";
+  for (const [field, value] of fields) {
+    const stray = strayKey(value, parsed.data[field as keyof typeof parsed.data], field);
+    if (stray) return `annotations have no field ${stray}`;
+  }
   if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
   if (parsed.data.anchor !== null) return "anchor is set by the server";
   if (parsed.data.judged !== null) return "judged is set by the server";

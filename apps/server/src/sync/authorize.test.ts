@@ -288,6 +288,24 @@ describe("authorizeUpdate: assignment", () => {
     expectOk(authorizeUpdate(server, answer, actor(bob, "annotator")));
   });
 
+  it("refuses keys a field's schema does not know, inside a fact-check, a source or a target, new or edited", () => {
+    const server = new Y.Doc();
+    const source = { url: "https://example.org/r", title: "Report" };
+    const claims = [
+      { claim: "c", verdict: "false", sources: [], claimFull: "x".repeat(1_000) },
+      { claim: "c", verdict: "false", sources: [{ ...source, href: "javascript:alert(1)" }] },
+    ];
+    for (const factcheck of claims) {
+      const made = updateFrom(server, (c) => createAnnotation(c, { kind: "factcheck", authorId: alice, status: "pending", factcheck: factcheck as never }));
+      expectRefused(authorizeUpdate(server, made, actor(alice, "annotator")), /no field factcheck\.(claimFull|sources\[0\]\.href)/);
+    }
+    const { server: withComment, id } = serverWithComment();
+    const edited = updateFrom(withComment, (c) => updateAnnotation(c, id, { factcheck: { claim: "c", verdict: "false", sources: [source], note: "mine" } as never }));
+    expectRefused(authorizeUpdate(withComment, edited, actor(alice, "annotator")), /no field factcheck\.note/);
+    const fine = updateFrom(server, (c) => createAnnotation(c, { kind: "factcheck", authorId: alice, status: "pending", factcheck: { claim: "c", verdict: "false", sources: [source] } }));
+    expectOk(authorizeUpdate(server, fine, actor(alice, "annotator")));
+  });
+
   it("refuses a verdict reply to a thread that is nowhere, made at once or added later, and takes one to a thread made with it", () => {
     const server = new Y.Doc();
     const factcheck = { claim: "c", verdict: "false" as const, sources: [] };
