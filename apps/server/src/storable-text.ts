@@ -1,3 +1,5 @@
+import { ApiError } from "./errors.ts";
+
 /**
  * Text Postgres stores as given. It refuses NUL (U+0000) in text and jsonb,
  * failing the statement, and stores an unpaired UTF-16 surrogate as U+FFFD.
@@ -41,4 +43,21 @@ export function textProblem(text: string): string | null {
   if (!(text.length < 32 ? shortSuspect(text) : SUSPECT.test(text))) return null;
   if (NUL.test(text)) return "a NUL character (U+0000)";
   return UNPAIRED_SURROGATE.test(text) ? "an unpaired UTF-16 surrogate" : null;
+}
+
+/**
+ * The most an article may hold, in UTF-8 bytes: the size of an uploaded
+ * body (http/article-body.ts), and of the text any import makes, since a
+ * small PDF or page can make far more text than it has bytes.
+ */
+export const MAX_ARTICLE_BYTES = 10 * 1024 * 1024;
+
+/** An article over MAX_ARTICLE_BYTES: the answer an upload over it gets, whatever made the text. */
+export function articleTooLarge(): ApiError {
+  return new ApiError("payload_too_large", `Articles are limited to ${MAX_ARTICLE_BYTES / 1024 / 1024} MiB`);
+}
+
+/** Refuses an article's text over MAX_ARTICLE_BYTES. Counted without encoding it; text of a third of the limit or less is not counted at all. */
+export function assertArticleSize(text: string): void {
+  if (text.length * 3 > MAX_ARTICLE_BYTES && Buffer.byteLength(text, "utf8") > MAX_ARTICLE_BYTES) throw articleTooLarge();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/errors.ts";
 import { importArticle } from "../src/import/index.ts";
 import { importOffThread } from "../src/import/off-thread.ts";
+import { refusal } from "./support/refusal.ts";
 
 /**
  * Text, Markdown and HTML are read on worker threads (import/off-thread.ts):
@@ -15,15 +15,6 @@ ${Array.from({ length: 40 }, (_, i) => `<p>Paragraph ${i}: reservoirs held less 
 
 /** Nested deeper than the readers can take in reasonable time. */
 const HOSTILE = `<html><body>${"<div>".repeat(50_000)}text${"</div>".repeat(50_000)}</body></html>`;
-
-async function refusal(work: Promise<unknown>): Promise<ApiError> {
-  const err = await work.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
 
 describe("importing off the event loop", () => {
   it("reads an article as the reader does in place", async () => {

@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema } from "@marginalia/schema";
-import type { AppContext, AppEnv } from "../context.ts";
+import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
+import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
 import { bodyBytes, bodyText } from "./streamed-body.ts";
 import { dateTimeInput, mediaType, validate } from "./input.ts";
 import { parseJsonBody } from "./well-formed.ts";
 
 /** Articles are bigger than other bodies: a saved web page can run to megabytes. */
-export const MAX_ARTICLE_BYTES = 10 * 1024 * 1024;
+export { MAX_ARTICLE_BYTES };
 
 const FORMAT_BY_MEDIA_TYPE: Record<string, ArticleFormat> = {
   "text/plain": "text",
@@ -65,9 +66,15 @@ function textRequest(value: unknown): ArticleRequest {
 /**
  * An article arrives as JSON (its text, or a `url` to fetch), as a raw
  * text/plain, text/markdown, text/html or application/pdf body (metadata in
- * the query string), or as an uploaded file.
+ * the query string), or as an uploaded file. The caller's account goes with
+ * it: accounts take turns at the import threads (import/account-turns.ts).
  */
 export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
+  const account = requireUser(c).id;
+  return { ...(await readSource(c)), account };
+}
+
+async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const type = mediaType(c);
   if (type === "application/json") {
     // Parsed here and validated once below, against the schema its shape says it is for.

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ArticleFormat, Block } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
-import { textProblem } from "../storable-text.ts";
+import { assertArticleSize, textProblem } from "../storable-text.ts";
 import type { ArticleBuilder } from "./builder.ts";
 
 /** What the caller says about an article; it wins over what the import finds. */
@@ -42,7 +42,7 @@ function fallbackTitle(article: ArticleBuilder): string {
  * Markdown libraries: those run on import threads (off-thread.ts).
  */
 export function readArticle(input: ImportInput, read: (content: string) => ArticleBuilder): ImportedArticle {
-  const content = typeof input.content === "string" ? input.content : decodeContent(input.content);
+  const content = checkedContent(typeof input.content === "string" ? input.content : new TextDecoder().decode(input.content));
   if (content.trim() === "") {
     throw new ApiError("validation_failed", "The article content is empty", "content");
   }
@@ -55,12 +55,13 @@ export function readArticle(input: ImportInput, read: (content: string) => Artic
 }
 
 /**
- * A request's bytes as text, refused as a JSON string holding the same would
- * be (http/input.ts): the normalized text keeps a NUL, which Postgres cannot
- * store. Malformed UTF-8 becomes U+FFFD, as the HTTP layer decodes it.
+ * The content as text, refused as a JSON string holding the same would be
+ * (http/input.ts): the normalized text keeps a NUL, which Postgres cannot
+ * store. Bytes are decoded with malformed UTF-8 as U+FFFD, as the HTTP layer
+ * decodes it; a string is checked too, since a fetched page's comes here
+ * unchecked (sources.ts).
  */
-function decodeContent(bytes: Uint8Array): string {
-  const text = new TextDecoder().decode(bytes);
+function checkedContent(text: string): string {
   const problem = textProblem(text);
   if (problem) throw new ApiError("validation_failed", `content: contains ${problem}`, "content");
   return text;
@@ -68,6 +69,8 @@ function decodeContent(bytes: Uint8Array): string {
 
 /** The article a reader built, under the caller's title and byline where given, else under what was found. */
 export function finishArticle(article: ArticleBuilder, meta: ImportMeta): ImportedArticle {
+  // An upload's body is held to the limit as it comes; what a reader makes of a small source can be larger.
+  assertArticleSize(article.text);
   const title = meta.title?.trim() || article.title || fallbackTitle(article);
   const byline = meta.byline === undefined ? article.byline : meta.byline?.trim() || null;
   // Hashed here, where the import runs: on an import thread for the server's uploads. On the event

@@ -7,7 +7,7 @@ export type PdfBlock = { kind: "title" | "heading" | "paragraph"; text: string; 
 /** What the PDF worker answers. */
 export type PdfResult =
   | { ok: true; pages: number; title: string | null; author: string | null; blocks: PdfBlock[] }
-  | { ok: false; reason: "encrypted" | "unreadable" | "too-long" | "no-text"; pages?: number; detail?: string };
+  | { ok: false; reason: "encrypted" | "unreadable" | "too-long" | "no-text" | "too-much-memory" | "too-much-text"; pages?: number; detail?: string };
 
 export function linesOf(items: readonly TextRun[]): Line[];
 export function joinLines(texts: readonly string[]): string;

@@ -25,37 +25,50 @@ export function linesOf(items) {
     const [, , c, d, x, y] = item.transform;
     const size = Math.hypot(c, d) || item.height || 1;
     if (item.str.trim() === "") {
-      if (line && item.str) line.text += " ";
+      if (line && item.str) {
+        line.text += " ";
+        line.spaced = true;
+      }
       if (line && item.hasEOL) line.ended = true;
       continue;
     }
     const same = line && !line.ended && Math.abs(y - line.y) <= Math.max(line.size, size) * SAME_LINE;
     if (!same) {
-      line = { text: "", x, y, right: x, size, ended: false };
+      line = { text: "", x, y, right: x, size, ended: false, spaced: false };
       lines.push(line);
-    } else if (x - line.right > size * WORD_GAP && !/\s$/.test(line.text) && !/^\s/.test(item.str)) {
+    } else if (x - line.right > size * WORD_GAP && !line.spaced && !/^\s/.test(item.str)) {
       line.text += " ";
     }
+    // Whether the line ends in a space is kept, not read from its text: a regular expression anchored
+    // at the end scans the whole line, each run, and a line of many runs took quadratic time.
+    line.spaced = /\s$/.test(item.str);
     line.text += item.str;
     line.right = Math.max(line.right, x + (item.width || 0));
     line.size = Math.max(line.size, size);
     if (item.hasEOL) line.ended = true;
   }
   return lines
-    .map(({ ended: _, ...l }) => ({ ...l, text: l.text.replace(/\s+/g, " ").trim() }))
+    .map(({ ended: _, spaced: __, ...l }) => ({ ...l, text: l.text.replace(/\s+/g, " ").trim() }))
     .filter((l) => l.text !== "");
 }
 
 /** A paragraph's lines as one line: a word split by a hyphen at a line's end is made whole again. */
 export function joinLines(texts) {
-  let out = "";
+  // Pieces joined once at the end, and only the last line looked at: cutting the hyphen from the text
+  // so far, or testing its end with a regular expression, copied or scanned it all at every line.
+  let pieces = [];
+  let last = "";
+  let empty = true;
   for (const text of texts) {
-    if (!out) out = text;
-    else if (out.endsWith("\u00AD")) out = out.slice(0, -1) + text;
-    else if (/\p{Ll}-$/u.test(out) && /^\p{Ll}/u.test(text)) out = out.slice(0, -1) + text;
-    else out = `${out} ${text}`;
+    if (empty) pieces = [text];
+    else if (last.endsWith("\u00AD") || (/\p{Ll}-$/u.test(last) && /^\p{Ll}/u.test(text))) {
+      pieces[pieces.length - 1] = last.slice(0, -1);
+      pieces.push(text);
+    } else pieces.push(" ", text);
+    empty &&= text === "";
+    last = text;
   }
-  return out;
+  return pieces.join("");
 }
 
 const median = (values) => {
@@ -66,11 +79,39 @@ const median = (values) => {
 
 const similar = (a, b) => Math.abs(a - b) <= 0.15 * Math.max(a, b);
 
-/** The right edge of the column a line sits in: the widest line that starts where it starts. */
-function columnRight(lines, line) {
-  let right = line.right;
-  for (const other of lines) if (Math.abs(other.x - line.x) < line.size * 2) right = Math.max(right, other.right);
-  return right;
+/**
+ * The right edge of the column each line sits in: the widest line that
+ * starts where it starts (within two of its sizes). Lines sorted by where
+ * they start and a tree of their right edges answer each line in log time:
+ * scanning every line for each took quadratic time on a page of many lines.
+ */
+function columnRights(lines) {
+  const n = lines.length;
+  const order = lines.map((_, i) => i).sort((a, b) => lines[a].x - lines[b].x);
+  const xs = order.map((i) => lines[i].x);
+  const tree = new Array(2 * n).fill(-Infinity);
+  order.forEach((i, at) => (tree[n + at] = lines[i].right));
+  for (let i = n - 1; i > 0; i--) tree[i] = Math.max(tree[2 * i], tree[2 * i + 1]);
+  const widest = (from, to) => {
+    let right = -Infinity;
+    for (let lo = from + n, hi = to + n; lo < hi; lo >>= 1, hi >>= 1) {
+      if (lo & 1) right = Math.max(right, tree[lo++]);
+      if (hi & 1) right = Math.max(right, tree[--hi]);
+    }
+    return right;
+  };
+  /** The first sorted position whose start is past `x` (or at it, with `orAt`). */
+  const after = (x, orAt) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[mid] > x || (orAt && xs[mid] === x)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  return lines.map((line) => Math.max(line.right, widest(after(line.x - line.size * 2, false), after(line.x + line.size * 2, true))));
 }
 
 /**
@@ -85,6 +126,7 @@ export function paragraphsOf(lines) {
     if (step > 0 && similar(lines[i - 1].size, lines[i].size)) steps.push(step);
   }
   const step = median(steps);
+  const rights = columnRights(lines);
   const paragraphs = [];
   let current = null;
   lines.forEach((line, i) => {
@@ -96,7 +138,7 @@ export function paragraphsOf(lines) {
       drop < -prev.size ||
       (step > 0 && drop > step * PARAGRAPH_GAP) ||
       (step === 0 && drop > prev.size * 2) ||
-      (prev.right < columnRight(lines, prev) - prev.size * 2 && /[.!?:…]["'”’»)\]]*$/.test(prev.text));
+      (prev.right < rights[i - 1] - prev.size * 2 && /[.!?:…]["'”’»)\]]*$/.test(prev.text));
     if (ends) {
       current = { lines: [], size: line.size };
       paragraphs.push(current);

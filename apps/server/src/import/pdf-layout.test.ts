@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type TextRun, blocksOf, joinLines, linesOf, paragraphsOf } from "./pdf-layout.mjs";
 
 /** A run as pdf.js reports it: text at (x, y) in a font of `size`, `width` wide. */
@@ -74,5 +74,38 @@ describe("the PDF layout", () => {
       { kind: "paragraph", text: "Body text of page 3, long enough to be the most common size of the document.", page: 3 },
       { kind: "paragraph", text: "Footnotes follow.", page: 3 },
     ]);
+  });
+
+  it("does work linear in a page's text: it looks at each line and each run a bounded number of times", () => {
+    // Counted rather than timed: what the layout reads of the lines, and how many characters its regular
+    // expressions are given. Scanning every line for each, or the paragraph so far at each line, is quadratic.
+    const count = 3_000;
+    const lineText = "a line of a long paragraph that ends in a hyphen-";
+    let reads = 0;
+    const lines = new Proxy(
+      Array.from({ length: count }, (_, i) => ({ text: lineText, x: 50, y: 100_000 - i * 12, right: 300, size: 10 })),
+      {
+        get(target, key, receiver) {
+          if (typeof key === "string" && /^\d+$/.test(key)) reads++;
+          return Reflect.get(target, key, receiver);
+        },
+      },
+    );
+    const runs = Array.from({ length: count }, (_, i) => run("word", 50 + i * 30, 700, 10, 20));
+    let scanned = 0;
+    const test = RegExp.prototype.test;
+    const spy = vi.spyOn(RegExp.prototype, "test").mockImplementation(function (this: RegExp, text: string) {
+      scanned += String(text).length;
+      return test.call(this, text);
+    });
+    try {
+      const [paragraph] = paragraphsOf(lines);
+      expect(paragraph?.text).toBe(`${lineText.slice(0, -1).repeat(count)}-`);
+      expect(linesOf(runs)[0]?.text).toBe(Array(count).fill("word").join(" "));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(reads).toBeLessThan(count * 64);
+    expect(scanned).toBeLessThan(count * (lineText.length + 4) * 8);
   });
 });

@@ -8,13 +8,16 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { blocksOf, linesOf, paragraphsOf } from "./pdf-layout.mjs";
+import { capArrayBuffers } from "./pdf-memory.mjs";
 
 // pdf.js reads the fonts every PDF may use without embedding them, and the
 // character maps of CJK fonts, from its own package, as files.
 const PDFJS_DIR = path.dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json"));
 
+const overBudget = { ok: false, reason: "too-much-memory" };
+
 /** @returns {Promise<import("./pdf-layout.d.mts").PdfResult>} */
-async function read({ bytes, maxPages }) {
+async function read({ bytes, maxPages, maxTextBytes }, memory) {
   const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
   let pdf;
   try {
@@ -35,10 +38,17 @@ async function read({ bytes, maxPages }) {
   try {
     if (pdf.numPages > maxPages) return { ok: false, reason: "too-long", pages: pdf.numPages };
     const pages = [];
+    // Counted as the pages are read, so that a small file drawing its text over and over stops here, not
+    // after its whole text has been laid out and copied to the server's thread (pdf.ts checks it exactly).
+    let textBytes = 0;
     for (let n = 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n);
       const content = await page.getTextContent();
-      pages.push({ page: n, paragraphs: paragraphsOf(linesOf(content.items)) });
+      if (memory.exceeded()) return overBudget;
+      const paragraphs = paragraphsOf(linesOf(content.items));
+      for (const p of paragraphs) textBytes += Buffer.byteLength(p.text) + 2;
+      if (textBytes > maxTextBytes) return { ok: false, reason: "too-much-text" };
+      pages.push({ page: n, paragraphs });
       page.cleanup();
     }
     if (!pages.some((p) => p.paragraphs.length > 0)) return { ok: false, reason: "no-text", pages: pdf.numPages };
@@ -50,7 +60,11 @@ async function read({ bytes, maxPages }) {
   }
 }
 
-read(workerData).then(
-  (result) => parentPort.postMessage(result),
-  (err) => parentPort.postMessage({ ok: false, reason: "unreadable", detail: err?.message || String(err) }),
+// Said as soon as the budget is passed, even while pdf.js goes on (it may catch the refusal and read
+// on): pdf.ts then ends the thread, and with it every buffer it holds.
+const memory = capArrayBuffers(workerData.maxMemoryMb * 2 ** 20, () => parentPort.postMessage(overBudget));
+
+read(workerData, memory).then(
+  (result) => parentPort.postMessage(memory.exceeded() ? overBudget : result),
+  (err) => parentPort.postMessage(memory.exceeded() ? overBudget : { ok: false, reason: "unreadable", detail: err?.message || String(err) }),
 );

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { ApiError } from "../errors.ts";
+import { MAX_ARTICLE_BYTES, articleTooLarge, storableText } from "../storable-text.ts";
 import { Turns } from "../threads/turns.ts";
 import { ArticleBuilder } from "./builder.ts";
 import { type ImportMeta, type ImportedArticle, finishArticle } from "./article.ts";
@@ -11,9 +12,14 @@ export type PdfLimits = {
   timeoutMs: number;
   /** The heap one PDF's thread may use, in MiB: a hostile file cannot take the process's memory. */
   maxHeapMb: number;
+  /**
+   * What the thread's ArrayBuffers may grow by, in MiB (pdf-memory.mjs): the heap limit does
+   * not cover them, and a stream of a 2 MB file can inflate to gigabytes.
+   */
+  maxMemoryMb: number;
 };
 
-export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeapMb: 512 };
+export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeapMb: 512, maxMemoryMb: 512 };
 
 /** PDFs read at once; the rest wait their turn, so that a burst of uploads cannot take every core. */
 const turns = new Turns(2);
@@ -23,7 +29,7 @@ function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> 
   return new Promise((resolve) => {
     const own = bytes.slice();
     const worker = new Worker(new URL("./pdf-worker.mjs", import.meta.url), {
-      workerData: { bytes: own, maxPages: limits.maxPages },
+      workerData: { bytes: own, maxPages: limits.maxPages, maxMemoryMb: limits.maxMemoryMb, maxTextBytes: MAX_ARTICLE_BYTES },
       transferList: [own.buffer as ArrayBuffer],
       resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb },
       // pdf.js warns on stdout about fonts it works around; the import's answer says what matters.
@@ -51,15 +57,18 @@ function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> 
  * A PDF's text layer as an article: paragraphs in the order the pages draw
  * them, each block carrying its page (see docs/architecture.md, "Importing").
  * `field` names the request field the PDF came in, for the 4xx a bad one gets.
+ * A NUL in the text (pdf.js maps some glyphs without Unicode to one) becomes
+ * U+FFFD, as in what a sync socket brings (storable-text.ts): the text is
+ * the server's reading of the file, which its sender cannot correct.
  */
 export async function importPdf(bytes: Uint8Array, meta: ImportMeta, field: string, limits: PdfLimits = PDF_LIMITS): Promise<ImportedArticle> {
   const result = await turns.run(() => readOnWorker(bytes, limits));
   if (!result.ok) throw pdfRefusal(result, field, limits);
   const article = new ArticleBuilder();
-  for (const block of result.blocks) article.add(block.kind, block.text, { page: block.page, level: block.level });
+  for (const block of result.blocks) article.add(block.kind, storableText(block.text), { page: block.page, level: block.level });
   if (article.blocks.length === 0) throw pdfRefusal({ ok: false, reason: "no-text", pages: result.pages }, field, limits);
-  article.title ??= result.title;
-  article.byline ??= result.author;
+  article.title ??= result.title && storableText(result.title);
+  article.byline ??= result.author && storableText(result.author);
   return finishArticle(article, meta);
 }
 
@@ -69,6 +78,10 @@ function pdfRefusal(result: Extract<PdfResult, { ok: false }>, field: string, li
       return new ApiError("pdf_without_text", `${field}: the PDF has no text layer (a scan?); run it through OCR first`, field);
     case "too-long":
       return new ApiError("payload_too_large", `${field}: the PDF has ${result.pages} pages; at most ${limits.maxPages} are imported`, field);
+    case "too-much-memory":
+      return new ApiError("payload_too_large", `${field}: reading the PDF takes more than ${limits.maxMemoryMb} MiB (a stream that inflates to more)`, field);
+    case "too-much-text":
+      return articleTooLarge();
     case "encrypted":
       return new ApiError("validation_failed", `${field}: the PDF is protected by a password`, field);
     case "unreadable":

@@ -1,17 +1,19 @@
 import type { ArticleFormat, SourceFormat } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from "../net/fetch-page.ts";
+import { AccountTurns } from "./account-turns.ts";
 import type { ImportMeta, ImportedArticle } from "./article.ts";
 import { type TextImportLimits, importOffThread } from "./off-thread.ts";
 import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
 
-/** Where an article's text comes from. */
-export type ArticleSource =
+/** Where an article's text comes from; `account`, whose import it is (see AccountTurns). */
+export type ArticleSource = (
   /** `content`: text, or UTF-8 bytes that the import thread decodes. */
   | { kind: "text"; format: ArticleFormat; content: string | Uint8Array<ArrayBuffer> }
   /** `field`: the request field that held the PDF, named when it is refused. */
   | { kind: "pdf"; bytes: Uint8Array; field: string }
-  | { kind: "url"; url: URL };
+  | { kind: "url"; url: URL }
+) & { account?: string };
 
 export type ImportOptions = { allowPrivateUrls: boolean; fetch?: FetchLimits; pdf?: PdfLimits; text?: TextImportLimits };
 
@@ -25,12 +27,19 @@ const PAGE_FORMATS: Record<string, SourceFormat> = {
   "application/pdf": "pdf",
 };
 
+const accounts = new AccountTurns();
+
 /**
  * Reads an article from any source. Text goes straight to its reader; a PDF
  * to the PDF worker; a URL is fetched under the address guard and its page
- * read like an uploaded one (see docs/architecture.md, "Importing").
+ * read like an uploaded one (see docs/architecture.md, "Importing"). Accounts
+ * take turns at the threads, which are the whole server's (account-turns.ts).
  */
-export async function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
+export function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
+  return accounts.run(source.account, () => readSource(source, meta, options));
+}
+
+async function readSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
   switch (source.kind) {
     case "text":
       return { format: source.format, imported: await importOffThread({ ...meta, format: source.format, content: source.content }, options.text), sourceUrl: null };
@@ -49,9 +58,11 @@ async function importUrl(url: URL, meta: ImportMeta, options: ImportOptions): Pr
   try {
     return { format, imported: await importOffThread({ ...meta, format, content: decode(page, format) }, options.text), sourceUrl };
   } catch (err) {
-    // The reader names `content`, which this caller never sent.
+    // The reader names `content`, which this caller never sent. A page holding what no article may
+    // (a NUL) is refused as the same page uploaded would be, under the field this caller did send.
     if (err instanceof ApiError && err.field === "content") {
-      throw new ApiError("source_unreadable", `url: no article text was found at ${sourceUrl}`, "url");
+      const unstorable = /^content: (contains .*)$/.exec(err.message)?.[1];
+      throw new ApiError("source_unreadable", unstorable ? `url: the page at ${sourceUrl} ${unstorable}` : `url: no article text was found at ${sourceUrl}`, "url");
     }
     throw err;
   }

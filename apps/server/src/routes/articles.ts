@@ -21,8 +21,9 @@ const ARTICLE_TYPES = ["text/plain", "text/markdown", "text/html", "application/
 const JSON_TYPE = { "content-type": "application/json" };
 const IMPORT_REFUSALS = {
   400: "Bad input, naming the field; address_not_public for a URL on loopback, private, link-local or metadata addresses (at any redirect)",
-  413: "Too large: the body, or a PDF's page count",
+  413: "Too large: the body, the text read from it (10 MiB, as a body), a PDF's page count, or the memory reading a PDF takes",
   422: "source_unreadable (the URL did not answer with an article page, in time, within the size limit) or pdf_without_text (a scan)",
+  429: "rate_limited: the caller has too many imports under way or waiting (accounts take turns, one import at a time each); Retry-After says when to try again",
 };
 
 const articleBodyLimit = bodyLimit({
