@@ -33,7 +33,7 @@ try {
   const quotes = randomQuotes(text, ANNOTATIONS, 20261202);
 
   // The demo group is not anonymous to peers: the owner's member id is their account id.
-  const access = { articleId, groupId, revision: 1, role: "owner" as const, memberId: user.id, moderation: "open" as const };
+  const access = { articleId, groupId, revision: 1, role: "owner" as const, memberId: user.id, moderation: "open" as const, reviewQuorum: 1 };
   // Fifty at a time, so that they share group commits as a busy desk's would.
   for (let i = 0; i < ANNOTATIONS; i += 50) {
     await Promise.all(

@@ -36,6 +36,7 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
       memberId: memberIds.memberId,
       authorMemberId: authorIds.memberId,
       moderation: groups.moderation,
+      reviewQuorum: groups.reviewQuorum,
       revision: articles.currentRevision,
     })
     .from(annotations)
@@ -55,7 +56,7 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
   return {
     row: found.row,
     role: found.role,
-    actor: { userId: found.memberId, role: found.role, moderation: found.moderation, room },
+    actor: { userId: found.memberId, role: found.role, moderation: found.moderation, reviewQuorum: found.reviewQuorum, room },
     subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status },
     account: userId,
     context: contextFor(room, found.row.groupId, found.revision),

@@ -40,7 +40,7 @@ export async function requireRole(db: Db, groupId: string, userId: string, neede
  */
 export async function requireArticleRole(db: Db, articleId: string, userId: string, needed: Role) {
   const [row] = await db
-    .select({ article: articles, role: memberships.role, memberId: memberIds.memberId, moderation: groups.moderation })
+    .select({ article: articles, role: memberships.role, memberId: memberIds.memberId, moderation: groups.moderation, reviewQuorum: groups.reviewQuorum })
     .from(articles)
     .innerJoin(groups, eq(groups.id, articles.groupId))
     .leftJoin(memberships, and(eq(memberships.groupId, articles.groupId), eq(memberships.userId, userId)))
@@ -49,7 +49,7 @@ export async function requireArticleRole(db: Db, articleId: string, userId: stri
   // Every membership has a member id (a trigger makes it): one without is no membership to act on.
   if (!row?.role || !row.memberId) throw notFound("Article");
   assertRole(row.role, needed);
-  return { article: row.article, role: row.role, memberId: row.memberId, moderation: row.moderation };
+  return { article: row.article, role: row.role, memberId: row.memberId, moderation: row.moderation, reviewQuorum: row.reviewQuorum };
 }
 
 export type ArticleAccess = Awaited<ReturnType<typeof requireArticleRole>>;

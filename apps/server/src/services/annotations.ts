@@ -54,19 +54,28 @@ export function articleWriteAccess(found: {
   role: Role;
   memberId: string;
   moderation: "open" | "pre";
+  reviewQuorum: number;
 }): WriteAccess {
-  const { article, role, memberId, moderation } = found;
-  return { articleId: article.id, groupId: article.groupId, revision: article.currentRevision, role, memberId, moderation };
+  const { article, role, memberId, moderation, reviewQuorum } = found;
+  return { articleId: article.id, groupId: article.groupId, revision: article.currentRevision, role, memberId, moderation, reviewQuorum };
 }
 
 /** Where a reply to an annotation is written from: the parent's article, as the member who reached the parent. */
 export function replyWriteAccess(parent: AnnotationAccess): WriteAccess {
   const { row, context, role, actor } = parent;
-  return { articleId: row.articleId, groupId: row.groupId, revision: context.revision, role, memberId: actor.userId, moderation: actor.moderation };
+  return {
+    articleId: row.articleId,
+    groupId: row.groupId,
+    revision: context.revision,
+    role,
+    memberId: actor.userId,
+    moderation: actor.moderation,
+    reviewQuorum: actor.reviewQuorum ?? 1,
+  };
 }
 
 /** Where a new annotation goes and who writes it: `memberId` is the caller's in the article's group. */
-export type WriteAccess = { articleId: string; groupId: string; revision: number; role: Role; memberId: string; moderation: "open" | "pre" };
+export type WriteAccess = { articleId: string; groupId: string; revision: number; role: Role; memberId: string; moderation: "open" | "pre"; reviewQuorum: number };
 
 /**
  * Creates an annotation through the live document, as a socket would: the
@@ -81,14 +90,14 @@ export async function createThroughDocument(
   input: CreateRequest,
 ) {
   // The same placement the web app uses: a pre-moderated annotator's work goes to their private document, pending review.
-  const placement = placementFor(input.kind, access.role, access.moderation, input.visibility === "private");
+  const placement = placementFor(input.kind, access.role, access.moderation, input.visibility === "private", access.reviewQuorum);
   const room =
     placement.room === "private"
       ? ({ kind: "private", articleId: access.articleId, userId } as const)
       : ({ kind: "group", articleId: access.articleId } as const);
   const { memberId } = access;
   // The document names its author by member id, as every socket writer is named.
-  const actor: Actor = { userId: memberId, role: access.role, moderation: access.moderation, room };
+  const actor: Actor = { userId: memberId, role: access.role, moderation: access.moderation, reviewQuorum: access.reviewQuorum, room };
   const status = input.status ?? placement.status;
   const refusal = refuseCreate(actor, { authorId: memberId, kind: input.kind, status, parentId: input.parentId, factcheck: input.factcheck });
   if (refusal) throw forbidden(refusal);

@@ -48,7 +48,13 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
       : [],
     tokenIds.length ? db.select({ id: apiTokens.id }).from(apiTokens).where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt))) : [],
     db
-      .select({ groupId: memberships.groupId, userId: memberships.userId, role: memberships.role, moderation: groups.moderation })
+      .select({
+        groupId: memberships.groupId,
+        userId: memberships.userId,
+        role: memberships.role,
+        moderation: groups.moderation,
+        reviewQuorum: groups.reviewQuorum,
+      })
       .from(memberships)
       .innerJoin(groups, eq(groups.id, memberships.groupId))
       .where(and(inArray(memberships.groupId, unique(grants.map((g) => g.groupId))), inArray(memberships.userId, unique(grants.map((g) => g.userId))))),
@@ -73,7 +79,7 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
               ? closeFor.removed
               : grant.moderatorsOnly && !canModerate(member.role)
                 ? closeFor.demoted
-                : { effect: "actor", change: { role: member.role, moderation: member.moderation } },
+                : { effect: "actor", change: { role: member.role, moderation: member.moderation, reviewQuorum: member.reviewQuorum } },
     );
   }
   return verdicts;

@@ -30,7 +30,7 @@ export type Grant = {
 export type AccessVerdict =
   | { effect: "none" }
   | { effect: "close"; code: number; reason: string }
-  | { effect: "actor"; change: Partial<Pick<Actor, "role" | "moderation">> };
+  | { effect: "actor"; change: Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">> };
 
 const NONE: AccessVerdict = { effect: "none" };
 export const closeFor = {

@@ -48,6 +48,7 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
       role: memberships.role,
       memberId: memberIds.memberId,
       moderation: groups.moderation,
+      reviewQuorum: groups.reviewQuorum,
       anonymous: groups.anonymousToPeers,
     })
     .from(articles)
@@ -60,7 +61,7 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
   if (room.kind === "hidden" && !canModerate(row.role)) return refuse(SYNC_CLOSE_CODES.forbidden, "what moderators hid is for moderators only");
   return {
     ok: true,
-    actor: { userId: row.memberId, role: row.role, moderation: row.moderation, room },
+    actor: { userId: row.memberId, role: row.role, moderation: row.moderation, reviewQuorum: row.reviewQuorum, room },
     // Awareness reaches everyone on the document alike, so an anonymous group
     // stamps the pseudonym for all; moderators' clients map the member id to a name.
     identity: {

@@ -128,7 +128,7 @@ export class Connection implements Peer {
    * A new role or moderation mode for an open connection (access.ts): its
    * next update, and every held one, is judged under it.
    */
-  updateActor(change: Partial<Pick<Actor, "role" | "moderation">>) {
+  updateActor(change: Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>) {
     if (this.state.phase === "open") this.state.actor = { ...this.state.actor, ...change };
   }
 

@@ -1,4 +1,4 @@
-import { SYNC_CLOSE_CODES, buildTarget, groupRoom, privateRoom, readAnnotations } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, buildTarget, createAnnotation, groupRoom, privateRoom, readAnnotations, updateAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { addMember, createGroup, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
@@ -118,6 +118,38 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
     const left = (await d.moderator.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items;
     expect(left.map((i: { annotation: { id: string } }) => i.annotation.id)).toEqual([elsewhere]);
     expect((await d.moderator.post(`/api/annotations/${elsewhere}/approve`)).body.error.code).toBe("quorum_not_reached");
+  });
+
+  it("binds moderators too: their fact-check is one more review, and no path publishes a verdict before the quorum", async () => {
+    const d = await desk();
+    const passage = { start: 120, end: 180 };
+    const own = await d.check(d.moderator, passage, "false", "A moderator's own verdict");
+    const target = buildTarget(SEED_ARTICLE, passage, 1);
+    const factcheck = { claim: "Straight to the group", verdict: "true" as const, sources: [] };
+    // Over REST it lands where placement puts a verdict in a review board, the author's private document.
+    const direct = await d.moderator.post(`/api/articles/${d.articleId}/annotations`, { kind: "factcheck", visibility: "group", status: "published", target, factcheck });
+    expect([direct.status, direct.body.visibility]).toEqual([201, "private"]);
+
+    // On the socket: a published verdict made in the group's document is refused; a pending one may wait there,
+    // but neither the REST publish nor a status step on the socket publishes it.
+    const socket = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
+    await socket.synced;
+    createAnnotation(socket.doc, { kind: "factcheck", authorId: d.moderator.user.id, status: "published", target, factcheck });
+    await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+    const ownerSocket = live.open(groupRoom(d.articleId), tokenOf(d.owner));
+    await ownerSocket.synced;
+    const waiting = createAnnotation(ownerSocket.doc, { kind: "factcheck", authorId: d.owner.user.id, status: "pending", target, factcheck });
+    await eventually(async () => expect((await d.owner.get(`/api/annotations/${waiting}`)).status).toBe(200), 5_000);
+    const publish = await d.owner.post(`/api/annotations/${waiting}/publish`);
+    expect([publish.status, publish.body.error?.code]).toEqual([409, "quorum_not_reached"]);
+    updateAnnotation(ownerSocket.doc, waiting, { status: "published" });
+    await eventually(() => expect(ownerSocket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+    expect((await d.owner.get(`/api/annotations/${waiting}`)).body.status).toBe("pending");
+
+    // The reveal still works once another member has reviewed the passage, and publishes the moderator's review with it.
+    await d.check(d.first, passage, "mostly-false", "Another reviewer's verdict");
+    expect((await d.owner.post(`/api/annotations/${own}/approve`)).status).toBe(200);
+    expect((await d.owner.get(`/api/annotations/${own}`)).body).toMatchObject({ status: "published", visibility: "group" });
   });
 
   it("counts one reviewer once, however many fact-checks they submit on the passage", async () => {

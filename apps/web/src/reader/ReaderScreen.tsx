@@ -89,6 +89,7 @@ function Reader({
   const { role } = article;
   const group = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   const moderation = group.data?.moderation ?? "open";
+  const reviewQuorum = group.data?.reviewQuorum ?? 1;
 
   const groupState = useSessionState(sessions.group);
   const privateState = useSessionState(sessions.private);
@@ -198,11 +199,14 @@ function Reader({
   useOverlayHighlights(map, overlays);
 
   const actions = useMemo(
-    () => makeActions({ sessions, map, revision: article.revision, me: self, role, moderation }),
+    () => makeActions({ sessions, map, revision: article.revision, me: self, role, moderation, reviewQuorum }),
     // The generations are dependencies because a rejoin replaces the documents the actions write to.
-    [sessions, map, article.revision, self, role, moderation, groupState.generation, privateState.generation],
+    [sessions, map, article.revision, self, role, moderation, reviewQuorum, groupState.generation, privateState.generation],
   );
-  const placement = useCallback((kind: Parameters<typeof placementFor>[0], onlyMe: boolean) => placementFor(kind, role, moderation, onlyMe), [role, moderation]);
+  const placement = useCallback(
+    (kind: Parameters<typeof placementFor>[0], onlyMe: boolean) => placementFor(kind, role, moderation, onlyMe, reviewQuorum),
+    [role, moderation, reviewQuorum],
+  );
 
   // Read through a ref, so that the callback keeps its identity and the memoised cards do not all
   // re-render whenever any annotation changes.
@@ -231,7 +235,7 @@ function Reader({
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
-  const cardProps = { me: self, role, moderation, members, actions, onFocus: setFocusedId, onShow: showInText };
+  const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: setFocusedId, onShow: showInText };
   const tabs = [
     {
       id: "threads" as const,

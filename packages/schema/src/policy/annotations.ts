@@ -24,6 +24,8 @@ export type Actor = {
   inGroup?: (annotationId: string) => Pick<Subject, "status"> | null;
   /** Where the caller knows the article's text (a live document does): why a target is not that text, or null. */
   targetProblem?: (target: TextTarget) => string | null;
+  /** The group's review quorum (independent reviews a passage needs before a verdict on it is published); 1 when unset. */
+  reviewQuorum?: number;
 };
 
 /** What the rules need to know of an existing annotation; `parentId` where the rule is about threads. */
@@ -56,6 +58,21 @@ export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly Ann
   return ["draft", "published"];
 }
 
+/**
+ * A review board (README, "review board"): a pre-moderated group whose verdicts are published only once
+ * `reviewQuorum` members have each submitted one on the passage. There a verdict reaches the group's
+ * document only through the reveal, which the server writes; a moderator's own fact-check is one more
+ * submission, or the quorum would bind annotators alone.
+ */
+export const isReviewBoard = (moderation: ModerationMode, reviewQuorum = 1) => moderation === "pre" && reviewQuorum > 1;
+
+/** Why a verdict may not be published in the group's document by this actor's hand: a review board reveals them. */
+function refuseUnreviewedVerdict(actor: Actor, status: unknown, carriesVerdict: boolean): string | null {
+  if (actor.room.kind !== "group" || status !== "published" || !carriesVerdict) return null;
+  if (!isReviewBoard(actor.moderation, actor.reviewQuorum)) return null;
+  return `this group publishes a verdict once ${actor.reviewQuorum} members have reviewed its passage: submit yours for review`;
+}
+
 export type Placement = { room: "group" | "private"; status: AnnotationStatus; note: string | null };
 
 /**
@@ -65,8 +82,11 @@ export type Placement = { room: "group" | "private"; status: AnnotationStatus; n
  * a draft nobody is asked to look at; in a pre-moderated group everything an
  * annotator writes waits in their private document until a moderator approves it.
  */
-export function placementFor(kind: AnnotationKind, role: Role, moderation: ModerationMode, onlyMe = false): Placement {
+export function placementFor(kind: AnnotationKind, role: Role, moderation: ModerationMode, onlyMe = false, reviewQuorum = 1): Placement {
   if (onlyMe) return { room: "private", status: "published", note: null };
+  if (kind === "factcheck" && isReviewBoard(moderation, reviewQuorum)) {
+    return { room: "private", status: "pending", note: `This group publishes a verdict once ${reviewQuorum} members have reviewed the passage: yours is one of them.` };
+  }
   if (canModerate(role)) return { room: "group", status: "published", note: null };
   if (moderation === "pre") {
     return { room: "private", status: "pending", note: "This group is pre-moderated: a moderator reviews your work before others see it." };
@@ -112,7 +132,7 @@ export function refuseCreate(
     return "this group is pre-moderated: submit new annotations through your private document";
   }
   if (!authorStatuses(actor, value.kind).includes(value.status)) return `you cannot create a ${value.status} ${value.kind}`;
-  return null;
+  return refuseUnreviewedVerdict(actor, value.status, value.kind === "factcheck" || value.factcheck != null);
 }
 
 /** Why changing `field` of an existing annotation to `value` is refused. */
@@ -121,8 +141,12 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   if (SERVER_ONLY.has(field)) return `${field} is set by the server`;
   if (!canWrite(actor.role)) return `a ${actor.role} cannot edit`;
   if (field === "factcheck") {
-    const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value);
+    const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value) ?? refuseUnreviewedVerdict(actor, existing.status, existing.kind === "comment" && value != null);
     if (verdict) return verdict;
+  }
+  if (field === "status" && value !== existing.status) {
+    const unreviewed = refuseUnreviewedVerdict(actor, value, existing.kind === "factcheck");
+    if (unreviewed) return unreviewed;
   }
   if (field === "assignees") {
     const assigning = refuseAssignees(actor, value as readonly string[] | undefined);

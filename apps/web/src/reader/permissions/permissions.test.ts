@@ -69,6 +69,10 @@ describe("permissions", () => {
     expect(placementFor("highlight", "annotator", "pre", false)).toMatchObject({ room: "private", status: "pending" });
     expect(placementFor("highlight", "owner", "pre", false)).toMatchObject({ room: "group", status: "published" });
     expect(placementFor("comment", "annotator", "pre", true)).toMatchObject({ room: "private", status: "published" });
+    // A review board: every verdict, a moderator's too, is a submission; other work is placed as in any pre-moderated group.
+    expect(placementFor("factcheck", "moderator", "pre", false, 2)).toMatchObject({ room: "private", status: "pending" });
+    expect(placementFor("factcheck", "owner", "pre", false, 1)).toMatchObject({ room: "group", status: "published" });
+    expect(placementFor("comment", "moderator", "pre", false, 2)).toMatchObject({ room: "group", status: "published" });
     expect(replyPlacement("private", "annotator", "pre")).toMatchObject({ room: "private", status: "published" });
     expect(replyPlacement("group", "annotator", "pre")).toMatchObject({ room: "private", status: "pending" });
   });

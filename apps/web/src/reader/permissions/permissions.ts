@@ -23,12 +23,12 @@ import type { Item } from "../../sync/annotation-store.ts";
  */
 export { canModerate, canWrite, placementFor, type Placement } from "@marginalia/schema";
 
-/** Who is reading, and the group's moderation mode. */
-export type Reader = { me: string; role: Role; moderation: ModerationMode };
+/** Who is reading, and the group's moderation mode and review quorum. */
+export type Reader = { me: string; role: Role; moderation: ModerationMode; reviewQuorum?: number };
 
 type Owned = Pick<Item, "authorId" | "kind" | "status" | "source">;
 
-const actorOn = (a: Owned, r: Reader): Actor => ({ userId: r.me, role: r.role, moderation: r.moderation, room: { kind: a.source } });
+const actorOn = (a: Owned, r: Reader): Actor => ({ userId: r.me, role: r.role, moderation: r.moderation, reviewQuorum: r.reviewQuorum, room: { kind: a.source } });
 
 export const canEdit = (a: Owned, r: Reader) => refuseFieldEdit(actorOn(a, r), a, "body", null) === null;
 export const canDelete = (a: Owned, r: Reader) => refuseDelete(actorOn(a, r), a) === null;

@@ -32,20 +32,20 @@ export type ReaderActions = {
   flag(item: Item, reason: string): Promise<unknown>;
 };
 
-type Context = { sessions: Sessions; map: TextMap<Text> | null; revision: number; me: string; role: Role; moderation: ModerationMode };
+type Context = { sessions: Sessions; map: TextMap<Text> | null; revision: number; me: string; role: Role; moderation: ModerationMode; reviewQuorum: number };
 
 /**
  * Every change the reader makes. Annotations, replies, votes and edits go
  * straight into the live document (instant for everyone, and kept offline);
  * moderation goes through the REST API, which also logs it and tells the author.
  */
-export function makeActions({ sessions, map, revision, me, role, moderation }: Context): ReaderActions {
+export function makeActions({ sessions, map, revision, me, role, moderation, reviewQuorum }: Context): ReaderActions {
   const docOf = (source: Item["source"]) => sessions[source]?.doc ?? null;
 
   return {
     create(span, input) {
       if (!map) return "The article is still loading.";
-      const placement = placementFor(input.kind, role, moderation, input.onlyMe);
+      const placement = placementFor(input.kind, role, moderation, input.onlyMe, reviewQuorum);
       const doc = docOf(placement.room);
       if (!doc) return "You cannot annotate this article.";
       const target = buildTarget(map.index, span, revision);
