@@ -19,8 +19,15 @@ export type EmbeddedOptions = { vacuum?: Partial<VacuumPolicy>; logger?: Logger 
  */
 export type EmbeddedMemory = { heapBytes: number; heapPhysicalBytes: number; wasmBytes: number | null };
 
-/** The embedded database, with its vacuuming and its thread's memory in reach (tests look at both). */
-export type EmbeddedDatabase = Database & { kind: "pglite"; vacuum: EmbeddedVacuum; memory(): Promise<EmbeddedMemory> };
+/** How many of the database's flushes reached the disk (embedded/flush.mjs): its log's at commits, its files' at checkpoints. */
+export type EmbeddedFlushes = { fdatasync: number; fsync: number };
+/** The embedded database, with its vacuuming, its thread's memory and its flushes in reach (tests look at them). */
+export type EmbeddedDatabase = Database & {
+  kind: "pglite";
+  vacuum: EmbeddedVacuum;
+  memory(): Promise<EmbeddedMemory>;
+  flushes(): Promise<EmbeddedFlushes>;
+};
 
 /** How long a stopping database may take to close its files before its thread is ended anyway. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -93,6 +100,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
     kind: "pglite",
     vacuum,
     memory: () => run<EmbeddedMemory>("memory", {}),
+    flushes: () => run<EmbeddedFlushes>("flushes", {}),
     async close() {
       stopping = true;
       await vacuum.stop();

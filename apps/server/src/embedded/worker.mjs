@@ -11,10 +11,13 @@ import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { readForCompaction, writeCompaction } from "./compaction.mjs";
+import { withDiskFlushes } from "./flush.mjs";
 import { tableSizes, vacuumTable } from "./maintenance.mjs";
 import { compilePglite, limitSessionMemory } from "./wasm.mjs";
 
 const { dataDir, template, socketPath } = workerData;
+/** How many flushes reached the disk (flush.mjs), for the `flushes` job. */
+let flushes = { fdatasync: 0, fsync: 0 };
 
 /** The jobs the server's thread may ask for by name; each answers `{ id, result }` or `{ id, error }`. */
 const jobs = {
@@ -25,6 +28,7 @@ const jobs = {
     const heap = getHeapStatistics();
     return { heapBytes: heap.used_heap_size, heapPhysicalBytes: heap.total_physical_size, wasmBytes: db.mod?.HEAPU8?.byteLength ?? null };
   },
+  flushes: () => ({ ...flushes }),
   vacuum: (db, message) => vacuumTable(db, message),
 };
 
@@ -60,11 +64,14 @@ function transferables(value, found = []) {
 try {
   // The extensions the migrations create must be loadable here, as on a real Postgres.
   const extensions = { pg_trgm };
-  const { wasmModule, note } = await compilePglite();
+  const { wasmModule, note: moduleNote } = await compilePglite();
   const options = { extensions, ...(wasmModule && { wasmModule }) };
-  const db = template
-    ? await PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), ...options })
-    : await PGlite.create(dataDir, options);
+  const opened = await withDiskFlushes(() =>
+    template ? PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), ...options }) : PGlite.create(dataDir, options),
+  );
+  const { db } = opened;
+  flushes = opened.counts;
+  const note = [moduleNote, !template && opened.note].filter(Boolean).join("; ") || undefined;
   await limitSessionMemory(db);
   const server = new PGLiteSocketServer({ db: rawProtocolOnly(db), path: socketPath });
   await server.start();
