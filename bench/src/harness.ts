@@ -45,14 +45,14 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   const logger = createLogger("silent");
   const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, commitWindowMs: commitWindowFor(database.kind), hooks: serverHooks(database.db), ...sync });
   const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
-  const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits, hub, mailer: createMailer(config.mail, logger) });
+  const { app, attach } = createApp({ config, db: database.db, logger, rateLimits, hub, mailer: createMailer(config.mail, logger) });
   let stopServer: () => Promise<void> = async () => {};
   const url = await new Promise<string>((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
       config.publicOrigin = `http://127.0.0.1:${info.port}`;
       resolve(config.publicOrigin);
     });
-    injectWebSocket(server);
+    attach(server);
     stopServer = () => new Promise<void>((r) => server.close(() => r()));
   });
   return {

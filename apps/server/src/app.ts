@@ -14,6 +14,7 @@ import { webRoutes } from "./routes/web.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { apiRoutes } from "./routes/index.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
+import { answerClientErrors } from "./http/client-errors.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 /**
@@ -90,11 +91,19 @@ export function createApp(deps: AppDeps) {
     if (status >= 500) deps.logger.error({ err, requestId: c.get("requestId") }, "request failed");
     const retryAfter = (described as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retryAfter) c.header("Retry-After", String(retryAfter));
+    // A body refused for its size is left unread on the connection, which Node then closes: say so, or a
+    // client sending its next request on it meets a reset instead of this answer.
+    if (status === 413) c.header("Connection", "close");
     const body: ErrorBody = { error: { code, message, requestId: c.get("requestId"), ...(field && { field }) } };
     return c.json(body, status);
   });
 
-  return { app, injectWebSocket: nodeWs.injectWebSocket };
+  /** Readies a Node server for this app: websocket upgrades, and requests Node refuses answered in the API's shape. */
+  const attach = (server: Parameters<typeof nodeWs.injectWebSocket>[0]) => {
+    nodeWs.injectWebSocket(server);
+    answerClientErrors(server);
+  };
+  return { app, attach };
 }
 
 export type App = ReturnType<typeof createApp>["app"];

@@ -20,6 +20,8 @@ export const ERRORS = {
   /** A group invitation past its expiry: the group's owner has to invite again. */
   invitation_expired: 410,
   precondition_failed: 412,
+  /** Refused by Node before the app saw it (http/client-errors.ts). */
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** An import's source could not be read: the page did not answer, or not with an article (the message says which). */
@@ -29,6 +31,8 @@ export const ERRORS = {
   /** The change breaks a rule of the database and was not saved; the same change will fail again. */
   update_not_stored: 422,
   rate_limited: 429,
+  /** Headers past Node's 16 KiB limit, a long query string among them (http/client-errors.ts). */
+  headers_too_large: 431,
   internal: 500,
   /** Not saved for now (the server is shutting down, or the document is being reloaded): try again. */
   unavailable: 503,

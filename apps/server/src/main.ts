@@ -41,7 +41,7 @@ const mailer = createMailer(config.mail, logger);
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
 }
-const { app, injectWebSocket } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics, mailer });
+const { app, attach } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics, mailer });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
   if (demo) {
@@ -53,7 +53,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
     );
   }
 });
-injectWebSocket(server);
+attach(server);
 deliverer.start();
 
 let stopping = false;

@@ -1,4 +1,4 @@
-import type { ArticleFormat, SourceFormat } from "@marginalia/schema";
+import { type ArticleFormat, type SourceFormat, asOneLine } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from "../net/fetch-page.ts";
 import { AccountTurns } from "./account-turns.ts";
@@ -35,8 +35,12 @@ const accounts = new AccountTurns();
  * read like an uploaded one (see docs/architecture.md, "Importing"). Accounts
  * take turns at the threads, which are the whole server's (account-turns.ts).
  */
-export function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
-  return accounts.run(source.account, () => readSource(source, meta, options));
+export async function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
+  const sourced = await accounts.run(source.account, () => readSource(source, meta, options));
+  // A title or byline the source gave (a page's <title>, a PDF's metadata) is shown where names are, and
+  // held to their one-line rule; the caller's own were refused already if they broke it.
+  const { title, byline } = sourced.imported;
+  return { ...sourced, imported: { ...sourced.imported, title: asOneLine(title) || "Untitled article", byline: byline === null ? null : asOneLine(byline) || null } };
 }
 
 async function readSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {

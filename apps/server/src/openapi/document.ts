@@ -81,7 +81,8 @@ function queryParameters(query: z.ZodType) {
 /**
  * The client errors an operation can answer by what it takes, whatever it does: a malformed path,
  * query or body (400), an unknown id in its path (404), a deleted annotation (410), no credentials or
- * too few rights (401, 403), a body too large or of a type it does not read (413, 415). Any other
+ * too few rights (401, 403), a body too large or of a type it does not read (413, 415), headers (a query
+ * string among them) past Node's limit (431, answered before any route: http/client-errors.ts). Any other
  * status is the route's to list; one it answers without listing fails the response check
  * (test/support/openapi.ts).
  */
@@ -93,6 +94,7 @@ function commonErrors(op: Operation): Record<number, string> {
   if (op.path.includes(":annotationId")) errors[410] = "The annotation was deleted";
   if (op.auth !== false) Object.assign(errors, { 401: "No valid session or token", 403: "The caller's role does not allow it" });
   if (op.body || op.bodyTypes) Object.assign(errors, { 413: "The body is too large", 415: "The body's media type is not one this operation reads" });
+  errors[431] = "headers_too_large: the request's headers, its URL included, are over 16 KiB";
   return errors;
 }
 

@@ -97,6 +97,22 @@ describe("article import: happy path", () => {
     expect(((await upload.json()) as { byline: string }).byline).toBe("Hamid Bahrami");
   });
 
+  it("holds titles and bylines to the one-line rule of names: a caller's are refused, a source's are cleaned", async () => {
+    const { owner, group } = await deskWith();
+    const path = `/api/groups/${group.id}/articles`;
+    const content = "A paragraph long enough to be an article of its own, about the treaty.";
+    const title = await owner.post(path, { format: "text", title: "Report \u202eevil", content });
+    expect([title.status, title.body.error.field]).toEqual([400, "title"]);
+    const byline = await owner.post(path, { format: "text", title: "Report", byline: "By \u202e\u0007x", content });
+    expect([byline.status, byline.body.error.field]).toEqual([400, "byline"]);
+    const queried = await owner.post(`${path}?title=${encodeURIComponent("Report \u202eevil")}`, content, { "content-type": "text/plain" });
+    expect(queried.status).toBe(400);
+    const page = `<html><head><title>Report\u202e\u2066 about\u0007 the treaty</title></head><body><article><p>${content}</p></article></body></html>`;
+    const fromPage = await owner.post(path, { format: "html", content: page });
+    expect(fromPage.status).toBe(201);
+    expect(fromPage.body.title).toMatch(/^Report\s+about\s+the treaty$/);
+  });
+
   it("lists a group's articles for every member", async () => {
     const { owner, group, member } = await deskWith("viewer");
     const { body } = await importSeed(owner, group.id);

@@ -111,8 +111,9 @@ describe("moderation holds on every path", () => {
     expect(sneaky.body.error.message).toContain("only as a reply");
     expect((await d.owner.get(`/api/articles/${d.articleId}/annotations`)).body.annotations).toEqual([]);
 
-    const check = await d.owner.post(`/api/articles/${d.articleId}/annotations`, { kind: "factcheck", target, factcheck: { claim: "a claim", verdict: "false", sources: [] } });
-    expect(check.status).toBe(201);
+    // A question in the group's document; an owner's own fact-check would be a submission of its own here.
+    const check = await d.owner.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", target, body: "Is this claim right?" });
+    expect([check.status, check.body.visibility]).toEqual([201, "group"]);
     const answer = await d.author.post(`/api/annotations/${check.body.id}/replies`, { body: "my answer", factcheck: { claim: "a claim", verdict: "true", sources: [] } });
     expect(answer.status).toBe(201);
     const early = await d.owner.post(`/api/annotations/${answer.body.id}/approve`);

@@ -53,7 +53,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db, webhooks), ...options.sync });
   deliverer?.start();
   metrics.watch(hub);
-  const { app, injectWebSocket } = createApp({
+  const { app, attach } = createApp({
     config,
     db: database.db,
     logger,
@@ -84,7 +84,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           config.publicOrigin = `http://127.0.0.1:${info.port}`;
           resolve(config.publicOrigin);
         });
-        injectWebSocket(server);
+        attach(server);
       }),
     stop,
     close: async () => {

@@ -5,6 +5,7 @@ import { type Block, blockSchema } from "../blocks.ts";
 import { users } from "./accounts.ts";
 import { createdAt, updatedAt } from "./columns.ts";
 import { groups } from "./groups.ts";
+import { oneLine } from "../vocabulary/names.ts";
 
 export const articles = pgTable(
   "articles",
@@ -46,8 +47,8 @@ export const articleRevisions = pgTable(
 
 export const articleSelectSchema = createSelectSchema(articles);
 export const articleInsertSchema = createInsertSchema(articles, {
-  title: (s) => s.trim().min(1).max(500),
-  byline: (s) => s.trim().max(300),
+  title: (s) => oneLine(s.trim().min(1).max(500)),
+  byline: (s) => oneLine(s.trim().max(300)),
   sourceUrl: () => z.url({ protocol: /^https?$/ }).max(2048),
 });
 export const articleRevisionSelectSchema = createSelectSchema(articleRevisions, {

@@ -1,0 +1,63 @@
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp, signUp } from "./support/app.ts";
+
+/** What a plain HTTP client meets at the edges Node handles: answers in the API's one error shape, and honest connections. */
+let t: TestApp;
+let base: URL;
+beforeAll(async () => {
+  t = await createTestApp();
+  base = new URL(await t.listen());
+});
+afterAll(() => t.close());
+
+type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string };
+
+/** Sends requests one after another on one kept-alive connection, and what came back on it. */
+async function onOneConnection(requests: Array<{ method: string; path: string; headers?: Record<string, string>; body?: string }>): Promise<Array<Answer | Error>> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const answers: Array<Answer | Error> = [];
+  for (const r of requests) {
+    answers.push(
+      await new Promise<Answer | Error>((resolve) => {
+        const req = http.request(new URL(r.path, base), { method: r.method, headers: r.headers, agent }, (res) => {
+          let body = "";
+          res.on("data", (chunk) => (body += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.on("error", resolve);
+        req.end(r.body);
+      }),
+    );
+  }
+  agent.destroy();
+  return answers;
+}
+
+describe("HTTP at its edges", () => {
+  it("answers headers over Node's limit (a long query string) with 431 in the error shape", async () => {
+    const [answer] = await onOneConnection([{ method: "GET", path: `/api/groups/${crypto.randomUUID()}/annotations?cursor=${"A".repeat(20_000)}` }]);
+    expect(answer).not.toBeInstanceOf(Error);
+    const { status, headers, body } = answer as Answer;
+    expect(status).toBe(431);
+    expect(headers["content-type"]).toMatch(/application\/json/);
+    expect(JSON.parse(body).error).toMatchObject({ code: "headers_too_large", requestId: expect.any(String) });
+  });
+
+  it("closes a connection after refusing a body for its size, and says so, so the next request goes on a new one", async () => {
+    const owner = await signUp(t.app);
+    const token = (await owner.post("/api/tokens", { name: "edges" })).body.token as string;
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const big = JSON.stringify({ name: "b".repeat(1_100_000) });
+    const answers = await onOneConnection([
+      { method: "POST", path: "/api/tokens", headers, body: big },
+      { method: "GET", path: "/api/me", headers },
+      { method: "POST", path: "/api/tokens", headers, body: big },
+    ]);
+    for (const answer of answers) expect(answer).not.toBeInstanceOf(Error);
+    const [first, me, third] = answers as Answer[];
+    expect([first!.status, first!.headers.connection, JSON.parse(first!.body).error.code]).toEqual([413, "close", "payload_too_large"]);
+    expect(me!.status).toBe(200);
+    expect(third!.status).toBe(413);
+  });
+});
