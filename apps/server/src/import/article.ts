@@ -7,7 +7,8 @@ import type { ArticleBuilder } from "./builder.ts";
 /** What the caller says about an article; it wins over what the import finds. */
 export type ImportMeta = { title?: string; byline?: string | null };
 /** `content`: text, or UTF-8 bytes as a request brought them (decoded by `readArticle`). */
-export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer> };
+/** `charset`: the encoding of `content`'s bytes, a label TextDecoder knows (UTF-8 when absent). */
+export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer>; charset?: string };
 /** `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision. */
 export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[]; contentHash: string };
 
@@ -42,7 +43,7 @@ function fallbackTitle(article: ArticleBuilder): string {
  * Markdown libraries: those run on import threads (off-thread.ts).
  */
 export function readArticle(input: ImportInput, read: (content: string) => ArticleBuilder): ImportedArticle {
-  const content = checkedContent(typeof input.content === "string" ? input.content : new TextDecoder().decode(input.content));
+  const content = checkedContent(typeof input.content === "string" ? input.content : new TextDecoder(input.charset ?? "utf-8").decode(input.content));
   if (content.trim() === "") {
     throw new ApiError("validation_failed", "The article content is empty", "content");
   }

@@ -23,6 +23,18 @@ const STORY = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <footer><p>© The Riverside Courier. All rights reserved. Contact us · Privacy policy · Terms</p></footer>
 </body></html>`;
 
+/** Pages in legacy charsets: one named by its header, one by its markup. */
+const LEGACY = {
+  latin1: "Café society met über-naïve critics at the façade of the old theatre, and argued past midnight.",
+  cyrillic: "Переговоры в Москве шли долго, и стороны договорились встретиться снова весной.",
+};
+/** windows-1251's Cyrillic: А–я sit at 0xC0–0xFF, Ё at 0xA8, ё at 0xB8. */
+const WINDOWS_1251 = new Map<string, number>([
+  ...Array.from({ length: 64 }, (_, i) => [String.fromCharCode(0x410 + i), 0xc0 + i] as [string, number]),
+  ["Ё", 0xa8],
+  ["ё", 0xb8],
+]);
+
 let pdfOnline: Uint8Array;
 let site: http.Server;
 let base: string;
@@ -35,6 +47,11 @@ beforeAll(async () => {
     if (req.url === "/story") return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(STORY);
     if (req.url === "/short/1") return res.writeHead(301, { location: "/story" }).end();
     if (req.url === "/report.pdf") return res.writeHead(200, { "content-type": "application/pdf" }).end(pdfOnline);
+    if (req.url === "/latin1") return res.writeHead(200, { "content-type": "text/plain; charset=iso-8859-1" }).end(Buffer.from(LEGACY.latin1, "latin1"));
+    if (req.url === "/cyrillic") {
+      const page = `<html><head><meta charset="windows-1251"><title>x</title></head><body><article><p>${LEGACY.cyrillic}</p></article></body></html>`;
+      return res.writeHead(200, { "content-type": "text/html" }).end(Buffer.from([...page].map((ch) => WINDOWS_1251.get(ch) ?? ch.charCodeAt(0))));
+    }
     if (req.url === "/empty") return res.writeHead(200, { "content-type": "text/html" }).end("<html><body><nav>Home</nav></body></html>");
     res.writeHead(404).end();
   });
@@ -72,6 +89,16 @@ describe("import from a URL", () => {
     }
     const revisions = await owner.get(`/api/articles/${res.body.id}/revisions`);
     expect(revisions.body.revisions[0].format).toBe("html");
+  });
+
+  it("reads a page in the charset its header or its markup names", async () => {
+    const { owner, path } = await desk(open);
+    const latin1 = await owner.post(path, { url: `${base}/latin1`, title: "Latin-1" });
+    expect(latin1.status).toBe(201);
+    expect(latin1.body.text).toContain(LEGACY.latin1);
+    const cyrillic = await owner.post(path, { url: `${base}/cyrillic`, title: "Cyrillic" });
+    expect(cyrillic.status).toBe(201);
+    expect(cyrillic.body.text).toContain(LEGACY.cyrillic);
   });
 
   it("corrects an article from a URL or a PDF as a new revision, keeping its title", async () => {
