@@ -1,7 +1,10 @@
 import { ApiError } from "../errors.ts";
 
-/** Imports an account may have waiting behind its running one; a further one is refused. */
-export const MAX_WAITING_PER_ACCOUNT = 8;
+/**
+ * Imports an account may have waiting behind its running one; a further one is refused. Each waits with
+ * its body read (up to 10 MiB), so this bounds what one account holds in memory too.
+ */
+export const MAX_WAITING_PER_ACCOUNT = 4;
 /** What an account refused an import is told to wait: about what an ordinary import takes, well under the time limits. */
 export const RETRY_AFTER_SECONDS = 5;
 
