@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { type Actor, type AnnotationValue, type Role, parseRoom } from "@marginalia/schema";
+import { type Actor, type Role, type Subject, parseRoom } from "@marginalia/schema";
 import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
@@ -17,7 +17,7 @@ export type AnnotationAccess = {
   row: typeof annotations.$inferSelect;
   role: Role;
   actor: Actor;
-  subject: Pick<AnnotationValue, "authorId" | "kind" | "status">;
+  subject: Subject;
   account: string;
   context: DocContext;
 };
@@ -57,7 +57,7 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
     row: found.row,
     role: found.role,
     actor: { userId: found.memberId, role: found.role, moderation: found.moderation, reviewQuorum: found.reviewQuorum, room },
-    subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status },
+    subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status, factcheck: found.row.verdict },
     account: userId,
     context: contextFor(room, found.row.groupId, found.revision),
   };

@@ -1,12 +1,13 @@
 import { ApiError } from "../errors.ts";
 
-/**
- * Imports an account may have waiting behind its running one; a further one is refused. Each waits with
- * its body read (up to 10 MiB), so this bounds what one account holds in memory too.
- */
-export const MAX_WAITING_PER_ACCOUNT = 4;
+/** Imports an account may have waiting behind its running one; a further one is refused. */
+export const MAX_WAITING_PER_ACCOUNT = 16;
+/** What the imports waiting for one account may hold in bodies already read (a text or PDF upload is up to 10 MiB). */
+export const MAX_WAITING_BYTES_PER_ACCOUNT = 32 * 1024 * 1024;
 /** What an account refused an import is told to wait: about what an ordinary import takes, well under the time limits. */
 export const RETRY_AFTER_SECONDS = 5;
+
+type Waiting = { start: () => void; bytes: number };
 
 /**
  * Accounts take turns at the import threads.
@@ -21,27 +22,32 @@ export const RETRY_AFTER_SECONDS = 5;
  * at a time, the next only once the last has ended. The threads' queue so
  * holds at most one import per account, and serves accounts in turn: a
  * script importing a hundred articles at once waits behind itself, not in
- * front of everyone else. An account's queue is bounded too; past it an
- * import is refused with 429 and Retry-After. The command line's import
- * names no account and is not counted: it runs in a process of its own.
+ * front of everyone else. An account's queue is bounded in imports and in
+ * the bytes they wait with; past either an import is refused with 429 and
+ * Retry-After. The command line's import names no account and is not
+ * counted: it runs in a process of its own.
  */
 export class AccountTurns {
-  /** Per account with an import under way: the imports waiting behind it, each a start to call. */
-  private readonly waiting = new Map<string, Array<() => void>>();
+  /** Per account with an import under way: the imports waiting behind it. */
+  private readonly waiting = new Map<string, Waiting[]>();
 
-  async run<T>(account: string | undefined, work: () => Promise<T>): Promise<T> {
+  async run<T>(account: string | undefined, bytes: number, work: () => Promise<T>): Promise<T> {
     if (account === undefined) return work();
     const queue = this.waiting.get(account);
     if (!queue) this.waiting.set(account, []);
-    else if (queue.length >= MAX_WAITING_PER_ACCOUNT) {
-      const message = `${MAX_WAITING_PER_ACCOUNT + 1} imports of yours are under way or waiting; send this one once they have ended (try again in ${RETRY_AFTER_SECONDS} s)`;
-      throw Object.assign(new ApiError("rate_limited", message), { retryAfterSeconds: RETRY_AFTER_SECONDS });
-    } else await new Promise<void>((start) => queue.push(start));
+    else {
+      const held = queue.reduce((sum, w) => sum + w.bytes, 0);
+      if (queue.length >= MAX_WAITING_PER_ACCOUNT || held + bytes > MAX_WAITING_BYTES_PER_ACCOUNT) {
+        const message = `Too many imports of yours are under way or waiting; send this one once they have ended (try again in ${RETRY_AFTER_SECONDS} s)`;
+        throw Object.assign(new ApiError("rate_limited", message), { retryAfterSeconds: RETRY_AFTER_SECONDS });
+      }
+      await new Promise<void>((start) => queue.push({ start, bytes }));
+    }
     try {
       return await work();
     } finally {
       const next = this.waiting.get(account)?.shift();
-      if (next) next();
+      if (next) next.start();
       else this.waiting.delete(account);
     }
   }

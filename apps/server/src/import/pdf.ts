@@ -19,7 +19,7 @@ export type PdfLimits = {
   maxMemoryMb: number;
 };
 
-export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeapMb: 512, maxMemoryMb: 512 };
+export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeapMb: 512, maxMemoryMb: 256 };
 
 /** PDFs read at once; the rest wait their turn, so that a burst of uploads cannot take every core. */
 const turns = new Turns(2);

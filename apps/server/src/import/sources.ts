@@ -36,11 +36,18 @@ const accounts = new AccountTurns();
  * take turns at the threads, which are the whole server's (account-turns.ts).
  */
 export async function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
-  const sourced = await accounts.run(source.account, () => readSource(source, meta, options));
+  const sourced = await accounts.run(source.account, bytesOf(source), () => readSource(source, meta, options));
   // A title or byline the source gave (a page's <title>, a PDF's metadata) is shown where names are, and
   // held to their one-line rule; the caller's own were refused already if they broke it.
   const { title, byline } = sourced.imported;
   return { ...sourced, imported: { ...sourced.imported, title: asOneLine(title) || "Untitled article", byline: byline === null ? null : asOneLine(byline) || null } };
+}
+
+/** What a waiting import holds in memory: its body, read already (a URL's page is fetched in its turn). */
+function bytesOf(source: ArticleSource): number {
+  if (source.kind === "pdf") return source.bytes.byteLength;
+  if (source.kind === "text") return typeof source.content === "string" ? source.content.length * 2 : source.content.byteLength;
+  return 0;
 }
 
 async function readSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {

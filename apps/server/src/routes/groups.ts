@@ -57,6 +57,7 @@ export const groupRoutes = new Hono<AppEnv>()
     const { group, renamed } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum });
     // Open sockets joined under the old member ids: they close (4409), and their clients fetch their new id.
     if (renamed) hub.access({ kind: "members-renamed", groupId });
+    if (reviewQuorum !== undefined) hub.access({ kind: "quorum-changed", groupId, reviewQuorum: group.reviewQuorum });
     return c.json({ ...presentGroup(group), role });
   })
   .get("/:groupId/members", documented({ tag: "groups", summary: "Members and their roles", responses: ok("Members"), schemas: { 200: memberListSchema } }), requireGroupRole("viewer"), async (c) => {

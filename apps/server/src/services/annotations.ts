@@ -90,7 +90,8 @@ export async function createThroughDocument(
   input: CreateRequest,
 ) {
   // The same placement the web app uses: a pre-moderated annotator's work goes to their private document, pending review.
-  const placement = placementFor(input.kind, access.role, access.moderation, input.visibility === "private", access.reviewQuorum);
+  const verdict = input.kind === "factcheck" || input.factcheck != null;
+  const placement = placementFor(input.kind, access.role, access.moderation, input.visibility === "private", access.reviewQuorum, verdict);
   const room =
     placement.room === "private"
       ? ({ kind: "private", articleId: access.articleId, userId } as const)

@@ -14,7 +14,9 @@ export type AccessEvent =
   | { kind: "sessions-ended"; sessionIds: string[] }
   | { kind: "tokens-revoked"; tokenIds: string[] }
   | { kind: "article-deleted"; articleId: string }
-  | { kind: "members-renamed"; groupId: string };
+  | { kind: "members-renamed"; groupId: string }
+  /** The group's review quorum changed: open sockets write under the new one at once (policy: review boards). */
+  | { kind: "quorum-changed"; groupId: string; reviewQuorum: number };
 
 /** What a socket was admitted with: the facts the events above are matched against. */
 export type Grant = {
@@ -57,6 +59,8 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
       return event.articleId === grant.articleId ? closeFor.articleDeleted : NONE;
     case "members-renamed":
       return event.groupId === grant.groupId ? closeFor.renamed : NONE;
+    case "quorum-changed":
+      return event.groupId === grant.groupId ? { effect: "actor", change: { reviewQuorum: event.reviewQuorum } } : NONE;
   }
 }
 
@@ -64,7 +68,7 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
 export function parseAccessEvent(json: string): AccessEvent | null {
   try {
     const value = JSON.parse(json) as AccessEvent;
-    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted", "members-renamed"];
+    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted", "members-renamed", "quorum-changed"];
     return value && typeof value === "object" && kinds.includes(value.kind) ? value : null;
   } catch {
     return null;

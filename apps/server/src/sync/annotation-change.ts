@@ -267,11 +267,15 @@ function strayKey(raw: unknown, parsed: unknown, path: string): string | null {
  * author's reply without review. One naming a thread that is nowhere, neither here nor in the group's
  * document nor made by the same update, would stand alone as a thread of its own: an unreviewed verdict
  * painted on the passage. Replies without a verdict may still outlive their thread (see `statusOf`).
+ * Judged in the group's document alone, where the thread's first annotation lives (or, hidden, is
+ * named in `withheld`): a private document's reply answers a thread of the group's document, which
+ * this process may not have loaded, and refusing it for that would cost its author the answer. A
+ * private reply reaches the group only through a moderator's approval.
  */
 function refuseOrphanVerdict(doc: Y.Doc, actor: Actor, annotation: { kind: string; parentId: string | null }, createdHere: ReadonlySet<string>): string | null {
   const parentId = annotation.parentId;
-  if (annotation.kind !== "comment" || !parentId || createdHere.has(parentId)) return null;
-  if (statusOf(doc, parentId) ?? actor.inGroup?.(parentId)) return null;
+  if (actor.room.kind !== "group" || annotation.kind !== "comment" || !parentId || createdHere.has(parentId)) return null;
+  if (annotationsOf(doc).has(parentId) || withheldOf(doc).has(parentId)) return null;
   return "a comment's verdict answers a thread, and this one's thread is not here";
 }
 

@@ -325,5 +325,11 @@ describe("authorizeUpdate: assignment", () => {
       createAnnotation(c, { kind: "comment", authorId: alice, parentId: root, status: "published", factcheck });
     });
     expectOk(authorizeUpdate(new Y.Doc(), together, actor(alice, "annotator")));
+
+    // From a private document the thread is the group document's, which this process may not have loaded:
+    // the answer is taken, and reaches the group only through a moderator.
+    const privately = actor(bob, "annotator", { room: { kind: "private", articleId, userId: bob }, inGroup: () => null });
+    const answer = updateFrom(new Y.Doc(), (c) => createAnnotation(c, { kind: "comment", authorId: bob, parentId: "a-thread-elsewhere", status: "pending", factcheck }));
+    expectOk(authorizeUpdate(new Y.Doc(), answer, privately));
   });
 });

@@ -130,26 +130,47 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
     const direct = await d.moderator.post(`/api/articles/${d.articleId}/annotations`, { kind: "factcheck", visibility: "group", status: "published", target, factcheck });
     expect([direct.status, direct.body.visibility]).toEqual([201, "private"]);
 
-    // On the socket: a published verdict made in the group's document is refused; a pending one may wait there,
-    // but neither the REST publish nor a status step on the socket publishes it.
+    // On the socket no verdict enters the group's document by hand, in any status: published, pending (which a
+    // later step would publish, and everyone would read meanwhile), or added to a comment that had none.
     const socket = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
     await socket.synced;
     createAnnotation(socket.doc, { kind: "factcheck", authorId: d.moderator.user.id, status: "published", target, factcheck });
     await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
-    const ownerSocket = live.open(groupRoom(d.articleId), tokenOf(d.owner));
-    await ownerSocket.synced;
-    const waiting = createAnnotation(ownerSocket.doc, { kind: "factcheck", authorId: d.owner.user.id, status: "pending", target, factcheck });
-    await eventually(async () => expect((await d.owner.get(`/api/annotations/${waiting}`)).status).toBe(200), 5_000);
-    const publish = await d.owner.post(`/api/annotations/${waiting}/publish`);
-    expect([publish.status, publish.body.error?.code]).toEqual([409, "quorum_not_reached"]);
-    updateAnnotation(ownerSocket.doc, waiting, { status: "published" });
-    await eventually(() => expect(ownerSocket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
-    expect((await d.owner.get(`/api/annotations/${waiting}`)).body.status).toBe("pending");
+    const pending = live.open(groupRoom(d.articleId), tokenOf(d.owner));
+    await pending.synced;
+    createAnnotation(pending.doc, { kind: "factcheck", authorId: d.owner.user.id, status: "pending", target, factcheck });
+    await eventually(() => expect(pending.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+
+    const question = await d.owner.post(`/api/articles/${d.articleId}/annotations`, { kind: "comment", target, body: "Is this right?" });
+    const reply = await d.owner.post(`/api/annotations/${question.body.id}/replies`, { body: "Looking into it" });
+    expect([reply.status, reply.body.visibility]).toEqual([201, "group"]);
+    const patched = await d.owner.patch(`/api/annotations/${reply.body.id}`, { factcheck, status: "published" });
+    expect(patched.status).toBe(403);
+    const later = live.open(groupRoom(d.articleId), tokenOf(d.owner));
+    await later.synced;
+    updateAnnotation(later.doc, reply.body.id, { factcheck });
+    await eventually(() => expect(later.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+    expect((await d.first.get(`/api/annotations/${reply.body.id}`)).body.factcheck ?? null).toBeNull();
+
+    // A moderator's verdict reply is a submission, as their fact-check is.
+    const answer = await d.moderator.post(`/api/annotations/${question.body.id}/replies`, { body: "My answer", factcheck });
+    expect([answer.status, answer.body.visibility, answer.body.status]).toEqual([201, "private", "pending"]);
 
     // The reveal still works once another member has reviewed the passage, and publishes the moderator's review with it.
     await d.check(d.first, passage, "mostly-false", "Another reviewer's verdict");
     expect((await d.owner.post(`/api/annotations/${own}/approve`)).status).toBe(200);
     expect((await d.owner.get(`/api/annotations/${own}`)).body).toMatchObject({ status: "published", visibility: "group" });
+  });
+
+  it("holds open sockets to a quorum raised while they are open, at once", async () => {
+    const d = await desk();
+    expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 1 })).status).toBe(200);
+    const socket = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
+    await socket.synced;
+    expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 2 })).status).toBe(200);
+    const target = buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1);
+    createAnnotation(socket.doc, { kind: "factcheck", authorId: d.moderator.user.id, status: "published", target, factcheck: { claim: "c", verdict: "true", sources: [] } });
+    await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
   });
 
   it("counts one reviewer once, however many fact-checks they submit on the passage", async () => {

@@ -28,8 +28,11 @@ export type Actor = {
   reviewQuorum?: number;
 };
 
-/** What the rules need to know of an existing annotation; `parentId` where the rule is about threads. */
-export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus; parentId?: string | null };
+/**
+ * What the rules need to know of an existing annotation; `parentId` where the rule is about threads,
+ * `factcheck` (any non-null value) where it is about whether the annotation carries a verdict.
+ */
+export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus; parentId?: string | null; factcheck?: unknown };
 
 /** Fields fixed at creation. */
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId", "canonical", "via"]);
@@ -61,15 +64,18 @@ export function authorStatuses(actor: Actor, kind: AnnotationKind): readonly Ann
 /**
  * A review board (README, "review board"): a pre-moderated group whose verdicts are published only once
  * `reviewQuorum` members have each submitted one on the passage. There a verdict reaches the group's
- * document only through the reveal, which the server writes; a moderator's own fact-check is one more
- * submission, or the quorum would bind annotators alone.
+ * document only through the reveal, which the server writes; a moderator's own fact-check or verdict
+ * reply is one more submission, or the quorum would bind annotators alone.
  */
 export const isReviewBoard = (moderation: ModerationMode, reviewQuorum = 1) => moderation === "pre" && reviewQuorum > 1;
 
-/** Why a verdict may not be published in the group's document by this actor's hand: a review board reveals them. */
-function refuseUnreviewedVerdict(actor: Actor, status: unknown, carriesVerdict: boolean): string | null {
-  if (actor.room.kind !== "group" || status !== "published" || !carriesVerdict) return null;
-  if (!isReviewBoard(actor.moderation, actor.reviewQuorum)) return null;
+/**
+ * Why a verdict may not enter a review board's group document by this actor's hand, in any status: one
+ * made there pending or hidden would be published by a later status step (unhide among them), and
+ * everyone would read it before the reveal meanwhile.
+ */
+function refuseVerdictInBoard(actor: Actor, carriesVerdict: boolean): string | null {
+  if (actor.room.kind !== "group" || !carriesVerdict || !isReviewBoard(actor.moderation, actor.reviewQuorum)) return null;
   return `this group publishes a verdict once ${actor.reviewQuorum} members have reviewed its passage: submit yours for review`;
 }
 
@@ -82,9 +88,16 @@ export type Placement = { room: "group" | "private"; status: AnnotationStatus; n
  * a draft nobody is asked to look at; in a pre-moderated group everything an
  * annotator writes waits in their private document until a moderator approves it.
  */
-export function placementFor(kind: AnnotationKind, role: Role, moderation: ModerationMode, onlyMe = false, reviewQuorum = 1): Placement {
+export function placementFor(
+  kind: AnnotationKind,
+  role: Role,
+  moderation: ModerationMode,
+  onlyMe = false,
+  reviewQuorum = 1,
+  carriesVerdict = kind === "factcheck",
+): Placement {
   if (onlyMe) return { room: "private", status: "published", note: null };
-  if (kind === "factcheck" && isReviewBoard(moderation, reviewQuorum)) {
+  if (carriesVerdict && isReviewBoard(moderation, reviewQuorum)) {
     return { room: "private", status: "pending", note: `This group publishes a verdict once ${reviewQuorum} members have reviewed the passage: yours is one of them.` };
   }
   if (canModerate(role)) return { room: "group", status: "published", note: null };
@@ -95,10 +108,10 @@ export function placementFor(kind: AnnotationKind, role: Role, moderation: Moder
   return { room: "group", status: "published", note: null };
 }
 
-/** A reply lives next to its parent: private with private notes, else placed as any new comment. */
-export function replyPlacement(parentRoom: Room["kind"], role: Role, moderation: ModerationMode): Placement {
+/** A reply lives next to its parent: private with private notes, else placed as any new comment (a verdict reply as a verdict). */
+export function replyPlacement(parentRoom: Room["kind"], role: Role, moderation: ModerationMode, reviewQuorum = 1, carriesVerdict = false): Placement {
   if (parentRoom === "private") return { room: "private", status: "published", note: null };
-  return placementFor("comment", role, moderation);
+  return placementFor("comment", role, moderation, false, reviewQuorum, carriesVerdict);
 }
 
 /** A private document is seen by its owner alone: nobody else could answer there. */
@@ -132,7 +145,7 @@ export function refuseCreate(
     return "this group is pre-moderated: submit new annotations through your private document";
   }
   if (!authorStatuses(actor, value.kind).includes(value.status)) return `you cannot create a ${value.status} ${value.kind}`;
-  return refuseUnreviewedVerdict(actor, value.status, value.kind === "factcheck" || value.factcheck != null);
+  return refuseVerdictInBoard(actor, value.kind === "factcheck" || value.factcheck != null);
 }
 
 /** Why changing `field` of an existing annotation to `value` is refused. */
@@ -141,11 +154,13 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   if (SERVER_ONLY.has(field)) return `${field} is set by the server`;
   if (!canWrite(actor.role)) return `a ${actor.role} cannot edit`;
   if (field === "factcheck") {
-    const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value) ?? refuseUnreviewedVerdict(actor, existing.status, existing.kind === "comment" && value != null);
+    // Adding a verdict to a comment that had none; a verdict the reveal published stays its author's to edit.
+    const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value) ?? refuseVerdictInBoard(actor, value != null && existing.factcheck == null);
     if (verdict) return verdict;
   }
-  if (field === "status" && value !== existing.status) {
-    const unreviewed = refuseUnreviewedVerdict(actor, value, existing.kind === "factcheck");
+  if (field === "status" && value === "published" && existing.status !== "published" && existing.status !== "hidden") {
+    // What a board's group document held from before it was one: a pending verdict there is not published by hand either.
+    const unreviewed = refuseVerdictInBoard(actor, existing.kind === "factcheck" || existing.factcheck != null);
     if (unreviewed) return unreviewed;
   }
   if (field === "assignees") {

@@ -61,7 +61,7 @@ export function makeActions({ sessions, map, revision, me, role, moderation, rev
       return null;
     },
     reply(parent, body, factcheck) {
-      const placement = replyPlacement(parent.source, role, moderation);
+      const placement = replyPlacement(parent.source, role, moderation, reviewQuorum, factcheck != null);
       const doc = docOf(placement.room);
       if (!doc) return "You cannot reply here.";
       createAnnotation(doc, { kind: "comment", authorId: me, body, factcheck, parentId: parent.id, target: parent.target, status: placement.status });

@@ -24,6 +24,8 @@ export type ThreadCardProps = {
   me: string;
   role: Role;
   moderation: ModerationMode;
+  /** The group's review quorum: in a review board a verdict reply is a submission (policy: `replyPlacement`). */
+  reviewQuorum: number;
   members: Map<string, Member>;
   actions: ReaderActions;
   onFocus(id: string): void;
@@ -32,8 +34,8 @@ export type ThreadCardProps = {
 
 /** One thread: the annotation, its fact-check, its replies, and what the reader may do with them. */
 export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
-  const { thread, focused, me, role, moderation, members, actions } = props;
-  const reader = { me, role, moderation };
+  const { thread, focused, me, role, moderation, reviewQuorum, members, actions } = props;
+  const reader = { me, role, moderation, reviewQuorum };
   const { root, replies } = thread;
   const [editing, setEditing] = useState<string | null>(null);
   const ref = useRef<HTMLElement>(null);
@@ -135,9 +137,9 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
       {canReply(root, reader) && (
         <>
           {root.assignees.includes(me) && (
-            <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation).note} />
+            <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation, reviewQuorum, true).note} />
           )}
-          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation).note} />
+          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
         </>
       )}
     </article>
@@ -158,6 +160,7 @@ function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {
     a.focused === b.focused &&
     a.role === b.role &&
     a.moderation === b.moderation &&
+    a.reviewQuorum === b.reviewQuorum &&
     a.members === b.members &&
     a.actions === b.actions &&
     a.onFocus === b.onFocus &&
