@@ -38,7 +38,9 @@ export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAcces
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
   if (refusal) throw new ApiError("conflict", refusal.charAt(0).toUpperCase() + refusal.slice(1));
   // A review board's verdicts are published by the reveal alone (approveSubmission), once the passage has its reviews.
-  if (action === "publish" && access.row.verdict && isReviewBoard(access.actor.moderation, access.actor.reviewQuorum)) {
+  // Hiding a verdict not yet published would publish it at the unhide: refused alike.
+  const unreviewed = action === "publish" || (action === "hide" && oldStatus !== "published");
+  if (unreviewed && access.row.verdict && isReviewBoard(access.actor.moderation, access.actor.reviewQuorum)) {
     throw new ApiError("quorum_not_reached", `This group publishes a verdict once ${access.actor.reviewQuorum} members have reviewed its passage: submit it for review`);
   }
   await hub.change(access.context, { userId: moderatorId }, (doc) => updateAnnotation(doc, annotationId, { status: rule.to }));

@@ -270,12 +270,15 @@ function strayKey(raw: unknown, parsed: unknown, path: string): string | null {
  * Judged in the group's document alone, where the thread's first annotation lives (or, hidden, is
  * named in `withheld`): a private document's reply answers a thread of the group's document, which
  * this process may not have loaded, and refusing it for that would cost its author the answer. A
- * private reply reaches the group only through a moderator's approval.
+ * private reply reaches the group only through a moderator's approval. A thread deleted meanwhile
+ * still has its key in the map's history (Yjs keeps the deleted item): an answer written offline to
+ * it is taken, as replies that outlive their thread are, since refusing it would discard everything
+ * else its author wrote offline too.
  */
 function refuseOrphanVerdict(doc: Y.Doc, actor: Actor, annotation: { kind: string; parentId: string | null }, createdHere: ReadonlySet<string>): string | null {
   const parentId = annotation.parentId;
   if (actor.room.kind !== "group" || annotation.kind !== "comment" || !parentId || createdHere.has(parentId)) return null;
-  if (annotationsOf(doc).has(parentId) || withheldOf(doc).has(parentId)) return null;
+  if (annotationsOf(doc)._map.has(parentId) || withheldOf(doc).has(parentId)) return null;
   return "a comment's verdict answers a thread, and this one's thread is not here";
 }
 

@@ -326,6 +326,12 @@ describe("authorizeUpdate: assignment", () => {
     });
     expectOk(authorizeUpdate(new Y.Doc(), together, actor(alice, "annotator")));
 
+    // A thread deleted while its answer was written offline: taken, as replies that outlive their thread are.
+    const { server: deletedThread, id: gone } = serverWithComment();
+    Y.applyUpdate(deletedThread, updateFrom(deletedThread, (c) => deleteAnnotation(c, gone)));
+    const late = updateFrom(deletedThread, (c) => createAnnotation(c, { kind: "comment", authorId: bob, parentId: gone, status: "published", factcheck }));
+    expectOk(authorizeUpdate(deletedThread, late, actor(bob, "annotator")));
+
     // From a private document the thread is the group document's, which this process may not have loaded:
     // the answer is taken, and reaches the group only through a moderator.
     const privately = actor(bob, "annotator", { room: { kind: "private", articleId, userId: bob }, inGroup: () => null });

@@ -173,6 +173,23 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
     await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
   });
 
+  it("does not publish a verdict left pending in the group's document from before the quorum, by hiding and unhiding it", async () => {
+    const d = await desk();
+    expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 1 })).status).toBe(200);
+    const socket = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
+    await socket.synced;
+    const target = buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1);
+    const left = createAnnotation(socket.doc, { kind: "factcheck", authorId: d.moderator.user.id, status: "pending", target, factcheck: { claim: "c", verdict: "true", sources: [] } });
+    await eventually(async () => expect((await d.owner.get(`/api/annotations/${left}`)).status).toBe(200), 5_000);
+    expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 2 })).status).toBe(200);
+
+    const hide = await d.owner.post(`/api/annotations/${left}/hide`);
+    expect([hide.status, hide.body.error?.code]).toEqual([409, "quorum_not_reached"]);
+    updateAnnotation(socket.doc, left, { status: "hidden" });
+    await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+    expect((await d.owner.get(`/api/annotations/${left}`)).body.status).toBe("pending");
+  });
+
   it("counts one reviewer once, however many fact-checks they submit on the passage", async () => {
     const d = await desk();
     const a = await d.check(d.first, { start: 120, end: 180 }, "false", "Once");

@@ -87,11 +87,15 @@ function Reader({
   // Who you are in this group's documents: your authorship, votes and presence are under your member id.
   const self = article.memberId;
   const { role } = article;
-  const group = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
+  const groupState = useSessionState(sessions.group);
+  // The group's settings decide where new work goes (placementFor), and an owner may change them while this
+  // page is open: they are read again every so often, and after each rejoin, which follows a refusal that
+  // a change of settings can cause. The last answer stays in use while the next is on its way.
+  const settingsTick = useTicker(SETTINGS_REFRESH_MS);
+  const group = useAsync(() => fetchGroup(article.groupId), [article.groupId, groupState.generation, settingsTick]);
   const moderation = group.data?.moderation ?? "open";
   const reviewQuorum = group.data?.reviewQuorum ?? 1;
 
-  const groupState = useSessionState(sessions.group);
   const privateState = useSessionState(sessions.private);
   const hiddenState = useSessionState(sessions.hidden);
   const groupStore = useAnnotationStore(sessions.group, "group");
@@ -308,4 +312,17 @@ function Reader({
       </div>
     </div>
   );
+}
+
+/** How often an open reader reads its group's settings again. */
+const SETTINGS_REFRESH_MS = 20_000;
+
+/** A number that goes up every `ms` while the component is mounted. */
+function useTicker(ms: number): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((t) => t + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return tick;
 }

@@ -158,8 +158,11 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
     const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value) ?? refuseVerdictInBoard(actor, value != null && existing.factcheck == null);
     if (verdict) return verdict;
   }
-  if (field === "status" && value === "published" && existing.status !== "published" && existing.status !== "hidden") {
-    // What a board's group document held from before it was one: a pending verdict there is not published by hand either.
+  // What a board's group document held from before it was one (a pending or draft verdict, made while the
+  // quorum was 1) is not published by hand either: not by a status step, nor hidden and then unhidden, since
+  // unhiding publishes whatever was hidden.
+  const steppingToPublic = (value === "published" || value === "hidden") && existing.status !== "published" && existing.status !== "hidden";
+  if (field === "status" && steppingToPublic) {
     const unreviewed = refuseVerdictInBoard(actor, existing.kind === "factcheck" || existing.factcheck != null);
     if (unreviewed) return unreviewed;
   }
