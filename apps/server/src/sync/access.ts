@@ -42,6 +42,7 @@ export const closeFor = {
   articleDeleted: { effect: "close", code: SYNC_CLOSE_CODES.gone, reason: "the article was deleted" },
   demoted: { effect: "close", code: SYNC_CLOSE_CODES.forbidden, reason: "no longer a moderator" },
   renamed: { effect: "close", code: SYNC_CLOSE_CODES.membersRenamed, reason: "the group's member ids changed" },
+  settingsChanged: { effect: "close", code: SYNC_CLOSE_CODES.settingsChanged, reason: "the group's review quorum changed" },
 } as const satisfies Record<string, AccessVerdict>;
 
 export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
@@ -60,7 +61,9 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
     case "members-renamed":
       return event.groupId === grant.groupId ? closeFor.renamed : NONE;
     case "quorum-changed":
-      return event.groupId === grant.groupId ? { effect: "actor", change: { reviewQuorum: event.reviewQuorum } } : NONE;
+      // Closed rather than updated in place: a client places new work by the group's settings, and one that
+      // went on with the old ones would write what the socket now refuses, and lose it (docs/sync.md).
+      return event.groupId === grant.groupId ? closeFor.settingsChanged : NONE;
   }
 }
 

@@ -162,15 +162,19 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
     expect((await d.owner.get(`/api/annotations/${own}`)).body).toMatchObject({ status: "published", visibility: "group" });
   });
 
-  it("holds open sockets to a quorum raised while they are open, at once", async () => {
+  it("tells open sockets of a quorum raised while they are open, at once, and holds the next one to it", async () => {
     const d = await desk();
     expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 1 })).status).toBe(200);
     const socket = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
     await socket.synced;
     expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 2 })).status).toBe(200);
+    // Closed so that its client reads the settings again before it places more work.
+    await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.settingsChanged), 5_000);
+    const again = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
+    await again.synced;
     const target = buildTarget(SEED_ARTICLE, { start: 120, end: 180 }, 1);
-    createAnnotation(socket.doc, { kind: "factcheck", authorId: d.moderator.user.id, status: "published", target, factcheck: { claim: "c", verdict: "true", sources: [] } });
-    await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+    createAnnotation(again.doc, { kind: "factcheck", authorId: d.moderator.user.id, status: "published", target, factcheck: { claim: "c", verdict: "true", sources: [] } });
+    await eventually(() => expect(again.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
   });
 
   it("does not publish a verdict left pending in the group's document from before the quorum, by hiding and unhiding it", async () => {
@@ -185,8 +189,10 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
 
     const hide = await d.owner.post(`/api/annotations/${left}/hide`);
     expect([hide.status, hide.body.error?.code]).toEqual([409, "quorum_not_reached"]);
-    updateAnnotation(socket.doc, left, { status: "hidden" });
-    await eventually(() => expect(socket.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
+    const again = live.open(groupRoom(d.articleId), tokenOf(d.moderator));
+    await again.synced;
+    updateAnnotation(again.doc, left, { status: "hidden" });
+    await eventually(() => expect(again.closes[0]?.code).toBe(SYNC_CLOSE_CODES.forbidden), 5_000);
     expect((await d.owner.get(`/api/annotations/${left}`)).body.status).toBe("pending");
   });
 

@@ -89,10 +89,10 @@ function Reader({
   const { role } = article;
   const groupState = useSessionState(sessions.group);
   // The group's settings decide where new work goes (placementFor), and an owner may change them while this
-  // page is open: they are read again every so often, and after each rejoin, which follows a refusal that
-  // a change of settings can cause. The last answer stays in use while the next is on its way.
+  // page is open: they are read again when the server closes the socket to say so (settingsChanged), after
+  // each rejoin, and every so often besides. The last answer stays in use while the next is on its way.
   const settingsTick = useTicker(SETTINGS_REFRESH_MS);
-  const group = useAsync(() => fetchGroup(article.groupId), [article.groupId, groupState.generation, settingsTick]);
+  const group = useAsync(() => fetchGroup(article.groupId), [article.groupId, groupState.generation, groupState.settings, settingsTick]);
   const moderation = group.data?.moderation ?? "open";
   const reviewQuorum = group.data?.reviewQuorum ?? 1;
 

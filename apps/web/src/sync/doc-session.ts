@@ -17,6 +17,8 @@ export type SessionState = {
   saved: boolean;
   /** Bumped when the document is replaced by a fresh one after a refused update. */
   generation: number;
+  /** Bumped when the server says the group's settings changed: whoever placed work by them reads them again. */
+  settings: number;
   /** The session cannot continue (no access, signed out). */
   fatal: string | null;
 };
@@ -46,7 +48,7 @@ export class DocSession {
   provider!: WebsocketProvider;
   private persistence!: IndexeddbPersistence;
   private acks = new AckTracker();
-  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, fatal: null };
+  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, settings: 0, fatal: null };
   private listeners = new Set<() => void>();
   /** Local edits, or a stored copy, that the server may refuse. */
   private editedSinceReset = false;
@@ -177,6 +179,10 @@ export class DocSession {
         this.retryTimer = setTimeout(() => this.provider.connect(), 5_000);
         return;
       case SYNC_CLOSE_CODES.timeout:
+        this.provider.connect();
+        return;
+      case SYNC_CLOSE_CODES.settingsChanged:
+        this.set({ settings: this.state.settings + 1 });
         this.provider.connect();
         return;
       default:

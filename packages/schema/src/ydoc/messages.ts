@@ -30,4 +30,9 @@ export const SYNC_CLOSE_CODES = {
   tooManyConnections: 4429,
   /** The client read more slowly than its document changed: more than 8 MiB waited unsent for it. Outside 4400–4499, so providers reconnect on their own. */
   backlog: 4507,
+  /**
+   * The group's settings changed (its review quorum), which decide where new work goes: read them again and
+   * reconnect. Outside 4400–4499, so providers reconnect on their own.
+   */
+  settingsChanged: 4511,
 } as const;
