@@ -4,7 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 import { ARTICLE_FORMATS, articleInsertSchema } from "@marginalia/schema";
 import { requireRole } from "../access/membership.ts";
-import { MAX_ARTICLE_BYTES } from "../http/article-body.ts";
+import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
 import { EXPORT_FORMATS, runExport } from "../export/run.ts";
 import { createArticle } from "../services/articles.ts";
 import { CliError, type Runner, UsageError, optionalStr, str } from "./command.ts";

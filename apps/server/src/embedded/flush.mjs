@@ -13,9 +13,8 @@ import { fdatasyncSync, fsyncSync } from "node:fs";
  * files' real descriptors.
  *
  * `fdatasync` is an import of the WebAssembly instance, so it is replaced as
- * PGlite instantiates its module: `instantiating` wraps
- * `WebAssembly.instantiate` for the length of `open` (on this thread only,
- * which runs nothing else). `fsync` is an operation of NODEFS's streams,
+ * PGlite instantiates its module: `WebAssembly.instantiate` is wrapped for
+ * the length of `open` (on this thread only, which runs nothing else). `fsync` is an operation of NODEFS's streams,
  * added once the module is up. `counts` says how many of each went to disk,
  * and `note` why they did not when this PGlite is not the one described here.
  */

@@ -8,8 +8,6 @@ import { bodyBytes, bodyText } from "./streamed-body.ts";
 import { dateTimeInput, mediaType, validate } from "./input.ts";
 import { parseJsonBody } from "./well-formed.ts";
 
-/** Articles are bigger than other bodies: a saved web page can run to megabytes. */
-export { MAX_ARTICLE_BYTES };
 
 const FORMAT_BY_MEDIA_TYPE: Record<string, ArticleFormat> = {
   "text/plain": "text",

@@ -58,9 +58,9 @@ export function readArticle(input: ImportInput, read: (content: string) => Artic
 /**
  * The content as text, refused as a JSON string holding the same would be
  * (http/input.ts): the normalized text keeps a NUL, which Postgres cannot
- * store. Bytes are decoded with malformed UTF-8 as U+FFFD, as the HTTP layer
- * decodes it; a string is checked too, since a fetched page's comes here
- * unchecked (sources.ts).
+ * store. Bytes are decoded (in their page's charset, UTF-8 by default) with
+ * malformed sequences as U+FFFD, as the HTTP layer decodes them; a string is
+ * checked too, since not every caller of the readers checked it first.
  */
 function checkedContent(text: string): string {
   const problem = textProblem(text);

@@ -4,8 +4,8 @@ import { z } from "zod";
 import { MAX_INTEGER_COLUMN, canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../context.ts";
-import { ApiError } from "../errors.ts";
-import { MAX_ARTICLE_BYTES, articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/article-body.ts";
+import { articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/article-body.ts";
+import { MAX_ARTICLE_BYTES, articleTooLarge } from "../storable-text.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
@@ -29,7 +29,7 @@ const IMPORT_REFUSALS = {
 const articleBodyLimit = bodyLimit({
   maxSize: MAX_ARTICLE_BYTES,
   onError: () => {
-    throw new ApiError("payload_too_large", `Articles are limited to ${MAX_ARTICLE_BYTES / 1024 / 1024} MiB`);
+    throw articleTooLarge();
   },
 });
 

@@ -54,10 +54,11 @@ export const groupRoutes = new Hono<AppEnv>()
     const { db, hub } = c.get("deps");
     const { id: groupId, role } = c.get("group");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
-    const { group, renamed } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum });
+    const { group, renamed, quorumChanged } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum });
     // Open sockets joined under the old member ids: they close (4409), and their clients fetch their new id.
     if (renamed) hub.access({ kind: "members-renamed", groupId });
-    if (reviewQuorum !== undefined) hub.access({ kind: "quorum-changed", groupId, reviewQuorum: group.reviewQuorum });
+    // Clients place new work by the quorum: they close (4511) and read the settings again.
+    if (quorumChanged) hub.access({ kind: "quorum-changed", groupId });
     return c.json({ ...presentGroup(group), role });
   })
   .get("/:groupId/members", documented({ tag: "groups", summary: "Members and their roles", responses: ok("Members"), schemas: { 200: memberListSchema } }), requireGroupRole("viewer"), async (c) => {

@@ -122,7 +122,7 @@ export async function updateSettings(db: Db, groupId: string, settings: GroupSet
     const renamed = settings.anonymousToPeers === true && !group.anonymousToPeers;
     if (renamed) await renameMembers(tx, groupId);
     const [updated] = await tx.update(groups).set(settings).where(eq(groups.id, groupId)).returning();
-    return { group: updated!, renamed };
+    return { group: updated!, renamed, quorumChanged: updated!.reviewQuorum !== group.reviewQuorum };
   });
 }
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import {
-  isReviewBoard,
+  refuseUnreviewedStatus,
   type AnnotationValue,
   deleteAnnotation,
   parseRoom,
@@ -38,11 +38,8 @@ export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAcces
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
   if (refusal) throw new ApiError("conflict", refusal.charAt(0).toUpperCase() + refusal.slice(1));
   // A review board's verdicts are published by the reveal alone (approveSubmission), once the passage has its reviews.
-  // Hiding a verdict not yet published would publish it at the unhide: refused alike.
-  const unreviewed = action === "publish" || (action === "hide" && oldStatus !== "published");
-  if (unreviewed && access.row.verdict && isReviewBoard(access.actor.moderation, access.actor.reviewQuorum)) {
-    throw new ApiError("quorum_not_reached", `This group publishes a verdict once ${access.actor.reviewQuorum} members have reviewed its passage: submit it for review`);
-  }
+  const unreviewed = refuseUnreviewedStatus(access.actor, access.subject, rule.to);
+  if (unreviewed) throw new ApiError("quorum_not_reached", unreviewed.charAt(0).toUpperCase() + unreviewed.slice(1));
   await hub.change(access.context, { userId: moderatorId }, (doc) => updateAnnotation(doc, annotationId, { status: rule.to }));
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });

@@ -16,7 +16,7 @@ export type AccessEvent =
   | { kind: "article-deleted"; articleId: string }
   | { kind: "members-renamed"; groupId: string }
   /** The group's review quorum changed: open sockets write under the new one at once (policy: review boards). */
-  | { kind: "quorum-changed"; groupId: string; reviewQuorum: number };
+  | { kind: "quorum-changed"; groupId: string };
 
 /** What a socket was admitted with: the facts the events above are matched against. */
 export type Grant = {

@@ -79,6 +79,16 @@ function refuseVerdictInBoard(actor: Actor, carriesVerdict: boolean): string | n
   return `this group publishes a verdict once ${actor.reviewQuorum} members have reviewed its passage: submit yours for review`;
 }
 
+/**
+ * Why a status step may not be taken on an unpublished verdict in a review board's group document (one made
+ * while the quorum was 1): publishing it, or hiding it, since unhiding publishes whatever was hidden. The
+ * socket's status edits and the REST moderation actions both ask this.
+ */
+export function refuseUnreviewedStatus(actor: Actor, existing: Subject, to: unknown): string | null {
+  const steppingToPublic = (to === "published" || to === "hidden") && existing.status !== "published" && existing.status !== "hidden";
+  return steppingToPublic ? refuseVerdictInBoard(actor, existing.kind === "factcheck" || existing.factcheck != null) : null;
+}
+
 export type Placement = { room: "group" | "private"; status: AnnotationStatus; note: string | null };
 
 /**
@@ -158,12 +168,8 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
     const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value) ?? refuseVerdictInBoard(actor, value != null && existing.factcheck == null);
     if (verdict) return verdict;
   }
-  // What a board's group document held from before it was one (a pending or draft verdict, made while the
-  // quorum was 1) is not published by hand either: not by a status step, nor hidden and then unhidden, since
-  // unhiding publishes whatever was hidden.
-  const steppingToPublic = (value === "published" || value === "hidden") && existing.status !== "published" && existing.status !== "hidden";
-  if (field === "status" && steppingToPublic) {
-    const unreviewed = refuseVerdictInBoard(actor, existing.kind === "factcheck" || existing.factcheck != null);
+  if (field === "status") {
+    const unreviewed = refuseUnreviewedStatus(actor, existing, value);
     if (unreviewed) return unreviewed;
   }
   if (field === "assignees") {

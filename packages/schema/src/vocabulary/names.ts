@@ -10,6 +10,7 @@ import type { z } from "zod";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
 const NOT_IN_NAMES = /[\u0001-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
+const ALL_NOT_IN_NAMES = new RegExp(NOT_IN_NAMES.source, "g");
 const ONE_LINE_MESSAGE = "must be one line, without control or bidirectional-override characters";
 
 /** The same rule for any one line of text shown where a name would be: an article's title and byline. */
@@ -19,7 +20,7 @@ export const oneLine = (s: z.ZodString) => s.refine((text) => !NOT_IN_NAMES.test
  * A title or byline that a source gave (a page's title, a PDF's metadata), made one line: what a
  * caller could not send is replaced by a space rather than refused, since the uploader did not write it.
  */
-export const asOneLine = (text: string) => text.replace(new RegExp(NOT_IN_NAMES.source, "g"), " ").trim();
+export const asOneLine = (text: string) => text.replace(ALL_NOT_IN_NAMES, " ").trim();
 
 /** A person's, a group's or a token's name: one line of 1 to `max` characters, trimmed. */
 export const nameOf = (max: number) => (s: z.ZodString) => oneLine(s.trim().min(1).max(max));
