@@ -4,7 +4,7 @@ import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
 import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
-import { bodyBytes, bodyText } from "./streamed-body.ts";
+import { bodyBytes, bodyText, utf8Text } from "./streamed-body.ts";
 import { dateTimeInput, mediaType, validate } from "./input.ts";
 import { parseJsonBody } from "./well-formed.ts";
 
@@ -92,13 +92,24 @@ async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRe
     // The bytes go to the import thread as they came: decoding and checking them there spares the
     // event loop two passes over up to 10 MiB (import/article.ts, `readArticle`).
     const { meta } = splitMeta(validate(metaSchema, c.req.query()));
-    return { kind: "text", format: rawFormat, content: await bodyBytes(c), meta };
+    return { kind: "text", format: rawFormat, content: await bodyBytes(c), charset: declaredCharset(c), meta };
   }
   if (type === "multipart/form-data") return readUpload(c);
   throw new ApiError(
     "unsupported_media_type",
     "Send text/plain, text/markdown, text/html, application/pdf, application/json or a multipart file upload",
   );
+}
+
+/** The charset a raw body's Content-Type names, as TextDecoder knows it: 415 for one it does not. */
+function declaredCharset<E extends AppEnv>(c: AppContext<E>): string | undefined {
+  const label = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header("content-type") ?? "")?.[1];
+  if (label === undefined) return undefined;
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    throw new ApiError("unsupported_media_type", `The body's charset, ${JSON.stringify(label)}, is not one the server reads: send UTF-8`);
+  }
 }
 
 /** The form of a multipart upload: 400 when it is not one (no boundary, cut short, garbage). */
@@ -126,5 +137,5 @@ async function readUpload<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRe
   if (!format) {
     throw new ApiError("unsupported_media_type", "Upload a .txt, .md, .html or .pdf file, or say which with `format`");
   }
-  return textRequest({ ...fields, format, content: await file.text() });
+  return textRequest({ ...fields, format, content: utf8Text(await file.arrayBuffer()) });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { requestText } from "./streamed-body.ts";
 import { illFormedText, parseJsonBody } from "./well-formed.ts";
 
 export function mediaType<E extends AppEnv>(c: AppContext<E>): string {
@@ -12,12 +13,12 @@ export async function readJson<S extends z.ZodType, E extends AppEnv>(c: AppCont
   if (mediaType(c) !== "application/json") {
     throw new ApiError("unsupported_media_type", "Send the body as application/json");
   }
-  return validate(schema, parseJsonBody(await c.req.text()));
+  return validate(schema, parseJsonBody(await requestText(c)));
 }
 
 /** Like readJson, for actions whose body is optional: an empty body reads as `{}`. */
 export async function readOptionalJson<S extends z.ZodType, E extends AppEnv>(c: AppContext<E>, schema: S): Promise<z.output<S>> {
-  const raw = await c.req.text();
+  const raw = await requestText(c);
   if (raw.trim() === "") return validate(schema, {});
   if (mediaType(c) !== "application/json") {
     throw new ApiError("unsupported_media_type", "Send the body as application/json");

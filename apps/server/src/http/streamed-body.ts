@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { ApiError } from "../errors.ts";
 
 /**
  * Request bodies read a chunk at a time as the chunks arrive, for articles:
@@ -7,14 +8,41 @@ import type { Context } from "hono";
  * (docs/architecture.md, "Large articles").
  */
 
-/** The body as UTF-8 text. As `c.req.text()`, a byte order mark is dropped and malformed bytes become U+FFFD. */
+/** The body as UTF-8 text, a byte order mark dropped; 400 when its bytes are not UTF-8 (see utf8Text). */
 export async function bodyText(c: Context): Promise<string> {
-  const decoder = new TextDecoder();
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   const parts: string[] = [];
-  for await (const chunk of chunks(c)) parts.push(decoder.decode(chunk, { stream: true }));
-  parts.push(decoder.decode());
+  try {
+    for await (const chunk of chunks(c)) parts.push(decoder.decode(chunk, { stream: true }));
+    parts.push(decoder.decode());
+  } catch (err) {
+    if (err instanceof TypeError) throw notUtf8();
+    throw err;
+  }
   return parts.join("");
 }
+
+/**
+ * A request body's bytes as UTF-8 text, a byte order mark dropped. Malformed
+ * bytes are refused rather than stored as U+FFFD: a client that sent them
+ * meant some other text, and the replacement would lose it without a word.
+ * (A fetched page is decoded leniently instead, as a browser would show it:
+ * import/article.ts.)
+ */
+export function utf8Text(bytes: Uint8Array | ArrayBuffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw notUtf8();
+  }
+}
+
+/** A small body (JSON), read whole through Hono, which keeps it for anyone reading it again. */
+export async function requestText(c: Context): Promise<string> {
+  return utf8Text(await c.req.arrayBuffer());
+}
+
+const notUtf8 = () => new ApiError("bad_request", "The body is not valid UTF-8");
 
 /**
  * The body's bytes, in a buffer of their own that can be handed to another

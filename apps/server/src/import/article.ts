@@ -7,8 +7,12 @@ import type { ArticleBuilder } from "./builder.ts";
 /** What the caller says about an article; it wins over what the import finds. */
 export type ImportMeta = { title?: string; byline?: string | null };
 /** `content`: text, or UTF-8 bytes as a request brought them (decoded by `readArticle`). */
-/** `charset`: the encoding of `content`'s bytes, a label TextDecoder knows (UTF-8 when absent). */
-export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer>; charset?: string };
+/**
+ * `charset`: the encoding of `content`'s bytes, a label TextDecoder knows (UTF-8 when absent).
+ * `lenient`: malformed bytes become U+FFFD, as a browser shows a fetched page; otherwise, for bytes a
+ * client sent, they are refused (http/streamed-body.ts, `utf8Text`, says why).
+ */
+export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer>; charset?: string; lenient?: boolean };
 /** `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision. */
 export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[]; contentHash: string };
 
@@ -43,7 +47,7 @@ function fallbackTitle(article: ArticleBuilder): string {
  * Markdown libraries: those run on import threads (off-thread.ts).
  */
 export function readArticle(input: ImportInput, read: (content: string) => ArticleBuilder): ImportedArticle {
-  const content = checkedContent(typeof input.content === "string" ? input.content : new TextDecoder(input.charset ?? "utf-8").decode(input.content));
+  const content = checkedContent(typeof input.content === "string" ? input.content : decode(input.content, input));
   if (content.trim() === "") {
     throw new ApiError("validation_failed", "The article content is empty", "content");
   }
@@ -55,12 +59,19 @@ export function readArticle(input: ImportInput, read: (content: string) => Artic
   return finishArticle(article, input);
 }
 
+function decode(bytes: Uint8Array, { charset = "utf-8", lenient = false }: ImportInput): string {
+  try {
+    return new TextDecoder(charset, { fatal: !lenient }).decode(bytes);
+  } catch {
+    throw new ApiError("validation_failed", `content: is not valid ${charset === "utf-8" ? "UTF-8" : charset}`, "content");
+  }
+}
+
 /**
  * The content as text, refused as a JSON string holding the same would be
  * (http/input.ts): the normalized text keeps a NUL, which Postgres cannot
- * store. Bytes are decoded (in their page's charset, UTF-8 by default) with
- * malformed sequences as U+FFFD, as the HTTP layer decodes them; a string is
- * checked too, since not every caller of the readers checked it first.
+ * store. A string is checked too, since not every caller of the readers
+ * checked it first.
  */
 function checkedContent(text: string): string {
   const problem = textProblem(text);

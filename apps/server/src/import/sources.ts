@@ -8,8 +8,8 @@ import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
 
 /** Where an article's text comes from; `account`, whose import it is (see AccountTurns). */
 export type ArticleSource = (
-  /** `content`: text, or UTF-8 bytes that the import thread decodes. */
-  | { kind: "text"; format: ArticleFormat; content: string | Uint8Array<ArrayBuffer> }
+  /** `content`: text, or bytes that the import thread decodes, in `charset` (UTF-8 when absent). */
+  | { kind: "text"; format: ArticleFormat; content: string | Uint8Array<ArrayBuffer>; charset?: string }
   /** `field`: the request field that held the PDF, named when it is refused. */
   | { kind: "pdf"; bytes: Uint8Array; field: string }
   | { kind: "url"; url: URL }
@@ -53,7 +53,7 @@ function bytesOf(source: ArticleSource): number {
 async function readSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
   switch (source.kind) {
     case "text":
-      return { format: source.format, imported: await importOffThread({ ...meta, format: source.format, content: source.content }, options.text), sourceUrl: null };
+      return { format: source.format, imported: await importOffThread({ ...meta, format: source.format, content: source.content, charset: source.charset }, options.text), sourceUrl: null };
     case "pdf":
       return { format: "pdf", imported: await importPdf(source.bytes, meta, source.field, options.pdf), sourceUrl: null };
     case "url":
@@ -70,7 +70,7 @@ async function importUrl(url: URL, meta: ImportMeta, options: ImportOptions): Pr
     // Decoded on the import thread: 10 MiB of a two-byte legacy charset took 270 ms on the event loop. The bytes
     // go over as a copy of their own, since a fetched Buffer may share its memory with others.
     const content = new Uint8Array(page.body);
-    return { format, imported: await importOffThread({ ...meta, format, content, charset: charsetOf(page, format) }, options.text), sourceUrl };
+    return { format, imported: await importOffThread({ ...meta, format, content, charset: charsetOf(page, format), lenient: true }, options.text), sourceUrl };
   } catch (err) {
     // The reader names `content`, which this caller never sent. A page holding what no article may
     // (a NUL) is refused as the same page uploaded would be, under the field this caller did send.

@@ -3,6 +3,7 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { AppContext } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType } from "../http/input.ts";
+import { requestText } from "../http/streamed-body.ts";
 import { parseJsonBody } from "../http/well-formed.ts";
 
 /** The HTTP side of the Web Annotation Protocol: media types, link headers, validators, preferences. */
@@ -67,7 +68,7 @@ export async function readAnnotationJson(c: AppContext): Promise<unknown> {
   if (type !== "application/ld+json" && type !== "application/json") {
     throw new ApiError("unsupported_media_type", `Send the annotation as ${LD_JSON}`);
   }
-  return parseJsonBody(await c.req.text());
+  return parseJsonBody(await requestText(c));
 }
 
 const PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs";

@@ -55,7 +55,7 @@ async function pathFor(path: string) {
 const bodyRoutes = OPERATIONS.filter((op) => op.body && !op.path.startsWith("/w3c") && op.auth !== false);
 const ARTICLE_UPLOAD = (op: { bodyTypes?: string[] }) => (op.bodyTypes ?? []).length > 0;
 
-const BAD_BODIES: Array<[string, string, string]> = [
+const BAD_BODIES: Array<[string, string, string | Uint8Array]> = [
   ["not JSON at all", "application/json", "{this is not json"],
   ["a JSON array", "application/json", "[1,2,3]"],
   ["a JSON string", "application/json", '"hello"'],
@@ -63,6 +63,8 @@ const BAD_BODIES: Array<[string, string, string]> = [
   ["wrong types everywhere", "application/json", JSON.stringify({ kind: 5, body: ["x"], reason: 7, name: {}, email: 1, role: true, value: 3, start: "a", end: "b", ids: "x", format: 9, content: 1 })],
   ["SQL in every field", "application/json", JSON.stringify({ kind: "comment' OR 1=1 --", role: "owner'; DROP TABLE users; --", format: "text'--", value: "agree' --", email: "' or ''='" })],
   // Refused before JSON.parse spends a quarter of a second on it (http/well-formed.ts).
+  // Latin-1's é inside every string: refused, where U+FFFD would store other words than the client's.
+  ["bytes that are not UTF-8", "application/json", Uint8Array.from(Buffer.from('{"name":"Caf\u00e9","body":"\u00e9","email":"x\u00e9@example.com","format":"text","content":"Caf\u00e9"}', "latin1"))],
   ["nested a hundred thousand deep", "application/json", `${"[".repeat(100_000)}${"]".repeat(100_000)}`],
 ];
 

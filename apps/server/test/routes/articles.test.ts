@@ -203,6 +203,30 @@ describe("article import: errors", () => {
     expect((await owner.get(`/api/groups/${group.id}/articles`)).body.articles).toEqual([]);
   });
 
+
+  it("refuses bytes that are not UTF-8 in every way an article is sent, and reads a declared charset", async () => {
+    const { owner, group } = await deskWith();
+    // "Caf\xE9 au lait.": Latin-1's é, which is no UTF-8 sequence, where a replacement would lose the letter.
+    const latin1 = Uint8Array.from([..."Caf"].map((ch) => ch.charCodeAt(0)).concat(0xe9, ..." au lait.".split("").map((ch) => ch.charCodeAt(0))));
+    const articles = `/api/groups/${group.id}/articles`;
+    const raw = await owner.post(articles, latin1, { "content-type": "text/plain" });
+    expect([raw.status, raw.body.error.field, raw.body.error.message]).toEqual([400, "content", "content: is not valid UTF-8"]);
+    const form = new FormData();
+    form.set("file", new Blob([latin1], { type: "text/plain" }), "cafe.txt");
+    const upload = await owner.post(articles, form);
+    expect([upload.status, upload.body.error.message]).toEqual([400, "The body is not valid UTF-8"]);
+    const json = Uint8Array.from([...new TextEncoder().encode('{"format":"text","content":"Caf'), 0xe9, ...new TextEncoder().encode('"}')]);
+    const asJson = await owner.post(articles, json, { "content-type": "application/json" });
+    expect([asJson.status, asJson.body.error.message]).toEqual([400, "The body is not valid UTF-8"]);
+    const corrected = await owner.put(`/api/articles/${(await importSeed(owner, group.id)).body.id}/text`, latin1, { "content-type": "text/plain" });
+    expect(corrected.status).toBe(400);
+    expect((await owner.get(articles)).body.articles).toHaveLength(1);
+
+    const declared = await owner.post(articles, latin1, { "content-type": "text/plain; charset=ISO-8859-1" });
+    expect([declared.status, declared.body.text]).toEqual([201, "Café au lait."]);
+    const unknown = await owner.post(articles, latin1, { "content-type": 'text/plain; charset="x-klingon"' });
+    expect([unknown.status, unknown.body.error.code]).toEqual([415, "unsupported_media_type"]);
+  });
   it("answers 413 past 10 MiB", async () => {
     const { owner, group } = await deskWith();
     const res = await owner.post(`/api/groups/${group.id}/articles`, "word ".repeat(2_200_000), { "content-type": "text/plain" });
