@@ -3,9 +3,11 @@ import * as Y from "yjs";
 import {
   annotationsOf,
   createAnnotation,
+  newAnnotationValue,
   privateRoom,
   readAnnotations,
   updateAnnotation,
+  writeAnnotation,
 } from "@marginalia/schema";
 import { annotations, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -219,5 +221,27 @@ describe("REST and socket see each other", () => {
     });
     expect(posted.status).toBe(201);
     await eventually(() => expect(annotationsOf(a.doc).get(posted.body.id)?.get("factcheck")).toMatchObject({ verdict: "misleading" }), 1_000);
+  });
+
+  it("stores a time the client's clock put in the future as the commit's own, and keeps one long past", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token);
+    await a.synced;
+    const write = (body: string, at: number) => a.doc.transact(() => writeAnnotation(a.doc, newAnnotationValue({ kind: "comment", authorId: owner.user.id, body }, at)));
+    const before = Date.now();
+    write("from the year 9000", Date.UTC(9000, 0, 1));
+    write("from 2019", Date.UTC(2019, 5, 1));
+    let listed: { body: string; createdAt: string; updatedAt: string }[] = [];
+    await eventually(async () => {
+      listed = (await owner.get(`/api/articles/${article.id}/annotations?sort=created&order=desc`)).body.annotations;
+      expect(listed).toHaveLength(2);
+    }, 2_000);
+    const [future, past] = [listed.find((x) => x.body === "from the year 9000")!, listed.find((x) => x.body === "from 2019")!];
+    for (const time of [future.createdAt, future.updatedAt]) {
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(before - 1_000);
+      expect(Date.parse(time)).toBeLessThanOrEqual(Date.now());
+    }
+    expect(past.createdAt).toBe("2019-06-01T00:00:00.000Z");
+    expect(listed.map((x) => x.body)).toEqual(["from the year 9000", "from 2019"]);
   });
 });

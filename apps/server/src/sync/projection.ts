@@ -109,6 +109,17 @@ export function storableRow(row: Row): Row {
 }
 
 const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");
+
+/**
+ * The written columns as the insert selects them: a client's clock sets an
+ * annotation's times, so a time still to come is stored as the commit's own.
+ * A year-9000 `createdAt` had kept one comment first in every newest-first
+ * listing and timeline. (A time long past stays: a W3C client may bring
+ * annotations made elsewhere years ago, and their `created` with them.) Only
+ * such a time makes the rows depend on when they were written.
+ */
+const CLOCKED = new Set([annotations.createdAt.name, annotations.updatedAt.name]);
+const SELECT_LIST = WRITTEN.map(([, column]) => (CLOCKED.has(column) ? `least("${column}", now()) as "${column}"` : `"${column}"`)).join(", ");
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");
 
 /**
@@ -131,7 +142,7 @@ export function projectionCtes(rows: readonly Row[]): SQL {
     delete from annotation_tombstones where id in (select id from projection_input)
   ), projection_upserted as (
     insert into annotations (${sql.raw(COLUMN_LIST)})
-    select ${sql.raw(COLUMN_LIST)} from projection_input
+    select ${sql.raw(SELECT_LIST)} from projection_input
     on conflict (id) do update set ${sql.raw(CONFLICT_SET)}
     -- An id is taken over only by its own document, or by the same author's group copy of a private
     -- submission (approval moves it into the group): never by someone reusing another's id, never by a
