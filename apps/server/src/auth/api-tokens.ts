@@ -64,3 +64,13 @@ export async function revokeApiToken(db: Db, userId: string, tokenId: string): P
     .returning({ id: apiTokens.id });
   return revoked.length > 0;
 }
+
+/** Revokes every live token of the user; returns their ids, for closing their sockets. */
+export async function revokeApiTokensOf(db: Db, userId: string): Promise<string[]> {
+  const revoked = await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return revoked.map((row) => row.id);
+}

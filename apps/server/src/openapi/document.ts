@@ -103,7 +103,8 @@ function operationObject(op: Operation) {
   const responses: Record<string, unknown> = {};
   for (const [status, description] of Object.entries({ ...commonErrors(op), ...op.responses })) responses[status] = responseObject(op, Number(status), description);
   const body = (op.body || op.bodyTypes) && {
-    required: true,
+    // A route whose schema takes `{}` reads a missing body as that (http/input.ts, readOptionalJson).
+    required: op.bodyTypes !== undefined || !op.body?.safeParse({}).success,
     content: Object.fromEntries([
       ...(op.body ? [["application/json", { schema: schemaOf(op.body) }]] : []),
       ...(op.bodyTypes ?? []).map((type) => [type, { schema: bodySchemaOf(type) }]),

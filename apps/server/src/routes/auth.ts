@@ -3,11 +3,12 @@ import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
+import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { createSession, invalidateSession, invalidateUserSessions, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { readJson } from "../http/input.ts";
+import { readJson, readOptionalJson } from "../http/input.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
 import { findUserByEmail, setPassword } from "../services/users.ts";
 import { documented, noContent } from "../openapi/describe.ts";
@@ -19,7 +20,14 @@ const password = z.string().min(8, "Use at least 8 characters").max(256);
 export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
 export const confirmSignupSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a confirmation token"), password: z.string().min(1).max(256) });
 export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
-export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password });
+/**
+ * `revokeTokens`: end the account's API tokens too, for an account someone else may have used: a token
+ * minted with a stolen password would otherwise outlive the password. Off by default, since scripts
+ * depend on tokens and a routine change should not stop them.
+ */
+const revokeTokens = z.boolean().default(false);
+export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password, revokeTokens });
+export const logoutEverywhereSchema = z.strictObject({ revokeTokens });
 
 /**
  * Checks a password under the login backoff (login-backoff.ts): the user when
@@ -53,6 +61,11 @@ async function endSessionsOf(c: AppContext, userId: string, keep?: string) {
   if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
 }
 
+async function endTokensOf(c: AppContext, userId: string) {
+  const revoked = await revokeApiTokensOf(c.get("deps").db, userId);
+  if (revoked.length) c.get("deps").hub.access({ kind: "tokens-revoked", tokenIds: revoked });
+}
+
 export const authRoutes = new Hono<AppEnv>()
   .post("/signup", documented({ tag: "auth", summary: "Start a sign-up: mails a confirmation link to a new address, or a notice to an address that already has an account; the answer is the same for both", auth: false, body: signupSchema, responses: { 202: "{status: \"confirmation-sent\", email}", 429: "Too many attempts" }, schemas: { 202: signupAnswerSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
@@ -83,7 +96,7 @@ export const authRoutes = new Hono<AppEnv>()
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
-  .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
+  .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions, and with revokeTokens your API tokens (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);
     const { db } = c.get("deps");
     const input = await readJson(c, changePasswordSchema);
@@ -92,11 +105,14 @@ export const authRoutes = new Hono<AppEnv>()
     await setPassword(db, user.id, input.newPassword);
     // Whoever else knew the old password is signed out; this session carries on.
     await endSessionsOf(c, user.id, auth.via === "session" ? auth.sessionId : undefined);
+    if (input.revokeTokens) await endTokensOf(c, user.id);
     return c.body(null, 204);
   })
-  .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included (API tokens stay)", responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {
+  .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);
+    const input = await readOptionalJson(c, logoutEverywhereSchema);
     await endSessionsOf(c, auth.user.id);
+    if (input.revokeTokens) await endTokensOf(c, auth.user.id);
     clearSessionCookie(c);
     return c.body(null, 204);
   })

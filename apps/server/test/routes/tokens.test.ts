@@ -106,4 +106,22 @@ describe("password change and signing out everywhere", () => {
     expect((await user.get("/api/me")).status).toBe(401);
     expect((await other.get("/api/me")).status).toBe(401);
   });
+
+  it("revokes the account's API tokens too when asked, closing their sockets, on both routes", async () => {
+    const user = await signUp(t.app);
+    const asToken = (token: string) => Object.assign(new TestClient(t.app), { bearer: token });
+    const kept = asToken((await user.post("/api/tokens", { name: "kept" })).body.token);
+    expect((await user.post("/api/auth/password", { currentPassword: user.password, newPassword: "a new passphrase" })).status).toBe(204);
+    expect((await kept.get("/api/me")).status).toBe(200);
+    expect((await user.post("/api/auth/password", { currentPassword: "a new passphrase", newPassword: "a third passphrase", revokeTokens: true })).status).toBe(204);
+    expect((await kept.get("/api/me")).status).toBe(401);
+    expect((await user.get("/api/tokens")).body.tokens).toEqual([]);
+
+    const second = asToken((await user.post("/api/tokens", { name: "second" })).body.token);
+    expect((await user.post("/api/auth/logout-everywhere", { revokeTokens: "yes" })).status).toBe(400);
+    expect((await second.get("/api/me")).status).toBe(200);
+    expect((await user.post("/api/auth/logout-everywhere", { revokeTokens: true })).status).toBe(204);
+    expect((await second.get("/api/me")).status).toBe(401);
+    expect((await user.get("/api/me")).status).toBe(401);
+  });
 });
