@@ -20,6 +20,8 @@ export const ERRORS = {
   /** A group invitation past its expiry: the group's owner has to invite again. */
   invitation_expired: 410,
   precondition_failed: 412,
+  /** A conditional write sent without its condition: a W3C PUT without If-Match (RFC 6585). */
+  precondition_required: 428,
   /** Refused by Node before the app saw it (http/client-errors.ts). */
   request_timeout: 408,
   payload_too_large: 413,

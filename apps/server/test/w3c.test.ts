@@ -146,6 +146,21 @@ describe("one annotation", () => {
     expect(rest.body).toMatchObject({ kind: "comment", body: "Who is he?", target: { revision: 1, start: 6, end: 13, exact: "Bahrami" } });
   });
 
+  it("lets one of several PUTs sent at once with the same If-Match through, and answers the others 412", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
+    const etag = created.headers.get("etag")!;
+    const edits = ["one", "two", "three"].map((value) => putW3C(owner, created.body.id, { ...created.body, body: [{ type: "TextualBody", value }] }, { "if-match": etag }));
+    const answers = await Promise.all(edits);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412]);
+    const winner = answers.find((a) => a.status === 200)!;
+    const now = await owner.get(pathOf(created.body.id));
+    expect(now.body.body).toEqual(winner.body.body);
+    // HEAD revalidates as GET does (RFC 9110, 13.1.2).
+    const head = await owner.request("HEAD", pathOf(created.body.id), undefined, { "if-none-match": now.headers.get("etag")! });
+    expect(head.status).toBe(304);
+  });
+
   it("is replaced by PUT only with a matching If-Match, and its ETag moves", async () => {
     const { article, owner } = await articleWithMembers(t.app, []);
     const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
@@ -153,7 +168,7 @@ describe("one annotation", () => {
     const edited = { ...created.body, body: [{ type: "TextualBody", value: "second" }, { type: "TextualBody", value: "bio", purpose: "tagging" }] };
 
     const missing = await putW3C(owner, created.body.id, edited);
-    expect(missing.status).toBe(400);
+    expect([missing.status, missing.body.error.code]).toEqual([428, "precondition_required"]);
     expect(missing.body.error.message).toMatch(/If-Match/);
     const put = await putW3C(owner, created.body.id, edited, { "if-match": etag });
     expect(put.status).toBe(200);

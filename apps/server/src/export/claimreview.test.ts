@@ -65,6 +65,7 @@ describe("toClaimReviews", () => {
       factcheck("false", { id: "hidden", status: "hidden" }),
       factcheck("false", { id: "mine", visibility: "private" }),
       view({ id: "comment", body: "not a review" }),
+      factcheck("false", { id: "of-nothing", target: null, factcheck: { claim: "   ", verdict: "false", confidence: null, sources: [] } }),
     ];
     expect(graphOf(toClaimReviews(exportData(annotations), BASE)).map((r) => r.url)).toEqual([
       `${BASE}/articles/art-1#annotation-pub`,

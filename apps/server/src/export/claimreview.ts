@@ -30,9 +30,13 @@ export function isPublishedFactcheck(a: AnnotationView): boolean {
   return a.kind === "factcheck" && a.status === "published" && a.visibility === "group" && !!a.factcheck?.verdict;
 }
 
+/** The claim a review answers: as the fact-checker wrote it, else the words it quotes; "" when neither says. */
+const claimOf = (a: AnnotationView) => a.factcheck?.claim?.trim() || a.target?.exact.trim() || "";
+
 export function toClaimReviews(data: ExportData, baseUrl: string): object {
+  // A review of no stated claim (no claim written, no words quoted) is one consumers refuse whole: left out.
   const graph = data.articles.flatMap((article) =>
-    article.annotations.filter(isPublishedFactcheck).map((a) => claimReview(a, article, data, baseUrl)),
+    article.annotations.filter((a) => isPublishedFactcheck(a) && claimOf(a) !== "").map((a) => claimReview(a, article, data, baseUrl)),
   );
   return { "@context": "https://schema.org", "@graph": graph };
 }
@@ -49,7 +53,7 @@ function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData
   return {
     "@type": "ClaimReview",
     url: annotationUrl(baseUrl, article.id, a.id),
-    claimReviewed: factcheck.claim?.trim() || a.target?.exact || "",
+    claimReviewed: claimOf(a),
     reviewRating: reviewRating(verdict),
     // The claim was made by the article's author when it was published; it appears in the article, at the
     // quoted words, which a text fragment lets a browser scroll to and highlight.

@@ -157,6 +157,10 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
       const at = Array.isArray(given) ? `${field}.selector.${j}` : `${field}.selector`;
       // Other selectors (CSS, XPath, fragments…) are legal W3C; we read the text ones and skip the rest.
       const { type } = part(selectorType, s, at);
+      // A refinement narrows the span; stored without it, the target would be wider than the client said.
+      if ((type === "TextQuoteSelector" || type === "TextPositionSelector") && (s as Record<string, unknown>).refinedBy !== undefined) {
+        throw fail(`${at}.refinedBy`, "give the refined span itself: a text selector is stored as one span, without refinements");
+      }
       if (type === "TextQuoteSelector") {
         const { exact, prefix, suffix } = part(quoteSelector, s, at);
         Object.assign(hint, { exact, prefix, suffix });

@@ -58,7 +58,7 @@ export function sendLd(
   const etag = etagOf(body);
   const headers = { ...init.headers, ETag: etag };
   const ifNoneMatch = c.req.header("if-none-match");
-  if (c.req.method === "GET" && ifNoneMatch && ifNoneMatchHits(ifNoneMatch, etag)) return c.body(null, 304, headers);
+  if ((c.req.method === "GET" || c.req.method === "HEAD") && ifNoneMatch && ifNoneMatchHits(ifNoneMatch, etag)) return c.body(null, 304, headers);
   return c.body(body, init.status ?? 200, { ...headers, "Content-Type": LD_JSON });
 }
 

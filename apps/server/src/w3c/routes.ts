@@ -9,6 +9,7 @@ import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updat
 import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
+import { EditTurns } from "./edit-turns.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
 import { articleIri, containerIri, fromW3C, toW3C } from "./mapping.ts";
 import {
@@ -103,15 +104,22 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
   const ifMatch = c.req.header("if-match");
   if (!ifMatch) {
     if (!required) return;
-    // 428 Precondition Required is the exact answer; our error table has no such code.
-    throw new ApiError("bad_request", "Send If-Match with the ETag of the annotation you edited, so that no change is lost");
+    throw new ApiError("precondition_required", "Send If-Match with the ETag of the annotation you edited, so that no change is lost");
   }
   if (!ifMatchAllows(ifMatch, etagOf(JSON.stringify(doc)))) {
     throw new ApiError("precondition_failed", "The annotation changed since you read it: GET it again and redo your edit");
   }
 }
 
+const edits = new EditTurns();
+/** A conditional write in its annotation's turn: the path's id, before anything is read. */
+const inTurn = (c: AppContext, write: () => Promise<Response>) => edits.run(c.req.param("annotationId") ?? "", write);
+
 async function putAnnotation(c: AppContext) {
+  return inTurn(c, () => replaceAnnotation(c));
+}
+
+async function replaceAnnotation(c: AppContext) {
   const { articleId, access, view, doc } = await reach(c);
   if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot edit`);
   precondition(c, doc, true);
@@ -124,10 +132,12 @@ async function putAnnotation(c: AppContext) {
 }
 
 async function deleteAnnotation(c: AppContext) {
-  const { access, doc } = await reach(c);
-  precondition(c, doc, false);
-  await deleteThroughDocument(c.get("deps").hub, access);
-  return c.body(null, 204);
+  return inTurn(c, async () => {
+    const { access, doc } = await reach(c);
+    precondition(c, doc, false);
+    await deleteThroughDocument(c.get("deps").hub, access);
+    return c.body(null, 204);
+  });
 }
 
 /**
@@ -151,6 +161,6 @@ for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
 }
 w3cRoutes
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), getAnnotation)
-  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), putAnnotation)
+  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 412: "The ETag did not match", 428: "No If-Match" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), putAnnotation)
   .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));
