@@ -4,66 +4,45 @@ import { Redis } from "ioredis";
 import * as Y from "yjs";
 import { createAnnotation, readAnnotations, updateAnnotation } from "@marginalia/schema";
 import { annotations, docUpdates } from "@marginalia/schema/tables";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type TestApp, createTestApp } from "./support/app.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
-import { type ServerProcess, startServerProcess } from "./support/process.ts";
-import { type RedisServer, hasRedisServer, startRedis } from "./support/redis.ts";
-import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
+import type { ServerProcess } from "./support/process.ts";
+import type { RedisServer } from "./support/redis.ts";
+import { eventually } from "./support/sync-client.ts";
+import { SUBSCRIBED, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 import { checkedFetch } from "./support/openapi.ts";
 import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/relay-frame.ts";
 
-// Two real server processes need a database they can share and a Redis this file may crash.
-const databaseUrl = inject("databaseUrl");
-const missing = !databaseUrl
-  ? "no shared Postgres (TEST_DATABASE_URL is not set)"
-  : !hasRedisServer()
-    ? "no redis-server binary on PATH"
-    : null;
-if (missing && process.env.CI === "true") throw new Error(`the relay tests must run in CI, but there is ${missing}`);
-if (missing) console.warn(`[relay.test] skipping the two-process relay tests: ${missing}`);
+const missing = twoProcessesMissing("relay.test");
 
 const CHANNEL = "marginalia:doc:";
-const SUBSCRIBED = /"role":"subscriber"[^\n]*"msg":"redis connected"/g;
 const bodies = (doc: Y.Doc) => readAnnotations(doc).map((a) => a.body).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(!missing)("two server processes relaying through Redis", () => {
+  const servers = twoProcesses();
+  const { open } = servers;
   let t: TestApp;
   let redis: RedisServer;
+  let a: ServerProcess;
+  let b: ServerProcess;
   /** A raw subscriber that listens to every document channel, and a plain client to ask Redis questions. */
   let spy: Redis;
   let admin: Redis;
-  let a: ServerProcess;
-  let b: ServerProcess;
-  const clients: SyncClient[] = [];
-  const open = (...args: Parameters<typeof openSyncClient>) => {
-    const client = openSyncClient(...args);
-    clients.push(client);
-    return client;
-  };
   const subscribedCount = (server: ServerProcess) => server.output().match(SUBSCRIBED)?.length ?? 0;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    // The in-process app only makes fixtures and reads the database; the servers under test are processes.
-    t = await createTestApp();
-    const env = { DATABASE_URL: databaseUrl!, REDIS_URL: redis.url };
-    const ready = /"role":"subscriber"[^\n]*"msg":"redis connected"[\s\S]*"msg":"listening"|"msg":"listening"[\s\S]*"role":"subscriber"[^\n]*"msg":"redis connected"/;
-    [a, b] = await Promise.all([startServerProcess(env, { ready, timeoutMs: 60_000 }), startServerProcess(env, { ready, timeoutMs: 60_000 })]);
+  beforeAll(() => {
+    ({ t, redis, a, b } = servers);
     spy = new Redis(redis.url, { retryStrategy: () => 100 });
     admin = new Redis(redis.url, { retryStrategy: () => 100 });
     // Both live through the Redis restart below; their reconnection errors are expected.
     for (const client of [spy, admin]) client.on("error", () => {});
-  }, 90_000);
+  });
 
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
+  afterAll(() => {
     spy?.disconnect();
     admin?.disconnect();
-    await Promise.all([a?.stop("SIGKILL"), b?.stop("SIGKILL")]);
-    await redis?.kill();
-    await t?.close();
   });
 
   it("converges clients on different processes in under a second, and only the accepting process stores", async () => {

@@ -199,7 +199,6 @@ describe("socket targets", () => {
     ["exact", { exact: "Hamid" }],
     ["end", { end: 10_000_000 }],
     ["prefix", { prefix: "Ahmad " }],
-    ["revision", { revision: 99 }],
   ])("closes with 4403 naming target.%s when a created target is not the text, and stores nothing", async (field, change) => {
     let id = "";
     const client = await write((doc, authorId) => (id = createAnnotation(doc, { kind: "comment", authorId, body: "bad", target: target(change) })));
@@ -210,6 +209,23 @@ describe("socket targets", () => {
     } finally {
       client.destroy();
     }
+  });
+
+  it("puts off a target on a revision later than the text it knows (4503), reads the text again, then refuses it when there is none (4403)", async () => {
+    const closes: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let id = "";
+      const client = await write((doc, authorId) => (id = createAnnotation(doc, { kind: "comment", authorId, body: "later", target: target({ revision: 99 }) })));
+      try {
+        await eventually(() => expect(client.closes).toHaveLength(1), 5_000);
+        closes.push(client.closes[0]!.code);
+        if (attempt === 1) expect(client.closes[0]!.reason).toContain("target.revision: the article has no revision 99");
+        expect((await owner.get(`/api/annotations/${id}`)).status).toBe(404);
+      } finally {
+        client.destroy();
+      }
+    }
+    expect(closes).toEqual([4503, 4403]);
   });
 
   it("refuses an edit that moves a target off the text, and one that starts inside a grapheme cluster", async () => {

@@ -45,8 +45,9 @@ export async function reanchorArticle(
   to: { revision: number; text: string },
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
-  // Sockets write targets on the new text from now on (sync/article-text.ts).
+  // Sockets write targets on the new text from now on (sync/article-text.ts), on every process.
   const index = articleTexts.revised(article.id, to.revision, to.text);
+  hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision });
   for (const name of await documentsOf(db, article.id)) {
     const room = parseRoom(name);
     if (!room) continue;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MAX_INTEGER_COLUMN, buildTarget, type TextTarget, normalizeQuoted, placeQuote, targetProblem } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
-import { textIndexAt } from "./articles.ts";
+import { getArticleHead, textIndexAt } from "./articles.ts";
 
 /** The longest quote, and the most context on each side, a target may carry (textTargetSchema). */
 export const MAX_EXACT = 20_000;
@@ -29,13 +29,18 @@ export type ClientTarget = z.output<typeof clientTargetSchema>;
 const bad = (field: string, message: string) => new ApiError("validation_failed", `target.${field}: ${message}`, `target.${field}`);
 
 /**
- * A client's text target must be the article's text at the revision it names: the quote at its
+ * A client's text target must be the article's current revision, as a socket's must
+ * (docs/sync.md, "What you may write"): one on an older revision would never be moved by the
+ * re-anchoring that revision already had, and would stand on words the article no longer has. It
+ * must be that text: the quote at its
  * positions, the prefix and suffix around it, its ends between grapheme clusters, after the line
  * breaks the import writes. One that is not is refused, naming the field, rather than stored as given
  * (it would point at words the article does not have there) or moved to where the quote is (it would
  * change what the client annotated). Returns the target to store.
  */
 export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
+  const { revision } = await getArticleHead(db, articleId);
+  if (given.revision !== revision) throw bad("revision", given.revision > revision ? "the article has no such revision" : `not the article's current revision (${revision})`);
   const index = await textIndexAt(db, articleId, given.revision).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
     throw err;

@@ -16,7 +16,12 @@ export type AccessEvent =
   | { kind: "article-deleted"; articleId: string }
   | { kind: "members-renamed"; groupId: string }
   /** The group's review quorum changed: open sockets write under the new one at once (policy: review boards). */
-  | { kind: "quorum-changed"; groupId: string };
+  | { kind: "quorum-changed"; groupId: string }
+  /**
+   * The article's text was revised: every process judges targets against the new text from now on
+   * (article-text.ts). No socket's rights change; it rides with these so that it reaches every process.
+   */
+  | { kind: "article-revised"; articleId: string; revision: number };
 
 /** What a socket was admitted with: the facts the events above are matched against. */
 export type Grant = {
@@ -64,6 +69,8 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
       // Closed rather than updated in place: a client places new work by the group's settings, and one that
       // went on with the old ones would write what the socket now refuses, and lose it (docs/sync.md).
       return event.groupId === grant.groupId ? closeFor.settingsChanged : NONE;
+    case "article-revised":
+      return NONE;
   }
 }
 
@@ -71,7 +78,7 @@ export function verdictFor(event: AccessEvent, grant: Grant): AccessVerdict {
 export function parseAccessEvent(json: string): AccessEvent | null {
   try {
     const value = JSON.parse(json) as AccessEvent;
-    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted", "members-renamed", "quorum-changed"];
+    const kinds: ReadonlyArray<AccessEvent["kind"]> = ["member-removed", "role-changed", "sessions-ended", "tokens-revoked", "article-deleted", "members-renamed", "quorum-changed", "article-revised"];
     return value && typeof value === "object" && kinds.includes(value.kind) ? value : null;
   } catch {
     return null;

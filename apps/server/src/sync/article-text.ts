@@ -1,9 +1,13 @@
-import { and, eq } from "drizzle-orm";
-import { CodePointIndex, type TextTarget, targetProblem } from "@marginalia/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import { CodePointIndex, SYNC_CLOSE_CODES, type TextTarget, targetProblem } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 
-type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex };
+/**
+ * `newestChecked`: read from the database because a socket named a later revision, which it did not
+ * have then: a target on a later one is refused, not put off again, until a newer text is known.
+ */
+type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; newestChecked?: true };
 
 /**
  * Text kept at most, in UTF-16 units (32 M: 64 MB); the least recently joined article goes first.
@@ -18,9 +22,18 @@ const KEPT_UNITS = 32 * 2 ** 20;
  * writes is that text (docs/sync.md, "What you may write"), as REST checks
  * it (services/targets.ts). Loaded when a socket joins; a new revision
  * stored here replaces it at once (anchoring/reanchor.ts), and one stored by
- * another process is loaded when a socket first names it, that socket's
- * update being refused meanwhile.
+ * another process is loaded when its event arrives over the relay
+ * (`revisedElsewhere`), when a socket first names it, or at the periodic
+ * check (`refresh`), whichever comes first. Meanwhile a target on the new
+ * revision is not refused but put off (TEXT_CATCHING_UP): the socket closes
+ * with 4503 and its provider reconnects and sends it again.
  */
+/** Why a target waits: the text it names is loading here. Not the writer's fault, so not a refusal (`closeCodeOf`). */
+export const TEXT_CATCHING_UP = "target: the article's text is loading on this server; reconnect and send it again";
+
+/** The close code for a refused update: 4503 for one only put off (TEXT_CATCHING_UP), else 4403. */
+export const closeCodeOf = (reason: string) => (reason === TEXT_CATCHING_UP ? SYNC_CLOSE_CODES.retryLater : SYNC_CLOSE_CODES.forbidden);
+
 class ArticleTexts {
   private readonly known = new Map<string, Known>();
 
@@ -71,18 +84,43 @@ class ArticleTexts {
   problem(db: Db, articleId: string, target: TextTarget): string | null {
     const entry = this.known.get(articleId);
     if (!entry) void this.reload(db, articleId).catch(() => {});
-    if (entry?.phase !== "known") return "target: the article's text is loading; send it again";
-    if (target.revision > entry.revision) void this.reload(db, articleId).catch(() => {});
+    if (entry?.phase !== "known") return TEXT_CATCHING_UP;
+    if (target.revision > entry.revision) {
+      if (entry.newestChecked) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
+      void this.reload(db, articleId, true).catch(() => {});
+      return TEXT_CATCHING_UP;
+    }
     if (target.revision !== entry.revision) return `target.revision: not the article's current revision (${entry.revision})`;
     const problem = targetProblem(entry.index, target);
     return problem && `target.${problem.field}: ${problem.message}`;
   }
 
-  private reload(db: Db, articleId: string): Promise<void> {
+  /** Another process stored `revision`: a text kept here that is older is read again. */
+  revisedElsewhere(db: Db, articleId: string, revision: number): void {
+    const entry = this.known.get(articleId);
+    if (!entry) return;
+    // A read under way may have begun before the revision was stored: looked at again once it ends.
+    if (entry.phase === "loading") void entry.ready.then(() => this.revisedElsewhere(db, articleId, revision), () => {});
+    else if (entry.revision < revision) void this.reload(db, articleId).catch(() => {});
+  }
+
+  /** Reads again every kept text whose article has a newer revision: for revisions whose event was missed. */
+  async refresh(db: Db): Promise<void> {
+    const kept = new Map<string, number>();
+    for (const [id, entry] of this.known) if (entry.phase === "known") kept.set(id, entry.revision);
+    if (kept.size === 0) return;
+    const current = await db.select({ id: articles.id, revision: articles.currentRevision }).from(articles).where(inArray(articles.id, [...kept.keys()]));
+    for (const { id, revision } of current) if (revision > kept.get(id)!) this.revisedElsewhere(db, id, revision);
+  }
+
+  /** `asked`: a socket named a revision later than the one kept; the read tells whether it exists. */
+  private reload(db: Db, articleId: string, asked = false): Promise<void> {
     const ready = currentText(db, articleId).then(
       (text) => {
-        if (text) this.revised(articleId, text.revision, text.text);
-        else this.known.delete(articleId);
+        if (!text) return void this.known.delete(articleId);
+        this.revised(articleId, text.revision, text.text);
+        const entry = this.known.get(articleId);
+        if (asked && entry?.phase === "known") entry.newestChecked = true;
       },
       (err: unknown) => {
         this.known.delete(articleId);

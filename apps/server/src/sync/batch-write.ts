@@ -6,10 +6,13 @@ import { ProjectionError } from "./commit-errors.ts";
 import type { PersistSource } from "./persist.ts";
 import { type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, storableRow, writeProjection } from "./projection.ts";
 
-/** What writing needs of a queued update (persist.ts): whose it is, its bytes, its writer, the annotations it touched. */
+/**
+ * What writing needs of a queued update (persist.ts): whose it is, its bytes, its writer, the annotations it
+ * touched. No bytes: the touched annotations' rows written again, with no log row (reprojection.ts).
+ */
 export type BatchUpdate = {
   source: PersistSource;
-  update: Uint8Array;
+  update: Uint8Array | null;
   userId: string | null;
   touched: ReadonlySet<string>;
 };
@@ -28,8 +31,9 @@ export class BatchWriter {
 
   /** One attempt at writing `batch`: its log rows and the projection of what it touched, atomically. */
   async write(batch: BatchUpdate[]): Promise<void> {
-    let projections: Array<CommittedDoc & { upserts: ProjectionRow[]; removed: string[] }>;
+    let projections: Array<CommittedDoc & { upserts: ProjectionRow[]; removed: string[]; rewritten: boolean }>;
     let statement: SQL | null;
+    const hooked = (p: CommittedDoc & { rewritten: boolean }) => this.hooks.filter((hook) => !p.rewritten && hook.wants(p));
     try {
       projections = [...touchedBySource(batch)].map(([source, ids]) => {
         const upserts: ProjectionRow[] = [];
@@ -40,18 +44,22 @@ export class BatchWriter {
           if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
           else removed.push(id);
         }
-        return { context: source.context, upserts, removed, writers: writersOf(batch, source) };
+        // Rows written again change nothing anyone did: the hooks (notifications, webhooks) saw the changes themselves.
+        const rewritten = batch.every((e) => e.source !== source || e.update === null);
+        return { context: source.context, upserts, removed, writers: writersOf(batch, source), rewritten };
       });
       // Hooks write parts of the rows elsewhere, where a NUL would fail the commit: they are given them storable.
-      for (const p of projections) if (this.hooks.some((hook) => hook.wants(p))) p.upserts = p.upserts.map(storableRow);
+      for (const p of projections) if (hooked(p).length) p.upserts = p.upserts.map(storableRow);
       const upserts = projections.flatMap((p) => p.upserts);
       // The common case, creations and edits: log and projection in one
       // statement, which is atomic on its own and costs one round trip.
       // (An id in two documents of one batch goes the long way: one upsert per document, in order.)
       const oneStatement =
-        projections.every((p) => p.removed.length === 0 && !this.hooks.some((hook) => hook.wants(p))) &&
+        projections.every((p) => p.removed.length === 0 && hooked(p).length === 0) &&
         new Set(upserts.map((row) => row.id)).size === upserts.length;
-      statement = !oneStatement ? null : upserts.length ? sql`with ${logCte(batch)}, ${projectionCtes(upserts)} select 1` : sql`with ${logCte(batch)} select 1`;
+      const ctes = [...logged(batch), ...(upserts.length ? [projectionCtes(upserts)] : [])];
+      if (oneStatement && ctes.length === 0) return;
+      statement = !oneStatement ? null : sql`with ${sql.join(ctes, sql`, `)} select 1`;
       // The long way serializes its rows inside the transaction: a value that cannot be is found here instead.
       if (!statement) for (const p of projections) projectionJson(p.upserts);
     } catch (err) {
@@ -62,15 +70,15 @@ export class BatchWriter {
       return;
     }
     await this.db.transaction(async (tx: Tx) => {
-      await tx.execute(sql`with ${logCte(batch)} select 1`);
+      for (const log of logged(batch)) await tx.execute(sql`with ${log} select 1`);
       for (const p of projections) {
-        const hooks = this.hooks.filter((hook) => hook.wants(p));
+        const hooks = hooked(p);
         for (const hook of hooks) await hook.beforeProjection?.(tx, p);
         await writeProjection(tx, p.context, p.upserts, p.removed);
         for (const hook of hooks) await hook.afterProjection?.(tx, p);
       }
     });
-    this.afterCommit(projections);
+    this.afterCommit(projections.filter((p) => !p.rewritten));
   }
 
   private afterCommit(docs: readonly CommittedDoc[]) {
@@ -87,12 +95,18 @@ export class BatchWriter {
   }
 }
 
+/** The batch's log rows as a common table expression, if it has any: rows written again have none. */
+function logged(batch: BatchUpdate[]): SQL[] {
+  const updates = batch.filter((e): e is BatchUpdate & { update: Uint8Array } => e.update !== null);
+  return updates.length ? [logCte(updates)] : [];
+}
+
 /**
  * The batch's log rows, in order (ids follow it), as one JSON parameter:
  * building a multi-row insert with the query builder costs more CPU than the
  * database spends on it.
  */
-function logCte(batch: BatchUpdate[]): SQL {
+function logCte(batch: Array<BatchUpdate & { update: Uint8Array }>): SQL {
   const rows = JSON.stringify(
     batch.map((e) => [e.source.context.docName, Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("base64"), e.userId]),
   );

@@ -15,6 +15,7 @@ import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDoc
 import { KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
+import { closeCodeOf } from "./article-text.ts";
 import { applyStep2 } from "./step2.ts";
 import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
 
@@ -388,7 +389,7 @@ export class Connection implements Peer {
       { doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason },
       "update refused",
     );
-    this.close(SYNC_CLOSE_CODES.forbidden, reason);
+    this.close(closeCodeOf(reason), reason);
   }
 
   private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {

@@ -4,24 +4,34 @@ import type { ClientIdStore } from "./client-id-store.ts";
 import type { DocumentHooks, LiveDocument } from "./document.ts";
 import type { Hiding } from "./hiding.ts";
 import type { GroupCommitter } from "./persist.ts";
+import type { Reprojection } from "./reprojection.ts";
 import type { SyncOptions } from "./sync-options.ts";
 
 /** The hub's parts a live document reaches through its hooks. */
 export type HubParts = {
   committer: GroupCommitter;
   hiding: Hiding;
+  reprojection: Reprojection;
   clientIdStore: ClientIdStore;
   options: Pick<SyncOptions, "relay" | "observer" | "hooks">;
   logger: Logger;
 };
 
-/** What a live document's hooks do in the hub: commit, move between audiences, relay, observe, claim, log. */
+/**
+ * What a live document's hooks do in the hub: commit, move between audiences, relay, observe, claim, log;
+ * and for what other processes changed, what only this one can put right (hiding.ts, reprojection.ts).
+ */
 export function documentHooks(hub: HubParts): DocumentHooks {
   return {
     persist: (source, update, userId, touched) => {
       const durable = hub.committer.enqueue(source, update, userId, touched);
       hub.hiding.after(source.context, touched, durable);
+      hub.reprojection.local(source, touched);
       return durable;
+    },
+    received: (live, touched) => {
+      hub.hiding.received(live.context, live.doc, touched);
+      hub.reprojection.remote(live, touched);
     },
     relay: (live, update, durable) => hub.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => hub.options.relay.publishAwareness(live, update),

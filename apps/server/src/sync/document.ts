@@ -37,6 +37,8 @@ export type DocumentHooks = {
   /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
   moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
+  /** An update another process accepted was applied here (it persists there), touching these annotations. */
+  received?(live: LiveDocument, touched: ReadonlySet<string>): void;
   /**
    * Called with every update accepted here (not those from other processes)
    * and its durability, for relaying to other processes (docs/architecture.md, "More than one process").
@@ -354,7 +356,10 @@ export class LiveDocument implements PersistSource {
     this.changes++;
     this.encodedBytes += update.length;
     this.fanout.queue(update, (origin as ChangeOrigin | null)?.peer ?? null);
-    if (origin === REMOTE_ORIGIN) return;
+    if (origin === REMOTE_ORIGIN) {
+      if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
+      return;
+    }
     const change = origin as ChangeOrigin | null;
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request

@@ -17,6 +17,12 @@ import { UpdateNotStoredError } from "./commit-errors.ts";
 import type { LiveDocument } from "./document.ts";
 import type { DocContext } from "./projection.ts";
 
+/**
+ * How long a change another process made waits before this one moves what it left on the wrong side:
+ * long enough for that process's own move, which follows its commit within milliseconds, to arrive.
+ */
+export const REMOTE_MOVE_DELAY_MS = 1_000;
+
 /** What the mover needs of the hub: documents held while it works on them. */
 export type DocumentLease = {
   acquire(context: DocContext): Promise<LiveDocument>;
@@ -61,6 +67,20 @@ export class Hiding {
     void chain.finally(() => {
       if (this.chains.get(context.articleId) === chain) this.chains.delete(context.articleId);
     });
+  }
+
+  /**
+   * Called with every change another process made, applied here. That process moves what its change
+   * left on the wrong side, as far as it can see: a reply it stored to a thread that this process had
+   * just hidden, before that reached it, is on the wrong side for good unless the process that hid it
+   * moves it. So what is left on the wrong side here is moved, once the other process has had time to
+   * move it itself (a second move would only write the same thing again).
+   */
+  received(context: DocContext, doc: Y.Doc, touched: ReadonlySet<string>) {
+    const side = sideOf(context);
+    if (!side || touched.size === 0) return;
+    if ((side === "group" ? leavingGroup(doc, touched) : leavingHidden(doc, touched)).length === 0) return;
+    setTimeout(() => this.after(context, touched, Promise.resolve()), REMOTE_MOVE_DELAY_MS).unref();
   }
 
   /**

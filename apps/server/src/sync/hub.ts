@@ -14,8 +14,10 @@ import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document.
 import { documentHooks } from "./document-hooks.ts";
 import { ClientIdStore } from "./client-id-store.ts";
 import { Hiding } from "./hiding.ts";
+import { Reprojection } from "./reprojection.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { OpenAccess } from "./open-access.ts";
+import { articleTexts } from "./article-text.ts";
 import { GroupCommitter, type PersistSource } from "./persist.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./projection.ts";
@@ -61,8 +63,10 @@ export class SyncHub {
     this.openAccess = new OpenAccess(db, logger, this.options.accessCheckMs, {
       loaded: () => [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : [])),
       dropArticle: (articleId) => this.dropArticle(articleId),
+      relayConnected: () => this.options.relay.connected(),
+      refresh: () => articleTexts.refresh(db),
     });
-    this.options.relay.onAccess((event) => (event ? this.openAccess.apply(event) : void this.checkAccess()));
+    this.options.relay.onAccess((event) => (event ? this.applyAccess(event) : void this.checkAccess()));
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
@@ -82,7 +86,8 @@ export class SyncHub {
         return slot?.phase === "live" ? slot.live : null;
       },
     };
-    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, clientIdStore: this.clientIdStore, options: this.options, logger });
+    const reprojection = new Reprojection(this.committer);
+    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, options: this.options, logger });
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
@@ -117,8 +122,14 @@ export class SyncHub {
    * other processes' sockets.
    */
   access(event: AccessEvent) {
-    this.openAccess.apply(event);
+    this.applyAccess(event);
     this.options.relay.publishAccess(event);
+  }
+
+  /** An access event made here or relayed from another process. */
+  private applyAccess(event: AccessEvent) {
+    if (event.kind === "article-revised") articleTexts.revisedElsewhere(this.db, event.articleId, event.revision);
+    this.openAccess.apply(event);
   }
 
   /** Brings every open socket up to date with the database (access-check.ts). */

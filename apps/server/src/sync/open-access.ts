@@ -15,10 +15,23 @@ function enforce(connection: Connection, verdict: AccessVerdict) {
 /** How long an access event is kept for sockets still being admitted when it happened. */
 const RECENT_ACCESS_MS = 60_000;
 
-/** What access handling needs of the hub: its loaded documents, and a deleted article's documents gone. */
+/**
+ * How often sockets are checked against the database while the relay is down: its events, which
+ * carry access changes made on other processes, do not arrive then (docs/architecture.md, "More
+ * than one process"). A member removed through another process kept writing here for 28 s.
+ */
+export const RELAY_DOWN_CHECK_MS = 2_000;
+
+/**
+ * What access handling needs of the hub: its loaded documents, a deleted article's documents gone,
+ * whether the relay reaches the other processes, and what else a check brings up to date (the
+ * articles' texts, article-text.ts).
+ */
 export type AccessHost = {
   loaded(): LiveDocument[];
   dropArticle(articleId: string): void;
+  relayConnected(): boolean;
+  refresh(): Promise<void>;
 };
 
 /**
@@ -37,6 +50,7 @@ export class OpenAccess {
   private accessSeq = 0;
   private readonly accessTimer: NodeJS.Timeout;
   private checkingAccess = false;
+  private lastCheckAt = Date.now();
 
   constructor(
     private readonly db: Db,
@@ -44,7 +58,8 @@ export class OpenAccess {
     checkMs: number,
     private readonly host: AccessHost,
   ) {
-    this.accessTimer = setInterval(() => void this.check(), checkMs);
+    const due = () => !host.relayConnected() || Date.now() - this.lastCheckAt >= checkMs;
+    this.accessTimer = setInterval(() => void (due() && this.check()), Math.min(checkMs, RELAY_DOWN_CHECK_MS));
     this.accessTimer.unref();
   }
 
@@ -90,12 +105,14 @@ export class OpenAccess {
   async check() {
     if (this.checkingAccess || this.grants.size === 0) return;
     this.checkingAccess = true;
+    this.lastCheckAt = Date.now();
     try {
       const before = this.accessSeq;
       const loaded = this.host.loaded();
       const [verdicts, members] = await Promise.all([
         currentAccess(this.db, [...this.grants.values()]),
         groupMembersOf(this.db, [...new Set(loaded.map((live) => live.context.groupId))]),
+        this.host.refresh(),
       ]);
       // An event that arrived meanwhile may be newer than what was read, for whatever it touched: those sockets and
       // groups wait for the next check. The rest are brought up to date now, so that a stream of events about others

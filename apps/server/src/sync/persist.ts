@@ -94,7 +94,7 @@ export class GroupCommitter {
     this.writer = new BatchWriter(db, logger, hooks);
   }
 
-  enqueue(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void> {
+  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>): Promise<void> {
     if (this.closed) return Promise.reject(notStored("shutdown", source));
     const retired = this.retired.get(source);
     if (retired) return Promise.reject(notStored(retired, source));
@@ -102,6 +102,14 @@ export class GroupCommitter {
       this.queue.push({ seq: this.nextSeq++, source, update, userId, touched, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * Writes the rows of `ids` again from the document as it is now, in order with its updates, with no
+   * log row (reprojection.ts). Refused, as its updates are, once the document stores nothing more.
+   */
+  reproject(source: PersistSource, ids: ReadonlySet<string>): Promise<void> {
+    return this.enqueue(source, null, null, ids);
   }
 
   /** Updates accepted and not yet written: queued, or in the commit under way. */
@@ -280,7 +288,7 @@ export class GroupCommitter {
       answered = true;
       for (const e of part) {
         e.resolve();
-        written.set(e.source.context.docName, (written.get(e.source.context.docName) ?? 0) + 1);
+        if (e.update) written.set(e.source.context.docName, (written.get(e.source.context.docName) ?? 0) + 1);
       }
     }
     // An update that fails alone for no known reason is its own fault only if the database answered
@@ -316,6 +324,11 @@ export class GroupCommitter {
 
   /** Rejects an update the database will not take; its document stores nothing more. */
   private refuse(entry: Entry, err: unknown) {
+    if (entry.update === null) {
+      // Rows written again hold nothing new: the document's own updates were stored, and it need not reload.
+      this.logger.warn({ error: describeError(err), room: entry.source.context.docName }, "rewriting rows after a concurrent change failed");
+      return entry.reject(notStored("refused", entry.source, err));
+    }
     const gone = this.retired.get(entry.source) === "gone";
     this.logger.error(
       { error: describeError(err), room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] },

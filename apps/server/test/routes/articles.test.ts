@@ -138,6 +138,18 @@ describe("article import: happy path", () => {
     expect(old.body.text).not.toContain("in July 2022");
     const revisions = await owner.get(`/api/articles/${body.id}/revisions`);
     expect(revisions.body.revisions.map((r: { number: number }) => r.number)).toEqual([2, 1]);
+
+    // A target on the old revision, though it is that revision's text, would never be moved onto the new one.
+    const onOld = { revision: 1, exact: "July 2022", prefix: "", suffix: "" };
+    for (const res of [
+      await owner.post(`/api/articles/${body.id}/annotations`, { kind: "comment", body: "late", target: onOld }),
+      await owner.post(`/api/articles/${body.id}/annotations`, { kind: "comment", body: "later", target: { ...onOld, revision: 3 } }),
+    ]) {
+      expect([res.status, res.body.error.field]).toEqual([400, "target.revision"]);
+    }
+    expect(old.body.text).toContain("July 2022");
+    const onNew = await owner.post(`/api/articles/${body.id}/annotations`, { kind: "comment", body: "now", target: { ...onOld, revision: 2, exact: "in July 2022" } });
+    expect(onNew.status).toBe(201);
   });
 
   // The database writes the text and blocks of these answers as JSON (services/article-answer.ts): every

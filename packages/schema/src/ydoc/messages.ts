@@ -35,4 +35,10 @@ export const SYNC_CLOSE_CODES = {
    * reconnect. Outside 4400–4499, so providers reconnect on their own.
    */
   settingsChanged: 4511,
+  /**
+   * What you sent could not be judged on this server yet: it names an article revision whose text is still
+   * loading here. Nothing of yours was refused; reconnect and it is judged again. Outside 4400–4499, so
+   * providers reconnect on their own, and resend what the server lacks.
+   */
+  retryLater: 4503,
 } as const;

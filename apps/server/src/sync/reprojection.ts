@@ -1,0 +1,59 @@
+import type { GroupCommitter, PersistSource } from "./persist.ts";
+
+/**
+ * How long after a change here an annotation's row is written again when another process changes it
+ * too: well past the relay's delay, and past a short outage's resync.
+ */
+export const REPROJECT_WINDOW_MS = 60_000;
+/** Annotations kept per document past which old marks are swept. */
+const SWEEP_AT = 1_000;
+
+/**
+ * Projection rows written again after two processes changed one annotation at once (docs/architecture.md,
+ * "More than one process").
+ *
+ * Each process writes the rows of what it commits from its own copy of the document. Two edits of one
+ * annotation committed at the same moment on two processes are both in every copy once relayed, but
+ * each row was written from a copy that had only one of them, and the later write won: REST and the
+ * exports showed half the merge, for good. So a process that receives a change to an annotation it
+ * changed itself lately writes that row again from its merged copy, through its committer, in order
+ * with its own commits. Both processes do, and a row is settled by the last write from a copy that
+ * has everything.
+ */
+export class Reprojection {
+  private readonly changedHere = new WeakMap<PersistSource, Map<string, number>>();
+
+  constructor(
+    private readonly committer: Pick<GroupCommitter, "reproject">,
+    private readonly windowMs = REPROJECT_WINDOW_MS,
+  ) {}
+
+  /** Annotations a change made here touched. */
+  local(source: PersistSource, touched: ReadonlySet<string>) {
+    if (touched.size === 0) return;
+    let marks = this.changedHere.get(source);
+    if (!marks) this.changedHere.set(source, (marks = new Map()));
+    const now = Date.now();
+    for (const id of touched) {
+      marks.delete(id);
+      marks.set(id, now);
+    }
+    if (marks.size > SWEEP_AT) for (const [id, at] of marks) if (now - at > this.windowMs) marks.delete(id);
+  }
+
+  /** Annotations a change another process made touched, applied here. */
+  remote(source: PersistSource, touched: ReadonlySet<string>) {
+    const marks = this.changedHere.get(source);
+    if (!marks) return;
+    const now = Date.now();
+    const again = new Set<string>();
+    for (const id of touched) {
+      const at = marks.get(id);
+      if (at === undefined) continue;
+      if (now - at > this.windowMs) marks.delete(id);
+      else again.add(id);
+    }
+    // Refused only when the document stores nothing more (it is being reloaded or was deleted): nothing to fix then.
+    if (again.size) this.committer.reproject(source, again).catch(() => {});
+  }
+}

@@ -1,0 +1,120 @@
+import { eq } from "drizzle-orm";
+import { annotations } from "@marginalia/schema/tables";
+import { annotationsOf, buildTarget, createAnnotation, readAnnotations, withheldOf } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { articleWithMembers } from "./support/article.ts";
+import { checkedFetch } from "./support/openapi.ts";
+import type { ServerProcess } from "./support/process.ts";
+import { eventually, openSyncClient } from "./support/sync-client.ts";
+import { twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
+
+/**
+ * Rules that must hold across processes while sockets are open: a change made through one process,
+ * seen by sockets on another (docs/architecture.md, "More than one process"). Outages of the relay
+ * make the races these guard against happen every time rather than now and then.
+ */
+const missing = twoProcessesMissing("relay-rules.test");
+
+describe.runIf(!missing)("rules across two server processes", () => {
+  const servers = twoProcesses();
+  const { open, withRelayDown } = servers;
+  /** A REST call through one process, as a signed-in member. */
+  const call = (server: ServerProcess, who: { cookie?: string }, method: string, path: string, body?: unknown, type = "application/json") =>
+    checkedFetch(`${server.url}${path}`, {
+      method,
+      headers: { cookie: who.cookie!, ...(body !== undefined && { "content-type": type }) },
+      ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+
+  it("judges targets on the other process by the text revised through this one, at once", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
+    const author = members[0]!;
+    const first = open(servers.b.url, article.sync.room, author.token);
+    await first.synced; // B now keeps the article's first text
+    const textOf = async () => ((await call(servers.a, owner, "GET", `/api/articles/${article.id}`).then((r) => r.json())) as { text: string }).text;
+    const text = await textOf();
+    expect((await call(servers.a, owner, "PUT", `/api/articles/${article.id}/text`, `${text}\n\nA correction was added.`, "text/plain")).status).toBe(201);
+    await eventually(() => expect(servers.b.output()).toMatch(/"access":"article-revised"[^\n]*"msg":"access changed"/), 5_000);
+
+    const revised = await textOf();
+    const points = Array.from(revised);
+    const start = points.length - "correction was added.".length;
+    const onNew = buildTarget(revised, { start, end: start + "correction".length }, 2);
+    const id = createAnnotation(first.doc, { kind: "comment", authorId: author.user.id, body: "on the new text", target: onNew });
+    await eventually(async () => expect([first.closes, (await call(servers.a, owner, "GET", `/api/annotations/${id}`)).status]).toEqual([[], 200]), 5_000);
+
+    const stale = open(servers.b.url, article.sync.room, author.token);
+    await stale.synced;
+    const onOld = buildTarget(text, { start: 0, end: 5 }, 1);
+    createAnnotation(stale.doc, { kind: "comment", authorId: author.user.id, body: "on the old text", target: onOld });
+    await eventually(() => expect(stale.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+    expect(stale.closes[0]!.reason).toContain("not the article's current revision (2)");
+  });
+
+  it("closes a removed member's socket on the other process within seconds while Redis is down", async () => {
+    const { owner, group, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
+    const onB = open(servers.b.url, article.sync.room, members[0]!.token);
+    await onB.synced;
+    await withRelayDown(async () => {
+      const removedAt = Date.now();
+      expect((await call(servers.a, owner, "DELETE", `/api/groups/${group.id}/members/${members[0]!.user.id}`)).status).toBe(204);
+      // The event cannot cross; the database check, every 2 s while the relay is down, finds it (it was 30 s).
+      await eventually(() => expect(onB.closes.map((c) => c.code)).toEqual([4403]), 10_000);
+      console.log(`[relay-rules.test] with Redis down, the removal closed the socket on the other process in ${Date.now() - removedAt} ms`);
+    });
+  });
+
+  it("moves out a reply stored on one process to a thread the other hid meanwhile, once they meet again", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
+    const author = members[0]!;
+    const thread = await call(servers.a, author, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "a thread to hide" });
+    const threadId = ((await thread.json()) as { id: string }).id;
+    const onA = open(servers.a.url, article.sync.room, owner.token);
+    const onB = open(servers.b.url, article.sync.room, author.token);
+    await Promise.all([onA.synced, onB.synced]);
+    await eventually(() => expect(annotationsOf(onB.doc).has(threadId)).toBe(true), 5_000);
+
+    let replyId = "";
+    await withRelayDown(async () => {
+      expect((await call(servers.a, owner, "POST", `/api/annotations/${threadId}/hide`, { reason: "off topic" })).status).toBe(200);
+      // B has not heard of the hiding: it takes the reply, and keeps it in the group document.
+      replyId = createAnnotation(onB.doc, { kind: "comment", authorId: author.user.id, body: "a reply written meanwhile", parentId: threadId });
+      await eventually(async () => expect(await servers.t.database.db.select({ id: annotations.id }).from(annotations).where(eq(annotations.id, replyId))).toHaveLength(1), 5_000);
+    });
+
+    await eventually(async () => {
+      const fresh = openSyncClient(servers.b.url, article.sync.room, author.token);
+      try {
+        await fresh.synced;
+        expect(readAnnotations(fresh.doc).map((x) => x.id)).not.toContain(replyId);
+        expect(withheldOf(fresh.doc).has(threadId)).toBe(true);
+      } finally {
+        fresh.destroy();
+      }
+    }, 15_000);
+    expect(readAnnotations(onA.doc).map((x) => x.id)).not.toContain(replyId);
+  });
+
+  it("stores the merge of two edits made at once on two processes, not the edit written last", async () => {
+    const { owner, article } = await articleWithMembers(servers.t.app, []);
+    const created = await call(servers.a, owner, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "first words", tags: ["start"] });
+    const id = ((await created.json()) as { id: string }).id;
+    const onA = open(servers.a.url, article.sync.room, owner.token);
+    const onB = open(servers.b.url, article.sync.room, owner.token);
+    await Promise.all([onA.synced, onB.synced]);
+    await eventually(() => expect(annotationsOf(onB.doc).has(id)).toBe(true), 5_000);
+
+    await withRelayDown(async () => {
+      expect((await call(servers.a, owner, "PATCH", `/api/annotations/${id}`, { body: "edited through A" })).status).toBe(200);
+      expect((await call(servers.b, owner, "PATCH", `/api/annotations/${id}`, { tags: ["from-b"] })).status).toBe(200);
+    });
+
+    await eventually(async () => {
+      for (const client of [onA, onB]) expect(readAnnotations(client.doc).find((x) => x.id === id)).toMatchObject({ body: "edited through A", tags: ["from-b"] });
+      for (const server of [servers.a, servers.b]) {
+        const stored = (await (await call(server, owner, "GET", `/api/annotations/${id}`)).json()) as { body: string; tags: string[] };
+        expect({ body: stored.body, tags: stored.tags }).toEqual({ body: "edited through A", tags: ["from-b"] });
+      }
+    }, 15_000);
+  });
+});

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, expect, inject } from "vitest";
+import { type TestApp, createTestApp } from "./app.ts";
+import { type ServerProcess, startServerProcess } from "./process.ts";
+import { type RedisServer, hasRedisServer, startRedis } from "./redis.ts";
+import { type SyncClient, eventually, openSyncClient } from "./sync-client.ts";
+
+const READY = /"role":"subscriber"[^\n]*"msg":"redis connected"[\s\S]*"msg":"listening"|"msg":"listening"[\s\S]*"role":"subscriber"[^\n]*"msg":"redis connected"/;
+const LOST = /"role":"subscriber"[^\n]*"msg":"redis connection lost/g;
+export const SUBSCRIBED = /"role":"subscriber"[^\n]*"msg":"redis connected"/g;
+
+/**
+ * Why two real server processes cannot run here, or null: they need a Postgres they can share and a
+ * redis-server the file may crash. In CI nothing may be missing, so the file fails instead of skipping.
+ */
+export function twoProcessesMissing(file: string): string | null {
+  const missing = !inject("databaseUrl") ? "no shared Postgres (TEST_DATABASE_URL is not set)" : !hasRedisServer() ? "no redis-server binary on PATH" : null;
+  if (missing && process.env.CI === "true") throw new Error(`${file} must run in CI, but there is ${missing}`);
+  if (missing) console.warn(`[${file}] skipping its two-process tests: ${missing}`);
+  return missing;
+}
+
+/**
+ * Two server processes on one Postgres, relaying through a redis-server of the file's own, with an
+ * in-process app for fixtures and database reads; started before the file's tests and stopped after,
+ * with the sync clients opened through `open`. Call inside the file's describe.
+ */
+export function twoProcesses() {
+  let t: TestApp;
+  let redis: RedisServer;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  const clients: SyncClient[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+    t = await createTestApp();
+    const env = { DATABASE_URL: inject("databaseUrl")!, REDIS_URL: redis.url };
+    [a, b] = await Promise.all([startServerProcess(env, { ready: READY, timeoutMs: 60_000 }), startServerProcess(env, { ready: READY, timeoutMs: 60_000 })]);
+  }, 90_000);
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await Promise.all([a?.stop("SIGKILL"), b?.stop("SIGKILL")]);
+    await redis?.kill();
+    await t?.close();
+  });
+  const counts = (pattern: RegExp) => [a, b].map((server) => server.output().match(pattern)?.length ?? 0);
+  return {
+    get t() {
+      return t;
+    },
+    get redis() {
+      return redis;
+    },
+    get a() {
+      return a;
+    },
+    get b() {
+      return b;
+    },
+    open(...args: Parameters<typeof openSyncClient>): SyncClient {
+      const client = openSyncClient(...args);
+      clients.push(client);
+      return client;
+    },
+    /** Redis down while `during` runs, then up again, and both processes subscribed again. */
+    async withRelayDown(during: () => Promise<void>) {
+      const [lost, connected] = [counts(LOST), counts(SUBSCRIBED)];
+      await redis.kill();
+      await eventually(() => expect(counts(LOST)).toEqual(lost.map((n) => n + 1)), 5_000);
+      try {
+        await during();
+      } finally {
+        await redis.start();
+      }
+      await eventually(() => expect(counts(SUBSCRIBED)).toEqual(connected.map((n) => n + 1)), 10_000);
+    },
+  };
+}
