@@ -1,5 +1,5 @@
 import { createNodeWebSocket } from "@hono/node-ws";
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -15,6 +15,8 @@ import { metricsRoutes } from "./metrics.ts";
 import { apiRoutes } from "./routes/index.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 import { answerClientErrors } from "./http/client-errors.ts";
+import { allowedMethods } from "./http/allowed-methods.ts";
+import { operationsOf } from "./openapi/describe.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 /**
@@ -37,6 +39,15 @@ const limitTo = (maxSize: number, limit: string) =>
   });
 const jsonLimit = limitTo(MAX_JSON_BYTES, "1 MiB");
 const authLimit = limitTo(MAX_AUTH_JSON_BYTES, "16 KiB here");
+
+/**
+ * What the API answers is one member's view: no shared cache may keep it, and a browser asks again
+ * (with the ETag where there is one) before reusing it. A route that says more (exports: no-store) keeps its own.
+ */
+const privateAnswers: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "private, no-cache");
+};
 
 /** The Hono app, and the hook that lets it take websocket upgrades on a Node server. */
 export function createApp(deps: AppDeps) {
@@ -71,26 +82,30 @@ export function createApp(deps: AppDeps) {
   });
   app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.use("/api/auth/*", authLimit);
-  app.use("/api/*", refuseNulInPath, authenticate, checkOrigin);
-  app.use("/w3c/*", jsonLimit, refuseNulInPath, authenticate, checkOrigin);
+  app.use("/api/*", privateAnswers, refuseNulInPath, authenticate, checkOrigin);
+  app.use("/w3c/*", privateAnswers, jsonLimit, refuseNulInPath, authenticate, checkOrigin);
 
-  app.route("/", apiRoutes());
+  const api = apiRoutes();
+  app.route("/", api);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket, { heartbeatMs: deps.config.syncHeartbeatMs }));
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken));
-  app.all("/api/*", () => {
-    throw new ApiError("not_found", "No such API route");
-  });
+  const allowedOn = allowedMethods(operationsOf(api));
+  const unrouted = (c: Context, message: string): never => {
+    const allow = allowedOn(c.req.path);
+    if (allow.length) throw Object.assign(new ApiError("method_not_allowed", `${c.req.method} is not allowed here: use ${allow.join(", ")}`), { allow });
+    throw new ApiError("not_found", message);
+  };
+  app.all("/api/*", (c) => unrouted(c, "No such API route"));
   app.route("/", webRoutes);
-  app.notFound(() => {
-    throw new ApiError("not_found", "No such page");
-  });
+  app.notFound((c) => unrouted(c, "No such page"));
 
   app.onError((err, c) => {
     const described = describeError(err);
     const { code, message, field, status } = described;
     if (status >= 500) deps.logger.error({ err, requestId: c.get("requestId") }, "request failed");
-    const retryAfter = (described as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const { retryAfterSeconds: retryAfter, allow } = described as { retryAfterSeconds?: number; allow?: string[] };
     if (retryAfter) c.header("Retry-After", String(retryAfter));
+    if (allow) c.header("Allow", allow.join(", "));
     // A body refused for its size is left unread on the connection, which Node then closes: say so, or a
     // client sending its next request on it meets a reset instead of this answer.
     if (status === 413) c.header("Connection", "close");

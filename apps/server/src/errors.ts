@@ -13,6 +13,8 @@ export const ERRORS = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  /** The path exists, not with this method: the answer's Allow header lists those it takes. */
+  method_not_allowed: 405,
   conflict: 409,
   /** Expert review: fewer independent fact-checks of the passage than the group requires. */
   quorum_not_reached: 409,

@@ -60,4 +60,25 @@ describe("HTTP at its edges", () => {
     expect(me!.status).toBe(200);
     expect(third!.status).toBe(413);
   });
+
+  it("answers a method a path does not take with 405 and Allow, not 404, and marks members' answers private", async () => {
+    const owner = await signUp(t.app);
+    const group = (await owner.post("/api/groups", { name: "Edges" })).body as { id: string };
+    const article = (await owner.post(`/api/groups/${group.id}/articles`, "A short article to annotate.", { "content-type": "text/plain" })).body as { id: string };
+    const cases: Array<[string, string, string]> = [
+      ["DELETE", "/api/groups", "GET, HEAD, POST"],
+      ["PUT", `/w3c/articles/${article.id}/`, "GET, HEAD, OPTIONS, POST"],
+      ["PATCH", `/w3c/articles/${article.id}/${crypto.randomUUID()}`, "DELETE, GET, HEAD, OPTIONS, PUT"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await owner.request(method, path, undefined);
+      expect([res.status, res.body.error.code, res.headers.get("allow")], `${method} ${path}`).toEqual([405, "method_not_allowed", allow]);
+    }
+    expect((await owner.get("/api/no-such-route")).status).toBe(404);
+    const me = await owner.get("/api/me");
+    expect(me.headers.get("cache-control")).toBe("private, no-cache");
+    const exported = await owner.get(`/api/groups/${group.id}/export?format=csv`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get("cache-control")).toBe("private, no-store");
+  });
 });
