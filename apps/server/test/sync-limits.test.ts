@@ -83,6 +83,20 @@ describe("socket limits", () => {
     expect(Math.max(0, ...sizes)).toBeLessThan(4_096 + 200);
   });
 
+  it("keeps open the bystanders whose providers send back a large state another member showed", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator", "viewer"]);
+    const bystanders = [open(url, article.sync.room, owner.token), open(url, article.sync.room, members[1]!.token)];
+    const member = open(url, article.sync.room, members[0]!.token);
+    await Promise.all([member.synced, ...bystanders.map((b) => b.synced)]);
+    // Under the limit as sent; over it once the server adds who sent it, as every provider sends it back.
+    member.provider.awareness.setLocalStateField("note", "x".repeat(4_050));
+    for (const bystander of bystanders) {
+      await eventually(() => expect(bystander.provider.awareness.getStates().get(member.doc.clientID)).toMatchObject({ user: { id: members[0]!.user.id } }), 2_000);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    for (const client of [member, ...bystanders]) expect(client.closes).toEqual([]);
+  });
+
   it("refuses a session token in the URL with 4401, and takes it as a cookie or an API token in the URL", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     const inUrl = new WebSocket(`${url.replace("http", "ws")}/sync/${article.sync.room}?token=${owner.token}`);

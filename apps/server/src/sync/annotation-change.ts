@@ -60,8 +60,12 @@ function setField(change: AnnotationChange, field: AnnotationField, value: unkno
  * field of another's annotation. An honest client sends such an update only in a sync step 2 judged in
  * pieces, where the value that follows its own is another client's (step2.ts).
  */
-export function leftEmpty(change: AnnotationChange, field: AnnotationField) {
+export function leftEmpty(change: AnnotationChange, field: AnnotationField): string | null {
+  // A body is emptied by deleting its text, never by deleting the text itself: every writer, REST's
+  // edits too, writes into the annotation's one Y.Text.
+  if (field === "body" && !change.deleted) return "an annotation keeps its body: delete the text in it instead";
   setField(change, field, FIELD_FALLBACKS[field]);
+  return null;
 }
 
 /**
@@ -291,6 +295,7 @@ function refuseNew(
   actor: Actor,
   createdHere: ReadonlySet<string>,
 ): string | null {
+  if (!fields.has("body")) return "a new annotation has a body (a Y.Text, empty or not)";
   const parsed = annotationValueSchema.safeParse({ ...Object.fromEntries(fields), body: "" });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

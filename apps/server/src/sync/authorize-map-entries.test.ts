@@ -125,6 +125,29 @@ describe("authorizeUpdate: map entries", () => {
     expect(readAnnotation(annotationsOf(again.server).get(again.alicesFactcheck)!).status).toBe("published");
   });
 
+  it("refuses an annotation without its body: made without one, or its body removed; REST edits one anyway", () => {
+    const { server, client, since, alicesComment } = setup();
+    annotationsOf(client).get(alicesComment)!.delete("body");
+    expect(authorizeUpdate(server, Y.encodeStateAsUpdate(client, since), actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/keeps its body/) });
+
+    const fresh = setup();
+    const bare = new Y.Map<unknown>();
+    fresh.client.transact(() => {
+      annotationsOf(fresh.client).set("bodiless", bare as never);
+      for (const [key, value] of Object.entries({ id: "bodiless", kind: "comment", authorId: alice, createdAt: 1, updatedAt: 1, status: "published" })) bare.set(key, value);
+    });
+    expect(authorizeUpdate(fresh.server, Y.encodeStateAsUpdate(fresh.client, fresh.since), actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/has a body/) });
+
+    // A document written before this rule may hold one: an edit of its body gives it one.
+    Y.applyUpdate(fresh.server, Y.encodeStateAsUpdate(fresh.client, fresh.since));
+    expect(updateAnnotation(fresh.server, "bodiless", { body: "now with words" })).toBe(true);
+    expect(readAnnotation(annotationsOf(fresh.server).get("bodiless")!).body).toBe("now with words");
+    // Deleting a whole annotation takes its body with it, and is no removal of the body.
+    const whole = setup();
+    annotationsOf(whole.client).delete(whole.alicesComment);
+    expect(authorizeUpdate(whole.server, Y.encodeStateAsUpdate(whole.client, whole.since), actor(alice, "annotator"))).toMatchObject({ ok: true });
+  });
+
   it("checks every value an update writes to a field, not only the last one it lists", () => {
     const { server, client, since, alicesFactcheck } = setup(false);
     // Below the server's id, so that an item of this client with no origin lands before the server's own.

@@ -191,7 +191,10 @@ function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
     const problem = removed(len, where, actor, changeOf, (n) => (notesDelta -= n));
     if (problem) return refuse(problem);
   }
-  for (const { keys } of fieldEntries.emptied()) leftEmpty(changeOf(keys[0]!), keys[1] as AnnotationField);
+  for (const { keys } of fieldEntries.emptied()) {
+    const problem = leftEmpty(changeOf(keys[0]!), keys[1] as AnnotationField);
+    if (problem) return refuse(problem);
+  }
   if (notesOf(doc).length + notesDelta > MAX_NOTES_LENGTH) return refuse("the notes are too long");
 
   const steps: ModerationStep[] = [];

@@ -31,10 +31,13 @@ export function stampAwarenessUpdate(
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
     const raw = decoding.readVarString(decoder);
+    // Another client's state, which stock providers send back as they received it (stamped, so larger
+    // than its owner sent it): ignored whatever its size, or one member's large state would close every
+    // other socket of the document.
+    if (!mayControl(clientId)) continue;
     // Every peer receives every state, and a joining peer all of them at once: a state is a cursor and a
     // name, never a payload. Refused whole rather than trimmed, so that no client is shown half a state.
     if (raw.length > MAX_STATE_CHARS) return { tooLarge: raw.length };
-    if (!mayControl(clientId)) continue;
     const state = JSON.parse(raw) as unknown;
     const stamped =
       state !== null && typeof state === "object" && !Array.isArray(state) ? { ...state, user: identity } : null;
@@ -104,6 +107,22 @@ export function applyPresence(
   }
   awarenessProtocol.applyAwarenessUpdate(live.awareness, stamped.update, peer);
   return null;
+}
+
+/**
+ * How often one socket's query for everyone's presence is answered. A stock provider asks once, as it
+ * connects, and hears every change after; a query answered at every ask let 600 bytes of queries draw
+ * 5.9 MB of answers from a busy document.
+ */
+export const PRESENCE_QUERY_INTERVAL_MS = 1_000;
+const lastAnswered = new WeakMap<object, number>();
+
+/** Whether a socket's presence query is answered now (at most once per PRESENCE_QUERY_INTERVAL_MS); a later one is ignored. */
+export function mayAskPresence(asker: object): boolean {
+  const now = performance.now();
+  if (now - (lastAnswered.get(asker) ?? -Infinity) < PRESENCE_QUERY_INTERVAL_MS) return false;
+  lastAnswered.set(asker, now);
+  return true;
 }
 
 /** A connection closed: its presence goes, and its ids are remembered as released (see `released`). */

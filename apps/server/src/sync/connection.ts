@@ -3,7 +3,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
-import { type Identity, applyPresence, releasePresence } from "./awareness.ts";
+import { type Identity, applyPresence, mayAskPresence, releasePresence } from "./awareness.ts";
 import { closeForNotStored } from "./commit-errors.ts";
 import { type Authorization, type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument, Peer } from "./document.ts";
@@ -187,7 +187,7 @@ export class Connection implements Peer {
       if (type === MESSAGE_SYNC) this.handleSync(state, decoder);
       else if (type === MESSAGE_AWARENESS) this.handleAwareness(state, decoding.readVarUint8Array(decoder));
       else if (type === MESSAGE_QUERY_AWARENESS) {
-        this.send(awarenessMessage(state.live.awareness, [...state.live.awareness.getStates().keys()]));
+        if (mayAskPresence(this)) this.send(awarenessMessage(state.live.awareness, [...state.live.awareness.getStates().keys()]));
       } else this.close(SYNC_CLOSE_CODES.badMessage, `unknown message type ${type}`);
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "malformed sync message");

@@ -5,7 +5,8 @@ import { annotationsOf, notesOf, readAnnotation, votesOf, withheldOf } from "@ma
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
-import { STEP2_HEADROOM, awarenessUpdateMessage, syncStep2Message } from "./messages.ts";
+import { STEP2_HEADROOM, syncStep2Message } from "./messages.ts";
+import { PresenceFanout } from "./presence-fanout.ts";
 import { ColdBytes } from "./cold-bytes.ts";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
@@ -128,6 +129,7 @@ export class LiveDocument implements PersistSource {
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
   private readonly fanout: Fanout;
+  private readonly presence: PresenceFanout;
   private readonly votes: VoteTally;
 
   constructor(
@@ -150,6 +152,10 @@ export class LiveDocument implements PersistSource {
     this.encodedBytes = (initialState?.length ?? 0) + (start?.tail?.length ?? 0);
     this.cold = initialState && new ColdBytes(initialState, start?.tail ?? null, start?.headroom ?? 0, start?.stateVector ?? null);
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
+    this.presence = new PresenceFanout(this.awareness, {
+      peers: () => this.peers,
+      relay: this.hooks.relayAwareness && ((update) => this.hooks.relayAwareness?.(this, update)),
+    });
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
@@ -372,17 +378,12 @@ export class LiveDocument implements PersistSource {
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
     const changed = [...added, ...updated, ...removed];
     // Presence from another process is not sent back out; nor are expiries, which every process sees for itself.
-    const relay = origin === REMOTE_ORIGIN || origin === "timeout" ? undefined : this.hooks.relayAwareness;
-    if (changed.length === 0 || (this.peers.size === 0 && !relay)) return;
-    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
-    relay?.(this, update);
-    if (this.peers.size === 0) return;
-    const message = awarenessUpdateMessage(update);
-    for (const peer of this.peers) peer.send(message);
+    if (changed.length) this.presence.changed(changed, origin !== REMOTE_ORIGIN && origin !== "timeout");
   };
 
   destroy() {
     this.destroyed = true;
+    this.presence.stop();
     this.cancelPlannedBuild();
     this.awareness.destroy();
     this.ydoc.destroy();

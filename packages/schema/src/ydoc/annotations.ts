@@ -100,9 +100,12 @@ export function updateAnnotation(doc: Y.Doc, id: string, patch: AnnotationPatch,
   doc.transact(() => {
     for (const [key, value] of Object.entries(patch)) {
       if (key === "body") {
-        const text = map.get("body") as Y.Text;
-        text.delete(0, text.length);
-        text.insert(0, value as string);
+        // Written before the server refused it, a document may hold an annotation without its body.
+        const text = map.get("body");
+        if (text instanceof Y.Text) {
+          text.delete(0, text.length);
+          text.insert(0, value as string);
+        } else map.set("body", new Y.Text(value as string));
       } else map.set(key, value);
     }
     map.set("updatedAt", Date.now());
