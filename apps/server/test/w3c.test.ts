@@ -85,6 +85,9 @@ describe("the container", () => {
     });
     assertW3CCollection(minimal.body);
     expect(minimal.body).toMatchObject({ total: 1, first: expect.stringContaining("page=0"), last: expect.stringContaining("page=0") });
+    // An empty container links no page, and has none to fetch.
+    const empty = await articleWithMembers(t.app, []);
+    expect((await empty.owner.get(`/w3c/articles/${empty.article.id}/?page=0`)).status).toBe(404);
   });
 
   it("pages through more annotations than fit one page, in text order, without repeats", async () => {
@@ -242,6 +245,10 @@ describe("one annotation", () => {
     expect(reply.body.target[0]).toBe(check.body.id);
     expect(reply.body.target[1].selector[0].exact).toBe("Russian President visited Iran July 2022");
     expect((await owner.get(`/api/annotations/${reply.body.id.split("/").at(-1)}`)).body.parentId).toBe(check.body.id.split("/").at(-1));
+    // A reply to an annotation this container does not have is a bad target, not a missing page.
+    const nowhere = check.body.id.replace(/[^/]+$/, crypto.randomUUID());
+    const stray = await postW3C(owner, article.id, { "@context": ANNO, type: "Annotation", motivation: "replying", bodyValue: "Hm", target: nowhere });
+    expect([stray.status, stray.body.error.field]).toEqual([400, "target"]);
 
     const highlight = await postW3C(author, article.id, { "@context": ANNO, type: "Annotation", motivation: "highlighting", target: { source: ARTICLE, selector: position(0, 5) } });
     expect(highlight.status).toBe(201);

@@ -105,7 +105,8 @@ export async function containerDocument(db: Db, scope: ContainerScope, query: Pa
 /** One page, standalone: it names the collection it is part of, with the collection's size. */
 export async function pageDocument(db: Db, scope: ContainerScope, query: PageQuery & { page: number }) {
   const stats = await statsOf(db, scope.articleId, scope.viewer);
-  if (query.page > lastPageOf(stats.total, query.limit)) throw notFound("Page");
+  // An empty container has no pages (its representation links none): a page holds one annotation or more.
+  if (stats.total === 0 || query.page > lastPageOf(stats.total, query.limit)) throw notFound("Page");
   const body = await pageBody(db, scope, { iris: query.iris ?? false, limit: query.limit }, query.page, stats);
   return {
     "@context": ANNOTATION_CONTEXT,

@@ -82,7 +82,9 @@ async function postAnnotation(c: AppContext) {
   const draft = fromW3C(await readAnnotationJson(c));
   let parent = null;
   if (draft.parent) {
-    const found = draft.parent.articleId === articleId ? await accessOrGone(c, draft.parent.annotationId) : null;
+    // A parent that is not there (never was, deleted, or out of the caller's sight) is a bad target, as one of
+    // another container is: the request names it in its body, not in its path.
+    const found = draft.parent.articleId === articleId ? await accessOrGone(c, draft.parent.annotationId).catch(absentAsNull) : null;
     if (!found || found.row.articleId !== articleId) {
       throw new ApiError("validation_failed", "target: a reply answers an annotation of this container", "target");
     }
@@ -93,6 +95,11 @@ async function postAnnotation(c: AppContext) {
   const doc = toW3C(await presentById(db, created.id, { id: user.id, role }), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
 }
+
+const absentAsNull = (err: unknown) => {
+  if (err instanceof ApiError && (err.code === "not_found" || err.code === "gone")) return null;
+  throw err;
+};
 
 async function getAnnotation(c: AppContext) {
   const { doc } = await reach(c);
