@@ -123,7 +123,8 @@ const NO_VOTES = { agree: 0, disagree: 0 };
 /** Who last changed each annotation of `source` in this batch. */
 function writersOf(batch: BatchUpdate[], source: PersistSource): Map<string, string | null> {
   const writers = new Map<string, string | null>();
-  for (const entry of batch) if (entry.source === source) for (const id of entry.touched) writers.set(id, entry.userId);
+  // Rows written again (no bytes) name no writer: the change's own entry does.
+  for (const entry of batch) if (entry.source === source && entry.update) for (const id of entry.touched) writers.set(id, entry.userId);
   return writers;
 }
 
