@@ -88,6 +88,11 @@ describe("the container", () => {
     // An empty container links no page, and has none to fetch.
     const empty = await articleWithMembers(t.app, []);
     expect((await empty.owner.get(`/w3c/articles/${empty.article.id}/?page=0`)).status).toBe(404);
+    // A page is read-only, and says so the same way to OPTIONS, GET and POST.
+    const pageIri = `/w3c/articles/${article.id}/?page=0`;
+    const posted = await owner.request("POST", pageIri, JSON.stringify(comment("on a page", quote("Hamid"))), { "content-type": "application/ld+json" });
+    expect([posted.status, posted.headers.get("allow")]).toEqual([405, "GET, HEAD, OPTIONS"]);
+    expect((await owner.request("OPTIONS", pageIri)).headers.get("allow")).toBe("GET, HEAD, OPTIONS");
   });
 
   it("pages through more annotations than fit one page, in text order, without repeats", async () => {

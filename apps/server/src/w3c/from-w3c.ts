@@ -124,7 +124,11 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
   const tags: string[] = [];
   const classes: string[] = [];
   for (const [i, raw] of list(doc.body).entries()) {
-    const b = part(bodySchema, raw, Array.isArray(doc.body) ? `body.${i}` : "body");
+    const at = Array.isArray(doc.body) ? `body.${i}` : "body";
+    // Bodies are plain text: HTML kept as its source would show its tags, and turned into text would not be what was sent.
+    const format = raw !== null && typeof raw === "object" ? (raw as { format?: unknown }).format : undefined;
+    if (format !== undefined && format !== "text/plain") throw fail(`${at}.format`, "bodies are plain text: send format text/plain, or none");
+    const b = part(bodySchema, raw, at);
     // The model says a string body is the body's IRI; plain clients mean its text, and so do we.
     if (typeof b === "string") texts.push(b);
     else if (purposes(b).includes("tagging")) tags.push(b.value);

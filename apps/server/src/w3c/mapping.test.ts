@@ -146,6 +146,7 @@ describe("fromW3C", () => {
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: { type: "CssSelector", value: "p" } } })).field).toBe("target.selector");
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: { type: "TextPositionSelector", start: 4, end: 2 } } })).field).toBe("target.selector.end");
     expect(errorOf(() => fromW3C({ ...base, "@context": "https://www.w3.org/ns/activitystreams" })).field).toBe("@context");
+    expect(errorOf(() => fromW3C({ ...base, body: { type: "TextualBody", value: "<p>Hi</p>", format: "text/html" } })).field).toBe("body.format");
     const refined = { type: "TextPositionSelector", start: 100, end: 130, refinedBy: { type: "TextPositionSelector", start: 2, end: 5 } };
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: refined } })).field).toBe("target.selector.refinedBy");
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: [{ type: "CssSelector", value: "p" }, refined] } })).field).toBe("target.selector.1.refinedBy");

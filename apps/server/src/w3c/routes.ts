@@ -72,7 +72,12 @@ async function getContainer(c: AppContext) {
   return sendLd(c, await containerDocument(db, scope, query, prefer), { headers });
 }
 
+/** A page of the container (`?page=`) is read-only: annotations are posted to the container itself. */
+const isPage = (c: AppContext) => c.req.query("page") !== undefined;
+const pageAllows = () => Object.assign(new ApiError("method_not_allowed", `A page of the container is read-only: post to the container (${PAGE_HEADERS.Allow})`), { allow: PAGE_HEADERS.Allow.split(", ") });
+
 async function postAnnotation(c: AppContext) {
+  if (isPage(c)) throw pageAllows();
   const user = requireUser(c);
   const { db, hub } = c.get("deps");
   const articleId = uuidParam(c, "articleId", "Article");
@@ -155,7 +160,7 @@ const options = (headers: Record<string, string>) => (c: AppContext) => c.body(n
 
 const containerDocs = {
   get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile", 304: "Not modified (If-None-Match)" }, produces: LD, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
-  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: created("The annotation, with Location and ETag"), produces: LD, schemas: { 201: w3cAnnotationSchema } }),
+  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container" }, produces: LD, schemas: { 201: w3cAnnotationSchema } }),
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
 
@@ -164,7 +169,7 @@ for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
   w3cRoutes
     .get(path, containerDocs.get, getContainer)
     .post(path, containerDocs.post, postAnnotation)
-    .options(path, containerDocs.options, options(CONTAINER_HEADERS));
+    .options(path, containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c));
 }
 w3cRoutes
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 410: "Deleted" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), getAnnotation)

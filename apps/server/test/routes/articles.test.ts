@@ -236,6 +236,10 @@ describe("article import: errors", () => {
 
     const declared = await owner.post(articles, latin1, { "content-type": "text/plain; charset=ISO-8859-1" });
     expect([declared.status, declared.body.text]).toEqual([201, "Café au lait."]);
+    // windows-1252's quotes and euro sign, which Node 20's own decoder gets wrong (import/article.ts).
+    const cp1252 = Uint8Array.from([0x93, ...Buffer.from("Price", "latin1"), 0x94, 0x20, 0x80, 0x35, 0x2e]);
+    const quoted = await owner.post(articles, cp1252, { "content-type": "text/plain; charset=windows-1252" });
+    expect([quoted.status, quoted.body.text]).toEqual([201, "“Price” €5."]);
     const unknown = await owner.post(articles, latin1, { "content-type": 'text/plain; charset="x-klingon"' });
     expect([unknown.status, unknown.body.error.code]).toEqual([415, "unsupported_media_type"]);
   });
