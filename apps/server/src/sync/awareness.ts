@@ -1,7 +1,10 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { LiveDocument, Peer } from "./document.ts";
+import { awarenessMessage } from "./messages.ts";
+import { PresenceInbox } from "./presence-inbox.ts";
 
 export type Identity = { id: string; name: string; color: string };
 
@@ -109,20 +112,25 @@ export function applyPresence(
   return null;
 }
 
-/**
- * How often one socket's query for everyone's presence is answered. A stock provider asks once, as it
- * connects, and hears every change after; a query answered at every ask let 600 bytes of queries draw
- * 5.9 MB of answers from a busy document.
- */
-export const PRESENCE_QUERY_INTERVAL_MS = 1_000;
-const lastAnswered = new WeakMap<object, number>();
+/** What a socket's presence needs of its connection: to send, and to close. */
+type PresencePeer = Peer & { close(code: number, reason: string): void };
+type Sender = { identity: Identity; userId: string; clients: Set<number> };
 
-/** Whether a socket's presence query is answered now (at most once per PRESENCE_QUERY_INTERVAL_MS); a later one is ignored. */
-export function mayAskPresence(asker: object): boolean {
-  const now = performance.now();
-  if (now - (lastAnswered.get(asker) ?? -Infinity) < PRESENCE_QUERY_INTERVAL_MS) return false;
-  lastAnswered.set(asker, now);
-  return true;
+/**
+ * A socket's presence messages (presence-inbox.ts), each applied as the
+ * sender it is from (`sender`: false once the socket is no longer open); a
+ * state over MAX_STATE_CHARS closes it with 4413. Its queries are answered with
+ * every state.
+ */
+export function presenceInbox(live: LiveDocument, peer: PresencePeer, sender: () => Sender | false): PresenceInbox {
+  return new PresenceInbox(
+    (update) => {
+      const from = sender();
+      const refused = from && applyPresence(live, peer, from, update);
+      if (refused) peer.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
+    },
+    () => peer.send(awarenessMessage(live.awareness, [...live.awareness.getStates().keys()])),
+  );
 }
 
 /** A connection closed: its presence goes, and its ids are remembered as released (see `released`). */

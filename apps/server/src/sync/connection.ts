@@ -3,7 +3,8 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
-import { type Identity, applyPresence, mayAskPresence, releasePresence } from "./awareness.ts";
+import { type Identity, presenceInbox, releasePresence } from "./awareness.ts";
+import type { PresenceInbox } from "./presence-inbox.ts";
 import { closeForNotStored } from "./commit-errors.ts";
 import { type Authorization, type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument, Peer } from "./document.ts";
@@ -40,7 +41,7 @@ export type ConnectionOptions = {
 type Phase =
   | { phase: "admitting"; buffered: KeptMessages }
   /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
-  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare }
+  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: PresenceInbox }
   | { phase: "closed" };
 
 /**
@@ -111,6 +112,7 @@ export class Connection implements Peer {
       identity,
       account,
       share,
+      presence: presenceInbox(live, this, () => this.state === open && { identity, userId: open.actor.userId, clients: this.awarenessClients }),
     };
     this.state = open;
     live.peers.add(this);
@@ -170,6 +172,7 @@ export class Connection implements Peer {
     this.waiting.takeAll();
     if (state.phase === "open") {
       state.share.stop();
+      state.presence.stop();
       state.live.peers.delete(this);
       releasePresence(state.live, this.awarenessClients);
     }
@@ -185,10 +188,9 @@ export class Connection implements Peer {
       const decoder = decoding.createDecoder(data);
       const type = decoding.readVarUint(decoder);
       if (type === MESSAGE_SYNC) this.handleSync(state, decoder);
-      else if (type === MESSAGE_AWARENESS) this.handleAwareness(state, decoding.readVarUint8Array(decoder));
-      else if (type === MESSAGE_QUERY_AWARENESS) {
-        if (mayAskPresence(this)) this.send(awarenessMessage(state.live.awareness, [...state.live.awareness.getStates().keys()]));
-      } else this.close(SYNC_CLOSE_CODES.badMessage, `unknown message type ${type}`);
+      else if (type === MESSAGE_AWARENESS) state.presence.take(decoding.readVarUint8Array(decoder));
+      else if (type === MESSAGE_QUERY_AWARENESS) state.presence.query();
+      else this.close(SYNC_CLOSE_CODES.badMessage, `unknown message type ${type}`);
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "malformed sync message");
       this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
@@ -390,11 +392,6 @@ export class Connection implements Peer {
       "update refused",
     );
     this.close(closeCodeOf(reason), reason);
-  }
-
-  private handleAwareness(state: Extract<Phase, { phase: "open" }>, update: Uint8Array) {
-    const refused = applyPresence(state.live, this, { identity: state.identity, userId: state.actor.userId, clients: this.awarenessClients }, update);
-    if (refused) this.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
   }
 }
 

@@ -3,7 +3,7 @@ import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PRESENCE_WINDOW_MS, PresenceFanout } from "./presence-fanout.ts";
-import { PRESENCE_QUERY_INTERVAL_MS, mayAskPresence } from "./awareness.ts";
+import { PRESENCE_QUERY_INTERVAL_MS, PresenceInbox } from "./presence-inbox.ts";
 
 /** The states an awareness message carries, by client id. */
 function statesIn(message: Uint8Array): Map<number, unknown> {
@@ -48,10 +48,22 @@ describe("presence fan-out", () => {
     fanout.stop();
   });
 
-  it("answers one socket's presence query at most once per interval", () => {
-    const socket = {};
-    expect([mayAskPresence(socket), mayAskPresence(socket), mayAskPresence({})]).toEqual([true, false, true]);
+  it("takes one socket's presence at most once per window, the latest of a flood, and answers its queries at most once per interval", () => {
+    const applied: number[] = [];
+    let answers = 0;
+    const inbox = new PresenceInbox((update) => applied.push(update[0]!), () => answers++);
+    for (let i = 0; i < 200; i++) inbox.take(Uint8Array.of(i));
+    expect(applied).toEqual([0]);
+    vi.advanceTimersByTime(PRESENCE_WINDOW_MS);
+    expect(applied).toEqual([0, 199]);
+    vi.advanceTimersByTime(PRESENCE_WINDOW_MS * 3);
+    inbox.take(Uint8Array.of(7));
+    expect(applied).toEqual([0, 199, 7]);
+    for (let i = 0; i < 10; i++) inbox.query();
+    expect(answers).toBe(1);
     vi.advanceTimersByTime(PRESENCE_QUERY_INTERVAL_MS);
-    expect(mayAskPresence(socket)).toBe(true);
+    inbox.query();
+    expect(answers).toBe(2);
+    inbox.stop();
   });
 });
