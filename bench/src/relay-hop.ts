@@ -12,7 +12,7 @@ import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { MESSAGE_ACK, createAnnotation, readAnnotations } from "@marginalia/schema";
-import { percentile, seedArticle, signUp } from "./harness.ts";
+import { MAIL_DIR, percentile, seedArticle, signUp } from "./harness.ts";
 import { step1Message, updateMessage } from "./lib/protocol.ts";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -55,7 +55,7 @@ function start(command: string, args: string[], env: Record<string, string>, rea
 }
 
 async function startServer(redisUrl: string): Promise<string> {
-  const env = { PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl!, REDIS_URL: redisUrl, LOG_LEVEL: "info", SEED_DEMO: "false" };
+  const env = { PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl!, REDIS_URL: redisUrl, LOG_LEVEL: "info", SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` };
   const output = await start(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], env, [
     /"msg":"listening"/,
     /"role":"subscriber"[^\n]*"msg":"redis connected"/,
