@@ -1,4 +1,5 @@
 import { annotationsOf, buildTarget, createAnnotation, updateAnnotation } from "@marginalia/schema";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { type Member, articleWithMembers } from "./support/article.ts";
@@ -226,6 +227,26 @@ describe("socket targets", () => {
       }
     }
     expect(closes).toEqual([4503, 4403]);
+  });
+
+  it("puts off a target on a revision another process stored, and takes it when the provider sends it again", async () => {
+    const made = await articleWithMembers(t.app, []);
+    const client = openSyncClient(url, made.article.sync.room, made.owner.token, { reconnect: true });
+    try {
+      await client.synced; // this process now holds the first text
+      const { text } = (await made.owner.get(`/api/articles/${made.article.id}`)).body as { text: string };
+      const revised = `${text}\n\nA correction.`;
+      // Stored as another process would store it, with no event reaching this one.
+      await t.database.db.execute(sql`insert into article_revisions (article_id, number, text, blocks, content_hash, format)
+        select article_id, 2, ${revised}, blocks, 'another process', format from article_revisions where article_id = ${made.article.id} and number = 1`);
+      await t.database.db.execute(sql`update articles set current_revision = 2 where id = ${made.article.id}`);
+      const start = Array.from(revised).length - "correction.".length;
+      const id = createAnnotation(client.doc, { kind: "comment", authorId: made.owner.user.id, body: "on the newest text", target: buildTarget(revised, { start, end: start + 10 }, 2) });
+      await eventually(async () => expect((await made.owner.get(`/api/annotations/${id}`)).body.target).toMatchObject({ revision: 2, exact: "correction" }), 10_000);
+      expect(client.closes.map((c) => c.code)).toEqual([4503]);
+    } finally {
+      client.destroy();
+    }
   });
 
   it("refuses an edit that moves a target off the text, and one that starts inside a grapheme cluster", async () => {
