@@ -9,6 +9,12 @@ import type { Db } from "../db.ts";
  */
 type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; newestChecked?: true };
 
+/** Why a target waits: the text it names is loading here. Not the writer's fault, so not a refusal (`closeCodeOf`). */
+export const TEXT_CATCHING_UP = "target: the article's text is loading on this server; reconnect and send it again";
+
+/** The close code for a refused update: 4503 for one only put off (TEXT_CATCHING_UP), else 4403. */
+export const closeCodeOf = (reason: string) => (reason === TEXT_CATCHING_UP ? SYNC_CLOSE_CODES.retryLater : SYNC_CLOSE_CODES.forbidden);
+
 /**
  * Text kept at most, in UTF-16 units (32 M: 64 MB); the least recently joined article goes first.
  * Counted in text, not articles: a limit on articles would evict, with many short ones open, texts
@@ -28,12 +34,6 @@ const KEPT_UNITS = 32 * 2 ** 20;
  * revision is not refused but put off (TEXT_CATCHING_UP): the socket closes
  * with 4503 and its provider reconnects and sends it again.
  */
-/** Why a target waits: the text it names is loading here. Not the writer's fault, so not a refusal (`closeCodeOf`). */
-export const TEXT_CATCHING_UP = "target: the article's text is loading on this server; reconnect and send it again";
-
-/** The close code for a refused update: 4503 for one only put off (TEXT_CATCHING_UP), else 4403. */
-export const closeCodeOf = (reason: string) => (reason === TEXT_CATCHING_UP ? SYNC_CLOSE_CODES.retryLater : SYNC_CLOSE_CODES.forbidden);
-
 class ArticleTexts {
   private readonly known = new Map<string, Known>();
 
