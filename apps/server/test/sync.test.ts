@@ -1,4 +1,6 @@
-import { eq } from "drizzle-orm";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import {
   annotationsOf,
@@ -11,6 +13,7 @@ import {
 } from "@marginalia/schema";
 import { annotations, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MIGRATIONS_FOLDER } from "../src/db.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
@@ -243,5 +246,12 @@ describe("REST and socket see each other", () => {
     }
     expect(past.createdAt).toBe("2019-06-01T00:00:00.000Z");
     expect(listed.map((x) => x.body)).toEqual(["from the year 9000", "from 2019"]);
+
+    // A row stored with such a time before the rule is repaired by its migration.
+    const in2058 = new Date(Date.UTC(2058, 0, 1));
+    await t.database.db.update(annotations).set({ createdAt: in2058, updatedAt: in2058 }).where(eq(annotations.articleId, article.id));
+    await t.database.db.execute(sql.raw(readFileSync(path.join(MIGRATIONS_FOLDER, "0019_future_times.sql"), "utf8")));
+    const repaired = await t.database.db.select({ createdAt: annotations.createdAt, updatedAt: annotations.updatedAt }).from(annotations).where(eq(annotations.articleId, article.id));
+    for (const row of repaired) for (const time of [row.createdAt, row.updatedAt]) expect(time.getTime()).toBeLessThanOrEqual(Date.now());
   });
 });
