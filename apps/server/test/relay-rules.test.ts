@@ -1,4 +1,8 @@
 import { eq } from "drizzle-orm";
+import * as encoding from "lib0/encoding";
+import { Redis } from "ioredis";
+import * as Y from "yjs";
+import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/relay-frame.ts";
 import { annotations } from "@marginalia/schema/tables";
 import { annotationsOf, buildTarget, createAnnotation, readAnnotations, withheldOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
@@ -116,5 +120,30 @@ describe.runIf(!missing)("rules across two server processes", () => {
         expect({ body: stored.body, tags: stored.tags }).toEqual({ body: "edited through A", tags: ["from-b"] });
       }
     }, 15_000);
+  });
+
+  it("keeps a Yjs client id claimed on another process its claimant's: another member cannot write under it", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
+    const other = members[0]!;
+    const watcher = open(servers.b.url, article.sync.room, owner.token);
+    await watcher.synced; // B has the document loaded before the claim is made elsewhere
+    // A claim as another process relays it (relay-frame.ts, claim): client id 7,777,777 is the owner's.
+    const clientId = 7_777_777;
+    const payload = encoding.createEncoder();
+    encoding.writeVarUint(payload, clientId);
+    encoding.writeVarString(payload, owner.user.id);
+    const redis = new Redis(servers.redis.url);
+    try {
+      await redis.publish(`marginalia:doc:${article.sync.room}`, encodeFrame(FRAME.claim, new Uint8Array(ID_BYTES).fill(9), encoding.toUint8Array(payload)));
+    } finally {
+      redis.disconnect();
+    }
+    const posing = new Y.Doc();
+    posing.clientID = clientId;
+    const poser = open(servers.b.url, article.sync.room, other.token, { doc: posing });
+    await poser.synced;
+    createAnnotation(posing, { kind: "comment", authorId: other.user.id, body: "under the owner's client id" });
+    await eventually(() => expect(poser.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+    expect(poser.closes[0]!.reason).toMatch(/writes for another user/);
   });
 });

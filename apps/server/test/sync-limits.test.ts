@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import WebSocket from "ws";
+import * as encoding from "lib0/encoding";
 import { eq } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia/schema";
@@ -81,6 +82,33 @@ describe("socket limits", () => {
     await joiner.synced;
     const sizes = [...joiner.provider.awareness.getStates().values()].map((s) => JSON.stringify(s).length);
     expect(Math.max(0, ...sizes)).toBeLessThan(4_096 + 200);
+  });
+
+  it("closes with 4400 a presence state that is not JSON, even when it waits for the end of a window, and lives on", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const bystander = open(url, article.sync.room, owner.token);
+    await bystander.synced;
+    const presence = (clock: number, state: string) => {
+      const update = encoding.createEncoder();
+      encoding.writeVarUint(update, 1);
+      encoding.writeVarUint(update, 424_242);
+      encoding.writeVarUint(update, clock);
+      encoding.writeVarString(update, state);
+      const message = encoding.createEncoder();
+      encoding.writeVarUint(message, 1); // awareness
+      encoding.writeVarUint8Array(message, encoding.toUint8Array(update));
+      return encoding.toUint8Array(message);
+    };
+    for (const late of [false, true]) {
+      const raw = rawSocket(article.sync.room, owner.token);
+      await raw.opened;
+      // The first is taken at once; the second, sent within the window, when it ends.
+      if (late) raw.ws.send(presence(1, '{"cursor":1}'));
+      raw.ws.send(presence(2, "{not json"));
+      expect((await raw.closed).code).toBe(SYNC_CLOSE_CODES.badMessage);
+    }
+    expect((await t.app.request("/healthz")).status).toBe(200);
+    expect(bystander.closes).toEqual([]);
   });
 
   it("keeps open the bystanders whose providers send back a large state another member showed", async () => {

@@ -235,15 +235,17 @@ describe("socket targets", () => {
     try {
       await client.synced; // this process now holds the first text
       const { text } = (await made.owner.get(`/api/articles/${made.article.id}`)).body as { text: string };
-      const revised = `${text}\n\nA correction.`;
-      // Stored as another process would store it, with no event reaching this one.
-      await t.database.db.execute(sql`insert into article_revisions (article_id, number, text, blocks, content_hash, format)
-        select article_id, 2, ${revised}, blocks, 'another process', format from article_revisions where article_id = ${made.article.id} and number = 1`);
-      await t.database.db.execute(sql`update articles set current_revision = 2 where id = ${made.article.id}`);
-      const start = Array.from(revised).length - "correction.".length;
-      const id = createAnnotation(client.doc, { kind: "comment", authorId: made.owner.user.id, body: "on the newest text", target: buildTarget(revised, { start, end: start + 10 }, 2) });
-      await eventually(async () => expect((await made.owner.get(`/api/annotations/${id}`)).body.target).toMatchObject({ revision: 2, exact: "correction" }), 10_000);
-      expect(client.closes.map((c) => c.code)).toEqual([4503]);
+      // Stored as another process would store them, with no event reaching this one: two revisions in a row,
+      // the second after this process had read the first because a socket named it.
+      for (const [revision, revised] of [[2, `${text}\n\nA correction.`], [3, `${text}\n\nA second correction.`]] as const) {
+        await t.database.db.execute(sql`insert into article_revisions (article_id, number, text, blocks, content_hash, format)
+          select article_id, ${revision}, ${revised}, blocks, ${`another process ${revision}`}, format from article_revisions where article_id = ${made.article.id} and number = 1`);
+        await t.database.db.execute(sql`update articles set current_revision = ${revision} where id = ${made.article.id}`);
+        const start = Array.from(revised).length - "correction.".length;
+        const id = createAnnotation(client.doc, { kind: "comment", authorId: made.owner.user.id, body: `on revision ${revision}`, target: buildTarget(revised, { start, end: start + 10 }, revision) });
+        await eventually(async () => expect((await made.owner.get(`/api/annotations/${id}`)).body.target).toMatchObject({ revision, exact: "correction" }), 10_000);
+      }
+      expect(client.closes.map((c) => c.code)).toEqual([4503, 4503]);
     } finally {
       client.destroy();
     }

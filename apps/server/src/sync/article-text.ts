@@ -3,11 +3,13 @@ import { CodePointIndex, SYNC_CLOSE_CODES, type TextTarget, targetProblem } from
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 
-/**
- * `newestChecked`: read from the database because a socket named a later revision, which it did not
- * have then: a target on a later one is refused, not put off again, until a newer text is known.
- */
-type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; newestChecked?: true };
+/** `readAt`: when the read that found this text began (performance.now()). */
+type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; readAt: number };
+
+/** Later revisions sockets named, per article, with when each was first named: while `base` is the text kept. */
+type Asked = { base: number; at: Map<number, number> };
+/** Later revisions remembered per article; past this, a socket naming another is put off unrecorded. */
+const MAX_ASKED = 16;
 
 /** Why a target waits: the text it names is loading here. Not the writer's fault, so not a refusal (`closeCodeOf`). */
 export const TEXT_CATCHING_UP = "target: the article's text is loading on this server; reconnect and send it again";
@@ -36,6 +38,7 @@ const KEPT_UNITS = 32 * 2 ** 20;
  */
 class ArticleTexts {
   private readonly known = new Map<string, Known>();
+  private readonly asked = new Map<string, Asked>();
 
   /** Loads the article's current text unless it is known. */
   async load(db: Db, articleId: string): Promise<void> {
@@ -61,10 +64,10 @@ class ArticleTexts {
   }
 
   /** A revision stored by this process; returns the text's index, for the caller's own use. */
-  revised(articleId: string, revision: number, text: string): CodePointIndex {
+  revised(articleId: string, revision: number, text: string, readAt = performance.now()): CodePointIndex {
     const index = new CodePointIndex(text);
     this.known.delete(articleId);
-    this.known.set(articleId, { phase: "known", revision, index });
+    this.known.set(articleId, { phase: "known", revision, index, readAt });
     // Summed when a text comes in, not kept as a running count: there are at most a few hundred.
     let units = 0;
     for (const entry of this.known.values()) if (entry.phase === "known") units += entry.index.text.length;
@@ -72,6 +75,7 @@ class ArticleTexts {
       if (units <= KEPT_UNITS || id === articleId) break;
       if (entry.phase === "known") units -= entry.index.text.length;
       this.known.delete(id);
+      this.asked.delete(id);
     }
     return index;
   }
@@ -86,8 +90,14 @@ class ArticleTexts {
     if (!entry) void this.reload(db, articleId).catch(() => {});
     if (entry?.phase !== "known") return TEXT_CATCHING_UP;
     if (target.revision > entry.revision) {
-      if (entry.newestChecked) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
-      void this.reload(db, articleId, true).catch(() => {});
+      // Read from the database after a socket first named this revision, and still older: it does not exist
+      // (a socket learns a revision from the server, so it was stored before it was first named).
+      let asked = this.asked.get(articleId);
+      if (asked?.base !== entry.revision) this.asked.set(articleId, (asked = { base: entry.revision, at: new Map() }));
+      const at = asked.at.get(target.revision);
+      if (at !== undefined && entry.readAt > at) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
+      if (at === undefined && asked.at.size < MAX_ASKED) asked.at.set(target.revision, performance.now());
+      void this.reload(db, articleId).catch(() => {});
       return TEXT_CATCHING_UP;
     }
     if (target.revision !== entry.revision) return `target.revision: not the article's current revision (${entry.revision})`;
@@ -113,14 +123,12 @@ class ArticleTexts {
     for (const { id, revision } of current) if (revision > kept.get(id)!) this.revisedElsewhere(db, id, revision);
   }
 
-  /** `asked`: a socket named a revision later than the one kept; the read tells whether it exists. */
-  private reload(db: Db, articleId: string, asked = false): Promise<void> {
+  private reload(db: Db, articleId: string): Promise<void> {
+    const readAt = performance.now();
     const ready = currentText(db, articleId).then(
       (text) => {
-        if (!text) return void this.known.delete(articleId);
-        this.revised(articleId, text.revision, text.text);
-        const entry = this.known.get(articleId);
-        if (asked && entry?.phase === "known") entry.newestChecked = true;
+        if (text) this.revised(articleId, text.revision, text.text, readAt);
+        else this.known.delete(articleId);
       },
       (err: unknown) => {
         this.known.delete(articleId);

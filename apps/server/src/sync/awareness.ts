@@ -126,7 +126,13 @@ export function presenceInbox(live: LiveDocument, peer: PresencePeer, sender: ()
   return new PresenceInbox(
     (update) => {
       const from = sender();
-      const refused = from && applyPresence(live, peer, from, update);
+      let refused: string | false | null;
+      try {
+        refused = from && applyPresence(live, peer, from, update);
+      } catch {
+        // A state that is not JSON: taken at the end of a window, outside the message's own handling.
+        return peer.close(SYNC_CLOSE_CODES.badMessage, "malformed presence");
+      }
       if (refused) peer.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
     },
     () => peer.send(awarenessMessage(live.awareness, [...live.awareness.getStates().keys()])),

@@ -37,7 +37,10 @@ export function documentHooks(hub: HubParts): DocumentHooks {
     relayAwareness: (live, update) => hub.options.relay.publishAwareness(live, update),
     broadcast: (recipients, delayMs) => hub.options.observer.broadcast(recipients, delayMs),
     built: (live) => hub.hiding.reconcile(live.context, live.doc),
-    claimClient: (live, clientId, userId) => hub.clientIdStore.record(live.name, clientId, userId),
+    claimClient: (live, clientId, userId) => {
+      hub.clientIdStore.record(live.name, clientId, userId);
+      hub.options.relay.publishClaim(live, clientId, userId);
+    },
     moderated: (live, steps, account) => void logSteps(hub, live, steps, account),
   };
 }

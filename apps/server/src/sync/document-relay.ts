@@ -15,6 +15,8 @@ export type DocumentRelay = {
   publishUpdate(live: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
   /** An awareness change made by a socket here. */
   publishAwareness(live: LiveDocument, update: Uint8Array): void;
+  /** A Yjs client id claimed here (client-ids.ts), for the other processes' copies of the document. */
+  publishClaim(live: LiveDocument, clientId: number, userId: string): void;
   /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
   publishAccess(event: AccessEvent): void;
   onAccess(listener: (event: AccessEvent | null) => void): void;
@@ -29,6 +31,7 @@ export const LOCAL_ONLY: DocumentRelay = {
   detach() {},
   publishUpdate() {},
   publishAwareness() {},
+  publishClaim() {},
   publishAccess() {},
   onAccess() {},
   connected: () => true,

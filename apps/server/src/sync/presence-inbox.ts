@@ -1,3 +1,5 @@
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import { PRESENCE_WINDOW_MS } from "./presence-fanout.ts";
 
 /**
@@ -7,16 +9,21 @@ import { PRESENCE_WINDOW_MS } from "./presence-fanout.ts";
  */
 export const PRESENCE_QUERY_INTERVAL_MS = 1_000;
 
+/** Client ids whose latest state one window keeps; a message naming more new ones is not kept past them. */
+const MAX_WAITING_CLIENTS = 256;
+
 /**
  * One socket's presence messages, taken at most once per PRESENCE_WINDOW_MS:
- * the first at once, and of those that come within the window only the last,
- * at its end. A presence message replaces the sender's state whole, so the
- * ones skipped would have been replaced anyway. A member sending thousands a
- * second (each valid, each stamped and parsed) took the loop from everyone
- * else: round trips of other sockets passed 50 ms.
+ * the first at once, and what comes within the window at its end, as one
+ * message with the latest state of each client id named. (A stock provider
+ * sends its own state and, echoed, everyone else's: keeping only the last
+ * message lost the sender's own cursor to an echo of another's.) A member
+ * sending thousands a second (each valid, each stamped and parsed) took the
+ * loop from everyone else: round trips of other sockets passed 50 ms.
  */
 export class PresenceInbox {
-  private waiting: Uint8Array | null = null;
+  /** By client id: its clock and its state as sent (JSON), the latest of the window. */
+  private readonly waiting = new Map<number, [number, string]>();
   private window: NodeJS.Timeout | null = null;
   private lastQuery = Number.NEGATIVE_INFINITY;
 
@@ -26,13 +33,18 @@ export class PresenceInbox {
   ) {}
 
   take(update: Uint8Array) {
-    if (this.window) {
-      this.waiting = update;
+    if (!this.window) {
+      this.apply(update);
+      this.window = setTimeout(() => this.windowEnded(), PRESENCE_WINDOW_MS);
+      this.window.unref();
       return;
     }
-    this.apply(update);
-    this.window = setTimeout(() => this.windowEnded(), PRESENCE_WINDOW_MS);
-    this.window.unref();
+    // y-protocols' awareness update: a count, then (client id, clock, state as JSON) for each.
+    const decoder = decoding.createDecoder(update);
+    for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+      const entry: [number, number, string] = [decoding.readVarUint(decoder), decoding.readVarUint(decoder), decoding.readVarString(decoder)];
+      if (this.waiting.has(entry[0]) || this.waiting.size < MAX_WAITING_CLIENTS) this.waiting.set(entry[0], [entry[1], entry[2]]);
+    }
   }
 
   /** A query for every state: answered unless this socket was answered within PRESENCE_QUERY_INTERVAL_MS. */
@@ -46,13 +58,20 @@ export class PresenceInbox {
   stop() {
     if (this.window) clearTimeout(this.window);
     this.window = null;
-    this.waiting = null;
+    this.waiting.clear();
   }
 
   private windowEnded() {
     this.window = null;
-    const next = this.waiting;
-    this.waiting = null;
-    if (next) this.take(next);
+    if (this.waiting.size === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, this.waiting.size);
+    for (const [clientId, [clock, state]] of this.waiting) {
+      encoding.writeVarUint(encoder, clientId);
+      encoding.writeVarUint(encoder, clock);
+      encoding.writeVarString(encoder, state);
+    }
+    this.waiting.clear();
+    this.take(encoding.toUint8Array(encoder));
   }
 }

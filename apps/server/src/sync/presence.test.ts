@@ -1,9 +1,11 @@
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PRESENCE_WINDOW_MS, PresenceFanout } from "./presence-fanout.ts";
 import { PRESENCE_QUERY_INTERVAL_MS, PresenceInbox } from "./presence-inbox.ts";
+import { awarenessUpdateMessage } from "./messages.ts";
 
 /** The states an awareness message carries, by client id. */
 function statesIn(message: Uint8Array): Map<number, unknown> {
@@ -48,17 +50,28 @@ describe("presence fan-out", () => {
     fanout.stop();
   });
 
-  it("takes one socket's presence at most once per window, the latest of a flood, and answers its queries at most once per interval", () => {
-    const applied: number[] = [];
+  it("takes one socket's presence at most once per window, each client's latest state, and answers its queries at most once per interval", () => {
+    const applied: Map<number, unknown>[] = [];
     let answers = 0;
-    const inbox = new PresenceInbox((update) => applied.push(update[0]!), () => answers++);
-    for (let i = 0; i < 200; i++) inbox.take(Uint8Array.of(i));
-    expect(applied).toEqual([0]);
+    const update = (...states: Array<[number, number, unknown]>) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, states.length);
+      for (const [id, clock, state] of states) {
+        encoding.writeVarUint(encoder, id);
+        encoding.writeVarUint(encoder, clock);
+        encoding.writeVarString(encoder, JSON.stringify(state));
+      }
+      return encoding.toUint8Array(encoder);
+    };
+    const inbox = new PresenceInbox((u) => applied.push(statesIn(awarenessUpdateMessage(u))), () => answers++);
+    // A stock provider: its own cursor, and in between the echoes of someone else's.
+    for (let i = 0; i < 200; i++) inbox.take(i % 2 ? update([7, i, { cursor: i }]) : update([9, i, { echo: i }]));
+    expect(applied).toEqual([new Map([[9, { echo: 0 }]])]);
     vi.advanceTimersByTime(PRESENCE_WINDOW_MS);
-    expect(applied).toEqual([0, 199]);
+    expect(applied[1]).toEqual(new Map<number, unknown>([[9, { echo: 198 }], [7, { cursor: 199 }]]));
     vi.advanceTimersByTime(PRESENCE_WINDOW_MS * 3);
-    inbox.take(Uint8Array.of(7));
-    expect(applied).toEqual([0, 199, 7]);
+    inbox.take(update([7, 300, { cursor: 300 }]));
+    expect(applied).toHaveLength(3);
     for (let i = 0; i < 10; i++) inbox.query();
     expect(answers).toBe(1);
     vi.advanceTimersByTime(PRESENCE_QUERY_INTERVAL_MS);

@@ -1,6 +1,8 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Logger } from "../logger.ts";
@@ -113,6 +115,14 @@ export class RedisRelay implements DocumentRelay {
     this.publish(this.prefix + live.name, FRAME.awareness, update);
   }
 
+  publishClaim(live: LiveDocument, clientId: number, userId: string) {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarString(encoder, userId);
+    // Published before the presence or the update that made it, on the same channel: others know the id is taken first.
+    this.publish(this.prefix + live.name, FRAME.claim, encoding.toUint8Array(encoder));
+  }
+
   publishAccess(event: AccessEvent) {
     this.publish(this.accessChannel, FRAME.access, new TextEncoder().encode(JSON.stringify(event)));
   }
@@ -180,6 +190,7 @@ export class RedisRelay implements DocumentRelay {
       if (frame.kind === FRAME.update) live.applyRemote(frame.payload, () => this.gapFound(channel));
       else if (frame.kind === FRAME.awareness) live.applyRemoteAwareness(frame.payload);
       else if (frame.kind === FRAME.hello) this.publishPresence(channel, live);
+      else if (frame.kind === FRAME.claim) claimRelayed(live, frame.payload);
       else this.requestResync(channel);
     } catch (err) {
       this.logger.warn({ err, doc: live.name, kind: frame.kind }, "could not apply a relayed message");
@@ -273,6 +284,12 @@ export class RedisRelay implements DocumentRelay {
       setTimeout(() => this.requestResync(channel), RESYNC_RETRY_MS).unref();
     }
   }
+}
+
+/** A claim another process made: known here as if read from storage (not kept again, not relayed again). */
+function claimRelayed(live: LiveDocument, payload: Uint8Array) {
+  const decoder = decoding.createDecoder(payload);
+  live.clientIds.claim(decoding.readVarUint(decoder), decoding.readVarString(decoder), { known: true });
 }
 
 /** Logs each change of a connection's state once, not every failed attempt while Redis is away. */
