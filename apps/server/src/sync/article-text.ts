@@ -6,10 +6,16 @@ import type { Db } from "../db.ts";
 /** `readAt`: when the read that found this text began (performance.now()). */
 type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; readAt: number };
 
-/** Later revisions sockets named, per article, with when each was first named: while `base` is the text kept. */
-type Asked = { base: number; at: Map<number, number> };
+/**
+ * Later revisions named, per article, by whom (`<account> <revision>`), with when each was first named:
+ * while `base` is the text kept. Kept by account, since any member can name the next revision before it
+ * exists: had that counted for everyone, a real one stored a moment later would have been refused to all.
+ */
+type Asked = { base: number; at: Map<string, number> };
 /** Later revisions remembered per article; past this, a socket naming another is put off unrecorded. */
-const MAX_ASKED = 16;
+const MAX_ASKED = 64;
+/** How often a text is read again for sockets naming a later revision (a reconnecting client retries sooner). */
+const REREAD_AFTER_MS = 1_000;
 
 /** Why a target waits: the text it names is loading here. Not the writer's fault, so not a refusal (`closeCodeOf`). */
 export const TEXT_CATCHING_UP = "target: the article's text is loading on this server; reconnect and send it again";
@@ -85,7 +91,7 @@ class ArticleTexts {
    * article dropped from the cache while its sockets stay open is loaded again, so that a later
    * attempt is judged on its text rather than refused for ever.
    */
-  problem(db: Db, articleId: string, target: TextTarget): string | null {
+  problem(db: Db, articleId: string, target: TextTarget, account: string): string | null {
     const entry = this.known.get(articleId);
     if (!entry) void this.reload(db, articleId).catch(() => {});
     if (entry?.phase !== "known") return TEXT_CATCHING_UP;
@@ -94,10 +100,12 @@ class ArticleTexts {
       // (a socket learns a revision from the server, so it was stored before it was first named).
       let asked = this.asked.get(articleId);
       if (asked?.base !== entry.revision) this.asked.set(articleId, (asked = { base: entry.revision, at: new Map() }));
-      const at = asked.at.get(target.revision);
+      const key = `${account} ${target.revision}`;
+      const at = asked.at.get(key);
       if (at !== undefined && entry.readAt > at) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
-      if (at === undefined && asked.at.size < MAX_ASKED) asked.at.set(target.revision, performance.now());
-      void this.reload(db, articleId).catch(() => {});
+      const first = at === undefined && asked.at.size < MAX_ASKED;
+      if (first) asked.at.set(key, performance.now());
+      if (first || performance.now() - entry.readAt >= REREAD_AFTER_MS) void this.reload(db, articleId).catch(() => {});
       return TEXT_CATCHING_UP;
     }
     if (target.revision !== entry.revision) return `target.revision: not the article's current revision (${entry.revision})`;

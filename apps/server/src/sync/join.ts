@@ -52,7 +52,7 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
     live.members.add(userId, admission.actor.userId);
     const { articleId } = admission.context;
     const actor = { ...admission.actor, inGroup: (id: string) => inGroupDocument(hub, admission.context, id) };
-    connection.open(live, { ...actor, targetProblem: (target) => articleTexts.problem(hub.db, articleId, target) }, admission.identity, userId);
+    connection.open(live, { ...actor, targetProblem: (target) => articleTexts.problem(hub.db, articleId, target, userId) }, admission.identity, userId);
   } catch (err) {
     hub.logger.error({ err, room: request.room }, "could not open document");
     connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
