@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import WebSocket from "ws";
 import * as encoding from "lib0/encoding";
+import { writeAwarenessEntries } from "../src/sync/awareness-entries.ts";
 import { eq } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia/schema";
@@ -89,14 +90,9 @@ describe("socket limits", () => {
     const bystander = open(url, article.sync.room, owner.token);
     await bystander.synced;
     const presence = (clock: number, state: string) => {
-      const update = encoding.createEncoder();
-      encoding.writeVarUint(update, 1);
-      encoding.writeVarUint(update, 424_242);
-      encoding.writeVarUint(update, clock);
-      encoding.writeVarString(update, state);
       const message = encoding.createEncoder();
       encoding.writeVarUint(message, 1); // awareness
-      encoding.writeVarUint8Array(message, encoding.toUint8Array(update));
+      encoding.writeVarUint8Array(message, writeAwarenessEntries([[424_242, clock, state]]));
       return encoding.toUint8Array(message);
     };
     for (const late of [false, true]) {

@@ -1,7 +1,6 @@
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { type AwarenessEntry, readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
 import type { LiveDocument, Peer } from "./document.ts";
 import { awarenessMessage } from "./messages.ts";
 import { PresenceInbox } from "./presence-inbox.ts";
@@ -26,14 +25,8 @@ export function stampAwarenessUpdate(
   identity: Identity,
   mayControl: (clientId: number) => boolean,
 ): { update: Uint8Array; clientIds: number[] } | { tooLarge: number } {
-  const decoder = decoding.createDecoder(update);
-  const encoder = encoding.createEncoder();
-  const count = decoding.readVarUint(decoder);
-  const kept: Array<[number, number, string]> = [];
-  for (let i = 0; i < count; i++) {
-    const clientId = decoding.readVarUint(decoder);
-    const clock = decoding.readVarUint(decoder);
-    const raw = decoding.readVarString(decoder);
+  const kept: AwarenessEntry[] = [];
+  for (const [clientId, clock, raw] of readAwarenessEntries(update)) {
     // Another client's state, which stock providers send back as they received it (stamped, so larger
     // than its owner sent it): ignored whatever its size, or one member's large state would close every
     // other socket of the document.
@@ -46,13 +39,7 @@ export function stampAwarenessUpdate(
       state !== null && typeof state === "object" && !Array.isArray(state) ? { ...state, user: identity } : null;
     kept.push([clientId, clock, JSON.stringify(stamped)]);
   }
-  encoding.writeVarUint(encoder, kept.length);
-  for (const [clientId, clock, json] of kept) {
-    encoding.writeVarUint(encoder, clientId);
-    encoding.writeVarUint(encoder, clock);
-    encoding.writeVarString(encoder, json);
-  }
-  return { update: encoding.toUint8Array(encoder), clientIds: kept.map(([id]) => id) };
+  return { update: writeAwarenessEntries(kept), clientIds: kept.map(([id]) => id) };
 }
 
 /**
@@ -90,7 +77,7 @@ export function applyPresence(
 ): string | null {
   const owners = live.awarenessOwners;
   const gone = released.get(live);
-  const clocks = gone?.size ? awarenessClocks(update) : null;
+  const clocks = gone?.size ? new Map(readAwarenessEntries(update).map(([id, clock]) => [id, clock])) : null;
   let introduced = sender.clients.size;
   const mayControl = (id: number) => {
     const writer = live.clientIds.ownerOf(id);
@@ -156,17 +143,4 @@ export function releasePresence(live: LiveDocument, clients: Set<number>) {
     if (!live.awareness.states.has(id)) live.awareness.meta.delete(id);
   }
   awarenessProtocol.removeAwarenessStates(live.awareness, [...clients], null);
-}
-
-/** The clock of each state in a y-protocols awareness update: (count, then clientID, clock, JSON)*. */
-function awarenessClocks(update: Uint8Array): Map<number, number> {
-  const decoder = decoding.createDecoder(update);
-  const clocks = new Map<number, number>();
-  const count = decoding.readVarUint(decoder);
-  for (let i = 0; i < count; i++) {
-    const id = decoding.readVarUint(decoder);
-    clocks.set(id, decoding.readVarUint(decoder));
-    decoding.readVarUint8Array(decoder); // the state, unread
-  }
-  return clocks;
 }

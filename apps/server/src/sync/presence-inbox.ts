@@ -1,5 +1,4 @@
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
+import { readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
 import { PRESENCE_WINDOW_MS } from "./presence-fanout.ts";
 
 /**
@@ -39,11 +38,8 @@ export class PresenceInbox {
       this.window.unref();
       return;
     }
-    // y-protocols' awareness update: a count, then (client id, clock, state as JSON) for each.
-    const decoder = decoding.createDecoder(update);
-    for (let n = decoding.readVarUint(decoder); n > 0; n--) {
-      const entry: [number, number, string] = [decoding.readVarUint(decoder), decoding.readVarUint(decoder), decoding.readVarString(decoder)];
-      if (this.waiting.has(entry[0]) || this.waiting.size < MAX_WAITING_CLIENTS) this.waiting.set(entry[0], [entry[1], entry[2]]);
+    for (const [clientId, clock, json] of readAwarenessEntries(update)) {
+      if (this.waiting.has(clientId) || this.waiting.size < MAX_WAITING_CLIENTS) this.waiting.set(clientId, [clock, json]);
     }
   }
 
@@ -64,14 +60,8 @@ export class PresenceInbox {
   private windowEnded() {
     this.window = null;
     if (this.waiting.size === 0) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, this.waiting.size);
-    for (const [clientId, [clock, state]] of this.waiting) {
-      encoding.writeVarUint(encoder, clientId);
-      encoding.writeVarUint(encoder, clock);
-      encoding.writeVarString(encoder, state);
-    }
+    const update = writeAwarenessEntries([...this.waiting].map(([clientId, [clock, json]]) => [clientId, clock, json] as const));
     this.waiting.clear();
-    this.take(encoding.toUint8Array(encoder));
+    this.take(update);
   }
 }

@@ -1,24 +1,17 @@
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PRESENCE_WINDOW_MS, PresenceFanout } from "./presence-fanout.ts";
 import { PRESENCE_QUERY_INTERVAL_MS, PresenceInbox } from "./presence-inbox.ts";
 import { awarenessUpdateMessage } from "./messages.ts";
+import { readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
 
 /** The states an awareness message carries, by client id. */
 function statesIn(message: Uint8Array): Map<number, unknown> {
   const decoder = decoding.createDecoder(message);
   decoding.readVarUint(decoder); // message type
-  const update = decoding.createDecoder(decoding.readVarUint8Array(decoder));
-  const states = new Map<number, unknown>();
-  for (let n = decoding.readVarUint(update); n > 0; n--) {
-    const id = decoding.readVarUint(update);
-    decoding.readVarUint(update);
-    states.set(id, JSON.parse(decoding.readVarString(update)));
-  }
-  return states;
+  return new Map(readAwarenessEntries(decoding.readVarUint8Array(decoder)).map(([id, , json]) => [id, JSON.parse(json) as unknown]));
 }
 
 describe("presence fan-out", () => {
@@ -53,16 +46,7 @@ describe("presence fan-out", () => {
   it("takes one socket's presence at most once per window, each client's latest state, and answers its queries at most once per interval", () => {
     const applied: Map<number, unknown>[] = [];
     let answers = 0;
-    const update = (...states: Array<[number, number, unknown]>) => {
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, states.length);
-      for (const [id, clock, state] of states) {
-        encoding.writeVarUint(encoder, id);
-        encoding.writeVarUint(encoder, clock);
-        encoding.writeVarString(encoder, JSON.stringify(state));
-      }
-      return encoding.toUint8Array(encoder);
-    };
+    const update = (...states: Array<[number, number, unknown]>) => writeAwarenessEntries(states.map(([id, clock, state]) => [id, clock, JSON.stringify(state)]));
     const inbox = new PresenceInbox((u) => applied.push(statesIn(awarenessUpdateMessage(u))), () => answers++);
     // A stock provider: its own cursor, and in between the echoes of someone else's.
     for (let i = 0; i < 200; i++) inbox.take(i % 2 ? update([7, i, { cursor: i }]) : update([9, i, { echo: i }]));
