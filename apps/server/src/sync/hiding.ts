@@ -13,6 +13,7 @@ import {
   writeAnnotation,
 } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
+import { KeyedTurns } from "../keyed-turns.ts";
 import { UpdateNotStoredError } from "./commit-errors.ts";
 import type { LiveDocument } from "./document.ts";
 import type { DocContext } from "./projection.ts";
@@ -44,7 +45,8 @@ export type DocumentLease = {
  * Moves of one article run one after another.
  */
 export class Hiding {
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Moves, by article: one after another. */
+  private readonly moves = new KeyedTurns();
 
   constructor(
     private readonly documents: DocumentLease,
@@ -55,18 +57,13 @@ export class Hiding {
   after(context: DocContext, touched: ReadonlySet<string>, durable: Promise<void>) {
     const side = sideOf(context);
     if (!side || touched.size === 0) return;
-    const chain = (this.chains.get(context.articleId) ?? Promise.resolve())
-      .then(() => durable)
-      .then(() => this.settle(context, side, touched))
+    void this.moves
+      .run(context.articleId, () => durable.then(() => this.settle(context, side, touched)))
       .catch((err) => {
         // A change that was never stored has nothing to move; its sender has been told (commit-errors.ts).
         if (err instanceof UpdateNotStoredError) return;
         this.logger.error({ err, doc: context.docName }, "could not move hidden annotations between documents");
       });
-    this.chains.set(context.articleId, chain);
-    void chain.finally(() => {
-      if (this.chains.get(context.articleId) === chain) this.chains.delete(context.articleId);
-    });
   }
 
   /**
@@ -93,11 +90,8 @@ export class Hiding {
   }
 
   /** Resolves once every move queued so far for the article is done. */
-  async settled(articleId: string): Promise<void> {
-    for (let chain = this.chains.get(articleId); chain; chain = this.chains.get(articleId)) {
-      await chain;
-      if (this.chains.get(articleId) === chain) return;
-    }
+  settled(articleId: string): Promise<void> {
+    return this.moves.settled(articleId);
   }
 
   private async settle(context: DocContext, side: "group" | "hidden", touched: ReadonlySet<string>) {

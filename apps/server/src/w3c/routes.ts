@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requireArticleRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
+import { KeyedTurns } from "../keyed-turns.ts";
 import { uuidParam, validate } from "../http/input.ts";
 import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
@@ -9,7 +10,6 @@ import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updat
 import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
-import { EditTurns } from "./edit-turns.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
 import { articleIri, containerIri, fromW3C, toW3C } from "./mapping.ts";
 import {
@@ -123,7 +123,13 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
   }
 }
 
-const edits = new EditTurns();
+/**
+ * Conditional writes to one annotation take turns on this process. A PUT or DELETE checks If-Match
+ * against what it reads, then writes: three PUTs carrying one ETag, run side by side, all passed the
+ * check before any wrote, and the last replaced the others. In turns, the second reads what the first
+ * wrote and gets 412. Writes through another process are not ordered with these (docs/w3c.md).
+ */
+const edits = new KeyedTurns();
 /** A conditional write in its annotation's turn: the path's id, before anything is read. */
 const inTurn = (c: AppContext, write: () => Promise<Response>) => edits.run(c.req.param("annotationId") ?? "", write);
 
