@@ -1,5 +1,6 @@
 import * as awarenessProtocol from "y-protocols/awareness";
 import { awarenessUpdateMessage } from "./messages.ts";
+import { Pace } from "./pace.ts";
 
 /**
  * The longest a presence change waits to go out. Changes within it are sent
@@ -29,7 +30,7 @@ type Sinks = {
 export class PresenceFanout {
   private readonly toPeers = new Set<number>();
   private readonly toRelay = new Set<number>();
-  private window: NodeJS.Timeout | null = null;
+  private readonly pace = new Pace(PRESENCE_WINDOW_MS, () => this.flush());
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
@@ -41,34 +42,25 @@ export class PresenceFanout {
       this.toPeers.add(id);
       if (relay && this.sinks.relay) this.toRelay.add(id);
     }
-    if (this.window) return;
-    this.flush();
-    this.window = setTimeout(() => this.windowEnded(), PRESENCE_WINDOW_MS);
-    this.window.unref();
+    if (this.pace.now()) this.flush();
   }
 
   stop() {
-    if (this.window) clearTimeout(this.window);
-    this.window = null;
+    this.pace.stop();
   }
 
-  private windowEnded() {
-    this.window = null;
-    if (this.toPeers.size === 0 && this.toRelay.size === 0) return;
-    this.flush();
-    this.window = setTimeout(() => this.windowEnded(), PRESENCE_WINDOW_MS);
-    this.window.unref();
-  }
-
-  private flush() {
+  /** Sends what waits; false when nothing did. */
+  private flush(): boolean {
+    if (this.toPeers.size === 0 && this.toRelay.size === 0) return false;
     if (this.toRelay.size) {
       this.sinks.relay?.(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.toRelay]));
       this.toRelay.clear();
     }
-    if (this.toPeers.size === 0) return;
+    if (this.toPeers.size === 0) return true;
     const ids = [...this.toPeers];
     this.toPeers.clear();
     let message: Uint8Array | null = null;
     for (const peer of this.sinks.peers()) peer.send((message ??= awarenessUpdateMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids))));
+    return true;
   }
 }

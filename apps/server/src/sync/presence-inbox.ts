@@ -1,4 +1,5 @@
 import { readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
+import { Pace } from "./pace.ts";
 import { PRESENCE_WINDOW_MS } from "./presence-fanout.ts";
 
 /**
@@ -23,7 +24,7 @@ const MAX_WAITING_CLIENTS = 256;
 export class PresenceInbox {
   /** By client id: its clock and its state as sent (JSON), the latest of the window. */
   private readonly waiting = new Map<number, [number, string]>();
-  private window: NodeJS.Timeout | null = null;
+  private readonly pace = new Pace(PRESENCE_WINDOW_MS, () => this.applyWaiting());
   private lastQuery = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -32,12 +33,7 @@ export class PresenceInbox {
   ) {}
 
   take(update: Uint8Array) {
-    if (!this.window) {
-      this.apply(update);
-      this.window = setTimeout(() => this.windowEnded(), PRESENCE_WINDOW_MS);
-      this.window.unref();
-      return;
-    }
+    if (this.pace.now()) return this.apply(update);
     for (const [clientId, clock, json] of readAwarenessEntries(update)) {
       if (this.waiting.has(clientId) || this.waiting.size < MAX_WAITING_CLIENTS) this.waiting.set(clientId, [clock, json]);
     }
@@ -52,16 +48,16 @@ export class PresenceInbox {
   }
 
   stop() {
-    if (this.window) clearTimeout(this.window);
-    this.window = null;
+    this.pace.stop();
     this.waiting.clear();
   }
 
-  private windowEnded() {
-    this.window = null;
-    if (this.waiting.size === 0) return;
+  /** Applies what waited, as one update; false when nothing did. */
+  private applyWaiting(): boolean {
+    if (this.waiting.size === 0) return false;
     const update = writeAwarenessEntries([...this.waiting].map(([clientId, [clock, json]]) => [clientId, clock, json] as const));
     this.waiting.clear();
-    this.take(update);
+    this.apply(update);
+    return true;
   }
 }
