@@ -97,7 +97,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const user = c.get("user");
     const found = c.get("article");
     const given = await readJson(c, createAnnotationSchema);
-    const input = given.target ? { ...given, target: await checkTextTarget(db, found.article.id, given.target) } : { ...given, target: given.target };
+    const input = given.target ? { ...given, target: await checkTextTarget(db, found.article.id, given.target, found.article.currentRevision) } : { ...given, target: given.target };
     const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, { id: user.id, role: found.role }), 201);

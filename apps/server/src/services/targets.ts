@@ -38,8 +38,9 @@ const bad = (field: string, message: string) => new ApiError("validation_failed"
  * (it would point at words the article does not have there) or moved to where the quote is (it would
  * change what the client annotated). Returns the target to store.
  */
-export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget): Promise<TextTarget> {
-  const { revision } = await getArticleHead(db, articleId);
+export async function checkTextTarget(db: Db, articleId: string, given: ClientTarget, current?: number): Promise<TextTarget> {
+  // `current`: the article's current revision, when the caller read the article already.
+  const revision = current ?? (await getArticleHead(db, articleId)).revision;
   if (given.revision !== revision) throw bad("revision", given.revision > revision ? "the article has no such revision" : `not the article's current revision (${revision})`);
   const index = await textIndexAt(db, articleId, given.revision).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "not_found") throw bad("revision", "the article has no such revision");
