@@ -1,7 +1,9 @@
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../context.ts";
+import type { AppEnv, Auth } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { recheckLater } from "../http/access-recheck.ts";
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from "./cookie.ts";
-import { authFromApiToken } from "./credentials.ts";
+import { authFromApiToken, authFromSessionToken } from "./credentials.ts";
 import { sessionExpiresAt, validateSessionToken } from "./sessions.ts";
 
 /**
@@ -13,13 +15,17 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const bearer = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
   c.set("auth", null);
   if (bearer) {
-    c.set("auth", await authFromApiToken(db, bearer));
+    const auth = await authFromApiToken(db, bearer);
+    c.set("auth", auth);
+    if (auth) recheckLater(c, () => stillSignedIn(auth, authFromApiToken(db, bearer)));
   } else {
     const cookie = readSessionCookie(c);
     if (cookie) {
       const valid = await validateSessionToken(db, cookie);
       if (valid) {
-        c.set("auth", { via: "session", user: valid.user, sessionId: valid.session.id });
+        const auth: Auth = { via: "session", user: valid.user, sessionId: valid.session.id };
+        c.set("auth", auth);
+        recheckLater(c, () => stillSignedIn(auth, authFromSessionToken(db, cookie)));
         // Slide the browser's copy along with the server's expiry.
         if (valid.slid) setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
       } else {
@@ -29,3 +35,11 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/** A session ended, or a token revoked, while the request's body was on its way: 401, as for the next request. */
+async function stillSignedIn(before: Auth, now: Promise<Auth | null>): Promise<void> {
+  const auth = await now;
+  if (!auth || auth.user.id !== before.user.id) {
+    throw new ApiError("unauthenticated", "The session ended, or the token was revoked, while the request was being sent");
+  }
+}

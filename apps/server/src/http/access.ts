@@ -6,6 +6,7 @@ import { type AnnotationAccess, annotationAccess } from "../access/annotation.ts
 import { type ArticleAccess, assertRole, requireArticleRole as articleRole, requireRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
+import { recheckLater } from "./access-recheck.ts";
 import { uuidParam } from "./input.ts";
 
 /**
@@ -15,7 +16,8 @@ import { uuidParam } from "./input.ts";
  * for the handler: `c.get("group")`, `c.get("article")`, `c.get("annotation")`.
  * What a role may then do to an annotation is the policy's to say
  * (packages/schema/src/policy), asked by the services; these only decide who
- * reaches the resource at all.
+ * reaches the resource at all. Each decides again once the body is in
+ * (access-recheck.ts), refreshing what it left on the context in place.
  */
 type Reached<V> = { Variables: AppEnv["Variables"] & { user: PublicUser } & V };
 
@@ -28,9 +30,13 @@ export const requireGroupRole = (needed: Role) =>
   createMiddleware<GroupEnv>(async (c, next) => {
     const user = requireUser(c);
     const id = uuidParam(c, "groupId", "Group");
-    const role = await requireRole(c.get("deps").db, id, user.id, needed);
+    const { db } = c.get("deps");
+    const role = await requireRole(db, id, user.id, needed);
     c.set("user", user);
     c.set("group", { id, role });
+    recheckLater(c, async () => {
+      c.get("group").role = await requireRole(db, id, user.id, needed);
+    });
     await next();
   });
 
@@ -39,8 +45,12 @@ export const requireArticleRole = (needed: Role) =>
   createMiddleware<ArticleEnv>(async (c, next) => {
     const user = requireUser(c);
     const articleId = uuidParam(c, "articleId", "Article");
+    const { db } = c.get("deps");
     c.set("user", user);
-    c.set("article", await articleRole(c.get("deps").db, articleId, user.id, needed));
+    c.set("article", await articleRole(db, articleId, user.id, needed));
+    recheckLater(c, async () => {
+      Object.assign(c.get("article"), await articleRole(db, articleId, user.id, needed));
+    });
     await next();
   });
 
@@ -50,10 +60,16 @@ export const requireArticleRole = (needed: Role) =>
  */
 export const requireAnnotation = (needed: Role = "viewer") =>
   createMiddleware<AnnotationEnv>(async (c, next) => {
-    const access = await accessOrGone(c, c.req.param("annotationId") ?? "");
+    const id = c.req.param("annotationId") ?? "";
+    const access = await accessOrGone(c, id);
     assertRole(access.role, needed);
     c.set("user", requireUser(c));
     c.set("annotation", access);
+    recheckLater(c, async () => {
+      const again = await accessOrGone(c, id);
+      assertRole(again.role, needed);
+      Object.assign(c.get("annotation"), again);
+    });
     await next();
   });
 

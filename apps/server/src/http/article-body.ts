@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema, oneLine } from "@marginalia/schema";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
+import { recheckAccess } from "./access-recheck.ts";
 import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
 import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
@@ -69,7 +70,10 @@ function textRequest(value: unknown): ArticleRequest {
  */
 export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const account = requireUser(c).id;
-  return { ...(await readSource(c)), account };
+  const source = await readSource(c);
+  // Decided again with the body in (access-recheck.ts); the route does so once more after a fetch.
+  await recheckAccess(c);
+  return { ...source, account };
 }
 
 async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {

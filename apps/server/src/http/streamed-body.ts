@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
+import { recheckAccess } from "./access-recheck.ts";
 
 /**
  * Request bodies read a chunk at a time as the chunks arrive, for articles:
@@ -37,9 +38,15 @@ export function utf8Text(bytes: Uint8Array | ArrayBuffer): string {
   }
 }
 
-/** A small body (JSON), read whole through Hono, which keeps it for anyone reading it again. */
+/**
+ * A small body (JSON), read whole through Hono, which keeps it for anyone
+ * reading it again; the caller's access is decided again once it is in
+ * (access-recheck.ts).
+ */
 export async function requestText(c: Context): Promise<string> {
-  return utf8Text(await c.req.arrayBuffer());
+  const bytes = await c.req.arrayBuffer();
+  await recheckAccess(c);
+  return utf8Text(bytes);
 }
 
 const notUtf8 = () => new ApiError("bad_request", "The body is not valid UTF-8");

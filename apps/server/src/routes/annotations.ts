@@ -162,11 +162,12 @@ async function present(c: AnnotationContext) {
 
 async function reattach(c: AnnotationContext) {
   const { db, hub } = c.get("deps");
+  // The body first: the role is decided again once it is in (http/access-recheck.ts).
+  const range = await readJson(c, reattachSchema);
   const access = c.get("annotation");
   if (access.row.authorId !== access.account && !roleAtLeast(access.role, "moderator")) {
     throw forbidden("Only the author or a moderator re-attaches an annotation");
   }
-  const range = await readJson(c, reattachSchema);
   const article = await getArticleHead(db, access.row.articleId);
   const index = await textIndexAt(db, access.row.articleId, article.revision);
   if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");

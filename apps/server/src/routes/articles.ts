@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MAX_INTEGER_COLUMN, canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "../context.ts";
+import { recheckAccess } from "../http/access-recheck.ts";
 import { articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/article-body.ts";
 import { MAX_ARTICLE_BYTES, articleTooLarge } from "../storable-text.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
@@ -43,6 +44,8 @@ export const groupArticleRoutes = new Hono<AppEnv>()
     const { db } = c.get("deps");
     const { meta, ...source } = await readArticleBody(c);
     const { format, imported, sourceUrl } = await importSource(source, meta, importOptions(c.get("deps").config));
+    // A fetch or a long import may outlast the caller's role (http/access-recheck.ts).
+    await recheckAccess(c);
     const article = await createArticle(db, {
       groupId: c.get("group").id,
       authorId: c.get("user").id,
@@ -80,11 +83,14 @@ export const articleRoutes = new Hono<AppEnv>()
   })
   .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision, and how the annotations were placed on it", ...IMPORT_REFUSALS }, schemas: { 200: articleSchema, 201: revisedArticleSchema } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
     const { db, hub } = c.get("deps");
-    const { article } = c.get("article");
     const { meta, ...source } = await readArticleBody(c);
     // A correction keeps the article's title and byline unless the caller names new ones.
-    const corrected = { title: meta.title ?? article.title, byline: meta.byline ?? article.byline };
+    const before = c.get("article").article;
+    const corrected = { title: meta.title ?? before.title, byline: meta.byline ?? before.byline };
     const { format, imported } = await importSource(source, corrected, importOptions(c.get("deps").config));
+    // A fetch or a long import may outlast the caller's role (http/access-recheck.ts).
+    await recheckAccess(c);
+    const { article } = c.get("article");
     const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported });
     if (!result.created) return c.body(await articleAnswer(db, article.id, result.revision), 200, JSON_TYPE);
     const reanchored = await reanchorArticle(db, hub, article, result.previous, { revision: result.revision, text: imported.text });

@@ -52,8 +52,8 @@ export const groupRoutes = new Hono<AppEnv>()
   })
   .patch("/:groupId", documented({ tag: "groups", summary: "Change settings: anonymity to peers, review quorum (owner)", body: groupSettingsSchema, responses: { 409: "Anonymity can be turned on only before the group’s first annotation, or the new name’s address is taken", 200: "The group and your role", 400: "A quorum above 1 outside a pre-moderated group" }, schemas: { 200: groupSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
-    const { id: groupId, role } = c.get("group");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
+    const { id: groupId, role } = c.get("group");
     const { group, renamed, quorumChanged } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum });
     // Open sockets joined under the old member ids: they close (4409), and their clients fetch their new id.
     if (renamed) hub.access({ kind: "members-renamed", groupId });

@@ -81,10 +81,12 @@ async function postAnnotation(c: AppContext) {
   const user = requireUser(c);
   const { db, hub } = c.get("deps");
   const articleId = uuidParam(c, "articleId", "Article");
+  // The body before the role: access is decided with the whole request in (http/access-recheck.ts).
+  const body = await readAnnotationJson(c);
   const found = await requireArticleRole(db, articleId, user.id, "annotator");
   const { role } = found;
   // The server names the new annotation (protocol §5.1): any id in the body is ignored.
-  const draft = fromW3C(await readAnnotationJson(c));
+  const draft = fromW3C(body);
   let parent = null;
   if (draft.parent) {
     // A parent that is not there (never was, deleted, or out of the caller's sight) is a bad target, as one of
@@ -133,15 +135,21 @@ const edits = new KeyedTurns();
 /** A conditional write in its annotation's turn: the path's id, before anything is read. */
 const inTurn = (c: AppContext, write: () => Promise<Response>) => edits.run(c.req.param("annotationId") ?? "", write);
 
+/**
+ * The body is read before the turn and before access is decided: a client holding its body back would
+ * otherwise hold every other write to the annotation, and act with the access it had when it began.
+ */
 async function putAnnotation(c: AppContext) {
-  return inTurn(c, () => replaceAnnotation(c));
+  requireUser(c);
+  const body = await readAnnotationJson(c);
+  return inTurn(c, () => replaceAnnotation(c, body));
 }
 
-async function replaceAnnotation(c: AppContext) {
+async function replaceAnnotation(c: AppContext, body: unknown) {
   const { articleId, access, view, doc } = await reach(c);
   if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot edit`);
   precondition(c, doc, true);
-  const draft = fromW3C(await readAnnotationJson(c), { kind: view.kind });
+  const draft = fromW3C(body, { kind: view.kind });
   const patch = await toPatch(draft, view, await containerArticle(c, articleId));
   // A PUT of what is already there changes nothing, and so does not bump `modified`.
   if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch);

@@ -111,7 +111,8 @@ export class TestClient {
     if (this.cookie) init.headers.cookie = this.cookie;
     if (this.bearer) init.headers.authorization = `Bearer ${this.bearer}`;
     if (body !== undefined) {
-      if (typeof body === "string" || body instanceof FormData || body instanceof Uint8Array) init.body = body as string | FormData | Uint8Array<ArrayBuffer>;
+      if (body instanceof ReadableStream) Object.assign(init, { body, duplex: "half" });
+      else if (typeof body === "string" || body instanceof FormData || body instanceof Uint8Array) init.body = body as string | FormData | Uint8Array<ArrayBuffer>;
       else {
         init.body = JSON.stringify(body);
         init.headers["content-type"] ??= "application/json";
