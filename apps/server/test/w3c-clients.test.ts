@@ -89,6 +89,10 @@ describe("bad requests", () => {
     expect(noTarget.body.error).toMatchObject({ field: "target", message: "target: an annotation needs one or more targets" });
     const notAnnotation = await postW3C(owner, article.id, { ...comment("x", quote("Hamid")), type: "Note" });
     expect(notAnnotation.body.error.field).toBe("type");
+    // A canonical IRI every other client is served must not be a script.
+    const scripted = await postW3C(owner, article.id, comment("x", quote("Hamid"), { canonical: "javascript:alert(1)" }));
+    expect(scripted.status).toBe(400);
+    expect(scripted.body.error.field).toBe("canonical");
     expect((await owner.get(container(article.id))).body.total).toBe(1);
   });
 });

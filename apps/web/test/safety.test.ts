@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { groupWithSeedArticle, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
+import { call, groupWithSeedArticle, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 const PASSAGE = "The foreign policy process of Western countries, especially the United States";
 const COMMENT =
@@ -125,6 +125,24 @@ describe.skipIf(skipBrowserSuites)("untrusted content, in Chromium", () => {
     expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1400);
     const article = (await a.page.locator("article.article").boundingBox())!;
     expect(article.x + article.width).toBeLessThanOrEqual(1400);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 60_000);
+
+  it("wraps a group's name and an article's title without spaces, on the library and the group's page", async () => {
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
+    await a.page.setViewportSize({ width: 1280, height: 900 });
+    await signUpApi(a.context, base, "Ola");
+    const name = "G".repeat(120);
+    const title = "T".repeat(500);
+    const group = await call<{ id: string }>(a.context, base, "POST", "/api/groups", { name, moderation: "open" });
+    await call(a.context, base, "POST", `/api/groups/${group.id}/articles`, { format: "text", content: "Intro.\n\nOutro.", title });
+    for (const [path, shown] of [["/", name], [`/groups/${group.id}`, title]] as const) {
+      await a.page.goto(`${base}${path}`);
+      await a.page.getByText(shown, { exact: true }).first().waitFor();
+      expect(await a.page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(1280);
+    }
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 60_000);

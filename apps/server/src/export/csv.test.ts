@@ -31,7 +31,9 @@ describe("toCsv", () => {
       view({ id: "r1", parentId: "f1", target: null, author: { id: "u2", name: null }, body: "Ünïcödé 東京 🚀" }),
     ];
     const csv = toCsv(exportData(annotations));
-    expect(csv.startsWith("\uFEFFid,article_id,")).toBe(true);
+    expect(csv.startsWith('\uFEFF"id","article_id",')).toBe(true);
+    // Every text cell is quoted: a spreadsheet reading semicolons as separators keeps "a;b c" one cell.
+    expect(csv).toContain('"a;b c"');
     expect(csv).toContain("\r\n");
     const rows = read(csv);
     expect(Object.keys(rows[0]!)).toEqual(CSV_HEADER);
@@ -54,9 +56,9 @@ describe("toCsv", () => {
     const body = "Looks fine to me\n=1+2*3\r@SUM(40+2)";
     const csv = toCsv(exportData([view({ id: "c1", body })]));
     expect(csv).toContain(`"${body}"`);
-    // Split as a spreadsheet splits rows: every line after the header starts with the annotation's id.
-    const lines = csv.replace(/"[^"]*"/g, "").split(/\r\n|\r|\n/).filter(Boolean).slice(1);
-    expect(lines.every((line) => line.startsWith("c1,"))).toBe(true);
+    // Split as a spreadsheet splits rows, outside quotes: the header and one row, no line of the body on its own.
+    const lines = csv.replace(/"[^"]*"/g, "").split(/\r\n|\r|\n/).filter(Boolean);
+    expect(lines).toHaveLength(2);
     expect(read(csv)[0]!.body).toBe(body);
   });
 

@@ -55,9 +55,11 @@ export function neutralizeFormula(cell: string): string {
  * delimiter, CRLF, but not a bare CR or LF, and spreadsheets start a new row
  * at either: a body of "fine\n=1+2" left its second line as a cell of its own,
  * past the formula guard above. Any field with a line break is quoted, so it
- * stays one cell.
+ * stays one cell. So is every other text field: a spreadsheet set to read
+ * semicolons as separators (common in European locales) split an unquoted
+ * "news;=1+2" of the tags column into a new cell starting with "=".
  */
-export const CSV_OPTIONS = { bom: true, record_delimiter: "windows", quoted_match: /[\r\n]/ } as const;
+export const CSV_OPTIONS = { bom: true, record_delimiter: "windows", quoted_match: /[\r\n]/, quoted_string: true } as const;
 
 /** One row per annotation, header first. */
 export function toCsv(data: ExportData): string {

@@ -7,7 +7,15 @@ import { toMarkdown } from "./markdown.ts";
 
 type Renderer = { contentType: string; extension: string; render(data: ExportData, baseUrl: string): string };
 
-const json = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
+/**
+ * JSON-LD files are made to be pasted into a page inside `<script type="application/ld+json">` (ClaimReview
+ * is read by search engines only from there). A member's `</script>` in a claim would end that element and
+ * run what follows on the publisher's site, so the characters HTML reads there are written as JSON escapes:
+ * the same JSON to any parser, inert to the page.
+ */
+const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/g;
+const json = (value: object) =>
+  `${JSON.stringify(value, null, 2).replace(SCRIPT_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
 
 /**
  * The export without stale verdicts: W3C and ClaimReview files travel on to readers who cannot see that a

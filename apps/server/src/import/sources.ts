@@ -1,4 +1,4 @@
-import { type ArticleFormat, type SourceFormat, asOneLine } from "@marginalia/schema";
+import { type ArticleFormat, MAX_BYLINE_LENGTH, MAX_TITLE_LENGTH, type SourceFormat, asOneLine } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from "../net/fetch-page.ts";
 import { AccountTurns } from "./account-turns.ts";
@@ -38,9 +38,24 @@ const accounts = new AccountTurns();
 export async function importSource(source: ArticleSource, meta: ImportMeta, options: ImportOptions): Promise<SourcedArticle> {
   const sourced = await accounts.run(source.account, bytesOf(source), () => readSource(source, meta, options));
   // A title or byline the source gave (a page's <title>, a PDF's metadata) is shown where names are, and
-  // held to their one-line rule; the caller's own were refused already if they broke it.
+  // held to their one-line rule and length; the caller's own were refused already if they broke them.
   const { title, byline } = sourced.imported;
-  return { ...sourced, imported: { ...sourced.imported, title: asOneLine(title) || "Untitled article", byline: byline === null ? null : asOneLine(byline) || null } };
+  const named = {
+    title: clipped(asOneLine(title), MAX_TITLE_LENGTH) || "Untitled article",
+    byline: byline === null ? null : clipped(asOneLine(byline), MAX_BYLINE_LENGTH) || null,
+  };
+  return { ...sourced, imported: { ...sourced.imported, ...named } };
+}
+
+/**
+ * A source's name cut to `max` UTF-16 units, the schemas' measure, never inside a character, and marked
+ * where cut. A page's 200,000-character <title> went whole into every listing, export and notification.
+ */
+function clipped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (/[\uDC00-\uDFFF]/.test(text[end]!)) end--;
+  return `${text.slice(0, end).trimEnd()}…`;
 }
 
 /** What a waiting import holds in memory: its body, read already (a URL's page is fetched in its turn). */

@@ -37,7 +37,12 @@ describe("authorizeUpdate: creating", () => {
     const bad: [string, unknown][] = [
       ["color", "red"],
       ["tags", [""]],
+      // Long as written, short once trimmed: the document keeps what was written.
+      ["tags", [`x${"\u3000".repeat(20_000)}`]],
       ["createdAt", -1],
+      // IRIs other W3C clients are served, and may render as links.
+      ["canonical", "javascript:alert(1)"],
+      ["via", "data:text/html,<script>alert(1)</script>"],
       ["kind", "rumour"],
       ["parentId", "no spaces"],
       // Past year 9999: no timestamp column (nor a JavaScript Date) holds it.

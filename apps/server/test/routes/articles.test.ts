@@ -65,6 +65,19 @@ describe("article import: happy path", () => {
     expect(previousEnd).toBe(points.length);
   });
 
+  it("holds a title and byline the source gives to the length a caller's may have", async () => {
+    const { owner, group } = await deskWith();
+    // A heading of emoji, so that the cut falls where it could split a character's two halves.
+    const md = await owner.post(`/api/groups/${group.id}/articles`, {
+      format: "markdown",
+      content: `# ${"\u{1F4F0}".repeat(50_000)}\n\nBy ${"Reporter ".repeat(100)}\n\nA paragraph of the story.\n`,
+    });
+    expect(md.status).toBe(201);
+    expect(md.body.title.length).toBeLessThanOrEqual(500);
+    expect(md.body.title).toMatch(/^(\u{1F4F0})+…$/u);
+    expect(md.body.byline?.length ?? 0).toBeLessThanOrEqual(300);
+  });
+
   it("imports Markdown and HTML sent as JSON, and a file upload", async () => {
     const { owner, group } = await deskWith();
     const md = await owner.post(`/api/groups/${group.id}/articles`, {

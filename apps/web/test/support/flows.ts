@@ -14,7 +14,7 @@ export function newUser(label: string) {
 }
 export type TestUser = ReturnType<typeof newUser> & { id: string };
 
-async function call<T>(context: BrowserContext, base: string, method: string, route: string, data?: unknown): Promise<T> {
+export async function call<T>(context: BrowserContext, base: string, method: string, route: string, data?: unknown): Promise<T> {
   const res = await context.request.fetch(base + route, { method, ...(data !== undefined && { data }) });
   if (!res.ok()) throw new Error(`${method} ${route} → ${res.status()} ${await res.text()}`);
   return (res.status() === 204 ? null : await res.json()) as T;

@@ -46,9 +46,13 @@ export const articleRevisions = pgTable(
 );
 
 export const articleSelectSchema = createSelectSchema(articles);
+/** The longest title and byline an article keeps, the caller's or its source's (import/sources.ts). */
+export const MAX_TITLE_LENGTH = 500;
+export const MAX_BYLINE_LENGTH = 300;
+
 export const articleInsertSchema = createInsertSchema(articles, {
-  title: (s) => oneLine(s.trim().min(1).max(500)),
-  byline: (s) => oneLine(s.trim().max(300)),
+  title: (s) => oneLine(s.trim().min(1).max(MAX_TITLE_LENGTH)),
+  byline: (s) => oneLine(s.trim().max(MAX_BYLINE_LENGTH)),
   sourceUrl: () => z.url({ protocol: /^https?$/ }).max(2048),
 });
 export const articleRevisionSelectSchema = createSelectSchema(articleRevisions, {

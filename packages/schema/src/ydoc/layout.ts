@@ -64,7 +64,15 @@ const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
  */
 export const MAX_EPOCH_MS = 253_402_300_799_999;
 const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
-const iri = z.string().max(2048).regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]*$/, "an absolute IRI");
+/**
+ * An annotation's IRIs from W3C clients, which every other W3C client is served: http(s), urn (urn:uuid:…)
+ * and tag IRIs, the schemes annotations are named with. A `javascript:` or `data:` one would be handed on
+ * to whatever renders it as a link.
+ */
+const iri = z
+  .string()
+  .max(2048)
+  .regex(/^(?:https?|urn|tag):[^\s<>"{}|\\^`]*$/i, "an absolute http(s), urn or tag IRI");
 
 /**
  * One schema per field of an annotation's Y.Map, so that a single field
@@ -78,7 +86,9 @@ export const annotationFieldSchemas = {
   createdAt: epochMs,
   updatedAt: epochMs,
   target: textTargetSchema.nullable(),
-  tags: z.array(z.string().trim().min(1).max(64)).max(MAX_TAGS),
+  // The length as written, before trimming: the server checks a live field and keeps it as the client wrote
+  // it, and a tag of "x" and 20,000 ideographic spaces passed a trimmed check.
+  tags: z.array(z.string().max(64).trim().min(1)).max(MAX_TAGS),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).nullable(),
   factcheck: factcheckSchema.nullable(),
   status: z.enum(ANNOTATION_STATUSES),
