@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { hashSecret, secretMatches } from "./auth/secrets.ts";
 import type { AppEnv } from "./context.ts";
+import { ApiError } from "./errors.ts";
 import type { EmbeddedMemory } from "./embedded/database.ts";
 import type { SyncHub } from "./sync/hub.ts";
 import type { SyncObserver } from "./sync/observer.ts";
@@ -95,5 +96,8 @@ export function metricsRoutes(metrics: Metrics, token: string | undefined) {
     }
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
+  }).all("/metrics", () => {
+    // A scrape is a GET; anything else is told so, as on the API's paths (http/allowed-methods.ts).
+    throw Object.assign(new ApiError("method_not_allowed", "The metrics are read with GET"), { allow: ["GET", "HEAD"] });
   });
 }

@@ -58,6 +58,10 @@ describe("/metrics", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     expect((await client.get(`/articles/${crypto.randomUUID()}`)).status).toBe(200);
+    // The metrics take a GET; another method is told which, not sent the app's 404.
+    const posted = await live.t.app.request("/metrics", { method: "POST" });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get("allow")).toBe("GET, HEAD");
   });
 });
 
