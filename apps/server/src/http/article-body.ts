@@ -70,17 +70,26 @@ function textRequest(value: unknown): ArticleRequest {
  */
 export async function readArticleBody<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const account = requireUser(c).id;
-  const source = await readSource(c);
-  // Decided again with the body in (access-recheck.ts); the route does so once more after a fetch.
+  return { ...(await readSource(c)), account };
+}
+
+/**
+ * The body's bytes once they are all in, with the caller's access decided again
+ * then (access-recheck.ts), before any of it is parsed: someone who lost access
+ * meanwhile is told so, not how their body broke a schema. The route decides once
+ * more after a fetch or a long import.
+ */
+async function arrived<T, E extends AppEnv>(c: AppContext<E>, read: Promise<T>): Promise<T> {
+  const value = await read;
   await recheckAccess(c);
-  return { ...source, account };
+  return value;
 }
 
 async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
   const type = mediaType(c);
   if (type === "application/json") {
     // Parsed here and validated once below, against the schema its shape says it is for.
-    const body = parseJsonBody(await bodyText(c));
+    const body = parseJsonBody(await arrived(c, bodyText(c)));
     if (body !== null && typeof body === "object" && "url" in body) {
       const { url, ...meta } = validate(articleUrlSchema, body);
       return { kind: "url", url: new URL(url), meta };
@@ -89,14 +98,14 @@ async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRe
   }
   if (PDF_TYPES.has(type)) {
     const { meta } = splitMeta(validate(metaSchema, c.req.query()));
-    return { kind: "pdf", bytes: new Uint8Array(await c.req.arrayBuffer()), field: "body", meta };
+    return { kind: "pdf", bytes: new Uint8Array(await arrived(c, c.req.arrayBuffer())), field: "body", meta };
   }
   const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
   if (rawFormat) {
     // The bytes go to the import thread as they came: decoding and checking them there spares the
     // event loop two passes over up to 10 MiB (import/article.ts, `readArticle`).
     const { meta } = splitMeta(validate(metaSchema, c.req.query()));
-    return { kind: "text", format: rawFormat, content: await bodyBytes(c), charset: declaredCharset(c), meta };
+    return { kind: "text", format: rawFormat, content: await arrived(c, bodyBytes(c)), charset: declaredCharset(c), meta };
   }
   if (type === "multipart/form-data") return readUpload(c);
   throw new ApiError(
@@ -127,7 +136,7 @@ async function readForm<E extends AppEnv>(c: AppContext<E>) {
 }
 
 async function readUpload<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRequest> {
-  const form = await readForm(c);
+  const form = await arrived(c, readForm(c));
   const file = form.file;
   if (!(file instanceof File)) throw new ApiError("validation_failed", "file: attach the article as `file`", "file");
   const extension = file.name.split(".").pop()?.toLowerCase() ?? "";

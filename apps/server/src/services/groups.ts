@@ -15,6 +15,7 @@ import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { nameBook } from "./identities.ts";
 import { withdrawInvitationsBy } from "./invitations.ts";
+import { withdrawWebhooksBy } from "./webhooks.ts";
 
 export function slugify(name: string): string {
   const slug = name
@@ -160,6 +161,7 @@ export async function changeRole(db: Db, groupId: string, userId: string, role: 
     if (current === "owner" && role !== "owner") {
       await assertAnotherOwner(tx, groupId);
       await withdrawInvitationsBy(tx, groupId, userId);
+      await withdrawWebhooksBy(tx, groupId, userId);
     }
     await tx
       .update(memberships)
@@ -175,6 +177,7 @@ export async function removeMember(db: Db, groupId: string, userId: string) {
     if (current === "owner") {
       await assertAnotherOwner(tx, groupId);
       await withdrawInvitationsBy(tx, groupId, userId);
+      await withdrawWebhooksBy(tx, groupId, userId);
     }
     await tx.delete(memberships).where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
   });

@@ -1,21 +1,45 @@
 import { and, desc, eq } from "drizzle-orm";
-import { type WebhookEvent, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
+import { type WebhookEvent, memberships, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
+import { assertRole } from "../access/membership.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
 import { assertPublicUrl } from "../net/address.ts";
 
 const view = { id: webhooks.id, url: webhooks.url, events: webhooks.events, createdAt: webhooks.createdAt };
 
-/** Registers a webhook; the secret is shown in this answer only. */
+/**
+ * Registers a webhook; the secret is shown in this answer only. The creator's
+ * ownership is read again with the insert, under a share lock that removing or
+ * demoting them waits for: the address check looks a name up in DNS, which a
+ * slow server can stretch to seconds after the route's own check.
+ */
 export async function createWebhook(db: Db, groupId: string, createdBy: string, input: { url: string; events: WebhookEvent[] }, allowPrivate: boolean) {
   await assertPublicUrl(new URL(input.url), { allowPrivate });
   const secret = `whsec_${generateSecureRandomString()}`;
-  const [row] = await db
-    .insert(webhooks)
-    .values({ groupId, createdBy, url: input.url, events: [...new Set(input.events)], secret })
-    .returning(view);
-  return { ...row!, secret };
+  return db.transaction(async (tx) => {
+    const [membership] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, createdBy)))
+      .for("share");
+    if (!membership) throw notFound("Group");
+    assertRole(membership.role, "owner");
+    const [row] = await tx
+      .insert(webhooks)
+      .values({ groupId, createdBy, url: input.url, events: [...new Set(input.events)], secret })
+      .returning(view);
+    return { ...row!, secret };
+  });
+}
+
+/**
+ * An owner's webhooks go with their ownership (docs/architecture.md, "The policy"): a
+ * departing owner could otherwise leave an address of theirs receiving every
+ * published fact-check. Their pending deliveries go with them (the table cascades).
+ */
+export async function withdrawWebhooksBy(tx: Tx, groupId: string, userId: string) {
+  await tx.delete(webhooks).where(and(eq(webhooks.groupId, groupId), eq(webhooks.createdBy, userId)));
 }
 
 export const listWebhooks = (db: Db, groupId: string) => db.select(view).from(webhooks).where(eq(webhooks.groupId, groupId)).orderBy(webhooks.createdAt);

@@ -44,11 +44,17 @@ async function containerArticle(c: AppContext, articleId: string): Promise<Conta
   return { iris, text: async () => ({ index: await textIndexAt(db, articleId, article.revision), revision: article.revision }) };
 }
 
-/** The annotation at the path, as the caller may reach it: 404 or 410 otherwise, and 404 under another article. */
-async function reach(c: AppContext) {
+/** The caller's access to the annotation at the path: 404 or 410 when they cannot reach it, and 404 under another article. */
+async function reachable(c: AppContext) {
   const articleId = uuidParam(c, "articleId", "Article");
   const access = await accessOrGone(c, c.req.param("annotationId")!);
   if (access.row.articleId !== articleId) throw notFound("Annotation");
+  return { articleId, access };
+}
+
+/** The annotation at the path as the caller may reach it, and its W3C representation. */
+async function reach(c: AppContext) {
+  const { articleId, access } = await reachable(c);
   const view = await presentById(c.get("deps").db, access.row.id, viewerOf(access));
   const doc = toW3C(view, { baseUrl: baseUrl(c), articleId });
   return { articleId, access, view, doc };
@@ -81,7 +87,9 @@ async function postAnnotation(c: AppContext) {
   const user = requireUser(c);
   const { db, hub } = c.get("deps");
   const articleId = uuidParam(c, "articleId", "Article");
-  // The body before the role: access is decided with the whole request in (http/access-recheck.ts).
+  // Decided on the headers, so that an outsider's body is never read, and again once the body is in
+  // (http/access-recheck.ts says why).
+  await requireArticleRole(db, articleId, user.id, "annotator");
   const body = await readAnnotationJson(c);
   const found = await requireArticleRole(db, articleId, user.id, "annotator");
   const { role } = found;
@@ -136,11 +144,12 @@ const edits = new KeyedTurns();
 const inTurn = (c: AppContext, write: () => Promise<Response>) => edits.run(c.req.param("annotationId") ?? "", write);
 
 /**
- * The body is read before the turn and before access is decided: a client holding its body back would
- * otherwise hold every other write to the annotation, and act with the access it had when it began.
+ * The body is read before the turn, and access decided again after it: a client holding its body back
+ * would otherwise hold every other write to the annotation, and act with the access it had when it began.
+ * Someone who cannot reach the annotation at all is told so before their body is read.
  */
 async function putAnnotation(c: AppContext) {
-  requireUser(c);
+  await reachable(c);
   const body = await readAnnotationJson(c);
   return inTurn(c, () => replaceAnnotation(c, body));
 }

@@ -104,6 +104,15 @@ describe("a request whose body arrives after the caller lost access", () => {
     expect((await owner.get(`/api/groups/${group.id}/articles`)).body.articles).toHaveLength(1);
   });
 
+  it("tells a moderator removed meanwhile that the group is gone, not how their body broke the schema", async () => {
+    const { owner, group, members } = await articleWithMembers(t.app, ["moderator"]);
+    const [moderator] = members;
+    const request = held(moderator!, "POST", `/api/groups/${group.id}/articles`, JSON.stringify({ format: "poetry", content: "" }));
+    await settle();
+    expect((await owner.delete(`/api/groups/${group.id}/members/${moderator!.user.id}`)).status).toBe(204);
+    expect((await request.release()).status).toBe(404);
+  });
+
   it("creates no W3C annotation for a member demoted to viewer meanwhile", async () => {
     const { owner, group, article, members } = await articleWithMembers(t.app, ["annotator"]);
     const [member] = members;
@@ -132,6 +141,15 @@ describe("a request whose body arrives after the caller lost access", () => {
     expect((await fast).status).toBe(200);
     // The held edit names the version the other one replaced.
     expect((await slow.release()).status).toBe(412);
+  });
+});
+
+describe("access decided on the headers", () => {
+  it("answers an outsider's W3C writes with 404 before reading their bodies", async () => {
+    const { article } = await articleWithMembers(t.app, []);
+    const outsider = await signUp(t.app, "Outsider");
+    const posted = await outsider.request("POST", `/w3c/articles/${article.id}/`, "not even JSON", { "content-type": "text/plain" });
+    expect(posted.status).toBe(404);
   });
 });
 

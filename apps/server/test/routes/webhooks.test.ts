@@ -128,6 +128,17 @@ describe("webhooks", () => {
     expect((await owner.get(`/api/groups/${group.id}/webhooks/${made.body.id}/deliveries`)).status).toBe(404);
   });
 
+  it("go with their owner's ownership: removed or demoted, and their webhooks are withdrawn; the others' stay", async () => {
+    const { owner, group, members } = await articleWithMembers(strict.app, ["owner", "owner"]);
+    const [leaving, demoted] = members as [(typeof members)[0], (typeof members)[0]];
+    const hook = (who: typeof owner, path: string) => who.post(`/api/groups/${group.id}/webhooks`, { url: `https://93.184.215.14/${path}`, events: ["factcheck.published"] });
+    for (const [who, path] of [[owner, "stays"], [leaving, "leaves"], [demoted, "demoted"]] as const) expect((await hook(who, path)).status).toBe(201);
+    expect((await owner.delete(`/api/groups/${group.id}/members/${leaving.user.id}`)).status).toBe(204);
+    expect((await owner.patch(`/api/groups/${group.id}/members/${demoted.user.id}`, { role: "moderator" })).status).toBe(200);
+    const listed = await owner.get(`/api/groups/${group.id}/webhooks`);
+    expect(listed.body.webhooks.map((w: { url: string }) => new URL(w.url).pathname)).toEqual(["/stays"]);
+  });
+
   it("tells public addresses from the rest", () => {
     for (const ip of ["93.184.215.14", "2606:4700::1111"]) expect(isPublicAddress(ip), ip).toBe(true);
     for (const ip of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1", "::7f00:1", "::a9fe:a9fe", "::a00:1", "224.0.0.1", "not an ip"]) {
