@@ -13,15 +13,15 @@ import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, syncStep1Message } from "./messages.ts";
-import { KeptMessages } from "./kept-messages.ts";
+import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { closeCodeOf } from "./article-text.ts";
 import { applyStep2 } from "./step2.ts";
 import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
 
-/** What the sync core needs of a socket; the websocket glue provides it. */
-export type Transport = {
+/** What the sync core needs of a socket; the websocket glue provides it, with a way to pause its reading if it has one. */
+export type Transport = Partial<Intake> & {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
 };
@@ -29,7 +29,7 @@ export type Transport = {
 export type ConnectionOptions = {
   acks: boolean;
   logger: Logger;
-  /** Messages kept while the document loads or is busy, or past a loop share; past this (or MAX_KEPT_BYTES), 4429. */
+  /** Messages kept while the document loads or is busy, or past a loop share; past this (or MAX_KEPT_BYTES), 4529. */
   maxBuffered: number;
   observer?: SyncObserver;
   /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
@@ -57,14 +57,17 @@ export class Connection implements Peer {
   private readonly held: HeldUpdates;
   /** Sync messages that need the document, waiting while it is busy (LiveDocument.whenFree). */
   private readonly waiting: KeptMessages;
+  /** Pauses the socket's reading while messages wait (kept-messages.ts). */
+  private readonly gate: IntakeGate;
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
     private readonly transport: Transport,
     private readonly options: ConnectionOptions,
   ) {
-    this.state = { phase: "admitting", buffered: new KeptMessages(options.maxBuffered) };
-    this.waiting = new KeptMessages(options.maxBuffered);
+    this.gate = new IntakeGate(transport.pause && transport.resume ? (transport as Intake) : undefined);
+    this.state = { phase: "admitting", buffered: new KeptMessages(options.maxBuffered, this.gate) };
+    this.waiting = new KeptMessages(options.maxBuffered, this.gate);
     this.limits = options.limits ?? new AccountLimits();
     this.held = new HeldUpdates(this.limits, () => this.retryHeld());
   }
@@ -88,7 +91,7 @@ export class Connection implements Peer {
     const state = this.state;
     if (state.phase === "admitting") {
       if (!state.buffered.keep(data)) {
-        this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages before the document was ready");
+        this.close(SYNC_CLOSE_CODES.busy, "too many messages before the document was ready");
       }
     } else if (state.phase === "open") {
       state.share.receive(data);
@@ -101,9 +104,9 @@ export class Connection implements Peer {
     const share = new LoopShare(
       this.options.loopShareMs,
       this.limits.share(account),
-      new KeptMessages(this.options.maxBuffered),
+      new KeptMessages(this.options.maxBuffered, this.gate),
       (message) => this.handle(open, message),
-      () => this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages: this socket took its share of the server"),
+      () => this.close(SYNC_CLOSE_CODES.busy, "too many messages: this socket took its share of the server"),
     );
     const open: Extract<Phase, { phase: "open" }> = {
       phase: "open",
@@ -212,7 +215,7 @@ export class Connection implements Peer {
    */
   private waitUntilFree(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
     if (!this.waiting.keep(data)) {
-      this.close(SYNC_CLOSE_CODES.tooManyConnections, "too many messages while the document was being built or taking a large update");
+      this.close(SYNC_CLOSE_CODES.busy, "too many messages while the document was being built or taking a large update");
       return;
     }
     if (this.waiting.length > 1) return;

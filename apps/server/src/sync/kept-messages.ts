@@ -2,17 +2,55 @@
 export const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 
 /**
+ * Past either mark, a list asks its socket to stop reading (TCP then holds
+ * the rest in the client's buffers), and once it is back under a quarter of
+ * both, to read again. A stock provider making a few thousand comments in a
+ * loop, one transaction each, sends them faster than a socket's share of the
+ * server takes them; without a pause they ran past the list's bound and the
+ * socket was closed.
+ */
+const PAUSE_AT_COUNT = 256;
+const PAUSE_AT_BYTES = 1024 * 1024;
+
+/** How a socket's reading is paused and resumed, where its transport can (docs/sync.md, section on limits). */
+export type Intake = { pause(): void; resume(): void };
+
+/**
+ * One connection's intake: paused while any of its kept lists is past its
+ * mark. A pause does not stop at once: messages already read still arrive,
+ * which the lists' own bounds cover.
+ */
+export class IntakeGate {
+  private readonly full = new Set<KeptMessages>();
+
+  constructor(private readonly intake: Intake | undefined) {}
+
+  /** Called by a list as it fills and empties. */
+  update(list: KeptMessages, full: boolean, roomy: boolean) {
+    if (full && !this.full.has(list)) {
+      this.full.add(list);
+      if (this.full.size === 1) this.intake?.pause();
+    } else if (roomy && this.full.delete(list) && this.full.size === 0) {
+      this.intake?.resume();
+    }
+  }
+}
+
+/**
  * Messages a connection keeps for later, in order: while it is admitted,
  * past its share of the event loop, while its document is busy
  * (connection.ts). Bounded in count and in bytes: frames run to 1 MiB, and a
  * document busy with one socket's large update keeps every other socket's
- * updates waiting.
+ * updates waiting. Well before the bound, the socket stops reading (IntakeGate).
  */
 export class KeptMessages {
   private list: Uint8Array[] = [];
   private bytes = 0;
 
-  constructor(private readonly maxCount: number) {}
+  constructor(
+    private readonly maxCount: number,
+    private readonly gate: IntakeGate = new IntakeGate(undefined),
+  ) {}
 
   get length(): number {
     return this.list.length;
@@ -22,6 +60,7 @@ export class KeptMessages {
   keep(message: Uint8Array): boolean {
     this.list.push(message);
     this.bytes += message.byteLength;
+    this.changed();
     return this.list.length <= this.maxCount && this.bytes <= MAX_KEPT_BYTES;
   }
 
@@ -29,6 +68,7 @@ export class KeptMessages {
   next(): Uint8Array | undefined {
     const message = this.list.shift();
     if (message) this.bytes -= message.byteLength;
+    this.changed();
     return message;
   }
 
@@ -37,6 +77,12 @@ export class KeptMessages {
     const all = this.list;
     this.list = [];
     this.bytes = 0;
+    this.changed();
     return all;
+  }
+
+  private changed() {
+    const count = this.list.length;
+    this.gate.update(this, count > PAUSE_AT_COUNT || this.bytes > PAUSE_AT_BYTES, count <= PAUSE_AT_COUNT / 4 && this.bytes <= PAUSE_AT_BYTES / 4);
   }
 }

@@ -88,11 +88,11 @@ describe("a socket's share of the event loop", () => {
     live.destroy();
   });
 
-  it("closes a socket that keeps sending past its share with 4429", () => {
+  it("closes a socket that keeps sending past its share with 4529", () => {
     const live = new LiveDocument(context, { persist: () => Promise.resolve() });
     const flooding = open(live, alice, 0.000_001);
     for (const message of typing(Array.from({ length: 12 }, (_, i) => `${i} `))) flooding.connection.receive(message);
-    expect(flooding.closes).toEqual([4429]);
+    expect(flooding.closes).toEqual([4529]);
     live.destroy();
   });
 });

@@ -105,7 +105,7 @@ export class LoopBudget {
  * One socket's messages under its own share of the loop and its account's
  * (account-limits.ts): each is handled at once while both last, and kept,
  * in order, for the next turn or second once one has run out. More than `kept` can hold calls `overflow`
- * (the connection closes with 4429).
+ * (the connection closes with 4529, and the provider reconnects).
  */
 export class LoopShare {
   private readonly own: LoopBudget;

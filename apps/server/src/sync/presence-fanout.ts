@@ -24,7 +24,7 @@ type Sinks = {
  * Sent one by one, a member flooding presence changes (each valid and small)
  * had every other socket receive each one, and a stock y-websocket provider
  * sends back every presence change it receives: the bystanders' echoes took
- * their own share of the server, and they were closed with 4429 for the
+ * their own share of the server, and they were closed (4429, as it then was) for the
  * attacker's traffic; other sockets' round trips passed 200 ms.
  */
 export class PresenceFanout {

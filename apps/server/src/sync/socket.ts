@@ -23,6 +23,8 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** What the glue uses of the `ws` socket under Hono's wrapper. */
 type RawSocket = {
   ping?(): void;
+  pause?(): void;
+  resume?(): void;
   terminate?(): void;
   on?(event: "pong", listener: () => void): void;
 };
@@ -108,6 +110,9 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
             {
               send: sendWithBacklogLimit(ws, fellBehind),
               close: (code, reason) => ws.close(code, reason),
+              // ws stops reading the TCP socket, so a client sending faster than it is served waits in its own buffers.
+              pause: () => raw?.pause?.(),
+              resume: () => raw?.resume?.(),
             },
             request,
           );

@@ -9,6 +9,11 @@ export type SyncOptions = {
   /** How long a socket may take to be admitted and see its document loaded. */
   admissionTimeoutMs: number;
   maxConnectionsPerUser: number;
+  /**
+   * Messages one socket may keep waiting (past its share of the loop, while its document loads or is busy),
+   * besides MAX_KEPT_BYTES. High enough for a script's burst of small edits, one transaction each: a
+   * stock provider making 600 comments in a loop went past 256 (docs/sync.md, section on limits).
+   */
   maxBufferedMessages: number;
   /** How long the group commit's first update waits for company (persist.ts); see `commitWindowFor`. */
   commitWindowMs: number;
@@ -30,7 +35,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   idleUnloadMs: 60_000,
   admissionTimeoutMs: 10_000,
   maxConnectionsPerUser: 32,
-  maxBufferedMessages: 256,
+  maxBufferedMessages: 4_096,
   commitWindowMs: 4,
   accessCheckMs: 30_000,
   relay: LOCAL_ONLY,

@@ -27,7 +27,14 @@ export const SYNC_CLOSE_CODES = {
   presenceTooLarge: 4413,
   /** An update the database would not store (it breaks one of its rules); the rest of the document is saved. */
   notStored: 4422,
+  /** More open sockets than one account may have: reconnecting at once would only be refused again. */
   tooManyConnections: 4429,
+  /**
+   * More of this socket's messages waited than it may keep (a burst faster than its share of the server, or
+   * sent before its document was ready): 4,096 messages or 8 MiB. Nothing it sent was refused. Outside
+   * 4400–4499, so providers reconnect on their own, and send what the server lacks as one update.
+   */
+  busy: 4529,
   /** The client read more slowly than its document changed: more than 8 MiB waited unsent for it. Outside 4400–4499, so providers reconnect on their own. */
   backlog: 4507,
   /**
