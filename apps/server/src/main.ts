@@ -18,7 +18,12 @@ import { RedisRelay } from "./sync/relay.ts";
 limitHeapGrowth();
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-const database = await openDatabase(config.database, logger);
+const database = await openDatabase(config.database, logger).catch((err: unknown) => {
+  // Another server (or a command) has the embedded database open: say so plainly, and stop.
+  if (!(err instanceof Error && err.name === "DataDirInUse")) throw err;
+  logger.fatal(err.message);
+  process.exit(1);
+});
 // Listening only once migrated, so that no request meets an older schema: a liveness probe's grace period
 // must cover a wait for another process's migrations.
 await database.migrate({ waiting: () => logger.info("another process is migrating the database; waiting for it to finish") });

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { eq } from "drizzle-orm";
+import { groups } from "@marginalia/schema/tables";
 import { afterAll, describe, expect, it } from "vitest";
 import { startEmbeddedDatabase } from "../src/embedded/database.ts";
 import { createGroup as createGroupRow } from "../src/services/groups.ts";
@@ -38,5 +40,29 @@ describe("backup and restore of a group", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^marginalia: Nothing was restored: group .* already exist here\. Run with --overwrite/);
     expect(again.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
+  it("refuses to open an embedded database another process has open, and leaves it as it was", async () => {
+    const dir = path.join(work, "in-use");
+    const running = await startEmbeddedDatabase({ dataDir: dir });
+    await running.migrate();
+    const user = await createUser(running.db, { email: freshEmail("busy"), name: "Busy Owner", password: "correct horse battery" });
+    const group = await createGroupRow(running.db, user.id, { name: "Desk in use", moderation: "open" });
+    try {
+      const backup = await runCli(["backup", "--group", group.id, "--out", path.join(work, "never.jsonl.gz")], { DATA_DIR: dir });
+      expect(backup.code).toBe(1);
+      expect(backup.stderr).toContain(`is open in process ${process.pid}`);
+      expect(backup.stderr).not.toContain("unexpected error");
+    } finally {
+      await running.close();
+    }
+    // Unharmed, and free again once closed.
+    const reopened = await startEmbeddedDatabase({ dataDir: dir });
+    try {
+      const [row] = await reopened.db.select({ name: groups.name }).from(groups).where(eq(groups.id, group.id));
+      expect(row).toEqual({ name: "Desk in use" });
+    } finally {
+      await reopened.close();
+    }
   }, 120_000);
 });

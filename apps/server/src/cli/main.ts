@@ -71,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
   }
   // Loaded only now: help and usage errors should not wait for the database drivers.
   const [{ openDatabase }, run] = await Promise.all([import("../db.ts"), command.load()]);
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database).catch((err: unknown) => {
+    // A running server's embedded database: a message to act on, not an unexpected error.
+    throw err instanceof Error && err.name === "DataDirInUse" ? new CliError(err.message) : err;
+  });
   try {
     await database.migrate();
     const ctx: CliContext = {

@@ -6,6 +6,7 @@ import { type Database, postgresConnection, setCompactor } from "../db.ts";
 import { WorkerLink } from "../threads/worker-link.ts";
 import type { Logger } from "../logger.ts";
 import { type DatabaseJob, compactEmbedded } from "./compact.ts";
+import { claimDataDir } from "./data-dir-lock.ts";
 import { DEFAULT_VACUUM_POLICY, EmbeddedVacuum, type VacuumPolicy } from "./vacuum.ts";
 
 /** Where the embedded database's data comes from: a data directory, or (tests) a migrated template to clone. */
@@ -41,6 +42,8 @@ const STOP_TIMEOUT_MS = 10_000;
  * (postgres.js pipelines on it; a transaction holds it, as PGlite would).
  */
 export async function startEmbeddedDatabase(source: EmbeddedSource, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+  // Before anything touches its files: refused while another process has the directory open.
+  const unclaim = "dataDir" in source ? claimDataDir(source.dataDir) : () => {};
   const dir = mkdtempSync(path.join(tmpdir(), "marginalia-db-"));
   const socketPath = path.join(dir, ".s.PGSQL.5432");
   // A young generation of 8 MB, not V8's default of up to 48: the thread allocates fast (every answer it
@@ -71,6 +74,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
   } catch (err) {
     await worker.terminate();
     rmSync(dir, { recursive: true, force: true });
+    unclaim();
     throw err;
   }
   let stopping = false;
@@ -113,6 +117,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
       await Promise.race([stopped, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())]);
       await worker.terminate();
       rmSync(dir, { recursive: true, force: true });
+      unclaim();
     },
   };
 }

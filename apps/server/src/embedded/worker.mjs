@@ -12,6 +12,7 @@ import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { readForCompaction, writeCompaction } from "./compaction.mjs";
 import { withDiskFlushes } from "./flush.mjs";
+import { prepareDataDir } from "./fresh-data-dir.mjs";
 import { tableSizes, vacuumTable } from "./maintenance.mjs";
 import { compilePglite, limitSessionMemory } from "./wasm.mjs";
 
@@ -66,6 +67,7 @@ try {
   const extensions = { pg_trgm };
   const { wasmModule, note: moduleNote } = await compilePglite();
   const options = { extensions, ...(wasmModule && { wasmModule }) };
+  if (!template) await prepareDataDir(dataDir, (dir) => PGlite.create(dir, options));
   const opened = await withDiskFlushes(() =>
     template ? PGlite.create({ loadDataDir: new Blob([readFileSync(template)]), ...options }) : PGlite.create(dataDir, options),
   );

@@ -58,6 +58,19 @@ describe("authorizeUpdate: creating", () => {
     }
   });
 
+  it("refuses an update in Yjs's V2 encoding, or behind bytes that read as an empty one, rather than take it as nothing", () => {
+    const server = new Y.Doc();
+    const client = new Y.Doc();
+    const v2: Uint8Array[] = [];
+    client.on("updateV2", (u: Uint8Array) => v2.push(u));
+    createAnnotation(client, { kind: "comment", authorId: alice, body: "in V2" });
+    expectRefused(authorizeUpdate(server, v2[0]!, actor(alice, "annotator")), /V1 encoding/);
+    const v1 = Y.encodeStateAsUpdate(client);
+    expectRefused(authorizeUpdate(server, new Uint8Array([0, 0, ...v1]), actor(alice, "annotator")), /V1 encoding/);
+    // The empty update itself is still nothing, as clients send it.
+    expectOk(authorizeUpdate(server, new Uint8Array([0, 0]), actor(alice, "annotator")));
+  });
+
   it("refuses fields named after what every object inherits, on a new annotation and an existing one", () => {
     for (const field of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
       const server = new Y.Doc();

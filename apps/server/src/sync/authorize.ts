@@ -80,6 +80,9 @@ function* judging(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
 
 function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   const { structs, ds } = decodeUpdate(update);
+  // An update Yjs reads as empty is two bytes. A longer one is not in Yjs's V1 encoding, the only one the
+  // protocol carries: a V2 update begins with bytes V1 reads as "nothing", and was acknowledged as saved.
+  if (structs.length === 0 && ds.clients.size === 0 && update.length > 2) return refuse("an update not in Yjs's V1 encoding");
   // Yjs integrates only the last block an update lists for a client (a later one replaces an earlier one
   // when it is read), while decoding yields them all: judged whole, a crafted update with one client listed
   // twice would be approved for content Yjs never applies, and Yjs would set the rest aside as pending,

@@ -135,6 +135,28 @@ describe("a write during a build in slices", () => {
     }
   });
 
+  it("refuses a step 1 whose state vector does not read with 4400 on a large document, as on a small one", async () => {
+    const { state } = largeState();
+    const live = new LiveDocument(context("article:g-bad-vector"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
+    try {
+      const closes: number[] = [];
+      const connection = new Connection({ send: () => {}, close: (code) => void closes.push(code) }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });
+      connection.open(live, actor(alice, "annotator"), { id: alice, name: "Alice", color: "red" }, alice);
+      // A vector that claims 2^53 clients and lists none.
+      const vector = encoding.createEncoder();
+      encoding.writeVarUint(vector, Number.MAX_SAFE_INTEGER);
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+      encoding.writeVarUint8Array(encoder, encoding.toUint8Array(vector));
+      connection.receive(encoding.toUint8Array(encoder));
+      await live.whenBuilt();
+      await vi.waitFor(() => expect(closes).toEqual([4400]));
+    } finally {
+      live.destroy();
+    }
+  });
+
   it("starts a large document's build after a wait, or at the first write, and never for one closed before", async () => {
     const cuts = vi.spyOn(compactionWorker, "slices");
     const { doc: client, state } = largeState();

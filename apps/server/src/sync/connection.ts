@@ -12,7 +12,7 @@ import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
-import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, syncStep1Message } from "./messages.ts";
+import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
@@ -145,8 +145,14 @@ export class Connection implements Peer {
       if (this.state === open) this.transport.send(syncStep1Message(stateVector));
     } catch (err) {
       // Bytes a snapshot this server verified could not be read: the client keeps its offline work until it reconnects.
-      this.options.logger.error({ err, doc: open.live.name }, "the state vector of a loaded document could not be read");
+      this.cannotAnswer(open, err);
     }
+  }
+
+  /** The document could not be written out for this socket: logged, and closed (1011) so that the client tries again. */
+  private cannotAnswer(state: Extract<Phase, { phase: "open" }>, err: unknown) {
+    this.options.logger.error({ err, doc: state.live.name }, "a sync message for a loaded document could not be written");
+    if (this.state === state) this.close(SYNC_CLOSE_CODES.internal, "the document could not be sent");
   }
 
   send(message: Uint8Array) {
@@ -230,12 +236,12 @@ export class Connection implements Peer {
     if (step === syncProtocol.messageYjsSyncStep1) {
       // A large document's answer is written over several turns, charged to this socket's shares as it goes,
       // and sent only if this same connection is still open.
-      const answer = state.live.syncStep2For(decoding.readVarUint8Array(decoder), (ms) => state.share.spend(ms));
+      const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms));
       if (Array.isArray(answer)) for (const message of answer) this.send(message);
       else {
         void answer.then(
           (messages) => this.state === state && messages.forEach((message) => this.send(message)),
-          (err) => this.options.logger.error({ err, doc: state.live.name }, "a sync step 2 could not be written"),
+          (err) => this.cannotAnswer(state, err),
         );
       }
       return;
@@ -259,10 +265,7 @@ export class Connection implements Peer {
     durable.catch((err: Error) => this.notStored(state, err));
     if (!this.options.acks) return;
     // Acknowledged in order: n means the first n update messages are all durable.
-    this.ackChain = this.ackChain.then(() => durable).then(
-      () => this.send(ackMessage(seq)),
-      () => {},
-    );
+    this.ackChain = this.ackChain.then(() => durable).then(() => this.send(ackMessage(seq)), () => {});
   }
 
   /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
@@ -390,10 +393,7 @@ export class Connection implements Peer {
   }
 
   private refuse(state: Extract<Phase, { phase: "open" }>, reason: string) {
-    this.options.logger.warn(
-      { doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason },
-      "update refused",
-    );
+    this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason }, "update refused");
     this.close(closeCodeOf(reason), reason);
   }
 }

@@ -1,6 +1,8 @@
+import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
 import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_SYNC } from "@marginalia/schema";
 
 /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
@@ -90,4 +92,16 @@ export function isStep1WithState(data: Uint8Array): boolean {
 /** An update with no structs and no deletions, as Yjs encodes it: no clients, then an empty delete set. */
 export function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+/**
+ * A sync step 1's state vector, read whole before it is answered: a large
+ * document's answer is written in slices (sliced-encode.ts), and a vector that
+ * did not read failed there, out of reach of the message's own refusal, and
+ * left the socket open with no answer. Thrown here, it is a malformed message (4400).
+ */
+export function readStateVector(decoder: decoding.Decoder): Uint8Array {
+  const stateVector = decoding.readVarUint8Array(decoder);
+  Y.decodeStateVector(stateVector);
+  return stateVector;
 }

@@ -1,0 +1,2 @@
+export const LOCK_FILE: string;
+export function prepareDataDir(dataDir: string, create: (dir: string) => Promise<{ close(): Promise<void> }>): Promise<void>;
