@@ -174,6 +174,13 @@ describe("backup and restore of a group", () => {
         return JSON.stringify(record);
       });
     const annotationLine = lines.findIndex((l) => l.startsWith('{"type":"annotation"'));
+    const recounted = (kept: string[], type = "annotation", by = -1) => {
+      const end = JSON.parse(kept.at(-1)!);
+      end.counts[type] += by;
+      return [...kept.slice(0, -1), JSON.stringify(end)].join("\n");
+    };
+    // A record repeated, and counted: the survey's checks pass, the table's do not.
+    const twice = (n: number) => recounted([...lines.slice(0, n + 1), lines[n]!, ...lines.slice(n + 1)], JSON.parse(lines[n]!).type, 1);
     const documentLine = lines.findIndex((l) => l.startsWith('{"type":"document"'));
     const bytes = readFileSync(backupFile);
     const cases: [string, RegExp][] = [
@@ -188,6 +195,10 @@ describe("backup and restore of a group", () => {
       [file("yjs.jsonl", edit(documentLine, (r) => (r.state = Buffer.from("not yjs at all").toString("base64"))).join("\n")), /\(document\): its state is not a whole Yjs update$/],
       [file("json.jsonl", [...lines.slice(0, 3), "{oops", ...lines.slice(3)].join("\n")), /^line 4: not JSON$/],
       [file("dropped.jsonl", lines.filter((_, i) => i !== annotationLine).join("\n")), /holds \d+ annotation records where its end record counts \d+$/],
+      // The same line dropped, and the count made to match: the document still holds the annotation.
+      [file("recounted.jsonl", recounted(lines.filter((_, i) => i !== annotationLine))), /does not agree with itself: the document .* holds the annotation .*, which has no annotation record$/],
+      [file("moved.jsonl", edit(annotationLine, (r) => (r.docName = `${r.docName}:hidden`)).join("\n")), /does not agree with itself: /],
+      [work, /^cannot read .*: it is a directory$/],
     ];
     for (const [at, message] of cases) {
       const attempt = run(db, ["restore", at]);
@@ -195,6 +206,9 @@ describe("backup and restore of a group", () => {
       await expect(run(db, ["restore", at]), path.basename(at)).rejects.toThrow(message);
     }
     await expect(run(db, ["restore", path.join(work, "nowhere.gz")])).rejects.toThrow(/^cannot read .*nowhere\.gz: no such file$/);
+    // Over the group this database holds, so that the insert is reached: the whole replacement rolls back.
+    const repeated = file("twice.jsonl", twice(lines.findIndex((l) => l.startsWith('{"type":"member"'))));
+    await expect(run(db, ["restore", repeated, "--overwrite"])).rejects.toThrow(/^Nothing was restored: the backup lists one member twice$/);
     expect(await rowCount(db)).toEqual(counts);
   }, 60_000);
 });

@@ -90,17 +90,17 @@ async function* linesOf(file: string): AsyncGenerator<string> {
 }
 
 async function startsWithGzipMagic(file: string): Promise<boolean> {
-  let handle: FileHandle;
+  let handle: FileHandle | null = null;
   try {
     handle = await open(file, "r");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BackupError(`cannot read ${file}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
-  try {
+    // A directory opens, and fails only here.
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
     return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
+    throw new BackupError(`cannot read ${file}: ${why}`);
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }

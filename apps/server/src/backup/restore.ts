@@ -17,7 +17,7 @@ import {
   notifications,
   users,
 } from "@marginalia/schema/tables";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import type { BackupRecord, RecordOf } from "./format.ts";
 import { BackupError, readBackupFile } from "./read.ts";
 import { KEPT_IDS, type KeptIdKind, type Plan, survey } from "./survey.ts";
@@ -124,7 +124,14 @@ class RecordWriter {
   }
 
   async flush() {
-    if (this.type && this.rows.length) await this.tx.insert(TABLES[this.type]).values(this.rows as never);
+    try {
+      if (this.type && this.rows.length) await this.tx.insert(TABLES[this.type]).values(this.rows as never);
+    } catch (err) {
+      // The survey checks the ids a restore keeps; a record repeated under another key (a member listed twice)
+      // meets the table's own rule here, and the whole restore rolls back.
+      if (isUniqueViolation(err)) throw new BackupError(`Nothing was restored: the backup lists one ${this.type} twice`);
+      throw err;
+    }
     this.rows = [];
     this.chars = 0;
   }

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { parseRoom } from "@marginalia/schema";
+import { annotationsOf, parseRoom } from "@marginalia/schema";
 import type { BackupRecord, Header, RecordOf } from "./format.ts";
 import { BackupError, readBackupFile } from "./read.ts";
 import { userIdsOf } from "./users.ts";
@@ -29,6 +29,9 @@ export async function survey(file: string): Promise<Plan> {
   let end: RecordOf<"end"> | null = null;
   const ids = Object.fromEntries(KEPT_IDS.map((k) => [k, new Set<string>()])) as Record<KeptIdKind, Set<string>>;
   const documents = new Set<string>();
+  /** Annotation ids by document: as the rows name them, and as the documents hold them. */
+  const rowIds = new Map<string, Set<string>>();
+  const heldIds = new Map<string, Set<string>>();
   const accounts = new Map<string, RecordOf<"account">>();
   const emails = new Set<string>();
   const referenced = new Set<string>();
@@ -79,7 +82,9 @@ export async function survey(file: string): Promise<Plan> {
         if (record.type === "document") {
           if (documents.has(record.name)) fail(`the document ${record.name} appears twice`);
           documents.add(record.name);
+          heldIds.set(record.name, record.state === null ? new Set() : annotationIds(record.state));
         }
+        if (record.type === "annotation") idsOf(rowIds, record.docName).add(record.id);
       }
     }
   }
@@ -93,6 +98,8 @@ export async function survey(file: string): Promise<Plan> {
   for (const id of referenced) {
     if (!accounts.has(id)) throw new BackupError(`${file} names the user ${id} but lists no account for it`);
   }
+  const astray = disagreement(rowIds, heldIds);
+  if (astray) throw new BackupError(`${file} does not agree with itself: ${astray}`);
   const records = Object.entries(counts).reduce((n, [type, c]) => n + (type === "account" ? 0 : c), 0);
   return {
     header,
@@ -142,4 +149,41 @@ function decodes(state64: string): boolean {
   } finally {
     doc.destroy();
   }
+}
+
+const idsOf = (map: Map<string, Set<string>>, docName: string): Set<string> => {
+  let ids = map.get(docName);
+  if (!ids) map.set(docName, (ids = new Set()));
+  return ids;
+};
+
+/** The ids of the annotations a document's state holds. */
+function annotationIds(state64: string): Set<string> {
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, Buffer.from(state64, "base64"));
+    return new Set(annotationsOf(doc).keys());
+  } catch {
+    return new Set();
+  } finally {
+    doc.destroy();
+  }
+}
+
+/**
+ * Where an annotation's row and its document part ways: members would see it
+ * live and nowhere else (no listing, export or REST), or the reverse. Each is
+ * the other's record of one annotation, written in one statement; a file in
+ * which they differ was changed after it was written.
+ */
+function disagreement(rows: Map<string, Set<string>>, held: Map<string, Set<string>>): string | null {
+  for (const name of new Set([...rows.keys(), ...held.keys()])) {
+    const inRows = rows.get(name) ?? new Set<string>();
+    const inDoc = held.get(name) ?? new Set<string>();
+    const noRow = [...inDoc].find((id) => !inRows.has(id));
+    if (noRow) return `the document ${name} holds the annotation ${noRow}, which has no annotation record`;
+    const noDoc = [...inRows].find((id) => !inDoc.has(id));
+    if (noDoc) return `the annotation ${noDoc} is recorded in ${name}, whose document does not hold it`;
+  }
+  return null;
 }
