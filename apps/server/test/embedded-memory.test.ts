@@ -47,8 +47,9 @@ describe("embedded database memory", () => {
     await database.db.execute(sql`vacuum (analyze) sample_probe`);
     const after = (await database.memory()).wasmBytes ?? 0;
     expect(before).toBeGreaterThan(0);
-    // It grows by a fifth at a time: one step at most (at the defaults, this table took it from 68 to 140 MB).
-    expect(after).toBeLessThanOrEqual(before * 1.21);
+    // At the defaults this table took it to 140 MB; with the session's settings, the 59–68 MB a new
+    // database starts with (59 when it opens files a first start initialized) needs a step or two of a fifth.
+    expect(after).toBeLessThanOrEqual(90 * 1048576);
     await database.db.execute(sql`drop table sample_probe`);
   }, 60_000);
 
