@@ -49,6 +49,17 @@ const privateAnswers: MiddlewareHandler = async (c, next) => {
   if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "private, no-cache");
 };
 
+/**
+ * An answer given before the request's body was read (a refusal decided on the headers: 401, 404, 413)
+ * ends the connection. The server drains what follows for half a second and then cuts it, and a client
+ * that stopped sending on the early answer met the cut on its next request down the same connection.
+ */
+const closeUnreadBodies: MiddlewareHandler = async (c, next) => {
+  await next();
+  const request = c.req.raw;
+  if (request.body && !request.bodyUsed && c.req.header("content-length") !== "0") c.res.headers.set("Connection", "close");
+};
+
 /** The Hono app, and the hook that lets it take websocket upgrades on a Node server. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -80,6 +91,7 @@ export function createApp(deps: AppDeps) {
     c.set("deps", deps);
     await next();
   });
+  app.use(closeUnreadBodies);
   app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.use("/api/auth/*", authLimit);
   app.use("/api/*", privateAnswers, refuseNulInPath, authenticate, checkOrigin);

@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DataDirInUse, LOCK_FILE, claimDataDir } from "./data-dir-lock.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "marginalia-claim-"));
@@ -31,11 +31,18 @@ describe("an embedded data directory's claim", () => {
     expect(() => claimDataDir(dir)).toThrow(`is open in process ${process.ppid}`);
   });
 
-  it("is taken over from a process that is gone, or from an earlier life of this pid", () => {
+  it("is taken over from a process that is gone, or from an earlier life of this pid", async () => {
     const dir = fresh("stale");
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
     writeFileSync(path.join(dir, LOCK_FILE), `${gone}\n`);
     claimDataDir(dir)();
+    // Killed, and not yet reaped: its parent shell turned into a `sleep`, which never waits for children.
+    const parent = spawn("sh", ["-c", "sleep 30 & echo $!; kill -9 $!; exec sleep 10"]);
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(d.toString()))));
+    await vi.waitFor(() => expect(readFileSync(`/proc/${zombie}/stat`, "utf8")).toMatch(/\) Z /), { timeout: 5_000 });
+    writeFileSync(path.join(dir, LOCK_FILE), `${zombie}\n`);
+    claimDataDir(dir)();
+    parent.kill();
     // A container restarted runs as pid 1 again: a claim naming our pid that this process never made is stale.
     writeFileSync(path.join(dir, LOCK_FILE), `${process.pid}\n`);
     const release = claimDataDir(dir);

@@ -2,7 +2,7 @@ import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { type AnnotationField, MAX_NOTES_LENGTH, ROOTS, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
 import { type AnnotationChange, checkAnnotation, inserted, leftEmpty, newChange, removed } from "./annotation-change.ts";
-import { decodeUpdate } from "./decoded-update.ts";
+import { NOT_V1, decodeUpdate, readsAsV1 } from "./decoded-update.ts";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { MapEntries } from "./map-entries.ts";
 import { ownTurn } from "./own-turn.ts";
@@ -80,9 +80,7 @@ function* judging(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
 
 function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   const { structs, ds } = decodeUpdate(update);
-  // An update Yjs reads as empty is two bytes. A longer one is not in Yjs's V1 encoding, the only one the
-  // protocol carries: a V2 update begins with bytes V1 reads as "nothing", and was acknowledged as saved.
-  if (structs.length === 0 && ds.clients.size === 0 && update.length > 2) return refuse("an update not in Yjs's V1 encoding");
+  if (!readsAsV1(update)) return refuse(NOT_V1);
   // Yjs integrates only the last block an update lists for a client (a later one replaces an earlier one
   // when it is read), while decoding yields them all: judged whole, a crafted update with one client listed
   // twice would be approved for content Yjs never applies, and Yjs would set the rest aside as pending,

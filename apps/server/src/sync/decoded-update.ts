@@ -34,3 +34,16 @@ export function endClocks(update: Uint8Array): Map<number, number> {
   for (const s of decodeUpdate(update).structs) ends.set(s.id.client, Math.max(ends.get(s.id.client) ?? 0, s.id.clock + s.length));
   return ends;
 }
+
+/**
+ * Whether `update` is in Yjs's V1 encoding, the only one the protocol carries, as far as decoding can
+ * tell: an update V1 reads as empty is two bytes. A V2 update begins with bytes V1 reads as "nothing",
+ * and was acknowledged as saved, as a plain update and as a sync step 2, with nothing applied.
+ */
+export function readsAsV1(update: Uint8Array): boolean {
+  const { structs, ds } = decodeUpdate(update);
+  return update.length <= 2 || structs.length > 0 || ds.clients.size > 0;
+}
+
+/** Why an update that does not read as V1 is refused. */
+export const NOT_V1 = "an update not in Yjs's V1 encoding";

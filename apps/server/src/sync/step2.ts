@@ -1,6 +1,7 @@
 import type { Actor } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { authorizeUpdate } from "./authorize.ts";
+import { NOT_V1, readsAsV1 } from "./decoded-update.ts";
 import type { LiveDocument } from "./document.ts";
 import { type Judged, inLane, judgedTaken, oneOfFew, takenInTurns } from "./large-update.ts";
 import { type Piece, splitStep2 } from "./resync.ts";
@@ -32,6 +33,11 @@ export type Step2Sender = {
  */
 export function applyStep2(sender: Step2Sender, update: Uint8Array): Promise<void> | null {
   const { live, actor } = sender;
+  // Refused whole: split into pieces, it would be no pieces, and acknowledged as applied.
+  if (!readsAsV1(update)) {
+    sender.refuse(NOT_V1);
+    return null;
+  }
   if (!takenInTurns(live, update)) return applyJudged(sender, update, judgedNow(live, update, actor));
   // A large one is judged whole in turns too (large-update.ts), in the document's lane.
   const judged = inLane(live, update, () => judgedTaken(live, update, () => actor, () => {}));

@@ -150,6 +150,18 @@ describe("access decided on the headers", () => {
     const outsider = await signUp(t.app, "Outsider");
     const posted = await outsider.request("POST", `/w3c/articles/${article.id}/`, "not even JSON", { "content-type": "text/plain" });
     expect(posted.status).toBe(404);
+    // Its body unread, the answer ends the connection: a client that stopped sending it must not reuse it.
+    expect(posted.headers.get("connection")).toBe("close");
+  });
+
+  it("keeps the connection of a request whose body was read", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const created = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "read whole" });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("connection")).toBeNull();
+    const refused = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "rant", body: "read, then refused" });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("connection")).toBeNull();
   });
 });
 
