@@ -254,4 +254,33 @@ describe("REST and socket see each other", () => {
     const repaired = await t.database.db.select({ createdAt: annotations.createdAt, updatedAt: annotations.updatedAt }).from(annotations).where(eq(annotations.articleId, article.id));
     for (const row of repaired) for (const time of [row.createdAt, row.updatedAt]) expect(time.getTime()).toBeLessThanOrEqual(Date.now());
   });
+
+  it("stores a clamped time to the millisecond, so that a listing's cursor pages past it, and repairs older rows", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const client = open(url, article.sync.room, owner.token);
+    await client.synced;
+    const ahead = Date.now() + 120_000;
+    client.doc.transact(() => {
+      for (let i = 0; i < 4; i++) writeAnnotation(client.doc, newAnnotationValue({ kind: "comment", authorId: owner.user.id, body: `fast clock ${i}` }, ahead));
+    });
+    const subMillisecond = async () =>
+      (await t.database.db.execute(sql`select count(*)::int as n from annotations where article_id = ${article.id} and (created_at <> date_trunc('milliseconds', created_at) or updated_at <> date_trunc('milliseconds', updated_at))`)) as unknown as Array<{ n: number }>;
+    await eventually(async () => expect((await owner.get(`/api/articles/${article.id}/annotations`)).body.annotations).toHaveLength(4), 3_000);
+    expect((await subMillisecond())[0]!.n).toBe(0);
+    // Oldest first, one a page: each row once, and the walk ends.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const res = await owner.get(`/api/articles/${article.id}/annotations?sort=created&order=asc&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      seen.push(...res.body.annotations.map((a: { id: string }) => a.id));
+      cursor = res.body.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    expect(new Set(seen).size).toBe(4);
+    expect(seen).toHaveLength(4);
+    // A row stored with microseconds before the rule is repaired by its migration.
+    await t.database.db.execute(sql`update annotations set created_at = now(), updated_at = now() where article_id = ${article.id}`);
+    await t.database.db.execute(sql.raw(readFileSync(path.join(MIGRATIONS_FOLDER, "0020_millisecond_times.sql"), "utf8")));
+    expect((await subMillisecond())[0]!.n).toBe(0);
+  });
 });

@@ -1,4 +1,5 @@
 import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
+import { parseRoom } from "@marginalia/schema";
 import { annotations, memberships, users } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
@@ -27,7 +28,9 @@ export function handlesOf(member: { email: string; name: string }): string[] {
  * without either can skip the notification step and its transaction.
  */
 export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
-  if (ctx.visibility !== "group") return false;
+  // Hidden work notifies nobody: a reply moved into the hidden document after its thread told its author
+  // and everyone it mentioned of what they may no longer see.
+  if (ctx.visibility !== "group" || parseRoom(ctx.docName)?.kind === "hidden") return false;
   return rows.some((row) => !!row.parentId || (!!row.body && row.body.includes("@") && mentionedHandles(row.body).size > 0));
 }
 
@@ -43,22 +46,25 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
   const pending: NewNotification[] = [];
 
   const parentIds = [...new Set(rows.map((r) => r.parentId).filter((p): p is string => !!p))];
-  if (parentIds.length) {
-    const parents = await tx
-      .select({ id: annotations.id, authorId: annotations.authorId })
-      .from(annotations)
-      // A parent id is whatever the client wrote: only a parent on this article is anyone's to be told about.
-      .where(and(inArray(annotations.id, parentIds), eq(annotations.articleId, ctx.articleId)));
-    const authorOf = new Map(parents.map((p) => [p.id, p.authorId]));
-    for (const row of rows) {
-      const parentAuthor = row.parentId ? authorOf.get(row.parentId) : null;
-      if (parentAuthor && parentAuthor !== row.authorId) {
-        pending.push({ userId: parentAuthor, kind: "reply", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null, data: { parentId: row.parentId } });
-      }
+  const parents = parentIds.length
+    ? await tx
+        .select({ id: annotations.id, authorId: annotations.authorId, docName: annotations.docName })
+        .from(annotations)
+        // A parent id is whatever the client wrote: only a parent on this article is anyone's to be told about.
+        .where(and(inArray(annotations.id, parentIds), eq(annotations.articleId, ctx.articleId)))
+    : [];
+  const parentOf = new Map(parents.map((p) => [p.id, p]));
+  // A reply to a thread that is not in this document (hidden meanwhile: the reply follows it there a moment
+  // later) is news to moderators only, and notifies nobody: its author and mentions were told of hidden work.
+  const inSight = rows.filter((row) => !row.parentId || parentOf.get(row.parentId)?.docName === ctx.docName);
+  for (const row of inSight) {
+    const parentAuthor = row.parentId ? parentOf.get(row.parentId)?.authorId : null;
+    if (parentAuthor && parentAuthor !== row.authorId) {
+      pending.push({ userId: parentAuthor, kind: "reply", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null, data: { parentId: row.parentId } });
     }
   }
 
-  const mentioning = rows.map((row) => ({ row, handles: mentionedHandles(row.body ?? "") })).filter((m) => m.handles.size);
+  const mentioning = inSight.map((row) => ({ row, handles: mentionedHandles(row.body ?? "") })).filter((m) => m.handles.size);
   if (mentioning.length) {
     const members = await tx
       .select({ id: users.id, email: users.email, name: users.name })

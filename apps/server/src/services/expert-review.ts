@@ -1,6 +1,6 @@
-import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
 import { groupByPassage } from "@marginalia/schema";
-import { annotations } from "@marginalia/schema/tables";
+import { annotations, memberships } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
 
@@ -47,10 +47,18 @@ export function pendingReviews(db: Db | Tx, articleId: string) {
         isNotNull(annotations.verdict),
         eq(annotations.status, "pending"),
         eq(annotations.visibility, "private"),
+        byMember,
       ),
     )
     .orderBy(asc(annotations.createdAt), asc(annotations.id));
 }
+
+/**
+ * A submission whose author is still a member of its group. A removed member's review neither counts
+ * toward a quorum nor waits in the queue: it could never be approved (its author reaches nothing), and a
+ * reveal published it, nameless, as the quorum's second review.
+ */
+export const byMember = sql`exists (select 1 from ${memberships} m where m.group_id = ${annotations.groupId} and m.user_id = ${annotations.authorId})`;
 
 /** Items by key, in their order; Map.groupBy needs Node 21. */
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -21,8 +21,9 @@ import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";
-import { groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
+import { byMember, groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
+import { KeyedTurns } from "../keyed-turns.ts";
 
 async function moderatorAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const access = await annotationAccess(db, annotationId, moderatorId);
@@ -76,7 +77,24 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * transaction: a crash before the private copies are deleted leaves
  * duplicates, never a loss.
  */
-export async function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
+export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
+  return inDecisionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId));
+}
+
+/**
+ * Decisions on one article's submissions take turns on this process, each reading what the one before
+ * decided: an approval and a rejection (or two approvals) made at once both succeeded, with two log entries
+ * and two notices to the author for one submission. Keyed by article, since a reveal moves a passage's
+ * reviews together.
+ */
+const decisions = new KeyedTurns();
+
+async function inDecisionTurn<T>(db: Db, annotationId: string, decide: () => Promise<T>): Promise<T> {
+  const [found] = await db.select({ articleId: annotations.articleId }).from(annotations).where(eq(annotations.id, annotationId));
+  return decisions.run(found?.articleId ?? annotationId, decide);
+}
+
+async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
   const access = await pendingSubmission(db, annotationId, moderatorId);
   const { row } = access;
   const revealed = await submissionsToReveal(db, row);
@@ -127,12 +145,17 @@ async function submissionsToReveal(db: Db, row: AnnotationRow): Promise<Annotati
 const privateContext = (sub: AnnotationRow, revision: number) => contextFor(parseRoom(sub.docName)!, sub.groupId, revision);
 
 /** Keeps a submission private to its author, marked rejected with the reason. */
-export async function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
-  const access = await pendingSubmission(db, annotationId, moderatorId);
-  await hub.change(access.context, { userId: moderatorId }, (doc) =>
-    updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason }),
-  );
-  await record(db, access.row, moderatorId, "reject", { oldStatus: "pending", newStatus: "rejected", reason });
+export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
+  return inDecisionTurn(db, annotationId, async () => {
+    const access = await pendingSubmission(db, annotationId, moderatorId);
+    // What the document holds decides: a row can trail a change another process just made to it.
+    const value = await hub.read(access.context, (live) => live.annotation(annotationId));
+    if (value?.status !== "pending") throw new ApiError("conflict", "Only pending submissions can be reviewed");
+    await hub.change(access.context, { userId: moderatorId }, (doc) =>
+      updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason }),
+    );
+    await record(db, access.row, moderatorId, "reject", { oldStatus: "pending", newStatus: "rejected", reason });
+  });
 }
 
 /** Any member who can see an annotation may flag it once, with a reason, until a moderator acts. */
@@ -170,7 +193,7 @@ export async function moderationQueue(db: Db, groupId: string) {
       .where(
         and(
           eq(annotations.groupId, groupId),
-          sql`(${annotations.status} = 'pending' or exists (select 1 from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null))`,
+          sql`((${annotations.status} = 'pending' and (${annotations.visibility} <> 'private' or ${byMember})) or exists (select 1 from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null))`,
         ),
       )
       .orderBy(annotations.createdAt, annotations.id),

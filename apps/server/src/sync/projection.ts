@@ -119,7 +119,9 @@ const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");
  * such a time makes the rows depend on when they were written.
  */
 const CLOCKED = new Set([annotations.createdAt.name, annotations.updatedAt.name]);
-const SELECT_LIST = WRITTEN.map(([, column]) => (CLOCKED.has(column) ? `least("${column}", now()) as "${column}"` : `"${column}"`)).join(", ");
+// To the millisecond, as every other time here: REST's cursors carry milliseconds, and a row holding the
+// commit's microseconds repeated or skipped rows at a page's edge.
+const SELECT_LIST = WRITTEN.map(([, column]) => (CLOCKED.has(column) ? `least("${column}", date_trunc('milliseconds', now())) as "${column}"` : `"${column}"`)).join(", ");
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");
 
 /**

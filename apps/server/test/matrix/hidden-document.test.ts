@@ -70,6 +70,26 @@ describe("hidden work leaves the members' document", () => {
     expect(back.body).toMatchObject({ body: t.secret, status: "published" });
   });
 
+  it("tells nobody of a reply written to a thread after it was hidden, nor whom it mentions", async () => {
+    const t = await thread();
+    // A client that has not heard of the hide yet: its copy still holds the thread.
+    const stale = live.open(t.article.sync.room, t.moderator.token);
+    await stale.synced;
+    stale.provider.disconnect();
+    expect((await t.moderator.post(`/api/annotations/${t.rootId}/hide`)).status).toBe(200);
+    const moderatorId = (await t.moderator.get(`/api/articles/${t.article.id}`)).body.memberId as string;
+    const handle = t.viewer.email.split("@")[0];
+    const late = createAnnotation(stale.doc, { kind: "comment", authorId: moderatorId, body: `late word for @${handle}`, parentId: t.rootId });
+    stale.provider.connect();
+    // Taken, then moved after its thread into the hidden document.
+    const hiddenDoc = live.open(hiddenRoom(t.article.id), t.moderator.token);
+    await eventually(() => expect(annotationsOf(hiddenDoc.doc).has(late)).toBe(true), 5_000);
+    for (const member of [t.annotator, t.viewer]) {
+      const told = (await member.get("/api/me/notifications")).body.notifications as Array<{ annotationId: string }>;
+      expect(told.filter((n) => n.annotationId === late)).toEqual([]);
+    }
+  });
+
   it("moves what a moderator hides over a socket, and refuses a member re-creating its id", async () => {
     const t = await thread();
     const moderatorSocket = live.open(t.article.sync.room, t.moderator.token);

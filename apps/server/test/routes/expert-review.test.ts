@@ -196,6 +196,18 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
     expect((await d.owner.get(`/api/annotations/${left}`)).body.status).toBe("pending");
   });
 
+  it("counts no review of someone removed from the group, and reveals none", async () => {
+    const d = await desk();
+    const gone = await d.check(d.second, { start: 120, end: 180 }, "mixed", "Departed");
+    expect((await d.owner.delete(`/api/groups/${d.group.id}/members/${d.second.user.id}`)).status).toBe(204);
+    const a = await d.check(d.first, { start: 120, end: 180 }, "false", "Stays");
+    const res = await d.moderator.post(`/api/annotations/${a}/approve`);
+    expect(res.body.error).toMatchObject({ code: "quorum_not_reached", message: expect.stringContaining("1 of 2") });
+    const queue = await d.moderator.get(`/api/groups/${d.group.id}/moderation/queue`);
+    expect(queue.body.items.map((i: { annotation: { id: string } }) => i.annotation.id)).toEqual([a]);
+    expect((await d.owner.get(`/api/annotations/${gone}`)).status).toBe(404);
+  });
+
   it("counts one reviewer once, however many fact-checks they submit on the passage", async () => {
     const d = await desk();
     const a = await d.check(d.first, { start: 120, end: 180 }, "false", "Once");

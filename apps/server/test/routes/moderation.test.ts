@@ -82,6 +82,33 @@ describe("moderation: hide, unhide, flags and the queue", () => {
   });
 });
 
+describe("decisions on a submission", () => {
+  it.each([
+    ["an approval and a rejection", "reject"],
+    ["two approvals", "approve"],
+  ] as const)("takes one of %s sent at once, with one log entry and one notice", async (_, second) => {
+    const d = await desk("pre");
+    const submission = await d.post(d.author, { kind: "comment", body: "Decide me once" });
+    const decide = (who: TestClient, action: "approve" | "reject") =>
+      who.post(`/api/annotations/${submission.body.id}/${action}`, action === "reject" ? { reason: "No" } : undefined);
+    const answers = await Promise.all([decide(d.owner, "approve"), decide(d.mod, second)]);
+    expect(answers.map((a) => a.status < 300).filter(Boolean)).toHaveLength(1);
+    expect(answers.map((a) => a.status).filter((s) => s >= 300)).toEqual([409]);
+    const log = await d.mod.get(`/api/groups/${d.group.id}/moderation/log`);
+    expect(log.body.entries.filter((e: { annotationId: string }) => e.annotationId === submission.body.id)).toHaveLength(1);
+    const notices = await d.author.get("/api/me/notifications");
+    expect(notices.body.notifications.filter((n: { kind: string }) => n.kind === "moderation")).toHaveLength(1);
+  });
+
+  it("drops a removed member's submission from the queue", async () => {
+    const d = await desk("pre");
+    const submission = await d.post(d.author, { kind: "comment", body: "Left behind" });
+    expect((await d.owner.delete(`/api/groups/${d.group.id}/members/${d.author.user.id}`)).status).toBe(204);
+    const queue = await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`);
+    expect(queue.body.items.map((i: { annotation: { id: string } }) => i.annotation.id)).not.toContain(submission.body.id);
+  });
+});
+
 describe("threads and notifications", () => {
   it("notifies the parent's author of a reply, and mentioned members, once each", async () => {
     const d = await desk();
