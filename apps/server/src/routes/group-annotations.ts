@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../context.ts";
 import { requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
-import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
+import { groupAnnotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { similarClaims } from "../services/claims.ts";
 import { documented, ok } from "../openapi/describe.ts";
 import { annotationPageSchema, similarClaimsSchema } from "../openapi/schemas/annotations.ts";
@@ -16,10 +16,9 @@ export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type a
  * article by article (`visibleTo`).
  */
 export const groupAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: groupAnnotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id: groupId, role } = c.get("group");
-    // Newest first unless asked otherwise: positions of different articles do not make one order.
-    const filter = validate(annotationFilterSchema, { sort: "created", ...c.req.query() });
+    const filter = validate(groupAnnotationFilterSchema, c.req.query());
     return c.json(await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter));
   })
   // Claim memory: what the desk already checked, in this or another article, as a claim is being typed.

@@ -41,6 +41,9 @@ export const annotationFilterSchema = z.object({
 });
 export type AnnotationFilter = z.output<typeof annotationFilterSchema>;
 
+/** A group's listing: newest first unless asked otherwise, since positions in different articles make no one order. */
+export const groupAnnotationFilterSchema = annotationFilterSchema.extend({ sort: annotationFilterSchema.shape.sort.unwrap().default("created") });
+
 /** Where the annotations come from: one article, or every article of a group. */
 export type Scope = { articleId: string } | { groupId: string };
 export type Viewer = { id: string; role: Role };

@@ -42,6 +42,11 @@ describe("GET /api/groups/:groupId/annotations", () => {
 
     const mine = await owner.get(`/api/groups/${group.id}/annotations?author=${all.body.annotations[0].author.id}`);
     expect(mine.body.annotations.map((x: { id: string }) => x.id)).toEqual([c, b]);
+
+    // And the API's document says so.
+    const spec = (await owner.get("/api/openapi.json")).body;
+    const sort = spec.paths["/api/groups/{groupId}/annotations"].get.parameters.find((p: { name: string }) => p.name === "sort");
+    expect(sort.schema.default).toBe("created");
   });
 
   it("pages with a cursor without repeating or skipping, across articles", async () => {
