@@ -1,13 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { type Role, articles, groups, memberIds, memberships, roleAtLeast } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { forbidden, notFound } from "../errors.ts";
 
 /** A member's role in a group, and the id the group's documents know them by (docs/architecture.md, "Member ids"). */
 export type Membership = { role: Role; memberId: string };
 
 /** The one query for "is this account a member, and as what"; null for someone who is not (or no longer) one. */
-export async function membershipOf(db: Db, groupId: string, userId: string): Promise<Membership | null> {
+export async function membershipOf(db: Db | Tx, groupId: string, userId: string): Promise<Membership | null> {
   const [row] = await db
     .select({ role: memberships.role, memberId: memberIds.memberId })
     .from(memberships)
@@ -27,7 +27,7 @@ export function assertRole(role: Role, needed: Role) {
  * that outsiders cannot learn which groups exist; a member whose role is too
  * weak gets 403.
  */
-export async function requireRole(db: Db, groupId: string, userId: string, needed: Role): Promise<Role> {
+export async function requireRole(db: Db | Tx, groupId: string, userId: string, needed: Role): Promise<Role> {
   const found = await membershipOf(db, groupId, userId);
   if (!found) throw notFound("Group");
   assertRole(found.role, needed);

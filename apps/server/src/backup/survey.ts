@@ -82,7 +82,9 @@ export async function survey(file: string): Promise<Plan> {
         if (record.type === "document") {
           if (documents.has(record.name)) fail(`the document ${record.name} appears twice`);
           documents.add(record.name);
-          heldIds.set(record.name, record.state === null ? new Set() : annotationIds(record.state));
+          const held = record.state === null ? new Set<string>() : annotationIds(record.state);
+          if (!held) fail("its state is not a whole Yjs update");
+          heldIds.set(record.name, held!);
         }
         if (record.type === "annotation") idsOf(rowIds, record.docName).add(record.id);
       }
@@ -128,7 +130,7 @@ function misplaced(record: BackupRecord, groupId: string, articles: Set<string>)
     case "notification":
       return ofArticle(record.articleId);
     case "document":
-      return ofArticle(parseRoom(record.name)?.articleId ?? null) ?? (record.state === null || decodes(record.state) ? null : "its state is not a whole Yjs update");
+      return ofArticle(parseRoom(record.name)?.articleId ?? null);
     default:
       return null;
   }
@@ -138,17 +140,22 @@ function keptId(record: BackupRecord): { kind: KeptIdKind; id: string } | null {
   return (KEPT_IDS as readonly string[]).includes(record.type) ? { kind: record.type as KeptIdKind, id: (record as { id: string }).id } : null;
 }
 
-/** Whether the bytes are one Yjs update that applies completely (nothing left waiting for missing parts). */
-function decodes(state64: string): boolean {
+/**
+ * The ids of the annotations a document's state holds; null when the bytes are not one Yjs update that
+ * applies completely (nothing left waiting for missing parts). One reading serves both checks.
+ */
+function annotationIds(state64: string): Set<string> | null {
   const doc = new Y.Doc();
+  let ids: Set<string> | null = null;
   try {
     Y.applyUpdate(doc, Buffer.from(state64, "base64"));
-    return doc.store.pendingStructs === null && doc.store.pendingDs === null;
+    if (doc.store.pendingStructs === null && doc.store.pendingDs === null) ids = new Set(annotationsOf(doc).keys());
   } catch {
-    return false;
+    ids = null;
   } finally {
     doc.destroy();
   }
+  return ids;
 }
 
 const idsOf = (map: Map<string, Set<string>>, docName: string): Set<string> => {
@@ -156,19 +163,6 @@ const idsOf = (map: Map<string, Set<string>>, docName: string): Set<string> => {
   if (!ids) map.set(docName, (ids = new Set()));
   return ids;
 };
-
-/** The ids of the annotations a document's state holds. */
-function annotationIds(state64: string): Set<string> {
-  const doc = new Y.Doc();
-  try {
-    Y.applyUpdate(doc, Buffer.from(state64, "base64"));
-    return new Set(annotationsOf(doc).keys());
-  } catch {
-    return new Set();
-  } finally {
-    doc.destroy();
-  }
-}
 
 /**
  * Where an annotation's row and its document part ways: members would see it

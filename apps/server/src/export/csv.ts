@@ -48,18 +48,17 @@ export function neutralizeFormula(cell: string): string {
 }
 
 /**
- * How every CSV the server writes is written: RFC 4180 (CRLF, quoted as
- * needed). The byte-order mark is what makes Excel read the file as UTF-8
+ * How every CSV the server writes is written: RFC 4180 (CRLF, quotes). The byte-order mark is what makes Excel read the file as UTF-8
  * rather than the machine's legacy code page, which would garble every
  * non-ASCII name. csv-stringify quotes a field holding its own record
  * delimiter, CRLF, but not a bare CR or LF, and spreadsheets start a new row
  * at either: a body of "fine\n=1+2" left its second line as a cell of its own,
- * past the formula guard above. Any field with a line break is quoted, so it
- * stays one cell. So is every other text field: a spreadsheet set to read
- * semicolons as separators (common in European locales) split an unquoted
- * "news;=1+2" of the tags column into a new cell starting with "=".
+ * past the formula guard above. So every text field is quoted, which also
+ * keeps a line break in one cell, and keeps one cell for a spreadsheet set to
+ * read semicolons as separators (common in European locales), which split an
+ * unquoted "news;=1+2" of the tags column into a new cell starting with "=".
  */
-export const CSV_OPTIONS = { bom: true, record_delimiter: "windows", quoted_match: /[\r\n]/, quoted_string: true } as const;
+export const CSV_OPTIONS = { bom: true, record_delimiter: "windows", quoted_string: true } as const;
 
 /** One row per annotation, header first. */
 export function toCsv(data: ExportData): string {

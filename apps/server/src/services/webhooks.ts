@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import { type WebhookEvent, memberships, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
-import { assertRole } from "../access/membership.ts";
+import { type WebhookEvent, groups, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
+import { requireRole } from "../access/membership.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
@@ -10,21 +10,18 @@ const view = { id: webhooks.id, url: webhooks.url, events: webhooks.events, crea
 
 /**
  * Registers a webhook; the secret is shown in this answer only. The creator's
- * ownership is read again with the insert, under a share lock that removing or
- * demoting them waits for: the address check looks a name up in DNS, which a
- * slow server can stretch to seconds after the route's own check.
+ * ownership is decided again with the insert: the address check looks a name
+ * up in DNS, which a slow server can stretch to seconds after the route's own
+ * check. Under a share lock on the group's row, which removing or demoting a
+ * member takes for update first (services/groups.ts, `lockMembership`): either
+ * the removal waits and then withdraws this webhook too, or this sees it done.
  */
 export async function createWebhook(db: Db, groupId: string, createdBy: string, input: { url: string; events: WebhookEvent[] }, allowPrivate: boolean) {
   await assertPublicUrl(new URL(input.url), { allowPrivate });
   const secret = `whsec_${generateSecureRandomString()}`;
   return db.transaction(async (tx) => {
-    const [membership] = await tx
-      .select({ role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, createdBy)))
-      .for("share");
-    if (!membership) throw notFound("Group");
-    assertRole(membership.role, "owner");
+    await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("share");
+    await requireRole(tx, groupId, createdBy, "owner");
     const [row] = await tx
       .insert(webhooks)
       .values({ groupId, createdBy, url: input.url, events: [...new Set(input.events)], secret })
