@@ -17,6 +17,7 @@ import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 import { answerClientErrors } from "./http/client-errors.ts";
 import { allowedMethods } from "./http/allowed-methods.ts";
 import { operationsOf } from "./openapi/describe.ts";
+import { reanchorStragglers } from "./anchoring/reanchor.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 /**
@@ -100,6 +101,11 @@ export function createApp(deps: AppDeps) {
   const api = apiRoutes();
   app.route("/", api);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket, { heartbeatMs: deps.config.syncHeartbeatMs }));
+  deps.hub.onRevisedElsewhere((event) =>
+    reanchorStragglers(deps.db, deps.hub, event).catch((err: unknown) =>
+      deps.logger.error({ err, article: event.articleId }, "work written on an old revision could not be moved"),
+    ),
+  );
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken));
   const allowedOn = allowedMethods(operationsOf(api));
   const unrouted = (c: Context, message: string): never => {

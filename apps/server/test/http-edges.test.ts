@@ -1,6 +1,8 @@
 import http from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp, signUp } from "./support/app.ts";
+import { eventually } from "./support/sync-client.ts";
 
 /** What a plain HTTP client meets at the edges Node handles: answers in the API's one error shape, and honest connections. */
 let t: TestApp;
@@ -42,6 +44,23 @@ describe("HTTP at its edges", () => {
     expect(status).toBe(431);
     expect(headers["content-type"]).toMatch(/application\/json/);
     expect(JSON.parse(body).error).toMatchObject({ code: "headers_too_large", requestId: expect.any(String) });
+  });
+
+  it("cuts a refused connection whose peer never closes its side, so that such peers cannot use up descriptors", async () => {
+    // Client and server share this process: each connection is two TCP handles here, until the server lets go of its own.
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    const before = sockets();
+    const peers = Array.from({ length: 5 }, () => {
+      const socket = net.connect({ host: base.hostname, port: Number(base.port), allowHalfOpen: true });
+      let answer = "";
+      socket.on("data", (chunk) => (answer += chunk));
+      socket.write("GARBAGE\r\n\r\n");
+      return { socket, answer: () => answer };
+    });
+    await eventually(() => expect(peers.map((p) => p.answer())).toEqual(Array(5).fill(expect.stringMatching(/^HTTP\/1\.1 400 /))), 5_000);
+    // Before, the server's side stayed open for as long as the peer did.
+    await eventually(() => expect(sockets()).toBeLessThanOrEqual(before + 5), 5_000);
+    for (const peer of peers) peer.socket.destroy();
   });
 
   it("closes a connection after refusing a body for its size, and says so, so the next request goes on a new one", async () => {

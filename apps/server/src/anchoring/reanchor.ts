@@ -1,6 +1,6 @@
-import { eq, like, or } from "drizzle-orm";
+import { and, eq, like, or } from "drizzle-orm";
 import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, judgementBeforeMove, parseRoom, readAnnotation } from "@marginalia/schema";
-import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
+import { articleRevisions, articles, docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import { articleTexts } from "../sync/article-text.ts";
@@ -11,6 +11,9 @@ export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: numbe
 
 /** Annotations moved per transaction on a live document: each transaction is one short turn. */
 const APPLY_SLICE = 500;
+
+/** How long a process that hears of a revision waits before it moves what is still on the old text. */
+const STRAGGLER_WAIT_MS = 2_000;
 
 /**
  * Every stored document of an article: the group's, the hidden one (what moderators hid comes back on
@@ -47,40 +50,85 @@ export async function reanchorArticle(
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
   // Sockets write targets on the new text from now on (sync/article-text.ts), on every process.
   const index = articleTexts.revised(article.id, to.revision, to.text);
-  hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision });
-  for (const name of await documentsOf(db, article.id)) {
-    const room = parseRoom(name);
-    if (!room) continue;
-    summary.documents++;
-    const context = contextFor(room, article.groupId, to.revision);
-    const pending: Array<{ id: string; target: TextTarget }> = [];
-    await hub.change(context, { userId: null }, (doc) => {
-      for (const [id, map] of annotationsOf(doc)) {
-        const target = map.get("target") as TextTarget | null | undefined;
-        if (target && target.revision < to.revision) pending.push({ id, target });
-      }
-    });
-    const anchors = await anchorWorker.resolve(`${article.id}@${to.revision}`, to.text, from.length, pending.map((p) => p.target));
-    for (let at = 0; at < pending.length; at += APPLY_SLICE) {
-      await hub.change(context, { userId: null }, (doc) => {
-        const annotations = annotationsOf(doc);
-        for (let i = at; i < Math.min(pending.length, at + APPLY_SLICE); i++) {
-          const { id, target } = pending[i]!;
-          const map = annotations.get(id);
-          // Yjs hands back the stored value itself: another object means someone set a new target.
-          if (!map || map.get("target") !== target) continue;
-          const anchor = anchors[i]!;
-          summary[anchor.state]++;
-          // A verdict stays pinned to the passage it was given on (docs/architecture.md, "Verdicts pinned to the text").
-          const judged = judgementBeforeMove(readAnnotation(map));
-          if (judged) map.set("judged", judged);
-          for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
-        }
-      });
-    }
-  }
+  hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision, previousLength: from.length });
+  const names = await documentsOf(db, article.id);
+  const move = (name: string) => moveTargets(hub, { ...article, name }, index, from, to, summary);
+  for (const name of names) if (await move(name)) summary.documents++;
+  // Work that another process took on the old text before it heard of this revision reaches this one
+  // over the relay meanwhile: moved too, and that process moves what it still has (reanchorStragglers).
+  for (const name of names) await move(name);
   return summary;
 }
+
+/**
+ * On a process that learns of a revision made elsewhere (docs/architecture.md,
+ * "Anchoring"): the work its own sockets wrote on the old text before it
+ * learned, which the revising process may have read its targets without.
+ * It waits first, so that the revising process's moves have usually arrived
+ * and only such stragglers are left; one moved twice is moved the same way.
+ */
+export async function reanchorStragglers(db: Db, hub: SyncHub, event: { articleId: string; revision: number; previousLength?: number }) {
+  await new Promise((resolve) => setTimeout(resolve, STRAGGLER_WAIT_MS));
+  const [current] = await db
+    .select({ groupId: articles.groupId, revision: articleRevisions.number, text: articleRevisions.text })
+    .from(articles)
+    .innerJoin(articleRevisions, and(eq(articleRevisions.articleId, articles.id), eq(articleRevisions.number, articles.currentRevision)))
+    .where(eq(articles.id, event.articleId));
+  // A later revision moves everything again, where it was made and here.
+  if (!current || current.revision !== event.revision) return;
+  const index = new CodePointIndex(current.text);
+  const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
+  const article = { id: event.articleId, groupId: current.groupId };
+  for (const name of await documentsOf(db, event.articleId)) {
+    if (hub.isLoaded(name)) await moveTargets(hub, { ...article, name }, index, { length: event.previousLength ?? 0 }, current, summary);
+  }
+}
+
+/** Moves one document's targets that are on revisions before `to` and not yet judged orphaned on it; false for a name that is no room. */
+async function moveTargets(
+  hub: SyncHub,
+  doc: { id: string; groupId: string; name: string },
+  index: CodePointIndex,
+  from: { length: number },
+  to: { revision: number; text: string },
+  summary: ReanchorSummary,
+): Promise<boolean> {
+  const room = parseRoom(doc.name);
+  if (!room) return false;
+  const context = contextFor(room, doc.groupId, to.revision);
+  const pending: Array<{ id: string; target: TextTarget }> = [];
+  await hub.change(context, { userId: null }, (ydoc) => {
+    for (const [id, map] of annotationsOf(ydoc)) {
+      const target = map.get("target") as TextTarget | null | undefined;
+      const anchor = map.get("anchor") as AnnotationValue["anchor"] | undefined;
+      if (anchor?.state === "orphaned" && (anchor.revision ?? 0) >= to.revision) continue;
+      if (target && target.revision < to.revision) pending.push({ id, target });
+    }
+  });
+  if (pending.length === 0) return true;
+  const anchors = await anchorWorker.resolve(`${doc.id}@${to.revision}`, to.text, from.length, pending.map((p) => p.target));
+  for (let at = 0; at < pending.length; at += APPLY_SLICE) {
+    await hub.change(context, { userId: null }, (ydoc) => {
+      const annotations = annotationsOf(ydoc);
+      for (let i = at; i < Math.min(pending.length, at + APPLY_SLICE); i++) {
+        const { id, target } = pending[i]!;
+        const map = annotations.get(id);
+        // Someone set a new target meanwhile. Compared by value: a document unloaded and loaded again while the
+        // worker resolved hands back equal targets as new objects.
+        if (!map || !sameTarget(map.get("target"), target)) continue;
+        const anchor = anchors[i]!;
+        summary[anchor.state]++;
+        // A verdict stays pinned to the passage it was given on (docs/architecture.md, "Verdicts pinned to the text").
+        const judged = judgementBeforeMove(readAnnotation(map));
+        if (judged) map.set("judged", judged);
+        for (const [key, field] of Object.entries(changesFor(anchor, index, to.revision))) map.set(key, field);
+      }
+    });
+  }
+  return true;
+}
+
+const sameTarget = (value: unknown, target: TextTarget) => value === target || JSON.stringify(value) === JSON.stringify(target);
 
 function changesFor(anchor: Anchor, index: CodePointIndex, revision: number): Partial<AnnotationValue> {
   if (anchor.state === "orphaned") return { anchor: { state: "orphaned", score: anchor.score, revision } };

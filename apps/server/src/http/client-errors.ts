@@ -4,6 +4,9 @@ import type { Duplex } from "node:stream";
 import { ERRORS, type ErrorCode } from "../errors.ts";
 
 type ClientError = Error & { code?: string };
+
+/** How long a refused connection is left to read its answer and close before it is cut. */
+const HALF_OPEN_GRACE_MS = 1_000;
 type Listening = { on(event: "clientError", listener: (err: ClientError, socket: Duplex) => void): unknown };
 
 /** What Node's parser refused, as the API's own error. */
@@ -31,5 +34,9 @@ export function answerClientErrors(server: Listening) {
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
+    // end() only half-closes: a peer that never closes its own side would keep the descriptor for ever, and
+    // enough of them (each one bad request) leave the process no descriptors for anyone else.
+    const cut = setTimeout(() => socket.destroy(), HALF_OPEN_GRACE_MS).unref();
+    socket.once("close", () => clearTimeout(cut));
   });
 }

@@ -21,7 +21,7 @@ export type AccessEvent =
    * The article's text was revised: every process judges targets against the new text from now on
    * (article-text.ts). No socket's rights change; it rides with these so that it reaches every process.
    */
-  | { kind: "article-revised"; articleId: string; revision: number };
+  | { kind: "article-revised"; articleId: string; revision: number; previousLength?: number };
 
 /** What a socket was admitted with: the facts the events above are matched against. */
 export type Grant = {

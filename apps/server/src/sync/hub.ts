@@ -51,6 +51,7 @@ export class SyncHub {
   private readonly joinHost: JoinHost;
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
+  private readonly revisedElsewhere: Array<(event: Extract<AccessEvent, { kind: "article-revised" }>) => void> = [];
 
   constructor(
     private readonly db: Db,
@@ -66,7 +67,11 @@ export class SyncHub {
       relayConnected: () => this.options.relay.connected(),
       refresh: () => articleTexts.refresh(db),
     });
-    this.options.relay.onAccess((event) => (event ? this.applyAccess(event) : void this.checkAccess()));
+    this.options.relay.onAccess((event) => {
+      if (!event) return void this.checkAccess();
+      this.applyAccess(event);
+      if (event.kind === "article-revised") for (const listener of this.revisedElsewhere) listener(event);
+    });
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
@@ -124,6 +129,11 @@ export class SyncHub {
   access(event: AccessEvent) {
     this.applyAccess(event);
     this.options.relay.publishAccess(event);
+  }
+
+  /** Called for each revision another process made (anchoring/reanchor.ts moves what this one took on the old text). */
+  onRevisedElsewhere(listener: (event: Extract<AccessEvent, { kind: "article-revised" }>) => void) {
+    this.revisedElsewhere.push(listener);
   }
 
   /** An access event made here or relayed from another process. */
