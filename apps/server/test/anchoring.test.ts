@@ -93,6 +93,28 @@ describe("re-anchoring on a new revision", () => {
     expect((await d.moderator.post(`/api/annotations/${d.ids.typo}/reattach`, range)).status).toBe(200);
   });
 
+  it("never lets re-attaching move a published verdict for an annotator, nor move what is placed exactly", async () => {
+    const d = await annotatedDesk();
+    const check = await d.annotator.post(`/api/articles/${d.article.id}/annotations`, {
+      kind: "factcheck",
+      target: targetOn(d.text, DELETED),
+      factcheck: { claim: "Few options", verdict: "false", sources: [{ url: "https://example.org/options" }] },
+    });
+    expect(check.status).toBe(201);
+    if (check.body.status !== "published") expect((await d.moderator.patch(`/api/annotations/${check.body.id}`, { status: "published" })).status).toBe(200);
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const index = new CodePointIndex(put.body.text);
+    const start = index.toCodePoint(put.body.text.indexOf("Russia-Iran close ties"));
+    const range = { start, end: start + 22 };
+    // Orphaned by the revision, but published: its author may not put the verdict on other words.
+    expect((await d.annotator.get(`/api/annotations/${check.body.id}`)).body.anchor.state).toBe("orphaned");
+    const locked = await d.annotator.post(`/api/annotations/${check.body.id}/reattach`, range);
+    expect([locked.status, locked.body.error.code]).toEqual([403, "forbidden"]);
+    expect((await d.annotator.post(`/api/annotations/${d.ids.moved}/reattach`, range)).status).toBe(409);
+    expect((await d.annotator.get(`/api/annotations/${d.ids.moved}`)).body.target.exact).toBe(MOVED);
+    expect((await d.moderator.post(`/api/annotations/${check.body.id}/reattach`, range)).status).toBe(200);
+  });
+
   it("changes nothing when the same text is sent again", async () => {
     const d = await annotatedDesk();
     const again = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_ARTICLE, { "content-type": "text/plain" });

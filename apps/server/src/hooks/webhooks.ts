@@ -1,4 +1,4 @@
-import { and, arrayOverlaps, eq, inArray } from "drizzle-orm";
+import { and, arrayOverlaps, eq, inArray, sql } from "drizzle-orm";
 import { annotationPath, articlePath } from "@marginalia/schema";
 import { type WebhookEvent, annotations, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
@@ -58,12 +58,33 @@ async function enqueueEvents(tx: Tx, doc: CommittedDoc, origin: string) {
   if (rows.length) await tx.insert(webhookDeliveries).values(rows);
 }
 
+/**
+ * Pending deliveries about annotations that left the group's document (deleted, or hidden by a moderator,
+ * which moves them to the hidden one): a retry would otherwise push out, up to a day later, a verdict the
+ * group has taken back. One already in flight may still arrive.
+ */
+async function withdrawEvents(tx: Tx, doc: CommittedDoc) {
+  const ofGroup = tx.select({ id: webhooks.id }).from(webhooks).where(eq(webhooks.groupId, doc.context.groupId));
+  await tx
+    .delete(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.status, "pending"),
+        inArray(webhookDeliveries.webhookId, ofGroup),
+        inArray(sql`${webhookDeliveries.body}::jsonb #>> '{factcheck,annotationId}'`, [...doc.removed]),
+      ),
+    );
+}
+
 /** The webhook outbox as a commit hook; `wake` starts delivery once the commit has landed. */
 export function webhooksHook(origin: () => string, wake: () => void): CommitHook {
   return {
     name: "webhooks",
-    wants: (doc) => doc.context.visibility === "group" && doc.upserts.some(isPublishedCheck),
-    beforeProjection: (tx, doc) => enqueueEvents(tx, doc, origin()),
+    wants: (doc) => doc.context.visibility === "group" && (doc.removed.length > 0 || doc.upserts.some(isPublishedCheck)),
+    beforeProjection: async (tx, doc) => {
+      if (doc.removed.length) await withdrawEvents(tx, doc);
+      if (doc.upserts.some(isPublishedCheck)) await enqueueEvents(tx, doc, origin());
+    },
     afterCommit: () => wake(),
   };
 }

@@ -82,31 +82,58 @@ async function importUrl(url: URL, meta: ImportMeta, options: ImportOptions): Pr
   const sourceUrl = page.url.href;
   if (format === "pdf") return { format, imported: await importPdf(page.body, meta, "url", options.pdf ?? PDF_LIMITS), sourceUrl };
   try {
-    // Decoded on the import thread: 10 MiB of a two-byte legacy charset took 270 ms on the event loop. The bytes
-    // go over as a copy of their own, since a fetched Buffer may share its memory with others.
-    const content = new Uint8Array(page.body);
-    return { format, imported: await importOffThread({ ...meta, format, content, charset: charsetOf(page, format), lenient: true }, options.text), sourceUrl };
+    // Decoded on the import thread: 10 MiB of a two-byte legacy charset took 270 ms on the event loop. The
+    // bytes go over without a copy: the fetched body owns its memory (net/fetch-page.ts), and copying 9 MB
+    // here, on top of the one that gathered it, held the event loop twice as long as an upload's.
+    return { format, imported: await importOffThread({ ...meta, format, ...pageContent(page, format), lenient: true }, options.text), sourceUrl };
   } catch (err) {
-    // The reader names `content`, which this caller never sent. A page holding what no article may
-    // (a NUL) is refused as the same page uploaded would be, under the field this caller did send.
-    if (err instanceof ApiError && err.field === "content") {
-      const unstorable = /^content: (contains .*)$/.exec(err.message)?.[1];
-      throw new ApiError("source_unreadable", unstorable ? `url: the page at ${sourceUrl} ${unstorable}` : `url: no article text was found at ${sourceUrl}`, "url");
-    }
-    throw err;
+    throw err instanceof ApiError && err.field === "content" ? pageRefusal(err, sourceUrl) : err;
   }
 }
 
-/** The charset the page's header names, else the one its markup declares, else UTF-8: the first TextDecoder knows. */
-function charsetOf(page: FetchedPage, format: ArticleFormat): string {
+/**
+ * The reader's refusal, which names `content`, a field this caller never sent, under the one it did. A
+ * page holding what no article may (a NUL) is refused as the same page uploaded would be, and one its
+ * reader could not finish (the time limit, the heap limit) says so; anything else is a page with no article.
+ */
+function pageRefusal(err: ApiError, sourceUrl: string): ApiError {
+  const unstorable = /^content: (contains .*)$/.exec(err.message)?.[1];
+  if (unstorable) return new ApiError("source_unreadable", `url: the page at ${sourceUrl} ${unstorable}`, "url");
+  const unfinished = /^content: the \w+ could not be read (\(.*\))$/.exec(err.message)?.[1];
+  if (unfinished) return new ApiError("source_unreadable", `url: the page at ${sourceUrl} could not be read ${unfinished}`, "url");
+  return new ApiError("source_unreadable", `url: no article text was found at ${sourceUrl}`, "url");
+}
+
+/** Byte order marks, which name their encoding whatever a header or the markup says, as browsers read them. */
+const BOMS: [number[], string][] = [
+  [[0xef, 0xbb, 0xbf], "utf-8"],
+  [[0xff, 0xfe], "utf-16le"],
+  [[0xfe, 0xff], "utf-16be"],
+];
+
+/** A page's bytes as its import thread reads them: a view of the fetched body past any byte order mark, and their encoding. */
+export function pageContent(page: FetchedPage, format: ArticleFormat): { content: Uint8Array<ArrayBuffer>; charset: string } {
+  const { charset, bom } = encodingOf(page, format);
+  return { content: new Uint8Array(page.body.buffer, page.body.byteOffset + bom, page.body.byteLength - bom), charset };
+}
+
+/**
+ * The page's encoding, and the length of its byte order mark (skipped, never read as text). A mark wins
+ * (a UTF-8 page marked so but declaring windows-1256 was read as the latter, and a marked UTF-16 page
+ * refused for its NULs); else the charset the header names, else the one the markup declares, else
+ * UTF-8: the first TextDecoder knows.
+ */
+function encodingOf(page: FetchedPage, format: ArticleFormat): { charset: string; bom: number } {
+  const marked = BOMS.find(([mark]) => mark.every((byte, i) => page.body[i] === byte));
+  if (marked) return { charset: marked[1], bom: marked[0].length };
   const declared = format === "html" ? /<meta[^>]+charset=["']?([\w-]+)/i.exec(page.body.subarray(0, 2048).toString("latin1"))?.[1] : undefined;
   for (const label of [page.charset, declared]) {
     if (!label) continue;
     try {
-      return new TextDecoder(label).encoding;
+      return { charset: new TextDecoder(label).encoding, bom: 0 };
     } catch {
       // An unknown label: try the next.
     }
   }
-  return "utf-8";
+  return { charset: "utf-8", bom: 0 };
 }

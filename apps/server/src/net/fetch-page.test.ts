@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGzip, gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../errors.ts";
 import { AddressNotPublicError, addressRefusal, guardedLookup } from "./address.ts";
 import { type FetchOptions, fetchPage } from "./fetch-page.ts";
@@ -15,6 +15,8 @@ import { type FetchOptions, fetchPage } from "./fetch-page.ts";
 let server: http.Server;
 let port: number;
 const stalled: http.ServerResponse[] = [];
+/** Whether the connection that asked for the endless page has closed, as the server sees it. */
+let endlessClosed = false;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -33,6 +35,22 @@ beforeAll(async () => {
       for (let i = 0; i < 8; i++) res.write("x".repeat(1024));
       return res.end();
     }
+    if (path === "/endless") {
+      // Zeros compressed without end: a few hundred bytes on the wire inflate past any limit.
+      res.writeHead(200, { "content-type": "text/html", "content-encoding": "gzip" });
+      const gzip = createGzip();
+      gzip.pipe(res);
+      const zeros = Buffer.alloc(64 * 1024);
+      const pump = () => {
+        while (!res.destroyed && gzip.write(zeros));
+        if (!res.destroyed) gzip.once("drain", pump);
+      };
+      req.socket.once("close", () => {
+        endlessClosed = true;
+        gzip.destroy();
+      });
+      return pump();
+    }
     if (path === "/stall") {
       stalled.push(res);
       return;
@@ -44,6 +62,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const res of stalled) res.destroy();
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
@@ -71,6 +90,13 @@ describe("fetchPage", () => {
     expect(page.body.toString("utf8")).toBe("<p>Café</p>");
     expect((await fetchPage(at("/gzip"), options)).body.toString()).toBe("<p>packed</p>");
     expect((await fetchPage(at("/latin1"), options)).charset).toBe("iso-8859-1");
+  });
+
+  it("gathers a body into memory of its own, which a thread can be handed without a copy", async () => {
+    for (const path of ["/page", "/gzip"]) {
+      const { body } = await fetchPage(at(path), options);
+      expect([body.byteOffset, body.buffer.byteLength], path).toEqual([0, body.byteLength]);
+    }
   });
 
   it("refuses loopback, private, link-local and metadata addresses, naming which", async () => {
@@ -126,5 +152,11 @@ describe("fetchPage", () => {
     const slow = await refusal(at("/stall"), { timeoutMs: 300 });
     expect(slow.code).toBe("source_unreadable");
     expect(slow.message).toMatch(/no answer within 0.3 s/);
+  });
+
+  it("closes the connection as soon as a compressed page is cut at the size limit, not at the deadline", async () => {
+    const endless = await refusal(at("/endless"), { timeoutMs: 20_000 });
+    expect(endless.message).toMatch(/larger than 4096 bytes/);
+    await vi.waitFor(() => expect(endlessClosed).toBe(true), { timeout: 5_000 });
   });
 });

@@ -15,7 +15,8 @@ export type FetchLimits = {
 
 export const FETCH_DEFAULTS: FetchLimits = { maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000, maxRedirects: 5 };
 
-export type FetchedPage = { url: URL; mediaType: string; charset: string | null; body: Buffer };
+/** `body`: its own memory, not shared with any other buffer, so that it can be handed to a thread whole. */
+export type FetchedPage = { url: URL; mediaType: string; charset: string | null; body: Buffer<ArrayBuffer> };
 
 export type FetchOptions = FetchLimits & {
   allowPrivate: PrivateAllowance;
@@ -72,7 +73,7 @@ export async function fetchPage(start: URL, options: FetchOptions): Promise<Fetc
       throw unreadable(`the page is larger than ${sizeText(options.maxBytes)}`);
     }
     const charset = params.find((p) => /^charset=/i.test(p))?.slice("charset=".length).replace(/"/g, "") ?? null;
-    const body = await readLimited(decoded(res), options.maxBytes, deadline).catch((err: Error) => {
+    const body = await readLimited(res, options.maxBytes, deadline).catch((err: Error) => {
       throw unreadable(deadline.aborted ? `no answer within ${options.timeoutMs / 1000} s` : err.message);
     });
     return { url, mediaType: mediaType.toLowerCase(), charset, body };
@@ -105,21 +106,45 @@ function decoded(res: http.IncomingMessage): Readable {
   return res;
 }
 
-function readLimited(stream: Readable, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+/**
+ * The body, decompressed, cut at `maxBytes`. On a cut or a failure the response is destroyed with the
+ * decompressor: destroying the decompressor alone left the page's socket open until the deadline.
+ * The bytes are gathered into memory of their own, never Node's shared pool, so that they can be handed
+ * to an import thread without another copy (import/sources.ts).
+ */
+function readLimited(res: http.IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer<ArrayBuffer>> {
+  const stream = decoded(res);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let read = 0;
+    const onAbort = () => fail(new Error("aborted"));
     const fail = (err: Error) => {
+      signal.removeEventListener("abort", onAbort);
       stream.destroy();
+      res.destroy();
       reject(err);
     };
-    signal.addEventListener("abort", () => fail(new Error("aborted")), { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
     stream.on("data", (chunk: Buffer) => {
       read += chunk.length;
       if (read > maxBytes) fail(new Error(`the page is larger than ${sizeText(maxBytes)}`));
       else chunks.push(chunk);
     });
-    stream.on("end", () => resolve(Buffer.concat(chunks)));
+    stream.on("end", () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(joined(chunks, read));
+    });
     stream.on("error", (err) => fail(new Error(`the page could not be read (${err.message})`)));
   });
+}
+
+/** The chunks in one buffer that owns its memory whole (Buffer.concat takes a small result from the shared pool). */
+function joined(chunks: readonly Buffer[], length: number): Buffer<ArrayBuffer> {
+  const body = Buffer.from(new ArrayBuffer(length));
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
 }

@@ -9,7 +9,7 @@ import {
   judgementBeforeMove,
   readAnnotation,
   refuseConfirm,
-  roleAtLeast,
+  refuseReattach,
   updateAnnotation,
   voteValueSchema,
 } from "@marginalia/schema";
@@ -140,7 +140,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
     return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
-  .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan to a range of the current text (author or moderator)", body: reattachSchema, responses: ok("The annotation, anchored"), schemas: annotationResponses(200) }), requireAnnotation(), reattach)
+  .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan or a fuzzy annotation to a range of the current text (author or moderator; a published fact-check, moderators only)", body: reattachSchema, responses: { ...ok("The annotation, anchored"), 403: "Neither its author nor a moderator, or a published fact-check and not a moderator", 409: "Placed exactly on the current text: change its target instead" }, schemas: annotationResponses(200) }), requireAnnotation(), reattach)
   .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale, or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
   .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
   .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
@@ -165,9 +165,8 @@ async function reattach(c: AnnotationContext) {
   // The body first: the role is decided again once it is in (http/access-recheck.ts).
   const range = await readJson(c, reattachSchema);
   const access = c.get("annotation");
-  if (access.row.authorId !== access.account && !roleAtLeast(access.role, "moderator")) {
-    throw forbidden("Only the author or a moderator re-attaches an annotation");
-  }
+  const refused = refuseReattach(access.actor, { ...access.subject, anchorState: access.row.anchorState });
+  if (refused) throw refused.status === 403 ? forbidden(refused.reason) : new ApiError("conflict", refused.reason);
   const article = await getArticleHead(db, access.row.articleId);
   const index = await textIndexAt(db, access.row.articleId, article.revision);
   if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");

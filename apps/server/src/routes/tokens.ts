@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { apiTokenInsertSchema } from "@marginalia/schema";
 import { TOKEN_SCOPES, createApiToken, listApiTokens, revokeApiToken } from "../auth/api-tokens.ts";
 import { z } from "zod";
-import { type AppEnv, requireAccountAccess, requireUser } from "../context.ts";
+import { type AppEnv, requireAccountAccess } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { readJson } from "../http/input.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
@@ -20,8 +20,9 @@ export const tokenRoutes = new Hono<AppEnv>()
     // The token is shown this once; only its hash is kept.
     return c.json(await createApiToken(c.get("deps").db, user.id, name, [...new Set(scopes)]), 201);
   })
-  .get("/", documented({ tag: "auth", summary: "List your live API tokens", responses: ok("Tokens, without secrets"), schemas: { 200: tokenListSchema } }), async (c) => {
-    const user = requireUser(c);
+  .get("/", documented({ tag: "auth", summary: "List your live API tokens; a token needs the tokens scope to do this", responses: { ...ok("Tokens, without secrets"), 403: "Called with a token without the tokens scope" }, schemas: { 200: tokenListSchema } }), async (c) => {
+    // A token without the scope would learn every other token's id, name and last use.
+    const { user } = requireAccountAccess(c, "tokens");
     return c.json({ tokens: await listApiTokens(c.get("deps").db, user.id) });
   })
   .delete("/:tokenId", documented({ tag: "auth", summary: "Revoke an API token; closes its open sockets", responses: { ...noContent, 403: "Called with a token without the tokens scope" } }), async (c) => {

@@ -24,19 +24,24 @@ export const DELIVERY_DEFAULTS: Omit<DelivererOptions, "allowPrivate"> = {
   // Retried for more than a day: a receiver down over a weekend night still gets every event.
   giveUpAfterMs: 26 * 60 * 60_000,
   pollMs: 5_000,
-  concurrency: 4,
+  // A delivery in flight costs a socket and a few kilobytes; a hanging receiver holds its slot for timeoutMs.
+  concurrency: 32,
   timeoutMs: 10_000,
 };
+
+/** One group's deliveries take at most this fraction of the slots at once (1/4). */
+const GROUP_SHARE = 4;
 
 type Claimed = { id: string; event: string; body: string; attempts: number; created_at: string | Date; url: string; secret: string };
 
 /**
  * Sends the outbox (webhook_deliveries) at least once. Rows are leased with SKIP LOCKED, so several
  * processes share the work and one that dies mid-send lets its rows go when the lease ends. Each
- * delivery is tried and rescheduled on its own, and a webhook has one delivery in flight at a time:
- * a receiver that fails, hangs or answers a byte at a time holds up only its own deliveries (a
- * deadline bounds each attempt, send.ts), never another's, since a slot that frees up is taken by
- * whatever is due next rather than waiting for the rest of a batch. Nothing waits on the event loop.
+ * delivery is tried and rescheduled on its own, a webhook has one delivery in flight at a time, and a
+ * group a quarter of the slots: a receiver that fails, hangs or answers a byte at a time holds up only
+ * its own deliveries (a deadline bounds each attempt, send.ts), never another group's, since a slot
+ * that frees up is taken by whatever is due next rather than waiting for the rest of a batch. Nothing
+ * waits on the event loop.
  */
 export class WebhookDeliverer {
   private timer: NodeJS.Timeout | null = null;
@@ -105,24 +110,37 @@ export class WebhookDeliverer {
   }
 
   /**
-   * Leases up to `limit` due deliveries, at most one per webhook and none of a webhook that already
-   * has one in flight (here or in another process), oldest due first.
+   * Leases up to `limit` due deliveries: at most one per webhook, none of a webhook that already has one
+   * in flight (here or in another process), and no more in flight for one group than its share of the
+   * slots, so that receivers that hang, registered many times over in one group, leave the other groups
+   * their slots. First attempts go before retries (a receiver that failed once is likelier to fail
+   * again), then oldest due first.
    */
   private async claim(limit: number): Promise<Claimed[]> {
     const leaseMs = this.options.timeoutMs * 3;
+    const perGroup = Math.max(1, Math.floor(this.options.concurrency / GROUP_SHARE));
     const rows = await this.db.execute(sql`
+      with busy as (
+        select w.group_id, count(*) as n from webhook_deliveries l join webhooks w on w.id = l.webhook_id
+        where l.status = 'pending' and l.leased_until >= now()
+        group by w.group_id
+      ), due as (
+        select distinct on (d.webhook_id) d.id, d.attempts, d.next_attempt_at, w.group_id
+        from webhook_deliveries d join webhooks w on w.id = d.webhook_id
+        where d.status = 'pending' and d.next_attempt_at <= now() and (d.leased_until is null or d.leased_until < now())
+          and d.webhook_id not in (select webhook_id from webhook_deliveries where status = 'pending' and leased_until >= now())
+        order by d.webhook_id, d.next_attempt_at
+      ), placed as (
+        select due.id, coalesce(busy.n, 0) + row_number() over (partition by due.group_id order by due.attempts > 0, due.next_attempt_at) as place
+        from due left join busy on busy.group_id = due.group_id
+      )
       update webhook_deliveries d
       set leased_until = now() + ${leaseMs} * interval '1 millisecond', attempts = d.attempts + 1
       from webhooks w
       where w.id = d.webhook_id and d.id in (
         select id from webhook_deliveries
-        where id in (
-          select distinct on (webhook_id) id from webhook_deliveries
-          where status = 'pending' and next_attempt_at <= now() and (leased_until is null or leased_until < now())
-            and webhook_id not in (select webhook_id from webhook_deliveries where status = 'pending' and leased_until >= now())
-          order by webhook_id, next_attempt_at
-        )
-        order by next_attempt_at
+        where id in (select id from placed where place <= ${perGroup})
+        order by attempts > 0, next_attempt_at
         limit ${limit}
         for update skip locked
       )

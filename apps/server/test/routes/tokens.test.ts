@@ -72,6 +72,7 @@ describe("what a token may do to the account", () => {
     asPlain.bearer = plain.token;
     expect((await asPlain.post("/api/tokens", { name: "child" })).status).toBe(403);
     expect((await asPlain.delete(`/api/tokens/${scoped.id}`)).status).toBe(403);
+    expect((await asPlain.get("/api/tokens")).status).toBe(403); // it would learn every other token's name and last use
     expect((await asPlain.post("/api/auth/password", { currentPassword: user.password, newPassword: "a new passphrase" })).status).toBe(403);
     expect((await asPlain.post("/api/auth/logout-everywhere")).status).toBe(403);
     expect((await asPlain.get("/api/me")).status).toBe(200); // still good for ordinary work
@@ -79,6 +80,7 @@ describe("what a token may do to the account", () => {
     asScoped.bearer = scoped.token;
     const child = await asScoped.post("/api/tokens", { name: "child" });
     expect(child.status).toBe(201);
+    expect((await asScoped.get("/api/tokens")).body.tokens.map((x: { id: string }) => x.id)).toContain(child.body.id);
     expect((await asScoped.delete(`/api/tokens/${child.body.id}`)).status).toBe(204);
     expect((await asScoped.post("/api/tokens", { name: "bad", scopes: ["admin"] })).status).toBe(400);
   });

@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto";
+import { and, eq } from "drizzle-orm";
 import { buildTarget } from "@marginalia/schema";
+import { webhookDeliveries } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPublicAddress } from "../../src/net/address.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
@@ -97,6 +99,39 @@ describe("webhooks", () => {
     await eventually(() => expect(up.received).toHaveLength(1), 5_000);
     expect(hanging.requests()).toBe(1);
     await Promise.all([hanging.close(), up.close()]);
+  });
+
+  it("leaves other groups their slots when one group registers a hanging receiver more times than there are slots", async () => {
+    const hanging = await stallingReceiver({ trickleHeaders: false });
+    const up = await receiver(0);
+    const first = await articleWithMembers(t.app, []);
+    for (let i = 0; i < 40; i++) {
+      expect((await first.owner.post(`/api/groups/${first.group.id}/webhooks`, { url: `${hanging.url}?${i}`, events: ["factcheck.published"] })).status).toBe(201);
+    }
+    expect((await factcheck(first.owner, first.article.id)).status).toBe(201);
+    // A group takes a quarter of the deliverer's 32 slots; before, 4 slots in all went to whichever was due first.
+    await eventually(() => expect(hanging.requests()).toBe(8), 5_000);
+    const second = await articleWithMembers(t.app, []);
+    expect((await second.owner.post(`/api/groups/${second.group.id}/webhooks`, { url: up.url, events: ["factcheck.published"] })).status).toBe(201);
+    await factcheck(second.owner, second.article.id);
+    await eventually(() => expect(up.received).toHaveLength(1), 5_000);
+    expect(hanging.requests()).toBe(8);
+    await Promise.all([hanging.close(), up.close()]);
+  });
+
+  it("withdraws a pending delivery once its fact-check is hidden or deleted, so that no retry pushes it out later", async () => {
+    const failing = await receiver(Number.POSITIVE_INFINITY);
+    const { owner, group, article } = await articleWithMembers(t.app, []);
+    const hook = (await owner.post(`/api/groups/${group.id}/webhooks`, { url: failing.url, events: ["factcheck.published"] })).body as { id: string };
+    const hidden = (await factcheck(owner, article.id)).body.id as string;
+    const deleted = (await factcheck(owner, article.id)).body.id as string;
+    await eventually(() => expect(failing.received.length).toBeGreaterThanOrEqual(2), 5_000);
+    expect((await owner.patch(`/api/annotations/${hidden}`, { status: "hidden" })).status).toBe(200);
+    expect((await owner.delete(`/api/annotations/${deleted}`)).status).toBe(204);
+    // Before, both stayed pending and were retried for a day, to be sent whenever the receiver came back.
+    const pending = () => t.database.db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.webhookId, hook.id), eq(webhookDeliveries.status, "pending")));
+    await eventually(async () => expect(await pending()).toEqual([]), 5_000);
+    await failing.close();
   });
 
   it("bounds a whole attempt, not only idleness: a status line sent a byte a second fails at the deadline", async () => {

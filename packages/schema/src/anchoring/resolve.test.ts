@@ -22,6 +22,16 @@ describe("resolveTarget", () => {
     expect(resolveTarget(SEED, target)).toEqual({ state: "anchored", start: target.start, end: target.end, score: 1 });
   });
 
+  it("keeps a quote at the text's very start when a later sentence changes", () => {
+    const text = "Officials said the pact doubled trade. Exports rose in spring. Prices were stable.";
+    const revised = text.replace("Prices were stable.", "Prices rose a little.");
+    for (const quote of ["Officials said", "Officials said the pact doubled trade."]) {
+      const target = targetFor(text, quote);
+      expect(target.start).toBe(0);
+      expect(resolveTarget(revised, target, { oldLength: text.length }), quote).toEqual({ state: "anchored", start: 0, end: target.end, score: 1 });
+    }
+  });
+
   it("follows the exact quote when text is inserted before it", () => {
     const target = targetFor(SEED, QUOTE);
     const edited = `Editor's note: this article was updated on 3 March.\n\n${SEED}`;

@@ -76,10 +76,10 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
     expected: index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
   };
   const exact = exactly(revision, ctx, index.toUtf16(target.start));
-  if (exact !== undefined) return exact ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
+  // A quote at the text's very start is found at 0: only null means found but not told apart.
+  if (exact !== undefined) return exact !== null ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
   return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);
 }
-
 
 /**
  * The exact quote: its UTF-16 start, null when it occurs but cannot be told

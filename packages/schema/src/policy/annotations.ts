@@ -273,3 +273,17 @@ export function refuseConfirm(actor: Actor, existing: Subject): string | null {
   if (existing.authorId === actor.userId ? canWrite(actor.role) : canModerate(actor.role)) return null;
   return "only the fact-check's author or a moderator confirms its verdict";
 }
+
+/**
+ * Who re-attaches an orphan (or a loosely placed, fuzzy annotation) to the current text: its author or a
+ * moderator. One placed exactly is moved by changing its target, under the live edit's rules. A published fact-check stays
+ * locked to all but moderators here too: re-attaching it would put its verdict on other words.
+ */
+export function refuseReattach(actor: Actor, existing: Subject & { anchorState: string | null }): { status: 403 | 409; reason: string } | null {
+  if (!(existing.authorId === actor.userId ? canWrite(actor.role) : canModerate(actor.role))) {
+    return { status: 403, reason: "only the author or a moderator re-attaches an annotation" };
+  }
+  if (isLocked(existing, actor.role)) return { status: 403, reason: "a published fact-check is locked: a moderator re-attaches it" };
+  if (existing.anchorState === "anchored") return { status: 409, reason: "only an orphan or a loosely placed annotation is re-attached; this one is placed exactly" };
+  return null;
+}
