@@ -1,8 +1,9 @@
-import { and, eq, like, or } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, judgementBeforeMove, parseRoom, readAnnotation } from "@marginalia/schema";
 import { articleRevisions, articles, docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
+import { ofArticle } from "../documents/of-article.ts";
 import { articleTexts } from "../sync/article-text.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { anchorWorker } from "./pool.ts";
@@ -20,11 +21,9 @@ const STRAGGLER_WAIT_MS = 2_000;
  * the current revision when unhidden) and each member's private one.
  */
 async function documentsOf(db: Db, articleId: string): Promise<string[]> {
-  const pattern = `article:${articleId}:%`;
-  const room = `article:${articleId}`;
   const [logged, snapshotted] = await Promise.all([
-    db.selectDistinct({ name: docUpdates.docName }).from(docUpdates).where(or(eq(docUpdates.docName, room), like(docUpdates.docName, pattern))),
-    db.select({ name: docSnapshots.docName }).from(docSnapshots).where(or(eq(docSnapshots.docName, room), like(docSnapshots.docName, pattern))),
+    db.selectDistinct({ name: docUpdates.docName }).from(docUpdates).where(ofArticle(docUpdates.docName, articleId)),
+    db.select({ name: docSnapshots.docName }).from(docSnapshots).where(ofArticle(docSnapshots.docName, articleId)),
   ]);
   return [...new Set([...logged, ...snapshotted].map((r) => r.name))];
 }

@@ -1,7 +1,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { CodePointIndex, type Role, type SourceFormat } from "@marginalia/schema";
-import { articleRevisions, articles } from "@marginalia/schema/tables";
+import { articleRevisions, articles, docClientIds, docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
+import { ofArticle } from "../documents/of-article.ts";
 import { notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
 import { articleTexts } from "../sync/article-text.ts";
@@ -189,6 +190,16 @@ export async function listRevisions(db: Db, article: { id: string; groupId: stri
   return rows.map(({ authorId, ...rev }) => ({ ...rev, author: book.person(authorId) }));
 }
 
+/**
+ * Deletes an article with everything written about it: its rows cascade, and its documents' logs,
+ * snapshots and client ids, which are keyed by document name and so cannot, go with it in the same
+ * transaction. They hold every annotation's text, private and hidden ones included.
+ */
 export async function deleteArticle(db: Db, articleId: string) {
-  await db.delete(articles).where(eq(articles.id, articleId));
+  await db.transaction(async (tx) => {
+    await tx.delete(articles).where(eq(articles.id, articleId));
+    await tx.delete(docUpdates).where(ofArticle(docUpdates.docName, articleId));
+    await tx.delete(docSnapshots).where(ofArticle(docSnapshots.docName, articleId));
+    await tx.delete(docClientIds).where(ofArticle(docClientIds.docName, articleId));
+  });
 }

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "../support/fixtures.ts";
@@ -209,6 +210,25 @@ describe("article import: happy path", () => {
 });
 
 describe("article import: errors", () => {
+  it("deletes an article's documents with it: logs, snapshots and client ids of its group, hidden and private rooms", async () => {
+    const { owner, group } = await deskWith();
+    const article = (await importSeed(owner, group.id)).body as { id: string };
+    expect((await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "in the group" })).status).toBe(201);
+    expect((await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "mine alone", visibility: "private" })).status).toBe(201);
+    const rooms = async () => {
+      const rows = await t.database.db.execute(sql`
+        select doc_name from doc_updates where doc_name like ${`article:${article.id}%`}
+        union all select doc_name from doc_snapshots where doc_name like ${`article:${article.id}%`}
+        union all select doc_name from doc_client_ids where doc_name like ${`article:${article.id}%`}`);
+      return [...rows].length;
+    };
+    await t.hub.committer.flush();
+    expect(await rooms()).toBeGreaterThan(1);
+    expect((await owner.delete(`/api/articles/${article.id}`)).status).toBe(204);
+    // Before, every annotation's text stayed in the log after the article was gone.
+    expect(await rooms()).toBe(0);
+  });
+
   it("refuses unknown content types with 415", async () => {
     const { owner, group } = await deskWith();
     const res = await owner.post(`/api/groups/${group.id}/articles`, "<a/>", { "content-type": "application/xml" });
