@@ -1,4 +1,5 @@
 import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { UnreadableUpdate } from "./decoded-update.ts";
 
 /**
  * What a failed group commit means (persist.ts): a database that is away or
@@ -133,6 +134,7 @@ export function notStored(reason: NotStoredReason, source: { context: { docName:
 
 /** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
 export function closeForNotStored(err: Error): [number, string] {
+  if (err instanceof UnreadableUpdate) return [SYNC_CLOSE_CODES.badMessage, "malformed update"];
   if (!(err instanceof UpdateNotStoredError)) return [SYNC_CLOSE_CODES.internal, "update not stored"];
   switch (err.reason) {
     case "refused":

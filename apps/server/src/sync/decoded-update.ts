@@ -15,10 +15,21 @@ type Decoded = ReturnType<typeof Y.decodeUpdate>;
  */
 const decoded = new WeakMap<Uint8Array, Decoded>();
 
+/**
+ * An update that cannot be decoded: the sender's fault, closed as malformed (4400), never as a failure of
+ * the server's (1011), which providers retry for ever. A value nested a hundred thousand deep overflows
+ * the stack of Yjs's reader, where checks outside a judgement's own guard read it.
+ */
+export class UnreadableUpdate extends Error {}
+
 export function decodeUpdate(update: Uint8Array): Decoded {
   let found = decoded.get(update);
   if (!found) {
-    found = Y.decodeUpdate(update);
+    try {
+      found = Y.decodeUpdate(update);
+    } catch (err) {
+      throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
+    }
     decoded.set(update, found);
   }
   return found;

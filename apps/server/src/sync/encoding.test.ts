@@ -42,3 +42,29 @@ describe("updates in another encoding than Yjs's V1", () => {
     live.destroy();
   });
 });
+
+/** A vote whose value is an array nested `depth` deep: in V1, each level is a tag (117, array) and a length of 1. */
+function deeplyNestedVote(depth: number) {
+  const doc = new Y.Doc();
+  const marker = "marker-to-replace";
+  doc.getMap("votes").set(`somewhere:${alice}`, marker);
+  const update = Buffer.from(Y.encodeStateAsUpdate(doc));
+  const string = Buffer.concat([Buffer.from([119, marker.length]), Buffer.from(marker)]);
+  const at = update.indexOf(string);
+  const nested = Buffer.alloc(depth * 2 + 1);
+  for (let i = 0; i < depth; i++) nested.set([117, 1], i * 2);
+  nested[depth * 2] = 126; // null, at the bottom
+  return new Uint8Array(Buffer.concat([update.subarray(0, at), nested, update.subarray(at + string.length)]));
+}
+
+describe("an update too deeply nested to read", () => {
+  it("is closed as malformed (4400), not as the server's failure (1011) that providers retry", async () => {
+    const { live, stored, join } = room("article:encoding-deep");
+    const socket = join(actor(alice, "annotator"), true);
+    // Large enough to be judged in turns, where the client-id check read it outside the judgement's guard.
+    socket.connection.receive(updateMessage(deeplyNestedVote(100_000)));
+    await expect.poll(() => socket.closes, { timeout: 10_000 }).toEqual([SYNC_CLOSE_CODES.badMessage]);
+    expect(stored).toEqual([]);
+    live.destroy();
+  });
+});
