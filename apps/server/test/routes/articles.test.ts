@@ -220,7 +220,7 @@ describe("article import: errors", () => {
         select doc_name from doc_updates where doc_name like ${`article:${article.id}%`}
         union all select doc_name from doc_snapshots where doc_name like ${`article:${article.id}%`}
         union all select doc_name from doc_client_ids where doc_name like ${`article:${article.id}%`}`);
-      return [...rows].length;
+      return (rows as unknown as unknown[]).length;
     };
     await t.hub.committer.flush();
     expect(await rooms()).toBeGreaterThan(1);
