@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv, Auth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { recheckLater } from "../http/access-recheck.ts";
+import { clientIp } from "../http/client-ip.ts";
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from "./cookie.ts";
 import { authFromApiToken, authFromSessionToken } from "./credentials.ts";
 import { sessionExpiresAt, validateSessionToken } from "./sessions.ts";
@@ -11,7 +12,7 @@ import { sessionExpiresAt, validateSessionToken } from "./sessions.ts";
  * rejects: routes that need a user call `requireAuth`.
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const { db } = c.get("deps");
+  const { db, rateLimits } = c.get("deps");
   const bearer = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
   c.set("auth", null);
   if (bearer) {
@@ -26,6 +27,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
         const auth: Auth = { via: "session", user: valid.user, sessionId: valid.session.id };
         c.set("auth", auth);
         recheckLater(c, () => stillSignedIn(auth, authFromSessionToken(db, cookie)));
+        // Whoever holds a session is the owner: from this address, the account's login pace does not apply to them.
+        rateLimits.recordSignedIn(valid.user.email, clientIp(c));
         // Slide the browser's copy along with the server's expiry.
         if (valid.slid) setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
       } else {

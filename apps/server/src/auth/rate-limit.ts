@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../errors.ts";
+import { addressKey } from "./address-key.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, LoginBackoff } from "./login-backoff.ts";
 
 export type RateLimitOptions = {
@@ -17,7 +18,8 @@ export type RateLimits = ReturnType<typeof createRateLimits>;
 
 /**
  * In-process limits. With several server processes each keeps its own count,
- * so the effective limit is multiplied by the process count.
+ * so the effective limit is multiplied by the process count. Addresses are
+ * counted by `addressKey` (an IPv6 client by its /64), emails in lower case.
  */
 export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS) {
   const perIp = new RateLimiterMemory({
@@ -27,25 +29,31 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
   });
   const backoff = new LoginBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
 
+  const account = (email: string) => email.trim().toLowerCase();
+
   return {
     /** Counts one authentication attempt from this IP; throws 429 past the limit. */
     async attemptFromIp(ip: string) {
-      await perIp.consume(ip).catch(rethrowAsLimited);
+      await perIp.consume(addressKey(ip)).catch(rethrowAsLimited);
     },
     /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
     assertLoginAllowed(email: string, ip: string) {
-      const waitMs = backoff.waitFor(email, ip);
+      const waitMs = backoff.waitFor(account(email), addressKey(ip));
       if (waitMs > 0) throw limited(waitMs);
-      backoff.attempt(email, ip);
+      backoff.attempt(account(email), addressKey(ip));
     },
     abandonLogin(email: string, ip: string) {
-      backoff.abandoned(email, ip);
+      backoff.abandoned(account(email), addressKey(ip));
     },
     recordFailure(email: string, ip: string) {
-      backoff.failed(email, ip);
+      backoff.failed(account(email), addressKey(ip));
     },
     recordSuccess(email: string, ip: string) {
-      backoff.succeeded(email, ip);
+      backoff.succeeded(account(email), addressKey(ip));
+    },
+    /** A request carried a valid session of this account from this address: the address is the owner's (login-backoff.ts). */
+    recordSignedIn(email: string, ip: string) {
+      backoff.signedInFrom(account(email), addressKey(ip));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { apiTokenInsertSchema, groupInsertSchema, userInsertSchema } from "@marginalia/schema";
-import { createApiToken, revokeApiToken } from "../auth/api-tokens.ts";
+import { createApiToken, revokeApiToken, revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import { createGroup } from "../services/groups.ts";
 import { invalidateUserSessions } from "../auth/sessions.ts";
@@ -30,15 +30,27 @@ export const createUser: Runner = async (args, ctx) => {
   );
 };
 
-/** Also how an account made by a restore (which has no password) gets its first one. */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * Also how an account made by a restore (which has no password) gets its first one.
+ *
+ * Unlike a change through the API, this revokes the account's API tokens too
+ * unless --keep-tokens: an operator sets a password for someone who cannot
+ * sign in, often because someone else took the account over, and a token that
+ * person minted would otherwise outlast the reset. Keeping them is the
+ * deliberate choice, for a routine reset of an account whose scripts must go on.
+ */
 export const setPassword: Runner = async (args, ctx) => {
   const user = await userByEmail(ctx.db, str(args, "email"));
   const { given, chosen } = choosePassword(args);
   await storePassword(ctx.db, user.id, chosen);
   // As a password change through the API does: whoever held a session of the account must sign in again.
   const ended = await invalidateUserSessions(ctx.db, user.id);
+  const revoked = args.values["keep-tokens"] === true ? null : await revokeApiTokensOf(ctx.db, user.id);
   if (!given) await ctx.out(`${chosen}\n`);
-  ctx.note(`Set the password of ${user.email}${given ? "" : " (the generated one above: it will not be shown again)"}; ended ${ended.length} session${ended.length === 1 ? "" : "s"}.`);
+  const tokens = revoked ? `revoked ${plural(revoked.length, "API token")}` : "kept its API tokens";
+  ctx.note(`Set the password of ${user.email}${given ? "" : " (the generated one above: it will not be shown again)"}; ended ${plural(ended.length, "session")}, ${tokens}.`);
 };
 
 export const createGroupAs: Runner = async (args, ctx) => {

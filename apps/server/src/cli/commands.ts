@@ -20,12 +20,14 @@ generated and printed once, on the line after the id; only its hash is kept.`,
   {
     name: "set-password",
     summary: "set an account's password",
-    usage: `Usage: marginalia set-password --email <email> [--password <password>]
+    usage: `Usage: marginalia set-password --email <email> [--password <password>] [--keep-tokens]
 
-Sets the account's password and ends its sessions. Without --password a strong
-password is generated and printed once. Accounts that a restore created have
-no password until this gives them one.`,
-    options: { email: { type: "string" }, password: { type: "string" } },
+Sets the account's password, ends its sessions and revokes its API tokens, so
+that whoever else held the account is out. With --keep-tokens its API tokens
+go on working (a routine reset, with scripts that use them). Without
+--password a strong password is generated and printed once. Accounts that a
+restore created have no password until this gives them one.`,
+    options: { email: { type: "string" }, password: { type: "string" }, "keep-tokens": { type: "boolean" } },
     required: ["email"],
     load: () => import("./accounts.ts").then((m) => m.setPassword),
   },

@@ -131,8 +131,20 @@ export async function listMyInvitations(db: Db, user: { id: string; email: strin
  * Loads an invitation for its invitee to answer. Someone else's invitation
  * is "not found", exactly like one that never existed or was revoked, so
  * nobody can learn of invitations meant for others.
+ *
+ * Locks in the order removing or demoting a member does (services/groups.ts,
+ * `lockMembership`): the group's row first, then the invitation. Taken the
+ * other way round, an accept held the invitation and waited for the group
+ * (the new membership refers to it) while a removal of the inviter held the
+ * group and waited for the invitation, and Postgres ended one as a deadlock.
  */
 async function openInvitation(tx: Tx, invitationId: string, user: { email: string }) {
+  const [target] = await tx
+    .select({ groupId: groupInvitations.groupId, email: groupInvitations.email })
+    .from(groupInvitations)
+    .where(eq(groupInvitations.id, invitationId));
+  if (!target || target.email !== user.email.toLowerCase()) throw notFound("Invitation");
+  await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, target.groupId)).for("share");
   const [row] = await tx
     .select({
       groupId: groupInvitations.groupId,
