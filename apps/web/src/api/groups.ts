@@ -30,3 +30,9 @@ export const declineInvitation = (invitationId: string) => api<void>("POST", `/a
 export const changeRole = (groupId: string, memberId: string, role: Role) =>
   api<{ memberId: string; role: Role }>("PATCH", `/api/groups/${groupId}/members/${memberId}`, { json: { role } });
 export const removeMember = (groupId: string, memberId: string) => api<void>("DELETE", `/api/groups/${groupId}/members/${memberId}`);
+/**
+ * Whether the group holds any annotation its owner can see: anonymity can be turned on only before the
+ * first one. Others' private ones and deleted ones count too but are not listed, so the server has the last word.
+ */
+export const groupHasAnnotations = (groupId: string) =>
+  api<{ annotations: unknown[] }>("GET", `/api/groups/${groupId}/annotations?limit=1`).then((r) => r.annotations.length > 0);

@@ -1,6 +1,9 @@
-import { type FormEvent, useState } from "react";
-import { errorMessage } from "../api/client.ts";
-import { type Group, updateGroupSettings } from "../api/groups.ts";
+import { type FormEvent, useId, useState } from "react";
+import { ApiError, errorMessage } from "../api/client.ts";
+import { type Group, groupHasAnnotations, updateGroupSettings } from "../api/groups.ts";
+import { useAsync } from "../lib/use-async.ts";
+
+const TOO_LATE = "Anonymity can be turned on only before anyone annotates in the group: what is already written names its authors. This group already has annotations.";
 
 /**
  * The owner's settings: anonymity to peers, and for pre-moderated
@@ -10,6 +13,13 @@ import { type Group, updateGroupSettings } from "../api/groups.ts";
 export function GroupSettingsPanel({ group, onSaved }: { group: Group; onSaved(): void }) {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [anonymous, setAnonymous] = useState(group.anonymousToPeers);
+  // Known from the server's refusal when the listing could not tell (others' private or deleted work).
+  const [refused, setRefused] = useState(false);
+  const annotated = useAsync(() => (group.anonymousToPeers ? Promise.resolve(false) : groupHasAnnotations(group.id)), [group.id, group.anonymousToPeers]);
+  // Turning it off stays possible; turning it on is what the first annotation rules out.
+  const locked = !group.anonymousToPeers && (refused || annotated.data === true);
+  const explanation = useId();
 
   const save = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -18,11 +28,16 @@ export function GroupSettingsPanel({ group, onSaved }: { group: Group; onSaved()
     setSaved(false);
     try {
       const quorum = group.moderation === "pre" ? { reviewQuorum: Number(form.get("reviewQuorum")) } : {};
-      await updateGroupSettings(group.id, { anonymousToPeers: form.get("anonymousToPeers") === "on", ...quorum });
+      await updateGroupSettings(group.id, { anonymousToPeers: anonymous, ...quorum });
       onSaved();
       setSaved(true);
     } catch (err) {
-      setError(errorMessage(err));
+      // The box shows the setting as it is, not as it was asked for.
+      setAnonymous(group.anonymousToPeers);
+      if (err instanceof ApiError && err.status === 409 && err.field === "anonymousToPeers") {
+        setRefused(true);
+        setError("Not saved: anonymity can no longer be turned on, because this group already has annotations.");
+      } else setError(errorMessage(err));
     }
   };
 
@@ -30,10 +45,24 @@ export function GroupSettingsPanel({ group, onSaved }: { group: Group; onSaved()
     <section aria-labelledby="settings-heading" className="panel">
       <h2 id="settings-heading">Settings</h2>
       <form onSubmit={(e) => void save(e)} className="row-form" aria-label="Group settings">
-        <label>
-          <input type="checkbox" name="anonymousToPeers" defaultChecked={group.anonymousToPeers} /> Anonymous to peers: members see
-          pseudonyms instead of each other's names; moderators still see names
-        </label>
+        <div className="checkbox-field">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              name="anonymousToPeers"
+              checked={anonymous}
+              disabled={locked}
+              aria-describedby={locked ? explanation : undefined}
+              onChange={(e) => setAnonymous(e.target.checked)}
+            />
+            <span>Anonymous to peers: members see pseudonyms instead of each other's names; moderators still see names</span>
+          </label>
+          {locked && (
+            <p className="hint" id={explanation}>
+              {TOO_LATE}
+            </p>
+          )}
+        </div>
         {group.moderation === "pre" && (
           <label>
             Independent reviews per passage

@@ -47,8 +47,8 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            {owner && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+            <th scope="col" className="fits">Role</th>
+            {owner && <th scope="col" className="fits"><span className="visually-hidden">Actions</span></th>}
           </tr>
         </thead>
         <tbody>
@@ -56,7 +56,7 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
             <tr key={m.id}>
               <td>{m.name}</td>
               <td>{m.email ?? <span className="muted">hidden</span>}</td>
-              <td>
+              <td className="fits">
                 {owner ? (
                   <select
                     aria-label={`Role of ${m.name}`}
@@ -74,7 +74,7 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
                 )}
               </td>
               {owner && (
-                <td>
+                <td className="fits">
                   {!m.self && (
                     <button type="button" className="link-button danger" onClick={() => void run(() => removeMember(groupId, m.id))}>
                       Remove <span className="visually-hidden">{m.name}</span>
@@ -92,18 +92,18 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
           <thead>
             <tr>
               <th scope="col">Invited email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Expires</th>
-              <th scope="col"><span className="visually-hidden">Actions</span></th>
+              <th scope="col" className="fits">Role</th>
+              <th scope="col" className="fits">Expires</th>
+              <th scope="col" className="fits"><span className="visually-hidden">Actions</span></th>
             </tr>
           </thead>
           <tbody>
             {invitations.data.map((i) => (
               <tr key={i.id}>
                 <td>{i.email}</td>
-                <td>{i.role}</td>
-                <td>{i.status === "expired" ? <span className="muted">expired</span> : new Date(i.expiresAt).toLocaleDateString()}</td>
-                <td>
+                <td className="fits">{i.role}</td>
+                <td className="fits">{i.status === "expired" ? <span className="muted">expired</span> : new Date(i.expiresAt).toLocaleDateString()}</td>
+                <td className="fits">
                   <button type="button" className="link-button danger" onClick={() => void run(() => revokeInvitation(groupId, i.id))}>
                     Revoke <span className="visually-hidden">the invitation for {i.email}</span>
                   </button>

@@ -3,25 +3,45 @@ import type { AnnotationPatch } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { type FactcheckDraft, draftFrom, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
+import { type Editable, FIELD_LABELS, changedFields, conflicts, describeValue, editPatch } from "./edit-patch.ts";
 import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
 
 type Props = { item: Item; onSave(patch: AnnotationPatch): void; onCancel(): void };
 
-/** Edits the body, and for a fact-check its claim, verdict, confidence and sources. */
+/**
+ * Edits the body, and for a fact-check its claim, verdict, confidence and
+ * sources. It writes only what the user changed here, so that what others
+ * changed meanwhile in the other fields stays; where they changed a field the
+ * user changed too, it says so and asks for a second Save before replacing it.
+ */
 export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
+  const [opened] = useState<Editable>(() => ({ body: item.body, factcheck: item.factcheck }));
   const [body, setBody] = useState(item.body);
   const [draft, setDraft] = useState<FactcheckDraft | null>(item.factcheck ? draftFrom(item.factcheck) : null);
   const [error, setError] = useState<string | null>(null);
+  // The others' values the user has seen and chose to replace, by a second Save.
+  const [overruled, setOverruled] = useState<string | null>(null);
+
+  const current: Editable = { body: item.body, factcheck: item.factcheck };
+  const changed = changedFields(opened, body, draft);
+  const clashes = conflicts(opened, current, changed);
+  const clashKey = JSON.stringify(clashes.map((field) => [field, describeValue(current, field)]));
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const patch: AnnotationPatch = { body: body.trim() };
-    if (draft) {
+    if (changed.size === 0) return onCancel();
+    let value = null;
+    if (draft && [...changed].some((field) => field !== "body")) {
       const checked = validateDraft(draft);
       if (!checked.ok) return setError(checked.error);
-      patch.factcheck = checked.value;
-    } else if (item.kind === "comment" && !patch.body) return setError("A comment cannot be empty.");
-    onSave(patch);
+      value = checked.value;
+    }
+    if (item.kind === "comment" && changed.has("body") && !body.trim()) return setError("A comment cannot be empty.");
+    if (clashes.length > 0 && overruled !== clashKey) {
+      setOverruled(clashKey);
+      return setError("Someone else changed this since you opened it (see above). Save again to replace their change with yours, or Cancel.");
+    }
+    onSave(editPatch(current, body, value, changed));
   };
 
   return (
@@ -36,6 +56,15 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
         {item.kind === "factcheck" ? "Explanation" : item.kind === "highlight" ? "Note" : "Comment"}
         <textarea dir="auto" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
       </label>
+      {clashes.length > 0 && (
+        <ul className="edit-conflicts" aria-label="Changed by someone else">
+          {clashes.map((field) => (
+            <li key={field}>
+              {FIELD_LABELS[field]} was changed by someone else since you opened this: it is now “{describeValue(current, field)}”.
+            </li>
+          ))}
+        </ul>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

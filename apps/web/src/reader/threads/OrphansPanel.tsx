@@ -48,7 +48,8 @@ export function OrphansPanel({ articleId, threads, selection, me, role, members,
       list.set(a.id, { id: a.id, kind: a.kind, authorId: a.author.id, authorName: a.author.name ?? "Former member", quote: a.target?.exact ?? "", body: a.body });
     }
     for (const t of threads) {
-      if (!t.orphaned) continue;
+      // A deleted comment's placeholder is nothing to re-attach.
+      if (!t.orphaned || t.deleted) continue;
       const r = t.root;
       list.set(r.id, { id: r.id, kind: r.kind, authorId: r.authorId, authorName: members.get(r.authorId)?.name ?? "Former member", quote: r.target?.exact ?? "", body: r.body });
     }

@@ -9,8 +9,9 @@ import { AssignControl } from "./AssignControl.tsx";
 import { AssignmentBadge } from "./AssignmentBadge.tsx";
 import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
 import { KIND_LABELS } from "../highlights/highlight-style.ts";
-import { canAssign, canDelete, canEdit, canReply, canResolve, replyPlacement } from "../permissions/permissions.ts";
+import { canAssign, canReply, replyPlacement } from "../permissions/permissions.ts";
 import { ReplyForm } from "./ReplyForm.tsx";
+import { DeletedThreadCard, QuoteButton, ReplyList } from "./ThreadParts.tsx";
 import { SafeText } from "./SafeText.tsx";
 import { SourceList } from "../factcheck/SourceList.tsx";
 import { StaleVerdict } from "../factcheck/StaleVerdict.tsx";
@@ -47,8 +48,8 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
     if (!ref.current.contains(document.activeElement)) ref.current.focus({ preventScroll: true });
   }, [focused]);
 
+  if (thread.deleted) return <DeletedThreadCard {...props} cardRef={ref} editing={editing} setEditing={setEditing} />;
   const name = authorName(members, root.authorId);
-  const quote = root.target?.exact ?? "";
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: a click anywhere on the card focuses it, as a convenience; each action on it is a button of its own.
     <article
@@ -60,12 +61,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
       onClick={() => props.onFocus(root.id)}
     >
       <AnnotationHeader item={root} members={members} />
-      {quote && (
-        <button type="button" className="quote" onClick={() => props.onShow(root.id)} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
-          <span className="visually-hidden">Show in text: </span>
-          <span className="quote-text" dir="auto">“{quote.length > 240 ? `${quote.slice(0, 240)}…` : quote}”</span>
-        </button>
-      )}
+      <QuoteButton thread={thread} onShow={props.onShow} />
       {editing === root.id ? (
         <EditAnnotationForm
           item={root}
@@ -105,35 +101,9 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         </>
       )}
       <AssignmentBadge root={root} replies={replies} members={members} me={me} />
-      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} />
+      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} replyCount={replies.length} />
       {canAssign(root, reader) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
-      {replies.length > 0 && (
-        <ol className="replies" aria-label="Replies">
-          {replies.map((reply) => (
-            <li key={reply.id} className="reply">
-              <AnnotationHeader item={reply} members={members} reply />
-              {editing === reply.id ? (
-                <EditAnnotationForm
-                  item={reply}
-                  onSave={(patch) => {
-                    actions.edit(reply, patch);
-                    setEditing(null);
-                  }}
-                  onCancel={() => setEditing(null)}
-                />
-              ) : (
-                <>
-                  {reply.body && <SafeText text={reply.body} />}
-                  {reply.factcheck && reply.factcheck.sources.length > 0 && <SourceList sources={reply.factcheck.sources} />}
-                </>
-              )}
-              {(canEdit(reply, reader) || canDelete(reply, reader) || canResolve(reply, reader)) && editing !== reply.id && (
-                <ThreadToolbar item={reply} tally={undefined} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(reply.id)} compact />
-              )}
-            </li>
-          ))}
-        </ol>
-      )}
+      <ReplyList replies={replies} editing={editing} setEditing={setEditing} {...props} />
       {canReply(root, reader) && (
         <>
           {root.assignees.includes(me) && (

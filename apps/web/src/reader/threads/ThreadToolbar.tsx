@@ -14,12 +14,14 @@ type Props = {
   actions: ReaderActions;
   onEdit(): void;
   compact?: boolean;
+  /** Replies under the annotation: they stay when it is deleted, and the confirmation says so. */
+  replyCount?: number;
 };
 
 const MODERATION_LABELS = { publish: "Publish", hide: "Hide", unhide: "Unhide" } as const;
 
 /** The actions on one annotation; each appears only when the reader's role allows it. */
-export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEdit, compact = false }: Props) {
+export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEdit, compact = false, replyCount = 0 }: Props) {
   const reader = { me, role, moderation };
   const [confirming, setConfirming] = useState(false);
   const [flagging, setFlagging] = useState(false);
@@ -81,7 +83,12 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
       {canDelete(item, reader) &&
         (confirming ? (
           <span className="confirm" role="group" aria-label="Confirm deletion">
-            <button type="button" className="danger" onClick={() => actions.remove(item)} autoFocus>
+            {replyCount > 0 && (
+              <span className="confirm-note" id={`stays-${item.id}`}>
+                {replyCount === 1 ? "Its reply will stay" : `Its ${replyCount} replies will stay`}, under a deleted comment.
+              </span>
+            )}
+            <button type="button" className="danger" onClick={() => actions.remove(item)} aria-describedby={replyCount > 0 ? `stays-${item.id}` : undefined} autoFocus>
               Delete for good
             </button>
             <button type="button" onClick={() => setConfirming(false)}>

@@ -2,7 +2,7 @@ import { newAnnotationValue } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { buildTarget, CodePointIndex } from "../../lib/anchoring.ts";
 import type { Item } from "../../sync/annotation-store.ts";
-import { NO_FILTERS, buildThreads, cachedLocator, locate, matches, threadsAt } from "./threads.ts";
+import { NO_FILTERS, buildThreads, cachedLocator, locate, matches, rootPaint, threadsAt } from "./threads.ts";
 
 const text = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota.";
 const index = new CodePointIndex(text);
@@ -58,8 +58,35 @@ describe("threads", () => {
   const threads = buildThreads([late, reply2, early, reply1, orphanReply, hidden], (i) => locate(i, index, 1), me);
 
   it("orders roots by position and replies by time, keeping replies whose parent is gone", () => {
-    expect(threads.map((t) => t.root.id)).toEqual([early.id, orphanReply.id, late.id]);
+    expect(threads.map((t) => t.root.id)).toEqual([early.id, "gone", late.id]);
     expect(threads[0]!.replies.map((r) => r.body)).toEqual(["first", "second"]);
+  });
+
+  it("keeps the replies of a deleted comment as replies, under a placeholder where it stood", () => {
+    const parent = item({ quote: "Delta epsilon", body: "the deleted one" });
+    const older = item({ parentId: parent.id, body: "older", target: parent.target, authorId: "carol", createdAt: 1 });
+    const newer = item({ parentId: parent.id, body: "newer", target: parent.target, authorId: "dave", createdAt: 2 });
+    const before = buildThreads([late, parent, newer, older], (i) => locate(i, index, 1), me);
+    const after = buildThreads([late, newer, older], (i) => locate(i, index, 1), me);
+    expect(after.map((t) => t.root.id)).toEqual(before.map((t) => t.root.id));
+    const placeholder = after.find((t) => t.root.id === parent.id)!;
+    expect(placeholder.deleted).toBe(true);
+    expect(placeholder.root.body).toBe("");
+    expect(placeholder.root.authorId).toBe("");
+    expect(placeholder.replies.map((r) => r.body)).toEqual(["older", "newer"]);
+    expect(placeholder.span).toEqual(span("Delta epsilon"));
+    expect(after.filter((t) => t.deleted)).toHaveLength(1);
+    expect(before.some((t) => t.deleted)).toBe(false);
+    // The same stand-in while its replies do not change, so that its card and paint are kept.
+    expect(buildThreads([late, newer, older], (i) => locate(i, index, 1), me).find((t) => t.deleted)!.root).toBe(placeholder.root);
+  });
+
+  it("paints a reply whose parent is gone as its placeholder's highlight, and no other reply", () => {
+    const parent = item({ quote: "Delta epsilon" });
+    const reply = item({ parentId: parent.id, target: parent.target, authorId: "carol" });
+    const place = (i: Item) => locate(i, index, 1);
+    expect(rootPaint(reply, (id) => (id === parent.id ? parent : undefined), place, me, NO_FILTERS)).toBeNull();
+    expect(rootPaint(reply, () => undefined, place, me, NO_FILTERS)).toEqual({ id: parent.id, span: span("Delta epsilon"), layer: "mg-comment" });
   });
 
   it("leaves hidden annotations to moderators", () => {

@@ -1,4 +1,4 @@
-import type { AnnotationKind, AnnotationStatus, Role, Verdict } from "@marginalia/schema";
+import { type AnnotationKind, type AnnotationStatus, type Role, type Verdict, newAnnotationValue } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { isVisible } from "../permissions/permissions.ts";
 import { type CodePointIndex, quoteIsAt, resolveTarget } from "../../lib/anchoring.ts";
@@ -6,8 +6,11 @@ import { type LayerName, layerFor } from "../highlights/highlight-style.ts";
 import type { Span } from "../highlights/text-map.ts";
 
 export type Thread = {
+  /** For a thread whose first comment was deleted, a stand-in for it (`deleted`), under the id it had. */
   root: Item;
   replies: Item[];
+  /** The first comment is gone and its replies are shown under a placeholder, where it stood. */
+  deleted?: true;
   /** Where it sits in the current text; null for page notes and orphans. */
   span: Span | null;
   orphaned: boolean;
@@ -71,8 +74,10 @@ export function matches(root: Item, filters: Filters, me: string): boolean {
 }
 
 /**
- * Threads in text order: roots with their replies (oldest first). A reply
- * whose parent is gone stands as a thread of its own rather than vanish.
+ * Threads in text order: roots with their replies (oldest first). Replies
+ * whose parent is gone (deleted, or out of the reader's sight) stay together
+ * under a placeholder for it, where it stood: shown as comments of their own
+ * they would read as if their authors had started the thread.
  */
 export function buildThreads(
   items: readonly Item[],
@@ -84,26 +89,47 @@ export function buildThreads(
   const replies = new Map<string, Item[]>();
   const roots: Item[] = [];
   for (const a of visible) {
-    if (a.parentId && isReply(a, ids.has(a.parentId))) {
+    if (a.parentId) {
       const list = replies.get(a.parentId) ?? [];
       list.push(a);
       replies.set(a.parentId, list);
     } else roots.push(a);
   }
-  const threads = roots.map((root): Thread => {
+  const thread = (root: Item, deleted: boolean): Thread => {
     const where = place(root);
     return {
       root,
       replies: (replies.get(root.id) ?? []).sort((a, b) => a.createdAt - b.createdAt),
       span: where === "orphaned" ? null : where,
       orphaned: where === "orphaned",
+      ...(deleted && { deleted: true as const }),
     };
-  });
+  };
+  const threads = roots.map((root) => thread(root, false));
+  for (const [parentId, list] of replies) {
+    if (ids.has(parentId)) continue;
+    const oldest = list.reduce((a, b) => (b.createdAt < a.createdAt ? b : a));
+    threads.push(thread(placeholderFor(oldest), true));
+  }
   return threads.sort(byPosition);
 }
 
-/** A reply sits in its parent's thread; one whose parent is not visible stands as a thread of its own. */
-const isReply = (item: Item, parentVisible: boolean) => !!item.parentId && parentVisible;
+/**
+ * The stand-in for a reply's missing parent. Replies carry their parent's
+ * target, so it stands where the parent did. Kept per reply, so that it keeps
+ * its identity (and its card and paint) while the reply does not change.
+ */
+const placeholders = new WeakMap<Item, Item>();
+export function placeholderFor(reply: Item): Item {
+  const known = placeholders.get(reply);
+  if (known) return known;
+  const stand: Item = {
+    ...newAnnotationValue({ id: reply.parentId!, kind: "comment", authorId: "", target: reply.target }, reply.createdAt),
+    source: reply.source,
+  };
+  placeholders.set(reply, stand);
+  return stand;
+}
 
 /**
  * The highlight one annotation paints as a thread root, by the rules
@@ -120,10 +146,12 @@ export function rootPaint(
 ): { id: string; span: Span; layer: LayerName } | null {
   if (!isVisible(item, viewer.role)) return null;
   const parent = item.parentId ? find(item.parentId) : undefined;
-  if (isReply(item, !!parent && isVisible(parent, viewer.role))) return null;
-  if (!matches(item, filters, viewer.id)) return null;
-  const where = place(item);
-  return where && where !== "orphaned" ? { id: item.id, span: where, layer: layerFor(item) } : null;
+  if (item.parentId && parent && isVisible(parent, viewer.role)) return null;
+  // A reply whose parent is gone paints its placeholder's highlight, as its thread does.
+  const root = item.parentId ? placeholderFor(item) : item;
+  if (!matches(root, filters, viewer.id)) return null;
+  const where = place(root);
+  return where && where !== "orphaned" ? { id: root.id, span: where, layer: layerFor(root) } : null;
 }
 
 function byPosition(a: Thread, b: Thread): number {
