@@ -236,7 +236,7 @@ export class Connection implements Peer {
     if (step === syncProtocol.messageYjsSyncStep1) {
       // A large document's answer is written over several turns, charged to this socket's shares as it goes,
       // and sent only if this same connection is still open.
-      const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms));
+      const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
       if (Array.isArray(answer)) for (const message of answer) this.send(message);
       else {
         void answer.then(

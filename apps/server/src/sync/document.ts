@@ -282,13 +282,14 @@ export class LiveDocument implements PersistSource {
   }
 
   /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
-  syncStep2For(sv: Uint8Array, spent?: (ms: number) => void): Uint8Array[] | Promise<Uint8Array[]> {
+  syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
     // Encoding 300,000 structs whole holds the loop for 175–260 ms: a large document is written a slice per turn.
     if (this.encodedBytes <= ENCODE_WHOLE_MAX_BYTES && structCount(this.ydoc) <= ENCODE_WHOLE_MAX_STRUCTS) {
       return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
     }
-    return encodeStateInSlices(this.ydoc, sv, () => this.destroyed, undefined, spent).then((update) => (update ? [syncStep2Message(update, STEP2_HEADROOM)] : []));
+    // Stopped once nobody wants it: a client that asks and leaves, again and again, costs a slice each time.
+    return encodeStateInSlices(this.ydoc, sv, () => this.destroyed || !wanted(), undefined, spent).then((update) => (update ? [syncStep2Message(update, STEP2_HEADROOM)] : []));
   }
 
   /** The vote counts of the touched annotations, from a tally kept as votes change. */

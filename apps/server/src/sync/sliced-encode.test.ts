@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC, annotationsOf, createAnnotation, deleteAnnotation, notesOf, setVote, updateAnnotation } from "@marginalia/schema";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type Rng, seeded } from "../../test/support/seed.ts";
 import { createLogger } from "../logger.ts";
 import { actor, alice, articleId } from "./authorize-testing.ts";
@@ -160,6 +160,33 @@ describe("a new client of a large built document", () => {
     expect(docState(client)).toEqual(docState(live.doc));
     connection.close(1000, "done");
     live.destroy();
+  });
+
+  it("stops writing an answer nobody wants any more: a client that asked and left", async () => {
+    const source = new Y.Doc();
+    source.transact(() => {
+      for (let i = 0; i < 1_500; i++) createAnnotation(source, { kind: "comment", authorId: alice, body: `note ${i}` });
+    });
+    const live = new LiveDocument(
+      { docName: "article:left", articleId, groupId: "g", visibility: "group", revision: 1 },
+      { persist: () => Promise.resolve() },
+      { bytes: Y.encodeStateAsUpdate(source), servable: true },
+    );
+    await live.whenBuilt();
+    void live.doc;
+    let asked = 0;
+    // A slow machine, whatever this one is: every look at the clock ends a slice.
+    let clock = 0;
+    const now = vi.spyOn(performance, "now").mockImplementation(() => (clock += 50));
+    try {
+      // Wanted for the first slice only, as when the socket closes while its answer is written.
+      const answer = await live.syncStep2For(Y.encodeStateVector(new Y.Doc()), undefined, () => asked++ === 0);
+      expect(answer).toEqual([]);
+      expect(asked).toBe(2);
+    } finally {
+      now.mockRestore();
+      live.destroy();
+    }
   });
 
   it("is written in slices too when few structs make many bytes (long bodies), whether it was loaded that large or grew", async () => {
