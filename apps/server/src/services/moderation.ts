@@ -61,10 +61,12 @@ async function pendingSubmission(db: Db, annotationId: string, moderatorId: stri
 /** A moderator's reach into a member's pending submission: only that, nothing else private. */
 async function submissionAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const [row] = await db.select().from(annotations).where(eq(annotations.id, annotationId));
-  if (row?.status !== "pending" || !row.authorId) throw new ApiError("not_found", "Annotation not found");
-  const authorAccess = await annotationAccess(db, annotationId, row.authorId);
+  if ((row?.status !== "pending" && row?.status !== "rejected") || !row.authorId) throw new ApiError("not_found", "Annotation not found");
   const moderator = await membershipOf(db, row.groupId, moderatorId);
   if (!moderator || !roleAtLeast(moderator.role, "moderator")) throw new ApiError("not_found", "Annotation not found");
+  // Decided already, by a rejection its moderators can read in the log: a second decision is a conflict, as after an approval.
+  if (row.status === "rejected") throw new ApiError("conflict", "Only pending submissions can be reviewed");
+  const authorAccess = await annotationAccess(db, annotationId, row.authorId);
   const { role, memberId } = moderator;
   return { ...authorAccess, role, account: moderatorId, actor: { ...authorAccess.actor, userId: memberId, role } };
 }

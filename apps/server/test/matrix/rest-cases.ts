@@ -124,8 +124,9 @@ export const REST_CASES: RestCase[] = [
   },
   {
     route: "POST /api/annotations/:annotationId/reattach",
+    note: "someone else's annotation, placed exactly: moderators pass the policy and get 409 (only orphans and fuzzy matches are re-attached)",
     call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/reattach`, { start: 0, end: 5 }),
-    expect: { mod: 200, member: 403 },
+    expect: { mod: 409, member: 403 },
   },
   {
     route: "POST /api/annotations/:annotationId/confirm",

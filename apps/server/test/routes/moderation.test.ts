@@ -100,6 +100,17 @@ describe("decisions on a submission", () => {
     expect(notices.body.notifications.filter((n: { kind: string }) => n.kind === "moderation")).toHaveLength(1);
   });
 
+  it("answers a decision on a submission already decided with 409 either way round", async () => {
+    const d = await desk("pre");
+    for (const [first, second] of [["reject", "approve"], ["approve", "reject"]] as const) {
+      const submission = await d.post(d.author, { kind: "comment", body: `Decided by ${first}` });
+      const decide = (action: "approve" | "reject") => d.mod.post(`/api/annotations/${submission.body.id}/${action}`, action === "reject" ? { reason: "No" } : undefined);
+      expect((await decide(first)).status).toBeLessThan(300);
+      // After a rejection, the submission sits in its author's private document again: it was "not found" (404).
+      expect((await decide(second)).status, `${second} after ${first}`).toBe(409);
+    }
+  });
+
   it("drops a removed member's submission from the queue", async () => {
     const d = await desk("pre");
     const submission = await d.post(d.author, { kind: "comment", body: "Left behind" });
