@@ -46,10 +46,20 @@ describe.skipIf(skipBrowserSuites)("the group page, in Chromium", () => {
     const owner = await newUserPage(browser);
     await signUpApi(owner.context, base, "Olive");
     const { groupId, articleId } = await groupWithSeedArticle(owner.context, base, []);
+    // The lookup of the group's annotations held back: until it answers, the box is not offered.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await owner.page.route(`**/api/groups/${groupId}/annotations?*`, async (route) => {
+      await held;
+      await route.continue();
+    });
     await owner.page.goto(`${base}/groups/${groupId}`);
     const box = settingsBox(owner.page);
     await box.waitFor();
-    expect(await box.isEnabled()).toBe(true);
+    expect(await box.isDisabled()).toBe(true);
+    release();
+    await expect.poll(() => box.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await owner.page.unroute(`**/api/groups/${groupId}/annotations?*`);
 
     await annotate(owner.context, base, articleId, { kind: "comment", body: "Which ties?" });
     await owner.page.reload();

@@ -19,6 +19,8 @@ export function GroupSettingsPanel({ group, onSaved }: { group: Group; onSaved()
   const annotated = useAsync(() => (group.anonymousToPeers ? Promise.resolve(false) : groupHasAnnotations(group.id)), [group.id, group.anonymousToPeers]);
   // Turning it off stays possible; turning it on is what the first annotation rules out.
   const locked = !group.anonymousToPeers && (refused || annotated.data === true);
+  // Not offered until the answer is in: ticked in that moment, it met the server's refusal instead.
+  const checking = !group.anonymousToPeers && annotated.data === undefined && !annotated.error;
   const explanation = useId();
 
   const save = async (event: FormEvent<HTMLFormElement>) => {
@@ -51,7 +53,7 @@ export function GroupSettingsPanel({ group, onSaved }: { group: Group; onSaved()
               type="checkbox"
               name="anonymousToPeers"
               checked={anonymous}
-              disabled={locked}
+              disabled={locked || checking}
               aria-describedby={locked ? explanation : undefined}
               onChange={(e) => setAnonymous(e.target.checked)}
             />
