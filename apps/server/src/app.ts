@@ -15,6 +15,7 @@ import { metricsRoutes } from "./metrics.ts";
 import { apiRoutes } from "./routes/index.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
 import { answerClientErrors } from "./http/client-errors.ts";
+import { capConnectionsPerAddress } from "./http/connection-cap.ts";
 import { allowedMethods } from "./http/allowed-methods.ts";
 import { operationsOf } from "./openapi/describe.ts";
 import { reanchorStragglers } from "./anchoring/reanchor.ts";
@@ -135,6 +136,8 @@ export function createApp(deps: AppDeps) {
   const attach = (server: Parameters<typeof nodeWs.injectWebSocket>[0]) => {
     nodeWs.injectWebSocket(server);
     answerClientErrors(server);
+    const { connectionsPerAddress, trustProxy } = deps.config;
+    if (connectionsPerAddress > 0 && !trustProxy) capConnectionsPerAddress(server, connectionsPerAddress);
   };
   return { app, attach };
 }

@@ -26,6 +26,7 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   IMPORT_ALLOW_PRIVATE_URLS: bool.default(false),
+  CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(512),
 });
 
 export type Config = {
@@ -62,6 +63,11 @@ export type Config = {
   webhookAllowPrivate: boolean;
   /** Let article imports fetch URLs on loopback, private and link-local addresses: for development and tests only. */
   importAllowPrivateUrls: boolean;
+  /**
+   * TCP connections one client address may hold open at once (http/connection-cap.ts); 0 for no bound.
+   * Not applied behind a proxy (TRUST_PROXY), where every connection is the proxy's.
+   */
+  connectionsPerAddress: number;
 };
 
 export type MailTransport = { kind: "log" } | { kind: "folder"; dir: string } | { kind: "smtp"; url: string };
@@ -102,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     importAllowPrivateUrls: e.IMPORT_ALLOW_PRIVATE_URLS,
+    connectionsPerAddress: e.CONNECTIONS_PER_ADDRESS,
     mail: { from: e.MAIL_FROM ?? `Marginalia <no-reply@${new URL(publicOrigin).hostname}>`, transport: mailTransport(e.MAIL_URL) },
   };
 }
