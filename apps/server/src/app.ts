@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps) {
   const api = apiRoutes();
   app.route("/", api);
   app.route("/", syncRoutes(deps.hub, nodeWs.upgradeWebSocket, { heartbeatMs: deps.config.syncHeartbeatMs }));
-  deps.hub.onRevisedElsewhere((event) =>
+  deps.hub.onOlderTargets((event) =>
     reanchorStragglers(deps.db, deps.hub, event).catch((err: unknown) =>
       deps.logger.error({ err, article: event.articleId }, "work written on an old revision could not be moved"),
     ),

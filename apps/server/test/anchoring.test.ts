@@ -1,4 +1,4 @@
-import { CodePointIndex, annotationsOf, buildTarget } from "@marginalia/schema";
+import { CodePointIndex, annotationsOf, buildTarget, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { addMember } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
@@ -114,6 +114,23 @@ describe("re-anchoring on a new revision", () => {
     expect((await d.annotator.get(`/api/annotations/${d.ids.moved}`)).body.target.exact).toBe(MOVED);
     expect((await d.moderator.post(`/api/annotations/${check.body.id}/reattach`, range)).status).toBe(200);
   });
+
+  it("keeps work made offline on the old text while a moderator corrected it, judged on that text and moved onto the new one", async () => {
+    const d = await annotatedDesk();
+    const writer = live.open(d.article.sync.room, d.annotator.token, { reconnect: true });
+    await writer.synced;
+    writer.provider.disconnect();
+    const offline = createAnnotation(writer.doc, { kind: "comment", authorId: d.annotator.user.id, body: "made offline", target: targetOn(d.text, MOVED) });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    expect(put.status).toBe(201);
+    writer.provider.connect();
+    // Before, the reconnect was closed with 4403 (not the current revision), which providers give up on.
+    await eventually(async () => {
+      const stored = await d.annotator.get(`/api/annotations/${offline}`);
+      expect(stored.body).toMatchObject({ anchor: { state: "anchored" }, target: { revision: 2, exact: MOVED } });
+    }, 15_000);
+    expect(writer.closes.map((c) => c.code).filter((code) => code !== 4503)).toEqual([]);
+  }, 30_000);
 
   it("changes nothing when the same text is sent again", async () => {
     const d = await annotatedDesk();

@@ -2,6 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { CodePointIndex, SYNC_CLOSE_CODES, type TextTarget, targetProblem } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
+import { OlderTexts } from "./older-texts.ts";
 
 /** `readAt`: when the read that found this text began (performance.now()). */
 type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; readAt: number };
@@ -44,6 +45,8 @@ const KEPT_UNITS = 32 * 2 ** 20;
  */
 class ArticleTexts {
   private readonly known = new Map<string, Known>();
+  /** Earlier revisions' texts, for targets written on one (offline work): judged there, then moved. */
+  private readonly older = new OlderTexts();
   private readonly asked = new Map<string, Asked>();
 
   /** Loads the article's current text unless it is known. */
@@ -69,6 +72,12 @@ class ArticleTexts {
     return entry?.phase === "known" && entry.revision === revision ? entry.index : null;
   }
 
+  /** The revision of the text kept for the article, if one is. */
+  currentRevision(articleId: string): number | null {
+    const entry = this.known.get(articleId);
+    return entry?.phase === "known" ? entry.revision : null;
+  }
+
   /** A revision stored by this process; returns the text's index, for the caller's own use. */
   revised(articleId: string, revision: number, text: string, readAt = performance.now()): CodePointIndex {
     const index = new CodePointIndex(text);
@@ -87,7 +96,8 @@ class ArticleTexts {
   }
 
   /**
-   * Why a target is not the article's current text, as `target.<field>: …`; null when it is. An
+   * Why a target is not the text of its revision, as `target.<field>: …`; null when it is. A target on
+   * an earlier revision is judged on that revision's text (older-texts.ts) and moved afterwards. An
    * article dropped from the cache while its sockets stay open is loaded again, so that a later
    * attempt is judged on its text rather than refused for ever.
    */
@@ -108,8 +118,10 @@ class ArticleTexts {
       if (first || performance.now() - entry.readAt >= REREAD_AFTER_MS) void this.reload(db, articleId).catch(() => {});
       return TEXT_CATCHING_UP;
     }
-    if (target.revision !== entry.revision) return `target.revision: not the article's current revision (${entry.revision})`;
-    const problem = targetProblem(entry.index, target);
+    const index = target.revision === entry.revision ? entry.index : this.older.get(db, articleId, target.revision);
+    if (index === undefined) return TEXT_CATCHING_UP;
+    if (index === null) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
+    const problem = targetProblem(index, target);
     return problem && `target.${problem.field}: ${problem.message}`;
   }
 

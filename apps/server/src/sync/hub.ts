@@ -51,7 +51,9 @@ export class SyncHub {
   private readonly joinHost: JoinHost;
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
-  private readonly revisedElsewhere: Array<(event: Extract<AccessEvent, { kind: "article-revised" }>) => void> = [];
+  private readonly olderTargets: Array<(event: Extract<AccessEvent, { kind: "article-revised" }>) => void> = [];
+  /** Articles whose older targets are to be moved shortly: many such writes make one pass. */
+  private readonly olderTargetsDue = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -70,7 +72,7 @@ export class SyncHub {
     this.options.relay.onAccess((event) => {
       if (!event) return void this.checkAccess();
       this.applyAccess(event);
-      if (event.kind === "article-revised") for (const listener of this.revisedElsewhere) listener(event);
+      if (event.kind === "article-revised") for (const listener of this.olderTargets) listener(event);
     });
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
@@ -89,6 +91,14 @@ export class SyncHub {
       liveDocument: (name) => {
         const slot = this.slots.get(name);
         return slot?.phase === "live" ? slot.live : null;
+      },
+      olderTargetTaken: (articleId, current) => {
+        if (this.olderTargetsDue.has(articleId)) return;
+        this.olderTargetsDue.add(articleId);
+        setTimeout(() => {
+          this.olderTargetsDue.delete(articleId);
+          for (const listener of this.olderTargets) listener({ kind: "article-revised", articleId, revision: current });
+        }, 1_000).unref();
       },
     };
     const reprojection = new Reprojection(this.committer);
@@ -131,9 +141,12 @@ export class SyncHub {
     this.options.relay.publishAccess(event);
   }
 
-  /** Called for each revision another process made (anchoring/reanchor.ts moves what this one took on the old text). */
-  onRevisedElsewhere(listener: (event: Extract<AccessEvent, { kind: "article-revised" }>) => void) {
-    this.revisedElsewhere.push(listener);
+  /**
+   * Called when this process may hold targets on a revision before the article's current one, to be moved
+   * (anchoring/reanchor.ts): another process revised it, or a socket here wrote work made on an earlier text.
+   */
+  onOlderTargets(listener: (event: Extract<AccessEvent, { kind: "article-revised" }>) => void) {
+    this.olderTargets.push(listener);
   }
 
   /** An access event made here or relayed from another process. */

@@ -1,4 +1,4 @@
-import { type Subject, SYNC_CLOSE_CODES, groupRoom } from "@marginalia/schema";
+import { type Subject, SYNC_CLOSE_CODES, type TextTarget, groupRoom } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type AdmissionRequest, admit } from "./admit.ts";
@@ -23,6 +23,8 @@ export type JoinHost = {
   release(live: LiveDocument): void;
   /** The document of that name if it is loaded here and live. */
   liveDocument(name: string): LiveDocument | null;
+  /** A socket here wrote a target on a revision before `current`: it is to be moved onto it. */
+  olderTargetTaken(articleId: string, current: number): void;
 };
 
 /** Admits a new socket, loads its document and opens the connection on it (hub.connect). */
@@ -52,7 +54,14 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
     live.members.add(userId, admission.actor.userId);
     const { articleId } = admission.context;
     const actor = { ...admission.actor, inGroup: (id: string) => inGroupDocument(hub, admission.context, id) };
-    connection.open(live, { ...actor, targetProblem: (target) => articleTexts.problem(hub.db, articleId, target, userId) }, admission.identity, userId);
+    const targetProblem = (target: TextTarget) => {
+      const problem = articleTexts.problem(hub.db, articleId, target, userId);
+      const current = articleTexts.currentRevision(articleId);
+      // Work written on an earlier revision (made offline) is taken, then moved onto the current one.
+      if (problem === null && current !== null && target.revision < current) hub.olderTargetTaken(articleId, current);
+      return problem;
+    };
+    connection.open(live, { ...actor, targetProblem }, admission.identity, userId);
   } catch (err) {
     hub.logger.error({ err, room: request.room }, "could not open document");
     connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
