@@ -13,8 +13,6 @@ export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: numbe
 /** Annotations moved per transaction on a live document: each transaction is one short turn. */
 const APPLY_SLICE = 500;
 
-/** How long a process that hears of a revision waits before it moves what is still on the old text. */
-const STRAGGLER_WAIT_MS = 2_000;
 
 /**
  * Every stored document of an article: the group's, the hidden one (what moderators hid comes back on
@@ -60,14 +58,13 @@ export async function reanchorArticle(
 }
 
 /**
- * On a process that learns of a revision made elsewhere (docs/architecture.md,
- * "Anchoring"): the work its own sockets wrote on the old text before it
- * learned, which the revising process may have read its targets without.
- * It waits first, so that the revising process's moves have usually arrived
- * and only such stragglers are left; one moved twice is moved the same way.
+ * Moves what this process's loaded documents hold on a revision before the current one
+ * (docs/architecture.md, "Anchoring"): work its sockets wrote on the old text before it learned of a
+ * revision made elsewhere, or made offline on an earlier text. The hub calls it a moment after either
+ * (SyncHub.onOlderTargets), so that the revising process's own moves have usually arrived; one moved
+ * twice is moved the same way.
  */
 export async function reanchorStragglers(db: Db, hub: SyncHub, event: { articleId: string; revision: number; previousLength?: number }) {
-  await new Promise((resolve) => setTimeout(resolve, STRAGGLER_WAIT_MS));
   const [current] = await db
     .select({ groupId: articles.groupId, revision: articleRevisions.number, text: articleRevisions.text })
     .from(articles)

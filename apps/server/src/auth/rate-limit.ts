@@ -19,7 +19,8 @@ export type RateLimits = ReturnType<typeof createRateLimits>;
 /**
  * In-process limits. With several server processes each keeps its own count,
  * so the effective limit is multiplied by the process count. Addresses are
- * counted by `addressKey` (an IPv6 client by its /64), emails in lower case.
+ * counted by `addressKey` (an IPv6 client by its /64); emails as accounts store them (trimmed, lower
+ * case), which the sign-in route makes them before it asks.
  */
 export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS) {
   const perIp = new RateLimiterMemory({
@@ -29,8 +30,6 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
   });
   const backoff = new LoginBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
 
-  const account = (email: string) => email.trim().toLowerCase();
-
   return {
     /** Counts one authentication attempt from this IP; throws 429 past the limit. */
     async attemptFromIp(ip: string) {
@@ -38,22 +37,23 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     },
     /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
     assertLoginAllowed(email: string, ip: string) {
-      const waitMs = backoff.waitFor(account(email), addressKey(ip));
+      const address = addressKey(ip);
+      const waitMs = backoff.waitFor(email, address);
       if (waitMs > 0) throw limited(waitMs);
-      backoff.attempt(account(email), addressKey(ip));
+      backoff.attempt(email, address);
     },
     abandonLogin(email: string, ip: string) {
-      backoff.abandoned(account(email), addressKey(ip));
+      backoff.abandoned(email, addressKey(ip));
     },
     recordFailure(email: string, ip: string) {
-      backoff.failed(account(email), addressKey(ip));
+      backoff.failed(email, addressKey(ip));
     },
     recordSuccess(email: string, ip: string) {
-      backoff.succeeded(account(email), addressKey(ip));
+      backoff.succeeded(email, addressKey(ip));
     },
     /** A request carried a valid session of this account from this address: the address is the owner's (login-backoff.ts). */
     recordSignedIn(email: string, ip: string) {
-      backoff.signedInFrom(account(email), addressKey(ip));
+      backoff.signedInFrom(email, addressKey(ip));
     },
   };
 }

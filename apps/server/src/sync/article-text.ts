@@ -3,6 +3,7 @@ import { CodePointIndex, SYNC_CLOSE_CODES, type TextTarget, targetProblem } from
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { OlderTexts } from "./older-texts.ts";
+import { keepWithinUnits } from "./text-budget.ts";
 
 /** `readAt`: when the read that found this text began (performance.now()). */
 type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; readAt: number };
@@ -81,17 +82,9 @@ class ArticleTexts {
   /** A revision stored by this process; returns the text's index, for the caller's own use. */
   revised(articleId: string, revision: number, text: string, readAt = performance.now()): CodePointIndex {
     const index = new CodePointIndex(text);
-    this.known.delete(articleId);
-    this.known.set(articleId, { phase: "known", revision, index, readAt });
-    // Summed when a text comes in, not kept as a running count: there are at most a few hundred.
-    let units = 0;
-    for (const entry of this.known.values()) if (entry.phase === "known") units += entry.index.text.length;
-    for (const [id, entry] of this.known) {
-      if (units <= KEPT_UNITS || id === articleId) break;
-      if (entry.phase === "known") units -= entry.index.text.length;
-      this.known.delete(id);
-      this.asked.delete(id);
-    }
+    const unitsOf = (entry: Known) => (entry.phase === "known" ? entry.index.text.length : 0);
+    const dropped = keepWithinUnits(this.known, articleId, { phase: "known", revision, index, readAt }, unitsOf, KEPT_UNITS);
+    for (const id of dropped) this.asked.delete(id);
     return index;
   }
 

@@ -28,6 +28,9 @@ type Slot =
   | { phase: "live"; live: LiveDocument; idleTimer: NodeJS.Timeout | null; users: number }
   | { phase: "unloading"; done: Promise<void> };
 
+/** How long a process waits before it moves targets left on an earlier revision (anchoring/reanchor.ts). */
+const OLDER_TARGETS_WAIT_MS = 2_000;
+
 /**
  * The registry of live documents and their sockets, independent of the
  * transport: the websocket glue hands it a `Transport` per socket.
@@ -52,8 +55,8 @@ export class SyncHub {
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
   private readonly olderTargets: Array<(event: Extract<AccessEvent, { kind: "article-revised" }>) => void> = [];
-  /** Articles whose older targets are to be moved shortly: many such writes make one pass. */
-  private readonly olderTargetsDue = new Set<string>();
+  /** Articles whose older targets are to be moved shortly, by the latest revision named: many such writes make one pass. */
+  private readonly olderTargetsDue = new Map<string, Extract<AccessEvent, { kind: "article-revised" }>>();
 
   constructor(
     private readonly db: Db,
@@ -72,7 +75,7 @@ export class SyncHub {
     this.options.relay.onAccess((event) => {
       if (!event) return void this.checkAccess();
       this.applyAccess(event);
-      if (event.kind === "article-revised") for (const listener of this.olderTargets) listener(event);
+      if (event.kind === "article-revised") this.moveOlderTargetsSoon(event);
     });
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
@@ -92,14 +95,7 @@ export class SyncHub {
         const slot = this.slots.get(name);
         return slot?.phase === "live" ? slot.live : null;
       },
-      olderTargetTaken: (articleId, current) => {
-        if (this.olderTargetsDue.has(articleId)) return;
-        this.olderTargetsDue.add(articleId);
-        setTimeout(() => {
-          this.olderTargetsDue.delete(articleId);
-          for (const listener of this.olderTargets) listener({ kind: "article-revised", articleId, revision: current });
-        }, 1_000).unref();
-      },
+      olderTargetTaken: (articleId, current) => this.moveOlderTargetsSoon({ kind: "article-revised", articleId, revision: current }),
     };
     const reprojection = new Reprojection(this.committer);
     this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, options: this.options, logger });
@@ -147,6 +143,22 @@ export class SyncHub {
    */
   onOlderTargets(listener: (event: Extract<AccessEvent, { kind: "article-revised" }>) => void) {
     this.olderTargets.push(listener);
+  }
+
+  /**
+   * Tells the listeners OLDER_TARGETS_WAIT_MS from now, once per article however often it is asked meanwhile.
+   * After a revision made elsewhere the wait lets the revising process's own moves arrive first, so that
+   * mostly stragglers are left to move here.
+   */
+  private moveOlderTargetsSoon(event: Extract<AccessEvent, { kind: "article-revised" }>) {
+    const due = this.olderTargetsDue.has(event.articleId);
+    this.olderTargetsDue.set(event.articleId, event);
+    if (due) return;
+    setTimeout(() => {
+      const latest = this.olderTargetsDue.get(event.articleId) ?? event;
+      this.olderTargetsDue.delete(event.articleId);
+      for (const listener of this.olderTargets) listener(latest);
+    }, OLDER_TARGETS_WAIT_MS).unref();
   }
 
   /** An access event made here or relayed from another process. */

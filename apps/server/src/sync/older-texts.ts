@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { CodePointIndex } from "@marginalia/schema";
 import { articleRevisions } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
+import { keepWithinUnits } from "./text-budget.ts";
 
 /** Older texts kept at most, in UTF-16 units (8 M: 16 MB), the least recently used going first. */
 const KEPT_UNITS = 8 * 2 ** 20;
@@ -25,6 +26,7 @@ export class OlderTexts {
     const found = this.kept.get(key);
     if (found?.phase === "loading") return undefined;
     if (found) {
+      // Used again: kept the longest.
       this.kept.delete(key);
       this.kept.set(key, found);
       return found.index;
@@ -38,16 +40,7 @@ export class OlderTexts {
   }
 
   private keep(key: string, index: CodePointIndex | null) {
-    this.kept.delete(key);
-    this.kept.set(key, { phase: "read", index });
-    let units = 0;
-    for (const entry of this.kept.values()) if (entry.phase === "read") units += entry.index?.text.length ?? 0;
-    for (const [k, entry] of this.kept) {
-      if (units <= KEPT_UNITS || k === key) break;
-      if (entry.phase !== "read") continue;
-      units -= entry.index?.text.length ?? 0;
-      this.kept.delete(k);
-    }
+    keepWithinUnits(this.kept, key, { phase: "read", index }, (entry) => (entry.phase === "read" ? (entry.index?.text.length ?? 0) : 0), KEPT_UNITS);
   }
 }
 
