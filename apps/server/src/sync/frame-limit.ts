@@ -30,12 +30,14 @@ export class FrameLimit {
     private readonly setLimit: (bytes: number) => void,
   ) {}
 
-  /** Every message the server sends goes past this, with the account once the socket is open. */
-  sent(data: Uint8Array, account: string | null) {
-    if (this.holder !== null || account === null || this.widened.has(account)) return;
-    if (!isSyncStep(data, syncProtocol.messageYjsSyncStep1)) return;
-    this.widened.add(account);
-    this.holder = account;
+  /** Every message the server sends goes past this; `account` names the socket's once it is open. */
+  sent(data: Uint8Array, account: () => string | null) {
+    // Every broadcast passes here: two bytes decide it for all but the server's step 1.
+    if (this.holder !== null || !isSyncStep(data, syncProtocol.messageYjsSyncStep1)) return;
+    const who = account();
+    if (who === null || this.widened.has(who)) return;
+    this.widened.add(who);
+    this.holder = who;
     this.setLimit(MAX_STEP2_BYTES);
   }
 

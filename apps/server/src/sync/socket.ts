@@ -110,10 +110,11 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
           frames = new FrameLimit(widened, wsFrameLimit(raw));
           const send = sendWithBacklogLimit(ws, fellBehind);
+          const accountOf = () => connection?.account ?? null;
           connection = hub.connect(
             {
               send: (data) => {
-                frames?.sent(data, connection?.account ?? null);
+                frames?.sent(data, accountOf);
                 send(data);
               },
               close: (code, reason) => ws.close(code, reason),
