@@ -53,6 +53,37 @@ describe("authorizeUpdate: content the server does not have yet", () => {
     expect(authorizeUpdate(server, Y.mergeUpdates(updates), actor(alice, "annotator"))).toMatchObject({ ok: true });
   });
 
+  it("holds, not refuses, a status changed right after reconnecting, before the offline work it follows arrives", () => {
+    const server = new Y.Doc();
+    const client = new Y.Doc();
+    const id = createAnnotation(client, { kind: "factcheck", authorId: alice, body: "claim", status: "pending", factcheck: { claim: "c", verdict: "false", sources: [] } });
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(client));
+    const updates: Uint8Array[] = [];
+    client.on("update", (u: Uint8Array) => updates.push(u));
+    createAnnotation(client, { kind: "comment", authorId: alice, body: "written offline" });
+    updateAnnotation(client, id, { status: "draft" });
+    // The status change overwrites the old status and updatedAt; its new items follow a gap in alice's
+    // clocks, and without them the deletions alone would read as emptying both fields (a pending
+    // fact-check's empty status reads as published).
+    const statusChange = updates[1]!;
+    expect(authorizeUpdate(server, statusChange, actor(alice, "annotator"))).toMatchObject({ ok: false, missing: true });
+    Y.applyUpdate(server, updates[0]!);
+    expect(authorizeUpdate(server, statusChange, actor(alice, "annotator"))).toMatchObject({ ok: true });
+    // A held item that follows another field does not cover a status deleted beside it: refused, not held.
+    Y.applyUpdate(server, statusChange);
+    const later: Uint8Array[] = [];
+    client.on("update", (u: Uint8Array) => later.push(u));
+    createAnnotation(client, { kind: "comment", authorId: alice, body: "offline again" });
+    client.transact(() => {
+      const map = annotationsOf(client).get(id)!;
+      map.delete("status");
+      map.set("tags", ["context"]);
+    });
+    const verdict = authorizeUpdate(server, later[1]!, actor(alice, "annotator"));
+    expect(verdict).toMatchObject({ ok: false });
+    expect(verdict).not.toHaveProperty("missing", true);
+  });
+
   it("holds an insertion whose right neighbour the server has not received", () => {
     const server = new Y.Doc();
     notesOf(server).insert(0, "ac");

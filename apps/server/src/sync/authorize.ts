@@ -171,6 +171,10 @@ function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
     const where = locator.dependsOnMissing(item) ? MISSING : locator.locate(item);
     if (where === MISSING) {
       missing = true;
+      // Still placed: it lands after its origin once its content comes. A field overwritten right after
+      // reconnecting, before the offline work it follows arrives, would otherwise read as emptied and be
+      // refused instead of held (the whole update is judged again then, with everything located).
+      fieldEntries.placed(item);
       continue;
     }
     if (!where) return refuse("an update refers to content the server does not have");

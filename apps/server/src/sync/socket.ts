@@ -6,6 +6,7 @@ import type { AppEnv } from "../context.ts";
 import type { Connection } from "./connection.ts";
 import type { SyncHub } from "./hub.ts";
 import { sendWithBacklogLimit } from "./socket-backlog.ts";
+import { FrameLimit, MAX_MESSAGE_BYTES, wsFrameLimit } from "./frame-limit.ts";
 
 // @hono/node-ws reports socket errors as an ErrorEvent, which Node 20 lacks.
 const globals = globalThis as { ErrorEvent?: unknown };
@@ -17,8 +18,7 @@ globals.ErrorEvent ??= class ErrorEvent extends Event {
   }
 };
 
-/** Websocket messages above this are refused with 1009 by the socket itself. */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+export { MAX_MESSAGE_BYTES };
 
 /** What the glue uses of the `ws` socket under Hono's wrapper. */
 type RawSocket = {
@@ -84,6 +84,7 @@ export type SocketOptions = { heartbeatMs: number };
  * the transport-independent hub.
  */
 export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, options: SocketOptions) {
+  const widened = new Set<string>();
   return new Hono<AppEnv>().get(
     "/sync/:room",
     upgradeWebSocket((c) => {
@@ -96,6 +97,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
       };
       let connection: Connection | null = null;
       let alive: ReturnType<typeof heartbeat> | null = null;
+      let frames: FrameLimit | null = null;
       return {
         onOpen(_event, ws) {
           const raw = ws.raw as RawSocket | undefined;
@@ -106,9 +108,15 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           alive = heartbeat(raw, options.heartbeatMs, close);
           const fellBehind = (unsent: number) =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
+          frames = new FrameLimit(widened, wsFrameLimit(raw));
+          const send = sendWithBacklogLimit(ws, fellBehind);
+          const accountOf = () => connection?.account ?? null;
           connection = hub.connect(
             {
-              send: sendWithBacklogLimit(ws, fellBehind),
+              send: (data) => {
+                frames?.sent(data, accountOf);
+                send(data);
+              },
               close: (code, reason) => ws.close(code, reason),
               // ws stops reading the TCP socket, so a client sending faster than it is served waits in its own buffers.
               pause: () => raw?.pause?.(),
@@ -123,14 +131,21 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
             ws.close(SYNC_CLOSE_CODES.badMessage, "binary messages only");
             return;
           }
-          connection?.receive(new Uint8Array(event.data));
+          const data = new Uint8Array(event.data);
+          if (frames && !frames.received(data)) {
+            (connection ?? ws).close(SYNC_CLOSE_CODES.messageTooBig, "only the answer to the server's sync step 1 may pass 1 MiB");
+            return;
+          }
+          connection?.receive(data);
         },
         onClose() {
           alive?.stop();
+          frames?.narrow();
           connection?.transportClosed();
         },
         onError() {
           alive?.stop();
+          frames?.narrow();
           connection?.transportClosed();
         },
       };

@@ -1,0 +1,74 @@
+import * as syncProtocol from "y-protocols/sync";
+import { MESSAGE_SYNC } from "@marginalia/schema";
+
+/** Websocket messages above this are refused with 1009 by the socket itself. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * The largest answer to the server's sync step 1. A provider sends all the
+ * work the server lacks in that one message, so a client that made more than
+ * a megabyte offline (about 2,000 annotations, or a script cut off partway)
+ * would otherwise be closed with 1009 on every reconnect, for ever.
+ */
+export const MAX_STEP2_BYTES = 4 * 1024 * 1024;
+
+const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[0] === MESSAGE_SYNC && data[1] === step;
+
+/**
+ * One socket's frame limit (docs/sync.md, "Large updates"): MAX_MESSAGE_BYTES,
+ * widened to MAX_STEP2_BYTES from the server's sync step 1 until the client's
+ * step 2 arrives. Only one socket per account is widened at a time
+ * (`widened`, shared by the server's sockets), so an account's sockets
+ * together hold at most one large frame more than they could before.
+ */
+export class FrameLimit {
+  private holder: string | null = null;
+
+  constructor(
+    private readonly widened: Set<string>,
+    /** Sets the transport's own limit, which refuses a larger frame before it is buffered. */
+    private readonly setLimit: (bytes: number) => void,
+  ) {}
+
+  /** Every message the server sends goes past this; `account` names the socket's once it is open. */
+  sent(data: Uint8Array, account: () => string | null) {
+    // Every broadcast passes here: two bytes decide it for all but the server's step 1.
+    if (this.holder !== null || !isSyncStep(data, syncProtocol.messageYjsSyncStep1)) return;
+    const who = account();
+    if (who === null || this.widened.has(who)) return;
+    this.widened.add(who);
+    this.holder = who;
+    this.setLimit(MAX_STEP2_BYTES);
+  }
+
+  /** Whether a received message is within its limit: a large one only as the awaited step 2. */
+  received(data: Uint8Array): boolean {
+    const withinLimit = data.length <= MAX_MESSAGE_BYTES || this.holder !== null;
+    if (isSyncStep(data, syncProtocol.messageYjsSyncStep2)) this.narrow();
+    else if (data.length > MAX_MESSAGE_BYTES) return false;
+    return withinLimit;
+  }
+
+  /** Back to MAX_MESSAGE_BYTES; also when the socket closes. */
+  narrow() {
+    if (this.holder === null) return;
+    this.widened.delete(this.holder);
+    this.holder = null;
+    this.setLimit(MAX_MESSAGE_BYTES);
+  }
+}
+
+/** The `ws` socket's receiver, whose limit is read for each frame header (ws/lib/receiver.js). */
+type WithReceiver = { _receiver?: { _maxPayload?: number } };
+
+/**
+ * Sets a `ws` socket's frame limit. ws takes one limit for all its sockets and
+ * has no setter for one; the receiver reads this field for every frame, and a
+ * test (sync-limits.test.ts) fails if a new ws stops doing so.
+ */
+export function wsFrameLimit(raw: unknown): (bytes: number) => void {
+  return (bytes) => {
+    const receiver = (raw as WithReceiver | undefined)?._receiver;
+    if (receiver && typeof receiver._maxPayload === "number") receiver._maxPayload = bytes;
+  };
+}

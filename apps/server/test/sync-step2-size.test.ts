@@ -1,0 +1,92 @@
+import WebSocket from "ws";
+import { createAnnotation, readAnnotations } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { MAX_MESSAGE_BYTES, MAX_STEP2_BYTES } from "../src/sync/frame-limit.ts";
+import { articleWithMembers } from "./support/article.ts";
+import { socketAuth, tokenQuery } from "./support/socket-auth.ts";
+import { liveServer } from "./support/live.ts";
+import { type SyncClient, eventually } from "./support/sync-client.ts";
+
+const live = liveServer();
+const open = (room: string, token: string, options?: { reconnect?: boolean }) => live.open(room, token, options);
+
+/** A raw socket that resolves `stepOne` once the server's sync step 1 has arrived. */
+function rawSocket(room: string, token: string) {
+  const auth = socketAuth(token);
+  const ws = new WebSocket(`${live.url.replace("http", "ws")}/sync/${room}?${tokenQuery(token)}`, { headers: auth.headers });
+  const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+  const stepOne = new Promise<void>((resolve) =>
+    ws.on("message", (data: Buffer) => {
+      if (data[0] === 0 && data[1] === 0) resolve();
+    }),
+  );
+  return { ws, closed, stepOne };
+}
+
+/** A sync step 2 message of `bytes` bytes; its content is never read, since the frame is refused or taken first. */
+const step2Of = (bytes: number) => {
+  const message = new Uint8Array(bytes);
+  message[1] = 1;
+  return message;
+};
+
+/** Comments whose bodies add up to well over a megabyte, made while the provider is offline. */
+function offlineWork(client: SyncClient, authorId: string, count: number) {
+  for (let i = 0; i < count; i++) createAnnotation(client.doc, { kind: "comment", authorId, body: `${i} ${"offline ".repeat(1_200)}` });
+}
+
+describe("a client's offline work over 1 MiB", () => {
+  it("arrives whole as its answer to the server's step 1, where it was closed with 1009 on every reconnect", async () => {
+    const { owner, article, members } = await articleWithMembers(live.t.app, ["viewer"]);
+    const watcher = open(article.sync.room, members[0]!.token);
+    const writer = open(article.sync.room, owner.token);
+    await Promise.all([watcher.synced, writer.synced]);
+    writer.provider.disconnect();
+    offlineWork(writer, owner.user.id, 150);
+    writer.provider.connect();
+    await eventually(() => expect(readAnnotations(watcher.doc)).toHaveLength(150), 30_000);
+    expect(writer.closes.map((c) => c.code)).not.toContain(1009);
+    await eventually(async () => expect((await owner.get(`/api/articles/${article.id}/annotations?limit=200`)).body.annotations).toHaveLength(150), 10_000);
+  }, 60_000);
+
+  it("widens one socket per account at a time, and the other gets through once the first has answered", async () => {
+    const { owner, article } = await articleWithMembers(live.t.app, []);
+    // A socket that never answers the server's step 1 holds the account's one wider frame.
+    const silent = rawSocket(article.sync.room, owner.token);
+    await silent.stepOne;
+    const writer = open(article.sync.room, owner.token, { reconnect: true });
+    await writer.synced;
+    writer.provider.disconnect();
+    offlineWork(writer, owner.user.id, 150);
+    writer.provider.connect();
+    await eventually(() => expect(writer.closes.map((c) => c.code)).toContain(1009), 10_000);
+    silent.ws.close();
+    const check = open(article.sync.room, owner.token);
+    await eventually(async () => {
+      await check.synced;
+      expect(readAnnotations(check.doc)).toHaveLength(150);
+    }, 30_000);
+  }, 60_000);
+
+  it("still closes with 1009 past MAX_STEP2_BYTES, a large message that is not a step 2, and a second large step 2", async () => {
+    const { owner, article } = await articleWithMembers(live.t.app, []);
+    const huge = rawSocket(article.sync.room, owner.token);
+    await huge.stepOne;
+    huge.ws.send(step2Of(MAX_STEP2_BYTES + 10));
+    expect(await huge.closed).toBe(1009);
+
+    const update = rawSocket(article.sync.room, owner.token);
+    await update.stepOne;
+    const largeUpdate = step2Of(MAX_MESSAGE_BYTES + 10);
+    largeUpdate[1] = 2;
+    update.ws.send(largeUpdate);
+    expect(await update.closed).toBe(1009);
+
+    const twice = rawSocket(article.sync.room, owner.token);
+    await twice.stepOne;
+    // An empty step 2 (an empty V1 update is two zero bytes) is the answer; the wider frame ends with it.
+    twice.ws.send(new Uint8Array([0, 1, 2, 0, 0]));
+    twice.ws.send(step2Of(MAX_MESSAGE_BYTES + 10));
+    expect(await twice.closed).toBe(1009);
+  }, 30_000);
+});
