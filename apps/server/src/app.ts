@@ -6,7 +6,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
-import type { AppDeps, AppEnv } from "./context.ts";
+import type { AppDeps, AppEnv, AppInput } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
 import { UpdateNotStoredError } from "./sync/commit-errors.ts";
 import { refuseNulInPath } from "./http/well-formed.ts";
@@ -19,6 +19,8 @@ import { capConnectionsPerAddress } from "./http/connection-cap.ts";
 import { allowedMethods } from "./http/allowed-methods.ts";
 import { operationsOf } from "./openapi/describe.ts";
 import { reanchorStragglers } from "./anchoring/reanchor.ts";
+import { notificationBell } from "./services/notification-bell.ts";
+import { NotificationStreams } from "./services/notification-streams.ts";
 
 export const MAX_JSON_BYTES = 1024 * 1024;
 /**
@@ -63,7 +65,11 @@ const closeUnreadBodies: MiddlewareHandler = async (c, next) => {
 };
 
 /** The Hono app, and the hook that lets it take websocket upgrades on a Node server. */
-export function createApp(deps: AppDeps) {
+export function createApp(input: AppInput) {
+  // Streams send a heartbeat as often as sync sockets are pinged, and close when their credentials end as sockets do.
+  const notificationStreams = new NotificationStreams(input.db, notificationBell, input.logger, input.config.syncHeartbeatMs);
+  input.hub.onAccess((event) => notificationStreams.apply(event));
+  const deps: AppDeps = { ...input, notificationStreams };
   const app = new Hono<AppEnv>();
   const nodeWs = createNodeWebSocket({ app });
   // ws closes an oversized message with 1009 before it is ever buffered whole.
@@ -139,7 +145,7 @@ export function createApp(deps: AppDeps) {
     const { connectionsPerAddress, trustProxy } = deps.config;
     if (connectionsPerAddress > 0 && !trustProxy) capConnectionsPerAddress(server, connectionsPerAddress);
   };
-  return { app, attach };
+  return { app, attach, notificationStreams };
 }
 
 export type App = ReturnType<typeof createApp>["app"];

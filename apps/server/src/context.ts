@@ -8,6 +8,7 @@ import type { Mailer } from "./mail/mailer.ts";
 import type { RateLimits } from "./auth/rate-limit.ts";
 import type { Metrics } from "./metrics.ts";
 import type { SyncHub } from "./sync/hub.ts";
+import type { NotificationStreams } from "./services/notification-streams.ts";
 
 export type AppDeps = {
   config: Config;
@@ -18,7 +19,12 @@ export type AppDeps = {
   mailer: Mailer;
   /** Served at /metrics when given. */
   metrics?: Metrics;
+  /** The open notification streams (made by createApp). */
+  notificationStreams: NotificationStreams;
 };
+
+/** What createApp is given: everything but what it makes itself. */
+export type AppInput = Omit<AppDeps, "notificationStreams">;
 
 /** Who is calling, and how they proved it. */
 export type Auth =

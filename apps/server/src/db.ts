@@ -63,6 +63,31 @@ export function clientOf(db: Db | Tx): postgres.Sql {
   return client;
 }
 
+/** What each open transaction run by `transaction` is to do once it commits. */
+const onCommit = new WeakMap<Tx, Array<() => void>>();
+
+/**
+ * Runs `fn` once `tx` commits, never if it rolls back: for telling listeners
+ * about data only once anyone can read it. Only transactions run by
+ * `transaction` below keep these; in any other, `fn` is dropped.
+ */
+export function afterCommit(tx: Tx, fn: () => void) {
+  onCommit.get(tx)?.push(fn);
+}
+
+/** `db.transaction`, then what the transaction asked to run after its commit (`afterCommit`), in order. */
+export async function transaction<T>(db: Db, body: (tx: Tx) => Promise<T>): Promise<T> {
+  let queued: Array<() => void> = [];
+  const result = await db.transaction(async (tx: Tx) => {
+    // A fresh list per attempt: what a rolled-back body queued is never run.
+    queued = [];
+    onCommit.set(tx, queued);
+    return body(tx);
+  });
+  for (const fn of queued) fn();
+  return result;
+}
+
 type MigrateOptions = { waiting?: () => void };
 
 function connect(url: string, options: ConnectOptions) {

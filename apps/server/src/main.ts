@@ -14,6 +14,7 @@ import { DocStore } from "./sync/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/relay.ts";
+import { notificationBell } from "./services/notification-bell.ts";
 
 limitHeapGrowth();
 const config = loadConfig();
@@ -34,6 +35,8 @@ const relay = config.redisUrl
   ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db) })
   : undefined;
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
+// A notification written by any process reaches the streams open on this one, and the other way round.
+if (relay) notificationBell.relayThrough(relay);
 const metrics = createMetrics();
 const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
 const hub = new SyncHub(database.db, logger, config.publicOrigin, { commitWindowMs: commitWindowFor(database.kind), observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
@@ -46,7 +49,7 @@ const mailer = createMailer(config.mail, logger);
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
 }
-const { app, attach } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics, mailer });
+const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics, mailer });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
   if (demo) {
@@ -75,6 +78,8 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, graceMs).unref();
   server.close();
+  // Open streams would hold the server's close; browsers reconnect to another process.
+  notificationStreams.close();
   // Every accepted update is written (and relayed) before the sockets, Redis and the database close,
   // or as many as can be by the deadline: closing those afterwards keeps a little of the grace period.
   const reserve = Math.min(2_000, graceMs / 5);

@@ -1,37 +1,27 @@
 import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
 import { parseRoom } from "@marginalia/schema";
-import { annotations, memberships, users } from "@marginalia/schema/tables";
+import { type Role, annotations, groups, memberIds, memberships, users } from "@marginalia/schema/tables";
+import { pseudonym } from "../access/member-ids.ts";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, notifyMembers } from "../services/notifications.ts";
+import { seesNames } from "../services/identities.ts";
 import type { CommitHook } from "../sync/commit-hooks.ts";
+import { type Mentionable, handlesOf, mayMention, mentionedMembers } from "./mentions.ts";
 
 type Row = InferInsertModel<typeof annotations>;
-
-const MENTION = /(?:^|[^\w@.])@([\p{L}\p{N}._-]{2,64})/gu;
-
-/** The handles a body mentions, lower-cased: `@ana` or `@ana.lopez`. */
-export function mentionedHandles(body: string): Set<string> {
-  const handles = new Set<string>();
-  for (const match of body.matchAll(MENTION)) handles.add(match[1]!.toLowerCase().replace(/[._-]+$/, ""));
-  return handles;
-}
-
-/** A member answers to their email's local part and to their name without spaces. */
-export function handlesOf(member: { email: string; name: string }): string[] {
-  return [member.email.split("@")[0]!.toLowerCase(), member.name.replace(/\s+/g, "").toLowerCase()];
-}
+type Member = { id: string; email: string; name: string; role: Role; memberId: string | null; anonymous: boolean };
 
 /**
  * Whether `notifyFor` has anything to look up for these rows: a reply, or a
- * body that mentions a handle, in a group document. No query, so that a commit
+ * body that may mention someone, in a group document. No query, so that a commit
  * without either can skip the notification step and its transaction.
  */
 export function mayNotify(ctx: DocContext, rows: readonly Row[]): boolean {
   // Hidden work notifies nobody: a reply moved into the hidden document after its thread told its author
   // and everyone it mentioned of what they may no longer see.
   if (ctx.visibility !== "group" || parseRoom(ctx.docName)?.kind === "hidden") return false;
-  return rows.some((row) => !!row.parentId || (!!row.body && row.body.includes("@") && mentionedHandles(row.body).size > 0));
+  return rows.some((row) => !!row.parentId || (!!row.body && mayMention(row.body)));
 }
 
 /**
@@ -64,21 +54,38 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
     }
   }
 
-  const mentioning = inSight.map((row) => ({ row, handles: mentionedHandles(row.body ?? "") })).filter((m) => m.handles.size);
+  const mentioning = inSight.filter((row) => !!row.body && mayMention(row.body));
   if (mentioning.length) {
-    const members = await tx
-      .select({ id: users.id, email: users.email, name: users.name })
+    const members: Member[] = await tx
+      .select({ id: users.id, email: users.email, name: users.name, role: memberships.role, memberId: memberIds.memberId, anonymous: groups.anonymousToPeers })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
+      .innerJoin(groups, eq(groups.id, memberships.groupId))
+      .leftJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
       .where(eq(memberships.groupId, ctx.groupId));
-    for (const { row, handles } of mentioning) {
-      for (const member of members) {
-        if (member.id === row.authorId || !handlesOf(member).some((h) => handles.has(h))) continue;
-        pending.push({ userId: member.id, kind: "mention", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null });
+    for (const row of mentioning) {
+      for (const id of mentionedMembers(row.body!, mentionablesFor(ctx.groupId, members, row.authorId ?? null))) {
+        pending.push({ userId: id, kind: "mention", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null });
       }
     }
   }
   await notifyMembers(tx, ctx.groupId, pending);
+}
+
+/**
+ * The group's other members as `writer` may name them: by what they are shown (names, or pseudonyms in a
+ * group anonymous to them) and, where names are shown, by handle and first name too. The writer is left out:
+ * `@Carol` by one of two Carols names the other.
+ */
+export function mentionablesFor(groupId: string, members: readonly Member[], writer: string | null): Mentionable[] {
+  const role = members.find((m) => m.id === writer)?.role ?? null;
+  const named = seesNames(members[0]?.anonymous ?? false, role);
+  return members.flatMap((m): Mentionable[] => {
+    if (m.id === writer) return [];
+    const alias = m.anonymous && m.memberId ? [pseudonym(groupId, m.memberId)] : [];
+    if (!named) return [{ id: m.id, names: alias, handles: [], firstName: null }];
+    return [{ id: m.id, names: [m.name, ...alias], handles: handlesOf(m), firstName: m.name.trim().split(/\s+/u)[0] ?? null }];
+  });
 }
 
 /** Replies and mentions, once the commit's rows are projected. */

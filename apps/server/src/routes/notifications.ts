@@ -1,6 +1,9 @@
 import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { type AppEnv, requireUser } from "../context.ts";
+import { type AppEnv, requireAuth, requireUser } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { MAX_STREAMS_PER_ACCOUNT } from "../services/notification-streams.ts";
 import { readJson, validate } from "../http/input.ts";
 import { listNotifications, markRead } from "../services/notifications.ts";
 import { documented, ok } from "../openapi/describe.ts";
@@ -11,7 +14,11 @@ export const notificationListQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+export const notificationStreamQuery = z.object({ after: z.coerce.number().int().min(0).optional() });
 export const markReadSchema = z.strictObject({ ids: z.array(z.number().int().positive()).max(500).optional() });
+
+/** A browser reconnecting a stream sends the id of the last event it had: that wins over the query it first opened with. */
+const lastEventId = (header: string | undefined) => (header && /^\d{1,15}$/.test(header) ? Number(header) : null);
 
 /** Mounted at /api/me/notifications. */
 export const notificationRoutes = new Hono<AppEnv>()
@@ -20,6 +27,26 @@ export const notificationRoutes = new Hono<AppEnv>()
     const query = validate(notificationListQuery, c.req.query());
     return c.json({ notifications: await listNotifications(c.get("deps").db, user.id, query) });
   })
+  .get(
+    "/stream",
+    documented({
+      tag: "notifications",
+      summary: "New notifications as they happen, as Server-Sent Events",
+      query: notificationStreamQuery,
+      responses: {
+        200: "text/event-stream: `notification` events (the list's items, `id` the notification's), `end` with a reason when the session ends or the token is revoked, and a comment line every heartbeat. Starts after `Last-Event-ID`, else `after`, else now",
+        429: `More than ${MAX_STREAMS_PER_ACCOUNT} streams open for this account`,
+      },
+      produces: ["text/event-stream"],
+    }),
+    (c) => {
+      const auth = requireAuth(c);
+      const { after } = validate(notificationStreamQuery, c.req.query());
+      const stream = c.get("deps").notificationStreams.take(auth);
+      if (!stream) throw new ApiError("rate_limited", `At most ${MAX_STREAMS_PER_ACCOUNT} notification streams may be open for one account`);
+      return streamSSE(c, (sse) => stream.run(sse, lastEventId(c.req.header("last-event-id")) ?? after ?? null));
+    },
+  )
   .post("/read", documented({ tag: "notifications", summary: "Mark some or all notifications read", body: markReadSchema, responses: ok("How many changed"), schemas: { 200: markedSchema } }), async (c) => {
     const user = requireUser(c);
     const { ids } = await readJson(c, markReadSchema);

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { AnnotationStatus, ModerationAction } from "@marginalia/schema";
 import { flags, moderationLog } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import { type Db, transaction } from "../db.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
 import { notifyMembers } from "./notifications.ts";
 
@@ -13,7 +13,7 @@ export async function recordModeration(
   action: ModerationAction,
   change: { oldStatus: AnnotationStatus; newStatus: AnnotationStatus; reason?: string | null },
 ) {
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     const [entry] = await tx
       .insert(moderationLog)
       .values({ groupId: row.groupId, annotationId: row.id, actorId, action, ...change })

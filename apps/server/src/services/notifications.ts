@@ -1,6 +1,7 @@
-import { type InferInsertModel, and, desc, eq, inArray, isNotNull, isNull, lt, or } from "drizzle-orm";
+import { type InferInsertModel, and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, max, or } from "drizzle-orm";
 import { articles, memberships, notifications } from "@marginalia/schema/tables";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, afterCommit } from "../db.ts";
+import { notificationBell } from "./notification-bell.ts";
 import { type NameBook, nameBook } from "./identities.ts";
 
 export type NewNotification = InferInsertModel<typeof notifications>;
@@ -11,7 +12,8 @@ export type NewNotification = InferInsertModel<typeof notifications>;
  * nothing more of it: not a reply to what they wrote there, not a moderator's
  * reason for hiding it, not a revision of its text. Read in the same
  * transaction as the change that notifies, so a removal that commits first is
- * seen.
+ * seen. Once the transaction commits (run it with `transaction` from db.ts),
+ * the recipients' open streams are told.
  */
 export async function notifyMembers(tx: Tx, groupId: string, pending: readonly NewNotification[]) {
   if (pending.length === 0) return;
@@ -21,7 +23,10 @@ export async function notifyMembers(tx: Tx, groupId: string, pending: readonly N
     .where(and(eq(memberships.groupId, groupId), inArray(memberships.userId, [...new Set(pending.map((n) => n.userId))])));
   const current = new Set(members.map((m) => m.userId));
   const kept = pending.filter((n) => current.has(n.userId));
-  if (kept.length) await tx.insert(notifications).values(kept).onConflictDoNothing();
+  if (kept.length === 0) return;
+  // Only rows actually written: a re-projection that notifies nobody anew rings nobody.
+  const written = await tx.insert(notifications).values(kept).onConflictDoNothing().returning({ userId: notifications.userId });
+  if (written.length) afterCommit(tx, () => notificationBell.ring(written.map((w) => w.userId)));
 }
 
 /**
@@ -31,7 +36,7 @@ export async function notifyMembers(tx: Tx, groupId: string, pending: readonly N
  * group told someone while they were a member stays theirs to read only
  * while they still are.
  */
-export async function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; limit: number }) {
+export async function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; after?: number; limit: number }) {
   const rows = await db
     .select({
       id: notifications.id,
@@ -54,9 +59,11 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
         or(isNull(articles.groupId), isNotNull(memberships.role)),
         options.unread ? isNull(notifications.readAt) : undefined,
         options.before ? lt(notifications.id, options.before) : undefined,
+        options.after !== undefined ? gt(notifications.id, options.after) : undefined,
       ),
     )
-    .orderBy(desc(notifications.id))
+    // Newer than `after` is read oldest first, so that a stream taking them a page at a time skips none.
+    .orderBy(options.after !== undefined ? asc(notifications.id) : desc(notifications.id))
     .limit(options.limit);
   const books = new Map<string, NameBook>();
   for (const { groupId, role } of rows) {
@@ -68,6 +75,12 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
     // member of an anonymous group to the same person elsewhere.
     actor: actorId && groupId && books.get(groupId) ? books.get(groupId)!.person(actorId) : null,
   }));
+}
+
+/** The id of the user's newest notification, or 0: where a new stream starts. */
+export async function newestNotificationId(db: Db, userId: string): Promise<number> {
+  const [row] = await db.select({ id: max(notifications.id) }).from(notifications).where(eq(notifications.userId, userId));
+  return row?.id ?? 0;
 }
 
 /** Marks the given notifications read, or all of them; returns how many changed. */

@@ -41,12 +41,8 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
   const unique = <T,>(values: T[]) => [...new Set(values)];
   const sessionIds = unique(grants.flatMap((g) => (g.credential.via === "session" ? [g.credential.sessionId] : [])));
   const tokenIds = unique(grants.flatMap((g) => (g.credential.via === "token" ? [g.credential.tokenId] : [])));
-  const activeSince = new Date(Date.now() - SESSION_INACTIVITY_TIMEOUT_MS);
-  const [liveSessions, liveTokens, roles, liveArticles] = await Promise.all([
-    sessionIds.length
-      ? db.select({ id: sessions.id }).from(sessions).where(and(inArray(sessions.id, sessionIds), gt(sessions.lastVerifiedAt, activeSince)))
-      : [],
-    tokenIds.length ? db.select({ id: apiTokens.id }).from(apiTokens).where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt))) : [],
+  const [{ sessionsLeft, tokensLeft }, roles, liveArticles] = await Promise.all([
+    liveCredentials(db, sessionIds, tokenIds),
     db
       .select({
         groupId: memberships.groupId,
@@ -60,8 +56,6 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
       .where(and(inArray(memberships.groupId, unique(grants.map((g) => g.groupId))), inArray(memberships.userId, unique(grants.map((g) => g.userId))))),
     db.select({ id: articles.id }).from(articles).where(inArray(articles.id, unique(grants.map((g) => g.articleId)))),
   ]);
-  const sessionsLeft = new Set(liveSessions.map((s) => s.id));
-  const tokensLeft = new Set(liveTokens.map((t) => t.id));
   const articlesLeft = new Set(liveArticles.map((a) => a.id));
   const membership = new Map(roles.map((r) => [`${r.groupId}:${r.userId}`, r]));
   for (const grant of grants) {
@@ -83,4 +77,19 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
     );
   }
   return verdicts;
+}
+
+/**
+ * Which of these sessions are still active and which API tokens are not
+ * revoked: what a socket or a notification stream opened with may go on with.
+ */
+export async function liveCredentials(db: Db, sessionIds: readonly string[], tokenIds: readonly string[]) {
+  const activeSince = new Date(Date.now() - SESSION_INACTIVITY_TIMEOUT_MS);
+  const [liveSessions, liveTokens] = await Promise.all([
+    sessionIds.length
+      ? db.select({ id: sessions.id }).from(sessions).where(and(inArray(sessions.id, [...sessionIds]), gt(sessions.lastVerifiedAt, activeSince)))
+      : [],
+    tokenIds.length ? db.select({ id: apiTokens.id }).from(apiTokens).where(and(inArray(apiTokens.id, [...tokenIds]), isNull(apiTokens.revokedAt))) : [],
+  ]);
+  return { sessionsLeft: new Set(liveSessions.map((s) => s.id)), tokensLeft: new Set(liveTokens.map((t) => t.id)) };
 }

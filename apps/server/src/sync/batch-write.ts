@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, transaction } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
@@ -69,7 +69,7 @@ export class BatchWriter {
       await this.db.execute(statement);
       return;
     }
-    await this.db.transaction(async (tx: Tx) => {
+    await transaction(this.db, async (tx: Tx) => {
       for (const log of logged(batch)) await tx.execute(sql`with ${log} select 1`);
       for (const p of projections) {
         const hooks = hooked(p);

@@ -20,6 +20,9 @@ export type DocumentRelay = {
   /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
   publishAccess(event: AccessEvent): void;
   onAccess(listener: (event: AccessEvent | null) => void): void;
+  /** Accounts sent notifications here, once committed, for streams on other processes; `onNotified` takes theirs. */
+  publishNotified(userIds: readonly string[]): void;
+  onNotified(listener: (userIds: string[]) => void): void;
   /** Whether the other processes can be reached now; a process that cannot is not ready to serve (/readyz). */
   connected(): boolean;
   close(): Promise<void>;
@@ -34,6 +37,8 @@ export const LOCAL_ONLY: DocumentRelay = {
   publishClaim() {},
   publishAccess() {},
   onAccess() {},
+  publishNotified() {},
+  onNotified() {},
   connected: () => true,
   close: async () => {},
 };

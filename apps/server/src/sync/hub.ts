@@ -55,6 +55,8 @@ export class SyncHub {
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
   private readonly olderTargets: Array<(event: Extract<AccessEvent, { kind: "article-revised" }>) => void> = [];
+  /** What else holds a credential open and follows access events, made here or relayed (notification streams). */
+  private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
   /** Articles whose older targets are to be moved shortly, by the latest revision named: many such writes make one pass. */
   private readonly olderTargetsDue = new Map<string, Extract<AccessEvent, { kind: "article-revised" }>>();
 
@@ -161,10 +163,15 @@ export class SyncHub {
     }, OLDER_TARGETS_WAIT_MS).unref();
   }
 
+  onAccess(listener: (event: AccessEvent) => void) {
+    this.accessListeners.push(listener);
+  }
+
   /** An access event made here or relayed from another process. */
   private applyAccess(event: AccessEvent) {
     if (event.kind === "article-revised") articleTexts.revisedElsewhere(this.db, event.articleId, event.revision);
     this.openAccess.apply(event);
+    for (const listener of this.accessListeners) listener(event);
   }
 
   /** Brings every open socket up to date with the database (access-check.ts). */

@@ -17,10 +17,12 @@
  *     claim      a Yjs client id (varuint) and the member who claimed it (varstring):
  *                no socket on another process may then write or show presence under it
  *                (client-ids.ts). Claims are kept in Postgres too, read when a document loads.
+ *     notified   the accounts just sent notifications (committed), as JSON ids, on the one channel
+ *                `<prefix>#notified`: their notification streams on every process read what is new.
  */
 
 const VERSION = 1;
-export const FRAME = { update: 0, awareness: 1, hello: 2, stale: 3, access: 4, claim: 5 } as const;
+export const FRAME = { update: 0, awareness: 1, hello: 2, stale: 3, access: 4, claim: 5, notified: 6 } as const;
 export type FrameKind = (typeof FRAME)[keyof typeof FRAME];
 export const ID_BYTES = 16;
 const HEADER_BYTES = 2 + ID_BYTES;
@@ -35,7 +37,7 @@ export function encodeFrame(kind: FrameKind, sender: Uint8Array, payload: Uint8A
 }
 
 export function decodeFrame(frame: Uint8Array): { kind: FrameKind; sender: Uint8Array; payload: Uint8Array } | null {
-  if (frame.byteLength < HEADER_BYTES || frame[0] !== VERSION || frame[1]! > FRAME.claim) return null;
+  if (frame.byteLength < HEADER_BYTES || frame[0] !== VERSION || frame[1]! > FRAME.notified) return null;
   return {
     kind: frame[1] as FrameKind,
     sender: frame.subarray(2, HEADER_BYTES),

@@ -68,10 +68,13 @@ export class RedisRelay implements DocumentRelay {
   private closed = false;
   private readonly accessChannel: string;
   private accessListener: (event: AccessEvent | null) => void = () => {};
+  private readonly notifiedChannel: string;
+  private notifiedListener: (userIds: string[]) => void = () => {};
 
   constructor(options: RedisRelayOptions) {
     this.prefix = options.channelPrefix ?? DEFAULT_CHANNEL_PREFIX;
     this.accessChannel = `${this.prefix}#access`;
+    this.notifiedChannel = `${this.prefix}#notified`;
     this.logger = options.logger.child({ component: "relay" });
     this.store = options.store;
     const common = {
@@ -131,6 +134,15 @@ export class RedisRelay implements DocumentRelay {
     this.accessListener = listener;
   }
 
+  publishNotified(userIds: readonly string[]) {
+    // Not retried: a stream that misses one hears of it with the next, and the web app polls besides.
+    if (userIds.length) this.publish(this.notifiedChannel, FRAME.notified, new TextEncoder().encode(JSON.stringify(userIds)));
+  }
+
+  onNotified(listener: (userIds: string[]) => void) {
+    this.notifiedListener = listener;
+  }
+
   /** Both connections: without the publisher nothing leaves, without the subscriber nothing arrives. */
   connected(): boolean {
     return !this.closed && this.pub.status === "ready" && this.sub.status === "ready";
@@ -184,6 +196,11 @@ export class RedisRelay implements DocumentRelay {
       if (event) this.accessListener(event);
       return;
     }
+    if (channel === this.notifiedChannel) {
+      const userIds = frame.kind === FRAME.notified ? parseUserIds(Buffer.from(frame.payload).toString()) : [];
+      if (userIds.length) this.notifiedListener(userIds);
+      return;
+    }
     const live = this.docs.get(channel);
     if (!live) return;
     try {
@@ -213,7 +230,7 @@ export class RedisRelay implements DocumentRelay {
 
   private onSubscriberReady = () => {
     void this.sub
-      .subscribe(this.accessChannel)
+      .subscribe(this.accessChannel, this.notifiedChannel)
       .then(() => this.accessListener(null)) // what was missed meanwhile is checked against Postgres
       .catch(() => {});
     if (this.docs.size) void this.subscribe([...this.docs.keys()]);
@@ -290,6 +307,16 @@ export class RedisRelay implements DocumentRelay {
 function claimRelayed(live: LiveDocument, payload: Uint8Array) {
   const decoder = decoding.createDecoder(payload);
   live.clientIds.claim(decoding.readVarUint(decoder), decoding.readVarString(decoder), { known: true });
+}
+
+/** The account ids a `notified` frame names; anything else names none. */
+function parseUserIds(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Logs each change of a connection's state once, not every failed attempt while Redis is away. */

@@ -41,6 +41,17 @@ export const REST_CASES: RestCase[] = [
     expect: { member: 403, outsider: 403 },
   },
   { route: "GET /api/me/notifications", call: (_w, who) => who.get("/api/me/notifications"), expect: { member: 200, outsider: 200 } },
+  {
+    route: "GET /api/me/notifications/stream",
+    // An event stream never ends by itself: the status is read, and the body dropped (which closes the stream).
+    call: async (_w, who) => {
+      const headers: Record<string, string> = { "x-forwarded-for": who.ip, ...(who.cookie && { cookie: who.cookie }), ...(who.bearer && { authorization: `Bearer ${who.bearer}` }) };
+      const res = await who.app.request("/api/me/notifications/stream", { headers });
+      await res.body?.cancel();
+      return { status: res.status };
+    },
+    expect: { member: 200, outsider: 200 },
+  },
   { route: "POST /api/me/notifications/read", call: (_w, who) => who.post("/api/me/notifications/read", {}), expect: { member: 200, outsider: 200 } },
   { route: "GET /api/me/assignments", call: (_w, who) => who.get("/api/me/assignments?open=true"), expect: { member: 200, outsider: 200 } },
   { route: "POST /api/tokens", call: (_w, who) => who.post("/api/tokens", { name: "matrix" }), expect: { member: 201, outsider: 201 } },

@@ -46,7 +46,10 @@ async function seminar() {
     target,
     factcheck: { claim: "Trade doubled", verdict: "false", sources: [{ url: "https://example.org/figures" }] },
   });
-  await author.post(`/api/annotations/${mine.body.id}/replies`, { body: `Agreed, @${peer.email.split("@")[0]}` });
+  // The author is shown the peer's pseudonym, and mentions them by it.
+  const peerId = (await peer.get(`/api/articles/${articleId}`)).body.memberId as string;
+  const shown = (await author.get(`/api/groups/${group.id}/members`)).body.members as Array<{ id: string; name: string }>;
+  await author.post(`/api/annotations/${mine.body.id}/replies`, { body: `Agreed, @${shown.find((m) => m.id === peerId)!.name}` });
   await moderator.post(`/api/annotations/${mine.body.id}/hide`, { reason: "Checking" });
   await moderator.post(`/api/annotations/${mine.body.id}/unhide`);
   return { owner, moderator, author, peer, viewer, group, articleId, mine: mine.body.id as string, theirs: theirs.body.id as string };
@@ -136,6 +139,23 @@ describe("anonymous to peers", () => {
       for (const format of ["csv", "markdown", "w3c"]) expect(bodies[`/api/articles/${s.articleId}/export?format=${format}`]).toContain(s.author.user.name);
       expect(bodies[`/w3c/articles/${s.articleId}/`]).toContain(s.author.user.name);
     }
+  });
+
+  it("lets a peer mention others only by the pseudonyms they are shown, never by a name or handle behind one", async () => {
+    const s = await seminar();
+    const mentions = async (who: Person) =>
+      ((await who.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string }>).filter((n) => n.kind === "mention").map((n) => n.annotationId);
+    const before = await mentions(s.peer);
+    const handle = s.peer.email.split("@")[0]!;
+    const [first] = s.peer.user.name.split(" ");
+    const byName = await s.author.post(`/api/annotations/${s.theirs}/replies`, { body: `@${s.peer.user.name} @${first} @${handle} what do you think?` });
+    expect(byName.status).toBe(201);
+    expect(await mentions(s.peer)).toEqual(before);
+    // A moderator, who is shown names, mentions by name; the peer hears of it under the moderator's pseudonym.
+    const fromModerator = await s.moderator.post(`/api/annotations/${s.theirs}/replies`, { body: `@${s.peer.user.name} please look` });
+    const notes = (await s.peer.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string; actor: { name: string } }>;
+    const told = notes.find((n) => n.kind === "mention" && n.annotationId === fromModerator.body.id);
+    expect(told?.actor.name).toMatch(/^Participant /);
   });
 
   it("cannot be probed through full-text search, which reads bodies, claims and quotes only", async () => {

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { notifications } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, TestClient, addMember, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 
 let t: TestApp;
@@ -161,6 +161,29 @@ describe("threads and notifications", () => {
     await d.post(d.author, { kind: "comment", body: `@${d.mod.email.split("@")[0]} private`, visibility: "private" });
     expect((await outsider.get("/api/me/notifications")).body.notifications).toEqual([]);
     expect((await d.mod.get("/api/me/notifications")).body.notifications).toEqual([]);
+  });
+
+  it("resolves a mention by display name or a first name only one member has, and notifies no one for a shared one", async () => {
+    const owner = await signUp(t.app, "Dana Owner");
+    const group = await createGroup(owner, "Names");
+    const [carol, carl, otherCarl] = await Promise.all(["Carol Moderator", "Carl Jensen", "Carl Berg"].map((name) => signUp(t.app, name)));
+    for (const member of [carol!, carl!, otherCarl!]) await addMember(owner, group.id, member, "annotator");
+    const imported = await owner.post(`/api/groups/${group.id}/articles`, "A short text to talk about.", { "content-type": "text/plain" });
+    const say = async (body: string) => (await owner.post(`/api/articles/${imported.body.id}/annotations`, { kind: "comment", body })).body.id as string;
+    const mentions = async (who: TestClient) =>
+      ((await who.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string }>)
+        .filter((n) => n.kind === "mention")
+        .map((n) => n.annotationId)
+        .sort();
+
+    const whole = await say("Over to @Carol Moderator, then");
+    const first = await say("@Carol, does this hold?");
+    const shared = await say("@Carl can you check?");
+    const wholeCarl = await say("@Carl Berg can you check?");
+    expect(await mentions(carol!)).toEqual([whole, first].sort());
+    expect(await mentions(carl!)).toEqual([]);
+    expect(await mentions(otherCarl!)).toEqual([wholeCarl]);
+    expect(shared).toBeTruthy();
   });
 
   it("marks notifications read, one by one or all", async () => {

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/logger.ts";
 import { createMailer } from "../../src/mail/mailer.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { SyncHub } from "../../src/sync/hub.ts";
+import type { NotificationStreams } from "../../src/services/notification-streams.ts";
 import type { SyncOptions } from "../../src/sync/sync-options.ts";
 import { type DelivererOptions, WebhookDeliverer } from "../../src/webhooks/deliverer.ts";
 import { openTestDatabase } from "./database.ts";
@@ -25,6 +26,7 @@ export type TestApp = {
   app: App;
   database: Database;
   hub: SyncHub;
+  notificationStreams: NotificationStreams;
   /** Starts a real HTTP and websocket server on a free port; returns its base URL. */
   listen(): Promise<string>;
   /** Shuts the hub (flushing every update) and the server down; the database stays open. */
@@ -53,7 +55,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const hub = new SyncHub(database.db, logger, config.publicOrigin, { observer: metrics.observer, hooks: serverHooks(database.db, webhooks), ...options.sync });
   deliverer?.start();
   metrics.watch(hub);
-  const { app, attach } = createApp({
+  const { app, attach, notificationStreams } = createApp({
     config,
     db: database.db,
     logger,
@@ -64,6 +66,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   let server: ServerType | null = null;
   const stop = async () => {
+    notificationStreams.close();
     await deliverer?.stop();
     await hub.shutdown();
     if (server) {
@@ -77,6 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     app,
     database,
     hub,
+    notificationStreams,
     listen: () =>
       new Promise((resolve) => {
         server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => {

@@ -5,6 +5,10 @@ import { timeAgo } from "../lib/time.ts";
 import { Link } from "./router.tsx";
 
 const POLL_MS = 30_000;
+/** New notifications as they are written (Server-Sent Events); the browser reconnects it by itself. */
+const STREAM_URL = "/api/me/notifications/stream";
+/** As many as fetchNotifications asks for. */
+const LISTED = 20;
 
 /** Replies, mentions, assignments and moderation decisions about your work, with a count of the unread ones. */
 export function NotificationsMenu() {
@@ -19,8 +23,19 @@ export function NotificationsMenu() {
 
   useEffect(() => {
     load();
+    // The poll stays as the fallback: a stream that cannot open (a proxy that buffers, too many tabs) changes nothing.
     const timer = setInterval(load, POLL_MS);
-    return () => clearInterval(timer);
+    const stream = typeof EventSource === "undefined" ? null : new EventSource(STREAM_URL);
+    stream?.addEventListener("notification", (event) => {
+      const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
+      setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
+    });
+    // The session ended or the token was revoked: reconnecting would only be refused.
+    stream?.addEventListener("end", () => stream.close());
+    return () => {
+      clearInterval(timer);
+      stream?.close();
+    };
   }, [load]);
 
   const unread = items.filter((n) => !n.readAt).length;

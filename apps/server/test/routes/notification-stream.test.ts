@@ -1,0 +1,100 @@
+import { eq } from "drizzle-orm";
+import { sessions } from "@marginalia/schema/tables";
+import { afterEach, describe, expect, it } from "vitest";
+import { MAX_STREAMS_PER_ACCOUNT } from "../../src/services/notification-streams.ts";
+import { type Member, articleWithMembers } from "../support/article.ts";
+import { type EventStreamClient, openEventStream } from "../support/event-stream.ts";
+import { liveServer } from "../support/live.ts";
+import { eventually } from "../support/sync-client.ts";
+
+const live = liveServer();
+const opened: EventStreamClient[] = [];
+afterEach(() => {
+  for (const stream of opened.splice(0)) stream.close();
+});
+
+const PATH = "/api/me/notifications/stream";
+
+/** A stream for `who`, by session cookie or by token, once the server has said it is ready. */
+async function stream(who: { cookie?: string; bearer?: string }, headers: Record<string, string> = {}, path = PATH) {
+  const auth: Record<string, string> = who.bearer ? { authorization: `Bearer ${who.bearer}` } : { cookie: who.cookie! };
+  const client = await openEventStream(`${live.url}${path}`, { ...auth, ...headers });
+  opened.push(client);
+  if (client.status === 200) await eventually(() => expect(client.events.map((e) => e.event)).toContain("ready"), 5_000);
+  return client;
+}
+
+const pushed = (client: EventStreamClient) => client.events.filter((e) => e.event === "notification").map((e) => JSON.parse(e.data));
+
+async function thread() {
+  const d = await articleWithMembers(live.t.app, ["annotator", "annotator"]);
+  const [author, peer] = d.members as unknown as [Member & { cookie: string }, Member & { cookie: string }];
+  const parent = await author.post(`/api/articles/${d.article.id}/annotations`, { kind: "comment", body: "Is this figure right?" });
+  const reply = (body: string) => peer.post(`/api/annotations/${parent.body.id}/replies`, { body });
+  return { ...d, author, peer, reply };
+}
+
+describe("the notification stream", () => {
+  it("pushes a notification once it is committed, as the list shows it, and resumes after Last-Event-ID", async () => {
+    const d = await thread();
+    const client = await stream(d.author);
+    const reply = await d.reply("Checking the figure");
+    expect(reply.status).toBe(201);
+    await eventually(() => expect(pushed(client)).toHaveLength(1), 5_000);
+    const listed = (await d.author.get("/api/me/notifications")).body.notifications;
+    expect(pushed(client)).toEqual(listed);
+    expect(client.events.find((e) => e.event === "notification")!.id).toBe(String(listed[0].id));
+
+    // Nothing older than the stream is sent to a new one; a reconnecting one gets what came after its last event.
+    const fresh = await stream(d.author);
+    await d.reply("And another");
+    await eventually(() => expect(pushed(fresh)).toHaveLength(1), 5_000);
+    const resumed = await stream(d.author, { "last-event-id": String(listed[0].id) });
+    await eventually(() => expect(pushed(resumed).map((n) => n.id)).toEqual([pushed(fresh)[0].id]), 5_000);
+    const fromQuery = await stream(d.author, {}, `${PATH}?after=0`);
+    await eventually(() => expect(pushed(fromQuery)).toHaveLength(2), 5_000);
+  });
+
+  it("ends a stream when its session logs out", async () => {
+    const d = await thread();
+    const client = await stream(d.author);
+    expect((await d.author.post("/api/auth/logout")).status).toBe(204);
+    await client.ended;
+    expect(client.events.at(-1)).toMatchObject({ event: "end" });
+    expect(JSON.parse(client.events.at(-1)!.data)).toEqual({ reason: "session ended" });
+  });
+
+  it("ends a stream when its token is revoked, and refuses the token afterwards", async () => {
+    const d = await thread();
+    const created = await d.author.post("/api/tokens", { name: "watcher" });
+    const client = await stream({ bearer: created.body.token });
+    expect((await d.author.delete(`/api/tokens/${created.body.id}`)).status).toBe(204);
+    await client.ended;
+    expect(JSON.parse(client.events.at(-1)!.data)).toEqual({ reason: "token revoked" });
+    expect((await stream({ bearer: created.body.token })).status).toBe(401);
+  });
+
+  it("ends a stream whose session ended with no event announcing it, at the next heartbeat", async () => {
+    const d = await thread();
+    const client = await stream(d.author);
+    const sessionId = d.author.cookie.split("=")[1]!;
+    const deleted = await live.t.database.db.delete(sessions).returning({ id: sessions.id }).where(eq(sessions.userId, d.author.user.id));
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(sessionId).toBeTruthy();
+    await live.t.notificationStreams.heartbeat();
+    await client.ended;
+    expect(client.comments()).toBeGreaterThan(0);
+  });
+
+  it(`refuses more than ${MAX_STREAMS_PER_ACCOUNT} streams for one account, and takes one again when another closes`, async () => {
+    const d = await thread();
+    const clients = [];
+    for (let i = 0; i < MAX_STREAMS_PER_ACCOUNT; i++) clients.push(await stream(d.author));
+    const refused = await stream(d.author);
+    expect(refused.status).toBe(429);
+    // Another account is not held by this one's streams.
+    expect((await stream(d.peer)).status).toBe(200);
+    clients[0]!.close();
+    await eventually(async () => expect((await stream(d.author)).status).toBe(200), 5_000);
+  });
+});
