@@ -18,6 +18,7 @@ import { Reprojection } from "./reprojection.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { OpenAccess } from "./open-access.ts";
 import { articleTexts } from "./article-text.ts";
+import { type ArticleRevised, OlderTargetsDue } from "./older-targets-due.ts";
 import { GroupCommitter, type PersistSource } from "./persist.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./projection.ts";
@@ -27,9 +28,6 @@ type Slot =
   | { phase: "loading"; ready: Promise<LiveDocument> }
   | { phase: "live"; live: LiveDocument; idleTimer: NodeJS.Timeout | null; users: number }
   | { phase: "unloading"; done: Promise<void> };
-
-/** How long a process waits before it moves targets left on an earlier revision (anchoring/reanchor.ts). */
-const OLDER_TARGETS_WAIT_MS = 2_000;
 
 /**
  * The registry of live documents and their sockets, independent of the
@@ -54,11 +52,8 @@ export class SyncHub {
   private readonly joinHost: JoinHost;
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
-  private readonly olderTargets: Array<(event: Extract<AccessEvent, { kind: "article-revised" }>) => void> = [];
-  /** What else holds a credential open and follows access events, made here or relayed (notification streams). */
+  private readonly olderTargets = new OlderTargetsDue();
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
-  /** Articles whose older targets are to be moved shortly, by the latest revision named: many such writes make one pass. */
-  private readonly olderTargetsDue = new Map<string, Extract<AccessEvent, { kind: "article-revised" }>>();
 
   constructor(
     private readonly db: Db,
@@ -77,7 +72,7 @@ export class SyncHub {
     this.options.relay.onAccess((event) => {
       if (!event) return void this.checkAccess();
       this.applyAccess(event);
-      if (event.kind === "article-revised") this.moveOlderTargetsSoon(event);
+      if (event.kind === "article-revised") this.olderTargets.soon(event);
     });
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
@@ -97,7 +92,7 @@ export class SyncHub {
         const slot = this.slots.get(name);
         return slot?.phase === "live" ? slot.live : null;
       },
-      olderTargetTaken: (articleId, current) => this.moveOlderTargetsSoon({ kind: "article-revised", articleId, revision: current }),
+      olderTargetTaken: (articleId, current) => this.olderTargets.soon({ kind: "article-revised", articleId, revision: current }),
     };
     const reprojection = new Reprojection(this.committer);
     this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, options: this.options, logger });
@@ -139,30 +134,12 @@ export class SyncHub {
     this.options.relay.publishAccess(event);
   }
 
-  /**
-   * Called when this process may hold targets on a revision before the article's current one, to be moved
-   * (anchoring/reanchor.ts): another process revised it, or a socket here wrote work made on an earlier text.
-   */
-  onOlderTargets(listener: (event: Extract<AccessEvent, { kind: "article-revised" }>) => void) {
-    this.olderTargets.push(listener);
+  /** Called when this process may hold targets on an earlier revision, to be moved (older-targets-due.ts). */
+  onOlderTargets(listener: (event: ArticleRevised) => void) {
+    this.olderTargets.listen(listener);
   }
 
-  /**
-   * Tells the listeners OLDER_TARGETS_WAIT_MS from now, once per article however often it is asked meanwhile.
-   * After a revision made elsewhere the wait lets the revising process's own moves arrive first, so that
-   * mostly stragglers are left to move here.
-   */
-  private moveOlderTargetsSoon(event: Extract<AccessEvent, { kind: "article-revised" }>) {
-    const due = this.olderTargetsDue.has(event.articleId);
-    this.olderTargetsDue.set(event.articleId, event);
-    if (due) return;
-    setTimeout(() => {
-      const latest = this.olderTargetsDue.get(event.articleId) ?? event;
-      this.olderTargetsDue.delete(event.articleId);
-      for (const listener of this.olderTargets) listener(latest);
-    }, OLDER_TARGETS_WAIT_MS).unref();
-  }
-
+  /** Also told every access event, made here or relayed: what else holds a credential open (notification streams). */
   onAccess(listener: (event: AccessEvent) => void) {
     this.accessListeners.push(listener);
   }
