@@ -150,3 +150,5 @@ export const moderationLogSchema = listOf(
 );
 
 export const flagCreatedSchema = z.strictObject(columnsOf(flagSelectSchema, "id"));
+
+export const flagsDismissedSchema = z.strictObject({ dismissed: z.number().int().positive().describe("The open flags resolved") });
