@@ -77,7 +77,8 @@ describe("backup and restore of a group", () => {
     expect(before.annotations.map((a) => a.id)).toEqual(expect.arrayContaining([busy.liveId, busy.hiddenId]));
     expect(before.revisions).toHaveLength(3);
     expect(before.moderation.length).toBeGreaterThan(0);
-    expect(before.flags).toHaveLength(1);
+    expect(before.flags).toHaveLength(2);
+    expect(before.moderation.map((m) => m.action)).toEqual(expect.arrayContaining(["flag", "hide", "dismiss"]));
     // And "stale" when the revision loses the fact-check's one-word quote, given without context: re-anchoring's
     // accuracy decides that, not the backup, which must carry whichever notifications there are.
     expect([...new Set(before.notifications.map((n) => n.kind))]).toEqual(expect.arrayContaining(["mention", "reply", "assignment", "moderation"]));

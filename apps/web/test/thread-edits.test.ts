@@ -1,5 +1,6 @@
 import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
 import { call, openReader, threadCard, twoReaders } from "./support/flows.ts";
 
@@ -49,6 +50,50 @@ describe.skipIf(skipBrowserSuites)("deleting and editing in threads, in Chromium
     expect(await placeholder.getByRole("textbox", { name: "Reply" }).count()).toBe(0);
     await replies.getByRole("button", { name: "Edit" }).waitFor();
     await a.page.getByRole("article", { name: "Deleted comment" }).waitFor();
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
+  it("says a comment or reply was edited when its text changed, and not for a resolve, a reopen or a moderator's hide and unhide", async () => {
+    const { base, a, b, alice, bob, articleId } = await twoReaders(suite.browser, suite.base);
+    const id = await annotate(a.context, base, articleId, EARLY, { kind: "comment", body: "Which option?" });
+    const reply = await call<{ id: string }>(b.context, base, "POST", `/api/annotations/${id}/replies`, { body: "The drone deals." });
+    const seen = threadCard(b.page, "Comment", alice.name);
+    const rootHeader = seen.locator(".annotation-header").first();
+    const replyHeader = seen.getByRole("list", { name: "Replies" }).locator(".annotation-header");
+    await seen.getByText("The drone deals.").waitFor();
+
+    // Changes to its state, not to what Alice wrote: each stamps updatedAt, none is an edit.
+    const mine = threadCard(a.page, "Comment", alice.name);
+    await mine.getByRole("button", { name: "Resolve" }).click();
+    await seen.getByText("Resolved").waitFor();
+    // Reopened too: a resolved thread is drawn faded, which the accessibility check below would take for the mark's.
+    await mine.getByRole("button", { name: "Reopen" }).click();
+    await seen.getByText("Resolved").waitFor({ state: "detached" });
+    await call(a.context, base, "POST", `/api/annotations/${id}/hide`, { reason: "A look" });
+    await seen.waitFor({ state: "detached" });
+    await call(a.context, base, "POST", `/api/annotations/${id}/unhide`);
+    await seen.getByText("The drone deals.").waitFor();
+    expect(await seen.getByText("edited", { exact: true }).count()).toBe(0);
+
+    await mine.getByRole("button", { name: "Edit", exact: true }).first().click();
+    await mine.getByLabel("Comment").fill("Which of the three options?");
+    await mine.getByRole("button", { name: "Save" }).click();
+    await seen.getByText("Which of the three options?").waitFor();
+    const mark = rootHeader.getByText("edited", { exact: true });
+    await mark.waitFor();
+    expect(await mark.getAttribute("title")).toMatch(/^Edited /);
+    // Screen readers get the time as text, not only as a tooltip.
+    expect(await rootHeader.locator(".edited").textContent()).toMatch(/^edited \S/);
+    expect(await replyHeader.getByText("edited", { exact: true }).count()).toBe(0);
+    expect(await axeFindings(b.page, "a thread with an edited comment")).toEqual([]);
+
+    // A reply edited over REST is marked the same way, for both readers.
+    await call(b.context, base, "PATCH", `/api/annotations/${reply.id}`, { body: "The drone deals, mostly." });
+    await replyHeader.getByText("edited", { exact: true }).waitFor();
+    await threadCard(a.page, "Comment", alice.name).getByRole("list", { name: "Replies" }).getByText("edited", { exact: true }).waitFor();
+    expect(bob.name).not.toBe(alice.name);
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
     await b.context.close();

@@ -30,6 +30,7 @@ export function view(overrides: Partial<AnnotationView> = {}): AnnotationView {
     via: null,
     createdAt: WHEN,
     updatedAt: WHEN,
+    editedAt: null,
     ...overrides,
   };
 }

@@ -7,13 +7,14 @@ import { readJson, readOptionalJson } from "../http/input.ts";
 import {
   approveSubmission,
   changeStatus,
+  dismissFlags,
   flagAnnotation,
   moderationHistory,
   moderationQueue,
   rejectSubmission,
 } from "../services/moderation.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
-import { flagCreatedSchema, moderationLogSchema, moderationQueueSchema } from "../openapi/schemas/annotations.ts";
+import { flagCreatedSchema, flagsDismissedSchema, moderationLogSchema, moderationQueueSchema } from "../openapi/schemas/annotations.ts";
 
 export const reasonSchema = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
 export const optionalReason = z.strictObject({ reason: z.string().trim().min(1).max(2_000).optional() });
@@ -48,6 +49,10 @@ export const annotationModerationRoutes = new Hono<AppEnv>()
   .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: { ...created("The flag"), 409: "Already flagged by you, or not something that can be flagged" }, schemas: { 201: flagCreatedSchema } }), requireAnnotation(), async (c) => {
     const { reason } = await readJson(c, reasonSchema);
     return c.json(await flagAnnotation(c.get("deps").db, c.get("annotation"), reason), 201);
+  })
+  .post("/:annotationId/flags/dismiss", documented({ tag: "moderation", summary: "Dismiss an annotation's open flags without hiding it (moderator); logged, and its flaggers may flag it again", body: optionalReason, responses: { ...ok("How many flags were resolved"), 409: "No open flag" }, schemas: { 200: flagsDismissedSchema } }), requireAnnotation("moderator"), async (c) => {
+    const { reason } = await readOptionalJson(c, optionalReason);
+    return c.json(await dismissFlags(c.get("deps").db, c.get("annotation"), reason));
   });
 
 /** Mounted at /api/groups: a group's queue and log, for its moderators. */

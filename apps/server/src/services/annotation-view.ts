@@ -40,6 +40,7 @@ export function presentAnnotation(row: AnnotationRow, book: NameBook) {
     via: row.via,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    editedAt: row.editedAt,
   };
 }
 

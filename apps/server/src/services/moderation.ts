@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import {
   refuseUnreviewedStatus,
   type AnnotationValue,
@@ -172,6 +172,27 @@ export async function flagAnnotation(db: Db, access: AnnotationAccess, reason: s
   if (inserted.length === 0) throw new ApiError("conflict", "You have already flagged this annotation");
   await db.insert(moderationLog).values({ groupId: access.row.groupId, annotationId, actorId: userId, action: "flag", reason });
   return { id: inserted[0]!.id };
+}
+
+/**
+ * A moderator's answer that an annotation's open flags need nothing done: they are resolved and the
+ * annotation stays as it is. Its flaggers may flag it again, since the one-open-flag-per-member rule
+ * counts open flags only. The author is not told, as they were not told of the flags.
+ */
+export async function dismissFlags(db: Db, access: AnnotationAccess, reason?: string) {
+  const { account: moderatorId, row } = access;
+  if (!roleAtLeast(access.role, "moderator")) throw forbidden("Only moderators and owners dismiss flags");
+  return db.transaction(async (tx) => {
+    // Two moderators dismissing at once: the second finds the rows resolved once the first commits, and gets 409.
+    const resolved = await tx
+      .update(flags)
+      .set({ resolvedAt: new Date() })
+      .where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)))
+      .returning({ id: flags.id });
+    if (resolved.length === 0) throw new ApiError("conflict", "This annotation has no open flag");
+    await tx.insert(moderationLog).values({ groupId: row.groupId, annotationId: row.id, actorId: moderatorId, action: "dismiss", reason: reason ?? null });
+    return { dismissed: resolved.length };
+  });
 }
 
 const ANNOTATION_ID = sql.raw(`"annotations"."id"`);

@@ -193,6 +193,17 @@ describe("authorizeUpdate: editing and deleting", () => {
     expectRefused(authorizeUpdate(server, body, actor(bob, "owner")), /moderators may change only/);
   });
 
+  it("takes the editedAt an author's edit stamps, and refuses it from anyone else, or unreadable", () => {
+    const { server, id } = serverWithComment();
+    const edit = updateFrom(server, (c) => updateAnnotation(c, id, { body: "Second thoughts" }));
+    expectOk(authorizeUpdate(server, edit, actor(alice, "annotator")));
+    // Only an author's writing is marked edited: a moderator cannot mark someone else's work so.
+    const marked = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", Date.now()));
+    expectRefused(authorizeUpdate(server, marked, actor(bob, "moderator")), /moderators may change only/);
+    const unreadable = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", "yesterday"));
+    expectRefused(authorizeUpdate(server, unreadable, actor(alice, "annotator")), /invalid editedAt/);
+  });
+
   it("keeps immutable fields immutable, for authors too", () => {
     const { server, id } = serverWithComment();
     for (const [field, value] of [["kind", "factcheck"], ["authorId", bob], ["createdAt", 1]] as const) {

@@ -56,6 +56,7 @@ export function projectAnnotation(
     via: value.via,
     createdAt: new Date(value.createdAt),
     updatedAt: new Date(value.updatedAt),
+    editedAt: value.editedAt === null ? null : new Date(value.editedAt),
   };
 }
 
@@ -64,7 +65,7 @@ const detailOf = ({ judgedRevision, revision, oldQuote, newQuote }: StaleDetail)
 const UPDATED_COLUMNS = [
   "docName", "revision", "authorId", "kind", "visibility", "status", "target", "quote", "startPos", "body", "tags",
   "color", "claim", "verdict", "confidence", "sources", "resolved", "parentId", "assignees", "dueAt", "votesAgree", "votesDisagree",
-  "anchorState", "anchorScore", "stale", "staleness", "canonical", "via", "updatedAt",
+  "anchorState", "anchorScore", "stale", "staleness", "canonical", "via", "updatedAt", "editedAt",
 ] as const satisfies readonly (keyof typeof annotations.$inferInsert)[];
 
 /**
@@ -118,10 +119,15 @@ const COLUMN_LIST = WRITTEN.map(([, column]) => `"${column}"`).join(", ");
  * annotations made elsewhere years ago, and their `created` with them.) Only
  * such a time makes the rows depend on when they were written.
  */
-const CLOCKED = new Set([annotations.createdAt.name, annotations.updatedAt.name]);
+const CLOCKED = new Set([annotations.createdAt.name, annotations.updatedAt.name, annotations.editedAt.name]);
 // To the millisecond, as every other time here: REST's cursors carry milliseconds, and a row holding the
-// commit's microseconds repeated or skipped rows at a page's edge.
-const SELECT_LIST = WRITTEN.map(([, column]) => (CLOCKED.has(column) ? `least("${column}", date_trunc('milliseconds', now())) as "${column}"` : `"${column}"`)).join(", ");
+// commit's microseconds repeated or skipped rows at a page's edge. Postgres's least() skips a null, so
+// the case keeps a null editedAt (never edited) null rather than the commit's time.
+const SELECT_LIST = WRITTEN.map(([, column]) =>
+  CLOCKED.has(column)
+    ? `case when "${column}" is null then null else least("${column}", date_trunc('milliseconds', now())) end as "${column}"`
+    : `"${column}"`,
+).join(", ");
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");
 
 /**

@@ -151,6 +151,16 @@ export const REST_CASES: RestCase[] = [
   { route: "POST /api/annotations/:annotationId/hide", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/hide`), expect: { mod: 200, member: 403 } },
   { route: "POST /api/annotations/:annotationId/unhide", note: "only moderators even see it", call: async (w, who) => who.post(`/api/annotations/${await w.hiddenAnnotation()}/unhide`), expect: { mod: 200, member: 404 } },
   { route: "POST /api/annotations/:annotationId/flag", call: async (w, who) => who.post(`/api/annotations/${await w.othersAnnotation()}/flag`, { reason: "check" }), expect: { member: 201 } },
+  {
+    route: "POST /api/annotations/:annotationId/flags/dismiss",
+    note: "someone else's annotation, flagged by the owner",
+    call: async (w, who) => {
+      const id = await w.othersAnnotation();
+      await w.owner.post(`/api/annotations/${id}/flag`, { reason: "check" });
+      return who.post(`/api/annotations/${id}/flags/dismiss`);
+    },
+    expect: { mod: 200, member: 403 },
+  },
 ];
 
 /**

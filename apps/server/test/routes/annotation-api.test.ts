@@ -108,6 +108,27 @@ describe("editing through the document", () => {
     await eventually(() => expect(annotationsOf(live.doc).get(s.ids.early)?.get("body")?.toString()).toBe("Edited over REST"));
   });
 
+  it("gives editedAt for a changed body, not for tags, a resolve or a moderator's hide and unhide", async () => {
+    const s = await seeded();
+    const at = `/api/annotations/${s.ids.early}`;
+    expect((await s.ann.get(at)).body.editedAt).toBeNull();
+    expect((await s.ann.patch(at, { tags: ["energy"] })).body.editedAt).toBeNull();
+    expect((await s.mod.post(`${at}/resolve`)).body.editedAt).toBeNull();
+    expect((await s.mod.post(`${at}/hide`)).body.editedAt).toBeNull();
+    expect((await s.mod.post(`${at}/unhide`)).body.editedAt).toBeNull();
+    const same = await s.ann.patch(at, { body: (await s.ann.get(at)).body.body });
+    expect(same.body.editedAt).toBeNull();
+
+    const edited = await s.ann.patch(at, { body: "Second thoughts" });
+    expect(edited.body.editedAt).toEqual(expect.any(String));
+    expect(edited.body.editedAt).toBe(edited.body.updatedAt);
+    const listed = await s.owner.get(`/api/articles/${s.article.id}/annotations`);
+    expect(listed.body.annotations.find((a: { id: string }) => a.id === s.ids.early).editedAt).toBe(edited.body.editedAt);
+    // Resolving afterwards moves updatedAt on, and leaves the edit's time as it was.
+    const resolved = await s.mod.post(`${at}/reopen`);
+    expect(resolved.body.editedAt).toBe(edited.body.editedAt);
+  });
+
   it("refuses edits to others' annotations, immutable fields and bad values", async () => {
     const s = await seeded();
     expect((await s.ann.patch(`/api/annotations/${s.ids.middle}`, { body: "mine now" })).status).toBe(403);

@@ -68,6 +68,36 @@ describe("moderation: hide, unhide, flags and the queue", () => {
     ]);
   });
 
+  it("dismisses open flags without hiding: logged, out of the queue, and the flagger may flag again", async () => {
+    const d = await desk();
+    const { body } = await d.post(d.author, { kind: "comment", body: "Strongly worded but fair" });
+    const dismiss = (who: TestClient, reason?: object) => who.post(`/api/annotations/${body.id}/flags/dismiss`, reason);
+    expect((await dismiss(d.mod)).status).toBe(409);
+    await d.peer.post(`/api/annotations/${body.id}/flag`, { reason: "Rude" });
+    await d.mod.post(`/api/annotations/${body.id}/flag`, { reason: "Check tone" });
+
+    expect((await dismiss(d.peer)).status).toBe(403);
+    const outsider = await signUp(t.app, "Outsider");
+    expect((await dismiss(outsider)).status).toBe(404);
+    expect((await d.mod.post("/api/annotations/no-such-annotation/flags/dismiss")).status).toBe(404);
+    expect((await dismiss(d.mod, { reason: "" })).body.error.field).toBe("reason");
+
+    const dismissed = await dismiss(d.mod, { reason: "Fair criticism" });
+    expect(dismissed.status).toBe(200);
+    expect(dismissed.body).toEqual({ dismissed: 2 });
+    expect((await dismiss(d.mod)).status).toBe(409);
+    expect((await d.peer.get(`/api/annotations/${body.id}`)).body.status).toBe("published");
+    expect((await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items).toEqual([]);
+    const log = await d.mod.get(`/api/groups/${d.group.id}/moderation/log`);
+    expect(log.body.entries[0]).toMatchObject({ action: "dismiss", annotationId: body.id, reason: "Fair criticism", oldStatus: null, newStatus: null, actor: { id: d.mod.user.id } });
+    // Nobody told the author of the flags, so nobody tells them of the dismissal either.
+    expect((await d.author.get("/api/me/notifications")).body.notifications).toEqual([]);
+
+    expect((await d.peer.post(`/api/annotations/${body.id}/flag`, { reason: "Rude again" })).status).toBe(201);
+    const queue = await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`);
+    expect(queue.body.items).toEqual([expect.objectContaining({ reason: "flagged", flags: { count: 1, reasons: ["Rude again"] } })]);
+  });
+
   it("queues pending submissions and fact-checks in review", async () => {
     const d = await desk("pre");
     const submission = await d.post(d.author, { kind: "comment", body: "Please review" });

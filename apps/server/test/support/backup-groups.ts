@@ -17,7 +17,7 @@ const fc = (claim: string, verdict: string) => ({ claim, verdict, confidence: 0.
 
 /**
  * A desk at work, through the real app: fact-checks with verdicts and sources, a thread with a mention,
- * votes, an assignment, a flag and a hide (so a hidden document), a private note and notes typed over a
+ * votes, an assignment, a flag and a hide (so a hidden document), a flag dismissed, a private note and notes typed over a
  * socket, an annotation written live, a deletion, a compaction halfway, a revised text, a second article,
  * a pending invitation, and anonymity to peers (so random member ids).
  */
@@ -52,6 +52,8 @@ export async function buildBusyGroup(app: TestApp, source: Database, base: strin
   const spam = await post(ann, { kind: "comment", body: "Buy now", target: target(500, "Iran") });
   ok(await viewer.post(`/api/annotations/${spam}/flag`, { reason: "Spam" }), "flag");
   ok(await mod.post(`/api/annotations/${spam}/hide`, { reason: "Spam" }), "hide");
+  ok(await viewer.post(`/api/annotations/${comment}/flag`, { reason: "Too strong" }), "flag");
+  ok(await mod.post(`/api/annotations/${comment}/flags/dismiss`, { reason: "Fair" }), "dismiss");
   const gone = await post(ann, { kind: "highlight", target: target(10, "Russia") });
   ok(await ann.delete(`/api/annotations/${gone}`), "delete");
   await app.hub.compact(desk.article.sync.room);

@@ -24,6 +24,8 @@ export type AnnotationView = {
   votes: { agree: number; disagree: number };
   createdAt: string;
   updatedAt: string;
+  /** When its author last changed its body or fact-check; null while it reads as first written. */
+  editedAt: string | null;
 };
 
 export type AnnotationQuery = Partial<Record<"kind" | "status" | "verdict" | "author" | "resolved" | "anchor" | "q" | "sort" | "cursor" | "limit", string>>;

@@ -16,3 +16,5 @@ export type ModerationAction = "approve" | "publish" | "hide" | "unhide";
 export const moderate = (id: string, action: ModerationAction) => api<unknown>("POST", `/api/annotations/${id}/${action}`);
 export const rejectSubmission = (id: string, reason: string) =>
   api<void>("POST", `/api/annotations/${id}/reject`, { json: { reason } });
+/** Settles an annotation's open flags and leaves it as it is. */
+export const dismissFlags = (id: string) => api<{ dismissed: number }>("POST", `/api/annotations/${id}/flags/dismiss`);

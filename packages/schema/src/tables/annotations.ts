@@ -96,6 +96,8 @@ export const annotations = pgTable(
     ),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** When its author last changed its body or fact-check; null while it reads as first written (ydoc/layout.ts, editedAt). */
+    editedAt: timestamp("edited_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     index("annotations_article_status_idx").on(t.articleId, t.status),

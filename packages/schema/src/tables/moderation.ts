@@ -6,7 +6,7 @@ import { createdAt } from "./columns.ts";
 import { annotationStatusEnum } from "./annotations.ts";
 import { groups } from "./groups.ts";
 
-export const MODERATION_ACTIONS = ["approve", "reject", "hide", "unhide", "flag", "publish", "confirm"] as const;
+export const MODERATION_ACTIONS = ["approve", "reject", "hide", "unhide", "flag", "publish", "confirm", "dismiss"] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
 export const moderationActionEnum = pgEnum("moderation_action", MODERATION_ACTIONS);
 

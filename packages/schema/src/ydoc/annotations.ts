@@ -51,6 +51,7 @@ export function newAnnotationValue(input: NewAnnotation, now = Date.now()): Anno
     authorId: input.authorId,
     createdAt: now,
     updatedAt: now,
+    editedAt: null,
     target: input.target ?? null,
     tags: input.tags ?? [],
     color: input.color ?? null,
@@ -83,7 +84,7 @@ export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
 }
 
 /** Fields most annotations never use, left out of the map (and the update) until they are set. */
-const OMITTED_WHEN_EMPTY = new Set(["rejectionReason", "anchor", "judged", "assignees", "dueAt", "canonical", "via"]);
+const OMITTED_WHEN_EMPTY = new Set(["editedAt", "rejectionReason", "anchor", "judged", "assignees", "dueAt", "canonical", "via"]);
 const isEmpty = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export type AnnotationPatch = Partial<
@@ -93,11 +94,17 @@ export type AnnotationPatch = Partial<
   >
 > & { body?: string };
 
-/** Sets the given fields (replacing the body text when given) and stamps updatedAt. */
+/**
+ * Sets the given fields (replacing the body text when given) and stamps updatedAt, and editedAt when the
+ * body or the fact-check now reads differently from before: only a change to what its author wrote marks
+ * an annotation edited.
+ */
 export function updateAnnotation(doc: Y.Doc, id: string, patch: AnnotationPatch, origin: unknown = null): boolean {
   const map = annotationsOf(doc).get(id);
   if (!map) return false;
   doc.transact(() => {
+    const now = Date.now();
+    if (rewrites(map, patch)) map.set("editedAt", now);
     for (const [key, value] of Object.entries(patch)) {
       if (key === "body") {
         // Written before the server refused it, a document may hold an annotation without its body.
@@ -108,9 +115,24 @@ export function updateAnnotation(doc: Y.Doc, id: string, patch: AnnotationPatch,
         } else map.set("body", new Y.Text(value as string));
       } else map.set(key, value);
     }
-    map.set("updatedAt", Date.now());
+    map.set("updatedAt", now);
   }, origin);
   return true;
+}
+
+/** Whether the patch changes the annotation's body or fact-check, not merely writes them again. */
+function rewrites(map: AnnotationMap, patch: AnnotationPatch): boolean {
+  const body = map.get("body");
+  const bodyNow = body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "";
+  if (patch.body !== undefined && patch.body !== bodyNow) return true;
+  return patch.factcheck !== undefined && canonicalJson(patch.factcheck) !== canonicalJson((map.get("factcheck") as Factcheck | undefined) ?? null);
+}
+
+/** JSON with object keys sorted, so that a fact-check written again with its keys in another order compares equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 }
 
 export function deleteAnnotation(doc: Y.Doc, id: string, origin: unknown = null): boolean {
@@ -130,6 +152,7 @@ export const FIELD_FALLBACKS: Readonly<Omit<AnnotationValue, "body">> & { body: 
   authorId: "",
   createdAt: 0,
   updatedAt: 0,
+  editedAt: null,
   target: null,
   tags: Object.freeze([]) as unknown as string[],
   color: null,
@@ -159,6 +182,7 @@ export function readAnnotation(map: AnnotationMap): AnnotationValue {
     authorId: get("authorId"),
     createdAt: get("createdAt"),
     updatedAt: get("updatedAt"),
+    editedAt: get("editedAt"),
     target: get("target"),
     tags: get("tags"),
     color: get("color"),

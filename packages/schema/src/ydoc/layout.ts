@@ -84,7 +84,14 @@ export const annotationFieldSchemas = {
   kind: z.enum(ANNOTATION_KINDS),
   authorId: z.uuid(),
   createdAt: epochMs,
+  /** Stamped by every change, a status step or a moved highlight as much as an edit. */
   updatedAt: epochMs,
+  /**
+   * When what its author wrote (its body, or its fact-check: claim, verdict, confidence, sources) last
+   * changed; null while it reads as first written. Readers are shown "edited" by it, which `updatedAt`
+   * cannot tell them: a moderator's hide or a resolved thread stamps that too.
+   */
+  editedAt: epochMs.nullable(),
   target: textTargetSchema.nullable(),
   // The length as written, before trimming: the server checks a live field and keeps it as the client wrote
   // it, and a tag of "x" and 20,000 ideographic spaces passed a trimmed check.
@@ -115,6 +122,7 @@ export const ANNOTATION_FIELDS = [...Object.keys(annotationFieldSchemas), "body"
 /** An annotation as plain data: the Y.Map with `body` read as a string. */
 export const annotationValueSchema = z.object({
   ...annotationFieldSchemas,
+  editedAt: annotationFieldSchemas.editedAt.default(null),
   target: annotationFieldSchemas.target.default(null),
   tags: annotationFieldSchemas.tags.default([]),
   color: annotationFieldSchemas.color.default(null),

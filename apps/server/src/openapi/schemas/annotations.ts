@@ -56,7 +56,8 @@ export const annotationViewSchema = z.strictObject({
   canonical: z.string().nullable().describe("A W3C client's canonical IRI for the annotation, kept as given"),
   via: z.string().nullable().describe("The id a W3C client sent when it created the annotation"),
   createdAt: dateTime,
-  updatedAt: dateTime,
+  updatedAt: dateTime.describe("Its last change of any kind, a status step or a resolve among them"),
+  editedAt: dateTime.nullable().describe("When its author last changed its body or fact-check; null while it reads as first written"),
 });
 
 export const annotationPageSchema = z.strictObject({
@@ -150,3 +151,5 @@ export const moderationLogSchema = listOf(
 );
 
 export const flagCreatedSchema = z.strictObject(columnsOf(flagSelectSchema, "id"));
+
+export const flagsDismissedSchema = z.strictObject({ dismissed: z.number().int().positive().describe("The open flags resolved") });

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { errorMessage } from "../../api/client.ts";
-import { type ModerationAction, type QueueItem, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
+import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { SafeText } from "../threads/SafeText.tsx";
@@ -136,6 +136,11 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
             ) : (
               <button type="button" onClick={() => run("hide")}>
                 Hide
+              </button>
+            )}
+            {item.flags.count > 0 && (
+              <button type="button" onClick={() => void onAct(() => dismissFlags(a.id))}>
+                Dismiss flag{item.flags.count > 1 ? "s" : ""}
               </button>
             )}
           </>

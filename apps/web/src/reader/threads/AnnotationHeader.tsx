@@ -15,7 +15,7 @@ export function Avatar({ userId, name, color }: { userId: string; name: string; 
   );
 }
 
-/** Who wrote it, when, and the badges: kind, verdict, status, private, resolved. */
+/** Who wrote it, when, whether they edited it since, and the badges: kind, verdict, status, private, resolved. */
 export function AnnotationHeader({ item, members, reply = false }: { item: Item; members: Map<string, Member>; reply?: boolean }) {
   const name = authorName(members, item.authorId);
   return (
@@ -25,6 +25,15 @@ export function AnnotationHeader({ item, members, reply = false }: { item: Item;
       <time dateTime={new Date(item.createdAt).toISOString()} title={fullTime(item.createdAt)}>
         {timeAgo(item.createdAt)}
       </time>
+      {item.editedAt !== null && (
+        // editedAt, not updatedAt: a resolve or a moderator's step is no change to what the author wrote.
+        <span className="edited">
+          <time dateTime={new Date(item.editedAt).toISOString()} title={`Edited ${fullTime(item.editedAt)}`}>
+            edited
+          </time>
+          <span className="visually-hidden"> {fullTime(item.editedAt)}</span>
+        </span>
+      )}
       <span className="badges">
         {!reply && <span className={`badge kind-${item.kind}`}>{KIND_LABELS[item.kind]}</span>}
         {item.factcheck && <span className={`badge verdict verdict-${item.factcheck.verdict}`}>{VERDICT_LABELS[item.factcheck.verdict]}</span>}
