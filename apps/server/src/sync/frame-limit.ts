@@ -12,17 +12,36 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
  */
 export const MAX_STEP2_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Sockets widened at once across the process: an account holds at most one, and this bounds what many
+ * accounts together may hold in frames being received (64 MiB). A socket refused the wider frame because
+ * all are taken is closed with 1009 if its answer passes 1 MiB, and gets one on a later reconnect.
+ */
+export const MAX_WIDENED_AT_ONCE = 16;
+
+/**
+ * How long a socket stays widened without answering. A provider answers the server's step 1 at once; a
+ * client that never does would otherwise keep its account's wider frame, and one of the process's
+ * MAX_WIDENED_AT_ONCE, for as long as it stays connected. ws reads the limit at each frame's header, so an
+ * answer already arriving when this passes is still taken.
+ */
+export const WIDENED_FOR_MS = 30_000;
+
 const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[0] === MESSAGE_SYNC && data[1] === step;
 
 /**
  * One socket's frame limit (docs/sync.md, "Large updates"): MAX_MESSAGE_BYTES,
  * widened to MAX_STEP2_BYTES from the server's sync step 1 until the client's
- * step 2 arrives. Only one socket per account is widened at a time
- * (`widened`, shared by the server's sockets), so an account's sockets
- * together hold at most one large frame more than they could before.
+ * step 2 arrives or WIDENED_FOR_MS pass. Only one socket per account is
+ * widened at a time, and MAX_WIDENED_AT_ONCE in the process (`widened`,
+ * shared by the server's sockets), so an account's sockets together hold at
+ * most one large frame more than they could before.
  */
 export class FrameLimit {
   private holder: string | null = null;
+  private expiry: NodeJS.Timeout | null = null;
+  /** Widened, and the client's step 2 has not come yet. */
+  private awaitingAnswer = false;
 
   constructor(
     private readonly widened: Set<string>,
@@ -35,23 +54,32 @@ export class FrameLimit {
     // Every broadcast passes here: two bytes decide it for all but the server's step 1.
     if (this.holder !== null || !isSyncStep(data, syncProtocol.messageYjsSyncStep1)) return;
     const who = account();
-    if (who === null || this.widened.has(who)) return;
+    if (who === null || this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) return;
     this.widened.add(who);
     this.holder = who;
+    this.awaitingAnswer = true;
     this.setLimit(MAX_STEP2_BYTES);
+    this.expiry = setTimeout(() => this.narrow(), WIDENED_FOR_MS);
+    this.expiry.unref();
   }
 
   /** Whether a received message is within its limit: a large one only as the awaited step 2. */
   received(data: Uint8Array): boolean {
-    const withinLimit = data.length <= MAX_MESSAGE_BYTES || this.holder !== null;
-    if (isSyncStep(data, syncProtocol.messageYjsSyncStep2)) this.narrow();
-    else if (data.length > MAX_MESSAGE_BYTES) return false;
+    const answer = isSyncStep(data, syncProtocol.messageYjsSyncStep2);
+    // Still awaited after WIDENED_FOR_MS: an answer whose frame began before then was let in by ws.
+    const withinLimit = data.length <= MAX_MESSAGE_BYTES || (answer && this.awaitingAnswer);
+    if (answer) {
+      this.awaitingAnswer = false;
+      this.narrow();
+    }
     return withinLimit;
   }
 
-  /** Back to MAX_MESSAGE_BYTES; also when the socket closes. */
+  /** Back to MAX_MESSAGE_BYTES, giving up the account's and the process's slot; also when the socket closes. */
   narrow() {
     if (this.holder === null) return;
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = null;
     this.widened.delete(this.holder);
     this.holder = null;
     this.setLimit(MAX_MESSAGE_BYTES);
