@@ -1,3 +1,4 @@
+import * as Y from "yjs";
 import type { Actor } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { authorizeUpdate } from "./authorize.ts";
@@ -81,13 +82,24 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
   const { live, actor } = sender;
   const durables: Promise<void>[] = [];
   const left: number[] = [];
+  /** Structs pieces held for content the server lacks: they may hold what follows a value another piece deletes. */
+  const held: Uint8Array[] = [];
   for (const piece of pieces) {
     const owner = live.clientIds.ownerOf(piece.client);
     if (piece.kind === "structs" && owner !== undefined && owner !== actor.userId) {
       left.push(piece.client); // another user's client: theirs to send
       continue;
     }
-    const judged = yield piece.update;
+    let update = piece.update;
+    let judged = yield update;
+    if (piece.kind === "structs" && !judged.verdict.ok && judged.verdict.missing) held.push(update);
+    if (piece.kind === "deletions" && !judged.verdict.ok && !judged.verdict.missing && held.length) {
+      // A value overwritten (a status set again) is deleted in this piece while its new value waits in a held
+      // one: alone, the deletion reads as emptying the field. Judged with the held pieces it waits with them.
+      const together = Y.mergeUpdates([...held, update]);
+      const again = yield together;
+      if (again.verdict.ok || again.verdict.missing) [update, judged] = [together, again];
+    }
     const verdict = judged.verdict;
     if (!verdict.ok && !verdict.missing) {
       // Under a client id the sender's presence names, or that is already the sender's: its own doing,
@@ -100,7 +112,7 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
       left.push(piece.client);
       continue;
     }
-    const durable = sender.apply(piece.update, judged);
+    const durable = sender.apply(update, judged);
     if (!durable) return null;
     durables.push(durable);
   }

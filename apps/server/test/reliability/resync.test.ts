@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation, deleteAnnotation, updateAnnotation } from "@marginalia/schema";
+import { annotationsOf, createAnnotation, deleteAnnotation, notesOf, updateAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { splitStep2 } from "../../src/sync/resync.ts";
 import { LARGE_UPDATE_BYTES } from "../../src/sync/update-pieces.ts";
@@ -141,5 +141,48 @@ describe("resync after a crash", () => {
     expect((await back.done).code).toBe(4403);
     expect(back.acks).toEqual([]);
     expect(await serverHas(check)).toBe(true);
+  });
+
+  it("holds the sender's own status change when its other work builds on a lost change, instead of refusing the old status's deletion alone", async () => {
+    const [alice, bob] = core.setup.members as [Member, Member];
+    const bobDoc = docFrom(await serverState());
+    const check = createAnnotation(bobDoc, { kind: "factcheck", authorId: bob.user.id, status: "pending", factcheck: { claim: "a claim", verdict: "false", sources: [] } });
+    const online = connectCore(core.t.hub, core.setup.article.sync.room, bob.token, true);
+    await online.ready;
+    online.connection.receive(presenceMessage(bobDoc));
+    online.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
+    await eventually(async () => expect(await serverHas(check)).toBe(true), 5_000);
+    online.connection.close(1000, "offline");
+    await core.t.hub.committer.flush();
+
+    // Alice's notes reached Bob and were lost; Bob wrote after them, then set his fact-check back to draft.
+    const aliceDoc = docFrom(await serverState());
+    const saved = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
+    await saved.ready;
+    saved.connection.receive(presenceMessage(aliceDoc));
+    notesOf(aliceDoc).insert(notesOf(aliceDoc).length, "alice: saved ");
+    saved.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
+    await eventually(async () => expect(await core.read((live) => notesOf(live.doc).toString())).toContain("alice: saved"), 5_000);
+    saved.connection.close(1000, "offline");
+    Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
+    notesOf(aliceDoc).insert(notesOf(aliceDoc).length, "alice: lost ");
+    Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
+    notesOf(bobDoc).insert(notesOf(bobDoc).length, "bob: after alice");
+    updateAnnotation(bobDoc, check, { status: "draft" });
+
+    const back = connectCore(core.t.hub, core.setup.article.sync.room, bob.token, true);
+    await back.ready;
+    back.connection.receive(presenceMessage(bobDoc));
+    back.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
+    // Held until Alice's own client sends what was lost; then Bob's work lands whole.
+    const aliceSocket = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
+    await aliceSocket.ready;
+    aliceSocket.connection.receive(presenceMessage(aliceDoc));
+    aliceSocket.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
+    await eventually(async () => expect(await core.read((live) => annotationsOf(live.doc).get(check)!.get("status"))).toBe("draft"), 5_000);
+    expect(back.closed).toBeNull();
+    expect(await core.read((live) => notesOf(live.doc).toString())).toContain("bob: after alice");
+    back.connection.close(1000, "done");
+    aliceSocket.connection.close(1000, "done");
   });
 });
