@@ -43,7 +43,11 @@ export async function buildBusyGroup(app: TestApp, source: Database, base: strin
   const claim = await post(desk.owner, { kind: "factcheck", body: "Compared with trade data", target: target(200, "West"), tags: ["iran"], factcheck: fc("The revival is ineffective", "misleading") });
   const comment = await post(ann, { kind: "comment", body: "Sanctions on banking are the key lever", target: target(10, "Russia"), tags: ["sanctions"], color: "#ffcc00" });
   await post(ann, { kind: "comment", body: "Only for me", target: target(300, "military"), visibility: "private" });
-  const reply = ok(await ann.post(`/api/annotations/${claim}/replies`, { body: `Agreed, @${mod.email.split("@")[0]} should look` }), "reply").body.id as string;
+  // A peer is shown pseudonyms, and mentions by the one it is shown.
+  const [modMember] = await source.db.select().from(memberIds).where(and(eq(memberIds.groupId, desk.group.id), eq(memberIds.userId, mod.user.id)));
+  const shown = (await ann.get(`/api/groups/${desk.group.id}/members`)).body.members as Array<{ id: string; name: string }>;
+  const modShownAs = shown.find((m) => m.id === modMember!.memberId)!.name;
+  const reply = ok(await ann.post(`/api/annotations/${claim}/replies`, { body: `Agreed, @${modShownAs} should look` }), "reply").body.id as string;
   ok(await mod.post(`/api/annotations/${reply}/replies`, { body: "Looking", factcheck: fc("Trade fell in 2023", "true") }), "nested reply");
   ok(await mod.put(`/api/annotations/${claim}/vote`, { value: "agree" }), "vote");
   ok(await ann.put(`/api/annotations/${claim}/vote`, { value: "disagree" }), "vote");
