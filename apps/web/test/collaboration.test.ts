@@ -47,7 +47,9 @@ describe.skipIf(skipBrowserSuites)("reader collaboration, in Chromium", () => {
     await threadCard(a.page, "Fact-check", alice.name).getByText("The IAEA report says nothing about strikes.").waitFor({ timeout: 2_000 });
     await b.page.getByRole("status", { name: "Saved" }).waitFor();
     await a.page.getByRole("status", { name: "Saved" }).waitFor();
-    // The reply is durable, and so is A's notification of it.
+    // The reply is durable, and so is A's notification of it, pushed to the bell without opening it (the
+    // menu's poll comes every 30 s).
+    await a.page.locator(".notifications summary[aria-label='Notifications, 1 unread']").waitFor({ timeout: 15_000 });
     await a.page.locator(".notifications summary").click();
     await a.page.getByRole("list", { name: "Notifications" }).getByRole("link", { name: new RegExp(`${bob.name} replied to your annotation`) }).waitFor();
     await a.page.locator(".notifications summary").click();

@@ -22,17 +22,30 @@ export function NotificationsMenu() {
   }, []);
 
   useEffect(() => {
-    load();
+    let stream: EventSource | null = null;
+    let stopped = false;
+    // Opened once the first list is in, after its newest item: a notification written between the two is
+    // neither missed nor shown twice.
+    const listen = (after: number | null) => {
+      if (stopped || typeof EventSource === "undefined") return;
+      stream = new EventSource(after === null ? STREAM_URL : `${STREAM_URL}?after=${after}`);
+      stream.addEventListener("notification", (event) => {
+        const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
+        setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
+      });
+      // The session ended or the token was revoked: reconnecting would only be refused.
+      stream.addEventListener("end", () => stream?.close());
+    };
+    fetchNotifications()
+      .then((listed) => {
+        setItems(listed);
+        listen(listed.reduce((newest, n) => Math.max(newest, n.id), 0));
+      })
+      .catch(() => listen(null));
     // The poll stays as the fallback: a stream that cannot open (a proxy that buffers, too many tabs) changes nothing.
     const timer = setInterval(load, POLL_MS);
-    const stream = typeof EventSource === "undefined" ? null : new EventSource(STREAM_URL);
-    stream?.addEventListener("notification", (event) => {
-      const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
-      setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
-    });
-    // The session ended or the token was revoked: reconnecting would only be refused.
-    stream?.addEventListener("end", () => stream.close());
     return () => {
+      stopped = true;
       clearInterval(timer);
       stream?.close();
     };
