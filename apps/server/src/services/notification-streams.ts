@@ -5,12 +5,20 @@ import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "../sync/access.ts";
 import { liveCredentials } from "../sync/access-check.ts";
 import type { NotificationBell } from "./notification-bell.ts";
-import { listNotifications, newestNotificationId } from "./notifications.ts";
+import { listNotifications, newestNotificationId, recentNotificationIds } from "./notifications.ts";
 
 /** Streams one account may hold open on a process: a tab each, with room to spare; each holds a connection. */
 export const MAX_STREAMS_PER_ACCOUNT = 8;
 /** Notifications read per query; more are read by the next. */
 const PAGE = 50;
+/**
+ * How far back a stream looks for notifications that became readable after a higher id was sent: ids are
+ * taken at insert, commits land in any order, and a notification's transaction (a group commit, a
+ * moderation step) lasts milliseconds, far less than this.
+ */
+const LOOKBACK_MS = 30_000;
+/** How long a sent id is remembered, so that the look-back never sends it twice. */
+const REMEMBERED_MS = 2 * LOOKBACK_MS;
 /** How long a browser waits before reconnecting a dropped stream (the `retry` field). */
 const RETRY_MS = 5_000;
 
@@ -111,6 +119,8 @@ export class NotificationStreams {
 export class NotificationStream {
   private sse: SSEStreamingApi | null = null;
   private cursor: number | null = null;
+  /** Ids sent (or counted as sent) lately, with when: the look-back skips them. */
+  private readonly sent = new Map<number, number>();
   /** Rung since the last read began: read again. */
   private dirty = true;
   private reading = false;
@@ -143,7 +153,11 @@ export class NotificationStream {
     const unlisten = this.bell.listen(this.userId, () => this.wake());
     try {
       await this.write({ event: "ready", data: "{}", retry: RETRY_MS });
-      this.cursor = after ?? (await newestNotificationId(this.db, this.userId));
+      const cursor = after ?? (await newestNotificationId(this.db, this.userId));
+      // What is readable up to the starting point the client has, from its list or from before it reconnected.
+      const now = Date.now();
+      for (const id of await recentNotificationIds(this.db, this.userId, new Date(now - LOOKBACK_MS), cursor)) this.sent.set(id, now);
+      this.cursor = cursor;
       this.wake();
       await this.done;
     } catch (err) {
@@ -192,11 +206,17 @@ export class NotificationStream {
     try {
       while (this.dirty && !this.ended) {
         this.dirty = false;
-        const rows = await listNotifications(this.db, this.userId, { unread: false, after: this.cursor, limit: PAGE });
+        const now = Date.now();
+        for (const [id, at] of this.sent) if (now - at > REMEMBERED_MS) this.sent.delete(id);
+        const recent = { since: new Date(now - LOOKBACK_MS), skip: [...this.sent.keys()] };
+        const rows = await listNotifications(this.db, this.userId, { unread: false, after: this.cursor, recent, limit: PAGE });
         for (const row of rows) {
           if (this.ended) return;
-          await this.write({ event: "notification", id: String(row.id), data: JSON.stringify(row) });
-          this.cursor = row.id;
+          if (this.sent.has(row.id)) continue;
+          this.sent.set(row.id, Date.now());
+          this.cursor = Math.max(this.cursor, row.id);
+          // The event's id is where a reconnect resumes: the highest sent, which a late, lower one must not lower.
+          await this.write({ event: "notification", id: String(this.cursor), data: JSON.stringify(row) });
         }
         if (rows.length === PAGE) this.dirty = true;
       }

@@ -1,4 +1,4 @@
-import { type InferInsertModel, and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, max, or } from "drizzle-orm";
+import { type InferInsertModel, and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, max, notInArray, or } from "drizzle-orm";
 import { articles, memberships, notifications } from "@marginalia/schema/tables";
 import { type Db, type Tx, afterCommit } from "../db.ts";
 import { notificationBell } from "./notification-bell.ts";
@@ -36,7 +36,26 @@ export async function notifyMembers(tx: Tx, groupId: string, pending: readonly N
  * group told someone while they were a member stays theirs to read only
  * while they still are.
  */
-export async function listNotifications(db: Db, userId: string, options: { unread: boolean; before?: number; after?: number; limit: number }) {
+export type ListOptions = {
+  unread: boolean;
+  before?: number;
+  after?: number;
+  /**
+   * With `after`: also those written since `since` and not in `skip`, whatever their id. Ids are taken at
+   * insert and transactions commit in any order, so a lower id can become readable after a higher one was.
+   */
+  recent?: { since: Date; skip: readonly number[] };
+  limit: number;
+};
+
+export async function listNotifications(db: Db, userId: string, options: ListOptions) {
+  const { after, recent } = options;
+  const newer =
+    after === undefined
+      ? undefined
+      : recent
+        ? or(gt(notifications.id, after), and(gt(notifications.createdAt, recent.since), recent.skip.length ? notInArray(notifications.id, [...recent.skip]) : undefined))
+        : gt(notifications.id, after);
   const rows = await db
     .select({
       id: notifications.id,
@@ -59,11 +78,11 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
         or(isNull(articles.groupId), isNotNull(memberships.role)),
         options.unread ? isNull(notifications.readAt) : undefined,
         options.before ? lt(notifications.id, options.before) : undefined,
-        options.after !== undefined ? gt(notifications.id, options.after) : undefined,
+        newer,
       ),
     )
     // Newer than `after` is read oldest first, so that a stream taking them a page at a time skips none.
-    .orderBy(options.after !== undefined ? asc(notifications.id) : desc(notifications.id))
+    .orderBy(after !== undefined ? asc(notifications.id) : desc(notifications.id))
     .limit(options.limit);
   const books = new Map<string, NameBook>();
   for (const { groupId, role } of rows) {
@@ -75,6 +94,15 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
     // member of an anonymous group to the same person elsewhere.
     actor: actorId && groupId && books.get(groupId) ? books.get(groupId)!.person(actorId) : null,
   }));
+}
+
+/** The ids of the user's notifications up to `upTo` written since `since`: what a stream starting there counts as sent. */
+export async function recentNotificationIds(db: Db, userId: string, since: Date, upTo: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.userId, userId), gt(notifications.createdAt, since), lte(notifications.id, upTo)));
+  return rows.map((r) => r.id);
 }
 
 /** The id of the user's newest notification, or 0: where a new stream starts. */

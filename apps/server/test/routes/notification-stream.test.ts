@@ -1,6 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { sessions } from "@marginalia/schema/tables";
 import { afterEach, describe, expect, it } from "vitest";
+import { notificationBell } from "../../src/services/notification-bell.ts";
 import { MAX_STREAMS_PER_ACCOUNT } from "../../src/services/notification-streams.ts";
 import { type Member, articleWithMembers } from "../support/article.ts";
 import { type EventStreamClient, openEventStream } from "../support/event-stream.ts";
@@ -53,6 +54,31 @@ describe("the notification stream", () => {
     await eventually(() => expect(pushed(resumed).map((n) => n.id)).toEqual([pushed(fresh)[0].id]), 5_000);
     const fromQuery = await stream(d.author, {}, `${PATH}?after=0`);
     await eventually(() => expect(pushed(fromQuery)).toHaveLength(2), 5_000);
+  });
+
+  it("sends a notification that became readable after a higher one was sent, once, and resumes after the highest", async () => {
+    const d = await thread();
+    const client = await stream(d.author);
+    const [{ top }] = (await live.t.database.db.execute(sql`select coalesce(max(id), 0)::int as top from notifications`)) as unknown as [{ top: number }];
+    // Ids are taken at insert and commits land in any order: the higher id is readable first.
+    const write = async (id: number, event: string) => {
+      await live.t.database.db.execute(
+        sql`insert into notifications (id, user_id, kind, annotation_id, article_id, event) overriding system value
+            values (${id}, ${d.author.user.id}, 'reply', ${"late-" + event}, ${d.article.id}, ${event})`,
+      );
+      notificationBell.ring([d.author.user.id]);
+    };
+    await write(top + 1_000_000, "first committed");
+    await eventually(() => expect(pushed(client).map((n) => n.id)).toEqual([top + 1_000_000]), 5_000);
+    await write(top + 500_000, "committed later");
+    await eventually(() => expect(pushed(client).map((n) => n.id)).toEqual([top + 1_000_000, top + 500_000]), 5_000);
+    // Rung again: nothing is sent twice; the resume point stays the highest sent.
+    notificationBell.ring([d.author.user.id]);
+    await d.reply("and a real one");
+    await eventually(() => expect(pushed(client)).toHaveLength(3), 5_000);
+    expect(new Set(pushed(client).map((n) => n.id)).size).toBe(3);
+    const ids = client.events.filter((e) => e.event === "notification").map((e) => Number(e.id));
+    expect(ids.slice(0, 2)).toEqual([top + 1_000_000, top + 1_000_000]);
   });
 
   it("ends a stream when its session logs out", async () => {
