@@ -309,6 +309,7 @@ function refuseNew(
   if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
   if (parsed.data.anchor !== null) return "anchor is set by the server";
   if (parsed.data.judged !== null) return "judged is set by the server";
+  if (parsed.data.editedAt !== null) return "editedAt is set by the server";
   if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
     return "only moderators give rejection reasons";
   }

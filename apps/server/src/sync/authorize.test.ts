@@ -193,15 +193,28 @@ describe("authorizeUpdate: editing and deleting", () => {
     expectRefused(authorizeUpdate(server, body, actor(bob, "owner")), /moderators may change only/);
   });
 
-  it("takes the editedAt an author's edit stamps, and refuses it from anyone else, or unreadable", () => {
+  it("takes an author's edit without editedAt, and refuses editedAt from anyone: the server stamps it", () => {
     const { server, id } = serverWithComment();
     const edit = updateFrom(server, (c) => updateAnnotation(c, id, { body: "Second thoughts" }));
     expectOk(authorizeUpdate(server, edit, actor(alice, "annotator")));
-    // Only an author's writing is marked edited: a moderator cannot mark someone else's work so.
-    const marked = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", Date.now()));
-    expectRefused(authorizeUpdate(server, marked, actor(bob, "moderator")), /moderators may change only/);
-    const unreadable = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", "yesterday"));
-    expectRefused(authorizeUpdate(server, unreadable, actor(alice, "annotator")), /invalid editedAt/);
+    // Neither set, nor erased, nor dated at will: not by its author, not by a moderator.
+    for (const value of [Date.now(), 1, null]) {
+      const marked = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", value));
+      expectRefused(authorizeUpdate(server, marked, actor(alice, "annotator")), /editedAt is set by the server/);
+    }
+    const byModerator = updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", Date.now()));
+    expectRefused(authorizeUpdate(server, byModerator, actor(bob, "moderator")), /editedAt|moderators may change only/);
+    // Once the server has stamped it, deleting the stamp is refused as well.
+    Y.applyUpdate(server, updateFrom(server, (c) => annotationsOf(c).get(id)!.set("editedAt", Date.now())));
+    const erased = updateFrom(server, (c) => annotationsOf(c).get(id)!.delete("editedAt"));
+    expectRefused(authorizeUpdate(server, erased, actor(alice, "annotator")), /editedAt is set by the server/);
+    const made = updateFrom(server, (c) =>
+      c.transact(() => {
+        const fresh = createAnnotation(c, { kind: "comment", authorId: alice, body: "new" });
+        annotationsOf(c).get(fresh)!.set("editedAt", 5);
+      }),
+    );
+    expectRefused(authorizeUpdate(server, made, actor(alice, "annotator")), /editedAt is set by the server/);
   });
 
   it("keeps immutable fields immutable, for authors too", () => {

@@ -16,6 +16,7 @@ import { ENCODE_WHOLE_MAX_BYTES, ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, 
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 import { touchedAnnotations } from "./touched.ts";
+import { stampEdits } from "./edited.ts";
 import { UpdateLane } from "./update-lane.ts";
 
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
@@ -374,6 +375,7 @@ export class LiveDocument implements PersistSource {
     durable.catch(() => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
+    if (change?.userId) stampEdits(this.doc, tr, { userId: change.userId });
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

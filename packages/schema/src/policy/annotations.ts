@@ -36,8 +36,8 @@ export type Subject = { authorId: string; kind: AnnotationKind; status: Annotati
 
 /** Fields fixed at creation. */
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId", "canonical", "via"]);
-/** Fields only the server writes (re-anchoring, and what a verdict was given on). */
-const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor", "judged"]);
+/** Fields only the server writes (re-anchoring, what a verdict was given on, and when its text was edited). */
+const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor", "judged", "editedAt"]);
 /** What a moderator may change on anyone's annotation: its status, and who must answer it by when. */
 const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
 /** What an author may still change on an annotation that moderation has fixed: its thread's state and who answers it. */

@@ -95,37 +95,33 @@ export type AnnotationPatch = Partial<
 > & { body?: string };
 
 /**
- * Sets the given fields (replacing the body text when given) and stamps updatedAt, and editedAt when the
- * body or the fact-check now reads differently from before: only a change to what its author wrote marks
- * an annotation edited.
+ * Sets the given fields (replacing the body text when given) and stamps updatedAt. A body or fact-check
+ * written again as it reads is left alone: the server marks an annotation edited (editedAt) when either
+ * changes, and a re-save is no edit.
  */
 export function updateAnnotation(doc: Y.Doc, id: string, patch: AnnotationPatch, origin: unknown = null): boolean {
   const map = annotationsOf(doc).get(id);
   if (!map) return false;
   doc.transact(() => {
-    const now = Date.now();
-    if (rewrites(map, patch)) map.set("editedAt", now);
     for (const [key, value] of Object.entries(patch)) {
       if (key === "body") {
         // Written before the server refused it, a document may hold an annotation without its body.
         const text = map.get("body");
-        if (text instanceof Y.Text) {
+        if (!(text instanceof Y.Text)) map.set("body", new Y.Text(value as string));
+        else if (text.toString() !== value) {
           text.delete(0, text.length);
           text.insert(0, value as string);
-        } else map.set("body", new Y.Text(value as string));
-      } else map.set(key, value);
+        }
+      } else if (key !== "factcheck" || !sameFactcheck(value, map.get("factcheck"))) map.set(key, value);
     }
-    map.set("updatedAt", now);
+    map.set("updatedAt", Date.now());
   }, origin);
   return true;
 }
 
-/** Whether the patch changes the annotation's body or fact-check, not merely writes them again. */
-function rewrites(map: AnnotationMap, patch: AnnotationPatch): boolean {
-  const body = map.get("body");
-  const bodyNow = body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "";
-  if (patch.body !== undefined && patch.body !== bodyNow) return true;
-  return patch.factcheck !== undefined && canonicalJson(patch.factcheck) !== canonicalJson((map.get("factcheck") as Factcheck | undefined) ?? null);
+/** Whether two fact-checks read the same, whatever the order of their keys. */
+export function sameFactcheck(a: unknown, b: unknown): boolean {
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null);
 }
 
 /** JSON with object keys sorted, so that a fact-check written again with its keys in another order compares equal. */

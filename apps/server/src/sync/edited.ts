@@ -1,0 +1,62 @@
+import * as Y from "yjs";
+import { annotationsOf, sameFactcheck } from "@marginalia/schema";
+import type { ChangeOrigin } from "./document.ts";
+
+/**
+ * How close together two stamps of one annotation may be: a client that writes its body a keystroke at a
+ * time gets one stamp in this long, not one per keystroke, and the time shown is that close to the last edit.
+ */
+const RESTAMP_AFTER_MS = 2_000;
+
+const isNew = (item: Y.Item, tr: Y.Transaction) => item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0);
+
+/**
+ * The annotations whose text, as their author wrote it, a transaction changed: the body, or the fact-check
+ * written with another value. One made in the same transaction was never read as first written, so it is
+ * not edited.
+ */
+export function editedIn(doc: Y.Doc, tr: Y.Transaction): string[] {
+  const root = annotationsOf(doc) as unknown as Y.AbstractType<unknown>;
+  const ids = new Set<string>();
+  const annotationOf = (map: Y.AbstractType<unknown> | null) => {
+    const item = map?._item;
+    if (!item || item.parent !== root || typeof item.parentSub !== "string" || isNew(item, tr)) return;
+    ids.add(item.parentSub);
+  };
+  for (const [type, keys] of tr.changed) {
+    // Typed into (changes to a text made in this transaction are not recorded, so it was there before).
+    if (type instanceof Y.Text && type._item?.parentSub === "body") annotationOf(type._item.parent as Y.AbstractType<unknown>);
+    else if (type instanceof Y.Map && type._item?.parent === root) {
+      if (keys.has("body") || (keys.has("factcheck") && factcheckChanged(type as Y.Map<unknown>))) annotationOf(type as Y.AbstractType<unknown>);
+    }
+  }
+  return [...ids];
+}
+
+/** Whether the fact-check now at the key reads differently from the one it replaced. */
+function factcheckChanged(map: Y.Map<unknown>): boolean {
+  const item = (map as unknown as { _map: Map<string, Y.Item> })._map.get("factcheck");
+  const before = item?.left;
+  if (!item || !before || !(before.content instanceof Y.ContentAny) || item.deleted) return true;
+  return !sameFactcheck(map.get("factcheck"), before.content.arr.at(-1));
+}
+
+/**
+ * Stamps `editedAt` (docs/sync.md, layout) on what a member's change edited, as the server: clients may not
+ * write it, so the mark can be neither left off nor erased nor dated at will. Called from the document's
+ * update handler; Yjs runs the nested transaction right after the one that edited, before the change's
+ * caller goes on, so REST answers with the mark.
+ */
+export function stampEdits(doc: Y.Doc, tr: Y.Transaction, origin: ChangeOrigin) {
+  const edited = editedIn(doc, tr);
+  if (edited.length === 0) return;
+  const now = Date.now();
+  const due = edited.filter((id) => {
+    const previous = annotationsOf(doc).get(id)?.get("editedAt");
+    return typeof previous !== "number" || now - previous >= RESTAMP_AFTER_MS;
+  });
+  if (due.length === 0) return;
+  doc.transact(() => {
+    for (const id of due) annotationsOf(doc).get(id)?.set("editedAt", now);
+  }, origin);
+}
