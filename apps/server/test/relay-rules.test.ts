@@ -78,6 +78,19 @@ describe.runIf(!missing)("rules across two server processes", () => {
     });
   });
 
+  it("closes sockets on the other process with 4409 and 4511 while Redis is down, for anonymity turned on and a new quorum", async () => {
+    const anon = await articleWithMembers(servers.t.app, ["annotator"]);
+    const board = await articleWithMembers(servers.t.app, ["moderator"], "pre");
+    const [renamedOnB, requorumedOnB] = [open(servers.b.url, anon.article.sync.room, anon.members[0]!.token), open(servers.b.url, board.article.sync.room, board.members[0]!.token)];
+    await Promise.all([renamedOnB.synced, requorumedOnB.synced]);
+    await withRelayDown(async () => {
+      // Left open, the first would go on writing, and showing presence, under the account's id in an anonymous group.
+      expect((await call(servers.a, anon.owner, "PATCH", `/api/groups/${anon.group.id}`, { anonymousToPeers: true })).status).toBe(200);
+      expect((await call(servers.a, board.owner, "PATCH", `/api/groups/${board.group.id}`, { reviewQuorum: 2 })).status).toBe(200);
+      await eventually(() => expect([renamedOnB, requorumedOnB].map((s) => s.closes.map((c) => c.code))).toEqual([[4409], [4511]]), 10_000);
+    });
+  });
+
   it("moves out a reply stored on one process to a thread the other hid meanwhile, once they meet again", async () => {
     const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
     const author = members[0]!;

@@ -33,6 +33,9 @@ export async function groupMembersOf(db: Db, groupIds: readonly string[]): Promi
  * moderation mode). The hub runs this now and then and after a relay
  * reconnect: it catches what no event announced (a session that expired, a
  * token revoked from the command line, an event lost while Redis was away).
+ * Every access event that closes or changes sockets has its equivalent here,
+ * with the same code and reason: a member id or review quorum other than the
+ * socket joined under is a "members-renamed" or "quorum-changed" it missed.
  * Four queries and one pass, whatever the number of sockets.
  */
 export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<Map<Grant, AccessVerdict>> {
@@ -50,9 +53,12 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
         role: memberships.role,
         moderation: groups.moderation,
         reviewQuorum: groups.reviewQuorum,
+        memberId: memberIds.memberId,
       })
       .from(memberships)
       .innerJoin(groups, eq(groups.id, memberships.groupId))
+      // Left: a membership whose member id is missing is not a removal (4403 would have its client discard its work).
+      .leftJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
       .where(and(inArray(memberships.groupId, unique(grants.map((g) => g.groupId))), inArray(memberships.userId, unique(grants.map((g) => g.userId))))),
     db.select({ id: articles.id }).from(articles).where(inArray(articles.id, unique(grants.map((g) => g.articleId)))),
   ]);
@@ -73,7 +79,11 @@ export async function currentAccess(db: Db, grants: readonly Grant[]): Promise<M
               ? closeFor.removed
               : grant.moderatorsOnly && !canModerate(member.role)
                 ? closeFor.demoted
-                : { effect: "actor", change: { role: member.role, moderation: member.moderation, reviewQuorum: member.reviewQuorum } },
+                : member.memberId !== grant.memberId
+                  ? closeFor.renamed
+                  : member.reviewQuorum !== grant.reviewQuorum
+                    ? closeFor.settingsChanged
+                    : { effect: "actor", change: { role: member.role, moderation: member.moderation } },
     );
   }
   return verdicts;

@@ -30,6 +30,13 @@ export type Grant = {
   articleId: string;
   /** The hidden document's sockets, which a member keeps only while a moderator. */
   moderatorsOnly: boolean;
+  /**
+   * The member id the socket writes and shows presence under, and the group's review quorum it places work by:
+   * both change only with a close ("members-renamed", "quorum-changed"), so the database check can tell that
+   * one of those events was missed (a relay outage) when they no longer match (access-check.ts).
+   */
+  memberId: string;
+  reviewQuorum: number;
   credential: { via: "session"; sessionId: string } | { via: "token"; tokenId: string };
 };
 

@@ -75,6 +75,8 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
       groupId: row.groupId,
       articleId: room.articleId,
       moderatorsOnly: room.kind === "hidden",
+      memberId: row.memberId,
+      reviewQuorum: row.reviewQuorum,
       credential: auth.via === "session" ? { via: "session", sessionId: auth.sessionId } : { via: "token", tokenId: auth.tokenId },
     },
   };

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { addMember, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
+import { updateSettings } from "../../src/services/groups.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
 
 /**
@@ -136,6 +137,42 @@ describe("open sockets follow access changes", () => {
     } finally {
       clearInterval(noise);
     }
+  });
+});
+
+describe("group settings changed where no event reaches the socket (another process, the relay down)", () => {
+  // The database check stands in for the event: same code, same reason, or a socket writes on under what changed.
+  const staysOpen = async (client: SyncClient) => {
+    await sleep(750); // a few of the 250 ms checks
+    await live.t.hub.checkAccess();
+    expect(client.closes).toEqual([]);
+  };
+
+  it("closes with 4409 once the group is anonymous: its sockets would write and show presence under the account's id", async () => {
+    const { owner, group, article, members, ownerClient } = await desk(["annotator"]);
+    const member = members[0]!;
+    const groupSocket = live.open(article.sync.room, member.token);
+    const privateSocket = live.open(article.sync.privateRoom.replace(owner.user.id, member.user.id), member.token);
+    await Promise.all([groupSocket.synced, privateSocket.synced]);
+    await updateSettings(live.t.database.db, group.id, { anonymousToPeers: true });
+    const renamed = { code: SYNC_CLOSE_CODES.membersRenamed, reason: "the group's member ids changed" };
+    for (const client of [groupSocket, privateSocket, ownerClient]) await eventually(() => expect(client.closes).toEqual([renamed]), 5_000);
+    // Rejoined under the new member id, it is left open.
+    const again = live.open(article.sync.room, member.token);
+    await again.synced;
+    await staysOpen(again);
+  });
+
+  it("closes with 4511 once the review quorum changed: its client would place work by the old one", async () => {
+    const { owner, group, article, members } = await articleWithMembers(live.t.app, ["moderator"], "pre");
+    const sockets = [live.open(article.sync.room, owner.token), live.open(article.sync.room, members[0]!.token)];
+    await Promise.all(sockets.map((s) => s.synced));
+    await updateSettings(live.t.database.db, group.id, { reviewQuorum: 2 });
+    const changed = { code: SYNC_CLOSE_CODES.settingsChanged, reason: "the group's review quorum changed" };
+    for (const client of sockets) await eventually(() => expect(client.closes).toEqual([changed]), 5_000);
+    const again = live.open(article.sync.room, members[0]!.token);
+    await again.synced;
+    await staysOpen(again);
   });
 });
 
