@@ -50,6 +50,7 @@ export class OpenAccess {
   private accessSeq = 0;
   private readonly accessTimer: NodeJS.Timeout;
   private checkingAccess = false;
+  private checkAgain = false;
   private lastCheckAt = Date.now();
 
   constructor(
@@ -103,6 +104,8 @@ export class OpenAccess {
 
   /** Brings every open socket up to date with the database (access-check.ts). */
   async check() {
+    // One asked for meanwhile (the relay reconnecting) runs after: this one may have read before what it is for.
+    if (this.checkingAccess) this.checkAgain = true;
     if (this.checkingAccess || this.grants.size === 0) return;
     this.checkingAccess = true;
     this.lastCheckAt = Date.now();
@@ -134,6 +137,10 @@ export class OpenAccess {
       this.logger.warn({ err }, "checking open sockets' access failed; trying again later");
     } finally {
       this.checkingAccess = false;
+      if (this.checkAgain) {
+        this.checkAgain = false;
+        void this.check();
+      }
     }
   }
 
