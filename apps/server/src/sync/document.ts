@@ -25,6 +25,8 @@ export type ChangeOrigin = {
   /** The socket it came from, which needs no echo of its own change. */
   peer?: Peer;
   onDurable?: (durable: Promise<void>) => void;
+  /** Sent to the sockets once stored: a server's mark lost in a crash could not be taken back from clients. */
+  whenStored?: true;
 };
 
 export type { Peer } from "./fanout.ts";
@@ -102,10 +104,9 @@ export class LiveDocument implements PersistSource {
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
   /**
-   * About how many bytes the document encodes to: what was loaded, plus
-   * every update since (deletions never take any off). Structs alone do not
-   * say what an encoding costs: 150 annotations with 20,000-character
-   * bodies are 3 MB in a few thousand structs.
+   * About how many bytes the document encodes to: what was loaded, plus every update since (deletions never
+   * take any off). Structs alone do not say: 150 annotations with 20,000-character bodies are 3 MB in a few
+   * thousand structs.
    */
   private encodedBytes = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
@@ -116,10 +117,7 @@ export class LiveDocument implements PersistSource {
   readonly peers = new Set<Peer>();
   /** Large updates taken in turns, one after another (large-update.ts). */
   readonly lane = new UpdateLane();
-  /**
-   * The group's members who may answer an assignment (annotators and up),
-   * loaded with the document and kept current by access events (hub.ts).
-   */
+  /** The group's members who may answer an assignment (annotators and up), kept current by access events (hub.ts). */
   readonly answerers = new Set<string>();
   /**
    * The group's member ids and their accounts: the document names people by
@@ -363,19 +361,19 @@ export class LiveDocument implements PersistSource {
     if (origin === LOAD_ORIGIN) return;
     this.changes++;
     this.encodedBytes += update.length;
-    this.fanout.queue(update, (origin as ChangeOrigin | null)?.peer ?? null);
+    const change = origin as ChangeOrigin | null;
+    if (!change?.whenStored) this.fanout.queue(update, change?.peer ?? null);
     if (origin === REMOTE_ORIGIN) {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
       return;
     }
-    const change = origin as ChangeOrigin | null;
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
-    // Whoever made the change learns of a refusal from this same promise (a socket closes, a request
-    // answers with an error); this keeps one that nobody waits for from crashing the process as unhandled.
-    durable.catch(() => {});
+    // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
+    // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
+    durable.then(() => change?.whenStored && !this.destroyed && this.fanout.queue(update, null), () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
-    if (change?.userId) stampEdits(this.doc, tr, { userId: change.userId });
+    if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

@@ -10,7 +10,7 @@ const MEMBER = { userId: "member" };
 function stamping() {
   const doc = new Y.Doc();
   doc.on("update", (_u: Uint8Array, origin: unknown, _d: Y.Doc, tr: Y.Transaction) => {
-    if (origin === MEMBER) stampEdits(doc, tr, { userId: "member" });
+    if (origin === MEMBER) stampEdits(doc, tr, "member", true);
   });
   const id = createAnnotation(doc, { kind: "factcheck", authorId: "alice", body: "First words", factcheck }, MEMBER);
   const editedAt = () => readAnnotation(annotationsOf(doc).get(id)!).editedAt;
@@ -29,19 +29,25 @@ describe("stampEdits", () => {
     updateAnnotation(doc, id, { body: "First words", factcheck: { ...factcheck } }, MEMBER);
     expect(editedAt()).toBeNull();
 
+    // Edited the moment it arrived (written offline, then edited before reconnecting): nobody read it yet.
     doc.transact(() => (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "Really: "), MEMBER);
-    expect(editedAt()).toBe(1_000_000);
+    expect(editedAt()).toBeNull();
+    vi.setSystemTime(1_003_000);
+    doc.transact(() => (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "Truly "), MEMBER);
+    expect(editedAt()).toBe(1_003_000);
     // Keystrokes close together make one stamp; a later edit moves it on.
-    vi.setSystemTime(1_000_500);
+    vi.setSystemTime(1_003_500);
     doc.transact(() => (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "!"), MEMBER);
-    expect(editedAt()).toBe(1_000_000);
+    expect(editedAt()).toBe(1_003_000);
     vi.setSystemTime(1_010_000);
     updateAnnotation(doc, id, { factcheck: { ...factcheck, verdict: "true" } }, MEMBER);
     expect(editedAt()).toBe(1_010_000);
   });
 
   it("stamps a body replaced whole, and nothing made and edited in one go", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
     const { doc, id, editedAt } = stamping();
+    vi.setSystemTime(1_005_000);
     doc.transact(() => annotationsOf(doc).get(id)!.set("body", new Y.Text("Replaced")), MEMBER);
     expect(editedAt()).not.toBeNull();
     let fresh = "";

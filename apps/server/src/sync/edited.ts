@@ -8,7 +8,30 @@ import type { ChangeOrigin } from "./document.ts";
  */
 const RESTAMP_AFTER_MS = 2_000;
 
+/**
+ * How long after an annotation reaches the server its changes are not edits: work written offline and
+ * edited before reconnecting arrives as its creation and its edits a moment apart, and nobody read the
+ * first version in between. By the server's clock; an annotation's own createdAt is its writer's to set.
+ */
+const NEW_FOR_MS = 2_000;
+
 const isNew = (item: Y.Item, tr: Y.Transaction) => item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0);
+
+/** When each annotation made lately reached the server, per document (`NEW_FOR_MS`). */
+const arrivals = new WeakMap<Y.Doc, Map<string, number>>();
+
+function noteArrivals(doc: Y.Doc, tr: Y.Transaction, now: number) {
+  const root = annotationsOf(doc) as unknown as Y.AbstractType<unknown>;
+  const made = [...(tr.changed.get(root as Y.AbstractType<Y.YEvent<any>>) ?? [])].filter((id): id is string => {
+    const item = typeof id === "string" ? (root as unknown as { _map: Map<string, Y.Item> })._map.get(id) : undefined;
+    return !!item && !item.deleted && isNew(item, tr);
+  });
+  if (made.length === 0) return;
+  let seen = arrivals.get(doc);
+  if (!seen) arrivals.set(doc, (seen = new Map()));
+  for (const [id, at] of seen) if (now - at >= NEW_FOR_MS) seen.delete(id);
+  for (const id of made) seen.set(id, now);
+}
 
 /**
  * The annotations whose text, as their author wrote it, a transaction changed: the body, or the fact-check
@@ -42,20 +65,28 @@ function factcheckChanged(map: Y.Map<unknown>): boolean {
 }
 
 /**
- * Stamps `editedAt` (docs/sync.md, layout) on what a member's change edited, as the server: clients may not
+ * Stamps `editedAt` (docs/sync.md, layout) on what `writer`'s change edited, as the server: clients may not
  * write it, so the mark can be neither left off nor erased nor dated at will. Called from the document's
  * update handler; Yjs runs the nested transaction right after the one that edited, before the change's
  * caller goes on, so REST answers with the mark.
  */
-export function stampEdits(doc: Y.Doc, tr: Y.Transaction, origin: ChangeOrigin) {
+export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, fromClient: boolean) {
+  const now = Date.now();
+  // Only what a client sent arrives: the server's own moves (a hide undone, an approval) bring back old work.
+  if (fromClient) noteArrivals(doc, tr, now);
   const edited = editedIn(doc, tr);
   if (edited.length === 0) return;
-  const now = Date.now();
+  const arrived = arrivals.get(doc);
   const due = edited.filter((id) => {
+    const since = arrived?.get(id);
+    if (since !== undefined && now - since < NEW_FOR_MS) return false;
     const previous = annotationsOf(doc).get(id)?.get("editedAt");
     return typeof previous !== "number" || now - previous >= RESTAMP_AFTER_MS;
   });
   if (due.length === 0) return;
+  // Sent out once stored (`whenStored`): a mark broadcast and then lost in a crash would stay in clients'
+  // copies, which the server could never take it back from (they may not write it), and they would differ.
+  const origin: ChangeOrigin = { userId: writer, whenStored: true };
   doc.transact(() => {
     for (const id of due) annotationsOf(doc).get(id)?.set("editedAt", now);
   }, origin);
