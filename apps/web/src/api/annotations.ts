@@ -75,3 +75,9 @@ export type ClaimMatch = { annotationId: string; articleId: string; claim: strin
 
 export const fetchSimilarClaims = (groupId: string, q: string) =>
   api<{ matches: ClaimMatch[] }>("GET", `/api/groups/${groupId}/claims/similar?q=${encodeURIComponent(q)}`);
+
+/** One page of the group's annotations that match `q` across its articles, newest first (GET /api/groups/:groupId/annotations). */
+export function searchGroupAnnotations(groupId: string, q: string, limit: number) {
+  const params = new URLSearchParams({ q, limit: String(limit) });
+  return api<{ annotations: AnnotationView[]; nextCursor: string | null }>("GET", `/api/groups/${groupId}/annotations?${params}`);
+}

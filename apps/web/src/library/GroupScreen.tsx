@@ -3,6 +3,7 @@ import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
 import { canModerate } from "../reader/permissions/index.ts";
+import { GroupSearch } from "./GroupSearch.tsx";
 import { GroupSettingsPanel } from "./GroupSettingsPanel.tsx";
 import { ImportForm } from "./ImportForm.tsx";
 import { MembersPanel } from "./MembersPanel.tsx";
@@ -33,6 +34,7 @@ export function GroupScreen({ groupId }: { groupId: string }) {
           </>
         )}
       </p>
+      <GroupSearch groupId={g.id} articles={articles.data} />
       <section aria-labelledby="articles-heading">
         <h2 id="articles-heading">Articles</h2>
         {articles.error && <p className="error" role="alert">{articles.error}</p>}

@@ -24,6 +24,8 @@ import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
 import { ThreadFilters } from "./threads/ThreadFilters.tsx";
 import { ThreadList } from "./threads/ThreadList.tsx";
+import { ThreadSearch } from "./threads/ThreadSearch.tsx";
+import { queryTerms, threadMatches } from "./threads/search.ts";
 import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint } from "./threads/threads.ts";
 import { useAfterPaint } from "./highlights/use-after-paint.ts";
 import { useArticleClicks } from "./highlights/use-article-clicks.ts";
@@ -130,10 +132,20 @@ function Reader({
   const place = useMemo(() => (map ? cachedLocator(map.index, article.revision) : null), [map, article.revision]);
   const threads = useMemo(() => (place ? buildThreads(items, place, viewer) : []), [items, place, viewer]);
   const [filters, setFilters] = useState(NO_FILTERS);
+  // The field answers each key at once; the list and the highlights follow when React has time.
+  const [query, setQuery] = useState("");
+  const searched = useDeferredValue(query);
+  const terms = useMemo(() => queryTerms(searched), [searched]);
   const placed = useMemo(() => threads.filter((t) => !t.orphaned), [threads]);
-  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, self)), [placed, filters, self]);
+  const shown = useMemo(() => placed.filter((t) => matches(t.root, filters, self) && threadMatches(t, terms)), [placed, filters, self, terms]);
   const assignedCount = useMemo(() => placed.filter((t) => t.root.assignees.includes(self)).length, [placed, self]);
-  const paintOf = useMemo<PaintOf | null>(() => (place ? (item, find) => rootPaint(item, find, place, viewer, filters) : null), [place, viewer, filters]);
+  // A touched annotation is painted at once only while nothing is searched: whether its thread matches
+  // can hang on a reply, which `rootPaint` does not see. While searching, the rebuilt threads paint it,
+  // so the highlights never show a thread the list does not.
+  const paintOf = useMemo<PaintOf | null>(
+    () => (place && terms.length === 0 ? (item, find) => rootPaint(item, find, place, viewer, filters) : null),
+    [place, viewer, filters, terms],
+  );
   // The documents' threads take over from the server's list once every document has synced (or
   // stopped) and the threads are built from what it brought.
   const opened = [[sessions.group, groupState], [sessions.private, privateState], [sessions.hidden, hiddenState]] as const;
@@ -240,19 +252,26 @@ function Reader({
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
   const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: setFocusedId, onShow: showInText };
+  const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
+  const emptyText =
+    terms.length > 0 ? `No threads match “${searched.trim()}”${filtering ? " with these filters" : ""}.`
+    : filtering && listed.total > 0 ? "No threads pass these filters."
+    : canWrite(role) ? "No annotations yet. Select a passage in the article to start."
+    : "No annotations yet.";
   const tabs = [
     {
       id: "threads" as const,
       label: `Threads (${listed.shown.length})`,
       content: (
         <>
+          <ThreadSearch value={query} onChange={setQuery} shown={listed.shown.length} total={listed.total} />
           <ThreadFilters value={filters} onChange={setFilters} members={members} shown={listed.shown.length} total={listed.total} assigned={listed.assigned} />
           <ThreadList
             threads={listed.shown}
             pending={listed.shown.length === 0 && (!settled || shown.length > 0)}
             votes={votes}
             focusedId={focusedId}
-            emptyText={canWrite(role) ? "No annotations yet. Select a passage in the article to start." : "No annotations yet."}
+            emptyText={emptyText}
             {...cardProps}
           />
         </>
