@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { WSContext } from "hono/ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { BACKLOG_BYTES, sendWithBacklogLimit } from "./socket-backlog.ts";
+import { ACCOUNT_BACKLOG_BYTES, AccountBacklogs, type AccountOf, BACKLOG_BYTES, sendWithBacklogLimit } from "./socket-backlog.ts";
 import { SHARED_FRAME_BYTES, sharedFrameWriter } from "./shared-frames.ts";
 
 /** A real `ws` server whose connections hand the test a sender as socket.ts builds it, and a real client. */
@@ -11,7 +11,7 @@ let server: Server;
 let wss: WebSocketServer;
 let url: string;
 type ServerSide = { ws: WebSocket; send: (m: Uint8Array) => void; behind: number[] };
-const accepted: Array<(side: ServerSide) => void> = [];
+const accepted: Array<{ resolve: (side: ServerSide) => void; account?: AccountOf }> = [];
 
 beforeAll(async () => {
   wss = new WebSocketServer({ noServer: true });
@@ -27,7 +27,8 @@ beforeAll(async () => {
         },
       });
       const behind: number[] = [];
-      accepted.shift()!({ ws, behind, send: sendWithBacklogLimit(context, (unsent) => behind.push(unsent)) });
+      const { resolve, account } = accepted.shift()!;
+      resolve({ ws, behind, send: sendWithBacklogLimit(context, (unsent) => behind.push(unsent), account) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -41,8 +42,8 @@ afterAll(async () => {
 
 type Heard = { messages: Buffer[]; closed: Promise<number> };
 
-async function connect(): Promise<{ server: ServerSide; heard: Heard; client: WebSocket }> {
-  const serverSide = new Promise<ServerSide>((resolve) => accepted.push(resolve));
+async function connect(account?: AccountOf): Promise<{ server: ServerSide; heard: Heard; client: WebSocket }> {
+  const serverSide = new Promise<ServerSide>((resolve) => accepted.push({ resolve, account }));
   const client = new WebSocket(url);
   const heard: Heard = { messages: [], closed: new Promise((resolve) => client.on("close", resolve)) };
   client.on("message", (data) => heard.messages.push(data as Buffer));
@@ -86,6 +87,32 @@ describe("a socket's backlog limit", () => {
     expect(s.ws.bufferedAmount).toBe(held);
     expect(s.behind).toHaveLength(1);
     client.terminate();
+  });
+
+  it("bounds what one account's sockets hold together, below each socket's own bound, and not other accounts'", async () => {
+    const backlogs = new AccountBacklogs();
+    const alice: AccountOf = { backlogs, name: () => "alice" };
+    const sockets = [await connect(alice), await connect(alice), await connect(alice), await connect(alice)];
+    const bob = await connect({ backlogs, name: () => "bob" });
+    for (const { client } of [...sockets, bob]) client.pause();
+    const chunk = filled(64 * 1024, 5);
+    // Each of alice's sockets in turn, while none has fallen behind: together they pass the account's bound
+    // long before any one passes its own.
+    let rounds = 0;
+    while (sockets.every(({ server: s }) => s.behind.length === 0) && rounds < 2_000) {
+      for (const { server: s } of sockets) s.send(chunk);
+      rounds++;
+    }
+    const fell = sockets.filter(({ server: s }) => s.behind.length === 1);
+    expect(fell.length).toBeGreaterThan(0);
+    for (const { server: s } of fell) expect(s.behind[0]).toBeLessThan(BACKLOG_BYTES);
+    const held = sockets.reduce((sum, { server: s }) => sum + s.ws.bufferedAmount, 0);
+    expect(held).toBeGreaterThan(ACCOUNT_BACKLOG_BYTES);
+    expect(held).toBeLessThan(ACCOUNT_BACKLOG_BYTES + sockets.length * 256 * 1024);
+    // Another account sends on as before.
+    for (let i = 0; i < 64; i++) bob.server.send(chunk);
+    expect(bob.server.behind).toEqual([]);
+    for (const { client } of [...sockets, bob]) client.terminate();
   });
 
   it("sends a broadcast as one shared frame that every peer reads whole, and nothing after a close", async () => {

@@ -17,20 +17,58 @@ export const BACKLOG_BYTES = 8 * 2 ** 20;
  * called once instead of sending, and nothing more is sent. Small messages go
  * out as frames shared with the other sockets they are sent to (shared-frames.ts).
  */
-export function sendWithBacklogLimit(ws: WSContext, fellBehind: (unsent: number) => void): (message: Uint8Array) => void {
-  const raw = ws.raw as { bufferedAmount?: number } | undefined;
+export function sendWithBacklogLimit(ws: WSContext, fellBehind: (unsent: number) => void, account?: AccountOf): (message: Uint8Array) => void {
+  const raw = ws.raw as RawSocket | undefined;
   const writeFrame = sharedFrameWriter(raw);
-  let largest = 0;
+  const held: Held = { raw, largest: 0 };
   let behind = false;
   return (message) => {
     if (behind) return;
     const unsent = raw?.bufferedAmount ?? 0;
-    if (unsent > BACKLOG_BYTES + largest) {
+    if (unsent > BACKLOG_BYTES + held.largest || (unsent > ACCOUNT_CHECK_FROM + held.largest && account && overAccount(account, held))) {
       behind = true;
       fellBehind(unsent);
       return;
     }
-    if (message.byteLength > largest) largest = message.byteLength;
+    if (message.byteLength > held.largest) held.largest = message.byteLength;
     if (!writeFrame?.(message)) ws.send(message as Uint8Array<ArrayBuffer>);
   };
+}
+
+/**
+ * What one account's sockets may hold unsent together, beyond each one's largest message: without it, an
+ * account's 32 sockets that stop reading could hold 32 times BACKLOG_BYTES (about 300 MB).
+ */
+export const ACCOUNT_BACKLOG_BYTES = 24 * 2 ** 20;
+/** A socket's own backlog past which its account's is added up: below it, a send costs one read. */
+const ACCOUNT_CHECK_FROM = 2 ** 20;
+
+type RawSocket = { bufferedAmount?: number; readyState?: number };
+type Held = { raw: RawSocket | undefined; largest: number };
+/** The account a socket writes as (null until it is admitted), and where its account's sockets are kept. */
+export type AccountOf = { backlogs: AccountBacklogs; name: () => string | null };
+
+/** Each account's sockets on this process, for what they hold unsent together. */
+export class AccountBacklogs {
+  private readonly byAccount = new Map<string, Set<Held>>();
+
+  /** What the account's open sockets hold unsent beyond their largest messages; `held` is counted among them. */
+  unsent(account: string, held: Held): number {
+    let sockets = this.byAccount.get(account);
+    if (!sockets) this.byAccount.set(account, (sockets = new Set()));
+    sockets.add(held);
+    let total = 0;
+    for (const other of sockets) {
+      // Closed sockets are dropped here rather than on close: the sender knows nothing of its socket's end.
+      if (!other.raw || (other.raw.readyState ?? 1) > 1) sockets.delete(other);
+      else total += Math.max(0, (other.raw.bufferedAmount ?? 0) - other.largest);
+    }
+    if (sockets.size === 0) this.byAccount.delete(account);
+    return total;
+  }
+}
+
+function overAccount(account: AccountOf, held: Held): boolean {
+  const name = account.name();
+  return name !== null && account.backlogs.unsent(name, held) > ACCOUNT_BACKLOG_BYTES;
 }

@@ -5,7 +5,7 @@ import { readSessionCookie } from "../auth/cookie.ts";
 import type { AppEnv } from "../context.ts";
 import type { Connection } from "./connection.ts";
 import type { SyncHub } from "./hub.ts";
-import { sendWithBacklogLimit } from "./socket-backlog.ts";
+import { AccountBacklogs, sendWithBacklogLimit } from "./socket-backlog.ts";
 import { FrameLimit, MAX_MESSAGE_BYTES, wsFrameLimit } from "./frame-limit.ts";
 
 // @hono/node-ws reports socket errors as an ErrorEvent, which Node 20 lacks.
@@ -85,6 +85,7 @@ export type SocketOptions = { heartbeatMs: number };
  */
 export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, options: SocketOptions) {
   const widened = new Set<string>();
+  const backlogs = new AccountBacklogs();
   return new Hono<AppEnv>().get(
     "/sync/:room",
     upgradeWebSocket((c) => {
@@ -109,8 +110,8 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           const fellBehind = (unsent: number) =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
           frames = new FrameLimit(widened, wsFrameLimit(raw));
-          const send = sendWithBacklogLimit(ws, fellBehind);
           const accountOf = () => connection?.account ?? null;
+          const send = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
           connection = hub.connect(
             {
               send: (data) => {
