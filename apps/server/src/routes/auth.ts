@@ -3,7 +3,7 @@ import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
-import { revokeApiTokensOf } from "../auth/api-tokens.ts";
+import { revokeApiToken, revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { createSession, invalidateSession, invalidateUserSessions, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -116,11 +116,17 @@ export const authRoutes = new Hono<AppEnv>()
     clearSessionCookie(c);
     return c.body(null, 204);
   })
-  .post("/logout", documented({ tag: "auth", summary: "End this session", responses: noContent }), async (c) => {
+  .post("/logout", documented({ tag: "auth", summary: "End the credential this call is made with: this session, or this API token (revoked)", responses: noContent }), async (c) => {
     const auth = requireAuth(c);
+    const { db, hub } = c.get("deps");
     if (auth.via === "session") {
-      await invalidateSession(c.get("deps").db, auth.sessionId);
-      c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: [auth.sessionId] });
+      await invalidateSession(db, auth.sessionId);
+      hub.access({ kind: "sessions-ended", sessionIds: [auth.sessionId] });
+    } else {
+      // A client signing out with a token expects that token to stop working: a 204 that ended nothing would
+      // leave it live, however the caller took the answer. Ending one's own credential needs no scope.
+      await revokeApiToken(db, auth.user.id, auth.tokenId);
+      hub.access({ kind: "tokens-revoked", tokenIds: [auth.tokenId] });
     }
     clearSessionCookie(c);
     return c.body(null, 204);

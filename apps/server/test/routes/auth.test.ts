@@ -62,6 +62,21 @@ describe("sign-up and sessions: happy path", () => {
     expect((await client.get("/api/me")).status).toBe(200);
   });
 
+  it("a logout made with an API token revokes that token, and only that one", async () => {
+    const owner = await signUp(t.app);
+    const made = async (name: string) => (await owner.post("/api/tokens", { name })).body.token as string;
+    const [ending, other] = [await made("script"), await made("other script")];
+    const script = new TestClient(t.app);
+    script.bearer = ending;
+    expect((await script.get("/api/me")).status).toBe(200);
+    expect((await script.post("/api/auth/logout")).status).toBe(204);
+    expect((await script.get("/api/me")).status).toBe(401);
+    const still = new TestClient(t.app);
+    still.bearer = other;
+    expect((await still.get("/api/me")).status).toBe(200);
+    expect((await owner.get("/api/me")).status).toBe(200);
+  });
+
   it("a logged-out cookie no longer authenticates", async () => {
     const client = await signUp(t.app);
     const cookie = client.cookie;
