@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Operation } from "./openapi/describe.ts";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { hashSecret, secretMatches } from "./auth/secrets.ts";
 import type { AppEnv } from "./context.ts";
@@ -88,6 +89,20 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * come as a bearer token; without one the figures are open, as they name no
  * person, document or group.
  */
+/**
+ * /metrics as the OpenAPI document lists it. The route is mounted beside the API (app.ts), with the
+ * process's registry, so the document is told of it here rather than read off the API's router.
+ */
+export const METRICS_OPERATION: Operation = {
+  method: "get",
+  path: "/metrics",
+  tag: "meta",
+  summary: "Prometheus metrics: sockets, documents, updates, fan-out and commit latency, refusals, event-loop delay, memory",
+  auth: false,
+  responses: { 200: "Prometheus text exposition format", 401: "METRICS_TOKEN is set and the request does not carry it as `Authorization: Bearer …`" },
+  produces: ["text/plain"],
+};
+
 export function metricsRoutes(metrics: Metrics, token: string | undefined) {
   const expected = token ? hashSecret(`Bearer ${token}`) : null;
   return new Hono<AppEnv>().get("/metrics", async (c) => {

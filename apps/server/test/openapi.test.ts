@@ -40,6 +40,8 @@ describe("the OpenAPI document", () => {
     const list = doc.paths["/api/articles/{articleId}/annotations"].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual(expect.arrayContaining(["articleId", "kind", "q", "cursor", "limit", "sort"]));
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("validation_failed");
+    // Served beside the API, and listed all the same.
+    expect(Object.keys(doc.paths["/metrics"].get.responses["200"].content)).toEqual(["text/plain"]);
   });
 
   it("documents every route the server answers, and nothing it does not", () => {

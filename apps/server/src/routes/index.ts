@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../context.ts";
 import { exportRoutes } from "../export/routes.ts";
+import { METRICS_OPERATION } from "../metrics.ts";
 import { type Operation, operationsOf } from "../openapi/describe.ts";
 import { openApiRoutes } from "../openapi/routes.ts";
 import { w3cRoutes } from "../w3c/routes.ts";
@@ -42,7 +43,7 @@ export function apiRoutes() {
   api.route("/api/annotations", annotationModerationRoutes);
   api.route("/api/groups", groupModerationRoutes);
   api.route("/api", exportRoutes);
-  api.route("/api", openApiRoutes(() => operationsOf(api)));
+  api.route("/api", openApiRoutes(() => [...operationsOf(api), METRICS_OPERATION]));
   api.route("/w3c", w3cRoutes);
   return api;
 }
