@@ -6,6 +6,9 @@ import { type NameBook, nameBook } from "./identities.ts";
 
 export type NewNotification = InferInsertModel<typeof notifications>;
 
+/** Notifications written per INSERT statement. */
+const INSERT_ROWS = 1_000;
+
 /**
  * Stores notifications about a group's work, for its current members only.
  * Every notifier goes through here, so that someone removed from a group hears
@@ -25,8 +28,14 @@ export async function notifyMembers(tx: Tx, groupId: string, pending: readonly N
   const kept = pending.filter((n) => current.has(n.userId));
   if (kept.length === 0) return;
   // Only rows actually written: a re-projection that notifies nobody anew rings nobody.
-  const written = await tx.insert(notifications).values(kept).onConflictDoNothing().returning({ userId: notifications.userId });
-  if (written.length) afterCommit(tx, () => notificationBell.ring(written.map((w) => w.userId)));
+  const written: string[] = [];
+  // In statements of INSERT_ROWS: one commit can carry tens of thousands (a thousand comments each
+  // mentioning fifty members), and the query builder overflowed the stack on 30,000 rows in one statement.
+  for (let i = 0; i < kept.length; i += INSERT_ROWS) {
+    const rows = await tx.insert(notifications).values(kept.slice(i, i + INSERT_ROWS)).onConflictDoNothing().returning({ userId: notifications.userId });
+    for (const row of rows) written.push(row.userId);
+  }
+  if (written.length) afterCommit(tx, () => notificationBell.ring(written));
 }
 
 /**

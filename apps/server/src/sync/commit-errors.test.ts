@@ -42,6 +42,11 @@ describe("classifyCommitError", () => {
     expect(classifyCommitError(wrapped(coded(code)))).toBe("transient");
   });
 
+  it("drops an update whose statement could not be built: the same update overflows the stack every time", () => {
+    expect(classifyCommitError(new RangeError("Maximum call stack size exceeded"))).toBe("permanent");
+    expect(classifyCommitError(wrapped(new RangeError("Maximum call stack size exceeded")))).toBe("permanent");
+  });
+
   it("drops an update whose projection could not be built", () => {
     expect(classifyCommitError(new ProjectionError(new RangeError("Invalid time value")))).toBe("permanent");
   });

@@ -44,6 +44,10 @@ const PERMANENT_CLASSES = new Set(["22", "23", "42", "54"]);
 export function classifyCommitError(err: unknown): CommitFailure {
   for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof ProjectionError) return "permanent";
+    // Thrown by our code or the query builder before anything reached the database (a statement too
+    // large to build overflowed the stack): the same update fails the same way every time, and retried as
+    // an outage it held every document's commits behind it for good.
+    if (e instanceof RangeError) return "permanent";
     const code = (e as { code?: unknown }).code;
     if (typeof code !== "string") continue;
     if (CONNECTION_CODES.has(code)) return "transient";
