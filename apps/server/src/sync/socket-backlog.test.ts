@@ -115,6 +115,22 @@ describe("a socket's backlog limit", () => {
     for (const { client } of [...sockets, bob]) client.terminate();
   });
 
+  it("counts each socket's whole copy of a large document toward its account's bound: one fits, not one per socket", async () => {
+    const backlogs = new AccountBacklogs();
+    const carol: AccountOf = { backlogs, name: () => "carol" };
+    const sockets = [await connect(carol), await connect(carol), await connect(carol), await connect(carol)];
+    for (const { client } of sockets) client.pause();
+    // Each joins a 14 MiB document and never reads it.
+    const join = filled(14 * 2 ** 20, 6);
+    for (const { server: s } of sockets) s.send(join);
+    const held = sockets.filter(({ server: s }) => s.behind.length === 0);
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.length).toBeLessThan(sockets.length);
+    const buffered = sockets.reduce((sum, { server: s }) => sum + s.ws.bufferedAmount, 0);
+    expect(buffered).toBeLessThanOrEqual(ACCOUNT_BACKLOG_BYTES + join.byteLength);
+    for (const { client } of sockets) client.terminate();
+  });
+
   it("sends a broadcast as one shared frame that every peer reads whole, and nothing after a close", async () => {
     const peers = [await connect(), await connect(), await connect()];
     // The fast path must be live with the `ws` this server runs: a renamed internal would quietly turn it off.

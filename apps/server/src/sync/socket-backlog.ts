@@ -25,7 +25,8 @@ export function sendWithBacklogLimit(ws: WSContext, fellBehind: (unsent: number)
   return (message) => {
     if (behind) return;
     const unsent = raw?.bufferedAmount ?? 0;
-    if (unsent > BACKLOG_BYTES + held.largest || (unsent > ACCOUNT_CHECK_FROM + held.largest && account && overAccount(account, held))) {
+    const adding = message.byteLength;
+    if (unsent > BACKLOG_BYTES + held.largest || (unsent + adding > ACCOUNT_CHECK_FROM && account && overAccount(account, held, adding))) {
       behind = true;
       fellBehind(unsent);
       return;
@@ -36,11 +37,13 @@ export function sendWithBacklogLimit(ws: WSContext, fellBehind: (unsent: number)
 }
 
 /**
- * What one account's sockets may hold unsent together, beyond each one's largest message: without it, an
- * account's 32 sockets that stop reading could hold 32 times BACKLOG_BYTES (about 300 MB).
+ * What one account's sockets may hold unsent together, beyond the largest single message among them: one
+ * socket's join (the whole document) fits, but not one for each of 32 sockets that never read. Without it
+ * they held 32 times BACKLOG_BYTES (about 300 MB), and 32 copies of a large document besides (a 14 MiB
+ * document: 634 MB).
  */
 export const ACCOUNT_BACKLOG_BYTES = 24 * 2 ** 20;
-/** A socket's own backlog past which its account's is added up: below it, a send costs one read. */
+/** A socket's own backlog, with the message being sent, past which its account's is added up: below it, a send costs one read. */
 const ACCOUNT_CHECK_FROM = 2 ** 20;
 
 type RawSocket = { bufferedAmount?: number; readyState?: number };
@@ -52,23 +55,31 @@ export type AccountOf = { backlogs: AccountBacklogs; name: () => string | null }
 export class AccountBacklogs {
   private readonly byAccount = new Map<string, Set<Held>>();
 
-  /** What the account's open sockets hold unsent beyond their largest messages; `held` is counted among them. */
-  unsent(account: string, held: Held): number {
+  /**
+   * Whether `adding` more bytes to `held`'s socket takes the account's open sockets past what they may hold
+   * unsent together; `held` is counted among them from now on.
+   */
+  over(account: string, held: Held, adding: number): boolean {
     let sockets = this.byAccount.get(account);
     if (!sockets) this.byAccount.set(account, (sockets = new Set()));
     sockets.add(held);
-    let total = 0;
+    let total = adding;
+    let largest = adding;
     for (const other of sockets) {
       // Closed sockets are dropped here rather than on close: the sender knows nothing of its socket's end.
-      if (!other.raw || (other.raw.readyState ?? 1) > 1) sockets.delete(other);
-      else total += Math.max(0, (other.raw.bufferedAmount ?? 0) - other.largest);
+      if (!other.raw || (other.raw.readyState ?? 1) > 1) {
+        sockets.delete(other);
+        continue;
+      }
+      total += other.raw.bufferedAmount ?? 0;
+      if (other.largest > largest) largest = other.largest;
     }
     if (sockets.size === 0) this.byAccount.delete(account);
-    return total;
+    return total > ACCOUNT_BACKLOG_BYTES + largest;
   }
 }
 
-function overAccount(account: AccountOf, held: Held): boolean {
+function overAccount(account: AccountOf, held: Held, adding: number): boolean {
   const name = account.name();
-  return name !== null && account.backlogs.unsent(name, held) > ACCOUNT_BACKLOG_BYTES;
+  return name !== null && account.backlogs.over(name, held, adding);
 }
