@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { type Role, groups, memberIds, memberships, roleAtLeast, users } from "@marginalia/schema/tables";
 import { MemberIds, pseudonym } from "../access/member-ids.ts";
 import type { Db } from "../db.ts";
@@ -26,17 +26,29 @@ export type NameBook = {
 /** Whether a member in `role` sees real names in a group with this setting. */
 export const seesNames = (anonymousToPeers: boolean, role: Role | null) => !anonymousToPeers || (role !== null && roleAtLeast(role, "moderator"));
 
+/** A user id no account has: what an empty `only` asks for. */
+const NO_ONE = "00000000-0000-0000-0000-000000000000";
+
 /**
  * The names a viewer may see in a group, from one query. `viewer` is null for
  * a process acting on nobody's behalf (notifications being written, exports
  * run from the CLI by an operator), which sees what a member would; a viewer
  * without an id is a role's view of everyone (a moderator's queue and log).
  */
-export async function nameBook(db: Db, groupId: string, viewer: { id?: string; role: Role | null } | null): Promise<NameBook> {
+export async function nameBook(
+  db: Db,
+  groupId: string,
+  viewer: { id?: string; role: Role | null } | null,
+  /**
+   * The only accounts that will be asked about, when known: the group's whole roster is read otherwise. An
+   * account outside them would be named from its account id, so callers ask about nothing else.
+   */
+  only?: readonly string[],
+): Promise<NameBook> {
   const rows = await db
     .select({ userId: memberIds.userId, memberId: memberIds.memberId, name: users.name, anonymous: groups.anonymousToPeers })
     .from(groups)
-    .leftJoin(memberIds, eq(memberIds.groupId, groups.id))
+    .leftJoin(memberIds, and(eq(memberIds.groupId, groups.id), only ? inArray(memberIds.userId, only.length ? [...only] : [NO_ONE]) : undefined))
     .leftJoin(memberships, and(eq(memberships.groupId, memberIds.groupId), eq(memberships.userId, memberIds.userId)))
     .leftJoin(users, eq(users.id, memberships.userId))
     .where(eq(groups.id, groupId));

@@ -19,6 +19,12 @@ const PAGE = 50;
 const LOOKBACK_MS = 30_000;
 /** How long a sent id is remembered, so that the look-back never sends it twice. */
 const REMEMBERED_MS = 2 * LOOKBACK_MS;
+/**
+ * How long a stream waits after a ring before it reads: rings for one account come in bursts (a comment
+ * mentioning many, a busy thread), and with 400 streams each reading at every ring, the reads held the
+ * loop over half a second. A bell may be this late.
+ */
+const READ_AFTER_MS = 250;
 /** How long a browser waits before reconnecting a dropped stream (the `retry` field). */
 const RETRY_MS = 5_000;
 
@@ -124,6 +130,8 @@ export class NotificationStream {
   /** Rung since the last read began: read again. */
   private dirty = true;
   private reading = false;
+  /** The read a ring asked for, shortly. */
+  private readSoon: NodeJS.Timeout | null = null;
   private ended = false;
   /** Writes not yet taken by the client: one still there at the next heartbeat closes the stream instead. */
   private pending = 0;
@@ -172,6 +180,7 @@ export class NotificationStream {
   end(reason: string | null) {
     if (this.ended) return;
     this.ended = true;
+    if (this.readSoon) clearTimeout(this.readSoon);
     this.forget();
     const sse = this.sse;
     // `run` returns once this finishes, and Hono then closes the response.
@@ -197,7 +206,13 @@ export class NotificationStream {
 
   private wake() {
     this.dirty = true;
-    void this.read();
+    // A read under way reads again once done (`dirty`); otherwise one read takes every ring of the next moment.
+    if (this.readSoon || this.reading) return;
+    this.readSoon = setTimeout(() => {
+      this.readSoon = null;
+      void this.read();
+    }, READ_AFTER_MS);
+    this.readSoon.unref();
   }
 
   private async read() {

@@ -95,7 +95,11 @@ export async function listNotifications(db: Db, userId: string, options: ListOpt
     .limit(options.limit);
   const books = new Map<string, NameBook>();
   for (const { groupId, role } of rows) {
-    if (groupId && !books.has(groupId)) books.set(groupId, await nameBook(db, groupId, { id: userId, role }));
+    if (!groupId || books.has(groupId)) continue;
+    // Only the actors named here: a stream reads this for every notification, and a group's whole roster
+    // (600 members) each time held the loop for everyone.
+    const actors = [...new Set(rows.flatMap((r) => (r.groupId === groupId && r.actorId ? [r.actorId] : [])))];
+    books.set(groupId, await nameBook(db, groupId, { id: userId, role }, actors));
   }
   return rows.map(({ actorId, groupId, role: _role, ...n }) => ({
     ...n,
