@@ -57,4 +57,20 @@ describe("stampEdits", () => {
     }, MEMBER);
     expect(readAnnotation(annotationsOf(doc).get(fresh)!).editedAt).toBeNull();
   });
+
+  it("stamps a large edit a few hundred at a time, in turns, until every edited annotation has its mark", async () => {
+    const doc = new Y.Doc();
+    doc.on("update", (_u: Uint8Array, origin: unknown, _d: Y.Doc, tr: Y.Transaction) => {
+      if (origin === MEMBER) stampEdits(doc, tr, "member", false);
+    });
+    const ids = Array.from({ length: 600 }, (_, i) => createAnnotation(doc, { kind: "comment", authorId: "alice", body: `comment ${i}` }));
+    doc.transact(() => {
+      for (const id of ids) (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "edited ");
+    }, MEMBER);
+    const stamped = () => ids.filter((id) => readAnnotation(annotationsOf(doc).get(id)!).editedAt !== null).length;
+    const first = stamped();
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(ids.length);
+    await vi.waitFor(() => expect(stamped()).toBe(ids.length), { timeout: 5_000, interval: 1 });
+  });
 });
