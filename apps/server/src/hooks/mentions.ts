@@ -47,26 +47,8 @@ export const mayMention = (body: string) => body.includes("@") && new RegExp(AT.
  * one person of something not meant for them, and the writer can use the
  * whole name or the handle instead.
  */
-export function mentionedMembers(body: string, members: readonly Mentionable[]): Set<string> {
-  const byWord = new Map<string, Array<{ id: string; text: string; tier: 0 | 1 | 2 }>>();
-  const firstNames = new Map<string, number>();
-  const add = (id: string, text: string, tier: 0 | 1 | 2) => {
-    const key = firstWord(text);
-    if (!key) return;
-    const list = byWord.get(key) ?? [];
-    list.push({ id, text, tier });
-    byWord.set(key, list);
-  };
-  for (const member of members) {
-    for (const name of member.names) add(member.id, fold(name), 0);
-    for (const handle of member.handles) add(member.id, handle.toLowerCase(), 1);
-    const first = member.firstName ? fold(member.firstName) : "";
-    if (first) {
-      add(member.id, first, 2);
-      firstNames.set(first, (firstNames.get(first) ?? 0) + 1);
-    }
-  }
-
+export function mentionedMembers(body: string, members: readonly Mentionable[] | MentionIndex): Set<string> {
+  const { byWord, firstNames } = Array.isArray(members) ? mentionIndex(members) : (members as MentionIndex);
   const found = new Set<string>();
   let seen = 0;
   for (const match of body.matchAll(AT)) {
@@ -89,6 +71,34 @@ export function mentionedMembers(body: string, members: readonly Mentionable[]):
     }
   }
   return found;
+}
+
+/** The members' names, handles and first names by their first word: built once per writer and commit, not per body. */
+export type MentionIndex = {
+  byWord: Map<string, Array<{ id: string; text: string; tier: 0 | 1 | 2 }>>;
+  firstNames: Map<string, number>;
+};
+
+export function mentionIndex(members: readonly Mentionable[]): MentionIndex {
+  const byWord: MentionIndex["byWord"] = new Map();
+  const firstNames = new Map<string, number>();
+  const add = (id: string, text: string, tier: 0 | 1 | 2) => {
+    const key = firstWord(text);
+    if (!key) return;
+    const list = byWord.get(key) ?? [];
+    list.push({ id, text, tier });
+    byWord.set(key, list);
+  };
+  for (const member of members) {
+    for (const name of member.names) add(member.id, fold(name), 0);
+    for (const handle of member.handles) add(member.id, handle.toLowerCase(), 1);
+    const first = member.firstName ? fold(member.firstName) : "";
+    if (first) {
+      add(member.id, first, 2);
+      firstNames.set(first, (firstNames.get(first) ?? 0) + 1);
+    }
+  }
+  return { byWord, firstNames };
 }
 
 function matches(text: string, tier: 0 | 1 | 2, rest: string, handle: string, firstNames: ReadonlyMap<string, number>): boolean {

@@ -7,7 +7,7 @@ import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, notifyMembers } from "../services/notifications.ts";
 import { seesNames } from "../services/identities.ts";
 import type { CommitHook } from "../sync/commit-hooks.ts";
-import { type Mentionable, handlesOf, mayMention, mentionedMembers } from "./mentions.ts";
+import { type MentionIndex, type Mentionable, handlesOf, mayMention, mentionIndex, mentionedMembers } from "./mentions.ts";
 
 type Row = InferInsertModel<typeof annotations>;
 type Member = { id: string; email: string; name: string; role: Role; memberId: string | null; anonymous: boolean };
@@ -63,8 +63,15 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
       .innerJoin(groups, eq(groups.id, memberships.groupId))
       .leftJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
       .where(eq(memberships.groupId, ctx.groupId));
+    // One index per writer: a commit of a thousand bodies by one member (600 in the group) built it per body.
+    const indexes = new Map<string | null, MentionIndex>();
+    const indexFor = (writer: string | null) => {
+      let index = indexes.get(writer);
+      if (!index) indexes.set(writer, (index = mentionIndex(mentionablesFor(ctx.groupId, members, writer))));
+      return index;
+    };
     for (const row of mentioning) {
-      for (const id of mentionedMembers(row.body!, mentionablesFor(ctx.groupId, members, row.authorId ?? null))) {
+      for (const id of mentionedMembers(row.body!, indexFor(row.authorId ?? null))) {
         pending.push({ userId: id, kind: "mention", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null });
       }
     }
