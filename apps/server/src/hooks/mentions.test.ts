@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Mentionable, mentionedMembers } from "./mentions.ts";
+import { type Mentionable, mentionIndex, mentionedMembers } from "./mentions.ts";
 
 const person = (id: string, name: string, email = `${id}-mail@example.org`): Mentionable => ({
   id,
@@ -10,7 +10,7 @@ const person = (id: string, name: string, email = `${id}-mail@example.org`): Men
 const carol = person("carol", "Carol Moderator");
 const carl = person("carl", "Carl Jensen");
 const ana = person("ana", "Ana Lopez", "ana.lopez@example.org");
-const mentioned = (body: string, members: Mentionable[]) => [...mentionedMembers(body, members)].sort();
+const mentioned = (body: string, members: Mentionable[]) => [...mentionedMembers(body, mentionIndex(members))].sort();
 
 describe("mentions", () => {
   it("names a member by whole display name, in any case and spacing, followed by punctuation", () => {

@@ -47,8 +47,7 @@ export const mayMention = (body: string) => body.includes("@") && new RegExp(AT.
  * one person of something not meant for them, and the writer can use the
  * whole name or the handle instead.
  */
-export function mentionedMembers(body: string, members: readonly Mentionable[] | MentionIndex): Set<string> {
-  const { byWord, firstNames } = Array.isArray(members) ? mentionIndex(members) : (members as MentionIndex);
+export function mentionedMembers(body: string, { byWord, firstNames }: MentionIndex): Set<string> {
   const found = new Set<string>();
   let seen = 0;
   for (const match of body.matchAll(AT)) {

@@ -29,7 +29,11 @@ function noteArrivals(doc: Y.Doc, tr: Y.Transaction, now: number) {
   if (made.length === 0) return;
   let seen = arrivals.get(doc);
   if (!seen) arrivals.set(doc, (seen = new Map()));
-  for (const [id, at] of seen) if (now - at >= NEW_FOR_MS) seen.delete(id);
+  // Kept in arrival order: the expired ones come first, so the pass stops at the first that is not.
+  for (const [id, at] of seen) {
+    if (now - at < NEW_FOR_MS) break;
+    seen.delete(id);
+  }
   for (const id of made) seen.set(id, now);
 }
 

@@ -27,6 +27,17 @@ async function lostChangeOnBob(alice: Member) {
   return { aliceDoc, bobDoc, lost };
 }
 
+/** `who` comes online with `doc`, sends what the server lacks under its presence, waits for `stored`, and leaves. */
+async function savedOnline(who: Member, doc: Y.Doc, stored: () => Promise<void>) {
+  const online = connectCore(core.t.hub, core.setup.article.sync.room, who.token, true);
+  await online.ready;
+  online.connection.receive(presenceMessage(doc));
+  online.connection.receive(syncStep2(Y.encodeStateAsUpdate(doc, await serverVector())));
+  await eventually(stored, 5_000);
+  online.connection.close(1000, "offline");
+  await core.t.hub.committer.flush();
+}
+
 describe("resync after a crash", () => {
   it("splits a step 2 into pieces that together are the whole update", async () => {
     const doc = docFrom(await serverState());
@@ -124,13 +135,7 @@ describe("resync after a crash", () => {
     const [alice] = core.setup.members as [Member, Member];
     const aliceDoc = docFrom(await serverState());
     const check = createAnnotation(aliceDoc, { kind: "factcheck", authorId: alice.user.id, status: "pending", factcheck: { claim: "a claim", verdict: "false", sources: [] } });
-    const online = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
-    await online.ready;
-    online.connection.receive(presenceMessage(aliceDoc));
-    online.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
-    await eventually(async () => expect(await serverHas(check)).toBe(true), 5_000);
-    online.connection.close(1000, "offline");
-    await core.t.hub.committer.flush();
+    await savedOnline(alice, aliceDoc, async () => expect(await serverHas(check)).toBe(true));
 
     // A moderator publishes it meanwhile; offline, Alice deletes it, then comes back without presence.
     expect((await core.setup.owner.post(`/api/annotations/${check}/publish`)).status).toBe(200);
@@ -147,23 +152,12 @@ describe("resync after a crash", () => {
     const [alice, bob] = core.setup.members as [Member, Member];
     const bobDoc = docFrom(await serverState());
     const check = createAnnotation(bobDoc, { kind: "factcheck", authorId: bob.user.id, status: "pending", factcheck: { claim: "a claim", verdict: "false", sources: [] } });
-    const online = connectCore(core.t.hub, core.setup.article.sync.room, bob.token, true);
-    await online.ready;
-    online.connection.receive(presenceMessage(bobDoc));
-    online.connection.receive(syncStep2(Y.encodeStateAsUpdate(bobDoc, await serverVector())));
-    await eventually(async () => expect(await serverHas(check)).toBe(true), 5_000);
-    online.connection.close(1000, "offline");
-    await core.t.hub.committer.flush();
+    await savedOnline(bob, bobDoc, async () => expect(await serverHas(check)).toBe(true));
 
     // Alice's notes reached Bob and were lost; Bob wrote after them, then set his fact-check back to draft.
     const aliceDoc = docFrom(await serverState());
-    const saved = connectCore(core.t.hub, core.setup.article.sync.room, alice.token, true);
-    await saved.ready;
-    saved.connection.receive(presenceMessage(aliceDoc));
     notesOf(aliceDoc).insert(notesOf(aliceDoc).length, "alice: saved ");
-    saved.connection.receive(syncStep2(Y.encodeStateAsUpdate(aliceDoc, await serverVector())));
-    await eventually(async () => expect(await core.read((live) => notesOf(live.doc).toString())).toContain("alice: saved"), 5_000);
-    saved.connection.close(1000, "offline");
+    await savedOnline(alice, aliceDoc, async () => expect(await core.read((live) => notesOf(live.doc).toString())).toContain("alice: saved"));
     Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
     notesOf(aliceDoc).insert(notesOf(aliceDoc).length, "alice: lost ");
     Y.applyUpdate(bobDoc, Y.encodeStateAsUpdate(aliceDoc, Y.encodeStateVector(bobDoc)));
