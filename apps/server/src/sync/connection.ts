@@ -24,6 +24,8 @@ import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenI
 export type Transport = Partial<Intake> & {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
+  /** Room for a large message before it is written: null if the account's sockets cannot take it (socket-backlog.ts). */
+  reserve?(bytes: number): (() => void) | null;
 };
 
 export type ConnectionOptions = {
@@ -207,17 +209,13 @@ export class Connection implements Peer {
   }
 
   /**
-   * Keeps an update until the document is free (LiveDocument.whenFree): its
-   * build in slices has ended, and so has any large update it is taking
-   * (large-update.ts). Then everything kept is handled, in order: judging it
-   * now would build the rest at once on the event loop, or judge against a
-   * document about to change. A new client's step 1 is still answered at
-   * once, from the loaded bytes, and presence goes on. So is a returning
-   * client's when the document is small; when it is large, the difference of
-   * the loaded bytes from its state (Y.diffUpdate reads them all: about 170
-   * ms for 10 MB) would hold the loop once per client as every client of a
-   * restarted server comes back, so it waits and is answered from the
-   * document (about 20 ms).
+   * Keeps an update until the document is free (LiveDocument.whenFree): its build in slices has ended, and so
+   * has any large update it is taking (large-update.ts). Then everything kept is handled, in order: judging it
+   * now would build the rest at once on the event loop, or judge against a document about to change. A new
+   * client's step 1 is still answered at once, from the loaded bytes, and presence goes on. So is a returning
+   * client's when the document is small; when it is large, the difference of the loaded bytes from its state
+   * (Y.diffUpdate reads them all: about 170 ms for 10 MB) would hold the loop once per client as every client
+   * of a restarted server comes back, so it waits and is answered from the document (about 20 ms).
    */
   private waitUntilFree(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
     if (!this.waiting.keep(data)) {
@@ -236,14 +234,16 @@ export class Connection implements Peer {
     if (step === syncProtocol.messageYjsSyncStep1) {
       // A large document's answer is written over several turns, charged to this socket's shares as it goes,
       // and sent only if this same connection is still open.
+      // Room for the answer is claimed before it is written, so that joins refused for their account's backlog make no copy.
+      const release = this.transport.reserve?.(state.live.encodedBytes);
+      if (release === null) return this.close(SYNC_CLOSE_CODES.backlog, "fell behind: the account's sockets hold too much unsent");
       const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
-      if (Array.isArray(answer)) for (const message of answer) this.send(message);
-      else {
-        void answer.then(
-          (messages) => this.state === state && messages.forEach((message) => this.send(message)),
-          (err) => this.cannotAnswer(state, err),
-        );
-      }
+      const sendAll = (messages: Uint8Array[]) => {
+        release?.();
+        if (this.state === state) for (const message of messages) this.send(message);
+      };
+      if (Array.isArray(answer)) sendAll(answer);
+      else void answer.then(sendAll, (err) => (release?.(), this.cannotAnswer(state, err)));
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {

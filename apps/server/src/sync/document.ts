@@ -104,11 +104,13 @@ export class LiveDocument implements PersistSource {
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
   /**
-   * About how many bytes the document encodes to: what was loaded, plus every update since (deletions never
-   * take any off). Structs alone do not say: 150 annotations with 20,000-character bodies are 3 MB in a few
-   * thousand structs.
+   * About how many bytes the document encodes to, and so the most a client's answer can take: what was loaded,
+   * plus every update since (deletions take none off). Structs do not say: 150 20,000-character bodies are 3 MB.
    */
-  private encodedBytes = 0;
+  get encodedBytes(): number {
+    return this.encoded;
+  }
+  private encoded = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
   private plannedBuild: ReturnType<typeof setTimeout> | null = null;
   private destroyed = false;
@@ -148,7 +150,7 @@ export class LiveDocument implements PersistSource {
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
     const initialState = start?.bytes ?? null;
-    this.encodedBytes = (initialState?.length ?? 0) + (start?.tail?.length ?? 0);
+    this.encoded = (initialState?.length ?? 0) + (start?.tail?.length ?? 0);
     this.cold = initialState && new ColdBytes(initialState, start?.tail ?? null, start?.headroom ?? 0, start?.stateVector ?? null);
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     this.presence = new PresenceFanout(this.awareness, {
@@ -360,7 +362,7 @@ export class LiveDocument implements PersistSource {
   private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
     if (origin === LOAD_ORIGIN) return;
     this.changes++;
-    this.encodedBytes += update.length;
+    this.encoded += update.length;
     const change = origin as ChangeOrigin | null;
     if (!change?.whenStored) this.fanout.queue(update, change?.peer ?? null);
     if (origin === REMOTE_ORIGIN) {

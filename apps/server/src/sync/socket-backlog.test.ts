@@ -3,14 +3,14 @@ import type { AddressInfo } from "node:net";
 import { WSContext } from "hono/ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { ACCOUNT_BACKLOG_BYTES, AccountBacklogs, type AccountOf, BACKLOG_BYTES, sendWithBacklogLimit } from "./socket-backlog.ts";
+import { ACCOUNT_BACKLOG_BYTES, AccountBacklogs, type AccountOf, BACKLOG_BYTES, type BacklogSender, sendWithBacklogLimit } from "./socket-backlog.ts";
 import { SHARED_FRAME_BYTES, sharedFrameWriter } from "./shared-frames.ts";
 
 /** A real `ws` server whose connections hand the test a sender as socket.ts builds it, and a real client. */
 let server: Server;
 let wss: WebSocketServer;
 let url: string;
-type ServerSide = { ws: WebSocket; send: (m: Uint8Array) => void; behind: number[] };
+type ServerSide = { ws: WebSocket; behind: number[] } & BacklogSender;
 const accepted: Array<{ resolve: (side: ServerSide) => void; account?: AccountOf }> = [];
 
 beforeAll(async () => {
@@ -28,7 +28,7 @@ beforeAll(async () => {
       });
       const behind: number[] = [];
       const { resolve, account } = accepted.shift()!;
-      resolve({ ws, behind, send: sendWithBacklogLimit(context, (unsent) => behind.push(unsent), account) });
+      resolve({ ws, behind, ...sendWithBacklogLimit(context, (unsent) => behind.push(unsent), account) });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -129,6 +129,44 @@ describe("a socket's backlog limit", () => {
     const buffered = sockets.reduce((sum, { server: s }) => sum + s.ws.bufferedAmount, 0);
     expect(buffered).toBeLessThanOrEqual(ACCOUNT_BACKLOG_BYTES + join.byteLength);
     for (const { client } of sockets) client.terminate();
+  });
+
+  it("claims room for a join before it is written: the account's third copy of a large document is refused before it is made", async () => {
+    const backlogs = new AccountBacklogs();
+    const dave: AccountOf = { backlogs, name: () => "dave" };
+    const sockets = [await connect(dave), await connect(dave), await connect(dave), await connect(dave)];
+    for (const { client } of sockets) client.pause();
+    const size = 14 * 2 ** 20;
+    // Four joins of a 14 MiB document start at once, before any is written.
+    const claims = sockets.map(({ server: s }) => s.reserve(size));
+    expect(claims.map((release) => release !== null)).toEqual([true, true, false, false]);
+    // Claimed room counts as unsent: a third socket cannot send a copy either while the two are being written.
+    sockets[2]!.server.send(filled(size, 7));
+    expect(sockets[2]!.server.behind).toHaveLength(1);
+    // A join given up frees its room for the next; the one still claimed keeps its own.
+    claims[1]!();
+    expect(sockets[3]!.server.reserve(size)).not.toBeNull();
+    expect(sockets[1]!.server.reserve(size)).toBeNull();
+    // Small answers claim nothing and are never refused here: the per-message bounds see them.
+    for (let i = 0; i < 100; i++) expect(sockets[1]!.server.reserve(64 * 1024)).not.toBeNull();
+    for (const { client } of sockets) client.terminate();
+  });
+
+  it("bounds what all accounts hold together: past it, the sockets holding the most are cut first", async () => {
+    const backlogs = new AccountBacklogs(64 * 2 ** 20);
+    const of = (name: string): AccountOf => ({ backlogs, name: () => name });
+    const [hoarder, reader, late] = [await connect(of("erin")), await connect(of("frank")), await connect(of("grace"))];
+    for (const { client } of [hoarder, reader, late]) client.pause();
+    // Each is within its own account's bound; together they pass the process's.
+    hoarder.server.send(filled(60 * 2 ** 20, 10));
+    reader.server.send(filled(30 * 2 ** 20, 11));
+    expect(hoarder.server.behind).toHaveLength(1);
+    expect(reader.server.behind).toEqual([]);
+    // A message larger than what everyone else holds is the one refused.
+    late.server.send(filled(70 * 2 ** 20, 12));
+    expect(late.server.behind).toHaveLength(1);
+    expect(reader.server.behind).toEqual([]);
+    for (const { client } of [hoarder, reader, late]) client.terminate();
   });
 
   it("sends a broadcast as one shared frame that every peer reads whole, and nothing after a close", async () => {

@@ -111,7 +111,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
           frames = new FrameLimit(widened, wsFrameLimit(raw));
           const accountOf = () => connection?.account ?? null;
-          const send = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
+          const { send, reserve } = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
           connection = hub.connect(
             {
               send: (data) => {
@@ -119,6 +119,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
                 send(data);
               },
               close: (code, reason) => ws.close(code, reason),
+              reserve,
               // ws stops reading the TCP socket, so a client sending faster than it is served waits in its own buffers.
               pause: () => raw?.pause?.(),
               resume: () => raw?.resume?.(),
