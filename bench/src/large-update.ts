@@ -7,18 +7,22 @@
 // The server runs in this process, its clients in a child process of their
 // own (bare websockets that never decode Yjs), so that the loop measured is
 // the server's alone. Env: BENCH_DATABASE_URL (else the embedded database),
-// ANNOTATIONS (1,400: about 900 KB), ROUNDS (5).
+// ANNOTATIONS (1,400: about 900 KB), ROUNDS (5), SHAPE (`new`, the default;
+// or `edits`: the writer makes ANNOTATIONS first, then each round's update
+// edits every one of their bodies, as a find-and-replace over a whole
+// document would).
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import * as Y from "yjs";
-import { createAnnotation } from "@marginalia/schema";
+import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { percentile, seedArticle, signUp, startMarginalia } from "./harness.ts";
 import { longestTurn } from "./lib/loop-delay.ts";
 import { updateMessage } from "./lib/protocol.ts";
 
 const annotations = Number(process.env.ANNOTATIONS ?? 1_400);
 const rounds = Number(process.env.ROUNDS ?? 5);
+const shape = process.env.SHAPE === "edits" ? "edits" : "new";
 const watchers = 10;
 
 type Setup = { url: string; token: string; userId: string; largeRoom: string; otherRoom: string };
@@ -51,7 +55,7 @@ async function runServer() {
     rows.push({ round, ...measured!, longestTurnMs: +longest.toFixed(1) });
   }
   clients.kill();
-  console.log(JSON.stringify({ database: server.kind, annotations, rounds: rows }));
+  console.log(JSON.stringify({ database: server.kind, shape, annotations, rounds: rows }));
   await server.stop();
   process.exit(0);
 }
@@ -90,7 +94,7 @@ async function runClients(setup: Setup) {
 
   // Written before any round, so that the measured windows hold none of this process's work but its sockets'.
   const body = "lorem ipsum dolor sit amet ".repeat(8).slice(0, 200);
-  const messages = Array.from({ length: rounds }, (_, round) => {
+  const messages = shape === "edits" ? await editRounds(largeWriter, setup.userId, body) : Array.from({ length: rounds }, (_, round) => {
     const client = new Y.Doc();
     client.transact(() => {
       for (let i = 0; i < annotations; i++) createAnnotation(client, { kind: "comment", authorId: setup.userId, body: `${round}-${i} ${body}`, tags: ["bench"] });
@@ -106,4 +110,24 @@ async function runClients(setup: Setup) {
     const sorted = [...latencies].sort((a, b) => a - b);
     process.send!({ bytes: message.byteLength, otherP99: +percentile(sorted, 99).toFixed(1), otherMax: +(sorted.at(-1) ?? Number.NaN).toFixed(1) } satisfies Measured);
   });
+}
+
+/** Sends the annotations the edit rounds work on (in pieces under the frame limit), and returns each round's edit of every body. */
+async function editRounds(writer: WebSocket, userId: string, body: string): Promise<Uint8Array[]> {
+  const client = new Y.Doc();
+  const sent: Uint8Array[] = [];
+  client.on("update", (update: Uint8Array) => sent.push(updateMessage("marginalia", "", update)));
+  for (let i = 0; i < annotations; i += 500) {
+    client.transact(() => {
+      for (let j = i; j < Math.min(annotations, i + 500); j++) createAnnotation(client, { kind: "comment", authorId: userId, body: `${j} ${body}`, tags: ["bench"] });
+    });
+  }
+  for (const message of sent.splice(0)) writer.send(message);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  for (let round = 0; round < rounds; round++) {
+    client.transact(() => {
+      for (const [, map] of annotationsOf(client)) (map.get("body") as Y.Text).insert(0, `edit ${round} `);
+    });
+  }
+  return sent;
 }

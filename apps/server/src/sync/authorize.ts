@@ -205,7 +205,7 @@ function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
   const steps: ModerationStep[] = [];
   const createdHere = new Set([...changes].filter(([, change]) => change.created).map(([id]) => id));
   for (const [id, change] of changes) {
-    if (pauseDue()) yield;
+    yield; // each check reads and validates the whole annotation: about a quarter of a millisecond
     const problem = checkAnnotation(doc, id, change, actor, createdHere);
     if (problem) return refuse(problem);
     const step = moderationStep(doc, id, change, actor);

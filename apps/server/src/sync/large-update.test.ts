@@ -82,6 +82,34 @@ describe("a large update", () => {
     live.destroy();
   });
 
+  it("takes one of few bytes that edits many annotations in turns too, stored in pieces of a few hundred annotations", async () => {
+    const { live, stored, join } = room("article:large-edits");
+    const writer = join(actor(alice, "annotator"));
+    const client = new Y.Doc();
+    client.transact(() => {
+      for (let i = 0; i < 1_000; i++) createAnnotation(client, { kind: "comment", authorId: alice, body: `${i} `.padEnd(50, "x") });
+    });
+    writer.connection.receive(updateMessage(Y.encodeStateAsUpdate(client)));
+    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(1_000), SLOW);
+    const created = stored.length;
+    const edits: Uint8Array[] = [];
+    client.on("update", (update: Uint8Array) => edits.push(update));
+    client.transact(() => {
+      for (const [, map] of annotationsOf(client)) (map.get("body") as Y.Text).insert(0, "edited ");
+    });
+    expect(edits[0]!.byteLength).toBeLessThan(LARGE_UPDATE_BYTES);
+    writer.connection.receive(updateMessage(edits[0]!));
+    // Not judged in the turn that received it.
+    const edited = () => [...annotationsOf(live.doc).values()].filter((map) => String(map.get("body")).startsWith("edited ")).length;
+    expect(edited()).toBe(0);
+    await vi.waitFor(() => expect(edited()).toBe(1_000), SLOW);
+    const pieces = stored.slice(created);
+    expect(pieces.length).toBeGreaterThanOrEqual(5);
+    for (const piece of pieces) expect(Y.decodeUpdate(piece).structs.length).toBeLessThanOrEqual(200);
+    expect(writer.closes).toEqual([]);
+    live.destroy();
+  });
+
   it("keeps others' updates waiting only up to a bound in bytes: a socket that sends more meanwhile is closed with 4529", async () => {
     const { live, join } = room("article:large-6");
     const writer = join(actor(alice, "annotator"));

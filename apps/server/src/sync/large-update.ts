@@ -6,16 +6,16 @@ import { decodeUpdate, forgetDecoded } from "./decoded-update.ts";
 import type { LiveDocument } from "./document.ts";
 import { Locator } from "./locate.ts";
 import { ownTurn } from "./own-turn.ts";
-import { LARGE_UPDATE_BYTES, cutUpdate } from "./update-pieces.ts";
+import { cutUpdate, isLargeUpdate } from "./update-pieces.ts";
 
 /** Whether `update` is taken in the document's lane: it is large, or a large one is under way there. */
 export function takenInTurns(live: LiveDocument, update: Uint8Array): boolean {
-  return update.length >= LARGE_UPDATE_BYTES || live.lane.busy;
+  return isLargeUpdate(update) || live.lane.busy;
 }
 
 /** Runs `work` on `update` in the document's lane (update-lane.ts); a large one waits to be one of few (`oneOfFew`). */
 export function inLane<T>(live: LiveDocument, update: Uint8Array, work: () => Promise<T>): Promise<T> {
-  return live.lane.run(update.length >= LARGE_UPDATE_BYTES ? () => oneOfFew(work) : work);
+  return live.lane.run(isLargeUpdate(update) ? () => oneOfFew(work) : work);
 }
 
 /**
@@ -104,7 +104,7 @@ export async function judgedTaken(live: LiveDocument, update: Uint8Array, actorN
   for (;;) {
     const changes = live.changeCount;
     const actor = actorNow();
-    const verdict = update.length < LARGE_UPDATE_BYTES ? authorizeUpdate(live.doc, update, actor) : await authorizeInTurns(live.doc, update, actor, spent);
+    const verdict = isLargeUpdate(update) ? await authorizeInTurns(live.doc, update, actor, spent) : authorizeUpdate(live.doc, update, actor);
     if (live.changeCount === changes && actorNow() === actor) return { verdict, changes, actor };
   }
 }

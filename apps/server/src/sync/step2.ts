@@ -6,7 +6,7 @@ import { NOT_V1, readsAsV1 } from "./decoded-update.ts";
 import type { LiveDocument } from "./document.ts";
 import { type Judged, inLane, judgedTaken, oneOfFew, takenInTurns } from "./large-update.ts";
 import { type Piece, splitStep2 } from "./resync.ts";
-import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
+import { isLargeUpdate } from "./update-pieces.ts";
 
 /** What judging a sync step 2 needs of the connection that received it. */
 export type Step2Sender = {
@@ -56,7 +56,7 @@ function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Judged): Pr
   const pieces = (!whole.verdict.ok && !whole.verdict.missing) || foreign ? splitStep2(update) : null;
   if (!pieces) return sender.apply(update, whole);
   const resync = inPieces(sender, pieces);
-  if (pieces.every((piece) => piece.update.length < LARGE_UPDATE_BYTES)) {
+  if (!pieces.some((piece) => isLargeUpdate(piece.update))) {
     let step = resync.next();
     while (!step.done) step = resync.next(judgedNow(live, step.value, actor));
     return step.value;
@@ -66,7 +66,7 @@ function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Judged): Pr
     let step = resync.next();
     while (!step.done) {
       const piece = step.value;
-      step = resync.next(piece.length < LARGE_UPDATE_BYTES ? judgedNow(live, piece, actor) : await oneOfFew(() => judgedTaken(live, piece, () => actor, () => {})));
+      step = resync.next(isLargeUpdate(piece) ? await oneOfFew(() => judgedTaken(live, piece, () => actor, () => {})) : judgedNow(live, piece, actor));
     }
     if (!step.value) throw new Error("the sync step 2 was refused");
     return step.value;

@@ -3,7 +3,8 @@ import { annotationsOf, createAnnotation, notesOf, votesOf } from "@marginalia/s
 import { describe, expect, it } from "vitest";
 import { type Rng, seeded } from "../../test/support/seed.ts";
 import { alice, updateFrom } from "./authorize-testing.ts";
-import { cutUpdate } from "./update-pieces.ts";
+import { decodeUpdate, forgetDecoded } from "./decoded-update.ts";
+import { LARGE_UPDATE_BYTES, LARGE_UPDATE_STRUCTS, cutUpdate, isLargeUpdate } from "./update-pieces.ts";
 
 /** A server document with `n` annotations, its Yjs client drawn from `rng`. */
 function server(rng: Rng, n: number) {
@@ -70,6 +71,55 @@ describe("cutting an approved update into pieces", () => {
       expect(Buffer.from(Y.encodeStateAsUpdate(inPieces)).equals(Y.encodeStateAsUpdate(whole)), `seed ${rng.seed}, round ${round}`).toBe(true);
       expect(inPieces.getText("notes").toString()).toBe(whole.getText("notes").toString());
     }
+  });
+
+  it("cuts an update that edits many annotations by the annotations it touches, few bytes as it has", () => {
+    const rng = seeded("update pieces: edits");
+    const { doc } = server(rng, 1_000);
+    const edits = updateFrom(doc, (client) => {
+      client.transact(() => {
+        for (const [, map] of annotationsOf(client)) (map.get("body") as Y.Text).insert(0, "edited ");
+      });
+    });
+    // Under the size that makes an update large by its bytes, and large by its structs.
+    expect(edits.byteLength).toBeLessThan(LARGE_UPDATE_BYTES);
+    expect(isLargeUpdate(edits)).toBe(true);
+    const cut = cutUpdate(doc, edits);
+    expect(cut?.count, `seed ${rng.seed}`).toBeGreaterThanOrEqual(5);
+    const inPieces = new Y.Doc();
+    Y.applyUpdate(inPieces, Y.encodeStateAsUpdate(doc));
+    for (let i = 0; i < cut!.count; i++) {
+      const piece = cut!.encode(i);
+      expect(decodeUpdate(piece).structs.length).toBeLessThanOrEqual(200);
+      forgetDecoded(piece);
+      Y.applyUpdate(inPieces, piece);
+    }
+    const whole = new Y.Doc();
+    Y.applyUpdate(whole, Y.encodeStateAsUpdate(doc));
+    Y.applyUpdate(whole, edits);
+    expect(Buffer.from(Y.encodeStateAsUpdate(inPieces)).equals(Y.encodeStateAsUpdate(whole))).toBe(true);
+  });
+
+  it("counts an update large by its structs only from a few kilobytes, and reads them from one or more clients", () => {
+    const rng = seeded("update pieces: large");
+    const { doc } = server(rng, LARGE_UPDATE_STRUCTS);
+    const editing = (count: number, clientId: number) =>
+      updateFrom(doc, (client) => {
+        client.clientID = clientId;
+        client.transact(() => {
+          for (const [, map] of [...annotationsOf(client)].slice(0, count)) (map.get("body") as Y.Text).insert(0, "edited, with a few words more: ");
+        });
+      });
+    const fewer = editing(LARGE_UPDATE_STRUCTS - 1, rng.clientId());
+    expect(fewer.byteLength).toBeGreaterThan(6 * 1024);
+    expect(isLargeUpdate(fewer)).toBe(false);
+    expect(isLargeUpdate(editing(LARGE_UPDATE_STRUCTS, rng.clientId()))).toBe(true);
+    // Two clients' edits, merged as a sync step 2 carries them: counted across both.
+    const half = LARGE_UPDATE_STRUCTS / 2;
+    expect(isLargeUpdate(Y.mergeUpdates([editing(half, rng.clientId()), editing(half, rng.clientId())]))).toBe(true);
+    // A few structs of many bytes (one long comment) are not many structs.
+    const long = updateFrom(doc, (client) => void createAnnotation(client, { kind: "comment", authorId: alice, body: "x".repeat(20_000) }));
+    expect(isLargeUpdate(long)).toBe(false);
   });
 
   it("leaves whole what it cannot cut: a small update, or one from two Yjs clients", () => {
