@@ -201,6 +201,29 @@ describe("one annotation", () => {
     expect(moved.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start: 6, end: 13 });
   });
 
+  it("is modified when its text is edited, not when it is resolved or retagged, and so is its container", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
+    const rest = `/api/annotations/${created.body.id.split("/").at(-1)}`;
+    const createdAt = (await owner.get(rest)).body.createdAt;
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await owner.post(`${rest}/resolve`)).status).toBe(200);
+    expect((await owner.patch(rest, { tags: ["later"] })).status).toBe(200);
+    const unedited = await owner.get(pathOf(created.body.id));
+    expect(unedited.body.created).toBe(createdAt);
+    expect(unedited.body).not.toHaveProperty("modified");
+    expect((await owner.get(container(article.id))).body.modified).toBe(createdAt);
+
+    const edited = await putW3C(owner, created.body.id, { ...unedited.body, body: [{ type: "TextualBody", value: "second thoughts" }, { type: "TextualBody", value: "later", purpose: "tagging" }] }, { "if-match": unedited.headers.get("etag")! });
+    expect(edited.status).toBe(200);
+    const editedAt = (await owner.get(rest)).body.editedAt;
+    expect(editedAt).toEqual(expect.any(String));
+    expect(edited.body.modified).toBe(editedAt);
+    const after = await owner.get(container(article.id));
+    expect(after.body.modified).toBe(editedAt);
+    expect(after.body.first.items[0].modified).toBe(editedAt);
+  });
+
   it("is deleted with 204, and is then gone (410)", async () => {
     const { article, owner } = await articleWithMembers(t.app, []);
     const created = await postW3C(owner, article.id, comment("doomed", quote("Hamid")));

@@ -1,4 +1,4 @@
-import { and, count, eq, max } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
@@ -23,10 +23,13 @@ export type PageQuery = z.output<typeof pageQuerySchema>;
 export type ContainerScope = { baseUrl: string; articleId: string; viewer: Viewer; label: string };
 type Stats = { total: number; modified: Date | null };
 
-/** How many annotations this viewer may see, and when the latest changed: under the same rule as the pages. */
+/**
+ * How many annotations this viewer may see, under the same rule as the pages, and when the latest of them
+ * was added or edited: not updatedAt, which a resolve or a moderator's hide moves too (docs/w3c.md).
+ */
 async function statsOf(db: Db, articleId: string, viewer: Viewer): Promise<Stats> {
   const [row] = await db
-    .select({ total: count(), modified: max(annotations.updatedAt) })
+    .select({ total: count(), modified: sql<Date | null>`max(coalesce(${annotations.editedAt}, ${annotations.createdAt}))`.mapWith(annotations.createdAt) })
     .from(annotations)
     .where(and(eq(annotations.articleId, articleId), visibleTo(viewer)));
   return { total: row?.total ?? 0, modified: row?.modified ? new Date(row.modified) : null };
