@@ -122,6 +122,33 @@ describe("the container", () => {
   });
 });
 
+describe("content negotiation", () => {
+  it("answers 406 to an Accept naming only what it cannot produce, before creating or changing anything", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
+    const page = `${container(article.id)}?page=0`;
+    for (const path of [container(article.id), page, pathOf(created.body.id)]) {
+      for (const accept of ["text/turtle", "text/html, application/xml;q=0.9", "application/ld+json;q=0"]) {
+        const res = await owner.get(path, { accept });
+        expect([res.status, res.body.error?.code], `${path} ${accept}`).toEqual([406, "not_acceptable"]);
+      }
+      for (const accept of ["*/*", "application/*", "application/ld+json", LD, "application/json", "text/turtle, application/json;q=0.5"]) {
+        const res = await owner.get(path, { accept });
+        expect([res.status, res.headers.get("content-type")], `${path} ${accept}`).toEqual([200, LD]);
+      }
+      expect((await owner.request("HEAD", path, undefined, { accept: "text/turtle" })).status).toBe(406);
+    }
+    const posted = await postW3C(owner, article.id, comment("second", quote("Bahrami")), { accept: "text/turtle" });
+    expect([posted.status, posted.body.error?.code]).toEqual([406, "not_acceptable"]);
+    const etag = (await owner.get(pathOf(created.body.id))).headers.get("etag")!;
+    const put = await putW3C(owner, created.body.id, { ...created.body, body: "changed" }, { "if-match": etag, accept: "text/turtle" });
+    expect([put.status, put.body.error?.code]).toEqual([406, "not_acceptable"]);
+    const after = await owner.get(container(article.id));
+    expect(after.body.total).toBe(1);
+    expect(after.body.first.items[0].body.value).toBe("first");
+  });
+});
+
 describe("one annotation", () => {
   it("is created with 201, a Location and an ETag, and read back the same", async () => {
     const { article, members } = await articleWithMembers(t.app, ["annotator"]);
