@@ -18,6 +18,8 @@ export const ERRORS = {
   conflict: 409,
   /** Expert review: fewer independent fact-checks of the passage than the group requires. */
   quorum_not_reached: 409,
+  /** The Accept header names only media types the resource is not served in (the W3C container: docs/w3c.md). */
+  not_acceptable: 406,
   gone: 410,
   /** A group invitation past its expiry: the group's owner has to invite again. */
   invitation_expired: 410,

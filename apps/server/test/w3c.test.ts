@@ -122,6 +122,33 @@ describe("the container", () => {
   });
 });
 
+describe("content negotiation", () => {
+  it("answers 406 to an Accept naming only what it cannot produce, before creating or changing anything", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
+    const page = `${container(article.id)}?page=0`;
+    for (const path of [container(article.id), page, pathOf(created.body.id)]) {
+      for (const accept of ["text/turtle", "text/html, application/xml;q=0.9", "application/ld+json;q=0"]) {
+        const res = await owner.get(path, { accept });
+        expect([res.status, res.body.error?.code], `${path} ${accept}`).toEqual([406, "not_acceptable"]);
+      }
+      for (const accept of ["*/*", "application/*", "application/ld+json", LD, "application/json", "text/turtle, application/json;q=0.5"]) {
+        const res = await owner.get(path, { accept });
+        expect([res.status, res.headers.get("content-type")], `${path} ${accept}`).toEqual([200, LD]);
+      }
+      expect((await owner.request("HEAD", path, undefined, { accept: "text/turtle" })).status).toBe(406);
+    }
+    const posted = await postW3C(owner, article.id, comment("second", quote("Bahrami")), { accept: "text/turtle" });
+    expect([posted.status, posted.body.error?.code]).toEqual([406, "not_acceptable"]);
+    const etag = (await owner.get(pathOf(created.body.id))).headers.get("etag")!;
+    const put = await putW3C(owner, created.body.id, { ...created.body, body: "changed" }, { "if-match": etag, accept: "text/turtle" });
+    expect([put.status, put.body.error?.code]).toEqual([406, "not_acceptable"]);
+    const after = await owner.get(container(article.id));
+    expect(after.body.total).toBe(1);
+    expect(after.body.first.items[0].body.value).toBe("first");
+  });
+});
+
 describe("one annotation", () => {
   it("is created with 201, a Location and an ETag, and read back the same", async () => {
     const { article, members } = await articleWithMembers(t.app, ["annotator"]);
@@ -199,6 +226,29 @@ describe("one annotation", () => {
     const moved = await putW3C(owner, created.body.id, { ...put.body, target: { source: ARTICLE, selector: quote("Bahrami") } }, { "if-match": put.headers.get("etag")! });
     expect(moved.status).toBe(200);
     expect(moved.body.target.selector[1]).toEqual({ type: "TextPositionSelector", start: 6, end: 13 });
+  });
+
+  it("is modified when its text is edited, not when it is resolved or retagged, and so is its container", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
+    const rest = `/api/annotations/${created.body.id.split("/").at(-1)}`;
+    const createdAt = (await owner.get(rest)).body.createdAt;
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await owner.post(`${rest}/resolve`)).status).toBe(200);
+    expect((await owner.patch(rest, { tags: ["later"] })).status).toBe(200);
+    const unedited = await owner.get(pathOf(created.body.id));
+    expect(unedited.body.created).toBe(createdAt);
+    expect(unedited.body).not.toHaveProperty("modified");
+    expect((await owner.get(container(article.id))).body.modified).toBe(createdAt);
+
+    const edited = await putW3C(owner, created.body.id, { ...unedited.body, body: [{ type: "TextualBody", value: "second thoughts" }, { type: "TextualBody", value: "later", purpose: "tagging" }] }, { "if-match": unedited.headers.get("etag")! });
+    expect(edited.status).toBe(200);
+    const editedAt = (await owner.get(rest)).body.editedAt;
+    expect(editedAt).toEqual(expect.any(String));
+    expect(edited.body.modified).toBe(editedAt);
+    const after = await owner.get(container(article.id));
+    expect(after.body.modified).toBe(editedAt);
+    expect(after.body.first.items[0].modified).toBe(editedAt);
   });
 
   it("is deleted with 204, and is then gone (410)", async () => {

@@ -62,6 +62,16 @@ describe("toCsv", () => {
     expect(read(csv)[0]!.body).toBe(body);
   });
 
+  it("has an edited column with the server's edited mark, empty for an annotation never edited", () => {
+    const resolvedLater = new Date("2024-03-09T08:00:00Z");
+    const edited = new Date("2024-03-06T12:00:00Z");
+    const rows = read(toCsv(exportData([view({ id: "plain", updatedAt: resolvedLater }), view({ id: "changed", updatedAt: resolvedLater, editedAt: edited })])));
+    expect(rows.map((r) => [r.id, r.updated, r.edited])).toEqual([
+      ["plain", "2024-03-09T08:00:00.000Z", ""],
+      ["changed", "2024-03-09T08:00:00.000Z", "2024-03-06T12:00:00.000Z"],
+    ]);
+  });
+
   it("writes only the header for an article without annotations", () => {
     expect(read(toCsv(exportData([])))).toEqual([]);
   });

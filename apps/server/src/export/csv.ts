@@ -13,7 +13,10 @@ const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle
   ["visibility", (a) => a.visibility],
   ["author_name", (a) => a.author.name],
   ["created", (a) => new Date(a.createdAt).toISOString()],
+  // Any change, a resolve or a moderator's hide among them.
   ["updated", (a) => new Date(a.updatedAt).toISOString()],
+  // When the body or fact-check last changed, which readers see marked "edited"; empty until then.
+  ["edited", (a) => (a.editedAt ? new Date(a.editedAt).toISOString() : null)],
   ["quote", (a) => a.target?.exact],
   ["start", (a) => a.target?.start],
   ["end", (a) => a.target?.end],

@@ -9,6 +9,7 @@ import { articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/ar
 import { MAX_ARTICLE_BYTES, articleTooLarge } from "../storable-text.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { validate } from "../http/input.ts";
+import { queryInt } from "../http/query-int.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
 import { type ImportOptions, importSource } from "../import/sources.ts";
 import { articleAnswer } from "../services/article-answer.ts";
@@ -36,7 +37,7 @@ const articleBodyLimit = bodyLimit({
 
 const importOptions = (config: Config): ImportOptions => ({ allowPrivateUrls: config.importAllowPrivateUrls });
 
-export const revisionQuery = z.object({ revision: z.coerce.number().int().positive().max(MAX_INTEGER_COLUMN).optional() });
+export const revisionQuery = z.object({ revision: queryInt(1, MAX_INTEGER_COLUMN).optional() });
 
 /** Mounted at /api/groups: the articles of one group. */
 export const groupArticleRoutes = new Hono<AppEnv>()

@@ -5,16 +5,17 @@ import { type AppEnv, requireAuth, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_STREAMS_PER_ACCOUNT } from "../services/notification-streams.ts";
 import { readJson, validate } from "../http/input.ts";
+import { queryInt } from "../http/query-int.ts";
 import { listNotifications, markRead } from "../services/notifications.ts";
 import { documented, ok } from "../openapi/describe.ts";
 import { markedSchema, notificationListSchema } from "../openapi/schemas/accounts.ts";
 
 export const notificationListQuery = z.object({
   unread: z.enum(["true", "false"]).transform((v) => v === "true").default(false),
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: queryInt(1).optional(),
+  limit: queryInt(1, 200).default(50),
 });
-export const notificationStreamQuery = z.object({ after: z.coerce.number().int().min(0).optional() });
+export const notificationStreamQuery = z.object({ after: queryInt(0).optional() });
 export const markReadSchema = z.strictObject({ ids: z.array(z.number().int().positive()).max(500).optional() });
 
 /** A browser reconnecting a stream sends the id of the last event it had: that wins over the query it first opened with. */

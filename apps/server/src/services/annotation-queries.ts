@@ -13,6 +13,7 @@ import {
 import { annotations, memberIds } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import { ApiError } from "../errors.ts";
+import { queryInt } from "../http/query-int.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
 
@@ -36,7 +37,7 @@ export const annotationFilterSchema = z.object({
   q: z.string().trim().min(1).max(500).optional(),
   sort: z.enum(["position", "created", "updated"]).default("position"),
   order: z.enum(["asc", "desc"]).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  limit: queryInt(1, MAX_PAGE).default(50),
   cursor: z.string().max(500).optional(),
 });
 export type AnnotationFilter = z.output<typeof annotationFilterSchema>;

@@ -1,9 +1,10 @@
-import { and, count, eq, max } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
-import { MAX_PAGE, type Viewer, annotationFilterSchema, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
+import { queryInt } from "../http/query-int.ts";
+import { MAX_PAGE, type Viewer, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationIri, containerIri } from "./iri.ts";
 import { ANNOTATION_CONTEXT, CONTAINER_CONTEXT, toW3C } from "./mapping.ts";
@@ -14,8 +15,8 @@ import type { ContainerPreference } from "./media.ts";
 const DEFAULT_LIMIT = 100;
 
 export const pageQuerySchema = z.object({
-  page: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_LIMIT),
+  page: queryInt(0).optional(),
+  limit: queryInt(1, MAX_PAGE).default(DEFAULT_LIMIT),
   iris: z.enum(["0", "1"]).transform((v) => v === "1").optional(),
 });
 export type PageQuery = z.output<typeof pageQuerySchema>;
@@ -23,10 +24,13 @@ export type PageQuery = z.output<typeof pageQuerySchema>;
 export type ContainerScope = { baseUrl: string; articleId: string; viewer: Viewer; label: string };
 type Stats = { total: number; modified: Date | null };
 
-/** How many annotations this viewer may see, and when the latest changed: under the same rule as the pages. */
+/**
+ * How many annotations this viewer may see, under the same rule as the pages, and when the latest of them
+ * was added or edited: not updatedAt, which a resolve or a moderator's hide moves too (docs/w3c.md).
+ */
 async function statsOf(db: Db, articleId: string, viewer: Viewer): Promise<Stats> {
   const [row] = await db
-    .select({ total: count(), modified: max(annotations.updatedAt) })
+    .select({ total: count(), modified: sql<Date | null>`max(coalesce(${annotations.editedAt}, ${annotations.createdAt}))`.mapWith(annotations.createdAt) })
     .from(annotations)
     .where(and(eq(annotations.articleId, articleId), visibleTo(viewer)));
   return { total: row?.total ?? 0, modified: row?.modified ? new Date(row.modified) : null };
@@ -41,12 +45,12 @@ async function itemsOf(db: Db, articleId: string, viewer: Viewer, page: number, 
   let cursor: string | undefined;
   for (let skip = page * limit; skip > 0; ) {
     const step = Math.min(skip, MAX_PAGE);
-    const walked = await queryAnnotations(db, { articleId }, viewer, annotationFilterSchema.parse({ limit: step, cursor }));
+    const walked = await queryAnnotations(db, { articleId }, viewer, { sort: "position", limit: step, cursor });
     if (!walked.nextCursor) return [];
     skip -= walked.annotations.length;
     cursor = walked.nextCursor;
   }
-  return (await queryAnnotations(db, { articleId }, viewer, annotationFilterSchema.parse({ limit, cursor }))).annotations;
+  return (await queryAnnotations(db, { articleId }, viewer, { sort: "position", limit, cursor })).annotations;
 }
 
 function pageIri(scope: ContainerScope, query: { iris: boolean; limit: number }, page: number) {

@@ -76,8 +76,17 @@ describe("toW3C", () => {
       "mg:color": "#ff0000",
       "mg:votes": { "mg:agree": 1, "mg:disagree": 0 },
       created: "2024-05-01T10:00:00.000Z",
-      modified: "2024-05-02T10:00:00.000Z",
     });
+  });
+
+  it("dates modified by the last edit of the text, not by updatedAt, and leaves it out before any edit", () => {
+    // updatedAt (2 May) moved on a resolve or a tag, which is no edit: the annotation reads as first written.
+    const unedited = toW3C(view(), ctx);
+    expect(unedited.created).toBe("2024-05-01T10:00:00.000Z");
+    expect(unedited).not.toHaveProperty("modified");
+    const edited = toW3C(view({ editedAt: new Date("2024-05-01T12:00:00Z") }), ctx);
+    expect(edited.modified).toBe("2024-05-01T12:00:00.000Z");
+    expect(annotationProblems(edited)).toEqual([]);
   });
 
   it("targets the article's text, the parent of a reply, or the whole article", () => {
@@ -105,6 +114,15 @@ describe("toW3CCollection", () => {
     expect(collectionProblems(empty)).toEqual([]);
     expect(empty.first).toBeUndefined();
     expect(empty.total).toBe(0);
+  });
+
+  it("is modified when its latest annotation was added or edited, whatever updatedAt says", () => {
+    const views = [
+      view({ id: "a1", createdAt: new Date("2024-05-01T10:00:00Z"), editedAt: new Date("2024-05-03T10:00:00Z"), updatedAt: new Date("2024-05-03T10:00:00Z") }),
+      view({ id: "a2", createdAt: new Date("2024-05-04T10:00:00Z"), updatedAt: new Date("2024-05-09T10:00:00Z") }),
+    ];
+    expect(toW3CCollection(views, { ...ctx, label: "All" }).modified).toBe("2024-05-04T10:00:00.000Z");
+    expect(toW3CCollection(views.slice(0, 1), { ...ctx, label: "All" }).modified).toBe("2024-05-03T10:00:00.000Z");
   });
 });
 

@@ -63,7 +63,9 @@ export function toW3CItem(view: AnnotationView, ctx: W3CContext): Record<string,
     ...(view.via && { via: view.via }),
     motivation,
     created: dateTime(view.createdAt),
-    modified: dateTime(view.updatedAt),
+    // The last edit of what the annotation says (docs/w3c.md). Not updatedAt: a resolve, a tag or a
+    // moderator's hide moves that too, and it is dated by the writer's clock, not the server's.
+    ...(view.editedAt && { modified: dateTime(view.editedAt) }),
     ...(view.author.id && {
       creator: { id: userIri(ctx.baseUrl, view.author.id), type: "Person", ...(view.author.name && { name: view.author.name }) },
     }),
@@ -100,6 +102,9 @@ export function toW3C(view: AnnotationView, ctx: W3CContext): Record<string, unk
   return { "@context": ANNOTATION_CONTEXT, ...toW3CItem(view, ctx) };
 }
 
+/** A collection changes when an annotation joins it or is edited, as the container's `modified` counts (container.ts). */
+export const collectionChange = (v: Pick<AnnotationView, "createdAt" | "editedAt">) => dateTime(v.editedAt ?? v.createdAt);
+
 export type CollectionContext = { baseUrl: string; articleId?: string; groupId?: string; label: string };
 
 /**
@@ -114,7 +119,7 @@ export function toW3CCollection(views: AnnotationView[], ctx: CollectionContext)
   const pageId = `${id}?page=0`;
   const items = views.map((v) => toW3CItem(v, { baseUrl: ctx.baseUrl, articleId: v.articleId }));
   const modified = views.reduce<string | null>((max, v) => {
-    const at = dateTime(v.updatedAt);
+    const at = collectionChange(v);
     return max === null || at > max ? at : max;
   }, null);
   return {

@@ -1,6 +1,7 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
-import type { AppContext } from "../context.ts";
+import type { MiddlewareHandler } from "hono";
+import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType } from "../http/input.ts";
 import { requestText } from "../http/streamed-body.ts";
@@ -61,6 +62,55 @@ export function sendLd(
   if ((c.req.method === "GET" || c.req.method === "HEAD") && ifNoneMatch && ifNoneMatchHits(ifNoneMatch, etag)) return c.body(null, 304, headers);
   return c.body(body, init.status ?? 200, { ...headers, "Content-Type": LD_JSON });
 }
+
+/** What every W3C resource is served as; a client asking for either gets the JSON-LD. */
+const PRODUCED = ["application/ld+json", "application/json"] as const;
+
+/** Splits at `sep` outside quoted strings, where a profile or other parameter may hold one. */
+const splitOutsideQuotes = (s: string, sep: string) =>
+  s.match(new RegExp(`(?:[^${sep}"]|"(?:[^"\\\\]|\\\\.)*")+`, "g"))?.map((p) => p.trim()).filter(Boolean) ?? [];
+
+type MediaRange = { type: string; subtype: string; q: number };
+
+function mediaRanges(header: string): MediaRange[] {
+  return splitOutsideQuotes(header, ",").flatMap((part) => {
+    const [range = "", ...params] = splitOutsideQuotes(part, ";");
+    const [type, subtype, ...rest] = range.toLowerCase().split("/");
+    if (!type || !subtype || rest.length > 0) return [];
+    const weight = params.map((p) => /^q\s*=\s*([0-9.]+)$/i.exec(p)?.[1]).find((v) => v !== undefined);
+    const q = weight === undefined ? 1 : Number(weight);
+    return Number.isFinite(q) ? [{ type, subtype, q }] : [];
+  });
+}
+
+/**
+ * Whether the Accept header lets us answer with JSON-LD (RFC 9110 §12.5.1): for each type we produce,
+ * the most specific range that names it decides, and q=0 refuses it. A profile, or any parameter but q,
+ * does not narrow a range: the anno profile is the only JSON-LD we write, and a client naming another
+ * still reads it. No header, or one without a range we can read, accepts anything.
+ */
+export function acceptsLd(header: string | undefined): boolean {
+  const ranges = mediaRanges(header ?? "");
+  if (ranges.length === 0) return true;
+  return PRODUCED.some((produced) => {
+    const [type, subtype] = produced.split("/");
+    const specificity = (r: MediaRange) =>
+      r.type === type && r.subtype === subtype ? 3 : r.type === type && r.subtype === "*" ? 2 : r.type === "*" && r.subtype === "*" ? 1 : 0;
+    const best = Math.max(0, ...ranges.map(specificity));
+    return best > 0 && Math.max(...ranges.filter((r) => specificity(r) === best).map((r) => r.q)) > 0;
+  });
+}
+
+/**
+ * Refuses, before any work, a request whose answer the client could not take (a 406, not JSON-LD to a
+ * client that asked for Turtle): a POST or PUT is refused before it creates or changes anything.
+ */
+export const negotiated: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!acceptsLd(c.req.header("accept"))) {
+    throw new ApiError("not_acceptable", `This resource is served as ${LD_JSON}, or as application/json: the Accept header names neither`);
+  }
+  await next();
+};
 
 /** W3C clients send application/ld+json (with or without the profile); plain JSON clients are welcome too. */
 export async function readAnnotationJson(c: AppContext): Promise<unknown> {

@@ -40,6 +40,32 @@ describe("numbers past a 32-bit column", () => {
   });
 });
 
+describe("numbers in the query string", () => {
+  // Each of these read as a number through Number(): a scientific, hex, binary, signed, padded, fractional or empty spelling.
+  const loose = ["1e2", "0x10", "0b11", "+5", "-0", "%205", "5%20", "5.0", "5.", ""];
+
+  it("take plain decimal digits only, in range, on every route that reads one", async () => {
+    const { owner, group, article } = await articleWithMembers(t.app, []);
+    await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "x", target: seedTarget(0, "a") });
+    const routes: [path: (n: string) => string, field: string, good: string, tooBig: string][] = [
+      [(n) => `/api/articles/${article.id}/annotations?limit=${n}`, "limit", "5", "201"],
+      [(n) => `/api/groups/${group.id}/annotations?limit=${n}`, "limit", "5", "201"],
+      [(n) => `/api/articles/${article.id}?revision=${n}`, "revision", "1", "2147483648"],
+      [(n) => `/w3c/articles/${article.id}/?limit=${n}`, "limit", "5", "201"],
+      [(n) => `/w3c/articles/${article.id}/?page=${n}`, "page", "0", "9007199254740992"],
+      [(n) => `/api/me/notifications?limit=${n}`, "limit", "5", "201"],
+      [(n) => `/api/me/notifications?before=${n}`, "before", "5", "9007199254740992"],
+      [(n) => `/api/me/notifications/stream?after=${n}`, "after", "", "9007199254740992"],
+    ];
+    for (const [path, field, good, tooBig] of routes) {
+      for (const n of [...loose, tooBig]) expectField(await owner.get(path(n)), field);
+      if (good) expect((await owner.get(path(good))).status, path(good)).toBe(200);
+    }
+    // Leading zeros are still the same decimal number.
+    expect((await owner.get(`/api/articles/${article.id}/annotations?limit=007`)).status).toBe(200);
+  });
+});
+
 describe("dates Postgres cannot store", () => {
   const early = ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"];
 

@@ -5,6 +5,18 @@ import { changeRole, fetchInvitations, fetchMembers, inviteMember, removeMember,
 import { useAsync } from "../lib/use-async.ts";
 
 /**
+ * A name wraps only between its words: each word is kept whole (a hyphen inside one is no break either), and
+ * one longer than the column ends in an ellipsis, the whole name in its tooltip and still read out.
+ */
+function MemberName({ name }: { name: string }) {
+  return (
+    <span className="member-name" title={name}>
+      {name.split(/(\s+)/).map((part, i) => (i % 2 === 0 ? part && <span key={i}>{part}</span> : part))}
+    </span>
+  );
+}
+
+/**
  * Everyone sees who is in the group; only an owner changes it. Nobody is
  * added without consent: the owner invites an email address and its owner
  * joins by accepting (on their own groups screen).
@@ -46,7 +58,7 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
         <thead>
           <tr>
             <th scope="col">Name</th>
-            <th scope="col">Email</th>
+            <th scope="col" className="email">Email</th>
             <th scope="col" className="fits">Role</th>
             {owner && <th scope="col" className="fits"><span className="visually-hidden">Actions</span></th>}
           </tr>
@@ -54,8 +66,12 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
         <tbody>
           {members.data?.map((m) => (
             <tr key={m.id}>
-              <td>{m.name}</td>
-              <td>{m.email ?? <span className="muted">hidden</span>}</td>
+              <td className="name">
+                <MemberName name={m.name} />
+                {/* On a narrow screen the email column gives its width to the name and shows here instead. */}
+                <span className="member-email">{m.email ?? "hidden"}</span>
+              </td>
+              <td className="email">{m.email ?? <span className="muted">hidden</span>}</td>
               <td className="fits">
                 {owner ? (
                   <select

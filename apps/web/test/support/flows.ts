@@ -10,7 +10,7 @@ export const SEED_TITLE = "How to counter Russia-Iran deepening ties?";
 let counter = 0;
 export function newUser(label: string) {
   const id = `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  return { name: `${label} ${id.slice(-4)}`, email: `${label.toLowerCase()}-${id}@example.test`, password: "correct horse battery" };
+  return { name: `${label} ${id.slice(-4)}`, email: `${label.toLowerCase().replace(/\s+/g, "-")}-${id}@example.test`, password: "correct horse battery" };
 }
 export type TestUser = ReturnType<typeof newUser> & { id: string };
 
