@@ -4,7 +4,8 @@ import type { Logger } from "../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
 import type { PersistSource } from "./persist.ts";
-import { type ProjectionRow, projectAnnotation, projectionCtes, projectionJson, storableRow, writeProjection } from "./projection.ts";
+import { ownTurn } from "./own-turn.ts";
+import { PROJECTED_PER_TURN, type ProjectionRow, projectAnnotation, projectionCtes, projectionJsonInTurns, storableRow, writeProjection } from "./projection.ts";
 
 /**
  * What writing needs of a queued update (persist.ts): whose it is, its bytes, its writer, the annotations it
@@ -31,23 +32,11 @@ export class BatchWriter {
 
   /** One attempt at writing `batch`: its log rows and the projection of what it touched, atomically. */
   async write(batch: BatchUpdate[]): Promise<void> {
-    let projections: Array<CommittedDoc & { upserts: ProjectionRow[]; removed: string[]; rewritten: boolean }>;
+    let projections: Projected[];
     let statement: SQL | null;
     const hooked = (p: CommittedDoc & { rewritten: boolean }) => this.hooks.filter((hook) => !p.rewritten && hook.wants(p));
     try {
-      projections = [...touchedBySource(batch)].map(([source, ids]) => {
-        const upserts: ProjectionRow[] = [];
-        const removed: string[] = [];
-        const counts = source.votesFor(ids);
-        for (const id of ids) {
-          const value = source.stored(id);
-          if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
-          else removed.push(id);
-        }
-        // Rows written again change nothing anyone did: the hooks (notifications, webhooks) saw the changes themselves.
-        const rewritten = batch.every((e) => e.source !== source || e.update === null);
-        return { context: source.context, upserts, removed, writers: writersOf(batch, source), rewritten };
-      });
+      projections = await projected(batch);
       // Hooks write parts of the rows elsewhere, where a NUL would fail the commit: they are given them storable.
       for (const p of projections) if (hooked(p).length) p.upserts = p.upserts.map(storableRow);
       const upserts = projections.flatMap((p) => p.upserts);
@@ -57,11 +46,12 @@ export class BatchWriter {
       const oneStatement =
         projections.every((p) => p.removed.length === 0 && hooked(p).length === 0) &&
         new Set(upserts.map((row) => row.id)).size === upserts.length;
-      const ctes = [...logged(batch), ...(upserts.length ? [projectionCtes(upserts)] : [])];
+      const ctes = [...logged(batch), ...(oneStatement && upserts.length ? [projectionCtes(await projectionJsonInTurns(upserts))] : [])];
       if (oneStatement && ctes.length === 0) return;
       statement = !oneStatement ? null : sql`with ${sql.join(ctes, sql`, `)} select 1`;
-      // The long way serializes its rows inside the transaction: a value that cannot be is found here instead.
-      if (!statement) for (const p of projections) projectionJson(p.upserts);
+      // The long way serializes its rows before the transaction, so that it neither holds one open across turns
+      // nor finds a value that cannot be serialized halfway through.
+      if (!statement) for (const p of projections) p.json = await projectionJsonInTurns(p.upserts);
     } catch (err) {
       throw new ProjectionError(err);
     }
@@ -74,7 +64,7 @@ export class BatchWriter {
       for (const p of projections) {
         const hooks = hooked(p);
         for (const hook of hooks) await hook.beforeProjection?.(tx, p);
-        await writeProjection(tx, p.context, p.upserts, p.removed);
+        await writeProjection(tx, p.context, { rows: p.upserts, json: p.json }, p.removed);
         for (const hook of hooks) await hook.afterProjection?.(tx, p);
       }
     });
@@ -119,6 +109,33 @@ function logCte(batch: Array<BatchUpdate & { update: Uint8Array }>): SQL {
 }
 
 const NO_VOTES = { agree: 0, disagree: 0 };
+
+type Projected = CommittedDoc & { upserts: ProjectionRow[]; removed: string[]; rewritten: boolean; json: string };
+
+/**
+ * The rows of what each document of the batch touched, read from the document as it is now. PROJECTED_PER_TURN
+ * a turn: one update that touches thousands of annotations (a resync after offline work, a server-side move) is
+ * read over several turns, and what changes meanwhile is read as it is then, as a later batch would write it.
+ */
+async function projected(batch: BatchUpdate[]): Promise<Projected[]> {
+  const projections: Projected[] = [];
+  let read = 0;
+  for (const [source, ids] of touchedBySource(batch)) {
+    const upserts: ProjectionRow[] = [];
+    const removed: string[] = [];
+    const counts = source.votesFor(ids);
+    for (const id of ids) {
+      if (++read % PROJECTED_PER_TURN === 0) await ownTurn();
+      const value = source.stored(id);
+      if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
+      else removed.push(id);
+    }
+    // Rows written again change nothing anyone did: the hooks (notifications, webhooks) saw the changes themselves.
+    const rewritten = batch.every((e) => e.source !== source || e.update === null);
+    projections.push({ context: source.context, upserts, removed, writers: writersOf(batch, source), rewritten, json: "[]" });
+  }
+  return projections;
+}
 
 /** Who last changed each annotation of `source` in this batch. */
 function writersOf(batch: BatchUpdate[], source: PersistSource): Map<string, string | null> {

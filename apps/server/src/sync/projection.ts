@@ -3,6 +3,7 @@ import { storable } from "../storable-text.ts";
 import { type AnnotationValue, type StaleDetail, stalenessOf } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
+import { ownTurn } from "./own-turn.ts";
 
 import type { DocContext } from "../documents/context.ts";
 
@@ -99,6 +100,23 @@ export function projectionJson(rows: readonly Row[]): string {
 }
 
 /**
+ * Rows serialized (or projected) in one turn of the event loop: about 25 µs each for a 200-character body.
+ * An update that touched 4,000 annotations had them all serialized in one turn, 50–100 ms.
+ */
+export const PROJECTED_PER_TURN = 200;
+
+/** `projectionJson`, PROJECTED_PER_TURN rows a turn: the same JSON array, built from the pieces' own. */
+export async function projectionJsonInTurns(rows: readonly Row[]): Promise<string> {
+  if (rows.length <= PROJECTED_PER_TURN) return projectionJson(rows);
+  const parts: string[] = [];
+  for (let at = 0; at < rows.length; at += PROJECTED_PER_TURN) {
+    if (at > 0) await ownTurn();
+    parts.push(projectionJson(rows.slice(at, at + PROJECTED_PER_TURN)).slice(1, -1));
+  }
+  return `[${parts.join(",")}]`;
+}
+
+/**
  * A projection row with every string in it storable (storable-text.ts), for
  * the commit hooks, which write parts of it elsewhere: a notification's data,
  * a webhook's body. A NUL in a fact-check's claim, written there as it came,
@@ -131,18 +149,18 @@ const SELECT_LIST = WRITTEN.map(([, column]) =>
 const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = excluded."${annotations[key].name}"`).join(", ");
 
 /**
- * Common table expressions that upsert `rows` and clear their tombstones (an
+ * Common table expressions that upsert the rows `json` holds (`projectionJson`) and clear their tombstones (an
  * id that lives again, re-created or approved into the group, is no longer
  * gone), for a `with …` statement; they select nothing. Constant text and one
  * JSON parameter, whatever the number of rows.
  */
-export function projectionCtes(rows: readonly Row[]): SQL {
+export function projectionCtes(json: string): SQL {
   // An id that another article or another author holds fails the whole statement (drizzle/0018): the
   // committer then refuses that update alone and reloads its document, rather than keep an annotation
   // that no listing would show. The insert below reads every input row, so every row is checked; CASE
   // keeps the function from being called for the others.
   return sql`projection_input as (
-    select i.* from jsonb_populate_recordset(null::annotations, ${projectionJson(rows)}::jsonb) i
+    select i.* from jsonb_populate_recordset(null::annotations, ${json}::jsonb) i
     where case when exists (
       select 1 from annotations a where a.id = i.id and (a.article_id <> i.article_id or a.author_id <> i.author_id)
     ) then marginalia_refuse_taken_id(i.id) else true end
@@ -162,10 +180,10 @@ export function projectionCtes(rows: readonly Row[]): SQL {
   )`;
 }
 
-/** Writes the projection of the touched annotations, in the caller's transaction. */
-export async function writeProjection(tx: Tx, ctx: DocContext, upserts: Row[], removed: string[]) {
-  if (upserts.length) {
-    await tx.execute(sql`with ${projectionCtes(upserts)} select 1`);
+/** Writes the projection of the touched annotations (`json`, the upserts serialized), in the caller's transaction. */
+export async function writeProjection(tx: Tx, ctx: DocContext, upserts: { rows: Row[]; json: string }, removed: string[]) {
+  if (upserts.rows.length) {
+    await tx.execute(sql`with ${projectionCtes(upserts.json)} select 1`);
   }
   if (removed.length) {
     // Only this document's row: an approved annotation lives on under the group document.

@@ -2,6 +2,7 @@ import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { GroupCommitter, MAX_BATCH_ANNOTATIONS, type PersistSource } from "../../src/sync/persist.ts";
+import { PROJECTED_PER_TURN } from "../../src/sync/projection.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { endsAtDeadline } from "../support/deadline.ts";
 import { liveServer } from "../support/live.ts";
@@ -203,18 +204,21 @@ function idsCreatedBy(updates: Uint8Array[]): Array<string | undefined> {
   return ids;
 }
 
+/** A document of a real article whose committer counts its statements: each batch is one statement (or one transaction). */
+async function countedDocument() {
+  const [a] = await twoArticles();
+  let statements = 0;
+  const counting = faulty(server.t.database.db, () => {
+    statements++;
+    return null;
+  });
+  const doc = liveOn(new GroupCommitter(counting, capturingLogger().logger), a.context);
+  return { a, doc, statements: () => statements };
+}
+
 describe("a queue of updates that touch many annotations", () => {
   it("is written in batches of at most MAX_BATCH_ANNOTATIONS annotations past each batch's first update, in order, all of it", async () => {
-    const [a] = await twoArticles();
-    const { logger } = capturingLogger();
-    // Each batch is one statement (or one transaction): counted on the way to the database.
-    let statements = 0;
-    const counting = faulty(server.t.database.db, () => {
-      statements++;
-      return null;
-    });
-    const committer = new GroupCommitter(counting, logger);
-    const doc = liveOn(committer, a.context);
+    const { a, doc, statements } = await countedDocument();
     const perUpdate = 120;
     // Queued in one turn, as the pieces of a large update are while a commit is under way.
     const writes = Array.from({ length: 6 }, (_, n) => {
@@ -227,8 +231,20 @@ describe("a queue of updates that touch many annotations", () => {
     await Promise.all(writes.map((w) => w.durable));
     // Two updates fit under the bound (240 annotations); a third would pass it.
     const perBatch = Math.floor(MAX_BATCH_ANNOTATIONS / perUpdate);
-    expect(statements).toBe(Math.ceil(writes.length / perBatch));
+    expect(statements()).toBe(Math.ceil(writes.length / perBatch));
     expect(await projected(writes.flatMap((w) => w.ids))).toHaveLength(writes.length * perUpdate);
     expect(await logRows(doc.live.name)).toHaveLength(writes.length);
+  });
+
+  it("writes one update that touches more annotations than a turn projects in one statement, every row of it", async () => {
+    const { a, doc, statements } = await countedDocument();
+    const ids: string[] = [];
+    const durable = doc.live.change({ userId: a.userId }, (d) => {
+      for (let i = 0; i < 4 * PROJECTED_PER_TURN + 3; i++) ids.push(createAnnotation(d, { kind: "comment", authorId: a.userId, body: `many ${i}` }));
+    });
+    await durable;
+    // Its rows, serialized in slices (projection.test.ts), went as one JSON parameter of one statement.
+    expect(statements()).toBe(1);
+    expect(await projected(ids)).toEqual([...ids].sort());
   });
 });
