@@ -5,27 +5,11 @@ import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "../sync/access.ts";
 import { liveCredentials } from "../sync/access-check.ts";
 import type { NotificationBell } from "./notification-bell.ts";
-import { listNotifications, newestNotificationId, recentNotificationIds } from "./notifications.ts";
+import { AccountFeed, type FeedRow, type FeedStream, PAGE, ReadPoint, ReadQueue } from "./notification-feed.ts";
+import { listNotifications } from "./notifications.ts";
 
 /** Streams one account may hold open on a process: a tab each, with room to spare; each holds a connection. */
 export const MAX_STREAMS_PER_ACCOUNT = 8;
-/** Notifications read per query; more are read by the next. */
-const PAGE = 50;
-/**
- * How far back a stream looks for notifications that became readable after a higher id was sent: ids are
- * taken at insert, commits land in any order, and a notification's transaction (a group commit, a
- * moderation step) lasts milliseconds, far less than this.
- */
-const LOOKBACK_MS = 30_000;
-/** How long a sent id is remembered, so that the look-back never sends it twice. */
-const REMEMBERED_MS = 2 * LOOKBACK_MS;
-/**
- * How long a stream waits after a ring before it reads: rings for one account come in bursts (a comment
- * mentioning many, a busy thread), and with 400 streams each reading at every ring, the reads held the
- * loop over half a second. A bell may be this late. (Fifty accounts' 200 reading streams at ten mentions
- * a second, on a noisy host: loop delay max 1,116 ms waiting 250 ms, 464 ms waiting a second.)
- */
-const READ_AFTER_MS = 1_000;
 /** How long a browser waits before reconnecting a dropped stream (the `retry` field). */
 const RETRY_MS = 5_000;
 
@@ -34,9 +18,10 @@ type Credential = { via: "session"; sessionId: string } | { via: "token"; tokenI
 /**
  * The open notification streams of one process (docs/architecture.md,
  * "Notifications as they happen"), and what keeps them honest over time:
- * - a ring of the bell for an account makes each of its streams read what is
- *   newer than what it last sent, with the list route's rules, so a stream
- *   shows nothing the list would not;
+ * - a ring of the bell for an account makes its feed read what is newer, once
+ *   for all its streams here, with the list route's rules, so a stream shows
+ *   nothing the list would not; each stream sends what it has not sent, and
+ *   reads process-wide are taken a few at a time (notification-feed.ts);
  * - a session that ends or a token revoked closes its streams at once (the
  *   same access events that close sockets), and every heartbeat checks the
  *   credentials of all streams against the database in one query, for what
@@ -48,6 +33,10 @@ type Credential = { via: "session"; sessionId: string } | { via: "token"; tokenI
 export class NotificationStreams {
   private readonly open = new Set<NotificationStream>();
   private readonly perAccount = new Map<string, number>();
+  private readonly feeds = new Map<string, AccountFeed>();
+  /** Every read the streams make here, counted by kind. */
+  readonly reads = new ReadQueue();
+  private readonly context: StreamContext;
   private readonly timer: NodeJS.Timeout;
   private checking = false;
 
@@ -59,6 +48,7 @@ export class NotificationStreams {
   ) {
     this.timer = setInterval(() => void this.heartbeat(), heartbeatMs);
     this.timer.unref();
+    this.context = { db, reads: this.reads, logger, feedFor: (userId) => this.feedFor(userId) };
   }
 
   /** A new stream for this caller, or null when their account has as many open here as it may. */
@@ -68,7 +58,7 @@ export class NotificationStreams {
     if (count >= MAX_STREAMS_PER_ACCOUNT) return null;
     this.perAccount.set(userId, count + 1);
     const credential: Credential = auth.via === "session" ? { via: "session", sessionId: auth.sessionId } : { via: "token", tokenId: auth.tokenId };
-    const stream = new NotificationStream(this.db, this.bell, this.logger, userId, credential, () => this.forget(stream));
+    const stream = new NotificationStream(this.context, userId, credential, () => this.forget(stream));
     this.open.add(stream);
     return stream;
   }
@@ -114,6 +104,16 @@ export class NotificationStreams {
     }
   }
 
+  private feedFor(userId: string): AccountFeed {
+    const open = this.feeds.get(userId);
+    if (open && !open.isClosed) return open;
+    const feed = new AccountFeed(this.db, this.bell, this.reads, userId, () => {
+      if (this.feeds.get(userId) === feed) this.feeds.delete(userId);
+    });
+    this.feeds.set(userId, feed);
+    return feed;
+  }
+
   private forget(stream: NotificationStream) {
     if (!this.open.delete(stream)) return;
     const left = (this.perAccount.get(stream.userId) ?? 1) - 1;
@@ -122,17 +122,25 @@ export class NotificationStreams {
   }
 }
 
-/** One open stream: sends each notification newer than `cursor` once, in order, as an SSE event with its id. */
-export class NotificationStream {
+/** What a stream needs of the process: where to read, and its account's feed. */
+type StreamContext = { db: Db; reads: ReadQueue; logger: Logger; feedFor: (userId: string) => AccountFeed };
+
+/**
+ * One open stream: sends each notification newer than where it started once, in order, as an SSE event
+ * whose id is the highest sent. It reads on its own until it is level with its account's feed, then sends
+ * what the feed reads (notification-feed.ts).
+ */
+export class NotificationStream implements FeedStream {
   private sse: SSEStreamingApi | null = null;
-  private cursor: number | null = null;
-  /** Ids sent (or counted as sent) lately, with when: the look-back skips them. */
-  private readonly sent = new Map<number, number>();
-  /** Rung since the last read began: read again. */
-  private dirty = true;
-  private reading = false;
-  /** The read a ring asked for, shortly. */
-  private readSoon: NodeJS.Timeout | null = null;
+  private feed: AccountFeed | null = null;
+  /** What this stream has sent: its own, whatever the feed or its other streams have. */
+  private point: ReadPoint | null = null;
+  joined = false;
+  /** Rung while not joined: read on its own again. */
+  private dirty = false;
+  /** Rows the feed handed over, until all are written: a client never holds more than this one batch. */
+  private batch: { rows: readonly FeedRow[]; since: Date } | null = null;
+  private pumping = false;
   private ended = false;
   /** Writes not yet taken by the client: one still there at the next heartbeat closes the stream instead. */
   private pending = 0;
@@ -142,9 +150,7 @@ export class NotificationStream {
   });
 
   constructor(
-    private readonly db: Db,
-    private readonly bell: NotificationBell,
-    private readonly logger: Logger,
+    private readonly context: StreamContext,
     readonly userId: string,
     readonly credential: Credential,
     private readonly forget: () => void,
@@ -158,21 +164,25 @@ export class NotificationStream {
   async run(sse: SSEStreamingApi, after: number | null): Promise<void> {
     this.sse = sse;
     sse.onAbort(() => this.end(null));
-    // Listening before the starting point is read: a ring in between is read, not missed.
-    const unlisten = this.bell.listen(this.userId, () => this.wake());
+    const { db, reads } = this.context;
     try {
+      // Rung from here on, before the starting point is read: a ring in between is read, not missed.
+      const feed = (this.feed = this.context.feedFor(this.userId));
+      feed.add(this);
+      // Starting after the feed did, this stream is owed nothing the feed read before joining it.
+      await feed.ready;
+      if (this.ended) return;
+      this.point = await reads.run("start", () => ReadPoint.at(db, this.userId, after));
+      if (this.ended) return;
+      // Only now: a notification committed after `ready` is one this stream sends.
       await this.write({ event: "ready", data: "{}", retry: RETRY_MS });
-      const cursor = after ?? (await newestNotificationId(this.db, this.userId));
-      // What is readable up to the starting point the client has, from its list or from before it reconnected.
-      const now = Date.now();
-      for (const id of await recentNotificationIds(this.db, this.userId, new Date(now - LOOKBACK_MS), cursor)) this.sent.set(id, now);
-      this.cursor = cursor;
-      this.wake();
+      // From a given id there may be more to send; from now on, only a ring since then calls for a read.
+      if (after !== null) this.dirty = true;
+      void this.pump();
       await this.done;
     } catch (err) {
       this.logger.warn({ err, userId: this.userId }, "a notification stream failed");
     } finally {
-      unlisten();
       this.end(null);
     }
   }
@@ -181,7 +191,8 @@ export class NotificationStream {
   end(reason: string | null) {
     if (this.ended) return;
     this.ended = true;
-    if (this.readSoon) clearTimeout(this.readSoon);
+    this.joined = false;
+    this.feed?.remove(this);
     this.forget();
     const sse = this.sse;
     // `run` returns once this finishes, and Hono then closes the response.
@@ -205,42 +216,71 @@ export class NotificationStream {
     void this.write(null);
   }
 
-  private wake() {
+  rung() {
     this.dirty = true;
-    // A read under way reads again once done (`dirty`); otherwise one read takes every ring of the next moment.
-    if (this.readSoon || this.reading) return;
-    this.readSoon = setTimeout(() => {
-      this.readSoon = null;
-      void this.read();
-    }, READ_AFTER_MS);
-    this.readSoon.unref();
+    void this.pump();
   }
 
-  private async read() {
-    if (this.reading || this.ended || this.cursor === null) return;
-    this.reading = true;
+  offer(rows: readonly FeedRow[], since: Date) {
+    if (this.ended) return;
+    if (this.batch) {
+      // Its client is still taking the last batch: rather than queue, the stream falls behind and, once that
+      // is written, reads on its own from where it stands, which reads these rows again.
+      this.joined = false;
+      this.dirty = true;
+      return;
+    }
+    this.batch = { rows, since };
+    void this.pump();
+  }
+
+  fail(err: unknown) {
+    this.logger.warn({ err, userId: this.userId }, "could not read notifications for a stream; closing it");
+    this.end(null);
+  }
+
+  private get logger() {
+    return this.context.logger;
+  }
+
+  /** Writes what the feed handed over, and reads on its own while rung and not joined; joins once level. */
+  private async pump() {
+    const point = this.point;
+    if (this.pumping || !point) return;
+    this.pumping = true;
     try {
-      while (this.dirty && !this.ended) {
-        this.dirty = false;
-        const now = Date.now();
-        for (const [id, at] of this.sent) if (now - at > REMEMBERED_MS) this.sent.delete(id);
-        const recent = { since: new Date(now - LOOKBACK_MS), skip: [...this.sent.keys()] };
-        const rows = await listNotifications(this.db, this.userId, { unread: false, after: this.cursor, recent, limit: PAGE });
-        for (const row of rows) {
-          if (this.ended) return;
-          if (this.sent.has(row.id)) continue;
-          this.sent.set(row.id, Date.now());
-          this.cursor = Math.max(this.cursor, row.id);
-          // The event's id is where a reconnect resumes: the highest sent, which a late, lower one must not lower.
-          await this.write({ event: "notification", id: String(this.cursor), data: JSON.stringify(row) });
+      while (!this.ended) {
+        const batch = this.batch;
+        if (batch) {
+          await this.send(batch.rows, batch.since);
+          this.batch = null;
+          continue;
         }
+        if (!this.dirty) {
+          this.joined = true;
+          return;
+        }
+        this.dirty = false;
+        this.joined = false;
+        const newer = point.newer(Date.now());
+        const rows = await this.context.reads.run("own", () => listNotifications(this.context.db, this.userId, { unread: false, ...newer, limit: PAGE }));
+        await this.send(rows, newer.recent.since);
         if (rows.length === PAGE) this.dirty = true;
       }
     } catch (err) {
-      this.logger.warn({ err, userId: this.userId }, "could not read notifications for a stream; closing it");
-      this.end(null);
+      this.fail(err);
     } finally {
-      this.reading = false;
+      this.pumping = false;
+    }
+  }
+
+  private async send(rows: readonly FeedRow[], since: Date) {
+    const point = this.point!;
+    for (const row of rows) {
+      if (this.ended) return;
+      if (!point.take(row, since)) continue;
+      // The event's id is where a reconnect resumes: the highest sent, which a late, lower one must not lower.
+      await this.write({ event: "notification", id: String(point.cursor), data: eventData(row) });
     }
   }
 
@@ -255,4 +295,12 @@ export class NotificationStream {
       this.pending--;
     }
   }
+}
+
+/** A row's event data, made once for all the streams the feed hands it to. */
+const dataOf = new WeakMap<FeedRow, string>();
+function eventData(row: FeedRow): string {
+  let data = dataOf.get(row);
+  if (data === undefined) dataOf.set(row, (data = JSON.stringify(row)));
+  return data;
 }

@@ -1,8 +1,10 @@
 import { eq, sql } from "drizzle-orm";
 import { sessions } from "@marginalia/schema/tables";
+import type { SSEStreamingApi } from "hono/streaming";
 import { afterEach, describe, expect, it } from "vitest";
 import { notificationBell } from "../../src/services/notification-bell.ts";
-import { MAX_STREAMS_PER_ACCOUNT } from "../../src/services/notification-streams.ts";
+import { MAX_STREAMS_PER_ACCOUNT, NotificationStreams } from "../../src/services/notification-streams.ts";
+import { createLogger } from "../../src/logger.ts";
 import { type Member, articleWithMembers } from "../support/article.ts";
 import { type EventStreamClient, openEventStream } from "../support/event-stream.ts";
 import { liveServer } from "../support/live.ts";
@@ -122,5 +124,73 @@ describe("the notification stream", () => {
     expect((await stream(d.peer)).status).toBe(200);
     clients[0]!.close();
     await eventually(async () => expect((await stream(d.author)).status).toBe(200), 5_000);
+  });
+
+  it("reads once per ring for all of an account's streams, and each stream, one opened mid-burst too, sends each notification once", async () => {
+    const d = await thread();
+    const clients = [await stream(d.author), await stream(d.author), await stream(d.author)];
+    const counts = live.t.notificationStreams.reads.counts;
+    const before = { ...counts };
+    await d.reply("one");
+    await eventually(() => clients.forEach((c) => expect(pushed(c)).toHaveLength(1)), 5_000);
+    expect(counts.shared - before.shared).toBe(1);
+    expect(counts.own - before.own).toBe(0);
+
+    // A stream opened between a ring and its read, from the id the others had: it reads its way level, then joins.
+    const first = pushed(clients[0]!)[0].id as number;
+    await d.reply("two");
+    const late = await stream(d.author, {}, `${PATH}?after=${first}`);
+    await d.reply("three");
+    await eventually(() => expect(pushed(late)).toHaveLength(2), 5_000);
+    await d.reply("four");
+    const listed = ((await d.author.get("/api/me/notifications")).body.notifications as { id: number }[]).map((n) => n.id).reverse();
+    expect(listed).toHaveLength(4);
+    await eventually(() => {
+      for (const c of clients) expect(pushed(c).map((n) => n.id)).toEqual(listed);
+      expect(pushed(late).map((n) => n.id)).toEqual(listed.slice(1));
+    }, 5_000);
+  });
+
+  it("lets a stream whose client is slow fall behind its account's feed and catch up on its own, missing nothing", async () => {
+    const d = await thread();
+    const streams = new NotificationStreams(live.t.database.db, notificationBell, createLogger("silent"), 60_000);
+    const auth = { via: "session" as const, user: d.author.user, sessionId: "slow-client" };
+    // A client whose first notification is not taken until `release`, and one that takes everything.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const fake = (slow: boolean) => {
+      const ids: number[] = [];
+      const sse = {
+        onAbort: () => {},
+        abort: () => {},
+        write: async () => {},
+        writeSSE: async (m: { event: string; data: string }) => {
+          if (m.event !== "notification") return;
+          ids.push(JSON.parse(m.data).id);
+          if (slow && ids.length === 1) await held;
+        },
+      };
+      return { ids, sse: sse as unknown as SSEStreamingApi };
+    };
+    const slow = fake(true);
+    const quick = fake(false);
+    const running = [streams.take(auth)!.run(slow.sse, null), streams.take(auth)!.run(quick.sse, null)];
+    await eventually(() => expect(streams.reads.counts.start).toBe(3), 5_000);
+    await d.reply("one");
+    await eventually(() => expect(slow.ids).toHaveLength(1), 5_000);
+    await d.reply("two");
+    await eventually(() => expect(quick.ids).toHaveLength(2), 5_000);
+    // The feed read "two" while the slow client still held "one": it is not queued for that client.
+    expect(slow.ids).toHaveLength(1);
+    const ownBefore = streams.reads.counts.own;
+    release();
+    await eventually(() => expect(slow.ids).toEqual(quick.ids), 5_000);
+    expect(streams.reads.counts.own).toBeGreaterThan(ownBefore);
+    await d.reply("three");
+    await eventually(() => expect(slow.ids).toHaveLength(3), 5_000);
+    expect(slow.ids).toEqual(quick.ids);
+    expect(new Set(slow.ids).size).toBe(3);
+    streams.close();
+    await Promise.all(running);
   });
 });
