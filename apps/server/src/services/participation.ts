@@ -20,9 +20,9 @@ export async function sessionParticipation(db: Db, hub: SyncHub, article: Sessio
     .from(memberships)
     .innerJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
     .where(eq(memberships.groupId, article.groupId));
-  const { title, result } = await readGroupDocument(db, hub, article, (live, index) => ({
+  const { title, result } = await readGroupDocument(db, hub, article, (live, index, annotations) => ({
     textLength: index.length,
-    rows: participation(live.doc, index.length, members.map((m) => m.userId)),
+    rows: participation(live.doc, index.length, members.map((m) => m.userId), annotations),
   }));
   const roles = new Map(members.map((m) => [m.userId, m.role]));
   const person = personFor(await nameBook(db, article.groupId, viewer));

@@ -184,7 +184,8 @@ export class SyncHub {
     const live = await this.acquire(context);
     try {
       await live.whenBuilt();
-      return fn(live);
+      // Awaited here, so that a reading that takes turns of its own keeps the document loaded until it ends.
+      return await fn(live);
     } finally {
       this.release(live);
     }

@@ -117,6 +117,10 @@ describe("cutting an approved update into pieces", () => {
     // Two clients' edits, merged as a sync step 2 carries them: counted across both.
     const half = LARGE_UPDATE_STRUCTS / 2;
     expect(isLargeUpdate(Y.mergeUpdates([editing(half, rng.clientId()), editing(half, rng.clientId())]))).toBe(true);
+    // A header that claims more structs than its bytes can hold is not believed.
+    const claim = new Uint8Array(8 * 1024);
+    claim.set([1, 0xc0, 0x84, 0x3d]); // one client, a million structs
+    expect(isLargeUpdate(claim)).toBe(false);
     // A few structs of many bytes (one long comment) are not many structs.
     const long = updateFrom(doc, (client) => void createAnnotation(client, { kind: "comment", authorId: alice, body: "x".repeat(20_000) }));
     expect(isLargeUpdate(long)).toBe(false);

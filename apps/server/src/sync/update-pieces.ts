@@ -26,7 +26,12 @@ export function isLargeUpdate(update: Uint8Array): boolean {
   try {
     const decoder = decoding.createDecoder(update);
     const clients = decoding.readVarUint(decoder);
-    if (clients === 1) return decoding.readVarUint(decoder) >= LARGE_UPDATE_STRUCTS;
+    // A count no update of this length can hold (a struct takes two bytes at least) is not believed: the
+    // update is judged at once, and refused as unreadable, rather than keep its document busy.
+    if (clients === 1) {
+      const structs = decoding.readVarUint(decoder);
+      return structs >= LARGE_UPDATE_STRUCTS && structs * 2 <= update.length;
+    }
     return decodeUpdate(update).structs.length >= LARGE_UPDATE_STRUCTS;
   } catch {
     return false; // unreadable: the judgement, done at once, refuses it

@@ -23,9 +23,8 @@ export type CountedAnnotations = {
  * API hides a hidden annotation's thread. A reply whose parent was deleted
  * is still a reply: it was written as an answer.
  */
-export function countedAnnotations(doc: Y.Doc): CountedAnnotations {
-  const all = new Map<string, AnnotationValue>();
-  for (const [id, map] of annotationsOf(doc).entries()) all.set(id, { ...readAnnotation(map), id });
+export function countedAnnotations(doc: Y.Doc, read?: ReadonlyMap<string, AnnotationValue>): CountedAnnotations {
+  const all = read ?? annotationsById(doc);
   const counted: CountedAnnotations = { roots: [], replies: [], byId: new Map() };
   for (const a of all.values()) {
     if (UNCOUNTED.has(a.status)) continue;
@@ -55,4 +54,14 @@ export function votesReceived(doc: Y.Doc, counted: CountedAnnotations): Map<stri
     totals.set(target.id, tally);
   }
   return totals;
+}
+
+/**
+ * Every annotation of the document, by id, with its id. A caller with many to read may read them this way
+ * over several turns of its event loop and hand them to `countedAnnotations` (and the views built on it).
+ */
+function annotationsById(doc: Y.Doc): Map<string, AnnotationValue> {
+  const all = new Map<string, AnnotationValue>();
+  for (const [id, map] of annotationsOf(doc).entries()) all.set(id, { ...readAnnotation(map), id });
+  return all;
 }

@@ -1,6 +1,7 @@
 import type * as Y from "yjs";
 import { type VoteTotals, countedAnnotations, votesReceived } from "./counted.ts";
 import { type TextRange, coveredLength } from "./ranges.ts";
+import type { AnnotationValue } from "../ydoc/layout.ts";
 
 /** One person's part in an article's session, counted from the group document. */
 export type Participation = {
@@ -30,8 +31,13 @@ export type Participation = {
  * point at the text. Activity is when annotations were written: the
  * document records no time for votes or edits by others.
  */
-export function participation(doc: Y.Doc, textLength: number, memberIds: readonly string[]): Participation[] {
-  const counted = countedAnnotations(doc);
+export function participation(
+  doc: Y.Doc,
+  textLength: number,
+  memberIds: readonly string[],
+  annotations?: ReadonlyMap<string, AnnotationValue>,
+): Participation[] {
+  const counted = countedAnnotations(doc, annotations);
   const votes = votesReceived(doc, counted);
   const rows = new Map<string, Participation>();
   const row = (userId: string, member: boolean) => {

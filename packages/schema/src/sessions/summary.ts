@@ -14,6 +14,8 @@ export type SummaryOptions = {
   latest?: number;
   /** The most time slots the timeline is cut into. */
   maxBuckets?: number;
+  /** The document's annotations by id, already read (as `countedAnnotations` reads them). */
+  annotations?: ReadonlyMap<string, AnnotationValue>;
 };
 
 /** What one person is doing: what they have selected now, which threads that touches, and what they were asked to answer. */
@@ -46,7 +48,7 @@ const QUOTE_LIMIT = 160;
  * and the dashboard cannot disagree on a definition.
  */
 export function summarize(doc: Y.Doc, presence: readonly Presence[], options: SummaryOptions = {}): SessionSummary {
-  const counted = countedAnnotations(doc);
+  const counted = countedAnnotations(doc, options.annotations);
   const claims = counted.roots.filter((a) => a.kind === "factcheck");
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   for (const claim of claims) if (claim.factcheck) verdicts[claim.factcheck.verdict]++;
