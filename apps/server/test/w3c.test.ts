@@ -251,6 +251,42 @@ describe("one annotation", () => {
     expect(after.body.first.items[0].modified).toBe(editedAt);
   });
 
+  it("keeps a text body's language, canonical, served on the body and replaced by PUT; a bad tag is a 400 naming body.language", async () => {
+    const { article, owner } = await articleWithMembers(t.app, []);
+    const farsi = { type: "TextualBody", value: "او کیست؟", language: "FA-ir" };
+    const created = await postW3C(owner, article.id, comment("", quote("Hamid"), { body: farsi }));
+    expect(created.status).toBe(201);
+    expect(created.body.body).toEqual({ type: "TextualBody", value: "او کیست؟", format: "text/plain", language: "fa-IR", purpose: "commenting" });
+    const got = await owner.get(pathOf(created.body.id));
+    expect(got.body.body.language).toBe("fa-IR");
+    const rest = `/api/annotations/${created.body.id.split("/").at(-1)}`;
+    expect((await owner.get(rest)).body.language).toBe("fa-IR");
+
+    // A GET-edit-PUT keeps it; a PUT naming another replaces it, and one naming none clears it.
+    let etag = got.headers.get("etag")!;
+    const kept = await putW3C(owner, created.body.id, { ...got.body, body: { ...got.body.body, value: "او کیست؟ منبع؟" } }, { "if-match": etag });
+    expect(kept.body.body.language).toBe("fa-IR");
+    etag = kept.headers.get("etag")!;
+    const arabic = await putW3C(owner, created.body.id, { ...kept.body, body: [{ type: "TextualBody", value: "من هو؟", language: ["ar"] }, { type: "TextualBody", value: "x", purpose: "tagging", language: "en" }] }, { "if-match": etag });
+    expect(arabic.status).toBe(200);
+    expect(arabic.body.body[0].language).toBe("ar");
+    expect(arabic.body.body[1]).not.toHaveProperty("language");
+    const cleared = await putW3C(owner, created.body.id, { ...arabic.body, body: { type: "TextualBody", value: "who?" } }, { "if-match": arabic.headers.get("etag")! });
+    expect(cleared.body.body).not.toHaveProperty("language");
+    expect((await owner.get(rest)).body.language).toBeNull();
+
+    for (const [body, field] of [
+      [{ ...farsi, language: "en_US" }, "body.language"],
+      [{ ...farsi, language: ["fa", "ar"] }, "body.language"],
+      [[{ type: "TextualBody", value: "x", purpose: "tagging" }, { ...farsi, language: 12 }], "body.1.language"],
+      [[farsi, { type: "TextualBody", value: "and more", language: "en" }], "body.1.language"],
+    ] as const) {
+      const refused = await postW3C(owner, article.id, comment("", quote("Hamid"), { body }));
+      expect([refused.status, refused.body.error.field]).toEqual([400, field]);
+    }
+    expect((await owner.get(container(article.id))).body.total).toBe(1);
+  });
+
   it("is deleted with 204, and is then gone (410)", async () => {
     const { article, owner } = await articleWithMembers(t.app, []);
     const created = await postW3C(owner, article.id, comment("doomed", quote("Hamid")));

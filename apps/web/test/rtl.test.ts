@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { addMember, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
+import { addMember, groupWithSeedArticle, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 /** A short Persian article of our own, with joined letters, zero-width non-joiners, a shadda and Persian digits. */
 const PERSIAN = readFileSync(new URL("../../../fixtures/articles/persian-bread-prices.txt", import.meta.url), "utf8");
@@ -137,4 +137,37 @@ describe.skipIf(skipBrowserSuites)("a Persian article, in Chromium", () => {
     await a.context.close();
     await b.context.close();
   }, 120_000);
+
+  it("marks a body and a reply with the language their authors gave, and follows a change live", async () => {
+    const base = suite.base;
+    const { context, page, errors } = await newUserPage(suite.browser);
+    const mina = await signUpApi(context, base, "Mina");
+    const { articleId } = await groupWithSeedArticle(context, base, []);
+    const { text } = await (await context.request.get(`${base}/api/articles/${articleId}`)).json();
+    const post = async (exact: string, data: object) => {
+      const start = text.indexOf(exact);
+      const target = { revision: 1, exact, prefix: "", suffix: "", start, end: start + exact.length };
+      const res = await context.request.post(`${base}/api/articles/${articleId}/annotations`, { data: { kind: "comment", target, ...data } });
+      expect(res.status()).toBe(201);
+      return (await res.json()).id as string;
+    };
+    const persian = await post("Russia and the Iranian regime", { body: "از چه زمانی؟", language: "FA-ir" });
+    await post("After the collapse of the Soviet Union", { body: "No language given" });
+    expect((await context.request.post(`${base}/api/annotations/${persian}/replies`, { data: { body: "منذ ١٩٩٢", language: "ar" } })).status()).toBe(201);
+
+    await openReader(page, base, articleId);
+    const body = page.locator(`[data-annotation-id="${persian}"] .safe-text.body`);
+    await expect.poll(() => body.getAttribute("lang")).toBe("fa-IR");
+    expect(await body.getAttribute("dir")).toBe("auto");
+    expect(await body.evaluate((el) => getComputedStyle(el).direction)).toBe("rtl");
+    const reply = page.locator(`[data-annotation-id="${persian}"] .replies .safe-text`);
+    expect(await reply.getAttribute("lang")).toBe("ar");
+    const unknown = threadCard(page, "Comment", mina.name).filter({ hasText: "No language given" }).locator(".safe-text.body");
+    expect(await unknown.getAttribute("lang")).toBeNull();
+
+    expect((await context.request.patch(`${base}/api/annotations/${persian}`, { data: { language: "ckb" } })).status()).toBe(200);
+    await expect.poll(() => body.getAttribute("lang")).toBe("ckb");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

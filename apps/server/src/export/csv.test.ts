@@ -28,7 +28,7 @@ describe("toCsv", () => {
         resolved: true,
         parentId: null,
       }),
-      view({ id: "r1", parentId: "f1", target: null, author: { id: "u2", name: null }, body: "Ünïcödé 東京 🚀" }),
+      view({ id: "r1", parentId: "f1", target: null, author: { id: "u2", name: null }, body: "Ünïcödé 東京 🚀", language: "ja" }),
     ];
     const csv = toCsv(exportData(annotations));
     expect(csv.startsWith('\uFEFF"id","article_id",')).toBe(true);
@@ -38,7 +38,8 @@ describe("toCsv", () => {
     const rows = read(csv);
     expect(Object.keys(rows[0]!)).toEqual(CSV_HEADER);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatchObject({ id: "c1", body: 'Line one, with "quotes"\nline two', tags: "a;b c", quote: "the quoted passage", start: "10", end: "28", created: "2024-03-05T10:20:00.000Z" });
+    expect(rows[2]).toMatchObject({ id: "r1", language: "ja" });
+    expect(rows[0]).toMatchObject({ id: "c1", language: "", body: 'Line one, with "quotes"\nline two', tags: "a;b c", quote: "the quoted passage", start: "10", end: "28", created: "2024-03-05T10:20:00.000Z" });
     expect(rows[1]).toMatchObject({
       claim: "'=cmd|' /C calc'!A0",
       verdict: "false",

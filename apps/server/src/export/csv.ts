@@ -21,6 +21,8 @@ const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle
   ["start", (a) => a.target?.start],
   ["end", (a) => a.target?.end],
   ["body", (a) => a.body],
+  // The body's BCP 47 tag, so that a spreadsheet of several languages can be sorted or filtered by it.
+  ["language", (a) => a.language],
   ["tags", (a) => a.tags.join(";")],
   ["claim", (a) => a.factcheck?.claim],
   ["verdict", (a) => a.factcheck?.verdict],

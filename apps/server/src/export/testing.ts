@@ -16,6 +16,7 @@ export function view(overrides: Partial<AnnotationView> = {}): AnnotationView {
     revision: 1,
     target: { revision: 1, exact: "the quoted passage", prefix: "", suffix: "", start: 10, end: 28 },
     body: "",
+    language: null,
     tags: [],
     color: null,
     factcheck: null,

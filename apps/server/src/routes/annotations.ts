@@ -5,6 +5,7 @@ import {
   annotationsOf,
   annotationFieldSchemas,
   buildTarget,
+  languageInputSchema,
   confirmedJudgement,
   judgementBeforeMove,
   readAnnotation,
@@ -44,6 +45,7 @@ export const createAnnotationSchema = z.strictObject({
   body: z.string().max(MAX_BODY_LENGTH).default(""),
   tags: f.tags.optional(),
   color: f.color.optional(),
+  language: languageInputSchema.nullable().optional(),
   factcheck: f.factcheck.optional(),
   status: f.status.optional(),
   parentId: f.parentId.optional(),
@@ -59,6 +61,7 @@ export const patchAnnotationSchema = z
     target: clientTargetSchema.nullable(),
     tags: f.tags,
     color: f.color,
+    language: languageInputSchema.nullable(),
     factcheck: f.factcheck,
     status: f.status,
     resolved: f.resolved,
@@ -69,7 +72,7 @@ export const patchAnnotationSchema = z
 
 /** A reply may carry a verdict (with sources): an assignee's answer to an assignment. It stays a comment. */
 export const replySchema = z
-  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), factcheck: f.factcheck.optional() })
+  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), language: languageInputSchema.nullable().optional(), factcheck: f.factcheck.optional() })
   .refine((r) => r.body || r.factcheck, { message: "Write a reply or give a verdict", path: ["body"] });
 export const voteSchema = z.strictObject({ value: voteValueSchema.nullable() });
 export const assignmentSchema = z.strictObject({
@@ -122,10 +125,11 @@ export const annotationRoutes = new Hono<AppEnv>()
   .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: { ...created("The reply"), 409: "The annotation takes no replies in its state" }, schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
-    const { body, factcheck } = await readJson(c, replySchema);
+    const { body, language, factcheck } = await readJson(c, replySchema);
     const created = await createThroughDocument(db, hub, replyWriteAccess(access), access.account, {
       kind: "comment",
       body,
+      language,
       factcheck,
       parentId: access.row.id,
       target: access.row.target,

@@ -23,6 +23,7 @@ export function presentAnnotation(row: AnnotationRow, book: NameBook) {
     revision: row.revision,
     target: row.target,
     body: row.body,
+    language: row.language,
     tags: row.tags,
     color: row.color,
     factcheck:

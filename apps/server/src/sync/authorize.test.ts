@@ -48,6 +48,8 @@ describe("authorizeUpdate: creating", () => {
       // Past year 9999: no timestamp column (nor a JavaScript Date) holds it.
       ["dueAt", 9e15],
       ["createdAt", 253_402_300_800_000],
+      // Not BCP 47, or not in the canonical form every reader is to see (fa-IR).
+      ["language", "en_US"], ["language", "FA-ir"], ["language", ""],
     ];
     for (const [field, value] of bad) {
       const server = new Y.Doc();
@@ -183,6 +185,15 @@ describe("authorizeUpdate: editing and deleting", () => {
     const del = updateFrom(server, (c) => deleteAnnotation(c, id));
     expectRefused(authorizeUpdate(server, del, actor(bob, "annotator")), /your own/);
     expectOk(authorizeUpdate(server, del, actor(alice, "annotator")));
+  });
+
+  it("takes its author's language as a canonical BCP 47 tag or null, and refuses any other value or a moderator's change", () => {
+    const { server, id } = serverWithComment();
+    const set = (language: unknown) => updateFrom(server, (c) => annotationsOf(c).get(id)!.set("language", language));
+    expectOk(authorizeUpdate(server, set("fa-IR"), actor(alice, "annotator")));
+    expectOk(authorizeUpdate(server, set(null), actor(alice, "annotator")));
+    for (const bad of ["FA-ir", "en_US", "", 7, "a".repeat(36)]) expectRefused(authorizeUpdate(server, set(bad), actor(alice, "annotator")), /invalid language/);
+    expectRefused(authorizeUpdate(server, set("fa"), actor(bob, "moderator")), /moderators may change only/);
   });
 
   it("lets a moderator change status and resolved on anyone's annotation, but not the body", () => {

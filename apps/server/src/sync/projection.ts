@@ -55,6 +55,7 @@ export function projectAnnotation(
     staleness: staleness.state === "stale" ? detailOf(staleness) : null,
     canonical: value.canonical,
     via: value.via,
+    language: value.language,
     createdAt: new Date(value.createdAt),
     updatedAt: new Date(value.updatedAt),
     editedAt: value.editedAt === null ? null : new Date(value.editedAt),
@@ -66,7 +67,7 @@ const detailOf = ({ judgedRevision, revision, oldQuote, newQuote }: StaleDetail)
 const UPDATED_COLUMNS = [
   "docName", "revision", "authorId", "kind", "visibility", "status", "target", "quote", "startPos", "body", "tags",
   "color", "claim", "verdict", "confidence", "sources", "resolved", "parentId", "assignees", "dueAt", "votesAgree", "votesDisagree",
-  "anchorState", "anchorScore", "stale", "staleness", "canonical", "via", "updatedAt", "editedAt",
+  "anchorState", "anchorScore", "stale", "staleness", "canonical", "via", "language", "updatedAt", "editedAt",
 ] as const satisfies readonly (keyof typeof annotations.$inferInsert)[];
 
 /**

@@ -56,6 +56,7 @@ export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle
   const request = validate(createAnnotationSchema, {
     kind: draft.kind,
     body: draft.body,
+    ...(draft.language && { language: draft.language }),
     tags: draft.tags,
     target,
     // A reply to a private note stays private: published, it would point at something others cannot see.
@@ -109,6 +110,7 @@ export async function toPatch(draft: W3CDraft, view: AnnotationView, article: Co
 
   const patch: AnnotationPatch = {};
   if (draft.body !== view.body) patch.body = draft.body;
+  if (draft.language !== undefined && draft.language !== view.language) patch.language = draft.language;
   if (draft.tags.length !== view.tags.length || draft.tags.some((t, i) => t !== view.tags[i])) patch.tags = draft.tags;
   if (!sameTarget(target, view.target)) patch.target = target;
   if (draft.factcheck) {

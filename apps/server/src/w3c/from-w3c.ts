@@ -8,6 +8,7 @@ import {
   VERDICTS,
   type Verdict,
   annotationFieldSchemas,
+  languageInputSchema,
   sourceSchema,
 } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
@@ -22,6 +23,11 @@ export type SelectorHint = { exact?: string; prefix?: string; suffix?: string; s
 export type W3CDraft = {
   kind: AnnotationKind;
   body: string;
+  /**
+   * The text bodies' language: null when they name none, undefined when there is no text body to carry
+   * one (a PUT then keeps the stored language, as a GET of an annotation without a body shows none).
+   */
+  language?: string | null;
   tags: string[];
   /** The annotation replied to, when a target is one of our annotation IRIs. */
   parent: { articleId: string; annotationId: string } | null;
@@ -109,6 +115,18 @@ const annotationSchema = z.looseObject({
 });
 
 const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
+
+/**
+ * A body's language in its canonical form, or null. Read apart from the body's shape so that a bad tag is
+ * named as `body.language`. The model allows a body several (§3.2.5); one body is one text here, with one.
+ */
+function bodyLanguage(raw: unknown, field: string): string | null {
+  const given = raw !== null && typeof raw === "object" ? (raw as { language?: unknown }).language : undefined;
+  if (given === undefined || (Array.isArray(given) && given.length === 0)) return null;
+  if (Array.isArray(given) && given.length > 1) throw fail(field, "give a body one language");
+  return part(languageInputSchema, Array.isArray(given) ? given[0] : given, field);
+}
+
 const purposes = (b: z.output<typeof textualBody>) => (b.purpose === undefined ? [] : Array.isArray(b.purpose) ? b.purpose : [b.purpose]);
 
 /**
@@ -121,6 +139,7 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
   if (doc.body !== undefined && doc.bodyValue !== undefined) throw fail("bodyValue", "send body or bodyValue, not both");
 
   const texts: string[] = doc.bodyValue !== undefined ? [doc.bodyValue] : [];
+  let language: string | null = null;
   const tags: string[] = [];
   const classes: string[] = [];
   for (const [i, raw] of list(doc.body).entries()) {
@@ -128,12 +147,18 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
     // Bodies are plain text: HTML kept as its source would show its tags, and turned into text would not be what was sent.
     const format = raw !== null && typeof raw === "object" ? (raw as { format?: unknown }).format : undefined;
     if (format !== undefined && format !== "text/plain") throw fail(`${at}.format`, "bodies are plain text: send format text/plain, or none");
+    const tagged = bodyLanguage(raw, `${at}.language`);
     const b = part(bodySchema, raw, at);
     // The model says a string body is the body's IRI; plain clients mean its text, and so do we.
     if (typeof b === "string") texts.push(b);
     else if (purposes(b).includes("tagging")) tags.push(b.value);
     else if (purposes(b).includes("classifying")) classes.push(b.value);
-    else texts.push(b.value);
+    else {
+      texts.push(b.value);
+      // The text bodies are joined into one body, which has one language.
+      if (tagged && language && tagged !== language) throw fail(`${at}.language`, `the text bodies are stored as one text, in one language (${language})`);
+      language ??= tagged;
+    }
   }
 
   let parent: W3CDraft["parent"] = null;
@@ -218,6 +243,7 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
   return {
     kind,
     body,
+    ...(texts.length > 0 && { language }),
     tags: parsedTags.data,
     parent,
     selector: hint,

@@ -156,6 +156,21 @@ describe("fromW3C", () => {
     expect(fromW3C(base, { kind: "comment" }).kind).toBe("comment");
   });
 
+  it("reads the text bodies' language, canonical; undefined without a text body, so that a PUT keeps it", () => {
+    const fa = { type: "TextualBody", value: "سلام", language: "fa" };
+    expect(fromW3C({ ...base, body: { ...fa, language: "FA-ir" } }).language).toBe("fa-IR");
+    expect(fromW3C({ ...base, body: [fa, { value: "more" }, { ...fa, value: "again" }] })).toMatchObject({ body: "سلام\n\nmore\n\nagain", language: "fa" });
+    expect(fromW3C({ ...base, body: { ...fa, language: [] } }).language).toBeNull();
+    expect(fromW3C({ ...base, body: "plain" }).language).toBeNull();
+    expect(fromW3C({ ...base, body: { value: "t", purpose: "tagging", language: "en" } }).language).toBeUndefined();
+    const verdictOnly = fromW3C({ ...base, motivation: "assessing", body: { value: "false", purpose: "classifying", language: "en" } });
+    expect(verdictOnly.language).toBeUndefined();
+    expect(errorOf(() => fromW3C({ ...base, body: [fa, { value: "x", language: "a".repeat(36) }] })).field).toBe("body.1.language");
+    expect(toW3C(view({ language: "fa-IR" }), ctx).body).toMatchObject({ value: "A note", language: "fa-IR" });
+    expect(toW3C(view(), ctx).body).not.toHaveProperty("language");
+    expect(annotationProblems(toW3C(view({ language: "fa-IR" }), ctx))).toEqual([]);
+  });
+
   it("refuses what it cannot store, naming the field", () => {
     expect(errorOf(() => fromW3C({ ...base, motivation: "linking" }))).toMatchObject({ code: "validation_failed", field: "motivation" });
     expect(errorOf(() => fromW3C({ ...base, motivation: ["commenting", "highlighting"] })).field).toBe("motivation");

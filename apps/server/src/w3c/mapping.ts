@@ -25,14 +25,20 @@ export function motivationOf(view: Pick<AnnotationView, "kind" | "parentId">) {
 }
 
 const dateTime = (d: Date | string) => new Date(d).toISOString();
-const textualBody = (value: string, purpose: string) => ({ type: "TextualBody", value, format: "text/plain", purpose });
+const textualBody = (value: string, purpose: string, language?: string | null) => ({
+  type: "TextualBody",
+  value,
+  format: "text/plain",
+  ...(language && { language }),
+  purpose,
+});
 
 /** An annotation without its @context: the form it takes inside a page. */
 export function toW3CItem(view: AnnotationView, ctx: W3CContext): Record<string, unknown> {
   const motivation = motivationOf(view);
   const bodies: object[] = [];
   // A highlight's note comments on the highlighted text; the others' body serves their motivation.
-  if (view.body) bodies.push(textualBody(view.body, motivation === "highlighting" ? "commenting" : motivation));
+  if (view.body) bodies.push(textualBody(view.body, motivation === "highlighting" ? "commenting" : motivation, view.language));
   // The verdict classifies the claim, so it is a classifying body: readable by any W3C client, and
   // machine-readable as the mg:verdict it repeats.
   if (view.factcheck?.verdict) bodies.push(textualBody(view.factcheck.verdict, "classifying"));

@@ -130,6 +130,39 @@ describe("editing through the document", () => {
     expect(resolved.body.editedAt).toBe(edited.body.editedAt);
   });
 
+  it("keeps a body's language, canonical, through create, reply, patch and the live document; changing it is no edit", async () => {
+    const s = await seeded();
+    const post = (body: object) => s.ann.post(`/api/articles/${s.article.id}/annotations`, { kind: "comment", body: "قیمت نان سه برابر شد", target: target(10, "Russia"), ...body });
+    const made = await post({ language: "FA-ir" });
+    expect(made.status).toBe(201);
+    expect(made.body.language).toBe("fa-IR");
+    const at = `/api/annotations/${made.body.id}`;
+    expect((await s.owner.get(at)).body.language).toBe("fa-IR");
+    const live = openSyncClient(url, s.article.sync.room, s.owner.token);
+    clients.push(live);
+    await live.synced;
+    expect(annotationsOf(live.doc).get(made.body.id)?.get("language")).toBe("fa-IR");
+
+    const changed = await s.ann.patch(at, { language: "ar" });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ language: "ar", editedAt: null });
+    await eventually(() => expect(annotationsOf(live.doc).get(made.body.id)?.get("language")).toBe("ar"));
+    expect((await s.ann.patch(at, { language: null })).body.language).toBeNull();
+    expect((await s.owner.get(`/api/annotations/${s.ids.early}`)).body.language).toBeNull();
+
+    const reply = await s.mod.post(`${at}/replies`, { body: "Source?", language: "en-gb" });
+    expect(reply.body).toMatchObject({ parentId: made.body.id, language: "en-GB" });
+
+    for (const bad of ["en_US", "", "x-klingon", "a".repeat(40), 7]) {
+      const refused = await post({ language: bad });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.field).toBe("language");
+      expect((await s.ann.patch(at, { language: bad })).body.error.field).toBe("language");
+    }
+    // Only the author changes what language their text is in.
+    expect((await s.mod.patch(at, { language: "de" })).status).toBe(403);
+  });
+
   it("refuses edits to others' annotations, immutable fields and bad values", async () => {
     const s = await seeded();
     expect((await s.ann.patch(`/api/annotations/${s.ids.middle}`, { body: "mine now" })).status).toBe(403);

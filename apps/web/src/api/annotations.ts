@@ -13,6 +13,8 @@ export type AnnotationView = {
   revision: number;
   target: TextTarget | null;
   body: string;
+  /** The body's language, a canonical BCP 47 tag; null when unknown. */
+  language: string | null;
   tags: string[];
   factcheck: { claim: string | null; verdict: Verdict | null; confidence: number | null; sources: Source[] } | null;
   resolved: boolean;

@@ -91,6 +91,8 @@ export const annotations = pgTable(
     /** A W3C client's canonical IRI and former id (`via`), kept as given. */
     canonical: text("canonical"),
     via: text("via"),
+    /** The body's language, a canonical BCP 47 tag (ydoc/layout.ts); null when unknown. */
+    language: text("language"),
     search: tsvector("search").generatedAlwaysAs(
       sql`to_tsvector('english'::regconfig, coalesce(body, '') || ' ' || coalesce(claim, '') || ' ' || coalesce(quote, ''))`,
     ),

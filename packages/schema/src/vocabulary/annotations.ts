@@ -71,3 +71,39 @@ export const sourceSchema = z.object({
   title: z.string().max(500).default(""),
 });
 export type Source = z.infer<typeof sourceSchema>;
+
+/** Room for a language, script, region and a variant or two; longer tags are extensions nobody writes by hand. */
+export const MAX_LANGUAGE_LENGTH = 35;
+
+/**
+ * The canonical form of a BCP 47 language tag ("FA-ir" is "fa-IR", "iw" is "he"), or null when it is not
+ * one. Intl knows the registry's case rules and aliases, which a pattern would only approximate; it throws
+ * RangeError on a malformed tag.
+ */
+export function canonicalLanguage(tag: string): string | null {
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An annotation's language as stored: canonical already, so that every reader of a document (the server's
+ * projection, the web app's `lang`) sees one spelling, and the live check never has to rewrite a client's value.
+ */
+export const languageSchema = z
+  .string()
+  .max(MAX_LANGUAGE_LENGTH)
+  .refine((tag) => canonicalLanguage(tag) === tag, "a BCP 47 language tag in its canonical form, such as fa-IR");
+
+/** A language as a REST or W3C client sends it: any well-formed tag, stored in its canonical form. */
+export const languageInputSchema = z
+  .string()
+  .max(MAX_LANGUAGE_LENGTH)
+  .transform((tag, ctx) => {
+    const canonical = canonicalLanguage(tag);
+    if (canonical === null) ctx.addIssue({ code: "custom", message: "not a BCP 47 language tag (such as fa, ar-EG or en-GB)" });
+    return canonical ?? z.NEVER;
+  })
+  .pipe(languageSchema);

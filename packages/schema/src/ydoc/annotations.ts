@@ -31,6 +31,7 @@ export type NewAnnotation = {
   dueAt?: number | null;
   canonical?: string | null;
   via?: string | null;
+  language?: string | null;
 };
 
 /**
@@ -66,6 +67,7 @@ export function newAnnotationValue(input: NewAnnotation, now = Date.now()): Anno
     dueAt: input.dueAt ?? null,
     canonical: input.canonical ?? null,
     via: input.via ?? null,
+    language: input.language ?? null,
     body: input.body ?? "",
   };
 }
@@ -84,13 +86,13 @@ export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
 }
 
 /** Fields most annotations never use, left out of the map (and the update) until they are set. */
-const OMITTED_WHEN_EMPTY = new Set(["editedAt", "rejectionReason", "anchor", "judged", "assignees", "dueAt", "canonical", "via"]);
+const OMITTED_WHEN_EMPTY = new Set(["editedAt", "rejectionReason", "anchor", "judged", "assignees", "dueAt", "canonical", "via", "language"]);
 const isEmpty = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export type AnnotationPatch = Partial<
   Pick<
     AnnotationValue,
-    "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor" | "judged" | "assignees" | "dueAt"
+    "target" | "tags" | "color" | "factcheck" | "status" | "resolved" | "rejectionReason" | "anchor" | "judged" | "assignees" | "dueAt" | "language"
   >
 > & { body?: string };
 
@@ -163,6 +165,7 @@ export const FIELD_FALLBACKS: Readonly<Omit<AnnotationValue, "body">> & { body: 
   dueAt: null,
   canonical: null,
   via: null,
+  language: null,
   body: "",
 });
 
@@ -193,6 +196,7 @@ export function readAnnotation(map: AnnotationMap): AnnotationValue {
     dueAt: get("dueAt"),
     canonical: get("canonical"),
     via: get("via"),
+    language: get("language"),
     body: body instanceof Y.Text ? body.toString() : typeof body === "string" ? body : "",
   };
 }

@@ -4,6 +4,7 @@ import {
   ANNOTATION_STATUSES,
   ANCHOR_STATES,
   VERDICTS,
+  languageSchema,
   sourceSchema,
   textTargetSchema,
 } from "../vocabulary/annotations.ts";
@@ -114,6 +115,11 @@ export const annotationFieldSchemas = {
    */
   canonical: iri.nullable(),
   via: iri.nullable(),
+  /**
+   * The language its author wrote the body in, a canonical BCP 47 tag; null when nobody said. Readers mark
+   * the body with it (screen readers pick a voice, browsers a font); changing it is no edit of the text.
+   */
+  language: languageSchema.nullable(),
 } as const;
 
 export type AnnotationField = keyof typeof annotationFieldSchemas | "body";
@@ -136,6 +142,7 @@ export const annotationValueSchema = z.object({
   dueAt: annotationFieldSchemas.dueAt.default(null),
   canonical: annotationFieldSchemas.canonical.default(null),
   via: annotationFieldSchemas.via.default(null),
+  language: annotationFieldSchemas.language.default(null),
   body: z.string().max(MAX_BODY_LENGTH),
 });
 export type AnnotationValue = z.infer<typeof annotationValueSchema>;

@@ -28,6 +28,7 @@ export const annotationViewSchema = z.strictObject({
   revision: z.number().int(),
   target: z.strictObject(textTargetSchema.shape).nullable(),
   body: z.string(),
+  language: z.string().nullable().describe("The body's language, a canonical BCP 47 tag (fa-IR); null when unknown"),
   tags: z.array(z.string()),
   color: z.string().nullable(),
   factcheck: z

@@ -98,7 +98,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
       </p>
       {a.target?.exact && <blockquote dir="auto">“{a.target.exact}”</blockquote>}
       {a.factcheck?.claim && <SafeText text={`Claim: ${a.factcheck.claim}`} />}
-      {a.body && <SafeText text={a.body} />}
+      {a.body && <SafeText text={a.body} lang={a.language} />}
       {item.flags.count > 0 && (
         <ul className="flag-reasons" aria-label="Flags">
           {item.flags.reasons.map((r, i) => (

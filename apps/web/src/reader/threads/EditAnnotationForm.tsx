@@ -54,7 +54,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
       {draft && <FactcheckFields value={draft} onChange={setDraft} autoFocus />}
       <label>
         {item.kind === "factcheck" ? "Explanation" : item.kind === "highlight" ? "Note" : "Comment"}
-        <textarea dir="auto" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
+        <textarea dir="auto" lang={item.language ?? undefined} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
       </label>
       {clashes.length > 0 && (
         <ul className="edit-conflicts" aria-label="Changed by someone else">

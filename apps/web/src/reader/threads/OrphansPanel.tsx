@@ -8,7 +8,7 @@ import { canModerate, canWrite } from "../permissions/permissions.ts";
 import type { Span } from "../highlights/text-map.ts";
 import type { Thread } from "./threads.ts";
 
-type Orphan = { id: string; kind: AnnotationView["kind"]; authorId: string | null; authorName: string; quote: string; body: string };
+type Orphan = { id: string; kind: AnnotationView["kind"]; authorId: string | null; authorName: string; quote: string; body: string; language: string | null };
 
 type Props = {
   articleId: string;
@@ -45,13 +45,13 @@ export function OrphansPanel({ articleId, threads, selection, me, role, members,
     const list = new Map<string, Orphan>();
     for (const a of remote) {
       if (a.parentId) continue;
-      list.set(a.id, { id: a.id, kind: a.kind, authorId: a.author.id, authorName: a.author.name ?? "Former member", quote: a.target?.exact ?? "", body: a.body });
+      list.set(a.id, { id: a.id, kind: a.kind, authorId: a.author.id, authorName: a.author.name ?? "Former member", quote: a.target?.exact ?? "", body: a.body, language: a.language });
     }
     for (const t of threads) {
       // A deleted comment's placeholder is nothing to re-attach.
       if (!t.orphaned || t.deleted) continue;
       const r = t.root;
-      list.set(r.id, { id: r.id, kind: r.kind, authorId: r.authorId, authorName: members.get(r.authorId)?.name ?? "Former member", quote: r.target?.exact ?? "", body: r.body });
+      list.set(r.id, { id: r.id, kind: r.kind, authorId: r.authorId, authorName: members.get(r.authorId)?.name ?? "Former member", quote: r.target?.exact ?? "", body: r.body, language: r.language });
     }
     return [...list.values()];
   }, [remote, threads, members]);
@@ -85,7 +85,11 @@ export function OrphansPanel({ articleId, threads, selection, me, role, members,
                 <strong>{KIND_LABELS[o.kind]}</strong> by {o.authorName}
               </p>
               {o.quote && <blockquote dir="auto">“{o.quote}”</blockquote>}
-              {o.body && <p className="safe-text">{o.body}</p>}
+              {o.body && (
+                <p className="safe-text" dir="auto" lang={o.language ?? undefined}>
+                  {o.body}
+                </p>
+              )}
               {((o.authorId === me && canWrite(role)) || canModerate(role)) && (
                 <button type="button" disabled={!selection} onClick={() => void reattach(o.id)} title={selection ? undefined : "Select the passage in the article first"}>
                   Re-attach to my selection

@@ -5,10 +5,11 @@ import { EXTERNAL_LINK, safeHref } from "../../lib/safe-url.ts";
  * Untrusted text (comment bodies, claims) as text nodes, with http(s) URLs
  * turned into links. Nothing here is ever parsed as HTML.
  */
-export function SafeText({ text, className }: { text: string; className?: string }) {
+export function SafeText({ text, className, lang }: { text: string; className?: string; lang?: string | null }) {
   return (
     // Bodies and claims may be Persian or Arabic: each paragraph takes the direction of its first letter.
-    <p className={className ?? "safe-text"} dir="auto">
+    // A known language picks a screen reader's voice and the script's font, which direction alone cannot.
+    <p className={className ?? "safe-text"} dir="auto" lang={lang ?? undefined}>
       {linkify(text).map((segment, i) =>
         segment.href ? (
           <a key={i} href={segment.href} {...EXTERNAL_LINK}>

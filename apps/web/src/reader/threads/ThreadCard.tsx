@@ -96,7 +96,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
               )}
             </dl>
           )}
-          {root.body && <SafeText text={root.body} className="safe-text body" />}
+          {root.body && <SafeText text={root.body} className="safe-text body" lang={root.language} />}
           {root.status === "rejected" && root.rejectionReason && <p className="rejection">Rejected: {root.rejectionReason}</p>}
         </>
       )}

@@ -43,7 +43,7 @@ export function ReplyList({ replies, editing, setEditing, me, role, moderation, 
             />
           ) : (
             <>
-              {reply.body && <SafeText text={reply.body} />}
+              {reply.body && <SafeText text={reply.body} lang={reply.language} />}
               {reply.factcheck && reply.factcheck.sources.length > 0 && <SourceList sources={reply.factcheck.sources} />}
             </>
           )}
