@@ -210,6 +210,13 @@ describe("backup and restore of a group", () => {
     // Over the group this database holds, so that the insert is reached: the whole replacement rolls back.
     const repeated = file("twice.jsonl", twice(lines.findIndex((l) => l.startsWith('{"type":"member"'))));
     await expect(run(db, ["restore", repeated, "--overwrite"])).rejects.toThrow(/^Nothing was restored: the backup lists one member twice$/);
+    // A file written before annotations had an edited mark or a language restores, with neither.
+    const older = lines.map((l) => {
+      if (!l.startsWith('{"type":"annotation"')) return l;
+      const { editedAt: _edited, language: _language, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    await run(db, ["restore", file("older.jsonl", older.join("\n")), "--overwrite"]);
     expect(await rowCount(db)).toEqual(counts);
   }, 60_000);
 });

@@ -62,9 +62,15 @@ export const recordSchema = z.discriminatedUnion("type", [
   row("invitation", createSelectSchema(groupInvitations)),
   row("article", createSelectSchema(articles)),
   row("revision", createSelectSchema(articleRevisions)),
-  // The search vector is generated from the other columns. A file written before annotations had a
-  // language has none to give: null, as the column reads for an annotation nobody said the language of.
-  row("annotation", createSelectSchema(annotations).omit({ search: true }).extend({ language: z.string().nullable().default(null) })),
+  // The search vector is generated from the other columns. A file written before annotations had an edited
+  // mark or a language has none to give: null, as the columns read for an annotation never edited, or whose
+  // language nobody gave.
+  row(
+    "annotation",
+    createSelectSchema(annotations)
+      .omit({ search: true })
+      .extend({ editedAt: z.coerce.date().nullable().default(null), language: z.string().nullable().default(null) }),
+  ),
   row("tombstone", createSelectSchema(annotationTombstones)),
   // These three have identity ids, which the restoring database assigns afresh (in file order).
   row("moderation", createSelectSchema(moderationLog).omit({ id: true })),
