@@ -15,7 +15,9 @@ let t: TestApp;
 let strict: TestApp;
 beforeAll(async () => {
   // Retries within milliseconds rather than seconds; the order of waits is what is tested.
-  t = await createTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: "true" }, webhooks: { baseDelayMs: 40, maxDelayMs: 200, pollMs: 50 } });
+  // A hanging receiver holds its slot for the whole timeout: longer than any test here runs, so that a slow
+  // host never frees one mid-test (one freed after 10 s let a ninth delivery start where eight were counted).
+  t = await createTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: "true" }, webhooks: { baseDelayMs: 40, maxDelayMs: 200, pollMs: 50, timeoutMs: 120_000 } });
   strict = await createTestApp({ database: t.database });
 });
 afterAll(async () => {
