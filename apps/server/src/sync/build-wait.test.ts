@@ -200,6 +200,27 @@ function step1Of(sent: Uint8Array[]) {
   return null;
 }
 
+describe("building a loaded document", () => {
+  it("writes no update out for the document's listeners, in slices or whole, and they hear every change after", async () => {
+    const { state } = largeState();
+    const sliced = new LiveDocument(context("article:unheard-1"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
+    const whole = new LiveDocument(context("article:unheard-2"), { persist: () => Promise.resolve() }, { bytes: state.slice(0, state.length), servable: false });
+    // Listening before the build, as the document's own listener does: Yjs writes each transaction out for it.
+    const heard: unknown[] = [];
+    for (const live of [sliced, whole]) (live as unknown as { ydoc: Y.Doc }).ydoc.on("update", (_u: Uint8Array, origin: unknown) => heard.push(origin));
+    await sliced.whenBuilt();
+    void whole.doc;
+    expect(annotationsOf(sliced.doc).size).toBe(200);
+    expect(annotationsOf(whole.doc).size).toBe(200);
+    expect(heard).toEqual([]);
+    createAnnotation(sliced.doc, { kind: "comment", authorId: alice, body: "after the build" }, "a change");
+    createAnnotation(whole.doc, { kind: "comment", authorId: alice, body: "after the build" }, "another");
+    expect(heard).toEqual(["a change", "another"]);
+    sliced.destroy();
+    whole.destroy();
+  });
+});
+
 describe("a cold document's state vector", () => {
   it("comes from the one stored with the snapshot when there is one, else from the bytes on the worker", async () => {
     const reads = vi.spyOn(yjsWorker, "stateVector");

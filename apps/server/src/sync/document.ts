@@ -9,7 +9,7 @@ import { STEP2_HEADROOM, syncStep2Message } from "./messages.ts";
 import { PresenceFanout } from "./presence-fanout.ts";
 import { ColdBytes } from "./cold-bytes.ts";
 import { ClientIds } from "./client-ids.ts";
-import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice } from "./sliced-build.ts";
+import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice, applyUnheard } from "./sliced-build.ts";
 import { compactionWorker } from "./yjs-worker.ts";
 import { ownTurn } from "./own-turn.ts";
 import { ENCODE_WHOLE_MAX_BYTES, ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
@@ -191,8 +191,8 @@ export class LiveDocument implements PersistSource {
       this.slices = null;
       this.cancelPlannedBuild();
       if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
-      else Y.applyUpdate(this.ydoc, state, LOAD_ORIGIN);
-      if (tail && !slices?.withTail) Y.applyUpdate(this.ydoc, tail, LOAD_ORIGIN);
+      else applyUnheard(this.ydoc, state, LOAD_ORIGIN);
+      if (tail && !slices?.withTail) applyUnheard(this.ydoc, tail, LOAD_ORIGIN);
       this.hooks.built?.(this);
     }
     return this.ydoc;

@@ -33,8 +33,27 @@ export function applySlice(doc: Y.Doc, slice: Uint8Array, origin: unknown) {
   const gc = doc.gc;
   doc.gc = false;
   try {
-    Y.applyUpdate(doc, slice, origin);
+    applyUnheard(doc, slice, origin);
   } finally {
     doc.gc = gc;
+  }
+}
+
+type Observed = { _observers: Map<string, unknown> };
+
+/**
+ * Applies loaded bytes without the document's "update" event. Yjs writes out each transaction's update for
+ * that event's listeners (Transaction cleanup) before any of them can ignore it, as the server's do for a load:
+ * building a 10 MB document wrote every slice out again, and a slice meant to take 5 ms took 130–280. The
+ * listeners stay registered, in their order, for everything after.
+ */
+export function applyUnheard(doc: Y.Doc, update: Uint8Array, origin: unknown) {
+  const observers = (doc as unknown as Observed)._observers;
+  const listening = observers.get("update");
+  observers.delete("update");
+  try {
+    Y.applyUpdate(doc, update, origin);
+  } finally {
+    if (listening) observers.set("update", listening);
   }
 }
