@@ -122,7 +122,8 @@ const fail = (field: string, message: string) => new ApiError("validation_failed
  */
 function bodyLanguage(raw: unknown, field: string): string | null {
   const given = raw !== null && typeof raw === "object" ? (raw as { language?: unknown }).language : undefined;
-  if (given === undefined || (Array.isArray(given) && given.length === 0)) return null;
+  // JSON-LD reads a null value as the property left out.
+  if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) return null;
   if (Array.isArray(given) && given.length > 1) throw fail(field, "give a body one language");
   return part(languageInputSchema, Array.isArray(given) ? given[0] : given, field);
 }

@@ -161,6 +161,7 @@ describe("fromW3C", () => {
     expect(fromW3C({ ...base, body: { ...fa, language: "FA-ir" } }).language).toBe("fa-IR");
     expect(fromW3C({ ...base, body: [fa, { value: "more" }, { ...fa, value: "again" }] })).toMatchObject({ body: "سلام\n\nmore\n\nagain", language: "fa" });
     expect(fromW3C({ ...base, body: { ...fa, language: [] } }).language).toBeNull();
+    expect(fromW3C({ ...base, body: { ...fa, language: null } }).language).toBeNull();
     expect(fromW3C({ ...base, body: "plain" }).language).toBeNull();
     expect(fromW3C({ ...base, body: { value: "t", purpose: "tagging", language: "en" } }).language).toBeUndefined();
     const verdictOnly = fromW3C({ ...base, motivation: "assessing", body: { value: "false", purpose: "classifying", language: "en" } });
