@@ -4,7 +4,7 @@ import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import type { LiveDocument } from "../sync/document.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { ownTurn } from "../sync/own-turn.ts";
+import { eachInTurns } from "../sync/own-turn.ts";
 import { type NameBook, nameBook } from "./identities.ts";
 import { getArticleHead, textIndexAt } from "./articles.ts";
 
@@ -38,13 +38,11 @@ const READ_PER_TURN = 1_000;
 
 /** Every annotation of `doc` by id, as `countedAnnotations` reads them, READ_PER_TURN a turn; those deleted meanwhile are left out. */
 export async function annotationsInTurns(doc: Y.Doc): Promise<Map<string, AnnotationValue>> {
-  const ids = [...annotationsOf(doc).keys()];
   const read = new Map<string, AnnotationValue>();
-  for (let i = 0; i < ids.length; i++) {
-    if (i > 0 && i % READ_PER_TURN === 0) await ownTurn();
-    const map = annotationsOf(doc).get(ids[i]!);
-    if (map) read.set(ids[i]!, { ...readAnnotation(map), id: ids[i]! });
-  }
+  await eachInTurns([...annotationsOf(doc).keys()], READ_PER_TURN, (id) => {
+    const map = annotationsOf(doc).get(id);
+    if (map) read.set(id, { ...readAnnotation(map), id });
+  });
   return read;
 }
 

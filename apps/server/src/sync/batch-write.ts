@@ -4,7 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
 import type { PersistSource } from "./persist.ts";
-import { ownTurn } from "./own-turn.ts";
+import { eachInTurns } from "./own-turn.ts";
 import { PROJECTED_PER_TURN, type ProjectionRow, projectAnnotation, projectionCtes, projectionJsonInTurns, storableRow, writeProjection } from "./projection.ts";
 
 /**
@@ -119,17 +119,15 @@ type Projected = CommittedDoc & { upserts: ProjectionRow[]; removed: string[]; r
  */
 async function projected(batch: BatchUpdate[]): Promise<Projected[]> {
   const projections: Projected[] = [];
-  let read = 0;
   for (const [source, ids] of touchedBySource(batch)) {
     const upserts: ProjectionRow[] = [];
     const removed: string[] = [];
     const counts = source.votesFor(ids);
-    for (const id of ids) {
-      if (++read % PROJECTED_PER_TURN === 0) await ownTurn();
+    await eachInTurns(ids, PROJECTED_PER_TURN, (id) => {
       const value = source.stored(id);
       if (value) upserts.push(projectAnnotation(value, counts.get(id) ?? NO_VOTES, source.context));
       else removed.push(id);
-    }
+    });
     // Rows written again change nothing anyone did: the hooks (notifications, webhooks) saw the changes themselves.
     const rewritten = batch.every((e) => e.source !== source || e.update === null);
     projections.push({ context: source.context, upserts, removed, writers: writersOf(batch, source), rewritten, json: "[]" });

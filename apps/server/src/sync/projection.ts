@@ -3,7 +3,7 @@ import { storable } from "../storable-text.ts";
 import { type AnnotationValue, type StaleDetail, stalenessOf } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
-import { ownTurn } from "./own-turn.ts";
+import { eachInTurns } from "./own-turn.ts";
 
 import type { DocContext } from "../documents/context.ts";
 
@@ -109,11 +109,9 @@ export const PROJECTED_PER_TURN = 200;
 /** `projectionJson`, PROJECTED_PER_TURN rows a turn: the same JSON array, built from the pieces' own. */
 export async function projectionJsonInTurns(rows: readonly Row[]): Promise<string> {
   if (rows.length <= PROJECTED_PER_TURN) return projectionJson(rows);
+  const slices = Array.from({ length: Math.ceil(rows.length / PROJECTED_PER_TURN) }, (_, i) => rows.slice(i * PROJECTED_PER_TURN, (i + 1) * PROJECTED_PER_TURN));
   const parts: string[] = [];
-  for (let at = 0; at < rows.length; at += PROJECTED_PER_TURN) {
-    if (at > 0) await ownTurn();
-    parts.push(projectionJson(rows.slice(at, at + PROJECTED_PER_TURN)).slice(1, -1));
-  }
+  await eachInTurns(slices, 1, (slice) => parts.push(projectionJson(slice).slice(1, -1)));
   return `[${parts.join(",")}]`;
 }
 
