@@ -116,17 +116,25 @@ export class AccountBacklogs {
       total += claim.bytes;
       if (claim.bytes > largest) largest = claim.bytes;
     }
-    for (const other of sockets) {
-      // Closed sockets are dropped here rather than on close: the sender knows nothing of its socket's end.
-      if (!other.raw || (other.raw.readyState ?? 1) > 1) {
-        sockets.delete(other);
-        continue;
-      }
-      total += other.raw.bufferedAmount ?? 0;
+    for (const other of this.open(account)) {
+      total += other.raw?.bufferedAmount ?? 0;
       if (other.largest > largest) largest = other.largest;
     }
-    if (sockets.size === 0) this.byAccount.delete(account);
     return total > ACCOUNT_BACKLOG_BYTES + largest || this.overProcess(held, adding);
+  }
+
+  /**
+   * The account's open sockets. Closed ones are dropped as they are met rather than on close (the sender
+   * knows nothing of its socket's end), and so is an account left with none.
+   */
+  private *open(account: string): Generator<Held> {
+    const sockets = this.byAccount.get(account);
+    if (!sockets) return;
+    for (const socket of sockets) {
+      if (socket.raw && (socket.raw.readyState ?? 1) <= 1) yield socket;
+      else sockets.delete(socket);
+    }
+    if (sockets.size === 0) this.byAccount.delete(account);
   }
 
   /**
@@ -158,10 +166,9 @@ export class AccountBacklogs {
     let total = 0;
     for (const claims of this.reserved.values()) for (const claim of claims) total += claim.bytes;
     const holders: Array<{ socket: Held; unsent: number }> = [];
-    for (const sockets of this.byAccount.values()) {
-      for (const socket of sockets) {
-        if (!socket.raw || (socket.raw.readyState ?? 1) > 1) continue;
-        const unsent = (socket.raw.bufferedAmount ?? 0) + (socket === held ? adding : 0);
+    for (const account of [...this.byAccount.keys()]) {
+      for (const socket of this.open(account)) {
+        const unsent = (socket.raw?.bufferedAmount ?? 0) + (socket === held ? adding : 0);
         total += unsent;
         holders.push({ socket, unsent });
       }
