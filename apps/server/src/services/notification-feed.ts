@@ -46,10 +46,17 @@ export class ReadPoint {
     return point;
   }
 
-  /** What `listNotifications` is to read from here, as of `now`. */
-  newer(now: number) {
+  /**
+   * A page of what is newer than here, looking back LOOKBACK_MS for rows not yet taken, read in its turn on
+   * `reads`; `since` is how far back it looked, for `take`. Nothing is taken yet.
+   */
+  async read(db: Db, userId: string, reads: ReadQueue, kind: ReadKind): Promise<{ rows: FeedRow[]; since: Date }> {
+    const now = Date.now();
     for (const [id, at] of this.taken) if (now - at > REMEMBERED_MS) this.taken.delete(id);
-    return { after: this.cursor, recent: { since: new Date(now - LOOKBACK_MS), skip: [...this.taken.keys()] } };
+    const since = new Date(now - LOOKBACK_MS);
+    const recent = { since, skip: [...this.taken.keys()] };
+    const rows = await reads.run(kind, () => listNotifications(db, userId, { unread: false, after: this.cursor, recent, limit: PAGE }));
+    return { rows, since };
   }
 
   /**
@@ -185,10 +192,9 @@ export class AccountFeed {
     try {
       while (this.dirty && !this.closed) {
         this.dirty = false;
-        const newer = point.newer(Date.now());
-        const rows = await this.reads.run("shared", () => listNotifications(this.db, this.userId, { unread: false, ...newer, limit: PAGE }));
-        const fresh = rows.filter((row) => point.take(row, newer.recent.since));
-        if (fresh.length) for (const stream of [...this.streams]) if (stream.joined) stream.offer(fresh, newer.recent.since);
+        const { rows, since } = await point.read(this.db, this.userId, this.reads, "shared");
+        const fresh = rows.filter((row) => point.take(row, since));
+        if (fresh.length) for (const stream of [...this.streams]) if (stream.joined) stream.offer(fresh, since);
         if (rows.length === PAGE) this.dirty = true;
       }
     } catch (err) {

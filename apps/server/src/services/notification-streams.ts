@@ -6,7 +6,6 @@ import type { AccessEvent } from "../sync/access.ts";
 import { liveCredentials } from "../sync/access-check.ts";
 import type { NotificationBell } from "./notification-bell.ts";
 import { AccountFeed, type FeedRow, type FeedStream, PAGE, ReadPoint, ReadQueue } from "./notification-feed.ts";
-import { listNotifications } from "./notifications.ts";
 
 /** Streams one account may hold open on a process: a tab each, with room to spare; each holds a connection. */
 export const MAX_STREAMS_PER_ACCOUNT = 8;
@@ -262,9 +261,8 @@ export class NotificationStream implements FeedStream {
         }
         this.dirty = false;
         this.joined = false;
-        const newer = point.newer(Date.now());
-        const rows = await this.context.reads.run("own", () => listNotifications(this.context.db, this.userId, { unread: false, ...newer, limit: PAGE }));
-        await this.send(rows, newer.recent.since);
+        const { rows, since } = await point.read(this.context.db, this.userId, this.context.reads, "own");
+        await this.send(rows, since);
         if (rows.length === PAGE) this.dirty = true;
       }
     } catch (err) {
