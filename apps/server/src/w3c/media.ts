@@ -1,6 +1,7 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { MiddlewareHandler } from "hono";
+import { parseAccept } from "hono/utils/accept";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType } from "../http/input.ts";
@@ -66,20 +67,13 @@ export function sendLd(
 /** What every W3C resource is served as; a client asking for either gets the JSON-LD. */
 const PRODUCED = ["application/ld+json", "application/json"] as const;
 
-/** Splits at `sep` outside quoted strings, where a profile or other parameter may hold one. */
-const splitOutsideQuotes = (s: string, sep: string) =>
-  s.match(new RegExp(`(?:[^${sep}"]|"(?:[^"\\\\]|\\\\.)*")+`, "g"))?.map((p) => p.trim()).filter(Boolean) ?? [];
-
 type MediaRange = { type: string; subtype: string; q: number };
 
+/** The header's media ranges, as Hono's parser reads them (quoted parameters, weights); a malformed range is skipped. */
 function mediaRanges(header: string): MediaRange[] {
-  return splitOutsideQuotes(header, ",").flatMap((part) => {
-    const [range = "", ...params] = splitOutsideQuotes(part, ";");
+  return parseAccept(header).flatMap(({ type: range, q }) => {
     const [type, subtype, ...rest] = range.toLowerCase().split("/");
-    if (!type || !subtype || rest.length > 0) return [];
-    const weight = params.map((p) => /^q\s*=\s*([0-9.]+)$/i.exec(p)?.[1]).find((v) => v !== undefined);
-    const q = weight === undefined ? 1 : Number(weight);
-    return Number.isFinite(q) ? [{ type, subtype, q }] : [];
+    return type && subtype && rest.length === 0 && Number.isFinite(q) ? [{ type, subtype, q }] : [];
   });
 }
 
