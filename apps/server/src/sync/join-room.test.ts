@@ -8,6 +8,9 @@ import { actor, alice, articleId } from "./authorize-testing.ts";
 import { Connection, type Transport } from "./connection.ts";
 import { LiveDocument } from "./document.ts";
 
+/** Writing out 1,500 annotations in slices takes seconds on a loaded CI host: the waits are for an outcome, not a deadline. */
+const SLOW = { timeout: 15_000 };
+
 /** A built document of about `bytes`, as the server holds it. */
 function builtDocument(name: string, bodies: number, bodyLength: number) {
   const doc = new Y.Doc();
@@ -65,7 +68,7 @@ describe("room for a join's answer", () => {
       const live = builtDocument(name, bodies, 200);
       const { connection, events } = joined(live, "granted");
       connection.receive(newClientStep1());
-      await vi.waitFor(() => expect(events.some((e) => e.startsWith("send"))).toBe(true));
+      await vi.waitFor(() => expect(events.some((e) => e.startsWith("send"))).toBe(true), SLOW);
       expect(events[0]).toBe(`reserve ${live.encodedBytes}`);
       expect(events[1]).toBe("release");
       expect(events[2]).toMatch(/^send \d+$/);
@@ -79,7 +82,7 @@ describe("room for a join's answer", () => {
     const { connection, events } = joined(live, "granted");
     connection.receive(newClientStep1());
     connection.close(1000, "gone");
-    await vi.waitFor(() => expect(events).toContain("release"));
+    await vi.waitFor(() => expect(events).toContain("release"), SLOW);
     expect(events.filter((e) => e.startsWith("send"))).toEqual([]);
     live.destroy();
   });
