@@ -87,6 +87,28 @@ describe.runIf(!missing)("two server processes relaying through Redis", () => {
     await eventually(() => expect(onB.provider.awareness.getStates().has(onA.doc.clientID)).toBe(false), 1_000);
   });
 
+  it("never gives a member's presence to their other tab on the other process that echoes it, so closing that tab removes nothing", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const onA = open(a.url, article.sync.room, owner.token);
+    const watcher = open(b.url, article.sync.room, members[0]!.token);
+    await Promise.all([onA.synced, watcher.synced]);
+    onA.provider.awareness.setLocalStateField("selection", { start: 3, end: 9 });
+    await eventually(() => expect(watcher.provider.awareness.getStates().has(onA.doc.clientID)).toBe(true), 1_000);
+
+    // The same account's second tab, on B: a stock provider sends back the first tab's state as it gets it.
+    const echoing = open(b.url, article.sync.room, owner.token);
+    await echoing.synced;
+    await eventually(() => expect(echoing.provider.awareness.getStates().has(onA.doc.clientID)).toBe(true), 1_000);
+    await sleep(300);
+    const removed: number[] = [];
+    watcher.provider.awareness.on("change", ({ removed: gone }: { removed: number[] }) => removed.push(...gone));
+    echoing.provider.destroy();
+    await eventually(() => expect(watcher.provider.awareness.getStates().has(echoing.doc.clientID)).toBe(false), 1_000);
+    await sleep(500);
+    expect(removed).not.toContain(onA.doc.clientID);
+    expect(watcher.provider.awareness.getStates().get(onA.doc.clientID)).toMatchObject({ selection: { start: 3, end: 9 } });
+  });
+
   it("publishes a private document only on its own channel, to which only its owner's process listens", async () => {
     const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
     const other = members[0]!;

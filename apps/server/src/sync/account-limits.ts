@@ -1,4 +1,5 @@
 import { ACCOUNT_SHARE_MS, ACCOUNT_TURN_SHARE_MS, LoopBudget } from "./loop-budget.ts";
+import { PresenceBudget } from "./presence-budget.ts";
 
 /**
  * Held bytes per account, across its sockets and documents (held-updates.ts).
@@ -9,14 +10,15 @@ export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
 
 /**
  * What an account's sockets share on one server (the hub keeps one of these):
- * a share of the event loop (loop-budget.ts, ACCOUNT_SHARE_MS), and a bound
- * on updates held for content not yet received. Per socket alone, an account
+ * a share of the event loop (loop-budget.ts, ACCOUNT_SHARE_MS), a presence
+ * budget (presence-budget.ts), and a bound on updates held for content not
+ * yet received. Per socket alone, an account
  * that opens 32 sockets took 6.4 s of loop a second with requests that are
  * each valid but costly (asking for a large document again and again), and
  * held 128 MiB.
  */
 export class AccountLimits {
-  private readonly budgets = new Map<string, { budget: LoopBudget; sockets: number }>();
+  private readonly budgets = new Map<string, { budget: LoopBudget; presence: PresenceBudget; sockets: number }>();
   private readonly held = new Map<string, number>();
 
   /** `shareMs`, `turnShareMs`: an account's shares, a second and a turn (tests make them small). */
@@ -25,18 +27,21 @@ export class AccountLimits {
     private readonly turnShareMs = ACCOUNT_TURN_SHARE_MS,
   ) {}
 
-  /** The account's loop share, for one more socket of its; `release` when that socket closes. */
-  share(account: string): { budget: LoopBudget; release: () => void } {
+  /** The account's loop share and presence budget, for one more socket of its; `release` when that socket closes. */
+  share(account: string): { budget: LoopBudget; presence: PresenceBudget; release: () => void } {
     let found = this.budgets.get(account);
     if (found) found.sockets++;
-    else this.budgets.set(account, (found = { budget: new LoopBudget(this.shareMs, this.turnShareMs), sockets: 1 }));
+    else {
+      found = { budget: new LoopBudget(this.shareMs, this.turnShareMs), presence: new PresenceBudget(), sockets: 1 };
+      this.budgets.set(account, found);
+    }
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       if (--found.sockets === 0) this.budgets.delete(account);
     };
-    return { budget: found.budget, release };
+    return { budget: found.budget, presence: found.presence, release };
   }
 
   /** Counts `bytes` more held for `account`; false, counting nothing, past MAX_HELD_BYTES_PER_ACCOUNT. */

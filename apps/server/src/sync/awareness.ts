@@ -3,6 +3,7 @@ import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import { type AwarenessEntry, readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
 import type { LiveDocument, Peer } from "./document.ts";
 import { awarenessMessage } from "./messages.ts";
+import type { PresenceBudget } from "./presence-budget.ts";
 import { PresenceInbox } from "./presence-inbox.ts";
 
 export type Identity = { id: string; name: string; color: string };
@@ -23,14 +24,14 @@ export function colorFor(userId: string): string {
 export function stampAwarenessUpdate(
   update: Uint8Array,
   identity: Identity,
-  mayControl: (clientId: number) => boolean,
+  mayControl: (clientId: number, clock: number) => boolean,
 ): { update: Uint8Array; clientIds: number[] } | { tooLarge: number } {
   const kept: AwarenessEntry[] = [];
   for (const [clientId, clock, raw] of readAwarenessEntries(update)) {
     // Another client's state, which stock providers send back as they received it (stamped, so larger
     // than its owner sent it): ignored whatever its size, or one member's large state would close every
     // other socket of the document.
-    if (!mayControl(clientId)) continue;
+    if (!mayControl(clientId, clock)) continue;
     // Every peer receives every state, and a joining peer all of them at once: a state is a cursor and a
     // name, never a payload. Refused whole rather than trimmed, so that no client is shown half a state.
     if (raw.length > MAX_STATE_CHARS) return { tooLarge: raw.length };
@@ -43,16 +44,24 @@ export function stampAwarenessUpdate(
 }
 
 /**
- * Awareness client ids whose connection has closed, per document, with the
- * clock their state had then. A y-websocket provider re-sends every awareness
- * change it sees, other clients' states and removals included, with the clock
- * it got them with. Such an echo arriving after the owner left must not make
- * the echoing connection the id's owner: the owner, reconnecting with the same
- * id, could never show its presence again, and the map would keep an entry per
- * departed id. So a released id is taken again only with a newer clock, as its
- * returning owner sends on its next change. Bounded: echoes come within moments.
+ * Whether a state for `clientId` at `clock` is one this document already has or had: an echo, when no
+ * socket here speaks for the id. A y-websocket provider re-sends every awareness change it sees, other
+ * clients' states and removals included, with the clock it got them with. Such an echo must not make the
+ * echoing connection the id's owner: the owner, reconnecting with the same id, could never show its
+ * presence again (a released id is taken again only with a newer clock, as its returning owner sends on its
+ * next change), and an echo of another process's member would be removed everywhere when the echoing
+ * socket closed. Nor is it charged to the echoing account's presence budget.
  */
-const released = new WeakMap<LiveDocument, Map<number, number>>();
+function echoed(live: LiveDocument, clientId: number, clock: number): boolean {
+  const seen = live.awareness.meta.get(clientId);
+  return seen !== undefined && clock <= seen.clock;
+}
+
+/**
+ * Awareness client ids whose connection has closed, per document, oldest release first: y-protocols keeps
+ * a clock for each (what `echoed` reads) until it is forgotten here. Bounded: echoes come within moments.
+ */
+const released = new WeakMap<LiveDocument, Set<number>>();
 const MAX_RELEASED = 16_384;
 /**
  * Awareness client ids one connection may introduce. A y-websocket client has
@@ -76,16 +85,13 @@ export function applyPresence(
   update: Uint8Array,
 ): string | null {
   const owners = live.awarenessOwners;
-  const gone = released.get(live);
-  const clocks = gone?.size ? new Map(readAwarenessEntries(update).map(([id, clock]) => [id, clock])) : null;
   let introduced = sender.clients.size;
-  const mayControl = (id: number) => {
+  const mayControl = (id: number, clock: number) => {
     const writer = live.clientIds.ownerOf(id);
     if (writer !== undefined && writer !== sender.userId) return false;
     const owner = owners.get(id);
     if (owner) return owner === peer;
-    const releasedAt = gone?.get(id);
-    if (releasedAt !== undefined && (clocks?.get(id) ?? 0) <= releasedAt) return false; // an echo
+    if (echoed(live, id, clock)) return false;
     return introduced++ < MAX_AWARENESS_CLIENTS;
   };
   const stamped = stampAwarenessUpdate(update, sender.identity, mayControl);
@@ -105,12 +111,24 @@ type Sender = { identity: Identity; userId: string; clients: Set<number> };
 
 /**
  * A socket's presence messages (presence-inbox.ts), each applied as the
- * sender it is from (`sender`: false once the socket is no longer open); a
- * state over MAX_STATE_CHARS closes it with 4413. Its queries are answered with
- * every state.
+ * sender it is from (`sender`: false once the socket is no longer open), within
+ * its account's presence budget; a state over MAX_STATE_CHARS closes it with
+ * 4413. Its queries are answered with every state.
  */
-export function presenceInbox(live: LiveDocument, peer: PresencePeer, sender: () => Sender | false): PresenceInbox {
+export function presenceInbox(
+  live: LiveDocument,
+  peer: PresencePeer,
+  budget: PresenceBudget,
+  sender: () => Sender | false,
+): PresenceInbox {
+  // Another socket's id, or a state this document already has: an echo, neither kept nor charged.
+  const foreign = (clientId: number, clock: number) => {
+    const owner = live.awarenessOwners.get(clientId);
+    return owner ? owner !== peer : echoed(live, clientId, clock);
+  };
   return new PresenceInbox(
+    budget,
+    foreign,
     (update) => {
       const from = sender();
       let refused: string | false | null;
@@ -129,13 +147,13 @@ export function presenceInbox(live: LiveDocument, peer: PresencePeer, sender: ()
 /** A connection closed: its presence goes, and its ids are remembered as released (see `released`). */
 export function releasePresence(live: LiveDocument, clients: Set<number>) {
   let gone = released.get(live);
-  if (!gone) released.set(live, (gone = new Map()));
+  if (!gone) released.set(live, (gone = new Set()));
   for (const id of clients) {
     live.awarenessOwners.delete(id);
-    gone.delete(id); // re-inserted last: the map is kept in release order
-    gone.set(id, live.awareness.meta.get(id)?.clock ?? 0);
+    gone.delete(id); // re-inserted last: the set is kept in release order
+    gone.add(id);
   }
-  for (const id of gone.keys()) {
+  for (const id of gone) {
     if (gone.size <= MAX_RELEASED) break;
     gone.delete(id);
     // y-protocols keeps a clock for every id it ever saw, present or gone: forgotten with the release,

@@ -4,7 +4,6 @@ import * as Y from "yjs";
 import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Logger } from "../logger.ts";
 import { type Identity, presenceInbox, releasePresence } from "./awareness.ts";
-import type { PresenceInbox } from "./presence-inbox.ts";
 import { closeForNotStored } from "./commit-errors.ts";
 import { type Authorization, type ModerationStep, authorizeUpdate } from "./authorize.ts";
 import type { LiveDocument, Peer } from "./document.ts";
@@ -43,7 +42,7 @@ export type ConnectionOptions = {
 type Phase =
   | { phase: "admitting"; buffered: KeptMessages }
   /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
-  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: PresenceInbox }
+  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: ReturnType<typeof presenceInbox> }
   | { phase: "closed" };
 
 /**
@@ -103,9 +102,10 @@ export class Connection implements Peer {
   open(live: LiveDocument, actor: Actor, identity: Identity, account: string) {
     const state = this.state;
     if (state.phase !== "admitting") return;
+    const accountShare = this.limits.share(account);
     const share = new LoopShare(
       this.options.loopShareMs,
-      this.limits.share(account),
+      accountShare,
       new KeptMessages(this.options.maxBuffered, this.gate),
       (message) => this.handle(open, message),
       () => this.close(SYNC_CLOSE_CODES.busy, "too many messages: this socket took its share of the server"),
@@ -117,7 +117,7 @@ export class Connection implements Peer {
       identity,
       account,
       share,
-      presence: presenceInbox(live, this, () => this.state === open && { identity, userId: open.actor.userId, clients: this.awarenessClients }),
+      presence: presenceInbox(live, this, accountShare.presence, () => this.state === open && { identity, userId: open.actor.userId, clients: this.awarenessClients }),
     };
     this.state = open;
     live.peers.add(this);

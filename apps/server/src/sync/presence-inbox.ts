@@ -1,5 +1,6 @@
 import { readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
 import { Pace } from "./pace.ts";
+import type { PresenceBudget } from "./presence-budget.ts";
 import { PRESENCE_WINDOW_MS } from "./presence-fanout.ts";
 
 /**
@@ -20,6 +21,10 @@ const MAX_WAITING_CLIENTS = 256;
  * message lost the sender's own cursor to an echo of another's.) A member
  * sending thousands a second (each valid, each stamped and parsed) took the
  * loop from everyone else: round trips of other sockets passed 50 ms.
+ *
+ * Echoes of other clients' states are dropped as they come, and what is kept
+ * goes out only within the account's presence budget (presence-budget.ts):
+ * over it, the latest states wait, window after window, until it allows.
  */
 export class PresenceInbox {
   /** By client id: its clock and its state as sent (JSON), the latest of the window. */
@@ -27,16 +32,22 @@ export class PresenceInbox {
   private readonly pace = new Pace(PRESENCE_WINDOW_MS, () => this.applyWaiting());
   private lastQuery = Number.NEGATIVE_INFINITY;
 
+  /** `foreign`: whether a state is another client's (an echo), ignored here. */
   constructor(
+    private readonly budget: PresenceBudget,
+    private readonly foreign: (clientId: number, clock: number) => boolean,
     private readonly apply: (update: Uint8Array) => void,
     private readonly answerQuery: () => void,
   ) {}
 
   take(update: Uint8Array) {
-    if (this.pace.now()) return this.apply(update);
+    let kept = false;
     for (const [clientId, clock, json] of readAwarenessEntries(update)) {
+      if (this.foreign(clientId, clock)) continue;
       if (this.waiting.has(clientId) || this.waiting.size < MAX_WAITING_CLIENTS) this.waiting.set(clientId, [clock, json]);
+      kept = true;
     }
+    if (kept && this.pace.now()) this.applyWaiting();
   }
 
   /** A query for every state: answered unless this socket was answered within PRESENCE_QUERY_INTERVAL_MS. */
@@ -52,9 +63,12 @@ export class PresenceInbox {
     this.waiting.clear();
   }
 
-  /** Applies what waited, as one update; false when nothing did. */
+  /** Applies what waited, as one update; false when nothing did. What the budget does not allow yet waits on. */
   private applyWaiting(): boolean {
     if (this.waiting.size === 0) return false;
+    let bytes = 0;
+    for (const [, json] of this.waiting.values()) bytes += json.length;
+    if (!this.budget.take(bytes)) return true;
     const update = writeAwarenessEntries([...this.waiting].map(([clientId, [clock, json]]) => [clientId, clock, json] as const));
     this.waiting.clear();
     this.apply(update);

@@ -4,8 +4,15 @@ import * as Y from "yjs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PRESENCE_WINDOW_MS, PresenceFanout } from "./presence-fanout.ts";
 import { PRESENCE_QUERY_INTERVAL_MS, PresenceInbox } from "./presence-inbox.ts";
+import { PRESENCE_BURST_BYTES, PRESENCE_BYTES_PER_SECOND, PresenceBudget } from "./presence-budget.ts";
 import { awarenessUpdateMessage } from "./messages.ts";
 import { readAwarenessEntries, writeAwarenessEntries } from "./awareness-entries.ts";
+
+/** An awareness update of these states. */
+const update = (...states: Array<[number, number, unknown]>) => writeAwarenessEntries(states.map(([id, clock, state]) => [id, clock, JSON.stringify(state)]));
+
+/** The states an awareness update carries, by client id. */
+const statesOf = (u: Uint8Array) => statesIn(awarenessUpdateMessage(u));
 
 /** The states an awareness message carries, by client id. */
 function statesIn(message: Uint8Array): Map<number, unknown> {
@@ -46,13 +53,12 @@ describe("presence fan-out", () => {
   it("takes one socket's presence at most once per window, each client's latest state, and answers its queries at most once per interval", () => {
     const applied: Map<number, unknown>[] = [];
     let answers = 0;
-    const update = (...states: Array<[number, number, unknown]>) => writeAwarenessEntries(states.map(([id, clock, state]) => [id, clock, JSON.stringify(state)]));
-    const inbox = new PresenceInbox((u) => applied.push(statesIn(awarenessUpdateMessage(u))), () => answers++);
-    // A stock provider: its own cursor, and in between the echoes of someone else's.
+    const inbox = new PresenceInbox(new PresenceBudget(), (id) => id === 9, (u) => applied.push(statesOf(u)), () => answers++);
+    // A stock provider: its own cursor, and in between the echoes of someone else's, which are not its to send.
     for (let i = 0; i < 200; i++) inbox.take(i % 2 ? update([7, i, { cursor: i }]) : update([9, i, { echo: i }]));
-    expect(applied).toEqual([new Map([[9, { echo: 0 }]])]);
+    expect(applied).toEqual([new Map([[7, { cursor: 1 }]])]);
     vi.advanceTimersByTime(PRESENCE_WINDOW_MS);
-    expect(applied[1]).toEqual(new Map<number, unknown>([[9, { echo: 198 }], [7, { cursor: 199 }]]));
+    expect(applied[1]).toEqual(new Map<number, unknown>([[7, { cursor: 199 }]]));
     vi.advanceTimersByTime(PRESENCE_WINDOW_MS * 3);
     inbox.take(update([7, 300, { cursor: 300 }]));
     expect(applied).toHaveLength(3);
@@ -62,5 +68,33 @@ describe("presence fan-out", () => {
     inbox.query();
     expect(answers).toBe(2);
     inbox.stop();
+  });
+
+  it("sends an account's presence within its budget, whatever its sockets send, and never charges it for echoes", () => {
+    const budget = new PresenceBudget();
+    const applied: number[] = [];
+    const state = { pad: "x".repeat(3_900) };
+    // Eight sockets of one account, each speaking for eight ids with 3.9 KiB states, as fast as they can.
+    const inboxes = Array.from({ length: 8 }, () => new PresenceInbox(budget, () => false, (u) => applied.push(statesOf(u).size), () => {}));
+    for (let tick = 0; tick < 500; tick++) {
+      for (const [s, inbox] of inboxes.entries()) inbox.take(update(...Array.from({ length: 8 }, (_, k) => [s * 8 + k, tick + 1, state] as [number, number, unknown])));
+      vi.advanceTimersByTime(20);
+    }
+    // Ten seconds: the burst, then PRESENCE_BYTES_PER_SECOND, where unbounded it was 64 states every 50 ms.
+    const sent = applied.reduce((a, b) => a + b, 0) * 3_900;
+    expect(sent).toBeLessThanOrEqual(PRESENCE_BURST_BYTES + 10 * PRESENCE_BYTES_PER_SECOND + 8 * 4_096);
+    expect(sent).toBeGreaterThanOrEqual(8 * PRESENCE_BYTES_PER_SECOND);
+    for (const inbox of inboxes) inbox.stop();
+
+    // Another account, whose provider echoes all of that: its own small cursor still goes at once, every window.
+    const own: unknown[] = [];
+    const bystander = new PresenceInbox(new PresenceBudget(), (id) => id !== 7, (u) => own.push(statesOf(u).get(7)), () => {});
+    for (let tick = 0; tick < 200; tick++) {
+      bystander.take(update(...Array.from({ length: 64 }, (_, k) => [k, tick + 1, state] as [number, number, unknown]), [7, tick + 1, { cursor: tick }]));
+      vi.advanceTimersByTime(PRESENCE_WINDOW_MS);
+    }
+    expect(own).toHaveLength(200);
+    expect(own.at(-1)).toEqual({ cursor: 199 });
+    bystander.stop();
   });
 });
