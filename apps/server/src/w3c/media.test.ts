@@ -14,6 +14,9 @@ describe("acceptsLd", () => {
       "APPLICATION/JSON",
       "text/turtle, application/json;q=0.1",
       "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+      // Not a media range RFC 9110 knows: unreadable, so it accepts anything.
+      "*/json",
+      "*/ld+json;q=0.5",
     ]) {
       expect(acceptsLd(accept), String(accept)).toBe(true);
     }

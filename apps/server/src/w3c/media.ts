@@ -69,11 +69,15 @@ const PRODUCED = ["application/ld+json", "application/json"] as const;
 
 type MediaRange = { type: string; subtype: string; q: number };
 
-/** The header's media ranges, as Hono's parser reads them (quoted parameters, weights); a malformed range is skipped. */
+/**
+ * The header's media ranges, as Hono's parser reads them (quoted parameters, weights); a malformed range
+ * is skipped, and so is a type of "*" with a named subtype ("json"), which RFC 9110 gives no meaning.
+ */
 function mediaRanges(header: string): MediaRange[] {
   return parseAccept(header).flatMap(({ type: range, q }) => {
     const [type, subtype, ...rest] = range.toLowerCase().split("/");
-    return type && subtype && rest.length === 0 && Number.isFinite(q) ? [{ type, subtype, q }] : [];
+    const readable = type && subtype && rest.length === 0 && !(type === "*" && subtype !== "*");
+    return readable && Number.isFinite(q) ? [{ type, subtype, q }] : [];
   });
 }
 
