@@ -5,14 +5,14 @@ import { annotationsOf, notesOf, readAnnotation, votesOf, withheldOf } from "@ma
 import type { ModerationStep } from "./authorize.ts";
 import { Fanout, type Peer } from "./fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
-import { STEP2_HEADROOM, syncStep2Message } from "./messages.ts";
 import { PresenceFanout } from "./presence-fanout.ts";
+import { JoinAnswers } from "./join-answer.ts";
 import { ColdBytes } from "./cold-bytes.ts";
 import { ClientIds } from "./client-ids.ts";
 import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice, applyUnheard } from "./sliced-build.ts";
 import { compactionWorker } from "./yjs-worker.ts";
 import { ownTurn } from "./own-turn.ts";
-import { ENCODE_WHOLE_MAX_BYTES, ENCODE_WHOLE_MAX_STRUCTS, encodeStateInSlices, structCount } from "./sliced-encode.ts";
+import { writeStep2 } from "./sliced-encode.ts";
 import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 import { touchedAnnotations } from "./touched.ts";
@@ -103,6 +103,7 @@ export class LiveDocument implements PersistSource {
   private building: Promise<void> | null = null;
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
+  private readonly joinAnswers = new JoinAnswers();
   /**
    * About how many bytes the document encodes to, and so the most a client's answer can take: what was loaded,
    * plus every update since (deletions take none off). Structs do not say: 150 20,000-character bodies are 3 MB.
@@ -285,12 +286,9 @@ export class LiveDocument implements PersistSource {
   /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
   syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
-    // Encoding 300,000 structs whole holds the loop for 175–260 ms: a large document is written a slice per turn.
-    if (this.encodedBytes <= ENCODE_WHOLE_MAX_BYTES && structCount(this.ydoc) <= ENCODE_WHOLE_MAX_STRUCTS) {
-      return [syncStep2Message(Y.encodeStateAsUpdate(this.ydoc, sv))];
-    }
-    // Stopped once nobody wants it: a client that asks and leaves, again and again, costs a slice each time.
-    return encodeStateInSlices(this.ydoc, sv, () => this.destroyed || !wanted(), undefined, spent).then((update) => (update ? [syncStep2Message(update, STEP2_HEADROOM)] : []));
+    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.destroyed || !stillWanted(), spent);
+    // A new client's answer is written once for every client that asks before the next change (join-answer.ts).
+    return Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write);
   }
 
   /** The vote counts of the touched annotations, from a tally kept as votes change. */
@@ -387,6 +385,7 @@ export class LiveDocument implements PersistSource {
   destroy() {
     this.destroyed = true;
     this.presence.stop();
+    this.joinAnswers.drop();
     this.cancelPlannedBuild();
     this.awareness.destroy();
     this.ydoc.destroy();
