@@ -183,6 +183,21 @@ describe("persistence", () => {
     expect(rows.map((r) => r.body).sort()).toEqual(["h0", "h1", "h2", "h3", "h4"]);
   });
 
+  it("acknowledges the updates taken before one it refuses, before it closes for that one", async () => {
+    const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const a = open(url, article.sync.room, owner.token, { acks: true });
+    await a.synced;
+    await eventually(() => expect(a.acks).toEqual([1]), 2_000); // its sync step 2
+    // Sent in one go: two the owner may make, then one written as someone else, which closes the socket.
+    createAnnotation(a.doc, { kind: "highlight", authorId: owner.user.id, body: "kept 1" });
+    createAnnotation(a.doc, { kind: "highlight", authorId: owner.user.id, body: "kept 2" });
+    createAnnotation(a.doc, { kind: "comment", authorId: members[0]!.user.id, body: "as another" });
+    await eventually(() => expect(a.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+    expect(a.acks).toEqual([1, 2, 3]);
+    const rows = await t.database.db.select().from(annotations).where(eq(annotations.articleId, article.id));
+    expect(rows.map((r) => r.body).sort()).toEqual(["kept 1", "kept 2"]);
+  });
+
   it("loses nothing when compaction runs while writes arrive", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     const a = open(url, article.sync.room, owner.token, { acks: true });

@@ -11,7 +11,8 @@ import { writtenClients } from "./client-ids.ts";
 import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
-import { ackMessage, awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
+import { Acks } from "./acks.ts";
+import { awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
@@ -51,8 +52,7 @@ type Phase =
  */
 export class Connection implements Peer {
   private state: Phase;
-  private updatesReceived = 0;
-  private ackChain: Promise<void> = Promise.resolve();
+  private readonly acks: Acks;
   private readonly awarenessClients = new Set<number>();
   private readonly limits: AccountLimits;
   private readonly held: HeldUpdates;
@@ -69,6 +69,7 @@ export class Connection implements Peer {
     this.gate = new IntakeGate(transport.pause && transport.resume ? (transport as Intake) : undefined);
     this.state = { phase: "admitting", buffered: new KeptMessages(options.maxBuffered, this.gate) };
     this.waiting = new KeptMessages(options.maxBuffered, this.gate);
+    this.acks = new Acks(options.acks ? transport : null, () => this.state.phase === "open");
     this.limits = options.limits ?? new AccountLimits();
     this.held = new HeldUpdates(this.limits, () => this.retryHeld());
   }
@@ -161,13 +162,13 @@ export class Connection implements Peer {
     if (this.state.phase === "open") this.transport.send(message);
   }
 
-  /** Closes from the server side. */
+  /** Closes from the server side, once the acks owed for updates taken before it are sent (acks.ts). */
   close(code: number, reason: string) {
     if (this.state.phase === "closed") return;
     this.options.observer?.closed(code);
     this.teardown();
     // Close reasons are limited to 123 bytes by the websocket protocol.
-    this.transport.close(code, Buffer.from(reason).subarray(0, 120).toString());
+    this.acks.closeAfterOwed(() => this.transport.close(code, Buffer.from(reason).subarray(0, 120).toString()));
   }
 
   /** The socket closed on its own. */
@@ -251,7 +252,7 @@ export class Connection implements Peer {
       return;
     }
     const update = decoding.readVarUint8Array(decoder);
-    const seq = ++this.updatesReceived;
+    const seq = this.acks.next();
     // Nothing to judge or store, and judging would build a cold document: the usual answer of a client
     // that has nothing the server lacks to the server's step 1.
     const durable = isEmptyUpdate(update)
@@ -263,9 +264,7 @@ export class Connection implements Peer {
     // An update that is not stored closes the socket, whether it asked for acks or not: no later ack may
     // count it as durable, and the sender must learn that it was not.
     durable.catch((err: Error) => this.notStored(state, err));
-    if (!this.options.acks) return;
-    // Acknowledged in order: n means the first n update messages are all durable.
-    this.ackChain = this.ackChain.then(() => durable).then(() => this.send(ackMessage(seq)), () => {});
+    this.acks.after(seq, durable);
   }
 
   /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
