@@ -12,13 +12,15 @@ export function room(name: string) {
   const stored: Uint8Array[] = [];
   const limits = new AccountLimits();
   const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
-  const join = (who: Actor, acks = false) => {
+  /** `admitting`: what happens to the socket before it opens (an access event during its admission, say). */
+  const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void) => {
     const sent: Uint8Array[] = [];
     const closes: number[] = [];
     const connection = new Connection(
       { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
       { acks, logger: createLogger("silent"), maxBuffered: 64, limits },
     );
+    admitting?.(connection);
     connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);
     return { connection, sent, closes };
   };

@@ -14,19 +14,12 @@ import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { Acks } from "./acks.ts";
 import { awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
+import type { Transport } from "./transport.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { closeCodeOf } from "./article-text.ts";
 import { applyStep2 } from "./step2.ts";
 import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
-
-/** What the sync core needs of a socket; the websocket glue provides it, with a way to pause its reading if it has one. */
-export type Transport = Partial<Intake> & {
-  send(data: Uint8Array): void;
-  close(code: number, reason: string): void;
-  /** Room for a large message before it is written: null if the account's sockets cannot take it (socket-backlog.ts). */
-  reserve?(bytes: number): (() => void) | null;
-};
 
 export type ConnectionOptions = {
   acks: boolean;
@@ -40,8 +33,11 @@ export type ConnectionOptions = {
   limits?: AccountLimits;
 };
 
+type ActorChange = Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>;
+
 type Phase =
-  | { phase: "admitting"; buffered: KeptMessages }
+  /** `changed`: what access events said of the actor while it was admitted (open-access.ts replays them then). */
+  | { phase: "admitting"; buffered: KeptMessages; changed?: ActorChange }
   /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
   | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: ReturnType<typeof presenceInbox> }
   | { phase: "closed" };
@@ -114,7 +110,7 @@ export class Connection implements Peer {
     const open: Extract<Phase, { phase: "open" }> = {
       phase: "open",
       live,
-      actor: { ...actor, mayAnswer: (id) => live.answerers.has(id) },
+      actor: { ...actor, ...state.changed, mayAnswer: (id) => live.answerers.has(id) },
       identity,
       account,
       share,
@@ -134,11 +130,13 @@ export class Connection implements Peer {
   }
 
   /**
-   * A new role or moderation mode for an open connection (access.ts): its
-   * next update, and every held one, is judged under it.
+   * A new role or moderation mode (access.ts): the next update, and every
+   * held one, is judged under it; while still admitting, it is kept for `open`.
    */
-  updateActor(change: Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>) {
-    if (this.state.phase === "open") this.state.actor = { ...this.state.actor, ...change };
+  updateActor(change: ActorChange) {
+    const state = this.state;
+    if (state.phase === "open") state.actor = { ...state.actor, ...change };
+    else if (state.phase === "admitting") state.changed = { ...state.changed, ...change };
   }
 
   /** The server's sync step 1: the client answers with what the server lacks (its offline work). */

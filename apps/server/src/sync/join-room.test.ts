@@ -5,7 +5,8 @@ import { MESSAGE_SYNC, SYNC_CLOSE_CODES, createAnnotation } from "@marginalia/sc
 import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../logger.ts";
 import { actor, alice, articleId } from "./authorize-testing.ts";
-import { Connection, type Transport } from "./connection.ts";
+import { Connection } from "./connection.ts";
+import type { Transport } from "./transport.ts";
 import { LiveDocument } from "./document.ts";
 
 /** Writing out 1,500 annotations in slices takes seconds on a loaded CI host: the waits are for an outcome, not a deadline. */
