@@ -2,7 +2,9 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import {
   refuseUnreviewedStatus,
   type AnnotationValue,
+  annotationsOf,
   deleteAnnotation,
+  readAnnotation,
   parseRoom,
   STATUS_ACTIONS,
   type StatusAction,
@@ -24,6 +26,7 @@ import { type AnnotationRow, presentAnnotation, presentById } from "./annotation
 import { byMember, groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
+import { checkReviewed, liveVersion, reviewedVersion } from "./reviewed-version.ts";
 
 async function moderatorAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const access = await annotationAccess(db, annotationId, moderatorId);
@@ -31,8 +34,11 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
   return access;
 }
 
-/** Publish (a fact-check in review), hide or unhide an annotation in the group document, as a moderator who reached it. */
-export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string) {
+/**
+ * Publish (a fact-check in review), hide or unhide an annotation in the group document, as a moderator who
+ * reached it; `expected`: the version the moderator reviewed (reviewed-version.ts), checked as it changes.
+ */
+export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: string) {
   const { account: moderatorId, row: { id: annotationId } } = access;
   const rule = STATUS_ACTIONS[action];
   const oldStatus = access.row.status;
@@ -41,7 +47,11 @@ export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAcces
   // A review board's verdicts are published by the reveal alone (approveSubmission), once the passage has its reviews.
   const unreviewed = refuseUnreviewedStatus(access.actor, access.subject, rule.to);
   if (unreviewed) throw new ApiError("quorum_not_reached", unreviewed.charAt(0).toUpperCase() + unreviewed.slice(1));
-  await hub.change(access.context, { userId: moderatorId }, (doc) => updateAnnotation(doc, annotationId, { status: rule.to }));
+  await hub.change(access.context, { userId: moderatorId }, (doc) => {
+    const map = annotationsOf(doc).get(annotationId);
+    checkReviewed(map && readAnnotation(map), expected);
+    updateAnnotation(doc, annotationId, { status: rule.to });
+  });
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
@@ -79,8 +89,8 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * transaction: a crash before the private copies are deleted leaves
  * duplicates, never a loss.
  */
-export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
-  return inDecisionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId));
+export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: string) {
+  return inDecisionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
 }
 
 /**
@@ -96,29 +106,45 @@ async function inDecisionTurn<T>(db: Db, annotationId: string, decide: () => Pro
   return decisions.run(found?.articleId ?? annotationId, decide);
 }
 
-async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string) {
+async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: string) {
   const access = await pendingSubmission(db, annotationId, moderatorId);
   const { row } = access;
   const revealed = await submissionsToReveal(db, row);
   const values = new Map<string, AnnotationValue>();
+  const versions = new Map<string, string>();
   for (const sub of revealed) {
     const context = sub.id === row.id ? access.context : privateContext(sub, access.context.revision);
     const value = await hub.read(context, (live) => live.annotation(sub.id));
-    if (value?.status === "pending") values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
+    if (sub.id === row.id) checkReviewed(value, expected);
+    if (value?.status !== "pending") continue;
+    values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
+    versions.set(sub.id, liveVersion(value));
   }
   if (!values.has(row.id)) throw new ApiError("conflict", "Only pending submissions can be reviewed");
-  const room = { kind: "group", articleId: row.articleId } as const;
-  await hub.change(contextFor(room, row.groupId, access.context.revision), { userId: moderatorId }, (doc) => {
+  const group = contextFor({ kind: "group", articleId: row.articleId }, row.groupId, access.context.revision);
+  await hub.change(group, { userId: moderatorId }, (doc) => {
     for (const value of values.values()) writeAnnotation(doc, value);
   });
+  // Its author may have changed or withdrawn it since it was read: then its published copy is taken back.
+  const changed: string[] = [];
   const moved = revealed.filter((sub) => values.has(sub.id));
   for (const [docName, subs] of groupBy(moved, (sub) => sub.docName)) {
     const context = docName === access.context.docName ? access.context : privateContext(subs[0]!, access.context.revision);
     await hub.change(context, { userId: moderatorId }, (doc) => {
-      for (const sub of subs) deleteAnnotation(doc, sub.id);
+      for (const sub of subs) {
+        const map = annotationsOf(doc).get(sub.id);
+        if (map && liveVersion(readAnnotation(map)) === versions.get(sub.id)) deleteAnnotation(doc, sub.id);
+        else changed.push(sub.id);
+      }
     });
   }
-  for (const sub of moved) await record(db, sub, moderatorId, "approve", { oldStatus: "pending", newStatus: "published" });
+  if (changed.length) {
+    await hub.change(group, { userId: moderatorId }, (doc) => {
+      for (const id of changed) deleteAnnotation(doc, id);
+    });
+    if (changed.includes(row.id)) throw new ApiError("conflict", "The submission changed while it was being approved: nothing of it was published");
+  }
+  for (const sub of moved.filter((m) => !changed.includes(m.id))) await record(db, sub, moderatorId, "approve", { oldStatus: "pending", newStatus: "published" });
   // The annotation as every other route presents it, not the document's value (account-free, dates as ISO).
   return presentById(db, row.id, { id: moderatorId, role: access.role });
 }
@@ -229,6 +255,8 @@ export async function moderationQueue(db: Db, groupId: string) {
     const passage = passages.get(r.row.id);
     return {
       annotation: presentAnnotation(r.row, book),
+      // What the moderator reviews, for an approval or a publish to name as If-Match (reviewed-version.ts).
+      version: reviewedVersion(r.row),
       reason: r.row.status === "pending" ? (r.row.visibility === "private" ? "submission" : "review") : "flagged",
       flags: { count: r.flagCount, reasons: r.flagReasons },
       passage: passage

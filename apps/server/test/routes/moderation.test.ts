@@ -141,6 +141,33 @@ describe("decisions on a submission", () => {
     }
   });
 
+  it("approves or publishes only what the moderator read, when told its version, and takes back one changed while approved", async () => {
+    const d = await desk("pre");
+    const submission = await d.post(d.author, { kind: "comment", body: "Reviewed text" });
+    const versionOf = async (id: string) =>
+      (await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items.find((i: { annotation: { id: string } }) => i.annotation.id === id)?.version as string;
+    const read = await versionOf(submission.body.id);
+    expect(read).toMatch(/^[\w-]{22}$/);
+    // The author rewrites it after the moderator read it, before the click.
+    expect((await d.author.patch(`/api/annotations/${submission.body.id}`, { body: "Swapped text" })).status).toBe(200);
+    const stale = await d.mod.request("POST", `/api/annotations/${submission.body.id}/approve`, undefined, { "if-match": `"${read}"` });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error.code).toBe("precondition_failed");
+    const reread = await versionOf(submission.body.id);
+    expect(reread).not.toBe(read);
+    const approved = await d.mod.request("POST", `/api/annotations/${submission.body.id}/approve`, undefined, { "if-match": reread });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ body: "Swapped text", status: "published" });
+
+    // A fact-check in review in an open group: its verdict turned round after the moderator read it.
+    const open = await desk("open");
+    const review = await open.post(open.author, { kind: "factcheck", body: "", status: "pending", factcheck: { claim: "c", verdict: "false", sources: [] } });
+    const queued = (await open.mod.get(`/api/groups/${open.group.id}/moderation/queue`)).body.items[0].version as string;
+    expect((await open.author.patch(`/api/annotations/${review.body.id}`, { factcheck: { claim: "c", verdict: "true", sources: [] } })).status).toBe(200);
+    expect((await open.mod.request("POST", `/api/annotations/${review.body.id}/publish`, undefined, { "if-match": queued })).status).toBe(412);
+    expect((await open.mod.get(`/api/annotations/${review.body.id}`)).body.status).toBe("pending");
+  });
+
   it("drops a removed member's submission from the queue", async () => {
     const d = await desk("pre");
     const submission = await d.post(d.author, { kind: "comment", body: "Left behind" });

@@ -23,8 +23,8 @@ export function onUnauthenticated(fn: () => void): () => void {
  * One JSON call to the server. The browser sends the session cookie itself
  * (same origin), and the server checks Origin on writes.
  */
-export async function api<T>(method: string, path: string, body?: Body): Promise<T> {
-  const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+export async function api<T>(method: string, path: string, body?: Body, headers: Record<string, string> = {}): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: { accept: "application/json", ...headers } };
   if (body && "json" in body) {
     init.body = JSON.stringify(body.json);
     init.headers = { ...init.headers, "content-type": "application/json" };

@@ -20,6 +20,8 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
       await queue.reload();
     } catch (err) {
       setError(errorMessage(err));
+      // A submission its author changed since it was read (412) is shown as it now reads.
+      await queue.reload();
     }
   };
 
@@ -83,7 +85,7 @@ function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) 
 function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const [rejecting, setRejecting] = useState(false);
   const a = item.annotation;
-  const run = (action: ModerationAction) => void onAct(() => moderate(a.id, action));
+  const run = (action: ModerationAction) => void onAct(() => moderate(a.id, action, action === "publish" ? item.version : undefined));
   const reject = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
@@ -114,7 +116,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
               className="primary"
               disabled={item.passage ? !item.passage.ready : false}
               title={item.passage && !item.passage.ready ? "Publishing waits for every independent review" : undefined}
-              onClick={() => void onAct(() => moderate(a.id, "approve"))}
+              onClick={() => void onAct(() => moderate(a.id, "approve", item.version))}
             >
               {item.passage && item.passage.quorum > 1 ? "Publish all reviews" : "Approve"}
             </button>

@@ -1,0 +1,43 @@
+import { createHash } from "node:crypto";
+import type { AnnotationValue } from "@marginalia/schema";
+import { ApiError } from "../errors.ts";
+import { projectAnnotation, storableRow } from "../sync/projection.ts";
+import type { AnnotationRow } from "./annotation-view.ts";
+
+type ReviewedField = "kind" | "body" | "claim" | "verdict" | "confidence" | "sources" | "tags" | "target" | "parentId" | "language";
+/** A projected row, as read or as written (whose optional columns may be missing). */
+type Reviewed = { [K in ReviewedField]?: AnnotationRow[K] | undefined };
+
+/**
+ * A digest of what a moderator reviews in a submission: its text, its fact-check, its passage and its tags,
+ * not its status, votes or dates. The queue gives it with each item (`version`), and an approval or a publish
+ * sent with it as `If-Match` goes through only if the submission still reads the same: otherwise its author
+ * could rewrite the text, or turn the verdict round, between the moderator's reading and the click.
+ */
+export function reviewedVersion(row: Reviewed): string {
+  // Sources come back from jsonb with their keys reordered; confidence from a 4-byte float column.
+  const sources = (row.sources ?? []).map((source) => Object.entries(source).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const target = row.target ? [row.target.revision, row.target.start, row.target.end, row.target.exact] : null;
+  const confidence = row.confidence === null || row.confidence === undefined ? null : Math.round(row.confidence * 1000);
+  const content = [row.kind ?? null, row.body ?? "", row.claim ?? null, row.verdict ?? null, confidence, sources, row.tags ?? [], target, row.parentId ?? null, row.language ?? null];
+  return createHash("sha256").update(JSON.stringify(content)).digest("base64url").slice(0, 22);
+}
+
+/** The version of a submission as its document holds it now. */
+export function liveVersion(value: AnnotationValue): string {
+  const context = { docName: "", articleId: "", groupId: "", visibility: "group" as const, revision: value.target?.revision ?? 0 };
+  // As the projection stores it, which makes every string storable (a NUL in a body, say).
+  return reviewedVersion(storableRow(projectAnnotation(value, { agree: 0, disagree: 0 }, context)));
+}
+
+/** The version an `If-Match` header names (quoted or not, weak or not); undefined when it names none. */
+export function expectedVersion(ifMatch: string | undefined): string | undefined {
+  const tag = ifMatch?.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+  return tag && tag !== "*" ? tag : undefined;
+}
+
+/** Refuses (412) a decision on a submission that no longer reads as the version the moderator reviewed. */
+export function checkReviewed(value: AnnotationValue | null | undefined, expected: string | undefined) {
+  if (expected === undefined || (value && liveVersion(value) === expected)) return;
+  throw new ApiError("precondition_failed", "The submission changed after you read it: read it again before you decide");
+}
