@@ -72,7 +72,7 @@ export function createApp(input: AppInput) {
   const deps: AppDeps = { ...input, notificationStreams };
   const app = new Hono<AppEnv>();
   const nodeWs = createNodeWebSocket({ app });
-  // ws closes an oversized message with 1009 before it is ever buffered whole.
+  // ws closes an oversized message before it is ever buffered whole (with 4413: frame-limit.ts, closeOversizeAs).
   nodeWs.wss.options.maxPayload = MAX_MESSAGE_BYTES;
 
   app.use(requestId());

@@ -42,7 +42,7 @@ export type Config = {
   /**
    * How often a sync socket is pinged. One that has not answered the last ping
    * by the next (a dead peer, or one stuck halfway through a frame) is closed
-   * with 4408.
+   * with 4508.
    */
   syncHeartbeatMs: number;
   /**

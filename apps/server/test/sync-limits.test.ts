@@ -43,14 +43,18 @@ function rawSocket(room: string, token: string, headers: Record<string, string> 
 }
 
 describe("socket limits", () => {
-  it("closes a message over 1 MiB with 1009 and leaves other sockets alone", async () => {
+  it("closes a message over 1 MiB with 4513 (over 4 MiB, 4413, which stock providers do not retry), and leaves other sockets alone", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     const bystander = open(url, article.sync.room, owner.token);
     await bystander.synced;
     const raw = rawSocket(article.sync.room, owner.token);
     await raw.opened;
     raw.ws.send(new Uint8Array(1024 * 1024 + 10));
-    expect((await raw.closed).code).toBe(1009);
+    expect((await raw.closed).code).toBe(SYNC_CLOSE_CODES.largeRetry);
+    const huge = rawSocket(article.sync.room, owner.token);
+    await huge.opened;
+    huge.ws.send(new Uint8Array(4 * 1024 * 1024 + 10));
+    expect((await huge.closed).code).toBe(SYNC_CLOSE_CODES.tooLarge);
     createAnnotation(bystander.doc, { kind: "comment", authorId: owner.user.id, body: "still here" });
     const check = open(url, article.sync.room, owner.token);
     await check.synced;
@@ -77,7 +81,7 @@ describe("socket limits", () => {
     member.provider.awareness.setLocalStateField("selection", { start: 1, end: 5 });
     await eventually(() => expect(watcher.provider.awareness.getStates().get(member.doc.clientID)).toMatchObject({ selection: { start: 1, end: 5 } }), 2_000);
     member.provider.awareness.setLocalStateField("note", "x".repeat(5_000));
-    await eventually(() => expect(member.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.presenceTooLarge), 2_000);
+    await eventually(() => expect(member.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.tooLarge), 2_000);
     await eventually(() => expect(watcher.provider.awareness.getStates().get(member.doc.clientID)).toBeUndefined(), 2_000);
     const joiner = open(url, article.sync.room, owner.token);
     await joiner.synced;
@@ -146,12 +150,16 @@ describe("socket limits", () => {
     expect((await raw.closed).code).toBe(4404);
   });
 
-  it("caps connections per user with 4429", async () => {
+  it("caps connections per user with 4530, which stock providers retry", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     const first = [0, 1, 2].map(() => open(url, article.sync.room, owner.token));
     await Promise.all(first.map((c) => c.synced));
-    const fourth = open(url, article.sync.room, owner.token);
-    await eventually(() => expect(fourth.closes[0]?.code).toBe(4429), 2_000);
+    const fourth = open(url, article.sync.room, owner.token, { reconnect: true });
+    await eventually(() => expect(fourth.closes[0]?.code).toBe(SYNC_CLOSE_CODES.tooManyConnections), 2_000);
+    // A stock provider keeps trying, backing off, and is let in once another of the account's sockets closes.
+    first[0]!.destroy();
+    await fourth.synced;
+    expect(fourth.provider.wsconnected).toBe(true);
   });
 
   it.each([600, 6_000])("takes a stock provider's burst of %i small edits, one transaction each, without closing it", async (count) => {

@@ -138,7 +138,7 @@ export function presenceInbox(
         // A state that is not JSON: taken at the end of a window, outside the message's own handling.
         return peer.close(SYNC_CLOSE_CODES.badMessage, "malformed presence");
       }
-      if (refused) peer.close(SYNC_CLOSE_CODES.presenceTooLarge, refused);
+      if (refused) peer.close(SYNC_CLOSE_CODES.tooLarge, refused);
     },
     () => peer.send(awarenessMessage(live.awareness, [...live.awareness.getStates().keys()])),
   );

@@ -1,21 +1,21 @@
 import * as syncProtocol from "y-protocols/sync";
 import { MESSAGE_SYNC } from "@marginalia/schema";
 
-/** Websocket messages above this are refused with 1009 by the socket itself. */
+/** Websocket messages above this are refused by the socket itself, before they are buffered (4413: `closeOversizeAs`). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * The largest answer to the server's sync step 1. A provider sends all the
  * work the server lacks in that one message, so a client that made more than
  * a megabyte offline (about 2,000 annotations, or a script cut off partway)
- * would otherwise be closed with 1009 on every reconnect, for ever.
+ * would otherwise be closed on every reconnect, for ever.
  */
 export const MAX_STEP2_BYTES = 4 * 1024 * 1024;
 
 /**
  * Sockets widened at once across the process: an account holds at most one, and this bounds what many
  * accounts together may hold in frames being received (64 MiB). A socket refused the wider frame because
- * all are taken is closed with 1009 if its answer passes 1 MiB, and gets one on a later reconnect.
+ * all are taken is closed with 4513 if its answer passes 1 MiB, and gets one on a later reconnect.
  */
 export const MAX_WIDENED_AT_ONCE = 16;
 
@@ -87,7 +87,7 @@ export class FrameLimit {
 }
 
 /** The `ws` socket's receiver, whose limit is read for each frame header (ws/lib/receiver.js). */
-type WithReceiver = { _receiver?: { _maxPayload?: number } };
+type WithReceiver = { _receiver?: { _maxPayload?: number; _totalPayloadLength?: number } };
 
 /**
  * Sets a `ws` socket's frame limit. ws takes one limit for all its sockets and
@@ -98,5 +98,24 @@ export function wsFrameLimit(raw: unknown): (bytes: number) => void {
   return (bytes) => {
     const receiver = (raw as WithReceiver | undefined)?._receiver;
     if (receiver && typeof receiver._maxPayload === "number") receiver._maxPayload = bytes;
+  };
+}
+
+/**
+ * Has a `ws` socket close a frame over its limit with `code` instead of 1009. ws closes such a frame by
+ * itself (its receiver calls the socket's `close` with 1009), and y-websocket's provider retries every close
+ * outside 4400–4499: a client with more offline work than a frame holds sent it again, several times a second,
+ * for ever. The server's own refusals are in 4400–4499 too.
+ */
+export function closeOversizeAs(raw: unknown, codes: { permanent: number; retry: number }) {
+  const socket = raw as ({ close?: (code?: number, reason?: string) => void } & WithReceiver) | undefined;
+  const close = socket?.close?.bind(socket);
+  if (!socket || !close) return;
+  socket.close = (closing, reason) => {
+    if (closing !== 1009) return close(closing, reason);
+    // Within MAX_STEP2_BYTES it gets through on a reconnect, as the answer to the server's step 1; past it, never.
+    const length = socket._receiver?._totalPayloadLength ?? Number.POSITIVE_INFINITY;
+    if (length > MAX_STEP2_BYTES) close(codes.permanent, `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`);
+    else close(codes.retry, "over 1 MiB: send it as the answer to the server's sync step 1");
   };
 }

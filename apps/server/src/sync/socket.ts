@@ -6,7 +6,7 @@ import type { AppEnv } from "../context.ts";
 import type { Connection } from "./connection.ts";
 import type { SyncHub } from "./hub.ts";
 import { AccountBacklogs, sendWithBacklogLimit } from "./socket-backlog.ts";
-import { FrameLimit, MAX_MESSAGE_BYTES, wsFrameLimit } from "./frame-limit.ts";
+import { FrameLimit, MAX_MESSAGE_BYTES, closeOversizeAs, wsFrameLimit } from "./frame-limit.ts";
 
 // @hono/node-ws reports socket errors as an ErrorEvent, which Node 20 lacks.
 const globals = globalThis as { ErrorEvent?: unknown };
@@ -44,7 +44,7 @@ function closeAndCut(raw: RawSocket | undefined, close: (code: number, reason: s
 
 /**
  * Pings the peer every `intervalMs`; a peer that has sent nothing, not even
- * the pong, by the next ping is closed with 4408. A frame whose header
+ * the pong, by the next ping is closed with 4508. A frame whose header
  * promises more bytes than ever arrive leaves the socket waiting for the rest
  * (nothing in it can be read, a pong included), so this is also how a
  * truncated or trickled frame ends: at the heartbeat, never sooner.
@@ -110,6 +110,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           const fellBehind = (unsent: number) =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
           frames = new FrameLimit(widened, wsFrameLimit(raw));
+          closeOversizeAs(raw, { permanent: SYNC_CLOSE_CODES.tooLarge, retry: SYNC_CLOSE_CODES.largeRetry });
           const accountOf = () => connection?.account ?? null;
           const { send, reserve } = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
           connection = hub.connect(
@@ -135,7 +136,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           }
           const data = new Uint8Array(event.data);
           if (frames && !frames.received(data)) {
-            (connection ?? ws).close(SYNC_CLOSE_CODES.messageTooBig, "only the answer to the server's sync step 1 may pass 1 MiB");
+            (connection ?? ws).close(SYNC_CLOSE_CODES.largeRetry, "only the answer to the server's sync step 1 may pass 1 MiB");
             return;
           }
           connection?.receive(data);

@@ -21,7 +21,7 @@ const HEARTBEAT_MS = 2_000;
 const desk = fuzzDesk(HEARTBEAT_MS);
 
 describe("fuzzing the websocket", () => {
-  it("waits for the rest of a frame that promises more bytes than it sends, and closes it with 4408 at the heartbeat", async () => {
+  it("waits for the rest of a frame that promises more bytes than it sends, and closes it with 4508 at the heartbeat", async () => {
     // A binary frame whose masked header announces 100 bytes, followed by 10 of them. The server cannot
     // read anything after it (a pong included) until the rest arrives, so it is right to wait; the
     // heartbeat is what ends the wait: the first ping goes unanswered, and the next tick closes.

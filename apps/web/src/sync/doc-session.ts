@@ -54,7 +54,6 @@ export class DocSession {
   private editedSinceReset = false;
   private loadedFromStorage = false;
   private destroyed = false;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.start();
@@ -74,7 +73,6 @@ export class DocSession {
 
   destroy() {
     this.destroyed = true;
-    clearTimeout(this.retryTimer);
     window.removeEventListener("offline", this.goOffline);
     window.removeEventListener("online", this.goOnline);
     this.teardown();
@@ -106,6 +104,9 @@ export class DocSession {
       connect: false,
       // IndexedDB already shares state between tabs; one channel of truth is simpler to reason about.
       disableBc: true,
+      // As the stock rule (4400–4499 end the session), except that a change of the group's settings comes
+      // to `onClosed` too, which reads them again before reconnecting.
+      shouldReconnect: ({ code }) => !(code >= 4400 && code < 4500) && code !== SYNC_CLOSE_CODES.settingsChanged,
     });
     this.provider = provider;
     applyServerSyncQuietly(provider, this.persistence, [onUpdate]);
@@ -174,13 +175,6 @@ export class DocSession {
         return this.stop("This group is now anonymous to peers. Reload the page to keep working.");
       case SYNC_CLOSE_CODES.unauthorized:
         return this.stop("Your session has ended. Sign in again to keep working.");
-      case SYNC_CLOSE_CODES.tooManyConnections:
-        this.set({ connection: "connecting" });
-        this.retryTimer = setTimeout(() => this.provider.connect(), 5_000);
-        return;
-      case SYNC_CLOSE_CODES.timeout:
-        this.provider.connect();
-        return;
       case SYNC_CLOSE_CODES.settingsChanged:
         this.set({ settings: this.state.settings + 1 });
         this.provider.connect();

@@ -169,7 +169,7 @@ export async function fuzzWebsockets(a: Arena, url: string, frames: number, work
 export async function fuzzTcp(a: Arena, url: string, sessions: number) {
   const rawFrames: Array<[string, Uint8Array]> = [
     // Random bytes may read as a frame that promises more than is sent: the server then waits for the rest
-    // until the heartbeat closes it (4408), as the truncated-frame case in fuzz-socket-edges.test.ts checks on purpose.
+    // until the heartbeat closes it (4508), as the truncated-frame case in fuzz-socket-edges.test.ts checks on purpose.
     ["tcp:random", a.rng.bytes(24)],
     ["tcp:rsv-bits", new Uint8Array([0xf2, 0x81, 1, 2, 3, 4, 5])],
     ["tcp:bad-opcode", new Uint8Array([0x83, 0x81, 1, 2, 3, 4, 5])],
