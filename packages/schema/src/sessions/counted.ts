@@ -2,6 +2,7 @@ import type * as Y from "yjs";
 import type { AnnotationStatus } from "../vocabulary/annotations.ts";
 import { type AnnotationValue, parseVoteKey } from "../ydoc/layout.ts";
 import { annotationsOf, readAnnotation, votesOf } from "../ydoc/annotations.ts";
+import { byCodeUnits } from "./order.ts";
 
 /**
  * Statuses that take an annotation out of the session's numbers. Hidden ones
@@ -33,7 +34,7 @@ export function countedAnnotations(doc: Y.Doc, read?: ReadonlyMap<string, Annota
     counted.byId.set(a.id, a);
     (a.parentId === null ? counted.roots : counted.replies).push(a);
   }
-  const byTime = (x: AnnotationValue, y: AnnotationValue) => x.createdAt - y.createdAt || x.id.localeCompare(y.id);
+  const byTime = (x: AnnotationValue, y: AnnotationValue) => x.createdAt - y.createdAt || byCodeUnits(x.id, y.id);
   counted.roots.sort(byTime);
   counted.replies.sort(byTime);
   return counted;

@@ -2,6 +2,7 @@ import type * as Y from "yjs";
 import { type VoteTotals, countedAnnotations, votesReceived } from "./counted.ts";
 import { type TextRange, coveredLength } from "./ranges.ts";
 import type { AnnotationValue } from "../ydoc/layout.ts";
+import { byCodeUnits } from "./order.ts";
 
 /** One person's part in an article's session, counted from the group document. */
 export type Participation = {
@@ -73,7 +74,7 @@ export function participation(
     r.activeDays = [...new Set(at.map((t) => new Date(t).toISOString().slice(0, 10)))].sort();
     r.activeHours = new Set(at.map((t) => Math.floor(t / 3_600_000))).size;
   }
-  return [...rows.values()].sort((x, y) => Number(y.member) - Number(x.member) || x.userId.localeCompare(y.userId));
+  return [...rows.values()].sort((x, y) => Number(y.member) - Number(x.member) || byCodeUnits(x.userId, y.userId));
 }
 
 function emptyRow(userId: string, member: boolean): Participation {

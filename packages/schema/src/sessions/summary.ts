@@ -6,6 +6,7 @@ import { countedAnnotations } from "./counted.ts";
 import type { Presence } from "./presence.ts";
 import { type TextRange, overlaps } from "./ranges.ts";
 import { type ActivityEvent, type Bucket, activityEvents, bucketize } from "./timeline.ts";
+import { byCodeUnits } from "./order.ts";
 
 export type SummaryOptions = {
   /** The article's current text, to quote what people have selected. */
@@ -98,5 +99,5 @@ function peopleAtWork(
   for (const a of [...roots, ...replies]) {
     for (const userId of a.assignees) person(userId).assigned.push({ annotationId: a.id, resolved: a.resolved, dueAt: a.dueAt });
   }
-  return [...people.values()].sort((x, y) => Number(y.present) - Number(x.present) || x.userId.localeCompare(y.userId));
+  return [...people.values()].sort((x, y) => Number(y.present) - Number(x.present) || byCodeUnits(x.userId, y.userId));
 }

@@ -1,5 +1,6 @@
 import type { Verdict } from "../vocabulary/annotations.ts";
 import type { CountedAnnotations } from "./counted.ts";
+import { byCodeUnits } from "./order.ts";
 
 /**
  * One thing that happened in a session, as the document records it: an
@@ -28,7 +29,7 @@ export function activityEvents(counted: CountedAnnotations): ActivityEvent[] {
       verdict: a.factcheck?.verdict ?? null,
     }),
   );
-  return events.sort((x, y) => x.at - y.at || x.annotationId.localeCompare(y.annotationId));
+  return events.sort((x, y) => x.at - y.at || byCodeUnits(x.annotationId, y.annotationId));
 }
 
 /** Counts per time slot: top-level annotations, replies, and verdicts (fact-checks at either level). */
