@@ -191,6 +191,21 @@ describe("a large update", () => {
     live.destroy();
   });
 
+  it("stops applying its pieces once the sender loses the role it was judged under", async () => {
+    const { live, stored, join } = room("article:large-demoted");
+    const writer = join(actor(alice, "annotator"));
+    const update = comments(1_300, alice);
+    // Demoted as soon as its first piece is in, which is after the whole of it was judged.
+    live.doc.once("update", () => writer.connection.updateActor({ role: "viewer" }));
+    writer.connection.receive(updateMessage(update));
+    await vi.waitFor(() => expect(writer.closes).toEqual([SYNC_CLOSE_CODES.forbidden]), SLOW);
+    const applied = annotationsOf(live.doc).size;
+    expect(applied).toBeGreaterThan(0);
+    expect(applied).toBeLessThan(1_300);
+    expect(stored.length).toBeGreaterThan(0);
+    live.destroy();
+  });
+
   it("is judged again when the document or the sender's role changed while it was judged", async () => {
     const { live } = room("article:large-4");
     const update = comments(300, alice);

@@ -63,7 +63,8 @@ export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
   const take = async (): Promise<{ durable: Promise<void> }> => {
     await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
     if (!taker.open() || taker.refusedForClientIds()) throw notApplied();
-    const verdict = stillHolds(taker.live, taker.judged, taker.actor()) ?? (await judgeTaken(taker.live, update, taker.actor, taker.spend));
+    const judged = taker.judged && stillHolds(taker.live, taker.judged, taker.actor()) ? taker.judged : await judgedTaken(taker.live, update, taker.actor, taker.spend);
+    const { verdict } = judged;
     if (!taker.open()) throw notApplied();
     if (!verdict.ok || verdict.empty) {
       // Held outside the lane: what it waits for may come in an update queued behind this one.
@@ -72,6 +73,14 @@ export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
       return { durable };
     }
     const durables = await applyInPieces(taker.live, update, taker.open, (piece, last) => {
+      // A new role for the sender while the pieces go in: each piece left is judged again under it, and one
+      // the new role may not make is refused, as its next update would be.
+      const actor = taker.actor();
+      const again = actor === judged.actor ? null : authorizeUpdate(taker.live.doc, piece, actor);
+      if (again && !again.ok) {
+        taker.withoutApplying(again);
+        return null;
+      }
       const started = performance.now();
       const durable = taker.apply(piece, last ? verdict.steps : []);
       taker.spend(performance.now() - started);
@@ -113,14 +122,14 @@ export async function judgedTaken(live: LiveDocument, update: Uint8Array, actorN
  * Applies an approved update a piece per turn (update-pieces.ts), each
  * through `apply`, which is told whether it is the last; the update whole
  * when it is not cut. Stops, returning null, once `open()` says the sender
- * is gone: what it had not yet applied is not applied for it. Otherwise the
- * durability of every piece.
+ * is gone or `apply` refuses a piece: what it had not yet applied is not
+ * applied for it. Otherwise the durability of every piece.
  */
 async function applyInPieces(
   live: LiveDocument,
   update: Uint8Array,
   open: () => boolean,
-  apply: (piece: Uint8Array, last: boolean) => Promise<void>,
+  apply: (piece: Uint8Array, last: boolean) => Promise<void> | null,
 ): Promise<Array<Promise<void>> | null> {
   // Each step in a turn of its own: the judgement's last slice, the cut, then each piece.
   await ownTurn();
@@ -128,8 +137,9 @@ async function applyInPieces(
   const durables: Array<Promise<void>> = [];
   for (let i = 0; i < pieces.count; i++) {
     await ownTurn();
-    if (!open()) return null;
-    durables.push(apply(pieces.encode(i), i === pieces.count - 1));
+    const durable = open() && apply(pieces.encode(i), i === pieces.count - 1);
+    if (!durable) return null;
+    durables.push(durable);
   }
   return durables;
 }
