@@ -37,4 +37,17 @@ describe("a connection's intake", () => {
     for (let i = 0; i < 4; i++) expect(list.keep(new Uint8Array(1))).toBe(true);
     expect(list.keep(new Uint8Array(1))).toBe(false);
   });
+
+  it("bounds a connection's lists together: a message handed on from one to the next cannot double what it keeps", () => {
+    const gate = new IntakeGate(undefined);
+    const pastShare = new KeptMessages(4_096, gate);
+    const waitingForDocument = new KeptMessages(4_096, gate);
+    const frame = () => new Uint8Array(1_000_000);
+    for (let i = 0; i < 5; i++) expect(waitingForDocument.keep(frame())).toBe(true);
+    for (let i = 0; i < 3; i++) expect(pastShare.keep(frame())).toBe(true);
+    expect(pastShare.keep(frame())).toBe(false); // 9 MB across the two: past MAX_KEPT_BYTES
+    waitingForDocument.takeAll();
+    pastShare.next();
+    expect(pastShare.keep(frame())).toBe(true);
+  });
 });

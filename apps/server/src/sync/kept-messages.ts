@@ -1,4 +1,4 @@
-/** Bytes one list of kept messages may hold: eight full frames. */
+/** Bytes one connection's lists of kept messages may hold together: eight full frames. */
 export const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -22,8 +22,19 @@ export type Intake = { pause(): void; resume(): void };
  */
 export class IntakeGate {
   private readonly full = new Set<KeptMessages>();
+  /**
+   * Bytes kept in all the connection's lists: a message handed from one list to the next (past the loop
+   * share, then waiting for a busy document) let a socket keep twice MAX_KEPT_BYTES.
+   */
+  private bytes = 0;
 
   constructor(private readonly intake: Intake | undefined) {}
+
+  /** Counts bytes kept (or, negative, let go) by one of the lists; whether all of them are within MAX_KEPT_BYTES. */
+  count(bytes: number): boolean {
+    this.bytes += bytes;
+    return this.bytes <= MAX_KEPT_BYTES;
+  }
 
   /** Called by a list as it fills and empties. */
   update(list: KeptMessages, full: boolean, roomy: boolean) {
@@ -60,14 +71,18 @@ export class KeptMessages {
   keep(message: Uint8Array): boolean {
     this.list.push(message);
     this.bytes += message.byteLength;
+    const within = this.gate.count(message.byteLength);
     this.changed();
-    return this.list.length <= this.maxCount && this.bytes <= MAX_KEPT_BYTES;
+    return this.list.length <= this.maxCount && within;
   }
 
   /** The oldest message, taken out. */
   next(): Uint8Array | undefined {
     const message = this.list.shift();
-    if (message) this.bytes -= message.byteLength;
+    if (message) {
+      this.bytes -= message.byteLength;
+      this.gate.count(-message.byteLength);
+    }
     this.changed();
     return message;
   }
@@ -76,6 +91,7 @@ export class KeptMessages {
   takeAll(): Uint8Array[] {
     const all = this.list;
     this.list = [];
+    this.gate.count(-this.bytes);
     this.bytes = 0;
     this.changed();
     return all;
