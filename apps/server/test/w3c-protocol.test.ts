@@ -116,7 +116,7 @@ describe("containers", () => {
   });
 
   it("Containers MUST answer with the JSON-LD profile a client asks for, and SHOULD name the profile (content negotiation)", async () => {
-    for (const accept of [PROFILED, "application/ld+json", "application/json", "*/*"]) {
+    for (const accept of [PROFILED, "application/ld+json", "*/*", "application/json, */*"]) {
       const res = await owner.get(containerUrl, { accept });
       expect(res.status, accept).toBe(200);
       expect(header(res, "content-type"), accept).toBe(PROFILED);
