@@ -188,7 +188,7 @@ describe("creating, updating and deleting", () => {
     expect(created.body).toMatchObject({ via, canonical });
     expect(created.body.id).not.toBe(via);
     const { canonical: _, ...withoutCanonical } = created.body;
-    const put = await owner.request("PUT", pathOf(created.body.id), JSON.stringify({ ...withoutCanonical, body: "changed" }), {
+    const put = await owner.request("PUT", pathOf(created.body.id), JSON.stringify({ ...withoutCanonical, body: { type: "TextualBody", value: "changed" } }), {
       "content-type": PROFILED,
       "if-match": header(created, "etag"),
     });

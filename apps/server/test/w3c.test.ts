@@ -153,7 +153,7 @@ describe("content negotiation", () => {
     const posted = await postW3C(owner, article.id, comment("second", quote("Bahrami")), { accept: "text/turtle" });
     expect([posted.status, posted.body.error?.code]).toEqual([406, "not_acceptable"]);
     const etag = (await owner.get(pathOf(created.body.id))).headers.get("etag")!;
-    const put = await putW3C(owner, created.body.id, { ...created.body, body: "changed" }, { "if-match": etag, accept: "text/turtle" });
+    const put = await putW3C(owner, created.body.id, { ...created.body, body: { type: "TextualBody", value: "changed" } }, { "if-match": etag, accept: "text/turtle" });
     expect([put.status, put.body.error?.code]).toEqual([406, "not_acceptable"]);
     const after = await owner.get(container(article.id));
     expect(after.body.total).toBe(1);
@@ -233,7 +233,7 @@ describe("one annotation", () => {
     expect(put.headers.get("etag")).not.toBe(etag);
     expect((await owner.get(pathOf(created.body.id))).headers.get("etag")).toBe(put.headers.get("etag"));
 
-    const stale = await putW3C(owner, created.body.id, { ...edited, body: "third" }, { "if-match": etag });
+    const stale = await putW3C(owner, created.body.id, { ...edited, body: { type: "TextualBody", value: "third" } }, { "if-match": etag });
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe("precondition_failed");
     const kind = await putW3C(owner, created.body.id, { ...put.body, motivation: "highlighting" }, { "if-match": put.headers.get("etag")! });

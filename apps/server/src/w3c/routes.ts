@@ -188,7 +188,7 @@ const NOT_ACCEPTABLE = "The Accept header names neither application/ld+json nor 
 
 const containerDocs = {
   get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
-  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
+  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote, TextPosition and Range selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
 
