@@ -16,6 +16,9 @@ describe("servedType", () => {
       "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
       // Axios's default: JSON named, JSON-LD reached by the wildcard at the same weight.
       "application/json, text/plain, */*",
+      // JSON named and JSON-LD not: any JSON client reads it, under the label the protocol's clients expect.
+      "APPLICATION/JSON",
+      "text/turtle, application/json;q=0.1",
       // Not a media range RFC 9110 knows: unreadable, so it accepts anything.
       "*/json",
       "*/ld+json;q=0.5",
@@ -24,10 +27,8 @@ describe("servedType", () => {
     }
   });
 
-  it("answers application/json, not the label refused, to a client that does not take JSON-LD but takes JSON", () => {
+  it("answers application/json, not the label refused, to a client that refuses JSON-LD or weighs JSON higher", () => {
     for (const accept of [
-      "APPLICATION/JSON",
-      "text/turtle, application/json;q=0.1",
       "application/ld+json;q=0, */*",
       "application/ld+json;q=0, application/*",
       "application/*;q=0, application/json",

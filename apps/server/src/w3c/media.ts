@@ -99,29 +99,32 @@ function mediaRanges(header: string): MediaRange[] {
 
 /**
  * The weight the ranges give a media type (RFC 9110 §12.5.1): that of the most specific range naming
- * it, 0 when none does. A profile, or any parameter but q, does not narrow a range: the anno profile is
- * the only JSON-LD we write, and a client naming another still reads it.
+ * it; null when none does. A profile, or any parameter but q, does not narrow a range: the anno profile
+ * is the only JSON-LD we write, and a client naming another still reads it.
  */
-function weightOf(ranges: MediaRange[], mediaType: string): number {
+function weightOf(ranges: MediaRange[], mediaType: string): number | null {
   const [type, subtype] = mediaType.split("/");
   const specificity = (r: MediaRange) =>
     r.type === type && r.subtype === subtype ? 3 : r.type === type && r.subtype === "*" ? 2 : r.type === "*" && r.subtype === "*" ? 1 : 0;
   const best = Math.max(0, ...ranges.map(specificity));
-  return best === 0 ? 0 : Math.max(...ranges.filter((r) => specificity(r) === best).map((r) => r.q));
+  return best === 0 ? null : Math.max(...ranges.filter((r) => specificity(r) === best).map((r) => r.q));
 }
 
 /**
- * The Content-Type to answer an Accept header with, or null when it takes nothing we produce. The type
- * the client weighs higher wins, JSON-LD on a tie; a client refusing JSON-LD (q=0, or naming only
- * application/json) is answered as application/json, not under the label it refused. No header, or one
- * without a range we can read, accepts anything.
+ * The Content-Type to answer an Accept header with, or null when it takes nothing we produce. JSON-LD
+ * with the anno profile, which any JSON client reads, unless the client refuses it (q=0) or weighs
+ * application/json higher: then application/json, not the label it turned down. A header naming only
+ * application/json gets the JSON-LD label, as the protocol's clients expect. No header, or one without a
+ * range we can read, accepts anything.
  */
 export function servedType(header: string | undefined): string | null {
   const ranges = mediaRanges(header ?? "");
   if (ranges.length === 0) return LD_JSON;
-  const weighed = PRODUCED.map((p) => ({ ...p, q: weightOf(ranges, p.range) }));
-  const best = weighed.reduce((a, b) => (b.q > a.q ? b : a));
-  return best.q > 0 ? best.contentType : null;
+  const ld = weightOf(ranges, "application/ld+json");
+  const json = weightOf(ranges, "application/json") ?? 0;
+  if (ld === null) return json > 0 ? LD_JSON : null;
+  if (json > ld) return "application/json";
+  return ld > 0 ? LD_JSON : null;
 }
 
 /**
