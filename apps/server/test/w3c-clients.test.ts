@@ -123,7 +123,7 @@ describe("access", () => {
       expect(iris.body.first.items.includes(mine.body.id)).toBe(who === alice);
     }
     expect((await bob.get(pathOf(mine.body.id))).status).toBe(404);
-    expect((await putW3C(bob, shared.body.id, { ...shared.body, body: "hijack" }, { "if-match": shared.headers.get("etag")! })).status).toBe(403);
+    expect((await putW3C(bob, shared.body.id, { ...shared.body, body: { type: "TextualBody", value: "hijack" } }, { "if-match": shared.headers.get("etag")! })).status).toBe(403);
     expect((await viewer.request("PUT", pathOf(shared.body.id), JSON.stringify(shared.body), { "content-type": LD, "if-match": shared.headers.get("etag")! })).status).toBe(403);
 
     // A moderator's PUT that changes only the status is a moderation, which the rules allow.

@@ -132,20 +132,38 @@ describe("content negotiation", () => {
         const res = await owner.get(path, { accept });
         expect([res.status, res.body.error?.code], `${path} ${accept}`).toEqual([406, "not_acceptable"]);
       }
-      for (const accept of ["*/*", "application/*", "application/ld+json", LD, "application/json", "text/turtle, application/json;q=0.5"]) {
+      const ld = await owner.get(path);
+      for (const accept of ["*/*", "application/*", "application/ld+json", LD, "application/json, */*", "application/json", "text/turtle, application/json;q=0.5"]) {
         const res = await owner.get(path, { accept });
         expect([res.status, res.headers.get("content-type")], `${path} ${accept}`).toEqual([200, LD]);
+      }
+      // A client that refuses JSON-LD, or weighs JSON higher, gets the same bytes labelled as what it takes.
+      for (const accept of ["application/ld+json;q=0, */*", "application/ld+json;q=0, application/*", "application/json, application/ld+json;q=0.5"]) {
+        const res = await owner.get(path, { accept });
+        expect([res.status, res.headers.get("content-type")], `${path} ${accept}`).toEqual([200, "application/json"]);
+        expect(res.headers.get("vary"), `${path} ${accept}`).toMatch(/\bAccept\b/);
+        expect(res.body).toEqual(ld.body);
+        // Another representation, so another validator: a cache holding both must not swap them.
+        expect(res.headers.get("etag")).not.toBe(ld.headers.get("etag"));
+        expect((await owner.get(path, { accept, "if-none-match": ld.headers.get("etag")! })).status).toBe(200);
+        expect((await owner.get(path, { accept, "if-none-match": res.headers.get("etag")! })).status).toBe(304);
       }
       expect((await owner.request("HEAD", path, undefined, { accept: "text/turtle" })).status).toBe(406);
     }
     const posted = await postW3C(owner, article.id, comment("second", quote("Bahrami")), { accept: "text/turtle" });
     expect([posted.status, posted.body.error?.code]).toEqual([406, "not_acceptable"]);
     const etag = (await owner.get(pathOf(created.body.id))).headers.get("etag")!;
-    const put = await putW3C(owner, created.body.id, { ...created.body, body: "changed" }, { "if-match": etag, accept: "text/turtle" });
+    const put = await putW3C(owner, created.body.id, { ...created.body, body: { type: "TextualBody", value: "changed" } }, { "if-match": etag, accept: "text/turtle" });
     expect([put.status, put.body.error?.code]).toEqual([406, "not_acceptable"]);
     const after = await owner.get(container(article.id));
     expect(after.body.total).toBe(1);
     expect(after.body.first.items[0].body.value).toBe("first");
+    // Either label's tag names the annotation as it is, so an edit read as plain JSON can be sent back.
+    const jsonOnly = "application/ld+json;q=0, application/json";
+    const plain = await owner.get(pathOf(created.body.id), { accept: jsonOnly });
+    const edit = await putW3C(owner, created.body.id, { ...plain.body, body: { type: "TextualBody", value: "edited" } }, { "if-match": plain.headers.get("etag")!, accept: jsonOnly });
+    expect([edit.status, edit.headers.get("content-type")]).toEqual([200, "application/json"]);
+    expect(edit.body.body.value).toBe("edited");
   });
 });
 
@@ -216,7 +234,7 @@ describe("one annotation", () => {
     expect(put.headers.get("etag")).not.toBe(etag);
     expect((await owner.get(pathOf(created.body.id))).headers.get("etag")).toBe(put.headers.get("etag"));
 
-    const stale = await putW3C(owner, created.body.id, { ...edited, body: "third" }, { "if-match": etag });
+    const stale = await putW3C(owner, created.body.id, { ...edited, body: { type: "TextualBody", value: "third" } }, { "if-match": etag });
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe("precondition_failed");
     const kind = await putW3C(owner, created.body.id, { ...put.body, motivation: "highlighting" }, { "if-match": put.headers.get("etag")! });

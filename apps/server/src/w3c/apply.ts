@@ -1,10 +1,11 @@
 import type { AnnotationPatch, CodePointIndex, Factcheck, Source, TextTarget } from "@marginalia/schema";
-import { ApiError } from "../errors.ts";
 import { validate } from "../http/input.ts";
 import { createAnnotationSchema, patchAnnotationSchema } from "../routes/annotations.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import type { CreateRequest } from "../services/annotations.ts";
-import type { SelectorHint, W3CDraft } from "./from-w3c.ts";
+import { fail } from "./fields.ts";
+import type { W3CDraft } from "./from-w3c.ts";
+import type { SelectorHint } from "./selectors.ts";
 import { motivationOf } from "./mapping.ts";
 import { clip, resolveTarget } from "./target.ts";
 
@@ -18,7 +19,6 @@ import { clip, resolveTarget } from "./target.ts";
 export type ContainerArticle = { iris: readonly string[]; text: () => Promise<{ index: CodePointIndex; revision: number }> };
 type Parent = { id: string; target: TextTarget | null; visibility: "group" | "private" };
 
-const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
 const MAX_CLAIM = 5_000;
 
 /**
@@ -77,8 +77,9 @@ const sameTarget = (a: TextTarget | null, b: TextTarget | null) =>
   (!!a && !!b && a.revision === b.revision && a.exact === b.exact && a.prefix === b.prefix && a.suffix === b.suffix && a.start === b.start && a.end === b.end);
 
 /** Whether the selectors still describe the stored target, so that a GET-edit-PUT keeps it as it is. */
-function describes(hint: NonNullable<W3CDraft["selector"]>, t: TextTarget | null): t is TextTarget {
-  if (!t) return false;
+function describes(hint: SelectorHint, t: TextTarget | null): t is TextTarget {
+  // A range says where its ends are, not the span itself: it is resolved again, and compared after.
+  if (!t || hint.range) return false;
   return (["exact", "prefix", "suffix", "start", "end"] as const).every((k) => hint[k] === undefined || hint[k] === t[k]);
 }
 

@@ -11,13 +11,11 @@ import {
   languageInputSchema,
   sourceSchema,
 } from "@marginalia/schema";
-import { ApiError } from "../errors.ts";
 import { validate } from "../http/input.ts";
 import { ANNO_CONTEXT } from "./conformance.ts";
+import { fail, list, part, propertyOf, singleTyped } from "./fields.ts";
 import { parseAnnotationIri } from "./iri.ts";
-
-/** What a text target's selectors say, before it is checked against the article's text. */
-export type SelectorHint = { exact?: string; prefix?: string; suffix?: string; start?: number; end?: number };
+import { type SelectorHint, readSelectors } from "./selectors.ts";
 
 /** A W3C annotation read into our terms; the route completes it against the article. */
 export type W3CDraft = {
@@ -46,23 +44,20 @@ export type W3CDraft = {
 };
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
-const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const quoteSelector = z.object({
-  type: z.literal("TextQuoteSelector"),
-  exact: z.string().min(1).max(MAX_BODY_LENGTH),
-  prefix: z.string().optional(),
-  suffix: z.string().optional(),
-});
-const positionSelector = z
-  .object({ type: z.literal("TextPositionSelector"), start: z.number().int().nonnegative(), end: z.number().int().nonnegative() })
-  .refine((s) => s.start <= s.end, { message: "end must not be before start", path: ["end"] });
-const selectorType = z.looseObject({ type: z.string({ error: "a selector needs a type" }) });
-
+/**
+ * A resource a target names: its IRI, or a node with that IRI as its id (and maybe a type), the same
+ * resource either way. `at` is where the IRI sits, below the target's field, for a refusal to name.
+ */
+const resourceIri = z.union([
+  z.string().min(1).transform((iri) => ({ iri, at: "" })),
+  z.looseObject({ id: z.string().min(1) }).transform((node) => ({ iri: node.id, at: ".id" })),
+]);
 const resourceSchema = z.union([
-  z.string().min(1),
-  z.looseObject({ source: z.string().min(1), selector: z.unknown().optional() }),
-  z.looseObject({ id: z.string().min(1) }),
+  z
+    .looseObject({ source: resourceIri, selector: z.unknown().optional() })
+    .transform((t) => ({ iri: t.source.iri, at: `.source${t.source.at}`, selector: t.selector })),
+  resourceIri.transform((r) => ({ ...r, selector: undefined })),
 ], { error: "a target is an IRI, or a SpecificResource with a source and selectors" });
 
 const textualBody = z.looseObject({
@@ -70,17 +65,15 @@ const textualBody = z.looseObject({
   value: z.string({ error: "a TextualBody needs a string value" }).max(MAX_BODY_LENGTH),
   purpose: z.union([z.string(), z.array(z.string())]).optional(),
 });
-const bodySchema = z.union([z.string().max(MAX_BODY_LENGTH), textualBody], {
-  error: "a body is text: a TextualBody with a value, or a string",
-});
 
-/** Parses a part of the document, naming the failing field by its full path. */
-function part<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const path = [field, ...issue.path].join(".");
-  throw new ApiError("validation_failed", `${path}: ${issue.message}`, path);
+/**
+ * In the Data Model a string body is the IRI of an external body, as is a node with an id and no value
+ * (§3.2.1). We store text, not links, so such a body is refused rather than kept as text it never was.
+ */
+function refuseExternal(raw: unknown, field: string) {
+  if (typeof raw === "string" || (propertyOf(raw, "id") !== undefined && propertyOf(raw, "value") === undefined)) {
+    throw fail(field, 'an external body (an IRI, given as a string or as an id without a value) is not supported: send the text as a TextualBody, {"type": "TextualBody", "value": "…"}, or as bodyValue');
+  }
 }
 
 const MOTIVATIONS = { commenting: "comment", replying: "comment", highlighting: "highlight", assessing: "factcheck" } as const;
@@ -114,14 +107,12 @@ const annotationSchema = z.looseObject({
   "mg:sources": z.array(z.looseObject({ id: z.string(), "mg:title": z.string().optional() })).max(50).optional(),
 });
 
-const fail = (field: string, message: string) => new ApiError("validation_failed", `${field}: ${message}`, field);
-
 /**
  * A body's language in its canonical form, or null. Read apart from the body's shape so that a bad tag is
  * named as `body.language`. The model allows a body several (§3.2.5); one body is one text here, with one.
  */
 function bodyLanguage(raw: unknown, field: string): string | null {
-  const given = raw !== null && typeof raw === "object" ? (raw as { language?: unknown }).language : undefined;
+  const given = propertyOf(raw, "language");
   // JSON-LD reads a null value as the property left out.
   if (given === undefined || given === null || (Array.isArray(given) && given.length === 0)) return null;
   if (Array.isArray(given) && given.length > 1) throw fail(field, "give a body one language");
@@ -143,16 +134,16 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
   let language: string | null = null;
   const tags: string[] = [];
   const classes: string[] = [];
-  for (const [i, raw] of list(doc.body).entries()) {
+  for (const [i, given] of list(doc.body).entries()) {
     const at = Array.isArray(doc.body) ? `body.${i}` : "body";
+    refuseExternal(given, at);
+    const raw = singleTyped(given);
     // Bodies are plain text: HTML kept as its source would show its tags, and turned into text would not be what was sent.
-    const format = raw !== null && typeof raw === "object" ? (raw as { format?: unknown }).format : undefined;
+    const format = propertyOf(raw, "format");
     if (format !== undefined && format !== "text/plain") throw fail(`${at}.format`, "bodies are plain text: send format text/plain, or none");
     const tagged = bodyLanguage(raw, `${at}.language`);
-    const b = part(bodySchema, raw, at);
-    // The model says a string body is the body's IRI; plain clients mean its text, and so do we.
-    if (typeof b === "string") texts.push(b);
-    else if (purposes(b).includes("tagging")) tags.push(b.value);
+    const b = part(textualBody, raw, at);
+    if (purposes(b).includes("tagging")) tags.push(b.value);
     else if (purposes(b).includes("classifying")) classes.push(b.value);
     else {
       texts.push(b.value);
@@ -170,38 +161,17 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
   for (const [i, raw] of targets.entries()) {
     const field = Array.isArray(doc.target) ? `target.${i}` : "target";
     const t = part(resourceSchema, raw, field);
-    const iri = typeof t === "string" ? t : "source" in t ? t.source : t.id;
-    const ref = parseAnnotationIri(iri as string);
+    const ref = parseAnnotationIri(t.iri);
     if (ref) {
       if (parent) throw fail("target", "reply to one annotation at a time");
       parent = ref;
       continue;
     }
-    sources.push({ iri: iri as string, field: typeof t === "string" ? field : `${field}.${"source" in t ? "source" : "id"}` });
-    const given = typeof t === "object" && "source" in t ? t.selector : undefined;
-    const selectors = list(given);
-    if (selectors.length === 0) continue;
+    sources.push({ iri: t.iri, field: `${field}${t.at}` });
+    const selector = readSelectors(t.selector, field);
+    if (!selector) continue;
     if (hint) throw fail("target", "give one text target: several selectors of one target are alternatives");
-    hint = {};
-    for (const [j, s] of selectors.entries()) {
-      const at = Array.isArray(given) ? `${field}.selector.${j}` : `${field}.selector`;
-      // Other selectors (CSS, XPath, fragments…) are legal W3C; we read the text ones and skip the rest.
-      const { type } = part(selectorType, s, at);
-      // A refinement narrows the span; stored without it, the target would be wider than the client said.
-      if ((type === "TextQuoteSelector" || type === "TextPositionSelector") && (s as Record<string, unknown>).refinedBy !== undefined) {
-        throw fail(`${at}.refinedBy`, "give the refined span itself: a text selector is stored as one span, without refinements");
-      }
-      if (type === "TextQuoteSelector") {
-        const { exact, prefix, suffix } = part(quoteSelector, s, at);
-        Object.assign(hint, { exact, prefix, suffix });
-      } else if (type === "TextPositionSelector") {
-        const { start, end } = part(positionSelector, s, at);
-        Object.assign(hint, { start, end });
-      }
-    }
-    if (hint.exact === undefined && hint.start === undefined) {
-      throw fail(`${field}.selector`, "give a TextQuoteSelector or a TextPositionSelector");
-    }
+    hint = selector;
   }
 
   const kinds = new Set((doc.motivation ?? []).map((m) => MOTIVATIONS[m as keyof typeof MOTIVATIONS]));

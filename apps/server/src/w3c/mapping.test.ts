@@ -146,8 +146,8 @@ describe("fromW3C", () => {
     expect(fromW3C(toW3C(view({ parentId: "p1" }), ctx)).parent).toEqual({ articleId: ARTICLE, annotationId: "p1" });
   });
 
-  it("accepts the body as a TextualBody, a string, bodyValue or an array, and motivations as oa terms", () => {
-    expect(fromW3C({ ...base, motivation: "oa:commenting", body: "plain" }).body).toBe("plain");
+  it("accepts the body as a TextualBody, bodyValue or an array, and motivations as oa terms", () => {
+    expect(fromW3C({ ...base, motivation: "oa:commenting", body: { type: "TextualBody", value: "plain" } }).body).toBe("plain");
     expect(fromW3C({ ...base, bodyValue: "value" })).toMatchObject({ kind: "comment", body: "value" });
     expect(fromW3C({ ...base, motivation: "http://www.w3.org/ns/oa#highlighting" })).toMatchObject({ kind: "highlight", body: "" });
     expect(fromW3C({ ...base, body: [{ value: "one" }, { type: "TextualBody", value: "t", purpose: "tagging" }] })).toMatchObject({ body: "one", tags: ["t"] });
@@ -162,7 +162,7 @@ describe("fromW3C", () => {
     expect(fromW3C({ ...base, body: [fa, { value: "more" }, { ...fa, value: "again" }] })).toMatchObject({ body: "سلام\n\nmore\n\nagain", language: "fa" });
     expect(fromW3C({ ...base, body: { ...fa, language: [] } }).language).toBeNull();
     expect(fromW3C({ ...base, body: { ...fa, language: null } }).language).toBeNull();
-    expect(fromW3C({ ...base, body: "plain" }).language).toBeNull();
+    expect(fromW3C({ ...base, bodyValue: "plain" }).language).toBeNull();
     expect(fromW3C({ ...base, body: { value: "t", purpose: "tagging", language: "en" } }).language).toBeUndefined();
     const verdictOnly = fromW3C({ ...base, motivation: "assessing", body: { value: "false", purpose: "classifying", language: "en" } });
     expect(verdictOnly.language).toBeUndefined();
@@ -184,9 +184,76 @@ describe("fromW3C", () => {
     const refined = { type: "TextPositionSelector", start: 100, end: 130, refinedBy: { type: "TextPositionSelector", start: 2, end: 5 } };
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: refined } })).field).toBe("target.selector.refinedBy");
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: [{ type: "CssSelector", value: "p" }, refined] } })).field).toBe("target.selector.1.refinedBy");
-    expect(errorOf(() => fromW3C({ ...base, motivation: "assessing", body: "no verdict" })).field).toBe("body");
+    expect(errorOf(() => fromW3C({ ...base, motivation: "assessing", bodyValue: "no verdict" })).field).toBe("body");
     const contradicting = { ...base, motivation: "assessing", body: [{ value: "true", purpose: "classifying" }], "mg:verdict": "false" };
     expect(errorOf(() => fromW3C(contradicting)).field).toBe("mg:verdict");
+  });
+});
+
+describe("fromW3C, on the shapes the Data Model allows", () => {
+  const on = (target: unknown, more: Record<string, unknown> = {}) => fromW3C({ "@context": "http://www.w3.org/ns/anno.jsonld", type: "Annotation", target, ...more });
+  const quote = { type: "TextQuoteSelector", exact: "word" };
+
+  it("reads a source given as a node with an id (and a type) as the same resource as its IRI", () => {
+    for (const source of ["urn:x", { id: "urn:x" }, { id: "urn:x", type: "Text" }]) {
+      expect(on({ source, selector: quote })).toMatchObject({ sources: [{ iri: "urn:x" }], selector: { exact: "word" } });
+    }
+    // A refusal of the resource names where its IRI was.
+    expect(on({ source: { id: "urn:x" }, selector: quote }).sources).toEqual([{ iri: "urn:x", field: "target.source.id" }]);
+    expect(on([{ source: "urn:x", selector: quote }]).sources).toEqual([{ iri: "urn:x", field: "target.0.source" }]);
+    expect(errorOf(() => on({ source: { type: "Text" }, selector: quote })).field).toBe("target");
+  });
+
+  it("refuses an external body (a string, or an id without a value) rather than storing its IRI as text, and keeps bodyValue as text", () => {
+    for (const body of ["http://example.org/comment1", { id: "http://example.org/comment1" }, { type: "Image", id: "https://x.example/a.png" }]) {
+      const error = errorOf(() => on("urn:x", { body }));
+      expect(error).toMatchObject({ code: "validation_failed", field: "body" });
+      expect(error.message).toMatch(/external body .* not supported.*TextualBody/);
+    }
+    expect(errorOf(() => on("urn:x", { body: [{ value: "text" }, "http://example.org/comment1"] })).field).toBe("body.1");
+    expect(on("urn:x", { bodyValue: "http://example.org/comment1" }).body).toBe("http://example.org/comment1");
+    expect(on("urn:x", { body: { id: "urn:uuid:1", type: "TextualBody", value: "with an id" } }).body).toBe("with an id");
+  });
+
+  it("takes a type given as an array of one, on selectors and bodies", () => {
+    const draft = on(
+      { source: "urn:x", selector: [{ ...quote, type: ["TextQuoteSelector"] }, { type: ["TextPositionSelector"], start: 2, end: 6 }] },
+      { body: { type: ["TextualBody"], value: "note" } },
+    );
+    expect(draft).toMatchObject({ body: "note", selector: { exact: "word", start: 2, end: 6 } });
+    expect(errorOf(() => on({ source: "urn:x", selector: { ...quote, type: ["TextQuoteSelector", "Other"] } })).field).toBe("target.selector.type");
+    expect(errorOf(() => on("urn:x", { body: { type: ["TextualBody", "Other"], value: "x" } })).field).toBe("body.type");
+  });
+
+  it("reads a RangeSelector of text selectors, and refuses one it could not place", () => {
+    const range = (startSelector: unknown, endSelector: unknown, more = {}) => ({ type: "RangeSelector", startSelector, endSelector, ...more });
+    const start = { type: "TextPositionSelector", start: 0, end: 3 };
+    expect(on({ source: "urn:x", selector: range(start, quote) }).selector).toEqual({
+      range: { from: { start: 0, end: 3 }, to: { exact: "word" }, field: "target.selector" },
+    });
+    expect(on({ source: "urn:x", selector: [quote, { ...range(start, quote), type: ["RangeSelector"] }] }).selector).toMatchObject({ exact: "word", range: { field: "target.selector.1" } });
+    expect(errorOf(() => on({ source: "urn:x", selector: range(start, { type: "CssSelector", value: "p" }) })).field).toBe("target.selector.endSelector");
+    expect(errorOf(() => on({ source: "urn:x", selector: range(range(start, quote), quote) })).field).toBe("target.selector.startSelector");
+    expect(errorOf(() => on({ source: "urn:x", selector: range(start, undefined) })).field).toBe("target.selector.endSelector");
+    expect(errorOf(() => on({ source: "urn:x", selector: range(start, { ...quote, exact: "" }) })).field).toBe("target.selector.endSelector.exact");
+    expect(errorOf(() => on({ source: "urn:x", selector: range(start, quote, { refinedBy: quote }) })).field).toBe("target.selector.refinedBy");
+  });
+
+  it("takes a document without @context, not one without type, and keeps none of the keys it does not store", () => {
+    expect(fromW3C({ type: "Annotation", target: "urn:x", bodyValue: "x" }).body).toBe("x");
+    expect(errorOf(() => fromW3C({ "@context": "http://www.w3.org/ns/anno.jsonld", target: "urn:x" })).field).toBe("type");
+    const extra = { creator: "urn:someone-else", generator: { id: "urn:g" }, rights: "https://creativecommons.org/licenses/by/4.0/", audience: { type: "schema:Audience" }, stylesheet: { type: "CssStylesheet", value: ".red {}" } };
+    const plain = fromW3C({ type: "Annotation", target: "urn:x", bodyValue: "x" });
+    expect(fromW3C({ "@context": ["http://www.w3.org/ns/anno.jsonld", { schema: "http://schema.org/" }], type: "Annotation", target: "urn:x", bodyValue: "x", ...extra })).toEqual(plain);
+  });
+
+  it("says a FragmentSelector is not supported, nor the selector refining it, naming the selector", () => {
+    const fragment = { type: "FragmentSelector", value: "para5", refinedBy: quote };
+    const error = errorOf(() => on({ source: "urn:x", selector: fragment }));
+    expect(error.field).toBe("target.selector");
+    expect(error.message).toMatch(/FragmentSelector is not supported; nor is a selector that refines one/);
+    // Beside a text selector it is an alternative, and left out.
+    expect(on({ source: "urn:x", selector: [fragment, quote] }).selector).toEqual({ exact: "word" });
   });
 });
 
@@ -209,6 +276,28 @@ describe("resolveTarget", () => {
     expect(resolveTarget({ exact: "there", start: 17, end: 22 }, new CodePointIndex(text), 1).start).toBe(cp("there again"));
     // Three of them, and nothing to tell them apart: the server does not pick one.
     expect(errorOf(() => resolveTarget({ exact: "there" }, new CodePointIndex(text), 1)).message).toMatch(/more than once/);
+  });
+
+  it("resolves a RangeSelector from its start selector's start up to its end selector's start, which it leaves out", () => {
+    const fox = new CodePointIndex("The quick brown fox jumps over the lazy dog.");
+    const range = (from: object, to: object) => ({ range: { from, to, field: "target.selector" } });
+    expect(resolveTarget(range({ exact: "quick" }, { exact: "jumps" }), fox, 1)).toMatchObject({ exact: "quick brown fox ", start: 4, end: 20 });
+    expect(resolveTarget(range({ start: 4, end: 9 }, { start: 20, end: 20 }), fox, 1)).toMatchObject({ exact: "quick brown fox ", start: 4, end: 20 });
+    // Alternatives to it must name the same text.
+    expect(resolveTarget({ ...range({ exact: "quick" }, { exact: "jumps" }), exact: "quick brown fox ", start: 4, end: 20 }, fox, 1).end).toBe(20);
+    expect(errorOf(() => resolveTarget({ ...range({ exact: "quick" }, { exact: "jumps" }), start: 4, end: 19 }, fox, 1)).field).toBe("target.selector");
+    expect(errorOf(() => resolveTarget({ ...range({ exact: "quick" }, { exact: "jumps" }), exact: "quick" }, fox, 1)).field).toBe("target");
+    for (const [from, to, message] of [
+      [{ exact: "jumps" }, { exact: "quick" }, /empty or reversed/],
+      [{ exact: "quick" }, { exact: "quick" }, /empty or reversed/],
+      [{ exact: "quick" }, { exact: "o" }, /endSelector: .*more than once/],
+      [{ exact: "cat" }, { exact: "dog" }, /startSelector: .*not in the article/],
+      [{ start: 0, end: 1 }, { start: 40, end: 99 }, /endSelector: .*past the article/],
+    ] as const) {
+      const error = errorOf(() => resolveTarget(range(from, to), fox, 1));
+      expect(error.field).toBe("target.selector");
+      expect(error.message).toMatch(message);
+    }
   });
 
   it("refuses a quote that is not in the text, or a position past its end", () => {

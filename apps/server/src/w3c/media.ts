@@ -13,6 +13,15 @@ import { parseJsonBody } from "../http/well-formed.ts";
 export const ANNO_PROFILE = "http://www.w3.org/ns/anno.jsonld";
 export const LD_JSON = `application/ld+json; profile="${ANNO_PROFILE}"`;
 
+/**
+ * What every W3C resource is served as, in our order of preference: one JSON document, which is also
+ * JSON-LD with the anno profile. Labelled as either, the bytes are the same.
+ */
+const PRODUCED = [
+  { range: "application/ld+json", contentType: LD_JSON },
+  { range: "application/json", contentType: "application/json" },
+] as const;
+
 const CONSTRAINED_BY = '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"';
 
 /** Headers every response about a container carries (protocol §4.1, §5.1). */
@@ -32,24 +41,33 @@ export const ANNOTATION_HEADERS = {
   Vary: "Accept",
 } as const;
 
-/** A strong validator: the representation's own SHA-256, so equal bytes always give equal tags. */
-export function etagOf(body: string): string {
-  return `"${encodeHexLowerCase(sha256(new TextEncoder().encode(body)))}"`;
+/**
+ * A strong validator: the representation's own SHA-256, so equal bytes always give equal tags. The same
+ * bytes labelled application/json are another representation (RFC 9110 §8.8.3), with a tag of its own:
+ * a cache holding both variants, revalidating with both tags, must not be told to serve one for the other.
+ */
+export function etagOf(body: string, contentType: string = LD_JSON): string {
+  const hash = encodeHexLowerCase(sha256(new TextEncoder().encode(body)));
+  return contentType === LD_JSON ? `"${hash}"` : `"${hash}-json"`;
 }
 
 const etagList = (header: string) => header.split(",").map((t) => t.trim()).filter(Boolean);
 
-/** If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches. */
-export const ifMatchAllows = (header: string, etag: string) =>
-  etagList(header).some((t) => t === "*" || t === etag);
+/**
+ * If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches. A tag of either
+ * label names the same state, so an edit read as plain JSON can be sent back.
+ */
+export const ifMatchAllows = (header: string, body: string) =>
+  etagList(header).some((t) => t === "*" || PRODUCED.some((p) => t === etagOf(body, p.contentType)));
 
 /** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
 const ifNoneMatchHits = (header: string, etag: string) =>
   etagList(header).some((t) => t === "*" || t.replace(/^W\//, "") === etag);
 
 /**
- * Sends a JSON-LD document with its ETag, or 304 when a GET already holds it. Only the serialised bytes
- * are hashed, so the tag changes exactly when the representation does.
+ * Sends a W3C document with its ETag, or 304 when a GET already holds it. Only the serialised bytes are
+ * hashed, so the tag changes exactly when the representation does; the Content-Type is the one the
+ * client's Accept chose (negotiated), which labels the same bytes.
  */
 export function sendLd(
   c: AppContext,
@@ -57,15 +75,13 @@ export function sendLd(
   init: { status?: 200 | 201; headers: Record<string, string> },
 ) {
   const body = JSON.stringify(doc);
-  const etag = etagOf(body);
+  const contentType = servedType(c.req.header("accept")) ?? LD_JSON;
+  const etag = etagOf(body, contentType);
   const headers = { ...init.headers, ETag: etag };
   const ifNoneMatch = c.req.header("if-none-match");
   if ((c.req.method === "GET" || c.req.method === "HEAD") && ifNoneMatch && ifNoneMatchHits(ifNoneMatch, etag)) return c.body(null, 304, headers);
-  return c.body(body, init.status ?? 200, { ...headers, "Content-Type": LD_JSON });
+  return c.body(body, init.status ?? 200, { ...headers, "Content-Type": contentType });
 }
-
-/** What every W3C resource is served as; a client asking for either gets the JSON-LD. */
-const PRODUCED = ["application/ld+json", "application/json"] as const;
 
 type MediaRange = { type: string; subtype: string; q: number };
 
@@ -82,21 +98,33 @@ function mediaRanges(header: string): MediaRange[] {
 }
 
 /**
- * Whether the Accept header lets us answer with JSON-LD (RFC 9110 §12.5.1): for each type we produce,
- * the most specific range that names it decides, and q=0 refuses it. A profile, or any parameter but q,
- * does not narrow a range: the anno profile is the only JSON-LD we write, and a client naming another
- * still reads it. No header, or one without a range we can read, accepts anything.
+ * The weight the ranges give a media type (RFC 9110 §12.5.1): that of the most specific range naming
+ * it; null when none does. A profile, or any parameter but q, does not narrow a range: the anno profile
+ * is the only JSON-LD we write, and a client naming another still reads it.
  */
-export function acceptsLd(header: string | undefined): boolean {
+function weightOf(ranges: MediaRange[], mediaType: string): number | null {
+  const [type, subtype] = mediaType.split("/");
+  const specificity = (r: MediaRange) =>
+    r.type === type && r.subtype === subtype ? 3 : r.type === type && r.subtype === "*" ? 2 : r.type === "*" && r.subtype === "*" ? 1 : 0;
+  const best = Math.max(0, ...ranges.map(specificity));
+  return best === 0 ? null : Math.max(...ranges.filter((r) => specificity(r) === best).map((r) => r.q));
+}
+
+/**
+ * The Content-Type to answer an Accept header with, or null when it takes nothing we produce. JSON-LD
+ * with the anno profile, which any JSON client reads, unless the client refuses it (q=0) or weighs
+ * application/json higher: then application/json, not the label it turned down. A header naming only
+ * application/json gets the JSON-LD label, as the protocol's clients expect. No header, or one without a
+ * range we can read, accepts anything.
+ */
+export function servedType(header: string | undefined): string | null {
   const ranges = mediaRanges(header ?? "");
-  if (ranges.length === 0) return true;
-  return PRODUCED.some((produced) => {
-    const [type, subtype] = produced.split("/");
-    const specificity = (r: MediaRange) =>
-      r.type === type && r.subtype === subtype ? 3 : r.type === type && r.subtype === "*" ? 2 : r.type === "*" && r.subtype === "*" ? 1 : 0;
-    const best = Math.max(0, ...ranges.map(specificity));
-    return best > 0 && Math.max(...ranges.filter((r) => specificity(r) === best).map((r) => r.q)) > 0;
-  });
+  if (ranges.length === 0) return LD_JSON;
+  const ld = weightOf(ranges, "application/ld+json");
+  const json = weightOf(ranges, "application/json") ?? 0;
+  if (ld === null) return json > 0 ? LD_JSON : null;
+  if (json > ld) return "application/json";
+  return ld > 0 ? LD_JSON : null;
 }
 
 /**
@@ -104,7 +132,7 @@ export function acceptsLd(header: string | undefined): boolean {
  * client that asked for Turtle): a POST or PUT is refused before it creates or changes anything.
  */
 export const negotiated: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!acceptsLd(c.req.header("accept"))) {
+  if (servedType(c.req.header("accept")) === null) {
     throw new ApiError("not_acceptable", `This resource is served as ${LD_JSON}, or as application/json: the Accept header names neither`);
   }
   await next();

@@ -17,7 +17,6 @@ import {
   CONTAINER_HEADERS,
   PAGE_HEADERS,
   containerPreference,
-  etagOf,
   ifMatchAllows,
   negotiated,
   readAnnotationJson,
@@ -129,7 +128,7 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
     if (!required) return;
     throw new ApiError("precondition_required", "Send If-Match with the ETag of the annotation you edited, so that no change is lost");
   }
-  if (!ifMatchAllows(ifMatch, etagOf(JSON.stringify(doc)))) {
+  if (!ifMatchAllows(ifMatch, JSON.stringify(doc))) {
     throw new ApiError("precondition_failed", "The annotation changed since you read it: GET it again and redo your edit");
   }
 }
@@ -182,11 +181,14 @@ async function deleteAnnotation(c: AppContext) {
  */
 const options = (headers: Record<string, string>) => (c: AppContext) => c.body(null, 200, headers);
 
+/** The same JSON under either label, as the client's Accept chooses (media.ts). */
+const SERVED = [...LD, "application/json"];
+
 const NOT_ACCEPTABLE = "The Accept header names neither application/ld+json nor application/json (nor a range holding them)";
 
 const containerDocs = {
-  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: LD, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
-  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote and TextPosition selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: LD, schemas: { 201: w3cAnnotationSchema } }),
+  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
+  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote, TextPosition and Range selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
 
@@ -198,7 +200,7 @@ for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
     .options(path, containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c));
 }
 w3cRoutes
-  .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
-  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 412: "The ETag did not match", 428: "No If-Match" }, produces: LD, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
+  .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
+  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
   .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));
