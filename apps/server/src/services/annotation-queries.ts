@@ -81,7 +81,11 @@ export function visibleTo(viewer: Viewer, rows: Rows = annotations): SQL {
  * value and id of the last row, so rows inserted meanwhile neither repeat nor
  * shift the pages.
  */
-export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, filter: AnnotationFilter) {
+/**
+ * `offset`: rows skipped, in the database, before the page (the W3C container's numbered pages): walking
+ * to page 9,999 a cursor page at a time read, and presented, every annotation before it.
+ */
+export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, filter: AnnotationFilter & { offset?: number }) {
   const sort = SORTS[filter.sort];
   const order = filter.order ?? sort.defaultOrder;
   const conditions: SQL[] = [
@@ -116,7 +120,8 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
       .from(annotations)
       .where(and(...conditions))
       .orderBy(direction(sort.expr), direction(annotations.id))
-      .limit(filter.limit + 1);
+      .limit(filter.limit + 1)
+      .offset(filter.offset ?? 0);
   const rows = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);

