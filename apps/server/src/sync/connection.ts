@@ -12,7 +12,7 @@ import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { Acks } from "./acks.ts";
-import { awarenessMessage, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
+import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
 import type { Transport } from "./transport.ts";
 import { LoopShare } from "./loop-budget.ts";
@@ -195,6 +195,7 @@ export class Connection implements Peer {
       return;
     }
     try {
+      if (hasTrailingBytes(data)) return this.close(SYNC_CLOSE_CODES.badMessage, "bytes after the end of the message");
       const decoder = decoding.createDecoder(data);
       const type = decoding.readVarUint(decoder);
       if (type === MESSAGE_SYNC) this.handleSync(state, decoder);

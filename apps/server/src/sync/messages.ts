@@ -3,7 +3,7 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_SYNC } from "@marginalia/schema";
+import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from "@marginalia/schema";
 
 /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
 export function syncStep1Message(stateVector: Uint8Array): Uint8Array {
@@ -104,4 +104,20 @@ export function readStateVector(decoder: decoding.Decoder): Uint8Array {
   const stateVector = decoding.readVarUint8Array(decoder);
   Y.decodeStateVector(stateVector);
   return stateVector;
+}
+
+/**
+ * Whether a message carries bytes after its end: y-websocket frames one message per websocket message, and
+ * what follows was silently dropped (an awareness query after an update was never answered). Throws, as the
+ * decoder does, on a message cut short.
+ */
+export function hasTrailingBytes(data: Uint8Array): boolean {
+  const decoder = decoding.createDecoder(data);
+  const type = decoding.readVarUint(decoder);
+  if (type === MESSAGE_SYNC) {
+    decoding.readVarUint(decoder);
+    decoding.readVarUint8Array(decoder);
+  } else if (type === MESSAGE_AWARENESS) decoding.readVarUint8Array(decoder);
+  else if (type !== MESSAGE_QUERY_AWARENESS) return false; // refused as unknown anyway
+  return decoding.hasContent(decoder);
 }
