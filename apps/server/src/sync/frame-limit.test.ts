@@ -20,49 +20,67 @@ const stepTwo = (bytes: number) => {
   return message;
 };
 
-/** A socket's frame limit, with the limit its transport was last given. */
-function socket(widened: Set<string>) {
-  const state = { limit: MAX_MESSAGE_BYTES };
-  const frames = new FrameLimit(widened, (bytes) => (state.limit = bytes));
-  return { frames, state };
+/** A socket's frame limit, with what its transport asks at a frame's header (`limitAt`). */
+function socket(widened: Set<string>, account: string) {
+  let limitOf: (messageBytes: number) => number = () => 0;
+  const frames = new FrameLimit(widened, (ask) => (limitOf = ask), () => account);
+  return { frames, limitAt: (messageBytes: number) => limitOf(messageBytes) };
 }
+
+const LARGE = MAX_MESSAGE_BYTES + 1;
 
 afterEach(() => vi.useRealTimers());
 
 describe("FrameLimit", () => {
-  it("widens at most MAX_WIDENED_AT_ONCE sockets of different accounts in the process", () => {
+  it("claims room for a large answer only as its frame arrives: sockets that have not answered hold none", () => {
     const widened = new Set<string>();
-    const sockets = Array.from({ length: MAX_WIDENED_AT_ONCE + 1 }, () => socket(widened));
-    sockets.forEach(({ frames }, i) => frames.sent(stepOne(), () => `account ${i}`));
-    expect(sockets.slice(0, MAX_WIDENED_AT_ONCE).every(({ state }) => state.limit === MAX_STEP2_BYTES)).toBe(true);
-    const last = sockets.at(-1)!;
-    expect(last.state.limit).toBe(MAX_MESSAGE_BYTES);
-    expect(last.frames.received(stepTwo(MAX_MESSAGE_BYTES + 1))).toBe(false);
-    // One answers: its slot is free for the next socket that is sent a step 1.
-    expect(sockets[0]!.frames.received(stepTwo(MAX_MESSAGE_BYTES + 1))).toBe(true);
-    expect(sockets[0]!.state.limit).toBe(MAX_MESSAGE_BYTES);
-    const next = socket(widened);
-    next.frames.sent(stepOne(), () => "account next");
-    expect(next.state.limit).toBe(MAX_STEP2_BYTES);
+    // Many sockets sent the server's step 1 and silent: nothing is held for them.
+    const silent = Array.from({ length: MAX_WIDENED_AT_ONCE * 2 }, (_, i) => socket(widened, `silent ${i}`));
+    for (const { frames } of silent) frames.sent(stepOne());
+    expect(widened.size).toBe(0);
+    const writer = socket(widened, "writer");
+    writer.frames.sent(stepOne());
+    expect(writer.limitAt(1_000)).toBe(MAX_MESSAGE_BYTES);
+    expect(writer.limitAt(LARGE)).toBe(MAX_STEP2_BYTES);
+    expect(widened.has("writer")).toBe(true);
+    expect(writer.frames.received(stepTwo(LARGE))).toBe(true);
+    // In: the room is given back, and the socket takes no second large message.
+    expect(widened.size).toBe(0);
+    expect(writer.limitAt(LARGE)).toBe(MAX_MESSAGE_BYTES);
   });
 
-  it("gives the slot back after WIDENED_FOR_MS without an answer, and still takes an answer already arriving", () => {
-    vi.useFakeTimers();
+  it("takes at most MAX_WIDENED_AT_ONCE large answers arriving at once, one per account", () => {
     const widened = new Set<string>();
-    const silent = socket(widened);
-    silent.frames.sent(stepOne(), () => "alice");
-    expect(widened.has("alice")).toBe(true);
-    vi.advanceTimersByTime(WIDENED_FOR_MS);
-    expect(widened.has("alice")).toBe(false);
-    expect(silent.state.limit).toBe(MAX_MESSAGE_BYTES);
-    // ws read the frame's header while the limit was wide: the answer it completes is taken once.
-    expect(silent.frames.received(stepTwo(MAX_MESSAGE_BYTES + 1))).toBe(true);
-    expect(silent.frames.received(stepTwo(MAX_MESSAGE_BYTES + 1))).toBe(false);
-    // A large message that is not the answer never passes.
-    const other = socket(widened);
-    other.frames.sent(stepOne(), () => "bob");
-    const update = stepTwo(MAX_MESSAGE_BYTES + 1);
+    const sockets = Array.from({ length: MAX_WIDENED_AT_ONCE + 1 }, (_, i) => socket(widened, `account ${i}`));
+    for (const { frames } of sockets) frames.sent(stepOne());
+    const limits = sockets.map(({ limitAt }) => limitAt(LARGE));
+    expect(limits.slice(0, MAX_WIDENED_AT_ONCE).every((limit) => limit === MAX_STEP2_BYTES)).toBe(true);
+    expect(limits.at(-1)).toBe(MAX_MESSAGE_BYTES);
+    const sameAccount = socket(widened, "account 0");
+    sameAccount.frames.sent(stepOne());
+    expect(sameAccount.limitAt(LARGE)).toBe(MAX_MESSAGE_BYTES);
+    // One is in: the next large answer finds room.
+    expect(sockets[0]!.frames.received(stepTwo(LARGE))).toBe(true);
+    expect(sockets.at(-1)!.limitAt(LARGE)).toBe(MAX_STEP2_BYTES);
+    // A socket that closes mid-frame gives its room back.
+    sockets[1]!.frames.release();
+    expect(widened.has("account 1")).toBe(false);
+  });
+
+  it("takes a large answer only within WIDENED_FOR_MS of the step 1, and never a large message that is not the answer", () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const widened = new Set<string>();
+    const late = socket(widened, "alice");
+    late.frames.sent(stepOne());
+    vi.advanceTimersByTime(WIDENED_FOR_MS + 1);
+    expect(late.limitAt(LARGE)).toBe(MAX_MESSAGE_BYTES);
+    expect(late.frames.received(stepTwo(LARGE))).toBe(false);
+    const other = socket(widened, "bob");
+    other.frames.sent(stepOne());
+    expect(other.limitAt(LARGE)).toBe(MAX_STEP2_BYTES);
+    const update = stepTwo(LARGE);
     update[1] = syncProtocol.messageYjsUpdate;
     expect(other.frames.received(update)).toBe(false);
+    expect(widened.size).toBe(0);
   });
 });

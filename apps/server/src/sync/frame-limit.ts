@@ -13,91 +13,90 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 export const MAX_STEP2_BYTES = 4 * 1024 * 1024;
 
 /**
- * Sockets widened at once across the process: an account holds at most one, and this bounds what many
- * accounts together may hold in frames being received (64 MiB). A socket refused the wider frame because
- * all are taken is closed with 4513 if its answer passes 1 MiB, and gets one on a later reconnect.
+ * Large answers being received at once across the process: an account has at most one, and this bounds what
+ * many accounts together may hold in frames being received (64 MiB). A socket whose large answer finds them all
+ * taken is closed with 4513 and gets through on a later reconnect.
  */
 export const MAX_WIDENED_AT_ONCE = 16;
 
 /**
- * How long a socket stays widened without answering. A provider answers the server's step 1 at once; a
- * client that never does would otherwise keep its account's wider frame, and one of the process's
- * MAX_WIDENED_AT_ONCE, for as long as it stays connected. ws reads the limit at each frame's header, so an
- * answer already arriving when this passes is still taken.
+ * How long after the server's step 1 a socket may begin a large answer. A provider answers at once; ws reads
+ * the limit at each frame's header, so an answer whose frame began in time is taken whole however long its
+ * bytes take to arrive.
  */
 export const WIDENED_FOR_MS = 30_000;
 
 const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[0] === MESSAGE_SYNC && data[1] === step;
 
 /**
- * One socket's frame limit (docs/sync.md, "Large updates"): MAX_MESSAGE_BYTES,
- * widened to MAX_STEP2_BYTES from the server's sync step 1 until the client's
- * step 2 arrives or WIDENED_FOR_MS pass. Only one socket per account is
- * widened at a time, and MAX_WIDENED_AT_ONCE in the process (`widened`,
- * shared by the server's sockets), so an account's sockets together hold at
- * most one large frame more than they could before.
+ * One socket's frame limit (docs/sync.md, "Large updates"): MAX_MESSAGE_BYTES, and MAX_STEP2_BYTES for the
+ * client's answer to the server's step 1 when it begins within WIDENED_FOR_MS of it. Room for a large answer is
+ * claimed as its frame's header arrives (`limitOf`, which the transport asks at each header) and given back
+ * once the message is in or the socket closes: one per account and MAX_WIDENED_AT_ONCE in the process
+ * (`widened`, shared by the server's sockets). Claimed at the step 1 instead, each slot was held by every socket
+ * that had not answered yet, and 16 accounts holding silent sockets kept every other large answer out.
  */
 export class FrameLimit {
   private holder: string | null = null;
-  private expiry: NodeJS.Timeout | null = null;
-  /** Widened, and the client's step 2 has not come yet. */
-  private awaitingAnswer = false;
+  /** Until when a large answer may begin: set by the server's step 1, over once the answer comes. */
+  private answerBy = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly widened: Set<string>,
-    /** Sets the transport's own limit, which refuses a larger frame before it is buffered. */
-    private readonly setLimit: (bytes: number) => void,
-  ) {}
-
-  /** Every message the server sends goes past this; `account` names the socket's once it is open. */
-  sent(data: Uint8Array, account: () => string | null) {
-    // Every broadcast passes here: two bytes decide it for all but the server's step 1.
-    if (this.holder !== null || !isSyncStep(data, syncProtocol.messageYjsSyncStep1)) return;
-    const who = account();
-    if (who === null || this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) return;
-    this.widened.add(who);
-    this.holder = who;
-    this.awaitingAnswer = true;
-    this.setLimit(MAX_STEP2_BYTES);
-    this.expiry = setTimeout(() => this.narrow(), WIDENED_FOR_MS);
-    this.expiry.unref();
+    /** Has the transport ask `limitOf` for each frame's header, before the frame is buffered. */
+    install: (limitOf: (messageBytes: number) => number) => void,
+    /** The socket's account, once it is open. */
+    private readonly account: () => string | null,
+  ) {
+    install((messageBytes) => this.limitOf(messageBytes));
   }
 
-  /** Whether a received message is within its limit: a large one only as the awaited step 2. */
+  /** Every message the server sends goes past this. */
+  sent(data: Uint8Array) {
+    // Every broadcast passes here: two bytes decide it for all but the server's step 1.
+    if (isSyncStep(data, syncProtocol.messageYjsSyncStep1)) this.answerBy = performance.now() + WIDENED_FOR_MS;
+  }
+
+  /** The limit for a message of `messageBytes` so far, claiming room for a large answer when it may be one. */
+  limitOf(messageBytes: number): number {
+    if (messageBytes <= MAX_MESSAGE_BYTES || this.holder !== null) return this.holder === null ? MAX_MESSAGE_BYTES : MAX_STEP2_BYTES;
+    const who = this.account();
+    if (performance.now() > this.answerBy || who === null || this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) return MAX_MESSAGE_BYTES;
+    this.widened.add(who);
+    this.holder = who;
+    return MAX_STEP2_BYTES;
+  }
+
+  /** Whether a received message is within its limit: a large one only as the answer its room was claimed for. */
   received(data: Uint8Array): boolean {
     const answer = isSyncStep(data, syncProtocol.messageYjsSyncStep2);
-    // Still awaited after WIDENED_FOR_MS: an answer whose frame began before then was let in by ws.
-    const withinLimit = data.length <= MAX_MESSAGE_BYTES || (answer && this.awaitingAnswer);
-    if (answer) {
-      this.awaitingAnswer = false;
-      this.narrow();
-    }
+    const withinLimit = data.length <= MAX_MESSAGE_BYTES || (answer && this.holder !== null);
+    if (answer) this.answerBy = Number.NEGATIVE_INFINITY;
+    if (data.length > MAX_MESSAGE_BYTES) this.release();
     return withinLimit;
   }
 
-  /** Back to MAX_MESSAGE_BYTES, giving up the account's and the process's slot; also when the socket closes. */
-  narrow() {
+  /** Gives back the room claimed for a large answer; also when the socket closes. */
+  release() {
     if (this.holder === null) return;
-    if (this.expiry) clearTimeout(this.expiry);
-    this.expiry = null;
     this.widened.delete(this.holder);
     this.holder = null;
-    this.setLimit(MAX_MESSAGE_BYTES);
   }
 }
 
-/** The `ws` socket's receiver, whose limit is read for each frame header (ws/lib/receiver.js). */
+/** The `ws` socket's receiver, which reads its limit at each frame's header (ws/lib/receiver.js, haveLength). */
 type WithReceiver = { _receiver?: { _maxPayload?: number; _totalPayloadLength?: number } };
 
 /**
- * Sets a `ws` socket's frame limit. ws takes one limit for all its sockets and
- * has no setter for one; the receiver reads this field for every frame, and a
- * test (sync-limits.test.ts) fails if a new ws stops doing so.
+ * Has a `ws` socket ask `limitOf` for its limit at each frame's header, with the message's length so far. ws
+ * takes one limit for all its sockets and has no setter for one; the receiver reads this field for every
+ * frame, and tests (sync-step2-size.test.ts) fail if a new ws stops doing so.
  */
-export function wsFrameLimit(raw: unknown): (bytes: number) => void {
-  return (bytes) => {
+export function wsFrameLimit(raw: unknown): (limitOf: (messageBytes: number) => number) => void {
+  return (limitOf) => {
     const receiver = (raw as WithReceiver | undefined)?._receiver;
-    if (receiver && typeof receiver._maxPayload === "number") receiver._maxPayload = bytes;
+    if (!receiver || typeof receiver._maxPayload !== "number") return;
+    Object.defineProperty(receiver, "_maxPayload", { configurable: true, get: () => limitOf(receiver._totalPayloadLength ?? 0) });
   };
 }
 

@@ -109,14 +109,14 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           alive = heartbeat(raw, options.heartbeatMs, close);
           const fellBehind = (unsent: number) =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
-          frames = new FrameLimit(widened, wsFrameLimit(raw));
-          closeOversizeAs(raw, { permanent: SYNC_CLOSE_CODES.tooLarge, retry: SYNC_CLOSE_CODES.largeRetry });
           const accountOf = () => connection?.account ?? null;
+          frames = new FrameLimit(widened, wsFrameLimit(raw), accountOf);
+          closeOversizeAs(raw, { permanent: SYNC_CLOSE_CODES.tooLarge, retry: SYNC_CLOSE_CODES.largeRetry });
           const { send, reserve } = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
           connection = hub.connect(
             {
               send: (data) => {
-                frames?.sent(data, accountOf);
+                frames?.sent(data);
                 send(data);
               },
               close: (code, reason) => ws.close(code, reason),
@@ -143,12 +143,12 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
         },
         onClose() {
           alive?.stop();
-          frames?.narrow();
+          frames?.release();
           connection?.transportClosed();
         },
         onError() {
           alive?.stop();
-          frames?.narrow();
+          frames?.release();
           connection?.transportClosed();
         },
       };
