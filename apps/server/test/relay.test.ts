@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import * as Y from "yjs";
-import { createAnnotation, readAnnotations, updateAnnotation } from "@marginalia/schema";
+import { MAX_BODY_LENGTH, SYNC_CLOSE_CODES, annotationsOf, createAnnotation, readAnnotations, updateAnnotation } from "@marginalia/schema";
 import { annotations, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "./support/app.ts";
@@ -107,6 +107,29 @@ describe.runIf(!missing)("two server processes relaying through Redis", () => {
     await sleep(500);
     expect(removed).not.toContain(onA.doc.clientID);
     expect(watcher.provider.awareness.getStates().get(onA.doc.clientID)).toMatchObject({ selection: { start: 3, end: 9 } });
+  });
+
+  it("cuts a body that two processes' inserts, each within the limit, merged past it, on both and in storage", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const onA = open(a.url, article.sync.room, owner.token);
+    const onB = open(b.url, article.sync.room, owner.token);
+    await Promise.all([onA.synced, onB.synced]);
+    const id = createAnnotation(onA.doc, { kind: "comment", authorId: owner.user.id, body: "x" });
+    await eventually(() => expect(annotationsOf(onB.doc).has(id)).toBe(true), 2_000);
+    // The same moment on both processes: each judges its own insert against its own copy.
+    const insert = (doc: Y.Doc, ch: string) => (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(1, ch.repeat(15_000));
+    insert(onA.doc, "a");
+    insert(onB.doc, "b");
+    const bodyOf = (doc: Y.Doc) => String(annotationsOf(doc).get(id)?.get("body") ?? "");
+    await eventually(() => {
+      expect(bodyOf(onA.doc)).toBe(bodyOf(onB.doc));
+      expect(bodyOf(onA.doc).length).toBeLessThanOrEqual(MAX_BODY_LENGTH);
+    }, 5_000);
+    await eventually(async () => {
+      const [row] = await t.database.db.select({ body: annotations.body }).from(annotations).where(eq(annotations.id, id));
+      expect(row!.body).toBe(bodyOf(onA.doc));
+    }, 5_000);
+    expect(onA.closes.concat(onB.closes).map((c) => c.code).every((code) => code === SYNC_CLOSE_CODES.forbidden)).toBe(true);
   });
 
   it("publishes a private document only on its own channel, to which only its owner's process listens", async () => {

@@ -3,6 +3,7 @@ import type { ModerationStep } from "./authorize.ts";
 import type { ClientIdStore } from "./client-id-store.ts";
 import type { DocumentHooks, LiveDocument } from "./document.ts";
 import type { Hiding } from "./hiding.ts";
+import { cutMergedToLimits } from "./merged-limits.ts";
 import type { GroupCommitter } from "./persist.ts";
 import type { Reprojection } from "./reprojection.ts";
 import type { SyncOptions } from "./sync-options.ts";
@@ -32,6 +33,7 @@ export function documentHooks(hub: HubParts): DocumentHooks {
     received: (live, touched) => {
       hub.hiding.received(live.context, live.doc, touched);
       hub.reprojection.remote(live, touched);
+      cutMergedToLimits(live, touched);
     },
     relay: (live, update, durable) => hub.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => hub.options.relay.publishAwareness(live, update),

@@ -114,7 +114,8 @@ export class LiveDocument implements PersistSource {
   private encoded = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
   private plannedBuild: ReturnType<typeof setTimeout> | null = null;
-  private destroyed = false;
+  /** Unloaded (hub.ts): nothing more is done with it. */
+  isDestroyed = false;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
@@ -206,7 +207,7 @@ export class LiveDocument implements PersistSource {
 
   private startBuild() {
     this.cancelPlannedBuild();
-    if (!this.cold || this.building || this.destroyed) return;
+    if (!this.cold || this.building || this.isDestroyed) return;
     const building = this.buildInSlices(this.cold.bytes, this.cold.tail)
       // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
       .catch(() => void (this.slices = null))
@@ -232,12 +233,12 @@ export class LiveDocument implements PersistSource {
     const whole = withTail ? await compactionWorker.merge([state, tail]).catch(() => null) : state;
     const list = whole && (await compactionWorker.slices(whole, SLICE_SIZES).catch(() => null));
     // Built meanwhile (`cold` only ever goes to null: a new client's step 2 may have moved the same bytes).
-    if (!list || !this.cold || this.destroyed) return;
+    if (!list || !this.cold || this.isDestroyed) return;
     const slices = { list, next: 0, withTail };
     this.slices = slices;
-    while (this.slices === slices && !this.destroyed) {
+    while (this.slices === slices && !this.isDestroyed) {
       await ownTurn();
-      if (this.slices !== slices || this.destroyed) return;
+      if (this.slices !== slices || this.isDestroyed) return;
       applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       if (slices.next === slices.list.length) void this.doc;
     }
@@ -286,7 +287,7 @@ export class LiveDocument implements PersistSource {
   /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
   syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
-    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.destroyed || !stillWanted(), spent);
+    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.isDestroyed || !stillWanted(), spent);
     // A new client's answer is written once for every client that asks before the next change (join-answer.ts).
     return Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write);
   }
@@ -346,7 +347,7 @@ export class LiveDocument implements PersistSource {
       void this.whenFree().then(() => this.applyRemote(update, onGap));
       return;
     }
-    if (this.destroyed) return;
+    if (this.isDestroyed) return;
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
     // Content this copy cannot place yet: it builds on something this process never received (sync/relay.ts).
     if (onGap && (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null)) onGap();
@@ -370,7 +371,7 @@ export class LiveDocument implements PersistSource {
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
-    durable.then(() => change?.whenStored && !this.destroyed && this.fanout.queue(update, null), () => {});
+    durable.then(() => change?.whenStored && !this.isDestroyed && this.fanout.queue(update, null), () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
     if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
@@ -383,7 +384,7 @@ export class LiveDocument implements PersistSource {
   };
 
   destroy() {
-    this.destroyed = true;
+    this.isDestroyed = true;
     this.presence.stop();
     this.joinAnswers.drop();
     this.cancelPlannedBuild();
