@@ -2,7 +2,7 @@ import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
 import { type AnnotationField, MAX_NOTES_LENGTH, ROOTS, annotationsOf, notesOf, readAnnotation, votesOf } from "@marginalia/schema";
 import { type AnnotationChange, checkAnnotation, inserted, leftEmpty, newChange, removed } from "./annotation-change.ts";
-import { NOT_V1, decodeUpdate, readsAsV1 } from "./decoded-update.ts";
+import { NOT_V1, decodeInTurns, decodeUpdate, readsAsV1 } from "./decoded-update.ts";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { MapEntries } from "./map-entries.ts";
 import { ownTurn } from "./own-turn.ts";
@@ -42,6 +42,11 @@ export function authorizeUpdate(doc: Y.Doc, update: Uint8Array, actor: Actor): A
  * sees to that). `spent` is told each slice's time.
  */
 export async function authorizeInTurns(doc: Y.Doc, update: Uint8Array, actor: Actor, spent: (ms: number) => void = () => {}): Promise<Authorization> {
+  try {
+    await decodeInTurns(update, spent);
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
   const judgement = judging(doc, update, actor);
   for (;;) {
     await ownTurn();

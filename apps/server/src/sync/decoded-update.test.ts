@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { decodeUpdate, endClocks, forgetDecoded } from "./decoded-update.ts";
+import { createAnnotation } from "@marginalia/schema";
+import { UnreadableUpdate, decodeInTurns, decodeUpdate, endClocks, forgetDecoded } from "./decoded-update.ts";
 
 /** Updates of the shapes sockets send: one client's edit, a merge of several clients', one with gaps (skips). */
 function updates(): Uint8Array[] {
@@ -43,5 +44,29 @@ describe("decoded updates", () => {
     forgetDecoded(one!);
     expect(decodeUpdate(one!)).not.toBe(kept);
     expect(decodeUpdate(one!)).toEqual(kept);
+  });
+
+  it("decodes a large update a slice per turn, to what decoding it whole gives, and keeps it for later readers", async () => {
+    const client = new Y.Doc();
+    client.transact(() => {
+      for (let i = 0; i < 3_000; i++) createAnnotation(client, { kind: "comment", authorId: "a", body: `${i} ${"offline ".repeat(60)}` });
+    });
+    const update = Y.encodeStateAsUpdate(client);
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    await decodeInTurns(update);
+    counting = false;
+    const whole = Y.decodeUpdate(update);
+    const sliced = decodeUpdate(update);
+    expect(sliced.structs.length).toBe(whole.structs.length);
+    expect(sliced.structs.map((s) => `${s.id.client}:${s.id.clock}:${s.length}`)).toEqual(whole.structs.map((s) => `${s.id.client}:${s.id.clock}:${s.length}`));
+    expect(turns).toBeGreaterThan(1);
+    forgetDecoded(update);
+    await expect(decodeInTurns(update.subarray(0, update.length - 100))).rejects.toBeInstanceOf(UnreadableUpdate);
   });
 });

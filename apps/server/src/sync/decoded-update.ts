@@ -1,4 +1,6 @@
+import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
+import { ownTurn } from "./own-turn.ts";
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>;
 
@@ -35,6 +37,40 @@ export function decodeUpdate(update: Uint8Array): Decoded {
   return found;
 }
 
+/** How long a slice of decoding runs before the turn is given back. */
+const DECODE_SLICE_MS = 8;
+
+/**
+ * Decodes `update` a slice per turn, and keeps what it decoded for `decodeUpdate`: whoever reads it after
+ * finds it decoded. Decoded whole, a 4 MB sync step 2 (3,500 comments written offline) held the loop
+ * 230 ms in the turn that received it, most of it the garbage collection its strings and structs set off.
+ * Yjs decodes a struct at a time here through `decodeUpdateSteps`, which this project's patch of yjs exports
+ * (patches/).
+ */
+export async function decodeInTurns(update: Uint8Array, spent: (ms: number) => void = () => {}): Promise<void> {
+  if (decoded.has(update)) return;
+  const steps = Y.decodeUpdateSteps(update);
+  const structs: Decoded["structs"] = [];
+  for (;;) {
+    await ownTurn();
+    const started = performance.now();
+    try {
+      for (let n = 1; ; n++) {
+        const step = steps.next();
+        if (step.done) {
+          decoded.set(update, { structs, ds: step.value });
+          return spent(performance.now() - started);
+        }
+        structs.push(step.value);
+        if (n % 64 === 0 && performance.now() - started >= DECODE_SLICE_MS) break;
+      }
+    } catch (err) {
+      throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
+    }
+    spent(performance.now() - started);
+  }
+}
+
 export function forgetDecoded(update: Uint8Array): void {
   decoded.delete(update);
 }
@@ -52,8 +88,12 @@ export function endClocks(update: Uint8Array): Map<number, number> {
  * and was acknowledged as saved, as a plain update and as a sync step 2, with nothing applied.
  */
 export function readsAsV1(update: Uint8Array): boolean {
+  if (update.length <= 2) return true;
+  // V2 begins with a 0 (its feature flag), which V1 reads as "no structs": a count above 0 is V1's, known
+  // without decoding the rest (which a large update has decoded in turns: `decodeInTurns`).
+  if (decoding.readVarUint(decoding.createDecoder(update)) > 0) return true;
   const { structs, ds } = decodeUpdate(update);
-  return update.length <= 2 || structs.length > 0 || ds.clients.size > 0;
+  return structs.length > 0 || ds.clients.size > 0;
 }
 
 /** Why an update that does not read as V1 is refused. */

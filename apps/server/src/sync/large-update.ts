@@ -2,7 +2,7 @@ import * as Y from "yjs";
 import type { Actor } from "@marginalia/schema";
 import { type Authorization, type ModerationStep, authorizeInTurns, authorizeUpdate } from "./authorize.ts";
 import { Turns } from "../threads/turns.ts";
-import { decodeUpdate, forgetDecoded } from "./decoded-update.ts";
+import { decodeInTurns, decodeUpdate, forgetDecoded } from "./decoded-update.ts";
 import type { LiveDocument } from "./document.ts";
 import { Locator } from "./locate.ts";
 import { ownTurn } from "./own-turn.ts";
@@ -61,7 +61,8 @@ export type Taker = {
  */
 export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
   const take = async (): Promise<{ durable: Promise<void> }> => {
-    await ownTurn(); // decoding 1 MB takes 10–30 ms: not in the turn that received it
+    // Decoded in turns of its own, before anything reads it whole (an unreadable one fails again below, as before).
+    await decodeInTurns(update, taker.spend).catch(() => {});
     if (!taker.open() || taker.refusedForClientIds()) throw notApplied();
     const judged = taker.judged && stillHolds(taker.live, taker.judged, taker.actor()) ? taker.judged : await judgedTaken(taker.live, update, taker.actor, taker.spend);
     const { verdict } = judged;
