@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { DatabaseAddress } from "../db.ts";
-import { type Packed, pack, partsAndPacked, unpack } from "../threads/packed-parts.mjs";
+import { type Packed, packInTurns, partsAndPacked, unpack } from "../threads/packed-parts.mjs";
+import { ownTurn } from "./own-turn.ts";
 import { WorkerLink, WorkerLost } from "../threads/worker-link.ts";
 import type { SliceSizes } from "./state-slices.mjs";
 import { type CompactOptions, byteJob } from "./yjs-jobs.mjs";
@@ -123,7 +124,7 @@ export class YjsWorker {
       // which would be cloned whole, and posting a long log's 100,000 arrays one by one held the event loop
       // for seconds. The originals stay for running here, should the worker die.
       const { parts, ...rest } = job;
-      const copy = pack(parts);
+      const copy = await packInTurns(parts, ownTurn);
       sent = this.link.send({ ...rest, packed: copy }, buffersOf(copy));
     }
     if (!sent) return this.here(job, "no worker thread could start");
