@@ -1,9 +1,11 @@
+import WebSocket from "ws";
 import { createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { TestClient } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { liveServer } from "./support/live.ts";
 import { eventually } from "./support/sync-client.ts";
+import { socketAuth, tokenQuery } from "./support/socket-auth.ts";
 
 const live = liveServer();
 
@@ -47,6 +49,15 @@ describe("/metrics", () => {
     const refusedBefore = await sample("marginalia_socket_closes_total", 'code="4403"');
     createAnnotation(reader.doc, { kind: "comment", authorId: members[1]!.user.id, body: "a viewer writes" });
     await eventually(async () => expect(await sample("marginalia_socket_closes_total", 'code="4403"')).toBe(refusedBefore + 1), 5_000);
+
+    // So is a frame the socket layer refuses before the connection sees it (ws's own limit).
+    const oversizeBefore = await sample("marginalia_socket_closes_total", 'code="4413"');
+    const token = members[0]!.token;
+    const raw = new WebSocket(`${live.url.replace("http", "ws")}/sync/${article.sync.room}?${tokenQuery(token)}`, { headers: socketAuth(token).headers });
+    await new Promise((resolve) => raw.once("message", resolve));
+    raw.send(new Uint8Array(5 * 1024 * 1024));
+    await eventually(async () => expect(await sample("marginalia_socket_closes_total", 'code="4413"')).toBe(oversizeBefore + 1), 5_000);
+    raw.terminate();
   });
 
   it("answers unknown paths with a 404, not the app's page, and the app's own pages with it", async () => {

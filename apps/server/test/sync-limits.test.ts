@@ -59,7 +59,7 @@ describe("socket limits", () => {
     const check = open(url, article.sync.room, owner.token);
     await check.synced;
     await eventually(() => expect(readAnnotations(check.doc).map((a) => a.body)).toEqual(["still here"]));
-  });
+  }, 20_000);
 
   it("closes a malformed message with 4400 without disturbing the document", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);

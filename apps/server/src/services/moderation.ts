@@ -38,7 +38,7 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
  * Publish (a fact-check in review), hide or unhide an annotation in the group document, as a moderator who
  * reached it; `expected`: the version the moderator reviewed (reviewed-version.ts), checked as it changes.
  */
-export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: string) {
+export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
   const { account: moderatorId, row: { id: annotationId } } = access;
   const rule = STATUS_ACTIONS[action];
   const oldStatus = access.row.status;
@@ -89,7 +89,7 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * transaction: a crash before the private copies are deleted leaves
  * duplicates, never a loss.
  */
-export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: string) {
+export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
   return inDecisionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
 }
 
@@ -106,7 +106,7 @@ async function inDecisionTurn<T>(db: Db, annotationId: string, decide: () => Pro
   return decisions.run(found?.articleId ?? annotationId, decide);
 }
 
-async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: string) {
+async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
   const access = await pendingSubmission(db, annotationId, moderatorId);
   const { row } = access;
   const revealed = await submissionsToReveal(db, row);

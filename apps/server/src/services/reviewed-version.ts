@@ -30,14 +30,18 @@ export function liveVersion(value: AnnotationValue): string {
   return reviewedVersion(storableRow(projectAnnotation(value, { agree: 0, disagree: 0 }, context)));
 }
 
-/** The version an `If-Match` header names (quoted or not, weak or not); undefined when it names none. */
-export function expectedVersion(ifMatch: string | undefined): string | undefined {
-  const tag = ifMatch?.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
-  return tag && tag !== "*" ? tag : undefined;
+/**
+ * The versions an `If-Match` header names, a list of tags quoted or not, weak or not; undefined for no header
+ * or `*`. A header naming nothing readable (`W/`) is a list of none, which no version matches.
+ */
+export function expectedVersion(ifMatch: string | undefined): string[] | undefined {
+  if (ifMatch === undefined) return undefined;
+  const tags = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"));
+  return tags.includes("*") ? undefined : tags.filter(Boolean);
 }
 
-/** Refuses (412) a decision on a submission that no longer reads as the version the moderator reviewed. */
-export function checkReviewed(value: AnnotationValue | null | undefined, expected: string | undefined) {
-  if (expected === undefined || (value && liveVersion(value) === expected)) return;
+/** Refuses (412) a decision on a submission that no longer reads as a version the moderator reviewed. */
+export function checkReviewed(value: AnnotationValue | null | undefined, expected: readonly string[] | undefined) {
+  if (expected === undefined || (value && expected.includes(liveVersion(value)))) return;
   throw new ApiError("precondition_failed", "The submission changed after you read it: read it again before you decide");
 }

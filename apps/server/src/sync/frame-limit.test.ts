@@ -3,7 +3,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC } from "@marginalia/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FrameLimit, MAX_MESSAGE_BYTES, MAX_STEP2_BYTES, MAX_WIDENED_AT_ONCE, WIDENED_FOR_MS } from "./frame-limit.ts";
+import { FrameLimit, LARGE_ANSWER_MS, MAX_MESSAGE_BYTES, MAX_STEP2_BYTES, MAX_WIDENED_AT_ONCE, WIDENED_FOR_MS } from "./frame-limit.ts";
 
 /** The server's sync step 1, as the hub sends it on open. */
 function stepOne(): Uint8Array {
@@ -23,8 +23,9 @@ const stepTwo = (bytes: number) => {
 /** A socket's frame limit, with what its transport asks at a frame's header (`limitAt`). */
 function socket(widened: Set<string>, account: string) {
   let limitOf: (messageBytes: number) => number = () => 0;
-  const frames = new FrameLimit(widened, (ask) => (limitOf = ask), () => account);
-  return { frames, limitAt: (messageBytes: number) => limitOf(messageBytes) };
+  const closed: string[] = [];
+  const frames = new FrameLimit(widened, (ask) => (limitOf = ask), () => account, () => closed.push(account));
+  return { frames, closed, limitAt: (messageBytes: number) => limitOf(messageBytes) };
 }
 
 const LARGE = MAX_MESSAGE_BYTES + 1;
@@ -82,5 +83,25 @@ describe("FrameLimit", () => {
     update[1] = syncProtocol.messageYjsUpdate;
     expect(other.frames.received(update)).toBe(false);
     expect(widened.size).toBe(0);
+  });
+
+  it("closes a socket whose large answer has not arrived LARGE_ANSWER_MS after its header, giving its room back", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const widened = new Set<string>();
+    // A first fragment, and no more: pongs between fragments kept the heartbeat from ever ending it.
+    const stuck = socket(widened, "mallory");
+    stuck.frames.sent(stepOne());
+    expect(stuck.limitAt(LARGE)).toBe(MAX_STEP2_BYTES);
+    vi.advanceTimersByTime(LARGE_ANSWER_MS - 1);
+    expect([stuck.closed, widened.size]).toEqual([[], 1]);
+    vi.advanceTimersByTime(1);
+    expect([stuck.closed, widened.size]).toEqual([["mallory"], 0]);
+    // One that arrives in time is never closed for it.
+    const prompt = socket(widened, "alice");
+    prompt.frames.sent(stepOne());
+    prompt.limitAt(LARGE);
+    expect(prompt.frames.received(stepTwo(LARGE))).toBe(true);
+    vi.advanceTimersByTime(LARGE_ANSWER_MS * 2);
+    expect(prompt.closed).toEqual([]);
   });
 });

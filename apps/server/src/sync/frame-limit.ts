@@ -26,6 +26,20 @@ export const MAX_WIDENED_AT_ONCE = 16;
  */
 export const WIDENED_FOR_MS = 30_000;
 
+/**
+ * How long a large answer may take to arrive once its room is claimed. A frame sent in fragments keeps its
+ * socket answering pings between them, so the heartbeat never ended one that was never finished: 16 accounts
+ * each holding a first fragment kept every other large answer out for as long as they liked.
+ */
+export const LARGE_ANSWER_MS = 30_000;
+
+/**
+ * How long a socket refused a large answer for want of room waits before it is closed (4513). A provider
+ * resets its backoff once it has the server's step 2, which comes before its own large answer, so it came
+ * back every 200 ms, sending its megabytes each time, for as long as the room was taken.
+ */
+export const RETRY_CLOSE_DELAY_MS = 3_000;
+
 const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[0] === MESSAGE_SYNC && data[1] === step;
 
 /**
@@ -38,6 +52,7 @@ const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[
  */
 export class FrameLimit {
   private holder: string | null = null;
+  private deadline: NodeJS.Timeout | null = null;
   /** Until when a large answer may begin: set by the server's step 1, over once the answer comes. */
   private answerBy = Number.NEGATIVE_INFINITY;
 
@@ -47,6 +62,8 @@ export class FrameLimit {
     install: (limitOf: (messageBytes: number) => number) => void,
     /** The socket's account, once it is open. */
     private readonly account: () => string | null,
+    /** Closes the socket whose large answer did not arrive within LARGE_ANSWER_MS; its room is given back first. */
+    private readonly tooSlow: () => void = () => {},
   ) {
     install((messageBytes) => this.limitOf(messageBytes));
   }
@@ -64,6 +81,11 @@ export class FrameLimit {
     if (performance.now() > this.answerBy || who === null || this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) return MAX_MESSAGE_BYTES;
     this.widened.add(who);
     this.holder = who;
+    this.deadline = setTimeout(() => {
+      this.release();
+      this.tooSlow();
+    }, LARGE_ANSWER_MS);
+    this.deadline.unref();
     return MAX_STEP2_BYTES;
   }
 
@@ -78,6 +100,8 @@ export class FrameLimit {
 
   /** Gives back the room claimed for a large answer; also when the socket closes. */
   release() {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
     if (this.holder === null) return;
     this.widened.delete(this.holder);
     this.holder = null;
@@ -106,7 +130,7 @@ export function wsFrameLimit(raw: unknown): (limitOf: (messageBytes: number) => 
  * outside 4400–4499: a client with more offline work than a frame holds sent it again, several times a second,
  * for ever. The server's own refusals are in 4400–4499 too.
  */
-export function closeOversizeAs(raw: unknown, codes: { permanent: number; retry: number }) {
+export function closeOversizeAs(raw: unknown, codes: { permanent: number; retry: number }, counted: (code: number) => void) {
   const socket = raw as ({ close?: (code?: number, reason?: string) => void } & WithReceiver) | undefined;
   const close = socket?.close?.bind(socket);
   if (!socket || !close) return;
@@ -114,7 +138,8 @@ export function closeOversizeAs(raw: unknown, codes: { permanent: number; retry:
     if (closing !== 1009) return close(closing, reason);
     // Within MAX_STEP2_BYTES it gets through on a reconnect, as the answer to the server's step 1; past it, never.
     const length = socket._receiver?._totalPayloadLength ?? Number.POSITIVE_INFINITY;
-    if (length > MAX_STEP2_BYTES) close(codes.permanent, `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`);
-    else close(codes.retry, "over 1 MiB: send it as the answer to the server's sync step 1");
+    counted(length > MAX_STEP2_BYTES ? codes.permanent : codes.retry);
+    if (length > MAX_STEP2_BYTES) return close(codes.permanent, `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`);
+    setTimeout(() => close(codes.retry, "over 1 MiB: send it as the answer to the server's sync step 1"), RETRY_CLOSE_DELAY_MS).unref();
   };
 }

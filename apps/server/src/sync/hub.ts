@@ -180,6 +180,11 @@ export class SyncHub {
     return this.hiding.settled(articleId);
   }
 
+  /** Counts a close the socket layer made before the connection could (an oversized frame: frame-limit.ts). */
+  closedBySocket(code: number) {
+    this.options.observer.closed(code);
+  }
+
   /** Reads a document, live or loaded for the purpose. */
   async read<T>(context: DocContext, fn: (live: LiveDocument) => T): Promise<T> {
     const live = await this.acquire(context);
