@@ -57,6 +57,8 @@ describe("FrameLimit", () => {
     const limits = sockets.map(({ limitAt }) => limitAt(LARGE));
     expect(limits.slice(0, MAX_WIDENED_AT_ONCE).every((limit) => limit === MAX_STEP2_BYTES)).toBe(true);
     expect(limits.at(-1)).toBe(MAX_MESSAGE_BYTES);
+    // Refused for want of room, not for what it is: its close waits (RETRY_CLOSE_DELAY_MS), so that it does not come straight back.
+    expect([sockets[0]!.frames.refusedForRoom, sockets.at(-1)!.frames.refusedForRoom]).toEqual([false, true]);
     const sameAccount = socket(widened, "account 0");
     sameAccount.frames.sent(stepOne());
     expect(sameAccount.limitAt(LARGE)).toBe(MAX_MESSAGE_BYTES);

@@ -52,6 +52,8 @@ const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[
  */
 export class FrameLimit {
   private holder: string | null = null;
+  /** A large answer came while every room it could have was taken (the case RETRY_CLOSE_DELAY_MS is for). */
+  refusedForRoom = false;
   private deadline: NodeJS.Timeout | null = null;
   /** Until when a large answer may begin: set by the server's step 1, over once the answer comes. */
   private answerBy = Number.NEGATIVE_INFINITY;
@@ -78,7 +80,11 @@ export class FrameLimit {
   limitOf(messageBytes: number): number {
     if (messageBytes <= MAX_MESSAGE_BYTES || this.holder !== null) return this.holder === null ? MAX_MESSAGE_BYTES : MAX_STEP2_BYTES;
     const who = this.account();
-    if (performance.now() > this.answerBy || who === null || this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) return MAX_MESSAGE_BYTES;
+    if (performance.now() > this.answerBy || who === null) return MAX_MESSAGE_BYTES;
+    if (this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) {
+      this.refusedForRoom = true;
+      return MAX_MESSAGE_BYTES;
+    }
     this.widened.add(who);
     this.holder = who;
     this.deadline = setTimeout(() => {
@@ -130,7 +136,13 @@ export function wsFrameLimit(raw: unknown): (limitOf: (messageBytes: number) => 
  * outside 4400–4499: a client with more offline work than a frame holds sent it again, several times a second,
  * for ever. The server's own refusals are in 4400–4499 too.
  */
-export function closeOversizeAs(raw: unknown, codes: { permanent: number; retry: number }, counted: (code: number) => void) {
+export function closeOversizeAs(
+  raw: unknown,
+  codes: { permanent: number; retry: number },
+  counted: (code: number) => void,
+  /** Whether the frame was a large answer refused for want of room: closed RETRY_CLOSE_DELAY_MS later. */
+  refusedForRoom: () => boolean = () => false,
+) {
   const socket = raw as ({ close?: (code?: number, reason?: string) => void } & WithReceiver) | undefined;
   const close = socket?.close?.bind(socket);
   if (!socket || !close) return;
@@ -140,6 +152,8 @@ export function closeOversizeAs(raw: unknown, codes: { permanent: number; retry:
     const length = socket._receiver?._totalPayloadLength ?? Number.POSITIVE_INFINITY;
     counted(length > MAX_STEP2_BYTES ? codes.permanent : codes.retry);
     if (length > MAX_STEP2_BYTES) return close(codes.permanent, `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`);
-    setTimeout(() => close(codes.retry, "over 1 MiB: send it as the answer to the server's sync step 1"), RETRY_CLOSE_DELAY_MS).unref();
+    const retry = () => close(codes.retry, "over 1 MiB: send it as the answer to the server's sync step 1");
+    if (refusedForRoom()) setTimeout(retry, RETRY_CLOSE_DELAY_MS).unref();
+    else retry();
   };
 }

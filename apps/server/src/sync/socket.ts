@@ -113,7 +113,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           frames = new FrameLimit(widened, wsFrameLimit(raw), accountOf, () =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.timeout, "a large message that did not arrive in time"),
           );
-          closeOversizeAs(raw, { permanent: SYNC_CLOSE_CODES.tooLarge, retry: SYNC_CLOSE_CODES.largeRetry }, (code) => hub.closedBySocket(code));
+          closeOversizeAs(raw, { permanent: SYNC_CLOSE_CODES.tooLarge, retry: SYNC_CLOSE_CODES.largeRetry }, (code) => hub.closedBySocket(code), () => frames?.refusedForRoom === true);
           const { send, reserve } = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
           connection = hub.connect(
             {
