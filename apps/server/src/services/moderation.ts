@@ -111,14 +111,12 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
   const { row } = access;
   const revealed = await submissionsToReveal(db, row);
   const values = new Map<string, AnnotationValue>();
-  const versions = new Map<string, string>();
   for (const sub of revealed) {
     const context = sub.id === row.id ? access.context : privateContext(sub, access.context.revision);
     const value = await hub.read(context, (live) => live.annotation(sub.id));
     if (sub.id === row.id) checkReviewed(value, expected);
     if (value?.status !== "pending") continue;
     values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
-    versions.set(sub.id, liveVersion(value));
   }
   if (!values.has(row.id)) throw new ApiError("conflict", "Only pending submissions can be reviewed");
   const group = contextFor({ kind: "group", articleId: row.articleId }, row.groupId, access.context.revision);
@@ -133,7 +131,8 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
     await hub.change(context, { userId: moderatorId }, (doc) => {
       for (const sub of subs) {
         const map = annotationsOf(doc).get(sub.id);
-        if (map && liveVersion(readAnnotation(map)) === versions.get(sub.id)) deleteAnnotation(doc, sub.id);
+        // The version reads neither status nor dates: the value published has the version it was read with.
+        if (map && liveVersion(readAnnotation(map)) === liveVersion(values.get(sub.id)!)) deleteAnnotation(doc, sub.id);
         else changed.push(sub.id);
       }
     });

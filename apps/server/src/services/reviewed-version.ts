@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AnnotationValue } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
+import { entityTags, opaqueTag } from "../http/entity-tags.ts";
 import { projectAnnotation, storableRow } from "../sync/projection.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
 
@@ -36,8 +37,8 @@ export function liveVersion(value: AnnotationValue): string {
  */
 export function expectedVersion(ifMatch: string | undefined): string[] | undefined {
   if (ifMatch === undefined) return undefined;
-  const tags = ifMatch.split(",").map((tag) => tag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"));
-  return tags.includes("*") ? undefined : tags.filter(Boolean);
+  const tags = entityTags(ifMatch);
+  return tags.includes("*") ? undefined : tags.map(opaqueTag).filter(Boolean);
 }
 
 /** Refuses (412) a decision on a submission that no longer reads as a version the moderator reviewed. */

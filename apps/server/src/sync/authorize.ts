@@ -5,7 +5,7 @@ import { type AnnotationChange, checkAnnotation, inserted, leftEmpty, newChange,
 import { NOT_V1, decodeInTurns, decodeUpdate, readsAsV1 } from "./decoded-update.ts";
 import { GONE, type Location, Locator, MISSING } from "./locate.ts";
 import { MapEntries } from "./map-entries.ts";
-import { ownTurn } from "./own-turn.ts";
+import { inSlices } from "./own-turn.ts";
 import { type Actor, type AnnotationStatus, STATUS_ACTIONS, type StatusAction, canModerate, canWrite } from "@marginalia/schema";
 
 /**
@@ -47,15 +47,7 @@ export async function authorizeInTurns(doc: Y.Doc, update: Uint8Array, actor: Ac
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }
-  const judgement = judging(doc, update, actor);
-  for (;;) {
-    await ownTurn();
-    const started = performance.now();
-    let step = judgement.next();
-    while (!step.done && performance.now() - started < SLICE_MS) step = judgement.next();
-    spent(performance.now() - started);
-    if (step.done) return step.value;
-  }
+  return inSlices(judging(doc, update, actor), SLICE_MS, spent);
 }
 
 /** How long a slice of a judgement in turns runs before it gives the turn back. */

@@ -57,6 +57,12 @@ function echoed(live: LiveDocument, clientId: number, clock: number): boolean {
   return seen !== undefined && clock <= seen.clock;
 }
 
+/** A state `peer` may not give for `clientId` at `clock`: another socket's id, or an echo of one this document had. */
+function foreignTo(live: LiveDocument, peer: Peer, clientId: number, clock: number): boolean {
+  const owner = live.awarenessOwners.get(clientId);
+  return owner ? owner !== peer : echoed(live, clientId, clock);
+}
+
 /**
  * Awareness client ids whose connection has closed, per document, oldest release first: y-protocols keeps
  * a clock for each (what `echoed` reads) until it is forgotten here. Bounded: echoes come within moments.
@@ -89,10 +95,8 @@ export function applyPresence(
   const mayControl = (id: number, clock: number) => {
     const writer = live.clientIds.ownerOf(id);
     if (writer !== undefined && writer !== sender.userId) return false;
-    const owner = owners.get(id);
-    if (owner) return owner === peer;
-    if (echoed(live, id, clock)) return false;
-    return introduced++ < MAX_AWARENESS_CLIENTS;
+    if (foreignTo(live, peer, id, clock)) return false;
+    return owners.get(id) === peer || introduced++ < MAX_AWARENESS_CLIENTS;
   };
   const stamped = stampAwarenessUpdate(update, sender.identity, mayControl);
   if ("tooLarge" in stamped) return `a presence state of ${stamped.tooLarge} characters (at most ${MAX_STATE_CHARS})`;
@@ -121,14 +125,10 @@ export function presenceInbox(
   budget: PresenceBudget,
   sender: () => Sender | false,
 ): PresenceInbox {
-  // Another socket's id, or a state this document already has: an echo, neither kept nor charged.
-  const foreign = (clientId: number, clock: number) => {
-    const owner = live.awarenessOwners.get(clientId);
-    return owner ? owner !== peer : echoed(live, clientId, clock);
-  };
   return new PresenceInbox(
     budget,
-    foreign,
+    // Neither kept nor charged to the account's budget.
+    (clientId, clock) => foreignTo(live, peer, clientId, clock),
     (update) => {
       const from = sender();
       let refused: string | false | null;

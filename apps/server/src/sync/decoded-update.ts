@@ -1,6 +1,6 @@
 import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
-import { ownTurn } from "./own-turn.ts";
+import { inSlices } from "./own-turn.ts";
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>;
 
@@ -49,25 +49,19 @@ const DECODE_SLICE_MS = 8;
  */
 export async function decodeInTurns(update: Uint8Array, spent: (ms: number) => void = () => {}): Promise<void> {
   if (decoded.has(update)) return;
-  const steps = Y.decodeUpdateSteps(update);
-  const structs: Decoded["structs"] = [];
-  for (;;) {
-    await ownTurn();
-    const started = performance.now();
-    try {
-      for (let n = 1; ; n++) {
-        const step = steps.next();
-        if (step.done) {
-          decoded.set(update, { structs, ds: step.value });
-          return spent(performance.now() - started);
-        }
-        structs.push(step.value);
-        if (n % 64 === 0 && performance.now() - started >= DECODE_SLICE_MS) break;
-      }
-    } catch (err) {
-      throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
+  function* reading(): Generator<void, Decoded, void> {
+    const steps = Y.decodeUpdateSteps(update);
+    const structs: Decoded["structs"] = [];
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return { structs, ds: step.value };
+      structs.push(step.value);
+      yield;
     }
-    spent(performance.now() - started);
+  }
+  try {
+    decoded.set(update, await inSlices(reading(), DECODE_SLICE_MS, spent));
+  } catch (err) {
+    throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
   }
 }
 

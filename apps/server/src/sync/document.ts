@@ -85,17 +85,14 @@ export class LiveDocument implements PersistSource {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
   /**
-   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts),
-   * which happens the first time anything reads or changes it, usually the
-   * first write; for a large one in slices before that (`buildInSlices`),
-   * from BUILD_AFTER_MS after the load or from the first need, whichever
-   * comes first.
+   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts), which happens the first time anything
+   * reads or changes it, usually the first write; for a large one in slices before that (`buildInSlices`), from
+   * BUILD_AFTER_MS after the load or from the first need, whichever comes first.
    */
   private cold: ColdBytes | null;
   /**
-   * A large cold document is built in the background, a slice per turn
-   * (`buildInSlices`): the slices not yet applied. Until the last, the Y.Doc
-   * holds part of the document and `cold` still the whole of it; anything
+   * A large cold document is built in the background, a slice per turn (`buildInSlices`): the slices not yet
+   * applied. Until the last, the Y.Doc holds part of the document and `cold` still the whole of it; anything
    * that needs the document meanwhile applies the rest at once.
    */
   private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
@@ -114,8 +111,7 @@ export class LiveDocument implements PersistSource {
   private encoded = 0;
   /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
   private plannedBuild: ReturnType<typeof setTimeout> | null = null;
-  /** Unloaded (hub.ts): nothing more is done with it. */
-  isDestroyed = false;
+  private destroyed = false;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
@@ -124,9 +120,8 @@ export class LiveDocument implements PersistSource {
   /** The group's members who may answer an assignment (annotators and up), kept current by access events (hub.ts). */
   readonly answerers = new Set<string>();
   /**
-   * The group's member ids and their accounts: the document names people by
-   * member id, the database by account (`stored`). Loaded with the document;
-   * each admitted socket and server-side writer adds its own.
+   * The group's member ids and their accounts: the document names people by member id, the database by
+   * account (`stored`). Loaded with the document; each admitted socket and server-side writer adds its own.
    */
   readonly members = new MemberIds();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
@@ -207,7 +202,7 @@ export class LiveDocument implements PersistSource {
 
   private startBuild() {
     this.cancelPlannedBuild();
-    if (!this.cold || this.building || this.isDestroyed) return;
+    if (!this.cold || this.building || this.destroyed) return;
     const building = this.buildInSlices(this.cold.bytes, this.cold.tail)
       // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
       .catch(() => void (this.slices = null))
@@ -233,12 +228,12 @@ export class LiveDocument implements PersistSource {
     const whole = withTail ? await compactionWorker.merge([state, tail]).catch(() => null) : state;
     const list = whole && (await compactionWorker.slices(whole, SLICE_SIZES).catch(() => null));
     // Built meanwhile (`cold` only ever goes to null: a new client's step 2 may have moved the same bytes).
-    if (!list || !this.cold || this.isDestroyed) return;
+    if (!list || !this.cold || this.destroyed) return;
     const slices = { list, next: 0, withTail };
     this.slices = slices;
-    while (this.slices === slices && !this.isDestroyed) {
+    while (this.slices === slices && !this.destroyed) {
       await ownTurn();
-      if (this.slices !== slices || this.isDestroyed) return;
+      if (this.slices !== slices || this.destroyed) return;
       applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
       if (slices.next === slices.list.length) void this.doc;
     }
@@ -247,6 +242,11 @@ export class LiveDocument implements PersistSource {
   /** Whether the Y.Doc is still to be built from the loaded bytes. */
   get isCold(): boolean {
     return this.cold !== null;
+  }
+
+  /** Unloaded (hub.ts): nothing more is done with it. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
   }
 
   /** Whether the document is being built in slices, or will be: what needs it is better off waiting (`whenBuilt`) than forcing the rest at once. */
@@ -287,7 +287,7 @@ export class LiveDocument implements PersistSource {
   /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
   syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
-    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.isDestroyed || !stillWanted(), spent);
+    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.destroyed || !stillWanted(), spent);
     // A new client's answer is written once for every client that asks before the next change (join-answer.ts).
     return Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write);
   }
@@ -347,7 +347,7 @@ export class LiveDocument implements PersistSource {
       void this.whenFree().then(() => this.applyRemote(update, onGap));
       return;
     }
-    if (this.isDestroyed) return;
+    if (this.destroyed) return;
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
     // Content this copy cannot place yet: it builds on something this process never received (sync/relay.ts).
     if (onGap && (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null)) onGap();
@@ -371,7 +371,7 @@ export class LiveDocument implements PersistSource {
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
-    durable.then(() => change?.whenStored && !this.isDestroyed && this.fanout.queue(update, null), () => {});
+    durable.then(() => change?.whenStored && !this.destroyed && this.fanout.queue(update, null), () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
     if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
@@ -384,7 +384,7 @@ export class LiveDocument implements PersistSource {
   };
 
   destroy() {
-    this.isDestroyed = true;
+    this.destroyed = true;
     this.presence.stop();
     this.joinAnswers.drop();
     this.cancelPlannedBuild();

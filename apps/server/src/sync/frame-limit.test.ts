@@ -3,7 +3,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC } from "@marginalia/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FrameLimit, LARGE_ANSWER_MS, MAX_MESSAGE_BYTES, MAX_STEP2_BYTES, MAX_WIDENED_AT_ONCE, WIDENED_FOR_MS } from "./frame-limit.ts";
+import { FrameLimit, LARGE_ANSWER_MS, MAX_MESSAGE_BYTES, MAX_STEP2_BYTES, MAX_WIDENED_AT_ONCE, RETRY_CLOSE_DELAY_MS, WIDENED_FOR_MS } from "./frame-limit.ts";
 
 /** The server's sync step 1, as the hub sends it on open. */
 function stepOne(): Uint8Array {
@@ -58,7 +58,7 @@ describe("FrameLimit", () => {
     expect(limits.slice(0, MAX_WIDENED_AT_ONCE).every((limit) => limit === MAX_STEP2_BYTES)).toBe(true);
     expect(limits.at(-1)).toBe(MAX_MESSAGE_BYTES);
     // Refused for want of room, not for what it is: its close waits (RETRY_CLOSE_DELAY_MS), so that it does not come straight back.
-    expect([sockets[0]!.frames.refusedForRoom, sockets.at(-1)!.frames.refusedForRoom]).toEqual([false, true]);
+    expect([sockets[0]!.frames.refusal(LARGE).afterMs, sockets.at(-1)!.frames.refusal(LARGE).afterMs]).toEqual([0, RETRY_CLOSE_DELAY_MS]);
     const sameAccount = socket(widened, "account 0");
     sameAccount.frames.sent(stepOne());
     expect(sameAccount.limitAt(LARGE)).toBe(MAX_MESSAGE_BYTES);

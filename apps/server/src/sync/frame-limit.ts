@@ -1,5 +1,5 @@
 import * as syncProtocol from "y-protocols/sync";
-import { MESSAGE_SYNC } from "@marginalia/schema";
+import { MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 
 /** Websocket messages above this are refused by the socket itself, before they are buffered (4413: `closeOversizeAs`). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -53,7 +53,7 @@ const isSyncStep = (data: Uint8Array, step: number) => data.length >= 2 && data[
 export class FrameLimit {
   private holder: string | null = null;
   /** A large answer came while every room it could have was taken (the case RETRY_CLOSE_DELAY_MS is for). */
-  refusedForRoom = false;
+  private refusedForRoom = false;
   private deadline: NodeJS.Timeout | null = null;
   /** Until when a large answer may begin: set by the server's step 1, over once the answer comes. */
   private answerBy = Number.NEGATIVE_INFINITY;
@@ -78,7 +78,8 @@ export class FrameLimit {
 
   /** The limit for a message of `messageBytes` so far, claiming room for a large answer when it may be one. */
   limitOf(messageBytes: number): number {
-    if (messageBytes <= MAX_MESSAGE_BYTES || this.holder !== null) return this.holder === null ? MAX_MESSAGE_BYTES : MAX_STEP2_BYTES;
+    if (this.holder !== null) return MAX_STEP2_BYTES;
+    if (messageBytes <= MAX_MESSAGE_BYTES) return MAX_MESSAGE_BYTES;
     const who = this.account();
     if (performance.now() > this.answerBy || who === null) return MAX_MESSAGE_BYTES;
     if (this.widened.has(who) || this.widened.size >= MAX_WIDENED_AT_ONCE) {
@@ -102,6 +103,17 @@ export class FrameLimit {
     if (answer) this.answerBy = Number.NEGATIVE_INFINITY;
     if (data.length > MAX_MESSAGE_BYTES) this.release();
     return withinLimit;
+  }
+
+  /**
+   * How a message of `messageBytes` that the transport refused as over its limit is closed: past
+   * MAX_STEP2_BYTES for good (4413); else 4513, which gets through as a later answer, RETRY_CLOSE_DELAY_MS
+   * later when it was refused for want of room.
+   */
+  refusal(messageBytes: number): { code: number; reason: string; afterMs: number } {
+    if (messageBytes > MAX_STEP2_BYTES) return { code: SYNC_CLOSE_CODES.tooLarge, reason: `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`, afterMs: 0 };
+    const reason = "over 1 MiB: send it as the answer to the server's sync step 1";
+    return { code: SYNC_CLOSE_CODES.largeRetry, reason, afterMs: this.refusedForRoom ? RETRY_CLOSE_DELAY_MS : 0 };
   }
 
   /** Gives back the room claimed for a large answer; also when the socket closes. */
@@ -131,29 +143,24 @@ export function wsFrameLimit(raw: unknown): (limitOf: (messageBytes: number) => 
 }
 
 /**
- * Has a `ws` socket close a frame over its limit with `code` instead of 1009. ws closes such a frame by
- * itself (its receiver calls the socket's `close` with 1009), and y-websocket's provider retries every close
- * outside 4400–4499: a client with more offline work than a frame holds sent it again, several times a second,
- * for ever. The server's own refusals are in 4400–4499 too.
+ * Has a `ws` socket close a frame over its limit as `refusal` says (FrameLimit.refusal), not with 1009. ws
+ * closes such a frame by itself (its receiver calls the socket's `close` with 1009), and y-websocket's
+ * provider retries every close outside 4400–4499: a client with more offline work than a frame holds sent it
+ * again, several times a second, for ever. `counted` is told the code, as the server's own closes are.
  */
 export function closeOversizeAs(
   raw: unknown,
-  codes: { permanent: number; retry: number },
+  refusal: (messageBytes: number) => { code: number; reason: string; afterMs: number },
   counted: (code: number) => void,
-  /** Whether the frame was a large answer refused for want of room: closed RETRY_CLOSE_DELAY_MS later. */
-  refusedForRoom: () => boolean = () => false,
 ) {
   const socket = raw as ({ close?: (code?: number, reason?: string) => void } & WithReceiver) | undefined;
   const close = socket?.close?.bind(socket);
   if (!socket || !close) return;
   socket.close = (closing, reason) => {
     if (closing !== 1009) return close(closing, reason);
-    // Within MAX_STEP2_BYTES it gets through on a reconnect, as the answer to the server's step 1; past it, never.
-    const length = socket._receiver?._totalPayloadLength ?? Number.POSITIVE_INFINITY;
-    counted(length > MAX_STEP2_BYTES ? codes.permanent : codes.retry);
-    if (length > MAX_STEP2_BYTES) return close(codes.permanent, `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`);
-    const retry = () => close(codes.retry, "over 1 MiB: send it as the answer to the server's sync step 1");
-    if (refusedForRoom()) setTimeout(retry, RETRY_CLOSE_DELAY_MS).unref();
-    else retry();
+    const refused = refusal(socket._receiver?._totalPayloadLength ?? Number.POSITIVE_INFINITY);
+    counted(refused.code);
+    if (refused.afterMs === 0) return close(refused.code, refused.reason);
+    setTimeout(() => close(refused.code, refused.reason), refused.afterMs).unref();
   };
 }

@@ -26,7 +26,11 @@ export function cutMergedToLimits(live: LiveDocument, touched: ReadonlySet<strin
     if (live.isDestroyed) return;
     void live
       .change({ userId: null }, () => {
-        for (const [text, limit] of texts) if (text.length > limit) text.delete(keepWhole(text, limit), text.length - keepWhole(text, limit));
+        for (const [text, limit] of texts) {
+          if (text.length <= limit) continue;
+          const keep = keepWhole(text, limit);
+          text.delete(keep, text.length - keep);
+        }
       })
       .catch(() => {}); // not stored: the next load still holds the merge, and the next remote change cuts it again
   });

@@ -42,3 +42,19 @@ export async function eachInTurns<T>(items: Iterable<T>, perTurn: number, fn: (i
     done++;
   }
 }
+
+/**
+ * Runs `steps` to its end a slice per turn (`ownTurn`), each slice for about `sliceMs`, and returns its value:
+ * for work written as a generator that pauses where the event loop may be handed back. `spent` is told each
+ * slice's time.
+ */
+export async function inSlices<R>(steps: Generator<unknown, R, void>, sliceMs: number, spent: (ms: number) => void = () => {}): Promise<R> {
+  for (;;) {
+    await ownTurn();
+    const started = performance.now();
+    let step = steps.next();
+    while (!step.done && performance.now() - started < sliceMs) step = steps.next();
+    spent(performance.now() - started);
+    if (step.done) return step.value;
+  }
+}

@@ -110,10 +110,11 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           const fellBehind = (unsent: number) =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
           const accountOf = () => connection?.account ?? null;
-          frames = new FrameLimit(widened, wsFrameLimit(raw), accountOf, () =>
+          const limit = new FrameLimit(widened, wsFrameLimit(raw), accountOf, () =>
             closeAndCut(raw, close, SYNC_CLOSE_CODES.timeout, "a large message that did not arrive in time"),
           );
-          closeOversizeAs(raw, { permanent: SYNC_CLOSE_CODES.tooLarge, retry: SYNC_CLOSE_CODES.largeRetry }, (code) => hub.closedBySocket(code), () => frames?.refusedForRoom === true);
+          frames = limit;
+          closeOversizeAs(raw, (messageBytes) => limit.refusal(messageBytes), (code) => hub.closedBySocket(code));
           const { send, reserve } = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
           connection = hub.connect(
             {

@@ -5,12 +5,17 @@
 
 /** Parts end to end in one buffer, with where each ends. */
 export function pack(parts) {
+  const { bytes, ends } = room(parts);
+  parts.forEach((p, i) => bytes.set(p, ends[i] - p.byteLength));
+  return { bytes, ends };
+}
+
+/** A buffer for `parts` end to end, and where each ends. */
+function room(parts) {
   const ends = new Uint32Array(parts.length);
   let total = 0;
   parts.forEach((p, i) => (ends[i] = total += p.byteLength));
-  const bytes = new Uint8Array(total);
-  parts.forEach((p, i) => bytes.set(p, ends[i] - p.byteLength));
-  return { bytes, ends };
+  return { bytes: new Uint8Array(total), ends };
 }
 
 /**
@@ -18,10 +23,7 @@ export function pack(parts) {
  * `partsPerTurn` parts, so that packing a long log to send it to a worker does not hold the event loop.
  */
 export async function packInTurns(parts, nextTurn, bytesPerTurn = 2 * 1024 * 1024, partsPerTurn = 4096) {
-  const ends = new Uint32Array(parts.length);
-  let total = 0;
-  parts.forEach((p, i) => (ends[i] = total += p.byteLength));
-  const bytes = new Uint8Array(total);
+  const { bytes, ends } = room(parts);
   let copied = 0;
   let counted = 0;
   for (let i = 0; i < parts.length; i++) {

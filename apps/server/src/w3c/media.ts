@@ -2,6 +2,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { MiddlewareHandler } from "hono";
 import { parseAccept } from "hono/utils/accept";
+import { entityTags } from "../http/entity-tags.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType } from "../http/input.ts";
@@ -51,18 +52,16 @@ export function etagOf(body: string, contentType: string = LD_JSON): string {
   return contentType === LD_JSON ? `"${hash}"` : `"${hash}-json"`;
 }
 
-const etagList = (header: string) => header.split(",").map((t) => t.trim()).filter(Boolean);
-
 /**
  * If-Match uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches. A tag of either
  * label names the same state, so an edit read as plain JSON can be sent back.
  */
 export const ifMatchAllows = (header: string, body: string) =>
-  etagList(header).some((t) => t === "*" || PRODUCED.some((p) => t === etagOf(body, p.contentType)));
+  entityTags(header).some((t) => t === "*" || PRODUCED.some((p) => t === etagOf(body, p.contentType)));
 
 /** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
 const ifNoneMatchHits = (header: string, etag: string) =>
-  etagList(header).some((t) => t === "*" || t.replace(/^W\//, "") === etag);
+  entityTags(header).some((t) => t === "*" || t.replace(/^W\//, "") === etag);
 
 /**
  * Sends a W3C document with its ETag, or 304 when a GET already holds it. Only the serialised bytes are
