@@ -82,7 +82,10 @@ export function summarySection(r: Report, out: Out) {
     const size = seed ? `${seed.annotations.toLocaleString("en-US")} annotations, ${seed.updates.toLocaleString("en-US")} updates` : "";
     out(`| cold load p50, after compaction, ${size} (ms) | ${fmt(c?.after.p50)} | n/a | ${fmt(r.cold.hocuspocus?.p50)} | – | ${ratio(c?.after.p50, r.cold.hocuspocus?.p50)} | < 100 ms | ${ok(c ? c.after.p50 < 100 : null)} |`);
     if (c?.tail) out(`| cold load p50, after compaction, then ${c.tail.rows.toLocaleString("en-US")} rows written by another process (ms) | ${fmt(c.tail.p50)} | n/a | – | – | – | < 100 ms | ${ok(c.tail.p50 < 100)} |`);
-    out(`| cold load p50, before compaction (ms) | ${fmt(c?.before.p50)} | n/a | (stores one state) | – | – | < 100 ms | ${ok(c ? c.before.p50 < 100 : null)} |`);
+    // A log this long is written around the server (seedCold): the server folds a loaded document's log at
+    // COMPACT_AFTER_ROWS rows and an unloaded one whole, so no such log is left for a cold open to meet. The
+    // row is kept to show what folding saves, without a target of its own.
+    out(`| cold load p50, before compaction: a log the server never leaves (ms) | ${fmt(c?.before.p50)} | n/a | (stores one state) | – | – | none | – |`);
   }
   if (r.memory.length) {
     const mem = (server: string) => r.memory.find((m) => m.server === server);
