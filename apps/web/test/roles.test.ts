@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { signupTokenFor } from "../../server/test/support/mail.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_ARTICLE, SEED_TITLE, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
+import { SEED_ARTICLE, SEED_TITLE, call, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, setRole, signUpApi, threadCard } from "./support/flows.ts";
 
 const PASSAGE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";
 
@@ -139,4 +139,71 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     await mod.context.close();
     await member.context.close();
   }, 90_000);
+
+  it("a role changed while the page is open changes what it offers at once; a removed member's page keeps nothing it could send later", async () => {
+    const base = suite.base;
+    const owner = await newUserPage(suite.browser);
+    const member = await newUserPage(suite.browser);
+    await signUpApi(owner.context, base, "Olga");
+    const ned = await signUpApi(member.context, base, "Ned");
+    const { groupId, articleId } = await groupWithSeedArticle(owner.context, base, [{ context: member.context, email: ned.email, role: "annotator" }]);
+    await openReader(member.page, base, articleId);
+    const badge = member.page.locator(".role-badge");
+    expect(await badge.textContent()).toBe("annotator");
+
+    // Demoted: the open page stops offering writes without a reload, so nothing typed is refused and lost.
+    await setRole(owner.context, base, groupId, ned.id, "viewer");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("viewer");
+    await selectWithMouse(member.page, PASSAGE);
+    await member.page.waitForTimeout(300);
+    expect(await member.page.getByRole("dialog", { name: "Annotate selection" }).count()).toBe(0);
+    await setRole(owner.context, base, groupId, ned.id, "annotator");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("annotator");
+
+    // Work of their own in the page's stored copy, then removed.
+    await selectWithMouse(member.page, PASSAGE);
+    await member.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    await member.page.getByRole("dialog", { name: "New comment" }).getByLabel("Comment").fill("Written while a member");
+    await member.page.getByRole("button", { name: "Post comment" }).click();
+    await member.page.getByRole("status", { name: "Saved" }).waitFor();
+    const stored = () => member.page.evaluate(async (prefix) => (await indexedDB.databases()).filter((d) => d.name?.startsWith(prefix)).length, `marginalia:${ned.id}:`);
+    expect(await stored()).toBeGreaterThan(0);
+    await call(owner.context, base, "DELETE", `/api/groups/${groupId}/members/${ned.id}`);
+    await member.page.getByText("You cannot open this article").waitFor({ timeout: 15_000 });
+    // Nothing of theirs was refused: access ended, and the page says only that.
+    expect(await member.page.getByText("refused one of your changes").count()).toBe(0);
+    expect(await member.page.locator(".role-badge").count()).toBe(0);
+    await selectWithMouse(member.page, PASSAGE);
+    await member.page.waitForTimeout(300);
+    expect(await member.page.getByRole("dialog", { name: "Annotate selection" }).count()).toBe(0);
+    // The stored copies are gone, so a later visit with access again sends nothing from this one.
+    await expect.poll(stored, { timeout: 15_000 }).toBe(0);
+    await screenshot(member.page, "reader-removed");
+    await owner.context.close();
+    await member.context.close();
+  }, 90_000);
+
+  it("a sign-out the server never confirmed says so and leaves the page signed in, as the session still is", async () => {
+    const base = suite.base;
+    const user = await newUserPage(suite.browser);
+    const sam = await signUpApi(user.context, base, "Sam");
+    await user.page.goto(base);
+    await user.page.getByRole("heading", { name: "Your groups" }).waitFor();
+    await user.page.route("**/api/auth/logout", (route) => route.abort("internetdisconnected"));
+    await user.page.getByRole("button", { name: "Sign out" }).click();
+    await user.page.getByRole("alert").getByText("Not signed out").waitFor();
+    expect(await user.page.getByRole("heading", { name: "Your groups" }).count()).toBe(1);
+    await user.page.reload();
+    await user.page.getByRole("heading", { name: "Your groups" }).waitFor();
+    await screenshot(user.page, "sign-out-failed");
+
+    // Once the server can answer, signing out ends the session: a reload stays signed out.
+    await user.page.unroute("**/api/auth/logout");
+    await user.page.getByRole("button", { name: "Sign out" }).click();
+    await user.page.getByLabel("Password").waitFor();
+    await user.page.reload();
+    await user.page.getByLabel("Password").waitFor();
+    expect(await user.page.getByText(sam.name).count()).toBe(0);
+    await user.context.close();
+  }, 60_000);
 });

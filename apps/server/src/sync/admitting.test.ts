@@ -1,5 +1,6 @@
+import * as decoding from "lib0/decoding";
 import * as Y from "yjs";
-import { SYNC_CLOSE_CODES, createAnnotation } from "@marginalia/schema";
+import { MESSAGE_ROLE, SYNC_CLOSE_CODES, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { actor, alice } from "./authorize-testing.ts";
 import { room } from "./connection-testing.ts";
@@ -20,5 +21,25 @@ describe("a socket being admitted", () => {
     promoted.connection.receive(updateMessage(Y.encodeStateAsUpdate(client)));
     expect(promoted.closes).toEqual([]);
     expect(stored).toHaveLength(1);
+  });
+
+  it("tells a client that asked (roles=1) its role as it opens and each time it changes, and tells no one else", () => {
+    const { join } = room("article:admitting-2");
+    const told = (sent: Uint8Array[]) =>
+      sent.flatMap((message) => {
+        const decoder = decoding.createDecoder(message);
+        return decoding.readVarUint(decoder) === MESSAGE_ROLE ? [decoding.readVarString(decoder)] : [];
+      });
+    // Promoted while admitted: it opens as a moderator, and is told so rather than what its admission read.
+    const asked = join(actor(alice, "annotator"), false, (connection) => connection.updateActor({ role: "moderator" }), true);
+    expect(told(asked.sent)).toEqual(["moderator"]);
+    asked.connection.updateActor({ role: "viewer" });
+    asked.connection.updateActor({ role: "viewer" });
+    asked.connection.updateActor({ moderation: "pre" });
+    expect(told(asked.sent)).toEqual(["moderator", "viewer"]);
+
+    const stock = join(actor(alice, "annotator"));
+    stock.connection.updateActor({ role: "viewer" });
+    expect(told(stock.sent)).toEqual([]);
   });
 });

@@ -13,12 +13,12 @@ export function room(name: string) {
   const limits = new AccountLimits();
   const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
   /** `admitting`: what happens to the socket before it opens (an access event during its admission, say). */
-  const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void) => {
+  const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void, roles = false) => {
     const sent: Uint8Array[] = [];
     const closes: number[] = [];
     const connection = new Connection(
       { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
-      { acks, logger: createLogger("silent"), maxBuffered: 64, limits },
+      { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits },
     );
     admitting?.(connection);
     connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);

@@ -12,7 +12,7 @@ import { forgetDecoded } from "./decoded-update.ts";
 import type { SyncObserver } from "./observer.ts";
 import { type Claim, HeldUpdates } from "./held-updates.ts";
 import { Acks } from "./acks.ts";
-import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, syncStep1Message } from "./messages.ts";
+import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, roleMessage, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
 import type { Transport } from "./transport.ts";
 import { LoopShare } from "./loop-budget.ts";
@@ -23,6 +23,8 @@ import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenI
 
 export type ConnectionOptions = {
   acks: boolean;
+  /** Whether the client asked to be told its role, at open and on every change (`?roles=1`). */
+  roles?: boolean;
   logger: Logger;
   /** Messages kept while the document loads or is busy, or past a loop share; past this (or MAX_KEPT_BYTES), 4529. */
   maxBuffered: number;
@@ -34,6 +36,8 @@ export type ConnectionOptions = {
 };
 
 type ActorChange = Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>;
+
+type Open = Extract<Phase, { phase: "open" }>;
 
 type Phase =
   /** `changed`: what access events said of the actor while it was admitted (open-access.ts replays them then). */
@@ -107,7 +111,7 @@ export class Connection implements Peer {
       (message) => this.handle(open, message),
       () => this.close(SYNC_CLOSE_CODES.busy, "too many messages: this socket took its share of the server"),
     );
-    const open: Extract<Phase, { phase: "open" }> = {
+    const open: Open = {
       phase: "open",
       live,
       actor: { ...actor, ...state.changed, mayAnswer: (id) => live.answerers.has(id) },
@@ -118,6 +122,7 @@ export class Connection implements Peer {
     };
     this.state = open;
     live.peers.add(this);
+    if (this.options.roles) this.transport.send(roleMessage(open.actor.role));
     // On a cold document the server's own step 1 waits for its state vector, read on the worker from the
     // loaded bytes (LiveDocument.stateVector), so that opening a document never builds it: the answer to
     // the client's step 1, usually among the buffered messages, needs only those bytes too. The document
@@ -135,12 +140,14 @@ export class Connection implements Peer {
    */
   updateActor(change: ActorChange) {
     const state = this.state;
-    if (state.phase === "open") state.actor = { ...state.actor, ...change };
-    else if (state.phase === "admitting") state.changed = { ...state.changed, ...change };
+    if (state.phase === "open") {
+      if (this.options.roles && change.role && change.role !== state.actor.role) this.transport.send(roleMessage(change.role));
+      state.actor = { ...state.actor, ...change };
+    } else if (state.phase === "admitting") state.changed = { ...state.changed, ...change };
   }
 
   /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
-  private async sendStep1(open: Extract<Phase, { phase: "open" }>) {
+  private async sendStep1(open: Open) {
     try {
       const stateVector = await open.live.stateVector();
       if (this.state === open) this.transport.send(syncStep1Message(stateVector));
@@ -151,7 +158,7 @@ export class Connection implements Peer {
   }
 
   /** The document could not be written out for this socket: logged, and closed (1011) so that the client tries again. */
-  private cannotAnswer(state: Extract<Phase, { phase: "open" }>, err: unknown) {
+  private cannotAnswer(state: Open, err: unknown) {
     this.options.logger.error({ err, doc: state.live.name }, "a sync message for a loaded document could not be written");
     if (this.state === state) this.close(SYNC_CLOSE_CODES.internal, "the document could not be sent");
   }
@@ -189,7 +196,7 @@ export class Connection implements Peer {
     for (const fn of this.closeListeners.splice(0)) fn();
   }
 
-  private handle(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
+  private handle(state: Open, data: Uint8Array) {
     if ((this.waiting.length > 0 || state.live.isBusy) && (needsDocument(data) || isStep1WithState(data))) {
       this.waitUntilFree(state, data);
       return;
@@ -209,15 +216,13 @@ export class Connection implements Peer {
   }
 
   /**
-   * Keeps an update until the document is free (LiveDocument.whenFree): its build in slices has ended, and so
-   * has any large update it is taking (large-update.ts). Then everything kept is handled, in order: judging it
-   * now would build the rest at once on the event loop, or judge against a document about to change. A new
-   * client's step 1 is still answered at once, from the loaded bytes, and presence goes on. So is a returning
-   * client's when the document is small; when it is large, the difference of the loaded bytes from its state
-   * (Y.diffUpdate reads them all: about 170 ms for 10 MB) would hold the loop once per client as every client
-   * of a restarted server comes back, so it waits and is answered from the document (about 20 ms).
+   * Keeps an update until the document is free (LiveDocument.whenFree: built, and no large update going in),
+   * then handles everything kept, in order: judging it now would build the rest on the event loop, or judge
+   * against a document about to change. A new client's step 1 is answered at once from the loaded bytes, and
+   * a returning one's when the document is small; a large one's diff (Y.diffUpdate: about 170 ms for 10 MB,
+   * once per client as a restarted server's clients come back) waits, and is answered from the document.
    */
-  private waitUntilFree(state: Extract<Phase, { phase: "open" }>, data: Uint8Array) {
+  private waitUntilFree(state: Open, data: Uint8Array) {
     if (!this.waiting.keep(data)) {
       this.close(SYNC_CLOSE_CODES.busy, "too many messages while the document was being built or taking a large update");
       return;
@@ -229,7 +234,7 @@ export class Connection implements Peer {
     });
   }
 
-  private handleSync(state: Extract<Phase, { phase: "open" }>, decoder: decoding.Decoder) {
+  private handleSync(state: Open, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
       // A large document's answer is written over several turns, charged to this socket's shares as it goes,
@@ -267,7 +272,7 @@ export class Connection implements Peer {
   }
 
   /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
-  private notStored(state: Extract<Phase, { phase: "open" }>, err: Error) {
+  private notStored(state: Open, err: Error) {
     if (this.state !== state) return;
     const [code, reason] = closeForNotStored(err);
     this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
@@ -275,14 +280,12 @@ export class Connection implements Peer {
   }
 
   /**
-   * Applies an update if the sender may make it, and returns its durability;
-   * null once the connection is closed for it. An update that builds on
-   * content the server has not received yet (typing right after reconnecting,
-   * before the sync step 2 that carries what was written offline) cannot be
-   * judged yet: it is held, in order, and judged again whenever the document
-   * changes. Its durability promise settles when it is applied.
+   * Applies an update if the sender may make it, and returns its durability; null once the connection is
+   * closed for it. One that builds on content the server has not received yet (typing right after
+   * reconnecting, before the step 2 that carries offline work) is held, in order, and judged again whenever
+   * the document changes; its durability settles when it is applied.
    */
-  private authorizeAndApply(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
+  private authorizeAndApply(state: Open, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
     if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim, judged);
     if (this.refusedForClientIds(state, update)) return null;
     const verdict = stillHolds(state.live, judged, state.actor) ?? authorizeUpdate(state.live.doc, update, state.actor);
@@ -292,12 +295,8 @@ export class Connection implements Peer {
     return durable;
   }
 
-  /**
-   * What a verdict that applies nothing leads to: the update held (a large
-   * one with the clocks it awaits), refused (null: the connection closes),
-   * or nothing to do.
-   */
-  private withoutApplying(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, verdict: Authorization): Promise<void> | null {
+  /** What a verdict that applies nothing leads to: the update held (with the clocks it awaits), refused (null: closed), or nothing. */
+  private withoutApplying(state: Open, update: Uint8Array, claim: Claim, verdict: Authorization): Promise<void> | null {
     if (verdict.ok) return Promise.resolve();
     if (!verdict.missing) {
       this.refuse(state, verdict.reason);
@@ -311,7 +310,7 @@ export class Connection implements Peer {
   }
 
   /** A large update, or one queued behind one, taken in turns (large-update.ts). */
-  private inTurns(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> {
+  private inTurns(state: Open, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> {
     const taker: Taker = {
       live: state.live,
       judged,
@@ -327,14 +326,14 @@ export class Connection implements Peer {
   }
 
   /** Closes the connection when `update` writes under a Yjs client id another user holds (client-ids.ts). */
-  private refusedForClientIds(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): boolean {
+  private refusedForClientIds(state: Open, update: Uint8Array): boolean {
     const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
     if (taken !== null) this.refuse(state, `Yjs client ${taken} writes for another user`);
     return taken !== null;
   }
 
   /** Applies an authorized update, and makes the client ids it writes under the sender's. */
-  private applyNow(state: Extract<Phase, { phase: "open" }>, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
+  private applyNow(state: Open, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
     forgetDecoded(update);
@@ -349,7 +348,7 @@ export class Connection implements Peer {
   }
 
   /** A sync step 2, judged in pieces when it cannot be applied whole (step2.ts). */
-  private applyStep2(state: Extract<Phase, { phase: "open" }>, update: Uint8Array): Promise<void> | null {
+  private applyStep2(state: Open, update: Uint8Array): Promise<void> | null {
     const sender = {
       live: state.live,
       actor: state.actor,
@@ -361,7 +360,7 @@ export class Connection implements Peer {
     return applyStep2(sender, update);
   }
 
-  private releaseHeld(state: Extract<Phase, { phase: "open" }>) {
+  private releaseHeld(state: Open) {
     const started = performance.now();
     try {
       this.held.judgeAgain({
@@ -390,7 +389,7 @@ export class Connection implements Peer {
     }
   }
 
-  private refuse(state: Extract<Phase, { phase: "open" }>, reason: string) {
+  private refuse(state: Open, reason: string) {
     this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason }, "update refused");
     this.close(closeCodeOf(reason), reason);
   }

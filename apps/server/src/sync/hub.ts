@@ -7,7 +7,7 @@ import { groupMembersOf } from "./access-check.ts";
 import type { AdmissionRequest } from "./admit.ts";
 import { type JoinHost, join } from "./join.ts";
 import { AccountLimits } from "./account-limits.ts";
-import { Connection } from "./connection.ts";
+import { Connection, type ConnectionOptions } from "./connection.ts";
 import type { Transport } from "./transport.ts";
 import { Compaction } from "./compaction.ts";
 import { DocStore } from "./doc-store.ts";
@@ -100,9 +100,10 @@ export class SyncHub {
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
-  connect(transport: Transport, request: AdmissionRequest & { acks: boolean }): Connection {
+  connect(transport: Transport, request: AdmissionRequest & Pick<ConnectionOptions, "acks" | "roles">): Connection {
     const connection = new Connection(transport, {
       acks: request.acks,
+      roles: request.roles,
       observer: this.options.observer,
       logger: this.logger,
       maxBuffered: this.options.maxBufferedMessages,

@@ -3,7 +3,15 @@ import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from "@marginalia/schema";
+import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_ROLE, MESSAGE_SYNC, type Role } from "@marginalia/schema";
+
+/** The role a connection acts with, for clients that asked to be told (`?roles=1`). */
+export function roleMessage(role: Role): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_ROLE);
+  encoding.writeVarString(encoder, role);
+  return encoding.toUint8Array(encoder);
+}
 
 /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
 export function syncStep1Message(stateVector: Uint8Array): Uint8Array {

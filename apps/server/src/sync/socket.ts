@@ -95,6 +95,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
         sessionCookie: readSessionCookie(c),
         origin: c.req.header("origin"),
         acks: c.req.query("acks") === "1",
+        roles: c.req.query("roles") === "1",
       };
       let connection: Connection | null = null;
       let alive: ReturnType<typeof heartbeat> | null = null;

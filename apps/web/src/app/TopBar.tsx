@@ -1,4 +1,5 @@
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
+import { errorMessage } from "../api/client.ts";
 import { NotificationsMenu } from "./NotificationsMenu.tsx";
 import { Link, navigate } from "./router.tsx";
 import { useSession } from "./session.tsx";
@@ -6,6 +7,7 @@ import { useSession } from "./session.tsx";
 /** The strip across every screen: home, who is signed in, sign out. */
 export function TopBar({ children }: { children?: ReactNode }) {
   const { me, logout } = useSession();
+  const [signOutError, setSignOutError] = useState<string | null>(null);
   return (
     <header className="topbar">
       <Link to="/" className="brand" aria-label="Marginalia home">
@@ -22,12 +24,22 @@ export function TopBar({ children }: { children?: ReactNode }) {
             type="button"
             className="link-button"
             onClick={async () => {
-              await logout();
+              setSignOutError(null);
+              try {
+                await logout();
+              } catch (err) {
+                return setSignOutError(`Not signed out (${errorMessage(err).replace(/\.$/, "")}). You are still signed in on this browser.`);
+              }
               navigate("/login");
             }}
           >
             Sign out
           </button>
+          {signOutError && (
+            <p className="error topbar-error" role="alert">
+              {signOutError}
+            </p>
+          )}
         </div>
       )}
     </header>

@@ -56,7 +56,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await refresh();
       },
       logout: async () => {
-        await auth.logout().catch(() => undefined);
+        // Only the server can end the session (its cookie is out of the page's reach): a sign-out it never
+        // confirmed leaves the session valid, and the page must not show the sign-in screen over it. A 401
+        // means it had already ended.
+        await auth.logout().catch((err: unknown) => {
+          if (!(err instanceof ApiError && err.status === 401)) throw err;
+        });
         setMe(null);
         setStatus("anonymous");
       },

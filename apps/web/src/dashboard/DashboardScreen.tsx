@@ -16,6 +16,8 @@ import { useSummary } from "./summary-store.ts";
 import { VerdictChart } from "./VerdictChart.tsx";
 import "./dashboard.css";
 
+const DASHBOARD_SYNC = { resyncMs: 20_000 };
+
 export function DashboardScreen({ articleId }: { articleId: string }) {
   const article = useAsync(() => fetchArticle(articleId), [articleId]);
   if (!article.data) {
@@ -33,7 +35,8 @@ function Dashboard({ article }: { article: Article }) {
   const me = useMe();
   const groupInfo = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   // The dashboard only reads: a refusal cannot come from it, and the reader is where one would be explained.
-  const sessions = useDocSessions(article.id, me.user.id, article, () => {});
+  // It shows no presence of its own, so it may hear nothing for longer than a provider waits (DocSession.resyncMs).
+  const sessions = useDocSessions(article.id, me.user.id, article, () => {}, DASHBOARD_SYNC);
   const group = sessions.group;
   const { generation, fatal } = useSessionState(group);
   useEffect(() => {

@@ -48,7 +48,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
     );
     void article.reload();
   };
-  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, refused, first.hold);
+  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, refused, { hold: first.hold });
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
     if (article.error) first.hold.open();
@@ -88,8 +88,10 @@ function Reader({
   const me = useMe();
   // Who you are in this group's documents: your authorship, votes and presence are under your member id.
   const self = article.memberId;
-  const { role } = article;
   const groupState = useSessionState(sessions.group);
+  // The server tells the open socket its role as it changes (a member demoted or promoted while reading);
+  // a document closed for good takes nothing more, so nothing is offered that could not be saved.
+  const role = groupState.fatal ? "viewer" : (groupState.role ?? article.role);
   // The group's settings decide where new work goes (placementFor), and an owner may change them while this
   // page is open: they are read again when the server closes the socket to say so (settingsChanged), after
   // each rejoin, and every so often besides. The last answer stays in use while the next is on its way.
@@ -254,7 +256,8 @@ function Reader({
   const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: setFocusedId, onShow: showInText };
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
   const emptyText =
-    terms.length > 0 ? `No threads match “${searched.trim()}”${filtering ? " with these filters" : ""}.`
+    groupState.fatal ? "The annotations cannot be shown: this article's live connection has ended."
+    : terms.length > 0 ? `No threads match “${searched.trim()}”${filtering ? " with these filters" : ""}.`
     : filtering && listed.total > 0 ? "No threads pass these filters."
     : canWrite(role) ? "No annotations yet. Select a passage in the article to start."
     : "No annotations yet.";
@@ -293,9 +296,11 @@ function Reader({
       <TopBar>
         <nav aria-label="Breadcrumb" className="crumbs">
           <Link to={`/groups/${article.groupId}`}>{group.data?.name ?? "Group"}</Link>
-          <span className="role-badge" title="Your role in this group">
-            {role}
-          </span>
+          {!groupState.fatal && (
+            <span className="role-badge" title="Your role in this group">
+              {role}
+            </span>
+          )}
         </nav>
         <PresenceBar me={{ ...me.user, id: self }} peers={peers} members={members} />
         <SavedMark states={states} />

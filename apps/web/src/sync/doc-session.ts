@@ -2,7 +2,7 @@ import * as decoding from "lib0/decoding";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { MESSAGE_ACK, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { MESSAGE_ACK, MESSAGE_ROLE, type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import { AckTracker } from "./acks.ts";
 import { applyServerSyncQuietly } from "./quiet-sync.ts";
 import type { SyncHold } from "./sync-hold.ts";
@@ -21,6 +21,8 @@ export type SessionState = {
   settings: number;
   /** The session cannot continue (no access, signed out). */
   fatal: string | null;
+  /** The role the server says this connection acts with, once it has said so: it can change while the page is open. */
+  role: Role | null;
 };
 
 export type SessionOptions = {
@@ -36,6 +38,11 @@ export type SessionOptions = {
   onRefused?: (reason: string) => void;
   /** The socket opens once this lets it, while the reader paints what it already has (sync-hold.ts). */
   hold?: SyncHold;
+  /**
+   * Asks the server for its state this often. A provider that hears nothing for 30 s drops its socket and
+   * starts again; a session that shows no presence of its own (the dashboard) may hear nothing that long.
+   */
+  resyncMs?: number;
 };
 
 /**
@@ -48,12 +55,14 @@ export class DocSession {
   provider!: WebsocketProvider;
   private persistence!: IndexeddbPersistence;
   private acks = new AckTracker();
-  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, settings: 0, fatal: null };
+  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, settings: 0, fatal: null, role: null };
   private listeners = new Set<() => void>();
   /** Local edits, or a stored copy, that the server may refuse. */
   private editedSinceReset = false;
   private loadedFromStorage = false;
   private destroyed = false;
+  /** Why the last copy was dropped, told once the fresh one syncs: a rejoin refused too means access was lost, not work. */
+  private refusal: string | null = null;
 
   constructor(private readonly options: SessionOptions) {
     this.start();
@@ -100,7 +109,8 @@ export class DocSession {
     };
     doc.on("update", onUpdate);
     const provider = new WebsocketProvider(this.options.url, this.options.room, doc, {
-      params: { acks: "1" },
+      params: { acks: "1", roles: "1" },
+      resyncInterval: this.options.resyncMs ?? -1,
       connect: false,
       // IndexedDB already shares state between tabs; one channel of truth is simpler to reason about.
       disableBc: true,
@@ -114,6 +124,7 @@ export class DocSession {
       this.acks.ackReceived(decoding.readVarUint(decoder));
       this.set({ saved: this.acks.saved });
     };
+    provider.messageHandlers[MESSAGE_ROLE] = (_encoder, decoder) => this.set({ role: decoding.readVarString(decoder) as Role });
     provider.on("status", ({ status }) => {
       if (status === "connecting") this.instrumentSocket();
       this.set({
@@ -121,7 +132,12 @@ export class DocSession {
         synced: status === "connected" ? this.state.synced : false,
       });
     });
-    provider.on("sync", (synced: boolean) => this.set({ synced }));
+    provider.on("sync", (synced: boolean) => {
+      this.set({ synced });
+      const refusal = this.refusal;
+      this.refusal = null;
+      if (synced && refusal !== null) this.options.onRefused?.(refusal);
+    });
     provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
     if (!navigator.onLine) return this.set({ connection: "offline" });
     const waiting = this.options.hold?.waiting;
@@ -161,7 +177,7 @@ export class DocSession {
     switch (code) {
       case SYNC_CLOSE_CODES.forbidden:
         // A document with nothing of ours in it was refused for who we are, not for what we wrote.
-        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(`You cannot open this article (${why}).`);
+        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(`You cannot open this article (${why}).`, { discard: true });
         void this.rejoin(why);
         return;
       case SYNC_CLOSE_CODES.notStored:
@@ -169,7 +185,7 @@ export class DocSession {
         void this.rejoin(why);
         return;
       case SYNC_CLOSE_CODES.gone:
-        return this.stop("This article was deleted.");
+        return this.stop("This article was deleted.", { discard: true });
       case SYNC_CLOSE_CODES.membersRenamed:
         // Our member id is the page's (from the article): a new one comes with a reload.
         return this.stop("This group is now anonymous to peers. Reload the page to keep working.");
@@ -184,8 +200,15 @@ export class DocSession {
     }
   }
 
-  private stop(message: string) {
-    this.set({ connection: "stopped", fatal: message });
+  /**
+   * `discard`: what this copy holds can never be sent (access lost, article gone), so its stored copy is
+   * dropped, and whatever is written from now on stays in memory: kept, it would be sent the next time
+   * the page opens with access, as if written with it.
+   */
+  private stop(message: string, { discard = false } = {}) {
+    this.refusal = null;
+    if (discard) void this.persistence.clearData();
+    this.set({ connection: "stopped", fatal: message, role: discard ? null : this.state.role });
   }
 
   /**
@@ -200,9 +223,9 @@ export class DocSession {
     if (this.destroyed) return;
     this.editedSinceReset = false;
     this.loadedFromStorage = false;
+    this.refusal = reason;
     this.start();
     this.set({ generation: this.state.generation + 1, saved: true });
-    this.options.onRefused?.(reason);
   }
 
   private goOffline = () => {

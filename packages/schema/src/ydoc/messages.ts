@@ -1,7 +1,7 @@
 /**
- * Message types on the socket. 0–3 are y-websocket's; Marginalia adds one,
- * sent only to clients that connect with `?acks=1`, because stock clients log
- * every type they do not know.
+ * Message types on the socket. 0–3 are y-websocket's; Marginalia adds two,
+ * each sent only to clients that ask for it (`?acks=1`, `?roles=1`), because
+ * stock clients log every type they do not know.
  */
 export const MESSAGE_SYNC = 0;
 export const MESSAGE_AWARENESS = 1;
@@ -9,6 +9,11 @@ export const MESSAGE_AUTH = 2;
 export const MESSAGE_QUERY_AWARENESS = 3;
 /** `[100, varUint n]`: the first n update-bearing messages of this connection are durable. */
 export const MESSAGE_ACK = 100;
+/**
+ * `[101, varString role]`: the role this connection acts with, sent when it opens and whenever it changes
+ * while it stays open (docs/sync.md, "Close codes"), so that a client offers only what the server will take.
+ */
+export const MESSAGE_ROLE = 101;
 
 /** Websocket close codes a client should understand (docs/sync.md). */
 export const SYNC_CLOSE_CODES = {

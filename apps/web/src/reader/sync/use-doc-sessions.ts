@@ -1,8 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { groupRoom } from "@marginalia/schema";
 import type { Article } from "../../api/articles.ts";
-import { DocSession } from "../../sync/doc-session.ts";
-import type { SyncHold } from "../../sync/sync-hold.ts";
+import { DocSession, type SessionOptions } from "../../sync/doc-session.ts";
 import { canWrite } from "../permissions/permissions.ts";
 
 export type Sessions = { group: DocSession | null; private: DocSession | null; hidden: DocSession | null };
@@ -26,7 +25,13 @@ const syncUrl = () => `${location.origin.replace(/^http/, "ws")}/sync`;
  * receiving and decoding a large first sync would hold that paint back. The
  * other two depend on the reader's role, so they wait for the article.
  */
-export function useDocSessions(articleId: string, userId: string, article: Article | null, onRefused: (reason: string) => void, hold?: SyncHold): Sessions {
+export function useDocSessions(
+  articleId: string,
+  userId: string,
+  article: Article | null,
+  onRefused: (reason: string) => void,
+  { hold, resyncMs }: Pick<SessionOptions, "hold" | "resyncMs"> = {},
+): Sessions {
   const [group, setGroup] = useState<DocSession | null>(null);
   const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
   const refused = useRef(onRefused);
@@ -36,24 +41,24 @@ export function useDocSessions(articleId: string, userId: string, article: Artic
   const hiddenRoom = article?.sync.hiddenRoom;
 
   useEffect(() => {
-    const session = open(groupRoom(articleId), userId, refused, hold);
+    const session = open(groupRoom(articleId), userId, refused, { hold, resyncMs });
     setGroup(session);
     return () => session.destroy();
-  }, [articleId, userId, hold]);
+  }, [articleId, userId, hold, resyncMs]);
 
   useEffect(() => {
-    const mine = writer && privateRoom ? open(privateRoom, userId, refused) : null;
-    const hidden = hiddenRoom ? open(hiddenRoom, userId, refused) : null;
+    const mine = writer && privateRoom ? open(privateRoom, userId, refused, { resyncMs }) : null;
+    const hidden = hiddenRoom ? open(hiddenRoom, userId, refused, { resyncMs }) : null;
     setOthers({ private: mine, hidden });
     return () => {
       mine?.destroy();
       hidden?.destroy();
     };
-  }, [privateRoom, hiddenRoom, userId, writer]);
+  }, [privateRoom, hiddenRoom, userId, writer, resyncMs]);
 
   return useMemo(() => ({ group, ...others }), [group, others]);
 }
 
-function open(room: string, userId: string, refused: { current: (reason: string) => void }, hold?: SyncHold) {
-  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason), hold });
+function open(room: string, userId: string, refused: { current: (reason: string) => void }, options: Pick<SessionOptions, "hold" | "resyncMs">) {
+  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason), ...options });
 }
