@@ -109,6 +109,9 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     const ann = await signUpApi(member.context, base, "Ann");
     const { articleId } = await groupWithSeedArticle(mod.context, base, [{ context: member.context, email: ann.email, role: "annotator" }], "pre");
     await Promise.all([openReader(mod.page, base, articleId), openReader(member.page, base, articleId)]);
+    // The moderator has the queue open before anything is submitted: it fills as submissions arrive.
+    await mod.page.getByRole("tab", { name: "Review" }).click();
+    await mod.page.getByText("Nothing waits for review.").waitFor();
 
     await selectWithMouse(member.page, PASSAGE);
     await member.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
@@ -122,10 +125,14 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
 
     // Only the author sees a submission; the moderator finds it in the queue.
     expect(await threadCard(mod.page, "Comment", ann.name).count()).toBe(0);
-    await mod.page.getByRole("tab", { name: "Review" }).click();
     const entry = mod.page.getByRole("listitem", { name: `Submission: Comment by ${ann.name}` });
-    await entry.getByText("Source for the security claim?").waitFor();
+    await entry.getByText("Source for the security claim?").waitFor({ timeout: 15_000 });
     await screenshot(mod.page, "reader-review-queue");
+    // The bell says who submitted what.
+    const bell = mod.page.locator("summary[aria-label^='Notifications']");
+    await bell.click();
+    await mod.page.getByText(`${ann.name} submitted a comment on “`).waitFor();
+    await bell.click();
     await entry.getByRole("button", { name: "Approve" }).click();
     await entry.waitFor({ state: "detached" });
 

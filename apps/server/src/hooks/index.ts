@@ -5,6 +5,7 @@ import { assignmentsHook } from "./assignments.ts";
 import { notificationsHook } from "./notifications.ts";
 import { quorumHook } from "./quorum.ts";
 import { staleHook } from "./stale.ts";
+import { submissionsHook } from "./submissions.ts";
 import { webhooksHook } from "./webhooks.ts";
 
 // Without a deliverer (tools, some tests) events still go into the outbox; a running server sends them.
@@ -16,7 +17,7 @@ const NO_DELIVERY = { origin: () => "", wake: () => {} };
  */
 export function serverHooks(db: Db, webhooks: { origin: () => string; wake: () => void } = NO_DELIVERY): SyncHooks {
   return {
-    commit: [assignmentsHook, notificationsHook, quorumHook, staleHook, webhooksHook(webhooks.origin, webhooks.wake)],
+    commit: [assignmentsHook, notificationsHook, quorumHook, submissionsHook, staleHook, webhooksHook(webhooks.origin, webhooks.wake)],
     moderated: (context, step, authorAccount, moderator) =>
       recordModeration(
         db,

@@ -1,9 +1,9 @@
-import { type InferInsertModel, and, eq, inArray } from "drizzle-orm";
-import { annotations, groups, memberships } from "@marginalia/schema/tables";
+import { type InferInsertModel, eq } from "drizzle-orm";
+import { annotations, groups } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type Passage, passagesOf, pendingReviews } from "../services/expert-review.ts";
-import { notifyMembers } from "../services/notifications.ts";
+import { moderatorsOf, notifyMembers } from "../services/notifications.ts";
 import type { CommitHook } from "../sync/commit-hooks.ts";
 
 type ProjectedRow = InferInsertModel<typeof annotations>;
@@ -29,13 +29,10 @@ export async function notifyQuorum(tx: Tx, ctx: DocContext, rows: readonly Proje
     if (passage && passage.reviews >= group.quorum) ready.set(passage.id, passage);
   }
   if (ready.size === 0) return;
-  const moderators = await tx
-    .select({ userId: memberships.userId })
-    .from(memberships)
-    .where(and(eq(memberships.groupId, ctx.groupId), inArray(memberships.role, ["owner", "moderator"])));
-  const pending = moderators.flatMap((m) =>
+  const moderators = await moderatorsOf(tx, ctx.groupId);
+  const pending = moderators.flatMap((userId) =>
     [...ready.values()].map((p) => ({
-      userId: m.userId,
+      userId,
       kind: "review" as const,
       annotationId: p.id,
       articleId: ctx.articleId,

@@ -18,7 +18,8 @@ import { type AnnotationAccess, annotationAccess } from "../access/annotation.ts
 import { membershipOf } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
-import type { Db } from "../db.ts";
+import { moderatorsOf, notifyMembers } from "./notifications.ts";
+import { type Db, transaction } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
@@ -189,14 +190,19 @@ export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, mod
 export async function flagAnnotation(db: Db, access: AnnotationAccess, reason: string) {
   const { account: userId, row: { id: annotationId } } = access;
   if (access.row.visibility !== "group") throw new ApiError("conflict", "Only group annotations can be flagged");
-  const inserted = await db
-    .insert(flags)
-    .values({ groupId: access.row.groupId, annotationId, userId, reason })
-    .onConflictDoNothing()
-    .returning({ id: flags.id });
-  if (inserted.length === 0) throw new ApiError("conflict", "You have already flagged this annotation");
-  await db.insert(moderationLog).values({ groupId: access.row.groupId, annotationId, actorId: userId, action: "flag", reason });
-  return { id: inserted[0]!.id };
+  const groupId = access.row.groupId;
+  return transaction(db, async (tx) => {
+    const inserted = await tx.insert(flags).values({ groupId, annotationId, userId, reason }).onConflictDoNothing().returning({ id: flags.id });
+    if (inserted.length === 0) throw new ApiError("conflict", "You have already flagged this annotation");
+    const flagId = inserted[0]!.id;
+    await tx.insert(moderationLog).values({ groupId, annotationId, actorId: userId, action: "flag", reason });
+    // The queue shows flags, but no moderator's page sees one arrive: they are told, as of a submission.
+    const moderators = (await moderatorsOf(tx, groupId)).filter((id) => id !== userId);
+    const event = `flag:${flagId}`;
+    const told = moderators.map((id) => ({ userId: id, kind: "review" as const, annotationId, articleId: access.row.articleId, actorId: userId, event, data: { action: "flagged", reason } }));
+    await notifyMembers(tx, groupId, told);
+    return { id: flagId };
+  });
 }
 
 /**

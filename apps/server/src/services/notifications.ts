@@ -38,6 +38,15 @@ export async function notifyMembers(tx: Tx, groupId: string, pending: readonly N
   if (written.length) afterCommit(tx, () => notificationBell.ring(written));
 }
 
+/** The accounts that moderate a group (owners and moderators), who are told of work waiting for them. */
+export async function moderatorsOf(tx: Tx, groupId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.groupId, groupId), inArray(memberships.role, ["owner", "moderator"])));
+  return rows.map((row) => row.userId);
+}
+
 /**
  * A user's notifications, newest first. Each actor is named as the user may
  * see them in the notification's group, so an anonymous group stays

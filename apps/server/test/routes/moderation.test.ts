@@ -20,6 +20,30 @@ async function desk(moderation: "open" | "pre" = "open") {
 }
 
 describe("moderation: hide, unhide, flags and the queue", () => {
+  it("tells the group's moderators of each new submission and flag, once each, and not whoever made it", async () => {
+    const d = await desk("pre");
+    type Note = { kind: string; data: { action?: string }; actor: { id: string } | null };
+    const heard = async (who: TestClient) =>
+      ((await who.get("/api/me/notifications")).body.notifications as Note[]).filter((n) => n.kind === "review").map((n) => [n.data.action, n.actor?.id ?? null]);
+    const { body } = await d.post(d.author, { kind: "comment", body: "Needs a source" });
+    expect(body.status).toBe("pending");
+    // Edited while it waits: still one submission to review.
+    expect((await d.author.patch(`/api/annotations/${body.id}`, { body: "Needs a source, please" })).status).toBe(200);
+    const submitted = [["submitted", d.author.user.id]];
+    await expect.poll(() => heard(d.mod)).toEqual(submitted);
+    expect(await heard(d.owner)).toEqual(submitted);
+    expect(await heard(d.peer)).toEqual([]);
+    expect(await heard(d.author)).toEqual([]);
+
+    // A moderator's own work is published, not submitted; a member's flag of it reaches the moderators.
+    const { body: note } = await d.post(d.mod, { kind: "comment", body: "House rules for this desk" });
+    expect(note.status).toBe("published");
+    expect((await d.peer.post(`/api/annotations/${note.id}/flag`, { reason: "Off topic" })).status).toBe(201);
+    await expect.poll(() => heard(d.mod)).toEqual([["flagged", d.peer.user.id], ...submitted]);
+    expect(await heard(d.owner)).toEqual([["flagged", d.peer.user.id], ...submitted]);
+    expect(await heard(d.peer)).toEqual([]);
+  });
+
   it("lets any member flag once with a reason, and puts flagged annotations in the queue", async () => {
     const d = await desk();
     const { body } = await d.post(d.author, { kind: "comment", body: "Questionable remark" });

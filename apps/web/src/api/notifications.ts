@@ -6,7 +6,18 @@ export type Notification = {
   annotationId: string | null;
   articleId: string | null;
   actor: { id: string | null; name: string | null } | null;
-  data: { action?: string; reason?: string | null; dueAt?: string | null; revision?: number; claim?: string | null } | null;
+  data: {
+    action?: string;
+    reason?: string | null;
+    dueAt?: string | null;
+    revision?: number;
+    claim?: string | null;
+    /** Review: the passage a submission or a set of expert reviews is about, and how many reviews it has of how many. */
+    quote?: string | null;
+    annotationKind?: string;
+    reviews?: number;
+    quorum?: number;
+  } | null;
   createdAt: string;
   readAt: string | null;
 };
@@ -24,6 +35,7 @@ export function describeNotification(n: Notification): string {
     const due = n.data?.dueAt ? `, due ${new Date(n.data.dueAt).toLocaleString()}` : "";
     return `${who} asked you to answer an annotation${due}`;
   }
+  if (n.kind === "review") return describeReview(n, who);
   if (n.kind === "stale") {
     const claim = n.data?.claim ? ` on “${n.data.claim}”` : "";
     return `Revision ${n.data?.revision ?? "?"} changed the passage under a verdict${claim}: confirm or revise it`;
@@ -31,4 +43,12 @@ export function describeNotification(n: Notification): string {
   const action = n.data?.action ?? "reviewed";
   const verbs: Record<string, string> = { confirm: "confirmed the verdict of", approve: "approved", reject: "rejected", publish: "published", hide: "hid", unhide: "restored" };
   return `${who} ${verbs[action] ?? action} your annotation${n.data?.reason ? `: ${n.data.reason}` : ""}`;
+}
+
+/** What waits for a moderator: a submission, a flag, or a passage whose expert reviews are all in. */
+function describeReview(n: Notification, who: string): string {
+  const on = n.data?.quote ? ` on “${n.data.quote}”` : "";
+  if (n.data?.action === "submitted") return `${who} submitted ${n.data.annotationKind === "factcheck" ? "a fact-check" : `a ${n.data.annotationKind ?? "annotation"}`}${on} for review`;
+  if (n.data?.action === "flagged") return `${who} flagged an annotation${n.data.reason ? `: ${n.data.reason}` : ""}`;
+  return `A passage has its ${n.data?.reviews ?? "expected"} independent fact-checks${on}: ready for your decision`;
 }

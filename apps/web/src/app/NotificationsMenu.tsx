@@ -2,6 +2,7 @@ import { annotationPath, articlePath } from "@marginalia/schema";
 import { useCallback, useEffect, useState } from "react";
 import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
 import { timeAgo } from "../lib/time.ts";
+import { announceNotification } from "./notification-events.ts";
 import { Link } from "./router.tsx";
 
 const POLL_MS = 30_000;
@@ -31,6 +32,7 @@ export function NotificationsMenu() {
       stream = new EventSource(after === null ? STREAM_URL : `${STREAM_URL}?after=${after}`);
       stream.addEventListener("notification", (event) => {
         const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
+        announceNotification(pushed);
         setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
       });
       // The session ended or the token was revoked: reconnecting would only be refused.

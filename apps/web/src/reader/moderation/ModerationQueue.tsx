@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { errorMessage } from "../../api/client.ts";
 import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
+import { useNotificationsHeard } from "../../app/notification-events.ts";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { SafeText } from "../threads/SafeText.tsx";
 
@@ -9,7 +10,9 @@ const REASONS = { submission: "Submission", review: "Awaiting publication", flag
 
 /** Pending submissions, fact-checks awaiting publication and flagged annotations of a group. */
 export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: string; articleId?: string; version?: number }) {
-  const queue = useAsync(() => fetchQueue(groupId), [groupId, version]);
+  // Submissions and flags arrive where no document this page holds would show them: their notifications say so.
+  const heard = useNotificationsHeard("review");
+  const queue = useAsync(() => fetchQueue(groupId), [groupId, version, heard]);
   const [error, setError] = useState<string | null>(null);
   const items = (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
 
