@@ -13,8 +13,11 @@ export const checkOrigin = createMiddleware<AppEnv>(async (c, next) => {
   if (!SAFE_METHODS.has(c.req.method) && c.get("auth")?.via === "session") {
     const origin = c.req.header("origin");
     const site = c.req.header("sec-fetch-site");
-    if ((origin && !isAllowedOrigin(origin, c.get("deps").config.publicOrigin)) || site === "cross-site") {
-      throw new ApiError("forbidden", "Cross-origin request refused");
+    const publicOrigin = c.get("deps").config.publicOrigin;
+    if ((origin && !isAllowedOrigin(origin, publicOrigin)) || site === "cross-site") {
+      // The usual cause is the app opened at another name for the same server (127.0.0.1 for localhost):
+      // the message names the address that works. The public origin is no secret; it is in every link we mail.
+      throw new ApiError("forbidden", `Cross-origin request refused: this server takes writes from pages at ${publicOrigin} only`);
     }
   }
   await next();
