@@ -50,4 +50,21 @@ describe.skipIf(skipBrowserSuites)("the thread list, in Chromium", () => {
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 60_000);
+
+  it("a card's relative time moves on as time passes", async () => {
+    const { base, browser } = suite;
+    const a = await newUserPage(browser);
+    const tim = await signUpApi(a.context, base, "Tim");
+    const { articleId } = await groupWithSeedArticle(a.context, base, []);
+    // The page's clock, from now on, runs as the real one until it is moved on by hand.
+    await a.page.clock.install();
+    await annotate(a.context, base, articleId, EARLY, { kind: "comment", body: "Which option?" });
+    await openReader(a.page, base, articleId);
+    const time = threadCard(a.page, "Comment", tim.name).locator(".annotation-header time").first();
+    await expect.poll(() => time.textContent()).toBe("just now");
+    await a.page.clock.fastForward("02:00");
+    await expect.poll(() => time.textContent(), { timeout: 15_000 }).toBe("2 minutes ago");
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 60_000);
 });
