@@ -70,4 +70,40 @@ describe.skipIf(skipBrowserSuites)("notifications, in Chromium", () => {
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  it("a reply's notification focuses its thread and the reply, also in a reader already open on the article; old export links open too", async () => {
+    const { base, a, b, alice, articleId, root, other, reply, replied } = await answeredComment(suite);
+    const card = threadCard(a.page, "Comment", alice.name);
+    const focused = a.page.locator("article.thread.focused");
+    const focusedId = () => focused.getAttribute("data-annotation-id");
+
+    // The reader is open on the article, with another thread focused: the link only changes the hash.
+    await openReader(a.page, base, articleId);
+    await card.filter({ hasText: "Which ties?" }).getByRole("button", { name: /^Show in text/ }).click();
+    await expect.poll(focusedId).toBe(other);
+    const list = await openNotifications(a.page, replied);
+    await list.getByRole("link", { name: replied }).first().click();
+    await expect.poll(() => a.page.evaluate(() => location.hash)).toBe(`#annotation=${reply}`);
+    await expect.poll(focusedId).toBe(root);
+    const answer = focused.locator(".reply.focused");
+    await answer.getByText("Regime change, the third.").waitFor();
+    await expect.poll(() => answer.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // A hash changed by hand is followed too.
+    await a.page.evaluate((id) => (location.hash = `annotation=${id}`), other);
+    await expect.poll(focusedId).toBe(other);
+    expect(await a.page.locator(".reply.focused").count()).toBe(0);
+
+    // Opened afresh on the reply's address.
+    await a.page.goto(`${base}/articles/${articleId}#annotation=${reply}`);
+    await expect.poll(focusedId, { timeout: 15_000 }).toBe(root);
+    await a.page.locator(".reply.focused").getByText("Regime change, the third.").waitFor();
+
+    // Exports wrote `#annotation-<id>` before they wrote what the reader reads; those links are out there.
+    await a.page.goto(`${base}/articles/${articleId}#annotation-${other}`);
+    await expect.poll(focusedId, { timeout: 15_000 }).toBe(other);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 120_000);
 });
