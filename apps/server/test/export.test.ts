@@ -123,7 +123,7 @@ describe("article export", () => {
     const review = graph[0]!;
     const origin = TEST_ORIGIN;
     expect(review["@type"]).toBe("ClaimReview");
-    expect(review.url).toBe(`${origin}/articles/${desk.article.id}#annotation-${ids.published}`);
+    expect(review.url).toBe(`${origin}/articles/${desk.article.id}#annotation=${ids.published}`);
     expect(review.claimReviewed).toBe("Russia-Iran relations restrict the West");
     expect(review.reviewRating).toEqual({ "@type": "Rating", ratingValue: 2, bestRating: 5, worstRating: 1, alternateName: "Mostly false" });
     expect(review.itemReviewed["@type"]).toBe("Claim");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { announceSkip, chromiumSuite, newUserPage, skipBrowserSuites } from "./support/browser.ts";
-import { groupWithSeedArticle, openReader, signUpApi } from "./support/flows.ts";
+import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
+import { openReader, twoMembers } from "./support/flows.ts";
 
 announceSkip("anonymity to peers");
 
@@ -8,12 +8,7 @@ describe.skipIf(skipBrowserSuites)("a group anonymous to peers, in Chromium", ()
   const suite = chromiumSuite();
 
   it("the owner turns it on; a peer then sees pseudonyms in the members panel and presence, the owner sees names", async () => {
-    const { base, browser } = suite;
-    const a = await newUserPage(browser);
-    const b = await newUserPage(browser);
-    const alice = await signUpApi(a.context, base, "Alice");
-    const bob = await signUpApi(b.context, base, "Bob");
-    const { groupId, articleId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
+    const { base, a, b, alice, bob, groupId, articleId } = await twoMembers(suite.browser, suite.base);
 
     await a.page.goto(`${base}/groups/${groupId}`);
     const settings = a.page.getByRole("form", { name: "Group settings" });

@@ -1,19 +1,8 @@
-import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, newUserPage, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_TITLE, groupWithSeedArticle, highlightSizes, signUpApi } from "./support/flows.ts";
+import { SEED_TITLE, annotate, groupWithSeedArticle, highlightSizes, signUpApi } from "./support/flows.ts";
 
 announceSkip("first paint from the highlight list");
-
-/** Posts an annotation on `quote` (its first occurrence in the ASCII seed text) and returns its id. */
-async function annotate(context: BrowserContext, base: string, articleId: string, quote: string, body: object) {
-  const { text } = (await (await context.request.get(`${base}/api/articles/${articleId}`)).json()) as { text: string };
-  const start = text.indexOf(quote);
-  const target = { revision: 1, exact: quote, prefix: "", suffix: "", start, end: start + quote.length };
-  const res = await context.request.post(`${base}/api/articles/${articleId}/annotations`, { data: { target, ...body } });
-  expect(res.status()).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
 
 const painted = (sizes: Record<string, number>) => Object.entries(sizes).reduce((n, [name, size]) => n + (name.startsWith("mg-") ? size : 0), 0);
 

@@ -1,20 +1,12 @@
-import type { BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { call, groupWithSeedArticle, signUpApi } from "./support/flows.ts";
+import { annotate, call, groupWithSeedArticle, signUpApi } from "./support/flows.ts";
 
 const PASSAGE = "Russia-Iran close ties help Moscow";
 
 announceSkip("the group page");
-
-/** Posts an annotation on PASSAGE through the API. */
-async function annotate(context: BrowserContext, base: string, articleId: string, body: object) {
-  const { text } = await call<{ text: string }>(context, base, "GET", `/api/articles/${articleId}`);
-  const start = text.indexOf(PASSAGE);
-  const target = { revision: 1, exact: PASSAGE, prefix: "", suffix: "", start, end: start + PASSAGE.length };
-  await call(context, base, "POST", `/api/articles/${articleId}/annotations`, { target, ...body });
-}
 
 /** The words in these elements that the layout broke across lines. */
 function brokenWords(cells: Locator): Promise<string[]> {
@@ -62,7 +54,7 @@ describe.skipIf(skipBrowserSuites)("the group page, in Chromium", () => {
     await expect.poll(() => box.isEnabled(), { timeout: 10_000 }).toBe(true);
     await owner.page.unroute(`**/api/groups/${groupId}/annotations?*`);
 
-    await annotate(owner.context, base, articleId, { kind: "comment", body: "Which ties?" });
+    await annotate(owner.context, base, articleId, PASSAGE, { kind: "comment", body: "Which ties?" });
     await owner.page.reload();
     await owner.page.getByText("This group already has annotations.").waitFor();
     expect(await box.isDisabled()).toBe(true);
@@ -80,7 +72,7 @@ describe.skipIf(skipBrowserSuites)("the group page, in Chromium", () => {
     const mia = await signUpApi(member.context, base, "Mia");
     const { groupId, articleId } = await groupWithSeedArticle(owner.context, base, [{ context: member.context, email: mia.email, role: "annotator" }]);
     // Only Mia sees her private note; it counts all the same.
-    await annotate(member.context, base, articleId, { kind: "comment", body: "Note to self", visibility: "private" });
+    await annotate(member.context, base, articleId, PASSAGE, { kind: "comment", body: "Note to self", visibility: "private" });
     await owner.page.goto(`${base}/groups/${groupId}`);
     const box = settingsBox(owner.page);
     await box.check();

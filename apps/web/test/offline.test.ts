@@ -83,6 +83,17 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
     await threadCard(b.page, "Comment", bob.name).waitFor({ state: "detached" });
     await b.page.getByRole("status", { name: "Saved" }).waitFor();
     await screenshot(b.page, "reader-refused");
+    // Beside a notice this long the button keeps its word on one line, and its width, at a laptop's width too.
+    const dismiss = alert.getByRole("button", { name: "Dismiss" });
+    for (const width of [1280, 1400]) {
+      await b.page.setViewportSize({ width, height: 900 });
+      const fit = await dismiss.evaluate((el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        return { lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size, overflows: el.scrollWidth > el.clientWidth };
+      });
+      expect(fit, `at ${width} px`).toEqual({ lines: 1, overflows: false });
+    }
     await alert.getByRole("button", { name: "Dismiss" }).click();
     await alert.waitFor({ state: "detached" });
     // The owner never saw it, and the fresh document holds nothing of it either.

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, newUserPage, skipBrowserSuites } from "./support/browser.ts";
-import { call, groupWithSeedArticle, highlightSizes, signUpApi, twoReaders } from "./support/flows.ts";
+import { annotate, call, groupWithSeedArticle, highlightSizes, signUpApi, twoReaders } from "./support/flows.ts";
 
 const EARLY = "The third option is a regime change policy.";
 const LATE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";
@@ -13,14 +13,6 @@ const PERSIAN = readFileSync(new URL("../../../fixtures/articles/persian-bread-p
 const PHRASE = "قیمت نان سنگک در یک سال سه برابر";
 
 announceSkip("searching annotations");
-
-/** Posts an annotation on `quote` through the API and returns its id. */
-async function annotate(context: BrowserContext, base: string, articleId: string, quote: string, body: object) {
-  const { text } = await call<{ text: string }>(context, base, "GET", `/api/articles/${articleId}`);
-  const start = [...text.slice(0, text.indexOf(quote))].length;
-  const target = { revision: 1, exact: quote, prefix: "", suffix: "", start, end: start + [...quote].length };
-  return (await call<{ id: string }>(context, base, "POST", `/api/articles/${articleId}/annotations`, { target, ...body })).id;
-}
 
 const cardTexts = (page: Page) => page.getByRole("list", { name: "Threads" }).getByRole("article").allTextContents();
 /** Ranges painted for threads, leaving out the transient layers (focus, draft, peers' selections). */

@@ -1,21 +1,12 @@
-import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { call, openReader, threadCard, twoReaders } from "./support/flows.ts";
+import { annotate, call, openReader, threadCard, twoReaders } from "./support/flows.ts";
 
 const EARLY = "The third option is a regime change policy.";
 const LATE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";
 
 announceSkip("deleting and editing in threads");
-
-/** Posts an annotation on `quote` through the API and returns its id. */
-async function annotate(context: BrowserContext, base: string, articleId: string, quote: string, body: object) {
-  const { text } = await call<{ text: string }>(context, base, "GET", `/api/articles/${articleId}`);
-  const start = text.indexOf(quote);
-  const target = { revision: 1, exact: quote, prefix: "", suffix: "", start, end: start + quote.length };
-  return (await call<{ id: string }>(context, base, "POST", `/api/articles/${articleId}/annotations`, { target, ...body })).id;
-}
 
 describe.skipIf(skipBrowserSuites)("deleting and editing in threads, in Chromium", () => {
   const suite = chromiumSuite();

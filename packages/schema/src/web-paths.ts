@@ -21,3 +21,18 @@ export const isWebPath = (path: string) => Object.values(WEB_PATHS).some((patter
 /** An article's page, and one annotation on it as the reader opens it (the fragment is never sent to a server). */
 export const articlePath = (articleId: string) => `/articles/${articleId}`;
 export const annotationPath = (articleId: string, annotationId: string) => `${articlePath(articleId)}#annotation=${encodeURIComponent(annotationId)}`;
+
+/**
+ * The annotation a reader's fragment names: `#annotation=<id>`, as annotationPath writes it, or
+ * `#annotation-<id>`, as exports wrote it before, a form still in reports and ClaimReview markup
+ * published with them. Null when it names none.
+ */
+export function annotationInHash(hash: string): string | null {
+  const fragment = hash.startsWith("#") ? hash.slice(1) : hash;
+  if (!fragment.startsWith("annotation-")) return new URLSearchParams(fragment).get("annotation") || null;
+  try {
+    return decodeURIComponent(fragment.slice("annotation-".length)) || null;
+  } catch {
+    return null;
+  }
+}

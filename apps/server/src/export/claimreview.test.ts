@@ -68,7 +68,7 @@ describe("toClaimReviews", () => {
       factcheck("false", { id: "of-nothing", target: null, factcheck: { claim: "   ", verdict: "false", confidence: null, sources: [] } }),
     ];
     expect(graphOf(toClaimReviews(exportData(annotations), BASE)).map((r) => r.url)).toEqual([
-      `${BASE}/articles/art-1#annotation-pub`,
+      `${BASE}/articles/art-1#annotation=pub`,
     ]);
   });
 
@@ -91,7 +91,7 @@ describe("toClaimReviews", () => {
     const [review] = graphOf(toClaimReviews(data, BASE));
     expect(review).toEqual({
       "@type": "ClaimReview",
-      url: `${BASE}/articles/art-1#annotation-a1`,
+      url: `${BASE}/articles/art-1#annotation=a1`,
       claimReviewed: "The claim",
       reviewRating: { "@type": "Rating", ratingValue: 4, bestRating: 5, worstRating: 1, alternateName: "Mostly true" },
       itemReviewed: {

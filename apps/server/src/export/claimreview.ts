@@ -1,4 +1,4 @@
-import { BEST_RATING, VERDICT_SCALE, type Verdict, WORST_RATING } from "@marginalia/schema";
+import { BEST_RATING, VERDICT_SCALE, type Verdict, WORST_RATING, annotationPath } from "@marginalia/schema";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import type { ExportArticle, ExportData } from "./load.ts";
 
@@ -17,9 +17,8 @@ export function reviewRating(verdict: Verdict) {
   return { "@type": "Rating", ratingValue: rating, bestRating: BEST_RATING, worstRating: WORST_RATING, alternateName: label };
 }
 
-/** The page a reader opens to see an annotation in context. */
-export const annotationUrl = (baseUrl: string, articleId: string, annotationId: string) =>
-  `${baseUrl}/articles/${articleId}#annotation-${encodeURIComponent(annotationId)}`;
+/** The page a reader opens to see an annotation in context: the address the app itself links to and reads. */
+export const annotationUrl = (baseUrl: string, articleId: string, annotationId: string) => `${baseUrl}${annotationPath(articleId, annotationId)}`;
 
 /**
  * Only what the desk has stood behind publicly: published fact-checks in the

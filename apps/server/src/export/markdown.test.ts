@@ -35,6 +35,11 @@ describe("toMarkdown", () => {
     expect(md).toContain("- [Ministry report](https://s.example/r)");
   });
 
+  it("links each fact-check to the reader in the form the reader opens", () => {
+    expect(md).toContain(`[open in Marginalia](${BASE}/articles/art-1#annotation=pub)`);
+    expect(md).not.toContain("#annotation-");
+  });
+
   it("threads replies under their fact-check in the order they were written", () => {
     const section = md.slice(md.indexOf("### Published claim"), md.indexOf("### Draft claim"));
     expect(section).toContain("Discussion:\n\n- **Bo**, 2024-03-05 10:25 UTC:\n  A first reply\n- **Cy**, 2024-03-05 10:30 UTC:\n  A reply to the reply");

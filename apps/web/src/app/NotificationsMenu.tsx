@@ -1,7 +1,7 @@
 import { annotationPath, articlePath } from "@marginalia/schema";
 import { useCallback, useEffect, useState } from "react";
 import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
-import { timeAgo } from "../lib/time.ts";
+import { RelativeTime } from "../lib/RelativeTime.tsx";
 import { announceNotification } from "./notification-events.ts";
 import { Link } from "./router.tsx";
 
@@ -77,7 +77,10 @@ export function NotificationsMenu() {
             {n.articleId ? (
               <Link to={n.annotationId ? annotationPath(n.articleId, n.annotationId) : articlePath(n.articleId)} onClick={() => toggle(false)}>
                 {describeNotification(n)}
-                <span className="muted"> · {timeAgo(Date.parse(n.createdAt))}</span>
+                <span className="muted">
+                  {" · "}
+                  <RelativeTime at={Date.parse(n.createdAt)} />
+                </span>
               </Link>
             ) : (
               <span>{describeNotification(n)}</span>

@@ -9,12 +9,16 @@ import { WEB_PATHS } from "@marginalia/schema";
 const listeners = new Set<() => void>();
 const emit = () => listeners.forEach((fn) => fn());
 window.addEventListener("popstate", emit);
+// A link followed by hand, or a fragment set by a script, changes the hash without a popstate.
+window.addEventListener("hashchange", emit);
 
 export function navigate(to: string, { replace = false } = {}) {
+  const from = location.pathname;
   if (replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
   emit();
-  window.scrollTo(0, 0);
+  // Another place on the same page (a notification of this article) keeps the reader where it was.
+  if (location.pathname !== from) window.scrollTo(0, 0);
 }
 
 const subscribe = (fn: () => void) => {
@@ -22,9 +26,15 @@ const subscribe = (fn: () => void) => {
   return () => listeners.delete(fn);
 };
 const currentPath = () => location.pathname;
+const currentHash = () => location.hash;
 
 export function usePath(): string {
   return useSyncExternalStore(subscribe, currentPath);
+}
+
+/** The fragment, followed as it changes: the app's own links, the history, and the address bar alike. */
+export function useHash(): string {
+  return useSyncExternalStore(subscribe, currentHash);
 }
 
 export type Route =

@@ -1,5 +1,5 @@
 import type { ActivityEvent } from "@marginalia/schema";
-import { timeAgo } from "../lib/time.ts";
+import { RelativeTime } from "../lib/RelativeTime.tsx";
 import { KIND_LABELS, VERDICT_LABELS } from "../reader/highlights/index.ts";
 
 /** The newest events first, as sentences. */
@@ -9,9 +9,7 @@ export function LatestActivity({ events, nameOf }: { events: readonly ActivityEv
     <ol className="latest-activity" aria-label="Latest activity">
       {events.map((e) => (
         <li key={e.annotationId}>
-          <time dateTime={new Date(e.at).toISOString()} className="muted">
-            {timeAgo(e.at)}
-          </time>{" "}
+          <RelativeTime at={e.at} className="muted" />{" "}
           {nameOf(e.authorId)} {e.type === "reply" ? "replied" : `added a ${KIND_LABELS[e.kind].toLowerCase()}`}
           {e.verdict && <span className={`badge verdict verdict-${e.verdict}`}>{VERDICT_LABELS[e.verdict]}</span>}
         </li>

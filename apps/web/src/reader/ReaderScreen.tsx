@@ -1,7 +1,8 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { type Article, fetchArticle } from "../api/articles.ts";
 import { fetchGroup } from "../api/groups.ts";
-import { Link } from "../app/router.tsx";
+import { annotationInHash } from "@marginalia/schema";
+import { Link, useHash } from "../app/router.tsx";
 import { useMe } from "../app/session.tsx";
 import { TopBar } from "../app/TopBar.tsx";
 import { useAsync } from "../lib/use-async.ts";
@@ -26,7 +27,7 @@ import { ThreadFilters } from "./threads/ThreadFilters.tsx";
 import { ThreadList } from "./threads/ThreadList.tsx";
 import { ThreadSearch } from "./threads/ThreadSearch.tsx";
 import { queryTerms, threadMatches } from "./threads/search.ts";
-import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint } from "./threads/threads.ts";
+import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint, threadOf } from "./threads/threads.ts";
 import { useAfterPaint } from "./highlights/use-after-paint.ts";
 import { useArticleClicks } from "./highlights/use-article-clicks.ts";
 import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
@@ -157,8 +158,8 @@ function Reader({
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
-  // A link to one annotation (from a notification) opens with its thread focused.
-  const [focusedId, setFocusedId] = useState<string | null>(() => new URLSearchParams(location.hash.slice(1)).get("annotation"));
+  // A reply's id as well as a thread's: a notification of a reply names the reply, and focuses its thread.
+  const [focusedId, setFocusedId] = useState<string | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [liveSelection, setLiveSelection] = useState<Span | null>(null);
   const [lastSelection, setLastSelection] = useState<Span | null>(null);
@@ -195,6 +196,12 @@ function Reader({
     setDrawerOpen(true);
   }, []);
   useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
+  // A link to one annotation (a notification, a search result, an export) focuses it on opening, and again
+  // whenever the fragment changes: a notification of this same article changes nothing else.
+  const linked = annotationInHash(useHash());
+  useEffect(() => {
+    if (linked) focusThread(linked);
+  }, [linked, focusThread]);
 
   // Others see what we are looking at: the passage being annotated, else the live selection.
   const shared = draft?.span ?? liveSelection;
@@ -205,7 +212,8 @@ function Reader({
 
   // Memoised like everything else that walks all the threads: the reader re-renders at once on each
   // change (before the deferred rebuild), and that render must stay cheap.
-  const focused = useMemo(() => threads.find((t) => t.root.id === focusedId), [threads, focusedId]);
+  const focused = useMemo(() => threadOf(threads, focusedId), [threads, focusedId]);
+  const focusedReplyId = focused && focused.root.id !== focusedId ? focusedId : null;
   const overlays = useMemo(
     () => [
       ...peers.filter((p) => p.selection).map((p) => ({ id: `peer-${p.clientId}`, span: p.selection!, layer: peerLayer(p) })),
@@ -273,7 +281,8 @@ function Reader({
             threads={listed.shown}
             pending={listed.shown.length === 0 && (!settled || shown.length > 0)}
             votes={votes}
-            focusedId={focusedId}
+            focusedId={focused?.root.id ?? null}
+            focusedReplyId={focusedReplyId}
             emptyText={emptyText}
             {...cardProps}
           />

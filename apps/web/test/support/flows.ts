@@ -37,6 +37,14 @@ export async function addMember(owner: BrowserContext, base: string, groupId: st
   await call(member.context, base, "POST", `/api/invitations/${invitation.id}/accept`);
 }
 
+/** Posts an annotation on `quote` (its first occurrence) through the API and returns its id. Targets count code points. */
+export async function annotate(context: BrowserContext, base: string, articleId: string, quote: string, body: object): Promise<string> {
+  const { text } = await call<{ text: string }>(context, base, "GET", `/api/articles/${articleId}`);
+  const start = [...text.slice(0, text.indexOf(quote))].length;
+  const target = { revision: 1, exact: quote, prefix: "", suffix: "", start, end: start + [...quote].length };
+  return (await call<{ id: string }>(context, base, "POST", `/api/articles/${articleId}/annotations`, { target, ...body })).id;
+}
+
 /** A group owned by `owner` holding the seed article, with the other users as members (each invited, and accepting). */
 export async function groupWithSeedArticle(
   owner: BrowserContext,
@@ -141,13 +149,20 @@ export function threadCard(page: Page, kind: "Highlight" | "Comment" | "Fact-che
   return page.getByRole("article", { name: `${kind} by ${author}` });
 }
 
-/** Alice and Bob (an annotator of Alice's group) in two browser contexts, both reading the seed article. */
-export async function twoReaders(browser: Browser, base: string) {
+/** Alice and Bob (an annotator of Alice's group, which holds the seed article) in two browser contexts. */
+export async function twoMembers(browser: Browser, base: string) {
   const a = await newUserPage(browser);
   const b = await newUserPage(browser);
   const alice = await signUpApi(a.context, base, "Alice");
   const bob = await signUpApi(b.context, base, "Bob");
   const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
-  await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
   return { base, a, b, alice, bob, articleId, groupId };
+}
+
+/** Alice and Bob (twoMembers), both reading the seed article. */
+export async function twoReaders(browser: Browser, base: string) {
+  const members = await twoMembers(browser, base);
+  const { a, b, articleId } = members;
+  await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+  return members;
 }

@@ -1,6 +1,7 @@
 import type { Member } from "../../api/groups.ts";
 import { badgeColors, colorForUser, initials } from "../../lib/colors.ts";
-import { fullTime, timeAgo } from "../../lib/time.ts";
+import { RelativeTime } from "../../lib/RelativeTime.tsx";
+import { fullTime } from "../../lib/time.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import { KIND_LABELS, STATUS_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 
@@ -22,9 +23,7 @@ export function AnnotationHeader({ item, members, reply = false }: { item: Item;
     <header className="annotation-header">
       <Avatar userId={item.authorId} name={name} />
       <span className="author">{name}</span>
-      <time dateTime={new Date(item.createdAt).toISOString()} title={fullTime(item.createdAt)}>
-        {timeAgo(item.createdAt)}
-      </time>
+      <RelativeTime at={item.createdAt} />
       {item.editedAt !== null && (
         // editedAt, not updatedAt: a resolve or a moderator's step is no change to what the author wrote.
         <span className="edited">

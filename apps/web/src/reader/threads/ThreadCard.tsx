@@ -22,6 +22,8 @@ export type ThreadCardProps = {
   thread: Thread;
   tally: VoteTally | undefined;
   focused: boolean;
+  /** A reply of this thread to bring into view rather than the thread's first comment. */
+  focusedReply: string | null;
   me: string;
   role: Role;
   moderation: ModerationMode;
@@ -35,7 +37,7 @@ export type ThreadCardProps = {
 
 /** One thread: the annotation, its fact-check, its replies, and what the reader may do with them. */
 export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
-  const { thread, focused, me, role, moderation, reviewQuorum, members, actions } = props;
+  const { thread, focused, focusedReply, me, role, moderation, reviewQuorum, members, actions } = props;
   const reader = { me, role, moderation, reviewQuorum };
   const { root, replies } = thread;
   const [editing, setEditing] = useState<string | null>(null);
@@ -43,10 +45,11 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
 
   useEffect(() => {
     if (!focused || !ref.current) return;
-    ref.current.scrollIntoView({ block: "nearest", behavior: "smooth" });
-    // Keyboard and screen reader users land on the thread they clicked in the text.
-    if (!ref.current.contains(document.activeElement)) ref.current.focus({ preventScroll: true });
-  }, [focused]);
+    const target = (focusedReply && ref.current.querySelector<HTMLElement>(`.reply[data-annotation-id="${CSS.escape(focusedReply)}"]`)) || ref.current;
+    target.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    // Keyboard and screen reader users land on the thread they clicked in the text, or the reply they were sent to.
+    if (!target.contains(document.activeElement)) target.focus({ preventScroll: true });
+  }, [focused, focusedReply]);
 
   if (thread.deleted) return <DeletedThreadCard {...props} cardRef={ref} editing={editing} setEditing={setEditing} />;
   const name = authorName(members, root.authorId);
@@ -128,6 +131,7 @@ function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {
     a.tally?.disagree === b.tally?.disagree &&
     a.tally?.mine === b.tally?.mine &&
     a.focused === b.focused &&
+    a.focusedReply === b.focusedReply &&
     a.role === b.role &&
     a.moderation === b.moderation &&
     a.reviewQuorum === b.reviewQuorum &&

@@ -1,4 +1,5 @@
 import { ANNOTATION_KINDS, ANNOTATION_STATUSES, VERDICTS } from "@marginalia/schema";
+import { useRef, useState } from "react";
 import type { Member } from "../../api/groups.ts";
 import { KIND_LABELS, STATUS_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { type Filters, NO_FILTERS } from "./threads.ts";
@@ -22,6 +23,10 @@ const toggle = <T,>(list: T[], item: T) => (list.includes(item) ? list.filter((x
  */
 export function ThreadFilters({ value, onChange, members, shown, total, assigned }: Props) {
   const active = JSON.stringify(value) !== JSON.stringify(NO_FILTERS);
+  // Open or shut as the reader left it: tied to the filters, the panel snapped shut when the last one was
+  // cleared, under the pointer, taking the focused control with it. Set filters show it when it is drawn anew.
+  const [open, setOpen] = useState(active);
+  const summary = useRef<HTMLElement>(null);
   return (
     <>
       {(assigned > 0 || value.assignedToMe) && (
@@ -30,8 +35,8 @@ export function ThreadFilters({ value, onChange, members, shown, total, assigned
           Assigned to me ({assigned})
         </label>
       )}
-      <details className="filters" open={active || undefined}>
-        <summary>
+      <details className="filters" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary ref={summary}>
           Filters{active && ` · ${shown} of ${total}`}
         </summary>
         <fieldset>
@@ -85,7 +90,15 @@ export function ThreadFilters({ value, onChange, members, shown, total, assigned
           </label>
         </div>
         {active && (
-          <button type="button" className="link-button" onClick={() => onChange(NO_FILTERS)}>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              // The button goes with the last filter: the focus goes to the panel's own control rather than the page.
+              summary.current?.focus();
+              onChange(NO_FILTERS);
+            }}
+          >
             Clear filters
           </button>
         )}

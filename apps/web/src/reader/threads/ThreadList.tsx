@@ -10,10 +10,12 @@ import type { VoteTally } from "../../sync/annotation-store.ts";
  */
 const PAGE = 150;
 
-type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused"> & {
+type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused" | "focusedReply"> & {
   threads: readonly Thread[];
   votes: Map<string, VoteTally>;
+  /** The focused thread's first comment, and the reply in it that was asked for, if one was. */
   focusedId: string | null;
+  focusedReplyId: string | null;
   emptyText: string;
   /** The threads are still being brought up to date (the list renders after the highlights). */
   pending?: boolean;
@@ -26,7 +28,7 @@ type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused"> & {
  * Memoised: the reader re-renders on every document change, and the list's
  * own props change far less often.
  */
-export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, emptyText, pending = false, ...card }: Props) {
+export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, focusedReplyId, emptyText, pending = false, ...card }: Props) {
   const [limit, setLimit] = useState(PAGE);
   const more = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -50,7 +52,13 @@ export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, 
       <ol className="thread-list" aria-label="Threads" aria-busy={pending || undefined}>
         {threads.slice(0, limit).map((thread) => (
           <li key={thread.root.id}>
-            <ThreadCard thread={thread} tally={votes.get(thread.root.id)} focused={thread.root.id === focusedId} {...card} />
+            <ThreadCard
+              thread={thread}
+              tally={votes.get(thread.root.id)}
+              focused={thread.root.id === focusedId}
+              focusedReply={thread.root.id === focusedId ? focusedReplyId : null}
+              {...card}
+            />
           </li>
         ))}
       </ol>

@@ -24,13 +24,13 @@ export function QuoteButton({ thread, onShow }: { thread: Thread; onShow(id: str
 }
 
 /** A thread's replies, oldest first, each with what the reader may do with it. */
-export function ReplyList({ replies, editing, setEditing, me, role, moderation, reviewQuorum, members, actions }: ThreadCardProps & Editing & { replies: Item[] }) {
+export function ReplyList({ replies, editing, setEditing, focusedReply, me, role, moderation, reviewQuorum, members, actions }: ThreadCardProps & Editing & { replies: Item[] }) {
   const reader = { me, role, moderation, reviewQuorum };
   if (replies.length === 0) return null;
   return (
     <ol className="replies" aria-label="Replies">
       {replies.map((reply) => (
-        <li key={reply.id} className="reply">
+        <li key={reply.id} className={reply.id === focusedReply ? "reply focused" : "reply"} data-annotation-id={reply.id} tabIndex={-1}>
           <AnnotationHeader item={reply} members={members} reply />
           {editing === reply.id ? (
             <EditAnnotationForm

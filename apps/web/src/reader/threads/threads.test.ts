@@ -2,7 +2,7 @@ import { newAnnotationValue } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { buildTarget, CodePointIndex } from "../../lib/anchoring.ts";
 import type { Item } from "../../sync/annotation-store.ts";
-import { NO_FILTERS, buildThreads, cachedLocator, locate, matches, rootPaint, threadsAt } from "./threads.ts";
+import { NO_FILTERS, buildThreads, cachedLocator, locate, matches, rootPaint, threadOf, threadsAt } from "./threads.ts";
 
 const text = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota.";
 const index = new CodePointIndex(text);
@@ -60,6 +60,15 @@ describe("threads", () => {
   it("orders roots by position and replies by time, keeping replies whose parent is gone", () => {
     expect(threads.map((t) => t.root.id)).toEqual([early.id, "gone", late.id]);
     expect(threads[0]!.replies.map((r) => r.body)).toEqual(["first", "second"]);
+  });
+
+  it("finds a thread by its first comment or by any of its replies (a notification names the reply)", () => {
+    expect(threadOf(threads, early.id)?.root.id).toBe(early.id);
+    expect(threadOf(threads, reply2.id)?.root.id).toBe(early.id);
+    expect(threadOf(threads, orphanReply.id)?.root.id).toBe("gone");
+    expect(threadOf(threads, "gone")?.root.id).toBe("gone");
+    expect(threadOf(threads, hidden.id)).toBeUndefined();
+    expect(threadOf(threads, null)).toBeUndefined();
   });
 
   it("keeps the replies of a deleted comment as replies, under a placeholder where it stood", () => {

@@ -160,6 +160,12 @@ function byPosition(a: Thread, b: Thread): number {
   return pa - pb || (a.span?.end ?? 0) - (b.span?.end ?? 0) || a.root.createdAt - b.root.createdAt || (a.root.id < b.root.id ? -1 : 1);
 }
 
+/** The thread an annotation is in, as its first comment or as a reply: a notification of a reply names the reply. */
+export function threadOf(threads: readonly Thread[], id: string | null): Thread | undefined {
+  if (!id) return undefined;
+  return threads.find((t) => t.root.id === id || t.replies.some((r) => r.id === id));
+}
+
 /** The threads whose highlight covers a code point, smallest first (the most specific wins a click). */
 export function threadsAt(threads: readonly Thread[], cp: number): Thread[] {
   return threads
