@@ -8,7 +8,7 @@ import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
-import { UpdateNotStoredError } from "./sync/commit-errors.ts";
+import { UpdateNotStoredError, classifyCommitError } from "./sync/commit-errors.ts";
 import { refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
 import { metricsRoutes } from "./metrics.ts";
@@ -157,8 +157,12 @@ function describeError(err: Error): { code: ErrorCode; message: string; field?: 
     const code: ErrorCode = err.status === 413 ? "payload_too_large" : err.status < 500 ? "bad_request" : "internal";
     return { code, message: err.message || "Bad request", status: err.status as ApiError["status"] };
   }
+  // The database down or restarting: nothing is wrong with the request, and the same one will do later.
+  if (classifyCommitError(err) === "transient") return DATABASE_UNREACHABLE;
   return { code: "internal", message: "Something went wrong on our side", status: 500 };
 }
+
+const DATABASE_UNREACHABLE = Object.assign(new ApiError("unavailable", "The database cannot be reached right now; try again shortly"), { retryAfterSeconds: 5 });
 
 /** A change a route made on a live document that the committer did not store (sync/commit-errors.ts). */
 function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSeconds?: number } {

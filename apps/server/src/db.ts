@@ -26,6 +26,8 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../drizzle", impor
  * table or migration row; with it they take turns, and the later ones find nothing left to do.
  */
 export const MIGRATION_LOCK_KEY = 0x4d617267;
+/** Held, for its transaction, by a process seeding the demo ("Demo"): two starting at once would both make it. */
+export const DEMO_SEED_LOCK_KEY = 0x44656d6f;
 
 export type Database = {
   db: Db;

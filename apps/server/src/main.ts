@@ -4,7 +4,7 @@ import { createRateLimits } from "./auth/rate-limit.ts";
 import { loadConfig } from "./config.ts";
 import { limitHeapGrowth } from "./heap-growth.ts";
 import { openDatabase } from "./db.ts";
-import { DEMO_USER, seedDemo } from "./demo/seed.ts";
+import { DEMO_USER, seedDemoOnce } from "./demo/seed.ts";
 import { serverHooks } from "./hooks/index.ts";
 import { WebhookDeliverer } from "./webhooks/deliverer.ts";
 import { createLogger } from "./logger.ts";
@@ -44,7 +44,7 @@ metrics.watch(hub);
 if (database.kind === "pglite") metrics.watchDatabaseThread(database.memory);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
-const demo = config.seedDemo ? await seedDemo(database.db, hub) : null;
+const demo = config.seedDemo ? await seedDemoOnce(database, hub) : null;
 const mailer = createMailer(config.mail, logger);
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");

@@ -15,7 +15,8 @@ import { checkedFetch } from "./support/openapi.ts";
 /**
  * Three server processes start at the same moment against one database,
  * fresh or a migration behind: they take turns migrating under the advisory
- * lock, and all three come up ready, with each migration applied once.
+ * lock, and all three come up ready, with each migration applied once and,
+ * asked to seed the demo, one demo between them.
  */
 
 // Three processes cannot share an embedded database: this needs Postgres, on which it makes databases of its own.
@@ -53,12 +54,12 @@ describe.runIf(adminUrl)("servers starting together on one database", () => {
   }
 
   /** Starts the processes a few seeded milliseconds apart, so that runs differ in who migrates while others wait. */
-  async function startTogether(url: string, rng: Rng) {
+  async function startTogether(url: string, rng: Rng, seedDemo = false) {
     console.log(`[migrations.test] start offsets from seed ${rng.seed}`);
     const started = await Promise.allSettled(
       Array.from({ length: PROCESSES }, async () => {
         await sleep(rng.int(50));
-        const server = await startServerProcess({ DATABASE_URL: url, SEED_DEMO: "false" }, { timeoutMs: START_TIMEOUT_MS });
+        const server = await startServerProcess({ DATABASE_URL: url, SEED_DEMO: String(seedDemo) }, { timeoutMs: START_TIMEOUT_MS });
         servers.push(server);
         return server;
       }),
@@ -90,9 +91,18 @@ describe.runIf(adminUrl)("servers starting together on one database", () => {
     }
   }
 
-  it("all come up on a fresh, empty database", async () => {
+  it("all come up on a fresh, empty database, seeding the demo once between them", async () => {
     const url = await freshDatabase();
-    await expectReadyAndMigratedOnce(url, await startTogether(url, seeded("migrations:fresh")));
+    await expectReadyAndMigratedOnce(url, await startTogether(url, seeded("migrations:fresh"), true));
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const [made] = await sql<{ users: number; groups: number }[]>`
+        select (select count(*)::int from users where email = 'demo@marginalia.dev') as users,
+               (select count(*)::int from groups where name = 'Demo fact-checking desk') as groups`;
+      expect(made).toEqual({ users: 1, groups: 1 });
+    } finally {
+      await sql.end();
+    }
   }, START_TIMEOUT_MS + 30_000);
 
   it("all come up on a database one migration behind, which one of them brings up to date", async () => {

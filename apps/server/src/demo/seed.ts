@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { articles, groups, memberships } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import { DEMO_SEED_LOCK_KEY, type Database, type Db } from "../db.ts";
 import { readTextArticle } from "../import/plain-text.ts";
 import { createArticle } from "../services/articles.ts";
 import { createGroup } from "../services/groups.ts";
@@ -17,6 +17,19 @@ export const DEMO_USER = { email: "demo@marginalia.dev", password: "marginalia-d
  */
 export const DEMO_COLLEAGUE = { email: "colleague@marginalia.dev", name: "Shirin Karimi" };
 const DEMO_ARTICLE = new URL("../../../../fixtures/articles/russia-iran-ties.txt", import.meta.url);
+
+/**
+ * Seeds the demo once, however many processes start together on one Postgres: each takes a transaction's
+ * advisory lock first, so the later ones wait, then find it (two at once both created the demo account, and
+ * the second's start failed on it). The embedded database has one process and one connection: no lock.
+ */
+export async function seedDemoOnce(database: Database, hub: SyncHub): Promise<{ articleId: string; groupId: string }> {
+  if (database.kind !== "postgres") return seedDemo(database.db, hub);
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${DEMO_SEED_LOCK_KEY})`);
+    return seedDemo(database.db, hub);
+  });
+}
 
 /** Idempotent: a second start finds the demo and leaves it as the user left it. */
 export async function seedDemo(db: Db, hub: SyncHub): Promise<{ articleId: string; groupId: string }> {

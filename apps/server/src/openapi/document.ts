@@ -82,7 +82,8 @@ function queryParameters(query: z.ZodType) {
  * The client errors an operation can answer by what it takes, whatever it does: a malformed path,
  * query or body (400), an unknown id in its path (404), a deleted annotation (410), no credentials or
  * too few rights (401, 403), a body too large or of a type it does not read (413, 415), headers (a query
- * string among them) past Node's limit (431, answered before any route: http/client-errors.ts). Any other
+ * string among them) past Node's limit (431, answered before any route: http/client-errors.ts), and the
+ * database out of reach (503). Any other
  * status is the route's to list; one it answers without listing fails the response check
  * (test/support/openapi.ts).
  */
@@ -95,6 +96,8 @@ function commonErrors(op: Operation): Record<number, string> {
   if (op.auth !== false) Object.assign(errors, { 401: "No valid session or token", 403: "The caller's role does not allow it" });
   if (op.body || op.bodyTypes) Object.assign(errors, { 413: "The body is too large", 415: "The body's media type is not one this operation reads" });
   errors[431] = "headers_too_large: the request's headers, its URL included, are over 16 KiB";
+  // Liveness answers whatever the database does (readiness.ts); everything else may need it.
+  if (op.path !== "/healthz") errors[503] = "unavailable: the database cannot be reached for now (or the server is shutting down); Retry-After says when to try again";
   return errors;
 }
 

@@ -18,6 +18,7 @@ import type { DocContext } from "./projection.ts";
 import { touchedAnnotations } from "./touched.ts";
 import { stampEdits } from "./edited.ts";
 import { UpdateLane } from "./update-lane.ts";
+import { ServerWrites } from "./server-writes.ts";
 
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
@@ -25,8 +26,6 @@ export type ChangeOrigin = {
   /** The socket it came from, which needs no echo of its own change. */
   peer?: Peer;
   onDurable?: (durable: Promise<void>) => void;
-  /** Sent to the sockets once stored: a server's mark lost in a crash could not be taken back from clients. */
-  whenStored?: true;
 };
 
 export type { Peer } from "./fanout.ts";
@@ -66,10 +65,8 @@ export type StartingState = {
   /** Free bytes before `bytes` in their buffer, where a new client's sync step 2 is framed without a copy (messages.ts). */
   headroom?: number;
   /**
-   * Log rows written after `bytes` (a snapshot), merged and read through
-   * (DocStore.load): applied after it when the document is built, and sent
-   * to a joining client just before it, so that the snapshot is served as
-   * stored.
+   * Log rows written after `bytes` (a snapshot), merged and read through (DocStore.load): applied after it
+   * when the document is built, and sent to a joining client just before it, so the snapshot is served as stored.
    */
   tail?: Uint8Array | null;
   /** The state vector of `bytes` and `tail`, when stored with them (DocStore.load): else it is read from them on the worker. */
@@ -77,9 +74,9 @@ export type StartingState = {
 };
 
 /**
- * One live Y.Doc and the peers on it: the source of truth while loaded
- * (docs/architecture.md, "The path of an update"). Every change, from a socket or from REST, passes through
- * its update handler: broadcast first, then persist.
+ * One live Y.Doc and the peers on it: the source of truth while loaded (docs/architecture.md, "The path of
+ * an update"). Every change, from a socket or from REST, passes through its update handler: a socket's is
+ * broadcast, then persisted; the server's own is persisted, then broadcast.
  */
 export class LiveDocument implements PersistSource {
   private readonly ydoc = new Y.Doc({ gc: true });
@@ -91,9 +88,8 @@ export class LiveDocument implements PersistSource {
    */
   private cold: ColdBytes | null;
   /**
-   * A large cold document is built in the background, a slice per turn (`buildInSlices`): the slices not yet
-   * applied. Until the last, the Y.Doc holds part of the document and `cold` still the whole of it; anything
-   * that needs the document meanwhile applies the rest at once.
+   * The slices of a large cold document not yet applied (`buildInSlices`, a slice per turn): till the last, `cold`
+   * still holds the whole of it, and anything that needs the document meanwhile applies the rest at once.
    */
   private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
   /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
@@ -101,10 +97,8 @@ export class LiveDocument implements PersistSource {
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
   private readonly joinAnswers = new JoinAnswers();
-  /**
-   * About how many bytes the document encodes to, and so the most a client's answer can take: what was loaded,
-   * plus every update since (deletions take none off). Structs do not say: 150 20,000-character bodies are 3 MB.
-   */
+  private readonly serverWrites = new ServerWrites();
+  /** About how many bytes the document encodes to, the most a client's answer can take: loaded, plus every update since. */
   get encodedBytes(): number {
     return this.encoded;
   }
@@ -119,10 +113,7 @@ export class LiveDocument implements PersistSource {
   readonly lane = new UpdateLane();
   /** The group's members who may answer an assignment (annotators and up), kept current by access events (hub.ts). */
   readonly answerers = new Set<string>();
-  /**
-   * The group's member ids and their accounts: the document names people by member id, the database by
-   * account (`stored`). Loaded with the document; each admitted socket and server-side writer adds its own.
-   */
+  /** Member ids and accounts (the document names people by member id, the database by account): loaded, then added to. */
   readonly members = new MemberIds();
   /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
   readonly awarenessOwners = new Map<number, Peer>();
@@ -284,12 +275,16 @@ export class LiveDocument implements PersistSource {
     return this.changes;
   }
 
-  /** The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded bytes, without building the document. */
+  /**
+   * The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded
+   * bytes, without building the document; else once the server's own changes are stored (server-writes.ts).
+   */
   syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
     if (this.cold) return this.cold.step2For(sv);
     const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.destroyed || !stillWanted(), spent);
     // A new client's answer is written once for every client that asks before the next change (join-answer.ts).
-    return Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write);
+    const answer = () => (Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write));
+    return this.serverWrites.settled()?.then(answer) ?? answer();
   }
 
   /** The vote counts of the touched annotations, from a tally kept as votes change. */
@@ -363,7 +358,9 @@ export class LiveDocument implements PersistSource {
     this.changes++;
     this.encoded += update.length;
     const change = origin as ChangeOrigin | null;
-    if (!change?.whenStored) this.fanout.queue(update, change?.peer ?? null);
+    // The server's own changes go out once stored (server-writes.ts); a socket's, and another process's, at once.
+    const byServer = origin !== REMOTE_ORIGIN && !change?.peer;
+    if (!byServer) this.fanout.queue(update, change?.peer ?? null);
     if (origin === REMOTE_ORIGIN) {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
       return;
@@ -371,7 +368,8 @@ export class LiveDocument implements PersistSource {
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
-    durable.then(() => change?.whenStored && !this.destroyed && this.fanout.queue(update, null), () => {});
+    if (byServer) this.serverWrites.add(durable);
+    durable.then(() => byServer && !this.destroyed && this.fanout.queue(update, null), () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
     if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);

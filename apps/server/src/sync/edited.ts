@@ -88,9 +88,8 @@ export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, fromCl
     return typeof previous !== "number" || now - previous >= RESTAMP_AFTER_MS;
   });
   if (due.length === 0) return;
-  // Sent out once stored (`whenStored`): a mark broadcast and then lost in a crash would stay in clients'
-  // copies, which the server could never take it back from (they may not write it), and they would differ.
-  stamp(doc, due, now, { userId: writer, whenStored: true });
+  // Sent out once stored, as every change of the server's own (server-writes.ts).
+  stamp(doc, due, now, { userId: writer });
 }
 
 /** Stamps written in one transaction; the rest follow in later turns (4,000 at once held the loop 100 ms more). */

@@ -1,4 +1,5 @@
 import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_SYNC, createAnnotation, readAnnotations } from "@marginalia/schema";
@@ -77,12 +78,44 @@ describe("fan-out", () => {
 
   it("sends the server's own changes to every socket, and updates of different turns separately", async () => {
     const { live, a, reader } = liveDocument();
-    live.change({ userId: null }, (doc) => createAnnotation(doc, { kind: "comment", authorId: "author", body: "by the server" }));
+    await live.change({ userId: null }, (doc) => createAnnotation(doc, { kind: "comment", authorId: "author", body: "by the server" }));
     await nextTurn();
     live.apply(written("later"), { userId: "ua", peer: a });
     await nextTurn();
     expect(a.messages.map((m) => annotationsIn(updateOf(m)))).toEqual([["by the server"]]);
     expect(reader.messages.map((m) => annotationsIn(updateOf(m)))).toEqual([["by the server"], ["later"]]);
+  });
+
+  it("sends the server's own change, to sockets and to a client that joins, only once it is stored", async () => {
+    const context = { docName: "article:stored-first", articleId: "a", groupId: "g", visibility: "group" as const, revision: 1 };
+    const commits: Array<() => void> = [];
+    const live = new LiveDocument(context, { persist: () => new Promise<void>((resolve) => commits.push(resolve)) }, null);
+    const [a, reader] = [peer(), peer()];
+    live.peers.add(a);
+    live.peers.add(reader);
+    live.apply(written("from a"), { userId: "ua", peer: a });
+    void live.change({ userId: null }, (doc) => createAnnotation(doc, { kind: "comment", authorId: "author", body: "by the server" }));
+    // A client joining now is answered once the server's change is stored, and its answer holds it.
+    let answer: Uint8Array[] | null = null;
+    void Promise.resolve(live.syncStep2For(Y.encodeStateVector(new Y.Doc()))).then((messages) => (answer = messages));
+    await nextTurn();
+    // A socket's change goes out at once, before it is stored; the server's waits.
+    expect(reader.messages.map((m) => annotationsIn(updateOf(m)))).toEqual([["from a"]]);
+    expect(answer).toBeNull();
+    // The first commit is the socket's change; the second, the server's.
+    commits[1]!();
+    await nextTurn();
+    await nextTurn();
+    expect(reader.messages.map((m) => annotationsIn(updateOf(m)))).toEqual([["from a"], ["by the server"]]);
+    expect(a.messages.map((m) => annotationsIn(updateOf(m)))).toEqual([["by the server"]]);
+    expect(answer).not.toBeNull();
+    const joined = new Y.Doc();
+    for (const message of answer!) {
+      const decoder = decoding.createDecoder(message);
+      decoding.readVarUint(decoder);
+      syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), joined, null);
+    }
+    expect(readAnnotations(joined).map((x) => x.body).sort()).toEqual(["by the server", "from a"]);
   });
 
   it("spares at most eight writers of one turn their own updates, so that a flood of writers costs no merge each", async () => {

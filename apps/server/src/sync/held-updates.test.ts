@@ -5,7 +5,7 @@ import { actor, alice, bob } from "./authorize-testing.ts";
 import { room } from "./connection-testing.ts";
 import type { Connection } from "./connection.ts";
 import { MAX_HELD_BYTES_PER_ACCOUNT } from "./account-limits.ts";
-import { HELD_TURN_MS, type Held } from "./held-updates.ts";
+import { HELD_MAX_MS, HELD_TURN_MS, type Held } from "./held-updates.ts";
 import { updateMessage } from "./messages.ts";
 
 /** Large work under a loaded CI host takes seconds: the waits are for an outcome, not a deadline. */
@@ -36,6 +36,26 @@ function buildingOnUnsent(authorId: string, count: number, typed: number, run = 
 const heldOf = (connection: Connection) => (connection as unknown as { held: { list(): Held[] } }).held.list();
 
 describe("updates held for content the server has not received", () => {
+  it("close their connection (4529, to sync afresh) once the oldest has waited HELD_MAX_MS for content that never comes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { join } = room("article:held-deadline");
+      const writer = join(actor(alice, "annotator"));
+      const { updates } = buildingOnUnsent(alice, 2, 1);
+      writer.connection.receive(updateMessage(updates[0]!));
+      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
+      await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2);
+      writer.connection.receive(updateMessage(updates[1]!));
+      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2));
+      await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2 - 1_000);
+      expect(writer.closes).toEqual([]);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(writer.closes).toEqual([SYNC_CLOSE_CODES.busy]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("are judged again only once what they wait for arrives, a slice of the loop at a time, and then applied in order", async () => {
     const { live, join } = room("article:held-1");
     const writer = join(actor(alice, "annotator"));

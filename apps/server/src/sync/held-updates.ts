@@ -18,6 +18,14 @@ const MAX_HELD_BYTES = 4 * 1024 * 1024;
 export const HELD_TURN_MS = 8;
 
 /**
+ * How long an update may wait for the content it builds on. An honest client's comes within moments (its
+ * own sync step 2, or another socket's update); past this it is not coming: it was in a copy that outlived a
+ * server's crash, written by a client that never came back. Held for ever, the update would keep every later
+ * acknowledgement on its connection from being sent.
+ */
+export const HELD_MAX_MS = 30_000;
+
+/**
  * Which new client ids an applied update makes the sender's (client-ids.ts):
  * all of them for a live update, which a client sends of its own edits; for a
  * sync step 2, which can carry anyone's, only those its presence named.
@@ -29,7 +37,7 @@ export type Claim = "all" | "presence";
  * that changes which bring none of them cost nothing (a held update judged at every change to a busy
  * document, 64 of them on one socket, held the loop for 600 ms).
  */
-export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited: ReadonlyMap<number, number> };
+export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited: ReadonlyMap<number, number>; heldAt: number };
 
 /** What judging held updates again needs of their connection (connection.ts). */
 export type HeldJudge = {
@@ -55,6 +63,8 @@ export class HeldUpdates {
   private heldBytes = 0;
   private watching: LiveDocument | null = null;
   private retryScheduled = false;
+  /** Set while updates are held: fires when the oldest has waited HELD_MAX_MS. */
+  private deadline: NodeJS.Timeout | null = null;
 
   /** Whose updates these are, for the bound across an account's sockets: a connection has one account. */
   private account = "";
@@ -62,6 +72,8 @@ export class HeldUpdates {
   constructor(
     private readonly limits: AccountLimits,
     private readonly retry: () => void,
+    /** The oldest held update waited HELD_MAX_MS: the connection is closed, so that its client syncs afresh. */
+    private readonly expired: () => void = () => {},
   ) {}
 
   get length() {
@@ -79,7 +91,23 @@ export class HeldUpdates {
     if (!this.limits.hold(this.account, update.length)) return null;
     this.heldBytes += update.length;
     this.watch(live);
-    return new Promise((settle) => this.entries.push({ update, claim, settle, awaited }));
+    const held = new Promise<void>((settle) => this.entries.push({ update, claim, settle, awaited, heldAt: Date.now() }));
+    if (this.entries.length === 1) this.keepDeadline();
+    return held;
+  }
+
+  /** The timer follows the oldest held update, and stops once none is held. */
+  private keepDeadline() {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    const oldest = this.entries[0];
+    if (!oldest) return;
+    this.deadline = setTimeout(() => {
+      this.deadline = null;
+      if (this.entries[0] === oldest) this.expired();
+      else this.keepDeadline();
+    }, oldest.heldAt + HELD_MAX_MS - Date.now());
+    this.deadline.unref();
   }
 
   /** The held updates in order, as a copy that may be walked while entries are taken out. */
@@ -88,9 +116,11 @@ export class HeldUpdates {
   }
 
   take(entry: Held) {
-    this.entries.splice(this.entries.indexOf(entry), 1);
+    const index = this.entries.indexOf(entry);
+    this.entries.splice(index, 1);
     this.heldBytes -= entry.update.length;
     this.limits.unhold(this.account, entry.update.length);
+    if (index === 0) this.keepDeadline();
   }
 
   /**
@@ -135,6 +165,7 @@ export class HeldUpdates {
     this.entries = [];
     this.heldBytes = 0;
     this.watch(null);
+    this.keepDeadline();
   }
 
   /**

@@ -9,6 +9,7 @@ import type { OpenAccess } from "./open-access.ts";
 import type { DocContext } from "./projection.ts";
 import { release } from "./tally.ts";
 import { articleTexts } from "./article-text.ts";
+import { classifyCommitError } from "./commit-errors.ts";
 
 /** What joining a socket to its document needs of the hub. */
 export type JoinHost = {
@@ -64,7 +65,8 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
     connection.open(live, { ...actor, targetProblem }, admission.identity, userId);
   } catch (err) {
     hub.logger.error({ err, room: request.room }, "could not open document");
-    connection.close(SYNC_CLOSE_CODES.internal, "could not load the document");
+    const unreachable = classifyCommitError(err) === "transient";
+    connection.close(SYNC_CLOSE_CODES.internal, unreachable ? "the database cannot be reached; try again" : "could not load the document");
   }
 }
 

@@ -43,7 +43,12 @@ describe("private and pending annotations", () => {
         expect(JSON.stringify(groupExport.body)).not.toContain(SECRET);
       }
       const notes = await viewer.get("/api/me/notifications");
-      expect(notes.body.notifications.filter((n: { annotationId: string }) => ids.includes(n.annotationId))).toEqual([]);
+      const about = (notes.body.notifications as Array<{ kind: string; annotationId: string; data: { action?: string } }>).filter((n) => ids.includes(n.annotationId));
+      expect(JSON.stringify(about)).not.toContain(SECRET);
+      // Moderators are told that a submission waits for them (they read it in the queue, below), and nothing of
+      // what it says; nobody hears of the private note.
+      const moderates = viewer === d.owner || viewer === others[1];
+      expect(about.map((n) => [n.kind, n.annotationId, n.data.action])).toEqual(moderates ? [["review", pending.body.id, "submitted"]] : []);
     }
 
     // The moderator reaches the submission only through the review queue, not the lists.

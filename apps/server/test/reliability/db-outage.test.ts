@@ -84,6 +84,17 @@ describe.runIf(!missing)("a database killed -9 mid-session", () => {
         alive.push((await health("/healthz")).status);
         await sleep(200);
       }
+      // A request that needs the database says it is away, as something to retry, not as a fault of ours.
+      const signIn = await checkedFetch(`${server!.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "someone@example.org", password: "correct horse battery" }),
+      });
+      expect({ status: signIn.status, retryAfter: signIn.headers.get("retry-after"), code: ((await signIn.json()) as { error: { code: string } }).error.code }).toEqual({
+        status: 503,
+        retryAfter: "5",
+        code: "unavailable",
+      });
       expect(probes.filter((p) => p.status !== 503 || p.missing?.join() !== "database"), "readiness while the database is down").toEqual([]);
       expect(alive.filter((status) => status !== 200), "liveness while the database is down").toEqual([]);
       expect(Math.max(...probes.map((p) => p.ms)), "slowest health answer while the database is down").toBeLessThan(HEALTH_ANSWER_MS);
