@@ -71,7 +71,7 @@ export class Connection implements Peer {
     this.waiting = new KeptMessages(options.maxBuffered, this.gate);
     this.acks = new Acks(options.acks ? transport : null, () => this.state.phase === "open");
     this.limits = options.limits ?? new AccountLimits();
-    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), () => this.close(SYNC_CLOSE_CODES.busy, "an update waited too long for content it builds on"));
+    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), () => this.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received"));
   }
 
   get phase() {

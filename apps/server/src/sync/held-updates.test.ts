@@ -36,7 +36,7 @@ function buildingOnUnsent(authorId: string, count: number, typed: number, run = 
 const heldOf = (connection: Connection) => (connection as unknown as { held: { list(): Held[] } }).held.list();
 
 describe("updates held for content the server has not received", () => {
-  it("close their connection (4529, to sync afresh) once the oldest has waited HELD_MAX_MS for content that never comes", async () => {
+  it("close their connection (4422: the client's copy cannot be stored) once the oldest has waited HELD_MAX_MS for content that never comes", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     try {
       const { join } = room("article:held-deadline");
@@ -50,7 +50,7 @@ describe("updates held for content the server has not received", () => {
       await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2 - 1_000);
       expect(writer.closes).toEqual([]);
       await vi.advanceTimersByTimeAsync(2_000);
-      expect(writer.closes).toEqual([SYNC_CLOSE_CODES.busy]);
+      expect(writer.closes).toEqual([SYNC_CLOSE_CODES.notStored]);
     } finally {
       vi.useRealTimers();
     }
