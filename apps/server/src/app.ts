@@ -117,7 +117,9 @@ export function createApp(input: AppInput) {
   const allowedOn = allowedMethods(operationsOf(api));
   const unrouted = (c: Context, message: string): never => {
     const allow = allowedOn(c.req.path);
-    if (allow.length) throw Object.assign(new ApiError("method_not_allowed", `${c.req.method} is not allowed here: use ${allow.join(", ")}`), { allow });
+    // A path whose methods include the request's own, yet no route took it, is not served as written (a trailing
+    // slash the route lacks): not found. A 405 would name as allowed the very method it refused.
+    if (allow.length && !allow.includes(c.req.method)) throw Object.assign(new ApiError("method_not_allowed", `${c.req.method} is not allowed here: use ${allow.join(", ")}`), { allow });
     throw new ApiError("not_found", message);
   };
   app.all("/api/*", (c) => unrouted(c, "No such API route"));
@@ -157,10 +159,15 @@ function describeError(err: Error): { code: ErrorCode; message: string; field?: 
     const code: ErrorCode = err.status === 413 ? "payload_too_large" : err.status < 500 ? "bad_request" : "internal";
     return { code, message: err.message || "Bad request", status: err.status as ApiError["status"] };
   }
+  // The client went away while sending its body: its doing, not ours, and nobody reads the answer.
+  if (clientWentAway(err)) return { code: "bad_request", message: "The request's body ended before it was whole", status: 400 };
   // The database down or restarting: nothing is wrong with the request, and the same one will do later.
   if (classifyCommitError(err) === "transient") return DATABASE_UNREACHABLE;
   return { code: "internal", message: "Something went wrong on our side", status: 500 };
 }
+
+/** Node's error for a request whose connection closed before its body was read whole (its code, ECONNRESET, a lost database shares). */
+const clientWentAway = (err: Error) => err.message === "aborted";
 
 const DATABASE_UNREACHABLE = Object.assign(new ApiError("unavailable", "The database cannot be reached right now; try again shortly"), { retryAfterSeconds: 5 });
 

@@ -272,6 +272,9 @@ describe("one annotation", () => {
   it("keeps a text body's language, canonical, served on the body and replaced by PUT; a bad tag is a 400 naming body.language", async () => {
     const { article, owner } = await articleWithMembers(t.app, []);
     const farsi = { type: "TextualBody", value: "او کیست؟", language: "FA-ir" };
+    // A body too long is refused for its length, by name, not as a body of the wrong type.
+    const long = await postW3C(owner, article.id, comment("", quote("Hamid"), { body: { type: "TextualBody", value: "v".repeat(20_001) } }));
+    expect([long.status, long.body.error.field, long.body.error.message]).toEqual([400, "body.value", expect.stringContaining("at most 20000 characters")]);
     const created = await postW3C(owner, article.id, comment("", quote("Hamid"), { body: farsi }));
     expect(created.status).toBe(201);
     expect(created.body.body).toEqual({ type: "TextualBody", value: "او کیست؟", format: "text/plain", language: "fa-IR", purpose: "commenting" });

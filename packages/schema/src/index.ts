@@ -11,4 +11,4 @@ export * from "./anchoring/index.ts";
 export * from "./sessions/index.ts";
 export * from "./policy/index.ts";
 export * from "./web-paths.ts";
-export { asOneLine, oneLine } from "./vocabulary/names.ts";
+export { asOneLine, oneLine, showsText } from "./vocabulary/names.ts";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import iconv from "iconv-lite";
-import type { ArticleFormat, Block } from "@marginalia/schema";
+import { type ArticleFormat, type Block, showsText } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { assertArticleSize, textProblem } from "../storable-text.ts";
 import type { ArticleBuilder } from "./builder.ts";
@@ -49,8 +49,8 @@ function fallbackTitle(article: ArticleBuilder): string {
  */
 export function readArticle(input: ImportInput, read: (content: string) => ArticleBuilder): ImportedArticle {
   const content = checkedContent(typeof input.content === "string" ? input.content : decode(input.content, input));
-  if (content.trim() === "") {
-    throw new ApiError("validation_failed", "The article content is empty", "content");
+  if (!showsText(content)) {
+    throw new ApiError("validation_failed", "The article content is empty (nothing in it shows)", "content");
   }
   const article = read(content);
   if (article.blocks.length === 0) {

@@ -9,7 +9,11 @@ import { created, documented, noContent, ok } from "../openapi/describe.ts";
 import { deliveryListSchema, webhookCreatedSchema, webhookListSchema } from "../openapi/schemas/accounts.ts";
 
 export const createWebhookSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: "Give an http(s) URL" }).max(2048),
+  url: z
+    .url({ protocol: /^https?$/, error: "Give an http(s) URL" })
+    .max(2048)
+    // Port 0 is no port a receiver can listen on: such a webhook could never be delivered to.
+    .refine((url) => new URL(url).port !== "0", "Give a port a receiver can listen on (1–65535)"),
   events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
 });
 

@@ -77,7 +77,8 @@ export async function createArticle(
 /**
  * Stores a new revision unless the text is unchanged, in which case the
  * current one's number is returned and `created` is false, so that retries are
- * harmless. `previous` is what re-anchoring needs of the revision replaced.
+ * harmless (a changed title or byline is kept all the same). `previous` is what
+ * re-anchoring needs of the revision replaced.
  */
 export async function addRevision(
   db: Db,
@@ -93,7 +94,13 @@ export async function addRevision(
       .select({ contentHash: articleRevisions.contentHash, length: sql<number>`char_length(${articleRevisions.text})` })
       .from(articleRevisions)
       .where(and(eq(articleRevisions.articleId, article.id), eq(articleRevisions.number, article.currentRevision)));
-    if (current?.contentHash === hash) return { created: false as const, revision: article.currentRevision };
+    if (current?.contentHash === hash) {
+      // The text stands, and no revision is made; a title or byline sent with it is still what the caller asked for.
+      if (imported.title !== article.title || imported.byline !== article.byline) {
+        await tx.update(articles).set({ title: imported.title, byline: imported.byline, updatedAt: new Date() }).where(eq(articles.id, article.id));
+      }
+      return { created: false as const, revision: article.currentRevision };
+    }
     const number = article.currentRevision + 1;
     await insertRevision(tx, {
       articleId: article.id,

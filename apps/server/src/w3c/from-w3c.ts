@@ -62,7 +62,7 @@ const resourceSchema = z.union([
 
 const textualBody = z.looseObject({
   type: z.literal("TextualBody", { error: "only TextualBody bodies can be stored" }).optional(),
-  value: z.string({ error: "a TextualBody needs a string value" }).max(MAX_BODY_LENGTH),
+  value: z.string({ error: "a TextualBody needs a string value" }).max(MAX_BODY_LENGTH, `a TextualBody holds at most ${MAX_BODY_LENGTH} characters`),
   purpose: z.union([z.string(), z.array(z.string())]).optional(),
 });
 

@@ -146,6 +146,11 @@ describe("article import: happy path", () => {
     const same = await owner.put(`/api/articles/${body.id}/text`, corrected, { "content-type": "text/plain" });
     expect(same.status).toBe(200);
     expect(same.body.revision).toBe(2);
+    // The same text with a new title: still no revision, but the title is the one sent.
+    const retitled = await owner.put(`/api/articles/${body.id}/text`, { format: "text", title: "Russia and Iran, revisited", byline: "By the desk", content: corrected });
+    expect(retitled.status).toBe(200);
+    expect(retitled.body).toMatchObject({ revision: 2, title: "Russia and Iran, revisited", byline: "By the desk" });
+    expect((await owner.get(`/api/articles/${body.id}`)).body).toMatchObject({ revision: 2, title: "Russia and Iran, revisited" });
 
     const old = await owner.get(`/api/articles/${body.id}?revision=1`);
     expect(old.body.revision).toBe(1);

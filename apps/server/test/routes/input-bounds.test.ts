@@ -148,3 +148,17 @@ describe("JSON nested past any use", () => {
     expect(reply.body.error.code).toBe("payload_too_large");
   });
 });
+
+describe("text that shows nothing", () => {
+  it("is refused as empty: a group's name, an article's title, an article's text", async () => {
+    const { owner, group } = await articleWithMembers(t.app, []);
+    // Zero-width space, direction marks, word joiner, Hangul filler, soft hyphen, a lone combining joiner.
+    for (const name of ["\u200b", "\u200f\u200e", "\u2060", "\u3164", "\u00ad", "\u034f", " \u200b\t"]) {
+      expectField(await owner.post("/api/groups", { name }), "name");
+    }
+    expect((await owner.post("/api/groups", { name: "\u200bDesk" })).status).toBe(201);
+    expectField(await owner.post(`/api/groups/${group.id}/articles`, { format: "text", title: "\u200f\u200e", content: "Some text." }), "title");
+    const blank = await owner.post(`/api/groups/${group.id}/articles`, " \n\t \u200b ", { "content-type": "text/plain" });
+    expectField(blank, "content");
+  });
+});

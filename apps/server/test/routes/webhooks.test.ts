@@ -153,7 +153,12 @@ describe("webhooks", () => {
       expect(res.status, url).toBe(400);
       expect(res.body.error.field, url).toBe("url");
     }
-    for (const body of [{ url: "ftp://example.org/h", events: ["factcheck.published"] }, { url: "https://example.org/h", events: ["poem.written"] }, { url: "https://example.org/h", events: [] }]) {
+    for (const body of [
+      { url: "ftp://example.org/h", events: ["factcheck.published"] },
+      { url: "http://93.184.215.14:0/h", events: ["factcheck.published"] },
+      { url: "https://example.org/h", events: ["poem.written"] },
+      { url: "https://example.org/h", events: [] },
+    ]) {
       expect((await owner.post(`/api/groups/${group.id}/webhooks`, body)).status).toBe(400);
     }
     const made = await owner.post(`/api/groups/${group.id}/webhooks`, { url: "https://93.184.215.14/h", events: ["factcheck.published"] });

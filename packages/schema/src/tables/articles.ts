@@ -5,7 +5,7 @@ import { type Block, blockSchema } from "../blocks.ts";
 import { users } from "./accounts.ts";
 import { createdAt, updatedAt } from "./columns.ts";
 import { groups } from "./groups.ts";
-import { oneLine } from "../vocabulary/names.ts";
+import { oneLine, shown } from "../vocabulary/names.ts";
 
 export const articles = pgTable(
   "articles",
@@ -51,7 +51,7 @@ export const MAX_TITLE_LENGTH = 500;
 export const MAX_BYLINE_LENGTH = 300;
 
 export const articleInsertSchema = createInsertSchema(articles, {
-  title: (s) => oneLine(s.trim().min(1).max(MAX_TITLE_LENGTH)),
+  title: (s) => shown(oneLine(s.trim().min(1).max(MAX_TITLE_LENGTH))),
   byline: (s) => oneLine(s.trim().max(MAX_BYLINE_LENGTH)),
   sourceUrl: () => z.url({ protocol: /^https?$/ }).max(2048),
 });

@@ -22,5 +22,16 @@ export const oneLine = (s: z.ZodString) => s.refine((text) => !NOT_IN_NAMES.test
  */
 export const asOneLine = (text: string) => text.replace(ALL_NOT_IN_NAMES, " ").trim();
 
-/** A person's, a group's or a token's name: one line of 1 to `max` characters, trimmed. */
-export const nameOf = (max: number) => (s: z.ZodString) => oneLine(s.trim().min(1).max(max));
+/**
+ * Whether text shows anything: not only spaces, format characters (zero-width spaces and joiners, direction
+ * marks, soft hyphens, the byte-order mark), marks with nothing to sit on, or the blank fillers of Hangul and
+ * Braille. A name, title or article of those alone reads as empty, and is refused as the empty one is.
+ */
+const SHOWS = /[^\s\p{Cf}\p{M}\u115f\u1160\u3164\uffa0\u2800]/u;
+export const showsText = (text: string) => SHOWS.test(text);
+
+/** A line that must show something (showsText): a name, an article's title. */
+export const shown = (s: z.ZodString) => s.refine(showsText, "must show at least one visible character");
+
+/** A person's, a group's or a token's name: one line of 1 to `max` characters, trimmed, that shows something. */
+export const nameOf = (max: number) => (s: z.ZodString) => shown(oneLine(s.trim().min(1).max(max)));
