@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { twoReaders, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, setRole, signUpApi, threadCard } from "./support/flows.ts";
+import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { highlightSizes, selectWithMouse, setRole, threadCard, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
@@ -57,13 +57,7 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
   }, 90_000);
 
   it("after a refused update (4403) drops its copy, rejoins with a fresh document and says why", async () => {
-    const base = suite.base;
-    const a = await newUserPage(suite.browser);
-    const b = await newUserPage(suite.browser);
-    await signUpApi(a.context, base, "Olga");
-    const bob = await signUpApi(b.context, base, "Boris");
-    const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
-    await Promise.all([openReader(a.page, base, articleId), openReader(b.page, base, articleId)]);
+    const { base, a, b, bob, groupId } = await twoReaders(suite.browser, suite.base);
 
     // B writes offline while the owner makes B a viewer: B's edit can no longer be accepted.
     await b.context.setOffline(true);

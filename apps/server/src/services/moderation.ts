@@ -197,7 +197,7 @@ export async function flagAnnotation(db: Db, access: AnnotationAccess, reason: s
     const flagId = inserted[0]!.id;
     await tx.insert(moderationLog).values({ groupId, annotationId, actorId: userId, action: "flag", reason });
     // The queue shows flags, but no moderator's page sees one arrive: they are told, as of a submission.
-    const moderators = (await moderatorsOf(tx, groupId)).filter((id) => id !== userId);
+    const moderators = await moderatorsOf(tx, groupId, userId);
     const event = `flag:${flagId}`;
     const told = moderators.map((id) => ({ userId: id, kind: "review" as const, annotationId, articleId: access.row.articleId, actorId: userId, event, data: { action: "flagged", reason } }));
     await notifyMembers(tx, groupId, told);

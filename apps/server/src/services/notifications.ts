@@ -38,13 +38,16 @@ export async function notifyMembers(tx: Tx, groupId: string, pending: readonly N
   if (written.length) afterCommit(tx, () => notificationBell.ring(written));
 }
 
-/** The accounts that moderate a group (owners and moderators), who are told of work waiting for them. */
-export async function moderatorsOf(tx: Tx, groupId: string): Promise<string[]> {
+/**
+ * The accounts that moderate a group (owners and moderators), who are told of work waiting for them; all but
+ * `except`, who caused it (a moderator's own flag or submission is no news to them).
+ */
+export async function moderatorsOf(tx: Tx, groupId: string, except: string | null = null): Promise<string[]> {
   const rows = await tx
     .select({ userId: memberships.userId })
     .from(memberships)
     .where(and(eq(memberships.groupId, groupId), inArray(memberships.role, ["owner", "moderator"])));
-  return rows.map((row) => row.userId);
+  return rows.map((row) => row.userId).filter((userId) => userId !== except);
 }
 
 /**

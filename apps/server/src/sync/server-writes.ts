@@ -10,26 +10,25 @@
  * go to sockets only once stored: broadcast after the commit, and a join's
  * answer waits for them (docs/architecture.md, "Persistence and the commit").
  */
+
+/** Rounds of changes made while a join waited that it waits for too: a stream of them (a bulk import over REST) must not keep it from its answer. */
+const MAX_ROUNDS = 4;
+
 export class ServerWrites {
   private readonly pending = new Set<Promise<void>>();
 
   /** A server-made change and the promise of its commit; a refused one counts as settled, and is never sent. */
   add(durable: Promise<void>) {
-    const settled = durable.then(
-      () => {},
-      () => {},
-    );
+    const settled: Promise<void> = durable.catch(() => {}).finally(() => this.pending.delete(settled));
     this.pending.add(settled);
-    void settled.then(() => this.pending.delete(settled));
   }
 
-  /**
-   * Resolves once the server's changes made so far have settled; null when none is waiting. Changes made
-   * meanwhile are waited for as well, at most `rounds` times, so that a stream of them (a bulk import over
-   * REST) cannot keep a join from its answer.
-   */
-  settled(rounds = 4): Promise<void> | null {
-    if (this.pending.size === 0) return null;
-    return Promise.all(this.pending).then(() => (rounds > 1 ? (this.settled(rounds - 1) ?? undefined) : undefined));
+  /** Null when none waits (a join is answered at once); else resolves once those made so far have settled. */
+  settled(): Promise<void> | null {
+    return this.pending.size === 0 ? null : this.drain();
+  }
+
+  private async drain() {
+    for (let round = 0; round < MAX_ROUNDS && this.pending.size > 0; round++) await Promise.all(this.pending);
   }
 }
