@@ -134,9 +134,10 @@ export class DocSession {
     });
     provider.on("sync", (synced: boolean) => {
       this.set({ synced });
+      if (!synced || this.refusal === null) return;
       const refusal = this.refusal;
       this.refusal = null;
-      if (synced && refusal !== null) this.options.onRefused?.(refusal);
+      this.options.onRefused?.(refusal);
     });
     provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
     if (!navigator.onLine) return this.set({ connection: "offline" });
