@@ -8,6 +8,8 @@ export const WEB_PATHS = {
   login: /^\/login\/?$/,
   signup: /^\/signup\/?$/,
   confirmSignup: /^\/confirm\/?$/,
+  forgotPassword: /^\/forgot-password\/?$/,
+  resetPassword: /^\/reset-password\/?$/,
   library: /^\/$/,
   group: new RegExp(`^/groups/${ID}/?$`),
   moderation: new RegExp(`^/groups/${ID}/moderation/?$`),

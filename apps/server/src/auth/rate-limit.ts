@@ -6,12 +6,20 @@ import { type BackoffOptions, DEFAULT_BACKOFF, LoginBackoff } from "./login-back
 export type RateLimitOptions = {
   /** Sign-up and login attempts per client IP per window. */
   perIp: { points: number; durationSeconds: number };
+  /**
+   * Mails asked for one address (sign-up confirmations, password resets), from anywhere: without it, anyone
+   * could fill a stranger's mailbox from many addresses. Counted whether or not the address has an account.
+   */
+  mailsPerAddress?: { points: number; durationSeconds: number };
   /** Failed logins: backoff per account and address, pacing per account (login-backoff.ts). */
   backoff?: Partial<BackoffOptions>;
 };
 
+const MAILS_PER_ADDRESS = { points: 5, durationSeconds: 15 * 60 };
+
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   perIp: { points: 30, durationSeconds: 10 * 60 },
+  mailsPerAddress: MAILS_PER_ADDRESS,
 };
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
@@ -28,12 +36,21 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     points: options.perIp.points,
     duration: options.perIp.durationSeconds,
   });
+  const mailsTo = new RateLimiterMemory({
+    keyPrefix: "auth-mail",
+    points: (options.mailsPerAddress ?? MAILS_PER_ADDRESS).points,
+    duration: (options.mailsPerAddress ?? MAILS_PER_ADDRESS).durationSeconds,
+  });
   const backoff = new LoginBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
 
   return {
     /** Counts one authentication attempt from this IP; throws 429 past the limit. */
     async attemptFromIp(ip: string) {
       await perIp.consume(addressKey(ip)).catch(rethrowAsLimited);
+    },
+    /** Counts one mail asked for this address (trimmed, lower case); throws 429 past the limit. */
+    async mailTo(email: string) {
+      await mailsTo.consume(email).catch(rethrowAsLimited);
     },
     /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
     assertLoginAllowed(email: string, ip: string) {

@@ -26,15 +26,20 @@ export async function readMailbox(dir: string, to: string): Promise<Array<MailMe
 }
 
 /**
- * The token in the newest sign-up confirmation mailed to `to`, once it arrives (delivery runs after the
- * request has been answered). For development tools and tests that sign up through the real flow.
+ * The token in the newest mail to `to` linking to `page` (`/confirm`, the sign-up's; `/reset-password`, a
+ * password reset's), once it arrives (delivery runs after the request has been answered). For development
+ * tools and tests that go through the real flows.
  */
-export async function awaitSignupToken(dir: string, to: string, timeoutMs = 5_000): Promise<string> {
+export async function awaitMailedToken(dir: string, to: string, page: string, timeoutMs = 5_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
+  const link = new RegExp(`${page}#token=([a-z2-9]+)`);
   for (;;) {
-    const token = (await readMailbox(dir, to)).reverse().map((m) => m.text.match(/#token=([a-z2-9]+)/)?.[1]).find(Boolean);
+    const token = (await readMailbox(dir, to)).reverse().map((m) => m.text.match(link)?.[1]).find(Boolean);
     if (token) return token;
-    if (Date.now() > deadline) throw new Error(`no sign-up confirmation for ${to} in ${dir} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`no mail linking to ${page} for ${to} in ${dir} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** The token of the newest sign-up confirmation mailed to `to`, once it arrives. */
+export const awaitSignupToken = (dir: string, to: string, timeoutMs?: number) => awaitMailedToken(dir, to, "/confirm", timeoutMs);

@@ -42,3 +42,31 @@ export const invitationMail = (origin: string, to: string, group: string, role: 
     "on your groups screen. Until you accept, the group learns nothing about you.",
   ].join("\n"),
 });
+
+export const passwordResetMail = (origin: string, to: string, token: string): MailMessage => ({
+  to,
+  subject: "Reset your Marginalia password",
+  text: [
+    "Hello,",
+    "",
+    "Someone (we hope you) asked to reset the password of the Marginalia account with this address.",
+    "To choose a new one, open this link within an hour:",
+    "",
+    `  ${origin}/reset-password#token=${token}`,
+    "",
+    "Setting a new password signs out every device that was signed in to the account.",
+    "If it was not you, ignore this message: your password stays as it is.",
+  ].join("\n"),
+});
+
+export const noAccountToResetMail = (origin: string, to: string): MailMessage => ({
+  to,
+  subject: "Marginalia password reset",
+  text: [
+    "Someone (we hope you) asked to reset a Marginalia password for this address, but no account uses it.",
+    "",
+    `To create one, sign up at ${origin}/signup`,
+    "",
+    "If it was not you, ignore this message.",
+  ].join("\n"),
+});

@@ -9,10 +9,11 @@ import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from 
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { readJson, readOptionalJson } from "../http/input.ts";
+import { requestPasswordReset, resetPassword } from "../services/password-resets.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
 import { findUserByEmail, setPassword } from "../services/users.ts";
 import { documented, noContent } from "../openapi/describe.ts";
-import { signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
+import { passwordResetAnswerSchema, signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 
 // argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
 const password = z.string().min(8, "Use at least 8 characters").max(256);
@@ -28,6 +29,8 @@ export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email,
 const revokeTokens = z.boolean().default(false);
 export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password, revokeTokens });
 export const logoutEverywhereSchema = z.strictObject({ revokeTokens });
+export const passwordResetRequestSchema = userInsertSchema.pick({ email: true }).strict();
+export const passwordResetSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a reset token"), newPassword: password, revokeTokens });
 
 /**
  * Checks a password under the login backoff (login-backoff.ts): the user when
@@ -71,6 +74,7 @@ export const authRoutes = new Hono<AppEnv>()
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, signupSchema);
+    await rateLimits.mailTo(input.email);
     await requestSignup(db, c.get("deps").mailer, c.get("deps").config.publicOrigin, input);
     // The same answer whether or not the address has an account: the mailbox tells its owner which.
     return c.json({ status: "confirmation-sent", email: input.email }, 202);
@@ -107,6 +111,29 @@ export const authRoutes = new Hono<AppEnv>()
     await endSessionsOf(c, user.id, auth.via === "session" ? auth.sessionId : undefined);
     if (input.revokeTokens) await endTokensOf(c, user.id);
     return c.body(null, 204);
+  })
+  .post("/password-reset", documented({ tag: "auth", summary: "Forgot your password: mails a reset link (valid one hour) to an address with an account, or a notice to one without; the answer is the same for both", auth: false, body: passwordResetRequestSchema, responses: { 202: "{status: \"reset-sent\", email}", 429: "Too many attempts, or too many mails to this address" }, schemas: { 202: passwordResetAnswerSchema } }), async (c) => {
+    const { db, rateLimits, mailer, config } = c.get("deps");
+    await rateLimits.attemptFromIp(clientIp(c));
+    const input = await readJson(c, passwordResetRequestSchema);
+    await rateLimits.mailTo(input.email);
+    await requestPasswordReset(db, mailer, config.publicOrigin, input.email);
+    return c.json({ status: "reset-sent", email: input.email }, 202);
+  })
+  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { 200: "Password set; sets the session cookie", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+    const { db, rateLimits } = c.get("deps");
+    const ip = clientIp(c);
+    await rateLimits.attemptFromIp(ip);
+    const input = await readJson(c, passwordResetSchema);
+    const user = await resetPassword(db, { token: input.token, password: input.newPassword });
+    // Whoever held a session, perhaps with the old password, is signed out; so is every socket they opened.
+    await endSessionsOf(c, user.id);
+    if (input.revokeTokens) await endTokensOf(c, user.id);
+    // Holding the mailbox proves as much as the password: this address is the owner's (login-backoff.ts).
+    rateLimits.recordSignedIn(user.email, ip);
+    const { token, session } = await createSession(db, user.id);
+    setSessionCookie(c, token, sessionExpiresAt(session));
+    return c.json({ user });
   })
   .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);

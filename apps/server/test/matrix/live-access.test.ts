@@ -2,9 +2,10 @@ import { eq } from "drizzle-orm";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { apiTokens, memberships } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
-import { addMember, signUp } from "../support/app.ts";
+import { TestClient, addMember, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { liveServer } from "../support/live.ts";
+import { resetTokenFor } from "../support/mail.ts";
 import { updateSettings } from "../../src/services/groups.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
 
@@ -101,6 +102,17 @@ describe("open sockets follow access changes", () => {
     const socket = live.open(article.sync.room, created.body.token);
     await socket.synced;
     expect((await member.delete(`/api/tokens/${created.body.id}`)).status).toBe(204);
+    await closedWith(socket, SYNC_CLOSE_CODES.unauthorized);
+  });
+
+  it("closes every socket of an account whose password is reset from its mail, with 4401", async () => {
+    const { article, members } = await desk(["annotator"]);
+    const member = members[0]!;
+    const socket = live.open(article.sync.room, member.token);
+    await socket.synced;
+    expect((await new TestClient(live.t.app).post("/api/auth/password-reset", { email: member.email })).status).toBe(202);
+    const reset = await new TestClient(live.t.app).post("/api/auth/password-reset/confirm", { token: await resetTokenFor(member.email), newPassword: "a fresh passphrase" });
+    expect(reset.status).toBe(200);
     await closedWith(socket, SYNC_CLOSE_CODES.unauthorized);
   });
 

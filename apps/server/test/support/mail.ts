@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { awaitSignupToken } from "../../src/mail/mailbox.ts";
+import { awaitMailedToken, awaitSignupToken } from "../../src/mail/mailbox.ts";
 
 /**
  * Where every server the tests start delivers its mail (`MAIL_URL=file:<dir>`), one folder per
@@ -11,3 +11,4 @@ export const TEST_MAIL_DIR = mkdtempSync(path.join(tmpdir(), "marginalia-mail-")
 export const TEST_MAIL_URL = `file:${TEST_MAIL_DIR}`;
 
 export const signupTokenFor = (email: string) => awaitSignupToken(TEST_MAIL_DIR, email);
+export const resetTokenFor = (email: string) => awaitMailedToken(TEST_MAIL_DIR, email, "/reset-password");

@@ -6,9 +6,10 @@ import { ConfirmSignupScreen } from "../library/ConfirmSignupScreen.tsx";
 import { GroupScreen } from "../library/GroupScreen.tsx";
 import { LibraryScreen } from "../library/LibraryScreen.tsx";
 import { ModerationScreen } from "../library/ModerationScreen.tsx";
+import { ForgotPasswordScreen, ResetPasswordScreen } from "../library/PasswordResetScreens.tsx";
 import { ReaderScreen } from "../reader/index.ts";
 import { TopBar } from "./TopBar.tsx";
-import { matchRoute, navigate, usePath } from "./router.tsx";
+import { type Route, matchRoute, navigate, usePath } from "./router.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
 export function App() {
@@ -19,11 +20,14 @@ export function App() {
   );
 }
 
+/** The screens a signed-out visitor may see; every other one sends them to sign in first. */
+const OPEN_ROUTES = new Set<Route["name"]>(["login", "signup", "confirm-signup", "forgot-password", "reset-password"]);
+
 function Shell() {
   const path = usePath();
   const route = matchRoute(path);
   const { status } = useSession();
-  const open = route.name === "login" || route.name === "signup" || route.name === "confirm-signup";
+  const open = OPEN_ROUTES.has(route.name);
 
   useEffect(() => {
     // Signed-out visitors go to the sign-in form, and come back where they were going.
@@ -32,6 +36,8 @@ function Shell() {
 
   if (status === "loading") return <p className="loading" role="status">Loading…</p>;
   if (route.name === "confirm-signup") return <ConfirmSignupScreen />;
+  if (route.name === "forgot-password") return <ForgotPasswordScreen />;
+  if (route.name === "reset-password") return <ResetPasswordScreen />;
   if (open) return <AuthScreen mode={route.name === "signup" ? "signup" : "login"} />;
   if (status !== "signed-in") return null;
   return (

@@ -41,6 +41,8 @@ export type Route =
   | { name: "login" }
   | { name: "signup" }
   | { name: "confirm-signup" }
+  | { name: "forgot-password" }
+  | { name: "reset-password" }
   | { name: "library" }
   | { name: "group"; groupId: string }
   | { name: "moderation"; groupId: string }
@@ -53,6 +55,8 @@ const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [WEB_PATHS.login, () => ({ name: "login" })],
   [WEB_PATHS.signup, () => ({ name: "signup" })],
   [WEB_PATHS.confirmSignup, () => ({ name: "confirm-signup" })],
+  [WEB_PATHS.forgotPassword, () => ({ name: "forgot-password" })],
+  [WEB_PATHS.resetPassword, () => ({ name: "reset-password" })],
   [WEB_PATHS.library, () => ({ name: "library" })],
   [WEB_PATHS.group, (m) => ({ name: "group", groupId: m[1]! })],
   [WEB_PATHS.moderation, (m) => ({ name: "moderation", groupId: m[1]! })],

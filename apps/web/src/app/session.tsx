@@ -9,6 +9,7 @@ type SessionValue = {
   login(input: { email: string; password: string }): Promise<void>;
   signup(input: { email: string; password: string; name: string }): Promise<void>;
   confirmSignup(input: { token: string; password: string }): Promise<void>;
+  resetPassword(input: { token: string; newPassword: string }): Promise<void>;
   logout(): Promise<void>;
 };
 
@@ -53,6 +54,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       },
       confirmSignup: async (input) => {
         await auth.confirmSignup(input);
+        await refresh();
+      },
+      resetPassword: async (input) => {
+        await auth.resetPassword(input);
         await refresh();
       },
       logout: async () => {

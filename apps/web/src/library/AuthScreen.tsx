@@ -2,12 +2,12 @@ import { type FormEvent, useState } from "react";
 import { errorMessage } from "../api/client.ts";
 import { Link, navigate } from "../app/router.tsx";
 import { useSession } from "../app/session.tsx";
+import { useAction } from "../lib/use-action.ts";
 
 /** Sign in and sign up share one form; signing up only adds a name. */
 export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
   const session = useSession();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [mailedTo, setMailedTo] = useState<string | null>(null);
   const next = safeNext(new URLSearchParams(location.search).get("next"));
 
@@ -16,9 +16,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
     const form = new FormData(event.currentTarget);
     const email = String(form.get("email") ?? "");
     const password = String(form.get("password") ?? "");
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (mode === "signup") {
         await session.signup({ email, password, name: String(form.get("name") ?? "") });
         setMailedTo(email);
@@ -26,11 +24,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
       }
       await session.login({ email, password });
       navigate(next, { replace: true });
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (mode === "signup" && mailedTo) return <CheckYourMail email={mailedTo} />;
@@ -40,7 +34,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
     <main className="auth">
       <p className="brand brand-large">Marginalia</p>
       <h1>{mode === "login" ? "Sign in" : "Create your account"}</h1>
-      <form onSubmit={submit} className="stack" aria-describedby={error ? "auth-error" : undefined}>
+      <form onSubmit={submit} className="stack" aria-describedby={error != null ? "auth-error" : undefined}>
         {mode === "signup" && (
           <label>
             Name
@@ -61,15 +55,20 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
             minLength={mode === "signup" ? 8 : 1}
           />
         </label>
-        {error && (
+        {error != null && (
           <p id="auth-error" className="error" role="alert">
-            {error}
+            {errorMessage(error)}
           </p>
         )}
         <button type="submit" className="primary" disabled={busy}>
           {mode === "login" ? "Sign in" : "Sign up"}
         </button>
       </form>
+      {mode === "login" && (
+        <p>
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
+      )}
       <p>
         {mode === "login" ? "New here? " : "Already have an account? "}
         <Link to={other + query}>{mode === "login" ? "Create an account" : "Sign in"}</Link>

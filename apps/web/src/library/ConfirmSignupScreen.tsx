@@ -2,6 +2,7 @@ import { type FormEvent, useState } from "react";
 import { errorMessage } from "../api/client.ts";
 import { Link, navigate } from "../app/router.tsx";
 import { useSession } from "../app/session.tsx";
+import { useAction } from "../lib/use-action.ts";
 
 /**
  * The page a confirmation mail links to (`/confirm#token=…`). The token rides in the fragment, which
@@ -10,23 +11,16 @@ import { useSession } from "../app/session.tsx";
 export function ConfirmSignupScreen() {
   const session = useSession();
   const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get("token"));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!token) return;
     const password = String(new FormData(event.currentTarget).get("password") ?? "");
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await session.confirmSignup({ token, password });
       navigate("/", { replace: true });
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -34,14 +28,14 @@ export function ConfirmSignupScreen() {
       <p className="brand brand-large">Marginalia</p>
       <h1>Finish creating your account</h1>
       {token ? (
-        <form onSubmit={submit} className="stack" aria-describedby={error ? "confirm-error" : undefined}>
+        <form onSubmit={submit} className="stack" aria-describedby={error != null ? "confirm-error" : undefined}>
           <label>
             Password
             <input name="password" type="password" autoComplete="current-password" required />
           </label>
-          {error && (
+          {error != null && (
             <p id="confirm-error" className="error" role="alert">
-              {error}
+              {errorMessage(error)}
             </p>
           )}
           <button type="submit" className="primary" disabled={busy}>

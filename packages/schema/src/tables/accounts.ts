@@ -72,6 +72,24 @@ export const signupRequests = pgTable(
   (t) => [index("signup_requests_email_idx").on(t.email), index("signup_requests_expiry_idx").on(t.expiresAt)],
 );
 
+/**
+ * A password reset waiting for its mailed link to be opened (lucia-auth.com's password reset, the
+ * Copenhagen Book's rules): only SHA-256 of the token is kept, the link works once and for an hour, and a
+ * newer link for the address replaces it. Keyed by address, as sign-ups are, so that asking for a reset
+ * does the same work whether or not the address has an account (services/password-resets.ts).
+ */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    tokenHash: bytea("token_hash").notNull().unique(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("password_resets_email_idx").on(t.email), index("password_resets_expiry_idx").on(t.expiresAt)],
+);
+
 export const userSelectSchema = createSelectSchema(users);
 export const userInsertSchema = createInsertSchema(users, {
   email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),

@@ -15,6 +15,7 @@ const publicUser = z.strictObject(publicUserSchema.shape);
 export const userResponseSchema = z.strictObject({ user: publicUser });
 /** The one answer sign-up gives, whether or not the address has an account. */
 export const signupAnswerSchema = z.strictObject({ status: z.literal("confirmation-sent"), email: z.string() });
+export const passwordResetAnswerSchema = z.strictObject({ status: z.literal("reset-sent"), email: z.string() });
 
 export const meSchema = z.strictObject({
   user: publicUser,
