@@ -1,13 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type AppEnv, requireAuth, requireUser } from "../context.ts";
-import { validate } from "../http/input.ts";
+import { userInsertSchema } from "@marginalia/schema";
+import { type AppEnv, requireAccountAccess, requireAuth, requireUser } from "../context.ts";
+import { readJson, validate } from "../http/input.ts";
 import { listAssignments } from "../services/assignments.ts";
 import { listGroupsOf } from "../services/groups.ts";
 import { listMyInvitations } from "../services/invitations.ts";
+import { renameUser } from "../services/users.ts";
 import { documented, ok } from "../openapi/describe.ts";
 import { myAssignmentsSchema } from "../openapi/schemas/annotations.ts";
-import { meSchema } from "../openapi/schemas/accounts.ts";
+import { meSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 import { myInvitationListSchema } from "../openapi/schemas/groups.ts";
 
 export const myAssignmentsQuery = z.object({
@@ -15,11 +17,18 @@ export const myAssignmentsQuery = z.object({
   open: z.enum(["true", "false"]).transform((v) => v === "true").default(false),
 });
 
+export const renameSchema = userInsertSchema.pick({ name: true }).strict();
+
 export const meRoutes = new Hono<AppEnv>()
   .get("/", documented({ tag: "auth", summary: "The signed-in user and their groups", responses: ok("The user"), schemas: { 200: meSchema } }), async (c) => {
     const auth = requireAuth(c);
     const groups = await listGroupsOf(c.get("deps").db, auth.user.id);
     return c.json({ user: auth.user, via: auth.via, groups });
+  })
+  .patch("/", documented({ tag: "auth", summary: "Change your name, as groups that show names show it (signed in, not with a token); sockets open now keep the old one in presence until they reconnect", body: renameSchema, responses: { ...ok("The user"), 403: "Called with an API token" }, schemas: { 200: userResponseSchema } }), async (c) => {
+    const auth = requireAccountAccess(c);
+    const { name } = await readJson(c, renameSchema);
+    return c.json({ user: await renameUser(c.get("deps").db, auth.user.id, name) });
   })
   .get("/assignments", documented({ tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress"), schemas: { 200: myAssignmentsSchema } }), async (c) => {
     const user = requireUser(c);

@@ -30,3 +30,9 @@ export async function findUserByEmail(db: Db, email: string) {
 export async function setPassword(db: Db, userId: string, password: string) {
   await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, userId));
 }
+
+export async function renameUser(db: Db, userId: string, name: string): Promise<PublicUser> {
+  const [user] = await db.update(users).set({ name }).where(eq(users.id, userId)).returning({ id: users.id, email: users.email, name: users.name });
+  if (!user) throw new ApiError("unauthenticated", "This account no longer exists");
+  return user;
+}

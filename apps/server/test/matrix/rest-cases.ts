@@ -23,6 +23,12 @@ export const REST_CASES: RestCase[] = [
   { route: "POST /api/auth/logout", call: (_w, who) => who.post("/api/auth/logout"), expect: { member: 204, outsider: 204 } },
   { route: "GET /api/me", call: (_w, who) => who.get("/api/me"), expect: { member: 200, outsider: 200 } },
   {
+    route: "PATCH /api/me",
+    note: "an empty name: nothing changes for the shared users",
+    call: (_w, who) => who.patch("/api/me", { name: "" }),
+    expect: { member: 400, outsider: 400 },
+  },
+  {
     route: "POST /api/auth/password",
     note: "wrong current password: nothing changes for the shared sessions",
     call: (_w, who) => who.post("/api/auth/password", { currentPassword: "not the password", newPassword: "never stored here" }),

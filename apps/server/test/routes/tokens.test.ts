@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { apiTokens } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -125,5 +125,30 @@ describe("password change and signing out everywhere", () => {
     expect((await user.post("/api/auth/logout-everywhere", { revokeTokens: true })).status).toBe(204);
     expect((await second.get("/api/me")).status).toBe(401);
     expect((await user.get("/api/me")).status).toBe(401);
+  });
+});
+
+describe("renaming yourself", () => {
+  it("changes the name the account and its groups show, signed in with a password only", async () => {
+    const owner = await signUp(t.app, "Owner");
+    const member = await signUp(t.app, "Old Name");
+    const group = await createGroup(owner);
+    await addMember(owner, group.id, member, "annotator");
+    const renamed = await member.patch("/api/me", { name: "  Nasrin Rahimi " });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.user).toEqual({ id: member.user.id, email: member.email, name: "Nasrin Rahimi" });
+    expect((await member.get("/api/me")).body.user.name).toBe("Nasrin Rahimi");
+    const listed = (await owner.get(`/api/groups/${group.id}/members`)).body.members as Array<{ email: string; name: string }>;
+    expect(listed.find((m) => m.email === member.email)?.name).toBe("Nasrin Rahimi");
+
+    const script = Object.assign(new TestClient(t.app), { bearer: (await member.post("/api/tokens", { name: "script" })).body.token });
+    expect((await script.patch("/api/me", { name: "Renamed by a script" })).status).toBe(403);
+    for (const name of ["", "Line\nbreak", "x".repeat(101), "Eve \u202E"]) {
+      const refused = await member.patch("/api/me", { name });
+      expect(refused.status, JSON.stringify(name)).toBe(400);
+      expect(refused.body.error.field).toBe("name");
+    }
+    expect((await member.patch("/api/me", { name: "Ok", email: "new@example.test" })).status).toBe(400);
+    expect((await member.get("/api/me")).body.user.name).toBe("Nasrin Rahimi");
   });
 });
