@@ -9,6 +9,7 @@ export const WEB_PATHS = {
   signup: /^\/signup\/?$/,
   confirmSignup: /^\/confirm\/?$/,
   library: /^\/$/,
+  account: /^\/account\/?$/,
   group: new RegExp(`^/groups/${ID}/?$`),
   moderation: new RegExp(`^/groups/${ID}/moderation/?$`),
   article: new RegExp(`^/articles/${ID}/?$`),

@@ -42,6 +42,7 @@ export type Route =
   | { name: "signup" }
   | { name: "confirm-signup" }
   | { name: "library" }
+  | { name: "account" }
   | { name: "group"; groupId: string }
   | { name: "moderation"; groupId: string }
   | { name: "article"; articleId: string }
@@ -54,6 +55,7 @@ const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [WEB_PATHS.signup, () => ({ name: "signup" })],
   [WEB_PATHS.confirmSignup, () => ({ name: "confirm-signup" })],
   [WEB_PATHS.library, () => ({ name: "library" })],
+  [WEB_PATHS.account, () => ({ name: "account" })],
   [WEB_PATHS.group, (m) => ({ name: "group", groupId: m[1]! })],
   [WEB_PATHS.moderation, (m) => ({ name: "moderation", groupId: m[1]! })],
   [WEB_PATHS.article, (m) => ({ name: "article", articleId: m[1]! })],
