@@ -73,6 +73,12 @@ describe.skipIf(skipBrowserSuites)("accessibility (WCAG 2.2 AA, axe-core), in Ch
     await check(a.page, "dashboard");
     await visit(a.page, base, `/articles/${articleId}/participation`, "Participation");
     await check(a.page, "participation");
+    // The account screen, with a new token's secret shown and the list of tokens filled.
+    await visit(a.page, base, "/account", "Your account");
+    await a.page.getByLabel("Token name").fill("Accessibility sweep");
+    await a.page.getByRole("button", { name: "Create token" }).click();
+    await a.page.getByRole("group", { name: "Token “Accessibility sweep” created" }).waitFor();
+    await check(a.page, "account");
     await visit(b.page, base, "/", "Your groups");
     await check(b.page, "library (annotator)");
 

@@ -11,6 +11,7 @@ export const WEB_PATHS = {
   forgotPassword: /^\/forgot-password\/?$/,
   resetPassword: /^\/reset-password\/?$/,
   library: /^\/$/,
+  account: /^\/account\/?$/,
   group: new RegExp(`^/groups/${ID}/?$`),
   moderation: new RegExp(`^/groups/${ID}/moderation/?$`),
   article: new RegExp(`^/articles/${ID}/?$`),

@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { AccountScreen } from "../account/AccountScreen.tsx";
 import { DashboardScreen } from "../dashboard/DashboardScreen.tsx";
 import { ParticipationScreen } from "../dashboard/ParticipationScreen.tsx";
 import { AuthScreen } from "../library/AuthScreen.tsx";
@@ -44,6 +45,7 @@ function Shell() {
     <>
       {route.name !== "article" && <TopBar />}
       {route.name === "library" && <LibraryScreen />}
+      {route.name === "account" && <AccountScreen />}
       {route.name === "group" && <GroupScreen groupId={route.groupId} />}
       {route.name === "moderation" && <ModerationScreen groupId={route.groupId} />}
       {route.name === "article" && <ReaderScreen key={route.articleId} articleId={route.articleId} />}

@@ -1,12 +1,13 @@
 import { type ReactNode, useState } from "react";
 import { errorMessage } from "../api/client.ts";
 import { NotificationsMenu } from "./NotificationsMenu.tsx";
-import { Link, navigate } from "./router.tsx";
+import { Link, navigate, usePath } from "./router.tsx";
 import { useSession } from "./session.tsx";
 
-/** The strip across every screen: home, who is signed in, sign out. */
+/** The strip across every screen: home, who is signed in (a link to their account), sign out. */
 export function TopBar({ children }: { children?: ReactNode }) {
   const { me, logout } = useSession();
+  const path = usePath();
   const [signOutError, setSignOutError] = useState<string | null>(null);
   return (
     <header className="topbar">
@@ -17,9 +18,17 @@ export function TopBar({ children }: { children?: ReactNode }) {
       {me && (
         <div className="topbar-user">
           <NotificationsMenu />
-          <span className="who" title={me.user.email}>
-            {me.user.name}
-          </span>
+          {/* A phone has no room for the name: the link shows "Account" instead (reader.css); its name holds both words. */}
+          <Link
+            to="/account"
+            className="who"
+            title={me.user.email}
+            aria-label={`${me.user.name}, account`}
+            aria-current={path === "/account" ? "page" : undefined}
+          >
+            <span className="who-name">{me.user.name}</span>
+            <span className="who-account">Account</span>
+          </Link>
           <button
             type="button"
             className="link-button"

@@ -44,6 +44,7 @@ export type Route =
   | { name: "forgot-password" }
   | { name: "reset-password" }
   | { name: "library" }
+  | { name: "account" }
   | { name: "group"; groupId: string }
   | { name: "moderation"; groupId: string }
   | { name: "article"; articleId: string }
@@ -58,6 +59,7 @@ const TABLE: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [WEB_PATHS.forgotPassword, () => ({ name: "forgot-password" })],
   [WEB_PATHS.resetPassword, () => ({ name: "reset-password" })],
   [WEB_PATHS.library, () => ({ name: "library" })],
+  [WEB_PATHS.account, () => ({ name: "account" })],
   [WEB_PATHS.group, (m) => ({ name: "group", groupId: m[1]! })],
   [WEB_PATHS.moderation, (m) => ({ name: "moderation", groupId: m[1]! })],
   [WEB_PATHS.article, (m) => ({ name: "article", articleId: m[1]! })],

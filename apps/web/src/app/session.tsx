@@ -1,4 +1,5 @@
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import * as account from "../api/account.ts";
 import * as auth from "../api/auth.ts";
 import { ApiError, onUnauthenticated } from "../api/client.ts";
 
@@ -11,6 +12,7 @@ type SessionValue = {
   confirmSignup(input: { token: string; password: string }): Promise<void>;
   resetPassword(input: { token: string; newPassword: string }): Promise<void>;
   logout(): Promise<void>;
+  logoutEverywhere(input: { revokeTokens: boolean }): Promise<void>;
 };
 
 const SessionContext = createContext<SessionValue | null>(null);
@@ -66,6 +68,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         // means it had already ended.
         await auth.logout().catch((err: unknown) => {
           if (!(err instanceof ApiError && err.status === 401)) throw err;
+        });
+        setMe(null);
+        setStatus("anonymous");
+      },
+      logoutEverywhere: async (input) => {
+        // As logout; but a 401 asked to revoke the tokens too revoked nothing, and must not pass for done.
+        await account.logoutEverywhere(input).catch((err: unknown) => {
+          if (input.revokeTokens || !(err instanceof ApiError && err.status === 401)) throw err;
         });
         setMe(null);
         setStatus("anonymous");
