@@ -48,7 +48,7 @@ const isFocused = (control: Locator) => control.evaluate((el) => el === document
 describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
   const suite = chromiumSuite();
 
-  it("changes the password: errors sit under their fields, the old password stops working, other sessions end, this one carries on", async () => {
+  it("changes the password: errors sit under their fields, the old password stops working, other sessions end, this one carries on", { timeout: 60_000 }, async () => {
     const { base, browser } = suite;
     const a = await newUserPage(browser);
     const ada = await signUpApi(a.context, base, "Ada");
@@ -67,9 +67,21 @@ describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
     await link.click();
     await a.page.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
     expect(new URL(a.page.url()).pathname).toBe("/account");
-    const profile = await a.page.getByRole("region", { name: "Profile" }).textContent();
-    expect(profile).toContain(ada.name);
-    expect(profile).toContain(ada.email);
+    const profile = a.page.getByRole("region", { name: "Profile" });
+    expect(await profile.getByLabel("Name").inputValue()).toBe(ada.name);
+    expect(await profile.textContent()).toContain(ada.email);
+    // A new name is saved, and the top bar follows.
+    await profile.getByLabel("Name").fill(`${ada.name} Lovelace`);
+    await profile.getByRole("button", { name: "Save name" }).click();
+    await expect.poll(() => profile.getByRole("status").textContent()).toBe("Name saved.");
+    await a.page.getByRole("banner").getByRole("link", { name: `${ada.name} Lovelace, account` }).waitFor();
+    expect((await call<{ user: { name: string } }>(a.context, base, "GET", "/api/me")).user.name).toBe(`${ada.name} Lovelace`);
+    await profile.getByLabel("Name").fill("Line\u202Ebreak");
+    await profile.getByRole("button", { name: "Save name" }).click();
+    await expect.poll(() => profile.getByRole("alert").textContent()).toMatch(/name/i);
+    await profile.getByLabel("Name").fill(ada.name);
+    await profile.getByRole("button", { name: "Save name" }).click();
+    await expect.poll(() => profile.getByRole("status").textContent()).toBe("Name saved.");
 
     const form = a.page.getByRole("form", { name: "Change password" });
     const current = form.getByLabel("Current password");
@@ -125,7 +137,7 @@ describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
     await a.context.close();
   }, 60_000);
 
-  it("at 390 px creates a token, shows its secret once with a copy button, and revokes it after a confirmation", async () => {
+  it("at 390 px creates a token, shows its secret once with a copy button, and revokes it after a confirmation", { timeout: 60_000 }, async () => {
     const { base, browser } = suite;
     const a = await newUserPage(browser);
     const ada = await signUpApi(a.context, base, "Ada");
@@ -194,7 +206,7 @@ describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
     await a.context.close();
   }, 60_000);
 
-  it("signs out everywhere after a confirmation, with the API tokens when asked, and lands on the sign-in page", async () => {
+  it("signs out everywhere after a confirmation, with the API tokens when asked, and lands on the sign-in page", { timeout: 60_000 }, async () => {
     const { base, browser } = suite;
     const a = await newUserPage(browser);
     const ada = await signUpApi(a.context, base, "Ada");

@@ -6,6 +6,7 @@ import { useMe, useSession } from "../app/session.tsx";
 import { useAsync } from "../lib/use-async.ts";
 import { ConfirmAction } from "./ConfirmAction.tsx";
 import { PasswordPanel } from "./PasswordPanel.tsx";
+import { ProfilePanel } from "./ProfilePanel.tsx";
 import { TokensPanel } from "./TokensPanel.tsx";
 
 /** The signed-in user's own account: who they are, their password, their sessions and their API tokens. */
@@ -15,15 +16,7 @@ export function AccountScreen() {
   return (
     <main className="page account">
       <h1>Your account</h1>
-      <section aria-labelledby="profile-heading" className="panel">
-        <h2 id="profile-heading">Profile</h2>
-        <dl className="profile">
-          <dt>Name</dt>
-          <dd>{user.name}</dd>
-          <dt>Email</dt>
-          <dd>{user.email}</dd>
-        </dl>
-      </section>
+      <ProfilePanel user={user} />
       <PasswordPanel email={user.email} onTokensRevoked={() => void tokens.reload()} />
       <SignOutEverywherePanel />
       <TokensPanel tokens={tokens} />

@@ -1,3 +1,4 @@
+import type { User } from "./auth.ts";
 import { api } from "./client.ts";
 
 /** What a token may do beyond reading and annotating as its user (apps/server/src/auth/api-tokens.ts). */
@@ -18,3 +19,5 @@ export const logoutEverywhere = (input: { revokeTokens: boolean }) => api<void>(
 export const fetchTokens = async () => (await api<{ tokens: ApiToken[] }>("GET", "/api/tokens")).tokens;
 export const createToken = (input: { name: string; scopes?: TokenScope[] }) => api<CreatedToken>("POST", "/api/tokens", { json: input });
 export const revokeToken = (tokenId: string) => api<void>("DELETE", `/api/tokens/${encodeURIComponent(tokenId)}`);
+/** Changes the name others see; the same rules as a sign-up's (one plain line, at most 100 characters). */
+export const renameMe = async (name: string) => (await api<{ user: User }>("PATCH", "/api/me", { json: { name } })).user;
