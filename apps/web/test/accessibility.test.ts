@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
-import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_TITLE, highlightSizes, pointInText, selectWithMouse, threadCard, twoReaders } from "./support/flows.ts";
 
 const CLAIM = "The second option for the West is a military operation against Iran and its nuclear facilities.";
@@ -81,6 +81,12 @@ describe.skipIf(skipBrowserSuites)("accessibility (WCAG 2.2 AA, axe-core), in Ch
     await check(a.page, "account");
     await visit(b.page, base, "/", "Your groups");
     await check(b.page, "library (annotator)");
+    // Signed out: asking for a reset link, and the page the link opens.
+    const anonymous = await newUserPage(suite.browser);
+    await visit(anonymous.page, base, "/forgot-password", "Reset your password");
+    await check(anonymous.page, "forgot password");
+    await visit(anonymous.page, base, "/reset-password#token=abcdefghijkmnpqrstuvwxyz", "Choose a new password");
+    await check(anonymous.page, "reset password");
 
     expect(findings).toEqual([]);
     expect([...a.errors, ...b.errors]).toEqual([]);
