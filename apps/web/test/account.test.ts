@@ -48,7 +48,7 @@ const isFocused = (control: Locator) => control.evaluate((el) => el === document
 describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
   const suite = chromiumSuite();
 
-  it("changes the password: errors sit under their fields, the old password stops working, other sessions end, this one carries on", { timeout: 60_000 }, async () => {
+  it("changes the password: errors sit under their fields, the old password stops working, other sessions end, this one carries on", async () => {
     const { base, browser } = suite;
     const a = await newUserPage(browser);
     const ada = await signUpApi(a.context, base, "Ada");
@@ -137,7 +137,7 @@ describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
     await a.context.close();
   }, 60_000);
 
-  it("at 390 px creates a token, shows its secret once with a copy button, and revokes it after a confirmation", { timeout: 60_000 }, async () => {
+  it("at 390 px creates a token, shows its secret once with a copy button, and revokes it after a confirmation", async () => {
     const { base, browser } = suite;
     const a = await newUserPage(browser);
     const ada = await signUpApi(a.context, base, "Ada");
@@ -206,7 +206,7 @@ describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
     await a.context.close();
   }, 60_000);
 
-  it("signs out everywhere after a confirmation, with the API tokens when asked, and lands on the sign-in page", { timeout: 60_000 }, async () => {
+  it("signs out everywhere after a confirmation, with the API tokens when asked, and lands on the sign-in page", async () => {
     const { base, browser } = suite;
     const a = await newUserPage(browser);
     const ada = await signUpApi(a.context, base, "Ada");
