@@ -9,12 +9,14 @@ import { ModerationScreen } from "../library/ModerationScreen.tsx";
 import { ForgotPasswordScreen, ResetPasswordScreen } from "../library/PasswordResetScreens.tsx";
 import { ReaderScreen } from "../reader/index.ts";
 import { TopBar } from "./TopBar.tsx";
+import { Announcer } from "./announcer.tsx";
 import { type Route, matchRoute, navigate, usePath } from "./router.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
 export function App() {
   return (
     <SessionProvider>
+      <Announcer />
       <Shell />
     </SessionProvider>
   );

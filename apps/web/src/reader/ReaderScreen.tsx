@@ -22,6 +22,10 @@ import { Sidebar, type TabId } from "./Sidebar.tsx";
 import { NARROW, SidebarDrawer } from "./SidebarDrawer.tsx";
 import { useMediaQuery } from "../lib/use-media-query.ts";
 import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
+import { selectSpan, useAnnotationKeys } from "./highlights/use-annotation-keys.ts";
+import { describeThread } from "./threads/describe.ts";
+import { announce } from "../app/announcer.tsx";
+import { scrollBehavior } from "../lib/motion.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
 import { ThreadFilters } from "./threads/ThreadFilters.tsx";
 import { ThreadList } from "./threads/ThreadList.tsx";
@@ -160,6 +164,8 @@ function Reader({
 
   // A reply's id as well as a thread's: a notification of a reply names the reply, and focuses its thread.
   const [focusedId, setFocusedId] = useState<string | null>(null);
+  // Stepping through the article's passages marks their threads but leaves focus in the article.
+  const [quietFocus, setQuietFocus] = useState(false);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [liveSelection, setLiveSelection] = useState<Span | null>(null);
   const [lastSelection, setLastSelection] = useState<Span | null>(null);
@@ -191,10 +197,25 @@ function Reader({
   useSentenceKeys(root, map, openDraft);
 
   const focusThread = useCallback((id: string) => {
+    setQuietFocus(false);
     setFocusedId(id);
     setTab("threads");
     setDrawerOpen(true);
   }, []);
+  const focusCard = useCallback((id: string) => {
+    setQuietFocus(false);
+    setFocusedId(id);
+  }, []);
+  useAnnotationKeys(root, map, shown, {
+    onStep(thread, position, count) {
+      setQuietFocus(true);
+      setFocusedId(thread.root.id);
+      setTab("threads");
+      announce(`${describeThread(thread, members)}. ${position} of ${count}.`);
+    },
+    onEnd: (down) => announce(shown.length === 0 ? "No annotated passages." : down ? "No more annotated passages after this one." : "No annotated passages before this one."),
+    onOpen: (thread) => focusThread(thread.root.id),
+  });
   useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
   // A link to one annotation (a notification, a search result, an export) focuses it on opening, and again
   // whenever the fragment changes: a notification of this same article changes nothing else.
@@ -236,13 +257,17 @@ function Reader({
 
   // Read through a ref, so that the callback keeps its identity and the memoised cards do not all
   // re-render whenever any annotation changes.
-  const latest = useRef({ threads, map });
-  latest.current = { threads, map };
+  const latest = useRef({ threads, map, root });
+  latest.current = { threads, map, root };
+  // The passage is selected and focus goes to the article, where the keys go on from it (Alt+Down, Alt+PageDown).
   const showInText = useCallback((id: string) => {
-    const { threads, map } = latest.current;
+    const { threads, map, root } = latest.current;
     const thread = threads.find((t) => t.root.id === id);
-    const located = thread?.span && map?.locate(thread.span);
-    located?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (thread?.span && map && selectSpan(map, thread.span)) {
+      root?.focus({ preventScroll: true });
+      map.locate(thread.span)?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: scrollBehavior() });
+    }
+    setQuietFocus(true);
     setFocusedId(id);
   }, []);
   // The sidebar follows the highlights: a change is painted in the text first, and the cards and the
@@ -261,7 +286,7 @@ function Reader({
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
-  const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: setFocusedId, onShow: showInText };
+  const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
   const emptyText =
     groupState.fatal ? "The annotations cannot be shown: this article's live connection has ended."
@@ -283,6 +308,7 @@ function Reader({
             votes={votes}
             focusedId={focused?.root.id ?? null}
             focusedReplyId={focusedReplyId}
+            quietFocus={quietFocus}
             emptyText={emptyText}
             {...cardProps}
           />

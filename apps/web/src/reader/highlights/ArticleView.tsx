@@ -5,6 +5,7 @@ import { textDirection } from "../../lib/direction.ts";
 import { PageMarker, pageStartingAt } from "./PageMarker.tsx";
 import { TextMap } from "./text-map.ts";
 import { SENTENCE_KEYS } from "./use-sentence-keys.ts";
+import { ANNOTATION_KEYS } from "./use-annotation-keys.ts";
 
 type Props = {
   text: string;
@@ -142,9 +143,11 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
     <>
     <p id="article-keys" className="keyboard-hint">
       In the article, Alt+↓ and Alt+↑ select the next or previous sentence, with Shift they extend the selection, and Enter annotates it.
+      Alt+Page Down and Alt+Page Up (or Alt+N and Alt+P) select the next or previous annotated passage and read out its annotation;
+      Alt+Enter opens its thread.
     </p>
     {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the article answers to keys (use-sentence-keys.ts), so Tab must reach it. */}
-    <article ref={root} className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={SENTENCE_KEYS}>
+    <article ref={root} className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={`${SENTENCE_KEYS} ${ANNOTATION_KEYS}`}>
       {header.length > 0 && <header className="article-header">{header.map((g) => g.kind === "single" && render(g.block))}</header>}
       {body.map((g, n) => {
         const page = pageStartingAt(blocks, g.kind === "single" ? g.block : g.blocks[0]!);

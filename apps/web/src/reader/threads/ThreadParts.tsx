@@ -16,7 +16,11 @@ export function QuoteButton({ thread, onShow }: { thread: Thread; onShow(id: str
   const quote = thread.root.target?.exact ?? "";
   if (!quote) return null;
   return (
-    <button type="button" className="quote" onClick={() => onShow(thread.root.id)} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
+    <button type="button" className="quote" onClick={(event) => {
+        // The card's own click would take focus to the card, away from the passage just selected.
+        event.stopPropagation();
+        onShow(thread.root.id);
+      }} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
       <span className="visually-hidden">Show in text: </span>
       <span className="quote-text" dir="auto">“{quote.length > 240 ? `${quote.slice(0, 240)}…` : quote}”</span>
     </button>

@@ -1,0 +1,57 @@
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
+import { annotate, openReader, threadCard, twoMembers } from "./support/flows.ts";
+
+announceSkip("keyboard routes and announcements");
+
+const FIRST = "After the collapse of the Soviet Union";
+const SECOND = "both Iran and Russia";
+
+const spoken = (page: Page) => page.evaluate(() => document.getElementById("announcer")?.textContent ?? "");
+const selected = (page: Page) => page.evaluate(() => document.getSelection()?.toString().trim());
+const focusedLabel = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+
+describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromium", () => {
+  const suite = chromiumSuite();
+
+  it("steps from one annotated passage to the next with the keys, tells each one, and goes to its thread", async () => {
+    const { base, a, b, bob, articleId } = await twoMembers(suite.browser, suite.base);
+    await annotate(b.context, base, articleId, FIRST, { kind: "comment", body: "Which year?" });
+    await annotate(b.context, base, articleId, SECOND, { kind: "factcheck", factcheck: { claim: "Both found reasons", verdict: "false", sources: [] } });
+    const page = a.page;
+    await openReader(page, base, articleId);
+    await threadCard(page, "Fact-check", bob.name).waitFor();
+    const article = page.getByRole("article", { name: "Article" });
+    expect(await article.getAttribute("aria-keyshortcuts")).toContain("Alt+PageDown");
+    await article.focus();
+
+    await page.keyboard.press("Alt+PageDown");
+    expect(await selected(page)).toBe(FIRST);
+    await expect.poll(() => spoken(page)).toBe(`Comment, by ${bob.name}: ${FIRST}. 1 of 2.`);
+    await page.keyboard.press("Alt+PageDown");
+    expect(await selected(page)).toBe(SECOND);
+    await expect.poll(() => spoken(page)).toBe(`Fact-check, verdict False, by ${bob.name}: ${SECOND}. 2 of 2.`);
+    // The thread is marked, but focus stays in the article so that the next key goes on from here.
+    expect(await focusedLabel(page)).toBe("Article");
+    await page.locator(`article.thread.focused[aria-label="Fact-check by ${bob.name}"]`).waitFor();
+    await page.keyboard.press("Alt+PageDown");
+    await expect.poll(() => spoken(page)).toBe("No more annotated passages after this one.");
+    expect(await selected(page)).toBe(SECOND);
+    // Alt+P is the same step backwards, for keyboards without Page Up.
+    await page.keyboard.press("Alt+KeyP");
+    expect(await selected(page)).toBe(FIRST);
+    await expect.poll(() => spoken(page)).toMatch(/^Comment, by .*1 of 2\.$/);
+
+    // Alt+Enter goes to the thread; its "Show in text" selects the passage and brings focus back to the article.
+    await page.keyboard.press("Alt+Enter");
+    await expect.poll(() => focusedLabel(page)).toBe(`Comment by ${bob.name}`);
+    await page.evaluate(() => document.getSelection()?.removeAllRanges());
+    await threadCard(page, "Fact-check", bob.name).getByRole("button", { name: /Show in text/ }).click();
+    expect(await selected(page)).toBe(SECOND);
+    expect(await focusedLabel(page)).toBe("Article");
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+});
