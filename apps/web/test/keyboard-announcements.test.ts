@@ -54,4 +54,21 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  it("tells, without moving focus, what another member adds while the article is open, and a burst in one sentence", async () => {
+    const { base, a, b, bob, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await openReader(page, base, articleId);
+    const tab = page.getByRole("tab", { name: /Threads/ });
+    await tab.focus();
+    await annotate(b.context, base, articleId, FIRST, { kind: "comment", body: "Which year was that?" });
+    await expect.poll(() => spoken(page), { timeout: 10_000 }).toBe(`${bob.name} commented on “${FIRST}”: Which year was that?`);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("tab");
+    await annotate(b.context, base, articleId, SECOND, { kind: "highlight" });
+    await annotate(b.context, base, articleId, "several reasons", { kind: "highlight" });
+    await expect.poll(() => spoken(page), { timeout: 10_000 }).toBe(`2 new annotations and replies, from ${bob.name}.`);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
 });

@@ -2,6 +2,7 @@ import { annotationPath, articlePath } from "@marginalia/schema";
 import { useCallback, useEffect, useState } from "react";
 import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
 import { RelativeTime } from "../lib/RelativeTime.tsx";
+import { useBatchedAnnouncer } from "./announcer.tsx";
 import { announceNotification } from "./notification-events.ts";
 import { Link } from "./router.tsx";
 
@@ -15,6 +16,10 @@ const LISTED = 20;
 export function NotificationsMenu() {
   const [items, setItems] = useState<Notification[]>([]);
   const [open, setOpen] = useState(false);
+  // The bell's count is in its name, which is not spoken as it changes: the live region tells it.
+  const tell = useBatchedAnnouncer<Notification>((batch) =>
+    batch.length === 1 ? `New notification: ${describeNotification(batch[0]!)}` : `${batch.length} new notifications.`,
+  );
 
   const load = useCallback(() => {
     fetchNotifications()
@@ -33,6 +38,7 @@ export function NotificationsMenu() {
       stream.addEventListener("notification", (event) => {
         const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
         announceNotification(pushed);
+        tell(pushed);
         setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
       });
       // The session ended or the token was revoked: reconnecting would only be refused.
@@ -51,7 +57,7 @@ export function NotificationsMenu() {
       clearInterval(timer);
       stream?.close();
     };
-  }, [load]);
+  }, [load, tell]);
 
   const unread = items.filter((n) => !n.readAt).length;
   const toggle = (next: boolean) => {

@@ -24,6 +24,7 @@ import { useMediaQuery } from "../lib/use-media-query.ts";
 import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
 import { selectSpan, useAnnotationKeys } from "./highlights/use-annotation-keys.ts";
 import { describeThread } from "./threads/describe.ts";
+import { useArrivalAnnouncer } from "./sync/use-arrival-announcer.ts";
 import { announce } from "../app/announcer.tsx";
 import { scrollBehavior } from "../lib/motion.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
@@ -159,6 +160,7 @@ function Reader({
   const synced = !!sessions.group && opened.every(([session, state]) => !session || state.synced || !!state.fatal);
   const [settled, setSettled] = useState(false);
   if (!settled && synced && items === allItems) setSettled(true);
+  useArrivalAnnouncer(items, self, members, settled);
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 

@@ -5,6 +5,7 @@ import { useAsync } from "../../lib/use-async.ts";
 import { useNotificationsHeard } from "../../app/notification-events.ts";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { SafeText } from "../threads/SafeText.tsx";
+import { announce } from "../../app/announcer.tsx";
 
 const REASONS = { submission: "Submission", review: "Awaiting publication", flagged: "Flagged" } as const;
 
@@ -16,11 +17,12 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   const [error, setError] = useState<string | null>(null);
   const items = (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
 
-  const act = async (action: () => Promise<unknown>) => {
+  const act = async (action: () => Promise<unknown>, outcome: string) => {
     setError(null);
     try {
       await action();
       await queue.reload();
+      announce(outcome);
     } catch (err) {
       setError(errorMessage(err));
       // A submission its author changed since it was read (412) is shown as it now reads.
@@ -50,7 +52,8 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   );
 }
 
-type OnAct = (action: () => Promise<unknown>) => Promise<void>;
+/** Runs a moderator's action; `outcome` is what is announced once it is done. */
+type OnAct = (action: () => Promise<unknown>, outcome: string) => Promise<void>;
 
 /** Consecutive items of one passage together; the server already lists a passage's reviews side by side. */
 function byPassage(items: readonly QueueItem[]): QueueItem[][] {
@@ -88,11 +91,13 @@ function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) 
 function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const [rejecting, setRejecting] = useState(false);
   const a = item.annotation;
-  const run = (action: ModerationAction) => void onAct(() => moderate(a.id, action, action === "publish" ? item.version : undefined));
+  const what = `${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`;
+  const run = (action: ModerationAction, done: string) =>
+    void onAct(() => moderate(a.id, action, action === "publish" ? item.version : undefined), `${done}: ${what}.`);
   const reject = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
-    if (reason) void onAct(() => rejectSubmission(a.id, reason));
+    if (reason) void onAct(() => rejectSubmission(a.id, reason), `Rejected: ${what}.`);
   };
 
   return (
@@ -119,7 +124,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
               className="primary"
               disabled={item.passage ? !item.passage.ready : false}
               title={item.passage && !item.passage.ready ? "Publishing waits for every independent review" : undefined}
-              onClick={() => void onAct(() => moderate(a.id, "approve", item.version))}
+              onClick={() => void onAct(() => moderate(a.id, "approve", item.version), `Approved: ${what}.`)}
             >
               {item.passage && item.passage.quorum > 1 ? "Publish all reviews" : "Approve"}
             </button>
@@ -130,21 +135,21 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
         ) : (
           <>
             {a.status !== "published" && a.status !== "hidden" && (
-              <button type="button" className="primary" onClick={() => run("publish")}>
+              <button type="button" className="primary" onClick={() => run("publish", "Published")}>
                 Publish
               </button>
             )}
             {a.status === "hidden" ? (
-              <button type="button" onClick={() => run("unhide")}>
+              <button type="button" onClick={() => run("unhide", "Shown again")}>
                 Unhide
               </button>
             ) : (
-              <button type="button" onClick={() => run("hide")}>
+              <button type="button" onClick={() => run("hide", "Hidden")}>
                 Hide
               </button>
             )}
             {item.flags.count > 0 && (
-              <button type="button" onClick={() => void onAct(() => dismissFlags(a.id))}>
+              <button type="button" onClick={() => void onAct(() => dismissFlags(a.id), `Flags dismissed: ${what}.`)}>
                 Dismiss flag{item.flags.count > 1 ? "s" : ""}
               </button>
             )}
