@@ -71,4 +71,30 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  it("puts focus on the new screen's heading after navigating, and back on the opener after closing a form", async () => {
+    const { base, a, alice, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await annotate(a.context, base, articleId, FIRST, { kind: "comment", body: "Which year?" });
+    await openReader(page, base, articleId);
+    const card = threadCard(page, "Comment", alice.name);
+    const active = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
+    await card.getByRole("button", { name: "Edit", exact: true }).click();
+    await card.getByRole("form", { name: "Edit annotation" }).waitFor();
+    await page.keyboard.press("Escape");
+    await expect.poll(active).toBe("BUTTON Edit");
+    await card.getByRole("button", { name: "Delete", exact: true }).click();
+    await card.getByRole("button", { name: "Keep" }).click();
+    await expect.poll(active).toBe("BUTTON Delete");
+    await card.getByRole("button", { name: "Assign…" }).click();
+    await page.keyboard.press("Escape");
+    await expect.poll(active).toBe("BUTTON Assign…");
+
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    await expect.poll(active).toBe("H1 Live session");
+    await page.goBack();
+    await expect.poll(active, { timeout: 10_000 }).toMatch(/^H1 How to counter/);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });

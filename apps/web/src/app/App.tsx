@@ -10,6 +10,7 @@ import { ForgotPasswordScreen, ResetPasswordScreen } from "../library/PasswordRe
 import { ReaderScreen } from "../reader/index.ts";
 import { TopBar } from "./TopBar.tsx";
 import { Announcer } from "./announcer.tsx";
+import { useHeadingFocus } from "./use-heading-focus.ts";
 import { type Route, matchRoute, navigate, usePath } from "./router.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
@@ -30,6 +31,7 @@ function Shell() {
   const route = matchRoute(path);
   const { status } = useSession();
   const open = OPEN_ROUTES.has(route.name);
+  useHeadingFocus(path);
 
   useEffect(() => {
     // Signed-out visitors go to the sign-in form, and come back where they were going.

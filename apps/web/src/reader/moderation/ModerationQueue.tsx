@@ -1,4 +1,5 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { focusLost } from "../../lib/focus.ts";
 import { errorMessage } from "../../api/client.ts";
 import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
@@ -17,8 +18,23 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   const [error, setError] = useState<string | null>(null);
   const items = (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
 
+  // Where the acted-on item stood: when it leaves the queue, focus goes to the one that takes its place.
+  const section = useRef<HTMLElement>(null);
+  const actedAt = useRef<number | null>(null);
+  useEffect(() => {
+    const at = actedAt.current;
+    if (at === null || !section.current || !queue.data) return;
+    actedAt.current = null;
+    if (!focusLost()) return;
+    const entries = section.current.querySelectorAll<HTMLElement>(".queue-item");
+    (entries[Math.min(at, entries.length - 1)] ?? section.current).focus();
+  }, [queue.data]);
+
   const act = async (action: () => Promise<unknown>, outcome: string) => {
     setError(null);
+    const entries = [...(section.current?.querySelectorAll(".queue-item") ?? [])];
+    const at = entries.findIndex((e) => e.contains(document.activeElement));
+    actedAt.current = at < 0 ? null : at;
     try {
       await action();
       await queue.reload();
@@ -31,7 +47,7 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   };
 
   return (
-    <section className="queue" aria-label="Moderation queue">
+    <section ref={section} className="queue" aria-label="Moderation queue" tabIndex={-1}>
       {error && (
         <p className="error" role="alert">
           {error}
@@ -101,7 +117,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   };
 
   return (
-    <li className="queue-item" aria-label={`${REASONS[item.reason]}: ${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`}>
+    <li className="queue-item" tabIndex={-1} aria-label={`${REASONS[item.reason]}: ${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`}>
       <p>
         <span className="badge">{REASONS[item.reason]}</span> <strong>{KIND_LABELS[a.kind]}</strong> by {a.author.name ?? "a former member"}
         {a.factcheck?.verdict && <span className={`badge verdict verdict-${a.factcheck.verdict}`}>{VERDICT_LABELS[a.factcheck.verdict]}</span>}

@@ -10,6 +10,7 @@ import { AssignmentBadge } from "./AssignmentBadge.tsx";
 import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
 import { KIND_LABELS } from "../highlights/highlight-style.ts";
 import { scrollBehavior } from "../../lib/motion.ts";
+import { focusAfterClose } from "../../lib/focus.ts";
 import { canAssign, canReply, replyPlacement } from "../permissions/permissions.ts";
 import { ReplyForm } from "./ReplyForm.tsx";
 import { DeletedThreadCard, QuoteButton, ReplyList } from "./ThreadParts.tsx";
@@ -54,6 +55,11 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
     if (!props.quiet && !target.contains(document.activeElement)) target.focus({ preventScroll: true });
   }, [focused, focusedReply, props.quiet]);
 
+  const stopEditing = () => {
+    setEditing(null);
+    focusAfterClose(`article.thread[data-annotation-id="${CSS.escape(root.id)}"]`, "Edit");
+  };
+
   if (thread.deleted) return <DeletedThreadCard {...props} cardRef={ref} editing={editing} setEditing={setEditing} />;
   const name = authorName(members, root.authorId);
   return (
@@ -73,9 +79,9 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
           item={root}
           onSave={(patch) => {
             actions.edit(root, patch);
-            setEditing(null);
+            stopEditing();
           }}
-          onCancel={() => setEditing(null)}
+          onCancel={stopEditing}
         />
       ) : (
         <>

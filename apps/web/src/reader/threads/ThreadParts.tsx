@@ -8,6 +8,7 @@ import { ThreadToolbar } from "./ThreadToolbar.tsx";
 import type { ThreadCardProps } from "./ThreadCard.tsx";
 import type { Thread } from "./threads.ts";
 import type { Item } from "../../sync/annotation-store.ts";
+import { focusAfterClose } from "../../lib/focus.ts";
 
 type Editing = { editing: string | null; setEditing(id: string | null): void };
 
@@ -30,6 +31,11 @@ export function QuoteButton({ thread, onShow }: { thread: Thread; onShow(id: str
 /** A thread's replies, oldest first, each with what the reader may do with it. */
 export function ReplyList({ replies, editing, setEditing, focusedReply, me, role, moderation, reviewQuorum, members, actions }: ThreadCardProps & Editing & { replies: Item[] }) {
   const reader = { me, role, moderation, reviewQuorum };
+  // The reply's toolbar is hidden while it is edited: focus goes back to its Edit button when it returns.
+  const stopEditing = (id: string) => {
+    setEditing(null);
+    focusAfterClose(`.reply[data-annotation-id="${CSS.escape(id)}"]`, "Edit");
+  };
   if (replies.length === 0) return null;
   return (
     <ol className="replies" aria-label="Replies">
@@ -41,9 +47,9 @@ export function ReplyList({ replies, editing, setEditing, focusedReply, me, role
               item={reply}
               onSave={(patch) => {
                 actions.edit(reply, patch);
-                setEditing(null);
+                stopEditing(reply.id);
               }}
-              onCancel={() => setEditing(null)}
+              onCancel={() => stopEditing(reply.id)}
             />
           ) : (
             <>
