@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { annotate, openReader, threadCard, twoMembers } from "./support/flows.ts";
+import { SEED_TITLE, annotate, openReader, threadCard, twoMembers } from "./support/flows.ts";
 
 announceSkip("keyboard routes and announcements");
 
@@ -72,11 +72,12 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await b.context.close();
   }, 90_000);
 
-  it("puts focus on the new screen's heading after navigating, and back on the opener after closing a form", async () => {
-    const { base, a, alice, articleId } = await twoMembers(suite.browser, suite.base);
+  it("names each screen in the title, puts focus on the new screen's heading after navigating, and back on the opener after closing a form", async () => {
+    const { base, a, alice, articleId, groupId } = await twoMembers(suite.browser, suite.base);
     const page = a.page;
     await annotate(a.context, base, articleId, FIRST, { kind: "comment", body: "Which year?" });
     await openReader(page, base, articleId);
+    expect(await page.title()).toBe(`${SEED_TITLE} · Marginalia`);
     const card = threadCard(page, "Comment", alice.name);
     const active = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
     await card.getByRole("button", { name: "Edit", exact: true }).click();
@@ -92,8 +93,13 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
 
     await page.getByRole("link", { name: "Dashboard" }).click();
     await expect.poll(active).toBe("H1 Live session");
+    expect(await page.title()).toBe(`Live session · ${SEED_TITLE} · Marginalia`);
     await page.goBack();
     await expect.poll(active, { timeout: 10_000 }).toMatch(/^H1 How to counter/);
+    expect(await page.title()).toBe(`${SEED_TITLE} · Marginalia`);
+    await page.goto(`${base}/groups/${groupId}/moderation`);
+    await page.getByRole("heading", { level: 1, name: "Moderation queue" }).waitFor();
+    await expect.poll(() => page.title()).toMatch(/^Moderation queue · Desk \d+ · Marginalia$/);
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);

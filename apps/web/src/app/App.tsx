@@ -11,6 +11,7 @@ import { ReaderScreen } from "../reader/index.ts";
 import { TopBar } from "./TopBar.tsx";
 import { Announcer } from "./announcer.tsx";
 import { useHeadingFocus } from "./use-heading-focus.ts";
+import { useDocumentTitle } from "./use-document-title.ts";
 import { type Route, matchRoute, navigate, usePath } from "./router.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
@@ -53,12 +54,17 @@ function Shell() {
       {route.name === "article" && <ReaderScreen key={route.articleId} articleId={route.articleId} />}
       {route.name === "dashboard" && <DashboardScreen key={route.articleId} articleId={route.articleId} />}
       {route.name === "participation" && <ParticipationScreen key={route.articleId} articleId={route.articleId} />}
-      {route.name === "not-found" && (
-        <main className="page">
-          <h1>Page not found</h1>
-          <p>There is nothing at this address.</p>
-        </main>
-      )}
+      {route.name === "not-found" && <NotFound />}
     </>
+  );
+}
+
+function NotFound() {
+  useDocumentTitle("Page not found");
+  return (
+    <main className="page">
+      <h1>Page not found</h1>
+      <p>There is nothing at this address.</p>
+    </main>
   );
 }

@@ -1,4 +1,5 @@
 import { type ParticipationRow, fetchParticipation, participationCsvUrl } from "../api/sessions.ts";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
 import { fullTime } from "../lib/time.ts";
@@ -13,6 +14,7 @@ const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFrac
  */
 export function ParticipationScreen({ articleId }: { articleId: string }) {
   const view = useAsync(() => fetchParticipation(articleId), [articleId]);
+  useDocumentTitle("Participation", view.data?.title);
   return (
     <main className="page participation">
       <nav className="crumbs" aria-label="Breadcrumb">

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { errorMessage } from "../api/client.ts";
 import { Link, navigate } from "../app/router.tsx";
 import { useSession } from "../app/session.tsx";
@@ -9,6 +10,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
   const session = useSession();
   const { busy, error, run } = useAction();
   const [mailedTo, setMailedTo] = useState<string | null>(null);
+  useDocumentTitle(mode === "login" ? "Sign in" : mailedTo ? "Check your email" : "Create your account");
   const next = safeNext(new URLSearchParams(location.search).get("next"));
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {

@@ -1,4 +1,5 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { type Article, fetchArticle } from "../api/articles.ts";
 import { fetchGroup } from "../api/groups.ts";
 import { annotationInHash } from "@marginalia/schema";
@@ -44,6 +45,7 @@ import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/
 export function ReaderScreen({ articleId }: { articleId: string }) {
   const me = useMe();
   const article = useAsync(() => fetchArticle(articleId), [articleId]);
+  useDocumentTitle(article.data?.title ?? (article.error ? "Article not available" : "Loading the article"));
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
   const [notice, setNotice] = useState<string | null>(null);
