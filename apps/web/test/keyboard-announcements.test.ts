@@ -103,4 +103,29 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
+
+  it("does not chatter: typing in the shared notes changes no live region", async () => {
+    const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await openReader(page, base, articleId);
+    await page.getByRole("tab", { name: "Notes" }).click();
+    await page.getByRole("textbox", { name: "Shared notes" }).focus();
+    await page.evaluate(() => {
+      const w = window as unknown as { liveChanges: number };
+      w.liveChanges = 0;
+      const live = '[aria-live]:not([aria-live="off"]), [role=status]:not([aria-live="off"]), [role=alert]';
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const el = r.target instanceof Element ? r.target : r.target.parentElement;
+          if (el?.closest(live)) w.liveChanges++;
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await page.keyboard.type("The team agrees on the first two options.", { delay: 40 });
+    await page.getByRole("status", { name: "Saved" }).waitFor();
+    await page.waitForTimeout(2_500);
+    expect(await page.evaluate(() => (window as unknown as { liveChanges: number }).liveChanges)).toBe(0);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });
