@@ -128,4 +128,29 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
+
+  it("has a main landmark and a skip link to the article, fields with a visible edge, and room under the top bar", async () => {
+    const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await openReader(page, base, articleId);
+    expect(await page.locator("main").count()).toBe(1);
+    expect(await page.locator("main article#article").count()).toBe(1);
+    await page.locator("body").focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to the article");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focusedLabel(page)).toBe("Article");
+
+    // A text field's edge has 3:1 against the page (WCAG 1.4.11); focus scrolled to stops below the top bar.
+    const edge = await page.locator("#thread-search").evaluate((el) => getComputedStyle(el).borderTopColor);
+    const luminance = (rgb: string) => {
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number).map((c) => c / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    expect(1.05 / (luminance(edge) + 0.05)).toBeGreaterThanOrEqual(3);
+    const [padding, bar] = await page.evaluate(() => [parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop), document.querySelector(".topbar")!.getBoundingClientRect().height]);
+    expect(padding).toBeGreaterThanOrEqual(bar!);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });

@@ -332,6 +332,10 @@ function Reader({
 
   return (
     <div className="reader">
+      {/* The top bar and the banners come first in the Tab order: one key past them to the text (the article is focusable, so the browser focuses it). */}
+      <a className="skip-link" href="#article">
+        Skip to the article
+      </a>
       <TopBar>
         <nav aria-label="Breadcrumb" className="crumbs">
           <Link to={`/groups/${article.groupId}`}>{group.data?.name ?? "Group"}</Link>
@@ -347,7 +351,7 @@ function Reader({
         <ExportMenu articleId={article.id} />
       </TopBar>
       <div className="reader-body">
-        <div className="main-column">
+        <main className="main-column">
           <StatusBanner states={states} notice={notice} onDismiss={onDismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} />
@@ -368,7 +372,7 @@ function Reader({
               />
             )}
           </div>
-        </div>
+        </main>
         <SidebarDrawer narrow={narrow} open={drawerOpen} onOpenChange={setDrawerOpen} count={listed.shown.length}>
           <Sidebar tabs={tabs} active={tab} onSelect={setTab} />
         </SidebarDrawer>

@@ -102,11 +102,11 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
         );
       case "bio":
         return (
-          <footer key={i} className="bio" role="note" aria-label="About the author">
+          <section key={i} className="bio" aria-label="About the author">
             <p {...props}>
               {content}
             </p>
-          </footer>
+          </section>
         );
       case "list-item":
       case "reference":
@@ -147,7 +147,7 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
       Alt+Enter opens its thread.
     </p>
     {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the article answers to keys (use-sentence-keys.ts), so Tab must reach it. */}
-    <article ref={root} className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={`${SENTENCE_KEYS} ${ANNOTATION_KEYS}`}>
+    <article ref={root} id="article" className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={`${SENTENCE_KEYS} ${ANNOTATION_KEYS}`}>
       {header.length > 0 && <header className="article-header">{header.map((g) => g.kind === "single" && render(g.block))}</header>}
       {body.map((g, n) => {
         const page = pageStartingAt(blocks, g.kind === "single" ? g.block : g.blocks[0]!);
