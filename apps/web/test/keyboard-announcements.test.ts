@@ -153,4 +153,36 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
+
+  it("closes menus, panels and inline forms with Escape, and a menu once focus has left it", async () => {
+    const { base, a, b, bob, articleId } = await twoMembers(suite.browser, suite.base);
+    await annotate(b.context, base, articleId, FIRST, { kind: "comment", body: "Which year?" });
+    const page = a.page;
+    await openReader(page, base, articleId);
+    const isOpen = (selector: string) => page.locator(selector).evaluate((el) => (el as HTMLDetailsElement).open);
+    const active = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+    // Escape from inside the menu (Export's first format, the first filter), or from the summary (nothing new is no stop).
+    for (const [selector, summary, inside] of [["details.export-menu", "Export", true], ["details.notifications", "", false], ["details.filters", null, true]] as const) {
+      await page.locator(`${selector} > summary`).click();
+      expect(await isOpen(selector)).toBe(true);
+      if (inside) await page.keyboard.press("Tab");
+      await page.keyboard.press("Escape");
+      expect(await isOpen(selector)).toBe(false);
+      expect(await page.evaluate((s) => document.activeElement === document.querySelector(`${s} > summary`), selector)).toBe(true);
+      if (summary !== null) expect(await active()).toContain(summary);
+    }
+    await page.locator("details.export-menu > summary").click();
+    for (let i = 0; i < 8; i++) await page.keyboard.press("Tab");
+    expect(await isOpen("details.export-menu")).toBe(false);
+
+    const card = threadCard(page, "Comment", bob.name);
+    await card.getByRole("button", { name: "Flag" }).click();
+    await card.getByRole("textbox", { name: "Reason for flagging" }).waitFor();
+    await page.keyboard.press("Escape");
+    expect(await card.getByRole("textbox", { name: "Reason for flagging" }).count()).toBe(0);
+    await expect.poll(active).toBe("Flag");
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
 });

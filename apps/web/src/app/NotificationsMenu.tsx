@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
 import { RelativeTime } from "../lib/RelativeTime.tsx";
 import { useBatchedAnnouncer } from "./announcer.tsx";
+import { closeDetailsOnEscape, closeDetailsOnLeave } from "../lib/details.ts";
 import { announceNotification } from "./notification-events.ts";
 import { Link } from "./router.tsx";
 
@@ -67,7 +68,7 @@ export function NotificationsMenu() {
   };
 
   return (
-    <details className="menu notifications" open={open} onToggle={(e) => toggle(e.currentTarget.open)}>
+    <details className="menu notifications" open={open} onToggle={(e) => toggle(e.currentTarget.open)} onKeyDown={closeDetailsOnEscape} onBlur={closeDetailsOnLeave}>
       <summary aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
         {/* Drawn, not an emoji: machines without an emoji font would show a box. */}
         <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">

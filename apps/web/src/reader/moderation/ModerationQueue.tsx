@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { focusLost } from "../../lib/focus.ts";
+import { focusLost, useFocusReturn } from "../../lib/focus.ts";
+import { closeOnEscape } from "../threads/keyboard.ts";
 import { errorMessage } from "../../api/client.ts";
 import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
@@ -106,6 +107,11 @@ function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) 
 
 function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const [rejecting, setRejecting] = useState(false);
+  const rejectButton = useFocusReturn<HTMLButtonElement>();
+  const stopRejecting = () => {
+    setRejecting(false);
+    rejectButton.closed();
+  };
   const a = item.annotation;
   const what = `${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`;
   const run = (action: ModerationAction, done: string) =>
@@ -144,7 +150,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
             >
               {item.passage && item.passage.quorum > 1 ? "Publish all reviews" : "Approve"}
             </button>
-            <button type="button" onClick={() => setRejecting(true)}>
+            <button ref={rejectButton.ref} type="button" onClick={() => setRejecting(true)}>
               Reject
             </button>
           </>
@@ -173,7 +179,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
         )}
       </div>
       {rejecting && (
-        <form onSubmit={reject} className="row-form">
+        <form onSubmit={reject} className="row-form" onKeyDown={closeOnEscape(stopRejecting)}>
           <label>
             Reason for rejecting
             <input name="reason" required maxLength={2000} autoFocus />
@@ -181,7 +187,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
           <button type="submit" className="danger">
             Reject submission
           </button>
-          <button type="button" onClick={() => setRejecting(false)}>
+          <button type="button" onClick={stopRejecting}>
             Cancel
           </button>
         </form>

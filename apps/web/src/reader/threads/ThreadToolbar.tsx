@@ -4,6 +4,7 @@ import { errorMessage } from "../../api/client.ts";
 import type { Item, VoteTally } from "../../sync/annotation-store.ts";
 import type { ReaderActions } from "../sync/actions.ts";
 import { useFocusReturn } from "../../lib/focus.ts";
+import { closeOnEscape } from "./keyboard.ts";
 import { canDelete, canEdit, canResolve, canVote, moderatorActions } from "../permissions/permissions.ts";
 
 type Props = {
@@ -93,7 +94,7 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
       )}
       {canDelete(item, reader) &&
         (confirming ? (
-          <span className="confirm" role="group" aria-label="Confirm deletion">
+          <span className="confirm" role="group" aria-label="Confirm deletion" onKeyDown={closeOnEscape(keep)}>
             {replyCount > 0 && (
               <span className="confirm-note" id={`stays-${item.id}`}>
                 {replyCount === 1 ? "Its reply will stay" : `Its ${replyCount} replies will stay`}, under a deleted comment.
@@ -118,7 +119,7 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
       ))}
       {canFlag &&
         (flagging ? (
-          <form className="flag-form" onSubmit={flag}>
+          <form className="flag-form" onSubmit={flag} onKeyDown={closeOnEscape(stopFlagging)}>
             <input name="reason" aria-label="Reason for flagging" placeholder="Why should a moderator look?" maxLength={2000} autoFocus required />
             <button type="submit">Send flag</button>
             <button type="button" onClick={stopFlagging}>
