@@ -129,7 +129,7 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await a.context.close();
   }, 90_000);
 
-  it("has a main landmark and a skip link to the article, fields with a visible edge, and room under the top bar", async () => {
+  it("has a main landmark and a skip link to the article, fields with a visible edge, room under the top bar, and verdicts told apart by form", async () => {
     const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
     const page = a.page;
     await openReader(page, base, articleId);
@@ -150,6 +150,19 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(1.05 / (luminance(edge) + 0.05)).toBeGreaterThanOrEqual(3);
     const [padding, bar] = await page.evaluate(() => [parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop), document.querySelector(".topbar")!.getBoundingClientRect().height]);
     expect(padding).toBeGreaterThanOrEqual(bar!);
+
+    // Neighbouring verdicts differ in the form of their line, not only in colour, and every line has 3:1 on white.
+    const lines = await page.evaluate(() => {
+      const found: Record<string, [string, string]> = {};
+      for (const sheet of document.styleSheets)
+        for (const rule of sheet.cssRules)
+          if (rule instanceof CSSStyleRule && rule.selectorText.startsWith("::highlight(mg-fc-"))
+            found[rule.selectorText.slice(18, -1)] = [`${rule.style.textDecorationStyle || "solid"} ${rule.style.textDecorationThickness}`, rule.style.textDecorationColor];
+      return found;
+    });
+    const scale = ["true", "mostly-true", "mixed", "misleading", "mostly-false", "false"];
+    for (let i = 1; i < scale.length; i++) expect(lines[scale[i]!]![0]).not.toBe(lines[scale[i - 1]!]![0]);
+    for (const verdict of scale) expect(1.05 / (luminance(lines[verdict]![1]) + 0.05)).toBeGreaterThanOrEqual(3);
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
