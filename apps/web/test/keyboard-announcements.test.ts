@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_TITLE, annotate, openReader, threadCard, twoMembers } from "./support/flows.ts";
+import { SEED_TITLE, annotate, openReader, selectWithMouse, threadCard, twoMembers } from "./support/flows.ts";
 
 announceSkip("keyboard routes and announcements");
 
@@ -197,5 +197,32 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
     await b.context.close();
+  }, 90_000);
+
+  it("ties a form's error to its field: marked invalid, described by the error, and focused", async () => {
+    const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await openReader(page, base, articleId);
+    const problem = () =>
+      page.evaluate(() => {
+        const el = document.activeElement!;
+        const id = el.getAttribute("aria-describedby");
+        return { label: el.getAttribute("aria-label") ?? el.getAttribute("name"), invalid: el.getAttribute("aria-invalid"), error: id ? document.getElementById(id)?.textContent : null };
+      });
+    await selectWithMouse(page, FIRST);
+    await page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    await page.getByRole("dialog", { name: "New comment" }).getByRole("button", { name: "Post comment" }).click();
+    await expect.poll(problem).toEqual({ label: "body", invalid: "true", error: "Write a comment first." });
+    await page.keyboard.press("Escape");
+
+    await selectWithMouse(page, FIRST);
+    await page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Fact-check" }).click();
+    const form = page.getByRole("dialog", { name: "New fact-check" });
+    await form.getByLabel("Verdict").selectOption("false");
+    await form.getByRole("textbox", { name: "Source 1 URL" }).fill("ftp://example.org/report");
+    await form.getByRole("button", { name: "Save fact-check" }).click();
+    await expect.poll(problem).toEqual({ label: "Source 1 URL", invalid: "true", error: "Source 1: give a web address starting with http:// or https://." });
+    expect(a.errors).toEqual([]);
+    await a.context.close();
   }, 90_000);
 });

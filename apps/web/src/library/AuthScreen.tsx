@@ -31,12 +31,14 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
 
   if (mode === "signup" && mailedTo) return <CheckYourMail email={mailedTo} />;
   const other = mode === "login" ? "/signup" : "/login";
+  // The server's answer is about the address and password together (a wrong pair, a taken address): both fields carry it.
+  const invalid = error != null ? { "aria-invalid": true, "aria-describedby": "auth-error" } : {};
   const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
   return (
     <main className="auth">
       <p className="brand brand-large">Marginalia</p>
       <h1>{mode === "login" ? "Sign in" : "Create your account"}</h1>
-      <form onSubmit={submit} className="stack" aria-describedby={error != null ? "auth-error" : undefined}>
+      <form onSubmit={submit} className="stack">
         {mode === "signup" && (
           <label>
             Name
@@ -45,7 +47,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required />
+          <input name="email" type="email" autoComplete="email" required {...invalid} />
         </label>
         <label>
           Password
@@ -55,6 +57,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
             autoComplete={mode === "login" ? "current-password" : "new-password"}
             required
             minLength={mode === "signup" ? 8 : 1}
+            {...invalid}
           />
         </label>
         {error != null && (

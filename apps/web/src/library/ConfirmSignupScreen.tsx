@@ -30,10 +30,10 @@ export function ConfirmSignupScreen() {
       <p className="brand brand-large">Marginalia</p>
       <h1>Finish creating your account</h1>
       {token ? (
-        <form onSubmit={submit} className="stack" aria-describedby={error != null ? "confirm-error" : undefined}>
+        <form onSubmit={submit} className="stack">
           <label>
             Password
-            <input name="password" type="password" autoComplete="current-password" required />
+            <input name="password" type="password" autoComplete="current-password" required {...(error != null && { "aria-invalid": true, "aria-describedby": "confirm-error" })} />
           </label>
           {error != null && (
             <p id="confirm-error" className="error" role="alert">
