@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_TITLE, annotate, openReader, selectWithMouse, threadCard, twoMembers } from "./support/flows.ts";
+import { SEED_TITLE, annotate, openReader, selectWithMouse, setRole, threadCard, twoMembers } from "./support/flows.ts";
 
 announceSkip("keyboard routes and announcements");
 
@@ -224,5 +224,23 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await expect.poll(problem).toEqual({ label: "Source 1 URL", invalid: "true", error: "Source 1: give a web address starting with http:// or https://." });
     expect(a.errors).toEqual([]);
     await a.context.close();
+  }, 90_000);
+
+  it("does not promise a viewer that Enter annotates, and tells them why it does not", async () => {
+    const { base, a, b, bob, articleId, groupId } = await twoMembers(suite.browser, suite.base);
+    await setRole(a.context, base, groupId, bob.id, "viewer");
+    const page = b.page;
+    await openReader(page, base, articleId);
+    const article = page.getByRole("article", { name: "Article" });
+    expect((await article.getAttribute("aria-keyshortcuts"))?.split(" ")).not.toContain("Enter");
+    expect(await page.locator("#article-keys").textContent()).not.toContain("Enter annotates");
+    await article.focus();
+    await page.keyboard.press("Alt+ArrowDown");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => spoken(page)).toBe("As a viewer in this group you can read the annotations but not add any.");
+    expect(await page.getByRole("dialog").count()).toBe(0);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
   }, 90_000);
 });

@@ -198,7 +198,12 @@ function Reader({
       if (span) setLastSelection(span);
     },
   });
-  useSentenceKeys(root, map, openDraft);
+  // A viewer's Enter is told why nothing opens, rather than doing nothing.
+  const annotateByKey = useCallback(
+    (span: Span, rect: DOMRect) => (canWrite(role) ? openDraft(span, rect) : announce(`As a ${role} in this group you can read the annotations but not add any.`)),
+    [role, openDraft],
+  );
+  useSentenceKeys(root, map, annotateByKey);
 
   const focusThread = useCallback((id: string) => {
     setQuietFocus(false);
@@ -354,7 +359,7 @@ function Reader({
         <main className="main-column">
           <StatusBanner states={states} notice={notice} onDismiss={onDismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
-            <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} />
+            <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} canAnnotate={canWrite(role)} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />
             {draft && map && (
               <SelectionPopover
