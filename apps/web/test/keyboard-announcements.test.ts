@@ -243,4 +243,20 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  it("jumps rather than scrolls smoothly to a passage when the reader asked for less motion", async () => {
+    const { base, a, alice, articleId } = await twoMembers(suite.browser, suite.base);
+    await annotate(a.context, base, articleId, "The third option is a regime change policy.", { kind: "comment", body: "Whose?" });
+    const page = a.page;
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    await openReader(page, base, articleId);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await threadCard(page, "Comment", alice.name).getByRole("button", { name: /Show in text/ }).click();
+    const after = await page.evaluate(() => new Promise<number>((done) => requestAnimationFrame(() => done(window.scrollY))));
+    await page.waitForTimeout(600);
+    expect(after).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.scrollY)).toBe(after);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });
