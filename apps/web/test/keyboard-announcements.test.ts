@@ -259,4 +259,25 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
+
+  it("keeps the passage selected when its comment form is cancelled, so Enter opens it again", async () => {
+    const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await openReader(page, base, articleId);
+    await page.getByRole("article", { name: "Article" }).focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Alt+ArrowDown");
+    const sentence = await selected(page);
+    expect(sentence).toBeTruthy();
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    await page.getByRole("dialog", { name: "New comment" }).waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    expect(await selected(page)).toBe(sentence);
+    expect(await focusedLabel(page)).toBe("Article");
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "Annotate selection" }).waitFor();
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });

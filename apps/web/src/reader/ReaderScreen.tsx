@@ -22,6 +22,7 @@ import { SelectionPopover } from "./highlights/SelectionPopover.tsx";
 import { Sidebar, type TabId } from "./Sidebar.tsx";
 import { NARROW, SidebarDrawer } from "./SidebarDrawer.tsx";
 import { useMediaQuery } from "../lib/use-media-query.ts";
+import { useTicker } from "../lib/use-ticker.ts";
 import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
 import { selectSpan, useAnnotationKeys } from "./highlights/use-annotation-keys.ts";
 import { describeThread } from "./threads/describe.ts";
@@ -287,7 +288,10 @@ function Reader({
   const counted = useMemo(() => ({ shown, total: placed.length, assigned: assignedCount, orphans: orphanCount }), [shown, placed, assignedCount, orphanCount]);
   const listed = useAfterPaint(counted, NO_LIST);
 
-  const closePopover = (returnFocus: boolean) => {
+  // A cancelled draft leaves its passage selected, as before the popover opened: Enter opens it again,
+  // and the sentence keys go on from it (the form's fields had taken the selection).
+  const closePopover = (returnFocus: boolean, reselect = false) => {
+    if (reselect && draft && map) selectSpan(map, draft.span);
     setDraft(null);
     if (returnFocus) root?.focus({ preventScroll: true });
   };
@@ -388,13 +392,3 @@ function Reader({
 
 /** How often an open reader reads its group's settings again. */
 const SETTINGS_REFRESH_MS = 20_000;
-
-/** A number that goes up every `ms` while the component is mounted. */
-function useTicker(ms: number): number {
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((t) => t + 1), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return tick;
-}

@@ -15,7 +15,8 @@ type Props = {
   /** The article's group: its claim memory answers in the fact-check form. */
   groupId: string;
   onCreate(input: NewAnnotationInput): string | null;
-  onClose(returnFocus: boolean): void;
+  /** `cancelled`: closed without annotating, so the passage is selected again. */
+  onClose(returnFocus: boolean, cancelled?: boolean): void;
 };
 
 /**
@@ -62,7 +63,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      onClose(true);
+      onClose(true, true);
     } else trapTab(event);
   };
 
@@ -98,7 +99,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
             <button type="submit" className="primary">
               {mode === "comment" ? "Post comment" : "Save fact-check"}
             </button>
-            <button type="button" onClick={() => onClose(true)}>
+            <button type="button" onClick={() => onClose(true, true)}>
               Cancel
             </button>
             <span className="hint">Enter saves · Shift+Enter new line · Esc cancels</span>
