@@ -280,4 +280,22 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
+
+  it("follows the browser's font size: doubled, the top bar and the sidebar's tabs keep their words whole", async () => {
+    const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    const cdp = await a.context.newCDPSession(page);
+    await cdp.send("Page.setFontSizes", { fontSizes: { standard: 32, fixed: 26 } });
+    await openReader(page, base, articleId);
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize)).toBe("30px");
+    // A word broken over lines makes its control taller than two lines of its text.
+    const broken = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".topbar a:not(.menu a), .topbar summary, .tabs [role=tab]")]
+        .filter((el) => el.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(el).fontSize) * 1.5)
+        .map((el) => el.textContent),
+    );
+    expect(broken).toEqual([]);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });
