@@ -298,4 +298,28 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);
+
+  it("keeps the participation table and the library's form within narrow screens", async () => {
+    const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
+    const page = a.page;
+    await page.setViewportSize({ width: 640, height: 800 });
+    await page.goto(`${base}/articles/${articleId}/participation`);
+    await page.getByRole("table").waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    // "owner" on one line, not split into "owne r".
+    const role = page.getByRole("cell", { name: "owner", exact: true });
+    expect(
+      await role.evaluate((el) => {
+        const words = document.createRange();
+        words.selectNodeContents(el);
+        return words.getClientRects().length;
+      }),
+    ).toBe(1);
+    await page.setViewportSize({ width: 320, height: 700 });
+    await page.goto(`${base}/`);
+    await page.getByLabel("Moderation").waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
 });
