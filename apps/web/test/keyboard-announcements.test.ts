@@ -199,6 +199,12 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await b.context.close();
   }, 90_000);
 
+});
+
+// A second server: the first one's sign-in limit per IP (30 attempts in 10 minutes, kept in memory) would refuse the rest.
+describe.skipIf(skipBrowserSuites)("forms, viewers, motion and sizes, in Chromium", () => {
+  const suite = chromiumSuite();
+
   it("ties a form's error to its field: marked invalid, described by the error, and focused", async () => {
     const { base, a, articleId } = await twoMembers(suite.browser, suite.base);
     const page = a.page;
