@@ -10,12 +10,16 @@ import { ModerationScreen } from "../library/ModerationScreen.tsx";
 import { ForgotPasswordScreen, ResetPasswordScreen } from "../library/PasswordResetScreens.tsx";
 import { ReaderScreen } from "../reader/index.ts";
 import { TopBar } from "./TopBar.tsx";
+import { Announcer } from "./announcer.tsx";
+import { useHeadingFocus } from "./use-heading-focus.ts";
+import { useDocumentTitle } from "./use-document-title.ts";
 import { type Route, matchRoute, navigate, usePath } from "./router.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 
 export function App() {
   return (
     <SessionProvider>
+      <Announcer />
       <Shell />
     </SessionProvider>
   );
@@ -29,6 +33,7 @@ function Shell() {
   const route = matchRoute(path);
   const { status } = useSession();
   const open = OPEN_ROUTES.has(route.name);
+  useHeadingFocus(path);
 
   useEffect(() => {
     // Signed-out visitors go to the sign-in form, and come back where they were going.
@@ -51,12 +56,17 @@ function Shell() {
       {route.name === "article" && <ReaderScreen key={route.articleId} articleId={route.articleId} />}
       {route.name === "dashboard" && <DashboardScreen key={route.articleId} articleId={route.articleId} />}
       {route.name === "participation" && <ParticipationScreen key={route.articleId} articleId={route.articleId} />}
-      {route.name === "not-found" && (
-        <main className="page">
-          <h1>Page not found</h1>
-          <p>There is nothing at this address.</p>
-        </main>
-      )}
+      {route.name === "not-found" && <NotFound />}
     </>
+  );
+}
+
+function NotFound() {
+  useDocumentTitle("Page not found");
+  return (
+    <main className="page">
+      <h1>Page not found</h1>
+      <p>There is nothing at this address.</p>
+    </main>
   );
 }

@@ -2,6 +2,8 @@ import { annotationPath, articlePath } from "@marginalia/schema";
 import { useCallback, useEffect, useState } from "react";
 import { type Notification, describeNotification, fetchNotifications, markAllRead } from "../api/notifications.ts";
 import { RelativeTime } from "../lib/RelativeTime.tsx";
+import { useBatchedAnnouncer } from "./announcer.tsx";
+import { closeDetailsOnEscape, closeDetailsOnLeave } from "../lib/details.ts";
 import { announceNotification } from "./notification-events.ts";
 import { Link } from "./router.tsx";
 
@@ -15,6 +17,10 @@ const LISTED = 20;
 export function NotificationsMenu() {
   const [items, setItems] = useState<Notification[]>([]);
   const [open, setOpen] = useState(false);
+  // The bell's count is in its name, which is not spoken as it changes: the live region tells it.
+  const tell = useBatchedAnnouncer<Notification>((batch) =>
+    batch.length === 1 ? `New notification: ${describeNotification(batch[0]!)}` : `${batch.length} new notifications.`,
+  );
 
   const load = useCallback(() => {
     fetchNotifications()
@@ -33,6 +39,7 @@ export function NotificationsMenu() {
       stream.addEventListener("notification", (event) => {
         const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
         announceNotification(pushed);
+        tell(pushed);
         setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
       });
       // The session ended or the token was revoked: reconnecting would only be refused.
@@ -51,7 +58,7 @@ export function NotificationsMenu() {
       clearInterval(timer);
       stream?.close();
     };
-  }, [load]);
+  }, [load, tell]);
 
   const unread = items.filter((n) => !n.readAt).length;
   const toggle = (next: boolean) => {
@@ -61,7 +68,7 @@ export function NotificationsMenu() {
   };
 
   return (
-    <details className="menu notifications" open={open} onToggle={(e) => toggle(e.currentTarget.open)}>
+    <details className="menu notifications" open={open} onToggle={(e) => toggle(e.currentTarget.open)} onKeyDown={closeDetailsOnEscape} onBlur={closeDetailsOnLeave}>
       <summary aria-label={unread ? `Notifications, ${unread} unread` : "Notifications"}>
         {/* Drawn, not an emoji: machines without an emoji font would show a box. */}
         <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">

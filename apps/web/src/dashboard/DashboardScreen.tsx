@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { CodePointIndex, type SessionSummary } from "@marginalia/schema";
 import { type Article, fetchArticle } from "../api/articles.ts";
 import { fetchGroup } from "../api/groups.ts";
@@ -20,6 +21,7 @@ const DASHBOARD_SYNC = { resyncMs: 20_000 };
 
 export function DashboardScreen({ articleId }: { articleId: string }) {
   const article = useAsync(() => fetchArticle(articleId), [articleId]);
+  useDocumentTitle("Live session", article.data?.title);
   if (!article.data) {
     return <main className="page">{article.error ? <p className="error" role="alert">{article.error}</p> : <p role="status">Loading the dashboard…</p>}</main>;
   }

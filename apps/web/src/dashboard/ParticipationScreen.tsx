@@ -1,4 +1,5 @@
 import { type ParticipationRow, fetchParticipation, participationCsvUrl } from "../api/sessions.ts";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
 import { fullTime } from "../lib/time.ts";
@@ -13,6 +14,7 @@ const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFrac
  */
 export function ParticipationScreen({ articleId }: { articleId: string }) {
   const view = useAsync(() => fetchParticipation(articleId), [articleId]);
+  useDocumentTitle("Participation", view.data?.title);
   return (
     <main className="page participation">
       <nav className="crumbs" aria-label="Breadcrumb">
@@ -44,34 +46,39 @@ const COLUMNS = ["Member", "Role", "Highlights", "Comments", "Fact-checks", "Rep
 
 function ParticipationTable({ rows }: { rows: readonly ParticipationRow[] }) {
   return (
-    <table className="members participation-table">
-      <thead>
-        <tr>
-          {COLUMNS.map((c) => (
-            <th scope="col" key={c}>
-              {c}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.user.id}>
-            <th scope="row">{r.user.name ?? "A former member"}</th>
-            <td>{r.role ?? "left the group"}</td>
-            <td>{r.annotations.highlight}</td>
-            <td>{r.annotations.comment}</td>
-            <td>{r.annotations.factcheck}</td>
-            <td>{r.replies}</td>
-            <td>
-              <span title="agree">+{r.votesReceived.agree}</span> / <span title="disagree">−{r.votesReceived.disagree}</span>
-            </td>
-            <td>{percent.format(r.coverage)}</td>
-            <td>{activeText(r)}</td>
+    // Wider than a narrow screen: it scrolls within its own box, reachable and scrollable from the keyboard,
+    // rather than moving the whole page sideways.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus for keyboard users to scroll it.
+    <div className="table-scroll" role="region" aria-label="Participation by member" tabIndex={0}>
+      <table className="members participation-table">
+        <thead>
+          <tr>
+            {COLUMNS.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.user.id}>
+              <th scope="row">{r.user.name ?? "A former member"}</th>
+              <td>{r.role ?? "left the group"}</td>
+              <td>{r.annotations.highlight}</td>
+              <td>{r.annotations.comment}</td>
+              <td>{r.annotations.factcheck}</td>
+              <td>{r.replies}</td>
+              <td>
+                <span title="agree">+{r.votesReceived.agree}</span> / <span title="disagree">−{r.votesReceived.disagree}</span>
+              </td>
+              <td>{percent.format(r.coverage)}</td>
+              <td>{activeText(r)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { errorMessage } from "../api/client.ts";
 import { Link, navigate } from "../app/router.tsx";
 import { useSession } from "../app/session.tsx";
@@ -9,6 +10,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
   const session = useSession();
   const { busy, error, run } = useAction();
   const [mailedTo, setMailedTo] = useState<string | null>(null);
+  useDocumentTitle(mode === "login" ? "Sign in" : mailedTo ? "Check your email" : "Create your account");
   const next = safeNext(new URLSearchParams(location.search).get("next"));
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -29,12 +31,14 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
 
   if (mode === "signup" && mailedTo) return <CheckYourMail email={mailedTo} />;
   const other = mode === "login" ? "/signup" : "/login";
+  // The server's answer is about the address and password together (a wrong pair, a taken address): both fields carry it.
+  const invalid = error != null ? { "aria-invalid": true, "aria-describedby": "auth-error" } : {};
   const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
   return (
     <main className="auth">
       <p className="brand brand-large">Marginalia</p>
       <h1>{mode === "login" ? "Sign in" : "Create your account"}</h1>
-      <form onSubmit={submit} className="stack" aria-describedby={error != null ? "auth-error" : undefined}>
+      <form onSubmit={submit} className="stack">
         {mode === "signup" && (
           <label>
             Name
@@ -43,7 +47,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required />
+          <input name="email" type="email" autoComplete="email" required {...invalid} />
         </label>
         <label>
           Password
@@ -53,6 +57,7 @@ export function AuthScreen({ mode }: { mode: "login" | "signup" }) {
             autoComplete={mode === "login" ? "current-password" : "new-password"}
             required
             minLength={mode === "signup" ? 8 : 1}
+            {...invalid}
           />
         </label>
         {error != null && (

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { errorMessage } from "../api/client.ts";
 import { Link, navigate } from "../app/router.tsx";
 import { useSession } from "../app/session.tsx";
@@ -9,6 +10,7 @@ import { useAction } from "../lib/use-action.ts";
  * the browser never sends to a server; the password typed here must be the one chosen at sign-up.
  */
 export function ConfirmSignupScreen() {
+  useDocumentTitle("Finish creating your account");
   const session = useSession();
   const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get("token"));
   const { busy, error, run } = useAction();
@@ -28,10 +30,10 @@ export function ConfirmSignupScreen() {
       <p className="brand brand-large">Marginalia</p>
       <h1>Finish creating your account</h1>
       {token ? (
-        <form onSubmit={submit} className="stack" aria-describedby={error != null ? "confirm-error" : undefined}>
+        <form onSubmit={submit} className="stack">
           <label>
             Password
-            <input name="password" type="password" autoComplete="current-password" required />
+            <input name="password" type="password" autoComplete="current-password" required {...(error != null && { "aria-invalid": true, "aria-describedby": "confirm-error" })} />
           </label>
           {error != null && (
             <p id="confirm-error" className="error" role="alert">

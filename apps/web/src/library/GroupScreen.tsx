@@ -1,4 +1,5 @@
 import { fetchArticles } from "../api/articles.ts";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { fetchGroup } from "../api/groups.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
@@ -12,6 +13,7 @@ import { MembersPanel } from "./MembersPanel.tsx";
 export function GroupScreen({ groupId }: { groupId: string }) {
   const group = useAsync(() => fetchGroup(groupId), [groupId]);
   const articles = useAsync(() => fetchArticles(groupId), [groupId]);
+  useDocumentTitle(group.data?.name ?? "Group");
 
   if (group.error) return <main className="page"><p className="error" role="alert">{group.error}</p></main>;
   if (!group.data) return <main className="page"><p role="status">Loading…</p></main>;

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import type { ModerationMode } from "@marginalia/schema";
 import { errorMessage } from "../api/client.ts";
 import { acceptInvitation, createGroup, declineInvitation, fetchMyInvitations } from "../api/groups.ts";
@@ -11,6 +12,7 @@ export function LibraryScreen() {
   const me = useMe();
   const { refresh } = useSession();
   const [error, setError] = useState<string | null>(null);
+  useDocumentTitle("Your groups");
   const invitations = useAsync(fetchMyInvitations, [me.user.id]);
   const [answerError, setAnswerError] = useState<string | null>(null);
 

@@ -1,4 +1,5 @@
 import { fetchGroup } from "../api/groups.ts";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { Link } from "../app/router.tsx";
 import { useAsync } from "../lib/use-async.ts";
 import { ModerationQueue } from "../reader/moderation/index.ts";
@@ -6,6 +7,7 @@ import { ModerationQueue } from "../reader/moderation/index.ts";
 /** The group's queue on a page of its own, for moderators working through it. */
 export function ModerationScreen({ groupId }: { groupId: string }) {
   const group = useAsync(() => fetchGroup(groupId), [groupId]);
+  useDocumentTitle("Moderation queue", group.data?.name);
   return (
     <main className="page">
       <nav aria-label="Breadcrumb" className="crumbs">

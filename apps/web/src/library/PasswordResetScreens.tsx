@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { ApiError, errorMessage } from "../api/client.ts";
 import * as auth from "../api/auth.ts";
 import { Link, navigate } from "../app/router.tsx";
@@ -7,6 +8,7 @@ import { useAction } from "../lib/use-action.ts";
 
 /** Asks for a reset link. The same page follows whether or not the address has an account: only its mailbox tells. */
 export function ForgotPasswordScreen() {
+  useDocumentTitle("Reset your password");
   const { busy, error, run } = useAction();
   const [mailedTo, setMailedTo] = useState<string | null>(null);
 
@@ -58,6 +60,7 @@ export function ForgotPasswordScreen() {
  * stay in the history for the hour it works.
  */
 export function ResetPasswordScreen() {
+  useDocumentTitle("Choose a new password");
   const session = useSession();
   const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get("token"));
   const { busy, error, setError, run } = useAction();

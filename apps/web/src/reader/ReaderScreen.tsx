@@ -1,4 +1,5 @@
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { useDocumentTitle } from "../app/use-document-title.ts";
 import { type Article, fetchArticle } from "../api/articles.ts";
 import { fetchGroup } from "../api/groups.ts";
 import { annotationInHash } from "@marginalia/schema";
@@ -21,7 +22,13 @@ import { SelectionPopover } from "./highlights/SelectionPopover.tsx";
 import { Sidebar, type TabId } from "./Sidebar.tsx";
 import { NARROW, SidebarDrawer } from "./SidebarDrawer.tsx";
 import { useMediaQuery } from "../lib/use-media-query.ts";
+import { useTicker } from "../lib/use-ticker.ts";
 import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
+import { selectSpan, useAnnotationKeys } from "./highlights/use-annotation-keys.ts";
+import { describeThread } from "./threads/describe.ts";
+import { useArrivalAnnouncer } from "./sync/use-arrival-announcer.ts";
+import { announce } from "../app/announcer.tsx";
+import { scrollBehavior } from "../lib/motion.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
 import { ThreadFilters } from "./threads/ThreadFilters.tsx";
 import { ThreadList } from "./threads/ThreadList.tsx";
@@ -39,6 +46,7 @@ import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/
 export function ReaderScreen({ articleId }: { articleId: string }) {
   const me = useMe();
   const article = useAsync(() => fetchArticle(articleId), [articleId]);
+  useDocumentTitle(article.data?.title ?? (article.error ? "Article not available" : "Loading the article"));
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
   const [notice, setNotice] = useState<string | null>(null);
@@ -155,11 +163,14 @@ function Reader({
   const synced = !!sessions.group && opened.every(([session, state]) => !session || state.synced || !!state.fatal);
   const [settled, setSettled] = useState(false);
   if (!settled && synced && items === allItems) setSettled(true);
+  useArrivalAnnouncer(items, self, members, settled);
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
   // A reply's id as well as a thread's: a notification of a reply names the reply, and focuses its thread.
   const [focusedId, setFocusedId] = useState<string | null>(null);
+  // Stepping through the article's passages marks their threads but leaves focus in the article.
+  const [quietFocus, setQuietFocus] = useState(false);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [liveSelection, setLiveSelection] = useState<Span | null>(null);
   const [lastSelection, setLastSelection] = useState<Span | null>(null);
@@ -188,13 +199,33 @@ function Reader({
       if (span) setLastSelection(span);
     },
   });
-  useSentenceKeys(root, map, openDraft);
+  // A viewer's Enter is told why nothing opens, rather than doing nothing.
+  const annotateByKey = useCallback(
+    (span: Span, rect: DOMRect) => (canWrite(role) ? openDraft(span, rect) : announce(`As a ${role} in this group you can read the annotations but not add any.`)),
+    [role, openDraft],
+  );
+  useSentenceKeys(root, map, annotateByKey);
 
   const focusThread = useCallback((id: string) => {
+    setQuietFocus(false);
     setFocusedId(id);
     setTab("threads");
     setDrawerOpen(true);
   }, []);
+  const focusCard = useCallback((id: string) => {
+    setQuietFocus(false);
+    setFocusedId(id);
+  }, []);
+  useAnnotationKeys(root, map, shown, {
+    onStep(thread, position, count) {
+      setQuietFocus(true);
+      setFocusedId(thread.root.id);
+      setTab("threads");
+      announce(`${describeThread(thread, members)}. ${position} of ${count}.`);
+    },
+    onEnd: (down) => announce(shown.length === 0 ? "No annotated passages." : down ? "No more annotated passages after this one." : "No annotated passages before this one."),
+    onOpen: (thread) => focusThread(thread.root.id),
+  });
   useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
   // A link to one annotation (a notification, a search result, an export) focuses it on opening, and again
   // whenever the fragment changes: a notification of this same article changes nothing else.
@@ -236,13 +267,17 @@ function Reader({
 
   // Read through a ref, so that the callback keeps its identity and the memoised cards do not all
   // re-render whenever any annotation changes.
-  const latest = useRef({ threads, map });
-  latest.current = { threads, map };
+  const latest = useRef({ threads, map, root });
+  latest.current = { threads, map, root };
+  // The passage is selected and focus goes to the article, where the keys go on from it (Alt+Down, Alt+PageDown).
   const showInText = useCallback((id: string) => {
-    const { threads, map } = latest.current;
+    const { threads, map, root } = latest.current;
     const thread = threads.find((t) => t.root.id === id);
-    const located = thread?.span && map?.locate(thread.span);
-    located?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (thread?.span && map && selectSpan(map, thread.span)) {
+      root?.focus({ preventScroll: true });
+      map.locate(thread.span)?.start.node.parentElement?.scrollIntoView({ block: "center", behavior: scrollBehavior() });
+    }
+    setQuietFocus(true);
     setFocusedId(id);
   }, []);
   // The sidebar follows the highlights: a change is painted in the text first, and the cards and the
@@ -253,7 +288,10 @@ function Reader({
   const counted = useMemo(() => ({ shown, total: placed.length, assigned: assignedCount, orphans: orphanCount }), [shown, placed, assignedCount, orphanCount]);
   const listed = useAfterPaint(counted, NO_LIST);
 
-  const closePopover = (returnFocus: boolean) => {
+  // A cancelled draft leaves its passage selected, as before the popover opened: Enter opens it again,
+  // and the sentence keys go on from it (the form's fields had taken the selection).
+  const closePopover = (returnFocus: boolean, reselect = false) => {
+    if (reselect && draft && map) selectSpan(map, draft.span);
     setDraft(null);
     if (returnFocus) root?.focus({ preventScroll: true });
   };
@@ -261,7 +299,7 @@ function Reader({
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
-  const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: setFocusedId, onShow: showInText };
+  const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
   const emptyText =
     groupState.fatal ? "The annotations cannot be shown: this article's live connection has ended."
@@ -283,6 +321,7 @@ function Reader({
             votes={votes}
             focusedId={focused?.root.id ?? null}
             focusedReplyId={focusedReplyId}
+            quietFocus={quietFocus}
             emptyText={emptyText}
             {...cardProps}
           />
@@ -302,6 +341,10 @@ function Reader({
 
   return (
     <div className="reader">
+      {/* The top bar and the banners come first in the Tab order: one key past them to the text (the article is focusable, so the browser focuses it). */}
+      <a className="skip-link" href="#article">
+        Skip to the article
+      </a>
       <TopBar>
         <nav aria-label="Breadcrumb" className="crumbs">
           <Link to={`/groups/${article.groupId}`}>{group.data?.name ?? "Group"}</Link>
@@ -317,10 +360,10 @@ function Reader({
         <ExportMenu articleId={article.id} />
       </TopBar>
       <div className="reader-body">
-        <div className="main-column">
+        <main className="main-column">
           <StatusBanner states={states} notice={notice} onDismiss={onDismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
-            <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} />
+            <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} canAnnotate={canWrite(role)} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />
             {draft && map && (
               <SelectionPopover
@@ -338,7 +381,7 @@ function Reader({
               />
             )}
           </div>
-        </div>
+        </main>
         <SidebarDrawer narrow={narrow} open={drawerOpen} onOpenChange={setDrawerOpen} count={listed.shown.length}>
           <Sidebar tabs={tabs} active={tab} onSelect={setTab} />
         </SidebarDrawer>
@@ -349,13 +392,3 @@ function Reader({
 
 /** How often an open reader reads its group's settings again. */
 const SETTINGS_REFRESH_MS = 20_000;
-
-/** A number that goes up every `ms` while the component is mounted. */
-function useTicker(ms: number): number {
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((t) => t + 1), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return tick;
-}

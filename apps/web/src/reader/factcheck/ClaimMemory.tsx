@@ -3,6 +3,7 @@ import { annotationPath } from "@marginalia/schema";
 import { type ClaimMatch, fetchSimilarClaims } from "../../api/annotations.ts";
 import type { FactcheckDraft } from "./factcheck-draft.ts";
 import { VERDICT_LABELS } from "../highlights/index.ts";
+import { announce } from "../../app/announcer.tsx";
 
 // Asked once typing pauses, and only for a claim long enough to say something.
 const PAUSE_MS = 350;
@@ -37,6 +38,14 @@ export function ClaimMemory({ groupId, draft, onChange }: { groupId: string; dra
       clearTimeout(timer);
     };
   }, [groupId, claim]);
+
+  // The list appears beside the field being typed in, where nobody listening would find it.
+  const found = matches.map((m) => m.annotationId).join(" ");
+  useEffect(() => {
+    if (!found) return;
+    const n = found.split(" ").length;
+    announce(`Checked before: ${n} similar ${n === 1 ? "claim" : "claims"}, listed below the claim.`);
+  }, [found]);
 
   if (!matches.length) return null;
   const cited = new Set(draft.sources.map((s) => s.url));

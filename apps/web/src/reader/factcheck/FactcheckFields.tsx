@@ -20,6 +20,7 @@ export function FactcheckFields({ value, onChange, autoFocus, groupId }: Props) 
       <label>
         Claim
         <textarea dir="auto"
+          name="claim"
           value={value.claim}
           onChange={(e) => set({ claim: e.target.value })}
           onKeyDown={submitOnEnter}
@@ -33,7 +34,7 @@ export function FactcheckFields({ value, onChange, autoFocus, groupId }: Props) 
       <div className="row-form">
         <label>
           Verdict
-          <select value={value.verdict} onChange={(e) => set({ verdict: e.target.value as Verdict })} required>
+          <select name="verdict" value={value.verdict} onChange={(e) => set({ verdict: e.target.value as Verdict })} required>
             <option value="" disabled>
               Choose…
             </option>
@@ -69,6 +70,7 @@ export function FactcheckFields({ value, onChange, autoFocus, groupId }: Props) 
               <span className="visually-hidden">Source {i + 1} </span>URL
               <input
                 type="url"
+                name={`source-url-${i}`}
                 inputMode="url"
                 placeholder="https://"
                 value={source.url}

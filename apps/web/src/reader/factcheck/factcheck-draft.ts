@@ -26,16 +26,17 @@ export function draftFrom(factcheck: Factcheck): FactcheckDraft {
  * the same (a refused update would cost the user their work), and sources
  * must be http(s) links so that nobody can plant a `javascript:` URL.
  */
-export function validateDraft(draft: FactcheckDraft): { ok: true; value: Factcheck } | { ok: false; error: string } {
+/** A failed check names the field to put right, by its `name` in FactcheckFields. */
+export function validateDraft(draft: FactcheckDraft): { ok: true; value: Factcheck } | { ok: false; error: string; field?: string } {
   const claim = draft.claim.trim();
-  if (!claim) return { ok: false, error: "State the claim being checked." };
-  if (claim.length > 5_000) return { ok: false, error: "The claim is longer than 5,000 characters." };
-  if (!draft.verdict || !VERDICTS.includes(draft.verdict)) return { ok: false, error: "Choose a verdict." };
+  if (!claim) return { ok: false, error: "State the claim being checked.", field: "claim" };
+  if (claim.length > 5_000) return { ok: false, error: "The claim is longer than 5,000 characters.", field: "claim" };
+  if (!draft.verdict || !VERDICTS.includes(draft.verdict)) return { ok: false, error: "Choose a verdict.", field: "verdict" };
   const sources: Factcheck["sources"] = [];
   for (const [i, source] of draft.sources.entries()) {
     if (!source.url.trim() && !source.title.trim()) continue;
     const href = safeHref(source.url);
-    if (!href || href.length > 2048) return { ok: false, error: `Source ${i + 1}: give a web address starting with http:// or https://.` };
+    if (!href || href.length > 2048) return { ok: false, error: `Source ${i + 1}: give a web address starting with http:// or https://.`, field: `source-url-${i}` };
     sources.push({ url: href, title: source.title.trim().slice(0, 500) });
   }
   if (sources.length > 50) return { ok: false, error: "At most 50 sources." };

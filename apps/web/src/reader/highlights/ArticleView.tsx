@@ -5,12 +5,15 @@ import { textDirection } from "../../lib/direction.ts";
 import { PageMarker, pageStartingAt } from "./PageMarker.tsx";
 import { TextMap } from "./text-map.ts";
 import { SENTENCE_KEYS } from "./use-sentence-keys.ts";
+import { ANNOTATION_KEYS } from "./use-annotation-keys.ts";
 
 type Props = {
   text: string;
   blocks: Block[];
   /** Called once the blocks are in the DOM, with the map from code points to their text nodes. */
   onReady(map: TextMap<Text>, root: HTMLElement): void;
+  /** Whether Enter annotates: a viewer is not promised what they cannot do. */
+  canAnnotate: boolean;
 };
 
 type Group = { kind: "single"; block: number } | { kind: "list" | "references"; blocks: number[] };
@@ -34,7 +37,7 @@ function groupBlocks(blocks: Block[]): Group[] {
  * highlights are painted over it with the CSS Custom Highlight API.
  * Memoised, so that annotation traffic never re-renders the text.
  */
-export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: Props) {
+export const ArticleView = memo(function ArticleView({ text, blocks, onReady, canAnnotate }: Props) {
   const root = useRef<HTMLElement>(null);
   const index = useMemo(() => new CodePointIndex(text), [text]);
   const texts = useMemo(() => blocks.map((b) => text.slice(index.toUtf16(b.start), index.toUtf16(b.end))), [text, blocks, index]);
@@ -101,11 +104,11 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
         );
       case "bio":
         return (
-          <footer key={i} className="bio" role="note" aria-label="About the author">
+          <section key={i} className="bio" aria-label="About the author">
             <p {...props}>
               {content}
             </p>
-          </footer>
+          </section>
         );
       case "list-item":
       case "reference":
@@ -141,10 +144,12 @@ export const ArticleView = memo(function ArticleView({ text, blocks, onReady }: 
   return (
     <>
     <p id="article-keys" className="keyboard-hint">
-      In the article, Alt+↓ and Alt+↑ select the next or previous sentence, with Shift they extend the selection, and Enter annotates it.
+      In the article, Alt+↓ and Alt+↑ select the next or previous sentence{canAnnotate ? ", with Shift they extend the selection, and Enter annotates it" : ", and with Shift they extend the selection"}.
+      Alt+Page Down and Alt+Page Up (or Alt+N and Alt+P) select the next or previous annotated passage and read out its annotation;
+      Alt+Enter opens its thread.
     </p>
     {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the article answers to keys (use-sentence-keys.ts), so Tab must reach it. */}
-    <article ref={root} className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={SENTENCE_KEYS}>
+    <article ref={root} id="article" className="article" dir={dir} tabIndex={0} aria-label="Article" aria-describedby="article-keys" aria-keyshortcuts={`${canAnnotate ? SENTENCE_KEYS : SENTENCE_KEYS.replace(/ Enter$/, "")} ${ANNOTATION_KEYS}`}>
       {header.length > 0 && <header className="article-header">{header.map((g) => g.kind === "single" && render(g.block))}</header>}
       {body.map((g, n) => {
         const page = pageStartingAt(blocks, g.kind === "single" ? g.block : g.blocks[0]!);

@@ -1,4 +1,5 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationKind, Factcheck } from "@marginalia/schema";
 import { type FactcheckDraft, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
@@ -14,7 +15,8 @@ type Props = {
   /** The article's group: its claim memory answers in the fact-check form. */
   groupId: string;
   onCreate(input: NewAnnotationInput): string | null;
-  onClose(returnFocus: boolean): void;
+  /** `cancelled`: closed without annotating, so the passage is selected again. */
+  onClose(returnFocus: boolean, cancelled?: boolean): void;
 };
 
 /**
@@ -28,7 +30,14 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   const [body, setBody] = useState("");
   const [draft, setDraft] = useState<FactcheckDraft>(() => emptyDraft(quote));
   const [error, setError] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
+  const errorId = useId();
+  useFieldError(root, error, invalid, errorId);
+  const fail = (message: string, field: string | null = null) => {
+    setError(message);
+    setInvalid(field);
+  };
 
   useEffect(() => {
     root.current?.querySelector<HTMLElement>("textarea, button")?.focus();
@@ -36,25 +45,25 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
 
   const create = (input: Omit<NewAnnotationInput, "onlyMe">) => {
     const problem = onCreate({ ...input, onlyMe });
-    if (problem) setError(problem);
+    if (problem) fail(problem);
     else onClose(true);
   };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (mode === "comment") {
-      if (!body.trim()) return setError("Write a comment first.");
+      if (!body.trim()) return fail("Write a comment first.", "body");
       return create({ kind: "comment", body: body.trim(), factcheck: null });
     }
     const checked = validateDraft(draft);
-    if (!checked.ok) return setError(checked.error);
+    if (!checked.ok) return fail(checked.error, checked.field);
     create({ kind: "factcheck", body: body.trim(), factcheck: checked.value });
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      onClose(true);
+      onClose(true, true);
     } else trapTab(event);
   };
 
@@ -84,13 +93,13 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
           {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
             {mode === "comment" ? "Comment" : "Explanation (optional)"}
-            <textarea dir="auto" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} maxLength={20000} />
+            <textarea dir="auto" name="body" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} maxLength={20000} />
           </label>
           <div className="form-actions">
             <button type="submit" className="primary">
               {mode === "comment" ? "Post comment" : "Save fact-check"}
             </button>
-            <button type="button" onClick={() => onClose(true)}>
+            <button type="button" onClick={() => onClose(true, true)}>
               Cancel
             </button>
             <span className="hint">Enter saves · Shift+Enter new line · Esc cancels</span>
@@ -99,7 +108,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
       )}
       {note && <p className="popover-note">{note}</p>}
       {error && (
-        <p className="error" role="alert">
+        <p id={errorId} className="error" role="alert">
           {error}
         </p>
       )}

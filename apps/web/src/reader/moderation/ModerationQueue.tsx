@@ -1,10 +1,13 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { focusLost, useFocusReturn } from "../../lib/focus.ts";
+import { closeOnEscape } from "../threads/keyboard.ts";
 import { errorMessage } from "../../api/client.ts";
 import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
 import { useNotificationsHeard } from "../../app/notification-events.ts";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { SafeText } from "../threads/SafeText.tsx";
+import { announce } from "../../app/announcer.tsx";
 
 const REASONS = { submission: "Submission", review: "Awaiting publication", flagged: "Flagged" } as const;
 
@@ -16,11 +19,27 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   const [error, setError] = useState<string | null>(null);
   const items = (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
 
-  const act = async (action: () => Promise<unknown>) => {
+  // Where the acted-on item stood: when it leaves the queue, focus goes to the one that takes its place.
+  const section = useRef<HTMLElement>(null);
+  const actedAt = useRef<number | null>(null);
+  useEffect(() => {
+    const at = actedAt.current;
+    if (at === null || !section.current || !queue.data) return;
+    actedAt.current = null;
+    if (!focusLost()) return;
+    const entries = section.current.querySelectorAll<HTMLElement>(".queue-item");
+    (entries[Math.min(at, entries.length - 1)] ?? section.current).focus();
+  }, [queue.data]);
+
+  const act = async (action: () => Promise<unknown>, outcome: string) => {
     setError(null);
+    const entries = [...(section.current?.querySelectorAll(".queue-item") ?? [])];
+    const at = entries.findIndex((e) => e.contains(document.activeElement));
+    actedAt.current = at < 0 ? null : at;
     try {
       await action();
       await queue.reload();
+      announce(outcome);
     } catch (err) {
       setError(errorMessage(err));
       // A submission its author changed since it was read (412) is shown as it now reads.
@@ -29,7 +48,7 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   };
 
   return (
-    <section className="queue" aria-label="Moderation queue">
+    <section ref={section} className="queue" aria-label="Moderation queue" tabIndex={-1}>
       {error && (
         <p className="error" role="alert">
           {error}
@@ -50,7 +69,8 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   );
 }
 
-type OnAct = (action: () => Promise<unknown>) => Promise<void>;
+/** Runs a moderator's action; `outcome` is what is announced once it is done. */
+type OnAct = (action: () => Promise<unknown>, outcome: string) => Promise<void>;
 
 /** Consecutive items of one passage together; the server already lists a passage's reviews side by side. */
 function byPassage(items: readonly QueueItem[]): QueueItem[][] {
@@ -87,16 +107,23 @@ function PassageReviews({ items, onAct }: { items: QueueItem[]; onAct: OnAct }) 
 
 function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const [rejecting, setRejecting] = useState(false);
+  const rejectButton = useFocusReturn<HTMLButtonElement>();
+  const stopRejecting = () => {
+    setRejecting(false);
+    rejectButton.closed();
+  };
   const a = item.annotation;
-  const run = (action: ModerationAction) => void onAct(() => moderate(a.id, action, action === "publish" ? item.version : undefined));
+  const what = `${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`;
+  const run = (action: ModerationAction, done: string) =>
+    void onAct(() => moderate(a.id, action, action === "publish" ? item.version : undefined), `${done}: ${what}.`);
   const reject = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
-    if (reason) void onAct(() => rejectSubmission(a.id, reason));
+    if (reason) void onAct(() => rejectSubmission(a.id, reason), `Rejected: ${what}.`);
   };
 
   return (
-    <li className="queue-item" aria-label={`${REASONS[item.reason]}: ${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`}>
+    <li className="queue-item" tabIndex={-1} aria-label={`${REASONS[item.reason]}: ${KIND_LABELS[a.kind]} by ${a.author.name ?? "a former member"}`}>
       <p>
         <span className="badge">{REASONS[item.reason]}</span> <strong>{KIND_LABELS[a.kind]}</strong> by {a.author.name ?? "a former member"}
         {a.factcheck?.verdict && <span className={`badge verdict verdict-${a.factcheck.verdict}`}>{VERDICT_LABELS[a.factcheck.verdict]}</span>}
@@ -119,32 +146,32 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
               className="primary"
               disabled={item.passage ? !item.passage.ready : false}
               title={item.passage && !item.passage.ready ? "Publishing waits for every independent review" : undefined}
-              onClick={() => void onAct(() => moderate(a.id, "approve", item.version))}
+              onClick={() => void onAct(() => moderate(a.id, "approve", item.version), `Approved: ${what}.`)}
             >
               {item.passage && item.passage.quorum > 1 ? "Publish all reviews" : "Approve"}
             </button>
-            <button type="button" onClick={() => setRejecting(true)}>
+            <button ref={rejectButton.ref} type="button" onClick={() => setRejecting(true)}>
               Reject
             </button>
           </>
         ) : (
           <>
             {a.status !== "published" && a.status !== "hidden" && (
-              <button type="button" className="primary" onClick={() => run("publish")}>
+              <button type="button" className="primary" onClick={() => run("publish", "Published")}>
                 Publish
               </button>
             )}
             {a.status === "hidden" ? (
-              <button type="button" onClick={() => run("unhide")}>
+              <button type="button" onClick={() => run("unhide", "Shown again")}>
                 Unhide
               </button>
             ) : (
-              <button type="button" onClick={() => run("hide")}>
+              <button type="button" onClick={() => run("hide", "Hidden")}>
                 Hide
               </button>
             )}
             {item.flags.count > 0 && (
-              <button type="button" onClick={() => void onAct(() => dismissFlags(a.id))}>
+              <button type="button" onClick={() => void onAct(() => dismissFlags(a.id), `Flags dismissed: ${what}.`)}>
                 Dismiss flag{item.flags.count > 1 ? "s" : ""}
               </button>
             )}
@@ -152,7 +179,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
         )}
       </div>
       {rejecting && (
-        <form onSubmit={reject} className="row-form">
+        <form onSubmit={reject} className="row-form" onKeyDown={closeOnEscape(stopRejecting)}>
           <label>
             Reason for rejecting
             <input name="reason" required maxLength={2000} autoFocus />
@@ -160,7 +187,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
           <button type="submit" className="danger">
             Reject submission
           </button>
-          <button type="button" onClick={() => setRejecting(false)}>
+          <button type="button" onClick={stopRejecting}>
             Cancel
           </button>
         </form>

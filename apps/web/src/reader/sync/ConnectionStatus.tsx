@@ -1,5 +1,9 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { SessionState } from "../../sync/doc-session.ts";
+import { announce } from "../../app/announcer.tsx";
+
+/** How long a state must hold before it is spoken: typing flips Saving and Saved on every key. */
+const SETTLE_MS = 2_000;
 
 type Props = { states: SessionState[] };
 
@@ -20,11 +24,20 @@ export function SavedMark({ states }: Props) {
         : saved
           ? ["Saved", "✓ Saved"]
           : ["Saving", "… Saving"];
+  // The mark itself is not live: only a state that lasted is told, and only when it differs from the last one told.
+  const told = useRef<string | null>(null);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if (told.current !== null && told.current !== label) announce(label);
+      told.current = label;
+    }, SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [label]);
   return (
     <span
       className={`saved-mark ${label === "Saved" ? "is-saved" : "is-pending"}`}
       role="status"
-      aria-live="polite"
+      aria-live="off"
       aria-label={label}
       title={label === "Saved" ? "Everything you wrote is stored on the server" : undefined}
     >

@@ -4,6 +4,7 @@ import type { Member } from "../../api/groups.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import { authorName } from "./AnnotationHeader.tsx";
 import { closeOnEscape } from "./keyboard.ts";
+import { useFocusReturn } from "../../lib/focus.ts";
 
 type Props = { item: Item; members: Map<string, Member>; onAssign(assignees: string[], dueAt: number | null): void };
 
@@ -21,6 +22,11 @@ export function AssignControl({ item, members, onAssign }: Props) {
   const [open, setOpen] = useState(false);
   const [chosen, setChosen] = useState<string[]>([]);
   const [due, setDue] = useState("");
+  const opener = useFocusReturn<HTMLButtonElement>();
+  const close = () => {
+    setOpen(false);
+    opener.closed();
+  };
 
   if (!open) {
     const start = () => {
@@ -29,7 +35,7 @@ export function AssignControl({ item, members, onAssign }: Props) {
       setOpen(true);
     };
     return (
-      <button type="button" className="link-button" onClick={start}>
+      <button ref={opener.ref} type="button" className="link-button" onClick={start}>
         {item.assignees.length ? "Change assignees" : "Assign…"}
       </button>
     );
@@ -41,11 +47,11 @@ export function AssignControl({ item, members, onAssign }: Props) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     onAssign(chosen, due ? new Date(due).getTime() : null);
-    setOpen(false);
+    close();
   };
 
   return (
-    <form className="assign-form" aria-label="Assign" onSubmit={submit} onKeyDown={closeOnEscape(() => setOpen(false))}>
+    <form className="assign-form" aria-label="Assign" onSubmit={submit} onKeyDown={closeOnEscape(close)}>
       <fieldset>
         <legend>Ask to answer</legend>
         {candidates.map((id) => (
@@ -67,7 +73,7 @@ export function AssignControl({ item, members, onAssign }: Props) {
       </label>
       <div className="row-form">
         <button type="submit">Save assignment</button>
-        <button type="button" className="link-button" onClick={() => setOpen(false)}>
+        <button type="button" className="link-button" onClick={close}>
           Cancel
         </button>
       </div>

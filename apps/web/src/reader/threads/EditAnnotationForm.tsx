@@ -1,4 +1,5 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useId, useRef, useState } from "react";
+import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationPatch } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { type FactcheckDraft, draftFrom, validateDraft } from "../factcheck/factcheck-draft.ts";
@@ -19,6 +20,10 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
   const [body, setBody] = useState(item.body);
   const [draft, setDraft] = useState<FactcheckDraft | null>(item.factcheck ? draftFrom(item.factcheck) : null);
   const [error, setError] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const errorId = useId();
+  useFieldError(form, error, invalid, errorId);
   // The others' values the user has seen and chose to replace, by a second Save.
   const [overruled, setOverruled] = useState<string | null>(null);
 
@@ -33,10 +38,17 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
     let value = null;
     if (draft && [...changed].some((field) => field !== "body")) {
       const checked = validateDraft(draft);
-      if (!checked.ok) return setError(checked.error);
+      if (!checked.ok) {
+        setInvalid(checked.field ?? null);
+        return setError(checked.error);
+      }
       value = checked.value;
     }
-    if (item.kind === "comment" && changed.has("body") && !body.trim()) return setError("A comment cannot be empty.");
+    if (item.kind === "comment" && changed.has("body") && !body.trim()) {
+      setInvalid("body");
+      return setError("A comment cannot be empty.");
+    }
+    setInvalid(null);
     if (clashes.length > 0 && overruled !== clashKey) {
       setOverruled(clashKey);
       return setError("Someone else changed this since you opened it (see above). Save again to replace their change with yours, or Cancel.");
@@ -46,6 +58,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
 
   return (
     <form
+      ref={form}
       className="stack edit-form"
       onSubmit={submit}
       onKeyDown={closeOnEscape(onCancel)}
@@ -54,7 +67,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
       {draft && <FactcheckFields value={draft} onChange={setDraft} autoFocus />}
       <label>
         {item.kind === "factcheck" ? "Explanation" : item.kind === "highlight" ? "Note" : "Comment"}
-        <textarea dir="auto" lang={item.language ?? undefined} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
+        <textarea dir="auto" name="body" lang={item.language ?? undefined} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={submitOnEnter} rows={3} autoFocus={!draft} maxLength={20000} />
       </label>
       {clashes.length > 0 && (
         <ul className="edit-conflicts" aria-label="Changed by someone else">
@@ -66,7 +79,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
         </ul>
       )}
       {error && (
-        <p className="error" role="alert">
+        <p id={errorId} className="error" role="alert">
           {error}
         </p>
       )}

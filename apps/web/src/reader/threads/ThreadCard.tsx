@@ -9,6 +9,8 @@ import { AssignControl } from "./AssignControl.tsx";
 import { AssignmentBadge } from "./AssignmentBadge.tsx";
 import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
 import { KIND_LABELS } from "../highlights/highlight-style.ts";
+import { scrollBehavior } from "../../lib/motion.ts";
+import { focusAfterClose } from "../../lib/focus.ts";
 import { canAssign, canReply, replyPlacement } from "../permissions/permissions.ts";
 import { ReplyForm } from "./ReplyForm.tsx";
 import { DeletedThreadCard, QuoteButton, ReplyList } from "./ThreadParts.tsx";
@@ -24,6 +26,8 @@ export type ThreadCardProps = {
   focused: boolean;
   /** A reply of this thread to bring into view rather than the thread's first comment. */
   focusedReply: string | null;
+  /** Marked as the focused thread, but focus stays where it is (stepping through the article's passages). */
+  quiet?: boolean;
   me: string;
   role: Role;
   moderation: ModerationMode;
@@ -46,10 +50,15 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
   useEffect(() => {
     if (!focused || !ref.current) return;
     const target = (focusedReply && ref.current.querySelector<HTMLElement>(`.reply[data-annotation-id="${CSS.escape(focusedReply)}"]`)) || ref.current;
-    target.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    target.scrollIntoView({ block: "nearest", behavior: scrollBehavior() });
     // Keyboard and screen reader users land on the thread they clicked in the text, or the reply they were sent to.
-    if (!target.contains(document.activeElement)) target.focus({ preventScroll: true });
-  }, [focused, focusedReply]);
+    if (!props.quiet && !target.contains(document.activeElement)) target.focus({ preventScroll: true });
+  }, [focused, focusedReply, props.quiet]);
+
+  const stopEditing = () => {
+    setEditing(null);
+    focusAfterClose(`article.thread[data-annotation-id="${CSS.escape(root.id)}"]`, "Edit");
+  };
 
   if (thread.deleted) return <DeletedThreadCard {...props} cardRef={ref} editing={editing} setEditing={setEditing} />;
   const name = authorName(members, root.authorId);
@@ -70,9 +79,9 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
           item={root}
           onSave={(patch) => {
             actions.edit(root, patch);
-            setEditing(null);
+            stopEditing();
           }}
-          onCancel={() => setEditing(null)}
+          onCancel={stopEditing}
         />
       ) : (
         <>
@@ -132,6 +141,7 @@ function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {
     a.tally?.mine === b.tally?.mine &&
     a.focused === b.focused &&
     a.focusedReply === b.focusedReply &&
+    a.quiet === b.quiet &&
     a.role === b.role &&
     a.moderation === b.moderation &&
     a.reviewQuorum === b.reviewQuorum &&

@@ -1,4 +1,5 @@
 import { ANNOTATION_KINDS, ANNOTATION_STATUSES, VERDICTS } from "@marginalia/schema";
+import { closeDetailsOnEscape } from "../../lib/details.ts";
 import { useRef, useState } from "react";
 import type { Member } from "../../api/groups.ts";
 import { KIND_LABELS, STATUS_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
@@ -35,7 +36,7 @@ export function ThreadFilters({ value, onChange, members, shown, total, assigned
           Assigned to me ({assigned})
         </label>
       )}
-      <details className="filters" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <details className="filters" open={open} onToggle={(e) => setOpen(e.currentTarget.open)} onKeyDown={closeDetailsOnEscape}>
         <summary ref={summary}>
           Filters{active && ` · ${shown} of ${total}`}
         </summary>

@@ -10,12 +10,14 @@ import type { VoteTally } from "../../sync/annotation-store.ts";
  */
 const PAGE = 150;
 
-type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused" | "focusedReply"> & {
+type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused" | "focusedReply" | "quiet"> & {
   threads: readonly Thread[];
   votes: Map<string, VoteTally>;
   /** The focused thread's first comment, and the reply in it that was asked for, if one was. */
   focusedId: string | null;
   focusedReplyId: string | null;
+  /** The focused thread is only marked, and not given focus (ThreadCard's `quiet`). */
+  quietFocus?: boolean;
   emptyText: string;
   /** The threads are still being brought up to date (the list renders after the highlights). */
   pending?: boolean;
@@ -28,7 +30,7 @@ type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused" | "focusedRepl
  * Memoised: the reader re-renders on every document change, and the list's
  * own props change far less often.
  */
-export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, focusedReplyId, emptyText, pending = false, ...card }: Props) {
+export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, focusedReplyId, quietFocus = false, emptyText, pending = false, ...card }: Props) {
   const [limit, setLimit] = useState(PAGE);
   const more = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -57,6 +59,7 @@ export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, 
               tally={votes.get(thread.root.id)}
               focused={thread.root.id === focusedId}
               focusedReply={thread.root.id === focusedId ? focusedReplyId : null}
+              quiet={thread.root.id === focusedId && quietFocus}
               {...card}
             />
           </li>

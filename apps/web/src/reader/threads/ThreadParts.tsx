@@ -8,6 +8,7 @@ import { ThreadToolbar } from "./ThreadToolbar.tsx";
 import type { ThreadCardProps } from "./ThreadCard.tsx";
 import type { Thread } from "./threads.ts";
 import type { Item } from "../../sync/annotation-store.ts";
+import { focusAfterClose } from "../../lib/focus.ts";
 
 type Editing = { editing: string | null; setEditing(id: string | null): void };
 
@@ -16,7 +17,11 @@ export function QuoteButton({ thread, onShow }: { thread: Thread; onShow(id: str
   const quote = thread.root.target?.exact ?? "";
   if (!quote) return null;
   return (
-    <button type="button" className="quote" onClick={() => onShow(thread.root.id)} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
+    <button type="button" className="quote" onClick={(event) => {
+        // The card's own click would take focus to the card, away from the passage just selected.
+        event.stopPropagation();
+        onShow(thread.root.id);
+      }} disabled={!thread.span} title={thread.span ? "Show in the text" : "This passage is no longer in the text"}>
       <span className="visually-hidden">Show in text: </span>
       <span className="quote-text" dir="auto">“{quote.length > 240 ? `${quote.slice(0, 240)}…` : quote}”</span>
     </button>
@@ -26,6 +31,11 @@ export function QuoteButton({ thread, onShow }: { thread: Thread; onShow(id: str
 /** A thread's replies, oldest first, each with what the reader may do with it. */
 export function ReplyList({ replies, editing, setEditing, focusedReply, me, role, moderation, reviewQuorum, members, actions }: ThreadCardProps & Editing & { replies: Item[] }) {
   const reader = { me, role, moderation, reviewQuorum };
+  // The reply's toolbar is hidden while it is edited: focus goes back to its Edit button when it returns.
+  const stopEditing = (id: string) => {
+    setEditing(null);
+    focusAfterClose(`.reply[data-annotation-id="${CSS.escape(id)}"]`, "Edit");
+  };
   if (replies.length === 0) return null;
   return (
     <ol className="replies" aria-label="Replies">
@@ -37,9 +47,9 @@ export function ReplyList({ replies, editing, setEditing, focusedReply, me, role
               item={reply}
               onSave={(patch) => {
                 actions.edit(reply, patch);
-                setEditing(null);
+                stopEditing(reply.id);
               }}
-              onCancel={() => setEditing(null)}
+              onCancel={() => stopEditing(reply.id)}
             />
           ) : (
             <>

@@ -3,6 +3,8 @@ import type { ModerationMode, Role } from "@marginalia/schema";
 import { errorMessage } from "../../api/client.ts";
 import type { Item, VoteTally } from "../../sync/annotation-store.ts";
 import type { ReaderActions } from "../sync/actions.ts";
+import { useFocusReturn } from "../../lib/focus.ts";
+import { closeOnEscape } from "./keyboard.ts";
 import { canDelete, canEdit, canResolve, canVote, moderatorActions } from "../permissions/permissions.ts";
 
 type Props = {
@@ -27,6 +29,16 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
   const [flagging, setFlagging] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const deleteButton = useFocusReturn<HTMLButtonElement>();
+  const flagButton = useFocusReturn<HTMLButtonElement>();
+  const keep = () => {
+    setConfirming(false);
+    deleteButton.closed();
+  };
+  const stopFlagging = () => {
+    setFlagging(false);
+    flagButton.closed();
+  };
 
   const run = async (action: () => Promise<unknown>, done?: string) => {
     setBusy(true);
@@ -45,7 +57,7 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
     if (!reason) return;
-    setFlagging(false);
+    stopFlagging();
     void run(() => actions.flag(item, reason), "Flagged for the moderators.");
   };
 
@@ -82,7 +94,7 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
       )}
       {canDelete(item, reader) &&
         (confirming ? (
-          <span className="confirm" role="group" aria-label="Confirm deletion">
+          <span className="confirm" role="group" aria-label="Confirm deletion" onKeyDown={closeOnEscape(keep)}>
             {replyCount > 0 && (
               <span className="confirm-note" id={`stays-${item.id}`}>
                 {replyCount === 1 ? "Its reply will stay" : `Its ${replyCount} replies will stay`}, under a deleted comment.
@@ -91,12 +103,12 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
             <button type="button" className="danger" onClick={() => actions.remove(item)} aria-describedby={replyCount > 0 ? `stays-${item.id}` : undefined} autoFocus>
               Delete for good
             </button>
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button type="button" onClick={keep}>
               Keep
             </button>
           </span>
         ) : (
-          <button type="button" onClick={() => setConfirming(true)}>
+          <button ref={deleteButton.ref} type="button" onClick={() => setConfirming(true)}>
             Delete
           </button>
         ))}
@@ -107,15 +119,15 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
       ))}
       {canFlag &&
         (flagging ? (
-          <form className="flag-form" onSubmit={flag}>
+          <form className="flag-form" onSubmit={flag} onKeyDown={closeOnEscape(stopFlagging)}>
             <input name="reason" aria-label="Reason for flagging" placeholder="Why should a moderator look?" maxLength={2000} autoFocus required />
             <button type="submit">Send flag</button>
-            <button type="button" onClick={() => setFlagging(false)}>
+            <button type="button" onClick={stopFlagging}>
               Cancel
             </button>
           </form>
         ) : (
-          <button type="button" className="link-button" onClick={() => setFlagging(true)}>
+          <button ref={flagButton.ref} type="button" className="link-button" onClick={() => setFlagging(true)}>
             Flag
           </button>
         ))}
