@@ -10,6 +10,7 @@ import { WebhookDeliverer } from "./webhooks/deliverer.ts";
 import { createLogger } from "./logger.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
+import { portFree } from "./net/port-free.ts";
 import { DocStore } from "./sync/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
@@ -19,6 +20,11 @@ import { notificationBell } from "./services/notification-bell.ts";
 limitHeapGrowth();
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
+if (!(await portFree(config.port, config.host))) {
+  // Before the database is opened, so that a second server on the same data directory touches nothing.
+  logger.fatal({ port: config.port }, `port ${config.port} is in use: is Marginalia (or something else) already running there? Stop it first, or set PORT`);
+  process.exit(1);
+}
 const database = await openDatabase(config.database, logger).catch((err: unknown) => {
   // Another server (or a command) has the embedded database open: say so plainly, and stop.
   if (!(err instanceof Error && err.name === "DataDirInUse")) throw err;
@@ -63,6 +69,12 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 });
 attach(server);
 deliverer.start();
+// Taken in the moment since the check above: said plainly, and the database closed as on any stop.
+server.once("error", (err: NodeJS.ErrnoException) => {
+  logger.fatal({ err, port: config.port }, err.code === "EADDRINUSE" ? `port ${config.port} is in use` : "could not listen");
+  process.exitCode = 1;
+  void shutdown("listen-error");
+});
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -89,7 +101,7 @@ async function shutdown(signal: string) {
   await Promise.race([mailer.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve - Date.now())))]);
   // A database that is down may not answer its goodbye either.
   await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
-  process.exit(unwritten.size ? 1 : 0);
+  process.exit(unwritten.size || process.exitCode ? 1 : 0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
