@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type * as Y from "yjs";
 import { createAnnotation, groupRoom, hiddenRoom, updateAnnotation } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
@@ -114,5 +114,38 @@ describe("a thread moved while other documents write", () => {
       expect(await d.tombstoned(id)).toBe(false);
     }
     expect((await d.rowOf(earlier.replyId))?.body).toBe("edited meanwhile");
+  });
+});
+
+describe("replies to hidden work", () => {
+  it("are never shown to a non-moderator, even where the hidden parent has no row", async () => {
+    const d = await desk();
+    expect((await d.author.post(`/api/articles/${d.article.id}/annotations`, { kind: "comment", body: "left in view" })).status).toBe(201);
+    const { rootId, replyId } = await d.thread("hidden with a reply");
+    expect((await d.mod.post(`/api/annotations/${rootId}/hide`)).status).toBe(200);
+    const shownTo = async (who: TestClient) => {
+      const one = await who.get(`/api/annotations/${replyId}`);
+      const listed = await who.get(`/api/articles/${d.article.id}/annotations?limit=200`);
+      const exported = await who.get(`/api/articles/${d.article.id}/export?format=csv`);
+      const w3c = await who.get(`/w3c/articles/${d.article.id}/?page=0`);
+      expect([listed.status, exported.status, w3c.status]).toEqual([200, 200, 200]);
+      return {
+        one: one.status,
+        listed: JSON.stringify(listed.body).includes(replyId),
+        exported: String(exported.body).includes("reply to hidden with a reply"),
+        w3c: JSON.stringify(w3c.body).includes("reply to hidden with a reply"),
+      };
+    };
+    const hidden = { one: 404, listed: false, exported: false, w3c: false };
+    expect(await shownTo(d.viewer)).toEqual(hidden);
+    expect(await shownTo(d.author)).toEqual(hidden);
+    expect((await shownTo(d.mod)).one).toBe(200);
+
+    // The parent's row gone (as a lost write once left it), the reply still lives in the hidden document.
+    await t.database.db.delete(annotations).where(and(eq(annotations.id, rootId), eq(annotations.docName, hiddenRoom(d.article.id))));
+    expect((await d.rowOf(replyId))?.docName).toBe(hiddenRoom(d.article.id));
+    expect(await shownTo(d.viewer)).toEqual(hidden);
+    expect(await shownTo(d.author)).toEqual(hidden);
+    expect((await shownTo(d.mod)).one).toBe(200);
   });
 });
