@@ -59,7 +59,13 @@ const SORTS = {
 type Row = typeof annotations.$inferSelect;
 
 /** The projection's columns that visibility reads, of `annotations` itself or of an alias of it. */
-type Rows = Record<"status" | "parentId" | "visibility" | "authorId", AnyPgColumn>;
+type Rows = Record<"status" | "parentId" | "visibility" | "authorId" | "docName", AnyPgColumn>;
+
+/**
+ * Whether a row belongs to an article's hidden document (`article:<id>:hidden`), which only moderators
+ * join: a reply there is published, and only its document says it is hidden work.
+ */
+export const inHiddenDocument = (docName: AnyPgColumn | SQL) => sql`${docName} like 'article:%:hidden'`;
 
 /**
  * What a viewer may see: the group's annotations (hidden ones only for
@@ -68,8 +74,11 @@ type Rows = Record<"status" | "parentId" | "visibility" | "authorId", AnyPgColum
  */
 export function visibleTo(viewer: Viewer, rows: Rows = annotations): SQL {
   const moderator = roleAtLeast(viewer.role, "moderator");
-  // Hiding an annotation hides its thread too: replies carry the parent's quote.
-  const shown = sql`${rows.status} <> 'hidden' and not exists (select 1 from annotations parent where parent.id = ${rows.parentId} and parent.status = 'hidden')`;
+  // Hiding an annotation hides its thread too: replies carry the parent's quote. What the hidden document
+  // holds is hidden whatever its status says, so a reply there stays hidden even if its parent's row is gone.
+  const shown = sql`${rows.status} <> 'hidden' and not ${inHiddenDocument(rows.docName)} and not exists (
+    select 1 from annotations parent where parent.id = ${rows.parentId} and (parent.status = 'hidden' or ${inHiddenDocument(sql`parent.doc_name`)})
+  )`;
   return or(
     and(eq(rows.visibility, "group"), moderator ? sql`true` : shown),
     and(eq(rows.visibility, "private"), eq(rows.authorId, viewer.id)),

@@ -1,10 +1,10 @@
-import { type SQL, and, asc, eq, inArray, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, eq, inArray, not, or, sql } from "drizzle-orm";
 import { type AnswerCandidate, type AssignmentProgress, assignmentProgress, refuseFieldEdit, roleAtLeast } from "@marginalia/schema";
 import { annotations, articles, memberIds, memberships } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { visibleTo } from "./annotation-queries.ts";
+import { inHiddenDocument, visibleTo } from "./annotation-queries.ts";
 import type { AnnotationAccess } from "../access/annotation.ts";
 import { updateThroughDocument } from "./annotations.ts";
 import { nameBook } from "./identities.ts";
@@ -55,7 +55,7 @@ export async function progressOf(db: Db, rows: readonly Row[]): Promise<Map<stri
     ? await db
         .select()
         .from(annotations)
-        .where(and(inArray(annotations.parentId, ids), eq(annotations.visibility, "group"), eq(annotations.status, "published")))
+        .where(and(inArray(annotations.parentId, ids), eq(annotations.visibility, "group"), eq(annotations.status, "published"), not(inHiddenDocument(annotations.docName))))
     : [];
   const byParent = new Map<string, AnswerCandidate[]>();
   for (const reply of replies) {

@@ -27,7 +27,7 @@ export async function similarClaims(db: Db, groupId: string, q: string): Promise
         coalesce(ts_rank_cd(to_tsvector('english', a.claim), query.words, 32), 0) as words
       from annotations a, query
       where a.group_id = ${groupId}
-        and a.kind = 'factcheck' and a.status = 'published' and a.visibility = 'group'
+        and a.kind = 'factcheck' and a.status = 'published' and a.visibility = 'group' and a.doc_name not like 'article:%:hidden'
         and a.claim is not null and a.verdict is not null
         and (a.claim % ${q} or ${q} <% a.claim or (query.words is not null and to_tsvector('english', a.claim) @@ query.words))
     )

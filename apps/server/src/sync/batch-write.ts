@@ -5,7 +5,7 @@ import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
 import type { PersistSource } from "./persist.ts";
 import { eachInTurns } from "./own-turn.ts";
-import { PROJECTED_PER_TURN, type ProjectionRow, projectAnnotation, projectionCtes, projectionJsonInTurns, storableRow, writeProjection } from "./projection.ts";
+import { PROJECTED_PER_TURN, type ProjectionRow, projectAnnotation, projectionCtes, projectionJsonInTurns, removeFromProjection, storableRow, upsertProjection } from "./projection.ts";
 
 /**
  * What writing needs of a queued update (persist.ts): whose it is, its bytes, its writer, the annotations it
@@ -61,12 +61,14 @@ export class BatchWriter {
     }
     await transaction(this.db, async (tx: Tx) => {
       for (const log of logged(batch)) await tx.execute(sql`with ${log} select 1`);
-      for (const p of projections) {
-        const hooks = hooked(p);
-        for (const hook of hooks) await hook.beforeProjection?.(tx, p);
-        await writeProjection(tx, p.context, { rows: p.upserts, json: p.json }, p.removed);
-        for (const hook of hooks) await hook.afterProjection?.(tx, p);
-      }
+      for (const p of projections) for (const hook of hooked(p)) await hook.beforeProjection?.(tx, p);
+      // Every document's removals before any document's upserts: a move between two documents of the batch
+      // (a hide, an unhide) must see its row leave one before it joins the other, whichever document came
+      // first in the batch. The other way round, the upsert was refused (the row still named the document
+      // it left) and the removal then deleted it, leaving an annotation both live and tombstoned.
+      for (const p of projections) await removeFromProjection(tx, p.context, p.removed);
+      for (const p of projections) await upsertProjection(tx, { rows: p.upserts, json: p.json });
+      for (const p of projections) for (const hook of hooked(p)) await hook.afterProjection?.(tx, p);
     });
     this.afterCommit(projections.filter((p) => !p.rewritten));
   }

@@ -109,7 +109,7 @@ export class Hiding {
       if (ids.length === 0) return;
       const values = ids.map((id) => readAnnotation(annotationsOf(from.doc).get(id)!));
       const votes = [...votesOf(from.doc).entries()].filter(([key]) => ids.includes(parseVoteKey(key)?.annotationId ?? ""));
-      // Removal first, so that within the shared commit the projection row leaves one document before it joins the other.
+      // Both in one turn, so that they share a commit, which writes every removal before any upsert (batch-write.ts).
       const removed = from.change({ userId: null }, (doc) => {
         for (const id of ids) annotationsOf(doc).delete(id);
         for (const [key] of votes) votesOf(doc).delete(key);

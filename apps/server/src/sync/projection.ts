@@ -179,22 +179,27 @@ export function projectionCtes(json: string): SQL {
   )`;
 }
 
-/** Writes the projection of the touched annotations (`json`, the upserts serialized), in the caller's transaction. */
-export async function writeProjection(tx: Tx, ctx: DocContext, upserts: { rows: Row[]; json: string }, removed: string[]) {
-  if (upserts.rows.length) {
-    await tx.execute(sql`with ${projectionCtes(upserts.json)} select 1`);
-  }
-  if (removed.length) {
-    // Only this document's row: an approved annotation lives on under the group document.
-    const gone = await tx
-      .delete(annotations)
-      .where(and(eq(annotations.docName, ctx.docName), inArray(annotations.id, removed)))
-      .returning({ id: annotations.id });
-    if (gone.length) {
-      await tx
-        .insert(annotationTombstones)
-        .values(gone.map(({ id }) => ({ id, articleId: ctx.articleId, docName: ctx.docName })))
-        .onConflictDoNothing();
-    }
+/** Writes the touched annotations' rows (`json`, the rows serialized), in the caller's transaction. */
+export async function upsertProjection(tx: Tx, upserts: { rows: Row[]; json: string }) {
+  if (upserts.rows.length) await tx.execute(sql`with ${projectionCtes(upserts.json)} select 1`);
+}
+
+/**
+ * Deletes the rows of annotations `ctx`'s document no longer holds, with a tombstone each, in the caller's
+ * transaction. An upsert later in the same transaction clears the tombstone of one that another document
+ * now holds (a move), so that only what no document holds stays tombstoned.
+ */
+export async function removeFromProjection(tx: Tx, ctx: DocContext, removed: readonly string[]) {
+  if (!removed.length) return;
+  // Only this document's row: an approved annotation lives on under the group document.
+  const gone = await tx
+    .delete(annotations)
+    .where(and(eq(annotations.docName, ctx.docName), inArray(annotations.id, [...removed])))
+    .returning({ id: annotations.id });
+  if (gone.length) {
+    await tx
+      .insert(annotationTombstones)
+      .values(gone.map(({ id }) => ({ id, articleId: ctx.articleId, docName: ctx.docName })))
+      .onConflictDoNothing();
   }
 }
