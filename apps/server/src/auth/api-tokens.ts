@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { type PublicUser, apiTokens, users } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import { type PublicUser, apiTokens, sessions, users } from "@marginalia/schema/tables";
+import type { Db, Tx } from "../db.ts";
 import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
 
 /** Recognisable prefix, so that a leaked token is easy to spot in logs and by secret scanners. */
@@ -10,14 +10,34 @@ const PREFIX = "mgt_";
 export const TOKEN_SCOPES = ["tokens"] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-export async function createApiToken(db: Db, userId: string, name: string, scopes: readonly TokenScope[] = []) {
+/** The credential a token is minted with, which must still be live when the token is written. */
+export type Minter = { sessionId: string } | { tokenId: string };
+
+/**
+ * Null when `minter` was ended meanwhile. The user row is held (FOR SHARE) while the token is written:
+ * ending the account's credentials holds it FOR UPDATE (services/users.ts), so a token minted at that
+ * moment either committed first and is revoked there, or waits and finds its minter gone.
+ */
+export async function createApiToken(db: Db, userId: string, name: string, scopes: readonly TokenScope[] = [], minter?: Minter) {
   const id = generateSecureRandomString();
   const secret = generateSecureRandomString();
-  const [row] = await db
-    .insert(apiTokens)
-    .values({ id, userId, name, secretHash: hashSecret(secret), scopes: [...scopes] })
-    .returning({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, createdAt: apiTokens.createdAt });
-  return { ...row!, token: `${PREFIX}${id}.${secret}` };
+  return db.transaction(async (tx) => {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("share");
+    if (minter && !(await stillLive(tx, minter))) return null;
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({ id, userId, name, secretHash: hashSecret(secret), scopes: [...scopes] })
+      .returning({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, createdAt: apiTokens.createdAt });
+    return { ...row!, token: `${PREFIX}${id}.${secret}` };
+  });
+}
+
+async function stillLive(tx: Tx, minter: Minter): Promise<boolean> {
+  const [row] =
+    "sessionId" in minter
+      ? await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, minter.sessionId))
+      : await tx.select({ id: apiTokens.id }).from(apiTokens).where(and(eq(apiTokens.id, minter.tokenId), isNull(apiTokens.revokedAt)));
+  return row !== undefined;
 }
 
 export async function validateApiToken(db: Db, token: string): Promise<{ tokenId: string; scopes: string[]; user: PublicUser } | null> {
@@ -66,7 +86,7 @@ export async function revokeApiToken(db: Db, userId: string, tokenId: string): P
 }
 
 /** Revokes every live token of the user; returns their ids, for closing their sockets. */
-export async function revokeApiTokensOf(db: Db, userId: string): Promise<string[]> {
+export async function revokeApiTokensOf(db: Db | Tx, userId: string): Promise<string[]> {
   const revoked = await db
     .update(apiTokens)
     .set({ revokedAt: new Date() })

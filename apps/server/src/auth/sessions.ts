@@ -1,6 +1,6 @@
 import { and, eq, ne } from "drizzle-orm";
 import { type PublicUser, sessions, users } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,7 +13,7 @@ export type Session = { id: string; userId: string; lastVerifiedAt: Date };
 /** `slid` says the expiry moved, so the cookie needs re-sending. */
 export type ValidSession = { session: Session; user: PublicUser; slid: boolean };
 
-export async function createSession(db: Db, userId: string): Promise<{ token: string; session: Session }> {
+export async function createSession(db: Db | Tx, userId: string): Promise<{ token: string; session: Session }> {
   const id = generateSecureRandomString();
   const secret = generateSecureRandomString();
   const now = new Date();
@@ -25,6 +25,19 @@ export async function createSession(db: Db, userId: string): Promise<{ token: st
     lastVerifiedAt: now,
   });
   return { token: `${id}.${secret}`, session: { id, userId, lastVerifiedAt: now } };
+}
+
+/**
+ * A session for a password checked against `passwordHash`, made only if that is still the account's hash:
+ * null when a change or a reset replaced it since the check. The user row is held (FOR SHARE) while the
+ * session is written, so a change (which updates that row, then ends the sessions in the same transaction)
+ * either waits for this session and ends it, or has committed and this finds the new hash.
+ */
+export async function createSessionIfPasswordIs(db: Db, userId: string, passwordHash: string) {
+  return db.transaction(async (tx) => {
+    const [still] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, userId), eq(users.passwordHash, passwordHash))).for("share");
+    return still ? createSession(tx, userId) : null;
+  });
 }
 
 export async function validateSessionToken(db: Db, token: string): Promise<ValidSession | null> {
@@ -58,7 +71,7 @@ export function sessionExpiresAt(session: Session): Date {
 }
 
 /** Ends every session of a user but `keep`; returns the ended ids, for the sockets they opened. */
-export async function invalidateUserSessions(db: Db, userId: string, keep?: string): Promise<string[]> {
+export async function invalidateUserSessions(db: Db | Tx, userId: string, keep?: string): Promise<string[]> {
   const ended = await db
     .delete(sessions)
     .where(keep ? and(eq(sessions.userId, userId), ne(sessions.id, keep)) : eq(sessions.userId, userId))

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { apiTokenInsertSchema, groupInsertSchema, userInsertSchema } from "@marginalia/schema";
-import { createApiToken, revokeApiToken, revokeApiTokensOf } from "../auth/api-tokens.ts";
+import { createApiToken, revokeApiToken } from "../auth/api-tokens.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import { createGroup } from "../services/groups.ts";
-import { invalidateUserSessions } from "../auth/sessions.ts";
 import { createUser as createAccount, setPassword as storePassword } from "../services/users.ts";
 import { CliError, type Parsed, type Runner, optionalStr, str } from "./command.ts";
 import { checkArg, userByEmail } from "./support.ts";
@@ -44,10 +43,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export const setPassword: Runner = async (args, ctx) => {
   const user = await userByEmail(ctx.db, str(args, "email"));
   const { given, chosen } = choosePassword(args);
-  await storePassword(ctx.db, user.id, chosen);
+  const keepTokens = args.values["keep-tokens"] === true;
   // As a password change through the API does: whoever held a session of the account must sign in again.
-  const ended = await invalidateUserSessions(ctx.db, user.id);
-  const revoked = args.values["keep-tokens"] === true ? null : await revokeApiTokensOf(ctx.db, user.id);
+  const { sessionIds: ended, tokenIds } = await storePassword(ctx.db, user.id, chosen, { revokeTokens: !keepTokens });
+  const revoked = keepTokens ? null : tokenIds;
   if (!given) await ctx.out(`${chosen}\n`);
   const tokens = revoked ? `revoked ${plural(revoked.length, "API token")}` : "kept its API tokens";
   ctx.note(`Set the password of ${user.email}${given ? "" : " (the generated one above: it will not be shown again)"}; ended ${plural(ended.length, "session")}, ${tokens}.`);
@@ -65,7 +64,8 @@ export const createGroupAs: Runner = async (args, ctx) => {
 export const createToken: Runner = async (args, ctx) => {
   const name = checkArg("--name", apiTokenInsertSchema.shape.name, str(args, "name"));
   const user = await userByEmail(ctx.db, str(args, "as"));
-  const token = await createApiToken(ctx.db, user.id, name);
+  // Minted by no credential that could end meanwhile: never null.
+  const token = (await createApiToken(ctx.db, user.id, name))!;
   await ctx.out(`${token.token}\n`);
   ctx.note(`Token "${token.name}" has id ${token.id}. Revoke it with: marginalia token revoke --as ${user.email} ${token.id}`);
 };

@@ -3,15 +3,15 @@ import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
-import { revokeApiToken, revokeApiTokensOf } from "../auth/api-tokens.ts";
-import { createSession, invalidateSession, invalidateUserSessions, sessionExpiresAt } from "../auth/sessions.ts";
+import { revokeApiToken } from "../auth/api-tokens.ts";
+import { createSession, createSessionIfPasswordIs, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { readJson, readOptionalJson } from "../http/input.ts";
 import { requestPasswordReset, resetPassword } from "../services/password-resets.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
-import { findUserByEmail, setPassword } from "../services/users.ts";
+import { type EndedCredentials, endCredentialsOf, findUserByEmail, setPassword } from "../services/users.ts";
 import { documented, noContent } from "../openapi/describe.ts";
 import { passwordResetAnswerSchema, signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 
@@ -58,15 +58,11 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   return user;
 }
 
-/** Ends a user's sessions (but `keep`), and the sockets they opened on every process. */
-async function endSessionsOf(c: AppContext, userId: string, keep?: string) {
-  const ended = await invalidateUserSessions(c.get("deps").db, userId, keep);
-  if (ended.length) c.get("deps").hub.access({ kind: "sessions-ended", sessionIds: ended });
-}
-
-async function endTokensOf(c: AppContext, userId: string) {
-  const revoked = await revokeApiTokensOf(c.get("deps").db, userId);
-  if (revoked.length) c.get("deps").hub.access({ kind: "tokens-revoked", tokenIds: revoked });
+/** Closes the sockets that ended sessions and revoked tokens opened, on every process. */
+function closeSocketsOf(c: AppContext, ended: EndedCredentials) {
+  const { hub } = c.get("deps");
+  if (ended.sessionIds.length) hub.access({ kind: "sessions-ended", sessionIds: ended.sessionIds });
+  if (ended.tokenIds.length) hub.access({ kind: "tokens-revoked", tokenIds: ended.tokenIds });
 }
 
 export const authRoutes = new Hono<AppEnv>()
@@ -95,8 +91,11 @@ export const authRoutes = new Hono<AppEnv>()
     const user = await passwordMatches(c, input.email, input.password);
     // One message for both cases: a login form must not tell which emails have accounts.
     if (!user) throw new ApiError("unauthenticated", "Wrong email or password");
-    // Always a fresh token: a session id planted before login is never promoted.
-    const { token, session } = await createSession(db, user.id);
+    // Always a fresh token: a session id planted before login is never promoted. None at all when the
+    // password was changed or reset since it was checked: that change ended the sessions it knew of.
+    const signedIn = await createSessionIfPasswordIs(db, user.id, user.passwordHash);
+    if (!signedIn) throw new ApiError("unauthenticated", "Wrong email or password");
+    const { token, session } = signedIn;
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
@@ -106,10 +105,9 @@ export const authRoutes = new Hono<AppEnv>()
     const input = await readJson(c, changePasswordSchema);
     const user = await passwordMatches(c, auth.user.email, input.currentPassword);
     if (!user) throw new ApiError("unauthenticated", "The current password is wrong", "currentPassword");
-    await setPassword(db, user.id, input.newPassword);
     // Whoever else knew the old password is signed out; this session carries on.
-    await endSessionsOf(c, user.id, auth.via === "session" ? auth.sessionId : undefined);
-    if (input.revokeTokens) await endTokensOf(c, user.id);
+    const keep = auth.via === "session" ? auth.sessionId : undefined;
+    closeSocketsOf(c, await setPassword(db, user.id, input.newPassword, { keep, revokeTokens: input.revokeTokens }));
     return c.body(null, 204);
   })
   .post("/password-reset", documented({ tag: "auth", summary: "Forgot your password: mails a reset link (valid one hour) to an address with an account, or a notice to one without; the answer is the same for both", auth: false, body: passwordResetRequestSchema, responses: { 202: "{status: \"reset-sent\", email}", 429: "Too many attempts, or too many mails to this address" }, schemas: { 202: passwordResetAnswerSchema } }), async (c) => {
@@ -125,21 +123,20 @@ export const authRoutes = new Hono<AppEnv>()
     const ip = clientIp(c);
     await rateLimits.attemptFromIp(ip);
     const input = await readJson(c, passwordResetSchema);
-    const user = await resetPassword(db, { token: input.token, password: input.newPassword });
+    const { user, ended, signedIn } = await resetPassword(db, { token: input.token, password: input.newPassword, revokeTokens: input.revokeTokens });
     // Whoever held a session, perhaps with the old password, is signed out; so is every socket they opened.
-    await endSessionsOf(c, user.id);
-    if (input.revokeTokens) await endTokensOf(c, user.id);
+    closeSocketsOf(c, ended);
     // Holding the mailbox proves as much as the password: this address is the owner's (login-backoff.ts).
     rateLimits.recordSignedIn(user.email, ip);
-    const { token, session } = await createSession(db, user.id);
+    const { token, session } = signedIn;
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user });
   })
   .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);
     const input = await readOptionalJson(c, logoutEverywhereSchema);
-    await endSessionsOf(c, auth.user.id);
-    if (input.revokeTokens) await endTokensOf(c, auth.user.id);
+    const { db } = c.get("deps");
+    closeSocketsOf(c, await db.transaction((tx) => endCredentialsOf(tx, auth.user.id, { revokeTokens: input.revokeTokens })));
     clearSessionCookie(c);
     return c.body(null, 204);
   })

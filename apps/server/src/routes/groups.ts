@@ -80,13 +80,13 @@ export const groupRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   // Members are named by member id, as the members list gives them.
-  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: { ...ok("The membership"), 409: "A group needs at least one owner" }, schemas: { 200: roleChangedSchema } }), requireGroupRole("owner"), async (c) => {
+  .patch("/:groupId/members/:memberId", documented({ tag: "groups", summary: "Change a member's role (owner)", body: changeRoleSchema, responses: { ...ok("The membership"), 403: "Not an owner, by the time the change is made", 409: "A group needs at least one owner" }, schemas: { 200: roleChangedSchema } }), requireGroupRole("owner"), async (c) => {
     const { db, hub } = c.get("deps");
     const groupId = c.get("group").id;
     const memberId = uuidParam(c, "memberId", "Member");
     const { role } = await readJson(c, changeRoleSchema);
     const account = await accountOrNotFound(db, groupId, memberId);
-    const changed = await changeRole(db, groupId, account, role);
+    const changed = await changeRole(db, groupId, account, role, c.get("user").id);
     // Open sockets carry on under the new role (a viewer's next write is refused).
     hub.access({ kind: "role-changed", groupId, userId: account, memberId, role });
     return c.json({ memberId, role: changed.role });
@@ -98,7 +98,7 @@ export const groupRoutes = new Hono<AppEnv>()
     const memberId = uuidParam(c, "memberId", "Member");
     const account = await accountOrNotFound(db, groupId, memberId);
     if (account !== c.get("user").id) assertRole(role, "owner");
-    await removeMember(db, groupId, account);
+    await removeMember(db, groupId, account, c.get("user").id);
     // Their open sockets close (4403) before this answers: nothing written after the removal reaches them.
     hub.access({ kind: "member-removed", groupId, userId: account });
     return c.body(null, 204);

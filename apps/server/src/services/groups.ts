@@ -10,7 +10,7 @@ import {
   memberships,
   users,
 } from "@marginalia/schema/tables";
-import { membershipOf } from "../access/membership.ts";
+import { membershipOf, requireRole } from "../access/membership.ts";
 import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { nameBook } from "./identities.ts";
@@ -154,10 +154,15 @@ async function renameMembers(tx: Tx, groupId: string) {
     select d.doc_name from doc_client_ids d join articles a on d.doc_name like 'article:' || a.id || '%' where a.group_id = ${groupId})`);
 }
 
-/** Role changes and removals that would leave a group without an owner are refused. */
-export async function changeRole(db: Db, groupId: string, userId: string, role: Role) {
+/**
+ * Role changes and removals that would leave a group without an owner are refused. `actor` is who asks:
+ * their role is checked again under the group's lock, so an owner demoted or removed while their requests
+ * were on the way cannot act as one (nor undo their own demotion).
+ */
+export async function changeRole(db: Db, groupId: string, userId: string, role: Role, actor: string) {
   return db.transaction(async (tx) => {
     const current = await lockMembership(tx, groupId, userId);
+    await requireRole(tx, groupId, actor, "owner");
     if (current === "owner" && role !== "owner") {
       await assertAnotherOwner(tx, groupId);
       await withdrawInvitationsBy(tx, groupId, userId);
@@ -171,9 +176,11 @@ export async function changeRole(db: Db, groupId: string, userId: string, role: 
   });
 }
 
-export async function removeMember(db: Db, groupId: string, userId: string) {
+/** Anyone may leave; removing someone else takes an owner, checked as changeRole checks it. */
+export async function removeMember(db: Db, groupId: string, userId: string, actor: string) {
   await db.transaction(async (tx) => {
     const current = await lockMembership(tx, groupId, userId);
+    if (actor !== userId) await requireRole(tx, groupId, actor, "owner");
     if (current === "owner") {
       await assertAnotherOwner(tx, groupId);
       await withdrawInvitationsBy(tx, groupId, userId);

@@ -1,11 +1,13 @@
 import { and, eq, gt, lt, notExists, or } from "drizzle-orm";
 import { type PublicUser, passwordResets, users } from "@marginalia/schema/tables";
 import { hashPassword } from "../auth/password.ts";
+import { type Session, createSession } from "../auth/sessions.ts";
 import { generateSecureRandomString, hashSecret } from "../auth/secrets.ts";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { noAccountToResetMail, passwordResetMail } from "../mail/templates.ts";
+import { type EndedCredentials, endCredentialsOf } from "./users.ts";
 
 /** How long a reset link works: long enough to reach a mailbox, short enough that an old mail is useless. */
 export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
@@ -39,9 +41,14 @@ export async function requestPasswordReset(db: Db, mailer: Mailer, origin: strin
 /**
  * Sets a new password from a mailed reset token, and spends the token and every other link for the
  * address. Two uses of one link at once: the first delete takes the row, the second finds none.
- * Ending the account's sessions is the caller's (it must also close their sockets).
+ * The account's sessions (and with revokeTokens its API tokens) end, and the new session begins, in the
+ * same transaction, so nothing signed in with the old password outlives it; closing the ended ones'
+ * sockets is the caller's.
  */
-export async function resetPassword(db: Db, input: { token: string; password: string }): Promise<PublicUser> {
+export async function resetPassword(
+  db: Db,
+  input: { token: string; password: string; revokeTokens: boolean },
+): Promise<{ user: PublicUser; ended: EndedCredentials; signedIn: { token: string; session: Session } }> {
   const tokenHash = hashSecret(input.token);
   const live = and(eq(passwordResets.tokenHash, tokenHash), gt(passwordResets.expiresAt, new Date()));
   // Looked up before hashing the password, so that a made-up token costs no argon2 work.
@@ -54,6 +61,7 @@ export async function resetPassword(db: Db, input: { token: string; password: st
     await tx.delete(passwordResets).where(eq(passwordResets.email, reset.email));
     const [user] = await tx.update(users).set({ passwordHash }).where(eq(users.email, reset.email)).returning({ id: users.id, email: users.email, name: users.name });
     if (!user) throw gone();
-    return user;
+    const ended = await endCredentialsOf(tx, user.id, { revokeTokens: input.revokeTokens });
+    return { user, ended, signedIn: await createSession(tx, user.id) };
   });
 }

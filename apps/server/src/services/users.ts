@@ -1,7 +1,9 @@
 import { eq } from "drizzle-orm";
 import { type PublicUser, users } from "@marginalia/schema/tables";
+import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { hashPassword } from "../auth/password.ts";
-import { type Db, isUniqueViolation } from "../db.ts";
+import { invalidateUserSessions } from "../auth/sessions.ts";
+import { type Db, type Tx, isUniqueViolation } from "../db.ts";
 import { ApiError } from "../errors.ts";
 
 export async function createUser(
@@ -27,8 +29,29 @@ export async function findUserByEmail(db: Db, email: string) {
   return user;
 }
 
-export async function setPassword(db: Db, userId: string, password: string) {
-  await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, userId));
+/** What ending an account's credentials ended: the caller closes their sockets on every process. */
+export type EndedCredentials = { sessionIds: string[]; tokenIds: string[] };
+export type EndOptions = { keep?: string; revokeTokens: boolean };
+
+/**
+ * Ends a user's sessions (but `keep`) and, with revokeTokens, API tokens, holding the user row FOR UPDATE
+ * to its commit. Logins and token mints hold it too while they write (auth/sessions.ts, auth/api-tokens.ts):
+ * each either committed first and is ended here, or waits and then finds the password or its minter gone.
+ */
+export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptions): Promise<EndedCredentials> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+  const sessionIds = await invalidateUserSessions(tx, userId, options.keep);
+  const tokenIds = options.revokeTokens ? await revokeApiTokensOf(tx, userId) : [];
+  return { sessionIds, tokenIds };
+}
+
+/** Sets a password and ends the account's other credentials in one transaction (see endCredentialsOf). */
+export async function setPassword(db: Db, userId: string, password: string, options: EndOptions): Promise<EndedCredentials> {
+  const passwordHash = await hashPassword(password);
+  return db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+    return endCredentialsOf(tx, userId, options);
+  });
 }
 
 export async function renameUser(db: Db, userId: string, name: string): Promise<PublicUser> {

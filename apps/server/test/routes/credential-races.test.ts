@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { argon2 } from "../../src/auth/password.ts";
+import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
+import { resetTokenFor } from "../support/mail.ts";
+
+// Signing in, minting tokens and ending an account's credentials at the same moment: whatever ended the
+// account's sessions (a password change, a reset, logout-everywhere) must not be outlived by a session or
+// token that was being made while it ran.
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ rateLimits: { perIp: { points: 10_000, durationSeconds: 60 }, mailsPerAddress: { points: 100, durationSeconds: 600 } } });
+});
+afterAll(() => t.close());
+
+const NEW_PASSWORD = "a brand new passphrase";
+
+/**
+ * Holds the next password check that succeeds until `release`, after the hash was verified: the moment a
+ * login has checked the old password and not yet made its session.
+ */
+function holdNextVerifiedLogin() {
+  const original = argon2.verify;
+  let verified!: () => void;
+  let release!: () => void;
+  const checked = new Promise<void>((resolve) => (verified = resolve));
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let held = false;
+  const spy = vi.spyOn(argon2, "verify").mockImplementation(async (hash, password) => {
+    const ok = await original(hash, password);
+    if (ok && !held) {
+      held = true;
+      verified();
+      await gate;
+    }
+    return ok;
+  });
+  return { checked, release: () => (release(), spy.mockRestore()) };
+}
+
+const signedIn = async (client: TestClient) => (await client.get("/api/me")).status === 200;
+
+describe("a login that checked the old password", () => {
+  it("leaves no working session once a password change committed after the check", async () => {
+    const owner = await signUp(t.app);
+    const late = new TestClient(t.app);
+    const hold = holdNextVerifiedLogin();
+    const login = late.post("/api/auth/login", { email: owner.email, password: owner.password });
+    await hold.checked;
+    const change = owner.post("/api/auth/password", { currentPassword: owner.password, newPassword: NEW_PASSWORD });
+    expect((await change).status).toBe(204);
+    hold.release();
+    const answer = await login;
+    expect(answer.status).toBe(401);
+    expect(late.cookie).toBeUndefined();
+    expect(await signedIn(owner)).toBe(true);
+  });
+
+  it("leaves no working session once a mailed reset committed after the check", async () => {
+    const owner = await signUp(t.app);
+    expect((await new TestClient(t.app).post("/api/auth/password-reset", { email: owner.email })).status).toBe(202);
+    const token = await resetTokenFor(owner.email);
+    const late = new TestClient(t.app);
+    const hold = holdNextVerifiedLogin();
+    const login = late.post("/api/auth/login", { email: owner.email, password: owner.password });
+    await hold.checked;
+    const resetter = new TestClient(t.app);
+    expect((await resetter.post("/api/auth/password-reset/confirm", { token, newPassword: NEW_PASSWORD })).status).toBe(200);
+    hold.release();
+    expect((await login).status).toBe(401);
+    expect(late.cookie).toBeUndefined();
+    expect(await signedIn(resetter)).toBe(true);
+    expect(await signedIn(owner)).toBe(false);
+  });
+
+  it("never outlives a change it raced, over many rounds", async () => {
+    for (let round = 0; round < 6; round++) {
+      const owner = await signUp(t.app);
+      const logins = Array.from({ length: 8 }, () => new TestClient(t.app));
+      const [change] = await Promise.all([
+        owner.post("/api/auth/password", { currentPassword: owner.password, newPassword: NEW_PASSWORD }),
+        ...logins.map((client) => client.post("/api/auth/login", { email: owner.email, password: owner.password })),
+      ]);
+      expect(change.status).toBe(204);
+      for (const client of logins) expect(await signedIn(client)).toBe(false);
+    }
+  }, 120_000);
+});
+
+describe("API tokens minted while the account's credentials are ended", () => {
+  for (const ending of ["password change", "logout-everywhere"] as const) {
+    it(`none survives a ${ending} with revokeTokens, over many rounds`, async () => {
+      for (let round = 0; round < 8; round++) {
+        const owner = await signUp(t.app);
+        const thief = new TestClient(t.app);
+        expect((await thief.post("/api/auth/login", { email: owner.email, password: owner.password })).status).toBe(200);
+        const end = () =>
+          ending === "password change"
+            ? owner.post("/api/auth/password", { currentPassword: owner.password, newPassword: NEW_PASSWORD, revokeTokens: true })
+            : owner.post("/api/auth/logout-everywhere", { revokeTokens: true });
+        const mints = Array.from({ length: 30 }, (_, i) => {
+          const client = new TestClient(t.app);
+          client.cookie = thief.cookie;
+          return client.post("/api/tokens", { name: `t${i}` });
+        });
+        const [ended, ...minted] = await Promise.all([end(), ...mints]);
+        expect(ended.status).toBe(204);
+        for (const reply of minted) {
+          expect([201, 401]).toContain(reply.status);
+          if (reply.status !== 201) continue;
+          const user = new TestClient(t.app);
+          user.bearer = reply.body.token;
+          expect((await user.get("/api/me")).status).toBe(401);
+        }
+        expect(await signedIn(thief)).toBe(false);
+      }
+    }, 120_000);
+  }
+});
