@@ -54,7 +54,7 @@ describe("a login that checked the old password", () => {
     expect(answer.status).toBe(401);
     expect(late.cookie).toBeUndefined();
     expect(await signedIn(owner)).toBe(true);
-  });
+  }, 60_000);
 
   it("leaves no working session once a mailed reset committed after the check", async () => {
     const owner = await signUp(t.app);
@@ -71,7 +71,7 @@ describe("a login that checked the old password", () => {
     expect(late.cookie).toBeUndefined();
     expect(await signedIn(resetter)).toBe(true);
     expect(await signedIn(owner)).toBe(false);
-  });
+  }, 60_000);
 
   it("never outlives a change it raced, over many rounds", async () => {
     for (let round = 0; round < 6; round++) {

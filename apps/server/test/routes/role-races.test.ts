@@ -66,7 +66,7 @@ describe("an owner demoted while their requests are on the way", () => {
     release();
     expect((await removal).status).toBe(403);
     expect((await members(first, group.id)).find((m) => m.id === third.user.id)?.role).toBe("annotator");
-  });
+  }, 60_000);
 
   it("cannot change a role once the demotion committed", async () => {
     const { first, second, group } = await twoOwners();
@@ -80,5 +80,5 @@ describe("an owner demoted while their requests are on the way", () => {
     release();
     expect((await retake).status).toBe(403);
     expect((await members(first, group.id)).find((m) => m.id === second.user.id)?.role).toBe("viewer");
-  });
+  }, 60_000);
 });
