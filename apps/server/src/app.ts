@@ -7,7 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
-import { ApiError, type ErrorBody, type ErrorCode } from "./errors.ts";
+import { ApiError, type ErrorBody, type ErrorCode, notFound } from "./errors.ts";
 import { UpdateNotStoredError, classifyCommitError } from "./sync/commit-errors.ts";
 import { refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
@@ -177,7 +177,8 @@ function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSecon
     case "refused":
       return new ApiError("update_not_stored", "The change breaks a rule of the database and was not saved");
     case "gone":
-      return new ApiError("gone", "The article was deleted");
+      // As every other request about a deleted article is answered: the deletion won the race.
+      return notFound("Article");
     case "reloaded":
       return Object.assign(new ApiError("unavailable", "The document is being reloaded; the change was not saved, try again"), { retryAfterSeconds: 1 });
     case "shutdown":

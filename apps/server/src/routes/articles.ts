@@ -8,6 +8,7 @@ import { recheckAccess } from "../http/access-recheck.ts";
 import { articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/article-body.ts";
 import { MAX_ARTICLE_BYTES, articleTooLarge } from "../storable-text.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
+import { entityTags } from "../http/entity-tags.ts";
 import { validate } from "../http/input.ts";
 import { queryInt } from "../http/query-int.ts";
 import { reanchorArticle } from "../anchoring/reanchor.ts";
@@ -21,6 +22,8 @@ import { articleForReaderSchema, articleListSchema, articleSchema, revisedArticl
 const articleBody = z.union([articleJsonSchema, articleUrlSchema]);
 const ARTICLE_TYPES = ["text/plain", "text/markdown", "text/html", "application/pdf", "multipart/form-data"];
 const JSON_TYPE = { "content-type": "application/json" };
+/** An article's answer with its ETag, which a correction may send back as If-Match. */
+const tagged = ({ etag }: { etag: string }) => ({ ...JSON_TYPE, ETag: etag });
 const IMPORT_REFUSALS = {
   400: "Bad input, naming the field; address_not_public for a URL on loopback, private, link-local or metadata addresses (at any redirect)",
   413: "Too large: the body, the text read from it (10 MiB, as a body), a PDF's page count, or the memory reading a PDF takes",
@@ -55,7 +58,8 @@ export const groupArticleRoutes = new Hono<AppEnv>()
       meta: { sourceUrl: meta.sourceUrl ?? sourceUrl, publishedAt: meta.publishedAt },
     });
     c.header("Location", `/api/articles/${article.id}`);
-    return c.body(await articleAnswer(db, article.id), 201, JSON_TYPE);
+    const answer = await articleAnswer(db, article.id);
+    return c.body(answer.bytes, 201, tagged(answer));
   })
   .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles"), schemas: { 200: articleListSchema } }), requireGroupRole("viewer"), async (c) => {
     return c.json({ articles: await listArticles(c.get("deps").db, c.get("group").id) });
@@ -63,7 +67,7 @@ export const groupArticleRoutes = new Hono<AppEnv>()
 
 /** Mounted at /api/articles. */
 export const articleRoutes = new Hono<AppEnv>()
-  .get("/:articleId", documented({ tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article"), schemas: { 200: articleForReaderSchema } }), requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId", documented({ tag: "articles", summary: "An article, its text, blocks and sync rooms", query: revisionQuery, responses: ok("The article, with an ETag that a correction may send back as If-Match"), schemas: { 200: articleForReaderSchema } }), requireArticleRole("viewer"), async (c) => {
     const { db, config } = c.get("deps");
     const user = c.get("user");
     // `memberId`: the id the group's documents and presence know the viewer by, for their authorship and votes.
@@ -76,13 +80,14 @@ export const articleRoutes = new Hono<AppEnv>()
       // What moderators hid lives in a document of its own, which only they may join.
       ...(canModerate(role) && { hiddenRoom: hiddenRoom(article.id) }),
     };
-    return c.body(await articleAnswer(db, article.id, revision, { role, memberId, sync }), 200, JSON_TYPE);
+    const answer = await articleAnswer(db, article.id, revision, { role, memberId, sync });
+    return c.body(answer.bytes, 200, tagged(answer));
   })
   .get("/:articleId/revisions", documented({ tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first"), schemas: { 200: revisionListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     return c.json({ revisions: await listRevisions(c.get("deps").db, article, { id: c.get("user").id, role }) });
   })
-  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision, and how the annotations were placed on it", ...IMPORT_REFUSALS }, schemas: { 200: articleSchema, 201: revisedArticleSchema } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
+  .put("/:articleId/text", documented({ tag: "articles", summary: "Store a corrected text as a new revision (moderator), from any source an import takes. With If-Match (the ETag of GET /api/articles/:id) it is stored only if the article has not changed since; without If-Match it is stored whatever changed since, as before", body: articleBody, bodyTypes: ARTICLE_TYPES, responses: { 200: "Unchanged text: no new revision", 201: "A new revision, and how the annotations were placed on it", ...IMPORT_REFUSALS, 412: "precondition_failed: If-Match names no ETag of the article as it stands (another correction or a new title came first); nothing is stored" }, schemas: { 200: articleSchema, 201: revisedArticleSchema } }), requireArticleRole("moderator"), articleBodyLimit, async (c) => {
     const { db, hub } = c.get("deps");
     const { meta, ...source } = await readArticleBody(c);
     // A correction keeps the article's title and byline unless the caller names new ones.
@@ -92,10 +97,15 @@ export const articleRoutes = new Hono<AppEnv>()
     // A fetch or a long import may outlast the caller's role (http/access-recheck.ts).
     await recheckAccess(c);
     const { article } = c.get("article");
-    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported });
-    if (!result.created) return c.body(await articleAnswer(db, article.id, result.revision), 200, JSON_TYPE);
+    const ifMatch = c.req.header("if-match");
+    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported, ifMatch: ifMatch === undefined ? undefined : entityTags(ifMatch) });
+    if (!result.created) {
+      const unchanged = await articleAnswer(db, article.id, result.revision);
+      return c.body(unchanged.bytes, 200, tagged(unchanged));
+    }
     const reanchored = await reanchorArticle(db, hub, article, result.previous, { revision: result.revision, text: imported.text });
-    return c.body(await articleAnswer(db, article.id, result.revision, { reanchored }), 201, JSON_TYPE);
+    const answer = await articleAnswer(db, article.id, result.revision, { reanchored });
+    return c.body(answer.bytes, 201, tagged(answer));
   })
   .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");

@@ -27,6 +27,7 @@ import type { Db } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
+import { liveVersion } from "./reviewed-version.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
 
@@ -136,12 +137,24 @@ export async function createThroughDocument(
  * Changes fields through the live document under the same rules a socket
  * update meets, checked against the live value, and resolves once durable.
  */
-export async function updateThroughDocument(hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch) {
+/**
+ * Refuses (412) a conditional write when the annotation, as its document holds it at the moment of writing,
+ * no longer reads as `expected` (reviewedVersion of the row the caller's precondition was checked against).
+ * Checked inside the document's transaction, so that no REST, socket or W3C write can land between.
+ */
+function checkUnchanged(existing: AnnotationValue, expected: string | undefined) {
+  if (expected === undefined || liveVersion(existing) === expected) return;
+  throw new ApiError("precondition_failed", "The annotation changed since you read it: GET it again and redo your edit");
+}
+
+/** `expected`: see checkUnchanged; for a conditional write (W3C If-Match). */
+export async function updateThroughDocument(hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, expected?: string) {
   let updated: AnnotationValue | null = null;
   await hub.change(access.context, writerOf(access), (doc) => {
     const map = annotationsOf(doc).get(access.row.id);
     if (!map) throw notFound("Annotation");
     const existing = readAnnotation(map);
+    checkUnchanged(existing, expected);
     for (const [field, value] of Object.entries(patch)) {
       const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
       if (refusal) throw forbidden(refusal);
@@ -152,10 +165,11 @@ export async function updateThroughDocument(hub: SyncHub, access: AnnotationAcce
   return updated! as AnnotationValue;
 }
 
-export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAccess) {
+export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAccess, expected?: string) {
   await hub.change(access.context, writerOf(access), (doc) => {
     const map = annotationsOf(doc).get(access.row.id);
     if (!map) throw notFound("Annotation");
+    checkUnchanged(readAnnotation(map), expected);
     const refusal = refuseDelete(access.actor, readAnnotation(map));
     if (refusal) throw forbidden(refusal);
     deleteAnnotation(doc, access.row.id);

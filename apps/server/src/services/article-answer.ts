@@ -1,6 +1,6 @@
 import { type Db, clientOf } from "../db.ts";
 import { notFound } from "../errors.ts";
-import { articleAt } from "./articles.ts";
+import { articleAt, articleTag } from "./articles.ts";
 
 /**
  * The JSON answer for an article with one revision's text and blocks, with
@@ -11,9 +11,10 @@ import { articleAt } from "./articles.ts";
  * bytes it sent: the driver neither decodes nor parses them and nothing here
  * serializes them again. Parsed and serialized on the event loop, a 9 MB
  * article's read held every socket's fan-out about half a second
- * (docs/architecture.md, "Large articles").
+ * (docs/architecture.md, "Large articles"). `etag` is the article's tag at that revision (articleTag), which
+ * a correction sends back as If-Match.
  */
-export async function articleAnswer(db: Db, articleId: string, revision?: number, extra: Record<string, unknown> = {}): Promise<Uint8Array<ArrayBuffer>> {
+export async function articleAnswer(db: Db, articleId: string, revision?: number, extra: Record<string, unknown> = {}): Promise<{ bytes: Uint8Array<ArrayBuffer>; etag: string }> {
   const { article, number } = await articleAt(db, articleId, revision);
   const [row] = await clientOf(db)`
     select content_hash, format, to_json(text)::text, blocks::text
@@ -35,5 +36,6 @@ export async function articleAnswer(db: Db, articleId: string, revision?: number
     updatedAt: article.updatedAt,
     ...extra,
   });
-  return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"text":`), text, Buffer.from(',"blocks":'), blocks, Buffer.from("}")]);
+  const bytes = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"text":`), text, Buffer.from(',"blocks":'), blocks, Buffer.from("}")]);
+  return { bytes, etag: articleTag(article, number) };
 }

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { CodePointIndex, type Role, type SourceFormat } from "@marginalia/schema";
 import { articleRevisions, articles, docClientIds, docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import { ofArticle } from "../documents/of-article.ts";
-import { notFound } from "../errors.ts";
+import { ApiError, notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
 import { articleTexts } from "../sync/article-text.ts";
 import { nameBook } from "./identities.ts";
@@ -75,6 +76,25 @@ export async function createArticle(
 }
 
 /**
+ * The strong ETag of an article read at revision `number`: it names the revision answered, the current one
+ * and the last change of the title or byline, so that it moves whenever the answer's article does.
+ */
+export function articleTag(article: { id: string; currentRevision: number; updatedAt: Date }, number = article.currentRevision): string {
+  const state = JSON.stringify([article.id, number, article.currentRevision, article.updatedAt.toISOString()]);
+  return `"${createHash("sha256").update(state).digest("base64url").slice(0, 27)}"`;
+}
+
+/**
+ * Refuses (412) a correction whose If-Match names no tag of the article as it stands (the strong comparison,
+ * RFC 9110 §13.1.1: a weak tag never matches). Checked under the article's row lock, so of corrections sent
+ * at once with one tag exactly one passes; the others read the revision it made.
+ */
+function checkArticleTag(article: { id: string; currentRevision: number; updatedAt: Date }, ifMatch: readonly string[] | undefined) {
+  if (ifMatch === undefined || ifMatch.includes("*") || ifMatch.includes(articleTag(article))) return;
+  throw new ApiError("precondition_failed", "The article changed since you read it: GET it again and redo your correction");
+}
+
+/**
  * Stores a new revision unless the text is unchanged, in which case the
  * current one's number is returned and `created` is false, so that retries are
  * harmless (a changed title or byline is kept all the same). `previous` is what
@@ -82,13 +102,14 @@ export async function createArticle(
  */
 export async function addRevision(
   db: Db,
-  input: { articleId: string; authorId: string; format: SourceFormat; imported: ImportedArticle },
+  input: { articleId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; ifMatch?: readonly string[] },
 ) {
   const { imported } = input;
   const hash = imported.contentHash;
   return db.transaction(async (tx) => {
     const [article] = await tx.select().from(articles).where(eq(articles.id, input.articleId)).for("update");
     if (!article) throw notFound("Article");
+    checkArticleTag(article, input.ifMatch);
     const [current] = await tx
       // The text's length in code points (Postgres counts characters so), without sending the text here.
       .select({ contentHash: articleRevisions.contentHash, length: sql<number>`char_length(${articleRevisions.text})` })

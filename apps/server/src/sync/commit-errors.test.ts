@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProjectionError, UpdateNotStoredError, classifyCommitError, errorCode } from "./commit-errors.ts";
+import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, errorCode } from "./commit-errors.ts";
 
 /** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
 const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
@@ -69,5 +69,16 @@ describe("classifyCommitError", () => {
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({ reason: "refused", docName: "article:x", name: "UpdateNotStoredError" });
     expect(errorCode(err)).toBe("23503");
+  });
+
+  it("tells a foreign key to a deleted article or group from other refusals", () => {
+    const fk = (constraint: string, named: object) =>
+      Object.assign(coded("23503", `insert or update on table "annotations" violates foreign key constraint "${constraint}"`), named);
+    expect(articleGone(wrapped(fk("annotations_article_id_articles_id_fk", { constraint_name: "annotations_article_id_articles_id_fk" })))).toBe(true);
+    expect(articleGone(wrapped(fk("annotations_group_id_groups_id_fk", { constraint: "annotations_group_id_groups_id_fk" })))).toBe(true);
+    expect(articleGone(fk("annotations_article_id_articles_id_fk", {}))).toBe(true);
+    expect(articleGone(wrapped(fk("doc_updates_user_id_users_id_fk", {})))).toBe(false);
+    expect(articleGone(wrapped(coded("23505", 'duplicate key value violates unique constraint "annotations_article_id_articles_id_fk"')))).toBe(false);
+    expect(articleGone(new Error("plain"))).toBe(false);
   });
 });

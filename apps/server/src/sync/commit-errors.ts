@@ -94,6 +94,22 @@ export function takenAnnotationId(err: unknown): string | null {
   return null;
 }
 
+/**
+ * Whether the database refused a write because the article (or its group) it belongs to is gone: a
+ * foreign key to either, broken by a deletion that committed first. Deletion is for good, so the
+ * document stores nothing more, and its writers are told the article is gone.
+ */
+export function articleGone(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code !== "23503") continue;
+    // postgres.js names the constraint in `constraint_name`, PGlite in `constraint`; both in the message.
+    const named = e as { constraint_name?: unknown; constraint?: unknown; message?: unknown };
+    const constraint = [named.constraint_name, named.constraint, /foreign key constraint "([^"]+)"/.exec(String(named.message))?.[1]].find((c) => typeof c === "string");
+    return typeof constraint === "string" && /_(article_id_articles|group_id_groups)_id_fk$/.test(constraint);
+  }
+  return false;
+}
+
 /** Building an annotation's projection row threw: the document holds a value the projection cannot take. */
 export class ProjectionError extends Error {
   constructor(cause: unknown) {

@@ -79,6 +79,7 @@ export class SyncHub {
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
     this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
+    this.committer.onGone = (source) => setImmediate(() => this.dropArticle(source.context.articleId));
     this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);

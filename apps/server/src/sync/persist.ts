@@ -2,7 +2,7 @@ import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
-import { classifyCommitError, describeError, notStored, takenAnnotationId } from "./commit-errors.ts";
+import { articleGone, classifyCommitError, describeError, notStored, takenAnnotationId } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "./deadline.ts";
 import type { DocContext } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
@@ -77,6 +77,8 @@ export class GroupCommitter {
   onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
   /** Called once a document's update was refused: from then on it stores nothing, and should be reloaded. */
   onRefused: (source: PersistSource) => void = () => {};
+  /** Called once a document's update was refused because its article is gone (deleted meanwhile). */
+  onGone: (source: PersistSource) => void = () => {};
   /**
    * Called when an update's projection would take an annotation id that another article or author holds
    * (drizzle/0018): true once the document no longer holds that id, so that the update can be written
@@ -324,6 +326,14 @@ export class GroupCommitter {
 
   /** Rejects an update the database will not take; its document stores nothing more. */
   private refuse(entry: Entry, err: unknown) {
+    if (articleGone(err)) {
+      // A deletion committed between the write's access check and its commit: expected, not an error.
+      this.logger.info({ room: entry.source.context.docName, annotations: [...entry.touched] }, "update of a deleted article not stored");
+      this.retire(entry.source, "gone");
+      entry.reject(notStored("gone", entry.source, err));
+      this.onGone(entry.source);
+      return;
+    }
     if (entry.update === null) {
       // Rows written again hold nothing new: the document's own updates were stored, and it need not reload.
       this.logger.warn({ error: describeError(err), room: entry.source.context.docName }, "rewriting rows after a concurrent change failed");

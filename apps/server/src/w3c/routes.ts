@@ -8,6 +8,7 @@ import { accessOrGone } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticleHead, textIndexAt } from "../services/articles.ts";
+import { reviewedVersion } from "../services/reviewed-version.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
@@ -137,7 +138,8 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
  * Conditional writes to one annotation take turns on this process. A PUT or DELETE checks If-Match
  * against what it reads, then writes: three PUTs carrying one ETag, run side by side, all passed the
  * check before any wrote, and the last replaced the others. In turns, the second reads what the first
- * wrote and gets 412. Writes through another process are not ordered with these (docs/w3c.md).
+ * wrote and gets 412. Any other write (a REST PATCH, a socket, another process) is caught at the write
+ * itself: the annotation read is compared with the live document's in the transaction that writes it.
  */
 const edits = new KeyedTurns();
 /** A conditional write in its annotation's turn: the path's id, before anything is read. */
@@ -160,8 +162,9 @@ async function replaceAnnotation(c: AppContext, body: unknown) {
   precondition(c, doc, true);
   const draft = fromW3C(body, { kind: view.kind });
   const patch = await toPatch(draft, view, await containerArticle(c, articleId));
-  // A PUT of what is already there changes nothing, and so does not bump `modified`.
-  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch);
+  // A PUT of what is already there changes nothing, and so does not bump `modified`. What was checked is
+  // checked again in the document's transaction: a REST or socket edit may have landed since.
+  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch, reviewedVersion(access.row));
   const updated = toW3C(await presentById(c.get("deps").db, access.row.id, viewerOf(access)), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, updated, { headers: ANNOTATION_HEADERS });
 }
@@ -170,7 +173,7 @@ async function deleteAnnotation(c: AppContext) {
   return inTurn(c, async () => {
     const { access, doc } = await reach(c);
     precondition(c, doc, false);
-    await deleteThroughDocument(c.get("deps").hub, access);
+    await deleteThroughDocument(c.get("deps").hub, access, c.req.header("if-match") ? reviewedVersion(access.row) : undefined);
     return c.body(null, 204);
   });
 }

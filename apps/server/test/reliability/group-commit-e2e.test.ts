@@ -34,7 +34,7 @@ const logRows = (docName: string) => logRowsOf(server.t.database.db, docName);
 const projected = (ids: string[]) => projectedOf(server.t.database.db, ids);
 
 describe("end to end", () => {
-  it("refuses a write on an article deleted under its socket with 4422, and other articles' writes go on", async () => {
+  it("refuses a write on an article deleted under its socket with 4410, and other articles' writes go on", async () => {
     const doomed = await articleWithMembers(server.t.app, ["annotator"]);
     const other = await articleWithMembers(server.t.app, ["annotator"]);
     const member = doomed.members[0]!;
@@ -47,7 +47,8 @@ describe("end to end", () => {
     // Deleted behind the hub's back (another process whose access event was lost): the socket stays open.
     await within(5_000, "deleting the article", server.t.database.db.delete(articles).where(eq(articles.id, doomed.article.id)));
     const second = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "after the deletion" });
-    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4422), 5_000);
+    // The foreign key the write broke says the article is gone: its sockets are told so, as on a deletion.
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4410), 5_000);
     expect(socket.acks.at(-1)).toBe(2);
     expect(await within(5_000, "reading the projection", projected([first, second]))).toEqual([]);
 

@@ -5,7 +5,7 @@ import { DEFAULT_RATE_LIMITS, type RateLimitOptions, createRateLimits } from "..
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db.ts";
 import { serverHooks } from "../../src/hooks/index.ts";
-import { createLogger } from "../../src/logger.ts";
+import { type Logger, createLogger } from "../../src/logger.ts";
 import { createMailer } from "../../src/mail/mailer.ts";
 import { createMetrics } from "../../src/metrics.ts";
 import { SyncHub } from "../../src/sync/hub.ts";
@@ -24,6 +24,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 export type TestApp = {
   app: App;
+  /** The app's logger (silent): spy on it to see what would have been logged. */
+  logger: Logger;
   database: Database;
   hub: SyncHub;
   notificationStreams: NotificationStreams;
@@ -78,6 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
   return {
     app,
+    logger,
     database,
     hub,
     notificationStreams,
