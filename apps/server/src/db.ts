@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as tables from "@marginalia/schema/tables";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { type ExtractTablesWithRelations, sql as query } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -90,6 +90,22 @@ export async function transaction<T>(db: Db, body: (tx: Tx) => Promise<T>): Prom
   return result;
 }
 
+/** Databases whose pool is one connection (the embedded one): a transaction held open there stops every other query. */
+const singleConnection = new WeakSet<object>();
+
+/**
+ * Runs `fn` holding a transaction-scoped advisory lock on `key`, so that processes sharing the database take
+ * turns at it; `fn` queries through `db` as usual (the lock's transaction only holds the lock). On a pool of
+ * one connection, `fn` runs as it is: that database serves one process, whose own turns must order the work.
+ */
+export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T> {
+  if (singleConnection.has(db)) return fn();
+  return db.transaction(async (tx) => {
+    await tx.execute(query`select pg_advisory_xact_lock(hashtext(${key}))`);
+    return fn();
+  });
+}
+
 type MigrateOptions = { waiting?: () => void };
 
 function connect(url: string, options: ConnectOptions) {
@@ -134,6 +150,7 @@ export function postgresConnection(url: string, options: ConnectOptions = {}): {
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
+  if (options.max === 1) singleConnection.add(db);
   const database: PostgresDatabase = {
     db: db as unknown as Db,
     kind: "postgres",
