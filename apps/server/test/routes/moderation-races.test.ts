@@ -1,12 +1,6 @@
-import { eq } from "drizzle-orm";
-import { buildTarget, parseRoom } from "@marginalia/schema";
-import { annotations } from "@marginalia/schema/tables";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Database, databaseOnPostgres } from "../../src/db.ts";
-import { contextFor } from "../../src/documents/context.ts";
-import { type TestApp, TestClient, addMember, createTestApp, signUp } from "../support/app.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestApp, type TestClient, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
-import { SEED_ARTICLE } from "../support/fixtures.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -41,7 +35,7 @@ describe("moderation decisions made at once", () => {
       expect(await d.logOf(id)).toEqual([expect.objectContaining({ action: "hide", oldStatus: "published", newStatus: "hidden" })]);
       expect((await d.owner.get(`/api/annotations/${id}`)).body.status).toBe("hidden");
     }
-  });
+  }, 60_000);
 
   it("takes one of a publish and a hide sent at once, and the log ends at the status the annotation has", async () => {
     const d = await desk();
@@ -54,7 +48,7 @@ describe("moderation decisions made at once", () => {
       expect(log[0]!.oldStatus).toBe("pending");
       expect((await d.owner.get(`/api/annotations/${id}`)).body.status).toBe(log[0]!.newStatus);
     }
-  });
+  }, 60_000);
 
   it("logs no hide of an annotation its author deleted while moderators hid it", async () => {
     const d = await desk();
@@ -72,80 +66,5 @@ describe("moderation decisions made at once", () => {
       expect((await d.logOf(id)).filter((e) => e.action === "hide")).toHaveLength(hidden);
       if (deleted!.status === 204) expect((await d.owner.get(`/api/annotations/${id}`)).status).toBeGreaterThanOrEqual(404);
     }
-  });
-});
-
-/**
- * A second app on its own connections to the same Postgres: another process, as far as the database and the
- * documents go (each app loads and keeps its own copy, and nothing relays between them).
- */
-describe.runIf(inject("databaseUrl"))("decisions on one submission from two processes", () => {
-  let other: TestApp;
-  let otherDatabase: Database;
-  beforeAll(async () => {
-    otherDatabase = databaseOnPostgres(inject("databaseUrl")!, { max: 4 });
-    other = await createTestApp({ database: otherDatabase });
-  });
-  afterAll(async () => {
-    await other.close();
-    await otherDatabase.close();
-  });
-
-  const elsewhere = (client: TestClient) => Object.assign(new TestClient(other.app), { cookie: client.cookie });
-  /** Loads the annotation's document and its group's on both apps, as on two processes serving the article. */
-  const loadEverywhere = async (id: string) => {
-    const [row] = await t.database.db.select().from(annotations).where(eq(annotations.id, id));
-    const rooms = [parseRoom(row!.docName)!, { kind: "group" as const, articleId: row!.articleId }];
-    for (const hub of [t.hub, other.hub]) for (const room of rooms) await hub.read(contextFor(room, row!.groupId, 1), () => null);
-  };
-
-  it.each([
-    ["two approvals", "approve"],
-    ["an approval and a rejection", "reject"],
-  ] as const)("takes one of %s, answers the other 409 and loses nothing", async (_, second) => {
-    const d = await desk("pre");
-    for (let round = 0; round < ROUNDS; round++) {
-      const id = await d.post({ kind: "comment", body: `Decide me once (${round})` });
-      await loadEverywhere(id);
-      const decide = (who: TestClient, action: "approve" | "reject") =>
-        who.post(`/api/annotations/${id}/${action}`, action === "reject" ? { reason: "No" } : undefined);
-      const answers = await Promise.all([decide(d.mod, "approve"), decide(elsewhere(d.second), second)]);
-      expect(answers.map((a) => (a.status < 300 ? "done" : a.status)).sort(), `round ${round}`).toEqual([409, "done"]);
-      const log = await d.logOf(id);
-      expect(log).toHaveLength(1);
-      const kept = await d.author.get(`/api/annotations/${id}`);
-      expect(kept.status).toBe(200);
-      expect(kept.body.status).toBe(log[0]!.newStatus);
-    }
-  });
-
-  it("reveals a passage's reviews once when its quorum is approved on two processes at once", async () => {
-    const d = await desk("pre");
-    expect((await d.owner.patch(`/api/groups/${d.group.id}`, { reviewQuorum: 2 })).status).toBe(200);
-    const reviewer = await signUp(t.app, "Second reviewer");
-    await addMember(d.owner, d.group.id, reviewer, "annotator");
-    for (let round = 0; round < ROUNDS; round++) {
-      const range = { start: 10 + round * 40, end: 30 + round * 40 };
-      const check = async (who: TestClient) => {
-        const res = await who.post(`/api/articles/${d.article.id}/annotations`, {
-          kind: "factcheck",
-          body: "Notes",
-          target: buildTarget(SEED_ARTICLE, range, 1),
-          factcheck: { claim: `claim ${round}`, verdict: "false", sources: [{ url: "https://example.org/source" }] },
-        });
-        expect(res.body).toMatchObject({ visibility: "private", status: "pending" });
-        return res.body.id as string;
-      };
-      const ids = [await check(d.author), await check(reviewer)];
-      for (const id of ids) await loadEverywhere(id);
-      const answers = await Promise.all([d.mod.post(`/api/annotations/${ids[0]}/approve`), elsewhere(d.second).post(`/api/annotations/${ids[1]}/approve`)]);
-      expect(answers.map((a) => a.status).sort(), `round ${round}`).toEqual([200, 409]);
-      for (const id of ids) {
-        const kept = await d.owner.get(`/api/annotations/${id}`);
-        expect(kept.status).toBe(200);
-        expect(kept.body.status).toBe("published");
-        expect((await d.logOf(id)).map((e) => e.action)).toEqual(["approve"]);
-      }
-    }
-  });
+  }, 60_000);
 });
