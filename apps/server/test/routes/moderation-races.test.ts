@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, type TestClient, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
+import { SEED_ARTICLE } from "../support/fixtures.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ describe("moderation decisions made at once", () => {
     }
   }, 60_000);
 
-  it("logs no hide of an annotation its author deleted while moderators hid it", async () => {
+  it("logs a hide only if it was made before its author deleted the annotation", async () => {
     const d = await desk();
     for (let round = 0; round < ROUNDS; round++) {
       const id = await d.post({ kind: "comment", body: `Gone soon (${round})` });
@@ -63,8 +64,20 @@ describe("moderation decisions made at once", () => {
       // A hide that came first is logged; the author may still delete their hidden annotation, or not.
       expect(hides.every((h) => [200, 404, 409, 410].includes(h.status)), `round ${round}: ${hides.map((h) => h.status)}`).toBe(true);
       expect(hidden).toBeLessThanOrEqual(1);
-      expect((await d.logOf(id)).filter((e) => e.action === "hide")).toHaveLength(hidden);
+      // A hide logged without a 200 was made, and its author then deleted the hidden annotation before it was answered.
+      const logged = (await d.logOf(id)).filter((e) => e.action === "hide").length;
+      expect(logged === hidden || (logged === 1 && deleted!.status === 204), `round ${round}: ${logged} logged, ${hides.map((h) => h.status)}`).toBe(true);
       if (deleted!.status === 204) expect((await d.owner.get(`/api/annotations/${id}`)).status).toBeGreaterThanOrEqual(404);
     }
+  }, 60_000);
+
+  it("hides on many articles at once, more than the pool has connections", async () => {
+    const d = await desk();
+    const articles = [d.article.id];
+    for (let i = 0; i < 5; i++) articles.push((await d.owner.post(`/api/groups/${d.group.id}/articles`, SEED_ARTICLE, { "content-type": "text/plain" })).body.id);
+    const ids: string[] = [];
+    for (const articleId of articles) ids.push((await d.author.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "One each" })).body.id);
+    const answers = await Promise.all(ids.map((id, i) => d.moderators[i % 3]!.post(`/api/annotations/${id}/hide`)));
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
   }, 60_000);
 });
