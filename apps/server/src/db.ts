@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as tables from "@marginalia/schema/tables";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { type ExtractTablesWithRelations, sql as query } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -90,6 +90,40 @@ export async function transaction<T>(db: Db, body: (tx: Tx) => Promise<T>): Prom
   return result;
 }
 
+/** Databases whose pool is one connection (the embedded one): a transaction held open there stops every other query. */
+const singleConnection = new WeakSet<object>();
+
+/**
+ * At most this many of a process's connections sit in `underLock` at once: each holds its connection while
+ * its work waits for others (a document's commit), and a pool all of whose connections did would wait forever.
+ */
+const LOCK_HOLDERS = 2;
+const lockSeats = new WeakMap<object, { taken: number; queue: Array<() => void> }>();
+
+/**
+ * Runs `fn` holding a transaction-scoped advisory lock on `key`, so that processes sharing the database take
+ * turns at it; `fn` queries through `db` as usual (the lock's transaction only holds the lock). On a pool of
+ * one connection, `fn` runs as it is: that database serves one process, whose own turns must order the work.
+ */
+export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T> {
+  if (singleConnection.has(db)) return fn();
+  let seats = lockSeats.get(db);
+  if (!seats) lockSeats.set(db, (seats = { taken: 0, queue: [] }));
+  if (seats.taken >= LOCK_HOLDERS) await new Promise<void>((resolve) => seats.queue.push(resolve));
+  else seats.taken++;
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(query`select pg_advisory_xact_lock(hashtext(${key}))`);
+      return fn();
+    });
+  } finally {
+    // The seat passes straight to the next in line, if any.
+    const next = seats.queue.shift();
+    if (next) next();
+    else seats.taken--;
+  }
+}
+
 type MigrateOptions = { waiting?: () => void };
 
 function connect(url: string, options: ConnectOptions) {
@@ -134,6 +168,7 @@ export function postgresConnection(url: string, options: ConnectOptions = {}): {
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });
+  if (options.max === 1) singleConnection.add(db);
   const database: PostgresDatabase = {
     db: db as unknown as Db,
     kind: "postgres",

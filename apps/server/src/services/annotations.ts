@@ -23,10 +23,11 @@ import {
 } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { AnnotationAccess } from "../access/annotation.ts";
-import type { Db } from "../db.ts";
+import { type Db, underLock } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
-import { contextFor } from "../documents/context.ts";
+import { type DocContext, contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
+import { KeyedTurns } from "../keyed-turns.ts";
 import { liveVersion } from "./reviewed-version.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
@@ -104,6 +105,18 @@ export async function createThroughDocument(
   const refusal = refuseCreate(actor, { authorId: memberId, kind: input.kind, status, parentId: input.parentId, factcheck: input.factcheck });
   if (refusal) throw forbidden(refusal);
   const context = contextFor(room, access.groupId, access.revision);
+  const write = () => writeCreated(db, hub, access, userId, { ...input, status }, context, actor);
+  // A chosen id is checked against every document of the database, not only the one written: the same id sent
+  // into the group's and the private document at once was taken by both, and the private copy was never listed.
+  return input.id ? chosenIds.run(input.id, () => underLock(db, `annotation-id:${input.id}`, write)) : write();
+}
+
+/** Creations naming their own id take turns by that id, here and (under the database's lock) across processes. */
+const chosenIds = new KeyedTurns();
+
+async function writeCreated(db: Db, hub: SyncHub, access: WriteAccess, userId: string, input: CreateRequest, context: DocContext, actor: Actor) {
+  const { memberId } = access;
+  const { status } = input;
   if (input.id && (await idTaken(db, input.id))) throw new ApiError("conflict", "An annotation with this id exists", "id");
   // Threads are one level deep (policy: refuseReply): a reply to a reply joins that reply's thread,
   // answering its first annotation, so the stored thread's root is looked up too.

@@ -19,7 +19,7 @@ import { membershipOf } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import { moderatorsOf, notifyMembers } from "./notifications.ts";
-import { type Db, transaction } from "../db.ts";
+import { type Db, transaction, underLock } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
@@ -39,23 +39,38 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
  * Publish (a fact-check in review), hide or unhide an annotation in the group document, as a moderator who
  * reached it; `expected`: the version the moderator reviewed (reviewed-version.ts), checked as it changes.
  */
-export async function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
+export function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
+  return inDecisionTurn(db, access.row.articleId, () => decideStatus(db, hub, access, action, reason, expected));
+}
+
+async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
   const { account: moderatorId, row: { id: annotationId } } = access;
   const rule = STATUS_ACTIONS[action];
-  const oldStatus = access.row.status;
+  // Decided from the annotation as it is now, in its turn: the request's access was read before, and three
+  // hides at once each read "published" there and logged a change that only one of them made.
+  const [current] = await db.select({ status: annotations.status, docName: annotations.docName }).from(annotations).where(eq(annotations.id, annotationId));
+  if (!current) throw new ApiError("not_found", "Annotation not found");
+  const oldStatus = current.status;
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
   if (refusal) throw new ApiError("conflict", refusal.charAt(0).toUpperCase() + refusal.slice(1));
+  if (oldStatus !== access.row.status || current.docName !== access.row.docName) throw changedMeanwhile();
   // A review board's verdicts are published by the reveal alone (approveSubmission), once the passage has its reviews.
   const unreviewed = refuseUnreviewedStatus(access.actor, access.subject, rule.to);
   if (unreviewed) throw new ApiError("quorum_not_reached", unreviewed.charAt(0).toUpperCase() + unreviewed.slice(1));
   await hub.change(access.context, { userId: moderatorId }, (doc) => {
     const map = annotationsOf(doc).get(annotationId);
-    checkReviewed(map && readAnnotation(map), expected);
+    // Deleted or moved by a writer that does not take these turns (its author, a socket): nothing is written or logged.
+    if (!map) throw new ApiError("not_found", "Annotation not found");
+    const value = readAnnotation(map);
+    if (value.status !== oldStatus) throw changedMeanwhile();
+    checkReviewed(value, expected);
     updateAnnotation(doc, annotationId, { status: rule.to });
   });
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
+
+const changedMeanwhile = () => new ApiError("conflict", "The annotation changed while this was being decided: reload it and decide again");
 
 async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {
   const access = await moderatorAccess(db, annotationId, moderatorId).catch((err) => {
@@ -91,20 +106,25 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * duplicates, never a loss.
  */
 export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
-  return inDecisionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
+  return inSubmissionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
 }
 
 /**
- * Decisions on one article's submissions take turns on this process, each reading what the one before
- * decided: an approval and a rejection (or two approvals) made at once both succeeded, with two log entries
- * and two notices to the author for one submission. Keyed by article, since a reveal moves a passage's
- * reviews together.
+ * Moderation decisions on one article's annotations take turns, each reading what the one before decided:
+ * two hides, or an approval and a rejection, made at once both succeeded, with two log entries and two notices
+ * for one change. Keyed by article, since a reveal moves a passage's reviews together and a hide a thread.
+ * The turns order this process's decisions; the database's lock orders them across processes sharing it
+ * (the turns keep to one connection per article here held waiting for it).
  */
 const decisions = new KeyedTurns();
 
-async function inDecisionTurn<T>(db: Db, annotationId: string, decide: () => Promise<T>): Promise<T> {
+function inDecisionTurn<T>(db: Db, articleId: string, decide: () => Promise<T>): Promise<T> {
+  return decisions.run(articleId, () => underLock(db, `moderation:${articleId}`, decide));
+}
+
+async function inSubmissionTurn<T>(db: Db, annotationId: string, decide: () => Promise<T>): Promise<T> {
   const [found] = await db.select({ articleId: annotations.articleId }).from(annotations).where(eq(annotations.id, annotationId));
-  return decisions.run(found?.articleId ?? annotationId, decide);
+  return inDecisionTurn(db, found?.articleId ?? annotationId, decide);
 }
 
 async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
@@ -174,7 +194,7 @@ const privateContext = (sub: AnnotationRow, revision: number) => contextFor(pars
 
 /** Keeps a submission private to its author, marked rejected with the reason. */
 export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
-  return inDecisionTurn(db, annotationId, async () => {
+  return inSubmissionTurn(db, annotationId, async () => {
     const access = await pendingSubmission(db, annotationId, moderatorId);
     // What the document holds decides: a row can trail a change another process just made to it.
     const value = await hub.read(access.context, (live) => live.annotation(annotationId));
