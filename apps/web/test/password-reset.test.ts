@@ -19,7 +19,7 @@ describe.skipIf(skipBrowserSuites)("a forgotten password, in Chromium", () => {
     await phone.page.getByRole("heading", { name: "Reset your password" }).waitFor();
     await phone.page.getByLabel("Email").fill(user.email);
     await phone.page.getByRole("button", { name: "Send the link" }).click();
-    await expect.poll(() => phone.page.getByRole("status").textContent()).toContain(user.email);
+    await expect.poll(() => phone.page.getByRole("main").getByRole("status").textContent()).toContain(user.email);
 
     const link = `${base}/reset-password#token=${await resetTokenFor(user.email)}`;
     await phone.page.goto(link);
@@ -29,7 +29,7 @@ describe.skipIf(skipBrowserSuites)("a forgotten password, in Chromium", () => {
     await phone.page.getByLabel("New password", { exact: true }).fill("a long new secret");
     await phone.page.getByLabel("New password again").fill("a different secret");
     await phone.page.getByRole("button", { name: "Set the new password" }).click();
-    await expect.poll(() => phone.page.getByRole("alert").textContent()).toContain("The two passwords differ");
+    await expect.poll(() => phone.page.getByRole("main").getByRole("alert").textContent()).toContain("The two passwords differ");
     await expect(phone.page.getByLabel("New password again").getAttribute("aria-describedby")).resolves.toBe("reset-error");
     await phone.page.getByLabel("New password again").fill("a long new secret");
     await phone.page.getByRole("button", { name: "Set the new password" }).click();

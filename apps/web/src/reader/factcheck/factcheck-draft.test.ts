@@ -5,7 +5,7 @@ describe("fact-check form", () => {
   it("prefills the claim with the quote and asks for a verdict", () => {
     const draft = emptyDraft("Iran sold drones to Russia.");
     expect(draft.claim).toBe("Iran sold drones to Russia.");
-    expect(validateDraft(draft)).toEqual({ ok: false, error: "Choose a verdict." });
+    expect(validateDraft(draft)).toEqual({ ok: false, error: "Choose a verdict.", field: "verdict" });
   });
 
   it("produces the stored fact-check: trimmed claim, confidence 0–1, http(s) sources only, blank rows dropped", () => {
