@@ -3,6 +3,7 @@ import { fetchTokens } from "../api/account.ts";
 import { errorMessage } from "../api/client.ts";
 import { navigate } from "../app/router.tsx";
 import { useMe, useSession } from "../app/session.tsx";
+import { useAction } from "../lib/use-action.ts";
 import { useAsync } from "../lib/use-async.ts";
 import { ConfirmAction } from "./ConfirmAction.tsx";
 import { PasswordPanel } from "./PasswordPanel.tsx";
@@ -28,17 +29,13 @@ export function AccountScreen() {
 function SignOutEverywherePanel() {
   const { logoutEverywhere } = useSession();
   const [revokeTokens, setRevokeTokens] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
 
-  const signOut = async () => {
-    setError(null);
-    try {
+  const signOut = () =>
+    run(async () => {
       await logoutEverywhere({ revokeTokens });
-    } catch (err) {
-      return setError(`Not signed out everywhere: ${errorMessage(err)}`);
-    }
-    navigate("/login");
-  };
+      navigate("/login");
+    });
 
   return (
     <section aria-labelledby="everywhere-heading" className="panel">
@@ -63,9 +60,9 @@ function SignOutEverywherePanel() {
           />
         </div>
       </div>
-      {error && (
+      {error != null && (
         <p className="error" role="alert">
-          {error}
+          Not signed out everywhere: {errorMessage(error)}
         </p>
       )}
     </section>

@@ -1,8 +1,9 @@
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 import { renameMe } from "../api/account.ts";
 import { errorMessage } from "../api/client.ts";
 import type { User } from "../api/auth.ts";
 import { useSession } from "../app/session.tsx";
+import { useFieldError } from "../lib/field-error.ts";
 import { useAction } from "../lib/use-action.ts";
 
 /**
@@ -13,6 +14,8 @@ export function ProfilePanel({ user }: { user: User }) {
   const { refresh } = useSession();
   const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFieldError(formRef, error == null ? null : errorMessage(error), error == null ? null : "name", "profile-error");
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -28,7 +31,7 @@ export function ProfilePanel({ user }: { user: User }) {
   return (
     <section aria-labelledby="profile-heading" className="panel">
       <h2 id="profile-heading">Profile</h2>
-      <form onSubmit={submit} className="stack">
+      <form ref={formRef} onSubmit={submit} className="stack">
         <label>
           Name
           <input
@@ -37,8 +40,6 @@ export function ProfilePanel({ user }: { user: User }) {
             autoComplete="name"
             required
             maxLength={100}
-            aria-invalid={error != null || undefined}
-            aria-describedby={error != null ? "profile-error" : undefined}
           />
         </label>
         <p className="hint">

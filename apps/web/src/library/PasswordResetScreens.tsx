@@ -1,9 +1,10 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useDocumentTitle } from "../app/use-document-title.ts";
 import { ApiError, errorMessage } from "../api/client.ts";
 import * as auth from "../api/auth.ts";
 import { Link, navigate } from "../app/router.tsx";
 import { useSession } from "../app/session.tsx";
+import { useFieldError } from "../lib/field-error.ts";
 import { useAction } from "../lib/use-action.ts";
 
 /** Asks for a reset link. The same page follows whether or not the address has an account: only its mailbox tells. */
@@ -64,6 +65,7 @@ export function ResetPasswordScreen() {
   const session = useSession();
   const [token] = useState(() => new URLSearchParams(location.hash.slice(1)).get("token"));
   const { busy, error, setError, run } = useAction();
+  const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     if (location.hash) history.replaceState(history.state, "", location.pathname + location.search);
@@ -84,22 +86,21 @@ export function ResetPasswordScreen() {
     });
   };
 
-  const field = error instanceof ApiError ? error.field : undefined;
   const expired = error instanceof ApiError && error.status === 410;
-  const describedBy = (name: "newPassword" | "confirm") => (field === name ? "reset-error" : undefined);
+  useFieldError(formRef, error == null ? null : errorMessage(error), error instanceof ApiError ? (error.field ?? null) : null, "reset-error");
   return (
     <main className="auth">
       <p className="brand brand-large">Marginalia</p>
       <h1>Choose a new password</h1>
       {token ? (
-        <form onSubmit={submit} className="stack">
+        <form ref={formRef} onSubmit={submit} className="stack">
           <label>
             New password
-            <input name="newPassword" type="password" autoComplete="new-password" required minLength={8} maxLength={256} aria-describedby={describedBy("newPassword")} aria-invalid={field === "newPassword" || undefined} />
+            <input name="newPassword" type="password" autoComplete="new-password" required minLength={8} maxLength={256} />
           </label>
           <label>
             New password again
-            <input name="confirm" type="password" autoComplete="new-password" required minLength={8} maxLength={256} aria-describedby={describedBy("confirm")} aria-invalid={field === "confirm" || undefined} />
+            <input name="confirm" type="password" autoComplete="new-password" required minLength={8} maxLength={256} />
           </label>
           <label className="checkbox">
             <input name="revokeTokens" type="checkbox" />
