@@ -124,6 +124,18 @@ describe.skipIf(skipBrowserSuites)("the account screen, in Chromium", () => {
     expect(await current.getAttribute("aria-invalid")).toBeNull();
     await screenshot(a.page, "account-password-changed");
 
+    // A server error on a field with a hint: the hint is still read, then the error, without the field's name.
+    const tooWeak = { error: { code: "validation_failed", message: "newPassword: Too weak", field: "newPassword" } };
+    await a.page.route("**/api/auth/password", (route) => route.fulfill({ status: 400, json: tooWeak }));
+    await current.fill(NEW_PASSWORD);
+    await fresh.fill("abcdefgh");
+    await again.fill("abcdefgh");
+    await submit.click();
+    await expect.poll(() => fresh.getAttribute("aria-invalid")).toBe("true");
+    expect(await description(fresh)).toBe("At least 8 characters. | Too weak");
+    expect(await isFocused(fresh)).toBe(true);
+    await a.page.unroute("**/api/auth/password");
+
     expect(await loginStatus(base, ada.email, ada.password)).toBe(401);
     expect(await loginStatus(base, ada.email, NEW_PASSWORD)).toBe(200);
     expect(await phone.signedIn()).toBe(401);

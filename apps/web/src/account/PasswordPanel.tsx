@@ -1,33 +1,44 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useId, useRef, useState } from "react";
 import { changePassword } from "../api/account.ts";
 import { ApiError, errorMessage } from "../api/client.ts";
+import { useFieldError } from "../lib/field-error.ts";
+import { useAction } from "../lib/use-action.ts";
 
 type Field = "currentPassword" | "newPassword" | "confirmPassword";
-const FIELDS: readonly Field[] = ["currentPassword", "newPassword", "confirmPassword"];
-const isField = (name: string | undefined): name is Field => FIELDS.includes(name as Field);
+const FIELDS: readonly string[] = ["currentPassword", "newPassword", "confirmPassword"];
+
+/** A mismatch is found before anything is sent, so it is this form's own error, tied to the second field. */
+class Mismatch extends ApiError {
+  constructor() {
+    super(400, "mismatch", "This is not the new password typed above. Type the same password in both fields.", "confirmPassword");
+  }
+}
+
+/** The field an error belongs to, if it is one of this form's. */
+const fieldOf = (err: unknown): Field | null =>
+  err instanceof ApiError && err.field && FIELDS.includes(err.field) ? (err.field as Field) : null;
 
 /** The server prefixes a validation message with its field ("newPassword: Use at least 8 characters"); beside the field that is noise. */
-const withoutField = (err: ApiError) => (err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message);
+function messageOf(err: unknown): string {
+  const field = fieldOf(err);
+  const message = errorMessage(err);
+  return field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+}
 
 /**
- * Change the password. Each error sits under its field and is named by it (aria-describedby), and the
- * field takes the focus; one the server does not tie to a field (too many attempts) is the form's.
+ * Change the password. An error sits under its field and is named by it, and the field takes the focus
+ * (useFieldError); one the server does not tie to a field (too many attempts) is the form's.
  */
 export function PasswordPanel({ email, onTokensRevoked }: { email: string; onTokensRevoked(): void }) {
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const [formError, setFormError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
   const id = useId();
-  const errorId = (field: Field) => `${id}-${field}-error`;
+  const errorId = `${id}-error`;
   const hintId = `${id}-new-hint`;
-
-  useEffect(() => {
-    // After the render that wrote the message, so that the field is announced with it.
-    const first = FIELDS.find((field) => errors[field]);
-    if (first) form.current?.querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
-  }, [errors]);
+  const invalid = fieldOf(error);
+  const message = error == null ? null : messageOf(error);
+  useFieldError(form, message, invalid, errorId);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -35,15 +46,12 @@ export function PasswordPanel({ email, onTokensRevoked }: { email: string; onTok
     const data = new FormData(formEl);
     const value = (name: string) => String(data.get(name) ?? "");
     const revokeTokens = data.get("revokeTokens") === "on";
-    setErrors({});
-    setFormError(null);
     setDone(null);
     if (value("newPassword") !== value("confirmPassword")) {
-      setErrors({ confirmPassword: "This is not the new password typed above. Type the same password in both fields." });
+      setError(new Mismatch());
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       await changePassword({ currentPassword: value("currentPassword"), newPassword: value("newPassword"), revokeTokens });
       formEl.reset();
       setDone(
@@ -52,44 +60,37 @@ export function PasswordPanel({ email, onTokensRevoked }: { email: string; onTok
           : "Password changed. You are signed out on every other device; this one stays signed in.",
       );
       if (revokeTokens) onTokensRevoked();
-    } catch (err) {
-      if (err instanceof ApiError && isField(err.field)) setErrors({ [err.field]: withoutField(err) });
-      else setFormError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const field = (name: Field, label: string, autoComplete: string, extra: { minLength?: number; hint?: string } = {}) => {
-    const described = [extra.hint ? hintId : null, errors[name] ? errorId(name) : null].filter(Boolean).join(" ");
-    return (
-      <div className="field">
-        <label>
-          {label}
-          <input
-            name={name}
-            type="password"
-            autoComplete={autoComplete}
-            required
-            minLength={extra.minLength}
-            maxLength={256}
-            aria-invalid={errors[name] ? true : undefined}
-            aria-describedby={described || undefined}
-          />
-        </label>
-        {extra.hint && (
-          <p className="hint" id={hintId}>
-            {extra.hint}
-          </p>
-        )}
-        {errors[name] && (
-          <p className="error" id={errorId(name)} role="alert">
-            {errors[name]}
-          </p>
-        )}
-      </div>
-    );
-  };
+  const errorText = (
+    <p className="error" id={errorId} role="alert">
+      {message}
+    </p>
+  );
+
+  const field = (name: Field, label: string, autoComplete: string, extra: { minLength?: number; hint?: string } = {}) => (
+    <div className="field">
+      <label>
+        {label}
+        <input
+          name={name}
+          type="password"
+          autoComplete={autoComplete}
+          required
+          minLength={extra.minLength}
+          maxLength={256}
+          aria-describedby={extra.hint ? hintId : undefined}
+        />
+      </label>
+      {extra.hint && (
+        <p className="hint" id={hintId}>
+          {extra.hint}
+        </p>
+      )}
+      {invalid === name && errorText}
+    </div>
+  );
 
   return (
     <section aria-labelledby="password-heading" className="panel">
@@ -104,11 +105,7 @@ export function PasswordPanel({ email, onTokensRevoked }: { email: string; onTok
           <input type="checkbox" name="revokeTokens" />
           <span>Also revoke all my API tokens (if someone else may have used my password)</span>
         </label>
-        {formError && (
-          <p className="error" role="alert">
-            {formError}
-          </p>
-        )}
+        {message != null && invalid == null && errorText}
         <div className="form-actions">
           <button type="submit" className="primary" disabled={busy}>
             Change password
