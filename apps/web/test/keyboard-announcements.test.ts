@@ -72,6 +72,36 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     await b.context.close();
   }, 90_000);
 
+  it("tells who opens the article and who leaves it, once per person, and not who was already there", async () => {
+    const { base, a, b, bob, articleId } = await twoMembers(suite.browser, suite.base);
+    await openReader(b.page, base, articleId);
+    const page = a.page;
+    await openReader(page, base, articleId);
+    await page.getByRole("group", { name: "2 readers here now" }).waitFor();
+    // Everything the region says from here on, in order.
+    await page.evaluate(() => {
+      const region = document.getElementById("announcer")!;
+      const said: string[] = [];
+      (window as unknown as { said: string[] }).said = said;
+      new MutationObserver(() => region.textContent && said.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
+    });
+    const said = () => page.evaluate(() => (window as unknown as { said: string[] }).said);
+    // A second tab of Bob's is not a new reader, and closing his first is not a departure.
+    const second = await b.context.newPage();
+    await openReader(second, base, articleId);
+    await b.page.close();
+    await second.close();
+    await expect.poll(said, { timeout: 10_000 }).toEqual([`${bob.name} left this article.`]);
+    await page.getByRole("group", { name: "1 reader here now" }).waitFor();
+    const again = await b.context.newPage();
+    await openReader(again, base, articleId);
+    await expect.poll(said, { timeout: 10_000 }).toEqual([`${bob.name} left this article.`, `${bob.name} opened this article.`]);
+    // Bob was reading before Alice came: that was never said.
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
   it("names each screen in the title, puts focus on the new screen's heading after navigating, and back on the opener after closing a form", async () => {
     const { base, a, alice, articleId, groupId } = await twoMembers(suite.browser, suite.base);
     const page = a.page;

@@ -27,6 +27,7 @@ import { useSentenceKeys } from "./highlights/use-sentence-keys.ts";
 import { selectSpan, useAnnotationKeys } from "./highlights/use-annotation-keys.ts";
 import { describeThread } from "./threads/describe.ts";
 import { useArrivalAnnouncer } from "./sync/use-arrival-announcer.ts";
+import { usePresenceAnnouncer } from "./sync/use-presence-announcer.ts";
 import { announce } from "../app/announcer.tsx";
 import { scrollBehavior } from "../lib/motion.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
@@ -164,6 +165,7 @@ function Reader({
   const [settled, setSettled] = useState(false);
   if (!settled && synced && items === allItems) setSettled(true);
   useArrivalAnnouncer(items, self, members, settled);
+  usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
