@@ -35,6 +35,18 @@ export async function requireRole(db: Db | Tx, groupId: string, userId: string, 
 }
 
 /**
+ * The same gate, decided inside the transaction that writes what the role allows (docs/architecture.md,
+ * "Access over a request's life"): under a share lock on the group's row, which demoting or removing a
+ * member takes for update first (services/groups.ts, `lockMembership`). Either the demotion waits for this
+ * write, or this sees it done and refuses: a request that passed its checks just before its sender lost
+ * the role stores nothing. Concurrent writers share the lock and do not wait for one another.
+ */
+export async function requireRoleLocked(tx: Tx, groupId: string, userId: string, needed: Role): Promise<Role> {
+  await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("share");
+  return requireRole(tx, groupId, userId, needed);
+}
+
+/**
  * Same gate, reached through an article; the article is hidden from non-members like its group. Also
  * gives the member id the group's documents know the caller by (docs/architecture.md, "Member ids").
  */

@@ -27,15 +27,25 @@ export async function createSession(db: Db | Tx, userId: string): Promise<{ toke
   return { token: `${id}.${secret}`, session: { id, userId, lastVerifiedAt: now } };
 }
 
+/** The account as a login read it before checking the password: what must not have changed since. */
+export type CheckedCredentials = { userId: string; credentialsVersion: number };
+
 /**
- * A session for a password checked against `passwordHash`, made only if that is still the account's hash:
- * null when a change or a reset replaced it since the check. The user row is held (FOR SHARE) while the
- * session is written, so a change (which updates that row, then ends the sessions in the same transaction)
- * either waits for this session and ends it, or has committed and this finds the new hash.
+ * A session for a login whose password was checked against the account as `checked` read it, made only
+ * if no sign-out everywhere, password change or reset ended the account's sessions since: each moves
+ * `credentials_version` (services/users.ts, endCredentialsOf), and null says it moved. The user row is
+ * held (FOR SHARE) while the session is written, so an ending (which holds it FOR UPDATE to its commit)
+ * either waits for this session and ends it, or has committed and this finds the version moved
+ * (docs/architecture.md, "Sessions and tokens").
  */
-export async function createSessionIfPasswordIs(db: Db, userId: string, passwordHash: string) {
+export async function createSessionIfUnchanged(db: Db, checked: CheckedCredentials) {
+  const { userId, credentialsVersion } = checked;
   return db.transaction(async (tx) => {
-    const [still] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, userId), eq(users.passwordHash, passwordHash))).for("share");
+    const [still] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.credentialsVersion, credentialsVersion)))
+      .for("share");
     return still ? createSession(tx, userId) : null;
   });
 }

@@ -98,7 +98,7 @@ export const articleRoutes = new Hono<AppEnv>()
     await recheckAccess(c);
     const { article } = c.get("article");
     const ifMatch = c.req.header("if-match");
-    const result = await addRevision(db, { articleId: article.id, authorId: c.get("user").id, format, imported, ifMatch: ifMatch === undefined ? undefined : entityTags(ifMatch) });
+    const result = await addRevision(db, { articleId: article.id, groupId: article.groupId, authorId: c.get("user").id, format, imported, ifMatch: ifMatch === undefined ? undefined : entityTags(ifMatch) });
     if (!result.created) {
       const unchanged = await articleAnswer(db, article.id, result.revision);
       return c.body(unchanged.bytes, 200, tagged(unchanged));
@@ -109,11 +109,11 @@ export const articleRoutes = new Hono<AppEnv>()
   })
   .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");
-    const articleId = c.get("article").article.id;
+    const { article } = c.get("article");
     // Its rooms close first (4410) and what they had queued is discarded unwritten (hub.ts); the commit
     // under way is waited for, so no write lands after the deletion.
-    hub.access({ kind: "article-deleted", articleId });
+    hub.access({ kind: "article-deleted", articleId: article.id });
     await hub.committer.flush();
-    await deleteArticle(db, articleId);
+    await deleteArticle(db, article, c.get("user").id);
     return c.body(null, 204);
   });

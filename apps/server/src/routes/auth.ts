@@ -4,7 +4,7 @@ import { userInsertSchema } from "@marginalia/schema";
 import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
 import { revokeApiToken } from "../auth/api-tokens.ts";
-import { createSession, createSessionIfPasswordIs, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
+import { createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
@@ -92,9 +92,10 @@ export const authRoutes = new Hono<AppEnv>()
     // One message for both cases: a login form must not tell which emails have accounts.
     if (!user) throw new ApiError("unauthenticated", "Wrong email or password");
     // Always a fresh token: a session id planted before login is never promoted. None at all when the
-    // password was changed or reset since it was checked: that change ended the sessions it knew of.
-    const signedIn = await createSessionIfPasswordIs(db, user.id, user.passwordHash);
-    if (!signedIn) throw new ApiError("unauthenticated", "Wrong email or password");
+    // account's sessions were ended (signed out everywhere, the password changed or reset) since the
+    // account was read for the check: that ending was meant for this login too.
+    const signedIn = await createSessionIfUnchanged(db, { userId: user.id, credentialsVersion: user.credentialsVersion });
+    if (!signedIn) throw new ApiError("unauthenticated", "This account's sessions were ended while you signed in: sign in again");
     const { token, session } = signedIn;
     setSessionCookie(c, token, sessionExpiresAt(session));
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });

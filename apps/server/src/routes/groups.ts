@@ -54,7 +54,7 @@ export const groupRoutes = new Hono<AppEnv>()
     const { db, hub } = c.get("deps");
     const { anonymousToPeers, reviewQuorum } = await readJson(c, groupSettingsSchema);
     const { id: groupId, role } = c.get("group");
-    const { group, renamed, quorumChanged } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum });
+    const { group, renamed, quorumChanged } = await updateSettings(db, groupId, { anonymousToPeers, reviewQuorum }, c.get("user").id);
     // Open sockets joined under the old member ids: they close (4409), and their clients fetch their new id.
     if (renamed) hub.access({ kind: "members-renamed", groupId });
     // Clients place new work by the quorum: they close (4511) and read the settings again.
@@ -76,7 +76,7 @@ export const groupRoutes = new Hono<AppEnv>()
   })
   .delete("/:groupId/invitations/:invitationId", documented({ tag: "groups", summary: "Revoke an open invitation (owner)", responses: noContent }), requireGroupRole("owner"), async (c) => {
     const invitationId = uuidParam(c, "invitationId", "Invitation");
-    await revokeInvitation(c.get("deps").db, c.get("group").id, invitationId);
+    await revokeInvitation(c.get("deps").db, c.get("group").id, invitationId, c.get("user").id);
     return c.body(null, 204);
   })
   // Members are named by member id, as the members list gives them.

@@ -26,7 +26,7 @@ export const webhookRoutes = new Hono<AppEnv>()
   })
   .get("/:groupId/webhooks", documented({ tag: "webhooks", summary: "The group's webhooks, without secrets (owner)", responses: { ...ok("The webhooks"), 403: "Not the owner" }, schemas: { 200: webhookListSchema } }), requireGroupRole("owner"), async (c) => c.json({ webhooks: await listWebhooks(c.get("deps").db, c.get("group").id) }))
   .delete("/:groupId/webhooks/:webhookId", documented({ tag: "webhooks", summary: "Delete a webhook and its pending deliveries (owner)", responses: { ...noContent, 403: "Not the owner" } }), requireGroupRole("owner"), async (c) => {
-    await deleteWebhook(c.get("deps").db, c.get("group").id, uuidParam(c, "webhookId", "Webhook"));
+    await deleteWebhook(c.get("deps").db, c.get("group").id, uuidParam(c, "webhookId", "Webhook"), c.get("user").id);
     return c.body(null, 204);
   })
   .get("/:groupId/webhooks/:webhookId/deliveries", documented({ tag: "webhooks", summary: "A webhook's latest 50 deliveries, newest first (owner)", responses: { ...ok("The deliveries"), 403: "Not the owner" }, schemas: { 200: deliveryListSchema } }), requireGroupRole("owner"), async (c) => {

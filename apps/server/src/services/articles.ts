@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { CodePointIndex, type Role, type SourceFormat } from "@marginalia/schema";
 import { articleRevisions, articles, docClientIds, docSnapshots, docUpdates } from "@marginalia/schema/tables";
+import { requireRoleLocked } from "../access/membership.ts";
 import type { Db, Tx } from "../db.ts";
 import { ofArticle } from "../documents/of-article.ts";
 import { ApiError, notFound } from "../errors.ts";
@@ -49,6 +50,8 @@ export async function createArticle(
 ) {
   const { imported } = input;
   const id = await db.transaction(async (tx) => {
+    // Importing is a moderator's, decided again as the article is stored (access/membership.ts, requireRoleLocked).
+    await requireRoleLocked(tx, input.groupId, input.authorId, "moderator");
     const [article] = await tx
       .insert(articles)
       .values({
@@ -102,11 +105,13 @@ function checkArticleTag(article: { id: string; currentRevision: number; updated
  */
 export async function addRevision(
   db: Db,
-  input: { articleId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; ifMatch?: readonly string[] },
+  input: { articleId: string; groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; ifMatch?: readonly string[] },
 ) {
   const { imported } = input;
   const hash = imported.contentHash;
   return db.transaction(async (tx) => {
+    // A correction is a moderator's, decided again as it is stored; the group's lock before the article's.
+    await requireRoleLocked(tx, input.groupId, input.authorId, "moderator");
     const [article] = await tx.select().from(articles).where(eq(articles.id, input.articleId)).for("update");
     if (!article) throw notFound("Article");
     checkArticleTag(article, input.ifMatch);
@@ -221,10 +226,13 @@ export async function listRevisions(db: Db, article: { id: string; groupId: stri
 /**
  * Deletes an article with everything written about it: its rows cascade, and its documents' logs,
  * snapshots and client ids, which are keyed by document name and so cannot, go with it in the same
- * transaction. They hold every annotation's text, private and hidden ones included.
+ * transaction. They hold every annotation's text, private and hidden ones included. Deleting is a
+ * moderator's: `actor`'s role is decided again under the group's lock (access/membership.ts, requireRoleLocked).
  */
-export async function deleteArticle(db: Db, articleId: string) {
+export async function deleteArticle(db: Db, article: { id: string; groupId: string }, actor: string) {
+  const articleId = article.id;
   await db.transaction(async (tx) => {
+    await requireRoleLocked(tx, article.groupId, actor, "moderator");
     await tx.delete(articles).where(eq(articles.id, articleId));
     await tx.delete(docUpdates).where(ofArticle(docUpdates.docName, articleId));
     await tx.delete(docSnapshots).where(ofArticle(docSnapshots.docName, articleId));

@@ -111,12 +111,15 @@ export type GroupSettings = { anonymousToPeers?: boolean | undefined; reviewQuor
  * Changes a group's settings. A review quorum only means something where
  * submissions wait for a moderator, so it needs a pre-moderated group; the
  * moderation mode itself is fixed at creation, since changing it would
- * strand pending submissions or publish them without review.
+ * strand pending submissions or publish them without review. `actor` must
+ * still be an owner when the change is made.
  */
-export async function updateSettings(db: Db, groupId: string, settings: GroupSettings) {
+export async function updateSettings(db: Db, groupId: string, settings: GroupSettings, actor: string) {
   return db.transaction(async (tx) => {
     const [group] = await tx.select().from(groups).where(eq(groups.id, groupId)).for("update");
     if (!group) throw notFound("Group");
+    // Under the lock a demotion takes too: an owner demoted since the request's check changes nothing.
+    await requireRole(tx, groupId, actor, "owner");
     if ((settings.reviewQuorum ?? 1) > 1 && group.moderation !== "pre") {
       throw new ApiError("validation_failed", "reviewQuorum: a review quorum needs a pre-moderated group", "reviewQuorum");
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { type Role, groupInvitations, groups, memberships, users } from "@marginalia/schema/tables";
+import { requireRoleLocked } from "../access/membership.ts";
 import type { Db, Tx } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { Mailer } from "../mail/mailer.ts";
@@ -51,6 +52,8 @@ export async function inviteMember(
   const email = input.email.trim().toLowerCase();
   const expiresAt = freshExpiry();
   const invitation = await db.transaction(async (tx) => {
+    // Still an owner as it is stored (access/membership.ts, requireRoleLocked), or nothing is stored or mailed.
+    await requireRoleLocked(tx, groupId, invitedBy, "owner");
     const [member] = await tx
       .select({ userId: memberships.userId })
       .from(memberships)
@@ -90,13 +93,16 @@ export async function listGroupInvitations(db: Db, groupId: string) {
   return rows.map(({ expired, ...r }) => ({ ...r, status: expired ? ("expired" as const) : ("pending" as const) }));
 }
 
-/** Withdraws an open invitation; answered ones are history and stay. */
-export async function revokeInvitation(db: Db, groupId: string, invitationId: string) {
-  const deleted = await db
-    .delete(groupInvitations)
-    .where(and(eq(groupInvitations.id, invitationId), eq(groupInvitations.groupId, groupId), pending))
-    .returning({ id: groupInvitations.id });
-  if (deleted.length === 0) throw notFound("Invitation");
+/** Withdraws an open invitation, if `actor` is still an owner; answered ones are history and stay. */
+export async function revokeInvitation(db: Db, groupId: string, invitationId: string, actor: string) {
+  await db.transaction(async (tx) => {
+    await requireRoleLocked(tx, groupId, actor, "owner");
+    const deleted = await tx
+      .delete(groupInvitations)
+      .where(and(eq(groupInvitations.id, invitationId), eq(groupInvitations.groupId, groupId), pending))
+      .returning({ id: groupInvitations.id });
+    if (deleted.length === 0) throw notFound("Invitation");
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 } from "@marginalia/schema";
 import { annotations, flags, moderationLog } from "@marginalia/schema/tables";
 import { type AnnotationAccess, annotationAccess } from "../access/annotation.ts";
-import { membershipOf } from "../access/membership.ts";
+import { membershipOf, requireRoleLocked } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import { moderatorsOf, notifyMembers } from "./notifications.ts";
@@ -234,6 +234,8 @@ export async function dismissFlags(db: Db, access: AnnotationAccess, reason?: st
   const { account: moderatorId, row } = access;
   if (!roleAtLeast(access.role, "moderator")) throw forbidden("Only moderators and owners dismiss flags");
   return db.transaction(async (tx) => {
+    // Still a moderator as the flags are resolved (access/membership.ts, requireRoleLocked).
+    await requireRoleLocked(tx, row.groupId, moderatorId, "moderator");
     // Two moderators dismissing at once: the second finds the rows resolved once the first commits, and gets 409.
     const resolved = await tx
       .update(flags)

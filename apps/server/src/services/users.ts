@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type PublicUser, users } from "@marginalia/schema/tables";
 import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { hashPassword } from "../auth/password.ts";
@@ -35,11 +35,13 @@ export type EndOptions = { keep?: string; revokeTokens: boolean };
 
 /**
  * Ends a user's sessions (but `keep`) and, with revokeTokens, API tokens, holding the user row FOR UPDATE
- * to its commit. Logins and token mints hold it too while they write (auth/sessions.ts, auth/api-tokens.ts):
- * each either committed first and is ended here, or waits and then finds the password or its minter gone.
+ * to its commit, and moves its credentials version. Logins and token mints hold the row too while they
+ * write (auth/sessions.ts, auth/api-tokens.ts): each either committed first and is ended here, or waits
+ * and then finds the version moved (a login that checked its password before) or its minter gone.
  */
 export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptions): Promise<EndedCredentials> {
   await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+  await tx.update(users).set({ credentialsVersion: sql`${users.credentialsVersion} + 1` }).where(eq(users.id, userId));
   const sessionIds = await invalidateUserSessions(tx, userId, options.keep);
   const tokenIds = options.revokeTokens ? await revokeApiTokensOf(tx, userId) : [];
   return { sessionIds, tokenIds };

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import { type WebhookEvent, groups, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
-import { requireRole } from "../access/membership.ts";
+import { type WebhookEvent, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
+import { requireRoleLocked } from "../access/membership.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
@@ -10,18 +10,16 @@ const view = { id: webhooks.id, url: webhooks.url, events: webhooks.events, crea
 
 /**
  * Registers a webhook; the secret is shown in this answer only. The creator's
- * ownership is decided again with the insert: the address check looks a name
- * up in DNS, which a slow server can stretch to seconds after the route's own
- * check. Under a share lock on the group's row, which removing or demoting a
- * member takes for update first (services/groups.ts, `lockMembership`): either
- * the removal waits and then withdraws this webhook too, or this sees it done.
+ * ownership is decided again with the insert (access/membership.ts,
+ * requireRoleLocked): the address check looks a name up in DNS, which a slow
+ * server can stretch to seconds after the route's own check. Either a removal
+ * waits and then withdraws this webhook too, or this sees it done.
  */
 export async function createWebhook(db: Db, groupId: string, createdBy: string, input: { url: string; events: WebhookEvent[] }, allowPrivate: boolean) {
   await assertPublicUrl(new URL(input.url), { allowPrivate });
   const secret = `whsec_${generateSecureRandomString()}`;
   return db.transaction(async (tx) => {
-    await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("share");
-    await requireRole(tx, groupId, createdBy, "owner");
+    await requireRoleLocked(tx, groupId, createdBy, "owner");
     const [row] = await tx
       .insert(webhooks)
       .values({ groupId, createdBy, url: input.url, events: [...new Set(input.events)], secret })
@@ -41,9 +39,13 @@ export async function withdrawWebhooksBy(tx: Tx, groupId: string, userId: string
 
 export const listWebhooks = (db: Db, groupId: string) => db.select(view).from(webhooks).where(eq(webhooks.groupId, groupId)).orderBy(webhooks.createdAt);
 
-export async function deleteWebhook(db: Db, groupId: string, webhookId: string) {
-  const gone = await db.delete(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.groupId, groupId))).returning({ id: webhooks.id });
-  if (!gone.length) throw notFound("Webhook");
+/** Deletes one of the group's webhooks, if `actor` is still an owner as it is deleted. */
+export async function deleteWebhook(db: Db, groupId: string, webhookId: string, actor: string) {
+  await db.transaction(async (tx) => {
+    await requireRoleLocked(tx, groupId, actor, "owner");
+    const gone = await tx.delete(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.groupId, groupId))).returning({ id: webhooks.id });
+    if (!gone.length) throw notFound("Webhook");
+  });
 }
 
 /** The latest deliveries of one of the group's webhooks, newest first, with how each went. */

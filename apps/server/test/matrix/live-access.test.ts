@@ -166,7 +166,7 @@ describe("group settings changed where no event reaches the socket (another proc
     const groupSocket = live.open(article.sync.room, member.token);
     const privateSocket = live.open(article.sync.privateRoom.replace(owner.user.id, member.user.id), member.token);
     await Promise.all([groupSocket.synced, privateSocket.synced]);
-    await updateSettings(live.t.database.db, group.id, { anonymousToPeers: true });
+    await updateSettings(live.t.database.db, group.id, { anonymousToPeers: true }, owner.user.id);
     const renamed = { code: SYNC_CLOSE_CODES.membersRenamed, reason: "the group's member ids changed" };
     for (const client of [groupSocket, privateSocket, ownerClient]) await eventually(() => expect(client.closes).toEqual([renamed]), 5_000);
     // Rejoined under the new member id, it is left open.
@@ -179,7 +179,7 @@ describe("group settings changed where no event reaches the socket (another proc
     const { owner, group, article, members } = await articleWithMembers(live.t.app, ["moderator"], "pre");
     const sockets = [live.open(article.sync.room, owner.token), live.open(article.sync.room, members[0]!.token)];
     await Promise.all(sockets.map((s) => s.synced));
-    await updateSettings(live.t.database.db, group.id, { reviewQuorum: 2 });
+    await updateSettings(live.t.database.db, group.id, { reviewQuorum: 2 }, owner.user.id);
     const changed = { code: SYNC_CLOSE_CODES.settingsChanged, reason: "the group's review quorum changed" };
     for (const client of sockets) await eventually(() => expect(client.closes).toEqual([changed]), 5_000);
     const again = live.open(article.sync.room, members[0]!.token);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { argon2 } from "../../src/auth/password.ts";
 import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
+import { holdBeforeWrite } from "../support/held-writes.ts";
 import { resetTokenFor } from "../support/mail.ts";
 
 // Signing in, minting tokens and ending an account's credentials at the same moment: whatever ended the
@@ -85,6 +86,71 @@ describe("a login that checked the old password", () => {
       for (const client of logins) expect(await signedIn(client)).toBe(false);
     }
   }, 120_000);
+});
+
+describe("a login held after its password check, before its session is written", () => {
+  // Held through the app's own Db (held-writes.ts): the login's first write is its session.
+  const heldLogin = (email: string, password: string) => {
+    const late = new TestClient(t.app);
+    return { late, ...holdBeforeWrite(t.database.db, () => late.post("/api/auth/login", { email, password })) };
+  };
+
+  it("makes no session once signing out everywhere committed meanwhile", async () => {
+    const owner = await signUp(t.app);
+    const { late, reached, release, answer } = heldLogin(owner.email, owner.password);
+    await reached;
+    expect((await owner.post("/api/auth/logout-everywhere", {})).status).toBe(204);
+    release();
+    expect((await answer).status).toBe(401);
+    expect(late.cookie).toBeUndefined();
+    // The password still stands: signing in again works, and is a fresh session.
+    const again = new TestClient(t.app);
+    expect((await again.post("/api/auth/login", { email: owner.email, password: owner.password })).status).toBe(200);
+    expect(await signedIn(again)).toBe(true);
+  }, 60_000);
+
+  it("makes no session once a password change or a reset committed meanwhile", async () => {
+    for (const ending of ["change", "reset"] as const) {
+      const owner = await signUp(t.app);
+      const token = ending === "reset" ? (await new TestClient(t.app).post("/api/auth/password-reset", { email: owner.email }), await resetTokenFor(owner.email)) : "";
+      const { late, reached, release, answer } = heldLogin(owner.email, owner.password);
+      await reached;
+      const ended =
+        ending === "change"
+          ? await owner.post("/api/auth/password", { currentPassword: owner.password, newPassword: NEW_PASSWORD })
+          : await new TestClient(t.app).post("/api/auth/password-reset/confirm", { token, newPassword: NEW_PASSWORD });
+      expect(ended.status).toBe(ending === "change" ? 204 : 200);
+      release();
+      expect((await answer).status).toBe(401);
+      expect(late.cookie).toBeUndefined();
+    }
+  }, 60_000);
+
+  it("lets a login through when nothing ended meanwhile", async () => {
+    const owner = await signUp(t.app);
+    const { late, reached, release, answer } = heldLogin(owner.email, owner.password);
+    await reached;
+    release();
+    expect((await answer).status).toBe(200);
+    expect(await signedIn(late)).toBe(true);
+  }, 60_000);
+});
+
+describe("an API token held before it is written", () => {
+  it("is not minted once signing out everywhere ended the session minting it", async () => {
+    const owner = await signUp(t.app);
+    const minter = Object.assign(new TestClient(t.app), { cookie: owner.cookie });
+    const { reached, release, answer } = holdBeforeWrite(t.database.db, () => minter.post("/api/tokens", { name: "late" }));
+    await reached;
+    const other = new TestClient(t.app);
+    expect((await other.post("/api/auth/login", { email: owner.email, password: owner.password })).status).toBe(200);
+    expect((await other.post("/api/auth/logout-everywhere", {})).status).toBe(204);
+    release();
+    expect((await answer).status).toBe(401);
+    const again = new TestClient(t.app);
+    expect((await again.post("/api/auth/login", { email: owner.email, password: owner.password })).status).toBe(200);
+    expect((await again.get("/api/tokens")).body.tokens).toEqual([]);
+  }, 60_000);
 });
 
 describe("API tokens minted while the account's credentials are ended", () => {

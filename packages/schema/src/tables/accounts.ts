@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { nameOf } from "../vocabulary/names.ts";
@@ -10,6 +10,12 @@ export const users = pgTable("users", {
   email: text("email").notNull().unique(),
   name: text("name").notNull(),
   passwordHash: text("password_hash").notNull(),
+  /**
+   * Counts the times the account's sessions were all ended (sign-out everywhere, a password change or
+   * reset): a login made the session it checked the password for only if this has not moved since
+   * (apps/server/src/auth/sessions.ts).
+   */
+  credentialsVersion: integer("credentials_version").notNull().default(0),
   createdAt: createdAt(),
 });
 
