@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { recordAnnouncements } from "./support/announcements.ts";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
 import { SEED_TITLE, annotate, openReader, selectWithMouse, setRole, threadCard, twoMembers } from "./support/flows.ts";
 
@@ -78,14 +79,7 @@ describe.skipIf(skipBrowserSuites)("keyboard routes and announcements, in Chromi
     const page = a.page;
     await openReader(page, base, articleId);
     await page.getByRole("group", { name: "2 readers here now" }).waitFor();
-    // Everything the region says from here on, in order.
-    await page.evaluate(() => {
-      const region = document.getElementById("announcer")!;
-      const said: string[] = [];
-      (window as unknown as { said: string[] }).said = said;
-      new MutationObserver(() => region.textContent && said.push(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true });
-    });
-    const said = () => page.evaluate(() => (window as unknown as { said: string[] }).said);
+    const said = await recordAnnouncements(page);
     // A second tab of Bob's is not a new reader, and closing his first is not a departure.
     const second = await b.context.newPage();
     await openReader(second, base, articleId);

@@ -64,4 +64,19 @@ describe("acks", () => {
     acks.ackReceived(1);
     expect(acks.saved).toBe(true);
   });
+
+  it("does not wait for the ack of a step 2 that carries nothing, but still counts it", () => {
+    const empty = message((e) => syncProtocol.writeSyncStep2(e, doc, Y.encodeStateVector(doc)));
+    const acks = new AckTracker();
+    acks.connectionOpened();
+    acks.messageSent(empty);
+    expect(acks.saved).toBe(true);
+    expect(acks.pending).toBe(1);
+    acks.messageSent(update);
+    acks.ackReceived(1);
+    // The server's first ack is the empty step 2's: the update (its second) is not in yet.
+    expect(acks.saved).toBe(false);
+    acks.ackReceived(2);
+    expect(acks.saved).toBe(true);
+  });
 });

@@ -18,6 +18,23 @@ export function isUpdateBearing(message: Uint8Array): boolean {
 }
 
 /**
+ * Does this update-bearing message carry anything? A sync step 2 answering a server that already has
+ * everything holds the empty update (no structs, no deletions: two zero bytes); the server counts it all
+ * the same, but there is nothing in it to be saved.
+ */
+function carriesContent(message: Uint8Array): boolean {
+  try {
+    const decoder = decoding.createDecoder(message);
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder);
+    const update = decoding.readVarUint8Array(decoder);
+    return !(update.length === 2 && update[0] === 0 && update[1] === 0);
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Follows durability for one document. The server counts the update-bearing
  * messages of each connection and acks `n` once the first n are committed; we
  * count what we send and compare. Local edits made while no socket is open are
@@ -27,17 +44,21 @@ export function isUpdateBearing(message: Uint8Array): boolean {
 export class AckTracker {
   private sent = 0;
   private acked = 0;
+  /** The count of the last message sent that carried something: what must be acked for "saved". */
+  private needed = 0;
   private unsentEdits = false;
 
   /** A new socket: the server's count starts again at 1. */
   connectionOpened() {
     this.sent = 0;
     this.acked = 0;
+    this.needed = 0;
   }
 
   messageSent(message: Uint8Array) {
     if (!isUpdateBearing(message)) return;
     this.sent++;
+    if (carriesContent(message)) this.needed = this.sent;
     // A step 2 carries everything the server lacks, edits made offline included.
     this.unsentEdits = false;
   }
@@ -52,7 +73,7 @@ export class AckTracker {
   }
 
   get saved(): boolean {
-    return !this.unsentEdits && this.acked >= this.sent;
+    return !this.unsentEdits && this.acked >= this.needed;
   }
 
   get pending(): number {

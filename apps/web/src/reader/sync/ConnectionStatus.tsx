@@ -24,11 +24,14 @@ export function SavedMark({ states }: Props) {
         : saved
           ? ["Saved", "✓ Saved"]
           : ["Saving", "… Saving"];
-  // The mark itself is not live: only a state that lasted is told, and only when it differs from the last one told.
+  // The mark itself is not live: only a state that lasted is told, and only when it differs from the last one
+  // told. The page's ordinary start (connecting, then saved) is not news; losing the connection is, even in
+  // the first seconds, before any state had lasted.
   const told = useRef<string | null>(null);
   useEffect(() => {
     const timer = setTimeout(() => {
-      if (told.current !== null && told.current !== label) announce(label);
+      const ordinaryStart = told.current === null && (label === "Connecting" || label === "Saved" || label === "Saving");
+      if (!ordinaryStart && told.current !== label) announce(label);
       told.current = label;
     }, SETTLE_MS);
     return () => clearTimeout(timer);
