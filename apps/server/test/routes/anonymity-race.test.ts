@@ -92,7 +92,8 @@ describe("anonymity switched while the group's first work waits for its commit",
     const { owner, member, group, articleId, memberId } = await desk(false);
     expect(memberId).toBe(member.user.id);
     const socket = openHeld(articleId, member);
-    await socket.synced;
+    const reader = openHeld(articleId, owner);
+    await Promise.all([socket.synced, reader.synced]);
     createAnnotation(socket.doc, { kind: "comment", authorId: memberId, body: "Written as the switch is made" });
     await queued();
 
@@ -102,7 +103,8 @@ describe("anonymity switched while the group's first work waits for its commit",
 
     expect(await stored(group.id, articleId, member.user.id)).toEqual({ logRowsNamingAccount: 0, groupAnnotations: 0 });
     // Its writer is told its member id changed, and writes under the new one.
-    await eventually(() => expect(socket.closes.map((c) => c.code)).toContain(4409), 5_000);
+    // Everyone on the document joined under the old ids: it is reloaded without the write, and they are told why.
+    await eventually(() => expect([socket, reader].map((s) => s.closes.map((c) => c.code))).toEqual([[4409], [4409]]), 5_000);
     const renamed = (await member.get(`/api/articles/${articleId}`)).body.memberId as string;
     expect(renamed).not.toBe(member.user.id);
     const posted = await member.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "Under the new id" });
