@@ -176,6 +176,8 @@ function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSecon
   switch (err.reason) {
     case "refused":
       return new ApiError("update_not_stored", "The change breaks a rule of the database and was not saved");
+    case "renamed":
+      return new ApiError("members_renamed", "Anonymity was turned on while this was saved, which gave you a new member id; nothing was saved. Fetch the article again and retry");
     case "gone":
       // As every other request about a deleted article is answered: the deletion won the race.
       return notFound("Article");

@@ -16,6 +16,8 @@ export const ERRORS = {
   /** The path exists, not with this method: the answer's Allow header lists those it takes. */
   method_not_allowed: 405,
   conflict: 409,
+  /** A write made under the member id a group had before anonymity was turned on, which drew new ones: nothing was saved. */
+  members_renamed: 409,
   /** Expert review: fewer independent fact-checks of the passage than the group requires. */
   quorum_not_reached: 409,
   /** The Accept header names only media types the resource is not served in (the W3C container: docs/w3c.md). */

@@ -95,7 +95,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const json = await highlightsOf(c.get("deps").db, article, { id: c.get("user").id, role });
     return c.body(json, 200, { "content-type": "application/json" });
   })
-  .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
+  .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply; members_renamed: anonymity was turned on while it was saved, and nothing was" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
     const { db, hub } = c.get("deps");
     const user = c.get("user");
     const found = c.get("article");

@@ -116,6 +116,8 @@ export type GroupSettings = { anonymousToPeers?: boolean | undefined; reviewQuor
  */
 export async function updateSettings(db: Db, groupId: string, settings: GroupSettings, actor: string) {
   return db.transaction(async (tx) => {
+    // Before the group's row, in the order commits take them (their rows' foreign keys lock it last).
+    if (settings.anonymousToPeers === true) await waitForWritesUnderMemberIds(tx, groupId);
     const [group] = await tx.select().from(groups).where(eq(groups.id, groupId)).for("update");
     if (!group) throw notFound("Group");
     // Under the lock a demotion takes too: an owner demoted since the request's check changes nothing.
@@ -128,6 +130,16 @@ export async function updateSettings(db: Db, groupId: string, settings: GroupSet
     const [updated] = await tx.update(groups).set(settings).where(eq(groups.id, groupId)).returning();
     return { group: updated!, renamed, quorumChanged: updated!.reviewQuorum !== group.reviewQuorum };
   });
+}
+
+/**
+ * Holds the group's member ids still until the transaction ends: commits that carry writes made under them
+ * hold the lock's shared side (`marginalia_writers_current`, drizzle/0026), so the check for annotations
+ * below runs after those commits and sees what they wrote, and those that come after find the new ids and
+ * refuse what was written under the old (docs/architecture.md, "Member ids").
+ */
+async function waitForWritesUnderMemberIds(tx: Tx, groupId: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('member-ids:' || ${groupId}::uuid::text))`);
 }
 
 /**

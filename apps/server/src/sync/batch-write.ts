@@ -15,6 +15,8 @@ export type BatchUpdate = {
   source: PersistSource;
   update: Uint8Array | null;
   userId: string | null;
+  /** The member id a member wrote under (a socket, a REST write); checked against the group's current one. */
+  memberId?: string | null;
   touched: ReadonlySet<string>;
 };
 
@@ -102,12 +104,32 @@ function logCte(batch: Array<BatchUpdate & { update: Uint8Array }>): SQL {
   const rows = JSON.stringify(
     batch.map((e) => [e.source.context.docName, Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("base64"), e.userId]),
   );
+  const writers = membersWriting(batch);
+  // Written under member ids that are still the writers' (drizzle/0026): checked once, as a one-time filter.
+  const current = writers.length ? sql`where (select marginalia_writers_current(${JSON.stringify(writers)}::jsonb))` : sql``;
   return sql`log_inserted as (
     insert into doc_updates (doc_name, "update", user_id)
     select r->>0, decode(r->>1, 'base64'), (r->>2)::uuid
     from jsonb_array_elements(${rows}::jsonb) with ordinality as input(r, n)
+    ${current}
     order by n
   )`;
+}
+
+/**
+ * Each [group, account, member id] the batch's members wrote under, once. Turning anonymity on draws every
+ * member of the group a new id, allowed only while the group has no annotations; a write on its way to the
+ * database then (taken into a live document, not yet committed) was made under the old id, the account's,
+ * and is refused by the commit rather than kept (docs/architecture.md, "Member ids").
+ */
+function membersWriting(batch: Array<BatchUpdate & { update: Uint8Array }>): Array<[string, string, string]> {
+  const seen = new Map<string, [string, string, string]>();
+  for (const { source, userId, memberId } of batch) {
+    if (!userId || !memberId) continue;
+    const triple: [string, string, string] = [source.context.groupId, userId, memberId];
+    seen.set(triple.join(" "), triple);
+  }
+  return [...seen.values()];
 }
 
 const NO_VOTES = { agree: 0, disagree: 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, errorCode } from "./commit-errors.ts";
+import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, staleMemberId } from "./commit-errors.ts";
 
 /** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
 const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
@@ -80,5 +80,13 @@ describe("classifyCommitError", () => {
     expect(articleGone(wrapped(fk("doc_updates_user_id_users_id_fk", {})))).toBe(false);
     expect(articleGone(wrapped(coded("23505", 'duplicate key value violates unique constraint "annotations_article_id_articles_id_fk"')))).toBe(false);
     expect(articleGone(new Error("plain"))).toBe(false);
+  });
+
+  it("tells a write under a member id since drawn again from other refusals, and closes its socket with 4409", () => {
+    const stale = coded("23514", "member id 6f1c0a4e-0000-4000-8000-000000000001 of group 6f1c0a4e-0000-4000-8000-000000000002 is no longer current");
+    expect(classifyCommitError(wrapped(stale))).toBe("permanent");
+    expect(staleMemberId(wrapped(stale))).toBe(true);
+    expect(staleMemberId(wrapped(coded("23514", 'new row violates check constraint "x"')))).toBe(false);
+    expect(closeForNotStored(notStored("renamed", { context: { docName: "article:x" } }))).toEqual([4409, "the group's member ids changed"]);
   });
 });

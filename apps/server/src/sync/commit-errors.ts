@@ -95,6 +95,18 @@ export function takenAnnotationId(err: unknown): string | null {
 }
 
 /**
+ * Whether the database refused an update because it was written under a member id its group no longer
+ * gives: anonymity was turned on between the write and its commit (`marginalia_writers_current`,
+ * drizzle/0026; docs/architecture.md, "Member ids").
+ */
+export function staleMemberId(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && /^member id \S+ of group \S+ is no longer current$/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
  * Whether the database refused a write because the article (or its group) it belongs to is gone: a
  * foreign key to either, broken by a deletion that committed first. Deletion is for good, so the
  * document stores nothing more, and its writers are told the article is gone.
@@ -122,11 +134,12 @@ export class ProjectionError extends Error {
  * Why an update was not stored:
  * - `refused`: the database will not take it (it breaks a constraint, or its article is gone);
  * - `gone`: its article was deleted, and what was queued for it was discarded;
+ * - `renamed`: it was written under a member id its group has since drawn again (anonymity turned on);
  * - `reloaded`: an earlier update of the same document was refused, and this one may build on it;
  *   the document is reloaded from what is stored, and the sender may send it again;
  * - `shutdown`: the server stopped before it could be written.
  */
-export type NotStoredReason = "refused" | "gone" | "reloaded" | "shutdown";
+export type NotStoredReason = "refused" | "renamed" | "gone" | "reloaded" | "shutdown";
 
 /** The rejection of an update's durability promise (GroupCommitter.enqueue). */
 export class UpdateNotStoredError extends Error {
@@ -145,6 +158,7 @@ export class UpdateNotStoredError extends Error {
 export function notStored(reason: NotStoredReason, source: { context: { docName: string } }, cause?: unknown): UpdateNotStoredError {
   const message = {
     refused: "the update could not be stored",
+    renamed: "the update was written under a member id the group has since changed",
     gone: "the article was deleted",
     reloaded: "another update of this document could not be stored; the document is being reloaded",
     shutdown: "the server is shutting down",
@@ -159,6 +173,8 @@ export function closeForNotStored(err: Error): [number, string] {
   switch (err.reason) {
     case "refused":
       return [SYNC_CLOSE_CODES.notStored, "update could not be stored"];
+    case "renamed":
+      return [SYNC_CLOSE_CODES.membersRenamed, "the group's member ids changed"];
     case "gone":
       return [SYNC_CLOSE_CODES.gone, "the article was deleted"];
     case "reloaded":

@@ -337,7 +337,7 @@ export class Connection implements Peer {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
     forgetDecoded(update);
-    const durable = state.live.apply(update, { userId: state.account, peer: this });
+    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this });
     this.options.observer?.applied(performance.now() - started);
     for (const client of written) {
       if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);

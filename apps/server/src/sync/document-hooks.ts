@@ -24,8 +24,8 @@ export type HubParts = {
  */
 export function documentHooks(hub: HubParts): DocumentHooks {
   return {
-    persist: (source, update, userId, touched) => {
-      const durable = hub.committer.enqueue(source, update, userId, touched);
+    persist: (source, update, userId, touched, memberId) => {
+      const durable = hub.committer.enqueue(source, update, userId, touched, memberId);
       hub.hiding.after(source.context, touched, durable);
       hub.reprojection.local(source, touched);
       return durable;

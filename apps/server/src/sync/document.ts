@@ -23,6 +23,8 @@ import { ServerWrites } from "./server-writes.ts";
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
   userId: string | null;
+  /** The member id a member (socket, REST) wrote under: the commit checks it is still theirs (architecture.md, "Member ids"). */
+  memberId?: string;
   /** The socket it came from, which needs no echo of its own change. */
   peer?: Peer;
   onDurable?: (durable: Promise<void>) => void;
@@ -39,7 +41,7 @@ export type DocumentHooks = {
   claimClient?(live: LiveDocument, clientId: number, userId: string): void;
   /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
   moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
-  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>): Promise<void>;
+  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
   /** An update another process accepted was applied here (it persists there), touching these annotations. */
   received?(live: LiveDocument, touched: ReadonlySet<string>): void;
   /**
@@ -365,7 +367,7 @@ export class LiveDocument implements PersistSource {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
       return;
     }
-    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr));
+    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null);
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);

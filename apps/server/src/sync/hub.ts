@@ -78,7 +78,7 @@ export class SyncHub {
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
-    this.committer.onRefused = (source) => setImmediate(() => this.reload(source));
+    this.committer.onRefused = (source, why) => setImmediate(() => this.reload(source, why));
     this.committer.onGone = (source) => setImmediate(() => this.dropArticle(source.context.articleId));
     this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
     this.clientIdStore = new ClientIdStore(db, logger);
@@ -163,7 +163,7 @@ export class SyncHub {
    * Runs a server-side change on a document (REST writes, approvals), loading
    * it if needed, and resolves after the change is durable.
    */
-  async change(context: DocContext, origin: ChangeOrigin & { memberId?: string }, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
+  async change(context: DocContext, origin: ChangeOrigin, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
     const live = await this.acquire(context);
     try {
       await live.whenFree();
@@ -307,9 +307,14 @@ export class SyncHub {
    * sockets close with 1011 and reconnect, sending again what was not
    * acknowledged.
    */
-  private reload(source: PersistSource) {
+  private reload(source: PersistSource, why: "refused" | "renamed") {
     const slot = this.slots.get(source.context.docName);
     if (slot?.phase !== "live" || slot.live !== source) return;
+    if (why === "renamed") {
+      // Written under a member id the group has drawn again: every socket here joined under the old ids too.
+      this.drop(slot.live, SYNC_CLOSE_CODES.membersRenamed, "the group's member ids changed");
+      return;
+    }
     this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
     this.drop(slot.live, SYNC_CLOSE_CODES.internal, "the document is being reloaded");
   }

@@ -2,7 +2,7 @@ import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
-import { articleGone, classifyCommitError, describeError, notStored, takenAnnotationId } from "./commit-errors.ts";
+import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "./deadline.ts";
 import type { DocContext } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
@@ -68,15 +68,18 @@ export class GroupCommitter {
   private closed = false;
   private retryDelayMs = 0;
   private nextSeq = 0;
-  /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused. */
-  private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded">();
+  /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused (for a member id since drawn again). */
+  private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded" | "renamed">();
   private readonly writer: BatchWriter;
   /** Called after each attempt at writing: how many updates, how long it took, and whether they were written. */
   onAttempt: (updates: number, ms: number, ok: boolean) => void = () => {};
   /** Called after each commit with the documents it wrote, e.g. to schedule compaction. */
   onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
-  /** Called once a document's update was refused: from then on it stores nothing, and should be reloaded. */
-  onRefused: (source: PersistSource) => void = () => {};
+  /**
+   * Called once a document's update was refused: from then on it stores nothing, and should be reloaded.
+   * `renamed`: it was written under a member id its group has since drawn again (commit-errors.ts).
+   */
+  onRefused: (source: PersistSource, why: "refused" | "renamed") => void = () => {};
   /** Called once a document's update was refused because its article is gone (deleted meanwhile). */
   onGone: (source: PersistSource) => void = () => {};
   /**
@@ -96,12 +99,13 @@ export class GroupCommitter {
     this.writer = new BatchWriter(db, logger, hooks);
   }
 
-  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>): Promise<void> {
+  /** `memberId`: the member id a member wrote under, which the commit checks is still theirs (batch-write.ts). */
+  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>, memberId: string | null = null): Promise<void> {
     if (this.closed) return Promise.reject(notStored("shutdown", source));
     const retired = this.retired.get(source);
     if (retired) return Promise.reject(notStored(retired, source));
     return new Promise((resolve, reject) => {
-      this.queue.push({ seq: this.nextSeq++, source, update, userId, touched, resolve, reject });
+      this.queue.push({ seq: this.nextSeq++, source, update, userId, memberId, touched, resolve, reject });
       this.schedule();
     });
   }
@@ -132,7 +136,7 @@ export class GroupCommitter {
   }
 
   /** `source` stores nothing more: what it has queued is rejected, and so is anything it sends later. */
-  retire(source: PersistSource, reason: "gone" | "reloaded") {
+  retire(source: PersistSource, reason: "gone" | "reloaded" | "renamed") {
     if (!this.retired.has(source)) this.retired.set(source, reason);
     const why = this.retired.get(source)!;
     const kept: Entry[] = [];
@@ -340,6 +344,15 @@ export class GroupCommitter {
       return entry.reject(notStored("refused", entry.source, err));
     }
     const gone = this.retired.get(entry.source) === "gone";
+    if (!gone && staleMemberId(err)) {
+      // Anonymity turned on between the write and its commit (docs/architecture.md, "Member ids"): expected, not an error.
+      this.logger.info({ room: entry.source.context.docName, annotations: [...entry.touched] }, "update written under a member id since drawn again not stored");
+      entry.reject(notStored("renamed", entry.source, err));
+      // What else it queued was written under the old ids too (every member of the group had them).
+      this.retire(entry.source, "renamed");
+      this.onRefused(entry.source, "renamed");
+      return;
+    }
     this.logger.error(
       { error: describeError(err), room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] },
       gone ? "update of a deleted article not stored" : "update refused by the database; dropped, and its document will be reloaded",
@@ -347,6 +360,6 @@ export class GroupCommitter {
     entry.reject(notStored(gone ? "gone" : "refused", entry.source, err));
     if (gone) return;
     this.retire(entry.source, "reloaded");
-    this.onRefused(entry.source);
+    this.onRefused(entry.source, "refused");
   }
 }
