@@ -118,8 +118,8 @@ export const annotationRoutes = new Hono<AppEnv>()
     await updateThroughDocument(c.get("deps").hub, access, patch);
     return present(c);
   })
-  .delete("/:annotationId", documented({ tag: "annotations", summary: "Delete your own annotation", responses: noContent }), requireAnnotation(), async (c) => {
-    await deleteThroughDocument(c.get("deps").hub, c.get("annotation"));
+  .delete("/:annotationId", documented({ tag: "annotations", summary: "Delete your own annotation", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again" } }), requireAnnotation(), async (c) => {
+    await deleteThroughDocument(c.get("deps").db, c.get("deps").hub, c.get("annotation"));
     return c.body(null, 204);
   })
   .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: { ...created("The reply"), 409: "The annotation takes no replies in its state" }, schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {

@@ -29,6 +29,7 @@ import { type DocContext, contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
 import { liveVersion } from "./reviewed-version.ts";
+import { changedMeanwhile, inDecisionTurn, storedState } from "./decision-turns.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
 
@@ -178,14 +179,28 @@ export async function updateThroughDocument(hub: SyncHub, access: AnnotationAcce
   return updated! as AnnotationValue;
 }
 
-export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAccess, expected?: string) {
-  await hub.change(access.context, writerOf(access), (doc) => {
-    const map = annotationsOf(doc).get(access.row.id);
-    if (!map) throw notFound("Annotation");
-    checkUnchanged(readAnnotation(map), expected);
-    const refusal = refuseDelete(access.actor, readAnnotation(map));
-    if (refusal) throw forbidden(refusal);
-    deleteAnnotation(doc, access.row.id);
+/**
+ * An author's delete takes its article's decision turns, like a moderator's decision (decision-turns.ts), and
+ * in its turn deletes only what the last decision left: the stored row still names the document and status
+ * the request found, and the copy here reads that status too. A decision just made through another process
+ * is in the row at once but reaches this copy a little later: deleting from the copy then took a published
+ * fact-check from under its lock, or left an approved copy of what its author had deleted.
+ */
+export function deleteThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, expected?: string) {
+  return inDecisionTurn(db, access.row.articleId, async () => {
+    const stored = await storedState(db, access.row.id);
+    if (!stored) throw notFound("Annotation");
+    if (stored.docName !== access.row.docName || stored.status !== access.row.status) throw changedMeanwhile();
+    await hub.change(access.context, writerOf(access), (doc) => {
+      const map = annotationsOf(doc).get(access.row.id);
+      if (!map) throw notFound("Annotation");
+      const existing = readAnnotation(map);
+      checkUnchanged(existing, expected);
+      if (existing.status !== stored.status) throw changedMeanwhile();
+      const refusal = refuseDelete(access.actor, existing);
+      if (refusal) throw forbidden(refusal);
+      deleteAnnotation(doc, access.row.id);
+    });
   });
 }
 

@@ -19,14 +19,14 @@ import { membershipOf } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import { moderatorsOf, notifyMembers } from "./notifications.ts";
-import { type Db, transaction, underLock } from "../db.ts";
+import { type Db, transaction } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";
 import { byMember, groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
-import { KeyedTurns } from "../keyed-turns.ts";
+import { changedMeanwhile, inAnnotationTurn, inDecisionTurn, storedState } from "./decision-turns.ts";
 import { checkReviewed, liveVersion, reviewedVersion } from "./reviewed-version.ts";
 
 async function moderatorAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
@@ -48,7 +48,7 @@ async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, acti
   const rule = STATUS_ACTIONS[action];
   // Decided from the annotation as it is now, in its turn: the request's access was read before, and three
   // hides at once each read "published" there and logged a change that only one of them made.
-  const [current] = await db.select({ status: annotations.status, docName: annotations.docName }).from(annotations).where(eq(annotations.id, annotationId));
+  const current = await storedState(db, annotationId);
   if (!current) throw new ApiError("not_found", "Annotation not found");
   const oldStatus = current.status;
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
@@ -69,8 +69,6 @@ async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, acti
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
-
-const changedMeanwhile = () => new ApiError("conflict", "The annotation changed while this was being decided: reload it and decide again");
 
 async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {
   const access = await moderatorAccess(db, annotationId, moderatorId).catch((err) => {
@@ -106,25 +104,7 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * duplicates, never a loss.
  */
 export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
-  return inSubmissionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
-}
-
-/**
- * Moderation decisions on one article's annotations take turns, each reading what the one before decided:
- * two hides, or an approval and a rejection, made at once both succeeded, with two log entries and two notices
- * for one change. Keyed by article, since a reveal moves a passage's reviews together and a hide a thread.
- * The turns order this process's decisions; the database's lock orders them across processes sharing it
- * (the turns keep to one connection per article here held waiting for it).
- */
-const decisions = new KeyedTurns();
-
-function inDecisionTurn<T>(db: Db, articleId: string, decide: () => Promise<T>): Promise<T> {
-  return decisions.run(articleId, () => underLock(db, `moderation:${articleId}`, decide));
-}
-
-async function inSubmissionTurn<T>(db: Db, annotationId: string, decide: () => Promise<T>): Promise<T> {
-  const [found] = await db.select({ articleId: annotations.articleId }).from(annotations).where(eq(annotations.id, annotationId));
-  return inDecisionTurn(db, found?.articleId ?? annotationId, decide);
+  return inAnnotationTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
 }
 
 async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
@@ -194,7 +174,7 @@ const privateContext = (sub: AnnotationRow, revision: number) => contextFor(pars
 
 /** Keeps a submission private to its author, marked rejected with the reason. */
 export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
-  return inSubmissionTurn(db, annotationId, async () => {
+  return inAnnotationTurn(db, annotationId, async () => {
     const access = await pendingSubmission(db, annotationId, moderatorId);
     // What the document holds decides: a row can trail a change another process just made to it.
     const value = await hub.read(access.context, (live) => live.annotation(annotationId));

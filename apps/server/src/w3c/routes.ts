@@ -173,7 +173,7 @@ async function deleteAnnotation(c: AppContext) {
   return inTurn(c, async () => {
     const { access, doc } = await reach(c);
     precondition(c, doc, false);
-    await deleteThroughDocument(c.get("deps").hub, access, c.req.header("if-match") ? reviewedVersion(access.row) : undefined);
+    await deleteThroughDocument(c.get("deps").db, c.get("deps").hub, access, c.req.header("if-match") ? reviewedVersion(access.row) : undefined);
     return c.body(null, 204);
   });
 }
@@ -205,5 +205,5 @@ for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
 w3cRoutes
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
   .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
-  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 412: "If-Match names another version" } }), deleteAnnotation)
+  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again", 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));
