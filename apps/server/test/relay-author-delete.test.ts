@@ -1,3 +1,4 @@
+import { annotationsOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
 import { eventually } from "./support/sync-client.ts";
@@ -97,4 +98,25 @@ describe.runIf(!missing)("an author's delete and a moderator's decision through 
       expect([later.status === 404 ? 410 : later.status, later.body?.status], `${at}, later`).toEqual(expected);
     }
   }, 180_000);
+
+  it("refuses a live delete of a fact-check published through the other process before that reached it", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator", "moderator"], "open");
+    const [author, mod] = members as [(typeof members)[0], (typeof members)[0]];
+    const posted = await call(servers.a, author, "POST", `/api/articles/${article.id}/annotations`, cases[0]!.create);
+    const id = posted.body!.id as string;
+    const live = servers.open(servers.b.url, article.sync.room, author.token);
+    await eventually(() => expect(annotationsOf(live.doc).has(id)).toBe(true), 5_000);
+    // With the relay down, the author's process keeps the fact-check as it was before the publish.
+    await servers.withRelayDown(async () => {
+      expect((await call(servers.a, mod, "POST", `/api/annotations/${id}/publish`)).status).toBe(200);
+      live.doc.transact(() => annotationsOf(live.doc).delete(id));
+      await eventually(() => expect(live.closes.length).toBeGreaterThan(0), 5_000);
+    });
+    for (const server of [servers.a, servers.b]) {
+      await eventually(async () => {
+        const read = await call(server, owner, "GET", `/api/annotations/${id}`);
+        expect([read.status, read.body?.status]).toEqual([200, "published"]);
+      }, 5_000);
+    }
+  }, 60_000);
 });
