@@ -1,6 +1,7 @@
 import { annotationsOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
+import { atOnceWithJitter, seededRandom } from "./support/jitter.ts";
 import { eventually } from "./support/sync-client.ts";
 import { callProcess, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 
@@ -15,28 +16,11 @@ const missing = twoProcessesMissing("relay-author-delete.test");
 const ROUNDS = 10;
 const SEED = Number(process.env.TEST_SEED ?? 20261206);
 
-/** mulberry32: the same jitter for the same seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe.runIf(!missing)("an author's delete and a moderator's decision through two processes at once", () => {
   const servers = twoProcesses();
-  const next = random(SEED);
   console.log(`[relay-author-delete.test] seed ${SEED}`);
   const call = callProcess;
-  /** Both sent at once, one of them a few milliseconds later, by the seeded jitter. */
-  const atOnce = async <A, B>(first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> => {
-    const delay = Math.floor(next() * 8);
-    const late = <T>(send: () => Promise<T>) => new Promise<T>((resolve, reject) => setTimeout(() => send().then(resolve, reject), delay));
-    return next() < 0.5 ? Promise.all([first(), late(second)]) : Promise.all([late(first), second()]);
-  };
+  const atOnce = atOnceWithJitter(seededRandom(SEED));
 
   type Case = {
     name: string;

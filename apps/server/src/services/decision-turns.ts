@@ -25,8 +25,10 @@ export async function inAnnotationTurn<T>(db: Db, annotationId: string, decide: 
   return inDecisionTurn(db, found?.articleId ?? annotationId, decide);
 }
 
+export type StoredState = { status: (typeof annotations.$inferSelect)["status"]; docName: string };
+
 /** The annotation's status and document as stored now: what every process's last committed change left. */
-export async function storedState(db: Db, annotationId: string) {
+export async function storedState(db: Db, annotationId: string): Promise<StoredState | null> {
   const [current] = await db.select({ status: annotations.status, docName: annotations.docName }).from(annotations).where(eq(annotations.id, annotationId));
   return current ?? null;
 }

@@ -117,6 +117,9 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
     const value = await hub.read(context, (live) => live.annotation(sub.id));
     if (sub.id === row.id) checkReviewed(value, expected);
     if (value?.status !== "pending") continue;
+    // The copy here may trail an edit its author made through another process, stored already: published
+    // from the copy, the edit was lost with the private copy this deletes.
+    if (liveVersion(value) !== reviewedVersion(sub)) throw changedMeanwhile();
     values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
   }
   if (!values.has(row.id)) throw new ApiError("conflict", "Only pending submissions can be reviewed");
@@ -124,11 +127,12 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
   await hub.change(group, { userId: moderatorId }, (doc) => {
     for (const value of values.values()) writeAnnotation(doc, value);
   });
+  const documentOf = (docName: string, subs: AnnotationRow[]) => (docName === access.context.docName ? access.context : privateContext(subs[0]!, access.context.revision));
   // Its author may have changed or withdrawn it since it was read: then its published copy is taken back.
   const changed: string[] = [];
   const moved = revealed.filter((sub) => values.has(sub.id));
   for (const [docName, subs] of groupBy(moved, (sub) => sub.docName)) {
-    const context = docName === access.context.docName ? access.context : privateContext(subs[0]!, access.context.revision);
+    const context = documentOf(docName, subs);
     await hub.change(context, { userId: moderatorId }, (doc) => {
       for (const sub of subs) {
         const map = annotationsOf(doc).get(sub.id);
@@ -142,6 +146,11 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
     await hub.change(group, { userId: moderatorId }, (doc) => {
       for (const id of changed) deleteAnnotation(doc, id);
     });
+    // The group copy had taken their rows, and took them along: what their private documents still hold is
+    // written again, or it would be listed nowhere.
+    for (const [docName, subs] of groupBy(moved.filter((sub) => changed.includes(sub.id)), (sub) => sub.docName)) {
+      await hub.read(documentOf(docName, subs), (live) => hub.committer.reproject(live, new Set(subs.map((sub) => sub.id))));
+    }
     if (changed.includes(row.id)) throw new ApiError("conflict", "The submission changed while it was being approved: nothing of it was published");
   }
   for (const sub of moved.filter((m) => !changed.includes(m.id))) await record(db, sub, moderatorId, "approve", { oldStatus: "pending", newStatus: "published" });
