@@ -138,8 +138,8 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
  * Conditional writes to one annotation take turns on this process. A PUT or DELETE checks If-Match
  * against what it reads, then writes: three PUTs carrying one ETag, run side by side, all passed the
  * check before any wrote, and the last replaced the others. In turns, the second reads what the first
- * wrote and gets 412. A REST edit waits for the article's decision turns as the write does
- * (services/decision-turns.ts); any other write (a socket, another process) is caught at the write itself:
+ * wrote and gets 412. Any other write (a REST PATCH, a socket, another process) is caught at the write itself
+ * (a REST edit of a submission in review waits for the article's decision turns, as the PUT's then does):
  * the annotation read is compared with the live document's in the transaction that writes it.
  */
 const edits = new KeyedTurns();
