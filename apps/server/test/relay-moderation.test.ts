@@ -2,9 +2,8 @@ import { buildTarget } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
 import { SEED_ARTICLE } from "./support/fixtures.ts";
-import { checkedFetch } from "./support/openapi.ts";
 import type { ServerProcess } from "./support/process.ts";
-import { twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
+import { callProcess, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 
 /**
  * Two moderators deciding one submission through two processes at once: each process orders its own
@@ -15,14 +14,7 @@ const ROUNDS = 12;
 
 describe.runIf(!missing)("moderation decisions across two server processes", () => {
   const servers = twoProcesses();
-  const call = async (server: ServerProcess, who: { cookie?: string }, method: string, path: string, body?: unknown) => {
-    const res = await checkedFetch(`${server.url}${path}`, {
-      method,
-      headers: { cookie: who.cookie!, ...(body !== undefined && { "content-type": "application/json" }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
-  };
+  const call = callProcess;
 
   it.each([
     ["two approvals", "approve"],

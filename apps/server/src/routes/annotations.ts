@@ -115,11 +115,11 @@ export const annotationRoutes = new Hono<AppEnv>()
     // Only a field the caller sent is a change: an absent target must stay absent, not become undefined.
     const { target, ...rest } = given;
     const patch = target ? { ...rest, target: await checkTextTarget(c.get("deps").db, access.row.articleId, target) } : given.target === null ? { ...rest, target: null } : rest;
-    await updateThroughDocument(c.get("deps").hub, access, patch);
+    await updateThroughDocument(c.get("deps").db, c.get("deps").hub, access, patch);
     return present(c);
   })
-  .delete("/:annotationId", documented({ tag: "annotations", summary: "Delete your own annotation", responses: noContent }), requireAnnotation(), async (c) => {
-    await deleteThroughDocument(c.get("deps").hub, c.get("annotation"));
+  .delete("/:annotationId", documented({ tag: "annotations", summary: "Delete your own annotation", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again" } }), requireAnnotation(), async (c) => {
+    await deleteThroughDocument(c.get("deps").db, c.get("deps").hub, c.get("annotation"));
     return c.body(null, 204);
   })
   .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: { ...created("The reply"), 409: "The annotation takes no replies in its state" }, schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
@@ -138,7 +138,7 @@ export const annotationRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, viewerOf(access)), 201);
   })
-  .put("/:annotationId/assignment", documented({ tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: ok("The assignees and their progress"), schemas: { 200: assignmentViewSchema } }), requireAnnotation(), async (c) => {
+  .put("/:annotationId/assignment", documented({ tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: { ...ok("The assignees and their progress"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: { 200: assignmentViewSchema } }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
@@ -146,8 +146,8 @@ export const annotationRoutes = new Hono<AppEnv>()
   })
   .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan or a fuzzy annotation to a range of the current text (author or moderator; a published fact-check, moderators only)", body: reattachSchema, responses: { ...ok("The annotation, anchored"), 403: "Neither its author nor a moderator, or a published fact-check and not a moderator", 409: "Placed exactly on the current text: change its target instead" }, schemas: annotationResponses(200) }), requireAnnotation(), reattach)
   .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale, or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
-  .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
-  .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: ok("The annotation"), schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
+  .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
+  .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
   .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: { ...ok("The counts"), 409: "Voting is not open in the annotation's state" }, schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
     const access = c.get("annotation");
     const { value } = await readJson(c, voteSchema);
@@ -206,6 +206,6 @@ async function confirm(c: AnnotationContext) {
 }
 
 async function resolve(c: AnnotationContext, resolved: boolean) {
-  await updateThroughDocument(c.get("deps").hub, c.get("annotation"), { resolved });
+  await updateThroughDocument(c.get("deps").db, c.get("deps").hub, c.get("annotation"), { resolved });
   return present(c);
 }

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type * as Y from "yjs";
 import {
   type AnnotationPatch,
   type AnnotationValue,
@@ -29,6 +30,7 @@ import { type DocContext, contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
 import { liveVersion } from "./reviewed-version.ts";
+import { type StoredState, changedMeanwhile, inDecisionTurn, storedState } from "./decision-turns.ts";
 
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
 
@@ -160,33 +162,64 @@ function checkUnchanged(existing: AnnotationValue, expected: string | undefined)
   throw new ApiError("precondition_failed", "The annotation changed since you read it: GET it again and redo your edit");
 }
 
-/** `expected`: see checkUnchanged; for a conditional write (W3C If-Match). */
-export async function updateThroughDocument(hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, expected?: string) {
-  let updated: AnnotationValue | null = null;
-  await hub.change(access.context, writerOf(access), (doc) => {
-    const map = annotationsOf(doc).get(access.row.id);
-    if (!map) throw notFound("Annotation");
-    const existing = readAnnotation(map);
-    checkUnchanged(existing, expected);
-    for (const [field, value] of Object.entries(patch)) {
-      const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
-      if (refusal) throw forbidden(refusal);
-    }
-    updateAnnotation(doc, access.row.id, patch);
-    updated = readAnnotation(map);
-  });
-  return updated! as AnnotationValue;
+/**
+ * `expected`: see checkUnchanged; for a conditional write (W3C If-Match). An edit of what waits for a
+ * moderator's decision (a submission, a fact-check in review) takes the article's decision turns
+ * (asDecided), so that the version decided on is the one stored; any other edit does not wait for them,
+ * since with them edits of one article went one at a time (60 at once took 4–5 times as long).
+ */
+export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, expected?: string) {
+  const write = async (stored: StoredState | null) => {
+    let updated: AnnotationValue | null = null;
+    await hub.change(access.context, writerOf(access), (doc) => {
+      const existing = decidedValue(doc, access, stored, expected);
+      for (const [field, value] of Object.entries(patch)) {
+        const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
+        if (refusal) throw forbidden(refusal);
+      }
+      updateAnnotation(doc, access.row.id, patch);
+      updated = readAnnotation(annotationsOf(doc).get(access.row.id)!);
+    });
+    return updated! as AnnotationValue;
+  };
+  return access.row.status === "pending" ? asDecided(db, access, write) : write(null);
 }
 
-export async function deleteThroughDocument(hub: SyncHub, access: AnnotationAccess, expected?: string) {
-  await hub.change(access.context, writerOf(access), (doc) => {
-    const map = annotationsOf(doc).get(access.row.id);
-    if (!map) throw notFound("Annotation");
-    checkUnchanged(readAnnotation(map), expected);
-    const refusal = refuseDelete(access.actor, readAnnotation(map));
-    if (refusal) throw forbidden(refusal);
-    deleteAnnotation(doc, access.row.id);
+/**
+ * An author's edit or delete takes its article's decision turns, like a moderator's decision
+ * (decision-turns.ts), and in its turn writes only over what the last decision left: the stored row still
+ * names the document and status the request found, and the copy here reads that status too. A decision
+ * just made through another process is in the row at once but reaches this copy a little later: deleting
+ * from the copy then took a published fact-check from under its lock, or left an approved copy of what its
+ * author had deleted; an edit of a submission being approved was answered 200 and lost.
+ */
+function asDecided<T>(db: Db, access: AnnotationAccess, write: (stored: StoredState) => Promise<T>): Promise<T> {
+  return inDecisionTurn(db, access.row.articleId, async () => {
+    const stored = await storedState(db, access.row.id);
+    if (!stored) throw notFound("Annotation");
+    if (stored.docName !== access.row.docName || stored.status !== access.row.status) throw changedMeanwhile();
+    return write(stored);
   });
+}
+
+/** The annotation as this document holds it, once it is known to read as `stored` (and as `expected`), if given. */
+function decidedValue(doc: Y.Doc, access: AnnotationAccess, stored: StoredState | null, expected: string | undefined): AnnotationValue {
+  const map = annotationsOf(doc).get(access.row.id);
+  if (!map) throw notFound("Annotation");
+  const existing = readAnnotation(map);
+  checkUnchanged(existing, expected);
+  if (stored && existing.status !== stored.status) throw changedMeanwhile();
+  return existing;
+}
+
+export function deleteThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, expected?: string) {
+  return asDecided(db, access, (stored) =>
+    hub.change(access.context, writerOf(access), (doc) => {
+      const refusal = refuseDelete(access.actor, decidedValue(doc, access, stored, expected));
+      if (refusal) throw forbidden(refusal);
+      deleteAnnotation(doc, access.row.id);
+    }),
+  );
 }
 
 /** Agree, disagree, or withdraw (null): one vote per member, written as the member. */

@@ -36,7 +36,7 @@ export async function assignThroughDocument(db: Db, hub: SyncHub, access: Annota
   const refusal = refuseFieldEdit(access.actor, access.subject, "assignees", input.assignees);
   if (refusal) throw forbidden(refusal);
   await checkAssignees(db, access.row.groupId, input.assignees);
-  await updateThroughDocument(hub, access, input);
+  await updateThroughDocument(db, hub, access, input);
 }
 
 /** The rule's view of projected rows: the same function the reader runs on the live document. */

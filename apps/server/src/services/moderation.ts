@@ -19,14 +19,14 @@ import { membershipOf, requireRoleLocked } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import { moderatorsOf, notifyMembers } from "./notifications.ts";
-import { type Db, transaction, underLock } from "../db.ts";
+import { type Db, transaction } from "../db.ts";
 import { ApiError, forbidden } from "../errors.ts";
 import { contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { type AnnotationRow, presentAnnotation, presentById } from "./annotation-view.ts";
 import { byMember, groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
-import { KeyedTurns } from "../keyed-turns.ts";
+import { changedMeanwhile, inAnnotationTurn, inDecisionTurn, storedState } from "./decision-turns.ts";
 import { checkReviewed, liveVersion, reviewedVersion } from "./reviewed-version.ts";
 
 async function moderatorAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
@@ -48,7 +48,7 @@ async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, acti
   const rule = STATUS_ACTIONS[action];
   // Decided from the annotation as it is now, in its turn: the request's access was read before, and three
   // hides at once each read "published" there and logged a change that only one of them made.
-  const [current] = await db.select({ status: annotations.status, docName: annotations.docName }).from(annotations).where(eq(annotations.id, annotationId));
+  const current = await storedState(db, annotationId);
   if (!current) throw new ApiError("not_found", "Annotation not found");
   const oldStatus = current.status;
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
@@ -69,8 +69,6 @@ async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, acti
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
-
-const changedMeanwhile = () => new ApiError("conflict", "The annotation changed while this was being decided: reload it and decide again");
 
 async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {
   const access = await moderatorAccess(db, annotationId, moderatorId).catch((err) => {
@@ -106,25 +104,7 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * duplicates, never a loss.
  */
 export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
-  return inSubmissionTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
-}
-
-/**
- * Moderation decisions on one article's annotations take turns, each reading what the one before decided:
- * two hides, or an approval and a rejection, made at once both succeeded, with two log entries and two notices
- * for one change. Keyed by article, since a reveal moves a passage's reviews together and a hide a thread.
- * The turns order this process's decisions; the database's lock orders them across processes sharing it
- * (the turns keep to one connection per article here held waiting for it).
- */
-const decisions = new KeyedTurns();
-
-function inDecisionTurn<T>(db: Db, articleId: string, decide: () => Promise<T>): Promise<T> {
-  return decisions.run(articleId, () => underLock(db, `moderation:${articleId}`, decide));
-}
-
-async function inSubmissionTurn<T>(db: Db, annotationId: string, decide: () => Promise<T>): Promise<T> {
-  const [found] = await db.select({ articleId: annotations.articleId }).from(annotations).where(eq(annotations.id, annotationId));
-  return inDecisionTurn(db, found?.articleId ?? annotationId, decide);
+  return inAnnotationTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
 }
 
 async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
@@ -137,6 +117,9 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
     const value = await hub.read(context, (live) => live.annotation(sub.id));
     if (sub.id === row.id) checkReviewed(value, expected);
     if (value?.status !== "pending") continue;
+    // The copy here may trail an edit its author made through another process, stored already: published
+    // from the copy, the edit was lost with the private copy this deletes.
+    if (liveVersion(value) !== reviewedVersion(sub)) throw changedMeanwhile();
     values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
   }
   if (!values.has(row.id)) throw new ApiError("conflict", "Only pending submissions can be reviewed");
@@ -144,11 +127,12 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
   await hub.change(group, { userId: moderatorId }, (doc) => {
     for (const value of values.values()) writeAnnotation(doc, value);
   });
+  const documentOf = (docName: string, subs: AnnotationRow[]) => (docName === access.context.docName ? access.context : privateContext(subs[0]!, access.context.revision));
   // Its author may have changed or withdrawn it since it was read: then its published copy is taken back.
   const changed: string[] = [];
   const moved = revealed.filter((sub) => values.has(sub.id));
   for (const [docName, subs] of groupBy(moved, (sub) => sub.docName)) {
-    const context = docName === access.context.docName ? access.context : privateContext(subs[0]!, access.context.revision);
+    const context = documentOf(docName, subs);
     await hub.change(context, { userId: moderatorId }, (doc) => {
       for (const sub of subs) {
         const map = annotationsOf(doc).get(sub.id);
@@ -162,6 +146,11 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
     await hub.change(group, { userId: moderatorId }, (doc) => {
       for (const id of changed) deleteAnnotation(doc, id);
     });
+    // The group copy had taken their rows, and took them along: what their private documents still hold is
+    // written again, or it would be listed nowhere.
+    for (const [docName, subs] of groupBy(moved.filter((sub) => changed.includes(sub.id)), (sub) => sub.docName)) {
+      await hub.read(documentOf(docName, subs), (live) => hub.committer.reproject(live, new Set(subs.map((sub) => sub.id))));
+    }
     if (changed.includes(row.id)) throw new ApiError("conflict", "The submission changed while it was being approved: nothing of it was published");
   }
   for (const sub of moved.filter((m) => !changed.includes(m.id))) await record(db, sub, moderatorId, "approve", { oldStatus: "pending", newStatus: "published" });
@@ -194,7 +183,7 @@ const privateContext = (sub: AnnotationRow, revision: number) => contextFor(pars
 
 /** Keeps a submission private to its author, marked rejected with the reason. */
 export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
-  return inSubmissionTurn(db, annotationId, async () => {
+  return inAnnotationTurn(db, annotationId, async () => {
     const access = await pendingSubmission(db, annotationId, moderatorId);
     // What the document holds decides: a row can trail a change another process just made to it.
     const value = await hub.read(access.context, (live) => live.annotation(annotationId));

@@ -43,7 +43,7 @@ const PERMANENT_CLASSES = new Set(["22", "23", "42", "54"]);
 /** The classification of a commit's error, looking through the wrappers (Drizzle's `cause`) to the driver's. */
 export function classifyCommitError(err: unknown): CommitFailure {
   for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof ProjectionError) return "permanent";
+    if (e instanceof ProjectionError || e instanceof RefusedAtCommit) return "permanent";
     // Thrown by our code or the query builder before anything reached the database (a statement too
     // large to build overflowed the stack): the same update fails the same way every time, and retried as
     // an outage it held every document's commits behind it for good.
@@ -127,6 +127,14 @@ export class ProjectionError extends Error {
   constructor(cause: unknown) {
     super(`the projection could not be built: ${(cause as Error)?.message ?? String(cause)}`, { cause });
     this.name = "ProjectionError";
+  }
+}
+
+/** A commit hook found that an update breaks the policy against what is stored (hooks/locked-verdicts.ts). */
+export class RefusedAtCommit extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RefusedAtCommit";
   }
 }
 

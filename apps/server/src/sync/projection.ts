@@ -156,12 +156,16 @@ const CONFLICT_SET = UPDATED_COLUMNS.map((key) => `"${annotations[key].name}" = 
 export function projectionCtes(json: string): SQL {
   // An id that another article or another author holds fails the whole statement (drizzle/0018): the
   // committer then refuses that update alone and reloads its document, rather than keep an annotation
-  // that no listing would show. The insert below reads every input row, so every row is checked; CASE
-  // keeps the function from being called for the others.
+  // that no listing would show. So does a group copy of its author's private annotation that is not a
+  // pending submission (only an approval moves one into the group): a socket creating the id of its own
+  // private note in the group's document took the note's row, and the note, still in its document, was
+  // listed nowhere. The insert below reads every input row, so every row is checked; CASE keeps the
+  // function from being called for the others.
   return sql`projection_input as (
     select i.* from jsonb_populate_recordset(null::annotations, ${json}::jsonb) i
     where case when exists (
-      select 1 from annotations a where a.id = i.id and (a.article_id <> i.article_id or a.author_id <> i.author_id)
+      select 1 from annotations a where a.id = i.id and (a.article_id <> i.article_id or a.author_id <> i.author_id
+        or (a.visibility = 'private' and i.visibility = 'group' and a.status <> 'pending'))
     ) then marginalia_refuse_taken_id(i.id) else true end
   ), projection_cleared as (
     delete from annotation_tombstones where id in (select id from projection_input)

@@ -138,8 +138,9 @@ function precondition(c: AppContext, doc: unknown, required: boolean) {
  * Conditional writes to one annotation take turns on this process. A PUT or DELETE checks If-Match
  * against what it reads, then writes: three PUTs carrying one ETag, run side by side, all passed the
  * check before any wrote, and the last replaced the others. In turns, the second reads what the first
- * wrote and gets 412. Any other write (a REST PATCH, a socket, another process) is caught at the write
- * itself: the annotation read is compared with the live document's in the transaction that writes it.
+ * wrote and gets 412. Any other write (a REST PATCH, a socket, another process) is caught at the write itself
+ * (a REST edit of a submission in review waits for the article's decision turns, as the PUT's then does):
+ * the annotation read is compared with the live document's in the transaction that writes it.
  */
 const edits = new KeyedTurns();
 /** A conditional write in its annotation's turn: the path's id, before anything is read. */
@@ -164,7 +165,7 @@ async function replaceAnnotation(c: AppContext, body: unknown) {
   const patch = await toPatch(draft, view, await containerArticle(c, articleId));
   // A PUT of what is already there changes nothing, and so does not bump `modified`. What was checked is
   // checked again in the document's transaction: a REST or socket edit may have landed since.
-  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").hub, access, patch, reviewedVersion(access.row));
+  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").db, c.get("deps").hub, access, patch, reviewedVersion(access.row));
   const updated = toW3C(await presentById(c.get("deps").db, access.row.id, viewerOf(access)), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, updated, { headers: ANNOTATION_HEADERS });
 }
@@ -173,7 +174,7 @@ async function deleteAnnotation(c: AppContext) {
   return inTurn(c, async () => {
     const { access, doc } = await reach(c);
     precondition(c, doc, false);
-    await deleteThroughDocument(c.get("deps").hub, access, c.req.header("if-match") ? reviewedVersion(access.row) : undefined);
+    await deleteThroughDocument(c.get("deps").db, c.get("deps").hub, access, c.req.header("if-match") ? reviewedVersion(access.row) : undefined);
     return c.body(null, 204);
   });
 }
@@ -204,6 +205,6 @@ for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
 }
 w3cRoutes
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
-  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
-  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 412: "If-Match names another version" } }), deleteAnnotation)
+  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 409: "A moderator decided on it meanwhile: read it again", 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
+  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again", 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));

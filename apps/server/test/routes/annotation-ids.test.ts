@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { createAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, type TestClient, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
+import { eventually, openSyncClient } from "../support/sync-client.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -24,4 +26,24 @@ describe("client-chosen annotation ids", () => {
       expect([read.status, read.body.visibility]).toEqual([200, kept.visibility]);
     }
   }, 60_000);
+
+  it("refuses a live creation in the group's document under the id of its author's private note, and keeps the note", async () => {
+    const url = await t.listen();
+    const d = await articleWithMembers(t.app, ["annotator"]);
+    const author = d.members[0]!;
+    const id = `dup-${randomUUID()}`;
+    const posted = await (author as unknown as TestClient).post(`/api/articles/${d.article.id}/annotations`, { id, kind: "comment", body: "my private note", visibility: "private" });
+    expect(posted.status).toBe(201);
+    const socket = openSyncClient(url, d.article.sync.room, author.token, { acks: true });
+    try {
+      await socket.synced;
+      createAnnotation(socket.doc, { id, kind: "comment", authorId: author.user.id, body: "the same id in the group" });
+      // Taken back from the group's document, as an id of another author's would be, and its writer closed.
+      await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+      const read = await (author as unknown as TestClient).get(`/api/annotations/${id}`);
+      expect([read.status, read.body.visibility, read.body.body]).toEqual([200, "private", "my private note"]);
+    } finally {
+      socket.destroy();
+    }
+  }, 30_000);
 });

@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { updateAnnotation } from "@marginalia/schema";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type TestApp, type TestClient, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
+import { contextFor } from "../../src/documents/context.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -80,4 +82,27 @@ describe("moderation decisions made at once", () => {
     const answers = await Promise.all(ids.map((id, i) => d.moderators[i % 3]!.post(`/api/annotations/${id}/hide`)));
     expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
   }, 60_000);
+
+  it("keeps a submission listed when its author's live edit makes the approval take its published copy back", async () => {
+    const d = await desk("pre");
+    const id = await d.post({ kind: "comment", body: "first words" });
+    const author = (d.members[0] as unknown as { user: { id: string } }).user.id;
+    const own = contextFor({ kind: "private", articleId: d.article.id, userId: author }, d.group.id, 1);
+    // The approval has written the group copy; a live edit (a socket's) lands on the private copy before
+    // the approval deletes it, which takes the group copy back.
+    const change = t.hub.change.bind(t.hub);
+    let edited = false;
+    const spy = vi.spyOn(t.hub, "change").mockImplementation(async (context, ...rest) => {
+      await change(context, ...rest);
+      if (edited || context.visibility !== "group") return;
+      edited = true;
+      await change(own, { userId: null }, (doc) => updateAnnotation(doc, id, { body: "second words" }));
+    });
+    const approved = await d.mod.post(`/api/annotations/${id}/approve`);
+    spy.mockRestore();
+    expect([edited, approved.status]).toEqual([true, 409]);
+    const read = await d.author.get(`/api/annotations/${id}`);
+    expect([read.status, read.body.visibility, read.body.status, read.body.body]).toEqual([200, "private", "pending", "second words"]);
+    expect((await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items.map((i: { annotation: { id: string } }) => i.annotation.id)).toContain(id);
+  }, 30_000);
 });

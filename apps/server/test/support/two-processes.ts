@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { type TestApp, createTestApp } from "./app.ts";
+import { checkedFetch } from "./openapi.ts";
 import { type ServerProcess, startServerProcess } from "./process.ts";
 import { type RedisServer, hasRedisServer, startRedis } from "./redis.ts";
 import { type SyncClient, eventually, openSyncClient } from "./sync-client.ts";
@@ -74,4 +75,14 @@ export function twoProcesses() {
       await eventually(() => expect(counts(SUBSCRIBED)).toEqual(connected.map((n) => n + 1)), 10_000);
     },
   };
+}
+
+/** A JSON request to one of the processes as `who` (their session cookie), checked against the API's description. */
+export async function callProcess(server: ServerProcess, who: { cookie?: string }, method: string, path: string, body?: unknown) {
+  const res = await checkedFetch(`${server.url}${path}`, {
+    method,
+    headers: { cookie: who.cookie!, ...(body !== undefined && { "content-type": "application/json" }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
 }
