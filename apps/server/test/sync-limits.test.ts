@@ -7,7 +7,7 @@ import { writeAwarenessEntries } from "../src/sync/awareness-entries.ts";
 import { eq } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia/schema";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { socketAuth, tokenQuery } from "./support/socket-auth.ts";
@@ -160,6 +160,24 @@ describe("socket limits", () => {
     first[0]!.destroy();
     await fourth.synced;
     expect(fourth.provider.wsconnected).toBe(true);
+  });
+
+  it("gives a socket's slot back when its document cannot be loaded", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    // The database fails three loads (in the field: its connections cut while documents load).
+    const acquire = vi.spyOn(t.hub as unknown as { acquire: () => Promise<unknown> }, "acquire");
+    for (let i = 0; i < 3; i++) acquire.mockRejectedValueOnce(new Error("connection cut while loading"));
+    try {
+      const failed = [0, 1, 2].map(() => rawSocket(article.sync.room, owner.token));
+      expect((await Promise.all(failed.map((f) => f.closed))).map((c) => c.code)).toEqual([1011, 1011, 1011]);
+      // All three of the account's slots are free again: three sockets join, and none is refused with 4530.
+      const next = [0, 1, 2].map(() => open(url, article.sync.room, owner.token));
+      await Promise.all(next.map((c) => c.synced));
+      for (const client of next) expect(client.closes).toEqual([]);
+      for (const client of next) client.destroy();
+    } finally {
+      acquire.mockRestore();
+    }
   });
 
   it.each([600, 6_000])("takes a stock provider's burst of %i small edits, one transaction each, without closing it", async (count) => {

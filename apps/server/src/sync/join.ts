@@ -31,6 +31,10 @@ export type JoinHost = {
 /** Admits a new socket, loads its document and opens the connection on it (hub.connect). */
 export async function join(hub: JoinHost, connection: Connection, request: AdmissionRequest) {
   const admittedAfter = hub.openAccess.seq;
+  // What this join holds until the connection takes it over (its onClose gives it back): a failed load
+  // must give it back itself, or each failure kept one of the account's slots, or a document, for good.
+  let counted: string | null = null;
+  let held: LiveDocument | null = null;
   try {
     const admission = await admit(hub.db, hub.publicOrigin, request);
     if (!admission.ok) return connection.close(admission.code, admission.reason);
@@ -40,18 +44,20 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
       return connection.close(SYNC_CLOSE_CODES.tooManyConnections, "too many open connections");
     }
     hub.perUser.set(userId, (hub.perUser.get(userId) ?? 0) + 1);
-    const [live] = await Promise.all([hub.acquire(admission.context), articleTexts.load(hub.db, admission.context.articleId)]);
-    if (connection.phase !== "admitting") {
-      hub.release(live);
-      release(hub.perUser, userId);
-      return;
-    }
-    hub.openAccess.opened(connection, admission.grant, admittedAfter);
+    counted = userId;
+    const [acquired, text] = await Promise.allSettled([hub.acquire(admission.context), articleTexts.load(hub.db, admission.context.articleId)]);
+    if (acquired.status === "fulfilled") held = acquired.value;
+    if (acquired.status === "rejected") throw acquired.reason;
+    if (text.status === "rejected") throw text.reason;
+    const live = acquired.value;
+    if (connection.phase !== "admitting") return;
     connection.onClose(() => {
       hub.openAccess.closed(connection);
       release(hub.perUser, userId);
       hub.release(live);
     });
+    counted = held = null;
+    hub.openAccess.opened(connection, admission.grant, admittedAfter);
     live.members.add(userId, admission.actor.userId);
     const { articleId } = admission.context;
     const actor = { ...admission.actor, inGroup: (id: string) => inGroupDocument(hub, admission.context, id) };
@@ -67,6 +73,9 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
     hub.logger.error({ err, room: request.room }, "could not open document");
     const unreachable = classifyCommitError(err) === "transient";
     connection.close(SYNC_CLOSE_CODES.internal, unreachable ? "the database cannot be reached; try again" : "could not load the document");
+  } finally {
+    if (held) hub.release(held);
+    if (counted) release(hub.perUser, counted);
   }
 }
 

@@ -1,0 +1,112 @@
+import net from "node:net";
+import postgres from "postgres";
+import { afterAll, describe, expect, it } from "vitest";
+
+/**
+ * postgres.js (patches/postgres@3.4.9.patch) when a connection to the database is cut under it, as a
+ * failover, a proxy or an administrator does. Unpatched, both cases here ended the process from a
+ * callback nothing could catch: a query sent inside a transaction whose connection had closed wrote to a
+ * socket that was no longer there (from an immediate), and a connection cut while it read the database's
+ * array types left a promise rejected with nobody waiting on it. Each must instead fail the queries it
+ * concerns, catchably, and leave the process running.
+ */
+
+const url = process.env.TEST_DATABASE_URL;
+if (!url && process.env.CI === "true") throw new Error("the driver's connection-loss test must run in CI, but there is no shared Postgres (TEST_DATABASE_URL)");
+if (!url) console.warn("[driver-connection-loss.test] SKIPPED: no shared Postgres (TEST_DATABASE_URL is not set); with CI=true this fails instead");
+
+const clients: postgres.Sql[] = [];
+const client = (target: string, options: postgres.Options<Record<string, never>> = {}) => {
+  const sql = postgres(target, { max: 1, onnotice: () => {}, ...options });
+  clients.push(sql);
+  return sql;
+};
+
+afterAll(async () => {
+  await Promise.all(clients.map((sql) => sql.end({ timeout: 1 })));
+});
+
+/**
+ * A proxy to the database that passes bytes both ways until the client sends a message containing
+ * `marker`; then it resets both connections (an RST, as a dead peer's kernel answers) without passing it on.
+ */
+async function cuttingProxy(target: URL, marker: string): Promise<{ url: string; cuts: () => number; close: () => void }> {
+  let cuts = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    client.on("data", (chunk) => {
+      if (chunk.includes(marker)) {
+        cuts++;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => client.writable && client.write(chunk));
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const proxied = new URL(target.href);
+  proxied.hostname = "127.0.0.1";
+  proxied.port = String(port);
+  return { url: proxied.href, cuts: () => cuts, close: () => server.close() };
+}
+
+describe.runIf(!!url)("postgres.js when the database connection is cut", () => {
+  it("fails a query sent in a transaction whose connection was cut, instead of ending the process", async () => {
+    const admin = client(url!);
+    const sql = client(url!);
+    let afterCut: unknown = null;
+    let connectionClosed = () => {};
+    const closed = new Promise<void>((resolve) => {
+      connectionClosed = resolve;
+    });
+    const outcome = await sql
+      .begin(async (tx) => {
+        const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        await admin`select pg_terminate_backend(${backend!.pid})`;
+        // The transaction's own code goes on once its connection has closed, and sends its next statement.
+        await closed;
+        afterCut = await tx`select 1`.catch((err: unknown) => err);
+      })
+      .then(
+        () => "committed",
+        (err: unknown) => err,
+      );
+    // The transaction is settled when its connection closes (postgres.js races it against the close).
+    connectionClosed();
+    expect(outcome).not.toBe("committed");
+    await expect.poll(() => afterCut, { timeout: 5_000 }).toBeInstanceOf(Error);
+    expect((afterCut as { code?: string }).code).toBe("CONNECTION_CLOSED");
+    // The client reconnects for the next query.
+    expect(await sql`select 2 as n`).toEqual([{ n: 2 }]);
+  });
+
+  it("fails the first query of a connection cut while it reads the array types, instead of ending the process", async () => {
+    const proxy = await cuttingProxy(new URL(url!), "pg_catalog.pg_type");
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const sql = client(proxy.url, { connect_timeout: 5 });
+      const first = await sql`select 1 as n`.then(
+        () => "answered",
+        (err: unknown) => err,
+      );
+      expect(proxy.cuts()).toBeGreaterThan(0);
+      expect(first).toBeInstanceOf(Error);
+      expect((first as { code?: string }).code).toBe("ECONNRESET");
+      // Node reports a rejection nobody handled once the microtasks of its turn have run.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      proxy.close();
+    }
+  });
+});
