@@ -8,6 +8,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
 import type { EmbeddedDatabase } from "./embedded/database.ts";
+import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { namedStatements } from "./prepared-statements.ts";
 import type { CompactOptions } from "./sync/yjs-jobs.mjs";
@@ -101,21 +102,42 @@ const LOCK_HOLDERS = 2;
 const lockSeats = new WeakMap<object, { taken: number; queue: Array<() => void> }>();
 
 /**
+ * How long a turn at a lock may take before it is given up. A turn that never settled (a query left
+ * waiting on a connection cut under it, in an outside probe) held its key, and its seat, for the life of
+ * the process: every later decision on that article waited behind it.
+ */
+export const LOCK_TURN_MS = 30_000;
+
+/** `work`, or an `unavailable` error once `ms` have passed; `work` goes on, and what it does still happens. */
+function settleWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ApiError("unavailable", "This took too long and was given up; it may still be saved: read it again before you retry")), ms);
+  });
+  work.catch(() => {});
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Runs `fn` holding a transaction-scoped advisory lock on `key`, so that processes sharing the database take
  * turns at it; `fn` queries through `db` as usual (the lock's transaction only holds the lock). On a pool of
  * one connection, `fn` runs as it is: that database serves one process, whose own turns must order the work.
+ * A turn is given up after `deadlineMs` (LOCK_TURN_MS): its transaction rolls back, which frees the lock and
+ * the connection, and the caller gets 503; a turn whose rollback cannot finish either is let go of after
+ * twice that, so that the seat, and the key's turns in the caller's KeyedTurns, move on.
  */
-export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T> {
-  if (singleConnection.has(db)) return fn();
+export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>, { deadlineMs = LOCK_TURN_MS } = {}): Promise<T> {
+  if (singleConnection.has(db)) return settleWithin(fn(), deadlineMs);
   let seats = lockSeats.get(db);
   if (!seats) lockSeats.set(db, (seats = { taken: 0, queue: [] }));
   if (seats.taken >= LOCK_HOLDERS) await new Promise<void>((resolve) => seats.queue.push(resolve));
   else seats.taken++;
   try {
-    return await db.transaction(async (tx) => {
+    const turn = db.transaction(async (tx) => {
       await tx.execute(query`select pg_advisory_xact_lock(hashtext(${key}))`);
-      return fn();
+      return settleWithin(fn(), deadlineMs);
     });
+    return await settleWithin(turn, 2 * deadlineMs);
   } finally {
     // The seat passes straight to the next in line, if any.
     const next = seats.queue.shift();
