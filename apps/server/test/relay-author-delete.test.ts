@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
 import { atOnceWithJitter, seededRandom } from "./support/jitter.ts";
 import { eventually } from "./support/sync-client.ts";
-import { callProcess, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
+import { callProcess as call, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 
 /**
  * An author deleting their annotation through one process while a moderator decides on it through the other:
@@ -19,7 +19,6 @@ const SEED = Number(process.env.TEST_SEED ?? 20261206);
 describe.runIf(!missing)("an author's delete and a moderator's decision through two processes at once", () => {
   const servers = twoProcesses();
   console.log(`[relay-author-delete.test] seed ${SEED}`);
-  const call = callProcess;
   const atOnce = atOnceWithJitter(seededRandom(SEED));
 
   type Case = {

@@ -42,7 +42,7 @@ const PERMANENT_CLASSES = new Set(["22", "23", "42", "54"]);
 
 /** The classification of a commit's error, looking through the wrappers (Drizzle's `cause`) to the driver's. */
 export function classifyCommitError(err: unknown): CommitFailure {
-  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(err)) {
     if (e instanceof ProjectionError || e instanceof RefusedAtCommit) return "permanent";
     // Thrown by our code or the query builder before anything reached the database (a statement too
     // large to build overflowed the stack): the same update fails the same way every time, and retried as
@@ -62,11 +62,25 @@ export function classifyCommitError(err: unknown): CommitFailure {
 
 /** The SQLSTATE or driver code of an error, for logs. */
 export function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") return code;
   }
   return undefined;
+}
+
+/** An error and the causes it wraps (the query builder wraps the driver's), outermost first, at most eight. */
+function* causes(err: unknown): Generator<unknown> {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) yield e;
+}
+
+/** The first match of `pattern` in the message of `err` or of an error it wraps. */
+function messageMatch(err: unknown, pattern: RegExp): RegExpExecArray | null {
+  for (const e of causes(err)) {
+    const match = e instanceof Error ? pattern.exec(e.message) : null;
+    if (match) return match;
+  }
+  return null;
 }
 
 /**
@@ -75,8 +89,7 @@ export function errorCode(err: unknown): string | undefined {
  * text included), and grows with each retry while the database is away.
  */
 export function describeError(err: unknown): { message: string; code?: string } {
-  let innermost: unknown = err;
-  for (let depth = 0; depth < 8 && (innermost as { cause?: unknown } | null)?.cause; depth++) innermost = (innermost as { cause: unknown }).cause;
+  const innermost = [...causes(err)].at(-1) ?? err;
   const message = innermost instanceof Error ? innermost.message : String(innermost);
   return { message: message.length > 500 ? `${message.slice(0, 500)}…` : message, code: errorCode(err) };
 }
@@ -87,11 +100,7 @@ export function describeError(err: unknown): { message: string; code?: string } 
  * `marginalia_refuse_taken_id` raises (drizzle/0018).
  */
 export function takenAnnotationId(err: unknown): string | null {
-  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const match = e instanceof Error ? /^annotation id (.+) belongs to another article or author$/.exec(e.message) : null;
-    if (match) return match[1]!;
-  }
-  return null;
+  return messageMatch(err, /^annotation id (.+) belongs to another article or author$/)?.[1] ?? null;
 }
 
 /**
@@ -100,10 +109,7 @@ export function takenAnnotationId(err: unknown): string | null {
  * drizzle/0026; docs/architecture.md, "Member ids").
  */
 export function staleMemberId(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Error && /^member id \S+ of group \S+ is no longer current$/.test(e.message)) return true;
-  }
-  return false;
+  return messageMatch(err, /^member id \S+ of group \S+ is no longer current$/) !== null;
 }
 
 /**
@@ -112,7 +118,7 @@ export function staleMemberId(err: unknown): boolean {
  * document stores nothing more, and its writers are told the article is gone.
  */
 export function articleGone(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(err)) {
     if ((e as { code?: unknown }).code !== "23503") continue;
     // postgres.js names the constraint in `constraint_name`, PGlite in `constraint`; both in the message.
     const named = e as { constraint_name?: unknown; constraint?: unknown; message?: unknown };

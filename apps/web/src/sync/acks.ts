@@ -5,34 +5,31 @@ import { MESSAGE_SYNC } from "@marginalia/schema";
 const STEP_2 = 1;
 const UPDATE = 2;
 
-/** Does this outgoing message carry an update the server will count (docs/sync.md, "Acknowledgements")? */
-export function isUpdateBearing(message: Uint8Array): boolean {
+/**
+ * What an outgoing message carries, read once: `none` for what the server does not count (a step 1,
+ * awareness), `empty` for a counted message holding the empty update (no structs, no deletions: two zero
+ * bytes; a sync step 2 answering a server that already has everything), `content` for the rest.
+ */
+function carried(message: Uint8Array): "none" | "empty" | "content" {
+  const decoder = decoding.createDecoder(message);
   try {
-    const decoder = decoding.createDecoder(message);
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return false;
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return "none";
     const step = decoding.readVarUint(decoder);
-    return step === STEP_2 || step === UPDATE;
+    if (step !== STEP_2 && step !== UPDATE) return "none";
   } catch {
-    return false;
+    return "none";
+  }
+  try {
+    const update = decoding.readVarUint8Array(decoder);
+    return update.length === 2 && update[0] === 0 && update[1] === 0 ? "empty" : "content";
+  } catch {
+    // Counted by the server all the same: what cannot be read here is not known to be empty.
+    return "content";
   }
 }
 
-/**
- * Does this update-bearing message carry anything? A sync step 2 answering a server that already has
- * everything holds the empty update (no structs, no deletions: two zero bytes); the server counts it all
- * the same, but there is nothing in it to be saved.
- */
-function carriesContent(message: Uint8Array): boolean {
-  try {
-    const decoder = decoding.createDecoder(message);
-    decoding.readVarUint(decoder);
-    decoding.readVarUint(decoder);
-    const update = decoding.readVarUint8Array(decoder);
-    return !(update.length === 2 && update[0] === 0 && update[1] === 0);
-  } catch {
-    return true;
-  }
-}
+/** Does this outgoing message carry an update the server will count (docs/sync.md, "Acknowledgements")? */
+export const isUpdateBearing = (message: Uint8Array): boolean => carried(message) !== "none";
 
 /**
  * Follows durability for one document. The server counts the update-bearing
@@ -56,9 +53,10 @@ export class AckTracker {
   }
 
   messageSent(message: Uint8Array) {
-    if (!isUpdateBearing(message)) return;
+    const what = carried(message);
+    if (what === "none") return;
     this.sent++;
-    if (carriesContent(message)) this.needed = this.sent;
+    if (what === "content") this.needed = this.sent;
     // A step 2 carries everything the server lacks, edits made offline included.
     this.unsentEdits = false;
   }
