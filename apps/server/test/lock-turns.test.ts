@@ -24,7 +24,9 @@ describe("turns at a lock", () => {
     const db = database.db;
     // More stuck turns than a process has seats for the lock, on two keys.
     const stuck = ["a", "b", "a"].map((key) => underLock(db, `stuck-test:${key}`, never, { deadlineMs: 300 }));
-    for (const turn of stuck) await expect(turn).rejects.toMatchObject({ code: "unavailable", status: 503 });
+    // Each is watched from the start: they are given up at different moments, and one given up while an
+    // earlier one was awaited would otherwise be a rejection nobody handled yet.
+    await Promise.all(stuck.map((turn) => expect(turn).rejects.toMatchObject({ code: "unavailable", status: 503 })));
     expect(await underLock(db, "stuck-test:a", async () => "next", { deadlineMs: 300 })).toBe("next");
     expect(await underLock(db, "stuck-test:b", async () => "next", { deadlineMs: 300 })).toBe("next");
   });
