@@ -15,8 +15,8 @@ import {
   voteValueSchema,
 } from "@marginalia/schema";
 import type { AppContext, AppEnv } from "../context.ts";
-import { ApiError, forbidden } from "../errors.ts";
-import { type AnnotationEnv, requireAnnotation, requireArticleRole } from "../http/access.ts";
+import { ApiError, forbidden, notFound } from "../errors.ts";
+import { type AnnotationEnv, accessOrGone, requireAnnotation, requireArticleRole } from "../http/access.ts";
 import { LATEST_DATE, readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
@@ -134,6 +134,14 @@ export const annotationRoutes = new Hono<AppEnv>()
       parentId: access.row.id,
       target: access.row.target,
       visibility: access.row.visibility,
+    }).catch(async (err: unknown) => {
+      // The thread is named by the path, not the body: one gone since its access was decided (deleted, or
+      // its article deleted) is answered as a request for it now would be, 410 or 404, not as a bad field.
+      if (err instanceof ApiError && err.field === "parentId" && err.code === "validation_failed") {
+        await accessOrGone(c, access.row.id);
+        throw notFound("Annotation");
+      }
+      throw err;
     });
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, viewerOf(access)), 201);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type TestApp, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
+import { holdBeforeQuery } from "../support/held-writes.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -43,5 +44,23 @@ describe("writes racing an article's deletion", () => {
     }
     expect(errors.mock.calls.map((args: unknown[]) => JSON.stringify(args).slice(0, 300))).toEqual([]);
     errors.mockRestore();
+  });
+
+  // The annotation replied to is named by the path: once its access was decided, the reply looks its thread
+  // up again, and an article deleted in that gap was answered 400, as if the body had named a wrong parent.
+  it.each(["article", "annotation"] as const)("a reply whose %s is deleted after its access was decided answers as for that path", async (deleted) => {
+    const owner = await signUp(t.app, "Replier");
+    const group = await createGroup(owner, "Desk");
+    const { body: article } = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, TEXT);
+    const root = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "root", target: TARGET });
+    expect(root.status).toBe(201);
+    const held = holdBeforeQuery(t.database.db, /^select "status", "parent_id" from "annotations"/, () => owner.post(`/api/annotations/${root.body.id}/replies`, { body: "late" }));
+    const first = await Promise.race([held.reached.then(() => "held" as const), held.answer.then(() => "answered" as const)]);
+    expect(first).toBe("held");
+    const deletion = deleted === "article" ? await owner.delete(`/api/articles/${article.id}`) : await owner.delete(`/api/annotations/${root.body.id}`);
+    expect(deletion.status).toBe(204);
+    held.release();
+    const reply = await held.answer;
+    expect({ status: reply.status, code: reply.body.error?.code }).toEqual(deleted === "article" ? { status: 404, code: "not_found" } : { status: 410, code: "gone" });
   });
 });

@@ -10,7 +10,7 @@ import type { Db } from "../../src/db.ts";
  * transaction begun or INSERT/UPDATE/DELETE run outside one waits for `release`. Everything else, and
  * every request sent otherwise, passes straight through.
  */
-type Hold = { reach: () => Promise<void> };
+type Hold = { reach: () => Promise<void>; at: RegExp; transactions: boolean };
 
 const WRITE = /^\s*(insert|update|delete)\b/i;
 const installed = new WeakMap<Db, AsyncLocalStorage<Hold>>();
@@ -30,7 +30,8 @@ function storageOf(db: Db): AsyncLocalStorage<Hold> {
     get(target, key) {
       if (key === "transaction") {
         return async (...args: unknown[]) => {
-          await storage.getStore()?.reach();
+          const hold = storage.getStore();
+          if (hold?.transactions) await hold.reach();
           return target.transaction(...args);
         };
       }
@@ -38,7 +39,7 @@ function storageOf(db: Db): AsyncLocalStorage<Hold> {
         return (query: { sql: string }, ...rest: unknown[]) => {
           const prepared = target.prepareQuery(query, ...rest);
           const hold = storage.getStore();
-          if (!hold || !WRITE.test(query.sql)) return prepared;
+          if (!hold?.at.test(query.sql)) return prepared;
           const execute = prepared.execute.bind(prepared);
           prepared.execute = async (...args: unknown[]) => (await hold.reach(), execute(...args));
           return prepared;
@@ -53,13 +54,26 @@ function storageOf(db: Db): AsyncLocalStorage<Hold> {
 
 /** Sends a request that stops before its first write; `reached` says it got there, `release` lets it go on. */
 export function holdBeforeWrite<T>(db: Db, send: () => Promise<T>) {
+  return hold(db, { at: WRITE, transactions: true }, send);
+}
+
+/**
+ * As holdBeforeWrite, but the request stops before the first statement outside a transaction whose SQL
+ * matches `at`: for a gap that opens at a read.
+ */
+export function holdBeforeQuery<T>(db: Db, at: RegExp, send: () => Promise<T>) {
+  return hold(db, { at, transactions: false }, send);
+}
+
+function hold<T>(db: Db, where: Pick<Hold, "at" | "transactions">, send: () => Promise<T>) {
   const storage = storageOf(db);
   let reached!: () => void;
   let release!: () => void;
   const arrived = new Promise<void>((resolve) => (reached = resolve));
   const gate = new Promise<void>((resolve) => (release = resolve));
   let first = true;
-  const hold: Hold = {
+  const gatekeeper: Hold = {
+    ...where,
     reach: async () => {
       if (!first) return;
       first = false;
@@ -67,6 +81,6 @@ export function holdBeforeWrite<T>(db: Db, send: () => Promise<T>) {
       await gate;
     },
   };
-  const answer = storage.run(hold, send);
+  const answer = storage.run(gatekeeper, send);
   return { reached: arrived, release, answer };
 }
