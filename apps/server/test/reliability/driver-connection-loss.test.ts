@@ -110,3 +110,29 @@ describe.runIf(!!url)("postgres.js when the database connection is cut", () => {
     }
   });
 });
+
+/**
+ * A query that fails after the database has sent some of its rows (an error on a row, a cancel, its
+ * backend ended) never gets to the message where postgres.js resets its count of rows. Unpatched, the
+ * next query on the same connection, on the same socket or the one that replaced it, stored its rows
+ * after that many empty slots: [undefined, undefined, row, row]. Drizzle read the first as no row, which
+ * answered 404 for an existing article and 401 for a live session, or 500 reading a column of nothing.
+ * When the backend ended, the FATAL error it sent before closing was also kept, and failed the first
+ * query of the new connection with another query's error.
+ */
+describe.runIf(!!url)("postgres.js after a query fails part way through its rows", () => {
+  const failsAtRow3 = {
+    "an error on a row": "select x, 10 / (3 - x) as q from generate_series(1, 5) as x",
+    "its backend ended": "select x, case when x = 3 then pg_terminate_backend(pg_backend_pid()) end as q from generate_series(1, 5) as x",
+  };
+  it.each(Object.entries(failsAtRow3))("gives the next query exactly its own rows after %s", async (_, failing) => {
+    const sql = client(url!);
+    await sql`select 0`;
+    await expect(sql.unsafe(failing)).rejects.toThrow();
+    expect(await sql`select 'a' as k union all select 'b'`).toEqual([{ k: "a" }, { k: "b" }]);
+    // Drizzle's way of asking: a named statement, rows as arrays.
+    await expect(sql.unsafe(failing, [], { prepare: true }).values()).rejects.toThrow();
+    expect(await sql.unsafe("select $1::text as k", ["c"], { prepare: true }).values()).toEqual([["c"]]);
+  });
+});
+
