@@ -132,12 +132,20 @@ export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>, { 
   if (!seats) lockSeats.set(db, (seats = { taken: 0, queue: [] }));
   if (seats.taken >= LOCK_HOLDERS) await new Promise<void>((resolve) => seats.queue.push(resolve));
   else seats.taken++;
+  // `fn` works on other connections, so what it did is kept when the lock's transaction then fails to end
+  // (its connection cut): the caller gets `fn`'s answer, not a 503 that would have it redo what is done.
+  let finished: { value: T } | null = null;
   try {
     const turn = db.transaction(async (tx) => {
       await tx.execute(query`select pg_advisory_xact_lock(hashtext(${key}))`);
-      return settleWithin(fn(), deadlineMs);
+      const value = await settleWithin(fn(), deadlineMs);
+      finished = { value };
+      return value;
     });
-    return await settleWithin(turn, 2 * deadlineMs);
+    return await settleWithin(turn, 2 * deadlineMs).catch((err: unknown) => {
+      if (finished) return (finished as { value: T }).value;
+      throw err;
+    });
   } finally {
     // The seat passes straight to the next in line, if any.
     const next = seats.queue.shift();

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, underLock } from "../src/db.ts";
 import { openTestDatabase } from "./support/database.ts";
 
@@ -12,6 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
+/** The embedded database serves one process on one connection, where a turn holds no lock of the database's. */
+const onPostgres = !!inject("databaseUrl");
 const never = () => new Promise<never>(() => {});
 /** Whether another session could take the lock on `key` now (taken and let go in one statement). */
 const lockFree = async (key: string) => {
@@ -35,4 +37,24 @@ describe("turns at a lock", () => {
     await expect(underLock(database.db, "stuck-test:c", never, { deadlineMs: 300 })).rejects.toMatchObject({ code: "unavailable" });
     await expect.poll(() => lockFree("stuck-test:c"), { timeout: 5_000 }).toBe(true);
   });
+
+  // The lock's transaction only holds the lock; the turn's work runs on other connections and is kept when
+  // that transaction then fails. Answering 503 for it told a client to retry what was already done.
+  it.runIf(onPostgres)("answers with a finished turn's result when only the lock's connection was cut at its end", async () => {
+    const db = database.db;
+    const done = await underLock(db, "cut-test:d", async () => {
+      const holders = (await db.execute(
+        sql`select pid from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid() and database = (select oid from pg_database where datname = current_database())`,
+      )) as unknown as Array<{ pid: number }>;
+      expect(holders).toHaveLength(1);
+      await db.execute(sql`select pg_terminate_backend(${holders[0]!.pid})`);
+      await expect
+        .poll(async () => ((await db.execute(sql`select count(*)::int as n from pg_stat_activity where pid = ${holders[0]!.pid}`)) as unknown as Array<{ n: number }>)[0]!.n, { timeout: 5_000 })
+        .toBe(0);
+      return "done";
+    });
+    expect(done).toBe("done");
+    expect(await lockFree("cut-test:d")).toBe(true);
+  });
 });
+
