@@ -6,6 +6,7 @@ import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
 import { visibleTo } from "../services/annotation-queries.ts";
 import { contextFor } from "../documents/context.ts";
+import { membershipOf } from "./membership.ts";
 import type { DocContext } from "../documents/context.ts";
 
 /**
@@ -61,4 +62,17 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
     account: userId,
     context: contextFor(room, found.row.groupId, found.revision),
   };
+}
+
+/**
+ * Decides the caller's role again, in place, for work that waited for its turn (services/decision-turns.ts),
+ * which can come many seconds after the request's access was decided: a moderator demoted or removed while
+ * their hide waited behind others' decisions hid it all the same. Removed from the group: 404, as for what
+ * they cannot see; otherwise what follows is judged under the role they have now.
+ */
+export async function refreshRole(db: Db, access: AnnotationAccess): Promise<void> {
+  const found = await membershipOf(db, access.row.groupId, access.account);
+  if (!found) throw notFound("Annotation");
+  access.role = found.role;
+  access.actor = { ...access.actor, role: found.role };
 }

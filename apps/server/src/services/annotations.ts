@@ -23,7 +23,7 @@ import {
   updateAnnotation,
 } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
-import type { AnnotationAccess } from "../access/annotation.ts";
+import { type AnnotationAccess, refreshRole } from "../access/annotation.ts";
 import { type Db, underLock } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { type DocContext, contextFor } from "../documents/context.ts";
@@ -195,6 +195,7 @@ export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAc
  */
 function asDecided<T>(db: Db, access: AnnotationAccess, write: (stored: StoredState) => Promise<T>): Promise<T> {
   return inDecisionTurn(db, access.row.articleId, async () => {
+    await refreshRole(db, access);
     const stored = await storedState(db, access.row.id);
     if (!stored) throw notFound("Annotation");
     if (stored.docName !== access.row.docName || stored.status !== access.row.status) throw changedMeanwhile();

@@ -14,8 +14,8 @@ import {
   writeAnnotation,
 } from "@marginalia/schema";
 import { annotations, flags, moderationLog } from "@marginalia/schema/tables";
-import { type AnnotationAccess, annotationAccess } from "../access/annotation.ts";
-import { membershipOf, requireRoleLocked } from "../access/membership.ts";
+import { type AnnotationAccess, annotationAccess, refreshRole } from "../access/annotation.ts";
+import { assertRole, membershipOf, requireRoleLocked } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import { moderatorsOf, notifyMembers } from "./notifications.ts";
@@ -40,7 +40,11 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
  * reached it; `expected`: the version the moderator reviewed (reviewed-version.ts), checked as it changes.
  */
 export function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
-  return inDecisionTurn(db, access.row.articleId, () => decideStatus(db, hub, access, action, reason, expected));
+  return inDecisionTurn(db, access.row.articleId, async () => {
+    await refreshRole(db, access);
+    assertRole(access.role, "moderator");
+    return decideStatus(db, hub, access, action, reason, expected);
+  });
 }
 
 async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Reply, type TestApp, TestClient, addMember, createGroup, createTestApp, freshEmail, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { holdBeforeWrite } from "../support/held-writes.ts";
@@ -115,3 +116,39 @@ describe.each(["demoted", "removed"] as const)("a moderator %s while dismissing 
     expect(JSON.stringify(queue)).toContain(note.body.id);
   });
 });
+
+// A decision waits for the article's turn (services/decision-turns.ts), held here by another process's
+// decision (the database's lock, taken from outside), for as long as that takes: the role it acts with is
+// the one its sender has when the turn comes. On the embedded database one process takes the turns, in
+// memory, and no other process can hold them.
+if (!inject("databaseUrl")) console.warn("[owner-races.test] SKIPPED 'a moderator … while their hide waits for its turn': the embedded database has no lock another process could hold");
+describe.runIf(!!inject("databaseUrl")).each(["demoted", "removed"] as const)("a moderator %s while their hide waits for its turn", (ending) => {
+  it("hides nothing", async () => {
+    const { owner, group, article, members } = await articleWithMembers(t.app, ["moderator"]);
+    const moderator = members[0]!;
+    const note = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "Keep this one" });
+    expect(note.status).toBe(201);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let taken = () => {};
+    const holding = new Promise<void>((resolve) => (taken = resolve));
+    const turn = t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`moderation:${article.id}`}))`);
+      taken();
+      await gate;
+    });
+    await holding;
+    const hide = moderator.post(`/api/annotations/${note.body.id}/hide`, { reason: "Off topic" });
+    const waiting = async () => {
+      const rows = (await t.database.db.execute(sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`)) as unknown as Array<{ n: number }>;
+      return rows[0]!.n;
+    };
+    await expect.poll(waiting, { timeout: 10_000 }).toBe(1);
+    await end(owner, group.id, moderator, ending);
+    release();
+    await turn;
+    expect((await hide).status).toBe(ending === "demoted" ? 403 : 404);
+    expect((await owner.get(`/api/annotations/${note.body.id}`)).body.status).not.toBe("hidden");
+  });
+});
+
