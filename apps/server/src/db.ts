@@ -132,18 +132,18 @@ export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>, { 
   if (!seats) lockSeats.set(db, (seats = { taken: 0, queue: [] }));
   if (seats.taken >= LOCK_HOLDERS) await new Promise<void>((resolve) => seats.queue.push(resolve));
   else seats.taken++;
-  // `fn` works on other connections, so what it did is kept when the lock's transaction then fails to end
-  // (its connection cut): the caller gets `fn`'s answer, not a 503 that would have it redo what is done.
-  let finished: { value: T } | null = null;
+  // `fn` works on other connections, so what it does is kept when the lock's transaction fails under it
+  // (its connection cut): once begun, `fn`'s own outcome is the answer, not a 503 that would have the
+  // caller redo what is done.
+  const begun: { work?: Promise<T> } = {};
   try {
     const turn = db.transaction(async (tx) => {
       await tx.execute(query`select pg_advisory_xact_lock(hashtext(${key}))`);
-      const value = await settleWithin(fn(), deadlineMs);
-      finished = { value };
-      return value;
+      begun.work = settleWithin(fn(), deadlineMs);
+      return begun.work;
     });
     return await settleWithin(turn, 2 * deadlineMs).catch((err: unknown) => {
-      if (finished) return (finished as { value: T }).value;
+      if (begun.work) return begun.work;
       throw err;
     });
   } finally {

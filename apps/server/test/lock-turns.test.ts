@@ -40,7 +40,7 @@ describe("turns at a lock", () => {
 
   // The lock's transaction only holds the lock; the turn's work runs on other connections and is kept when
   // that transaction then fails. Answering 503 for it told a client to retry what was already done.
-  it.runIf(onPostgres)("answers with a finished turn's result when only the lock's connection was cut at its end", async () => {
+  it.runIf(onPostgres)("answers with a turn's own result when the lock's connection is cut under it", async () => {
     const db = database.db;
     const done = await underLock(db, "cut-test:d", async () => {
       const holders = (await db.execute(

@@ -87,6 +87,35 @@ describe.runIf(!!url)("postgres.js when the database connection is cut", () => {
     expect(await sql`select 2 as n`).toEqual([{ n: 2 }]);
   });
 
+  it("never runs a statement of a transaction whose connection was cut on the session that replaced it", async () => {
+    const admin = client(url!);
+    const sql = client(url!);
+    let cut = () => {};
+    const wasCut = new Promise<void>((resolve) => (cut = resolve));
+    let stale: unknown = null;
+    let pids: number[] = [];
+    const outcome = sql
+      .begin(async (tx) => {
+        const [first] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        await admin`select pg_terminate_backend(${first!.pid})`;
+        await wasCut;
+        // Another caller is given the pool's one connection, reconnected; the transaction's code goes on.
+        const [next] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        pids = [first!.pid, next!.pid];
+        stale = await tx`select pg_backend_pid() as pid`.catch((err: unknown) => err);
+      })
+      .catch((err: unknown) => {
+        cut();
+        return err;
+      });
+    expect(await outcome).toBeInstanceOf(Error);
+    await expect.poll(() => stale, { timeout: 5_000 }).not.toBeNull();
+    expect(pids[1]).not.toBe(pids[0]);
+    // Unpatched, it ran on the new session, outside any transaction, and answered with the new backend.
+    expect(stale).toBeInstanceOf(Error);
+    expect((stale as { code?: string }).code).toBe("CONNECTION_CLOSED");
+  });
+
   it("fails the first query of a connection cut while it reads the array types, instead of ending the process", async () => {
     const proxy = await cuttingProxy(new URL(url!), "pg_catalog.pg_type");
     const unhandled: unknown[] = [];
