@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { highlightSizes, selectWithMouse, setRole, threadCard, twoReaders } from "./support/flows.ts";
+import { annotate, call, highlightSizes, selectWithMouse, setRole, threadCard, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
@@ -97,4 +97,46 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  it("after a refused update writes again the new annotations the server never had, and drops only the rest", async () => {
+    const { base, a, b, bob, articleId } = await twoReaders(suite.browser, suite.base);
+    const checkId = await annotate(b.context, base, articleId, OTHER, {
+      kind: "factcheck",
+      body: "Both are sanctioned.",
+      factcheck: { claim: "Both are under sanctions", verdict: "true", sources: [] },
+    });
+    const check = threadCard(b.page, "Fact-check", bob.name);
+    await check.waitFor();
+
+    // Offline, B comments twice and changes the verdict of the fact-check, which a moderator publishes meanwhile.
+    await b.context.setOffline(true);
+    await b.page.getByRole("status", { name: "Offline" }).waitFor();
+    const comment = async (text: string) => {
+      await selectWithMouse(b.page, PASSAGE);
+      await b.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+      await b.page.getByRole("dialog", { name: "New comment" }).getByLabel("Comment").fill(text);
+      await b.page.getByRole("button", { name: "Post comment" }).click();
+      await b.page.getByText(text).waitFor();
+    };
+    await comment("First note from the train.");
+    await check.getByRole("button", { name: "Edit", exact: true }).click();
+    await check.getByLabel("Verdict").selectOption("false");
+    await check.getByRole("button", { name: "Save" }).click();
+    await comment("Second note from the train.");
+    await call(a.context, base, "POST", `/api/annotations/${checkId}/publish`, {});
+
+    // The verdict's edit is refused with the whole update; both comments are sent again and saved.
+    await b.context.setOffline(false);
+    const alert = b.page.getByRole("alert").filter({ hasText: "The server refused one of your changes" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("Your 2 new annotations were kept and sent again");
+    await b.page.getByRole("status", { name: "Saved" }).waitFor();
+    for (const text of ["First note from the train.", "Second note from the train."]) await a.page.getByText(text).waitFor();
+    const stored = await call<{ status: string; factcheck: { verdict: string } }>(a.context, base, "GET", `/api/annotations/${checkId}`);
+    expect([stored.status, stored.factcheck.verdict]).toEqual(["published", "true"]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
 });
+

@@ -41,6 +41,7 @@ import { useArticleClicks } from "./highlights/use-article-clicks.ts";
 import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
+import { refusalNotice } from "./sync/refusal-words.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -51,11 +52,8 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
   const [notice, setNotice] = useState<string | null>(null);
-  const refused = (reason: string) => {
-    setNotice(
-      `The server refused one of your changes (${reason}), so this article was reloaded from the server. ` +
-        "What you wrote since your last saved change was discarded.",
-    );
+  const refused = (reason: string, kept: number) => {
+    setNotice(refusalNotice(reason, kept));
     void article.reload();
   };
   const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, refused, { hold: first.hold });

@@ -2,9 +2,10 @@ import * as decoding from "lib0/decoding";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { MESSAGE_ACK, MESSAGE_ROLE, type Role, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { type AnnotationValue, MESSAGE_ACK, MESSAGE_ROLE, type Role, SYNC_CLOSE_CODES, canWrite } from "@marginalia/schema";
 import { AckTracker } from "./acks.ts";
 import { applyServerSyncQuietly } from "./quiet-sync.ts";
+import { annotationValues, writeAgain } from "./salvage.ts";
 import type { SyncHold } from "./sync-hold.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "stopped";
@@ -33,9 +34,10 @@ export type SessionOptions = {
   /**
    * Called after the server refused an update and the document was replaced
    * by a fresh one: the reader tells the user why, and reloads the article
-   * (the refusal often means their role changed).
+   * (the refusal often means their role changed). `kept`: how many of our new annotations, which the
+   * server never had, were written again into the fresh copy (salvage.ts).
    */
-  onRefused?: (reason: string) => void;
+  onRefused?: (reason: string, kept: number) => void;
   /** The socket opens once this lets it, while the reader paints what it already has (sync-hold.ts). */
   hold?: SyncHold;
   /**
@@ -63,6 +65,10 @@ export class DocSession {
   private destroyed = false;
   /** Why the last copy was dropped, told once the fresh one syncs: a rejoin refused too means access was lost, not work. */
   private refusal: string | null = null;
+  /** The dropped copy's annotations, to write again what the server never had once the fresh copy syncs. */
+  private dropped: Map<string, AnnotationValue> | null = null;
+  /** Work written again and not yet saved: refused a second time, it is dropped, not written again once more. */
+  private salvaging = false;
 
   constructor(private readonly options: SessionOptions) {
     this.start();
@@ -122,6 +128,7 @@ export class DocSession {
     applyServerSyncQuietly(provider, this.persistence, [onUpdate]);
     provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder) => {
       this.acks.ackReceived(decoding.readVarUint(decoder));
+      if (this.acks.saved) this.salvaging = false;
       this.set({ saved: this.acks.saved });
     };
     provider.messageHandlers[MESSAGE_ROLE] = (_encoder, decoder) => this.set({ role: decoding.readVarString(decoder) as Role });
@@ -137,7 +144,16 @@ export class DocSession {
       if (!synced || this.refusal === null) return;
       const refusal = this.refusal;
       this.refusal = null;
-      this.options.onRefused?.(refusal);
+      const dropped = this.dropped;
+      this.dropped = null;
+      // The server's sync is applied with the document's listeners set aside (quiet-sync.ts), and this runs
+      // inside it: what is written again waits until they are back, to be sent, stored and counted.
+      queueMicrotask(() => {
+        if (this.destroyed || this.provider !== provider) return;
+        const kept = dropped && this.state.role && canWrite(this.state.role) ? writeAgain(doc, dropped, null) : 0;
+        this.salvaging = kept > 0;
+        this.options.onRefused?.(refusal, kept);
+      });
     });
     provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
     if (!navigator.onLine) return this.set({ connection: "offline" });
@@ -214,10 +230,13 @@ export class DocSession {
 
   /**
    * After a refused update our copy builds on something the server never
-   * accepted: drop it, with its IndexedDB copy, and join again from scratch.
+   * accepted: drop it, with its IndexedDB copy, and join again from scratch,
+   * keeping our new annotations to write again (salvage.ts).
    */
   private async rejoin(reason: string) {
     const old = this.persistence;
+    this.dropped = this.salvaging ? null : annotationValues(this.doc);
+    this.salvaging = false;
     this.provider.destroy();
     this.doc.destroy();
     await old.clearData();

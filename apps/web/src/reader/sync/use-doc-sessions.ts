@@ -29,7 +29,7 @@ export function useDocSessions(
   articleId: string,
   userId: string,
   article: Article | null,
-  onRefused: (reason: string) => void,
+  onRefused: (reason: string, kept: number) => void,
   { hold, resyncMs }: Pick<SessionOptions, "hold" | "resyncMs"> = {},
 ): Sessions {
   const [group, setGroup] = useState<DocSession | null>(null);
@@ -59,6 +59,6 @@ export function useDocSessions(
   return useMemo(() => ({ group, ...others }), [group, others]);
 }
 
-function open(room: string, userId: string, refused: { current: (reason: string) => void }, options: Pick<SessionOptions, "hold" | "resyncMs">) {
-  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason) => refused.current(reason), ...options });
+function open(room: string, userId: string, refused: { current: (reason: string, kept: number) => void }, options: Pick<SessionOptions, "hold" | "resyncMs">) {
+  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason, kept) => refused.current(reason, kept), ...options });
 }
