@@ -127,7 +127,7 @@ export function createApp(input: AppInput) {
   app.notFound((c) => unrouted(c, "No such page"));
 
   app.onError((err, c) => {
-    const described = describeError(err);
+    const described = describeError(err, c.req.method, c.req.path);
     const { code, message, field, status } = described;
     if (status >= 500) deps.logger.error({ err, requestId: c.get("requestId") }, "request failed");
     const { retryAfterSeconds: retryAfter, allow } = described as { retryAfterSeconds?: number; allow?: string[] };
@@ -152,7 +152,7 @@ export function createApp(input: AppInput) {
 
 export type App = ReturnType<typeof createApp>["app"];
 
-function describeError(err: Error): { code: ErrorCode; message: string; field?: string; status: ApiError["status"] } {
+function describeError(err: Error, method: string, path: string): { code: ErrorCode; message: string; field?: string; status: ApiError["status"] } {
   if (err instanceof ApiError) return err;
   if (err instanceof UpdateNotStoredError) return notStoredError(err);
   if (err instanceof HTTPException) {
@@ -162,7 +162,9 @@ function describeError(err: Error): { code: ErrorCode; message: string; field?: 
   // The client went away while sending its body: its doing, not ours, and nobody reads the answer.
   if (clientWentAway(err)) return { code: "bad_request", message: "The request's body ended before it was whole", status: 400 };
   // The database down or restarting: nothing is wrong with the request, and the same one will do later.
-  if (classifyCommitError(err) === "transient") return DATABASE_UNREACHABLE;
+  // A write may have been made before the connection failed (its commit went through, a read after it did
+  // not): the client is told to look before it sends it again. Signing in or up is simply tried again.
+  if (classifyCommitError(err) === "transient") return method === "GET" || method === "HEAD" || path.startsWith("/api/auth/") ? DATABASE_UNREACHABLE : WRITE_UNCONFIRMED;
   return { code: "internal", message: "Something went wrong on our side", status: 500 };
 }
 
@@ -170,6 +172,10 @@ function describeError(err: Error): { code: ErrorCode; message: string; field?: 
 const clientWentAway = (err: Error) => err.message === "aborted";
 
 const DATABASE_UNREACHABLE = Object.assign(new ApiError("unavailable", "The database cannot be reached right now; try again shortly"), { retryAfterSeconds: 5 });
+const WRITE_UNCONFIRMED = Object.assign(
+  new ApiError("unavailable", "The database could not be reached while this was being done, so it may or may not have been saved: read it again before you retry"),
+  { retryAfterSeconds: 5 },
+);
 
 /** A change a route made on a live document that the committer did not store (sync/commit-errors.ts). */
 function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSeconds?: number } {

@@ -90,11 +90,13 @@ describe.runIf(!missing)("a database killed -9 mid-session", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ email: "someone@example.org", password: "correct horse battery" }),
       });
-      expect({ status: signIn.status, retryAfter: signIn.headers.get("retry-after"), code: ((await signIn.json()) as { error: { code: string } }).error.code }).toEqual({
+      const { error } = (await signIn.json()) as { error: { code: string; message: string } };
+      expect({ status: signIn.status, retryAfter: signIn.headers.get("retry-after"), code: error.code }).toEqual({
         status: 503,
         retryAfter: "5",
         code: "unavailable",
       });
+      expect(error.message).toContain("cannot be reached right now");
       expect(probes.filter((p) => p.status !== 503 || p.missing?.join() !== "database"), "readiness while the database is down").toEqual([]);
       expect(alive.filter((status) => status !== 200), "liveness while the database is down").toEqual([]);
       expect(Math.max(...probes.map((p) => p.ms)), "slowest health answer while the database is down").toBeLessThan(HEALTH_ANSWER_MS);
