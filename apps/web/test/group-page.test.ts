@@ -152,4 +152,33 @@ describe.skipIf(skipBrowserSuites)("the group page, in Chromium", () => {
     await other.context.close();
     await invited.context.close();
   }, 60_000);
+
+  it("asks before removing a member, and Cancel keeps them", async () => {
+    const { base, browser } = suite;
+    const owner = await newUserPage(browser);
+    const member = await newUserPage(browser);
+    await signUpApi(owner.context, base, "Rhea");
+    const mira = await signUpApi(member.context, base, "Mira");
+    const { groupId } = await groupWithSeedArticle(owner.context, base, [{ context: member.context, email: mira.email, role: "annotator" }]);
+    await owner.page.goto(`${base}/groups/${groupId}`);
+    const members = owner.page.getByRole("table", { name: "Members" });
+    const row = members.getByRole("row").filter({ hasText: mira.email });
+    const listed = async () => (await call<{ members: Array<{ email: string | null }> }>(owner.context, base, "GET", `/api/groups/${groupId}/members`)).members.map((m) => m.email);
+
+    await row.getByRole("button", { name: `Remove ${mira.name}` }).click();
+    const asking = row.getByRole("group", { name: `Confirm removing ${mira.name}` });
+    expect(await asking.textContent()).toContain("Remove Mira");
+    await asking.getByRole("button", { name: "Cancel" }).click();
+    await asking.waitFor({ state: "detached" });
+    expect(await listed()).toContain(mira.email);
+
+    await row.getByRole("button", { name: `Remove ${mira.name}` }).click();
+    await asking.getByRole("button", { name: "Remove member" }).click();
+    await row.waitFor({ state: "detached" });
+    expect(await listed()).not.toContain(mira.email);
+    expect([...owner.errors, ...member.errors]).toEqual([]);
+    await owner.context.close();
+    await member.context.close();
+  }, 60_000);
 });
+

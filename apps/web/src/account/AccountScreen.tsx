@@ -5,7 +5,7 @@ import { navigate } from "../app/router.tsx";
 import { useMe, useSession } from "../app/session.tsx";
 import { useAction } from "../lib/use-action.ts";
 import { useAsync } from "../lib/use-async.ts";
-import { ConfirmAction } from "./ConfirmAction.tsx";
+import { ConfirmAction } from "../app/ConfirmAction.tsx";
 import { PasswordPanel } from "./PasswordPanel.tsx";
 import { ProfilePanel } from "./ProfilePanel.tsx";
 import { TokensPanel } from "./TokensPanel.tsx";

@@ -3,7 +3,7 @@ import { type ApiToken, type CreatedToken, createToken, revokeToken } from "../a
 import { ApiError, errorMessage } from "../api/client.ts";
 import { RelativeTime } from "../lib/RelativeTime.tsx";
 import type { Async } from "../lib/use-async.ts";
-import { ConfirmAction } from "./ConfirmAction.tsx";
+import { ConfirmAction } from "../app/ConfirmAction.tsx";
 
 /**
  * API tokens: scripts and other programs act as the user with one, without the password. The list never

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { ROLES, type Role } from "@marginalia/schema";
 import { errorMessage } from "../api/client.ts";
+import { ConfirmAction } from "../app/ConfirmAction.tsx";
 import { changeRole, fetchInvitations, fetchMembers, inviteMember, removeMember, revokeInvitation } from "../api/groups.ts";
 import { useAsync } from "../lib/use-async.ts";
 
@@ -92,9 +93,18 @@ export function MembersPanel({ groupId, myRole }: { groupId: string; myRole: Rol
               {owner && (
                 <td className="fits">
                   {!m.self && (
-                    <button type="button" className="link-button danger" onClick={() => void run(() => removeMember(groupId, m.id))}>
-                      Remove <span className="visually-hidden">{m.name}</span>
-                    </button>
+                    <ConfirmAction
+                      className="link-button danger"
+                      trigger={
+                        <>
+                          Remove <span className="visually-hidden">{m.name}</span>
+                        </>
+                      }
+                      label={`Confirm removing ${m.name}`}
+                      question={`Remove ${m.name} from the group? They lose access to its articles at once.`}
+                      confirm="Remove member"
+                      onConfirm={() => run(() => removeMember(groupId, m.id))}
+                    />
                   )}
                 </td>
               )}

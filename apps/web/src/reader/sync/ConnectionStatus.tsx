@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { SessionState } from "../../sync/doc-session.ts";
 import { announce } from "../../app/announcer.tsx";
+import { savedLabel } from "./saved-label.ts";
 
 /** How long a state must hold before it is spoken: typing flips Saving and Saved on every key. */
 const SETTLE_MS = 2_000;
@@ -9,21 +10,7 @@ type Props = { states: SessionState[] };
 
 /** The "saved" mark: it follows the server's durability acks, not merely the socket. */
 export function SavedMark({ states }: Props) {
-  const offline = states.some((s) => s.connection === "offline");
-  const stopped = states.some((s) => s.connection === "stopped");
-  const joining = states.some((s) => s.connection === "connecting" && !s.synced);
-  const saved = states.every((s) => s.saved);
-  const [label, text] = stopped
-    ? ["Not connected", "Not connected"]
-    : offline
-      ? saved
-        ? ["Offline", "● Offline"]
-        : ["Offline: not saved yet", "● Offline, not saved yet"]
-      : joining
-        ? ["Connecting", "… Connecting"]
-        : saved
-          ? ["Saved", "✓ Saved"]
-          : ["Saving", "… Saving"];
+  const [label, text] = savedLabel(states);
   // The mark itself is not live: only a state that lasted is told, and only when it differs from the last one
   // told. The page's ordinary start (connecting, then saved) is not news; losing the connection is, even in
   // the first seconds, before any state had lasted.
@@ -61,6 +48,7 @@ type BannerProps = Props & {
 export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorrection }: BannerProps) {
   const offline = states.some((s) => s.connection === "offline");
   const connecting = !offline && states.some((s) => s.connection === "connecting");
+  const unsaved = !states.every((s) => s.saved);
   // Only a connection that takes a while is worth a banner; a normal join takes milliseconds.
   const [reconnecting, setReconnecting] = useState(false);
   useEffect(() => {
@@ -78,7 +66,7 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
       )}
       {reconnecting && !fatal && (
         <p className="banner banner-info" role="status">
-          Connecting to the live session…
+          Connecting to the live session…{unsaved && " What you wrote is not saved yet: it is kept on this device and sent once connected."}
         </p>
       )}
       {fatal && (

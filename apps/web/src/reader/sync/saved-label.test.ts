@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import type { SessionState } from "../../sync/doc-session.ts";
+import { savedLabel } from "./saved-label.ts";
+
+const state = (patch: Partial<SessionState>): SessionState => ({
+  connection: "online",
+  synced: true,
+  saved: true,
+  generation: 0,
+  settings: 0,
+  fatal: null,
+  role: null,
+  ...patch,
+});
+
+describe("the saved mark", () => {
+  it("names unsaved work whatever the connection is doing", () => {
+    const unsaved = state({ saved: false });
+    expect(savedLabel([unsaved, state({ connection: "offline" })])[0]).toBe("Offline: not saved yet");
+    expect(savedLabel([unsaved, state({ connection: "connecting", synced: false })])[0]).toBe("Connecting: not saved yet");
+    expect(savedLabel([unsaved])[0]).toBe("Saving");
+  });
+
+  it("says plainly what holds when everything is saved", () => {
+    expect(savedLabel([state({}), state({ connection: "connecting", synced: false })])[0]).toBe("Connecting");
+    expect(savedLabel([state({}), state({ connection: "offline" })])[0]).toBe("Offline");
+    expect(savedLabel([state({}), state({ connection: "stopped" })])[0]).toBe("Not connected");
+    expect(savedLabel([state({})])).toEqual(["Saved", "✓ Saved"]);
+  });
+});
