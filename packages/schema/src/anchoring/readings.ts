@@ -148,6 +148,8 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
       kept < m &&
       // Deletions take whole words: a cut inside one is a letter that happens to agree.
       !midWord(quote, kept) &&
+      // A cut leaves the context on its side as it stood, further out than the few characters that found it.
+      similarity(text.slice(Math.max(0, start - 2 * BRACKET), start), prefix.slice(-2 * BRACKET)) >= CONTEXT_AGREES &&
       !continues(text.slice(start + kept, start + m), rest) &&
       !later(text, rest, start + kept, m)
     ) {
@@ -168,6 +170,7 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
       kept >= enough &&
       kept < m &&
       !midWord(quote, m - kept) &&
+      similarity(text.slice(end, end + 2 * BRACKET), suffix.slice(0, 2 * BRACKET)) >= CONTEXT_AGREES &&
       !continues(text.slice(Math.max(0, end - m), end - kept), rest) &&
       !earlier(text, rest, end - kept, m)
     ) {

@@ -199,6 +199,13 @@ describe("resolveTarget beside an edit", () => {
     const july = "Later in July the minister said “we will not yield” again, and the phrase became a slogan.\n\n";
     for (const nth of [0, 1]) expect(landing(repeated, "The minister said “we", repeated.replace(first, ""), nth).anchor.state, `copy ${nth}`).toBe("orphaned");
     expect(landing(repeated, "July the minister said", repeated.replace(july, "")).anchor.state).toBe("orphaned");
+    // Its head stands in another paragraph after the same few words, but the rest of its prefix does not.
+    expect(landing(repeated, "“we will not yield”. Analysts", repeated.replace(first, "")).anchor.state).toBe("orphaned");
+  });
+
+  it("orphans a quote cut short when its paragraph was deleted and its head stands elsewhere after other context", () => {
+    const paragraph = SEED.split("\n").find((line) => line.includes("especially the United States, regarding"))!;
+    expect(landing(SEED, "especially the United States, regarding", SEED.replace(`${paragraph}\n`, "")).anchor.state).toBe("orphaned");
   });
 });
 
