@@ -132,6 +132,27 @@ describe("re-anchoring on a new revision", () => {
     expect(writer.closes.map((c) => c.code).filter((code) => code !== 4503)).toEqual([]);
   }, 30_000);
 
+  it("keeps a fact-check on an unchanged short quote current when a sentence is added right before it, and marks a changed one stale", async () => {
+    const d = await annotatedDesk();
+    const check = async (quote: string) => {
+      const made = await d.moderator.post(`/api/articles/${d.article.id}/annotations`, {
+        kind: "factcheck",
+        target: targetOn(d.text, quote),
+        factcheck: { claim: quote, verdict: "true", sources: [{ url: "https://example.org/check" }] },
+      });
+      expect(made.status).toBe(201);
+      return made.body.id as string;
+    };
+    const [revival, jets] = [await check("The revival of the JCPOA"), await check("Sukhoi Su-35")];
+    const revised = SEED_ARTICLE.replace("companies. The revival", "companies. A clarifying sentence was added here by the editors. The revival")
+      .replace("Shanghai Cooperation Organisation", "Shanghai Cooperation Org.")
+      .replace("Sukhoi Su-35", "Sukhoi Su-57");
+    expect((await d.owner.put(`/api/articles/${d.article.id}/text`, revised, { "content-type": "text/plain" })).status).toBe(201);
+    const get = async (id: string) => (await d.annotator.get(`/api/annotations/${id}`)).body;
+    expect(await get(revival)).toMatchObject({ anchor: { state: "anchored" }, stale: false, target: { revision: 2, exact: "The revival of the JCPOA" } });
+    expect(await get(jets)).toMatchObject({ anchor: { state: "fuzzy" }, stale: true, target: { revision: 2, exact: "Sukhoi Su-57" } });
+  });
+
   it("changes nothing when the same text is sent again", async () => {
     const d = await annotatedDesk();
     const again = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_ARTICLE, { "content-type": "text/plain" });

@@ -1,4 +1,4 @@
-import { alignNear, costsEndingIn, distance } from "./align.ts";
+import { type Alignment, alignNear, costsEndingIn, distance } from "./align.ts";
 
 /**
  * The readings of a spot where a quote may now be (docs/architecture.md,
@@ -11,6 +11,8 @@ import { alignNear, costsEndingIn, distance } from "./align.ts";
 const EDGE = 12;
 /** Where the quote's words were replaced but both sides of it are intact, this much of it must remain. */
 export const BRACKETED_QUOTE = 0.5;
+/** As much must remain between context only the nearest BRACKET characters of which are intact. */
+const NEAR_BRACKETED_QUOTE = 0.75;
 /** Text inserted into a quote that is still placed on the whole of it, in UTF-16 units, beyond the quote's own length. */
 const SPLICE_INSERT = 80;
 /** A quote with a stretch deleted is placed on the rest when this much of it remains. */
@@ -32,7 +34,7 @@ export type Candidate = { kind: (typeof KINDS)[number]; start: number; end: numb
 
 /** The quote aligned near `near`, scored. */
 export function aligned(text: string, ctx: Context, near: number, slack: number): Candidate | null {
-  const match = alignNear(text, ctx.quote, near, slack);
+  const match = toEdges(text, ctx, alignNear(text, ctx.quote, near, slack), slack);
   if (!match || match.end <= match.start) return null;
   const m = ctx.quote.length;
   const edge = Math.min(EDGE, Math.ceil(m / 3));
@@ -45,27 +47,48 @@ export function aligned(text: string, ctx: Context, near: number, slack: number)
 }
 
 /**
+ * An alignment moved out to the text's edge where the quote had no context on that side (it ran to
+ * the edge), when that costs no more: of equally good ends, the one its context names.
+ */
+function toEdges(text: string, ctx: Context, match: Alignment | null, slack: number): Alignment | null {
+  if (!match) return null;
+  const start = ctx.prefix === "" && match.start <= slack ? 0 : match.start;
+  const end = ctx.suffix === "" && text.length - match.end <= slack ? text.length : match.end;
+  if (start === match.start && end === match.end) return match;
+  const errors = distance(ctx.quote, text.slice(start, end), slack);
+  return errors <= match.errors ? { start, end, errors } : match;
+}
+
+/**
  * The passage between the quote's intact prefix and suffix, when both are
  * found exactly, in order, about a quote's length apart near `near`: the
  * words between them were changed, and they are the quote's new words.
  */
 export function bracketed(text: string, ctx: Context, near: number, slack: number): Candidate | null {
   const { prefix, suffix, quote } = ctx;
-  const before = prefix.slice(-2 * BRACKET);
-  const after = suffix.slice(0, 2 * BRACKET);
-  const beforeOk = before.length >= BRACKET || (before.length === prefix.length && before.length > 0);
-  const afterOk = after.length >= BRACKET || (after.length === suffix.length && after.length > 0);
-  if (!beforeOk || !afterOk) return null;
-  const from = Math.max(0, near - slack - before.length);
-  const p = text.slice(from, near + slack).lastIndexOf(before);
-  if (p < 0) return null;
-  const start = from + p + before.length;
-  const s = text.slice(start, start + quote.length + slack + after.length).indexOf(after);
-  if (s < 0) return null;
-  const end = start + s;
-  if (end - start < quote.length / 2) return null;
-  const errors = distance(quote, text.slice(start, end), slack);
-  return scored("bracketed", text, ctx, start, end, 1 - errors / Math.max(quote.length, end - start));
+  // The context's nearest BRACKET characters will do when a word further out was edited too, for a
+  // passage that still reads mostly as the quote: so short a bracket also stands around other words.
+  for (const [before, after, least] of [
+    [prefix.slice(-2 * BRACKET), suffix.slice(0, 2 * BRACKET), 0],
+    [prefix.slice(-BRACKET), suffix.slice(0, 2 * BRACKET), NEAR_BRACKETED_QUOTE],
+    [prefix.slice(-2 * BRACKET), suffix.slice(0, BRACKET), NEAR_BRACKETED_QUOTE],
+  ] as const) {
+    const beforeOk = before.length >= BRACKET || (before.length === prefix.length && before.length > 0);
+    const afterOk = after.length >= BRACKET || (after.length === suffix.length && after.length > 0);
+    if (!beforeOk || !afterOk) return null;
+    const from = Math.max(0, near - slack - before.length);
+    const p = text.slice(from, near + slack).lastIndexOf(before);
+    if (p < 0) continue;
+    const start = from + p + before.length;
+    const s = text.slice(start, start + quote.length + slack + after.length).indexOf(after);
+    if (s < 0) continue;
+    const end = start + s;
+    if (end - start < quote.length / 2) return null;
+    const errors = distance(quote, text.slice(start, end), slack);
+    const kept = 1 - errors / Math.max(quote.length, end - start);
+    if (kept >= least) return scored("bracketed", text, ctx, start, end, kept);
+  }
+  return null;
 }
 
 /**
@@ -123,6 +146,10 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     else if (
       kept >= enough &&
       kept < m &&
+      // Deletions take whole words: a cut inside one is a letter that happens to agree.
+      !midWord(quote, kept) &&
+      // A cut leaves the context on its side as it stood, further out than the few characters that found it.
+      similarity(text.slice(Math.max(0, start - 2 * BRACKET), start), prefix.slice(-2 * BRACKET)) >= CONTEXT_AGREES &&
       !continues(text.slice(start + kept, start + m), rest) &&
       !later(text, rest, start + kept, m)
     ) {
@@ -142,6 +169,8 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     else if (
       kept >= enough &&
       kept < m &&
+      !midWord(quote, m - kept) &&
+      similarity(text.slice(end, end + 2 * BRACKET), suffix.slice(0, 2 * BRACKET)) >= CONTEXT_AGREES &&
       !continues(text.slice(Math.max(0, end - m), end - kept), rest) &&
       !earlier(text, rest, end - kept, m)
     ) {
@@ -217,6 +246,10 @@ function continues(actual: string, wanted: string): boolean {
   return similarity(actual.slice(0, n), wanted.slice(0, n)) >= 0.5 || similarity(actual.slice(-n), wanted.slice(-n)) >= 0.5;
 }
 
+const WORD = /[\p{L}\p{N}\p{M}]/u;
+/** Whether `at` falls inside a word of `s`: a letter, digit or mark on both sides. */
+export const midWord = (s: string, at: number) => at > 0 && at < s.length && WORD.test(s[at - 1]!) && WORD.test(s[at]!);
+
 /** How many characters agree, from `a[i]` and `b[j]` on, stepping by `step`, at most `max`. */
 function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, max: number): number {
   let n = 0;
@@ -234,7 +267,8 @@ export function scored(kind: Candidate["kind"], text: string, ctx: Context, star
 /** How well the text around a candidate matches the quote's prefix and suffix, 0–1. */
 export function contextScore(text: string, start: number, end: number, ctx: Context): number {
   const { prefix, suffix } = ctx;
-  if (prefix.length + suffix.length === 0) return 0.5;
+  // No context at all: the quote ran from edge to edge of its text, and agrees where it still does.
+  if (prefix.length + suffix.length === 0) return start === 0 && end === text.length ? 1 : 0.5;
   const before = text.slice(Math.max(0, start - prefix.length), start);
   const after = text.slice(end, end + suffix.length);
   return (similarity(before, prefix) * prefix.length + similarity(after, suffix) * suffix.length) / (prefix.length + suffix.length);

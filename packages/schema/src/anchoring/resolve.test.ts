@@ -140,6 +140,75 @@ describe("resolveTarget", () => {
   });
 });
 
+/** Where `quote` (its `nth` occurrence, from 0) on `text` lands on `revised`: the words now under it, or null when orphaned. */
+function landing(text: string, quote: string, revised: string, nth = 0) {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) at = text.indexOf(quote, at + 1);
+  expect(at, quote).toBeGreaterThanOrEqual(0);
+  const index = new CodePointIndex(text);
+  const start = index.toCodePoint(at);
+  const target = buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
+  const anchor = resolveTarget(revised, target, { oldLength: index.length });
+  return { anchor, words: anchor.state === "orphaned" ? null : new CodePointIndex(revised).slice(anchor.start, anchor.end) };
+}
+
+describe("resolveTarget beside an edit", () => {
+  const text =
+    "Trade rose in spring as Iran sold more oil to other countries. Moscow hoped to bypass the sanctions through Iranian companies. " +
+    "The revival of the JCPOA was one of the options, but talks stalled. Officials spoke of a block of aligned and anti-American countries. " +
+    "Later the talks on the JCPOA, which had stalled, resumed in Vienna under new envoys.";
+  const added = "A clarifying sentence was added here by the editors. ";
+
+  it("keeps an unchanged short quote exact when a sentence is inserted right before it", () => {
+    const revised = text.replace("companies. The revival", `companies. ${added}The revival`);
+    expect(landing(text, "The revival of the JCPOA", revised)).toMatchObject({ anchor: { state: "anchored" }, words: "The revival of the JCPOA" });
+  });
+
+  it("keeps an unchanged short quote exact when a sentence is inserted right after it", () => {
+    const revised = text.replace("anti-American countries. ", `anti-American countries. ${added}`);
+    const { anchor, words } = landing(text, "untries.", revised, 1);
+    expect(anchor.state).toBe("anchored");
+    expect(words).toBe("untries.");
+    if (anchor.state !== "orphaned") expect(anchor.start).toBe(revised.indexOf("untries. A clarifying"));
+  });
+
+  it("keeps a repeated short quote exact where its prefix is intact and words were inserted after it", () => {
+    const revised = text.replace("the JCPOA, which", "the JCPOA (nuclear deal), which");
+    const { anchor } = landing(text, "the JCPOA", revised, 1);
+    expect(anchor).toMatchObject({ state: "anchored", start: revised.indexOf("the JCPOA (nuclear") });
+  });
+
+  it("places a word replaced between intact context when other words of its prefix changed too", () => {
+    const sale = "Ties grew through the Shanghai Cooperation Organisation (SCO), the sale of Sukhoi Su-35, and nuclear coordination.";
+    const revised = sale.replace("Organisation", "Org.").replace("Su-35", "Su-57");
+    expect(landing(sale, "Sukhoi Su-35", revised)).toMatchObject({ anchor: { state: "fuzzy" }, words: "Sukhoi Su-57" });
+  });
+
+  it("places a quote that is the whole text when its last mark changes", () => {
+    expect(landing("Whole text quote only here.", "Whole text quote only here.", "Whole text quote only here!")).toMatchObject({
+      anchor: { state: "fuzzy" },
+      words: "Whole text quote only here!",
+    });
+  });
+
+  it("orphans a quote whose paragraph was deleted, rather than placing it on other words or mid-word", () => {
+    const repeated =
+      "Hamid Bahrami\n\nRepeated quotes\n\nThe minister said “we will not yield”. Critics replied. The minister said “we will not yield”. Analysts doubted it.\n\n" +
+      "Later in July the minister said “we will not yield” again, and the phrase became a slogan.\n\nA final paragraph repeats: the minister said “we will not yield”.";
+    const first = "The minister said “we will not yield”. Critics replied. The minister said “we will not yield”. Analysts doubted it.\n\n";
+    const july = "Later in July the minister said “we will not yield” again, and the phrase became a slogan.\n\n";
+    for (const nth of [0, 1]) expect(landing(repeated, "The minister said “we", repeated.replace(first, ""), nth).anchor.state, `copy ${nth}`).toBe("orphaned");
+    expect(landing(repeated, "July the minister said", repeated.replace(july, "")).anchor.state).toBe("orphaned");
+    // Its head stands in another paragraph after the same few words, but the rest of its prefix does not.
+    expect(landing(repeated, "“we will not yield”. Analysts", repeated.replace(first, "")).anchor.state).toBe("orphaned");
+  });
+
+  it("orphans a quote cut short when its paragraph was deleted and its head stands elsewhere after other context", () => {
+    const paragraph = SEED.split("\n").find((line) => line.includes("especially the United States, regarding"))!;
+    expect(landing(SEED, "especially the United States, regarding", SEED.replace(`${paragraph}\n`, "")).anchor.state).toBe("orphaned");
+  });
+});
+
 /**
  * Inputs crafted to make re-anchoring slow (bench/results/anchoring.md has their costs). Each must
  * complete and end as it should; how fast is the bench's to say, not the suite's.

@@ -11,6 +11,7 @@ import {
   aligned,
   bracketed,
   contextScore,
+  midWord,
   positionScore,
   spliced,
   trimmed,
@@ -105,12 +106,16 @@ function exactly(revision: Revision, ctx: Context, old: number): number | null |
   // Even a long one keeps some of its context: the same long phrase in another paragraph does not.
   const unique = !second && !tooCommon && (ctx.quote.length >= LONE_QUOTE ? best.context >= LONE_CONTEXT : best.context >= CONTEXT_AGREES);
   const clearWinner = best.context >= CONTEXT_AGREES && (!second || best.score - second.score >= 0.15);
-  if (!unique && !clearWinner) return undefined;
+  // A sentence added or removed right beside a quote replaces one side of its context whole; the
+  // other side, standing intact, still tells which occurrence it is, if it does so for one only.
+  const intact = scored.filter((c) => intactSide(text, c.start, c.start + ctx.quote.length, ctx));
+  const chosen = unique || clearWinner ? best.start : intact.length === 1 ? intact[0]!.start : undefined;
+  if (chosen === undefined) return undefined;
   // The same words with the same context elsewhere, while another place reads almost as the
   // quote (a typo fixed there): either may be the passage, and the fuzzy search weighs them.
   // Only a copy far from where the quote is expected is doubted: the few that moved pay for it.
-  if (Math.abs(best.start - ctx.expected) > NEARBY && editedCopy(revision, ctx, old, best.start)) return undefined;
-  return best.start;
+  if (Math.abs(chosen - ctx.expected) > NEARBY && editedCopy(revision, ctx, old, chosen)) return undefined;
+  return chosen;
 }
 
 /**
@@ -126,6 +131,16 @@ function editedCopy({ index, grams }: Revision, ctx: Context, old: number, exact
     const c = aligned(index.text, ctx, near, slack);
     return c !== null && c.quote >= IN_PLACE && c.ends >= IN_PLACE && c.context >= CONTEXT_AGREES;
   });
+}
+
+/**
+ * Whether the whole of the target's prefix stands right before `start`, or the whole of its suffix
+ * right after `end`: at least BRACKET of it, or all of it reaching the text's edge.
+ */
+function intactSide(text: string, start: number, end: number, { prefix, suffix }: Context): boolean {
+  const before = prefix.length >= BRACKET ? start >= prefix.length && text.startsWith(prefix, start - prefix.length) : prefix.length === start && text.startsWith(prefix, 0);
+  const after = suffix.length >= BRACKET ? text.startsWith(suffix, end) : end + suffix.length === text.length && text.endsWith(suffix);
+  return before || after;
 }
 
 /** How far from where it is looked for a quote may start, in UTF-16 units: a quarter of it, within bounds. */
@@ -159,9 +174,10 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   );
   // A short quote says little by itself: it is placed only where its context agrees too.
   const trusts = (c: Candidate) =>
-    c.kind === "aligned"
+    wholeWords(text, c, ctx) &&
+    (c.kind === "aligned"
       ? c.quote >= 0.75 && c.ends >= 0.8 && c.score >= threshold && (quote.length >= LONE_QUOTE || c.context >= CONTEXT_AGREES)
-      : c.quote >= BRACKETED_QUOTE && c.context >= CONTEXT_AGREES;
+      : c.quote >= BRACKETED_QUOTE && c.context >= CONTEXT_AGREES);
   // At each spot, the reading that accounts for most of the quote: its intact context on both sides,
   // then the quote aligned, then split by an insertion, then cut short.
   const order = (c: Candidate) => Number(!trusts(c)) * 10 + KINDS.indexOf(c.kind);
@@ -173,6 +189,16 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   const ambiguous = others.some((o) => o.score > best.score - 0.05);
   if (!trusts(best) || ambiguous) return { state: "orphaned", score: round(best.score) };
   return placed(index, best.start, best.end, round(best.score));
+}
+
+/**
+ * Whether a fuzzy placement starts and ends between words wherever the quote did: one cut into a
+ * word is other words that happen to read alike (the same phrase, its first letter left behind).
+ */
+function wholeWords(text: string, c: Candidate, { prefix, quote, suffix }: Context): boolean {
+  const startedClean = !midWord(prefix + quote, prefix.length);
+  const endedClean = !midWord(quote + suffix, quote.length);
+  return !(startedClean && midWord(text, c.start)) && !(endedClean && midWord(text, c.end));
 }
 
 /** An anchor on whole grapheme clusters (widened to them), in code points. */
