@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { focusLost, useFocusReturn } from "../../lib/focus.ts";
 import { closeOnEscape } from "../threads/keyboard.ts";
-import { errorMessage } from "../../api/client.ts";
+import { ApiError, errorMessage } from "../../api/client.ts";
 import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
 import { useNotificationsHeard } from "../../app/notification-events.ts";
@@ -41,8 +41,10 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
       await queue.reload();
       announce(outcome);
     } catch (err) {
-      setError(errorMessage(err));
-      // A submission its author changed since it was read (412) is shown as it now reads.
+      // The queue learns of an author's edits and withdrawals only when it is read again: a decision it
+      // sent on what it showed finds them. A submission changed since (412) is shown as it now reads, and
+      // one withdrawn (404) leaves it.
+      setError(err instanceof ApiError && err.status === 404 ? "Withdrawn by its author since you read it: nothing was decided." : errorMessage(err));
       await queue.reload();
     }
   };
@@ -119,7 +121,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const reject = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
-    if (reason) void onAct(() => rejectSubmission(a.id, reason), `Rejected: ${what}.`);
+    if (reason) void onAct(() => rejectSubmission(a.id, reason, item.version), `Rejected: ${what}.`);
   };
 
   return (
