@@ -7,6 +7,8 @@ import { useAsync } from "../../lib/use-async.ts";
 import { useNotificationsHeard } from "../../app/notification-events.ts";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { SafeText } from "../threads/SafeText.tsx";
+import { SourceList } from "../factcheck/SourceList.tsx";
+import { PassageMark } from "./PassageMark.tsx";
 import { announce } from "../../app/announcer.tsx";
 
 const REASONS = { submission: "Submission", review: "Awaiting publication", flagged: "Flagged" } as const;
@@ -131,7 +133,14 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
         {a.factcheck?.verdict && <span className={`badge verdict verdict-${a.factcheck.verdict}`}>{VERDICT_LABELS[a.factcheck.verdict]}</span>}
       </p>
       {a.target?.exact && <blockquote dir="auto">“{a.target.exact}”</blockquote>}
+      <PassageMark annotation={a} />
       {a.factcheck?.claim && <SafeText text={`Claim: ${a.factcheck.claim}`} />}
+      {a.factcheck && a.factcheck.sources.length > 0 && (
+        <div role="group" aria-label="Sources">
+          <p>Sources:</p>
+          <SourceList sources={a.factcheck.sources} />
+        </div>
+      )}
       {a.body && <SafeText text={a.body} lang={a.language} />}
       {item.flags.count > 0 && (
         <ul className="flag-reasons" aria-label="Flags">
