@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_ARTICLE, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
+import { SEED_ARTICLE, annotate, groupWithSeedArticle, highlightSizes, openReader, selectWithMouse, signUpApi, threadCard } from "./support/flows.ts";
 
 const REMOVED = "The third option is a regime change policy.";
 const KEPT = "Western countries, especially the United States, do not have many options";
@@ -52,6 +52,29 @@ describe.skipIf(skipBrowserSuites)("orphans and exports, in Chromium", () => {
     await a.page.getByRole("tab", { name: /Threads/ }).click();
     const reattached = a.page.locator("article.thread", { hasText: "Which regime change?" });
     expect(await reattached.getByRole("button", { name: /Show in text/ }).textContent()).toContain(NEW_HOME);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
+
+  it("says the article was deleted and no longer offers a correction of it to load", async () => {
+    const base = suite.base;
+    const a = await newUserPage(suite.browser);
+    await signUpApi(a.context, base, "Dana");
+    const { articleId } = await groupWithSeedArticle(a.context, base, []);
+    await annotate(a.context, base, articleId, KEPT, { kind: "comment", body: "Which options?" });
+    await openReader(a.page, base, articleId);
+
+    // A correction re-anchors the comment onto revision 2: the open reader offers it.
+    const corrected = await a.context.request.put(`${base}/api/articles/${articleId}/text`, {
+      data: { format: "text", content: SEED_ARTICLE.replace("do not have many options", "have few options") },
+    });
+    expect(corrected.status()).toBe(201);
+    await a.page.getByRole("button", { name: "Load the new revision" }).waitFor();
+
+    expect((await a.context.request.delete(`${base}/api/articles/${articleId}`)).status()).toBe(204);
+    await a.page.getByRole("alert").getByText("This article was deleted.").waitFor();
+    expect(await a.page.getByText("This article has been corrected since you opened it.").count()).toBe(0);
+    expect(await a.page.getByRole("button", { name: "Load the new revision" }).count()).toBe(0);
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 90_000);

@@ -38,11 +38,11 @@ export const annotationModerationRoutes = new Hono<AppEnv>()
     const { db, hub } = c.get("deps");
     return c.json(await approveSubmission(db, hub, c.req.param("annotationId"), user.id, expectedVersion(c.req.header("if-match"))));
   })
-  .post("/:annotationId/reject", documented({ tag: "moderation", summary: "Reject a pending submission, with a reason", body: reasonSchema, responses: { ...noContent, 409: "Not pending review" } }), async (c) => {
+  .post("/:annotationId/reject", documented({ tag: "moderation", summary: "Reject a pending submission, with a reason; with the queue's `version` as If-Match, only if it still reads as the moderator reviewed it", body: reasonSchema, responses: { ...noContent, 409: "Not pending review", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" } }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const { reason } = await readJson(c, reasonSchema);
-    await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason);
+    await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason, expectedVersion(c.req.header("if-match")));
     return c.body(null, 204);
   })
   .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not in review, or the group’s quorum of independent fact-checks is not reached", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))

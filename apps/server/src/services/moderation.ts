@@ -185,16 +185,23 @@ async function submissionsToReveal(db: Db, row: AnnotationRow): Promise<Annotati
 /** The private document a submission waits in, named by its projected row. */
 const privateContext = (sub: AnnotationRow, revision: number) => contextFor(parseRoom(sub.docName)!, sub.groupId, revision);
 
-/** Keeps a submission private to its author, marked rejected with the reason. */
-export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string) {
+/**
+ * Keeps a submission private to its author, marked rejected with the reason; `expected`: the version the
+ * moderator reviewed (reviewed-version.ts), as for an approval: a rejection is as much a verdict on the text.
+ */
+export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string, expected?: readonly string[]) {
   return inAnnotationTurn(db, annotationId, async () => {
     const access = await pendingSubmission(db, annotationId, moderatorId);
     // What the document holds decides: a row can trail a change another process just made to it.
     const value = await hub.read(access.context, (live) => live.annotation(annotationId));
     if (value?.status !== "pending") throw new ApiError("conflict", "Only pending submissions can be reviewed");
-    await hub.change(access.context, { userId: moderatorId }, (doc) =>
-      updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason }),
-    );
+    await hub.change(access.context, { userId: moderatorId }, (doc) => {
+      const map = annotationsOf(doc).get(annotationId);
+      // Withdrawn by its author meanwhile, through a writer that does not take these turns (a socket).
+      if (!map) throw new ApiError("not_found", "Annotation not found");
+      checkReviewed(readAnnotation(map), expected);
+      updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason });
+    });
     await record(db, access.row, moderatorId, "reject", { oldStatus: "pending", newStatus: "rejected", reason });
   });
 }

@@ -194,6 +194,28 @@ describe("decisions on a submission", () => {
     expect((await open.mod.get(`/api/annotations/${review.body.id}`)).body.status).toBe("pending");
   });
 
+  it("rejects only what the moderator read, when told its version: an edit meanwhile answers 412 and nothing is rejected", async () => {
+    const d = await desk("pre");
+    const submission = await d.post(d.author, { kind: "comment", body: "SECOND EDIT" });
+    const id = submission.body.id as string;
+    const queue = async () => (await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items as { annotation: { id: string; body: string }; version: string }[];
+    const read = (await queue()).find((i) => i.annotation.id === id)!.version;
+    // The author rewrites it after the moderator read it, before the click.
+    expect((await d.author.patch(`/api/annotations/${id}`, { body: "THIRD EDIT" })).status).toBe(200);
+    const reject = (ifMatch: string) => d.mod.request("POST", `/api/annotations/${id}/reject`, { reason: "Wrong" }, { "if-match": ifMatch });
+    const stale = await reject(`"${read}"`);
+    expect(stale.status).toBe(412);
+    expect(stale.body.error.code).toBe("precondition_failed");
+    expect((await d.author.get(`/api/annotations/${id}`)).body).toMatchObject({ body: "THIRD EDIT", status: "pending" });
+    const log = await d.mod.get(`/api/groups/${d.group.id}/moderation/log`);
+    expect(log.body.entries.filter((e: { annotationId: string }) => e.annotationId === id)).toEqual([]);
+    // Read again, the version the moderator now names is the one that reads as the author left it.
+    const reread = (await queue()).find((i) => i.annotation.id === id)!;
+    expect(reread.annotation.body).toBe("THIRD EDIT");
+    expect((await reject(`"${reread.version}"`)).status).toBe(204);
+    expect((await d.author.get(`/api/annotations/${id}`)).body).toMatchObject({ body: "THIRD EDIT", status: "rejected" });
+  });
+
   it("drops a removed member's submission from the queue", async () => {
     const d = await desk("pre");
     const submission = await d.post(d.author, { kind: "comment", body: "Left behind" });

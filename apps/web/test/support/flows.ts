@@ -150,12 +150,12 @@ export function threadCard(page: Page, kind: "Highlight" | "Comment" | "Fact-che
 }
 
 /** Alice and Bob (an annotator of Alice's group, which holds the seed article) in two browser contexts. */
-export async function twoMembers(browser: Browser, base: string) {
+export async function twoMembers(browser: Browser, base: string, moderation: "open" | "pre" = "open") {
   const a = await newUserPage(browser);
   const b = await newUserPage(browser);
   const alice = await signUpApi(a.context, base, "Alice");
   const bob = await signUpApi(b.context, base, "Bob");
-  const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }]);
+  const { articleId, groupId } = await groupWithSeedArticle(a.context, base, [{ context: b.context, email: bob.email, role: "annotator" }], moderation);
   return { base, a, b, alice, bob, articleId, groupId };
 }
 

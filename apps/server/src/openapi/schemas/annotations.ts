@@ -130,7 +130,7 @@ export const moderationQueueSchema = listOf(
   "items",
   z.strictObject({
     annotation: annotationViewSchema,
-    version: z.string().describe("What the moderator reviews (text, fact-check, passage, tags): send it as If-Match to approve or publish, refused with 412 if the author changed it since"),
+    version: z.string().describe("What the moderator reviews (text, fact-check, passage, tags): send it as If-Match to approve, reject or publish, refused with 412 if the author changed it since"),
     reason: z.enum(["submission", "review", "flagged"]).describe("A private submission, a fact-check in review, or open flags"),
     flags: z.strictObject({ count: z.number().int(), reasons: z.array(z.string()) }),
     passage: z

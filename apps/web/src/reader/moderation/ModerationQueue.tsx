@@ -1,12 +1,14 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { focusLost, useFocusReturn } from "../../lib/focus.ts";
 import { closeOnEscape } from "../threads/keyboard.ts";
-import { errorMessage } from "../../api/client.ts";
+import { ApiError, errorMessage } from "../../api/client.ts";
 import { type ModerationAction, type QueueItem, dismissFlags, fetchQueue, moderate, rejectSubmission } from "../../api/moderation.ts";
 import { useAsync } from "../../lib/use-async.ts";
 import { useNotificationsHeard } from "../../app/notification-events.ts";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 import { SafeText } from "../threads/SafeText.tsx";
+import { SourceList } from "../factcheck/SourceList.tsx";
+import { PassageMark } from "./PassageMark.tsx";
 import { announce } from "../../app/announcer.tsx";
 
 const REASONS = { submission: "Submission", review: "Awaiting publication", flagged: "Flagged" } as const;
@@ -41,8 +43,10 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
       await queue.reload();
       announce(outcome);
     } catch (err) {
-      setError(errorMessage(err));
-      // A submission its author changed since it was read (412) is shown as it now reads.
+      // The queue learns of an author's edits and withdrawals only when it is read again: a decision it
+      // sent on what it showed finds them. A submission changed since (412) is shown as it now reads, and
+      // one withdrawn (404) leaves it.
+      setError(err instanceof ApiError && err.status === 404 ? "Withdrawn by its author since you read it: nothing was decided." : errorMessage(err));
       await queue.reload();
     }
   };
@@ -119,7 +123,7 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
   const reject = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
-    if (reason) void onAct(() => rejectSubmission(a.id, reason), `Rejected: ${what}.`);
+    if (reason) void onAct(() => rejectSubmission(a.id, reason, item.version), `Rejected: ${what}.`);
   };
 
   return (
@@ -129,7 +133,14 @@ function QueueEntry({ item, onAct }: { item: QueueItem; onAct: OnAct }) {
         {a.factcheck?.verdict && <span className={`badge verdict verdict-${a.factcheck.verdict}`}>{VERDICT_LABELS[a.factcheck.verdict]}</span>}
       </p>
       {a.target?.exact && <blockquote dir="auto">“{a.target.exact}”</blockquote>}
+      <PassageMark annotation={a} />
       {a.factcheck?.claim && <SafeText text={`Claim: ${a.factcheck.claim}`} />}
+      {a.factcheck && a.factcheck.sources.length > 0 && (
+        <div role="group" aria-label="Sources">
+          <p>Sources:</p>
+          <SourceList sources={a.factcheck.sources} />
+        </div>
+      )}
       {a.body && <SafeText text={a.body} lang={a.language} />}
       {item.flags.count > 0 && (
         <ul className="flag-reasons" aria-label="Flags">

@@ -74,7 +74,9 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
           {fatal}
         </p>
       )}
-      {corrected && (
+      {/* Once the live connection has ended (the article deleted, access lost, signed out) there is no
+          newer revision to read into it: the offer would stand beside "This article was deleted." */}
+      {corrected && !fatal && (
         <div className="banner banner-info" role="status">
           <p>This article has been corrected since you opened it.</p>
           <button type="button" onClick={onLoadCorrection}>

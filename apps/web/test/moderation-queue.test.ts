@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { axeFindings } from "./support/axe.ts";
+import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
+import { SEED_ARTICLE, annotate, call, openReader, twoMembers } from "./support/flows.ts";
+
+const REMOVED = "The third option is a regime change policy.";
+const REWORDED = "Russia and the Iranian regime are both today under tough sanctions";
+
+announceSkip("the moderation queue");
+
+describe.skipIf(skipBrowserSuites)("the moderation queue, in Chromium", () => {
+  const suite = chromiumSuite();
+
+  /** Alice owns a pre-moderated group holding the seed article; Bob, an annotator, submits to it. */
+  async function desk() {
+    const members = await twoMembers(suite.browser, suite.base, "pre");
+    const { base, b, articleId } = members;
+    const factcheck = (quote: string, claim: string, verdict: string, sources: object[]) =>
+      annotate(b.context, base, articleId, quote, { kind: "factcheck", body: "", factcheck: { claim, verdict, sources } });
+    const comment = (body: string) => call<{ id: string }>(b.context, base, "POST", `/api/articles/${articleId}/annotations`, { kind: "comment", body });
+    return { ...members, factcheck, comment };
+  }
+
+  it("shows a submission's sources as safe links, and marks one whose passage a correction removed or reworded", async () => {
+    const { base, a, b, bob, articleId, factcheck } = await desk();
+    await factcheck(REMOVED, "Regime change is on the table", "false", [{ url: "https://example.org/regime", title: "Regime report" }]);
+    await factcheck(REWORDED, "Both are under tough sanctions", "true", [{ url: "https://example.org/sanctions", title: "" }]);
+    const corrected = await a.context.request.put(`${base}/api/articles/${articleId}/text`, {
+      data: { format: "text", content: SEED_ARTICLE.replace(`${REMOVED} `, "").replace("under tough sanctions", "under tougher sanctions") },
+    });
+    expect(corrected.status()).toBe(201);
+
+    await openReader(a.page, base, articleId);
+    await a.page.getByRole("tab", { name: "Review" }).click();
+    const entry = (claim: string) => a.page.getByRole("listitem", { name: `Submission: Fact-check by ${bob.name}` }).filter({ hasText: claim });
+    const orphan = entry("Regime change is on the table");
+    await orphan.getByRole("note").getByText("Passage no longer in the article.").waitFor();
+    const link = orphan.getByRole("group", { name: "Sources" }).getByRole("link", { name: "Regime report" });
+    expect(await link.getAttribute("href")).toBe("https://example.org/regime");
+    expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+
+    const stale = entry("Both are under tough sanctions");
+    const mark = stale.getByRole("note");
+    await mark.getByText("Passage changed since the verdict.").waitFor();
+    expect(await mark.locator("q").textContent()).toBe(REWORDED);
+    expect(await stale.getByRole("group", { name: "Sources" }).getByRole("link", { name: "example.org" }).getAttribute("href")).toBe("https://example.org/sanctions");
+    expect(await orphan.getByText("Passage changed since the verdict.").count()).toBe(0);
+    expect(await axeFindings(a.page, "queue with an orphaned and a stale submission")).toEqual([]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
+  it("refuses a decision on what its author changed or withdrew since the queue showed it, and shows the queue as it now is", async () => {
+    const { base, a, b, bob, articleId, comment } = await desk();
+    const edited = await comment("SECOND EDIT");
+    const withdrawn = await comment("Withdraw me");
+    await openReader(a.page, base, articleId);
+    await a.page.getByRole("tab", { name: "Review" }).click();
+    const entries = a.page.getByRole("listitem", { name: `Submission: Comment by ${bob.name}` });
+    const first = entries.filter({ hasText: "EDIT" });
+    await first.getByText("SECOND EDIT").waitFor();
+    await entries.filter({ hasText: "Withdraw me" }).waitFor();
+
+    // The author withdraws one after the moderator read it, then changes the other.
+    await call(b.context, base, "DELETE", `/api/annotations/${withdrawn.id}`);
+    await entries.filter({ hasText: "Withdraw me" }).getByRole("button", { name: "Approve" }).click();
+    await a.page.getByRole("alert").getByText("Withdrawn by its author since you read it: nothing was decided.").waitFor();
+    await entries.filter({ hasText: "Withdraw me" }).waitFor({ state: "detached" });
+
+    await call(b.context, base, "PATCH", `/api/annotations/${edited.id}`, { body: "THIRD EDIT" });
+    expect(await first.getByText("SECOND EDIT").count()).toBe(1);
+    await first.getByRole("button", { name: "Reject" }).click();
+    await first.getByLabel("Reason for rejecting").fill("Off topic");
+    await first.getByRole("button", { name: "Reject submission" }).click();
+    await a.page.getByRole("alert").getByText(/changed after you read it/).waitFor();
+    await first.getByText("THIRD EDIT").waitFor();
+    expect(await call<{ status: string }>(b.context, base, "GET", `/api/annotations/${edited.id}`)).toMatchObject({ body: "THIRD EDIT", status: "pending" });
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+});
