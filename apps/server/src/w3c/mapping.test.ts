@@ -98,6 +98,10 @@ describe("toW3C", () => {
         { type: "TextPositionSelector", start: 2, end: 6 },
       ],
     });
+    // An orphan's positions belong to the revision it was lost on, not to the article as it now reads.
+    expect(toW3C(view({ anchor: { state: "orphaned", revision: 2 } }), ctx).target).toMatchObject({
+      selector: [{ type: "TextQuoteSelector", exact: "word", prefix: "a ", suffix: " b" }],
+    });
     expect(toW3C(view({ parentId: "p1", target: null }), ctx).target).toBe(`${BASE}/w3c/articles/${ARTICLE}/p1`);
     expect(toW3C(view({ target: null }), ctx).target).toBe(`${BASE}/articles/${ARTICLE}`);
     expect(toW3C(view({ kind: "highlight", body: "" }), ctx).body).toBeUndefined();

@@ -53,9 +53,11 @@ export function toW3CItem(view: AnnotationView, ctx: W3CContext): Record<string,
       type: "SpecificResource",
       source: articleIri(ctx.baseUrl, ctx.articleId),
       // Two selectors for the same text are alternatives (model §4.2): quote first, as it survives edits.
+      // An orphan's positions are those of the revision it was lost on, not of the article its source
+      // names now: served, they pointed a client at other words. Its quote alone says what it was on.
       selector: [
         { type: "TextQuoteSelector", exact, ...(prefix && { prefix }), ...(suffix && { suffix }) },
-        { type: "TextPositionSelector", start, end },
+        ...(view.anchor?.state === "orphaned" ? [] : [{ type: "TextPositionSelector", start, end }]),
       ],
     });
   }
