@@ -99,7 +99,7 @@ describe("toW3C", () => {
       ],
     });
     // An orphan's positions belong to the revision it was lost on, not to the article as it now reads.
-    expect(toW3C(view({ anchor: { state: "orphaned", revision: 2 } }), ctx).target).toMatchObject({
+    expect(toW3C(view({ anchor: { state: "orphaned", score: null } }), ctx).target).toMatchObject({
       selector: [{ type: "TextQuoteSelector", exact: "word", prefix: "a ", suffix: " b" }],
     });
     expect(toW3C(view({ parentId: "p1", target: null }), ctx).target).toBe(`${BASE}/w3c/articles/${ARTICLE}/p1`);
