@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_ARTICLE, annotate, call, openReader, twoMembers } from "./support/flows.ts";
+import { SEED_ARTICLE, annotate, call, openReader, setRole, twoMembers } from "./support/flows.ts";
 
 const REMOVED = "The third option is a regime change policy.";
 const REWORDED = "Russia and the Iranian regime are both today under tough sanctions";
@@ -80,4 +80,22 @@ describe.skipIf(skipBrowserSuites)("the moderation queue, in Chromium", () => {
     await a.context.close();
     await b.context.close();
   }, 90_000);
+
+  it("stops offering the queue's decisions on the group's page to a moderator demoted while it is open", async () => {
+    const { base, a, b, bob, groupId, comment } = await desk();
+    await comment("Waiting for a decision");
+    await setRole(a.context, base, groupId, bob.id, "moderator");
+    await b.page.goto(`${base}/groups/${groupId}/moderation`);
+    const approve = b.page.getByRole("button", { name: "Approve" });
+    await approve.first().waitFor();
+    await setRole(a.context, base, groupId, bob.id, "annotator");
+    await approve.first().click();
+    await b.page.getByText("This needs the moderator role or higher").first().waitFor();
+    await expect.poll(() => approve.count()).toBe(0);
+    expect(await b.page.getByText("Nothing waits for review.").count()).toBe(0);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
 });
+

@@ -19,7 +19,9 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
   const heard = useNotificationsHeard("review");
   const queue = useAsync(() => fetchQueue(groupId), [groupId, version, heard]);
   const [error, setError] = useState<string | null>(null);
-  const items = (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
+  // A queue that could not be read again (the reader lost the moderator role, or the group) is not shown as
+  // it last read: its buttons would only be refused.
+  const items = queue.error ? [] : (queue.data ?? []).filter((i) => !articleId || i.annotation.articleId === articleId);
 
   // Where the acted-on item stood: when it leaves the queue, focus goes to the one that takes its place.
   const section = useRef<HTMLElement>(null);
@@ -59,7 +61,7 @@ export function ModerationQueue({ groupId, articleId, version = 0 }: { groupId: 
         </p>
       )}
       {queue.error && <p className="error">{queue.error}</p>}
-      {queue.data && items.length === 0 && <p className="empty">Nothing waits for review.</p>}
+      {queue.data && !queue.error && items.length === 0 && <p className="empty">Nothing waits for review.</p>}
       <ul className="queue-list">
         {byPassage(items).map((group) =>
           group.length > 1 || (group[0]!.passage?.quorum ?? 1) > 1 ? (
