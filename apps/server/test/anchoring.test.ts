@@ -1,7 +1,7 @@
-import { CodePointIndex, annotationsOf, buildTarget, createAnnotation } from "@marginalia/schema";
+import { CodePointIndex, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { addMember } from "./support/app.ts";
-import { articleWithMembers } from "./support/article.ts";
+import { articleWithMembers, targetOn } from "./support/article.ts";
 import { SEED_ARTICLE } from "./support/fixtures.ts";
 import { liveServer } from "./support/live.ts";
 import { eventually } from "./support/sync-client.ts";
@@ -12,13 +12,6 @@ const MOVED = "the West is so sensitive about any cooperation";
 const TYPO = "Russia and the Iranian regime are both today under tough sanctions";
 const DELETED = "Western countries, especially the United States, do not have many options";
 
-/** A target on the imported text (as the API returns it) for the first occurrence of `quote`. */
-function targetOn(text: string, quote: string) {
-  const index = new CodePointIndex(text);
-  const start = index.toCodePoint(text.indexOf(quote));
-  expect(text.indexOf(quote), quote).toBeGreaterThanOrEqual(0);
-  return buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
-}
 
 async function annotatedDesk() {
   const desk = await articleWithMembers(live.t.app, ["annotator", "moderator"]);

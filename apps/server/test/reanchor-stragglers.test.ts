@@ -1,9 +1,9 @@
-import { CodePointIndex, annotationsOf, buildTarget, createAnnotation, parseRoom } from "@marginalia/schema";
+import { CodePointIndex, annotationsOf, createAnnotation, parseRoom } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { contextFor } from "../src/documents/context.ts";
 import type { AccessEvent } from "../src/sync/access.ts";
 import { type DocumentRelay, LOCAL_ONLY } from "../src/sync/document-relay.ts";
-import { articleWithMembers } from "./support/article.ts";
+import { articleWithMembers, targetOn } from "./support/article.ts";
 import { liveServer } from "./support/live.ts";
 import { eventually } from "./support/sync-client.ts";
 
@@ -15,11 +15,6 @@ const live = liveServer({ sync: { relay } });
 const MOVED = "the West is so sensitive about any cooperation";
 const GONE = "Western countries, especially the United States, do not have many options";
 
-function targetOn(text: string, quote: string) {
-  const index = new CodePointIndex(text);
-  const start = index.toCodePoint(text.indexOf(quote));
-  return buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
-}
 
 describe("work written on the old text by another process", () => {
   it("is moved onto a revision made elsewhere once this process hears of it, or orphaned, never left on the old text", async () => {

@@ -81,6 +81,7 @@ class ArticleTexts {
 
   /** A revision stored by this process; returns the text's index, for the caller's own use. */
   revised(articleId: string, revision: number, text: string, readAt = performance.now()): CodePointIndex {
+    this.keepAsOlder(articleId);
     const index = new CodePointIndex(text);
     const unitsOf = (entry: Known) => (entry.phase === "known" ? entry.index.text.length : 0);
     const dropped = keepWithinUnits(this.known, articleId, { phase: "known", revision, index, readAt }, unitsOf, KEPT_UNITS);
@@ -97,7 +98,11 @@ class ArticleTexts {
   problem(db: Db, articleId: string, target: TextTarget, account: string): string | null {
     const entry = this.known.get(articleId);
     if (!entry) void this.reload(db, articleId).catch(() => {});
-    if (entry?.phase !== "known") return TEXT_CATCHING_UP;
+    if (entry?.phase !== "known") {
+      // Work made on the text this process held until a revision (offline, or before it heard) is judged on it meanwhile.
+      const kept = this.older.kept(articleId, target.revision);
+      return kept ? problemOn(kept, target) : TEXT_CATCHING_UP;
+    }
     if (target.revision > entry.revision) {
       // Read from the database after a socket first named this revision, and still older: it does not exist
       // (a socket learns a revision from the server, so it was stored before it was first named).
@@ -114,8 +119,18 @@ class ArticleTexts {
     const index = target.revision === entry.revision ? entry.index : this.older.get(db, articleId, target.revision);
     if (index === undefined) return TEXT_CATCHING_UP;
     if (index === null) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
-    const problem = targetProblem(index, target);
-    return problem && `target.${problem.field}: ${problem.message}`;
+    return problemOn(index, target);
+  }
+
+  /**
+   * The text held as current, about to be replaced, stays at hand as an earlier revision: work on it comes
+   * back from clients that were offline or on a process that had not heard of the revision yet, and reading
+   * it again meanwhile put them off (4503), after which a provider's own copy could have let the server's move
+   * of the same target win over theirs, and sent it back as deleted.
+   */
+  private keepAsOlder(articleId: string) {
+    const entry = this.known.get(articleId);
+    if (entry?.phase === "known") this.older.remember(articleId, entry.revision, entry.index);
   }
 
   /** Another process stored `revision`: a text kept here that is older is read again. */
@@ -137,6 +152,7 @@ class ArticleTexts {
   }
 
   private reload(db: Db, articleId: string): Promise<void> {
+    this.keepAsOlder(articleId);
     const readAt = performance.now();
     const ready = currentText(db, articleId).then(
       (text) => {
@@ -161,6 +177,11 @@ async function currentText(db: Db, articleId: string): Promise<{ revision: numbe
     .innerJoin(articleRevisions, and(eq(articleRevisions.articleId, articles.id), eq(articleRevisions.number, articles.currentRevision)))
     .where(eq(articles.id, articleId));
   return row ?? null;
+}
+
+function problemOn(index: CodePointIndex, target: TextTarget): string | null {
+  const problem = targetProblem(index, target);
+  return problem && `target.${problem.field}: ${problem.message}`;
 }
 
 export const articleTexts = new ArticleTexts();

@@ -30,6 +30,12 @@ export class ClientIds {
     return this.owners.get(clientId);
   }
 
+  /** Whether a member writes under `clientId`: neither this server nor an id nobody has claimed here (another process's server). */
+  heldByMember(clientId: number): boolean {
+    const owner = this.owners.get(clientId);
+    return owner !== undefined && owner !== SERVER;
+  }
+
   /** True when `clientId` is free or already `userId`'s, and it is now theirs. `known` claims come from storage. */
   claim(clientId: number, userId: string, options: { known?: boolean } = {}): boolean {
     const owner = this.owners.get(clientId);

@@ -3,6 +3,8 @@ import type { ModerationStep } from "./authorize.ts";
 import type { ClientIdStore } from "./client-id-store.ts";
 import type { DocumentHooks, LiveDocument } from "./document.ts";
 import type { Hiding } from "./hiding.ts";
+import { articleTexts } from "./article-text.ts";
+import type { OlderTargetsDue } from "./older-targets-due.ts";
 import { cutMergedToLimits } from "./merged-limits.ts";
 import type { GroupCommitter } from "./persist.ts";
 import type { Reprojection } from "./reprojection.ts";
@@ -14,6 +16,7 @@ export type HubParts = {
   hiding: Hiding;
   reprojection: Reprojection;
   clientIdStore: ClientIdStore;
+  olderTargets: OlderTargetsDue;
   options: Pick<SyncOptions, "relay" | "observer" | "hooks">;
   logger: Logger;
 };
@@ -34,6 +37,10 @@ export function documentHooks(hub: HubParts): DocumentHooks {
       hub.hiding.received(live.context, live.doc, touched);
       hub.reprojection.remote(live, touched);
       cutMergedToLimits(live, touched);
+    },
+    olderTargetKept: ({ context: { articleId } }) => {
+      const revision = articleTexts.currentRevision(articleId);
+      if (revision !== null) hub.olderTargets.soon({ kind: "article-revised", articleId, revision });
     },
     relay: (live, update, durable) => hub.options.relay.publishUpdate(live, update, durable),
     relayAwareness: (live, update) => hub.options.relay.publishAwareness(live, update),

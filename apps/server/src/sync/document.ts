@@ -17,6 +17,7 @@ import type { PersistSource } from "./persist.ts";
 import type { DocContext } from "./projection.ts";
 import { touchedAnnotations } from "./touched.ts";
 import { stampEdits } from "./edited.ts";
+import { keepOfflineMoves } from "./offline-moves.ts";
 import { UpdateLane } from "./update-lane.ts";
 import { ServerWrites } from "./server-writes.ts";
 
@@ -44,10 +45,9 @@ export type DocumentHooks = {
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
   /** An update another process accepted was applied here (it persists there), touching these annotations. */
   received?(live: LiveDocument, touched: ReadonlySet<string>): void;
-  /**
-   * Called with every update accepted here (not those from other processes)
-   * and its durability, for relaying to other processes (docs/architecture.md, "More than one process").
-   */
+  /** A target on an earlier revision was written again here (offline-moves.ts), to be moved onto the current one. */
+  olderTargetKept?(live: LiveDocument): void;
+  /** Every update accepted here (not from other processes) and its durability, to relay (architecture.md, "More than one process"). */
   relay?(source: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
   /** Called with every awareness change made here, as a y-protocols awareness update. */
   relayAwareness?(source: LiveDocument, update: Uint8Array): void;
@@ -57,11 +57,9 @@ export type DocumentHooks = {
 export type StartingState = {
   bytes: Uint8Array;
   /**
-   * Whether the state may be served before it is built: only bytes known to
-   * parse, either a snapshot this server wrote or bytes read through whole
-   * on the way (DocStore.load's `verified` and `parsed`). Anything else is
-   * built at once, so that bytes that do not parse fail the load instead of
-   * reaching a client.
+   * Whether the state may be served before it is built: only bytes known to parse, either a snapshot this server
+   * wrote or bytes read through whole on the way (DocStore.load's `verified` and `parsed`). Anything else is built at
+   * once, so that bytes that do not parse fail the load instead of reaching a client.
    */
   servable: boolean;
   /** Free bytes before `bytes` in their buffer, where a new client's sync step 2 is framed without a copy (messages.ts). */
@@ -84,9 +82,8 @@ export class LiveDocument implements PersistSource {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
   /**
-   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts), which happens the first time anything
-   * reads or changes it, usually the first write; for a large one in slices before that (`buildInSlices`), from
-   * BUILD_AFTER_MS after the load or from the first need, whichever comes first.
+   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts) on first use, usually the first write;
+   * a large one in slices before that (`buildInSlices`), from BUILD_AFTER_MS after the load or the first need.
    */
   private cold: ColdBytes | null;
   /**
@@ -150,6 +147,7 @@ export class LiveDocument implements PersistSource {
     for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
+    this.ydoc.on("afterTransaction", this.onTransaction);
     if (!start?.servable) void this.doc;
     else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) {
       this.plannedBuild = setTimeout(() => this.startBuild(), BUILD_AFTER_MS);
@@ -206,10 +204,9 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * Builds a large cold document a slice per event-loop turn, so that the
-   * first write to it does not hold every socket of the process while a
-   * whole state is applied (about a second for 10 MB). The worker cuts the
-   * state (state-slices.mjs); a state it cannot cut is built on first use.
+   * Builds a large cold document a slice per event-loop turn, so that the first write to it does not hold every
+   * socket of the process while a whole state is applied (about a second for 10 MB). The worker cuts the state
+   * (state-slices.mjs); a state it cannot cut is built on first use.
    */
   private async buildInSlices(state: Uint8Array, tail: Uint8Array | null) {
     // A large tail is merged into the state first and cut with it: its structs build on the snapshot's, so
@@ -248,11 +245,9 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * Resolves once a build in slices under way has ended, at once when none
-   * is; a planned one starts now. Reading `doc` meanwhile would apply the
-   * rest in one go, holding every socket of the process (about a second for
-   * 10 MB); whoever can wait for the last slice instead does (connection.ts,
-   * hub.ts).
+   * Resolves once a build in slices under way has ended, at once when none is; a planned one starts now. Reading
+   * `doc` meanwhile would apply the rest in one go, holding every socket of the process (about a second for 10 MB);
+   * whoever can wait for the last slice instead does (connection.ts, hub.ts).
    */
   whenBuilt(): Promise<void> {
     if (this.plannedBuild) this.startBuild();
@@ -301,9 +296,8 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * An annotation as the database keeps it: its author and assignees as
-   * accounts. Authorization let in only member ids of this group, so each has
-   * an account here; an author without one (none should be) is stored as none.
+   * An annotation as the database keeps it: its author and assignees as accounts. Authorization let in only member
+   * ids of this group, so each has an account here; an author without one (none should be) is stored as none.
    */
   stored(id: string) {
     const value = this.annotation(id);
@@ -334,10 +328,9 @@ export class LiveDocument implements PersistSource {
   }
 
   /**
-   * Applies an update another process accepted: broadcast here, but it
-   * persists there. During a build in slices it waits for the last slice,
-   * and while a large update is taken in turns for its end (updates commute,
-   * and those that wait keep their order).
+   * Applies an update another process accepted: broadcast here, but it persists there. During a build in slices it
+   * waits for the last slice, and while a large update is taken in turns for its end (updates commute, and those that
+   * wait keep their order).
    */
   applyRemote(update: Uint8Array, onGap?: () => void) {
     if (this.isBusy) {
@@ -375,6 +368,11 @@ export class LiveDocument implements PersistSource {
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
     if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
+  };
+
+  private onTransaction = (tr: Y.Transaction) => {
+    const from = tr.origin === REMOTE_ORIGIN ? "process" : (tr.origin as ChangeOrigin | null)?.peer ? "socket" : null;
+    if (from && keepOfflineMoves(tr, from, this.clientIds)) this.hooks.olderTargetKept?.(this);
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

@@ -97,7 +97,7 @@ export class SyncHub {
       olderTargetTaken: (articleId, current) => this.olderTargets.soon({ kind: "article-revised", articleId, revision: current }),
     };
     const reprojection = new Reprojection(this.committer);
-    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, options: this.options, logger });
+    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, olderTargets: this.olderTargets, options: this.options, logger });
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */

@@ -18,29 +18,40 @@ type Kept = { phase: "loading" } | { phase: "read"; index: CodePointIndex | null
  * up on 4403.
  */
 export class OlderTexts {
-  private readonly kept = new Map<string, Kept>();
+  private readonly texts = new Map<string, Kept>();
 
   /** The revision's text, null when the article has no such revision, undefined while it is read (begun by this call). */
   get(db: Db, articleId: string, revision: number): CodePointIndex | null | undefined {
     const key = `${articleId}@${revision}`;
-    const found = this.kept.get(key);
+    const found = this.texts.get(key);
     if (found?.phase === "loading") return undefined;
     if (found) {
       // Used again: kept the longest.
-      this.kept.delete(key);
-      this.kept.set(key, found);
+      this.texts.delete(key);
+      this.texts.set(key, found);
       return found.index;
     }
-    this.kept.set(key, { phase: "loading" });
+    this.texts.set(key, { phase: "loading" });
     void readRevision(db, articleId, revision).then(
       (text) => this.keep(key, text === null ? null : new CodePointIndex(text)),
-      () => this.kept.delete(key),
+      () => this.texts.delete(key),
     );
     return undefined;
   }
 
+  /** A revision's text this process has at hand already (it was the current one). */
+  remember(articleId: string, revision: number, index: CodePointIndex) {
+    this.keep(`${articleId}@${revision}`, index);
+  }
+
+  /** The revision's text if it is kept, without reading it. */
+  kept(articleId: string, revision: number): CodePointIndex | null {
+    const found = this.texts.get(`${articleId}@${revision}`);
+    return found?.phase === "read" ? found.index : null;
+  }
+
   private keep(key: string, index: CodePointIndex | null) {
-    keepWithinUnits(this.kept, key, { phase: "read", index }, (entry) => (entry.phase === "read" ? (entry.index?.text.length ?? 0) : 0), KEPT_UNITS);
+    keepWithinUnits(this.texts, key, { phase: "read", index }, (entry) => (entry.phase === "read" ? (entry.index?.text.length ?? 0) : 0), KEPT_UNITS);
   }
 }
 

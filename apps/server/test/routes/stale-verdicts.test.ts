@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
-import { CodePointIndex, annotationsOf, buildTarget, updateAnnotation } from "@marginalia/schema";
+import { CodePointIndex, annotationsOf, updateAnnotation } from "@marginalia/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextFor } from "../../src/documents/context.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
-import { articleWithMembers } from "../support/article.ts";
+import { articleWithMembers, targetOn } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { eventually } from "../support/sync-client.ts";
 import { receiver } from "../support/webhook-receiver.ts";
@@ -19,12 +19,6 @@ const correction = (text: string) =>
     .replace("under tough sanctions", "under tougher sanctions")
     .replace(text.split("\n").find((l) => l.includes(DELETED))!, "");
 
-function targetOn(text: string, quote: string) {
-  const index = new CodePointIndex(text);
-  expect(text.indexOf(quote), quote).toBeGreaterThanOrEqual(0);
-  const start = index.toCodePoint(text.indexOf(quote));
-  return buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
-}
 
 let t: TestApp;
 beforeAll(async () => {

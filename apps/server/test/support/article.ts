@@ -1,3 +1,4 @@
+import { CodePointIndex, buildTarget } from "@marginalia/schema";
 import type { App } from "../../src/app.ts";
 import { importArticle } from "../../src/import/index.ts";
 import { type TestClient, addMember, createGroup, signUp } from "./app.ts";
@@ -39,4 +40,13 @@ export function seedTarget(near: number, exact: string) {
     if (points.slice(start, start + length).join("") === exact) return { revision: 1, exact, prefix: "", suffix: "", start, end: start + length };
   }
   throw new Error(`"${exact}" is not in the seed article after ${near}`);
+}
+
+/** A target on `text` (an article's text as the API returns it, revision 1 unless said) for the first occurrence of `quote`. */
+export function targetOn(text: string, quote: string, revision = 1) {
+  const at = text.indexOf(quote);
+  if (at < 0) throw new Error(`"${quote}" is not in the text`);
+  const index = new CodePointIndex(text);
+  const start = index.toCodePoint(at);
+  return buildTarget(index, { start, end: start + Array.from(quote).length }, revision);
 }
