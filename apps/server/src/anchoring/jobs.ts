@@ -1,23 +1,40 @@
-import { type Anchor, CodePointIndex, type TextTarget, resolveTarget } from "@marginalia/schema";
+import { type Anchor, CodePointIndex, type ResolveOptions, type TextTarget, resolveTarget } from "@marginalia/schema";
+import { EditMap } from "./edit-map.ts";
 
-/** One slice of a revision's re-anchoring; `key` names the new text, indexed on its first slice. */
-export type SliceJob = { key: string; text: string; oldLength: number; targets: TextTarget[] };
+/**
+ * One slice of a revision's re-anchoring; `key` names the new text, indexed on its first slice. `before`:
+ * the revision it replaces, when its text is at hand, for an edit map (edit-map.ts).
+ */
+export type SliceJob = { key: string; text: string; oldLength: number; targets: TextTarget[]; before?: { revision: number; text: string } };
+
+type Edits = { revision: number; old: CodePointIndex; map: EditMap };
+type Indexed = { index: CodePointIndex; edits: Edits | null };
 
 /**
  * The texts being re-anchored on, indexed once each (resolve.ts keeps its slice index per
  * CodePointIndex); two at most, so that a revision that follows another quickly does not
  * rebuild the first's index between slices.
  */
-const texts = new Map<string, CodePointIndex>();
+const texts = new Map<string, Indexed>();
 
 export function resolveSlice(job: SliceJob): Anchor[] {
-  let index = texts.get(job.key);
-  if (!index) {
-    index = new CodePointIndex(job.text);
-    texts.set(job.key, index);
+  let indexed = texts.get(job.key);
+  if (!indexed) {
+    const { before } = job;
+    const edits = before ? { revision: before.revision, old: new CodePointIndex(before.text), map: new EditMap(before.text, job.text) } : null;
+    indexed = { index: new CodePointIndex(job.text), edits };
+    texts.set(job.key, indexed);
     for (const old of texts.keys()) if (texts.size > 2 && old !== job.key) texts.delete(old);
   }
-  return job.targets.map((target) => resolveTarget(index, target, { oldLength: job.oldLength }));
+  const { index, edits } = indexed;
+  return job.targets.map((target) => resolveTarget(index, target, { oldLength: job.oldLength, edits: editsOf(edits, target) }));
+}
+
+/** What the edit map tells of a target, if it was made on the text the map starts from (an older one's places are not that text's). */
+function editsOf(edits: Edits | null, target: TextTarget): ResolveOptions["edits"] {
+  if (!edits || target.revision !== edits.revision || target.end > edits.old.length) return undefined;
+  const start = edits.old.toUtf16(target.start);
+  return { carried: edits.map.carry(start, edits.old.toUtf16(target.end)), moved: edits.map.place(start) };
 }
 
 /** The revision is done: its index can go. */

@@ -27,14 +27,14 @@ class AnchorWorker {
     return this.link.broken ? "event loop" : "thread";
   }
 
-  /** The anchors of `targets` on `text` (a revision named `key`), in order. */
-  async resolve(key: string, text: string, oldLength: number, targets: TextTarget[]): Promise<Anchor[]> {
+  /** The anchors of `targets` on `text` (a revision named `key`), in order; `before` as in SliceJob. */
+  async resolve(key: string, text: string, oldLength: number, targets: TextTarget[], before?: SliceJob["before"]): Promise<Anchor[]> {
     const anchors: Anchor[] = [];
     try {
       // The text goes with every slice (a copy costs far less than a slice's work): a worker that
       // dropped it, for another revision re-anchored meanwhile, indexes it again rather than failing.
       for (let at = 0; at < targets.length; at += SLICE) {
-        anchors.push(...(await this.slice({ key, text, oldLength, targets: targets.slice(at, at + SLICE) })));
+        anchors.push(...(await this.slice({ key, text, oldLength, targets: targets.slice(at, at + SLICE), before })));
       }
     } finally {
       this.link.tell({ forget: key });
@@ -54,7 +54,8 @@ class AnchorWorker {
     }
     const anchors: Anchor[] = [];
     for (let at = 0; at < job.targets.length; at += SLICE_HERE) {
-      anchors.push(...resolveSlice({ ...job, targets: job.targets.slice(at, at + SLICE_HERE) }));
+      // Without an edit map: its diff may take a second, which here would hold every socket.
+      anchors.push(...resolveSlice({ ...job, before: undefined, targets: job.targets.slice(at, at + SLICE_HERE) }));
       await nextTurn();
     }
     return anchors;

@@ -5,7 +5,9 @@ import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import { ofArticle } from "../documents/of-article.ts";
 import { articleTexts } from "../sync/article-text.ts";
+import { readRevision } from "../sync/older-texts.ts";
 import type { SyncHub } from "../sync/hub.ts";
+import type { SliceJob } from "./jobs.ts";
 import { anchorWorker } from "./pool.ts";
 
 export type ReanchorSummary = { anchored: number; fuzzy: number; orphaned: number; documents: number };
@@ -48,11 +50,13 @@ export async function reanchorArticle(
   to: { revision: number; text: string },
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
+  const replaced = await textBefore(db, article.id, to.revision - 1);
+  const before = replaced === null ? undefined : { revision: to.revision - 1, text: replaced };
   // Sockets write targets on the new text from now on (sync/article-text.ts), on every process.
   const index = articleTexts.revised(article.id, to.revision, to.text);
   hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision, previousLength: from.length });
   const names = await documentsOf(db, article.id);
-  const move = (name: string) => moveTargets(hub, { ...article, name }, index, from, to, summary);
+  const move = (name: string) => moveTargets(hub, { ...article, name }, index, { ...from, before }, to, summary);
   for (const name of names) if (await move(name)) summary.documents++;
   // Work that another process took on the old text before it heard of this revision reaches this one
   // over the relay meanwhile: moved too, and that process moves what it still has (reanchorStragglers).
@@ -88,7 +92,7 @@ async function moveTargets(
   hub: SyncHub,
   doc: { id: string; groupId: string; name: string },
   index: CodePointIndex,
-  from: { length: number },
+  from: { length: number; before?: SliceJob["before"] },
   to: { revision: number; text: string },
   summary: ReanchorSummary,
 ): Promise<boolean> {
@@ -105,7 +109,7 @@ async function moveTargets(
     }
   });
   if (pending.length === 0) return true;
-  const anchors = await anchorWorker.resolve(`${doc.id}@${to.revision}`, to.text, from.length, pending.map((p) => p.target));
+  const anchors = await anchorWorker.resolve(`${doc.id}@${to.revision}`, to.text, from.length, pending.map((p) => p.target), from.before);
   for (let at = 0; at < pending.length; at += APPLY_SLICE) {
     await hub.change(context, { userId: null }, (ydoc) => {
       const annotations = annotationsOf(ydoc);
@@ -125,6 +129,11 @@ async function moveTargets(
     });
   }
   return true;
+}
+
+/** The replaced revision's text, for an edit map: as this process held it for its sockets, else as stored. */
+async function textBefore(db: Db, articleId: string, revision: number): Promise<string | null> {
+  return articleTexts.indexOf(articleId, revision)?.text ?? (await readRevision(db, articleId, revision));
 }
 
 const sameTarget = (value: unknown, target: TextTarget) => value === target || JSON.stringify(value) === JSON.stringify(target);

@@ -55,7 +55,7 @@ export class OlderTexts {
   }
 }
 
-async function readRevision(db: Db, articleId: string, revision: number): Promise<string | null> {
+export async function readRevision(db: Db, articleId: string, revision: number): Promise<string | null> {
   const [row] = await db
     .select({ text: articleRevisions.text })
     .from(articleRevisions)

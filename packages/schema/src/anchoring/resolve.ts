@@ -29,6 +29,11 @@ export type ResolveOptions = {
   oldLength?: number;
   /** Below this combined score a fuzzy match is not trusted: the annotation is orphaned. */
   threshold?: number;
+  /**
+   * From an edit map of the revision (the server's anchoring/edit-map.ts), in UTF-16 units of the new text:
+   * `carried`, where the revision kept the quote's old place unchanged, and `moved`, where its old start went.
+   */
+  edits?: { carried: number | null; moved: number };
 };
 
 const DEFAULT_THRESHOLD = 0.75;
@@ -70,13 +75,16 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
   const { index } = revision;
   const quote = target.exact;
   if (quote.length === 0) return { state: "orphaned", score: 0 };
+  const { edits } = options;
+  // The same words where the revision left them: whatever was rewritten around them, they are the passage.
+  if (edits?.carried != null && index.text.startsWith(quote, edits.carried)) return placed(index, edits.carried, edits.carried + quote.length, 1);
   const ctx = {
     quote,
     prefix: target.prefix.slice(-CONTEXT_USED),
     suffix: target.suffix.slice(0, CONTEXT_USED),
-    expected: index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
+    expected: edits?.moved ?? index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
   };
-  const exact = exactly(revision, ctx, index.toUtf16(target.start));
+  const exact = exactly(revision, ctx, edits?.moved ?? index.toUtf16(target.start));
   // A quote at the text's very start is found at 0: only null means found but not told apart.
   if (exact !== undefined) return exact !== null ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
   return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);

@@ -1,0 +1,51 @@
+import { CodePointIndex, buildTarget } from "@marginalia/schema";
+import { describe, expect, it } from "vitest";
+import { EditMap } from "./edit-map.ts";
+import { resolveSlice } from "./jobs.ts";
+
+const QUOTE = "the deal held";
+const before = [
+  "Tehran and Moscow met again in the spring, as they had in the winter before.",
+  `By the summer ${QUOTE}, to the surprise of the envoys who had worked on it.`,
+  "Neither capital said much about what came next, and the markets waited.",
+].join(" ");
+// A correction that writes new sentences right before and right after the quote: none of its context is left.
+const after = before
+  .replace("By the summer ", "Officials later disputed the account of the talks given by both sides. By the end of it ")
+  .replace(", to the surprise", "; a second round was planned for the autumn in a third country. Few expected it, to the surprise");
+
+function targetOnBefore(quote: string) {
+  const index = new CodePointIndex(before);
+  const start = index.toCodePoint(before.indexOf(quote));
+  return buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
+}
+
+describe("EditMap", () => {
+  it("carries a stretch the revision kept to its new place, and nothing that was rewritten", () => {
+    const map = new EditMap(before, after);
+    const at = before.indexOf(QUOTE);
+    expect(map.carry(at, at + QUOTE.length)).toBe(after.indexOf(QUOTE));
+    const rewritten = before.indexOf("By the summer");
+    expect(map.carry(rewritten, rewritten + "By the summer".length)).toBeNull();
+    // A position in rewritten text ("summer") goes to the end of the kept stretch before it ("By the ").
+    expect(map.place(rewritten + "By the su".length)).toBe(after.indexOf("By the end") + "By the ".length);
+  });
+
+  it("keeps a short quote whose context the correction replaced on both sides, where the map alone places it", () => {
+    const target = targetOnBefore(QUOTE);
+    const job = { text: after, oldLength: Array.from(before).length, targets: [target] };
+    // Without the old text there is nothing to tell this quote by: its context is gone.
+    expect(resolveSlice({ ...job, key: "without" })[0]!.state).toBe("orphaned");
+    const [anchor] = resolveSlice({ ...job, key: "with", before: { revision: 1, text: before } });
+    expect(anchor).toMatchObject({ state: "anchored" });
+    const index = new CodePointIndex(after);
+    if (anchor?.state !== "anchored") throw new Error("not anchored");
+    expect(index.slice(anchor.start, anchor.end)).toBe(QUOTE);
+  });
+
+  it("uses the map only for targets made on the text it starts from", () => {
+    const onOlder = { ...targetOnBefore(QUOTE), revision: 0 };
+    const [anchor] = resolveSlice({ key: "older", text: after, oldLength: Array.from(before).length, targets: [onOlder], before: { revision: 1, text: before } });
+    expect(anchor!.state).toBe("orphaned");
+  });
+});
