@@ -6,6 +6,7 @@
 // ANCHOR_DEBUG=1 prints each wrong placement: its target, where it belonged and where it went.
 import { writeFileSync } from "node:fs";
 import { CodePointIndex, buildTarget, resolveTarget } from "@marginalia/schema";
+import { resolveSlice } from "@marginalia/server/anchoring/jobs.ts";
 import { anchorWorker } from "@marginalia/server/anchoring/pool.ts";
 import { SEED } from "./harness.ts";
 import { RANDOM_REVISIONS, REVISIONS, type Span, WORDS_REPLACED, judge, newPlaces, randomQuotes, truthFor } from "./anchoring-corpus.ts";
@@ -24,23 +25,28 @@ const words = (q: Span) => originalText.slice(oldIndex.toUtf16(q.start), oldInde
 
 const rows: string[] = [];
 let worstMs = 0;
-const totals = { correct: 0, orphaned: 0, wrong: 0, mustOrphan: 0, all: 0 };
+const totals = { correct: 0, orphaned: 0, wrong: 0, mustOrphan: 0, all: 0, withoutMap: 0, wrongWithoutMap: 0 };
 const short = { count: 0, correct: 0, wrong: 0 };
 for (const revision of [...REVISIONS, WORDS_REPLACED]) {
   const seeds = RANDOM_REVISIONS.has(revision.name) ? EDIT_SEEDS : [EDIT_SEEDS[0]!];
-  const counts = { correct: 0, orphaned: 0, wrong: 0, mustOrphan: 0 };
+  const counts = { correct: 0, orphaned: 0, wrong: 0, mustOrphan: 0, withoutMap: 0, wrongWithoutMap: 0 };
   let ms = 0;
   for (const seed of seeds) {
     const { text, origins } = revision.apply(original, seed);
     const newIndex = new CodePointIndex(text);
     const places = newPlaces(origins, original.length);
     const started = performance.now();
-    const anchors = targets.map((t) => resolveTarget(newIndex, t, { oldLength: original.length }));
+    // As the server resolves a correction's targets: with an edit map of the two texts (edit-map.ts), built in the time measured.
+    const anchors = resolveSlice({ key: `${revision.name}@${seed}`, text, oldLength: original.length, targets, before: { revision: 1, text: originalText } });
     ms += performance.now() - started;
+    const withoutMap = targets.map((t) => resolveTarget(newIndex, t, { oldLength: original.length }));
     anchors.forEach((anchor, i) => {
       const truth = truthFor(quotes[i]!, places);
       const outcome = judge(anchor, truth);
       counts[outcome]++;
+      const plain = judge(withoutMap[i]!, truth);
+      if (plain === "correct") counts.withoutMap++;
+      if (plain === "wrong") counts.wrongWithoutMap++;
       if (outcome === "wrong" && process.env.ANCHOR_DEBUG) {
         const a = anchors[i]!;
         const t = targets[i]!;
@@ -58,10 +64,10 @@ for (const revision of [...REVISIONS, WORDS_REPLACED]) {
   }
   const n = quotes.length * seeds.length;
   worstMs = Math.max(worstMs, ms / seeds.length);
-  for (const k of ["correct", "orphaned", "wrong", "mustOrphan"] as const) totals[k] += counts[k];
+  for (const k of ["correct", "orphaned", "wrong", "mustOrphan", "withoutMap", "wrongWithoutMap"] as const) totals[k] += counts[k];
   totals.all += n;
   rows.push(
-    `| ${revision.name} | ${seeds.length} | ${pct(counts.correct, n)} | ${pct(counts.orphaned, n)} | ${counts.wrong} | ${counts.mustOrphan} | ${(ms / seeds.length).toFixed(0)} ms |`,
+    `| ${revision.name} | ${seeds.length} | ${pct(counts.correct, n)} | ${pct(counts.orphaned, n)} | ${counts.wrong} | ${counts.mustOrphan} | ${pct(counts.withoutMap, n)} (${counts.wrongWithoutMap} wrong) | ${(ms / seeds.length).toFixed(0)} ms |`,
   );
 }
 
@@ -76,10 +82,10 @@ const report = [
   "",
   `${quotes.length} random quotes (3–15 words) on the seed article, resolved on each revision; edits that depend on a seed are made with ${EDIT_SEEDS.length} seeds (${EDIT_SEEDS.join(", ")}). "Correct" includes quotes that must orphan and did; "placed wrongly" must stay 0.`,
   "",
-  "| revision | seeds | correct | orphaned (missed) | placed wrongly | must orphan | time for 1,000 |",
-  "|---|---|---|---|---|---|---|",
+  "| revision | seeds | correct | orphaned (missed) | placed wrongly | must orphan | correct without the edit map | time for 1,000 (with the map's diff) |",
+  "|---|---|---|---|---|---|---|---|",
   ...rows,
-  `| **all** | | ${pct(totals.correct, totals.all, 2)} | ${pct(totals.orphaned, totals.all, 2)} | ${totals.wrong} | ${totals.mustOrphan} | worst ${worstMs.toFixed(0)} ms |`,
+  `| **all** | | ${pct(totals.correct, totals.all, 2)} | ${pct(totals.orphaned, totals.all, 2)} | ${totals.wrong} | ${totals.mustOrphan} | ${pct(totals.withoutMap, totals.all, 2)} (${totals.wrongWithoutMap} wrong) | worst ${worstMs.toFixed(0)} ms |`,
   "",
   `Short passages (at most 6 words) in which one word was replaced by a shorter one, context intact: ${short.count} cases, ${short.correct} correct (${pct(short.correct, Math.max(1, short.count))}), ${short.wrong} wrong.`,
   "",
