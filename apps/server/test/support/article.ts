@@ -1,3 +1,4 @@
+import { CodePointIndex, buildTarget } from "@marginalia/schema";
 import type { App } from "../../src/app.ts";
 import { importArticle } from "../../src/import/index.ts";
 import { type TestClient, addMember, createGroup, signUp } from "./app.ts";
@@ -39,4 +40,12 @@ export function seedTarget(near: number, exact: string) {
     if (points.slice(start, start + length).join("") === exact) return { revision: 1, exact, prefix: "", suffix: "", start, end: start + length };
   }
   throw new Error(`"${exact}" is not in the seed article after ${near}`);
+}
+
+/** A target on the imported text (as the API returns it) for the first occurrence of `quote`. */
+export function targetOn(text: string, quote: string) {
+  if (!text.includes(quote)) throw new Error(`"${quote}" is not in the text`);
+  const index = new CodePointIndex(text);
+  const start = index.toCodePoint(text.indexOf(quote));
+  return buildTarget(index, { start, end: start + Array.from(quote).length }, 1);
 }
