@@ -2,16 +2,13 @@ import { CodePointIndex, annotationsOf, createAnnotation } from "@marginalia/sch
 import { describe, expect, it } from "vitest";
 import { addMember } from "./support/app.ts";
 import { articleWithMembers, targetOn } from "./support/article.ts";
-import { SEED_ARTICLE } from "./support/fixtures.ts";
+import { SEED_ARTICLE, SEED_CORRECTION, SEED_PASSAGES } from "./support/fixtures.ts";
 import { liveServer } from "./support/live.ts";
 import { eventually } from "./support/sync-client.ts";
 
 const live = liveServer();
 
-const MOVED = "the West is so sensitive about any cooperation";
-const TYPO = "Russia and the Iranian regime are both today under tough sanctions";
-const DELETED = "Western countries, especially the United States, do not have many options";
-
+const { kept: MOVED, reworded: TYPO, deleted: DELETED } = SEED_PASSAGES;
 
 async function annotatedDesk() {
   const desk = await articleWithMembers(live.t.app, ["annotator", "moderator"]);
@@ -28,11 +25,6 @@ async function annotatedDesk() {
   return { ...desk, annotator, moderator, ids, text };
 }
 
-const correction = (text: string) =>
-  `Correction: an earlier version misstated the date of the visit.\n\n${text}`
-    .replace("under tough sanctions", "under tougher sanctions")
-    .replace(text.split("\n").find((l) => l.includes(DELETED))!, "");
-
 describe("re-anchoring on a new revision", () => {
   it("moves, fuzzes or orphans every annotation, live, in group and private documents", async () => {
     const d = await annotatedDesk();
@@ -40,7 +32,7 @@ describe("re-anchoring on a new revision", () => {
     await reader.synced;
     const before = annotationsOf(reader.doc).get(d.ids.moved)!.get("target") as { start: number };
 
-    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     expect(put.status).toBe(201);
     expect(put.body.revision).toBe(2);
     expect(put.body.reanchored).toEqual({ anchored: 2, fuzzy: 1, orphaned: 1, documents: 2 });
@@ -68,7 +60,7 @@ describe("re-anchoring on a new revision", () => {
 
   it("re-attaches an orphan to a new range, for its author or a moderator only", async () => {
     const d = await annotatedDesk();
-    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     const index = new CodePointIndex(put.body.text);
     const start = index.toCodePoint(put.body.text.indexOf("Russia-Iran close ties"));
     const range = { start, end: start + 22 };
@@ -95,7 +87,7 @@ describe("re-anchoring on a new revision", () => {
     });
     expect(check.status).toBe(201);
     if (check.body.status !== "published") expect((await d.moderator.patch(`/api/annotations/${check.body.id}`, { status: "published" })).status).toBe(200);
-    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     const index = new CodePointIndex(put.body.text);
     const start = index.toCodePoint(put.body.text.indexOf("Russia-Iran close ties"));
     const range = { start, end: start + 22 };
@@ -114,7 +106,7 @@ describe("re-anchoring on a new revision", () => {
     await writer.synced;
     writer.provider.disconnect();
     const offline = createAnnotation(writer.doc, { kind: "comment", authorId: d.annotator.user.id, body: "made offline", target: targetOn(d.text, MOVED) });
-    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     expect(put.status).toBe(201);
     writer.provider.connect();
     // Before, the reconnect was closed with 4403 (not the current revision), which providers give up on.
@@ -165,7 +157,7 @@ describe("re-anchoring what sits outside the group's document", () => {
   it("re-anchors what moderators hid, so that it comes back on the current revision", async () => {
     const d = await annotatedDesk();
     expect((await d.moderator.post(`/api/annotations/${d.ids.moved}/hide`)).status).toBe(200);
-    const put = await revise(d, correction(SEED_ARTICLE));
+    const put = await revise(d, SEED_CORRECTION);
     expect(put.reanchored.documents).toBe(3); // the group's, the hidden one and the annotator's private one
     const hidden = (await d.moderator.get(`/api/annotations/${d.ids.moved}`)).body;
     expect(hidden).toMatchObject({ status: "hidden", anchor: { state: "anchored" }, target: { revision: 2, exact: MOVED } });
@@ -173,7 +165,7 @@ describe("re-anchoring what sits outside the group's document", () => {
 
   it("tries an orphan again on each new revision", async () => {
     const d = await annotatedDesk();
-    await revise(d, correction(SEED_ARTICLE));
+    await revise(d, SEED_CORRECTION);
     expect((await d.annotator.get(`/api/annotations/${d.ids.deleted}`)).body.anchor.state).toBe("orphaned");
     // The passage is put back: the orphan, still on revision 1, finds its quote on revision 3.
     await revise(d, `${SEED_ARTICLE}\n\nA note from the editors.`);

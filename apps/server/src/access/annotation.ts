@@ -65,14 +65,14 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
 }
 
 /**
- * Decides the caller's role again, in place, for work that waited for its turn (services/decision-turns.ts),
- * which can come many seconds after the request's access was decided: a moderator demoted or removed while
- * their hide waited behind others' decisions hid it all the same. Removed from the group: 404, as for what
- * they cannot see; otherwise what follows is judged under the role they have now.
+ * The caller's access with their role decided again, for work that waited for its turn
+ * (services/decision-turns.ts), which can come many seconds after the request's access was decided: a
+ * moderator demoted or removed while their hide waited behind others' decisions hid it all the same.
+ * Removed from the group: 404, as for what they cannot see; otherwise what follows is judged under the role
+ * they have now. The caller's own object is left as the request found it.
  */
-export async function refreshRole(db: Db, access: AnnotationAccess): Promise<void> {
+export async function refreshRole(db: Db, access: AnnotationAccess): Promise<AnnotationAccess> {
   const found = await membershipOf(db, access.row.groupId, access.account);
   if (!found) throw notFound("Annotation");
-  access.role = found.role;
-  access.actor = { ...access.actor, role: found.role };
+  return { ...access, role: found.role, actor: { ...access.actor, role: found.role } };
 }

@@ -2,37 +2,27 @@ import { Hono } from "hono";
 import { z } from "zod";
 import {
   MAX_BODY_LENGTH,
-  annotationsOf,
   annotationFieldSchemas,
-  buildTarget,
   languageInputSchema,
-  confirmedJudgement,
-  judgementBeforeMove,
-  readAnnotation,
-  refuseConfirm,
-  refuseReattach,
-  updateAnnotation,
   voteValueSchema,
 } from "@marginalia/schema";
 import type { AppContext, AppEnv } from "../context.ts";
-import { ApiError, forbidden, notFound } from "../errors.ts";
+import { ApiError, notFound } from "../errors.ts";
 import { type AnnotationEnv, accessOrGone, requireAnnotation, requireArticleRole } from "../http/access.ts";
 import { LATEST_DATE, readJson, validate } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
-import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { highlightsOf } from "../services/highlights.ts";
 import {
   articleWriteAccess,
   castVote,
   createThroughDocument,
   replyWriteAccess,
-  writerOf,
   deleteThroughDocument,
   updateThroughDocument,
 } from "../services/annotations.ts";
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
-import { recordModeration } from "../services/moderation-log.ts";
+import { confirmVerdict, reattachAnnotation } from "../services/pinning.ts";
 import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
 import { annotationPageSchema, assignmentViewSchema, highlightListSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
@@ -152,8 +142,8 @@ export const annotationRoutes = new Hono<AppEnv>()
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
     return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
-  .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan or a fuzzy annotation to a range of the current text (author or moderator; a published fact-check, moderators only)", body: reattachSchema, responses: { ...ok("The annotation, anchored"), 403: "Neither its author nor a moderator, or a published fact-check and not a moderator", 409: "Placed exactly on the current text: change its target instead" }, schemas: annotationResponses(200) }), requireAnnotation(), reattach)
-  .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale, or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
+  .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan or a fuzzy annotation to a range of the current text (author or moderator; a published fact-check, moderators only)", body: reattachSchema, responses: { ...ok("The annotation, anchored"), 403: "Neither its author nor a moderator, or a published fact-check and not a moderator", 409: "Placed exactly on the current text: change its target instead; or a moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), reattach)
+  .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale (perhaps confirmed or revised meanwhile), or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
   .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
   .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
   .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: { ...ok("The counts"), 409: "Voting is not open in the annotation's state" }, schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
@@ -173,43 +163,14 @@ async function present(c: AnnotationContext) {
 }
 
 async function reattach(c: AnnotationContext) {
-  const { db, hub } = c.get("deps");
-  // The body first: the role is decided again once it is in (http/access-recheck.ts).
+  // The body first: the role is decided again once it is in (http/access-recheck.ts), and in the turn.
   const range = await readJson(c, reattachSchema);
-  const access = c.get("annotation");
-  const refused = refuseReattach(access.actor, { ...access.subject, anchorState: access.row.anchorState });
-  if (refused) throw refused.status === 403 ? forbidden(refused.reason) : new ApiError("conflict", refused.reason);
-  const article = await getArticleHead(db, access.row.articleId);
-  const index = await textIndexAt(db, access.row.articleId, article.revision);
-  if (range.end > index.length) throw new ApiError("validation_failed", "end: past the end of the article", "end");
-  const target = buildTarget(index, range, article.revision);
-  // Written by the server: the anchor state is not a field clients may set.
-  await hub.change({ ...access.context, revision: article.revision }, writerOf(access), (doc) => {
-    const live = annotationsOf(doc).get(access.row.id);
-    const judged = live && judgementBeforeMove(readAnnotation(live));
-    updateAnnotation(doc, access.row.id, { target, anchor: { state: "anchored" }, ...(judged && { judged }) });
-  });
+  await reattachAnnotation(c.get("deps").db, c.get("deps").hub, c.get("annotation"), range);
   return present(c);
 }
 
-/**
- * Confirms a stale verdict against the text now under it: recorded on the fact-check as what it judged
- * (by the server: `judged` is not a field clients write), and logged as a moderation action.
- */
 async function confirm(c: AnnotationContext) {
-  const { db, hub } = c.get("deps");
-  const access = c.get("annotation");
-  const { row } = access;
-  const refused = refuseConfirm(access.actor, access.subject);
-  if (refused) throw forbidden(refused);
-  if (!row.stale) throw new ApiError("conflict", "This verdict is not stale: there is nothing to confirm");
-  if (row.anchorState === "orphaned") throw new ApiError("conflict", "Re-attach the fact-check to the new text before confirming its verdict");
-  await hub.change(access.context, writerOf(access), (doc) => {
-    const live = annotationsOf(doc).get(row.id);
-    const judged = live && confirmedJudgement(readAnnotation(live));
-    if (judged) updateAnnotation(doc, row.id, { judged });
-  });
-  await recordModeration(db, row, access.account, "confirm", { oldStatus: row.status, newStatus: row.status });
+  await confirmVerdict(c.get("deps").db, c.get("deps").hub, c.get("annotation"));
   return present(c);
 }
 

@@ -149,10 +149,6 @@ async function writeCreated(db: Db, hub: SyncHub, access: WriteAccess, userId: s
 }
 
 /**
- * Changes fields through the live document under the same rules a socket
- * update meets, checked against the live value, and resolves once durable.
- */
-/**
  * Refuses (412) a conditional write when the annotation, as its document holds it at the moment of writing,
  * no longer reads as `expected` (reviewedVersion of the row the caller's precondition was checked against).
  * Checked inside the document's transaction, so that no REST, socket or W3C write can land between.
@@ -164,26 +160,40 @@ function checkUnchanged(existing: AnnotationValue, expected: string | undefined)
 
 /**
  * `expected`: see checkUnchanged; for a conditional write (W3C If-Match). An edit of what waits for a
- * moderator's decision (a submission, a fact-check in review) takes the article's decision turns
- * (asDecided), so that the version decided on is the one stored; any other edit does not wait for them,
- * since with them edits of one article went one at a time (60 at once took 4–5 times as long).
+ * moderator's decision (a submission, a fact-check in review), and an edit only a moderator's role allows
+ * (moderates), take the article's decision turns (asDecided), so that the version decided on is the one
+ * stored and the role it is decided under is the caller's when it is written; any other edit does not wait
+ * for them, since with them edits of one article went one at a time (60 at once took 4–5 times as long).
  */
 export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, expected?: string) {
-  const write = async (stored: StoredState | null) => {
-    let updated: AnnotationValue | null = null;
-    await hub.change(access.context, writerOf(access), (doc) => {
-      const existing = decidedValue(doc, access, stored, expected);
-      for (const [field, value] of Object.entries(patch)) {
-        const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
-        if (refusal) throw forbidden(refusal);
-      }
-      updateAnnotation(doc, access.row.id, patch);
-      updated = readAnnotation(annotationsOf(doc).get(access.row.id)!);
-    });
-    return updated! as AnnotationValue;
-  };
-  return access.row.status === "pending" ? asDecided(db, access, write) : write(null);
+  const write = (now: AnnotationAccess, stored: StoredState | null) => patchInDocument(hub, now, patch, stored, expected);
+  return access.row.status === "pending" || moderates(access, patch) ? asDecided(db, access, write) : write(access, null);
 }
+
+/**
+ * Changes fields through the live document under the same rules a socket update meets, checked against the
+ * live value (and, in a decision turn, against what the last decision left, `stored`); resolves once durable.
+ */
+export async function patchInDocument(hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, stored: StoredState | null, expected?: string) {
+  let updated: AnnotationValue | null = null;
+  await hub.change(access.context, writerOf(access), (doc) => {
+    const existing = decidedValue(doc, access, stored, expected);
+    for (const [field, value] of Object.entries(patch)) {
+      const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
+      if (refusal) throw forbidden(refusal);
+    }
+    updateAnnotation(doc, access.row.id, patch);
+    updated = readAnnotation(annotationsOf(doc).get(access.row.id)!);
+  });
+  return updated! as AnnotationValue;
+}
+
+/**
+ * Moderation by way of an edit: a change of someone else's annotation, which only a moderator may make, or of a
+ * status (hiding through an edit is hiding). Such a write can wait behind others' and is decided, like a
+ * moderator's decision, under the role the caller has when it is made.
+ */
+const moderates = (access: AnnotationAccess, patch: AnnotationPatch) => access.subject.authorId !== access.actor.userId || "status" in patch;
 
 /**
  * An author's edit or delete takes its article's decision turns, like a moderator's decision
@@ -191,20 +201,21 @@ export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAc
  * names the document and status the request found, and the copy here reads that status too. A decision
  * just made through another process is in the row at once but reaches this copy a little later: deleting
  * from the copy then took a published fact-check from under its lock, or left an approved copy of what its
- * author had deleted; an edit of a submission being approved was answered 200 and lost.
+ * author had deleted; an edit of a submission being approved was answered 200 and lost. `write` is given
+ * the caller's access with the role they have in their turn (refreshRole), to decide its rules under.
  */
-function asDecided<T>(db: Db, access: AnnotationAccess, write: (stored: StoredState) => Promise<T>): Promise<T> {
+export function asDecided<T>(db: Db, access: AnnotationAccess, write: (now: AnnotationAccess, stored: StoredState) => Promise<T>): Promise<T> {
   return inDecisionTurn(db, access.row.articleId, async () => {
-    await refreshRole(db, access);
+    const now = await refreshRole(db, access);
     const stored = await storedState(db, access.row.id);
     if (!stored) throw notFound("Annotation");
     if (stored.docName !== access.row.docName || stored.status !== access.row.status) throw changedMeanwhile();
-    return write(stored);
+    return write(now, stored);
   });
 }
 
 /** The annotation as this document holds it, once it is known to read as `stored` (and as `expected`), if given. */
-function decidedValue(doc: Y.Doc, access: AnnotationAccess, stored: StoredState | null, expected: string | undefined): AnnotationValue {
+export function decidedValue(doc: Y.Doc, access: AnnotationAccess, stored: StoredState | null, expected?: string): AnnotationValue {
   const map = annotationsOf(doc).get(access.row.id);
   if (!map) throw notFound("Annotation");
   const existing = readAnnotation(map);
@@ -214,11 +225,11 @@ function decidedValue(doc: Y.Doc, access: AnnotationAccess, stored: StoredState 
 }
 
 export function deleteThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, expected?: string) {
-  return asDecided(db, access, (stored) =>
-    hub.change(access.context, writerOf(access), (doc) => {
-      const refusal = refuseDelete(access.actor, decidedValue(doc, access, stored, expected));
+  return asDecided(db, access, (now, stored) =>
+    hub.change(now.context, writerOf(now), (doc) => {
+      const refusal = refuseDelete(now.actor, decidedValue(doc, now, stored, expected));
       if (refusal) throw forbidden(refusal);
-      deleteAnnotation(doc, access.row.id);
+      deleteAnnotation(doc, now.row.id);
     }),
   );
 }

@@ -6,7 +6,7 @@ import { ApiError, forbidden } from "../errors.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { inHiddenDocument, visibleTo } from "./annotation-queries.ts";
 import type { AnnotationAccess } from "../access/annotation.ts";
-import { updateThroughDocument } from "./annotations.ts";
+import { asDecided, patchInDocument } from "./annotations.ts";
 import { nameBook } from "./identities.ts";
 
 type Row = typeof annotations.$inferSelect;
@@ -28,15 +28,19 @@ export async function checkAssignees(db: Db, groupId: string, assignees: readonl
 }
 
 /**
- * Sets who must answer an annotation and by when, as a transaction on its
- * live document; resolves once durable. The role check runs first so that a
- * caller who may not assign learns nothing about who is a member.
+ * Sets who must answer an annotation and by when, as a transaction on its live document; resolves once
+ * durable. Only its author or a moderator assigns, so it is decided in the article's decision turn, under
+ * the role the caller has then (asDecided), as a moderator's decision is: it can wait there behind others
+ * for seconds. The role check runs first so that a caller who may not assign learns nothing about who is
+ * a member; the document's transaction checks it again against the annotation as it is then.
  */
-export async function assignThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, input: { assignees: string[]; dueAt: number | null }) {
-  const refusal = refuseFieldEdit(access.actor, access.subject, "assignees", input.assignees);
-  if (refusal) throw forbidden(refusal);
-  await checkAssignees(db, access.row.groupId, input.assignees);
-  await updateThroughDocument(db, hub, access, input);
+export function assignThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, input: { assignees: string[]; dueAt: number | null }) {
+  return asDecided(db, access, async (now, stored) => {
+    const refusal = refuseFieldEdit(now.actor, now.subject, "assignees", input.assignees);
+    if (refusal) throw forbidden(refusal);
+    await checkAssignees(db, now.row.groupId, input.assignees);
+    await patchInDocument(hub, now, input, stored);
+  });
 }
 
 /** The rule's view of projected rows: the same function the reader runs on the live document. */

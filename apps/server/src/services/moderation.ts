@@ -27,7 +27,7 @@ import { type AnnotationRow, presentAnnotation, presentById } from "./annotation
 import { byMember, groupBy, passagesOf, pendingReviews } from "./expert-review.ts";
 import { getGroup } from "./groups.ts";
 import { changedMeanwhile, inAnnotationTurn, inDecisionTurn, storedState } from "./decision-turns.ts";
-import { checkReviewed, liveVersion, reviewedVersion } from "./reviewed-version.ts";
+import { checkReviewed, liveVersion, reviewedValue, reviewedVersion } from "./reviewed-version.ts";
 
 async function moderatorAccess(db: Db, annotationId: string, moderatorId: string): Promise<AnnotationAccess> {
   const access = await annotationAccess(db, annotationId, moderatorId);
@@ -41,9 +41,9 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
  */
 export function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
   return inDecisionTurn(db, access.row.articleId, async () => {
-    await refreshRole(db, access);
-    assertRole(access.role, "moderator");
-    return decideStatus(db, hub, access, action, reason, expected);
+    const now = await refreshRole(db, access);
+    assertRole(now.role, "moderator");
+    return decideStatus(db, hub, now, action, reason, expected);
   });
 }
 
@@ -62,17 +62,14 @@ async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, acti
   const unreviewed = refuseUnreviewedStatus(access.actor, access.subject, rule.to);
   if (unreviewed) throw new ApiError("quorum_not_reached", unreviewed.charAt(0).toUpperCase() + unreviewed.slice(1));
   await hub.change(access.context, { userId: moderatorId }, (doc) => {
-    const map = annotationsOf(doc).get(annotationId);
-    // Deleted or moved by a writer that does not take these turns (its author, a socket): nothing is written or logged.
-    if (!map) throw new ApiError("not_found", "Annotation not found");
-    const value = readAnnotation(map);
-    if (value.status !== oldStatus) throw changedMeanwhile();
-    checkReviewed(value, expected);
+    reviewedValue(doc, annotationId, expected, (value) => (value.status === oldStatus ? null : changedMeanwhile()));
     updateAnnotation(doc, annotationId, { status: rule.to });
   });
   await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
+
+const notPending = () => new ApiError("conflict", "Only pending submissions can be reviewed");
 
 async function pendingSubmission(db: Db, annotationId: string, moderatorId: string) {
   const access = await moderatorAccess(db, annotationId, moderatorId).catch((err) => {
@@ -81,7 +78,7 @@ async function pendingSubmission(db: Db, annotationId: string, moderatorId: stri
     throw err;
   });
   if (access.row.visibility !== "private" || access.row.status !== "pending") {
-    throw new ApiError("conflict", "Only pending submissions can be reviewed");
+    throw notPending();
   }
   return access;
 }
@@ -93,7 +90,7 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
   const moderator = await membershipOf(db, row.groupId, moderatorId);
   if (!moderator || !roleAtLeast(moderator.role, "moderator")) throw new ApiError("not_found", "Annotation not found");
   // Decided already, by a rejection its moderators can read in the log: a second decision is a conflict, as after an approval.
-  if (row.status === "rejected") throw new ApiError("conflict", "Only pending submissions can be reviewed");
+  if (row.status === "rejected") throw notPending();
   const authorAccess = await annotationAccess(db, annotationId, row.authorId);
   const { role, memberId } = moderator;
   return { ...authorAccess, role, account: moderatorId, actor: { ...authorAccess.actor, userId: memberId, role } };
@@ -126,7 +123,7 @@ async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: 
     if (liveVersion(value) !== reviewedVersion(sub)) throw changedMeanwhile();
     values.set(sub.id, { ...value, status: "published", updatedAt: Date.now() });
   }
-  if (!values.has(row.id)) throw new ApiError("conflict", "Only pending submissions can be reviewed");
+  if (!values.has(row.id)) throw notPending();
   const group = contextFor({ kind: "group", articleId: row.articleId }, row.groupId, access.context.revision);
   await hub.change(group, { userId: moderatorId }, (doc) => {
     for (const value of values.values()) writeAnnotation(doc, value);
@@ -194,12 +191,9 @@ export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, mod
     const access = await pendingSubmission(db, annotationId, moderatorId);
     // What the document holds decides: a row can trail a change another process just made to it.
     const value = await hub.read(access.context, (live) => live.annotation(annotationId));
-    if (value?.status !== "pending") throw new ApiError("conflict", "Only pending submissions can be reviewed");
+    if (value?.status !== "pending") throw notPending();
     await hub.change(access.context, { userId: moderatorId }, (doc) => {
-      const map = annotationsOf(doc).get(annotationId);
-      // Withdrawn by its author meanwhile, through a writer that does not take these turns (a socket).
-      if (!map) throw new ApiError("not_found", "Annotation not found");
-      checkReviewed(readAnnotation(map), expected);
+      reviewedValue(doc, annotationId, expected, (live) => (live.status === "pending" ? null : notPending()));
       updateAnnotation(doc, annotationId, { status: "rejected", rejectionReason: reason });
     });
     await record(db, access.row, moderatorId, "reject", { oldStatus: "pending", newStatus: "rejected", reason });

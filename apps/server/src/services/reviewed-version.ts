@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { AnnotationValue } from "@marginalia/schema";
-import { ApiError } from "../errors.ts";
+import type * as Y from "yjs";
+import { type AnnotationValue, annotationsOf, readAnnotation } from "@marginalia/schema";
+import { ApiError, notFound } from "../errors.ts";
 import { entityTags, opaqueTag } from "../http/entity-tags.ts";
 import { projectAnnotation, storableRow } from "../sync/projection.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
@@ -45,4 +46,20 @@ export function expectedVersion(ifMatch: string | undefined): string[] | undefin
 export function checkReviewed(value: AnnotationValue | null | undefined, expected: readonly string[] | undefined) {
   if (expected === undefined || (value && expected.includes(liveVersion(value)))) return;
   throw new ApiError("precondition_failed", "The submission changed after you read it: read it again before you decide");
+}
+
+/**
+ * The annotation a decision is about, as its document holds it while the decision is written: 404 once it is
+ * gone (deleted or moved by a writer that does not take the decision turns, its author or a socket), then
+ * `conflict`'s 409 when what was decided on no longer holds (another decision came first, which is what to
+ * reload for), then 412 when it no longer reads as a version the moderator reviewed.
+ */
+export function reviewedValue(doc: Y.Doc, annotationId: string, expected: readonly string[] | undefined, conflict: (value: AnnotationValue) => ApiError | null): AnnotationValue {
+  const map = annotationsOf(doc).get(annotationId);
+  if (!map) throw notFound("Annotation");
+  const value = readAnnotation(map);
+  const refused = conflict(value);
+  if (refused) throw refused;
+  checkReviewed(value, expected);
+  return value;
 }

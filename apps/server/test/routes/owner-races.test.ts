@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Reply, type TestApp, TestClient, addMember, createGroup, createTestApp, freshEmail, signUp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { holdBeforeWrite } from "../support/held-writes.ts";
+import { holdDecisionTurn } from "../support/held-turn.ts";
 
 // Every owner's or moderator's write on a group decides the caller's role again under the group's lock,
 // in the transaction that stores it (docs/architecture.md, "Access over a request's life"): a request
@@ -128,25 +128,11 @@ describe.runIf(!!inject("databaseUrl")).each(["demoted", "removed"] as const)("a
     const moderator = members[0]!;
     const note = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "Keep this one" });
     expect(note.status).toBe(201);
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let taken = () => {};
-    const holding = new Promise<void>((resolve) => (taken = resolve));
-    const turn = t.database.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`moderation:${article.id}`}))`);
-      taken();
-      await gate;
-    });
-    await holding;
+    const held = await holdDecisionTurn(t.database.db, article.id);
     const hide = moderator.post(`/api/annotations/${note.body.id}/hide`, { reason: "Off topic" });
-    const waiting = async () => {
-      const rows = (await t.database.db.execute(sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`)) as unknown as Array<{ n: number }>;
-      return rows[0]!.n;
-    };
-    await expect.poll(waiting, { timeout: 10_000 }).toBe(1);
+    await expect.poll(held.waiting, { timeout: 10_000 }).toBe(1);
     await end(owner, group.id, moderator, ending);
-    release();
-    await turn;
+    await held.release();
     expect((await hide).status).toBe(ending === "demoted" ? 403 : 404);
     expect((await owner.get(`/api/annotations/${note.body.id}`)).body.status).not.toBe("hidden");
   });

@@ -4,21 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextFor } from "../../src/documents/context.ts";
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers, targetOn } from "../support/article.ts";
-import { SEED_ARTICLE } from "../support/fixtures.ts";
+import { SEED_CORRECTION, SEED_PASSAGES } from "../support/fixtures.ts";
 import { eventually } from "../support/sync-client.ts";
 import { receiver } from "../support/webhook-receiver.ts";
 
-// Passages of the seed article: one the correction leaves as it is (it only moves down), one it reworded,
-// one it deletes.
-const KEPT = "the West is so sensitive about any cooperation";
-const REWORDED = "Russia and the Iranian regime are both today under tough sanctions";
-const DELETED = "Western countries, especially the United States, do not have many options";
-
-const correction = (text: string) =>
-  `Correction: an earlier version misstated the date of the visit.\n\n${text}`
-    .replace("under tough sanctions", "under tougher sanctions")
-    .replace(text.split("\n").find((l) => l.includes(DELETED))!, "");
-
+const { kept: KEPT, reworded: REWORDED, deleted: DELETED } = SEED_PASSAGES;
 
 let t: TestApp;
 beforeAll(async () => {
@@ -70,7 +60,7 @@ describe("verdicts pinned to the text", () => {
     expect(note.body).toMatchObject({ visibility: "private", stale: false });
     for (const id of Object.values(d.ids)) expect((await d.author.get(`/api/annotations/${id}`)).body).toMatchObject({ stale: false, staleness: null });
 
-    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     expect(put.status).toBe(201);
     const get = async (id: string) => (await d.author.get(`/api/annotations/${id}`)).body;
 
@@ -130,7 +120,7 @@ describe("verdicts pinned to the text", () => {
       const factcheck = annotationsOf(doc).get(d.ids.reworded)!.get("factcheck") as Record<string, unknown>;
       updateAnnotation(doc, d.ids.reworded, { factcheck: { ...factcheck, claim: "About\u0000 sanctions" } as never });
     });
-    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    const put = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     expect(put.status).toBe(201);
     expect((await d.author.get(`/api/annotations/${d.ids.reworded}`)).body).toMatchObject({ stale: true, target: { revision: 2 } });
     expect((await d.author.get(`/api/annotations/${d.ids.kept}`)).body).toMatchObject({ stale: false, target: { revision: 2 } });
@@ -140,7 +130,7 @@ describe("verdicts pinned to the text", () => {
 
   it("is current again once its author or a moderator confirms it against the new text (logged), or once its verdict is revised", async () => {
     const d = await desk(0);
-    await d.owner.put(`/api/articles/${d.article.id}/text`, correction(SEED_ARTICLE), { "content-type": "text/plain" });
+    await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" });
     const confirm = (who: typeof d.author, id: string) => who.post(`/api/annotations/${id}/confirm`);
 
     // A plain member who did not write it may not; nor may anyone confirm a current verdict or an orphan.
