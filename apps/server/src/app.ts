@@ -162,8 +162,9 @@ function describeError(err: Error, method: string, path: string): { code: ErrorC
   // The client went away while sending its body: its doing, not ours, and nobody reads the answer.
   if (clientWentAway(err)) return { code: "bad_request", message: "The request's body ended before it was whole", status: 400 };
   // The database down or restarting: nothing is wrong with the request, and the same one will do later.
-  // A write may have been made before the connection failed (its commit went through, a read after it did
-  // not): the client is told to look before it sends it again. Signing in or up is simply tried again.
+  // A write may have been made before the connection failed (its commit went through, and every attempt at a
+  // read after it did not: retried-reads.ts): the client is told to look before it sends it again. Signing in
+  // or up is simply tried again.
   if (classifyCommitError(err) === "transient") return method === "GET" || method === "HEAD" || path.startsWith("/api/auth/") ? DATABASE_UNREACHABLE : WRITE_UNCONFIRMED;
   return { code: "internal", message: "Something went wrong on our side", status: 500 };
 }

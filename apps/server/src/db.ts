@@ -11,6 +11,7 @@ import type { EmbeddedDatabase } from "./embedded/database.ts";
 import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { namedStatements } from "./prepared-statements.ts";
+import { retryReadsOf } from "./retried-reads.ts";
 import type { CompactOptions } from "./sync/yjs-jobs.mjs";
 
 type Schema = typeof tables;
@@ -195,6 +196,7 @@ export function databaseOnPostgres(url: string, options: ConnectOptions = {}): P
 export function postgresConnection(url: string, options: ConnectOptions = {}): { database: PostgresDatabase; sql: postgres.Sql } {
   const sql = connect(url, options);
   const db = drizzlePostgres(namedStatements(sql), { schema: tables });
+  retryReadsOf(db);
   // Not the embedded database's (reached by `path`): it serves every connection from one session, where a
   // second connection's statements interleave with the server's (embedded/compaction.mjs).
   if (!options.path) addresses.set(db, { url });

@@ -1,5 +1,6 @@
 import { type Db, clientOf } from "../db.ts";
 import { notFound } from "../errors.ts";
+import { retryRead } from "../retried-reads.ts";
 import { articleAt, articleTag } from "./articles.ts";
 
 /**
@@ -16,9 +17,12 @@ import { articleAt, articleTag } from "./articles.ts";
  */
 export async function articleAnswer(db: Db, articleId: string, revision?: number, extra: Record<string, unknown> = {}): Promise<{ bytes: Uint8Array<ArrayBuffer>; etag: string }> {
   const { article, number } = await articleAt(db, articleId, revision);
-  const [row] = await clientOf(db)`
+  // Sent past Drizzle, so not retried by its session: the answer to a write that is done (retried-reads.ts).
+  const [row] = await retryRead(
+    () => clientOf(db)`
     select content_hash, format, to_json(text)::text, blocks::text
-    from article_revisions where article_id = ${articleId} and number = ${number}`.raw();
+    from article_revisions where article_id = ${articleId} and number = ${number}`.raw(),
+  );
   if (!row) throw notFound("Revision");
   const [contentHash, format, text, blocks] = row as unknown as [Buffer, Buffer, Buffer, Buffer];
   const head = JSON.stringify({
