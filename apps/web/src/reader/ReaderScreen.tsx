@@ -41,7 +41,7 @@ import { useArticleClicks } from "./highlights/use-article-clicks.ts";
 import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
-import { refusalNotice } from "./sync/refusal-words.ts";
+import { type SyncNotice, useSyncNotice } from "./sync/use-sync-notice.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -51,12 +51,8 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   useDocumentTitle(article.data?.title ?? (article.error ? "Article not available" : "Loading the article"));
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
-  const [notice, setNotice] = useState<string | null>(null);
-  const refused = (reason: string, kept: number) => {
-    setNotice(refusalNotice(reason, kept));
-    void article.reload();
-  };
-  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, refused, { hold: first.hold });
+  const { notice, dismiss, handlers } = useSyncNotice(() => void article.reload());
+  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, handlers, { hold: first.hold });
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
     if (article.error) first.hold.open();
@@ -69,7 +65,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
       </>
     );
   }
-  return <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={() => setNotice(null)} />;
+  return <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={dismiss} />;
 }
 
 const NO_THREADS: Thread[] = [];
@@ -90,7 +86,7 @@ function Reader({
   reload(): Promise<void>;
   sessions: Sessions;
   first: FirstPaint;
-  notice: string | null;
+  notice: SyncNotice | null;
   onDismiss(): void;
 }) {
   const me = useMe();

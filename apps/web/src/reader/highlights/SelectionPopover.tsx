@@ -1,7 +1,8 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { type FocusEvent, type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationKind, Factcheck } from "@marginalia/schema";
-import { type FactcheckDraft, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
+import { ConfirmAction } from "../../app/ConfirmAction.tsx";
+import { type FactcheckDraft, draftTouched, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { submitOnEnter, trapTab } from "../threads/keyboard.ts";
 import type { Placement } from "../permissions/permissions.ts";
@@ -22,7 +23,10 @@ type Props = {
 /**
  * Opens on a selection in the article: highlight at once, or comment or
  * fact-check through a short form. Focus moves in on open, Tab stays
- * inside, Escape closes and gives focus back to the article.
+ * inside, Escape closes and gives focus back to the article. A form with
+ * something written in it asks first, on Escape as on Cancel: nothing of
+ * it is stored anywhere yet, and one stray key would throw it away. A second
+ * Escape goes back to writing, as Escape keeps a thread in its delete question.
  */
 export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose }: Props) {
   const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
@@ -31,7 +35,10 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   const [draft, setDraft] = useState<FactcheckDraft>(() => emptyDraft(quote));
   const [error, setError] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<string | null>(null);
+  const [asking, setAsking] = useState(false);
   const root = useRef<HTMLDivElement>(null);
+  /** The field last written in, where focus goes back when the user keeps writing. */
+  const field = useRef<HTMLElement | null>(null);
   const errorId = useId();
   useFieldError(root, error, invalid, errorId);
   const fail = (message: string, field: string | null = null) => {
@@ -60,10 +67,20 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
     create({ kind: "factcheck", body: body.trim(), factcheck: checked.value });
   };
 
+  const typed = mode !== "menu" && (body.trim() !== "" || (mode === "factcheck" && draftTouched(draft, quote)));
+  const ask = (yes: boolean) => {
+    setAsking(yes);
+    if (!yes) requestAnimationFrame(() => (field.current ?? root.current?.querySelector<HTMLElement>("textarea"))?.focus());
+  };
+  const rememberField = (event: FocusEvent<HTMLFormElement>) => {
+    if (event.target.matches("input, select, textarea")) field.current = event.target;
+  };
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      onClose(true, true);
+      if (asking) ask(false);
+      else if (typed) ask(true);
+      else onClose(true, true);
     } else trapTab(event);
   };
 
@@ -88,7 +105,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
           </label>
         </div>
       ) : (
-        <form onSubmit={submit} className="stack">
+        <form onSubmit={submit} className="stack" onFocus={rememberField}>
           <p className="popover-quote" dir="auto">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
           {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
@@ -99,9 +116,22 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
             <button type="submit" className="primary">
               {mode === "comment" ? "Post comment" : "Save fact-check"}
             </button>
-            <button type="button" onClick={() => onClose(true, true)}>
-              Cancel
-            </button>
+            {typed ? (
+              <ConfirmAction
+                trigger="Cancel"
+                label={`Discard this ${mode === "comment" ? "comment" : "fact-check"}`}
+                question="Discard what you wrote? It is not saved anywhere."
+                confirm="Discard"
+                cancel="Keep writing"
+                asking={asking}
+                onAsking={ask}
+                onConfirm={async () => onClose(true, true)}
+              />
+            ) : (
+              <button type="button" onClick={() => onClose(true, true)}>
+                Cancel
+              </button>
+            )}
             <span className="hint">Enter saves · Shift+Enter new line · Esc cancels</span>
           </div>
         </form>
