@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
 import { annotate, call, openReader, selectWithMouse, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
 
@@ -50,6 +51,7 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     const question = form.getByRole("group", { name: "Discard this fact-check" });
     await question.getByText("Discard what you wrote?").waitFor();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Discard");
+    expect(await axeFindings(page, "the fact-check form asking to discard")).toEqual([]);
     // A second Escape goes back to writing, with everything as it was.
     await page.keyboard.press("Escape");
     await question.waitFor({ state: "detached" });
@@ -101,6 +103,8 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     const alert = member.page.getByRole("alert").filter({ hasText: "approved" });
     await alert.waitFor();
     expect(await alert.textContent()).toContain("could not be applied");
+    // What was approved cannot be edited by its author here: the notice says what can be done instead.
+    expect(await alert.textContent()).toContain("withdraw it and submit a new version");
     // The text is there to copy, beside the published fact-check as it was approved.
     expect(await alert.getByRole("textbox").inputValue()).toContain("Both are sanctioned, by the EU and the US since 2022.");
     await mine.getByText("Both are sanctioned.", { exact: true }).waitFor();

@@ -23,7 +23,7 @@ export type LostEditFate = "approved" | "gone";
 export function lostEditNotice(value: AnnotationValue, fate: LostEditFate): string {
   const what = value.parentId ? "your reply" : `your ${KIND_LABELS[value.kind].toLowerCase()}`;
   if (fate === "approved") {
-    return `Your edit to ${what} could not be applied: a moderator approved it before the edit reached the server, so it is now published to the group as submitted, without your edit. What you wrote is below.`;
+    return `Your edit to ${what} could not be applied: a moderator approved it before the edit reached the server, so it is now published to the group as submitted, without your edit. An approved annotation cannot be edited in this group: to change it, withdraw it and submit a new version. What you wrote is below.`;
   }
   return `Your edit to ${what} could not be applied: it was deleted, or hidden by a moderator, before the edit reached the server. What you wrote is below.`;
 }
