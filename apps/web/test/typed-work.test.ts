@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { annotate, call, openReader, selectWithMouse, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
+import { annotate, call, openReader, pointInText, selectWithMouse, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
@@ -71,6 +71,14 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await comment.getByRole("button", { name: "Cancel" }).click();
     await comment.getByRole("group", { name: "Discard this comment" }).getByRole("button", { name: "Keep writing" }).click();
     expect(await comment.getByLabel("Comment").inputValue()).toBe("Which sanctions?");
+    // A press elsewhere in the article, which closes an untouched popover, asks too, and so does a new selection.
+    const elsewhere = await pointInText(page, PASSAGE, 10);
+    await page.mouse.click(elsewhere.x, elsewhere.y);
+    await comment.getByRole("group", { name: "Discard this comment" }).getByRole("button", { name: "Keep writing" }).click();
+    await selectWithMouse(page, PASSAGE);
+    await comment.getByRole("group", { name: "Discard this comment" }).getByRole("button", { name: "Keep writing" }).click();
+    expect(await comment.getByLabel("Comment").inputValue()).toBe("Which sanctions?");
+    expect(await page.getByRole("dialog").count()).toBe(1);
     await comment.getByLabel("Comment").fill("");
     await comment.getByLabel("Comment").press("Escape");
     await comment.waitFor({ state: "detached" });

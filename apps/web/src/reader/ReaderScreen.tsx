@@ -168,6 +168,8 @@ function Reader({
   // Stepping through the article's passages marks their threads but leaves focus in the article.
   const [quietFocus, setQuietFocus] = useState(false);
   const [draft, setDraft] = useState<Draft | null>(null);
+  // Set by an open popover with something written in it: a press in the article or a new selection asks first.
+  const keepTyped = useRef<(() => boolean) | null>(null);
   const [liveSelection, setLiveSelection] = useState<Span | null>(null);
   const [lastSelection, setLastSelection] = useState<Span | null>(null);
   const [tab, setTab] = useState<TabId>("threads");
@@ -178,7 +180,7 @@ function Reader({
   // A selection made with the mouse, or by sentence from the keyboard, opens the popover under it.
   const openDraft = useCallback(
     (span: Span, rect: DOMRect) => {
-      if (!canWrite(role) || !column.current) return;
+      if (!canWrite(role) || !column.current || keepTyped.current?.()) return;
       const box = column.current.getBoundingClientRect();
       // Room for the popover's widest form (styles/reader.css: 380 px, or the column less 1rem), so that
       // opening the comment or fact-check form never pushes it off a narrow screen.
@@ -222,7 +224,7 @@ function Reader({
     onEnd: (down) => announce(shown.length === 0 ? "No annotated passages." : down ? "No more annotated passages after this one." : "No annotated passages before this one."),
     onOpen: (thread) => focusThread(thread.root.id),
   });
-  useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
+  useArticleClicks(root, map, shown, focusThread, () => keepTyped.current?.() || setDraft(null));
   // A link to one annotation (a notification, a search result, an export) focuses it on opening, and again
   // whenever the fragment changes: a notification of this same article changes nothing else.
   const linked = annotationInHash(useHash());
@@ -374,6 +376,7 @@ function Reader({
                   return problem;
                 }}
                 onClose={closePopover}
+                keepTyped={keepTyped}
               />
             )}
           </div>

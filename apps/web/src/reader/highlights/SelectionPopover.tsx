@@ -1,4 +1,4 @@
-import { type FocusEvent, type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { type FocusEvent, type FormEvent, type KeyboardEvent, type MutableRefObject, useEffect, useId, useRef, useState } from "react";
 import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationKind, Factcheck } from "@marginalia/schema";
 import { ConfirmAction } from "../../app/ConfirmAction.tsx";
@@ -18,6 +18,8 @@ type Props = {
   onCreate(input: NewAnnotationInput): string | null;
   /** `cancelled`: closed without annotating, so the passage is selected again. */
   onClose(returnFocus: boolean, cancelled?: boolean): void;
+  /** Set while the popover is open: asks before discarding what is written, and says whether it did. */
+  keepTyped?: MutableRefObject<(() => boolean) | null>;
 };
 
 /**
@@ -28,7 +30,7 @@ type Props = {
  * it is stored anywhere yet, and one stray key would throw it away. A second
  * Escape goes back to writing, as Escape keeps a thread in its delete question.
  */
-export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose }: Props) {
+export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose, keepTyped }: Props) {
   const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
   const [onlyMe, setOnlyMe] = useState(false);
   const [body, setBody] = useState("");
@@ -72,6 +74,16 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
     setAsking(yes);
     if (!yes) requestAnimationFrame(() => (field.current ?? root.current?.querySelector<HTMLElement>("textarea"))?.focus());
   };
+  useEffect(() => {
+    if (!keepTyped) return;
+    keepTyped.current = () => {
+      if (typed) setAsking(true);
+      return typed;
+    };
+    return () => {
+      keepTyped.current = null;
+    };
+  });
   const rememberField = (event: FocusEvent<HTMLFormElement>) => {
     if (event.target.matches("input, select, textarea")) field.current = event.target;
   };
