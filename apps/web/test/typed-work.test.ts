@@ -37,8 +37,8 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await b.context.close();
   }, 90_000);
 
-  it("Escape in a fact-check or comment form with something written in it asks before discarding; an untouched form closes at once", async () => {
-    const { a, b } = await twoReaders(suite.browser, suite.base);
+  it("Escape in a fact-check, comment or edit form with something written in it asks before discarding; an untouched form closes at once", async () => {
+    const { base, a, b, bob, articleId } = await twoReaders(suite.browser, suite.base);
     const page = b.page;
     await selectWithMouse(page, PASSAGE);
     await page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Fact-check" }).click();
@@ -82,6 +82,25 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await comment.getByLabel("Comment").fill("");
     await comment.getByLabel("Comment").press("Escape");
     await comment.waitFor({ state: "detached" });
+
+    // Editing a posted comment too: changes not saved are asked about; an unchanged form closes at once.
+    const card = threadCard(page, "Comment", bob.name);
+    await annotate(b.context, base, articleId, OTHER, { kind: "comment", body: "Which sanctions?" });
+    await card.getByRole("button", { name: "Edit", exact: true }).click();
+    await card.getByLabel("Comment").fill("Which sanctions, and since when?");
+    await card.getByLabel("Comment").press("Escape");
+    const edit = card.getByRole("group", { name: "Discard this edit" });
+    await edit.getByRole("button", { name: "Discard" }).waitFor();
+    await page.keyboard.press("Escape");
+    await edit.waitFor({ state: "detached" });
+    expect(await card.getByLabel("Comment").inputValue()).toBe("Which sanctions, and since when?");
+    await card.getByRole("button", { name: "Cancel" }).click();
+    await edit.getByRole("button", { name: "Discard" }).click();
+    await card.getByRole("form", { name: "Edit annotation" }).waitFor({ state: "detached" });
+    expect(await card.getByText("Which sanctions?", { exact: true }).count()).toBe(1);
+    await card.getByRole("button", { name: "Edit", exact: true }).click();
+    await card.getByLabel("Comment").press("Escape");
+    await card.getByRole("form", { name: "Edit annotation" }).waitFor({ state: "detached" });
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
     await b.context.close();

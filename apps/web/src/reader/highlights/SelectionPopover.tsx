@@ -1,10 +1,10 @@
-import { type FocusEvent, type FormEvent, type KeyboardEvent, type MutableRefObject, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, type MutableRefObject, useEffect, useId, useRef, useState } from "react";
 import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationKind, Factcheck } from "@marginalia/schema";
-import { ConfirmAction } from "../../app/ConfirmAction.tsx";
 import { type FactcheckDraft, draftTouched, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { submitOnEnter, trapTab } from "../threads/keyboard.ts";
+import { useAskBeforeDiscard } from "../threads/ask-before-discard.tsx";
 import type { Placement } from "../permissions/permissions.ts";
 
 export type NewAnnotationInput = { kind: AnnotationKind; body: string; factcheck: Factcheck | null; onlyMe: boolean };
@@ -26,9 +26,8 @@ type Props = {
  * Opens on a selection in the article: highlight at once, or comment or
  * fact-check through a short form. Focus moves in on open, Tab stays
  * inside, Escape closes and gives focus back to the article. A form with
- * something written in it asks first, on Escape as on Cancel: nothing of
- * it is stored anywhere yet, and one stray key would throw it away. A second
- * Escape goes back to writing, as Escape keeps a thread in its delete question.
+ * something written in it asks first (ask-before-discard.tsx), and so does
+ * a press in the article or a new selection, which close an untouched one.
  */
 export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose, keepTyped }: Props) {
   const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
@@ -37,10 +36,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   const [draft, setDraft] = useState<FactcheckDraft>(() => emptyDraft(quote));
   const [error, setError] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<string | null>(null);
-  const [asking, setAsking] = useState(false);
   const root = useRef<HTMLDivElement>(null);
-  /** The field last written in, where focus goes back when the user keeps writing. */
-  const field = useRef<HTMLElement | null>(null);
   const errorId = useId();
   useFieldError(root, error, invalid, errorId);
   const fail = (message: string, field: string | null = null) => {
@@ -70,29 +66,18 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   };
 
   const typed = mode !== "menu" && (body.trim() !== "" || (mode === "factcheck" && draftTouched(draft, quote)));
-  const ask = (yes: boolean) => {
-    setAsking(yes);
-    if (!yes) requestAnimationFrame(() => (field.current ?? root.current?.querySelector<HTMLElement>("textarea"))?.focus());
-  };
+  const discard = useAskBeforeDiscard(typed, () => onClose(true, true), mode === "comment" ? "comment" : "fact-check");
   useEffect(() => {
     if (!keepTyped) return;
-    keepTyped.current = () => {
-      if (typed) setAsking(true);
-      return typed;
-    };
+    keepTyped.current = discard.holds;
     return () => {
       keepTyped.current = null;
     };
   });
-  const rememberField = (event: FocusEvent<HTMLFormElement>) => {
-    if (event.target.matches("input, select, textarea")) field.current = event.target;
-  };
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      if (asking) ask(false);
-      else if (typed) ask(true);
-      else onClose(true, true);
+      discard.onEscape();
     } else trapTab(event);
   };
 
@@ -117,7 +102,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
           </label>
         </div>
       ) : (
-        <form onSubmit={submit} className="stack" onFocus={rememberField}>
+        <form onSubmit={submit} className="stack" onFocus={discard.rememberField}>
           <p className="popover-quote" dir="auto">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
           {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
@@ -128,22 +113,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
             <button type="submit" className="primary">
               {mode === "comment" ? "Post comment" : "Save fact-check"}
             </button>
-            {typed ? (
-              <ConfirmAction
-                trigger="Cancel"
-                label={`Discard this ${mode === "comment" ? "comment" : "fact-check"}`}
-                question="Discard what you wrote? It is not saved anywhere."
-                confirm="Discard"
-                cancel="Keep writing"
-                asking={asking}
-                onAsking={ask}
-                onConfirm={async () => onClose(true, true)}
-              />
-            ) : (
-              <button type="button" onClick={() => onClose(true, true)}>
-                Cancel
-              </button>
-            )}
+            {discard.cancelButton}
             <span className="hint">Enter saves · Shift+Enter new line · Esc cancels</span>
           </div>
         </form>
