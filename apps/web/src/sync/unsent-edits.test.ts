@@ -27,7 +27,7 @@ describe("edits the server's copy took away", () => {
     expect(lost.map((values) => values.map((v) => [v.id, v.body]))).toEqual([[[id, "Both are sanctioned, since 2022."]]]);
   });
 
-  it("says nothing of edits saved before, of our own deletions, of new work, or of what storage brought", () => {
+  it("says nothing of edits saved before, of our own deletions and moves, of new work, or of what storage brought", () => {
     const { server, ours, lost, unsent, receive } = pair();
     const saved = createAnnotation(server, { kind: "comment", authorId: "ann", body: "One" });
     const deleted = createAnnotation(server, { kind: "comment", authorId: "ann", body: "Two" });
@@ -43,7 +43,13 @@ describe("edits the server's copy took away", () => {
     Y.applyUpdate(ours, Y.encodeStateAsUpdate(stored, Y.encodeStateVector(ours)), STORAGE);
     updateAnnotation(stored, fromStorage, { body: "Three, edited in another tab" });
     Y.applyUpdate(ours, Y.encodeStateAsUpdate(stored, Y.encodeStateVector(ours)), STORAGE);
+    // A moderator's hide set on the socket moves the annotation out: the move is the edit's own doing.
+    const hidden = createAnnotation(server, { kind: "comment", authorId: "ann", body: "Four", status: "published" });
+    receive();
+    updateAnnotation(ours, hidden, { status: "hidden" });
+    updateAnnotation(ours, hidden, { body: "Four, then edited" });
     deleteAnnotation(server, saved);
+    deleteAnnotation(server, hidden);
     receive();
     expect(lost).toEqual([]);
   });

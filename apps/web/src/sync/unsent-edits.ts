@@ -11,6 +11,8 @@ import { type AnnotationMap, type AnnotationValue, annotationsOf, readAnnotation
 export class UnsentEdits {
   /** The annotation as our last edit left it, by id. */
   private edits = new Map<string, AnnotationValue>();
+  /** Annotations whose status we changed since the last settle. */
+  private statusSet = new Set<string>();
 
   /** `fromServer` tells the transactions that bring the server's copy; those from storage are neither ours nor its. */
   constructor(
@@ -27,8 +29,14 @@ export class UnsentEdits {
           // Added: new work, which salvage.ts looks after; deleted by us: nothing left to lose.
           for (const [id, change] of event.changes.keys) if (change.action === "delete") this.edits.delete(id);
         } else if (typeof event.path[0] === "string") {
-          const map = annotations.get(event.path[0]);
-          if (map) this.edits.set(event.path[0], readAnnotation(map));
+          const id = event.path[0];
+          const map = annotations.get(id);
+          // A status we set can be what moves it (a moderator hiding or unhiding on the socket): that is no loss.
+          const ownStatus = event.target === map && (event as Y.YMapEvent<unknown>).keysChanged.has("status");
+          if (ownStatus) {
+            this.statusSet.add(id);
+            this.edits.delete(id);
+          } else if (map && !this.statusSet.has(id)) this.edits.set(id, readAnnotation(map));
         }
       }
     });
@@ -37,6 +45,7 @@ export class UnsentEdits {
   /** Everything is saved and the server's state received: what was edited is in the server's copy. */
   settle() {
     this.edits.clear();
+    this.statusSet.clear();
   }
 
   private serverChanged(annotations: Y.Map<AnnotationMap>, events: Array<Y.YEvent<any>>) {
