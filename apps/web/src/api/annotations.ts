@@ -83,3 +83,5 @@ export function searchGroupAnnotations(groupId: string, q: string, limit: number
   const params = new URLSearchParams({ q, limit: String(limit) });
   return api<{ annotations: AnnotationView[]; nextCursor: string | null }>("GET", `/api/groups/${groupId}/annotations?${params}`);
 }
+
+export const fetchAnnotation = (id: string) => api<AnnotationView>("GET", `/api/annotations/${encodeURIComponent(id)}`);

@@ -9,6 +9,14 @@ type Props = {
   confirm: string;
   onConfirm(): Promise<void>;
   className?: string;
+  /** The button that stops asking: "Cancel" unless named. */
+  cancel?: string;
+  /**
+   * Whether it asks, for a caller that starts the question some other way too (a key): with it, `onAsking`
+   * is told of every change, and the caller puts focus back where it belongs when the asking ends.
+   */
+  asking?: boolean;
+  onAsking?(asking: boolean): void;
 };
 
 /**
@@ -16,8 +24,10 @@ type Props = {
  * confirming button takes the focus, and Cancel gives it back to the button that asked, so that a
  * keyboard user is not sent back to the top of the page.
  */
-export function ConfirmAction({ trigger, label, question, confirm, onConfirm, className }: Props) {
-  const [asking, setAsking] = useState(false);
+export function ConfirmAction({ trigger, label, question, confirm, onConfirm, className, cancel = "Cancel", ...controlled }: Props) {
+  const [askingHere, setAskingHere] = useState(false);
+  const asking = controlled.asking ?? askingHere;
+  const setAsking = controlled.onAsking ?? setAskingHere;
   const [busy, setBusy] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
@@ -30,7 +40,7 @@ export function ConfirmAction({ trigger, label, question, confirm, onConfirm, cl
   }, [asking]);
 
   const stopAsking = () => {
-    refocus.current = true;
+    refocus.current = controlled.asking === undefined;
     setAsking(false);
   };
 
@@ -66,7 +76,7 @@ export function ConfirmAction({ trigger, label, question, confirm, onConfirm, cl
         {confirm}
       </button>
       <button type="button" disabled={busy} onClick={stopAsking}>
-        Cancel
+        {cancel}
       </button>
     </span>
   );

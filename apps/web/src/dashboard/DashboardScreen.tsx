@@ -38,7 +38,7 @@ function Dashboard({ article }: { article: Article }) {
   const groupInfo = useAsync(() => fetchGroup(article.groupId), [article.groupId]);
   // The dashboard only reads: a refusal cannot come from it, and the reader is where one would be explained.
   // It shows no presence of its own, so it may hear nothing for longer than a provider waits (DocSession.resyncMs).
-  const sessions = useDocSessions(article.id, me.user.id, article, () => {}, DASHBOARD_SYNC);
+  const sessions = useDocSessions(article.id, me.user.id, article, {}, DASHBOARD_SYNC);
   const group = sessions.group;
   const { generation, fatal } = useSessionState(group);
   useEffect(() => {

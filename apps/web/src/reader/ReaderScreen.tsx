@@ -41,7 +41,7 @@ import { useArticleClicks } from "./highlights/use-article-clicks.ts";
 import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
-import { refusalNotice } from "./sync/refusal-words.ts";
+import { type SyncNotice, useSyncNotice } from "./sync/use-sync-notice.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -51,12 +51,8 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   useDocumentTitle(article.data?.title ?? (article.error ? "Article not available" : "Loading the article"));
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
-  const [notice, setNotice] = useState<string | null>(null);
-  const refused = (reason: string, kept: number) => {
-    setNotice(refusalNotice(reason, kept));
-    void article.reload();
-  };
-  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, refused, { hold: first.hold });
+  const { notice, dismiss, handlers } = useSyncNotice(() => void article.reload());
+  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, handlers, { hold: first.hold });
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
     if (article.error) first.hold.open();
@@ -69,7 +65,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
       </>
     );
   }
-  return <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={() => setNotice(null)} />;
+  return <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={dismiss} />;
 }
 
 const NO_THREADS: Thread[] = [];
@@ -90,7 +86,7 @@ function Reader({
   reload(): Promise<void>;
   sessions: Sessions;
   first: FirstPaint;
-  notice: string | null;
+  notice: SyncNotice | null;
   onDismiss(): void;
 }) {
   const me = useMe();
@@ -172,6 +168,8 @@ function Reader({
   // Stepping through the article's passages marks their threads but leaves focus in the article.
   const [quietFocus, setQuietFocus] = useState(false);
   const [draft, setDraft] = useState<Draft | null>(null);
+  // Set by an open popover with something written in it: a press in the article or a new selection asks first.
+  const keepTyped = useRef<(() => boolean) | null>(null);
   const [liveSelection, setLiveSelection] = useState<Span | null>(null);
   const [lastSelection, setLastSelection] = useState<Span | null>(null);
   const [tab, setTab] = useState<TabId>("threads");
@@ -182,7 +180,7 @@ function Reader({
   // A selection made with the mouse, or by sentence from the keyboard, opens the popover under it.
   const openDraft = useCallback(
     (span: Span, rect: DOMRect) => {
-      if (!canWrite(role) || !column.current) return;
+      if (!canWrite(role) || !column.current || keepTyped.current?.()) return;
       const box = column.current.getBoundingClientRect();
       // Room for the popover's widest form (styles/reader.css: 380 px, or the column less 1rem), so that
       // opening the comment or fact-check form never pushes it off a narrow screen.
@@ -226,7 +224,7 @@ function Reader({
     onEnd: (down) => announce(shown.length === 0 ? "No annotated passages." : down ? "No more annotated passages after this one." : "No annotated passages before this one."),
     onOpen: (thread) => focusThread(thread.root.id),
   });
-  useArticleClicks(root, map, shown, focusThread, () => setDraft(null));
+  useArticleClicks(root, map, shown, focusThread, () => keepTyped.current?.() || setDraft(null));
   // A link to one annotation (a notification, a search result, an export) focuses it on opening, and again
   // whenever the fragment changes: a notification of this same article changes nothing else.
   const linked = annotationInHash(useHash());
@@ -378,6 +376,7 @@ function Reader({
                   return problem;
                 }}
                 onClose={closePopover}
+                keepTyped={keepTyped}
               />
             )}
           </div>

@@ -7,6 +7,7 @@ import { AckTracker } from "./acks.ts";
 import { applyServerSyncQuietly } from "./quiet-sync.ts";
 import { annotationValues, writeAgain } from "./salvage.ts";
 import type { SyncHold } from "./sync-hold.ts";
+import { UnsentEdits } from "./unsent-edits.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "stopped";
 
@@ -38,6 +39,11 @@ export type SessionOptions = {
    * server never had, were written again into the fresh copy (salvage.ts).
    */
   onRefused?: (reason: string, kept: number) => void;
+  /**
+   * Called when the server's copy took away annotations we had edited and not yet saved (unsent-edits.ts):
+   * the edit reached it after the annotation left this document, and was lost. `lost`: each as we left it.
+   */
+  onEditLost?: (lost: AnnotationValue[]) => void;
   /** The socket opens once this lets it, while the reader paints what it already has (sync-hold.ts). */
   hold?: SyncHold;
   /**
@@ -57,6 +63,7 @@ export class DocSession {
   provider!: WebsocketProvider;
   private persistence!: IndexeddbPersistence;
   private acks = new AckTracker();
+  private unsent: UnsentEdits | null = null;
   private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, settings: 0, fatal: null, role: null };
   private listeners = new Set<() => void>();
   /** Local edits, or a stored copy, that the server may refuse. */
@@ -104,6 +111,8 @@ export class DocSession {
     this.doc = doc;
     this.acks = new AckTracker();
     this.persistence = new IndexeddbPersistence(this.options.storageKey, doc);
+    const origins = { fromServer: (origin: unknown) => origin === this.provider, fromStorage: (origin: unknown) => origin === this.persistence };
+    this.unsent = new UnsentEdits(doc, origins, (lost) => this.options.onEditLost?.(lost));
     // Registered before the provider's own handler exists, and independent of order anyway:
     // an edit made with an open socket is counted when the provider sends it.
     const onUpdate = (_update: Uint8Array, origin: unknown) => {
@@ -130,6 +139,7 @@ export class DocSession {
       this.acks.ackReceived(decoding.readVarUint(decoder));
       if (this.acks.saved) this.salvaging = false;
       this.set({ saved: this.acks.saved });
+      this.settleEdits();
     };
     provider.messageHandlers[MESSAGE_ROLE] = (_encoder, decoder) => this.set({ role: decoding.readVarString(decoder) as Role });
     provider.on("status", ({ status }) => {
@@ -141,6 +151,7 @@ export class DocSession {
     });
     provider.on("sync", (synced: boolean) => {
       this.set({ synced });
+      this.settleEdits();
       if (!synced || this.refusal === null) return;
       const refusal = this.refusal;
       this.refusal = null;
@@ -162,6 +173,14 @@ export class DocSession {
     void waiting.then(() => {
       if (!this.destroyed && this.provider === provider) provider.connect();
     });
+  }
+
+  /**
+   * Our edits are in the server's copy once it acknowledged them all and we hold its state: the ack alone
+   * can come before the server's step 2 after a reconnect, which may take away what they edited.
+   */
+  private settleEdits() {
+    if (this.acks.saved && this.state.synced) this.unsent?.settle();
   }
 
   /** Counts what this socket sends: the server counts the same messages. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { draftFrom, emptyDraft, validateDraft } from "./factcheck-draft.ts";
+import { draftFrom, draftTouched, emptyDraft, validateDraft } from "./factcheck-draft.ts";
 
 describe("fact-check form", () => {
   it("prefills the claim with the quote and asks for a verdict", () => {
@@ -34,5 +34,16 @@ describe("fact-check form", () => {
     expect(again).toEqual({ ok: true, value: stored });
     const noConfidence = validateDraft({ ...draftFrom(stored), confidence: null });
     expect(noConfidence.ok && "confidence" in noConfidence.value).toBe(false);
+  });
+
+  it("tells a form someone wrote in from one as it opened, which may close without asking", () => {
+    const quote = "Iran sold drones to Russia.";
+    const opened = emptyDraft(quote);
+    expect(draftTouched(opened, quote)).toBe(false);
+    expect(draftTouched({ ...opened, sources: [...opened.sources, { url: " ", title: "" }] }, quote)).toBe(false);
+    expect(draftTouched({ ...opened, claim: "Iran sold drones." }, quote)).toBe(true);
+    expect(draftTouched({ ...opened, verdict: "false" }, quote)).toBe(true);
+    expect(draftTouched({ ...opened, confidence: 40 }, quote)).toBe(true);
+    expect(draftTouched({ ...opened, sources: [{ url: "", title: "Reuters" }] }, quote)).toBe(true);
   });
 });

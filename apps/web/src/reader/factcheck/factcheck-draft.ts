@@ -12,6 +12,11 @@ export type FactcheckDraft = {
 
 export const emptyDraft = (claim: string): FactcheckDraft => ({ claim, verdict: "", confidence: null, sources: [{ url: "", title: "" }] });
 
+/** Whether anything was written or chosen in a form opened as `emptyDraft(claim)`: closing it would lose that. */
+export function draftTouched(draft: FactcheckDraft, claim: string): boolean {
+  return draft.claim.trim() !== claim.trim() || draft.verdict !== "" || draft.confidence !== null || draft.sources.some((s) => s.url.trim() || s.title.trim());
+}
+
 export function draftFrom(factcheck: Factcheck): FactcheckDraft {
   return {
     claim: factcheck.claim,

@@ -1,9 +1,10 @@
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, type MutableRefObject, useEffect, useId, useRef, useState } from "react";
 import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationKind, Factcheck } from "@marginalia/schema";
-import { type FactcheckDraft, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
+import { type FactcheckDraft, draftTouched, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { submitOnEnter, trapTab } from "../threads/keyboard.ts";
+import { useAskBeforeDiscard } from "../threads/ask-before-discard.tsx";
 import type { Placement } from "../permissions/permissions.ts";
 
 export type NewAnnotationInput = { kind: AnnotationKind; body: string; factcheck: Factcheck | null; onlyMe: boolean };
@@ -17,14 +18,18 @@ type Props = {
   onCreate(input: NewAnnotationInput): string | null;
   /** `cancelled`: closed without annotating, so the passage is selected again. */
   onClose(returnFocus: boolean, cancelled?: boolean): void;
+  /** Set while the popover is open: asks before discarding what is written, and says whether it did. */
+  keepTyped?: MutableRefObject<(() => boolean) | null>;
 };
 
 /**
  * Opens on a selection in the article: highlight at once, or comment or
  * fact-check through a short form. Focus moves in on open, Tab stays
- * inside, Escape closes and gives focus back to the article.
+ * inside, Escape closes and gives focus back to the article. A form with
+ * something written in it asks first (ask-before-discard.tsx), and so does
+ * a press in the article or a new selection, which close an untouched one.
  */
-export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose }: Props) {
+export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose, keepTyped }: Props) {
   const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
   const [onlyMe, setOnlyMe] = useState(false);
   const [body, setBody] = useState("");
@@ -60,10 +65,19 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
     create({ kind: "factcheck", body: body.trim(), factcheck: checked.value });
   };
 
+  const typed = mode !== "menu" && (body.trim() !== "" || (mode === "factcheck" && draftTouched(draft, quote)));
+  const discard = useAskBeforeDiscard(typed, () => onClose(true, true), mode === "comment" ? "comment" : "fact-check");
+  useEffect(() => {
+    if (!keepTyped) return;
+    keepTyped.current = discard.holds;
+    return () => {
+      keepTyped.current = null;
+    };
+  });
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Escape") {
       event.stopPropagation();
-      onClose(true, true);
+      discard.onEscape();
     } else trapTab(event);
   };
 
@@ -88,7 +102,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
           </label>
         </div>
       ) : (
-        <form onSubmit={submit} className="stack">
+        <form onSubmit={submit} className="stack" onFocus={discard.rememberField}>
           <p className="popover-quote" dir="auto">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>
           {mode === "factcheck" && <FactcheckFields value={draft} onChange={setDraft} groupId={groupId} />}
           <label>
@@ -99,9 +113,7 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
             <button type="submit" className="primary">
               {mode === "comment" ? "Post comment" : "Save fact-check"}
             </button>
-            <button type="button" onClick={() => onClose(true, true)}>
-              Cancel
-            </button>
+            {discard.cancelButton}
             <span className="hint">Enter saves · Shift+Enter new line · Esc cancels</span>
           </div>
         </form>

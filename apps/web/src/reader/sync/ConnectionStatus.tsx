@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import type { SessionState } from "../../sync/doc-session.ts";
 import { announce } from "../../app/announcer.tsx";
-import { savedLabel } from "./saved-label.ts";
+import { connectionBanner, savedLabel, syncSummary } from "./saved-label.ts";
+import type { SyncNotice } from "./use-sync-notice.ts";
 
 /** How long a state must hold before it is spoken: typing flips Saving and Saved on every key. */
 const SETTLE_MS = 2_000;
@@ -37,7 +38,7 @@ export function SavedMark({ states }: Props) {
 }
 
 type BannerProps = Props & {
-  notice: string | null;
+  notice: SyncNotice | null;
   onDismiss(): void;
   /** The article was corrected (re-anchored targets name a newer revision) since it was loaded. */
   corrected: boolean;
@@ -46,9 +47,9 @@ type BannerProps = Props & {
 
 /** The offline banner, the refusal notice, a correction to load, and anything that stopped the live connection. */
 export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorrection }: BannerProps) {
-  const offline = states.some((s) => s.connection === "offline");
-  const connecting = !offline && states.some((s) => s.connection === "connecting");
-  const unsaved = !states.every((s) => s.saved);
+  const summary = syncSummary(states);
+  const offline = summary.connection === "offline";
+  const connecting = summary.connection === "connecting";
   // Only a connection that takes a while is worth a banner; a normal join takes milliseconds.
   const [reconnecting, setReconnecting] = useState(false);
   useEffect(() => {
@@ -61,12 +62,12 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
     <div className="banners">
       {offline && (
         <p className="banner banner-offline" role="status">
-          You are offline. Your edits are kept on this device and will merge when the connection returns.
+          {connectionBanner(summary)}
         </p>
       )}
-      {reconnecting && !fatal && (
+      {reconnecting && connecting && !fatal && (
         <p className="banner banner-info" role="status">
-          Connecting to the live session…{unsaved && " What you wrote is not saved yet: it is kept on this device and sent once connected."}
+          {connectionBanner(summary)}
         </p>
       )}
       {fatal && (
@@ -85,13 +86,31 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
         </div>
       )}
       {notice && (
-        <div className="banner banner-warning" role="alert">
-          <p>{notice}</p>
+        <div className={`banner banner-warning${notice.kept ? " banner-kept" : ""}`} role="alert">
+          <p>{notice.message}</p>
+          {notice.kept && <KeptText text={notice.kept} />}
           <button type="button" onClick={onDismiss}>
             Dismiss
           </button>
         </div>
       )}
     </div>
+  );
+}
+
+/** Words of the user's that the server did not take, shown whole and offered to copy, until dismissed. */
+function KeptText({ text }: { text: string }) {
+  const copy = () =>
+    navigator.clipboard.writeText(text).then(
+      () => announce("Copied your text."),
+      () => announce("Could not copy: select the text and copy it yourself."),
+    );
+  return (
+    <>
+      <textarea className="kept-text" aria-label="What you wrote" dir="auto" readOnly value={text} rows={Math.min(6, text.split("\n").length + 1)} />
+      <button type="button" onClick={() => void copy()}>
+        Copy your text
+      </button>
+    </>
   );
 }

@@ -4,6 +4,9 @@ import type { Article } from "../../api/articles.ts";
 import { DocSession, type SessionOptions } from "../../sync/doc-session.ts";
 import { canWrite } from "../permissions/permissions.ts";
 
+/** What the page is told of work the server did not take (doc-session.ts). */
+type Notices = Pick<SessionOptions, "onRefused" | "onEditLost">;
+
 export type Sessions = { group: DocSession | null; private: DocSession | null; hidden: DocSession | null };
 
 /**
@@ -29,13 +32,13 @@ export function useDocSessions(
   articleId: string,
   userId: string,
   article: Article | null,
-  onRefused: (reason: string, kept: number) => void,
+  notices: Notices,
   { hold, resyncMs }: Pick<SessionOptions, "hold" | "resyncMs"> = {},
 ): Sessions {
   const [group, setGroup] = useState<DocSession | null>(null);
   const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
-  const refused = useRef(onRefused);
-  refused.current = onRefused;
+  const refused = useRef(notices);
+  refused.current = notices;
   const writer = article ? canWrite(article.role) : false;
   const privateRoom = article?.sync.privateRoom;
   const hiddenRoom = article?.sync.hiddenRoom;
@@ -59,6 +62,13 @@ export function useDocSessions(
   return useMemo(() => ({ group, ...others }), [group, others]);
 }
 
-function open(room: string, userId: string, refused: { current: (reason: string, kept: number) => void }, options: Pick<SessionOptions, "hold" | "resyncMs">) {
-  return new DocSession({ url: syncUrl(), room, storageKey: `marginalia:${userId}:${room}`, onRefused: (reason, kept) => refused.current(reason, kept), ...options });
+function open(room: string, userId: string, notices: { current: Notices }, options: Pick<SessionOptions, "hold" | "resyncMs">) {
+  return new DocSession({
+    url: syncUrl(),
+    room,
+    storageKey: `marginalia:${userId}:${room}`,
+    onRefused: (reason, kept) => notices.current.onRefused?.(reason, kept),
+    onEditLost: (lost) => notices.current.onEditLost?.(lost),
+    ...options,
+  });
 }

@@ -6,6 +6,7 @@ import { type FactcheckDraft, draftFrom, validateDraft } from "../factcheck/fact
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { type Editable, FIELD_LABELS, changedFields, conflicts, describeValue, editPatch } from "./edit-patch.ts";
 import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
+import { useAskBeforeDiscard } from "./ask-before-discard.tsx";
 
 type Props = { item: Item; onSave(patch: AnnotationPatch): void; onCancel(): void };
 
@@ -31,6 +32,8 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
   const changed = changedFields(opened, body, draft);
   const clashes = conflicts(opened, current, changed);
   const clashKey = JSON.stringify(clashes.map((field) => [field, describeValue(current, field)]));
+  // Changes not yet saved are asked about before Escape or Cancel throws them away, as in a new comment.
+  const discard = useAskBeforeDiscard(changed.size > 0, onCancel, "edit");
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -61,7 +64,8 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
       ref={form}
       className="stack edit-form"
       onSubmit={submit}
-      onKeyDown={closeOnEscape(onCancel)}
+      onKeyDown={closeOnEscape(discard.onEscape)}
+      onFocus={discard.rememberField}
       aria-label="Edit annotation"
     >
       {draft && <FactcheckFields value={draft} onChange={setDraft} autoFocus />}
@@ -87,9 +91,7 @@ export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
         <button type="submit" className="primary">
           Save
         </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
+        {discard.cancelButton}
       </div>
     </form>
   );

@@ -1,10 +1,11 @@
 import { type FormEvent, useRef, useState } from "react";
 import { submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
+import { useReplyDraft } from "./reply-drafts.ts";
 
-/** A reply box under a thread; Enter posts. */
-export function ReplyForm({ onReply, note }: { onReply(body: string): string | null; note: string | null }) {
-  const [body, setBody] = useState("");
+/** A reply box under a thread; Enter posts. `draftKey` keeps what is typed while the thread is away (reply-drafts.ts). */
+export function ReplyForm({ onReply, note, draftKey }: { onReply(body: string): string | null; note: string | null; draftKey: string }) {
+  const [body, setBody] = useReplyDraft(draftKey);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
 

@@ -121,7 +121,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
           {root.assignees.includes(me) && (
             <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation, reviewQuorum, true).note} />
           )}
-          <ReplyForm onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
+          <ReplyForm draftKey={`${me}:${root.id}`} onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
         </>
       )}
     </article>

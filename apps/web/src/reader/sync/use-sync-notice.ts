@@ -1,0 +1,43 @@
+import { useMemo, useRef, useState } from "react";
+import type { AnnotationValue } from "@marginalia/schema";
+import { fetchAnnotation } from "../../api/annotations.ts";
+import type { SessionOptions } from "../../sync/doc-session.ts";
+import { type LostEditFate, editedText, lostEditNotice, refusalNotice } from "./refusal-words.ts";
+
+/** What the reader tells of work the server did not take: the words, and the text the user wrote, to copy. */
+export type SyncNotice = { message: string; kept: string | null };
+
+/**
+ * The notice after the server refused an update of ours (the article is reloaded: the refusal often means
+ * a changed role), or took away an annotation whose edit had not reached it. What became of that one is
+ * asked of the server, which knows whether it was approved or is gone.
+ */
+export function useSyncNotice(reloadArticle: () => void) {
+  const [notice, setNotice] = useState<SyncNotice | null>(null);
+  const reload = useRef(reloadArticle);
+  reload.current = reloadArticle;
+  const handlers = useMemo<Required<Pick<SessionOptions, "onRefused" | "onEditLost">>>(
+    () => ({
+      onRefused(reason, kept) {
+        setNotice({ message: refusalNotice(reason, kept), kept: null });
+        reload.current();
+      },
+      onEditLost(lost) {
+        void Promise.all(lost.map(async (value) => lostEditNotice(value, await fateOf(value)))).then((messages) =>
+          setNotice({ message: messages.join(" "), kept: lost.map(editedText).join("\n\n") }),
+        );
+      },
+    }),
+    [],
+  );
+  return { notice, dismiss: () => setNotice(null), handlers };
+}
+
+async function fateOf(value: AnnotationValue): Promise<LostEditFate> {
+  try {
+    const now = await fetchAnnotation(value.id);
+    return value.status === "pending" && now.status === "published" ? "approved" : "gone";
+  } catch {
+    return "gone";
+  }
+}
