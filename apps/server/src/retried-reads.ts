@@ -15,8 +15,9 @@ export const READ_ATTEMPTS = 6;
 /**
  * How long a read waits before it is sent again. postgres.js fails a connection's queries when its socket
  * errs, and takes the connection out of use only when the socket then closes, a turn of the event loop
- * later; a read sent again at once could be given that same connection, where nothing ever answered or
- * failed it: under a storm of ended backends such reads waited about a minute.
+ * later. A read sent again at once is given that same connection and failed at its close (the patched
+ * driver fails what is left there; unpatched, it waited about a minute under a storm of ended backends),
+ * which spends one of its attempts for nothing; after the pause it goes to a connection opened afresh.
  */
 const RETRY_PAUSE_MS = 20;
 

@@ -165,3 +165,68 @@ describe.runIf(!!url)("postgres.js after a query fails part way through its rows
   });
 });
 
+
+/**
+ * A cut connection's socket reports its error a turn of the event loop before it closes, and postgres.js
+ * fails the connection's queries at the error but gives the connection up only at the close. A query sent
+ * in between (a read sent again at once after that error, the ROLLBACK of a transaction whose statement it
+ * failed) was handed the same connection: nothing was written for it, and the close, having had an error,
+ * failed none of what was left. The query then waited on the reconnected connection for an answer that
+ * never came, and held that connection with it, until its backend was next ended.
+ */
+describe.runIf(!!url)("postgres.js between a cut socket's error and its close", () => {
+  /** A pool of one connection through a proxy that resets it at "cut_here", opened; `closed` once the reset closed it. */
+  async function cutOnce(run: (sql: postgres.Sql, closed: Promise<void>) => Promise<void>) {
+    const proxy = await cuttingProxy(new URL(url!), "cut_here");
+    let connectionClosed = () => {};
+    const closed = new Promise<void>((resolve) => (connectionClosed = resolve));
+    try {
+      const sql = client(proxy.url, { onclose: () => connectionClosed() });
+      expect(await sql`select 0 as n`).toEqual([{ n: 0 }]);
+      await run(sql, closed);
+    } finally {
+      proxy.close();
+    }
+  }
+
+  /** What `query` settles with, "pending" until then. */
+  function settled(query: Promise<unknown>) {
+    const outcome = { value: "pending" as unknown };
+    void query.then(
+      (rows) => (outcome.value = rows),
+      (err: unknown) => (outcome.value = err),
+    );
+    return outcome;
+  }
+
+  it("fails a query given to the connection in between, and serves the next ones on a fresh connection", () =>
+    cutOnce(async (sql, closed) => {
+      let resent = settled(Promise.resolve());
+      const first = await sql.unsafe("select 'cut_here' as k").catch((err: unknown) => {
+        // The read sent again in the turn its failure arrives, as a retry without a pause does.
+        resent = settled(sql`select 1 as n`);
+        return err;
+      });
+      expect((first as { code?: string }).code).toBe("ECONNRESET");
+      await closed;
+      // The pool's one connection is opened afresh for this query.
+      expect(await sql`select 2 as n`).toEqual([{ n: 2 }]);
+      // Failed at the close at the latest, before the connection was opened again.
+      expect(resent.value).toBeInstanceOf(Error);
+      expect((resent.value as { code?: string }).code).toBe("CONNECTION_CLOSED");
+      // Unpatched, the connection stayed taken by the query that was never sent, and this one waited.
+      expect(await sql`select 3 as n`).toEqual([{ n: 3 }]);
+    }));
+
+  it("fails the ROLLBACK a transaction sends when its statement's socket erred, and serves the next queries", () =>
+    cutOnce(async (sql, closed) => {
+      // The transaction's code fails with the cut and postgres.js sends ROLLBACK at once, on the same connection.
+      const outcome = await sql.begin((tx) => tx.unsafe("select 'cut_here' as k")).catch((err: unknown) => err);
+      expect(outcome).toBeInstanceOf(Error);
+      await closed;
+      expect(await sql`select 2 as n`).toEqual([{ n: 2 }]);
+      // Unpatched, the ROLLBACK never sent became the reconnected connection's query, and held it from here on.
+      const next = settled(sql`select 3 as n`);
+      await expect.poll(() => next.value, { timeout: 10_000 }).toEqual([{ n: 3 }]);
+    }));
+});
