@@ -4,11 +4,13 @@ import { afterAll, describe, expect, it } from "vitest";
 
 /**
  * postgres.js (patches/postgres@3.4.9.patch) when a connection to the database is cut under it, as a
- * failover, a proxy or an administrator does. Unpatched, both cases here ended the process from a
- * callback nothing could catch: a query sent inside a transaction whose connection had closed wrote to a
- * socket that was no longer there (from an immediate), and a connection cut while it read the database's
- * array types left a promise rejected with nobody waiting on it. Each must instead fail the queries it
- * concerns, catchably, and leave the process running.
+ * failover, a proxy or an administrator does, or a query fails part way. Unpatched, the driver ended the
+ * process from callbacks nothing could catch (a statement of a transaction whose connection had closed,
+ * written from an immediate; a cut while it read the database's array types), ran a cut transaction's later
+ * statements on the session that replaced it, handed a query another's leftover rows or error, and left a
+ * query given to a connection between its socket's error and its close unanswered for as long as the
+ * reconnected backend lived. Each case must instead fail the queries it concerns, catchably, and leave the
+ * process and the pool serving.
  */
 
 const url = process.env.TEST_DATABASE_URL;
