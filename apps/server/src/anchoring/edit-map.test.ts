@@ -1,4 +1,4 @@
-import { CodePointIndex, buildTarget } from "@marginalia/schema";
+import { CodePointIndex, buildTarget, resolveTarget } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { EditMap } from "./edit-map.ts";
 import { resolveSlice } from "./jobs.ts";
@@ -47,5 +47,14 @@ describe("EditMap", () => {
     const onOlder = { ...targetOnBefore(QUOTE), revision: 0 };
     const [anchor] = resolveSlice({ key: "older", text: after, oldLength: Array.from(before).length, targets: [onOlder], before: { revision: 1, text: before } });
     expect(anchor!.state).toBe("orphaned");
+  });
+
+  it("does not take the map's word for a quote that occurs elsewhere too: a diff can pair it with a copy", () => {
+    const copy = `${after} Later, by the summer ${QUOTE}, as a second dispatch put it.`;
+    const target = targetOnBefore(QUOTE);
+    // As a diff of a text that repeats itself may have it: the kept stretch paired with the other copy.
+    const wrong = copy.lastIndexOf(QUOTE);
+    const anchor = resolveTarget(new CodePointIndex(copy), target, { edits: { carried: wrong, moved: wrong } });
+    expect(anchor.state === "orphaned" || new CodePointIndex(copy).toUtf16(anchor.start) !== wrong).toBe(true);
   });
 });

@@ -82,9 +82,12 @@ export async function reanchorStragglers(db: Db, hub: SyncHub, event: { articleI
   const index = new CodePointIndex(current.text);
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
   const article = { id: event.articleId, groupId: current.groupId };
-  for (const name of await documentsOf(db, event.articleId)) {
-    if (hub.isLoaded(name)) await moveTargets(hub, { ...article, name }, index, { length: event.previousLength ?? 0 }, current, summary);
-  }
+  const loaded = (await documentsOf(db, event.articleId)).filter((name) => hub.isLoaded(name));
+  if (loaded.length === 0) return;
+  // Work on the text just replaced is placed with the same edit map as the revising process used.
+  const replaced = await textBefore(db, event.articleId, current.revision - 1);
+  const from = { length: event.previousLength ?? 0, before: replaced === null ? undefined : { revision: current.revision - 1, text: replaced } };
+  for (const name of loaded) await moveTargets(hub, { ...article, name }, index, from, current, summary);
 }
 
 /** Moves one document's targets that are on revisions before `to` and not yet judged orphaned on it; false for a name that is no room. */

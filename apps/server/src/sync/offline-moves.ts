@@ -23,11 +23,11 @@ const HISTORY_STEPS = 32;
  * processes do not take turns writing each other's values again. Returns whether anything was written.
  */
 export function keepOfflineMoves(tr: Y.Transaction, from: "socket" | "process", clientIds: ClientIds): boolean {
-  if (tr.deleteSet.clients.size === 0) return false;
   const byPerson = (item: Y.Item) =>
     from === "socket" ? item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0) : clientIds.heldByMember(item.id.client);
-  const lost = lostMoves(tr, byPerson);
-  if (lost.length === 0) return false;
+  const lost = tr.deleteSet.clients.size === 0 ? [] : lostMoves(tr, byPerson);
+  const reopened = orphansMovedSince(tr);
+  if (lost.length === 0 && reopened.length === 0) return false;
   const annotations = annotationsOf(tr.doc);
   // Nested: Yjs runs it once this transaction is cleaned up, before anything else can change the document.
   tr.doc.transact(() => {
@@ -35,8 +35,29 @@ export function keepOfflineMoves(tr: Y.Transaction, from: "socket" | "process", 
       const map = annotations.get(id);
       if (map && map.get("target") === over) map.set("target", target);
     }
+    for (const id of reopened) annotations.get(id)?.set("anchor", null);
   }, { userId: null });
   return true;
+}
+
+/**
+ * Annotations whose target this transaction changed to one on an earlier revision than the one their orphan
+ * mark was given on: the mark judged the old target, which is gone, and re-anchoring leaves orphans it has
+ * judged on the current revision alone (anchoring/reanchor.ts). Cleared, so that the new target is moved
+ * like any other on an earlier revision: the author who moved a highlight offline from a passage that the
+ * correction then deleted lost the move.
+ */
+function orphansMovedSince(tr: Y.Transaction): string[] {
+  const root = annotationsOf(tr.doc) as unknown as Y.AbstractType<unknown>;
+  const ids: string[] = [];
+  for (const [type, keys] of tr.changed) {
+    const item = type._item;
+    if (!keys.has("target") || !(type instanceof Y.Map) || !item || item.parent !== root || typeof item.parentSub !== "string") continue;
+    const target = type.get("target") as TextTarget | null | undefined;
+    const anchor = type.get("anchor") as { state?: string; revision?: number } | null | undefined;
+    if (target && anchor?.state === "orphaned" && (anchor.revision ?? 0) > target.revision) ids.push(item.parentSub);
+  }
+  return ids;
 }
 
 type LostMove = { id: string; target: TextTarget; over: unknown };

@@ -76,8 +76,9 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
   const quote = target.exact;
   if (quote.length === 0) return { state: "orphaned", score: 0 };
   const { edits } = options;
-  // The same words where the revision left them: whatever was rewritten around them, they are the passage.
-  if (edits?.carried != null && index.text.startsWith(quote, edits.carried)) return placed(index, edits.carried, edits.carried + quote.length, 1);
+  // The same words where the revision left them: whatever was rewritten around them, they are the passage. Only
+  // where they occur nowhere else: a diff of a text that repeats itself can pair a kept passage with a copy.
+  if (edits?.carried != null && onlyAt(revision, quote, edits.carried)) return placed(index, edits.carried, edits.carried + quote.length, 1);
   const ctx = {
     quote,
     prefix: target.prefix.slice(-CONTEXT_USED),
@@ -88,6 +89,12 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
   // A quote at the text's very start is found at 0: only null means found but not told apart.
   if (exact !== undefined) return exact !== null ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
   return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);
+}
+
+/** Whether `quote` occurs in the new text at `at` (UTF-16) and nowhere else. */
+function onlyAt({ grams }: Revision, quote: string, at: number): boolean {
+  const found = grams.occurrences(quote, OCCURRENCES);
+  return !!found && found.length === 1 && found[0] === at;
 }
 
 /**
