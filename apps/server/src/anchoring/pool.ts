@@ -27,20 +27,25 @@ class AnchorWorker {
     return this.link.broken ? "event loop" : "thread";
   }
 
-  /** The anchors of `targets` on `text` (a revision named `key`), in order; `before` as in SliceJob. */
+  /**
+   * The anchors of `targets` on `text` (a revision named `key`), in order; `before` as in SliceJob. The text's
+   * index and edit map stay with the worker for the next call on the same revision (every document of an
+   * article is resolved against them), until `done`.
+   */
   async resolve(key: string, text: string, oldLength: number, targets: TextTarget[], before?: SliceJob["before"]): Promise<Anchor[]> {
     const anchors: Anchor[] = [];
-    try {
-      // The text goes with every slice (a copy costs far less than a slice's work): a worker that
-      // dropped it, for another revision re-anchored meanwhile, indexes it again rather than failing.
-      for (let at = 0; at < targets.length; at += SLICE) {
-        anchors.push(...(await this.slice({ key, text, oldLength, targets: targets.slice(at, at + SLICE), before })));
-      }
-    } finally {
-      this.link.tell({ forget: key });
-      forget(key);
+    // The text goes with every slice (a copy costs far less than a slice's work): a worker that
+    // dropped it, for another revision re-anchored meanwhile, indexes it again rather than failing.
+    for (let at = 0; at < targets.length; at += SLICE) {
+      anchors.push(...(await this.slice({ key, text, oldLength, targets: targets.slice(at, at + SLICE), before })));
     }
     return anchors;
+  }
+
+  /** The revision named `key` is done: its index and edit map can go. */
+  done(key: string): void {
+    this.link.tell({ forget: key });
+    forget(key);
   }
 
   private async slice(job: SliceJob): Promise<Anchor[]> {

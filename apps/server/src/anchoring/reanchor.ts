@@ -57,10 +57,14 @@ export async function reanchorArticle(
   hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision, previousLength: from.length });
   const names = await documentsOf(db, article.id);
   const move = (name: string) => moveTargets(hub, { ...article, name }, index, { ...from, before }, to, summary);
-  for (const name of names) if (await move(name)) summary.documents++;
-  // Work that another process took on the old text before it heard of this revision reaches this one
-  // over the relay meanwhile: moved too, and that process moves what it still has (reanchorStragglers).
-  for (const name of names) await move(name);
+  try {
+    for (const name of names) if (await move(name)) summary.documents++;
+    // Work that another process took on the old text before it heard of this revision reaches this one
+    // over the relay meanwhile: moved too, and that process moves what it still has (reanchorStragglers).
+    for (const name of names) await move(name);
+  } finally {
+    anchorWorker.done(revisionKey(article.id, to.revision));
+  }
   return summary;
 }
 
@@ -87,7 +91,11 @@ export async function reanchorStragglers(db: Db, hub: SyncHub, event: { articleI
   // Work on the text just replaced is placed with the same edit map as the revising process used.
   const replaced = await textBefore(db, event.articleId, current.revision - 1);
   const from = { length: event.previousLength ?? 0, before: replaced === null ? undefined : { revision: current.revision - 1, text: replaced } };
-  for (const name of loaded) await moveTargets(hub, { ...article, name }, index, from, current, summary);
+  try {
+    for (const name of loaded) await moveTargets(hub, { ...article, name }, index, from, current, summary);
+  } finally {
+    anchorWorker.done(revisionKey(article.id, current.revision));
+  }
 }
 
 /** Moves one document's targets that are on revisions before `to` and not yet judged orphaned on it; false for a name that is no room. */
@@ -112,7 +120,7 @@ async function moveTargets(
     }
   });
   if (pending.length === 0) return true;
-  const anchors = await anchorWorker.resolve(`${doc.id}@${to.revision}`, to.text, from.length, pending.map((p) => p.target), from.before);
+  const anchors = await anchorWorker.resolve(revisionKey(doc.id, to.revision), to.text, from.length, pending.map((p) => p.target), from.before);
   for (let at = 0; at < pending.length; at += APPLY_SLICE) {
     await hub.change(context, { userId: null }, (ydoc) => {
       const annotations = annotationsOf(ydoc);
@@ -138,6 +146,9 @@ async function moveTargets(
 async function textBefore(db: Db, articleId: string, revision: number): Promise<string | null> {
   return articleTexts.indexOf(articleId, revision)?.text ?? (await readRevision(db, articleId, revision));
 }
+
+/** What names an article's revision on the worker: the documents of one article share its index and edit map. */
+const revisionKey = (articleId: string, revision: number) => `${articleId}@${revision}`;
 
 const sameTarget = (value: unknown, target: TextTarget) => value === target || JSON.stringify(value) === JSON.stringify(target);
 
