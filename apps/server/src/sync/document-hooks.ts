@@ -38,7 +38,8 @@ export function documentHooks(hub: HubParts): DocumentHooks {
       hub.reprojection.remote(live, touched);
       cutMergedToLimits(live, touched);
     },
-    olderTargetKept: ({ context: { articleId } }) => {
+    olderTargetKept: ({ context: { articleId, docName } }, failed) => {
+      if (failed) hub.logger.error({ err: failed, doc: docName }, "could not judge the targets a change replaced");
       const revision = articleTexts.currentRevision(articleId);
       if (revision !== null) hub.olderTargets.soon({ kind: "article-revised", articleId, revision });
     },

@@ -45,8 +45,8 @@ export type DocumentHooks = {
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
   /** An update another process accepted was applied here (it persists there), touching these annotations. */
   received?(live: LiveDocument, touched: ReadonlySet<string>): void;
-  /** A target on an earlier revision was written again here (offline-moves.ts), to be moved onto the current one. */
-  olderTargetKept?(live: LiveDocument): void;
+  /** A target on an earlier revision was written again here (offline-moves.ts), to be moved onto the current one; or that judgement failed. */
+  olderTargetKept?(live: LiveDocument, failed: Error | null): void;
   /** Every update accepted here (not from other processes) and its durability, to relay (architecture.md, "More than one process"). */
   relay?(source: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
   /** Called with every awareness change made here, as a y-protocols awareness update. */
@@ -372,7 +372,8 @@ export class LiveDocument implements PersistSource {
 
   private onTransaction = (tr: Y.Transaction) => {
     const from = tr.origin === REMOTE_ORIGIN ? "process" : (tr.origin as ChangeOrigin | null)?.peer ? "socket" : null;
-    if (from && keepOfflineMoves(tr, from, this.clientIds)) this.hooks.olderTargetKept?.(this);
+    const kept = from ? keepOfflineMoves(tr, from, this.clientIds) : false;
+    if (kept) this.hooks.olderTargetKept?.(this, kept instanceof Error ? kept : null);
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

@@ -90,4 +90,16 @@ describe("keepOfflineMoves", () => {
     expect(later.written).toEqual(["process"]);
     expect(later.targetOf(later.server)).toEqual(target(1, "new place"));
   });
+  it("returns a failure instead of throwing it into the clean-up of a change already applied", () => {
+    const c = copies();
+    const failures: unknown[] = [];
+    c.server.on("afterTransaction", (tr: Y.Transaction) => {
+      const broken = { heldByMember: () => { throw new Error("client ids unreadable"); } } as unknown as ClientIds;
+      if (tr.origin === PROCESS) failures.push(keepOfflineMoves(tr, "process", broken));
+    });
+    expect(() => c.race(target(1, "new place"), target(2, "old place"), PROCESS)).not.toThrow();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(Error);
+    expect((failures[0] as Error).message).toBe("client ids unreadable");
+  });
 });

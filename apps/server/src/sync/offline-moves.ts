@@ -20,9 +20,19 @@ const HISTORY_STEPS = 32;
  *
  * Judged after each transaction that brought content in (`from`): a socket's update, whose new values are a
  * person's, or another process's, where only values under a member's client id count, so that the server
- * processes do not take turns writing each other's values again. Returns whether anything was written.
+ * processes do not take turns writing each other's values again. Returns whether anything was written, or
+ * what went wrong: it runs inside Yjs's clean-up of a change already applied and stored, which a throw here
+ * would not undo but would report to the change's sender as its own failure.
  */
-export function keepOfflineMoves(tr: Y.Transaction, from: "socket" | "process", clientIds: ClientIds): boolean {
+export function keepOfflineMoves(tr: Y.Transaction, from: "socket" | "process", clientIds: ClientIds): boolean | Error {
+  try {
+    return keepMoves(tr, from, clientIds);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+function keepMoves(tr: Y.Transaction, from: "socket" | "process", clientIds: ClientIds): boolean {
   const byPerson = (item: Y.Item) =>
     from === "socket" ? item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0) : clientIds.heldByMember(item.id.client);
   const lost = tr.deleteSet.clients.size === 0 ? [] : lostMoves(tr, byPerson);

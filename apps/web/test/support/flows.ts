@@ -15,7 +15,13 @@ export function newUser(label: string) {
 export type TestUser = ReturnType<typeof newUser> & { id: string };
 
 export async function call<T>(context: BrowserContext, base: string, method: string, route: string, data?: unknown): Promise<T> {
-  const res = await context.request.fetch(base + route, { method, ...(data !== undefined && { data }) });
+  const send = () => context.request.fetch(base + route, { method, ...(data !== undefined && { data }) });
+  // A kept-alive connection the server closes as idle just as it is reused resets the request; browsers send
+  // a request that changes nothing once more when that happens, and so does this.
+  const res = await send().catch((err: Error) => {
+    if (method !== "GET" || !/ECONNRESET|socket hang up/.test(err.message)) throw err;
+    return send();
+  });
   if (!res.ok()) throw new Error(`${method} ${route} → ${res.status()} ${await res.text()}`);
   return (res.status() === 204 ? null : await res.json()) as T;
 }
