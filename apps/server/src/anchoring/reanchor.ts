@@ -50,8 +50,9 @@ export async function reanchorArticle(
   to: { revision: number; text: string },
 ): Promise<ReanchorSummary> {
   const summary: ReanchorSummary = { anchored: 0, fuzzy: 0, orphaned: 0, documents: 0 };
+  // Read before the new text replaces it here.
   const replaced = await textBefore(db, article.id, to.revision - 1);
-  const before = replaced === null ? undefined : { revision: to.revision - 1, text: replaced };
+  const before = async () => (replaced === null ? undefined : { revision: to.revision - 1, text: replaced });
   // Sockets write targets on the new text from now on (sync/article-text.ts), on every process.
   const index = articleTexts.revised(article.id, to.revision, to.text);
   hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision, previousLength: from.length });
@@ -88,9 +89,15 @@ export async function reanchorStragglers(db: Db, hub: SyncHub, event: { articleI
   const article = { id: event.articleId, groupId: current.groupId };
   const loaded = (await documentsOf(db, event.articleId)).filter((name) => hub.isLoaded(name));
   if (loaded.length === 0) return;
-  // Work on the text just replaced is placed with the same edit map as the revising process used.
-  const replaced = await textBefore(db, event.articleId, current.revision - 1);
-  const from = { length: event.previousLength ?? 0, before: replaced === null ? undefined : { revision: current.revision - 1, text: replaced } };
+  // Work on the text just replaced is placed with the same edit map as the revising process used. Read only
+  // once a document has something to move: usually none has, and the text can be megabytes.
+  let replaced: Promise<string | null> | undefined;
+  const before = async () => {
+    replaced ??= textBefore(db, event.articleId, current.revision - 1);
+    const text = await replaced;
+    return text === null ? undefined : { revision: current.revision - 1, text };
+  };
+  const from = { length: event.previousLength ?? 0, before };
   try {
     for (const name of loaded) await moveTargets(hub, { ...article, name }, index, from, current, summary);
   } finally {
@@ -103,7 +110,7 @@ async function moveTargets(
   hub: SyncHub,
   doc: { id: string; groupId: string; name: string },
   index: CodePointIndex,
-  from: { length: number; before?: SliceJob["before"] },
+  from: { length: number; before: () => Promise<SliceJob["before"]> },
   to: { revision: number; text: string },
   summary: ReanchorSummary,
 ): Promise<boolean> {
@@ -120,7 +127,7 @@ async function moveTargets(
     }
   });
   if (pending.length === 0) return true;
-  const anchors = await anchorWorker.resolve(revisionKey(doc.id, to.revision), to.text, from.length, pending.map((p) => p.target), from.before);
+  const anchors = await anchorWorker.resolve(revisionKey(doc.id, to.revision), to.text, from.length, pending.map((p) => p.target), await from.before());
   for (let at = 0; at < pending.length; at += APPLY_SLICE) {
     await hub.change(context, { userId: null }, (ydoc) => {
       const annotations = annotationsOf(ydoc);
