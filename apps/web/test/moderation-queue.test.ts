@@ -51,10 +51,31 @@ describe.skipIf(skipBrowserSuites)("the moderation queue, in Chromium", () => {
     await b.context.close();
   }, 90_000);
 
+  it("shows an author's edit of a waiting submission in the open queue as it arrives, and decides on it as shown", async () => {
+    const { base, a, b, bob, articleId, comment } = await desk();
+    const submitted = await comment("As first written");
+    await openReader(a.page, base, articleId);
+    await a.page.getByRole("tab", { name: "Review" }).click();
+    const entry = a.page.getByRole("listitem", { name: `Submission: Comment by ${bob.name}` });
+    await entry.getByText("As first written").waitFor();
+
+    await call(b.context, base, "PATCH", `/api/annotations/${submitted.id}`, { body: "As rewritten while it waited" });
+    await entry.getByText("As rewritten while it waited").waitFor();
+    await entry.getByRole("button", { name: "Approve" }).click();
+    await entry.waitFor({ state: "detached" });
+    expect(await call<{ status: string; body: string }>(b.context, base, "GET", `/api/annotations/${submitted.id}`)).toMatchObject({ body: "As rewritten while it waited", status: "published" });
+    expect(await a.page.getByRole("alert").count()).toBe(0);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
   it("refuses a decision on what its author changed or withdrew since the queue showed it, and shows the queue as it now is", async () => {
     const { base, a, b, bob, articleId, comment } = await desk();
     const edited = await comment("SECOND EDIT");
     const withdrawn = await comment("Withdraw me");
+    // The queue hears of an author's edits on the notification stream: without it, a decision can come before the news.
+    await a.page.route("**/api/me/notifications/stream*", (route) => route.abort());
     await openReader(a.page, base, articleId);
     await a.page.getByRole("tab", { name: "Review" }).click();
     const entries = a.page.getByRole("listitem", { name: `Submission: Comment by ${bob.name}` });

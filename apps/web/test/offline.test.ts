@@ -98,6 +98,37 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
     await b.context.close();
   }, 90_000);
 
+  // A copy loaded from storage holds work of ours: its refusal is told as one, not taken for access lost (doc-session.ts).
+  it("says so too when the refused update was kept in storage by a page closed before it could send it", async () => {
+    const { base, a, b, bob, groupId, articleId } = await twoReaders(suite.browser, suite.base);
+    const id = await annotate(b.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
+    const mine = threadCard(b.page, "Comment", bob.name);
+    await mine.waitFor();
+    await b.context.setOffline(true);
+    await b.page.getByRole("status", { name: "Offline" }).waitFor();
+    await mine.getByRole("button", { name: "Edit", exact: true }).click();
+    await mine.getByLabel("Comment").fill("Which reasons, exactly?");
+    await mine.getByRole("button", { name: "Save" }).click();
+    await mine.getByText("Which reasons, exactly?").waitFor();
+    await b.page.getByRole("status", { name: "Offline: not saved yet" }).waitFor();
+    await b.page.close();
+    await setRole(a.context, base, groupId, bob.id, "viewer");
+
+    await b.context.setOffline(false);
+    const page = await b.context.newPage();
+    page.on("pageerror", (err) => b.errors.push(err.message));
+    await page.goto(`${base}/articles/${articleId}`);
+    const alert = page.getByRole("alert").filter({ hasText: "The server refused one of your changes" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("viewer");
+    await threadCard(page, "Comment", bob.name).getByText("Which reasons?", { exact: true }).waitFor();
+    expect((await call<{ body: string }>(a.context, base, "GET", `/api/annotations/${id}`)).body).toBe("Which reasons?");
+    expect(await threadCard(a.page, "Comment", bob.name).getByText("Which reasons?", { exact: true }).count()).toBe(1);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 90_000);
+
   it("after a refused update writes again the new annotations the server never had, and drops only the rest", async () => {
     const { base, a, b, bob, articleId } = await twoReaders(suite.browser, suite.base);
     const checkId = await annotate(b.context, base, articleId, OTHER, {

@@ -8,6 +8,27 @@ const OTHER = "Russia and the Iranian regime are both today under tough sanction
 
 announceSkip("typed work kept");
 
+/** How many unsent edits the page's stored documents hold (sync/doc-session.ts keeps them beside each copy). */
+async function storedUnsentEdits(): Promise<number> {
+  let count = 0;
+  for (const { name } of await indexedDB.databases()) {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name!);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    if (db.objectStoreNames.contains("custom")) {
+      const kept = await new Promise<unknown>((resolve) => {
+        const get = db.transaction("custom").objectStore("custom").get("unsent-edits");
+        get.onsuccess = () => resolve(get.result);
+      });
+      if (typeof kept === "string") count += (JSON.parse(kept) as unknown[]).length;
+    }
+    db.close();
+  }
+  return count;
+}
+
 describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
   const suite = chromiumSuite();
 
@@ -106,7 +127,8 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await b.context.close();
   }, 90_000);
 
-  it("an offline edit of a submission approved meanwhile is not dropped silently: the author is told, and keeps the text", async () => {
+  /** Bob's submission to Alice's pre-moderated group, edited while he is offline: the edit is not sent yet. */
+  async function offlineEditOfSubmission() {
     // Alice owns the pre-moderated group, and so decides on Bob's submissions.
     const { base, a: mod, b: member, bob: ann, articleId } = await twoMembers(suite.browser, suite.base, "pre");
     await openReader(member.page, base, articleId);
@@ -124,6 +146,11 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await mine.getByLabel("Explanation").fill("Both are sanctioned, by the EU and the US since 2022.");
     await mine.getByRole("button", { name: "Save" }).click();
     await mine.getByText("Both are sanctioned, by the EU and the US since 2022.").waitFor();
+    return { base, mod, member, ann, articleId, id, mine };
+  }
+
+  it("an offline edit of a submission approved meanwhile is not dropped silently: the author is told, and keeps the text", async () => {
+    const { base, mod, member, id, mine } = await offlineEditOfSubmission();
     await call(mod.context, base, "POST", `/api/annotations/${id}/approve`, {});
 
     await member.context.setOffline(false);
@@ -137,6 +164,27 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await mine.getByText("Both are sanctioned.", { exact: true }).waitFor();
     await screenshot(member.page, "reader-edit-lost");
     expect(await mine.getByText("In review").count()).toBe(0);
+    expect([...mod.errors, ...member.errors]).toEqual([]);
+    await mod.context.close();
+    await member.context.close();
+  }, 90_000);
+
+  it("an edit kept offline over a reload, of a submission approved meanwhile, is reported when the page opens again", async () => {
+    const { base, mod, member, ann, articleId, id } = await offlineEditOfSubmission();
+    // The tab is closed with the edit kept in its storage only, once it is stored.
+    await expect.poll(() => member.page.evaluate(storedUnsentEdits)).toBe(1);
+    await member.page.close();
+    await call(mod.context, base, "POST", `/api/annotations/${id}/approve`, {});
+
+    await member.context.setOffline(false);
+    const page = await member.context.newPage();
+    page.on("pageerror", (err) => member.errors.push(err.message));
+    await page.goto(`${base}/articles/${articleId}`);
+    const alert = page.getByRole("alert").filter({ hasText: "approved" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("could not be applied");
+    expect(await alert.getByRole("textbox").inputValue()).toContain("Both are sanctioned, by the EU and the US since 2022.");
+    await threadCard(page, "Fact-check", ann.name).getByText("Both are sanctioned.", { exact: true }).waitFor();
     expect([...mod.errors, ...member.errors]).toEqual([]);
     await mod.context.close();
     await member.context.close();

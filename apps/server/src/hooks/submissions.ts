@@ -5,6 +5,7 @@ import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, moderatorsOf, notifyMembers } from "../services/notifications.ts";
 import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
 import type { ProjectionRow } from "../sync/projection.ts";
+import { reviewedVersion } from "../services/reviewed-version.ts";
 
 /** Rows of a private document waiting for a moderator: a pre-moderated group's submissions, and fact-checks in review. */
 function awaitingReview(ctx: DocContext, rows: readonly ProjectionRow[]): ProjectionRow[] {
@@ -17,26 +18,37 @@ function awaitingReview(ctx: DocContext, rows: readonly ProjectionRow[]): Projec
  * page sees it arrive. Expert review (a quorum above one) is told once a
  * passage has its reviews instead (quorum.ts), since its reviews stay unseen
  * until then. Runs before the projection, while the rows still say whether
- * the submission is new or was already waiting.
+ * the submission is new or was already waiting, and as what it was waiting.
+ *
+ * A waiting submission its author changed is told too, once per version of
+ * what a moderator reviews (reviewed-version.ts), so that an open queue shows
+ * it as it now reads. That one is written as read: it rings no bell, as an
+ * edit of the group's annotations reaches an open page without one.
  */
 export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
   const submitted = awaitingReview(doc.context, doc.upserts);
   if (submitted.length === 0) return;
   const ids = submitted.map((row) => row.id!);
   const waiting = await tx
-    .select({ id: annotations.id })
+    .select()
     .from(annotations)
     .where(and(inArray(annotations.id, ids), eq(annotations.status, "pending")));
-  const already = new Set(waiting.map((row) => row.id));
-  const fresh = submitted.filter((row) => !already.has(row.id!));
-  if (fresh.length === 0) return;
+  const before = new Map(waiting.map((row) => [row.id, reviewedVersion(row)]));
+  const news: Array<{ row: ProjectionRow; edited: string | null }> = [];
+  for (const row of submitted) {
+    const was = before.get(row.id!);
+    const now = was === undefined ? null : reviewedVersion(row);
+    if (was === undefined || now !== was) news.push({ row, edited: now });
+  }
+  if (news.length === 0) return;
   const ctx = doc.context;
   const [group] = await tx.select({ quorum: groups.reviewQuorum }).from(groups).where(eq(groups.id, ctx.groupId));
   if (!group || group.quorum > 1) return;
   const moderators = await moderatorsOf(tx, ctx.groupId);
   const pending: NewNotification[] = [];
-  for (const row of fresh) {
+  for (const { row, edited } of news) {
     const author = doc.writers.get(row.id!) ?? null;
+    const action = edited ? "edited" : "submitted";
     for (const userId of moderators) {
       if (userId === author) continue;
       pending.push({
@@ -45,8 +57,9 @@ export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
         annotationId: row.id!,
         articleId: ctx.articleId,
         actorId: author,
-        event: "submitted",
-        data: { action: "submitted", annotationKind: row.kind, quote: row.quote ?? null },
+        event: edited ? `edited:${edited}` : "submitted",
+        data: { action, annotationKind: row.kind, quote: row.quote ?? null },
+        ...(edited && { readAt: new Date() }),
       });
     }
   }

@@ -22,15 +22,16 @@ async function desk(moderation: "open" | "pre" = "open") {
 describe("moderation: hide, unhide, flags and the queue", () => {
   it("tells the group's moderators of each new submission and flag, once each, and not whoever made it", async () => {
     const d = await desk("pre");
-    type Note = { kind: string; data: { action?: string }; actor: { id: string } | null };
-    const heard = async (who: TestClient) =>
-      ((await who.get("/api/me/notifications")).body.notifications as Note[]).filter((n) => n.kind === "review").map((n) => [n.data.action, n.actor?.id ?? null]);
+    type Note = { kind: string; data: { action?: string }; actor: { id: string } | null; readAt: string | null };
+    const notes = async (who: TestClient) => ((await who.get("/api/me/notifications")).body.notifications as Note[]).filter((n) => n.kind === "review");
+    const heard = async (who: TestClient) => (await notes(who)).filter((n) => !n.readAt).map((n) => [n.data.action, n.actor?.id ?? null]);
     const { body } = await d.post(d.author, { kind: "comment", body: "Needs a source" });
     expect(body.status).toBe("pending");
-    // Edited while it waits: still one submission to review.
+    // Edited while it waits: still one submission to review. The edit is told too, as read, for an open queue to show it.
     expect((await d.author.patch(`/api/annotations/${body.id}`, { body: "Needs a source, please" })).status).toBe(200);
     const submitted = [["submitted", d.author.user.id]];
     await expect.poll(() => heard(d.mod)).toEqual(submitted);
+    await expect.poll(async () => (await notes(d.mod)).filter((n) => n.readAt).map((n) => [n.data.action, n.actor?.id ?? null])).toEqual([["edited", d.author.user.id]]);
     expect(await heard(d.owner)).toEqual(submitted);
     expect(await heard(d.peer)).toEqual([]);
     expect(await heard(d.author)).toEqual([]);

@@ -48,7 +48,9 @@ export function describeNotification(n: Notification): string {
 /** What waits for a moderator: a submission, a flag, or a passage whose expert reviews are all in. */
 function describeReview(n: Notification, who: string): string {
   const on = n.data?.quote ? ` on “${n.data.quote}”` : "";
-  if (n.data?.action === "submitted") return `${who} submitted ${n.data.annotationKind === "factcheck" ? "a fact-check" : `a ${n.data.annotationKind ?? "annotation"}`}${on} for review`;
+  const what = n.data?.annotationKind === "factcheck" ? "a fact-check" : `a ${n.data?.annotationKind ?? "annotation"}`;
+  if (n.data?.action === "submitted") return `${who} submitted ${what}${on} for review`;
+  if (n.data?.action === "edited") return `${who} changed ${what}${on} that waits for review`;
   if (n.data?.action === "flagged") return `${who} flagged an annotation${n.data.reason ? `: ${n.data.reason}` : ""}`;
   return `A passage has its ${n.data?.reviews ?? "expected"} independent fact-checks${on}: ready for your decision`;
 }

@@ -39,7 +39,8 @@ export function NotificationsMenu() {
       stream.addEventListener("notification", (event) => {
         const pushed = JSON.parse((event as MessageEvent<string>).data) as Notification;
         announceNotification(pushed);
-        tell(pushed);
+        // One written as read is news for the screens that show what it is about (the queue), not for the bell.
+        if (!pushed.readAt) tell(pushed);
         setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
       });
       // The session ended or the token was revoked: reconnecting would only be refused.

@@ -2,6 +2,7 @@ import { type ReactNode, createContext, useCallback, useContext, useEffect, useM
 import * as account from "../api/account.ts";
 import * as auth from "../api/auth.ts";
 import { ApiError, onUnauthenticated } from "../api/client.ts";
+import { clearDrafts } from "./drafts.ts";
 
 type SessionValue = {
   status: "loading" | "anonymous" | "signed-in";
@@ -69,6 +70,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await auth.logout().catch((err: unknown) => {
           if (!(err instanceof ApiError && err.status === 401)) throw err;
         });
+        // What was being written stays on the account, not on the browser the next person may use.
+        clearDrafts();
         setMe(null);
         setStatus("anonymous");
       },
@@ -77,6 +80,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await account.logoutEverywhere(input).catch((err: unknown) => {
           if (input.revokeTokens || !(err instanceof ApiError && err.status === 401)) throw err;
         });
+        clearDrafts();
         setMe(null);
         setStatus("anonymous");
       },

@@ -15,7 +15,7 @@ import { ExportMenu } from "./ExportMenu.tsx";
 import { ModerationQueue } from "./moderation/ModerationQueue.tsx";
 import { NotesPane } from "./sync/NotesPane.tsx";
 import { OrphansPanel } from "./threads/OrphansPanel.tsx";
-import { PeerSelections, peerLayer } from "./highlights/PeerSelections.tsx";
+import { PeerSelections, peerLayer, useSharedSelection } from "./highlights/PeerSelections.tsx";
 import { canModerate, canWrite, placementFor } from "./permissions/permissions.ts";
 import { PresenceBar } from "./sync/PresenceBar.tsx";
 import { SelectionPopover } from "./highlights/SelectionPopover.tsx";
@@ -32,7 +32,9 @@ import { announce } from "../app/announcer.tsx";
 import { scrollBehavior } from "../lib/motion.ts";
 import type { Span, TextMap } from "./highlights/text-map.ts";
 import { ThreadFilters } from "./threads/ThreadFilters.tsx";
-import { ThreadList } from "./threads/ThreadList.tsx";
+import { ThreadList, emptyThreadsText } from "./threads/ThreadList.tsx";
+import { DraftScope } from "../app/drafts.ts";
+import { useReopenNewAnnotation } from "./highlights/new-annotation-draft.ts";
 import { ThreadSearch } from "./threads/ThreadSearch.tsx";
 import { queryTerms, threadMatches } from "./threads/search.ts";
 import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint, threadOf } from "./threads/threads.ts";
@@ -65,7 +67,9 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
       </>
     );
   }
-  return <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={dismiss} />;
+  // Drafts are kept per account and article (app/drafts.ts).
+  const reader = <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={dismiss} />;
+  return <DraftScope.Provider value={`${me.user.id}:${articleId}`}>{reader}</DraftScope.Provider>;
 }
 
 const NO_THREADS: Thread[] = [];
@@ -203,6 +207,7 @@ function Reader({
     [role, openDraft],
   );
   useSentenceKeys(root, map, annotateByKey);
+  useReopenNewAnnotation(map, article.revision, openDraft);
 
   const focusThread = useCallback((id: string) => {
     setQuietFocus(false);
@@ -232,12 +237,7 @@ function Reader({
     if (linked) focusThread(linked);
   }, [linked, focusThread]);
 
-  // Others see what we are looking at: the passage being annotated, else the live selection.
-  const shared = draft?.span ?? liveSelection;
-  useEffect(() => {
-    sessions.group?.awareness.setLocalStateField("selection", shared ? { start: shared.start, end: shared.end } : null);
-    // The generation is a dependency because a rejoin brings a new provider, with new awareness.
-  }, [sessions.group, groupState.generation, shared?.start, shared?.end]);
+  useSharedSelection(sessions.group, groupState.generation, draft?.span ?? liveSelection);
 
   // Memoised like everything else that walks all the threads: the reader re-renders at once on each
   // change (before the deferred rebuild), and that render must stay cheap.
@@ -299,12 +299,7 @@ function Reader({
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
   const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
-  const emptyText =
-    groupState.fatal ? "The annotations cannot be shown: this article's live connection has ended."
-    : terms.length > 0 ? `No threads match “${searched.trim()}”${filtering ? " with these filters" : ""}.`
-    : filtering && listed.total > 0 ? "No threads pass these filters."
-    : canWrite(role) ? "No annotations yet. Select a passage in the article to start."
-    : "No annotations yet.";
+  const emptyText = emptyThreadsText({ fatal: !!groupState.fatal, searched, terms: terms.length, filtering, total: listed.total, canWrite: canWrite(role) });
   const tabs = [
     {
       id: "threads" as const,
@@ -377,6 +372,7 @@ function Reader({
                 }}
                 onClose={closePopover}
                 keepTyped={keepTyped}
+                at={{ revision: article.revision, ...draft.span }}
               />
             )}
           </div>

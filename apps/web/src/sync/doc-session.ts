@@ -7,7 +7,7 @@ import { AckTracker } from "./acks.ts";
 import { applyServerSyncQuietly } from "./quiet-sync.ts";
 import { annotationValues, writeAgain } from "./salvage.ts";
 import type { SyncHold } from "./sync-hold.ts";
-import { UnsentEdits } from "./unsent-edits.ts";
+import { type EditStore, UnsentEdits } from "./unsent-edits.ts";
 
 export type Connection = "connecting" | "online" | "offline" | "stopped";
 
@@ -112,7 +112,7 @@ export class DocSession {
     this.acks = new AckTracker();
     this.persistence = new IndexeddbPersistence(this.options.storageKey, doc);
     const origins = { fromServer: (origin: unknown) => origin === this.provider, fromStorage: (origin: unknown) => origin === this.persistence };
-    this.unsent = new UnsentEdits(doc, origins, (lost) => this.options.onEditLost?.(lost));
+    this.unsent = new UnsentEdits(doc, origins, (lost) => this.options.onEditLost?.(lost), editStore(this.persistence));
     // Registered before the provider's own handler exists, and independent of order anyway:
     // an edit made with an open socket is counted when the provider sends it.
     const onUpdate = (_update: Uint8Array, origin: unknown) => {
@@ -151,6 +151,7 @@ export class DocSession {
     });
     provider.on("sync", (synced: boolean) => {
       this.set({ synced });
+      if (synced) this.unsent?.serverSynced();
       this.settleEdits();
       if (!synced || this.refusal === null) return;
       const refusal = this.refusal;
@@ -275,5 +276,18 @@ export class DocSession {
   private goOnline = () => {
     if (this.state.connection === "stopped") return;
     this.provider.connect();
+  };
+}
+
+/** Unsent edits are kept in the document's own IndexedDB database, which goes with its copy (clearData). */
+function editStore(persistence: IndexeddbPersistence): EditStore {
+  const KEY = "unsent-edits";
+  return {
+    load: async () => {
+      const kept: unknown = await persistence.get(KEY);
+      return typeof kept === "string" ? (JSON.parse(kept) as AnnotationValue[]) : [];
+    },
+    // A copy closed or cleared meanwhile has nothing left to keep them beside.
+    save: (edits) => void persistence.set(KEY, JSON.stringify(edits)).catch(() => {}),
   };
 }

@@ -7,23 +7,40 @@ import { type AnnotationMap, type AnnotationValue, annotationsOf, readAnnotation
  * hidden, an annotation deleted from another tab) and changes nothing with it (docs/sync.md): the copy here
  * then loses the annotation, edit and all, and nothing is refused that the reader could tell the user of.
  * So the edit is noticed here, as the server's copy takes away an annotation we edited and had not saved.
+ *
+ * The edits are kept beside the document's stored copy (`store`), for they outlive the page when it closes
+ * before they are sent: the next page sends them from storage, and what the server's copy no longer holds
+ * once it has synced is told the same way.
  */
+export type EditStore = { load(): Promise<AnnotationValue[]>; save(edits: AnnotationValue[]): void };
+
 export class UnsentEdits {
   /** The annotation as our last edit left it, by id. */
   private edits = new Map<string, AnnotationValue>();
   /** Annotations whose status we changed since the last settle. */
   private statusSet = new Set<string>();
+  /** The server's state has been received (serverSynced) at least once. */
+  private serverSeen = false;
+  /** Nothing of ours is unsaved since the last settle. */
+  private settled = false;
+  /** What the store was last given was empty: the same again is not written. */
+  private savedEmpty = false;
+  private readonly annotations: Y.Map<AnnotationMap>;
 
   /** `fromServer` tells the transactions that bring the server's copy; those from storage are neither ours nor its. */
   constructor(
     doc: Y.Doc,
     origins: { fromServer(origin: unknown): boolean; fromStorage(origin: unknown): boolean },
     private readonly onLost: (lost: AnnotationValue[]) => void,
+    private readonly store?: EditStore,
   ) {
     const annotations = annotationsOf(doc);
+    this.annotations = annotations;
+    void store?.load().then((kept) => this.restore(kept), () => {});
     annotations.observeDeep((events, transaction) => {
       if (origins.fromStorage(transaction.origin)) return;
       if (origins.fromServer(transaction.origin)) return this.serverChanged(annotations, events);
+      this.settled = false;
       for (const event of events) {
         if (event.target === annotations) {
           // Added: new work, which salvage.ts looks after; deleted by us: nothing left to lose.
@@ -39,13 +56,45 @@ export class UnsentEdits {
           } else if (map && !this.statusSet.has(id)) this.edits.set(id, readAnnotation(map));
         }
       }
+      this.save();
     });
   }
 
   /** Everything is saved and the server's state received: what was edited is in the server's copy. */
   settle() {
+    this.settled = true;
+    if (this.edits.size === 0 && this.statusSet.size === 0) return;
     this.edits.clear();
     this.statusSet.clear();
+    this.save();
+  }
+
+  /**
+   * The server's state is in: an edit whose annotation it no longer holds was lost, however that went by
+   * unseen (the edit came from storage, or the annotation left before this page's copy loaded).
+   */
+  serverSynced() {
+    this.serverSeen = true;
+    const lost = [...this.edits.values()].filter((value) => !this.annotations.has(value.id));
+    if (lost.length === 0) return;
+    for (const value of lost) this.edits.delete(value.id);
+    this.save();
+    this.onLost(lost);
+  }
+
+  /** Edits a previous page left unsent; newer ones of this page win. */
+  private restore(kept: AnnotationValue[]) {
+    if (kept.length === 0) return;
+    for (const value of kept) if (!this.edits.has(value.id)) this.edits.set(value.id, value);
+    if (this.serverSeen) this.serverSynced();
+    // Already saved since: what storage held has reached the server.
+    if (this.settled) this.settle();
+  }
+
+  private save() {
+    if (this.edits.size === 0 && this.savedEmpty) return;
+    this.savedEmpty = this.edits.size === 0;
+    this.store?.save([...this.edits.values()]);
   }
 
   private serverChanged(annotations: Y.Map<AnnotationMap>, events: Array<Y.YEvent<any>>) {
@@ -59,6 +108,8 @@ export class UnsentEdits {
         lost.push(edited);
       }
     }
-    if (lost.length) this.onLost(lost);
+    if (lost.length === 0) return;
+    this.save();
+    this.onLost(lost);
   }
 }

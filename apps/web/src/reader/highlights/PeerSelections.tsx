@@ -1,12 +1,23 @@
-import { useLayoutEffect, useState } from "react";
+import { useEffect, useLayoutEffect, useState } from "react";
+import type { DocSession } from "../../sync/doc-session.ts";
 import type { Member } from "../../api/groups.ts";
 import type { Peer } from "../../sync/peer-store.ts";
 import { badgeColors } from "../../lib/colors.ts";
 import { spanRects } from "./dom-ranges.ts";
 import { peerName } from "../sync/PresenceBar.tsx";
-import type { TextMap } from "./text-map.ts";
+import type { Span, TextMap } from "./text-map.ts";
 
 export const peerLayer = (peer: Peer) => `mg-peer-${peer.clientId}`;
+
+/**
+ * Others see what we are looking at: `shared` is the passage being annotated, else the live selection.
+ * `generation` is the session's: a rejoin brings a new provider, with new awareness.
+ */
+export function useSharedSelection(session: DocSession | null, generation: number, shared: Span | null) {
+  useEffect(() => {
+    session?.awareness.setLocalStateField("selection", shared ? { start: shared.start, end: shared.end } : null);
+  }, [session, generation, shared?.start, shared?.end]);
+}
 
 /**
  * The stylesheet for others' selections (one ::highlight() rule per peer,

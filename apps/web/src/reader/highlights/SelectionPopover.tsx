@@ -6,6 +6,8 @@ import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { submitOnEnter, trapTab } from "../threads/keyboard.ts";
 import { useAskBeforeDiscard } from "../threads/ask-before-discard.tsx";
 import type { Placement } from "../permissions/permissions.ts";
+import { type NewAnnotationDraft, keptNewAnnotation, useKeepNewAnnotation } from "./new-annotation-draft.ts";
+import { useDraftScope } from "../../app/drafts.ts";
 
 export type NewAnnotationInput = { kind: AnnotationKind; body: string; factcheck: Factcheck | null; onlyMe: boolean };
 
@@ -20,6 +22,8 @@ type Props = {
   onClose(returnFocus: boolean, cancelled?: boolean): void;
   /** Set while the popover is open: asks before discarding what is written, and says whether it did. */
   keepTyped?: MutableRefObject<(() => boolean) | null>;
+  /** The passage, as the text's revision and offsets: what a comment or fact-check being written is kept under. */
+  at: NewAnnotationDraft["at"];
 };
 
 /**
@@ -29,11 +33,14 @@ type Props = {
  * something written in it asks first (ask-before-discard.tsx), and so does
  * a press in the article or a new selection, which close an untouched one.
  */
-export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose, keepTyped }: Props) {
-  const [mode, setMode] = useState<"menu" | "comment" | "factcheck">("menu");
-  const [onlyMe, setOnlyMe] = useState(false);
-  const [body, setBody] = useState("");
-  const [draft, setDraft] = useState<FactcheckDraft>(() => emptyDraft(quote));
+export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose: close, keepTyped, at }: Props) {
+  // What was being written on this passage before a reload comes back (new-annotation-draft.ts).
+  const scope = useDraftScope();
+  const [kept] = useState(() => keptNewAnnotation(scope, at));
+  const [mode, setMode] = useState<"menu" | "comment" | "factcheck">(kept?.mode ?? "menu");
+  const [onlyMe, setOnlyMe] = useState(kept?.onlyMe ?? false);
+  const [body, setBody] = useState(kept?.body ?? "");
+  const [draft, setDraft] = useState<FactcheckDraft>(() => kept?.draft ?? emptyDraft(quote));
   const [error, setError] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
@@ -66,6 +73,12 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   };
 
   const typed = mode !== "menu" && (body.trim() !== "" || (mode === "factcheck" && draftTouched(draft, quote)));
+  const dropKept = useKeepNewAnnotation(at, typed ? { mode, onlyMe, body, draft } : null);
+  // Closed, by annotating or by discarding, what was written here is let go.
+  const onClose: Props["onClose"] = (returnFocus, cancelled) => {
+    dropKept();
+    close(returnFocus, cancelled);
+  };
   const discard = useAskBeforeDiscard(typed, () => onClose(true, true), mode === "comment" ? "comment" : "fact-check");
   useEffect(() => {
     if (!keepTyped) return;

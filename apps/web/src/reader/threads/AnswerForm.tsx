@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from "react";
+import { useDraft } from "../../app/drafts.ts";
 import type { Factcheck } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
 import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
-import { emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
+import { type FactcheckDraft, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
 import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
 
@@ -16,40 +17,39 @@ const claimOf = (root: Item) => (root.factcheck?.claim ?? root.target?.exact ?? 
  * posted as a verdict reply (a comment carrying a fact-check value).
  */
 export function AnswerForm({ root, note, onAnswer }: Props) {
-  const [open, setOpen] = useState(false);
-  const [draft, setDraft] = useState(() => emptyDraft(claimOf(root)));
-  const [comment, setComment] = useState("");
+  // The open form is its draft: kept while the thread is away or the page reloads (app/drafts.ts).
+  const [kept, keep] = useDraft<{ draft: FactcheckDraft; comment: string }>(`answer:${root.id}`);
   const [error, setError] = useState<string | null>(null);
+  const close = () => keep(undefined);
 
-  if (!open) {
+  if (!kept) {
     return (
-      <button type="button" onClick={() => setOpen(true)}>
+      <button type="button" onClick={() => keep({ draft: emptyDraft(claimOf(root)), comment: "" })}>
         Answer
       </button>
     );
   }
 
+  const { draft, comment } = kept;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const checked = validateDraft(draft);
     const problem = checked.ok ? onAnswer(comment.trim(), checked.value) : checked.error;
     if (problem) return setError(problem);
-    setOpen(false);
-    setDraft(emptyDraft(claimOf(root)));
-    setComment("");
+    close();
     setError(null);
   };
 
   return (
-    <form className="answer-form edit-form" aria-label="Answer" onSubmit={submit} onKeyDown={closeOnEscape(() => setOpen(false))}>
-      <FactcheckFields value={draft} onChange={setDraft} autoFocus />
+    <form className="answer-form edit-form" aria-label="Answer" onSubmit={submit} onKeyDown={closeOnEscape(close)}>
+      <FactcheckFields value={draft} onChange={(next) => keep({ ...kept, draft: next })} autoFocus />
       <label>
         Comment (optional)
-        <textarea dir="auto" value={comment} onChange={(e) => setComment(e.target.value)} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
+        <textarea dir="auto" value={comment} onChange={(e) => keep({ ...kept, comment: e.target.value })} onKeyDown={submitOnEnter} rows={2} maxLength={20_000} />
       </label>
       <div className="row-form">
         <button type="submit">Send answer</button>
-        <button type="button" className="link-button" onClick={() => setOpen(false)}>
+        <button type="button" className="link-button" onClick={close}>
           Cancel
         </button>
       </div>

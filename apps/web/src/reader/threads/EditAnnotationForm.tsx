@@ -1,4 +1,5 @@
-import { type FormEvent, useId, useRef, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { useDraft } from "../../app/drafts.ts";
 import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationPatch } from "@marginalia/schema";
 import type { Item } from "../../sync/annotation-store.ts";
@@ -10,16 +11,37 @@ import { useAskBeforeDiscard } from "./ask-before-discard.tsx";
 
 type Props = { item: Item; onSave(patch: AnnotationPatch): void; onCancel(): void };
 
+/** The form as written so far, and the values it opened on (what others changed since is measured from them). */
+type EditDraft = { opened: Editable; body: string; draft: FactcheckDraft | null };
+
+/** Where an open edit form of `id` is kept (app/drafts.ts): it opens again as it was after a hide or a reload. */
+export const editDraftName = (id: string) => `edit:${id}`;
+
 /**
  * Edits the body, and for a fact-check its claim, verdict, confidence and
  * sources. It writes only what the user changed here, so that what others
  * changed meanwhile in the other fields stays; where they changed a field the
  * user changed too, it says so and asks for a second Save before replacing it.
  */
-export function EditAnnotationForm({ item, onSave, onCancel }: Props) {
-  const [opened] = useState<Editable>(() => ({ body: item.body, factcheck: item.factcheck }));
-  const [body, setBody] = useState(item.body);
-  const [draft, setDraft] = useState<FactcheckDraft | null>(item.factcheck ? draftFrom(item.factcheck) : null);
+export function EditAnnotationForm({ item, onSave: save, onCancel: cancel }: Props) {
+  const [kept, keep] = useDraft<EditDraft>(editDraftName(item.id));
+  const [fresh] = useState<EditDraft>(() => ({ opened: { body: item.body, factcheck: item.factcheck }, body: item.body, draft: item.factcheck ? draftFrom(item.factcheck) : null }));
+  const { opened, body, draft } = kept ?? fresh;
+  // Kept from the moment it opens, so that it comes back open, even untouched.
+  useEffect(() => {
+    if (!kept) keep(fresh);
+  }, [kept, keep, fresh]);
+  const setBody = (next: string) => keep({ opened, draft, body: next });
+  const setDraft = (next: FactcheckDraft) => keep({ opened, body, draft: next });
+  // Saved or discarded, the draft is let go; a card that merely goes away keeps it.
+  const onSave = (patch: AnnotationPatch) => {
+    keep(undefined);
+    save(patch);
+  };
+  const onCancel = () => {
+    keep(undefined);
+    cancel();
+  };
   const [error, setError] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<string | null>(null);
   const form = useRef<HTMLFormElement>(null);

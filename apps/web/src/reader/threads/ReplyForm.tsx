@@ -1,11 +1,13 @@
 import { type FormEvent, useRef, useState } from "react";
 import { submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
-import { useReplyDraft } from "./reply-drafts.ts";
+import { useDraft } from "../../app/drafts.ts";
 
-/** A reply box under a thread; Enter posts. `draftKey` keeps what is typed while the thread is away (reply-drafts.ts). */
-export function ReplyForm({ onReply, note, draftKey }: { onReply(body: string): string | null; note: string | null; draftKey: string }) {
-  const [body, setBody] = useReplyDraft(draftKey);
+/** A reply box under a thread; Enter posts. `draft` names what is typed, kept while the thread is away or the page reloads (app/drafts.ts). */
+export function ReplyForm({ onReply, note, draft }: { onReply(body: string): string | null; note: string | null; draft: string }) {
+  const [kept, keep] = useDraft<string>(draft);
+  const body = kept ?? "";
+  const setBody = (next: string) => keep(next || undefined);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
 

@@ -7,7 +7,8 @@ import { AnnotationHeader, authorName } from "./AnnotationHeader.tsx";
 import { AnswerForm } from "./AnswerForm.tsx";
 import { AssignControl } from "./AssignControl.tsx";
 import { AssignmentBadge } from "./AssignmentBadge.tsx";
-import { EditAnnotationForm } from "./EditAnnotationForm.tsx";
+import { EditAnnotationForm, editDraftName } from "./EditAnnotationForm.tsx";
+import { readDraft, useDraftScope } from "../../app/drafts.ts";
 import { KIND_LABELS } from "../highlights/highlight-style.ts";
 import { scrollBehavior } from "../../lib/motion.ts";
 import { focusAfterClose } from "../../lib/focus.ts";
@@ -44,7 +45,9 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
   const { thread, focused, focusedReply, me, role, moderation, reviewQuorum, members, actions } = props;
   const reader = { me, role, moderation, reviewQuorum };
   const { root, replies } = thread;
-  const [editing, setEditing] = useState<string | null>(null);
+  // An edit form left open (app/drafts.ts) opens again when the card comes back, after a hide or a reload.
+  const scope = useDraftScope();
+  const [editing, setEditing] = useState<string | null>(() => [root, ...replies].find((item) => readDraft(scope, editDraftName(item.id)))?.id ?? null);
   const ref = useRef<HTMLElement>(null);
 
   useEffect(() => {
@@ -121,7 +124,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
           {root.assignees.includes(me) && (
             <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation, reviewQuorum, true).note} />
           )}
-          <ReplyForm draftKey={`${me}:${root.id}`} onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
+          <ReplyForm draft={`reply:${root.id}`} onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
         </>
       )}
     </article>

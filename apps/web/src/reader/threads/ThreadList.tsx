@@ -3,6 +3,14 @@ import { ThreadCard, type ThreadCardProps } from "./ThreadCard.tsx";
 import type { Thread } from "./threads.ts";
 import type { VoteTally } from "../../sync/annotation-store.ts";
 
+/** What the empty list says: why nothing is shown, and, to whoever may annotate, how to start. */
+export function emptyThreadsText(o: { fatal: boolean; searched: string; terms: number; filtering: boolean; total: number; canWrite: boolean }): string {
+  if (o.fatal) return "The annotations cannot be shown: this article's live connection has ended.";
+  if (o.terms > 0) return `No threads match “${o.searched.trim()}”${o.filtering ? " with these filters" : ""}.`;
+  if (o.filtering && o.total > 0) return "No threads pass these filters.";
+  return o.canWrite ? "No annotations yet. Select a passage in the article to start." : "No annotations yet.";
+}
+
 /**
  * Cards rendered at first, and added each time the reader nears the end of
  * the list. The list renders after the highlights (ReaderScreen defers it),
