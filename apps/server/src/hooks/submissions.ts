@@ -1,5 +1,5 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { annotations, groups } from "@marginalia/schema/tables";
+import { and, eq, inArray, like } from "drizzle-orm";
+import { annotations, groups, notifications } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, moderatorsOf, notifyMembers } from "../services/notifications.ts";
@@ -62,6 +62,14 @@ export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
         ...(edited && { readAt: new Date() }),
       });
     }
+  }
+  // Only the newest edit stays told: an author typing into a waiting submission commits many versions, and
+  // each would otherwise leave a row in every moderator's list.
+  const edited = news.filter((n) => n.edited).map((n) => n.row.id!);
+  if (edited.length) {
+    await tx
+      .delete(notifications)
+      .where(and(eq(notifications.kind, "review"), inArray(notifications.annotationId, edited), like(notifications.event, "edited:%")));
   }
   await notifyMembers(tx, ctx.groupId, pending);
 }

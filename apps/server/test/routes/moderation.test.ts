@@ -31,7 +31,13 @@ describe("moderation: hide, unhide, flags and the queue", () => {
     expect((await d.author.patch(`/api/annotations/${body.id}`, { body: "Needs a source, please" })).status).toBe(200);
     const submitted = [["submitted", d.author.user.id]];
     await expect.poll(() => heard(d.mod)).toEqual(submitted);
-    await expect.poll(async () => (await notes(d.mod)).filter((n) => n.readAt).map((n) => [n.data.action, n.actor?.id ?? null])).toEqual([["edited", d.author.user.id]]);
+    const told = async () => (await notes(d.mod)).filter((n) => n.readAt).map((n) => [n.data.action, n.actor?.id ?? null]);
+    await expect.poll(told).toEqual([["edited", d.author.user.id]]);
+    // Edited again: the newer edit replaces the one told before, rather than adding a row per version.
+    const firstEdit = (await notes(d.mod)).find((n) => n.readAt) as Note & { id: number };
+    expect((await d.author.patch(`/api/annotations/${body.id}`, { body: "Needs a source, please, and a date" })).status).toBe(200);
+    await expect.poll(async () => (await notes(d.mod)).filter((n) => n.readAt).map((n) => (n as Note & { id: number }).id > firstEdit.id)).toEqual([true]);
+    expect(await told()).toEqual([["edited", d.author.user.id]]);
     expect(await heard(d.owner)).toEqual(submitted);
     expect(await heard(d.peer)).toEqual([]);
     expect(await heard(d.author)).toEqual([]);
