@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { type Actor, type Role, type Subject, parseRoom } from "@marginalia/schema";
 import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
 import { type Viewer, visibleTo } from "../services/annotation-queries.ts";
 import { contextFor } from "../documents/context.ts";
@@ -68,13 +68,13 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
  * Otherwise what follows is judged under the role they have now. The caller's own object is left as the
  * request found it.
  */
-export async function refreshRole(db: Db, access: AnnotationAccess): Promise<AnnotationAccess> {
+export async function refreshRole(db: Db | Tx, access: AnnotationAccess): Promise<AnnotationAccess> {
   const found = await membershipOf(db, access.row.groupId, access.account);
   if (!found || !(await isVisible(db, access.row.id, { id: access.account, role: found.role }))) throw notFound("Annotation");
   return { ...access, role: found.role, actor: { ...access.actor, role: found.role } };
 }
 
-async function isVisible(db: Db, annotationId: string, viewer: Viewer): Promise<boolean> {
+async function isVisible(db: Db | Tx, annotationId: string, viewer: Viewer): Promise<boolean> {
   const [visible] = await db
     .select({ id: annotations.id })
     .from(annotations)
