@@ -2,9 +2,9 @@ import { and, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { type Actor, type Role, type Subject, parseRoom } from "@marginalia/schema";
 import { annotations, articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { notFound } from "../errors.ts";
-import { visibleTo } from "../services/annotation-queries.ts";
+import { type Viewer, visibleTo } from "../services/annotation-queries.ts";
 import { contextFor } from "../documents/context.ts";
 import { membershipOf } from "./membership.ts";
 import type { DocContext } from "../documents/context.ts";
@@ -47,13 +47,8 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
     .innerJoin(memberIds, and(eq(memberIds.groupId, annotations.groupId), eq(memberIds.userId, userId)))
     .leftJoin(authorIds, and(eq(authorIds.groupId, annotations.groupId), eq(authorIds.userId, annotations.authorId)))
     .where(and(eq(annotations.id, annotationId)));
-  if (!found) throw notFound("Annotation");
-  const [visible] = await db
-    .select({ id: annotations.id })
-    .from(annotations)
-    .where(and(eq(annotations.id, annotationId), visibleTo({ id: userId, role: found.role })));
-  const room = parseRoom(found.row.docName);
-  if (!visible || !room) throw notFound("Annotation");
+  const room = found && parseRoom(found.row.docName);
+  if (!found || !room || !(await isVisible(db, annotationId, { id: userId, role: found.role }))) throw notFound("Annotation");
   return {
     row: found.row,
     role: found.role,
@@ -68,11 +63,21 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
  * The caller's access with their role decided again, for work that waited for its turn
  * (services/decision-turns.ts), which can come many seconds after the request's access was decided: a
  * moderator demoted or removed while their hide waited behind others' decisions hid it all the same.
- * Removed from the group: 404, as for what they cannot see; otherwise what follows is judged under the role
- * they have now. The caller's own object is left as the request found it.
+ * Removed from the group, or no longer able to see the annotation under the role they have now (a hidden
+ * one, to a demoted moderator): 404, as for an id that never existed, never a 403 that says it is there.
+ * Otherwise what follows is judged under the role they have now. The caller's own object is left as the
+ * request found it.
  */
-export async function refreshRole(db: Db, access: AnnotationAccess): Promise<AnnotationAccess> {
+export async function refreshRole(db: Db | Tx, access: AnnotationAccess): Promise<AnnotationAccess> {
   const found = await membershipOf(db, access.row.groupId, access.account);
-  if (!found) throw notFound("Annotation");
+  if (!found || !(await isVisible(db, access.row.id, { id: access.account, role: found.role }))) throw notFound("Annotation");
   return { ...access, role: found.role, actor: { ...access.actor, role: found.role } };
+}
+
+async function isVisible(db: Db | Tx, annotationId: string, viewer: Viewer): Promise<boolean> {
+  const [visible] = await db
+    .select({ id: annotations.id })
+    .from(annotations)
+    .where(and(eq(annotations.id, annotationId), visibleTo(viewer)));
+  return !!visible;
 }

@@ -42,8 +42,13 @@ export async function requireRole(db: Db | Tx, groupId: string, userId: string, 
  * the role stores nothing. Concurrent writers share the lock and do not wait for one another.
  */
 export async function requireRoleLocked(tx: Tx, groupId: string, userId: string, needed: Role): Promise<Role> {
-  await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("share");
+  await lockMemberships(tx, groupId);
   return requireRole(tx, groupId, userId, needed);
+}
+
+/** The share lock on a group's row that keeps its members' roles as they are until the transaction ends. */
+export async function lockMemberships(tx: Tx, groupId: string): Promise<void> {
+  await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("share");
 }
 
 /**

@@ -18,7 +18,10 @@ const parent = alias(annotations, "reply_parent");
  * another needs the reader's re-anchoring, so it waits for the documents), not
  * orphaned, and a thread root, since a reply whose parent the viewer sees sits
  * in that thread (threads.ts, `buildThreads`). Positions are the target's own
- * code points, as the reader reads them (`locate`).
+ * code points, as the reader reads them (`locate`). A fact-check whose verdict a
+ * correction left stale is listed like any other, marked `stale`, as every
+ * listing of the desk's work marks it; only exports leave it out
+ * (docs/architecture.md, "Verdicts pinned to the text").
  *
  * Postgres writes the JSON in the one query: ten thousand rows cost the event
  * loop one string (about 1.5 MB, built in about 100 ms), not ten thousand
@@ -35,7 +38,8 @@ export async function highlightsOf(db: Db, article: { id: string; currentRevisio
         'status', ${annotations.status},
         'resolved', ${annotations.resolved},
         'visibility', ${annotations.visibility},
-        'verdict', ${annotations.verdict}
+        'verdict', ${annotations.verdict},
+        'stale', ${annotations.stale}
       ))), '[]')::text`,
     })
     .from(annotations)

@@ -15,7 +15,7 @@ import {
 } from "@marginalia/schema";
 import { annotations, flags, moderationLog } from "@marginalia/schema/tables";
 import { type AnnotationAccess, annotationAccess, refreshRole } from "../access/annotation.ts";
-import { assertRole, membershipOf, requireRoleLocked } from "../access/membership.ts";
+import { assertRole, lockMemberships, membershipOf, requireRoleLocked } from "../access/membership.ts";
 import { recordModeration as record } from "./moderation-log.ts";
 import { nameBook } from "./identities.ts";
 import { moderatorsOf, notifyMembers } from "./notifications.ts";
@@ -200,12 +200,19 @@ export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, mod
   });
 }
 
-/** Any member who can see an annotation may flag it once, with a reason, until a moderator acts. */
+/**
+ * Any member who can see an annotation may flag it once, with a reason, until a moderator acts. Decided
+ * again as the flag is stored, under the group's lock (access/membership.ts, `requireRoleLocked`): a member
+ * removed, or a moderator demoted who may no longer see a hidden annotation, just before it leaves no flag
+ * for moderators to be told of, and is answered 404, as for what does not exist.
+ */
 export async function flagAnnotation(db: Db, access: AnnotationAccess, reason: string) {
   const { account: userId, row: { id: annotationId } } = access;
   if (access.row.visibility !== "group") throw new ApiError("conflict", "Only group annotations can be flagged");
   const groupId = access.row.groupId;
   return transaction(db, async (tx) => {
+    await lockMemberships(tx, groupId);
+    await refreshRole(tx, access);
     const inserted = await tx.insert(flags).values({ groupId, annotationId, userId, reason }).onConflictDoNothing().returning({ id: flags.id });
     if (inserted.length === 0) throw new ApiError("conflict", "You have already flagged this annotation");
     const flagId = inserted[0]!.id;

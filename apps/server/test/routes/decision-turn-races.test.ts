@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { CodePointIndex } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
@@ -105,6 +106,33 @@ describe.runIf(!!inject("databaseUrl")).each(["demoted", "removed"] as const)("a
     const reply = await whileTurnHeld(d.article.id, () => d.moderator.post(`/api/annotations/${d.ids.comment}/resolve`), () => end(d.owner, d.group.id, d.moderator, ending));
     expect(reply.status).toBe(refused);
     expect(await d.get(d.ids.comment)).toMatchObject({ resolved: false });
+  });
+});
+
+/**
+ * A moderator's write on an annotation a moderator hid, waiting for its turn while its sender is demoted to
+ * annotator: they may no longer see it, so the answer must be the one an id that never existed gets, not a
+ * refusal that tells them it is there.
+ */
+describe.runIf(!!inject("databaseUrl"))("a moderator demoted while their write on a hidden annotation waits for its turn", () => {
+  const writes: Record<string, (c: TestClient, articleId: string, id: string) => Promise<Reply>> = {
+    "PATCH its body": (c, _, id) => c.patch(`/api/annotations/${id}`, { body: "edited in its turn" }),
+    "DELETE it": (c, _, id) => c.delete(`/api/annotations/${id}`),
+    "resolve it": (c, _, id) => c.post(`/api/annotations/${id}/resolve`),
+    "unhide it": (c, _, id) => c.post(`/api/annotations/${id}/unhide`),
+    "assign it": (c, _, id) => c.put(`/api/annotations/${id}/assignment`, { assignees: [], dueAt: null }),
+    "DELETE it over W3C": (c, articleId, id) => c.delete(`/w3c/articles/${articleId}/${id}`),
+  };
+  it.each(Object.keys(writes))("%s: 404, as for an annotation that does not exist", async (name) => {
+    const d = await desk();
+    expect((await d.moderator.post(`/api/annotations/${d.ids.comment}/hide`)).status).toBe(200);
+    const write = writes[name]!;
+    const demote = async () => expect((await d.owner.patch(`/api/groups/${d.group.id}/members/${d.moderator.user.id}`, { role: "annotator" })).status).toBe(200);
+    const reply = await whileTurnHeld(d.article.id, () => write(d.moderator, d.article.id, d.ids.comment), demote);
+    const nowhere = await write(d.moderator, d.article.id, randomUUID());
+    expect([reply.status, reply.body?.error?.code]).toEqual([404, "not_found"]);
+    expect([reply.status, reply.body?.error?.code]).toEqual([nowhere.status, nowhere.body?.error?.code]);
+    expect(await d.get(d.ids.comment)).toMatchObject({ status: "hidden", resolved: false, body: "Who can check this?" });
   });
 });
 

@@ -144,6 +144,76 @@ describe("a request whose body arrives after the caller lost access", () => {
   });
 });
 
+/**
+ * A vote, a reply and a flag on a comment of the owner's, each held with its body while its sender loses
+ * access: removed from the group (404, as for what they cannot see), demoted to viewer (403 where a viewer
+ * may not write; a viewer may flag) or signed out everywhere (401). Nothing is stored for a refused one.
+ */
+describe.each(["removed", "demoted", "signed out"] as const)("a vote, reply or flag whose sender was %s while its body was held", (ending) => {
+  async function desk() {
+    const { owner, group, article, members } = await articleWithMembers(t.app, ["annotator"]);
+    const member = members[0]!;
+    const comment = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "Who can check this?" });
+    expect(comment.status).toBe(201);
+    const lose = async () => {
+      if (ending === "removed") expect((await owner.delete(`/api/groups/${group.id}/members/${member.user.id}`)).status).toBe(204);
+      else if (ending === "demoted") expect((await owner.patch(`/api/groups/${group.id}/members/${member.user.id}`, { role: "viewer" })).status).toBe(200);
+      else expect((await (await signIn(member)).post("/api/auth/logout-everywhere")).status).toBe(204);
+    };
+    const path = `/api/annotations/${comment.body.id}`;
+    /** Sends the request with its body held, ends the member's access, then lets the body go. */
+    const sentWhileLosing = async (method: string, to: string, body: object) => {
+      const request = held(member, method, `${path}${to}`, JSON.stringify(body));
+      await settle();
+      await lose();
+      return request.release();
+    };
+    return { owner, group, path, sentWhileLosing };
+  }
+  const refused = { removed: 404, demoted: 403, "signed out": 401 }[ending];
+
+  it("casts no vote", async () => {
+    const d = await desk();
+    expect((await d.sentWhileLosing("PUT", "/vote", { value: "agree" })).status).toBe(refused);
+    expect((await d.owner.get(d.path)).body.votes).toMatchObject({ agree: 0, disagree: 0 });
+  });
+
+  it("posts no reply", async () => {
+    const d = await desk();
+    expect((await d.sentWhileLosing("POST", "/replies", { body: "a late reply" })).status).toBe(refused);
+    const listed = await d.owner.get(`/api/groups/${d.group.id}/annotations`);
+    expect(JSON.stringify(listed.body)).not.toContain("a late reply");
+  });
+
+  it("flags it only while still a member, signed in", async () => {
+    const d = await desk();
+    // A viewer who sees an annotation may flag it: the demoted member's flag stands.
+    const reply = await d.sentWhileLosing("POST", "/flag", { reason: "a late flag" });
+    expect(reply.status).toBe(ending === "demoted" ? 201 : refused);
+    const queue = JSON.stringify((await d.owner.get(`/api/groups/${d.group.id}/moderation/queue`)).body);
+    expect(queue.includes("a late flag")).toBe(ending === "demoted");
+  });
+});
+
+describe("a moderator demoted while their vote, reply or flag on a hidden annotation was held", () => {
+  it.each([
+    ["PUT", "vote", { value: "agree" }],
+    ["POST", "replies", { body: "a late reply" }],
+    ["POST", "flag", { reason: "a late flag" }],
+  ] as const)("%s %s: 404, as for an annotation that does not exist", async (method, route, body) => {
+    const { owner, group, article, members } = await articleWithMembers(t.app, ["moderator"]);
+    const [moderator] = members;
+    const comment = await owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "Hidden soon" });
+    expect((await owner.post(`/api/annotations/${comment.body.id}/hide`)).status).toBe(200);
+    const request = held(moderator!, method, `/api/annotations/${comment.body.id}/${route}`, JSON.stringify(body));
+    await settle();
+    expect((await owner.patch(`/api/groups/${group.id}/members/${moderator!.user.id}`, { role: "annotator" })).status).toBe(200);
+    const reply = await request.release();
+    expect([reply.status, reply.body.error.code]).toEqual([404, "not_found"]);
+    expect((await owner.get(`/api/groups/${group.id}/moderation/queue`)).body.items).toEqual([]);
+  });
+});
+
 describe("access decided on the headers", () => {
   it("answers an outsider's W3C writes with 404 before reading their bodies", async () => {
     const { article } = await articleWithMembers(t.app, []);

@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Span = { id: string; start: number; end: number; kind: string; status: string; resolved: boolean; visibility: string; verdict?: string };
+type Span = { id: string; start: number; end: number; kind: string; status: string; resolved: boolean; visibility: string; verdict?: string; stale: boolean };
 type Row = { id: string; parentId: string | null; revision: number; target: { start: number; end: number } | null; anchor: { state: string } };
 
 const fc = (claim: string, verdict: string) => ({ claim, verdict, sources: [] });
@@ -66,9 +66,9 @@ describe("GET /api/articles/:articleId/highlights", () => {
     expect(res.body.highlights).toHaveLength(3);
     expect(res.body.highlights).toEqual(
       expect.arrayContaining([
-        { id: comment, ...span(seedTarget(10, "Russia")), kind: "comment", status: "published", resolved: false, visibility: "group" },
-        { id: highlight, ...span(seedTarget(500, "Iran")), kind: "highlight", status: "published", resolved: true, visibility: "group" },
-        { id: check, ...span(seedTarget(200, "West")), kind: "factcheck", status: "published", resolved: false, visibility: "group", verdict: "misleading" },
+        { id: comment, ...span(seedTarget(10, "Russia")), kind: "comment", status: "published", resolved: false, visibility: "group", stale: false },
+        { id: highlight, ...span(seedTarget(500, "Iran")), kind: "highlight", status: "published", resolved: true, visibility: "group", stale: false },
+        { id: check, ...span(seedTarget(200, "West")), kind: "factcheck", status: "published", resolved: false, visibility: "group", verdict: "misleading", stale: false },
       ]),
     );
     // A reply sits in its parent's thread, and a page note has no span.

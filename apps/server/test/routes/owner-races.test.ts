@@ -138,3 +138,28 @@ describe.runIf(!!inject("databaseUrl")).each(["demoted", "removed"] as const)("a
   });
 });
 
+
+/**
+ * A flag is stored in a transaction, which decides the flagger's access again under the group's lock: one
+ * held just before it while its sender was removed, or while a moderator who may flag a hidden annotation
+ * was demoted and can no longer see it, stores no flag and tells no moderator; 404, as for what does not exist.
+ */
+describe("a flag whose sender lost sight of the annotation just before it was stored", () => {
+  it.each(["removed", "demoted moderator"] as const)("%s: no flag, 404", async (ending) => {
+    const { first, second, group } = await groupWith("moderator");
+    const article = await first.post(`/api/groups/${group.id}/articles`, ARTICLE);
+    const comment = await first.post(`/api/articles/${article.body.id}/annotations`, { kind: "comment", body: "Look at this" });
+    if (ending === "demoted moderator") expect((await second.post(`/api/annotations/${comment.body.id}/hide`)).status).toBe(200);
+    const late = Object.assign(new TestClient(t.app), { cookie: second.cookie });
+    const held = holdBeforeWrite(t.database.db, () => late.post(`/api/annotations/${comment.body.id}/flag`, { reason: "a late flag" }));
+    expect(await Promise.race([held.reached.then(() => "held"), held.answer.then(() => "answered")])).toBe("held");
+    const path = `/api/groups/${group.id}/members/${second.user.id}`;
+    if (ending === "removed") expect((await first.delete(path)).status).toBe(204);
+    else expect((await first.patch(path, { role: "annotator" })).status).toBe(200);
+    held.release();
+    const reply = await held.answer;
+    expect([reply.status, reply.body.error?.code]).toEqual([404, "not_found"]);
+    expect((await first.get(`/api/groups/${group.id}/moderation/queue`)).body.items).toEqual([]);
+    expect(((await first.get("/api/me/notifications")).body.notifications as Array<{ kind: string }>).filter((n) => n.kind === "review")).toEqual([]);
+  });
+});

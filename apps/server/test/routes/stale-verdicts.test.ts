@@ -113,6 +113,50 @@ describe("verdicts pinned to the text", () => {
     await d.hook.close();
   }, 60_000);
 
+  it("follows one rule on every read path: exports of published verdicts leave it out, listings of the desk's work show it, marked stale", async () => {
+    const d = await desk(0);
+    expect((await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" })).status).toBe(201);
+    const { reworded, kept } = d.ids;
+    const article = `/api/articles/${d.article.id}`;
+
+    // Exports of published verdicts, for readers who cannot see the correction: the article's and the group's.
+    for (const path of [`${article}/export`, `/api/groups/${d.group.id}/export`]) {
+      for (const format of ["claimreview", "w3c"]) {
+        const file = JSON.stringify((await d.author.get(`${path}?format=${format}`)).body);
+        expect(file, `${path} ${format}`).toContain(kept);
+        expect(file, `${path} ${format}`).not.toContain(reworded);
+      }
+    }
+
+    // Listings of the desk's work: each shows it, saying it is stale, and the current verdict as current.
+    const marks = new Map<string, Array<[string, unknown, unknown]>>();
+    const mark = (path: string, id: string, stale: unknown) => marks.set(path, [...(marks.get(path) ?? []), [id, stale, id === reworded]]);
+    for (const id of [reworded, kept]) {
+      mark("REST annotation", id, (await d.author.get(`/api/annotations/${id}`)).body.stale);
+      mark("W3C annotation", id, (await d.author.get(`/w3c/articles/${d.article.id}/${id}`)).body["mg:stale"]);
+    }
+    for (const path of [`${article}/annotations`, `/api/groups/${d.group.id}/annotations`]) {
+      for (const a of (await d.author.get(path)).body.annotations as Array<{ id: string; stale: boolean }>) if (a.id === reworded || a.id === kept) mark(path, a.id, a.stale);
+    }
+    const described = await d.author.get(`/w3c/articles/${d.article.id}/`, { prefer: 'return=representation; include="http://www.w3.org/ns/oa#PreferContainedDescriptions"' });
+    for (const item of described.body.first.items as Array<Record<string, unknown>>) {
+      const id = String(item.id).split("/").at(-1)!;
+      if (id === reworded || id === kept) mark("W3C container", id, item["mg:stale"]);
+    }
+    const page = await d.author.get(`/w3c/articles/${d.article.id}/?page=0`);
+    for (const item of page.body.items as Array<Record<string, unknown>>) {
+      const id = String(item.id).split("/").at(-1)!;
+      if (id === reworded || id === kept) mark("W3C page", id, item["mg:stale"]);
+    }
+    for (const h of (await d.author.get(`${article}/highlights`)).body.highlights as Array<{ id: string; stale?: boolean }>) if (h.id === reworded || h.id === kept) mark("highlights", h.id, h.stale);
+    for (const [path, seen] of marks) {
+      expect(seen.map(([id]) => id).sort(), path).toEqual([reworded, kept].sort());
+      for (const [id, stale, expected] of seen) expect(stale, `${path}: ${id === reworded ? "the stale verdict" : "the current one"}`).toBe(expected);
+    }
+    expect([...marks.keys()]).toHaveLength(7);
+    await d.hook.close();
+  }, 60_000);
+
   it("goes stale, and is told of, when its claim holds a NUL (written over a socket, where no 400 can answer): the correction still lands", async () => {
     const d = await desk(0);
     const context = contextFor({ kind: "group", articleId: d.article.id }, d.group.id, 1);

@@ -53,6 +53,8 @@ export type HighlightList = {
     resolved: boolean;
     visibility: "group" | "private";
     verdict?: Verdict;
+    /** A verdict a correction left stale (docs/architecture.md, "Verdicts pinned to the text"). */
+    stale: boolean;
   }>;
 };
 

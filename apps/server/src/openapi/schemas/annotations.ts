@@ -79,6 +79,7 @@ export const highlightListSchema = z.strictObject({
       resolved: z.boolean(),
       visibility: z.enum(VISIBILITIES),
       verdict: z.enum(VERDICTS).optional().describe("A fact-check's verdict, when it has one"),
+      stale: z.boolean().describe("A fact-check whose passage a later revision changed, as `stale` on the annotation says"),
     }),
   ),
 });
