@@ -16,7 +16,7 @@ import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { type Database, databaseOnPostgres } from "../src/db.ts";
 import { startEmbeddedDatabase } from "../src/embedded/database.ts";
-import { COMPACT_AFTER_ROWS, DocStore } from "../src/sync/doc-store.ts";
+import { COMPACT_AFTER_ROWS, DocStore } from "../src/sync/persist/doc-store.ts";
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const BODY = "x".repeat(200);

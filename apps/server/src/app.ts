@@ -8,12 +8,12 @@ import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode, notFound } from "./errors.ts";
-import { UpdateNotStoredError, classifyCommitError } from "./sync/commit-errors.ts";
+import { UpdateNotStoredError, classifyCommitError } from "./sync/persist/commit-errors.ts";
 import { refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { apiRoutes } from "./routes/index.ts";
-import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket.ts";
+import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket/socket.ts";
 import { answerClientErrors } from "./http/client-errors.ts";
 import { capConnectionsPerAddress } from "./http/connection-cap.ts";
 import { allowedMethods } from "./http/allowed-methods.ts";
@@ -178,7 +178,7 @@ const WRITE_UNCONFIRMED = Object.assign(
   { retryAfterSeconds: 5 },
 );
 
-/** A change a route made on a live document that the committer did not store (sync/commit-errors.ts). */
+/** A change a route made on a live document that the committer did not store (sync/persist/commit-errors.ts). */
 function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSeconds?: number } {
   switch (err.reason) {
     case "refused":

@@ -12,7 +12,7 @@ import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { namedStatements } from "./prepared-statements.ts";
 import { retryReadsOf } from "./retried-reads.ts";
-import type { CompactOptions } from "./sync/yjs-jobs.mjs";
+import type { CompactOptions } from "./sync/persist/yjs-jobs.mjs";
 
 type Schema = typeof tables;
 /** The common face of both drivers: code above this file never knows which one it has. */
@@ -47,7 +47,7 @@ export type DatabaseAddress = { url: string; path?: string };
 
 /**
  * The address behind each Db this file made. Work that must not run on the
- * event loop (compaction, sync/yjs-worker.ts) connects from its own thread
+ * event loop (compaction, sync/persist/yjs-worker.ts) connects from its own thread
  * with it, and every caller keeps handing around the Db alone.
  */
 const addresses = new WeakMap<object, DatabaseAddress>();
@@ -57,7 +57,7 @@ export function addressOf(db: Db): DatabaseAddress | undefined {
 }
 /**
  * The postgres.js client under a Db or a transaction, for what Drizzle has
- * no words for: reading a snapshot by binary COPY (sync/binary-copy.mjs).
+ * no words for: reading a snapshot by binary COPY (sync/persist/binary-copy.mjs).
  * Drizzle's session holds it; a transaction's is the transaction's own
  * connection, so a COPY there sees the transaction's snapshot.
  */

@@ -11,10 +11,10 @@ import { createLogger } from "./logger.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
 import { portFree } from "./net/port-free.ts";
-import { DocStore } from "./sync/doc-store.ts";
+import { DocStore } from "./sync/persist/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
-import { RedisRelay } from "./sync/relay.ts";
+import { RedisRelay } from "./sync/broadcast/relay.ts";
 import { notificationBell } from "./services/notification-bell.ts";
 
 limitHeapGrowth();

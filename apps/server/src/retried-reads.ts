@@ -1,4 +1,4 @@
-import { classifyCommitError, errorCode } from "./sync/commit-errors.ts";
+import { classifyCommitError, errorCode } from "./sync/persist/commit-errors.ts";
 
 /**
  * How many times in all a read outside a transaction is sent before its error is the answer.

@@ -5,7 +5,7 @@ import { ApiError } from "./errors.ts";
  * failing the statement, and stores an unpaired UTF-16 surrogate as U+FFFD.
  * The API refuses input holding either (http/well-formed.ts); what a sync
  * socket brings, which no 400 can answer, is stored with U+FFFD for each
- * (sync/projection.ts).
+ * (sync/persist/projection.ts).
  */
 export const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE = new RegExp(`\\u0000|${UNPAIRED_SURROGATE.source}`);

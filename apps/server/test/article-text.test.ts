@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { articleTexts } from "../src/sync/article-text.ts";
+import { articleTexts } from "../src/sync/authorize/article-text.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers, seedTarget } from "./support/article.ts";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, databaseOnPostgres, clientOf } from "../src/db.ts";
-import { FirstRowReader, SLICE_BYTES, SliceReader, binaryCopyOf, copyOutSlices, firstRow, quoteLiteral } from "../src/sync/binary-copy.mjs";
+import { FirstRowReader, SLICE_BYTES, SliceReader, binaryCopyOf, copyOutSlices, firstRow, quoteLiteral } from "../src/sync/persist/binary-copy.mjs";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
 import { seeded } from "./support/seed.ts";
 
@@ -30,7 +30,7 @@ function copyOutput(rows: Array<Array<Uint8Array | null>>): Uint8Array {
   return out;
 }
 
-describe("binary COPY's format (sync/binary-copy.mjs)", () => {
+describe("binary COPY's format (sync/persist/binary-copy.mjs)", () => {
   it("reads back the one-column row it writes, NULLs and an empty output apart", () => {
     const bytes = bytesOf(1000);
     expect(firstRow(binaryCopyOf(bytes))).toEqual([bytes]);

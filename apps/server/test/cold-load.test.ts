@@ -5,7 +5,7 @@ import * as Y from "yjs";
 import { MESSAGE_SYNC, annotationsOf, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LiveDocument } from "../src/sync/document.ts";
+import type { LiveDocument } from "../src/sync/document/document.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { groupContext } from "./reliability/support/docs.ts";

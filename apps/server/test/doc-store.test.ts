@@ -6,9 +6,9 @@ import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, type Compactor, addressOf, compactorOf, databaseOnPostgres } from "../src/db.ts";
 import { openEmbeddedTestDatabase } from "./support/database.ts";
-import { DocStore, type Loaded } from "../src/sync/doc-store.ts";
-import { STEP2_HEADROOM } from "../src/sync/messages.ts";
-import { compactionWorker } from "../src/sync/yjs-worker.ts";
+import { DocStore, type Loaded } from "../src/sync/persist/doc-store.ts";
+import { STEP2_HEADROOM } from "../src/sync/connection/messages.ts";
+import { compactionWorker } from "../src/sync/persist/yjs-worker.ts";
 
 /**
  * The stored form of a document on both databases: bytes written as log rows

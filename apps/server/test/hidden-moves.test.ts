@@ -5,7 +5,7 @@ import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextFor } from "../src/documents/context.ts";
 import { serverHooks } from "../src/hooks/index.ts";
-import type { CommitHook } from "../src/sync/commit-hooks.ts";
+import type { CommitHook } from "../src/sync/persist/commit-hooks.ts";
 import { type TestApp, type TestClient, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { openTestDatabase } from "./support/database.ts";

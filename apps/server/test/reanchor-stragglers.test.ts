@@ -1,8 +1,8 @@
 import { CodePointIndex, annotationsOf, createAnnotation, parseRoom } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { contextFor } from "../src/documents/context.ts";
-import type { AccessEvent } from "../src/sync/access.ts";
-import { type DocumentRelay, LOCAL_ONLY } from "../src/sync/document-relay.ts";
+import type { AccessEvent } from "../src/sync/authorize/access.ts";
+import { type DocumentRelay, LOCAL_ONLY } from "../src/sync/broadcast/document-relay.ts";
 import { articleWithMembers, targetOn } from "./support/article.ts";
 import { liveServer } from "./support/live.ts";
 import { eventually } from "./support/sync-client.ts";

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import * as encoding from "lib0/encoding";
 import { Redis } from "ioredis";
 import * as Y from "yjs";
-import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/relay-frame.ts";
+import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/broadcast/relay-frame.ts";
 import { annotations } from "@marginalia/schema/tables";
 import { annotationsOf, buildTarget, createAnnotation, readAnnotations, withheldOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";

@@ -12,7 +12,7 @@ import type { RedisServer } from "./support/redis.ts";
 import { eventually } from "./support/sync-client.ts";
 import { SUBSCRIBED, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 import { checkedFetch } from "./support/openapi.ts";
-import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/relay-frame.ts";
+import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/broadcast/relay-frame.ts";
 
 const missing = twoProcessesMissing("relay.test");
 

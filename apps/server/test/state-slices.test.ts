@@ -1,11 +1,11 @@
 import * as Y from "yjs";
 import { describe, expect, it } from "vitest";
-import { applySlice } from "../src/sync/sliced-build.ts";
-import { sliceState } from "../src/sync/state-slices.mjs";
+import { applySlice } from "../src/sync/document/sliced-build.ts";
+import { sliceState } from "../src/sync/document/state-slices.mjs";
 import { type Rng, seeded } from "./support/seed.ts";
 
 /**
- * A document's state cut into slices (sync/state-slices.mjs) builds the same
+ * A document's state cut into slices (sync/document/state-slices.mjs) builds the same
  * document as the state applied whole, one slice at a time as LiveDocument
  * applies them, with nothing left pending in between: checked on documents
  * that several clients wrote into each other's content, with deletions,

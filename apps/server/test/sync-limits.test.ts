@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import WebSocket from "ws";
 import * as encoding from "lib0/encoding";
-import { writeAwarenessEntries } from "../src/sync/awareness-entries.ts";
+import { writeAwarenessEntries } from "../src/sync/presence/awareness-entries.ts";
 import { eq } from "drizzle-orm";
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia/schema";

@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import { SYNC_CLOSE_CODES, createAnnotation, readAnnotations } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { MAX_MESSAGE_BYTES, MAX_STEP2_BYTES } from "../src/sync/frame-limit.ts";
+import { MAX_MESSAGE_BYTES, MAX_STEP2_BYTES } from "../src/sync/socket/frame-limit.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { socketAuth, tokenQuery } from "./support/socket-auth.ts";
 import { liveServer } from "./support/live.ts";

@@ -68,7 +68,7 @@ describe("live sync", () => {
     a.doc.transact(() => {
       for (let i = 0; i < 1_000; i++) ids.push(createAnnotation(a.doc, { kind: "comment", authorId: owner.user.id, body: `${i} `.padEnd(500, "x") }));
     });
-    // Judged and applied over many turns (sync/large-update.ts), committed in several batches.
+    // Judged and applied over many turns (sync/connection/large-update.ts), committed in several batches.
     await eventually(() => expect(a.acks.at(-1)).toBe(2), 15_000);
     await eventually(() => expect(annotationsOf(watcher.doc).size).toBe(1_000), 5_000);
     const rows = await t.database.db.select({ id: annotations.id }).from(annotations).where(eq(annotations.articleId, article.id));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { LiveDocument } from "../src/sync/document.ts";
+import { LiveDocument } from "../src/sync/document/document.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { eventually, openSyncClient } from "./support/sync-client.ts";

@@ -3,7 +3,7 @@
 // reason to publish them.
 import * as Y from "yjs";
 import { annotationsOf } from "@marginalia/schema";
-import type { LiveDocument } from "@marginalia/server/sync/document.ts";
+import type { LiveDocument } from "@marginalia/server/sync/document/document.ts";
 import type { SyncHub } from "@marginalia/server/sync/hub.ts";
 
 export type DocumentHoldings = {

@@ -5,10 +5,10 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, parseVoteKey, readAnnotation, votesOf } from "@marginalia/schema";
 import { inspectHub } from "../lib/inspect-hub.ts";
-import { touchedAnnotations } from "@marginalia/server/sync/touched.ts";
-import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist.ts";
-import { COMPACT_AFTER_ROWS } from "@marginalia/server/sync/doc-store.ts";
-import type { DocContext } from "@marginalia/server/sync/projection.ts";
+import { touchedAnnotations } from "@marginalia/server/sync/document/touched.ts";
+import { GroupCommitter, type PersistSource } from "@marginalia/server/sync/persist/persist.ts";
+import { COMPACT_AFTER_ROWS } from "@marginalia/server/sync/persist/doc-store.ts";
+import type { DocContext } from "@marginalia/server/sync/persist/projection.ts";
 import { createLogger } from "@marginalia/server/logger.ts";
 import { readTextArticle } from "@marginalia/server/import/plain-text.ts";
 import { createArticle } from "@marginalia/server/services/articles.ts";

@@ -4,8 +4,8 @@ import { articleRevisions, articles, docSnapshots, docUpdates } from "@marginali
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
 import { ofArticle } from "../documents/of-article.ts";
-import { articleTexts } from "../sync/article-text.ts";
-import { readRevision } from "../sync/older-texts.ts";
+import { articleTexts } from "../sync/authorize/article-text.ts";
+import { readRevision } from "../sync/authorize/older-texts.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import type { SliceJob } from "./jobs.ts";
 import { anchorWorker } from "./pool.ts";
@@ -53,7 +53,7 @@ export async function reanchorArticle(
   // Read before the new text replaces it here.
   const replaced = await textBefore(db, article.id, to.revision - 1);
   const before = async () => (replaced === null ? undefined : { revision: to.revision - 1, text: replaced });
-  // Sockets write targets on the new text from now on (sync/article-text.ts), on every process.
+  // Sockets write targets on the new text from now on (sync/authorize/article-text.ts), on every process.
   const index = articleTexts.revised(article.id, to.revision, to.text);
   hub.access({ kind: "article-revised", articleId: article.id, revision: to.revision, previousLength: from.length });
   const names = await documentsOf(db, article.id);

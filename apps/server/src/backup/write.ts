@@ -23,7 +23,7 @@ import {
   users,
 } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
-import { DocStore } from "../sync/doc-store.ts";
+import { DocStore } from "../sync/persist/doc-store.ts";
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupRecord, type Header } from "./format.ts";
 import { userIdsOf } from "./users.ts";
 

@@ -1,6 +1,6 @@
-import type { CompactOptions } from "../sync/yjs-jobs.mjs";
+import type { CompactOptions } from "../sync/persist/yjs-jobs.mjs";
 import type { Packed } from "../threads/packed-parts.mjs";
-import { compactionWorker } from "../sync/yjs-worker.ts";
+import { compactionWorker } from "../sync/persist/yjs-worker.ts";
 
 /** What the database thread read for one pass (compaction.mjs, `readForCompaction`). */
 type Read = { ids: string[]; rows: Packed; merge: boolean; through: string | null; state: Uint8Array | null };

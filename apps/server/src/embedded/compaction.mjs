@@ -10,8 +10,8 @@
 // `exclusive`), so no statement of the server's can interleave with these in
 // PGlite's single session. The pass is the one yjs-jobs.mjs's compactDocument
 // makes on Postgres, with its rules shared from there.
-import { binaryCopyOf, firstRow, quoteLiteral, toBase64 } from "../sync/binary-copy.mjs";
-import { planRows, throughAfter } from "../sync/yjs-jobs.mjs";
+import { binaryCopyOf, firstRow, quoteLiteral, toBase64 } from "../sync/persist/binary-copy.mjs";
+import { planRows, throughAfter } from "../sync/persist/yjs-jobs.mjs";
 import { pack } from "../threads/packed-parts.mjs";
 
 /**

@@ -3,7 +3,7 @@ import { annotations, memberships } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, notifyMembers } from "../services/notifications.ts";
-import type { CommitHook } from "../sync/commit-hooks.ts";
+import type { CommitHook } from "../sync/persist/commit-hooks.ts";
 
 type Row = InferInsertModel<typeof annotations>;
 

@@ -1,6 +1,6 @@
 import type { Db } from "../db.ts";
 import { recordModeration } from "../services/moderation-log.ts";
-import type { SyncHooks } from "../sync/commit-hooks.ts";
+import type { SyncHooks } from "../sync/persist/commit-hooks.ts";
 import { assignmentsHook } from "./assignments.ts";
 import { lockedVerdictsHook } from "./locked-verdicts.ts";
 import { notificationsHook } from "./notifications.ts";

@@ -3,8 +3,8 @@ import { isLocked } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import { membershipOf } from "../access/membership.ts";
-import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
-import { RefusedAtCommit } from "../sync/commit-errors.ts";
+import type { CommitHook, CommittedDoc } from "../sync/persist/commit-hooks.ts";
+import { RefusedAtCommit } from "../sync/persist/commit-errors.ts";
 
 /**
  * A published fact-check is locked to all but moderators (policy: `isLocked`), and the socket's authorizer

@@ -6,7 +6,7 @@ import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, notifyMembers } from "../services/notifications.ts";
 import { seesNames } from "../services/identities.ts";
-import type { CommitHook } from "../sync/commit-hooks.ts";
+import type { CommitHook } from "../sync/persist/commit-hooks.ts";
 import { type MentionIndex, type Mentionable, handlesOf, mayMention, mentionIndex, mentionedMembers } from "./mentions.ts";
 
 type Row = InferInsertModel<typeof annotations>;

@@ -4,7 +4,7 @@ import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type Passage, passagesOf, pendingReviews } from "../services/expert-review.ts";
 import { moderatorsOf, notifyMembers } from "../services/notifications.ts";
-import type { CommitHook } from "../sync/commit-hooks.ts";
+import type { CommitHook } from "../sync/persist/commit-hooks.ts";
 
 type ProjectedRow = InferInsertModel<typeof annotations>;
 

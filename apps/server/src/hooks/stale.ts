@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { annotations, memberships } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import { notifyMembers } from "../services/notifications.ts";
-import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
+import type { CommitHook, CommittedDoc } from "../sync/persist/commit-hooks.ts";
 
 const isStale = (row: CommittedDoc["upserts"][number]) => row.stale === true && !!row.verdict;
 

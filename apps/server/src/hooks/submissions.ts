@@ -3,8 +3,8 @@ import { annotations, groups, notifications } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
 import type { DocContext } from "../documents/context.ts";
 import { type NewNotification, moderatorsOf, notifyMembers } from "../services/notifications.ts";
-import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
-import type { ProjectionRow } from "../sync/projection.ts";
+import type { CommitHook, CommittedDoc } from "../sync/persist/commit-hooks.ts";
+import type { ProjectionRow } from "../sync/persist/projection.ts";
 import { reviewedVersion } from "../services/reviewed-version.ts";
 
 /** Rows of a private document waiting for a moderator: a pre-moderated group's submissions, and fact-checks in review. */

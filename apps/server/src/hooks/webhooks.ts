@@ -2,7 +2,7 @@ import { and, arrayOverlaps, eq, inArray, sql } from "drizzle-orm";
 import { annotationPath, articlePath } from "@marginalia/schema";
 import { type WebhookEvent, annotations, webhookDeliveries, webhooks } from "@marginalia/schema/tables";
 import type { Tx } from "../db.ts";
-import type { CommitHook, CommittedDoc } from "../sync/commit-hooks.ts";
+import type { CommitHook, CommittedDoc } from "../sync/persist/commit-hooks.ts";
 
 type Row = CommittedDoc["upserts"][number];
 

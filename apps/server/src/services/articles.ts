@@ -7,7 +7,7 @@ import type { Db, Tx } from "../db.ts";
 import { ofArticle } from "../documents/of-article.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
-import { articleTexts } from "../sync/article-text.ts";
+import { articleTexts } from "../sync/authorize/article-text.ts";
 import { nameBook } from "./identities.ts";
 
 export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null };
@@ -168,7 +168,7 @@ export async function getArticleText(db: Db, articleId: string, revision?: numbe
 }
 
 /**
- * Revision `revision`'s text, indexed by code point: as sockets' checks keep it (sync/article-text.ts),
+ * Revision `revision`'s text, indexed by code point: as sockets' checks keep it (sync/authorize/article-text.ts),
  * loaded there when it is the current revision's, else read for this caller alone. 404 for no such revision.
  */
 export async function textIndexAt(db: Db, articleId: string, revision: number): Promise<CodePointIndex> {

@@ -47,7 +47,7 @@ export async function highlightsOf(db: Db, article: { id: string; currentRevisio
       and(
         eq(annotations.articleId, article.id),
         visibleTo(viewer),
-        // The projection's revision is its target's (sync/projection.ts).
+        // The projection's revision is its target's (sync/persist/projection.ts).
         eq(annotations.revision, article.currentRevision),
         isNotNull(annotations.target),
         ne(annotations.anchorState, "orphaned"),

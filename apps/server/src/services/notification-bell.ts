@@ -1,4 +1,4 @@
-import { type DocumentRelay, LOCAL_ONLY } from "../sync/document-relay.ts";
+import { type DocumentRelay, LOCAL_ONLY } from "../sync/broadcast/document-relay.ts";
 
 type Listener = () => void;
 
@@ -10,7 +10,7 @@ type Listener = () => void;
  * stream reads what is new itself, as the list route does, so what it sends
  * follows the same rules (current members, names as its reader may see them).
  *
- * One per process, as the articles' texts are (sync/article-text.ts): every
+ * One per process, as the articles' texts are (sync/authorize/article-text.ts): every
  * notifier reaches it without being handed it, whatever transaction it runs in.
  */
 export class NotificationBell {

@@ -2,8 +2,8 @@ import type { SSEStreamingApi } from "hono/streaming";
 import type { Auth } from "../context.ts";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
-import type { AccessEvent } from "../sync/access.ts";
-import { liveCredentials } from "../sync/access-check.ts";
+import type { AccessEvent } from "../sync/authorize/access.ts";
+import { liveCredentials } from "../sync/authorize/access-check.ts";
 import type { NotificationBell } from "./notification-bell.ts";
 import { AccountFeed, type FeedRow, type FeedStream, PAGE, ReadPoint, ReadQueue } from "./notification-feed.ts";
 

@@ -3,7 +3,7 @@ import type * as Y from "yjs";
 import { type AnnotationValue, annotationsOf, readAnnotation } from "@marginalia/schema";
 import { ApiError, notFound } from "../errors.ts";
 import { entityTags, opaqueTag } from "../http/entity-tags.ts";
-import { projectAnnotation, storableRow } from "../sync/projection.ts";
+import { projectAnnotation, storableRow } from "../sync/persist/projection.ts";
 import type { AnnotationRow } from "./annotation-view.ts";
 
 type ReviewedField = "kind" | "body" | "claim" | "verdict" | "confidence" | "sources" | "tags" | "target" | "parentId" | "language";

@@ -2,9 +2,9 @@ import type * as Y from "yjs";
 import { type AnnotationValue, type CodePointIndex, type Role, annotationsOf, presenceFromAwareness, readAnnotation, summarize } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
-import type { LiveDocument } from "../sync/document.ts";
+import type { LiveDocument } from "../sync/document/document.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { eachInTurns } from "../sync/own-turn.ts";
+import { eachInTurns } from "../sync/document/own-turn.ts";
 import { type NameBook, nameBook } from "./identities.ts";
 import { getArticleHead, textIndexAt } from "./articles.ts";
 

@@ -1,6 +1,6 @@
 import type { Database } from "../db.ts";
-import { NO_HOOKS, type SyncHooks } from "./commit-hooks.ts";
-import { type DocumentRelay, LOCAL_ONLY } from "./document-relay.ts";
+import { NO_HOOKS, type SyncHooks } from "./persist/commit-hooks.ts";
+import { type DocumentRelay, LOCAL_ONLY } from "./broadcast/document-relay.ts";
 import { NO_OBSERVER, type SyncObserver } from "./observer.ts";
 
 export type SyncOptions = {

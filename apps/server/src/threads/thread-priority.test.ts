@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { YjsWorker } from "../sync/yjs-worker.ts";
+import { YjsWorker } from "../sync/persist/yjs-worker.ts";
 import { BACKGROUND_NICENESS, threadId } from "./thread-priority.mjs";
 import { typescriptWorker } from "./typescript-worker.ts";
 

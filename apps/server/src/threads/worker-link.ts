@@ -11,7 +11,7 @@ export const MAX_LOST_IN_A_ROW = 3;
  * `{ id, error }`: started on first use, unref'd while it holds no job, so
  * that an idle one never keeps the process alive. Once it is `broken`,
  * `send` answers null: the owner runs its work on the event loop, or not at
- * all (sync/yjs-worker.ts, anchoring/pool.ts).
+ * all (sync/persist/yjs-worker.ts, anchoring/pool.ts).
  *
  * A worker that dies fails the jobs it held with WorkerLost, and the next
  * job starts a fresh one, so that one crash (a job that ran it out of
@@ -21,7 +21,7 @@ export const MAX_LOST_IN_A_ROW = 3;
  * broken. With `replaceLost: false` the first breaks it (the embedded
  * database's thread, which holds the database and cannot be started again).
  *
- * A worker may answer with `retire: true` (sync/yjs-worker.mjs does after a
+ * A worker may answer with `retire: true` (sync/persist/yjs-worker.mjs does after a
  * job that left its heap large): with `retireWhenAsked`, once it holds no job
  * it is ended, and the next job starts a fresh one. V8 keeps a heap's pages after the objects in
  * them are gone, and an idle thread seldom collects, so a worker that once

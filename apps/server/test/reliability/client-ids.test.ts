@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { docClientIds } from "@marginalia/schema/tables";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
-import { ClientIdStore, PRESENCE_CLAIM_TTL_MS } from "../../src/sync/client-id-store.ts";
+import { ClientIdStore, PRESENCE_CLAIM_TTL_MS } from "../../src/sync/authorize/client-id-store.ts";
 import { createTestApp } from "../support/app.ts";
 import { eventually } from "../support/sync-client.ts";
 import type { Member } from "../support/article.ts";

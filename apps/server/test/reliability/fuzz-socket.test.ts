@@ -13,7 +13,7 @@ import {
   updateAnnotation,
 } from "@marginalia/schema";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { LiveDocument } from "../../src/sync/document.ts";
+import type { LiveDocument } from "../../src/sync/document/document.ts";
 import { Rng, runSeed, seedFor } from "../support/seed.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
 import { divergence, docFrom, docState, expectedRows, groupContext, projectedRows, stateVector } from "./support/docs.ts";

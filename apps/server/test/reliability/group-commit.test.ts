@@ -1,8 +1,8 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { GroupCommitter, MAX_BATCH_ANNOTATIONS, type PersistSource } from "../../src/sync/persist.ts";
-import { PROJECTED_PER_TURN } from "../../src/sync/projection.ts";
+import { GroupCommitter, MAX_BATCH_ANNOTATIONS, type PersistSource } from "../../src/sync/persist/persist.ts";
+import { PROJECTED_PER_TURN } from "../../src/sync/persist/projection.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { endsAtDeadline } from "../support/deadline.ts";
 import { liveServer } from "../support/live.ts";

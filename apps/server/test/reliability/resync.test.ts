@@ -1,8 +1,8 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, deleteAnnotation, notesOf, updateAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { splitStep2 } from "../../src/sync/resync.ts";
-import { LARGE_UPDATE_BYTES } from "../../src/sync/update-pieces.ts";
+import { splitStep2 } from "../../src/sync/connection/resync.ts";
+import { LARGE_UPDATE_BYTES } from "../../src/sync/connection/update-pieces.ts";
 import { eventually } from "../support/sync-client.ts";
 import type { Member } from "../support/article.ts";
 import { coreArticle } from "./support/core-article.ts";
@@ -86,7 +86,7 @@ describe("resync after a crash", () => {
   it("judges a large piece in turns, and still keeps the sender's work and leaves out the lost change", async () => {
     const [alice, bob] = core.setup.members as [Member, Member];
     const { bobDoc, lost } = await lostChangeOnBob(alice);
-    // A day's offline work: one piece past the size that is judged in turns (sync/large-update.ts).
+    // A day's offline work: one piece past the size that is judged in turns (sync/connection/large-update.ts).
     const mine: string[] = [];
     bobDoc.transact(() => {
       for (let i = 0; i < 300; i++) mine.push(createAnnotation(bobDoc, { kind: "comment", authorId: bob.user.id, body: `${i} `.padEnd(300, "x") }));

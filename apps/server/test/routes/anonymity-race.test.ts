@@ -6,8 +6,8 @@ import { tokenOf } from "../support/article.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
-import type { CommitHook } from "../../src/sync/commit-hooks.ts";
-import { NO_HOOKS } from "../../src/sync/commit-hooks.ts";
+import type { CommitHook } from "../../src/sync/persist/commit-hooks.ts";
+import { NO_HOOKS } from "../../src/sync/persist/commit-hooks.ts";
 
 /**
  * Anonymity turned on while a group's first work is on its way to the

@@ -23,7 +23,7 @@ import { documentNames } from "../../src/backup/write.ts";
 import { type CliContext, parseCommandLine } from "../../src/cli/command.ts";
 import { COMMANDS } from "../../src/cli/commands.ts";
 import { type Database, type Db, databaseOnPostgres } from "../../src/db.ts";
-import { DocStore } from "../../src/sync/doc-store.ts";
+import { DocStore } from "../../src/sync/persist/doc-store.ts";
 import { testConfig } from "./app.ts";
 import { openTestDatabase } from "./database.ts";
 

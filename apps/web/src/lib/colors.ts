@@ -1,5 +1,5 @@
 /**
- * The colour the server gives a user in presence (apps/server/src/sync/awareness.ts),
+ * The colour the server gives a user in presence (apps/server/src/sync/presence/awareness.ts),
  * computed the same way so that avatars in threads match the live cursors.
  */
 export function colorForUser(userId: string): string {

@@ -41,7 +41,7 @@ export const docSnapshots = pgTable("doc_snapshots", {
 
 /**
  * Who writes under each Yjs client id of a document, kept beside its log so
- * that a claim outlives unloads and restarts (apps/server/src/sync/client-ids.ts).
+ * that a claim outlives unloads and restarts (apps/server/src/sync/authorize/client-ids.ts).
  */
 export const docClientIds = pgTable(
   "doc_client_ids",

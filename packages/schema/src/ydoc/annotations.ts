@@ -142,7 +142,7 @@ export function deleteAnnotation(doc: Y.Doc, id: string, origin: unknown = null)
 
 /**
  * What each field reads as when its map holds no value for it. The socket's authorizer judges an update
- * that may leave a field with no value as one that sets it to this (apps/server/src/sync/map-entries.ts).
+ * that may leave a field with no value as one that sets it to this (apps/server/src/sync/validate/map-entries.ts).
  */
 export const FIELD_FALLBACKS: Readonly<Omit<AnnotationValue, "body">> & { body: string } = Object.freeze({
   id: "",

@@ -5,7 +5,7 @@ import { annotationsOf, createAnnotation, readAnnotation, sameFactcheck, updateA
 const factcheck = { claim: "Trade fell", verdict: "false" as const, confidence: 0.5, sources: [{ url: "https://example.org/a", title: "A" }] };
 
 /**
- * The server marks an annotation edited (apps/server/src/sync/edited.ts); what clients write with
+ * The server marks an annotation edited (apps/server/src/sync/document/edited.ts); what clients write with
  * updateAnnotation is what it reads that from, so a re-save must change nothing it could take for an edit.
  */
 describe("updateAnnotation and the edited mark", () => {

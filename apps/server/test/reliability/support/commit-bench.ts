@@ -4,10 +4,10 @@ import { createAnnotation } from "@marginalia/schema";
 import { annotations, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../../../src/db.ts";
 import type { Logger } from "../../../src/logger.ts";
-import { UpdateNotStoredError } from "../../../src/sync/commit-errors.ts";
-import { LiveDocument } from "../../../src/sync/document.ts";
-import type { GroupCommitter, PersistSource } from "../../../src/sync/persist.ts";
-import type { DocContext } from "../../../src/sync/projection.ts";
+import { UpdateNotStoredError } from "../../../src/sync/persist/commit-errors.ts";
+import { LiveDocument } from "../../../src/sync/document/document.ts";
+import type { GroupCommitter, PersistSource } from "../../../src/sync/persist/persist.ts";
+import type { DocContext } from "../../../src/sync/persist/projection.ts";
 
 /*
  * The group commit's test bench, shared by the committer's own tests (group-commit.test.ts) and the

@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import { annotationsOf } from "@marginalia/schema";
 import { afterAll, beforeAll } from "vitest";
-import type { LiveDocument } from "../../../src/sync/document.ts";
+import type { LiveDocument } from "../../../src/sync/document/document.ts";
 import { type TestApp, createTestApp } from "../../support/app.ts";
 import { articleWithMembers } from "../../support/article.ts";
 import { groupContext } from "./docs.ts";

@@ -4,7 +4,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { MESSAGE_ACK, MESSAGE_AWARENESS, MESSAGE_SYNC } from "@marginalia/schema";
-import type { Connection } from "../../../src/sync/connection.ts";
+import type { Connection } from "../../../src/sync/connection/connection.ts";
 import type { SyncHub } from "../../../src/sync/hub.ts";
 
 /**

@@ -4,7 +4,7 @@ import { annotationsOf, notesOf, readAnnotations, voteCounts, votesOf } from "@m
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../../../src/db.ts";
 import { storableText } from "../../../src/storable-text.ts";
-import type { DocContext } from "../../../src/sync/projection.ts";
+import type { DocContext } from "../../../src/sync/persist/projection.ts";
 
 /** Everything a document holds, as plain data: annotations (bodies as strings), votes and notes. */
 export function docState(doc: Y.Doc) {

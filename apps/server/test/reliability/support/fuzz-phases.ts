@@ -1,9 +1,9 @@
 import WebSocket from "ws";
 import { expect } from "vitest";
 import { createLogger } from "../../../src/logger.ts";
-import { colorFor } from "../../../src/sync/awareness.ts";
-import { Connection } from "../../../src/sync/connection.ts";
-import type { LiveDocument } from "../../../src/sync/document.ts";
+import { colorFor } from "../../../src/sync/presence/awareness.ts";
+import { Connection } from "../../../src/sync/connection/connection.ts";
+import type { LiveDocument } from "../../../src/sync/document/document.ts";
 import type { SyncHub } from "../../../src/sync/hub.ts";
 import type { Member } from "../../support/article.ts";
 import type { Rng } from "../../support/seed.ts";

@@ -1,0 +1,46 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Db } from "../../db.ts";
+import { createLogger } from "../../logger.ts";
+import type { Grant } from "./access.ts";
+import type { Connection } from "../connection/connection.ts";
+import { OpenAccess } from "./open-access.ts";
+
+const grant: Grant = {
+  userId: "u",
+  groupId: "g",
+  articleId: "a",
+  moderatorsOnly: false,
+  memberId: "m",
+  reviewQuorum: 1,
+  credential: { via: "session", sessionId: "s" },
+};
+
+/**
+ * A check asked for while one runs (the relay reconnecting, a rename) may be
+ * for a change the running one read the database too early to see: it runs
+ * again once that one ends, rather than being dropped.
+ */
+describe("checking open sockets' access", () => {
+  it("runs a check asked for during another once that one ends, and only once for many asks", async () => {
+    const refresh = vi.fn<() => Promise<void>>().mockResolvedValue(undefined);
+    // A database whose every read waits until `fail`, then fails: the first check is under way until then, and
+    // each check ends in its warning, the rerun all the same.
+    let fail: () => void = () => {};
+    const reads = new Promise<never>((_, reject) => (fail = () => reject(new Error("no database here"))));
+    reads.catch(() => {});
+    const query: unknown = new Proxy(() => {}, { get: (_t, key) => (key === "then" ? reads.then.bind(reads) : query), apply: () => query });
+    const access = new OpenAccess(query as Db, createLogger("silent"), 60_000, { loaded: () => [], dropArticle: () => {}, relayConnected: () => true, refresh });
+    access.opened({} as Connection, grant, access.seq);
+    const first = access.check();
+    expect(refresh).toHaveBeenCalledTimes(1);
+    await Promise.all([access.check(), access.check(), access.check()]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    fail();
+    await first;
+    await vi.waitFor(() => expect(refresh).toHaveBeenCalledTimes(2));
+    // Nothing asked for during the rerun: no third.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(refresh).toHaveBeenCalledTimes(2);
+    access.stop();
+  });
+});

@@ -1,0 +1,352 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import type { Logger } from "../../logger.ts";
+import { type AccessEvent, parseAccessEvent } from "../authorize/access.ts";
+import type { DocStore } from "../persist/doc-store.ts";
+import type { LiveDocument } from "../document/document.ts";
+import type { DocumentRelay } from "./document-relay.ts";
+import { FRAME, type FrameKind, ID_BYTES, decodeFrame, encodeFrame } from "./relay-frame.ts";
+
+/*
+ * The Redis relay between server processes (docs/architecture.md, "More than one process").
+ *
+ * One channel per document, `<prefix><document name>`, e.g.
+ * `marginalia:doc:article:<id>` or `marginalia:doc:article:<id>:private:<user>`.
+ * A process subscribes (exactly, never by pattern) only to the documents it
+ * has loaded, and publishes a document's changes only on that document's
+ * channel: a private document's content never reaches a shared channel.
+ *
+ * Frames, one binary Redis message each, are laid out in relay-frame.ts.
+ *
+ * Updates are published after their commit, not before. Peers on other
+ * processes see a change a commit later (a few ms), and in exchange every
+ * message on a channel names data that is already in Postgres. So whatever a
+ * process misses (it was not yet subscribed, Redis restarted, a publish
+ * failed) it gets back by reloading from Postgres, and a process that dies
+ * never leaves another holding an update that no one will store: what a
+ * client re-sends after failing over is new to its new process, which stores
+ * it and only then acknowledges it.
+ */
+
+/** Documents reloaded from Postgres at once after a reconnect, so as not to flood the database. */
+const RESYNC_CONCURRENCY = 4;
+const RESYNC_RETRY_MS = 1_000;
+
+export const DEFAULT_CHANNEL_PREFIX = "marginalia:doc:";
+
+export type RedisRelayOptions = {
+  url: string;
+  logger: Logger;
+  store: Pick<DocStore, "load">;
+  channelPrefix?: string;
+};
+
+export class RedisRelay implements DocumentRelay {
+  readonly processId = new Uint8Array(randomBytes(ID_BYTES));
+  /** Publishing and subscribing need separate connections: a subscribed one can do nothing else. */
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  private readonly store: Pick<DocStore, "load">;
+  /** The loaded documents, by channel. */
+  private readonly docs = new Map<string, LiveDocument>();
+  /** Committed updates waiting for this turn's publish, by channel: merged into one message each. */
+  private outbox = new Map<string, Uint8Array[]>();
+  private outboxScheduled = false;
+  /** Channels whose committed updates could not be published: they get a `stale` frame once Redis is back. */
+  private readonly unpublished = new Set<string>();
+  private readonly resyncQueue = new Set<string>();
+  /** When each document was last reloaded for a gap (`gapFound`). */
+  private readonly gapResyncs = new Map<string, number>();
+  private resyncsRunning = 0;
+  private closed = false;
+  private readonly accessChannel: string;
+  private accessListener: (event: AccessEvent | null) => void = () => {};
+  private readonly notifiedChannel: string;
+  private notifiedListener: (userIds: string[]) => void = () => {};
+
+  constructor(options: RedisRelayOptions) {
+    this.prefix = options.channelPrefix ?? DEFAULT_CHANNEL_PREFIX;
+    this.accessChannel = `${this.prefix}#access`;
+    this.notifiedChannel = `${this.prefix}#notified`;
+    this.logger = options.logger.child({ component: "relay" });
+    this.store = options.store;
+    const common = {
+      // Nothing queues in memory while Redis is away: what is missed is reloaded from Postgres instead.
+      enableOfflineQueue: false,
+      // Resubscribing is done here, so that the resync can follow it.
+      autoResubscribe: false,
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
+    };
+    this.pub = new Redis(options.url, { ...common, connectionName: "marginalia-pub" });
+    this.sub = new Redis(options.url, { ...common, connectionName: "marginalia-sub" });
+    const closing = () => this.closed;
+    watchConnection(this.pub, "publisher", this.logger, closing, this.onPublisherReady);
+    watchConnection(this.sub, "subscriber", this.logger, closing, this.onSubscriberReady);
+    this.sub.on("messageBuffer", this.onMessage);
+  }
+
+  attach(live: LiveDocument) {
+    const channel = this.prefix + live.name;
+    this.docs.set(channel, live);
+    if (this.sub.status === "ready") void this.subscribe([channel]);
+  }
+
+  detach(live: LiveDocument) {
+    const channel = this.prefix + live.name;
+    if (this.docs.get(channel) !== live) return;
+    this.docs.delete(channel);
+    this.resyncQueue.delete(channel);
+    this.gapResyncs.delete(channel);
+    if (this.sub.status === "ready") this.sub.unsubscribe(channel).catch(() => {});
+  }
+
+  publishUpdate(live: LiveDocument, update: Uint8Array, durable: Promise<void>) {
+    const channel = this.prefix + live.name;
+    // A failed commit is logged by the committer and acknowledged to no one: there is nothing to relay.
+    durable.then(() => this.enqueue(channel, update), () => {});
+  }
+
+  publishAwareness(live: LiveDocument, update: Uint8Array) {
+    // Presence is not worth a retry: clients renew it every 15 s.
+    this.publish(this.prefix + live.name, FRAME.awareness, update);
+  }
+
+  publishClaim(live: LiveDocument, clientId: number, userId: string) {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarString(encoder, userId);
+    // Published before the presence or the update that made it, on the same channel: others know the id is taken first.
+    this.publish(this.prefix + live.name, FRAME.claim, encoding.toUint8Array(encoder));
+  }
+
+  publishAccess(event: AccessEvent) {
+    this.publish(this.accessChannel, FRAME.access, new TextEncoder().encode(JSON.stringify(event)));
+  }
+
+  onAccess(listener: (event: AccessEvent | null) => void) {
+    this.accessListener = listener;
+  }
+
+  publishNotified(userIds: readonly string[]) {
+    // Not retried: a stream that misses one hears of it with the next, and the web app polls besides.
+    if (userIds.length) this.publish(this.notifiedChannel, FRAME.notified, new TextEncoder().encode(JSON.stringify(userIds)));
+  }
+
+  onNotified(listener: (userIds: string[]) => void) {
+    this.notifiedListener = listener;
+  }
+
+  /** Both connections: without the publisher nothing leaves, without the subscriber nothing arrives. */
+  connected(): boolean {
+    return !this.closed && this.pub.status === "ready" && this.sub.status === "ready";
+  }
+
+  async close() {
+    // Commits that resolved just before shutdown still go out.
+    await nextTurn();
+    this.flushOutbox();
+    this.closed = true;
+    this.docs.clear();
+    this.resyncQueue.clear();
+    await Promise.all([quit(this.pub), quit(this.sub)]);
+  }
+
+  private enqueue(channel: string, update: Uint8Array) {
+    const pending = this.outbox.get(channel);
+    if (pending) pending.push(update);
+    else this.outbox.set(channel, [update]);
+    if (this.outboxScheduled) return;
+    this.outboxScheduled = true;
+    setImmediate(() => this.flushOutbox());
+  }
+
+  /** One commit usually resolves many updates at once: they leave as one message per document. */
+  private flushOutbox() {
+    this.outboxScheduled = false;
+    const outbox = this.outbox;
+    this.outbox = new Map();
+    for (const [channel, updates] of outbox) {
+      const merged = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+      this.publish(channel, FRAME.update, merged, { mustArrive: true });
+    }
+  }
+
+  private publish(channel: string, kind: FrameKind, payload?: Uint8Array, { mustArrive = false } = {}) {
+    if (this.closed) return;
+    const missed = () => {
+      if (mustArrive) this.unpublished.add(channel);
+    };
+    if (this.pub.status !== "ready") return missed();
+    this.pub.publish(channel, encodeFrame(kind, this.processId, payload)).catch(missed);
+  }
+
+  private onMessage = (channelBytes: Buffer, message: Buffer) => {
+    const frame = decodeFrame(message);
+    if (!frame || Buffer.compare(frame.sender, this.processId) === 0) return;
+    const channel = channelBytes.toString();
+    if (channel === this.accessChannel) {
+      const event = frame.kind === FRAME.access ? parseAccessEvent(Buffer.from(frame.payload).toString()) : null;
+      if (event) this.accessListener(event);
+      return;
+    }
+    if (channel === this.notifiedChannel) {
+      const userIds = frame.kind === FRAME.notified ? parseUserIds(Buffer.from(frame.payload).toString()) : [];
+      if (userIds.length) this.notifiedListener(userIds);
+      return;
+    }
+    const live = this.docs.get(channel);
+    if (!live) return;
+    try {
+      if (frame.kind === FRAME.update) live.applyRemote(frame.payload, () => this.gapFound(channel));
+      else if (frame.kind === FRAME.awareness) live.applyRemoteAwareness(frame.payload);
+      else if (frame.kind === FRAME.hello) this.publishPresence(channel, live);
+      else if (frame.kind === FRAME.claim) claimRelayed(live, frame.payload);
+      else this.requestResync(channel);
+    } catch (err) {
+      this.logger.warn({ err, doc: live.name, kind: frame.kind }, "could not apply a relayed message");
+    }
+  };
+
+  /** Subscribed, or subscribed again: reload what may have been missed meanwhile, and ask for presence. */
+  private async subscribe(channels: string[]) {
+    try {
+      await this.sub.subscribe(...channels);
+    } catch {
+      return; // The connection went; its return subscribes everything again.
+    }
+    for (const channel of channels) {
+      if (!this.docs.has(channel)) continue;
+      this.requestResync(channel);
+      this.publish(channel, FRAME.hello);
+    }
+  }
+
+  private onSubscriberReady = () => {
+    void this.sub
+      .subscribe(this.accessChannel, this.notifiedChannel)
+      .then(() => this.accessListener(null)) // what was missed meanwhile is checked against Postgres
+      .catch(() => {});
+    if (this.docs.size) void this.subscribe([...this.docs.keys()]);
+  };
+
+  private onPublisherReady = () => {
+    for (const channel of this.unpublished) this.publish(channel, FRAME.stale, undefined, { mustArrive: true });
+    this.unpublished.clear();
+    // Presence published while Redis was away is lost; announce it again and ask for the others'.
+    for (const [channel, live] of this.docs) {
+      this.publishPresence(channel, live);
+      this.publish(channel, FRAME.hello);
+    }
+  };
+
+  /** The presence of this process's own sockets on a document, never what it relays for others. */
+  private publishPresence(channel: string, live: LiveDocument) {
+    const states = live.awareness.getStates();
+    const own = [...live.awarenessOwners.keys()].filter((id) => states.has(id));
+    if (own.length) this.publish(channel, FRAME.awareness, awarenessProtocol.encodeAwarenessUpdate(live.awareness, own));
+  }
+
+  /**
+   * A relayed update that this copy cannot place: it builds on one that was committed but never reached
+   * this process (its process died between the commit and the publish, or the message was lost). Every
+   * relayed update names stored data, so Postgres has what is missing. At most one such reload a second
+   * per document, should a gap outlast it.
+   */
+  private gapFound(channel: string) {
+    const now = Date.now();
+    if ((this.gapResyncs.get(channel) ?? 0) > now - RESYNC_RETRY_MS) return;
+    this.gapResyncs.set(channel, now);
+    this.logger.warn({ channel }, "a relayed update builds on one this process never received; reloading the document");
+    this.requestResync(channel);
+  }
+
+  /**
+   * Queues a reload from Postgres. A channel already queued is not queued
+   * twice; one already being read is, since that read may predate the need.
+   */
+  private requestResync(channel: string) {
+    if (this.closed || !this.docs.has(channel)) return;
+    this.resyncQueue.add(channel);
+    this.runResyncs();
+  }
+
+  private runResyncs() {
+    while (!this.closed && this.resyncsRunning < RESYNC_CONCURRENCY && this.resyncQueue.size) {
+      const next = this.resyncQueue.values().next().value!;
+      this.resyncQueue.delete(next);
+      this.resyncsRunning++;
+      void this.resync(next).finally(() => {
+        this.resyncsRunning--;
+        this.runResyncs();
+      });
+    }
+  }
+
+  /** Yjs updates are idempotent: applying the stored state adds exactly what this copy lacks, and broadcasts that. */
+  private async resync(channel: string) {
+    const live = this.docs.get(channel);
+    if (!live) return;
+    try {
+      const { state, tail } = await this.store.load(live.name);
+      for (const part of [state, tail]) if (part && this.docs.get(channel) === live) live.applyRemote(part);
+    } catch (err) {
+      this.logger.warn({ err, doc: live.name }, "resync from the database failed; retrying");
+      setTimeout(() => this.requestResync(channel), RESYNC_RETRY_MS).unref();
+    }
+  }
+}
+
+/** A claim another process made: known here as if read from storage (not kept again, not relayed again). */
+function claimRelayed(live: LiveDocument, payload: Uint8Array) {
+  const decoder = decoding.createDecoder(payload);
+  live.clientIds.claim(decoding.readVarUint(decoder), decoding.readVarString(decoder), { known: true });
+}
+
+/** The account ids a `notified` frame names; anything else names none. */
+function parseUserIds(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Logs each change of a connection's state once, not every failed attempt while Redis is away. */
+function watchConnection(client: Redis, role: string, logger: Logger, closing: () => boolean, onReady: () => void) {
+  let up = false;
+  let lastError = "";
+  client.on("ready", () => {
+    up = true;
+    lastError = "";
+    logger.info({ role }, "redis connected");
+    onReady();
+  });
+  client.on("close", () => {
+    if (up && !closing()) logger.warn({ role }, "redis connection lost; reconnecting");
+    up = false;
+  });
+  client.on("error", (err: Error) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    logger.warn({ role, err: err.message }, "redis error");
+  });
+  client.on("end", () => logger.info({ role }, "redis connection closed"));
+}
+
+async function quit(client: Redis) {
+  if (client.status === "ready") {
+    try {
+      await client.quit();
+      return;
+    } catch {}
+  }
+  client.disconnect();
+}

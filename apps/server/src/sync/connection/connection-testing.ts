@@ -1,0 +1,28 @@
+import type { Actor } from "@marginalia/schema";
+import { createLogger } from "../../logger.ts";
+import { AccountLimits } from "./account-limits.ts";
+import { articleId } from "../authorize/authorize-testing.ts";
+import { Connection } from "./connection.ts";
+import { LiveDocument } from "../document/document.ts";
+
+const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
+
+/** For tests: a document that records what it stores, and a way to open sockets on it (sharing what a hub's share). */
+export function room(name: string) {
+  const stored: Uint8Array[] = [];
+  const limits = new AccountLimits();
+  const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
+  /** `admitting`: what happens to the socket before it opens (an access event during its admission, say). */
+  const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void, roles = false) => {
+    const sent: Uint8Array[] = [];
+    const closes: number[] = [];
+    const connection = new Connection(
+      { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
+      { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits },
+    );
+    admitting?.(connection);
+    connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);
+    return { connection, sent, closes };
+  };
+  return { live, stored, join };
+}

@@ -1,0 +1,397 @@
+import * as decoding from "lib0/decoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import type { Logger } from "../../logger.ts";
+import { type Identity, presenceInbox, releasePresence } from "../presence/awareness.ts";
+import { closeForNotStored } from "../persist/commit-errors.ts";
+import { type Authorization, type ModerationStep, authorizeUpdate } from "../authorize/authorize.ts";
+import type { LiveDocument, Peer } from "../document/document.ts";
+import { writtenClients } from "../authorize/client-ids.ts";
+import { forgetDecoded } from "../validate/decoded-update.ts";
+import type { SyncObserver } from "../observer.ts";
+import { type Claim, HeldUpdates } from "./held-updates.ts";
+import { Acks } from "./acks.ts";
+import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, roleMessage, syncStep1Message } from "./messages.ts";
+import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
+import type { Transport } from "./transport.ts";
+import { LoopShare } from "./loop-budget.ts";
+import { AccountLimits } from "./account-limits.ts";
+import { closeCodeOf } from "../authorize/article-text.ts";
+import { applyStep2 } from "./step2.ts";
+import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
+
+export type ConnectionOptions = {
+  acks: boolean;
+  /** Whether the client asked to be told its role, at open and on every change (`?roles=1`). */
+  roles?: boolean;
+  logger: Logger;
+  /** Messages kept while the document loads or is busy, or past a loop share; past this (or MAX_KEPT_BYTES), 4529. */
+  maxBuffered: number;
+  observer?: SyncObserver;
+  /** Event-loop time this socket may take per second (loop-budget.ts); past it, its messages wait. */
+  loopShareMs?: number;
+  /** What an account's sockets share (the hub's); by default, this socket's own. */
+  limits?: AccountLimits;
+};
+
+type ActorChange = Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>;
+
+type Open = Extract<Phase, { phase: "open" }>;
+
+type Phase =
+  /** `changed`: what access events said of the actor while it was admitted (open-access.ts replays them then). */
+  | { phase: "admitting"; buffered: KeptMessages; changed?: ActorChange }
+  /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
+  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: ReturnType<typeof presenceInbox> }
+  | { phase: "closed" };
+
+/**
+ * One socket joined to one document. Messages that arrive before the
+ * document is ready are buffered, with a bound; then each is handled in order.
+ */
+export class Connection implements Peer {
+  private state: Phase;
+  private readonly acks: Acks;
+  private readonly awarenessClients = new Set<number>();
+  private readonly limits: AccountLimits;
+  private readonly held: HeldUpdates;
+  /** Sync messages that need the document, waiting while it is busy (LiveDocument.whenFree). */
+  private readonly waiting: KeptMessages;
+  /** Pauses the socket's reading while messages wait (kept-messages.ts). */
+  private readonly gate: IntakeGate;
+  private readonly closeListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.gate = new IntakeGate(transport.pause && transport.resume ? (transport as Intake) : undefined);
+    this.state = { phase: "admitting", buffered: new KeptMessages(options.maxBuffered, this.gate) };
+    this.waiting = new KeptMessages(options.maxBuffered, this.gate);
+    this.acks = new Acks(options.acks ? transport : null, () => this.state.phase === "open");
+    this.limits = options.limits ?? new AccountLimits();
+    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), () => this.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received"));
+  }
+
+  get phase() {
+    return this.state.phase;
+  }
+
+  /** The account this connection writes as, once open (the log's writer). */
+  get account(): string | null {
+    return this.state.phase === "open" ? this.state.account : null;
+  }
+
+  /** Runs `fn` once the connection closes, at once if it already has. */
+  onClose(fn: () => void) {
+    if (this.state.phase === "closed") fn();
+    else this.closeListeners.push(fn);
+  }
+
+  receive(data: Uint8Array) {
+    const state = this.state;
+    if (state.phase === "admitting") {
+      if (!state.buffered.keep(data)) {
+        this.close(SYNC_CLOSE_CODES.busy, "too many messages before the document was ready");
+      }
+    } else if (state.phase === "open") {
+      state.share.receive(data);
+    }
+  }
+
+  open(live: LiveDocument, actor: Actor, identity: Identity, account: string) {
+    const state = this.state;
+    if (state.phase !== "admitting") return;
+    const accountShare = this.limits.share(account);
+    const share = new LoopShare(
+      this.options.loopShareMs,
+      accountShare,
+      new KeptMessages(this.options.maxBuffered, this.gate),
+      (message) => this.handle(open, message),
+      () => this.close(SYNC_CLOSE_CODES.busy, "too many messages: this socket took its share of the server"),
+    );
+    const open: Open = {
+      phase: "open",
+      live,
+      actor: { ...actor, ...state.changed, mayAnswer: (id) => live.answerers.has(id) },
+      identity,
+      account,
+      share,
+      presence: presenceInbox(live, this, accountShare.presence, () => this.state === open && { identity, userId: open.actor.userId, clients: this.awarenessClients }),
+    };
+    this.state = open;
+    live.peers.add(this);
+    if (this.options.roles) this.transport.send(roleMessage(open.actor.role));
+    // On a cold document the server's own step 1 waits for its state vector, read on the worker from the
+    // loaded bytes (LiveDocument.stateVector), so that opening a document never builds it: the answer to
+    // the client's step 1, usually among the buffered messages, needs only those bytes too. The document
+    // is built when something needs it, such as the first write.
+    if (live.isCold) void this.sendStep1(open);
+    else this.transport.send(syncStep1Message(Y.encodeStateVector(live.doc)));
+    const present = [...live.awareness.getStates().keys()];
+    if (present.length) this.transport.send(awarenessMessage(live.awareness, present));
+    for (const message of state.buffered.takeAll()) if (this.state === open) this.receive(message);
+  }
+
+  /**
+   * A new role or moderation mode (access.ts): the next update, and every
+   * held one, is judged under it; while still admitting, it is kept for `open`.
+   */
+  updateActor(change: ActorChange) {
+    const state = this.state;
+    if (state.phase === "open") {
+      if (this.options.roles && change.role && change.role !== state.actor.role) this.transport.send(roleMessage(change.role));
+      state.actor = { ...state.actor, ...change };
+    } else if (state.phase === "admitting") state.changed = { ...state.changed, ...change };
+  }
+
+  /** The server's sync step 1: the client answers with what the server lacks (its offline work). */
+  private async sendStep1(open: Open) {
+    try {
+      const stateVector = await open.live.stateVector();
+      if (this.state === open) this.transport.send(syncStep1Message(stateVector));
+    } catch (err) {
+      // Bytes a snapshot this server verified could not be read: the client keeps its offline work until it reconnects.
+      this.cannotAnswer(open, err);
+    }
+  }
+
+  /** The document could not be written out for this socket: logged, and closed (1011) so that the client tries again. */
+  private cannotAnswer(state: Open, err: unknown) {
+    this.options.logger.error({ err, doc: state.live.name }, "a sync message for a loaded document could not be written");
+    if (this.state === state) this.close(SYNC_CLOSE_CODES.internal, "the document could not be sent");
+  }
+
+  send(message: Uint8Array) {
+    if (this.state.phase === "open") this.transport.send(message);
+  }
+
+  /** Closes from the server side, once the acks owed for updates taken before it are sent (acks.ts). */
+  close(code: number, reason: string) {
+    if (this.state.phase === "closed") return;
+    this.options.observer?.closed(code);
+    this.teardown();
+    // Close reasons are limited to 123 bytes by the websocket protocol.
+    this.acks.closeAfterOwed(() => this.transport.close(code, Buffer.from(reason).subarray(0, 120).toString()));
+  }
+
+  /** The socket closed on its own. */
+  transportClosed() {
+    if (this.state.phase !== "closed") this.teardown();
+  }
+
+  private teardown() {
+    const state = this.state;
+    this.state = { phase: "closed" };
+    // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
+    this.held.clear();
+    this.waiting.takeAll();
+    if (state.phase === "open") {
+      state.share.stop();
+      state.presence.stop();
+      state.live.peers.delete(this);
+      releasePresence(state.live, this.awarenessClients);
+    }
+    for (const fn of this.closeListeners.splice(0)) fn();
+  }
+
+  private handle(state: Open, data: Uint8Array) {
+    if ((this.waiting.length > 0 || state.live.isBusy) && (needsDocument(data) || isStep1WithState(data))) {
+      this.waitUntilFree(state, data);
+      return;
+    }
+    try {
+      if (hasTrailingBytes(data)) return this.close(SYNC_CLOSE_CODES.badMessage, "bytes after the end of the message");
+      const decoder = decoding.createDecoder(data);
+      const type = decoding.readVarUint(decoder);
+      if (type === MESSAGE_SYNC) this.handleSync(state, decoder);
+      else if (type === MESSAGE_AWARENESS) state.presence.take(decoding.readVarUint8Array(decoder));
+      else if (type === MESSAGE_QUERY_AWARENESS) state.presence.query();
+      else this.close(SYNC_CLOSE_CODES.badMessage, `unknown message type ${type}`);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "malformed sync message");
+      this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
+    }
+  }
+
+  /**
+   * Keeps an update until the document is free (LiveDocument.whenFree: built, and no large update going in),
+   * then handles everything kept, in order: judging it now would build the rest on the event loop, or judge
+   * against a document about to change. A new client's step 1 is answered at once from the loaded bytes, and
+   * a returning one's when the document is small; a large one's diff (Y.diffUpdate: about 170 ms for 10 MB,
+   * once per client as a restarted server's clients come back) waits, and is answered from the document.
+   */
+  private waitUntilFree(state: Open, data: Uint8Array) {
+    if (!this.waiting.keep(data)) {
+      this.close(SYNC_CLOSE_CODES.busy, "too many messages while the document was being built or taking a large update");
+      return;
+    }
+    if (this.waiting.length > 1) return;
+    void state.live.whenFree().then(() => {
+      const waiting = this.waiting.takeAll();
+      for (const message of waiting) if (this.state === state) this.handle(state, message);
+    });
+  }
+
+  private handleSync(state: Open, decoder: decoding.Decoder) {
+    const step = decoding.readVarUint(decoder);
+    if (step === syncProtocol.messageYjsSyncStep1) {
+      // A large document's answer is written over several turns, charged to this socket's shares as it goes,
+      // and sent only if this same connection is still open.
+      // Room for the answer is claimed before it is written, so that joins refused for their account's backlog make no copy.
+      const release = this.transport.reserve?.(state.live.encodedBytes);
+      if (release === null) return this.close(SYNC_CLOSE_CODES.backlog, "fell behind: the account's sockets hold too much unsent");
+      const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
+      const sendAll = (messages: Uint8Array[]) => {
+        release?.();
+        if (this.state === state) for (const message of messages) this.send(message);
+      };
+      if (Array.isArray(answer)) sendAll(answer);
+      else void answer.then(sendAll, (err) => (release?.(), this.cannotAnswer(state, err)));
+      return;
+    }
+    if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
+      this.close(SYNC_CLOSE_CODES.badMessage, `unknown sync step ${step}`);
+      return;
+    }
+    const update = decoding.readVarUint8Array(decoder);
+    const seq = this.acks.next();
+    // Nothing to judge or store, and judging would build a cold document: the usual answer of a client
+    // that has nothing the server lacks to the server's step 1.
+    const durable = isEmptyUpdate(update)
+      ? Promise.resolve()
+      : step === syncProtocol.messageYjsSyncStep2
+        ? this.applyStep2(state, update)
+        : this.authorizeAndApply(state, update, "all");
+    if (!durable) return;
+    // An update that is not stored closes the socket, whether it asked for acks or not: no later ack may
+    // count it as durable, and the sender must learn that it was not.
+    durable.catch((err: Error) => this.notStored(state, err));
+    this.acks.after(seq, durable);
+  }
+
+  /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
+  private notStored(state: Open, err: Error) {
+    if (this.state !== state) return;
+    const [code, reason] = closeForNotStored(err);
+    this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
+    this.close(code, reason);
+  }
+
+  /**
+   * Applies an update if the sender may make it, and returns its durability; null once the connection is
+   * closed for it. One that builds on content the server has not received yet (typing right after
+   * reconnecting, before the step 2 that carries offline work) is held, in order, and judged again whenever
+   * the document changes; its durability settles when it is applied.
+   */
+  private authorizeAndApply(state: Open, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
+    if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim, judged);
+    if (this.refusedForClientIds(state, update)) return null;
+    const verdict = stillHolds(state.live, judged, state.actor) ?? authorizeUpdate(state.live.doc, update, state.actor);
+    if (!verdict.ok || verdict.empty) return this.withoutApplying(state, update, claim, verdict);
+    const durable = this.applyNow(state, update, claim, verdict.steps);
+    this.releaseHeld(state);
+    return durable;
+  }
+
+  /** What a verdict that applies nothing leads to: the update held (with the clocks it awaits), refused (null: closed), or nothing. */
+  private withoutApplying(state: Open, update: Uint8Array, claim: Claim, verdict: Authorization): Promise<void> | null {
+    if (verdict.ok) return Promise.resolve();
+    if (!verdict.missing) {
+      this.refuse(state, verdict.reason);
+      return null;
+    }
+    const durable = this.held.hold(state.live, state.actor.userId, update, claim, awaitedClocks(state.live.doc, update));
+    // Its decoded structs (about 27 times its bytes) are not kept while it waits: it is decoded again when judged.
+    forgetDecoded(update);
+    if (!durable) this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
+    return durable;
+  }
+
+  /** A large update, or one queued behind one, taken in turns (large-update.ts). */
+  private inTurns(state: Open, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> {
+    const taker: Taker = {
+      live: state.live,
+      judged,
+      actor: () => state.actor,
+      open: () => this.state === state,
+      spend: (ms) => state.share.spend(ms),
+      refusedForClientIds: () => this.refusedForClientIds(state, update),
+      withoutApplying: (verdict) => this.withoutApplying(state, update, claim, verdict),
+      apply: (piece, steps) => this.applyNow(state, piece, claim, steps),
+      applied: () => this.releaseHeld(state),
+    };
+    return takeInTurns(taker, update);
+  }
+
+  /** Closes the connection when `update` writes under a Yjs client id another user holds (client-ids.ts). */
+  private refusedForClientIds(state: Open, update: Uint8Array): boolean {
+    const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
+    if (taken !== null) this.refuse(state, `Yjs client ${taken} writes for another user`);
+    return taken !== null;
+  }
+
+  /** Applies an authorized update, and makes the client ids it writes under the sender's. */
+  private applyNow(state: Open, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
+    const started = performance.now();
+    const written = writtenClients(state.live.doc, update);
+    forgetDecoded(update);
+    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this });
+    this.options.observer?.applied(performance.now() - started);
+    for (const client of written) {
+      if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);
+    }
+    // Logged once stored, as the REST steps are; a step that is never stored was never taken.
+    if (steps.length) durable.then(() => state.live.moderated(steps, state.account)).catch(() => {});
+    return durable;
+  }
+
+  /** A sync step 2, judged in pieces when it cannot be applied whole (step2.ts). */
+  private applyStep2(state: Open, update: Uint8Array): Promise<void> | null {
+    const sender = {
+      live: state.live,
+      actor: state.actor,
+      presence: this.awarenessClients,
+      logger: this.options.logger,
+      apply: (piece: Uint8Array, judged: Judged) => this.authorizeAndApply(state, piece, "presence", judged),
+      refuse: (reason: string) => this.refuse(state, reason),
+    };
+    return applyStep2(sender, update);
+  }
+
+  private releaseHeld(state: Open) {
+    const started = performance.now();
+    try {
+      this.held.judgeAgain({
+        live: state.live,
+        actor: state.actor,
+        open: () => this.state === state,
+        refusedForClientIds: (update) => this.refusedForClientIds(state, update),
+        inTurns: (update, claim) => this.inTurns(state, update, claim),
+        apply: (update, claim, steps) => this.applyNow(state, update, claim, steps),
+        refuse: (reason) => this.refuse(state, reason),
+      });
+    } finally {
+      state.share.spend(performance.now() - started);
+    }
+  }
+
+  /** Held updates judged again after the document changed (held-updates.ts). */
+  private retryHeld() {
+    const state = this.state;
+    if (state.phase !== "open" || this.held.length === 0) return;
+    try {
+      this.releaseHeld(state);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
+      this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
+    }
+  }
+
+  private refuse(state: Open, reason: string) {
+    this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason }, "update refused");
+    this.close(closeCodeOf(reason), reason);
+  }
+}
+

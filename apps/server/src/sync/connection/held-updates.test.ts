@@ -1,0 +1,125 @@
+import * as Y from "yjs";
+import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
+import { describe, expect, it, vi } from "vitest";
+import { actor, alice, bob } from "../authorize/authorize-testing.ts";
+import { room } from "./connection-testing.ts";
+import type { Connection } from "./connection.ts";
+import { MAX_HELD_BYTES_PER_ACCOUNT } from "./account-limits.ts";
+import { HELD_MAX_MS, HELD_TURN_MS, type Held } from "./held-updates.ts";
+import { updateMessage } from "./messages.ts";
+
+/** Large work under a loaded CI host takes seconds: the waits are for an outcome, not a deadline. */
+const SLOW = { timeout: 15_000 };
+
+/**
+ * A client's annotation, never sent (`missing`), and `count` updates that
+ * build on it: each inserts `typed` characters one at a time at the start of
+ * its body (so each is `typed` items to judge, which no encoder merges), or
+ * one run of them at its end when `run`.
+ */
+function buildingOnUnsent(authorId: string, count: number, typed: number, run = false) {
+  const client = new Y.Doc();
+  const id = createAnnotation(client, { kind: "comment", authorId, body: "" });
+  const missing = Y.encodeStateAsUpdate(client);
+  const body = annotationsOf(client).get(id)!.get("body") as Y.Text;
+  const updates: Uint8Array[] = [];
+  client.on("update", (update: Uint8Array) => updates.push(update));
+  for (let u = 0; u < count; u++) {
+    client.transact(() => {
+      if (run) body.insert(body.length, "x".repeat(typed));
+      else for (let i = 0; i < typed; i++) body.insert(0, String(i % 10));
+    });
+  }
+  return { id, missing, updates, text: body.toString() };
+}
+
+const heldOf = (connection: Connection) => (connection as unknown as { held: { list(): Held[] } }).held.list();
+
+describe("updates held for content the server has not received", () => {
+  it("close their connection (4422: the client's copy cannot be stored) once the oldest has waited HELD_MAX_MS for content that never comes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const { join } = room("article:held-deadline");
+      const writer = join(actor(alice, "annotator"));
+      const { updates } = buildingOnUnsent(alice, 2, 1);
+      writer.connection.receive(updateMessage(updates[0]!));
+      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
+      await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2);
+      writer.connection.receive(updateMessage(updates[1]!));
+      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2));
+      await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2 - 1_000);
+      expect(writer.closes).toEqual([]);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(writer.closes).toEqual([SYNC_CLOSE_CODES.notStored]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("are judged again only once what they wait for arrives, a slice of the loop at a time, and then applied in order", async () => {
+    const { live, join } = room("article:held-1");
+    const writer = join(actor(alice, "annotator"));
+    const other = join(actor(bob, "annotator"));
+    const { id, missing, updates, text } = buildingOnUnsent(alice, 40, 400);
+    for (const update of updates) writer.connection.receive(updateMessage(update));
+    // Received in one go, they are judged over several turns (loop-budget.ts, TURN_SHARE_MS).
+    expect(heldOf(writer.connection).length).toBeLessThan(40);
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(40), SLOW);
+    const held = heldOf(writer.connection);
+    const awaited = held.map((entry) => entry.awaited);
+    expect(awaited.every((clocks) => clocks.size > 0)).toBe(true);
+
+    // Others' writes change the document but bring nothing awaited: nothing is judged again.
+    for (let i = 0; i < 3; i++) {
+      const small = new Y.Doc();
+      createAnnotation(small, { kind: "comment", authorId: bob, body: `bob ${i}` });
+      other.connection.receive(updateMessage(Y.encodeStateAsUpdate(small)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(heldOf(writer.connection).map((entry) => entry.awaited)).toEqual(awaited);
+    expect(heldOf(writer.connection).every((entry, i) => entry.awaited === awaited[i])).toBe(true);
+
+    // The content comes: 40 updates of 400 items each are more than one turn's HELD_TURN_MS of judging.
+    writer.connection.receive(updateMessage(missing));
+    let turns = 0;
+    while (heldOf(writer.connection).length > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+      expect(turns, `${HELD_TURN_MS} ms a turn`).toBeLessThan(1_000);
+    }
+    expect(turns).toBeGreaterThan(2);
+    expect(String(annotationsOf(live.doc).get(id)!.get("body"))).toBe(text);
+    expect([writer.closes, other.closes]).toEqual([[], []]);
+    live.destroy();
+  });
+
+  it("are bounded in bytes across an account's sockets, and freed when a socket closes", async () => {
+    const { live, join } = room("article:held-2");
+    // Three sockets of alice's, each holding 3 MiB (under a socket's own bound of 4 MiB).
+    const sockets = [join(actor(alice, "annotator")), join(actor(alice, "annotator")), join(actor(alice, "annotator"))];
+    const perSocket = Math.floor((3 * 1024 * 1024) / 50_000);
+    // Each socket's updates, sent in one go and judged over as many turns as they take: held, or closed for.
+    const send = async (socket: (typeof sockets)[number], authorId: string) => {
+      for (const update of buildingOnUnsent(authorId, perSocket, 50_000, true).updates) socket.connection.receive(updateMessage(update));
+      await vi.waitFor(() => expect(heldOf(socket.connection).length === perSocket || socket.closes.length > 0).toBe(true), SLOW);
+    };
+    for (const socket of sockets) await send(socket, alice);
+    expect(sockets.map((s) => s.closes)).toEqual([[], [], [SYNC_CLOSE_CODES.badMessage]]);
+    expect(heldOf(sockets[0]!.connection).length + heldOf(sockets[1]!.connection).length).toBe(2 * perSocket);
+    expect(2 * perSocket * 50_000).toBeLessThan(MAX_HELD_BYTES_PER_ACCOUNT);
+
+    // Another account is not held back by alice's.
+    const bobs = join(actor(bob, "annotator"));
+    await send(bobs, bob);
+    expect(bobs.closes).toEqual([]);
+
+    // Once one of alice's sockets closes, what it held no longer counts.
+    sockets[0]!.connection.transportClosed();
+    const again = join(actor(alice, "annotator"));
+    await send(again, alice);
+    expect(again.closes).toEqual([]);
+    for (const s of [sockets[1]!, bobs, again]) s.connection.transportClosed();
+    expect(heldOf(again.connection)).toHaveLength(0);
+    live.destroy();
+  });
+});

@@ -1,0 +1,200 @@
+import type { Actor } from "@marginalia/schema";
+import type { AccountLimits } from "./account-limits.ts";
+import { type ModerationStep, authorizeUpdate } from "../authorize/authorize.ts";
+import { forgetDecoded } from "../validate/decoded-update.ts";
+import type { LiveDocument } from "../document/document.ts";
+import { anyArrived, awaitedClocks, takenInTurns } from "./large-update.ts";
+import { ownTurn } from "../document/own-turn.ts";
+
+/**
+ * Updates that build on content the server has not received yet, held until
+ * it arrives (see `authorizeAndApply` in connection.ts). An honest client
+ * sends at most what it types between reconnecting and catching the server up.
+ */
+const MAX_HELD_UPDATES = 256;
+const MAX_HELD_BYTES = 4 * 1024 * 1024;
+
+/** How long one connection's held updates are judged in a turn before the rest wait for another. */
+export const HELD_TURN_MS = 8;
+
+/**
+ * How long an update may wait for the content it builds on. An honest client's comes within moments (its
+ * own sync step 2, or another socket's update); past this it is not coming: it was in a copy that outlived a
+ * server's crash, written by a client that never came back. Held for ever, the update would keep every later
+ * acknowledgement on its connection from being sent; closed for a reconnect, it came back in the client's
+ * step 2 every 30 s, and nothing it wrote after it was ever stored. So the connection closes with 4422: the
+ * client's copy holds what the server can never have, and only one taken afresh from the server goes on.
+ */
+export const HELD_MAX_MS = 30_000;
+
+/**
+ * Which new client ids an applied update makes the sender's (client-ids.ts):
+ * all of them for a live update, which a client sends of its own edits; for a
+ * sync step 2, which can carry anyone's, only those its presence named.
+ */
+export type Claim = "all" | "presence";
+
+/**
+ * `awaited`: the clocks it waits for (large-update.ts); it is judged again only once one arrives, so
+ * that changes which bring none of them cost nothing (a held update judged at every change to a busy
+ * document, 64 of them on one socket, held the loop for 600 ms).
+ */
+export type Held = { update: Uint8Array; claim: Claim; settle: (durable: Promise<void>) => void; awaited: ReadonlyMap<number, number>; heldAt: number };
+
+/** What judging held updates again needs of their connection (connection.ts). */
+export type HeldJudge = {
+  live: LiveDocument;
+  actor: Actor;
+  /** Whether the connection is still open as it was. */
+  open(): boolean;
+  /** Closes the connection when the update writes under another user's Yjs client id. */
+  refusedForClientIds(update: Uint8Array): boolean;
+  /** Takes a large update (or one behind one) in the document's lane (large-update.ts). */
+  inTurns(update: Uint8Array, claim: Claim): Promise<void>;
+  apply(update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void>;
+  /** Closes the connection for an update it may not make. */
+  refuse(reason: string): void;
+};
+
+/**
+ * One connection's held updates, in order, and the watch on the document that
+ * has them judged again: `retry` runs once after any change to the document.
+ */
+export class HeldUpdates {
+  private entries: Held[] = [];
+  private heldBytes = 0;
+  private watching: LiveDocument | null = null;
+  private retryScheduled = false;
+  /** Set while updates are held: fires when the oldest has waited HELD_MAX_MS. */
+  private deadline: NodeJS.Timeout | null = null;
+
+  /** Whose updates these are, for the bound across an account's sockets: a connection has one account. */
+  private account = "";
+
+  constructor(
+    private readonly limits: AccountLimits,
+    private readonly retry: () => void,
+    /** The oldest held update waited HELD_MAX_MS: the connection is closed, so that its client syncs afresh. */
+    private readonly expired: () => void = () => {},
+  ) {}
+
+  get length() {
+    return this.entries.length;
+  }
+
+  get bytes() {
+    return this.heldBytes;
+  }
+
+  /** Holds an update and watches `live` for the content it waits for; null when the bound is reached. */
+  hold(live: LiveDocument, account: string, update: Uint8Array, claim: Claim, awaited: ReadonlyMap<number, number>): Promise<void> | null {
+    if (this.entries.length === 0) this.account = account;
+    if (this.entries.length >= MAX_HELD_UPDATES || this.heldBytes + update.length > MAX_HELD_BYTES) return null;
+    if (!this.limits.hold(this.account, update.length)) return null;
+    this.heldBytes += update.length;
+    this.watch(live);
+    const held = new Promise<void>((settle) => this.entries.push({ update, claim, settle, awaited, heldAt: Date.now() }));
+    if (this.entries.length === 1) this.keepDeadline();
+    return held;
+  }
+
+  /** The timer follows the oldest held update, and stops once none is held. */
+  private keepDeadline() {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    const oldest = this.entries[0];
+    if (!oldest) return;
+    this.deadline = setTimeout(() => {
+      this.deadline = null;
+      if (this.entries[0] === oldest) this.expired();
+      else this.keepDeadline();
+    }, oldest.heldAt + HELD_MAX_MS - Date.now());
+    this.deadline.unref();
+  }
+
+  /** The held updates in order, as a copy that may be walked while entries are taken out. */
+  list(): Held[] {
+    return [...this.entries];
+  }
+
+  take(entry: Held) {
+    const index = this.entries.indexOf(entry);
+    this.entries.splice(index, 1);
+    this.heldBytes -= entry.update.length;
+    this.limits.unhold(this.account, entry.update.length);
+    if (index === 0) this.keepDeadline();
+  }
+
+  /**
+   * Judges again, in order, the held updates whose awaited content came, for
+   * up to HELD_TURN_MS; the rest in a later turn. Each is applied, refused
+   * (closing the connection), or held again with what it awaits now.
+   */
+  judgeAgain(judge: HeldJudge) {
+    const started = performance.now();
+    let progress = true;
+    while (progress && this.entries.length && judge.open()) {
+      progress = false;
+      for (const entry of this.list()) {
+        if (!judge.open()) return;
+        if (!anyArrived(judge.live.doc, entry.awaited)) continue;
+        if (performance.now() - started > HELD_TURN_MS) return this.retryLater();
+        if (takenInTurns(judge.live, entry.update)) {
+          this.take(entry);
+          entry.settle(judge.inTurns(entry.update, entry.claim));
+          continue;
+        }
+        // Judged again whole: the client ids it writes under may have been claimed while it waited.
+        if (judge.refusedForClientIds(entry.update)) return;
+        const verdict = authorizeUpdate(judge.live.doc, entry.update, judge.actor);
+        if (!verdict.ok && verdict.missing) {
+          entry.awaited = awaitedClocks(judge.live.doc, entry.update);
+          forgetDecoded(entry.update);
+          continue;
+        }
+        this.take(entry);
+        progress = true;
+        if (!verdict.ok) return judge.refuse(verdict.reason);
+        entry.settle(verdict.empty ? Promise.resolve() : judge.apply(entry.update, entry.claim, verdict.steps));
+      }
+    }
+    if (this.entries.length === 0) this.watch(null);
+  }
+
+  /** Drops every held update and stops watching. */
+  clear() {
+    this.limits.unhold(this.account, this.heldBytes);
+    this.entries = [];
+    this.heldBytes = 0;
+    this.watch(null);
+    this.keepDeadline();
+  }
+
+  /**
+   * While updates are held, any change to the document (this connection's or
+   * another's: the missing content may come from either) has them judged
+   * again, once the change's transaction is over.
+   */
+  watch(live: LiveDocument | null) {
+    if (this.watching === live) return;
+    this.watching?.doc.off("update", this.onDocumentChange);
+    this.watching = live;
+    live?.doc.on("update", this.onDocumentChange);
+  }
+
+  /** Has the held updates judged again in a later turn: what one turn did not get to. */
+  retryLater() {
+    this.onDocumentChange();
+  }
+
+  // In a turn of its own (own-turn.ts): with many sockets holding updates, their retries would otherwise
+  // all run in one check phase of the loop.
+  private onDocumentChange = () => {
+    if (this.retryScheduled) return;
+    this.retryScheduled = true;
+    void ownTurn().then(() => {
+      this.retryScheduled = false;
+      this.retry();
+    });
+  };
+}

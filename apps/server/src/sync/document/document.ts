@@ -1,0 +1,399 @@
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import { MemberIds } from "../../access/member-ids.ts";
+import { annotationsOf, notesOf, readAnnotation, votesOf, withheldOf } from "@marginalia/schema";
+import type { ModerationStep } from "../authorize/authorize.ts";
+import { Fanout, type Peer } from "../broadcast/fanout.ts";
+import { VoteTally } from "./vote-tally.ts";
+import { PresenceFanout } from "../presence/presence-fanout.ts";
+import { JoinAnswers } from "./join-answer.ts";
+import { ColdBytes } from "./cold-bytes.ts";
+import { ClientIds } from "../authorize/client-ids.ts";
+import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice, applyUnheard } from "./sliced-build.ts";
+import { compactionWorker } from "../persist/yjs-worker.ts";
+import { ownTurn } from "./own-turn.ts";
+import { writeStep2 } from "./sliced-encode.ts";
+import type { PersistSource } from "../persist/persist.ts";
+import type { DocContext } from "../persist/projection.ts";
+import { touchedAnnotations } from "./touched.ts";
+import { stampEdits } from "./edited.ts";
+import { keepOfflineMoves } from "./offline-moves.ts";
+import { UpdateLane } from "../connection/update-lane.ts";
+import { ServerWrites } from "./server-writes.ts";
+
+/** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
+export type ChangeOrigin = {
+  userId: string | null;
+  /** The member id a member (socket, REST) wrote under: the commit checks it is still theirs (architecture.md, "Member ids"). */
+  memberId?: string;
+  /** The socket it came from, which needs no echo of its own change. */
+  peer?: Peer;
+  onDurable?: (durable: Promise<void>) => void;
+};
+
+export type { Peer } from "../broadcast/fanout.ts";
+
+export type DocumentHooks = {
+  /** The stored state was just built into the Y.Doc (on load, on first use of a cold document, or after its last slice). */
+  built?(live: LiveDocument): void;
+  /** Updates went out to this many of the document's sockets, `delayMs` after the first was queued. */
+  broadcast?(recipients: number, delayMs: number): void;
+  /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
+  claimClient?(live: LiveDocument, clientId: number, userId: string): void;
+  /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
+  moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
+  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
+  /** An update another process accepted was applied here (it persists there), touching these annotations. */
+  received?(live: LiveDocument, touched: ReadonlySet<string>): void;
+  /** A target on an earlier revision was written again here (offline-moves.ts), to be moved onto the current one; or that judgement failed. */
+  olderTargetKept?(live: LiveDocument, failed: Error | null): void;
+  /** Every update accepted here (not from other processes) and its durability, to relay (architecture.md, "More than one process"). */
+  relay?(source: LiveDocument, update: Uint8Array, durable: Promise<void>): void;
+  /** Called with every awareness change made here, as a y-protocols awareness update. */
+  relayAwareness?(source: LiveDocument, update: Uint8Array): void;
+};
+
+/** Stored bytes a document starts from (DocStore.load). */
+export type StartingState = {
+  bytes: Uint8Array;
+  /**
+   * Whether the state may be served before it is built: only bytes known to parse, either a snapshot this server
+   * wrote or bytes read through whole on the way (DocStore.load's `verified` and `parsed`). Anything else is built at
+   * once, so that bytes that do not parse fail the load instead of reaching a client.
+   */
+  servable: boolean;
+  /** Free bytes before `bytes` in their buffer, where a new client's sync step 2 is framed without a copy (messages.ts). */
+  headroom?: number;
+  /**
+   * Log rows written after `bytes` (a snapshot), merged and read through (DocStore.load): applied after it
+   * when the document is built, and sent to a joining client just before it, so the snapshot is served as stored.
+   */
+  tail?: Uint8Array | null;
+  /** The state vector of `bytes` and `tail`, when stored with them (DocStore.load): else it is read from them on the worker. */
+  stateVector?: Uint8Array | null;
+};
+
+/**
+ * One live Y.Doc and the peers on it: the source of truth while loaded (docs/architecture.md, "The path of
+ * an update"). Every change, from a socket or from REST, passes through its update handler: a socket's is
+ * broadcast, then persisted; the server's own is persisted, then broadcast.
+ */
+export class LiveDocument implements PersistSource {
+  private readonly ydoc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
+  /**
+   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts) on first use, usually the first write;
+   * a large one in slices before that (`buildInSlices`), from BUILD_AFTER_MS after the load or the first need.
+   */
+  private cold: ColdBytes | null;
+  /**
+   * The slices of a large cold document not yet applied (`buildInSlices`, a slice per turn): till the last, `cold`
+   * still holds the whole of it, and anything that needs the document meanwhile applies the rest at once.
+   */
+  private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
+  /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
+  private building: Promise<void> | null = null;
+  /** Changes applied since the load: a judgement in turns that sees it move judges again. */
+  private changes = 0;
+  private readonly joinAnswers = new JoinAnswers();
+  private readonly serverWrites = new ServerWrites();
+  /** About how many bytes the document encodes to, the most a client's answer can take: loaded, plus every update since. */
+  get encodedBytes(): number {
+    return this.encoded;
+  }
+  private encoded = 0;
+  /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
+  private plannedBuild: ReturnType<typeof setTimeout> | null = null;
+  private destroyed = false;
+  /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
+  readonly clientIds = new ClientIds(this.ydoc.clientID);
+  readonly peers = new Set<Peer>();
+  /** Large updates taken in turns, one after another (large-update.ts). */
+  readonly lane = new UpdateLane();
+  /** The group's members who may answer an assignment (annotators and up), kept current by access events (hub.ts). */
+  readonly answerers = new Set<string>();
+  /** Member ids and accounts (the document names people by member id, the database by account): loaded, then added to. */
+  readonly members = new MemberIds();
+  /** Which peer speaks for each awareness client id, so that no one can overwrite another's presence. */
+  readonly awarenessOwners = new Map<number, Peer>();
+  private readonly fanout: Fanout;
+  private readonly presence: PresenceFanout;
+  private readonly votes: VoteTally;
+
+  constructor(
+    readonly context: DocContext,
+    private readonly hooks: DocumentHooks,
+    start: StartingState | null = null,
+    /** Who wrote under which client id before this load (client-ids.ts). */
+    clientOwners: Iterable<readonly [number, string]> = [],
+  ) {
+    // The server is not a participant: it has no presence of its own.
+    this.awareness.setLocalState(null);
+    // Typed before any content lands: content loaded into a root nobody has asked for by type sits in a
+    // placeholder, and the first transaction after loading would be filed under it and missed by
+    // `touchedAnnotations`.
+    annotationsOf(this.ydoc);
+    this.votes = new VoteTally(votesOf(this.ydoc));
+    notesOf(this.ydoc);
+    withheldOf(this.ydoc);
+    const initialState = start?.bytes ?? null;
+    this.encoded = (initialState?.length ?? 0) + (start?.tail?.length ?? 0);
+    this.cold = initialState && new ColdBytes(initialState, start?.tail ?? null, start?.headroom ?? 0, start?.stateVector ?? null);
+    this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
+    this.presence = new PresenceFanout(this.awareness, {
+      peers: () => this.peers,
+      relay: this.hooks.relayAwareness && ((update) => this.hooks.relayAwareness?.(this, update)),
+    });
+    for (const [clientId, userId] of clientOwners) this.clientIds.claim(clientId, userId, { known: true });
+    this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
+    this.ydoc.on("update", this.onUpdate);
+    this.ydoc.on("afterTransaction", this.onTransaction);
+    if (!start?.servable) void this.doc;
+    else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) {
+      this.plannedBuild = setTimeout(() => this.startBuild(), BUILD_AFTER_MS);
+      this.plannedBuild.unref();
+    }
+    this.awareness.on("update", this.onAwareness);
+  }
+
+  get name() {
+    return this.context.docName;
+  }
+
+  /** The document's state vector, without building it while it is cold (ColdBytes.stateVector). */
+  stateVector(): Promise<Uint8Array> {
+    return this.cold ? this.cold.stateVector() : Promise.resolve(Y.encodeStateVector(this.ydoc));
+  }
+
+  /** The Yjs client ids that wrote content here, without building the document for it. */
+  async writers(): Promise<number[]> {
+    return [...Y.decodeStateVector(await this.stateVector()).keys()];
+  }
+
+  /** The live Y.Doc, built from the loaded state on first use. */
+  get doc(): Y.Doc {
+    if (this.cold) {
+      const { bytes: state, tail } = this.cold;
+      const slices = this.slices;
+      this.cold = null;
+      this.slices = null;
+      this.cancelPlannedBuild();
+      if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
+      else applyUnheard(this.ydoc, state, LOAD_ORIGIN);
+      if (tail && !slices?.withTail) applyUnheard(this.ydoc, tail, LOAD_ORIGIN);
+      this.hooks.built?.(this);
+    }
+    return this.ydoc;
+  }
+
+  private cancelPlannedBuild() {
+    if (this.plannedBuild) clearTimeout(this.plannedBuild);
+    this.plannedBuild = null;
+  }
+
+  private startBuild() {
+    this.cancelPlannedBuild();
+    if (!this.cold || this.building || this.destroyed) return;
+    const building = this.buildInSlices(this.cold.bytes, this.cold.tail)
+      // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
+      .catch(() => void (this.slices = null))
+      .finally(() => {
+        if (this.building === building) this.building = null;
+      });
+    this.building = building;
+  }
+
+  /**
+   * Builds a large cold document a slice per event-loop turn, so that the first write to it does not hold every
+   * socket of the process while a whole state is applied (about a second for 10 MB). The worker cuts the state
+   * (state-slices.mjs); a state it cannot cut is built on first use.
+   */
+  private async buildInSlices(state: Uint8Array, tail: Uint8Array | null) {
+    // A large tail is merged into the state first and cut with it: its structs build on the snapshot's, so
+    // it cannot be cut alone, and applied whole after the last slice it would hold the loop as long as a
+    // large state does. A small one is applied whole then (`doc`).
+    const withTail = tail !== null && tail.byteLength >= SLICED_BUILD_BYTES;
+    // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
+    // another document's load would otherwise wait behind.
+    const whole = withTail ? await compactionWorker.merge([state, tail]).catch(() => null) : state;
+    const list = whole && (await compactionWorker.slices(whole, SLICE_SIZES).catch(() => null));
+    // Built meanwhile (`cold` only ever goes to null: a new client's step 2 may have moved the same bytes).
+    if (!list || !this.cold || this.destroyed) return;
+    const slices = { list, next: 0, withTail };
+    this.slices = slices;
+    while (this.slices === slices && !this.destroyed) {
+      await ownTurn();
+      if (this.slices !== slices || this.destroyed) return;
+      applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
+      if (slices.next === slices.list.length) void this.doc;
+    }
+  }
+
+  /** Whether the Y.Doc is still to be built from the loaded bytes. */
+  get isCold(): boolean {
+    return this.cold !== null;
+  }
+
+  /** Unloaded (hub.ts): nothing more is done with it. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Whether the document is being built in slices, or will be: what needs it is better off waiting (`whenBuilt`) than forcing the rest at once. */
+  get isBuilding(): boolean {
+    return this.building !== null || this.plannedBuild !== null;
+  }
+
+  /**
+   * Resolves once a build in slices under way has ended, at once when none is; a planned one starts now. Reading
+   * `doc` meanwhile would apply the rest in one go, holding every socket of the process (about a second for 10 MB);
+   * whoever can wait for the last slice instead does (connection.ts, hub.ts).
+   */
+  whenBuilt(): Promise<void> {
+    if (this.plannedBuild) this.startBuild();
+    return this.building ?? Promise.resolve();
+  }
+
+  /** Whether what changes the document should wait (`whenFree`): it is being built, or taking a large update. */
+  get isBusy(): boolean {
+    return this.isBuilding || this.lane.busy;
+  }
+
+  /** Resolves once the document is neither being built in slices nor taking a large update. */
+  async whenFree(): Promise<void> {
+    while (this.isBusy) {
+      await this.whenBuilt();
+      await this.lane.drained();
+    }
+  }
+
+  /** How many changes the document has had since it loaded: equal counts mean nothing changed between. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
+  /**
+   * The messages that answer the sync step 1 of a client with state vector `sv`: while cold, from the loaded
+   * bytes, without building the document; else once the server's own changes are stored (server-writes.ts).
+   */
+  syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
+    if (this.cold) return this.cold.step2For(sv);
+    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.destroyed || !stillWanted(), spent);
+    // A new client's answer is written once for every client that asks before the next change (join-answer.ts).
+    const answer = () => (Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write));
+    return this.serverWrites.settled()?.then(answer) ?? answer();
+  }
+
+  /** The vote counts of the touched annotations, from a tally kept as votes change. */
+  votesFor(annotationIds: ReadonlySet<string>) {
+    void this.doc; // built, so that the tally holds the loaded votes
+    return this.votes.countsFor(annotationIds);
+  }
+
+  annotation(id: string) {
+    const map = annotationsOf(this.doc).get(id);
+    return map ? readAnnotation(map) : null;
+  }
+
+  /**
+   * An annotation as the database keeps it: its author and assignees as accounts. Authorization let in only member
+   * ids of this group, so each has an account here; an author without one (none should be) is stored as none.
+   */
+  stored(id: string) {
+    const value = this.annotation(id);
+    if (!value) return null;
+    const assignees = value.assignees.flatMap((memberId) => this.members.accountOf(memberId) ?? []);
+    return { ...value, authorId: this.members.accountOf(value.authorId) ?? "", assignees };
+  }
+
+  moderated(steps: readonly ModerationStep[], account: string) {
+    this.hooks.moderated?.(this, steps, account);
+  }
+
+  /** Applies an already-authorized change and returns the durability promise of what it wrote. */
+  apply(update: Uint8Array, origin: ChangeOrigin): Promise<void> {
+    let durable: Promise<void> = Promise.resolve();
+    const captured: ChangeOrigin = { ...origin, onDurable: (p) => (durable = p) };
+    Y.applyUpdate(this.doc, update, captured);
+    origin.onDurable?.(durable);
+    return durable;
+  }
+
+  /** Runs a server-side change (REST, approval, re-anchoring) through the same path as a socket update. */
+  change(origin: ChangeOrigin, fn: (doc: Y.Doc) => void): Promise<void> {
+    let durable: Promise<void> = Promise.resolve();
+    const captured: ChangeOrigin = { ...origin, onDurable: (p) => (durable = p) };
+    this.doc.transact(() => fn(this.doc), captured);
+    return durable;
+  }
+
+  /**
+   * Applies an update another process accepted: broadcast here, but it persists there. During a build in slices it
+   * waits for the last slice, and while a large update is taken in turns for its end (updates commute, and those that
+   * wait keep their order).
+   */
+  applyRemote(update: Uint8Array, onGap?: () => void) {
+    if (this.isBusy) {
+      void this.whenFree().then(() => this.applyRemote(update, onGap));
+      return;
+    }
+    if (this.destroyed) return;
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    // Content this copy cannot place yet: it builds on something this process never received (sync/broadcast/relay.ts).
+    if (onGap && (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null)) onGap();
+  }
+
+  /** Applies presence another process accepted (already stamped there): shown to peers here, never relayed again. */
+  applyRemoteAwareness(update: Uint8Array) {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, REMOTE_ORIGIN);
+  }
+
+  private onUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+    if (origin === LOAD_ORIGIN) return;
+    this.changes++;
+    this.encoded += update.length;
+    const change = origin as ChangeOrigin | null;
+    // The server's own changes go out once stored (server-writes.ts); a socket's, and another process's, at once.
+    const byServer = origin !== REMOTE_ORIGIN && !change?.peer;
+    if (!byServer) this.fanout.queue(update, change?.peer ?? null);
+    if (origin === REMOTE_ORIGIN) {
+      if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
+      return;
+    }
+    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null);
+    // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
+    // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
+    if (byServer) this.serverWrites.add(durable);
+    durable.then(() => byServer && !this.destroyed && this.fanout.queue(update, null), () => {});
+    change?.onDurable?.(durable);
+    this.hooks.relay?.(this, update, durable);
+    if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
+  };
+
+  private onTransaction = (tr: Y.Transaction) => {
+    const from = tr.origin === REMOTE_ORIGIN ? "process" : (tr.origin as ChangeOrigin | null)?.peer ? "socket" : null;
+    const kept = from ? keepOfflineMoves(tr, from, this.clientIds) : false;
+    if (kept) this.hooks.olderTargetKept?.(this, kept instanceof Error ? kept : null);
+  };
+
+  private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
+    const changed = [...added, ...updated, ...removed];
+    // Presence from another process is not sent back out; nor are expiries, which every process sees for itself.
+    if (changed.length) this.presence.changed(changed, origin !== REMOTE_ORIGIN && origin !== "timeout");
+  };
+
+  destroy() {
+    this.destroyed = true;
+    this.presence.stop();
+    this.joinAnswers.drop();
+    this.cancelPlannedBuild();
+    this.awareness.destroy();
+    this.ydoc.destroy();
+  }
+}
+
+type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
+
+const LOAD_ORIGIN = Symbol("load");
+
+export const REMOTE_ORIGIN = Symbol("remote");

@@ -1,0 +1,365 @@
+import type { Db } from "../../db.ts";
+import type { Logger } from "../../logger.ts";
+import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
+import type { CommitHook } from "./commit-hooks.ts";
+import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId } from "./commit-errors.ts";
+import { beforeDeadline, sleep } from "./deadline.ts";
+import type { DocContext } from "./projection.ts";
+import type { AnnotationValue } from "@marginalia/schema";
+
+/** What a document gives the committer: its identity and its annotations' current values. */
+export type PersistSource = {
+  context: DocContext;
+  /** The annotation's value now, people named by account, or null when it no longer exists in this document. */
+  stored(id: string): AnnotationValue | null;
+  /** The vote counts of the touched annotations, from one pass rather than a scan per annotation. */
+  votesFor(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
+};
+
+type Entry = BatchUpdate & {
+  /** Enqueue order, kept through retries and splits. */
+  seq: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+};
+
+export type GroupCommitOptions = {
+  /** How long the first update of a batch waits for company. */
+  windowMs: number;
+  maxBatch: number;
+  /** The first wait before a commit that found no database is tried again; it doubles up to `retryMaxMs`. */
+  retryMinMs: number;
+  retryMaxMs: number;
+};
+
+const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500, retryMinMs: 50, retryMaxMs: 5_000 };
+
+/**
+ * Annotations a batch projects, at most (past its first update): the
+ * projection rows are read from the document and serialized on the event
+ * loop, about 25 µs an annotation. A large update applied in pieces
+ * (large-update.ts) queues them faster than a commit lands, and 1,400
+ * annotations in one batch held the loop 28–38 ms.
+ */
+export const MAX_BATCH_ANNOTATIONS = 300;
+
+/**
+ * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few
+ * milliseconds are written in one transaction, log rows and projection
+ * together, and each promise resolves only after that commit.
+ *
+ * A commit that fails for want of a database (commit-errors.ts) is retried
+ * with backoff, in order; nothing is acknowledged until it lands. One that
+ * fails for what it holds is split in halves, and those again, until the
+ * updates the database refuses are found: each is rejected alone, with
+ * UpdateNotStoredError, and everything else is written. A document one of
+ * whose updates was refused stores nothing more (its later updates may build
+ * on the refused one, and would be written as log rows no load could apply):
+ * `onRefused` tells the hub, which reloads it from what is stored.
+ */
+export class GroupCommitter {
+  private queue: Entry[] = [];
+  /** The batch being written, until its commit settles. */
+  private inFlight: Entry[] = [];
+  /** The scheduled start of the next batch, if any. */
+  private timer: { cancel(): void } | null = null;
+  private running: Promise<void> | null = null;
+  private readonly options: GroupCommitOptions;
+  private closed = false;
+  private retryDelayMs = 0;
+  private nextSeq = 0;
+  /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused (for a member id since drawn again). */
+  private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded" | "renamed">();
+  private readonly writer: BatchWriter;
+  /** Called after each attempt at writing: how many updates, how long it took, and whether they were written. */
+  onAttempt: (updates: number, ms: number, ok: boolean) => void = () => {};
+  /** Called after each commit with the documents it wrote, e.g. to schedule compaction. */
+  onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
+  /**
+   * Called once a document's update was refused: from then on it stores nothing, and should be reloaded.
+   * `renamed`: it was written under a member id its group has since drawn again (commit-errors.ts).
+   */
+  onRefused: (source: PersistSource, why: "refused" | "renamed") => void = () => {};
+  /** Called once a document's update was refused because its article is gone (deleted meanwhile). */
+  onGone: (source: PersistSource) => void = () => {};
+  /**
+   * Called when an update's projection would take an annotation id that another article or author holds
+   * (drizzle/0018): true once the document no longer holds that id, so that the update can be written
+   * without it; false to refuse it as any other.
+   */
+  onTakenId: (source: PersistSource, id: string, userId: string | null) => boolean = () => false;
+
+  constructor(
+    db: Db,
+    private readonly logger: Logger,
+    options: Partial<GroupCommitOptions> = {},
+    hooks: readonly CommitHook[] = [],
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.writer = new BatchWriter(db, logger, hooks);
+  }
+
+  /** `memberId`: the member id a member wrote under, which the commit checks is still theirs (batch-write.ts). */
+  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>, memberId: string | null = null): Promise<void> {
+    if (this.closed) return Promise.reject(notStored("shutdown", source));
+    const retired = this.retired.get(source);
+    if (retired) return Promise.reject(notStored(retired, source));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ seq: this.nextSeq++, source, update, userId, memberId, touched, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Writes the rows of `ids` again from the document as it is now, in order with its updates, with no
+   * log row (reprojection.ts). Refused, as its updates are, once the document stores nothing more.
+   */
+  reproject(source: PersistSource, ids: ReadonlySet<string>): Promise<void> {
+    return this.enqueue(source, null, null, ids);
+  }
+
+  /** Updates accepted and not yet written: queued, or in the commit under way. */
+  get pending(): number {
+    return this.queue.length + this.inFlight.length;
+  }
+
+  /**
+   * Drops what is queued for the documents `match` names, without writing it
+   * (their article is being deleted): each promise rejects with reason
+   * `gone`, and those documents store nothing more. A commit already under way
+   * is not stopped; the deletion waits for it with `flush`.
+   */
+  discard(match: (context: DocContext) => boolean): number {
+    const dropped = this.queue.filter((e) => match(e.source.context));
+    for (const e of dropped) this.retire(e.source, "gone");
+    return dropped.length;
+  }
+
+  /** `source` stores nothing more: what it has queued is rejected, and so is anything it sends later. */
+  retire(source: PersistSource, reason: "gone" | "reloaded" | "renamed") {
+    if (!this.retired.has(source)) this.retired.set(source, reason);
+    const why = this.retired.get(source)!;
+    const kept: Entry[] = [];
+    for (const e of this.queue) {
+      if (e.source === source) e.reject(notStored(why, source));
+      else kept.push(e);
+    }
+    this.queue = kept;
+  }
+
+  /**
+   * Resolves once everything queued so far is settled (written, or refused),
+   * or at `deadline` (a Date.now() value), whichever comes first: true when
+   * nothing is left. A database that is down keeps it waiting until then.
+   */
+  async flush(deadline = Infinity): Promise<boolean> {
+    while (this.queue.length || this.running) {
+      if (Date.now() >= deadline) return false;
+      if (this.timer) {
+        this.timer.cancel();
+        this.timer = null;
+      }
+      if (!(await beforeDeadline(this.running ?? this.run(), deadline))) return false;
+      // After a failure, wait out the backoff rather than hammering a database that is down.
+      if (this.retryDelayMs && this.queue.length) await sleep(Math.min(this.retryDelayMs, deadline - Date.now()));
+    }
+    return true;
+  }
+
+  /**
+   * Writes what it can until `deadline`, then takes no more updates. What was
+   * not written by then is rejected (reason `shutdown`), logged with its
+   * count per document, and returned as that count.
+   */
+  async close(deadline = Infinity): Promise<Map<string, number>> {
+    await this.flush(deadline);
+    this.closed = true;
+    if (this.timer) {
+      this.timer.cancel();
+      this.timer = null;
+    }
+    // A commit still under way may yet land, but nobody is told it did: it counts as not written.
+    const left = [...this.inFlight, ...this.queue];
+    for (const e of this.queue.splice(0)) e.reject(notStored("shutdown", e.source));
+    const unwritten = new Map<string, number>();
+    for (const e of left) unwritten.set(e.source.context.docName, (unwritten.get(e.source.context.docName) ?? 0) + 1);
+    if (left.length) {
+      this.logger.error({ updates: left.length, byDocument: Object.fromEntries(unwritten) }, "shutting down with updates not written");
+    }
+    return unwritten;
+  }
+
+  /**
+   * The first update of a batch waits `windowMs` for company. Updates that
+   * queue while a commit is running have waited already: their batch starts
+   * as soon as that commit ends, at the end of the turn, with no window.
+   */
+  private schedule(afterCommit = false) {
+    if (this.timer || this.running || this.closed) return;
+    const delay =
+      this.retryDelayMs || (!afterCommit && this.queue.length < this.options.maxBatch) ? this.options.windowMs + this.retryDelayMs : 0;
+    const fire = () => {
+      this.timer = null;
+      void this.run();
+    };
+    if (delay > 0) {
+      const handle = setTimeout(fire, delay);
+      this.timer = { cancel: () => clearTimeout(handle) };
+    } else {
+      const handle = setImmediate(fire);
+      this.timer = { cancel: () => clearImmediate(handle) };
+    }
+  }
+
+  private run(): Promise<void> {
+    this.running = this.commitBatch().finally(() => {
+      this.running = null;
+      if (this.queue.length) this.schedule(true);
+    });
+    return this.running;
+  }
+
+  private async commitBatch(): Promise<void> {
+    const batch = this.takeBatch();
+    if (batch.length === 0) return;
+    this.inFlight = batch;
+    try {
+      await this.isolate(batch);
+    } finally {
+      this.inFlight = [];
+    }
+  }
+
+  /** The head of the queue: up to `maxBatch` updates, and past the first, up to MAX_BATCH_ANNOTATIONS annotations. */
+  private takeBatch(): Entry[] {
+    let count = 0;
+    let annotations = 0;
+    for (const entry of this.queue) {
+      annotations += entry.touched.size;
+      if (count === this.options.maxBatch || (count > 0 && annotations > MAX_BATCH_ANNOTATIONS)) break;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  /**
+   * Writes `batch`, splitting it on a failure that is not the database's
+   * absence until each update that cannot be written is alone. Parts are
+   * written in order, so that a document's updates reach the log in the order
+   * it applied them.
+   */
+  private async isolate(batch: Entry[]) {
+    const written = new Map<string, number>();
+    /** Whether the database took or refused anything: then it is there, and a failure is the update's. */
+    let answered = false;
+    /** Updates that failed alone for a reason not known, by document; decided at the end. */
+    const doubtful = new Map<PersistSource, { entry: Entry; err: unknown }>();
+    /** What waits for a retry: updates not tried, and the later updates of a doubtful one's document. */
+    const held: Entry[] = [];
+    let failure: unknown = null;
+    const parts: Entry[][] = [batch];
+    while (parts.length) {
+      const part: Entry[] = [];
+      for (const e of parts.shift()!) {
+        const retired = this.retired.get(e.source);
+        if (retired) e.reject(notStored(retired, e.source));
+        else if (doubtful.has(e.source)) held.push(e);
+        else part.push(e);
+      }
+      if (part.length === 0) continue;
+      const started = performance.now();
+      try {
+        await this.writer.write(part);
+        this.onAttempt(part.length, performance.now() - started, true);
+      } catch (err) {
+        this.onAttempt(part.length, performance.now() - started, false);
+        const kind = classifyCommitError(err);
+        if (kind === "transient") {
+          failure = err;
+          held.push(...part, ...parts.flat());
+          break;
+        }
+        if (part.length > 1) {
+          const mid = Math.ceil(part.length / 2);
+          parts.unshift(part.slice(0, mid), part.slice(mid));
+        } else if (kind === "permanent") {
+          answered = true;
+          // Written again: the projection reads the document as it is now, without the id.
+          const taken = takenAnnotationId(err);
+          if (taken !== null && this.onTakenId(part[0]!.source, taken, part[0]!.userId)) parts.unshift(part);
+          else this.refuse(part[0]!, err);
+        } else doubtful.set(part[0]!.source, { entry: part[0]!, err });
+        continue;
+      }
+      answered = true;
+      for (const e of part) {
+        e.resolve();
+        if (e.update) written.set(e.source.context.docName, (written.get(e.source.context.docName) ?? 0) + 1);
+      }
+    }
+    // An update that fails alone for no known reason is its own fault only if the database answered
+    // others; if it answered none, it is as likely to blame, and the update is retried as in an outage.
+    for (const { entry, err } of doubtful.values()) {
+      if (answered) this.refuse(entry, err);
+      else {
+        held.push(entry);
+        failure ??= err;
+      }
+    }
+    const retry: Entry[] = [];
+    for (const e of held) {
+      const retired = this.retired.get(e.source);
+      if (retired) e.reject(notStored(retired, e.source));
+      else retry.push(e);
+    }
+    if (written.size) this.onCommitted(written);
+    if (retry.length === 0) {
+      this.retryDelayMs = 0;
+      return;
+    }
+    retry.sort((a, b) => a.seq - b.seq);
+    if (this.closed) {
+      for (const e of [...retry, ...this.queue.splice(0)]) e.reject(notStored("shutdown", e.source));
+      return;
+    }
+    // Keep the order: what failed goes back to the front and is tried again.
+    this.queue.unshift(...retry);
+    this.retryDelayMs = Math.min(this.options.retryMaxMs, Math.max(this.options.retryMinMs, this.retryDelayMs * 2));
+    this.logger.error({ error: describeError(failure), updates: retry.length, retryInMs: this.retryDelayMs }, "group commit failed");
+  }
+
+  /** Rejects an update the database will not take; its document stores nothing more. */
+  private refuse(entry: Entry, err: unknown) {
+    if (articleGone(err)) {
+      // A deletion committed between the write's access check and its commit: expected, not an error.
+      this.logger.info({ room: entry.source.context.docName, annotations: [...entry.touched] }, "update of a deleted article not stored");
+      this.retire(entry.source, "gone");
+      entry.reject(notStored("gone", entry.source, err));
+      this.onGone(entry.source);
+      return;
+    }
+    if (entry.update === null) {
+      // Rows written again hold nothing new: the document's own updates were stored, and it need not reload.
+      this.logger.warn({ error: describeError(err), room: entry.source.context.docName }, "rewriting rows after a concurrent change failed");
+      return entry.reject(notStored("refused", entry.source, err));
+    }
+    const gone = this.retired.get(entry.source) === "gone";
+    if (!gone && staleMemberId(err)) {
+      // Anonymity turned on between the write and its commit (docs/architecture.md, "Member ids"): expected, not an error.
+      this.logger.info({ room: entry.source.context.docName, annotations: [...entry.touched] }, "update written under a member id since drawn again not stored");
+      entry.reject(notStored("renamed", entry.source, err));
+      // What else it queued was written under the old ids too (every member of the group had them).
+      this.retire(entry.source, "renamed");
+      this.onRefused(entry.source, "renamed");
+      return;
+    }
+    this.logger.error(
+      { error: describeError(err), room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] },
+      gone ? "update of a deleted article not stored" : "update refused by the database; dropped, and its document will be reloaded",
+    );
+    entry.reject(notStored(gone ? "gone" : "refused", entry.source, err));
+    if (gone) return;
+    this.retire(entry.source, "reloaded");
+    this.onRefused(entry.source, "refused");
+  }
+}

@@ -1,0 +1,161 @@
+import type { UpgradeWebSocket } from "hono/ws";
+import { Hono } from "hono";
+import { SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { readSessionCookie } from "../../auth/cookie.ts";
+import type { AppEnv } from "../../context.ts";
+import type { Connection } from "../connection/connection.ts";
+import type { SyncHub } from "../hub.ts";
+import { AccountBacklogs, sendWithBacklogLimit } from "./socket-backlog.ts";
+import { FrameLimit, MAX_MESSAGE_BYTES, closeOversizeAs, wsFrameLimit } from "./frame-limit.ts";
+
+// @hono/node-ws reports socket errors as an ErrorEvent, which Node 20 lacks.
+const globals = globalThis as { ErrorEvent?: unknown };
+globals.ErrorEvent ??= class ErrorEvent extends Event {
+  readonly error: unknown;
+  constructor(type: string, init: { error?: unknown } = {}) {
+    super(type);
+    this.error = init.error;
+  }
+};
+
+export { MAX_MESSAGE_BYTES };
+
+/** What the glue uses of the `ws` socket under Hono's wrapper. */
+type RawSocket = {
+  ping?(): void;
+  pause?(): void;
+  resume?(): void;
+  terminate?(): void;
+  on?(event: "pong", listener: () => void): void;
+};
+
+/** After a close frame, how long a peer has to answer before its TCP connection is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Closes with `code`, then cuts the TCP connection after CLOSE_GRACE_MS, for
+ * peers that may never read the close frame: stuck halfway through a frame of
+ * their own, or far behind on what we sent them.
+ */
+function closeAndCut(raw: RawSocket | undefined, close: (code: number, reason: string) => void, code: number, reason: string) {
+  close(code, reason);
+  setTimeout(() => raw?.terminate?.(), CLOSE_GRACE_MS).unref();
+}
+
+/**
+ * Pings the peer every `intervalMs`; a peer that has sent nothing, not even
+ * the pong, by the next ping is closed with 4508. A frame whose header
+ * promises more bytes than ever arrive leaves the socket waiting for the rest
+ * (nothing in it can be read, a pong included), so this is also how a
+ * truncated or trickled frame ends: at the heartbeat, never sooner.
+ */
+function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code: number, reason: string) => void) {
+  let heard = true;
+  let lastTick = Date.now();
+  raw?.on?.("pong", () => (heard = true));
+  const timeOut = () => {
+    clearInterval(timer);
+    closeAndCut(raw, close, SYNC_CLOSE_CODES.timeout, "no answer to ping");
+  };
+  const timer = setInterval(() => {
+    const now = Date.now();
+    // After the event loop was held up, the pong may be waiting unread: timers run before I/O in a turn.
+    const stalled = now - lastTick > intervalMs * 1.5;
+    lastTick = now;
+    if (!heard && !stalled) {
+      // Read what has arrived first: setImmediate runs after this turn's I/O.
+      setImmediate(() => (heard ? ping() : timeOut()));
+      return;
+    }
+    ping();
+  }, intervalMs);
+  const ping = () => {
+    heard = false;
+    raw?.ping?.();
+  };
+  timer.unref();
+  return { heard: () => (heard = true), stop: () => clearInterval(timer) };
+}
+
+export type SocketOptions = { heartbeatMs: number };
+
+/**
+ * The only websocket-specific code: it turns a socket's events into calls on
+ * the transport-independent hub.
+ */
+export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, options: SocketOptions) {
+  const widened = new Set<string>();
+  const backlogs = new AccountBacklogs();
+  return new Hono<AppEnv>().get(
+    "/sync/:room",
+    upgradeWebSocket((c) => {
+      const request = {
+        room: c.req.param("room") ?? "",
+        token: c.req.query("token"),
+        sessionCookie: readSessionCookie(c),
+        origin: c.req.header("origin"),
+        acks: c.req.query("acks") === "1",
+        roles: c.req.query("roles") === "1",
+      };
+      let connection: Connection | null = null;
+      let alive: ReturnType<typeof heartbeat> | null = null;
+      let frames: FrameLimit | null = null;
+      return {
+        onOpen(_event, ws) {
+          const raw = ws.raw as RawSocket | undefined;
+          const close = (code: number, reason: string) => {
+            if (connection) connection.close(code, reason);
+            else ws.close(code, reason);
+          };
+          alive = heartbeat(raw, options.heartbeatMs, close);
+          const fellBehind = (unsent: number) =>
+            closeAndCut(raw, close, SYNC_CLOSE_CODES.backlog, `fell behind: ${Math.round(unsent / 2 ** 20)} MiB unsent`);
+          const accountOf = () => connection?.account ?? null;
+          const limit = new FrameLimit(widened, wsFrameLimit(raw), accountOf, () =>
+            closeAndCut(raw, close, SYNC_CLOSE_CODES.timeout, "a large message that did not arrive in time"),
+          );
+          frames = limit;
+          closeOversizeAs(raw, (messageBytes) => limit.refusal(messageBytes), (code) => hub.closedBySocket(code));
+          const { send, reserve } = sendWithBacklogLimit(ws, fellBehind, { backlogs, name: accountOf });
+          connection = hub.connect(
+            {
+              send: (data) => {
+                frames?.sent(data);
+                send(data);
+              },
+              close: (code, reason) => ws.close(code, reason),
+              reserve,
+              // ws stops reading the TCP socket, so a client sending faster than it is served waits in its own buffers.
+              pause: () => raw?.pause?.(),
+              resume: () => raw?.resume?.(),
+            },
+            request,
+          );
+        },
+        onMessage(event, ws) {
+          alive?.heard();
+          if (!(event.data instanceof ArrayBuffer)) {
+            ws.close(SYNC_CLOSE_CODES.badMessage, "binary messages only");
+            return;
+          }
+          const data = new Uint8Array(event.data);
+          if (frames && !frames.received(data)) {
+            (connection ?? ws).close(SYNC_CLOSE_CODES.largeRetry, "only the answer to the server's sync step 1 may pass 1 MiB");
+            return;
+          }
+          connection?.receive(data);
+        },
+        onClose() {
+          alive?.stop();
+          frames?.release();
+          connection?.transportClosed();
+        },
+        onError() {
+          alive?.stop();
+          frames?.release();
+          connection?.transportClosed();
+        },
+      };
+    }),
+  );
+}

@@ -1,0 +1,94 @@
+import * as decoding from "lib0/decoding";
+import * as Y from "yjs";
+import { inSlices } from "../document/own-turn.ts";
+
+type Decoded = ReturnType<typeof Y.decodeUpdate>;
+
+/**
+ * An update's structs and delete set, decoded once however many checks read
+ * them: a socket's update is read for the client ids it writes under
+ * (client-ids.ts) before it is applied and again after, and for what it
+ * touches (authorize.ts), and each used to decode it whole, strings and all.
+ * In the many-rooms bench those decodes were a tenth of the event loop's
+ * busy time. Never handed to a Y.Doc. Dropped once the update is applied
+ * (`forgetDecoded`): the bytes live on in the commit queue, and decoded
+ * structs kept with them would outlive a young-generation collection and
+ * leave garbage in the old one.
+ */
+const decoded = new WeakMap<Uint8Array, Decoded>();
+
+/**
+ * An update that cannot be decoded: the sender's fault, closed as malformed (4400), never as a failure of
+ * the server's (1011), which providers retry for ever. A value nested a hundred thousand deep overflows
+ * the stack of Yjs's reader, where checks outside a judgement's own guard read it.
+ */
+export class UnreadableUpdate extends Error {}
+
+export function decodeUpdate(update: Uint8Array): Decoded {
+  let found = decoded.get(update);
+  if (!found) {
+    try {
+      found = Y.decodeUpdate(update);
+    } catch (err) {
+      throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
+    }
+    decoded.set(update, found);
+  }
+  return found;
+}
+
+/** How long a slice of decoding runs before the turn is given back. */
+const DECODE_SLICE_MS = 8;
+
+/**
+ * Decodes `update` a slice per turn, and keeps what it decoded for `decodeUpdate`: whoever reads it after
+ * finds it decoded. Decoded whole, a 4 MB sync step 2 (3,500 comments written offline) held the loop
+ * 230 ms in the turn that received it, most of it the garbage collection its strings and structs set off.
+ * Yjs decodes a struct at a time here through `decodeUpdateSteps`, which this project's patch of yjs exports
+ * (patches/).
+ */
+export async function decodeInTurns(update: Uint8Array, spent: (ms: number) => void = () => {}): Promise<void> {
+  if (decoded.has(update)) return;
+  function* reading(): Generator<void, Decoded, void> {
+    const steps = Y.decodeUpdateSteps(update);
+    const structs: Decoded["structs"] = [];
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return { structs, ds: step.value };
+      structs.push(step.value);
+      yield;
+    }
+  }
+  try {
+    decoded.set(update, await inSlices(reading(), DECODE_SLICE_MS, spent));
+  } catch (err) {
+    throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
+  }
+}
+
+export function forgetDecoded(update: Uint8Array): void {
+  decoded.delete(update);
+}
+
+/** The clock just past each client's last struct in `update`: what Yjs's parseUpdateMeta calls `to`. */
+export function endClocks(update: Uint8Array): Map<number, number> {
+  const ends = new Map<number, number>();
+  for (const s of decodeUpdate(update).structs) ends.set(s.id.client, Math.max(ends.get(s.id.client) ?? 0, s.id.clock + s.length));
+  return ends;
+}
+
+/**
+ * Whether `update` is in Yjs's V1 encoding, the only one the protocol carries, as far as decoding can
+ * tell: an update V1 reads as empty is two bytes. A V2 update begins with bytes V1 reads as "nothing",
+ * and was acknowledged as saved, as a plain update and as a sync step 2, with nothing applied.
+ */
+export function readsAsV1(update: Uint8Array): boolean {
+  if (update.length <= 2) return true;
+  // V2 begins with a 0 (its feature flag), which V1 reads as "no structs": a count above 0 is V1's, known
+  // without decoding the rest (which a large update has decoded in turns: `decodeInTurns`).
+  if (decoding.readVarUint(decoding.createDecoder(update)) > 0) return true;
+  const { structs, ds } = decodeUpdate(update);
+  return structs.length > 0 || ds.clients.size > 0;
+}
+
+/** Why an update that does not read as V1 is refused. */
+export const NOT_V1 = "an update not in Yjs's V1 encoding";
