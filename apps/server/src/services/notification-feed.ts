@@ -116,13 +116,11 @@ export interface FeedStream {
  */
 export class AccountFeed {
   private readonly streams = new Set<FeedStream>();
-  private point: ReadPoint | null = null;
+  private state: FeedState = { kind: "starting" };
+  /** Rung since the last read began: the next read has something to find. */
+  private dirty = false;
   /** Settles once the feed knows where it starts; a stream starts after it, so nothing the feed skips is owed. */
   readonly ready: Promise<void>;
-  private dirty = false;
-  private reading = false;
-  private readSoon: NodeJS.Timeout | null = null;
-  private closed = false;
   private readonly unlisten: () => void;
 
   constructor(
@@ -136,8 +134,9 @@ export class AccountFeed {
     this.unlisten = bell.listen(userId, () => this.wake());
     this.ready = reads.run("start", () => ReadPoint.at(db, userId, null)).then(
       (point) => {
-        this.point = point;
-        if (this.dirty) this.schedule();
+        if (this.state.kind !== "starting") return;
+        this.state = { kind: "idle", point };
+        if (this.dirty) this.schedule(point);
       },
       (err: unknown) => {
         this.close();
@@ -158,14 +157,14 @@ export class AccountFeed {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.state.kind === "closed";
   }
 
   private close() {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.state.kind === "closed") return;
+    if (this.state.kind === "due") clearTimeout(this.state.timer);
+    this.state = { kind: "closed" };
     this.unlisten();
-    if (this.readSoon) clearTimeout(this.readSoon);
     this.onClosed();
   }
 
@@ -173,24 +172,20 @@ export class AccountFeed {
     for (const stream of this.streams) if (!stream.joined) stream.rung();
     this.dirty = true;
     // A read under way reads again once done (`dirty`); otherwise one read takes every ring of the next moment.
-    if (this.readSoon || this.reading || !this.point) return;
-    this.schedule();
+    if (this.state.kind === "idle") this.schedule(this.state.point);
   }
 
-  private schedule() {
-    this.readSoon = setTimeout(() => {
-      this.readSoon = null;
-      void this.read();
-    }, READ_AFTER_MS);
-    this.readSoon.unref();
+  private schedule(point: ReadPoint) {
+    const timer = setTimeout(() => void this.read(point), READ_AFTER_MS);
+    timer.unref();
+    this.state = { kind: "due", point, timer };
   }
 
-  private async read() {
-    const point = this.point;
-    if (this.reading || this.closed || !point) return;
-    this.reading = true;
+  private async read(point: ReadPoint) {
+    if (this.state.kind !== "due") return;
+    this.state = { kind: "reading", point };
     try {
-      while (this.dirty && !this.closed) {
+      while (this.dirty && !this.isClosed) {
         this.dirty = false;
         const { rows, since } = await point.read(this.db, this.userId, this.reads, "shared");
         const fresh = rows.filter((row) => point.take(row, since));
@@ -201,7 +196,18 @@ export class AccountFeed {
       // The streams end, as each did when its own read failed; the last to go closes the feed.
       for (const stream of [...this.streams]) stream.fail(err);
     } finally {
-      this.reading = false;
+      if (!this.isClosed) this.state = { kind: "idle", point };
     }
   }
 }
+
+/**
+ * Where an account's feed is: learning where it starts, waiting for a ring, about to read (a moment after
+ * one, READ_AFTER_MS), reading, or closed with its last stream.
+ */
+type FeedState =
+  | { kind: "starting" }
+  | { kind: "idle"; point: ReadPoint }
+  | { kind: "due"; point: ReadPoint; timer: NodeJS.Timeout }
+  | { kind: "reading"; point: ReadPoint }
+  | { kind: "closed" };
