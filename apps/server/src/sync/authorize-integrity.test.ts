@@ -210,7 +210,7 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
       return encoding.toUint8Array(encoder);
     };
     const server = new Y.Doc();
-    // What an outside probe sent: every number readable, their sum not.
+    // Clocks each of which reads as a number, whose sum does not.
     const poison = gcUpdate([2 ** 55, 2 ** 55, 2 ** 54]);
     expect(authorizeUpdate(server, poison, actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
     expect(authorizeUpdate(server, gcUpdate([MAX_CLOCK + 1]), actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
