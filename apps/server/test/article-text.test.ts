@@ -30,3 +30,23 @@ it("refuses a revision as missing only to whoever named it before the read that 
   // Someone else naming it now (it may have been stored meanwhile, its event still on the way) is put off, not refused.
   expect(articleTexts.problem(t.database.db, t.logger, article.id, next, "honest")).toMatch(/loading/);
 });
+
+it("logs a background read of a text that failed, and reads it again at the next attempt", async () => {
+  const { article } = await articleWithMembers(t.app, []);
+  const target = seedTarget(0, "Iran");
+  const warn = vi.spyOn(t.logger, "warn");
+  try {
+    // The database away: every query fails as a lost connection does.
+    const away = {
+      select: () => {
+        throw new Error("connection ended");
+      },
+    } as unknown as typeof t.database.db;
+    (articleTexts as unknown as { known: Map<string, unknown> }).known.delete(article.id);
+    expect(articleTexts.problem(away, t.logger, article.id, target, "someone")).toMatch(/loading/);
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledWith(expect.objectContaining({ article: article.id }), expect.stringMatching(/could not be read/)), { timeout: 5_000 });
+    await vi.waitFor(() => expect(articleTexts.problem(t.database.db, t.logger, article.id, target, "someone")).toBeNull(), { timeout: 5_000 });
+  } finally {
+    warn.mockRestore();
+  }
+});
