@@ -2,7 +2,7 @@
 // article of about 9 MB of text, readers open it, one annotates it over REST,
 // and the moderator corrects it. Reports, for each request, its time and how long the server's event
 // loop went without a turn meanwhile, and the worst round trip a bystander's
-// small request saw (docs/architecture.md, "No stall over 50 ms").
+// small request saw (docs/architecture.md, "Large articles").
 //
 // The server runs in this process, its clients in a child process of their
 // own that never parses the large answers, so that the loop measured is the

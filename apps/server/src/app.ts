@@ -7,7 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
-import { ApiError, type ErrorBody, type ErrorCode, notFound } from "./errors.ts";
+import { ApiError, type ErrorBody, type ErrorCode, errorForStatus, notFound } from "./errors.ts";
 import { UpdateNotStoredError, classifyCommitError } from "./sync/persist/commit-errors.ts";
 import { refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
@@ -155,18 +155,15 @@ export type App = ReturnType<typeof createApp>["app"];
 function describeError(err: Error, method: string, path: string): { code: ErrorCode; message: string; field?: string; status: ApiError["status"] } {
   if (err instanceof ApiError) return err;
   if (err instanceof UpdateNotStoredError) return notStoredError(err);
-  if (err instanceof HTTPException) {
-    const code: ErrorCode = err.status === 413 ? "payload_too_large" : err.status < 500 ? "bad_request" : "internal";
-    return { code, message: err.message || "Bad request", status: err.status as ApiError["status"] };
-  }
+  if (err instanceof HTTPException) return errorForStatus(err.status, err.message || "The request could not be taken as sent");
   // The client went away while sending its body: its doing, not ours, and nobody reads the answer.
-  if (clientWentAway(err)) return { code: "bad_request", message: "The request's body ended before it was whole", status: 400 };
+  if (clientWentAway(err)) return new ApiError("bad_request", "The request's body ended before it was whole");
   // The database down or restarting: nothing is wrong with the request, and the same one will do later.
   // A write may have been made before the connection failed (its commit went through, and every attempt at a
   // read after it did not: retried-reads.ts): the client is told to look before it sends it again. Signing in
   // or up is simply tried again.
   if (classifyCommitError(err) === "transient") return method === "GET" || method === "HEAD" || path.startsWith("/api/auth/") ? DATABASE_UNREACHABLE : WRITE_UNCONFIRMED;
-  return { code: "internal", message: "Something went wrong on our side", status: 500 };
+  return new ApiError("internal", "Something went wrong on our side");
 }
 
 /** Node's error for a request whose connection closed before its body was read whole (its code, ECONNRESET, a lost database shares). */

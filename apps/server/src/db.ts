@@ -104,7 +104,7 @@ const lockSeats = new WeakMap<object, { taken: number; queue: Array<() => void> 
 
 /**
  * How long a turn at a lock may take before it is given up. A turn that never settled (a query left
- * waiting on a connection cut under it, in an outside probe) held its key, and its seat, for the life of
+ * waiting on a connection cut under it) held its key, and its seat, for the life of
  * the process: every later decision on that article waited behind it.
  */
 export const LOCK_TURN_MS = 30_000;

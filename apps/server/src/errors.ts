@@ -48,8 +48,12 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** Websocket close codes: the table lives with the sync protocol, shared with clients. */
-export const CLOSE_CODES = { normal: 1000, goingAway: 1001, ...SYNC_CLOSE_CODES } as const;
+/**
+ * Websocket close codes: the protocol's own live with the sync protocol, shared with clients; the standard
+ * ones the server sends or meets (RFC 6455 section 7.4.1) are added here. `messageTooBig` is never sent: ws
+ * closes an oversize frame with it, and frame-limit.ts answers with the protocol's code instead.
+ */
+export const CLOSE_CODES = { normal: 1000, goingAway: 1001, messageTooBig: 1009, ...SYNC_CLOSE_CODES } as const;
 
 export type ErrorBody = {
   error: { code: ErrorCode; message: string; field?: string; requestId?: string };
@@ -65,6 +69,36 @@ export class ApiError extends Error {
     super(message);
     this.status = ERRORS[code];
   }
+}
+
+/**
+ * The code for an HTTP status when nothing more specific is known: an HTTPException raised inside Hono (its
+ * body limit, its validator). A status without a generic code here answers 400 or 500, so that the code a
+ * client switches on and the status always agree.
+ */
+const GENERIC_CODES = {
+  400: "bad_request",
+  401: "unauthenticated",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  406: "not_acceptable",
+  408: "request_timeout",
+  409: "conflict",
+  410: "gone",
+  412: "precondition_failed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  428: "precondition_required",
+  429: "rate_limited",
+  431: "headers_too_large",
+  500: "internal",
+  503: "unavailable",
+} as const satisfies { [S in number]?: ErrorCode };
+
+export function errorForStatus(status: number, message: string): ApiError {
+  const code: ErrorCode = (GENERIC_CODES as Partial<Record<number, ErrorCode>>)[status] ?? (status < 500 ? "bad_request" : "internal");
+  return new ApiError(code, message);
 }
 
 export const notFound = (what = "Resource") => new ApiError("not_found", `${what} not found`);

@@ -107,7 +107,7 @@ export function metricsRoutes(metrics: Metrics, token: string | undefined) {
   const expected = token ? hashSecret(`Bearer ${token}`) : null;
   return new Hono<AppEnv>().get("/metrics", async (c) => {
     if (expected && !secretMatches(c.req.header("authorization") ?? "", expected)) {
-      return c.json({ error: { code: "unauthorized", message: "This needs the metrics token", requestId: c.get("requestId") } }, 401);
+      throw new ApiError("unauthenticated", "This needs the metrics token");
     }
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());

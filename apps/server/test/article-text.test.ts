@@ -11,13 +11,13 @@ it("loads an article's text again when it was dropped from the cache while its s
   const { article } = await articleWithMembers(t.app, []);
   const target = seedTarget(0, "Iran");
   await articleTexts.load(t.database.db, article.id);
-  expect(articleTexts.problem(t.database.db, article.id, target, "someone")).toBeNull();
+  expect(articleTexts.problem(t.database.db, t.logger, article.id, target, "someone")).toBeNull();
   // What the cache's bound does to the least recently joined article.
   (articleTexts as unknown as { known: Map<string, unknown> }).known.delete(article.id);
-  expect(articleTexts.problem(t.database.db, article.id, target, "someone")).toMatch(/loading/);
+  expect(articleTexts.problem(t.database.db, t.logger, article.id, target, "someone")).toMatch(/loading/);
   // The refusal started a reload: a later attempt is judged on the text, with nobody joining meanwhile.
-  await vi.waitFor(() => expect(articleTexts.problem(t.database.db, article.id, target, "someone")).toBeNull(), { timeout: 5_000 });
-  expect(articleTexts.problem(t.database.db, article.id, { ...target, exact: "Iraq" }, "someone")).toMatch(/^target\.exact/);
+  await vi.waitFor(() => expect(articleTexts.problem(t.database.db, t.logger, article.id, target, "someone")).toBeNull(), { timeout: 5_000 });
+  expect(articleTexts.problem(t.database.db, t.logger, article.id, { ...target, exact: "Iraq" }, "someone")).toMatch(/^target\.exact/);
 });
 
 it("refuses a revision as missing only to whoever named it before the read that did not find it", async () => {
@@ -25,8 +25,28 @@ it("refuses a revision as missing only to whoever named it before the read that 
   await articleTexts.load(t.database.db, article.id);
   const next = { ...seedTarget(0, "Iran"), revision: 2 };
   // Named before it exists: put off, and read again.
-  expect(articleTexts.problem(t.database.db, article.id, next, "early")).toMatch(/loading/);
-  await vi.waitFor(() => expect(articleTexts.problem(t.database.db, article.id, next, "early")).toMatch(/no revision 2/), { timeout: 5_000 });
+  expect(articleTexts.problem(t.database.db, t.logger, article.id, next, "early")).toMatch(/loading/);
+  await vi.waitFor(() => expect(articleTexts.problem(t.database.db, t.logger, article.id, next, "early")).toMatch(/no revision 2/), { timeout: 5_000 });
   // Someone else naming it now (it may have been stored meanwhile, its event still on the way) is put off, not refused.
-  expect(articleTexts.problem(t.database.db, article.id, next, "honest")).toMatch(/loading/);
+  expect(articleTexts.problem(t.database.db, t.logger, article.id, next, "honest")).toMatch(/loading/);
+});
+
+it("logs a background read of a text that failed, and reads it again at the next attempt", async () => {
+  const { article } = await articleWithMembers(t.app, []);
+  const target = seedTarget(0, "Iran");
+  const warn = vi.spyOn(t.logger, "warn");
+  try {
+    // The database away: every query fails as a lost connection does.
+    const away = {
+      select: () => {
+        throw new Error("connection ended");
+      },
+    } as unknown as typeof t.database.db;
+    (articleTexts as unknown as { known: Map<string, unknown> }).known.delete(article.id);
+    expect(articleTexts.problem(away, t.logger, article.id, target, "someone")).toMatch(/loading/);
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledWith(expect.objectContaining({ article: article.id }), expect.stringMatching(/could not be read/)), { timeout: 5_000 });
+    await vi.waitFor(() => expect(articleTexts.problem(t.database.db, t.logger, article.id, target, "someone")).toBeNull(), { timeout: 5_000 });
+  } finally {
+    warn.mockRestore();
+  }
 });

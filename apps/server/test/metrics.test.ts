@@ -77,14 +77,23 @@ describe("/metrics", () => {
 });
 
 describe("/metrics with a token", () => {
-  it("wants the token as a bearer token when one is configured", async () => {
-    const { Hono } = await import("hono");
-    const { createMetrics, metricsRoutes } = await import("../src/metrics.ts");
-    const app = new Hono().route("/", metricsRoutes(createMetrics(), "a-long-enough-metrics-token"));
-    expect((await app.request("/metrics")).status).toBe(401);
-    expect((await app.request("/metrics", { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status).toBe(401);
-    const ok = await app.request("/metrics", { headers: { authorization: "Bearer a-long-enough-metrics-token" } });
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain("marginalia_commit_seconds");
+  it("wants the token as a bearer token when one is configured, and answers without it in the API's error shape", async () => {
+    const { createTestApp } = await import("./support/app.ts");
+    const guarded = await createTestApp({ database: live.t.database, env: { METRICS_TOKEN: "a-long-enough-metrics-token" } });
+    try {
+      const { app } = guarded;
+      const missing = await app.request("/metrics");
+      expect(missing.status).toBe(401);
+      // The same code every other 401 answers with (errors.ts), and the request's id as every error carries.
+      const body = (await missing.json()) as { error: { code: string; requestId?: string } };
+      expect(body.error.code).toBe("unauthenticated");
+      expect(body.error.requestId).toBe(missing.headers.get("x-request-id"));
+      expect((await app.request("/metrics", { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status).toBe(401);
+      const ok = await app.request("/metrics", { headers: { authorization: "Bearer a-long-enough-metrics-token" } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain("marginalia_commit_seconds");
+    } finally {
+      await guarded.close();
+    }
   });
 });

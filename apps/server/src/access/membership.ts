@@ -52,10 +52,12 @@ export async function lockMemberships(tx: Tx, groupId: string): Promise<void> {
 }
 
 /**
- * Same gate, reached through an article; the article is hidden from non-members like its group. Also
+ * Same gate, reached through an article: loads the caller's access to it, refused below `needed` (403), and
+ * the article hidden from non-members like its group (404). Routes reach it through the middleware
+ * `requireArticleRole` (http/access.ts). Also
  * gives the member id the group's documents know the caller by (docs/architecture.md, "Member ids").
  */
-export async function requireArticleRole(db: Db, articleId: string, userId: string, needed: Role) {
+export async function loadArticleAccess(db: Db, articleId: string, userId: string, needed: Role) {
   const [row] = await db
     .select({ article: articles, role: memberships.role, memberId: memberIds.memberId, moderation: groups.moderation, reviewQuorum: groups.reviewQuorum })
     .from(articles)
@@ -69,4 +71,4 @@ export async function requireArticleRole(db: Db, articleId: string, userId: stri
   return { article: row.article, role: row.role, memberId: row.memberId, moderation: row.moderation, reviewQuorum: row.reviewQuorum };
 }
 
-export type ArticleAccess = Awaited<ReturnType<typeof requireArticleRole>>;
+export type ArticleAccess = Awaited<ReturnType<typeof loadArticleAccess>>;

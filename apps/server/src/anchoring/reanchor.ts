@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, judgementBeforeMove, parseRoom, readAnnotation } from "@marginalia/schema";
+import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, judgementBeforeMove, parseRoom, readAnnotation, sameTarget } from "@marginalia/schema";
 import { articleRevisions, articles, docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { contextFor } from "../documents/context.ts";
@@ -136,7 +136,7 @@ async function moveTargets(
         const map = annotations.get(id);
         // Someone set a new target meanwhile. Compared by value: a document unloaded and loaded again while the
         // worker resolved hands back equal targets as new objects.
-        if (!map || !sameTarget(map.get("target"), target)) continue;
+        if (!map || !sameTarget(map.get("target") as TextTarget | undefined, target)) continue;
         const anchor = anchors[i]!;
         summary[anchor.state]++;
         // A verdict stays pinned to the passage it was given on (docs/architecture.md, "Verdicts pinned to the text").
@@ -156,8 +156,6 @@ async function textBefore(db: Db, articleId: string, revision: number): Promise<
 
 /** What names an article's revision on the worker: the documents of one article share its index and edit map. */
 const revisionKey = (articleId: string, revision: number) => `${articleId}@${revision}`;
-
-const sameTarget = (value: unknown, target: TextTarget) => value === target || JSON.stringify(value) === JSON.stringify(target);
 
 function changesFor(anchor: Anchor, index: CodePointIndex, revision: number): Partial<AnnotationValue> {
   if (anchor.state === "orphaned") return { anchor: { state: "orphaned", score: anchor.score, revision } };

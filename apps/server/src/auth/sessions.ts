@@ -36,7 +36,7 @@ export type CheckedCredentials = { userId: string; credentialsVersion: number };
  * `credentials_version` (services/users.ts, endCredentialsOf), and null says it moved. The user row is
  * held (FOR SHARE) while the session is written, so an ending (which holds it FOR UPDATE to its commit)
  * either waits for this session and ends it, or has committed and this finds the version moved
- * (docs/architecture.md, "Sessions and tokens").
+ * (docs/architecture.md, "Accounts").
  */
 export async function createSessionIfUnchanged(db: Db, checked: CheckedCredentials) {
   const { userId, credentialsVersion } = checked;

@@ -82,5 +82,7 @@ function release(file: string) {
   if (holderOf(file) !== process.pid) return;
   try {
     unlinkSync(file);
-  } catch {}
+  } catch {
+    // Already gone (removed with its directory, or by hand): there is nothing left to release.
+  }
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { type Database, postgresConnection, setCompactor } from "../db.ts";
 import { WorkerLink } from "../threads/worker-link.ts";
-import type { Logger } from "../logger.ts";
+import { type Logger, createLogger } from "../logger.ts";
 import { type DatabaseJob, compactEmbedded } from "./compact.ts";
 import { claimDataDir } from "./data-dir-lock.ts";
 import { DEFAULT_VACUUM_POLICY, EmbeddedVacuum, type VacuumPolicy } from "./vacuum.ts";
@@ -53,7 +53,8 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
     workerData: { ...source, socketPath },
     resourceLimits: { maxYoungGenerationSizeMb: 8 },
   });
-  const { logger } = options;
+  // Without a logger of the caller's, the thread's failures are still told (as errors), and nothing else.
+  const logger = options.logger ?? createLogger("error");
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
@@ -66,7 +67,7 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
       worker.once("message", (m: { ready?: boolean; note?: string; failed?: string }) => {
         worker.off("error", fail);
         worker.off("exit", exited);
-        if (m.note) logger?.warn(m.note);
+        if (m.note) logger.warn(m.note);
         if (m.ready) resolve();
         else reject(new Error(`the embedded database could not start: ${m.failed}`));
       });
@@ -79,10 +80,10 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
   }
   let stopping = false;
   const run = databaseJobs(worker);
-  worker.on("error", (err) => console.error("[marginalia] the embedded database thread failed:", err));
+  worker.on("error", (err) => logger.error({ err }, "the embedded database thread failed"));
   // Not a crash of the server's own making: say so, and let requests fail with database errors rather than hang.
   worker.on("exit", (code) => {
-    if (!stopping) console.error(`[marginalia] the embedded database thread ended unexpectedly (exit ${code})`);
+    if (!stopping) logger.error({ exitCode: code }, "the embedded database thread ended unexpectedly");
   });
   const { database, sql } = postgresConnection("postgres://postgres@localhost/postgres", { path: socketPath, max: 1 });
   const exclusive = async <T>(use: () => Promise<T>): Promise<T> => {
@@ -95,8 +96,8 @@ export async function startEmbeddedDatabase(source: EmbeddedSource, options: Emb
   };
   setCompactor(database.db, (docName, compactOptions) => compactEmbedded(run, exclusive, docName, compactOptions));
   const vacuum = new EmbeddedVacuum(run, exclusive, { ...DEFAULT_VACUUM_POLICY, ...options.vacuum }, {
-    vacuumed: (done) => logger?.info(done, "vacuumed a table of the embedded database"),
-    failed: (err) => logger?.warn({ err }, "vacuuming the embedded database failed; the next check tries again"),
+    vacuumed: (done) => logger.info(done, "vacuumed a table of the embedded database"),
+    failed: (err) => logger.warn({ err }, "vacuuming the embedded database failed; the next check tries again"),
   });
   vacuum.start();
   return {

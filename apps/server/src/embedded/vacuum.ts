@@ -43,6 +43,7 @@ export class EmbeddedVacuum {
   async stop() {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Only waited for: a failed pass was already reported to whoever started it (start's timer, or check's caller).
     await this.running?.catch(() => {});
   }
 

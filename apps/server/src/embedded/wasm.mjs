@@ -1,5 +1,5 @@
 // How the embedded database's WebAssembly is compiled and its session set up,
-// for its memory's sake (see docs/architecture.md, "The embedded database").
+// for its memory's sake (see docs/architecture.md, "The embedded database is Postgres over a socket").
 // Plain JavaScript, like the thread that uses it.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";

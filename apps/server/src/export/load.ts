@@ -1,7 +1,7 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import type { Role } from "@marginalia/schema";
 import { annotations, articles as articleTable } from "@marginalia/schema/tables";
-import { requireArticleRole, requireRole } from "../access/membership.ts";
+import { loadArticleAccess, requireRole } from "../access/membership.ts";
 import type { Db } from "../db.ts";
 import { MAX_PAGE, type Viewer, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
@@ -47,7 +47,7 @@ export async function loadExport(
   let groupId: string;
   let metas: ArticleMeta[];
   if ("articleId" in target) {
-    const access = await requireArticleRole(db, target.articleId, userId, "viewer");
+    const access = await loadArticleAccess(db, target.articleId, userId, "viewer");
     role = access.role;
     groupId = access.article.groupId;
     metas = [pickMeta(access.article)];

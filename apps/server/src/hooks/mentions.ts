@@ -11,7 +11,7 @@
  * would tell the peer who that is.
  */
 
-/** How one member may be named by the writer, as `mentionKeys` builds it. */
+/** How one member may be named by the writer, as `mentionablesFor` (hooks/notifications.ts) builds it. */
 export type Mentionable = {
   id: string;
   /** Whole names: the display name or pseudonym the writer is shown. */

@@ -3,7 +3,7 @@ import { annotationTombstones } from "@marginalia/schema/tables";
 import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { type AnnotationAccess, annotationAccess } from "../access/annotation.ts";
-import { type ArticleAccess, assertRole, requireArticleRole as articleRole, requireRole } from "../access/membership.ts";
+import { type ArticleAccess, assertRole, loadArticleAccess, requireRole } from "../access/membership.ts";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { recheckLater } from "./access-recheck.ts";
@@ -47,9 +47,9 @@ export const requireArticleRole = (needed: Role) =>
     const articleId = uuidParam(c, "articleId", "Article");
     const { db } = c.get("deps");
     c.set("user", user);
-    c.set("article", await articleRole(db, articleId, user.id, needed));
+    c.set("article", await loadArticleAccess(db, articleId, user.id, needed));
     recheckLater(c, async () => {
-      Object.assign(c.get("article"), await articleRole(db, articleId, user.id, needed));
+      Object.assign(c.get("article"), await loadArticleAccess(db, articleId, user.id, needed));
     });
     await next();
   });
@@ -86,7 +86,7 @@ export async function accessOrGone<E extends AppEnv>(c: AppContext<E>, id: strin
   } catch (err) {
     if (err instanceof ApiError && err.code === "not_found") {
       const [gone] = await db.select().from(annotationTombstones).where(eq(annotationTombstones.id, id));
-      const role = gone && (await articleRole(db, gone.articleId, user.id, "viewer").then((found) => found.role, () => null));
+      const role = gone && (await loadArticleAccess(db, gone.articleId, user.id, "viewer").then((found) => found.role, () => null));
       const room = gone && parseRoom(gone.docName);
       const sawIt = role && room && (room.kind === "private" ? room.userId === user.id : room.kind === "hidden" ? canModerate(role) : true);
       if (sawIt) throw new ApiError("gone", "This annotation was deleted");

@@ -62,8 +62,8 @@ export function readArticle(input: ImportInput, read: (content: string) => Artic
 
 function decode(bytes: Uint8Array, { charset = "utf-8", lenient = false }: ImportInput): string {
   // Node 20's TextDecoder reads windows-1252 (which the labels latin1, iso-8859-1 and ascii name too) as
-  // ISO-8859-1: 0x80–0x9F came out as invisible control characters instead of “ ” € and the like
-  // (nodejs/node#56542). Every byte is a character there, so there is nothing to refuse.
+  // ISO-8859-1, against the WHATWG Encoding Standard: 0x80–0x9F came out as invisible control characters
+  // instead of “ ” € and the like. Every byte is a character there, so there is nothing to refuse.
   if (charset === "windows-1252") return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "windows-1252");
   try {
     return new TextDecoder(charset, { fatal: !lenient }).decode(bytes);

@@ -52,7 +52,7 @@ async function parentIn(db: Db, articleId: string, parentId: string) {
   return row ?? null;
 }
 
-/** Where an article-level write lands, from what `requireArticleRole` found. */
+/** Where an article-level write lands, from what `loadArticleAccess` found. */
 export function articleWriteAccess(found: {
   article: { id: string; groupId: string; currentRevision: number };
   role: Role;

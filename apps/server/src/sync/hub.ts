@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { SYNC_CLOSE_CODES, annotationsOf } from "@marginalia/schema";
+import { annotationsOf } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "./authorize/access.ts";
@@ -23,6 +23,7 @@ import { type ArticleRevised, OlderTargetsDue } from "./document/older-targets-d
 import { GroupCommitter, type PersistSource } from "./persist/persist.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./persist/projection.ts";
+import { CLOSE_CODES } from "../errors.ts";
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -68,7 +69,7 @@ export class SyncHub {
       loaded: () => [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : [])),
       dropArticle: (articleId) => this.dropArticle(articleId),
       relayConnected: () => this.options.relay.connected(),
-      refresh: () => articleTexts.refresh(db),
+      refresh: () => articleTexts.refresh(db, logger),
     });
     this.options.relay.onAccess((event) => {
       if (!event) return void this.checkAccess();
@@ -111,16 +112,15 @@ export class SyncHub {
       limits: this.limits,
     });
     if (this.shuttingDown) {
-      // The listener may still take sockets while the hub shuts down: a client that reconnected at once
-      // after its 1001 would otherwise be admitted after every socket was closed, and held the server's
-      // own close open until it timed out.
-      connection.close(1001, "server shutting down");
+      // The listener may still take sockets while the hub shuts down: a client that reconnected at once after
+      // its close would otherwise be admitted after every socket was closed, and held the server's own close open.
+      connection.close(CLOSE_CODES.goingAway, "server shutting down");
       return connection;
     }
     this.connections.add(connection);
     connection.onClose(() => this.connections.delete(connection));
     const timeout = setTimeout(
-      () => connection.close(SYNC_CLOSE_CODES.timeout, "took too long to join"),
+      () => connection.close(CLOSE_CODES.timeout, "took too long to join"),
       this.options.admissionTimeoutMs,
     );
     void join(this.joinHost, connection, request).finally(() => clearTimeout(timeout));
@@ -149,7 +149,7 @@ export class SyncHub {
 
   /** An access event made here or relayed from another process. */
   private applyAccess(event: AccessEvent) {
-    if (event.kind === "article-revised") articleTexts.revisedElsewhere(this.db, event.articleId, event.revision);
+    if (event.kind === "article-revised") articleTexts.revisedElsewhere(this.db, this.logger, event.articleId, event.revision);
     this.openAccess.apply(event);
     for (const listener of this.accessListeners) listener(event);
   }
@@ -294,7 +294,7 @@ export class SyncHub {
     for (const slot of [...this.slots.values()]) {
       if (slot.phase !== "live" || slot.live.context.articleId !== articleId) continue;
       this.committer.retire(slot.live, "gone");
-      this.drop(slot.live, SYNC_CLOSE_CODES.gone, "the article was deleted");
+      this.drop(slot.live, CLOSE_CODES.gone, "the article was deleted");
     }
     const discarded = this.committer.discard((context) => context.articleId === articleId);
     if (discarded) this.logger.info({ articleId, updates: discarded }, "article deleted: its queued updates were discarded");
@@ -312,11 +312,11 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.live !== source) return;
     if (why === "renamed") {
       // Written under a member id the group has drawn again: every socket here joined under the old ids too.
-      this.drop(slot.live, SYNC_CLOSE_CODES.membersRenamed, "the group's member ids changed");
+      this.drop(slot.live, CLOSE_CODES.membersRenamed, "the group's member ids changed");
       return;
     }
     this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
-    this.drop(slot.live, SYNC_CLOSE_CODES.internal, "the document is being reloaded");
+    this.drop(slot.live, CLOSE_CODES.internal, "the document is being reloaded");
   }
 
   /**
@@ -333,9 +333,9 @@ export class SyncHub {
     if (slot?.phase !== "live" || slot.live !== source || slot.live.isCold || slot.live.isBuilding) return false;
     const live = slot.live;
     this.logger.warn({ room: live.name, annotationId: id, userId: account }, "an update took an annotation id another article or author holds; removed");
-    live.change({ userId: null }, (doc) => annotationsOf(doc).delete(id)).catch(() => {});
+    live.change({ userId: null }, (doc) => annotationsOf(doc).delete(id)).catch((err: unknown) => this.logger.warn({ err, room: live.name }, "the annotation could not be removed"));
     for (const peer of [...live.peers]) {
-      if (peer instanceof Connection && peer.account === account) peer.close(SYNC_CLOSE_CODES.forbidden, "annotation id belongs to another article or author");
+      if (peer instanceof Connection && peer.account === account) peer.close(CLOSE_CODES.forbidden, "annotation id belongs to another article or author");
     }
     return live.stored(id) === null;
   }
@@ -384,7 +384,7 @@ export class SyncHub {
     this.shuttingDown = true;
     this.openAccess.stop();
     await this.committer.flush(deadline);
-    for (const connection of [...this.connections]) connection.close(1001, "server shutting down");
+    for (const connection of [...this.connections]) connection.close(CLOSE_CODES.goingAway, "server shutting down");
     const unwritten = await this.committer.close(deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
     await beforeDeadline(this.clientIdStore.flush(), Math.min(deadline, Date.now() + 2_000));

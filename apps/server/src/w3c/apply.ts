@@ -1,4 +1,4 @@
-import type { AnnotationPatch, CodePointIndex, Factcheck, Source, TextTarget } from "@marginalia/schema";
+import { type AnnotationPatch, type CodePointIndex, type Factcheck, type TextTarget, sameFactcheck, sameTarget } from "@marginalia/schema";
 import { validate } from "../http/input.ts";
 import { createAnnotationSchema, patchAnnotationSchema } from "../routes/annotations.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
@@ -7,7 +7,7 @@ import { fail } from "./fields.ts";
 import type { W3CDraft } from "./from-w3c.ts";
 import type { SelectorHint } from "./selectors.ts";
 import { motivationOf } from "./mapping.ts";
-import { clip, resolveTarget } from "./target.ts";
+import { clip, targetFromSelectors } from "./target.ts";
 
 /** Turns a W3C draft into what the annotation services take: a create request, or a patch. */
 
@@ -46,7 +46,7 @@ function onlyThisArticle(draft: W3CDraft, article: ContainerArticle) {
 
 async function resolveOnArticle(selector: SelectorHint, article: ContainerArticle): Promise<TextTarget> {
   const { index, revision } = await article.text();
-  return resolveTarget(selector, index, revision);
+  return targetFromSelectors(selector, index, revision);
 }
 
 export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle, parent: Parent | null): Promise<CreateRequest> {
@@ -72,10 +72,6 @@ export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle
   return { ...request, target };
 }
 
-const sameTarget = (a: TextTarget | null, b: TextTarget | null) =>
-  a === b ||
-  (!!a && !!b && a.revision === b.revision && a.exact === b.exact && a.prefix === b.prefix && a.suffix === b.suffix && a.start === b.start && a.end === b.end);
-
 /** Whether the selectors still describe the stored target, so that a GET-edit-PUT keeps it as it is. */
 function describes(hint: SelectorHint, t: TextTarget | null): t is TextTarget {
   // A range says where its ends are, not the span itself: it is resolved again, and compared after.
@@ -83,9 +79,8 @@ function describes(hint: SelectorHint, t: TextTarget | null): t is TextTarget {
   return (["exact", "prefix", "suffix", "start", "end"] as const).every((k) => hint[k] === undefined || hint[k] === t[k]);
 }
 
-const sameSources = (a: Source[], b: Source[]) => a.length === b.length && a.every((s, i) => s.url === b[i]!.url && s.title === b[i]!.title);
-const sameFactcheck = (a: Factcheck, b: AnnotationView["factcheck"]) =>
-  !!b && a.claim === b.claim && a.verdict === b.verdict && (a.confidence ?? null) === b.confidence && sameSources(a.sources, b.sources);
+/** The stored fact-check as a document's field holds it, for `sameFactcheck`: no confidence is an absent key there, a null here. */
+const asField = (stored: AnnotationView["factcheck"]) => stored && { ...stored, confidence: stored.confidence ?? undefined };
 
 /**
  * PUT replaces the annotation (protocol §5.3), so W3C-native parts (body, tags, target) take the new
@@ -116,7 +111,7 @@ export async function toPatch(draft: W3CDraft, view: AnnotationView, article: Co
   if (!sameTarget(target, view.target)) patch.target = target;
   if (draft.factcheck) {
     const factcheck = completeFactcheck(draft.factcheck, view.factcheck, target);
-    if (!sameFactcheck(factcheck, view.factcheck)) patch.factcheck = factcheck;
+    if (!sameFactcheck(factcheck, asField(view.factcheck))) patch.factcheck = factcheck;
   }
   if (draft.status !== undefined && draft.status !== view.status) patch.status = draft.status;
   if (draft.color !== undefined && draft.color !== view.color) patch.color = draft.color;

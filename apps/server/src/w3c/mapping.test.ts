@@ -6,7 +6,7 @@ import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationProblems, collectionProblems } from "./conformance.ts";
 import { fromW3C, toW3C, toW3CCollection } from "./mapping.ts";
 import { codePointLength } from "../import/builder.ts";
-import { resolveTarget } from "./target.ts";
+import { targetFromSelectors } from "./target.ts";
 
 const BASE = "https://marginalia.example";
 const ARTICLE = "0b9a4c1e-5f4e-4a8e-9d7e-3c2b1a0f9e8d";
@@ -261,12 +261,12 @@ describe("fromW3C, on the shapes the Data Model allows", () => {
   });
 });
 
-describe("resolveTarget", () => {
+describe("targetFromSelectors", () => {
   const text = "Hi 👋🏽 there, and there again 🇮🇷 there.";
   const cp = (s: string) => Array.from(text.slice(0, text.indexOf(s))).length;
 
   it("turns a quote into code point offsets, with context", () => {
-    const t = resolveTarget({ exact: "again" }, new CodePointIndex(text), 3);
+    const t = targetFromSelectors({ exact: "again" }, new CodePointIndex(text), 3);
     expect(t).toMatchObject({ revision: 3, exact: "again", start: cp("again"), end: cp("again") + 5 });
     expect(t.start).toBeLessThan(text.indexOf("again"));
     expect(t.prefix.endsWith("there ")).toBe(true);
@@ -275,22 +275,22 @@ describe("resolveTarget", () => {
 
   it("chooses the occurrence the prefix, the suffix or the position points to", () => {
     const last = Array.from(text).lastIndexOf("t");
-    expect(resolveTarget({ exact: "there", suffix: "." }, new CodePointIndex(text), 1).start).toBe(last);
-    expect(resolveTarget({ exact: "there", prefix: "again 🇮🇷 " }, new CodePointIndex(text), 1).start).toBe(last);
-    expect(resolveTarget({ exact: "there", start: 17, end: 22 }, new CodePointIndex(text), 1).start).toBe(cp("there again"));
+    expect(targetFromSelectors({ exact: "there", suffix: "." }, new CodePointIndex(text), 1).start).toBe(last);
+    expect(targetFromSelectors({ exact: "there", prefix: "again 🇮🇷 " }, new CodePointIndex(text), 1).start).toBe(last);
+    expect(targetFromSelectors({ exact: "there", start: 17, end: 22 }, new CodePointIndex(text), 1).start).toBe(cp("there again"));
     // Three of them, and nothing to tell them apart: the server does not pick one.
-    expect(errorOf(() => resolveTarget({ exact: "there" }, new CodePointIndex(text), 1)).message).toMatch(/more than once/);
+    expect(errorOf(() => targetFromSelectors({ exact: "there" }, new CodePointIndex(text), 1)).message).toMatch(/more than once/);
   });
 
   it("resolves a RangeSelector from its start selector's start up to its end selector's start, which it leaves out", () => {
     const fox = new CodePointIndex("The quick brown fox jumps over the lazy dog.");
     const range = (from: object, to: object) => ({ range: { from, to, field: "target.selector" } });
-    expect(resolveTarget(range({ exact: "quick" }, { exact: "jumps" }), fox, 1)).toMatchObject({ exact: "quick brown fox ", start: 4, end: 20 });
-    expect(resolveTarget(range({ start: 4, end: 9 }, { start: 20, end: 20 }), fox, 1)).toMatchObject({ exact: "quick brown fox ", start: 4, end: 20 });
+    expect(targetFromSelectors(range({ exact: "quick" }, { exact: "jumps" }), fox, 1)).toMatchObject({ exact: "quick brown fox ", start: 4, end: 20 });
+    expect(targetFromSelectors(range({ start: 4, end: 9 }, { start: 20, end: 20 }), fox, 1)).toMatchObject({ exact: "quick brown fox ", start: 4, end: 20 });
     // Alternatives to it must name the same text.
-    expect(resolveTarget({ ...range({ exact: "quick" }, { exact: "jumps" }), exact: "quick brown fox ", start: 4, end: 20 }, fox, 1).end).toBe(20);
-    expect(errorOf(() => resolveTarget({ ...range({ exact: "quick" }, { exact: "jumps" }), start: 4, end: 19 }, fox, 1)).field).toBe("target.selector");
-    expect(errorOf(() => resolveTarget({ ...range({ exact: "quick" }, { exact: "jumps" }), exact: "quick" }, fox, 1)).field).toBe("target");
+    expect(targetFromSelectors({ ...range({ exact: "quick" }, { exact: "jumps" }), exact: "quick brown fox ", start: 4, end: 20 }, fox, 1).end).toBe(20);
+    expect(errorOf(() => targetFromSelectors({ ...range({ exact: "quick" }, { exact: "jumps" }), start: 4, end: 19 }, fox, 1)).field).toBe("target.selector");
+    expect(errorOf(() => targetFromSelectors({ ...range({ exact: "quick" }, { exact: "jumps" }), exact: "quick" }, fox, 1)).field).toBe("target");
     for (const [from, to, message] of [
       [{ exact: "jumps" }, { exact: "quick" }, /empty or reversed/],
       [{ exact: "quick" }, { exact: "quick" }, /empty or reversed/],
@@ -298,14 +298,14 @@ describe("resolveTarget", () => {
       [{ exact: "cat" }, { exact: "dog" }, /startSelector: .*not in the article/],
       [{ start: 0, end: 1 }, { start: 40, end: 99 }, /endSelector: .*past the article/],
     ] as const) {
-      const error = errorOf(() => resolveTarget(range(from, to), fox, 1));
+      const error = errorOf(() => targetFromSelectors(range(from, to), fox, 1));
       expect(error.field).toBe("target.selector");
       expect(error.message).toMatch(message);
     }
   });
 
   it("refuses a quote that is not in the text, or a position past its end", () => {
-    expect(errorOf(() => resolveTarget({ exact: "absent" }, new CodePointIndex(text), 1)).field).toBe("target");
-    expect(errorOf(() => resolveTarget({ start: 0, end: 1_000 }, new CodePointIndex(text), 1)).field).toBe("target");
+    expect(errorOf(() => targetFromSelectors({ exact: "absent" }, new CodePointIndex(text), 1)).field).toBe("target");
+    expect(errorOf(() => targetFromSelectors({ start: 0, end: 1_000 }, new CodePointIndex(text), 1)).field).toBe("target");
   });
 });

@@ -68,8 +68,8 @@ const ifNoneMatchHits = (header: string, etag: string) =>
  * hashed, so the tag changes exactly when the representation does; the Content-Type is the one the
  * client's Accept chose (negotiated), which labels the same bytes.
  */
-export function sendLd(
-  c: AppContext,
+export function sendLd<E extends AppEnv>(
+  c: AppContext<E>,
   doc: unknown,
   init: { status?: 200 | 201; headers: Record<string, string> },
 ) {
@@ -138,7 +138,7 @@ export const negotiated: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** W3C clients send application/ld+json (with or without the profile); plain JSON clients are welcome too. */
-export async function readAnnotationJson(c: AppContext): Promise<unknown> {
+export async function readAnnotationJson<E extends AppEnv>(c: AppContext<E>): Promise<unknown> {
   const type = mediaType(c);
   if (type !== "application/ld+json" && type !== "application/json") {
     throw new ApiError("unsupported_media_type", `Send the annotation as ${LD_JSON}`);

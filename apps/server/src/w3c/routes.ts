@@ -1,10 +1,9 @@
-import { Hono } from "hono";
-import { requireArticleRole } from "../access/membership.ts";
-import { type AppContext, type AppEnv, requireUser } from "../context.ts";
+import { Hono, type MiddlewareHandler } from "hono";
+import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
 import { uuidParam, validate } from "../http/input.ts";
-import { accessOrGone } from "../http/access.ts";
+import { type ArticleEnv, accessOrGone, requireArticleRole } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticleHead, textIndexAt } from "../services/articles.ts";
@@ -32,13 +31,13 @@ import { w3cAnnotationSchema, w3cContainerSchema, w3cPageSchema } from "../opena
  * the same services as the REST API, so the rules and the live documents are the same.
  */
 
-const baseUrl = (c: AppContext) => c.get("deps").config.publicOrigin;
+const baseUrl = <E extends AppEnv>(c: AppContext<E>) => c.get("deps").config.publicOrigin;
 
 /**
  * What the container's annotations may target: the article as we serve it, or the page it was imported
  * from, which names the same text.
  */
-async function containerArticle(c: AppContext, articleId: string): Promise<ContainerArticle> {
+async function containerArticle<E extends AppEnv>(c: AppContext<E>, articleId: string): Promise<ContainerArticle> {
   const { db } = c.get("deps");
   const article = await getArticleHead(db, articleId);
   const iris = [articleIri(baseUrl(c), articleId), ...(article.sourceUrl ? [article.sourceUrl] : [])];
@@ -61,11 +60,11 @@ async function reach(c: AppContext) {
   return { articleId, access, view, doc };
 }
 
-async function getContainer(c: AppContext) {
-  const user = requireUser(c);
+async function getContainer(c: AppContext<ArticleEnv>) {
+  const user = c.get("user");
   const { db } = c.get("deps");
-  const articleId = uuidParam(c, "articleId", "Article");
-  const { role, article } = await requireArticleRole(db, articleId, user.id, "viewer");
+  const { role, article } = c.get("article");
+  const articleId = article.id;
   const query = validate(pageQuerySchema, c.req.query());
   const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
   if (query.page !== undefined) {
@@ -81,18 +80,20 @@ async function getContainer(c: AppContext) {
 
 /** A page of the container (`?page=`) is read-only: annotations are posted to the container itself. */
 const isPage = (c: AppContext) => c.req.query("page") !== undefined;
-const pageAllows = () => Object.assign(new ApiError("method_not_allowed", `A page of the container is read-only: post to the container (${PAGE_HEADERS.Allow})`), { allow: PAGE_HEADERS.Allow.split(", ") });
+/** Told before anything else is decided, as an outsider is too: a page is read-only to everyone. */
+const containerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (isPage(c)) throw Object.assign(new ApiError("method_not_allowed", `A page of the container is read-only: post to the container (${PAGE_HEADERS.Allow})`), { allow: PAGE_HEADERS.Allow.split(", ") });
+  await next();
+};
 
-async function postAnnotation(c: AppContext) {
-  if (isPage(c)) throw pageAllows();
-  const user = requireUser(c);
+async function postAnnotation(c: AppContext<ArticleEnv>) {
+  const user = c.get("user");
   const { db, hub } = c.get("deps");
-  const articleId = uuidParam(c, "articleId", "Article");
-  // Decided on the headers, so that an outsider's body is never read, and again once the body is in
-  // (http/access-recheck.ts says why).
-  await requireArticleRole(db, articleId, user.id, "annotator");
+  const articleId = c.get("article").article.id;
+  // Access was decided on the headers (requireArticleRole), so that an outsider's body is never read, and is
+  // decided again as the body comes in whole, refreshing `c.get("article")` (http/access-recheck.ts says why).
   const body = await readAnnotationJson(c);
-  const found = await requireArticleRole(db, articleId, user.id, "annotator");
+  const found = c.get("article");
   const { role } = found;
   // The server names the new annotation (protocol §5.1): any id in the body is ignored.
   const draft = fromW3C(body);
@@ -199,8 +200,8 @@ const containerDocs = {
 export const w3cRoutes = new Hono<AppEnv>();
 for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
   w3cRoutes
-    .get(path, containerDocs.get, negotiated, getContainer)
-    .post(path, containerDocs.post, negotiated, postAnnotation)
+    .get(path, containerDocs.get, negotiated, requireArticleRole("viewer"), getContainer)
+    .post(path, containerDocs.post, negotiated, containerOnly, requireArticleRole("annotator"), postAnnotation)
     .options(path, containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c));
 }
 w3cRoutes

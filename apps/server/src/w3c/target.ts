@@ -59,7 +59,7 @@ function rangeSpan(range: NonNullable<SelectorHint["range"]>, index: CodePointIn
  * around it, is refused rather than corrected, since storing anything else would change what the client
  * annotated.
  */
-export function resolveTarget(hint: SelectorHint, index: CodePointIndex, revision: number): TextTarget {
+export function targetFromSelectors(hint: SelectorHint, index: CodePointIndex, revision: number): TextTarget {
   // Sliced through the index (which clamps to the text): an array of the text's code points held a 9 MB
   // article's 9 million strings.
   const slice = (start: number, end: number) => index.slice(start, end);

@@ -6,7 +6,7 @@ import { liveServer } from "../support/live.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
 
 /**
- * Hidden work leaves the members' document (docs/sync.md, "Documents"): a
+ * Hidden work leaves the members' document (docs/architecture.md, "Documents follow audiences"): a
  * hidden annotation, its replies and votes move into the article's hidden
  * document, which only moderators join, and an unhide brings the thread back
  * under the same ids. Members' sockets, open before and after, never carry it.

@@ -25,6 +25,7 @@ export function NotificationsMenu() {
   const load = useCallback(() => {
     fetchNotifications()
       .then(setItems)
+      // The list shown stays as it was; the next poll (or opening the menu) asks again.
       .catch(() => undefined);
   }, []);
 

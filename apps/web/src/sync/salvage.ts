@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { type AnnotationValue, annotationsOf, readAnnotation, writeAnnotation } from "@marginalia/schema";
+import { type AnnotationValue, annotationsOf, readAnnotation, itemAt, writeAnnotation } from "@marginalia/schema";
 
 /**
  * The server judges an update whole (docs/sync.md, "What you may write"), and a refused one leaves our copy
@@ -27,7 +27,7 @@ export function annotationValues(doc: Y.Doc): Map<string, AnnotationValue> {
 export function writeAgain(doc: Y.Doc, dropped: ReadonlyMap<string, AnnotationValue>, origin: unknown): number {
   const annotations = annotationsOf(doc);
   // Y.Map keeps a key's last item after a delete, so this tells "never here" from "deleted since".
-  const everHeld = (id: string) => (annotations as unknown as { _map: Map<string, unknown> })._map.has(id);
+  const everHeld = (id: string) => itemAt(annotations, id) !== undefined;
   const fresh = new Map([...dropped].filter(([id]) => !everHeld(id)));
   const takesReplies = (id: string) => {
     const live = annotations.get(id);

@@ -30,6 +30,15 @@ export function buildTarget(
   };
 }
 
+/**
+ * Whether two targets name the same passage, field by field: a target read back from a document or the
+ * database is a new object, its keys in any order.
+ */
+export function sameTarget(a: TextTarget | null | undefined, b: TextTarget | null | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  return a.revision === b.revision && a.exact === b.exact && a.prefix === b.prefix && a.suffix === b.suffix && a.start === b.start && a.end === b.end;
+}
+
 /** Whether a target's quote is still exactly where its positions say. */
 export function quoteIsAt(index: CodePointIndex, target: Pick<TextTarget, "exact" | "start" | "end">): boolean {
   return target.end <= index.length && index.slice(target.start, target.end) === target.exact;

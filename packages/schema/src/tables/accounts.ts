@@ -101,8 +101,6 @@ export const userInsertSchema = createInsertSchema(users, {
   email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),
   name: nameOf(100),
 });
-export const sessionSelectSchema = createSelectSchema(sessions);
-export const sessionInsertSchema = createInsertSchema(sessions);
 export const apiTokenSelectSchema = createSelectSchema(apiTokens);
 export const apiTokenInsertSchema = createInsertSchema(apiTokens, {
   name: nameOf(100),

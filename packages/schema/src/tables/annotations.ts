@@ -11,7 +11,6 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { users } from "./accounts.ts";
 import { articles } from "./articles.ts";
@@ -25,8 +24,6 @@ import {
   type TextTarget,
   VERDICTS,
   VISIBILITIES,
-  sourceSchema,
-  textTargetSchema,
 } from "../vocabulary/annotations.ts";
 
 import type { StaleDetail } from "../ydoc/judged.ts";
@@ -143,16 +140,3 @@ export const staleDetailSchema = z.object({
   newQuote: z.string().nullable(),
 });
 
-export const annotationSelectSchema = createSelectSchema(annotations, {
-  target: textTargetSchema.nullable(),
-  staleness: staleDetailSchema.nullable(),
-  sources: z.array(sourceSchema),
-});
-export const annotationInsertSchema = createInsertSchema(annotations, {
-  target: textTargetSchema.nullable(),
-  sources: z.array(sourceSchema).max(50),
-  body: (s) => s.max(20_000),
-  tags: z.array(z.string().trim().min(1).max(64)).max(20),
-  assignees: z.array(z.uuid()).max(20),
-  confidence: (s) => s.min(0).max(1),
-});

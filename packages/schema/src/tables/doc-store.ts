@@ -1,5 +1,4 @@
 import { bigint, index, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
-import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { users } from "./accounts.ts";
 import { bytea, createdAt, updatedAt } from "./columns.ts";
 
@@ -55,8 +54,3 @@ export const docClientIds = pgTable(
   (t) => [primaryKey({ columns: [t.docName, t.clientId] })],
 );
 
-export const docUpdateSelectSchema = createSelectSchema(docUpdates);
-export const docUpdateInsertSchema = createInsertSchema(docUpdates);
-export const docSnapshotSelectSchema = createSelectSchema(docSnapshots);
-export const docSnapshotInsertSchema = createInsertSchema(docSnapshots);
-export const docClientIdSelectSchema = createSelectSchema(docClientIds);

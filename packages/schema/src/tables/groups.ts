@@ -104,8 +104,6 @@ export const groupInsertSchema = createInsertSchema(groups, {
   name: nameOf(120),
   reviewQuorum: (s) => s.int().min(1).max(10),
 });
-export const membershipSelectSchema = createSelectSchema(memberships);
-export const membershipInsertSchema = createInsertSchema(memberships);
 export const groupInvitationSelectSchema = createSelectSchema(groupInvitations);
 export const groupInvitationInsertSchema = createInsertSchema(groupInvitations, {
   email: (s) => s.trim().toLowerCase().pipe(z.email().max(254)),

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createInsertSchema, createSelectSchema } from "drizzle-zod";
+import { createSelectSchema } from "drizzle-zod";
 import { users } from "./accounts.ts";
 import { createdAt } from "./columns.ts";
 import { annotationStatusEnum } from "./annotations.ts";
@@ -53,7 +53,5 @@ export const flags = pgTable(
 );
 
 export const flagSelectSchema = createSelectSchema(flags);
-export const flagInsertSchema = createInsertSchema(flags, { reason: (s) => s.trim().min(1).max(2_000) });
 
 export const moderationLogSelectSchema = createSelectSchema(moderationLog);
-export const moderationLogInsertSchema = createInsertSchema(moderationLog);

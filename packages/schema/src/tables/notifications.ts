@@ -6,7 +6,6 @@ import { articles } from "./articles.ts";
 import { createdAt } from "./columns.ts";
 
 export const NOTIFICATION_KINDS = ["mention", "reply", "moderation", "assignment", "review", "stale"] as const;
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const notificationKindEnum = pgEnum("notification_kind", NOTIFICATION_KINDS);
 
 /**

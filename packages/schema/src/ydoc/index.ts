@@ -4,3 +4,4 @@ export * from "./layout.ts";
 export * from "./messages.ts";
 export * from "./rooms.ts";
 export * from "./judged.ts";
+export * from "./items.ts";

@@ -123,7 +123,6 @@ export const annotationFieldSchemas = {
 } as const;
 
 export type AnnotationField = keyof typeof annotationFieldSchemas | "body";
-export const ANNOTATION_FIELDS = [...Object.keys(annotationFieldSchemas), "body"] as AnnotationField[];
 
 /** An annotation as plain data: the Y.Map with `body` read as a string. */
 export const annotationValueSchema = z.object({

@@ -10,7 +10,7 @@ export type Room =
    * What moderators hid from the group: the server moves a hidden annotation
    * (with its replies and votes) out of the group's document into this one,
    * which only moderators may join, so members' sockets never carry it; a
-   * moderator's unhide moves it back. See docs/sync.md, "Documents".
+   * moderator's unhide moves it back. See docs/architecture.md, "Documents follow audiences".
    */
   | { kind: "hidden"; articleId: string };
 

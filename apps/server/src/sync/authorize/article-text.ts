@@ -2,6 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { CodePointIndex, SYNC_CLOSE_CODES, type TextTarget, targetProblem } from "@marginalia/schema";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../../db.ts";
+import type { Logger } from "../../logger.ts";
 import { OlderTexts } from "./older-texts.ts";
 import { keepWithinUnits } from "./text-budget.ts";
 
@@ -95,9 +96,9 @@ class ArticleTexts {
    * article dropped from the cache while its sockets stay open is loaded again, so that a later
    * attempt is judged on its text rather than refused for ever.
    */
-  problem(db: Db, articleId: string, target: TextTarget, account: string): string | null {
+  problem(db: Db, logger: Logger, articleId: string, target: TextTarget, account: string): string | null {
     const entry = this.known.get(articleId);
-    if (!entry) void this.reload(db, articleId).catch(() => {});
+    if (!entry) this.reloadInBackground(db, logger, articleId);
     if (entry?.phase !== "known") {
       // Work made on the text this process held until a revision (offline, or before it heard) is judged on it meanwhile.
       const kept = this.older.kept(articleId, target.revision);
@@ -113,7 +114,7 @@ class ArticleTexts {
       if (at !== undefined && entry.readAt > at) return `target.revision: the article has no revision ${target.revision} (its current one is ${entry.revision})`;
       const first = at === undefined && asked.at.size < MAX_ASKED;
       if (first) asked.at.set(key, performance.now());
-      if (first || performance.now() - entry.readAt >= REREAD_AFTER_MS) void this.reload(db, articleId).catch(() => {});
+      if (first || performance.now() - entry.readAt >= REREAD_AFTER_MS) this.reloadInBackground(db, logger, articleId);
       return TEXT_CATCHING_UP;
     }
     const index = target.revision === entry.revision ? entry.index : this.older.get(db, articleId, target.revision);
@@ -134,21 +135,32 @@ class ArticleTexts {
   }
 
   /** Another process stored `revision`: a text kept here that is older is read again. */
-  revisedElsewhere(db: Db, articleId: string, revision: number): void {
+  revisedElsewhere(db: Db, logger: Logger, articleId: string, revision: number): void {
     const entry = this.known.get(articleId);
     if (!entry) return;
     // A read under way may have begun before the revision was stored: looked at again once it ends.
-    if (entry.phase === "loading") void entry.ready.then(() => this.revisedElsewhere(db, articleId, revision), () => {});
-    else if (entry.revision < revision) void this.reload(db, articleId).catch(() => {});
+    if (entry.phase === "loading") void entry.ready.then(
+        () => this.revisedElsewhere(db, logger, articleId, revision),
+        () => {}, // that read's failure is logged where it was started; nothing is kept to compare against
+      );
+    else if (entry.revision < revision) this.reloadInBackground(db, logger, articleId);
   }
 
   /** Reads again every kept text whose article has a newer revision: for revisions whose event was missed. */
-  async refresh(db: Db): Promise<void> {
+  async refresh(db: Db, logger: Logger): Promise<void> {
     const kept = new Map<string, number>();
     for (const [id, entry] of this.known) if (entry.phase === "known") kept.set(id, entry.revision);
     if (kept.size === 0) return;
     const current = await db.select({ id: articles.id, revision: articles.currentRevision }).from(articles).where(inArray(articles.id, [...kept.keys()]));
-    for (const { id, revision } of current) if (revision > kept.get(id)!) this.revisedElsewhere(db, id, revision);
+    for (const { id, revision } of current) if (revision > kept.get(id)!) this.revisedElsewhere(db, logger, id, revision);
+  }
+
+  /**
+   * A read nobody waits for. A failure (the database away) leaves the article unknown, so the next socket to
+   * name it starts another: it is logged, not thrown.
+   */
+  private reloadInBackground(db: Db, logger: Logger, articleId: string) {
+    this.reload(db, articleId).catch((err: unknown) => logger.warn({ err, article: articleId }, "the article's text could not be read again"));
   }
 
   private reload(db: Db, articleId: string): Promise<void> {

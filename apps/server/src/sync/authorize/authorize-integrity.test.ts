@@ -4,6 +4,7 @@ import * as Y from "yjs";
 import {
   annotationsOf,
   createAnnotation,
+  itemAt,
   notesOf,
   setVote,
   updateAnnotation,
@@ -209,7 +210,7 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
       return encoding.toUint8Array(encoder);
     };
     const server = new Y.Doc();
-    // What an outside probe sent: every number readable, their sum not.
+    // Clocks each of which reads as a number, whose sum does not.
     const poison = gcUpdate([2 ** 55, 2 ** 55, 2 ** 54]);
     expect(authorizeUpdate(server, poison, actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
     expect(authorizeUpdate(server, gcUpdate([MAX_CLOCK + 1]), actor(alice, "annotator"))).toMatchObject({ ok: false, reason: expect.stringMatching(/clocks run past/) });
@@ -247,7 +248,7 @@ describe("authorizeUpdate: what it approves, Yjs integrates whole", () => {
     const since = Y.encodeStateVector(writer);
     updateAnnotation(writer, id, { tags: ["later"] }); // fresh, and allowed
     // Every struct of the writer again, the one holding `kind` now placed after a client's clock 7 that nobody sent.
-    const kindClock = (annotationsOf(writer).get(id)! as unknown as { _map: Map<string, Y.Item> })._map.get("kind")!.id.clock;
+    const kindClock = itemAt(annotationsOf(writer).get(id)!, "kind")!.id.clock;
     const unknown = Y.createID(writer.clientID + 128, 7);
     const update = crafted(writer, new Uint8Array([0]), new Map([[kindClock, { origin: unknown }]]));
     expect(Y.decodeUpdate(update).structs.some((s) => s.id.clock >= Y.getState(server.store, writer.clientID))).toBe(true);

@@ -4,6 +4,7 @@ import {
   annotationValueSchema,
   annotationsOf,
   createAnnotation,
+  itemAt,
   readAnnotation,
   setVote,
   updateAnnotation,
@@ -46,7 +47,7 @@ function setup(gc = true) {
 }
 
 /** The clock of the item that holds `key` in `map` now. */
-const clockAt = (map: Y.Map<any>, key: string) => (map as unknown as { _map: Map<string, Y.Item> })._map.get(key)!.id.clock;
+const clockAt = (map: Y.Map<any>, key: string) => itemAt(map, key)!.id.clock;
 
 const bobInOpenGroup = actor(bob, "annotator");
 

@@ -36,6 +36,9 @@ import { FRAME, type FrameKind, ID_BYTES, decodeFrame, encodeFrame } from "./rel
 /** Documents reloaded from Postgres at once after a reconnect, so as not to flood the database. */
 const RESYNC_CONCURRENCY = 4;
 const RESYNC_RETRY_MS = 1_000;
+/** The first wait before subscribing to the access and notification channels again, doubled up to the cap. */
+const CONTROL_RETRY_MS = 100;
+const CONTROL_RETRY_MAX_MS = 5_000;
 
 export const DEFAULT_CHANNEL_PREFIX = "marginalia:doc:";
 
@@ -66,6 +69,8 @@ export class RedisRelay implements DocumentRelay {
   private readonly gapResyncs = new Map<string, number>();
   private resyncsRunning = 0;
   private closed = false;
+  /** Subscribed to the access and notification channels on the current subscriber connection. */
+  private controlSubscribed = false;
   private readonly accessChannel: string;
   private accessListener: (event: AccessEvent | null) => void = () => {};
   private readonly notifiedChannel: string;
@@ -145,7 +150,7 @@ export class RedisRelay implements DocumentRelay {
 
   /** Both connections: without the publisher nothing leaves, without the subscriber nothing arrives. */
   connected(): boolean {
-    return !this.closed && this.pub.status === "ready" && this.sub.status === "ready";
+    return !this.closed && this.pub.status === "ready" && this.sub.status === "ready" && this.controlSubscribed;
   }
 
   async close() {
@@ -229,12 +234,31 @@ export class RedisRelay implements DocumentRelay {
   }
 
   private onSubscriberReady = () => {
-    void this.sub
-      .subscribe(this.accessChannel, this.notifiedChannel)
-      .then(() => this.accessListener(null)) // what was missed meanwhile is checked against Postgres
-      .catch(() => {});
+    this.controlSubscribed = false;
+    this.subscribeControl(0);
     if (this.docs.size) void this.subscribe([...this.docs.keys()]);
   };
+
+  /**
+   * Without the access channel another process's revocations never reach this one's sockets, so a refused
+   * subscribe is logged and tried again, backing off, until it is taken or the relay closes. Until then the
+   * relay counts as down (`connected`), which has the hub check its sockets against Postgres meanwhile.
+   */
+  private subscribeControl(attempt: number) {
+    if (this.closed || this.sub.status !== "ready") return; // a connection that comes back starts over
+    this.sub.subscribe(this.accessChannel, this.notifiedChannel).then(
+      () => {
+        this.controlSubscribed = true;
+        this.accessListener(null); // what was missed meanwhile is checked against Postgres
+      },
+      (err: unknown) => {
+        if (this.closed) return;
+        const retryMs = Math.min(CONTROL_RETRY_MS * 2 ** attempt, CONTROL_RETRY_MAX_MS);
+        this.logger.warn({ err, attempt, retryMs }, "could not subscribe to the access and notification channels; retrying");
+        setTimeout(() => this.subscribeControl(attempt + 1), retryMs).unref();
+      },
+    );
+  }
 
   private onPublisherReady = () => {
     for (const channel of this.unpublished) this.publish(channel, FRAME.stale, undefined, { mustArrive: true });
@@ -346,7 +370,9 @@ async function quit(client: Redis) {
     try {
       await client.quit();
       return;
-    } catch {}
+    } catch {
+      // The connection went while quitting: it is cut below either way.
+    }
   }
   client.disconnect();
 }

@@ -62,7 +62,7 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
     const { articleId } = admission.context;
     const actor = { ...admission.actor, inGroup: (id: string) => inGroupDocument(hub, admission.context, id) };
     const targetProblem = (target: TextTarget) => {
-      const problem = articleTexts.problem(hub.db, articleId, target, userId);
+      const problem = articleTexts.problem(hub.db, hub.logger, articleId, target, userId);
       const current = articleTexts.currentRevision(articleId);
       // Work written on an earlier revision (made offline) is taken, then moved onto the current one.
       if (problem === null && current !== null && target.revision < current) hub.olderTargetTaken(articleId, current);

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { annotationsOf, sameFactcheck } from "@marginalia/schema";
+import { annotationsOf, itemAt, sameFactcheck } from "@marginalia/schema";
 import type { ChangeOrigin } from "./document.ts";
 
 /**
@@ -23,7 +23,7 @@ const arrivals = new WeakMap<Y.Doc, Map<string, number>>();
 function noteArrivals(doc: Y.Doc, tr: Y.Transaction, now: number) {
   const root = annotationsOf(doc) as unknown as Y.AbstractType<unknown>;
   const made = [...(tr.changed.get(root as Y.AbstractType<Y.YEvent<any>>) ?? [])].filter((id): id is string => {
-    const item = typeof id === "string" ? (root as unknown as { _map: Map<string, Y.Item> })._map.get(id) : undefined;
+    const item = typeof id === "string" ? itemAt(root, id) : undefined;
     return !!item && !item.deleted && isNew(item, tr);
   });
   if (made.length === 0) return;
@@ -62,7 +62,7 @@ export function editedIn(doc: Y.Doc, tr: Y.Transaction): string[] {
 
 /** Whether the fact-check now at the key reads differently from the one it replaced. */
 function factcheckChanged(map: Y.Map<unknown>): boolean {
-  const item = (map as unknown as { _map: Map<string, Y.Item> })._map.get("factcheck");
+  const item = itemAt(map, "factcheck");
   const before = item?.left;
   if (!item || !before || !(before.content instanceof Y.ContentAny) || item.deleted) return true;
   return !sameFactcheck(map.get("factcheck"), before.content.arr.at(-1));

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { type TextTarget, annotationsOf } from "@marginalia/schema";
+import { type TextTarget, annotationsOf, itemAt } from "@marginalia/schema";
 import type { ClientIds } from "../authorize/client-ids.ts";
 
 /**
@@ -81,7 +81,7 @@ function lostMoves(tr: Y.Transaction, byPerson: (item: Y.Item) => boolean): Lost
     const map = struct.parent as Y.AbstractType<unknown>;
     const annotation = map._item;
     if (!annotation || annotation.deleted || annotation.parent !== root || typeof annotation.parentSub !== "string") return;
-    const winner = map._map.get("target");
+    const winner = itemAt(map, "target");
     if (!winner || winner === struct || winner.deleted || !(winner.content instanceof Y.ContentAny)) return;
     const target = struct.content.arr.at(-1) as TextTarget | null;
     const over = winner.content.arr.at(-1) as TextTarget | null;

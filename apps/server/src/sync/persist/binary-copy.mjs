@@ -326,7 +326,7 @@ export function copyOutSlices(sql, source, extras, options) {
  * and resumes it only when the stream asks for more; when the end of the
  * COPY came in the same read as that chunk, nothing asks again, and every
  * later query on the connection waited forever (a row of a few tens of
- * kilobytes did it; https://github.com/porsager/postgres/pull/1016). Once the
+ * kilobytes did it: a fault of postgres.js's COPY stream, not of how it is used here). Once the
  * stream has ended, its read callback, which is the socket's resume, is
  * called once more.
  */

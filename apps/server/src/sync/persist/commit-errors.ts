@@ -1,5 +1,5 @@
-import { SYNC_CLOSE_CODES } from "@marginalia/schema";
 import { UnreadableUpdate } from "../validate/decoded-update.ts";
+import { CLOSE_CODES } from "../../errors.ts";
 
 /**
  * What a failed group commit means (persist.ts): a database that is away or
@@ -182,18 +182,18 @@ export function notStored(reason: NotStoredReason, source: { context: { docName:
 
 /** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
 export function closeForNotStored(err: Error): [number, string] {
-  if (err instanceof UnreadableUpdate) return [SYNC_CLOSE_CODES.badMessage, "malformed update"];
-  if (!(err instanceof UpdateNotStoredError)) return [SYNC_CLOSE_CODES.internal, "update not stored"];
+  if (err instanceof UnreadableUpdate) return [CLOSE_CODES.badMessage, "malformed update"];
+  if (!(err instanceof UpdateNotStoredError)) return [CLOSE_CODES.internal, "update not stored"];
   switch (err.reason) {
     case "refused":
-      return [SYNC_CLOSE_CODES.notStored, "update could not be stored"];
+      return [CLOSE_CODES.notStored, "update could not be stored"];
     case "renamed":
-      return [SYNC_CLOSE_CODES.membersRenamed, "the group's member ids changed"];
+      return [CLOSE_CODES.membersRenamed, "the group's member ids changed"];
     case "gone":
-      return [SYNC_CLOSE_CODES.gone, "the article was deleted"];
+      return [CLOSE_CODES.gone, "the article was deleted"];
     case "reloaded":
-      return [SYNC_CLOSE_CODES.internal, "the document is being reloaded"];
+      return [CLOSE_CODES.internal, "the document is being reloaded"];
     case "shutdown":
-      return [1001, "server shutting down"];
+      return [CLOSE_CODES.goingAway, "server shutting down"];
   }
 }

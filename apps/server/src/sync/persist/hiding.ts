@@ -31,7 +31,7 @@ export type DocumentLease = {
 };
 
 /**
- * Keeps hidden work out of the members' document (docs/sync.md, "Documents").
+ * Keeps hidden work out of the members' document (docs/architecture.md, "Documents follow audiences").
  * Whoever sets an annotation's status to hidden (a moderator's socket, the
  * REST hide, a review), the server then moves it, with its replies and votes,
  * from the group's document into the article's hidden document, which only

@@ -1,5 +1,6 @@
 import * as syncProtocol from "y-protocols/sync";
-import { MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
+import { MESSAGE_SYNC } from "@marginalia/schema";
+import { CLOSE_CODES } from "../../errors.ts";
 
 /** Websocket messages above this are refused by the socket itself, before they are buffered (4413: `closeOversizeAs`). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -111,9 +112,9 @@ export class FrameLimit {
    * later when it was refused for want of room.
    */
   refusal(messageBytes: number): { code: number; reason: string; afterMs: number } {
-    if (messageBytes > MAX_STEP2_BYTES) return { code: SYNC_CLOSE_CODES.tooLarge, reason: `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`, afterMs: 0 };
+    if (messageBytes > MAX_STEP2_BYTES) return { code: CLOSE_CODES.tooLarge, reason: `a message over ${MAX_STEP2_BYTES / 2 ** 20} MiB`, afterMs: 0 };
     const reason = "over 1 MiB: send it as the answer to the server's sync step 1";
-    return { code: SYNC_CLOSE_CODES.largeRetry, reason, afterMs: this.refusedForRoom ? RETRY_CLOSE_DELAY_MS : 0 };
+    return { code: CLOSE_CODES.largeRetry, reason, afterMs: this.refusedForRoom ? RETRY_CLOSE_DELAY_MS : 0 };
   }
 
   /** Gives back the room claimed for a large answer; also when the socket closes. */
@@ -157,7 +158,7 @@ export function closeOversizeAs(
   const close = socket?.close?.bind(socket);
   if (!socket || !close) return;
   socket.close = (closing, reason) => {
-    if (closing !== 1009) return close(closing, reason);
+    if (closing !== CLOSE_CODES.messageTooBig) return close(closing, reason);
     const refused = refusal(socket._receiver?._totalPayloadLength ?? Number.POSITIVE_INFINITY);
     counted(refused.code);
     if (refused.afterMs === 0) return close(refused.code, refused.reason);

@@ -14,7 +14,7 @@ import {
   withheldOf,
 } from "@marginalia/schema";
 import type { Location } from "./locate.ts";
-import { type Actor, type AnnotationStatus, type Subject, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote } from "@marginalia/schema";
+import { type Actor, type AnnotationStatus, type Subject, refuseCreate, refuseDelete, refuseFieldEdit, refuseReply, refuseVote, itemAt } from "@marginalia/schema";
 
 /** What one update does to one annotation. */
 export type AnnotationChange = {
@@ -282,7 +282,7 @@ function strayKey(raw: unknown, parsed: unknown, path: string): string | null {
 function refuseOrphanVerdict(doc: Y.Doc, actor: Actor, annotation: { kind: string; parentId: string | null }, createdHere: ReadonlySet<string>): string | null {
   const parentId = annotation.parentId;
   if (actor.room.kind !== "group" || annotation.kind !== "comment" || !parentId || createdHere.has(parentId)) return null;
-  if (annotationsOf(doc)._map.has(parentId) || withheldOf(doc).has(parentId)) return null;
+  if (itemAt(annotationsOf(doc), parentId) || withheldOf(doc).has(parentId)) return null;
   return "a comment's verdict answers a thread, and this one's thread is not here";
 }
 

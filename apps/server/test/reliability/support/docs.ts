@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import * as Y from "yjs";
-import { annotationsOf, notesOf, readAnnotations, voteCounts, votesOf } from "@marginalia/schema";
+import { annotationsOf, notesOf, readAnnotations, voteCounts, itemAt, votesOf } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../../../src/db.ts";
 import { storableText } from "../../../src/storable-text.ts";
@@ -103,7 +103,7 @@ export function divergence(a: Y.Doc, b: Y.Doc): string {
   const id = (ref: Y.ID | null) => (ref ? `${ref.client}:${ref.clock}` : "-");
   const keyChain = (map: Y.Map<unknown>, key: string) => {
     const items: string[] = [];
-    for (let item = (map as unknown as { _map: Map<string, Y.Item> })._map.get(key) ?? null; item; item = item.left) {
+    for (let item = itemAt(map, key) ?? null; item; item = item.left) {
       const content = item.content instanceof Y.ContentType ? item.content.type.constructor.name : JSON.stringify(item.content.getContent()).slice(0, 40);
       items.unshift(`${id(item.id)}${item.deleted ? "(del)" : ""} o=${id(item.origin)} r=${id(item.rightOrigin)} ${content}`);
     }
