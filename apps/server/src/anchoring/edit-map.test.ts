@@ -2,6 +2,7 @@ import { CodePointIndex, buildTarget, resolveTarget } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { EditMap } from "./edit-map.ts";
 import { resolveSlice } from "./jobs.ts";
+import { SEED_ARTICLE } from "../../test/support/fixtures.ts";
 
 const QUOTE = "the deal held";
 const before = [
@@ -56,5 +57,39 @@ describe("EditMap", () => {
     const wrong = copy.lastIndexOf(QUOTE);
     const anchor = resolveTarget(new CodePointIndex(copy), target, { edits: { carried: wrong, moved: wrong } });
     expect(anchor.state === "orphaned" || new CodePointIndex(copy).toUtf16(anchor.start) !== wrong).toBe(true);
+  });
+});
+
+describe("EditMap on a long text that repeats its sentences", () => {
+  it("still finds what a correction kept, where a diff letter by letter gives up at its deadline", () => {
+    const seed = 20261206;
+    console.log(`edit map on repeated sentences: seed ${seed}`);
+    let state = seed;
+    const rand = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const sentences = SEED_ARTICLE.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.length > 20);
+    // About 2 MB of the same sentences in a shuffled order, in one paragraph: a diff line by line has nothing to hold on to.
+    const units = Array.from({ length: 150 }, () => sentences).flat();
+    for (let i = units.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [units[i], units[j]] = [units[j]!, units[i]!];
+    }
+    const join = (list: string[]) => list.join(" ");
+    const edited = units.map((s) => (rand() < 0.1 ? s.replace(" ", " amended ") : s));
+    const old = join(units);
+    const map = new EditMap(old, join(edited));
+    let at = 0;
+    let kept = 0;
+    let carried = 0;
+    units.forEach((s, i) => {
+      const start = old.indexOf(s, at);
+      at = start + s.length;
+      if (edited[i] !== s) return;
+      kept++;
+      if (map.carry(start, start + s.length) !== null) carried++;
+    });
+    expect(carried / kept).toBeGreaterThan(0.95);
   });
 });

@@ -3,9 +3,13 @@ import { EditMap } from "./edit-map.ts";
 
 /**
  * One slice of a revision's re-anchoring; `key` names the new text, indexed on its first slice. `before`:
- * the revision it replaces, when its text is at hand, for an edit map (edit-map.ts).
+ * the revision it replaces, when its text is at hand, for an edit map (edit-map.ts). The texts come with a
+ * revision's first slice only (pool.ts): a slice without them is resolved on what the key's first one left.
  */
-export type SliceJob = { key: string; text: string; oldLength: number; targets: TextTarget[]; before?: { revision: number; text: string } };
+export type SliceJob = { key: string; text?: string; oldLength: number; targets: TextTarget[]; before?: { revision: number; text: string } };
+
+/** What a slice without texts gets when its revision's were let go meanwhile: the pool sends them again. */
+export const TEXT_NOT_KEPT = "the revision's text is not kept";
 
 type Edits = { revision: number; old: CodePointIndex; map: EditMap };
 type Indexed = { index: CodePointIndex; edits: Edits | null };
@@ -21,6 +25,7 @@ export function resolveSlice(job: SliceJob): Anchor[] {
   let indexed = texts.get(job.key);
   if (!indexed) {
     const { before } = job;
+    if (job.text === undefined) throw new Error(TEXT_NOT_KEPT);
     const edits = before ? { revision: before.revision, old: new CodePointIndex(before.text), map: new EditMap(before.text, job.text) } : null;
     indexed = { index: new CodePointIndex(job.text), edits };
     texts.set(job.key, indexed);

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Anchor, TextTarget } from "@marginalia/schema";
 import { typescriptWorker } from "../threads/typescript-worker.ts";
 import { WorkerLink } from "../threads/worker-link.ts";
-import { type SliceJob, forget, resolveSlice } from "./jobs.ts";
+import { type SliceJob, TEXT_NOT_KEPT, forget, resolveSlice } from "./jobs.ts";
 
 /** Targets per message to the worker: small enough that neither side's copy of it is felt. */
 const SLICE = 250;
@@ -21,6 +21,8 @@ const SLICE_HERE = 25;
  */
 class AnchorWorker {
   private readonly link = new WorkerLink<Anchor[]>(() => typescriptWorker(new URL("./worker.ts", import.meta.url), "anchoring-worker"));
+  /** Revisions whose texts went to the thread with an earlier slice. */
+  private readonly sent = new Set<string>();
 
   /** Where slices run: on the worker thread, or here once it could not start or died. */
   get where(): "thread" | "event loop" {
@@ -34,8 +36,6 @@ class AnchorWorker {
    */
   async resolve(key: string, text: string, oldLength: number, targets: TextTarget[], before?: SliceJob["before"]): Promise<Anchor[]> {
     const anchors: Anchor[] = [];
-    // The text goes with every slice (a copy costs far less than a slice's work): a worker that
-    // dropped it, for another revision re-anchored meanwhile, indexes it again rather than failing.
     for (let at = 0; at < targets.length; at += SLICE) {
       anchors.push(...(await this.slice({ key, text, oldLength, targets: targets.slice(at, at + SLICE), before })));
     }
@@ -44,18 +44,16 @@ class AnchorWorker {
 
   /** The revision named `key` is done: its index and edit map can go. */
   done(key: string): void {
+    this.sent.delete(key);
     this.link.tell({ forget: key });
     forget(key);
   }
 
-  private async slice(job: SliceJob): Promise<Anchor[]> {
-    const sent = this.link.send(job);
-    if (sent) {
-      try {
-        return await sent;
-      } catch {
-        // The worker died under this slice: it runs here, as do the rest.
-      }
+  private async slice(job: SliceJob & { text: string }): Promise<Anchor[]> {
+    try {
+      return await this.onThread(job);
+    } catch {
+      // The worker died under this slice, or none can run: it runs here, as do the rest.
     }
     const anchors: Anchor[] = [];
     for (let at = 0; at < job.targets.length; at += SLICE_HERE) {
@@ -64,6 +62,29 @@ class AnchorWorker {
       await nextTurn();
     }
     return anchors;
+  }
+
+  /**
+   * A slice on the worker. The texts go with a revision's first slice only: copying 2 MB of text and the
+   * 2 MB it replaced into every message took 10–20 ms of the event loop each, a large article's thousands
+   * of targets a dozen times over. A worker that let them go (for other revisions re-anchored meanwhile,
+   * or a new one after a death) says so, and gets them again.
+   */
+  private async onThread(job: SliceJob & { text: string }): Promise<Anchor[]> {
+    const { text, before, ...slice } = job;
+    if (this.sent.has(job.key)) {
+      const answer = this.link.send(slice);
+      if (!answer) throw new Error("no worker");
+      try {
+        return await answer;
+      } catch (err) {
+        if ((err as Error).message !== TEXT_NOT_KEPT) throw err;
+      }
+    }
+    const answer = this.link.send(job);
+    if (!answer) throw new Error("no worker");
+    this.sent.add(job.key);
+    return await answer;
   }
 }
 
