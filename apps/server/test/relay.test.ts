@@ -13,12 +13,12 @@ import { eventually } from "./support/sync-client.ts";
 import { SUBSCRIBED, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 import { checkedFetch } from "./support/openapi.ts";
 import { FRAME, ID_BYTES, encodeFrame } from "../src/sync/relay-frame.ts";
+import { sleep } from "./support/sleep.ts";
 
 const missing = twoProcessesMissing("relay.test");
 
 const CHANNEL = "marginalia:doc:";
 const bodies = (doc: Y.Doc) => readAnnotations(doc).map((a) => a.body).sort();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(!missing)("two server processes relaying through Redis", () => {
   const servers = twoProcesses();
