@@ -11,6 +11,8 @@ import { MIGRATIONS_FOLDER } from "../src/db.ts";
 import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import { type Rng, seeded } from "./support/seed.ts";
 import { checkedFetch } from "./support/openapi.ts";
+import { sleep } from "./support/sleep.ts";
+import { NO_SHARED_POSTGRES, requiredInCi } from "./support/ci.ts";
 
 /**
  * Three server processes start at the same moment against one database,
@@ -21,12 +23,10 @@ import { checkedFetch } from "./support/openapi.ts";
 
 // Three processes cannot share an embedded database: this needs Postgres, on which it makes databases of its own.
 const adminUrl = inject("databaseUrl");
-if (!adminUrl && process.env.CI === "true") throw new Error("the migration race test must run in CI, but there is no shared Postgres (TEST_DATABASE_URL)");
-if (!adminUrl) console.warn("[migrations.test] SKIPPED: no shared Postgres (TEST_DATABASE_URL is not set); with CI=true this fails instead");
+requiredInCi("migrations.test", adminUrl ? null : NO_SHARED_POSTGRES);
 
 const PROCESSES = 3;
 const START_TIMEOUT_MS = 90_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(adminUrl)("servers starting together on one database", () => {
   let admin: postgres.Sql;

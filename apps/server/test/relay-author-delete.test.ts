@@ -1,7 +1,8 @@
 import { annotationsOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
-import { atOnceWithJitter, seededRandom } from "./support/jitter.ts";
+import { atOnceWithJitter } from "./support/jitter.ts";
+import { seeded } from "./support/seed.ts";
 import { eventually } from "./support/sync-client.ts";
 import { callProcess as call, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 
@@ -14,12 +15,12 @@ import { callProcess as call, twoProcesses, twoProcessesMissing } from "./suppor
  */
 const missing = twoProcessesMissing("relay-author-delete.test");
 const ROUNDS = 10;
-const SEED = Number(process.env.TEST_SEED ?? 20261206);
 
 describe.runIf(!missing)("an author's delete and a moderator's decision through two processes at once", () => {
   const servers = twoProcesses();
-  console.log(`[relay-author-delete.test] seed ${SEED}`);
-  const atOnce = atOnceWithJitter(seededRandom(SEED));
+  const rng = seeded("relay-author-delete");
+  console.log(`[relay-author-delete.test] jitter from seed ${rng.seed}`);
+  const atOnce = atOnceWithJitter(rng);
 
   type Case = {
     name: string;

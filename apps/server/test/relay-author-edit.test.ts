@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
-import { atOnceWithJitter, seededRandom } from "./support/jitter.ts";
+import { atOnceWithJitter } from "./support/jitter.ts";
+import { seeded } from "./support/seed.ts";
 import { eventually } from "./support/sync-client.ts";
 import { callProcess as call, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 
@@ -12,12 +13,12 @@ import { callProcess as call, twoProcesses, twoProcessesMissing } from "./suppor
  */
 const missing = twoProcessesMissing("relay-author-edit.test");
 const ROUNDS = 10;
-const SEED = Number(process.env.TEST_SEED ?? 20261207);
 
 describe.runIf(!missing)("an author's edit and an approval through two processes at once", () => {
   const servers = twoProcesses();
-  console.log(`[relay-author-edit.test] seed ${SEED}`);
-  const atOnce = atOnceWithJitter(seededRandom(SEED));
+  const rng = seeded("relay-author-edit");
+  console.log(`[relay-author-edit.test] jitter from seed ${rng.seed}`);
+  const atOnce = atOnceWithJitter(rng);
 
   it("keeps the edit it answered, published or still waiting, and never loses the submission", async () => {
     const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator", "moderator"], "pre");

@@ -121,7 +121,12 @@ describe("socket limits", () => {
     for (const bystander of bystanders) {
       await eventually(() => expect(bystander.provider.awareness.getStates().get(member.doc.clientID)).toMatchObject({ user: { id: members[0]!.user.id } }), 2_000);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // Each bystander sent the state back as it got it; what it sends next reaches the member only after the server
+    // has judged that echo.
+    for (const [i, bystander] of bystanders.entries()) bystander.provider.awareness.setLocalStateField("after", i);
+    for (const bystander of bystanders) {
+      await eventually(() => expect(member.provider.awareness.getStates().get(bystander.doc.clientID)).toMatchObject({ after: expect.any(Number) }), 2_000);
+    }
     for (const client of [member, ...bystanders]) expect(client.closes).toEqual([]);
   });
 

@@ -123,7 +123,10 @@ describe("authorization on the socket", () => {
     updateAnnotation(intruder.doc, id, { body: "defaced" });
     await eventually(() => expect(intruder.closes.map((c) => c.code)).toContain(4403), 2_000);
     expect(intruder.closes[0]!.reason).toMatch(/own/);
-    await new Promise((r) => setTimeout(r, 100));
+    // The refusal came before the close: a client that joins now reads what the server holds.
+    const reader = open(url, article.sync.room, owner.token);
+    await reader.synced;
+    expect(bodies(reader.doc)).toEqual(["mine"]);
     expect(bodies(a.doc)).toEqual(["mine"]);
   });
 
@@ -141,10 +144,10 @@ describe("authorization on the socket", () => {
   it("keeps private annotations out of everyone else's documents", async () => {
     const { owner, article, members } = await articleWithMembers(t.app, ["annotator"]);
     const [ann] = members;
-    const mine = open(url, article.sync.privateRoom, owner.token);
+    const mine = open(url, article.sync.privateRoom, owner.token, { acks: true });
     await mine.synced;
     createAnnotation(mine.doc, { kind: "comment", authorId: owner.user.id, body: "private note" });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => expect(mine.acks.at(-1)).toBe(2), 5_000); // its sync step 2, then the note: stored
 
     const group = open(url, article.sync.room, ann!.token);
     const snoop = open(url, privateRoom(article.id, owner.user.id), ann!.token);

@@ -8,6 +8,7 @@ import { liveServer } from "../support/live.ts";
 import { resetTokenFor } from "../support/mail.ts";
 import { updateSettings } from "../../src/services/groups.ts";
 import { type SyncClient, eventually } from "../support/sync-client.ts";
+import { sleep } from "../support/sleep.ts";
 
 /**
  * Access that follows membership (docs/sync.md, "Close codes"): sockets
@@ -17,7 +18,6 @@ import { type SyncClient, eventually } from "../support/sync-client.ts";
  * before the route answers; the two-process case is in relay.test.ts.
  */
 const live = liveServer({ sync: { accessCheckMs: 250 } });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Same-process changes close sockets before the route answers; the wait only covers delivery on a loaded machine.
 const closedWith = (client: SyncClient, code: number) => eventually(() => expect(client.closes.map((c) => c.code)).toContain(code), 5_000);
 
@@ -40,11 +40,13 @@ describe("open sockets follow access changes", () => {
     const after = createAnnotation(ownerClient.doc, { kind: "comment", authorId: owner.user.id, body: "after the removal" });
     await closedWith(groupSocket, SYNC_CLOSE_CODES.forbidden);
     await closedWith(privateSocket, SYNC_CLOSE_CODES.forbidden);
-    await sleep(200);
+    // Once the server holds it, it was either sent before the close, and so arrived before it, or never.
+    const reader = live.open(article.sync.room, owner.token);
+    await reader.synced;
+    await eventually(() => expect(annotationsOf(reader.doc).has(after)).toBe(true), 5_000);
     expect(annotationsOf(groupSocket.doc).has(after)).toBe(false);
-    // What they write now goes nowhere.
+    // What they write now goes nowhere: the socket is closed, and the server stored nothing of it.
     const theirs = createAnnotation(groupSocket.doc, { kind: "comment", authorId: member.user.id, body: "written after removal" });
-    await sleep(200);
     expect(annotationsOf(ownerClient.doc).has(theirs)).toBe(false);
     expect((await owner.get(`/api/annotations/${theirs}`)).status).toBe(404);
   });
@@ -64,8 +66,11 @@ describe("open sockets follow access changes", () => {
 
     const refused = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "as a viewer" });
     await closedWith(socket, SYNC_CLOSE_CODES.forbidden);
-    await sleep(100);
-    expect(annotationsOf(ownerClient.doc).has(refused)).toBe(false);
+    // Refused before the close: a client that joins now reads what the server holds.
+    const reader = live.open(article.sync.room, owner.token);
+    await reader.synced;
+    expect(annotationsOf(reader.doc).has(refused)).toBe(false);
+    expect(annotationsOf(reader.doc).has(fromOwner)).toBe(true);
   });
 
   it("lets a promoted viewer write on the socket they already had open", async () => {
@@ -85,12 +90,15 @@ describe("open sockets follow access changes", () => {
     const other = await member.post("/api/auth/login", { email: member.email, password: member.password });
     expect(other.status).toBe(200);
     const secondToken = member.cookie!.split("=")[1]!; // the client now holds the second session
-    const first = live.open(article.sync.room, member.token);
+    const first = live.open(article.sync.room, member.token, { acks: true });
     const second = live.open(article.sync.room, secondToken);
     await Promise.all([first.synced, second.synced]);
     expect((await member.post("/api/auth/logout")).status).toBe(204); // ends the second session
     await closedWith(second, SYNC_CLOSE_CODES.unauthorized);
-    await sleep(100);
+    // A write sent after the logout is acknowledged (its sync step 2, then the write): a close sent by then
+    // would have come first.
+    createAnnotation(first.doc, { kind: "comment", authorId: member.user.id, body: "still signed in" });
+    await eventually(() => expect(first.acks.at(-1)).toBe(2), 5_000);
     expect(first.closes).toEqual([]);
   });
 

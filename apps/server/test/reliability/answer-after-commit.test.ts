@@ -5,6 +5,7 @@ import { type Database, databaseOnPostgres } from "../../src/db.ts";
 import { type TestApp, type TestClient, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 import { holdBeforeQuery } from "../support/held-writes.ts";
+import { NO_SHARED_POSTGRES, requiredInCi } from "../support/ci.ts";
 
 /**
  * A write is answered from a read made after its commit. When that read's connection is cut (its backend
@@ -17,8 +18,7 @@ import { holdBeforeQuery } from "../support/held-writes.ts";
  */
 
 const url = process.env.TEST_DATABASE_URL;
-if (!url && process.env.CI === "true") throw new Error("the answer-after-commit test must run in CI, but there is no shared Postgres (TEST_DATABASE_URL)");
-if (!url) console.warn("[answer-after-commit.test] SKIPPED: no shared Postgres (TEST_DATABASE_URL is not set); with CI=true this fails instead");
+requiredInCi("answer-after-commit.test", url ? null : NO_SHARED_POSTGRES);
 
 const APPLICATION = `answer-after-commit-${randomUUID().slice(0, 8)}`;
 const TEXT = { "content-type": "text/plain; charset=utf-8" };

@@ -6,7 +6,8 @@ import { type TestApp, createTestApp } from "../support/app.ts";
 import { type Member, articleWithMembers } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { CLIENTS, type Run, type Scenario, apply, scenario } from "./support/chaos-model.ts";
-import { docState, expectedRows, groupContext, projectedRows, sleep, stateVector } from "./support/docs.ts";
+import { docState, expectedRows, groupContext, projectedRows, stateVector } from "./support/docs.ts";
+import { sleep } from "../support/sleep.ts";
 import { runSeed, seedFor } from "../support/seed.ts";
 import { FC_PATH, FC_SEED, SIZES, budget, report } from "./support/sizes.ts";
 

@@ -1,6 +1,7 @@
 import net from "node:net";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
+import { NO_SHARED_POSTGRES, requiredInCi } from "../support/ci.ts";
 
 /**
  * postgres.js (patches/postgres@3.4.9.patch) when a connection to the database is cut under it, as a
@@ -14,8 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
  */
 
 const url = process.env.TEST_DATABASE_URL;
-if (!url && process.env.CI === "true") throw new Error("the driver's connection-loss test must run in CI, but there is no shared Postgres (TEST_DATABASE_URL)");
-if (!url) console.warn("[driver-connection-loss.test] SKIPPED: no shared Postgres (TEST_DATABASE_URL is not set); with CI=true this fails instead");
+requiredInCi("driver-connection-loss.test", url ? null : NO_SHARED_POSTGRES);
 
 const clients: postgres.Sql[] = [];
 const client = (target: string, options: postgres.Options<Record<string, never>> = {}) => {

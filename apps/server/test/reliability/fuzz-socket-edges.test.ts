@@ -5,7 +5,8 @@ import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/s
 import { describe, expect, it } from "vitest";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { connectCore, updateMessage } from "./support/core.ts";
-import { groupContext, sleep } from "./support/docs.ts";
+import { groupContext } from "./support/docs.ts";
+import { sleep } from "../support/sleep.ts";
 import { fuzzDesk } from "./support/fuzz-desk.ts";
 import { rawSession } from "./support/raw-session.ts";
 

@@ -5,7 +5,8 @@ import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { connectCore, recordUpdates, syncStep2, updateMessage } from "./support/core.ts";
-import { docState, groupContext, projectedRows, sleep, stateVector } from "./support/docs.ts";
+import { docState, groupContext, projectedRows, stateVector } from "./support/docs.ts";
+import { sleep } from "../support/sleep.ts";
 
 // Documents whose clients all left unload soon, so that a test can watch one load again.
 const SYNC = { idleUnloadMs: 200 };

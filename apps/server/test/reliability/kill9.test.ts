@@ -7,7 +7,8 @@ import { type ServerProcess, startServerProcess } from "../support/process.ts";
 import { seeded } from "../support/seed.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { type AckedWriter, ackedWrites } from "./support/acked-writer.ts";
-import { docState, sleep, stateVector } from "./support/docs.ts";
+import { docState, stateVector } from "./support/docs.ts";
+import { sleep } from "../support/sleep.ts";
 import { articleOverHttp, bodyIn, inDoc, inRows, openWriters, projection as projectionOf } from "./support/over-http.ts";
 import { SIZES, budget, report } from "./support/sizes.ts";
 

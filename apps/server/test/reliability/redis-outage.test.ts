@@ -6,9 +6,12 @@ import { type RedisServer, hasRedisServer, startRedis } from "../support/redis.t
 import { seeded } from "../support/seed.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
 import { type AckedWriter, type Write, ackedWrites, keepWriting } from "./support/acked-writer.ts";
-import { docState, sleep, stateVector } from "./support/docs.ts";
+import { docState, stateVector } from "./support/docs.ts";
+import { sleep } from "../support/sleep.ts";
 import { type ArticleOverHttp, articleOverHttp, bodyIn, inDoc, inRows, openWriters, projection } from "./support/over-http.ts";
 import { report } from "./support/sizes.ts";
+import { requiredInCi } from "../support/ci.ts";
+import { LOST, READY, SUBSCRIBED } from "../support/two-processes.ts";
 
 /**
  * Redis dies between two server processes and comes back: clients on each
@@ -22,19 +25,17 @@ import { report } from "./support/sizes.ts";
 
 // Two processes must share a database: the run's Postgres when it has one, else a cluster of this file's own.
 const sharedDatabase = inject("databaseUrl");
-const missing = !hasRedisServer()
-  ? "no redis-server binary on PATH"
-  : !sharedDatabase && !POSTGRES_BIN
-    ? "no shared Postgres (TEST_DATABASE_URL) and no Postgres binaries (/usr/lib/postgresql/*/bin/initdb) to start one"
-    : null;
-if (missing && process.env.CI === "true") throw new Error(`the Redis outage test must run in CI, but there is ${missing}`);
-if (missing) console.warn(`[redis-outage.test] SKIPPED: ${missing} (with CI=true this fails instead)`);
+const missing = requiredInCi(
+  "redis-outage.test",
+  !hasRedisServer()
+    ? "no redis-server binary on PATH"
+    : !sharedDatabase && !POSTGRES_BIN
+      ? "no shared Postgres (TEST_DATABASE_URL) and no Postgres binaries (/usr/lib/postgresql/*/bin/initdb) to start one"
+      : null,
+);
 
 const START_TIMEOUT_MS = 120_000;
-const READY = /"role":"subscriber"[^\n]*"msg":"redis connected"[\s\S]*"msg":"listening"|"msg":"listening"[\s\S]*"role":"subscriber"[^\n]*"msg":"redis connected"/;
 const count = (server: ServerProcess, pattern: RegExp) => server.output().match(pattern)?.length ?? 0;
-const SUBSCRIBED = /"role":"subscriber"[^\n]*"msg":"redis connected"/g;
-const LOST = /"role":"subscriber"[^\n]*"msg":"redis connection lost/g;
 const missingFrom = (doc: Y.Doc, writes: readonly Write[]) => writes.filter((x) => !inDoc(doc, x));
 
 describe.runIf(!missing)("Redis killed -9 between two server processes", () => {

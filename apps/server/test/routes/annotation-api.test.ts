@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, createTestApp, signUp } from "../support/app.ts";
 import { articleWithMembers, seedTarget } from "../support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "../support/sync-client.ts";
-import { annotationsOf, createAnnotation } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 
 let t: TestApp;
 let url: string;
@@ -231,8 +231,8 @@ describe("client-chosen ids", () => {
     clients.push(mine);
     await mine.synced;
     createAnnotation(mine.doc, { id: s.ids.middle, kind: "comment", authorId: s.ann.user.id, body: "Bob was here" });
-    await new Promise((r) => setTimeout(r, 200));
-    await t.hub.committer.flush();
+    // The commit finds the id taken, removes it from the private document and closes its writer's socket.
+    await eventually(() => expect(mine.closes.map((c) => c.code)).toContain(SYNC_CLOSE_CODES.forbidden), 5_000);
     const row = await s.owner.get(`/api/annotations/${s.ids.middle}`);
     expect(row.body).toMatchObject({ body: "Military cooperation deepened in 2022", visibility: "group" });
   });

@@ -7,6 +7,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import type { TestProject } from "vitest/node";
 import { MIGRATIONS_FOLDER, databaseOnPostgres } from "../../src/db.ts";
+import { IN_CI } from "./ci.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -34,7 +35,7 @@ export default async function setup(project: TestProject) {
     console.log(`[marginalia tests] database: Postgres (${redact(url)})`);
     return;
   }
-  if (process.env.CI === "true") {
+  if (IN_CI) {
     throw new Error("CI=true needs TEST_DATABASE_URL: database tests must run on real Postgres in CI");
   }
   // Built in this process, once: each test file then runs its own copy the way the server does (embedded/).

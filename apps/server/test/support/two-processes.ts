@@ -4,9 +4,11 @@ import { checkedFetch } from "./openapi.ts";
 import { type ServerProcess, startServerProcess } from "./process.ts";
 import { type RedisServer, hasRedisServer, startRedis } from "./redis.ts";
 import { type SyncClient, eventually, openSyncClient } from "./sync-client.ts";
+import { NO_SHARED_POSTGRES, requiredInCi } from "./ci.ts";
 
-const READY = /"role":"subscriber"[^\n]*"msg":"redis connected"[\s\S]*"msg":"listening"|"msg":"listening"[\s\S]*"role":"subscriber"[^\n]*"msg":"redis connected"/;
-const LOST = /"role":"subscriber"[^\n]*"msg":"redis connection lost/g;
+/** A server process is ready once it listens and its Redis subscriber is connected, in either order. */
+export const READY = /"role":"subscriber"[^\n]*"msg":"redis connected"[\s\S]*"msg":"listening"|"msg":"listening"[\s\S]*"role":"subscriber"[^\n]*"msg":"redis connected"/;
+export const LOST = /"role":"subscriber"[^\n]*"msg":"redis connection lost/g;
 export const SUBSCRIBED = /"role":"subscriber"[^\n]*"msg":"redis connected"/g;
 
 /**
@@ -14,10 +16,7 @@ export const SUBSCRIBED = /"role":"subscriber"[^\n]*"msg":"redis connected"/g;
  * redis-server the file may crash. In CI nothing may be missing, so the file fails instead of skipping.
  */
 export function twoProcessesMissing(file: string): string | null {
-  const missing = !inject("databaseUrl") ? "no shared Postgres (TEST_DATABASE_URL is not set)" : !hasRedisServer() ? "no redis-server binary on PATH" : null;
-  if (missing && process.env.CI === "true") throw new Error(`${file} must run in CI, but there is ${missing}`);
-  if (missing) console.warn(`[${file}] skipping its two-process tests: ${missing}`);
-  return missing;
+  return requiredInCi(file, !inject("databaseUrl") ? NO_SHARED_POSTGRES : !hasRedisServer() ? "no redis-server binary on PATH" : null, "skipping its two-process tests");
 }
 
 /**

@@ -7,10 +7,12 @@ import { LiveDocument } from "../document/document.ts";
 
 const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
 
-/** For tests: a document that records what it stores, and a way to open sockets on it (sharing what a hub's share). */
-export function room(name: string) {
+/**
+ * For tests: a document that records what it stores, and a way to open sockets on it (sharing what a hub's
+ * share: `limits`). `heldTurnMs`: the sockets' turn for judging held updates (held-updates.ts).
+ */
+export function room(name: string, { limits = new AccountLimits(), heldTurnMs }: { limits?: AccountLimits; heldTurnMs?: number } = {}) {
   const stored: Uint8Array[] = [];
-  const limits = new AccountLimits();
   const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
   /** `admitting`: what happens to the socket before it opens (an access event during its admission, say). */
   const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void, roles = false) => {
@@ -18,7 +20,7 @@ export function room(name: string) {
     const closes: number[] = [];
     const connection = new Connection(
       { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
-      { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits },
+      { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits, heldTurnMs },
     );
     admitting?.(connection);
     connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);

@@ -33,6 +33,8 @@ export type ConnectionOptions = {
   loopShareMs?: number;
   /** What an account's sockets share (the hub's); by default, this socket's own. */
   limits?: AccountLimits;
+  /** How long this socket's held updates are judged in a turn (held-updates.ts, HELD_TURN_MS). */
+  heldTurnMs?: number;
 };
 
 type ActorChange = Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>;
@@ -71,7 +73,8 @@ export class Connection implements Peer {
     this.waiting = new KeptMessages(options.maxBuffered, this.gate);
     this.acks = new Acks(options.acks ? transport : null, () => this.state.phase === "open");
     this.limits = options.limits ?? new AccountLimits();
-    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), () => this.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received"));
+    const expired = () => this.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
+    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), expired, options.heldTurnMs);
   }
 
   get phase() {

@@ -76,6 +76,8 @@ export class HeldUpdates {
     private readonly retry: () => void,
     /** The oldest held update waited HELD_MAX_MS: the connection is closed, so that its client syncs afresh. */
     private readonly expired: () => void = () => {},
+    /** How long judging takes in a turn before the rest wait for another (tests make it small). */
+    private readonly turnMs = HELD_TURN_MS,
   ) {}
 
   get length() {
@@ -128,17 +130,20 @@ export class HeldUpdates {
   /**
    * Judges again, in order, the held updates whose awaited content came, for
    * up to HELD_TURN_MS; the rest in a later turn. Each is applied, refused
-   * (closing the connection), or held again with what it awaits now.
+   * (closing the connection), or held again with what it awaits now. A turn
+   * judges at least one, so that a turn stalled before its first (a pause
+   * of the collector) still moves on, as the loop's shares do (loop-budget.ts).
    */
   judgeAgain(judge: HeldJudge) {
     const started = performance.now();
+    let judged = 0;
     let progress = true;
     while (progress && this.entries.length && judge.open()) {
       progress = false;
       for (const entry of this.list()) {
         if (!judge.open()) return;
         if (!anyArrived(judge.live.doc, entry.awaited)) continue;
-        if (performance.now() - started > HELD_TURN_MS) return this.retryLater();
+        if (judged++ > 0 && performance.now() - started > this.turnMs) return this.retryLater();
         if (takenInTurns(judge.live, entry.update)) {
           this.take(entry);
           entry.settle(judge.inTurns(entry.update, entry.claim));

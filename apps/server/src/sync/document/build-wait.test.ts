@@ -161,6 +161,8 @@ describe("a write during a build in slices", () => {
   it("starts a large document's build after a wait, or at the first write, and never for one closed before", async () => {
     const cuts = vi.spyOn(compactionWorker, "slices");
     const { doc: client, state } = largeState();
+    // The wait is a timer the test moves on by hand; the build's own turns (setImmediate) stay real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const closedSoon = new LiveDocument(context("article:c"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
     const kept = new LiveDocument(context("article:d"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
     const written = new LiveDocument(context("article:e"), { persist: () => Promise.resolve() }, { bytes: state, servable: true });
@@ -178,8 +180,10 @@ describe("a write during a build in slices", () => {
     await written.whenBuilt();
     expect(written.isCold).toBe(false);
 
-    // The one left alone is cut once the delay is over; the one closed before, never.
-    await new Promise((resolve) => setTimeout(resolve, BUILD_AFTER_MS + 100));
+    // The one left alone is cut once the delay is over, not before; the one closed before, never.
+    vi.advanceTimersByTime(BUILD_AFTER_MS - 1);
+    expect(cuts).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
     expect(cuts).toHaveBeenCalledTimes(2);
     await kept.whenBuilt();
     expect(kept.isCold).toBe(false);
@@ -239,4 +243,7 @@ describe("a cold document's state vector", () => {
   });
 });
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});

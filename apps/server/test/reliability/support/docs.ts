@@ -90,8 +90,6 @@ export function groupContext(article: { id: string; groupId: string }, revision 
   return { docName: `article:${article.id}`, articleId: article.id, groupId: article.groupId, visibility: "group", revision };
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Where two copies of a document differ, item by item, for a failure message: the annotations whose
  * values differ, with every item each side keeps under each of their keys (id, origins, deleted or

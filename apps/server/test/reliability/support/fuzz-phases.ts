@@ -10,7 +10,7 @@ import type { Rng } from "../../support/seed.ts";
 import { socketAuth } from "../../support/socket-auth.ts";
 import { type SyncClient, eventually } from "../../support/sync-client.ts";
 import { connectCore, syncStep1 } from "./core.ts";
-import { sleep } from "./docs.ts";
+import { sleep } from "../../support/sleep.ts";
 import { type Corpus, FRAME_KINDS, type FrameKind } from "./frames.ts";
 import { rawSession } from "./raw-session.ts";
 
