@@ -100,6 +100,15 @@ describe("HTTP at its edges", () => {
       const res = await t.app.request(path, { headers: { cookie: owner.cookie! } });
       expect([res.status, ((await res.json()) as { error: { code: string } }).error.code], path).toEqual([404, "not_found"]);
     }
+    // The app's pages and files are only read: a write to a page is refused like one to a route, not served the page.
+    for (const [method, path, status] of [["POST", "/", 405], ["DELETE", `/articles/${article.id}`, 405], ["PUT", "/index.html", 404]] as const) {
+      const res = await t.app.request(path, { method, headers: { cookie: owner.cookie! } });
+      const body = (await res.json()) as { error: { code: string } };
+      expect([res.status, body.error.code, res.headers.get("allow")], `${method} ${path}`).toEqual(
+        status === 405 ? [405, "method_not_allowed", "GET, HEAD"] : [404, "not_found", null],
+      );
+    }
+    expect((await t.app.request("/", { method: "HEAD" })).status).toBe(200);
     const me = await owner.get("/api/me");
     expect(me.headers.get("cache-control")).toBe("private, no-cache");
     const exported = await owner.get(`/api/groups/${group.id}/export?format=csv`);

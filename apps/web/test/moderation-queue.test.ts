@@ -59,8 +59,13 @@ describe.skipIf(skipBrowserSuites)("the moderation queue, in Chromium", () => {
     const entry = a.page.getByRole("listitem", { name: `Submission: Comment by ${bob.name}` });
     await entry.getByText("As first written").waitFor();
 
-    await call(b.context, base, "PATCH", `/api/annotations/${submitted.id}`, { body: "As rewritten while it waited" });
-    await entry.getByText("As rewritten while it waited").waitFor();
+    // Each edit the queue hears of is a notice the bell lists too, the newest in place of the one before.
+    const notices = a.page.locator('ul[aria-label="Notifications"] li', { hasText: "that waits for review" });
+    for (const body of ["As rewritten once", "As rewritten twice", "As rewritten while it waited"]) {
+      await call(b.context, base, "PATCH", `/api/annotations/${submitted.id}`, { body });
+      await entry.getByText(body).waitFor();
+    }
+    await expect.poll(() => notices.filter({ hasText: "changed" }).count()).toBe(1);
     await entry.getByRole("button", { name: "Approve" }).click();
     await entry.waitFor({ state: "detached" });
     expect(await call<{ status: string; body: string }>(b.context, base, "GET", `/api/annotations/${submitted.id}`)).toMatchObject({ body: "As rewritten while it waited", status: "published" });

@@ -42,7 +42,7 @@ export function NotificationsMenu() {
         announceNotification(pushed);
         // One written as read is news for the screens that show what it is about (the queue), not for the bell.
         if (!pushed.readAt) tell(pushed);
-        setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current].slice(0, LISTED)));
+        setItems((current) => (current.some((n) => n.id === pushed.id) ? current : [pushed, ...current.filter((n) => !replaces(pushed, n))].slice(0, LISTED)));
       });
       // The session ended or the token was revoked: reconnecting would only be refused.
       stream.addEventListener("end", () => stream?.close());
@@ -100,3 +100,10 @@ export function NotificationsMenu() {
     </details>
   );
 }
+
+/**
+ * The server keeps only the newest notice of an author's edit to a waiting submission (each version they type
+ * writes one): one pushed replaces the one before it in the list, as the server's list would on the next read.
+ */
+const replaces = (pushed: Notification, listed: Notification) =>
+  pushed.kind === "review" && pushed.data?.action === "edited" && listed.kind === "review" && listed.data?.action === "edited" && listed.annotationId === pushed.annotationId;
