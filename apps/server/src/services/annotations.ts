@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type * as Y from "yjs";
 import {
   type AnnotationPatch,
+  type AnnotationStatus,
   type AnnotationValue,
   type NewAnnotation,
   type Role,
@@ -10,6 +11,7 @@ import {
   canSee,
   createAnnotation,
   deleteAnnotation,
+  moderationStepOf,
   type Actor,
   canWrite,
   placementFor,
@@ -29,6 +31,7 @@ import { ApiError, forbidden, notFound } from "../errors.ts";
 import { type DocContext, contextFor } from "../documents/context.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
+import { recordModeration } from "./moderation-log.ts";
 import { liveVersion } from "./reviewed-version.ts";
 import { type StoredState, changedMeanwhile, inDecisionTurn, storedState } from "./decision-turns.ts";
 
@@ -166,8 +169,23 @@ function checkUnchanged(existing: AnnotationValue, expected: string | undefined)
  * for them, since with them edits of one article went one at a time (60 at once took 4–5 times as long).
  */
 export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, expected?: string) {
-  const write = (now: AnnotationAccess, stored: StoredState | null) => patchInDocument(hub, now, patch, stored, expected);
+  const write = async (now: AnnotationAccess, stored: StoredState | null) => {
+    const updated = await patchInDocument(hub, now, patch, stored, expected);
+    // A change of status always has its turn (moderates), so `stored` is the status it changed.
+    if (stored) await recordStatusStep(db, now, stored.status, updated.status);
+    return updated;
+  };
   return access.row.status === "pending" || moderates(access, patch) ? asDecided(db, access, write) : write(access, null);
+}
+
+/**
+ * A moderator's change of status by an edit is the moderation step it amounts to (publish, hide, unhide),
+ * logged with the flags it settles and told to the author as the step's own route does, and as a socket's
+ * step is (hooks/index.ts): hiding by PATCH or W3C PUT went unlogged, and its author was never told.
+ */
+async function recordStatusStep(db: Db, access: AnnotationAccess, from: AnnotationStatus, to: AnnotationStatus) {
+  const action = moderationStepOf(access.actor, from, to);
+  if (action) await recordModeration(db, access.row, access.account, action, { oldStatus: from, newStatus: to });
 }
 
 /**

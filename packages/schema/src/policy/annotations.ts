@@ -247,8 +247,20 @@ export type StatusAction = keyof typeof STATUS_ACTIONS;
  */
 function refuseModeratorStep(from: AnnotationStatus, to: unknown): string | null {
   if (to === from) return null;
-  const step = Object.values(STATUS_ACTIONS).find((a) => a.to === to && (a.from as readonly string[]).includes(from));
-  return step ? null : `an annotation cannot go from ${from} to ${String(to)}`;
+  return stepBetween(from, to) ? null : `an annotation cannot go from ${from} to ${String(to)}`;
+}
+
+const stepBetween = (from: AnnotationStatus, to: unknown) =>
+  (Object.keys(STATUS_ACTIONS) as StatusAction[]).find((a) => STATUS_ACTIONS[a].to === to && (STATUS_ACTIONS[a].from as readonly string[]).includes(from)) ?? null;
+
+/**
+ * The moderation step a change of status from `from` to `to` is, when this actor makes it, whatever path it
+ * comes by (a socket's update, a REST PATCH, a W3C PUT): a moderator's, in a document the group reads
+ * (private notes are not moderated). Each such step is logged and its author told, as the REST actions are.
+ */
+export function moderationStepOf(actor: Actor, from: AnnotationStatus, to: unknown): StatusAction | null {
+  if (!canModerate(actor.role) || actor.room.kind === "private" || to === from) return null;
+  return stepBetween(from, to);
 }
 
 /** Why a moderation action is refused on an annotation of `room`'s kind in `status`. */

@@ -6,7 +6,7 @@ import { NOT_V1, decodeInTurns, decodeUpdate, readsAsV1 } from "../validate/deco
 import { GONE, type Location, Locator, MISSING } from "../validate/locate.ts";
 import { MapEntries } from "../validate/map-entries.ts";
 import { inSlices } from "../document/own-turn.ts";
-import { type Actor, type AnnotationStatus, STATUS_ACTIONS, type StatusAction, canModerate, canWrite } from "@marginalia/schema";
+import { type Actor, type AnnotationStatus, type StatusAction, canWrite, moderationStepOf } from "@marginalia/schema";
 
 /**
  * `missing`: the update builds on content the server has not received yet, so
@@ -216,11 +216,9 @@ function* check(doc: Y.Doc, update: Uint8Array, actor: Actor): Judging {
 function moderationStep(doc: Y.Doc, id: string, change: AnnotationChange, actor: Actor): ModerationStep | null {
   const to = change.fields.get("status")?.at(-1);
   const map = annotationsOf(doc).get(id);
-  if (change.created || change.deleted || !map || typeof to !== "string" || !canModerate(actor.role)) return null;
+  if (change.created || change.deleted || !map || typeof to !== "string") return null;
   const existing = readAnnotation(map);
-  const action = (Object.keys(STATUS_ACTIONS) as StatusAction[]).find(
-    (a) => STATUS_ACTIONS[a].to === to && (STATUS_ACTIONS[a].from as readonly string[]).includes(existing.status),
-  );
+  const action = moderationStepOf(actor, existing.status, to);
   return action ? { annotationId: id, authorId: existing.authorId, action, oldStatus: existing.status, newStatus: to as AnnotationStatus } : null;
 }
 
