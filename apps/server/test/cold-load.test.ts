@@ -107,7 +107,8 @@ describe("cold load", () => {
     // Seen between two slices at least once: part of the document built, the rest still to come.
     let seenMidway = false;
     const watch = setInterval(() => {
-      const slices = (loaded(article.sync.room) as unknown as { slices: { list: unknown[]; next: number } | null } | null)?.slices;
+      type Phase = { slices?: { list: unknown[]; next: number } | null };
+      const slices = (loaded(article.sync.room) as unknown as { build: { phase: Phase } } | null)?.build.phase.slices;
       if (slices && slices.next > 0 && slices.next < slices.list.length) seenMidway = true;
     }, 0);
     try {

@@ -130,17 +130,7 @@ type StreamContext = { db: Db; reads: ReadQueue; logger: Logger; feedFor: (userI
  * what the feed reads (notification-feed.ts).
  */
 export class NotificationStream implements FeedStream {
-  private sse: SSEStreamingApi | null = null;
-  private feed: AccountFeed | null = null;
-  /** What this stream has sent: its own, whatever the feed or its other streams have. */
-  private point: ReadPoint | null = null;
-  joined = false;
-  /** Rung while not joined: read on its own again. */
-  private dirty = false;
-  /** Rows the feed handed over, until all are written: a client never holds more than this one batch. */
-  private batch: { rows: readonly FeedRow[]; since: Date } | null = null;
-  private pumping = false;
-  private ended = false;
+  private state: StreamState = { kind: "taken" };
   /** Writes not yet taken by the client: one still there at the next heartbeat closes the stream instead. */
   private pending = 0;
   private finish: () => void = () => {};
@@ -155,29 +145,42 @@ export class NotificationStream implements FeedStream {
     private readonly forget: () => void,
   ) {}
 
+  get joined(): boolean {
+    return this.state.kind === "joined";
+  }
+
+  private get ended(): boolean {
+    return this.state.kind === "ended";
+  }
+
   /**
    * Serves the stream until it ends: first what is newer than `after` (the
    * `Last-Event-ID` a reconnecting browser sends, or the newest id the client
    * had listed), else only what comes from now on.
    */
   async run(sse: SSEStreamingApi, after: number | null): Promise<void> {
-    this.sse = sse;
+    // Ended before it ran (its credentials ended meanwhile): joining the feed now would keep it there for good.
+    if (this.ended) return;
     sse.onAbort(() => this.end(null));
     const { db, reads } = this.context;
     try {
       // Rung from here on, before the starting point is read: a ring in between is read, not missed.
-      const feed = (this.feed = this.context.feedFor(this.userId));
+      const feed = this.context.feedFor(this.userId);
+      const starting: StreamState & { kind: "starting" } = { kind: "starting", sse, feed, rung: false };
+      this.state = starting;
       feed.add(this);
       // Starting after the feed did, this stream is owed nothing the feed read before joining it.
       await feed.ready;
       if (this.ended) return;
-      this.point = await reads.run("start", () => ReadPoint.at(db, this.userId, after));
+      const point = await reads.run("start", () => ReadPoint.at(db, this.userId, after));
       if (this.ended) return;
       // Only now: a notification committed after `ready` is one this stream sends.
-      await this.write({ event: "ready", data: "{}", retry: RETRY_MS });
-      // From a given id there may be more to send; from now on, only a ring since then calls for a read.
-      if (after !== null) this.dirty = true;
-      void this.pump();
+      await this.write(sse, { event: "ready", data: "{}", retry: RETRY_MS });
+      if (this.state === starting) {
+        // From a given id there may be more to send; from now on, only a ring since then calls for a read.
+        this.state = { kind: "catching-up", sse, feed, point, rung: starting.rung || after !== null };
+        void this.pump();
+      }
       await this.done;
     } catch (err) {
       this.logger.warn({ err, userId: this.userId }, "a notification stream failed");
@@ -188,12 +191,12 @@ export class NotificationStream implements FeedStream {
 
   /** Closes the stream, telling the client why (`reason`) unless it is gone already. */
   end(reason: string | null) {
-    if (this.ended) return;
-    this.ended = true;
-    this.joined = false;
-    this.feed?.remove(this);
+    const state = this.state;
+    if (state.kind === "ended") return;
+    this.state = { kind: "ended" };
+    const sse = state.kind === "taken" ? null : state.sse;
+    if (state.kind !== "taken") state.feed.remove(this);
     this.forget();
-    const sse = this.sse;
     // `run` returns once this finishes, and Hono then closes the response.
     if (!sse || !reason) return this.finish();
     // A client that is not reading would never take a last event: it is cut.
@@ -206,30 +209,37 @@ export class NotificationStream implements FeedStream {
   }
 
   ping() {
-    if (this.ended || !this.sse) return;
+    const state = this.state;
+    if (state.kind === "taken" || state.kind === "ended") return;
     if (this.pending > 0) {
       // Cut rather than closed: a close would wait behind the write the client never takes.
-      this.sse.abort();
+      state.sse.abort();
       return this.end(null);
     }
-    void this.write(null);
+    void this.write(state.sse, null);
   }
 
   rung() {
-    this.dirty = true;
-    void this.pump();
+    const state = this.state;
+    if (state.kind === "starting" || state.kind === "catching-up") state.rung = true;
+    else if (state.kind === "joined") {
+      this.state = { kind: "catching-up", sse: state.sse, feed: state.feed, point: state.point, rung: true };
+      // With a batch, the pump is writing it, and reads on its own after.
+      if (!state.batch) void this.pump();
+    }
   }
 
   offer(rows: readonly FeedRow[], since: Date) {
-    if (this.ended) return;
-    if (this.batch) {
+    const state = this.state;
+    // Not joined, it reads on its own, and such a read covers these rows.
+    if (state.kind !== "joined") return;
+    if (state.batch) {
       // Its client is still taking the last batch: rather than queue, the stream falls behind and, once that
       // is written, reads on its own from where it stands, which reads these rows again.
-      this.joined = false;
-      this.dirty = true;
+      this.state = { kind: "catching-up", sse: state.sse, feed: state.feed, point: state.point, rung: true };
       return;
     }
-    this.batch = { rows, since };
+    state.batch = { rows, since };
     void this.pump();
   }
 
@@ -242,49 +252,46 @@ export class NotificationStream implements FeedStream {
     return this.context.logger;
   }
 
-  /** Writes what the feed handed over, and reads on its own while rung and not joined; joins once level. */
+  /**
+   * Writes what the feed handed over, and reads on its own while rung and not joined; joins once level. Runs
+   * while the stream catches up or has a batch to write, and is started only on the way into either, so never twice.
+   */
   private async pump() {
-    const point = this.point;
-    if (this.pumping || !point) return;
-    this.pumping = true;
     try {
-      while (!this.ended) {
-        const batch = this.batch;
-        if (batch) {
-          await this.send(batch.rows, batch.since);
-          this.batch = null;
+      for (;;) {
+        const state = this.state;
+        if (state.kind === "joined") {
+          if (!state.batch) return;
+          await this.send(state, state.batch.rows, state.batch.since);
+          state.batch = null;
           continue;
         }
-        if (!this.dirty) {
-          this.joined = true;
+        if (state.kind !== "catching-up") return;
+        if (!state.rung) {
+          this.state = { kind: "joined", sse: state.sse, feed: state.feed, point: state.point, batch: null };
           return;
         }
-        this.dirty = false;
-        this.joined = false;
-        const { rows, since } = await point.read(this.context.db, this.userId, this.context.reads, "own");
-        await this.send(rows, since);
-        if (rows.length === PAGE) this.dirty = true;
+        state.rung = false;
+        const { rows, since } = await state.point.read(this.context.db, this.userId, this.context.reads, "own");
+        await this.send(state, rows, since);
+        if (rows.length === PAGE) state.rung = true;
       }
     } catch (err) {
       this.fail(err);
-    } finally {
-      this.pumping = false;
     }
   }
 
-  private async send(rows: readonly FeedRow[], since: Date) {
-    const point = this.point!;
+  private async send(to: Sending, rows: readonly FeedRow[], since: Date) {
     for (const row of rows) {
       if (this.ended) return;
-      if (!point.take(row, since)) continue;
+      if (!to.point.take(row, since)) continue;
       // The event's id is where a reconnect resumes: the highest sent, which a late, lower one must not lower.
-      await this.write({ event: "notification", id: String(point.cursor), data: eventData(row) });
+      await this.write(to.sse, { event: "notification", id: String(to.point.cursor), data: eventData(row) });
     }
   }
 
   /** One event, or a comment line (null) that only keeps the connection busy. */
-  private async write(message: { event: string; data: string; id?: string; retry?: number } | null) {
-    const sse = this.sse!;
+  private async write(sse: SSEStreamingApi, message: { event: string; data: string; id?: string; retry?: number } | null) {
     this.pending++;
     try {
       if (message) await sse.writeSSE(message);
@@ -294,6 +301,23 @@ export class NotificationStream implements FeedStream {
     }
   }
 }
+
+/** A running stream's response, and its account's feed. */
+type Running = { sse: SSEStreamingApi; feed: AccountFeed };
+/** What a stream sends from: where it stands (`point`), what this stream has sent, and where to. */
+type Sending = Running & { point: ReadPoint };
+
+/**
+ * Where a stream is: taken but not yet run; starting (in its feed, learning where it starts); catching up,
+ * reading on its own while `rung` (rung since its last own read began); joined, sending what the feed hands
+ * over, one `batch` at a time, so that a client never holds more than one; or ended.
+ */
+type StreamState =
+  | { kind: "taken" }
+  | (Running & { kind: "starting"; rung: boolean })
+  | (Sending & { kind: "catching-up"; rung: boolean })
+  | (Sending & { kind: "joined"; batch: { rows: readonly FeedRow[]; since: Date } | null })
+  | { kind: "ended" };
 
 /** A row's event data, made once for all the streams the feed hands it to. */
 const dataOf = new WeakMap<FeedRow, string>();

@@ -9,7 +9,8 @@ import { annotationValues, writeAgain } from "./salvage.ts";
 import type { SyncHold } from "./sync-hold.ts";
 import { type EditStore, UnsentEdits } from "./unsent-edits.ts";
 
-export type Connection = "connecting" | "online" | "offline" | "stopped";
+/** `stopped`: the session cannot go on (`fatal` says why); `destroyed`: its owner closed it, and nothing more is done. */
+export type Connection = "connecting" | "online" | "offline" | "stopped" | "destroyed";
 
 export type SessionState = {
   connection: Connection;
@@ -69,13 +70,7 @@ export class DocSession {
   /** Local edits, or a stored copy, that the server may refuse. */
   private editedSinceReset = false;
   private loadedFromStorage = false;
-  private destroyed = false;
-  /** Why the last copy was dropped, told once the fresh one syncs: a rejoin refused too means access was lost, not work. */
-  private refusal: string | null = null;
-  /** The dropped copy's annotations, to write again what the server never had once the fresh copy syncs. */
-  private dropped: Map<string, AnnotationValue> | null = null;
-  /** Work written again and not yet saved: refused a second time, it is dropped, not written again once more. */
-  private salvaging = false;
+  private recovery: Recovery = { kind: "none" };
 
   constructor(private readonly options: SessionOptions) {
     this.start();
@@ -94,11 +89,15 @@ export class DocSession {
   }
 
   destroy() {
-    this.destroyed = true;
+    this.set({ connection: "destroyed" });
     window.removeEventListener("offline", this.goOffline);
     window.removeEventListener("online", this.goOnline);
     this.teardown();
     this.listeners.clear();
+  }
+
+  private get destroyed(): boolean {
+    return this.state.connection === "destroyed";
   }
 
   private set(patch: Partial<SessionState>) {
@@ -137,12 +136,14 @@ export class DocSession {
     applyServerSyncQuietly(provider, this.persistence, [onUpdate]);
     provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder) => {
       this.acks.ackReceived(decoding.readVarUint(decoder));
-      if (this.acks.saved) this.salvaging = false;
+      if (this.acks.saved && this.recovery.kind === "salvaging") this.recovery = { kind: "none" };
       this.set({ saved: this.acks.saved });
       this.settleEdits();
     };
     provider.messageHandlers[MESSAGE_ROLE] = (_encoder, decoder) => this.set({ role: decoding.readVarString(decoder) as Role });
     provider.on("status", ({ status }) => {
+      // Its own teardown disconnects it: a destroyed session stays so.
+      if (this.destroyed) return;
       if (status === "connecting") this.instrumentSocket();
       this.set({
         connection: status === "connected" ? "online" : navigator.onLine ? "connecting" : "offline",
@@ -153,18 +154,17 @@ export class DocSession {
       this.set({ synced });
       if (synced) this.unsent?.serverSynced();
       this.settleEdits();
-      if (!synced || this.refusal === null) return;
-      const refusal = this.refusal;
-      this.refusal = null;
-      const dropped = this.dropped;
-      this.dropped = null;
+      const recovery = this.recovery;
+      if (!synced || recovery.kind !== "rejoining") return;
+      this.recovery = { kind: "none" };
       // The server's sync is applied with the document's listeners set aside (quiet-sync.ts), and this runs
       // inside it: what is written again waits until they are back, to be sent, stored and counted.
       queueMicrotask(() => {
         if (this.destroyed || this.provider !== provider) return;
+        const { dropped, reason } = recovery;
         const kept = dropped && this.state.role && canWrite(this.state.role) ? writeAgain(doc, dropped, null) : 0;
-        this.salvaging = kept > 0;
-        this.options.onRefused?.(refusal, kept);
+        this.recovery = kept > 0 ? { kind: "salvaging" } : { kind: "none" };
+        this.options.onRefused?.(reason, kept);
       });
     });
     provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
@@ -243,7 +243,8 @@ export class DocSession {
    * the page opens with access, as if written with it.
    */
   private stop(message: string, { discard = false } = {}) {
-    this.refusal = null;
+    // The fresh copy refused too: access was lost, not work, and no refusal is told.
+    if (this.recovery.kind === "rejoining") this.recovery = { kind: "none" };
     if (discard) void this.persistence.clearData();
     this.set({ connection: "stopped", fatal: message, role: discard ? null : this.state.role });
   }
@@ -255,15 +256,15 @@ export class DocSession {
    */
   private async rejoin(reason: string) {
     const old = this.persistence;
-    this.dropped = this.salvaging ? null : annotationValues(this.doc);
-    this.salvaging = false;
+    const dropped = this.recovery.kind === "salvaging" ? null : annotationValues(this.doc);
+    this.recovery = { kind: "none" };
     this.provider.destroy();
     this.doc.destroy();
     await old.clearData();
     if (this.destroyed) return;
     this.editedSinceReset = false;
     this.loadedFromStorage = false;
-    this.refusal = reason;
+    this.recovery = { kind: "rejoining", reason, dropped };
     this.start();
     this.set({ generation: this.state.generation + 1, saved: true });
   }
@@ -278,6 +279,13 @@ export class DocSession {
     this.provider.connect();
   };
 }
+
+/**
+ * One recovery from a refused update. Rejoining: the copy was dropped and a fresh one joins; once it syncs, the user
+ * is told `reason` and the dropped copy's annotations the server never had are written again (salvage.ts). Salvaging:
+ * that work is written again and not yet saved; refused a second time, it is dropped, not written again once more.
+ */
+type Recovery = { kind: "none" } | { kind: "rejoining"; reason: string; dropped: Map<string, AnnotationValue> | null } | { kind: "salvaging" };
 
 /** Unsent edits are kept in the document's own IndexedDB database, which goes with its copy (clearData). */
 function editStore(persistence: IndexeddbPersistence): EditStore {

@@ -9,19 +9,9 @@ import { actor, alice, articleId } from "../authorize/authorize-testing.ts";
 import { Connection } from "../connection/connection.ts";
 import { LiveDocument } from "./document.ts";
 import { STEP2_HEADROOM, updateMessage } from "../connection/messages.ts";
-import { BUILD_AFTER_MS, SLICED_BUILD_BYTES } from "./sliced-build.ts";
+import { BUILD_AFTER_MS } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "../persist/yjs-worker.ts";
-
-/** A stored state past the sliced-build size, and a client in sync with it. */
-function largeState() {
-  const doc = new Y.Doc();
-  doc.transact(() => {
-    for (let i = 0; i < 200; i++) createAnnotation(doc, { kind: "comment", authorId: alice, body: `${i} `.padEnd(1_500, "x") });
-  });
-  const state = Y.encodeStateAsUpdate(doc);
-  expect(state.byteLength).toBeGreaterThanOrEqual(SLICED_BUILD_BYTES);
-  return { doc, state };
-}
+import { largeState } from "./large-state-testing.ts";
 
 /** A client's sync step 1, as a message. */
 function step1(doc: Y.Doc): Uint8Array {

@@ -9,9 +9,7 @@ import { PresenceFanout } from "../presence/presence-fanout.ts";
 import { JoinAnswers } from "./join-answer.ts";
 import { ColdBytes } from "./cold-bytes.ts";
 import { ClientIds } from "../authorize/client-ids.ts";
-import { BUILD_AFTER_MS, SLICED_BUILD_BYTES, SLICE_SIZES, applySlice, applyUnheard } from "./sliced-build.ts";
-import { compactionWorker } from "../persist/yjs-worker.ts";
-import { ownTurn } from "./own-turn.ts";
+import { ColdBuild } from "./cold-build.ts";
 import { writeStep2 } from "./sliced-encode.ts";
 import type { PersistSource } from "../persist/persist.ts";
 import type { DocContext } from "../persist/projection.ts";
@@ -81,18 +79,8 @@ export type StartingState = {
 export class LiveDocument implements PersistSource {
   private readonly ydoc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.ydoc);
-  /**
-   * The state as loaded, until the Y.Doc is built from it (cold-bytes.ts) on first use, usually the first write;
-   * a large one in slices before that (`buildInSlices`), from BUILD_AFTER_MS after the load or the first need.
-   */
-  private cold: ColdBytes | null;
-  /**
-   * The slices of a large cold document not yet applied (`buildInSlices`, a slice per turn): till the last, `cold`
-   * still holds the whole of it, and anything that needs the document meanwhile applies the rest at once.
-   */
-  private slices: { list: Uint8Array[]; next: number; withTail: boolean } | null = null;
-  /** The build in slices under way, from the moment it is asked for until the last slice (or until given up). */
-  private building: Promise<void> | null = null;
+  /** The Y.Doc from the loaded state (cold-build.ts): served as loaded until first use, or built in slices before. */
+  private readonly build: ColdBuild;
   /** Changes applied since the load: a judgement in turns that sees it move judges again. */
   private changes = 0;
   private readonly joinAnswers = new JoinAnswers();
@@ -102,9 +90,6 @@ export class LiveDocument implements PersistSource {
     return this.encoded;
   }
   private encoded = 0;
-  /** A build in slices planned for a large cold document, not yet started (`BUILD_AFTER_MS`). */
-  private plannedBuild: ReturnType<typeof setTimeout> | null = null;
-  private destroyed = false;
   /** Who writes under each Yjs client id while the document is loaded (client-ids.ts). */
   readonly clientIds = new ClientIds(this.ydoc.clientID);
   readonly peers = new Set<Peer>();
@@ -136,9 +121,9 @@ export class LiveDocument implements PersistSource {
     this.votes = new VoteTally(votesOf(this.ydoc));
     notesOf(this.ydoc);
     withheldOf(this.ydoc);
-    const initialState = start?.bytes ?? null;
-    this.encoded = (initialState?.length ?? 0) + (start?.tail?.length ?? 0);
-    this.cold = initialState && new ColdBytes(initialState, start?.tail ?? null, start?.headroom ?? 0, start?.stateVector ?? null);
+    this.encoded = (start?.bytes.length ?? 0) + (start?.tail?.length ?? 0);
+    const cold = start && new ColdBytes(start.bytes, start.tail ?? null, start.headroom ?? 0, start.stateVector ?? null);
+    this.build = new ColdBuild(this.ydoc, cold, LOAD_ORIGIN, () => this.hooks.built?.(this));
     this.fanout = new Fanout(this.peers, (recipients, delayMs) => this.hooks.broadcast?.(recipients, delayMs));
     this.presence = new PresenceFanout(this.awareness, {
       peers: () => this.peers,
@@ -148,11 +133,8 @@ export class LiveDocument implements PersistSource {
     this.clientIds.onClaim = (clientId, userId) => this.hooks.claimClient?.(this, clientId, userId);
     this.ydoc.on("update", this.onUpdate);
     this.ydoc.on("afterTransaction", this.onTransaction);
-    if (!start?.servable) void this.doc;
-    else if (initialState && initialState.byteLength >= SLICED_BUILD_BYTES) {
-      this.plannedBuild = setTimeout(() => this.startBuild(), BUILD_AFTER_MS);
-      this.plannedBuild.unref();
-    }
+    if (start?.servable) this.build.plan();
+    else this.build.finish();
     this.awareness.on("update", this.onAwareness);
   }
 
@@ -162,7 +144,7 @@ export class LiveDocument implements PersistSource {
 
   /** The document's state vector, without building it while it is cold (ColdBytes.stateVector). */
   stateVector(): Promise<Uint8Array> {
-    return this.cold ? this.cold.stateVector() : Promise.resolve(Y.encodeStateVector(this.ydoc));
+    return this.build.cold?.stateVector() ?? Promise.resolve(Y.encodeStateVector(this.ydoc));
   }
 
   /** The Yjs client ids that wrote content here, without building the document for it. */
@@ -170,78 +152,25 @@ export class LiveDocument implements PersistSource {
     return [...Y.decodeStateVector(await this.stateVector()).keys()];
   }
 
-  /** The live Y.Doc, built from the loaded state on first use. */
+  /** The live Y.Doc, built from the loaded state on first use: the rest of a build in slices at once. */
   get doc(): Y.Doc {
-    if (this.cold) {
-      const { bytes: state, tail } = this.cold;
-      const slices = this.slices;
-      this.cold = null;
-      this.slices = null;
-      this.cancelPlannedBuild();
-      if (slices) while (slices.next < slices.list.length) applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
-      else applyUnheard(this.ydoc, state, LOAD_ORIGIN);
-      if (tail && !slices?.withTail) applyUnheard(this.ydoc, tail, LOAD_ORIGIN);
-      this.hooks.built?.(this);
-    }
+    this.build.finish();
     return this.ydoc;
-  }
-
-  private cancelPlannedBuild() {
-    if (this.plannedBuild) clearTimeout(this.plannedBuild);
-    this.plannedBuild = null;
-  }
-
-  private startBuild() {
-    this.cancelPlannedBuild();
-    if (!this.cold || this.building || this.destroyed) return;
-    const building = this.buildInSlices(this.cold.bytes, this.cold.tail)
-      // A slice Yjs refused: the whole state is applied on first use instead, and fails there if it must.
-      .catch(() => void (this.slices = null))
-      .finally(() => {
-        if (this.building === building) this.building = null;
-      });
-    this.building = building;
-  }
-
-  /**
-   * Builds a large cold document a slice per event-loop turn, so that the first write to it does not hold every
-   * socket of the process while a whole state is applied (about a second for 10 MB). The worker cuts the state
-   * (state-slices.mjs); a state it cannot cut is built on first use.
-   */
-  private async buildInSlices(state: Uint8Array, tail: Uint8Array | null) {
-    // A large tail is merged into the state first and cut with it: its structs build on the snapshot's, so
-    // it cannot be cut alone, and applied whole after the last slice it would hold the loop as long as a
-    // large state does. A small one is applied whole then (`doc`).
-    const withTail = tail !== null && tail.byteLength >= SLICED_BUILD_BYTES;
-    // On the background thread, not the loads' one: cutting a 10 MB state takes it about 0.6 s, which
-    // another document's load would otherwise wait behind.
-    const whole = withTail ? await compactionWorker.merge([state, tail]).catch(() => null) : state;
-    const list = whole && (await compactionWorker.slices(whole, SLICE_SIZES).catch(() => null));
-    // Built meanwhile (`cold` only ever goes to null: a new client's step 2 may have moved the same bytes).
-    if (!list || !this.cold || this.destroyed) return;
-    const slices = { list, next: 0, withTail };
-    this.slices = slices;
-    while (this.slices === slices && !this.destroyed) {
-      await ownTurn();
-      if (this.slices !== slices || this.destroyed) return;
-      applySlice(this.ydoc, slices.list[slices.next++]!, LOAD_ORIGIN);
-      if (slices.next === slices.list.length) void this.doc;
-    }
   }
 
   /** Whether the Y.Doc is still to be built from the loaded bytes. */
   get isCold(): boolean {
-    return this.cold !== null;
+    return this.build.cold !== null;
   }
 
   /** Unloaded (hub.ts): nothing more is done with it. */
   get isDestroyed(): boolean {
-    return this.destroyed;
+    return this.build.isDestroyed;
   }
 
   /** Whether the document is being built in slices, or will be: what needs it is better off waiting (`whenBuilt`) than forcing the rest at once. */
   get isBuilding(): boolean {
-    return this.building !== null || this.plannedBuild !== null;
+    return this.build.isBuilding;
   }
 
   /**
@@ -250,8 +179,7 @@ export class LiveDocument implements PersistSource {
    * whoever can wait for the last slice instead does (connection.ts, hub.ts).
    */
   whenBuilt(): Promise<void> {
-    if (this.plannedBuild) this.startBuild();
-    return this.building ?? Promise.resolve();
+    return this.build.whenBuilt();
   }
 
   /** Whether what changes the document should wait (`whenFree`): it is being built, or taking a large update. */
@@ -277,8 +205,9 @@ export class LiveDocument implements PersistSource {
    * bytes, without building the document; else once the server's own changes are stored (server-writes.ts).
    */
   syncStep2For(sv: Uint8Array, spent?: (ms: number) => void, wanted: () => boolean = () => true): Uint8Array[] | Promise<Uint8Array[]> {
-    if (this.cold) return this.cold.step2For(sv);
-    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.destroyed || !stillWanted(), spent);
+    const cold = this.build.cold;
+    if (cold) return cold.step2For(sv);
+    const write = (stillWanted: () => boolean) => writeStep2(this.ydoc, this.encodedBytes, sv, () => this.isDestroyed || !stillWanted(), spent);
     // A new client's answer is written once for every client that asks before the next change (join-answer.ts).
     const answer = () => (Y.decodeStateVector(sv).size > 0 ? write(wanted) : this.joinAnswers.answer(() => this.changes, wanted, write));
     return this.serverWrites.settled()?.then(answer) ?? answer();
@@ -337,7 +266,7 @@ export class LiveDocument implements PersistSource {
       void this.whenFree().then(() => this.applyRemote(update, onGap));
       return;
     }
-    if (this.destroyed) return;
+    if (this.isDestroyed) return;
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
     // Content this copy cannot place yet: it builds on something this process never received (sync/broadcast/relay.ts).
     if (onGap && (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null)) onGap();
@@ -364,7 +293,7 @@ export class LiveDocument implements PersistSource {
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);
-    durable.then(() => byServer && !this.destroyed && this.fanout.queue(update, null), () => {});
+    durable.then(() => byServer && !this.isDestroyed && this.fanout.queue(update, null), () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
     if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
@@ -383,10 +312,9 @@ export class LiveDocument implements PersistSource {
   };
 
   destroy() {
-    this.destroyed = true;
+    this.build.destroy();
     this.presence.stop();
     this.joinAnswers.drop();
-    this.cancelPlannedBuild();
     this.awareness.destroy();
     this.ydoc.destroy();
   }

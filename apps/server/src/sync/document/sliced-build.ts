@@ -1,8 +1,8 @@
 import * as Y from "yjs";
 
-// How a large cold document is built a slice per event-loop turn (document.ts, state-slices.mjs).
+// How a large cold document is built a slice per event-loop turn (cold-build.ts, state-slices.mjs).
 
-/** A cold state this large or larger is built in slices (LiveDocument's `buildInSlices`); a smaller one on first use. */
+/** A cold state this large or larger is built in slices (cold-build.ts); a smaller one on first use. */
 export const SLICED_BUILD_BYTES = 256 * 1024;
 /**
  * How long a large cold document stays unbuilt after it loads before its
