@@ -181,6 +181,14 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     expect(await member.page.getByRole("dialog", { name: "Annotate selection" }).count()).toBe(0);
     // The stored copies are gone, so a later visit with access again sends nothing from this one.
     await expect.poll(stored, { timeout: 15_000 }).toBe(0);
+    // A page stopped for good stays stopped when the network comes and goes: it does not try the article again.
+    const rejoins: string[] = [];
+    member.page.on("websocket", (ws) => rejoins.push(ws.url()));
+    await member.context.setOffline(true);
+    await member.context.setOffline(false);
+    await member.page.waitForTimeout(500);
+    expect(rejoins.filter((url) => url.includes(articleId))).toEqual([]);
+    await member.page.getByText("You cannot open this article").waitFor();
     await screenshot(member.page, "reader-removed");
     await owner.context.close();
     await member.context.close();

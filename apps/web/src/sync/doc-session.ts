@@ -270,6 +270,8 @@ export class DocSession {
   }
 
   private goOffline = () => {
+    // A session stopped for good (refused, or the article gone) stays stopped: coming back online must not rejoin it.
+    if (this.state.connection === "stopped" || this.destroyed) return;
     this.provider.disconnect();
     this.set({ connection: "offline", synced: false });
   };
