@@ -22,6 +22,8 @@
 //          windows there, dead objects included: summarize it with src/alloc-top.ts)
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
 import { signUp } from "./harness.ts";
 import { compileServers } from "./lib/compiled.ts";
 import { postgresVersion, prepareDatabase } from "./lib/database.ts";
@@ -176,10 +178,11 @@ try {
 
   report.elapsedSeconds = (Date.now() - started) / 1000;
   report.machine.loadEnd = os.loadavg();
-  // --out=FILE writes elsewhere (development runs), so that latest.md keeps a real run's figures.
+  // --out=FILE writes elsewhere (development runs), so that latest.md keeps a real run's figures: a bare name
+  // beside it in bench/results, a path from where the command runs.
   const outName = args.find((a) => a.startsWith("--out="))?.slice(6) ?? "latest.md";
-  const path = new URL(`../results/${outName}`, import.meta.url);
-  mkdirSync(new URL("../results", import.meta.url), { recursive: true });
+  const path = outName.includes("/") ? pathToFileURL(resolvePath(outName)) : new URL(`../results/${outName}`, import.meta.url);
+  mkdirSync(new URL(".", path), { recursive: true });
   writeFileSync(path, writeReport(report));
   if (failed.length) appendFileSync(path, `\n## Scenarios that failed in this run\n\n${failed.map((f) => `- ${f}`).join("\n")}\n`);
   // Last, with the load servers stopped: the reader's figures are the browser's, and want the cores.

@@ -10,7 +10,7 @@ export function methodSection(r: Report, out: Out) {
   out();
   out(
     `- Scenarios, in the order they run (\`--only=\` picks some): fan-out (the headline shape, then the grid), ramp, many rooms (\`rooms\`), soak, durable, cold, rest, memory, generators. ` +
-      `Short forms for development: \`--quick\` (every scenario, shorter), \`--servers=marginalia,embedded,relay,hocuspocus\`, \`--clients=\`/\`--rates=\` (grid), \`--rooms=N\` (many rooms: 3N clients, 0.7N writes/s), \`--soak-seconds=S\` or \`--soak-minutes=M\` and \`--soak-windows=W\`, \`--out=FILE\` (write elsewhere than latest.md).`,
+      `Short forms for development: \`--quick\` (every scenario, shorter), \`--servers=marginalia,embedded,relay,hocuspocus\`, \`--clients=\`/\`--rates=\` (grid), \`--rooms=N\` (many rooms: 3N clients, 0.7N writes/s), \`--soak-seconds=S\` or \`--soak-minutes=M\` and \`--soak-windows=W\`, \`--out=FILE\` (write elsewhere than latest.md: a bare name beside it in bench/results, a path from the working directory).`,
   );
   out(
     `- Each server runs in a process of its own; the load generator is ${parts === 1 ? "one more child process" : `${parts} more child processes`} (src/generator.ts) per run; the orchestrator waits idle. ` +
