@@ -217,6 +217,14 @@ describe("creating, updating and deleting", () => {
     expect(put.body.target.selector[0]).toMatchObject({ exact: "Bahrami" });
   });
 
+  it("takes the article's IRI however a URL may spell it: the scheme's and host's case, a default port, dot segments", async () => {
+    const url = new URL(articleIri);
+    const spelled = `${url.protocol.toUpperCase()}//${url.host.toUpperCase()}:443/x/..${url.pathname}`;
+    const res = await post({ ...onArticle({ type: "TextQuoteSelector", exact: "Hamid" }), target: { source: spelled, selector: { type: "TextQuoteSelector", exact: "Hamid" } } });
+    expect(res.status).toBe(201);
+    expect(res.body.target.source).toBe(articleIri);
+  });
+
   it("refuses the suite's own creation payload, whose target is another page, with 400 naming the target", async () => {
     const res = await post({ "@context": "http://www.w3.org/ns/anno.jsonld", type: "Annotation", body: { type: "TextualBody", value: "I like this page!" }, target: "http://www.example.com/index.html", canonical });
     expect(res.status).toBe(400);

@@ -40,8 +40,21 @@ function completeFactcheck(given: NonNullable<W3CDraft["factcheck"]>, current: A
  * than stored as a note on the article, which would change what the client said it annotated.
  */
 function onlyThisArticle(draft: W3CDraft, article: ContainerArticle) {
-  const other = draft.sources.find((s) => !article.iris.includes(s.iri));
+  const ours = new Set(article.iris.map(normalIri));
+  const other = draft.sources.find((s) => !ours.has(normalIri(s.iri)));
   if (other) throw fail(other.field, `this container holds annotations of ${article.iris[0]} only, not of ${other.iri}`);
+}
+
+/**
+ * An IRI as a URL names it, where it is one: the scheme's and host's case, a default port and dot segments do not
+ * change what it names (RFC 3986, section 6.2.2), and clients do write `HTTP://Example.org:80/a/../b`.
+ */
+function normalIri(iri: string): string {
+  try {
+    return new URL(iri).href;
+  } catch {
+    return iri;
+  }
 }
 
 async function resolveOnArticle(selector: SelectorHint, article: ContainerArticle): Promise<TextTarget> {

@@ -83,9 +83,11 @@ const motivation = z
   .refine((m): m is keyof typeof MOTIVATIONS => m in MOTIVATIONS, { message: `use one of ${Object.keys(MOTIVATIONS).join(", ")}` });
 
 const annotationSchema = z.looseObject({
+  // Any shape JSON-LD allows (a string, an object, a list), so that one lacking the model's context is told so
+  // rather than "Invalid input"; the context served over https names the same document.
   "@context": z
-    .union([z.string(), z.array(z.unknown())])
-    .refine((c) => (Array.isArray(c) ? c : [c]).includes(ANNO_CONTEXT), `must include ${ANNO_CONTEXT}`)
+    .unknown()
+    .refine((c) => (Array.isArray(c) ? c : [c]).some((one) => one === ANNO_CONTEXT || one === ANNO_CONTEXT.replace(/^http:/, "https:")), `must include ${ANNO_CONTEXT}`)
     .optional(),
   type: z.union([z.literal("Annotation"), z.array(z.string()).refine((t) => t.includes("Annotation"))], {
     error: 'must be "Annotation"',

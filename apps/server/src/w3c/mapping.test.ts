@@ -184,6 +184,13 @@ describe("fromW3C", () => {
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: { type: "CssSelector", value: "p" } } })).field).toBe("target.selector");
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: { type: "TextPositionSelector", start: 4, end: 2 } } })).field).toBe("target.selector.end");
     expect(errorOf(() => fromW3C({ ...base, "@context": "https://www.w3.org/ns/activitystreams" })).field).toBe("@context");
+    // A context of custom terms alone is told what it lacks, not that its shape is wrong.
+    expect(errorOf(() => fromW3C({ ...base, "@context": { mg: "https://marginalia.dev/ns/annotation#" } }))).toMatchObject({
+      field: "@context",
+      message: expect.stringContaining("anno.jsonld"),
+    });
+    // The model's context served over https names the same document.
+    expect(fromW3C({ ...base, "@context": "https://www.w3.org/ns/anno.jsonld" }).kind).toBe(fromW3C(base).kind);
     expect(errorOf(() => fromW3C({ ...base, body: { type: "TextualBody", value: "<p>Hi</p>", format: "text/html" } })).field).toBe("body.format");
     const refined = { type: "TextPositionSelector", start: 100, end: 130, refinedBy: { type: "TextPositionSelector", start: 2, end: 5 } };
     expect(errorOf(() => fromW3C({ ...base, target: { source: "urn:x", selector: refined } })).field).toBe("target.selector.refinedBy");
