@@ -20,6 +20,32 @@ const expectRefused = (r: ReturnType<typeof authorizeUpdate>, reason: RegExp) =>
   if (!r.ok) expect(r.reason).toMatch(reason);
 };
 
+const reloaded = (doc: Y.Doc) => {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  return copy;
+};
+
+describe("authorizeUpdate: an annotation gone meanwhile", () => {
+  it("takes an offline edit of an annotation deleted since, which changes nothing, and refuses one of an annotation never there", () => {
+    const { server, id } = serverWithComment();
+    // Typed into the body's text, as the web app's edit form writes it.
+    const edit = updateFrom(server, (c) => (annotationsOf(c).get(id)!.get("body") as Y.Text).insert(6, " Edited offline"));
+    // Approved, hidden or deleted elsewhere while the edit waited: the document no longer holds it, here as
+    // loaded again from storage, where the deleted annotation's contents are collected.
+    annotationsOf(server).delete(id);
+    for (const doc of [server, reloaded(server)]) {
+      expectOk(authorizeUpdate(doc, edit, actor(alice, "annotator")));
+      Y.applyUpdate(doc, edit);
+      expect(annotationsOf(doc).has(id)).toBe(false);
+    }
+
+    const elsewhere = serverWithComment();
+    const stray = updateFrom(elsewhere.server, (c) => updateAnnotation(c, elsewhere.id, { body: "Edited" }));
+    expectRefused(authorizeUpdate(new Y.Doc(), stray, actor(alice, "annotator")), /no such annotation|missing|builds on/);
+  });
+});
+
 describe("authorizeUpdate: creating", () => {
   it("lets an annotator create an annotation as themself", () => {
     const server = new Y.Doc();

@@ -215,7 +215,9 @@ export function checkAnnotation(doc: Y.Doc, id: string, change: AnnotationChange
     return refuseNew(doc, id, last, change, actor, createdHere);
   }
   if (!existing) {
-    // Edits to an annotation this document never had (or has already dropped) cannot land anywhere.
+    // An edit of one deleted meanwhile (an approval or a hide moved it out, or its author deleted it) lands in
+    // the deleted copy and changes nothing, as docs/sync.md promises. One this document never had cannot land.
+    if (itemAt(annotationsOf(doc), id)?.deleted) return null;
     return change.fields.size || change.bodyInserted ? "no such annotation" : null;
   }
   if (change.deleted || change.mightDelete) {
