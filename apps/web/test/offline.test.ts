@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites, anotherPage } from "./support/browser.ts";
 import { annotate, call, highlightSizes, selectWithMouse, setRole, threadCard, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
@@ -115,8 +115,7 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
     await setRole(a.context, base, groupId, bob.id, "viewer");
 
     await b.context.setOffline(false);
-    const page = await b.context.newPage();
-    page.on("pageerror", (err) => b.errors.push(err.message));
+    const page = await anotherPage(b);
     await page.goto(`${base}/articles/${articleId}`);
     const alert = page.getByRole("alert").filter({ hasText: "The server refused one of your changes" });
     await alert.waitFor();

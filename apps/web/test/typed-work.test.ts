@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
-import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites } from "./support/browser.ts";
+import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites, anotherPage } from "./support/browser.ts";
 import { annotate, call, openReader, pointInText, selectWithMouse, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
@@ -177,8 +177,7 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await call(mod.context, base, "POST", `/api/annotations/${id}/approve`, {});
 
     await member.context.setOffline(false);
-    const page = await member.context.newPage();
-    page.on("pageerror", (err) => member.errors.push(err.message));
+    const page = await anotherPage(member);
     await page.goto(`${base}/articles/${articleId}`);
     const alert = page.getByRole("alert").filter({ hasText: "approved" });
     await alert.waitFor();

@@ -8,6 +8,7 @@ import type { W3CDraft } from "./from-w3c.ts";
 import type { SelectorHint } from "./selectors.ts";
 import { motivationOf } from "./mapping.ts";
 import { clip, targetFromSelectors } from "./target.ts";
+import { normalIri } from "./iri.ts";
 
 /** Turns a W3C draft into what the annotation services take: a create request, or a patch. */
 
@@ -43,18 +44,6 @@ function onlyThisArticle(draft: W3CDraft, article: ContainerArticle) {
   const ours = new Set(article.iris.map(normalIri));
   const other = draft.sources.find((s) => !ours.has(normalIri(s.iri)));
   if (other) throw fail(other.field, `this container holds annotations of ${article.iris[0]} only, not of ${other.iri}`);
-}
-
-/**
- * An IRI as a URL names it, where it is one: the scheme's and host's case, a default port and dot segments do not
- * change what it names (RFC 3986, section 6.2.2), and clients do write `HTTP://Example.org:80/a/../b`.
- */
-function normalIri(iri: string): string {
-  try {
-    return new URL(iri).href;
-  } catch {
-    return iri;
-  }
 }
 
 async function resolveOnArticle(selector: SelectorHint, article: ContainerArticle): Promise<TextTarget> {

@@ -13,3 +13,15 @@ export function parseAnnotationIri(iri: string): { articleId: string; annotation
   const m = /\/w3c\/articles\/([0-9a-f-]{36})\/([A-Za-z0-9_-]{1,64})$/i.exec(iri);
   return m ? { articleId: m[1]!.toLowerCase(), annotationId: m[2]! } : null;
 }
+
+/**
+ * An IRI as a URL names it, where it is one: the scheme's and host's case, a default port and dot segments do not
+ * change what it names (RFC 3986, section 6.2.2), and clients do write `HTTP://Example.org:80/a/../b`.
+ */
+export function normalIri(iri: string): string {
+  try {
+    return new URL(iri).href;
+  } catch {
+    return iri;
+  }
+}

@@ -75,7 +75,11 @@ export class UnsentEdits {
    */
   serverSynced() {
     this.serverSeen = true;
-    const lost = [...this.edits.values()].filter((value) => !this.annotations.has(value.id));
+    this.lose([...this.edits.values()].filter((value) => !this.annotations.has(value.id)));
+  }
+
+  /** Edits the server's copy took away: no longer ours to send, and told. */
+  private lose(lost: AnnotationValue[]) {
     if (lost.length === 0) return;
     for (const value of lost) this.edits.delete(value.id);
     this.save();
@@ -103,13 +107,9 @@ export class UnsentEdits {
       if (event.target !== annotations) continue;
       for (const [id, change] of event.changes.keys) {
         const edited = this.edits.get(id);
-        if (change.action !== "delete" || !edited) continue;
-        this.edits.delete(id);
-        lost.push(edited);
+        if (change.action === "delete" && edited) lost.push(edited);
       }
     }
-    if (lost.length === 0) return;
-    this.save();
-    this.onLost(lost);
+    this.lose(lost);
   }
 }

@@ -34,10 +34,15 @@ export async function screenshot(page: Page, name: string) {
 /** A fresh browser profile per user, with the page's errors collected so a test can assert there were none. */
 export async function newUserPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  return { context, page, errors };
+  const user = { context, errors: [] as string[] };
+  return { ...user, page: await anotherPage(user) };
+}
+
+/** Another tab of the same user (a page reopened after one was closed), its errors collected with theirs. */
+export async function anotherPage(user: { context: BrowserContext; errors: string[] }): Promise<Page> {
+  const page = await user.context.newPage();
+  page.on("pageerror", (err) => user.errors.push(err.message));
+  return page;
 }
 
 /**
