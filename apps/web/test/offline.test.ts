@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites, anotherPage } from "./support/browser.ts";
-import { annotate, call, highlightSizes, selectWithMouse, setRole, threadCard, twoReaders } from "./support/flows.ts";
+import { SEED_TITLE, annotate, call, highlightSizes, selectWithMouse, setRole, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
@@ -168,5 +168,49 @@ describe.skipIf(skipBrowserSuites)("offline and refused edits, in Chromium", () 
     await a.context.close();
     await b.context.close();
   }, 90_000);
-});
 
+  it("coming back online before the first paint still waits for it to open the article's socket", async () => {
+    const { a, articleId } = await twoMembers(suite.browser, suite.base);
+    const room = `article:${articleId}`;
+    // Every socket the page opens, by its room: the group document's is the one the first paint holds back.
+    await a.page.addInitScript(() => {
+      const opened: string[] = [];
+      const Native = window.WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          opened.push(decodeURIComponent(new URL(String(url)).pathname));
+        }
+      };
+      Object.assign(window, { openedSockets: opened });
+    });
+    // The highlights list, which the first paint waits for, is held until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await a.page.route("**/api/articles/*/highlights", async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    });
+    // The hold lets the socket open by itself after a few seconds: on a machine slow enough to reach that
+    // before the check below, load the page again.
+    let seen: { before: number; after: number } | null = null;
+    for (let attempt = 0; attempt < 3 && !seen; attempt++) {
+      await a.page.goto(`${suite.base}/articles/${articleId}`);
+      await a.page.getByRole("heading", { level: 1, name: SEED_TITLE }).waitFor();
+      const check = await a.page.evaluate((room) => {
+        const count = () => (window as unknown as { openedSockets: string[] }).openedSockets.filter((p) => p.endsWith(room)).length;
+        const before = count();
+        window.dispatchEvent(new Event("online"));
+        return { before, after: count() };
+      }, room);
+      if (check.before === 0) seen = check;
+    }
+    expect(seen).toEqual({ before: 0, after: 0 });
+    release();
+    await a.page.getByRole("status", { name: "Saved" }).waitFor();
+    const opened = await a.page.evaluate(() => (window as unknown as { openedSockets: string[] }).openedSockets);
+    expect(opened.filter((p) => p.endsWith(room))).toHaveLength(1);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 90_000);
+});

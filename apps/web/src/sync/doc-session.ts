@@ -169,10 +169,16 @@ export class DocSession {
     });
     provider.on("closed", ({ code, reason }) => this.onClosed(code, reason));
     if (!navigator.onLine) return this.set({ connection: "offline" });
+    this.connectAfterHold();
+  }
+
+  /** Coming online, as opening, waits for the hold: the first sync must not land before the reader's first paint. */
+  private connectAfterHold() {
+    const provider = this.provider;
     const waiting = this.options.hold?.waiting;
     if (!waiting) return provider.connect();
     void waiting.then(() => {
-      if (!this.destroyed && this.provider === provider) provider.connect();
+      if (!this.destroyed && this.provider === provider && this.state.connection !== "stopped" && navigator.onLine) provider.connect();
     });
   }
 
@@ -277,8 +283,8 @@ export class DocSession {
   };
 
   private goOnline = () => {
-    if (this.state.connection === "stopped") return;
-    this.provider.connect();
+    if (this.state.connection === "stopped" || this.destroyed) return;
+    this.connectAfterHold();
   };
 }
 
