@@ -12,8 +12,9 @@ export const createWebhookSchema = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: "Give an http(s) URL" })
     .max(2048)
-    // Port 0 is no port a receiver can listen on: such a webhook could never be delivered to.
-    .refine((url) => new URL(url).port !== "0", "Give a port a receiver can listen on (1–65535)"),
+    // Port 0 is no port a receiver can listen on: such a webhook could never be delivered to. Zod runs
+    // this check even on a string `url` refused, so it must not throw on what is no URL.
+    .refine((url) => !URL.canParse(url) || new URL(url).port !== "0", "Give a port a receiver can listen on (1–65535)"),
   events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
 });
 

@@ -160,8 +160,11 @@ describe("webhooks", () => {
       { url: "http://93.184.215.14:0/h", events: ["factcheck.published"] },
       { url: "https://example.org/h", events: ["poem.written"] },
       { url: "https://example.org/h", events: [] },
+      ...["not a url", "", "http//x", "a\u0000b"].map((url) => ({ url, events: ["factcheck.published"] })),
     ]) {
-      expect((await owner.post(`/api/groups/${group.id}/webhooks`, body)).status).toBe(400);
+      const res = await owner.post(`/api/groups/${group.id}/webhooks`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe("validation_failed");
     }
     const made = await owner.post(`/api/groups/${group.id}/webhooks`, { url: "https://93.184.215.14/h", events: ["factcheck.published"] });
     expect(made.status).toBe(201);
