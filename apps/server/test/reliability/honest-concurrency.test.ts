@@ -147,4 +147,28 @@ describe("honest concurrency the server used to refuse", () => {
     expect(await t.hub.read(ctx, (l) => docState(l.doc))).toEqual(docState(doc));
     core.connection.close(1000, "done");
   });
+  it("takes an update with a gap in its clocks once the gap arrives, as Yjs does, whether it came as an update or a step 2", async () => {
+    const { owner } = setup;
+    for (const via of ["update", "step 2"] as const) {
+      const created = await owner.post(`/api/groups/${setup.group.id}/articles`, "Coalesced outboxes.", { "content-type": "text/plain" });
+      const room = `article:${created.body.id}`;
+      const core = connectCore(t.hub, room, owner.token, true);
+      await core.ready;
+      // Three annotations in three transactions; a client that coalesces its outbox sends the first and
+      // third merged (a skip where the second goes), then the second.
+      const doc = new Y.Doc();
+      const updates = recordUpdates(doc);
+      for (const body of ["first", "second", "third"]) createAnnotation(doc, { kind: "comment", authorId: owner.user.id, body });
+      const gapped = Y.mergeUpdates([updates[0]!, updates[2]!]);
+      expect(Y.decodeUpdate(gapped).structs.some((s) => s instanceof Y.Skip)).toBe(true);
+      core.connection.receive(via === "update" ? updateMessage(gapped) : syncStep2(gapped));
+      await sleep(20);
+      core.connection.receive(updateMessage(updates[1]!));
+      await eventually(() => expect(core.acks.at(-1)).toBe(2), 5_000);
+      expect(core.closed, via).toBeNull();
+      const ctx = groupContext({ id: created.body.id, groupId: setup.group.id });
+      expect(await t.hub.read(ctx, (l) => docState(l.doc)), via).toEqual(docState(doc));
+      core.connection.close(1000, "done");
+    }
+  });
 });

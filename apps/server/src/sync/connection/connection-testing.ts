@@ -3,15 +3,16 @@ import { createLogger } from "../../logger.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { articleId } from "../authorize/authorize-testing.ts";
 import { Connection } from "./connection.ts";
+import type { HeldTuning } from "./held-updates.ts";
 import { LiveDocument } from "../document/document.ts";
 
 const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
 
 /**
  * For tests: a document that records what it stores, and a way to open sockets on it (sharing what a hub's
- * share: `limits`). `heldTurnMs`: the sockets' turn for judging held updates (held-updates.ts).
+ * share: `limits`). `held`: how the sockets judge and join held updates (held-updates.ts).
  */
-export function room(name: string, { limits = new AccountLimits(), heldTurnMs }: { limits?: AccountLimits; heldTurnMs?: number } = {}) {
+export function room(name: string, { limits = new AccountLimits(), held }: { limits?: AccountLimits; held?: HeldTuning } = {}) {
   const stored: Uint8Array[] = [];
   const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
   /** `admitting`: what happens to the socket before it opens (an access event during its admission, say). */
@@ -20,7 +21,7 @@ export function room(name: string, { limits = new AccountLimits(), heldTurnMs }:
     const closes: number[] = [];
     const connection = new Connection(
       { send: (m) => void sent.push(m), close: (code) => void closes.push(code) },
-      { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits, heldTurnMs },
+      { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits, held },
     );
     admitting?.(connection);
     connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);

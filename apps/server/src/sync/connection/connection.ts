@@ -10,7 +10,7 @@ import type { LiveDocument, Peer } from "../document/document.ts";
 import { writtenClients } from "../authorize/client-ids.ts";
 import { forgetDecoded } from "../validate/decoded-update.ts";
 import type { SyncObserver } from "../observer.ts";
-import { type Claim, HeldUpdates } from "./held-updates.ts";
+import { type Claim, HeldUpdates, type HeldTuning } from "./held-updates.ts";
 import { Acks } from "./acks.ts";
 import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, roleMessage, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
@@ -33,8 +33,8 @@ export type ConnectionOptions = {
   loopShareMs?: number;
   /** What an account's sockets share (the hub's); by default, this socket's own. */
   limits?: AccountLimits;
-  /** How long this socket's held updates are judged in a turn (held-updates.ts, HELD_TURN_MS). */
-  heldTurnMs?: number;
+  /** For tests: how this socket's held updates are judged and joined (held-updates.ts). */
+  held?: HeldTuning;
 };
 
 type ActorChange = Partial<Pick<Actor, "role" | "moderation" | "reviewQuorum">>;
@@ -74,7 +74,7 @@ export class Connection implements Peer {
     this.acks = new Acks(options.acks ? transport : null, () => this.state.phase === "open");
     this.limits = options.limits ?? new AccountLimits();
     const expired = () => this.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
-    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), expired, options.heldTurnMs);
+    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), expired, options.held);
   }
 
   get phase() {

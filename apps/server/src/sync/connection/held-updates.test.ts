@@ -46,7 +46,8 @@ describe("updates held for content the server has not received", () => {
       await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
       await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2);
       writer.connection.receive(updateMessage(updates[1]!));
-      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2));
+      // Joined to the first (it builds on it), and waiting since the first was held.
+      await vi.waitFor(() => expect(heldOf(writer.connection).map((entry) => entry.bytes)).toEqual([updates[0]!.length + updates[1]!.length]));
       await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2 - 1_000);
       expect(writer.closes).toEqual([]);
       await vi.advanceTimersByTimeAsync(2_000);
@@ -59,7 +60,8 @@ describe("updates held for content the server has not received", () => {
   it("are judged again only once what they wait for arrives, a slice of the loop at a time, and then applied in order", async () => {
     // The shares of a turn are made as short as can be, so that each turn takes one update however fast the
     // host is: at the stock shares (HELD_TURN_MS, TURN_SHARE_MS), a quick host judged all 40 in one or two.
-    const { live, join } = room("article:held-1", { limits: new AccountLimits(undefined, 0.001), heldTurnMs: 0 });
+    // Joining is off: 40 updates held apart, each judged on its own.
+    const { live, join } = room("article:held-1", { limits: new AccountLimits(undefined, 0.001), held: { turnMs: 0, joinBytes: 0 } });
     const writer = join(actor(alice, "annotator"));
     const other = join(actor(bob, "annotator"));
     const { id, missing, updates, text } = buildingOnUnsent(alice, 40, 400);
@@ -125,6 +127,34 @@ describe("updates held for content the server has not received", () => {
     expect(again.closes).toEqual([]);
     for (const s of [sockets[1]!, bobs, again]) s.connection.transportClosed();
     expect(heldOf(again.connection)).toHaveLength(0);
+    live.destroy();
+  });
+
+  it("are joined as they come, up to a size, so that two never wait for each other", async () => {
+    const { live, join } = room("article:held-3");
+    const writer = join(actor(alice, "annotator"), true);
+    // Five updates that build on one never sent: small ones join; one past the size is held apart.
+    const small = buildingOnUnsent(alice, 4, 10);
+    for (const update of small.updates) writer.connection.receive(updateMessage(update));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
+    const large = new Y.Doc();
+    Y.applyUpdate(large, small.missing);
+    for (const update of small.updates) Y.applyUpdate(large, update);
+    const body = annotationsOf(large).get(small.id)!.get("body") as Y.Text;
+    let bigger: Uint8Array | null = null;
+    large.once("update", (update: Uint8Array) => (bigger = update));
+    body.insert(0, "y".repeat(17_000));
+    writer.connection.receive(updateMessage(bigger!));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2));
+    const joined = heldOf(writer.connection)[0]!;
+    expect(joined.bytes).toBe(small.updates.reduce((sum, u) => sum + u.length, 0));
+    expect(joined.claim).toBe("all");
+
+    // What they waited for comes: everything is applied, in order, and nothing is refused.
+    writer.connection.receive(updateMessage(small.missing));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(0));
+    expect(writer.closes).toEqual([]);
+    expect(String(annotationsOf(live.doc).get(small.id)!.get("body"))).toBe(body.toString());
     live.destroy();
   });
 });
