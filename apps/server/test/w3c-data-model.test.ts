@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTICLE, comment, container, position, quote, textOf, w3cRequests } from "./support/w3c.ts";
-import { type TestApp, createTestApp } from "./support/app.ts";
+import { describe, expect, it } from "vitest";
+import { ARTICLE, comment, container, listeningW3CServer, position, quote, textOf } from "./support/w3c.ts";
 import { articleWithMembers } from "./support/article.ts";
 
 // Shapes the Data Model allows for what the container stores, sent by W3C clients other than ours.
 
-let t: TestApp;
-let url: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(() => t.close());
-
-const { postW3C, putW3C } = w3cRequests(() => url);
+const server = listeningW3CServer();
+const { postW3C, putW3C } = server;
 const range = (startSelector: unknown, endSelector: unknown) => ({ type: "RangeSelector", startSelector, endSelector });
 
 describe("what a W3C client may send", () => {
   it("takes the article named as a node with an id, and a type given as an array of one", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     for (const source of [{ id: ARTICLE }, { id: ARTICLE, type: "Text" }]) {
       const res = await postW3C(owner, article.id, { ...comment("on the name", null), target: { source, selector: quote("Bahrami") } });
       expect(res.status, JSON.stringify(source)).toBe(201);
@@ -35,7 +27,7 @@ describe("what a W3C client may send", () => {
   });
 
   it("refuses a string body, the IRI of an external one, and stores nothing; bodyValue stays text", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     const res = await postW3C(owner, article.id, { ...comment("", quote("Hamid")), body: "http://example.org/comment1" });
     expect([res.status, res.body.error.code, res.body.error.field]).toEqual([400, "validation_failed", "body"]);
     expect(res.body.error.message).toMatch(/external body/);
@@ -47,7 +39,7 @@ describe("what a W3C client may send", () => {
   });
 
   it("stores a RangeSelector's span, from its start selector up to where its end selector begins", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     const text = await textOf(owner, article.id);
     const at = (s: string) => text.join("").indexOf(s);
     const end = at("How to counter");
@@ -73,16 +65,16 @@ describe("what a W3C client may send", () => {
   });
 
   it("keeps neither the keys it does not store nor a creator other than the caller", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     const extra = { creator: { id: "https://elsewhere.example/someone", type: "Person" }, generator: { id: "https://client.example/" }, rights: "https://creativecommons.org/licenses/by/4.0/", audience: { type: "schema:Audience" }, stylesheet: { type: "CssStylesheet", value: ".red {}" } };
     const res = await postW3C(owner, article.id, { ...comment("mine", quote("Hamid")), ...extra });
     expect(res.status).toBe(201);
-    expect(res.body.creator.id).toBe(`${url}/users/${owner.user.id}`);
+    expect(res.body.creator.id).toBe(`${server.url}/users/${owner.user.id}`);
     for (const key of ["generator", "rights", "audience", "stylesheet"]) expect(res.body).not.toHaveProperty(key);
   });
 
   it("says a FragmentSelector, and a selector refining it, is not supported", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     const res = await postW3C(owner, article.id, comment("x", { type: "FragmentSelector", value: "para1", refinedBy: quote("Hamid") }));
     expect([res.status, res.body.error.field]).toEqual([400, "target.selector"]);
     expect(res.body.error.message).toMatch(/FragmentSelector is not supported/);

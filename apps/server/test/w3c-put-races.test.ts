@@ -1,31 +1,23 @@
 import { updateAnnotation } from "@marginalia/schema";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { comment, quote, w3cRequests } from "./support/w3c.ts";
-import { type TestApp, createTestApp } from "./support/app.ts";
+import { describe, expect, it, vi } from "vitest";
+import { comment, listeningW3CServer, quote } from "./support/w3c.ts";
 import { articleWithMembers } from "./support/article.ts";
 
-let t: TestApp;
-let url: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(() => t.close());
-
-const { pathOf, postW3C, putW3C } = w3cRequests(() => url);
+const server = listeningW3CServer();
+const { pathOf, postW3C, putW3C } = server;
 
 describe("a W3C PUT racing REST edits", () => {
   it("is refused (412) when a live edit lands between its If-Match check and its write, and the edit stands", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     const created = await postW3C(owner, article.id, comment("first", quote("Hamid")));
     const id = created.body.id.split("/").at(-1) as string;
     const etag = created.headers.get("etag")!;
     // The PUT has checked its If-Match against what it read; the next write to a document is the PUT's, and
     // a live edit (a socket's, or another process's) lands just before it. A REST PATCH cannot: it waits for
     // the PUT's turn (docs/architecture.md, "The policy").
-    const change = t.hub.change.bind(t.hub);
+    const change = server.t.hub.change.bind(server.t.hub);
     let edited = false;
-    const spy = vi.spyOn(t.hub, "change").mockImplementation(async (...args) => {
+    const spy = vi.spyOn(server.t.hub, "change").mockImplementation(async (...args) => {
       if (!edited) {
         edited = true;
         await change(args[0], { userId: null }, (doc) => updateAnnotation(doc, id, { body: "from a live edit" }));
@@ -45,7 +37,7 @@ describe("a W3C PUT racing REST edits", () => {
   });
 
   it("never overwrites a PATCH that answered 200 before it with a stale ETag, over many rounds", async () => {
-    const { article, owner } = await articleWithMembers(t.app, []);
+    const { article, owner } = await articleWithMembers(server.t.app, []);
     for (let round = 0; round < 10; round++) {
       const created = await postW3C(owner, article.id, comment(`round ${round}`, quote("Hamid")));
       const id = created.body.id.split("/").at(-1) as string;

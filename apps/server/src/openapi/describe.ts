@@ -40,15 +40,17 @@ export function documented(doc: RouteDoc): MiddlewareHandler {
   return middleware;
 }
 
-/** Every documented route the app serves, once each (a path served with and without its slash counts once). */
+/**
+ * Every documented route the app serves, at the path it is served at: a W3C container's ends in its slash,
+ * and the path without it is the redirect documented there.
+ */
 export function operationsOf(app: { routes: ReadonlyArray<{ method: string; path: string; handler: object }> }): Operation[] {
   const seen = new Map<string, Operation>();
   for (const route of app.routes) {
     const doc = DOCS.get(route.handler);
     if (!doc) continue;
-    const path = route.path.length > 1 ? route.path.replace(/\/$/, "") : route.path;
     const method = route.method.toLowerCase() as Operation["method"];
-    seen.set(`${method} ${path}`, { method, path, ...doc });
+    seen.set(`${method} ${route.path}`, { method, path: route.path, ...doc });
   }
   return [...seen.values()];
 }

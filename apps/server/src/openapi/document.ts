@@ -116,7 +116,8 @@ function operationObject(op: Operation) {
   return {
     tags: [op.tag],
     summary: op.summary,
-    operationId: `${op.method}${op.path.replace(/[/:{}]+(\w)/g, (_, c: string) => c.toUpperCase())}`,
+    // A W3C container's path ends in its slash, and the path without it is another operation (a redirect).
+    operationId: `${op.method}${op.path.replace(/[/:{}]+(\w)/g, (_, c: string) => c.toUpperCase()).replace(/\/$/, "Container")}`,
     parameters: [...pathParameters, ...(op.query ? queryParameters(op.query) : [])],
     ...(body && { requestBody: body }),
     responses,

@@ -39,7 +39,8 @@ export const createAnnotationSchema = z.strictObject({
   factcheck: f.factcheck.optional(),
   status: f.status.optional(),
   parentId: f.parentId.optional(),
-  visibility: z.enum(["group", "private"]).default("group"),
+  /** Left out, the group's rules place it: in a pre-moderated group an annotator's work is a submission. */
+  visibility: z.enum(["group", "private"]).optional(),
   /** W3C clients' IRIs for the annotation (see apps/server/src/w3c), kept as given. */
   canonical: f.canonical.optional(),
   via: f.via.optional(),
@@ -123,7 +124,8 @@ export const annotationRoutes = new Hono<AppEnv>()
       factcheck,
       parentId: access.row.id,
       target: access.row.target,
-      visibility: access.row.visibility,
+      // Next to its thread: a group thread's reply is placed as the group's rules say (a submission, perhaps).
+      ...(access.row.visibility === "private" && { visibility: "private" as const }),
     }).catch(async (err: unknown) => {
       // The thread is named by the path, not the body: one gone since its access was decided (deleted, or
       // its article deleted) is answered as a request for it now would be, 410 or 404, not as a bad field.

@@ -19,6 +19,7 @@ import {
   refuseCreate,
   refuseDelete,
   refuseFieldEdit,
+  refusePlacement,
   refuseReply,
   refuseVote,
   setVote,
@@ -35,7 +36,8 @@ import { recordModeration } from "./moderation-log.ts";
 import { liveVersion } from "./reviewed-version.ts";
 import { type StoredState, changedMeanwhile, inDecisionTurn, storedState } from "./decision-turns.ts";
 
-export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility: "group" | "private" };
+/** `visibility`: the document asked for; left out, the group's rules place the annotation (policy: placementFor). */
+export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility?: "group" | "private" };
 
 /** Ids are chosen by clients, so a reused one is refused rather than taking over another's row. */
 async function idTaken(db: Db, id: string): Promise<boolean> {
@@ -99,6 +101,8 @@ export async function createThroughDocument(
   // The same placement the web app uses: a pre-moderated annotator's work goes to their private document, pending review.
   const verdict = input.kind === "factcheck" || input.factcheck != null;
   const placement = placementFor(input.kind, access.role, access.moderation, input.visibility === "private", access.reviewQuorum, verdict);
+  const misplaced = refusePlacement(placement, input);
+  if (misplaced) throw new ApiError("forbidden", misplaced.reason, misplaced.field);
   const room =
     placement.room === "private"
       ? ({ kind: "private", articleId: access.articleId, userId } as const)
@@ -198,7 +202,7 @@ export async function patchInDocument(hub: SyncHub, access: AnnotationAccess, pa
     const existing = decidedValue(doc, access, stored, expected);
     for (const [field, value] of Object.entries(patch)) {
       const refusal = refuseFieldEdit(access.actor, existing, field as keyof AnnotationValue, value);
-      if (refusal) throw forbidden(refusal);
+      if (refusal) throw new ApiError("forbidden", refusal, field);
     }
     updateAnnotation(doc, access.row.id, patch);
     updated = readAnnotation(annotationsOf(doc).get(access.row.id)!);

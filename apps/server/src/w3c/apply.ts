@@ -53,6 +53,10 @@ async function resolveOnArticle(selector: SelectorHint, article: ContainerArticl
 
 export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle, parent: Parent | null): Promise<CreateRequest> {
   onlyThisArticle(draft, article);
+  // A reply to a private note stays private: shared, it would point at something others cannot see.
+  if (parent?.visibility === "private" && draft.visibility === "group") throw fail("mg:visibility", "a reply to a private note stays private");
+  // Left out, the group's rules place it, as REST does (services/annotations.ts).
+  const visibility = parent?.visibility === "private" ? "private" : draft.visibility;
   // A reply without a text target discusses the same passage as its parent, as REST replies do.
   const target = draft.selector ? await resolveOnArticle(draft.selector, article) : (parent?.target ?? null);
   const request = validate(createAnnotationSchema, {
@@ -61,8 +65,7 @@ export async function toCreateRequest(draft: W3CDraft, article: ContainerArticle
     ...(draft.language && { language: draft.language }),
     tags: draft.tags,
     target,
-    // A reply to a private note stays private: published, it would point at something others cannot see.
-    visibility: parent?.visibility === "private" ? "private" : (draft.visibility ?? "group"),
+    ...(visibility && { visibility }),
     ...(parent && { parentId: parent.id }),
     ...(draft.factcheck && { factcheck: completeFactcheck(draft.factcheck, null, target) }),
     ...(draft.status && { status: draft.status }),

@@ -30,3 +30,17 @@ export function singleTyped(value: unknown): unknown {
 
 /** A property of a node, or undefined when the value is not a node. */
 export const propertyOf = (value: unknown, key: string): unknown => (isNode(value) ? value[key] : undefined);
+
+/** The REST fields the services name in a refusal that a W3C document carries under another key. */
+const W3C_KEYS: Readonly<Record<string, string>> = { status: "mg:status", visibility: "mg:visibility", color: "mg:color", resolved: "mg:resolved" };
+
+/**
+ * A service's refusal, its field named as the W3C client wrote it (`mg:status`, not `status`), so that a
+ * client can find what to change in the document it sent.
+ */
+export function asW3CRefusal(err: unknown): never {
+  const key = err instanceof ApiError && err.field ? W3C_KEYS[err.field] : undefined;
+  if (!key) throw err;
+  const { code, message } = err as ApiError;
+  throw new ApiError(code, message, key);
+}

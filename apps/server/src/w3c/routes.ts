@@ -10,6 +10,7 @@ import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { reviewedVersion } from "../services/reviewed-version.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
+import { asW3CRefusal } from "./fields.ts";
 import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
 import { articleIri, containerIri, fromW3C, toW3C } from "./mapping.ts";
 import {
@@ -108,7 +109,7 @@ async function postAnnotation(c: AppContext<ArticleEnv>) {
     parent = found.row;
   }
   const input = await toCreateRequest(draft, await containerArticle(c, articleId), parent);
-  const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input);
+  const created = await createThroughDocument(db, hub, articleWriteAccess(found), user.id, input).catch(asW3CRefusal);
   const doc = toW3C(await presentById(db, created.id, { id: user.id, role }), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, doc, { status: 201, headers: { ...ANNOTATION_HEADERS, Location: doc.id as string } });
 }
@@ -166,7 +167,7 @@ async function replaceAnnotation(c: AppContext, body: unknown) {
   const patch = await toPatch(draft, view, await containerArticle(c, articleId));
   // A PUT of what is already there changes nothing, and so does not bump `modified`. What was checked is
   // checked again in the document's transaction: a REST or socket edit may have landed since.
-  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").db, c.get("deps").hub, access, patch, reviewedVersion(access.row));
+  if (Object.keys(patch).length > 0) await updateThroughDocument(c.get("deps").db, c.get("deps").hub, access, patch, reviewedVersion(access.row)).catch(asW3CRefusal);
   const updated = toW3C(await presentById(c.get("deps").db, access.row.id, viewerOf(access)), { baseUrl: baseUrl(c), articleId });
   return sendLd(c, updated, { headers: ANNOTATION_HEADERS });
 }
@@ -197,14 +198,25 @@ const containerDocs = {
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
 
-export const w3cRoutes = new Hono<AppEnv>();
-for (const path of ["/articles/:articleId", "/articles/:articleId/"]) {
-  w3cRoutes
-    .get(path, containerDocs.get, negotiated, requireArticleRole("viewer"), getContainer)
-    .post(path, containerDocs.post, negotiated, containerOnly, requireArticleRole("annotator"), postAnnotation)
-    .options(path, containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c));
-}
-w3cRoutes
+/**
+ * A container's IRI ends in "/" (protocol §4), so the path without it is not a second container: it
+ * answers 308 to the container, the query kept. 308 keeps the method and body, and fetch, undici and
+ * requests follow it for a POST too. The body is not read here: only the container stores.
+ */
+const toContainer = (c: AppContext) => {
+  const { pathname, search } = new URL(c.req.url);
+  return c.body(null, 308, { Location: `${baseUrl(c)}${pathname}/${search}` });
+};
+const bareDocs = (method: string) =>
+  documented({ tag: "w3c", summary: `${method} without the container's trailing slash`, auth: false, responses: { 308: "Redirected to the container's IRI, which ends in /" }, produces: [] });
+
+export const w3cRoutes = new Hono<AppEnv>()
+  .get("/articles/:articleId", bareDocs("GET"), toContainer)
+  .post("/articles/:articleId", bareDocs("POST"), toContainer)
+  .options("/articles/:articleId", bareDocs("OPTIONS"), toContainer)
+  .get("/articles/:articleId/", containerDocs.get, negotiated, requireArticleRole("viewer"), getContainer)
+  .post("/articles/:articleId/", containerDocs.post, negotiated, containerOnly, requireArticleRole("annotator"), postAnnotation)
+  .options("/articles/:articleId/", containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c))
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
   .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 409: "A moderator decided on it meanwhile: read it again", 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
   .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again", 412: "If-Match names another version" } }), deleteAnnotation)

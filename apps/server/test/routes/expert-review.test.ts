@@ -126,9 +126,12 @@ describe("expert review: a quorum of blind fact-checks per passage", () => {
     const own = await d.check(d.moderator, passage, "false", "A moderator's own verdict");
     const target = buildTarget(SEED_ARTICLE, passage, 1);
     const factcheck = { claim: "Straight to the group", verdict: "true" as const, sources: [] };
-    // Over REST it lands where placement puts a verdict in a review board, the author's private document.
+    // Over REST a verdict asked for the group's document, or published, is refused: in a review board it is a
+    // submission, and stored where placement puts it, it was a private note in its author's private document.
     const direct = await d.moderator.post(`/api/articles/${d.articleId}/annotations`, { kind: "factcheck", visibility: "group", status: "published", target, factcheck });
-    expect([direct.status, direct.body.visibility]).toEqual([201, "private"]);
+    expect([direct.status, direct.body.error.field]).toEqual([403, "visibility"]);
+    const published = await d.moderator.post(`/api/articles/${d.articleId}/annotations`, { kind: "factcheck", status: "published", target, factcheck });
+    expect([published.status, published.body.error.field]).toEqual([403, "status"]);
 
     // On the socket no verdict enters the group's document by hand, in any status: published, pending (which a
     // later step would publish, and everyone would read meanwhile), or added to a comment that had none.

@@ -23,7 +23,7 @@ const routes = Object.keys(document.paths)
   .map((template) => ({
     template,
     params: (template.match(/\{/g) ?? []).length,
-    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}/?$`),
+    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`),
   }))
   .sort((a, b) => a.params - b.params);
 

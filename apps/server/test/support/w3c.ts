@@ -1,8 +1,8 @@
 // The W3C protocol's vocabulary and requests, shared by the container tests (w3c.test.ts) and the
 // access and interop tests (w3c-clients.test.ts).
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { annotationProblems, collectionProblems, pageProblems } from "../../src/w3c/conformance.ts";
-import type { Reply, TestClient } from "./app.ts";
+import { type Reply, type TestApp, type TestClient, createTestApp } from "./app.ts";
 
 export const LD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"';
 export const ANNO = "http://www.w3.org/ns/anno.jsonld";
@@ -57,4 +57,18 @@ export function w3cRequests(base: () => string) {
     return { ids, pages };
   }
   return { pathOf, onArticle, postW3C, putW3C, walk };
+}
+
+/**
+ * A file's test app, listening on a port (the IRIs it mints name its origin), and the requests above against
+ * it: `server.t` and `server.url` are set once the file's tests start.
+ */
+export function listeningW3CServer() {
+  const server = { t: undefined as unknown as TestApp, url: "" };
+  beforeAll(async () => {
+    server.t = await createTestApp();
+    server.url = await server.t.listen();
+  });
+  afterAll(() => server.t.close());
+  return Object.assign(server, w3cRequests(() => server.url));
 }

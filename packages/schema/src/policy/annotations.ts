@@ -118,6 +118,23 @@ export function placementFor(
   return { room: "group", status: "published", note: null };
 }
 
+/**
+ * Why new work cannot be stored as its REST or W3C request asks, where `placement` puts it: a `visibility`
+ * the client named is where it goes, and work the group reviews first (placed in the private document
+ * without being asked) is a submission, a draft of one or pending. Made as it came, such work was a private
+ * note: published in the author's private document, read by nobody, and answered 201.
+ */
+export function refusePlacement(
+  placement: Placement,
+  asked: { visibility?: "group" | "private"; status?: AnnotationStatus },
+): { field: "visibility" | "status"; reason: string } | null {
+  if (placement.room !== "private" || asked.visibility === "private") return null;
+  const how = "leave the visibility out to submit it for review, or ask for a private note (visibility private)";
+  if (asked.visibility === "group") return { field: "visibility", reason: `${placement.note} It cannot go to the group's document now: ${how}` };
+  if (asked.status === undefined || asked.status === "draft" || asked.status === "pending") return null;
+  return { field: "status", reason: `${placement.note} A submission is pending (or a draft), not ${asked.status}: ${how}` };
+}
+
 /** A reply lives next to its parent: private with private notes, else placed as any new comment (a verdict reply as a verdict). */
 export function replyPlacement(parentRoom: Room["kind"], role: Role, moderation: ModerationMode, reviewQuorum = 1, carriesVerdict = false): Placement {
   if (parentRoom === "private") return { room: "private", status: "published", note: null };
