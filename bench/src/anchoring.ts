@@ -9,6 +9,7 @@ import { CodePointIndex, buildTarget, resolveTarget } from "@marginalia/schema";
 import { resolveSlice } from "@marginalia/server/anchoring/jobs.ts";
 import { anchorWorker } from "@marginalia/server/anchoring/pool.ts";
 import { SEED } from "./harness.ts";
+import { outPath } from "./lib/out-path.ts";
 import { RANDOM_REVISIONS, REVISIONS, type Span, WORDS_REPLACED, judge, newPlaces, randomQuotes, truthFor } from "./anchoring-corpus.ts";
 import { craftedCases, longArticleLoad } from "./anchoring-load.ts";
 
@@ -107,5 +108,6 @@ const report = [
   "",
 ].join("\n");
 console.log(report);
-writeFileSync(new URL("../results/anchoring.md", import.meta.url), report);
+// --out=FILE for development runs, so that anchoring.md keeps a real run's figures.
+writeFileSync(outPath(process.argv.slice(2), "anchoring.md"), report);
 if (totals.wrong > 0 || load.wrong > 0) process.exitCode = 1;

@@ -20,13 +20,12 @@
 //        BENCH_NODE_FLAGS (V8 or Node flags for every server, for experiments),
 //        BENCH_ALLOC_PROFILE=DIR (Marginalia writes an allocation profile of each load run's measured
 //          windows there, dead objects included: summarize it with src/alloc-top.ts)
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { resolve as resolvePath } from "node:path";
-import { pathToFileURL } from "node:url";
 import { signUp } from "./harness.ts";
 import { compileServers } from "./lib/compiled.ts";
 import { postgresVersion, prepareDatabase } from "./lib/database.ts";
+import { outPath } from "./lib/out-path.ts";
 import { type Server, runLoad, sleep, startServer } from "./lib/load.ts";
 import type { ServerKind } from "./lib/protocol.ts";
 import { SERVER_IDS, type ServerId, type Target } from "./lib/targets.ts";
@@ -178,11 +177,7 @@ try {
 
   report.elapsedSeconds = (Date.now() - started) / 1000;
   report.machine.loadEnd = os.loadavg();
-  // --out=FILE writes elsewhere (development runs), so that latest.md keeps a real run's figures: a bare name
-  // beside it in bench/results, a path from where the command runs.
-  const outName = args.find((a) => a.startsWith("--out="))?.slice(6) ?? "latest.md";
-  const path = outName.includes("/") ? pathToFileURL(resolvePath(outName)) : new URL(`../results/${outName}`, import.meta.url);
-  mkdirSync(new URL(".", path), { recursive: true });
+  const path = outPath(args, "latest.md");
   writeFileSync(path, writeReport(report));
   if (failed.length) appendFileSync(path, `\n## Scenarios that failed in this run\n\n${failed.map((f) => `- ${f}`).join("\n")}\n`);
   // Last, with the load servers stopped: the reader's figures are the browser's, and want the cores.

@@ -35,11 +35,22 @@ export function resolveSlice(job: SliceJob): Anchor[] {
   return job.targets.map((target) => resolveTarget(index, target, { oldLength: job.oldLength, edits: editsOf(edits, target) }));
 }
 
+/**
+ * How far outside its old place, in UTF-16 units, a placement may still reach into kept words and be the same
+ * passage: a fuzzy match of an edited quote can take in a letter or a word of its old context.
+ */
+const ELSEWHERE_SLACK = 16;
+
 /** What the edit map tells of a target, if it was made on the text the map starts from (an older one's places are not that text's). */
 function editsOf(edits: Edits | null, target: TextTarget): ResolveOptions["edits"] {
   if (!edits || target.revision !== edits.revision || target.end > edits.old.length) return undefined;
   const start = edits.old.toUtf16(target.start);
-  return { carried: edits.map.carry(start, edits.old.toUtf16(target.end)), moved: edits.map.place(start) };
+  const end = edits.old.toUtf16(target.end);
+  return {
+    carried: edits.map.carry(start, end),
+    moved: edits.map.place(start),
+    elsewhere: (from, to) => edits.map.keptFromElsewhere(from, to, start - ELSEWHERE_SLACK, end + ELSEWHERE_SLACK),
+  };
 }
 
 /** The revision is done: its index can go. */

@@ -31,9 +31,11 @@ export type ResolveOptions = {
   threshold?: number;
   /**
    * From an edit map of the revision (the server's anchoring/edit-map.ts), in UTF-16 units of the new text:
-   * `carried`, where the revision kept the quote's old place unchanged, and `moved`, where its old start went.
+   * `carried`, where the revision kept the quote's old place unchanged, and `moved`, where its old start went;
+   * `elsewhere`, whether the new text's `[start, end)` begins and ends in words the revision kept from another
+   * place of the old text than the quote's (another passage, whatever it reads).
    */
-  edits?: { carried: number | null; moved: number };
+  edits?: { carried: number | null; moved: number; elsewhere?: (start: number, end: number) => boolean };
 };
 
 const DEFAULT_THRESHOLD = 0.75;
@@ -49,6 +51,8 @@ const IN_PLACE = 0.9;
 const NEARBY = 1024;
 /** Exact occurrences weighed at most; a quote found more often is placed only where it was. */
 const OCCURRENCES = 64;
+/** Exact occurrences of a kept quote that the edit map may account for, each a lookup in it. */
+const ACCOUNTED = 512;
 
 /** One new text, indexed once, against which any number of targets are resolved. */
 type Revision = { index: CodePointIndex; grams: TextIndex };
@@ -76,32 +80,51 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
   const quote = target.exact;
   if (quote.length === 0) return { state: "orphaned", score: 0 };
   const { edits } = options;
-  // The same words where the revision left them: whatever was rewritten around them, they are the passage. Only
-  // where they occur nowhere else: a diff of a text that repeats itself can pair a kept passage with a copy.
-  if (edits?.carried != null && onlyAt(revision, quote, edits.carried)) return placed(index, edits.carried, edits.carried + quote.length, 1);
   const ctx = {
     quote,
     prefix: target.prefix.slice(-CONTEXT_USED),
     suffix: target.suffix.slice(0, CONTEXT_USED),
     expected: edits?.moved ?? index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
+    elsewhere: edits?.elsewhere,
   };
-  const exact = exactly(revision, ctx, edits?.moved ?? index.toUtf16(target.start));
+  if (edits?.carried != null && carriedHere(revision, ctx, edits.carried)) return placed(index, edits.carried, edits.carried + quote.length, 1);
+  const found = exactly(revision, ctx, edits?.moved ?? index.toUtf16(target.start));
+  // A copy the revision kept from elsewhere was there before it, the same words in another passage: never this
+  // one. It is only ever refused, never taken out of the running: where the map is coarse (its diff ran out of
+  // time), the copies it did not pair are no likelier this passage, and one left alone is not unique.
+  const exact = found != null && anotherPassage(ctx, found, found + quote.length) ? undefined : found;
   // A quote at the text's very start is found at 0: only null means found but not told apart.
   if (exact !== undefined) return exact !== null ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
   return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);
 }
 
-/** Whether `quote` occurs in the new text at `at` (UTF-16) and nowhere else. */
-function onlyAt({ grams }: Revision, quote: string, at: number): boolean {
-  const found = grams.occurrences(quote, OCCURRENCES);
-  return !!found && found.length === 1 && found[0] === at;
+/**
+ * Whether the quote stands where the revision kept it, `at` (UTF-16): whatever was rewritten around it, those
+ * are its words. A diff of a text that repeats itself can pair a kept passage with a copy, so the whole of its
+ * context on one side must stand there as well (a copy the diff mistook for it stands between other
+ * sentences), or every other copy must be one the map placed elsewhere. One side is enough: a sentence
+ * rewritten beside a quote of a sentence written 130 times left it orphaned, or placed on a copy whose context
+ * had not changed.
+ */
+function carriedHere({ index, grams }: Revision, ctx: Context & Edited, at: number): boolean {
+  const { quote } = ctx;
+  if (!index.text.startsWith(quote, at)) return false;
+  if (intactSide(index.text, at, at + quote.length, ctx)) return true;
+  // With new sentences on both sides, only where the map accounts for every other copy as another passage it
+  // kept: where its diff ran out of time it pairs little, and leaves the copies it did not pair unexplained.
+  const found = grams.occurrences(quote, ACCOUNTED);
+  return !!found && found.includes(at) && found.every((other) => other === at || anotherPassage(ctx, other, other + quote.length));
 }
+
+/** What the edit map tells of a place in the new text: whether it holds another passage the revision kept. */
+type Edited = { elsewhere?: ((start: number, end: number) => boolean) | undefined };
+const anotherPassage = (ctx: Edited, start: number, end: number) => ctx.elsewhere?.(start, end) ?? false;
 
 /**
  * The exact quote: its UTF-16 start, null when it occurs but cannot be told
  * apart, undefined when the fuzzy search should decide.
  */
-function exactly(revision: Revision, ctx: Context, old: number): number | null | undefined {
+function exactly(revision: Revision, ctx: Context & Edited, old: number): number | null | undefined {
   const { index, grams } = revision;
   const text = index.text;
   const indexed = grams.occurrences(ctx.quote, OCCURRENCES);
@@ -176,7 +199,7 @@ function contextualOccurrences(grams: TextIndex, ctx: Context, old: number): num
 }
 
 
-function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anchor {
+function fuzzy({ index, grams }: Revision, ctx: Context & Edited, threshold: number): Anchor {
   const { quote } = ctx;
   if (Array.from(quote).length < 4) return { state: "orphaned", score: 0 };
   const text = index.text;
@@ -202,7 +225,7 @@ function fuzzy({ index, grams }: Revision, ctx: Context, threshold: number): Anc
   const [best, ...others] = spots;
   if (!best) return { state: "orphaned", score: 0 };
   const ambiguous = others.some((o) => o.score > best.score - 0.05);
-  if (!trusts(best) || ambiguous) return { state: "orphaned", score: round(best.score) };
+  if (!trusts(best) || ambiguous || anotherPassage(ctx, best.start, best.end)) return { state: "orphaned", score: round(best.score) };
   return placed(index, best.start, best.end, round(best.score));
 }
 
