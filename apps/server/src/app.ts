@@ -1,3 +1,5 @@
+import { Server } from "node:http";
+import type { HttpBindings } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -9,12 +11,13 @@ import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode, errorForStatus, notFound } from "./errors.ts";
 import { UpdateNotStoredError, classifyCommitError } from "./sync/persist/commit-errors.ts";
-import { refuseNulInPath } from "./http/well-formed.ts";
+import { refuseMalformedQuery, refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { apiRoutes } from "./routes/index.ts";
 import { MAX_MESSAGE_BYTES, syncRoutes } from "./sync/socket/socket.ts";
-import { answerClientErrors } from "./http/client-errors.ts";
+import { answerClientErrors, answerRefusedRequests } from "./http/client-errors.ts";
+import { answerThenLinger } from "./http/linger.ts";
 import { capConnectionsPerAddress } from "./http/connection-cap.ts";
 import { allowedMethods } from "./http/allowed-methods.ts";
 import { operationsOf } from "./openapi/describe.ts";
@@ -54,12 +57,19 @@ const privateAnswers: MiddlewareHandler = async (c, next) => {
 };
 
 /**
- * An answer given before the request's body was read (a refusal decided on the headers: 401, 404, 413)
- * ends the connection. The server drains what follows for half a second and then cuts it, and a client
- * that stopped sending on the early answer met the cut on its next request down the same connection.
+ * An answer given before the request's body was read whole (a refusal decided on the headers: 401, 404, 413)
+ * ends the connection, or a client that stopped sending on it would have its next request read as body.
+ * Until then the rest of the body is read and dropped, within limits (http/linger.ts): a connection closed
+ * under a client still writing reaches it as a reset, not the answer.
  */
 const closeUnreadBodies: MiddlewareHandler = async (c, next) => {
   await next();
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  if (incoming) {
+    if (!incoming.complete) c.res = await answerThenLinger(c.res, incoming);
+    return;
+  }
+  // Asked of the app directly (app.request), with no connection to keep or close.
   const request = c.req.raw;
   if (request.body && !request.bodyUsed && c.req.header("content-length") !== "0") c.res.headers.set("Connection", "close");
 };
@@ -102,8 +112,8 @@ export function createApp(input: AppInput) {
   app.use(closeUnreadBodies);
   app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.use("/api/auth/*", authLimit);
-  app.use("/api/*", privateAnswers, refuseNulInPath, authenticate, checkOrigin);
-  app.use("/w3c/*", privateAnswers, jsonLimit, refuseNulInPath, authenticate, checkOrigin);
+  app.use("/api/*", privateAnswers, refuseNulInPath, refuseMalformedQuery, authenticate, checkOrigin);
+  app.use("/w3c/*", privateAnswers, jsonLimit, refuseNulInPath, refuseMalformedQuery, authenticate, checkOrigin);
 
   const api = apiRoutes();
   app.route("/", api);
@@ -144,6 +154,7 @@ export function createApp(input: AppInput) {
   const attach = (server: Parameters<typeof nodeWs.injectWebSocket>[0]) => {
     nodeWs.injectWebSocket(server);
     answerClientErrors(server);
+    if (server instanceof Server) answerRefusedRequests(server);
     const { connectionsPerAddress, trustProxy } = deps.config;
     if (connectionsPerAddress > 0 && !trustProxy) capConnectionsPerAddress(server, connectionsPerAddress);
   };

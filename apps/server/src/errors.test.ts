@@ -3,7 +3,7 @@ import { ERRORS, errorForStatus } from "./errors.ts";
 
 describe("errorForStatus", () => {
   it("answers a status Hono raises with the code the table gives that status, so code and status agree", () => {
-    for (const status of [400, 401, 403, 404, 405, 406, 408, 409, 410, 412, 413, 415, 428, 429, 431, 500, 503]) {
+    for (const status of [400, 401, 403, 404, 405, 406, 408, 409, 410, 412, 413, 415, 417, 428, 429, 431, 500, 503]) {
       const error = errorForStatus(status, "raised");
       expect(error.status).toBe(status);
       expect(ERRORS[error.code]).toBe(status);

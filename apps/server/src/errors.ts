@@ -26,6 +26,8 @@ export const ERRORS = {
   /** A group invitation past its expiry: the group's owner has to invite again. */
   invitation_expired: 410,
   precondition_failed: 412,
+  /** An Expect header other than 100-continue, which is all the server understands (http/client-errors.ts). */
+  expectation_failed: 417,
   /** A conditional write sent without its condition: a W3C PUT without If-Match (RFC 6585). */
   precondition_required: 428,
   /** Refused by Node before the app saw it (http/client-errors.ts). */
@@ -89,6 +91,7 @@ const GENERIC_CODES = {
   412: "precondition_failed",
   413: "payload_too_large",
   415: "unsupported_media_type",
+  417: "expectation_failed",
   428: "precondition_required",
   429: "rate_limited",
   431: "headers_too_large",

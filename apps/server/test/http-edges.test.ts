@@ -1,10 +1,18 @@
+import { execFile } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp, signUp } from "./support/app.ts";
+import { TEST_ORIGIN, type TestApp, createTestApp, signUp } from "./support/app.ts";
+import { seeded } from "./support/seed.ts";
 import { eventually } from "./support/sync-client.ts";
 
-/** What a plain HTTP client meets at the edges Node handles: answers in the API's one error shape, and honest connections. */
+/**
+ * What a plain HTTP client meets at the edges Node handles: answers in the API's one error shape, and honest
+ * connections. Among them, refusals a client meets before the app reads what it sent: a body over the limit
+ * while the client is still writing it, a request Node itself would refuse (no Host, an unknown Expect), and
+ * a query string whose percent-escapes decode to nothing; each reaches the client in that shape.
+ */
 let t: TestApp;
 let base: URL;
 beforeAll(async () => {
@@ -114,5 +122,138 @@ describe("HTTP at its edges", () => {
     const exported = await owner.get(`/api/groups/${group.id}/export?format=csv`);
     expect(exported.status).toBe(200);
     expect(exported.headers.get("cache-control")).toBe("private, no-store");
+  });
+});
+
+const rng = seeded("http-edges");
+console.log(`http-edges seed ${rng.seed}`);
+/** Letters drawn from the suite's generator, so that no compression or caching on the way can shrink the body. */
+const letters = (n: number) => {
+  const alphabet = Buffer.from("abcdefghijklmnopqrstuvwxyz");
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) out[i] = alphabet[rng.int(26)]!;
+  return out.toString("latin1");
+};
+
+type Raw = { status: number; headers: string; body: string; error?: string };
+
+/** Writes a request on a raw socket, its body in chunks as fast as the socket takes them, and reads until the server closes. */
+function rawRequest(head: string, body: Buffer | Buffer[] = []): Promise<Raw> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: base.hostname, port: Number(base.port) });
+    const received: Buffer[] = [];
+    let error: string | undefined;
+    socket.on("data", (chunk) => received.push(chunk));
+    socket.on("error", (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
+    socket.on("close", () => {
+      const text = Buffer.concat(received).toString("utf8");
+      const [headers = "", ...rest] = text.split("\r\n\r\n");
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(headers)?.[1] ?? 0), headers, body: rest.join("\r\n\r\n"), ...(error && { error }) });
+    });
+    const chunks = [Buffer.from(head), ...(Array.isArray(body) ? body : [body])];
+    const pump = () => {
+      while (chunks.length) if (!socket.write(chunks.shift()!)) return void socket.once("drain", pump);
+    };
+    pump();
+  });
+}
+
+const run = promisify(execFile);
+const errorOf = (raw: Raw) => (JSON.parse(raw.body) as { error: { code: string; field?: string; requestId?: string } }).error;
+
+describe("a body over the limit, sent whole by a client that keeps writing", () => {
+  const big = (bytes: number) => JSON.stringify({ name: letters(bytes) });
+
+  it("reaches fetch, in a process of its own as any client is, as the 413 every time", async () => {
+    // In this process the client's writes and the server's reads take turns on one event loop, and the answer
+    // always won the race; a client in its own process met the server's close while still writing.
+    const script = `
+      let state = ${rng.int(2 ** 31)};
+      const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+      const name = Buffer.alloc(11.5 * 1024 * 1024, 0).map(() => 97 + (next() >>> 16) % 26).toString("latin1");
+      const body = JSON.stringify({ name });
+      const outcomes = [];
+      for (let i = 0; i < 8; i++) {
+        try {
+          const res = await fetch(${JSON.stringify(new URL("/api/groups", base).href)}, { method: "POST", headers: { "content-type": "application/json", origin: ${JSON.stringify(TEST_ORIGIN)} }, body });
+          outcomes.push(res.status + " " + (await res.json()).error.code);
+        } catch (err) {
+          outcomes.push(String(err.cause?.code ?? err));
+        }
+      }
+      console.log(JSON.stringify(outcomes));`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script]);
+    expect(JSON.parse(stdout)).toEqual(Array(8).fill("413 payload_too_large"));
+  }, 60_000);
+
+  it("reaches a raw socket as the 413, with a Content-Length body and a chunked one, on the API and an upload", async () => {
+    const json = Buffer.from(big(4 * 1024 * 1024));
+    const sized = await rawRequest(`POST /api/groups HTTP/1.1\r\nHost: ${base.host}\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n`, json);
+    expect([sized.status, errorOf(sized).code, sized.error]).toEqual([413, "payload_too_large", undefined]);
+    expect(sized.headers).toMatch(/\r\nconnection: close\r\n/i);
+
+    // Chunked: the limit is found only once a mebibyte has been read, part way through the body.
+    const chunks = Array.from({ length: 64 }, () => Buffer.from(`10000\r\n${letters(0x10000)}\r\n`));
+    const chunked = await rawRequest(`POST /api/groups HTTP/1.1\r\nHost: ${base.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, [...chunks, Buffer.from("0\r\n\r\n")]);
+    expect([chunked.status, errorOf(chunked).code, chunked.error]).toEqual([413, "payload_too_large", undefined]);
+
+    const owner = await signUp(t.app);
+    const token = (await owner.post("/api/tokens", { name: "refusals" })).body.token as string;
+    const group = (await owner.post("/api/groups", { name: "Refusals" })).body as { id: string };
+    const text = Buffer.from(letters(11 * 1024 * 1024));
+    const upload = await rawRequest(
+      `POST /api/groups/${group.id}/articles HTTP/1.1\r\nHost: ${base.host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n`,
+      text,
+    );
+    expect([upload.status, errorOf(upload).code, upload.error]).toEqual([413, "payload_too_large", undefined]);
+  });
+});
+
+describe("requests Node refuses itself", () => {
+  it("answers an HTTP/1.1 request without Host, and an Expect it cannot meet, in the error shape", async () => {
+    const noHost = await rawRequest("GET /api/me HTTP/1.1\r\n\r\n");
+    expect([noHost.status, errorOf(noHost).code]).toEqual([400, "bad_request"]);
+    expect(noHost.headers).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(errorOf(noHost).requestId).toEqual(expect.any(String));
+
+    const expect417 = await rawRequest(`POST /api/groups HTTP/1.1\r\nHost: ${base.host}\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    expect([expect417.status, errorOf(expect417).code]).toEqual([417, "expectation_failed"]);
+    expect(expect417.headers).toMatch(/\r\ncontent-type: application\/json/i);
+
+    // HTTP/1.0 has no Host to require: answered as any request is.
+    const old = await rawRequest("GET /api/me HTTP/1.0\r\n\r\n");
+    expect([old.status, errorOf(old).code]).toEqual([401, "unauthenticated"]);
+  });
+});
+
+describe("percent-escapes that decode to no text", () => {
+  it("refuses them in any query value with the field named, and stores nothing", async () => {
+    const owner = await signUp(t.app);
+    const group = (await owner.post("/api/groups", { name: "Escapes" })).body as { id: string };
+    const importAs = (title: string) => owner.post(`/api/groups/${group.id}/articles?title=${title}`, "Some text to import here.", { "content-type": "text/plain" });
+    for (const title of ["%ED%A0%80", "%FF", "%C0%80", "%", "%zz", "a%zz%20b", "a%2", "%E2%82"]) {
+      const reply = await importAs(title);
+      expect([reply.status, reply.body.error?.code, reply.body.error?.field], title).toEqual([400, "validation_failed", "title"]);
+    }
+    expect((await owner.get(`/api/groups/${group.id}/articles`)).body.articles).toEqual([]);
+    const fine = await importAs("ok%20title%20%F0%9F%99%82+too");
+    expect([fine.status, fine.body.title]).toEqual([201, "ok title 🙂 too"]);
+
+    const search = await owner.get(`/api/groups/${group.id}/annotations?q=%ED%A0%80`);
+    expect([search.status, search.body.error?.field]).toEqual([400, "q"]);
+    // A name that does not decode is named as sent.
+    const badName = await owner.get(`/api/groups/${group.id}/annotations?%FF=1`);
+    expect([badName.status, badName.body.error?.field]).toEqual([400, "%FF"]);
+    // On a route that reads no query too: one check for all, before any route.
+    const me = await owner.get("/api/me?x=%zz");
+    expect([me.status, me.body.error?.field]).toEqual([400, "x"]);
+  });
+
+  it("answers a path whose escapes decode to no text as one that names nothing", async () => {
+    const owner = await signUp(t.app);
+    for (const path of ["/api/groups/%FF", "/api/groups/%ED%A0%80/articles", "/w3c/articles/%zz/"]) {
+      const reply = await owner.get(path);
+      expect([reply.status, reply.body.error?.code], path).toEqual([404, "not_found"]);
+    }
   });
 });

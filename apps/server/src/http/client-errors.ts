@@ -1,13 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { STATUS_CODES } from "node:http";
+import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ERRORS, type ErrorCode } from "../errors.ts";
+import { discardRest } from "./linger.ts";
 
 type ClientError = Error & { code?: string };
 
 /** How long a refused connection is left to read its answer and close before it is cut. */
 const HALF_OPEN_GRACE_MS = 1_000;
 type Listening = { on(event: "clientError", listener: (err: ClientError, socket: Duplex) => void): unknown };
+
+/** The API's error body, with a request id of its own: the app, which gives one, never saw the request. */
+function errorAnswer(code: ErrorCode, message: string) {
+  return { status: ERRORS[code], body: JSON.stringify({ error: { code, message, requestId: randomUUID() } }) };
+}
 
 /** What Node's parser refused, as the API's own error. */
 function answerTo(err: ClientError): { code: ErrorCode; message: string } {
@@ -29,8 +35,7 @@ export function answerClientErrors(server: Listening) {
       return;
     }
     const { code, message } = answerTo(err);
-    const status = ERRORS[code];
-    const body = JSON.stringify({ error: { code, message, requestId: randomUUID() } });
+    const { status, body } = errorAnswer(code, message);
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
@@ -39,4 +44,30 @@ export function answerClientErrors(server: Listening) {
     const cut = setTimeout(() => socket.destroy(), HALF_OPEN_GRACE_MS).unref();
     socket.once("close", () => clearTimeout(cut));
   });
+}
+
+/**
+ * Two requests Node's server parses and then answers itself, with an empty body: an HTTP/1.1 request without
+ * Host (RFC 9112 section 3.2 requires the 400) and an Expect other than 100-continue (417). Both are answered
+ * here in the API's shape instead, before the app, which would otherwise serve the first under a made-up host.
+ */
+export function answerRefusedRequests(server: Server) {
+  server.on("checkExpectation", (req, res) => refuse(req, res, "expectation_failed", "Only Expect: 100-continue is understood"));
+  // Node's own check (its requireHostHeader option, kept on the server) answers before any listener, and
+  // cannot be made to answer otherwise: it is turned off, and the same check made below instead.
+  (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
+  const listeners = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners("request");
+  server.on("request", (req, res) => {
+    if (req.httpVersion === "1.1" && req.headers.host === undefined) return refuse(req, res, "bad_request", "An HTTP/1.1 request must send a Host header");
+    for (const listener of listeners) listener.call(server, req, res);
+  });
+}
+
+/** Answers at once, and ends the answer (closing) once whatever body was sent has been read (linger.ts). */
+function refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCode, message: string) {
+  const { status, body } = errorAnswer(code, message);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.write(body);
+  void discardRest(req).then(() => res.end());
 }

@@ -67,6 +67,38 @@ export const refuseNulInPath = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/**
+ * Every name and value in a query string must decode to text: an escape that is not UTF-8 (`%FF`, an
+ * overlong `%C0%80`, an encoded lone surrogate `%ED%A0%80`) or not an escape at all (`%`, `%zz`) is
+ * refused with the field named. Hono decodes what it can and keeps the rest as sent, so such a title was
+ * stored as its escape's own characters, and `a%zz%20b` as "a%zz b". Checked once, for every route,
+ * before any of them reads its query.
+ */
+export const refuseMalformedQuery = createMiddleware<AppEnv>(async (c, next) => {
+  const url = c.req.url;
+  const start = url.indexOf("?");
+  if (start !== -1 && url.includes("%", start)) {
+    for (const pair of url.slice(start + 1).split("&")) {
+      const split = pair.indexOf("=");
+      const name = split === -1 ? pair : pair.slice(0, split);
+      const decodedName = decoded(name);
+      if (decodedName !== null && (split === -1 || decoded(pair.slice(split + 1)) !== null)) continue;
+      // A name that does not decode is named as it was sent.
+      const field = decodedName ?? name;
+      throw new ApiError("validation_failed", `${field}: contains a percent-escape that does not decode to UTF-8 text`, field);
+    }
+  }
+  await next();
+});
+
+function decoded(component: string): string | null {
+  try {
+    return decodeURIComponent(component.replaceAll("+", " "));
+  } catch {
+    return null;
+  }
+}
+
 /** How deeply a JSON body may nest. Nothing the API takes goes past a handful of levels. */
 export const MAX_JSON_DEPTH = 64;
 

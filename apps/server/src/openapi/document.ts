@@ -80,21 +80,23 @@ function queryParameters(query: z.ZodType) {
 
 /**
  * The client errors an operation can answer by what it takes, whatever it does: a malformed path,
- * query or body (400), an unknown id in its path (404), a deleted annotation (410), no credentials or
- * too few rights (401, 403), a body too large or of a type it does not read (413, 415), headers (a query
- * string among them) past Node's limit (431, answered before any route: http/client-errors.ts), and the
- * database out of reach (503). Any other
+ * query or body (400; a query string whose escapes do not decode, or a request without Host, on any
+ * operation), an unknown id in its path (404), a deleted annotation (410), no credentials or too few
+ * rights (401, 403), a body too large or of a type it does not read (413, 415), an Expect other than
+ * 100-continue (417) and headers (a query string among them) past Node's limit (431), both answered
+ * before any route (http/client-errors.ts), and the database out of reach (503). Any other
  * status is the route's to list; one it answers without listing fails the response check
  * (test/support/openapi.ts).
  */
 function commonErrors(op: Operation): Record<number, string> {
   const errors: Record<number, string> = {};
   const takesInput = op.body || op.bodyTypes || op.query || op.path.includes(":");
-  if (takesInput) errors[400] = "The request is malformed: the error's `field` names what is wrong";
+  errors[400] = takesInput ? "The request is malformed: the error's `field` names what is wrong" : "The request is malformed (a query string that does not decode, no Host header)";
   if (op.path.includes(":")) errors[404] = "Not found, or not visible to the caller";
   if (op.path.includes(":annotationId")) errors[410] = "The annotation was deleted";
   if (op.auth !== false) Object.assign(errors, { 401: "No valid session or token", 403: "The caller's role does not allow it" });
   if (op.body || op.bodyTypes) Object.assign(errors, { 413: "The body is too large", 415: "The body's media type is not one this operation reads" });
+  errors[417] = "expectation_failed: an Expect header other than 100-continue";
   errors[431] = "headers_too_large: the request's headers, its URL included, are over 16 KiB";
   // Liveness answers whatever the database does (readiness.ts); everything else may need it.
   if (op.path !== "/healthz") errors[503] = "unavailable: the database cannot be reached for now (or the server is shutting down); Retry-After says when to try again";
