@@ -51,6 +51,29 @@ describe.skipIf(skipBrowserSuites)("drafts' lifecycle, in Chromium", () => {
     await b.context.close();
   }, 120_000);
 
+  it("a reply to a thread a moderator hides is told and let go from storage, and is back in its box if the thread is unhidden while the page is open", async () => {
+    const { base, a, b, bob, bobsId } = await twoThreads();
+    const page = b.page;
+    const mine = threadCard(page, "Comment", bob.name);
+    await mine.getByRole("textbox", { name: "Reply" }).fill("Which reasons, in 1991?");
+    await call(a.context, base, "POST", `/api/annotations/${bobsId}/hide`, { reason: "A look" });
+    await mine.waitFor({ state: "detached" });
+    const told = page.getByRole("alert").filter({ hasText: "your reply" });
+    await told.waitFor();
+    expect(await told.textContent()).toContain("hidden by a moderator");
+    expect(await told.getByRole("textbox").inputValue()).toBe("Which reasons, in 1991?");
+    await expect.poll(() => storedDrafts(page)).toEqual([]);
+
+    await call(a.context, base, "POST", `/api/annotations/${bobsId}/unhide`);
+    expect(await mine.getByRole("textbox", { name: "Reply" }).inputValue()).toBe("Which reasons, in 1991?");
+    await mine.getByRole("textbox", { name: "Reply" }).press("End");
+    await mine.getByRole("textbox", { name: "Reply" }).pressSequentially(" And since?");
+    await expect.poll(() => storedDrafts(page)).toHaveLength(1);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 120_000);
+
   it("two tabs writing the same reply each keep their own text, and a reload offers the newest and tells of the other", async () => {
     const { base, b, alice, articleId } = await twoThreads();
     const first = b.page;

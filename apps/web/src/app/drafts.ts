@@ -93,15 +93,34 @@ export function writeDraft(scope: string | null, name: string, value: unknown) {
   if (scope === null) return;
   claimScope(scope);
   const base = `${scope}:${name}`;
+  const was = memory.get(base);
   released.delete(base);
-  if (value === undefined) memory.delete(base);
-  else memory.set(base, value);
+  if (value === undefined) {
+    memory.delete(base);
+    return dropStored(base, was);
+  }
+  memory.set(base, value);
   try {
-    const key = slotKey(PREFIX, base, TAB);
-    if (value === undefined) storage()?.removeItem(key);
-    else storage()?.setItem(key, slotRecord(value, Date.now()));
+    storage()?.setItem(slotKey(PREFIX, base, TAB), slotRecord(value, Date.now()));
   } catch {
     // Refused or full: the page's memory still has it.
+  }
+}
+
+/**
+ * Lets go of this page's stored copy of a draft, and of any other tab's holding the same `value`: a tab that
+ * opened the article since took this text in as its own (claimScope), and would offer it again after it was
+ * sent. Another tab's different text is its own, and stays.
+ */
+function dropStored(base: string, value: unknown) {
+  const store = storage();
+  if (!store) return;
+  try {
+    store.removeItem(slotKey(PREFIX, base, TAB));
+    const same = JSON.stringify(value);
+    for (const slot of storedSlots(store)) if (slot.base === base && JSON.stringify(slot.value) === same) store.removeItem(slot.key);
+  } catch {
+    // Nothing stored to let go.
   }
 }
 
@@ -116,11 +135,7 @@ export function storedDrafts(scope: string): Array<{ name: string; value: unknow
 export function releaseStored(scope: string, name: string) {
   const base = `${scope}:${name}`;
   released.add(base);
-  try {
-    storage()?.removeItem(slotKey(PREFIX, base, TAB));
-  } catch {
-    // Nothing stored to let go.
-  }
+  dropStored(base, memory.get(base));
 }
 
 /** Other tabs' different texts of drafts this page took the newer of, to show once (see `claim`). */
