@@ -23,6 +23,9 @@ export function useGoneDrafts(items: readonly Item[], settled: boolean, tell: Te
   const latest = useRef(present);
   latest.current = present;
   const asking = useRef(new Set<string>());
+  // Absent here and shown by the server (a document this page does not hold): not asked again on every
+  // change of the documents, only once it has been back and left again.
+  const shownAbsent = useRef(new Set<string>());
 
   useEffect(() => {
     if (!scope) return;
@@ -32,13 +35,15 @@ export function useGoneDrafts(items: readonly Item[], settled: boolean, tell: Te
 
   useEffect(() => {
     if (!scope || !settled) return;
+    for (const id of shownAbsent.current) if (present.has(id)) shownAbsent.current.delete(id);
     for (const { name } of storedDrafts(scope)) {
       const id = draftSubject(name)?.id;
-      if (!id || present.has(id) || asking.current.has(id)) continue;
+      if (!id || present.has(id) || asking.current.has(id) || shownAbsent.current.has(id)) continue;
       asking.current.add(id);
-      void shownToUs(id).then((shown) => {
+      void fateOf(id, () => latest.current.has(id)).then((fate) => {
         asking.current.delete(id);
-        if (shown || latest.current.has(id)) return;
+        if (latest.current.has(id) || fate === "unknown") return;
+        if (fate === "shown") return void shownAbsent.current.add(id);
         const gone = storedDrafts(scope).filter((draft) => draftSubject(draft.name)?.id === id);
         for (const draft of gone) releaseStored(scope, draft.name);
         tellAll(
@@ -51,17 +56,24 @@ export function useGoneDrafts(items: readonly Item[], settled: boolean, tell: Te
   }, [scope, settled, present, tell]);
 }
 
+/** A second look, after the documents have moved ahead of the rows the server answers from. */
+const SECOND_LOOK_MS = 3_000;
+
 /**
  * Whether the server still shows us the annotation: 410 is a deleted one, 404 one we may not see (hidden, or
- * never ours to see). When it cannot say (offline, a failure) the draft is kept, to be asked about again.
+ * never ours to see). When it cannot say (offline, a failure) the draft is kept, to be asked about at the
+ * next change. Peers see a document's change before its commit, so "shown" is asked once more unless it is `back`.
  */
-async function shownToUs(id: string): Promise<boolean> {
-  try {
-    await fetchAnnotation(id);
-    return true;
-  } catch (err) {
-    return !(err instanceof ApiError && (err.status === 404 || err.status === 410));
-  }
+async function fateOf(id: string, back: () => boolean): Promise<"shown" | "gone" | "unknown"> {
+  const ask = () =>
+    fetchAnnotation(id).then(
+      () => "shown" as const,
+      (err: unknown) => (err instanceof ApiError && (err.status === 404 || err.status === 410) ? ("gone" as const) : ("unknown" as const)),
+    );
+  const first = await ask();
+  if (first !== "shown") return first;
+  await new Promise((resolve) => setTimeout(resolve, SECOND_LOOK_MS));
+  return back() ? "shown" : ask();
 }
 
 /** One notice for drafts that had something written in them; an untouched form is let go unsaid. */
