@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
 import { announceSkip, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { annotate, call, openReader, selectWithMouse, threadCard, twoReaders } from "./support/flows.ts";
+import { annotate, call, openReader, selectWithMouse, storedDrafts, threadCard, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
 const CLAIM = "Trade between Russia and Iran tripled in 2023.";
-
-/** The drafts this browser holds in its storage, by key. */
-const storedDrafts = (page: Page) => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("marginalia.draft:")));
 
 announceSkip("drafts kept");
 

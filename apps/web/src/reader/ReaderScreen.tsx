@@ -43,7 +43,8 @@ import { useArticleClicks } from "./highlights/use-article-clicks.ts";
 import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
-import { type SyncNotice, useSyncNotice } from "./sync/use-sync-notice.ts";
+import { useSyncNotice } from "./sync/use-sync-notice.ts";
+import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -53,8 +54,8 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   useDocumentTitle(article.data?.title ?? (article.error ? "Article not available" : "Loading the article"));
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
-  const { notice, dismiss, handlers } = useSyncNotice(() => void article.reload());
-  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, handlers, { hold: first.hold });
+  const notices = useSyncNotice(() => void article.reload());
+  const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, notices.handlers, { hold: first.hold });
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
     if (article.error) first.hold.open();
@@ -68,7 +69,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
     );
   }
   // Drafts are kept per account and article (app/drafts.ts).
-  const reader = <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notice={notice} onDismiss={dismiss} />;
+  const reader = <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notices={notices} />;
   return <DraftScope.Provider value={`${me.user.id}:${articleId}`}>{reader}</DraftScope.Provider>;
 }
 
@@ -83,15 +84,13 @@ function Reader({
   reload,
   sessions,
   first,
-  notice,
-  onDismiss,
+  notices,
 }: {
   article: Article;
   reload(): Promise<void>;
   sessions: Sessions;
   first: FirstPaint;
-  notice: SyncNotice | null;
-  onDismiss(): void;
+  notices: ReturnType<typeof useSyncNotice>;
 }) {
   const me = useMe();
   // Who you are in this group's documents: your authorship, votes and presence are under your member id.
@@ -164,6 +163,7 @@ function Reader({
   if (!settled && synced && items === allItems) setSettled(true);
   useArrivalAnnouncer(items, self, members, settled);
   usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
+  useGoneDrafts(allItems, settled, notices.tell);
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
@@ -354,7 +354,7 @@ function Reader({
       </TopBar>
       <div className="reader-body">
         <main className="main-column">
-          <StatusBanner states={states} notice={notice} onDismiss={onDismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
+          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} canAnnotate={canWrite(role)} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />

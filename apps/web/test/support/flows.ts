@@ -150,6 +150,9 @@ export function highlightSizes(page: Page): Promise<Record<string, number>> {
   });
 }
 
+/** The drafts (apps/web/src/app/drafts.ts) this browser holds in its storage, by key. */
+export const storedDrafts = (page: Page) => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("marginalia.draft:")));
+
 /** The thread card for an annotation whose quote contains `text` and whose kind label is `kind`. */
 export function threadCard(page: Page, kind: "Highlight" | "Comment" | "Fact-check", author: string) {
   return page.getByRole("article", { name: `${kind} by ${author}` });

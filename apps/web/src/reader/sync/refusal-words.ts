@@ -1,4 +1,4 @@
-import type { AnnotationValue } from "@marginalia/schema";
+import type { AnnotationValue, Verdict } from "@marginalia/schema";
 import { KIND_LABELS, VERDICT_LABELS } from "../highlights/highlight-style.ts";
 
 /**
@@ -29,12 +29,41 @@ export function lostEditNotice(value: AnnotationValue, fate: LostEditFate): stri
 }
 
 /** The words an edit that could not be applied held, for its writer to copy. */
-export function editedText(value: AnnotationValue): string {
+export const editedText = (value: AnnotationValue): string => writtenText(value.body, value.factcheck);
+
+/**
+ * A body and a fact-check as lines to copy, from a stored value or a form's draft (whose verdict may not be
+ * chosen yet, and whose sources may be blank rows).
+ */
+export function writtenText(body: string, factcheck: { claim: string; verdict: Verdict | ""; sources: Array<{ url: string; title?: string }> } | null): string {
   const lines: string[] = [];
-  if (value.factcheck) {
-    lines.push(`Claim: ${value.factcheck.claim}`, `Verdict: ${VERDICT_LABELS[value.factcheck.verdict]}`);
-    for (const source of value.factcheck.sources) lines.push(`Source: ${source.title ? `${source.title} ` : ""}${source.url}`);
+  if (factcheck) {
+    lines.push(`Claim: ${factcheck.claim}`);
+    if (factcheck.verdict) lines.push(`Verdict: ${VERDICT_LABELS[factcheck.verdict]}`);
+    for (const source of factcheck.sources) if (source.url || source.title) lines.push(`Source: ${source.title ? `${source.title} ` : ""}${source.url}`);
   }
-  if (value.body) lines.push(value.body);
+  if (body) lines.push(body);
   return lines.join("\n");
+}
+
+/** The forms whose drafts name an annotation (reader/threads/draft-text.ts). */
+export type DraftForm = "reply" | "edit" | "answer";
+
+const DRAFT_WORDS: Record<DraftForm | "new", { yours: string; on: string }> = {
+  reply: { yours: "your reply", on: "the annotation you were replying to" },
+  edit: { yours: "your edit", on: "the annotation you were editing" },
+  answer: { yours: "your answer", on: "the fact-check you were answering" },
+  new: { yours: "your new comment or fact-check", on: "" },
+};
+
+/** A draft let go because its annotation left this page's documents and the server no longer shows it to us. */
+export function goneDraftNotice(form: DraftForm): string {
+  const { yours, on } = DRAFT_WORDS[form];
+  return `${yours.replace(/^y/, "Y")} was not sent: ${on} was deleted, or hidden by a moderator. What you wrote is below.`;
+}
+
+/** Another tab's text of a draft, older than the one this page opened with (app/draft-slots.ts, `claim`). */
+export function setAsideDraftNotice(form: DraftForm | "new"): string {
+  const { yours } = DRAFT_WORDS[form];
+  return `You were also writing ${yours} in another tab. The text written last is in the form; the other is below.`;
 }

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import type { AnnotationValue } from "@marginalia/schema";
 import { fetchAnnotation } from "../../api/annotations.ts";
 import type { SessionOptions } from "../../sync/doc-session.ts";
@@ -6,6 +6,9 @@ import { type LostEditFate, editedText, lostEditNotice, refusalNotice } from "./
 
 /** What the reader tells of work the server did not take: the words, and the text the user wrote, to copy. */
 export type SyncNotice = { message: string; kept: string | null };
+
+/** Adds to the notice shown (or shows one): words, and text of the user's to copy. */
+export type TellNotice = (message: string, kept: string) => void;
 
 /**
  * The notice after the server refused an update of ours (the article is reloaded: the refusal often means
@@ -16,6 +19,11 @@ export function useSyncNotice(reloadArticle: () => void) {
   const [notice, setNotice] = useState<SyncNotice | null>(null);
   const reload = useRef(reloadArticle);
   reload.current = reloadArticle;
+  // What is told while a notice stands joins it: each loss of text has to stay readable until dismissed.
+  const tell = useCallback<TellNotice>(
+    (message, kept) => setNotice((now) => (now ? { message: `${now.message} ${message}`, kept: [now.kept, kept].filter(Boolean).join("\n\n") } : { message, kept })),
+    [],
+  );
   const handlers = useMemo<Required<Pick<SessionOptions, "onRefused" | "onEditLost">>>(
     () => ({
       onRefused(reason, kept) {
@@ -24,13 +32,13 @@ export function useSyncNotice(reloadArticle: () => void) {
       },
       onEditLost(lost) {
         void Promise.all(lost.map(async (value) => lostEditNotice(value, await fateOf(value)))).then((messages) =>
-          setNotice({ message: messages.join(" "), kept: lost.map(editedText).join("\n\n") }),
+          tell(messages.join(" "), lost.map(editedText).join("\n\n")),
         );
       },
     }),
-    [],
+    [tell],
   );
-  return { notice, dismiss: () => setNotice(null), handlers };
+  return { notice, dismiss: () => setNotice(null), tell, handlers };
 }
 
 async function fateOf(value: AnnotationValue): Promise<LostEditFate> {
