@@ -134,3 +134,19 @@ describe("the container's IRI ends in a slash", () => {
     expect(await stored(owner, article.id)).toBe(1);
   });
 });
+
+describe("in an open group", () => {
+  it("an annotator's published fact-check is refused naming the status, over W3C and REST", async () => {
+    const { article, members } = await articleWithMembers(server.t.app, ["annotator"]);
+    const [author] = members as [Member];
+    expect(refusal(await postW3C(author, article.id, factcheck({ "mg:status": "published" })))).toEqual([403, "forbidden", "mg:status"]);
+    const rest = await author.post(`/api/articles/${article.id}/annotations`, {
+      kind: "factcheck",
+      status: "published",
+      target: seedTarget(0, "Russia"),
+      factcheck: { claim: "A claim", verdict: "false", sources: [] },
+    });
+    expect(refusal(rest)).toEqual([403, "forbidden", "status"]);
+    expect(await stored(author, article.id)).toBe(0);
+  });
+});

@@ -8,6 +8,7 @@ import {
   type Role,
   type VoteValue,
   annotationsOf,
+  authorStatuses,
   canSee,
   createAnnotation,
   deleteAnnotation,
@@ -112,7 +113,8 @@ export async function createThroughDocument(
   const actor: Actor = { userId: memberId, role: access.role, moderation: access.moderation, reviewQuorum: access.reviewQuorum, room };
   const status = input.status ?? placement.status;
   const refusal = refuseCreate(actor, { authorId: memberId, kind: input.kind, status, parentId: input.parentId, factcheck: input.factcheck });
-  if (refusal) throw forbidden(refusal);
+  // A status the author may not give names its field, as the placement's refusals do (docs/w3c.md).
+  if (refusal) throw new ApiError("forbidden", refusal, input.status && !authorStatuses(actor, input.kind).includes(input.status) ? "status" : undefined);
   const context = contextFor(room, access.groupId, access.revision);
   const write = () => writeCreated(db, hub, access, userId, { ...input, status }, context, actor);
   // A chosen id is checked against every document of the database, not only the one written: the same id sent

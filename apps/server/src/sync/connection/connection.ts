@@ -10,7 +10,7 @@ import type { LiveDocument, Peer } from "../document/document.ts";
 import { writtenClients } from "../authorize/client-ids.ts";
 import { forgetDecoded } from "../validate/decoded-update.ts";
 import type { SyncObserver } from "../observer.ts";
-import { type Claim, HeldUpdates, type HeldTuning } from "./held-updates.ts";
+import { type Claim, HeldUpdates, type HeldTuning, claims } from "./held-updates.ts";
 import { Acks } from "./acks.ts";
 import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, roleMessage, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
@@ -343,7 +343,7 @@ export class Connection implements Peer {
     const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this });
     this.options.observer?.applied(performance.now() - started);
     for (const client of written) {
-      if (claim === "all" || this.awarenessClients.has(client)) state.live.clientIds.claim(client, state.actor.userId);
+      if (claims(claim, client, this.awarenessClients)) state.live.clientIds.claim(client, state.actor.userId);
     }
     // Logged once stored, as the REST steps are; a step that is never stored was never taken.
     if (steps.length) durable.then(() => state.live.moderated(steps, state.account)).catch(() => {});

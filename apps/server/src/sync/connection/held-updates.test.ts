@@ -130,31 +130,27 @@ describe("updates held for content the server has not received", () => {
     live.destroy();
   });
 
-  it("are joined as they come, up to a size, so that two never wait for each other", async () => {
+  it("are joined with what they build on, or what builds on them, and held apart from the rest", async () => {
     const { live, join } = room("article:held-3");
     const writer = join(actor(alice, "annotator"), true);
-    // Five updates that build on one never sent: small ones join; one past the size is held apart.
-    const small = buildingOnUnsent(alice, 4, 10);
-    for (const update of small.updates) writer.connection.receive(updateMessage(update));
-    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
-    const large = new Y.Doc();
-    Y.applyUpdate(large, small.missing);
-    for (const update of small.updates) Y.applyUpdate(large, update);
-    const body = annotationsOf(large).get(small.id)!.get("body") as Y.Text;
-    let bigger: Uint8Array | null = null;
-    large.once("update", (update: Uint8Array) => (bigger = update));
-    body.insert(0, "y".repeat(17_000));
-    writer.connection.receive(updateMessage(bigger!));
+    // Four updates that build on one never sent, each on the one before: joined as they come.
+    const chain = buildingOnUnsent(alice, 4, 10);
+    for (const update of chain.updates) writer.connection.receive(updateMessage(update));
+    await vi.waitFor(() => expect(heldOf(writer.connection).map((entry) => entry.bytes)).toEqual([chain.updates.reduce((sum, u) => sum + u.length, 0)]));
+    // Another client's, building on other unsent content: held apart.
+    const apart = buildingOnUnsent(alice, 1, 10);
+    writer.connection.receive(updateMessage(apart.updates[0]!));
     await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2));
-    const joined = heldOf(writer.connection)[0]!;
-    expect(joined.bytes).toBe(small.updates.reduce((sum, u) => sum + u.length, 0));
-    expect(joined.claim).toBe("all");
+    expect(heldOf(writer.connection).map((entry) => entry.claim)).toEqual(["all", "all"]);
 
-    // What they waited for comes: everything is applied, in order, and nothing is refused.
-    writer.connection.receive(updateMessage(small.missing));
+    // What the chain waited for comes: it is applied whole; the other waits on.
+    writer.connection.receive(updateMessage(chain.missing));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
+    expect(String(annotationsOf(live.doc).get(chain.id)!.get("body"))).toBe(chain.text);
+    writer.connection.receive(updateMessage(apart.missing));
     await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(0));
+    expect(String(annotationsOf(live.doc).get(apart.id)!.get("body"))).toBe(apart.text);
     expect(writer.closes).toEqual([]);
-    expect(String(annotationsOf(live.doc).get(small.id)!.get("body"))).toBe(body.toString());
     live.destroy();
   });
 });

@@ -5,6 +5,9 @@ import { type ModerationStep, authorizeUpdate } from "../authorize/authorize.ts"
 import { forgetDecoded } from "../validate/decoded-update.ts";
 import type { LiveDocument } from "../document/document.ts";
 import { anyArrived, awaitedClocks, takenInTurns } from "./large-update.ts";
+import { type Claim, type Reach, buildsOn, joinedClaim, reachOf } from "./held-joins.ts";
+
+export { type Claim, claims } from "./held-joins.ts";
 import { ownTurn } from "../document/own-turn.ts";
 
 /**
@@ -28,12 +31,6 @@ export const HELD_TURN_MS = 8;
  */
 export const HELD_MAX_MS = 30_000;
 
-/**
- * Which new client ids an applied update makes the sender's (client-ids.ts):
- * all of them for a live update, which a client sends of its own edits; for a
- * sync step 2, which can carry anyone's, only those its presence named.
- */
-export type Claim = "all" | "presence";
 
 /**
  * `awaited`: the clocks it waits for (large-update.ts); it is judged again only once one arrives, so
@@ -48,14 +45,17 @@ export type Held = {
   heldAt: number;
   /** What it counts against the bounds: the bytes of the updates it was made of (`join`). */
   bytes: number;
+  /** The clocks its structs span (`join`). */
+  reach: Reach;
 };
 
 /**
- * Held updates up to this size together are merged into one as they come (`join`). Merging, and reading
- * what the result awaits, is done again at each arrival: under a millisecond at this size (4,000 typed
- * characters), 1–2 ms at twice it.
+ * Held updates that build on each other are merged, up to this size together (`join`); what is larger is
+ * taken in turns of the loop when applied (update-pieces.ts, LARGE_UPDATE_BYTES), and merging it would not
+ * be. Merging and reading what the result awaits: under a millisecond for 16 KiB (4,000 typed
+ * characters), 1–2 ms for 32 KiB.
  */
-const MAX_JOINED_BYTES = 16 * 1024;
+const MAX_JOINED_BYTES = 64 * 1024;
 
 /** What tests tune: how long a turn judges (HELD_TURN_MS), and up to what size held updates are joined (MAX_JOINED_BYTES). */
 export type HeldTuning = { turnMs?: number; joinBytes?: number };
@@ -113,42 +113,46 @@ export class HeldUpdates {
     if (!this.limits.hold(this.account, update.length)) return null;
     this.heldBytes += update.length;
     this.watch(live);
-    const joined = this.join(live, update, claim);
+    let reach: Reach;
+    try {
+      reach = reachOf(update);
+    } catch {
+      reach = new Map(); // unreadable: the judgement refuses it
+    }
+    const joined = this.join(live, { update, claim, awaited, reach });
     if (joined) return joined;
-    const held = new Promise<void>((settle) => this.entries.push({ update, claim, settle, awaited, heldAt: Date.now(), bytes: update.length }));
+    const held = new Promise<void>((settle) => this.entries.push({ update, claim, settle, awaited, heldAt: Date.now(), bytes: update.length, reach }));
     if (this.entries.length === 1) this.keepDeadline();
     return held;
   }
 
   /**
-   * Merges `update` into the newest held one, and has the result judged again. Held apart, two updates can
-   * each wait for the other: a client that merges its outbox sends its first and third changes as one update
-   * with a gap where the second goes, then the second, whose clocks follow the first's. Yjs applies the
-   * first at once and the rest when the gap is filled; here neither would ever be judged complete, and the
-   * connection closed after HELD_MAX_MS with all three lost. Null when it is not joined (too large).
+   * Merges `arrived` with the held updates it builds on or that build on it, and has the result judged again.
+   * Held apart, two updates can each wait for the other: a client that merges its outbox sends its first and
+   * third changes as one update with a gap where the second goes, then the second, whose clocks follow the
+   * first's. Yjs applies the first at once and the rest when the gap is filled; here neither would ever be
+   * judged complete, and the connection closed after HELD_MAX_MS with all three lost. Updates that do not
+   * build on each other stay apart, each applied as soon as it can be. Null when it joins none.
    */
-  private join(live: LiveDocument, update: Uint8Array, claim: Claim): Promise<void> | null {
-    const last = this.entries.at(-1);
-    if (!last || last.bytes + update.length > (this.tuning.joinBytes ?? MAX_JOINED_BYTES)) return null;
-    let merged: Uint8Array;
+  private join(live: LiveDocument, arrived: Omit<Held, "settle" | "heldAt" | "bytes">): Promise<void> | null {
+    const partners = this.entries.filter((entry) => buildsOn(arrived.awaited, entry.reach) || buildsOn(entry.awaited, arrived.reach));
+    const bytes = partners.reduce((sum, entry) => sum + entry.bytes, arrived.update.length);
+    if (partners.length === 0 || bytes > (this.tuning.joinBytes ?? MAX_JOINED_BYTES)) return null;
+    const parts = [...partners, arrived];
+    let merged: Pick<Held, "update" | "awaited" | "reach" | "claim">;
     try {
-      merged = Y.mergeUpdates([last.update, update]);
+      const update = Y.mergeUpdates(parts.map((part) => part.update));
+      merged = { update, awaited: awaitedClocks(live.doc, update), reach: reachOf(update), claim: joinedClaim(live.doc, parts) };
+      forgetDecoded(update);
     } catch {
       return null; // judged apart, as before: the judgement refuses what cannot be read
     }
-    const settleLast = last.settle;
-    const held = new Promise<void>((settle) => {
-      last.settle = (durable) => {
-        settleLast(durable);
-        settle(durable);
-      };
-    });
-    last.update = merged;
-    last.bytes += update.length;
-    // A step 2's pieces claim only the client ids its presence named: merged with one, a live update does too.
-    if (claim !== last.claim) last.claim = "presence";
-    last.awaited = awaitedClocks(live.doc, merged);
-    forgetDecoded(merged);
+    const settles = partners.map((entry) => entry.settle);
+    const held = new Promise<void>((settle) => settles.push(settle));
+    // In the place of the oldest, which keeps its time: the deadline counts from the first of them held.
+    const [first, ...rest] = partners as [Held, ...Held[]];
+    Object.assign(first, merged, { bytes, settle: (durable: Promise<void>) => settles.forEach((settle) => settle(durable)) });
+    this.entries = this.entries.filter((entry) => !rest.includes(entry));
     this.retryLater();
     return held;
   }

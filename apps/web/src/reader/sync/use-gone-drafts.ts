@@ -33,6 +33,14 @@ export function useGoneDrafts(items: readonly Item[], settled: boolean, tell: Te
     tellAll(written, setAsideDraftNotice, tell);
   }, [scope, tell]);
 
+  // An answer that comes after the reader closed (another article opened) lets nothing go and tells
+  // nothing: its text would leave storage unseen. The next visit asks again.
+  const open = useRef(true);
+  useEffect(() => {
+    open.current = true;
+    return () => void (open.current = false);
+  }, []);
+
   useEffect(() => {
     if (!scope || !settled) return;
     for (const id of shownAbsent.current) if (present.has(id)) shownAbsent.current.delete(id);
@@ -42,7 +50,7 @@ export function useGoneDrafts(items: readonly Item[], settled: boolean, tell: Te
       asking.current.add(id);
       void fateOf(id, () => latest.current.has(id)).then((fate) => {
         asking.current.delete(id);
-        if (latest.current.has(id) || fate === "unknown") return;
+        if (!open.current || latest.current.has(id) || fate === "unknown") return;
         if (fate === "shown") return void shownAbsent.current.add(id);
         const gone = storedDrafts(scope).filter((draft) => draftSubject(draft.name)?.id === id);
         for (const draft of gone) releaseStored(scope, draft.name);
