@@ -1,7 +1,8 @@
 import http from "node:http";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { discardRest } from "./linger.ts";
+import { type HttpBindings, type ServerType, serve } from "@hono/node-server";
+import { answerThenLinger, discardRest } from "./linger.ts";
 
 /** A server that answers every request at once, closing, and ends the answer once `discardRest` settles. */
 let server: http.Server | null = null;
@@ -63,5 +64,23 @@ describe("discardRest", () => {
     const port = await answeringEarly({ bytes: 1024 * 1024 * 1024, ms: 200 });
     const { answer } = await send(port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n`, 1_000_000, 10);
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+  });
+});
+
+describe("answerThenLinger", () => {
+  let app: ServerType | null = null;
+  afterEach(() => {
+    app?.close();
+    app = null;
+  });
+
+  it("ends an answer without a body (204) once the body is read too, so that a client still writing reads it", async () => {
+    app = serve({ fetch: (_req, env) => answerThenLinger(new Response(null, { status: 204 }), (env as HttpBindings).incoming), port: 0, hostname: "127.0.0.1" });
+    await new Promise<void>((resolve) => app!.once("listening", resolve));
+    const port = (app.address() as net.AddressInfo).port;
+    const total = 8 * 1024 * 1024;
+    const { sent, answer } = await send(port, `DELETE / HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n`, total);
+    expect(sent).toBe(total);
+    expect(answer).toMatch(/^HTTP\/1\.1 204 /);
   });
 });

@@ -47,9 +47,12 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 export async function answerThenLinger(res: Response, incoming: IncomingMessage): Promise<Response> {
   const headers = new Headers(res.headers);
   headers.set("Connection", "close");
-  // An answer that may have no body (204, 304) has nothing whose end could wait.
-  if (NULL_BODY.has(res.status)) return new Response(null, { status: res.status, statusText: res.statusText, headers });
   const drained = discardRest(incoming);
+  // An answer that may have no body (204, 304) has no end that could wait: it waits to be sent instead.
+  if (NULL_BODY.has(res.status)) {
+    await drained;
+    return new Response(null, { status: res.status, statusText: res.statusText, headers });
+  }
   const whole = res.status >= 400 || !res.body ? new Uint8Array(await res.arrayBuffer()) : null;
   if (whole) headers.set("Content-Length", String(whole.byteLength));
   const reader = whole ? null : res.body!.getReader();
