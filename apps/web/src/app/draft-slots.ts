@@ -39,6 +39,9 @@ export function readSlot(prefix: string, key: string, raw: string | null): Slot 
 
 export const slotRecord = (value: unknown, at: number) => JSON.stringify({ at, value });
 
+/** Whether two drafts hold the same text: values are what JSON keeps of them, so JSON compares them. */
+export const sameDraft = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
 const age = (slot: Slot) => slot.at ?? 0;
 
 /**
@@ -49,21 +52,22 @@ export function claim(slots: Slot[], scope: string): { newest: Slot[]; setAside:
   const byBase = new Map<string, Slot[]>();
   for (const slot of slots) {
     if (!slot.base.startsWith(`${scope}:`)) continue;
-    byBase.set(slot.base, [...(byBase.get(slot.base) ?? []), slot]);
+    const group = byBase.get(slot.base);
+    if (group) group.push(slot);
+    else byBase.set(slot.base, [slot]);
   }
   const newest: Slot[] = [];
   const setAside: Slot[] = [];
   for (const group of byBase.values()) {
-    const [first, ...rest] = [...group].sort((x, y) => age(y) - age(x));
+    const [first, ...rest] = group.sort((x, y) => age(y) - age(x));
     if (!first) continue;
     newest.push(first);
-    const seen = new Set([JSON.stringify(first.value)]);
+    const seen: unknown[] = [first.value];
     for (const slot of rest) {
-      const text = JSON.stringify(slot.value);
       // A text the newest goes on from (this tab's copy of another's, which that tab typed on in) loses nothing.
       const continued = typeof slot.value === "string" && typeof first.value === "string" && first.value.startsWith(slot.value);
-      if (!seen.has(text) && !continued) setAside.push(slot);
-      seen.add(text);
+      if (!continued && !seen.some((value) => sameDraft(value, slot.value))) setAside.push(slot);
+      seen.push(slot.value);
     }
   }
   return { newest, setAside };

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useState } from "react";
-import { type Slot, claim, prune, readSlot, slotKey, slotRecord } from "./draft-slots.ts";
+import { type Slot, claim, prune, readSlot, sameDraft, slotKey, slotRecord } from "./draft-slots.ts";
 
 /**
  * Work being written and not sent yet: a reply, the edit form of a posted annotation, an assignee's answer,
@@ -117,8 +117,7 @@ function dropStored(base: string, value: unknown) {
   if (!store) return;
   try {
     store.removeItem(slotKey(PREFIX, base, TAB));
-    const same = JSON.stringify(value);
-    for (const slot of storedSlots(store)) if (slot.base === base && JSON.stringify(slot.value) === same) store.removeItem(slot.key);
+    for (const slot of storedSlots(store)) if (slot.base === base && sameDraft(slot.value, value)) store.removeItem(slot.key);
   } catch {
     // Nothing stored to let go.
   }

@@ -6,9 +6,9 @@ import { forgetDecoded } from "../validate/decoded-update.ts";
 import type { LiveDocument } from "../document/document.ts";
 import { anyArrived, awaitedClocks, takenInTurns } from "./large-update.ts";
 import { type Claim, type Reach, buildsOn, joinedClaim, reachOf } from "./held-joins.ts";
+import { ownTurn } from "../document/own-turn.ts";
 
 export { type Claim, claims } from "./held-joins.ts";
-import { ownTurn } from "../document/own-turn.ts";
 
 /**
  * Updates that build on content the server has not received yet, held until
@@ -30,7 +30,6 @@ export const HELD_TURN_MS = 8;
  * client's copy holds what the server can never have, and only one taken afresh from the server goes on.
  */
 export const HELD_MAX_MS = 30_000;
-
 
 /**
  * `awaited`: the clocks it waits for (large-update.ts); it is judged again only once one arrives, so
