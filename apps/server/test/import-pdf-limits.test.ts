@@ -93,4 +93,13 @@ endcmap CMapName currentdict /CMap defineresource pop end end`;
     const withNul = pdfOf(Buffer.from("BT /F1 12 Tf 72 720 Td (A NUL \\000 in the text.) Tj ET", "latin1"));
     expect((await importPdf(withNul, {}, "file")).text).toBe("A NUL \uFFFD in the text.");
   });
+
+  it("refuses bytes without a PDF header as not a PDF, and reads a PDF whose header follows some junk", async () => {
+    const err = await refusal(importPdf(new TextEncoder().encode("hello"), {}, "file"));
+    expect([err.code, err.status, err.field]).toEqual(["validation_failed", 400, "file"]);
+    expect(err.message).toBe('file: not a PDF (no "%PDF-" header in its first 1024 bytes)');
+    const late = await makePdf([[["A header after a preamble."]]]);
+    const prefixed = new Uint8Array([...new TextEncoder().encode("junk before the header\n"), ...late]);
+    expect((await importPdf(prefixed, {}, "file")).text).toBe("A header after a preamble.");
+  });
 });

@@ -62,6 +62,7 @@ function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> 
  * the server's reading of the file, which its sender cannot correct.
  */
 export async function importPdf(bytes: Uint8Array, meta: ImportMeta, field: string, limits: PdfLimits = PDF_LIMITS): Promise<ImportedArticle> {
+  if (!hasPdfHeader(bytes)) throw new ApiError("validation_failed", `${field}: not a PDF (no "%PDF-" header in its first ${HEADER_WINDOW} bytes)`, field);
   const result = await turns.run(() => readOnWorker(bytes, limits));
   if (!result.ok) throw pdfRefusal(result, field, limits);
   const article = new ArticleBuilder();
@@ -70,6 +71,19 @@ export async function importPdf(bytes: Uint8Array, meta: ImportMeta, field: stri
   article.title ??= result.title && storableText(result.title);
   article.byline ??= result.author && storableText(result.author);
   return finishArticle(article, meta);
+}
+
+/** How far into a file its "%PDF-" header may start: readers allow some bytes before it, as Acrobat does. */
+const HEADER_WINDOW = 1024;
+const HEADER = new TextEncoder().encode("%PDF-");
+
+/**
+ * Whether the file says it is a PDF. A file that does not is refused here, at
+ * once: it waited its turn at the two PDF threads and then for pdf.js to
+ * load, 3–11 s on a busy host, only to be found unreadable.
+ */
+function hasPdfHeader(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, HEADER_WINDOW)).indexOf(HEADER) >= 0;
 }
 
 function pdfRefusal(result: Extract<PdfResult, { ok: false }>, field: string, limits: PdfLimits): ApiError {
