@@ -159,7 +159,7 @@ function rawRequest(head: string, body: Buffer | Buffer[] = []): Promise<Raw> {
 }
 
 const run = promisify(execFile);
-const errorOf = (raw: Raw) => (JSON.parse(raw.body) as { error: { code: string; field?: string; requestId?: string } }).error;
+const errorOf = (raw: Raw) => (JSON.parse(raw.body) as { error: { code: string; message: string; field?: string; requestId?: string } }).error;
 
 describe("a body over the limit, sent whole by a client that keeps writing", () => {
   const big = (bytes: number) => JSON.stringify({ name: letters(bytes) });
@@ -210,7 +210,7 @@ describe("a body over the limit, sent whole by a client that keeps writing", () 
 });
 
 describe("requests Node refuses itself", () => {
-  it("answers an HTTP/1.1 request without Host, and an Expect it cannot meet, in the error shape", async () => {
+  it("answers an HTTP/1.1 request without Host or with a malformed one, a backslash path, and an Expect it cannot meet, in the error shape", async () => {
     const noHost = await rawRequest("GET /api/me HTTP/1.1\r\n\r\n");
     expect([noHost.status, errorOf(noHost).code]).toEqual([400, "bad_request"]);
     expect(noHost.headers).toMatch(/\r\ncontent-type: application\/json/i);
@@ -219,6 +219,19 @@ describe("requests Node refuses itself", () => {
     const expect417 = await rawRequest(`POST /api/groups HTTP/1.1\r\nHost: ${base.host}\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     expect([expect417.status, errorOf(expect417).code]).toEqual([417, "expectation_failed"]);
     expect(expect417.headers).toMatch(/\r\ncontent-type: application\/json/i);
+
+    // Hono's adapter would answer these two with an empty 400.
+    for (const [head, message] of [
+      ["GET /api/me HTTP/1.1\r\nHost: a b\r\n\r\n", "The Host header must be a host name, with a port if any"],
+      ["GET /api/me HTTP/1.1\r\nHost: example.com/api\r\n\r\n", "The Host header must be a host name, with a port if any"],
+      [`GET /api\\me HTTP/1.1\r\nHost: ${base.host}\r\n\r\n`, "A request's path may not hold a backslash"],
+    ]) {
+      const bad = await rawRequest(head!);
+      expect([bad.status, errorOf(bad).code, errorOf(bad).message]).toEqual([400, "bad_request", message]);
+    }
+    // A backslash in the query is data, and a host may be any case, with a port.
+    const fine = await rawRequest(`GET /api/me?q=a\\b HTTP/1.1\r\nHost: ${base.host.toUpperCase()}\r\n\r\n`);
+    expect([fine.status, errorOf(fine).code]).toEqual([401, "unauthenticated"]);
 
     // HTTP/1.0 has no Host to require: answered as any request is.
     const old = await rawRequest("GET /api/me HTTP/1.0\r\n\r\n");

@@ -47,9 +47,10 @@ export function answerClientErrors(server: Listening) {
 }
 
 /**
- * Two requests Node's server parses and then answers itself, with an empty body: an HTTP/1.1 request without
- * Host (RFC 9112 section 3.2 requires the 400) and an Expect other than 100-continue (417). Both are answered
- * here in the API's shape instead, before the app, which would otherwise serve the first under a made-up host.
+ * Requests that Node's server, or Hono's adapter, parses and then answers itself, with an empty body: an
+ * HTTP/1.1 request without Host (RFC 9112 section 3.2 requires the 400), a malformed Host or path, and an
+ * Expect other than 100-continue (417). They are answered here in the API's shape instead, before the app,
+ * which would otherwise serve the first under a made-up host.
  */
 export function answerRefusedRequests(server: Server) {
   server.on("checkExpectation", (req, res) => refuse(req, res, "expectation_failed", "Only Expect: 100-continue is understood"));
@@ -59,9 +60,27 @@ export function answerRefusedRequests(server: Server) {
   const listeners = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners("request");
   server.on("request", (req, res) => {
-    if (req.httpVersion === "1.1" && req.headers.host === undefined) return refuse(req, res, "bad_request", "An HTTP/1.1 request must send a Host header");
+    const malformed = malformedHead(req);
+    if (malformed) return refuse(req, res, "bad_request", malformed);
     for (const listener of listeners) listener.call(server, req, res);
   });
+}
+
+/**
+ * What is wrong with a request's Host or path, where Hono's Node adapter would refuse it itself, with an
+ * empty 400: a Host that is not a host and port (`a b`, `example.com/x`), which it checks as below, or a
+ * backslash in the path, which some clients read as a slash.
+ */
+function malformedHead(req: IncomingMessage): string | undefined {
+  const host = req.headers.host;
+  if (host === undefined) return req.httpVersion === "1.1" ? "An HTTP/1.1 request must send a Host header" : undefined;
+  const hostname = URL.canParse(`http://${host}/`) ? new URL(`http://${host}/`).hostname : undefined;
+  if (hostname === undefined || (hostname.length !== host.length && hostname !== host.replace(/:\d+$/, ""))) return "The Host header must be a host name, with a port if any";
+  const path = req.url ?? "";
+  const backslash = path.indexOf("\\");
+  const query = path.indexOf("?");
+  if (backslash >= 0 && (query < 0 || backslash < query)) return "A request's path may not hold a backslash";
+  return undefined;
 }
 
 /** Answers at once, and ends the answer (closing) once whatever body was sent has been read (linger.ts). */
