@@ -12,6 +12,7 @@ import { createMailer } from "@marginalia/server/mail/mailer.ts";
 import { SyncHub } from "@marginalia/server/sync/hub.ts";
 import { type SyncOptions, commitWindowFor } from "@marginalia/server/sync/sync-options.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { residentWasm } from "./lib/wasm-resident.ts";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -27,6 +28,8 @@ export type ServerMemory = {
   external: number;
   arrayBuffers: number;
   database: EmbeddedMemory | null;
+  /** How much of the database's WebAssembly memory is resident (lib/wasm-resident.ts); null on Postgres. */
+  wasmResidentBytes: number | null;
 };
 
 /**
@@ -63,7 +66,9 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
     /** Where this process's memory is: the main thread's, and the embedded database's thread (null on Postgres). */
     async memory(): Promise<ServerMemory> {
       const m = process.memoryUsage();
-      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, database: embedded && (await embedded.memory()) };
+      const database = embedded && (await embedded.memory());
+      const wasmResidentBytes = await residentWasm(database?.wasmBytes ?? null);
+      return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, database, wasmResidentBytes };
     },
     async stop() {
       await hub.shutdown();

@@ -60,10 +60,13 @@ const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 /** RSS by part, in MB: what the main thread's V8 heap and buffers hold, what the database's thread holds, and the rest. */
 export function memoryLine(m: ServerMemory): string {
   const db = m.database;
-  const known = m.heapTotal + m.arrayBuffers + (db ? db.heapPhysicalBytes + (db.wasmBytes ?? 0) : 0);
+  // Resident WebAssembly memory where it could be read: its byteLength counts pages never touched.
+  const wasm = m.wasmResidentBytes ?? db?.wasmBytes ?? 0;
+  const known = m.heapTotal + m.arrayBuffers + (db ? db.heapPhysicalBytes + wasm : 0);
+  const resident = m.wasmResidentBytes == null ? "" : ` (${mb(m.wasmResidentBytes)} resident)`;
   return (
     `RSS ${mb(m.rss)}: main-thread heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, ArrayBuffers ${mb(m.arrayBuffers)}` +
-    (db ? `, database thread heap ${mb(db.heapBytes)} used of ${mb(db.heapPhysicalBytes)}, WebAssembly ${db.wasmBytes === null ? "?" : mb(db.wasmBytes)}` : "") +
+    (db ? `, database thread heap ${mb(db.heapBytes)} used of ${mb(db.heapPhysicalBytes)}, WebAssembly ${db.wasmBytes === null ? "?" : mb(db.wasmBytes)}${resident}` : "") +
     `, the rest (code, other threads, native) ${mb(m.rss - known)}`
   );
 }
