@@ -12,9 +12,9 @@ import { createMailer } from "@marginalia/server/mail/mailer.ts";
 import { SyncHub } from "@marginalia/server/sync/hub.ts";
 import { type SyncOptions, commitWindowFor } from "@marginalia/server/sync/sync-options.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { residentWasm } from "./lib/wasm-resident.ts";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { residentWasm } from "./lib/wasm-resident.ts";
 
 /** Where bench servers deliver their mail, so that bench accounts confirm their address as people do. */
 export const MAIL_DIR = path.join(tmpdir(), "marginalia-bench-mail");
