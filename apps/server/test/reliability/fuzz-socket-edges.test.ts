@@ -1,5 +1,6 @@
 import * as encoding from "lib0/encoding";
 import type WebSocket from "ws";
+import WsClient from "ws";
 import * as Y from "yjs";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
@@ -9,11 +10,13 @@ import { groupContext } from "./support/docs.ts";
 import { sleep } from "../support/sleep.ts";
 import { fuzzDesk } from "./support/fuzz-desk.ts";
 import { rawSession } from "./support/raw-session.ts";
+import { socketAuth } from "../support/socket-auth.ts";
 
 /**
  * Cases the websocket fuzzing (fuzz-socket.test.ts) once found, pinned as
  * their own tests against the same kind of desk: a truncated frame waited
- * out by the heartbeat, presence after a reconnect that others echoed the
+ * out by the heartbeat, a peer that sends but never answers a ping,
+ * presence after a reconnect that others echoed the
  * departure of, and a forged deletion of content the server does not have yet.
  */
 
@@ -36,6 +39,24 @@ describe("fuzzing the websocket", () => {
     // The same frame sent whole is an ordinary (malformed) message, refused at once.
     const whole = new Uint8Array([0x82, 0x80 | 3, 1, 2, 3, 4, 0xff, 0xff, 0xff]);
     expect(await rawSession(port, `/sync/${desk.setup.article.sync.room}`, desk.setup.members[1]!.token, whole)).toBe(SYNC_CLOSE_CODES.badMessage);
+    for (const c of desk.honest) expect(c.closes, "an honest client was closed").toEqual([]);
+  });
+
+  it("closes with 4508 a client that goes on sending but never answers a ping", async () => {
+    // What a peer that has stopped reading looks like from here: its pings go unanswered while it keeps
+    // sending (presence renewals, say). Messages stood in for the pong, and such a socket stayed open for good.
+    const { params, headers } = socketAuth(desk.setup.members[1]!.token);
+    const query = new URLSearchParams(params).toString();
+    const peer = new WsClient(`${desk.url.replace(/^http/, "ws")}/sync/${desk.setup.article.sync.room}${query && `?${query}`}`, { headers, autoPong: false });
+    const closed = new Promise<number>((resolve) => peer.on("close", resolve));
+    const queryAwareness = new Uint8Array([3]);
+    const chatter = setInterval(() => peer.readyState === WsClient.OPEN && peer.send(queryAwareness), HEARTBEAT_MS / 4);
+    try {
+      expect(await closed).toBe(SYNC_CLOSE_CODES.timeout);
+    } finally {
+      clearInterval(chatter);
+      peer.terminate();
+    }
     for (const c of desk.honest) expect(c.closes, "an honest client was closed").toEqual([]);
   });
 

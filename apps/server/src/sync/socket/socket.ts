@@ -27,6 +27,8 @@ type RawSocket = {
   resume?(): void;
   terminate?(): void;
   on?(event: "pong", listener: () => void): void;
+  /** What `ws` holds for the peer and has not yet handed to the network. */
+  readonly bufferedAmount?: number;
 };
 
 /** After a close frame, how long a peer has to answer before its TCP connection is cut. */
@@ -43,11 +45,15 @@ function closeAndCut(raw: RawSocket | undefined, close: (code: number, reason: s
 }
 
 /**
- * Pings the peer every `intervalMs`; a peer that has sent nothing, not even
- * the pong, by the next ping is closed with 4508. A frame whose header
- * promises more bytes than ever arrive leaves the socket waiting for the rest
- * (nothing in it can be read, a pong included), so this is also how a
- * truncated or trickled frame ends: at the heartbeat, never sooner.
+ * Pings the peer every `intervalMs`; a peer that has not answered by the next
+ * ping is closed with 4508. A frame whose header promises more bytes than ever
+ * arrive leaves the socket waiting for the rest (nothing in it can be read, a
+ * pong included), so this is also how a truncated or trickled frame ends: at
+ * the heartbeat, never sooner. A message stands in for the pong only while
+ * the server still holds unsent bytes for the peer: the ping then waits
+ * behind them, and a peer slowly reading a large document is alive. With
+ * nothing held, the ping has gone out, and a peer that goes on sending
+ * without answering it is not reading at all (docs/sync.md, "Close codes").
  */
 function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code: number, reason: string) => void) {
   let heard = true;
@@ -74,7 +80,12 @@ function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code:
     raw?.ping?.();
   };
   timer.unref();
-  return { heard: () => (heard = true), stop: () => clearInterval(timer) };
+  return {
+    sent: () => {
+      if ((raw?.bufferedAmount ?? 0) > 0) heard = true;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 export type SocketOptions = { heartbeatMs: number };
@@ -133,7 +144,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           );
         },
         onMessage(event, ws) {
-          alive?.heard();
+          alive?.sent();
           if (!(event.data instanceof ArrayBuffer)) {
             ws.close(SYNC_CLOSE_CODES.badMessage, "binary messages only");
             return;
