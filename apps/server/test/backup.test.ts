@@ -218,7 +218,8 @@ describe("backup and restore of a group", () => {
       [file("bidi.jsonl", edit(accountLine, (r) => (r.name = "Eve\u202Eevil")).join("\n")), new RegExp(`^line ${accountLine + 1} \\(account\\): name: must be one line`)],
       [file("long.jsonl", edit(1, (r) => (r.name = "g".repeat(100_000))).join("\n")), /^line 2 \(group\): name: /],
       [file("nul.jsonl", edit(annotationLine, (r) => (r.body = "a\u0000b")).join("\n")), new RegExp(`^line ${annotationLine + 1} \\(annotation\\): body: contains a NUL character \\(U\\+0000\\)$`)],
-      [file("latin1.jsonl", Buffer.concat([Buffer.from(lines.slice(0, 3).join("\n")), Buffer.from('\n{"type":"x","name":"caf\xe9"}\n', "latin1"), Buffer.from(lines.slice(3).join("\n"))])), /^line 4: not UTF-8 text$/],
+      // A name in Latin-1: decoded, the row would have held U+FFFD.
+      [file("latin1.jsonl", Buffer.concat(lines.map((l, i) => Buffer.from(`${i === accountLine ? JSON.stringify({ ...JSON.parse(l), name: "Caf\xe9" }) : l}\n`, i === accountLine ? "latin1" : "utf8")))), new RegExp(`^line ${accountLine + 1}: not UTF-8 text$`)],
       // Flags and the moderation log may name deleted annotations, but not another group's.
       [file("flag.jsonl", edit(flagLine, (r) => (r.annotationId = small.shared)).join("\n")), othersNamed],
       [file("log.jsonl", edit(moderationLine, (r) => (r.annotationId = small.shared)).join("\n")), othersNamed],
