@@ -48,25 +48,22 @@ export function digestOf(row: Comparable): Digest {
   return { hash, times: CLOCKED.map((column) => (row[column] instanceof Date ? (row[column] as Date).getTime() : null)) };
 }
 
+/** A row's time agrees with its document's when equal, or earlier (a time to come, stored as the commit's). */
+const timeAgrees = (time: number | null, own: number | null) => time === own || (time !== null && own !== null && time < own);
+
 /** Whether a row says what its document's projection says: the same decided columns, and no time later than the document's. */
 export function agrees(row: Digest, projected: Digest): boolean {
-  if (row.hash !== projected.hash) return false;
-  return row.times.every((time, i) => {
-    const own = projected.times[i] ?? null;
-    return time === own || (time !== null && own !== null && time < own);
-  });
+  return row.hash === projected.hash && row.times.every((time, i) => timeAgrees(time, projected.times[i] ?? null));
 }
 
 /** The columns in which a row and its document's projection differ, for the message that refuses the file. */
 export function differences(row: RecordOf<"annotation">, projected: ProjectionRow): string[] {
-  const ours = decided(row as Comparable);
-  const theirs = decided(projected);
-  const columns: string[] = DECIDED.filter((_, i) => JSON.stringify(ours[i]) !== JSON.stringify(theirs[i]));
-  const times = [digestOf(row as Comparable), digestOf(projected)];
-  CLOCKED.forEach((column, i) => {
-    if (!agrees({ hash: "", times: [times[0]!.times[i]!] }, { hash: "", times: [times[1]!.times[i]!] })) columns.push(column);
-  });
-  return columns;
+  const [ours, theirs] = [decided(row as Comparable), decided(projected)];
+  const [rowTimes, ownTimes] = [digestOf(row as Comparable).times, digestOf(projected).times];
+  return [
+    ...DECIDED.filter((_, i) => JSON.stringify(ours[i]) !== JSON.stringify(theirs[i])),
+    ...CLOCKED.filter((_, i) => !timeAgrees(rowTimes[i] ?? null, ownTimes[i] ?? null)),
+  ];
 }
 
 /**
