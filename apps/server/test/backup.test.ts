@@ -184,6 +184,14 @@ describe("backup and restore of a group", () => {
     const twice = (n: number) => recounted([...lines.slice(0, n + 1), lines[n]!, ...lines.slice(n + 1)], JSON.parse(lines[n]!).type, 1);
     const documentLine = lines.findIndex((l) => l.startsWith('{"type":"document"'));
     const bytes = readFileSync(backupFile);
+    const lineOf = (test: (r: Record<string, any>) => boolean) => lines.findIndex((l) => test(JSON.parse(l)));
+    const privateLine = lineOf((r) => r.type === "annotation" && r.visibility === "private");
+    const factcheckLine = lineOf((r) => r.type === "annotation" && r.kind === "factcheck" && r.verdict !== "true");
+    const accountLine = lineOf((r) => r.type === "account");
+    const flagLine = lineOf((r) => r.type === "flag");
+    const moderationLine = lineOf((r) => r.type === "moderation");
+    const unlike = (n: number, columns: string) => new RegExp(`^line ${n + 1} \\(annotation\\): the row does not match its document \\S+ \\(${columns}\\)`);
+    const othersNamed = new RegExp(`^Nothing was restored: flags, moderation or notifications of the backup name 1 annotation of other groups here \\(${small.shared}\\)$`);
     const cases: [string, RegExp][] = [
       [file("missing.gz", ""), /is empty$/],
       [file("archive.zip", Buffer.from("PK\x03\x04\x14\x00\x00\x00\x08\x00 not a backup", "latin1")), /is not a Marginalia backup$/],
@@ -201,11 +209,29 @@ describe("backup and restore of a group", () => {
       [file("moved.jsonl", edit(annotationLine, (r) => (r.docName = `${r.docName}:hidden`)).join("\n")), /does not agree with itself: /],
       [work, /^cannot read .*: it is a directory$/],
     ];
+    // Over the group this database holds: a file the checks let through would replace it.
+    const overwriting: [string, RegExp][] = [
+      // Rows are the projection of their documents: a private note made the group's, a fact-check's row edited.
+      [file("unveiled.jsonl", edit(privateLine, (r) => (r.visibility = "group")).join("\n")), unlike(privateLine, "visibility")],
+      [file("reworded.jsonl", edit(factcheckLine, (r) => Object.assign(r, { verdict: "true", body: "Edited in the row only" })).join("\n")), unlike(factcheckLine, "body, verdict")],
+      // The API's rules for text: names, and what Postgres can store.
+      [file("bidi.jsonl", edit(accountLine, (r) => (r.name = "Eve\u202Eevil")).join("\n")), new RegExp(`^line ${accountLine + 1} \\(account\\): name: must be one line`)],
+      [file("long.jsonl", edit(1, (r) => (r.name = "g".repeat(100_000))).join("\n")), /^line 2 \(group\): name: /],
+      [file("nul.jsonl", edit(annotationLine, (r) => (r.body = "a\u0000b")).join("\n")), new RegExp(`^line ${annotationLine + 1} \\(annotation\\): body: contains a NUL character \\(U\\+0000\\)$`)],
+      // A name in Latin-1: decoded, the row would have held U+FFFD.
+      [file("latin1.jsonl", Buffer.concat(lines.map((l, i) => Buffer.from(`${i === accountLine ? JSON.stringify({ ...JSON.parse(l), name: "Caf\xe9" }) : l}\n`, i === accountLine ? "latin1" : "utf8")))), new RegExp(`^line ${accountLine + 1}: not UTF-8 text$`)],
+      // Flags and the moderation log may name deleted annotations, but not another group's.
+      [file("flag.jsonl", edit(flagLine, (r) => (r.annotationId = small.shared)).join("\n")), othersNamed],
+      [file("log.jsonl", edit(moderationLine, (r) => (r.annotationId = small.shared)).join("\n")), othersNamed],
+      // A time JavaScript reads and Postgres does not: the write fails, and the message quotes no value.
+      [file("bc.jsonl", edit(moderationLine, (r) => (r.createdAt = "-005000-01-01T00:00:00.000Z")).join("\n")), /^Nothing was restored: the moderation records could not be written \(database error \w+\)$/],
+    ];
     for (const [at, message] of cases) {
       const attempt = run(db, ["restore", at]);
       await expect(attempt, path.basename(at)).rejects.toThrow(CliError);
       await expect(run(db, ["restore", at]), path.basename(at)).rejects.toThrow(message);
     }
+    for (const [at, message] of overwriting) await expect(run(db, ["restore", at, "--overwrite"]), path.basename(at)).rejects.toThrow(message);
     await expect(run(db, ["restore", path.join(work, "nowhere.gz")])).rejects.toThrow(/^cannot read .*nowhere\.gz: no such file$/);
     // Over the group this database holds, so that the insert is reached: the whole replacement rolls back.
     const repeated = file("twice.jsonl", twice(lines.findIndex((l) => l.startsWith('{"type":"member"'))));

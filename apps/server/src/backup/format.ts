@@ -1,5 +1,6 @@
 import { createSchemaFactory } from "drizzle-zod";
 import { z } from "zod";
+import { groupInsertSchema, userInsertSchema } from "@marginalia/schema";
 import {
   annotationTombstones,
   annotations,
@@ -49,13 +50,14 @@ const accountSchema = z.object({
   type: z.literal("account"),
   id: z.uuid(),
   email: z.string().min(3).max(254),
-  name: z.string().min(1),
+  // The rules the API and the CLI apply to a name (one line, no direction overrides, 100 characters).
+  name: userInsertSchema.shape.name,
 });
 
 const endSchema = z.object({ type: z.literal("end"), counts: z.record(z.string(), z.number().int().nonnegative()) });
 
 export const recordSchema = z.discriminatedUnion("type", [
-  row("group", createSelectSchema(groups)),
+  row("group", createSelectSchema(groups).extend({ name: groupInsertSchema.shape.name })),
   // Documents name members by these ids, so they are kept as they are; only the accounts behind them may change.
   row("memberId", createSelectSchema(memberIds).omit({ groupId: true })),
   row("member", createSelectSchema(memberships).omit({ groupId: true })),

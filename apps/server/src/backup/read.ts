@@ -1,7 +1,7 @@
+import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import type { z } from "zod";
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupRecord, type Header, headerSchema, recordSchema } from "./format.ts";
@@ -54,7 +54,11 @@ function check<S extends z.ZodType>(line: number, schema: S, value: unknown): z.
   throw new BackupError(`line ${line}${type}: ${where}${issue.message}`);
 }
 
-/** Lines without holding the file, or a long line, as one string more than once. */
+/**
+ * Lines without holding the file, or a long line, as one string more than once. Split as bytes (a newline
+ * byte is never part of a longer UTF-8 sequence), so that a line that is not UTF-8 is refused by number:
+ * decoded, it would have held U+FFFD where its document kept what was written.
+ */
 async function* linesOf(file: string): AsyncGenerator<string> {
   const gzipped = await startsWithGzipMagic(file);
   const source = createReadStream(file);
@@ -63,19 +67,25 @@ async function* linesOf(file: string): AsyncGenerator<string> {
     input = source.pipe(createGunzip());
     source.on("error", (err) => input.destroy(err));
   }
-  const decoder = new StringDecoder("utf8");
-  let pending: string[] = [];
+  let line = 0;
+  let pending: Buffer[] = [];
+  const text = (): string => {
+    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    pending = [];
+    line++;
+    if (!isUtf8(bytes)) throw new BackupError(`line ${line}: not UTF-8 text`);
+    return bytes.toString("utf8");
+  };
   try {
     for await (const chunk of input) {
-      const text = decoder.write(chunk as Buffer);
+      const bytes = chunk as Buffer;
       let start = 0;
-      for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", start)) {
-        pending.push(text.slice(start, at));
-        yield pending.join("");
-        pending = [];
+      for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, start)) {
+        pending.push(bytes.subarray(start, at));
+        yield text();
         start = at + 1;
       }
-      if (start < text.length) pending.push(text.slice(start));
+      if (start < bytes.length) pending.push(bytes.subarray(start));
     }
   } catch (err) {
     if (err instanceof BackupError) throw err;
@@ -84,9 +94,10 @@ async function* linesOf(file: string): AsyncGenerator<string> {
     input.destroy();
     source.destroy();
   }
-  pending.push(decoder.end());
-  const last = pending.join("");
-  if (last !== "") yield last;
+  if (pending.length) {
+    const last = text();
+    if (last !== "") yield last;
+  }
 }
 
 async function startsWithGzipMagic(file: string): Promise<boolean> {

@@ -17,7 +17,7 @@ import {
   notifications,
   users,
 } from "@marginalia/schema/tables";
-import { type Db, type Tx, isUniqueViolation } from "../db.ts";
+import { type Db, type Tx, isUniqueViolation, sqlState } from "../db.ts";
 import type { BackupRecord, RecordOf } from "./format.ts";
 import { BackupError, readBackupFile } from "./read.ts";
 import { KEPT_IDS, type KeptIdKind, type Plan, survey } from "./survey.ts";
@@ -60,6 +60,10 @@ export async function restoreBackup(db: Db, file: string, options: { overwrite?:
     const existing = await conflicts(tx, plan);
     if (existing.elsewhere.length) {
       throw new BackupError(`Nothing was restored: ${existing.elsewhere.join(", ")} of the backup belong to other groups here.`);
+    }
+    const strangers = await othersAnnotations(tx, plan);
+    if (strangers.length) {
+      throw new BackupError(`Nothing was restored: flags, moderation or notifications of the backup name ${strangers.length} annotation${strangers.length === 1 ? "" : "s"} of other groups here (${strangers[0]})`);
     }
     if (existing.here.length && !options.overwrite) {
       throw new BackupError(
@@ -130,7 +134,7 @@ class RecordWriter {
       // The survey checks the ids a restore keeps; a record repeated under another key (a member listed twice)
       // meets the table's own rule here, and the whole restore rolls back.
       if (isUniqueViolation(err)) throw new BackupError(`Nothing was restored: the backup lists one ${this.type} twice`);
-      throw err;
+      throw unwritable(this.type, err);
     }
     this.rows = [];
     this.chars = 0;
@@ -138,13 +142,43 @@ class RecordWriter {
 
   private async document(record: RecordOf<"document">) {
     // One log row: loading reads it like any other, and compaction folds it into a snapshot in time.
-    if (record.state !== null) {
-      await this.tx.insert(docUpdates).values({ docName: record.name, update: new Uint8Array(Buffer.from(record.state, "base64")), userId: null });
-    }
-    if (record.clientIds.length) {
-      await this.tx.insert(docClientIds).values(record.clientIds.map((c) => ({ docName: record.name, ...c })));
+    try {
+      if (record.state !== null) {
+        await this.tx.insert(docUpdates).values({ docName: record.name, update: new Uint8Array(Buffer.from(record.state, "base64")), userId: null });
+      }
+      if (record.clientIds.length) {
+        await this.tx.insert(docClientIds).values(record.clientIds.map((c) => ({ docName: record.name, ...c })));
+      }
+    } catch (err) {
+      throw unwritable("document", err);
     }
   }
+}
+
+/**
+ * A write the survey did not foresee failing. The database's message quotes the statement with every
+ * value of the batch (private notes among them): only the kind of record and the database's error code
+ * are said.
+ */
+function unwritable(type: string | null, err: unknown): BackupError {
+  const code = sqlState(err);
+  return new BackupError(`Nothing was restored: the ${type} records could not be written${code ? ` (database error ${code})` : ""}`);
+}
+
+/**
+ * Flags, moderation and notifications may name an annotation since deleted (the log outlives it), so an id
+ * the file does not hold is let through; but not one of another group here, which its open flag or its
+ * log would then reach.
+ */
+async function othersAnnotations(tx: Tx, plan: Plan): Promise<string[]> {
+  const found: string[] = [];
+  for (let i = 0; i < plan.named.length; i += CHUNK) {
+    const chunk = plan.named.slice(i, i + CHUNK);
+    const rows = await tx.select({ id: annotations.id, groupId: annotations.groupId }).from(annotations).where(inArray(annotations.id, chunk));
+    const gone = await FIND.tombstone(tx, chunk);
+    found.push(...[...rows, ...gone].filter((r) => r.groupId !== null && r.groupId !== plan.group.id).map((r) => r.id));
+  }
+  return found;
 }
 
 type Found = { id: string; groupId: string | null };

@@ -1,6 +1,8 @@
 import * as Y from "yjs";
-import { annotationsOf, parseRoom } from "@marginalia/schema";
+import { parseRoom } from "@marginalia/schema";
+import { illFormedText } from "../http/well-formed.ts";
 import type { BackupRecord, Header, RecordOf } from "./format.ts";
+import { type Digest, agrees, differences, digestOf, projectDocument } from "./projected.ts";
 import { BackupError, readBackupFile } from "./read.ts";
 import { userIdsOf } from "./users.ts";
 
@@ -16,6 +18,8 @@ export type Plan = {
   /** Records to write (all but header, accounts and end), for progress. */
   records: number;
   counts: Record<string, number>;
+  /** Annotation ids that flags, moderation and notifications name but the file holds no annotation or tombstone of. */
+  named: string[];
 };
 
 /**
@@ -29,9 +33,12 @@ export async function survey(file: string): Promise<Plan> {
   let end: RecordOf<"end"> | null = null;
   const ids = Object.fromEntries(KEPT_IDS.map((k) => [k, new Set<string>()])) as Record<KeptIdKind, Set<string>>;
   const documents = new Set<string>();
-  /** Annotation ids by document: as the rows name them, and as the documents hold them. */
-  const rowIds = new Map<string, Set<string>>();
-  const heldIds = new Map<string, Set<string>>();
+  /** Annotations by document: as the rows give them, and as the documents project them. */
+  const rows = new Map<string, Map<string, Digest & { line: number }>>();
+  const held = new Map<string, Map<string, Digest>>();
+  /** Member ids to accounts, as the `memberId` records give them: documents name members by member id. */
+  const accountOf = new Map<string, string>();
+  const named = new Set<string>();
   const accounts = new Map<string, RecordOf<"account">>();
   const emails = new Set<string>();
   const referenced = new Set<string>();
@@ -47,6 +54,9 @@ export async function survey(file: string): Promise<Plan> {
       continue;
     }
     if (end) fail("a record after the end record");
+    // The text rule the API applies to what it stores (storable-text.ts): a NUL would fail the write, and a lone surrogate would be stored changed.
+    const text = illFormedText(record);
+    if (text) fail(`${text.path.join(".")}: ${text.message}`);
     if (record.type !== "header" && record.type !== "end") {
       counts[record.type] = (counts[record.type] ?? 0) + 1;
       for (const id of userIdsOf(record)) referenced.add(id);
@@ -82,11 +92,15 @@ export async function survey(file: string): Promise<Plan> {
         if (record.type === "document") {
           if (documents.has(record.name)) fail(`the document ${record.name} appears twice`);
           documents.add(record.name);
-          const held = record.state === null ? new Set<string>() : annotationIds(record.state);
-          if (!held) fail("its state is not a whole Yjs update");
-          heldIds.set(record.name, held!);
+          const projected = record.state === null ? new Map<string, Digest>() : projectedDigests(record.state, record.name, group!.id, accountOf);
+          if (!projected) fail("its state is not a whole Yjs update");
+          held.set(record.name, projected!);
         }
-        if (record.type === "annotation") idsOf(rowIds, record.docName).add(record.id);
+        if (record.type === "memberId") accountOf.set(record.memberId, record.userId);
+        if (record.type === "annotation") inDoc(rows, record.docName).set(record.id, { ...digestOf(record), line });
+        if ((record.type === "flag" || record.type === "moderation" || record.type === "notification") && !ids.annotation.has(record.annotationId)) {
+          if (!ids.tombstone.has(record.annotationId)) named.add(record.annotationId);
+        }
       }
     }
   }
@@ -100,8 +114,9 @@ export async function survey(file: string): Promise<Plan> {
   for (const id of referenced) {
     if (!accounts.has(id)) throw new BackupError(`${file} names the user ${id} but lists no account for it`);
   }
-  const astray = disagreement(rowIds, heldIds);
-  if (astray) throw new BackupError(`${file} does not agree with itself: ${astray}`);
+  const astray = disagreement(rows, held);
+  if (typeof astray === "string") throw new BackupError(`${file} does not agree with itself: ${astray}`);
+  if (astray) throw new BackupError(await unlike(file, astray));
   const records = Object.entries(counts).reduce((n, [type, c]) => n + (type === "account" ? 0 : c), 0);
   return {
     header,
@@ -110,6 +125,7 @@ export async function survey(file: string): Promise<Plan> {
     ids: Object.fromEntries(KEPT_IDS.map((k) => [k, [...ids[k]]])) as Record<KeptIdKind, string[]>,
     records,
     counts,
+    named: [...named],
   };
 }
 
@@ -141,43 +157,64 @@ function keptId(record: BackupRecord): { kind: KeptIdKind; id: string } | null {
 }
 
 /**
- * The ids of the annotations a document's state holds; null when the bytes are not one Yjs update that
+ * The rows a document's state projects, as digests; null when the bytes are not one Yjs update that
  * applies completely (nothing left waiting for missing parts). One reading serves both checks.
  */
-function annotationIds(state64: string): Set<string> | null {
+function projectedDigests(state64: string, name: string, groupId: string, accountOf: ReadonlyMap<string, string>): Map<string, Digest> | null {
   const doc = new Y.Doc();
-  let ids: Set<string> | null = null;
   try {
     Y.applyUpdate(doc, Buffer.from(state64, "base64"));
-    if (doc.store.pendingStructs === null && doc.store.pendingDs === null) ids = new Set(annotationsOf(doc).keys());
+    if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return null;
+    return new Map([...projectDocument(doc, name, groupId, accountOf)].map(([id, row]) => [id, digestOf(row)]));
   } catch {
-    ids = null;
+    return null;
   } finally {
     doc.destroy();
   }
+}
+
+function inDoc<V>(map: Map<string, Map<string, V>>, docName: string): Map<string, V> {
+  let ids = map.get(docName);
+  if (!ids) map.set(docName, (ids = new Map()));
   return ids;
 }
 
-const idsOf = (map: Map<string, Set<string>>, docName: string): Set<string> => {
-  let ids = map.get(docName);
-  if (!ids) map.set(docName, (ids = new Set()));
-  return ids;
-};
+type Unlike = { id: string; docName: string; line: number };
 
 /**
  * Where an annotation's row and its document part ways: members would see it
- * live and nowhere else (no listing, export or REST), or the reverse. Each is
- * the other's record of one annotation, written in one statement; a file in
- * which they differ was changed after it was written.
+ * live and nowhere else (no listing, export or REST), or the reverse, or the
+ * row says what the document does not (another audience, another verdict).
+ * Each is the other's record of one annotation, written in one statement; a
+ * file in which they differ was changed after it was written.
  */
-function disagreement(rows: Map<string, Set<string>>, held: Map<string, Set<string>>): string | null {
+function disagreement(rows: Map<string, Map<string, Digest & { line: number }>>, held: Map<string, Map<string, Digest>>): string | Unlike | null {
   for (const name of new Set([...rows.keys(), ...held.keys()])) {
-    const inRows = rows.get(name) ?? new Set<string>();
-    const inDoc = held.get(name) ?? new Set<string>();
-    const noRow = [...inDoc].find((id) => !inRows.has(id));
+    const inRows = rows.get(name) ?? new Map<string, Digest & { line: number }>();
+    const inDoc = held.get(name) ?? new Map<string, Digest>();
+    const noRow = [...inDoc.keys()].find((id) => !inRows.has(id));
     if (noRow) return `the document ${name} holds the annotation ${noRow}, which has no annotation record`;
-    const noDoc = [...inRows].find((id) => !inDoc.has(id));
+    const noDoc = [...inRows.keys()].find((id) => !inDoc.has(id));
     if (noDoc) return `the annotation ${noDoc} is recorded in ${name}, whose document does not hold it`;
+    for (const [id, row] of inRows) if (!agrees(row, inDoc.get(id)!)) return { id, docName: name, line: row.line };
   }
   return null;
+}
+
+/** The message for a row unlike its document's projection, naming the columns: read again from the file, as this is rare. */
+async function unlike(file: string, { id, docName, line }: Unlike): Promise<string> {
+  let row: RecordOf<"annotation"> | null = null;
+  const accountOf = new Map<string, string>();
+  let columns: string[] = [];
+  for await (const { record } of readBackupFile(file)) {
+    if (record.type === "memberId") accountOf.set(record.memberId, record.userId);
+    if (record.type === "annotation" && record.id === id) row = record;
+    if (record.type !== "document" || record.name !== docName || !row || record.state === null) continue;
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Buffer.from(record.state, "base64"));
+    columns = differences(row, projectDocument(doc, docName, row.groupId, accountOf).get(id)!);
+    doc.destroy();
+    break;
+  }
+  return `line ${line} (annotation): the row does not match its document ${docName} (${columns.join(", ")}); rows are restored only as their documents project them`;
 }
