@@ -4,6 +4,7 @@ import { toClaimReviews } from "./claimreview.ts";
 import { toCsv } from "./csv.ts";
 import type { ExportFormat } from "./formats.ts";
 import type { ExportData } from "./load.ts";
+import { webUrl } from "./web-url.ts";
 import { toMarkdown } from "./markdown.ts";
 
 type Renderer = { contentType: string; extension: string; render(data: ExportData, baseUrl: string): string };
@@ -31,6 +32,15 @@ const withoutStale = (data: ExportData): ExportData => ({
   articles: data.articles.map((a) => ({ ...a, annotations: wholeThreads(a.annotations.filter((v) => !v.stale)) })),
 });
 
+/**
+ * A fact-check's sources as a file gives them (export/web-url.ts). Only the file: the W3C API serves them as
+ * stored, so that an annotation a client reads and PUTs back is not changed by a trailing "/".
+ */
+const withWebSources = (v: AnnotationView): AnnotationView =>
+  v.factcheck?.sources.length
+    ? { ...v, factcheck: { ...v.factcheck, sources: v.factcheck.sources.map((s) => ({ ...s, url: webUrl(s.url) ?? s.url })) } }
+    : v;
+
 /** `views` without each reply whose parent, or whose parent's parent and so on, is not among them. */
 function wholeThreads(views: AnnotationView[]): AnnotationView[] {
   const byId = new Map(views.map((v) => [v.id, v]));
@@ -53,7 +63,7 @@ export const RENDERERS: Record<ExportFormat, Renderer> = {
     contentType: "application/ld+json",
     extension: "w3c.jsonld",
     render: (data, baseUrl) => {
-      const views = withoutStale(data).articles.flatMap((a) => a.annotations);
+      const views = withoutStale(data).articles.flatMap((a) => a.annotations).map(withWebSources);
       const scope =
         data.scope === "article"
           ? { articleId: data.articles[0]!.id, label: data.articles[0]!.title }

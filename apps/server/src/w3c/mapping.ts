@@ -1,5 +1,4 @@
 import type { AnnotationView } from "../services/annotation-view.ts";
-import { webUrl } from "../export/web-url.ts";
 import { ANNO_CONTEXT } from "./conformance.ts";
 import { annotationIri, articleIri, containerIri, userIri } from "./iri.ts";
 
@@ -90,7 +89,7 @@ export function toW3CItem(view: AnnotationView, ctx: W3CContext): Record<string,
       ...(fc.verdict !== null && { "mg:verdict": fc.verdict }),
       ...(fc.confidence !== null && { "mg:confidence": fc.confidence }),
       // A source is a web page, so it is a node with that IRI rather than a string.
-      "mg:sources": fc.sources.map((s) => ({ id: webUrl(s.url) ?? s.url, ...(s.title && { "mg:title": s.title }) })),
+      "mg:sources": fc.sources.map((s) => ({ id: s.url, ...(s.title && { "mg:title": s.title }) })),
     }),
     "mg:stale": view.stale,
     ...(view.staleness && {
