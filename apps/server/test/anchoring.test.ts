@@ -138,6 +138,31 @@ describe("re-anchoring on a new revision", () => {
     expect(await get(jets)).toMatchObject({ anchor: { state: "fuzzy" }, stale: true, target: { revision: 2, exact: "Sukhoi Su-57" } });
   });
 
+  it("leaves a fact-check made stale out of the W3C and ClaimReview exports with its thread, and keeps both in the CSV", async () => {
+    const d = await annotatedDesk();
+    const quote = "Sukhoi Su-35";
+    const made = await d.moderator.post(`/api/articles/${d.article.id}/annotations`, {
+      kind: "factcheck",
+      target: targetOn(d.text, quote),
+      factcheck: { claim: quote, verdict: "true", sources: [] },
+    });
+    const verdictReply = await d.moderator.post(`/api/annotations/${made.body.id}/replies`, { body: "second opinion", factcheck: { claim: quote, verdict: "mostly-false", sources: [] } });
+    expect(verdictReply.status).toBe(201);
+    expect((await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_ARTICLE.replace(quote, "Sukhoi Su-57"), { "content-type": "text/plain" })).status).toBe(201);
+    expect((await d.annotator.get(`/api/annotations/${made.body.id}`)).body.stale).toBe(true);
+
+    const exported = async (format: string) => (await d.annotator.get(`/api/articles/${d.article.id}/export?format=${format}`)).body;
+    const w3c = await exported("w3c");
+    const items = (w3c.first?.items ?? []) as Array<{ id: string; target: unknown }>;
+    const inFile = new Set(items.map((i) => i.id));
+    expect([...inFile].some((id) => id.endsWith(made.body.id) || id.endsWith(verdictReply.body.id))).toBe(false);
+    for (const item of items) for (const target of [item.target].flat()) if (typeof target === "string" && target.includes("/annotations/")) expect(inFile).toContain(target);
+    expect(JSON.stringify(await exported("claimreview"))).not.toContain(made.body.id);
+    const csv = String(await exported("csv"));
+    expect(csv).toContain(made.body.id);
+    expect(csv).toContain(verdictReply.body.id);
+  });
+
   it("changes nothing when the same text is sent again", async () => {
     const d = await annotatedDesk();
     const again = await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_ARTICLE, { "content-type": "text/plain" });

@@ -1,6 +1,8 @@
 import { BEST_RATING, VERDICT_SCALE, type Verdict, WORST_RATING, annotationPath } from "@marginalia/schema";
 import type { AnnotationView } from "../services/annotation-view.ts";
+import { closeBidiDeep } from "./bidi.ts";
 import type { ExportArticle, ExportData } from "./load.ts";
+import { webUrl } from "./web-url.ts";
 
 /**
  * schema.org ClaimReview, as fact-check consumers (Google's fact-check markup) read it: docs/claimreview.md
@@ -37,7 +39,8 @@ export function toClaimReviews(data: ExportData, baseUrl: string): object {
   const graph = data.articles.flatMap((article) =>
     article.annotations.filter((a) => isPublishedFactcheck(a) && claimOf(a) !== "").map((a) => claimReview(a, article, data, baseUrl)),
   );
-  return { "@context": "https://schema.org", "@graph": graph };
+  // Search engines show these fields as they are: a control a claim leaves open is closed (bidi.ts).
+  return { "@context": "https://schema.org", "@graph": closeBidiDeep(graph) };
 }
 
 function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData, baseUrl: string) {
@@ -46,9 +49,11 @@ function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData
   const author = article.byline ? { author: { "@type": "Person", name: bylineName(article.byline) } } : {};
   const published = article.publishedAt ? { datePublished: isoDate(article.publishedAt) } : {};
   const body = a.body.trim() ? { reviewBody: a.body } : {};
-  const citation = factcheck.sources.length
-    ? { citation: factcheck.sources.map((s) => ({ "@type": "CreativeWork", url: s.url, ...(s.title && { name: s.title }) })) }
-    : {};
+  const cited = factcheck.sources.flatMap((s) => {
+    const url = webUrl(s.url);
+    return url ? [{ "@type": "CreativeWork", url, ...(s.title && { name: s.title }) }] : [];
+  });
+  const citation = cited.length ? { citation: cited } : {};
   return {
     "@type": "ClaimReview",
     url: annotationUrl(baseUrl, article.id, a.id),
@@ -62,7 +67,7 @@ function claimReview(a: AnnotationView, article: ExportArticle, data: ExportData
       ...published,
       appearance: {
         "@type": "Article",
-        url: withTextFragment(article.sourceUrl ?? `${baseUrl}/articles/${article.id}`, a.target?.exact),
+        url: withTextFragment(webUrl(article.sourceUrl ?? "") ?? `${baseUrl}/articles/${article.id}`, a.target?.exact),
         headline: article.title,
         ...author,
         ...published,
@@ -83,7 +88,7 @@ const FRAGMENT_WORDS = 6;
 /**
  * The page's URL with a text fragment (`#:~:text=`, URL Fragment Text Directives) for the quote, so that
  * the appearance points at the claim's words rather than only the page. Any fragment the URL had is
- * replaced; without a quote, the URL is the page's.
+ * replaced; without a quote, the URL is the page's. `url` is one webUrl serialised, and so is the result.
  */
 export function withTextFragment(url: string, quote: string | undefined): string {
   const words = quote?.trim().split(/\s+/).filter(Boolean) ?? [];

@@ -44,7 +44,7 @@ describe("toCsv", () => {
       claim: "'=cmd|' /C calc'!A0",
       verdict: "false",
       confidence: "0.25",
-      sources: "https://a.example https://b.example",
+      sources: "https://a.example/ https://b.example/",
       votes_agree: "3",
       votes_disagree: "1",
       resolved: "true",

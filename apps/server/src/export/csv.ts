@@ -1,6 +1,8 @@
 import { stringify } from "csv-stringify/sync";
 import type { AnnotationView } from "../services/annotation-view.ts";
+import { closeBidi } from "./bidi.ts";
 import type { ExportArticle, ExportData } from "./load.ts";
+import { webUrl } from "./web-url.ts";
 
 type Cell = string | number;
 
@@ -27,7 +29,7 @@ const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle
   ["claim", (a) => a.factcheck?.claim],
   ["verdict", (a) => a.factcheck?.verdict],
   ["confidence", (a) => a.factcheck?.confidence],
-  ["sources", (a) => a.factcheck?.sources.map((s) => s.url).join(" ")],
+  ["sources", (a) => a.factcheck?.sources.map((s) => webUrl(s.url) ?? s.url).join(" ")],
   ["resolved", (a) => String(a.resolved)],
   ["parent_id", (a) => a.parentId],
   ["votes_agree", (a) => a.votes.agree],
@@ -72,7 +74,8 @@ export function toCsv(data: ExportData): string {
       COLUMNS.map(([, read]) => {
         const value = read(a, article);
         if (value === null || value === undefined) return "";
-        return typeof value === "number" ? value : neutralizeFormula(value);
+        // A control a cell leaves open would reverse the cells shown after it (bidi.ts).
+        return typeof value === "number" ? value : neutralizeFormula(closeBidi(value));
       }),
     ),
   );

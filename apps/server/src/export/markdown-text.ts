@@ -1,3 +1,6 @@
+import { closeBidi } from "./bidi.ts";
+import { webUrl } from "./web-url.ts";
+
 /**
  * Putting user text into Markdown safely. Annotations are written by many
  * people, and a report is rendered by whatever viewer the reader uses, so a
@@ -20,10 +23,12 @@ const LINE_START = /^([-+=])/;
 /** `1.` or `1)` at the start of a line opens an ordered list. */
 const ORDERED = /^(\d{1,9})([.)])/;
 
-/** Escapes text for one Markdown line or paragraph; newlines are kept and made harmless. */
+/**
+ * Escapes text for one Markdown line or paragraph; newlines are kept and made harmless, and a bidirectional
+ * control a line leaves open is closed there (bidi.ts), so that it cannot reverse the report's own words.
+ */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/\r\n?/g, "\n")
+  return closeBidi(text.replace(/\r\n?/g, "\n"))
     .split("\n")
     .map((line) =>
       line
@@ -47,14 +52,7 @@ export function escapeInline(text: string): string {
  * spaces are percent-encoded so the destination cannot be closed early.
  */
 export function safeUrl(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
-  return parsed.href.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return webUrl(url)?.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) ?? null;
 }
 
 /** `[text](url)`, or the escaped text alone when the URL is not one we will link to. */

@@ -2,6 +2,7 @@ import { VERDICTS } from "@marginalia/schema";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationUrl, isPublishedFactcheck, isoDate, verdictLabel } from "./claimreview.ts";
 import type { ExportArticle, ExportData } from "./load.ts";
+import { webUrl } from "./web-url.ts";
 import { blockquote, escapeInline, escapeMarkdown, link, listItem } from "./markdown-text.ts";
 
 /**
@@ -36,7 +37,7 @@ function articleReport(article: ExportArticle, data: ExportData, baseUrl: string
 
   const lines = [level === 1 ? h(0, `Fact-check report: ${escapeInline(article.title)}`) : h(0, escapeInline(article.title)), ""];
   if (article.byline) lines.push(`${escapeInline(article.byline)}  `);
-  if (article.sourceUrl) lines.push(`Source: ${link(article.sourceUrl, article.sourceUrl)}  `);
+  if (article.sourceUrl) lines.push(`Source: ${link(webUrl(article.sourceUrl) ?? article.sourceUrl, article.sourceUrl)}  `);
   if (article.publishedAt) lines.push(`Published: ${isoDate(article.publishedAt)}  `);
   lines.push(
     `Annotated in ${escapeInline(data.group.name)}: ${link(`${baseUrl}/articles/${article.id}`, `${baseUrl}/articles/${article.id}`)}  `,

@@ -1,4 +1,4 @@
-import type { Block, BlockKind } from "@marginalia/schema";
+import { type Block, type BlockKind, asOneLine } from "@marginalia/schema";
 
 const SURROGATE_PAIRS = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
@@ -57,7 +57,9 @@ export class ArticleBuilder {
 
   /** Returns the block's normalized text, or null when nothing was left to add. */
   add(kind: BlockKind, raw: string, options: AddOptions = {}): string | null {
-    const text = normalizeBlockText(raw, options.keepLineBreaks);
+    // A title or byline block holds what the article's title and byline do, which a name's rules keep to
+    // one line without bidi overrides (asOneLine): otherwise the text kept the "\u202E" the title lost.
+    const text = normalizeBlockText(kind === "title" || kind === "byline" ? asOneLine(raw) : raw, options.keepLineBreaks);
     if (!text) return null;
     if (this.parts.length > 0) this.offset += SEPARATOR_LENGTH;
     const start = this.offset;

@@ -89,3 +89,38 @@ describe("markdown", () => {
     expect(untitled.blocks.map((b) => b.kind)).toEqual(["heading", "paragraph"]);
   });
 });
+
+describe("markdown: what the page does not show", () => {
+  const read = (content: string) => importArticle({ format: "markdown", content });
+
+  it("drops HTML comments, as the HTML import does, and keeps other markup as typed", () => {
+    const article = read("# Story\n\n<!-- editor: do not publish this note -->\n\nA claim<!-- inline note --> stands.\n\n<!--\nmulti-line\nnote\n-->\nAfter it.\n\nKeep <b>this</b> and a <div> as typed.\n\n```\n<!-- code keeps it -->\n```\n");
+    expect(article.text).not.toContain("do not publish");
+    expect(article.text).not.toContain("inline note");
+    expect(article.text).not.toContain("multi-line");
+    expect(textsOf(article, "paragraph")).toEqual(["A claim stands.", "After it.", "Keep <b>this</b> and a <div> as typed.", "<!-- code keeps it -->"]);
+    expectWellFormed(article);
+  });
+
+  it("keeps an image alone in its paragraph as a caption, and leaves an inline image out, as the HTML import does", () => {
+    const article = read("# Story\n\n![A river at dusk](river.jpg)\n\nText with an inline ![chart of prices](c.png) image.\n");
+    expect(textsOf(article, "caption")).toEqual(["A river at dusk"]);
+    const html = importArticle({ format: "html", content: "<article><h1>Story</h1><p>Text with an inline <img src=c.png alt='chart of prices'> image.</p></article>" });
+    expect(textsOf(article, "paragraph")).toEqual(textsOf(html, "paragraph"));
+    expect(article.text).not.toContain("chart of prices");
+  });
+});
+
+describe("titles and bylines in the text", () => {
+  it.each([
+    ["html", "<html><head><title>Prices \u202Edrop</title></head><body><article><h1>Prices \u202Edrop</h1><p>By \u2067Jane Doe</p><p>Body text here.</p></article></body></html>"],
+    ["markdown", "# Prices \u202Edrop\n\nBy \u2067Jane Doe\n\nBody text here.\n"],
+    ["text", "Prices \u202Edrop\n\nBy \u2067Jane Doe\n\nBody text here.\n"],
+  ] as const)("%s: the title block reads as the article's title, without the controls a title may not hold", (format, content) => {
+    const article = importArticle({ format, content });
+    expect(textsOf(article, "title")).toEqual([article.title]);
+    expect(article.title).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    expect(article.text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    expectWellFormed(article);
+  });
+});

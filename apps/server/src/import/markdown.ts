@@ -5,9 +5,13 @@ import { isByPrefixedByline, isReferencesHeading } from "./rules.ts";
 
 type Token = ReturnType<MarkdownIt["parse"]>[number];
 
-// Raw HTML stays disabled: markup typed into Markdown is kept as literal text
-// rather than interpreted, so nothing executable can come from this path.
-const md = new MarkdownIt();
+// Raw HTML is recognised only to be read as text: markup typed into Markdown is
+// kept as literal text rather than interpreted, so nothing executable can come
+// from this path. Comments are the exception: a page shows none of them (an
+// editor's "do not publish" note), so they are dropped, as the HTML import drops them.
+const md = new MarkdownIt({ html: true });
+const COMMENTS = /<!--[\s\S]*?-->/g;
+const withoutComments = (html: string) => html.replace(COMMENTS, "");
 
 /** The words of an inline run, markup stripped; links keep their text. */
 function inlineText(children: readonly Token[] | null): string {
@@ -15,6 +19,7 @@ function inlineText(children: readonly Token[] | null): string {
   for (const child of children ?? []) {
     if (child.type === "text" || child.type === "code_inline") text += child.content;
     else if (child.type === "softbreak" || child.type === "hardbreak") text += "\n";
+    else if (child.type === "html_inline") text += withoutComments(child.content);
   }
   return text;
 }
@@ -78,6 +83,7 @@ export function readMarkdown(content: string): ArticleBuilder {
         if (row) out.add(bodyKind(), row.filter(Boolean).join(" | "));
         row = null;
         break;
+      case "html_block": out.add(bodyKind(), withoutComments(token.content)); break;
       case "fence":
       case "code_block": out.add(bodyKind(), token.content, { keepLineBreaks: true }); break;
       case "inline":
