@@ -107,12 +107,15 @@ describe("end to end", () => {
     try {
       const refused = server.open(article.sync.room, sender.token, { acks: true });
       const bystander = server.open(article.sync.room, writer.token, { acks: true });
-      await Promise.all([joined(refused), joined(bystander)]);
+      // The sender's other tab is sent the change before its commit fails, and brings it back on reconnecting.
+      const otherTab = server.open(article.sync.room, sender.token, { acks: true });
+      await Promise.all([joined(refused), joined(bystander), joined(otherTab)]);
       createAnnotation(refused.doc, { kind: "comment", authorId: sender.user.id, body: "REFUSED by the database" });
       await eventually(() => expect(refused.closes.map((c) => c.code)).toEqual([4422]), 5_000);
       // The first refusal reloads the document: the others close with 1011 and come back.
       await eventually(() => expect(bystander.closes.map((c) => c.code)).toEqual([1011]), 5_000);
       await eventually(() => expect(bystander.provider.wsconnected && bystander.provider.synced).toBe(true), 10_000);
+      await eventually(() => expect(otherTab.provider.wsconnected && otherTab.provider.synced).toBe(true), 10_000);
       // Joined after the reload: it never received the refused change.
       const fresh = server.open(article.sync.room, writer.token, { acks: true });
       await joined(fresh);
@@ -125,6 +128,8 @@ describe("end to end", () => {
       await eventually(() => expect(projected([mine])).resolves.toEqual([mine]), 5_000);
       // Refused before it was applied: nobody else was closed, or sent it.
       expect(bystander.closes.map((c) => c.code)).toEqual([1011]);
+      // The other tab's copy of it is left out of its step 2, not held against it: it is not its sender.
+      expect(otherTab.closes.map((c) => c.code)).toEqual([1011]);
       expect(fresh.closes).toEqual([]);
       await eventually(() => expect(annotationsOf(fresh.doc).has(mine)).toBe(true), 5_000);
       expect([...annotationsOf(fresh.doc).values()].map((a) => String(a.get("body")))).toEqual(["written meanwhile"]);

@@ -89,8 +89,10 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
     const owner = live.clientIds.ownerOf(piece.client);
     // Under a client id the sender's presence names, or that is already the sender's: its own doing.
     const own = sender.presence.has(piece.client) || owner === actor.userId;
+    // Refused content (refused-structs.ts) is the sender's only under a client id its presence names: the same
+    // account's other tab was sent it too, before its commit failed, and is not to blame for it.
     const refused = piece.kind === "structs" ? live.refusedBefore(piece.update) : null;
-    if (piece.kind === "structs" && ((owner !== undefined && owner !== actor.userId) || (refused && !own))) {
+    if (piece.kind === "structs" && ((owner !== undefined && owner !== actor.userId) || (refused && !sender.presence.has(piece.client)))) {
       left.push(piece.client); // another user's client: theirs to send
       continue;
     }
