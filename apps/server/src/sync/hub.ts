@@ -24,6 +24,7 @@ import { GroupCommitter, type PersistSource } from "./persist/persist.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
+import { ReloadPace } from "./document/reload-pace.ts";
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -56,6 +57,7 @@ export class SyncHub {
   private teardowns: Promise<void> = Promise.resolve();
   private readonly olderTargets = new OlderTargetsDue();
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
+  private readonly reloads = new ReloadPace();
 
   constructor(
     private readonly db: Db,
@@ -87,10 +89,8 @@ export class SyncHub {
     this.compaction = new Compaction(this.store, logger);
     this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
     this.joinHost = {
-      ...{ db, publicOrigin, logger, perUser: this.perUser, openAccess: this.openAccess },
-      maxConnectionsPerUser: this.options.maxConnectionsPerUser,
-      acquire: (context) => this.acquire(context),
-      release: (live) => this.release(live),
+      ...{ db, publicOrigin, logger, perUser: this.perUser, openAccess: this.openAccess, maxConnectionsPerUser: this.options.maxConnectionsPerUser },
+      ...{ acquire: (context: DocContext) => this.acquire(context), release: (live: LiveDocument) => this.release(live) },
       liveDocument: (name) => {
         const slot = this.slots.get(name);
         return slot?.phase === "live" ? slot.live : null;
@@ -215,11 +215,11 @@ export class SyncHub {
       current.users++;
       return live;
     }
-    const ready = Promise.all([
+    const ready = this.reloads.loadable(context.docName).then(() => Promise.all([
       this.store.load(context.docName),
       groupMembersOf(this.db, [context.groupId]),
       this.clientIdStore.load(context.docName),
-    ]).then(([{ state, tail, logRows, verified, parsed, headroom, stateVector }, members, clientOwners]) => {
+    ])).then(([{ state, tail, logRows, verified, parsed, headroom, stateVector }, members, clientOwners]) => {
       this.compaction.loaded(context.docName, logRows);
       const start = state && { bytes: state, tail, servable: verified || parsed, headroom, stateVector };
       const live = new LiveDocument(context, this.hooks, start, clientOwners);
@@ -301,11 +301,10 @@ export class SyncHub {
   }
 
   /**
-   * One of a document's updates could not be stored, so the document as held
-   * here has something that never will be, which later updates could build
-   * on. It is dropped, and read again from what is stored on next use; its
-   * sockets close with 1011 and reconnect, sending again what was not
-   * acknowledged.
+   * One of a document's updates could not be stored, so the document as held here has something that never
+   * will be, which later updates could build on. It is dropped, and read again from what is stored on next
+   * use (soon after: reload-pace.ts); its sockets close with 1011 and reconnect, sending again what was not
+   * acknowledged, except what was refused (validate/refused-structs.ts).
    */
   private reload(source: PersistSource, why: "refused" | "renamed") {
     const slot = this.slots.get(source.context.docName);
@@ -316,6 +315,7 @@ export class SyncHub {
       return;
     }
     this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
+    this.reloads.reloaded(source.context.docName);
     this.drop(slot.live, CLOSE_CODES.internal, "the document is being reloaded");
   }
 

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { annotationsOf, createAnnotation, updateAnnotation } from "@marginalia/schema";
 import { annotations, articles } from "@marginalia/schema/tables";
 import { afterAll, describe, expect, it } from "vitest";
@@ -96,6 +96,46 @@ describe("end to end", () => {
     updateAnnotation(original.doc, id, { body: "still mine" });
     await eventually(() => expect(original.acks.at(-1)).toBe(3), 5_000);
     expect(original.closes).toEqual([]);
+  });
+
+  it("refuses an update the database refused once at validation when it comes again, without reloading the document", async () => {
+    const { article, members } = await articleWithMembers(server.t.app, ["annotator", "annotator"]);
+    const [sender, writer] = [members[0]!, members[1]!];
+    // A rule of the database's that the live document knows nothing of, as any refusal (commit-errors.ts).
+    const check = sql.raw("alter table annotations add constraint refused_again check (body not like '%REFUSED%') not valid");
+    await server.t.database.db.execute(check);
+    try {
+      const refused = server.open(article.sync.room, sender.token, { acks: true });
+      const bystander = server.open(article.sync.room, writer.token, { acks: true });
+      // The sender's other tab is sent the change before its commit fails, and brings it back on reconnecting.
+      const otherTab = server.open(article.sync.room, sender.token, { acks: true });
+      await Promise.all([joined(refused), joined(bystander), joined(otherTab)]);
+      createAnnotation(refused.doc, { kind: "comment", authorId: sender.user.id, body: "REFUSED by the database" });
+      await eventually(() => expect(refused.closes.map((c) => c.code)).toEqual([4422]), 5_000);
+      // The first refusal reloads the document: the others close with 1011 and come back.
+      await eventually(() => expect(bystander.closes.map((c) => c.code)).toEqual([1011]), 5_000);
+      await eventually(() => expect(bystander.provider.wsconnected && bystander.provider.synced).toBe(true), 10_000);
+      await eventually(() => expect(otherTab.provider.wsconnected && otherTab.provider.synced).toBe(true), 10_000);
+      // Joined after the reload: it never received the refused change.
+      const fresh = server.open(article.sync.room, writer.token, { acks: true });
+      await joined(fresh);
+
+      // A client that keeps its refused change (as a stock provider does) sends it again in its sync step 2.
+      refused.provider.shouldConnect = true;
+      refused.provider.connect();
+      await eventually(() => expect(refused.closes.map((c) => c.code)).toEqual([4422, 4422]), 5_000);
+      const mine = createAnnotation(bystander.doc, { kind: "comment", authorId: writer.user.id, body: "written meanwhile" });
+      await eventually(() => expect(projected([mine])).resolves.toEqual([mine]), 5_000);
+      // Refused before it was applied: nobody else was closed, or sent it.
+      expect(bystander.closes.map((c) => c.code)).toEqual([1011]);
+      // The other tab's copy of it is left out of its step 2, not held against it: it is not its sender.
+      expect(otherTab.closes.map((c) => c.code)).toEqual([1011]);
+      expect(fresh.closes).toEqual([]);
+      await eventually(() => expect(annotationsOf(fresh.doc).has(mine)).toBe(true), 5_000);
+      expect([...annotationsOf(fresh.doc).values()].map((a) => String(a.get("body")))).toEqual(["written meanwhile"]);
+    } finally {
+      await server.t.database.db.execute(sql.raw("alter table annotations drop constraint refused_again"));
+    }
   });
 
   it("discards what a deleted article's sockets had queued, unwritten, and closes them with 4410", async () => {

@@ -5,6 +5,7 @@ import type { Db } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { OlderTexts } from "./older-texts.ts";
 import { keepWithinUnits } from "./text-budget.ts";
+import { REFUSED_BEFORE } from "../validate/refused-structs.ts";
 
 /** `readAt`: when the read that found this text began (performance.now()). */
 type Known = { phase: "loading"; ready: Promise<void> } | { phase: "known"; revision: number; index: CodePointIndex; readAt: number };
@@ -23,8 +24,9 @@ const REREAD_AFTER_MS = 1_000;
 /** Why a target waits: the text it names is loading here. Not the writer's fault, so not a refusal (`closeCodeOf`). */
 export const TEXT_CATCHING_UP = "target: the article's text is loading on this server; reconnect and send it again";
 
-/** The close code for a refused update: 4503 for one only put off (TEXT_CATCHING_UP), else 4403. */
-export const closeCodeOf = (reason: string) => (reason === TEXT_CATCHING_UP ? SYNC_CLOSE_CODES.retryLater : SYNC_CLOSE_CODES.forbidden);
+/** The close code for a refused update: 4503 for one only put off (TEXT_CATCHING_UP), 4422 for content the database refused before, else 4403. */
+export const closeCodeOf = (reason: string) =>
+  reason === TEXT_CATCHING_UP ? SYNC_CLOSE_CODES.retryLater : reason === REFUSED_BEFORE ? SYNC_CLOSE_CODES.notStored : SYNC_CLOSE_CODES.forbidden;
 
 /**
  * Text kept at most, in UTF-16 units (32 M: 64 MB); the least recently joined article goes first.

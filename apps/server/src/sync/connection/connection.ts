@@ -328,11 +328,11 @@ export class Connection implements Peer {
     return takeInTurns(taker, update);
   }
 
-  /** Closes the connection when `update` writes under a Yjs client id another user holds (client-ids.ts). */
+  /** Closes the connection when `update` writes under another user's Yjs client id (client-ids.ts), or brings back what the database refused. */
   private refusedForClientIds(state: Open, update: Uint8Array): boolean {
     const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
-    if (taken !== null) this.refuse(state, `Yjs client ${taken} writes for another user`);
-    return taken !== null;
+    const reason = state.live.refusedBefore(update) ?? (taken === null ? null : `Yjs client ${taken} writes for another user`);
+    return reason !== null && (this.refuse(state, reason), true);
   }
 
   /** Applies an authorized update, and makes the client ids it writes under the sender's. */

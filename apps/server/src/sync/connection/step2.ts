@@ -52,7 +52,8 @@ function judgedNow(live: LiveDocument, update: Uint8Array, actor: Actor): Judged
 
 function applyJudged(sender: Step2Sender, update: Uint8Array, whole: Judged): Promise<void> | null {
   const { live, actor } = sender;
-  const foreign = live.clientIds.takenIn(live.doc, update, actor.userId) !== null;
+  // Content the database refused (refused-structs.ts) may come back with a peer that was sent it before the commit.
+  const foreign = live.clientIds.takenIn(live.doc, update, actor.userId) !== null || live.refusedBefore(update) !== null;
   const pieces = (!whole.verdict.ok && !whole.verdict.missing) || foreign ? splitStep2(update) : null;
   if (!pieces) return sender.apply(update, whole);
   const resync = inPieces(sender, pieces);
@@ -86,9 +87,18 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
   const held: Uint8Array[] = [];
   for (const piece of pieces) {
     const owner = live.clientIds.ownerOf(piece.client);
-    if (piece.kind === "structs" && owner !== undefined && owner !== actor.userId) {
+    // Under a client id the sender's presence names, or that is already the sender's: its own doing.
+    const own = sender.presence.has(piece.client) || owner === actor.userId;
+    // Refused content (refused-structs.ts) is the sender's only under a client id its presence names: the same
+    // account's other tab was sent it too, before its commit failed, and is not to blame for it.
+    const refused = piece.kind === "structs" ? live.refusedBefore(piece.update) : null;
+    if (piece.kind === "structs" && ((owner !== undefined && owner !== actor.userId) || (refused && !sender.presence.has(piece.client)))) {
       left.push(piece.client); // another user's client: theirs to send
       continue;
+    }
+    if (refused) {
+      sender.refuse(refused);
+      return null;
     }
     let update = piece.update;
     let judged = yield update;
@@ -102,10 +112,9 @@ function* inPieces(sender: Step2Sender, pieces: Piece[]): Generator<Uint8Array, 
     }
     const verdict = judged.verdict;
     if (!verdict.ok && !verdict.missing) {
-      // Under a client id the sender's presence names, or that is already the sender's: its own doing,
-      // structs and deletions alike (a deletion piece is keyed by whose items it deletes). Left out and
-      // acknowledged, it would leave the sender's copy apart from everyone's for good.
-      if (sender.presence.has(piece.client) || owner === actor.userId) {
+      // The sender's own doing, structs and deletions alike (a deletion piece is keyed by whose items it
+      // deletes). Left out and acknowledged, it would leave the sender's copy apart from everyone's for good.
+      if (own) {
         sender.refuse(verdict.reason);
         return null;
       }

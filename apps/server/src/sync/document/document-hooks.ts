@@ -9,6 +9,7 @@ import { cutMergedToLimits } from "../validate/merged-limits.ts";
 import type { GroupCommitter } from "../persist/persist.ts";
 import type { Reprojection } from "../persist/reprojection.ts";
 import type { SyncOptions } from "../sync-options.ts";
+import { RefusedStructs } from "../validate/refused-structs.ts";
 
 /** The hub's parts a live document reaches through its hooks. */
 export type HubParts = {
@@ -26,13 +27,17 @@ export type HubParts = {
  * and for what other processes changed, what only this one can put right (hiding.ts, reprojection.ts).
  */
 export function documentHooks(hub: HubParts): DocumentHooks {
+  // Outlives each load of a document: a refusal is what reloads it.
+  const refused = new RefusedStructs();
   return {
     persist: (source, update, userId, touched, memberId) => {
       const durable = hub.committer.enqueue(source, update, userId, touched, memberId);
+      refused.watch(source.context.docName, update, durable);
       hub.hiding.after(source.context, touched, durable);
       hub.reprojection.local(source, touched);
       return durable;
     },
+    refusedBefore: (live, update) => refused.carries(live.name, update),
     received: (live, touched) => {
       hub.hiding.received(live.context, live.doc, touched);
       hub.reprojection.remote(live, touched);

@@ -18,6 +18,7 @@ import { stampEdits } from "./edited.ts";
 import { keepOfflineMoves } from "./offline-moves.ts";
 import { UpdateLane } from "../connection/update-lane.ts";
 import { ServerWrites } from "./server-writes.ts";
+import { REFUSED_BEFORE } from "../validate/refused-structs.ts";
 
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
@@ -41,6 +42,8 @@ export type DocumentHooks = {
   /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
   moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
+  /** Whether a socket's update carries content the database refused here before (refused-structs.ts): refused unapplied. */
+  refusedBefore?(live: LiveDocument, update: Uint8Array): boolean;
   /** An update another process accepted was applied here (it persists there), touching these annotations. */
   received?(live: LiveDocument, touched: ReadonlySet<string>): void;
   /** A target on an earlier revision was written again here (offline-moves.ts), to be moved onto the current one; or that judgement failed. */
@@ -237,6 +240,11 @@ export class LiveDocument implements PersistSource {
 
   moderated(steps: readonly ModerationStep[], account: string) {
     this.hooks.moderated?.(this, steps, account);
+  }
+
+  /** Why `update` is refused unapplied when it carries content the database refused in this document before (refused-structs.ts), else null. */
+  refusedBefore(update: Uint8Array): string | null {
+    return this.hooks.refusedBefore?.(this, update) ? REFUSED_BEFORE : null;
   }
 
   /** Applies an already-authorized change and returns the durability promise of what it wrote. */

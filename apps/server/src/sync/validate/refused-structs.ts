@@ -1,0 +1,94 @@
+import * as Y from "yjs";
+import { UpdateNotStoredError } from "../persist/commit-errors.ts";
+import { decodeUpdate } from "./decoded-update.ts";
+
+/** Why an update is refused that carries content the database refused before: closed with 4422 (closeCodeOf). */
+export const REFUSED_BEFORE = "the update carries content the database refused before";
+
+/** How long a refusal is remembered, and how many a process keeps (each a few numbers per client id). */
+const KEEP_MS = 10 * 60_000;
+const MAX_REFUSALS = 4_096;
+
+type Refusal = { docName: string; client: number; start: number; end: number; at: number };
+
+/**
+ * What the database refused, remembered by where it sits in each document:
+ * the Yjs client id and clock range of every struct of a refused update
+ * (docs/sync.md, "Acknowledgements"). A struct id names one piece of content
+ * for good, so content that comes back under a refused id is the same
+ * content, and would be refused again. A client that keeps its refused
+ * change (a stock provider keeps its Y.Doc) sends it again in the sync step 2
+ * of every reconnect; before this, each time it was applied, sent to every
+ * peer, refused at the commit, and the document reloaded, closing all its
+ * sockets: a reload loop that one socket kept going. Now it is refused
+ * before it is applied or sent, and only its socket closes.
+ *
+ * Deletions are not remembered: a deletion carries no id of its own. Nor is
+ * content since deleted (GC structs, deleted items), which holds nothing the
+ * database could refuse. Remembered per process: another process meets it
+ * once (reload-pace.ts bounds what that costs).
+ */
+export class RefusedStructs {
+  /** Oldest first: the order they expire and are evicted in. */
+  private refusals: Refusal[] = [];
+  /** How many refusals each document holds, so that a document with none is passed over at once. */
+  private readonly perDoc = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Remembers `update`'s structs if the commit refuses it for what it is (persist.ts `refuse`). */
+  watch(docName: string, update: Uint8Array, durable: Promise<void>) {
+    durable.catch((err: unknown) => {
+      if (err instanceof UpdateNotStoredError && err.reason === "refused") this.remember(docName, update);
+    });
+  }
+
+  remember(docName: string, update: Uint8Array) {
+    const at = this.now();
+    for (const [client, [start, end]] of contentRanges(update)) {
+      this.refusals.push({ docName, client, start, end, at });
+      this.perDoc.set(docName, (this.perDoc.get(docName) ?? 0) + 1);
+    }
+    this.expire(at);
+  }
+
+  /** Whether `update` carries content under a struct id the database refused in this document. */
+  carries(docName: string, update: Uint8Array): boolean {
+    if (!this.perDoc.has(docName)) return false;
+    this.expire(this.now());
+    const mine = this.refusals.filter((r) => r.docName === docName);
+    if (mine.length === 0) return false;
+    return decodeUpdate(update).structs.some((s) => {
+      const [start, end] = [s.id.clock, s.id.clock + s.length];
+      return holdsContent(s) && mine.some((r) => r.client === s.id.client && r.start < end && start < r.end);
+    });
+  }
+
+  private expire(now: number) {
+    let drop = Math.max(0, this.refusals.length - MAX_REFUSALS);
+    while (drop < this.refusals.length && this.refusals[drop]!.at <= now - KEEP_MS) drop++;
+    for (const gone of this.refusals.splice(0, drop)) {
+      const left = this.perDoc.get(gone.docName)! - 1;
+      if (left > 0) this.perDoc.set(gone.docName, left);
+      else this.perDoc.delete(gone.docName);
+    }
+  }
+}
+
+/**
+ * The clock range of each client's content in `update`: Yjs writes a client's structs in one block, and a
+ * range over its first and last struct is what a transaction added under that client. Read without keeping
+ * the decoded structs (decoded-update.ts): the update is dropped once remembered.
+ */
+function contentRanges(update: Uint8Array): Map<number, [number, number]> {
+  const ranges = new Map<number, [number, number]>();
+  for (const s of Y.decodeUpdate(update).structs) {
+    if (!holdsContent(s)) continue;
+    const [start, end] = ranges.get(s.id.client) ?? [s.id.clock, s.id.clock + s.length];
+    ranges.set(s.id.client, [Math.min(start, s.id.clock), Math.max(end, s.id.clock + s.length)]);
+  }
+  return ranges;
+}
+
+/** Neither a gap (Skip) nor content since deleted, which holds nothing the database could refuse. */
+const holdsContent = (s: Y.Item | Y.GC | Y.Skip) => !(s instanceof Y.Skip || s instanceof Y.GC || (s instanceof Y.Item && s.content instanceof Y.ContentDeleted));
