@@ -115,6 +115,22 @@ export type GroupSettings = { anonymousToPeers?: boolean | undefined; reviewQuor
  * still be an owner when the change is made.
  */
 export async function updateSettings(db: Db, groupId: string, settings: GroupSettings, actor: string) {
+  // One change of a group's settings at a time in a process: each may wait for the group's row holding a
+  // pool connection, and a pile of them (one every 100 ms during an import) took the whole pool.
+  if (changingSettings.has(groupId)) throw SETTINGS_BUSY;
+  changingSettings.add(groupId);
+  try {
+    return await changeSettings(db, groupId, settings, actor);
+  } finally {
+    changingSettings.delete(groupId);
+  }
+}
+
+/** Groups whose settings this process is changing now (updateSettings). */
+const changingSettings = new Set<string>();
+const SETTINGS_BUSY = Object.assign(new ApiError("unavailable", "Another change of this group's settings is under way; try again shortly"), { retryAfterSeconds: 2 });
+
+function changeSettings(db: Db, groupId: string, settings: GroupSettings, actor: string) {
   return db.transaction(async (tx) => {
     await boundLockWaits(tx);
     // The row first, as a no-key update (which a commit's foreign keys, key share, do not wait for), and only

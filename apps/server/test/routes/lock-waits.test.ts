@@ -59,6 +59,10 @@ describe.runIf(!!url)("lock waits", () => {
       let answered = false;
       const switching = owner.patch(`/api/groups/${own.id}`, { anonymousToPeers: true }).finally(() => (answered = true));
       await expect.poll(() => waitingFor("%from \"groups\"%"), { timeout: 5_000 }).toBe(true);
+      // A second change of the group's settings does not wait too, holding another of the pool's connections.
+      const second = await owner.patch(`/api/groups/${own.id}`, { anonymousToPeers: true });
+      expect([second.status, second.body.error?.code, second.headers.get("retry-after")]).toEqual([503, "unavailable", "2"]);
+      expect(answered).toBe(false);
 
       // Writes to the group and to another group are committed meanwhile: the switch holds nothing they need.
       const written = await Promise.all([comment(owner, ownArticle), comment(owner, otherArticle)]);
