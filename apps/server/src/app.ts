@@ -10,7 +10,8 @@ import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
 import { ApiError, type ErrorBody, type ErrorCode, errorForStatus, notFound } from "./errors.ts";
-import { UpdateNotStoredError, classifyCommitError } from "./sync/persist/commit-errors.ts";
+import { UpdateNotStoredError, classifyCommitError, errorCode } from "./sync/persist/commit-errors.ts";
+import { LOCK_NOT_AVAILABLE } from "./db.ts";
 import { refuseMalformedQuery, refuseNulInPath } from "./http/well-formed.ts";
 import { webRoutes } from "./routes/web.ts";
 import { metricsRoutes } from "./metrics.ts";
@@ -173,6 +174,8 @@ function describeError(err: Error, method: string, path: string): { code: ErrorC
   // A write may have been made before the connection failed (its commit went through, and every attempt at a
   // read after it did not: retried-reads.ts): the client is told to look before it sends it again. Signing in
   // or up is simply tried again.
+  // A lock another transaction held past this one's lock_timeout (db.ts): it rolled back, so nothing was saved.
+  if (errorCode(err) === LOCK_NOT_AVAILABLE) return LOCK_BUSY;
   if (classifyCommitError(err) === "transient") return method === "GET" || method === "HEAD" || path.startsWith("/api/auth/") ? DATABASE_UNREACHABLE : WRITE_UNCONFIRMED;
   return new ApiError("internal", "Something went wrong on our side");
 }
@@ -181,6 +184,10 @@ function describeError(err: Error, method: string, path: string): { code: ErrorC
 const clientWentAway = (err: Error) => err.message === "aborted";
 
 const DATABASE_UNREACHABLE = Object.assign(new ApiError("unavailable", "The database cannot be reached right now; try again shortly"), { retryAfterSeconds: 5 });
+const LOCK_BUSY = Object.assign(
+  new ApiError("unavailable", "Another change holds what this needs right now; nothing was saved, try again shortly"),
+  { retryAfterSeconds: 2 },
+);
 const WRITE_UNCONFIRMED = Object.assign(
   new ApiError("unavailable", "The database could not be reached while this was being done, so it may or may not have been saved: read it again before you retry"),
   { retryAfterSeconds: 5 },

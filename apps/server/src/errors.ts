@@ -44,7 +44,10 @@ export const ERRORS = {
   /** Headers past Node's 16 KiB limit, a long query string among them (http/client-errors.ts). */
   headers_too_large: 431,
   internal: 500,
-  /** Not saved for now (the server is shutting down, or the document is being reloaded): try again. */
+  /**
+   * Not saved for now (the server is shutting down, the document is being reloaded, or another change held
+   * what this needed past the wait allowed: docs/architecture.md, "Lock waits"): try again.
+   */
   unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

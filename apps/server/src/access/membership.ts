@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { type Role, articles, groups, memberIds, memberships, roleAtLeast } from "@marginalia/schema/tables";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, boundLockWaits } from "../db.ts";
 import { forbidden, notFound } from "../errors.ts";
 
 /** A member's role in a group, and the id the group's documents know them by (docs/architecture.md, "Member ids"). */
@@ -48,6 +48,7 @@ export async function requireRoleLocked(tx: Tx, groupId: string, userId: string,
 
 /** The share lock on a group's row that keeps its members' roles as they are until the transaction ends. */
 export async function lockMemberships(tx: Tx, groupId: string): Promise<void> {
+  await boundLockWaits(tx);
   await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("share");
 }
 

@@ -99,7 +99,7 @@ function commonErrors(op: Operation): Record<number, string> {
   errors[417] = "expectation_failed: an Expect header other than 100-continue";
   errors[431] = "headers_too_large: the request's headers, its URL included, are over 16 KiB";
   // Liveness answers whatever the database does (readiness.ts); everything else may need it.
-  if (op.path !== "/healthz") errors[503] = "unavailable: the database cannot be reached for now (or the server is shutting down); Retry-After says when to try again";
+  if (op.path !== "/healthz") errors[503] = "unavailable: the database cannot be reached for now (or the server is shutting down, or another change holds what this needs); Retry-After says when to try again";
   return errors;
 }
 

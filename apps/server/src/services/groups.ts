@@ -11,7 +11,7 @@ import {
   users,
 } from "@marginalia/schema/tables";
 import { membershipOf, requireRole } from "../access/membership.ts";
-import { type Db, type Tx, isUniqueViolation } from "../db.ts";
+import { type Db, type Tx, boundLockWaits, isUniqueViolation } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { nameBook } from "./identities.ts";
 import { withdrawInvitationsBy } from "./invitations.ts";
@@ -115,11 +115,30 @@ export type GroupSettings = { anonymousToPeers?: boolean | undefined; reviewQuor
  * still be an owner when the change is made.
  */
 export async function updateSettings(db: Db, groupId: string, settings: GroupSettings, actor: string) {
+  // One change of a group's settings at a time in a process: each may wait for the group's row holding a
+  // pool connection, and a pile of them (one every 100 ms during an import) took the whole pool.
+  if (changingSettings.has(groupId)) throw SETTINGS_BUSY;
+  changingSettings.add(groupId);
+  try {
+    return await changeSettings(db, groupId, settings, actor);
+  } finally {
+    changingSettings.delete(groupId);
+  }
+}
+
+/** Groups whose settings this process is changing now (updateSettings). */
+const changingSettings = new Set<string>();
+const SETTINGS_BUSY = Object.assign(new ApiError("unavailable", "Another change of this group's settings is under way; try again shortly"), { retryAfterSeconds: 2 });
+
+function changeSettings(db: Db, groupId: string, settings: GroupSettings, actor: string) {
   return db.transaction(async (tx) => {
-    // Before the group's row, in the order commits take them (their rows' foreign keys lock it last).
-    if (settings.anonymousToPeers === true) await waitForWritesUnderMemberIds(tx, groupId);
-    const [group] = await tx.select().from(groups).where(eq(groups.id, groupId)).for("update");
+    await boundLockWaits(tx);
+    // The row first, as a no-key update (which a commit's foreign keys, key share, do not wait for), and only
+    // then the member ids: waiting for the row (an import holds it shared for seconds) while holding them
+    // would hold every commit of the group, and with it every batch (docs/architecture.md, "Lock waits").
+    const [group] = await tx.select().from(groups).where(eq(groups.id, groupId)).for("no key update");
     if (!group) throw notFound("Group");
+    if (settings.anonymousToPeers === true) await waitForWritesUnderMemberIds(tx, groupId);
     // Under the lock a demotion takes too: an owner demoted since the request's check changes nothing.
     await requireRole(tx, groupId, actor, "owner");
     if ((settings.reviewQuorum ?? 1) > 1 && group.moderation !== "pre") {
@@ -132,6 +151,9 @@ export async function updateSettings(db: Db, groupId: string, settings: GroupSet
   });
 }
 
+/** How long the switch may wait for (and so hold up) the group's commits, and for each lock after. */
+const MEMBER_IDS_LOCK_TIMEOUT_MS = 1_000;
+
 /**
  * Holds the group's member ids still until the transaction ends: commits that carry writes made under them
  * hold the lock's shared side (`marginalia_writers_current`, drizzle/0026), so the check for annotations
@@ -139,6 +161,9 @@ export async function updateSettings(db: Db, groupId: string, settings: GroupSet
  * refuse what was written under the old (docs/architecture.md, "Member ids").
  */
 async function waitForWritesUnderMemberIds(tx: Tx, groupId: string) {
+  // Queued for the lock, the switch holds up the group's commits (a shared lock waits behind an exclusive
+  // waiter), and from then until the transaction ends: each wait after it is bounded shorter.
+  await boundLockWaits(tx, MEMBER_IDS_LOCK_TIMEOUT_MS);
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('member-ids:' || ${groupId}::uuid::text))`);
 }
 
@@ -206,6 +231,7 @@ export async function removeMember(db: Db, groupId: string, userId: string, acto
 }
 
 async function lockMembership(tx: Tx, groupId: string, userId: string): Promise<Role> {
+  await boundLockWaits(tx);
   // Locking the group row serialises concurrent owner changes within one group.
   await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for("update");
   const found = await membershipOf(tx, groupId, userId);

@@ -32,6 +32,8 @@ describe("classifyCommitError", () => {
     ["08001"],
     ["40001"],
     ["40P01"],
+    // A lock held past the commit's lock_timeout (db.ts): the database is busy, not the update at fault.
+    ["55P03"],
     ["57P01"],
     ["57P02"],
     ["57P03"],

@@ -1,4 +1,4 @@
-import type { Db } from "../../db.ts";
+import { type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
@@ -325,7 +325,10 @@ export class GroupCommitter {
     // Keep the order: what failed goes back to the front and is tried again.
     this.queue.unshift(...retry);
     this.retryDelayMs = Math.min(this.options.retryMaxMs, Math.max(this.options.retryMinMs, this.retryDelayMs * 2));
-    this.logger.error({ error: describeError(failure), updates: retry.length, retryInMs: this.retryDelayMs }, "group commit failed");
+    const details = { error: describeError(failure), updates: retry.length, retryInMs: this.retryDelayMs };
+    // Another transaction held a lock past the commit's lock_timeout (db.ts): the database is there and busy.
+    if (details.error.code === LOCK_NOT_AVAILABLE) this.logger.warn(details, "group commit waited too long for a lock; retrying");
+    else this.logger.error(details, "group commit failed");
   }
 
   /** Rejects an update the database will not take; its document stores nothing more. */
