@@ -22,6 +22,10 @@ export type RedisServer = {
   kill(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): its connections stay open and nothing answers, as with a Redis that hangs. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
 };
 
 /**
@@ -63,5 +67,6 @@ export async function startRedis(): Promise<RedisServer> {
       });
     });
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, kill, start };
+  const signal = (name: NodeJS.Signals) => () => void child?.kill(name);
+  return { url: `redis://127.0.0.1:${port}`, port, kill, start, pause: signal("SIGSTOP"), resume: signal("SIGCONT") };
 }

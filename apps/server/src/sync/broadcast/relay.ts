@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as awarenessProtocol from "y-protocols/awareness";
@@ -10,6 +10,7 @@ import { type AccessEvent, parseAccessEvent } from "../authorize/access.ts";
 import type { DocStore } from "../persist/doc-store.ts";
 import type { LiveDocument } from "../document/document.ts";
 import type { DocumentRelay } from "./document-relay.ts";
+import { openRedisConnection, quit, watchConnection } from "./redis-connection.ts";
 import { FRAME, type FrameKind, ID_BYTES, decodeFrame, encodeFrame } from "./relay-frame.ts";
 
 /*
@@ -31,6 +32,9 @@ import { FRAME, type FrameKind, ID_BYTES, decodeFrame, encodeFrame } from "./rel
  * never leaves another holding an update that no one will store: what a
  * client re-sends after failing over is new to its new process, which stores
  * it and only then acknowledges it.
+ *
+ * A Redis that hangs instead of going away is cut by each connection's heartbeat (redis-connection.ts) and
+ * is from then on a Redis that went away.
  */
 
 /** Documents reloaded from Postgres at once after a reconnect, so as not to flood the database. */
@@ -82,15 +86,8 @@ export class RedisRelay implements DocumentRelay {
     this.notifiedChannel = `${this.prefix}#notified`;
     this.logger = options.logger.child({ component: "relay" });
     this.store = options.store;
-    const common = {
-      // Nothing queues in memory while Redis is away: what is missed is reloaded from Postgres instead.
-      enableOfflineQueue: false,
-      // Resubscribing is done here, so that the resync can follow it.
-      autoResubscribe: false,
-      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
-    };
-    this.pub = new Redis(options.url, { ...common, connectionName: "marginalia-pub" });
-    this.sub = new Redis(options.url, { ...common, connectionName: "marginalia-sub" });
+    this.pub = openRedisConnection(options.url, "marginalia-pub");
+    this.sub = openRedisConnection(options.url, "marginalia-sub");
     const closing = () => this.closed;
     watchConnection(this.pub, "publisher", this.logger, closing, this.onPublisherReady);
     watchConnection(this.sub, "subscriber", this.logger, closing, this.onSubscriberReady);
@@ -341,38 +338,4 @@ function parseUserIds(json: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Logs each change of a connection's state once, not every failed attempt while Redis is away. */
-function watchConnection(client: Redis, role: string, logger: Logger, closing: () => boolean, onReady: () => void) {
-  let up = false;
-  let lastError = "";
-  client.on("ready", () => {
-    up = true;
-    lastError = "";
-    logger.info({ role }, "redis connected");
-    onReady();
-  });
-  client.on("close", () => {
-    if (up && !closing()) logger.warn({ role }, "redis connection lost; reconnecting");
-    up = false;
-  });
-  client.on("error", (err: Error) => {
-    if (err.message === lastError) return;
-    lastError = err.message;
-    logger.warn({ role, err: err.message }, "redis error");
-  });
-  client.on("end", () => logger.info({ role }, "redis connection closed"));
-}
-
-async function quit(client: Redis) {
-  if (client.status === "ready") {
-    try {
-      await client.quit();
-      return;
-    } catch {
-      // The connection went while quitting: it is cut below either way.
-    }
-  }
-  client.disconnect();
 }

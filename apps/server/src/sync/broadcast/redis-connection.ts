@@ -1,0 +1,95 @@
+import { Redis } from "ioredis";
+import type { Logger } from "../../logger.ts";
+
+/*
+ * One of the relay's two Redis connections (docs/architecture.md, "More than one process").
+ *
+ * A Redis that hangs (stopped, swapping, its host frozen) keeps its connections open and answers nothing:
+ * to ioredis a hung connection is as ready as a healthy one. So each connection, a subscribed one too,
+ * sends a PING every second, and one whose PING has gone unanswered for HUNG_AFTER_MS is cut. From there
+ * it is a lost connection like any other: the relay counts as down, publishes are skipped (and the
+ * documents they were for marked stale), and its return runs the same resync. (ioredis's own
+ * `socketTimeout` is not used: its timer outlives the connection it was set for and can cut the next one.)
+ */
+
+export const HEARTBEAT_MS = 1_000;
+export const HUNG_AFTER_MS = 3_000;
+
+export function openRedisConnection(url: string, name: string): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    // Nothing queues in memory while Redis is away: what is missed is reloaded from Postgres instead.
+    enableOfflineQueue: false,
+    // Commands in flight when the connection went are not sent again on the next one: a subscriber that
+    // comes back reloads its documents from Postgres anyway, and after a hang these could be thousands.
+    autoResendUnfulfilledCommands: false,
+    // Resubscribing is done by the relay, so that the resync can follow it.
+    autoResubscribe: false,
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
+  });
+}
+
+/** Cuts the connection once a PING it sent has gone unanswered for HUNG_AFTER_MS; returns the timer. */
+function heartbeat(client: Redis) {
+  let waiting: { stream: Redis["stream"]; sentAt: number } | null = null;
+  return setInterval(() => {
+    // A PING sent on a connection that has since gone may never settle: ioredis drops it unanswered.
+    if (waiting && waiting.stream !== client.stream) waiting = null;
+    if (waiting) {
+      if (Date.now() - waiting.sentAt < HUNG_AFTER_MS) return;
+      const { stream } = waiting;
+      // Judged after this turn's I/O: an answer that waited behind a busy event loop is read first.
+      setImmediate(() => {
+        if (waiting?.stream === stream && client.stream === stream) stream.destroy(new Error(`Redis did not answer a PING in ${HUNG_AFTER_MS} ms`));
+      });
+      return;
+    }
+    if (client.status !== "ready") return;
+    const ping = { stream: client.stream, sentAt: Date.now() };
+    waiting = ping;
+    client
+      .ping()
+      .catch(() => {}) // a failed PING is the connection failing, seen and logged through its events
+      .finally(() => {
+        if (waiting === ping) waiting = null;
+      });
+  }, HEARTBEAT_MS).unref();
+}
+
+/** Watches a connection's health, and logs each change of its state once, not every failed attempt while Redis is away. */
+export function watchConnection(client: Redis, role: string, logger: Logger, closing: () => boolean, onReady: () => void) {
+  let up = false;
+  let lastError = "";
+  const beating = heartbeat(client);
+  client.on("ready", () => {
+    up = true;
+    lastError = "";
+    logger.info({ role }, "redis connected");
+    onReady();
+  });
+  client.on("close", () => {
+    if (up && !closing()) logger.warn({ role }, "redis connection lost; reconnecting");
+    up = false;
+  });
+  client.on("error", (err: Error) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    logger.warn({ role, err: err.message }, "redis error");
+  });
+  client.on("end", () => {
+    clearInterval(beating);
+    logger.info({ role }, "redis connection closed");
+  });
+}
+
+export async function quit(client: Redis) {
+  if (client.status === "ready") {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // The connection went while quitting: it is cut below either way.
+    }
+  }
+  client.disconnect();
+}
