@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as tables from "@marginalia/schema/tables";
-import { type ExtractTablesWithRelations, type SQL, sql as query } from "drizzle-orm";
+import { type ExtractTablesWithRelations, sql as query } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -102,10 +102,11 @@ const singleConnection = new WeakSet<object>();
  */
 export const REQUEST_LOCK_TIMEOUT_MS = 3_000;
 /**
- * How long a group commit waits for a lock before it fails and is retried (sync/persist/persist.ts): a row
- * locked by hand, or by a transaction that hangs, otherwise held every document's commits without a word.
+ * How long a group commit may wait before the committer says so (sync/persist/persist.ts): a row locked by
+ * hand, or by a transaction that hangs, otherwise held every document's commits without a word. The wait
+ * itself is not cut: a commit is one statement, one round trip, and the batch would be retried whole anyway.
  */
-export const COMMIT_LOCK_TIMEOUT_MS = 5_000;
+export const COMMIT_WAIT_WARNING_MS = 5_000;
 
 /** The SQLSTATE of a lock not had within lock_timeout (or NOWAIT). */
 export const LOCK_NOT_AVAILABLE = "55P03";
@@ -113,21 +114,6 @@ export const LOCK_NOT_AVAILABLE = "55P03";
 /** Bounds every lock wait of the rest of `tx` to `ms` (lock_timeout, local to the transaction). */
 export async function boundLockWaits(tx: Tx, ms = REQUEST_LOCK_TIMEOUT_MS): Promise<void> {
   await tx.execute(query`select set_config('lock_timeout', ${`${Math.round(ms)}ms`}, true)`);
-}
-
-/**
- * Runs one statement with its lock waits bounded to `ms`. On a pool of one connection (the embedded
- * database) nobody else can hold a lock, so it runs as it is, in its one round trip.
- */
-export async function executeBounded(db: Db, statement: SQL, ms: number): Promise<void> {
-  if (singleConnection.has(db)) {
-    await db.execute(statement);
-    return;
-  }
-  await db.transaction(async (tx) => {
-    await boundLockWaits(tx, ms);
-    await tx.execute(statement);
-  });
 }
 
 /**

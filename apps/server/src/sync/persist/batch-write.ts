@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { COMMIT_LOCK_TIMEOUT_MS, type Db, type Tx, boundLockWaits, executeBounded, transaction } from "../../db.ts";
+import { type Db, type Tx, transaction } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
@@ -57,14 +57,11 @@ export class BatchWriter {
     } catch (err) {
       throw new ProjectionError(err);
     }
-    // A lock held elsewhere (a row locked by hand, a transaction that hangs) fails the commit within a bound,
-    // and the committer retries it and says so, rather than every document waiting in silence.
     if (statement) {
-      await executeBounded(this.db, statement, COMMIT_LOCK_TIMEOUT_MS);
+      await this.db.execute(statement);
       return;
     }
     await transaction(this.db, async (tx: Tx) => {
-      await boundLockWaits(tx, COMMIT_LOCK_TIMEOUT_MS);
       for (const log of logged(batch)) await tx.execute(sql`with ${log} select 1`);
       for (const p of projections) for (const hook of hooked(p)) await hook.beforeProjection?.(tx, p);
       // Every document's removals before any document's upserts: a move between two documents of the batch

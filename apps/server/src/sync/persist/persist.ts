@@ -1,4 +1,4 @@
-import { type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
+import { COMMIT_WAIT_WARNING_MS, type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
@@ -269,7 +269,7 @@ export class GroupCommitter {
       if (part.length === 0) continue;
       const started = performance.now();
       try {
-        await this.writer.write(part);
+        await this.watched(part.length, () => this.writer.write(part));
         this.onAttempt(part.length, performance.now() - started, true);
       } catch (err) {
         this.onAttempt(part.length, performance.now() - started, false);
@@ -329,6 +329,24 @@ export class GroupCommitter {
     // Another transaction held a lock past the commit's lock_timeout (db.ts): the database is there and busy.
     if (details.error.code === LOCK_NOT_AVAILABLE) this.logger.warn(details, "group commit waited too long for a lock; retrying");
     else this.logger.error(details, "group commit failed");
+  }
+
+  /**
+   * Runs a write, warning every COMMIT_WAIT_WARNING_MS while it lasts: a commit waits as long as a lock held
+   * elsewhere does (a row locked by hand, a transaction that hangs), and every document's commits wait behind
+   * it; that wait is said rather than silent (docs/architecture.md, "Lock waits").
+   */
+  private async watched(updates: number, write: () => Promise<void>) {
+    const started = performance.now();
+    const slow = setInterval(
+      () => this.logger.warn({ updates, waitedMs: Math.round(performance.now() - started) }, "group commit still waiting (a lock held elsewhere?)"),
+      COMMIT_WAIT_WARNING_MS,
+    ).unref();
+    try {
+      await write();
+    } finally {
+      clearInterval(slow);
+    }
   }
 
   /** Rejects an update the database will not take; its document stores nothing more. */
