@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation } from "@marginalia/schema";
+import { annotationsOf, createAnnotation, hiddenRoom } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { GroupCommitter, MAX_BATCH_ANNOTATIONS, type PersistSource } from "../../src/sync/persist/persist.ts";
 import { PROJECTED_PER_TURN } from "../../src/sync/persist/projection.ts";
@@ -7,7 +7,7 @@ import { articleWithMembers } from "../support/article.ts";
 import { endsAtDeadline } from "../support/deadline.ts";
 import { liveServer } from "../support/live.ts";
 import { seeded } from "../support/seed.ts";
-import { capturingLogger, faulty, liveOn, logRowsOf, outage, outcomes, projectedOf } from "./support/commit-bench.ts";
+import { capturingLogger, faulty, held, liveOn, logRowsOf, outage, outcomes, projectedOf } from "./support/commit-bench.ts";
 import { groupContext } from "./support/docs.ts";
 
 /**
@@ -247,5 +247,73 @@ describe("a queue of updates that touch many annotations", () => {
     // Its rows, serialized in slices (projection.test.ts), went as one JSON parameter of one statement.
     expect(statements()).toBe(1);
     expect(await projected(ids)).toEqual([...ids].sort());
+  });
+});
+
+type Write = { id: string; durable: Promise<void> };
+
+/** The batch each tracked write was written in, counted from 1 (each batch is one statement here). */
+function batchesOf(database: ReturnType<typeof held>) {
+  const batchOf = new Map<string, number>();
+  const tracked = (w: Write) => (void w.durable.then(() => batchOf.set(w.id, database.started())), w);
+  return { batchOf, tracked };
+}
+
+/** Lets the held database write batch after batch until every write is settled; how each settled. */
+async function writtenThrough(database: ReturnType<typeof held>, writes: Write[]): Promise<string[]> {
+  const all = outcomes(writes.map((w) => w.durable));
+  let settled = false;
+  void all.then(() => (settled = true));
+  while (!settled) {
+    database.release();
+    await Promise.race([database.waiting(), all]);
+  }
+  return all;
+}
+
+describe("an article with a backlog", () => {
+  it("does not hold up another article's update, which goes in the next batch; the backlog is still written whole and in order", async () => {
+    const rng = seeded("group-commit:fair");
+    const [a, b] = await twoArticles();
+    const database = held(server.t.database.db);
+    const committer = new GroupCommitter(database.db, capturingLogger().logger);
+    const docA = liveOn(committer, a.context);
+    const docB = liveOn(committer, b.context);
+    const { batchOf, tracked } = batchesOf(database);
+
+    // 2,000 updates of article A, queued over several turns as the pieces of large updates are.
+    const backlog: Write[] = [];
+    while (backlog.length < 2_000) {
+      for (let i = 1 + rng.int(200); i > 0 && backlog.length < 2_000; i--) backlog.push(tracked(docA.write(a.userId, `backlog ${backlog.length}`)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await database.waiting();
+    expect(database.started()).toBe(1);
+    // While A's first batch is being written, B queues one update.
+    const late = tracked(docB.write(b.userId, "one comment"));
+    expect(await writtenThrough(database, [...backlog, late])).toEqual([...backlog, late].map(() => "ok"));
+    expect(batchOf.get(late.id)).toBe(2);
+    expect(batchOf.get(backlog.at(-1)!.id)).toBeGreaterThan(2);
+    expect(idsCreatedBy(await logRows(docA.live.name))).toEqual(backlog.map((w) => w.id));
+    expect(await logRows(docB.live.name)).toHaveLength(1);
+  });
+
+  it("keeps what one turn queued for an article's documents in one batch (both halves of a move)", async () => {
+    const [a, b] = await twoArticles();
+    const database = held(server.t.database.db);
+    const committer = new GroupCommitter(database.db, capturingLogger().logger);
+    const docA = liveOn(committer, a.context);
+    const group = liveOn(committer, b.context);
+    const hidden = liveOn(committer, { ...b.context, docName: hiddenRoom(b.context.articleId) });
+    const { batchOf, tracked } = batchesOf(database);
+    const backlog: Write[] = [];
+    for (let turn = 0; turn < 40; turn++) {
+      for (let i = 0; i < 50; i++) backlog.push(tracked(docA.write(a.userId, `backlog ${turn}.${i}`)));
+      // Each turn, B's two documents queue an update each, after A's.
+      backlog.push(tracked(group.write(b.userId, `group ${turn}`)), tracked(hidden.write(b.userId, `hidden ${turn}`)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await writtenThrough(database, backlog)).toEqual(backlog.map(() => "ok"));
+    for (let i = 50; i < backlog.length; i += 52) expect(batchOf.get(backlog[i + 1]!.id)).toBe(batchOf.get(backlog[i]!.id));
   });
 });

@@ -9,6 +9,17 @@ import { PresenceBudget } from "../presence/presence-budget.ts";
 export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
 
 /**
+ * Updates an account's sockets applied that are not stored yet (queued for the group commit, or in it), and
+ * their bytes: past either, the account's sockets take no more updates, and so stop being read (kept-messages.ts),
+ * until they are back to a quarter of both. The commit takes articles in turn (commit-queue.ts), so a backlog
+ * slows only its own account; this bounds what that backlog holds in memory.
+ */
+export const MAX_UNSTORED_UPDATES = 64;
+export const MAX_UNSTORED_BYTES = 1024 * 1024;
+
+type Unstored = { updates: number; bytes: number; full: boolean; drained: Array<() => void> };
+
+/**
  * What an account's sockets share on one server (the hub keeps one of these):
  * a share of the event loop (loop-budget.ts, ACCOUNT_SHARE_MS), a presence
  * budget (presence-budget.ts), and a bound on updates held for content not
@@ -20,6 +31,7 @@ export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
 export class AccountLimits {
   private readonly budgets = new Map<string, { budget: LoopBudget; presence: PresenceBudget; sockets: number }>();
   private readonly held = new Map<string, number>();
+  private readonly unstored = new Map<string, Unstored>();
 
   /** `shareMs`, `turnShareMs`: an account's shares, a second and a turn (tests make them small). */
   constructor(
@@ -57,5 +69,35 @@ export class AccountLimits {
     const total = (this.held.get(account) ?? 0) - bytes;
     if (total > 0) this.held.set(account, total);
     else this.held.delete(account);
+  }
+
+  /** Counts an update of `bytes` the account's socket applied as not stored until `durable` settles. */
+  storing(account: string, bytes: number, durable: Promise<void>) {
+    let u = this.unstored.get(account);
+    if (!u) this.unstored.set(account, (u = { updates: 0, bytes: 0, full: false, drained: [] }));
+    u.updates++;
+    u.bytes += bytes;
+    if (u.updates > MAX_UNSTORED_UPDATES || u.bytes > MAX_UNSTORED_BYTES) u.full = true;
+    const settled = () => {
+      u.updates--;
+      u.bytes -= bytes;
+      if (u.full && u.updates <= MAX_UNSTORED_UPDATES / 4 && u.bytes <= MAX_UNSTORED_BYTES / 4) {
+        u.full = false;
+        for (const resolve of u.drained.splice(0)) resolve();
+      }
+      if (u.updates === 0) this.unstored.delete(account);
+    };
+    durable.then(settled, settled);
+  }
+
+  /** Whether the account's sockets should take no more updates for now: too much of theirs is not stored yet. */
+  backlogged(account: string): boolean {
+    return this.unstored.get(account)?.full ?? false;
+  }
+
+  /** Resolves once the account is not `backlogged`. */
+  drained(account: string): Promise<void> {
+    const u = this.unstored.get(account);
+    return u?.full ? new Promise((resolve) => u.drained.push(resolve)) : Promise.resolve();
   }
 }

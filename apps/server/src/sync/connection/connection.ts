@@ -48,10 +48,7 @@ type Phase =
   | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: ReturnType<typeof presenceInbox> }
   | { phase: "closed" };
 
-/**
- * One socket joined to one document. Messages that arrive before the
- * document is ready are buffered, with a bound; then each is handled in order.
- */
+/** One socket joined to one document. Messages that arrive before the document is ready are buffered, with a bound; then each is handled in order. */
 export class Connection implements Peer {
   private state: Phase;
   private readonly acks: Acks;
@@ -200,7 +197,9 @@ export class Connection implements Peer {
   }
 
   private handle(state: Open, data: Uint8Array) {
-    if ((this.waiting.length > 0 || state.live.isBusy) && (needsDocument(data) || isStep1WithState(data))) {
+    // An update also waits while too much of its account's work is not stored yet (account-limits.ts).
+    const waits = this.waiting.length > 0 || state.live.isBusy || (needsDocument(data) && this.limits.backlogged(state.account));
+    if (waits && (needsDocument(data) || isStep1WithState(data))) {
       this.waitUntilFree(state, data);
       return;
     }
@@ -219,11 +218,11 @@ export class Connection implements Peer {
   }
 
   /**
-   * Keeps an update until the document is free (LiveDocument.whenFree: built, and no large update going in),
-   * then handles everything kept, in order: judging it now would build the rest on the event loop, or judge
-   * against a document about to change. A new client's step 1 is answered at once from the loaded bytes, and
-   * a returning one's when the document is small; a large one's diff (Y.diffUpdate: about 170 ms for 10 MB,
-   * once per client as a restarted server's clients come back) waits, and is answered from the document.
+   * Keeps an update until the document is free (LiveDocument.whenFree: built, and no large update going in) and
+   * its account's unstored updates have drained (AccountLimits.drained), then handles everything kept, in order:
+   * judging it now would build the rest on the event loop, or judge against a document about to change. A new client's
+   * step 1 is answered at once from the loaded bytes, and a returning one's when the document is small; a large one's
+   * diff (Y.diffUpdate: about 170 ms for 10 MB, per client as a restarted server's clients return) waits for the document.
    */
   private waitUntilFree(state: Open, data: Uint8Array) {
     if (!this.waiting.keep(data)) {
@@ -231,7 +230,7 @@ export class Connection implements Peer {
       return;
     }
     if (this.waiting.length > 1) return;
-    void state.live.whenFree().then(() => {
+    void Promise.all([state.live.whenFree(), this.limits.drained(state.account)]).then(() => {
       const waiting = this.waiting.takeAll();
       for (const message of waiting) if (this.state === state) this.handle(state, message);
     });
@@ -341,6 +340,7 @@ export class Connection implements Peer {
     const written = writtenClients(state.live.doc, update);
     forgetDecoded(update);
     const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this });
+    this.limits.storing(state.account, update.byteLength, durable);
     this.options.observer?.applied(performance.now() - started);
     for (const client of written) {
       if (claims(claim, client, this.awarenessClients)) state.live.clientIds.claim(client, state.actor.userId);

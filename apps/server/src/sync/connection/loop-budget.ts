@@ -36,12 +36,13 @@ export const ACCOUNT_TURN_SHARE_MS = 40;
 /**
  * The event loop's turns, counted: one immediate per turn in which anything
  * was spent moves the count on, for every budget at once (a budget of its
- * own per socket would schedule one each).
+ * own per socket would schedule one each). The group commit uses it too, to
+ * keep what one turn queued for an article together (commit-queue.ts).
  */
 let turn = 0;
 let turnEnding = false;
 
-function currentTurn(): number {
+export function currentTurn(): number {
   if (!turnEnding) {
     // An immediate runs once the loop has read its sockets: the turn's count ends with it.
     turnEnding = true;

@@ -4,6 +4,8 @@ import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
 import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "./deadline.ts";
+import { CommitQueue, type Queued } from "./commit-queue.ts";
+import { currentTurn } from "../connection/loop-budget.ts";
 import type { DocContext } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
 
@@ -16,9 +18,8 @@ export type PersistSource = {
   votesFor(annotationIds: ReadonlySet<string>): ReadonlyMap<string, { agree: number; disagree: number }>;
 };
 
-type Entry = BatchUpdate & {
-  /** Enqueue order, kept through retries and splits. */
-  seq: number;
+type Entry = BatchUpdate &
+  Queued<PersistSource> & {
   resolve: () => void;
   reject: (err: Error) => void;
 };
@@ -46,7 +47,9 @@ export const MAX_BATCH_ANNOTATIONS = 300;
 /**
  * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few
  * milliseconds are written in one transaction, log rows and projection
- * together, and each promise resolves only after that commit.
+ * together, and each promise resolves only after that commit. A batch takes
+ * articles in turn (commit-queue.ts), so that one article's backlog delays
+ * no other's updates.
  *
  * A commit that fails for want of a database (commit-errors.ts) is retried
  * with backoff, in order; nothing is acknowledged until it lands. One that
@@ -58,7 +61,8 @@ export const MAX_BATCH_ANNOTATIONS = 300;
  * `onRefused` tells the hub, which reloads it from what is stored.
  */
 export class GroupCommitter {
-  private queue: Entry[] = [];
+  /** What waits for a batch, by article (commit-queue.ts). */
+  private readonly queue = new CommitQueue<PersistSource, Entry>();
   /** The batch being written, until its commit settles. */
   private inFlight: Entry[] = [];
   /** The scheduled start of the next batch, if any. */
@@ -105,7 +109,8 @@ export class GroupCommitter {
     const retired = this.retired.get(source);
     if (retired) return Promise.reject(notStored(retired, source));
     return new Promise((resolve, reject) => {
-      this.queue.push({ seq: this.nextSeq++, source, update, userId, memberId, touched, resolve, reject });
+      const article = source.context.articleId;
+      this.queue.push({ seq: this.nextSeq++, turn: currentTurn(), article, source, update, userId, memberId, touched, resolve, reject });
       this.schedule();
     });
   }
@@ -120,7 +125,7 @@ export class GroupCommitter {
 
   /** Updates accepted and not yet written: queued, or in the commit under way. */
   get pending(): number {
-    return this.queue.length + this.inFlight.length;
+    return this.queue.size + this.inFlight.length;
   }
 
   /**
@@ -130,21 +135,19 @@ export class GroupCommitter {
    * is not stopped; the deletion waits for it with `flush`.
    */
   discard(match: (context: DocContext) => boolean): number {
-    const dropped = this.queue.filter((e) => match(e.source.context));
-    for (const e of dropped) this.retire(e.source, "gone");
-    return dropped.length;
+    const dropped = new Set([...this.queue.entries()].filter((e) => match(e.source.context)).map((e) => e.source));
+    let count = 0;
+    for (const source of dropped) count += this.retire(source, "gone");
+    return count;
   }
 
   /** `source` stores nothing more: what it has queued is rejected, and so is anything it sends later. */
-  retire(source: PersistSource, reason: "gone" | "reloaded" | "renamed") {
+  retire(source: PersistSource, reason: "gone" | "reloaded" | "renamed"): number {
     if (!this.retired.has(source)) this.retired.set(source, reason);
     const why = this.retired.get(source)!;
-    const kept: Entry[] = [];
-    for (const e of this.queue) {
-      if (e.source === source) e.reject(notStored(why, source));
-      else kept.push(e);
-    }
-    this.queue = kept;
+    const dropped = this.queue.drop((e) => e.source === source);
+    for (const e of dropped) e.reject(notStored(why, source));
+    return dropped.length;
   }
 
   /**
@@ -153,7 +156,7 @@ export class GroupCommitter {
    * nothing is left. A database that is down keeps it waiting until then.
    */
   async flush(deadline = Infinity): Promise<boolean> {
-    while (this.queue.length || this.running) {
+    while (this.queue.size || this.running) {
       if (Date.now() >= deadline) return false;
       if (this.timer) {
         this.timer.cancel();
@@ -161,7 +164,7 @@ export class GroupCommitter {
       }
       if (!(await beforeDeadline(this.running ?? this.run(), deadline))) return false;
       // After a failure, wait out the backoff rather than hammering a database that is down.
-      if (this.retryDelayMs && this.queue.length) await sleep(Math.min(this.retryDelayMs, deadline - Date.now()));
+      if (this.retryDelayMs && this.queue.size) await sleep(Math.min(this.retryDelayMs, deadline - Date.now()));
     }
     return true;
   }
@@ -179,8 +182,9 @@ export class GroupCommitter {
       this.timer = null;
     }
     // A commit still under way may yet land, but nobody is told it did: it counts as not written.
-    const left = [...this.inFlight, ...this.queue];
-    for (const e of this.queue.splice(0)) e.reject(notStored("shutdown", e.source));
+    const queued = this.queue.takeAll();
+    const left = [...this.inFlight, ...queued];
+    for (const e of queued) e.reject(notStored("shutdown", e.source));
     const unwritten = new Map<string, number>();
     for (const e of left) unwritten.set(e.source.context.docName, (unwritten.get(e.source.context.docName) ?? 0) + 1);
     if (left.length) {
@@ -197,7 +201,7 @@ export class GroupCommitter {
   private schedule(afterCommit = false) {
     if (this.timer || this.running || this.closed) return;
     const delay =
-      this.retryDelayMs || (!afterCommit && this.queue.length < this.options.maxBatch) ? this.options.windowMs + this.retryDelayMs : 0;
+      this.retryDelayMs || (!afterCommit && this.queue.size < this.options.maxBatch) ? this.options.windowMs + this.retryDelayMs : 0;
     const fire = () => {
       this.timer = null;
       void this.run();
@@ -214,13 +218,13 @@ export class GroupCommitter {
   private run(): Promise<void> {
     this.running = this.commitBatch().finally(() => {
       this.running = null;
-      if (this.queue.length) this.schedule(true);
+      if (this.queue.size) this.schedule(true);
     });
     return this.running;
   }
 
   private async commitBatch(): Promise<void> {
-    const batch = this.takeBatch();
+    const batch = this.queue.takeBatch(this.options.maxBatch, MAX_BATCH_ANNOTATIONS);
     if (batch.length === 0) return;
     this.inFlight = batch;
     try {
@@ -228,18 +232,6 @@ export class GroupCommitter {
     } finally {
       this.inFlight = [];
     }
-  }
-
-  /** The head of the queue: up to `maxBatch` updates, and past the first, up to MAX_BATCH_ANNOTATIONS annotations. */
-  private takeBatch(): Entry[] {
-    let count = 0;
-    let annotations = 0;
-    for (const entry of this.queue) {
-      annotations += entry.touched.size;
-      if (count === this.options.maxBatch || (count > 0 && annotations > MAX_BATCH_ANNOTATIONS)) break;
-      count++;
-    }
-    return this.queue.splice(0, count);
   }
 
   /**
@@ -317,13 +309,12 @@ export class GroupCommitter {
       this.retryDelayMs = 0;
       return;
     }
-    retry.sort((a, b) => a.seq - b.seq);
     if (this.closed) {
-      for (const e of [...retry, ...this.queue.splice(0)]) e.reject(notStored("shutdown", e.source));
+      for (const e of [...retry, ...this.queue.takeAll()]) e.reject(notStored("shutdown", e.source));
       return;
     }
-    // Keep the order: what failed goes back to the front and is tried again.
-    this.queue.unshift(...retry);
+    // Keep the order: what failed goes back to the front of its lane and is tried again first.
+    this.queue.requeue(retry);
     this.retryDelayMs = Math.min(this.options.retryMaxMs, Math.max(this.options.retryMinMs, this.retryDelayMs * 2));
     const details = { error: describeError(failure), updates: retry.length, retryInMs: this.retryDelayMs };
     // Another transaction held a lock past the commit's lock_timeout (db.ts): the database is there and busy.

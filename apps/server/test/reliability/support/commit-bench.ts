@@ -41,6 +41,36 @@ export function faulty(db: Db, fault: () => Promise<never> | null): Db {
   });
 }
 
+/**
+ * The database, held: each statement or transaction waits until the test lets it go (`release`), so that
+ * updates can be queued while a batch is under way. `started` counts the batches begun (one statement each).
+ */
+export function held(db: Db) {
+  let started = 0;
+  const gates: Array<() => void> = [];
+  let arrived: (() => void) | null = null;
+  const slow = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== "execute" && prop !== "transaction") return Reflect.get(target, prop, receiver);
+      return async (...args: unknown[]) => {
+        started++;
+        await new Promise<void>((resolve) => {
+          gates.push(resolve);
+          arrived?.();
+        });
+        return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return {
+    db: slow,
+    started: () => started,
+    /** Resolves once a statement waits. */
+    waiting: () => (gates.length ? Promise.resolve() : new Promise<void>((resolve) => (arrived = resolve))),
+    release: () => gates.shift()?.(),
+  };
+}
+
 /** A live document whose changes go to `committer`, optionally through another source (to poison its projection). */
 export function liveOn(committer: GroupCommitter, context: DocContext, wrap?: (live: LiveDocument) => PersistSource) {
   let source: PersistSource | null = null;

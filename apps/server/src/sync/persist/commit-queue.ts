@@ -1,0 +1,129 @@
+/**
+ * What the queue needs of a queued update: its document, the article it belongs to, its enqueue order, the
+ * turn of the event loop that queued it, and the annotations it touches.
+ */
+export type Queued<S> = { source: S; article: string; seq: number; turn: number; touched: ReadonlySet<string> };
+
+/** An article's queued updates, oldest first, and the batch that last took one of them (0: none since it started waiting). */
+type Lane<E> = { entries: E[]; servedIn: number };
+
+/**
+ * The group commit's queue (docs/architecture.md, "Persistence and the
+ * commit"): a lane of updates per article, in the order they were queued,
+ * and batches taken across the lanes in turn. One queue in order for the
+ * whole process let one account's backlog (large updates over four sockets,
+ * four articles) hold every other article's writes for as long as that
+ * backlog took to write: another group's REST create waited 8–19.6 s.
+ *
+ * A batch starts with the lanes that have waited longest for a turn (one
+ * that got nothing since it started waiting first, then by the batch that
+ * last took from it), and takes from each in that order, round after round,
+ * until it is full. So an article that has just queued an update is in the
+ * next batch, whatever another article's backlog.
+ *
+ * Lanes are by article, not by document: an article's documents depend on
+ * each other's order (a hidden annotation leaves the group's document and
+ * joins the hidden one; the row must leave first). A lane gives a round
+ * what one turn queued together (`turn`), so that the two halves of such a
+ * move still share one commit, as before.
+ */
+export class CommitQueue<S, E extends Queued<S>> {
+  private readonly lanes = new Map<string, Lane<E>>();
+  private count = 0;
+  private batches = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(entry: E) {
+    const lane = this.lanes.get(entry.article);
+    if (lane) lane.entries.push(entry);
+    else this.lanes.set(entry.article, { entries: [entry], servedIn: 0 });
+    this.count++;
+  }
+
+  /**
+   * Puts back updates taken and not written (a retry), ahead of what was queued since, in enqueue order.
+   * Their lanes count as not served, so that the retry writes them first.
+   */
+  requeue(entries: readonly E[]) {
+    const byArticle = new Map<string, E[]>();
+    for (const e of [...entries].sort((a, b) => a.seq - b.seq)) byArticle.set(e.article, [...(byArticle.get(e.article) ?? []), e]);
+    for (const [article, taken] of byArticle) {
+      const lane = this.lanes.get(article);
+      if (lane) {
+        lane.entries.unshift(...taken);
+        lane.servedIn = 0;
+      } else this.lanes.set(article, { entries: taken, servedIn: 0 });
+      this.count += taken.length;
+    }
+  }
+
+  /** Every queued update `match` names, taken out, in enqueue order. */
+  drop(match: (entry: E) => boolean): E[] {
+    const dropped: E[] = [];
+    for (const [article, lane] of this.lanes) {
+      const kept = lane.entries.filter((e) => !match(e));
+      if (kept.length === lane.entries.length) continue;
+      dropped.push(...lane.entries.filter(match));
+      if (kept.length) lane.entries = kept;
+      else this.lanes.delete(article);
+    }
+    this.count -= dropped.length;
+    return dropped.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Every queued update, taken out, in enqueue order. */
+  takeAll(): E[] {
+    return this.drop(() => true);
+  }
+
+  /** Each queued update, lane by lane. */
+  *entries(): IterableIterator<E> {
+    for (const lane of this.lanes.values()) yield* lane.entries;
+  }
+
+  /**
+   * The next batch: up to `maxBatch` updates, and past the first, up to `maxAnnotations` annotations. Each
+   * round takes from every lane, in the order above, what the turn of its oldest update queued, whole; what
+   * does not fit ends the batch, unless the batch is empty (then as much of it as fits, as the queue in one
+   * order did). An article's updates keep their order.
+   */
+  takeBatch(maxBatch: number, maxAnnotations: number): E[] {
+    const batch: E[] = [];
+    const turn = ++this.batches;
+    const order = [...this.lanes.entries()].sort(([, a], [, b]) => a.servedIn - b.servedIn || a.entries[0]!.seq - b.entries[0]!.seq);
+    let annotations = 0;
+    while (order.length) {
+      for (let i = 0; i < order.length; ) {
+        const [article, lane] = order[i]!;
+        const runTurn = lane.entries[0]!.turn;
+        let n = 0;
+        let more = annotations;
+        for (const e of lane.entries) {
+          if (e.turn !== runTurn || batch.length + n === maxBatch || (batch.length + n > 0 && more + e.touched.size > maxAnnotations)) break;
+          more += e.touched.size;
+          n++;
+        }
+        const whole = n === lane.entries.length || lane.entries[n]!.turn !== runTurn;
+        if (!whole && batch.length > 0) return this.taken(batch);
+        batch.push(...lane.entries.splice(0, n));
+        annotations = more;
+        lane.servedIn = turn;
+        if (!whole) return this.taken(batch);
+        if (lane.entries.length) i++;
+        else {
+          this.lanes.delete(article);
+          order.splice(i, 1);
+        }
+      }
+    }
+    return this.taken(batch);
+  }
+
+  private taken(batch: E[]): E[] {
+    this.count -= batch.length;
+    return batch;
+  }
+}
