@@ -12,10 +12,12 @@ export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
  * Updates an account's sockets applied that are not stored yet (queued for the group commit, or in it), and
  * their bytes: past either, the account's sockets take no more updates, and so stop being read (kept-messages.ts),
  * until they are back to a quarter of both. The commit takes articles in turn (commit-queue.ts), so a backlog
- * slows only its own account; this bounds what that backlog holds in memory.
+ * slows only its own account; this bounds what that backlog holds in memory. The count is high enough that
+ * while the database is away (nothing is stored) a desk keeps editing live for minutes, as before the bound;
+ * the bytes are what stops a flood of large updates.
  */
-export const MAX_UNSTORED_UPDATES = 64;
-export const MAX_UNSTORED_BYTES = 1024 * 1024;
+export const MAX_UNSTORED_UPDATES = 1024;
+export const MAX_UNSTORED_BYTES = 4 * 1024 * 1024;
 
 type Unstored = { updates: number; bytes: number; full: boolean; drained: Array<() => void> };
 
