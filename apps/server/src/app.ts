@@ -185,7 +185,7 @@ const clientWentAway = (err: Error) => err.message === "aborted";
 
 const DATABASE_UNREACHABLE = Object.assign(new ApiError("unavailable", "The database cannot be reached right now; try again shortly"), { retryAfterSeconds: 5 });
 const LOCK_BUSY = Object.assign(
-  new ApiError("unavailable", "Another change holds what this needs right now; nothing was saved, try again shortly"),
+  new ApiError("unavailable", "Another change holds what this needs right now; what this request was waiting to write was not saved, try again shortly"),
   { retryAfterSeconds: 2 },
 );
 const WRITE_UNCONFIRMED = Object.assign(

@@ -29,13 +29,28 @@ export function openRedisConnection(url: string, name: string): Redis {
   });
 }
 
-/** Cuts the connection once a PING it sent has gone unanswered for HUNG_AFTER_MS; returns the timer. */
-function heartbeat(client: Redis) {
-  let waiting: { stream: Redis["stream"]; sentAt: number } | null = null;
-  return setInterval(() => {
+/**
+ * Cuts the connection once a PING it sent has gone unanswered for HUNG_AFTER_MS, with nothing else read from
+ * it meanwhile; stops when the relay closes (`closing`), which may never see the connection's `end` (a
+ * disconnect while ioredis waits to reconnect). Returns the timer.
+ */
+function heartbeat(client: Redis, closing: () => boolean) {
+  let waiting: { stream: Redis["stream"]; sentAt: number; bytesRead: number } | null = null;
+  const timer = setInterval(() => {
+    if (closing()) {
+      clearInterval(timer);
+      return;
+    }
     // A PING sent on a connection that has since gone may never settle: ioredis drops it unanswered.
     if (waiting && waiting.stream !== client.stream) waiting = null;
     if (waiting) {
+      // A subscriber's PONG comes after the messages published before it: bytes still arriving are a Redis
+      // that answers, only slower than this process reads (a hung one sends nothing).
+      if (waiting.stream.bytesRead > waiting.bytesRead) {
+        waiting.bytesRead = waiting.stream.bytesRead;
+        waiting.sentAt = Date.now();
+        return;
+      }
       if (Date.now() - waiting.sentAt < HUNG_AFTER_MS) return;
       const { stream } = waiting;
       // Judged after this turn's I/O: an answer that waited behind a busy event loop is read first.
@@ -45,7 +60,7 @@ function heartbeat(client: Redis) {
       return;
     }
     if (client.status !== "ready") return;
-    const ping = { stream: client.stream, sentAt: Date.now() };
+    const ping = { stream: client.stream, sentAt: Date.now(), bytesRead: client.stream.bytesRead };
     waiting = ping;
     client
       .ping()
@@ -54,13 +69,14 @@ function heartbeat(client: Redis) {
         if (waiting === ping) waiting = null;
       });
   }, HEARTBEAT_MS).unref();
+  return timer;
 }
 
 /** Watches a connection's health, and logs each change of its state once, not every failed attempt while Redis is away. */
 export function watchConnection(client: Redis, role: string, logger: Logger, closing: () => boolean, onReady: () => void) {
   let up = false;
   let lastError = "";
-  const beating = heartbeat(client);
+  const beating = heartbeat(client, closing);
   client.on("ready", () => {
     up = true;
     lastError = "";

@@ -107,7 +107,13 @@ export class CommitQueue<S, E extends Queued<S>> {
           n++;
         }
         const whole = n === lane.entries.length || lane.entries[n]!.turn !== runTurn;
-        if (!whole && batch.length > 0) return this.taken(batch);
+        if (!whole && batch.length > 0) {
+          // Counted as waiting since it started, so that it leads the next batch, which it then fills as far as
+          // its run goes: left as served, lanes that emptied and refilled meanwhile would sort ahead of it for as
+          // long as their traffic lasted, and it would never be first.
+          lane.servedIn = 0;
+          return this.taken(batch);
+        }
         batch.push(...lane.entries.splice(0, n));
         annotations = more;
         lane.servedIn = turn;

@@ -29,6 +29,8 @@ type RawSocket = {
   on?(event: "pong", listener: () => void): void;
   /** What `ws` holds for the peer and has not yet handed to the network. */
   readonly bufferedAmount?: number;
+  /** Whether the server stopped reading the socket (`pause`), pongs included. */
+  readonly isPaused?: boolean;
 };
 
 /** After a close frame, how long a peer has to answer before its TCP connection is cut. */
@@ -54,8 +56,11 @@ function closeAndCut(raw: RawSocket | undefined, close: (code: number, reason: s
  * behind them, and a peer slowly reading a large document is alive. With
  * nothing held, the ping has gone out, and a peer that goes on sending
  * without answering it is not reading at all (docs/sync.md, "Close codes").
+ * While the server itself has stopped reading the socket (its account's work
+ * waits to be stored, for as long as the database is away), no pong can be
+ * read, and the peer is not judged.
  */
-function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code: number, reason: string) => void) {
+export function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code: number, reason: string) => void) {
   let heard = true;
   let lastTick = Date.now();
   raw?.on?.("pong", () => (heard = true));
@@ -68,6 +73,10 @@ function heartbeat(raw: RawSocket | undefined, intervalMs: number, close: (code:
     // After the event loop was held up, the pong may be waiting unread: timers run before I/O in a turn.
     const stalled = now - lastTick > intervalMs * 1.5;
     lastTick = now;
+    if (raw?.isPaused) {
+      heard = true;
+      return;
+    }
     if (!heard && !stalled) {
       // Read what has arrived first: setImmediate runs after this turn's I/O.
       setImmediate(() => (heard ? ping() : timeOut()));
