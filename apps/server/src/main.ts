@@ -51,7 +51,7 @@ if (database.kind === "pglite") metrics.watchDatabaseThread(database.memory);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
 const demo = config.seedDemo ? await seedDemoOnce(database, hub) : null;
-const mailer = createMailer(config.mail, logger);
+const mailer = createMailer(config.mail, logger, { counted: metrics.mailCounted });
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
 }

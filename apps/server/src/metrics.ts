@@ -5,6 +5,7 @@ import { hashSecret, secretMatches } from "./auth/secrets.ts";
 import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import type { EmbeddedMemory } from "./embedded/database.ts";
+import type { MailOutcome } from "./mail/retries.ts";
 import type { SyncHub } from "./sync/hub.ts";
 import type { SyncObserver } from "./sync/observer.ts";
 
@@ -38,6 +39,13 @@ export function createMetrics() {
     registers,
   });
   const committed = new Counter({ name: "marginalia_updates_committed_total", help: "Updates written by the group commit", registers });
+  const mail = new Counter({
+    name: "marginalia_mail_total",
+    help: "Tries at mail: delivered, deferred (failed for now, tried again later), failed (refused or out of tries), dropped (given up unsent: too many waiting, or the process stopped)",
+    labelNames: ["outcome"],
+    registers,
+  });
+  const mailCounted = (outcome: MailOutcome) => mail.inc({ outcome });
 
   const observer: SyncObserver = {
     closed: (code) => closes.inc({ code: String(code) }),
@@ -79,7 +87,7 @@ export function createMetrics() {
     });
   }
 
-  return { registry, observer, watch, watchDatabaseThread };
+  return { registry, observer, mailCounted, watch, watchDatabaseThread };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -97,7 +105,7 @@ export const METRICS_OPERATION: Operation = {
   method: "get",
   path: "/metrics",
   tag: "meta",
-  summary: "Prometheus metrics: sockets, documents, updates, fan-out and commit latency, refusals, event-loop delay, memory",
+  summary: "Prometheus metrics: sockets, documents, updates, fan-out and commit latency, mail, refusals, event-loop delay, memory",
   auth: false,
   responses: { 200: "Prometheus text exposition format", 401: "METRICS_TOKEN is set and the request does not carry it as `Authorization: Bearer …`" },
   produces: ["text/plain"],

@@ -3,32 +3,22 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { deliverToFolder } from "./mailbox.ts";
 import type { MailMessage } from "./message.ts";
+import { MAIL_RETRY_DEFAULTS, type MailRetryOptions, retryingDelivery } from "./retries.ts";
 
 export type Mailer = {
   /**
    * Hands a message over for delivery and returns at once. A request never waits on a mail server:
    * a slow one would hold the request, and how long a request takes must not tell whether it mailed
-   * a new person or an existing account (docs/architecture.md, "Accounts").
+   * a new person or an existing account (docs/architecture.md, "Accounts"). A transient failure is
+   * tried again later (retries.ts).
    */
   send(message: MailMessage): void;
-  /** Waits for the messages still on their way. */
+  /** Waits for the tries under way; messages waiting for a later try are given up, each logged. */
   close(): Promise<void>;
 };
 
-export function createMailer(config: Config["mail"], logger: Logger): Mailer {
-  const deliver = transportFor(config, logger);
-  const inFlight = new Set<Promise<void>>();
-  return {
-    send(message) {
-      const delivery = deliver(message)
-        .catch((err) => logger.error({ err, to: message.to, subject: message.subject }, "mail not delivered"))
-        .finally(() => inFlight.delete(delivery));
-      inFlight.add(delivery);
-    },
-    async close() {
-      await Promise.allSettled([...inFlight]);
-    },
-  };
+export function createMailer(config: Config["mail"], logger: Logger, options: Partial<MailRetryOptions> = {}): Mailer {
+  return retryingDelivery(transportFor(config, logger), logger, { ...MAIL_RETRY_DEFAULTS, ...options });
 }
 
 function transportFor(config: Config["mail"], logger: Logger): (message: MailMessage) => Promise<void> {

@@ -64,7 +64,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     rateLimits: createRateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS),
     hub,
     metrics,
-    mailer: createMailer(config.mail, logger),
+    mailer: createMailer(config.mail, logger, { counted: metrics.mailCounted }),
   });
   let server: ServerType | null = null;
   const stop = async () => {
