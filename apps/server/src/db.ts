@@ -144,6 +144,7 @@ function settleWithin<T>(work: Promise<T>, ms: number): Promise<T> {
  * Runs `fn` holding a transaction-scoped advisory lock on `key`, so that processes sharing the database take
  * turns at it; `fn` queries through `db` as usual (the lock's transaction only holds the lock). On a pool of
  * one connection, `fn` runs as it is: that database serves one process, whose own turns must order the work.
+ * A wait for the lock longer than `deadlineMs` fails with 55P03 (503), before `fn` has begun.
  * A turn is given up after `deadlineMs` (LOCK_TURN_MS): its transaction rolls back, which frees the lock and
  * the connection, and the caller gets 503; a turn whose rollback cannot finish either is let go of after
  * twice that, so that the seat, and the key's turns in the caller's KeyedTurns, move on.
@@ -160,6 +161,10 @@ export async function underLock<T>(db: Db, key: string, fn: () => Promise<T>, { 
   const begun: { work?: Promise<T> } = {};
   try {
     const turn = db.transaction(async (tx) => {
+      // The wait for the lock is bounded in the database too: given up only here, it went on waiting on its
+      // connection, and once it had the lock ran `fn` for a caller already told 503. The lock's transaction
+      // runs nothing else, so the bound reaches no query of `fn`'s.
+      await boundLockWaits(tx, deadlineMs);
       await tx.execute(query`select pg_advisory_xact_lock(hashtext(${key}))`);
       begun.work = settleWithin(fn(), deadlineMs);
       return begun.work;

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Database, underLock } from "../src/db.ts";
 import { openTestDatabase } from "./support/database.ts";
@@ -13,7 +14,8 @@ beforeAll(async () => {
 afterAll(() => database.close());
 
 /** The embedded database serves one process on one connection, where a turn holds no lock of the database's. */
-const onPostgres = !!inject("databaseUrl");
+const url = inject("databaseUrl");
+const onPostgres = !!url;
 const never = () => new Promise<never>(() => {});
 /** Whether another session could take the lock on `key` now (taken and let go in one statement). */
 const lockFree = async (key: string) => {
@@ -56,5 +58,25 @@ describe("turns at a lock", () => {
     expect(done).toBe("done");
     expect(await lockFree("cut-test:d")).toBe(true);
   });
-});
 
+  // Given up only in JavaScript, the wait went on in the database, and once the holder let go the turn's
+  // work ran for a caller already answered 503 (docs/architecture.md, "Lock waits").
+  it.runIf(onPostgres)("gives up a wait for a lock another session holds at its deadline, and never runs that turn's work", async () => {
+    const holder = postgres(url!, { max: 1, onnotice: () => {} });
+    const connection = await holder.reserve();
+    let ran = false;
+    try {
+      await connection`begin`;
+      await connection`select pg_advisory_xact_lock(hashtext(${"held-test:e"}))`;
+      const waiting = underLock(database.db, "held-test:e", async () => void (ran = true), { deadlineMs: 300 });
+      await expect(waiting).rejects.toMatchObject({ cause: { code: "55P03" } });
+    } finally {
+      await connection`rollback`;
+      connection.release();
+      await holder.end({ timeout: 5 });
+    }
+    // The next turn on the key comes after any that was still waiting for it.
+    expect(await underLock(database.db, "held-test:e", async () => "next", { deadlineMs: 300 })).toBe("next");
+    expect(ran).toBe(false);
+  });
+});

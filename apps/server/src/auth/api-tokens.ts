@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { type PublicUser, apiTokens, sessions, users } from "@marginalia/schema/tables";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, boundLockWaits } from "../db.ts";
 import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
 
 /** Recognisable prefix, so that a leaked token is easy to spot in logs and by secret scanners. */
@@ -22,6 +22,7 @@ export async function createApiToken(db: Db, userId: string, name: string, scope
   const id = generateSecureRandomString();
   const secret = generateSecureRandomString();
   return db.transaction(async (tx) => {
+    await boundLockWaits(tx);
     await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("share");
     if (minter && !(await stillLive(tx, minter))) return null;
     const [row] = await tx

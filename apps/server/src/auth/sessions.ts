@@ -1,6 +1,6 @@
 import { and, eq, ne } from "drizzle-orm";
 import { type PublicUser, sessions, users } from "@marginalia/schema/tables";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, boundLockWaits } from "../db.ts";
 import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,6 +41,7 @@ export type CheckedCredentials = { userId: string; credentialsVersion: number };
 export async function createSessionIfUnchanged(db: Db, checked: CheckedCredentials) {
   const { userId, credentialsVersion } = checked;
   return db.transaction(async (tx) => {
+    await boundLockWaits(tx);
     const [still] = await tx
       .select({ id: users.id })
       .from(users)

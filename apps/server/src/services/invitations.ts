@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { type Role, groupInvitations, groups, memberships, users } from "@marginalia/schema/tables";
 import { requireRoleLocked } from "../access/membership.ts";
-import type { Db, Tx } from "../db.ts";
+import { type Db, type Tx, boundLockWaits } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { invitationMail } from "../mail/templates.ts";
@@ -150,6 +150,7 @@ async function openInvitation(tx: Tx, invitationId: string, user: { email: strin
     .from(groupInvitations)
     .where(eq(groupInvitations.id, invitationId));
   if (!target || target.email !== user.email.toLowerCase()) throw notFound("Invitation");
+  await boundLockWaits(tx);
   await tx.select({ id: groups.id }).from(groups).where(eq(groups.id, target.groupId)).for("share");
   const [row] = await tx
     .select({

@@ -3,7 +3,7 @@ import { type PublicUser, passwordResets, users } from "@marginalia/schema/table
 import { hashPassword } from "../auth/password.ts";
 import { type Session, createSession } from "../auth/sessions.ts";
 import { generateSecureRandomString, hashSecret } from "../auth/secrets.ts";
-import type { Db } from "../db.ts";
+import { type Db, boundLockWaits } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { noAccountToResetMail, passwordResetMail } from "../mail/templates.ts";
@@ -56,6 +56,8 @@ export async function resetPassword(
   if (!known) throw gone();
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
+    // Bounded before the user's row is updated, which waits as endCredentialsOf's lock does.
+    await boundLockWaits(tx);
     const [reset] = await tx.delete(passwordResets).where(live).returning({ email: passwordResets.email });
     if (!reset) throw gone();
     await tx.delete(passwordResets).where(eq(passwordResets.email, reset.email));

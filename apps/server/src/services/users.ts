@@ -3,7 +3,7 @@ import { type PublicUser, users } from "@marginalia/schema/tables";
 import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { hashPassword } from "../auth/password.ts";
 import { invalidateUserSessions } from "../auth/sessions.ts";
-import { type Db, type Tx, isUniqueViolation } from "../db.ts";
+import { type Db, type Tx, boundLockWaits, isUniqueViolation } from "../db.ts";
 import { ApiError } from "../errors.ts";
 
 export async function createUser(
@@ -40,6 +40,7 @@ export type EndOptions = { keep?: string; revokeTokens: boolean };
  * and then finds the version moved (a login that checked its password before) or its minter gone.
  */
 export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptions): Promise<EndedCredentials> {
+  await boundLockWaits(tx);
   await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
   await tx.update(users).set({ credentialsVersion: sql`${users.credentialsVersion} + 1` }).where(eq(users.id, userId));
   const sessionIds = await invalidateUserSessions(tx, userId, options.keep);
@@ -51,6 +52,8 @@ export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptio
 export async function setPassword(db: Db, userId: string, password: string, options: EndOptions): Promise<EndedCredentials> {
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
+    // Bounded before the update, which already waits for the row a login or a mint holds.
+    await boundLockWaits(tx);
     await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
     return endCredentialsOf(tx, userId, options);
   });

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { NO_SHARED_POSTGRES, requiredInCi } from "../support/ci.ts";
-import { type TestApp, type TestClient, createGroup, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, TestClient, createGroup, createTestApp, type Reply, signUp } from "../support/app.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 
 /**
@@ -92,6 +92,57 @@ describe.runIf(!!url)("lock waits", () => {
     } finally {
       await release();
     }
+  });
+
+  /**
+   * What `request` answers while `lock` is held elsewhere: it must answer before the holder lets go, within
+   * twice its bound (a wait that is not bounded would still be waiting when the poll gives up).
+   */
+  async function answerWhileHeld(lock: (sql: postgres.ReservedSql) => Promise<unknown>, request: () => Promise<Reply>) {
+    const release = await holding(lock);
+    try {
+      let answer: Reply | undefined;
+      void request().then((a) => (answer = a));
+      await expect.poll(() => answer, { timeout: 10_000, interval: 100 }).toBeDefined();
+      return [answer!.status, answer!.body.error?.code];
+    } finally {
+      await release();
+    }
+  }
+
+  it("answers a login that waits for its account's row 503 at its bound", async () => {
+    const person = await signUp(t.app, "Person");
+    // As ending the account's credentials does (services/users.ts), here for longer than any request should wait.
+    const answer = await answerWhileHeld(
+      (sql) => sql`select 1 from users where id = ${person.user.id} for update`,
+      () => new TestClient(t.app).post("/api/auth/login", { email: person.email, password: person.password }),
+    );
+    expect(answer).toEqual([503, "unavailable"]);
+  });
+
+  it("answers a token minted while its account's row is held 503 at its bound", async () => {
+    const person = await signUp(t.app, "Person");
+    const answer = await answerWhileHeld(
+      (sql) => sql`select 1 from users where id = ${person.user.id} for update`,
+      () => person.post("/api/tokens", { name: "While held" }),
+    );
+    expect(answer).toEqual([503, "unavailable"]);
+  });
+
+  it("answers an invitation accepted while its group's row is held 503 at its bound", async () => {
+    const owner = await signUp(t.app, "Owner");
+    const invitee = await signUp(t.app, "Invitee");
+    const group = await createGroup(owner, "Held for a removal");
+    const invited = await owner.post(`/api/groups/${group.id}/invitations`, { email: invitee.email, role: "annotator" });
+    expect(invited.status).toBe(202);
+    // As removing or demoting a member does (services/groups.ts, `lockMembership`).
+    const answer = await answerWhileHeld(
+      (sql) => sql`select 1 from groups where id = ${group.id} for update`,
+      () => invitee.post(`/api/invitations/${invited.body.invitation.id}/accept`),
+    );
+    expect(answer).toEqual([503, "unavailable"]);
+    const accepted = await invitee.post(`/api/invitations/${invited.body.invitation.id}/accept`);
+    expect(accepted.status).toBe(201);
   });
 
   it("says so while a commit waits on a row locked elsewhere, and stores the write once it is let go", async () => {
