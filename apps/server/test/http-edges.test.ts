@@ -270,3 +270,65 @@ describe("percent-escapes that decode to no text", () => {
     }
   });
 });
+
+/**
+ * A client that sends `Expect: 100-continue` holds its body back until told to go on. The server tells it
+ * only once the app reads the body; a request refused on its headers gets its final answer instead, and its
+ * body is never sent (docs/architecture.md, "Routes").
+ */
+/**
+ * Sends a request's head over a raw socket and its body only after "100 Continue", as curl does (but without
+ * curl's one-second wait, after which it sends the body anyway). Returns everything the server wrote, and
+ * whether the body went.
+ */
+function expectingContinue(method: string, path: string, headers: Record<string, string>, body: string): Promise<{ text: string; sentBody: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: base.hostname, port: Number(base.port) });
+    let text = "";
+    let sentBody = false;
+    socket.on("data", (chunk) => {
+      text += chunk;
+      if (!sentBody && text.startsWith("HTTP/1.1 100 Continue\r\n\r\n")) {
+        sentBody = true;
+        socket.write(body);
+      }
+    });
+    socket.on("close", () => resolve({ text, sentBody }));
+    socket.on("error", reject);
+    const lines = Object.entries({ host: base.host, "content-length": String(Buffer.byteLength(body)), ...headers, expect: "100-continue", connection: "close" });
+    socket.write(`${method} ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`);
+  });
+}
+
+const json = { "content-type": "application/json" };
+
+describe("Expect: 100-continue", () => {
+  it("answers a request refused on its headers with its final status, never 100 Continue", async () => {
+    const group = JSON.stringify({ name: "Never sent" });
+    const refusals = [
+      // No session, on a route that needs one.
+      await expectingContinue("POST", "/api/groups", json, group),
+      // A Content-Length over the route's limit (16 KiB on /api/auth).
+      await expectingContinue("POST", "/api/auth/login", json, JSON.stringify({ email: "a@example.test", password: "p".repeat(20_000) })),
+      // No such route.
+      await expectingContinue("POST", "/no/such/route", json, group),
+    ];
+    const statuses = refusals.map(({ text }) => text.slice(0, 12));
+    expect(statuses).toEqual(["HTTP/1.1 401", "HTTP/1.1 413", "HTTP/1.1 404"]);
+    for (const { text, sentBody } of refusals) {
+      expect(text).not.toContain("100 Continue");
+      expect(sentBody).toBe(false);
+      expect(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)).error.code).toEqual(expect.any(String));
+    }
+  });
+
+  it("tells an acceptable request to go on, and serves it", async () => {
+    const owner = await signUp(t.app);
+    const token = (await owner.post("/api/tokens", { name: "continue" })).body.token as string;
+    const { text, sentBody } = await expectingContinue("POST", "/api/groups", { ...json, authorization: `Bearer ${token}` }, JSON.stringify({ name: "Sent after 100" }));
+    expect(sentBody).toBe(true);
+    const final = text.slice("HTTP/1.1 100 Continue\r\n\r\n".length);
+    expect(final.slice(0, 12)).toBe("HTTP/1.1 201");
+    expect(JSON.parse(final.slice(final.indexOf("\r\n\r\n") + 4))).toMatchObject({ name: "Sent after 100" });
+  });
+});

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ERRORS, type ErrorCode } from "../errors.ts";
+import { continueWhenRead } from "./expect-continue.ts";
 import { discardRest } from "./linger.ts";
 
 type ClientError = Error & { code?: string };
@@ -50,7 +51,8 @@ export function answerClientErrors(server: Listening) {
  * Requests that Node's server, or Hono's adapter, parses and then answers itself, with an empty body: an
  * HTTP/1.1 request without Host (RFC 9112 section 3.2 requires the 400), a malformed Host or path, and an
  * Expect other than 100-continue (417). They are answered here in the API's shape instead, before the app,
- * which would otherwise serve the first under a made-up host.
+ * which would otherwise serve the first under a made-up host. A request that expects 100-continue is told to
+ * go on only when the app reads its body, not by Node before the app has judged it.
  */
 export function answerRefusedRequests(server: Server) {
   server.on("checkExpectation", (req, res) => refuse(req, res, "expectation_failed", "Only Expect: 100-continue is understood"));
@@ -63,6 +65,12 @@ export function answerRefusedRequests(server: Server) {
     const malformed = malformedHead(req);
     if (malformed) return refuse(req, res, "bad_request", malformed);
     for (const listener of listeners) listener.call(server, req, res);
+  });
+  // With a listener here Node sends no 100 Continue of its own: the request goes the usual way, and is told to
+  // go on only once the app reads its body (expect-continue.ts).
+  server.on("checkContinue", (req, res) => {
+    continueWhenRead(req, res);
+    server.emit("request", req, res);
   });
 }
 

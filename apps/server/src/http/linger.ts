@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { awaitingContinue } from "./expect-continue.ts";
 
 /**
  * How much of an unread body the server goes on reading, and for how long, after answering early. Past
@@ -16,7 +17,9 @@ export const LINGER_LIMITS = { bytes: 64 * 1024 * 1024, ms: 15_000 };
  * Settles when the body has ended, the client has gone, or a limit has passed.
  */
 export function discardRest(incoming: IncomingMessage, limits = LINGER_LIMITS): Promise<void> {
-  if (incoming.complete || incoming.destroyed) return Promise.resolve();
+  // A client that expects 100-continue and was never told to go on does not send its body: waiting for it
+  // would only hold the answer back (expect-continue.ts).
+  if (incoming.complete || incoming.destroyed || awaitingContinue(incoming)) return Promise.resolve();
   return new Promise((resolve) => {
     let read = 0;
     const done = () => {
