@@ -125,4 +125,22 @@ describe("a large import", () => {
     expect(first).toBe("answered");
     expect((await again.answer).status).toBe(200);
   });
+
+  it("deletes a draft that an import left behind over an hour ago, and not one under way", async () => {
+    const owner = await signUp(t.app, "Owner");
+    const group = await createGroup(owner, "Desk");
+    const [left, underWay] = [randomUUID(), randomUUID()];
+    await t.database.db.execute(sql`
+      insert into revision_drafts (draft_id, seq, text, created_at)
+      values (${left}, 0, 'left behind', now() - interval '2 hours'), (${underWay}, 0, 'under way', now() - interval '5 minutes')`);
+    const drafts = async (id: string) =>
+      ((await t.database.db.execute(sql`select count(*)::int as n from revision_drafts where draft_id = ${id}`)) as unknown as Array<{ n: number }>)[0]!.n;
+    try {
+      expect((await owner.post(`/api/groups/${group.id}/articles`, largeText(randomUUID()), { "content-type": "text/plain" })).status).toBe(201);
+      expect(await drafts(left)).toBe(0);
+      expect(await drafts(underWay)).toBe(1);
+    } finally {
+      await t.database.db.execute(sql`delete from revision_drafts where draft_id in (${left}, ${underWay})`);
+    }
+  });
 });
