@@ -49,9 +49,9 @@ export const articleRevisions = pgTable(
  * A large revision's text and blocks on their way in, a part a row, each
  * written by a statement of its own before the one transaction that makes
  * the revision from them (apps/server/src/services/revision-drafts.ts). No
- * one reads a draft but that transaction; a draft it did not take is deleted
- * by the import that wrote it, or, if that import's process ended first, by a
- * later import once it is old. `seq` orders the parts, text and blocks
+ * one reads a draft but that transaction. The import that wrote a draft
+ * deletes it once done, stored or not; if its process ended first, a later
+ * import deletes it once it is old. `seq` orders the parts, text and blocks
  * apart; the blocks are gathered whole at -1 before that transaction.
  */
 export const revisionDrafts = pgTable(
