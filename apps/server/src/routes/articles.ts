@@ -58,7 +58,7 @@ export const groupArticleRoutes = new Hono<AppEnv>()
       meta: { sourceUrl: meta.sourceUrl ?? sourceUrl, publishedAt: meta.publishedAt },
     });
     c.header("Location", `/api/articles/${article.id}`);
-    const answer = await articleAnswer(db, article.id);
+    const answer = await articleAnswer(db, article.id, undefined, {}, imported);
     return c.body(answer.bytes, 201, tagged(answer));
   })
   .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles"), schemas: { 200: articleListSchema } }), requireGroupRole("viewer"), async (c) => {
@@ -104,7 +104,7 @@ export const articleRoutes = new Hono<AppEnv>()
       return c.body(unchanged.bytes, 200, tagged(unchanged));
     }
     const reanchored = await reanchorArticle(db, hub, article, result.previous, { revision: result.revision, text: imported.text });
-    const answer = await articleAnswer(db, article.id, result.revision, { reanchored });
+    const answer = await articleAnswer(db, article.id, result.revision, { reanchored }, imported);
     return c.body(answer.bytes, 201, tagged(answer));
   })
   .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {

@@ -9,47 +9,17 @@ import { ApiError, notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
 import { articleTexts } from "../sync/authorize/article-text.ts";
 import { nameBook } from "./identities.ts";
+import { type RevisionContent, insertRevision, withRevisionContent } from "./revision-drafts.ts";
 
 export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null };
-
-/**
- * The most text one statement sends, in UTF-16 units. The driver writes a
- * statement's parameters in one turn of the event loop: 9 MB of text took
- * 30–45 ms there (docs/architecture.md, "Large articles").
- */
-export const TEXT_PART_UNITS = 2 * 2 ** 20;
-
-/** `text` in parts of at most `units`, none ending between the two halves of a surrogate pair. */
-export function textParts(text: string, units = TEXT_PART_UNITS): string[] {
-  const parts: string[] = [];
-  for (let at = 0; at < text.length; ) {
-    let end = Math.min(text.length, at + units);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    parts.push(text.slice(at, end));
-    at = end;
-  }
-  return parts.length > 0 ? parts : [""];
-}
-
-/** A revision's row, its text sent in parts, each appended by a statement of its own. */
-async function insertRevision(tx: Tx, row: typeof articleRevisions.$inferInsert) {
-  const [first, ...rest] = textParts(row.text);
-  const [inserted] = await tx.insert(articleRevisions).values({ ...row, text: first! }).returning({ id: articleRevisions.id });
-  for (const part of rest) {
-    await tx
-      .update(articleRevisions)
-      .set({ text: sql`${articleRevisions.text} || ${part}` })
-      .where(eq(articleRevisions.id, inserted!.id));
-  }
-}
 
 export async function createArticle(
   db: Db,
   input: { groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; meta: ArticleMeta },
 ) {
   const { imported } = input;
-  const id = await db.transaction(async (tx) => {
+  // A large text is staged first, outside the transaction (revision-drafts.ts): the article appears whole at its commit, or not at all.
+  const id = await withRevisionContent(db, imported, (content) => db.transaction(async (tx) => {
     // Importing is a moderator's, decided again as the article is stored (access/membership.ts, requireRoleLocked).
     await requireRoleLocked(tx, input.groupId, input.authorId, "moderator");
     const [article] = await tx
@@ -64,17 +34,9 @@ export async function createArticle(
         createdBy: input.authorId,
       })
       .returning({ id: articles.id });
-    await insertRevision(tx, {
-      articleId: article!.id,
-      number: 1,
-      text: imported.text,
-      blocks: imported.blocks,
-      contentHash: imported.contentHash,
-      format: input.format,
-      authorId: input.authorId,
-    });
+    await insertRevision(tx, { articleId: article!.id, number: 1, contentHash: imported.contentHash, format: input.format, authorId: input.authorId }, content);
     return article!.id;
-  });
+  }));
   return { id, title: imported.title, revision: 1, text: imported.text };
 }
 
@@ -109,15 +71,23 @@ export async function addRevision(
 ) {
   const { imported } = input;
   const hash = imported.contentHash;
-  return db.transaction(async (tx) => {
+  // Outside the transaction, which every other query on the embedded database waits for: whether the text
+  // changed (a retry of the same text is not staged for nothing) and the length of the one it replaces, which
+  // takes a moment over megabytes. A revision's text never changes, so the length stands if the revision does.
+  const [standing] = await db
+    .select({ number: articleRevisions.number, contentHash: articleRevisions.contentHash })
+    .from(articleRevisions)
+    .innerJoin(articles, and(eq(articles.id, articleRevisions.articleId), eq(articles.currentRevision, articleRevisions.number)))
+    .where(eq(articles.id, input.articleId));
+  const measured = standing && standing.contentHash !== hash ? { number: standing.number, length: await textLength(db, input.articleId, standing.number) } : null;
+  const store = (content: RevisionContent) => db.transaction(async (tx) => {
     // A correction is a moderator's, decided again as it is stored; the group's lock before the article's.
     await requireRoleLocked(tx, input.groupId, input.authorId, "moderator");
     const [article] = await tx.select().from(articles).where(eq(articles.id, input.articleId)).for("update");
     if (!article) throw notFound("Article");
     checkArticleTag(article, input.ifMatch);
     const [current] = await tx
-      // The text's length in code points (Postgres counts characters so), without sending the text here.
-      .select({ contentHash: articleRevisions.contentHash, length: sql<number>`char_length(${articleRevisions.text})` })
+      .select({ contentHash: articleRevisions.contentHash })
       .from(articleRevisions)
       .where(and(eq(articleRevisions.articleId, article.id), eq(articleRevisions.number, article.currentRevision)));
     if (current?.contentHash === hash) {
@@ -128,21 +98,24 @@ export async function addRevision(
       return { created: false as const, revision: article.currentRevision };
     }
     const number = article.currentRevision + 1;
-    await insertRevision(tx, {
-      articleId: article.id,
-      number,
-      text: imported.text,
-      blocks: imported.blocks,
-      contentHash: hash,
-      format: input.format,
-      authorId: input.authorId,
-    });
+    await insertRevision(tx, { articleId: article.id, number, contentHash: hash, format: input.format, authorId: input.authorId }, content);
     await tx
       .update(articles)
       .set({ currentRevision: number, title: imported.title, byline: imported.byline, updatedAt: new Date() })
       .where(eq(articles.id, article.id));
-    return { created: true as const, revision: number, previous: { length: current?.length ?? 0 } };
+    const length = measured?.number === article.currentRevision ? measured.length : current ? await textLength(tx, article.id, article.currentRevision) : 0;
+    return { created: true as const, revision: number, previous: { length } };
   });
+  return standing?.contentHash === hash ? store(imported) : withRevisionContent(db, imported, store);
+}
+
+/** A revision's length in code points (Postgres counts characters so, as anchors do), without sending the text here. */
+async function textLength(db: Db | Tx, articleId: string, number: number): Promise<number> {
+  const [row] = await db
+    .select({ length: sql<number>`char_length(${articleRevisions.text})` })
+    .from(articleRevisions)
+    .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.number, number)));
+  return row?.length ?? 0;
 }
 
 /** The article and the number of one of its revisions (the current one by default); 404 when either is missing. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { textParts } from "./articles.ts";
+import { textParts } from "./revision-drafts.ts";
 
 describe("textParts", () => {
   it("cuts at the size given, never between the halves of a surrogate pair, and joins back to the text", () => {

@@ -4,7 +4,7 @@ import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp
 import { SEED_ARTICLE, SEED_HEADINGS, blockText } from "../support/fixtures.ts";
 import { checkedRequest } from "../support/openapi.ts";
 import { importArticle } from "../../src/import/index.ts";
-import { TEXT_PART_UNITS } from "../../src/services/articles.ts";
+import { DRAFT_BLOCKS, DRAFT_TEXT_UNITS } from "../../src/services/revision-drafts.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -193,17 +193,19 @@ describe("article import: happy path", () => {
     expect(read.body.text).toBe(expected.text);
     expect(read.body.blocks).toEqual(expected.blocks);
   });
-  // Past TEXT_PART_UNITS the text goes to the database in parts (services/articles.ts), each appended in
-  // a statement of its own: the parts must join into the text the import made, astral characters whole.
+  // Past DRAFT_TEXT_UNITS the text, and past DRAFT_BLOCKS the blocks, go to the database in parts
+  // (services/revision-drafts.ts): the parts must join into what the import made, astral characters whole.
   it("stores and answers a text longer than one part exactly, on import and on correction", async () => {
     const { owner, group } = await deskWith();
     const paragraph = (i: number) => `Paragraph ${i} says 😀 and 𝕏 and "quotes" at length: ${"lorem ipsum ".repeat(20)}`;
-    const content = Array.from({ length: Math.ceil((TEXT_PART_UNITS * 2.2) / 280) }, (_, i) => paragraph(i)).join("\n\n");
+    const content = Array.from({ length: Math.ceil((DRAFT_TEXT_UNITS * 2.2) / 280) }, (_, i) => paragraph(i)).join("\n\n");
     const expected = importArticle({ format: "text", title: "Long", content });
-    expect(expected.text.length).toBeGreaterThan(TEXT_PART_UNITS * 2);
+    expect(expected.text.length).toBeGreaterThan(DRAFT_TEXT_UNITS * 2);
+    expect(expected.blocks.length).toBeGreaterThan(DRAFT_BLOCKS);
     const res = await owner.post(`/api/groups/${group.id}/articles?title=Long`, content, { "content-type": "text/plain" });
     expect(res.status).toBe(201);
     expect(res.body.text).toBe(expected.text);
+    expect(res.body.blocks).toEqual(expected.blocks);
     expect(res.body.contentHash).toBe(expected.contentHash);
     const corrected = `${content}\n\nOne more paragraph, the correction.`;
     const put = await owner.put(`/api/articles/${res.body.id}/text`, corrected, { "content-type": "text/plain" });

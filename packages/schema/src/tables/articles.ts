@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { type Block, blockSchema } from "../blocks.ts";
@@ -43,6 +43,27 @@ export const articleRevisions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [unique("article_revisions_number_uq").on(t.articleId, t.number)],
+);
+
+/**
+ * A large revision's text and blocks on their way in, a part a row, each
+ * written by a statement of its own before the one transaction that makes
+ * the revision from them (apps/server/src/services/revision-drafts.ts). No
+ * one reads a draft but that transaction. The import that wrote a draft
+ * deletes it once done, stored or not; if its process ended first, a later
+ * import deletes it once it is old. `seq` orders the parts, text and blocks
+ * apart; the blocks are gathered whole at -1 before that transaction.
+ */
+export const revisionDrafts = pgTable(
+  "revision_drafts",
+  {
+    draftId: uuid("draft_id").notNull(),
+    seq: integer("seq").notNull(),
+    text: text("text"),
+    blocks: jsonb("blocks").$type<Block[]>(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.draftId, t.seq] }), index("revision_drafts_created_idx").on(t.createdAt)],
 );
 
 export const articleSelectSchema = createSelectSchema(articles);
