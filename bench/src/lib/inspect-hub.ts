@@ -41,7 +41,7 @@ export type HubHoldings = {
 
 type Internals = {
   documents: { all(): LiveDocument[] };
-  connections: Set<{ held: { length: number; bytes: number } }>;
+  connections: Set<{ updates: { held: { length: number; bytes: number } } }>;
   perUser: Map<string, number>;
   compaction: { logRows: Map<string, number> };
   openAccess: { recentAccess: unknown[] };
@@ -78,8 +78,8 @@ export function inspectHub(hub: SyncHub): HubHoldings {
   let heldUpdates = 0;
   let heldBytes = 0;
   for (const c of internals.connections) {
-    heldUpdates += c.held.length;
-    heldBytes += c.held.bytes;
+    heldUpdates += c.updates.held.length;
+    heldBytes += c.updates.held.bytes;
   }
   return {
     documents,
