@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { UpdateNotStoredError } from "../persist/commit-errors.ts";
-import { decodeUpdate } from "./decoded-update.ts";
+import { clientSpans, decodeUpdate } from "./decoded-update.ts";
 
 /** Why an update is refused that carries content the database refused before: closed with 4422 (closeCodeOf). */
 export const REFUSED_BEFORE = "the update carries content the database refused before";
@@ -43,9 +43,14 @@ export class RefusedStructs {
     });
   }
 
+  /**
+   * Remembers the clock range of each client's content in `update`: Yjs writes a client's structs in one
+   * block, and a range over its first and last struct is what a transaction added under that client. Read
+   * without keeping the decoded structs (decoded-update.ts): the update is dropped once remembered.
+   */
   remember(docName: string, update: Uint8Array) {
     const at = this.now();
-    for (const [client, [start, end]] of contentRanges(update)) {
+    for (const [client, [start, end]] of clientSpans(Y.decodeUpdate(update).structs, holdsContent)) {
       this.refusals.push({ docName, client, start, end, at });
       this.perDoc.set(docName, (this.perDoc.get(docName) ?? 0) + 1);
     }
@@ -73,21 +78,6 @@ export class RefusedStructs {
       else this.perDoc.delete(gone.docName);
     }
   }
-}
-
-/**
- * The clock range of each client's content in `update`: Yjs writes a client's structs in one block, and a
- * range over its first and last struct is what a transaction added under that client. Read without keeping
- * the decoded structs (decoded-update.ts): the update is dropped once remembered.
- */
-function contentRanges(update: Uint8Array): Map<number, [number, number]> {
-  const ranges = new Map<number, [number, number]>();
-  for (const s of Y.decodeUpdate(update).structs) {
-    if (!holdsContent(s)) continue;
-    const [start, end] = ranges.get(s.id.client) ?? [s.id.clock, s.id.clock + s.length];
-    ranges.set(s.id.client, [Math.min(start, s.id.clock), Math.max(end, s.id.clock + s.length)]);
-  }
-  return ranges;
 }
 
 /** Neither a gap (Skip) nor content since deleted, which holds nothing the database could refuse. */
