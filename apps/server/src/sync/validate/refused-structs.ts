@@ -29,10 +29,13 @@ type Refusal = { docName: string; client: number; start: number; end: number; at
  * once (reload-pace.ts bounds what that costs).
  */
 export class RefusedStructs {
-  /** Oldest first: the order they expire and are evicted in. */
+  /** Oldest first, across documents: the order they expire and are evicted in. */
   private refusals: Refusal[] = [];
-  /** How many refusals each document holds, so that a document with none is passed over at once. */
-  private readonly perDoc = new Map<string, number>();
+  /**
+   * Each document's refusals, oldest first, and no entry for a document with none, so that it is passed
+   * over at once. What expires is the oldest of `refusals`, so always the oldest of its document's too.
+   */
+  private readonly byDoc = new Map<string, Refusal[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -51,18 +54,21 @@ export class RefusedStructs {
   remember(docName: string, update: Uint8Array) {
     const at = this.now();
     for (const [client, [start, end]] of clientSpans(Y.decodeUpdate(update).structs, holdsContent)) {
-      this.refusals.push({ docName, client, start, end, at });
-      this.perDoc.set(docName, (this.perDoc.get(docName) ?? 0) + 1);
+      const refusal = { docName, client, start, end, at };
+      this.refusals.push(refusal);
+      const mine = this.byDoc.get(docName);
+      if (mine) mine.push(refusal);
+      else this.byDoc.set(docName, [refusal]);
     }
     this.expire(at);
   }
 
   /** Whether `update` carries content under a struct id the database refused in this document. */
   carries(docName: string, update: Uint8Array): boolean {
-    if (!this.perDoc.has(docName)) return false;
+    if (!this.byDoc.has(docName)) return false;
     this.expire(this.now());
-    const mine = this.refusals.filter((r) => r.docName === docName);
-    if (mine.length === 0) return false;
+    const mine = this.byDoc.get(docName);
+    if (!mine) return false;
     return decodeUpdate(update).structs.some((s) => {
       const [start, end] = [s.id.clock, s.id.clock + s.length];
       return holdsContent(s) && mine.some((r) => r.client === s.id.client && r.start < end && start < r.end);
@@ -73,9 +79,9 @@ export class RefusedStructs {
     let drop = Math.max(0, this.refusals.length - MAX_REFUSALS);
     while (drop < this.refusals.length && this.refusals[drop]!.at <= now - KEEP_MS) drop++;
     for (const gone of this.refusals.splice(0, drop)) {
-      const left = this.perDoc.get(gone.docName)! - 1;
-      if (left > 0) this.perDoc.set(gone.docName, left);
-      else this.perDoc.delete(gone.docName);
+      const mine = this.byDoc.get(gone.docName)!;
+      mine.shift();
+      if (mine.length === 0) this.byDoc.delete(gone.docName);
     }
   }
 }
