@@ -64,7 +64,10 @@ export class SyncHub {
       refresh: () => articleTexts.refresh(db, logger),
     });
     this.options.relay.onAccess((event) => {
-      if (!event) return void this.checkAccess();
+      if (!event) {
+        void this.checkAccess();
+        return;
+      }
       this.applyAccess(event);
       if (event.kind === "article-revised") this.olderTargets.soon(event);
     });

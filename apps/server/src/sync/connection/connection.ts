@@ -239,18 +239,7 @@ export class Connection implements Peer {
   private handleSync(state: Open, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      // A large document's answer is written over several turns, charged to this socket's shares as it goes,
-      // and sent only if this same connection is still open.
-      // Room for the answer is claimed before it is written, so that joins refused for their account's backlog make no copy.
-      const release = this.transport.reserve?.(state.live.encodedBytes);
-      if (release === null) return this.close(SYNC_CLOSE_CODES.backlog, "fell behind: the account's sockets hold too much unsent");
-      const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
-      const sendAll = (messages: Uint8Array[]) => {
-        release?.();
-        if (this.state === state) for (const message of messages) this.send(message);
-      };
-      if (Array.isArray(answer)) sendAll(answer);
-      else void answer.then(sendAll, (err) => (release?.(), this.cannotAnswer(state, err)));
+      this.answerStep1(state, decoder);
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
@@ -261,6 +250,30 @@ export class Connection implements Peer {
     const seq = this.acks.next();
     const durable = this.updates.take(state, update, step === syncProtocol.messageYjsSyncStep2);
     if (durable) this.acks.after(seq, durable);
+  }
+
+  /**
+   * The client's sync step 1, answered with what it lacks. A large document's answer is written over several
+   * turns, charged to this socket's shares as it goes, and sent only if this same connection is still open.
+   */
+  private answerStep1(state: Open, decoder: decoding.Decoder) {
+    // Room for the answer is claimed before it is written, so that joins refused for their account's backlog make no copy.
+    const release = this.transport.reserve?.(state.live.encodedBytes);
+    if (release === null) {
+      this.close(SYNC_CLOSE_CODES.backlog, "fell behind: the account's sockets hold too much unsent");
+      return;
+    }
+    const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
+    const sendAll = (messages: Uint8Array[]) => {
+      release?.();
+      if (this.state === state) for (const message of messages) this.send(message);
+    };
+    const failed = (err: unknown) => {
+      release?.();
+      this.cannotAnswer(state, err);
+    };
+    if (Array.isArray(answer)) sendAll(answer);
+    else void answer.then(sendAll, failed);
   }
 }
 
