@@ -1,4 +1,5 @@
 import { ApiError } from "./errors.ts";
+import { mapStrings } from "./map-strings.ts";
 
 /**
  * Text Postgres stores as given. It refuses NUL (U+0000) in text and jsonb,
@@ -18,10 +19,7 @@ export function storableText(text: string): string {
 
 /** `value` with every string in it, however deep in arrays and plain objects, storable. */
 export function storable(value: unknown): unknown {
-  if (typeof value === "string") return storableText(value);
-  if (Array.isArray(value)) return value.map(storable);
-  if (value === null || typeof value !== "object" || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, storable(v)]));
+  return mapStrings(value, storableText);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what Postgres text refuses.

@@ -6,6 +6,7 @@ import { MESSAGE_SYNC, annotationsOf, createAnnotation, readAnnotations } from "
 import { docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveDocument } from "../src/sync/document/document.ts";
+import type { LoadedDocuments } from "../src/sync/document/loaded-documents.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { groupContext } from "./reliability/support/docs.ts";
@@ -28,10 +29,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The hub's live document for a room, if loaded. */
-const loaded = (room: string) => {
-  const slot = (t.hub as unknown as { slots: Map<string, { phase: string; live?: LiveDocument }> }).slots.get(room);
-  return slot?.phase === "live" ? slot.live! : null;
-};
+const loaded = (room: string): LiveDocument | null => (t.hub as unknown as { documents: LoadedDocuments }).documents.live(room);
 
 async function writtenAndUnloaded(count: number) {
   const { owner, article, group } = await articleWithMembers(t.app, []);

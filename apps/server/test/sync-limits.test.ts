@@ -170,7 +170,7 @@ describe("socket limits", () => {
   it("gives a socket's slot back when its document cannot be loaded", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     // The database fails three loads (in the field: its connections cut while documents load).
-    const acquire = vi.spyOn(t.hub as unknown as { acquire: () => Promise<unknown> }, "acquire");
+    const acquire = vi.spyOn((t.hub as unknown as { documents: { acquire: () => Promise<unknown> } }).documents, "acquire");
     for (let i = 0; i < 3; i++) acquire.mockRejectedValueOnce(new Error("connection cut while loading"));
     try {
       const failed = [0, 1, 2].map(() => rawSocket(article.sync.room, owner.token));

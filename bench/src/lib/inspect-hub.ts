@@ -40,8 +40,8 @@ export type HubHoldings = {
 };
 
 type Internals = {
-  slots: Map<string, { phase: string; live?: LiveDocument }>;
-  connections: Set<{ held: { length: number; bytes: number } }>;
+  documents: { all(): LiveDocument[] };
+  connections: Set<{ updates: { held: { length: number; bytes: number } } }>;
   perUser: Map<string, number>;
   compaction: { logRows: Map<string, number> };
   openAccess: { recentAccess: unknown[] };
@@ -50,9 +50,8 @@ type Internals = {
 export function inspectHub(hub: SyncHub): HubHoldings {
   const internals = hub as unknown as Internals;
   const documents: DocumentHoldings[] = [];
-  for (const slot of internals.slots.values()) {
-    if (slot.phase !== "live" || !slot.live) continue;
-    const live = slot.live as unknown as Pick<LiveDocument, "name" | "isCold" | "peers" | "awareness" | "answerers"> & {
+  for (const loaded of internals.documents.all()) {
+    const live = loaded as unknown as Pick<LiveDocument, "name" | "isCold" | "peers" | "awareness" | "answerers"> & {
       cold: Uint8Array | null;
       ydoc: Y.Doc;
       clientIds: { owners: Map<number, string> };
@@ -79,8 +78,8 @@ export function inspectHub(hub: SyncHub): HubHoldings {
   let heldUpdates = 0;
   let heldBytes = 0;
   for (const c of internals.connections) {
-    heldUpdates += c.held.length;
-    heldBytes += c.held.bytes;
+    heldUpdates += c.updates.held.length;
+    heldBytes += c.updates.held.bytes;
   }
   return {
     documents,

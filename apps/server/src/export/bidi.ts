@@ -1,3 +1,5 @@
+import { mapStrings } from "../map-strings.ts";
+
 /**
  * Bidirectional embeddings, overrides and isolates left open in user text. A claim "\u202Egnp.exe" shows as
  * "exe.png", and the override runs on over whatever the file writes after it on the line: the verdict, the
@@ -37,8 +39,5 @@ export function closeBidi(text: string): string {
 
 /** `value` with closeBidi applied to every string in it, however deep: a JSON-LD document's user text. */
 export function closeBidiDeep<T>(value: T): T {
-  if (typeof value === "string") return closeBidi(value) as T;
-  if (Array.isArray(value)) return value.map(closeBidiDeep) as T;
-  if (value === null || typeof value !== "object" || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, closeBidiDeep(v)])) as T;
+  return mapStrings(value, closeBidi);
 }

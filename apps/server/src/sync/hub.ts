@@ -1,9 +1,7 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { annotationsOf } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "./authorize/access.ts";
-import { groupMembersOf } from "./authorize/access-check.ts";
 import type { AdmissionRequest } from "./authorize/admit.ts";
 import { type JoinHost, join } from "./connection/join.ts";
 import { AccountLimits } from "./connection/account-limits.ts";
@@ -11,7 +9,8 @@ import { Connection, type ConnectionOptions } from "./connection/connection.ts";
 import type { Transport } from "./connection/transport.ts";
 import { Compaction } from "./persist/compaction.ts";
 import { DocStore } from "./persist/doc-store.ts";
-import { type ChangeOrigin, type DocumentHooks, LiveDocument } from "./document/document.ts";
+import type { ChangeOrigin, LiveDocument } from "./document/document.ts";
+import { LoadedDocuments } from "./document/loaded-documents.ts";
 import { documentHooks } from "./document/document-hooks.ts";
 import { ClientIdStore } from "./authorize/client-id-store.ts";
 import { Hiding } from "./persist/hiding.ts";
@@ -26,12 +25,6 @@ import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
 import { ReloadPace } from "./document/reload-pace.ts";
 
-/** A loaded document's life: being read from the database, in use, or being written out and dropped. */
-type Slot =
-  | { phase: "loading"; ready: Promise<LiveDocument> }
-  | { phase: "live"; live: LiveDocument; idleTimer: NodeJS.Timeout | null; users: number }
-  | { phase: "unloading"; done: Promise<void> };
-
 /**
  * The registry of live documents and their sockets, independent of the
  * transport: the websocket glue hands it a `Transport` per socket.
@@ -41,7 +34,7 @@ export class SyncHub {
   readonly committer: GroupCommitter;
   private readonly hiding: Hiding;
   private readonly clientIdStore: ClientIdStore;
-  private readonly slots = new Map<string, Slot>();
+  private readonly documents: LoadedDocuments;
   private readonly connections = new Set<Connection>();
   private readonly openAccess: OpenAccess;
   private readonly perUser = new Map<string, number>();
@@ -51,10 +44,7 @@ export class SyncHub {
   private readonly limits = new AccountLimits();
   private readonly compaction: Compaction;
   private readonly options: SyncOptions;
-  private readonly hooks: DocumentHooks;
   private readonly joinHost: JoinHost;
-  /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
-  private teardowns: Promise<void> = Promise.resolve();
   private readonly olderTargets = new OlderTargetsDue();
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
   private readonly reloads = new ReloadPace();
@@ -68,13 +58,16 @@ export class SyncHub {
     this.options = { ...DEFAULT_SYNC_OPTIONS, ...options };
     this.store = new DocStore(db);
     this.openAccess = new OpenAccess(db, logger, this.options.accessCheckMs, {
-      loaded: () => [...this.slots.values()].flatMap((s) => (s.phase === "live" ? [s.live] : [])),
+      loaded: () => this.documents.all(),
       dropArticle: (articleId) => this.dropArticle(articleId),
       relayConnected: () => this.options.relay.connected(),
       refresh: () => articleTexts.refresh(db, logger),
     });
     this.options.relay.onAccess((event) => {
-      if (!event) return void this.checkAccess();
+      if (!event) {
+        void this.checkAccess();
+        return;
+      }
       this.applyAccess(event);
       if (event.kind === "article-revised") this.olderTargets.soon(event);
     });
@@ -85,20 +78,33 @@ export class SyncHub {
     this.committer.onGone = (source) => setImmediate(() => this.dropArticle(source.context.articleId));
     this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
     this.clientIdStore = new ClientIdStore(db, logger);
-    this.hiding = new Hiding({ acquire: (context) => this.acquire(context), release: (live) => this.release(live) }, logger);
+    this.hiding = new Hiding({ acquire: (context) => this.documents.acquire(context), release: (live) => this.documents.release(live) }, logger);
     this.compaction = new Compaction(this.store, logger);
     this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
+    const reprojection = new Reprojection(this.committer);
+    this.documents = new LoadedDocuments({
+      db,
+      store: this.store,
+      clientIdStore: this.clientIdStore,
+      compaction: this.compaction,
+      committer: this.committer,
+      hooks: documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, olderTargets: this.olderTargets, options: this.options, logger }),
+      relay: this.options.relay,
+      reloads: this.reloads,
+      idleUnloadMs: this.options.idleUnloadMs,
+    });
     this.joinHost = {
-      ...{ db, publicOrigin, logger, perUser: this.perUser, openAccess: this.openAccess, maxConnectionsPerUser: this.options.maxConnectionsPerUser },
-      ...{ acquire: (context: DocContext) => this.acquire(context), release: (live: LiveDocument) => this.release(live) },
-      liveDocument: (name) => {
-        const slot = this.slots.get(name);
-        return slot?.phase === "live" ? slot.live : null;
-      },
+      db,
+      publicOrigin,
+      logger,
+      maxConnectionsPerUser: this.options.maxConnectionsPerUser,
+      perUser: this.perUser,
+      openAccess: this.openAccess,
+      acquire: (context) => this.documents.acquire(context),
+      release: (live) => this.documents.release(live),
+      liveDocument: (name) => this.documents.live(name),
       olderTargetTaken: (articleId, current) => this.olderTargets.soon({ kind: "article-revised", articleId, revision: current }),
     };
-    const reprojection = new Reprojection(this.committer);
-    this.hooks = documentHooks({ committer: this.committer, hiding: this.hiding, reprojection, clientIdStore: this.clientIdStore, olderTargets: this.olderTargets, options: this.options, logger });
   }
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
@@ -164,7 +170,7 @@ export class SyncHub {
    * it if needed, and resolves after the change is durable.
    */
   async change(context: DocContext, origin: ChangeOrigin, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
-    const live = await this.acquire(context);
+    const live = await this.documents.acquire(context);
     try {
       await live.whenFree();
       // A writer the document has not met (a member who joined after it loaded) is named in what it stores.
@@ -173,7 +179,7 @@ export class SyncHub {
       // A hide or unhide answers once the annotation is in its new document.
       await this.hiding.settled(context.articleId);
     } finally {
-      this.release(live);
+      this.documents.release(live);
     }
   }
 
@@ -189,100 +195,14 @@ export class SyncHub {
 
   /** Reads a document, live or loaded for the purpose. */
   async read<T>(context: DocContext, fn: (live: LiveDocument) => T): Promise<T> {
-    const live = await this.acquire(context);
+    const live = await this.documents.acquire(context);
     try {
       await live.whenBuilt();
       // Awaited here, so that a reading that takes turns of its own keeps the document loaded until it ends.
       return await fn(live);
     } finally {
-      this.release(live);
+      this.documents.release(live);
     }
-  }
-
-  private async acquire(context: DocContext): Promise<LiveDocument> {
-    for (;;) {
-      const slot = this.slots.get(context.docName);
-      if (!slot) break;
-      if (slot.phase === "unloading") {
-        await slot.done;
-        continue;
-      }
-      const live = slot.phase === "loading" ? await slot.ready : slot.live;
-      const current = this.slots.get(context.docName);
-      if (current?.phase !== "live") continue;
-      if (current.idleTimer) clearTimeout(current.idleTimer);
-      current.idleTimer = null;
-      current.users++;
-      return live;
-    }
-    const ready = this.reloads.loadable(context.docName).then(() => Promise.all([
-      this.store.load(context.docName),
-      groupMembersOf(this.db, [context.groupId]),
-      this.clientIdStore.load(context.docName),
-    ])).then(([{ state, tail, logRows, verified, parsed, headroom, stateVector }, members, clientOwners]) => {
-      this.compaction.loaded(context.docName, logRows);
-      const start = state && { bytes: state, tail, servable: verified || parsed, headroom, stateVector };
-      const live = new LiveDocument(context, this.hooks, start, clientOwners);
-      const group = members.get(context.groupId);
-      for (const id of group?.answerers ?? []) live.answerers.add(id);
-      if (group) live.members.addAll(group.ids);
-      this.options.relay.attach(live);
-      return live;
-    });
-    this.slots.set(context.docName, { phase: "loading", ready });
-    try {
-      const live = await ready;
-      this.slots.set(context.docName, { phase: "live", live, idleTimer: null, users: 1 });
-      return live;
-    } catch (err) {
-      // Nothing is kept of a failed load, so it can never be saved over the real data.
-      this.slots.delete(context.docName);
-      throw err;
-    }
-  }
-
-  private release(live: LiveDocument) {
-    const slot = this.slots.get(live.name);
-    if (slot?.phase !== "live" || slot.live !== live) return;
-    slot.users = Math.max(0, slot.users - 1);
-    if (slot.users === 0) slot.idleTimer = setTimeout(() => void this.unload(live.name), this.options.idleUnloadMs);
-  }
-
-  private async unload(name: string) {
-    const slot = this.slots.get(name);
-    if (slot?.phase !== "live" || slot.users > 0) return;
-    const done = (async () => {
-      await this.committer.flush();
-      await this.teardownTurn();
-      this.options.relay.detach(slot.live);
-      const writers = await slot.live.writers();
-      slot.live.destroy();
-      void this.clientIdStore.prune(name, writers);
-      const written = this.compaction.forget(name);
-      // Folded whole while nobody uses it (off the event loop), so that its next load is one verified
-      // snapshot, which a joining client receives without the server building the document first.
-      if (written > 0) void this.compaction.foldIdle(name);
-    })();
-    this.slots.set(name, { phase: "unloading", done });
-    try {
-      await done;
-    } finally {
-      this.slots.delete(name);
-    }
-  }
-
-  /**
-   * Resolves on an event-loop turn of its own, after every teardown queued
-   * before it. Documents go idle together when many sockets close at once (a
-   * proxy restarting, a session ending): in the bench, 1,500 sockets over 500
-   * documents. Their teardowns then ran back to back, after one shared flush,
-   * and held the event loop for 50–150 ms, when each takes a fraction of a
-   * millisecond.
-   */
-  private teardownTurn(): Promise<void> {
-    const turn = this.teardowns.then(() => nextTurn());
-    this.teardowns = turn;
-    return turn;
   }
 
   /**
@@ -291,10 +211,10 @@ export class SyncHub {
    * it would only break the database's references to the article.
    */
   private dropArticle(articleId: string) {
-    for (const slot of [...this.slots.values()]) {
-      if (slot.phase !== "live" || slot.live.context.articleId !== articleId) continue;
-      this.committer.retire(slot.live, "gone");
-      this.drop(slot.live, CLOSE_CODES.gone, "the article was deleted");
+    for (const live of this.documents.all()) {
+      if (live.context.articleId !== articleId) continue;
+      this.committer.retire(live, "gone");
+      this.drop(live, CLOSE_CODES.gone, "the article was deleted");
     }
     const discarded = this.committer.discard((context) => context.articleId === articleId);
     if (discarded) this.logger.info({ articleId, updates: discarded }, "article deleted: its queued updates were discarded");
@@ -307,16 +227,16 @@ export class SyncHub {
    * acknowledged, except what was refused (validate/refused-structs.ts).
    */
   private reload(source: PersistSource, why: "refused" | "renamed") {
-    const slot = this.slots.get(source.context.docName);
-    if (slot?.phase !== "live" || slot.live !== source) return;
+    const live = this.documents.live(source.context.docName);
+    if (live !== source) return;
     if (why === "renamed") {
       // Written under a member id the group has drawn again: every socket here joined under the old ids too.
-      this.drop(slot.live, CLOSE_CODES.membersRenamed, "the group's member ids changed");
+      this.drop(live, CLOSE_CODES.membersRenamed, "the group's member ids changed");
       return;
     }
     this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
     this.reloads.reloaded(source.context.docName);
-    this.drop(slot.live, CLOSE_CODES.internal, "the document is being reloaded");
+    this.drop(live, CLOSE_CODES.internal, "the document is being reloaded");
   }
 
   /**
@@ -329,9 +249,8 @@ export class SyncHub {
    * who copies an id.
    */
   private dropTakenId(source: PersistSource, id: string, account: string | null): boolean {
-    const slot = this.slots.get(source.context.docName);
-    if (slot?.phase !== "live" || slot.live !== source || slot.live.isCold || slot.live.isBuilding) return false;
-    const live = slot.live;
+    const live = this.documents.live(source.context.docName);
+    if (live !== source || live.isCold || live.isBuilding) return false;
     this.logger.warn({ room: live.name, annotationId: id, userId: account }, "an update took an annotation id another article or author holds; removed");
     live.change({ userId: null }, (doc) => annotationsOf(doc).delete(id)).catch((err: unknown) => this.logger.warn({ err, room: live.name }, "the annotation could not be removed"));
     for (const peer of [...live.peers]) {
@@ -342,14 +261,9 @@ export class SyncHub {
 
   /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */
   private drop(live: LiveDocument, code: number, reason: string) {
-    const slot = this.slots.get(live.name);
-    if (slot?.phase !== "live" || slot.live !== live) return;
-    if (slot.idleTimer) clearTimeout(slot.idleTimer);
-    this.slots.delete(live.name);
-    this.compaction.forget(live.name);
-    for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
-    this.options.relay.detach(live);
-    live.destroy();
+    this.documents.drop(live, () => {
+      for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
+    });
   }
 
   compact(name: string): Promise<void> {
@@ -366,11 +280,11 @@ export class SyncHub {
   }
 
   isLoaded(docName: string): boolean {
-    return this.slots.has(docName);
+    return this.documents.has(docName);
   }
 
   get loadedDocuments(): number {
-    return [...this.slots.values()].filter((s) => s.phase === "live").length;
+    return this.documents.all().length;
   }
 
   /**
@@ -388,12 +302,7 @@ export class SyncHub {
     const unwritten = await this.committer.close(deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
     await beforeDeadline(this.clientIdStore.flush(), Math.min(deadline, Date.now() + 2_000));
-    for (const slot of this.slots.values()) if (slot.phase === "live") {
-      if (slot.idleTimer) clearTimeout(slot.idleTimer);
-      this.options.relay.detach(slot.live);
-      slot.live.destroy();
-    }
-    this.slots.clear();
+    this.documents.destroyAll();
     await this.options.relay.close();
     return unwritten;
   }

@@ -4,22 +4,16 @@ import * as Y from "yjs";
 import { type Actor, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, SYNC_CLOSE_CODES } from "@marginalia/schema";
 import type { Logger } from "../../logger.ts";
 import { type Identity, presenceInbox, releasePresence } from "../presence/awareness.ts";
-import { closeForNotStored } from "../persist/commit-errors.ts";
-import { type Authorization, type ModerationStep, authorizeUpdate } from "../authorize/authorize.ts";
 import type { LiveDocument, Peer } from "../document/document.ts";
-import { writtenClients } from "../authorize/client-ids.ts";
-import { forgetDecoded } from "../validate/decoded-update.ts";
 import type { SyncObserver } from "../observer.ts";
-import { type Claim, HeldUpdates, type HeldTuning, claims } from "./held-updates.ts";
+import type { HeldTuning } from "./held-updates.ts";
 import { Acks } from "./acks.ts";
-import { awarenessMessage, hasTrailingBytes, isEmptyUpdate, isStep1WithState, needsDocument, readStateVector, roleMessage, syncStep1Message } from "./messages.ts";
+import { awarenessMessage, hasTrailingBytes, isStep1WithState, needsDocument, readStateVector, roleMessage, syncStep1Message } from "./messages.ts";
 import { type Intake, IntakeGate, KeptMessages } from "./kept-messages.ts";
 import type { Transport } from "./transport.ts";
 import { LoopShare } from "./loop-budget.ts";
 import { AccountLimits } from "./account-limits.ts";
-import { closeCodeOf } from "../authorize/article-text.ts";
-import { applyStep2 } from "./step2.ts";
-import { type Judged, type Taker, awaitedClocks, stillHolds, takeInTurns, takenInTurns } from "./large-update.ts";
+import { type OpenSocket, SocketUpdates } from "./socket-updates.ts";
 
 export type ConnectionOptions = {
   acks: boolean;
@@ -44,8 +38,7 @@ type Open = Extract<Phase, { phase: "open" }>;
 type Phase =
   /** `changed`: what access events said of the actor while it was admitted (open-access.ts replays them then). */
   | { phase: "admitting"; buffered: KeptMessages; changed?: ActorChange }
-  /** `actor.userId` is the member id the document knows; `account` is who the log records as the writer. */
-  | { phase: "open"; live: LiveDocument; actor: Actor; identity: Identity; account: string; share: LoopShare; presence: ReturnType<typeof presenceInbox> }
+  | ({ phase: "open"; identity: Identity; presence: ReturnType<typeof presenceInbox> } & OpenSocket)
   | { phase: "closed" };
 
 /** One socket joined to one document. Messages that arrive before the document is ready are buffered, with a bound; then each is handled in order. */
@@ -54,7 +47,7 @@ export class Connection implements Peer {
   private readonly acks: Acks;
   private readonly awarenessClients = new Set<number>();
   private readonly limits: AccountLimits;
-  private readonly held: HeldUpdates;
+  private readonly updates: SocketUpdates;
   /** Sync messages that need the document, waiting while it is busy (LiveDocument.whenFree). */
   private readonly waiting: KeptMessages;
   /** Pauses the socket's reading while messages wait (kept-messages.ts). */
@@ -70,8 +63,16 @@ export class Connection implements Peer {
     this.waiting = new KeptMessages(options.maxBuffered, this.gate);
     this.acks = new Acks(options.acks ? transport : null, () => this.state.phase === "open");
     this.limits = options.limits ?? new AccountLimits();
-    const expired = () => this.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
-    this.held = new HeldUpdates(this.limits, () => this.retryHeld(), expired, options.held);
+    this.updates = new SocketUpdates({
+      peer: this,
+      current: () => (this.state.phase === "open" ? this.state : null),
+      close: (code, reason) => this.close(code, reason),
+      presence: this.awarenessClients,
+      logger: options.logger,
+      observer: options.observer,
+      limits: this.limits,
+      held: options.held,
+    });
   }
 
   get phase() {
@@ -184,8 +185,7 @@ export class Connection implements Peer {
   private teardown() {
     const state = this.state;
     this.state = { phase: "closed" };
-    // Held updates were never applied; they stay unacknowledged, and the client resends them on reconnect.
-    this.held.clear();
+    this.updates.clear();
     this.waiting.takeAll();
     if (state.phase === "open") {
       state.share.stop();
@@ -239,18 +239,7 @@ export class Connection implements Peer {
   private handleSync(state: Open, decoder: decoding.Decoder) {
     const step = decoding.readVarUint(decoder);
     if (step === syncProtocol.messageYjsSyncStep1) {
-      // A large document's answer is written over several turns, charged to this socket's shares as it goes,
-      // and sent only if this same connection is still open.
-      // Room for the answer is claimed before it is written, so that joins refused for their account's backlog make no copy.
-      const release = this.transport.reserve?.(state.live.encodedBytes);
-      if (release === null) return this.close(SYNC_CLOSE_CODES.backlog, "fell behind: the account's sockets hold too much unsent");
-      const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
-      const sendAll = (messages: Uint8Array[]) => {
-        release?.();
-        if (this.state === state) for (const message of messages) this.send(message);
-      };
-      if (Array.isArray(answer)) sendAll(answer);
-      else void answer.then(sendAll, (err) => (release?.(), this.cannotAnswer(state, err)));
+      this.answerStep1(state, decoder);
       return;
     }
     if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) {
@@ -259,142 +248,32 @@ export class Connection implements Peer {
     }
     const update = decoding.readVarUint8Array(decoder);
     const seq = this.acks.next();
-    // Nothing to judge or store, and judging would build a cold document: the usual answer of a client
-    // that has nothing the server lacks to the server's step 1.
-    const durable = isEmptyUpdate(update)
-      ? Promise.resolve()
-      : step === syncProtocol.messageYjsSyncStep2
-        ? this.applyStep2(state, update)
-        : this.authorizeAndApply(state, update, "all");
-    if (!durable) return;
-    // An update that is not stored closes the socket, whether it asked for acks or not: no later ack may
-    // count it as durable, and the sender must learn that it was not.
-    durable.catch((err: Error) => this.notStored(state, err));
-    this.acks.after(seq, durable);
-  }
-
-  /** The committer did not store an update of this socket's (commit-errors.ts): it closes, saying why. */
-  private notStored(state: Open, err: Error) {
-    if (this.state !== state) return;
-    const [code, reason] = closeForNotStored(err);
-    this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
-    this.close(code, reason);
+    const durable = this.updates.take(state, update, step === syncProtocol.messageYjsSyncStep2);
+    if (durable) this.acks.after(seq, durable);
   }
 
   /**
-   * Applies an update if the sender may make it, and returns its durability; null once the connection is
-   * closed for it. One that builds on content the server has not received yet (typing right after
-   * reconnecting, before the step 2 that carries offline work) is held, in order, and judged again whenever
-   * the document changes; its durability settles when it is applied.
+   * The client's sync step 1, answered with what it lacks. A large document's answer is written over several
+   * turns, charged to this socket's shares as it goes, and sent only if this same connection is still open.
    */
-  private authorizeAndApply(state: Open, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
-    if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim, judged);
-    if (this.refusedForClientIds(state, update)) return null;
-    const verdict = stillHolds(state.live, judged, state.actor) ?? authorizeUpdate(state.live.doc, update, state.actor);
-    if (!verdict.ok || verdict.empty) return this.withoutApplying(state, update, claim, verdict);
-    const durable = this.applyNow(state, update, claim, verdict.steps);
-    this.releaseHeld(state);
-    return durable;
-  }
-
-  /** What a verdict that applies nothing leads to: the update held (with the clocks it awaits), refused (null: closed), or nothing. */
-  private withoutApplying(state: Open, update: Uint8Array, claim: Claim, verdict: Authorization): Promise<void> | null {
-    if (verdict.ok) return Promise.resolve();
-    if (!verdict.missing) {
-      this.refuse(state, verdict.reason);
-      return null;
+  private answerStep1(state: Open, decoder: decoding.Decoder) {
+    // Room for the answer is claimed before it is written, so that joins refused for their account's backlog make no copy.
+    const release = this.transport.reserve?.(state.live.encodedBytes);
+    if (release === null) {
+      this.close(SYNC_CLOSE_CODES.backlog, "fell behind: the account's sockets hold too much unsent");
+      return;
     }
-    const durable = this.held.hold(state.live, state.actor.userId, update, claim, awaitedClocks(state.live.doc, update));
-    // Its decoded structs (about 27 times its bytes) are not kept while it waits: it is decoded again when judged.
-    forgetDecoded(update);
-    if (!durable) this.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
-    return durable;
-  }
-
-  /** A large update, or one queued behind one, taken in turns (large-update.ts). */
-  private inTurns(state: Open, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> {
-    const taker: Taker = {
-      live: state.live,
-      judged,
-      actor: () => state.actor,
-      open: () => this.state === state,
-      spend: (ms) => state.share.spend(ms),
-      refusedForClientIds: () => this.refusedForClientIds(state, update),
-      withoutApplying: (verdict) => this.withoutApplying(state, update, claim, verdict),
-      apply: (piece, steps) => this.applyNow(state, piece, claim, steps),
-      applied: () => this.releaseHeld(state),
+    const answer = state.live.syncStep2For(readStateVector(decoder), (ms) => state.share.spend(ms), () => this.state === state);
+    const sendAll = (messages: Uint8Array[]) => {
+      release?.();
+      if (this.state === state) for (const message of messages) this.send(message);
     };
-    return takeInTurns(taker, update);
-  }
-
-  /** Closes the connection when `update` writes under another user's Yjs client id (client-ids.ts), or brings back what the database refused. */
-  private refusedForClientIds(state: Open, update: Uint8Array): boolean {
-    const taken = state.live.clientIds.takenIn(state.live.doc, update, state.actor.userId);
-    const reason = state.live.refusedBefore(update) ?? (taken === null ? null : `Yjs client ${taken} writes for another user`);
-    return reason !== null && (this.refuse(state, reason), true);
-  }
-
-  /** Applies an authorized update, and makes the client ids it writes under the sender's. */
-  private applyNow(state: Open, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
-    const started = performance.now();
-    const written = writtenClients(state.live.doc, update);
-    forgetDecoded(update);
-    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this });
-    this.limits.storing(state.account, update.byteLength, durable);
-    this.options.observer?.applied(performance.now() - started);
-    for (const client of written) {
-      if (claims(claim, client, this.awarenessClients)) state.live.clientIds.claim(client, state.actor.userId);
-    }
-    // Logged once stored, as the REST steps are; a step that is never stored was never taken.
-    if (steps.length) durable.then(() => state.live.moderated(steps, state.account)).catch(() => {});
-    return durable;
-  }
-
-  /** A sync step 2, judged in pieces when it cannot be applied whole (step2.ts). */
-  private applyStep2(state: Open, update: Uint8Array): Promise<void> | null {
-    const sender = {
-      live: state.live,
-      actor: state.actor,
-      presence: this.awarenessClients,
-      logger: this.options.logger,
-      apply: (piece: Uint8Array, judged: Judged) => this.authorizeAndApply(state, piece, "presence", judged),
-      refuse: (reason: string) => this.refuse(state, reason),
+    const failed = (err: unknown) => {
+      release?.();
+      this.cannotAnswer(state, err);
     };
-    return applyStep2(sender, update);
-  }
-
-  private releaseHeld(state: Open) {
-    const started = performance.now();
-    try {
-      this.held.judgeAgain({
-        live: state.live,
-        actor: state.actor,
-        open: () => this.state === state,
-        refusedForClientIds: (update) => this.refusedForClientIds(state, update),
-        inTurns: (update, claim) => this.inTurns(state, update, claim),
-        apply: (update, claim, steps) => this.applyNow(state, update, claim, steps),
-        refuse: (reason) => this.refuse(state, reason),
-      });
-    } finally {
-      state.share.spend(performance.now() - started);
-    }
-  }
-
-  /** Held updates judged again after the document changed (held-updates.ts). */
-  private retryHeld() {
-    const state = this.state;
-    if (state.phase !== "open" || this.held.length === 0) return;
-    try {
-      this.releaseHeld(state);
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
-      this.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
-    }
-  }
-
-  private refuse(state: Open, reason: string) {
-    this.options.logger.warn({ doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason }, "update refused");
-    this.close(closeCodeOf(reason), reason);
+    if (Array.isArray(answer)) sendAll(answer);
+    else void answer.then(sendAll, failed);
   }
 }
 

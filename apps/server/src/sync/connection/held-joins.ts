@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { writtenClients } from "../authorize/client-ids.ts";
-import { decodeUpdate } from "../validate/decoded-update.ts";
+import { clientSpans, decodeUpdate } from "../validate/decoded-update.ts";
 
 /**
  * Which new client ids an applied update makes the sender's (client-ids.ts):
@@ -31,18 +31,7 @@ export function joinedClaim(doc: Y.Doc, parts: ReadonlyArray<{ claim: Claim; upd
 export type Reach = ReadonlyMap<number, readonly [from: number, to: number]>;
 
 export function reachOf(update: Uint8Array): Reach {
-  const reach = new Map<number, [number, number]>();
-  for (const struct of decodeUpdate(update).structs) {
-    if (struct instanceof Y.Skip) continue;
-    const { client, clock } = struct.id;
-    const span = reach.get(client);
-    if (!span) reach.set(client, [clock, clock + struct.length]);
-    else {
-      span[0] = Math.min(span[0], clock);
-      span[1] = Math.max(span[1], clock + struct.length);
-    }
-  }
-  return reach;
+  return clientSpans(decodeUpdate(update).structs, (struct) => !(struct instanceof Y.Skip));
 }
 
 /** Whether an update awaiting `awaited` (large-update.ts, awaitedClocks) builds on content within `reach`. */

@@ -33,7 +33,7 @@ function buildingOnUnsent(authorId: string, count: number, typed: number, run = 
   return { id, missing, updates, text: body.toString() };
 }
 
-const heldOf = (connection: Connection) => (connection as unknown as { held: { list(): Held[] } }).held.list();
+const heldOf = (connection: Connection) => (connection as unknown as { updates: { held: { list(): Held[] } } }).updates.held.list();
 
 describe("updates held for content the server has not received", () => {
   it("close their connection (4422: the client's copy cannot be stored) once the oldest has waited HELD_MAX_MS for content that never comes", async () => {

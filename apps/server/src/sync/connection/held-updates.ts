@@ -12,7 +12,7 @@ export { type Claim, claims } from "./held-joins.ts";
 
 /**
  * Updates that build on content the server has not received yet, held until
- * it arrives (see `authorizeAndApply` in connection.ts). An honest client
+ * it arrives (see `authorizeAndApply` in socket-updates.ts). An honest client
  * sends at most what it types between reconnecting and catching the server up.
  */
 const MAX_HELD_UPDATES = 256;
@@ -59,7 +59,7 @@ const MAX_JOINED_BYTES = 64 * 1024;
 /** What tests tune: how long a turn judges (HELD_TURN_MS), and up to what size held updates are joined (MAX_JOINED_BYTES). */
 export type HeldTuning = { turnMs?: number; joinBytes?: number };
 
-/** What judging held updates again needs of their connection (connection.ts). */
+/** What judging held updates again needs of their connection (socket-updates.ts). */
 export type HeldJudge = {
   live: LiveDocument;
   actor: Actor;

@@ -31,7 +31,7 @@ export function stillHolds(live: LiveDocument, judged: Judged | undefined, actor
   return judged && judged.changes === live.changeCount && judged.actor === actor ? judged.verdict : null;
 }
 
-/** What taking a large update needs of the connection that received it (connection.ts). */
+/** What taking a large update needs of the connection that received it (socket-updates.ts). */
 export type Taker = {
   live: LiveDocument;
   /** A verdict already given on the update, used if it still holds when its turn comes. */

@@ -166,7 +166,7 @@ export class LiveDocument implements PersistSource {
     return this.build.cold !== null;
   }
 
-  /** Unloaded (hub.ts): nothing more is done with it. */
+  /** Unloaded (loaded-documents.ts): nothing more is done with it. */
   get isDestroyed(): boolean {
     return this.build.isDestroyed;
   }

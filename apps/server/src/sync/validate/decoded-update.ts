@@ -3,6 +3,7 @@ import * as Y from "yjs";
 import { inSlices } from "../document/own-turn.ts";
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>;
+type Struct = Decoded["structs"][number];
 
 /**
  * An update's structs and delete set, decoded once however many checks read
@@ -69,10 +70,33 @@ export function forgetDecoded(update: Uint8Array): void {
   decoded.delete(update);
 }
 
+/** Per client id, a span of clocks: from the first to just past the last. */
+export type ClientSpans = Map<number, [from: number, to: number]>;
+
+/**
+ * Per client, the clocks its structs among `structs` span that `counts` keeps, gaps between them included:
+ * the one reading of per-client spans that client ids (`endClocks`), held updates joined (held-joins.ts) and
+ * refused content (refused-structs.ts) share. Each decodes the update its own way, so it takes the structs.
+ */
+export function clientSpans(structs: Iterable<Struct>, counts: (struct: Struct) => boolean = () => true): ClientSpans {
+  const spans: ClientSpans = new Map();
+  for (const struct of structs) {
+    if (!counts(struct)) continue;
+    const { client, clock } = struct.id;
+    const span = spans.get(client);
+    if (!span) spans.set(client, [clock, clock + struct.length]);
+    else {
+      span[0] = Math.min(span[0], clock);
+      span[1] = Math.max(span[1], clock + struct.length);
+    }
+  }
+  return spans;
+}
+
 /** The clock just past each client's last struct in `update`: what Yjs's parseUpdateMeta calls `to`. */
 export function endClocks(update: Uint8Array): Map<number, number> {
   const ends = new Map<number, number>();
-  for (const s of decodeUpdate(update).structs) ends.set(s.id.client, Math.max(ends.get(s.id.client) ?? 0, s.id.clock + s.length));
+  for (const [client, [, to]] of clientSpans(decodeUpdate(update).structs)) ends.set(client, to);
   return ends;
 }
 

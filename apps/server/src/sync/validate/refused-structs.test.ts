@@ -14,6 +14,12 @@ function changeOf(doc: Y.Doc, fn: () => void): Uint8Array {
   return update!;
 }
 
+/** A note written by a new client: each its own client id. */
+function note(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  return changeOf(doc, () => doc.getText("notes").insert(0, text));
+}
+
 describe("RefusedStructs", () => {
   it("refuses content under the refused struct ids when it comes back, in a step 2 too, and nothing else", () => {
     const doc = new Y.Doc();
@@ -56,6 +62,32 @@ describe("RefusedStructs", () => {
     expect(memory.carries("article:x", refused)).toBe(true);
     now = 10 * 60_000;
     expect(memory.carries("article:x", refused)).toBe(false);
+  });
+
+  it("forgets each document's refusals in the order they were made, whichever document holds them", () => {
+    let now = 0;
+    const [x1, y1, x2] = [note("x1"), note("y1"), note("x2")];
+    const memory = new RefusedStructs(() => now);
+    memory.remember("article:x", x1);
+    now = 5 * 60_000;
+    memory.remember("article:y", y1);
+    now = 10 * 60_000;
+    expect([memory.carries("article:x", x1), memory.carries("article:y", y1)]).toEqual([false, true]);
+    memory.remember("article:x", x2);
+    now = 15 * 60_000;
+    expect([memory.carries("article:x", x2), memory.carries("article:y", y1)]).toEqual([true, false]);
+    now = 20 * 60_000;
+    expect(memory.carries("article:x", x2)).toBe(false);
+  });
+
+  it("keeps 4,096 refusals at most, the oldest going first whatever its document", () => {
+    const memory = new RefusedStructs(() => 0);
+    const oldest = note("x");
+    memory.remember("article:x", oldest);
+    const others = Array.from({ length: 4_096 }, (_, i) => note(`y${i}`));
+    for (const update of others) memory.remember("article:y", update);
+    expect(memory.carries("article:x", oldest)).toBe(false);
+    expect([memory.carries("article:y", others[0]!), memory.carries("article:y", others.at(-1)!)]).toEqual([true, true]);
   });
 
   it("lets through refused content since deleted, which holds nothing the database could refuse", () => {

@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { UpdateNotStoredError } from "../persist/commit-errors.ts";
-import { decodeUpdate } from "./decoded-update.ts";
+import { clientSpans, decodeUpdate } from "./decoded-update.ts";
 
 /** Why an update is refused that carries content the database refused before: closed with 4422 (closeCodeOf). */
 export const REFUSED_BEFORE = "the update carries content the database refused before";
@@ -29,10 +29,13 @@ type Refusal = { docName: string; client: number; start: number; end: number; at
  * once (reload-pace.ts bounds what that costs).
  */
 export class RefusedStructs {
-  /** Oldest first: the order they expire and are evicted in. */
+  /** Oldest first, across documents: the order they expire and are evicted in. */
   private refusals: Refusal[] = [];
-  /** How many refusals each document holds, so that a document with none is passed over at once. */
-  private readonly perDoc = new Map<string, number>();
+  /**
+   * Each document's refusals, oldest first, and no entry for a document with none, so that it is passed
+   * over at once. What expires is the oldest of `refusals`, so always the oldest of its document's too.
+   */
+  private readonly byDoc = new Map<string, Refusal[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -43,21 +46,29 @@ export class RefusedStructs {
     });
   }
 
+  /**
+   * Remembers the clock range of each client's content in `update`: Yjs writes a client's structs in one
+   * block, and a range over its first and last struct is what a transaction added under that client. Read
+   * without keeping the decoded structs (decoded-update.ts): the update is dropped once remembered.
+   */
   remember(docName: string, update: Uint8Array) {
     const at = this.now();
-    for (const [client, [start, end]] of contentRanges(update)) {
-      this.refusals.push({ docName, client, start, end, at });
-      this.perDoc.set(docName, (this.perDoc.get(docName) ?? 0) + 1);
+    for (const [client, [start, end]] of clientSpans(Y.decodeUpdate(update).structs, holdsContent)) {
+      const refusal = { docName, client, start, end, at };
+      this.refusals.push(refusal);
+      const mine = this.byDoc.get(docName);
+      if (mine) mine.push(refusal);
+      else this.byDoc.set(docName, [refusal]);
     }
     this.expire(at);
   }
 
   /** Whether `update` carries content under a struct id the database refused in this document. */
   carries(docName: string, update: Uint8Array): boolean {
-    if (!this.perDoc.has(docName)) return false;
+    if (!this.byDoc.has(docName)) return false;
     this.expire(this.now());
-    const mine = this.refusals.filter((r) => r.docName === docName);
-    if (mine.length === 0) return false;
+    const mine = this.byDoc.get(docName);
+    if (!mine) return false;
     return decodeUpdate(update).structs.some((s) => {
       const [start, end] = [s.id.clock, s.id.clock + s.length];
       return holdsContent(s) && mine.some((r) => r.client === s.id.client && r.start < end && start < r.end);
@@ -68,26 +79,11 @@ export class RefusedStructs {
     let drop = Math.max(0, this.refusals.length - MAX_REFUSALS);
     while (drop < this.refusals.length && this.refusals[drop]!.at <= now - KEEP_MS) drop++;
     for (const gone of this.refusals.splice(0, drop)) {
-      const left = this.perDoc.get(gone.docName)! - 1;
-      if (left > 0) this.perDoc.set(gone.docName, left);
-      else this.perDoc.delete(gone.docName);
+      const mine = this.byDoc.get(gone.docName)!;
+      mine.shift();
+      if (mine.length === 0) this.byDoc.delete(gone.docName);
     }
   }
-}
-
-/**
- * The clock range of each client's content in `update`: Yjs writes a client's structs in one block, and a
- * range over its first and last struct is what a transaction added under that client. Read without keeping
- * the decoded structs (decoded-update.ts): the update is dropped once remembered.
- */
-function contentRanges(update: Uint8Array): Map<number, [number, number]> {
-  const ranges = new Map<number, [number, number]>();
-  for (const s of Y.decodeUpdate(update).structs) {
-    if (!holdsContent(s)) continue;
-    const [start, end] = ranges.get(s.id.client) ?? [s.id.clock, s.id.clock + s.length];
-    ranges.set(s.id.client, [Math.min(start, s.id.clock), Math.max(end, s.id.clock + s.length)]);
-  }
-  return ranges;
 }
 
 /** Neither a gap (Skip) nor content since deleted, which holds nothing the database could refuse. */
