@@ -119,6 +119,7 @@ export class Connection implements Peer {
       identity,
       account,
       share,
+      openedAt: performance.now(),
       presence: presenceInbox(live, this, accountShare.presence, () => this.state === open && { identity, userId: open.actor.userId, clients: this.awarenessClients }),
     };
     this.state = open;

@@ -19,7 +19,14 @@ import { applyStep2 } from "./step2.ts";
  * who the log records as the writer; `actor` is replaced when the sender's role changes, so that the next
  * update, and every held one, is judged under the new one.
  */
-export type OpenSocket = { live: LiveDocument; actor: Actor; account: string; share: LoopShare };
+/** `openedAt`: when the socket joined (performance.now()), which tells work done while away from live work. */
+export type OpenSocket = { live: LiveDocument; actor: Actor; account: string; share: LoopShare; openedAt: number };
+
+/**
+ * How long after joining a socket's updates count as catching up: a client sends its offline work in its
+ * sync step 2 and the updates around it, at once on reconnecting, though a large step 2 takes some turns.
+ */
+const CATCH_UP_MS = 15_000;
 
 /** What a socket's updates need of its connection (connection.ts). */
 export type UpdateSender = {
@@ -146,7 +153,8 @@ export class SocketUpdates {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
     forgetDecoded(update);
-    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this.sender.peer });
+    const catchingUp = performance.now() - state.openedAt < CATCH_UP_MS;
+    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this.sender.peer, catchingUp });
     this.sender.limits.storing(state.account, update.byteLength, durable);
     this.sender.observer?.applied(performance.now() - started);
     for (const client of written) {

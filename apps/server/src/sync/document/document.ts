@@ -27,6 +27,8 @@ export type ChangeOrigin = {
   memberId?: string;
   /** The socket it came from, which needs no echo of its own change. */
   peer?: Peer;
+  /** Sent by a socket that joined moments ago: work done while away, which nobody has read yet (edited.ts). */
+  catchingUp?: boolean;
   onDurable?: (durable: Promise<void>) => void;
 };
 
@@ -304,7 +306,7 @@ export class LiveDocument implements PersistSource {
     durable.then(() => byServer && !this.isDestroyed && this.fanout.queue(update, null), () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
-    if (change?.userId) stampEdits(this.doc, tr, change.userId, change.peer !== undefined);
+    if (change?.userId) stampEdits(this.doc, tr, change.userId, change.catchingUp === true);
   };
 
   private onTransaction = (tr: Y.Transaction) => {

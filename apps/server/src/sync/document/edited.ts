@@ -9,9 +9,11 @@ import type { ChangeOrigin } from "./document.ts";
 const RESTAMP_AFTER_MS = 2_000;
 
 /**
- * How long after an annotation reaches the server its changes are not edits: work written offline and
- * edited before reconnecting arrives as its creation and its edits a moment apart, and nobody read the
- * first version in between. By the server's clock; an annotation's own createdAt is its writer's to set.
+ * How long after an annotation reaches the server from a socket catching up its changes are not edits:
+ * work written offline and edited before reconnecting arrives as its creation and its edits a moment
+ * apart (a sync step 2 taken in pieces, an edit sent before the step 2 it builds on), and nobody read the
+ * first version in between. An annotation posted live was read by the others at once, so its edits are
+ * edits however soon they follow. By the server's clock; an annotation's own createdAt is its writer's to set.
  */
 const NEW_FOR_MS = 2_000;
 
@@ -74,10 +76,11 @@ function factcheckChanged(map: Y.Map<unknown>): boolean {
  * update handler; Yjs runs the nested transaction right after the one that edited, before the change's
  * caller goes on, so REST answers with the mark.
  */
-export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, fromClient: boolean) {
+export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, catchingUp: boolean) {
   const now = Date.now();
-  // Only what a client sent arrives: the server's own moves (a hide undone, an approval) bring back old work.
-  if (fromClient) noteArrivals(doc, tr, now);
+  // Only what a client sent on reconnecting arrives new: the server's own moves (a hide undone, an approval)
+  // bring back old work, and what a socket sends live reaches its readers as it is written.
+  if (catchingUp) noteArrivals(doc, tr, now);
   const edited = editedIn(doc, tr);
   if (edited.length === 0) return;
   const arrived = arrivals.get(doc);
