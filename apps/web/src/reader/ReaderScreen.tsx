@@ -45,6 +45,7 @@ import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highl
 import { useMembers } from "./sync/use-members.ts";
 import { useSyncNotice } from "./sync/use-sync-notice.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
+import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -165,6 +166,7 @@ function Reader({
   useArrivalAnnouncer(items, self, members, settled);
   usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
   useGoneDrafts(allItems, settled, notices.tell);
+  useWithheldReplies(groupStore, sessions.group, self, notices.tell, !sessions.hidden);
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 

@@ -62,6 +62,12 @@ export function writtenText(body: string, factcheck: { claim: string; verdict: V
   return lines.join("\n");
 }
 
+/** Replies of ours that the server stored after their thread was hidden, and so hid with it (use-withheld-replies.ts). */
+export function withheldReplyNotice(count: number): string {
+  const what = count === 1 ? "Your reply was" : `Your ${count} replies were`;
+  return `${what} saved, but a moderator had hidden the thread meanwhile, so only moderators can see ${count === 1 ? "it" : "them"} now; ${count === 1 ? "it comes" : "they come"} back if they unhide the thread. What you wrote is below.`;
+}
+
 /** The forms whose drafts name an annotation (reader/threads/draft-text.ts). */
 export type DraftForm = "reply" | "edit" | "answer";
 
