@@ -2,10 +2,11 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_TITLE, highlightSizes, pointInText, selectWithMouse, threadCard, twoReaders } from "./support/flows.ts";
+import { SEED_TITLE, annotate, highlightSizes, pointInText, selectWithMouse, threadCard, twoReaders } from "./support/flows.ts";
 
 const CLAIM = "The second option for the West is a military operation against Iran and its nuclear facilities.";
 const COMMENTED = "Considering the economic and geopolitical challenges of the West in Ukraine and East Asia";
+const SOURCED = "Russia and the Iranian regime are both today under tough sanctions";
 
 announceSkip("accessibility");
 
@@ -19,7 +20,7 @@ describe.skipIf(skipBrowserSuites)("accessibility (WCAG 2.2 AA, axe-core), in Ch
   const suite = chromiumSuite();
 
   it("finds nothing serious or critical on any screen, popover and sidebar open", async () => {
-    const { base, a, b, bob, articleId, groupId } = await twoReaders(suite.browser, suite.base);
+    const { base, a, b, alice, bob, articleId, groupId } = await twoReaders(suite.browser, suite.base);
     // Something in every panel: Bob's fact-check waits for review, his comment opens a thread.
     await selectWithMouse(b.page, CLAIM);
     await b.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Fact-check" }).click();
@@ -28,6 +29,13 @@ describe.skipIf(skipBrowserSuites)("accessibility (WCAG 2.2 AA, axe-core), in Ch
     await form.getByLabel("Verdict").selectOption("misleading");
     await form.getByRole("button", { name: "Save fact-check" }).click();
     await threadCard(a.page, "Fact-check", bob.name).waitFor();
+    // A published fact-check whose sources have short titles: each link is a target of its own.
+    await annotate(a.context, base, articleId, SOURCED, {
+      kind: "factcheck",
+      body: "Both are sanctioned.",
+      factcheck: { claim: "Both are under sanctions", verdict: "true", sources: [{ url: "https://example.org/reuters", title: "Reuters" }, { url: "https://example.org/ap", title: "AP" }] },
+    });
+    await threadCard(a.page, "Fact-check", alice.name).getByRole("link", { name: "AP" }).waitFor();
 
     const findings: string[] = [];
     const check = async (page: Page, screen: string) => {

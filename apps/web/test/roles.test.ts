@@ -171,9 +171,10 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     const stored = () => member.page.evaluate(async (prefix) => (await indexedDB.databases()).filter((d) => d.name?.startsWith(prefix)).length, `marginalia:${ned.id}:`);
     expect(await stored()).toBeGreaterThan(0);
     await call(owner.context, base, "DELETE", `/api/groups/${groupId}/members/${ned.id}`);
-    await member.page.getByText("You cannot open this article").waitFor({ timeout: 15_000 });
-    // Nothing of theirs was refused: access ended, and the page says only that.
+    await member.page.getByText("You no longer have access to this article").waitFor({ timeout: 15_000 });
+    // Nothing of theirs was refused, and all of it was saved: access ended, and the page says only that.
     expect(await member.page.getByText("refused one of your changes").count()).toBe(0);
+    expect(await member.page.getByText("can no longer be sent").count()).toBe(0);
     // The private document may say so first; the group's follows within a moment, and with it the role.
     await expect.poll(() => member.page.locator(".role-badge").count(), { timeout: 15_000 }).toBe(0);
     await selectWithMouse(member.page, PASSAGE);
@@ -188,7 +189,7 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     await member.context.setOffline(false);
     await member.page.waitForTimeout(500);
     expect(rejoins.filter((url) => url.includes(articleId))).toEqual([]);
-    await member.page.getByText("You cannot open this article").waitFor();
+    await member.page.getByText("You no longer have access to this article").waitFor();
     await screenshot(member.page, "reader-removed");
     await owner.context.close();
     await member.context.close();

@@ -127,6 +127,32 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await b.context.close();
   }, 90_000);
 
+  it("a reply sent offline to a thread a moderator hid meanwhile is not lost silently: its author is told where it went", async () => {
+    const { base, a, b, alice, articleId } = await twoReaders(suite.browser, suite.base);
+    const id = await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
+    const card = threadCard(b.page, "Comment", alice.name);
+    await card.getByText("Which reasons?").waitFor();
+    await b.context.setOffline(true);
+    await b.page.getByRole("status", { name: "Offline" }).waitFor();
+    await card.getByRole("textbox", { name: "Reply" }).fill("Trade and arms, mostly.");
+    await card.getByRole("button", { name: "Send reply" }).click();
+    await card.getByRole("list", { name: "Replies" }).getByText("Trade and arms, mostly.").waitFor();
+    await call(a.context, base, "POST", `/api/annotations/${id}/hide`, { reason: "Off topic" });
+
+    await b.context.setOffline(false);
+    const notice = b.page.getByRole("alert").filter({ hasText: "hidden the thread" });
+    await notice.waitFor({ timeout: 15_000 });
+    expect(await notice.textContent()).toContain("Your reply was saved");
+    expect(await notice.getByRole("textbox", { name: "What you wrote" }).inputValue()).toBe("Trade and arms, mostly.");
+    await card.waitFor({ state: "detached" });
+    // The server keeps it under the hidden thread, for the moderators, as the notice says.
+    const listed = await call<{ annotations: Array<{ body: string | null; parentId: string | null }> }>(a.context, base, "GET", `/api/articles/${articleId}/annotations?limit=200`);
+    expect(listed.annotations.filter((x) => x.body === "Trade and arms, mostly.").map((x) => x.parentId)).toEqual([id]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
   /** Bob's submission to Alice's pre-moderated group, edited while he is offline: the edit is not sent yet. */
   async function offlineEditOfSubmission() {
     // Alice owns the pre-moderated group, and so decides on Bob's submissions.

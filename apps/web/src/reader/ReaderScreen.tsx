@@ -45,6 +45,7 @@ import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highl
 import { useMembers } from "./sync/use-members.ts";
 import { useSyncNotice } from "./sync/use-sync-notice.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
+import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -102,7 +103,8 @@ function Reader({
   // The group's settings decide where new work goes (placementFor), and an owner may change them while this
   // page is open: they are read again when the server closes the socket to say so (settingsChanged), after
   // each rejoin, and every so often besides. The last answer stays in use while the next is on its way.
-  const settingsTick = useTicker(SETTINGS_REFRESH_MS);
+  // Once the document is closed for good nothing more is placed, and the group may no longer be ours to read.
+  const settingsTick = useTicker(groupState.fatal ? null : SETTINGS_REFRESH_MS);
   const group = useAsync(() => fetchGroup(article.groupId), [article.groupId, groupState.generation, groupState.settings, settingsTick]);
   const moderation = group.data?.moderation ?? "open";
   const reviewQuorum = group.data?.reviewQuorum ?? 1;
@@ -164,6 +166,7 @@ function Reader({
   useArrivalAnnouncer(items, self, members, settled);
   usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
   useGoneDrafts(allItems, settled, notices.tell);
+  useWithheldReplies(groupStore, sessions.group, self, notices.tell, !sessions.hidden);
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
@@ -297,7 +300,7 @@ function Reader({
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
-  const cardProps = { me: self, role, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
+  const cardProps = { me: self, role, ended: !!groupState.fatal, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
   const emptyText = emptyThreadsText({ fatal: !!groupState.fatal, searched, terms: terms.length, filtering, total: listed.total, canWrite: canWrite(role) });
   const tabs = [

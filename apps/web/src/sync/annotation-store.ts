@@ -14,6 +14,7 @@ export class AnnotationStore {
   private snapshot: Item[] = [];
   private listeners = new Set<() => void>();
   private touchListeners = new Set<(ids: readonly string[]) => void>();
+  private removeListeners = new Set<(removed: readonly Item[], local: boolean) => void>();
   private readonly map: Y.Map<AnnotationMap>;
 
   constructor(doc: Y.Doc, private readonly source: DocSource) {
@@ -42,21 +43,37 @@ export class AnnotationStore {
     return () => void this.touchListeners.delete(fn);
   }
 
+  /**
+   * Told of the annotations a change took out of the document, as they were before it, and whether the
+   * change was this page's own (`local`) or came from elsewhere (the server, storage).
+   */
+  onRemoved(fn: (removed: readonly Item[], local: boolean) => void) {
+    this.removeListeners.add(fn);
+    return () => void this.removeListeners.delete(fn);
+  }
+
   dispose() {
     this.map.unobserveDeep(this.onChange);
     this.listeners.clear();
     this.touchListeners.clear();
+    this.removeListeners.clear();
   }
 
-  private onChange = (events: Array<Y.YEvent<any>>) => {
+  private onChange = (events: Array<Y.YEvent<any>>, transaction: Y.Transaction) => {
     const touched = new Set<string>();
     for (const event of events) {
       if (event.target === this.map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) touched.add(key);
       else if (typeof event.path[0] === "string") touched.add(event.path[0]);
     }
-    for (const id of touched) this.read(id);
+    const removed: Item[] = [];
+    for (const id of touched) {
+      const before = this.items.get(id);
+      this.read(id);
+      if (before && !this.items.has(id)) removed.push(before);
+    }
     const ids = [...touched];
     for (const fn of this.touchListeners) fn(ids);
+    if (removed.length) for (const fn of this.removeListeners) fn(removed, transaction.local);
     this.publish();
   };
 

@@ -45,6 +45,12 @@ export type SessionOptions = {
    * the edit reached it after the annotation left this document, and was lost. `lost`: each as we left it.
    */
   onEditLost?: (lost: AnnotationValue[]) => void;
+  /**
+   * Called when the session stops for good (access lost, the article deleted) holding work of ours the server
+   * never had: nothing can send it any more, and the stored copy it was kept in is dropped. `unsent`: each
+   * new annotation and edit as we left it.
+   */
+  onUnsendable?: (unsent: AnnotationValue[]) => void;
   /** The socket opens once this lets it, while the reader paints what it already has (sync-hold.ts). */
   hold?: SyncHold;
   /**
@@ -70,6 +76,8 @@ export class DocSession {
   /** Local edits, or a stored copy, that the server may refuse. */
   private editedSinceReset = false;
   private loadedFromStorage = false;
+  /** The server's state was received at least once on this page: a refusal of who we are means access was lost. */
+  private joined = false;
   private recovery: Recovery = { kind: "none" };
 
   constructor(private readonly options: SessionOptions) {
@@ -152,6 +160,7 @@ export class DocSession {
     });
     provider.on("sync", (synced: boolean) => {
       this.set({ synced });
+      if (synced) this.joined = true;
       if (synced) this.unsent?.serverSynced();
       this.settleEdits();
       const recovery = this.recovery;
@@ -220,7 +229,7 @@ export class DocSession {
     switch (code) {
       case SYNC_CLOSE_CODES.forbidden:
         // A document with nothing of ours in it was refused for who we are, not for what we wrote.
-        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(`You cannot open this article (${why}).`, { discard: true });
+        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(this.refusedAccess(why), { discard: true });
         void this.rejoin(why);
         return;
       case SYNC_CLOSE_CODES.notStored:
@@ -249,10 +258,24 @@ export class DocSession {
    * the page opens with access, as if written with it.
    */
   private stop(message: string, { discard = false } = {}) {
-    // The fresh copy refused too: access was lost, not work, and no refusal is told.
+    // The fresh copy refused too: access was lost, not work, and no refusal is told; what the dropped copy
+    // held that the server never had is told with the rest of what can no longer be sent.
+    const before = this.recovery.kind === "rejoining" ? this.recovery.unsent : [];
     if (this.recovery.kind === "rejoining") this.recovery = { kind: "none" };
     if (discard) void this.persistence.clearData();
     this.set({ connection: "stopped", fatal: message, role: discard ? null : this.state.role });
+    const unsent = discard ? [...before, ...(this.unsent?.pending() ?? [])] : [];
+    if (unsent.length) this.options.onUnsendable?.(unsent);
+  }
+
+  /**
+   * Refused for who we are. A page that had the article open, or rejoins after a refusal, lost its access
+   * meanwhile (removed from the group, or its role changed): the reason named is the first refusal's.
+   */
+  private refusedAccess(why: string): string {
+    const first = this.recovery.kind === "rejoining" ? this.recovery.reason : null;
+    if (!this.joined && !first) return `You cannot open this article (${why}).`;
+    return `You no longer have access to this article (${first ?? why}). What is on this page stays to read, but nothing more can be saved.`;
   }
 
   /**
@@ -263,6 +286,8 @@ export class DocSession {
   private async rejoin(reason: string) {
     const old = this.persistence;
     const dropped = this.recovery.kind === "salvaging" ? null : annotationValues(this.doc);
+    // Read before the copy goes: told if the fresh copy is refused too (`stop`).
+    const unsent = this.unsent?.pending() ?? [];
     this.recovery = { kind: "none" };
     this.provider.destroy();
     this.doc.destroy();
@@ -270,7 +295,7 @@ export class DocSession {
     if (this.destroyed) return;
     this.editedSinceReset = false;
     this.loadedFromStorage = false;
-    this.recovery = { kind: "rejoining", reason, dropped };
+    this.recovery = { kind: "rejoining", reason, dropped, unsent };
     this.start();
     this.set({ generation: this.state.generation + 1, saved: true });
   }
@@ -290,20 +315,28 @@ export class DocSession {
 
 /**
  * One recovery from a refused update. Rejoining: the copy was dropped and a fresh one joins; once it syncs, the user
- * is told `reason` and the dropped copy's annotations the server never had are written again (salvage.ts). Salvaging:
+ * is told `reason` and the dropped copy's annotations the server never had are written again (salvage.ts); refused
+ * for who we are, the dropped copy's `unsent` work is told as work no longer to be sent. Salvaging:
  * that work is written again and not yet saved; refused a second time, it is dropped, not written again once more.
  */
-type Recovery = { kind: "none" } | { kind: "rejoining"; reason: string; dropped: Map<string, AnnotationValue> | null } | { kind: "salvaging" };
+type Recovery =
+  | { kind: "none" }
+  | { kind: "rejoining"; reason: string; dropped: Map<string, AnnotationValue> | null; unsent: AnnotationValue[] }
+  | { kind: "salvaging" };
 
-/** Unsent edits are kept in the document's own IndexedDB database, which goes with its copy (clearData). */
+/** Unsent work is kept in the document's own IndexedDB database, which goes with its copy (clearData). */
 function editStore(persistence: IndexeddbPersistence): EditStore {
-  const KEY = "unsent-edits";
+  const load = async (key: string) => {
+    const kept: unknown = await persistence.get(key);
+    return typeof kept === "string" ? (JSON.parse(kept) as AnnotationValue[]) : [];
+  };
+  // A copy closed or cleared meanwhile has nothing left to keep them beside.
+  const save = (key: string, values: AnnotationValue[]) => void persistence.set(key, JSON.stringify(values)).catch(() => {});
   return {
-    load: async () => {
-      const kept: unknown = await persistence.get(KEY);
-      return typeof kept === "string" ? (JSON.parse(kept) as AnnotationValue[]) : [];
+    load: async () => ({ edits: await load("unsent-edits"), created: await load("unsent-new") }),
+    save: ({ edits, created }) => {
+      save("unsent-edits", edits);
+      save("unsent-new", created);
     },
-    // A copy closed or cleared meanwhile has nothing left to keep them beside.
-    save: (edits) => void persistence.set(KEY, JSON.stringify(edits)).catch(() => {}),
   };
 }

@@ -53,4 +53,21 @@ describe("edits the server's copy took away", () => {
     receive();
     expect(lost).toEqual([]);
   });
+
+  it("holds our new annotations and edits as pending, as we last left them, until the server has them", () => {
+    const { server, ours, unsent, receive } = pair();
+    const theirs = createAnnotation(server, { kind: "comment", authorId: "bo", body: "Theirs" });
+    receive();
+    const mine = createAnnotation(ours, { kind: "comment", authorId: "ann", body: "Mine" });
+    updateAnnotation(ours, mine, { body: "Mine, edited" });
+    updateAnnotation(ours, theirs, { resolved: true });
+    const gone = createAnnotation(ours, { kind: "comment", authorId: "ann", body: "Deleted before sending" });
+    deleteAnnotation(ours, gone);
+    expect(unsent.pending().map((v) => [v.id, v.body, v.resolved])).toEqual([
+      [mine, "Mine, edited", false],
+      [theirs, "Theirs", true],
+    ]);
+    unsent.settle();
+    expect(unsent.pending()).toEqual([]);
+  });
 });

@@ -10,13 +10,21 @@ import { type AnnotationMap, type AnnotationValue, annotationsOf, readAnnotation
  *
  * The edits are kept beside the document's stored copy (`store`), for they outlive the page when it closes
  * before they are sent: the next page sends them from storage, and what the server's copy no longer holds
- * once it has synced is told the same way.
+ * once it has synced is told the same way. Our new annotations are kept the same way, until the server
+ * has them, for the one case where nothing can send them any more: access lost (doc-session.ts, `stop`).
  */
-export type EditStore = { load(): Promise<AnnotationValue[]>; save(edits: AnnotationValue[]): void };
+export type Unsent = { edits: AnnotationValue[]; created: AnnotationValue[] };
+export type EditStore = { load(): Promise<Unsent>; save(unsent: Unsent): void };
 
 export class UnsentEdits {
   /** The annotation as our last edit left it, by id. */
   private edits = new Map<string, AnnotationValue>();
+  /**
+   * Our new annotations, as we last left them, until the server has them. Nothing here is told while the
+   * page can still send them (salvage.ts writes them again after a refusal); they are `pending` when it
+   * never can, because access ended (doc-session.ts, `stop`).
+   */
+  private created = new Map<string, AnnotationValue>();
   /** Annotations whose status we changed since the last settle. */
   private statusSet = new Set<string>();
   /** The server's state has been received (serverSynced) at least once. */
@@ -43,14 +51,21 @@ export class UnsentEdits {
       this.settled = false;
       for (const event of events) {
         if (event.target === annotations) {
-          // Added: new work, which salvage.ts looks after; deleted by us: nothing left to lose.
-          for (const [id, change] of event.changes.keys) if (change.action === "delete") this.edits.delete(id);
+          // Deleted by us: nothing left to lose.
+          for (const [id, change] of event.changes.keys) {
+            const map = annotations.get(id);
+            if (change.action === "delete" || !map) {
+              this.edits.delete(id);
+              this.created.delete(id);
+            } else this.created.set(id, readAnnotation(map));
+          }
         } else if (typeof event.path[0] === "string") {
           const id = event.path[0];
           const map = annotations.get(id);
           // A status we set can be what moves it (a moderator hiding or unhiding on the socket): that is no loss.
           const ownStatus = event.target === map && (event as Y.YMapEvent<unknown>).keysChanged.has("status");
-          if (ownStatus) {
+          if (map && this.created.has(id)) this.created.set(id, readAnnotation(map));
+          else if (ownStatus) {
             this.statusSet.add(id);
             this.edits.delete(id);
           } else if (map && !this.statusSet.has(id)) this.edits.set(id, readAnnotation(map));
@@ -63,10 +78,16 @@ export class UnsentEdits {
   /** Everything is saved and the server's state received: what was edited is in the server's copy. */
   settle() {
     this.settled = true;
-    if (this.edits.size === 0 && this.statusSet.size === 0) return;
+    if (this.edits.size === 0 && this.created.size === 0 && this.statusSet.size === 0) return;
     this.edits.clear();
+    this.created.clear();
     this.statusSet.clear();
     this.save();
+  }
+
+  /** What the server does not have yet: our new annotations, and our edits, each as we last left it. */
+  pending(): AnnotationValue[] {
+    return [...this.created.values(), ...this.edits.values()];
   }
 
   /**
@@ -87,18 +108,20 @@ export class UnsentEdits {
   }
 
   /** Edits a previous page left unsent; newer ones of this page win. */
-  private restore(kept: AnnotationValue[]) {
-    if (kept.length === 0) return;
-    for (const value of kept) if (!this.edits.has(value.id)) this.edits.set(value.id, value);
+  private restore(kept: Unsent) {
+    if (kept.edits.length === 0 && kept.created.length === 0) return;
+    for (const value of kept.edits) if (!this.edits.has(value.id)) this.edits.set(value.id, value);
+    for (const value of kept.created) if (!this.created.has(value.id)) this.created.set(value.id, value);
     if (this.serverSeen) this.serverSynced();
     // Already saved since: what storage held has reached the server.
     if (this.settled) this.settle();
   }
 
   private save() {
-    if (this.edits.size === 0 && this.savedEmpty) return;
-    this.savedEmpty = this.edits.size === 0;
-    this.store?.save([...this.edits.values()]);
+    const empty = this.edits.size === 0 && this.created.size === 0;
+    if (empty && this.savedEmpty) return;
+    this.savedEmpty = empty;
+    this.store?.save({ edits: [...this.edits.values()], created: [...this.created.values()] });
   }
 
   private serverChanged(annotations: Y.Map<AnnotationMap>, events: Array<Y.YEvent<any>>) {

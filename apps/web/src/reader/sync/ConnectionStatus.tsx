@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { SessionState } from "../../sync/doc-session.ts";
 import { announce } from "../../app/announcer.tsx";
+import { CopyTextButton } from "../CopyTextButton.tsx";
 import { connectionBanner, savedLabel, syncSummary } from "./saved-label.ts";
 import type { SyncNotice } from "./use-sync-notice.ts";
 
@@ -100,17 +101,10 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
 
 /** Words of the user's that the server did not take, shown whole and offered to copy, until dismissed. */
 function KeptText({ text }: { text: string }) {
-  const copy = () =>
-    navigator.clipboard.writeText(text).then(
-      () => announce("Copied your text."),
-      () => announce("Could not copy: select the text and copy it yourself."),
-    );
   return (
     <>
       <textarea className="kept-text" aria-label="What you wrote" dir="auto" readOnly value={text} rows={Math.min(6, text.split("\n").length + 1)} />
-      <button type="button" onClick={() => void copy()}>
-        Copy your text
-      </button>
+      <CopyTextButton text={text} />
     </>
   );
 }

@@ -32,6 +32,22 @@ export function lostEditNotice(value: AnnotationValue, fate: LostEditFate): stri
 export const editedText = (value: AnnotationValue): string => writtenText(value.body, value.factcheck);
 
 /**
+ * Work of ours the server never had, held when the live connection ended for good (access lost, the article
+ * deleted: the banner above says which), which nothing can send any more (sync/doc-session.ts, `stop`).
+ */
+export function unsendableNotice(unsent: readonly AnnotationValue[]): string {
+  const what = unsent.length === 1 ? "Your last change was" : `Your last ${unsent.length} changes were`;
+  return `${what} not saved before the connection ended, and can no longer be sent. What you wrote is below.`;
+}
+
+/** The text of unsent work to copy: a highlight, which holds no words of its own, by the passage it marks. */
+export const unsentText = (unsent: readonly AnnotationValue[]): string =>
+  unsent
+    .map((value) => editedText(value) || (value.target ? `Highlight: “${value.target.exact}”` : ""))
+    .filter(Boolean)
+    .join("\n\n");
+
+/**
  * A body and a fact-check as lines to copy, from a stored value or a form's draft (whose verdict may not be
  * chosen yet, and whose sources may be blank rows).
  */
@@ -44,6 +60,12 @@ export function writtenText(body: string, factcheck: { claim: string; verdict: V
   }
   if (body) lines.push(body);
   return lines.join("\n");
+}
+
+/** Replies of ours that the server stored after their thread was hidden, and so hid with it (use-withheld-replies.ts). */
+export function withheldReplyNotice(count: number): string {
+  const what = count === 1 ? "Your reply was" : `Your ${count} replies were`;
+  return `${what} saved, but a moderator had hidden the thread meanwhile, so only moderators can see ${count === 1 ? "it" : "them"} now; ${count === 1 ? "it comes" : "they come"} back if they unhide the thread. What you wrote is below.`;
 }
 
 /** The forms whose drafts name an annotation (reader/threads/draft-text.ts). */

@@ -5,7 +5,7 @@ import { DocSession, type SessionOptions } from "../../sync/doc-session.ts";
 import { canWrite } from "../permissions/permissions.ts";
 
 /** What the page is told of work the server did not take (doc-session.ts). */
-type Notices = Pick<SessionOptions, "onRefused" | "onEditLost">;
+type Notices = Pick<SessionOptions, "onRefused" | "onEditLost" | "onUnsendable">;
 
 export type Sessions = { group: DocSession | null; private: DocSession | null; hidden: DocSession | null };
 
@@ -69,6 +69,7 @@ function open(room: string, userId: string, notices: { current: Notices }, optio
     storageKey: `marginalia:${userId}:${room}`,
     onRefused: (reason, kept) => notices.current.onRefused?.(reason, kept),
     onEditLost: (lost) => notices.current.onEditLost?.(lost),
+    onUnsendable: (unsent) => notices.current.onUnsendable?.(unsent),
     ...options,
   });
 }

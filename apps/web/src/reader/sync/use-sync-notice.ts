@@ -2,7 +2,7 @@ import { useCallback, useMemo, useRef, useState } from "react";
 import type { AnnotationValue } from "@marginalia/schema";
 import { fetchAnnotation } from "../../api/annotations.ts";
 import type { SessionOptions } from "../../sync/doc-session.ts";
-import { type LostEditFate, editedText, lostEditNotice, refusalNotice } from "./refusal-words.ts";
+import { type LostEditFate, editedText, lostEditNotice, refusalNotice, unsendableNotice, unsentText } from "./refusal-words.ts";
 
 /** What the reader tells of work the server did not take: the words, and the text the user wrote, to copy. */
 export type SyncNotice = { message: string; kept: string | null };
@@ -12,7 +12,8 @@ export type TellNotice = (message: string, kept: string) => void;
 
 /**
  * The notice after the server refused an update of ours (the article is reloaded: the refusal often means
- * a changed role), or took away an annotation whose edit had not reached it. What became of that one is
+ * a changed role), after the live connection ended for good with work of ours unsent, or after the server
+ * took away an annotation whose edit had not reached it. What became of that one is
  * asked of the server, which knows whether it was approved or is gone.
  */
 export function useSyncNotice(reloadArticle: () => void) {
@@ -24,7 +25,7 @@ export function useSyncNotice(reloadArticle: () => void) {
     (message, kept) => setNotice((now) => (now ? { message: `${now.message} ${message}`, kept: [now.kept, kept].filter(Boolean).join("\n\n") } : { message, kept })),
     [],
   );
-  const handlers = useMemo<Required<Pick<SessionOptions, "onRefused" | "onEditLost">>>(
+  const handlers = useMemo<Required<Pick<SessionOptions, "onRefused" | "onEditLost" | "onUnsendable">>>(
     () => ({
       onRefused(reason, kept) {
         setNotice({ message: refusalNotice(reason, kept), kept: null });
@@ -34,6 +35,9 @@ export function useSyncNotice(reloadArticle: () => void) {
         void Promise.all(lost.map(async (value) => lostEditNotice(value, await fateOf(value)))).then((messages) =>
           tell(messages.join(" "), lost.map(editedText).join("\n\n")),
         );
+      },
+      onUnsendable(unsent) {
+        tell(unsendableNotice(unsent), unsentText(unsent));
       },
     }),
     [tell],

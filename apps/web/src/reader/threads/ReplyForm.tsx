@@ -1,20 +1,33 @@
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, useId, useRef, useState } from "react";
 import { submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
 import { useDraft } from "../../app/drafts.ts";
+import { CopyTextButton } from "../CopyTextButton.tsx";
+
+type Props = {
+  onReply(body: string): string | null;
+  note: string | null;
+  draft: string;
+  /**
+   * Why a reply can no longer be sent from here (access lost, or the role changed): what is typed stays,
+   * read-only, to copy, rather than going with the form.
+   */
+  locked?: string | null;
+};
 
 /** A reply box under a thread; Enter posts. `draft` names what is typed, kept while the thread is away or the page reloads (app/drafts.ts). */
-export function ReplyForm({ onReply, note, draft }: { onReply(body: string): string | null; note: string | null; draft: string }) {
+export function ReplyForm({ onReply, note, draft, locked = null }: Props) {
   const [kept, keep] = useDraft<string>(draft);
   const body = kept ?? "";
   const setBody = (next: string) => keep(next || undefined);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const lockedId = useId();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const text = body.trim();
-    if (!text) return;
+    if (!text || locked) return;
     const problem = onReply(text);
     if (problem) setError(problem);
     else {
@@ -34,14 +47,25 @@ export function ReplyForm({ onReply, note, draft }: { onReply(body: string): str
         placeholder="Reply…"
         value={body}
         onChange={(e) => setBody(e.target.value)}
-        onKeyDown={submitOnEnter}
+        onKeyDown={locked ? undefined : submitOnEnter}
+        readOnly={!!locked}
+        aria-describedby={locked ? lockedId : undefined}
         rows={1}
         maxLength={20000}
       />
-      <button type="submit" disabled={!body.trim()}>
-        Send reply
-      </button>
-      <FormFeedback note={note} error={error} />
+      {locked ? (
+        <CopyTextButton text={body} />
+      ) : (
+        <button type="submit" disabled={!body.trim()}>
+          Send reply
+        </button>
+      )}
+      {locked && (
+        <p className="hint" id={lockedId}>
+          {locked}
+        </p>
+      )}
+      <FormFeedback note={locked ? null : note} error={error} />
     </form>
   );
 }

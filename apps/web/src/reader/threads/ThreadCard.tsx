@@ -31,6 +31,8 @@ export type ThreadCardProps = {
   quiet?: boolean;
   me: string;
   role: Role;
+  /** The live connection ended for good (access lost, the article deleted): nothing more is sent from this page. */
+  ended: boolean;
   moderation: ModerationMode;
   /** The group's review quorum: in a review board a verdict reply is a submission (policy: `replyPlacement`). */
   reviewQuorum: number;
@@ -42,7 +44,7 @@ export type ThreadCardProps = {
 
 /** One thread: the annotation, its fact-check, its replies, and what the reader may do with them. */
 export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
-  const { thread, focused, focusedReply, me, role, moderation, reviewQuorum, members, actions } = props;
+  const { thread, focused, focusedReply, me, role, ended, moderation, reviewQuorum, members, actions } = props;
   const reader = { me, role, moderation, reviewQuorum };
   const { root, replies } = thread;
   // An edit form left open (app/drafts.ts) opens again when the card comes back, after a hide or a reload.
@@ -116,20 +118,28 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         </>
       )}
       <AssignmentBadge root={root} replies={replies} members={members} me={me} />
-      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} replyCount={replies.length} />
+      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} ended={ended} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} replyCount={replies.length} />
       {canAssign(root, reader) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
       <ReplyList replies={replies} editing={editing} setEditing={setEditing} {...props} />
-      {canReply(root, reader) && (
+      {canReply(root, reader) ? (
         <>
           {root.assignees.includes(me) && (
             <AnswerForm root={root} onAnswer={(body, factcheck) => actions.reply(root, body, factcheck)} note={replyPlacement(root.source, role, moderation, reviewQuorum, true).note} />
           )}
           <ReplyForm draft={`reply:${root.id}`} onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
         </>
+      ) : (
+        // A reply being typed when the page stopped offering replies (access lost, a role changed) stays, to copy.
+        readDraft<string>(scope, `reply:${root.id}`)?.trim() && (
+          <ReplyForm draft={`reply:${root.id}`} onReply={() => null} note={null} locked={ended ? LOCKED_ENDED : LOCKED_ROLE} />
+        )
       )}
     </article>
   );
 }, sameCard);
+
+const LOCKED_ENDED = "This reply was not sent: you no longer have access to this article. Copy it to keep it.";
+const LOCKED_ROLE = "This reply was not sent: you can no longer reply to this thread. Copy it to keep it.";
 
 /** Threads are rebuilt on every change; a card re-renders only when its own content did. */
 function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {
@@ -146,6 +156,7 @@ function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {
     a.focusedReply === b.focusedReply &&
     a.quiet === b.quiet &&
     a.role === b.role &&
+    a.ended === b.ended &&
     a.moderation === b.moderation &&
     a.reviewQuorum === b.reviewQuorum &&
     a.members === b.members &&

@@ -12,6 +12,8 @@ type Props = {
   tally: VoteTally | undefined;
   me: string;
   role: Role;
+  /** The live connection ended for good: the reader may have lost access, and the server would refuse a flag. */
+  ended?: boolean;
   moderation: ModerationMode;
   actions: ReaderActions;
   onEdit(): void;
@@ -23,7 +25,7 @@ type Props = {
 const MODERATION_LABELS = { publish: "Publish", hide: "Hide", unhide: "Unhide" } as const;
 
 /** The actions on one annotation; each appears only when the reader's role allows it. */
-export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEdit, compact = false, replyCount = 0 }: Props) {
+export function ThreadToolbar({ item, tally, me, role, ended = false, moderation, actions, onEdit, compact = false, replyCount = 0 }: Props) {
   const reader = { me, role, moderation };
   const [confirming, setConfirming] = useState(false);
   const [flagging, setFlagging] = useState(false);
@@ -62,7 +64,7 @@ export function ThreadToolbar({ item, tally, me, role, moderation, actions, onEd
   };
 
   const vote = (value: "agree" | "disagree") => actions.vote(item, tally?.mine === value ? null : value);
-  const canFlag = !compact && item.source === "group" && item.authorId !== me;
+  const canFlag = !compact && !ended && item.source === "group" && item.authorId !== me;
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: not a control; it keeps its buttons' clicks from reaching the card.
