@@ -38,13 +38,20 @@ const isArticleUpload = (method: string, path: string) =>
   (method === "POST" && /^\/api\/groups\/[^/]+\/articles\/?$/.test(path)) ||
   (method === "PUT" && /^\/api\/articles\/[^/]+\/text\/?$/.test(path));
 
-const limitTo = (maxSize: number, limit: string) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ApiError("payload_too_large", `Request bodies are limited to ${limit}`);
-    },
-  });
+function limitTo(maxSize: number, limit: string): MiddlewareHandler {
+  const refuse = () => {
+    throw new ApiError("payload_too_large", `Request bodies are limited to ${limit}`);
+  };
+  const counted = bodyLimit({ maxSize, onError: refuse });
+  return (c, next) => {
+    // A declared length is judged from the header alone. Hono's bodyLimit opens the body to look at it, which
+    // starts reading it, and would tell a client that waits on `Expect: 100-continue` to send its body before
+    // the route has judged the request (http/expect-continue.ts). A body of no declared length is counted.
+    const declared = c.req.header("content-length");
+    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) return counted(c, next);
+    return Number(declared) > maxSize ? refuse() : next();
+  };
+}
 const jsonLimit = limitTo(MAX_JSON_BYTES, "1 MiB");
 const authLimit = limitTo(MAX_AUTH_JSON_BYTES, "16 KiB here");
 

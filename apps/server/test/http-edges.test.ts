@@ -272,11 +272,6 @@ describe("percent-escapes that decode to no text", () => {
 });
 
 /**
- * A client that sends `Expect: 100-continue` holds its body back until told to go on. The server tells it
- * only once the app reads the body; a request refused on its headers gets its final answer instead, and its
- * body is never sent (docs/architecture.md, "Routes").
- */
-/**
  * Sends a request's head over a raw socket and its body only after "100 Continue", as curl does (but without
  * curl's one-second wait, after which it sends the body anyway). Returns everything the server wrote, and
  * whether the body went.
@@ -302,6 +297,11 @@ function expectingContinue(method: string, path: string, headers: Record<string,
 
 const json = { "content-type": "application/json" };
 
+/**
+ * A client that sends `Expect: 100-continue` holds its body back until told to go on. The server tells it
+ * only once the app reads the body; a request refused before that gets its final answer instead, and its
+ * body is never sent (docs/architecture.md, "Routes").
+ */
 describe("Expect: 100-continue", () => {
   it("answers a request refused on its headers with its final status, never 100 Continue", async () => {
     const group = JSON.stringify({ name: "Never sent" });
@@ -320,6 +320,18 @@ describe("Expect: 100-continue", () => {
       expect(sentBody).toBe(false);
       expect(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)).error.code).toEqual(expect.any(String));
     }
+  });
+
+  it("answers a request refused once the database is asked (another's group) without 100 Continue", async () => {
+    const stranger = await signUp(t.app);
+    const { id } = (await stranger.post("/api/groups", { name: "Not yours" })).body as { id: string };
+    const outsider = await signUp(t.app);
+    const token = (await outsider.post("/api/tokens", { name: "continue" })).body.token as string;
+    const invite = JSON.stringify({ email: "someone@example.test", role: "annotator" });
+    const { text, sentBody } = await expectingContinue("POST", `/api/groups/${id}/invitations`, { ...json, authorization: `Bearer ${token}` }, invite);
+    expect(text.slice(0, 12)).toBe("HTTP/1.1 404");
+    expect(text).not.toContain("100 Continue");
+    expect(sentBody).toBe(false);
   });
 
   it("tells an acceptable request to go on, and serves it", async () => {

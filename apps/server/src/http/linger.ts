@@ -17,9 +17,11 @@ export const LINGER_LIMITS = { bytes: 64 * 1024 * 1024, ms: 15_000 };
  * Settles when the body has ended, the client has gone, or a limit has passed.
  */
 export function discardRest(incoming: IncomingMessage, limits = LINGER_LIMITS): Promise<void> {
-  // A client that expects 100-continue and was never told to go on does not send its body: waiting for it
-  // would only hold the answer back (expect-continue.ts).
-  if (incoming.complete || incoming.destroyed || awaitingContinue(incoming)) return Promise.resolve();
+  // A client that expects 100-continue and was never told to go on holds its body back: waiting for it would
+  // only hold the answer back (expect-continue.ts). One whose body came all the same (a client may stop waiting
+  // for the 100; curl does after a second) is read to its end like any other.
+  const heldBack = awaitingContinue(incoming) && incoming.readableLength === 0;
+  if (incoming.complete || incoming.destroyed || heldBack) return Promise.resolve();
   return new Promise((resolve) => {
     let read = 0;
     const done = () => {

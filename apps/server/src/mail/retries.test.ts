@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { seeded } from "../../test/support/seed.ts";
 import { createLogger } from "../logger.ts";
 import { createMailer } from "./mailer.ts";
-import type { MailClock, MailOutcome } from "./retries.ts";
+import { type MailClock, type MailOutcome, retryingDelivery } from "./retries.ts";
 
 /**
  * A real SMTP server whose answer to each recipient the test sets: "accept", or a reply code to refuse
@@ -149,6 +149,32 @@ describe("mail retries", () => {
     expect(errors).toEqual(["mail dropped: too many mails waiting for another try"]);
     expect(timers.size).toBe(2);
     await mailer.close();
+  });
+
+  it("past the bound, gives up one waiting for its timer, never one whose try is under way", async () => {
+    const manual = manualClock("mail retries: bound in flight");
+    const outcomes: MailOutcome[] = [];
+    const tries: Array<{ to: string; settle: (err?: Error) => void }> = [];
+    const deliver = (message: { to: string }) =>
+      new Promise<void>((resolve, reject) => tries.push({ to: message.to, settle: (err) => (err ? reject(err) : resolve()) }));
+    const mail = retryingDelivery(deliver, createLogger("silent"), {
+      delaysMs: [1_000, 1_000],
+      maxWaiting: 1,
+      clock: manual.clock,
+      counted: (outcome) => outcomes.push(outcome),
+    });
+    const down = Object.assign(new Error("connection refused"), { code: "ECONNECTION" });
+    mail.send(note("first@example.org"));
+    tries.shift()!.settle(down);
+    await manual.fire(); // first's second try is now under way
+    mail.send(note("second@example.org"));
+    tries.find((t) => t.to === "second@example.org")!.settle(down);
+    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred"]));
+    tries.find((t) => t.to === "first@example.org")!.settle();
+    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "delivered"]));
+    expect(manual.timers.size).toBe(1);
+    await mail.close();
+    expect(outcomes).toEqual(["deferred", "deferred", "delivered", "dropped"]);
   });
 
   it("close does not wait out the backoff: it gives up the messages still waiting, and says so", async () => {

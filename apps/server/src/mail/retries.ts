@@ -71,7 +71,8 @@ export function retryingDelivery(deliver: (message: MailMessage) => Promise<void
       .then(
         () => {
           waiting.delete(entry);
-          counted("delivered");
+          // One given up while this try was under way was counted and logged then.
+          if (!entry.givenUp) counted("delivered");
         },
         (err: unknown) => failed(entry, err),
       )
@@ -90,7 +91,9 @@ export function retryingDelivery(deliver: (message: MailMessage) => Promise<void
       return;
     }
     if (!waiting.has(entry)) {
-      if (waiting.size >= maxWaiting) giveUp(waiting.values().next().value!, "too many mails waiting for another try");
+      // The one that has waited longest among those waiting for a timer: one whose try is under way frees nothing.
+      const oldest = [...waiting].find((other) => other.timer !== undefined);
+      if (waiting.size >= maxWaiting && oldest) giveUp(oldest, "too many mails waiting for another try");
       waiting.add(entry);
     }
     // Jittered, so that the messages one outage failed do not all come back to the mail server at once.

@@ -58,7 +58,8 @@ export const groupArticleRoutes = new Hono<AppEnv>()
       meta: { sourceUrl: meta.sourceUrl ?? sourceUrl, publishedAt: meta.publishedAt },
     });
     c.header("Location", `/api/articles/${article.id}`);
-    const answer = await articleAnswer(db, article.id, undefined, {}, imported);
+    // The revision just stored, which `imported` is: a correction committed meanwhile is not its text.
+    const answer = await articleAnswer(db, article.id, article.revision, {}, imported);
     return c.body(answer.bytes, 201, tagged(answer));
   })
   .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles"), schemas: { 200: articleListSchema } }), requireGroupRole("viewer"), async (c) => {
