@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { type TestApp, createTestApp } from "../support/app.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { eventually } from "../support/sync-client.ts";
-import { connectCore, recordUpdates, updateMessage } from "./support/core.ts";
+import { connectCore, recordUpdates, syncStep2, updateMessage } from "./support/core.ts";
 import { groupContext } from "./support/docs.ts";
 
 let t: TestApp;
@@ -23,7 +23,7 @@ afterEach(() => vi.restoreAllMocks());
  * it wrote while away, which nobody has read.
  */
 describe("the edited mark for an edit that follows its annotation at once", () => {
-  async function postThenEdit(openedLongAgo: boolean) {
+  async function postThenEdit(openedLongAgo: boolean, postedAs: "update" | "step 2" = "update") {
     const setup = await articleWithMembers(t.app, ["annotator"]);
     const writer = setup.members[0]!;
     const core = connectCore(t.hub, setup.article.sync.room, writer.token, true);
@@ -36,7 +36,7 @@ describe("the edited mark for an edit that follows its annotation at once", () =
     const updates = recordUpdates(doc);
     const id = createAnnotation(doc, { kind: "comment", authorId: writer.user.id, body: "First words" });
     (annotationsOf(doc).get(id)!.get("body") as Y.Text).insert(0, "Changed: ");
-    core.connection.receive(updateMessage(updates[0]!));
+    core.connection.receive(postedAs === "update" ? updateMessage(updates[0]!) : syncStep2(updates[0]!));
     core.connection.receive(updateMessage(updates[1]!));
     await eventually(() => expect(core.acks.at(-1)).toBe(2), 5_000);
     expect(core.closed).toBeNull();
@@ -50,6 +50,12 @@ describe("the edited mark for an edit that follows its annotation at once", () =
     const stored = await postThenEdit(true);
     expect(stored.body).toBe("Changed: First words");
     expect(stored.editedAt).toEqual(expect.any(Number));
+  });
+
+  it("does not mark it when the annotation came in a sync step 2, however long the socket was open", async () => {
+    const stored = await postThenEdit(true, "step 2");
+    expect(stored.body).toBe("Changed: First words");
+    expect(stored.editedAt).toBeNull();
   });
 
   it("does not mark it when the socket has just joined, catching up on work done while away", async () => {

@@ -17,9 +17,9 @@ import { applyStep2 } from "./step2.ts";
 /**
  * An open connection as its updates see it. `actor.userId` is the member id the document knows, `account`
  * who the log records as the writer; `actor` is replaced when the sender's role changes, so that the next
- * update, and every held one, is judged under the new one.
+ * update, and every held one, is judged under the new one. `openedAt` is when the socket joined
+ * (performance.now()), which tells work done while away from live work.
  */
-/** `openedAt`: when the socket joined (performance.now()), which tells work done while away from live work. */
 export type OpenSocket = { live: LiveDocument; actor: Actor; account: string; share: LoopShare; openedAt: number };
 
 /**
@@ -153,7 +153,9 @@ export class SocketUpdates {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
     forgetDecoded(update);
-    const catchingUp = performance.now() - state.openedAt < CATCH_UP_MS;
+    // Judged when applied, which can be later than the update came (a step 2 taken in turns, a backlog): a
+    // step 2's pieces (claim "presence") and updates held and joined (a set of clients) are catching up whenever.
+    const catchingUp = claim !== "all" || performance.now() - state.openedAt < CATCH_UP_MS;
     const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this.sender.peer, catchingUp });
     this.sender.limits.storing(state.account, update.byteLength, durable);
     this.sender.observer?.applied(performance.now() - started);
