@@ -16,6 +16,7 @@ import { SyncHub } from "./sync/hub.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/broadcast/relay.ts";
 import { notificationBell } from "./services/notification-bell.ts";
+import { deleteStaleDrafts } from "./services/revision-drafts.ts";
 
 limitHeapGrowth();
 const config = loadConfig();
@@ -35,6 +36,8 @@ const database = await openDatabase(config.database, logger).catch((err: unknown
 // must cover a wait for another process's migrations.
 await database.migrate({ waiting: () => logger.info("another process is migrating the database; waiting for it to finish") });
 logger.info({ database: database.kind }, "database ready");
+// Drafts of large imports a stopped process never finished, which nothing else would delete until the next one.
+await deleteStaleDrafts(database.db).catch((err: unknown) => logger.warn({ err }, "could not delete old import drafts"));
 
 // With Redis, several processes serve the same documents (README, "Deployment"); without, this one is alone.
 const relay = config.redisUrl

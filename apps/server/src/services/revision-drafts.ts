@@ -48,7 +48,7 @@ export async function withRevisionContent<T>(db: Db, content: { text: string; bl
   if (texts.length === 1 && content.blocks.length <= DRAFT_BLOCKS) return store(content);
   const draftId = randomUUID();
   try {
-    await db.delete(revisionDrafts).where(sql`${revisionDrafts.createdAt} < now() - ${STALE_DRAFT}`);
+    await deleteStaleDrafts(db);
     for (const [seq, text] of texts.entries()) await yielding(() => db.insert(revisionDrafts).values({ draftId, seq, text }));
     await stageBlocks(db, draftId, texts.length, content.blocks);
     return await store({ draftId });
@@ -60,6 +60,11 @@ export async function withRevisionContent<T>(db: Db, content: { text: string; bl
       .where(sql`${revisionDrafts.draftId} = ${draftId}`)
       .catch(() => {});
   }
+}
+
+/** Deletes the drafts of imports that a stopped process never finished: at start-up, and before each large import. */
+export async function deleteStaleDrafts(db: Db): Promise<void> {
+  await db.delete(revisionDrafts).where(sql`${revisionDrafts.createdAt} < now() - ${STALE_DRAFT}`);
 }
 
 /** The blocks, in parts numbered after the text's, then gathered into one value at WHOLE_BLOCKS by a statement of its own. */
