@@ -16,6 +16,7 @@ import { SyncHub } from "./sync/hub.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/broadcast/relay.ts";
 import { notificationBell } from "./services/notification-bell.ts";
+import { stopOnSignals } from "./stop-signals.ts";
 
 limitHeapGrowth();
 const config = loadConfig();
@@ -103,8 +104,7 @@ async function shutdown(signal: string) {
   await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
   process.exit(unwritten.size || process.exitCode ? 1 : 0);
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+stopOnSignals(process, { shutdown: (signal) => void shutdown(signal), unwritten: () => hub.committer.pending, logger, exit: (code) => process.exit(code) });
 
 function redactUrl(url: string): string {
   const u = new URL(url);

@@ -25,6 +25,7 @@ import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
 import { ReloadPace } from "./document/reload-pace.ts";
+import { FIRST_FLUSH_MS, ShuttingDown, SocketsClosing, drainSockets } from "./shutdown.ts";
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -58,6 +59,7 @@ export class SyncHub {
   private readonly olderTargets = new OlderTargetsDue();
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
   private readonly reloads = new ReloadPace();
+  private readonly sockets = new SocketsClosing();
 
   constructor(
     private readonly db: Db,
@@ -103,7 +105,7 @@ export class SyncHub {
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
   connect(transport: Transport, request: AdmissionRequest & Pick<ConnectionOptions, "acks" | "roles">): Connection {
-    const connection = new Connection(transport, {
+    const connection = new Connection(this.sockets.watch(transport), {
       acks: request.acks,
       roles: request.roles,
       observer: this.options.observer,
@@ -215,6 +217,7 @@ export class SyncHub {
       current.users++;
       return live;
     }
+    if (this.shuttingDown) throw new ShuttingDown();
     const ready = this.reloads.loadable(context.docName).then(() => Promise.all([
       this.store.load(context.docName),
       groupMembersOf(this.db, [context.groupId]),
@@ -374,18 +377,15 @@ export class SyncHub {
   }
 
   /**
-   * SIGTERM: write out everything, then close every socket as "going away",
-   * and last the relay, so that what was committed and the presence that
-   * left are still published. Writing stops at `deadline` (a Date.now()
-   * value), database or not: what was not written by then is logged, and
-   * returned as a count per document.
+   * SIGTERM: the sockets stop reading and close after a short first flush (shutdown.ts); what they sent is
+   * written until `deadline` (a Date.now() value), database or not, and the relay closes last, so that what
+   * was committed and the presence that left are still published. What was not written by the deadline is
+   * logged, and returned as a count per document.
    */
-  async shutdown(deadline = Infinity): Promise<Map<string, number>> {
+  async shutdown(deadline = Infinity, firstFlushMs = FIRST_FLUSH_MS): Promise<Map<string, number>> {
     this.shuttingDown = true;
     this.openAccess.stop();
-    await this.committer.flush(deadline);
-    for (const connection of [...this.connections]) connection.close(CLOSE_CODES.goingAway, "server shutting down");
-    const unwritten = await this.committer.close(deadline);
+    const unwritten = await drainSockets({ connections: this.connections, committer: this.committer, sockets: this.sockets, stopWriters: () => this.hiding.stop(), firstFlushMs }, deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
     await beforeDeadline(this.clientIdStore.flush(), Math.min(deadline, Date.now() + 2_000));
     for (const slot of this.slots.values()) if (slot.phase === "live") {
