@@ -27,8 +27,8 @@ if (!(await portFree(config.port, config.host))) {
   process.exit(1);
 }
 const database = await openDatabase(config.database, logger).catch((err: unknown) => {
-  // Another server (or a command) has the embedded database open: say so plainly, and stop.
-  if (!(err instanceof Error && err.name === "DataDirInUse")) throw err;
+  // Another server (or a command) has the embedded database open, or DATA_DIR cannot be written: say so plainly, and stop.
+  if (!(err instanceof Error && (err.name === "DataDirInUse" || err.name === "DataDirUnusable"))) throw err;
   logger.fatal(err.message);
   process.exit(1);
 });
