@@ -29,7 +29,12 @@ COPY . .
 COPY --from=build /app/apps/web/dist apps/web/dist
 COPY --from=build /app/apps/server/dist apps/server/dist
 # MALLOC_ARENA_MAX: fewer native heaps for the server's threads (apps/server/src/heap-growth.ts, SERVER_ENV).
-ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0 MALLOC_ARENA_MAX=2
+# DATA_DIR: where the embedded database lives when DATABASE_URL is unset. /app belongs to root and the server
+# runs as node, so the directory is made here and given to node; a volume keeps it across containers (a
+# new volume takes the directory's owner from the image).
+ENV NODE_ENV=production PORT=8787 HOST=0.0.0.0 MALLOC_ARENA_MAX=2 DATA_DIR=/app/data
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 EXPOSE 8787
 USER node
 # Node itself as PID 1, so that the SIGTERM of `docker stop` reaches the server: it commits and relays what

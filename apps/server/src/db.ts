@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as tables from "@marginalia/schema/tables";
 import { type ExtractTablesWithRelations, sql as query } from "drizzle-orm";
@@ -8,6 +7,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
 import type { EmbeddedDatabase } from "./embedded/database.ts";
+import { usableDataDir } from "./embedded/usable-data-dir.ts";
 import { ApiError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { namedStatements } from "./prepared-statements.ts";
@@ -271,7 +271,7 @@ async function migrateLocked(sql: postgres.Sql, { waiting }: MigrateOptions) {
  */
 export async function openDatabase(target: Config["database"], logger?: Logger): Promise<PostgresDatabase | EmbeddedDatabase> {
   if (target.kind === "postgres") return databaseOnPostgres(target.url);
-  mkdirSync(target.dataDir, { recursive: true });
+  usableDataDir(target.dataDir);
   // Loaded only when used: a server on Postgres never starts the embedded one.
   const { startEmbeddedDatabase } = await import("./embedded/database.ts");
   return startEmbeddedDatabase({ dataDir: target.dataDir }, { ...(logger && { logger }) });

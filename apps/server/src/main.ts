@@ -17,6 +17,7 @@ import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/broadcast/relay.ts";
 import { notificationBell } from "./services/notification-bell.ts";
 import { deleteStaleDrafts } from "./services/revision-drafts.ts";
+import { stopOnSignals } from "./stop-signals.ts";
 
 limitHeapGrowth();
 const config = loadConfig();
@@ -27,8 +28,8 @@ if (!(await portFree(config.port, config.host))) {
   process.exit(1);
 }
 const database = await openDatabase(config.database, logger).catch((err: unknown) => {
-  // Another server (or a command) has the embedded database open: say so plainly, and stop.
-  if (!(err instanceof Error && err.name === "DataDirInUse")) throw err;
+  // Another server (or a command) has the embedded database open, or DATA_DIR cannot be written: say so plainly, and stop.
+  if (!(err instanceof Error && (err.name === "DataDirInUse" || err.name === "DataDirUnusable"))) throw err;
   logger.fatal(err.message);
   process.exit(1);
 });
@@ -106,8 +107,7 @@ async function shutdown(signal: string) {
   await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
   process.exit(unwritten.size || process.exitCode ? 1 : 0);
 }
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+stopOnSignals(process, { shutdown: (signal) => void shutdown(signal), unwritten: () => hub.committer.pending, logger, exit: (code) => process.exit(code) });
 
 function redactUrl(url: string): string {
   const u = new URL(url);

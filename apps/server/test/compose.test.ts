@@ -50,6 +50,8 @@ describe("docker-compose.yml", () => {
       expect(config.database.kind).toBe("postgres");
       expect(config.trustProxy).toBe(true);
       expect(config.publicOrigin).toBe("http://localhost:8787");
+      // Left to follow PUBLIC_ORIGIN, so that an https origin gets a Secure cookie without a second setting.
+      expect(env.SESSION_COOKIE_SECURE).toBeUndefined();
     }
     for (const [name, server] of servers) {
       expect(server.healthcheck?.test.join(" "), name).toMatch(/\/readyz/);
@@ -94,6 +96,12 @@ describe("deploy/nginx.conf", () => {
     expect(server).toMatch(new RegExp(`access_log\\s+\\S+\\s+${format![1]};`));
   });
 
+  it("does not serve the servers' metrics on the public port", () => {
+    const blocked = directives.match(/location\s*=\s*\/metrics\s*\{([^}]*)\}/)?.[1] ?? "";
+    expect(blocked).toMatch(/^\s*return\s+40[34];\s*$/);
+    expect(blocked).not.toMatch(/proxy_pass/);
+  });
+
   it("tells the servers who the client is, as TRUST_PROXY expects", () => {
     expect(directives).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;/);
     expect(directives).toMatch(/proxy_set_header\s+Host\s+\$http_host;/);
@@ -112,6 +120,18 @@ describe("Dockerfile", () => {
     // Node's flags between (heap-growth.test.ts checks them).
     expect(runtime).toMatch(/CMD \["node", ("--[^"]+", )*"apps\/server\/dist\/main\.js"\]/);
     expect(runtime).not.toMatch(/tsx/);
+  });
+
+  it("runs as node, with the embedded database's directory its own and on a volume", () => {
+    const runtime = stages[1]!;
+    const dataDir = runtime.match(/^ENV .*\bDATA_DIR=(\S+)/m)?.[1];
+    expect(dataDir).toBe("/app/data");
+    const user = runtime.indexOf("USER node");
+    expect(user).toBeGreaterThan(0);
+    const chown = runtime.match(/^RUN mkdir -p (\S+) && chown node:node (\S+)$/m);
+    expect([chown?.[1], chown?.[2]]).toEqual([dataDir, dataDir]);
+    expect(runtime.indexOf(chown![0])).toBeLessThan(user);
+    expect(runtime).toMatch(new RegExp(`^VOLUME ${dataDir}$`, "m"));
   });
 
   it("gives pnpm the patches it applies before each stage installs", () => {

@@ -5,10 +5,10 @@ import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contextFor } from "../src/documents/context.ts";
 import { serverHooks } from "../src/hooks/index.ts";
-import type { CommitHook } from "../src/sync/persist/commit-hooks.ts";
 import { type TestApp, type TestClient, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { openTestDatabase } from "./support/database.ts";
+import { commitGate } from "./support/commit-gate.ts";
 
 /**
  * Hiding and unhiding move a thread between the group's and the hidden document, both halves in one group
@@ -17,23 +17,12 @@ import { openTestDatabase } from "./support/database.ts";
  * move's halves always share a commit with it, behind it.
  */
 let t: TestApp;
-let gate: { docName: string; entered: () => void; released: Promise<void> } | null = null;
-const gateHook: CommitHook = {
-  name: "test gate",
-  wants: (doc) => gate?.docName === doc.context.docName,
-  beforeProjection: async () => {
-    const held = gate;
-    gate = null;
-    if (!held) return;
-    held.entered();
-    await held.released;
-  },
-};
+const gate = commitGate();
 
 beforeAll(async () => {
   const database = await openTestDatabase();
   const hooks = serverHooks(database.db);
-  t = await createTestApp({ database, sync: { hooks: { ...hooks, commit: [...hooks.commit, gateHook] } } });
+  t = await createTestApp({ database, sync: { hooks: { ...hooks, commit: [...hooks.commit, gate.hook] } } });
 });
 afterAll(async () => {
   await t.close();
@@ -41,15 +30,6 @@ afterAll(async () => {
 });
 
 type Member = TestClient & { user: { id: string } };
-
-/** Arms the gate on `docName`'s next commit; `entered` resolves while that commit's transaction waits, `open` lets it go on. */
-function armGate(docName: string) {
-  let entered!: () => void;
-  let open!: () => void;
-  const inside = new Promise<void>((resolve) => (entered = resolve));
-  gate = { docName, entered, released: new Promise<void>((resolve) => (open = resolve)) };
-  return { inside, open };
-}
 
 async function desk() {
   const d = await articleWithMembers(t.app, ["moderator", "annotator", "viewer"]);
@@ -79,7 +59,7 @@ describe("a thread moved while other documents write", () => {
     expect((await d.mod.post(`/api/annotations/${rootId}/hide`)).status).toBe(200);
     expect((await d.rowOf(rootId))?.docName).toBe(hiddenRoom(d.article.id));
 
-    const { inside, open } = armGate(hiddenRoom(d.article.id));
+    const { inside, open } = gate.arm(hiddenRoom(d.article.id));
     const unhide = d.mod.post(`/api/annotations/${rootId}/unhide`);
     await inside;
     await d.queue("group", (doc) => createAnnotation(doc, { kind: "comment", authorId: d.author.user.id, body: "written meanwhile" }));
@@ -100,7 +80,7 @@ describe("a thread moved while other documents write", () => {
     expect((await d.mod.post(`/api/annotations/${earlier.rootId}/hide`)).status).toBe(200);
     const { rootId, replyId } = await d.thread("hidden while the hidden document writes");
 
-    const { inside, open } = armGate(groupRoom(d.article.id));
+    const { inside, open } = gate.arm(groupRoom(d.article.id));
     const hide = d.mod.post(`/api/annotations/${rootId}/hide`);
     await inside;
     await d.queue("hidden", (doc) => updateAnnotation(doc, earlier.replyId, { body: "edited meanwhile" }));

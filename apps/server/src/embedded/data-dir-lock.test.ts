@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, fork, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { seeded } from "../../test/support/seed.ts";
 import { DataDirInUse, LOCK_FILE, claimDataDir } from "./data-dir-lock.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "marginalia-claim-"));
@@ -33,8 +34,7 @@ describe("an embedded data directory's claim", () => {
 
   it("is taken over from a process that is gone, or from an earlier life of this pid", async () => {
     const dir = fresh("stale");
-    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
-    writeFileSync(path.join(dir, LOCK_FILE), `${gone}\n`);
+    writeFileSync(path.join(dir, LOCK_FILE), `${deadPid()}\n`);
     claimDataDir(dir)();
     // Killed, and not yet reaped: its parent shell turned into a `sleep`, which never waits for children.
     const parent = spawn("sh", ["-c", "sleep 30 & echo $!; kill -9 $!; exec sleep 10"]);
@@ -48,4 +48,34 @@ describe("an embedded data directory's claim", () => {
     const release = claimDataDir(dir);
     release();
   });
+
+  it("is taken over from a dead process by exactly one of many processes claiming it at the same moment", async () => {
+    const rng = seeded("data-dir-lock contenders");
+    const contenders = Array.from({ length: 6 }, () =>
+      fork(path.join(import.meta.dirname, "data-dir-lock-contender.ts"), [], { execArgv: ["--import", "tsx"], stdio: "ignore" }),
+    );
+    try {
+      await Promise.all(contenders.map((c) => reply(c)));
+      for (let round = 0; round < 12; round++) {
+        const dir = fresh(`race-${round}`);
+        writeFileSync(path.join(dir, LOCK_FILE), `${deadPid()}\n`);
+        const at = Date.now() + 200;
+        const answers = contenders.map((c) => reply(c));
+        for (const c of contenders) c.send({ dir, at, spin: rng.int(20_000) });
+        const outcomes = await Promise.all(answers);
+        expect(outcomes.filter((o) => o === "won"), `round ${round}, seed ${rng.seed}`).toHaveLength(1);
+        await Promise.all(contenders.map((c) => (c.send({ release: true }), reply(c))));
+      }
+    } finally {
+      for (const c of contenders) c.kill();
+    }
+  }, 60_000);
 });
+
+function deadPid(): string {
+  return spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+}
+
+function reply(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => child.once("message", (m) => resolve(String(m))));
+}

@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { LOCK_FILE } from "./fresh-data-dir.mjs";
 
@@ -12,6 +13,10 @@ export class DataDirInUse extends Error {
 /** Claims this process holds. A claim naming our pid that is not among them is a previous life's (a container restarted: pid 1 again). */
 const held = new Set<string>();
 
+/** How many levels of abandoned takeovers (a taker killed mid-way) are cleared before giving up. */
+const MAX_TAKEOVER_DEPTH = 3;
+const TAKING = ".taking";
+
 /**
  * Claims an embedded data directory for this process, or refuses. PGlite
  * takes no lock of its own: a second process (the CLI's backup beside a
@@ -22,37 +27,97 @@ const held = new Set<string>();
 export function claimDataDir(dataDir: string): () => void {
   const file = path.resolve(dataDir, LOCK_FILE);
   mkdirSync(dataDir, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, "wx");
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (createWith(file, `${process.pid}\n`)) {
       held.add(file);
       return () => release(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = holderOf(file);
-      if (holder !== null && (holder === process.pid ? held.has(file) : isAlive(holder))) {
-        throw new DataDirInUse(
-          `the embedded database in ${dataDir} is open in process ${holder}${holder === process.pid ? " (this one)" : ""}: ` +
-            "stop that server first (two processes on one embedded database corrupt it), or use Postgres (DATABASE_URL) " +
-            `to run commands beside a live server. If no such process runs, delete ${file}.`,
-        );
-      }
-      // A claim left by a process that is gone.
-      unlinkSync(file);
     }
+    const holder = holderOf(file);
+    if (typeof holder === "number" && holdsIt(file, holder)) {
+      throw new DataDirInUse(
+        `the embedded database in ${dataDir} is open in process ${holder}${holder === process.pid ? " (this one)" : ""}: ` +
+          "stop that server first (two processes on one embedded database corrupt it), or use Postgres (DATABASE_URL) " +
+          `to run commands beside a live server. If no such process runs, delete ${file}.`,
+      );
+    }
+    removeIfStale(file, 0);
   }
-  throw new DataDirInUse(`could not claim the embedded database in ${dataDir}: another process claims it at the same moment`);
+  throw new DataDirInUse(`could not claim the embedded database in ${dataDir}: other processes claim it at the same moment`);
 }
 
-function holderOf(file: string): number | null {
+/**
+ * Creates `file` holding `content`, or finds it there. Written aside and
+ * linked into place, so that no reader ever sees it empty: an empty claim
+ * would name no process and be taken for a stale one.
+ */
+function createWith(file: string, content: string): boolean {
+  const aside = `${file}.${process.pid}-${randomUUID()}`;
+  writeFileSync(aside, content, { flag: "wx" });
   try {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
+    linkSync(aside, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    unlinkSync(aside);
   }
+}
+
+/**
+ * Removes `file` if the process it names is gone. Reading the holder and
+ * removing the file are two steps: two processes that both read a stale
+ * claim, where one removes it and claims the directory, must not let the
+ * other remove that fresh claim. So whoever removes a claim first takes
+ * `<file>.taking` (created exclusively, like the claim) and judges the claim
+ * again while holding it; a live owner never loses its claim, since only a
+ * dead one's is removed, and only under the token. A token left by a taker
+ * killed mid-way is itself a stale claim, cleared the same way.
+ */
+function removeIfStale(file: string, depth: number) {
+  const token = file + TAKING;
+  if (!createWith(token, `${process.pid}\n`)) {
+    const taker = holderOf(token);
+    // Gone already: the claim was judged meanwhile, and is to be tried again.
+    if (taker === "missing") return;
+    if (depth < MAX_TAKEOVER_DEPTH && isStale(token, taker)) removeIfStale(token, depth + 1);
+    // Another process is judging the claim; its turn lasts a few system calls.
+    else pause(2);
+    return;
+  }
+  try {
+    // A claim that vanished meanwhile is left alone: what stands there next is someone's fresh claim.
+    if (isStale(file, holderOf(file))) rmSync(file, { force: true });
+  } finally {
+    unlinkSync(token);
+  }
+}
+
+/** Whether the process named in `file` has it: a claim naming our pid that we never made is an earlier life's (a container restarted: pid 1 again). */
+function holdsIt(file: string, holder: number): boolean {
+  return holder === process.pid ? held.has(file) : isAlive(holder);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function pause(ms: number) {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** The pid a claim names; "unreadable" for one that names none (written by hand, or cut short by an older release). */
+function holderOf(file: string): number | "unreadable" | "missing" {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "missing";
+    throw err;
+  }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : "unreadable";
+}
+
+function isStale(file: string, holder: ReturnType<typeof holderOf>): boolean {
+  return holder === "unreadable" || (typeof holder === "number" && !holdsIt(file, holder));
 }
 
 function isAlive(pid: number): boolean {
@@ -79,9 +144,8 @@ function isZombie(pid: number): boolean {
 /** Only our own claim is removed: a directory taken over meanwhile keeps its new owner's. */
 function release(file: string) {
   held.delete(file);
-  if (holderOf(file) !== process.pid) return;
   try {
-    unlinkSync(file);
+    if (holderOf(file) === process.pid) unlinkSync(file);
   } catch {
     // Already gone (removed with its directory, or by hand): there is nothing left to release.
   }

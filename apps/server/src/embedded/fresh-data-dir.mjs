@@ -21,7 +21,8 @@ const STAGING = ".marginalia-init";
 export async function prepareDataDir(dataDir, create) {
   if (existsSync(path.join(dataDir, "PG_VERSION"))) return;
   const staging = path.join(dataDir, STAGING);
-  const strangers = readdirSync(dataDir).filter((entry) => entry !== LOCK_FILE && entry !== STAGING);
+  // The claim, and what a claimer killed mid-way leaves beside it (data-dir-lock.ts), are ours.
+  const strangers = readdirSync(dataDir).filter((entry) => !entry.startsWith(LOCK_FILE) && entry !== STAGING);
   if (strangers.length > 0) {
     throw new Error(
       `${dataDir} holds no database but is not empty (${strangers.slice(0, 3).join(", ")}${strangers.length > 3 ? ", …" : ""}): ` +

@@ -24,6 +24,7 @@ import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
 import { ReloadPace } from "./document/reload-pace.ts";
+import { FIRST_FLUSH_MS, SocketsClosing, drainSockets } from "./shutdown.ts";
 
 /**
  * The registry of live documents and their sockets, independent of the
@@ -48,6 +49,7 @@ export class SyncHub {
   private readonly olderTargets = new OlderTargetsDue();
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
   private readonly reloads = new ReloadPace();
+  private readonly sockets = new SocketsClosing();
 
   constructor(
     private readonly db: Db,
@@ -92,6 +94,7 @@ export class SyncHub {
       relay: this.options.relay,
       reloads: this.reloads,
       idleUnloadMs: this.options.idleUnloadMs,
+      closing: () => this.shuttingDown,
     });
     this.joinHost = {
       db,
@@ -109,7 +112,7 @@ export class SyncHub {
 
   /** Takes a new socket: admits it, loads its document and opens it, buffering what it sends meanwhile. */
   connect(transport: Transport, request: AdmissionRequest & Pick<ConnectionOptions, "acks" | "roles">): Connection {
-    const connection = new Connection(transport, {
+    const connection = new Connection(this.sockets.watch(transport), {
       acks: request.acks,
       roles: request.roles,
       observer: this.options.observer,
@@ -288,18 +291,15 @@ export class SyncHub {
   }
 
   /**
-   * SIGTERM: write out everything, then close every socket as "going away",
-   * and last the relay, so that what was committed and the presence that
-   * left are still published. Writing stops at `deadline` (a Date.now()
-   * value), database or not: what was not written by then is logged, and
-   * returned as a count per document.
+   * SIGTERM: the sockets stop reading and close after a short first flush (shutdown.ts); what they sent is
+   * written until `deadline` (a Date.now() value), database or not, and the relay closes last, so that what
+   * was committed and the presence that left are still published. What was not written by the deadline is
+   * logged, and returned as a count per document.
    */
-  async shutdown(deadline = Infinity): Promise<Map<string, number>> {
+  async shutdown(deadline = Infinity, firstFlushMs = FIRST_FLUSH_MS): Promise<Map<string, number>> {
     this.shuttingDown = true;
     this.openAccess.stop();
-    await this.committer.flush(deadline);
-    for (const connection of [...this.connections]) connection.close(CLOSE_CODES.goingAway, "server shutting down");
-    const unwritten = await this.committer.close(deadline);
+    const unwritten = await drainSockets({ connections: this.connections, committer: this.committer, sockets: this.sockets, stopWriters: () => this.hiding.stop(), firstFlushMs }, deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
     await beforeDeadline(this.clientIdStore.flush(), Math.min(deadline, Date.now() + 2_000));
     this.documents.destroyAll();

@@ -10,6 +10,8 @@ import type { DocContext } from "../persist/projection.ts";
 import { release } from "../document/tally.ts";
 import { articleTexts } from "../authorize/article-text.ts";
 import { classifyCommitError } from "../persist/commit-errors.ts";
+import { CLOSE_CODES } from "../../errors.ts";
+import { ShuttingDown } from "../shutdown.ts";
 
 /** What joining a socket to its document needs of the hub. */
 export type JoinHost = {
@@ -70,6 +72,8 @@ export async function join(hub: JoinHost, connection: Connection, request: Admis
     };
     connection.open(live, { ...actor, targetProblem }, admission.identity, userId);
   } catch (err) {
+    // Admitted as the server began to shut down: closed like every other socket then (sync/shutdown.ts).
+    if (err instanceof ShuttingDown) return connection.close(CLOSE_CODES.goingAway, "server shutting down");
     hub.logger.error({ err, room: request.room }, "could not open document");
     const unreachable = classifyCommitError(err) === "transient";
     connection.close(SYNC_CLOSE_CODES.internal, unreachable ? "the database cannot be reached; try again" : "could not load the document");

@@ -9,6 +9,7 @@ import type { GroupCommitter } from "../persist/persist.ts";
 import type { DocContext } from "../persist/projection.ts";
 import { type DocumentHooks, LiveDocument } from "./document.ts";
 import type { ReloadPace } from "./reload-pace.ts";
+import { ShuttingDown } from "../shutdown.ts";
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
@@ -30,6 +31,8 @@ export type DocumentSources = {
   reloads: ReloadPace;
   /** How long a document stays loaded after its last user releases it. */
   idleUnloadMs: number;
+  /** Whether the hub is shutting down: no document is loaded then, from a database that is closing (shutdown.ts). */
+  closing: () => boolean;
 };
 
 /**
@@ -61,6 +64,7 @@ export class LoadedDocuments {
       current.users++;
       return live;
     }
+    if (this.sources.closing()) throw new ShuttingDown();
     const ready = this.load(context);
     this.slots.set(context.docName, { phase: "loading", ready });
     try {

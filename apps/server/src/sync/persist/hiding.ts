@@ -17,6 +17,7 @@ import { KeyedTurns } from "../../keyed-turns.ts";
 import { UpdateNotStoredError } from "./commit-errors.ts";
 import type { LiveDocument } from "../document/document.ts";
 import type { DocContext } from "./projection.ts";
+import { ShuttingDown } from "../shutdown.ts";
 
 /**
  * How long a change another process made waits before this one moves what it left on the wrong side:
@@ -47,6 +48,9 @@ export type DocumentLease = {
 export class Hiding {
   /** Moves, by article: one after another. */
   private readonly moves = new KeyedTurns();
+  /** Moves queued and not yet settled, for a shutdown to wait out. */
+  private readonly pending = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly documents: DocumentLease,
@@ -56,14 +60,28 @@ export class Hiding {
   /** Called with every change persisted here; moves what it left on the wrong side once it is durable. */
   after(context: DocContext, touched: ReadonlySet<string>, durable: Promise<void>) {
     const side = sideOf(context);
-    if (!side || touched.size === 0) return;
-    void this.moves
-      .run(context.articleId, () => durable.then(() => this.settle(context, side, touched)))
+    if (!side || touched.size === 0 || this.stopped) return;
+    const move = this.moves
+      .run(context.articleId, () => durable.then(() => (this.stopped ? undefined : this.settle(context, side, touched))))
       .catch((err) => {
         // A change that was never stored has nothing to move; its sender has been told (commit-errors.ts).
-        if (err instanceof UpdateNotStoredError) return;
+        // A move that a shutdown cut short is finished when the document is next built (`reconcile`).
+        if (err instanceof UpdateNotStoredError || err instanceof ShuttingDown || this.stopped) return;
         this.logger.error({ err, doc: context.docName }, "could not move hidden annotations between documents");
       });
+    this.pending.add(move);
+    void move.then(() => this.pending.delete(move));
+  }
+
+  /**
+   * The server shuts down: no move starts from now on, since each may load
+   * a document from a database about to close. Resolves once the moves under
+   * way have settled, so that their writes reach the committer before it
+   * closes. What is left on the wrong side is moved at the next build.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.pending]);
   }
 
   /**

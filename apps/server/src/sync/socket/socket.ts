@@ -120,6 +120,9 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
       let connection: Connection | null = null;
       let alive: ReturnType<typeof heartbeat> | null = null;
       let frames: FrameLimit | null = null;
+      let ended!: () => void;
+      const closed = new Promise<void>((resolve) => (ended = resolve));
+      let reading = true;
       return {
         onOpen(_event, ws) {
           const raw = ws.raw as RawSocket | undefined;
@@ -143,16 +146,28 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
                 frames?.sent(data);
                 send(data);
               },
-              close: (code, reason) => ws.close(code, reason),
+              close: (code, reason) => {
+                // Read again, if a shutdown stopped it: the peer's answer to the close frame then ends the
+                // connection at once, and no unread bytes turn the process's exit into a reset.
+                raw?.resume?.();
+                ws.close(code, reason);
+              },
+              closed,
               reserve,
               // ws stops reading the TCP socket, so a client sending faster than it is served waits in its own buffers.
               pause: () => raw?.pause?.(),
-              resume: () => raw?.resume?.(),
+              resume: () => reading && raw?.resume?.(),
+              stopReading: () => {
+                reading = false;
+                raw?.pause?.();
+              },
             },
             request,
           );
         },
         onMessage(event, ws) {
+          // Shutting down: what was read before the pause is dropped unacknowledged, and sent again elsewhere.
+          if (!reading) return;
           alive?.sent();
           if (!(event.data instanceof ArrayBuffer)) {
             ws.close(SYNC_CLOSE_CODES.badMessage, "binary messages only");
@@ -166,11 +181,13 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
           connection?.receive(data);
         },
         onClose() {
+          ended();
           alive?.stop();
           frames?.release();
           connection?.transportClosed();
         },
         onError() {
+          ended();
           alive?.stop();
           frames?.release();
           connection?.transportClosed();
