@@ -39,7 +39,7 @@ describe("an embedded data directory's claim", () => {
     // Killed, and not yet reaped: its parent shell turned into a `sleep`, which never waits for children.
     const parent = spawn("sh", ["-c", "sleep 30 & echo $!; kill -9 $!; exec sleep 10"]);
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(d.toString()))));
-    await vi.waitFor(() => expect(readFileSync(`/proc/${zombie}/stat`, "utf8")).toMatch(/\) Z /), { timeout: 5_000 });
+    await vi.waitFor(() => expect(readFileSync(`/proc/${zombie}/stat`, "utf8")).toMatch(/\) Z /), { timeout: 15_000 });
     writeFileSync(path.join(dir, LOCK_FILE), `${zombie}\n`);
     claimDataDir(dir)();
     parent.kill();
