@@ -1,6 +1,6 @@
 import { type ChildProcess, fork, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { seeded } from "../../test/support/seed.ts";
@@ -19,7 +19,7 @@ describe("an embedded data directory's claim", () => {
   it("is refused to a second opener while held, and free once released", () => {
     const dir = fresh("held");
     const release = claimDataDir(dir);
-    expect(readFileSync(path.join(dir, LOCK_FILE), "utf8").trim()).toBe(String(process.pid));
+    expect(readFileSync(path.join(dir, LOCK_FILE), "utf8").trim()).toBe(`${process.pid} ${hostname()}`);
     expect(() => claimDataDir(dir)).toThrow(DataDirInUse);
     release();
     claimDataDir(dir)();
@@ -30,6 +30,18 @@ describe("an embedded data directory's claim", () => {
     // The test runner's parent is alive for as long as this test runs.
     writeFileSync(path.join(dir, LOCK_FILE), `${process.ppid}\n`);
     expect(() => claimDataDir(dir)).toThrow(`is open in process ${process.ppid}`);
+  });
+
+  it("is never taken over from another host (another container on a shared volume), whose processes cannot be seen", () => {
+    const dir = fresh("elsewhere");
+    // Pid 1 on another host, as every container's server is: here it would be our own earlier life, or init.
+    for (const pid of [deadPid(), process.pid, 1]) {
+      writeFileSync(path.join(dir, LOCK_FILE), `${pid} another-container\n`);
+      expect(() => claimDataDir(dir)).toThrow(`claimed by process ${pid} on host another-container`);
+    }
+    // The same host's earlier life (a container restarted keeps its name) is taken over.
+    writeFileSync(path.join(dir, LOCK_FILE), `${process.pid} ${hostname()}\n`);
+    claimDataDir(dir)();
   });
 
   it("is taken over from a process that is gone, or from an earlier life of this pid", async () => {

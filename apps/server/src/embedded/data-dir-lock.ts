@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { LOCK_FILE } from "./fresh-data-dir.mjs";
 
@@ -18,6 +19,15 @@ const MAX_TAKEOVER_DEPTH = 3;
 const TAKING = ".taking";
 
 /**
+ * A claim names the host as well as the pid. Containers sharing a volume (two replicas, a one-off CLI container
+ * beside the server) each see their own processes only, and each runs as pid 1: a pid from another host can be
+ * judged neither alive nor dead, so such a claim is never taken over. A container restarted keeps its host name,
+ * and takes over its earlier life's claim as before.
+ */
+const HOST = hostname();
+const OUR_CLAIM = `${process.pid} ${HOST}\n`;
+
+/**
  * Claims an embedded data directory for this process, or refuses. PGlite
  * takes no lock of its own: a second process (the CLI's backup beside a
  * running server) opened the same files, read what the server had not yet
@@ -28,11 +38,17 @@ export function claimDataDir(dataDir: string): () => void {
   const file = path.resolve(dataDir, LOCK_FILE);
   mkdirSync(dataDir, { recursive: true });
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (createWith(file, `${process.pid}\n`)) {
+    if (createWith(file, OUR_CLAIM)) {
       held.add(file);
       return () => release(file);
     }
     const holder = holderOf(file);
+    if (typeof holder === "object") {
+      throw new DataDirInUse(
+        `the embedded database in ${dataDir} is claimed by process ${holder.pid} on host ${holder.host}, whose processes this one cannot see: ` +
+          `stop that server first (two processes on one embedded database corrupt it). If it no longer runs, delete ${file}.`,
+      );
+    }
     if (typeof holder === "number" && holdsIt(file, holder)) {
       throw new DataDirInUse(
         `the embedded database in ${dataDir} is open in process ${holder}${holder === process.pid ? " (this one)" : ""}: ` +
@@ -76,7 +92,7 @@ function createWith(file: string, content: string): boolean {
  */
 function removeIfStale(file: string, depth: number) {
   const token = file + TAKING;
-  if (!createWith(token, `${process.pid}\n`)) {
+  if (!createWith(token, OUR_CLAIM)) {
     const taker = holderOf(token);
     // Gone already: the claim was judged meanwhile, and is to be tried again.
     if (taker === "missing") return;
@@ -103,8 +119,11 @@ function pause(ms: number) {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** The pid a claim names; "unreadable" for one that names none (written by hand, or cut short by an older release). */
-function holderOf(file: string): number | "unreadable" | "missing" {
+/**
+ * The pid a claim names, or the pid and host when the host is another; "unreadable" for one that names no pid
+ * (written by hand, or cut short by an older release). An older release's claim names the pid alone.
+ */
+function holderOf(file: string): number | { pid: number; host: string } | "unreadable" | "missing" {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -112,8 +131,10 @@ function holderOf(file: string): number | "unreadable" | "missing" {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return "missing";
     throw err;
   }
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : "unreadable";
+  const [first = "", host] = text.trim().split(" ", 2);
+  const pid = Number(first);
+  if (!Number.isInteger(pid) || pid <= 0) return "unreadable";
+  return host === undefined || host === HOST ? pid : { pid, host };
 }
 
 function isStale(file: string, holder: ReturnType<typeof holderOf>): boolean {

@@ -19,6 +19,7 @@ import { keepOfflineMoves } from "./offline-moves.ts";
 import { UpdateLane } from "../connection/update-lane.ts";
 import { ServerWrites } from "./server-writes.ts";
 import { REFUSED_BEFORE } from "../validate/refused-structs.ts";
+import { DocumentClosed } from "./closed.ts";
 
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
@@ -251,6 +252,7 @@ export class LiveDocument implements PersistSource {
 
   /** Applies an already-authorized change and returns the durability promise of what it wrote. */
   apply(update: Uint8Array, origin: ChangeOrigin): Promise<void> {
+    if (this.isDestroyed) return Promise.reject(new DocumentClosed());
     let durable: Promise<void> = Promise.resolve();
     const captured: ChangeOrigin = { ...origin, onDurable: (p) => (durable = p) };
     Y.applyUpdate(this.doc, update, captured);
@@ -260,6 +262,7 @@ export class LiveDocument implements PersistSource {
 
   /** Runs a server-side change (REST, approval, re-anchoring) through the same path as a socket update. */
   change(origin: ChangeOrigin, fn: (doc: Y.Doc) => void): Promise<void> {
+    if (this.isDestroyed) return Promise.reject(new DocumentClosed());
     let durable: Promise<void> = Promise.resolve();
     const captured: ChangeOrigin = { ...origin, onDurable: (p) => (durable = p) };
     this.doc.transact(() => fn(this.doc), captured);
