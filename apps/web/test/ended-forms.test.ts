@@ -42,6 +42,26 @@ describe.skipIf(skipBrowserSuites)("forms left open when the page can no longer 
     await b.context.close();
   }, 60_000);
 
+  it("an assignee's answer being written when access ends stays to copy, and Send answer is gone", async () => {
+    const { base, a, b, alice, bob, groupId, articleId } = await twoMembers(suite.browser, suite.base);
+    const id = await annotate(a.context, base, articleId, PASSAGE, { kind: "factcheck", factcheck: { claim: "Several reasons.", verdict: "unverifiable", sources: [] } });
+    const { memberId } = await call<{ memberId: string }>(b.context, base, "GET", `/api/articles/${articleId}`);
+    await call(a.context, base, "PUT", `/api/annotations/${id}/assignment`, { assignees: [memberId] });
+    await openReader(b.page, base, articleId);
+    const card = threadCard(b.page, "Fact-check", alice.name);
+    await card.getByRole("button", { name: "Answer" }).click();
+    await card.getByRole("form", { name: "Answer" }).getByLabel("Comment (optional)").fill("Trade, mostly.");
+
+    await call(a.context, base, "DELETE", `/api/groups/${groupId}/members/${bob.id}`);
+    const kept = card.getByRole("textbox", { name: "Your answer" });
+    await kept.waitFor({ timeout: 15_000 });
+    expect(await kept.inputValue()).toContain("Trade, mostly.");
+    expect(await card.getByRole("button", { name: "Send answer" }).count()).toBe(0);
+    expect(await card.getByText("This answer was not sent: you no longer have access to this article.").count()).toBe(1);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
   it("a reply kept when the session is signed out says so, not that access was lost, and can be discarded", async () => {
     const { base, a, b, alice, articleId } = await twoMembers(suite.browser, suite.base);
     await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
