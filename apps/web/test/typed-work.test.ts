@@ -1,7 +1,8 @@
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeFindings } from "./support/axe.ts";
 import { announceSkip, chromiumSuite, screenshot, skipBrowserSuites, anotherPage } from "./support/browser.ts";
-import { annotate, call, openReader, pointInText, selectWithMouse, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
+import { annotate, call, openReader, pointInText, selectWithMouse, setRole, threadCard, twoMembers, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
@@ -127,27 +128,50 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await b.context.close();
   }, 90_000);
 
-  it("a reply sent offline to a thread a moderator hid meanwhile is not lost silently: its author is told where it went", async () => {
-    const { base, a, b, alice, articleId } = await twoReaders(suite.browser, suite.base);
-    const id = await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
-    const card = threadCard(b.page, "Comment", alice.name);
-    await card.getByText("Which reasons?").waitFor();
+  /** Bob replies offline to Alice's thread `id`, which Alice hides meanwhile; he comes online: the notice he is given. */
+  async function replyOfflineToThreadHidden({ base, a, b, card, id }: { base: string; a: { context: BrowserContext }; b: { context: BrowserContext; page: Page }; card: Locator; id: string }) {
     await b.context.setOffline(true);
     await b.page.getByRole("status", { name: "Offline" }).waitFor();
     await card.getByRole("textbox", { name: "Reply" }).fill("Trade and arms, mostly.");
     await card.getByRole("button", { name: "Send reply" }).click();
     await card.getByRole("list", { name: "Replies" }).getByText("Trade and arms, mostly.").waitFor();
     await call(a.context, base, "POST", `/api/annotations/${id}/hide`, { reason: "Off topic" });
-
     await b.context.setOffline(false);
     const notice = b.page.getByRole("alert").filter({ hasText: "hidden the thread" });
     await notice.waitFor({ timeout: 15_000 });
+    return notice;
+  }
+
+  it("a reply sent offline to a thread a moderator hid meanwhile is not lost silently: its author is told where it went", async () => {
+    const { base, a, b, alice, articleId } = await twoReaders(suite.browser, suite.base);
+    const id = await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
+    const card = threadCard(b.page, "Comment", alice.name);
+    await card.getByText("Which reasons?").waitFor();
+    const notice = await replyOfflineToThreadHidden({ base, a, b, card, id });
     expect(await notice.textContent()).toContain("Your reply was saved");
     expect(await notice.getByRole("textbox", { name: "What you wrote" }).inputValue()).toBe("Trade and arms, mostly.");
     await card.waitFor({ state: "detached" });
     // The server keeps it under the hidden thread, for the moderators, as the notice says.
     const listed = await call<{ annotations: Array<{ body: string | null; parentId: string | null }> }>(a.context, base, "GET", `/api/articles/${articleId}/annotations?limit=200`);
     expect(listed.annotations.filter((x) => x.body === "Trade and arms, mostly.").map((x) => x.parentId)).toEqual([id]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  it("a moderator demoted while reading is told of a reply withheld with its hidden thread, as any member is", async () => {
+    const { base, a, b, alice, bob, groupId, articleId } = await twoMembers(suite.browser, suite.base);
+    await setRole(a.context, base, groupId, bob.id, "moderator");
+    const id = await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
+    await openReader(b.page, base, articleId);
+    const badge = b.page.locator(".role-badge");
+    expect(await badge.textContent()).toBe("moderator");
+    await setRole(a.context, base, groupId, bob.id, "annotator");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("annotator");
+
+    const card = threadCard(b.page, "Comment", alice.name);
+    const notice = await replyOfflineToThreadHidden({ base, a, b, card, id });
+    expect(await notice.getByRole("textbox", { name: "What you wrote" }).inputValue()).toBe("Trade and arms, mostly.");
     expect([...a.errors, ...b.errors]).toEqual([]);
     await a.context.close();
     await b.context.close();

@@ -55,7 +55,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   useDocumentTitle(article.data?.title ?? (article.error ? "Article not available" : "Loading the article"));
   // Fetched beside the text, and painted with it (early-highlights.ts).
   const first = useHighlightList(articleId);
-  const notices = useSyncNotice(() => void article.reload());
+  const notices = useSyncNotice(() => void article.reload(), article.data?.memberId ?? null);
   const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, notices.handlers, { hold: first.hold });
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
@@ -166,7 +166,8 @@ function Reader({
   useArrivalAnnouncer(items, self, members, settled);
   usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
   useGoneDrafts(allItems, settled, notices.tell);
-  useWithheldReplies(groupStore, sessions.group, self, notices.tell, !sessions.hidden);
+  // A moderator holds the hidden document and sees such a reply arrive there: only the others are told.
+  useWithheldReplies(groupStore, sessions.group, self, notices.tell, !canModerate(role));
   const early = useEarlyPaints(first, map, article.revision, settled);
   useThreadHighlights(map, shown, [groupStore, privateStore, hiddenStore], paintOf, early);
 
@@ -300,7 +301,7 @@ function Reader({
   const states = sessions.private ? [groupState, privateState] : [groupState];
   // Re-anchored targets name the revision they now belong to: the text on screen is out of date.
   const corrected = useMemo(() => items.some((i) => (i.target?.revision ?? 0) > article.revision), [items, article.revision]);
-  const cardProps = { me: self, role, ended: !!groupState.fatal, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
+  const cardProps = { me: self, role, ended: groupState.end, moderation, reviewQuorum, members, actions, onFocus: focusCard, onShow: showInText };
   const filtering = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
   const emptyText = emptyThreadsText({ fatal: !!groupState.fatal, searched, terms: terms.length, filtering, total: listed.total, canWrite: canWrite(role) });
   const tabs = [

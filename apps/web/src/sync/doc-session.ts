@@ -12,6 +12,12 @@ import { type EditStore, UnsentEdits } from "./unsent-edits.ts";
 /** `stopped`: the session cannot go on (`fatal` says why); `destroyed`: its owner closed it, and nothing more is done. */
 export type Connection = "connecting" | "online" | "offline" | "stopped" | "destroyed";
 
+/**
+ * Why a session stopped for good, for what the page says of work it can no longer send: access lost, the
+ * article deleted, signed out, the group made anonymous to peers (a reload carries on), or another close.
+ */
+export type SessionEnd = "access" | "gone" | "signedOut" | "renamed" | "closed";
+
 export type SessionState = {
   connection: Connection;
   /** The server's state has been received on this connection. */
@@ -24,6 +30,8 @@ export type SessionState = {
   settings: number;
   /** The session cannot continue (no access, signed out). */
   fatal: string | null;
+  /** What kind of ending `fatal` tells of. */
+  end: SessionEnd | null;
   /** The role the server says this connection acts with, once it has said so: it can change while the page is open. */
   role: Role | null;
 };
@@ -71,7 +79,7 @@ export class DocSession {
   private persistence!: IndexeddbPersistence;
   private acks = new AckTracker();
   private unsent: UnsentEdits | null = null;
-  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, settings: 0, fatal: null, role: null };
+  private state: SessionState = { connection: "connecting", synced: false, saved: true, generation: 0, settings: 0, fatal: null, end: null, role: null };
   private listeners = new Set<() => void>();
   /** Local edits, or a stored copy, that the server may refuse. */
   private editedSinceReset = false;
@@ -229,7 +237,7 @@ export class DocSession {
     switch (code) {
       case SYNC_CLOSE_CODES.forbidden:
         // A document with nothing of ours in it was refused for who we are, not for what we wrote.
-        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(this.refusedAccess(why), { discard: true });
+        if (!this.editedSinceReset && !this.loadedFromStorage) return this.stop(this.refusedAccess(why), "access", { discard: true });
         void this.rejoin(why);
         return;
       case SYNC_CLOSE_CODES.notStored:
@@ -237,18 +245,18 @@ export class DocSession {
         void this.rejoin(why);
         return;
       case SYNC_CLOSE_CODES.gone:
-        return this.stop("This article was deleted.", { discard: true });
+        return this.stop("This article was deleted.", "gone", { discard: true });
       case SYNC_CLOSE_CODES.membersRenamed:
         // Our member id is the page's (from the article): a new one comes with a reload.
-        return this.stop("This group is now anonymous to peers. Reload the page to keep working.");
+        return this.stop("This group is now anonymous to peers. Reload the page to keep working.", "renamed");
       case SYNC_CLOSE_CODES.unauthorized:
-        return this.stop("Your session has ended. Sign in again to keep working.");
+        return this.stop("Your session has ended. Sign in again to keep working.", "signedOut");
       case SYNC_CLOSE_CODES.settingsChanged:
         this.set({ settings: this.state.settings + 1 });
         this.provider.connect();
         return;
       default:
-        return this.stop(`The live connection was closed (${why}).`);
+        return this.stop(`The live connection was closed (${why}).`, "closed");
     }
   }
 
@@ -257,13 +265,13 @@ export class DocSession {
    * dropped, and whatever is written from now on stays in memory: kept, it would be sent the next time
    * the page opens with access, as if written with it.
    */
-  private stop(message: string, { discard = false } = {}) {
+  private stop(message: string, end: SessionEnd, { discard = false } = {}) {
     // The fresh copy refused too: access was lost, not work, and no refusal is told; what the dropped copy
     // held that the server never had is told with the rest of what can no longer be sent.
     const before = this.recovery.kind === "rejoining" ? this.recovery.unsent : [];
     if (this.recovery.kind === "rejoining") this.recovery = { kind: "none" };
     if (discard) void this.persistence.clearData();
-    this.set({ connection: "stopped", fatal: message, role: discard ? null : this.state.role });
+    this.set({ connection: "stopped", fatal: message, end, role: discard ? null : this.state.role });
     const unsent = discard ? [...before, ...(this.unsent?.pending() ?? [])] : [];
     if (unsent.length) this.options.onUnsendable?.(unsent);
   }

@@ -7,7 +7,7 @@ const noSubscribe = () => () => {};
 const EMPTY_ITEMS: Item[] = [];
 const EMPTY_VOTES = new Map<string, VoteTally>();
 const EMPTY_PEERS: Peer[] = [];
-const IDLE: SessionState = { connection: "stopped", synced: false, saved: true, generation: 0, settings: 0, fatal: null, role: null };
+const IDLE: SessionState = { connection: "stopped", synced: false, saved: true, generation: 0, settings: 0, fatal: null, end: null, role: null };
 
 export function useSessionState(session: DocSession | null): SessionState {
   return useSyncExternalStore(session?.subscribe ?? noSubscribe, session?.getState ?? (() => IDLE));

@@ -101,10 +101,11 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
 
 /** Words of the user's that the server did not take, shown whole and offered to copy, until dismissed. */
 function KeptText({ text }: { text: string }) {
+  const box = useRef<HTMLTextAreaElement>(null);
   return (
     <>
-      <textarea className="kept-text" aria-label="What you wrote" dir="auto" readOnly value={text} rows={Math.min(6, text.split("\n").length + 1)} />
-      <CopyTextButton text={text} />
+      <textarea ref={box} className="kept-text" aria-label="What you wrote" dir="auto" readOnly value={text} rows={Math.min(6, text.split("\n").length + 1)} />
+      <CopyTextButton text={text} source={box} />
     </>
   );
 }

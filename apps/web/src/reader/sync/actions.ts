@@ -24,7 +24,8 @@ export type ReaderActions = {
   /** A reply; with a fact-check value it is a verdict reply, an assignee's answer. */
   reply(parent: Item, body: string, factcheck?: Factcheck): string | null;
   assign(item: Item, assignees: string[], dueAt: number | null): void;
-  edit(item: Item, patch: AnnotationPatch): void;
+  /** Returns an error message, or null when the edit was written. */
+  edit(item: Item, patch: AnnotationPatch): string | null;
   remove(item: Item): void;
   setResolved(item: Item, resolved: boolean): void;
   vote(item: Item, value: VoteValue | null): void;
@@ -40,14 +41,20 @@ type Context = { sessions: Sessions; map: TextMap<Text> | null; revision: number
  * moderation goes through the REST API, which also logs it and tells the author.
  */
 export function makeActions({ sessions, map, revision, me, role, moderation, reviewQuorum }: Context): ReaderActions {
-  const docOf = (source: Item["source"]) => sessions[source]?.doc ?? null;
+  // A session stopped for good sends nothing more: what is written into it after that is lost unseen, or, its
+  // stored copy kept, sent on a later visit as if written with access (docs/architecture.md). The page
+  // stops offering these actions then; this holds for a form it has not caught up with yet.
+  const docOf = (source: Item["source"]) => {
+    const session = sessions[source];
+    return session && session.getState().connection !== "stopped" ? session.doc : null;
+  };
 
   return {
     create(span, input) {
       if (!map) return "The article is still loading.";
       const placement = placementFor(input.kind, role, moderation, input.onlyMe, reviewQuorum);
       const doc = docOf(placement.room);
-      if (!doc) return "You cannot annotate this article.";
+      if (!doc) return sessions[placement.room] ? ENDED : "You cannot annotate this article.";
       const target = buildTarget(map.index, span, revision);
       if (target.exact.length > 20_000) return "Select a shorter passage (at most 20,000 characters).";
       createAnnotation(doc, {
@@ -63,7 +70,7 @@ export function makeActions({ sessions, map, revision, me, role, moderation, rev
     reply(parent, body, factcheck) {
       const placement = replyPlacement(parent.source, role, moderation, reviewQuorum, factcheck != null);
       const doc = docOf(placement.room);
-      if (!doc) return "You cannot reply here.";
+      if (!doc) return sessions[placement.room] ? ENDED : "You cannot reply here.";
       createAnnotation(doc, { kind: "comment", authorId: me, body, factcheck, parentId: parent.id, target: parent.target, status: placement.status });
       return null;
     },
@@ -73,7 +80,9 @@ export function makeActions({ sessions, map, revision, me, role, moderation, rev
     },
     edit(item, patch) {
       const doc = docOf(item.source);
-      if (doc) updateAnnotation(doc, item.id, patch);
+      if (!doc) return sessions[item.source] ? ENDED : "You cannot edit this.";
+      updateAnnotation(doc, item.id, patch);
+      return null;
     },
     remove(item) {
       const doc = docOf(item.source);
@@ -91,3 +100,5 @@ export function makeActions({ sessions, map, revision, me, role, moderation, rev
     flag: (item, reason) => flagAnnotation(item.id, reason),
   };
 }
+
+const ENDED = "The live connection has ended: nothing more can be saved from this page. Copy what you wrote to keep it.";

@@ -32,12 +32,20 @@ export function lostEditNotice(value: AnnotationValue, fate: LostEditFate): stri
 export const editedText = (value: AnnotationValue): string => writtenText(value.body, value.factcheck);
 
 /**
- * Work of ours the server never had, held when the live connection ended for good (access lost, the article
- * deleted: the banner above says which), which nothing can send any more (sync/doc-session.ts, `stop`).
+ * Work of ours the server may never have had (written offline, or sent with no acknowledgement yet), held
+ * when the live connection ended for good, which nothing can send any more (sync/doc-session.ts, `stop`):
+ * `mine` changes to our own annotations, whose text is below, and `others` to other members' (a resolve,
+ * an assignment), whose words are theirs and are not quoted as ours.
  */
-export function unsendableNotice(unsent: readonly AnnotationValue[]): string {
-  const what = unsent.length === 1 ? "Your last change was" : `Your last ${unsent.length} changes were`;
-  return `${what} not saved before the connection ended, and can no longer be sent. What you wrote is below.`;
+export function unsendableNotice(mine: number, others: number): string {
+  const lines: string[] = [];
+  const tail = "may not have been saved before the connection ended, and can no longer be sent from this page.";
+  if (mine > 0) lines.push(`${mine === 1 ? "Your last change" : `Your last ${mine} changes`} ${tail} What you wrote is below.`);
+  if (others > 0) {
+    const what = others === 1 ? "Your change to another member's annotation" : `Your changes to ${others} annotations of other members`;
+    lines.push(`${what} ${mine > 0 ? "may not have been saved either." : tail}`);
+  }
+  return lines.join(" ");
 }
 
 /** The text of unsent work to copy: a highlight, which holds no words of its own, by the passage it marks. */

@@ -9,6 +9,7 @@ const state = (patch: Partial<SessionState>): SessionState => ({
   generation: 0,
   settings: 0,
   fatal: null,
+  end: null,
   role: null,
   ...patch,
 });

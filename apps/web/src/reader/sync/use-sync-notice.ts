@@ -16,10 +16,12 @@ export type TellNotice = (message: string, kept: string) => void;
  * took away an annotation whose edit had not reached it. What became of that one is
  * asked of the server, which knows whether it was approved or is gone.
  */
-export function useSyncNotice(reloadArticle: () => void) {
+export function useSyncNotice(reloadArticle: () => void, self: string | null) {
   const [notice, setNotice] = useState<SyncNotice | null>(null);
   const reload = useRef(reloadArticle);
   reload.current = reloadArticle;
+  const me = useRef(self);
+  me.current = self;
   // What is told while a notice stands joins it: each loss of text has to stay readable until dismissed.
   const tell = useCallback<TellNotice>(
     (message, kept) => setNotice((now) => (now ? { message: `${now.message} ${message}`, kept: [now.kept, kept].filter(Boolean).join("\n\n") } : { message, kept })),
@@ -37,7 +39,9 @@ export function useSyncNotice(reloadArticle: () => void) {
         );
       },
       onUnsendable(unsent) {
-        tell(unsendableNotice(unsent), unsentText(unsent));
+        // Only our own annotations' words are quoted as ours; a change to someone else's (resolved, assigned) is told, not quoted.
+        const mine = unsent.filter((value) => value.authorId === me.current);
+        tell(unsendableNotice(mine.length, unsent.length - mine.length), unsentText(mine));
       },
     }),
     [tell],

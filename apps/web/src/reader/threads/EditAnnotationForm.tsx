@@ -8,8 +8,17 @@ import { FactcheckFields } from "../factcheck/FactcheckFields.tsx";
 import { type Editable, FIELD_LABELS, changedFields, conflicts, describeValue, editPatch } from "./edit-patch.ts";
 import { closeOnEscape, submitOnEnter } from "./keyboard.ts";
 import { useAskBeforeDiscard } from "./ask-before-discard.tsx";
+import { LockedDraft } from "./LockedDraft.tsx";
+import { writtenText } from "../sync/refusal-words.ts";
 
-type Props = { item: Item; onSave(patch: AnnotationPatch): void; onCancel(): void };
+type Props = {
+  item: Item;
+  /** Returns why the edit could not be saved, or null once it is written. */
+  onSave(patch: AnnotationPatch): string | null;
+  onCancel(): void;
+  /** Why the edit can no longer be saved from here (locked-words.ts): what was written stays to copy. */
+  locked?: string | null;
+};
 
 /** The form as written so far, and the values it opened on (what others changed since is measured from them). */
 type EditDraft = { opened: Editable; body: string; draft: FactcheckDraft | null };
@@ -23,7 +32,7 @@ export const editDraftName = (id: string) => `edit:${id}`;
  * changed meanwhile in the other fields stays; where they changed a field the
  * user changed too, it says so and asks for a second Save before replacing it.
  */
-export function EditAnnotationForm({ item, onSave: save, onCancel: cancel }: Props) {
+export function EditAnnotationForm({ item, onSave: save, onCancel: cancel, locked = null }: Props) {
   const [kept, keep] = useDraft<EditDraft>(editDraftName(item.id));
   const [fresh] = useState<EditDraft>(() => ({ opened: { body: item.body, factcheck: item.factcheck }, body: item.body, draft: item.factcheck ? draftFrom(item.factcheck) : null }));
   const { opened, body, draft } = kept ?? fresh;
@@ -33,10 +42,11 @@ export function EditAnnotationForm({ item, onSave: save, onCancel: cancel }: Pro
   }, [kept, keep, fresh]);
   const setBody = (next: string) => keep({ opened, draft, body: next });
   const setDraft = (next: FactcheckDraft) => keep({ opened, body, draft: next });
-  // Saved or discarded, the draft is let go; a card that merely goes away keeps it.
+  // Saved or discarded, the draft is let go; a card that merely goes away, or a save refused, keeps it.
   const onSave = (patch: AnnotationPatch) => {
+    const problem = save(patch);
+    if (problem) return setError(problem);
     keep(undefined);
-    save(patch);
   };
   const onCancel = () => {
     keep(undefined);
@@ -81,6 +91,7 @@ export function EditAnnotationForm({ item, onSave: save, onCancel: cancel }: Pro
     onSave(editPatch(current, body, value, changed));
   };
 
+  if (locked) return <LockedDraft label="Your edit" text={writtenText(body, draft)} reason={locked} onDiscard={onCancel} />;
   return (
     <form
       ref={form}

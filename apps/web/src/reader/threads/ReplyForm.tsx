@@ -1,16 +1,16 @@
-import { type FormEvent, useId, useRef, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 import { submitOnEnter } from "./keyboard.ts";
 import { FormFeedback } from "./FormFeedback.tsx";
 import { useDraft } from "../../app/drafts.ts";
-import { CopyTextButton } from "../CopyTextButton.tsx";
+import { LockedDraft } from "./LockedDraft.tsx";
 
 type Props = {
   onReply(body: string): string | null;
   note: string | null;
   draft: string;
   /**
-   * Why a reply can no longer be sent from here (access lost, or the role changed): what is typed stays,
-   * read-only, to copy, rather than going with the form.
+   * Why a reply can no longer be sent from here (locked-words.ts): what is typed stays, read-only, to copy
+   * or discard, rather than going with the form.
    */
   locked?: string | null;
 };
@@ -22,12 +22,11 @@ export function ReplyForm({ onReply, note, draft, locked = null }: Props) {
   const setBody = (next: string) => keep(next || undefined);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
-  const lockedId = useId();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const text = body.trim();
-    if (!text || locked) return;
+    if (!text) return;
     const problem = onReply(text);
     if (problem) setError(problem);
     else {
@@ -38,6 +37,7 @@ export function ReplyForm({ onReply, note, draft, locked = null }: Props) {
     }
   };
 
+  if (locked) return <LockedDraft label="Reply" text={body} reason={locked} onDiscard={() => keep(undefined)} />;
   return (
     <form className="reply-form" onSubmit={submit}>
       <textarea
@@ -47,25 +47,14 @@ export function ReplyForm({ onReply, note, draft, locked = null }: Props) {
         placeholder="Reply…"
         value={body}
         onChange={(e) => setBody(e.target.value)}
-        onKeyDown={locked ? undefined : submitOnEnter}
-        readOnly={!!locked}
-        aria-describedby={locked ? lockedId : undefined}
+        onKeyDown={submitOnEnter}
         rows={1}
         maxLength={20000}
       />
-      {locked ? (
-        <CopyTextButton text={body} />
-      ) : (
-        <button type="submit" disabled={!body.trim()}>
-          Send reply
-        </button>
-      )}
-      {locked && (
-        <p className="hint" id={lockedId}>
-          {locked}
-        </p>
-      )}
-      <FormFeedback note={locked ? null : note} error={error} />
+      <button type="submit" disabled={!body.trim()}>
+        Send reply
+      </button>
+      <FormFeedback note={note} error={error} />
     </form>
   );
 }

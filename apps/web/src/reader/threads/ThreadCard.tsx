@@ -20,6 +20,8 @@ import { SourceList } from "../factcheck/SourceList.tsx";
 import { StaleVerdict } from "../factcheck/StaleVerdict.tsx";
 import { ThreadToolbar } from "./ThreadToolbar.tsx";
 import type { Thread } from "./threads.ts";
+import type { SessionEnd } from "../../sync/doc-session.ts";
+import { editLock, lockedWords, replyLock } from "./locked-words.ts";
 
 export type ThreadCardProps = {
   thread: Thread;
@@ -31,8 +33,8 @@ export type ThreadCardProps = {
   quiet?: boolean;
   me: string;
   role: Role;
-  /** The live connection ended for good (access lost, the article deleted): nothing more is sent from this page. */
-  ended: boolean;
+  /** The live connection ended for good, and why (access lost, the article deleted…): nothing more is sent from this page. */
+  ended: SessionEnd | null;
   moderation: ModerationMode;
   /** The group's review quorum: in a review board a verdict reply is a submission (policy: `replyPlacement`). */
   reviewQuorum: number;
@@ -83,10 +85,12 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         <EditAnnotationForm
           item={root}
           onSave={(patch) => {
-            actions.edit(root, patch);
-            stopEditing();
+            const problem = actions.edit(root, patch);
+            if (!problem) stopEditing();
+            return problem;
           }}
           onCancel={stopEditing}
+          locked={editLock(root, reader, ended)}
         />
       ) : (
         <>
@@ -118,7 +122,7 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
         </>
       )}
       <AssignmentBadge root={root} replies={replies} members={members} me={me} />
-      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} ended={ended} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} replyCount={replies.length} />
+      <ThreadToolbar item={root} tally={props.tally} me={me} role={role} ended={!!ended} moderation={moderation} actions={actions} onEdit={() => setEditing(root.id)} replyCount={replies.length} />
       {canAssign(root, reader) && <AssignControl item={root} members={members} onAssign={(ids, dueAt) => actions.assign(root, ids, dueAt)} />}
       <ReplyList replies={replies} editing={editing} setEditing={setEditing} {...props} />
       {canReply(root, reader) ? (
@@ -129,17 +133,19 @@ export const ThreadCard = memo(function ThreadCard(props: ThreadCardProps) {
           <ReplyForm draft={`reply:${root.id}`} onReply={(body) => actions.reply(root, body)} note={replyPlacement(root.source, role, moderation, reviewQuorum).note} />
         </>
       ) : (
-        // A reply being typed when the page stopped offering replies (access lost, a role changed) stays, to copy.
-        readDraft<string>(scope, `reply:${root.id}`)?.trim() && (
-          <ReplyForm draft={`reply:${root.id}`} onReply={() => null} note={null} locked={ended ? LOCKED_ENDED : LOCKED_ROLE} />
-        )
+        // A reply or an answer being written when the page stopped offering them (access lost, the thread
+        // hidden, a role changed) stays, to copy.
+        <>
+          <AnswerForm root={root} onAnswer={() => null} note={null} locked={lockedWords("answer", replyLock(ended, root))} />
+          {readDraft<string>(scope, `reply:${root.id}`)?.trim() && (
+            <ReplyForm draft={`reply:${root.id}`} onReply={() => null} note={null} locked={lockedWords("reply", replyLock(ended, root))} />
+          )}
+        </>
       )}
     </article>
   );
 }, sameCard);
 
-const LOCKED_ENDED = "This reply was not sent: you no longer have access to this article. Copy it to keep it.";
-const LOCKED_ROLE = "This reply was not sent: you can no longer reply to this thread. Copy it to keep it.";
 
 /** Threads are rebuilt on every change; a card re-renders only when its own content did. */
 function sameCard(a: ThreadCardProps, b: ThreadCardProps): boolean {

@@ -6,6 +6,7 @@ import { SafeText } from "./SafeText.tsx";
 import { SourceList } from "../factcheck/SourceList.tsx";
 import { ThreadToolbar } from "./ThreadToolbar.tsx";
 import type { ThreadCardProps } from "./ThreadCard.tsx";
+import { editLock } from "./locked-words.ts";
 import type { Thread } from "./threads.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import { focusAfterClose } from "../../lib/focus.ts";
@@ -29,7 +30,7 @@ export function QuoteButton({ thread, onShow }: { thread: Thread; onShow(id: str
 }
 
 /** A thread's replies, oldest first, each with what the reader may do with it. */
-export function ReplyList({ replies, editing, setEditing, focusedReply, me, role, moderation, reviewQuorum, members, actions }: ThreadCardProps & Editing & { replies: Item[] }) {
+export function ReplyList({ replies, editing, setEditing, focusedReply, me, role, ended, moderation, reviewQuorum, members, actions }: ThreadCardProps & Editing & { replies: Item[] }) {
   const reader = { me, role, moderation, reviewQuorum };
   // The reply's toolbar is hidden while it is edited: focus goes back to its Edit button when it returns.
   const stopEditing = (id: string) => {
@@ -46,10 +47,12 @@ export function ReplyList({ replies, editing, setEditing, focusedReply, me, role
             <EditAnnotationForm
               item={reply}
               onSave={(patch) => {
-                actions.edit(reply, patch);
-                stopEditing(reply.id);
+                const problem = actions.edit(reply, patch);
+                if (!problem) stopEditing(reply.id);
+                return problem;
               }}
               onCancel={() => stopEditing(reply.id)}
+              locked={editLock(reply, reader, ended)}
             />
           ) : (
             <>
