@@ -58,7 +58,10 @@ export function claimDataDir(dataDir: string): () => void {
     }
     removeIfStale(file, 0);
   }
-  throw new DataDirInUse(`could not claim the embedded database in ${dataDir}: other processes claim it at the same moment`);
+  throw new DataDirInUse(
+    `could not claim the embedded database in ${dataDir}: other processes claim it at the same moment. ` +
+      `If none is starting, delete ${file}${TAKING}, left by one stopped while taking over a claim.`,
+  );
 }
 
 /**

@@ -12,6 +12,8 @@ export class Acks {
   private received = 0;
   /** Set while a close waits for the acks it still owes. */
   private owedOnly = false;
+  /** Set once an update was not stored: an ack after it would say that it was. */
+  private broken = false;
 
   /** `to`: where acks go, null for a socket that did not ask for them (`acks=1`); `open`: whether it still is. */
   constructor(
@@ -29,9 +31,13 @@ export class Acks {
     const to = this.to;
     if (!to) return;
     const ack = () => {
-      if (this.open() || this.owedOnly) to.send(ackMessage(seq));
+      if (!this.broken && (this.open() || this.owedOnly)) to.send(ackMessage(seq));
     };
-    this.chain = this.chain.then(() => durable).then(ack, () => {});
+    this.chain = this.chain
+      .then(() => durable)
+      .then(ack, () => {
+        this.broken = true;
+      });
   }
 
   /**
