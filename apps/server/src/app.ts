@@ -38,20 +38,24 @@ const isArticleUpload = (method: string, path: string) =>
   (method === "POST" && /^\/api\/groups\/[^/]+\/articles\/?$/.test(path)) ||
   (method === "PUT" && /^\/api\/articles\/[^/]+\/text\/?$/.test(path));
 
-function limitTo(maxSize: number, limit: string): MiddlewareHandler {
-  const refuse = () => {
-    throw new ApiError("payload_too_large", `Request bodies are limited to ${limit}`);
+function limitTo(maxSize: number, limit: string): MiddlewareHandler<AppEnv> {
+  const refuse = (what: string) => () => {
+    throw new ApiError("payload_too_large", `Request bodies are limited to ${what}`);
   };
-  const counted = bodyLimit({ maxSize, onError: refuse });
+  const counted = bodyLimit({ maxSize, onError: refuse(limit) });
+  // Counted means read into memory before the route has judged the request: without a session, only as much as
+  // signing in takes, so that connections nobody signed in to cannot make the server hold a megabyte each.
+  const countedAnonymous = bodyLimit({ maxSize: Math.min(maxSize, MAX_AUTH_JSON_BYTES), onError: refuse("16 KiB without signing in") });
   return (c, next) => {
     // A declared length is judged from the header alone. Hono's bodyLimit opens the body to look at it, which
     // starts reading it, and would tell a client that waits on `Expect: 100-continue` to send its body before
     // the route has judged the request (http/expect-continue.ts). A body of no declared length is counted.
     const declared = c.req.header("content-length");
-    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) return counted(c, next);
-    return Number(declared) > maxSize ? refuse() : next();
+    if (declared === undefined || c.req.header("transfer-encoding") !== undefined) return (c.get("auth") ? counted : countedAnonymous)(c, next);
+    return Number(declared) > maxSize ? refuse(limit)() : next();
   };
 }
+
 const jsonLimit = limitTo(MAX_JSON_BYTES, "1 MiB");
 const authLimit = limitTo(MAX_AUTH_JSON_BYTES, "16 KiB here");
 
@@ -118,10 +122,11 @@ export function createApp(input: AppInput) {
     await next();
   });
   app.use(closeUnreadBodies);
-  app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   app.use("/api/auth/*", authLimit);
+  // The limits after `authenticate`, which reads no body: how much of one is counted depends on who sends it.
   app.use("/api/*", privateAnswers, refuseNulInPath, refuseMalformedQuery, authenticate, checkOrigin);
-  app.use("/w3c/*", privateAnswers, jsonLimit, refuseNulInPath, refuseMalformedQuery, authenticate, checkOrigin);
+  app.use("/api/*", (c, next) => (isArticleUpload(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
+  app.use("/w3c/*", privateAnswers, refuseNulInPath, refuseMalformedQuery, authenticate, checkOrigin, jsonLimit);
 
   const api = apiRoutes();
   app.route("/", api);

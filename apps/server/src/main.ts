@@ -102,7 +102,8 @@ async function shutdown(signal: string) {
   const unwritten = await hub.shutdown(end - reserve);
   // A delivery cut short is sent again by whichever process next finds its lease over.
   await Promise.race([deliverer.stop(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
-  await Promise.race([mailer.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve - Date.now())))]);
+  // A mail being sent gets a few seconds, not the grace period: a silent mail server holds a try 30 s.
+  await mailer.close(Math.min(5_000, Math.max(0, end - reserve - Date.now())));
   // A database that is down may not answer its goodbye either.
   await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
   process.exit(unwritten.size || process.exitCode ? 1 : 0);

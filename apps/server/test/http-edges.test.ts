@@ -207,6 +207,20 @@ describe("a body over the limit, sent whole by a client that keeps writing", () 
     );
     expect([upload.status, errorOf(upload).code, upload.error]).toEqual([413, "payload_too_large", undefined]);
   });
+
+  it("reads at most 16 KiB of a chunked body nobody signed in to, and a signed-in member's up to the route's limit", async () => {
+    const body = Buffer.from(JSON.stringify({ name: "n".repeat(20 * 1024) }));
+    const chunkedHead = (extra: string) =>
+      `POST /api/groups HTTP/1.1\r\nHost: ${base.host}\r\n${extra}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const chunked = [Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from("\r\n0\r\n\r\n")];
+    const anonymous = await rawRequest(chunkedHead(""), chunked);
+    expect([anonymous.status, errorOf(anonymous).code]).toEqual([413, "payload_too_large"]);
+    const owner = await signUp(t.app);
+    const token = (await owner.post("/api/tokens", { name: "chunked" })).body.token as string;
+    const signedIn = await rawRequest(chunkedHead(`Authorization: Bearer ${token}\r\n`), chunked);
+    // Read whole and judged by the route: a name that long is not a group's.
+    expect([signedIn.status, errorOf(signedIn).code]).toEqual([400, "validation_failed"]);
+  });
 });
 
 describe("requests Node refuses itself", () => {

@@ -13,8 +13,8 @@ export type Mailer = {
    * tried again later (retries.ts).
    */
   send(message: MailMessage): void;
-  /** Waits for the tries under way; messages waiting for a later try are given up, each logged. */
-  close(): Promise<void>;
+  /** Waits for the tries under way, at most `waitMs`; messages waiting for a later try, or still going then, are logged. */
+  close(waitMs?: number): Promise<void>;
 };
 
 export function createMailer(config: Config["mail"], logger: Logger, options: Partial<MailRetryOptions> = {}): Mailer {
@@ -33,9 +33,14 @@ function transportFor(config: Config["mail"], logger: Logger): (message: MailMes
       // nodemailer is loaded with the first message (about 3 MB of heap), not by every server that never mails.
       let smtp: Promise<Transporter> | undefined;
       return async (message) => {
-        smtp ??= import("nodemailer").then(({ createTransport }) => createTransport(transport.url));
+        // nodemailer waits 10 minutes for a silent server by default: a try that hangs holds its message (and a
+        // shutdown) that long. Bounded, a silent server fails the try, which is tried again later (retries.ts).
+        smtp ??= import("nodemailer").then(({ createTransport }) => createTransport({ url: transport.url, ...SMTP_TIMEOUTS }));
         await (await smtp).sendMail({ from, ...message });
       };
     }
   }
 }
+
+/** Milliseconds: to connect, for the server's greeting, and of silence once talking (a URL's own query may set them). */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };

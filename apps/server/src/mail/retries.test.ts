@@ -177,6 +177,17 @@ describe("mail retries", () => {
     expect(outcomes).toEqual(["deferred", "deferred", "delivered", "dropped"]);
   });
 
+  it("close waits for a try under way at most as long as it is given, and names the message it leaves", async () => {
+    const errors: Array<{ to?: string; message: string }> = [];
+    const logger = createLogger("silent");
+    logger.error = ((fields: { to?: string }, message: string) => void errors.push({ to: fields.to, message })) as typeof logger.error;
+    // A mail server that took the connection and went silent.
+    const mail = retryingDelivery(() => new Promise<void>(() => {}), logger, { delaysMs: [1_000], maxWaiting: 10, clock: manualClock("mail retries: silent").clock, counted: () => {} });
+    mail.send(note("silent@example.org"));
+    await mail.close(50);
+    expect(errors).toEqual([{ to: "silent@example.org", message: "mail may not have been delivered: the server stopped while sending it" }]);
+  });
+
   it("close does not wait out the backoff: it gives up the messages still waiting, and says so", async () => {
     const { mailer, outcomes, errors, timers } = mailerTo(closedPort, "mail retries: close");
     mailer.send(note("waiting@example.org"));

@@ -60,7 +60,7 @@ type Entry = { message: MailMessage; tries: number; timer?: unknown; givenUp?: b
  */
 export function retryingDelivery(deliver: (message: MailMessage) => Promise<void>, logger: Logger, options: MailRetryOptions) {
   const { delaysMs, maxWaiting, clock, counted } = options;
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Map<Promise<void>, Entry>();
   // In the order each first failed: the first is the one that has waited longest.
   const waiting = new Set<Entry>();
   let closed = false;
@@ -77,7 +77,7 @@ export function retryingDelivery(deliver: (message: MailMessage) => Promise<void
         (err: unknown) => failed(entry, err),
       )
       .finally(() => inFlight.delete(run));
-    inFlight.add(run);
+    inFlight.set(run, entry);
   }
 
   function failed(entry: Entry, err: unknown) {
@@ -118,10 +118,17 @@ export function retryingDelivery(deliver: (message: MailMessage) => Promise<void
     send(message: MailMessage) {
       attempt({ message, tries: 0 });
     },
-    async close() {
+    /** Gives up the messages waiting for a later try, and waits for those under way at most `waitMs`, naming any still going. */
+    async close(waitMs = Infinity) {
       closed = true;
       for (const entry of [...waiting]) if (entry.timer !== undefined) giveUp(entry, "the server is stopping");
-      await Promise.allSettled([...inFlight]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<void>((resolve) => {
+        if (Number.isFinite(waitMs)) timer = setTimeout(resolve, waitMs);
+      });
+      await Promise.race([Promise.allSettled([...inFlight.keys()]), waited]);
+      clearTimeout(timer);
+      for (const entry of inFlight.values()) logger.error(about(entry), "mail may not have been delivered: the server stopped while sending it");
     },
   };
 }
