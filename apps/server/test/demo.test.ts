@@ -46,11 +46,16 @@ describe("the demo `pnpm start` seeds", () => {
     expect(inDoc).toEqual(items.map((a) => a.status));
   });
 
-  it("is seeded once: a second start finds the demo as it was", async () => {
-    const again = await seedDemo(t.database.db, t.hub);
-    expect(again).toEqual(demo);
+  it("is seeded once: a second start finds the demo as it was, not an article imported since", async () => {
     const me = client();
     await me.post("/api/auth/login", { email: DEMO_USER.email, password: DEMO_USER.password });
+    // Trying Marginalia out: more articles in the demo's group and in a group of the demo user's own.
+    const mine = (await me.post("/api/groups", { name: "Mine" })).body as { id: string };
+    for (const group of [mine.id, demo.groupId, mine.id]) {
+      expect((await me.post(`/api/groups/${group}/articles?title=Later`, "Imported after the demo.", { "content-type": "text/plain" })).status).toBe(201);
+    }
+    const again = await seedDemo(t.database.db, t.hub);
+    expect(again).toEqual(demo);
     const { body } = await me.get(`/api/articles/${demo.articleId}/annotations?limit=200`);
     expect(body.annotations.length).toBe(5);
   });

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { eq, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { articles, groups, memberships } from "@marginalia/schema/tables";
 import { DEMO_SEED_LOCK_KEY, type Database, type Db } from "../db.ts";
@@ -39,6 +39,8 @@ export async function seedDemo(db: Db, hub: SyncHub): Promise<{ articleId: strin
     .from(groups)
     .innerJoin(articles, eq(articles.groupId, groups.id))
     .where(eq(groups.createdBy, user.id))
+    // The demo's own article, the first the demo user's groups got: not one imported later while trying it out.
+    .orderBy(asc(groups.createdAt), asc(articles.createdAt))
     .limit(1);
   if (existing) return existing;
 
