@@ -8,7 +8,7 @@ import type { TellNotice } from "./use-sync-notice.ts";
 /**
  * Our replies that reached the server after a moderator hid their thread (sent from offline, or in the same
  * instant). The server takes such a reply and then moves it after its thread, into the hidden document
- * (docs/sync.md, "hiddenRoom"): nothing is refused, and the reply leaves the group's document on its own,
+ * (docs/sync.md, "Find the rooms", on `hiddenRoom`): nothing is refused, and the reply leaves the group's document on its own,
  * its thread already gone. A thread hidden with our replies in it leaves in one change, root and replies
  * together; that is the hide the page shows anyway, and is not told. Moderators hold the hidden document
  * and see the reply arrive there, so only the other members are told.
