@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.ts";
+import { beforeDeadline } from "../sync/persist/deadline.ts";
 import type { MailMessage } from "./message.ts";
 
 /** What became of one try at a message, as the metrics count it (metrics.ts, `marginalia_mail_total`). */
@@ -122,12 +123,7 @@ export function retryingDelivery(deliver: (message: MailMessage) => Promise<void
     async close(waitMs = Infinity) {
       closed = true;
       for (const entry of [...waiting]) if (entry.timer !== undefined) giveUp(entry, "the server is stopping");
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waited = new Promise<void>((resolve) => {
-        if (Number.isFinite(waitMs)) timer = setTimeout(resolve, waitMs);
-      });
-      await Promise.race([Promise.allSettled([...inFlight.keys()]), waited]);
-      clearTimeout(timer);
+      await beforeDeadline(Promise.allSettled([...inFlight.keys()]), Date.now() + waitMs);
       for (const entry of inFlight.values()) logger.error(about(entry), "mail may not have been delivered: the server stopped while sending it");
     },
   };
