@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { createRateLimits } from "./auth/rate-limit.ts";
 import { loadConfig } from "./config.ts";
+import { beforeDeadline } from "./deadline.ts";
 import { limitHeapGrowth } from "./heap-growth.ts";
 import { openDatabase } from "./db.ts";
 import { DEMO_USER, seedDemoOnce } from "./demo/seed.ts";
@@ -101,12 +102,20 @@ async function shutdown(signal: string) {
   const reserve = Math.min(2_000, graceMs / 5);
   const unwritten = await hub.shutdown(end - reserve);
   // A delivery cut short is sent again by whichever process next finds its lease over.
-  await Promise.race([deliverer.stop(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  await stopStep("webhook deliveries", deliverer.stop(), Date.now() + 1_000);
   // A mail being sent gets a few seconds, not the grace period: a silent mail server holds a try 30 s.
   await mailer.close(Math.min(5_000, Math.max(0, end - reserve - Date.now())));
   // A database that is down may not answer its goodbye either.
-  await Promise.race([database.close(), new Promise((resolve) => setTimeout(resolve, Math.max(0, end - reserve / 2 - Date.now())))]);
+  await stopStep("database", database.close(), end - reserve / 2);
   process.exit(unwritten.size || process.exitCode ? 1 : 0);
+}
+/** One step of the stop, given until `deadline`: one that fails or hangs is logged, and the next still runs. */
+async function stopStep(step: string, done: Promise<unknown>, deadline: number) {
+  try {
+    if (!(await beforeDeadline(done, deadline))) logger.warn({ step }, "a step of the shutdown ran out of time");
+  } catch (err) {
+    logger.error({ err, step }, "a step of the shutdown failed");
+  }
 }
 stopOnSignals(process, { shutdown: (signal) => void shutdown(signal), unwritten: () => hub.committer.pending, logger, exit: (code) => process.exit(code) });
 

@@ -5,6 +5,7 @@ import { seeded } from "../../test/support/seed.ts";
 import { createLogger } from "../logger.ts";
 import { createMailer } from "./mailer.ts";
 import { type MailClock, type MailOutcome, retryingDelivery } from "./retries.ts";
+import { SETTLED } from "../../test/support/settled.ts";
 
 /**
  * A real SMTP server whose answer to each recipient the test sets: "accept", or a reply code to refuse
@@ -55,6 +56,7 @@ beforeEach(() => {
   taken.length = 0;
 });
 
+
 /** Timers that fire only when the test says, and jitter from the run's seed. */
 function manualClock(name: string) {
   const rng = seeded(name);
@@ -74,7 +76,7 @@ function manualClock(name: string) {
     timers,
     /** Waits for the one timer the mailer sets after a failed try, fires it and returns its wait. */
     async fire(): Promise<number> {
-      await vi.waitFor(() => expect(timers.size).toBe(1));
+      await vi.waitFor(() => expect(timers.size).toBe(1), SETTLED);
       const [id, timer] = [...timers][0]!;
       timers.delete(id);
       timer.fn();
@@ -106,7 +108,7 @@ describe("mail retries", () => {
     mailer.send(note("later@example.org"));
     const first = await fire();
     const second = await fire();
-    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "delivered"]));
+    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "delivered"]), SETTLED);
     expect(offered).toEqual(["later@example.org", "later@example.org", "later@example.org"]);
     expect(taken).toEqual(["later@example.org"]);
     // 30 s and 90 s, each within a quarter either way.
@@ -131,7 +133,7 @@ describe("mail retries", () => {
     const { mailer, outcomes, errors, fire, timers } = mailerTo(closedPort, "mail retries: down");
     mailer.send(note("patient@example.org"));
     for (let i = 0; i < 4; i++) await fire();
-    await vi.waitFor(() => expect(outcomes).toHaveLength(5));
+    await vi.waitFor(() => expect(outcomes).toHaveLength(5), SETTLED);
     expect(outcomes).toEqual(["deferred", "deferred", "deferred", "deferred", "failed"]);
     expect(errors).toEqual(["mail not delivered"]);
     expect(timers.size).toBe(0);
@@ -141,11 +143,11 @@ describe("mail retries", () => {
   it("drops the message that has waited longest when too many wait", async () => {
     const { mailer, outcomes, errors, timers } = mailerTo(closedPort, "mail retries: bound", 2);
     mailer.send(note("first@example.org"));
-    await vi.waitFor(() => expect(timers.size).toBe(1));
+    await vi.waitFor(() => expect(timers.size).toBe(1), SETTLED);
     mailer.send(note("second@example.org"));
-    await vi.waitFor(() => expect(timers.size).toBe(2));
+    await vi.waitFor(() => expect(timers.size).toBe(2), SETTLED);
     mailer.send(note("third@example.org"));
-    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "dropped", "deferred"]));
+    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "dropped", "deferred"]), SETTLED);
     expect(errors).toEqual(["mail dropped: too many mails waiting for another try"]);
     expect(timers.size).toBe(2);
     await mailer.close();
@@ -169,9 +171,9 @@ describe("mail retries", () => {
     await manual.fire(); // first's second try is now under way
     mail.send(note("second@example.org"));
     tries.find((t) => t.to === "second@example.org")!.settle(down);
-    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred"]));
+    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred"]), SETTLED);
     tries.find((t) => t.to === "first@example.org")!.settle();
-    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "delivered"]));
+    await vi.waitFor(() => expect(outcomes).toEqual(["deferred", "deferred", "delivered"]), SETTLED);
     expect(manual.timers.size).toBe(1);
     await mail.close();
     expect(outcomes).toEqual(["deferred", "deferred", "delivered", "dropped"]);
@@ -191,7 +193,7 @@ describe("mail retries", () => {
   it("close does not wait out the backoff: it gives up the messages still waiting, and says so", async () => {
     const { mailer, outcomes, errors, timers } = mailerTo(closedPort, "mail retries: close");
     mailer.send(note("waiting@example.org"));
-    await vi.waitFor(() => expect(timers.size).toBe(1));
+    await vi.waitFor(() => expect(timers.size).toBe(1), SETTLED);
     // The timer never fires by itself: close resolving at all shows it did not wait for it.
     await mailer.close();
     expect(timers.size).toBe(0);

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.ts";
-import { beforeDeadline } from "../sync/persist/deadline.ts";
+import { beforeDeadline } from "../deadline.ts";
 import type { MailMessage } from "./message.ts";
 
 /** What became of one try at a message, as the metrics count it (metrics.ts, `marginalia_mail_total`). */

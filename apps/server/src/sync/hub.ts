@@ -15,7 +15,7 @@ import { documentHooks } from "./document/document-hooks.ts";
 import { ClientIdStore } from "./authorize/client-id-store.ts";
 import { Hiding } from "./persist/hiding.ts";
 import { Reprojection } from "./persist/reprojection.ts";
-import { beforeDeadline } from "./persist/deadline.ts";
+import { beforeDeadline } from "../deadline.ts";
 import { OpenAccess } from "./authorize/open-access.ts";
 import { articleTexts } from "./authorize/article-text.ts";
 import { type ArticleRevised, OlderTargetsDue } from "./document/older-targets-due.ts";

@@ -2,7 +2,7 @@ import { ApiError, CLOSE_CODES } from "../errors.ts";
 import type { Connection } from "./connection/connection.ts";
 import type { Transport } from "./connection/transport.ts";
 import type { GroupCommitter } from "./persist/persist.ts";
-import { beforeDeadline, sleep } from "./persist/deadline.ts";
+import { beforeDeadline, sleep } from "../deadline.ts";
 
 /**
  * How long a shutdown waits for what was accepted to be written before it

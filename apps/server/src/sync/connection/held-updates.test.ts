@@ -7,9 +7,9 @@ import type { Connection } from "./connection.ts";
 import { AccountLimits, MAX_HELD_BYTES_PER_ACCOUNT } from "./account-limits.ts";
 import { HELD_MAX_MS, type Held, HeldUpdates } from "./held-updates.ts";
 import { updateMessage } from "./messages.ts";
+import { SETTLED } from "../../../test/support/settled.ts";
 
 /** Large work under a loaded CI host takes seconds: the waits are for an outcome, not a deadline. */
-const SLOW = { timeout: 15_000 };
 
 /**
  * A client's annotation, never sent (`missing`), and `count` updates that
@@ -43,11 +43,11 @@ describe("updates held for content the server has not received", () => {
       const writer = join(actor(alice, "annotator"));
       const { updates } = buildingOnUnsent(alice, 2, 1);
       writer.connection.receive(updateMessage(updates[0]!));
-      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
+      await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1), SETTLED);
       await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2);
       writer.connection.receive(updateMessage(updates[1]!));
       // Joined to the first (it builds on it), and waiting since the first was held.
-      await vi.waitFor(() => expect(heldOf(writer.connection).map((entry) => entry.bytes)).toEqual([updates[0]!.length + updates[1]!.length]));
+      await vi.waitFor(() => expect(heldOf(writer.connection).map((entry) => entry.bytes)).toEqual([updates[0]!.length + updates[1]!.length]), SETTLED);
       await vi.advanceTimersByTimeAsync(HELD_MAX_MS / 2 - 1_000);
       expect(writer.closes).toEqual([]);
       await vi.advanceTimersByTimeAsync(2_000);
@@ -68,7 +68,7 @@ describe("updates held for content the server has not received", () => {
     for (const update of updates) writer.connection.receive(updateMessage(update));
     // Received in one go, they are judged over several turns (loop-budget.ts, TURN_SHARE_MS).
     expect(heldOf(writer.connection).length).toBeLessThan(40);
-    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(40), SLOW);
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(40), SETTLED);
     const held = heldOf(writer.connection);
     const awaited = held.map((entry) => entry.awaited);
     expect(awaited.every((clocks) => clocks.size > 0)).toBe(true);
@@ -108,7 +108,7 @@ describe("updates held for content the server has not received", () => {
     // Each socket's updates, sent in one go and judged over as many turns as they take: held, or closed for.
     const send = async (socket: (typeof sockets)[number], authorId: string) => {
       for (const update of buildingOnUnsent(authorId, perSocket, 50_000, true).updates) socket.connection.receive(updateMessage(update));
-      await vi.waitFor(() => expect(heldOf(socket.connection).length === perSocket || socket.closes.length > 0).toBe(true), SLOW);
+      await vi.waitFor(() => expect(heldOf(socket.connection).length === perSocket || socket.closes.length > 0).toBe(true), SETTLED);
     };
     for (const socket of sockets) await send(socket, alice);
     expect(sockets.map((s) => s.closes)).toEqual([[], [], [SYNC_CLOSE_CODES.badMessage]]);
@@ -136,19 +136,19 @@ describe("updates held for content the server has not received", () => {
     // Four updates that build on one never sent, each on the one before: joined as they come.
     const chain = buildingOnUnsent(alice, 4, 10);
     for (const update of chain.updates) writer.connection.receive(updateMessage(update));
-    await vi.waitFor(() => expect(heldOf(writer.connection).map((entry) => entry.bytes)).toEqual([chain.updates.reduce((sum, u) => sum + u.length, 0)]));
+    await vi.waitFor(() => expect(heldOf(writer.connection).map((entry) => entry.bytes)).toEqual([chain.updates.reduce((sum, u) => sum + u.length, 0)]), SETTLED);
     // Another client's, building on other unsent content: held apart.
     const apart = buildingOnUnsent(alice, 1, 10);
     writer.connection.receive(updateMessage(apart.updates[0]!));
-    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(2), SETTLED);
     expect(heldOf(writer.connection).map((entry) => entry.claim)).toEqual(["all", "all"]);
 
     // What the chain waited for comes: it is applied whole; the other waits on.
     writer.connection.receive(updateMessage(chain.missing));
-    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(1), SETTLED);
     expect(String(annotationsOf(live.doc).get(chain.id)!.get("body"))).toBe(chain.text);
     writer.connection.receive(updateMessage(apart.missing));
-    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(0));
+    await vi.waitFor(() => expect(heldOf(writer.connection)).toHaveLength(0), SETTLED);
     expect(String(annotationsOf(live.doc).get(apart.id)!.get("body"))).toBe(apart.text);
     expect(writer.closes).toEqual([]);
     live.destroy();

@@ -8,9 +8,9 @@ import { actor, alice, articleId } from "../authorize/authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import type { Transport } from "./transport.ts";
 import { LiveDocument } from "../document/document.ts";
+import { SETTLED } from "../../../test/support/settled.ts";
 
 /** Writing out 1,500 annotations in slices takes seconds on a loaded CI host: the waits are for an outcome, not a deadline. */
-const SLOW = { timeout: 15_000 };
 
 /** A built document of about `bytes`, as the server holds it. */
 function builtDocument(name: string, bodies: number, bodyLength: number) {
@@ -69,7 +69,7 @@ describe("room for a join's answer", () => {
       const live = builtDocument(name, bodies, 200);
       const { connection, events } = joined(live, "granted");
       connection.receive(newClientStep1());
-      await vi.waitFor(() => expect(events.some((e) => e.startsWith("send"))).toBe(true), SLOW);
+      await vi.waitFor(() => expect(events.some((e) => e.startsWith("send"))).toBe(true), SETTLED);
       expect(events[0]).toBe(`reserve ${live.encodedBytes}`);
       expect(events[1]).toBe("release");
       expect(events[2]).toMatch(/^send \d+$/);
@@ -83,7 +83,7 @@ describe("room for a join's answer", () => {
     const { connection, events } = joined(live, "granted");
     connection.receive(newClientStep1());
     connection.close(1000, "gone");
-    await vi.waitFor(() => expect(events).toContain("release"), SLOW);
+    await vi.waitFor(() => expect(events).toContain("release"), SETTLED);
     expect(events.filter((e) => e.startsWith("send"))).toEqual([]);
     live.destroy();
   });

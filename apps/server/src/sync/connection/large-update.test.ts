@@ -11,9 +11,9 @@ import { type Judged, MAX_TAKEN_AT_ONCE, judgeTaken, judgedTaken, oneOfFew, stil
 import { ackMessage, updateMessage } from "./messages.ts";
 import { applyStep2 } from "./step2.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
+import { SETTLED } from "../../../test/support/settled.ts";
 
 /** Large work under a loaded CI host takes seconds: the waits are for an outcome, not a deadline. */
-const SLOW = { timeout: 15_000 };
 
 const carol = "c0000000-0000-4000-a000-00000000000c";
 
@@ -76,8 +76,8 @@ describe("a large update", () => {
     const last = new Y.Doc();
     for (const update of stored.slice(0, -1)) Y.applyUpdate(last, update);
     expect(annotationsOf(last).size).toBe(800);
-    await vi.waitFor(() => expect(annotationsOf(received(watcher.sent)).size).toBe(801), SLOW);
-    await vi.waitFor(() => expect(writer.sent).toContainEqual(ackMessage(1)), SLOW);
+    await vi.waitFor(() => expect(annotationsOf(received(watcher.sent)).size).toBe(801), SETTLED);
+    await vi.waitFor(() => expect(writer.sent).toContainEqual(ackMessage(1)), SETTLED);
     expect([writer.closes, watcher.closes, other.closes]).toEqual([[], [], []]);
     live.destroy();
   });
@@ -90,7 +90,7 @@ describe("a large update", () => {
       for (let i = 0; i < 1_000; i++) createAnnotation(client, { kind: "comment", authorId: alice, body: `${i} `.padEnd(50, "x") });
     });
     writer.connection.receive(updateMessage(Y.encodeStateAsUpdate(client)));
-    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(1_000), SLOW);
+    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(1_000), SETTLED);
     const created = stored.length;
     const edits: Uint8Array[] = [];
     client.on("update", (update: Uint8Array) => edits.push(update));
@@ -102,7 +102,7 @@ describe("a large update", () => {
     // Not judged in the turn that received it.
     const edited = () => [...annotationsOf(live.doc).values()].filter((map) => String(map.get("body")).startsWith("edited ")).length;
     expect(edited()).toBe(0);
-    await vi.waitFor(() => expect(edited()).toBe(1_000), SLOW);
+    await vi.waitFor(() => expect(edited()).toBe(1_000), SETTLED);
     const pieces = stored.slice(created);
     expect(pieces.length).toBeGreaterThanOrEqual(5);
     for (const piece of pieces) expect(Y.decodeUpdate(piece).structs.length).toBeLessThanOrEqual(200);
@@ -123,7 +123,7 @@ describe("a large update", () => {
     const small = new Y.Doc();
     const bobs = createAnnotation(small, { kind: "comment", authorId: bob, body: "waits its turn" });
     patient.connection.receive(updateMessage(Y.encodeStateAsUpdate(small)));
-    await vi.waitFor(() => expect(annotationsOf(live.doc).has(bobs)).toBe(true), SLOW);
+    await vi.waitFor(() => expect(annotationsOf(live.doc).has(bobs)).toBe(true), SETTLED);
     expect(annotationsOf(live.doc).size).toBe(801);
     expect([writer.closes, patient.closes]).toEqual([[], []]);
     live.destroy();
@@ -133,7 +133,7 @@ describe("a large update", () => {
     const { live, stored, join } = room("article:large-2");
     const writer = join(actor(alice, "annotator"));
     writer.connection.receive(updateMessage(comments(800, alice, bob)));
-    await vi.waitFor(() => expect(writer.closes).toEqual([SYNC_CLOSE_CODES.forbidden]), SLOW);
+    await vi.waitFor(() => expect(writer.closes).toEqual([SYNC_CLOSE_CODES.forbidden]), SETTLED);
     await live.whenFree();
     expect(annotationsOf(live.doc).size).toBe(0);
     expect(stored).toEqual([]);
@@ -150,7 +150,7 @@ describe("a large update", () => {
       writer.connection.transportClosed();
     });
     writer.connection.receive(updateMessage(comments(800, alice)));
-    await vi.waitFor(() => expect(firstPiece).toBeGreaterThan(0), SLOW);
+    await vi.waitFor(() => expect(firstPiece).toBeGreaterThan(0), SETTLED);
     await live.whenFree();
     for (let i = 0; i < 20; i++) await nextTurn();
     expect(firstPiece).toBeLessThan(800);
@@ -171,7 +171,7 @@ describe("a large update", () => {
       for (let i = 0; i < 800; i++) createAnnotation(client, { kind: "comment", authorId: alice, body: `${i} `.padEnd(200, "x") });
     });
     writer.connection.receive(updateMessage(Y.encodeStateAsUpdate(client, before)));
-    await vi.waitFor(() => expect(live.lane.busy).toBe(false), SLOW);
+    await vi.waitFor(() => expect(live.lane.busy).toBe(false), SETTLED);
     expect(annotationsOf(live.doc).size).toBe(0);
 
     // Others' writes change the document, but bring nothing it waits for: it is not judged again.
@@ -187,7 +187,7 @@ describe("a large update", () => {
     // loop may be spent, and its messages wait for the next (loop-budget.ts).
     const lane = vi.spyOn(live.lane, "run");
     writer.connection.receive(updateMessage(missing));
-    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(804), SLOW);
+    await vi.waitFor(() => expect(annotationsOf(live.doc).size).toBe(804), SETTLED);
     expect(lane).toHaveBeenCalled();
     expect(String(annotationsOf(live.doc).get(first)!.get("body"))).toBe("edited, sent last");
     expect([writer.closes, other.closes]).toEqual([[], []]);
@@ -201,7 +201,7 @@ describe("a large update", () => {
     // Demoted as soon as its first piece is in, which is after the whole of it was judged.
     live.doc.once("update", () => writer.connection.updateActor({ role: "viewer" }));
     writer.connection.receive(updateMessage(update));
-    await vi.waitFor(() => expect(writer.closes).toEqual([SYNC_CLOSE_CODES.forbidden]), SLOW);
+    await vi.waitFor(() => expect(writer.closes).toEqual([SYNC_CLOSE_CODES.forbidden]), SETTLED);
     const applied = annotationsOf(live.doc).size;
     expect(applied).toBeGreaterThan(0);
     expect(applied).toBeLessThan(1_300);

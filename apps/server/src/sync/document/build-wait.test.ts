@@ -12,6 +12,7 @@ import { STEP2_HEADROOM, updateMessage } from "../connection/messages.ts";
 import { BUILD_AFTER_MS } from "./sliced-build.ts";
 import { compactionWorker, yjsWorker } from "../persist/yjs-worker.ts";
 import { largeState } from "./large-state-testing.ts";
+import { SETTLED } from "../../../test/support/settled.ts";
 
 /** A client's sync step 1, as a message. */
 function step1(doc: Y.Doc): Uint8Array {
@@ -142,7 +143,7 @@ describe("a write during a build in slices", () => {
       encoding.writeVarUint8Array(encoder, encoding.toUint8Array(vector));
       connection.receive(encoding.toUint8Array(encoder));
       await live.whenBuilt();
-      await vi.waitFor(() => expect(closes).toEqual([4400]));
+      await vi.waitFor(() => expect(closes).toEqual([4400]), SETTLED);
     } finally {
       live.destroy();
     }
@@ -225,7 +226,7 @@ describe("a cold document's state vector", () => {
       const sent: Uint8Array[] = [];
       const connection = new Connection({ send: (m) => void sent.push(m), close: () => {} }, { acks: false, logger: createLogger("silent"), maxBuffered: 64 });
       connection.open(live, actor(alice, "annotator"), { id: alice, name: "Alice", color: "red" }, alice);
-      await vi.waitFor(() => expect(step1Of(sent)).toEqual(expected));
+      await vi.waitFor(() => expect(step1Of(sent)).toEqual(expected), SETTLED);
       expect(reads).toHaveBeenCalledTimes(stored ? 0 : 1);
       expect(live.isCold).toBe(true);
       live.destroy();

@@ -3,7 +3,7 @@ import type { Logger } from "../../logger.ts";
 import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
 import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId } from "./commit-errors.ts";
-import { beforeDeadline, sleep } from "./deadline.ts";
+import { beforeDeadline, sleep } from "../../deadline.ts";
 import { CommitQueue, type Queued } from "./commit-queue.ts";
 import { currentTurn } from "../connection/loop-budget.ts";
 import type { DocContext } from "./projection.ts";
