@@ -248,6 +248,15 @@ describe.skipIf(skipBrowserSuites)("forms, viewers, motion and sizes, in Chromiu
     await selectWithMouse(page, FIRST);
     await page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Fact-check" }).click();
     const form = page.getByRole("dialog", { name: "New fact-check" });
+    // The claim starts as the quote, all of it selected: what is typed first replaces it.
+    const claim = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLTextAreaElement;
+        return { tag: el.tagName, value: el.value, selected: el.value.slice(el.selectionStart, el.selectionEnd) };
+      });
+    await expect.poll(claim).toEqual({ tag: "TEXTAREA", value: FIRST, selected: FIRST });
+    await page.keyboard.type("Iran joined the SCO");
+    expect((await claim()).value).toBe("Iran joined the SCO");
     await form.getByLabel("Verdict").selectOption("false");
     await form.getByRole("textbox", { name: "Source 1 URL" }).fill("ftp://example.org/report");
     await form.getByRole("button", { name: "Save fact-check" }).click();

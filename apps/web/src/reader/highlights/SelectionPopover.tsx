@@ -52,7 +52,14 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
   };
 
   useEffect(() => {
-    root.current?.querySelector<HTMLElement>("textarea, button")?.focus();
+    const first = root.current?.querySelector<HTMLElement>("textarea, button");
+    first?.focus();
+    // The claim starts as the quoted passage: selected, so that typing replaces it rather than being glued
+    // before it; work kept from before (`kept`) gets the caret at its end instead.
+    if (first instanceof HTMLTextAreaElement && first.value) {
+      if (kept) first.setSelectionRange(first.value.length, first.value.length);
+      else first.select();
+    }
   }, [mode]);
 
   const create = (input: Omit<NewAnnotationInput, "onlyMe">) => {
