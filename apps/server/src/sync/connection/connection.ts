@@ -71,6 +71,7 @@ export class Connection implements Peer {
       logger: options.logger,
       observer: options.observer,
       limits: this.limits,
+      backlog: () => this.gate.backlogged,
       held: options.held,
     });
   }

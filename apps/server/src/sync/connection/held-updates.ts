@@ -32,6 +32,25 @@ export const HELD_TURN_MS = 8;
 export const HELD_MAX_MS = 30_000;
 
 /**
+ * A connection whose own messages still wait to be read when HELD_MAX_MS passes may hold the content in
+ * one of them: a client's first changes travel in its sync step 2, which a busy server can still be
+ * keeping (kept-messages.ts) when a later change that builds on them has waited 30 s. Its deadline moves on
+ * by this much while that lasts, up to HELD_LONGEST_MS from when the update was first held.
+ */
+export const HELD_RECHECK_MS = 5_000;
+export const HELD_LONGEST_MS = 4 * HELD_MAX_MS;
+
+/** What a connection's held updates tell it, and ask of it. */
+export type HeldEvents = {
+  /** Content arrived that held updates may wait for: they are to be judged again. */
+  retry: () => void;
+  /** The oldest held update waited HELD_MAX_MS: the connection is closed, so that its client syncs afresh. */
+  expired: () => void;
+  /** Whether the connection has messages it has not handled yet (kept, or its reading paused). */
+  backlog: () => boolean;
+};
+
+/**
  * `awaited`: the clocks it waits for (large-update.ts); it is judged again only once one arrives, so
  * that changes which bring none of them cost nothing (a held update judged at every change to a busy
  * document, 64 of them on one socket, held the loop for 600 ms).
@@ -91,9 +110,7 @@ export class HeldUpdates {
 
   constructor(
     private readonly limits: AccountLimits,
-    private readonly retry: () => void,
-    /** The oldest held update waited HELD_MAX_MS: the connection is closed, so that its client syncs afresh. */
-    private readonly expired: () => void = () => {},
+    private readonly events: HeldEvents,
     private readonly tuning: HeldTuning = {},
   ) {}
 
@@ -157,17 +174,23 @@ export class HeldUpdates {
   }
 
   /** The timer follows the oldest held update, and stops once none is held. */
-  private keepDeadline() {
+  private keepDeadline(at?: number) {
     if (this.deadline) clearTimeout(this.deadline);
     this.deadline = null;
     const oldest = this.entries[0];
     if (!oldest) return;
-    this.deadline = setTimeout(() => {
-      this.deadline = null;
-      if (this.entries[0] === oldest) this.expired();
-      else this.keepDeadline();
-    }, oldest.heldAt + HELD_MAX_MS - Date.now());
+    // After the timer, the next turn's reading first (setImmediate runs after it): a late loop fires timers
+    // before it reads what sockets sent meanwhile.
+    this.deadline = setTimeout(() => setImmediate(() => this.expire(oldest)), (at ?? oldest.heldAt + HELD_MAX_MS) - Date.now());
     this.deadline.unref();
+  }
+
+  private expire(oldest: Held) {
+    this.deadline = null;
+    if (this.entries[0] !== oldest) return this.keepDeadline();
+    const now = Date.now();
+    if (this.events.backlog() && now < oldest.heldAt + HELD_LONGEST_MS) return this.keepDeadline(now + HELD_RECHECK_MS);
+    this.events.expired();
   }
 
   /** The held updates in order, as a copy that may be walked while entries are taken out. */
@@ -255,7 +278,7 @@ export class HeldUpdates {
     this.retryScheduled = true;
     void ownTurn().then(() => {
       this.retryScheduled = false;
-      this.retry();
+      this.events.retry();
     });
   };
 }

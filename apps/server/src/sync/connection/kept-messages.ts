@@ -30,6 +30,11 @@ export class IntakeGate {
 
   constructor(private readonly intake: Intake | undefined) {}
 
+  /** Whether any of the connection's lists keeps a message, or its reading is paused with more behind it. */
+  get backlogged(): boolean {
+    return this.bytes > 0 || this.full.size > 0;
+  }
+
   /** Counts bytes kept (or, negative, let go) by one of the lists; whether all of them are within MAX_KEPT_BYTES. */
   count(bytes: number): boolean {
     this.bytes += bytes;

@@ -13,7 +13,6 @@ import { applyStep2 } from "./step2.ts";
 import { LARGE_UPDATE_BYTES } from "./update-pieces.ts";
 import { SETTLED } from "../../../test/support/settled.ts";
 
-/** Large work under a loaded CI host takes seconds: the waits are for an outcome, not a deadline. */
 
 const carol = "c0000000-0000-4000-a000-00000000000c";
 

@@ -40,6 +40,8 @@ export type UpdateSender = {
   logger: Logger;
   observer?: SyncObserver;
   limits: AccountLimits;
+  /** Whether messages the socket sent still wait to be handled: a held update's deadline waits for them (held-updates.ts). */
+  backlog?: () => boolean;
   /** For tests: how held updates are judged and joined (held-updates.ts). */
   held?: HeldTuning;
 };
@@ -57,7 +59,7 @@ export class SocketUpdates {
 
   constructor(private readonly sender: UpdateSender) {
     const expired = () => sender.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
-    this.held = new HeldUpdates(sender.limits, () => this.retryHeld(), expired, sender.held);
+    this.held = new HeldUpdates(sender.limits, { retry: () => this.retryHeld(), expired, backlog: () => sender.backlog?.() ?? false }, sender.held);
   }
 
   /**
