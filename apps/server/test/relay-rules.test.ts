@@ -30,6 +30,17 @@ describe.runIf(!missing)("rules across two server processes", () => {
       ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
 
+  /** `member`, through B, writes an annotation of their own under `clientId`: refused (4403), the id being another's. */
+  const expectRefusedUnder = async (clientId: number, room: string, member: { token: string; user: { id: string } }) => {
+    const posing = new Y.Doc();
+    posing.clientID = clientId;
+    const poser = open(servers.b.url, room, member.token, { doc: posing });
+    await poser.synced;
+    createAnnotation(posing, { kind: "comment", authorId: member.user.id, body: "under the owner's client id" });
+    await eventually(() => expect(poser.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+    expect(poser.closes[0]!.reason).toMatch(/writes for another user/);
+  };
+
   it("judges targets on the other process by the text revised through this one, at once", async () => {
     const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
     const author = members[0]!;
@@ -147,6 +158,19 @@ describe.runIf(!missing)("rules across two server processes", () => {
     }, 15_000);
   });
 
+  it("keeps a Yjs client id shown on another process its member's while shown: another member cannot write under it", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
+    const other = members[0]!;
+    const watcher = open(servers.b.url, article.sync.room, owner.token);
+    await watcher.synced;
+    const shown = open(servers.a.url, article.sync.room, owner.token); // presence only, through A
+    await shown.synced;
+    const clientId = shown.doc.clientID;
+    shown.provider.awareness.setLocalStateField("selection", { start: 0, end: 3 });
+    await eventually(() => expect([...watcher.provider.awareness.getStates().keys()]).toContain(clientId), 5_000);
+    await expectRefusedUnder(clientId, article.sync.room, other);
+  });
+
   it("keeps a Yjs client id claimed on another process its claimant's: another member cannot write under it", async () => {
     const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
     const other = members[0]!;
@@ -163,12 +187,6 @@ describe.runIf(!missing)("rules across two server processes", () => {
     } finally {
       redis.disconnect();
     }
-    const posing = new Y.Doc();
-    posing.clientID = clientId;
-    const poser = open(servers.b.url, article.sync.room, other.token, { doc: posing });
-    await poser.synced;
-    createAnnotation(posing, { kind: "comment", authorId: other.user.id, body: "under the owner's client id" });
-    await eventually(() => expect(poser.closes.map((c) => c.code)).toEqual([4403]), 5_000);
-    expect(poser.closes[0]!.reason).toMatch(/writes for another user/);
+    await expectRefusedUnder(clientId, article.sync.room, other);
   });
 });

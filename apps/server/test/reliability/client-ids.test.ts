@@ -144,6 +144,33 @@ describe("Yjs client ids", () => {
     }
   });
 
+  it("keeps no claim beside the log for a client id that only showed presence, and one for an id written under", async () => {
+    const [member, attacker] = core.setup.members as [Member, Member];
+    const socket = connectCore(core.t.hub, core.setup.article.sync.room, member.token, true);
+    await socket.ready;
+    const onlyShown = new Y.Doc(); // a tab that shows presence and never writes
+    socket.connection.receive(presenceMessage(onlyShown));
+    await eventually(async () => expect(await core.read((live) => live.clientIds.ownerOf(onlyShown.clientID))).toBe(member.user.id), 5_000);
+    const writer = docFrom(await serverState());
+    socket.connection.receive(presenceMessage(writer));
+    socket.connection.receive(updateMessage(createAnnotationUpdate(writer, member.user.id).update));
+    await eventually(() => expect(socket.acks).toEqual([1]), 5_000);
+    const kept = async (clientId: number) =>
+      (await core.t.database.db.select().from(docClientIds).where(eq(docClientIds.clientId, clientId))).map((r) => r.memberId);
+    // Claims are kept in the order they are made: once the written one is kept, the shown one would be too.
+    await eventually(async () => expect(await kept(writer.clientID)).toEqual([member.user.id]), 5_000);
+    expect(await kept(onlyShown.clientID)).toEqual([]);
+    socket.connection.close(1000, "gone");
+
+    // Gone a moment ago, it may come back: the shown id is still the member's, for presence and writing alike.
+    const attackerSocket = connectCore(core.t.hub, core.setup.article.sync.room, attacker.token);
+    await attackerSocket.ready;
+    const forged = docFrom(await serverState());
+    forged.clientID = onlyShown.clientID;
+    attackerSocket.connection.receive(updateMessage(edit(forged, (d) => notesOf(d).insert(0, "squat"))));
+    expect((await attackerSocket.done).code).toBe(4403);
+  });
+
   it("forgets, when a document unloads, claims older than a day under which nothing was written", async () => {
     const [member] = core.setup.members as [Member];
     // A fresh name each run, so that a database the suite used before holds none of these rows.

@@ -8,9 +8,10 @@ const FLUSH_MS = 20;
 /** Attempts at writing one claim before it is given up (it stays claimed in memory meanwhile). */
 const ATTEMPTS = 5;
 /**
- * How long a claim that never wrote anything is kept. Every page load brings
- * a new client id, claimed for its presence; such a claim guards a tab that
- * may come back, which after a day it no longer does.
+ * How long a claim under which nothing is stored is kept: one for an update
+ * that was then not stored, or one for presence alone from before such claims
+ * stayed in memory (client-ids.ts). Either guards a tab that may come back,
+ * which after a day it no longer does.
  */
 export const PRESENCE_CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 

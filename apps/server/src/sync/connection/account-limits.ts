@@ -19,6 +19,13 @@ export const MAX_HELD_BYTES_PER_ACCOUNT = 8 * 1024 * 1024;
 export const MAX_UNSTORED_UPDATES = 1024;
 export const MAX_UNSTORED_BYTES = 4 * 1024 * 1024;
 
+/** An account's shares, and whether sockets of its are open or none is (kept until `forget` runs). */
+type Shares = {
+  budget: LoopBudget;
+  presence: PresenceBudget;
+  sockets: { kind: "open"; count: number } | { kind: "idle"; forget: NodeJS.Timeout };
+};
+
 type Unstored = { updates: number; bytes: number; full: boolean; drained: Array<() => void> };
 
 /**
@@ -31,7 +38,7 @@ type Unstored = { updates: number; bytes: number; full: boolean; drained: Array<
  * held 128 MiB.
  */
 export class AccountLimits {
-  private readonly budgets = new Map<string, { budget: LoopBudget; presence: PresenceBudget; sockets: number }>();
+  private readonly budgets = new Map<string, Shares>();
   private readonly held = new Map<string, number>();
   private readonly unstored = new Map<string, Unstored>();
 
@@ -43,19 +50,33 @@ export class AccountLimits {
 
   /** The account's loop share and presence budget, for one more socket of its; `release` when that socket closes. */
   share(account: string): { budget: LoopBudget; presence: PresenceBudget; release: () => void } {
-    let found = this.budgets.get(account);
-    if (found) found.sockets++;
-    else {
-      found = { budget: new LoopBudget(this.shareMs, this.turnShareMs), presence: new PresenceBudget(), sockets: 1 };
-      this.budgets.set(account, found);
-    }
+    const shares = this.budgets.get(account) ?? { budget: new LoopBudget(this.shareMs, this.turnShareMs), presence: new PresenceBudget(), sockets: { kind: "open", count: 0 } };
+    this.budgets.set(account, shares);
+    if (shares.sockets.kind === "idle") clearTimeout(shares.sockets.forget);
+    const sockets = shares.sockets.kind === "open" ? shares.sockets : (shares.sockets = { kind: "open", count: 0 });
+    sockets.count++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      if (--found.sockets === 0) this.budgets.delete(account);
+      if (--sockets.count === 0) this.idle(account, shares);
     };
-    return { budget: found.budget, presence: found.presence, release };
+    return { budget: shares.budget, presence: shares.presence, release };
+  }
+
+  /** Accounts with no socket whose shares are still kept (for tests). */
+  get idleAccounts(): number {
+    return [...this.budgets.values()].filter((s) => s.sockets.kind === "idle").length;
+  }
+
+  /**
+   * The account's last socket closed: its shares are kept until they are as full as new ones, or closing
+   * and opening a socket in turn would start each one with a full burst (docs/sync.md, "7. Awareness").
+   */
+  private idle(account: string, shares: Shares) {
+    const ms = Math.max(shares.presence.fullIn, shares.budget.untilNext);
+    const forget = setTimeout(() => this.budgets.delete(account), ms).unref();
+    shares.sockets = { kind: "idle", forget };
   }
 
   /** Counts `bytes` more held for `account`; false, counting nothing, past MAX_HELD_BYTES_PER_ACCOUNT. */

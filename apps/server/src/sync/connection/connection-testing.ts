@@ -15,8 +15,11 @@ const context = (docName: string) => ({ docName, articleId, groupId: "g", visibi
 export function room(name: string, { limits = new AccountLimits(), held }: { limits?: AccountLimits; held?: HeldTuning } = {}) {
   const stored: Uint8Array[] = [];
   const live = new LiveDocument(context(name), { persist: (_live, update) => (stored.push(update), Promise.resolve()) });
-  /** `admitting`: what happens to the socket before it opens (an access event during its admission, say). */
-  const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void, roles = false) => {
+  /**
+   * `admitting`: what happens to the socket before it opens (an access event during its admission, say).
+   * `account`: the user account behind the member id (the same in a group not anonymous to peers).
+   */
+  const join = (who: Actor, acks = false, admitting?: (connection: Connection) => void, roles = false, account = who.userId) => {
     const sent: Uint8Array[] = [];
     const closes: number[] = [];
     const connection = new Connection(
@@ -24,7 +27,7 @@ export function room(name: string, { limits = new AccountLimits(), held }: { lim
       { acks, roles, logger: createLogger("silent"), maxBuffered: 64, limits, held },
     );
     admitting?.(connection);
-    connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, who.userId);
+    connection.open(live, who, { id: who.userId, name: who.userId, color: "red" }, account);
     return { connection, sent, closes };
   };
   return { live, stored, join };

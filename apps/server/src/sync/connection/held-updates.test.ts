@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import * as Y from "yjs";
 import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it, vi } from "vitest";
@@ -165,6 +166,23 @@ describe("updates held for content the server has not received", () => {
     for (const s of [sockets[1]!, bobs, again]) s.connection.transportClosed();
     expect(heldOf(again.connection)).toHaveLength(0);
     live.destroy();
+  });
+
+  it("are bounded per account, not per member id: one account's sockets in groups anonymous to peers count together", async () => {
+    const limits = new AccountLimits();
+    const account = randomUUID();
+    // One account, a different member id in each of three groups; each socket holds 3 MiB.
+    const sockets = ["article:held-anon-1", "article:held-anon-2", "article:held-anon-3"].map((name) => {
+      const member = randomUUID();
+      return { member, socket: room(name, { limits }).join(actor(member, "annotator"), false, undefined, false, account) };
+    });
+    const perSocket = Math.floor((3 * 1024 * 1024) / 50_000);
+    for (const { member, socket } of sockets) {
+      for (const update of buildingOnUnsent(member, perSocket, 50_000, true).updates) socket.connection.receive(updateMessage(update));
+      await vi.waitFor(() => expect(heldOf(socket.connection).length === perSocket || socket.closes.length > 0).toBe(true), SLOW);
+    }
+    expect(sockets.map(({ socket }) => socket.closes)).toEqual([[], [], [SYNC_CLOSE_CODES.badMessage]]);
+    for (const { socket } of sockets) socket.connection.transportClosed();
   });
 
   it("are joined with what they build on, or what builds on them, and held apart from the rest", async () => {

@@ -118,7 +118,7 @@ export class SocketUpdates {
       this.refuse(state, verdict.reason);
       return null;
     }
-    const durable = this.held.hold(state.live, state.actor.userId, update, claim, awaitedClocks(state.live.doc, update));
+    const durable = this.held.hold(state.live, state.account, update, claim, awaitedClocks(state.live.doc, update));
     // Its decoded structs (about 27 times its bytes) are not kept while it waits: it is decoded again when judged.
     forgetDecoded(update);
     if (!durable) this.sender.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");

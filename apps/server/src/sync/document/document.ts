@@ -6,6 +6,7 @@ import type { ModerationStep } from "../authorize/authorize.ts";
 import { Fanout, type Peer } from "../broadcast/fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
 import { PresenceFanout } from "../presence/presence-fanout.ts";
+import { followPresence } from "../presence/awareness.ts";
 import { JoinAnswers } from "./join-answer.ts";
 import { ColdBytes } from "./cold-bytes.ts";
 import { ClientIds } from "../authorize/client-ids.ts";
@@ -322,6 +323,7 @@ export class LiveDocument implements PersistSource {
     const changed = [...added, ...updated, ...removed];
     // Presence from another process is not sent back out; nor are expiries, which every process sees for itself.
     if (changed.length) this.presence.changed(changed, origin !== REMOTE_ORIGIN && origin !== "timeout");
+    if (origin === REMOTE_ORIGIN || origin === "timeout") followPresence(this, [...added, ...updated], removed);
   };
 
   destroy() {

@@ -103,7 +103,7 @@ export function applyPresence(
   for (const id of stamped.clientIds) {
     owners.set(id, peer);
     sender.clients.add(id);
-    live.clientIds.claim(id, sender.userId);
+    live.clientIds.show(id, sender.userId);
   }
   awarenessProtocol.applyAwarenessUpdate(live.awareness, stamped.update, peer);
   return null;
@@ -144,12 +144,27 @@ export function presenceInbox(
   );
 }
 
-/** A connection closed: its presence goes, and its ids are remembered as released (see `released`). */
+/**
+ * Presence another process accepted, stamped there with its member's id, holds its client ids here as well
+ * (client-ids.ts); ids whose state went (removed there, or expired here) and that no socket here speaks for
+ * are no longer shown.
+ */
+export function followPresence(live: LiveDocument, shown: readonly number[], gone: readonly number[]) {
+  const states = live.awareness.getStates();
+  for (const id of shown) {
+    const user = (states.get(id) as { user?: { id?: unknown } } | undefined)?.user;
+    if (typeof user?.id === "string") live.clientIds.show(id, user.id);
+  }
+  for (const id of gone) if (!live.awarenessOwners.has(id)) live.clientIds.hide(id);
+}
+
+/** A connection closed: its presence goes, and its ids are remembered as released (see `released`) and no longer shown (client-ids.ts). */
 export function releasePresence(live: LiveDocument, clients: Set<number>) {
   let gone = released.get(live);
   if (!gone) released.set(live, (gone = new Set()));
   for (const id of clients) {
     live.awarenessOwners.delete(id);
+    live.clientIds.hide(id);
     gone.delete(id); // re-inserted last: the set is kept in release order
     gone.add(id);
   }

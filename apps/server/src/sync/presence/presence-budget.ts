@@ -24,6 +24,12 @@ export class PresenceBudget {
     this.tokens = burst;
   }
 
+  /** Milliseconds until the bucket is full again, debt included: from then on it is as good as a new one. */
+  get fullIn(): number {
+    const tokens = this.tokens + ((performance.now() - this.at) * this.perSecond) / 1000;
+    return Math.max(0, ((this.burst - tokens) * 1000) / this.perSecond);
+  }
+
   /** Whether `bytes` may go now; charged when they may. */
   take(bytes: number): boolean {
     const now = performance.now();
