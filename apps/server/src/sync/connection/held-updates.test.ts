@@ -179,7 +179,7 @@ describe("updates held for content the server has not received", () => {
     const perSocket = Math.floor((3 * 1024 * 1024) / 50_000);
     for (const { member, socket } of sockets) {
       for (const update of buildingOnUnsent(member, perSocket, 50_000, true).updates) socket.connection.receive(updateMessage(update));
-      await vi.waitFor(() => expect(heldOf(socket.connection).length === perSocket || socket.closes.length > 0).toBe(true), SLOW);
+      await vi.waitFor(() => expect(heldOf(socket.connection).length === perSocket || socket.closes.length > 0).toBe(true), SETTLED);
     }
     expect(sockets.map(({ socket }) => socket.closes)).toEqual([[], [], [SYNC_CLOSE_CODES.badMessage]]);
     for (const { socket } of sockets) socket.connection.transportClosed();
