@@ -44,7 +44,9 @@ export const createAnnotationSchema = z.strictObject({
   /** W3C clients' IRIs for the annotation (see apps/server/src/w3c), kept as given. */
   canonical: f.canonical.optional(),
   via: f.via.optional(),
-});
+})
+  // A highlight never carries a verdict (the policy's refuseVerdictOn); whether a comment may depends on its thread, which the policy judges.
+  .refine((r) => r.kind !== "highlight" || r.factcheck == null, { message: "A highlight carries no verdict: give a verdict as a fact-check", path: ["factcheck"] });
 
 export const patchAnnotationSchema = z
   .object({

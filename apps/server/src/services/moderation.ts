@@ -1,7 +1,9 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import {
   refuseUnreviewedStatus,
+  type AnnotationStatus,
   type AnnotationValue,
+  unhiddenStatus,
   annotationsOf,
   deleteAnnotation,
   readAnnotation,
@@ -58,14 +60,17 @@ async function decideStatus(db: Db, hub: SyncHub, access: AnnotationAccess, acti
   const refusal = refuseModeration(access.role, access.actor.room.kind, action, oldStatus);
   if (refusal) throw new ApiError("conflict", refusal.charAt(0).toUpperCase() + refusal.slice(1));
   if (oldStatus !== access.row.status || current.docName !== access.row.docName) throw changedMeanwhile();
-  // A review board's verdicts are published by the reveal alone (approveSubmission), once the passage has its reviews.
-  const unreviewed = refuseUnreviewedStatus(access.actor, access.subject, rule.to);
-  if (unreviewed) throw new ApiError("quorum_not_reached", unreviewed.charAt(0).toUpperCase() + unreviewed.slice(1));
+  let newStatus: AnnotationStatus = rule.to;
   await hub.change(access.context, { userId: moderatorId }, (doc) => {
-    reviewedValue(doc, annotationId, expected, (value) => (value.status === oldStatus ? null : changedMeanwhile()));
-    updateAnnotation(doc, annotationId, { status: rule.to });
+    const value = reviewedValue(doc, annotationId, expected, (value) => (value.status === oldStatus ? null : changedMeanwhile()));
+    // An unhide brings back the status from before the hide, which the document records (the policy's `unhiddenStatus`).
+    if (action === "unhide") newStatus = unhiddenStatus(value);
+    // A review board's verdicts are published by the reveal alone (approveSubmission), once the passage has its reviews.
+    const unreviewed = refuseUnreviewedStatus(access.actor, { ...access.subject, hiddenFrom: value.hiddenFrom }, newStatus);
+    if (unreviewed) throw new ApiError("quorum_not_reached", unreviewed.charAt(0).toUpperCase() + unreviewed.slice(1));
+    updateAnnotation(doc, annotationId, { status: newStatus });
   });
-  await record(db, access.row, moderatorId, action, { oldStatus, newStatus: rule.to, reason: reason ?? null });
+  await record(db, access.row, moderatorId, action, { oldStatus, newStatus, reason: reason ?? null });
   return presentById(db, annotationId, { id: moderatorId, role: access.role });
 }
 

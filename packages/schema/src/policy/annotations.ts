@@ -32,12 +32,20 @@ export type Actor = {
  * What the rules need to know of an existing annotation; `parentId` where the rule is about threads,
  * `factcheck` (any non-null value) where it is about whether the annotation carries a verdict.
  */
-export type Subject = { authorId: string; kind: AnnotationKind; status: AnnotationStatus; parentId?: string | null; factcheck?: unknown };
+export type Subject = {
+  authorId: string;
+  kind: AnnotationKind;
+  status: AnnotationStatus;
+  parentId?: string | null;
+  factcheck?: unknown;
+  /** Of a hidden annotation: the status it had before the hide, which the server records; null when unknown (hidden before it did). */
+  hiddenFrom?: AnnotationStatus | null;
+};
 
 /** Fields fixed at creation. */
 const IMMUTABLE: ReadonlySet<AnnotationField> = new Set(["id", "kind", "authorId", "createdAt", "parentId", "canonical", "via"]);
 /** Fields only the server writes (re-anchoring, what a verdict was given on, and when its text was edited). */
-const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor", "judged", "editedAt"]);
+const SERVER_ONLY: ReadonlySet<AnnotationField> = new Set(["anchor", "judged", "editedAt", "hiddenFrom"]);
 /** What a moderator may change on anyone's annotation: its status, and who must answer it by when. */
 const MODERATION_FIELDS: ReadonlySet<AnnotationField> = new Set(["status", "resolved", "rejectionReason", "assignees", "dueAt", "updatedAt"]);
 /** What an author may still change on an annotation that moderation has fixed: its thread's state and who answers it. */
@@ -75,17 +83,28 @@ export const isReviewBoard = (moderation: ModerationMode, reviewQuorum = 1) => m
  * everyone would read it before the reveal meanwhile.
  */
 function refuseVerdictInBoard(actor: Actor, carriesVerdict: boolean): string | null {
-  if (actor.room.kind !== "group" || !carriesVerdict || !isReviewBoard(actor.moderation, actor.reviewQuorum)) return null;
+  // The hidden document is the board's too: what is made public there moves to the group's document.
+  if ((actor.room.kind !== "group" && actor.room.kind !== "hidden") || !carriesVerdict || !isReviewBoard(actor.moderation, actor.reviewQuorum)) return null;
   return `this group publishes a verdict once ${actor.reviewQuorum} members have reviewed its passage: submit yours for review`;
 }
 
 /**
- * Why a status step may not be taken on an unpublished verdict in a review board's group document (one made
- * while the quorum was 1): publishing it, or hiding it, since unhiding publishes whatever was hidden. The
- * socket's status edits and the REST moderation actions both ask this.
+ * The status an unhide brings a hidden annotation back to: the one it had before the hide. One hidden
+ * before the server recorded that comes back published, as unhiding did then (but see
+ * `refuseUnreviewedStatus` for a review board's verdicts).
+ */
+export const unhiddenStatus = (subject: Pick<Subject, "hiddenFrom">): AnnotationStatus => subject.hiddenFrom ?? "published";
+
+/**
+ * Why a status step may not be taken on an unpublished verdict in a review board's group or hidden document
+ * (one made while the quorum was 1): publishing it, or hiding it while it is unpublished. A hidden verdict
+ * counts as published only when it was published before the hide: one whose earlier status is unknown (hidden
+ * before the server recorded it) may have been a draft, and stays hidden rather than be published unreviewed.
+ * The socket's status edits and the REST moderation actions both ask this.
  */
 export function refuseUnreviewedStatus(actor: Actor, existing: Subject, to: unknown): string | null {
-  const steppingToPublic = (to === "published" || to === "hidden") && existing.status !== "published" && existing.status !== "hidden";
+  const before = existing.status === "hidden" ? (existing.hiddenFrom ?? null) : existing.status;
+  const steppingToPublic = (to === "published" || to === "hidden") && to !== existing.status && before !== "published";
   return steppingToPublic ? refuseVerdictInBoard(actor, existing.kind === "factcheck" || existing.factcheck != null) : null;
 }
 
@@ -151,18 +170,21 @@ function refuseAssignees(actor: Actor, assignees: readonly string[] | undefined)
 
 /**
  * A verdict is a fact-check's, which moderators publish. A comment carries one only as a reply (a verdict
- * reply, an assignee's answer: docs/sync.md, "Assignments"); at the top of a thread it would be a verdict
- * published without review.
+ * reply, an assignee's answer: docs/sync.md, "Assignments"); at the top of a thread, or on a highlight, it
+ * would be a verdict published without review, which readers are shown as any other.
  */
-const refuseVerdictOnComment = (kind: AnnotationKind, parentId: string | null | undefined, factcheck: unknown) =>
-  kind === "comment" && factcheck != null && !parentId ? "a comment carries a verdict only as a reply; give a verdict of your own as a fact-check" : null;
+export function refuseVerdictOn(kind: AnnotationKind, parentId: string | null | undefined, factcheck: unknown): string | null {
+  if (factcheck == null || kind === "factcheck") return null;
+  if (kind !== "comment") return `a ${kind} carries no verdict; give a verdict as a fact-check`;
+  return parentId ? null : "a comment carries a verdict only as a reply; give a verdict of your own as a fact-check";
+}
 
 export function refuseCreate(
   actor: Actor,
   value: { authorId: string; kind: AnnotationKind; status: AnnotationStatus; assignees?: readonly string[]; parentId?: string | null; factcheck?: unknown },
 ): string | null {
   if (!canWrite(actor.role)) return `a ${actor.role} cannot annotate`;
-  const verdict = refuseVerdictOnComment(value.kind, value.parentId, value.factcheck);
+  const verdict = refuseVerdictOn(value.kind, value.parentId, value.factcheck);
   if (verdict) return verdict;
   if (actor.room.kind === "hidden") return "nothing is created in the hidden document: the server moves hidden work there";
   if (value.authorId !== actor.userId) return "annotations must be created with yourself as author";
@@ -182,7 +204,7 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   if (!canWrite(actor.role)) return `a ${actor.role} cannot edit`;
   if (field === "factcheck") {
     // Adding a verdict to a comment that had none; a verdict the reveal published stays its author's to edit.
-    const verdict = refuseVerdictOnComment(existing.kind, existing.parentId, value) ?? refuseVerdictInBoard(actor, value != null && existing.factcheck == null);
+    const verdict = refuseVerdictOn(existing.kind, existing.parentId, value) ?? refuseVerdictInBoard(actor, value != null && existing.factcheck == null);
     if (verdict) return verdict;
   }
   if (field === "status") {
@@ -197,14 +219,14 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   if (!isAuthor) {
     if (!canModerate(actor.role)) return "you can only edit your own annotations";
     if (!MODERATION_FIELDS.has(field)) return `moderators may change only ${[...MODERATION_FIELDS].join(", ")} of others' annotations`;
-    return field === "status" ? refuseModeratorStep(existing.status, value) : null;
+    return field === "status" ? refuseModeratorStep(existing, value) : null;
   }
   if (isLocked(existing, actor.role)) return "a published fact-check is locked";
   if (canModerate(actor.role)) {
     // Their own work: as any author (draft, pending, published), or through a moderation step.
     if (field !== "status" || value === existing.status) return null;
     const authoring = (s: unknown) => s === "draft" || s === "pending" || s === "published";
-    return authoring(existing.status) && authoring(value) ? null : refuseModeratorStep(existing.status, value);
+    return authoring(existing.status) && authoring(value) ? null : refuseModeratorStep(existing, value);
   }
   // Hiding is moderation: an author can neither bring back what a moderator hid nor hide it themselves.
   // Their other edits stay allowed (the annotation stays hidden whatever they write), so that an edit
@@ -262,13 +284,19 @@ export type StatusAction = keyof typeof STATUS_ACTIONS;
  * A moderator's change of status on the socket follows the same steps as the REST actions; rejection
  * belongs to the review of submissions, which the server writes itself.
  */
-function refuseModeratorStep(from: AnnotationStatus, to: unknown): string | null {
+function refuseModeratorStep(existing: Subject, to: unknown): string | null {
+  const from = existing.status;
   if (to === from) return null;
+  // An unhide brings back what was hidden as it was: a pending fact-check is not published by hiding it first.
+  if (from === "hidden" && to !== unhiddenStatus(existing)) return `this annotation was ${unhiddenStatus(existing)} before it was hidden: unhide it as that`;
   return stepBetween(from, to) ? null : `an annotation cannot go from ${from} to ${String(to)}`;
 }
 
-const stepBetween = (from: AnnotationStatus, to: unknown) =>
-  (Object.keys(STATUS_ACTIONS) as StatusAction[]).find((a) => STATUS_ACTIONS[a].to === to && (STATUS_ACTIONS[a].from as readonly string[]).includes(from)) ?? null;
+/** The action a step is; leaving hidden is an unhide whatever it leaves for (`unhiddenStatus`). */
+const stepBetween = (from: AnnotationStatus, to: unknown): StatusAction | null =>
+  from === "hidden" && typeof to === "string" && to !== "hidden"
+    ? "unhide"
+    : ((Object.keys(STATUS_ACTIONS) as StatusAction[]).find((a) => STATUS_ACTIONS[a].to === to && (STATUS_ACTIONS[a].from as readonly string[]).includes(from)) ?? null);
 
 /**
  * The moderation step a change of status from `from` to `to` is, when this actor makes it, whatever path it

@@ -65,6 +65,7 @@ export function newAnnotationValue(input: NewAnnotation, now = Date.now()): Anno
     judged: null,
     assignees: input.assignees ?? [],
     dueAt: input.dueAt ?? null,
+    hiddenFrom: null,
     canonical: input.canonical ?? null,
     via: input.via ?? null,
     language: input.language ?? null,
@@ -86,7 +87,7 @@ export function writeAnnotation(doc: Y.Doc, value: AnnotationValue) {
 }
 
 /** Fields most annotations never use, left out of the map (and the update) until they are set. */
-const OMITTED_WHEN_EMPTY = new Set(["editedAt", "rejectionReason", "anchor", "judged", "assignees", "dueAt", "canonical", "via", "language"]);
+const OMITTED_WHEN_EMPTY = new Set(["editedAt", "rejectionReason", "anchor", "judged", "assignees", "dueAt", "hiddenFrom", "canonical", "via", "language"]);
 const isEmpty = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
 
 export type AnnotationPatch = Partial<
@@ -163,6 +164,7 @@ export const FIELD_FALLBACKS: Readonly<Omit<AnnotationValue, "body">> & { body: 
   judged: null,
   assignees: Object.freeze([]) as unknown as string[],
   dueAt: null,
+  hiddenFrom: null,
   canonical: null,
   via: null,
   language: null,
@@ -194,6 +196,7 @@ export function readAnnotation(map: AnnotationMap): AnnotationValue {
     judged: get("judged"),
     assignees: get("assignees"),
     dueAt: get("dueAt"),
+    hiddenFrom: get("hiddenFrom"),
     canonical: get("canonical"),
     via: get("via"),
     language: get("language"),

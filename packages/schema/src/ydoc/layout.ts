@@ -105,6 +105,12 @@ export const annotationFieldSchemas = {
   rejectionReason: z.string().max(2_000).nullable(),
   anchor: anchorSchema.nullable(),
   judged: judgedSchema.nullable(),
+  /**
+   * Of a hidden annotation, the status it had before the hide, to which an unhide brings it back; null
+   * while it is not hidden, and on what was hidden before the server recorded it. Only the server writes it
+   * (docs/architecture.md, "Documents follow audiences").
+   */
+  hiddenFrom: z.enum(["draft", "pending", "published"]).nullable(),
   /** Members asked to answer it; written by its author or a moderator. */
   assignees: z.array(z.uuid()).max(MAX_ASSIGNEES).refine((ids) => new Set(ids).size === ids.length, "assignees repeat"),
   /** When the assignees should have answered, if there is a deadline. */
@@ -139,6 +145,7 @@ export const annotationValueSchema = z.object({
   judged: annotationFieldSchemas.judged.default(null),
   assignees: annotationFieldSchemas.assignees.default([]),
   dueAt: annotationFieldSchemas.dueAt.default(null),
+  hiddenFrom: annotationFieldSchemas.hiddenFrom.default(null),
   canonical: annotationFieldSchemas.canonical.default(null),
   via: annotationFieldSchemas.via.default(null),
   language: annotationFieldSchemas.language.default(null),

@@ -17,6 +17,7 @@ import type { DocContext } from "../persist/projection.ts";
 import { touchedAnnotations } from "./touched.ts";
 import { stampEdits } from "./edited.ts";
 import { keepOfflineMoves } from "./offline-moves.ts";
+import { rememberHiddenFrom } from "./hidden-from.ts";
 import { UpdateLane } from "../connection/update-lane.ts";
 import { ServerWrites } from "./server-writes.ts";
 import { REFUSED_BEFORE } from "../validate/refused-structs.ts";
@@ -317,6 +318,8 @@ export class LiveDocument implements PersistSource {
     const from = tr.origin === REMOTE_ORIGIN ? "process" : (tr.origin as ChangeOrigin | null)?.peer ? "socket" : null;
     const kept = from ? keepOfflineMoves(tr, from, this.clientIds) : false;
     if (kept) this.hooks.olderTargetKept?.(this, kept instanceof Error ? kept : null);
+    // Another process recorded it where the hide was made; a load brings the record with it.
+    if (tr.origin !== REMOTE_ORIGIN && tr.origin !== LOAD_ORIGIN) rememberHiddenFrom(tr);
   };
 
   private onAwareness = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {

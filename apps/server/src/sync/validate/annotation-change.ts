@@ -269,7 +269,7 @@ function strayKey(raw: unknown, parsed: unknown, path: string): string | null {
 }
 
 /**
- * A comment's verdict is an answer in a thread (the policy's `refuseVerdictOnComment`), published as its
+ * A comment's verdict is an answer in a thread (the policy's `refuseVerdictOn`), published as its
  * author's reply without review. One naming a thread that is nowhere, neither here nor in the group's
  * document nor made by the same update, would stand alone as a thread of its own: an unreviewed verdict
  * painted on the passage. Replies without a verdict may still outlive their thread (see `statusOf`).
@@ -309,9 +309,9 @@ function refuseNew(
     if (stray) return `annotations have no field ${stray}`;
   }
   if (change.bodyInserted > MAX_BODY_LENGTH) return `body is longer than ${MAX_BODY_LENGTH} characters`;
-  if (parsed.data.anchor !== null) return "anchor is set by the server";
-  if (parsed.data.judged !== null) return "judged is set by the server";
-  if (parsed.data.editedAt !== null) return "editedAt is set by the server";
+  for (const field of ["anchor", "judged", "editedAt", "hiddenFrom"] as const) {
+    if (parsed.data[field] !== null) return `${field} is set by the server`;
+  }
   if (parsed.data.rejectionReason !== null && actor.role !== "owner" && actor.role !== "moderator") {
     return "only moderators give rejection reasons";
   }
