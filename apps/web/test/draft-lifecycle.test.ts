@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { announceSkip, anotherPage, chromiumSuite, skipBrowserSuites } from "./support/browser.ts";
-import { annotate, call, openReader, storedDrafts, threadCard, twoReaders } from "./support/flows.ts";
+import { SEED_ARTICLE, annotate, call, openReader, selectWithMouse, storedDrafts, threadCard, twoReaders } from "./support/flows.ts";
 
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
+/** A correction that adds words before both passages, and one that rewords OTHER. */
+const EARLIER = SEED_ARTICLE.replace("Russian President visited Iran July 2022.", "Russian President Vladimir Putin visited Tehran, Iran, in July 2022.");
+const REWORDED = SEED_ARTICLE.replace("under tough sanctions", "under tougher sanctions");
 
 announceSkip("drafts' lifecycle");
 
@@ -92,6 +95,54 @@ describe.skipIf(skipBrowserSuites)("drafts' lifecycle, in Chromium", () => {
     await told.waitFor();
     expect(await told.getByRole("textbox").inputValue()).toContain("From the first tab");
     expect(b.errors).toEqual([]);
+    await b.context.close();
+  }, 120_000);
+
+  /**
+   * Bob writes a comment on OTHER in the selection popover; Alice (the owner) then stores a correction. Her
+   * comment on PASSAGE is placed on the new revision, which is what offers Bob to load it.
+   */
+  async function writingWhileCorrected(content: string) {
+    const { base, a, b, alice, articleId } = await twoReaders(suite.browser, suite.base);
+    await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
+    await threadCard(b.page, "Comment", alice.name).waitFor();
+    await selectWithMouse(b.page, OTHER);
+    await b.page.getByRole("dialog", { name: "Annotate selection" }).getByRole("button", { name: "Comment" }).click();
+    const popover = b.page.getByRole("dialog", { name: "New comment" });
+    await popover.getByLabel("Comment").fill("Which sanctions?");
+    await expect.poll(() => storedDrafts(b.page)).toHaveLength(1);
+    const corrected = await a.context.request.put(`${base}/api/articles/${articleId}/text`, { data: { format: "text", content } });
+    expect(corrected.status()).toBe(201);
+    await b.page.getByRole("button", { name: "Load the new revision" }).click();
+    return { base, a, b, articleId, popover };
+  }
+
+  it("a comment being written when the reader loads a correction stays on its passage, placed again in the new text", async () => {
+    const { base, a, b, articleId, popover } = await writingWhileCorrected(EARLIER);
+    await expect.poll(() => b.page.locator("#article").textContent()).toContain("Vladimir Putin");
+    expect(await popover.locator(".popover-quote").textContent()).toBe(`“${OTHER}”`);
+    expect(await popover.getByLabel("Comment").inputValue()).toBe("Which sanctions?");
+    await popover.getByRole("button", { name: "Post comment" }).click();
+    await popover.waitFor({ state: "detached" });
+    type Saved = { annotations: Array<{ body: string; target: { exact: string; revision: number } }> };
+    const saved = async () => (await call<Saved>(b.context, base, "GET", `/api/articles/${articleId}/annotations`)).annotations.filter((x) => x.body === "Which sanctions?");
+    await expect.poll(saved).toHaveLength(1);
+    const [comment] = await saved();
+    expect(comment).toMatchObject({ body: "Which sanctions?", target: { exact: OTHER, revision: 2 } });
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 120_000);
+
+  it("a comment being written on a passage a correction rewords is closed, and what was written is told to copy", async () => {
+    const { a, b, popover } = await writingWhileCorrected(REWORDED);
+    await popover.waitFor({ state: "detached" });
+    const told = b.page.getByRole("alert").filter({ hasText: "new revision" });
+    await told.waitFor();
+    expect(await told.getByRole("textbox").inputValue()).toContain("Which sanctions?");
+    await expect.poll(() => storedDrafts(b.page)).toEqual([]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
     await b.context.close();
   }, 120_000);
 });

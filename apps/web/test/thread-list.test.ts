@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { announceSkip, chromiumSuite, newUserPage, skipBrowserSuites } from "./support/browser.ts";
-import { annotate, groupWithSeedArticle, openReader, signUpApi, threadCard } from "./support/flows.ts";
+import { annotate, call, groupWithSeedArticle, openReader, signUpApi, threadCard } from "./support/flows.ts";
 
 const EARLY = "The third option is a regime change policy.";
 
@@ -67,4 +67,53 @@ describe.skipIf(skipBrowserSuites)("the thread list, in Chromium", () => {
     expect(a.errors).toEqual([]);
     await a.context.close();
   }, 60_000);
+});
+
+describe.skipIf(skipBrowserSuites)("a long thread list, in Chromium", () => {
+  const suite = chromiumSuite();
+  /** More than two pages of cards (ThreadList's PAGE is 150), each on its own word of the article. */
+  const COUNT = 320;
+
+  it("focusing a thread far down renders the page around it rather than every card above it, and moves back up with the focus", async () => {
+    const { base, browser } = suite;
+    const a = await newUserPage(browser);
+    await signUpApi(a.context, base, "Lena");
+    const { articleId } = await groupWithSeedArticle(a.context, base, []);
+    const { text } = await call<{ text: string }>(a.context, base, "GET", `/api/articles/${articleId}`);
+    // Evenly spread words, in text order: no randomness to seed.
+    const words = [...text.matchAll(/\p{L}{4,}/gu)];
+    const ids: string[] = [];
+    for (let i = 0; i < COUNT; i += 10) {
+      const batch = Array.from({ length: 10 }, (_, j) => words[Math.floor(((i + j) * words.length) / COUNT)]!);
+      const made = await Promise.all(
+        batch.map((word) => {
+          const start = [...text.slice(0, word.index)].length;
+          const target = { revision: 1, exact: word[0], prefix: "", suffix: "", start, end: start + [...word[0]].length };
+          return call<{ id: string }>(a.context, base, "POST", `/api/articles/${articleId}/annotations`, { kind: "highlight", target });
+        }),
+      );
+      ids.push(...made.map((m) => m.id));
+    }
+    await openReader(a.page, base, articleId);
+    await a.page.getByRole("tab", { name: `Threads (${COUNT})` }).waitFor();
+    const cards = a.page.locator("ol.thread-list > li");
+    const card = (id: string) => a.page.locator(`[data-annotation-id="${id}"]`);
+    await expect.poll(() => cards.count()).toBe(150);
+
+    await a.page.evaluate((id) => (location.hash = `annotation=${id}`), ids.at(-1)!);
+    await card(ids.at(-1)!).waitFor();
+    expect(await cards.count()).toBeLessThanOrEqual(150);
+    expect(await card(ids[0]!).count()).toBe(0);
+    const earlier = a.page.getByRole("button", { name: /^Show 150 earlier of 300$/ });
+    expect(await earlier.count()).toBe(1);
+    // The list's numbers are those of the whole list.
+    expect(await a.page.locator("ol.thread-list").getAttribute("start")).toBe("301");
+
+    await a.page.evaluate((id) => (location.hash = `annotation=${id}`), ids[0]!);
+    await card(ids[0]!).waitFor();
+    expect(await cards.count()).toBeLessThanOrEqual(150);
+    expect(await card(ids.at(-1)!).count()).toBe(0);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+  }, 120_000);
 });

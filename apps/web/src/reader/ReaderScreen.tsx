@@ -35,6 +35,7 @@ import { ThreadFilters } from "./threads/ThreadFilters.tsx";
 import { ThreadList, emptyThreadsText } from "./threads/ThreadList.tsx";
 import { DraftScope } from "../app/drafts.ts";
 import { useReopenNewAnnotation } from "./highlights/new-annotation-draft.ts";
+import { useSelectionDraft } from "./highlights/use-selection-draft.ts";
 import { ThreadSearch } from "./threads/ThreadSearch.tsx";
 import { queryTerms, threadMatches } from "./threads/search.ts";
 import { NO_FILTERS, type Thread, buildThreads, cachedLocator, matches, rootPaint, threadOf } from "./threads/threads.ts";
@@ -76,8 +77,6 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
 
 const NO_THREADS: Thread[] = [];
 const NO_LIST = { shown: NO_THREADS, total: 0, assigned: 0, orphans: 0 };
-
-type Draft = { span: Span; position: { top: number; left: number } };
 
 /** The reader: the article with everyone's highlights, and the sidebar with threads, notes, orphans and review. */
 function Reader({
@@ -175,7 +174,7 @@ function Reader({
   const [focusedId, setFocusedId] = useState<string | null>(null);
   // Stepping through the article's passages marks their threads but leaves focus in the article.
   const [quietFocus, setQuietFocus] = useState(false);
-  const [draft, setDraft] = useState<Draft | null>(null);
+  const { draft, open: draftOn, close: closeDraft } = useSelectionDraft(map, article.text, article.revision, column, notices.tell);
   // Set by an open popover with something written in it: a press in the article or a new selection asks first.
   const keepTyped = useRef<(() => boolean) | null>(null);
   const [liveSelection, setLiveSelection] = useState<Span | null>(null);
@@ -188,15 +187,10 @@ function Reader({
   // A selection made with the mouse, or by sentence from the keyboard, opens the popover under it.
   const openDraft = useCallback(
     (span: Span, rect: DOMRect) => {
-      if (!canWrite(role) || !column.current || keepTyped.current?.()) return;
-      const box = column.current.getBoundingClientRect();
-      // Room for the popover's widest form (styles/reader.css: 380 px, or the column less 1rem), so that
-      // opening the comment or fact-check form never pushes it off a narrow screen.
-      const widest = Math.min(380, box.width - 16);
-      const left = Math.max(0, Math.min(rect.left - box.left, box.width - widest - 8));
-      setDraft({ span, position: { top: rect.bottom - box.top + 8, left } });
+      if (!canWrite(role) || keepTyped.current?.()) return;
+      draftOn(span, rect);
     },
-    [role],
+    [role, draftOn],
   );
   useArticleSelection(root, map, {
     onSelect: openDraft,
@@ -233,7 +227,7 @@ function Reader({
     onEnd: (down) => announce(shown.length === 0 ? "No annotated passages." : down ? "No more annotated passages after this one." : "No annotated passages before this one."),
     onOpen: (thread) => focusThread(thread.root.id),
   });
-  useArticleClicks(root, map, shown, focusThread, () => keepTyped.current?.() || setDraft(null));
+  useArticleClicks(root, map, shown, focusThread, () => keepTyped.current?.() || closeDraft());
   // A link to one annotation (a notification, a search result, an export) focuses it on opening, and again
   // whenever the fragment changes: a notification of this same article changes nothing else.
   const linked = annotationInHash(useHash());
@@ -294,7 +288,7 @@ function Reader({
   // and the sentence keys go on from it (the form's fields had taken the selection).
   const closePopover = (returnFocus: boolean, reselect = false) => {
     if (reselect && draft && map) selectSpan(map, draft.span);
-    setDraft(null);
+    closeDraft();
     if (returnFocus) root?.focus({ preventScroll: true });
   };
 
@@ -364,19 +358,19 @@ function Reader({
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />
             {draft && map && (
               <SelectionPopover
-                key={`${draft.span.start}-${draft.span.end}`}
-                quote={map.slice(draft.span)}
+                key={draft.id}
+                quote={draft.target.exact}
                 position={draft.position}
                 placement={placement}
                 groupId={article.groupId}
                 onCreate={(input) => {
-                  const problem = actions.create(draft.span, input);
+                  const problem = actions.create(draft.target, input);
                   if (!problem) document.getSelection()?.removeAllRanges();
                   return problem;
                 }}
                 onClose={closePopover}
                 keepTyped={keepTyped}
-                at={{ revision: article.revision, ...draft.span }}
+                at={draft.at}
               />
             )}
           </div>

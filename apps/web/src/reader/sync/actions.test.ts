@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { annotationsOf, createAnnotation, readAnnotation } from "@marginalia/schema";
+import { annotationsOf, buildTarget, createAnnotation, readAnnotation } from "@marginalia/schema";
+import { TextMap } from "../highlights/text-map.ts";
 import type { DocSession, SessionState } from "../../sync/doc-session.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import { makeActions } from "./actions.ts";
@@ -29,5 +30,19 @@ describe("the reader's actions once the live connection has stopped", () => {
     const { doc, id, item, actions } = groupSession("offline");
     expect(actions.edit(item, { body: "Second words" })).toBeNull();
     expect(readAnnotation(annotationsOf(doc).get(id)!).body).toBe("Second words");
+  });
+});
+
+describe("a new annotation from the selection popover", () => {
+  it("is refused when its passage was selected on another revision of the text than the one on screen", () => {
+    const doc = new Y.Doc();
+    const session = { doc, getState: () => ({ connection: "online" }) } as unknown as DocSession;
+    const map = new TextMap<Text>("The sanctions on Iran are working.", []);
+    const actions = makeActions({ sessions: { group: session, private: null, hidden: null }, map, revision: 2, me: "ann", role: "annotator", moderation: "open", reviewQuorum: 1 });
+    const input = { kind: "comment" as const, body: "Which sanctions?", factcheck: null, onlyMe: false };
+    expect(actions.create(buildTarget(map.index, { start: 4, end: 21 }, 1), input)).toMatch(/changed since you selected/);
+    expect(annotationsOf(doc).size).toBe(0);
+    expect(actions.create(buildTarget(map.index, { start: 4, end: 21 }, 2), input)).toBeNull();
+    expect([...annotationsOf(doc).values()].map((a) => readAnnotation(a).target?.exact)).toEqual(["sanctions on Iran"]);
   });
 });

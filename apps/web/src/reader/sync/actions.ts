@@ -3,6 +3,7 @@ import {
   type Factcheck,
   type ModerationMode,
   type Role,
+  type TextTarget,
   type VoteValue,
   createAnnotation,
   deleteAnnotation,
@@ -11,16 +12,18 @@ import {
 } from "@marginalia/schema";
 import { flagAnnotation } from "../../api/annotations.ts";
 import { type ModerationAction, moderate } from "../../api/moderation.ts";
-import { buildTarget } from "../../lib/anchoring.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import type { NewAnnotationInput } from "../highlights/SelectionPopover.tsx";
-import type { TextMap, Span } from "../highlights/text-map.ts";
+import type { TextMap } from "../highlights/text-map.ts";
 import { placementFor, replyPlacement } from "../permissions/permissions.ts";
 import type { Sessions } from "./use-doc-sessions.ts";
 
 export type ReaderActions = {
-  /** Returns an error message, or null when the annotation was created. */
-  create(span: Span, input: NewAnnotationInput): string | null;
+  /**
+   * Returns an error message, or null when the annotation was created. The target is the one the popover
+   * shows, built on the revision it was selected in: on any other its offsets point elsewhere.
+   */
+  create(target: TextTarget, input: NewAnnotationInput): string | null;
   /** A reply; with a fact-check value it is a verdict reply, an assignee's answer. */
   reply(parent: Item, body: string, factcheck?: Factcheck): string | null;
   assign(item: Item, assignees: string[], dueAt: number | null): void;
@@ -50,12 +53,12 @@ export function makeActions({ sessions, map, revision, me, role, moderation, rev
   };
 
   return {
-    create(span, input) {
+    create(target, input) {
       if (!map) return "The article is still loading.";
+      if (target.revision !== revision) return "The article has changed since you selected this passage. Select it again.";
       const placement = placementFor(input.kind, role, moderation, input.onlyMe, reviewQuorum);
       const doc = docOf(placement.room);
       if (!doc) return sessions[placement.room] ? ENDED : "You cannot annotate this article.";
-      const target = buildTarget(map.index, span, revision);
       if (target.exact.length > 20_000) return "Select a shorter passage (at most 20,000 characters).";
       createAnnotation(doc, {
         kind: input.kind,

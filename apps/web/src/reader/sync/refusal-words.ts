@@ -97,3 +97,9 @@ export function setAsideDraftNotice(form: DraftForm | "new"): string {
   const { yours } = DRAFT_WORDS[form];
   return `You were also writing ${yours} in another tab. The text written last is in the form; the other is below.`;
 }
+
+/** A comment or fact-check being written on a passage that a loaded correction changed or removed. */
+export function reanchorLostNotice(mode: "comment" | "factcheck"): string {
+  const yours = mode === "factcheck" ? "Your new fact-check" : "Your new comment";
+  return `${yours} was not sent: the new revision of the article changed the passage it was on. Select the passage again to post it. What you wrote is below.`;
+}

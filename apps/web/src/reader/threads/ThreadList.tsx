@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { ThreadCard, type ThreadCardProps } from "./ThreadCard.tsx";
 import type { Thread } from "./threads.ts";
 import type { VoteTally } from "../../sync/annotation-store.ts";
@@ -13,7 +13,7 @@ export function emptyThreadsText(o: { fatal: boolean; searched: string; terms: n
 
 /**
  * Cards rendered at first, and added each time the reader nears the end of
- * the list. The list renders after the highlights (ReaderScreen defers it),
+ * the list; a focus outside the cards in the DOM brings in this many around it. The list renders after the highlights (ReaderScreen defers it),
  * so a page this size does not hold up the text.
  */
 const PAGE = 150;
@@ -32,35 +32,49 @@ type Props = Omit<ThreadCardProps, "thread" | "tally" | "focused" | "focusedRepl
 };
 
 /**
- * The threads in text order. With thousands of annotations only the first
- * pages are in the DOM: more come as the reader scrolls towards the end (or
- * presses the button), and focusing a thread further down brings it in.
+ * The threads in text order. With thousands of annotations only a window of
+ * pages is in the DOM: more come as the reader scrolls towards the end (or
+ * presses the button), earlier ones with "Show earlier", and focusing a thread
+ * outside the window moves the window to that thread's page, down the list or
+ * back up it, so that a focus far down never renders every card above it.
  * Memoised: the reader re-renders on every document change, and the list's
  * own props change far less often.
  */
 export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, focusedReplyId, quietFocus = false, emptyText, pending = false, ...card }: Props) {
-  const [limit, setLimit] = useState(PAGE);
+  const [pages, setPages] = useState<Pages>({ from: 0, to: PAGE });
   const more = useRef<HTMLButtonElement>(null);
+  const at = useMemo(() => (focusedId ? threads.findIndex((t) => t.root.id === focusedId) : -1), [focusedId, threads]);
   useEffect(() => {
-    const at = focusedId ? threads.findIndex((t) => t.root.id === focusedId) : -1;
-    if (at >= limit) setLimit(Math.ceil((at + 1) / PAGE) * PAGE);
-  }, [focusedId, threads, limit]);
+    if (at >= 0) setPages((w) => (at >= w.from && at < w.to ? w : pageOf(at)));
+  }, [at]);
+  // A list that shrank under the window (a filter, a search) shows its last page rather than nothing.
+  const from = Math.min(pages.from, Math.max(0, threads.length - 1 - ((threads.length - 1) % PAGE)));
+  const to = Math.max(pages.to, from + PAGE);
 
-  const hasMore = threads.length > limit;
+  const hasMore = threads.length > to;
   useEffect(() => {
     const button = more.current;
     if (!hasMore || !button || typeof IntersectionObserver === "undefined") return;
     // The sidebar scrolls on its own: a page ahead of its bottom edge is near enough.
-    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setLimit((l) => l + PAGE), { rootMargin: "0px 0px 600px 0px" });
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setPages((w) => ({ from: w.from, to: w.to + PAGE })), {
+      rootMargin: "0px 0px 600px 0px",
+    });
     observer.observe(button);
     return () => observer.disconnect();
-  }, [hasMore, limit]);
+  }, [hasMore, to]);
 
   if (threads.length === 0) return <p className={pending ? "empty pending" : "empty"}>{pending ? "Loading threads…" : emptyText}</p>;
   return (
     <>
-      <ol className="thread-list" aria-label="Threads" aria-busy={pending || undefined}>
-        {threads.slice(0, limit).map((thread) => (
+      {/* Earlier pages come only on request: added above the reader by themselves, they would push the list away under the pointer. */}
+      {from > 0 && (
+        <button type="button" className="more" onClick={() => setPages({ from: Math.max(0, from - PAGE), to })}>
+          Show {Math.min(PAGE, from)} earlier of {from}
+        </button>
+      )}
+      {/* `start` keeps the numbers a screen reader gives each item those of the whole list. */}
+      <ol className="thread-list" aria-label="Threads" aria-busy={pending || undefined} start={from + 1}>
+        {threads.slice(from, to).map((thread) => (
           <li key={thread.root.id}>
             <ThreadCard
               thread={thread}
@@ -74,10 +88,18 @@ export const ThreadList = memo(function ThreadList({ threads, votes, focusedId, 
         ))}
       </ol>
       {hasMore && (
-        <button ref={more} type="button" className="more" onClick={() => setLimit(limit + PAGE)}>
-          Show {Math.min(PAGE, threads.length - limit)} more of {threads.length - limit}
+        <button ref={more} type="button" className="more" onClick={() => setPages({ from, to: to + PAGE })}>
+          Show {Math.min(PAGE, threads.length - to)} more of {threads.length - to}
         </button>
       )}
     </>
   );
 });
+
+/** The cards in the DOM: `[from, to)` of the list, whole pages. */
+type Pages = { from: number; to: number };
+
+const pageOf = (at: number): Pages => {
+  const from = at - (at % PAGE);
+  return { from, to: from + PAGE };
+};
