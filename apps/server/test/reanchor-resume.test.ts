@@ -45,7 +45,7 @@ describe("a correction whose re-anchoring was cut short", () => {
     const retry = await d.owner.put(`/api/articles/${d.article.id}/text`, revised, { "content-type": "text/plain" });
     expect(retry.status).toBe(200);
     expect(await annotation()).toMatchObject(MOVED);
-  }, 30_000);
+  }, 90_000);
 
   it("is finished when another process, or this one started again, reads one of the article's documents", async () => {
     const { context, annotation } = await correctionCutShort();
@@ -56,7 +56,7 @@ describe("a correction whose re-anchoring was cut short", () => {
     } finally {
       await restarted.close();
     }
-  }, 30_000);
+  }, 90_000);
 
   it("is finished at start-up", async () => {
     const { annotation } = await correctionCutShort();
@@ -67,5 +67,5 @@ describe("a correction whose re-anchoring was cut short", () => {
     } finally {
       await restarted.close();
     }
-  }, 30_000);
+  }, 90_000);
 });
