@@ -23,6 +23,7 @@ import { capConnectionsPerAddress } from "./http/connection-cap.ts";
 import { allowedMethods } from "./http/allowed-methods.ts";
 import { operationsOf } from "./openapi/describe.ts";
 import { reanchorStragglers } from "./anchoring/reanchor.ts";
+import { resumeInBackground } from "./anchoring/resume.ts";
 import { notificationBell } from "./services/notification-bell.ts";
 import { NotificationStreams } from "./services/notification-streams.ts";
 
@@ -136,6 +137,8 @@ export function createApp(input: AppInput) {
       deps.logger.error({ err, article: event.articleId }, "work written on an old revision could not be moved"),
     ),
   );
+  // A correction's re-anchoring cut short by a stop is finished when one of the article's documents is next read.
+  deps.hub.onLoaded((context) => resumeInBackground(deps.db, deps.hub, deps.logger, context.articleId));
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken));
   const allowedOn = allowedMethods(operationsOf(api));
   const unrouted = (c: Context, message: string): never => {

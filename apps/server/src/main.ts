@@ -14,6 +14,7 @@ import { createMetrics } from "./metrics.ts";
 import { portFree } from "./net/port-free.ts";
 import { DocStore } from "./sync/persist/doc-store.ts";
 import { SyncHub } from "./sync/hub.ts";
+import { resumeBehind } from "./anchoring/resume.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
 import { RedisRelay } from "./sync/broadcast/relay.ts";
 import { notificationBell } from "./services/notification-bell.ts";
@@ -74,6 +75,8 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 });
 attach(server);
 deliverer.start();
+// In the background: a correction's re-anchoring that the last stop cut short (docs/architecture.md, "Anchoring").
+resumeBehind(database.db, hub, logger).catch((err: unknown) => logger.error({ err }, "could not look for re-anchoring to resume"));
 // Taken in the moment since the check above: said plainly, and the database closed as on any stop.
 server.once("error", (err: NodeJS.ErrnoException) => {
   logger.fatal({ err, port: config.port }, err.code === "EADDRINUSE" ? `port ${config.port} is in use` : "could not listen");

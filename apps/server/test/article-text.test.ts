@@ -50,3 +50,15 @@ it("logs a background read of a text that failed, and reads it again at the next
     warn.mockRestore();
   }
 });
+
+it("keeps the newer of two revisions stored here when the older one's correction reports last", async () => {
+  const { article } = await articleWithMembers(t.app, []);
+  // Two corrections at once: the second's text is taken first, the first's reaches the cache after it.
+  articleTexts.revised(article.id, 3, "the third text");
+  articleTexts.revised(article.id, 2, "the second text");
+  expect(articleTexts.currentRevision(article.id)).toBe(3);
+  expect(articleTexts.indexOf(article.id, 3)?.text).toBe("the third text");
+  // Work on the second text is still judged on it, as work on any earlier revision is, and moved afterwards.
+  const onSecond = { revision: 2, start: 4, end: 10, exact: "second", prefix: "the ", suffix: " text" };
+  expect(articleTexts.problem(t.database.db, t.logger, article.id, onSecond, "someone")).toBeNull();
+});

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import { type Anchor, type AnnotationValue, CodePointIndex, type TextTarget, annotationsOf, buildTarget, judgementBeforeMove, parseRoom, readAnnotation, sameTarget } from "@marginalia/schema";
 import { articleRevisions, articles, docSnapshots, docUpdates } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
@@ -62,10 +62,16 @@ export async function reanchorArticle(
     for (const name of names) if (await move(name)) summary.documents++;
     // Work that another process took on the old text before it heard of this revision reaches this one
     // over the relay meanwhile: moved too, and that process moves what it still has (reanchorStragglers).
-    for (const name of names) await move(name);
+    // Read again, for a document first stored after the first reading.
+    for (const name of await documentsOf(db, article.id)) if ((await move(name)) && !names.includes(name)) summary.documents++;
   } finally {
     anchorWorker.done(revisionKey(article.id, to.revision));
   }
+  // Only now, once every move is durable (hub.change): a correction cut short before this is resumed (resume.ts).
+  await db
+    .update(articles)
+    .set({ anchoredRevision: to.revision })
+    .where(and(eq(articles.id, article.id), lt(articles.anchoredRevision, to.revision)));
   return summary;
 }
 

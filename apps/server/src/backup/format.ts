@@ -62,7 +62,9 @@ export const recordSchema = z.discriminatedUnion("type", [
   row("memberId", createSelectSchema(memberIds).omit({ groupId: true })),
   row("member", createSelectSchema(memberships).omit({ groupId: true })),
   row("invitation", createSelectSchema(groupInvitations)),
-  row("article", createSelectSchema(articles)),
+  // A file written before articles kept how far re-anchoring got has none to give: 1, so that whatever a
+  // correction left on an earlier revision is moved when the article is next read (anchoring/resume.ts).
+  row("article", createSelectSchema(articles).extend({ anchoredRevision: z.number().int().min(1).default(1) })),
   row("revision", createSelectSchema(articleRevisions)),
   // The search vector is generated from the other columns. A file written before annotations had an edited
   // mark or a language has none to give: null, as the columns read for an annotation never edited, or whose

@@ -11,7 +11,7 @@ import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { entityTags } from "../http/entity-tags.ts";
 import { validate } from "../http/input.ts";
 import { queryInt } from "../http/query-int.ts";
-import { reanchorArticle } from "../anchoring/reanchor.ts";
+import { reanchorInTurn, resumeReanchoring } from "../anchoring/resume.ts";
 import { type ImportOptions, importSource } from "../import/sources.ts";
 import { articleAnswer } from "../services/article-answer.ts";
 import { addRevision, createArticle, deleteArticle, listArticles, listRevisions } from "../services/articles.ts";
@@ -101,10 +101,12 @@ export const articleRoutes = new Hono<AppEnv>()
     const ifMatch = c.req.header("if-match");
     const result = await addRevision(db, { articleId: article.id, groupId: article.groupId, authorId: c.get("user").id, format, imported, ifMatch: ifMatch === undefined ? undefined : entityTags(ifMatch) });
     if (!result.created) {
+      // Sent again after a correction whose re-anchoring was cut short: finished now (anchoring/resume.ts).
+      await resumeReanchoring(db, hub, article.id);
       const unchanged = await articleAnswer(db, article.id, result.revision);
       return c.body(unchanged.bytes, 200, tagged(unchanged));
     }
-    const reanchored = await reanchorArticle(db, hub, article, result.previous, { revision: result.revision, text: imported.text });
+    const reanchored = await reanchorInTurn(db, hub, article, result.previous, { revision: result.revision, text: imported.text });
     const answer = await articleAnswer(db, article.id, result.revision, { reanchored }, imported);
     return c.body(answer.bytes, 201, tagged(answer));
   })

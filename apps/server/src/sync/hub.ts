@@ -48,6 +48,7 @@ export class SyncHub {
   private readonly joinHost: JoinHost;
   private readonly olderTargets = new OlderTargetsDue();
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
+  private readonly loadListeners: Array<(context: DocContext) => void> = [];
   private readonly reloads = new ReloadPace();
   private readonly sockets = new SocketsClosing();
 
@@ -95,6 +96,9 @@ export class SyncHub {
       reloads: this.reloads,
       idleUnloadMs: this.options.idleUnloadMs,
       closing: () => this.shuttingDown,
+      loaded: (context) => {
+        for (const listener of this.loadListeners) listener(context);
+      },
     });
     this.joinHost = {
       db,
@@ -149,6 +153,11 @@ export class SyncHub {
   /** Called when this process may hold targets on an earlier revision, to be moved (older-targets-due.ts). */
   onOlderTargets(listener: (event: ArticleRevised) => void) {
     this.olderTargets.listen(listener);
+  }
+
+  /** Told of each document read from the database, once it is in use: what it holds may be left behind (anchoring/resume.ts). */
+  onLoaded(listener: (context: DocContext) => void) {
+    this.loadListeners.push(listener);
   }
 
   /** Also told every access event, made here or relayed: what else holds a credential open (notification streams). */

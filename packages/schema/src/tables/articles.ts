@@ -19,6 +19,11 @@ export const articles = pgTable(
     sourceUrl: text("source_url"),
     publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
     currentRevision: integer("current_revision").notNull().default(1),
+    /**
+     * The revision every annotation has been moved onto; behind `currentRevision` while a correction's
+     * re-anchoring is under way, or was cut short and is to be resumed (apps/server/src/anchoring/resume.ts).
+     */
+    anchoredRevision: integer("anchored_revision").notNull().default(1),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -82,10 +82,19 @@ class ArticleTexts {
     return entry?.phase === "known" ? entry.revision : null;
   }
 
-  /** A revision stored by this process; returns the text's index, for the caller's own use. */
+  /**
+   * A revision stored by this process, or read; returns the text's index, for the caller's own use. One older
+   * than the text held (two corrections at once, the first reporting last, or a read that began before a
+   * correction here) is kept as an earlier revision: held as current, targets on it would be taken as current.
+   */
   revised(articleId: string, revision: number, text: string, readAt = performance.now()): CodePointIndex {
-    this.keepAsOlder(articleId);
     const index = new CodePointIndex(text);
+    const held = this.currentRevision(articleId);
+    if (held !== null && held > revision) {
+      this.older.remember(articleId, revision, index);
+      return index;
+    }
+    this.keepAsOlder(articleId);
     const unitsOf = (entry: Known) => (entry.phase === "known" ? entry.index.text.length : 0);
     const dropped = keepWithinUnits(this.known, articleId, { phase: "known", revision, index, readAt }, unitsOf, KEPT_UNITS);
     for (const id of dropped) this.asked.delete(id);

@@ -33,6 +33,8 @@ export type DocumentSources = {
   idleUnloadMs: number;
   /** Whether the hub is shutting down: no document is loaded then, from a database that is closing (shutdown.ts). */
   closing: () => boolean;
+  /** Told of each document read from the database, once it is in use. */
+  loaded: (context: DocContext) => void;
 };
 
 /**
@@ -70,6 +72,7 @@ export class LoadedDocuments {
     try {
       const live = await ready;
       this.slots.set(context.docName, { phase: "live", live, idleTimer: null, users: 1 });
+      this.sources.loaded(context);
       return live;
     } catch (err) {
       // Nothing is kept of a failed load, so it can never be saved over the real data.

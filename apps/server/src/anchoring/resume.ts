@@ -1,0 +1,109 @@
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { articleRevisions, articles } from "@marginalia/schema/tables";
+import type { Db } from "../db.ts";
+import type { Logger } from "../logger.ts";
+import type { SyncHub } from "../sync/hub.ts";
+import { ShuttingDown } from "../sync/shutdown.ts";
+import { reanchorArticle } from "./reanchor.ts";
+
+/**
+ * Articles resumed at start-up, one after another in the background. The rest are resumed when one of their
+ * documents is loaded, or when the correction is sent again.
+ */
+const RESUMED_AT_START = 100;
+
+/** The last re-anchoring this process began or queued, per article: each waits for the one before it. */
+const last = new Map<string, Promise<unknown>>();
+/** A resumption queued and not yet begun, per article: loads, retries and the start-up share it. */
+const queued = new Map<string, Promise<void>>();
+
+/**
+ * Runs a re-anchoring of the article once the one this process has under way ends: a correction made here,
+ * and a resumption started by a document's load meanwhile, would otherwise move the same targets twice.
+ */
+export function inTurn<T>(articleId: string, run: () => Promise<T>): Promise<T> {
+  const started = (last.get(articleId) ?? Promise.resolve()).then(run, run);
+  const settled = started.then(
+    () => {},
+    () => {},
+  );
+  last.set(articleId, settled);
+  void settled.then(() => {
+    if (last.get(articleId) === settled) last.delete(articleId);
+  });
+  return started;
+}
+
+/** A correction made here: re-anchored in turn (`inTurn`). */
+export function reanchorInTurn(...args: Parameters<typeof reanchorArticle>): ReturnType<typeof reanchorArticle> {
+  return inTurn(args[2].id, () => reanchorArticle(...args));
+}
+
+/**
+ * Finishes a correction's re-anchoring that was cut short (docs/architecture.md, "Anchoring"): the revision
+ * was committed, and the process that moved the annotations stopped, or failed, before `anchored_revision`
+ * reached it. Resolves at once when the article is up to date. Another process may be moving the same
+ * annotations meanwhile; both place a target the same way, and each leaves alone one the other has moved.
+ */
+export function resumeReanchoring(db: Db, hub: SyncHub, articleId: string): Promise<void> {
+  const waiting = queued.get(articleId);
+  if (waiting) return waiting;
+  const run = inTurn(articleId, () => {
+    queued.delete(articleId);
+    return resume(db, hub, articleId);
+  });
+  queued.set(articleId, run);
+  return run;
+}
+
+/** The same, for a caller that waits for nobody (a document's load): a failure is logged. */
+export function resumeInBackground(db: Db, hub: SyncHub, logger: Logger, articleId: string): void {
+  resumeReanchoring(db, hub, articleId).catch((err: unknown) => logFailure(logger, err, articleId));
+}
+
+/**
+ * At start-up: the articles whose re-anchoring is behind, oldest correction first, at most RESUMED_AT_START,
+ * one at a time. Not awaited by readiness: a re-anchor of a large article takes seconds.
+ */
+export async function resumeBehind(db: Db, hub: SyncHub, logger: Logger): Promise<void> {
+  const behind = await db
+    .select({ id: articles.id })
+    .from(articles)
+    .where(lt(articles.anchoredRevision, articles.currentRevision))
+    .orderBy(asc(articles.updatedAt))
+    .limit(RESUMED_AT_START);
+  if (behind.length) logger.info({ articles: behind.length }, "resuming re-anchoring that a stop cut short");
+  for (const { id } of behind) {
+    try {
+      await resumeReanchoring(db, hub, id);
+    } catch (err) {
+      logFailure(logger, err, id);
+      if (err instanceof ShuttingDown) return;
+    }
+  }
+}
+
+async function resume(db: Db, hub: SyncHub, articleId: string): Promise<void> {
+  const previous = alias(articleRevisions, "previous");
+  // Filtered in the query, so that an article up to date (nearly always) costs no text read.
+  const [row] = await db
+    .select({
+      groupId: articles.groupId,
+      revision: articleRevisions.number,
+      text: articleRevisions.text,
+      previousLength: sql<number | null>`char_length(${previous.text})`,
+    })
+    .from(articles)
+    .innerJoin(articleRevisions, and(eq(articleRevisions.articleId, articles.id), eq(articleRevisions.number, articles.currentRevision)))
+    .leftJoin(previous, and(eq(previous.articleId, articles.id), eq(previous.number, sql`${articles.currentRevision} - 1`)))
+    .where(and(eq(articles.id, articleId), lt(articles.anchoredRevision, articles.currentRevision)));
+  if (!row) return;
+  await reanchorArticle(db, hub, { id: articleId, groupId: row.groupId }, { length: row.previousLength ?? 0 }, { revision: row.revision, text: row.text });
+}
+
+function logFailure(logger: Logger, err: unknown, articleId: string) {
+  // A stop leaves it behind, for the next start.
+  if (err instanceof ShuttingDown) logger.info({ article: articleId }, "re-anchoring left for the next start");
+  else logger.error({ err, article: articleId }, "re-anchoring that a stop cut short could not be resumed");
+}
