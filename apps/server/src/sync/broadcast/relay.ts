@@ -310,13 +310,18 @@ export class RedisRelay implements DocumentRelay {
     }
   }
 
-  /** Yjs updates are idempotent: applying the stored state adds exactly what this copy lacks, and broadcasts that. */
+  /**
+   * Applies what this copy lacks of the stored state, and broadcasts that. Only that: the whole state applied again
+   * held the event loop for seconds on a large document, and built a cold one for nothing (LiveDocument, `catchUp`).
+   */
   private async resync(channel: string) {
     const live = this.docs.get(channel);
     if (!live) return;
     try {
       const { state, tail } = await this.store.load(live.name);
-      for (const part of [state, tail]) if (part && this.docs.get(channel) === live) live.applyRemote(part);
+      if (this.docs.get(channel) !== live) return;
+      const bytes = await live.catchUp([state, tail].filter((part): part is Uint8Array => part !== null));
+      this.logger.debug({ doc: live.name, bytes }, "resynced from the database");
     } catch (err) {
       this.logger.warn({ err, doc: live.name }, "resync from the database failed; retrying");
       setTimeout(() => this.requestResync(channel), RESYNC_RETRY_MS).unref();

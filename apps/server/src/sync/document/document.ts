@@ -22,6 +22,7 @@ import { UpdateLane } from "../connection/update-lane.ts";
 import { ServerWrites } from "./server-writes.ts";
 import { REFUSED_BEFORE } from "../validate/refused-structs.ts";
 import { DocumentClosed } from "./closed.ts";
+import { yjsWorker } from "../persist/yjs-worker.ts";
 
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
@@ -285,6 +286,19 @@ export class LiveDocument implements PersistSource {
     Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
     // Content this copy cannot place yet: it builds on something this process never received (sync/broadcast/relay.ts).
     if (onGap && (this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null)) onGap();
+  }
+
+  /**
+   * Applies what this copy lacks of the stored state `parts` (a relay's resync), worked out on the worker from its
+   * state vector; returns how many bytes that was. A copy that lacks nothing applies nothing: a cold one stays
+   * cold and waits for no build (docs/architecture.md, "More than one process").
+   */
+  async catchUp(parts: Uint8Array[]): Promise<number> {
+    const cold = this.build.cold;
+    const sv = await (cold ? cold.stateVector() : Y.encodeStateVector(this.ydoc));
+    const missing = await yjsWorker.storedDiff(sv, parts, cold && [cold.bytes, ...(cold.tail ? [cold.tail] : [])]);
+    if (missing) this.applyRemote(missing);
+    return missing?.byteLength ?? 0;
   }
 
   /** Applies presence another process accepted (already stamped there): shown to peers here, never relayed again. */

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import * as Y from "yjs";
 import { stateVectorWithTail } from "./cold-tail.mjs";
+import { storedDiff } from "./stored-diff.mjs";
 import { copyOutSlices, fromBase64, quoteLiteral, toBase64 } from "./binary-copy.mjs";
 
 /** Updates merged in one call at most; see mergeMany. */
@@ -70,7 +71,8 @@ const folded = (state, stateVector) => ({ state, sha256: createHash("sha256").up
  * The jobs on bytes alone, by name: the worker runs them (yjs-worker.mjs), and
  * so does the event loop when the worker cannot (yjs-worker.ts, `runHere`).
  * Parts travel as one list; a fold's `snapshotFirst` says whether the first
- * of them is the snapshot.
+ * of them is the snapshot, and a diff's `stored` how many of those after the
+ * state vector are stored (the rest were loaded, when `loaded`).
  */
 export function byteJob(kind, parts, options) {
   switch (kind) {
@@ -85,6 +87,11 @@ export function byteJob(kind, parts, options) {
     case "check":
       check(parts[0]);
       return {};
+    case "stored-diff": {
+      const end = 1 + options.stored;
+      const state = storedDiff(parts[0], parts.slice(1, end), options.loaded ? parts.slice(end) : null);
+      return state ? { state } : {};
+    }
     default:
       throw new Error(`unknown job ${kind}`);
   }

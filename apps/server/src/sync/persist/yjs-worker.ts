@@ -4,12 +4,13 @@ import { type Packed, packInTurns, partsAndPacked, unpack } from "../../threads/
 import { ownTurn } from "../document/own-turn.ts";
 import { WorkerLink, WorkerLost } from "../../threads/worker-link.ts";
 import type { SliceSizes } from "../document/state-slices.mjs";
-import { type CompactOptions, byteJob } from "./yjs-jobs.mjs";
+import { type CompactOptions, type DiffOptions, byteJob } from "./yjs-jobs.mjs";
 
 /** A job's bytes are `parts`, then, when given, the parts `packed` holds (handed over: see `merge`). */
 type Job =
   | { kind: "merge" | "state-vector" | "tail-state-vector" | "check"; parts: Uint8Array[]; packed?: Packed }
   | { kind: "fold"; parts: Uint8Array[]; packed?: Packed; options: FoldOptions }
+  | { kind: "stored-diff"; parts: Uint8Array[]; options: DiffOptions }
   | { kind: "slices"; parts: Uint8Array[]; options: SliceSizes }
   | { kind: "compact"; address: DatabaseAddress; docName: string; options: CompactOptions };
 
@@ -21,11 +22,19 @@ type JobResult = { state?: Uint8Array; sha256?: Uint8Array; stateVector?: Uint8A
 /** A fold's result as doc_snapshots stores it (yjs-jobs.mjs, `fold`). */
 export type Folded = { state: Uint8Array; sha256: Uint8Array; stateVector: Uint8Array };
 
+/** `bytes` on a SharedArrayBuffer: as it is when already there, else a copy. */
+function shared(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  copy.set(bytes);
+  return copy;
+}
+
 /** The work itself, here, when the worker cannot run: the same functions (yjs-jobs.mjs). */
 function runHere(job: Exclude<Job, { kind: "compact" }>): JobResult {
   // Cutting a state costs about what building it does: without the worker there is nothing to gain.
   if (job.kind === "slices") return { packed: null };
-  return byteJob(job.kind, partsAndPacked(job.parts, job.packed), job.kind === "fold" ? job.options : undefined);
+  return byteJob(job.kind, partsAndPacked(job.parts, "packed" in job ? job.packed : undefined), "options" in job ? job.options : undefined);
 }
 
 /** Background work found no thread to run on: it is not done, rather than done on the event loop. */
@@ -92,6 +101,16 @@ export class YjsWorker {
   /** Reads an update through without building a document (yjs-jobs.mjs, `check`); rejects bytes that do not parse. */
   async check(update: Uint8Array): Promise<void> {
     await this.run({ kind: "check", parts: [update] });
+  }
+
+  /**
+   * What a copy with state vector `sv` lacks of a stored state's `parts`, null for nothing (stored-diff.mjs);
+   * `loaded`, a cold copy's loaded parts. All go on shared memory, so that the worker reads a 10 MB state where
+   * it is: any part not there already (a small one, usually) is copied once.
+   */
+  async storedDiff(sv: Uint8Array, parts: Uint8Array[], loaded: Uint8Array[] | null): Promise<Uint8Array | null> {
+    const job = { kind: "stored-diff" as const, parts: [sv, ...parts, ...(loaded ?? [])].map(shared), options: { stored: parts.length, loaded: loaded !== null } };
+    return (await this.run(job)).state ?? null;
   }
 
   /**
