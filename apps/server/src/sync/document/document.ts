@@ -299,7 +299,7 @@ export class LiveDocument implements PersistSource {
     const byServer = origin !== REMOTE_ORIGIN && !change?.peer;
     if (!byServer) {
       // What it deletes of the server's unsent changes goes out with them, once they are stored (server-writes.ts).
-      const unsent = this.serverWrites.deletesUnsent(tr.deleteSet, this.doc.clientID) ? this.serverWrites.settled() : null;
+      const unsent = this.serverWrites.deletesUnsent(tr.deleteSet, this.ydoc.clientID) ? this.serverWrites.settled() : null;
       if (unsent) this.fanout.holdUntil(unsent);
       this.fanout.queue(update, change?.peer ?? null);
     }
@@ -311,7 +311,7 @@ export class LiveDocument implements PersistSource {
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);
-    const end = tr.afterState.get(this.doc.clientID) ?? 0;
+    const end = tr.afterState.get(this.ydoc.clientID) ?? 0;
     durable.then(() => {
       if (!byServer || this.isDestroyed) return;
       this.serverWrites.sent(end);
