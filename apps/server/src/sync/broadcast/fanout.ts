@@ -32,6 +32,8 @@ const MAX_SPARED = 8;
 export class Fanout {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** Holds under way (`holdUntil`): nothing is sent while one lasts. */
+  private holds = 0;
   private firstAt = 0;
 
   constructor(
@@ -49,8 +51,24 @@ export class Fanout {
     setImmediate(this.flush);
   }
 
+  /**
+   * Sends nothing until `until` settles, then everything queued meanwhile, in order: for an update that
+   * must not reach sockets before a later one does (document.ts, the server's changes not stored yet).
+   */
+  holdUntil(until: Promise<void>) {
+    this.holds++;
+    void until.finally(() => {
+      this.holds--;
+      if (this.holds === 0 && this.pending.length > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
   private flush = () => {
     this.scheduled = false;
+    if (this.holds > 0) return; // sent when the last hold ends
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0 || this.peers.size === 0) return;

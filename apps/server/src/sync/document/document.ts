@@ -313,7 +313,12 @@ export class LiveDocument implements PersistSource {
     const change = origin as ChangeOrigin | null;
     // The server's own changes go out once stored (server-writes.ts); a socket's, and another process's, at once.
     const byServer = origin !== REMOTE_ORIGIN && !change?.peer;
-    if (!byServer) this.fanout.queue(update, change?.peer ?? null);
+    if (!byServer) {
+      // What it deletes of the server's unsent changes goes out with them, once they are stored (server-writes.ts).
+      const unsent = this.serverWrites.deletesUnsent(tr.deleteSet, this.ydoc.clientID) ? this.serverWrites.settled() : null;
+      if (unsent) this.fanout.holdUntil(unsent);
+      this.fanout.queue(update, change?.peer ?? null);
+    }
     if (origin === REMOTE_ORIGIN) {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
       return;
@@ -322,7 +327,12 @@ export class LiveDocument implements PersistSource {
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);
-    durable.then(() => byServer && !this.isDestroyed && this.fanout.queue(update, null), () => {});
+    const end = tr.afterState.get(this.ydoc.clientID) ?? 0;
+    durable.then(() => {
+      if (!byServer || this.isDestroyed) return;
+      this.serverWrites.sent(end);
+      this.fanout.queue(update, null);
+    }, () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
     if (change?.userId) stampEdits(this.doc, tr, change.userId, change.catchingUp === true);

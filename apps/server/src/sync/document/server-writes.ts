@@ -1,3 +1,5 @@
+import type * as Y from "yjs";
+
 /**
  * The server's own changes to a document (REST writes, moderation, `editedAt`
  * stamps) not stored yet. A client's change that reaches others and is then
@@ -16,6 +18,23 @@ const MAX_ROUNDS = 4;
 
 export class ServerWrites {
   private readonly pending = new Set<Promise<void>>();
+  /** The server's Yjs clock up to which its changes have gone out: what lies past it has reached no socket. */
+  private sentUpTo = 0;
+
+  /** A change of the server's, stored, going out: its content, up to `end`, reaches sockets from now on. */
+  sent(end: number) {
+    this.sentUpTo = Math.max(this.sentUpTo, end);
+  }
+
+  /**
+   * Whether a socket's change deletes content of the server's that has not gone out: a member deleting an
+   * annotation deletes the stamp the server just wrote under it. Sent at once, that deletion would reach
+   * copies that never had the stamp, and were it then lost in a crash, their every later sync step 2 would
+   * carry a deletion of content nobody can send, and wait for it until closed (4422).
+   */
+  deletesUnsent(deleted: Y.Transaction["deleteSet"], serverClient: number): boolean {
+    return (deleted.clients.get(serverClient) ?? []).some((range) => range.clock + range.len > this.sentUpTo);
+  }
 
   /** A server-made change and the promise of its commit; a refused one counts as settled, and is never sent. */
   add(durable: Promise<void>) {
