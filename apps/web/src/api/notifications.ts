@@ -50,6 +50,7 @@ function describeReview(n: Notification, who: string): string {
   const on = n.data?.quote ? ` on “${n.data.quote}”` : "";
   const what = n.data?.annotationKind === "factcheck" ? "a fact-check" : `a ${n.data?.annotationKind ?? "annotation"}`;
   if (n.data?.action === "submitted") return `${who} submitted ${what}${on} for review`;
+  if (n.data?.action === "resubmitted") return `${who} revised ${what}${on} after its rejection and submitted it again`;
   if (n.data?.action === "edited") return `${who} changed ${what}${on} that waits for review`;
   if (n.data?.action === "flagged") return `${who} flagged an annotation${n.data.reason ? `: ${n.data.reason}` : ""}`;
   return `A passage has its ${n.data?.reviews ?? "expected"} independent fact-checks${on}: ready for your decision`;

@@ -223,6 +223,16 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   return null;
 }
 
+/**
+ * The status the server gives an annotation whose content (its body or fact-check) `writerId` just edited, or
+ * null to leave it (docs/sync.md, "Rejected work, rewritten"). A rejected submission its author rewrites is
+ * submitted again: a rejection asks for a better version, and one left rejected reached no moderator's queue.
+ * Only a private document holds rejected work, and only its author edits its content there.
+ */
+export function statusAfterEdit(room: Room["kind"], existing: Subject, writerId: string): AnnotationStatus | null {
+  return room === "private" && existing.status === "rejected" && existing.authorId === writerId ? "pending" : null;
+}
+
 export function refuseDelete(actor: Actor, existing: Subject): string | null {
   if (!canWrite(actor.role)) return `a ${actor.role} cannot delete`;
   if (existing.authorId !== actor.userId) return "you can only delete your own annotations";
