@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { notifications } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
-import { articleWithMembers } from "../support/article.ts";
+import { articleWithMembers, targetOn } from "../support/article.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -245,6 +245,18 @@ describe("decisions on a submission", () => {
     expect(edited.body).toMatchObject({ status: "pending" });
     expect(await queued()).toEqual([id]);
     await expect.poll(bells).toEqual(["resubmitted"]);
+  });
+
+  it("boxes no passage together in a group whose quorum is 1: each fact-check is approved on its own", async () => {
+    const d = await desk("pre");
+    const { text } = (await d.owner.get(`/api/articles/${d.article.id}`)).body as { text: string };
+    const quote = text.slice(0, 40);
+    for (const who of [d.author, d.peer]) {
+      const made = await d.post(who, { kind: "factcheck", target: targetOn(text, quote), factcheck: { claim: quote, verdict: "false", sources: [] } });
+      expect(made.body.status).toBe("pending");
+    }
+    const items = (await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items as { passage: unknown }[];
+    expect(items.map((i) => i.passage)).toEqual([null, null]);
   });
 
   it("drops a removed member's submission from the queue", async () => {
