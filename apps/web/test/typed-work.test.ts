@@ -208,7 +208,12 @@ describe.skipIf(skipBrowserSuites)("typed work kept, in Chromium", () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain("could not be applied");
     // What was approved cannot be edited by its author here: the notice says what can be done instead.
-    expect(await alert.textContent()).toContain("withdraw it and submit a new version");
+    // A published fact-check is locked to its author, deletion included: she is told what she can do, and her card says so and offers a flag.
+    expect(await alert.textContent()).toContain("Flag it to tell the moderators what should change");
+    expect(await alert.textContent()).not.toContain("withdraw");
+    await mine.getByText(/Published and locked: only a moderator can change or hide it/).waitFor();
+    expect(await mine.getByRole("button", { name: "Flag", exact: true }).count()).toBe(1);
+    expect(await mine.getByRole("button", { name: "Edit", exact: true }).count()).toBe(0);
     // The text is there to copy, beside the published fact-check as it was approved.
     expect(await alert.getByRole("textbox").inputValue()).toContain("Both are sanctioned, by the EU and the US since 2022.");
     await mine.getByText("Both are sanctioned.", { exact: true }).waitFor();

@@ -23,22 +23,25 @@ function awaitingReview(ctx: DocContext, rows: readonly ProjectionRow[]): Projec
  * A waiting submission its author changed is told too, once per version of
  * what a moderator reviews (reviewed-version.ts), so that an open queue shows
  * it as it now reads. That one is written as read: it rings no bell, as an
- * edit of the group's annotations reaches an open page without one.
+ * edit of the group's annotations reaches an open page without one. A
+ * rejected submission its author rewrote is pending again, and rings as a
+ * new one does ("resubmitted").
  */
 export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
   const submitted = awaitingReview(doc.context, doc.upserts);
   if (submitted.length === 0) return;
   const ids = submitted.map((row) => row.id!);
-  const waiting = await tx
+  const stored = await tx
     .select()
     .from(annotations)
-    .where(and(inArray(annotations.id, ids), eq(annotations.status, "pending")));
-  const before = new Map(waiting.map((row) => [row.id, reviewedVersion(row)]));
-  const news: Array<{ row: ProjectionRow; edited: string | null }> = [];
+    .where(and(inArray(annotations.id, ids), inArray(annotations.status, ["pending", "rejected"])));
+  const before = new Map(stored.filter((row) => row.status === "pending").map((row) => [row.id, reviewedVersion(row)]));
+  const rejected = new Set(stored.filter((row) => row.status === "rejected").map((row) => row.id));
+  const news: Array<{ row: ProjectionRow; edited: string | null; again: boolean }> = [];
   for (const row of submitted) {
     const was = before.get(row.id!);
     const now = was === undefined ? null : reviewedVersion(row);
-    if (was === undefined || now !== was) news.push({ row, edited: now });
+    if (was === undefined || now !== was) news.push({ row, edited: now, again: rejected.has(row.id!) });
   }
   if (news.length === 0) return;
   const ctx = doc.context;
@@ -46,9 +49,9 @@ export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
   if (!group || group.quorum > 1) return;
   const moderators = await moderatorsOf(tx, ctx.groupId);
   const pending: NewNotification[] = [];
-  for (const { row, edited } of news) {
+  for (const { row, edited, again } of news) {
     const author = doc.writers.get(row.id!) ?? null;
-    const action = edited ? "edited" : "submitted";
+    const action = edited ? "edited" : again ? "resubmitted" : "submitted";
     for (const userId of moderators) {
       if (userId === author) continue;
       pending.push({
@@ -57,7 +60,8 @@ export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
         annotationId: row.id!,
         articleId: ctx.articleId,
         actorId: author,
-        event: edited ? `edited:${edited}` : "submitted",
+        // Submitted again after each rejection (docs/sync.md, "Rejected work, rewritten"): told once per version sent back.
+        event: edited ? `edited:${edited}` : again ? `resubmitted:${reviewedVersion(row)}` : "submitted",
         data: { action, annotationKind: row.kind, quote: row.quote ?? null },
         ...(edited && { readAt: new Date() }),
       });

@@ -258,8 +258,9 @@ const ANNOTATION_ID = sql.raw(`"annotations"."id"`);
 
 /**
  * The group's queue: pending submissions and reviews, and annotations with
- * open flags. Fact-check submissions carry their passage and how many
- * independent reviews it has, and come together, passage by passage.
+ * open flags. Under a review quorum over 1, fact-check submissions carry
+ * their passage and how many independent reviews it has, and come together,
+ * passage by passage; otherwise their passage is null.
  */
 export async function moderationQueue(db: Db, groupId: string) {
   const [rows, group, book] = await Promise.all([
@@ -283,7 +284,9 @@ export async function moderationQueue(db: Db, groupId: string) {
     // The queue is a moderator's, who sees names.
     nameBook(db, groupId, { role: "moderator" }),
   ]);
-  const passages = passagesOf(rows.map((r) => r.row));
+  // Passages are a review board's alone (quorum over 1), where a passage's reviews are published together: with a
+  // quorum of 1 each fact-check is approved on its own, and boxing overlapping ones together said otherwise.
+  const passages = group.reviewQuorum > 1 ? passagesOf(rows.map((r) => r.row)) : new Map<string, never>();
   const items = rows.map((r) => {
     const passage = passages.get(r.row.id);
     return {

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { notifications } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, TestClient, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
-import { articleWithMembers } from "../support/article.ts";
+import { articleWithMembers, targetOn } from "../support/article.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -221,6 +221,42 @@ describe("decisions on a submission", () => {
     expect(reread.annotation.body).toBe("THIRD EDIT");
     expect((await reject(`"${reread.version}"`)).status).toBe(204);
     expect((await d.author.get(`/api/annotations/${id}`)).body).toMatchObject({ body: "THIRD EDIT", status: "rejected" });
+  });
+
+  it("submits a rejected submission again once its author rewrites it: pending, back in the queue, its moderators told", async () => {
+    const d = await desk("pre");
+    const factcheck = { claim: "The summit agreed a ceasefire", verdict: "true", sources: [] };
+    const { body } = await d.post(d.author, { kind: "factcheck", body: "", factcheck });
+    const id = body.id as string;
+    const queued = async () => ((await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items as { annotation: { id: string } }[]).map((i) => i.annotation.id);
+    const bells = async () =>
+      ((await d.mod.get("/api/me/notifications?unread=true")).body.notifications as { kind: string; annotationId: string; data: { action: string } }[])
+        .filter((n) => n.kind === "review" && n.annotationId === id)
+        .map((n) => n.data.action);
+    await expect.poll(bells).toEqual(["submitted"]);
+    expect((await d.mod.post("/api/me/notifications/read", {})).status).toBeLessThan(300);
+    expect((await d.mod.post(`/api/annotations/${id}/reject`, { reason: "Please cite the summit declaration" })).status).toBe(204);
+    expect(await queued()).toEqual([]);
+    // Its tags are the author's filing, not what the moderator reviewed: it stays rejected.
+    expect((await d.author.patch(`/api/annotations/${id}`, { tags: ["summit"] })).body).toMatchObject({ status: "rejected" });
+    const source = { url: "https://example.org/declaration", title: "Summit declaration" };
+    const edited = await d.author.patch(`/api/annotations/${id}`, { factcheck: { ...factcheck, verdict: "mostly-true", sources: [source] } });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ status: "pending" });
+    expect(await queued()).toEqual([id]);
+    await expect.poll(bells).toEqual(["resubmitted"]);
+  });
+
+  it("boxes no passage together in a group whose quorum is 1: each fact-check is approved on its own", async () => {
+    const d = await desk("pre");
+    const { text } = (await d.owner.get(`/api/articles/${d.article.id}`)).body as { text: string };
+    const quote = text.slice(0, 40);
+    for (const who of [d.author, d.peer]) {
+      const made = await d.post(who, { kind: "factcheck", target: targetOn(text, quote), factcheck: { claim: quote, verdict: "false", sources: [] } });
+      expect(made.body.status).toBe("pending");
+    }
+    const items = (await d.mod.get(`/api/groups/${d.group.id}/moderation/queue`)).body.items as { passage: unknown }[];
+    expect(items.map((i) => i.passage)).toEqual([null, null]);
   });
 
   it("drops a removed member's submission from the queue", async () => {

@@ -113,6 +113,32 @@ describe("verdicts pinned to the text", () => {
     await d.hook.close();
   }, 60_000);
 
+  it("tells of a stale verdict only where it is published or on its way, and words it by what each recipient may do", async () => {
+    const d = await articleWithMembers(t.app, ["annotator", "moderator"], "pre");
+    const [author, moderator] = d.members as [(typeof d.members)[0], (typeof d.members)[0]];
+    const { text } = (await d.owner.get(`/api/articles/${d.article.id}`)).body as { text: string };
+    const submit = async (quote: string) => {
+      const made = await author.post(`/api/articles/${d.article.id}/annotations`, { kind: "factcheck", target: targetOn(text, quote), factcheck: { claim: quote.slice(0, 30), verdict: "false", sources: [] } });
+      expect(made.body.status).toBe("pending");
+      return made.body.id as string;
+    };
+    const rejected = await submit(REWORDED);
+    expect((await moderator.post(`/api/annotations/${rejected}/reject`, { reason: "Please cite the summit declaration" })).status).toBe(204);
+    const approved = await submit(DELETED);
+    expect((await moderator.post(`/api/annotations/${approved}/approve`)).status).toBe(200);
+    expect((await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" })).status).toBe(201);
+
+    // The rejected one is marked stale on its data, as every verdict is, but nobody is asked about it.
+    expect((await author.get(`/api/annotations/${rejected}`)).body).toMatchObject({ status: "rejected", stale: true });
+    const staleNotes = async (who: typeof author) =>
+      ((await who.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string; data: Record<string, unknown> }>)
+        .filter((n) => n.kind === "stale")
+        .map((n) => [n.annotationId, n.data.may]);
+    // Its author may neither confirm nor revise what was published (locked); its moderators may.
+    expect(await staleNotes(author)).toEqual([[approved, "ask"]]);
+    expect(await staleNotes(moderator)).toEqual([[approved, "revise"]]);
+  }, 60_000);
+
   it("follows one rule on every read path: exports of published verdicts leave it out, listings of the desk's work show it, marked stale", async () => {
     const d = await desk(0);
     expect((await d.owner.put(`/api/articles/${d.article.id}/text`, SEED_CORRECTION, { "content-type": "text/plain" })).status).toBe(201);

@@ -17,6 +17,8 @@ export type Notification = {
     annotationKind?: string;
     reviews?: number;
     quorum?: number;
+    /** Stale: whether the recipient may confirm or revise the verdict ("revise"), or it is locked to them ("ask"). */
+    may?: "revise" | "ask";
   } | null;
   createdAt: string;
   readAt: string | null;
@@ -38,7 +40,10 @@ export function describeNotification(n: Notification): string {
   if (n.kind === "review") return describeReview(n, who);
   if (n.kind === "stale") {
     const claim = n.data?.claim ? ` on “${n.data.claim}”` : "";
-    return `Revision ${n.data?.revision ?? "?"} changed the passage under a verdict${claim}: confirm or revise it`;
+    const changed = `Revision ${n.data?.revision ?? "?"} changed the passage under a verdict${claim}`;
+    // Told by what the recipient may do (hooks/stale.ts): a published fact-check is locked to its author.
+    if (n.data?.may === "ask") return `${changed}: it is published and locked, so a moderator confirms or revises it; flag it to tell them what should change`;
+    return `${changed}: confirm or revise it`;
   }
   const action = n.data?.action ?? "reviewed";
   const verbs: Record<string, string> = { confirm: "confirmed the verdict of", approve: "approved", reject: "rejected", publish: "published", hide: "hid", unhide: "restored" };
@@ -50,6 +55,7 @@ function describeReview(n: Notification, who: string): string {
   const on = n.data?.quote ? ` on “${n.data.quote}”` : "";
   const what = n.data?.annotationKind === "factcheck" ? "a fact-check" : `a ${n.data?.annotationKind ?? "annotation"}`;
   if (n.data?.action === "submitted") return `${who} submitted ${what}${on} for review`;
+  if (n.data?.action === "resubmitted") return `${who} revised ${what}${on} after its rejection and submitted it again`;
   if (n.data?.action === "edited") return `${who} changed ${what}${on} that waits for review`;
   if (n.data?.action === "flagged") return `${who} flagged an annotation${n.data.reason ? `: ${n.data.reason}` : ""}`;
   return `A passage has its ${n.data?.reviews ?? "expected"} independent fact-checks${on}: ready for your decision`;

@@ -58,6 +58,23 @@ export const canModerate = (role: Role) => roleAtLeast(role, "moderator");
 export const isLocked = (subject: Subject, role: Role) => subject.kind === "factcheck" && subject.status === "published" && !canModerate(role);
 
 /**
+ * Why its author may neither edit nor delete a published fact-check, and what she can do instead: a flag
+ * reaches the moderators with her reason (flagging is open to any member, the author too), and once a
+ * moderator hides it nobody reads the old verdict beside the new one she submits.
+ */
+export const LOCKED_FACTCHECK =
+  "a published fact-check is locked: only a moderator can change or hide it. Flag it to tell the moderators what should change; once one hides it, submit a new version";
+
+/** Whether `userId` may confirm or revise `subject`'s verdict: a moderator, or its author while it is not locked to them. */
+export const mayReviseVerdict = (subject: Subject, userId: string, role: Role) => canModerate(role) || (subject.authorId === userId && !isLocked(subject, role));
+
+/**
+ * Whether a stale verdict asks anyone to confirm it (docs/architecture.md, "Verdicts pinned to the text"): one
+ * rejected or hidden is published nowhere, so its staleness is kept on the data but prompts and tells no one.
+ */
+export const promptsStaleness = (subject: Pick<Subject, "status">) => subject.status !== "rejected" && subject.status !== "hidden";
+
+/**
  * The statuses an author may give their own annotation. Publishing a
  * fact-check, and anything in a pre-moderated group, is a moderator's call;
  * in a private document "published" is simply a private note.
@@ -221,7 +238,7 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
     if (!MODERATION_FIELDS.has(field)) return `moderators may change only ${[...MODERATION_FIELDS].join(", ")} of others' annotations`;
     return field === "status" ? refuseModeratorStep(existing, value) : null;
   }
-  if (isLocked(existing, actor.role)) return "a published fact-check is locked";
+  if (isLocked(existing, actor.role)) return LOCKED_FACTCHECK;
   if (canModerate(actor.role)) {
     // Their own work: as any author (draft, pending, published), or through a moderation step.
     if (field !== "status" || value === existing.status) return null;
@@ -245,10 +262,20 @@ export function refuseFieldEdit(actor: Actor, existing: Subject, field: Annotati
   return null;
 }
 
+/**
+ * The status the server gives an annotation whose content (its body or fact-check) `writerId` just edited, or
+ * null to leave it (docs/sync.md, "Rejected work, rewritten"). A rejected submission its author rewrites is
+ * submitted again: a rejection asks for a better version, and one left rejected reached no moderator's queue.
+ * Only a private document holds rejected work, and only its author edits its content there.
+ */
+export function statusAfterEdit(room: Room["kind"], existing: Subject, writerId: string): AnnotationStatus | null {
+  return room === "private" && existing.status === "rejected" && existing.authorId === writerId ? "pending" : null;
+}
+
 export function refuseDelete(actor: Actor, existing: Subject): string | null {
   if (!canWrite(actor.role)) return `a ${actor.role} cannot delete`;
   if (existing.authorId !== actor.userId) return "you can only delete your own annotations";
-  if (isLocked(existing, actor.role)) return "a published fact-check is locked";
+  if (isLocked(existing, actor.role)) return LOCKED_FACTCHECK;
   return null;
 }
 

@@ -15,7 +15,7 @@ import { writeStep2 } from "./sliced-encode.ts";
 import type { PersistSource } from "../persist/persist.ts";
 import type { DocContext } from "../persist/projection.ts";
 import { touchedAnnotations } from "./touched.ts";
-import { stampEdits } from "./edited.ts";
+import { resubmitEdits, stampEdits } from "./edited.ts";
 import { keepOfflineMoves } from "./offline-moves.ts";
 import { rememberHiddenFrom } from "./hidden-from.ts";
 import { UpdateLane } from "../connection/update-lane.ts";
@@ -335,7 +335,9 @@ export class LiveDocument implements PersistSource {
     }, () => {});
     change?.onDurable?.(durable);
     this.hooks.relay?.(this, update, durable);
-    if (change?.userId) stampEdits(this.doc, tr, change.userId, change.catchingUp === true);
+    if (!change?.userId) return;
+    const edited = stampEdits(this.doc, tr, change.userId, change.catchingUp === true);
+    if (change.memberId && edited.length > 0) resubmitEdits(this.doc, edited, this.context.visibility, { userId: change.userId, memberId: change.memberId });
   };
 
   private onTransaction = (tr: Y.Transaction) => {

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import { annotationsOf, itemAt, sameFactcheck } from "@marginalia/schema";
+import { type Room, annotationsOf, itemAt, readAnnotation, sameFactcheck, statusAfterEdit, updateAnnotation } from "@marginalia/schema";
 import type { ChangeOrigin } from "./document.ts";
 
 /**
@@ -74,15 +74,15 @@ function factcheckChanged(map: Y.Map<unknown>): boolean {
  * Stamps `editedAt` (docs/sync.md, layout) on what `writer`'s change edited, as the server: clients may not
  * write it, so the mark can be neither left off nor erased nor dated at will. Called from the document's
  * update handler; Yjs runs the nested transaction right after the one that edited, before the change's
- * caller goes on, so REST answers with the mark.
+ * caller goes on, so REST answers with the mark. Returns what the change edited.
  */
-export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, catchingUp: boolean) {
+export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, catchingUp: boolean): string[] {
   const now = Date.now();
   // Only what a client sent on reconnecting arrives new: the server's own moves (a hide undone, an approval)
   // bring back old work, and what a socket sends live reaches its readers as it is written.
   if (catchingUp) noteArrivals(doc, tr, now);
   const edited = editedIn(doc, tr);
-  if (edited.length === 0) return;
+  if (edited.length === 0) return edited;
   const arrived = arrivals.get(doc);
   const due = edited.filter((id) => {
     const since = arrived?.get(id);
@@ -90,9 +90,28 @@ export function stampEdits(doc: Y.Doc, tr: Y.Transaction, writer: string, catchi
     const previous = annotationsOf(doc).get(id)?.get("editedAt");
     return typeof previous !== "number" || now - previous >= RESTAMP_AFTER_MS;
   });
-  if (due.length === 0) return;
   // Sent out once stored, as every change of the server's own (server-writes.ts).
-  stamp(doc, due, now, { userId: writer });
+  if (due.length > 0) stamp(doc, due, now, { userId: writer });
+  return edited;
+}
+
+/**
+ * Gives what `writer` (an account, and the member id it wrote under) just edited the status the policy asks
+ * for after an edit (`statusAfterEdit`): a rejected submission its author rewrites is submitted again, by
+ * whichever path the edit came, so the commit tells the moderators of it as of any new submission
+ * (hooks/submissions.ts). The last rejection's reason goes with the status it explained.
+ */
+export function resubmitEdits(doc: Y.Doc, edited: readonly string[], room: Room["kind"], writer: { userId: string; memberId: string }) {
+  const steps = edited.flatMap((id) => {
+    const map = annotationsOf(doc).get(id);
+    const status = map ? statusAfterEdit(room, readAnnotation(map), writer.memberId) : null;
+    return status ? [{ id, status }] : [];
+  });
+  if (steps.length === 0) return;
+  const origin = { userId: writer.userId, memberId: writer.memberId };
+  doc.transact(() => {
+    for (const { id, status } of steps) updateAnnotation(doc, id, { status, rejectionReason: null }, origin);
+  }, origin);
 }
 
 /** Stamps written in one transaction; the rest follow in later turns (4,000 at once held the loop 100 ms more). */

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import { stalenessOf } from "@marginalia/schema";
+import { promptsStaleness, stalenessOf } from "@marginalia/schema";
 import { confirmVerdict } from "../../api/annotations.ts";
 import { errorMessage } from "../../api/client.ts";
 import type { Item } from "../../sync/annotation-store.ts";
@@ -20,7 +20,8 @@ export function StaleVerdict({ item, reader }: { item: Item; reader: Reader }) {
   const [busy, setBusy] = useState(false);
   const stale = staleness.state === "stale" ? staleness : null;
   const parts = useMemo(() => (stale && stale.newQuote !== null ? quoteDiff(stale.oldQuote, stale.newQuote) : null), [stale?.oldQuote, stale?.newQuote]);
-  if (!stale) return null;
+  // A rejected or hidden verdict is published nowhere: nothing to confirm it for.
+  if (!stale || !promptsStaleness(item)) return null;
 
   const confirm = async () => {
     setBusy(true);

@@ -23,7 +23,13 @@ export type LostEditFate = "approved" | "gone";
 export function lostEditNotice(value: AnnotationValue, fate: LostEditFate): string {
   const what = value.parentId ? "your reply" : `your ${KIND_LABELS[value.kind].toLowerCase()}`;
   if (fate === "approved") {
-    return `Your edit to ${what} could not be applied: a moderator approved it before the edit reached the server, so it is now published to the group as submitted, without your edit. An approved annotation cannot be edited in this group: to change it, withdraw it and submit a new version. What you wrote is below.`;
+    const approved = `Your edit to ${what} could not be applied: a moderator approved it before the edit reached the server, so it is now published to the group as submitted, without your edit.`;
+    // A published fact-check is locked to its author, delete included (policy: LOCKED_FACTCHECK); other work she may still withdraw.
+    const instead =
+      value.kind === "factcheck"
+        ? "A published fact-check is locked: only a moderator can change or hide it. Flag it to tell the moderators what should change; once one hides it, you can submit a new version."
+        : "An approved annotation cannot be edited in this group: to change it, delete it and submit a new version.";
+    return `${approved} ${instead} What you wrote is below.`;
   }
   return `Your edit to ${what} could not be applied: it was deleted, or hidden by a moderator, before the edit reached the server. What you wrote is below.`;
 }

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import type { ModerationMode, Role } from "@marginalia/schema";
+import { type ModerationMode, type Role, isLocked } from "@marginalia/schema";
 import { errorMessage } from "../../api/client.ts";
 import type { Item, VoteTally } from "../../sync/annotation-store.ts";
 import type { ReaderActions } from "../sync/actions.ts";
@@ -64,7 +64,9 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
   };
 
   const vote = (value: "agree" | "disagree") => actions.vote(item, tally?.mine === value ? null : value);
-  const canFlag = !compact && !ended && item.source === "group" && item.authorId !== me;
+  // Her own published fact-check is locked to her (policy: LOCKED_FACTCHECK): a flag is how she asks the moderators to change or hide it.
+  const lockedToMe = item.authorId === me && isLocked(item, role);
+  const canFlag = !compact && !ended && item.source === "group" && (item.authorId !== me || lockedToMe);
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions lint/a11y/useKeyWithClickEvents: not a control; it keeps its buttons' clicks from reaching the card.
@@ -119,6 +121,11 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
           {MODERATION_LABELS[action]}
         </button>
       ))}
+      {lockedToMe && !compact && (
+        <p className="hint locked-note">
+          Published and locked: only a moderator can change or hide it. Flag it to say what should change; once it is hidden, you can submit a new version.
+        </p>
+      )}
       {canFlag &&
         (flagging ? (
           <form className="flag-form" onSubmit={flag} onKeyDown={closeOnEscape(stopFlagging)}>
