@@ -81,7 +81,14 @@ export class SyncHub {
     this.committer.onGone = (source) => setImmediate(() => this.dropArticle(source.context.articleId));
     this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
     this.clientIdStore = new ClientIdStore(db, logger);
-    this.hiding = new Hiding({ acquire: (context) => this.documents.acquire(context), release: (live) => this.documents.release(live) }, logger);
+    this.hiding = new Hiding(
+      {
+        acquire: (context) => this.documents.acquire(context),
+        release: (live) => this.documents.release(live),
+        together: (fn) => this.committer.together(fn),
+      },
+      logger,
+    );
     this.compaction = new Compaction(this.store, logger);
     this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
     const reprojection = new Reprojection(this.committer);

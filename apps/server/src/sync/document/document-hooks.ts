@@ -34,7 +34,7 @@ export function documentHooks(hub: HubParts): DocumentHooks {
       const durable = hub.committer.enqueue(source, update, userId, touched, memberId);
       refused.watch(source.context.docName, update, durable);
       hub.hiding.after(source.context, touched, durable);
-      hub.reprojection.local(source, touched);
+      hub.reprojection.local(source, touched, durable);
       return durable;
     },
     refusedBefore: (live, update) => refused.carries(live.name, update),

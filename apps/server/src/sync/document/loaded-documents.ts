@@ -24,7 +24,7 @@ export type DocumentSources = {
   clientIdStore: ClientIdStore;
   compaction: Compaction;
   /** Written out before an idle document is torn down. */
-  committer: Pick<GroupCommitter, "flush">;
+  committer: Pick<GroupCommitter, "settled">;
   hooks: DocumentHooks;
   relay: DocumentRelay;
   /** Paces a document's load after a reload (reload-pace.ts). */
@@ -111,7 +111,9 @@ export class LoadedDocuments {
     if (slot?.phase !== "live" || slot.users > 0) return;
     const { committer, relay, clientIdStore, compaction } = this.sources;
     const done = (async () => {
-      await committer.flush();
+      // Its own updates only: the whole queue, under other documents' steady traffic, kept it unloading (and
+      // anyone rejoining it waiting) for seconds.
+      await committer.settled(slot.live);
       await this.teardownTurn();
       relay.detach(slot.live);
       const writers = await slot.live.writers();

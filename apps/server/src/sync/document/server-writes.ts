@@ -1,4 +1,5 @@
 import type * as Y from "yjs";
+import { Unsettled } from "../persist/unsettled.ts";
 
 /**
  * The server's own changes to a document (REST writes, moderation, `editedAt`
@@ -11,13 +12,9 @@ import type * as Y from "yjs";
  * content that never comes, with their acknowledgements behind it. So these
  * go to sockets only once stored: broadcast after the commit, and a join's
  * answer waits for them (docs/architecture.md, "Persistence and the commit").
+ * A refused one counts as settled, and is never sent.
  */
-
-/** Rounds of changes made while a join waited that it waits for too: a stream of them (a bulk import over REST) must not keep it from its answer. */
-const MAX_ROUNDS = 4;
-
-export class ServerWrites {
-  private readonly pending = new Set<Promise<void>>();
+export class ServerWrites extends Unsettled {
   /** The server's Yjs clock up to which its changes have gone out: what lies past it has reached no socket. */
   private sentUpTo = 0;
 
@@ -34,20 +31,5 @@ export class ServerWrites {
    */
   deletesUnsent(deleted: Y.Transaction["deleteSet"], serverClient: number): boolean {
     return (deleted.clients.get(serverClient) ?? []).some((range) => range.clock + range.len > this.sentUpTo);
-  }
-
-  /** A server-made change and the promise of its commit; a refused one counts as settled, and is never sent. */
-  add(durable: Promise<void>) {
-    const settled: Promise<void> = durable.catch(() => {}).finally(() => this.pending.delete(settled));
-    this.pending.add(settled);
-  }
-
-  /** Null when none waits (a join is answered at once); else resolves once those made so far have settled. */
-  settled(): Promise<void> | null {
-    return this.pending.size === 0 ? null : this.drain();
-  }
-
-  private async drain() {
-    for (let round = 0; round < MAX_ROUNDS && this.pending.size > 0; round++) await Promise.all(this.pending);
   }
 }

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, type Tx, transaction } from "../../db.ts";
+import { COMMIT_WAIT_WARNING_MS, type Db, type Tx, transaction } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
@@ -175,4 +175,22 @@ function touchedBySource(batch: BatchUpdate[]): Map<PersistSource, Set<string>> 
     bySource.set(entry.source, ids);
   }
   return bySource;
+}
+
+/**
+ * Runs a write, warning every COMMIT_WAIT_WARNING_MS while it lasts: a commit waits as long as a lock held
+ * elsewhere does (a row locked by hand, a transaction that hangs), and every document's commits wait behind
+ * it; that wait is said rather than silent (docs/architecture.md, "Lock waits").
+ */
+export async function watched(logger: Logger, updates: number, write: () => Promise<void>) {
+  const started = performance.now();
+  const slow = setInterval(
+    () => logger.warn({ updates, waitedMs: Math.round(performance.now() - started) }, "group commit still waiting (a lock held elsewhere?)"),
+    COMMIT_WAIT_WARNING_MS,
+  ).unref();
+  try {
+    await write();
+  } finally {
+    clearInterval(slow);
+  }
 }

@@ -4,11 +4,12 @@ import { CommitQueue, type Queued } from "./commit-queue.ts";
 type Entry = Queued<string>;
 
 let seq = 0;
-const entry = (article: string, turn: number, annotations = 1): Entry => ({
+const entry = (article: string, turn: number, annotations = 1, bond = seq + 1): Entry => ({
   source: article,
   article,
   seq: ++seq,
   turn,
+  bond,
   touched: new Set(Array.from({ length: annotations }, (_, i) => `${article}-${seq}-${i}`)),
 });
 
@@ -29,5 +30,28 @@ describe("the commit queue", () => {
       bigWritten = queue.takeBatch(500, maxAnnotations).filter((e) => e.article === "big").length;
     }
     expect(bigWritten).toBe(64);
+  });
+
+  it("keeps a bond whole past the bounds: a hide of a thread of 172 annotations is one commit", () => {
+    const queue = new CommitQueue<string, Entry>();
+    // The removal from the group's document and the addition to the hidden one, each touching the root and 171 replies.
+    const removal = entry("moved", 5, 172);
+    const addition = entry("moved", 5, 172, removal.bond);
+    queue.push(removal);
+    queue.push(addition);
+    queue.push(entry("moved", 5, 1));
+    expect(queue.takeBatch(500, 300)).toEqual([removal, addition]);
+    expect(queue.size).toBe(1);
+  });
+
+  it("ends a batch that holds something already before a bond it cannot take whole, and leads the next with it", () => {
+    const queue = new CommitQueue<string, Entry>();
+    queue.push(entry("first", 1, 200));
+    const removal = entry("moved", 2, 172);
+    const addition = entry("moved", 2, 172, removal.bond);
+    queue.push(removal);
+    queue.push(addition);
+    expect(queue.takeBatch(500, 300).map((e) => e.article)).toEqual(["first"]);
+    expect(queue.takeBatch(500, 300)).toEqual([removal, addition]);
   });
 });

@@ -1,8 +1,19 @@
 /**
- * What the queue needs of a queued update: its document, the article it belongs to, its enqueue order, the
- * turn of the event loop that queued it, and the annotations it touches.
+ * Annotations a batch projects, at most (past its first update): the
+ * projection rows are read from the document and serialized on the event
+ * loop, about 25 µs an annotation. A large update applied in pieces
+ * (large-update.ts) queues them faster than a commit lands, and 1,400
+ * annotations in one batch held the loop 28–38 ms. A bond (below) may pass
+ * it: its rows are read a slice per turn (batch-write.ts, `projected`).
  */
-export type Queued<S> = { source: S; article: string; seq: number; turn: number; touched: ReadonlySet<string> };
+export const MAX_BATCH_ANNOTATIONS = 300;
+
+/**
+ * What the queue needs of a queued update: its document, the article it belongs to, its enqueue order, the
+ * turn of the event loop that queued it, the annotations it touches, and its bond: updates of one bond
+ * (queued back to back, by `GroupCommitter.together`) are written in one commit or not at all.
+ */
+export type Queued<S> = { source: S; article: string; seq: number; turn: number; bond: number; touched: ReadonlySet<string> };
 
 /** An article's queued updates, oldest first, and the batch that last took one of them (0: none since it started waiting). */
 type Lane<E> = { entries: E[]; servedIn: number };
@@ -20,6 +31,11 @@ type Lane<E> = { entries: E[]; servedIn: number };
  * last took from it), and takes from each in that order, round after round,
  * until it is full. So an article that has just queued an update is in the
  * next batch, whatever another article's backlog.
+ *
+ * A bond is never cut: a batch that would end inside one takes the rest of
+ * it, past the bounds. A hide moves a thread of 171 annotations as two
+ * updates of 172 each, and the batch took the removal alone; a crash
+ * before the next commit left the thread in neither document.
  *
  * Lanes are by article, not by document: an article's documents depend on
  * each other's order (a hidden annotation leaves the group's document and
@@ -88,7 +104,7 @@ export class CommitQueue<S, E extends Queued<S>> {
    * The next batch: up to `maxBatch` updates, and past the first, up to `maxAnnotations` annotations. Each
    * round takes from every lane, in the order above, what the turn of its oldest update queued, whole; what
    * does not fit ends the batch, unless the batch is empty (then as much of it as fits, as the queue in one
-   * order did). An article's updates keep their order.
+   * order did, and the rest of a bond it would cut). An article's updates keep their order.
    */
   takeBatch(maxBatch: number, maxAnnotations: number): E[] {
     const batch: E[] = [];
@@ -105,6 +121,10 @@ export class CommitQueue<S, E extends Queued<S>> {
           if (e.turn !== runTurn || batch.length + n === maxBatch || (batch.length + n > 0 && more + e.touched.size > maxAnnotations)) break;
           more += e.touched.size;
           n++;
+        }
+        // Alone in the batch, a run is cut where the bounds say, but not inside a bond (above).
+        if (batch.length === 0) {
+          for (const bond = lane.entries[n - 1]!.bond; n < lane.entries.length && lane.entries[n]!.bond === bond; n++) more += lane.entries[n]!.touched.size;
         }
         const whole = n === lane.entries.length || lane.entries[n]!.turn !== runTurn;
         if (!whole && batch.length > 0) {
@@ -132,4 +152,25 @@ export class CommitQueue<S, E extends Queued<S>> {
     this.count -= batch.length;
     return batch;
   }
+}
+
+/** `entries` grouped by bond (each a batch's whole bond, in the order of its first update). */
+export function bondsOf<E extends Queued<unknown>>(entries: readonly E[]): E[][] {
+  const bonds = new Map<number, E[]>();
+  for (const e of entries) bonds.set(e.bond, [...(bonds.get(e.bond) ?? []), e]);
+  return [...bonds.values()];
+}
+
+/**
+ * A failed part cut in two where a bond ends, as near its middle as that allows, so that the update at
+ * fault is found without a bond's updates ever being written apart; null when the part is one bond.
+ */
+export function halvesAtBonds<E extends Queued<unknown>>(part: readonly E[]): [E[], E[]] | null {
+  const bonds = bondsOf(part);
+  if (bonds.length < 2) return null;
+  let count = 0;
+  let cut = 0;
+  // The first cut at or past the middle, but never after the last bond's start.
+  while (cut < bonds.length - 1 && (cut === 0 || count < part.length / 2)) count += bonds[cut++]!.length;
+  return [bonds.slice(0, cut).flat(), bonds.slice(cut).flat()];
 }

@@ -15,7 +15,7 @@ function mover() {
   const errors = vi.spyOn(logger, "error");
   const loads: Array<{ resolve: (live: LiveDocument) => void; reject: (err: Error) => void }> = [];
   const acquire = vi.fn(() => new Promise<LiveDocument>((resolve, reject) => loads.push({ resolve, reject })));
-  const hiding = new Hiding({ acquire, release: () => {} }, logger);
+  const hiding = new Hiding({ acquire, release: () => {}, together: (fn) => fn() }, logger);
   return { hiding, acquire, loads, errors };
 }
 

@@ -25,10 +25,12 @@ import { ShuttingDown } from "../shutdown.ts";
  */
 export const REMOTE_MOVE_DELAY_MS = 1_000;
 
-/** What the mover needs of the hub: documents held while it works on them. */
+/** What the mover needs of the hub: documents held while it works on them, and changes written in one commit. */
 export type DocumentLease = {
   acquire(context: DocContext): Promise<LiveDocument>;
   release(live: LiveDocument): void;
+  /** Runs `fn`; the changes it makes are written in one commit or none (`GroupCommitter.together`). */
+  together<T>(fn: () => T): T;
 };
 
 /**
@@ -40,9 +42,10 @@ export type DocumentLease = {
  * sockets therefore never carry hidden content, and an unhide restores the
  * thread whole, under the same ids.
  *
- * Both halves of a move are queued in the same turn, so they share one group
- * commit: the log rows of both documents and the projection (the row leaves
- * the group document and joins the hidden one) land together or not at all.
+ * Both halves of a move are queued as one bond (persist.ts, `together`), so
+ * they share one group commit whatever the thread's size: the log rows of
+ * both documents and the projection (the row leaves the group document and
+ * joins the hidden one) land together or not at all.
  * Moves of one article run one after another.
  */
 export class Hiding {
@@ -121,20 +124,24 @@ export class Hiding {
     try {
       // Nearly every change stays where it is: the other document is loaded only when something moves.
       if (leaving(from.doc).length === 0) return;
-      to = await this.documents.acquire(other);
+      const dest = await this.documents.acquire(other);
+      to = dest;
       // Read again: the document may have changed while the other one loaded.
       const ids = leaving(from.doc);
       if (ids.length === 0) return;
       const values = ids.map((id) => readAnnotation(annotationsOf(from.doc).get(id)!));
       const votes = [...votesOf(from.doc).entries()].filter(([key]) => ids.includes(parseVoteKey(key)?.annotationId ?? ""));
-      // Both in one turn, so that they share a commit, which writes every removal before any upsert (batch-write.ts).
-      const removed = from.change({ userId: null }, (doc) => {
-        for (const id of ids) annotationsOf(doc).delete(id);
-        for (const [key] of votes) votesOf(doc).delete(key);
-        if (side === "group") for (const id of ids) withheldOf(doc).set(id, true);
-      });
-      const added = to.change({ userId: null }, (doc) => writeMoved(doc, values, votes, side === "hidden"));
-      await Promise.all([removed, added]);
+      // One bond, so that they share a commit, which writes every removal before any upsert (batch-write.ts).
+      await this.documents.together(() =>
+        Promise.all([
+          from.change({ userId: null }, (doc) => {
+            for (const id of ids) annotationsOf(doc).delete(id);
+            for (const [key] of votes) votesOf(doc).delete(key);
+            if (side === "group") for (const id of ids) withheldOf(doc).set(id, true);
+          }),
+          dest.change({ userId: null }, (doc) => writeMoved(doc, values, votes, side === "hidden")),
+        ]),
+      );
       this.logger.info({ articleId, moved: ids.length, to: side === "group" ? "hidden" : "group" }, "hidden annotations moved");
     } finally {
       this.documents.release(from);

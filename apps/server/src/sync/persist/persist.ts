@@ -1,10 +1,11 @@
-import { COMMIT_WAIT_WARNING_MS, type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
+import { type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
-import { type BatchUpdate, BatchWriter } from "./batch-write.ts";
+import { type BatchUpdate, BatchWriter, watched } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
 import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "../../deadline.ts";
-import { CommitQueue, type Queued } from "./commit-queue.ts";
+import { CommitQueue, MAX_BATCH_ANNOTATIONS, type Queued, bondsOf, halvesAtBonds } from "./commit-queue.ts";
+import { Unsettled } from "./unsettled.ts";
 import { currentTurn } from "../connection/loop-budget.ts";
 import type { DocContext } from "./projection.ts";
 import type { AnnotationValue } from "@marginalia/schema";
@@ -35,14 +36,7 @@ export type GroupCommitOptions = {
 
 const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500, retryMinMs: 50, retryMaxMs: 5_000 };
 
-/**
- * Annotations a batch projects, at most (past its first update): the
- * projection rows are read from the document and serialized on the event
- * loop, about 25 µs an annotation. A large update applied in pieces
- * (large-update.ts) queues them faster than a commit lands, and 1,400
- * annotations in one batch held the loop 28–38 ms.
- */
-export const MAX_BATCH_ANNOTATIONS = 300;
+export { MAX_BATCH_ANNOTATIONS };
 
 /**
  * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few
@@ -72,6 +66,10 @@ export class GroupCommitter {
   private closed = false;
   private retryDelayMs = 0;
   private nextSeq = 0;
+  /** Each document's updates not yet settled (`settled`). */
+  private readonly unsettled = new WeakMap<PersistSource, Unsettled>();
+  /** The bond of what is queued now, inside `together`. */
+  private bonding: number | null = null;
   /** Documents that store nothing more, and why: their article was deleted, or one of their updates was refused (for a member id since drawn again). */
   private readonly retired = new WeakMap<PersistSource, "gone" | "reloaded" | "renamed">();
   private readonly writer: BatchWriter;
@@ -108,11 +106,35 @@ export class GroupCommitter {
     if (this.closed) return Promise.reject(notStored("shutdown", source));
     const retired = this.retired.get(source);
     if (retired) return Promise.reject(notStored(retired, source));
-    return new Promise((resolve, reject) => {
+    const durable = new Promise<void>((resolve, reject) => {
       const article = source.context.articleId;
-      this.queue.push({ seq: this.nextSeq++, turn: currentTurn(), article, source, update, userId, memberId, touched, resolve, reject });
+      const seq = this.nextSeq++;
+      this.queue.push({ seq, turn: currentTurn(), bond: this.bonding ?? seq, article, source, update, userId, memberId, touched, resolve, reject });
       this.schedule();
     });
+    if (!this.unsettled.has(source)) this.unsettled.set(source, new Unsettled());
+    this.unsettled.get(source)!.add(durable);
+    return durable;
+  }
+
+  /**
+   * Runs `fn`; the updates it queues are written in one commit or none (a bond, commit-queue.ts): a move's
+   * removal from one document and addition to the other (hiding.ts). A batch never cuts a bond, nor does the
+   * search for a refused update; a bond refused is refused whole, and its documents reload from what is stored.
+   */
+  together<T>(fn: () => T): T {
+    if (this.bonding !== null) return fn();
+    this.bonding = this.nextSeq;
+    try {
+      return fn();
+    } finally {
+      this.bonding = null;
+    }
+  }
+
+  /** Resolves once what `source` queued so far has settled (written or refused), whatever others queue (unlike `flush`). */
+  settled(source: PersistSource): Promise<void> {
+    return this.unsettled.get(source)?.settled() ?? Promise.resolve();
   }
 
   /**
@@ -147,7 +169,21 @@ export class GroupCommitter {
     const why = this.retired.get(source)!;
     const dropped = this.queue.drop((e) => e.source === source);
     for (const e of dropped) e.reject(notStored(why, source));
+    // The rest of their bonds goes too: written alone, a move's removal would lose what it moved.
+    const bonds = new Set(dropped.map((e) => e.bond));
+    this.rejectBond(this.queue.drop((e) => bonds.has(e.bond)));
     return dropped.length;
+  }
+
+  /** Rejects a bond that cannot be written whole; its documents not yet retired store nothing more, and reload. */
+  private rejectBond(bond: readonly Entry[]) {
+    for (const e of bond) {
+      if (!this.retired.has(e.source)) {
+        this.retire(e.source, "reloaded");
+        this.onRefused(e.source, "refused");
+      }
+      e.reject(notStored(this.retired.get(e.source)!, e.source));
+    }
   }
 
   /**
@@ -244,24 +280,24 @@ export class GroupCommitter {
     const written = new Map<string, number>();
     /** Whether the database took or refused anything: then it is there, and a failure is the update's. */
     let answered = false;
-    /** Updates that failed alone for a reason not known, by document; decided at the end. */
-    const doubtful = new Map<PersistSource, { entry: Entry; err: unknown }>();
+    /** Documents with updates that failed alone (or as their bond) for a reason not known, and why; decided at the end. */
+    const doubtful = new Map<PersistSource, unknown>();
+    const unsure: Entry[] = [];
     /** What waits for a retry: updates not tried, and the later updates of a doubtful one's document. */
     const held: Entry[] = [];
     let failure: unknown = null;
     const parts: Entry[][] = [batch];
     while (parts.length) {
       const part: Entry[] = [];
-      for (const e of parts.shift()!) {
-        const retired = this.retired.get(e.source);
-        if (retired) e.reject(notStored(retired, e.source));
-        else if (doubtful.has(e.source)) held.push(e);
-        else part.push(e);
+      for (const bond of bondsOf(parts.shift()!)) {
+        if (bond.some((e) => this.retired.has(e.source))) this.rejectBond(bond);
+        else if (bond.some((e) => doubtful.has(e.source))) held.push(...bond);
+        else part.push(...bond);
       }
       if (part.length === 0) continue;
       const started = performance.now();
       try {
-        await this.watched(part.length, () => this.writer.write(part));
+        await watched(this.logger, part.length, () => this.writer.write(part));
         this.onAttempt(part.length, performance.now() - started, true);
       } catch (err) {
         this.onAttempt(part.length, performance.now() - started, false);
@@ -271,16 +307,19 @@ export class GroupCommitter {
           held.push(...part, ...parts.flat());
           break;
         }
-        if (part.length > 1) {
-          const mid = Math.ceil(part.length / 2);
-          parts.unshift(part.slice(0, mid), part.slice(mid));
-        } else if (kind === "permanent") {
+        const halves = halvesAtBonds(part);
+        if (halves) parts.unshift(...halves);
+        else if (kind === "permanent") {
           answered = true;
           // Written again: the projection reads the document as it is now, without the id.
-          const taken = takenAnnotationId(err);
+          const taken = part.length === 1 ? takenAnnotationId(err) : null;
           if (taken !== null && this.onTakenId(part[0]!.source, taken, part[0]!.userId)) parts.unshift(part);
-          else this.refuse(part[0]!, err);
-        } else doubtful.set(part[0]!.source, { entry: part[0]!, err });
+          // One update, or one bond at fault as a whole: none of it is written.
+          else for (const e of part) this.refuse(e, err);
+        } else {
+          for (const e of part) doubtful.set(e.source, err);
+          unsure.push(...part);
+        }
         continue;
       }
       answered = true;
@@ -291,18 +330,17 @@ export class GroupCommitter {
     }
     // An update that fails alone for no known reason is its own fault only if the database answered
     // others; if it answered none, it is as likely to blame, and the update is retried as in an outage.
-    for (const { entry, err } of doubtful.values()) {
-      if (answered) this.refuse(entry, err);
+    for (const entry of unsure) {
+      if (answered) this.refuse(entry, doubtful.get(entry.source));
       else {
         held.push(entry);
-        failure ??= err;
+        failure ??= doubtful.get(entry.source);
       }
     }
     const retry: Entry[] = [];
-    for (const e of held) {
-      const retired = this.retired.get(e.source);
-      if (retired) e.reject(notStored(retired, e.source));
-      else retry.push(e);
+    for (const bond of bondsOf(held)) {
+      if (bond.some((e) => this.retired.has(e.source))) this.rejectBond(bond);
+      else retry.push(...bond);
     }
     if (written.size) this.onCommitted(written);
     if (retry.length === 0) {
@@ -320,24 +358,6 @@ export class GroupCommitter {
     // Another transaction held a lock past the commit's lock_timeout (db.ts): the database is there and busy.
     if (details.error.code === LOCK_NOT_AVAILABLE) this.logger.warn(details, "group commit waited too long for a lock; retrying");
     else this.logger.error(details, "group commit failed");
-  }
-
-  /**
-   * Runs a write, warning every COMMIT_WAIT_WARNING_MS while it lasts: a commit waits as long as a lock held
-   * elsewhere does (a row locked by hand, a transaction that hangs), and every document's commits wait behind
-   * it; that wait is said rather than silent (docs/architecture.md, "Lock waits").
-   */
-  private async watched(updates: number, write: () => Promise<void>) {
-    const started = performance.now();
-    const slow = setInterval(
-      () => this.logger.warn({ updates, waitedMs: Math.round(performance.now() - started) }, "group commit still waiting (a lock held elsewhere?)"),
-      COMMIT_WAIT_WARNING_MS,
-    ).unref();
-    try {
-      await write();
-    } finally {
-      clearInterval(slow);
-    }
   }
 
   /** Rejects an update the database will not take; its document stores nothing more. */

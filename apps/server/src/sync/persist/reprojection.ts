@@ -2,7 +2,9 @@ import type { GroupCommitter, PersistSource } from "./persist.ts";
 
 /**
  * How long after a change here an annotation's row is written again when another process changes it
- * too: well past the relay's delay, and past a short outage's resync.
+ * too: well past the relay's delay, and past a short outage's resync. Counted from the change and again
+ * from its commit: an outage holds every process's commits, and the other process's edit, committed
+ * there when the database returns, arrives right after this one's, however long the outage lasted.
  */
 export const REPROJECT_WINDOW_MS = 60_000;
 /** Annotations kept per document past which old marks are swept. */
@@ -28,9 +30,18 @@ export class Reprojection {
     private readonly windowMs = REPROJECT_WINDOW_MS,
   ) {}
 
-  /** Annotations a change made here touched. */
-  local(source: PersistSource, touched: ReadonlySet<string>) {
+  /** Annotations a change made here touched, and the promise of its commit. */
+  local(source: PersistSource, touched: ReadonlySet<string>, durable: Promise<void>) {
     if (touched.size === 0) return;
+    this.mark(source, touched);
+    // Marked at the change, so that an edit relayed before this one is stored counts; and at the commit.
+    durable.then(
+      () => this.mark(source, touched),
+      () => {},
+    );
+  }
+
+  private mark(source: PersistSource, touched: ReadonlySet<string>) {
     let marks = this.changedHere.get(source);
     if (!marks) this.changedHere.set(source, (marks = new Map()));
     const now = Date.now();

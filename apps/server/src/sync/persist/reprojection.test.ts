@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { PersistSource } from "./persist.ts";
+import { REPROJECT_WINDOW_MS, Reprojection } from "./reprojection.ts";
+
+afterEach(() => vi.useRealTimers());
+
+/** A reprojection whose rewrites are recorded, over a clock the test moves. */
+function reprojection() {
+  vi.useFakeTimers({ now: 1_000_000, toFake: ["Date"] });
+  const rewritten: string[][] = [];
+  const r = new Reprojection({ reproject: async (_source, ids) => void rewritten.push([...ids]) });
+  return { r, rewritten, source: {} as PersistSource };
+}
+
+describe("rows written again after concurrent edits", () => {
+  it("counts the window from the commit: an edit held by an outage longer than the window is still recent once stored", async () => {
+    const { r, rewritten, source } = reprojection();
+    let stored!: () => void;
+    r.local(source, new Set(["x"]), new Promise<void>((resolve) => (stored = resolve)));
+    vi.advanceTimersByTime(REPROJECT_WINDOW_MS + 60_000);
+    stored();
+    await Promise.resolve();
+    // The other process's edit of the same annotation, committed there once the database returned, arrives.
+    r.remote(source, new Set(["x", "y"]));
+    expect(rewritten).toEqual([["x"]]);
+  });
+
+  it("writes nothing again for an annotation changed here longer ago than the window", () => {
+    const { r, rewritten, source } = reprojection();
+    r.local(source, new Set(["x"]), Promise.resolve());
+    vi.advanceTimersByTime(REPROJECT_WINDOW_MS + 1);
+    r.remote(source, new Set(["x"]));
+    expect(rewritten).toEqual([]);
+  });
+
+  it("writes again for a change here that is not stored yet", () => {
+    const { r, rewritten, source } = reprojection();
+    r.local(source, new Set(["x"]), new Promise<void>(() => {}));
+    r.remote(source, new Set(["x"]));
+    expect(rewritten).toEqual([["x"]]);
+  });
+});
