@@ -39,4 +39,19 @@ describe("rows written again after concurrent edits", () => {
     r.remote(source, new Set(["x"]));
     expect(rewritten).toEqual([["x"]]);
   });
+
+  it("sweeps the marks past the window once a document has many, keeping one marked again since", () => {
+    const { r, rewritten, source } = reprojection();
+    const old = Array.from({ length: 1_200 }, (_, i) => `old-${i}`);
+    r.local(source, new Set(old), Promise.resolve());
+    vi.advanceTimersByTime(REPROJECT_WINDOW_MS / 2);
+    // Marked again: it moves behind the others, and its window starts over.
+    r.local(source, new Set(["old-7"]), Promise.resolve());
+    vi.advanceTimersByTime(REPROJECT_WINDOW_MS / 2 + 1);
+    r.local(source, new Set(["new"]), Promise.resolve());
+    const marks = (r as unknown as { changedHere: WeakMap<PersistSource, Map<string, number>> }).changedHere.get(source)!;
+    expect([...marks.keys()]).toEqual(["old-7", "new"]);
+    r.remote(source, new Set(["old-7", "old-8", "new"]));
+    expect(rewritten).toEqual([["old-7", "new"]]);
+  });
 });

@@ -49,7 +49,13 @@ export class Reprojection {
       marks.delete(id);
       marks.set(id, now);
     }
-    if (marks.size > SWEEP_AT) for (const [id, at] of marks) if (now - at > this.windowMs) marks.delete(id);
+    if (marks.size <= SWEEP_AT) return;
+    // Oldest first (each mark is deleted and set again): the sweep stops at the first one still in the window,
+    // so that a busy document's thousands of recent marks are not walked at every change.
+    for (const [id, at] of marks) {
+      if (now - at <= this.windowMs) break;
+      marks.delete(id);
+    }
   }
 
   /** Annotations a change another process made touched, applied here. */
