@@ -1,4 +1,8 @@
-import type { Actor } from "@marginalia/schema";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import { type Actor, MESSAGE_SYNC } from "@marginalia/schema";
 import { createLogger } from "../../logger.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { articleId } from "../authorize/authorize-testing.ts";
@@ -31,4 +35,15 @@ export function room(name: string, { limits = new AccountLimits(), held }: { lim
     return { connection, sent, closes };
   };
   return { live, stored, join };
+}
+
+/** What a socket was sent, applied to a client document of its own. */
+export function received(sent: Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc();
+  for (const message of sent) {
+    const decoder = decoding.createDecoder(message);
+    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) continue;
+    syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
+  }
+  return doc;
 }

@@ -1,12 +1,9 @@
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
-import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { MESSAGE_SYNC, SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
+import { SYNC_CLOSE_CODES, annotationsOf, createAnnotation } from "@marginalia/schema";
 import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../logger.ts";
 import { actor, alice, bob } from "../authorize/authorize-testing.ts";
-import { room } from "./connection-testing.ts";
+import { received, room } from "./connection-testing.ts";
 import { type Judged, MAX_TAKEN_AT_ONCE, judgeTaken, judgedTaken, oneOfFew, stillHolds } from "./large-update.ts";
 import { ackMessage, updateMessage } from "./messages.ts";
 import { applyStep2 } from "./step2.ts";
@@ -27,16 +24,6 @@ function comments(n: number, authorId: string, lastBy = authorId) {
   return update;
 }
 
-/** What a socket was sent, applied to a client document of its own. */
-function received(sent: Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc();
-  for (const message of sent) {
-    const decoder = decoding.createDecoder(message);
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) continue;
-    syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
-  }
-  return doc;
-}
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

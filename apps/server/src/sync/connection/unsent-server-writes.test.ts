@@ -1,7 +1,4 @@
 import * as Y from "yjs";
-import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
-import * as syncProtocol from "y-protocols/sync";
 import { annotationsOf, createAnnotation, deleteAnnotation } from "@marginalia/schema";
 import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../logger.ts";
@@ -9,21 +6,10 @@ import { actor, alice, articleId, bob } from "../authorize/authorize-testing.ts"
 import { LiveDocument } from "../document/document.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { Connection } from "./connection.ts";
+import { received } from "./connection-testing.ts";
 import { syncStep1Message, updateMessage } from "./messages.ts";
 import { SETTLED } from "../../../test/support/settled.ts";
 
-const MESSAGE_SYNC = 0;
-
-/** What a socket was sent, applied to a client document of its own. */
-function received(sent: Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc();
-  for (const message of sent) {
-    const decoder = decoding.createDecoder(message);
-    if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) continue;
-    syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
-  }
-  return doc;
-}
 
 describe("the server's own changes not stored yet", () => {
   it("reach no socket before they are stored, not even as a deletion inside a socket's update, which goes out with them", async () => {
