@@ -2,6 +2,7 @@ import { and, asc, eq, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { articleRevisions, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
+import { KeyedTurns } from "../keyed-turns.ts";
 import type { Logger } from "../logger.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { ShuttingDown } from "../sync/shutdown.ts";
@@ -13,31 +14,17 @@ import { reanchorArticle } from "./reanchor.ts";
  */
 const RESUMED_AT_START = 100;
 
-/** The last re-anchoring this process began or queued, per article: each waits for the one before it. */
-const last = new Map<string, Promise<unknown>>();
+/**
+ * Re-anchorings per article, one after another: a correction made here, and a resumption started by a
+ * document's load meanwhile, would otherwise move the same targets twice.
+ */
+const turns = new KeyedTurns();
 /** A resumption queued and not yet begun, per article: loads, retries and the start-up share it. */
 const queued = new Map<string, Promise<void>>();
 
-/**
- * Runs a re-anchoring of the article once the one this process has under way ends: a correction made here,
- * and a resumption started by a document's load meanwhile, would otherwise move the same targets twice.
- */
-export function inTurn<T>(articleId: string, run: () => Promise<T>): Promise<T> {
-  const started = (last.get(articleId) ?? Promise.resolve()).then(run, run);
-  const settled = started.then(
-    () => {},
-    () => {},
-  );
-  last.set(articleId, settled);
-  void settled.then(() => {
-    if (last.get(articleId) === settled) last.delete(articleId);
-  });
-  return started;
-}
-
-/** A correction made here: re-anchored in turn (`inTurn`). */
+/** A correction made here: re-anchored in turn (`turns`). */
 export function reanchorInTurn(...args: Parameters<typeof reanchorArticle>): ReturnType<typeof reanchorArticle> {
-  return inTurn(args[2].id, () => reanchorArticle(...args));
+  return turns.run(args[2].id, () => reanchorArticle(...args));
 }
 
 /**
@@ -49,7 +36,7 @@ export function reanchorInTurn(...args: Parameters<typeof reanchorArticle>): Ret
 export function resumeReanchoring(db: Db, hub: SyncHub, articleId: string): Promise<void> {
   const waiting = queued.get(articleId);
   if (waiting) return waiting;
-  const run = inTurn(articleId, () => {
+  const run = turns.run(articleId, () => {
     queued.delete(articleId);
     return resume(db, hub, articleId);
   });
