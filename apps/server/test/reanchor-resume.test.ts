@@ -68,4 +68,17 @@ describe("a correction whose re-anchoring was cut short", () => {
       await restarted.close();
     }
   }, 90_000);
+
+  it("is finished at start-up for every article behind, past the first page of them", async () => {
+    const first = await correctionCutShort();
+    const second = await correctionCutShort();
+    const restarted = await createTestApp({ database: t.database });
+    try {
+      await resumeBehind(restarted.database.db, restarted.hub, restarted.logger, 1);
+      expect(await first.annotation()).toMatchObject(MOVED);
+      expect(await second.annotation()).toMatchObject(MOVED);
+    } finally {
+      await restarted.close();
+    }
+  }, 90_000);
 });

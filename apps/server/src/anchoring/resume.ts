@@ -8,11 +8,8 @@ import type { SyncHub } from "../sync/hub.ts";
 import { ShuttingDown } from "../sync/shutdown.ts";
 import { reanchorArticle } from "./reanchor.ts";
 
-/**
- * Articles resumed at start-up, one after another in the background. The rest are resumed when one of their
- * documents is loaded, or when the correction is sent again.
- */
-const RESUMED_AT_START = 100;
+/** Articles read at a time by the start-up's pass over those behind, which then resumes them one by one. */
+const BEHIND_PAGE = 100;
 
 /**
  * Re-anchorings per article, one after another: a correction made here, and a resumption started by a
@@ -50,25 +47,41 @@ export function resumeInBackground(db: Db, hub: SyncHub, logger: Logger, article
 }
 
 /**
- * At start-up: the articles whose re-anchoring is behind, oldest correction first, at most RESUMED_AT_START,
- * one at a time. Not awaited by readiness: a re-anchor of a large article takes seconds.
+ * At start-up: every article whose re-anchoring is behind, oldest correction first, one at a time, read a page
+ * at a time after the last one seen, so that an article that fails is not met again. Not awaited by readiness: a
+ * re-anchor of a large article takes seconds. Loads and retried corrections resume their own meanwhile.
  */
-export async function resumeBehind(db: Db, hub: SyncHub, logger: Logger): Promise<void> {
-  const behind = await db
-    .select({ id: articles.id })
-    .from(articles)
-    .where(lt(articles.anchoredRevision, articles.currentRevision))
-    .orderBy(asc(articles.updatedAt))
-    .limit(RESUMED_AT_START);
-  if (behind.length) logger.info({ articles: behind.length }, "resuming re-anchoring that a stop cut short");
-  for (const { id } of behind) {
-    try {
-      await resumeReanchoring(db, hub, id);
-    } catch (err) {
-      logFailure(logger, err, id);
-      if (err instanceof ShuttingDown) return;
+export async function resumeBehind(db: Db, hub: SyncHub, logger: Logger, pageSize = BEHIND_PAGE): Promise<void> {
+  // The time goes round as text: a Date keeps milliseconds, and the stored microseconds would then compare
+  // after it, meeting the same article again.
+  let after: { updatedAt: string; id: string } | null = null;
+  let resumed = 0;
+  for (;;) {
+    const behind: { id: string; updatedAt: string }[] = await db
+      .select({ id: articles.id, updatedAt: sql<string>`${articles.updatedAt}::text` })
+      .from(articles)
+      .where(
+        and(
+          lt(articles.anchoredRevision, articles.currentRevision),
+          after ? sql`(${articles.updatedAt}, ${articles.id}) > (${after.updatedAt}::timestamptz, ${after.id})` : undefined,
+        ),
+      )
+      .orderBy(asc(articles.updatedAt), asc(articles.id))
+      .limit(pageSize);
+    if (!behind.length) break;
+    if (!after) logger.info("resuming re-anchoring that a stop cut short");
+    for (const { id } of behind) {
+      try {
+        await resumeReanchoring(db, hub, id);
+        resumed++;
+      } catch (err) {
+        logFailure(logger, err, id);
+        if (err instanceof ShuttingDown) return;
+      }
     }
+    after = behind[behind.length - 1]!;
   }
+  if (after) logger.info({ articles: resumed }, "re-anchoring that a stop cut short resumed");
 }
 
 async function resume(db: Db, hub: SyncHub, articleId: string): Promise<void> {
