@@ -2,6 +2,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { NO_SHARED_POSTGRES, requiredInCi } from "../support/ci.ts";
 import { type TestApp, TestClient, createGroup, createTestApp, type Reply, signUp } from "../support/app.ts";
+import { COMMIT_WAIT_MESSAGE } from "../../src/sync/persist/batch-write.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 
 /**
@@ -156,7 +157,7 @@ describe.runIf(!!url)("lock waits", () => {
     let editing: Promise<{ status: number }>;
     try {
       editing = owner.patch(`/api/annotations/${id}`, { body: "Edited while its row was locked" });
-      const told = () => warn.mock.calls.some((call) => call[1] === "group commit still waiting (a lock held elsewhere?)");
+      const told = () => warn.mock.calls.some((call) => call[1] === COMMIT_WAIT_MESSAGE);
       await expect.poll(told, { timeout: 15_000, interval: 100 }).toBe(true);
     } finally {
       await release();

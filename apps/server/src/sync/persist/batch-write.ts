@@ -179,13 +179,16 @@ function touchedBySource(batch: BatchUpdate[]): Map<PersistSource, Set<string>> 
 
 /**
  * Runs a write, warning every COMMIT_WAIT_WARNING_MS while it lasts: a commit waits as long as a lock held
- * elsewhere does (a row locked by hand, a transaction that hangs), and every document's commits wait behind
- * it; that wait is said rather than silent (docs/architecture.md, "Lock waits").
+ * elsewhere does (a row locked by hand, a transaction that hangs), or, on the embedded database's one
+ * connection, as long as the statements queued ahead of it (a large import), and every document's commits wait
+ * behind it; that wait is said rather than silent (docs/architecture.md, "Lock waits").
  */
+export const COMMIT_WAIT_MESSAGE = "group commit still waiting for the database (a lock held elsewhere, or statements ahead of it)";
+
 export async function watched(logger: Logger, updates: number, write: () => Promise<void>) {
   const started = performance.now();
   const slow = setInterval(
-    () => logger.warn({ updates, waitedMs: Math.round(performance.now() - started) }, "group commit still waiting (a lock held elsewhere?)"),
+    () => logger.warn({ updates, waitedMs: Math.round(performance.now() - started) }, COMMIT_WAIT_MESSAGE),
     COMMIT_WAIT_WARNING_MS,
   ).unref();
   try {
