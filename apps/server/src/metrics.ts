@@ -6,6 +6,7 @@ import type { AppEnv } from "./context.ts";
 import { ApiError } from "./errors.ts";
 import type { EmbeddedMemory } from "./embedded/database.ts";
 import type { MailOutcome } from "./mail/retries.ts";
+import { replaceOpenFdsMetric } from "./open-fds-metric.ts";
 import type { SyncHub } from "./sync/hub.ts";
 import type { SyncObserver } from "./sync/observer.ts";
 
@@ -20,6 +21,7 @@ const FAST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  replaceOpenFdsMetric(registry);
   const registers = [registry];
   const closes = new Counter({ name: "marginalia_socket_closes_total", help: "Sockets the server closed, by close code", labelNames: ["code"], registers });
   // Its count is the number of updates taken from sockets.
