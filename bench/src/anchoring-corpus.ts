@@ -67,6 +67,8 @@ function sentenceEnds(c: Cell[], p: Span): number[] {
   return ends;
 }
 
+const WORDS_ADDED = "words written in, two a few words apart (30 pairs)";
+
 export const REVISIONS: Revision[] = [
   {
     name: "typo fixes (40 letters swapped)",
@@ -142,7 +144,28 @@ export const REVISIONS: Revision[] = [
       return finish([...c.slice(0, p.start), ...c.slice(p.end + 1)]);
     },
   },
+  {
+    name: WORDS_ADDED,
+    apply(original, seed) {
+      let c = cells(original);
+      const rand = random(seed + 3);
+      const wordStarts = () => c.flatMap((x, i) => (/[a-z]/.test(x.ch) && i > 0 && c[i - 1]!.ch === " " ? [i] : []));
+      for (let n = 0; n < 30; n++) {
+        // A word written in before one word, and another before a word a few further on: a short quote between
+        // them has grown at both ends, or its context beside it changed as well.
+        const starts = wordStarts();
+        const k = Math.floor(rand() * (starts.length - 6));
+        const [first, second] = [starts[k]!, starts[k + 1 + Math.floor(rand() * 5)]!];
+        const word = () => fresh(`${ADDED[Math.floor(rand() * ADDED.length)]!} `);
+        c = [...c.slice(0, first), ...word(), ...c.slice(first, second), ...word(), ...c.slice(second)];
+      }
+      return finish(c);
+    },
+  },
 ];
+
+/** Words a correction writes into a passage: what it was, how sure, how large. */
+const ADDED = ["announced", "reported", "so-called", "recent", "wider", "growing", "military", "several"];
 
 /** Shorter words put in place of longer ones: the edit a copy editor makes most. */
 const SHORTER = ["new", "key", "big", "old", "top", "main", "few", "all"];
@@ -177,7 +200,7 @@ export const WORDS_REPLACED: Revision = {
 };
 
 /** Revisions whose edits depend on the seed: measured with several. */
-export const RANDOM_REVISIONS = new Set(["typo fixes (40 letters swapped)", "sentences inserted (6)", "sentences deleted (4)", WORDS_REPLACED.name]);
+export const RANDOM_REVISIONS = new Set(["typo fixes (40 letters swapped)", "sentences inserted (6)", "sentences deleted (4)", WORDS_ADDED, WORDS_REPLACED.name]);
 
 /**
  * A long article for the load study: the seed's paragraphs again and again,

@@ -60,6 +60,68 @@ describe("EditMap", () => {
   });
 });
 
+describe("EditMap follows a short quote whose words the correction kept around words it added", () => {
+  /** Where `quote`, a fact-check's on the seed article, lands once `from` reads `to`: its new words, or null when orphaned. */
+  function moved(from: string, to: string, quote: string): string | null {
+    expect(SEED_ARTICLE.split(from).length, from).toBe(2);
+    const after = SEED_ARTICLE.replace(from, to);
+    const old = new CodePointIndex(SEED_ARTICLE);
+    const start = old.toCodePoint(SEED_ARTICLE.indexOf(quote));
+    const target = buildTarget(old, { start, end: start + Array.from(quote).length }, 1);
+    const job = { key: `${to}|${quote}`, text: after, oldLength: old.length, targets: [target], before: { revision: 1, text: SEED_ARTICLE } };
+    const [anchor] = resolveSlice(job);
+    if (anchor!.state === "orphaned") return null;
+    expect(anchor!.state).toBe("fuzzy");
+    return new CodePointIndex(after).slice(anchor!.start, anchor!.end);
+  }
+
+  it("places the verdict on the sale of Sukhoi Su-35 once the correction calls it the announced sale of fighter jets", () => {
+    const [from, to] = ["the sale of Sukhoi Su-35,", "the announced sale of Sukhoi Su-35 fighter jets,"];
+    expect(moved(from, to, "the sale of Sukhoi Su-35")).toBe("the announced sale of Sukhoi Su-35");
+    expect(moved(from, to, "the sale of Sukhoi Su-35,")).toBe("the announced sale of Sukhoi Su-35 fighter jets,");
+    expect(moved(from, to, "sale of Sukhoi Su-35,")).toBe("sale of Sukhoi Su-35 fighter jets,");
+  });
+
+  it("places a short quote with a word written into it and its context edited beside it", () => {
+    expect(moved("Iran’s nuclear blackmail are", "Iran’s ongoing nuclear blackmail, all of which are", "Iran’s nuclear blackmail")).toBe("Iran’s ongoing nuclear blackmail");
+    expect(moved("drones to attack Ukraine,", "drones to attack civilians in Ukraine since 2022,", "drones to attack Ukraine")).toBe("drones to attack civilians in Ukraine");
+  });
+
+  it("places a quote with a word added near each end", () => {
+    const [from, to] = ["Iranian drones to attack Ukraine", "Iranian kamikaze drones to attack eastern Ukraine"];
+    expect(moved(from, to, from)).toBe(to);
+    const quote = "they have been able to challenge the US hegemony";
+    expect(moved(quote, "they have clearly been able to openly challenge the US hegemony", quote)).toBe("they have clearly been able to openly challenge the US hegemony");
+  });
+
+  it("does not follow the map onto words whose context is another passage's: a diff can pair them with a copy", () => {
+    const quote = "the sale of Sukhoi Su-35";
+    const after = `${SEED_ARTICLE.replace("the sale of Sukhoi Su-35,", "the announced sale of Sukhoi Su-35 fighter jets,")}\nA court later halted the announced sale of Sukhoi Su-35 fighter jets, and Tehran-Moscow coordination in other fields.`;
+    const old = new CodePointIndex(SEED_ARTICLE);
+    const start = old.toCodePoint(SEED_ARTICLE.indexOf(quote));
+    const target = buildTarget(old, { start, end: start + Array.from(quote).length }, 1);
+    // As a diff of a text that repeats itself may have it: the quote's end words paired with the copy.
+    const copy = after.lastIndexOf("the announced sale");
+    const followed = { start: copy, end: copy + "the announced sale of Sukhoi Su-35".length, kept: quote.length };
+    const anchor = resolveTarget(new CodePointIndex(after), target, { edits: { carried: null, moved: copy, followed: () => followed } });
+    expect(anchor.state === "orphaned" || new CodePointIndex(after).toUtf16(anchor.start) !== copy).toBe(true);
+  });
+
+  it("still orphans a quote whose middle was rewritten, though its first and last words stand", () => {
+    const cases = [
+      ["The use of Iranian drones to attack Ukraine", "The use of cheap loitering munitions bought from Tehran against Ukraine", "The use of Iranian drones to attack Ukraine"],
+      ["the sale of Sukhoi Su-35,", "the promised delivery of several dozen Su-35,", "the sale of Sukhoi Su-35"],
+    ] as const;
+    for (const [from, to, quote] of cases) {
+      const after = SEED_ARTICLE.replace(from, to);
+      const at = SEED_ARTICLE.indexOf(quote);
+      // The map does follow its ends: what it kept between them is too little of the quote.
+      expect(new EditMap(SEED_ARTICLE, after).follow(at, at + quote.length, quote), to).not.toBeNull();
+      expect(moved(from, to, quote), to).toBeNull();
+    }
+  });
+});
+
 describe("EditMap on a long text that repeats its sentences", () => {
   /** The share of the sentences a correction left as they were that the map carries whole to their new place. */
   function carriedShare(seed: number, edit: (sentence: string, at: number) => string, share: number) {

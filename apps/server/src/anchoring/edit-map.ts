@@ -59,6 +59,35 @@ export class EditMap {
   }
 
   /**
+   * Where the revision took old `[start, end)`, the text `quote`, when it kept the quote's first and last words
+   * as they were: the new text from the one to the other (with the marks beyond them, where those were kept
+   * too), and how many of the quote's UTF-16 units it kept in between. Null when either end word was rewritten:
+   * the map then does not know where the passage begins or ends, and the search decides.
+   */
+  follow(start: number, end: number, quote: string): { start: number; end: number; kept: number } | null {
+    const first = WORD.exec(quote);
+    const last = lastWord(quote);
+    if (!first || !last) return null;
+    const head = this.carry(start + first.index, start + first.index + first[0].length);
+    const tail = this.carry(start + last.start, start + last.end);
+    if (head === null || tail === null) return null;
+    const from = this.carry(start, start + 1) ?? head;
+    const lastKept = this.carry(end - 1, end);
+    const to = lastKept === null ? tail + (last.end - last.start) : lastKept + 1;
+    return to > from ? { start: from, end: to, kept: this.keptWithin(start, end) } : null;
+  }
+
+  /** How many UTF-16 units of old `[start, end)` the revision kept, wherever it put them. */
+  private keptWithin(start: number, end: number): number {
+    let kept = 0;
+    for (let i = Math.max(0, this.lastBefore(start)); i < this.kept.length && this.kept[i]!.from < end; i++) {
+      const run = this.kept[i]!;
+      kept += Math.max(0, Math.min(end, run.from + run.length) - Math.max(start, run.from));
+    }
+    return kept;
+  }
+
+  /**
    * Whether the new text's `[start, end)` both begins and ends in stretches the revision kept from outside old
    * `[from, to)`: the words of another passage, there before the revision, whatever they read. One end only may
    * be the passage's own, cut short, with a mark of the sentence before it that a deletion brought beside it.
@@ -80,6 +109,19 @@ export class EditMap {
   private lastBefore(at: number): number {
     return lastAtOrBefore(this.kept, at, (k) => k.from);
   }
+}
+
+/** A word as the anchoring reads it: letters, digits and marks. */
+const WORD = /[\p{L}\p{N}\p{M}]+/u;
+const LETTER = /[\p{L}\p{N}\p{M}]/u;
+
+/** A text's last word, found from its end: a quote can be 20,000 characters. */
+function lastWord(text: string): { start: number; end: number } | null {
+  let end = text.length;
+  while (end > 0 && !LETTER.test(text[end - 1]!)) end--;
+  let start = end;
+  while (start > 0 && LETTER.test(text[start - 1]!)) start--;
+  return end > start ? { start, end } : null;
 }
 
 /** The index of the last stretch whose `key` is at or before `at` (kept stretches rise in both texts), or -1. */

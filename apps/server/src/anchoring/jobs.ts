@@ -49,6 +49,7 @@ function editsOf(edits: Edits | null, target: TextTarget): ResolveOptions["edits
   return {
     carried: edits.map.carry(start, end),
     moved: edits.map.place(start),
+    followed: () => edits.map.follow(start, end, target.exact),
     elsewhere: (from, to) => edits.map.keptFromElsewhere(from, to, start - ELSEWHERE_SLACK, end + ELSEWHERE_SLACK),
   };
 }

@@ -33,9 +33,11 @@ export type ResolveOptions = {
    * From an edit map of the revision (the server's anchoring/edit-map.ts), in UTF-16 units of the new text:
    * `carried`, where the revision kept the quote's old place unchanged, and `moved`, where its old start went;
    * `elsewhere`, whether the new text's `[start, end)` begins and ends in words the revision kept from another
-   * place of the old text than the quote's (another passage, whatever it reads).
+   * place of the old text than the quote's (another passage, whatever it reads); `followed`, where it took the
+   * quote when it kept its first and last words, and how many of its UTF-16 units it kept between them (asked
+   * only of a quote the revision did not keep whole).
    */
-  edits?: { carried: number | null; moved: number; elsewhere?: (start: number, end: number) => boolean };
+  edits?: { carried: number | null; moved: number; elsewhere?: (start: number, end: number) => boolean; followed?: () => Followed | null };
 };
 
 const DEFAULT_THRESHOLD = 0.75;
@@ -67,8 +69,9 @@ function revisionOf(text: string | CodePointIndex): Revision {
 
 /**
  * Re-anchors a quote on a new text (docs/architecture.md, "Anchoring"): the
- * exact quote at its old position, then the exact quote elsewhere, then a
- * fuzzy match scored on quote, context and position. It would rather orphan
+ * exact quote at its old position, then the exact quote elsewhere, then the
+ * passage between its end words where an edit map kept them, then a fuzzy
+ * match scored on quote, context and position. It would rather orphan
  * than guess: an ambiguous or weak match is never placed. Its cost is bounded
  * by the target's length, whatever the target or the text holds: the text is
  * indexed once (per CodePointIndex), and each target looks up a bounded
@@ -95,7 +98,49 @@ export function resolveTarget(text: string | CodePointIndex, target: TextTarget,
   const exact = found != null && anotherPassage(ctx, found, found + quote.length) ? undefined : found;
   // A quote at the text's very start is found at 0: only null means found but not told apart.
   if (exact !== undefined) return exact !== null ? placed(index, exact, exact + quote.length, 1) : { state: "orphaned", score: 0 };
-  return fuzzy(revision, ctx, options.threshold ?? DEFAULT_THRESHOLD);
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const mapped = edits?.followed?.();
+  return (mapped && followed(revision, ctx, mapped, threshold)) || fuzzy(revision, ctx, threshold);
+}
+
+/** Where the edit map took a quote whose first and last words it kept, in UTF-16 units of the new text. */
+export type Followed = { start: number; end: number; kept: number };
+/** How much longer than the quote the passage between its kept end words may have grown. */
+const FOLLOWED_SPAN = 2;
+/** How much of the quote the map must have kept between its end words. */
+const FOLLOWED_KEPT = 0.6;
+
+/**
+ * The passage between the quote's first and last words, where the revision kept them (docs/architecture.md,
+ * "Anchoring"), read before the search: words written into a short quote weigh as errors against the few it
+ * has, so "the sale of Sukhoi Su-35" with "announced" added kept 0.72 of itself, every letter of it still
+ * there, and was orphaned; words written into a longer one were read as a cut, and it was placed on a part.
+ * The map says where its own words went, so only a passage that has not grown past twice the quote, kept
+ * most of it, and still agrees with its context is taken (a diff of a text that repeats itself can pair
+ * words with a copy).
+ */
+function followed({ index }: Revision, ctx: Context & Edited, { start, end, kept }: Followed, threshold: number): Anchor | null {
+  const { text } = index;
+  const m = ctx.quote.length;
+  const c = { start: widened(text, start, -1, ctx), end: widened(text, end, 1, ctx) };
+  if (c.end - c.start > FOLLOWED_SPAN * m || kept < FOLLOWED_KEPT * m || anotherPassage(ctx, c.start, c.end)) return null;
+  const context = contextScore(text, c.start, c.end, ctx);
+  if (context < CONTEXT_AGREES && !intactSide(text, c.start, c.end, ctx)) return null;
+  const score = round(0.55 * (kept / m) + 0.3 * context + 0.15 * positionScore(c.start, ctx.expected, text.length));
+  // Other words than the quote's are in it: fuzzy, whatever the score.
+  return score >= threshold ? placed(index, c.start, c.end, Math.min(score, 0.999)) : null;
+}
+
+/**
+ * An end of a followed passage moved out of a word the revision lengthened ("Su-35" made "Su-35s"), where
+ * the quote's own end was between words: the reader's passage is the whole word.
+ */
+function widened(text: string, at: number, step: -1 | 1, { prefix, quote, suffix }: Context): number {
+  const clean = step < 0 ? !midWord(prefix + quote, prefix.length) : !midWord(quote + suffix, quote.length);
+  let to = at;
+  // No further than the quote is long: a passage wider than that is refused anyway, and a word may be megabytes.
+  while (clean && midWord(text, to) && Math.abs(to - at) <= quote.length) to += step;
+  return to;
 }
 
 /**
