@@ -8,11 +8,23 @@ export function mediaType<E extends AppEnv>(c: AppContext<E>): string {
   return (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
-/** Parses a JSON body against a schema, with a 415, 400 or field-named 400 when it does not fit. */
-export async function readJson<S extends z.ZodType, E extends AppEnv>(c: AppContext<E>, schema: S): Promise<z.output<S>> {
+/**
+ * A JSON body is UTF-8 (RFC 8259, section 8.1), and is read as such: a body labelled with another charset would
+ * be read as something its sender did not write, so it is refused rather than guessed at.
+ */
+function requireJson<E extends AppEnv>(c: AppContext<E>) {
   if (mediaType(c) !== "application/json") {
     throw new ApiError("unsupported_media_type", "Send the body as application/json");
   }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(c.req.header("content-type") ?? "")?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+    throw new ApiError("unsupported_media_type", `JSON is read as UTF-8, and the body says it is ${JSON.stringify(charset)}: send UTF-8`);
+  }
+}
+
+/** Parses a JSON body against a schema, with a 415, 400 or field-named 400 when it does not fit. */
+export async function readJson<S extends z.ZodType, E extends AppEnv>(c: AppContext<E>, schema: S): Promise<z.output<S>> {
+  requireJson(c);
   return validate(schema, parseJsonBody(await requestText(c)));
 }
 
@@ -20,9 +32,7 @@ export async function readJson<S extends z.ZodType, E extends AppEnv>(c: AppCont
 export async function readOptionalJson<S extends z.ZodType, E extends AppEnv>(c: AppContext<E>, schema: S): Promise<z.output<S>> {
   const raw = await requestText(c);
   if (raw.trim() === "") return validate(schema, {});
-  if (mediaType(c) !== "application/json") {
-    throw new ApiError("unsupported_media_type", "Send the body as application/json");
-  }
+  requireJson(c);
   return validate(schema, parseJsonBody(raw));
 }
 

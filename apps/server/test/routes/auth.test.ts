@@ -146,6 +146,15 @@ describe("sign-up and login: errors", () => {
     expect(notJson.body.error.code).toBe("bad_request");
     const form = await client.post("/api/auth/signup", "email=a", { "content-type": "application/x-www-form-urlencoded" });
     expect(form.status).toBe(415);
+    // JSON is UTF-8; a body that says it is another charset is refused, not read as UTF-8 regardless.
+    const body = JSON.stringify({ email: freshEmail(), password: "a long enough password", name: "A" });
+    const utf16 = await client.post("/api/auth/signup", Buffer.from(body, "utf16le"), { "content-type": "application/json; charset=utf-16" });
+    expect(utf16.status).toBe(415);
+    expect(utf16.body.error.message).toContain("UTF-8");
+    const latin1 = await client.post("/api/auth/signup", body, { "content-type": "application/json;charset=ISO-8859-1" });
+    expect(latin1.status).toBe(415);
+    const utf8 = await client.post("/api/auth/signup", body, { "content-type": 'application/json; charset="UTF-8"' });
+    expect(utf8.status).toBe(202);
     const huge = await client.post("/api/auth/signup", { email: "a@b.test", password: "x".repeat(2_000_000), name: "A" });
     expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBe("payload_too_large");
