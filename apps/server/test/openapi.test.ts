@@ -65,6 +65,11 @@ describe("the OpenAPI document", () => {
       }
     }
     expect(missing).toEqual([]);
+    // OPTIONS looks nothing up, so it lists no 404 or 410 for the ids in its path; GET on the same path does.
+    const annotation = doc.paths["/w3c/articles/{articleId}/{annotationId}"];
+    expect(Object.keys(annotation.options.responses)).not.toContain("404");
+    expect(Object.keys(annotation.options.responses)).not.toContain("410");
+    expect(Object.keys(annotation.get.responses)).toEqual(expect.arrayContaining(["404", "410"]));
     // Strict where the shape is ours: an extra field is a documentation bug.
     const group = doc.paths["/api/groups/{groupId}"].get.responses["200"].content["application/json"].schema;
     expect(group.additionalProperties).toBe(false);

@@ -92,8 +92,11 @@ function commonErrors(op: Operation): Record<number, string> {
   const errors: Record<number, string> = {};
   const takesInput = op.body || op.bodyTypes || op.query || op.path.includes(":");
   errors[400] = takesInput ? "The request is malformed: the error's `field` names what is wrong" : "The request is malformed (a query string that does not decode, no Host header)";
-  if (op.path.includes(":")) errors[404] = "Not found, or not visible to the caller";
-  if (op.path.includes(":annotationId")) errors[410] = "The annotation was deleted";
+  // OPTIONS describes the interface without looking anything up (it answers CORS preflights, which carry no
+  // credentials), so an id in its path is never found missing.
+  const looksUp = op.path.includes(":") && op.method !== "options";
+  if (looksUp) errors[404] = "Not found, or not visible to the caller";
+  if (looksUp && op.path.includes(":annotationId")) errors[410] = "The annotation was deleted";
   if (op.auth !== false) Object.assign(errors, { 401: "No valid session or token", 403: "The caller's role does not allow it" });
   if (op.body || op.bodyTypes) Object.assign(errors, { 413: "The body is too large", 415: "The body's media type is not one this operation reads" });
   errors[417] = "expectation_failed: an Expect header other than 100-continue";
