@@ -45,6 +45,7 @@ import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
 import { useSyncNotice } from "./sync/use-sync-notice.ts";
+import { useRoleNotice } from "./sync/use-role-notice.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
 import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
@@ -99,6 +100,7 @@ function Reader({
   // The server tells the open socket its role as it changes (a member demoted or promoted while reading);
   // a document closed for good takes nothing more, so nothing is offered that could not be saved.
   const role = groupState.fatal ? "viewer" : (groupState.role ?? article.role);
+  const roleNotice = useRoleNotice(groupState.fatal ? null : role);
   // The group's settings decide where new work goes (placementFor), and an owner may change them while this
   // page is open: they are read again when the server closes the socket to say so (settingsChanged), after
   // each rejoin, and every so often besides. The last answer stays in use while the next is on its way.
@@ -352,7 +354,7 @@ function Reader({
       </TopBar>
       <div className="reader-body">
         <main className="main-column">
-          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
+          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} roleNotice={roleNotice} corrected={corrected} onLoadCorrection={() => void reload()} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} canAnnotate={canWrite(role)} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />

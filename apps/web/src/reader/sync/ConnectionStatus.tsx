@@ -41,13 +41,15 @@ export function SavedMark({ states }: Props) {
 type BannerProps = Props & {
   notice: SyncNotice | null;
   onDismiss(): void;
+  /** The role the server gave this page since it opened, told until dismissed (use-role-notice.ts). */
+  roleNotice: { notice: string | null; dismiss(): void };
   /** The article was corrected (re-anchored targets name a newer revision) since it was loaded. */
   corrected: boolean;
   onLoadCorrection(): void;
 };
 
-/** The offline banner, the refusal notice, a correction to load, and anything that stopped the live connection. */
-export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorrection }: BannerProps) {
+/** The offline banner, the refusal notice, a change of role, a correction to load, and anything that stopped the live connection. */
+export function StatusBanner({ states, notice, onDismiss, roleNotice, corrected, onLoadCorrection }: BannerProps) {
   const summary = syncSummary(states);
   const offline = summary.connection === "offline";
   const connecting = summary.connection === "connecting";
@@ -75,6 +77,14 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
         <p className="banner banner-error" role="alert">
           {fatal}
         </p>
+      )}
+      {roleNotice.notice && !fatal && (
+        <div className="banner banner-info" role="status">
+          <p>{roleNotice.notice}</p>
+          <button type="button" onClick={roleNotice.dismiss}>
+            Dismiss
+          </button>
+        </div>
       )}
       {/* Once the live connection has ended (the article deleted, access lost, signed out) there is no
           newer revision to read into it: the offer would stand beside "This article was deleted." */}
