@@ -46,6 +46,7 @@ import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highl
 import { useMembers } from "./sync/use-members.ts";
 import { useSyncNotice } from "./sync/use-sync-notice.ts";
 import { useRoleNotice } from "./sync/use-role-notice.ts";
+import { type CorrectionLoad, useCorrectionLoad } from "./sync/use-correction-load.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
 import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
@@ -59,6 +60,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   const first = useHighlightList(articleId);
   const notices = useSyncNotice(() => void article.reload(), article.data?.memberId ?? null);
   const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, notices.handlers, { hold: first.hold });
+  const correction = useCorrectionLoad(article);
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
     if (article.error) first.hold.open();
@@ -72,7 +74,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
     );
   }
   // Drafts are kept per account and article (app/drafts.ts).
-  const reader = <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notices={notices} />;
+  const reader = <Reader article={article.data} correction={correction} sessions={sessions} first={first} notices={notices} />;
   return <DraftScope.Provider value={`${me.user.id}:${articleId}`}>{reader}</DraftScope.Provider>;
 }
 
@@ -82,13 +84,13 @@ const NO_LIST = { shown: NO_THREADS, total: 0, assigned: 0, orphans: 0 };
 /** The reader: the article with everyone's highlights, and the sidebar with threads, notes, orphans and review. */
 function Reader({
   article,
-  reload,
+  correction,
   sessions,
   first,
   notices,
 }: {
   article: Article;
-  reload(): Promise<void>;
+  correction: CorrectionLoad;
   sessions: Sessions;
   first: FirstPaint;
   notices: ReturnType<typeof useSyncNotice>;
@@ -354,7 +356,7 @@ function Reader({
       </TopBar>
       <div className="reader-body">
         <main className="main-column">
-          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} roleNotice={roleNotice} corrected={corrected} onLoadCorrection={() => void reload()} />
+          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} roleNotice={roleNotice} corrected={corrected} correction={correction} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} canAnnotate={canWrite(role)} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />
