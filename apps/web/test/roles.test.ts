@@ -195,6 +195,48 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     await member.context.close();
   }, 90_000);
 
+  it("a viewer promoted while reading saves to their private document without a reload; demoted again, the page says so and writes nothing", async () => {
+    const base = suite.base;
+    const owner = await newUserPage(suite.browser);
+    const reader = await newUserPage(suite.browser);
+    await signUpApi(owner.context, base, "Olga");
+    const vera = await signUpApi(reader.context, base, "Vera");
+    const { groupId, articleId } = await groupWithSeedArticle(owner.context, base, [{ context: reader.context, email: vera.email, role: "viewer" }]);
+    await openReader(reader.page, base, articleId);
+    const badge = reader.page.locator(".role-badge");
+    expect(await badge.textContent()).toBe("viewer");
+
+    // Promoted: told so, and a note of their own (their private document) is saved by the server.
+    await setRole(owner.context, base, groupId, vera.id, "annotator");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("annotator");
+    await reader.page.getByText("Your role in this group is now annotator: you can annotate this article.").waitFor();
+    await selectWithMouse(reader.page, PASSAGE);
+    const menu = reader.page.getByRole("dialog", { name: "Annotate selection" });
+    await menu.getByLabel("Only me").check();
+    await menu.getByRole("button", { name: "Highlight" }).click();
+    const mine = threadCard(reader.page, "Highlight", vera.name);
+    await mine.getByText("Only me").waitFor();
+    type Listed = { annotations: Array<{ kind: string; visibility: string; target: { exact: string } }> };
+    const saved = async () => (await call<Listed>(reader.context, base, "GET", `/api/articles/${articleId}/annotations`)).annotations.map((a) => [a.kind, a.visibility, a.target.exact]);
+    await expect.poll(saved, { timeout: 15_000 }).toEqual([["highlight", "private", PASSAGE]]);
+    await reader.page.getByRole("status", { name: "Saved" }).waitFor();
+
+    // Demoted: told so; what they wrote stays to read, and nothing more is offered to write.
+    await setRole(owner.context, base, groupId, vera.id, "viewer");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("viewer");
+    await reader.page.getByText("Your role in this group is now viewer: you can read the annotations, but not add or change any.").waitFor();
+    await mine.getByText("Only me").waitFor();
+    expect(await mine.getByRole("button", { name: "Delete" }).count()).toBe(0);
+    await selectWithMouse(reader.page, PASSAGE);
+    await reader.page.waitForTimeout(300);
+    expect(await reader.page.getByRole("dialog", { name: "Annotate selection" }).count()).toBe(0);
+    expect(await reader.page.getByText("refused one of your changes").count()).toBe(0);
+    await screenshot(reader.page, "reader-demoted");
+    expect([...owner.errors, ...reader.errors]).toEqual([]);
+    await owner.context.close();
+    await reader.context.close();
+  }, 90_000);
+
   it("a sign-out the server never confirmed says so and leaves the page signed in, as the session still is", async () => {
     const base = suite.base;
     const user = await newUserPage(suite.browser);

@@ -45,7 +45,9 @@ export async function api<T>(method: string, path: string, body?: Body, headers:
   if (!res.ok) {
     const error = data?.error;
     if (res.status === 401 && !path.startsWith("/api/auth/")) for (const fn of unauthenticatedListeners) fn();
-    throw new ApiError(res.status, error?.code ?? "http_error", error?.message ?? `Request failed (${res.status})`, error?.field);
+    // A proxy in front of the server answers a 5xx of its own without our body: the reader is told it was the server's.
+    const fallback = res.status >= 500 ? `The server could not answer (error ${res.status}). Try again in a moment.` : `Request failed (${res.status})`;
+    throw new ApiError(res.status, error?.code ?? "http_error", error?.message ?? fallback, error?.field);
   }
   return data as T;
 }

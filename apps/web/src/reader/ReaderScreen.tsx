@@ -45,6 +45,8 @@ import { type Sessions, useDocSessions } from "./sync/use-doc-sessions.ts";
 import { type PaintOf, useOverlayHighlights, useThreadHighlights } from "./highlights/use-highlights.ts";
 import { useMembers } from "./sync/use-members.ts";
 import { useSyncNotice } from "./sync/use-sync-notice.ts";
+import { useRoleNotice } from "./sync/use-role-notice.ts";
+import { type CorrectionLoad, useCorrectionLoad } from "./sync/use-correction-load.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
 import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
@@ -58,6 +60,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
   const first = useHighlightList(articleId);
   const notices = useSyncNotice(() => void article.reload(), article.data?.memberId ?? null);
   const sessions = useDocSessions(articleId, me.user.id, article.data ?? null, notices.handlers, { hold: first.hold });
+  const correction = useCorrectionLoad(article);
   // Without a text there is nothing to paint first: the documents need not wait.
   useEffect(() => {
     if (article.error) first.hold.open();
@@ -71,7 +74,7 @@ export function ReaderScreen({ articleId }: { articleId: string }) {
     );
   }
   // Drafts are kept per account and article (app/drafts.ts).
-  const reader = <Reader article={article.data} reload={article.reload} sessions={sessions} first={first} notices={notices} />;
+  const reader = <Reader article={article.data} correction={correction} sessions={sessions} first={first} notices={notices} />;
   return <DraftScope.Provider value={`${me.user.id}:${articleId}`}>{reader}</DraftScope.Provider>;
 }
 
@@ -81,13 +84,13 @@ const NO_LIST = { shown: NO_THREADS, total: 0, assigned: 0, orphans: 0 };
 /** The reader: the article with everyone's highlights, and the sidebar with threads, notes, orphans and review. */
 function Reader({
   article,
-  reload,
+  correction,
   sessions,
   first,
   notices,
 }: {
   article: Article;
-  reload(): Promise<void>;
+  correction: CorrectionLoad;
   sessions: Sessions;
   first: FirstPaint;
   notices: ReturnType<typeof useSyncNotice>;
@@ -99,6 +102,7 @@ function Reader({
   // The server tells the open socket its role as it changes (a member demoted or promoted while reading);
   // a document closed for good takes nothing more, so nothing is offered that could not be saved.
   const role = groupState.fatal ? "viewer" : (groupState.role ?? article.role);
+  const roleNotice = useRoleNotice(groupState.fatal ? null : role);
   // The group's settings decide where new work goes (placementFor), and an owner may change them while this
   // page is open: they are read again when the server closes the socket to say so (settingsChanged), after
   // each rejoin, and every so often besides. The last answer stays in use while the next is on its way.
@@ -352,7 +356,7 @@ function Reader({
       </TopBar>
       <div className="reader-body">
         <main className="main-column">
-          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} corrected={corrected} onLoadCorrection={() => void reload()} />
+          <StatusBanner states={states} notice={notices.notice} onDismiss={notices.dismiss} roleNotice={roleNotice} corrected={corrected} correction={correction} />
           <div className="article-column" ref={column}>
             <ArticleView text={article.text} blocks={article.blocks} onReady={onReady} canAnnotate={canWrite(role)} />
             <PeerSelections peers={peers} map={map} container={column.current} members={members} />

@@ -4,6 +4,7 @@ import { announce } from "../../app/announcer.tsx";
 import { CopyTextButton } from "../CopyTextButton.tsx";
 import { connectionBanner, savedLabel, syncSummary } from "./saved-label.ts";
 import type { SyncNotice } from "./use-sync-notice.ts";
+import type { CorrectionLoad } from "./use-correction-load.ts";
 
 /** How long a state must hold before it is spoken: typing flips Saving and Saved on every key. */
 const SETTLE_MS = 2_000;
@@ -41,13 +42,15 @@ export function SavedMark({ states }: Props) {
 type BannerProps = Props & {
   notice: SyncNotice | null;
   onDismiss(): void;
+  /** The role the server gave this page since it opened, told until dismissed (use-role-notice.ts). */
+  roleNotice: { notice: string | null; dismiss(): void };
   /** The article was corrected (re-anchored targets name a newer revision) since it was loaded. */
   corrected: boolean;
-  onLoadCorrection(): void;
+  correction: CorrectionLoad;
 };
 
-/** The offline banner, the refusal notice, a correction to load, and anything that stopped the live connection. */
-export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorrection }: BannerProps) {
+/** The offline banner, the refusal notice, a change of role, a correction to load, and anything that stopped the live connection. */
+export function StatusBanner({ states, notice, onDismiss, roleNotice, corrected, correction }: BannerProps) {
   const summary = syncSummary(states);
   const offline = summary.connection === "offline";
   const connecting = summary.connection === "connecting";
@@ -76,16 +79,17 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
           {fatal}
         </p>
       )}
-      {/* Once the live connection has ended (the article deleted, access lost, signed out) there is no
-          newer revision to read into it: the offer would stand beside "This article was deleted." */}
-      {corrected && !fatal && (
+      {roleNotice.notice && !fatal && (
         <div className="banner banner-info" role="status">
-          <p>This article has been corrected since you opened it.</p>
-          <button type="button" onClick={onLoadCorrection}>
-            Load the new revision
+          <p>{roleNotice.notice}</p>
+          <button type="button" onClick={roleNotice.dismiss}>
+            Dismiss
           </button>
         </div>
       )}
+      {/* Once the live connection has ended (the article deleted, access lost, signed out) there is no
+          newer revision to read into it: the offer would stand beside "This article was deleted." */}
+      {corrected && !fatal && <CorrectionOffer correction={correction} />}
       {notice && (
         <div className={`banner banner-warning${notice.kept ? " banner-kept" : ""}`} role="alert">
           <p>{notice.message}</p>
@@ -95,6 +99,23 @@ export function StatusBanner({ states, notice, onDismiss, corrected, onLoadCorre
           </button>
         </div>
       )}
+    </div>
+  );
+}
+
+/** A correction to load; one that failed to load says why, in an alert, and is offered again. */
+function CorrectionOffer({ correction: { state, failure, load } }: { correction: CorrectionLoad }) {
+  return (
+    <div className={`banner ${failure ? "banner-warning" : "banner-info"}`} role="status">
+      <p>This article has been corrected since you opened it.</p>
+      {failure && (
+        <p role="alert">
+          {failure} You can go on reading the revision on screen, and try again.
+        </p>
+      )}
+      <button type="button" onClick={load} disabled={state === "loading"}>
+        {state === "loading" ? "Loading the new revision…" : failure ? "Try again" : "Load the new revision"}
+      </button>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { groupRoom } from "@marginalia/schema";
 import type { Article } from "../../api/articles.ts";
 import { DocSession, type SessionOptions } from "../../sync/doc-session.ts";
+import { useSessionState } from "../../sync/hooks.ts";
 import { canWrite } from "../permissions/permissions.ts";
 
 /** What the page is told of work the server did not take (doc-session.ts). */
@@ -27,6 +28,12 @@ const syncUrl = () => `${location.origin.replace(/^http/, "ws")}/sync`;
  * painted the highlights the server listed (early-highlights.ts), since
  * receiving and decoding a large first sync would hold that paint back. The
  * other two depend on the reader's role, so they wait for the article.
+ *
+ * The private document follows the role the group's socket is told as it changes, not only the one the
+ * article was fetched with: a viewer promoted while reading may write at once (docs/architecture.md,
+ * "The policy"). Once open it stays open for the page's life: a member demoted meanwhile keeps reading
+ * what they wrote there, and anything of theirs still on its way meets the server's refusal and its
+ * notice, rather than being put away unsent; the reader stops offering writes by the role itself.
  */
 export function useDocSessions(
   articleId: string,
@@ -39,7 +46,11 @@ export function useDocSessions(
   const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
   const refused = useRef(notices);
   refused.current = notices;
-  const writer = article ? canWrite(article.role) : false;
+  const groupState = useSessionState(group);
+  // A session stopped for good tells no role; the last one it told still stands for what was opened.
+  const role = groupState.role ?? article?.role;
+  const [writer, setWriter] = useState(false);
+  if (!writer && role && canWrite(role) && !groupState.fatal) setWriter(true);
   const privateRoom = article?.sync.privateRoom;
   const hiddenRoom = article?.sync.hiddenRoom;
 
