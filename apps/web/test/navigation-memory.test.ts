@@ -56,9 +56,11 @@ describe.skipIf(skipBrowserSuites)("memory across navigation, in Chromium", () =
     const settled = await retained(cdp);
     for (let i = 0; i < 4; i++) await visitReader(user.page, name);
     // A stored document closes its database after the page let it go: asked again until what is let go is gone.
+    // One more of a kind is allowed: the library's own stream may open just after its heading shows, so either
+    // count may or may not hold it. What a left screen keeps grows by at least one each visit, four here.
     const grown = async () => {
       const later = await retained(cdp);
-      return Object.keys(settled).filter((kind) => later[kind]! > settled[kind]!).map((kind) => `${kind}: ${settled[kind]} after 2 visits, ${later[kind]} after 6`);
+      return Object.keys(settled).filter((kind) => later[kind]! > settled[kind]! + 1).map((kind) => `${kind}: ${settled[kind]} after 2 visits, ${later[kind]} after 6`);
     };
     await expect.poll(grown, { timeout: 15_000 }).toEqual([]);
     expect(user.errors).toEqual([]);
