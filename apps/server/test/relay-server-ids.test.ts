@@ -31,15 +31,21 @@ describe.runIf(!missing)("a server process's own Yjs client id, on another proce
   }, 30_000);
   afterAll(() => b?.stop());
 
-  /** An article whose document B has loaded, with a comment A's server wrote in it: B's watcher has it, and names A's client id. */
-  async function writtenThroughA() {
+  /**
+   * An article whose document B (or `url`) has loaded, with a comment A's server wrote in it (during `around`):
+   * B's watcher has it, and names A's client id.
+   */
+  async function writtenThroughA(url = bUrl, around = (write: () => Promise<void>) => write()) {
     const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator"]);
     const room = article.sync.room;
-    const watcher = servers.open(bUrl, room, owner.token);
+    const watcher = servers.open(url, room, owner.token);
     await watcher.synced;
-    const posted = await callProcess(servers.a, owner, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "through A" });
-    expect(posted.status).toBe(201);
-    const id = posted.body!.id as string;
+    let id = "";
+    await around(async () => {
+      const posted = await callProcess(servers.a, owner, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "through A" });
+      expect(posted.status).toBe(201);
+      id = posted.body!.id as string;
+    });
     const serverId = await eventually(() => {
       const map = annotationsOf(watcher.doc).get(id);
       expect(map).toBeDefined();
@@ -52,8 +58,8 @@ describe.runIf(!missing)("a server process's own Yjs client id, on another proce
    * `member`, through B, sends a comment of their own written under A's server's id at its next clock: refused
    * (4403). Crafted apart from the socket's copy, which Yjs gives a new id when content under its own arrives.
    */
-  async function expectRefusedUnder(serverId: number, room: string, member: { token: string; user: { id: string } }) {
-    const poser = servers.open(bUrl, room, member.token);
+  async function expectRefusedUnder(serverId: number, room: string, member: { token: string; user: { id: string } }, url = bUrl) {
+    const poser = servers.open(url, room, member.token);
     await poser.synced;
     const forging = new Y.Doc();
     Y.applyUpdate(forging, Y.encodeStateAsUpdate(poser.doc));
@@ -78,4 +84,9 @@ describe.runIf(!missing)("a server process's own Yjs client id, on another proce
     await eventually(() => expect(b.hub.isLoaded(room)).toBe(false), SETTLED.timeout);
     await expectRefusedUnder(serverId, room, member);
   }, 30_000);
+
+  it("refuses a member writing under it on a process that missed its claim while Redis was away, once caught up", async () => {
+    const { room, member, serverId } = await writtenThroughA(servers.b.url, servers.withRelayDown);
+    await expectRefusedUnder(serverId, room, member, servers.b.url);
+  }, 60_000);
 });
