@@ -45,8 +45,9 @@ export class ClientIds {
 
   /**
    * Whether a member writes under `clientId`: neither a server (this one or another process's, claimed when it
-   * first wrote) nor an id nobody has claimed, which only a server's writes from before servers claimed their ids
-   * were made under: members claim theirs before their writes reach anyone.
+   * first wrote) nor an id nobody has claimed. Every writer's claim goes out ahead of its writes and is read again
+   * on a resync, so content under an unclaimed id is a server's from before servers claimed theirs, or one whose
+   * claim a crash lost in the moment before it was kept.
    */
   heldByMember(clientId: number): boolean {
     const owner = this.ownerOf(clientId);
