@@ -13,6 +13,7 @@ import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
 import { portFree } from "./net/port-free.ts";
 import { DocStore } from "./sync/persist/doc-store.ts";
+import { ClientIdStore } from "./sync/authorize/client-id-store.ts";
 import { SyncHub } from "./sync/hub.ts";
 import { resumeBehind } from "./anchoring/resume.ts";
 import { commitWindowFor } from "./sync/sync-options.ts";
@@ -44,7 +45,7 @@ await deleteStaleDrafts(database.db).catch((err: unknown) => logger.warn({ err }
 
 // With Redis, several processes serve the same documents (README, "Deployment"); without, this one is alone.
 const relay = config.redisUrl
-  ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db) })
+  ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db), claims: new ClientIdStore(database.db, logger) })
   : undefined;
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
 // A notification written by any process reaches the streams open on this one, and the other way round.

@@ -47,7 +47,7 @@ export const docClientIds = pgTable(
   {
     docName: text("doc_name").notNull(),
     clientId: bigint("client_id", { mode: "number" }).notNull(),
-    /** The writer's member id (member_ids), as the document's authorization knows them. */
+    /** The writer's member id (member_ids), as the document's authorization knows them; the nil UUID for a server's own id (client-ids.ts). */
     memberId: uuid("member_id").notNull(),
     createdAt: createdAt(),
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ClientIds, MAX_RELEASED_PRESENCE, PRESENCE_GRACE_MS } from "./client-ids.ts";
+import { ClientIds, MAX_RELEASED_PRESENCE, PRESENCE_GRACE_MS, SERVER_WRITER } from "./client-ids.ts";
 
 /** A register on a clock the test moves. */
 function register() {
@@ -63,5 +63,35 @@ describe("client ids shown only for presence", () => {
     clock.now += PRESENCE_GRACE_MS;
     ids.show(5, "viewer");
     expect(ids.presenceClaims).toBe(1);
+  });
+});
+
+describe("client ids of servers", () => {
+  it("are a server's when kept for one, as loaded or relayed: no member writes or shows presence under them", () => {
+    const { ids, kept } = register();
+    expect(ids.claim(42, SERVER_WRITER, { known: true })).toBe(true);
+    expect(kept).toEqual([]);
+    expect(ids.ownerOf(42)).toBe(SERVER_WRITER);
+    expect(ids.heldByMember(42)).toBe(false);
+    expect(ids.claim(42, "alice")).toBe(false);
+    expect(ids.show(42, "alice")).toBe(false);
+    expect(ids.claim(42, SERVER_WRITER)).toBe(true);
+    expect(kept).toEqual([]); // claimed once only
+  });
+
+  it("hold this server's own id from the start, and let it be claimed for the server alone", () => {
+    const { ids, kept } = register();
+    expect(ids.ownerOf(1)).toBe(SERVER_WRITER);
+    expect(ids.heldByMember(1)).toBe(false);
+    expect(ids.claim(1, "alice")).toBe(false);
+    expect(ids.show(1, "alice")).toBe(false);
+    expect(ids.claim(1, SERVER_WRITER)).toBe(true);
+    expect(kept).toEqual([1]);
+  });
+
+  it("leave an id nobody claimed to nobody: a server's writes from before servers claimed theirs", () => {
+    const { ids } = register();
+    expect(ids.ownerOf(9)).toBeUndefined();
+    expect(ids.heldByMember(9)).toBe(false);
   });
 });

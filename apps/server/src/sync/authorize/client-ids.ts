@@ -19,6 +19,9 @@ import { endClocks } from "../validate/decoded-update.ts";
  * held while it is shown and for PRESENCE_GRACE_MS after, in memory alone:
  * every page load brings a new one, and a tab reconnecting in a loop would
  * otherwise add claims, and rows, without end (docs/sync.md, "5. What you may write").
+ *
+ * A server's own id is claimed the same way, for SERVER_WRITER, when that server first writes under it
+ * (document.ts): every process then holds it as a server's, and no member may write or show presence under it.
  */
 export class ClientIds {
   private readonly owners = new Map<number, string>();
@@ -30,20 +33,25 @@ export class ClientIds {
   onClaim: (clientId: number, userId: string) => void = () => {};
 
   constructor(
-    serverClientId: number,
+    /** This server's id, its own before it writes: claimed (reported) only once it does. */
+    private readonly serverClientId: number,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.owners.set(serverClientId, SERVER);
-  }
+  ) {}
 
   ownerOf(clientId: number): string | undefined {
-    return this.owners.get(clientId) ?? this.shown.get(clientId) ?? this.hiddenOwner(clientId);
+    const owner = this.owners.get(clientId) ?? this.shown.get(clientId) ?? this.hiddenOwner(clientId);
+    return owner ?? (clientId === this.serverClientId ? SERVER_WRITER : undefined);
   }
 
-  /** Whether a member writes under `clientId`: neither this server nor an id nobody has claimed here (another process's server). */
+  /**
+   * Whether a member writes under `clientId`: neither a server (this one or another process's, claimed when it
+   * first wrote) nor an id nobody has claimed. Every writer's claim goes out ahead of its writes and is read again
+   * on a resync, so content under an unclaimed id is a server's from before servers claimed theirs, or one whose
+   * claim a crash lost in the moment before it was kept.
+   */
   heldByMember(clientId: number): boolean {
     const owner = this.ownerOf(clientId);
-    return owner !== undefined && owner !== SERVER;
+    return owner !== undefined && owner !== SERVER_WRITER;
   }
 
   /**
@@ -117,8 +125,11 @@ export const PRESENCE_GRACE_MS = 60_000;
 /** Ids within their grace held per document at most, oldest dropped first. */
 export const MAX_RELEASED_PRESENCE = 4_096;
 
-/** The owner recorded for the server's own client id (REST writes, approvals, re-anchoring). */
-const SERVER = "server";
+/**
+ * The owner recorded for a server's own client id (REST writes, approvals, re-anchoring), kept and relayed as
+ * members' are: the nil UUID, which no member id is (they are random).
+ */
+export const SERVER_WRITER = "00000000-0000-0000-0000-000000000000";
 
 /** The client ids under which `update` carries structs beyond what `doc` holds. */
 export function writtenClients(doc: Y.Doc, update: Uint8Array): number[] {

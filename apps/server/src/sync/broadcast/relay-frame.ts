@@ -14,9 +14,10 @@
  *                which every process subscribes to: sockets on any process follow
  *                membership, sessions and deletions. After a reconnect each process
  *                checks its sockets against Postgres, since events may have been missed.
- *     claim      a Yjs client id (varuint) and the member who wrote under it (varstring):
+ *     claim      a Yjs client id (varuint) and the member who wrote under it (varstring), or the nil
+ *                UUID for a process's own id, sent before that server's first write under it:
  *                no socket on another process may then write or show presence under it
- *                (client-ids.ts). Claims are kept in Postgres too, read when a document loads.
+ *                (client-ids.ts). Claims are kept in Postgres too, read when a document loads or resyncs.
  *                An id only shown for presence is held through the awareness frames instead.
  *     notified   the accounts just sent notifications (committed), as JSON ids, on the one channel
  *                `<prefix>#notified`: their notification streams on every process read what is new.

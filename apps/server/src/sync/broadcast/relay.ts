@@ -7,6 +7,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Logger } from "../../logger.ts";
 import { type AccessEvent, parseAccessEvent } from "../authorize/access.ts";
+import type { ClientIdStore } from "../authorize/client-id-store.ts";
 import type { DocStore } from "../persist/doc-store.ts";
 import type { LiveDocument } from "../document/document.ts";
 import type { DocumentRelay } from "./document-relay.ts";
@@ -50,6 +51,8 @@ export type RedisRelayOptions = {
   url: string;
   logger: Logger;
   store: Pick<DocStore, "load">;
+  /** Where claims of Yjs client ids are kept (client-id-store.ts): a resync reads those it may have missed. */
+  claims?: Pick<ClientIdStore, "load">;
   channelPrefix?: string;
 };
 
@@ -61,6 +64,7 @@ export class RedisRelay implements DocumentRelay {
   private readonly prefix: string;
   private readonly logger: Logger;
   private readonly store: Pick<DocStore, "load">;
+  private readonly claims: Pick<ClientIdStore, "load"> | null;
   /** The loaded documents, by channel. */
   private readonly docs = new Map<string, LiveDocument>();
   /** Committed updates waiting for this turn's publish, by channel: merged into one message each. */
@@ -86,6 +90,7 @@ export class RedisRelay implements DocumentRelay {
     this.notifiedChannel = `${this.prefix}#notified`;
     this.logger = options.logger.child({ component: "relay" });
     this.store = options.store;
+    this.claims = options.claims ?? null;
     this.pub = openRedisConnection(options.url, "marginalia-pub");
     this.sub = openRedisConnection(options.url, "marginalia-sub");
     const closing = () => this.closed;
@@ -319,7 +324,11 @@ export class RedisRelay implements DocumentRelay {
     if (!live) return;
     try {
       const { state, tail } = await this.store.load(live.name);
+      // Claims relayed while this process was not listening were missed too. Read after the state, they cover
+      // whatever it holds, and are taken before what it brings reaches a socket here (client-ids.ts).
+      const claims = (await this.claims?.load(live.name)) ?? [];
       if (this.docs.get(channel) !== live) return;
+      for (const [clientId, owner] of claims) live.clientIds.claim(clientId, owner, { known: true });
       const bytes = await live.catchUp([state, tail].filter((part): part is Uint8Array => part !== null));
       this.logger.debug({ doc: live.name, bytes }, "resynced from the database");
     } catch (err) {

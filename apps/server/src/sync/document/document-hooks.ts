@@ -1,6 +1,7 @@
 import type { Logger } from "../../logger.ts";
 import type { ModerationStep } from "../authorize/authorize.ts";
 import type { ClientIdStore } from "../authorize/client-id-store.ts";
+import { SERVER_WRITER } from "../authorize/client-ids.ts";
 import type { DocumentHooks, LiveDocument } from "./document.ts";
 import type { Hiding } from "../persist/hiding.ts";
 import { articleTexts } from "../authorize/article-text.ts";
@@ -52,12 +53,20 @@ export function documentHooks(hub: HubParts): DocumentHooks {
     relayAwareness: (live, update) => hub.options.relay.publishAwareness(live, update),
     broadcast: (recipients, delayMs) => hub.options.observer.broadcast(recipients, delayMs),
     built: (live) => hub.hiding.reconcile(live.context, live.doc),
-    claimClient: (live, clientId, userId) => {
-      hub.clientIdStore.record(live.name, clientId, userId);
-      hub.options.relay.publishClaim(live, clientId, userId);
+    claimClient: (live, clientId, userId) => keepClaim(hub, live, clientId, userId),
+    claimServer: (live, clientId) => {
+      keepClaim(hub, live, clientId, SERVER_WRITER);
+      // Written at once rather than with the next batch: the server's write waits for it (document.ts, `claimOwnId`).
+      return hub.clientIdStore.flush();
     },
     moderated: (live, steps, account) => void logSteps(hub, live, steps, account),
   };
+}
+
+/** A claim is relayed before the presence or the update that made it, and kept beside the log for later loads. */
+function keepClaim(hub: HubParts, live: LiveDocument, clientId: number, userId: string) {
+  hub.clientIdStore.record(live.name, clientId, userId);
+  hub.options.relay.publishClaim(live, clientId, userId);
 }
 
 /** A moderator's socket steps go in the moderation log, and their authors are told, as for the REST steps. */

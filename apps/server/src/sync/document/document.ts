@@ -9,7 +9,7 @@ import { PresenceFanout } from "../presence/presence-fanout.ts";
 import { followPresence } from "../presence/awareness.ts";
 import { JoinAnswers } from "./join-answer.ts";
 import { ColdBytes } from "./cold-bytes.ts";
-import { ClientIds } from "../authorize/client-ids.ts";
+import { ClientIds, SERVER_WRITER } from "../authorize/client-ids.ts";
 import { ColdBuild } from "./cold-build.ts";
 import { writeStep2 } from "./sliced-encode.ts";
 import type { PersistSource } from "../persist/persist.ts";
@@ -45,6 +45,8 @@ export type DocumentHooks = {
   broadcast?(recipients: number, delayMs: number): void;
   /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
   claimClient?(live: LiveDocument, clientId: number, userId: string): void;
+  /** The server writes here under `clientId` for the first time: claimed as a server's, as `claimClient` does; resolves once kept. */
+  claimServer?(live: LiveDocument, clientId: number): Promise<void>;
   /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
   moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
   persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
@@ -94,6 +96,8 @@ export class LiveDocument implements PersistSource {
   private changes = 0;
   private readonly joinAnswers = new JoinAnswers();
   private readonly serverWrites = new ServerWrites();
+  /** The client id the server has claimed as its own here (`claimOwnId`), and its keeping while under way. */
+  private ownId: { clientId: number; keeping: Promise<void> | null } | null = null;
   /** About how many bytes the document encodes to, the most a client's answer can take: loaded, plus every update since. */
   get encodedBytes(): number {
     return this.encoded;
@@ -323,7 +327,9 @@ export class LiveDocument implements PersistSource {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
       return;
     }
-    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null);
+    const keeping = byServer ? this.claimOwnId(tr) : null;
+    const persisted = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null);
+    const durable = keeping ? Promise.all([persisted, keeping]).then(() => {}) : persisted;
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);
@@ -339,6 +345,23 @@ export class LiveDocument implements PersistSource {
     const edited = stampEdits(this.doc, tr, change.userId, change.catchingUp === true);
     if (change.memberId && edited.length > 0) resubmitEdits(this.doc, edited, this.context.visibility, { userId: change.userId, memberId: change.memberId });
   };
+
+  /**
+   * When the server writes under its client id for the first time, it claims the id as a server's: relayed now,
+   * ahead of the write (which is relayed once stored), and kept beside the log. The write reaches no socket, here
+   * or on another process, before the claim is kept (`durable` waits for it), so no member can learn the id before
+   * every process can refuse their writes under it (docs/sync.md, "5. What you may write").
+   */
+  private claimOwnId(tr: Y.Transaction): Promise<void> | null {
+    const clientId = this.ydoc.clientID;
+    if ((tr.afterState.get(clientId) ?? 0) <= (tr.beforeState.get(clientId) ?? 0)) return null;
+    if (this.ownId?.clientId === clientId) return this.ownId.keeping;
+    this.clientIds.claim(clientId, SERVER_WRITER, { known: true });
+    const keeping = this.hooks.claimServer?.(this, clientId) ?? null;
+    const own = (this.ownId = { clientId, keeping });
+    void keeping?.then(() => (own.keeping = null));
+    return keeping;
+  }
 
   private onTransaction = (tr: Y.Transaction) => {
     const from = tr.origin === REMOTE_ORIGIN ? "process" : (tr.origin as ChangeOrigin | null)?.peer ? "socket" : null;
