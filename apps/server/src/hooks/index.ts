@@ -2,6 +2,7 @@ import type { Db } from "../db.ts";
 import { recordModeration } from "../services/moderation-log.ts";
 import type { SyncHooks } from "../sync/persist/commit-hooks.ts";
 import { assignmentsHook } from "./assignments.ts";
+import { deletedFlagsHook } from "./flags.ts";
 import { lockedVerdictsHook } from "./locked-verdicts.ts";
 import { notificationsHook } from "./notifications.ts";
 import { quorumHook } from "./quorum.ts";
@@ -18,7 +19,7 @@ const NO_DELIVERY = { origin: () => "", wake: () => {} };
  */
 export function serverHooks(db: Db, webhooks: { origin: () => string; wake: () => void } = NO_DELIVERY): SyncHooks {
   return {
-    commit: [lockedVerdictsHook, assignmentsHook, notificationsHook, quorumHook, submissionsHook, staleHook, webhooksHook(webhooks.origin, webhooks.wake)],
+    commit: [lockedVerdictsHook, assignmentsHook, notificationsHook, quorumHook, submissionsHook, staleHook, deletedFlagsHook, webhooksHook(webhooks.origin, webhooks.wake)],
     moderated: (context, step, authorAccount, moderator) =>
       recordModeration(
         db,

@@ -73,7 +73,14 @@ export async function notifySubmissions(tx: Tx, doc: CommittedDoc) {
   if (edited.length) {
     await tx
       .delete(notifications)
-      .where(and(eq(notifications.kind, "review"), inArray(notifications.annotationId, edited), like(notifications.event, "edited:%")));
+      .where(
+        and(
+          eq(notifications.kind, "review"),
+          eq(notifications.articleId, ctx.articleId),
+          inArray(notifications.annotationId, edited),
+          like(notifications.event, "edited:%"),
+        ),
+      );
   }
   await notifyMembers(tx, ctx.groupId, pending);
 }

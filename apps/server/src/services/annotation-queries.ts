@@ -59,7 +59,7 @@ const SORTS = {
 type Row = typeof annotations.$inferSelect;
 
 /** The projection's columns that visibility reads, of `annotations` itself or of an alias of it. */
-type Rows = Record<"status" | "parentId" | "visibility" | "authorId" | "docName", AnyPgColumn>;
+type Rows = Record<"articleId" | "status" | "parentId" | "visibility" | "authorId" | "docName", AnyPgColumn>;
 
 /**
  * Whether a row belongs to an article's hidden document (`article:<id>:hidden`), which only moderators
@@ -76,8 +76,11 @@ export function visibleTo(viewer: Viewer, rows: Rows = annotations): SQL {
   const moderator = roleAtLeast(viewer.role, "moderator");
   // Hiding an annotation hides its thread too: replies carry the parent's quote. What the hidden document
   // holds is hidden whatever its status says, so a reply there stays hidden even if its parent's row is gone.
+  // The parent is looked for in the reply's article: a deleted parent's id may be taken elsewhere (before
+  // tombstones counted as taken, it could be), and another group's row under it hid this thread.
   const shown = sql`${rows.status} <> 'hidden' and not ${inHiddenDocument(rows.docName)} and not exists (
-    select 1 from annotations parent where parent.id = ${rows.parentId} and (parent.status = 'hidden' or ${inHiddenDocument(sql`parent.doc_name`)})
+    select 1 from annotations parent where parent.id = ${rows.parentId} and parent.article_id = ${rows.articleId}
+      and (parent.status = 'hidden' or ${inHiddenDocument(sql`parent.doc_name`)})
   )`;
   return or(
     and(eq(rows.visibility, "group"), moderator ? sql`true` : shown),

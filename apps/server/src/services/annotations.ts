@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type * as Y from "yjs";
 import {
   type AnnotationPatch,
@@ -26,7 +26,7 @@ import {
   setVote,
   updateAnnotation,
 } from "@marginalia/schema";
-import { annotations } from "@marginalia/schema/tables";
+import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import { type AnnotationAccess, refreshRole } from "../access/annotation.ts";
 import { type Db, underLock } from "../db.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
@@ -40,9 +40,23 @@ import { type StoredState, changedMeanwhile, inDecisionTurn, storedState } from 
 /** `visibility`: the document asked for; left out, the group's rules place the annotation (policy: placementFor). */
 export type CreateRequest = Omit<NewAnnotation, "authorId"> & { visibility?: "group" | "private" };
 
-/** Ids are chosen by clients, so a reused one is refused rather than taking over another's row. */
-async function idTaken(db: Db, id: string): Promise<boolean> {
-  const [row] = await db.select({ id: annotations.id }).from(annotations).where(eq(annotations.id, id));
+/**
+ * Ids are chosen by clients, so a reused one is refused rather than taking over another's row; so is one
+ * deleted in another article, whose tombstone keeps answering 410 there (the commit refuses it too:
+ * sync/persist/projection.ts). Its own article may use it again, to undo the deletion.
+ */
+async function idTaken(db: Db, id: string, articleId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: annotations.id })
+    .from(annotations)
+    .where(eq(annotations.id, id))
+    .unionAll(
+      db
+        .select({ id: annotationTombstones.id })
+        .from(annotationTombstones)
+        .where(and(eq(annotationTombstones.id, id), ne(annotationTombstones.articleId, articleId))),
+    )
+    .limit(1);
   return !!row;
 }
 
@@ -128,7 +142,7 @@ const chosenIds = new KeyedTurns();
 async function writeCreated(db: Db, hub: SyncHub, access: WriteAccess, userId: string, input: CreateRequest, context: DocContext, actor: Actor) {
   const { memberId } = access;
   const { status } = input;
-  if (input.id && (await idTaken(db, input.id))) throw new ApiError("conflict", "An annotation with this id exists", "id");
+  if (input.id && (await idTaken(db, input.id, access.articleId))) throw new ApiError("conflict", "An annotation with this id exists", "id");
   // Threads are one level deep (policy: refuseReply): a reply to a reply joins that reply's thread,
   // answering its first annotation, so the stored thread's root is looked up too.
   const storedParent = input.parentId ? await parentIn(db, access.articleId, input.parentId) : null;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { CodePointIndex, type Role, type SourceFormat } from "@marginalia/schema";
-import { articleRevisions, articles, docClientIds, docSnapshots, docUpdates } from "@marginalia/schema/tables";
+import { annotations, articleRevisions, articles, docClientIds, docSnapshots, docUpdates, flags } from "@marginalia/schema/tables";
 import { requireRoleLocked } from "../access/membership.ts";
 import type { Db, Tx } from "../db.ts";
 import { ofArticle } from "../documents/of-article.ts";
@@ -206,6 +206,12 @@ export async function deleteArticle(db: Db, article: { id: string; groupId: stri
   const articleId = article.id;
   await db.transaction(async (tx) => {
     await requireRoleLocked(tx, article.groupId, actor, "moderator");
+    // Flags are the group's, not the article's, so they do not cascade: settled, as deleting an annotation settles them (hooks/flags.ts).
+    const ofItsAnnotations = tx.select({ id: annotations.id }).from(annotations).where(eq(annotations.articleId, articleId));
+    await tx
+      .update(flags)
+      .set({ resolvedAt: new Date() })
+      .where(and(eq(flags.groupId, article.groupId), isNull(flags.resolvedAt), inArray(flags.annotationId, ofItsAnnotations)));
     await tx.delete(articles).where(eq(articles.id, articleId));
     await tx.delete(docUpdates).where(ofArticle(docUpdates.docName, articleId));
     await tx.delete(docSnapshots).where(ofArticle(docSnapshots.docName, articleId));

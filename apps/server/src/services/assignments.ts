@@ -55,14 +55,26 @@ const asAssigned = (row: Row) => ({
 /** Progress of each annotation, from its replies in the group document (what every assignee sees). */
 export async function progressOf(db: Db, rows: readonly Row[]): Promise<Map<string, AssignmentProgress>> {
   const ids = rows.map((r) => r.id);
+  const articleOf = new Map(rows.map((r) => [r.id, r.articleId]));
   const replies = ids.length
     ? await db
         .select()
         .from(annotations)
-        .where(and(inArray(annotations.parentId, ids), eq(annotations.visibility, "group"), eq(annotations.status, "published"), not(inHiddenDocument(annotations.docName))))
+        .where(
+          and(
+            inArray(annotations.parentId, ids),
+            inArray(annotations.articleId, [...new Set(articleOf.values())]),
+            eq(annotations.visibility, "group"),
+            eq(annotations.status, "published"),
+            not(inHiddenDocument(annotations.docName)),
+          ),
+        )
     : [];
   const byParent = new Map<string, AnswerCandidate[]>();
   for (const reply of replies) {
+    // Only a reply in the parent's article answers it: a socket may name any id as a reply's parent, and a
+    // member of two groups answered an assignment in one with a reply written in the other.
+    if (articleOf.get(reply.parentId!) !== reply.articleId) continue;
     const list = byParent.get(reply.parentId!) ?? [];
     list.push({
       authorId: reply.authorId ?? "",

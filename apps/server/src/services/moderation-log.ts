@@ -18,8 +18,12 @@ export async function recordModeration(
       .insert(moderationLog)
       .values({ groupId: row.groupId, annotationId: row.id, actorId, action, ...change })
       .returning({ id: moderationLog.id });
-    // Open flags are settled by whatever a moderator decided.
-    await tx.update(flags).set({ resolvedAt: new Date() }).where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)));
+    // Open flags are settled by whatever a moderator decided: the group's own, as another group's flags
+    // under a reused id are not this decision's.
+    await tx
+      .update(flags)
+      .set({ resolvedAt: new Date() })
+      .where(and(eq(flags.groupId, row.groupId), eq(flags.annotationId, row.id), isNull(flags.resolvedAt)));
     if (row.authorId && row.authorId !== actorId) {
       await notifyMembers(tx, row.groupId, [
         {

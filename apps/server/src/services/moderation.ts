@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { type SQL, and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import {
   refuseUnreviewedStatus,
   type AnnotationStatus,
@@ -246,7 +247,7 @@ export async function dismissFlags(db: Db, access: AnnotationAccess, reason?: st
     const resolved = await tx
       .update(flags)
       .set({ resolvedAt: new Date() })
-      .where(and(eq(flags.annotationId, row.id), isNull(flags.resolvedAt)))
+      .where(and(eq(flags.groupId, row.groupId), eq(flags.annotationId, row.id), isNull(flags.resolvedAt)))
       .returning({ id: flags.id });
     if (resolved.length === 0) throw new ApiError("conflict", "This annotation has no open flag");
     await tx.insert(moderationLog).values({ groupId: row.groupId, annotationId: row.id, actorId: moderatorId, action: "dismiss", reason: reason ?? null });
@@ -255,6 +256,8 @@ export async function dismissFlags(db: Db, access: AnnotationAccess, reason?: st
 }
 
 const ANNOTATION_ID = sql.raw(`"annotations"."id"`);
+/** An open flag `f` of the annotation `id` in the group's queue. */
+const openFlagOf = (id: SQL | AnyPgColumn, groupId: string) => sql`f.annotation_id = ${id} and f.group_id = ${groupId} and f.resolved_at is null`;
 
 /**
  * The group's queue: pending submissions and reviews, and annotations with
@@ -268,15 +271,16 @@ export async function moderationQueue(db: Db, groupId: string) {
       .select({
         row: annotations,
         // Qualified by hand: in a one-table select the builder leaves column names bare, and inside these
-        // subqueries a bare "id" would be the flag's.
-        flagCount: sql<number>`(select count(*)::int from ${flags} f where f.annotation_id = ${ANNOTATION_ID} and f.resolved_at is null)`,
-        flagReasons: sql<string[]>`(select coalesce(array_agg(f.reason order by f.created_at), '{}') from ${flags} f where f.annotation_id = ${ANNOTATION_ID} and f.resolved_at is null)`,
+        // subqueries a bare "id" would be the flag's. A flag is matched in its group too: an id another group
+        // deleted may be taken again, and its flags are not this group's to read.
+        flagCount: sql<number>`(select count(*)::int from ${flags} f where ${openFlagOf(ANNOTATION_ID, groupId)})`,
+        flagReasons: sql<string[]>`(select coalesce(array_agg(f.reason order by f.created_at), '{}') from ${flags} f where ${openFlagOf(ANNOTATION_ID, groupId)})`,
       })
       .from(annotations)
       .where(
         and(
           eq(annotations.groupId, groupId),
-          sql`((${annotations.status} = 'pending' and (${annotations.visibility} <> 'private' or ${byMember})) or exists (select 1 from ${flags} f where f.annotation_id = ${annotations.id} and f.resolved_at is null))`,
+          sql`((${annotations.status} = 'pending' and (${annotations.visibility} <> 'private' or ${byMember})) or exists (select 1 from ${flags} f where ${openFlagOf(annotations.id, groupId)}))`,
         ),
       )
       .orderBy(annotations.createdAt, annotations.id),

@@ -48,7 +48,8 @@ export const flags = pgTable(
   },
   (t) => [
     index("flags_group_open_idx").on(t.groupId).where(sql`resolved_at is null`),
-    uniqueIndex("flags_one_open_per_user").on(t.annotationId, t.userId).where(sql`resolved_at is null`),
+    // A group's: an id another group deleted may be taken again, and a member of both flags each on its own.
+    uniqueIndex("flags_one_open_per_user").on(t.groupId, t.annotationId, t.userId).where(sql`resolved_at is null`),
   ],
 );
 

@@ -160,15 +160,19 @@ export function projectionCtes(json: string): SQL {
   // pending submission (only an approval moves one into the group): a socket creating the id of its own
   // private note in the group's document took the note's row, and the note, still in its document, was
   // listed nowhere. The insert below reads every input row, so every row is checked; CASE keeps the
-  // function from being called for the others.
+  // function from being called for the others. An id deleted in another article is taken too, by its
+  // tombstone: taking it erased the tombstone, so that the article's readers got 404 instead of 410, and
+  // its author could no longer restore it. Only the tombstones of the rows' own articles are cleared.
   return sql`projection_input as (
     select i.* from jsonb_populate_recordset(null::annotations, ${json}::jsonb) i
     where case when exists (
       select 1 from annotations a where a.id = i.id and (a.article_id <> i.article_id or a.author_id <> i.author_id
         or (a.visibility = 'private' and i.visibility = 'group' and a.status <> 'pending'))
+    ) or exists (
+      select 1 from annotation_tombstones t where t.id = i.id and t.article_id <> i.article_id
     ) then marginalia_refuse_taken_id(i.id) else true end
   ), projection_cleared as (
-    delete from annotation_tombstones where id in (select id from projection_input)
+    delete from annotation_tombstones t using projection_input i where t.id = i.id and t.article_id = i.article_id
   ), projection_upserted as (
     insert into annotations (${sql.raw(COLUMN_LIST)})
     select ${sql.raw(SELECT_LIST)} from projection_input
