@@ -39,6 +39,11 @@ describe("the OpenAPI document", () => {
     expect(create.properties.kind.enum).toEqual(["highlight", "comment", "factcheck"]);
     const list = doc.paths["/api/articles/{articleId}/annotations"].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual(expect.arrayContaining(["articleId", "kind", "q", "cursor", "limit", "sort"]));
+    // A comma-separated filter says what it may hold, not only that it is a string.
+    const kind = doc.paths["/api/articles/{articleId}/annotations"].get.parameters.find((p: { name: string }) => p.name === "kind");
+    expect(new RegExp(kind.schema.pattern).test("comment,factcheck")).toBe(true);
+    expect(new RegExp(kind.schema.pattern).test("comment,bogus")).toBe(false);
+    expect(kind.schema.description).toContain("highlight, comment, factcheck");
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("validation_failed");
     // Served beside the API, and listed all the same.
     expect(Object.keys(doc.paths["/metrics"].get.responses["200"].content)).toEqual(["text/plain"]);

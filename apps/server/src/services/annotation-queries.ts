@@ -19,8 +19,18 @@ import { nameBook } from "./identities.ts";
 
 export const MAX_PAGE = 200;
 
-const list = <T extends string>(values: readonly [T, ...T[]]) =>
-  z.string().transform((s) => s.split(",")).pipe(z.array(z.enum(values)).min(1));
+/**
+ * One or more values, separated by commas. The document gives what the string may hold (its pattern and the
+ * values named), where the pipe's enum alone would leave a client a bare string.
+ */
+const list = <T extends string>(values: readonly [T, ...T[]]) => {
+  const one = values.join("|");
+  return z
+    .string()
+    .meta({ description: `One or more of ${values.join(", ")}, separated by commas`, pattern: `^(${one})(,(${one}))*$` })
+    .transform((s) => s.split(","))
+    .pipe(z.array(z.enum(values)).min(1));
+};
 
 export const annotationFilterSchema = z.object({
   kind: list(ANNOTATION_KINDS).optional(),
