@@ -6,7 +6,7 @@ import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
 import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
 import { bodyBytes, bodyText, utf8Text } from "./streamed-body.ts";
-import { dateTimeInput, mediaType, validate } from "./input.ts";
+import { dateTimeInput, mediaType, validate, validateQuery } from "./input.ts";
 import { parseJsonBody } from "./well-formed.ts";
 
 
@@ -97,14 +97,14 @@ async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRe
     return textRequest(body);
   }
   if (PDF_TYPES.has(type)) {
-    const { meta } = splitMeta(validate(metaSchema, c.req.query()));
+    const { meta } = splitMeta(validateQuery(metaSchema, c));
     return { kind: "pdf", bytes: new Uint8Array(await arrived(c, c.req.arrayBuffer())), field: "body", meta };
   }
   const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
   if (rawFormat) {
     // The bytes go to the import thread as they came: decoding and checking them there spares the
     // event loop two passes over up to 10 MiB (import/article.ts, `readArticle`).
-    const { meta } = splitMeta(validate(metaSchema, c.req.query()));
+    const { meta } = splitMeta(validateQuery(metaSchema, c));
     return { kind: "text", format: rawFormat, content: await arrived(c, bodyBytes(c)), charset: declaredCharset(c), meta };
   }
   if (type === "multipart/form-data") return readUpload(c);

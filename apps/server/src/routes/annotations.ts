@@ -9,7 +9,7 @@ import {
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { type AnnotationEnv, accessOrGone, requireAnnotation, requireArticleRole } from "../http/access.ts";
-import { LATEST_DATE, readJson, validate } from "../http/input.ts";
+import { LATEST_DATE, readJson, validateQuery } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { highlightsOf } from "../services/highlights.ts";
@@ -80,7 +80,7 @@ export const reattachSchema = z
 export const articleAnnotationRoutes = new Hono<AppEnv>()
   .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
-    const filter = validate(annotationFilterSchema, c.req.query());
+    const filter = validateQuery(annotationFilterSchema, c);
     return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
   })
   .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: ok("The revision and the spans"), schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {

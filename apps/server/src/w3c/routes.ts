@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
-import { uuidParam, validate } from "../http/input.ts";
+import { uuidParam, validateQuery } from "../http/input.ts";
 import { type ArticleEnv, accessOrGone, requireArticleRole } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
@@ -66,7 +66,7 @@ async function getContainer(c: AppContext<ArticleEnv>) {
   const { db } = c.get("deps");
   const { role, article } = c.get("article");
   const articleId = article.id;
-  const query = validate(pageQuerySchema, c.req.query());
+  const query = validateQuery(pageQuerySchema, c);
   const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
   if (query.page !== undefined) {
     const page = await pageDocument(db, scope, { ...query, page: query.page });

@@ -29,7 +29,7 @@ const factcheck = (confidence: number, body = "a fact-check") => ({
 
 async function watched() {
   const d = await articleWithMembers(t.app, ["annotator", "viewer"]);
-  const [annotator, viewer] = d.members as [TestClient & { token: string; user: { id: string } }, TestClient & { token: string }];
+  const [annotator, viewer] = d.members as unknown as [TestClient & { token: string; user: { id: string } }, TestClient & { token: string }];
   const sockets = [openSyncClient(url, d.article.sync.room, d.owner.token), openSyncClient(url, d.article.sync.room, viewer.token)];
   await Promise.all(sockets.map((s) => s.synced));
   return { d, annotator, sockets };
