@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema, oneLine } from "@marginalia/schema";
+import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema, httpUrlInputSchema, oneLine } from "@marginalia/schema";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { recheckAccess } from "./access-recheck.ts";
 import { ApiError } from "../errors.ts";
@@ -31,7 +31,7 @@ export const FORMAT_BY_EXTENSION: Record<string, ArticleFormat> = {
 const metaSchema = z.object({
   title: articleInsertSchema.shape.title.optional(),
   byline: oneLine(z.string().trim().min(1).max(300)).nullish(),
-  sourceUrl: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
+  sourceUrl: httpUrlInputSchema.nullish(),
   publishedAt: dateTimeInput.nullish(),
 });
 

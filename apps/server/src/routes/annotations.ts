@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   MAX_BODY_LENGTH,
   annotationFieldSchemas,
+  factcheckInputSchema,
   languageInputSchema,
   voteValueSchema,
 } from "@marginalia/schema";
@@ -36,7 +37,7 @@ export const createAnnotationSchema = z.strictObject({
   tags: f.tags.optional(),
   color: f.color.optional(),
   language: languageInputSchema.nullable().optional(),
-  factcheck: f.factcheck.optional(),
+  factcheck: factcheckInputSchema.optional(),
   status: f.status.optional(),
   parentId: f.parentId.optional(),
   /** Left out, the group's rules place it: in a pre-moderated group an annotator's work is a submission. */
@@ -55,7 +56,7 @@ export const patchAnnotationSchema = z
     tags: f.tags,
     color: f.color,
     language: languageInputSchema.nullable(),
-    factcheck: f.factcheck,
+    factcheck: factcheckInputSchema,
     status: f.status,
     resolved: f.resolved,
   })
@@ -65,7 +66,7 @@ export const patchAnnotationSchema = z
 
 /** A reply may carry a verdict (with sources): an assignee's answer to an assignment. It stays a comment. */
 export const replySchema = z
-  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), language: languageInputSchema.nullable().optional(), factcheck: f.factcheck.optional() })
+  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), language: languageInputSchema.nullable().optional(), factcheck: factcheckInputSchema.optional() })
   .refine((r) => r.body || r.factcheck, { message: "Write a reply or give a verdict", path: ["body"] });
 export const voteSchema = z.strictObject({ value: voteValueSchema.nullable() });
 export const assignmentSchema = z.strictObject({
