@@ -51,6 +51,17 @@ describe("values the projection stores", () => {
         const read = await annotator.get(`/api/annotations/${posted.body.id}`);
         expect(read.body.factcheck.confidence).toBe(confidence);
       }
+      // And written live, by a socket of the annotator's own.
+      const writer = openSyncClient(url, d.article.sync.room, annotator.token, { acks: true });
+      try {
+        await writer.synced;
+        const factcheck = { claim: "a claim", verdict: "false" as const, sources: [], confidence: 1e-300 };
+        const id = createAnnotation(writer.doc, { kind: "factcheck", authorId: annotator.user.id, body: "live", status: "draft", target: seedTarget(0, "the"), factcheck });
+        await vi.waitFor(async () => expect([writer.closes, (await annotator.get(`/api/annotations/${id}`)).body]).toMatchObject([[], { factcheck: { confidence: 1e-300 } }]), SETTLED);
+        expect(writer.closes).toEqual([]);
+      } finally {
+        writer.destroy();
+      }
       await stillWrites(sockets[0]!, d.owner.user.id, d.owner);
       expect(sockets.flatMap((s) => s.closes)).toEqual([]);
     } finally {
