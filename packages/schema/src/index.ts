@@ -12,3 +12,4 @@ export * from "./sessions/index.ts";
 export * from "./policy/index.ts";
 export * from "./web-paths.ts";
 export { asOneLine, oneLine, showsText } from "./vocabulary/names.ts";
+export { BIDI_FORMATTING, MAX_URL_LENGTH, httpUrlInputSchema, httpUrlSchema, normalHttpUrl } from "./vocabulary/urls.ts";

@@ -20,7 +20,7 @@ const DECIDED = [
   "votesAgree", "votesDisagree", "anchorState", "anchorScore", "canonical", "via", "language",
 ] as const satisfies readonly (keyof ProjectionRow)[];
 const CLOCKED = ["createdAt", "updatedAt", "editedAt"] as const satisfies readonly (keyof ProjectionRow)[];
-/** Stored as `real`: compared at that precision. */
+/** Stored as `real` before drizzle/0030, and so in older files: compared at that precision. */
 const REAL = new Set<string>(["confidence", "anchorScore"]);
 
 type Comparable = Partial<Record<keyof ProjectionRow, unknown>>;

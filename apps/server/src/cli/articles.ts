@@ -2,7 +2,7 @@ import { FORMAT_BY_EXTENSION } from "../http/article-body.ts";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { ARTICLE_FORMATS, articleInsertSchema } from "@marginalia/schema";
+import { ARTICLE_FORMATS, articleInsertSchema, httpUrlInputSchema } from "@marginalia/schema";
 import { requireRole } from "../access/membership.ts";
 import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
 import { EXPORT_FORMATS, runExport } from "../export/run.ts";
@@ -11,17 +11,14 @@ import { CliError, type Runner, UsageError, optionalStr, str } from "./command.t
 import { progressBar } from "./progress.ts";
 import { asMember, checkArg, userByEmail, uuidArg } from "./support.ts";
 
-
-const sourceUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2048);
-
 export const importFile: Runner = async (args, ctx) => {
   const file = args.positionals[0]!;
   const groupId = uuidArg("--group", str(args, "group"));
   const format = checkArg("--format", z.enum([...ARTICLE_FORMATS, "pdf"]), optionalStr(args, "format") ?? formatOf(file));
   const title = optionalStr(args, "title");
   if (title !== undefined) checkArg("--title", articleInsertSchema.shape.title, title);
-  const url = optionalStr(args, "source-url");
-  if (url !== undefined) checkArg("--source-url", sourceUrl, url);
+  const given = optionalStr(args, "source-url");
+  const url = given === undefined ? undefined : checkArg("--source-url", httpUrlInputSchema, given);
 
   const email = str(args, "as");
   const user = await userByEmail(ctx.db, email);

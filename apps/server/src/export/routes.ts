@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
-import { uuidParam, validate } from "../http/input.ts";
+import { uuidParam, validateQuery } from "../http/input.ts";
 import type { ExportTarget } from "./load.ts";
 import { EXPORT_FORMATS, runExport } from "./run.ts";
 import { documented, ok } from "../openapi/describe.ts";
@@ -16,7 +16,7 @@ async function sendExport(c: AppContext, scope: "article" | "group") {
   const { db, config } = c.get("deps");
   const target: ExportTarget =
     scope === "article" ? { articleId: uuidParam(c, "articleId", "Article") } : { groupId: uuidParam(c, "groupId", "Group") };
-  const { format } = validate(querySchema, c.req.query());
+  const { format } = validateQuery(querySchema, c);
   const file = await runExport(db, target, user.id, format, { baseUrl: config.publicOrigin });
   return c.body(file.body, 200, {
     "Content-Type": file.contentType,

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema, oneLine } from "@marginalia/schema";
+import { ARTICLE_FORMATS, type ArticleFormat, articleInsertSchema, httpUrlInputSchema, oneLine } from "@marginalia/schema";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { recheckAccess } from "./access-recheck.ts";
 import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
 import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
 import { bodyBytes, bodyText, utf8Text } from "./streamed-body.ts";
-import { dateTimeInput, mediaType, validate } from "./input.ts";
+import { dateTimeInput, mediaType, validate, validateQuery } from "./input.ts";
 import { parseJsonBody } from "./well-formed.ts";
 
 
@@ -31,7 +31,7 @@ export const FORMAT_BY_EXTENSION: Record<string, ArticleFormat> = {
 const metaSchema = z.object({
   title: articleInsertSchema.shape.title.optional(),
   byline: oneLine(z.string().trim().min(1).max(300)).nullish(),
-  sourceUrl: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
+  sourceUrl: httpUrlInputSchema.nullish(),
   publishedAt: dateTimeInput.nullish(),
 });
 
@@ -97,14 +97,14 @@ async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRe
     return textRequest(body);
   }
   if (PDF_TYPES.has(type)) {
-    const { meta } = splitMeta(validate(metaSchema, c.req.query()));
+    const { meta } = splitMeta(validateQuery(metaSchema, c));
     return { kind: "pdf", bytes: new Uint8Array(await arrived(c, c.req.arrayBuffer())), field: "body", meta };
   }
   const rawFormat = FORMAT_BY_MEDIA_TYPE[type];
   if (rawFormat) {
     // The bytes go to the import thread as they came: decoding and checking them there spares the
     // event loop two passes over up to 10 MiB (import/article.ts, `readArticle`).
-    const { meta } = splitMeta(validate(metaSchema, c.req.query()));
+    const { meta } = splitMeta(validateQuery(metaSchema, c));
     return { kind: "text", format: rawFormat, content: await arrived(c, bodyBytes(c)), charset: declaredCharset(c), meta };
   }
   if (type === "multipart/form-data") return readUpload(c);

@@ -36,6 +36,31 @@ export async function readOptionalJson<S extends z.ZodType, E extends AppEnv>(c:
   return validate(schema, parseJsonBody(raw));
 }
 
+/** The parameters a query schema names, read once per schema from its JSON Schema (as the OpenAPI document lists them). */
+const queryNames = new WeakMap<z.ZodType, ReadonlySet<string>>();
+function namesOf(schema: z.ZodType): ReadonlySet<string> {
+  let names = queryNames.get(schema);
+  if (!names) {
+    const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, unknown> };
+    queryNames.set(schema, (names = new Set(Object.keys(json.properties ?? {}))));
+  }
+  return names;
+}
+
+/**
+ * A request's query parameters checked against their schema, each given at most once. Hono's `query()`
+ * keeps the first of a repeated one, so `?limit=1&limit=abc` answered as `?limit=1`: a client that meant
+ * the second, or a proxy that appended it, was never told. Parameters the schema does not name are
+ * ignored, repeated or not, as they always were.
+ */
+export function validateQuery<S extends z.ZodType, E extends AppEnv>(schema: S, c: AppContext<E>): z.output<S> {
+  const names = namesOf(schema);
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1 && names.has(name)) throw invalid([name], "given more than once; send it once");
+  }
+  return validate(schema, c.req.query());
+}
+
 /**
  * Checks input against its schema, then that the text it keeps can be stored as given
  * (well-formed.ts): what the schema drops is never stored, so it is not checked.

@@ -11,6 +11,8 @@ import { annotationViewSchema } from "./schemas/annotations.ts";
 export type RouteDoc = {
   tag: string;
   summary: string;
+  /** Writes through a live document (docs/sync.md), whose commit may refuse the change: 422 update_not_stored. */
+  live?: boolean;
   /** False for the few routes that take anonymous callers. */
   auth?: boolean;
   body?: z.ZodType;

@@ -99,6 +99,7 @@ function commonErrors(op: Operation): Record<number, string> {
   if (looksUp && op.path.includes(":annotationId")) errors[410] = "The annotation was deleted";
   if (op.auth !== false) Object.assign(errors, { 401: "No valid session or token", 403: "The caller's role does not allow it" });
   if (op.body || op.bodyTypes) Object.assign(errors, { 413: "The body is too large", 415: "The body's media type is not one this operation reads" });
+  if (op.live) errors[422] = "update_not_stored: the database refused a value in the change, and nothing of it was saved";
   errors[417] = "expectation_failed: an Expect header other than 100-continue";
   errors[431] = "headers_too_large: the request's headers, its URL included, are over 16 KiB";
   // Liveness answers whatever the database does (readiness.ts); everything else may need it.

@@ -3,13 +3,14 @@ import { z } from "zod";
 import {
   MAX_BODY_LENGTH,
   annotationFieldSchemas,
+  factcheckInputSchema,
   languageInputSchema,
   voteValueSchema,
 } from "@marginalia/schema";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { type AnnotationEnv, accessOrGone, requireAnnotation, requireArticleRole } from "../http/access.ts";
-import { LATEST_DATE, readJson, validate } from "../http/input.ts";
+import { LATEST_DATE, readJson, validateQuery } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { highlightsOf } from "../services/highlights.ts";
@@ -36,7 +37,7 @@ export const createAnnotationSchema = z.strictObject({
   tags: f.tags.optional(),
   color: f.color.optional(),
   language: languageInputSchema.nullable().optional(),
-  factcheck: f.factcheck.optional(),
+  factcheck: factcheckInputSchema.optional(),
   status: f.status.optional(),
   parentId: f.parentId.optional(),
   /** Left out, the group's rules place it: in a pre-moderated group an annotator's work is a submission. */
@@ -55,7 +56,7 @@ export const patchAnnotationSchema = z
     tags: f.tags,
     color: f.color,
     language: languageInputSchema.nullable(),
-    factcheck: f.factcheck,
+    factcheck: factcheckInputSchema,
     status: f.status,
     resolved: f.resolved,
   })
@@ -65,7 +66,7 @@ export const patchAnnotationSchema = z
 
 /** A reply may carry a verdict (with sources): an assignee's answer to an assignment. It stays a comment. */
 export const replySchema = z
-  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), language: languageInputSchema.nullable().optional(), factcheck: f.factcheck.optional() })
+  .strictObject({ body: z.string().trim().max(MAX_BODY_LENGTH).default(""), language: languageInputSchema.nullable().optional(), factcheck: factcheckInputSchema.optional() })
   .refine((r) => r.body || r.factcheck, { message: "Write a reply or give a verdict", path: ["body"] });
 export const voteSchema = z.strictObject({ value: voteValueSchema.nullable() });
 export const assignmentSchema = z.strictObject({
@@ -80,7 +81,7 @@ export const reattachSchema = z
 export const articleAnnotationRoutes = new Hono<AppEnv>()
   .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
-    const filter = validate(annotationFilterSchema, c.req.query());
+    const filter = validateQuery(annotationFilterSchema, c);
     return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
   })
   .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: ok("The revision and the spans"), schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {
@@ -88,7 +89,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
     const json = await highlightsOf(c.get("deps").db, article, { id: c.get("user").id, role });
     return c.body(json, 200, { "content-type": "application/json" });
   })
-  .post("/:articleId/annotations", documented({ tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply; members_renamed: anonymity was turned on while it was saved, and nothing was" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
+  .post("/:articleId/annotations", documented({ live: true, tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply; members_renamed: anonymity was turned on while it was saved, and nothing was" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
     const { db, hub } = c.get("deps");
     const user = c.get("user");
     const found = c.get("article");
@@ -102,7 +103,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
 /** Mounted at /api/annotations: one annotation, reached by `requireAnnotation` (404, or 410 once deleted). */
 export const annotationRoutes = new Hono<AppEnv>()
   .get("/:annotationId", documented({ tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" }, schemas: annotationResponses(200) }), requireAnnotation(), present)
-  .patch("/:annotationId", documented({ tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: { ...ok("The annotation"), 409: "The change is not allowed in the annotation’s state" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
+  .patch("/:annotationId", documented({ live: true, tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: { ...ok("The annotation"), 409: "The change is not allowed in the annotation’s state" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
     const given = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");
     // Only a field the caller sent is a change: an absent target must stay absent, not become undefined.
@@ -111,11 +112,11 @@ export const annotationRoutes = new Hono<AppEnv>()
     await updateThroughDocument(c.get("deps").db, c.get("deps").hub, access, patch);
     return present(c);
   })
-  .delete("/:annotationId", documented({ tag: "annotations", summary: "Delete your own annotation", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again" } }), requireAnnotation(), async (c) => {
+  .delete("/:annotationId", documented({ live: true, tag: "annotations", summary: "Delete your own annotation", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again" } }), requireAnnotation(), async (c) => {
     await deleteThroughDocument(c.get("deps").db, c.get("deps").hub, c.get("annotation"));
     return c.body(null, 204);
   })
-  .post("/:annotationId/replies", documented({ tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: { ...created("The reply"), 409: "The annotation takes no replies in its state" }, schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
+  .post("/:annotationId/replies", documented({ live: true, tag: "annotations", summary: "Reply in the thread", body: replySchema, responses: { ...created("The reply"), 409: "The annotation takes no replies in its state" }, schemas: annotationResponses(201) }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     const { body, language, factcheck } = await readJson(c, replySchema);
@@ -140,17 +141,17 @@ export const annotationRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/annotations/${created.id}`);
     return c.json(await presentById(db, created.id, viewerOf(access)), 201);
   })
-  .put("/:annotationId/assignment", documented({ tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: { ...ok("The assignees and their progress"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: { 200: assignmentViewSchema } }), requireAnnotation(), async (c) => {
+  .put("/:annotationId/assignment", documented({ live: true, tag: "annotations", summary: "Assign members to answer it, with an optional due time (author or moderator)", body: assignmentSchema, responses: { ...ok("The assignees and their progress"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: { 200: assignmentViewSchema } }), requireAnnotation(), async (c) => {
     const { db, hub } = c.get("deps");
     const access = c.get("annotation");
     await assignThroughDocument(db, hub, access, await readJson(c, assignmentSchema));
     return c.json(await presentAssignment(db, access.row.id, viewerOf(access)));
   })
-  .post("/:annotationId/reattach", documented({ tag: "annotations", summary: "Re-attach an orphan or a fuzzy annotation to a range of the current text (author or moderator; a published fact-check, moderators only)", body: reattachSchema, responses: { ...ok("The annotation, anchored"), 403: "Neither its author nor a moderator, or a published fact-check and not a moderator", 409: "Placed exactly on the current text: change its target instead; or a moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), reattach)
-  .post("/:annotationId/confirm", documented({ tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale (perhaps confirmed or revised meanwhile), or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
-  .post("/:annotationId/resolve", documented({ tag: "annotations", summary: "Resolve the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
-  .post("/:annotationId/reopen", documented({ tag: "annotations", summary: "Reopen the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
-  .put("/:annotationId/vote", documented({ tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: { ...ok("The counts"), 409: "Voting is not open in the annotation's state" }, schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
+  .post("/:annotationId/reattach", documented({ live: true, tag: "annotations", summary: "Re-attach an orphan or a fuzzy annotation to a range of the current text (author or moderator; a published fact-check, moderators only)", body: reattachSchema, responses: { ...ok("The annotation, anchored"), 403: "Neither its author nor a moderator, or a published fact-check and not a moderator", 409: "Placed exactly on the current text: change its target instead; or a moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), reattach)
+  .post("/:annotationId/confirm", documented({ live: true, tag: "annotations", summary: "Confirm a stale verdict against the passage as it now reads (author or moderator): it is current again, back in W3C and ClaimReview exports, and the action is in the moderation log", responses: { ...ok("The fact-check, no longer stale"), 403: "Neither its author nor a moderator", 409: "Not stale (perhaps confirmed or revised meanwhile), or orphaned (re-attach it first)" }, schemas: annotationResponses(200) }), requireAnnotation(), confirm)
+  .post("/:annotationId/resolve", documented({ live: true, tag: "annotations", summary: "Resolve the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, true))
+  .post("/:annotationId/reopen", documented({ live: true, tag: "annotations", summary: "Reopen the thread", responses: { ...ok("The annotation"), 409: "A moderator decided on it meanwhile: read it again" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => resolve(c, false))
+  .put("/:annotationId/vote", documented({ live: true, tag: "annotations", summary: "Agree, disagree or withdraw your vote", body: voteSchema, responses: { ...ok("The counts"), 409: "Voting is not open in the annotation's state" }, schemas: { 200: voteResultSchema } }), requireAnnotation(), async (c) => {
     const access = c.get("annotation");
     const { value } = await readJson(c, voteSchema);
     await castVote(c.get("deps").hub, access, value);

@@ -9,7 +9,7 @@ import { articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/ar
 import { MAX_ARTICLE_BYTES, articleTooLarge } from "../storable-text.ts";
 import { requireArticleRole, requireGroupRole } from "../http/access.ts";
 import { entityTags } from "../http/entity-tags.ts";
-import { validate } from "../http/input.ts";
+import { validateQuery } from "../http/input.ts";
 import { queryInt } from "../http/query-int.ts";
 import { reanchorInTurn, resumeReanchoring } from "../anchoring/resume.ts";
 import { type ImportOptions, importSource } from "../import/sources.ts";
@@ -73,7 +73,7 @@ export const articleRoutes = new Hono<AppEnv>()
     const user = c.get("user");
     // `memberId`: the id the group's documents and presence know the viewer by, for their authorship and votes.
     const { article, role, memberId } = c.get("article");
-    const { revision } = validate(revisionQuery, c.req.query());
+    const { revision } = validateQuery(revisionQuery, c);
     const sync = {
       url: `${config.publicOrigin.replace(/^http/, "ws")}/sync`,
       room: groupRoom(article.id),

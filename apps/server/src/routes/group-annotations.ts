@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.ts";
 import { requireGroupRole } from "../http/access.ts";
-import { validate } from "../http/input.ts";
+import { validateQuery } from "../http/input.ts";
 import { groupAnnotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { similarClaims } from "../services/claims.ts";
 import { documented, ok } from "../openapi/describe.ts";
@@ -18,11 +18,11 @@ export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type a
 export const groupAnnotationRoutes = new Hono<AppEnv>()
   .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: groupAnnotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id: groupId, role } = c.get("group");
-    const filter = validate(groupAnnotationFilterSchema, c.req.query());
+    const filter = validateQuery(groupAnnotationFilterSchema, c);
     return c.json(await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter));
   })
   // Claim memory: what the desk already checked, in this or another article, as a claim is being typed.
   .get("/:groupId/claims/similar", documented({ tag: "annotations", summary: "Claim memory: the group's published fact-checks whose claims read most like q (trigram similarity and full-text rank, in Postgres), best first, at most 10", query: similarClaimsQuery, responses: ok("The matches, best first"), schemas: { 200: similarClaimsSchema } }), requireGroupRole("viewer"), async (c) => {
-    const { q } = validate(similarClaimsQuery, c.req.query());
+    const { q } = validateQuery(similarClaimsQuery, c);
     return c.json({ matches: await similarClaims(c.get("deps").db, c.get("group").id, q) });
   });

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
 import { type AppEnv, requireAccountAccess, requireAuth, requireUser } from "../context.ts";
-import { readJson, validate } from "../http/input.ts";
+import { readJson, validateQuery } from "../http/input.ts";
 import { listAssignments } from "../services/assignments.ts";
 import { listGroupsOf } from "../services/groups.ts";
 import { listMyInvitations } from "../services/invitations.ts";
@@ -32,7 +32,7 @@ export const meRoutes = new Hono<AppEnv>()
   })
   .get("/assignments", documented({ tag: "annotations", summary: "Annotations assigned to you that you may see, soonest due first", query: myAssignmentsQuery, responses: ok("Assignments with due time, overdue flag, your answer and progress"), schemas: { 200: myAssignmentsSchema } }), async (c) => {
     const user = requireUser(c);
-    const { open } = validate(myAssignmentsQuery, c.req.query());
+    const { open } = validateQuery(myAssignmentsQuery, c);
     return c.json({ assignments: await listAssignments(c.get("deps").db, user.id, { open }) });
   })
   .get("/invitations", documented({ tag: "groups", summary: "Open invitations to your account's email, with the group and who invited you (as the group names people)", responses: ok("Invitations"), schemas: { 200: myInvitationListSchema } }), async (c) => {

@@ -33,21 +33,21 @@ async function statusAction(c: AppContext<AnnotationEnv>, action: StatusAction) 
  * document, which `requireAnnotation` would not, so the service checks those.
  */
 export const annotationModerationRoutes = new Hono<AppEnv>()
-  .post("/:annotationId/approve", documented({ tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage; or the author changed it while it was approved", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" }, schemas: annotationResponses(200) }), async (c) => {
+  .post("/:annotationId/approve", documented({ live: true, tag: "moderation", summary: "Approve a pending submission into the group; under a review quorum, with every review of its passage", responses: { 200: "The published annotation", 409: "quorum_not_reached: too few independent reviews of the passage; or the author changed it while it was approved", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" }, schemas: annotationResponses(200) }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     return c.json(await approveSubmission(db, hub, c.req.param("annotationId"), user.id, expectedVersion(c.req.header("if-match"))));
   })
-  .post("/:annotationId/reject", documented({ tag: "moderation", summary: "Reject a pending submission, with a reason; with the queue's `version` as If-Match, only if it still reads as the moderator reviewed it", body: reasonSchema, responses: { ...noContent, 409: "Not pending review", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" } }), async (c) => {
+  .post("/:annotationId/reject", documented({ live: true, tag: "moderation", summary: "Reject a pending submission, with a reason; with the queue's `version` as If-Match, only if it still reads as the moderator reviewed it", body: reasonSchema, responses: { ...noContent, 409: "Not pending review", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" } }), async (c) => {
     const user = requireUser(c);
     const { db, hub } = c.get("deps");
     const { reason } = await readJson(c, reasonSchema);
     await rejectSubmission(db, hub, c.req.param("annotationId"), user.id, reason, expectedVersion(c.req.header("if-match")));
     return c.body(null, 204);
   })
-  .post("/:annotationId/publish", documented({ tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not in review, or the group’s quorum of independent fact-checks is not reached", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
-  .post("/:annotationId/hide", documented({ tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: { ...ok("The annotation"), 409: "Already hidden, or not something that can be hidden" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
-  .post("/:annotationId/unhide", documented({ tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not hidden" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
+  .post("/:annotationId/publish", documented({ live: true, tag: "moderation", summary: "Publish a fact-check in review", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not in review, or the group’s quorum of independent fact-checks is not reached", 412: "precondition_failed: it no longer reads as the queue's `version` named in If-Match" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "publish"))
+  .post("/:annotationId/hide", documented({ live: true, tag: "moderation", summary: "Hide an annotation from non-moderators", body: optionalReason, responses: { ...ok("The annotation"), 409: "Already hidden, or not something that can be hidden" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "hide"))
+  .post("/:annotationId/unhide", documented({ live: true, tag: "moderation", summary: "Show a hidden annotation again", body: optionalReason, responses: { ...ok("The annotation"), 409: "Not hidden" }, schemas: annotationResponses(200) }), requireAnnotation("moderator"), (c) => statusAction(c, "unhide"))
   .post("/:annotationId/flag", documented({ tag: "moderation", summary: "Flag an annotation for moderators", body: reasonSchema, responses: { ...created("The flag"), 409: "Already flagged by you, or not something that can be flagged" }, schemas: { 201: flagCreatedSchema } }), requireAnnotation(), async (c) => {
     const { reason } = await readJson(c, reasonSchema);
     return c.json(await flagAnnotation(c.get("deps").db, c.get("annotation"), reason), 201);

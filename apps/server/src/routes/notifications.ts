@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type AppEnv, requireAuth, requireUser } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { MAX_STREAMS_PER_ACCOUNT } from "../services/notification-streams.ts";
-import { readJson, validate } from "../http/input.ts";
+import { readJson, validateQuery } from "../http/input.ts";
 import { queryInt } from "../http/query-int.ts";
 import { listNotifications, markRead } from "../services/notifications.ts";
 import { documented, ok } from "../openapi/describe.ts";
@@ -25,7 +25,7 @@ const lastEventId = (header: string | undefined) => (header && /^\d{1,15}$/.test
 export const notificationRoutes = new Hono<AppEnv>()
   .get("/", documented({ tag: "notifications", summary: "Mentions, replies and moderation outcomes", query: notificationListQuery, responses: ok("Newest first"), schemas: { 200: notificationListSchema } }), async (c) => {
     const user = requireUser(c);
-    const query = validate(notificationListQuery, c.req.query());
+    const query = validateQuery(notificationListQuery, c);
     return c.json({ notifications: await listNotifications(c.get("deps").db, user.id, query) });
   })
   .get(
@@ -42,7 +42,7 @@ export const notificationRoutes = new Hono<AppEnv>()
     }),
     (c) => {
       const auth = requireAuth(c);
-      const { after } = validate(notificationStreamQuery, c.req.query());
+      const { after } = validateQuery(notificationStreamQuery, c);
       const stream = c.get("deps").notificationStreams.take(auth);
       if (!stream) throw new ApiError("rate_limited", `At most ${MAX_STREAMS_PER_ACCOUNT} notification streams may be open for one account`);
       return streamSSE(c, (sse) => stream.run(sse, lastEventId(c.req.header("last-event-id")) ?? after ?? null));

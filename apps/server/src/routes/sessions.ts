@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../context.ts";
 import { requireArticleRole } from "../http/access.ts";
-import { validate } from "../http/input.ts";
+import { validateQuery } from "../http/input.ts";
 import { articleAgreement } from "../services/agreement.ts";
 import { participationCsv, sessionParticipation } from "../services/participation.ts";
 import { sessionSummary } from "../services/summary.ts";
@@ -29,7 +29,7 @@ export const sessionRoutes = new Hono<AppEnv>()
   .get("/:articleId/participation", documented({ tag: "sessions", summary: "Each member's participation (moderator), as JSON or CSV", query: participationQuery, responses: ok("One row per member; text/csv with format=csv"), produces: ["application/json", "text/csv"], schemas: { 200: participationSchema } }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");
     const { article, role } = c.get("article");
-    const { format } = validate(participationQuery, c.req.query());
+    const { format } = validateQuery(participationQuery, c);
     const view = await sessionParticipation(db, hub, article, { id: c.get("user").id, role });
     // Names and activity of members: no shared cache may keep them.
     c.header("Cache-Control", "private, no-store");

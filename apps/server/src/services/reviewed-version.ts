@@ -17,7 +17,7 @@ type Reviewed = { [K in ReviewedField]?: AnnotationRow[K] | undefined };
  * could rewrite the text, or turn the verdict round, between the moderator's reading and the click.
  */
 export function reviewedVersion(row: Reviewed): string {
-  // Sources come back from jsonb with their keys reordered; confidence from a 4-byte float column.
+  // Sources come back from jsonb with their keys reordered; confidence, in rows stored before drizzle/0030, from a 4-byte float column.
   const sources = (row.sources ?? []).map((source) => Object.entries(source).sort(([a], [b]) => (a < b ? -1 : 1)));
   const target = row.target ? [row.target.revision, row.target.start, row.target.end, row.target.exact] : null;
   const confidence = row.confidence === null || row.confidence === undefined ? null : Math.round(row.confidence * 1000);

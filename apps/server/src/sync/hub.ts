@@ -80,6 +80,7 @@ export class SyncHub {
     this.committer.onRefused = (source, why) => setImmediate(() => this.reload(source, why));
     this.committer.onGone = (source) => setImmediate(() => this.dropArticle(source.context.articleId));
     this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
+    this.committer.onUnstorable = (source, ids) => this.dropUnstorable(source, ids);
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding(
       {
@@ -276,6 +277,24 @@ export class SyncHub {
       if (peer instanceof Connection && peer.account === account) peer.close(CLOSE_CODES.forbidden, "annotation id belongs to another article or author");
     }
     return live.stored(id) === null;
+  }
+
+  /**
+   * An update holds a value the database cannot (commit-errors.ts, `unstorableContent`), which the schemas
+   * let through. Its annotations are deleted here as the server's own change, so that the update is written
+   * without them; its writer is told it was not stored (4422, or 422 over REST). A reload would close
+   * every socket on the document, for one member's value.
+   */
+  private dropUnstorable(source: PersistSource, ids: ReadonlySet<string>): boolean {
+    const live = this.documents.live(source.context.docName);
+    if (live !== source || live.isCold || live.isBuilding || ids.size === 0) return false;
+    this.logger.warn({ room: live.name, annotationIds: [...ids] }, "an update held a value the database cannot store; its annotations removed");
+    live
+      .change({ userId: null }, (doc) => {
+        for (const id of ids) annotationsOf(doc).delete(id);
+      })
+      .catch((err: unknown) => this.logger.warn({ err, room: live.name }, "the annotations could not be removed"));
+    return [...ids].every((id) => live.stored(id) === null);
   }
 
   /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */

@@ -9,7 +9,7 @@ import {
   type Verdict,
   annotationFieldSchemas,
   languageInputSchema,
-  sourceSchema,
+  sourceInputSchema,
 } from "@marginalia/schema";
 import { validate } from "../http/input.ts";
 import { ANNO_CONTEXT } from "./conformance.ts";
@@ -199,7 +199,7 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
     const verdict = given ?? verdicts[0];
     if (!verdict) throw fail("body", `an assessing annotation needs its verdict: a classifying TextualBody, one of ${VERDICTS.join(", ")}`);
     const sources = doc["mg:sources"]?.map((s, i) => {
-      const parsed = sourceSchema.safeParse({ url: s.id, title: s["mg:title"] ?? "" });
+      const parsed = sourceInputSchema.safeParse({ url: s.id, title: s["mg:title"] ?? "" });
       if (!parsed.success) throw fail(`mg:sources.${i}`, "a source is {id: an http(s) URL, mg:title?}");
       return parsed.data;
     });

@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
-import { uuidParam, validate } from "../http/input.ts";
+import { uuidParam, validateQuery } from "../http/input.ts";
 import { type ArticleEnv, accessOrGone, requireArticleRole } from "../http/access.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
@@ -66,7 +66,7 @@ async function getContainer(c: AppContext<ArticleEnv>) {
   const { db } = c.get("deps");
   const { role, article } = c.get("article");
   const articleId = article.id;
-  const query = validate(pageQuerySchema, c.req.query());
+  const query = validateQuery(pageQuerySchema, c);
   const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
   if (query.page !== undefined) {
     const page = await pageDocument(db, scope, { ...query, page: query.page });
@@ -194,7 +194,7 @@ const NOT_ACCEPTABLE = "The Accept header names neither application/ld+json nor 
 
 const containerDocs = {
   get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
-  post: documented({ tag: "w3c", summary: "Create a W3C annotation (TextQuote, TextPosition and Range selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
+  post: documented({ live: true, tag: "w3c", summary: "Create a W3C annotation (TextQuote, TextPosition and Range selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
 
@@ -218,6 +218,6 @@ export const w3cRoutes = new Hono<AppEnv>()
   .post("/articles/:articleId/", containerDocs.post, negotiated, containerOnly, requireArticleRole("annotator"), postAnnotation)
   .options("/articles/:articleId/", containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c))
   .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
-  .put("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 409: "A moderator decided on it meanwhile: read it again", 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
-  .delete("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again", 412: "If-Match names another version" } }), deleteAnnotation)
+  .put("/articles/:articleId/:annotationId", documented({ live: true, tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 409: "A moderator decided on it meanwhile: read it again", 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
+  .delete("/articles/:articleId/:annotationId", documented({ live: true, tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again", 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));

@@ -64,6 +64,21 @@ describe("numbers in the query string", () => {
     // Leading zeros are still the same decimal number.
     expect((await owner.get(`/api/articles/${article.id}/annotations?limit=007`)).status).toBe(200);
   });
+
+  it("are given once: a repeated one is refused by name, not read as its first", async () => {
+    const { owner, group, article } = await articleWithMembers(t.app, []);
+    const repeated: [path: string, field: string][] = [
+      [`/api/articles/${article.id}/annotations?limit=1&limit=abc`, "limit"],
+      [`/api/groups/${group.id}/annotations?limit=1&limit=2`, "limit"],
+      [`/api/articles/${article.id}?revision=1&revision=1`, "revision"],
+      [`/w3c/articles/${article.id}/?page=0&page=1`, "page"],
+      [`/api/me/notifications?limit=5&limit=6`, "limit"],
+      [`/api/articles/${article.id}/export?format=json&format=csv`, "format"],
+    ];
+    for (const [path, field] of repeated) expectField(await owner.get(path), field);
+    // A parameter no route reads is ignored, repeated or not, as before.
+    expect((await owner.get(`/api/articles/${article.id}/annotations?limit=1&_=1&_=2`)).status).toBe(200);
+  });
 });
 
 describe("dates Postgres cannot store", () => {

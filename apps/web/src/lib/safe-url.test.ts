@@ -56,6 +56,11 @@ describe("colours", () => {
     expect(safeColor(42)).toBe("#6b7280");
   });
 
+  it("gives a source's URL in the form the server stores, which a live write must send", () => {
+    expect(safeHref("https://example.org/a|b c")).toBe("https://example.org/a%7Cb%20c");
+    expect(safeHref("https://例え.jp/%zz")).toBe("https://xn--r8jz45g.jp/%25zz");
+  });
+
   it("makes initials from names", () => {
     expect(initials("Ada Lovelace")).toBe("AL");
     expect(initials("plato")).toBe("P");

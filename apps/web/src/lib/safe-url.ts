@@ -1,3 +1,5 @@
+import { normalHttpUrl } from "@marginalia/schema";
+
 /**
  * Links from untrusted text (comments, source URLs and titles) may only point
  * at http(s): `javascript:`, `data:` and friends never become an href.
@@ -10,7 +12,9 @@ export function safeHref(raw: string): string | null {
     const url = new URL(value);
     if (url.protocol !== "http:" && url.protocol !== "https:") return null;
     if (!url.hostname) return null;
-    return url.href;
+    // As the server stores a source's URL (normal form, packages/schema/src/vocabulary/urls.ts): a live write of
+    // `https://example.org/a|b` as typed would be refused, and the fact-check with it.
+    return normalHttpUrl(url.href);
   } catch {
     return null;
   }

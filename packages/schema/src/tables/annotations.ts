@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
 import {
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
   pgEnum,
   pgTable,
-  real,
   text,
   timestamp,
   uuid,
@@ -68,7 +68,9 @@ export const annotations = pgTable(
     color: text("color"),
     claim: text("claim"),
     verdict: verdictEnum("verdict"),
-    confidence: real("confidence"),
+    // Double precision, as JSON numbers are: a `real` rounded every confidence, and one below its
+    // range (1e-300) failed the commit of its whole document.
+    confidence: doublePrecision("confidence"),
     sources: jsonb("sources").$type<Source[]>().notNull().default(sql`'[]'::jsonb`),
     resolved: boolean("resolved").notNull().default(false),
     parentId: text("parent_id"),
@@ -78,7 +80,7 @@ export const annotations = pgTable(
     votesAgree: integer("votes_agree").notNull().default(0),
     votesDisagree: integer("votes_disagree").notNull().default(0),
     anchorState: anchorStateEnum("anchor_state").notNull().default("anchored"),
-    anchorScore: real("anchor_score"),
+    anchorScore: doublePrecision("anchor_score"),
     /**
      * A fact-check whose passage a later revision changed, and how (stalenessOf in packages/schema): kept
      * out of exports until its verdict is confirmed or revised (docs/architecture.md, "Verdicts pinned to the text").

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpUrlInputSchema, httpUrlSchema } from "./urls.ts";
 
 /**
  * The words of an annotation, apart from the tables that store them: the web
@@ -67,10 +68,12 @@ export const textTargetSchema = z.object({
 export type TextTarget = z.infer<typeof textTargetSchema>;
 
 export const sourceSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  url: httpUrlSchema,
   title: z.string().max(500).default(""),
 });
 export type Source = z.infer<typeof sourceSchema>;
+/** A source as a REST or W3C client gives it: its URL is stored in its normal form (urls.ts). */
+export const sourceInputSchema = sourceSchema.extend({ url: httpUrlInputSchema });
 
 /** Room for a language, script, region and a variant or two; longer tags are extensions nobody writes by hand. */
 export const MAX_LANGUAGE_LENGTH = 35;

@@ -5,9 +5,12 @@ import {
   ANCHOR_STATES,
   VERDICTS,
   languageSchema,
+  sourceInputSchema,
   sourceSchema,
   textTargetSchema,
 } from "../vocabulary/annotations.ts";
+import { oneLine } from "../vocabulary/names.ts";
+import { BIDI_FORMATTING } from "../vocabulary/urls.ts";
 
 /**
  * The shape of a Marginalia Y.Doc (docs/sync.md). Every document, the group's
@@ -37,6 +40,8 @@ export const factcheckSchema = z.object({
   sources: z.array(sourceSchema).max(50),
 });
 export type Factcheck = z.infer<typeof factcheckSchema>;
+/** A fact-check as a REST client sends it: its sources' URLs are stored in their normal form. */
+export const factcheckInputSchema = factcheckSchema.extend({ sources: z.array(sourceInputSchema).max(50) });
 
 /**
  * What a fact-check's verdict was given on: the passage (revision and exact quote) and the verdict itself.
@@ -73,7 +78,8 @@ const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 const iri = z
   .string()
   .max(2048)
-  .regex(/^(?:https?|urn|tag):[^\s<>"{}|\\^`]*$/i, "an absolute http(s), urn or tag IRI");
+  .regex(/^(?:https?|urn|tag):[^\s<>"{}|\\^`]*$/i, "an absolute http(s), urn or tag IRI")
+  .refine((value) => !BIDI_FORMATTING.test(value), "an IRI holds no bidirectional formatting characters (RFC 3987, section 4.1)");
 
 /**
  * One schema per field of an annotation's Y.Map, so that a single field
@@ -96,7 +102,11 @@ export const annotationFieldSchemas = {
   target: textTargetSchema.nullable(),
   // The length as written, before trimming: the server checks a live field and keeps it as the client wrote
   // it, and a tag of "x" and 20,000 ideographic spaces passed a trimmed check.
-  tags: z.array(z.string().max(64).trim().min(1)).max(MAX_TAGS),
+  // One line, with no bidirectional formatting (which would reverse the tags shown after it), and each once.
+  tags: z
+    .array(oneLine(z.string().max(64)).trim().min(1).refine((tag) => !BIDI_FORMATTING.test(tag), "holds no bidirectional formatting characters"))
+    .max(MAX_TAGS)
+    .refine((tags) => new Set(tags).size === tags.length, "tags repeat"),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).nullable(),
   factcheck: factcheckSchema.nullable(),
   status: z.enum(ANNOTATION_STATUSES),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, staleMemberId } from "./commit-errors.ts";
+import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, staleMemberId, unstorableContent } from "./commit-errors.ts";
 
 /** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
 const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
@@ -90,5 +90,16 @@ describe("classifyCommitError", () => {
     expect(staleMemberId(wrapped(stale))).toBe(true);
     expect(staleMemberId(wrapped(coded("23514", 'new row violates check constraint "x"')))).toBe(false);
     expect(closeForNotStored(notStored("renamed", { context: { docName: "article:x" } }))).toEqual([4409, "the group's member ids changed"]);
+  });
+
+  it("tells a value the database cannot hold from other refusals: that costs its own annotations, not a reload", () => {
+    expect(unstorableContent(wrapped(coded("22003", '"1e-300" is out of range for type real')))).toBe(true);
+    expect(unstorableContent(wrapped(coded("22008", "date/time field value out of range")))).toBe(true);
+    expect(unstorableContent(wrapped(coded("54000", "index row size exceeds maximum")))).toBe(true);
+    expect(unstorableContent(new ProjectionError(new RangeError("Invalid time value")))).toBe(true);
+    expect(unstorableContent(wrapped(coded("23505", "duplicate key")))).toBe(false);
+    expect(unstorableContent(wrapped(coded("P0001", "annotation id x belongs to another article or author")))).toBe(false);
+    expect(unstorableContent(wrapped(coded("ECONNRESET")))).toBe(false);
+    expect(unstorableContent(new Error("plain"))).toBe(false);
   });
 });

@@ -104,6 +104,20 @@ export function takenAnnotationId(err: unknown): string | null {
 }
 
 /**
+ * Whether the database refused an update for a value in it: a data exception (class 22: a number or time out
+ * of its column's range, text it cannot encode), a program limit (54), or a row the projection could not
+ * build. The schemas are meant to refuse all of these first; this is what it costs when one slips through.
+ */
+export function unstorableContent(err: unknown): boolean {
+  for (const e of causes(err)) {
+    if (e instanceof ProjectionError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith("22") || code.startsWith("54");
+  }
+  return false;
+}
+
+/**
  * Whether the database refused an update because it was written under a member id its group no longer
  * gives: anonymity was turned on between the write and its commit (`marginalia_writers_current`,
  * drizzle/0026; docs/architecture.md, "Member ids").

@@ -8,6 +8,18 @@
  */
 export const MAX_BATCH_ANNOTATIONS = 300;
 
+/** The group committer's pace (persist.ts). */
+export type GroupCommitOptions = {
+  /** How long the first update of a batch waits for company. */
+  windowMs: number;
+  maxBatch: number;
+  /** The first wait before a commit that found no database is tried again; it doubles up to `retryMaxMs`. */
+  retryMinMs: number;
+  retryMaxMs: number;
+};
+
+export const COMMIT_DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500, retryMinMs: 50, retryMaxMs: 5_000 };
+
 /**
  * What the queue needs of a queued update: its document, the article it belongs to, its enqueue order, the
  * turn of the event loop that queued it, the annotations it touches, and its bond: updates of one bond

@@ -2,9 +2,9 @@ import { type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type BatchUpdate, BatchWriter, watched } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
-import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId } from "./commit-errors.ts";
+import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId, unstorableContent } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "../../deadline.ts";
-import { CommitQueue, MAX_BATCH_ANNOTATIONS, type Queued, bondsOf, halvesAtBonds } from "./commit-queue.ts";
+import { COMMIT_DEFAULTS, CommitQueue, type GroupCommitOptions, MAX_BATCH_ANNOTATIONS, type Queued, bondsOf, halvesAtBonds } from "./commit-queue.ts";
 import { Unsettled } from "./unsettled.ts";
 import { currentTurn } from "../connection/loop-budget.ts";
 import type { DocContext } from "./projection.ts";
@@ -25,18 +25,7 @@ type Entry = BatchUpdate &
   reject: (err: Error) => void;
 };
 
-export type GroupCommitOptions = {
-  /** How long the first update of a batch waits for company. */
-  windowMs: number;
-  maxBatch: number;
-  /** The first wait before a commit that found no database is tried again; it doubles up to `retryMaxMs`. */
-  retryMinMs: number;
-  retryMaxMs: number;
-};
-
-const DEFAULTS: GroupCommitOptions = { windowMs: 4, maxBatch: 500, retryMinMs: 50, retryMaxMs: 5_000 };
-
-export { MAX_BATCH_ANNOTATIONS };
+export { MAX_BATCH_ANNOTATIONS, type GroupCommitOptions };
 
 /**
  * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few
@@ -90,6 +79,8 @@ export class GroupCommitter {
    * without it; false to refuse it as any other.
    */
   onTakenId: (source: PersistSource, id: string, userId: string | null) => boolean = () => false;
+  /** As `onTakenId`, for an update holding a value the database cannot (`unstorableContent`): true once `ids` are gone. */
+  onUnstorable: (source: PersistSource, ids: ReadonlySet<string>) => boolean = () => false;
 
   constructor(
     db: Db,
@@ -97,7 +88,7 @@ export class GroupCommitter {
     options: Partial<GroupCommitOptions> = {},
     hooks: readonly CommitHook[] = [],
   ) {
-    this.options = { ...DEFAULTS, ...options };
+    this.options = { ...COMMIT_DEFAULTS, ...options };
     this.writer = new BatchWriter(db, logger, hooks);
   }
 
@@ -286,6 +277,8 @@ export class GroupCommitter {
     /** What waits for a retry: updates not tried, and the later updates of a doubtful one's document. */
     const held: Entry[] = [];
     let failure: unknown = null;
+    /** Updates written again without their annotations, which the database refused for what they held, and why. */
+    const unstorable = new Map<Entry, unknown>();
     const parts: Entry[][] = [batch];
     while (parts.length) {
       const part: Entry[] = [];
@@ -313,7 +306,13 @@ export class GroupCommitter {
           answered = true;
           // Written again: the projection reads the document as it is now, without the id.
           const taken = part.length === 1 ? takenAnnotationId(err) : null;
+          const only = part.length === 1 ? part[0]! : null;
           if (taken !== null && this.onTakenId(part[0]!.source, taken, part[0]!.userId)) parts.unshift(part);
+          // Costs its own annotations, and its writer a refusal, rather than a reload that closes every socket.
+          else if (only?.update && !unstorable.has(only) && unstorableContent(err) && this.onUnstorable(only.source, only.touched)) {
+            unstorable.set(only, err);
+            parts.unshift(part);
+          }
           // One update, or one bond at fault as a whole: none of it is written.
           else for (const e of part) this.refuse(e, err);
         } else {
@@ -324,7 +323,8 @@ export class GroupCommitter {
       }
       answered = true;
       for (const e of part) {
-        e.resolve();
+        if (unstorable.has(e)) e.reject(notStored("refused", e.source, unstorable.get(e)));
+        else e.resolve();
         if (e.update) written.set(e.source.context.docName, (written.get(e.source.context.docName) ?? 0) + 1);
       }
     }
