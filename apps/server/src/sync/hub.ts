@@ -20,6 +20,7 @@ import { OpenAccess } from "./authorize/open-access.ts";
 import { articleTexts } from "./authorize/article-text.ts";
 import { type ArticleRevised, OlderTargetsDue } from "./document/older-targets-due.ts";
 import { GroupCommitter, type PersistSource } from "./persist/persist.ts";
+import { storedAnnotationIds } from "./persist/stored-ids.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
@@ -281,20 +282,28 @@ export class SyncHub {
 
   /**
    * An update holds a value the database cannot (commit-errors.ts, `unstorableContent`), which the schemas
-   * let through. Its annotations are deleted here as the server's own change, so that the update is written
-   * without them; its writer is told it was not stored (4422, or 422 over REST). A reload would close
-   * every socket on the document, for one member's value.
+   * let through. The annotations it made are deleted here as the server's own change, so that the update is
+   * written without them; its writer is told it was not stored (4422, or 422 over REST). A reload would close
+   * every socket on the document, for one member's value. An annotation stored before is someone's work, which
+   * an edit the database refused must not cost them: such an update is refused as any other, with the reload.
    */
-  private dropUnstorable(source: PersistSource, ids: ReadonlySet<string>): boolean {
-    const live = this.documents.live(source.context.docName);
-    if (live !== source || live.isCold || live.isBuilding || ids.size === 0) return false;
+  private async dropUnstorable(source: PersistSource, ids: ReadonlySet<string>): Promise<boolean> {
+    const usable = () => {
+      const live = this.documents.live(source.context.docName);
+      return live === source && !live.isCold && !live.isBuilding ? live : null;
+    };
+    if (ids.size === 0 || !usable()) return false;
+    if ((await storedAnnotationIds(this.db, source.context.docName, [...ids])).size > 0) return false;
+    const live = usable();
+    if (!live) return false;
     this.logger.warn({ room: live.name, annotationIds: [...ids] }, "an update held a value the database cannot store; its annotations removed");
+    // Not awaited: the deletion is stored by the same committer that waits for this answer.
     live
       .change({ userId: null }, (doc) => {
         for (const id of ids) annotationsOf(doc).delete(id);
       })
       .catch((err: unknown) => this.logger.warn({ err, room: live.name }, "the annotations could not be removed"));
-    return [...ids].every((id) => live.stored(id) === null);
+    return true;
   }
 
   /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createAnnotation } from "@marginalia/schema";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type * as Y from "yjs";
 import { type TestApp, type TestClient, createTestApp } from "../support/app.ts";
 import { articleWithMembers, seedTarget } from "../support/article.ts";
 import { SETTLED } from "../support/settled.ts";
@@ -110,6 +111,42 @@ describe("an update the database refuses for a value in it", () => {
       expect((await annotator.get(`/api/annotations/${id}`)).status).toBe(404);
       await stillWrites(sockets[0]!, d.owner.user.id, d.owner);
       expect(sockets.flatMap((s) => s.closes)).toEqual([]);
+    } finally {
+      writer.destroy();
+      for (const s of sockets) s.destroy();
+    }
+  }, 60_000);
+
+  it("never deletes an annotation already stored: an edit it refuses costs the old reload, and the annotation stays", async () => {
+    const { d, annotator, sockets } = await watched();
+    const writer = openSyncClient(url, d.article.sync.room, annotator.token, { acks: true });
+    try {
+      await writer.synced;
+      const posted = await annotator.post(`/api/articles/${d.article.id}/annotations`, { kind: "comment", body: "stored first", visibility: "group" });
+      expect(posted.status).toBe(201);
+      const id = posted.body.id as string;
+      await vi.waitFor(() => expect(writer.doc.getMap("annotations").has(id)).toBe(true), SETTLED);
+      const body = (writer.doc.getMap("annotations").get(id) as Y.Map<unknown>).get("body") as Y.Text;
+      writer.doc.transact(() => {
+        body.delete(0, body.length);
+        body.insert(0, `${marker} edited`);
+      });
+      // Refused: the edit is not stored, and the annotation, with what was stored of it, is still there.
+      await vi.waitFor(() => expect(writer.closes.length).toBeGreaterThan(0), SETTLED);
+      // Refused at the commit, for the value, not at the socket for its shape.
+      expect(writer.closes.map((c) => c.code)).not.toContain(4403);
+      const read = await d.owner.get(`/api/annotations/${id}`);
+      expect([read.status, read.body.body]).toEqual([200, "stored first"]);
+      // And after the document settled: a socket opened now holds it, as stored.
+      const later = openSyncClient(url, d.article.sync.room, d.owner.token);
+      try {
+        await later.synced;
+        await stillWrites(later, d.owner.user.id, d.owner);
+        expect(String((later.doc.getMap("annotations").get(id) as { get: (k: string) => unknown } | undefined)?.get("body"))).toBe("stored first");
+        expect((await d.owner.get(`/api/annotations/${id}`)).body.body).toBe("stored first");
+      } finally {
+        later.destroy();
+      }
     } finally {
       writer.destroy();
       for (const s of sockets) s.destroy();

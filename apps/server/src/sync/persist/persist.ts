@@ -80,7 +80,7 @@ export class GroupCommitter {
    */
   onTakenId: (source: PersistSource, id: string, userId: string | null) => boolean = () => false;
   /** As `onTakenId`, for an update holding a value the database cannot (`unstorableContent`): true once `ids` are gone. */
-  onUnstorable: (source: PersistSource, ids: ReadonlySet<string>) => boolean = () => false;
+  onUnstorable: (source: PersistSource, ids: ReadonlySet<string>) => Promise<boolean> = async () => false;
 
   constructor(
     db: Db,
@@ -309,7 +309,7 @@ export class GroupCommitter {
           const only = part.length === 1 ? part[0]! : null;
           if (taken !== null && this.onTakenId(part[0]!.source, taken, part[0]!.userId)) parts.unshift(part);
           // Costs its own annotations, and its writer a refusal, rather than a reload that closes every socket.
-          else if (only?.update && !unstorable.has(only) && unstorableContent(err) && this.onUnstorable(only.source, only.touched)) {
+          else if (only?.update && !unstorable.has(only) && unstorableContent(err) && (await this.onUnstorable(only.source, only.touched))) {
             unstorable.set(only, err);
             parts.unshift(part);
           }
