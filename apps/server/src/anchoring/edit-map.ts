@@ -31,7 +31,10 @@ type Kept = { from: number; to: number; length: number };
 export class EditMap {
   private readonly kept: Kept[] = [];
 
-  constructor(before: string, after: string) {
+  constructor(
+    before: string,
+    private readonly after: string,
+  ) {
     const diffs = sentenceDiff(before, after) ?? cleaned(diffMain(before, after, { diffTimeout: DIFF_SECONDS }));
     let from = 0;
     let to = 0;
@@ -74,7 +77,20 @@ export class EditMap {
     const from = this.carry(start, start + 1) ?? head;
     const lastKept = this.carry(end - 1, end);
     const to = lastKept === null ? tail + (last.end - last.start) : lastKept + 1;
-    return to > from ? { start: from, end: to, kept: this.keptWithin(start, end) } : null;
+    if (to <= from) return null;
+    // The words between the ends are judged whole: a diff keeps stray letters and spaces of a rewritten middle
+    // ("a threat that is" made "States, regarding the relationship" kept 30 of 35 units), and counted so, the
+    // quote's ends alone would carry it onto words it never had.
+    const inner = [...quote.matchAll(WORDS)].slice(1, -1);
+    let innerLetters = 0;
+    let innerKept = 0;
+    for (const word of inner) {
+      innerLetters += word[0].length;
+      const at = this.carry(start + word.index, start + word.index + word[0].length);
+      if (at !== null && !LETTER.test(this.after[at - 1] ?? "") && !LETTER.test(this.after[at + word[0].length] ?? "")) innerKept += word[0].length;
+    }
+    if (innerKept < FOLLOWED_INNER_KEPT * innerLetters) return null;
+    return { start: from, end: to, kept: Math.max(0, this.keptWithin(start, end) - (innerLetters - innerKept)) };
   }
 
   /** How many UTF-16 units of old `[start, end)` the revision kept, wherever it put them. */
@@ -113,7 +129,10 @@ export class EditMap {
 
 /** A word as the anchoring reads it: letters, digits and marks. */
 const WORD = /[\p{L}\p{N}\p{M}]+/u;
+const WORDS = new RegExp(WORD.source, "gu");
 const LETTER = /[\p{L}\p{N}\p{M}]/u;
+/** How much of the words between a followed quote's end words (their letters) the revision must have kept whole. */
+const FOLLOWED_INNER_KEPT = 0.6;
 
 /** A text's last word, found from its end: a quote can be 20,000 characters. */
 function lastWord(text: string): { start: number; end: number } | null {
