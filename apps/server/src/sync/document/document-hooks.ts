@@ -31,8 +31,8 @@ export function documentHooks(hub: HubParts): DocumentHooks {
   // Outlives each load of a document: a refusal is what reloads it.
   const refused = new RefusedStructs();
   return {
-    persist: (source, update, userId, touched, memberId) => {
-      const durable = hub.committer.enqueue(source, update, userId, touched, memberId);
+    persist: (source, update, userId, touched, memberId, serverId) => {
+      const durable = hub.committer.enqueue(source, update, userId, touched, memberId, serverId);
       refused.watch(source.context.docName, update, durable);
       hub.hiding.after(source.context, touched, durable);
       hub.reprojection.local(source, touched, durable);
@@ -54,11 +54,8 @@ export function documentHooks(hub: HubParts): DocumentHooks {
     broadcast: (recipients, delayMs) => hub.options.observer.broadcast(recipients, delayMs),
     built: (live) => hub.hiding.reconcile(live.context, live.doc),
     claimClient: (live, clientId, userId) => keepClaim(hub, live, clientId, userId),
-    claimServer: (live, clientId) => {
-      keepClaim(hub, live, clientId, SERVER_WRITER);
-      // Written at once rather than with the next batch: the server's write waits for it (document.ts, `claimOwnId`).
-      return hub.clientIdStore.flush();
-    },
+    // Kept with the server's writes themselves (batch-write.ts); relayed now, ahead of the first of them.
+    claimServer: (live, clientId) => hub.options.relay.publishClaim(live, clientId, SERVER_WRITER),
     moderated: (live, steps, account) => void logSteps(hub, live, steps, account),
   };
 }

@@ -45,11 +45,12 @@ export type DocumentHooks = {
   broadcast?(recipients: number, delayMs: number): void;
   /** A user claimed a Yjs client id here for the first time: kept beside the log, so the claim outlives the load. */
   claimClient?(live: LiveDocument, clientId: number, userId: string): void;
-  /** The server writes here under `clientId` for the first time: claimed as a server's, as `claimClient` does; resolves once kept. */
-  claimServer?(live: LiveDocument, clientId: number): Promise<void>;
+  /** The server writes here under `clientId` for the first time: told to the other processes as a server's claim (it is kept with the write). */
+  claimServer?(live: LiveDocument, clientId: number): void;
   /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
   moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
-  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null): Promise<void>;
+  /** `serverId`: the server's own client id, for a write of the server's, whose claim is kept in the same commit. */
+  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null, serverId?: number | null): Promise<void>;
   /** Whether a socket's update carries content the database refused here before (refused-structs.ts): refused unapplied. */
   refusedBefore?(live: LiveDocument, update: Uint8Array): boolean;
   /** An update another process accepted was applied here (it persists there), touching these annotations. */
@@ -96,8 +97,8 @@ export class LiveDocument implements PersistSource {
   private changes = 0;
   private readonly joinAnswers = new JoinAnswers();
   private readonly serverWrites = new ServerWrites();
-  /** The client id the server has claimed as its own here (`claimOwnId`), and its keeping while under way. */
-  private ownId: { clientId: number; keeping: Promise<void> | null } | null = null;
+  /** The client id the server has claimed as its own here (`claimOwnId`). */
+  private ownId: number | null = null;
   /** About how many bytes the document encodes to, the most a client's answer can take: loaded, plus every update since. */
   get encodedBytes(): number {
     return this.encoded;
@@ -327,9 +328,8 @@ export class LiveDocument implements PersistSource {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
       return;
     }
-    const keeping = byServer ? this.claimOwnId(tr) : null;
-    const persisted = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null);
-    const durable = keeping ? Promise.all([persisted, keeping]).then(() => {}) : persisted;
+    const serverId = byServer ? this.claimOwnId(tr) : null;
+    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null, serverId);
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);
@@ -347,20 +347,21 @@ export class LiveDocument implements PersistSource {
   };
 
   /**
-   * When the server writes under its client id for the first time, it claims the id as a server's: relayed now,
-   * ahead of the write (which is relayed once stored), and kept beside the log. The write reaches no socket, here
-   * or on another process, before the claim is kept (`durable` waits for it), so no member can learn the id before
-   * every process can refuse their writes under it (docs/sync.md, "5. What you may write").
+   * The server's client id, when this change is the server's writing under it: each such write keeps the id's
+   * claim as a server's in its own commit (batch-write.ts), so that no process can load the write without the
+   * claim, and the first one here also tells the other processes at once, ahead of the write, which is relayed
+   * only once stored. No member can learn the id before every process can refuse their writes under it
+   * (docs/sync.md, "5. What you may write").
    */
-  private claimOwnId(tr: Y.Transaction): Promise<void> | null {
+  private claimOwnId(tr: Y.Transaction): number | null {
     const clientId = this.ydoc.clientID;
     if ((tr.afterState.get(clientId) ?? 0) <= (tr.beforeState.get(clientId) ?? 0)) return null;
-    if (this.ownId?.clientId === clientId) return this.ownId.keeping;
-    this.clientIds.claim(clientId, SERVER_WRITER, { known: true });
-    const keeping = this.hooks.claimServer?.(this, clientId) ?? null;
-    const own = (this.ownId = { clientId, keeping });
-    void keeping?.then(() => (own.keeping = null));
-    return keeping;
+    if (this.ownId !== clientId) {
+      this.ownId = clientId;
+      this.clientIds.claim(clientId, SERVER_WRITER, { known: true });
+      this.hooks.claimServer?.(this, clientId);
+    }
+    return clientId;
   }
 
   private onTransaction = (tr: Y.Transaction) => {

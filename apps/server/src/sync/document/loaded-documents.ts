@@ -84,11 +84,13 @@ export class LoadedDocuments {
   private async load(context: DocContext): Promise<LiveDocument> {
     const { db, store, clientIdStore, compaction, hooks, relay, reloads } = this.sources;
     await reloads.loadable(context.docName);
-    const [{ state, tail, logRows, verified, parsed, headroom, stateVector }, members, clientOwners] = await Promise.all([
+    const [{ state, tail, logRows, verified, parsed, headroom, stateVector }, members] = await Promise.all([
       store.load(context.docName),
       groupMembersOf(db, [context.groupId]),
-      clientIdStore.load(context.docName),
     ]);
+    // Read after the state, so that they cover whatever it holds: a server's write is stored in one commit
+    // with its claim (document.ts, `claimOwnId`).
+    const clientOwners = await clientIdStore.load(context.docName);
     compaction.loaded(context.docName, logRows);
     const start = state && { bytes: state, tail, servable: verified || parsed, headroom, stateVector };
     const live = new LiveDocument(context, hooks, start, clientOwners);

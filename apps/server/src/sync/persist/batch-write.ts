@@ -4,6 +4,7 @@ import type { Logger } from "../../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
 import { ProjectionError } from "./commit-errors.ts";
 import type { PersistSource } from "./persist.ts";
+import { SERVER_WRITER } from "../authorize/client-ids.ts";
 import { eachInTurns } from "../document/own-turn.ts";
 import { PROJECTED_PER_TURN, type ProjectionRow, projectAnnotation, projectionCtes, projectionJsonInTurns, removeFromProjection, storableRow, upsertProjection } from "./projection.ts";
 
@@ -17,6 +18,8 @@ export type BatchUpdate = {
   userId: string | null;
   /** The member id a member wrote under (a socket, a REST write); checked against the group's current one. */
   memberId?: string | null;
+  /** The server's own client id, for a write of the server's: its claim as a server's is kept with it (`logged`). */
+  serverId?: number | null;
   touched: ReadonlySet<string>;
 };
 
@@ -89,10 +92,26 @@ export class BatchWriter {
   }
 }
 
-/** The batch's log rows as a common table expression, if it has any: rows written again have none. */
+/**
+ * The batch's log rows as a common table expression, if it has any (rows written again have none), and the
+ * claims of the server's client ids its writes were made under: in the same commit, so that whoever loads a
+ * server's write from the log loads its claim too (docs/sync.md, "5. What you may write").
+ */
 function logged(batch: BatchUpdate[]): SQL[] {
   const updates = batch.filter((e): e is BatchUpdate & { update: Uint8Array } => e.update !== null);
-  return updates.length ? [logCte(updates)] : [];
+  const claims = new Map(updates.filter((e) => e.serverId != null).map((e) => [`${e.source.context.docName} ${e.serverId}`, [e.source.context.docName, e.serverId, SERVER_WRITER]]));
+  return [
+    ...(updates.length ? [logCte(updates)] : []),
+    ...(claims.size
+      ? [
+          sql`server_claimed as (
+    insert into doc_client_ids (doc_name, client_id, member_id)
+    select r->>0, (r->>1)::bigint, (r->>2)::uuid from jsonb_array_elements(${JSON.stringify([...claims.values()])}::jsonb) as input(r)
+    on conflict do nothing
+  )`,
+        ]
+      : []),
+  ];
 }
 
 /**

@@ -93,14 +93,14 @@ export class GroupCommitter {
   }
 
   /** `memberId`: the member id a member wrote under, which the commit checks is still theirs (batch-write.ts). */
-  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>, memberId: string | null = null): Promise<void> {
+  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>, memberId: string | null = null, serverId: number | null = null): Promise<void> {
     if (this.closed) return Promise.reject(notStored("shutdown", source));
     const retired = this.retired.get(source);
     if (retired) return Promise.reject(notStored(retired, source));
     const durable = new Promise<void>((resolve, reject) => {
       const article = source.context.articleId;
       const seq = this.nextSeq++;
-      this.queue.push({ seq, turn: currentTurn(), bond: this.bonding ?? seq, article, source, update, userId, memberId, touched, resolve, reject });
+      this.queue.push({ seq, turn: currentTurn(), bond: this.bonding ?? seq, article, source, update, userId, memberId, serverId, touched, resolve, reject });
       this.schedule();
     });
     if (!this.unsettled.has(source)) this.unsettled.set(source, new Unsettled());
