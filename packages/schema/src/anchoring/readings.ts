@@ -338,8 +338,16 @@ function continues(actual: string, wanted: string): boolean {
 }
 
 const WORD = /[\p{L}\p{N}\p{M}]/u;
-/** Whether `at` falls inside a word of `s`: a letter, digit or mark on both sides. */
-export const midWord = (s: string, at: number) => at > 0 && at < s.length && WORD.test(s[at - 1]!) && WORD.test(s[at]!);
+const HYPHEN = /[-\u2010\u2011]/;
+const letter = (s: string, at: number) => at >= 0 && at < s.length && WORD.test(s[at]!);
+/**
+ * Whether `at` falls inside a word of `s`: a letter, digit or mark on both sides, or a hyphen joining two on
+ * one side ("so|-called" read as "to" ends inside a word written in).
+ */
+export const midWord = (s: string, at: number) =>
+  at > 0 &&
+  at < s.length &&
+  ((letter(s, at - 1) && letter(s, at)) || (letter(s, at - 1) && HYPHEN.test(s[at]!) && letter(s, at + 1)) || (HYPHEN.test(s[at - 1]!) && letter(s, at - 2) && letter(s, at)));
 
 /** How many characters agree, from `a[i]` and `b[j]` on, stepping by `step`, at most `max`. */
 function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, max: number): number {

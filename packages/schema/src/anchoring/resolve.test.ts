@@ -242,6 +242,12 @@ describe("resolveTarget on words written into a quote, without an edit map", () 
       ["formation of a block of aligned", "formation of wider a block of recent aligned"],
       "eventually lead to the formation of wider a",
     ],
+    // Aligned with its last word, "to", read on the "so" of "so-called": a hyphen joins a word, it does not end one.
+    [
+      "goals of isolating Russia through having direct access to",
+      ["isolating Russia through having direct access to", "isolating Russia announced through having direct access so-called to"],
+      "goals of isolating Russia announced through having direct access so-called to",
+    ],
     // Words written just outside it on both sides, the nearest of its context still standing: they are not its own.
     [
       "partnerships between Iran and",
