@@ -39,10 +39,16 @@ export function aligned(text: string, ctx: Context, near: number, slack: number)
   const m = ctx.quote.length;
   const edge = Math.min(EDGE, Math.ceil(m / 3));
   // Errors bunched at one end mean the quote straddles an edit: part of it is other text.
-  const ends = Math.min(
-    similarity(text.slice(match.start, match.start + edge), ctx.quote.slice(0, edge)),
-    similarity(text.slice(Math.max(match.start, match.end - edge), match.end), ctx.quote.slice(-edge)),
-  );
+  // So does an end on a space where the quote's was a letter: a word of it left out ("formation of a" read
+  // on "formation of " where "wider a" was written), the rest of its passage beyond.
+  const space = (at: number) => /\s/.test(text[at] ?? "");
+  const lostWord = (space(match.start) && !/^\s/.test(ctx.quote)) || (space(match.end - 1) && !/\s$/.test(ctx.quote));
+  const ends = lostWord
+    ? 0
+    : Math.min(
+        similarity(text.slice(match.start, match.start + edge), ctx.quote.slice(0, edge)),
+        similarity(text.slice(Math.max(match.start, match.end - edge), match.end), ctx.quote.slice(-edge)),
+      );
   return scored("aligned", text, ctx, match.start, match.end, 1 - match.errors / m, ends);
 }
 
@@ -84,6 +90,13 @@ export function bracketed(text: string, ctx: Context, near: number, slack: numbe
     if (s < 0) continue;
     const end = start + s;
     if (end - start < quote.length / 2) return null;
+    // The whole quote between them, with other words: those were written beside it, not in place of its own
+    // words, and it is placed on itself, its context read where it was found.
+    const whole = text.slice(start, end).indexOf(quote);
+    if (whole >= 0) {
+      if (text.slice(start + whole + 1, end).includes(quote)) return null;
+      return { ...scored("bracketed", text, ctx, start, end, 1), start: start + whole, end: start + whole + quote.length };
+    }
     const errors = distance(quote, text.slice(start, end), slack);
     const kept = 1 - errors / Math.max(quote.length, end - start);
     if (kept >= least) return scored("bracketed", text, ctx, start, end, kept);
@@ -96,7 +109,8 @@ export function bracketed(text: string, ctx: Context, near: number, slack: numbe
  * found exactly near `near` and its tail exactly after, every character of
  * the quote kept in order and at most SPLICE_INSERT characters between the
  * two (an inserted sentence), or at least SPLICE_KEPT of it kept with nothing
- * in between (a deleted one). Its context must agree as well.
+ * in between (a deleted one). Words written in at several places are read
+ * word by word (writtenInto). Its context must agree as well.
  */
 export function spliced(text: string, ctx: Context, near: number, slack: number): Candidate | null {
   const { quote } = ctx;
@@ -108,6 +122,13 @@ export function spliced(text: string, ctx: Context, near: number, slack: number)
   const start = from + found;
   const head = commonLength(quote, 0, text, start, 1, m);
   if (head === m) return null;
+  // Words written into it in more than one place: each of its own still follows, in order.
+  const written = midWord(quote, head) ? null : writtenInto(text, quote.slice(head), start + head, endsClean(ctx), Math.max(m, SPLICE_INSERT));
+  if (written) {
+    const candidate = scored("spliced", text, ctx, start, written.end, 1);
+    const agrees = candidate.context >= CONTEXT_AGREES || (agreesBefore(text, start, ctx.prefix) && agreesAfter(text, written.end, ctx.suffix));
+    return agrees ? { ...candidate, context: Math.max(candidate.context, CONTEXT_AGREES) } : null;
+  }
   const windowEnd = start + m + Math.max(m, SPLICE_INSERT);
   const at = text.slice(start + head, windowEnd).indexOf(quote.slice(-KEY));
   if (at < 0) return null;
@@ -126,13 +147,17 @@ export function spliced(text: string, ctx: Context, near: number, slack: number)
  * context that remains (BRACKET characters of it intact) and the part of the
  * quote that follows it exactly (at least SPLICE_KEPT of it). If the rest of
  * the quote follows within SPLICE_INSERT characters, text was inserted and the
- * whole is taken, provided the context on the far side agrees too; if other words follow, the rest was deleted and the part
- * is; if the quote's own words follow with a typo, this is no cut at all.
+ * whole is taken, provided the context on the far side agrees too; so it is
+ * if the rest's words all follow with others written in among them, and
+ * otherwise nothing is (a partial placement is a wrong one); if other words
+ * follow, the rest was deleted and the part is; if the quote's own words
+ * follow with a typo, this is no cut at all.
  */
 export function trimmed(text: string, ctx: Context, near: number, slack: number): Candidate | null {
   const { quote, prefix, suffix } = ctx;
   const m = quote.length;
   const enough = Math.max(SPLICE_KEPT * m, BRACKET);
+  const budget = Math.max(m, SPLICE_INSERT);
   const sides: Array<{ start: number; end: number; kept: number }> = [];
   if (prefix.length >= BRACKET) {
     const from = Math.max(0, near - slack - BRACKET);
@@ -142,8 +167,12 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     const rest = quote.slice(kept);
     const resumes = text.slice(start + kept, start + kept + SPLICE_INSERT + rest.length).indexOf(rest);
     const whole = resumes > 0 && intactAfter(text, start + kept + resumes + rest.length, suffix);
+    // Its own words still follow, with others written in between: no cut, the whole passage or nothing.
+    const written = kept > 0 && kept < m && !midWord(quote, kept) ? writtenInto(text, rest, start + kept, endsClean(ctx), budget) : null;
     if (kept >= KEY && kept < m && whole) sides.push({ start, end: start + kept + resumes + rest.length, kept: m });
-    else if (
+    else if (written) {
+      if (agreesAfter(text, written.end, suffix)) sides.push({ start, end: written.end, kept: m });
+    } else if (
       kept >= enough &&
       kept < m &&
       // Deletions take whole words: a cut inside one is a letter that happens to agree.
@@ -165,8 +194,11 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     const lookFrom = Math.max(0, end - kept - SPLICE_INSERT - rest.length);
     const resumes = text.slice(lookFrom, end - kept).lastIndexOf(rest);
     const gap = resumes < 0 ? -1 : end - kept - (lookFrom + resumes + rest.length);
+    const written = kept > 0 && kept < m && !midWord(quote, m - kept) ? writtenIntoBefore(text, rest, end - kept, startsClean(ctx), budget) : null;
     if (kept >= KEY && kept < m && gap > 0 && intactBefore(text, lookFrom + resumes, prefix)) sides.push({ start: lookFrom + resumes, end, kept: m });
-    else if (
+    else if (written) {
+      if (agreesBefore(text, written.start, prefix)) sides.push({ start: written.start, end, kept: m });
+    } else if (
       kept >= enough &&
       kept < m &&
       !midWord(quote, m - kept) &&
@@ -222,6 +254,27 @@ function nearestGap(costs: Int32Array, length: number): number {
 
 const reversed = (s: string) => s.split("").reverse().join("");
 
+/** Whether the quote began between words, and whether it ended between them. */
+const startsClean = ({ prefix, quote }: Context) => !midWord(prefix + quote, prefix.length);
+const endsClean = ({ quote, suffix }: Context) => !midWord(quote + suffix, quote.length);
+
+/**
+ * Whether the context stands right before `at`, loosely: its nearest 2 × BRACKET characters with a few edits,
+ * a word written into them costing only its own letters (the far end is free). No context: the text's edge.
+ */
+function agreesBefore(text: string, at: number, prefix: string): boolean {
+  const tail = prefix.slice(-2 * BRACKET);
+  if (tail.length === 0) return at === 0;
+  return 1 - costsEndingIn(text, tail, at, at)[0]! / tail.length >= CONTEXT_AGREES;
+}
+
+function agreesAfter(text: string, at: number, suffix: string): boolean {
+  const head = suffix.slice(0, 2 * BRACKET);
+  if (head.length === 0) return at === text.length;
+  const window = reversed(text.slice(at, at + 2 * head.length));
+  return 1 - costsEndingIn(window, reversed(head), window.length, window.length)[0]! / head.length >= CONTEXT_AGREES;
+}
+
 /** Whether the text before `at` ends with the prefix's last BRACKET characters (a shorter prefix: the text's edge). */
 function intactBefore(text: string, at: number, prefix: string): boolean {
   return prefix.length < BRACKET || (at >= BRACKET && text.startsWith(prefix.slice(-BRACKET), at - BRACKET));
@@ -240,6 +293,44 @@ function earlier(text: string, rest: string, to: number, m: number): boolean {
   return text.slice(Math.max(0, to - 4 * (m + SPLICE_INSERT)), to).includes(rest);
 }
 
+/**
+ * Where `words` (the rest of a quote, from between two of its words) ends in `text` read from `at`, with
+ * whole words written in among its own: each of its words in turn, exactly, and before each any of the
+ * text's whole words, at most `budget` UTF-16 units of them in all. `clean`: it ended between words, so its
+ * last word must end where one of the text's does. Null if a word of it is not there, or nothing was written
+ * in. Its cost is bounded by its length and the budget, whatever the text holds.
+ */
+function writtenInto(text: string, words: string, at: number, clean: boolean, budget: number): { end: number } | null {
+  const tokens = words.match(/\s*\S+\s*|\s+/g) ?? [];
+  let j = at;
+  let inserted = 0;
+  for (const [t, token] of tokens.entries()) {
+    const last = t === tokens.length - 1;
+    while (!(text.startsWith(token, j) && !(last && clean && midWord(text, j + token.length)))) {
+      if (midWord(text, j) || j >= text.length) return null;
+      // One of the text's words, and the spaces after it, written in: read no further than the units left, a
+      // word may be megabytes.
+      const from = j;
+      const limit = Math.min(text.length, j + budget - inserted + 1);
+      while (j < limit && /\S/.test(text[j]!)) j++;
+      while (j < limit && /\s/.test(text[j]!)) j++;
+      inserted += j - from;
+      if (j === from || inserted > budget) return null;
+    }
+    j += token.length;
+  }
+  return inserted > 0 ? { end: j } : null;
+}
+
+/** The same read backwards: where `words` (a quote's first words) starts when it ends at `at`. */
+function writtenIntoBefore(text: string, words: string, at: number, clean: boolean, budget: number): { start: number } | null {
+  // The text is read backwards from `at`, where a word written in must end, not stop inside one.
+  if (midWord(text, at)) return null;
+  const from = Math.max(0, at - words.length - budget - 1);
+  const found = writtenInto(reversed(text.slice(from, at)), reversed(words), 0, clean, budget);
+  return found && { start: at - found.end };
+}
+
 /** Whether `actual` reads as `wanted` with a typo or two, rather than as other words. */
 function continues(actual: string, wanted: string): boolean {
   const n = Math.min(BRACKET, wanted.length);
@@ -247,8 +338,16 @@ function continues(actual: string, wanted: string): boolean {
 }
 
 const WORD = /[\p{L}\p{N}\p{M}]/u;
-/** Whether `at` falls inside a word of `s`: a letter, digit or mark on both sides. */
-export const midWord = (s: string, at: number) => at > 0 && at < s.length && WORD.test(s[at - 1]!) && WORD.test(s[at]!);
+const HYPHEN = /[-\u2010\u2011]/;
+const letter = (s: string, at: number) => at >= 0 && at < s.length && WORD.test(s[at]!);
+/**
+ * Whether `at` falls inside a word of `s`: a letter, digit or mark on both sides, or a hyphen joining two on
+ * one side ("so|-called" read as "to" ends inside a word written in).
+ */
+export const midWord = (s: string, at: number) =>
+  at > 0 &&
+  at < s.length &&
+  ((letter(s, at - 1) && letter(s, at)) || (letter(s, at - 1) && HYPHEN.test(s[at]!) && letter(s, at + 1)) || (HYPHEN.test(s[at - 1]!) && letter(s, at - 2) && letter(s, at)));
 
 /** How many characters agree, from `a[i]` and `b[j]` on, stepping by `step`, at most `max`. */
 function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, max: number): number {

@@ -210,6 +210,67 @@ describe("resolveTarget beside an edit", () => {
 });
 
 /**
+ * Words written into a quote, as a correction does (the bench's "words written in" row), resolved without an edit
+ * map, as targets on an older revision are: the words of the quote are all there with others between them, and
+ * the quote is placed on the whole passage or orphaned, never on the part on one side of the new words. The
+ * pairs are from that row (quotes seed 20261126, edit seeds 8, 9, 11 and 12), each edit made on the seed article alone.
+ */
+describe("resolveTarget on words written into a quote, without an edit map", () => {
+  // Each: the quote, the words of the seed article the correction rewrote, what it wrote, and the whole passage now.
+  const cases = [
+    // Read as cut short on the side of the prefix: the words written in were taken for the rest of it deleted.
+    [
+      "help boost trade and financial transactions. (Reuters, 2023).\u00a0The development of",
+      ["trade and financial transactions", "trade so-called military and reported financial wider transactions"],
+      "help boost trade so-called military and reported financial wider transactions. (Reuters, 2023).\u00a0The development of",
+    ],
+    // The same on the side of the suffix.
+    [
+      "Since the war in Ukraine, Moscow’s tendency towards",
+      ["Since the war in", "Since wider wider the announced war reported in"],
+      "Since wider wider the announced war reported in Ukraine, Moscow’s tendency towards",
+    ],
+    [
+      "of the West. Thus, distancing the Iranian regime from Russia failed",
+      ["of the West. Thus, distancing", "of wider wider the West. Thus, reported announced wider distancing"],
+      "of wider wider the West. Thus, reported announced wider distancing the Iranian regime from Russia failed",
+    ],
+    ["a relationship allows Moscow to keep its", ["a relationship allows", "a growing relationship announced allows"], "a growing relationship announced allows Moscow to keep its"],
+    // Aligned with its last word, "a", left out rather than "wider" written in before it.
+    [
+      "eventually lead to the formation of a",
+      ["formation of a block of aligned", "formation of wider a block of recent aligned"],
+      "eventually lead to the formation of wider a",
+    ],
+    // Aligned with its last word, "to", read on the "so" of "so-called": a hyphen joins a word, it does not end one.
+    [
+      "goals of isolating Russia through having direct access to",
+      ["isolating Russia through having direct access to", "isolating Russia announced through having direct access so-called to"],
+      "goals of isolating Russia announced through having direct access so-called to",
+    ],
+    // Words written just outside it on both sides, the nearest of its context still standing: they are not its own.
+    [
+      "partnerships between Iran and",
+      ["military partnerships between Iran and Russia as Godwin et al", "military several partnerships between Iran and Russia as Godwin recent et al"],
+      "partnerships between Iran and",
+    ],
+  ] as const;
+
+  it.each(cases)("places %j on the whole passage or orphans it", (quote, [before, after], whole) => {
+    const { anchor, words } = landing(SEED, quote, SEED.replace(before, after));
+    expect(anchor.state === "orphaned" || words === whole, `placed on ${JSON.stringify(words)}`).toBe(true);
+    // Words written in are never taken for the quote exactly.
+    if (words !== quote) expect(anchor.state).not.toBe("anchored");
+  });
+
+  it("places them on the whole passage where the context on one side of it stands", () => {
+    for (const [quote, [before, after], whole] of cases.slice(0, 2)) {
+      expect(landing(SEED, quote, SEED.replace(before, after)), quote).toMatchObject({ anchor: { state: "fuzzy" }, words: whole });
+    }
+  });
+});
+
+/**
  * Inputs crafted to make re-anchoring slow (bench/results/anchoring.md has their costs). Each must
  * complete and end as it should; how fast is the bench's to say, not the suite's.
  */

@@ -271,7 +271,9 @@ function fuzzy({ index, grams }: Revision, ctx: Context & Edited, threshold: num
   if (!best) return { state: "orphaned", score: 0 };
   const ambiguous = others.some((o) => o.score > best.score - 0.05);
   if (!trusts(best) || ambiguous || anotherPassage(ctx, best.start, best.end)) return { state: "orphaned", score: round(best.score) };
-  return placed(index, best.start, best.end, round(best.score));
+  // Other words than the quote's, or words written into it, are fuzzy whatever the score.
+  const same = best.end - best.start === quote.length && text.startsWith(quote, best.start);
+  return placed(index, best.start, best.end, same ? round(best.score) : Math.min(round(best.score), 0.999));
 }
 
 /**
