@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { signupTokenFor } from "../../server/test/support/mail.ts";
 import { announceSkip, chromiumSuite, newUserPage, screenshot, skipBrowserSuites } from "./support/browser.ts";
-import { SEED_ARTICLE, SEED_TITLE, call, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, setRole, signUpApi, threadCard, twoMembers } from "./support/flows.ts";
+import { SEED_ARTICLE, SEED_TITLE, annotate, call, groupWithSeedArticle, highlightSizes, newUser, openReader, selectWithMouse, setRole, signUpApi, threadCard, twoMembers } from "./support/flows.ts";
 
 const PASSAGE = "Russia-Iran close ties help Moscow to develop its geopolitical, economic, and security";
 
@@ -232,6 +232,34 @@ describe.skipIf(skipBrowserSuites)("roles and moderation, in Chromium", () => {
     expect(await reader.page.getByRole("dialog", { name: "Annotate selection" }).count()).toBe(0);
     expect(await reader.page.getByText("refused one of your changes").count()).toBe(0);
     await screenshot(reader.page, "reader-demoted");
+    expect([...owner.errors, ...reader.errors]).toEqual([]);
+    await owner.context.close();
+    await reader.context.close();
+  }, 90_000);
+
+  it("a member made moderator while reading sees what moderators hid without a reload, and no longer once demoted", async () => {
+    const base = suite.base;
+    const owner = await newUserPage(suite.browser);
+    const reader = await newUserPage(suite.browser);
+    const olga = await signUpApi(owner.context, base, "Olga");
+    const mira = await signUpApi(reader.context, base, "Mira");
+    const { groupId, articleId } = await groupWithSeedArticle(owner.context, base, [{ context: reader.context, email: mira.email, role: "annotator" }]);
+    const id = await annotate(owner.context, base, articleId, PASSAGE, { kind: "comment", body: "Hidden for a look" });
+    await call(owner.context, base, "POST", `/api/annotations/${id}/hide`, { reason: "A look" });
+    await openReader(reader.page, base, articleId);
+    const badge = reader.page.locator(".role-badge");
+    expect(await badge.textContent()).toBe("annotator");
+    const hidden = threadCard(reader.page, "Comment", olga.name);
+    expect(await hidden.count()).toBe(0);
+
+    await setRole(owner.context, base, groupId, mira.id, "moderator");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("moderator");
+    await hidden.getByText("Hidden for a look").waitFor({ timeout: 15_000 });
+    await hidden.getByRole("button", { name: "Unhide" }).waitFor();
+
+    await setRole(owner.context, base, groupId, mira.id, "annotator");
+    await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe("annotator");
+    await hidden.waitFor({ state: "detached", timeout: 15_000 });
     expect([...owner.errors, ...reader.errors]).toEqual([]);
     await owner.context.close();
     await reader.context.close();

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { groupRoom } from "@marginalia/schema";
+import { canModerate, groupRoom, hiddenRoom as hiddenRoomOf } from "@marginalia/schema";
 import type { Article } from "../../api/articles.ts";
 import { DocSession, type SessionOptions } from "../../sync/doc-session.ts";
 import { useSessionState } from "../../sync/hooks.ts";
@@ -43,7 +43,8 @@ export function useDocSessions(
   { hold, resyncMs }: Pick<SessionOptions, "hold" | "resyncMs"> = {},
 ): Sessions {
   const [group, setGroup] = useState<DocSession | null>(null);
-  const [others, setOthers] = useState<Omit<Sessions, "group">>({ private: null, hidden: null });
+  const [mine, setMine] = useState<DocSession | null>(null);
+  const [hidden, setHidden] = useState<DocSession | null>(null);
   const refused = useRef(notices);
   refused.current = notices;
   const groupState = useSessionState(group);
@@ -52,7 +53,10 @@ export function useDocSessions(
   const [writer, setWriter] = useState(false);
   if (!writer && role && canWrite(role) && !groupState.fatal) setWriter(true);
   const privateRoom = article?.sync.privateRoom;
-  const hiddenRoom = article?.sync.hiddenRoom;
+  // The hidden document follows the role both ways: a member made moderator sees what moderators hid at once,
+  // and one no longer moderator stops holding it (the server closes that socket; its items leave the page).
+  const moderating = !!role && canModerate(role) && !groupState.fatal;
+  const hiddenRoom = moderating ? (article?.sync.hiddenRoom ?? hiddenRoomOf(articleId)) : null;
 
   useEffect(() => {
     const session = open(groupRoom(articleId), userId, refused, { hold, resyncMs });
@@ -62,15 +66,17 @@ export function useDocSessions(
 
   useEffect(() => {
     const mine = writer && privateRoom ? open(privateRoom, userId, refused, { resyncMs }) : null;
-    const hidden = hiddenRoom ? open(hiddenRoom, userId, refused, { resyncMs }) : null;
-    setOthers({ private: mine, hidden });
-    return () => {
-      mine?.destroy();
-      hidden?.destroy();
-    };
-  }, [privateRoom, hiddenRoom, userId, writer, resyncMs]);
+    setMine(mine);
+    return () => mine?.destroy();
+  }, [privateRoom, userId, writer, resyncMs]);
 
-  return useMemo(() => ({ group, ...others }), [group, others]);
+  useEffect(() => {
+    const hidden = hiddenRoom ? open(hiddenRoom, userId, refused, { resyncMs }) : null;
+    setHidden(hidden);
+    return () => hidden?.destroy();
+  }, [hiddenRoom, userId, resyncMs]);
+
+  return useMemo(() => ({ group, private: mine, hidden }), [group, mine, hidden]);
 }
 
 function open(room: string, userId: string, notices: { current: Notices }, options: Pick<SessionOptions, "hold" | "resyncMs">) {
