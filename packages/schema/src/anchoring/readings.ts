@@ -1,3 +1,7 @@
+import { contextWithin, crossesSentence, farSide, writtenInto, writtenIntoBefore } from "./written-into.ts";
+import { BRACKET, KEY, midWord, reversed } from "./words.ts";
+
+export { BRACKET };
 import { type Alignment, alignNear, costsEndingIn, distance } from "./align.ts";
 
 /**
@@ -17,10 +21,6 @@ const NEAR_BRACKETED_QUOTE = 0.75;
 const SPLICE_INSERT = 80;
 /** A quote with a stretch deleted is placed on the rest when this much of it remains. */
 const SPLICE_KEPT = 0.6;
-/** How much of each end of a quote identifies it when text was inserted into it, in UTF-16 units. */
-const KEY = 8;
-/** Context that brackets a passage must be at least this long on each side (or reach the text's edge). */
-export const BRACKET = 16;
 /** Context similarity (0–1) above which the surroundings are taken to be the same passage. */
 export const CONTEXT_AGREES = 0.7;
 /** Context similarity at which edited context a few characters from a cut still reads as the same (see gapBefore). */
@@ -123,10 +123,13 @@ export function spliced(text: string, ctx: Context, near: number, slack: number)
   const head = commonLength(quote, 0, text, start, 1, m);
   if (head === m) return null;
   // Words written into it in more than one place: each of its own still follows, in order.
-  const written = midWord(quote, head) ? null : writtenInto(text, quote.slice(head), start + head, endsClean(ctx), Math.max(m, SPLICE_INSERT));
+  const into = midWord(quote, head) ? null : writtenInto(text, quote.slice(head), start + head, endsClean(ctx), Math.max(m, SPLICE_INSERT));
+  const written = into && !contextWithin(text, start + head, into.end, ctx.suffix, 1) ? into : null;
   if (written) {
     const candidate = scored("spliced", text, ctx, start, written.end, 1);
-    const agrees = candidate.context >= CONTEXT_AGREES || (agreesBefore(text, start, ctx.prefix) && agreesAfter(text, written.end, ctx.suffix));
+    const agrees =
+      (candidate.context >= CONTEXT_AGREES || (agreesBefore(text, start, ctx.prefix) && agreesAfter(text, written.end, ctx.suffix))) &&
+      (farSide(quote.slice(head)) || standsAfter(text, written.end, ctx.suffix));
     return agrees ? { ...candidate, context: Math.max(candidate.context, CONTEXT_AGREES) } : null;
   }
   const windowEnd = start + m + Math.max(m, SPLICE_INSERT);
@@ -166,12 +169,14 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     const kept = at < 0 ? 0 : commonLength(quote, 0, text, start, 1, m);
     const rest = quote.slice(kept);
     const resumes = text.slice(start + kept, start + kept + SPLICE_INSERT + rest.length).indexOf(rest);
-    const whole = resumes > 0 && intactAfter(text, start + kept + resumes + rest.length, suffix);
+    const resumedAt = start + kept + resumes + rest.length;
+    const whole = resumes > 0 && !crossesSentence(text.slice(start + kept, start + kept + resumes), quote.slice(0, kept)) && (farSide(rest) ? intactAfter(text, resumedAt, suffix) : standsAfter(text, resumedAt, suffix));
     // Its own words still follow, with others written in between: no cut, the whole passage or nothing.
-    const written = kept > 0 && kept < m && !midWord(quote, kept) ? writtenInto(text, rest, start + kept, endsClean(ctx), budget) : null;
+    const into = kept >= KEY && kept < m && !midWord(quote, kept) ? writtenInto(text, rest, start + kept, endsClean(ctx), budget) : null;
+    const written = into && !contextWithin(text, start + kept, into.end, suffix, 1) ? into : null;
     if (kept >= KEY && kept < m && whole) sides.push({ start, end: start + kept + resumes + rest.length, kept: m });
     else if (written) {
-      if (agreesAfter(text, written.end, suffix)) sides.push({ start, end: written.end, kept: m });
+      if (farSide(rest) ? agreesAfter(text, written.end, suffix) : standsAfter(text, written.end, suffix)) sides.push({ start, end: written.end, kept: m });
     } else if (
       kept >= enough &&
       kept < m &&
@@ -194,10 +199,14 @@ export function trimmed(text: string, ctx: Context, near: number, slack: number)
     const lookFrom = Math.max(0, end - kept - SPLICE_INSERT - rest.length);
     const resumes = text.slice(lookFrom, end - kept).lastIndexOf(rest);
     const gap = resumes < 0 ? -1 : end - kept - (lookFrom + resumes + rest.length);
-    const written = kept > 0 && kept < m && !midWord(quote, m - kept) ? writtenIntoBefore(text, rest, end - kept, startsClean(ctx), budget) : null;
-    if (kept >= KEY && kept < m && gap > 0 && intactBefore(text, lookFrom + resumes, prefix)) sides.push({ start: lookFrom + resumes, end, kept: m });
+    const into = kept >= KEY && kept < m && !midWord(quote, m - kept) ? writtenIntoBefore(text, rest, end - kept, startsClean(ctx), budget) : null;
+    const written = into && !contextWithin(text, into.start, end - kept, prefix, -1) ? into : null;
+    const inserted = gap > 0 && !crossesSentence(text.slice(end - kept - gap, end - kept), rest);
+    const resumedFrom = lookFrom + resumes;
+    if (kept >= KEY && kept < m && inserted && (farSide(rest) ? intactBefore(text, resumedFrom, prefix) : standsBefore(text, resumedFrom, prefix)))
+      sides.push({ start: resumedFrom, end, kept: m });
     else if (written) {
-      if (agreesBefore(text, written.start, prefix)) sides.push({ start: written.start, end, kept: m });
+      if (farSide(rest) ? agreesBefore(text, written.start, prefix) : standsBefore(text, written.start, prefix)) sides.push({ start: written.start, end, kept: m });
     } else if (
       kept >= enough &&
       kept < m &&
@@ -252,7 +261,6 @@ function nearestGap(costs: Int32Array, length: number): number {
   return best.cost < atCut && 1 - best.cost / length >= REPLACED_CONTEXT ? best.gap : 0;
 }
 
-const reversed = (s: string) => s.split("").reverse().join("");
 
 /** Whether the quote began between words, and whether it ended between them. */
 const startsClean = ({ prefix, quote }: Context) => !midWord(prefix + quote, prefix.length);
@@ -275,6 +283,20 @@ function agreesAfter(text: string, at: number, suffix: string): boolean {
   return 1 - costsEndingIn(window, reversed(head), window.length, window.length)[0]! / head.length >= CONTEXT_AGREES;
 }
 
+/**
+ * Whether the context stands whole for 2 × BRACKET characters beside `at` (all of it, if shorter): what a
+ * rest of one short word must have beyond it, since a few words of context (" schools of the ") recur.
+ */
+function standsBefore(text: string, at: number, prefix: string): boolean {
+  const tail = prefix.slice(-2 * BRACKET);
+  return tail.length === 0 ? at === 0 : at >= tail.length && text.startsWith(tail, at - tail.length);
+}
+
+function standsAfter(text: string, at: number, suffix: string): boolean {
+  const head = suffix.slice(0, 2 * BRACKET);
+  return head.length === 0 ? at === text.length : text.startsWith(head, at);
+}
+
 /** Whether the text before `at` ends with the prefix's last BRACKET characters (a shorter prefix: the text's edge). */
 function intactBefore(text: string, at: number, prefix: string): boolean {
   return prefix.length < BRACKET || (at >= BRACKET && text.startsWith(prefix.slice(-BRACKET), at - BRACKET));
@@ -293,61 +315,13 @@ function earlier(text: string, rest: string, to: number, m: number): boolean {
   return text.slice(Math.max(0, to - 4 * (m + SPLICE_INSERT)), to).includes(rest);
 }
 
-/**
- * Where `words` (the rest of a quote, from between two of its words) ends in `text` read from `at`, with
- * whole words written in among its own: each of its words in turn, exactly, and before each any of the
- * text's whole words, at most `budget` UTF-16 units of them in all. `clean`: it ended between words, so its
- * last word must end where one of the text's does. Null if a word of it is not there, or nothing was written
- * in. Its cost is bounded by its length and the budget, whatever the text holds.
- */
-function writtenInto(text: string, words: string, at: number, clean: boolean, budget: number): { end: number } | null {
-  const tokens = words.match(/\s*\S+\s*|\s+/g) ?? [];
-  let j = at;
-  let inserted = 0;
-  for (const [t, token] of tokens.entries()) {
-    const last = t === tokens.length - 1;
-    while (!(text.startsWith(token, j) && !(last && clean && midWord(text, j + token.length)))) {
-      if (midWord(text, j) || j >= text.length) return null;
-      // One of the text's words, and the spaces after it, written in: read no further than the units left, a
-      // word may be megabytes.
-      const from = j;
-      const limit = Math.min(text.length, j + budget - inserted + 1);
-      while (j < limit && /\S/.test(text[j]!)) j++;
-      while (j < limit && /\s/.test(text[j]!)) j++;
-      inserted += j - from;
-      if (j === from || inserted > budget) return null;
-    }
-    j += token.length;
-  }
-  return inserted > 0 ? { end: j } : null;
-}
-
-/** The same read backwards: where `words` (a quote's first words) starts when it ends at `at`. */
-function writtenIntoBefore(text: string, words: string, at: number, clean: boolean, budget: number): { start: number } | null {
-  // The text is read backwards from `at`, where a word written in must end, not stop inside one.
-  if (midWord(text, at)) return null;
-  const from = Math.max(0, at - words.length - budget - 1);
-  const found = writtenInto(reversed(text.slice(from, at)), reversed(words), 0, clean, budget);
-  return found && { start: at - found.end };
-}
-
 /** Whether `actual` reads as `wanted` with a typo or two, rather than as other words. */
 function continues(actual: string, wanted: string): boolean {
   const n = Math.min(BRACKET, wanted.length);
   return similarity(actual.slice(0, n), wanted.slice(0, n)) >= 0.5 || similarity(actual.slice(-n), wanted.slice(-n)) >= 0.5;
 }
 
-const WORD = /[\p{L}\p{N}\p{M}]/u;
-const HYPHEN = /[-\u2010\u2011]/;
-const letter = (s: string, at: number) => at >= 0 && at < s.length && WORD.test(s[at]!);
-/**
- * Whether `at` falls inside a word of `s`: a letter, digit or mark on both sides, or a hyphen joining two on
- * one side ("so|-called" read as "to" ends inside a word written in).
- */
-export const midWord = (s: string, at: number) =>
-  at > 0 &&
-  at < s.length &&
-  ((letter(s, at - 1) && letter(s, at)) || (letter(s, at - 1) && HYPHEN.test(s[at]!) && letter(s, at + 1)) || (HYPHEN.test(s[at - 1]!) && letter(s, at - 2) && letter(s, at)));
+export { midWord };
 
 /** How many characters agree, from `a[i]` and `b[j]` on, stepping by `step`, at most `max`. */
 function commonLength(a: string, i: number, b: string, j: number, step: 1 | -1, max: number): number {

@@ -274,6 +274,37 @@ describe("resolveTarget on words written into a quote, without an edit map", () 
  * Inputs crafted to make re-anchoring slow (bench/results/anchoring.md has their costs). Each must
  * complete and end as it should; how fast is the bench's to say, not the suite's.
  */
+describe("resolveTarget never reads another passage's words as written into a quote", () => {
+  const lead = "The court issued its ruling on Tuesday afternoon. ";
+  /** Where `quote` lands, without an edit map, once `before` reads `after`: its words, or null when orphaned. */
+  function landed(before: string, after: string, quote: string): string | null {
+    const old = new CodePointIndex(before);
+    const start = old.toCodePoint(before.indexOf(quote));
+    const target = buildTarget(old, { start, end: start + Array.from(quote).length }, 1);
+    const index = new CodePointIndex(after);
+    const anchor = resolveTarget(index, target, { oldLength: old.length });
+    return anchor.state === "orphaned" ? null : index.slice(anchor.start, anchor.end);
+  }
+
+  it("stops at the end of the quote's sentence: its last word found in the next one is that sentence's", () => {
+    const before = `${lead}Critics called the ruling a victory for the government's opponents. Supporters said the government's opponents had misread it.`;
+    const after = `${lead}Critics called the ruling a victory for its opponents. Supporters said the government's opponents had misread it.`;
+    expect(landed(before, after, "the ruling a victory for the") ?? "").not.toContain("Supporters");
+  });
+
+  it("takes a last word as short as 'the' found again further on only where the context beyond it still stands", () => {
+    const before = `${lead}The minister said the new rules would apply to the schools of the north, and later to the schools of the south.`;
+    const after = `${lead}The minister said the new rules would apply to northern schools first, and later to the schools of the south.`;
+    expect(landed(before, after, "the new rules would apply to the") ?? "").not.toContain("later");
+  });
+
+  it("still reads a sentence inserted between two of the quote's own as inserted", () => {
+    const before = `${lead}Critics called it a victory. Supporters said nothing at all that day.`;
+    const after = `${lead}Critics called it a victory. Nobody had expected it. Supporters said nothing at all that day.`;
+    expect(landed(before, after, "Critics called it a victory. Supporters said nothing")).toBe("Critics called it a victory. Nobody had expected it. Supporters said nothing");
+  });
+});
+
 describe("resolveTarget on hostile input", () => {
   const revised = `A note was added at the top.\n\n${SEED}`;
   const seedLength = Array.from(SEED).length;
