@@ -60,7 +60,8 @@ describe("IRIs and tags", () => {
   it("refuse bidirectional formatting, and a tag given twice", async () => {
     const { owner, article } = await articleWithMembers(t.app, []);
     const create = (extra: object) => owner.post(`/api/articles/${article.id}/annotations`, { kind: "comment", body: "x", target: seedTarget(0, "the"), ...extra });
-    for (const c of ["\u200e", "\u200f", "\u202a", RLO, "\u2066", "\u2069"]) {
+    // The Arabic letter mark is one too (Unicode's Bidi_Control).
+    for (const c of ["\u200e", "\u200f", "\u202a", RLO, "\u2066", "\u2069", "\u061c"]) {
       expectField(await create({ via: `https://example.org/a${c}b` }), "via");
       expectField(await create({ canonical: `urn:uuid:${c}1` }), "canonical");
       expectField(await create({ tags: [`a${c}b`] }), "tags");
@@ -68,6 +69,10 @@ describe("IRIs and tags", () => {
     for (const c of ["\u2028", "\u2029"]) expectField(await create({ tags: [`a${c}b`] }), "tags");
     expectField(await create({ tags: ["x", "y", "x"] }), "tags");
     expectField(await create({ tags: ["x", " x "] }), "tags");
+    // A tag that shows nothing, or one that reads as another (a zero-width space, another Unicode form).
+    for (const invisible of ["\u200b", "\u00ad", "\u034f"]) expectField(await create({ tags: [invisible] }), "tags");
+    expectField(await create({ tags: ["a", "a\u200b"] }), "tags");
+    expectField(await create({ tags: ["caf\u00e9", "cafe\u0301"] }), "tags");
     const kept = await create({ tags: ["x", "y"], via: "https://example.org/a" });
     expect([kept.status, kept.body.tags]).toEqual([201, ["x", "y"]]);
   });

@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { type AnnotationValue, annotationsOf, readAnnotation, itemAt, writeAnnotation } from "@marginalia/schema";
+import { type AnnotationValue, annotationsOf, itemAt, normalHttpUrl, readAnnotation, writeAnnotation } from "@marginalia/schema";
 
 /**
  * The server judges an update whole (docs/sync.md, "What you may write"), and a refused one leaves our copy
@@ -34,7 +34,18 @@ export function writeAgain(doc: Y.Doc, dropped: ReadonlyMap<string, AnnotationVa
     const parent = live ? readAnnotation(live) : fresh.get(id);
     return !!parent && !parent.parentId && parent.status !== "hidden" && parent.status !== "rejected";
   };
-  const kept = [...fresh.values()].filter((value) => !value.parentId || takesReplies(value.parentId));
+  const kept = [...fresh.values()].filter((value) => !value.parentId || takesReplies(value.parentId)).map(inNormalForm);
   if (kept.length) doc.transact(() => kept.forEach((value) => writeAnnotation(doc, value)), origin);
   return kept.length;
+}
+
+/**
+ * A fact-check's source addresses in the normal form the server requires of a live write (normalHttpUrl):
+ * work written offline by an earlier version of this app kept addresses as the browser serialized them
+ * (`|`, `^`, a stray `%`), and written again as they were, it would be refused again, and lost.
+ */
+function inNormalForm(value: AnnotationValue): AnnotationValue {
+  if (!value.factcheck) return value;
+  const sources = value.factcheck.sources.map((source) => ({ ...source, url: normalHttpUrl(source.url) ?? source.url }));
+  return { ...value, factcheck: { ...value.factcheck, sources } };
 }

@@ -1,11 +1,12 @@
 import { z } from "zod";
 
 /**
- * The bidirectional formatting characters: marks, embeddings, overrides and isolates. RFC 3987 (section
+ * The bidirectional formatting characters (Unicode's Bidi_Control: the marks, the Arabic letter mark among
+ * them, embeddings, overrides and isolates). RFC 3987 (section
  * 4.1) forbids them in IRIs, and in a tag or an address they would reverse what follows where it is
  * shown: `https://example.org/\u202etxt.exe` reads as ending in "exe.txt".
  */
-export const BIDI_FORMATTING = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+export const BIDI_FORMATTING = /\p{Bidi_Control}/u;
 
 /** What RFC 3986 allows in a path, query or fragment, besides a percent escape. */
 const NOT_IN_URI = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/g;
@@ -38,7 +39,7 @@ const DESCRIBED =
 export const httpUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(MAX_URL_LENGTH)
-  .refine((url) => normalHttpUrl(url) === url, "an http(s) URL in its normal form (as new URL(u).href writes it)")
+  .refine((url) => normalHttpUrl(url) === url, "an http(s) URL in its normal form (WHATWG's serialization, with what RFC 3986 does not allow percent-encoded)")
   .describe(DESCRIBED);
 
 /** An http(s) URL as a REST or W3C client sends it: any absolute one, stored in its normal form. */

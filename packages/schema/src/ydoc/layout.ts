@@ -9,8 +9,11 @@ import {
   sourceSchema,
   textTargetSchema,
 } from "../vocabulary/annotations.ts";
-import { oneLine } from "../vocabulary/names.ts";
+import { oneLine, showsText } from "../vocabulary/names.ts";
 import { BIDI_FORMATTING } from "../vocabulary/urls.ts";
+
+/** A tag as a reader sees it: without format characters (zero-width spaces, joiners), in one Unicode form. */
+const asRead = (tag: string) => tag.replace(/\p{Cf}/gu, "").normalize("NFC");
 
 /**
  * The shape of a Marginalia Y.Doc (docs/sync.md). Every document, the group's
@@ -102,11 +105,18 @@ export const annotationFieldSchemas = {
   target: textTargetSchema.nullable(),
   // The length as written, before trimming: the server checks a live field and keeps it as the client wrote
   // it, and a tag of "x" and 20,000 ideographic spaces passed a trimmed check.
-  // One line, with no bidirectional formatting (which would reverse the tags shown after it), and each once.
+  // One line that shows something, with no bidirectional formatting (which would reverse the tags shown after
+  // it), and each once as it reads: a zero-width space or a different Unicode form does not make another tag.
   tags: z
-    .array(oneLine(z.string().max(64)).trim().min(1).refine((tag) => !BIDI_FORMATTING.test(tag), "holds no bidirectional formatting characters"))
+    .array(
+      oneLine(z.string().max(64))
+        .trim()
+        .min(1)
+        .refine((tag) => !BIDI_FORMATTING.test(tag), "holds no bidirectional formatting characters")
+        .refine(showsText, "must show at least one visible character"),
+    )
     .max(MAX_TAGS)
-    .refine((tags) => new Set(tags).size === tags.length, "tags repeat"),
+    .refine((tags) => new Set(tags.map(asRead)).size === tags.length, "tags repeat"),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).nullable(),
   factcheck: factcheckSchema.nullable(),
   status: z.enum(ANNOTATION_STATUSES),

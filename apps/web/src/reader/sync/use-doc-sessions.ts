@@ -55,7 +55,9 @@ export function useDocSessions(
   const privateRoom = article?.sync.privateRoom;
   // The hidden document follows the role both ways: a member made moderator sees what moderators hid at once,
   // and one no longer moderator stops holding it (the server closes that socket; its items leave the page).
-  const moderating = !!role && canModerate(role) && !groupState.fatal;
+  // Only an end that takes the article away closes it with the group's: a group socket stopped for another
+  // reason (a message too large, a close the client does not know) leaves the moderator what they hold.
+  const moderating = !!role && canModerate(role) && groupState.end !== "access" && groupState.end !== "gone";
   const hiddenRoom = moderating ? (article?.sync.hiddenRoom ?? hiddenRoomOf(articleId)) : null;
 
   useEffect(() => {
