@@ -128,7 +128,11 @@ const purposes = (b: z.output<typeof textualBody>) => (b.purpose === undefined ?
  * Server-owned fields (id, created, creator…) are ignored; anything we could not store is refused with
  * the field named, rather than silently dropped.
  */
-export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}): W3CDraft {
+/**
+ * `defaults`: what a replaced annotation holds. Its tags as stored pass as they are, so that a client that
+ * GETs an annotation and PUTs it back with another body is not refused for tags a later rule would not take.
+ */
+export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind; tags?: readonly string[] } = {}): W3CDraft {
   const doc = validate(annotationSchema, input);
   if (doc.body !== undefined && doc.bodyValue !== undefined) throw fail("bodyValue", "send body or bodyValue, not both");
 
@@ -185,8 +189,9 @@ export function fromW3C(input: unknown, defaults: { kind?: AnnotationKind } = {}
 
   const body = texts.join("\n\n");
   if (body.length > MAX_BODY_LENGTH) throw fail("body", `at most ${MAX_BODY_LENGTH} characters in all`);
-  const parsedTags = annotationFieldSchemas.tags.safeParse(tags);
-  if (!parsedTags.success) throw fail("body", "tagging bodies: at most 20 tags, each 1–64 characters");
+  const unchanged = defaults.tags !== undefined && defaults.tags.length === tags.length && defaults.tags.every((tag, i) => tag === tags[i]);
+  const parsedTags = unchanged ? ({ success: true, data: tags } as const) : annotationFieldSchemas.tags.safeParse(tags);
+  if (!parsedTags.success) throw fail("body", `tagging bodies: ${parsedTags.error.issues[0]?.message ?? "at most 20 tags, each 1–64 characters"}`);
 
   let factcheck: W3CDraft["factcheck"] = null;
   if (kind === "factcheck") {

@@ -163,7 +163,7 @@ async function replaceAnnotation(c: AppContext, body: unknown) {
   const { articleId, access, view, doc } = await reach(c);
   if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot edit`);
   precondition(c, doc, true);
-  const draft = fromW3C(body, { kind: view.kind });
+  const draft = fromW3C(body, { kind: view.kind, tags: view.tags });
   const patch = await toPatch(draft, view, await containerArticle(c, articleId));
   // A PUT of what is already there changes nothing, and so does not bump `modified`. What was checked is
   // checked again in the document's transaction: a REST or socket edit may have landed since.

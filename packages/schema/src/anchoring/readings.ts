@@ -127,9 +127,9 @@ export function spliced(text: string, ctx: Context, near: number, slack: number)
   const written = into && !contextWithin(text, start + head, into.end, ctx.suffix, 1) ? into : null;
   if (written) {
     const candidate = scored("spliced", text, ctx, start, written.end, 1);
-    const agrees =
-      (candidate.context >= CONTEXT_AGREES || (agreesBefore(text, start, ctx.prefix) && agreesAfter(text, written.end, ctx.suffix))) &&
-      (farSide(quote.slice(head)) || standsAfter(text, written.end, ctx.suffix));
+    // The prefix stands by construction (the quote's head was found beside it), so only the far side tells
+    // the quote's own end from another clause's words that happen to repeat its last ones.
+    const agrees = farSide(quote.slice(head)) ? agreesAfter(text, written.end, ctx.suffix) : standsAfter(text, written.end, ctx.suffix);
     return agrees ? { ...candidate, context: Math.max(candidate.context, CONTEXT_AGREES) } : null;
   }
   const windowEnd = start + m + Math.max(m, SPLICE_INSERT);

@@ -298,6 +298,20 @@ describe("resolveTarget never reads another passage's words as written into a qu
     expect(landed(before, after, "the new rules would apply to the") ?? "").not.toContain("later");
   });
 
+  it("checks the far side of words read past, where the quote's head stood beside its prefix: a clause that repeats its last words is another's", () => {
+    const before = `${lead}Sales rose by two percent in the north, and costs rose by two percent in the north, the report said.`;
+    const after = `${lead}Sales rose sharply, and costs rose by two percent in the north, the report said.`;
+    expect(landed(before, after, "Sales rose by two percent") ?? "").not.toContain("costs");
+    const mayor = `${lead}The mayor said the bridge would reopen in June, and the governor said the bridge would reopen in July, officials said.`;
+    const nothing = `${lead}The mayor said nothing, and the governor said the bridge would reopen in July, officials said.`;
+    expect(landed(mayor, nothing, "The mayor said the bridge would reopen") ?? "").not.toContain("governor");
+    // Words written in with the suffix standing: still the whole passage.
+    const monday = `${lead}The mayor said on Monday that the old bridge would reopen in June, officials said.`;
+    expect(landed(mayor, monday.replace(" officials said.", " and the governor said the bridge would reopen in July, officials said."), "The mayor said the bridge would reopen in June")).toBe(
+      "The mayor said on Monday that the old bridge would reopen in June",
+    );
+  });
+
   it("still reads a sentence inserted between two of the quote's own as inserted", () => {
     const before = `${lead}Critics called it a victory. Supporters said nothing at all that day.`;
     const after = `${lead}Critics called it a victory. Nobody had expected it. Supporters said nothing at all that day.`;
