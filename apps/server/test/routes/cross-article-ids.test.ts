@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { createAnnotation } from "@marginalia/schema";
 import { annotationTombstones, annotations, flags } from "@marginalia/schema/tables";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type TestApp, type TestClient, addMember, createTestApp } from "../support/app.ts";
+import { describe, expect, it, vi } from "vitest";
+import { type TestClient, addMember } from "../support/app.ts";
+import { liveServer } from "../support/live.ts";
 import { articleWithMembers } from "../support/article.ts";
 import { SETTLED } from "../support/settled.ts";
 import { openSyncClient } from "../support/sync-client.ts";
@@ -13,19 +14,13 @@ import { openSyncClient } from "../support/sync-client.ts";
 // deleted must not let another reach into it by taking the id: these tests hold a group A and a group B
 // whose member tries.
 
-let t: TestApp;
-let url: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(() => t.close());
+const live = liveServer();
 
 const C = (x: unknown) => x as TestClient;
 
 async function twoGroups() {
-  const A = await articleWithMembers(t.app, ["annotator", "moderator"]);
-  const B = await articleWithMembers(t.app, ["annotator"]);
+  const A = await articleWithMembers(live.t.app, ["annotator", "moderator"]);
+  const B = await articleWithMembers(live.t.app, ["annotator"]);
   return { A, B, author: C(A.members[0]), moderator: C(A.members[1]), outsider: B.members[0]!, bOwner: C(B.owner) };
 }
 
@@ -56,9 +51,9 @@ describe("an id deleted in one article", () => {
     const D = await created(author, A.article.id, { body: "A deletes this" });
     expect((await author.delete(`/api/annotations/${D}`)).status).toBe(204);
 
-    const bystander = openSyncClient(url, B.article.sync.room, B.owner.token, { acks: true });
-    const squatter = openSyncClient(url, B.article.sync.room, outsider.token, { acks: true });
-    const restorer = openSyncClient(url, A.article.sync.room, A.members[0]!.token, { acks: true });
+    const bystander = openSyncClient(live.url, B.article.sync.room, B.owner.token, { acks: true });
+    const squatter = openSyncClient(live.url, B.article.sync.room, outsider.token, { acks: true });
+    const restorer = openSyncClient(live.url, A.article.sync.room, A.members[0]!.token, { acks: true });
     try {
       await Promise.all([bystander.synced, squatter.synced, restorer.synced]);
       createAnnotation(squatter.doc, { id: D, kind: "comment", authorId: outsider.user.id, body: "B takes the id" });
@@ -68,7 +63,7 @@ describe("an id deleted in one article", () => {
       await vi.waitFor(async () => expect((await bOwner.get(`/api/annotations/${kept}`)).status).toBe(200), SETTLED);
       expect(bystander.closes).toEqual([]);
       expect((await author.get(`/api/annotations/${D}`)).status).toBe(410);
-      expect(await t.database.db.select({ articleId: annotationTombstones.articleId }).from(annotationTombstones).where(eq(annotationTombstones.id, D))).toEqual([
+      expect(await live.t.database.db.select({ articleId: annotationTombstones.articleId }).from(annotationTombstones).where(eq(annotationTombstones.id, D))).toEqual([
         { articleId: A.article.id },
       ]);
 
@@ -89,8 +84,8 @@ describe("lookups by id match the article or group too", () => {
     expect(R.status).toBe(201);
     expect((await author.delete(`/api/annotations/${P}`)).status).toBe(204);
     // What a squat left before ids tombstoned elsewhere counted as taken: B's hidden row under P's id.
-    await t.database.db.delete(annotationTombstones).where(eq(annotationTombstones.id, P));
-    await t.database.db
+    await live.t.database.db.delete(annotationTombstones).where(eq(annotationTombstones.id, P));
+    await live.t.database.db
       .insert(annotations)
       .values({ id: P, articleId: B.article.id, groupId: B.group.id, docName: `article:${B.article.id}:hidden`, revision: 1, kind: "comment", status: "hidden" });
 
@@ -106,7 +101,7 @@ describe("lookups by id match the article or group too", () => {
     // article deleted before its flags were settled with it).
     await addMember(C(A.owner), A.group.id, C(outsider) as TestClient & { email: string }, "annotator");
     const Z = `z-${randomUUID()}`;
-    await t.database.db.insert(flags).values({ groupId: A.group.id, annotationId: Z, userId: outsider.user.id, reason: "A's own reason" });
+    await live.t.database.db.insert(flags).values({ groupId: A.group.id, annotationId: Z, userId: outsider.user.id, reason: "A's own reason" });
     await created(C(outsider), B.article.id, { id: Z, body: "B's annotation" });
 
     const queue = await bOwner.get(`/api/groups/${B.group.id}/moderation/queue`);
@@ -116,7 +111,7 @@ describe("lookups by id match the article or group too", () => {
     const flagged = await bOwner.get(`/api/groups/${B.group.id}/moderation/queue`);
     expect(flagged.body.items.find((i: { annotation: { id: string } }) => i.annotation.id === Z)?.flags).toEqual({ count: 1, reasons: ["B's reason"] });
     expect((await bOwner.post(`/api/annotations/${Z}/hide`, { reason: "B hides its own" })).status).toBe(200);
-    const ofA = await t.database.db.select({ reason: flags.reason, resolvedAt: flags.resolvedAt }).from(flags).where(and(eq(flags.annotationId, Z), eq(flags.groupId, A.group.id)));
+    const ofA = await live.t.database.db.select({ reason: flags.reason, resolvedAt: flags.resolvedAt }).from(flags).where(and(eq(flags.annotationId, Z), eq(flags.groupId, A.group.id)));
     expect(ofA).toEqual([{ reason: "A's own reason", resolvedAt: null }]);
   }, 60_000);
 
@@ -125,13 +120,13 @@ describe("lookups by id match the article or group too", () => {
     const X = await created(author, A.article.id, { body: "flagged, then deleted" });
     expect((await moderator.post(`/api/annotations/${X}/flag`, { reason: "look" })).status).toBe(201);
     expect((await author.delete(`/api/annotations/${X}`)).status).toBe(204);
-    const [ofDeleted] = await t.database.db.select({ resolvedAt: flags.resolvedAt }).from(flags).where(eq(flags.annotationId, X));
+    const [ofDeleted] = await live.t.database.db.select({ resolvedAt: flags.resolvedAt }).from(flags).where(eq(flags.annotationId, X));
     expect(ofDeleted?.resolvedAt).not.toBeNull();
 
     const Y = await created(author, A.article.id, { body: "flagged, then its article deleted" });
     expect((await moderator.post(`/api/annotations/${Y}/flag`, { reason: "look" })).status).toBe(201);
     expect((await moderator.delete(`/api/articles/${A.article.id}`)).status).toBe(204);
-    const [ofArticle] = await t.database.db.select({ resolvedAt: flags.resolvedAt }).from(flags).where(eq(flags.annotationId, Y));
+    const [ofArticle] = await live.t.database.db.select({ resolvedAt: flags.resolvedAt }).from(flags).where(eq(flags.annotationId, Y));
     expect(ofArticle?.resolvedAt).not.toBeNull();
   }, 60_000);
 
@@ -143,7 +138,7 @@ describe("lookups by id match the article or group too", () => {
     expect([assigned.status, assigned.body.answered]).toEqual([200, 0]);
 
     // A reply written in B's document that names A's annotation as its parent.
-    const socket = openSyncClient(url, B.article.sync.room, outsider.token, { acks: true });
+    const socket = openSyncClient(live.url, B.article.sync.room, outsider.token, { acks: true });
     try {
       await socket.synced;
       const reply = createAnnotation(socket.doc, { kind: "comment", authorId: outsider.user.id, body: "answer: https://example.org/proof", parentId: X });

@@ -1,7 +1,8 @@
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import { NO_SHARED_POSTGRES, requiredInCi } from "../support/ci.ts";
-import { type TestApp, TestClient, createGroup, createTestApp, type Reply, signUp } from "../support/app.ts";
+import { lockHolder } from "../support/lock-holder.ts";
+import { TestClient, createGroup, type Reply, signUp } from "../support/app.ts";
 import { COMMIT_WAIT_MESSAGE } from "../../src/sync/persist/batch-write.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 
@@ -14,31 +15,12 @@ const url = inject("databaseUrl");
 requiredInCi("lock-waits.test", url ? null : NO_SHARED_POSTGRES);
 
 describe.runIf(!!url)("lock waits", () => {
-  let t: TestApp;
-  let holder: postgres.Sql;
-  beforeAll(async () => {
-    t = await createTestApp();
-    holder = postgres(url!, { max: 2, onnotice: () => {} });
-  });
-  afterAll(async () => {
-    await holder?.end({ timeout: 5 });
-    await t?.close();
-  });
-
-  /** A transaction on a connection of its own, holding what `lock` takes until the returned function is called. */
-  async function holding(lock: (sql: postgres.ReservedSql) => Promise<unknown>): Promise<() => Promise<void>> {
-    const connection = await holder.reserve();
-    await connection`begin`;
-    await lock(connection);
-    return async () => {
-      await connection`rollback`;
-      connection.release();
-    };
-  }
+  const held = lockHolder(url!);
+  const holding = held.holding;
 
   /** Whether a session other than the holder's waits for a lock in a statement matching `pattern`. */
   async function waitingFor(pattern: string): Promise<boolean> {
-    const rows = await holder`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like ${pattern}`;
+    const rows = await held.sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like ${pattern}`;
     return rows.length > 0;
   }
 
@@ -52,7 +34,7 @@ describe.runIf(!!url)("lock waits", () => {
     owner.post(`/api/articles/${articleId}/annotations`, { kind: "comment", body: "Written while a switch waits" });
 
   it("does not hold up commits while turning anonymity on waits for the group's row, and answers 503 at its bound", async () => {
-    const owner = await signUp(t.app, "Owner");
+    const owner = await signUp(held.t.app, "Owner");
     const own = await createGroup(owner, "Own desk");
     const other = await createGroup(owner, "Other desk");
     const [ownArticle, otherArticle] = [await article(owner, own.id), await article(owner, other.id)];
@@ -84,7 +66,7 @@ describe.runIf(!!url)("lock waits", () => {
   }, 45_000);
 
   it("answers a role change that waits for the group's row 503 at its bound", async () => {
-    const owner = await signUp(t.app, "Owner");
+    const owner = await signUp(held.t.app, "Owner");
     const group = await createGroup(owner, "Held desk");
     const release = await holding((sql) => sql`select 1 from groups where id = ${group.id} for share`);
     try {
@@ -112,17 +94,17 @@ describe.runIf(!!url)("lock waits", () => {
   }
 
   it("answers a login that waits for its account's row 503 at its bound", async () => {
-    const person = await signUp(t.app, "Person");
+    const person = await signUp(held.t.app, "Person");
     // As ending the account's credentials does (services/users.ts), here for longer than any request should wait.
     const answer = await answerWhileHeld(
       (sql) => sql`select 1 from users where id = ${person.user.id} for update`,
-      () => new TestClient(t.app).post("/api/auth/login", { email: person.email, password: person.password }),
+      () => new TestClient(held.t.app).post("/api/auth/login", { email: person.email, password: person.password }),
     );
     expect(answer).toEqual([503, "unavailable"]);
   });
 
   it("answers a token minted while its account's row is held 503 at its bound", async () => {
-    const person = await signUp(t.app, "Person");
+    const person = await signUp(held.t.app, "Person");
     const answer = await answerWhileHeld(
       (sql) => sql`select 1 from users where id = ${person.user.id} for update`,
       () => person.post("/api/tokens", { name: "While held" }),
@@ -131,8 +113,8 @@ describe.runIf(!!url)("lock waits", () => {
   });
 
   it("answers an invitation accepted while its group's row is held 503 at its bound", async () => {
-    const owner = await signUp(t.app, "Owner");
-    const invitee = await signUp(t.app, "Invitee");
+    const owner = await signUp(held.t.app, "Owner");
+    const invitee = await signUp(held.t.app, "Invitee");
     const group = await createGroup(owner, "Held for a removal");
     const invited = await owner.post(`/api/groups/${group.id}/invitations`, { email: invitee.email, role: "annotator" });
     expect(invited.status).toBe(202);
@@ -147,12 +129,12 @@ describe.runIf(!!url)("lock waits", () => {
   });
 
   it("says so while a commit waits on a row locked elsewhere, and stores the write once it is let go", async () => {
-    const owner = await signUp(t.app, "Owner");
+    const owner = await signUp(held.t.app, "Owner");
     const group = await createGroup(owner, "Locked desk");
     const articleId = await article(owner, group.id);
     const created = await comment(owner, articleId);
     const id = created.body.id as string;
-    const warn = vi.spyOn(t.logger, "warn");
+    const warn = vi.spyOn(held.t.logger, "warn");
     const release = await holding((sql) => sql`select 1 from annotations where id = ${id} for update`);
     let editing: Promise<{ status: number }>;
     try {

@@ -3,7 +3,8 @@ import { createAnnotation } from "@marginalia/schema";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as Y from "yjs";
-import { type TestApp, type TestClient, createTestApp } from "../support/app.ts";
+import type { TestClient } from "../support/app.ts";
+import { liveServer } from "../support/live.ts";
 import { articleWithMembers, seedTarget } from "../support/article.ts";
 import { SETTLED } from "../support/settled.ts";
 import { type SyncClient, openSyncClient } from "../support/sync-client.ts";
@@ -12,13 +13,7 @@ import { type SyncClient, openSyncClient } from "../support/sync-client.ts";
  * One member's value must never cost the other members of a document their sockets: a value the database
  * could not hold used to fail the commit, and the hub reloaded the document and closed every socket on it.
  */
-let t: TestApp;
-let url: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.listen();
-});
-afterAll(() => t.close());
+const live = liveServer();
 
 const factcheck = (confidence: number, body = "a fact-check") => ({
   kind: "factcheck",
@@ -29,9 +24,9 @@ const factcheck = (confidence: number, body = "a fact-check") => ({
 });
 
 async function watched() {
-  const d = await articleWithMembers(t.app, ["annotator", "viewer"]);
+  const d = await articleWithMembers(live.t.app, ["annotator", "viewer"]);
   const [annotator, viewer] = d.members as unknown as [TestClient & { token: string; user: { id: string } }, TestClient & { token: string }];
-  const sockets = [openSyncClient(url, d.article.sync.room, d.owner.token), openSyncClient(url, d.article.sync.room, viewer.token)];
+  const sockets = [openSyncClient(live.url, d.article.sync.room, d.owner.token), openSyncClient(live.url, d.article.sync.room, viewer.token)];
   await Promise.all(sockets.map((s) => s.synced));
   return { d, annotator, sockets };
 }
@@ -53,7 +48,7 @@ describe("values the projection stores", () => {
         expect(read.body.factcheck.confidence).toBe(confidence);
       }
       // And written live, by a socket of the annotator's own.
-      const writer = openSyncClient(url, d.article.sync.room, annotator.token, { acks: true });
+      const writer = openSyncClient(live.url, d.article.sync.room, annotator.token, { acks: true });
       try {
         await writer.synced;
         const factcheck = { claim: "a claim", verdict: "false" as const, sources: [], confidence: 1e-300 };
@@ -76,13 +71,13 @@ describe("an update the database refuses for a value in it", () => {
   const marker = `unstorable-${randomUUID()}`;
   const fn = `refuse_${marker.replaceAll("-", "_")}`;
   beforeAll(async () => {
-    await t.database.db.execute(sql.raw(`create function ${fn}() returns trigger language plpgsql as $$
+    await live.t.database.db.execute(sql.raw(`create function ${fn}() returns trigger language plpgsql as $$
       begin if new.body like '${marker}%' then raise exception 'value out of range' using errcode = '22003'; end if; return new; end $$`));
-    await t.database.db.execute(sql.raw(`create trigger ${fn} before insert or update on annotations for each row execute function ${fn}()`));
+    await live.t.database.db.execute(sql.raw(`create trigger ${fn} before insert or update on annotations for each row execute function ${fn}()`));
   });
   afterAll(async () => {
-    await t.database.db.execute(sql.raw(`drop trigger if exists ${fn} on annotations`));
-    await t.database.db.execute(sql.raw(`drop function if exists ${fn}()`));
+    await live.t.database.db.execute(sql.raw(`drop trigger if exists ${fn} on annotations`));
+    await live.t.database.db.execute(sql.raw(`drop function if exists ${fn}()`));
   });
 
   it("costs a REST write a 422 and nothing stored, and closes nobody's socket", async () => {
@@ -102,7 +97,7 @@ describe("an update the database refuses for a value in it", () => {
 
   it("closes only its writer's socket, with 4422, and takes the annotation back", async () => {
     const { d, annotator, sockets } = await watched();
-    const writer = openSyncClient(url, d.article.sync.room, annotator.token, { acks: true });
+    const writer = openSyncClient(live.url, d.article.sync.room, annotator.token, { acks: true });
     try {
       await writer.synced;
       const id = createAnnotation(writer.doc, { kind: "comment", authorId: annotator.user.id, body: `${marker} live` });
@@ -119,7 +114,7 @@ describe("an update the database refuses for a value in it", () => {
 
   it("never deletes an annotation already stored: an edit it refuses costs the old reload, and the annotation stays", async () => {
     const { d, annotator, sockets } = await watched();
-    const writer = openSyncClient(url, d.article.sync.room, annotator.token, { acks: true });
+    const writer = openSyncClient(live.url, d.article.sync.room, annotator.token, { acks: true });
     try {
       await writer.synced;
       const posted = await annotator.post(`/api/articles/${d.article.id}/annotations`, { kind: "comment", body: "stored first", visibility: "group" });
@@ -138,7 +133,7 @@ describe("an update the database refuses for a value in it", () => {
       const read = await d.owner.get(`/api/annotations/${id}`);
       expect([read.status, read.body.body]).toEqual([200, "stored first"]);
       // And after the document settled: a socket opened now holds it, as stored.
-      const later = openSyncClient(url, d.article.sync.room, d.owner.token);
+      const later = openSyncClient(live.url, d.article.sync.room, d.owner.token);
       try {
         await later.synced;
         await stillWrites(later, d.owner.user.id, d.owner);
