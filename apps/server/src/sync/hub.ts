@@ -270,10 +270,10 @@ export class SyncHub {
    * who copies an id.
    */
   private dropTakenId(source: PersistSource, id: string, account: string | null): boolean {
-    const live = this.documents.live(source.context.docName);
-    if (live !== source || live.isCold || live.isBuilding) return false;
+    const live = this.builtSource(source);
+    if (!live) return false;
     this.logger.warn({ room: live.name, annotationId: id, userId: account }, "an update took an annotation id another article or author holds; removed");
-    live.change({ userId: null }, (doc) => annotationsOf(doc).delete(id)).catch((err: unknown) => this.logger.warn({ err, room: live.name }, "the annotation could not be removed"));
+    this.removeAsServer(live, [id]);
     for (const peer of [...live.peers]) {
       if (peer instanceof Connection && peer.account === account) peer.close(CLOSE_CODES.forbidden, "annotation id belongs to another article or author");
     }
@@ -288,22 +288,32 @@ export class SyncHub {
    * an edit the database refused must not cost them: such an update is refused as any other, with the reload.
    */
   private async dropUnstorable(source: PersistSource, ids: ReadonlySet<string>): Promise<boolean> {
-    const usable = () => {
-      const live = this.documents.live(source.context.docName);
-      return live === source && !live.isCold && !live.isBuilding ? live : null;
-    };
-    if (ids.size === 0 || !usable()) return false;
+    if (ids.size === 0 || !this.builtSource(source)) return false;
     if ((await storedAnnotationIds(this.db, source.context.docName, [...ids])).size > 0) return false;
-    const live = usable();
+    // Looked up again: the document may have been unloaded or reloaded while the projection answered.
+    const live = this.builtSource(source);
     if (!live) return false;
     this.logger.warn({ room: live.name, annotationIds: [...ids] }, "an update held a value the database cannot store; its annotations removed");
-    // Not awaited: the deletion is stored by the same committer that waits for this answer.
+    this.removeAsServer(live, ids);
+    return true;
+  }
+
+  /** `source` as the live document it still is, built (not cold, not building), or null: only then may the server change it. */
+  private builtSource(source: PersistSource): LiveDocument | null {
+    const live = this.documents.live(source.context.docName);
+    return live === source && !live.isCold && !live.isBuilding ? live : null;
+  }
+
+  /**
+   * Deletes annotations as the server's own change. Not awaited: the deletion is stored by the same
+   * committer that waits for the caller's answer.
+   */
+  private removeAsServer(live: LiveDocument, ids: Iterable<string>) {
     live
       .change({ userId: null }, (doc) => {
         for (const id of ids) annotationsOf(doc).delete(id);
       })
-      .catch((err: unknown) => this.logger.warn({ err, room: live.name }, "the annotations could not be removed"));
-    return true;
+      .catch((err: unknown) => this.logger.warn({ err, room: live.name }, "annotations could not be removed"));
   }
 
   /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */
