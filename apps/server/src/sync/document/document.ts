@@ -97,8 +97,8 @@ export class LiveDocument implements PersistSource {
   private changes = 0;
   private readonly joinAnswers = new JoinAnswers();
   private readonly serverWrites = new ServerWrites();
-  /** The client id the server has claimed as its own here (`claimOwnId`). */
-  private ownId: number | null = null;
+  /** The client id the server has claimed as its own here (`claimOwnId`), and whether a commit has kept that claim. */
+  private ownId: { clientId: number; kept: boolean } | null = null;
   /** About how many bytes the document encodes to, the most a client's answer can take: loaded, plus every update since. */
   get encodedBytes(): number {
     return this.encoded;
@@ -330,6 +330,9 @@ export class LiveDocument implements PersistSource {
     }
     const serverId = byServer ? this.claimOwnId(tr) : null;
     const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null, serverId);
+    // The claim is kept once a write carrying it is: later writes under the same id need not carry it.
+    const own = serverId !== null ? this.ownId : null;
+    if (own) durable.then(() => void (own.kept = true), () => {});
     // Whoever made the change learns of a refusal from this same promise (a socket closes, a request answers
     // with an error); the catch keeps one that nobody waits for from crashing the process as unhandled.
     if (byServer) this.serverWrites.add(durable);
@@ -347,21 +350,21 @@ export class LiveDocument implements PersistSource {
   };
 
   /**
-   * The server's client id, when this change is the server's writing under it: each such write keeps the id's
-   * claim as a server's in its own commit (batch-write.ts), so that no process can load the write without the
-   * claim, and the first one here also tells the other processes at once, ahead of the write, which is relayed
-   * only once stored. No member can learn the id before every process can refuse their writes under it
-   * (docs/sync.md, "5. What you may write").
+   * The server's client id, when this change is the server's writing under it and no commit has kept the id's
+   * claim yet: such a write keeps the claim as a server's in its own commit (batch-write.ts), so that no process
+   * can load the write without the claim; the first one here also tells the other processes at once, ahead of
+   * the write, which is relayed only once stored. No member can learn the id before every process can refuse
+   * their writes under it (docs/sync.md, "5. What you may write"). Once kept, the row stays with the log.
    */
   private claimOwnId(tr: Y.Transaction): number | null {
     const clientId = this.ydoc.clientID;
     if ((tr.afterState.get(clientId) ?? 0) <= (tr.beforeState.get(clientId) ?? 0)) return null;
-    if (this.ownId !== clientId) {
-      this.ownId = clientId;
+    if (this.ownId?.clientId !== clientId) {
+      this.ownId = { clientId, kept: false };
       this.clientIds.claim(clientId, SERVER_WRITER, { known: true });
       this.hooks.claimServer?.(this, clientId);
     }
-    return clientId;
+    return this.ownId.kept ? null : clientId;
   }
 
   private onTransaction = (tr: Y.Transaction) => {
