@@ -8,13 +8,17 @@ import { BRACKET, KEY, midWord, reversed } from "./words.ts";
  * up again within a few words almost anywhere, and is taken only where the context beyond it stands intact.
  */
 export const farSide = (rest: string) => rest.trim().length >= KEY || rest.trim().split(/\s+/).length >= 2;
-const SENTENCE_END = /[.!?][”"’')\]]*$/;
+/** A sentence's closing mark, with the quotes or brackets that close around it. */
+const CLOSES = String.raw`[.!?][”"’')\]]*`;
+const SENTENCE_END = new RegExp(`${CLOSES}$`);
+const SENTENCE_BREAK = new RegExp(`${CLOSES}\\s`);
+const ENDS_SENTENCE = new RegExp(`${CLOSES}\\s*$`);
 /**
  * Whether text written into a quote ends a sentence inside it, where the quote's words before the insertion
  * (`before`) did not end one: its words after it are then another sentence's. A sentence inserted between two
  * of the quote's own is read as such.
  */
-export const crossesSentence = (inserted: string, before: string) => /[.!?][”"’')\]]*\s/.test(inserted) && !/[.!?][”"’')\]]*\s*$/.test(before);
+export const crossesSentence = (inserted: string, before: string) => SENTENCE_BREAK.test(inserted) && !ENDS_SENTENCE.test(before);
 
 /**
  * Whether the quote's context on the far side (`side` 1: its suffix, -1: its prefix) stands among the words
