@@ -6,7 +6,7 @@ import { ApiError } from "../errors.ts";
 import type { ArticleSource } from "../import/sources.ts";
 import { MAX_ARTICLE_BYTES } from "../storable-text.ts";
 import { bodyBytes, bodyText, utf8Text } from "./streamed-body.ts";
-import { dateTimeInput, mediaType, validate, validateQuery } from "./input.ts";
+import { dateTimeInput, declaredCharset, mediaType, validate, validateQuery } from "./input.ts";
 import { parseJsonBody } from "./well-formed.ts";
 
 
@@ -112,17 +112,6 @@ async function readSource<E extends AppEnv>(c: AppContext<E>): Promise<ArticleRe
     "unsupported_media_type",
     "Send text/plain, text/markdown, text/html, application/pdf, application/json or a multipart file upload",
   );
-}
-
-/** The charset a raw body's Content-Type names, as TextDecoder knows it: 415 for one it does not. */
-function declaredCharset<E extends AppEnv>(c: AppContext<E>): string | undefined {
-  const label = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(c.req.header("content-type") ?? "")?.[1];
-  if (label === undefined) return undefined;
-  try {
-    return new TextDecoder(label).encoding;
-  } catch {
-    throw new ApiError("unsupported_media_type", `The body's charset, ${JSON.stringify(label)}, is not one the server reads: send UTF-8`);
-  }
 }
 
 /** The form of a multipart upload: 400 when it is not one (no boundary, cut short, garbage). */
