@@ -3,7 +3,8 @@ import type { Role } from "@marginalia/schema";
 import { annotations, articles as articleTable } from "@marginalia/schema/tables";
 import { loadArticleAccess, requireRole } from "../access/membership.ts";
 import type { Db } from "../db.ts";
-import { MAX_PAGE, type Viewer, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
+import { MAX_PAGE } from "../http/cursor.ts";
+import { type Viewer, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { getGroup } from "../services/groups.ts";
 

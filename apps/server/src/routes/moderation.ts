@@ -3,16 +3,16 @@ import { z } from "zod";
 import type { StatusAction } from "@marginalia/schema";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { type AnnotationEnv, requireAnnotation, requireGroupRole } from "../http/access.ts";
-import { readJson, readOptionalJson } from "../http/input.ts";
+import { readJson, readOptionalJson, validateQuery } from "../http/input.ts";
 import {
   approveSubmission,
   changeStatus,
   dismissFlags,
   flagAnnotation,
-  moderationHistory,
   moderationQueue,
   rejectSubmission,
 } from "../services/moderation.ts";
+import { moderationHistory, moderationLogQuery } from "../services/moderation-log.ts";
 import { expectedVersion } from "../services/reviewed-version.ts";
 import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
 import { flagCreatedSchema, flagsDismissedSchema, moderationLogSchema, moderationQueueSchema } from "../openapi/schemas/annotations.ts";
@@ -62,6 +62,7 @@ export const groupModerationRoutes = new Hono<AppEnv>()
   .get("/:groupId/moderation/queue", documented({ tag: "moderation", summary: "Pending and flagged annotations (moderator)", responses: ok("The queue"), schemas: { 200: moderationQueueSchema } }), requireGroupRole("moderator"), async (c) => {
     return c.json({ items: await moderationQueue(c.get("deps").db, c.get("group").id) });
   })
-  .get("/:groupId/moderation/log", documented({ tag: "moderation", summary: "Every moderation action (moderator)", responses: ok("Newest first"), schemas: { 200: moderationLogSchema } }), requireGroupRole("moderator"), async (c) => {
-    return c.json({ entries: await moderationHistory(c.get("deps").db, c.get("group").id) });
+  .get("/:groupId/moderation/log", documented({ tag: "moderation", summary: "Every moderation action (moderator), a page at a time: newest first, by time and then id, with the next cursor", query: moderationLogQuery, responses: ok("A page, newest first, and the next cursor"), schemas: { 200: moderationLogSchema } }), requireGroupRole("moderator"), async (c) => {
+    const page = validateQuery(moderationLogQuery, c);
+    return c.json(await moderationHistory(c.get("deps").db, c.get("group").id, page));
   });

@@ -12,12 +12,9 @@ import {
 } from "@marginalia/schema";
 import { annotations, memberIds } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
-import { ApiError } from "../errors.ts";
-import { queryInt } from "../http/query-int.ts";
+import { cursorTime, decodeCursor, encodeCursor, pageQuery } from "../http/cursor.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
-
-export const MAX_PAGE = 200;
 
 /**
  * One or more values, separated by commas. The document gives what the string may hold (its pattern and the
@@ -47,8 +44,7 @@ export const annotationFilterSchema = z.object({
   q: z.string().trim().min(1).max(500).optional(),
   sort: z.enum(["position", "created", "updated"]).default("position"),
   order: z.enum(["asc", "desc"]).optional(),
-  limit: queryInt(1, MAX_PAGE).default(50),
-  cursor: z.string().max(500).optional(),
+  ...pageQuery(50),
 });
 export type AnnotationFilter = z.output<typeof annotationFilterSchema>;
 
@@ -129,7 +125,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${filter.q})`);
   if (filter.cursor) {
-    const after = decodeCursor(filter.cursor, filter.sort);
+    const after = decodeCursor(filter.cursor, filter.sort, cursorSchema);
     const value = filter.sort === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;
     conditions.push(
       order === "asc" ? sql`(${sort.expr}, ${annotations.id}) > (${value}, ${after.id})` : sql`(${sort.expr}, ${annotations.id}) < (${value}, ${after.id})`,
@@ -172,27 +168,11 @@ export function plannedForItsValues<T>(db: Db, select: (q: Db | Tx) => Promise<T
   });
 }
 
-function encodeCursor(sort: string, value: number | string, id: string): string {
-  return Buffer.from(JSON.stringify([sort, value, id])).toString("base64url");
-}
-
 /**
- * A cursor is the caller's to send, so what it holds is checked as input: a value the statement can
- * cast for its sort (an int, or a date Postgres reads) and an annotation id, never a NUL.
+ * What an annotation listing's cursor holds (http/cursor.ts): a value the statement can cast for its sort
+ * (an int, or a date Postgres reads) and an annotation id, never a NUL.
  */
 const cursorSchema = z.union([
   z.tuple([z.literal("position"), z.number().int().min(0).max(FAR), annotationFieldSchemas.id]),
-  z.tuple([
-    z.enum(["created", "updated"]),
-    z.iso.datetime().refine((iso) => /^(?!0000)\d{4}-/.test(iso), "not a date Postgres stores"),
-    annotationFieldSchemas.id,
-  ]),
+  z.tuple([z.enum(["created", "updated"]), cursorTime, annotationFieldSchemas.id]),
 ]);
-
-function decodeCursor(cursor: string, sort: string): { value: number | string; id: string } {
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
-    if (parsed.success && parsed.data[0] === sort) return { value: parsed.data[1], id: parsed.data[2] };
-  } catch {}
-  throw new ApiError("validation_failed", "cursor: not a cursor from this listing", "cursor");
-}

@@ -1,4 +1,4 @@
-import { type SQL, and, desc, eq, isNull, sql } from "drizzle-orm";
+import { type SQL, and, eq, isNull, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import {
   refuseUnreviewedStatus,
@@ -306,26 +306,4 @@ export async function moderationQueue(db: Db, groupId: string) {
   });
   // Each passage's reviews follow its first one, which keeps its place in time.
   return [...groupBy(items, (item) => item.passage?.id ?? item.annotation.id).values()].flat();
-}
-
-export async function moderationHistory(db: Db, groupId: string, limit = 200) {
-  const [rows, book] = await Promise.all([
-    db
-      .select({
-        id: moderationLog.id,
-        annotationId: moderationLog.annotationId,
-        action: moderationLog.action,
-        oldStatus: moderationLog.oldStatus,
-        newStatus: moderationLog.newStatus,
-        reason: moderationLog.reason,
-        actorId: moderationLog.actorId,
-        createdAt: moderationLog.createdAt,
-      })
-      .from(moderationLog)
-      .where(eq(moderationLog.groupId, groupId))
-      .orderBy(desc(moderationLog.id))
-      .limit(limit),
-    nameBook(db, groupId, { role: "moderator" }),
-  ]);
-  return rows.map(({ actorId, ...entry }) => ({ ...entry, actor: book.person(actorId) }));
 }

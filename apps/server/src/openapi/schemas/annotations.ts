@@ -145,13 +145,15 @@ export const moderationQueueSchema = listOf(
   }),
 );
 
-export const moderationLogSchema = listOf(
-  "entries",
-  z.strictObject({
-    ...columnsOf(moderationLogSelectSchema, "id", "annotationId", "action", "oldStatus", "newStatus", "reason", "createdAt"),
-    actor: person,
-  }),
-);
+export const moderationLogSchema = z.strictObject({
+  entries: z.array(
+    z.strictObject({
+      ...columnsOf(moderationLogSelectSchema, "id", "annotationId", "action", "oldStatus", "newStatus", "reason", "createdAt"),
+      actor: person,
+    }),
+  ),
+  nextCursor: annotationPageSchema.shape.nextCursor,
+});
 
 export const flagCreatedSchema = z.strictObject(columnsOf(flagSelectSchema, "id"));
 
