@@ -6,3 +6,7 @@ export const entityTags = (header: string): string[] => header.split(",").map((t
 
 /** A tag's opaque part, for a weak comparison: without `W/` and without its quotes. */
 export const opaqueTag = (tag: string): string => tag.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+
+/** Whether an If-None-Match header holds `etag`: the weak comparison (RFC 9110 §13.1.2), or `*`. */
+export const noneMatch = (header: string, etag: string): boolean =>
+  entityTags(header).some((tag) => tag === "*" || tag.replace(/^W\//, "") === etag.replace(/^W\//, ""));

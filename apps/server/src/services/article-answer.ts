@@ -18,8 +18,8 @@ export type KnownContent = { text: string; blocks: Block[] };
  * bytes it sent: the driver neither decodes nor parses them and nothing here
  * serializes them again. Parsed and serialized on the event loop, a 9 MB
  * article's read held every socket's fan-out about half a second
- * (docs/architecture.md, "Large articles"). `etag` is the article's tag at that revision (articleTag), which
- * a correction sends back as If-Match.
+ * (docs/architecture.md, "Large articles"). `etag` is the answer's tag (articleTag), which names the
+ * article at that revision and `extra`, and which a correction sends back as If-Match.
  *
  * `known`: the revision's content, when the caller just stored it. Then it
  * is not read back: on the embedded database, which runs one statement at a
@@ -60,7 +60,13 @@ export async function articleAnswer(
     ...extra,
   });
   const bytes = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"text":`), text, Buffer.from(',"blocks":'), blocks, Buffer.from("}")]);
-  return { bytes, etag: articleTag(article, number) };
+  return { bytes, etag: articleTag(article, number, extra) };
+}
+
+/** The tag `articleAnswer` would give, without reading the text: for a GET whose If-None-Match may already hold it. */
+export async function articleAnswerTag(db: Db, articleId: string, revision: number | undefined, extra: Record<string, unknown>): Promise<string> {
+  const { article, number } = await articleAt(db, articleId, revision);
+  return articleTag(article, number, extra);
 }
 
 /**

@@ -40,22 +40,34 @@ export async function createArticle(
   return { id, title: imported.title, revision: 1, text: imported.text };
 }
 
+type TaggedArticle = { id: string; currentRevision: number; updatedAt: Date };
+const digest = (value: string, length: number) => createHash("sha256").update(value).digest("base64url").slice(0, length);
+
+/** The article's state as an answer at revision `number` shows it: the revision, the current one and the last change of the title or byline. */
+const stateTag = (article: TaggedArticle, number: number) => digest(JSON.stringify([article.id, number, article.currentRevision, article.updatedAt.toISOString()]), 27);
+
 /**
- * The strong ETag of an article read at revision `number`: it names the revision answered, the current one
- * and the last change of the title or byline, so that it moves whenever the answer's article does.
+ * The strong ETag of an article's answer at revision `number`: the article's state, then, after a dot, what
+ * else the answer holds (`extra`: the reader's role, member id and rooms, or a correction's re-anchoring). Two
+ * answers that differ have different tags, whoever reads them: an owner's and an annotator's, or one reader's
+ * before and after a change of role (RFC 9110 §8.8.3).
  */
-export function articleTag(article: { id: string; currentRevision: number; updatedAt: Date }, number = article.currentRevision): string {
-  const state = JSON.stringify([article.id, number, article.currentRevision, article.updatedAt.toISOString()]);
-  return `"${createHash("sha256").update(state).digest("base64url").slice(0, 27)}"`;
+export function articleTag(article: TaggedArticle, number = article.currentRevision, extra: Record<string, unknown> = {}): string {
+  return `"${stateTag(article, number)}.${digest(JSON.stringify(extra), 16)}"`;
 }
 
 /**
  * Refuses (412) a correction whose If-Match names no tag of the article as it stands (the strong comparison,
  * RFC 9110 §13.1.1: a weak tag never matches). Checked under the article's row lock, so of corrections sent
- * at once with one tag exactly one passes; the others read the revision it made.
+ * at once with one tag exactly one passes; the others read the revision it made. Only the tag's state is
+ * compared: a lost correction is what If-Match guards against, and the reader's part of the answer (its role
+ * and rooms) is no change of the article. A tag of the state alone, as tags were before they named the rest,
+ * is taken too.
  */
-function checkArticleTag(article: { id: string; currentRevision: number; updatedAt: Date }, ifMatch: readonly string[] | undefined) {
-  if (ifMatch === undefined || ifMatch.includes("*") || ifMatch.includes(articleTag(article))) return;
+function checkArticleTag(article: TaggedArticle, ifMatch: readonly string[] | undefined) {
+  const state = stateTag(article, article.currentRevision);
+  const names = (tag: string) => tag === `"${state}"` || (tag.startsWith(`"${state}.`) && tag.endsWith('"'));
+  if (ifMatch === undefined || ifMatch.includes("*") || ifMatch.some(names)) return;
   throw new ApiError("precondition_failed", "The article changed since you read it: GET it again and redo your correction");
 }
 

@@ -2,7 +2,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { MiddlewareHandler } from "hono";
 import { parseAccept } from "hono/utils/accept";
-import { entityTags } from "../http/entity-tags.ts";
+import { entityTags, noneMatch } from "../http/entity-tags.ts";
 import type { AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mediaType } from "../http/input.ts";
@@ -59,10 +59,6 @@ export function etagOf(body: string, contentType: string = LD_JSON): string {
 export const ifMatchAllows = (header: string, body: string) =>
   entityTags(header).some((t) => t === "*" || PRODUCED.some((p) => t === etagOf(body, p.contentType)));
 
-/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
-const ifNoneMatchHits = (header: string, etag: string) =>
-  entityTags(header).some((t) => t === "*" || t.replace(/^W\//, "") === etag);
-
 /**
  * Sends a W3C document with its ETag, or 304 when a GET already holds it. Only the serialised bytes are
  * hashed, so the tag changes exactly when the representation does; the Content-Type is the one the
@@ -78,7 +74,7 @@ export function sendLd<E extends AppEnv>(
   const etag = etagOf(body, contentType);
   const headers = { ...init.headers, ETag: etag };
   const ifNoneMatch = c.req.header("if-none-match");
-  if ((c.req.method === "GET" || c.req.method === "HEAD") && ifNoneMatch && ifNoneMatchHits(ifNoneMatch, etag)) return c.body(null, 304, headers);
+  if ((c.req.method === "GET" || c.req.method === "HEAD") && ifNoneMatch && noneMatch(ifNoneMatch, etag)) return c.body(null, 304, headers);
   return c.body(body, init.status ?? 200, { ...headers, "Content-Type": contentType });
 }
 

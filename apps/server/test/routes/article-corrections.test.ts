@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestApp, createGroup, createTestApp, signUp } from "../support/app.ts";
+import { type TestApp, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { SEED_ARTICLE } from "../support/fixtures.ts";
 
 let t: TestApp;
@@ -14,7 +14,7 @@ async function article() {
   const owner = await signUp(t.app, "Owner");
   const group = await createGroup(owner, "Desk");
   const { body } = await owner.post(`/api/groups/${group.id}/articles`, SEED_ARTICLE, TEXT);
-  return { owner, id: body.id as string };
+  return { owner, group, id: body.id as string };
 }
 
 describe("article corrections: If-Match", () => {
@@ -30,7 +30,10 @@ describe("article corrections: If-Match", () => {
     const second = (await owner.get(`/api/articles/${id}`)).headers.get("etag");
     expect(second).toMatch(/^"[^"]+"$/);
     expect(second).not.toBe(tag);
-    expect(put.headers.get("etag")).toBe(second);
+    // The correction's answer (with `reanchored`, without the reader's rooms) is another body with a tag of
+    // its own, which names the same state of the article: either one sent as If-Match lets a correction through.
+    expect(put.headers.get("etag")).toMatch(/^"[^"]+"$/);
+    expect(put.headers.get("etag")).not.toBe(second);
     // The old revision read again is another representation, with a tag of its own.
     expect((await owner.get(`/api/articles/${id}?revision=1`)).headers.get("etag")).not.toBe(second);
 
@@ -65,5 +68,31 @@ describe("article corrections: If-Match", () => {
       expect(answers.map((a) => a.status).sort()).toEqual([201, 412, 412]);
       expect((await owner.get(`/api/articles/${id}`)).body.revision).toBe(before + 1);
     }
+  });
+
+  it("tags each reader's answer as its own, moves the tag when their role changes, and answers If-None-Match with 304", async () => {
+    const { owner, group, id } = await article();
+    const reader = await signUp(t.app, "Reader");
+    await addMember(owner, group.id, reader, "annotator");
+    const owners = await owner.get(`/api/articles/${id}`);
+    const readers = await reader.get(`/api/articles/${id}`);
+    expect([owners.body.role, readers.body.role]).toEqual(["owner", "annotator"]);
+    const tag = readers.headers.get("etag")!;
+    expect(tag).toMatch(/^"[^"]+"$/);
+    expect(tag).not.toBe(owners.headers.get("etag"));
+
+    // The reader's own tag, strong or weak, is the answer they hold; the owner's is not.
+    for (const held of [tag, `W/${tag}`, `"other", ${tag}`, "*"]) {
+      const again = await reader.get(`/api/articles/${id}`, { "if-none-match": held });
+      expect([again.status, again.headers.get("etag")], held).toEqual([304, tag]);
+    }
+    expect((await reader.get(`/api/articles/${id}`, { "if-none-match": owners.headers.get("etag")! })).status).toBe(200);
+    expect((await reader.get(`/api/articles/${id}?revision=1`, { "if-none-match": tag })).status).toBe(304);
+
+    // A demotion changes the answer's `role`, so the tag moves and the held copy is no longer current.
+    expect((await owner.patch(`/api/groups/${group.id}/members/${readers.body.memberId}`, { role: "viewer" })).status).toBe(200);
+    const demoted = await reader.get(`/api/articles/${id}`, { "if-none-match": tag });
+    expect([demoted.status, demoted.body.role]).toEqual([200, "viewer"]);
+    expect(demoted.headers.get("etag")).not.toBe(tag);
   });
 });
