@@ -7,3 +7,5 @@ export * from "./tables/groups.ts";
 export * from "./tables/moderation.ts";
 export * from "./tables/notifications.ts";
 export * from "./tables/webhooks.ts";
+// And the SQL a generated column and its queries share, so that both sides of a search read text alike.
+export { searchFold } from "./tables/columns.ts";

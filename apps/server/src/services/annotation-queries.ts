@@ -10,7 +10,7 @@ import {
   annotationFieldSchemas,
   roleAtLeast,
 } from "@marginalia/schema";
-import { annotations, memberIds } from "@marginalia/schema/tables";
+import { annotations, memberIds, searchFold } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import { cursorTime, decodeCursor, encodeCursor, pageQuery } from "../http/cursor.ts";
 import { presentAnnotation } from "./annotation-view.ts";
@@ -123,7 +123,8 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.resolved !== undefined) conditions.push(eq(annotations.resolved, filter.resolved));
   if (filter.stale !== undefined) conditions.push(eq(annotations.stale, filter.stale));
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
-  if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${filter.q})`);
+  // Folded as the indexed text is (searchFold): a word typed in either Unicode form, or with Arabic letters for Persian ones, finds the other.
+  if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${searchFold(sql`${filter.q}::text`)})`);
   if (filter.cursor) {
     const after = decodeCursor(filter.cursor, filter.sort, cursorSchema);
     const value = filter.sort === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;

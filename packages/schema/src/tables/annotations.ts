@@ -14,7 +14,7 @@ import {
 import { z } from "zod";
 import { users } from "./accounts.ts";
 import { articles } from "./articles.ts";
-import { createdAt, tsvector, updatedAt } from "./columns.ts";
+import { createdAt, searchFold, tsvector, updatedAt } from "./columns.ts";
 import { groups } from "./groups.ts";
 import {
   ANCHOR_STATES,
@@ -93,7 +93,7 @@ export const annotations = pgTable(
     /** The body's language, a canonical BCP 47 tag (ydoc/layout.ts); null when unknown. */
     language: text("language"),
     search: tsvector("search").generatedAlwaysAs(
-      sql`to_tsvector('english'::regconfig, coalesce(body, '') || ' ' || coalesce(claim, '') || ' ' || coalesce(quote, ''))`,
+      sql`to_tsvector('english'::regconfig, ${searchFold(sql`coalesce(body, '') || ' ' || coalesce(claim, '') || ' ' || coalesce(quote, '')`)})`,
     ),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
