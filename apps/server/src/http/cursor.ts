@@ -26,7 +26,7 @@ export const cursorTime = z.iso.datetime().refine((iso) => /^(?!0000)\d{4}-/.tes
  * A cursor is the caller's to send, so what it holds is checked as input against the listing's own
  * `[sort, value, id]` schema, and must name the sort it is sent with.
  */
-export function decodeCursor<V, I>(cursor: string, sort: string, schema: z.ZodType<readonly [string, V, I]>): { value: V; id: I } {
+export function decodeCursor<T extends readonly [string, unknown, unknown]>(cursor: string, sort: string, schema: z.ZodType<T>): { value: T[1]; id: T[2] } {
   try {
     const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
     if (parsed.success && parsed.data[0] === sort) return { value: parsed.data[1], id: parsed.data[2] };
