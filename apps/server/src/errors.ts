@@ -60,6 +60,13 @@ export type ErrorCode = keyof typeof ERRORS;
  */
 export const CLOSE_CODES = { normal: 1000, goingAway: 1001, messageTooBig: 1009, ...SYNC_CLOSE_CODES } as const;
 
+const CLOSE_NAMES = new Map<number, string>(Object.entries(CLOSE_CODES).map(([name, code]) => [code, name]));
+
+/** A close code's name in CLOSE_CODES (`forbidden` for 4403), for metrics' labels; the number for one not there. */
+export function closeCodeName(code: number): string {
+  return CLOSE_NAMES.get(code) ?? String(code);
+}
+
 export type ErrorBody = {
   error: { code: ErrorCode; message: string; field?: string; requestId?: string };
 };

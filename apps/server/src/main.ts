@@ -44,13 +44,13 @@ logger.info({ database: database.kind }, "database ready");
 await deleteStaleDrafts(database.db).catch((err: unknown) => logger.warn({ err }, "could not delete old import drafts"));
 
 // With Redis, several processes serve the same documents (README, "Deployment"); without, this one is alone.
+const metrics = createMetrics();
 const relay = config.redisUrl
-  ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db), claims: new ClientIdStore(database.db, logger) })
+  ? new RedisRelay({ url: config.redisUrl, logger, store: new DocStore(database.db), claims: new ClientIdStore(database.db, logger), observer: metrics.observer })
   : undefined;
 if (config.redisUrl) logger.info({ redis: redactUrl(config.redisUrl) }, "relaying documents through redis");
 // A notification written by any process reaches the streams open on this one, and the other way round.
 if (relay) notificationBell.relayThrough(relay);
-const metrics = createMetrics();
 const deliverer = new WebhookDeliverer(database.db, logger, { allowPrivate: config.webhookAllowPrivate });
 const hub = new SyncHub(database.db, logger, config.publicOrigin, { commitWindowMs: commitWindowFor(database.kind), observer: metrics.observer, hooks: serverHooks(database.db, { origin: () => config.publicOrigin, wake: () => deliverer.wake() }), ...(relay && { relay }) });
 metrics.watch(hub);

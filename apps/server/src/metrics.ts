@@ -3,7 +3,7 @@ import type { Operation } from "./openapi/describe.ts";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { hashSecret, secretMatches } from "./auth/secrets.ts";
 import type { AppEnv } from "./context.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, closeCodeName } from "./errors.ts";
 import type { EmbeddedMemory } from "./embedded/database.ts";
 import type { MailOutcome } from "./mail/retries.ts";
 import { replaceOpenFdsMetric } from "./open-fds-metric.ts";
@@ -48,6 +48,19 @@ export function createMetrics() {
     registers,
   });
   const mailCounted = (outcome: MailOutcome) => mail.inc({ outcome });
+  const refused = new Counter({
+    name: "marginalia_updates_refused_total",
+    help: "Socket updates refused, by where (socket: judged before applying; commit: not stored) and the close code's name the socket was closed with",
+    labelNames: ["stage", "code"],
+    registers,
+  });
+  const relayLag = new Histogram({
+    name: "marginalia_relay_lag_seconds",
+    help: "Round trip of each relay connection's heartbeat PING; on the subscriber its answer follows every message relayed before it, so this is how far behind this process reads the other processes' updates",
+    labelNames: ["connection"],
+    buckets: FAST_BUCKETS,
+    registers,
+  });
 
   const observer: SyncObserver = {
     closed: (code) => closes.inc({ code: String(code) }),
@@ -60,6 +73,8 @@ export function createMetrics() {
       commits.observe({ outcome: ok ? "written" : "failed" }, ms / 1000);
       if (ok) committed.inc(updates);
     },
+    refused: (stage, code) => refused.inc({ stage, code: closeCodeName(code) }),
+    relayLag: (connection, ms) => relayLag.observe({ connection }, ms / 1000),
   };
 
   /** Gauges read from the hub at each scrape. */

@@ -45,10 +45,13 @@ describe("/metrics", () => {
     expect(await sample("marginalia_commit_seconds_count", 'outcome="written"')).toBeGreaterThan(0);
     expect(await sample("nodejs_eventloop_lag_p99_seconds")).toBeGreaterThan(0);
 
-    // A refused write is counted by its close code.
+    // A refused write is counted by its close code, and as a refused update by where and why.
     const refusedBefore = await sample("marginalia_socket_closes_total", 'code="4403"');
+    const forbidden = 'stage="socket",code="forbidden"';
+    const updatesRefusedBefore = await sample("marginalia_updates_refused_total", forbidden);
     createAnnotation(reader.doc, { kind: "comment", authorId: members[1]!.user.id, body: "a viewer writes" });
     await eventually(async () => expect(await sample("marginalia_socket_closes_total", 'code="4403"')).toBe(refusedBefore + 1), 5_000);
+    expect(await sample("marginalia_updates_refused_total", forbidden)).toBe(updatesRefusedBefore + 1);
 
     // So is a frame the socket layer refuses before the connection sees it (ws's own limit).
     const oversizeBefore = await sample("marginalia_socket_closes_total", 'code="4413"');

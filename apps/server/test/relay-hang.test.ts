@@ -53,4 +53,24 @@ describe.runIf(!missing)("two server processes when Redis hangs", () => {
       await expect.poll(() => bodies(onB.doc), { timeout: 15_000, interval: 100 }).toEqual([...written].sort());
     }
   }, 120_000);
+
+  it("reports in /metrics how far behind each relay connection is: a pause shorter than a hang shows in it", async () => {
+    const { redis, a } = servers;
+    /** The subscriber's lag samples beyond half a second. */
+    const slow = async () => {
+      const lines = (await (await fetch(`${a.url}/metrics`)).text()).split("\n");
+      const value = (name: string, ...labels: string[]) =>
+        Number(lines.find((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)))?.split(" ").at(-1) ?? Number.NaN);
+      const subscriber = 'connection="subscriber"';
+      return value("marginalia_relay_lag_seconds_count", subscriber) - value("marginalia_relay_lag_seconds_bucket", subscriber, 'le="0.5"');
+    };
+    await expect.poll(slow, { timeout: 10_000, interval: 200 }).not.toBeNaN();
+    const before = await slow();
+    // Paused for less than the heartbeat's cut (3 s), longer than a heartbeat: the PING sent meanwhile is
+    // answered only after the pause, so at least one more sample lands above half a second.
+    redis.pause();
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    redis.resume();
+    await expect.poll(slow, { timeout: 10_000, interval: 200 }).toBeGreaterThan(before);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { type PublicUser, apiTokens, sessions, users } from "@marginalia/schema/tables";
 import { type Db, type Tx, boundLockWaits } from "../db.ts";
 import { generateSecureRandomString, hashSecret, secretMatches, splitCredential } from "./secrets.ts";
@@ -27,7 +27,7 @@ export async function createApiToken(db: Db, userId: string, name: string, scope
     if (minter && !(await stillLive(tx, minter))) return null;
     const [row] = await tx
       .insert(apiTokens)
-      .values({ id, userId, name, secretHash: hashSecret(secret), scopes: [...scopes] })
+      .values({ id, userId, name, secretHash: hashSecret(secret), scopes: [...scopes], mintedBy: minter && "tokenId" in minter ? minter.tokenId : null })
       .returning({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, createdAt: apiTokens.createdAt });
     return { ...row!, token: `${PREFIX}${id}.${secret}` };
   });
@@ -70,20 +70,30 @@ export function listApiTokens(db: Db, userId: string) {
       scopes: apiTokens.scopes,
       createdAt: apiTokens.createdAt,
       lastUsedAt: apiTokens.lastUsedAt,
+      mintedBy: apiTokens.mintedBy,
     })
     .from(apiTokens)
     .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
     .orderBy(desc(apiTokens.createdAt));
 }
 
-/** Returns false when the user has no such live token. */
-export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<boolean> {
-  const revoked = await db
-    .update(apiTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
-    .returning({ id: apiTokens.id });
-  return revoked.length > 0;
+/**
+ * Revokes the user's live token and every live token minted from it, at any depth: a leaked token with the
+ * `tokens` scope could otherwise mint a child that outlives the revocation. Returns the ids revoked, for
+ * closing their sockets; empty when the user has no such live token.
+ */
+export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<string[]> {
+  // The driver's result is an array of rows; Db is typed for any driver.
+  const rows = (await db.execute(sql`
+    with recursive lineage(id) as (
+      select ${apiTokens.id} from ${apiTokens}
+      where ${apiTokens.id} = ${tokenId} and ${apiTokens.userId} = ${userId} and ${apiTokens.revokedAt} is null
+      union
+      select child.id from ${apiTokens} child join lineage on child.minted_by = lineage.id
+      where child.revoked_at is null
+    )
+    update ${apiTokens} set revoked_at = now() where ${apiTokens.id} in (select id from lineage) returning ${apiTokens.id} as id`)) as unknown as { id: string }[];
+  return rows.map((row) => row.id);
 }
 
 /** Revokes every live token of the user; returns their ids, for closing their sockets. */

@@ -73,8 +73,8 @@ export const createToken: Runner = async (args, ctx) => {
 export const revokeToken: Runner = async (args, ctx) => {
   const tokenId = args.positionals[0]!;
   const user = await userByEmail(ctx.db, str(args, "as"));
-  if (!(await revokeApiToken(ctx.db, user.id, tokenId))) {
-    throw new CliError(`${user.email} has no live token with id ${tokenId}`);
-  }
-  ctx.note(`Revoked token ${tokenId}.`);
+  const revoked = await revokeApiToken(ctx.db, user.id, tokenId);
+  if (!revoked.length) throw new CliError(`${user.email} has no live token with id ${tokenId}`);
+  const minted = revoked.length - 1;
+  ctx.note(`Revoked token ${tokenId}${minted ? ` and ${minted} token${minted === 1 ? "" : "s"} minted with it` : ""}.`);
 };

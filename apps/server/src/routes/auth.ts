@@ -150,8 +150,7 @@ export const authRoutes = new Hono<AppEnv>()
     } else {
       // A client signing out with a token expects that token to stop working: a 204 that ended nothing would
       // leave it live, however the caller took the answer. Ending one's own credential needs no scope.
-      await revokeApiToken(db, auth.user.id, auth.tokenId);
-      hub.access({ kind: "tokens-revoked", tokenIds: [auth.tokenId] });
+      hub.access({ kind: "tokens-revoked", tokenIds: await revokeApiToken(db, auth.user.id, auth.tokenId) });
     }
     clearSessionCookie(c);
     return c.body(null, 204);

@@ -28,11 +28,11 @@ export const tokenRoutes = new Hono<AppEnv>()
     const { user } = requireAccountAccess(c, "tokens");
     return c.json({ tokens: await listApiTokens(c.get("deps").db, user.id) });
   })
-  .delete("/:tokenId", documented({ tag: "auth", summary: "Revoke an API token; closes its open sockets", responses: { ...noContent, 403: "Called with a token without the tokens scope" } }), async (c) => {
+  .delete("/:tokenId", documented({ tag: "auth", summary: "Revoke an API token and every token minted with it; closes their open sockets", responses: { ...noContent, 403: "Called with a token without the tokens scope" } }), async (c) => {
     const { user } = requireAccountAccess(c, "tokens");
     const tokenId = c.req.param("tokenId");
     const revoked = await revokeApiToken(c.get("deps").db, user.id, tokenId);
-    if (!revoked) throw notFound("Token");
-    c.get("deps").hub.access({ kind: "tokens-revoked", tokenIds: [tokenId] });
+    if (!revoked.length) throw notFound("Token");
+    c.get("deps").hub.access({ kind: "tokens-revoked", tokenIds: revoked });
     return c.body(null, 204);
   });

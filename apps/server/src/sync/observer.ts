@@ -12,6 +12,17 @@ export type SyncObserver = {
   broadcast(recipients: number, delayMs: number): void;
   /** One attempt at a group commit: how many updates, how long, and whether it was written. */
   committed(updates: number, ms: number, ok: boolean): void;
+  /**
+   * A socket's update refused, and its socket closed with `code`: judged at the socket before anything of it was
+   * applied (`socket`), or applied and then not stored by the group commit (`commit`).
+   */
+  refused(stage: "socket" | "commit", code: number): void;
+  /**
+   * A relay connection's heartbeat (redis-connection.ts): how long its PING took to be answered and read here.
+   * On the subscriber, the answer comes after every message published before it, so this is how far behind
+   * this process reads what the other processes relay.
+   */
+  relayLag(connection: "publisher" | "subscriber", ms: number): void;
 };
 
 export const NO_OBSERVER: SyncObserver = {
@@ -19,4 +30,6 @@ export const NO_OBSERVER: SyncObserver = {
   applied() {},
   broadcast() {},
   committed() {},
+  refused() {},
+  relayLag() {},
 };

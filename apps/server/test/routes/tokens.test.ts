@@ -86,6 +86,39 @@ describe("what a token may do to the account", () => {
   });
 });
 
+describe("tokens minted by tokens", () => {
+  const as = (token: string) => Object.assign(new TestClient(t.app), { bearer: token });
+
+  it("revokes a token's children and grandchildren with it, and nothing else", async () => {
+    const user = await signUp(t.app);
+    const manager = (await user.post("/api/tokens", { name: "manager", scopes: ["tokens"] })).body;
+    const sibling = (await user.post("/api/tokens", { name: "sibling", scopes: ["tokens"] })).body;
+    const child = (await as(manager.token).post("/api/tokens", { name: "child", scopes: ["tokens"] })).body;
+    const grandchild = (await as(child.token).post("/api/tokens", { name: "grandchild" })).body;
+    const cousin = (await as(sibling.token).post("/api/tokens", { name: "cousin" })).body;
+    const listed = (await user.get("/api/tokens")).body.tokens as { id: string; mintedBy: string | null }[];
+    expect(Object.fromEntries(listed.map((x) => [x.id, x.mintedBy]))).toEqual({
+      [manager.id]: null,
+      [sibling.id]: null,
+      [child.id]: manager.id,
+      [grandchild.id]: child.id,
+      [cousin.id]: sibling.id,
+    });
+
+    expect((await user.delete(`/api/tokens/${manager.id}`)).status).toBe(204);
+    for (const gone of [manager, child, grandchild]) expect((await as(gone.token).get("/api/me")).status).toBe(401);
+    for (const kept of [sibling, cousin]) expect((await as(kept.token).get("/api/me")).status).toBe(200);
+  });
+
+  it("ends what a token minted when it signs itself out", async () => {
+    const user = await signUp(t.app);
+    const manager = (await user.post("/api/tokens", { name: "manager", scopes: ["tokens"] })).body;
+    const child = (await as(manager.token).post("/api/tokens", { name: "child" })).body;
+    expect((await as(manager.token).post("/api/auth/logout")).status).toBe(204);
+    expect((await as(child.token).get("/api/me")).status).toBe(401);
+  });
+});
+
 describe("password change and signing out everywhere", () => {
   it("changes the password, ends the other sessions but this one, and refuses a wrong current password", async () => {
     const user = await signUp(t.app);

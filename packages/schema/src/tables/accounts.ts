@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { nameOf } from "../vocabulary/names.ts";
@@ -53,8 +53,13 @@ export const apiTokens = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
     /** What the token may do beyond reading and annotating: "tokens" lets it create and revoke tokens. */
     scopes: text("scopes").array().notNull().default([]),
+    /**
+     * The token that minted this one, when a token did (null when a session or the command line did). Revoking a
+     * token revokes what it minted, so that a leaked token's holder cannot outlive its revocation through a child.
+     */
+    mintedBy: text("minted_by").references((): AnyPgColumn => apiTokens.id, { onDelete: "set null" }),
   },
-  (t) => [index("api_tokens_user_idx").on(t.userId)],
+  (t) => [index("api_tokens_user_idx").on(t.userId), index("api_tokens_minted_by_idx").on(t.mintedBy)],
 );
 
 /**

@@ -25,7 +25,7 @@ export const meSchema = z.strictObject({
 
 const token = { ...columnsOf(apiTokenSelectSchema, "id", "name", "createdAt"), scopes: z.array(z.enum(TOKEN_SCOPES)) };
 export const tokenCreatedSchema = z.strictObject({ ...token, token: z.string().describe("mgt_…: the secret, shown this once") });
-export const tokenListSchema = listOf("tokens", z.strictObject({ ...token, ...columnsOf(apiTokenSelectSchema, "lastUsedAt") }));
+export const tokenListSchema = listOf("tokens", z.strictObject({ ...token, ...columnsOf(apiTokenSelectSchema, "lastUsedAt"), mintedBy: z.string().nullable().describe("The token that minted this one (revoking it revokes this one too); null when a session did") }));
 
 export const notificationListSchema = listOf(
   "notifications",

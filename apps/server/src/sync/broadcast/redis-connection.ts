@@ -34,7 +34,7 @@ export function openRedisConnection(url: string, name: string): Redis {
  * it meanwhile; stops when the relay closes (`closing`), which may never see the connection's `end` (a
  * disconnect while ioredis waits to reconnect). Returns the timer.
  */
-function heartbeat(client: Redis, closing: () => boolean) {
+function heartbeat(client: Redis, closing: () => boolean, answered: (ms: number) => void) {
   let waiting: { stream: Redis["stream"]; sentAt: number; bytesRead: number } | null = null;
   const timer = setInterval(() => {
     if (closing()) {
@@ -61,10 +61,14 @@ function heartbeat(client: Redis, closing: () => boolean) {
     }
     if (client.status !== "ready") return;
     const ping = { stream: client.stream, sentAt: Date.now(), bytesRead: client.stream.bytesRead };
+    const startedAt = performance.now();
     waiting = ping;
     client
       .ping()
-      .catch(() => {}) // a failed PING is the connection failing, seen and logged through its events
+      .then(
+        () => answered(performance.now() - startedAt),
+        () => {}, // a failed PING is the connection failing, seen and logged through its events
+      )
       .finally(() => {
         if (waiting === ping) waiting = null;
       });
@@ -72,11 +76,20 @@ function heartbeat(client: Redis, closing: () => boolean) {
   return timer;
 }
 
-/** Watches a connection's health, and logs each change of its state once, not every failed attempt while Redis is away. */
-export function watchConnection(client: Redis, role: string, logger: Logger, closing: () => boolean, onReady: () => void) {
+/**
+ * Watches a connection's health, and logs each change of its state once, not every failed attempt while Redis is
+ * away; `answered` hears how long each heartbeat took (observer.ts, `relayLag`).
+ */
+export function watchConnection<Role extends string>(
+  client: Redis,
+  role: Role,
+  logger: Logger,
+  hooks: { closing: () => boolean; onReady: () => void; answered?: (role: Role, ms: number) => void },
+) {
   let up = false;
   let lastError = "";
-  const beating = heartbeat(client, closing);
+  const { closing, onReady, answered } = hooks;
+  const beating = heartbeat(client, closing, (ms) => answered?.(role, ms));
   client.on("ready", () => {
     up = true;
     lastError = "";

@@ -12,6 +12,7 @@ import type { DocStore } from "../persist/doc-store.ts";
 import type { LiveDocument } from "../document/document.ts";
 import type { DocumentRelay } from "./document-relay.ts";
 import { openRedisConnection, quit, watchConnection } from "./redis-connection.ts";
+import type { SyncObserver } from "../observer.ts";
 import { FRAME, type FrameKind, ID_BYTES, decodeFrame, encodeFrame } from "./relay-frame.ts";
 
 /*
@@ -54,6 +55,8 @@ export type RedisRelayOptions = {
   /** Where claims of Yjs client ids are kept (client-id-store.ts): a resync reads those it may have missed. */
   claims?: Pick<ClientIdStore, "load">;
   channelPrefix?: string;
+  /** Hears how far behind each connection is (its heartbeat's round trip), for metrics. */
+  observer?: Pick<SyncObserver, "relayLag">;
 };
 
 export class RedisRelay implements DocumentRelay {
@@ -94,8 +97,9 @@ export class RedisRelay implements DocumentRelay {
     this.pub = openRedisConnection(options.url, "marginalia-pub");
     this.sub = openRedisConnection(options.url, "marginalia-sub");
     const closing = () => this.closed;
-    watchConnection(this.pub, "publisher", this.logger, closing, this.onPublisherReady);
-    watchConnection(this.sub, "subscriber", this.logger, closing, this.onSubscriberReady);
+    const answered = options.observer?.relayLag.bind(options.observer);
+    watchConnection(this.pub, "publisher", this.logger, { closing, onReady: this.onPublisherReady, answered });
+    watchConnection(this.sub, "subscriber", this.logger, { closing, onReady: this.onSubscriberReady, answered });
     this.sub.on("messageBuffer", this.onMessage);
   }
 

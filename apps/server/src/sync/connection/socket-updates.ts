@@ -58,7 +58,7 @@ export class SocketUpdates {
   private readonly held: HeldUpdates;
 
   constructor(private readonly sender: UpdateSender) {
-    const expired = () => sender.close(SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
+    const expired = () => this.refuseAt("socket", SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
     this.held = new HeldUpdates(sender.limits, { retry: () => this.retryHeld(), expired, backlog: () => sender.backlog?.() ?? false }, sender.held);
   }
 
@@ -92,7 +92,7 @@ export class SocketUpdates {
     if (!this.isCurrent(state)) return;
     const [code, reason] = closeForNotStored(err);
     this.sender.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
-    this.sender.close(code, reason);
+    this.refuseAt("commit", code, reason);
   }
 
   /**
@@ -121,7 +121,7 @@ export class SocketUpdates {
     const durable = this.held.hold(state.live, state.account, update, claim, awaitedClocks(state.live.doc, update));
     // Its decoded structs (about 27 times its bytes) are not kept while it waits: it is decoded again when judged.
     forgetDecoded(update);
-    if (!durable) this.sender.close(SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
+    if (!durable) this.refuseAt("socket", SYNC_CLOSE_CODES.badMessage, "too many updates that build on content never sent");
     return durable;
   }
 
@@ -207,12 +207,18 @@ export class SocketUpdates {
       this.releaseHeld(state);
     } catch (err) {
       this.sender.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
-      this.sender.close(SYNC_CLOSE_CODES.badMessage, "malformed message");
+      this.refuseAt("socket", SYNC_CLOSE_CODES.badMessage, "malformed message");
     }
   }
 
   private refuse(state: OpenSocket, reason: string) {
     this.sender.logger.warn({ doc: state.live.name, userId: state.actor.userId, role: state.actor.role, reason }, "update refused");
-    this.sender.close(closeCodeOf(reason), reason);
+    this.refuseAt("socket", closeCodeOf(reason), reason);
+  }
+
+  /** Closes the socket for an update of its that is refused, counted as such (observer.ts, `refused`). */
+  private refuseAt(stage: "socket" | "commit", code: number, reason: string) {
+    this.sender.observer?.refused(stage, code);
+    this.sender.close(code, reason);
   }
 }
