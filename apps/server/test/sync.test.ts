@@ -3,6 +3,7 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import {
+  type Source,
   annotationsOf,
   createAnnotation,
   newAnnotationValue,
@@ -14,6 +15,7 @@ import {
 import { annotations, docUpdates } from "@marginalia/schema/tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../src/db.ts";
+import { reviewedVersion } from "../src/services/reviewed-version.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { type SyncClient, eventually, openSyncClient } from "./support/sync-client.ts";
@@ -242,6 +244,30 @@ describe("REST and socket see each other", () => {
     });
     expect(posted.status).toBe(201);
     await eventually(() => expect(annotationsOf(a.doc).get(posted.body.id)?.get("factcheck")).toMatchObject({ verdict: "misleading" }), 1_000);
+  });
+
+  it("lists a socket fact-check's sources as the API documents them: a title always, \"\" when none was written", async () => {
+    const { owner, article } = await articleWithMembers(t.app, []);
+    const a = open(url, article.sync.room, owner.token);
+    await a.synced;
+    const sources = [{ url: "https://example.org/untitled" }, { url: "https://example.org/t", title: "Tables" }];
+    const id = createAnnotation(a.doc, {
+      kind: "factcheck",
+      authorId: owner.user.id,
+      body: "Checked",
+      factcheck: { claim: "Exports doubled", verdict: "misleading", sources: sources as unknown as Source[] },
+    });
+    // Every answer is checked against /api/openapi.json (test/support/openapi.ts), whose sources require a title.
+    await eventually(async () => expect([a.closes, (await owner.get(`/api/annotations/${id}`)).status]).toEqual([[], 200]), 2_000);
+    const expected = [{ url: "https://example.org/untitled", title: "" }, { url: "https://example.org/t", title: "Tables" }];
+    expect((await owner.get(`/api/annotations/${id}`)).body.factcheck.sources).toEqual(expected);
+    const [row] = await t.database.db.select({ sources: annotations.sources }).from(annotations).where(eq(annotations.id, id));
+    expect(row!.sources).toEqual(expected);
+    // A row projected before titles were filled in reads the same, and is the same version to a moderator.
+    const version = reviewedVersion({ sources: expected });
+    await t.database.db.update(annotations).set({ sources: sources as Source[] }).where(eq(annotations.id, id));
+    expect((await owner.get(`/api/annotations/${id}`)).body.factcheck.sources).toEqual(expected);
+    expect(reviewedVersion({ sources: sources as Source[] })).toBe(version);
   });
 
   it("stores a time the client's clock put in the future as the commit's own, and keeps one long past", async () => {

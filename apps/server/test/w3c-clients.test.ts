@@ -93,6 +93,11 @@ describe("bad requests", () => {
     const scripted = await postW3C(owner, article.id, comment("x", quote("Hamid"), { canonical: "javascript:alert(1)" }));
     expect(scripted.status).toBe(400);
     expect(scripted.body.error.field).toBe("canonical");
+    // Nor hold a control character (RFC 3987, section 2.2), C0, DEL or C1.
+    for (const c of ["\u0001", "\u007f", "\u0085"]) {
+      const controlled = await postW3C(owner, article.id, comment("x", quote("Hamid"), { canonical: `urn:uuid:${c}1` }));
+      expect([controlled.status, controlled.body.error.field]).toEqual([400, "canonical"]);
+    }
     expect((await owner.get(container(article.id))).body.total).toBe(1);
   });
 });

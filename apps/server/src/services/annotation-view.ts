@@ -1,5 +1,5 @@
 import { type InferSelectModel, eq } from "drizzle-orm";
-import type { Role } from "@marginalia/schema";
+import { type Role, withTitle } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
 import { notFound } from "../errors.ts";
@@ -28,7 +28,7 @@ export function presentAnnotation(row: AnnotationRow, book: NameBook) {
     color: row.color,
     factcheck:
       row.kind === "factcheck" || row.claim !== null
-        ? { claim: row.claim, verdict: row.verdict, confidence: row.confidence, sources: row.sources }
+        ? { claim: row.claim, verdict: row.verdict, confidence: row.confidence, sources: row.sources.map(withTitle) }
         : null,
     resolved: row.resolved,
     parentId: row.parentId,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type * as Y from "yjs";
-import { type AnnotationValue, annotationsOf, readAnnotation } from "@marginalia/schema";
+import { type AnnotationValue, annotationsOf, readAnnotation, withTitle } from "@marginalia/schema";
 import { ApiError, notFound } from "../errors.ts";
 import { entityTags, opaqueTag } from "../http/entity-tags.ts";
 import { projectAnnotation, storableRow } from "../sync/persist/projection.ts";
@@ -17,8 +17,9 @@ type Reviewed = { [K in ReviewedField]?: AnnotationRow[K] | undefined };
  * could rewrite the text, or turn the verdict round, between the moderator's reading and the click.
  */
 export function reviewedVersion(row: Reviewed): string {
-  // Sources come back from jsonb with their keys reordered; confidence, in rows stored before drizzle/0030, from a 4-byte float column.
-  const sources = (row.sources ?? []).map((source) => Object.entries(source).sort(([a], [b]) => (a < b ? -1 : 1)));
+  // Sources come back from jsonb with their keys reordered, and without a title in rows projected before titles
+  // were filled in; confidence, in rows stored before drizzle/0030, from a 4-byte float column.
+  const sources = (row.sources ?? []).map((source) => Object.entries(withTitle(source)).sort(([a], [b]) => (a < b ? -1 : 1)));
   const target = row.target ? [row.target.revision, row.target.start, row.target.end, row.target.exact] : null;
   const confidence = row.confidence === null || row.confidence === undefined ? null : Math.round(row.confidence * 1000);
   const content = [row.kind ?? null, row.body ?? "", row.claim ?? null, row.verdict ?? null, confidence, sources, row.tags ?? [], target, row.parentId ?? null, row.language ?? null];

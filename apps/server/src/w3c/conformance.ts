@@ -17,7 +17,8 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const many = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const types = (v: unknown): unknown[] => many(isObject(v) ? v.type : undefined);
-const isIri = (v: unknown) => typeof v === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]*$/.test(v);
+// No control characters (RFC 3987, section 2.2), which `\s` covers only in part.
+const isIri = (v: unknown) => typeof v === "string" && /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\p{Cc}<>"{}|\\^`]*$/u.test(v);
 // xsd:dateTime, with the timezone the model asks for (§3.3.6: "SHOULD be expressed in the UTC").
 const isDateTime = (v: unknown) =>
   typeof v === "string" && /^-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) && !Number.isNaN(Date.parse(v));

@@ -67,6 +67,11 @@ describe("IRIs and tags", () => {
       expectField(await create({ tags: [`a${c}b`] }), "tags");
     }
     for (const c of ["\u2028", "\u2029"]) expectField(await create({ tags: [`a${c}b`] }), "tags");
+    // Nor any control character (RFC 3987, section 2.2): C0 ones that are not whitespace, DEL, and C1 ones.
+    for (const c of ["\u0000", "\u0001", "\u001b", "\u001f", "\u007f", "\u0080", "\u0085", "\u009f"]) {
+      expectField(await create({ via: `https://example.org/a${c}b` }), "via");
+      expectField(await create({ canonical: `urn:uuid:${c}1` }), "canonical");
+    }
     expectField(await create({ tags: ["x", "y", "x"] }), "tags");
     expectField(await create({ tags: ["x", " x "] }), "tags");
     // A tag that shows nothing, or one that reads as another (a zero-width space, another Unicode form).

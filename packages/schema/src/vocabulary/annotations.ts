@@ -72,6 +72,12 @@ export const sourceSchema = z.object({
   title: z.string().max(500).default(""),
 });
 export type Source = z.infer<typeof sourceSchema>;
+/**
+ * A source as the API gives it and the projection keeps it: `{ url, title }`, the title "" when none was
+ * given. REST fills it in as it parses; a sync client may leave it out of the document (docs/sync.md,
+ * "4. The document layout"), and a client that reads `title` as a string must still find one.
+ */
+export const withTitle = ({ url, title }: { url: string; title?: string }): Source => ({ url, title: title ?? "" });
 /** A source as a REST or W3C client gives it: its URL is stored in its normal form (urls.ts). */
 export const sourceInputSchema = sourceSchema.extend({ url: httpUrlInputSchema });
 

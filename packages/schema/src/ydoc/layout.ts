@@ -73,15 +73,20 @@ const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
  */
 export const MAX_EPOCH_MS = 253_402_300_799_999;
 const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
+/** U+0000–U+001F, U+007F–U+009F: `\s` takes only the whitespace among them. */
+const CONTROL = /\p{Cc}/u;
 /**
  * An annotation's IRIs from W3C clients, which every other W3C client is served: http(s), urn (urn:uuid:…)
  * and tag IRIs, the schemes annotations are named with. A `javascript:` or `data:` one would be handed on
- * to whatever renders it as a link.
+ * to whatever renders it as a link. No control character either (`\p{Cc}`: U+0000–U+001F, U+007F–U+009F),
+ * which RFC 3987 (section 2.2) leaves out of IRIs and `\s` covers only in part.
  */
 const iri = z
   .string()
   .max(2048)
   .regex(/^(?:https?|urn|tag):[^\s<>"{}|\\^`]*$/i, "an absolute http(s), urn or tag IRI")
+  // Apart from the scheme's pattern: with the `u` flag that `\p{Cc}` needs, `i` matches "httpſ" (U+017F) as "https".
+  .refine((value) => !CONTROL.test(value), "an IRI holds no control characters (RFC 3987, section 2.2)")
   .refine((value) => !BIDI_FORMATTING.test(value), "an IRI holds no bidirectional formatting characters (RFC 3987, section 4.1)");
 
 /**

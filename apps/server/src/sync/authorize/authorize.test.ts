@@ -69,6 +69,8 @@ describe("authorizeUpdate: creating", () => {
       // IRIs other W3C clients are served, and may render as links.
       ["canonical", "javascript:alert(1)"],
       ["via", "data:text/html,<script>alert(1)</script>"],
+      // Nor with a control character (RFC 3987, section 2.2): a C0 one that is not whitespace, DEL, a C1 one.
+      ["canonical", "urn:uuid:\u00011"], ["via", "https://example.org/\u007f"], ["canonical", "tag:x\u0085y"],
       ["kind", "rumour"],
       ["parentId", "no spaces"],
       // Past year 9999: no timestamp column (nor a JavaScript Date) holds it.

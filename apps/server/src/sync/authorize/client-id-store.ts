@@ -16,6 +16,13 @@ const ATTEMPTS = 5;
 export const PRESENCE_CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * Whether a claim to `clientId` can be kept: a whole number within 2^53 − 1, which the socket refuses past
+ * (decoded-update.ts). Checked here too, since one claim the bigint column cannot take (from 2^63 on, or a
+ * float that prints with an exponent) fails the insert of everyone's claims batched with it, and a prune.
+ */
+const keepable = (clientId: number) => Number.isSafeInteger(clientId) && clientId >= 0;
+
+/**
  * Keeps Yjs client-id claims beside the log (client-ids.ts). A claim is
  * written after it is made, in small batches, and never blocks the update
  * that made it: a claim lost to a crash in the few milliseconds before its
@@ -50,13 +57,18 @@ export class ClientIdStore {
         delete from doc_client_ids
         where doc_name = ${docName}
           and created_at < ${new Date(now - PRESENCE_CLAIM_TTL_MS).toISOString()}::timestamptz
-          and not (client_id = any(${`{${writers.join(",")}}`}::bigint[]))`);
+          and not (client_id = any(${`{${writers.filter(keepable).join(",")}}`}::bigint[]))`);
     } catch (err) {
       this.logger.warn({ err, doc: docName }, "could not prune old client-id claims");
     }
   }
 
   record(docName: string, clientId: number, memberId: string) {
+    // One claim the insert cannot take fails the whole batch, other members' claims with it.
+    if (!keepable(clientId)) {
+      this.logger.warn({ doc: docName, clientId }, "client-id claim not kept: not an id a bigint holds exactly");
+      return;
+    }
     this.queue.push({ docName, clientId, memberId, attempts: 0 });
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }

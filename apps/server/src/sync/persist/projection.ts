@@ -1,6 +1,6 @@
 import { type InferInsertModel, type SQL, and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { storable } from "../../storable-text.ts";
-import { type AnnotationValue, type StaleDetail, stalenessOf } from "@marginalia/schema";
+import { type AnnotationValue, type StaleDetail, stalenessOf, withTitle } from "@marginalia/schema";
 import { annotationTombstones, annotations } from "@marginalia/schema/tables";
 import type { Tx } from "../../db.ts";
 import { eachInTurns } from "../document/own-turn.ts";
@@ -42,7 +42,7 @@ export function projectAnnotation(
     claim: factcheck?.claim ?? null,
     verdict: factcheck?.verdict ?? null,
     confidence: factcheck?.confidence ?? null,
-    sources: factcheck?.sources ?? [],
+    sources: (factcheck?.sources ?? []).map(withTitle),
     resolved: value.resolved,
     parentId: value.parentId,
     assignees: value.assignees,

@@ -5,6 +5,7 @@ import type { LiveDocument, Peer } from "../document/document.ts";
 import { awarenessMessage } from "../connection/messages.ts";
 import type { PresenceBudget } from "./presence-budget.ts";
 import { PresenceInbox } from "./presence-inbox.ts";
+import { MAX_CLIENT_ID } from "../validate/decoded-update.ts";
 
 export type Identity = { id: string; name: string; color: string };
 
@@ -93,6 +94,8 @@ export function applyPresence(
   const owners = live.awarenessOwners;
   let introduced = sender.clients.size;
   const mayControl = (id: number, clock: number) => {
+    // Read imprecisely past 2^53 − 1, as in an update (decoded-update.ts): not an id anyone can speak for.
+    if (id > MAX_CLIENT_ID) return false;
     const writer = live.clientIds.ownerOf(id);
     if (writer !== undefined && writer !== sender.userId) return false;
     if (foreignTo(live, peer, id, clock)) return false;

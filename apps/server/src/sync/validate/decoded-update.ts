@@ -25,6 +25,23 @@ const decoded = new WeakMap<Uint8Array, Decoded>();
  */
 export class UnreadableUpdate extends Error {}
 
+/**
+ * The largest Yjs client id taken (2^53 − 1): Yjs draws 32-bit ids and y-crdt keeps to 53 bits. lib0 reads a
+ * larger varUint as an imprecise float without complaint, so the id decoded is not the one sent, and from 2^63
+ * on the database cannot keep its claim (client-id-store.ts) (docs/sync.md, "5. What you may write").
+ */
+export const MAX_CLIENT_ID = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `found`, unless its structs or delete set name a client id past MAX_CLIENT_ID: malformed, and refused before
+ * anything is judged, applied or claimed, since every path reads an update's client ids first (client-ids.ts).
+ */
+function withSafeClients(found: Decoded): Decoded {
+  const unsafe = found.structs.find((s) => s.id.client > MAX_CLIENT_ID)?.id.client ?? [...found.ds.clients.keys()].find((c) => c > MAX_CLIENT_ID);
+  if (unsafe !== undefined) throw new UnreadableUpdate(`malformed update (Yjs client id ${unsafe} is past ${MAX_CLIENT_ID})`);
+  return found;
+}
+
 export function decodeUpdate(update: Uint8Array): Decoded {
   let found = decoded.get(update);
   if (!found) {
@@ -33,6 +50,7 @@ export function decodeUpdate(update: Uint8Array): Decoded {
     } catch (err) {
       throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
     }
+    withSafeClients(found);
     decoded.set(update, found);
   }
   return found;
@@ -59,11 +77,13 @@ export async function decodeInTurns(update: Uint8Array, spent: (ms: number) => v
       yield;
     }
   }
+  let found: Decoded;
   try {
-    decoded.set(update, await inSlices(reading(), DECODE_SLICE_MS, spent));
+    found = await inSlices(reading(), DECODE_SLICE_MS, spent);
   } catch (err) {
     throw new UnreadableUpdate(`malformed update (${(err as Error).message})`, { cause: err });
   }
+  decoded.set(update, withSafeClients(found));
 }
 
 export function forgetDecoded(update: Uint8Array): void {
