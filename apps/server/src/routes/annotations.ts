@@ -82,7 +82,8 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
   .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     const filter = validateQuery(annotationFilterSchema, c);
-    return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
+    const { annotations, nextCursor } = await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter);
+    return c.json({ annotations, nextCursor });
   })
   .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: ok("The revision and the spans"), schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");

@@ -128,13 +128,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.stale !== undefined) conditions.push(eq(annotations.stale, filter.stale));
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${filter.q})`);
-  if (filter.cursor) {
-    const after = decodeCursor(filter.cursor, filter.sort);
-    const value = filter.sort === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;
-    conditions.push(
-      order === "asc" ? sql`(${sort.expr}, ${annotations.id}) > (${value}, ${after.id})` : sql`(${sort.expr}, ${annotations.id}) < (${value}, ${after.id})`,
-    );
-  }
+  if (filter.cursor) conditions.push(beyondCursor(filter.sort, order === "asc" ? ">" : "<", filter.cursor));
   const direction = order === "asc" ? asc : desc;
   const select = (q: Db | Tx) =>
     q
@@ -149,9 +143,12 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   const last = page.at(-1);
   // One scope is one group, so one book names every author on the page.
   const book = last ? await nameBook(db, last.groupId, viewer) : null;
+  const cursorOf = (row: Row | undefined) => (row ? encodeCursor(filter.sort, sort.read(row), row.id) : null);
   return {
     annotations: book ? page.map((row) => presentAnnotation(row, book)) : [],
-    nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last), last.id) : null,
+    nextCursor: rows.length > filter.limit ? cursorOf(last) : null,
+    /** Where the page's first and last rows stand in its order, as cursors (the W3C container's page IRIs). */
+    edges: { first: cursorOf(page[0]), last: cursorOf(last) },
   };
 }
 
@@ -170,6 +167,16 @@ export function plannedForItsValues<T>(db: Db, select: (q: Db | Tx) => Promise<T
     await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
     return select(tx);
   });
+}
+
+/**
+ * The rows past `cursor` in the direction `op` names, in `sort`'s order (its value, then the id: one place per
+ * row). A cursor of another sort, or none of ours, is refused as input.
+ */
+export function beyondCursor(sortName: AnnotationFilter["sort"], op: ">" | "<" | "<=", cursor: string): SQL {
+  const after = decodeCursor(cursor, sortName);
+  const value = sortName === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;
+  return sql`(${SORTS[sortName].expr}, ${annotations.id}) ${sql.raw(op)} (${value}, ${after.id})`;
 }
 
 function encodeCursor(sort: string, value: number | string, id: string): string {
