@@ -49,7 +49,7 @@ describe("walking a container by next while it changes", () => {
       if (step === 0) for (const iri of iris.slice(0, 3)) expect((await owner.request("DELETE", pathOf(iri))).status).toBe(204);
     });
     expect(seen).toEqual(iris);
-  });
+  }, 60_000);
 
   it("repeats no annotation when earlier ones are created mid-walk", async () => {
     const { article, owner } = await articleWithMembers(t.app, []);

@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, getTableColumns, inArray, or, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import {
@@ -13,6 +13,7 @@ import {
 import { annotations, memberIds } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
 import { ApiError } from "../errors.ts";
+import { articleBehind, reanchoringBehind } from "../anchoring/anchored-reads.ts";
 import { queryInt } from "../http/query-int.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
@@ -130,15 +131,19 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${filter.q})`);
   if (filter.cursor) conditions.push(beyondCursor(filter.sort, order === "asc" ? ">" : "<", filter.cursor));
   const direction = order === "asc" ? asc : desc;
+  // An article's rows say, in their own snapshot, whether its re-anchoring is behind (anchoring/anchored-reads.ts).
+  const behind = "articleId" in scope ? articleBehind(scope.articleId) : sql<boolean>`false`.mapWith(Boolean);
   const select = (q: Db | Tx) =>
     q
-      .select()
+      .select({ ...getTableColumns(annotations), behind })
       .from(annotations)
       .where(and(...conditions))
       .orderBy(direction(sort.expr), direction(annotations.id))
       .limit(filter.limit + 1)
       .offset(filter.offset ?? 0);
-  const rows = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
+  const read = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
+  if (read[0]?.behind) throw reanchoringBehind();
+  const rows: Row[] = read.map(({ behind: _, ...row }) => row);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   // One scope is one group, so one book names every author on the page.

@@ -8,6 +8,7 @@ import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { reviewedVersion } from "../services/reviewed-version.ts";
+import { behindNow, readAnchored, reanchoringBehind } from "../anchoring/anchored-reads.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
 import { asW3CRefusal } from "./fields.ts";
@@ -69,15 +70,16 @@ async function getContainer(c: AppContext<ArticleEnv>) {
   const query = validateQuery(pageQuerySchema, c);
   const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
   const at = pageAt(query);
+  const anchored = <T>(read: () => Promise<T>) => readAnchored(c.get("deps"), articleId, read, behindNow(article));
   if (at) {
-    const page = await pageDocument(db, scope, query, at);
+    const page = await anchored(() => pageDocument(db, scope, query, at));
     return sendLd(c, page, { headers: { ...PAGE_HEADERS, "Content-Location": page.id } });
   }
   const prefer = containerPreference(c.req.header("prefer"));
   // Whichever Prefer variant is sent, the representation is of the container itself (protocol §4.1).
   const headers: Record<string, string> = { ...CONTAINER_HEADERS, "Content-Location": containerIri(baseUrl(c), articleId) };
   if (prefer.applied) headers["Preference-Applied"] = "return=representation";
-  return sendLd(c, await containerDocument(db, scope, query, prefer), { headers });
+  return sendLd(c, await anchored(() => containerDocument(db, scope, query, prefer)), { headers });
 }
 
 /** A page of the container (`?page=`, `?after=`, `?before=`) is read-only: annotations are posted to the container itself. */
@@ -120,8 +122,14 @@ const absentAsNull = (err: unknown) => {
   throw err;
 };
 
+/** Its positions are on the article as it now reads (docs/w3c.md): read once a correction's moves are done. */
 async function getAnnotation(c: AppContext) {
-  const { doc } = await reach(c);
+  const reached = async () => {
+    const found = await reach(c);
+    if (found.access.articleBehind) throw reanchoringBehind();
+    return found;
+  };
+  const { doc } = await readAnchored(c.get("deps"), uuidParam(c, "articleId", "Article"), reached);
   return sendLd(c, doc, { headers: ANNOTATION_HEADERS });
 }
 
