@@ -49,6 +49,11 @@ export const ERRORS = {
    * what this needed past the wait allowed: docs/architecture.md, "Lock waits"): try again.
    */
   unavailable: 503,
+  /**
+   * A read of an article whose correction is still moving its annotations onto the new text, past the wait
+   * allowed (docs/architecture.md, "Anchoring"): try again after Retry-After.
+   */
+  reanchoring: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERRORS;

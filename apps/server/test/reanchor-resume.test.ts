@@ -1,4 +1,6 @@
 import { createAnnotation, parseRoom } from "@marginalia/schema";
+import { annotations } from "@marginalia/schema/tables";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resumeBehind } from "../src/anchoring/resume.ts";
 import { contextFor } from "../src/documents/context.ts";
@@ -32,7 +34,11 @@ async function correctionCutShort() {
   } finally {
     stopping.mockRestore();
   }
-  const annotation = async () => (await d.owner.get(`/api/annotations/${id}`)).body;
+  // Its stored row, read directly: a GET would itself wait for the moves (anchoring/anchored-reads.ts).
+  const annotation = async () => {
+    const [row] = await t.database.db.select().from(annotations).where(eq(annotations.id, id));
+    return { anchor: { state: row!.anchorState }, target: row!.target };
+  };
   expect(await annotation()).toMatchObject({ target: { revision: 1 } });
   return { d, context, revised, annotation };
 }

@@ -21,6 +21,8 @@ export type AnnotationAccess = {
   subject: Subject;
   account: string;
   context: DocContext;
+  /** Whether its article's annotations were still being moved onto a correction as this was read (anchoring/anchored-reads.ts). */
+  articleBehind: boolean;
 };
 
 const authorIds = alias(memberIds, "author_ids");
@@ -39,6 +41,7 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
       moderation: groups.moderation,
       reviewQuorum: groups.reviewQuorum,
       revision: articles.currentRevision,
+      anchoredRevision: articles.anchoredRevision,
     })
     .from(annotations)
     .innerJoin(articles, eq(articles.id, annotations.articleId))
@@ -56,6 +59,7 @@ export async function annotationAccess(db: Db, annotationId: string, userId: str
     subject: { authorId: found.authorMemberId ?? "", kind: found.row.kind, status: found.row.status, factcheck: found.row.verdict },
     account: userId,
     context: contextFor(room, found.row.groupId, found.revision),
+    articleBehind: found.anchoredRevision < found.revision,
   };
 }
 

@@ -14,6 +14,7 @@ import { LATEST_DATE, readJson, validateQuery } from "../http/input.ts";
 import { annotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { highlightsOf } from "../services/highlights.ts";
+import { behindNow, readAnchored } from "../anchoring/anchored-reads.ts";
 import {
   articleWriteAccess,
   castVote,
@@ -82,11 +83,13 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
   .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     const filter = validateQuery(annotationFilterSchema, c);
-    return c.json(await queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter));
+    const read = () => queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter);
+    const { annotations, nextCursor } = await readAnchored(c.get("deps"), article.id, read, behindNow(article));
+    return c.json({ annotations, nextCursor });
   })
   .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: ok("The revision and the spans"), schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
-    const json = await highlightsOf(c.get("deps").db, article, { id: c.get("user").id, role });
+    const json = await readAnchored(c.get("deps"), article.id, () => highlightsOf(c.get("deps").db, article, { id: c.get("user").id, role }), behindNow(article));
     return c.body(json, 200, { "content-type": "application/json" });
   })
   .post("/:articleId/annotations", documented({ live: true, tag: "annotations", summary: "Create an annotation through the live document", body: createAnnotationSchema, responses: { ...created("The annotation"), 409: "An annotation with this id exists, or the parent cannot take this reply; members_renamed: anonymity was turned on while it was saved, and nothing was" }, schemas: annotationResponses(201) }), requireArticleRole("annotator"), async (c) => {
@@ -161,10 +164,11 @@ export const annotationRoutes = new Hono<AppEnv>()
 
 type AnnotationContext = AppContext<AnnotationEnv>;
 
-/** The annotation as the caller sees it now. */
+/** The annotation as the caller sees it now: once its article's re-anchoring is done, if a correction is moving it. */
 async function present(c: AnnotationContext) {
   const access = c.get("annotation");
-  return c.json(await presentById(c.get("deps").db, access.row.id, viewerOf(access)));
+  const read = () => presentById(c.get("deps").db, access.row.id, viewerOf(access));
+  return c.json(await readAnchored(c.get("deps"), access.row.articleId, read, access.articleBehind));
 }
 
 async function reattach(c: AnnotationContext) {

@@ -19,7 +19,8 @@ export const groupAnnotationRoutes = new Hono<AppEnv>()
   .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: groupAnnotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id: groupId, role } = c.get("group");
     const filter = validateQuery(groupAnnotationFilterSchema, c);
-    return c.json(await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter));
+    const { annotations, nextCursor } = await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter);
+    return c.json({ annotations, nextCursor });
   })
   // Claim memory: what the desk already checked, in this or another article, as a claim is being typed.
   .get("/:groupId/claims/similar", documented({ tag: "annotations", summary: "Claim memory: the group's published fact-checks whose claims read most like q (trigram similarity and full-text rank, in Postgres), best first, at most 10", query: similarClaimsQuery, responses: ok("The matches, best first"), schemas: { 200: similarClaimsSchema } }), requireGroupRole("viewer"), async (c) => {

@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, getTableColumns, inArray, or, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import {
@@ -12,6 +12,7 @@ import {
 } from "@marginalia/schema";
 import { annotations, memberIds, searchFold } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
+import { articleBehind, reanchoringBehind } from "../anchoring/anchored-reads.ts";
 import { cursorTime, decodeCursor, encodeCursor, pageQuery } from "../http/cursor.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
@@ -125,30 +126,31 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
   // Folded as the indexed text is (searchFold): a word typed in either Unicode form, or with Arabic letters for Persian ones, finds the other.
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${searchFold(sql`${filter.q}::text`)})`);
-  if (filter.cursor) {
-    const after = decodeCursor(filter.cursor, filter.sort, cursorSchema);
-    const value = filter.sort === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;
-    conditions.push(
-      order === "asc" ? sql`(${sort.expr}, ${annotations.id}) > (${value}, ${after.id})` : sql`(${sort.expr}, ${annotations.id}) < (${value}, ${after.id})`,
-    );
-  }
+  if (filter.cursor) conditions.push(beyondCursor(filter.sort, order === "asc" ? ">" : "<", filter.cursor));
   const direction = order === "asc" ? asc : desc;
+  // An article's rows say, in their own snapshot, whether its re-anchoring is behind (anchoring/anchored-reads.ts).
+  const behind = "articleId" in scope ? articleBehind(scope.articleId) : sql<boolean>`false`.mapWith(Boolean);
   const select = (q: Db | Tx) =>
     q
-      .select()
+      .select({ ...getTableColumns(annotations), behind })
       .from(annotations)
       .where(and(...conditions))
       .orderBy(direction(sort.expr), direction(annotations.id))
       .limit(filter.limit + 1)
       .offset(filter.offset ?? 0);
-  const rows = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
+  const read = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
+  if (read[0]?.behind) throw reanchoringBehind();
+  const rows: Row[] = read.map(({ behind: _, ...row }) => row);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   // One scope is one group, so one book names every author on the page.
   const book = last ? await nameBook(db, last.groupId, viewer) : null;
+  const cursorOf = (row: Row | undefined) => (row ? encodeCursor(filter.sort, sort.read(row), row.id) : null);
   return {
     annotations: book ? page.map((row) => presentAnnotation(row, book)) : [],
-    nextCursor: rows.length > filter.limit && last ? encodeCursor(filter.sort, sort.read(last), last.id) : null,
+    nextCursor: rows.length > filter.limit ? cursorOf(last) : null,
+    /** Where the page's first and last rows stand in its order, as cursors (the W3C container's page IRIs). */
+    edges: { first: cursorOf(page[0]), last: cursorOf(last) },
   };
 }
 
@@ -167,6 +169,16 @@ export function plannedForItsValues<T>(db: Db, select: (q: Db | Tx) => Promise<T
     await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
     return select(tx);
   });
+}
+
+/**
+ * The rows past `cursor` in the direction `op` names, in `sort`'s order (its value, then the id: one place per
+ * row). A cursor of another sort, or none of ours, is refused as input.
+ */
+export function beyondCursor(sortName: AnnotationFilter["sort"], op: ">" | "<" | "<=", cursor: string): SQL {
+  const after = decodeCursor(cursor, sortName, cursorSchema);
+  const value = sortName === "position" ? sql`${after.value}::int` : sql`${after.value}::timestamptz`;
+  return sql`(${SORTS[sortName].expr}, ${annotations.id}) ${sql.raw(op)} (${value}, ${after.id})`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { annotations } from "@marginalia/schema/tables";
+import { annotations, articles } from "@marginalia/schema/tables";
 import type { Db } from "../db.ts";
+import { articleBehind, reanchoringBehind } from "../anchoring/anchored-reads.ts";
 import { type Viewer, visibleTo } from "./annotation-queries.ts";
 
 /** A reply's parent, looked up beside the reply itself (`from annotations reply_parent` below). */
@@ -27,9 +28,14 @@ const parent = alias(annotations, "reply_parent");
  * loop one string (about 1.5 MB, built in about 100 ms), not ten thousand
  * parsed rows to serialise again (docs/architecture.md, "The reader's first paint").
  */
-export async function highlightsOf(db: Db, article: { id: string; currentRevision: number }, viewer: Viewer): Promise<string> {
+export async function highlightsOf(db: Db, article: { id: string }, viewer: Viewer): Promise<string> {
+  // The revision answered, and whether every annotation is on it yet, read in the statement's own snapshot:
+  // the access check's reading of the article may be from before a correction committed (anchored-reads.ts).
+  const current = sql<number>`(select ${articles.currentRevision} from ${articles} where ${articles.id} = ${article.id})`;
   const [row] = await db
     .select({
+      revision: current.mapWith(Number),
+      behind: articleBehind(article.id),
       spans: sql<string>`coalesce(json_agg(json_strip_nulls(json_build_object(
         'id', ${annotations.id},
         'start', ${annotations.startPos},
@@ -48,11 +54,12 @@ export async function highlightsOf(db: Db, article: { id: string; currentRevisio
         eq(annotations.articleId, article.id),
         visibleTo(viewer),
         // The projection's revision is its target's (sync/persist/projection.ts).
-        eq(annotations.revision, article.currentRevision),
+        eq(annotations.revision, current),
         isNotNull(annotations.target),
         ne(annotations.anchorState, "orphaned"),
         sql`not exists (select 1 from annotations reply_parent where ${parent.id} = ${annotations.parentId} and ${parent.articleId} = ${annotations.articleId} and ${visibleTo(viewer, parent)})`,
       ),
     );
-  return `{"revision":${article.currentRevision},"highlights":${row?.spans ?? "[]"}}`;
+  if (!row || row.behind) throw reanchoringBehind();
+  return `{"revision":${row.revision},"highlights":${row.spans}}`;
 }

@@ -8,10 +8,11 @@ import { presentById, viewerOf } from "../services/annotation-view.ts";
 import { articleWriteAccess, createThroughDocument, deleteThroughDocument, updateThroughDocument } from "../services/annotations.ts";
 import { getArticleHead, textIndexAt } from "../services/articles.ts";
 import { reviewedVersion } from "../services/reviewed-version.ts";
+import { behindNow, readAnchored, reanchoringBehind } from "../anchoring/anchored-reads.ts";
 import { canWrite } from "@marginalia/schema";
 import { type ContainerArticle, toCreateRequest, toPatch } from "./apply.ts";
 import { asW3CRefusal } from "./fields.ts";
-import { containerDocument, pageDocument, pageQuerySchema } from "./container.ts";
+import { containerDocument, pageAt, pageDocument, pageQuerySchema } from "./container.ts";
 import { articleIri, containerIri, fromW3C, toW3C } from "./mapping.ts";
 import {
   ANNOTATION_HEADERS,
@@ -68,19 +69,21 @@ async function getContainer(c: AppContext<ArticleEnv>) {
   const articleId = article.id;
   const query = validateQuery(pageQuerySchema, c);
   const scope = { baseUrl: baseUrl(c), articleId, viewer: { id: user.id, role }, label: `Annotations on “${article.title}”` };
-  if (query.page !== undefined) {
-    const page = await pageDocument(db, scope, { ...query, page: query.page });
+  const at = pageAt(query);
+  const anchored = <T>(read: () => Promise<T>) => readAnchored(c.get("deps"), articleId, read, behindNow(article));
+  if (at) {
+    const page = await anchored(() => pageDocument(db, scope, query, at));
     return sendLd(c, page, { headers: { ...PAGE_HEADERS, "Content-Location": page.id } });
   }
   const prefer = containerPreference(c.req.header("prefer"));
   // Whichever Prefer variant is sent, the representation is of the container itself (protocol §4.1).
   const headers: Record<string, string> = { ...CONTAINER_HEADERS, "Content-Location": containerIri(baseUrl(c), articleId) };
   if (prefer.applied) headers["Preference-Applied"] = "return=representation";
-  return sendLd(c, await containerDocument(db, scope, query, prefer), { headers });
+  return sendLd(c, await anchored(() => containerDocument(db, scope, query, prefer)), { headers });
 }
 
-/** A page of the container (`?page=`) is read-only: annotations are posted to the container itself. */
-const isPage = (c: AppContext) => c.req.query("page") !== undefined;
+/** A page of the container (`?page=`, `?after=`, `?before=`) is read-only: annotations are posted to the container itself. */
+const isPage = (c: AppContext) => ["page", "after", "before"].some((name) => c.req.query(name) !== undefined);
 /** Told before anything else is decided, as an outsider is too: a page is read-only to everyone. */
 const containerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (isPage(c)) throw Object.assign(new ApiError("method_not_allowed", `A page of the container is read-only: post to the container (${PAGE_HEADERS.Allow})`), { allow: PAGE_HEADERS.Allow.split(", ") });
@@ -119,8 +122,14 @@ const absentAsNull = (err: unknown) => {
   throw err;
 };
 
+/** Its positions are on the article as it now reads (docs/w3c.md): read once a correction's moves are done. */
 async function getAnnotation(c: AppContext) {
-  const { doc } = await reach(c);
+  const reached = async () => {
+    const found = await reach(c);
+    if (found.access.articleBehind) throw reanchoringBehind();
+    return found;
+  };
+  const { doc } = await readAnchored(c.get("deps"), uuidParam(c, "articleId", "Article"), reached);
   return sendLd(c, doc, { headers: ANNOTATION_HEADERS });
 }
 
@@ -193,7 +202,7 @@ const SERVED = [...LD, "application/json"];
 const NOT_ACCEPTABLE = "The Accept header names neither application/ld+json nor application/json (nor a range holding them)";
 
 const containerDocs = {
-  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
+  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=, ?after=, ?before=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
   post: documented({ live: true, tag: "w3c", summary: "Create a W3C annotation (TextQuote, TextPosition and Range selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
