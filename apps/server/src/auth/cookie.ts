@@ -36,6 +36,9 @@ export function readCookies(c: AppContext, base: string): string[] {
   return cookieValues(c.req.header("cookie"), cookieName(c.get("deps").config, base));
 }
 
+/** Names the browser to the login backoff (auth/login-backoff.ts): a browser an account signed in with skips its pace. */
+export const DEVICE_COOKIE = "marginalia_device";
+
 export const readSessionCookies = (c: AppContext): string[] => readCookies(c, SESSION_COOKIE);
 
 /** An HttpOnly, SameSite=Lax cookie for the whole site, Secure (and `__Host-`) as configured. */

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
-import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
+import { DEVICE_COOKIE, clearSessionCookie, readCookies, setSessionCookie, setSiteCookie } from "../auth/cookie.ts";
+import { KNOWN_FOR_MS } from "../auth/login-backoff.ts";
 import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
 import { revokeApiToken } from "../auth/api-tokens.ts";
-import { createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
+import { type Session, createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
@@ -40,7 +41,7 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   const { db, rateLimits } = c.get("deps");
   const account = email.trim().toLowerCase();
   const ip = clientIp(c);
-  rateLimits.assertLoginAllowed(account, ip);
+  rateLimits.assertLoginAllowed(account, ip, readCookies(c, DEVICE_COOKIE));
   let user: Awaited<ReturnType<typeof findUserByEmail>>;
   let ok: boolean;
   try {
@@ -56,6 +57,16 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   }
   rateLimits.recordSuccess(account, ip);
   return user;
+}
+
+/**
+ * Sets the new session's cookie, and the device cookie that lets this browser skip the account's login pace
+ * from any address for a month (auth/login-backoff.ts): after it, since scripts read the first Set-Cookie.
+ */
+function signedInHere(c: AppContext, email: string, { token, session }: { token: string; session: Session }) {
+  setSessionCookie(c, token, sessionExpiresAt(session));
+  const device = c.get("deps").rateLimits.deviceFor(email, readCookies(c, DEVICE_COOKIE));
+  setSiteCookie(c, DEVICE_COOKIE, device, new Date(Date.now() + KNOWN_FOR_MS));
 }
 
 /** Closes the sockets that ended sessions and revoked tokens opened, on every process. */
@@ -75,16 +86,15 @@ export const authRoutes = new Hono<AppEnv>()
     // The same answer whether or not the address has an account: the mailbox tells its owner which.
     return c.json({ status: "confirmation-sent", email: input.email }, 202);
   })
-  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { 201: "Signed up; sets the session cookie", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
+  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { 201: "Signed up; sets the session and device cookies", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, confirmSignupSchema);
     const user = await confirmSignup(db, input);
-    const { token, session } = await createSession(db, user.id);
-    setSessionCookie(c, token, sessionExpiresAt(session));
+    signedInHere(c, user.email, await createSession(db, user.id));
     return c.json({ user }, 201);
   })
-  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 401: "Wrong email or password", 200: "Signed in; sets the session cookie", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 401: "Wrong email or password", 200: "Signed in; sets the session cookie, and the device cookie that spares this browser the account's login pace", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);
@@ -96,8 +106,7 @@ export const authRoutes = new Hono<AppEnv>()
     // account was read for the check: that ending was meant for this login too.
     const signedIn = await createSessionIfUnchanged(db, { userId: user.id, credentialsVersion: user.credentialsVersion });
     if (!signedIn) throw new ApiError("unauthenticated", "This account's sessions were ended while you signed in: sign in again");
-    const { token, session } = signedIn;
-    setSessionCookie(c, token, sessionExpiresAt(session));
+    signedInHere(c, user.email, signedIn);
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
   .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions, and with revokeTokens your API tokens (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
@@ -119,7 +128,7 @@ export const authRoutes = new Hono<AppEnv>()
     await requestPasswordReset(db, mailer, config.publicOrigin, input.email);
     return c.json({ status: "reset-sent", email: input.email }, 202);
   })
-  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { 200: "Password set; sets the session cookie", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { 200: "Password set; sets the session and device cookies", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     const ip = clientIp(c);
     await rateLimits.attemptFromIp(ip);
@@ -129,8 +138,7 @@ export const authRoutes = new Hono<AppEnv>()
     closeSocketsOf(c, ended);
     // Holding the mailbox proves as much as the password: this address is the owner's (login-backoff.ts).
     rateLimits.recordSignedIn(user.email, ip);
-    const { token, session } = signedIn;
-    setSessionCookie(c, token, sessionExpiresAt(session));
+    signedInHere(c, user.email, signedIn);
     return c.json({ user });
   })
   .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {

@@ -29,6 +29,7 @@ describe("the session cookie's name", () => {
     expect(set).toMatch(/; Secure/i);
     expect(set).toMatch(/; Path=\//i);
     expect(set).not.toMatch(/Domain=/i);
+    expect(login.headers.getSetCookie().find((h) => h.startsWith("__Host-marginalia_device="))).toMatch(/; Secure/i);
     expect((await me(secure, `__Host-marginalia_session=${tokenOf(user)}`)).body.user.id).toBe(user.user.id);
     expect((await me(secure, `marginalia_session=${tokenOf(user)}`)).status).toBe(401);
   });
