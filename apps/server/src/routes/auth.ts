@@ -3,7 +3,7 @@ import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
 import { DEVICE_COOKIE, clearSessionCookie, readCookies, setSessionCookie, setSiteCookie } from "../auth/cookie.ts";
 import { KNOWN_FOR_MS } from "../auth/login-backoff.ts";
-import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
+import { matchPassword, newPasswordSchema, passwordSchema, verifyAgainstDummy } from "../auth/password.ts";
 import { revokeApiToken } from "../auth/api-tokens.ts";
 import { type Session, createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
@@ -12,23 +12,23 @@ import { clientIp } from "../http/client-ip.ts";
 import { readJson, readOptionalJson } from "../http/input.ts";
 import { requestPasswordReset, resetPassword } from "../services/password-resets.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
-import { type EndedCredentials, endCredentialsOf, findUserByEmail, setPassword } from "../services/users.ts";
+import { type EndedCredentials, endCredentialsOf, findUserByEmail, rehashPassword, setPassword } from "../services/users.ts";
 import { documented, noContent } from "../openapi/describe.ts";
 import { passwordResetAnswerSchema, signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 
-// argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
-const password = z.string().min(8, "Use at least 8 characters").max(256);
+// Length limits apply to the normalized password, which is what is hashed (auth/password.ts).
+const password = newPasswordSchema;
 
 export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
-export const confirmSignupSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a confirmation token"), password: z.string().min(1).max(256) });
-export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
+export const confirmSignupSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a confirmation token"), password: passwordSchema });
+export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: passwordSchema });
 /**
  * `revokeTokens`: end the account's API tokens too, for an account someone else may have used: a token
  * minted with a stolen password would otherwise outlive the password. Off by default, since scripts
  * depend on tokens and a routine change should not stop them.
  */
 const revokeTokens = z.boolean().default(false);
-export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password, revokeTokens });
+export const changePasswordSchema = z.strictObject({ currentPassword: passwordSchema, newPassword: password, revokeTokens });
 export const logoutEverywhereSchema = z.strictObject({ revokeTokens });
 export const passwordResetRequestSchema = userInsertSchema.pick({ email: true }).strict();
 export const passwordResetSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a reset token"), newPassword: password, revokeTokens });
@@ -43,10 +43,10 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   const ip = clientIp(c);
   rateLimits.assertLoginAllowed(account, ip, readCookies(c, DEVICE_COOKIE));
   let user: Awaited<ReturnType<typeof findUserByEmail>>;
-  let ok: boolean;
+  let ok: Awaited<ReturnType<typeof matchPassword>>;
   try {
     user = await findUserByEmail(db, account);
-    ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+    ok = user ? await matchPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
   } catch (error) {
     rateLimits.abandonLogin(account, ip);
     throw error;
@@ -56,6 +56,8 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
     return null;
   }
   rateLimits.recordSuccess(account, ip);
+  // Hashed before passwords were normalized: from now on, the normalized form is what matches.
+  if (ok === "raw") await rehashPassword(db, user, password);
   return user;
 }
 

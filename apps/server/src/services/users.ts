@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { type PublicUser, passwordResets, users } from "@marginalia/schema/tables";
 import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { hashPassword } from "../auth/password.ts";
@@ -49,6 +49,16 @@ export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptio
   const sessionIds = await invalidateUserSessions(tx, userId, options.keep);
   const tokenIds = options.revokeTokens ? await revokeApiTokensOf(tx, userId) : [];
   return { sessionIds, tokenIds };
+}
+
+/**
+ * Replaces a hash made before passwords were normalized (auth/password.ts) by one of the normalized
+ * password, the same password: no credential ends. Only over the hash that was checked, so that a
+ * change committed meanwhile stands.
+ */
+export async function rehashPassword(db: Db, user: { id: string; passwordHash: string }, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await db.update(users).set({ passwordHash }).where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
 }
 
 /** Sets a password and ends the account's other credentials in one transaction (see endCredentialsOf). */
