@@ -14,8 +14,9 @@ async function login() {
     body: JSON.stringify({ email, password }),
   });
   if (!res.ok) throw new Error(`login failed: ${res.status}`);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("marginalia_session="));
-  return cookie.split(";")[0].split("=")[1];
+  // Named __Host-marginalia_session on https: send it back under the name it came with.
+  const cookie = res.headers.getSetCookie().find((c) => /^(__Host-)?marginalia_session=/.test(c));
+  return cookie.split(";")[0];
 }
 
 function connect(url, room, token) {
@@ -29,8 +30,7 @@ function connect(url, room, token) {
   return { doc, provider, synced };
 }
 
-const session = await login();
-const cookie = `marginalia_session=${session}`;
+const cookie = await login();
 const article = await (await fetch(`${baseUrl}/api/articles/${articleId}`, { headers: { cookie } })).json();
 // Sockets take an API token in the URL, never the session (docs/sync.md, "Connect").
 const created = await fetch(`${baseUrl}/api/tokens`, {

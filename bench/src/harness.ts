@@ -92,7 +92,7 @@ export async function signUp(url: string, label: string): Promise<{ token: strin
   const token = await awaitSignupToken(MAIL_DIR, email);
   const res = await fetch(`${url}/api/auth/confirm`, { method: "POST", headers: json, body: JSON.stringify({ token, password }) });
   const text = await res.text();
-  const cookie = res.headers.getSetCookie()[0];
+  const cookie = res.headers.getSetCookie().find((h) => h.startsWith("marginalia_session="));
   if (!res.ok || !cookie) throw new Error(`sign-up failed: ${res.status} ${text.slice(0, 300)}`);
   const body = JSON.parse(text) as { user: { id: string } };
   const session = cookie.split(";")[0]!.split("=")[1]!;

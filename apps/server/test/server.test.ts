@@ -36,7 +36,8 @@ function caller() {
       headers: { ...(cookie && { cookie }), ...(body !== undefined && { "content-type": type }) },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
-    const setCookie = res.headers.getSetCookie().at(-1);
+    // By name: a sign-in sets the device cookie too.
+    const setCookie = res.headers.getSetCookie().findLast((h) => h.startsWith("marginalia_session="));
     if (setCookie) cookie = setCookie.split(";")[0]!;
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
   };

@@ -101,4 +101,38 @@ describe("login backoff", () => {
     b.attempt("a@x", "10.0.4.1");
     expect(b.waitFor("a@x", "5.5.5.9")).toBe(2_000);
   });
+
+  it("lets a browser the account signed in from skip the pace, wherever it is, keeping its address's own backoff", () => {
+    let now = 0;
+    const b = new LoginBackoff(options, () => now);
+    b.rememberDevice("a@x", "owner-browser");
+    b.rememberDevice("z@x", "guesser-browser");
+    for (let i = 0; i < 10; i++) b.failed("a@x", `10.0.0.${i}`);
+    b.attempt("a@x", "10.0.1.1");
+    expect(b.waitFor("a@x", "7.7.7.7")).toBe(2_000);
+    expect(b.waitFor("a@x", "7.7.7.7", ["owner-browser"])).toBe(0);
+    // A token the account never saw, or another account's, is nobody's: the pace holds.
+    expect(b.waitFor("a@x", "7.7.7.7", ["made-up"])).toBe(2_000);
+    expect(b.waitFor("a@x", "7.7.7.7", ["guesser-browser"])).toBe(2_000);
+    expect(b.knownDevice("a@x", ["made-up", "owner-browser"])).toBe("owner-browser");
+    expect(b.knownDevice("a@x", ["guesser-browser"])).toBeUndefined();
+    // The owner's browser does not take the account's turn.
+    b.attempt("a@x", "7.7.7.7", ["owner-browser"]);
+    now += 2_000;
+    expect(b.waitFor("a@x", "6.6.6.6")).toBe(0);
+    for (let i = 0; i < 3; i++) b.failed("a@x", "7.7.7.7");
+    expect(b.waitFor("a@x", "7.7.7.7", ["owner-browser"])).toBe(1_000);
+  });
+
+  it("forgets known browsers after a month or past a handful", () => {
+    let now = 0;
+    const b = new LoginBackoff(options, () => now);
+    for (let i = 1; i <= 8; i++) b.rememberDevice("a@x", `browser ${i}`);
+    expect(b.knownDevice("a@x", ["browser 1"])).toBe("browser 1");
+    b.rememberDevice("a@x", "browser 9"); // one past the handful: the least recent goes
+    expect(b.knownDevice("a@x", ["browser 1"])).toBeUndefined();
+    expect(b.knownDevice("a@x", ["browser 2"])).toBe("browser 2");
+    now += 30 * 24 * 60 * 60_000 + 1;
+    expect(b.knownDevice("a@x", ["browser 9"])).toBeUndefined();
+  });
 });

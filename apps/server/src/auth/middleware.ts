@@ -3,9 +3,9 @@ import type { AppEnv, Auth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { recheckLater } from "../http/access-recheck.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { clearSessionCookie, readSessionCookie, setSessionCookie } from "./cookie.ts";
-import { authFromApiToken, authFromSessionToken } from "./credentials.ts";
-import { sessionExpiresAt, validateSessionToken } from "./sessions.ts";
+import { clearSessionCookie, readSessionCookies, setSessionCookie } from "./cookie.ts";
+import { authFromApiToken, authFromSessionToken, sessionAmong } from "./credentials.ts";
+import { sessionExpiresAt } from "./sessions.ts";
 
 /**
  * Resolves the caller from a Bearer token or the session cookie. It never
@@ -20,10 +20,10 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     c.set("auth", auth);
     if (auth) recheckLater(c, () => stillSignedIn(auth, authFromApiToken(db, bearer)));
   } else {
-    const cookie = readSessionCookie(c);
-    if (cookie) {
-      const valid = await validateSessionToken(db, cookie);
-      if (valid) {
+    const cookies = readSessionCookies(c);
+    if (cookies.length) {
+      const { token: cookie, valid } = (await sessionAmong(db, cookies)) ?? {};
+      if (cookie && valid) {
         const auth: Auth = { via: "session", user: valid.user, sessionId: valid.session.id };
         c.set("auth", auth);
         recheckLater(c, () => stillSignedIn(auth, authFromSessionToken(db, cookie)));
@@ -31,7 +31,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
         rateLimits.recordSignedIn(valid.user.email, clientIp(c));
         // Slide the browser's copy along with the server's expiry.
         if (valid.slid) setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
-      } else {
+      } else if (cookies.length === 1) {
+        // Of several, one may be the browser's real session: a clearing Set-Cookie could delete it.
         clearSessionCookie(c);
       }
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { argon2, hashPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
+import { argon2, hashPassword, matchPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
 
 describe("password checks", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -18,5 +18,23 @@ describe("password checks", () => {
     const hash = await hashPassword("the right one");
     expect(await verifyPassword(hash, "the right one")).toBe(true);
     expect(await verifyPassword(hash, "the wrong one")).toBe(false);
+  });
+
+  it("compares passwords as NFKC, so that composed and decomposed typing match", async () => {
+    const nfc = "Pässwörd-café-1".normalize("NFC");
+    const nfd = nfc.normalize("NFD");
+    expect(nfd).not.toBe(nfc);
+    const hash = await hashPassword(nfc);
+    expect(await verifyPassword(hash, nfd)).toBe(true);
+    expect(await matchPassword(hash, nfd)).toBe("normalized");
+    expect(await verifyPassword(await hashPassword(nfd), nfc)).toBe(true);
+    expect(await verifyPassword(await hashPassword("ｆｕｌｌ ｗｉｄｔｈ"), "full width")).toBe(true);
+  });
+
+  it("still takes a password hashed before normalization as it was typed, and says so, so that it can be rehashed", async () => {
+    const nfd = "Pässwörd-café-1".normalize("NFD");
+    const legacy = await argon2.hash(nfd, { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 });
+    expect(await matchPassword(legacy, nfd)).toBe("raw");
+    expect(await matchPassword(legacy, "Pässwörd-café-2".normalize("NFD"))).toBe(false);
   });
 });

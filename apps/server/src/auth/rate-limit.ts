@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../errors.ts";
 import { addressKey } from "./address-key.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, LoginBackoff } from "./login-backoff.ts";
+import { generateSecureRandomString } from "./secrets.ts";
 
 export type RateLimitOptions = {
   /** Sign-up and login attempts per client IP per window. */
@@ -53,11 +54,11 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
       await mailsTo.consume(email).catch(rethrowAsLimited);
     },
     /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
-    assertLoginAllowed(email: string, ip: string) {
+    assertLoginAllowed(email: string, ip: string, devices: readonly string[] = []) {
       const address = addressKey(ip);
-      const waitMs = backoff.waitFor(email, address);
+      const waitMs = backoff.waitFor(email, address, devices);
       if (waitMs > 0) throw limited(waitMs);
-      backoff.attempt(email, address);
+      backoff.attempt(email, address, devices);
     },
     abandonLogin(email: string, ip: string) {
       backoff.abandoned(email, addressKey(ip));
@@ -71,6 +72,15 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     /** A request carried a valid session of this account from this address: the address is the owner's (login-backoff.ts). */
     recordSignedIn(email: string, ip: string) {
       backoff.signedInFrom(email, addressKey(ip));
+    },
+    /**
+     * The account signed in in a browser that sent these device cookies: the token to keep there, the known
+     * one it sent or else a new one (a token the account never saw, perhaps planted, is not adopted).
+     */
+    deviceFor(email: string, devices: readonly string[]): string {
+      const token = backoff.knownDevice(email, devices) ?? generateSecureRandomString();
+      backoff.rememberDevice(email, token);
+      return token;
     },
   };
 }

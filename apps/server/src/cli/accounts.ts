@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { apiTokenInsertSchema, groupInsertSchema, userInsertSchema } from "@marginalia/schema";
 import { createApiToken, revokeApiToken } from "../auth/api-tokens.ts";
+import { newPasswordSchema } from "../auth/password.ts";
 import { generateSecureRandomString } from "../auth/secrets.ts";
 import { createGroup } from "../services/groups.ts";
 import { createUser as createAccount, setPassword as storePassword } from "../services/users.ts";
 import { CliError, type Parsed, type Runner, optionalStr, str } from "./command.ts";
 import { checkArg, userByEmail } from "./support.ts";
 
-// The same rule as sign-up (routes/auth.ts): an account made here can log in there.
-const password = z.string().min(8, "use at least 8 characters").max(256);
+// The same rule as sign-up (auth/password.ts): an account made here can log in there.
+const password = newPasswordSchema;
 
 /** --password if given (and long enough), else a generated one: 120 bits from the generator API tokens use, easy to copy by hand. */
 function choosePassword(args: Parsed): { given: boolean; chosen: string } {

@@ -147,7 +147,7 @@ export function buildOpenApiDocument(operations: Operation[], serverUrl: string)
     components: {
       schemas: { Error: errorSchema },
       securitySchemes: {
-        session: { type: "apiKey", in: "cookie", name: "marginalia_session" },
+        session: { type: "apiKey", in: "cookie", name: "marginalia_session", description: "Named __Host-marginalia_session when the cookie is Secure (an https PUBLIC_ORIGIN)" },
         bearer: { type: "http", scheme: "bearer", description: "An API token, mgt_…" },
       },
     },

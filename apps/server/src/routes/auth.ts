@@ -1,33 +1,34 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
-import { clearSessionCookie, setSessionCookie } from "../auth/cookie.ts";
-import { verifyAgainstDummy, verifyPassword } from "../auth/password.ts";
+import { DEVICE_COOKIE, clearSessionCookie, readCookies, setSessionCookie, setSiteCookie } from "../auth/cookie.ts";
+import { KNOWN_FOR_MS } from "../auth/login-backoff.ts";
+import { matchPassword, newPasswordSchema, passwordSchema, verifyAgainstDummy } from "../auth/password.ts";
 import { revokeApiToken } from "../auth/api-tokens.ts";
-import { createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
+import { type Session, createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
 import { type AppContext, type AppEnv, requireAccountAccess, requireAuth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { readJson, readOptionalJson } from "../http/input.ts";
 import { requestPasswordReset, resetPassword } from "../services/password-resets.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
-import { type EndedCredentials, endCredentialsOf, findUserByEmail, setPassword } from "../services/users.ts";
+import { type EndedCredentials, endCredentialsOf, findUserByEmail, rehashPassword, setPassword } from "../services/users.ts";
 import { documented, noContent } from "../openapi/describe.ts";
 import { passwordResetAnswerSchema, signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 
-// argon2 ignores nothing, but a megabyte-long "password" is only a way to burn CPU.
-const password = z.string().min(8, "Use at least 8 characters").max(256);
+// Length limits apply to the normalized password, which is what is hashed (auth/password.ts).
+const password = newPasswordSchema;
 
 export const signupSchema = userInsertSchema.pick({ email: true, name: true }).extend({ password }).strict();
-export const confirmSignupSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a confirmation token"), password: z.string().min(1).max(256) });
-export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: z.string().min(1).max(256) });
+export const confirmSignupSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a confirmation token"), password: passwordSchema });
+export const loginSchema = z.strictObject({ email: userInsertSchema.shape.email, password: passwordSchema });
 /**
  * `revokeTokens`: end the account's API tokens too, for an account someone else may have used: a token
  * minted with a stolen password would otherwise outlive the password. Off by default, since scripts
  * depend on tokens and a routine change should not stop them.
  */
 const revokeTokens = z.boolean().default(false);
-export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: password, revokeTokens });
+export const changePasswordSchema = z.strictObject({ currentPassword: passwordSchema, newPassword: password, revokeTokens });
 export const logoutEverywhereSchema = z.strictObject({ revokeTokens });
 export const passwordResetRequestSchema = userInsertSchema.pick({ email: true }).strict();
 export const passwordResetSchema = z.strictObject({ token: z.string().regex(/^[a-z2-9]{24}$/, "Not a reset token"), newPassword: password, revokeTokens });
@@ -40,12 +41,12 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   const { db, rateLimits } = c.get("deps");
   const account = email.trim().toLowerCase();
   const ip = clientIp(c);
-  rateLimits.assertLoginAllowed(account, ip);
+  rateLimits.assertLoginAllowed(account, ip, readCookies(c, DEVICE_COOKIE));
   let user: Awaited<ReturnType<typeof findUserByEmail>>;
-  let ok: boolean;
+  let ok: Awaited<ReturnType<typeof matchPassword>>;
   try {
     user = await findUserByEmail(db, account);
-    ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+    ok = user ? await matchPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
   } catch (error) {
     rateLimits.abandonLogin(account, ip);
     throw error;
@@ -55,7 +56,19 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
     return null;
   }
   rateLimits.recordSuccess(account, ip);
+  // Hashed before passwords were normalized: from now on, the normalized form is what matches.
+  if (ok === "raw") await rehashPassword(db, user, password);
   return user;
+}
+
+/**
+ * Sets the new session's cookie, and the device cookie that lets this browser skip the account's login pace
+ * from any address for a month (auth/login-backoff.ts): after it, since scripts read the first Set-Cookie.
+ */
+function signedInHere(c: AppContext, email: string, { token, session }: { token: string; session: Session }) {
+  setSessionCookie(c, token, sessionExpiresAt(session));
+  const device = c.get("deps").rateLimits.deviceFor(email, readCookies(c, DEVICE_COOKIE));
+  setSiteCookie(c, DEVICE_COOKIE, device, new Date(Date.now() + KNOWN_FOR_MS));
 }
 
 /** Closes the sockets that ended sessions and revoked tokens opened, on every process. */
@@ -75,16 +88,15 @@ export const authRoutes = new Hono<AppEnv>()
     // The same answer whether or not the address has an account: the mailbox tells its owner which.
     return c.json({ status: "confirmation-sent", email: input.email }, 202);
   })
-  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { 201: "Signed up; sets the session cookie", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
+  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { 201: "Signed up; sets the session and device cookies", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, confirmSignupSchema);
     const user = await confirmSignup(db, input);
-    const { token, session } = await createSession(db, user.id);
-    setSessionCookie(c, token, sessionExpiresAt(session));
+    signedInHere(c, user.email, await createSession(db, user.id));
     return c.json({ user }, 201);
   })
-  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 401: "Wrong email or password", 200: "Signed in; sets the session cookie", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 401: "Wrong email or password", 200: "Signed in; sets the session cookie, and the device cookie that spares this browser the account's login pace", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);
@@ -96,8 +108,7 @@ export const authRoutes = new Hono<AppEnv>()
     // account was read for the check: that ending was meant for this login too.
     const signedIn = await createSessionIfUnchanged(db, { userId: user.id, credentialsVersion: user.credentialsVersion });
     if (!signedIn) throw new ApiError("unauthenticated", "This account's sessions were ended while you signed in: sign in again");
-    const { token, session } = signedIn;
-    setSessionCookie(c, token, sessionExpiresAt(session));
+    signedInHere(c, user.email, signedIn);
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
   .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions, and with revokeTokens your API tokens (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
@@ -119,7 +130,7 @@ export const authRoutes = new Hono<AppEnv>()
     await requestPasswordReset(db, mailer, config.publicOrigin, input.email);
     return c.json({ status: "reset-sent", email: input.email }, 202);
   })
-  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { 200: "Password set; sets the session cookie", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { 200: "Password set; sets the session and device cookies", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     const ip = clientIp(c);
     await rateLimits.attemptFromIp(ip);
@@ -129,8 +140,7 @@ export const authRoutes = new Hono<AppEnv>()
     closeSocketsOf(c, ended);
     // Holding the mailbox proves as much as the password: this address is the owner's (login-backoff.ts).
     rateLimits.recordSignedIn(user.email, ip);
-    const { token, session } = signedIn;
-    setSessionCookie(c, token, sessionExpiresAt(session));
+    signedInHere(c, user.email, signedIn);
     return c.json({ user });
   })
   .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {

@@ -40,7 +40,7 @@ export async function requestPasswordReset(db: Db, mailer: Mailer, origin: strin
 
 /**
  * Sets a new password from a mailed reset token, and spends the token and every other link for the
- * address. Two uses of one link at once: the first delete takes the row, the second finds none.
+ * address (endCredentialsOf ends those, as for any password change). Two uses of one link at once: the first delete takes the row, the second finds none.
  * The account's sessions (and with revokeTokens its API tokens) end, and the new session begins, in the
  * same transaction, so nothing signed in with the old password outlives it; closing the ended ones'
  * sockets is the caller's.
@@ -60,7 +60,6 @@ export async function resetPassword(
     await boundLockWaits(tx);
     const [reset] = await tx.delete(passwordResets).where(live).returning({ email: passwordResets.email });
     if (!reset) throw gone();
-    await tx.delete(passwordResets).where(eq(passwordResets.email, reset.email));
     const [user] = await tx.update(users).set({ passwordHash }).where(eq(users.email, reset.email)).returning({ id: users.id, email: users.email, name: users.name });
     if (!user) throw gone();
     const ended = await endCredentialsOf(tx, user.id, { revokeTokens: input.revokeTokens });

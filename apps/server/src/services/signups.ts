@@ -1,6 +1,6 @@
 import { and, eq, exists, gt, lt } from "drizzle-orm";
 import { type PublicUser, signupRequests, users } from "@marginalia/schema/tables";
-import { hashPassword } from "../auth/password.ts";
+import { hashPassword, normalizePassword } from "../auth/password.ts";
 import { generateSecureRandomString, hashSecret, secretMatches } from "../auth/secrets.ts";
 import { type Db, isUniqueViolation } from "../db.ts";
 import { ApiError } from "../errors.ts";
@@ -12,8 +12,10 @@ export const SIGNUP_TTL_MS = 24 * 60 * 60 * 1000;
 
 type SignupInput = { email: string; name: string; password: string };
 
-// The password is bound to the token: only someone holding both can finish the sign-up.
-const bound = (token: string, password: string) => `${token}\u0000${password}`;
+// The password is bound to the token: only someone holding both can finish the sign-up. Normalized as
+// a hashed password is (auth/password.ts); a sign-up asked for before that bound the password as typed.
+const bound = (token: string, password: string) => `${token}\u0000${normalizePassword(password)}`;
+const boundAsTyped = (token: string, password: string) => `${token}\u0000${password}`;
 
 /**
  * Starts a sign-up. Whether or not the email has an account, the caller sees the same answer after
@@ -61,7 +63,8 @@ export async function confirmSignup(db: Db, input: { token: string; password: st
     .where(and(eq(signupRequests.tokenHash, hashSecret(input.token)), gt(signupRequests.expiresAt, new Date())));
   // One answer for a link that never was, was used, or expired: none of them can be finished.
   if (!request) throw new ApiError("gone", "This confirmation link has expired or was already used; sign up again", "token");
-  if (!secretMatches(bound(input.token, input.password), request.passwordCheck)) {
+  const matches = (binding: string) => secretMatches(binding, request.passwordCheck);
+  if (!matches(bound(input.token, input.password)) && !matches(boundAsTyped(input.token, input.password))) {
     throw new ApiError("unauthenticated", "This is not the password chosen when signing up", "password");
   }
   return db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
-import { eq, sql } from "drizzle-orm";
-import { type PublicUser, users } from "@marginalia/schema/tables";
+import { and, eq, sql } from "drizzle-orm";
+import { type PublicUser, passwordResets, users } from "@marginalia/schema/tables";
 import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { hashPassword } from "../auth/password.ts";
 import { invalidateUserSessions } from "../auth/sessions.ts";
@@ -34,18 +34,31 @@ export type EndedCredentials = { sessionIds: string[]; tokenIds: string[] };
 export type EndOptions = { keep?: string; revokeTokens: boolean };
 
 /**
- * Ends a user's sessions (but `keep`) and, with revokeTokens, API tokens, holding the user row FOR UPDATE
- * to its commit, and moves its credentials version. Logins and token mints hold the row too while they
+ * Ends a user's sessions (but `keep`), every reset link mailed to the account, and, with revokeTokens, API
+ * tokens, holding the user row FOR UPDATE to its commit, and moves its credentials version. A reset link
+ * mailed before the owner changed the password or signed out everywhere would otherwise undo that: whoever
+ * read the mail could still take the account (410 for it, as for a used link). Logins and token mints hold the row too while they
  * write (auth/sessions.ts, auth/api-tokens.ts): each either committed first and is ended here, or waits
  * and then finds the version moved (a login that checked its password before) or its minter gone.
  */
 export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptions): Promise<EndedCredentials> {
   await boundLockWaits(tx);
-  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+  const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId)).for("update");
+  if (user) await tx.delete(passwordResets).where(eq(passwordResets.email, user.email));
   await tx.update(users).set({ credentialsVersion: sql`${users.credentialsVersion} + 1` }).where(eq(users.id, userId));
   const sessionIds = await invalidateUserSessions(tx, userId, options.keep);
   const tokenIds = options.revokeTokens ? await revokeApiTokensOf(tx, userId) : [];
   return { sessionIds, tokenIds };
+}
+
+/**
+ * Replaces a hash made before passwords were normalized (auth/password.ts) by one of the normalized
+ * password, the same password: no credential ends. Only over the hash that was checked, so that a
+ * change committed meanwhile stands.
+ */
+export async function rehashPassword(db: Db, user: { id: string; passwordHash: string }, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await db.update(users).set({ passwordHash }).where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
 }
 
 /** Sets a password and ends the account's other credentials in one transaction (see endCredentialsOf). */

@@ -3,6 +3,7 @@ import { users } from "@marginalia/schema/tables";
 import { argon2 } from "../../src/auth/password.ts";
 import { NO_PASSWORD_HASH } from "../../src/backup/restore.ts";
 import { type TestApp, TestClient, createTestApp, freshEmail, signUp } from "../support/app.ts";
+import { resetTokenFor } from "../support/mail.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -61,6 +62,52 @@ describe("login pace against a guesser with many addresses", () => {
     // Eight attempts from the /64 in all: the next, from yet another address in it, meets the per-address limit.
     expect((await at("2001:db8:77:1:ffff::9").post("/api/auth/login", { email: freshEmail(), password: "whatever pw" })).status).toBe(429);
     expect((await at("2001:db8:77:2::1").post("/api/auth/login", { email: victim.email, password: victim.password })).status).toBe(200);
+  });
+});
+
+const deviceOf = (reply: { headers: Headers }) => reply.headers.getSetCookie().find((h) => h.startsWith("marginalia_device="));
+
+describe("login from a browser the account signed in from", () => {
+  it("skips the pace from a new address, while guessers, and the owner in a new browser, are paced", async () => {
+    const victim = await signUp(t.app);
+    const other = await signUp(t.app);
+    const signedIn = await at("192.0.2.40").post("/api/auth/login", { email: victim.email, password: victim.password });
+    expect(signedIn.status).toBe(200);
+    const set = deviceOf(signedIn)!;
+    expect(set).toMatch(/HttpOnly/i);
+    expect(set).toMatch(/SameSite=Lax/i);
+    expect(set).toMatch(/Path=\//i);
+    const expires = new Date(set.match(/Expires=([^;]+)/i)![1]!).getTime();
+    expect(Math.abs(expires - (Date.now() + 30 * 24 * 60 * 60_000))).toBeLessThan(60_000);
+    const device = set.split(";")[0]!;
+    // A guesser's own browser, known to the guesser's account only.
+    const guesserDevice = deviceOf(await at("192.0.2.41").post("/api/auth/login", { email: other.email, password: other.password }))!.split(";")[0]!;
+
+    for (let i = 0; i < 7; i++) expect((await guess(victim.email)).status).toBe(401);
+    expect((await guess(victim.email, victim.password)).status).toBe(429);
+    expect((await at("198.51.100.40", "marginalia_device=abcdefghijkmnpqrstuvwxyz").post("/api/auth/login", { email: victim.email, password: victim.password })).status).toBe(429);
+    expect((await at("198.51.100.41", guesserDevice).post("/api/auth/login", { email: victim.email, password: victim.password })).status).toBe(429);
+
+    // The owner's laptop on a network it never used: the browser is known, so the pace does not apply.
+    const away = await at("198.51.100.42", device).post("/api/auth/login", { email: victim.email, password: victim.password });
+    expect(away.status).toBe(200);
+    // Its own address's backoff still holds: a guesser who stole the cookie alone gains three guesses.
+    for (let i = 0; i < 3; i++) expect((await at("198.51.100.43", device).post("/api/auth/login", { email: victim.email, password: `wrong ${i} pw` })).status).toBe(401);
+    expect((await at("198.51.100.43", device).post("/api/auth/login", { email: victim.email, password: victim.password })).status).toBe(429);
+  });
+
+  it("leaves the password reset open to an owner in a new browser on a new address while the account is paced", async () => {
+    const victim = await signUp(t.app);
+    for (let i = 0; i < 7; i++) await guess(victim.email);
+    const stranded = at("198.51.100.50");
+    expect((await stranded.post("/api/auth/login", { email: victim.email, password: victim.password })).status).toBe(429);
+    expect((await stranded.post("/api/auth/password-reset", { email: victim.email })).status).toBe(202);
+    const reset = await stranded.post("/api/auth/password-reset/confirm", { token: await resetTokenFor(victim.email), newPassword: "back in by mail" });
+    expect(reset.status).toBe(200);
+    expect((await stranded.get("/api/me")).body.user.id).toBe(victim.user.id);
+    // The reset made this browser known: from yet another address, it signs in past the pace.
+    const device = deviceOf(reset)!.split(";")[0]!;
+    expect((await at("198.51.100.51", device).post("/api/auth/login", { email: victim.email, password: "back in by mail" })).status).toBe(200);
   });
 });
 

@@ -158,6 +158,27 @@ describe("resetting the password from the mailed link", () => {
     if (field) expect(res.body.error.field).toBe(field);
   });
 
+  it("is ended by a password change (with or without revokeTokens) and by signing out everywhere", async () => {
+    const ways: Record<string, (user: Awaited<ReturnType<typeof signUp>>) => Promise<{ status: number }>> = {
+      "password change": (user) => user.post("/api/auth/password", { currentPassword: user.password, newPassword: "the owner's new one" }),
+      "password change revoking tokens": (user) => user.post("/api/auth/password", { currentPassword: user.password, newPassword: "the owner's new one", revokeTokens: true }),
+      "sign-out everywhere": (user) => user.post("/api/auth/logout-everywhere"),
+      "sign-out everywhere revoking tokens": (user) => user.post("/api/auth/logout-everywhere", { revokeTokens: true }),
+    };
+    for (const [way, act] of Object.entries(ways)) {
+      const user = await signUp(t.app);
+      await ask(user.email);
+      // Mailed before the owner acted: someone who read that mail must not take the account after.
+      const stolen = await resetTokenFor(user.email);
+      expect((await act(user)).status, way).toBe(204);
+      const used = await reset(new TestClient(t.app), stolen, "the thief's password");
+      expect(used.status, way).toBe(410);
+      expect(used.body.error).toMatchObject({ code: "gone", field: "token" });
+      expect((await login(user.email, "the thief's password")).status, way).toBe(401);
+      expect(await t.database.db.select().from(passwordResets).where(eq(passwordResets.email, user.email)), way).toEqual([]);
+    }
+  });
+
   it("answers a well-formed token it never issued with 410, and an address that is not one with 400", async () => {
     expect((await reset(new TestClient(t.app), "abcdefghijkmnpqrstuvwxyz")).status).toBe(410);
     expect((await ask("not an address")).status).toBe(400);

@@ -127,8 +127,8 @@ export class TestClient {
     }
     const res = await this.app.request(path, init);
     // The last Set-Cookie wins, as in a browser.
-    const session = res.headers.getSetCookie().findLast((h) => h.startsWith("marginalia_session="))?.match(/=([^;]*)/)?.[1];
-    if (session !== undefined) this.cookie = session ? `marginalia_session=${session}` : undefined;
+    const session = res.headers.getSetCookie().findLast((h) => /^(?:__Host-)?marginalia_session=/.test(h))?.match(/^([^=]*)=([^;]*)/);
+    if (session) this.cookie = session[2] ? `${session[1]}=${session[2]}` : undefined;
     const text = await res.text();
     let parsed: unknown = text;
     try {

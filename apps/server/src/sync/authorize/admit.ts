@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { SYNC_CLOSE_CODES, parseRoom } from "@marginalia/schema";
 import { articles, groups, memberIds, memberships } from "@marginalia/schema/tables";
-import { authFromApiToken, authFromSessionToken } from "../../auth/credentials.ts";
+import { authFromApiToken, authFromSessionCookies } from "../../auth/credentials.ts";
 import { isAllowedOrigin } from "../../auth/origin.ts";
 import type { Auth } from "../../context.ts";
 import type { Db } from "../../db.ts";
@@ -15,7 +15,8 @@ export type AdmissionRequest = {
   room: string;
   /** `?token=`: an API token, for clients that cannot send cookies; never a session (docs/sync.md, "Connect"). */
   token?: string | undefined;
-  sessionCookie?: string | undefined;
+  /** The request's cookies of the session's name (auth/credentials.ts, sessionAmong). */
+  sessionCookies?: string[] | undefined;
   origin?: string | undefined;
 };
 
@@ -86,5 +87,5 @@ export async function admit(db: Db, publicOrigin: string, request: AdmissionRequ
 async function authenticate(db: Db, request: AdmissionRequest): Promise<Auth | null> {
   // A session never travels in a URL, which logs and proxies keep: ?token= takes API tokens only.
   if (request.token) return request.token.startsWith("mgt_") ? authFromApiToken(db, request.token) : null;
-  return request.sessionCookie ? authFromSessionToken(db, request.sessionCookie) : null;
+  return request.sessionCookies?.length ? authFromSessionCookies(db, request.sessionCookies) : null;
 }

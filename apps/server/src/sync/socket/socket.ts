@@ -1,7 +1,7 @@
 import type { UpgradeWebSocket } from "hono/ws";
 import { Hono } from "hono";
 import { SYNC_CLOSE_CODES } from "@marginalia/schema";
-import { readSessionCookie } from "../../auth/cookie.ts";
+import { readSessionCookies } from "../../auth/cookie.ts";
 import type { AppEnv } from "../../context.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { SyncHub } from "../hub.ts";
@@ -112,7 +112,7 @@ export function syncRoutes(hub: SyncHub, upgradeWebSocket: UpgradeWebSocket, opt
       const request = {
         room: c.req.param("room") ?? "",
         token: c.req.query("token"),
-        sessionCookie: readSessionCookie(c),
+        sessionCookies: readSessionCookies(c),
         origin: c.req.header("origin"),
         acks: c.req.query("acks") === "1",
         roles: c.req.query("roles") === "1",

@@ -46,7 +46,7 @@ export function connectCore(hub: SyncHub, room: string, token: string, acks = fa
       },
     },
     // As a socket would present it (socket-auth.ts): an API token in the URL, a session as its cookie.
-    { room, acks, ...(token.startsWith("mgt_") ? { token } : { sessionCookie: token }) },
+    { room, acks, ...(token.startsWith("mgt_") ? { token } : { sessionCookies: [token] }) },
   );
   return socket;
 }

@@ -19,7 +19,8 @@ export async function call(base: string, method: string, route: string, body?: u
     },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-  const setCookie = res.headers.getSetCookie().at(-1)?.split(";")[0] ?? "";
+  // By name: a sign-in sets the device cookie too.
+  const setCookie = res.headers.getSetCookie().findLast((h) => h.startsWith("marginalia_session="))?.split(";")[0] ?? "";
   return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any, cookie: setCookie };
 }
 
