@@ -82,6 +82,11 @@ describe("reads of an article whose correction is still moving its annotations",
       expect(highlights.status).toBe(503);
       expect(highlights.body.error.code).toBe("reanchoring");
       expect(Number(highlights.headers.get("retry-after"))).toBeGreaterThan(0);
+      // A failure does not start again for every read: the next ones answer at once, moving nothing.
+      const tried = stopping.mock.calls.length;
+      expect(tried).toBeGreaterThan(0);
+      for (const path of ["highlights", "annotations"]) expect((await d.owner.get(`/api/articles/${d.article.id}/${path}`)).status).toBe(503);
+      expect(stopping.mock.calls.length).toBe(tried);
     } finally {
       stopping.mockRestore();
     }

@@ -18,6 +18,15 @@ export const REANCHOR_WAIT_MS = 5_000;
 /** The wait in force: tests on a loaded host raise it, so that what they check is the answer, not the host's speed. */
 export const anchoredReadWait = { ms: REANCHOR_WAIT_MS };
 const RETRY_AFTER_SECONDS = 2;
+/**
+ * After a re-anchoring that reads joined has failed, how long reads of that article answer 503 at once rather than
+ * start it again: a failure that repeats (a bug met by one article's text, say) would otherwise cost a whole
+ * re-anchoring per read of that article. Loads and the start-up's pass still try (resume.ts).
+ */
+export const FAILED_BACKOFF_MS = 10_000;
+/** Articles whose re-anchoring failed for a read, and until when reads leave it alone; bounded, oldest out first. */
+const failedUntil = new Map<string, number>();
+const MAX_FAILED = 10_000;
 
 /** Whether the article's annotations are not yet all on its current revision, as one statement's snapshot sees it. */
 export const articleBehind = (articleId: string | SQL) =>
@@ -41,11 +50,13 @@ export async function readAnchored<T>(deps: { db: Db; hub: SyncHub }, articleId:
   for (let wait = behind; ; wait = true) {
     if (wait) {
       const left = deadline - Date.now();
-      if (left <= 0) throw reanchoringBehind();
+      if (left <= 0 || (failedUntil.get(articleId) ?? 0) > Date.now()) throw reanchoringBehind();
       let timer: NodeJS.Timeout | undefined;
       const bound = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), left)));
       const caughtUp = resumeReanchoring(deps.db, deps.hub, articleId).then(() => "done" as const, () => "failed" as const);
       const outcome = await Promise.race([caughtUp, bound]).finally(() => clearTimeout(timer));
+      if (outcome === "failed") backOff(articleId);
+      else failedUntil.delete(articleId);
       if (outcome !== "done") throw reanchoringBehind();
     }
     try {
@@ -53,5 +64,14 @@ export async function readAnchored<T>(deps: { db: Db; hub: SyncHub }, articleId:
     } catch (err) {
       if (!isBehind(err) || Date.now() >= deadline) throw err;
     }
+  }
+}
+
+function backOff(articleId: string) {
+  failedUntil.delete(articleId);
+  failedUntil.set(articleId, Date.now() + FAILED_BACKOFF_MS);
+  for (const oldest of failedUntil.keys()) {
+    if (failedUntil.size <= MAX_FAILED) break;
+    failedUntil.delete(oldest);
   }
 }
