@@ -27,9 +27,11 @@ export function TokensPanel({ tokens }: { tokens: Async<ApiToken[]> }) {
     setNotice(null);
     setBusy(true);
     try {
-      setCreated(await createToken({ name }));
+      const made = await createToken({ name });
       formEl.reset();
+      // The list first, so the secret never shows beside a list that still says there are no tokens.
       await tokens.reload();
+      setCreated(made);
     } catch (err) {
       if (err instanceof ApiError && err.field === "name") setNameError(err.message.replace(/^name: /, ""));
       else setError(errorMessage(err));
