@@ -89,6 +89,27 @@ describe("GET /api/groups/:groupId/claims/similar", () => {
     expect(third.body.matches.map((m: { annotationId: string }) => m.annotationId)).not.toContain(reply.body.id);
   });
 
+  it("reads claims as search does: without accents or vowel marks, in either Unicode form, a claim written with them", async () => {
+    const { owner, group, factcheck } = await deskWithClaims();
+    const accented = await factcheck("Le caf\u00e9 de T\u00e9h\u00e9ran a ferm\u00e9 apr\u00e8s les sanctions.", "true", 0);
+    // Persian with short vowels (fatha, kasra) and a zero-width non-joiner, as a careful writer types it.
+    const voweled = await factcheck("\u0627\u06cc\u0631\u0627\u0646 \u0628\u064e\u0647 \u0631\u0648\u0633\u06cc\u0647 \u067e\u0647\u067e\u0627\u062f \u0645\u06cc\u200c\u0641\u0631\u0648\u0634\u062f", "false", 1);
+    const best = async (q: string) => {
+      const res = await owner.get(`/api/groups/${group.id}/claims/similar?q=${encodeURIComponent(q)}`);
+      expect(res.status).toBe(200);
+      return (res.body.matches as Array<{ annotationId: string; score: number }>)[0];
+    };
+    // Left-out marks cost nothing: the query scores as the claim written out in full does.
+    const full = await best("Le caf\u00e9 de T\u00e9h\u00e9ran a ferm\u00e9 apr\u00e8s les sanctions.");
+    expect(full?.annotationId).toBe(accented.id);
+    expect(await best("le cafe de teheran a ferme apres les sanctions.")).toEqual(full);
+    expect(await best("Le cafe\u0301 de Te\u0301he\u0301ran a ferme\u0301 apre\u0300s les sanctions.")).toEqual(full);
+    // Typed with Arabic yeh, no vowels and no joiner.
+    const persian = await best("\u0627\u06cc\u0631\u0627\u0646 \u0628\u064e\u0647 \u0631\u0648\u0633\u06cc\u0647 \u067e\u0647\u067e\u0627\u062f \u0645\u06cc\u200c\u0641\u0631\u0648\u0634\u062f");
+    expect(persian?.annotationId).toBe(voweled.id);
+    expect(await best("\u0627\u064a\u0631\u0627\u0646 \u0628\u0647 \u0631\u0648\u0633\u064a\u0647 \u067e\u0647\u067e\u0627\u062f \u0645\u064a\u0641\u0631\u0648\u0634\u062f")).toEqual(persian);
+  });
+
   it("refuses queries that are too short or too long (400 naming q), and outsiders (404)", async () => {
     const { owner, group } = await deskWithClaims();
     for (const q of ["", "ab", "x".repeat(501)]) {

@@ -15,7 +15,7 @@ const PERSIAN = "\u06a9\u062a\u0627\u0628 \u0628\u0627\u0632\u06cc";
 const ARABIC = "\u0643\u062a\u0627\u0628 \u0628\u0627\u0632\u064a";
 
 describe("q and the ways one word is written", () => {
-  it("finds a word in NFC or NFD whichever form the query has, and reads Arabic yeh and kaf as Persian", async () => {
+  it("finds a word in NFC or NFD whichever form the query has, without its accents or vowel marks, and reads Arabic yeh and kaf as Persian", async () => {
     const owner = await signUp(t.app, "Owner");
     const group = await createGroup(owner, "Desk");
     // An import keeps the text's form, so a quote of it is in NFD.
@@ -53,5 +53,17 @@ describe("q and the ways one word is written", () => {
       expect(await found(q), q).toEqual(books);
     }
     for (const q of ["\u0662\u0660\u0662\u0664", "2024", "\u0645\u062f\u0631\u0633\u0629"]) expect(await found(q), q).toEqual([year]);
-  });
+
+    // Marks a reader may leave out, on either side: accents, Arabic and Persian vowel marks, tatweel and the
+    // zero-width non-joiner; and presentation forms pasted from a PDF.
+    expect(await found("cafe")).toEqual(cafes);
+    const vowels = await post("\u0645\u064e\u062f\u0652\u0631\u064e\u0633\u064e\u0647\u0654 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u0639\u0640\u0640\u0644\u0645");
+    const ligature = await post("An \ufb01eld report");
+    expect(await found("\u0645\u062f\u0631\u0633\u0647")).toEqual([vowels, year].sort());
+    expect(await found("\u0645\u06cc\u062e\u0648\u0627\u0647\u0645")).toEqual([vowels]);
+    expect(await found("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")).toEqual([vowels]);
+    expect(await found("\u0639\u0644\u0645")).toEqual([vowels]);
+    expect(await found("field")).toEqual([ligature]);
+    expect(await found("caf\u00e8")).toEqual(cafes);
+  }, 60_000);
 });

@@ -117,8 +117,9 @@ export const annotations = pgTable(
     index("annotations_tags_idx").using("gin", t.tags),
     index("annotations_assignees_idx").using("gin", t.assignees),
     index("annotations_search_idx").using("gin", t.search),
-    // Claim memory: trigram similarity between a claim being written and the group's published ones (pg_trgm).
-    index("annotations_claim_trgm_idx").using("gin", sql`${t.claim} gin_trgm_ops`),
+    // Claim memory: trigram similarity between a claim being written and the group's published ones (pg_trgm),
+    // over the claim as search reads it (searchFold), which is what services/claims.ts compares.
+    index("annotations_claim_trgm_idx").using("gin", sql`${searchFold(sql`${t.claim}`)} gin_trgm_ops`),
   ],
 );
 
