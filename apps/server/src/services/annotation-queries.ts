@@ -1,4 +1,4 @@
-import { type SQL, and, asc, desc, eq, getTableColumns, inArray, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import {
@@ -41,7 +41,9 @@ export const annotationFilterSchema = z.object({
   resolved: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   /** Verdicts a revision left stale, waiting to be confirmed or revised (docs/architecture.md, "Verdicts pinned to the text"). */
   stale: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  /** Replies to this annotation id; `root` says whether to list only top-level annotations or only replies. */
   parent: z.string().max(64).optional(),
+  root: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   q: z.string().trim().min(1).max(500).optional(),
   sort: z.enum(["position", "created", "updated"]).default("position"),
   order: z.enum(["asc", "desc"]).optional(),
@@ -124,7 +126,8 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.resolved !== undefined) conditions.push(eq(annotations.resolved, filter.resolved));
   if (filter.stale !== undefined) conditions.push(eq(annotations.stale, filter.stale));
   if (filter.parent) conditions.push(eq(annotations.parentId, filter.parent));
-  // Folded as the indexed text is (searchFold): a word typed in either Unicode form, or with Arabic letters for Persian ones, finds the other.
+  if (filter.root !== undefined) conditions.push(filter.root ? isNull(annotations.parentId) : isNotNull(annotations.parentId));
+  // Folded as the indexed text is (searchFold): either Unicode form, accents and vowel marks left out or not.
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${searchFold(sql`${filter.q}::text`)})`);
   if (filter.cursor) conditions.push(beyondCursor(filter.sort, order === "asc" ? ">" : "<", filter.cursor));
   const direction = order === "asc" ? asc : desc;

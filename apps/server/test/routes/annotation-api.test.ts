@@ -217,6 +217,16 @@ describe("editing through the document", () => {
     expect((await s.members[2]!.post(`/api/annotations/${s.ids.middle}/replies`, { body: "viewer" })).status).toBe(403);
     const thread = await s.owner.get(`/api/articles/${s.article.id}/annotations?parent=${s.ids.middle}`);
     expect(ids(thread)).toEqual([reply.body.id]);
+    // Top-level annotations only, or replies only, for a client that builds threads page by page.
+    const all = ids(await s.owner.get(`/api/articles/${s.article.id}/annotations?limit=200`));
+    const roots = ids(await s.owner.get(`/api/articles/${s.article.id}/annotations?root=true&limit=200`));
+    expect(roots).not.toContain(reply.body.id);
+    expect(roots.length).toBe(all.length - 1);
+    expect(ids(await s.owner.get(`/api/articles/${s.article.id}/annotations?root=false`))).toEqual([reply.body.id]);
+    expect(ids(await s.owner.get(`/api/groups/${s.group.id}/annotations?root=false`))).toEqual([reply.body.id]);
+    const wrong = await s.owner.get(`/api/articles/${s.article.id}/annotations?root=null`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.field).toBe("root");
   });
 });
 
