@@ -113,12 +113,21 @@ describe.skipIf(skipBrowserSuites)("accessibility (WCAG 2.2 AA, axe-core), in Ch
     }
     expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Article");
     const selected = () => page.evaluate(() => document.getSelection()?.toString().trim());
-    // Step by sentence: the byline and title come first, in the text's order.
+    // Step by sentence: the byline and title come first, in the text's order, which is also the order on screen,
+    // so each step moves down the page.
+    const tops: number[] = [];
+    const selectionTop = () => page.evaluate(() => document.getSelection()?.getRangeAt(0).getBoundingClientRect().top ?? Number.NaN);
     await page.keyboard.press("Alt+ArrowDown");
     expect(await selected()).toBe("Hamid Bahrami");
+    tops.push(await selectionTop());
     await page.keyboard.press("Alt+ArrowDown");
     expect(await selected()).toBe(SEED_TITLE);
-    for (let i = 0; i < 5; i++) await page.keyboard.press("Alt+ArrowDown");
+    tops.push(await selectionTop());
+    await page.keyboard.press("Alt+ArrowDown");
+    tops.push(await selectionTop());
+    expect(tops[1]).toBeGreaterThan(tops[0]!);
+    expect(tops[2]).toBeGreaterThan(tops[1]!);
+    for (let i = 0; i < 4; i++) await page.keyboard.press("Alt+ArrowDown");
     const second = await selected();
     expect(second).toBe("The use of Iranian drones to attack Ukraine, Russia’s support for the Iranian regime’s membership in the Shanghai Cooperation Organisation (SCO), the sale of Sukhoi Su-35, and Tehran-Moscow coordination in Iran’s nuclear blackmail are signs of deepening ties between the two authoritarian regimes.");
     await page.keyboard.press("Alt+ArrowUp");
