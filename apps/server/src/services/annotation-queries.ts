@@ -104,7 +104,7 @@ export function visibleTo(viewer: Viewer, rows: Rows = annotations): SQL {
  * `offset`: rows skipped, in the database, before the page (the W3C container's numbered pages): walking
  * to page 9,999 a cursor page at a time read, and presented, every annotation before it.
  */
-export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, filter: AnnotationFilter & { offset?: number }) {
+export async function queryAnnotations(db: Db | Tx, scope: Scope, viewer: Viewer, filter: AnnotationFilter & { offset?: number }) {
   const sort = SORTS[filter.sort];
   const order = filter.order ?? sort.defaultOrder;
   const conditions: SQL[] = [
@@ -164,7 +164,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
  * the article in order and stops at the page's end in 0.8 ms. A rare word
  * gets the other plan, which is right for it.
  */
-export function plannedForItsValues<T>(db: Db, select: (q: Db | Tx) => Promise<T>): Promise<T> {
+export function plannedForItsValues<T>(db: Db | Tx, select: (q: Db | Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
     return select(tx);
