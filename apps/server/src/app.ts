@@ -138,7 +138,7 @@ export function createApp(input: AppInput) {
     ),
   );
   // A correction's re-anchoring cut short by a stop is finished when one of the article's documents is next read.
-  deps.hub.onLoaded((context) => resumeInBackground(deps.db, deps.hub, deps.logger, context.articleId));
+  deps.hub.onLoaded((context) => void resumeInBackground(deps.db, deps.hub, deps.logger, context.articleId));
   if (deps.metrics) app.route("/", metricsRoutes(deps.metrics, deps.config.metricsToken));
   const allowedOn = allowedMethods(operationsOf(api));
   const unrouted = (c: Context, message: string): never => {

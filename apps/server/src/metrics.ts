@@ -50,7 +50,7 @@ export function createMetrics() {
   const mailCounted = (outcome: MailOutcome) => mail.inc({ outcome });
   const refused = new Counter({
     name: "marginalia_updates_refused_total",
-    help: "Socket updates refused, by where (socket: judged before applying; commit: not stored) and the close code's name the socket was closed with",
+    help: "Socket updates refused, by where (socket: judged before applying; commit: not stored for its content or its writer's member id, never for a stop or a reload) and the close code's name the socket was closed with",
     labelNames: ["stage", "code"],
     registers,
   });

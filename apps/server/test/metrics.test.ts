@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { createAnnotation } from "@marginalia/schema";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { type NotStoredReason, notStored } from "../src/sync/persist/commit-errors.ts";
 import { TestClient } from "./support/app.ts";
 import { articleWithMembers } from "./support/article.ts";
 import { liveServer } from "./support/live.ts";
@@ -61,6 +62,33 @@ describe("/metrics", () => {
     raw.send(new Uint8Array(5 * 1024 * 1024));
     await eventually(async () => expect(await sample("marginalia_socket_closes_total", 'code="4413"')).toBe(oversizeBefore + 1), 5_000);
     raw.terminate();
+  });
+
+  it("counts as refused at the commit only what the server refused, not what a stop or a reload left unstored", async () => {
+    const { article, members } = await articleWithMembers(live.t.app, ["annotator"]);
+    const atCommit = 'stage="commit"';
+    const before = await sample("marginalia_updates_refused_total", atCommit);
+    /** One update of a new socket's, not stored for `reason`: its socket is closed for it. */
+    const unstored = async (reason: NotStoredReason) => {
+      const writer = live.open(article.sync.room, members[0]!.token);
+      await writer.synced;
+      const closesBefore = await sample("marginalia_socket_closes_total");
+      const enqueue = vi.spyOn(live.t.hub.committer, "enqueue").mockImplementation((source) => Promise.reject(notStored(reason, source)));
+      try {
+        createAnnotation(writer.doc, { kind: "comment", authorId: members[0]!.user.id, body: `not stored: ${reason}` });
+        await eventually(async () => expect(await sample("marginalia_socket_closes_total")).toBe(closesBefore + 1), 5_000);
+      } finally {
+        enqueue.mockRestore();
+        writer.destroy();
+      }
+    };
+    await unstored("shutdown");
+    await unstored("reloaded");
+    expect(await sample("marginalia_updates_refused_total", atCommit)).toBe(before);
+    // Refused for its content, or for the writer's member id: those are the server's refusals.
+    await unstored("refused");
+    await unstored("renamed");
+    expect(await sample("marginalia_updates_refused_total", atCommit)).toBe(before + 2);
   });
 
   it("answers unknown paths with a 404, not the app's page, and the app's own pages with it", async () => {

@@ -74,6 +74,28 @@ describe("reads of an article whose correction is still moving its annotations",
     }
   }, 90_000);
 
+  it("include the group's list, across its articles, on every article's current revision", async () => {
+    const { d } = await correctionHalfDone();
+    const list = await d.owner.get(`/api/groups/${d.group.id}/annotations?limit=200`);
+    expect(list.status).toBe(200);
+    expect(list.body.annotations).toHaveLength(COUNT);
+    expect(new Set(list.body.annotations.map((a: { target: { revision: number } }) => a.target.revision))).toEqual(new Set([2]));
+  }, 90_000);
+
+  it("include an export, of the article or of its group, which waits as they do", async () => {
+    for (const path of ["articles", "groups"] as const) {
+      const { d, revised } = await correctionHalfDone();
+      const exported = await d.owner.get(`/api/${path}/${path === "articles" ? d.article.id : d.group.id}/export?format=w3c`);
+      expect(exported.status).toBe(200);
+      const items = (exported.body.items ?? exported.body.first?.items) as { target: { selector: { type: string; start: number; end: number }[] } }[];
+      expect(items).toHaveLength(COUNT);
+      for (const item of items) {
+        const at = item.target.selector.find((s) => s.type === "TextPositionSelector")!;
+        expect(revised.slice(at.start, at.end).join("")).toBe(QUOTE);
+      }
+    }
+  }, 180_000);
+
   it("answer 503 with Retry-After, naming the reason, when the moves cannot be finished in time", async () => {
     const { d } = await correctionHalfDone();
     const stopping = changesFailFrom(1);
@@ -85,7 +107,12 @@ describe("reads of an article whose correction is still moving its annotations",
       // A failure does not start again for every read: the next ones answer at once, moving nothing.
       const tried = stopping.mock.calls.length;
       expect(tried).toBeGreaterThan(0);
-      for (const path of ["highlights", "annotations"]) expect((await d.owner.get(`/api/articles/${d.article.id}/${path}`)).status).toBe(503);
+      for (const path of ["highlights", "annotations", "export?format=csv"]) expect((await d.owner.get(`/api/articles/${d.article.id}/${path}`)).status).toBe(503);
+      const group = await d.owner.get(`/api/groups/${d.group.id}/annotations`);
+      expect(group.status).toBe(503);
+      expect(group.body.error.code).toBe("reanchoring");
+      // A page with no rows finds the article behind too: a filter on placements may match nothing mid-move.
+      expect((await d.owner.get(`/api/groups/${d.group.id}/annotations?kind=highlight`)).status).toBe(503);
       expect(stopping.mock.calls.length).toBe(tried);
     } finally {
       stopping.mockRestore();

@@ -2,7 +2,7 @@ import { createAnnotation, parseRoom } from "@marginalia/schema";
 import { annotations } from "@marginalia/schema/tables";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { resumeBehind } from "../src/anchoring/resume.ts";
+import { resumeBehind, resumeInBackground } from "../src/anchoring/resume.ts";
 import { contextFor } from "../src/documents/context.ts";
 import { ShuttingDown } from "../src/sync/shutdown.ts";
 import { type TestApp, createTestApp } from "./support/app.ts";
@@ -86,5 +86,25 @@ describe("a correction whose re-anchoring was cut short", () => {
     } finally {
       await restarted.close();
     }
+  }, 90_000);
+
+  it("is not tried again by loads or the start-up's pass for a while after it failed", async () => {
+    const { d, revised, annotation } = await correctionCutShort();
+    const failing = vi.spyOn(t.hub, "change").mockRejectedValue(new Error("a bug this article's text meets"));
+    try {
+      await resumeBehind(t.database.db, t.hub, t.logger);
+      const tried = failing.mock.calls.length;
+      expect(tried).toBeGreaterThan(0);
+      // A poisoned article costs one re-anchoring per backoff, not one per load or pass.
+      await resumeInBackground(t.database.db, t.hub, t.logger, d.article.id);
+      await resumeBehind(t.database.db, t.hub, t.logger);
+      expect(failing.mock.calls.length).toBe(tried);
+    } finally {
+      failing.mockRestore();
+    }
+    // The correction sent again is the moderator's own retry: it is tried at once, and finishes the moves.
+    const retry = await d.owner.put(`/api/articles/${d.article.id}/text`, revised, { "content-type": "text/plain" });
+    expect(retry.status).toBe(200);
+    expect(await annotation()).toMatchObject(MOVED);
   }, 90_000);
 });

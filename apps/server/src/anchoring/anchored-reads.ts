@@ -1,9 +1,9 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type SQL, and, eq, lt, sql } from "drizzle-orm";
 import { articles } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import type { SyncHub } from "../sync/hub.ts";
-import { resumeReanchoring } from "./resume.ts";
+import { backedOff, resumeReanchoring } from "./resume.ts";
 
 /**
  * Reads that serve placements wait for an article's re-anchoring (docs/architecture.md, "Anchoring"): a
@@ -18,60 +18,66 @@ export const REANCHOR_WAIT_MS = 5_000;
 /** The wait in force: tests on a loaded host raise it, so that what they check is the answer, not the host's speed. */
 export const anchoredReadWait = { ms: REANCHOR_WAIT_MS };
 const RETRY_AFTER_SECONDS = 2;
-/**
- * After a re-anchoring that reads joined has failed, how long reads of that article answer 503 at once rather than
- * start it again: a failure that repeats (a bug met by one article's text, say) would otherwise cost a whole
- * re-anchoring per read of that article. Loads and the start-up's pass still try (resume.ts).
- */
-export const FAILED_BACKOFF_MS = 10_000;
-/** Articles whose re-anchoring failed for a read, and until when reads leave it alone; bounded, oldest out first. */
-const failedUntil = new Map<string, number>();
-const MAX_FAILED = 10_000;
 
 /** Whether the article's annotations are not yet all on its current revision, as one statement's snapshot sees it. */
 export const articleBehind = (articleId: string | SQL) =>
   sql<boolean>`(select ${articles.anchoredRevision} < ${articles.currentRevision} from ${articles} where ${articles.id} = ${articleId})`.mapWith(Boolean);
 
+/**
+ * The group's articles whose annotations are not yet all on their current revision, as one statement's snapshot
+ * sees them: a group's listing spans them all (an index scan of the group's articles, evaluated once).
+ */
+export const groupArticlesBehind = (groupId: string) =>
+  sql<string[]>`array(select ${articles.id} from ${articles} where ${articles.groupId} = ${groupId} and ${articles.anchoredRevision} < ${articles.currentRevision})`;
+
+/** The same, read on its own: for a listing of the group that found no rows to carry it. */
+export async function groupArticlesBehindNow(db: Db | Tx, groupId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: articles.id })
+    .from(articles)
+    .where(and(eq(articles.groupId, groupId), lt(articles.anchoredRevision, articles.currentRevision)));
+  return rows.map((r) => r.id);
+}
+
 /** What a row of `articles` read for access says: a read of it waits before reading (readAnchored's `behind`). */
 export const behindNow = (article: { anchoredRevision: number; currentRevision: number }) => article.anchoredRevision < article.currentRevision;
 
-export const reanchoringBehind = () =>
-  Object.assign(new ApiError("reanchoring", "The article's annotations are being moved onto its corrected text; try again shortly"), { retryAfterSeconds: RETRY_AFTER_SECONDS });
+/** The refusal a read that found articles behind throws; `articleIds`, when the read spans several, names those behind. */
+export const reanchoringBehind = (articleIds?: readonly string[]) =>
+  Object.assign(new ApiError("reanchoring", "The article's annotations are being moved onto its corrected text; try again shortly"), { retryAfterSeconds: RETRY_AFTER_SECONDS, articleIds });
 
-const isBehind = (err: unknown) => err instanceof ApiError && err.code === "reanchoring";
+const behindIn = (err: unknown): readonly string[] | null => (err instanceof ApiError && err.code === "reanchoring" ? ((err as { articleIds?: readonly string[] }).articleIds ?? []) : null);
 
 /**
- * Runs `read`, and when it finds the article behind, joins this process's re-anchoring of it (resume.ts, which
+ * Runs `read`, and when it finds articles behind, joins this process's re-anchoring of each (resume.ts, which
  * is safe beside another process's) and reads again, until `waitMs` has passed: then the refusal stands (503).
+ * `articleId`: the article read, or null for a read of several, whose refusal names those behind.
  * `behind`: what the request's access read already said, so that a read known to be behind waits first.
+ * An article whose re-anchoring failed a moment ago is not started again (resume.ts, FAILED_BACKOFF_MS): 503 at once.
  */
-export async function readAnchored<T>(deps: { db: Db; hub: SyncHub }, articleId: string, read: () => Promise<T>, behind = false, waitMs = anchoredReadWait.ms): Promise<T> {
+export async function readAnchored<T>(deps: { db: Db; hub: SyncHub }, articleId: string | null, read: () => Promise<T>, behind = false, waitMs = anchoredReadWait.ms): Promise<T> {
   const deadline = Date.now() + waitMs;
-  for (let wait = behind; ; wait = true) {
-    if (wait) {
-      const left = deadline - Date.now();
-      if (left <= 0 || (failedUntil.get(articleId) ?? 0) > Date.now()) throw reanchoringBehind();
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), left)));
-      const caughtUp = resumeReanchoring(deps.db, deps.hub, articleId).then(() => "done" as const, () => "failed" as const);
-      const outcome = await Promise.race([caughtUp, bound]).finally(() => clearTimeout(timer));
-      if (outcome === "failed") backOff(articleId);
-      else failedUntil.delete(articleId);
-      if (outcome !== "done") throw reanchoringBehind();
-    }
+  let waitFor: readonly string[] = behind && articleId ? [articleId] : [];
+  for (;;) {
+    if (waitFor.length) await caughtUp(deps, waitFor, deadline);
     try {
       return await read();
     } catch (err) {
-      if (!isBehind(err) || Date.now() >= deadline) throw err;
+      const named = behindIn(err);
+      if (!named || Date.now() >= deadline) throw err;
+      waitFor = named.length ? named : articleId ? [articleId] : [];
+      if (!waitFor.length) throw err;
     }
   }
 }
 
-function backOff(articleId: string) {
-  failedUntil.delete(articleId);
-  failedUntil.set(articleId, Date.now() + FAILED_BACKOFF_MS);
-  for (const oldest of failedUntil.keys()) {
-    if (failedUntil.size <= MAX_FAILED) break;
-    failedUntil.delete(oldest);
-  }
+/** Waits for the articles' re-anchorings, all at once, until `deadline`; throws the 503 if one fails, is backed off, or is late. */
+async function caughtUp(deps: { db: Db; hub: SyncHub }, articleIds: readonly string[], deadline: number): Promise<void> {
+  const left = deadline - Date.now();
+  if (left <= 0 || articleIds.some(backedOff)) throw reanchoringBehind(articleIds);
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), left)));
+  const moves = Promise.all(articleIds.map((id) => resumeReanchoring(deps.db, deps.hub, id))).then(() => "done" as const, () => "failed" as const);
+  const outcome = await Promise.race([moves, bound]).finally(() => clearTimeout(timer));
+  if (outcome !== "done") throw reanchoringBehind(articleIds);
 }

@@ -19,6 +19,36 @@ const turns = new KeyedTurns();
 /** A resumption queued and not yet begun, per article: loads, retries and the start-up share it. */
 const queued = new Map<string, Promise<void>>();
 
+/**
+ * After a resumption has failed, how long loads, reads and the start-up's pass leave the article alone (they
+ * answer `ReanchoringBackedOff` at once): a failure that repeats (a bug met by one article's text, say) would
+ * otherwise cost a whole re-anchoring per load or read of that article (docs/architecture.md, "Anchoring").
+ */
+export const FAILED_BACKOFF_MS = 10_000;
+/** Articles whose resumption failed, and until when it is not started again; bounded, oldest out first. */
+const failedUntil = new Map<string, number>();
+const MAX_FAILED = 10_000;
+
+/** A resumption not started: the article's last one failed less than FAILED_BACKOFF_MS ago. */
+export class ReanchoringBackedOff extends Error {
+  constructor(readonly articleId: string) {
+    super(`re-anchoring of article ${articleId} failed a moment ago; left alone for now`);
+    this.name = "ReanchoringBackedOff";
+  }
+}
+
+/** Whether the article's last resumption failed less than FAILED_BACKOFF_MS ago. */
+export const backedOff = (articleId: string) => (failedUntil.get(articleId) ?? 0) > Date.now();
+
+function backOff(articleId: string) {
+  failedUntil.delete(articleId);
+  failedUntil.set(articleId, Date.now() + FAILED_BACKOFF_MS);
+  for (const oldest of failedUntil.keys()) {
+    if (failedUntil.size <= MAX_FAILED) break;
+    failedUntil.delete(oldest);
+  }
+}
+
 /** A correction made here: re-anchored in turn (`turns`). */
 export function reanchorInTurn(...args: Parameters<typeof reanchorArticle>): ReturnType<typeof reanchorArticle> {
   return turns.run(args[2].id, () => reanchorArticle(...args));
@@ -29,21 +59,32 @@ export function reanchorInTurn(...args: Parameters<typeof reanchorArticle>): Ret
  * was committed, and the process that moved the annotations stopped, or failed, before `anchored_revision`
  * reached it. Resolves at once when the article is up to date. Another process may be moving the same
  * annotations meanwhile; both place a target the same way, and each leaves alone one the other has moved.
+ * Rejects at once with `ReanchoringBackedOff` while a failure backs the article off, unless `retryNow` (a
+ * moderator sending the correction again).
  */
-export function resumeReanchoring(db: Db, hub: SyncHub, articleId: string): Promise<void> {
+export function resumeReanchoring(db: Db, hub: SyncHub, articleId: string, { retryNow = false } = {}): Promise<void> {
   const waiting = queued.get(articleId);
   if (waiting) return waiting;
-  const run = turns.run(articleId, () => {
-    queued.delete(articleId);
-    return resume(db, hub, articleId);
-  });
+  if (!retryNow && backedOff(articleId)) return Promise.reject(new ReanchoringBackedOff(articleId));
+  const run = turns
+    .run(articleId, () => {
+      queued.delete(articleId);
+      return resume(db, hub, articleId);
+    })
+    .then(
+      () => void failedUntil.delete(articleId),
+      (err: unknown) => {
+        backOff(articleId);
+        throw err;
+      },
+    );
   queued.set(articleId, run);
   return run;
 }
 
-/** The same, for a caller that waits for nobody (a document's load): a failure is logged. */
-export function resumeInBackground(db: Db, hub: SyncHub, logger: Logger, articleId: string): void {
-  resumeReanchoring(db, hub, articleId).catch((err: unknown) => logFailure(logger, err, articleId));
+/** The same, for a caller that waits for nobody (a document's load): a failure is logged. Never rejects. */
+export function resumeInBackground(db: Db, hub: SyncHub, logger: Logger, articleId: string): Promise<void> {
+  return resumeReanchoring(db, hub, articleId).catch((err: unknown) => logFailure(logger, err, articleId));
 }
 
 /**
@@ -103,7 +144,9 @@ async function resume(db: Db, hub: SyncHub, articleId: string): Promise<void> {
 }
 
 function logFailure(logger: Logger, err: unknown, articleId: string) {
+  // Its failure was logged when it failed; the next load after the backoff tries again.
+  if (err instanceof ReanchoringBackedOff) logger.debug({ article: articleId }, "re-anchoring failed a moment ago: left for a later load");
   // A stop leaves it behind, for the next start.
-  if (err instanceof ShuttingDown) logger.info({ article: articleId }, "re-anchoring left for the next start");
+  else if (err instanceof ShuttingDown) logger.info({ article: articleId }, "re-anchoring left for the next start");
   else logger.error({ err, article: articleId }, "re-anchoring that a stop cut short could not be resumed");
 }

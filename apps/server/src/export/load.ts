@@ -1,8 +1,10 @@
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Role } from "@marginalia/schema";
 import { annotations, articles as articleTable } from "@marginalia/schema/tables";
 import { loadArticleAccess, requireRole } from "../access/membership.ts";
 import type { Db } from "../db.ts";
+import { anchoredReadWait, behindNow, readAnchored } from "../anchoring/anchored-reads.ts";
+import type { SyncHub } from "../sync/hub.ts";
 import { MAX_PAGE } from "../http/cursor.ts";
 import { type Viewer, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
@@ -34,6 +36,12 @@ export type ExportProgress = (done: number, total: number) => void;
 type ArticleMeta = Omit<ExportArticle, "annotations">;
 
 /**
+ * With the server's hub, an article a correction is moving is read once its moves are done, as other reads
+ * wait (anchoring/anchored-reads.ts), the whole export within one such wait; without it (the CLI) it is refused.
+ */
+export type ExportOptions = { onProgress?: ExportProgress; hub?: SyncHub };
+
+/**
  * Checks membership as the HTTP routes do (non-members get "not found"), then
  * reads the annotations page by page through `queryAnnotations`, so that an
  * export can never hold anything the member could not list themselves.
@@ -42,16 +50,17 @@ export async function loadExport(
   db: Db,
   target: ExportTarget,
   userId: string,
-  onProgress?: ExportProgress,
+  { onProgress, hub }: ExportOptions = {},
 ): Promise<ExportData> {
+  const deadline = Date.now() + anchoredReadWait.ms;
   let role: Role;
   let groupId: string;
-  let metas: ArticleMeta[];
+  let metas: (ArticleMeta & { behind: boolean })[];
   if ("articleId" in target) {
     const access = await loadArticleAccess(db, target.articleId, userId, "viewer");
     role = access.role;
     groupId = access.article.groupId;
-    metas = [pickMeta(access.article)];
+    metas = [{ ...pickMeta(access.article), behind: behindNow(access.article) }];
   } else {
     role = await requireRole(db, target.groupId, userId, "viewer");
     groupId = target.groupId;
@@ -63,6 +72,7 @@ export async function loadExport(
         byline: articleTable.byline,
         sourceUrl: articleTable.sourceUrl,
         publishedAt: articleTable.publishedAt,
+        behind: sql<boolean>`${articleTable.anchoredRevision} < ${articleTable.currentRevision}`.mapWith(Boolean),
       })
       .from(articleTable)
       .where(eq(articleTable.groupId, groupId))
@@ -75,16 +85,23 @@ export async function loadExport(
   onProgress?.(done, total);
 
   const articles: ExportArticle[] = [];
-  for (const meta of metas) {
-    const views: AnnotationView[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await queryAnnotations(db, { articleId: meta.id }, viewer, { sort: "position", limit: MAX_PAGE, cursor });
-      views.push(...page.annotations);
-      done += page.annotations.length;
-      onProgress?.(done, Math.max(total, done));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+  for (const { behind, ...meta } of metas) {
+    const before = done;
+    // Every page again when a correction's moves come between two: pages on both texts would mix placements.
+    const readAll = async () => {
+      done = before;
+      const views: AnnotationView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queryAnnotations(db, { articleId: meta.id }, viewer, { sort: "position", limit: MAX_PAGE, cursor });
+        views.push(...page.annotations);
+        done += page.annotations.length;
+        onProgress?.(done, Math.max(total, done));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return views;
+    };
+    const views = hub ? await readAnchored({ db, hub }, meta.id, readAll, behind, Math.max(0, deadline - Date.now())) : await readAll();
     articles.push({ ...meta, annotations: views });
   }
   return {

@@ -13,11 +13,11 @@ const querySchema = z.object({
 
 async function sendExport(c: AppContext, scope: "article" | "group") {
   const user = requireUser(c);
-  const { db, config } = c.get("deps");
+  const { db, config, hub } = c.get("deps");
   const target: ExportTarget =
     scope === "article" ? { articleId: uuidParam(c, "articleId", "Article") } : { groupId: uuidParam(c, "groupId", "Group") };
   const { format } = validateQuery(querySchema, c);
-  const file = await runExport(db, target, user.id, format, { baseUrl: config.publicOrigin });
+  const file = await runExport(db, target, user.id, format, { baseUrl: config.publicOrigin, hub });
   return c.body(file.body, 200, {
     "Content-Type": file.contentType,
     "Content-Disposition": `attachment; filename="${file.filename}"`,

@@ -1,7 +1,7 @@
 import type { Db } from "../db.ts";
 import { slugify } from "../services/groups.ts";
 import type { ExportFormat } from "./formats.ts";
-import { type ExportProgress, type ExportTarget, loadExport } from "./load.ts";
+import { type ExportOptions, type ExportTarget, loadExport } from "./load.ts";
 import { RENDERERS } from "./render.ts";
 import { renderOffThread } from "./render-thread.ts";
 
@@ -21,9 +21,9 @@ export async function runExport(
   target: ExportTarget,
   userId: string,
   format: ExportFormat,
-  options: { baseUrl: string; onProgress?: ExportProgress },
+  options: ExportOptions & { baseUrl: string },
 ): Promise<ExportFile> {
-  const data = await loadExport(db, target, userId, options.onProgress);
+  const data = await loadExport(db, target, userId, options);
   const renderer = RENDERERS[format];
   const name = data.scope === "article" ? data.articles[0]!.title : data.group.name;
   return {

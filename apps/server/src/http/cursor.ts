@@ -5,10 +5,13 @@ import { queryInt } from "./query-int.ts";
 /** The most rows one page of a listing holds. */
 export const MAX_PAGE = 200;
 
+/** A place in a listing as a query parameter carries it (`cursor`, the W3C container's `after` and `before`): opaque, bounded. */
+export const cursorParam = z.string().max(500);
+
 /** A listing's `limit` and `cursor` query parameters, as every paged listing reads them. */
 export const pageQuery = (defaultLimit: number) => ({
   limit: queryInt(1, MAX_PAGE).default(defaultLimit),
-  cursor: z.string().max(500).optional(),
+  cursor: cursorParam.optional(),
 });
 
 /**

@@ -109,7 +109,7 @@ export const articleRoutes = new Hono<AppEnv>()
     const result = await addRevision(db, { articleId: article.id, groupId: article.groupId, authorId: c.get("user").id, format, imported, ifMatch: ifMatch === undefined ? undefined : entityTags(ifMatch) });
     if (!result.created) {
       // Sent again after a correction whose re-anchoring was cut short: finished now (anchoring/resume.ts).
-      await resumeReanchoring(db, hub, article.id);
+      await resumeReanchoring(db, hub, article.id, { retryNow: true });
       const unchanged = await articleAnswer(db, article.id, result.revision);
       return c.body(unchanged.bytes, 200, tagged(unchanged));
     }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../context.ts";
 import { requireGroupRole } from "../http/access.ts";
 import { validateQuery } from "../http/input.ts";
+import { readAnchored } from "../anchoring/anchored-reads.ts";
 import { groupAnnotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { similarClaims } from "../services/claims.ts";
 import { documented, ok } from "../openapi/describe.ts";
@@ -19,7 +20,9 @@ export const groupAnnotationRoutes = new Hono<AppEnv>()
   .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: groupAnnotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id: groupId, role } = c.get("group");
     const filter = validateQuery(groupAnnotationFilterSchema, c);
-    const { annotations, nextCursor } = await queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter);
+    // Like an article's list, it waits for any of the group's articles a correction is moving (anchoring/anchored-reads.ts).
+    const read = () => queryAnnotations(c.get("deps").db, { groupId }, { id: c.get("user").id, role }, filter);
+    const { annotations, nextCursor } = await readAnchored(c.get("deps"), null, read);
     return c.json({ annotations, nextCursor });
   })
   // Claim memory: what the desk already checked, in this or another article, as a claim is being typed.

@@ -12,7 +12,7 @@ import {
 } from "@marginalia/schema";
 import { annotations, memberIds, searchFold } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
-import { articleBehind, reanchoringBehind } from "../anchoring/anchored-reads.ts";
+import { articleBehind, groupArticlesBehind, groupArticlesBehindNow, reanchoringBehind } from "../anchoring/anchored-reads.ts";
 import { cursorTime, decodeCursor, encodeCursor, pageQuery } from "../http/cursor.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
@@ -106,7 +106,7 @@ export function visibleTo(viewer: Viewer, rows: Rows = annotations): SQL {
  * `offset`: rows skipped, in the database, before the page (the W3C container's numbered pages): walking
  * to page 9,999 a cursor page at a time read, and presented, every annotation before it.
  */
-export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, filter: AnnotationFilter & { offset?: number }) {
+export async function queryAnnotations(db: Db | Tx, scope: Scope, viewer: Viewer, filter: AnnotationFilter & { offset?: number }) {
   const sort = SORTS[filter.sort];
   const order = filter.order ?? sort.defaultOrder;
   const conditions: SQL[] = [
@@ -131,8 +131,9 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   if (filter.q) conditions.push(sql`${annotations.search} @@ websearch_to_tsquery('english', ${searchFold(sql`${filter.q}::text`)})`);
   if (filter.cursor) conditions.push(beyondCursor(filter.sort, order === "asc" ? ">" : "<", filter.cursor));
   const direction = order === "asc" ? asc : desc;
-  // An article's rows say, in their own snapshot, whether its re-anchoring is behind (anchoring/anchored-reads.ts).
-  const behind = "articleId" in scope ? articleBehind(scope.articleId) : sql<boolean>`false`.mapWith(Boolean);
+  // The rows say, in their own snapshot, whether their article's re-anchoring is behind, or which of the group's
+  // articles are behind (anchoring/anchored-reads.ts).
+  const behind: SQL<boolean | string[]> = "articleId" in scope ? articleBehind(scope.articleId) : groupArticlesBehind(scope.groupId);
   const select = (q: Db | Tx) =>
     q
       .select({ ...getTableColumns(annotations), behind })
@@ -142,7 +143,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
       .limit(filter.limit + 1)
       .offset(filter.offset ?? 0);
   const read = filter.q || filter.tag || filter.assignee ? await plannedForItsValues(db, select) : await select(db);
-  if (read[0]?.behind) throw reanchoringBehind();
+  await refuseBehind(db, scope, read[0]?.behind);
   const rows: Row[] = read.map(({ behind: _, ...row }) => row);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
@@ -157,6 +158,17 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
   };
 }
 
+/** Throws the refusal readAnchored waits on when the read found its article, or some of its group's, behind. */
+async function refuseBehind(db: Db | Tx, scope: Scope, behind: boolean | string[] | undefined) {
+  if ("articleId" in scope) {
+    if (behind) throw reanchoringBehind();
+    return;
+  }
+  // A group's listing that found no rows asks on its own: a filter on placements may match nothing mid-move.
+  const ids = Array.isArray(behind) ? behind : await groupArticlesBehindNow(db, scope.groupId);
+  if (ids.length) throw reanchoringBehind(ids);
+}
+
 /**
  * Runs a listing with a search, tag or assignee filter under a plan made for
  * its actual values. The driver prepares every statement, and after five runs
@@ -167,7 +179,7 @@ export async function queryAnnotations(db: Db, scope: Scope, viewer: Viewer, fil
  * the article in order and stops at the page's end in 0.8 ms. A rare word
  * gets the other plan, which is right for it.
  */
-export function plannedForItsValues<T>(db: Db, select: (q: Db | Tx) => Promise<T>): Promise<T> {
+export function plannedForItsValues<T>(db: Db | Tx, select: (q: Db | Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
     return select(tx);

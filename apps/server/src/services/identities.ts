@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { type Role, groups, memberIds, memberships, roleAtLeast, users } from "@marginalia/schema/tables";
 import { MemberIds, pseudonym } from "../access/member-ids.ts";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 
 /**
  * What a viewer may call another user. In a group that is anonymous to peers,
@@ -36,7 +36,7 @@ const NO_ONE = "00000000-0000-0000-0000-000000000000";
  * without an id is a role's view of everyone (a moderator's queue and log).
  */
 export async function nameBook(
-  db: Db,
+  db: Db | Tx,
   groupId: string,
   viewer: { id?: string; role: Role | null } | null,
   /**

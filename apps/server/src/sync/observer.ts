@@ -14,7 +14,8 @@ export type SyncObserver = {
   committed(updates: number, ms: number, ok: boolean): void;
   /**
    * A socket's update refused, and its socket closed with `code`: judged at the socket before anything of it was
-   * applied (`socket`), or applied and then not stored by the group commit (`commit`).
+   * applied (`socket`), or applied and then refused by the group commit (`commit`: for its content or its writer's
+   * member id, never for a stop or a reload: commit-errors.ts, `refusedByServer`).
    */
   refused(stage: "socket" | "commit", code: number): void;
   /**

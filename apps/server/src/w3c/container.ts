@@ -1,10 +1,10 @@
 import { type SQL, and, count, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { annotations } from "@marginalia/schema/tables";
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { queryInt } from "../http/query-int.ts";
-import { MAX_PAGE } from "../http/cursor.ts";
+import { MAX_PAGE, cursorParam } from "../http/cursor.ts";
 import { type Viewer, beyondCursor, queryAnnotations, visibleTo } from "../services/annotation-queries.ts";
 import type { AnnotationView } from "../services/annotation-view.ts";
 import { annotationIri, containerIri } from "./iri.ts";
@@ -24,8 +24,8 @@ const DEFAULT_LIMIT = 100;
 export const pageQuerySchema = z.object({
   /** `0`: the first page; `last`: the page read from the end; another number: an old numbered page's offset. */
   page: z.union([z.literal("last"), queryInt(0)]).optional(),
-  after: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  after: cursorParam.optional(),
+  before: cursorParam.optional(),
   limit: queryInt(1, MAX_PAGE).default(DEFAULT_LIMIT),
   iris: z.enum(["0", "1"]).transform((v) => v === "1").optional(),
 });
@@ -54,7 +54,7 @@ type Read = { views: AnnotationView[]; edges: { first: string | null; last: stri
  * the page (`ahead`), and when the latest of them was added or edited: not updatedAt, which a resolve or a
  * moderator's hide moves too (docs/w3c.md).
  */
-async function statsOf(db: Db, articleId: string, viewer: Viewer, ahead: SQL | null): Promise<Stats> {
+async function statsOf(db: Db | Tx, articleId: string, viewer: Viewer, ahead: SQL | null): Promise<Stats> {
   const [row] = await db
     .select({
       total: count(),
@@ -75,14 +75,14 @@ async function readPage(db: Db, scope: ContainerScope, paging: Paging, at: PageA
   return db.transaction(
     async (tx) => {
       const read = (order: "asc" | "desc", cursor?: string, offset?: number) =>
-        queryAnnotations(tx as unknown as Db, { articleId: scope.articleId }, scope.viewer, { sort: "position", order, limit: paging.limit, cursor, offset });
+        queryAnnotations(tx, { articleId: scope.articleId }, scope.viewer, { sort: "position", order, limit: paging.limit, cursor, offset });
       const backwards = "before" in at || "last" in at;
       const found = "offset" in at ? await read("asc", undefined, at.offset) : "after" in at ? await read("asc", at.after) : await read("desc", "before" in at ? at.before : undefined);
       const views = backwards ? found.annotations.reverse() : found.annotations;
       const edges = backwards ? { first: found.edges.last, last: found.edges.first } : found.edges;
       // The page's start in the order: before its first item, or, for a page with none, where it was asked to begin.
       const ahead = edges.first ? beyondCursor("position", "<", edges.first) : "after" in at ? beyondCursor("position", "<=", at.after) : null;
-      return { views, edges, stats: await statsOf(tx as unknown as Db, scope.articleId, scope.viewer, ahead) };
+      return { views, edges, stats: await statsOf(tx, scope.articleId, scope.viewer, ahead) };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );

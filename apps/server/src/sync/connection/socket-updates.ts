@@ -5,7 +5,7 @@ import { closeCodeOf } from "../authorize/article-text.ts";
 import { writtenClients } from "../authorize/client-ids.ts";
 import type { LiveDocument, Peer } from "../document/document.ts";
 import type { SyncObserver } from "../observer.ts";
-import { closeForNotStored } from "../persist/commit-errors.ts";
+import { closeForNotStored, refusedByServer } from "../persist/commit-errors.ts";
 import { forgetDecoded } from "../validate/decoded-update.ts";
 import type { AccountLimits } from "./account-limits.ts";
 import { type Claim, HeldUpdates, type HeldTuning, claims } from "./held-updates.ts";
@@ -92,7 +92,9 @@ export class SocketUpdates {
     if (!this.isCurrent(state)) return;
     const [code, reason] = closeForNotStored(err);
     this.sender.logger.warn({ doc: state.live.name, userId: state.actor.userId, code, err: err.message }, "update not stored; socket closed");
-    this.refuseAt("commit", code, reason);
+    // Only a refusal is counted as one: a stop or a reload closes the socket too, with nothing of it refused.
+    if (refusedByServer(err)) this.refuseAt("commit", code, reason);
+    else this.sender.close(code, reason);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, staleMemberId, unstorableContent } from "./commit-errors.ts";
+import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, refusedByServer, staleMemberId, unstorableContent } from "./commit-errors.ts";
 
 /** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
 const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
@@ -90,6 +90,14 @@ describe("classifyCommitError", () => {
     expect(staleMemberId(wrapped(stale))).toBe(true);
     expect(staleMemberId(wrapped(coded("23514", 'new row violates check constraint "x"')))).toBe(false);
     expect(closeForNotStored(notStored("renamed", { context: { docName: "article:x" } }))).toEqual([4409, "the group's member ids changed"]);
+  });
+
+  it("counts as refused only an update refused for its content or its writer, not one a stop, a reload or a deletion left unstored", () => {
+    const source = { context: { docName: "article:x" } };
+    expect(refusedByServer(notStored("refused", source))).toBe(true);
+    expect(refusedByServer(notStored("renamed", source))).toBe(true);
+    for (const reason of ["shutdown", "reloaded", "gone"] as const) expect(refusedByServer(notStored(reason, source))).toBe(false);
+    expect(refusedByServer(new Error("unexpected"))).toBe(false);
   });
 
   it("tells a value the database cannot hold from other refusals: that costs its own annotations, not a reload", () => {

@@ -194,6 +194,17 @@ export function notStored(reason: NotStoredReason, source: { context: { docName:
   return new UpdateNotStoredError(reason, source.context.docName, message, cause === undefined ? undefined : { cause });
 }
 
+/**
+ * Whether an update not stored was refused, for its content (unreadable, or not taken by the database) or for
+ * its writer's right (a member id the group no longer gives): what `marginalia_updates_refused_total` counts.
+ * A stop, a reload after another update's refusal, a deleted article or an unexpected failure refused nothing
+ * of the sender's: their updates are sent again, or have nowhere to go.
+ */
+export function refusedByServer(err: Error): boolean {
+  if (err instanceof UnreadableUpdate) return true;
+  return err instanceof UpdateNotStoredError && (err.reason === "refused" || err.reason === "renamed");
+}
+
 /** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
 export function closeForNotStored(err: Error): [number, string] {
   if (err instanceof UnreadableUpdate) return [CLOSE_CODES.badMessage, "malformed update"];
