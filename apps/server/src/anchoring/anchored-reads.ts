@@ -48,18 +48,23 @@ export const reanchoringBehind = (articleIds?: readonly string[]) =>
 
 const behindIn = (err: unknown): readonly string[] | null => (err instanceof ApiError && err.code === "reanchoring" ? ((err as { articleIds?: readonly string[] }).articleIds ?? []) : null);
 
+/** Of a read of several articles, those it waits for: not those whose re-anchoring failed a moment ago (readAnchored). */
+export const stillToWaitFor = (articleIds: readonly string[]) => articleIds.filter((id) => !backedOff(id));
+
 /**
  * Runs `read`, and when it finds articles behind, joins this process's re-anchoring of each (resume.ts, which
  * is safe beside another process's) and reads again, until `waitMs` has passed: then the refusal stands (503).
  * `articleId`: the article read, or null for a read of several, whose refusal names those behind.
  * `behind`: what the request's access read already said, so that a read known to be behind waits first.
- * An article whose re-anchoring failed a moment ago is not started again (resume.ts, FAILED_BACKOFF_MS): 503 at once.
+ * An article whose re-anchoring failed a moment ago is not started again (resume.ts, FAILED_BACKOFF_MS): a read of
+ * it answers 503 at once, while a read of several serves that article's rows as they stand, so that one article
+ * whose moves keep failing does not take its whole group's listing down with it.
  */
 export async function readAnchored<T>(deps: { db: Db; hub: SyncHub }, articleId: string | null, read: () => Promise<T>, behind = false, waitMs = anchoredReadWait.ms): Promise<T> {
   const deadline = Date.now() + waitMs;
   let waitFor: readonly string[] = behind && articleId ? [articleId] : [];
   for (;;) {
-    if (waitFor.length) await caughtUp(deps, waitFor, deadline);
+    if (waitFor.length) await caughtUp(deps, waitFor, deadline, articleId === null);
     try {
       return await read();
     } catch (err) {
@@ -71,13 +76,19 @@ export async function readAnchored<T>(deps: { db: Db; hub: SyncHub }, articleId:
   }
 }
 
-/** Waits for the articles' re-anchorings, all at once, until `deadline`; throws the 503 if one fails, is backed off, or is late. */
-async function caughtUp(deps: { db: Db; hub: SyncHub }, articleIds: readonly string[], deadline: number): Promise<void> {
+/**
+ * Waits for the articles' re-anchorings, all at once, until `deadline`; throws the 503 if one is late, or, for
+ * a read of one article, if it fails or is backed off. A read of several (`spansSeveral`) leaves those that
+ * failed to be served as they stand (stillToWaitFor) and reads again.
+ */
+async function caughtUp(deps: { db: Db; hub: SyncHub }, articleIds: readonly string[], deadline: number, spansSeveral: boolean): Promise<void> {
   const left = deadline - Date.now();
-  if (left <= 0 || articleIds.some(backedOff)) throw reanchoringBehind(articleIds);
+  const waitOn = spansSeveral ? stillToWaitFor(articleIds) : articleIds;
+  if (left <= 0 || (!spansSeveral && articleIds.some(backedOff))) throw reanchoringBehind(articleIds);
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), left)));
-  const moves = Promise.all(articleIds.map((id) => resumeReanchoring(deps.db, deps.hub, id))).then(() => "done" as const, () => "failed" as const);
+  const moves = Promise.all(waitOn.map((id) => resumeReanchoring(deps.db, deps.hub, id))).then(() => "done" as const, () => "failed" as const);
   const outcome = await Promise.race([moves, bound]).finally(() => clearTimeout(timer));
-  if (outcome !== "done") throw reanchoringBehind(articleIds);
+  if (outcome === "late" || (outcome === "failed" && !spansSeveral)) throw reanchoringBehind(articleIds);
 }
+

@@ -12,7 +12,7 @@ import {
 } from "@marginalia/schema";
 import { annotations, memberIds, searchFold } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
-import { articleBehind, groupArticlesBehind, groupArticlesBehindNow, reanchoringBehind } from "../anchoring/anchored-reads.ts";
+import { articleBehind, groupArticlesBehind, groupArticlesBehindNow, reanchoringBehind, stillToWaitFor } from "../anchoring/anchored-reads.ts";
 import { cursorTime, decodeCursor, encodeCursor, pageQuery } from "../http/cursor.ts";
 import { presentAnnotation } from "./annotation-view.ts";
 import { nameBook } from "./identities.ts";
@@ -165,7 +165,8 @@ async function refuseBehind(db: Db | Tx, scope: Scope, behind: boolean | string[
     return;
   }
   // A group's listing that found no rows asks on its own: a filter on placements may match nothing mid-move.
-  const ids = Array.isArray(behind) ? behind : await groupArticlesBehindNow(db, scope.groupId);
+  // An article whose moves just failed is served as it stands rather than failing the whole group's listing.
+  const ids = stillToWaitFor(Array.isArray(behind) ? behind : await groupArticlesBehindNow(db, scope.groupId));
   if (ids.length) throw reanchoringBehind(ids);
 }
 
