@@ -47,7 +47,7 @@ export async function startMarginalia(databaseUrl: string | undefined, sync: Par
   const config = loadConfig({ LOG_LEVEL: "silent", SEED_DEMO: "false", MAIL_URL: `file:${MAIL_DIR}` });
   const logger = createLogger("silent");
   const hub = new SyncHub(database.db, logger, config.publicOrigin, { maxConnectionsPerUser: 10_000, commitWindowMs: commitWindowFor(database.kind), hooks: serverHooks(database.db), ...sync });
-  const rateLimits = createRateLimits({ perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
+  const rateLimits = createRateLimits(database.db, { perIp: { points: 1e6, durationSeconds: 1 }, backoff: { freeFailures: 1e6, accountThreshold: 1e6 } });
   const { app, attach } = createApp({ config, db: database.db, logger, rateLimits, hub, mailer: createMailer(config.mail, logger) });
   let stopServer: () => Promise<void> = async () => {};
   const url = await new Promise<string>((resolve) => {

@@ -62,7 +62,7 @@ const mailer = createMailer(config.mail, logger, { counted: metrics.mailCounted 
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
 }
-const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(), hub, metrics, mailer });
+const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(database.db), hub, metrics, mailer });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
   if (demo) {

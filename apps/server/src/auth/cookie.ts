@@ -1,6 +1,7 @@
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config.ts";
 import type { AppContext } from "../context.ts";
+import { KNOWN_FOR_MS } from "./known-sign-ins.ts";
 
 /** The session cookie's name on plain http (local development); on https it carries the `__Host-` prefix. */
 export const SESSION_COOKIE = "marginalia_session";
@@ -38,6 +39,15 @@ export function readCookies(c: AppContext, base: string): string[] {
 
 /** Names the browser to the login backoff (auth/login-backoff.ts): a browser an account signed in with skips its pace. */
 export const DEVICE_COOKIE = "marginalia_device";
+
+/**
+ * Sets this browser's device cookie for another month: the known one it sent, or a new one, remembered for
+ * the account (at sign-in, and when a session slides, since holding the session proves as much).
+ */
+export async function renewDeviceCookie(c: AppContext, user: { id: string; email: string }): Promise<void> {
+  const device = await c.get("deps").rateLimits.deviceFor(user, readCookies(c, DEVICE_COOKIE));
+  setSiteCookie(c, DEVICE_COOKIE, device, new Date(Date.now() + KNOWN_FOR_MS));
+}
 
 export const readSessionCookies = (c: AppContext): string[] => readCookies(c, SESSION_COOKIE);
 

@@ -3,7 +3,7 @@ import type { AppEnv, Auth } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { recheckLater } from "../http/access-recheck.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { clearSessionCookie, readSessionCookies, setSessionCookie } from "./cookie.ts";
+import { clearSessionCookie, readSessionCookies, renewDeviceCookie, setSessionCookie } from "./cookie.ts";
 import { authFromApiToken, authFromSessionToken, sessionAmong } from "./credentials.ts";
 import { sessionExpiresAt } from "./sessions.ts";
 
@@ -28,9 +28,13 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
         c.set("auth", auth);
         recheckLater(c, () => stillSignedIn(auth, authFromSessionToken(db, cookie)));
         // Whoever holds a session is the owner: from this address, the account's login pace does not apply to them.
-        rateLimits.recordSignedIn(valid.user.email, clientIp(c));
-        // Slide the browser's copy along with the server's expiry.
-        if (valid.slid) setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
+        // (Written at most hourly per address and process: known-sign-ins.ts.)
+        await rateLimits.recordSignedIn(valid.user, clientIp(c));
+        if (valid.slid) {
+          // Slide the browser's copy along with the server's expiry, and keep the browser known as long.
+          setSessionCookie(c, cookie, sessionExpiresAt(valid.session));
+          await renewDeviceCookie(c, valid.user);
+        }
       } else if (cookies.length === 1) {
         // Of several, one may be the browser's real session: a clearing Set-Cookie could delete it.
         clearSessionCookie(c);

@@ -1,6 +1,8 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../errors.ts";
 import { addressKey } from "./address-key.ts";
+import type { Db } from "../db.ts";
+import { KnownSignIns } from "./known-sign-ins.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, LoginBackoff } from "./login-backoff.ts";
 import { generateSecureRandomString } from "./secrets.ts";
 
@@ -25,13 +27,17 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
 
+/** Who asked for a mail, as the mail limit counts them apart. */
+export type MailAsker = "stranger" | "owner";
+
 /**
  * In-process limits. With several server processes each keeps its own count,
- * so the effective limit is multiplied by the process count. Addresses are
+ * so the effective limit is multiplied by the process count. Which addresses and browsers are an
+ * account's own is not a count: it is shared through the database (known-sign-ins.ts). Addresses are
  * counted by `addressKey` (an IPv6 client by its /64); emails as accounts store them (trimmed, lower
  * case), which the sign-in route makes them before it asks.
  */
-export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS) {
+export function createRateLimits(db: Db, options: RateLimitOptions = DEFAULT_RATE_LIMITS) {
   const perIp = new RateLimiterMemory({
     keyPrefix: "auth-ip",
     points: options.perIp.points,
@@ -43,22 +49,41 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     duration: (options.mailsPerAddress ?? MAILS_PER_ADDRESS).durationSeconds,
   });
   const backoff = new LoginBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
+  const known = new KnownSignIns(db);
 
   return {
     /** Counts one authentication attempt from this IP; throws 429 past the limit. */
     async attemptFromIp(ip: string) {
       await perIp.consume(addressKey(ip)).catch(rethrowAsLimited);
     },
-    /** Counts one mail asked for this address (trimmed, lower case); throws 429 past the limit. */
-    async mailTo(email: string) {
-      await mailsTo.consume(email).catch(rethrowAsLimited);
+    /**
+     * Counts one mail asked for this address (trimmed, lower case); throws 429 past the limit. The account's
+     * own browsers are counted apart from everyone else, so that strangers spending the limit do not stop
+     * the owner's reset (docs/architecture.md, "Accounts").
+     */
+    async mailTo(email: string, asker: MailAsker = "stranger") {
+      await mailsTo.consume(asker === "owner" ? `${email}\nowner` : email).catch(rethrowAsLimited);
     },
-    /** Throws 429 while this address must wait before trying this account again (login-backoff.ts). */
-    assertLoginAllowed(email: string, ip: string, devices: readonly string[] = []) {
+    /** "owner" when one of these device cookies is a browser the account with this email lately signed in with. */
+    async mailAsker(email: string, devices: readonly string[]): Promise<MailAsker> {
+      if (!devices.length) return "stranger";
+      return (await known.lookUp(email, null, devices)).device === undefined ? "stranger" : "owner";
+    },
+    /**
+     * Throws 429 while this address must wait before trying this account again (login-backoff.ts). Whether the
+     * attempt is the owner's is looked up only for a paced account, before the attempt counts, so that a burst
+     * sent at once meets the same count.
+     */
+    async assertLoginAllowed(email: string, ip: string, devices: readonly string[] = []) {
       const address = addressKey(ip);
-      const waitMs = backoff.waitFor(email, address, devices);
+      let owner = false;
+      if (backoff.paced(email)) {
+        const found = await known.lookUp(email, address, devices);
+        owner = found.address || found.device !== undefined;
+      }
+      const waitMs = backoff.waitFor(email, address, owner);
       if (waitMs > 0) throw limited(waitMs);
-      backoff.attempt(email, address, devices);
+      backoff.attempt(email, address, owner);
     },
     abandonLogin(email: string, ip: string) {
       backoff.abandoned(email, addressKey(ip));
@@ -66,20 +91,22 @@ export function createRateLimits(options: RateLimitOptions = DEFAULT_RATE_LIMITS
     recordFailure(email: string, ip: string) {
       backoff.failed(email, addressKey(ip));
     },
-    recordSuccess(email: string, ip: string) {
-      backoff.succeeded(email, addressKey(ip));
+    /** The right password: this address's backoff goes, and the address is the account's from now on. */
+    recordSuccess(user: { id: string; email: string }, ip: string): Promise<void> {
+      backoff.succeeded(user.email, addressKey(ip));
+      return known.seenAt(user.id, addressKey(ip));
     },
-    /** A request carried a valid session of this account from this address: the address is the owner's (login-backoff.ts). */
-    recordSignedIn(email: string, ip: string) {
-      backoff.signedInFrom(email, addressKey(ip));
+    /** The account signed in, or a request carried a valid session of it, from this address: the address is the owner's. */
+    recordSignedIn(user: { id: string }, ip: string): Promise<void> {
+      return known.seenAt(user.id, addressKey(ip));
     },
     /**
-     * The account signed in in a browser that sent these device cookies: the token to keep there, the known
-     * one it sent or else a new one (a token the account never saw, perhaps planted, is not adopted).
+     * The account signed in (or slid a session) in a browser that sent these device cookies: the token to keep
+     * there, the known one it sent or else a new one (a token the account never saw, perhaps planted, is not adopted).
      */
-    deviceFor(email: string, devices: readonly string[]): string {
-      const token = backoff.knownDevice(email, devices) ?? generateSecureRandomString();
-      backoff.rememberDevice(email, token);
+    async deviceFor(user: { id: string; email: string }, devices: readonly string[]): Promise<string> {
+      const token = (devices.length ? (await known.lookUp(user.email, null, devices)).device : undefined) ?? generateSecureRandomString();
+      await known.seenWith(user.id, token);
       return token;
     },
   };

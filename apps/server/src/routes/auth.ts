@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { userInsertSchema } from "@marginalia/schema";
-import { DEVICE_COOKIE, clearSessionCookie, readCookies, setSessionCookie, setSiteCookie } from "../auth/cookie.ts";
-import { KNOWN_FOR_MS } from "../auth/login-backoff.ts";
+import { DEVICE_COOKIE, clearSessionCookie, readCookies, renewDeviceCookie, setSessionCookie } from "../auth/cookie.ts";
 import { matchPassword, newPasswordSchema, passwordSchema, verifyAgainstDummy } from "../auth/password.ts";
 import { revokeApiToken } from "../auth/api-tokens.ts";
 import { type Session, createSession, createSessionIfUnchanged, invalidateSession, sessionExpiresAt } from "../auth/sessions.ts";
@@ -41,7 +40,7 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
   const { db, rateLimits } = c.get("deps");
   const account = email.trim().toLowerCase();
   const ip = clientIp(c);
-  rateLimits.assertLoginAllowed(account, ip, readCookies(c, DEVICE_COOKIE));
+  await rateLimits.assertLoginAllowed(account, ip, readCookies(c, DEVICE_COOKIE));
   let user: Awaited<ReturnType<typeof findUserByEmail>>;
   let ok: Awaited<ReturnType<typeof matchPassword>>;
   try {
@@ -55,7 +54,7 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
     rateLimits.recordFailure(account, ip);
     return null;
   }
-  rateLimits.recordSuccess(account, ip);
+  await rateLimits.recordSuccess(user, ip);
   // Hashed before passwords were normalized: from now on, the normalized form is what matches.
   if (ok === "raw") await rehashPassword(db, user, password);
   return user;
@@ -65,10 +64,9 @@ async function passwordMatches(c: AppContext, email: string, password: string) {
  * Sets the new session's cookie, and the device cookie that lets this browser skip the account's login pace
  * from any address for a month (auth/login-backoff.ts): after it, since scripts read the first Set-Cookie.
  */
-function signedInHere(c: AppContext, email: string, { token, session }: { token: string; session: Session }) {
+async function signedInHere(c: AppContext, user: { id: string; email: string }, { token, session }: { token: string; session: Session }) {
   setSessionCookie(c, token, sessionExpiresAt(session));
-  const device = c.get("deps").rateLimits.deviceFor(email, readCookies(c, DEVICE_COOKIE));
-  setSiteCookie(c, DEVICE_COOKIE, device, new Date(Date.now() + KNOWN_FOR_MS));
+  await renewDeviceCookie(c, user);
 }
 
 /** Closes the sockets that ended sessions and revoked tokens opened, on every process. */
@@ -93,7 +91,7 @@ export const authRoutes = new Hono<AppEnv>()
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, confirmSignupSchema);
     const user = await confirmSignup(db, input);
-    signedInHere(c, user.email, await createSession(db, user.id));
+    await signedInHere(c, user, await createSession(db, user.id));
     return c.json({ user }, 201);
   })
   .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { 401: "Wrong email or password", 200: "Signed in; sets the session cookie, and the device cookie that spares this browser the account's login pace", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
@@ -108,7 +106,7 @@ export const authRoutes = new Hono<AppEnv>()
     // account was read for the check: that ending was meant for this login too.
     const signedIn = await createSessionIfUnchanged(db, { userId: user.id, credentialsVersion: user.credentialsVersion });
     if (!signedIn) throw new ApiError("unauthenticated", "This account's sessions were ended while you signed in: sign in again");
-    signedInHere(c, user.email, signedIn);
+    await signedInHere(c, user, signedIn);
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
   .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions, and with revokeTokens your API tokens (signed in, not with a token)", body: changePasswordSchema, responses: { 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
@@ -126,7 +124,8 @@ export const authRoutes = new Hono<AppEnv>()
     const { db, rateLimits, mailer, config } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, passwordResetRequestSchema);
-    await rateLimits.mailTo(input.email);
+    // A browser the account signed in with is counted apart: strangers spending the limit do not stop its owner.
+    await rateLimits.mailTo(input.email, await rateLimits.mailAsker(input.email, readCookies(c, DEVICE_COOKIE)));
     await requestPasswordReset(db, mailer, config.publicOrigin, input.email);
     return c.json({ status: "reset-sent", email: input.email }, 202);
   })
@@ -139,8 +138,8 @@ export const authRoutes = new Hono<AppEnv>()
     // Whoever held a session, perhaps with the old password, is signed out; so is every socket they opened.
     closeSocketsOf(c, ended);
     // Holding the mailbox proves as much as the password: this address is the owner's (login-backoff.ts).
-    rateLimits.recordSignedIn(user.email, ip);
-    signedInHere(c, user.email, signedIn);
+    await rateLimits.recordSignedIn(user, ip);
+    await signedInHere(c, user, signedIn);
     return c.json({ user });
   })
   .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {

@@ -61,7 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     db: database.db,
     logger,
-    rateLimits: createRateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+    rateLimits: createRateLimits(database.db, options.rateLimits ?? DEFAULT_RATE_LIMITS),
     hub,
     metrics,
     mailer: createMailer(config.mail, logger, { counted: metrics.mailCounted }),

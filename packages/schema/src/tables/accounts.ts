@@ -1,4 +1,4 @@
-import { type AnyPgColumn, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { createInsertSchema, createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import { nameOf } from "../vocabulary/names.ts";
@@ -99,6 +99,26 @@ export const passwordResets = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("password_resets_email_idx").on(t.email), index("password_resets_expiry_idx").on(t.expiresAt)],
+);
+
+/**
+ * Where an account lately signed in or used a session: client addresses (as the rate limits key them) and
+ * browsers (SHA-256 of the device cookie). Shared by every server process, so that the owner's browser
+ * skips the login pace on whichever process a balancer picks (apps/server/src/auth/known-sign-ins.ts).
+ * A handful per account and kind, each forgotten a month after it was last seen.
+ */
+export const knownSignIns = pgTable(
+  "known_sign_ins",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** "address" or "device". */
+    kind: text("kind").notNull(),
+    key: text("key").notNull(),
+    seenAt: timestamp("seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.key] })],
 );
 
 export const userSelectSchema = createSelectSchema(users);
