@@ -112,6 +112,15 @@ export class KnownSignIns {
     }
   }
 
+  /**
+   * Forgets what this process wrote of the account, once its browsers' rows are deleted (services/users.ts,
+   * endCredentialsOf), so that the browser that carries on is written again at once rather than an hour later.
+   */
+  forgetWritten(userId: string): void {
+    const prefix = `${userId}\n`;
+    for (const memo of this.written.keys()) if (memo.startsWith(prefix)) this.written.delete(memo);
+  }
+
   private since(): Date {
     return new Date(this.now() - KNOWN_FOR_MS);
   }

@@ -100,6 +100,10 @@ export function createRateLimits(db: Db, options: RateLimitOptions = DEFAULT_RAT
     recordSignedIn(user: { id: string }, ip: string): Promise<void> {
       return known.seenAt(user.id, addressKey(ip));
     },
+    /** The account's known browsers were deleted with its credentials: this process writes them anew. */
+    forgetKnown(userId: string): void {
+      known.forgetWritten(userId);
+    },
     /**
      * The account signed in (or slid a session) in a browser that sent these device cookies: the token to keep
      * there, the known one it sent or else a new one (a token the account never saw, perhaps planted, is not adopted).

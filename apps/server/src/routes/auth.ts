@@ -69,6 +69,17 @@ async function signedInHere(c: AppContext, user: { id: string; email: string }, 
   await renewDeviceCookie(c, user);
 }
 
+/**
+ * After the account's credentials ended, which forgot the browsers it was known by: the one that carries on
+ * here (a kept session, or the reset just done) is the owner's again, with a new device token.
+ */
+async function knownAgainHere(c: AppContext, user: { id: string; email: string }) {
+  const { rateLimits } = c.get("deps");
+  rateLimits.forgetKnown(user.id);
+  await rateLimits.recordSignedIn(user, clientIp(c));
+  await renewDeviceCookie(c, user);
+}
+
 /** Closes the sockets that ended sessions and revoked tokens opened, on every process. */
 function closeSocketsOf(c: AppContext, ended: EndedCredentials) {
   const { hub } = c.get("deps");
@@ -118,6 +129,8 @@ export const authRoutes = new Hono<AppEnv>()
     // Whoever else knew the old password is signed out; this session carries on.
     const keep = auth.via === "session" ? auth.sessionId : undefined;
     closeSocketsOf(c, await setPassword(db, user.id, input.newPassword, { keep, revokeTokens: input.revokeTokens }));
+    if (keep) await knownAgainHere(c, user);
+    else c.get("deps").rateLimits.forgetKnown(user.id);
     return c.body(null, 204);
   })
   .post("/password-reset", documented({ tag: "auth", summary: "Forgot your password: mails a reset link (valid one hour) to an address with an account, or a notice to one without; the answer is the same for both", auth: false, body: passwordResetRequestSchema, responses: { 202: "{status: \"reset-sent\", email}", 429: "Too many attempts, or too many mails to this address" }, schemas: { 202: passwordResetAnswerSchema } }), async (c) => {
@@ -137,9 +150,9 @@ export const authRoutes = new Hono<AppEnv>()
     const { user, ended, signedIn } = await resetPassword(db, { token: input.token, password: input.newPassword, revokeTokens: input.revokeTokens });
     // Whoever held a session, perhaps with the old password, is signed out; so is every socket they opened.
     closeSocketsOf(c, ended);
-    // Holding the mailbox proves as much as the password: this address is the owner's (login-backoff.ts).
-    await rateLimits.recordSignedIn(user, ip);
-    await signedInHere(c, user, signedIn);
+    setSessionCookie(c, signedIn.token, sessionExpiresAt(signedIn.session));
+    // Holding the mailbox proves as much as the password: this browser and address are the owner's (login-backoff.ts).
+    await knownAgainHere(c, user);
     return c.json({ user });
   })
   .post("/logout-everywhere", documented({ tag: "auth", summary: "End every session of yours, this one included; API tokens stay unless revokeTokens (the body is optional)", body: logoutEverywhereSchema, responses: { ...noContent, 403: "Called with an API token" } }), async (c) => {
@@ -147,6 +160,7 @@ export const authRoutes = new Hono<AppEnv>()
     const input = await readOptionalJson(c, logoutEverywhereSchema);
     const { db } = c.get("deps");
     closeSocketsOf(c, await db.transaction((tx) => endCredentialsOf(tx, auth.user.id, { revokeTokens: input.revokeTokens })));
+    c.get("deps").rateLimits.forgetKnown(auth.user.id);
     clearSessionCookie(c);
     return c.body(null, 204);
   })

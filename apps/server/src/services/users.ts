@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { type PublicUser, passwordResets, users } from "@marginalia/schema/tables";
+import { type PublicUser, knownSignIns, passwordResets, users } from "@marginalia/schema/tables";
 import { revokeApiTokensOf } from "../auth/api-tokens.ts";
 import { hashPassword } from "../auth/password.ts";
 import { invalidateUserSessions } from "../auth/sessions.ts";
@@ -34,8 +34,8 @@ export type EndedCredentials = { sessionIds: string[]; tokenIds: string[] };
 export type EndOptions = { keep?: string; revokeTokens: boolean };
 
 /**
- * Ends a user's sessions (but `keep`), every reset link mailed to the account, and, with revokeTokens, API
- * tokens, holding the user row FOR UPDATE to its commit, and moves its credentials version. A reset link
+ * Ends a user's sessions (but `keep`), every reset link mailed to the account, the browsers it was known by
+ * (auth/known-sign-ins.ts), and, with revokeTokens, API tokens, holding the user row FOR UPDATE to its commit, and moves its credentials version. A reset link
  * mailed before the owner changed the password or signed out everywhere would otherwise undo that: whoever
  * read the mail could still take the account (410 for it, as for a used link). Logins and token mints hold the row too while they
  * write (auth/sessions.ts, auth/api-tokens.ts): each either committed first and is ended here, or waits
@@ -45,6 +45,9 @@ export async function endCredentialsOf(tx: Tx, userId: string, options: EndOptio
   await boundLockWaits(tx);
   const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId)).for("update");
   if (user) await tx.delete(passwordResets).where(eq(passwordResets.email, user.email));
+  // A browser that spares sign-ins the account's pace from any address may be a thief's: the caller names again
+  // the one that carries on (routes/auth.ts, knownAgainHere). Addresses stay: each still has its own backoff.
+  await tx.delete(knownSignIns).where(and(eq(knownSignIns.userId, userId), eq(knownSignIns.kind, "device")));
   await tx.update(users).set({ credentialsVersion: sql`${users.credentialsVersion} + 1` }).where(eq(users.id, userId));
   const sessionIds = await invalidateUserSessions(tx, userId, options.keep);
   const tokenIds = options.revokeTokens ? await revokeApiTokensOf(tx, userId) : [];

@@ -95,6 +95,27 @@ describe("the owner's browsers and addresses, across processes", () => {
   });
 });
 
+describe("when the account's credentials end", () => {
+  it("forgets a thief's browser and keeps the owner's, on every process", async () => {
+    const victim = await signUp(a.app);
+    const thief = deviceOf(await at(a, "203.0.113.90").post("/api/auth/login", { email: victim.email, password: victim.password }))!;
+    const home = await at(a, "192.0.2.90").post("/api/auth/login", { email: victim.email, password: victim.password });
+    const session = home.headers.getSetCookie().find((h) => h.startsWith("marginalia_session="))!.split(";")[0]!;
+    const changed = await at(a, "192.0.2.90", `${session}; ${deviceOf(home)}`).post("/api/auth/password", { currentPassword: victim.password, newPassword: "a new secret phrase" });
+    expect(changed.status).toBe(204);
+    const owner = deviceOf(changed)!;
+
+    for (let i = 0; i < 7; i++) expect((await guess(b, victim.email)).status).toBe(401);
+    const login = (ip: string, cookie?: string) => at(b, ip, cookie).post("/api/auth/login", { email: victim.email, password: "a new secret phrase" });
+    // Even with the new password, the thief's browser is a stranger now: paced from any address.
+    expect((await login("198.51.100.90", thief)).status).toBe(429);
+    expect((await login("198.51.100.92", thief)).status).toBe(429);
+    // The browser that changed it, and its address, are the owner's still, on the other process too.
+    expect((await login("198.51.100.91", owner)).status).toBe(200);
+    expect((await login("192.0.2.90")).status).toBe(200);
+  });
+});
+
 describe("the password-reset mail limit", () => {
   it("counts the owner's browsers apart, so that strangers spending it do not stop the owner's reset", async () => {
     const victim = await signUp(a.app);
@@ -113,11 +134,15 @@ describe("the password-reset mail limit", () => {
     const owner = at(a, "198.51.100.80", device);
     expect((await owner.post("/api/auth/password-reset", { email: victim.email })).status).toBe(202);
     await eventually(async () => expect((await readMailbox(TEST_MAIL_DIR, victim.email)).filter((m) => m.subject === "Reset your Marginalia password")).toHaveLength(4));
-    expect((await owner.post("/api/auth/password-reset/confirm", { token: await resetTokenFor(victim.email), newPassword: "back in by mail" })).status).toBe(200);
+    const reset = await owner.post("/api/auth/password-reset/confirm", { token: await resetTokenFor(victim.email), newPassword: "back in by mail" });
+    expect(reset.status).toBe(200);
+    // The reset forgot every browser the account was known by, and named this one anew.
+    const renewed = deviceOf(reset)!;
+    expect(renewed).not.toBe(device);
 
     // Its own count is bounded too, and strangers stay refused.
-    for (let i = 0; i < 3; i++) expect((await at(a, "198.51.100.81", device).post("/api/auth/password-reset", { email: victim.email })).status).toBe(202);
-    expect((await at(a, "198.51.100.82", device).post("/api/auth/password-reset", { email: victim.email })).status).toBe(429);
+    for (let i = 0; i < 3; i++) expect((await at(a, "198.51.100.81", renewed).post("/api/auth/password-reset", { email: victim.email })).status).toBe(202);
+    expect((await at(a, "198.51.100.82", renewed).post("/api/auth/password-reset", { email: victim.email })).status).toBe(429);
     expect((await ask("172.18.0.11")).status).toBe(429);
   });
 });
