@@ -15,7 +15,7 @@ describe("what members are sent of a reply to a hidden thread", () => {
     });
     sync(server, writer);
     sync(server, member);
-    let update = new Uint8Array();
+    let update: Uint8Array = new Uint8Array();
     writer.once("update", (u: Uint8Array) => (update = u));
     const reply = createAnnotation(writer, { kind: "comment", authorId: "m2", body: "hidden words", parentId: thread, status: "published" });
     Y.applyUpdate(server, update);
