@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, isNull } from "drizzle-orm";
-import { type Role, canModerate } from "@marginalia/schema";
+import { canModerate } from "@marginalia/schema";
 import { apiTokens, articles, groups, memberIds, memberships, roleAtLeast, sessions } from "@marginalia/schema/tables";
 import { MemberIds } from "../../access/member-ids.ts";
 import { SESSION_INACTIVITY_TIMEOUT_MS } from "../../auth/sessions.ts";
@@ -25,19 +25,6 @@ export async function groupMembersOf(db: Db, groupIds: readonly string[]): Promi
     if (row.role && roleAtLeast(row.role, "annotator")) group.answerers.add(row.memberId);
   }
   return byGroup;
-}
-
-/**
- * A member's role and member id as the database holds them now; null when they are no member. The member
- * id is null for a membership that has none (`currentAccess` says why that is no removal).
- */
-export async function memberNow(db: Db, groupId: string, userId: string): Promise<{ role: Role; memberId: string | null } | null> {
-  const [row] = await db
-    .select({ role: memberships.role, memberId: memberIds.memberId })
-    .from(memberships)
-    .leftJoin(memberIds, and(eq(memberIds.groupId, memberships.groupId), eq(memberIds.userId, memberships.userId)))
-    .where(and(eq(memberships.groupId, groupId), eq(memberships.userId, userId)));
-  return row ?? null;
 }
 
 /**

@@ -2,7 +2,8 @@ import { roleAtLeast } from "@marginalia/schema";
 import type { Db } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
-import { currentAccess, groupMembersOf, memberNow } from "./access-check.ts";
+import { currentAccess, groupMembersOf } from "./access-check.ts";
+import { membershipOf } from "../../access/membership.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { LiveDocument } from "../document/document.ts";
 
@@ -107,10 +108,10 @@ export class OpenAccess {
       try {
         while (state.again) {
           state.again = false;
-          const member = await memberNow(this.db, groupId, userId);
+          const member = await membershipOf(this.db, groupId, userId);
           if (state.again) continue;
-          if (!member) this.take({ kind: "member-removed", groupId, userId });
-          else if (member.memberId) this.take({ kind: "role-changed", groupId, userId, memberId: member.memberId, role: member.role });
+          // No member now: their sockets were closed by the removal, whichever event came last.
+          if (member) this.take({ kind: "role-changed", groupId, userId, memberId: member.memberId, role: member.role });
         }
       } catch (err) {
         this.logger.warn({ err }, "reading a member's role after an access event failed; the next check brings it up to date");

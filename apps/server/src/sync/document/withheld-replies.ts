@@ -2,6 +2,7 @@ import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { annotationsOf, withheldOf } from "@marginalia/schema";
 import type { DocContext } from "../persist/projection.ts";
+import { writeDeleteRanges } from "./state-slices.mjs";
 import { touchedAnnotations } from "./touched.ts";
 
 /** What a shared document's sockets are sent of a socket's or another process's change: no reply to a hidden thread. */
@@ -65,15 +66,6 @@ export function withoutAnnotations(doc: Y.Doc, update: Uint8Array, ids: Readonly
     encoding.writeVarUint(encoder.restEncoder, list[0]!.id.clock);
     for (const struct of list) struct.write(encoder, 0);
   }
-  encoding.writeVarUint(encoder.restEncoder, ds.clients.size);
-  for (const [client, items] of [...ds.clients].sort((a, b) => b[0] - a[0])) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(encoder.restEncoder, client);
-    encoding.writeVarUint(encoder.restEncoder, items.length);
-    for (const item of items) {
-      encoder.writeDsClock(item.clock);
-      encoder.writeDsLen(item.len);
-    }
-  }
+  writeDeleteRanges(encoder, [...ds.clients].sort((a, b) => b[0] - a[0]));
   return encoder.toUint8Array();
 }
