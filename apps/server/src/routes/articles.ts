@@ -120,10 +120,11 @@ export const articleRoutes = new Hono<AppEnv>()
   .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");
     const { article } = c.get("article");
-    // Its rooms close first (4410) and what they had queued is discarded unwritten (hub.ts); the commit
-    // under way is waited for, so no write lands after the deletion.
-    hub.access({ kind: "article-deleted", articleId: article.id });
-    await hub.committer.flush();
+    // The role is decided again in the deletion's transaction, and nothing is told before it commits: a
+    // refused or failed deletion closes no socket and discards no write. Then its rooms close (4410) on
+    // every process, what they had queued is discarded, and what was being written as the deletion
+    // committed is deleted once it lands (hub.ts, `articleDeleted`; docs/sync.md, "6. Acknowledgements").
     await deleteArticle(db, article, c.get("user").id);
+    await hub.articleDeleted(article.id);
     return c.body(null, 204);
   });

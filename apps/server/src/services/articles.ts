@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { CodePointIndex, type Role, type SourceFormat } from "@marginalia/schema";
-import { annotations, articleRevisions, articles, docClientIds, docSnapshots, docUpdates, flags } from "@marginalia/schema/tables";
+import { annotations, articleRevisions, articles, flags } from "@marginalia/schema/tables";
 import { requireRoleLocked } from "../access/membership.ts";
 import type { Db, Tx } from "../db.ts";
-import { ofArticle } from "../documents/of-article.ts";
+import { forgetArticleDocuments } from "../documents/forget-article.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
 import { articleTexts } from "../sync/authorize/article-text.ts";
@@ -213,6 +213,8 @@ export async function listRevisions(db: Db, article: { id: string; groupId: stri
  * snapshots and client ids, which are keyed by document name and so cannot, go with it in the same
  * transaction. They hold every annotation's text, private and hidden ones included. Deleting is a
  * moderator's: `actor`'s role is decided again under the group's lock (access/membership.ts, requireRoleLocked).
+ * Nothing else is told before this commits: a refused or failed deletion changes nothing (the route
+ * announces it after, hub.ts `articleDeleted`).
  */
 export async function deleteArticle(db: Db, article: { id: string; groupId: string }, actor: string) {
   const articleId = article.id;
@@ -225,8 +227,6 @@ export async function deleteArticle(db: Db, article: { id: string; groupId: stri
       .set({ resolvedAt: new Date() })
       .where(and(eq(flags.groupId, article.groupId), isNull(flags.resolvedAt), inArray(flags.annotationId, ofItsAnnotations)));
     await tx.delete(articles).where(eq(articles.id, articleId));
-    await tx.delete(docUpdates).where(ofArticle(docUpdates.docName, articleId));
-    await tx.delete(docSnapshots).where(ofArticle(docSnapshots.docName, articleId));
-    await tx.delete(docClientIds).where(ofArticle(docClientIds.docName, articleId));
+    await forgetArticleDocuments(tx, articleId);
   });
 }

@@ -26,6 +26,10 @@ import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
 import { ReloadPace } from "./document/reload-pace.ts";
 import { FIRST_FLUSH_MS, SocketsClosing, drainSockets } from "./shutdown.ts";
+import { forgetArticleDocuments } from "../documents/forget-article.ts";
+
+/** How long a deletion's answer waits for the article's writes under way to settle (`articleDeleted`). */
+const ARTICLE_SWEEP_WAIT_MS = 5_000;
 
 /**
  * The registry of live documents and their sockets, independent of the
@@ -52,6 +56,8 @@ export class SyncHub {
   private readonly loadListeners: Array<(context: DocContext) => void> = [];
   private readonly reloads = new ReloadPace();
   private readonly sockets = new SocketsClosing();
+  /** Deleted articles' last document rows being deleted, by article (`dropArticle`). */
+  private readonly sweeps = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -227,18 +233,40 @@ export class SyncHub {
   }
 
   /**
-   * A deleted article's documents go at once, with what they had queued and
-   * not yet written (the committer's `discard`): written after the deletion,
-   * it would only break the database's references to the article.
+   * The route's, once an article's deletion has committed (never before: a refused or failed deletion
+   * changes nothing, docs/sync.md, "6. Acknowledgements"): its sockets close here and, relayed, on every
+   * other process. Resolves once what this process was writing for it has settled and whatever of it
+   * landed after the deletion is deleted too, or after `waitMs`.
+   */
+  async articleDeleted(articleId: string, waitMs = ARTICLE_SWEEP_WAIT_MS): Promise<void> {
+    this.access({ kind: "article-deleted", articleId });
+    const sweep = this.sweeps.get(articleId);
+    if (sweep) await beforeDeadline(sweep, Date.now() + waitMs);
+  }
+
+  /**
+   * A deleted article's documents go at once, with what they had queued and not yet written (the
+   * committer's `discard`): written after the deletion, it would only break the database's references
+   * to the article. A commit already under way may still land its log rows after the deletion's (they
+   * name documents, not the article): once it settles, the article's document rows are deleted again.
    */
   private dropArticle(articleId: string) {
+    const writing: LiveDocument[] = [];
     for (const live of this.documents.all()) {
       if (live.context.articleId !== articleId) continue;
+      writing.push(live);
       this.committer.retire(live, "gone");
       this.drop(live, CLOSE_CODES.gone, "the article was deleted");
     }
     const discarded = this.committer.discard((context) => context.articleId === articleId);
     if (discarded) this.logger.info({ articleId, updates: discarded }, "article deleted: its queued updates were discarded");
+    const sweep = Promise.all(writing.map((live) => this.committer.settled(live)))
+      .then(() => forgetArticleDocuments(this.db, articleId))
+      .catch((err: unknown) => this.logger.warn({ err, articleId }, "a deleted article's last document rows could not be deleted"));
+    this.sweeps.set(articleId, sweep);
+    void sweep.then(() => {
+      if (this.sweeps.get(articleId) === sweep) this.sweeps.delete(articleId);
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import * as decoding from "lib0/decoding";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { MESSAGE_ACK } from "@marginalia/schema";
+import { MESSAGE_ACK, MESSAGE_ROLE } from "@marginalia/schema";
 import { socketAuth } from "./socket-auth.ts";
 
 // Each provider adds a process exit listener in Node; tests open dozens.
@@ -13,6 +13,8 @@ export type SyncClient = {
   provider: WebsocketProvider;
   closes: Array<{ code: number; reason: string }>;
   acks: number[];
+  /** The roles the server told it of (`roles`: at open and on every change). */
+  roles: string[];
   synced: Promise<void>;
   destroy(): void;
 };
@@ -26,7 +28,7 @@ export function openSyncClient(
   baseUrl: string,
   room: string,
   token: string,
-  options: { acks?: boolean; doc?: Y.Doc; reconnect?: boolean } = {},
+  options: { acks?: boolean; roles?: boolean; doc?: Y.Doc; reconnect?: boolean } = {},
 ): SyncClient {
   const doc = options.doc ?? new Y.Doc();
   const auth = socketAuth(token);
@@ -38,12 +40,16 @@ export function openSyncClient(
   const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, "ws")}/sync`, room, doc, {
     WebSocketPolyfill: AuthenticatedSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
-    params: { ...auth.params, ...(options.acks && { acks: "1" }) },
+    params: { ...auth.params, ...(options.acks && { acks: "1" }), ...(options.roles && { roles: "1" }) },
   });
   const closes: SyncClient["closes"] = [];
   const acks: number[] = [];
+  const roles: string[] = [];
   provider.messageHandlers[MESSAGE_ACK] = (_encoder, decoder: decoding.Decoder) => {
     acks.push(decoding.readVarUint(decoder));
+  };
+  provider.messageHandlers[MESSAGE_ROLE] = (_encoder, decoder: decoding.Decoder) => {
+    roles.push(decoding.readVarString(decoder));
   };
   provider.on("connection-close", (event) => {
     if (event) closes.push({ code: event.code, reason: event.reason });
@@ -62,6 +68,7 @@ export function openSyncClient(
     provider,
     closes,
     acks,
+    roles,
     synced,
     destroy: () => {
       provider.destroy();

@@ -43,4 +43,37 @@ describe("checking open sockets' access", () => {
     expect(refresh).toHaveBeenCalledTimes(2);
     access.stop();
   });
+
+  it("reads a member's role once for a burst of their role events, and once more for those that came during the read", async () => {
+    let reads = 0;
+    const answers: Array<() => void> = [];
+    const row = [{ role: "annotator", memberId: "m" }];
+    // A database whose every read is counted and answers when the test says.
+    const query: unknown = new Proxy(() => {}, {
+      get: (_t, key) => {
+        if (key === "select") reads++;
+        if (key === "then") return (resolve: (rows: unknown) => void) => answers.push(() => resolve(row));
+        return query;
+      },
+      apply: () => query,
+    });
+    const access = new OpenAccess(query as Db, createLogger("silent"), 60_000, { loaded: () => [], dropArticle: () => {}, relayConnected: () => true, refresh: async () => {} });
+    const updateActor = vi.fn();
+    access.opened({ updateActor, close: vi.fn() } as unknown as Connection, grant, access.seq);
+    const event = (role: "viewer" | "annotator") => ({ kind: "role-changed" as const, groupId: "g", userId: "u", memberId: "m", role });
+    for (let i = 0; i < 10; i++) access.apply(event(i % 2 ? "annotator" : "viewer"));
+    expect(reads).toBe(1);
+    await vi.waitFor(() => expect(answers).toHaveLength(1));
+    answers.shift()!();
+    // Events came while it read: read again, and only then taken.
+    await vi.waitFor(() => expect(reads).toBe(2));
+    expect(updateActor).toHaveBeenCalledTimes(10);
+    await vi.waitFor(() => expect(answers).toHaveLength(1));
+    answers.shift()!();
+    await vi.waitFor(() => expect(updateActor).toHaveBeenCalledTimes(11));
+    expect(updateActor).toHaveBeenLastCalledWith({ role: "annotator" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reads).toBe(2);
+    access.stop();
+  });
 });

@@ -3,6 +3,7 @@ import type { Db } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type AccessEvent, type AccessVerdict, type Grant, verdictFor } from "./access.ts";
 import { currentAccess, groupMembersOf } from "./access-check.ts";
+import { membershipOf } from "../../access/membership.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { LiveDocument } from "../document/document.ts";
 
@@ -52,6 +53,8 @@ export class OpenAccess {
   private checkingAccess = false;
   private checkAgain = false;
   private lastCheckAt = Date.now();
+  /** Members being read again after an access event, by group and account; `again` once another came meanwhile. */
+  private readonly rereading = new Map<string, { again: boolean }>();
 
   constructor(
     private readonly db: Db,
@@ -79,7 +82,46 @@ export class OpenAccess {
     this.grants.delete(connection);
   }
 
+  /** An access event, made here or relayed; a member's role or removal is then read again (`reread`). */
   apply(event: AccessEvent) {
+    this.take(event);
+    if (event.kind === "role-changed" || event.kind === "member-removed") this.reread(event.groupId, event.userId);
+  }
+
+  /**
+   * Role events carry the new role and no order: two changes of one member made through two processes a
+   * moment apart may arrive here in either order, and the older one, applied last, stood until the next
+   * check (docs/sync.md, "8. Close codes"). So each is followed by a read of the member as the database
+   * holds them, taken as an event of its own. A burst of events for one member costs one read, and one
+   * more for those that arrived while it was under way (it may have read before their commit).
+   */
+  private reread(groupId: string, userId: string) {
+    const key = `${groupId}:${userId}`;
+    const running = this.rereading.get(key);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.rereading.set(key, state);
+    void (async () => {
+      try {
+        while (state.again) {
+          state.again = false;
+          const member = await membershipOf(this.db, groupId, userId);
+          if (state.again) continue;
+          // No member now: their sockets were closed by the removal, whichever event came last.
+          if (member) this.take({ kind: "role-changed", groupId, userId, memberId: member.memberId, role: member.role });
+        }
+      } catch (err) {
+        this.logger.warn({ err }, "reading a member's role after an access event failed; the next check brings it up to date");
+      } finally {
+        this.rereading.delete(key);
+      }
+    })();
+  }
+
+  private take(event: AccessEvent) {
     // Rare (a membership, session or article changed), and worth a line when tracing why a socket closed.
     this.logger.info({ access: event.kind }, "access changed");
     const now = Date.now();

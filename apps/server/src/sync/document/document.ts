@@ -15,6 +15,7 @@ import { writeStep2 } from "./sliced-encode.ts";
 import type { PersistSource } from "../persist/persist.ts";
 import type { DocContext } from "../persist/projection.ts";
 import { touchedAnnotations } from "./touched.ts";
+import { forMembers } from "./withheld-replies.ts";
 import { resubmitEdits, stampEdits } from "./edited.ts";
 import { keepOfflineMoves } from "./offline-moves.ts";
 import { rememberHiddenFrom } from "./hidden-from.ts";
@@ -322,7 +323,7 @@ export class LiveDocument implements PersistSource {
       // What it deletes of the server's unsent changes goes out with them, once they are stored (server-writes.ts).
       const unsent = this.serverWrites.deletesUnsent(tr.deleteSet, this.ydoc.clientID) ? this.serverWrites.settled() : null;
       if (unsent) this.fanout.holdUntil(unsent);
-      this.fanout.queue(update, change?.peer ?? null);
+      this.fanout.queue(forMembers(this.context, update, tr), change?.peer ?? null);
     }
     if (origin === REMOTE_ORIGIN) {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));

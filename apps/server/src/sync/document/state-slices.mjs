@@ -145,6 +145,12 @@ function splitDeleteSet(ds, ranges) {
 function encodeDeletions(part) {
   const encoder = new Y.UpdateEncoderV1();
   encoding.writeVarUint(encoder.restEncoder, 0);
+  writeDeleteRanges(encoder, part);
+  return encoder.toUint8Array();
+}
+
+/** Writes an update's delete set, `[client, ranges]` per client, as Yjs does (its writeDeleteSet is not exported). */
+export function writeDeleteRanges(encoder, part) {
   encoding.writeVarUint(encoder.restEncoder, part.length);
   for (const [client, items] of part) {
     encoder.resetDsCurVal();
@@ -155,5 +161,4 @@ function encodeDeletions(part) {
       encoder.writeDsLen(item.len);
     }
   }
-  return encoder.toUint8Array();
 }
