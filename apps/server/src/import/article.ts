@@ -4,6 +4,7 @@ import { type ArticleFormat, type Block, showsText } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { assertArticleSize, textProblem } from "../storable-text.ts";
 import type { ArticleBuilder } from "./builder.ts";
+import type { BlockSlices } from "./packed-blocks.ts";
 
 /** What the caller says about an article; it wins over what the import finds. */
 export type ImportMeta = { title?: string; byline?: string | null };
@@ -14,8 +15,11 @@ export type ImportMeta = { title?: string; byline?: string | null };
  * client sent, they are refused (http/streamed-body.ts, `utf8Text`, says why).
  */
 export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer>; charset?: string; lenient?: boolean };
-/** `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision. */
-export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[]; contentHash: string };
+/**
+ * `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision.
+ * `blocks`: an array where the import ran; packed (packed-blocks.ts) where an import thread sent them.
+ */
+export type ImportedArticle<B extends BlockSlices = Block[]> = { title: string; byline: string | null; text: string; blocks: B; contentHash: string };
 
 const FALLBACK_TITLE_LENGTH = 80;
 
