@@ -101,7 +101,7 @@ describe("article export", () => {
     const res = await exportAs(author, "w3c");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/ld+json");
-    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="[a-z0-9-]+-\d{4}-\d\d-\d\d\.w3c\.jsonld"$/);
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="[a-z0-9-]+-\d{4}-\d\d-\d\d\.w3c\.jsonld"; filename\*=UTF-8''[^\s";]+$/);
     const body = res.body;
     expect([body["@context"]].flat()).toContain("http://www.w3.org/ns/anno.jsonld");
     expect([body.type].flat()).toContain("AnnotationCollection");
@@ -143,7 +143,7 @@ describe("article export", () => {
     const res = await exportAs(author, "csv");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(res.headers.get("content-disposition")).toMatch(/\.csv"$/);
+    expect(res.headers.get("content-disposition")).toMatch(/\.csv"; filename\*=UTF-8''[^;]+\.csv$/);
     const rows = parse(res.body as string, { bom: true, columns: true }) as Record<string, string>[];
     // comment, highlight, injection, published, two replies, draft, pending: not the private one, not the hidden one.
     expect(rows.map((r) => r.id).sort()).toEqual(
@@ -242,6 +242,16 @@ describe("errors", () => {
 });
 
 describe("group export", () => {
+  it("is named after a non-Latin group name too, beside an ASCII fallback (RFC 6266)", async () => {
+    const created = await desk.owner.post("/api/groups", { name: "Ειδήσεις «Αθήνα»" });
+    expect(created.status).toBe(201);
+    const res = await desk.owner.get(`/api/groups/${created.body.id}/export?format=markdown`);
+    expect(res.status).toBe(200);
+    const header = res.headers.get("content-disposition")!;
+    expect(header).toMatch(/^attachment; filename="group-\d{4}-\d\d-\d\d\.md"; filename\*=UTF-8''/);
+    expect(decodeURIComponent(header.split("filename*=UTF-8''")[1]!)).toMatch(/^Ειδήσεις «Αθήνα»-\d{4}-\d\d-\d\d\.md$/);
+  });
+
   it("covers every article of the group", async () => {
     const csv = await exportAs(author, "csv", `/api/groups/${desk.group.id}/export`);
     expect(csv.status).toBe(200);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { importArticle } from "../src/import/index.ts";
 import { importOffThread } from "../src/import/off-thread.ts";
+import { PackedBlocks } from "../src/import/packed-blocks.ts";
 import { refusal } from "./support/refusal.ts";
 
 /**
@@ -23,8 +24,18 @@ describe("importing off the event loop", () => {
       { format: "markdown" as const, content: "# A title\n\nA paragraph with *emphasis*.\n\n## A section\n\nMore text." },
       { format: "text" as const, content: "A title\n\nA first paragraph.\n\nA second one.", title: "Given title" },
     ]) {
-      expect(await importOffThread(input)).toEqual(importArticle(input));
+      const read = await importOffThread(input);
+      expect({ ...read, blocks: read.blocks.slice() }).toEqual(importArticle(input));
     }
+  });
+
+  it("sends many blocks packed, read back a slice at a time, not as objects cloned on the event loop", async () => {
+    const content = Array.from({ length: 50_000 }, (_, i) => `P${i}.`).join("\n\n");
+    const read = await importOffThread({ format: "text", content, title: "Many" });
+    expect(read.blocks).toBeInstanceOf(PackedBlocks);
+    expect(read.blocks.length).toBe(50_000);
+    expect(read.blocks.slice()).toEqual(importArticle({ format: "text", content, title: "Many" }).blocks);
+    expect(read.blocks.slice(-1)).toEqual([{ kind: "paragraph", start: content.length - 7, end: content.length }]);
   });
 
   it("refuses what the reader refuses, with the same code and field", async () => {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { type AppContext, type AppEnv, requireUser } from "../context.ts";
 import { uuidParam, validateQuery } from "../http/input.ts";
+import { contentDisposition } from "./disposition.ts";
 import type { ExportTarget } from "./load.ts";
 import { EXPORT_FORMATS, runExport } from "./run.ts";
 import { documented, ok } from "../openapi/describe.ts";
@@ -20,7 +21,7 @@ async function sendExport(c: AppContext, scope: "article" | "group") {
   const file = await runExport(db, target, user.id, format, { baseUrl: config.publicOrigin, hub });
   return c.body(file.body, 200, {
     "Content-Type": file.contentType,
-    "Content-Disposition": `attachment; filename="${file.filename}"`,
+    "Content-Disposition": contentDisposition(file),
     // A member's export holds what only they may see: no shared cache may keep it.
     "Cache-Control": "private, no-store",
   });

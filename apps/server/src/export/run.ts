@@ -1,5 +1,5 @@
 import type { Db } from "../db.ts";
-import { slugify } from "../services/groups.ts";
+import { type ExportNames, exportNames } from "./disposition.ts";
 import type { ExportFormat } from "./formats.ts";
 import { type ExportOptions, type ExportTarget, loadExport } from "./load.ts";
 import { RENDERERS } from "./render.ts";
@@ -7,8 +7,8 @@ import { renderOffThread } from "./render-thread.ts";
 
 export { EXPORT_FORMATS, type ExportFormat } from "./formats.ts";
 
-/** `body`: the file as UTF-8. */
-export type ExportFile = { body: Uint8Array<ArrayBuffer>; contentType: string; filename: string };
+/** `body`: the file as UTF-8; its names, as disposition.ts makes them. */
+export type ExportFile = { body: Uint8Array<ArrayBuffer>; contentType: string } & ExportNames;
 
 /**
  * The one export path, shared by the HTTP routes and the CLI: membership is
@@ -29,8 +29,7 @@ export async function runExport(
   return {
     body: await renderOffThread(format, data, options.baseUrl),
     contentType: renderer.contentType,
-    // A slug keeps the header plain ASCII with nothing to quote or inject.
-    filename: `${slugify(name)}-${isoStamp(data.exportedAt)}.${renderer.extension}`,
+    ...exportNames(name, data.scope, isoStamp(data.exportedAt), renderer.extension),
   };
 }
 

@@ -4,6 +4,7 @@ import { type ArticleFormat, type Block, showsText } from "@marginalia/schema";
 import { ApiError } from "../errors.ts";
 import { assertArticleSize, textProblem } from "../storable-text.ts";
 import type { ArticleBuilder } from "./builder.ts";
+import type { BlockSlices } from "./packed-blocks.ts";
 
 /** What the caller says about an article; it wins over what the import finds. */
 export type ImportMeta = { title?: string; byline?: string | null };
@@ -14,8 +15,11 @@ export type ImportMeta = { title?: string; byline?: string | null };
  * client sent, they are refused (http/streamed-body.ts, `utf8Text`, says why).
  */
 export type ImportInput = ImportMeta & { format: ArticleFormat; content: string | Uint8Array<ArrayBuffer>; charset?: string; lenient?: boolean };
-/** `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision. */
-export type ImportedArticle = { title: string; byline: string | null; text: string; blocks: Block[]; contentHash: string };
+/**
+ * `contentHash`: SHA-256 (hex) of the text, by which a re-import of the same text is not a new revision.
+ * `blocks`: an array where the import ran; packed (packed-blocks.ts) where an import thread sent them.
+ */
+export type ImportedArticle<B extends BlockSlices = Block[]> = { title: string; byline: string | null; text: string; blocks: B; contentHash: string };
 
 const FALLBACK_TITLE_LENGTH = 80;
 
@@ -63,8 +67,13 @@ export function readArticle(input: ImportInput, read: (content: string) => Artic
 function decode(bytes: Uint8Array, { charset = "utf-8", lenient = false }: ImportInput): string {
   // Node 20's TextDecoder reads windows-1252 (which the labels latin1, iso-8859-1 and ascii name too) as
   // ISO-8859-1, against the WHATWG Encoding Standard: 0x80–0x9F came out as invisible control characters
-  // instead of “ ” € and the like. Every byte is a character there, so there is nothing to refuse.
-  if (charset === "windows-1252") return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "windows-1252");
+  // instead of “ ” € and the like. Every byte is a character there, so there is nothing to refuse: the five
+  // bytes the code page leaves unassigned (0x81 0x8D 0x8F 0x90 0x9D) are the C1 controls of the same number,
+  // which iconv-lite made U+FFFD. One byte is one UTF-16 unit, so each U+FFFD stands where its byte did.
+  if (charset === "windows-1252") {
+    const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), "windows-1252");
+    return text.includes("\uFFFD") ? text.replace(/\uFFFD/g, (_, at: number) => String.fromCharCode(bytes[at]!)) : text;
+  }
   try {
     return new TextDecoder(charset, { fatal: !lenient }).decode(bytes);
   } catch {

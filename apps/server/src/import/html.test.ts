@@ -98,4 +98,17 @@ describe("html", () => {
     expect(textsOf(small, "paragraph")).toEqual(["Hello world 🌍 and goodbye."]);
     expect(small.text).not.toMatch(/alert|p\{\}/);
   });
+
+  it("keeps the text of MathML and SVG, never their markup: a formula's alt text or annotation, else its characters", () => {
+    const read = (html: string) => textsOf(importArticle({ format: "html", content: `<h1>Physics</h1><p>${html}</p>` }), "paragraph")[0];
+    const emc2 = `<mi>E</mi>\n <mo>=</mo> <mi>m</mi><msup><mi>c</mi><mn>2</mn></msup>`;
+    expect(read(`Einstein wrote <math>${emc2}</math> in 1905.`)).toBe("Einstein wrote E=mc2 in 1905.");
+    expect(read(`Einstein wrote <math alttext="E = mc^2">${emc2}</math> in 1905.`)).toBe("Einstein wrote E = mc^2 in 1905.");
+    const annotated = `<math><semantics><mrow>${emc2}</mrow><annotation encoding="application/x-tex">E=mc^{2}</annotation></semantics></math>`;
+    expect(read(`Einstein wrote ${annotated} in 1905.`)).toBe("Einstein wrote E=mc^{2} in 1905.");
+    expect(read(`Let <math><mi>x</mi><mtext> if and only if </mtext><mi>y</mi></math>.`)).toBe("Let x if and only if y.");
+    const chart = `<svg viewBox="0 0 10 10"><title>Rainfall by month</title><desc>ignored</desc><script>alert(1)</script><rect/><text x="1">Jan<tspan> 40 mm</tspan></text><text>Feb 55 mm</text></svg>`;
+    expect(read(`See ${chart} below.`)).toBe("See Rainfall by month Jan 40 mm Feb 55 mm below.");
+    expect(read(`A <math alttext="&lt;b&gt;x&lt;/b&gt;"><mi>x</mi></math> stays text.`)).toBe("A <b>x</b> stays text.");
+  });
 });

@@ -2,6 +2,7 @@ import { Readability } from "@mozilla/readability";
 import { parseHTML } from "linkedom";
 import sanitizeHtml from "sanitize-html";
 import { ArticleBuilder, normalizeBlockText } from "./builder.ts";
+import { keepIslandText } from "./html-islands.ts";
 import { type DomNode, HtmlWalker } from "./html-walk.ts";
 
 /**
@@ -26,7 +27,14 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   transformTags: { dt: "p", dd: "p", main: "div", header: "div" },
 };
 
-type Doc = { title?: string; body: DomNode & { innerHTML: string }; querySelectorAll(s: string): Iterable<DomNode> };
+type Doc = { title?: string; body: DomNode & { innerHTML: string }; querySelectorAll(s: string): Iterable<DomNode> } & Parameters<typeof keepIslandText>[0];
+
+/** A page as the readers take it: its MathML and SVG already their text (html-islands.ts). */
+function toPage(html: string): Doc {
+  const document = toDocument(html);
+  keepIslandText(document);
+  return document;
+}
 
 /** linkedom only builds a sane tree from a whole document, so fragments get wrapped. */
 function toDocument(html: string): Doc {
@@ -50,7 +58,7 @@ function pickTitle(readabilityTitle: string | null | undefined, h1s: string[]): 
 type Parsed = { title: string | null; byline: string | null; html: string };
 
 function extract(content: string): Parsed {
-  const document = toDocument(content);
+  const document = toPage(content);
   // Readability rewrites the document, so look at the headings first.
   const h1s = [...document.querySelectorAll("h1")].map((h) => normalizeBlockText(h.textContent ?? "")).filter(Boolean);
   let article: ReturnType<Readability["parse"]> = null;
@@ -63,7 +71,7 @@ function extract(content: string): Parsed {
   if (article?.content) {
     return { title: pickTitle(article.title, h1s), byline: article.byline ?? null, html: article.content };
   }
-  const fresh = toDocument(content);
+  const fresh = toPage(content);
   return { title: pickTitle(fresh.title, h1s), byline: null, html: fresh.body.innerHTML };
 }
 

@@ -58,6 +58,14 @@ describe("importArticle", () => {
     expect(article.title.startsWith("word word")).toBe(true);
   });
 
+  it("reads windows-1252 as the WHATWG Encoding Standard does: its five unassigned bytes are C1 controls, never U+FFFD", () => {
+    const bytes = Uint8Array.from([...Buffer.from("Caf", "latin1"), 0xe9, 0x20, 0x93, 0x81, 0x8d, 0x8f, 0x90, 0x9d, 0x94, 0x20, 0x80, 0x2e]);
+    for (const lenient of [false, true]) {
+      const article = importArticle({ format: "text", content: bytes, charset: "windows-1252", lenient });
+      expect(article.text).toBe("Café “\u0081\u008d\u008f\u0090\u009d” €.");
+    }
+  });
+
   it("trims a given title and byline, and treats an empty byline as none", () => {
     const article = importArticle({ format: "text", content: "Just one paragraph.", title: "  Given  ", byline: " " });
     expect(article).toMatchObject({ title: "Given", byline: null, text: "Just one paragraph." });

@@ -3,6 +3,7 @@ import { ApiError, type ErrorCode } from "../errors.ts";
 import { Turns } from "../threads/turns.ts";
 import { typescriptWorker } from "../threads/typescript-worker.ts";
 import type { ImportInput, ImportedArticle } from "./article.ts";
+import { type BlockSlices, type PackedBlockData, PackedBlocks } from "./packed-blocks.ts";
 
 export type TextImportLimits = {
   /** How long one article may take to read before its thread is stopped. */
@@ -17,7 +18,7 @@ export const TEXT_IMPORT_LIMITS: TextImportLimits = { timeoutMs: 20_000, maxHeap
 const STARTUP_LIMIT_MS = 60_000;
 
 type Answer =
-  | { id: number; ok: true; imported: ImportedArticle }
+  | { id: number; ok: true; imported: Omit<ImportedArticle, "blocks"> & { blocks: PackedBlockData } }
   | { id: number; ok: false; refused: { code: ErrorCode; message: string; field?: string } | null; message: string };
 
 /**
@@ -37,7 +38,7 @@ class TextImportThreads {
   private readonly turns = new Turns(2);
   private nextId = 1;
 
-  read(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle> {
+  read(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle<BlockSlices>> {
     return this.turns.run(() => this.onThread(input, limits));
   }
 
@@ -54,11 +55,11 @@ class TextImportThreads {
     return worker;
   }
 
-  private onThread(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle> {
+  private onThread(input: ImportInput, limits: TextImportLimits): Promise<ImportedArticle<BlockSlices>> {
     const worker = this.idle.pop() ?? this.start(limits);
     const id = this.nextId++;
     worker.ref();
-    return new Promise<ImportedArticle>((resolve, reject) => {
+    return new Promise<ImportedArticle<BlockSlices>>((resolve, reject) => {
       const done = (keep: boolean) => {
         clearTimeout(timer);
         worker.off("message", answered);
@@ -78,7 +79,7 @@ class TextImportThreads {
         }
         if (answer.id !== id) return;
         done(true);
-        if (answer.ok) resolve(answer.imported);
+        if (answer.ok) resolve({ ...answer.imported, blocks: new PackedBlocks(answer.imported.blocks) });
         else reject(answer.refused ? new ApiError(answer.refused.code, answer.refused.message, answer.refused.field) : unreadable(input, answer.message));
       };
       const stop = (detail: string) => {
@@ -106,6 +107,6 @@ function unreadable(input: ImportInput, detail: string): ApiError {
 const threads = new TextImportThreads();
 
 /** `importArticle` (index.ts) on a worker thread, under `limits`. */
-export function importOffThread(input: ImportInput, limits: TextImportLimits = TEXT_IMPORT_LIMITS): Promise<ImportedArticle> {
+export function importOffThread(input: ImportInput, limits: TextImportLimits = TEXT_IMPORT_LIMITS): Promise<ImportedArticle<BlockSlices>> {
   return threads.read(input, limits);
 }

@@ -166,6 +166,27 @@ const PAGE_NUMBER = /^(page\s+)?\d{1,4}(\s*(\/|of)\s*\d{1,4})?$/i;
  * dropped; larger type becomes headings, levelled by size, and the largest on
  * the first page, when it comes first, the title.
  */
+/** The kinds a PDF's blocks have, by the codes `packBlocks` gives them. */
+export const PDF_BLOCK_KINDS = ["title", "heading", "paragraph"];
+
+/**
+ * Blocks as the PDF thread sends them: typed arrays and one string, which are handed over whole. As an
+ * array of objects, each with its string, they were rebuilt on the event loop in one step, which many
+ * small paragraphs made long (import/packed-blocks.ts says how long).
+ */
+export function packBlocks(blocks) {
+  const n = blocks.length;
+  const packed = { kinds: new Uint8Array(n), levels: new Uint8Array(n), pages: new Int32Array(n), lengths: new Int32Array(n), text: "" };
+  blocks.forEach((block, i) => {
+    packed.kinds[i] = PDF_BLOCK_KINDS.indexOf(block.kind);
+    packed.levels[i] = block.level ?? 0;
+    packed.pages[i] = block.page;
+    packed.lengths[i] = block.text.length;
+  });
+  packed.text = blocks.map((block) => block.text).join("");
+  return packed;
+}
+
 export function blocksOf(pages) {
   const all = pages.flatMap((p) => p.paragraphs);
   const body = bodySizeOf(all);

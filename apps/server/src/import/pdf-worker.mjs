@@ -7,7 +7,7 @@ import "../threads/background-thread.mjs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import { blocksOf, linesOf, paragraphsOf } from "./pdf-layout.mjs";
+import { blocksOf, linesOf, packBlocks, paragraphsOf } from "./pdf-layout.mjs";
 import { capArrayBuffers } from "./pdf-memory.mjs";
 
 // pdf.js reads the fonts every PDF may use without embedding them, and the
@@ -54,7 +54,7 @@ async function read({ bytes, maxPages, maxTextBytes }, memory) {
     if (!pages.some((p) => p.paragraphs.length > 0)) return { ok: false, reason: "no-text", pages: pdf.numPages };
     const { info } = await pdf.getMetadata().catch(() => ({ info: {} }));
     const text = (value) => (typeof value === "string" && value.trim() ? value.trim() : null);
-    return { ok: true, pages: pdf.numPages, title: text(info?.Title), author: text(info?.Author), blocks: blocksOf(pages) };
+    return { ok: true, pages: pdf.numPages, title: text(info?.Title), author: text(info?.Author), blocks: packBlocks(blocksOf(pages)) };
   } finally {
     await pdf.destroy();
   }
@@ -65,6 +65,10 @@ async function read({ bytes, maxPages, maxTextBytes }, memory) {
 const memory = capArrayBuffers(workerData.maxMemoryMb * 2 ** 20, () => parentPort.postMessage(overBudget));
 
 read(workerData, memory).then(
-  (result) => parentPort.postMessage(memory.exceeded() ? overBudget : result),
+  (result) => {
+    if (memory.exceeded()) return parentPort.postMessage(overBudget);
+    const { kinds, levels, pages, lengths } = result.ok ? result.blocks : {};
+    parentPort.postMessage(result, result.ok ? [kinds.buffer, levels.buffer, pages.buffer, lengths.buffer] : []);
+  },
   (err) => parentPort.postMessage(memory.exceeded() ? overBudget : { ok: false, reason: "unreadable", detail: err?.message || String(err) }),
 );

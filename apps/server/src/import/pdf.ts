@@ -1,10 +1,12 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { ApiError } from "../errors.ts";
 import { MAX_ARTICLE_BYTES, articleTooLarge, storableText } from "../storable-text.ts";
 import { Turns } from "../threads/turns.ts";
 import { ArticleBuilder } from "./builder.ts";
 import { type ImportMeta, type ImportedArticle, finishArticle } from "./article.ts";
-import type { PdfResult } from "./pdf-layout.d.mts";
+import { PDF_BLOCK_KINDS } from "./pdf-layout.mjs";
+import type { PackedPdfBlocks, PdfResult } from "./pdf-layout.d.mts";
 
 export type PdfLimits = {
   maxPages: number;
@@ -24,8 +26,11 @@ export const PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 60_000, maxHeap
 /** PDFs read at once; the rest wait their turn, so that a burst of uploads cannot take every core. */
 const turns = new Turns(2);
 
+/** Blocks added to an article between turns of the event loop: many small paragraphs are not added in one step. */
+const BLOCKS_PER_TURN = 2_000;
+
 /** Reads the PDF on a thread of its own (pdf-worker.mjs), stopped at the time limit. */
-function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> {
+export function readOnWorker(bytes: Uint8Array, limits: PdfLimits): Promise<PdfResult> {
   return new Promise((resolve) => {
     const own = bytes.slice();
     const worker = new Worker(new URL("./pdf-worker.mjs", import.meta.url), {
@@ -65,12 +70,22 @@ export async function importPdf(bytes: Uint8Array, meta: ImportMeta, field: stri
   if (!hasPdfHeader(bytes)) throw new ApiError("validation_failed", `${field}: not a PDF (no "%PDF-" header in its first ${HEADER_WINDOW} bytes)`, field);
   const result = await turns.run(() => readOnWorker(bytes, limits));
   if (!result.ok) throw pdfRefusal(result, field, limits);
-  const article = new ArticleBuilder();
-  for (const block of result.blocks) article.add(block.kind, storableText(block.text), { page: block.page, level: block.level });
+  const article = await articleOf(result.blocks);
   if (article.blocks.length === 0) throw pdfRefusal({ ok: false, reason: "no-text", pages: result.pages }, field, limits);
   article.title ??= result.title && storableText(result.title);
   article.byline ??= result.author && storableText(result.author);
   return finishArticle(article, meta);
+}
+
+/** The article the PDF thread's blocks make, built a slice at a time (pdf-layout.mjs, `packBlocks`). */
+async function articleOf({ kinds, levels, pages, lengths, text }: PackedPdfBlocks): Promise<ArticleBuilder> {
+  const article = new ArticleBuilder();
+  for (let i = 0, at = 0; i < kinds.length; i++) {
+    if (i > 0 && i % BLOCKS_PER_TURN === 0) await nextTurn();
+    const raw = text.slice(at, (at += lengths[i]!));
+    article.add(PDF_BLOCK_KINDS[kinds[i]!]!, storableText(raw), { page: pages[i]!, level: levels[i] || undefined });
+  }
+  return article;
 }
 
 /** How far into a file its "%PDF-" header may start: readers allow some bytes before it, as Acrobat does. */

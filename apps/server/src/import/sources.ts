@@ -4,6 +4,7 @@ import { FETCH_DEFAULTS, type FetchLimits, type FetchedPage, fetchPage } from ".
 import { AccountTurns } from "./account-turns.ts";
 import type { ImportMeta, ImportedArticle } from "./article.ts";
 import { type TextImportLimits, importOffThread } from "./off-thread.ts";
+import type { BlockSlices } from "./packed-blocks.ts";
 import { PDF_LIMITS, type PdfLimits, importPdf } from "./pdf.ts";
 
 /** Where an article's text comes from; `account`, whose import it is (see AccountTurns). */
@@ -17,7 +18,7 @@ export type ArticleSource = (
 
 export type ImportOptions = { allowPrivateUrls: boolean; fetch?: FetchLimits; pdf?: PdfLimits; text?: TextImportLimits };
 
-export type SourcedArticle = { format: SourceFormat; imported: ImportedArticle; sourceUrl: string | null };
+export type SourcedArticle = { format: SourceFormat; imported: ImportedArticle<BlockSlices>; sourceUrl: string | null };
 
 /** What a fetched page may be: an article page, plain text, or a PDF. */
 const PAGE_FORMATS: Record<string, SourceFormat> = {

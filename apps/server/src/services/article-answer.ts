@@ -1,13 +1,13 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { Block } from "@marginalia/schema";
 import { type Db, clientOf } from "../db.ts";
 import { notFound } from "../errors.ts";
+import type { BlockSlices } from "../import/packed-blocks.ts";
 import { retryRead } from "../retried-reads.ts";
 import { articleAt, articleTag } from "./articles.ts";
 import { DRAFT_BLOCKS, DRAFT_TEXT_UNITS, textParts } from "./revision-drafts.ts";
 
 /** A revision's text and blocks as the caller has them: what it just stored. */
-export type KnownContent = { text: string; blocks: Block[] };
+export type KnownContent = { text: string; blocks: BlockSlices };
 
 /**
  * The JSON answer for an article with one revision's text and blocks, with

@@ -7,6 +7,7 @@ import type { Db, Tx } from "../db.ts";
 import { forgetArticleDocuments } from "../documents/forget-article.ts";
 import { ApiError, notFound } from "../errors.ts";
 import type { ImportedArticle } from "../import/article.ts";
+import type { BlockSlices } from "../import/packed-blocks.ts";
 import { articleTexts } from "../sync/authorize/article-text.ts";
 import { nameBook } from "./identities.ts";
 import { type RevisionContent, insertRevision, withRevisionContent } from "./revision-drafts.ts";
@@ -15,7 +16,7 @@ export type ArticleMeta = { sourceUrl?: string | null; publishedAt?: Date | null
 
 export async function createArticle(
   db: Db,
-  input: { groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; meta: ArticleMeta },
+  input: { groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle<BlockSlices>; meta: ArticleMeta },
 ) {
   const { imported } = input;
   // A large text is staged first, outside the transaction (revision-drafts.ts): the article appears whole at its commit, or not at all.
@@ -79,7 +80,7 @@ function checkArticleTag(article: TaggedArticle, ifMatch: readonly string[] | un
  */
 export async function addRevision(
   db: Db,
-  input: { articleId: string; groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle; ifMatch?: readonly string[] },
+  input: { articleId: string; groupId: string; authorId: string; format: SourceFormat; imported: ImportedArticle<BlockSlices>; ifMatch?: readonly string[] },
 ) {
   const { imported } = input;
   const hash = imported.contentHash;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type SQL, sql } from "drizzle-orm";
-import type { Block } from "@marginalia/schema";
 import { articleRevisions, revisionDrafts } from "@marginalia/schema/tables";
 import type { Db, Tx } from "../db.ts";
+import type { BlockSlices } from "../import/packed-blocks.ts";
 
 /**
  * The most text one part of a draft holds, in UTF-16 units. The embedded
@@ -19,7 +19,7 @@ const STALE_DRAFT = sql.raw("interval '1 hour'");
 const WHOLE_BLOCKS = -1;
 
 /** A revision's text and blocks: given as they are, or staged as a draft the revision is made from. */
-export type RevisionContent = { text: string; blocks: Block[] } | { draftId: string };
+export type RevisionContent = { text: string; blocks: BlockSlices } | { draftId: string };
 
 /** `text` in parts of at most `units`, none ending between the two halves of a surrogate pair. */
 export function textParts(text: string, units = DRAFT_TEXT_UNITS): string[] {
@@ -43,7 +43,7 @@ export function textParts(text: string, units = DRAFT_TEXT_UNITS): string[] {
  * is done, whether it stored, decided not to, or failed, the draft is deleted
  * (docs/architecture.md, "Large articles").
  */
-export async function withRevisionContent<T>(db: Db, content: { text: string; blocks: Block[] }, store: (content: RevisionContent) => Promise<T>): Promise<T> {
+export async function withRevisionContent<T>(db: Db, content: { text: string; blocks: BlockSlices }, store: (content: RevisionContent) => Promise<T>): Promise<T> {
   const texts = textParts(content.text);
   if (texts.length === 1 && content.blocks.length <= DRAFT_BLOCKS) return store(content);
   const draftId = randomUUID();
@@ -68,9 +68,9 @@ export async function deleteStaleDrafts(db: Db): Promise<void> {
 }
 
 /** The blocks, in parts numbered after the text's, then gathered into one value at WHOLE_BLOCKS by a statement of its own. */
-async function stageBlocks(db: Db, draftId: string, firstSeq: number, blocks: Block[]) {
+async function stageBlocks(db: Db, draftId: string, firstSeq: number, blocks: BlockSlices) {
   if (blocks.length <= DRAFT_BLOCKS) {
-    await db.insert(revisionDrafts).values({ draftId, seq: WHOLE_BLOCKS, blocks });
+    await db.insert(revisionDrafts).values({ draftId, seq: WHOLE_BLOCKS, blocks: blocks.slice() });
     return;
   }
   for (let at = 0, seq = firstSeq; at < blocks.length; at += DRAFT_BLOCKS, seq++) {
@@ -105,7 +105,7 @@ type RevisionRow = Omit<typeof articleRevisions.$inferInsert, "text" | "blocks">
  */
 export async function insertRevision(tx: Tx, row: RevisionRow, content: RevisionContent): Promise<void> {
   if (!("draftId" in content)) {
-    await tx.insert(articleRevisions).values({ ...row, text: content.text, blocks: content.blocks });
+    await tx.insert(articleRevisions).values({ ...row, text: content.text, blocks: content.blocks.slice() });
     return;
   }
   const { draftId } = content;

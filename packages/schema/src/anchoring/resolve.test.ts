@@ -22,6 +22,21 @@ describe("resolveTarget", () => {
     expect(resolveTarget(SEED, target)).toEqual({ state: "anchored", start: target.start, end: target.end, score: 1 });
   });
 
+  it("places a quote exactly on a revision that only changed its Unicode form, in either direction", () => {
+    const nfd = "Intro words here. Der Bäcker in Köln sagte, dass die Preise für Brötchen steigen. Eine Zeile danach.".normalize("NFD");
+    const nfc = nfd.normalize("NFC");
+    expect(nfc.length).toBeLessThan(nfd.length);
+    for (const [before, after] of [[nfd, nfc], [nfc, nfd]] as const) {
+      const quote = "Preise für Brötchen".normalize(before === nfd ? "NFD" : "NFC");
+      const target = targetFor(before, quote);
+      const anchor = resolveTarget(after, target, { oldLength: Array.from(before).length });
+      const placedOn = after.indexOf(quote.normalize(after === nfd ? "NFD" : "NFC"));
+      const index = new CodePointIndex(after);
+      const length = Array.from(quote.normalize(after === nfd ? "NFD" : "NFC")).length;
+      expect(anchor).toEqual({ state: "anchored", start: index.toCodePoint(placedOn), end: index.toCodePoint(placedOn) + length, score: 1 });
+    }
+  });
+
   it("keeps a quote at the text's very start when a later sentence changes", () => {
     const text = "Officials said the pact doubled trade. Exports rose in spring. Prices were stable.";
     const revised = text.replace("Prices were stable.", "Prices rose a little.");

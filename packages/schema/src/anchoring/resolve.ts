@@ -78,6 +78,31 @@ function revisionOf(text: string | CodePointIndex): Revision {
  * number of its slices and aligns itself at a bounded number of places.
  */
 export function resolveTarget(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions = {}): Anchor {
+  const anchor = resolveAsWritten(text, target, options);
+  return anchor.state === "anchored" ? anchor : (canonically(text, target, options) ?? anchor);
+}
+
+/**
+ * The quote placed exactly in the other Unicode normal form, when it is not written in it: a revision that
+ * changed only how its words are encoded (a correction saved as NFC over a text in NFD) leaves them as they
+ * were, and a fuzzy match would mark the passage changed (docs/architecture.md, "Anchoring"). Only the
+ * target is normalized: the anchor's positions are the new text's own, whatever its form.
+ */
+function canonically(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions): Anchor | null {
+  for (const form of ["NFC", "NFD"] as const) {
+    const exact = target.exact.normalize(form);
+    if (exact === target.exact) continue;
+    const normalized = { ...target, exact, prefix: target.prefix.normalize(form), suffix: target.suffix.normalize(form) };
+    // Where the edit map kept the quote as written, it stands as written; where the old start went, and which
+    // passages the revision kept from elsewhere, hold for this form too.
+    const { edits } = options;
+    const anchor = resolveAsWritten(text, normalized, { ...options, edits: edits && { carried: null, moved: edits.moved, elsewhere: edits.elsewhere } });
+    if (anchor.state === "anchored") return anchor;
+  }
+  return null;
+}
+
+function resolveAsWritten(text: string | CodePointIndex, target: TextTarget, options: ResolveOptions): Anchor {
   const revision = revisionOf(text);
   const { index } = revision;
   const quote = target.exact;

@@ -25,6 +25,14 @@ describe("verdicts pinned to the text", () => {
     expect(judgementBeforeMove(check({ target: null }))).toBeNull();
   });
 
+  it("is current when a revision changed only the passage's Unicode form (NFD to NFC)", () => {
+    const nfd = "the caf\u0065\u0301 owner\u0301s".normalize("NFD");
+    const nfc = nfd.normalize("NFC");
+    expect(nfc).not.toBe(nfd);
+    const judged = { revision: 1, exact: nfd, verdict: "false" as const };
+    expect(stalenessOf(check({ judged, target: target(2, nfc), anchor: { state: "anchored", score: 1 } }), 2)).toEqual({ state: "current" });
+  });
+
   it("is stale when the passage reads differently or went missing, and current when it only moved or the verdict was revised", () => {
     const judged = { revision: 1, exact: "under tough sanctions", verdict: "false" as const };
     expect(stalenessOf(check({ judged, target: { ...target(2, "under tough sanctions"), start: 40, end: 61 } }), 2)).toEqual({ state: "current" });

@@ -19,7 +19,9 @@ export function stalenessOf(value: Pinned, currentRevision: number): Staleness {
   const { judged, factcheck, target } = value;
   if (value.kind !== "factcheck" || !judged || !factcheck || !target || factcheck.verdict !== judged.verdict) return CURRENT;
   const orphaned = value.anchor?.state === "orphaned";
-  if (!orphaned && target.exact === judged.exact) return CURRENT;
+  // Compared in one normal form: a revision that only changed how the passage is encoded (NFD to NFC) left
+  // its words as they were, and anchoring placed it exactly (anchoring/resolve.ts, `canonically`).
+  if (!orphaned && target.exact.normalize("NFC") === judged.exact.normalize("NFC")) return CURRENT;
   return {
     state: "stale",
     judgedRevision: judged.revision,
