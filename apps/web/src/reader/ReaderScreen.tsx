@@ -49,6 +49,7 @@ import { useRoleNotice } from "./sync/use-role-notice.ts";
 import { type CorrectionLoad, useCorrectionLoad } from "./sync/use-correction-load.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
 import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
+import { newWorkLock } from "./threads/locked-words.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -375,6 +376,7 @@ function Reader({
                 onClose={closePopover}
                 keepTyped={keepTyped}
                 at={draft.at}
+                locked={(form) => newWorkLock(form, canWrite(role), groupState.end)}
               />
             )}
           </div>
