@@ -129,9 +129,12 @@ function Reader({
   // rebuild takes longer than a frame, and a change is painted in the text before it is done
   // (useThreadHighlights follows the stores' touched annotations for that).
   const items = useDeferredValue(allItems);
-  // Assignees are named too, so a member assigned since the page opened is fetched like a new author.
-  const authorIds = useMemo(() => [...new Set(items.flatMap((i) => [i.authorId, ...i.assignees]))].sort(), [items]);
-  const members = useMembers(article.groupId, authorIds);
+  // Assignees and readers here are named too; each appearance counts, so an unknown member writing again or
+  // opening the article is asked about (use-members.ts), and so is everyone when our own role or socket changes.
+  const named = useMemo(() => items.flatMap((i) => [i.authorId, ...i.assignees]), [items]);
+  const peerKey = [...new Set(peers.map((p) => p.user.id))].sort().join(",");
+  const seenIds = useMemo(() => [...named, ...(peerKey ? peerKey.split(",") : [])], [named, peerKey]);
+  const members = useMembers(article.groupId, seenIds, `${groupState.generation}:${role}`);
   const changes = useRef(0);
   const version = useMemo(() => ++changes.current, [items]);
 
