@@ -172,7 +172,7 @@ function Reader({
   if (!settled && synced && items === allItems) setSettled(true);
   useArrivalAnnouncer(items, self, members, settled);
   usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
-  useGoneDrafts(allItems, settled, notices.tell);
+  useGoneDrafts(article.id, allItems, settled, notices.tell);
   // A moderator holds the hidden document and sees such a reply arrive there: only the others are told.
   useWithheldReplies(groupStore, sessions.group, self, notices.tell, !canModerate(role));
   const early = useEarlyPaints(first, map, article.revision, settled);
