@@ -59,8 +59,11 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
     if (!reason) return;
-    stopFlagging();
-    void run(() => actions.flag(item, reason), "Flagged for the moderators.");
+    // The form and its reason stay until the flag is stored: one refused, or sent while offline, is sent again from it.
+    void run(async () => {
+      await actions.flag(item, reason);
+      stopFlagging();
+    }, "Flagged for the moderators.");
   };
 
   const vote = (value: "agree" | "disagree") => actions.vote(item, tally?.mine === value ? null : value);
@@ -130,7 +133,9 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
         (flagging ? (
           <form className="flag-form" onSubmit={flag} onKeyDown={closeOnEscape(stopFlagging)}>
             <input name="reason" aria-label="Reason for flagging" placeholder="Why should a moderator look?" maxLength={2000} autoFocus required />
-            <button type="submit">Send flag</button>
+            <button type="submit" disabled={busy}>
+              Send flag
+            </button>
             <button type="button" onClick={stopFlagging}>
               Cancel
             </button>

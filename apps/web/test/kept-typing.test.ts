@@ -5,9 +5,9 @@ import { addMember, annotate, call, openReader, selectWithMouse, setRole, thread
 const PASSAGE = "After the collapse of the Soviet Union, both Iran and Russia found several reasons";
 const OTHER = "Russia and the Iranian regime are both today under tough sanctions";
 
-announceSkip("new work being written when the role stops allowing it");
+announceSkip("typing kept through what stops it being sent");
 
-describe.skipIf(skipBrowserSuites)("new work being written when the role stops allowing it, in Chromium", () => {
+describe.skipIf(skipBrowserSuites)("typing kept through what stops it being sent, in Chromium", () => {
   const suite = chromiumSuite();
 
   it("a new comment open when its writer is made a viewer locks, keeps its text to copy and says why", async () => {
@@ -50,6 +50,28 @@ describe.skipIf(skipBrowserSuites)("new work being written when the role stops a
     await threadCard(a.page, "Comment", bob.name).getByText("Back again.").waitFor({ timeout: 15_000 });
     await threadCard(a.page, "Comment", bob.name).getByText("Before leaving.").waitFor();
     expect([...a.errors, ...b.errors]).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
+
+  it("a flag's reason sent while offline stays in its form, to send again once back online", async () => {
+    const { base, a, b, alice, articleId } = await twoMembers(suite.browser, suite.base);
+    await annotate(a.context, base, articleId, PASSAGE, { kind: "comment", body: "Which reasons?" });
+    await openReader(b.page, base, articleId);
+    const card = threadCard(b.page, "Comment", alice.name);
+    await card.getByRole("button", { name: "Flag" }).click();
+    await card.getByLabel("Reason for flagging").fill("Off topic, I think.");
+    await b.context.setOffline(true);
+    await card.getByRole("button", { name: "Send flag" }).click();
+    await expect.poll(() => card.getByRole("button", { name: "Send flag" }).isEnabled(), { timeout: 15_000 }).toBe(true);
+    expect(await card.getByLabel("Reason for flagging").inputValue()).toBe("Off topic, I think.");
+    expect(await card.getByText("Flagged for the moderators.").count()).toBe(0);
+
+    await b.context.setOffline(false);
+    await card.getByRole("button", { name: "Send flag" }).click();
+    await card.getByText("Flagged for the moderators.").waitFor({ timeout: 15_000 });
+    expect(await card.getByLabel("Reason for flagging").count()).toBe(0);
+    expect(a.errors).toEqual([]);
     await a.context.close();
     await b.context.close();
   }, 60_000);
