@@ -75,4 +75,32 @@ describe.skipIf(skipBrowserSuites)("typing kept through what stops it being sent
     await a.context.close();
     await b.context.close();
   }, 60_000);
+
+  it("deleting a thread or a reply from the keyboard moves focus to the next thread, or the reply's thread, not to the page", async () => {
+    const { base, a, b, articleId } = await twoMembers(suite.browser, suite.base);
+    const first = await annotate(b.context, base, articleId, PASSAGE, { kind: "comment", body: "First thread" });
+    const second = await annotate(b.context, base, articleId, OTHER, { kind: "comment", body: "Second thread" });
+    await call(b.context, base, "POST", `/api/annotations/${second}/replies`, { body: "A reply to go" });
+    await openReader(b.page, base, articleId);
+    const focusedId = () => b.page.evaluate(() => document.activeElement?.closest("[data-annotation-id]")?.getAttribute("data-annotation-id") ?? document.activeElement?.tagName);
+    const deleteByKeyboard = async (scope: ReturnType<typeof b.page.locator>) => {
+      await scope.getByRole("button", { name: "Delete", exact: true }).first().focus();
+      await b.page.keyboard.press("Enter");
+      await b.page.keyboard.press("Enter");
+    };
+
+    const firstCard = b.page.locator(`article[data-annotation-id="${first}"]`);
+    await firstCard.getByText("First thread").waitFor();
+    await deleteByKeyboard(firstCard);
+    await firstCard.waitFor({ state: "detached" });
+    expect(await focusedId()).toBe(second);
+
+    const reply = b.page.getByRole("list", { name: "Replies" }).getByRole("listitem").filter({ hasText: "A reply to go" });
+    await deleteByKeyboard(reply);
+    await reply.waitFor({ state: "detached" });
+    expect(await focusedId()).toBe(second);
+    expect(a.errors).toEqual([]);
+    await a.context.close();
+    await b.context.close();
+  }, 60_000);
 });

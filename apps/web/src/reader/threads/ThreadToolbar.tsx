@@ -6,6 +6,7 @@ import type { ReaderActions } from "../sync/actions.ts";
 import { useFocusReturn } from "../../lib/focus.ts";
 import { closeOnEscape } from "./keyboard.ts";
 import { canDelete, canEdit, canResolve, canVote, moderatorActions } from "../permissions/permissions.ts";
+import { focusAfterDelete } from "./focus-after-delete.ts";
 
 type Props = {
   item: Item;
@@ -107,7 +108,11 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
                 {replyCount === 1 ? "Its reply will stay" : `Its ${replyCount} replies will stay`}, under a deleted comment.
               </span>
             )}
-            <button type="button" className="danger" onClick={() => actions.remove(item)} aria-describedby={replyCount > 0 ? `stays-${item.id}` : undefined} autoFocus>
+            <button type="button" className="danger" onClick={(event) => {
+                const refocus = focusAfterDelete(event.currentTarget);
+                actions.remove(item);
+                refocus();
+              }} aria-describedby={replyCount > 0 ? `stays-${item.id}` : undefined} autoFocus>
               Delete for good
             </button>
             <button type="button" onClick={keep}>
