@@ -108,7 +108,7 @@ export async function fateOf(
 }
 
 /** One notice for drafts that had something written in them; an untouched form is let go unsaid. */
-function tellAll<F>(written: Array<{ form: F; text: string }>, words: (form: F) => string, tell: TellNotice): (() => void) | void {
+function tellAll<F>(written: Array<{ form: F; text: string }>, words: (form: F) => string, tell: TellNotice): (() => void) | undefined {
   const told = written.filter((draft) => draft.text.trim());
   if (told.length === 0) return;
   return tell([...new Set(told.map((draft) => words(draft.form)))].join(" "), told.map((draft) => draft.text).join("\n\n"));

@@ -11,7 +11,7 @@ export type SyncNotice = { message: string; kept: string | null };
  * Adds to the notice shown (or shows one): words, and text of the user's to copy. What it returns takes
  * those words and that text back out again, for a loss undone before the reader dismissed it (an unhide).
  */
-export type TellNotice = (message: string, kept: string) => (() => void) | void;
+export type TellNotice = (message: string, kept: string) => () => void;
 
 /**
  * The notice after the server refused an update of ours (the article is reloaded: the refusal often means
