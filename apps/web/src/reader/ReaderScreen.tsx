@@ -134,7 +134,7 @@ function Reader({
   const named = useMemo(() => items.flatMap((i) => [i.authorId, ...i.assignees]), [items]);
   const peerKey = [...new Set(peers.map((p) => p.user.id))].sort().join(",");
   const seenIds = useMemo(() => [...named, ...(peerKey ? peerKey.split(",") : [])], [named, peerKey]);
-  const members = useMembers(article.groupId, seenIds, `${groupState.generation}:${role}`);
+  const members = useMembers(article.groupId, seenIds, `${groupState.generation}:${role}`, !groupState.fatal);
   const changes = useRef(0);
   const version = useMemo(() => ++changes.current, [items]);
 

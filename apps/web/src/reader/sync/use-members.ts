@@ -11,9 +11,10 @@ const REFETCH_MS = 5_000;
  * after the page opened, or a member removed and added back, who keeps their member id, writing again or
  * opening the article. The ids of former members stay unknown without asking again until they do. Other
  * members' changes are not told to the page; its own are (`changed`: its role or a rejoin), and the list
- * is fetched again then too.
+ * is fetched again then too. Once the page's session has ended for good (`live` false: removed, signed out)
+ * the list is no longer ours to ask for, and the names it gave stay.
  */
-export function useMembers(groupId: string, seen: readonly string[], changed: unknown = null): Map<string, Member> {
+export function useMembers(groupId: string, seen: readonly string[], changed: unknown = null, live = true): Map<string, Member> {
   const [members, setMembers] = useState<Map<string, Member>>(new Map());
   const [loaded, setLoaded] = useState(false);
   const counts = useMemo(() => {
@@ -40,17 +41,19 @@ export function useMembers(groupId: string, seen: readonly string[], changed: un
     }
   }, [groupId]);
 
+  const asking = useRef(live);
+  asking.current = live;
   useEffect(() => {
-    void load();
+    if (asking.current || lastFetch.current === 0) void load();
   }, [load, changed]);
 
   const wanted = [...counts].filter(([id, count]) => !members.has(id) && count > (asked.current.get(id) ?? 0)).map(([id]) => id);
   const key = wanted.sort().join(",");
   useEffect(() => {
-    if (!loaded || !key) return;
+    if (!loaded || !key || !live) return;
     const timer = setTimeout(() => void load(), Math.max(0, lastFetch.current + REFETCH_MS - Date.now()));
     return () => clearTimeout(timer);
-  }, [key, loaded, load]);
+  }, [key, loaded, load, live]);
 
   return members;
 }
