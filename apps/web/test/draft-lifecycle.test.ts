@@ -69,6 +69,8 @@ describe.skipIf(skipBrowserSuites)("drafts' lifecycle, in Chromium", () => {
 
     await call(a.context, base, "POST", `/api/annotations/${bobsId}/unhide`);
     expect(await mine.getByRole("textbox", { name: "Reply" }).inputValue()).toBe("Which reasons, in 1991?");
+    // The text is back where it was written: the notice that it was not sent is taken back.
+    await told.waitFor({ state: "detached" });
     await mine.getByRole("textbox", { name: "Reply" }).press("End");
     await mine.getByRole("textbox", { name: "Reply" }).pressSequentially(" And since?");
     await expect.poll(() => storedDrafts(page)).toHaveLength(1);

@@ -47,9 +47,12 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
   // A reply to a thread that is not in this document (hidden meanwhile: the reply follows it there a moment
   // later) is news to moderators only, and notifies nobody: its author and mentions were told of hidden work.
   const inSight = rows.filter((row) => !row.parentId || parentOf.get(row.parentId)?.docName === ctx.docName);
+  // A reply that also @mentions its parent's author is one message to them: told as the reply, not twice.
+  const repliedTo = new Set<string>();
   for (const row of inSight) {
     const parentAuthor = row.parentId ? parentOf.get(row.parentId)?.authorId : null;
     if (parentAuthor && parentAuthor !== row.authorId) {
+      repliedTo.add(`${row.id}:${parentAuthor}`);
       pending.push({ userId: parentAuthor, kind: "reply", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null, data: { parentId: row.parentId } });
     }
   }
@@ -72,6 +75,7 @@ export async function notifyFor(tx: Tx, ctx: DocContext, rows: readonly Row[]) {
     };
     for (const row of mentioning) {
       for (const id of mentionedMembers(row.body!, indexFor(row.authorId ?? null))) {
+        if (repliedTo.has(`${row.id}:${id}`)) continue;
         pending.push({ userId: id, kind: "mention", annotationId: row.id, articleId: ctx.articleId, actorId: row.authorId ?? null });
       }
     }

@@ -285,6 +285,18 @@ describe("threads and notifications", () => {
     expect((await d.peer.get("/api/me/notifications")).body.notifications).toEqual([]);
   });
 
+  it("tells the parent's author once of a reply that also mentions them: as a reply", async () => {
+    const d = await desk();
+    const parent = await d.post(d.author, { kind: "comment", body: "Is this figure right?" });
+    const handle = d.author.email.split("@")[0];
+    const modHandle = d.mod.email.split("@")[0];
+    const reply = await d.peer.post(`/api/annotations/${parent.body.id}/replies`, { body: `@${handle} it is, and @${modHandle} agrees` });
+    expect(reply.status).toBe(201);
+    const kinds = async (who: TestClient) => ((await who.get("/api/me/notifications")).body.notifications as Array<{ kind: string; annotationId: string }>).map((n) => [n.kind, n.annotationId]);
+    await expect.poll(() => kinds(d.mod)).toEqual([["mention", reply.body.id]]);
+    expect(await kinds(d.author)).toEqual([["reply", reply.body.id]]);
+  });
+
   it("tells someone removed from the group nothing more of it, and shows what it told them only while they are a member", async () => {
     const d = await desk();
     const theirs = await d.post(d.author, { kind: "comment", body: "Is this figure right?" });

@@ -49,6 +49,7 @@ import { useRoleNotice } from "./sync/use-role-notice.ts";
 import { type CorrectionLoad, useCorrectionLoad } from "./sync/use-correction-load.ts";
 import { useGoneDrafts } from "./sync/use-gone-drafts.ts";
 import { useWithheldReplies } from "./sync/use-withheld-replies.ts";
+import { newWorkLock } from "./threads/locked-words.ts";
 import { useArticleSelection } from "./highlights/use-selection.ts";
 import { type FirstPaint, useEarlyPaints, useHighlightList } from "./highlights/early-highlights.ts";
 
@@ -128,9 +129,12 @@ function Reader({
   // rebuild takes longer than a frame, and a change is painted in the text before it is done
   // (useThreadHighlights follows the stores' touched annotations for that).
   const items = useDeferredValue(allItems);
-  // Assignees are named too, so a member assigned since the page opened is fetched like a new author.
-  const authorIds = useMemo(() => [...new Set(items.flatMap((i) => [i.authorId, ...i.assignees]))].sort(), [items]);
-  const members = useMembers(article.groupId, authorIds);
+  // Assignees and readers here are named too; each appearance counts, so an unknown member writing again or
+  // opening the article is asked about (use-members.ts), and so is everyone when our own role or socket changes.
+  const named = useMemo(() => items.flatMap((i) => [i.authorId, ...i.assignees]), [items]);
+  const peerKey = [...new Set(peers.map((p) => p.user.id))].sort().join(",");
+  const seenIds = useMemo(() => [...named, ...(peerKey ? peerKey.split(",") : [])], [named, peerKey]);
+  const members = useMembers(article.groupId, seenIds, `${groupState.generation}:${role}`, !groupState.fatal);
   const changes = useRef(0);
   const version = useMemo(() => ++changes.current, [items]);
 
@@ -168,7 +172,7 @@ function Reader({
   if (!settled && synced && items === allItems) setSettled(true);
   useArrivalAnnouncer(items, self, members, settled);
   usePresenceAnnouncer(peers, self, members, settled && groupState.synced);
-  useGoneDrafts(allItems, settled, notices.tell);
+  useGoneDrafts(article.id, allItems, settled, notices.tell);
   // A moderator holds the hidden document and sees such a reply arrive there: only the others are told.
   useWithheldReplies(groupStore, sessions.group, self, notices.tell, !canModerate(role));
   const early = useEarlyPaints(first, map, article.revision, settled);
@@ -375,6 +379,7 @@ function Reader({
                 onClose={closePopover}
                 keepTyped={keepTyped}
                 at={draft.at}
+                locked={(form) => newWorkLock(form, canWrite(role), groupState.end)}
               />
             )}
           </div>

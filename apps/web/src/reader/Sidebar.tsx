@@ -43,7 +43,7 @@ export function Sidebar({ tabs, active, onSelect }: { tabs: Tab[]; active: TabId
           </button>
         ))}
       </div>
-      <div role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} className="tab-panel">
+      <div role="tabpanel" tabIndex={-1} id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} className="tab-panel">
         {current.content}
       </div>
     </aside>

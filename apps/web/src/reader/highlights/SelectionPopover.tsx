@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, type MutableRefObject, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, type KeyboardEvent, type MutableRefObject, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { useFieldError } from "../../lib/field-error.ts";
 import type { AnnotationKind, Factcheck } from "@marginalia/schema";
 import { type FactcheckDraft, draftTouched, emptyDraft, validateDraft } from "../factcheck/factcheck-draft.ts";
@@ -8,6 +8,8 @@ import { useAskBeforeDiscard } from "../threads/ask-before-discard.tsx";
 import type { Placement } from "../permissions/permissions.ts";
 import { type NewAnnotationDraft, keptNewAnnotation, useKeepNewAnnotation } from "./new-annotation-draft.ts";
 import { useDraftScope } from "../../app/drafts.ts";
+import { LockedDraft } from "../threads/LockedDraft.tsx";
+import { writtenText } from "../sync/refusal-words.ts";
 
 export type NewAnnotationInput = { kind: AnnotationKind; body: string; factcheck: Factcheck | null; onlyMe: boolean };
 
@@ -24,6 +26,11 @@ type Props = {
   keepTyped?: MutableRefObject<(() => boolean) | null>;
   /** The passage, as the text's revision and offsets: what a comment or fact-check being written is kept under. */
   at: NewAnnotationDraft["at"];
+  /**
+   * Why a comment or fact-check can no longer be posted from here (threads/locked-words.ts, `newWorkLock`):
+   * the role changed or the connection ended while the form was open. Null while it can.
+   */
+  locked?(form: "comment" | "factcheck"): string | null;
 };
 
 /**
@@ -33,7 +40,7 @@ type Props = {
  * something written in it asks first (ask-before-discard.tsx), and so does
  * a press in the article or a new selection, which close an untouched one.
  */
-export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose: close, keepTyped, at }: Props) {
+export function SelectionPopover({ quote, position, placement, groupId, onCreate, onClose: close, keepTyped, at, locked }: Props) {
   // What was being written on this passage before a reload comes back (new-annotation-draft.ts).
   const scope = useDraftScope();
   const [kept] = useState(() => keptNewAnnotation(scope, at));
@@ -94,6 +101,12 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
       keepTyped.current = null;
     };
   });
+  // Locked with nothing written, it closes, as a selection opens none then; what was written stays to copy
+  // (LockedDraft.tsx), as a reply or an edit left open does, and the form comes back if the lock lifts.
+  const lockedWhy = locked?.(mode === "factcheck" ? "factcheck" : "comment") ?? null;
+  useLayoutEffect(() => {
+    if (lockedWhy && !typed) onClose(!!root.current?.contains(document.activeElement));
+  }, [lockedWhy, typed]);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Escape") {
       event.stopPropagation();
@@ -121,6 +134,13 @@ export function SelectionPopover({ quote, position, placement, groupId, onCreate
             <input type="checkbox" checked={onlyMe} onChange={(e) => setOnlyMe(e.target.checked)} /> Only me
           </label>
         </div>
+      ) : lockedWhy ? (
+        <LockedDraft
+          label={mode === "comment" ? "Comment" : "Your fact-check"}
+          text={writtenText(body, mode === "factcheck" ? draft : null)}
+          reason={lockedWhy}
+          onDiscard={() => onClose(true, true)}
+        />
       ) : (
         <form onSubmit={submit} className="stack" onFocus={discard.rememberField}>
           <p className="popover-quote" dir="auto">“{quote.length > 160 ? `${quote.slice(0, 160)}…` : quote}”</p>

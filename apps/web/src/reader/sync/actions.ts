@@ -15,7 +15,7 @@ import { type ModerationAction, moderate } from "../../api/moderation.ts";
 import type { Item } from "../../sync/annotation-store.ts";
 import type { NewAnnotationInput } from "../highlights/SelectionPopover.tsx";
 import type { TextMap } from "../highlights/text-map.ts";
-import { placementFor, replyPlacement } from "../permissions/permissions.ts";
+import { canWrite, placementFor, replyPlacement } from "../permissions/permissions.ts";
 import type { Sessions } from "./use-doc-sessions.ts";
 
 export type ReaderActions = {
@@ -55,6 +55,8 @@ export function makeActions({ sessions, map, revision, me, role, moderation, rev
   return {
     create(target, input) {
       if (!map) return "The article is still loading.";
+      // A form opened before a demotion the page has not caught up with yet: the server would refuse it.
+      if (!canWrite(role)) return "Your role in this group no longer allows new annotations.";
       if (target.revision !== revision) return "The article has changed since you selected this passage. Select it again.";
       const placement = placementFor(input.kind, role, moderation, input.onlyMe, reviewQuorum);
       const doc = docOf(placement.room);

@@ -92,10 +92,14 @@ const DRAFT_WORDS: Record<DraftForm | "new", { yours: string; on: string }> = {
   new: { yours: "your new comment or fact-check", on: "" },
 };
 
+/** Why the server no longer shows us an annotation: it was deleted or hidden, or we lost access to its article. */
+export type GoneFate = "gone" | "access";
+
 /** A draft let go because its annotation left this page's documents and the server no longer shows it to us. */
-export function goneDraftNotice(form: DraftForm): string {
+export function goneDraftNotice(form: DraftForm, fate: GoneFate = "gone"): string {
   const { yours, on } = DRAFT_WORDS[form];
-  return `${yours.replace(/^y/, "Y")} was not sent: ${on} was deleted, or hidden by a moderator. What you wrote is below.`;
+  const why = fate === "access" ? "you no longer have access to this article" : `${on} was deleted, or hidden by a moderator`;
+  return `${yours.replace(/^y/, "Y")} was not sent: ${why}. What you wrote is below.`;
 }
 
 /** Another tab's text of a draft, older than the one this page opened with (app/draft-slots.ts, `claim`). */

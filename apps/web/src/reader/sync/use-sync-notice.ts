@@ -7,8 +7,11 @@ import { type LostEditFate, editedText, lostEditNotice, refusalNotice, unsendabl
 /** What the reader tells of work the server did not take: the words, and the text the user wrote, to copy. */
 export type SyncNotice = { message: string; kept: string | null };
 
-/** Adds to the notice shown (or shows one): words, and text of the user's to copy. */
-export type TellNotice = (message: string, kept: string) => void;
+/**
+ * Adds to the notice shown (or shows one): words, and text of the user's to copy. What it returns takes
+ * those words and that text back out again, for a loss undone before the reader dismissed it (an unhide).
+ */
+export type TellNotice = (message: string, kept: string) => () => void;
 
 /**
  * The notice after the server refused an update of ours (the article is reloaded: the refusal often means
@@ -17,20 +20,27 @@ export type TellNotice = (message: string, kept: string) => void;
  * asked of the server, which knows whether it was approved or is gone.
  */
 export function useSyncNotice(reloadArticle: () => void, self: string | null) {
-  const [notice, setNotice] = useState<SyncNotice | null>(null);
+  // The notice is told in parts, each of which may be taken back (TellNotice).
+  const [parts, setParts] = useState<Array<SyncNotice & { id: number }>>([]);
+  const told = useRef(0);
+  const notice = useMemo<SyncNotice | null>(
+    () => (parts.length ? { message: parts.map((p) => p.message).join(" "), kept: parts.map((p) => p.kept).filter(Boolean).join("\n\n") || null } : null),
+    [parts],
+  );
   const reload = useRef(reloadArticle);
   reload.current = reloadArticle;
   const me = useRef(self);
   me.current = self;
   // What is told while a notice stands joins it: each loss of text has to stay readable until dismissed.
-  const tell = useCallback<TellNotice>(
-    (message, kept) => setNotice((now) => (now ? { message: `${now.message} ${message}`, kept: [now.kept, kept].filter(Boolean).join("\n\n") } : { message, kept })),
-    [],
-  );
+  const tell = useCallback<TellNotice>((message, kept) => {
+    const id = ++told.current;
+    setParts((now) => [...now, { id, message, kept }]);
+    return () => setParts((now) => now.filter((part) => part.id !== id));
+  }, []);
   const handlers = useMemo<Required<Pick<SessionOptions, "onRefused" | "onEditLost" | "onUnsendable">>>(
     () => ({
       onRefused(reason, kept) {
-        setNotice({ message: refusalNotice(reason, kept), kept: null });
+        setParts([{ id: ++told.current, message: refusalNotice(reason, kept), kept: null }]);
         reload.current();
       },
       onEditLost(lost) {
@@ -46,7 +56,7 @@ export function useSyncNotice(reloadArticle: () => void, self: string | null) {
     }),
     [tell],
   );
-  return { notice, dismiss: () => setNotice(null), tell, handlers };
+  return { notice, dismiss: () => setParts([]), tell, handlers };
 }
 
 async function fateOf(value: AnnotationValue): Promise<LostEditFate> {

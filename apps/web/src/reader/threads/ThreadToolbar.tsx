@@ -6,6 +6,7 @@ import type { ReaderActions } from "../sync/actions.ts";
 import { useFocusReturn } from "../../lib/focus.ts";
 import { closeOnEscape } from "./keyboard.ts";
 import { canDelete, canEdit, canResolve, canVote, moderatorActions } from "../permissions/permissions.ts";
+import { focusAfterDelete } from "./focus-after-delete.ts";
 
 type Props = {
   item: Item;
@@ -59,8 +60,11 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
     event.preventDefault();
     const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
     if (!reason) return;
-    stopFlagging();
-    void run(() => actions.flag(item, reason), "Flagged for the moderators.");
+    // The form and its reason stay until the flag is stored: one refused, or sent while offline, is sent again from it.
+    void run(async () => {
+      await actions.flag(item, reason);
+      stopFlagging();
+    }, "Flagged for the moderators.");
   };
 
   const vote = (value: "agree" | "disagree") => actions.vote(item, tally?.mine === value ? null : value);
@@ -104,7 +108,11 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
                 {replyCount === 1 ? "Its reply will stay" : `Its ${replyCount} replies will stay`}, under a deleted comment.
               </span>
             )}
-            <button type="button" className="danger" onClick={() => actions.remove(item)} aria-describedby={replyCount > 0 ? `stays-${item.id}` : undefined} autoFocus>
+            <button type="button" className="danger" onClick={(event) => {
+                const refocus = focusAfterDelete(event.currentTarget);
+                actions.remove(item);
+                refocus();
+              }} aria-describedby={replyCount > 0 ? `stays-${item.id}` : undefined} autoFocus>
               Delete for good
             </button>
             <button type="button" onClick={keep}>
@@ -130,7 +138,9 @@ export function ThreadToolbar({ item, tally, me, role, ended = false, moderation
         (flagging ? (
           <form className="flag-form" onSubmit={flag} onKeyDown={closeOnEscape(stopFlagging)}>
             <input name="reason" aria-label="Reason for flagging" placeholder="Why should a moderator look?" maxLength={2000} autoFocus required />
-            <button type="submit">Send flag</button>
+            <button type="submit" disabled={busy}>
+              Send flag
+            </button>
             <button type="button" onClick={stopFlagging}>
               Cancel
             </button>

@@ -9,13 +9,24 @@ import { type Reader, canEdit } from "../permissions/permissions.ts";
  */
 export type LockReason = SessionEnd | "hidden" | "rejected" | "role";
 
-const VERB: Record<DraftForm, string> = { reply: "This reply was not sent", answer: "This answer was not sent", edit: "This edit was not saved" };
+/** The forms that lock: those naming an annotation, and a new comment or fact-check (highlights/SelectionPopover.tsx). */
+export type LockedForm = DraftForm | "comment" | "factcheck";
+
+const VERB: Record<LockedForm, string> = {
+  reply: "This reply was not sent",
+  answer: "This answer was not sent",
+  edit: "This edit was not saved",
+  comment: "This comment was not posted",
+  factcheck: "This fact-check was not saved",
+};
 
 // An edit can stop being allowed for more than the role (an approved submission is not edited in some groups).
-const NOT_ALLOWED: Record<DraftForm, string> = {
+const NOT_ALLOWED: Record<LockedForm, string> = {
   reply: "your role in this group no longer allows replies",
   answer: "your role in this group no longer allows answers",
   edit: "you can no longer edit this annotation",
+  comment: "your role in this group no longer allows new annotations",
+  factcheck: "your role in this group no longer allows new annotations",
 };
 
 const WHY: Record<Exclude<LockReason, "closed" | "role">, string> = {
@@ -28,7 +39,7 @@ const WHY: Record<Exclude<LockReason, "closed" | "role">, string> = {
 };
 
 /** What a locked form says under the text it keeps to copy (LockedDraft.tsx). */
-export function lockedWords(form: DraftForm, reason: LockReason): string {
+export function lockedWords(form: LockedForm, reason: LockReason): string {
   // A close the page has no words for is told as it is, without guessing at a cause.
   if (reason === "closed") return `The live connection ended; ${VERB[form].replace(/^T/, "t")}. Copy it to keep it.`;
   return `${VERB[form]}: ${reason === "role" ? NOT_ALLOWED[form] : WHY[reason]}. Copy it to keep it.`;
@@ -45,4 +56,10 @@ export function replyLock(ended: SessionEnd | null, root: { status: string }): L
 export function editLock(item: Parameters<typeof canEdit>[0], reader: Reader, ended: SessionEnd | null): string | null {
   if (ended) return lockedWords("edit", ended);
   return canEdit(item, reader) ? null : lockedWords("edit", "role");
+}
+
+/** Why a new comment or fact-check can no longer be posted (the connection ended, or the role no longer allows it); null while it can. */
+export function newWorkLock(form: "comment" | "factcheck", writable: boolean, ended: SessionEnd | null): string | null {
+  if (ended) return lockedWords(form, ended);
+  return writable ? null : lockedWords(form, "role");
 }
