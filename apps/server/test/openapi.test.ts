@@ -56,6 +56,22 @@ describe("the OpenAPI document", () => {
     expect([...documented].filter((r) => !served.has(r)).sort()).toEqual([]);
   });
 
+  it("declares 503 on every read that waits for a correction's moves, and on no write", () => {
+    const waits = OPERATIONS.filter((op) => String(op.responses[503]).startsWith("reanchoring")).map((op) => `${op.method.toUpperCase()} ${op.path}`);
+    expect(waits.sort()).toEqual(
+      [
+        "GET /api/articles/:articleId/annotations",
+        "GET /api/articles/:articleId/highlights",
+        "GET /api/annotations/:annotationId",
+        "GET /api/groups/:groupId/annotations",
+        "GET /api/articles/:articleId/export",
+        "GET /api/groups/:groupId/export",
+        "GET /w3c/articles/:articleId/",
+        "GET /w3c/articles/:articleId/:annotationId",
+      ].sort(),
+    );
+  });
+
   it("gives every JSON success a body schema, so that no route's answer goes unchecked", () => {
     const doc = buildOpenApiDocument(OPERATIONS, "http://localhost") as any;
     const missing: string[] = [];

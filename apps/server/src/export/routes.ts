@@ -5,7 +5,7 @@ import { uuidParam, validateQuery } from "../http/input.ts";
 import { contentDisposition } from "./disposition.ts";
 import type { ExportTarget } from "./load.ts";
 import { EXPORT_FORMATS, runExport } from "./run.ts";
-import { documented, ok } from "../openapi/describe.ts";
+import { documented, ok, whileMoving } from "../openapi/describe.ts";
 import { exportLdSchema } from "../openapi/schemas/formats.ts";
 
 const querySchema = z.object({
@@ -29,5 +29,5 @@ async function sendExport(c: AppContext, scope: "article" | "group") {
 
 /** Mounted at /api: an article's or a whole group's annotations as a file, for any member. */
 export const exportRoutes = new Hono<AppEnv>()
-  .get("/articles/:articleId/export", documented({ tag: "exports", summary: "Export an article's annotations you may see", query: querySchema, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report"), produces: ["application/ld+json", "text/csv", "text/markdown"], schemas: { 200: exportLdSchema } }), (c) => sendExport(c, "article"))
-  .get("/groups/:groupId/export", documented({ tag: "exports", summary: "Export a whole group's annotations you may see", query: querySchema, responses: ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report"), produces: ["application/ld+json", "text/csv", "text/markdown"], schemas: { 200: exportLdSchema } }), (c) => sendExport(c, "group"));
+  .get("/articles/:articleId/export", documented({ tag: "exports", summary: "Export an article's annotations you may see", query: querySchema, responses: { ...ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report"), ...whileMoving }, produces: ["application/ld+json", "text/csv", "text/markdown"], schemas: { 200: exportLdSchema } }), (c) => sendExport(c, "article"))
+  .get("/groups/:groupId/export", documented({ tag: "exports", summary: "Export a whole group's annotations you may see", query: querySchema, responses: { ...ok("W3C JSON-LD, ClaimReview JSON-LD, CSV or a Markdown report"), ...whileMoving }, produces: ["application/ld+json", "text/csv", "text/markdown"], schemas: { 200: exportLdSchema } }), (c) => sendExport(c, "group"));

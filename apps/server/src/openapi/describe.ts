@@ -60,6 +60,11 @@ export function operationsOf(app: { routes: ReadonlyArray<{ method: string; path
 export const ok = (description: string) => ({ 200: description });
 export const created = (description: string) => ({ 201: description });
 export const noContent = { 204: "Done" };
+/**
+ * What a read that serves placements may answer while a correction's annotations are being moved
+ * (anchoring/anchored-reads.ts; docs/architecture.md, "Anchoring").
+ */
+export const whileMoving = { 503: "reanchoring: a correction's annotations are being moved onto the new text; try again after Retry-After" };
 export const LD = ["application/ld+json"];
 /** The annotation as the REST API presents it, for each status that answers with one. */
 export const annotationResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, annotationViewSchema]));

@@ -26,7 +26,7 @@ import {
 import { assignThroughDocument, presentAssignment } from "../services/assignments.ts";
 import { confirmVerdict, reattachAnnotation } from "../services/pinning.ts";
 import { checkTextTarget, clientTargetSchema } from "../services/targets.ts";
-import { annotationResponses, created, documented, noContent, ok } from "../openapi/describe.ts";
+import { annotationResponses, created, documented, noContent, ok, whileMoving } from "../openapi/describe.ts";
 import { annotationPageSchema, assignmentViewSchema, highlightListSchema, voteResultSchema } from "../openapi/schemas/annotations.ts";
 
 const f = annotationFieldSchemas;
@@ -80,14 +80,14 @@ export const reattachSchema = z
 
 /** Mounted at /api/articles: an article's annotations. */
 export const articleAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId/annotations", documented({ tag: "annotations", summary: "Filter, search and page an article's annotations", query: annotationFilterSchema, responses: { ...ok("A page and the next cursor"), ...whileMoving }, schemas: { 200: annotationPageSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     const filter = validateQuery(annotationFilterSchema, c);
     const read = () => queryAnnotations(c.get("deps").db, { articleId: article.id }, { id: c.get("user").id, role }, filter);
     const { annotations, nextCursor } = await readAnchored(c.get("deps"), article.id, read, behindNow(article));
     return c.json({ annotations, nextCursor });
   })
-  .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: ok("The revision and the spans"), schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {
+  .get("/:articleId/highlights", documented({ tag: "annotations", summary: "What the reader paints before its live documents sync: each visible thread's span on the current revision, with what its layer depends on", responses: { ...ok("The revision and the spans"), ...whileMoving }, schemas: { 200: highlightListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
     const json = await readAnchored(c.get("deps"), article.id, () => highlightsOf(c.get("deps").db, article, { id: c.get("user").id, role }), behindNow(article));
     return c.body(json, 200, { "content-type": "application/json" });
@@ -105,7 +105,7 @@ export const articleAnnotationRoutes = new Hono<AppEnv>()
 
 /** Mounted at /api/annotations: one annotation, reached by `requireAnnotation` (404, or 410 once deleted). */
 export const annotationRoutes = new Hono<AppEnv>()
-  .get("/:annotationId", documented({ tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted" }, schemas: annotationResponses(200) }), requireAnnotation(), present)
+  .get("/:annotationId", documented({ tag: "annotations", summary: "One annotation", responses: { 200: "The annotation", 410: "Deleted", ...whileMoving }, schemas: annotationResponses(200) }), requireAnnotation(), present)
   .patch("/:annotationId", documented({ live: true, tag: "annotations", summary: "Change fields, under the same rules as a live edit", body: patchAnnotationSchema, responses: { ...ok("The annotation"), 409: "The change is not allowed in the annotation’s state" }, schemas: annotationResponses(200) }), requireAnnotation(), async (c) => {
     const given = await readJson(c, patchAnnotationSchema);
     const access = c.get("annotation");

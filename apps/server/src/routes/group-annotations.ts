@@ -6,7 +6,7 @@ import { validateQuery } from "../http/input.ts";
 import { readAnchored } from "../anchoring/anchored-reads.ts";
 import { groupAnnotationFilterSchema, queryAnnotations } from "../services/annotation-queries.ts";
 import { similarClaims } from "../services/claims.ts";
-import { documented, ok } from "../openapi/describe.ts";
+import { documented, ok, whileMoving } from "../openapi/describe.ts";
 import { annotationPageSchema, similarClaimsSchema } from "../openapi/schemas/annotations.ts";
 
 export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type at least 3 characters").max(500) });
@@ -17,7 +17,7 @@ export const similarClaimsQuery = z.object({ q: z.string().trim().min(3, "Type a
  * article by article (`visibleTo`).
  */
 export const groupAnnotationRoutes = new Hono<AppEnv>()
-  .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: groupAnnotationFilterSchema, responses: ok("A page and the next cursor"), schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
+  .get("/:groupId/annotations", documented({ tag: "annotations", summary: "Search every article of a group with the per-article filters, q and cursor paging (newest first unless sort is given); each item has its articleId", query: groupAnnotationFilterSchema, responses: { ...ok("A page and the next cursor"), ...whileMoving }, schemas: { 200: annotationPageSchema } }), requireGroupRole("viewer"), async (c) => {
     const { id: groupId, role } = c.get("group");
     const filter = validateQuery(groupAnnotationFilterSchema, c);
     // Like an article's list, it waits for any of the group's articles a correction is moving (anchoring/anchored-reads.ts).

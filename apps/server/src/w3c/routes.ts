@@ -24,7 +24,7 @@ import {
   readAnnotationJson,
   sendLd,
 } from "./media.ts";
-import { LD, created, documented, noContent, ok } from "../openapi/describe.ts";
+import { LD, created, documented, noContent, ok, whileMoving } from "../openapi/describe.ts";
 import { w3cAnnotationSchema, w3cContainerSchema, w3cPageSchema } from "../openapi/schemas/formats.ts";
 
 /**
@@ -202,7 +202,7 @@ const SERVED = [...LD, "application/json"];
 const NOT_ACCEPTABLE = "The Accept header names neither application/ld+json nor application/json (nor a range holding them)";
 
 const containerDocs = {
-  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=, ?after=, ?before=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
+  get: documented({ tag: "w3c", summary: "An article's W3C annotation container (Basic Container, pages of AnnotationPage)", responses: { 200: "The container, or one page of it (?page=, ?after=, ?before=), as application/ld+json with the anno profile (application/json to a client that refuses JSON-LD)", 304: "Not modified (If-None-Match)", 406: NOT_ACCEPTABLE, ...whileMoving }, produces: SERVED, schemas: { 200: { anyOf: [w3cContainerSchema, w3cPageSchema] } } }),
   post: documented({ live: true, tag: "w3c", summary: "Create a W3C annotation (TextQuote, TextPosition and Range selectors)", bodyTypes: ["application/ld+json"], responses: { ...created("The annotation, with Location and ETag"), 405: "Posted to a page of the container, not to the container", 406: NOT_ACCEPTABLE }, produces: SERVED, schemas: { 201: w3cAnnotationSchema } }),
   options: documented({ tag: "w3c", summary: "What the container allows", auth: false, responses: ok("Allow and Accept-Post, no body"), produces: [] }),
 };
@@ -226,7 +226,7 @@ export const w3cRoutes = new Hono<AppEnv>()
   .get("/articles/:articleId/", containerDocs.get, negotiated, requireArticleRole("viewer"), getContainer)
   .post("/articles/:articleId/", containerDocs.post, negotiated, containerOnly, requireArticleRole("annotator"), postAnnotation)
   .options("/articles/:articleId/", containerDocs.options, (c) => options(isPage(c) ? PAGE_HEADERS : CONTAINER_HEADERS)(c))
-  .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
+  .get("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "One annotation in W3C JSON-LD, with its ETag", responses: { 200: "The annotation", 304: "Not modified", 406: NOT_ACCEPTABLE, 410: "Deleted", ...whileMoving }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, getAnnotation)
   .put("/articles/:articleId/:annotationId", documented({ live: true, tag: "w3c", summary: "Replace an annotation; needs If-Match", bodyTypes: ["application/ld+json"], responses: { 200: "The annotation, with a new ETag", 406: NOT_ACCEPTABLE, 409: "A moderator decided on it meanwhile: read it again", 412: "The ETag did not match", 428: "No If-Match" }, produces: SERVED, schemas: { 200: w3cAnnotationSchema } }), negotiated, putAnnotation)
   .delete("/articles/:articleId/:annotationId", documented({ live: true, tag: "w3c", summary: "Delete an annotation; later reads answer 410", responses: { ...noContent, 409: "A moderator decided on it meanwhile: read it again", 412: "If-Match names another version" } }), deleteAnnotation)
   .options("/articles/:articleId/:annotationId", documented({ tag: "w3c", summary: "What an annotation allows", auth: false, responses: ok("Allow, no body"), produces: [] }), options(ANNOTATION_HEADERS));
