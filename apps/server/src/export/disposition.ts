@@ -16,8 +16,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * real name goes beside it, one line, without separators, and the slug falls back on the scope.
  */
 export function exportNames(name: string, scope: "article" | "group", stamp: string, extension: string): ExportNames {
-  const slug = slugify(name);
-  const ascii = slug === "group" && !/group/i.test(name) ? scope : slug;
+  const ascii = slugify(name, scope);
   const real = Array.from(asOneLine(name).replace(NOT_IN_FILE_NAMES, " ").replace(/\s+/g, " ").trim()).slice(0, NAME_LENGTH).join("").trim();
   return { filename: `${ascii}-${stamp}.${extension}`, utf8Name: `${real || ascii}-${stamp}.${extension}` };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import type { Role } from "@marginalia/schema";
 import { annotations, articles as articleTable } from "@marginalia/schema/tables";
 import { loadArticleAccess, requireRole } from "../access/membership.ts";
@@ -65,18 +65,20 @@ export async function loadExport(
     role = await requireRole(db, target.groupId, userId, "viewer");
     groupId = target.groupId;
     // Oldest first, so that a report reads in the order the desk worked.
-    metas = await db
+    const rows = await db
       .select({
         id: articleTable.id,
         title: articleTable.title,
         byline: articleTable.byline,
         sourceUrl: articleTable.sourceUrl,
         publishedAt: articleTable.publishedAt,
-        behind: sql<boolean>`${articleTable.anchoredRevision} < ${articleTable.currentRevision}`.mapWith(Boolean),
+        anchoredRevision: articleTable.anchoredRevision,
+        currentRevision: articleTable.currentRevision,
       })
       .from(articleTable)
       .where(eq(articleTable.groupId, groupId))
       .orderBy(asc(articleTable.createdAt), asc(articleTable.id));
+    metas = rows.map((row) => ({ ...pickMeta(row), behind: behindNow(row) }));
   }
   const group = await getGroup(db, groupId);
   const viewer: Viewer = { id: userId, role };

@@ -17,7 +17,8 @@ import { nameBook } from "./identities.ts";
 import { withdrawInvitationsBy } from "./invitations.ts";
 import { withdrawWebhooksBy } from "./webhooks.ts";
 
-export function slugify(name: string): string {
+/** A name as ASCII letters, digits and dashes; `fallback` when none of it is ASCII (a Greek or Persian name). */
+export function slugify(name: string, fallback = "group"): string {
   const slug = name
     .normalize("NFKD")
     .replace(/\p{M}/gu, "")
@@ -26,7 +27,7 @@ export function slugify(name: string): string {
     .replace(/^-+|-+$/g, "")
     .slice(0, 48)
     .replace(/-+$/, "");
-  return slug || "group";
+  return slug || fallback;
 }
 
 export async function createGroup(
