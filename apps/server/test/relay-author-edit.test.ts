@@ -43,4 +43,48 @@ describe.runIf(!missing)("an author's edit and an approval through two processes
       }
     }
   }, 180_000);
+
+  it("decides on what the other process stored before the relay brings it there", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator", "moderator"], "pre");
+    const [author, mod] = members as [(typeof members)[0], (typeof members)[0]];
+    const { sync } = (await call(servers.a, author, "GET", `/api/articles/${article.id}`)).body as { sync: { privateRoom: string } };
+    // Both processes hold the author's private document, as with the author reading the article in two tabs.
+    const tabs = [servers.a, servers.b].map((server) => servers.open(server.url, sync.privateRoom, author.token));
+    await Promise.all(tabs.map((tab) => tab.synced));
+    let id = "";
+    await servers.withRelayDown(async () => {
+      const posted = await call(servers.a, author, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "first words" });
+      id = posted.body!.id as string;
+      // The other process's copy has not heard of the submission: before, 404.
+      expect((await call(servers.b, author, "PATCH", `/api/annotations/${id}`, { body: "second words" })).status).toBe(200);
+      // Nor has the first process's of the edit: before, the approval published "first words", and the edit was lost.
+      expect((await call(servers.a, mod, "POST", `/api/annotations/${id}/approve`)).status).toBe(200);
+    });
+    for (const server of [servers.a, servers.b]) {
+      await eventually(async () => {
+        const read = await call(server, owner, "GET", `/api/annotations/${id}`);
+        expect([read.status, read.body?.status, read.body?.body]).toEqual([200, "published", "second words"]);
+      }, 5_000);
+    }
+  }, 60_000);
+
+  it("edits and votes on an annotation the other process wrote before the relay brings it there", async () => {
+    const { owner, article, members } = await articleWithMembers(servers.t.app, ["annotator", "annotator"], "open");
+    const [author, peer] = members as [(typeof members)[0], (typeof members)[0]];
+    const readers = [servers.a, servers.b].map((server) => servers.open(server.url, article.sync.room, owner.token));
+    await Promise.all(readers.map((reader) => reader.synced));
+    let id = "";
+    await servers.withRelayDown(async () => {
+      const posted = await call(servers.a, author, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "first words" });
+      id = posted.body!.id as string;
+      expect((await call(servers.b, author, "PATCH", `/api/annotations/${id}`, { body: "second words" })).status).toBe(200);
+      expect((await call(servers.b, peer, "PUT", `/api/annotations/${id}/vote`, { value: "agree" })).status).toBe(200);
+    });
+    for (const server of [servers.a, servers.b]) {
+      await eventually(async () => {
+        const read = await call(server, owner, "GET", `/api/annotations/${id}`);
+        expect([read.status, read.body?.body, (read.body?.votes as { agree: number } | undefined)?.agree]).toEqual([200, "second words", 1]);
+      }, 5_000);
+    }
+  }, 60_000);
 });

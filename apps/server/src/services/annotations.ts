@@ -195,7 +195,7 @@ export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAc
     if (stored) await recordStatusStep(db, now, stored.status, updated.status);
     return updated;
   };
-  return access.row.status === "pending" || moderates(access, patch) ? asDecided(db, access, write) : write(access, null);
+  return access.row.status === "pending" || moderates(access, patch) ? asDecided(db, hub, access, write) : write(access, null);
 }
 
 /**
@@ -222,7 +222,7 @@ export async function patchInDocument(hub: SyncHub, access: AnnotationAccess, pa
     }
     updateAnnotation(doc, access.row.id, patch);
     updated = readAnnotation(annotationsOf(doc).get(access.row.id)!);
-  });
+  }, access.row.id);
   return updated! as AnnotationValue;
 }
 
@@ -242,8 +242,8 @@ const moderates = (access: AnnotationAccess, patch: AnnotationPatch) => access.s
  * author had deleted; an edit of a submission being approved was answered 200 and lost. `write` is given
  * the caller's access with the role they have in their turn (refreshRole), to decide its rules under.
  */
-export function asDecided<T>(db: Db, access: AnnotationAccess, write: (now: AnnotationAccess, stored: StoredState) => Promise<T>): Promise<T> {
-  return inDecisionTurn(db, access.row.articleId, async () => {
+export function asDecided<T>(db: Db, hub: SyncHub, access: AnnotationAccess, write: (now: AnnotationAccess, stored: StoredState) => Promise<T>): Promise<T> {
+  return inDecisionTurn(db, hub, access.row.articleId, async () => {
     const now = await refreshRole(db, access);
     const stored = await storedState(db, access.row.id);
     if (!stored) throw notFound("Annotation");
@@ -263,12 +263,12 @@ export function decidedValue(doc: Y.Doc, access: AnnotationAccess, stored: Store
 }
 
 export function deleteThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, expected?: string) {
-  return asDecided(db, access, (now, stored) =>
+  return asDecided(db, hub, access, (now, stored) =>
     hub.change(now.context, writerOf(now), (doc) => {
       const refusal = refuseDelete(now.actor, decidedValue(doc, now, stored, expected));
       if (refusal) throw forbidden(refusal);
       deleteAnnotation(doc, now.row.id);
-    }),
+    }, now.row.id),
   );
 }
 
@@ -277,7 +277,7 @@ export async function castVote(hub: SyncHub, access: AnnotationAccess, value: Vo
   if (!canWrite(access.role)) throw forbidden(`A ${access.role} cannot vote`);
   const refusal = refuseVote(access.actor, access.subject);
   if (refusal) throw new ApiError("conflict", refusal);
-  await hub.change(access.context, writerOf(access), (doc) => setVote(doc, access.row.id, access.actor.userId, value));
+  await hub.change(access.context, writerOf(access), (doc) => setVote(doc, access.row.id, access.actor.userId, value), access.row.id);
 }
 
 /** Who a server-side change is written as: the account in the log, the member id in the document. */

@@ -35,7 +35,7 @@ export async function checkAssignees(db: Db, groupId: string, assignees: readonl
  * a member; the document's transaction checks it again against the annotation as it is then.
  */
 export function assignThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, input: { assignees: string[]; dueAt: number | null }) {
-  return asDecided(db, access, async (now, stored) => {
+  return asDecided(db, hub, access, async (now, stored) => {
     const refusal = refuseFieldEdit(now.actor, now.subject, "assignees", input.assignees);
     if (refusal) throw forbidden(refusal);
     await checkAssignees(db, now.row.groupId, input.assignees);

@@ -3,6 +3,7 @@ import { annotations } from "@marginalia/schema/tables";
 import { type Db, underLock } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { KeyedTurns } from "../keyed-turns.ts";
+import type { SyncHub } from "../sync/hub.ts";
 
 /**
  * Moderation decisions on one article's annotations, and their authors' deletes, take turns, each reading
@@ -15,14 +16,22 @@ import { KeyedTurns } from "../keyed-turns.ts";
  */
 const decisions = new KeyedTurns();
 
-export function inDecisionTurn<T>(db: Db, articleId: string, decide: () => Promise<T>): Promise<T> {
-  return decisions.run(articleId, () => underLock(db, `moderation:${articleId}`, decide));
+export function inDecisionTurn<T>(db: Db, hub: Copies, articleId: string, decide: () => Promise<T>): Promise<T> {
+  return decisions.run(articleId, () =>
+    underLock(db, `moderation:${articleId}`, async () => {
+      // The turn before may have been taken through another process, whose writes can reach copies here later.
+      await hub.caughtUp(articleId);
+      return decide();
+    }),
+  );
 }
 
+type Copies = Pick<SyncHub, "caughtUp">;
+
 /** The annotation's turn, found by its id (its stored article); an id stored nowhere takes a turn of its own. */
-export async function inAnnotationTurn<T>(db: Db, annotationId: string, decide: () => Promise<T>): Promise<T> {
+export async function inAnnotationTurn<T>(db: Db, hub: Copies, annotationId: string, decide: () => Promise<T>): Promise<T> {
   const [found] = await db.select({ articleId: annotations.articleId }).from(annotations).where(eq(annotations.id, annotationId));
-  return inDecisionTurn(db, found?.articleId ?? annotationId, decide);
+  return inDecisionTurn(db, hub, found?.articleId ?? annotationId, decide);
 }
 
 export type StoredState = { status: (typeof annotations.$inferSelect)["status"]; docName: string };

@@ -43,7 +43,7 @@ async function moderatorAccess(db: Db, annotationId: string, moderatorId: string
  * reached it; `expected`: the version the moderator reviewed (reviewed-version.ts), checked as it changes.
  */
 export function changeStatus(db: Db, hub: SyncHub, access: AnnotationAccess, action: StatusAction, reason?: string, expected?: readonly string[]) {
-  return inDecisionTurn(db, access.row.articleId, async () => {
+  return inDecisionTurn(db, hub, access.row.articleId, async () => {
     const now = await refreshRole(db, access);
     assertRole(now.role, "moderator");
     return decideStatus(db, hub, now, action, reason, expected);
@@ -111,7 +111,7 @@ async function submissionAccess(db: Db, annotationId: string, moderatorId: strin
  * duplicates, never a loss.
  */
 export function approveSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
-  return inAnnotationTurn(db, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
+  return inAnnotationTurn(db, hub, annotationId, () => approve(db, hub, annotationId, moderatorId, expected));
 }
 
 async function approve(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, expected?: readonly string[]) {
@@ -193,7 +193,7 @@ const privateContext = (sub: AnnotationRow, revision: number) => contextFor(pars
  * moderator reviewed (reviewed-version.ts), as for an approval: a rejection is as much a verdict on the text.
  */
 export function rejectSubmission(db: Db, hub: SyncHub, annotationId: string, moderatorId: string, reason: string, expected?: readonly string[]) {
-  return inAnnotationTurn(db, annotationId, async () => {
+  return inAnnotationTurn(db, hub, annotationId, async () => {
     const access = await pendingSubmission(db, annotationId, moderatorId);
     // What the document holds decides: a row can trail a change another process just made to it.
     const value = await hub.read(access.context, (live) => live.annotation(annotationId));

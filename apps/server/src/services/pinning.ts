@@ -18,7 +18,7 @@ import { recordModeration } from "./moderation-log.ts";
 
 /** Re-attaches an orphan or a fuzzy annotation to `range` of the article's current text. */
 export function reattachAnnotation(db: Db, hub: SyncHub, access: AnnotationAccess, range: { start: number; end: number }) {
-  return asDecided(db, access, async (now, stored) => {
+  return asDecided(db, hub, access, async (now, stored) => {
     const article = await getArticleHead(db, now.row.articleId);
     const index = await textIndexAt(db, now.row.articleId, article.revision);
     // Written by the server: the anchor state is not a field clients may set.
@@ -40,7 +40,7 @@ export function reattachAnnotation(db: Db, hub: SyncHub, access: AnnotationAcces
  * revised) by someone else while this waited, it is stale no more: 409, and nothing is logged.
  */
 export function confirmVerdict(db: Db, hub: SyncHub, access: AnnotationAccess) {
-  return asDecided(db, access, async (now, stored) => {
+  return asDecided(db, hub, access, async (now, stored) => {
     await hub.change(now.context, writerOf(now), (doc) => {
       const value = decidedValue(doc, now, stored);
       const refused = refuseConfirm(now.actor, value);

@@ -155,11 +155,7 @@ export class SyncHub {
     return connection;
   }
 
-  /**
-   * A change of access, made by a route once it is committed: applied to this
-   * process's sockets at once, before the route answers, and relayed to the
-   * other processes' sockets.
-   */
+  /** A change of access, made by a route once committed: applied to sockets here before it answers, and relayed. */
   access(event: AccessEvent) {
     this.applyAccess(event);
     this.options.relay.publishAccess(event);
@@ -193,13 +189,15 @@ export class SyncHub {
   }
 
   /**
-   * Runs a server-side change on a document (REST writes, approvals), loading
-   * it if needed, and resolves after the change is durable.
+   * Runs a server-side change on a document (REST writes, approvals), loading it if needed, and resolves after
+   * the change is durable. `about`: an annotation its caller found stored in it, which a copy here may lack
+   * until the process that wrote it relays it: it catches up first, rather than answer 404 for what exists.
    */
-  async change(context: DocContext, origin: ChangeOrigin, fn: Parameters<LiveDocument["change"]>[1]): Promise<void> {
+  async change(context: DocContext, origin: ChangeOrigin, fn: Parameters<LiveDocument["change"]>[1], about?: string): Promise<void> {
     const live = await this.documents.acquire(context);
     try {
       await live.whenFree();
+      if (about !== undefined && !live.annotation(about)) await this.documents.caughtUp(live);
       // A writer the document has not met (a member who joined after it loaded) is named in what it stores.
       if (origin.userId && origin.memberId) live.members.add(origin.userId, origin.memberId);
       await live.change(origin, fn);
@@ -208,6 +206,16 @@ export class SyncHub {
     } finally {
       this.documents.release(live);
     }
+  }
+
+  /**
+   * This process's copies of an article's documents, brought up to what every process has stored, for a
+   * decision (services/decision-turns.ts): on a copy the last decision's writes had not reached, an approval
+   * published the version before an edit answered 200.
+   */
+  async caughtUp(articleId: string): Promise<void> {
+    const copies = this.documents.all().filter((live) => live.context.articleId === articleId);
+    await Promise.all(copies.map((live) => this.documents.caughtUp(live)));
   }
 
   /** Resolves once the moves between the group's and the hidden document queued so far for the article are done. */

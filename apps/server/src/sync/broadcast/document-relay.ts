@@ -17,6 +17,8 @@ export type DocumentRelay = {
   publishAwareness(live: LiveDocument, update: Uint8Array): void;
   /** A Yjs client id claimed here (client-ids.ts), for the other processes' copies of the document. */
   publishClaim(live: LiveDocument, clientId: number, userId: string): void;
+  /** Resolves once the copy holds everything stored for it, relayed to it yet or not. One process: it always does. */
+  catchUp(live: LiveDocument): Promise<void>;
   /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
   publishAccess(event: AccessEvent): void;
   onAccess(listener: (event: AccessEvent | null) => void): void;
@@ -35,6 +37,7 @@ export const LOCAL_ONLY: DocumentRelay = {
   publishUpdate() {},
   publishAwareness() {},
   publishClaim() {},
+  catchUp: async () => {},
   publishAccess() {},
   onAccess() {},
   publishNotified() {},

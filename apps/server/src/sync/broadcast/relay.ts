@@ -327,18 +327,29 @@ export class RedisRelay implements DocumentRelay {
     const live = this.docs.get(channel);
     if (!live) return;
     try {
-      const { state, tail } = await this.store.load(live.name);
-      // Claims relayed while this process was not listening were missed too. Read after the state, they cover
-      // whatever it holds, and are taken before what it brings reaches a socket here (client-ids.ts).
-      const claims = (await this.claims?.load(live.name)) ?? [];
-      if (this.docs.get(channel) !== live) return;
-      for (const [clientId, owner] of claims) live.clientIds.claim(clientId, owner, { known: true });
-      const bytes = await live.catchUp([state, tail].filter((part): part is Uint8Array => part !== null));
-      this.logger.debug({ doc: live.name, bytes }, "resynced from the database");
+      await this.catchUp(live);
     } catch (err) {
       this.logger.warn({ err, doc: live.name }, "resync from the database failed; retrying");
       setTimeout(() => this.requestResync(channel), RESYNC_RETRY_MS).unref();
     }
+  }
+
+  /**
+   * Brings a copy attached here up to what is stored, and resolves once it has: a resync, awaited, for work that
+   * must not decide on a copy that a relayed update has not reached yet (sync/hub.ts, `caughtUp`). Throws when
+   * the database does.
+   */
+  async catchUp(live: LiveDocument): Promise<void> {
+    const channel = this.prefix + live.name;
+    if (this.docs.get(channel) !== live) return;
+    const { state, tail } = await this.store.load(live.name);
+    // Claims relayed while this process was not listening were missed too. Read after the state, they cover
+    // whatever it holds, and are taken before what it brings reaches a socket here (client-ids.ts).
+    const claims = (await this.claims?.load(live.name)) ?? [];
+    if (this.docs.get(channel) !== live) return;
+    for (const [clientId, owner] of claims) live.clientIds.claim(clientId, owner, { known: true });
+    const bytes = await live.catchUp([state, tail].filter((part): part is Uint8Array => part !== null));
+    this.logger.debug({ doc: live.name, bytes }, "resynced from the database");
   }
 }
 

@@ -174,6 +174,15 @@ export class LoadedDocuments {
     return [...this.slots.values()].flatMap((slot) => (slot.phase === "live" ? [slot.live] : []));
   }
 
+  /**
+   * Brings a copy up to what every process has stored, relayed to it yet or not (DocumentRelay, `catchUp`), and
+   * resolves once what that applied, which waits for a build or a large update under way, is in.
+   */
+  async caughtUp(live: LiveDocument): Promise<void> {
+    await this.sources.relay.catchUp(live);
+    await live.whenFree();
+  }
+
   /** Whether the document is here in any phase: loading, live or unloading. */
   has(name: string): boolean {
     return this.slots.has(name);
