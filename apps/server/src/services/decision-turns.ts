@@ -18,15 +18,15 @@ const decisions = new KeyedTurns();
 
 export function inDecisionTurn<T>(db: Db, hub: Copies, articleId: string, decide: () => Promise<T>): Promise<T> {
   return decisions.run(articleId, () =>
-    underLock(db, `moderation:${articleId}`, async () => {
+    underLock(db, `moderation:${articleId}`, () => {
       // The turn before may have been taken through another process, whose writes can reach copies here later.
-      await hub.caughtUp(articleId);
+      hub.mayTrail(articleId);
       return decide();
     }),
   );
 }
 
-type Copies = Pick<SyncHub, "caughtUp">;
+type Copies = Pick<SyncHub, "mayTrail">;
 
 /** The annotation's turn, found by its id (its stored article); an id stored nowhere takes a turn of its own. */
 export async function inAnnotationTurn<T>(db: Db, hub: Copies, annotationId: string, decide: () => Promise<T>): Promise<T> {

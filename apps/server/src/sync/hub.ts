@@ -197,7 +197,7 @@ export class SyncHub {
     const live = await this.documents.acquire(context);
     try {
       await live.whenFree();
-      if (about !== undefined && !live.annotation(about)) await this.documents.caughtUp(live);
+      await this.documents.current(live, about);
       // A writer the document has not met (a member who joined after it loaded) is named in what it stores.
       if (origin.userId && origin.memberId) live.members.add(origin.userId, origin.memberId);
       await live.change(origin, fn);
@@ -209,13 +209,12 @@ export class SyncHub {
   }
 
   /**
-   * This process's copies of an article's documents, brought up to what every process has stored, for a
-   * decision (services/decision-turns.ts): on a copy the last decision's writes had not reached, an approval
-   * published the version before an edit answered 200.
+   * A decision's turn begins (services/decision-turns.ts): each copy of the article here is brought up to what
+   * every process has stored before it is next read or changed. On a copy the last decision's writes had not
+   * reached, an approval published the version before an edit answered 200.
    */
-  async caughtUp(articleId: string): Promise<void> {
-    const copies = this.documents.all().filter((live) => live.context.articleId === articleId);
-    await Promise.all(copies.map((live) => this.documents.caughtUp(live)));
+  mayTrail(articleId: string) {
+    this.documents.mayTrail(articleId);
   }
 
   /** Resolves once the moves between the group's and the hidden document queued so far for the article are done. */
@@ -233,6 +232,7 @@ export class SyncHub {
     const live = await this.documents.acquire(context);
     try {
       await live.whenBuilt();
+      await this.documents.current(live);
       // Awaited here, so that a reading that takes turns of its own keeps the document loaded until it ends.
       return await fn(live);
     } finally {

@@ -44,6 +44,9 @@ export type DocumentSources = {
  */
 export class LoadedDocuments {
   private readonly slots = new Map<string, Slot>();
+  /** By article, how many times its copies were told they may trail (`mayTrail`); by copy, the count it has caught up with. */
+  private readonly trailing = new Map<string, number>();
+  private readonly caughtUpAt = new WeakMap<LiveDocument, number>();
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
 
@@ -175,12 +178,26 @@ export class LoadedDocuments {
   }
 
   /**
-   * Brings a copy up to what every process has stored, relayed to it yet or not (DocumentRelay, `catchUp`), and
-   * resolves once what that applied, which waits for a build or a large update under way, is in.
+   * The article's copies here may trail what is stored (a decision through another process came before:
+   * services/decision-turns.ts): each catches up before its next use (`current`), not all of them at once, since
+   * most (every reader's private document) take no part in the decision.
    */
-  async caughtUp(live: LiveDocument): Promise<void> {
+  mayTrail(articleId: string) {
+    this.trailing.set(articleId, (this.trailing.get(articleId) ?? 0) + 1);
+  }
+
+  /**
+   * Brings a copy up to what every process has stored, relayed to it yet or not (DocumentRelay, `catchUp`), if
+   * its article's copies may trail (`mayTrail`) or it lacks annotation `lacking`, which its caller found stored
+   * in it; resolves once what that applied, which waits for a build or a large update under way, is in.
+   */
+  async current(live: LiveDocument, lacking?: string): Promise<void> {
+    const told = this.trailing.get(live.context.articleId);
+    const trails = told !== undefined && this.caughtUpAt.get(live) !== told;
+    if (!trails && (lacking === undefined || live.annotation(lacking))) return;
     await this.sources.relay.catchUp(live);
     await live.whenFree();
+    if (told !== undefined) this.caughtUpAt.set(live, told);
   }
 
   /** Whether the document is here in any phase: loading, live or unloading. */
