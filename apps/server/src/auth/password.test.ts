@@ -1,5 +1,20 @@
+import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { argon2, hashPassword, matchPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
+import { ApiError } from "../errors.ts";
+import { MAX_WAITING_HASHES, argon2, hashPassword, matchPassword, verifyAgainstDummy, verifyPassword } from "./password.ts";
+
+/** argon2's hash held until `release`, counting the calls that have started. */
+function heldHashes() {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const hash = vi.spyOn(argon2, "hash").mockImplementation(async () => {
+    await released;
+    return "$argon2id$held";
+  });
+  return { started: () => hash.mock.calls.length, release };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("password checks", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -36,5 +51,30 @@ describe("password checks", () => {
     const legacy = await argon2.hash(nfd, { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 });
     expect(await matchPassword(legacy, nfd)).toBe("raw");
     expect(await matchPassword(legacy, "Pässwörd-café-2".normalize("NFD"))).toBe(false);
+  });
+
+  it("hashes one fewer at a time than the machine has cores, and at least one, so that the event loop keeps a core", async () => {
+    const held = heldHashes();
+    const hashes = Array.from({ length: 6 }, (_, i) => hashPassword(`password ${i}`));
+    await settle();
+    expect(held.started()).toBe(Math.max(1, availableParallelism() - 1));
+    held.release();
+    expect(await Promise.all(hashes)).toHaveLength(6);
+    expect(held.started()).toBe(6);
+  });
+
+  it("refuses a password past the waiting bound with 503 unavailable, never as a wrong password", async () => {
+    const held = heldHashes();
+    const running = Math.max(1, availableParallelism() - 1);
+    const kept = Array.from({ length: running + MAX_WAITING_HASHES }, (_, i) => hashPassword(`password ${i}`));
+    await settle();
+    const refused = await hashPassword("one too many").catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).status).toBe(503);
+    // A check refused its turn is no answer: it goes up, rather than reading as "no match".
+    await expect(matchPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "a guess")).rejects.toBeInstanceOf(ApiError);
+    held.release();
+    expect(await Promise.all(kept)).toHaveLength(running + MAX_WAITING_HASHES);
+    expect(await hashPassword("after the burst")).toBe("$argon2id$held");
   });
 });

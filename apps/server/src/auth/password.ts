@@ -1,11 +1,31 @@
+import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
+import pLimit from "p-limit";
 import { z } from "zod";
+import { ApiError } from "../errors.ts";
 
 // OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, outputLen: 32 } as const;
 
 /** argon2, called through this object so that tests can see which hash a check ran against. */
 export const argon2 = { hash, verify };
+
+/**
+ * Hashes and checks run at most one fewer at a time than the machine has cores, and always one: each takes a
+ * core for a few tens of ms on libuv's pool, and a burst of sign-ins ran four at once on two cores, which left
+ * the event loop, and every socket on it, waiting for a CPU for up to 2.4 s (docs/architecture.md, "Accounts").
+ */
+const hashing = pLimit(Math.max(1, availableParallelism() - 1));
+/** Past this many waiting (a few seconds' worth), a password is refused for now rather than kept waiting. */
+export const MAX_WAITING_HASHES = 48;
+
+export const hashingBusy = () =>
+  Object.assign(new ApiError("unavailable", "Too many passwords are being checked at once; try again in a few seconds"), { retryAfterSeconds: 3 });
+
+function inHashingTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing.pendingCount >= MAX_WAITING_HASHES) return Promise.reject(hashingBusy());
+  return hashing(work);
+}
 
 /**
  * What is hashed: the password in NFKC, so that one typed as composed characters on one device and as
@@ -39,7 +59,7 @@ export const passwordSchema = z
   .refine((password) => password.length <= MAX_LENGTH || normalizePassword(password).length <= MAX_LENGTH, "At most 256 characters");
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(normalizePassword(password), OPTIONS);
+  return inHashingTurn(() => argon2.hash(normalizePassword(password), OPTIONS));
 }
 
 /**
@@ -62,11 +82,14 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 }
 
 async function argonMatches(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await argon2.verify(passwordHash, password);
-  } catch {
-    return false;
-  }
+  // A hash argon2 cannot read is no match; a turn refused (hashingBusy) is no answer at all, and goes up.
+  return inHashingTurn(async () => {
+    try {
+      return await argon2.verify(passwordHash, password);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
