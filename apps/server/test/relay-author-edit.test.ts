@@ -1,3 +1,4 @@
+import { annotationsOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { articleWithMembers } from "./support/article.ts";
 import { atOnceWithJitter } from "./support/jitter.ts";
@@ -64,6 +65,32 @@ describe.runIf(!missing)("an author's edit and an approval through two processes
       await eventually(async () => {
         const read = await call(server, owner, "GET", `/api/annotations/${id}`);
         expect([read.status, read.body?.status, read.body?.body]).toEqual([200, "published", "second words"]);
+      }, 5_000);
+    }
+  }, 60_000);
+
+  it("sends a rejected submission its author rewrote through the other process back to review, though the relay had not brought the rejection there", async () => {
+    const { owner, group, article, members } = await articleWithMembers(servers.t.app, ["annotator", "moderator"], "pre");
+    const [author, mod] = members as [(typeof members)[0], (typeof members)[0]];
+    const { sync } = (await call(servers.a, author, "GET", `/api/articles/${article.id}`)).body as { sync: { privateRoom: string } };
+    const tabs = [servers.a, servers.b].map((server) => servers.open(server.url, sync.privateRoom, author.token));
+    await Promise.all(tabs.map((tab) => tab.synced));
+    const posted = await call(servers.a, author, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body: "first words" });
+    const id = posted.body!.id as string;
+    await eventually(async () => expect(annotationsOf(tabs[1]!.doc).has(id)).toBe(true), 5_000);
+    await servers.withRelayDown(async () => {
+      expect((await call(servers.b, mod, "POST", `/api/annotations/${id}/reject`, { reason: "needs a source" })).status).toBe(204);
+      // Before, this copy still read "pending": the edit kept that status, and the rejection, relayed later, won.
+      const edited = await call(servers.a, author, "PATCH", `/api/annotations/${id}`, { body: "rewritten, with a source" });
+      expect([edited.status, edited.body?.status]).toEqual([200, "pending"]);
+    });
+    for (const server of [servers.a, servers.b]) {
+      await eventually(async () => {
+        // Read as its author: a submission is theirs until approved; the moderators have it in their queue.
+        const read = await call(server, author, "GET", `/api/annotations/${id}`);
+        expect([read.status, read.body?.status, read.body?.body]).toEqual([200, "pending", "rewritten, with a source"]);
+        const queue = (await call(server, owner, "GET", `/api/groups/${group.id}/moderation/queue`)).body!.items as { annotation: { id: string } }[];
+        expect(queue.map((item) => item.annotation.id)).toContain(id);
       }, 5_000);
     }
   }, 60_000);

@@ -183,10 +183,13 @@ function checkUnchanged(existing: AnnotationValue, expected: string | undefined)
 
 /**
  * `expected`: see checkUnchanged; for a conditional write (W3C If-Match). An edit of what waits for a
- * moderator's decision (a submission, a fact-check in review), and an edit only a moderator's role allows
+ * moderator's decision (a submission, a fact-check in review) or was just refused by one (a rejected
+ * submission, which its author's rewrite submits again), and an edit only a moderator's role allows
  * (moderates), take the article's decision turns (asDecided), so that the version decided on is the one
  * stored and the role it is decided under is the caller's when it is written; any other edit does not wait
  * for them, since with them edits of one article went one at a time (60 at once took 4–5 times as long).
+ * A rewrite on a copy the rejection had not reached yet kept the submission "pending" there, and the
+ * rejection, arriving after, left it rejected with the new text and in no queue.
  */
 export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAccess, patch: AnnotationPatch, expected?: string) {
   const write = async (now: AnnotationAccess, stored: StoredState | null) => {
@@ -195,7 +198,7 @@ export function updateThroughDocument(db: Db, hub: SyncHub, access: AnnotationAc
     if (stored) await recordStatusStep(db, now, stored.status, updated.status);
     return updated;
   };
-  return access.row.status === "pending" || moderates(access, patch) ? asDecided(db, hub, access, write) : write(access, null);
+  return awaitsDecision(access.row.status) || moderates(access, patch) ? asDecided(db, hub, access, write) : write(access, null);
 }
 
 /**
@@ -225,6 +228,8 @@ export async function patchInDocument(hub: SyncHub, access: AnnotationAccess, pa
   }, access.row.id);
   return updated! as AnnotationValue;
 }
+
+const awaitsDecision = (status: AnnotationStatus) => status === "pending" || status === "rejected";
 
 /**
  * Moderation by way of an edit: a change of someone else's annotation, which only a moderator may make, or of a
