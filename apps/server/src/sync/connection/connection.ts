@@ -220,7 +220,7 @@ export class Connection implements Peer {
   }
 
   /**
-   * Keeps an update until the document is free (LiveDocument.whenFree: built, and no large update going in) and
+   * Keeps an update until the document is free (LiveDocument.whenFree: built, and no large update holding its writers out) and
    * its account's unstored updates have drained (AccountLimits.drained), then handles everything kept, in order:
    * judging it now would build the rest on the event loop, or judge against a document about to change. A new client's
    * step 1 is answered at once from the loaded bytes, and a returning one's when the document is small; a large one's

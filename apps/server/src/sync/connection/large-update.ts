@@ -6,11 +6,14 @@ import { decodeInTurns, decodeUpdate, forgetDecoded } from "../validate/decoded-
 import type { LiveDocument } from "../document/document.ts";
 import { Locator } from "../validate/locate.ts";
 import { ownTurn } from "../document/own-turn.ts";
-import { cutUpdate, isLargeUpdate } from "./update-pieces.ts";
+import { type Pieces, cutUpdate, isLargeUpdate } from "./update-pieces.ts";
 
-/** Whether `update` is taken in the document's lane: it is large, or a large one is under way there. */
-export function takenInTurns(live: LiveDocument, update: Uint8Array): boolean {
-  return isLargeUpdate(update) || live.lane.busy;
+/**
+ * Whether `update` is taken in the document's lane: it is large, the lane holds the document's other writers out
+ * (update-lane.ts), or `following`: an update of its sender's is in the lane, which it follows in order.
+ */
+export function takenInTurns(live: LiveDocument, update: Uint8Array, following = false): boolean {
+  return isLargeUpdate(update) || live.lane.holding || following;
 }
 
 /** Runs `work` on `update` in the document's lane (update-lane.ts); a large one waits to be one of few (`oneOfFew`). */
@@ -42,8 +45,8 @@ export type Taker = {
   open(): boolean;
   /** Counts event-loop time against the sender's share (loop-budget.ts). */
   spend(ms: number): void;
-  /** Refuses the update, closing the connection, when it writes under another user's Yjs client id. */
-  refusedForClientIds(): boolean;
+  /** Refuses the update (or `piece` of it), closing the connection, when it writes under another user's Yjs client id. */
+  refusedForClientIds(piece?: Uint8Array): boolean;
   /** What a verdict that applies nothing leads to (held, refused, nothing); null once the connection closed for it. */
   withoutApplying(verdict: Authorization): Promise<void> | null;
   /** Applies an approved piece; `steps` are the update's moderation steps, given with its last piece. */
@@ -54,45 +57,72 @@ export type Taker = {
 
 /**
  * Takes an update in the document's lane: judged a slice per turn, then
- * applied a piece per turn, the document busy throughout so that every
- * other update waits for it rather than for the loop. Its durability, which
- * rejects for an update refused, or left unapplied because the connection
- * closed first.
+ * applied a piece per turn. The document's other writers go on meanwhile
+ * (docs/sync.md, "Large updates"): once anything but the update's own pieces
+ * changed the document, or the sender's role changed, since its verdict was
+ * given, every piece left is judged again, in the turn that applies it,
+ * against the document as it is then. Its durability, which rejects for an
+ * update refused, or left unapplied because the connection closed first.
+ * `ended`: told once its work in the lane is over, whatever came of it.
  */
-export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
+export function takeInTurns(taker: Taker, update: Uint8Array, ended?: () => void): Promise<void> {
   const take = async (): Promise<{ durable: Promise<void> }> => {
     // Decoded in turns of its own, before anything reads it whole (an unreadable one fails again below, as before).
     await decodeInTurns(update, taker.spend).catch(() => {});
     if (!taker.open() || taker.refusedForClientIds()) throw notApplied();
-    const judged = taker.judged && stillHolds(taker.live, taker.judged, taker.actor()) ? taker.judged : await judgedTaken(taker.live, update, taker.actor, taker.spend);
-    const { verdict } = judged;
-    if (!taker.open()) throw notApplied();
-    if (!verdict.ok || verdict.empty) {
-      // Held outside the lane: what it waits for may come in an update queued behind this one.
-      const durable = taker.withoutApplying(verdict);
-      if (!durable) throw notApplied();
-      return { durable };
-    }
-    const durables = await applyInPieces(taker.live, update, taker.open, (piece, last) => {
-      // A new role for the sender while the pieces go in: each piece left is judged again under it, and one
-      // the new role may not make is refused, as its next update would be.
-      const actor = taker.actor();
-      const again = actor === judged.actor ? null : authorizeUpdate(taker.live.doc, piece, actor);
-      if (again && !again.ok) {
+    // A verdict given before its turn came stands if it approved it: what changed since has each piece judged again.
+    const given = taker.judged && taker.judged.actor === taker.actor() && (taker.judged.verdict.ok || stillHolds(taker.live, taker.judged, taker.actor()));
+    return applyJudged(taker, update, given ? taker.judged! : await judgedTaken(taker.live, update, taker.actor, taker.spend));
+  };
+  const taken = inLane(taker.live, update, take);
+  if (ended) void taken.then(ended, ended);
+  return taken.then(({ durable }) => durable);
+}
+
+/** `takeInTurns` once judged; `held`: with the document's other writers held out (update-lane.ts). */
+async function applyJudged(taker: Taker, update: Uint8Array, judged: Judged, held = false): Promise<{ durable: Promise<void> }> {
+  const { live } = taker;
+  const { verdict } = judged;
+  if (!taker.open()) throw notApplied();
+  if (!verdict.ok || verdict.empty) {
+    // Held outside the lane: what it waits for may come in an update queued behind this one.
+    const durable = taker.withoutApplying(verdict);
+    if (!durable) throw notApplied();
+    return { durable };
+  }
+  // Each step in a turn of its own: the judgement's last slice, the cut, then each piece.
+  await ownTurn();
+  const pieces = cutUpdate(live.doc, update);
+  if (!pieces && !held && isLargeUpdate(update) && !stillHolds(live, judged, taker.actor())) {
+    // Not cut, it cannot be judged again in the turn that applies it: judged again in turns with the document's
+    // other writers held out, and applied before they are let in.
+    return live.lane.holdingOthers(async () => applyJudged(taker, update, await judgedTaken(live, update, taker.actor, taker.spend), true));
+  }
+  let stale = false;
+  let seen = judged.changes;
+  const durables = await applyInPieces(pieces ?? { count: 1, encode: () => update }, taker.open, (piece, last) => {
+    const started = performance.now();
+    const actor = taker.actor();
+    // Another writer's change, or a new role, since the verdict: it no longer speaks for what is left.
+    stale ||= live.changeCount !== seen || actor !== judged.actor;
+    if (stale) {
+      if (taker.refusedForClientIds(piece)) return null;
+      // One this document or the new role does not allow is refused, as its next update would be.
+      const again = authorizeUpdate(live.doc, piece, actor);
+      if (!again.ok) {
         taker.withoutApplying(again);
         return null;
       }
-      const started = performance.now();
-      const durable = taker.apply(piece, last ? verdict.steps : []);
-      taker.spend(performance.now() - started);
-      return durable;
-    });
-    forgetDecoded(update);
-    if (!durables) throw notApplied();
-    taker.applied();
-    return { durable: Promise.all(durables).then(() => undefined) };
-  };
-  return inLane(taker.live, update, take).then(({ durable }) => durable);
+    }
+    const durable = taker.apply(piece, last ? verdict.steps : []);
+    seen = live.changeCount;
+    taker.spend(performance.now() - started);
+    return durable;
+  });
+  forgetDecoded(update);
+  if (!durables) throw notApplied();
+  taker.applied();
+  return { durable: Promise.all(durables).then(() => undefined) };
 }
 
 const notApplied = (): Error => new Error("the update was not applied: its connection closed");
@@ -100,10 +130,12 @@ const notApplied = (): Error => new Error("the update was not applied: its conne
 /**
  * Judges an update for a document that is taking it in turns (in its lane,
  * `inLane`): a large one a slice per turn, a small one (queued
- * behind a large one) at once. Whatever the lane does not hold back (the
- * server's own changes, such as a hidden annotation moving) may still change
- * the document between slices, and so may a new role for the sender: then it
- * is judged again, against what is there now.
+ * behind a large one) at once. The document's other writers may change it
+ * between slices, and so may a new role for the sender: then a verdict that
+ * approves it stands, given against the change count the judgement began at,
+ * so that each piece is judged again as it is applied (`takeInTurns`); any
+ * other is judged again, with the document's other writers held out, so that
+ * a steady stream of small changes cannot keep it from ever being judged.
  */
 export async function judgeTaken(live: LiveDocument, update: Uint8Array, actorNow: () => Actor, spent: (ms: number) => void): Promise<Authorization> {
   return (await judgedTaken(live, update, actorNow, spent)).verdict;
@@ -111,12 +143,20 @@ export async function judgeTaken(live: LiveDocument, update: Uint8Array, actorNo
 
 /** `judgeTaken`, with what its verdict was given against. */
 export async function judgedTaken(live: LiveDocument, update: Uint8Array, actorNow: () => Actor, spent: (ms: number) => void): Promise<Judged> {
-  for (;;) {
+  const judge = async (): Promise<Judged> => {
     const changes = live.changeCount;
     const actor = actorNow();
     const verdict = isLargeUpdate(update) ? await authorizeInTurns(live.doc, update, actor, spent) : authorizeUpdate(live.doc, update, actor);
-    if (live.changeCount === changes && actorNow() === actor) return { verdict, changes, actor };
-  }
+    return { verdict, changes, actor };
+  };
+  const first = await judge();
+  if (first.actor === actorNow() && (first.verdict.ok || first.changes === live.changeCount)) return first;
+  return live.lane.holdingOthers(async () => {
+    for (;;) {
+      const judged = await judge();
+      if (live.changeCount === judged.changes && actorNow() === judged.actor) return judged;
+    }
+  });
 }
 
 /**
@@ -127,14 +167,10 @@ export async function judgedTaken(live: LiveDocument, update: Uint8Array, actorN
  * applied for it. Otherwise the durability of every piece.
  */
 async function applyInPieces(
-  live: LiveDocument,
-  update: Uint8Array,
+  pieces: Pieces,
   open: () => boolean,
   apply: (piece: Uint8Array, last: boolean) => Promise<void> | null,
 ): Promise<Array<Promise<void>> | null> {
-  // Each step in a turn of its own: the judgement's last slice, the cut, then each piece.
-  await ownTurn();
-  const pieces = cutUpdate(live.doc, update) ?? { count: 1, encode: () => update };
   const durables: Array<Promise<void>> = [];
   for (let i = 0; i < pieces.count; i++) {
     await ownTurn();

@@ -56,6 +56,8 @@ export type UpdateSender = {
  */
 export class SocketUpdates {
   private readonly held: HeldUpdates;
+  /** This socket's updates in its document's lane (large-update.ts): its later ones follow them there, in order. */
+  private inLane = 0;
 
   constructor(private readonly sender: UpdateSender) {
     const expired = () => this.refuseAt("socket", SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
@@ -104,7 +106,7 @@ export class SocketUpdates {
    * the document changes; its durability settles when it is applied.
    */
   private authorizeAndApply(state: OpenSocket, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
-    if (takenInTurns(state.live, update)) return this.inTurns(state, update, claim, judged);
+    if (takenInTurns(state.live, update, this.inLane > 0)) return this.inTurns(state, update, claim, judged);
     if (this.refusedForClientIds(state, update)) return null;
     const verdict = stillHolds(state.live, judged, state.actor) ?? authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok || verdict.empty) return this.withoutApplying(state, update, claim, verdict);
@@ -135,12 +137,13 @@ export class SocketUpdates {
       actor: () => state.actor,
       open: () => this.isCurrent(state),
       spend: (ms) => state.share.spend(ms),
-      refusedForClientIds: () => this.refusedForClientIds(state, update),
+      refusedForClientIds: (piece) => this.refusedForClientIds(state, piece ?? update),
       withoutApplying: (verdict) => this.withoutApplying(state, update, claim, verdict),
       apply: (piece, steps) => this.applyNow(state, piece, claim, steps),
       applied: () => this.releaseHeld(state),
     };
-    return takeInTurns(taker, update);
+    this.inLane++;
+    return takeInTurns(taker, update, () => this.inLane--);
   }
 
   /** Closes the connection when `update` writes under another user's Yjs client id (client-ids.ts), or brings back what the database refused. */

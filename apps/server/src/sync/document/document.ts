@@ -197,16 +197,16 @@ export class LiveDocument implements PersistSource {
     return this.build.whenBuilt();
   }
 
-  /** Whether what changes the document should wait (`whenFree`): it is being built, or taking a large update. */
+  /** Whether what changes the document should wait (`whenFree`): it is being built, or held by a large update (update-lane.ts). */
   get isBusy(): boolean {
-    return this.isBuilding || this.lane.busy;
+    return this.isBuilding || this.lane.holding;
   }
 
-  /** Resolves once the document is neither being built in slices nor taking a large update. */
+  /** Resolves once the document is neither being built in slices nor held by a large update (`isBusy`). */
   async whenFree(): Promise<void> {
     while (this.isBusy) {
       await this.whenBuilt();
-      await this.lane.drained();
+      await this.lane.released();
     }
   }
 
@@ -280,8 +280,8 @@ export class LiveDocument implements PersistSource {
 
   /**
    * Applies an update another process accepted: broadcast here, but it persists there. During a build in slices it
-   * waits for the last slice, and while a large update is taken in turns for its end (updates commute, and those that
-   * wait keep their order).
+   * waits for the last slice, and while a large update holds the document's writers out for its end (updates
+   * commute, and those that wait keep their order).
    */
   applyRemote(update: Uint8Array, onGap?: () => void) {
     if (this.isBusy) {

@@ -189,7 +189,7 @@ export class LoadedDocuments {
   /**
    * Brings a copy up to what every process has stored, relayed to it yet or not (DocumentRelay, `catchUp`), if
    * its article's copies may trail (`mayTrail`) or it lacks annotation `lacking`, which its caller found stored
-   * in it; resolves once what that applied, which waits for a build or a large update under way, is in.
+   * in it; resolves once what that applied, which waits for a build or a large update holding the document, is in.
    */
   async current(live: LiveDocument, lacking?: string): Promise<void> {
     const told = this.trailing.get(live.context.articleId);
