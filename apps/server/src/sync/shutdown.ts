@@ -76,17 +76,27 @@ export type Draining = {
 /**
  * The sockets' part of a shutdown (docs/architecture.md, "Shutdown"). Every
  * socket stops reading at once: nothing it sends from then on is taken, so it
- * stays unacknowledged, and the client sends it again where it reconnects. A
- * first flush, of at most `firstFlushMs`, lets the acks owed go out; then
- * every socket closes with 1001, whether or not the database answered, and
- * the clients move to another process while this one goes on writing what it
- * accepted until `deadline`. Returns what was not written, per document.
+ * stays unacknowledged, and the client sends it again where it reconnects.
+ * Sockets whose clients had closed are still handling what they sent before
+ * (connection.ts, "draining"), which no client will send again: they are
+ * given the first flush's time to end. A first flush, of at most
+ * `firstFlushMs`, lets the acks owed go out; then every socket closes with
+ * 1001, whether or not the database answered, dropping what it still kept,
+ * and the clients move to another process while this one goes on writing
+ * what it accepted until `deadline`. A large update a socket had begun to
+ * apply goes on to its last piece (socket-updates.ts), before the committer
+ * closes. Returns what was not written, per document.
  */
 export async function drainSockets(d: Draining, deadline: number): Promise<Map<string, number>> {
   d.sockets.stopReading();
-  await d.committer.flush(Math.min(deadline, Date.now() + d.firstFlushMs));
-  for (const connection of [...d.connections]) connection.close(CLOSE_CODES.goingAway, "server shutting down");
+  const firstFlush = Math.min(deadline, Date.now() + d.firstFlushMs);
+  const draining = [...d.connections].filter((connection) => connection.phase === "draining");
+  if (draining.length) await beforeDeadline(Promise.all(draining.map((connection) => connection.settled())), firstFlush);
+  await d.committer.flush(firstFlush);
+  const connections = [...d.connections];
+  for (const connection of connections) connection.close(CLOSE_CODES.goingAway, "server shutting down");
   const closed = d.sockets.settled(deadline);
+  await beforeDeadline(Promise.all(connections.map((connection) => connection.settled())), deadline);
   await beforeDeadline(d.stopWriters(), deadline);
   const unwritten = await d.committer.close(deadline);
   await closed;

@@ -2,13 +2,14 @@ import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { type Actor, MESSAGE_SYNC } from "@marginalia/schema";
+import { type Actor, MESSAGE_SYNC, notesOf } from "@marginalia/schema";
 import { createLogger } from "../../logger.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { articleId } from "../authorize/authorize-testing.ts";
 import { Connection } from "./connection.ts";
 import type { HeldTuning } from "./held-updates.ts";
 import { LiveDocument } from "../document/document.ts";
+import { updateMessage } from "./messages.ts";
 
 const context = (docName: string) => ({ docName, articleId, groupId: "g", visibility: "group" as const, revision: 1 });
 
@@ -46,4 +47,25 @@ export function received(sent: Uint8Array[]): Y.Doc {
     syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, null);
   }
   return doc;
+}
+
+/** A writer's edits to the notes, `count` times `word`, one update message each, as its socket would send them. */
+export function typing(count: number, word: string): Uint8Array[] {
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on("update", (u: Uint8Array) => updates.push(updateMessage(u)));
+  for (let i = 0; i < count; i++) notesOf(doc).insert(notesOf(doc).length, word);
+  return updates;
+}
+
+/** How many times `word` is in the document's notes. */
+export const applied = (live: LiveDocument, word: string) => notesOf(live.doc).toString().split(word).length - 1;
+
+/** Turns of the event loop until the document stops changing (messages past a turn's share wait for the next). */
+export async function quiet(live: LiveDocument) {
+  for (let still = 0, last = -1; still < 5; ) {
+    await new Promise((resolve) => setImmediate(resolve));
+    still = live.changeCount === last ? still + 1 : 0;
+    last = live.changeCount;
+  }
 }

@@ -122,6 +122,11 @@ export class HeldUpdates {
     return this.heldBytes;
   }
 
+  /** Whether they are to be judged again in a turn to come (`retryLater`). */
+  get retrying(): boolean {
+    return this.retryScheduled;
+  }
+
   /** Holds an update and watches `live` for the content it waits for; null when the bound is reached. */
   hold(live: LiveDocument, account: string, update: Uint8Array, claim: Claim, awaited: ReadonlyMap<number, number>): Promise<void> | null {
     if (this.entries.length === 0) this.account = account;

@@ -63,9 +63,8 @@ export type Taker = {
  * given, every piece left is judged again, in the turn that applies it,
  * against the document as it is then. Its durability, which rejects for an
  * update refused, or left unapplied because the connection closed first.
- * `ended`: told once its work in the lane is over, whatever came of it.
  */
-export function takeInTurns(taker: Taker, update: Uint8Array, ended?: () => void): Promise<void> {
+export function takeInTurns(taker: Taker, update: Uint8Array): Promise<void> {
   const take = async (): Promise<{ durable: Promise<void> }> => {
     // Decoded in turns of its own, before anything reads it whole (an unreadable one fails again below, as before).
     await decodeInTurns(update, taker.spend).catch(() => {});
@@ -74,9 +73,7 @@ export function takeInTurns(taker: Taker, update: Uint8Array, ended?: () => void
     const given = taker.judged && taker.judged.actor === taker.actor() && (taker.judged.verdict.ok || stillHolds(taker.live, taker.judged, taker.actor()));
     return applyJudged(taker, update, given ? taker.judged! : await judgedTaken(taker.live, update, taker.actor, taker.spend));
   };
-  const taken = inLane(taker.live, update, take);
-  if (ended) void taken.then(ended, ended);
-  return taken.then(({ durable }) => durable);
+  return inLane(taker.live, update, take).then(({ durable }) => durable);
 }
 
 /** `takeInTurns` once judged; `held`: with the document's other writers held out (update-lane.ts). */

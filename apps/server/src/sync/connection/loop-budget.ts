@@ -127,6 +127,11 @@ export class LoopShare {
     this.release = account.release;
   }
 
+  /** Messages kept for a later turn or second. */
+  get pending(): number {
+    return this.kept.length;
+  }
+
   receive(message: Uint8Array) {
     if (this.kept.length > 0 || !this.mayHandle()) this.defer(message);
     else this.charge(message);

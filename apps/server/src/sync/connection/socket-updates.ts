@@ -32,7 +32,10 @@ const CATCH_UP_MS = 15_000;
 export type UpdateSender = {
   /** The connection as one of the document's peers: the origin of what it applies, which is not sent back to it. */
   peer: Peer;
-  /** The connection's state while it is open, null once it closed: an update goes on only while it is the one it came in. */
+  /**
+   * The connection's state while its updates may go in (open, or draining after its client closed), null once
+   * it closed: an update goes on only while it is the one it came in.
+   */
   current(): OpenSocket | null;
   close(code: number, reason: string): void;
   /** The awareness client ids the sender's presence introduced. */
@@ -44,6 +47,8 @@ export type UpdateSender = {
   backlog?: () => boolean;
   /** For tests: how held updates are judged and joined (held-updates.ts). */
   held?: HeldTuning;
+  /** Work on an update that went on over turns ended, or held updates were judged again: the connection may be done. */
+  idle?: () => void;
 };
 
 /**
@@ -56,8 +61,13 @@ export type UpdateSender = {
  */
 export class SocketUpdates {
   private readonly held: HeldUpdates;
-  /** This socket's updates in its document's lane (large-update.ts): its later ones follow them there, in order. */
-  private inLane = 0;
+  /**
+   * Updates taken over turns (`inTurns`) not yet applied whole, held or given up: this socket's later updates
+   * follow them in the document's lane (large-update.ts), in order.
+   */
+  private inTurnsNow = 0;
+  /** Large sync steps 2 being judged over turns (step2.ts), until they settle. */
+  private step2Now = 0;
 
   constructor(private readonly sender: UpdateSender) {
     const expired = () => this.refuseAt("socket", SYNC_CLOSE_CODES.notStored, "an update builds on content the server never received");
@@ -74,7 +84,11 @@ export class SocketUpdates {
     // that has nothing the server lacks to the server's step 1.
     let durable: Promise<void> | null;
     if (isEmptyUpdate(update)) durable = Promise.resolve();
-    else if (step2) durable = this.applyStep2(state, update);
+    else if (step2 && takenInTurns(state.live, update)) {
+      const ended = this.underWay("step2Now");
+      durable = this.applyStep2(state, update);
+      void (durable ?? Promise.resolve()).then(ended, ended);
+    } else if (step2) durable = this.applyStep2(state, update);
     else durable = this.authorizeAndApply(state, update, "all");
     durable?.catch((err: Error) => this.notStored(state, err));
     return durable;
@@ -83,6 +97,28 @@ export class SocketUpdates {
   /** The connection closed: held updates were never applied; they stay unacknowledged, and the client resends them on reconnect. */
   clear() {
     this.held.clear();
+  }
+
+  /** Whether an update is still on its way in: taken over turns, or held updates about to be judged again. */
+  get busy(): boolean {
+    return this.inTurnsNow > 0 || this.step2Now > 0 || this.held.retrying;
+  }
+
+  /** Whether an update taken over turns is still going in: one begun goes on to its last piece, closed or not (`inTurns`). */
+  get applying(): boolean {
+    return this.inTurnsNow > 0;
+  }
+
+  /** Counts work on its way in until the function returned is called (once). */
+  private underWay(counter: "inTurnsNow" | "step2Now"): () => void {
+    this[counter]++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this[counter]--;
+      this.sender.idle?.();
+    };
   }
 
   private isCurrent(state: OpenSocket): boolean {
@@ -106,7 +142,7 @@ export class SocketUpdates {
    * the document changes; its durability settles when it is applied.
    */
   private authorizeAndApply(state: OpenSocket, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> | null {
-    if (takenInTurns(state.live, update, this.inLane > 0)) return this.inTurns(state, update, claim, judged);
+    if (takenInTurns(state.live, update, this.inTurnsNow > 0)) return this.inTurns(state, update, claim, judged);
     if (this.refusedForClientIds(state, update)) return null;
     const verdict = stillHolds(state.live, judged, state.actor) ?? authorizeUpdate(state.live.doc, update, state.actor);
     if (!verdict.ok || verdict.empty) return this.withoutApplying(state, update, claim, verdict);
@@ -118,6 +154,8 @@ export class SocketUpdates {
   /** What a verdict that applies nothing leads to: the update held (with the clocks it awaits), refused (null: closed), or nothing. */
   private withoutApplying(state: OpenSocket, update: Uint8Array, claim: Claim, verdict: Authorization): Promise<void> | null {
     if (verdict.ok) return Promise.resolve();
+    // Judged after its connection closed (a step 2 judged over turns): nothing is held for it any more.
+    if (!this.isCurrent(state)) return null;
     if (!verdict.missing) {
       this.refuse(state, verdict.reason);
       return null;
@@ -129,21 +167,38 @@ export class SocketUpdates {
     return durable;
   }
 
-  /** A large update, or one queued behind one, taken in turns (large-update.ts). */
+  /**
+   * A large update, or one queued behind one, taken in turns (large-update.ts). It goes on while the connection
+   * is open or draining; once its first piece is applied it goes on to its last whatever closes the connection,
+   * so that one update is never stored in part.
+   */
   private inTurns(state: OpenSocket, update: Uint8Array, claim: Claim, judged?: Judged): Promise<void> {
+    const ended = this.underWay("inTurnsNow");
+    let begun = false;
     const taker: Taker = {
       live: state.live,
       judged,
       actor: () => state.actor,
-      open: () => this.isCurrent(state),
+      open: () => begun || this.isCurrent(state),
       spend: (ms) => state.share.spend(ms),
       refusedForClientIds: (piece) => this.refusedForClientIds(state, piece ?? update),
-      withoutApplying: (verdict) => this.withoutApplying(state, update, claim, verdict),
-      apply: (piece, steps) => this.applyNow(state, piece, claim, steps),
-      applied: () => this.releaseHeld(state),
+      withoutApplying: (verdict) => {
+        const durable = this.withoutApplying(state, update, claim, verdict);
+        ended();
+        return durable;
+      },
+      apply: (piece, steps) => {
+        begun = true;
+        return this.applyNow(state, piece, claim, steps);
+      },
+      applied: () => {
+        this.releaseHeld(state);
+        ended();
+      },
     };
-    this.inLane++;
-    return takeInTurns(taker, update, () => this.inLane--);
+    const taken = takeInTurns(taker, update);
+    taken.then(ended, ended);
+    return taken;
   }
 
   /** Closes the connection when `update` writes under another user's Yjs client id (client-ids.ts), or brings back what the database refused. */
@@ -207,13 +262,14 @@ export class SocketUpdates {
   /** Held updates judged again after the document changed (held-updates.ts). */
   private retryHeld() {
     const state = this.sender.current();
-    if (state === null || this.held.length === 0) return;
+    if (state === null || this.held.length === 0) return this.sender.idle?.();
     try {
       this.releaseHeld(state);
     } catch (err) {
       this.sender.logger.warn({ err: (err as Error).message, doc: state.live.name }, "held update failed");
       this.refuseAt("socket", SYNC_CLOSE_CODES.badMessage, "malformed message");
     }
+    this.sender.idle?.();
   }
 
   private refuse(state: OpenSocket, reason: string) {

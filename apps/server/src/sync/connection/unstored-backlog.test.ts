@@ -1,12 +1,10 @@
-import * as Y from "yjs";
-import { notesOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../logger.ts";
 import { actor, alice, articleId, bob } from "../authorize/authorize-testing.ts";
 import { AccountLimits, MAX_UNSTORED_UPDATES } from "./account-limits.ts";
 import { Connection } from "./connection.ts";
 import { LiveDocument } from "../document/document.ts";
-import { updateMessage } from "./messages.ts";
+import { applied, quiet, typing } from "./connection-testing.ts";
 
 const context = { docName: "article:unstored", articleId, groupId: "g", visibility: "group" as const, revision: 1 };
 
@@ -23,26 +21,6 @@ function open(live: LiveDocument, userId: string, limits: AccountLimits) {
   const connection = new Connection(transport, { acks: false, logger: createLogger("silent"), maxBuffered: 4_096, limits, loopShareMs: 1e9 });
   connection.open(live, actor(userId, "annotator"), { id: userId, name: userId, color: "red" }, userId);
   return { connection, intake };
-}
-
-/** A writer's edits to the notes, one update message each. */
-function typing(count: number, word: string): Uint8Array[] {
-  const doc = new Y.Doc();
-  const updates: Uint8Array[] = [];
-  doc.on("update", (u: Uint8Array) => updates.push(updateMessage(u)));
-  for (let i = 0; i < count; i++) notesOf(doc).insert(notesOf(doc).length, word);
-  return updates;
-}
-
-const applied = (live: LiveDocument, word: string) => notesOf(live.doc).toString().split(word).length - 1;
-
-/** Turns of the event loop until the document stops changing (messages past a turn's share wait for the next). */
-async function quiet(live: LiveDocument) {
-  for (let still = 0, last = -1; still < 5; ) {
-    await new Promise((resolve) => setImmediate(resolve));
-    still = live.changeCount === last ? still + 1 : 0;
-    last = live.changeCount;
-  }
 }
 
 describe("an account whose updates are not stored yet", () => {
