@@ -16,7 +16,7 @@ import type { PersistSource } from "../persist/persist.ts";
 import type { DocContext } from "../persist/projection.ts";
 import { touchedAnnotations } from "./touched.ts";
 import { forMembers } from "./withheld-replies.ts";
-import { resubmitEdits, stampEdits } from "./edited.ts";
+import { resubmitCrossed, resubmitEdits, stampEdits } from "./edited.ts";
 import { keepOfflineMoves } from "./offline-moves.ts";
 import { rememberHiddenFrom } from "./hidden-from.ts";
 import { UpdateLane } from "../connection/update-lane.ts";
@@ -327,6 +327,7 @@ export class LiveDocument implements PersistSource {
     }
     if (origin === REMOTE_ORIGIN) {
       if (this.hooks.received) this.hooks.received(this, touchedAnnotations(this.doc, tr));
+      resubmitCrossed(this.doc, tr, this.context.visibility, (memberId) => this.members.accountOf(memberId));
       return;
     }
     const serverId = byServer ? this.claimOwnId(tr) : null;

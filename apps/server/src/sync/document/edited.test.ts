@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import { annotationsOf, createAnnotation, readAnnotation, setVote, updateAnnotation } from "@marginalia/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { stampEdits } from "./edited.ts";
+import { resubmitCrossed, stampEdits } from "./edited.ts";
 
 const factcheck = { claim: "Trade fell", verdict: "false" as const, sources: [] };
 const MEMBER = { userId: "member" };
@@ -72,5 +72,52 @@ describe("stampEdits", () => {
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(ids.length);
     await vi.waitFor(() => expect(stamped()).toBe(ids.length), { timeout: 5_000, interval: 1 });
+  });
+});
+
+describe("resubmitCrossed", () => {
+  const REMOTE = Symbol("remote");
+  /** Two processes' copies of an author's private document, met once over the submission; the first resubmits what crosses its rejections. */
+  function copies() {
+    const [here, there] = [new Y.Doc(), new Y.Doc()];
+    here.on("update", (_u: Uint8Array, origin: unknown, _d: Y.Doc, tr: Y.Transaction) => {
+      if (origin === REMOTE) resubmitCrossed(here, tr, "private", (memberId) => (memberId === "alice" ? "alice-account" : null));
+    });
+    const id = createAnnotation(there, { kind: "comment", authorId: "alice", body: "First words", status: "pending" });
+    const meet = (from: Y.Doc, to: Y.Doc) => Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)), to === here ? REMOTE : null);
+    meet(there, here);
+    const reject = () => updateAnnotation(here, id, { status: "rejected", rejectionReason: "needs a source" });
+    const rewrite = () => updateAnnotation(there, id, { body: "Rewritten, with a source" });
+    const status = (doc: Y.Doc) => [annotationsOf(doc).get(id)!.get("status"), annotationsOf(doc).get(id)!.get("rejectionReason") ?? null];
+    return { here, there, meet, reject, rewrite, status };
+  }
+
+  it("sends back to review a rewrite made on a copy its rejection had not reached", () => {
+    const { here, there, meet, reject, rewrite, status } = copies();
+    reject();
+    rewrite();
+    meet(there, here);
+    expect(status(here)).toEqual(["pending", null]);
+    meet(here, there);
+    expect(status(there)).toEqual(["pending", null]);
+  });
+
+  it("keeps a rejection that saw the rewrite, and one it did not make", () => {
+    const seen = copies();
+    seen.rewrite();
+    seen.meet(seen.there, seen.here);
+    seen.reject();
+    seen.meet(seen.here, seen.there);
+    expect([seen.status(seen.here), seen.status(seen.there)]).toEqual([
+      ["rejected", "needs a source"],
+      ["rejected", "needs a source"],
+    ]);
+    // Rejected on the other copy: that copy's process decides, not this one.
+    const elsewhere = copies();
+    updateAnnotation(elsewhere.there, annotationsOf(elsewhere.there).keys().next().value!, { status: "rejected", rejectionReason: "no" });
+    elsewhere.meet(elsewhere.there, elsewhere.here);
+    elsewhere.rewrite();
+    elsewhere.meet(elsewhere.there, elsewhere.here);
+    expect(elsewhere.status(elsewhere.here)).toEqual(["rejected", "no"]);
   });
 });

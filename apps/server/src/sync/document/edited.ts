@@ -114,6 +114,27 @@ export function resubmitEdits(doc: Y.Doc, edited: readonly string[], room: Room[
   }, origin);
 }
 
+/**
+ * Sends back to review a rejection made here that its author's rewrite crossed: a change from another process
+ * (`tr`) edited a submission whose status still reads as this process's own rejection (docs/architecture.md,
+ * "More than one process"). The process that took the edit had not heard of the rejection, or it would have
+ * resubmitted the edit itself (`resubmitEdits`), and this one had not heard of the edit when it rejected, or the
+ * edit would not be new here: the rejection was of the text before. Without this the rejection's status won the
+ * merge over the rewrite, which stayed rejected in no queue, unknown to the moderators. Only the rejecting process
+ * makes the change, so one process stores it and tells the moderators, and the others receive it.
+ */
+export function resubmitCrossed(doc: Y.Doc, tr: Y.Transaction, room: Room["kind"], accountOf: (memberId: string) => string | null) {
+  if (room !== "private") return;
+  for (const id of editedIn(doc, tr)) {
+    const map = annotationsOf(doc).get(id);
+    const rejection = map && itemAt(map as unknown as Y.AbstractType<unknown>, "status");
+    if (!rejection || rejection.id.client !== doc.clientID || map.get("status") !== "rejected") continue;
+    const memberId = map.get("authorId") as string;
+    const userId = accountOf(memberId);
+    if (userId) resubmitEdits(doc, [id], room, { userId, memberId });
+  }
+}
+
 /** Stamps written in one transaction; the rest follow in later turns (4,000 at once held the loop 100 ms more). */
 const STAMPS_PER_TURN = 250;
 
