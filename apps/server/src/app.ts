@@ -9,7 +9,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { authenticate } from "./auth/middleware.ts";
 import { checkOrigin } from "./auth/origin.ts";
 import type { AppDeps, AppEnv, AppInput } from "./context.ts";
-import { ApiError, type ErrorBody, type ErrorCode, errorForStatus, notFound } from "./errors.ts";
+import { ApiError, type ErrorBody, type ErrorCode, errorForStatus, forbidden, notFound } from "./errors.ts";
 import { UpdateNotStoredError, classifyCommitError, errorCode } from "./sync/persist/commit-errors.ts";
 import { LOCK_NOT_AVAILABLE } from "./db.ts";
 import { refuseMalformedQuery, refuseNulInPath } from "./http/well-formed.ts";
@@ -215,6 +215,8 @@ function notStoredError(err: UpdateNotStoredError): ApiError & { retryAfterSecon
       return new ApiError("update_not_stored", "The change breaks a rule of the database and was not saved");
     case "renamed":
       return new ApiError("members_renamed", "Anonymity was turned on while this was saved, which gave you a new member id; nothing was saved. Fetch the article again and retry");
+    case "forbidden":
+      return forbidden("Your role in the group no longer allows this; nothing was saved");
     case "gone":
       // As every other request about a deleted article is answered: the deletion won the race.
       return notFound("Article");

@@ -3,6 +3,7 @@ import type { Logger } from "../../logger.ts";
 import { type Authorization, type ModerationStep, authorizeUpdate } from "../authorize/authorize.ts";
 import { closeCodeOf } from "../authorize/article-text.ts";
 import { writtenClients } from "../authorize/client-ids.ts";
+import { neededRole } from "../authorize/needed-role.ts";
 import type { LiveDocument, Peer } from "../document/document.ts";
 import type { SyncObserver } from "../observer.ts";
 import { closeForNotStored, refusedByServer } from "../persist/commit-errors.ts";
@@ -214,11 +215,12 @@ export class SocketUpdates {
   private applyNow(state: OpenSocket, update: Uint8Array, claim: Claim, steps: ModerationStep[]): Promise<void> {
     const started = performance.now();
     const written = writtenClients(state.live.doc, update);
+    const needs = neededRole(state.live.doc, update, state.actor);
     forgetDecoded(update);
     // Judged when applied, which can be later than the update came (a step 2 taken in turns, a backlog): a
     // step 2's pieces (claim "presence") and updates held and joined (a set of clients) are catching up whenever.
     const catchingUp = claim !== "all" || performance.now() - state.openedAt < CATCH_UP_MS;
-    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, peer: this.sender.peer, catchingUp });
+    const durable = state.live.apply(update, { userId: state.account, memberId: state.actor.userId, needs, peer: this.sender.peer, catchingUp });
     this.sender.limits.storing(state.account, update.byteLength, durable);
     this.sender.observer?.applied(performance.now() - started);
     for (const client of written) {

@@ -31,8 +31,8 @@ export function documentHooks(hub: HubParts): DocumentHooks {
   // Outlives each load of a document: a refusal is what reloads it.
   const refused = new RefusedStructs();
   return {
-    persist: (source, update, userId, touched, memberId, serverId) => {
-      const durable = hub.committer.enqueue(source, update, userId, touched, memberId, serverId);
+    persist: (source, update, userId, touched, { memberId, needs, serverId }) => {
+      const durable = hub.committer.enqueue(source, update, userId, touched, memberId, serverId, needs);
       refused.watch(source.context.docName, update, durable);
       hub.hiding.after(source.context, touched, durable);
       hub.reprojection.local(source, touched, durable);

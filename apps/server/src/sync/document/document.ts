@@ -1,7 +1,7 @@
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { MemberIds } from "../../access/member-ids.ts";
-import { annotationsOf, notesOf, readAnnotation, votesOf, withheldOf } from "@marginalia/schema";
+import { type Role, annotationsOf, notesOf, readAnnotation, votesOf, withheldOf } from "@marginalia/schema";
 import type { ModerationStep } from "../authorize/authorize.ts";
 import { Fanout, type Peer } from "../broadcast/fanout.ts";
 import { VoteTally } from "./vote-tally.ts";
@@ -28,8 +28,9 @@ import { yjsWorker } from "../persist/yjs-worker.ts";
 /** Where a change came from: a socket's connection, or a server-side writer such as a REST route. */
 export type ChangeOrigin = {
   userId: string | null;
-  /** The member id a member (socket, REST) wrote under: the commit checks it is still theirs (architecture.md, "Member ids"). */
+  /** The member id a member (socket, REST) wrote under, and the least role a socket's change needs, which the commit checks (docs/architecture.md, "Roles at the commit"). */
   memberId?: string;
+  needs?: Role;
   /** The socket it came from, which needs no echo of its own change. */
   peer?: Peer;
   /** Sent by a socket that joined moments ago: work done while away, which nobody has read yet (edited.ts). */
@@ -51,7 +52,7 @@ export type DocumentHooks = {
   /** Moderation steps a socket took (authorize.ts), once stored; `account` is the moderator's. */
   moderated?(live: LiveDocument, steps: readonly ModerationStep[], account: string): void;
   /** `serverId`: the server's own client id, for a write of the server's, whose claim is kept in the same commit. */
-  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, memberId?: string | null, serverId?: number | null): Promise<void>;
+  persist(source: PersistSource, update: Uint8Array, userId: string | null, touched: ReadonlySet<string>, writer: { memberId: string | null; needs: Role | null; serverId: number | null }): Promise<void>;
   /** Whether a socket's update carries content the database refused here before (refused-structs.ts): refused unapplied. */
   refusedBefore?(live: LiveDocument, update: Uint8Array): boolean;
   /** An update another process accepted was applied here (it persists there), touching these annotations. */
@@ -331,7 +332,7 @@ export class LiveDocument implements PersistSource {
       return;
     }
     const serverId = byServer ? this.claimOwnId(tr) : null;
-    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), change?.memberId ?? null, serverId);
+    const durable = this.hooks.persist(this, update, change?.userId ?? null, touchedAnnotations(this.doc, tr), { memberId: change?.memberId ?? null, needs: change?.needs ?? null, serverId });
     // The claim is kept once a write carrying it is: later writes under the same id need not carry it.
     const own = serverId !== null ? this.ownId : null;
     if (own) durable.then(() => void (own.kept = true), () => {});

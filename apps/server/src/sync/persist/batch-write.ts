@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { Role } from "@marginalia/schema";
 import { COMMIT_WAIT_WARNING_MS, type Db, type Tx, transaction } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import type { CommitHook, CommittedDoc } from "./commit-hooks.ts";
@@ -18,6 +19,8 @@ export type BatchUpdate = {
   userId: string | null;
   /** The member id a member wrote under (a socket, a REST write); checked against the group's current one. */
   memberId?: string | null;
+  /** The least role the update needs of its writer (a socket's), checked against the group's memberships as it commits. */
+  needs?: Role | null;
   /** The server's own client id, for a write of the server's: its claim as a server's is kept with it (`logged`). */
   serverId?: number | null;
   touched: ReadonlySet<string>;
@@ -124,7 +127,8 @@ function logCte(batch: Array<BatchUpdate & { update: Uint8Array }>): SQL {
     batch.map((e) => [e.source.context.docName, Buffer.from(e.update.buffer, e.update.byteOffset, e.update.byteLength).toString("base64"), e.userId]),
   );
   const writers = membersWriting(batch);
-  // Written under member ids that are still the writers' (drizzle/0026): checked once, as a one-time filter.
+  // Written under member ids that are still the writers', by writers who still hold the roles their updates need
+  // (drizzle/0026, drizzle/0035): checked once, as a one-time filter.
   const current = writers.length ? sql`where (select marginalia_writers_current(${JSON.stringify(writers)}::jsonb))` : sql``;
   return sql`log_inserted as (
     insert into doc_updates (doc_name, "update", user_id)
@@ -136,17 +140,19 @@ function logCte(batch: Array<BatchUpdate & { update: Uint8Array }>): SQL {
 }
 
 /**
- * Each [group, account, member id] the batch's members wrote under, once. Turning anonymity on draws every
- * member of the group a new id, allowed only while the group has no annotations; a write on its way to the
- * database then (taken into a live document, not yet committed) was made under the old id, the account's,
- * and is refused by the commit rather than kept (docs/architecture.md, "Member ids").
+ * Each [group, account, member id, least role needed] the batch's members wrote under, once. Turning anonymity
+ * on draws every member of the group a new id, allowed only while the group has no annotations; a write on its
+ * way to the database then (taken into a live document, not yet committed) was made under the old id, the
+ * account's, and is refused by the commit rather than kept (docs/architecture.md, "Member ids"). A socket's
+ * write also names the role it needs, which its writer may have lost meanwhile on another process
+ * (docs/architecture.md, "Roles at the commit"); a REST write names none, having decided its role itself.
  */
-function membersWriting(batch: Array<BatchUpdate & { update: Uint8Array }>): Array<[string, string, string]> {
-  const seen = new Map<string, [string, string, string]>();
-  for (const { source, userId, memberId } of batch) {
+function membersWriting(batch: Array<BatchUpdate & { update: Uint8Array }>): Array<[string, string, string, Role | null]> {
+  const seen = new Map<string, [string, string, string, Role | null]>();
+  for (const { source, userId, memberId, needs } of batch) {
     if (!userId || !memberId) continue;
-    const triple: [string, string, string] = [source.context.groupId, userId, memberId];
-    seen.set(triple.join(" "), triple);
+    const writer: [string, string, string, Role | null] = [source.context.groupId, userId, memberId, needs ?? null];
+    seen.set(writer.join(" "), writer);
   }
   return [...seen.values()];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, refusedByServer, staleMemberId, unstorableContent } from "./commit-errors.ts";
+import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, refusedByServer, staleMemberId, unstorableContent, writerRefused } from "./commit-errors.ts";
 
 /** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
 const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
@@ -90,6 +90,16 @@ describe("classifyCommitError", () => {
     expect(staleMemberId(wrapped(stale))).toBe(true);
     expect(staleMemberId(wrapped(coded("23514", 'new row violates check constraint "x"')))).toBe(false);
     expect(closeForNotStored(notStored("renamed", { context: { docName: "article:x" } }))).toEqual([4409, "the group's member ids changed"]);
+  });
+
+  it("tells a writer who lost the role an update needs from other refusals, and closes its socket with 4403", () => {
+    const lacking = coded("23514", "writer 6f1c0a4e-0000-4000-8000-000000000001 of group 6f1c0a4e-0000-4000-8000-000000000002 no longer holds the moderator role");
+    expect(classifyCommitError(wrapped(lacking))).toBe("permanent");
+    expect(writerRefused(wrapped(lacking))?.reason).toBe("forbidden");
+    expect(writerRefused(wrapped(coded("23514", "member id a of group b is no longer current")))?.reason).toBe("renamed");
+    expect(writerRefused(wrapped(coded("23514", 'new row violates check constraint "x"')))).toBeNull();
+    expect(closeForNotStored(notStored("forbidden", { context: { docName: "article:x" } }))).toEqual([4403, "your role no longer allows this"]);
+    expect(refusedByServer(notStored("forbidden", { context: { docName: "article:x" } }))).toBe(true);
   });
 
   it("counts as refused only an update refused for its content or its writer, not one a stop, a reload or a deletion left unstored", () => {

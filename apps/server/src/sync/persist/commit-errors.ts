@@ -127,6 +127,27 @@ export function staleMemberId(err: unknown): boolean {
 }
 
 /**
+ * Whether the database refused an update because its writer no longer holds the role it needs, or is no
+ * longer a member: demoted or removed on another process before the relay told this one (drizzle/0035;
+ * docs/architecture.md, "Roles at the commit").
+ */
+export function writerLacksRole(err: unknown): boolean {
+  return messageMatch(err, /^writer \S+ of group \S+ no longer holds the \S+ role$/) !== null;
+}
+
+/**
+ * A refusal for its writer's right rather than for what the update holds, which is expected and not an error:
+ * anonymity turned on between the write and its commit (docs/architecture.md, "Member ids"), or its writer
+ * demoted or removed on another process before this one heard (docs/architecture.md, "Roles at the commit").
+ * Why it was not stored, and what is logged; null for any other refusal.
+ */
+export function writerRefused(err: unknown): { reason: "renamed" | "forbidden"; message: string } | null {
+  if (staleMemberId(err)) return { reason: "renamed", message: "update written under a member id since drawn again not stored" };
+  if (writerLacksRole(err)) return { reason: "forbidden", message: "update by a writer no longer holding the role it needs not stored" };
+  return null;
+}
+
+/**
  * Whether the database refused a write because the article (or its group) it belongs to is gone: a
  * foreign key to either, broken by a deletion that committed first. Deletion is for good, so the
  * document stores nothing more, and its writers are told the article is gone.
@@ -163,11 +184,12 @@ export class RefusedAtCommit extends Error {
  * - `refused`: the database will not take it (it breaks a constraint, or its article is gone);
  * - `gone`: its article was deleted, and what was queued for it was discarded;
  * - `renamed`: it was written under a member id its group has since drawn again (anonymity turned on);
+ * - `forbidden`: its writer no longer held, when it committed, the role it needs (demoted or removed);
  * - `reloaded`: an earlier update of the same document was refused, and this one may build on it;
  *   the document is reloaded from what is stored, and the sender may send it again;
  * - `shutdown`: the server stopped before it could be written.
  */
-export type NotStoredReason = "refused" | "renamed" | "gone" | "reloaded" | "shutdown";
+export type NotStoredReason = "refused" | "renamed" | "forbidden" | "gone" | "reloaded" | "shutdown";
 
 /** The rejection of an update's durability promise (GroupCommitter.enqueue). */
 export class UpdateNotStoredError extends Error {
@@ -187,6 +209,7 @@ export function notStored(reason: NotStoredReason, source: { context: { docName:
   const message = {
     refused: "the update could not be stored",
     renamed: "the update was written under a member id the group has since changed",
+    forbidden: "the writer's role in the group no longer allows the update",
     gone: "the article was deleted",
     reloaded: "another update of this document could not be stored; the document is being reloaded",
     shutdown: "the server is shutting down",
@@ -196,13 +219,13 @@ export function notStored(reason: NotStoredReason, source: { context: { docName:
 
 /**
  * Whether an update not stored was refused, for its content (unreadable, or not taken by the database) or for
- * its writer's right (a member id the group no longer gives): what `marginalia_updates_refused_total` counts.
+ * its writer's right (a member id the group no longer gives, a role no longer held): what `marginalia_updates_refused_total` counts.
  * A stop, a reload after another update's refusal, a deleted article or an unexpected failure refused nothing
  * of the sender's: their updates are sent again, or have nowhere to go.
  */
 export function refusedByServer(err: Error): boolean {
   if (err instanceof UnreadableUpdate) return true;
-  return err instanceof UpdateNotStoredError && (err.reason === "refused" || err.reason === "renamed");
+  return err instanceof UpdateNotStoredError && (err.reason === "refused" || err.reason === "renamed" || err.reason === "forbidden");
 }
 
 /** The close code for an update that was not stored, by why (docs/sync.md, "Close codes"). */
@@ -214,6 +237,8 @@ export function closeForNotStored(err: Error): [number, string] {
       return [CLOSE_CODES.notStored, "update could not be stored"];
     case "renamed":
       return [CLOSE_CODES.membersRenamed, "the group's member ids changed"];
+    case "forbidden":
+      return [CLOSE_CODES.forbidden, "your role no longer allows this"];
     case "gone":
       return [CLOSE_CODES.gone, "the article was deleted"];
     case "reloaded":

@@ -2,13 +2,13 @@ import { type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type BatchUpdate, BatchWriter, watched } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
-import { articleGone, classifyCommitError, describeError, notStored, staleMemberId, takenAnnotationId, unstorableContent } from "./commit-errors.ts";
+import { articleGone, classifyCommitError, describeError, notStored, takenAnnotationId, unstorableContent, writerRefused } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "../../deadline.ts";
 import { COMMIT_DEFAULTS, CommitQueue, type GroupCommitOptions, MAX_BATCH_ANNOTATIONS, type Queued, bondsOf, halvesAtBonds } from "./commit-queue.ts";
 import { Unsettled } from "./unsettled.ts";
 import { currentTurn } from "../connection/loop-budget.ts";
 import type { DocContext } from "./projection.ts";
-import type { AnnotationValue } from "@marginalia/schema";
+import type { AnnotationValue, Role } from "@marginalia/schema";
 
 /** What a document gives the committer: its identity and its annotations' current values. */
 export type PersistSource = {
@@ -92,15 +92,18 @@ export class GroupCommitter {
     this.writer = new BatchWriter(db, logger, hooks);
   }
 
-  /** `memberId`: the member id a member wrote under, which the commit checks is still theirs (batch-write.ts). */
-  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>, memberId: string | null = null, serverId: number | null = null): Promise<void> {
+  /**
+   * `memberId`: the member id a member wrote under, which the commit checks is still theirs; `needs`: the least
+   * role the update needs, which the commit checks its writer still holds (batch-write.ts).
+   */
+  enqueue(source: PersistSource, update: Uint8Array | null, userId: string | null, touched: ReadonlySet<string>, memberId: string | null = null, serverId: number | null = null, needs: Role | null = null): Promise<void> {
     if (this.closed) return Promise.reject(notStored("shutdown", source));
     const retired = this.retired.get(source);
     if (retired) return Promise.reject(notStored(retired, source));
     const durable = new Promise<void>((resolve, reject) => {
       const article = source.context.articleId;
       const seq = this.nextSeq++;
-      this.queue.push({ seq, turn: currentTurn(), bond: this.bonding ?? seq, article, source, update, userId, memberId, serverId, touched, resolve, reject });
+      this.queue.push({ seq, turn: currentTurn(), bond: this.bonding ?? seq, article, source, update, userId, memberId, serverId, needs, touched, resolve, reject });
       this.schedule();
     });
     if (!this.unsettled.has(source)) this.unsettled.set(source, new Unsettled());
@@ -376,13 +379,13 @@ export class GroupCommitter {
       return entry.reject(notStored("refused", entry.source, err));
     }
     const gone = this.retired.get(entry.source) === "gone";
-    if (!gone && staleMemberId(err)) {
-      // Anonymity turned on between the write and its commit (docs/architecture.md, "Member ids"): expected, not an error.
-      this.logger.info({ room: entry.source.context.docName, annotations: [...entry.touched] }, "update written under a member id since drawn again not stored");
-      entry.reject(notStored("renamed", entry.source, err));
-      // What else it queued was written under the old ids too (every member of the group had them).
-      this.retire(entry.source, "renamed");
-      this.onRefused(entry.source, "renamed");
+    const byWriter = gone ? null : writerRefused(err);
+    if (byWriter) {
+      this.logger.info({ room: entry.source.context.docName, userId: entry.userId, annotations: [...entry.touched] }, byWriter.message);
+      entry.reject(notStored(byWriter.reason, entry.source, err));
+      // Renamed: what else it queued was written under the old ids too (every member of the group had them).
+      this.retire(entry.source, byWriter.reason === "renamed" ? "renamed" : "reloaded");
+      this.onRefused(entry.source, byWriter.reason === "renamed" ? "renamed" : "refused");
       return;
     }
     this.logger.error(

@@ -39,10 +39,10 @@ export class RefusedStructs {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Remembers `update`'s structs if the commit refuses it for what it is (persist.ts `refuse`). */
+  /** Remembers `update`'s structs if the commit refuses it for what it is, or for its writer's role (persist.ts `refuse`). */
   watch(docName: string, update: Uint8Array, durable: Promise<void>) {
     durable.catch((err: unknown) => {
-      if (err instanceof UpdateNotStoredError && err.reason === "refused") this.remember(docName, update);
+      if (err instanceof UpdateNotStoredError && (err.reason === "refused" || err.reason === "forbidden")) this.remember(docName, update);
     });
   }
 
