@@ -37,9 +37,7 @@ export type ChangeOrigin = {
   catchingUp?: boolean;
   onDurable?: (durable: Promise<void>) => void;
 };
-
 export type { Peer } from "../broadcast/fanout.ts";
-
 export type DocumentHooks = {
   /** The stored state was just built into the Y.Doc (on load, on first use of a cold document, or after its last slice). */
   built?(live: LiveDocument): void;
