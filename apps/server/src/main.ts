@@ -5,7 +5,7 @@ import { loadConfig } from "./config.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { limitHeapGrowth } from "./heap-growth.ts";
 import { openDatabase } from "./db.ts";
-import { DEMO_USER, seedDemoOnce } from "./demo/seed.ts";
+import { demoBanner, seedDemoOnce } from "./demo/seed.ts";
 import { serverHooks } from "./hooks/index.ts";
 import { WebhookDeliverer } from "./webhooks/deliverer.ts";
 import { createLogger } from "./logger.ts";
@@ -58,6 +58,7 @@ if (database.kind === "pglite") metrics.watchDatabaseThread(database.memory);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
 const demo = config.seedDemo ? await seedDemoOnce(database, hub) : null;
+const banner = demo && (await demoBanner(database.db, config.publicOrigin, demo));
 const mailer = createMailer(config.mail, logger, { counted: metrics.mailCounted });
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
@@ -65,14 +66,8 @@ if (config.mail.transport.kind === "log" && config.database.kind === "postgres")
 const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(database.db), hub, metrics, mailer });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
-  if (demo) {
-    // Printed plainly, not as a log line: this is what a person trying Marginalia reads first.
-    console.log(
-      `\n  Marginalia is running at ${config.publicOrigin}\n` +
-        `  Log in as ${DEMO_USER.email} / ${DEMO_USER.password}\n` +
-        `  Demo article: ${config.publicOrigin}/articles/${demo.articleId}\n`,
-    );
-  }
+  // Printed plainly, not as a log line: this is what a person trying Marginalia reads first.
+  if (banner) console.log(banner);
 });
 attach(server);
 deliverer.start();
