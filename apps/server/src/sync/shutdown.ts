@@ -69,6 +69,8 @@ export type Draining = {
   sockets: SocketsClosing;
   /** Work that writes through the committer and must end before it closes (the hidden moves: hiding.ts). */
   stopWriters: () => Promise<void>;
+  /** Resolves once the HTTP requests being answered are: a REST write on a live document writes through the committer as a socket does. */
+  requests?: () => Promise<void>;
   /** How long the sockets wait for a first flush (FIRST_FLUSH_MS). */
   firstFlushMs: number;
 };
@@ -80,14 +82,15 @@ export type Draining = {
  * first flush, of at most `firstFlushMs`, lets the acks owed go out; then
  * every socket closes with 1001, whether or not the database answered, and
  * the clients move to another process while this one goes on writing what it
- * accepted until `deadline`. Returns what was not written, per document.
+ * accepted, and what the requests taken write, until `deadline`. Returns what
+ * was not written, per document.
  */
 export async function drainSockets(d: Draining, deadline: number): Promise<Map<string, number>> {
   d.sockets.stopReading();
   await d.committer.flush(Math.min(deadline, Date.now() + d.firstFlushMs));
   for (const connection of [...d.connections]) connection.close(CLOSE_CODES.goingAway, "server shutting down");
   const closed = d.sockets.settled(deadline);
-  await beforeDeadline(d.stopWriters(), deadline);
+  await beforeDeadline(Promise.all([d.stopWriters(), d.requests?.()]), deadline);
   const unwritten = await d.committer.close(deadline);
   await closed;
   return unwritten;
