@@ -5,13 +5,14 @@ import { loadConfig } from "./config.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { limitHeapGrowth } from "./heap-growth.ts";
 import { openDatabase } from "./db.ts";
-import { DEMO_USER, seedDemoOnce } from "./demo/seed.ts";
+import { demoBanner, seedDemoOnce } from "./demo/seed.ts";
 import { serverHooks } from "./hooks/index.ts";
 import { WebhookDeliverer } from "./webhooks/deliverer.ts";
 import { createLogger } from "./logger.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { createMetrics } from "./metrics.ts";
 import { portFree } from "./net/port-free.ts";
+import { RequestsInFlight } from "./http/in-flight.ts";
 import { DocStore } from "./sync/persist/doc-store.ts";
 import { ClientIdStore } from "./sync/authorize/client-id-store.ts";
 import { SyncHub } from "./sync/hub.ts";
@@ -58,21 +59,17 @@ if (database.kind === "pglite") metrics.watchDatabaseThread(database.memory);
 // Seeded before listening, so that the first request already finds the demo; through the hub, because its
 // annotations take the one write path (docs/architecture.md, "The path of an update").
 const demo = config.seedDemo ? await seedDemoOnce(database, hub) : null;
+const banner = demo && (await demoBanner(database.db, config.publicOrigin, demo));
 const mailer = createMailer(config.mail, logger, { counted: metrics.mailCounted });
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
 }
 const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(database.db), hub, metrics, mailer });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+const requests = new RequestsInFlight();
+const server = serve({ fetch: requests.track(app.fetch), port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
-  if (demo) {
-    // Printed plainly, not as a log line: this is what a person trying Marginalia reads first.
-    console.log(
-      `\n  Marginalia is running at ${config.publicOrigin}\n` +
-        `  Log in as ${DEMO_USER.email} / ${DEMO_USER.password}\n` +
-        `  Demo article: ${config.publicOrigin}/articles/${demo.articleId}\n`,
-    );
-  }
+  // Printed plainly, not as a log line: this is what a person trying Marginalia reads first.
+  if (banner) console.log(banner);
 });
 attach(server);
 deliverer.start();
@@ -98,13 +95,16 @@ async function shutdown(signal: string) {
     logger.error({ graceMs }, "shutdown took the whole grace period; exiting");
     process.exit(1);
   }, graceMs).unref();
+  // No new connection is taken; the requests already taken are answered before the database closes.
   server.close();
   // Open streams would hold the server's close; browsers reconnect to another process.
   notificationStreams.close();
   // Every accepted update is written (and relayed) before the sockets, Redis and the database close,
   // or as many as can be by the deadline: closing those afterwards keeps a little of the grace period.
   const reserve = Math.min(2_000, graceMs / 5);
-  const unwritten = await hub.shutdown(end - reserve);
+  const unwritten = await hub.shutdown(end - reserve, { requests: () => requests.settled() });
+  // Any still unanswered meet a closed database, and are answered 503 (app.ts, describeError).
+  if (requests.size) logger.warn({ requests: requests.size }, "requests still being answered as the database closes");
   // A delivery cut short is sent again by whichever process next finds its lease over.
   await stopStep("webhook deliveries", deliverer.stop(), Date.now() + 1_000);
   // A mail being sent gets a few seconds, not the grace period: a silent mail server holds a try 30 s.

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_USER, seedDemo } from "../src/demo/seed.ts";
+import { eq } from "drizzle-orm";
+import { users } from "@marginalia/schema/tables";
+import { DEMO_USER, demoBanner, seedDemo } from "../src/demo/seed.ts";
+import { findUserByEmail, setPassword } from "../src/services/users.ts";
+import { NO_PASSWORD_HASH } from "../src/backup/restore.ts";
 import { DEMO_QUOTES } from "../src/demo/annotations.ts";
 import { contextFor } from "../src/documents/context.ts";
 import { type TestApp, TestClient, createTestApp } from "./support/app.ts";
@@ -58,5 +62,25 @@ describe("the demo `pnpm start` seeds", () => {
     expect(again).toEqual(demo);
     const { body } = await me.get(`/api/articles/${demo.articleId}/annotations?limit=200`);
     expect(body.annotations.length).toBe(5);
+  });
+
+  it("prints its login at start only while that login works", async () => {
+    const banner = () => demoBanner(t.database.db, "http://marginalia.test", demo);
+    expect(await banner()).toContain(`Log in as ${DEMO_USER.email} / ${DEMO_USER.password}\n`);
+    const user = (await findUserByEmail(t.database.db, DEMO_USER.email))!;
+    try {
+      // Its password changed, as anyone trying the demo may.
+      await setPassword(t.database.db, user.id, "another-password-entirely", { revokeTokens: false });
+      const changed = await banner();
+      expect(changed).not.toContain(DEMO_USER.password);
+      expect(changed).toContain(`The demo account ${DEMO_USER.email} exists with another password`);
+      expect(changed).toContain(`/articles/${demo.articleId}`);
+      // Restored from a backup that leaves passwords out: there is no password that works.
+      await t.database.db.update(users).set({ passwordHash: NO_PASSWORD_HASH }).where(eq(users.id, user.id));
+      expect(await banner()).not.toContain(DEMO_USER.password);
+    } finally {
+      await setPassword(t.database.db, user.id, DEMO_USER.password, { revokeTokens: false });
+    }
+    expect(await banner()).toContain(`Log in as ${DEMO_USER.email} / ${DEMO_USER.password}\n`);
   });
 });

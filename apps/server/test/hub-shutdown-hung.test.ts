@@ -47,7 +47,7 @@ describe("a hub shutting down while its commits hang", () => {
 
     let finished = false;
     // A deadline far off: the sockets must not wait for it, nor for the hung commit.
-    const shutdown = t.hub.shutdown(Date.now() + 10 * 60_000, 100).then((unwritten) => ((finished = true), unwritten));
+    const shutdown = t.hub.shutdown(Date.now() + 10 * 60_000, { firstFlushMs: 100 }).then((unwritten) => ((finished = true), unwritten));
     createAnnotation(late.doc, { kind: "comment", authorId: owner.user.id, body: "sent after the shutdown began" });
 
     // Each client tries again, as y-websocket does after 1001, and is closed the same way at once.

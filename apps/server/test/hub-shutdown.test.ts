@@ -51,7 +51,7 @@ describe("a hub shutting down", () => {
     };
     const write = owner.patch(`/api/annotations/${created.body.id}`, { body: "Edited while the server stops" });
     await waiting;
-    await t.hub.shutdown(Date.now() + 5_000, 100);
+    await t.hub.shutdown(Date.now() + 5_000, { firstFlushMs: 100 });
     expect(live.isDestroyed).toBe(true);
     free();
     const answer = await write;

@@ -7,6 +7,7 @@ import { readTextArticle } from "../import/plain-text.ts";
 import { createArticle } from "../services/articles.ts";
 import { createGroup } from "../services/groups.ts";
 import { createUser, findUserByEmail } from "../services/users.ts";
+import { verifyPassword } from "../auth/password.ts";
 import type { SyncHub } from "../sync/hub.ts";
 import { seedDemoAnnotations } from "./annotations.ts";
 
@@ -59,4 +60,19 @@ export async function seedDemo(db: Db, hub: SyncHub): Promise<{ articleId: strin
   await db.insert(memberships).values({ groupId: group.id, userId: colleague.id, role: "annotator" }).onConflictDoNothing();
   await seedDemoAnnotations(db, hub, { articleId: article.id, text: article.text, owner: user.id, annotator: colleague.id });
   return { articleId: article.id, groupId: group.id };
+}
+
+/**
+ * What a start prints for a person trying Marginalia. The demo account is reused as found, so its login is
+ * printed only while it works (one argon2 verification): its password may have been changed, or the account
+ * restored from a backup without one, and a printed login that fails is the first thing such a person meets.
+ */
+export async function demoBanner(db: Db, origin: string, demo: { articleId: string }): Promise<string> {
+  const user = await findUserByEmail(db, DEMO_USER.email);
+  const works = user ? await verifyPassword(user.passwordHash, DEMO_USER.password).catch(() => false) : false;
+  return (
+    `\n  Marginalia is running at ${origin}\n` +
+    (works ? `  Log in as ${DEMO_USER.email} / ${DEMO_USER.password}\n` : `  The demo account ${DEMO_USER.email} exists with another password\n`) +
+    `  Demo article: ${origin}/articles/${demo.articleId}\n`
+  );
 }

@@ -19,7 +19,7 @@ describe("an embedded data directory's claim", () => {
   it("is refused to a second opener while held, and free once released", () => {
     const dir = fresh("held");
     const release = claimDataDir(dir);
-    expect(readFileSync(path.join(dir, LOCK_FILE), "utf8").trim()).toBe(`${process.pid} ${hostname()}`);
+    expect(readFileSync(path.join(dir, LOCK_FILE), "utf8").trim()).toMatch(new RegExp(`^${process.pid} ${hostname()} \\d+$`));
     expect(() => claimDataDir(dir)).toThrow(DataDirInUse);
     release();
     claimDataDir(dir)();
@@ -29,6 +29,16 @@ describe("an embedded data directory's claim", () => {
     const dir = fresh("other");
     // The test runner's parent is alive for as long as this test runs.
     writeFileSync(path.join(dir, LOCK_FILE), `${process.ppid}\n`);
+    expect(() => claimDataDir(dir)).toThrow(`is open in process ${process.ppid}`);
+  });
+
+  it("is taken over from a live process that only reuses the pid of the claim's, and refused to the process that made it", () => {
+    const dir = fresh("reused");
+    // The test runner's parent is alive, but it is not the process that wrote a claim with another start time.
+    writeFileSync(path.join(dir, LOCK_FILE), `${process.ppid} ${hostname()} 1\n`);
+    claimDataDir(dir)();
+    const started = readFileSync(`/proc/${process.ppid}/stat`, "utf8").split(") ")[1]!.split(" ")[19];
+    writeFileSync(path.join(dir, LOCK_FILE), `${process.ppid} ${hostname()} ${started}\n`);
     expect(() => claimDataDir(dir)).toThrow(`is open in process ${process.ppid}`);
   });
 

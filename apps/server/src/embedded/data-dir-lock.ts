@@ -25,7 +25,15 @@ const TAKING = ".taking";
  * and takes over its earlier life's claim as before.
  */
 const HOST = hostname();
-const OUR_CLAIM = `${process.pid} ${HOST}\n`;
+/**
+ * And the process's start time (/proc/<pid>/stat), so that a pid the system has since given to another process
+ * (a reboot, or a long uptime's wrap) is not taken for the server that wrote the claim: without it, such a claim
+ * blocked every start until deleted by hand. Where there is no /proc, a claim is judged by its pid alone.
+ */
+const OUR_CLAIM = `${process.pid} ${HOST} ${startTimeOf(process.pid) ?? ""}`.trimEnd() + "\n";
+
+/** What a claim says: its process, and the host it runs on when that is another, whose processes cannot be judged. */
+type Holder = { pid: number; started?: string; foreignHost?: string };
 
 /**
  * Claims an embedded data directory for this process, or refuses. PGlite
@@ -43,15 +51,15 @@ export function claimDataDir(dataDir: string): () => void {
       return () => release(file);
     }
     const holder = holderOf(file);
-    if (typeof holder === "object") {
+    if (typeof holder === "object" && holder.foreignHost !== undefined) {
       throw new DataDirInUse(
-        `the embedded database in ${dataDir} is claimed by process ${holder.pid} on host ${holder.host}, whose processes this one cannot see: ` +
+        `the embedded database in ${dataDir} is claimed by process ${holder.pid} on host ${holder.foreignHost}, whose processes this one cannot see: ` +
           `stop that server first (two processes on one embedded database corrupt it). If it no longer runs, delete ${file}.`,
       );
     }
-    if (typeof holder === "number" && holdsIt(file, holder)) {
+    if (typeof holder === "object" && holdsIt(file, holder)) {
       throw new DataDirInUse(
-        `the embedded database in ${dataDir} is open in process ${holder}${holder === process.pid ? " (this one)" : ""}: ` +
+        `the embedded database in ${dataDir} is open in process ${holder.pid}${holder.pid === process.pid ? " (this one)" : ""}: ` +
           "stop that server first (two processes on one embedded database corrupt it), or use Postgres (DATABASE_URL) " +
           `to run commands beside a live server. If no such process runs, delete ${file}.`,
       );
@@ -113,8 +121,8 @@ function removeIfStale(file: string, depth: number) {
 }
 
 /** Whether the process named in `file` has it: a claim naming our pid that we never made is an earlier life's (a container restarted: pid 1 again). */
-function holdsIt(file: string, holder: number): boolean {
-  return holder === process.pid ? held.has(file) : isAlive(holder);
+function holdsIt(file: string, holder: Holder): boolean {
+  return holder.pid === process.pid ? held.has(file) : isAlive(holder);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -123,10 +131,10 @@ function pause(ms: number) {
 }
 
 /**
- * The pid a claim names, or the pid and host when the host is another; "unreadable" for one that names no pid
- * (written by hand, or cut short by an older release). An older release's claim names the pid alone.
+ * The process a claim names; "unreadable" for one that names no pid (written by hand, or cut short by an older
+ * release). Older releases' claims name the pid alone, or the pid and host without the start time.
  */
-function holderOf(file: string): number | { pid: number; host: string } | "unreadable" | "missing" {
+function holderOf(file: string): Holder | "unreadable" | "missing" {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -134,42 +142,54 @@ function holderOf(file: string): number | { pid: number; host: string } | "unrea
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return "missing";
     throw err;
   }
-  const [first = "", host] = text.trim().split(" ", 2);
+  const [first = "", host, started] = text.trim().split(" ", 3);
   const pid = Number(first);
   if (!Number.isInteger(pid) || pid <= 0) return "unreadable";
-  return host === undefined || host === HOST ? pid : { pid, host };
+  return { pid, ...(started && { started }), ...(host !== undefined && host !== HOST && { foreignHost: host }) };
 }
 
 function isStale(file: string, holder: ReturnType<typeof holderOf>): boolean {
-  return holder === "unreadable" || (typeof holder === "number" && !holdsIt(file, holder));
+  return holder === "unreadable" || (typeof holder === "object" && holder.foreignHost === undefined && !holdsIt(file, holder));
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the claim's process runs: its pid answers, and is not a zombie or a later process given the same pid. */
+function isAlive({ pid, started }: Holder): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
     // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  return !isZombie(pid);
+  const stat = procStat(pid);
+  // No /proc (or not ours to read): the pid is all there is to judge by.
+  if (!stat) return true;
+  // A process killed and not yet reaped by its parent still answers kill(pid, 0), but holds no files.
+  if (stat[0] === "Z") return false;
+  return started === undefined || stat[19] === started;
 }
 
-/** A process killed and not yet reaped by its parent still answers kill(pid, 0), but holds no files. */
-function isZombie(pid: number): boolean {
+/** The fields of /proc/<pid>/stat after the command name (state first), or null where it cannot be read. */
+function procStat(pid: number): string[] | null {
   try {
-    // The state follows the command name, which is in parentheses and may hold spaces.
+    // The command name is in parentheses, and may hold spaces and parentheses itself.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** When the process started, in clock ticks after boot (field 22 of /proc/<pid>/stat): with the pid, it names one process. */
+function startTimeOf(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null;
 }
 
 /** Only our own claim is removed: a directory taken over meanwhile keeps its new owner's. */
 function release(file: string) {
   held.delete(file);
   try {
-    if (holderOf(file) === process.pid) unlinkSync(file);
+    const holder = holderOf(file);
+    if (typeof holder === "object" && holder.foreignHost === undefined && holder.pid === process.pid) unlinkSync(file);
   } catch {
     // Already gone (removed with its directory, or by hand): there is nothing left to release.
   }

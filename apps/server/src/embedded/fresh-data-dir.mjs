@@ -21,14 +21,8 @@ const STAGING = ".marginalia-init";
 export async function prepareDataDir(dataDir, create) {
   if (existsSync(path.join(dataDir, "PG_VERSION"))) return;
   const staging = path.join(dataDir, STAGING);
-  // The claim, and what a claimer killed mid-way leaves beside it (data-dir-lock.ts), are ours.
-  const strangers = readdirSync(dataDir).filter((entry) => !entry.startsWith(LOCK_FILE) && entry !== STAGING);
-  if (strangers.length > 0) {
-    throw new Error(
-      `${dataDir} holds no database but is not empty (${strangers.slice(0, 3).join(", ")}${strangers.length > 3 ? ", …" : ""}): ` +
-        "point DATA_DIR at an empty or new directory",
-    );
-  }
+  const strangers = strangersIn(dataDir);
+  if (strangers) throw new Error(strangers);
   rmSync(staging, { recursive: true, force: true });
   const db = await create(staging);
   await db.close();
@@ -36,4 +30,19 @@ export async function prepareDataDir(dataDir, create) {
   for (const entry of entries) if (entry !== "PG_VERSION") renameSync(path.join(staging, entry), path.join(dataDir, entry));
   renameSync(path.join(staging, "PG_VERSION"), path.join(dataDir, "PG_VERSION"));
   rmSync(staging, { recursive: true, force: true });
+}
+
+/**
+ * Why `dataDir`, which holds no database, cannot be given one: the files in it that are neither
+ * the claim, what a claimer killed mid-way leaves beside it (data-dir-lock.ts), nor a first start's
+ * staging, which are ours. Null when there are none, or when it holds a database.
+ */
+export function strangersIn(dataDir) {
+  if (existsSync(path.join(dataDir, "PG_VERSION"))) return null;
+  const strangers = readdirSync(dataDir).filter((entry) => !entry.startsWith(LOCK_FILE) && entry !== STAGING);
+  if (strangers.length === 0) return null;
+  return (
+    `DATA_DIR ${dataDir} holds no database but is not empty (${strangers.slice(0, 3).join(", ")}${strangers.length > 3 ? ", …" : ""}): ` +
+    "point DATA_DIR at an empty or new directory"
+  );
 }

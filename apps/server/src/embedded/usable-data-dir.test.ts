@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,5 +52,30 @@ describe("an embedded data directory that cannot be used", () => {
       message: expect.stringMatching(/^DATA_DIR \S+\/a-file\/data cannot be created or written \(part of the path is a file, ENOTDIR\)/),
     });
     expect((await failureOf(file)).message).toMatch(/\(a file stands there, EEXIST\)/);
+  });
+
+  it("fails with one plain line when the directory holds someone's files but no database", async () => {
+    const dir = path.join(root, "notes");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "notes.txt"), "x");
+    const failure = await failureOf(dir);
+    expect(failure.name).toBe("DataDirUnusable");
+    expect(failure.message).toMatch(/^DATA_DIR \S+\/notes holds no database but is not empty \(notes\.txt\): /);
+    expect(failure.message).not.toContain("\n");
+  });
+
+  it("fails with one plain line when the directory may be written but the database's files in it may not", { timeout: 60_000 }, async () => {
+    // A Docker volume first used as root, then mounted for an unprivileged user: the top is writable, its files are root's.
+    const dataDir = path.join(root, "foreign-files");
+    const database = await openDatabase({ kind: "pglite", dataDir });
+    await database.close();
+    chmodSync(root, 0o755);
+    chmodSync(dataDir, 0o777);
+    // Not as root, the same is had by taking the write bit from the files (root ignores it; nobody's user does not own them).
+    if (process.getuid?.() !== 0) for (const entry of readdirSync(dataDir, { recursive: true })) chmodSync(path.join(dataDir, String(entry)), 0o555);
+    const failure = failureOfUnprivileged(dataDir);
+    expect(failure.name).toBe("DataDirUnusable");
+    expect(failure.message).toMatch(/^DATA_DIR \S+\/foreign-files cannot be created or written \(permission denied, EACCES: \S+\) by user \d+: /);
+    expect(failure.message).not.toContain("\n");
   });
 });

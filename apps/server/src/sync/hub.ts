@@ -381,15 +381,16 @@ export class SyncHub {
   }
 
   /**
-   * SIGTERM: the sockets stop reading and close after a short first flush (shutdown.ts); what they sent is
-   * written until `deadline` (a Date.now() value), database or not, and the relay closes last, so that what
-   * was committed and the presence that left are still published. What was not written by the deadline is
+   * SIGTERM: the sockets stop reading and close after a short first flush (shutdown.ts); what they and the HTTP
+   * requests being answered (`requests` resolves once they are) wrote is written until `deadline` (a Date.now()
+   * value), database or not, and the relay closes last, so that what was committed and the presence that left
+   * are still published. What was not written by the deadline is
    * logged, and returned as a count per document.
    */
-  async shutdown(deadline = Infinity, firstFlushMs = FIRST_FLUSH_MS): Promise<Map<string, number>> {
+  async shutdown(deadline = Infinity, { firstFlushMs = FIRST_FLUSH_MS, requests }: { firstFlushMs?: number; requests?: () => Promise<void> } = {}): Promise<Map<string, number>> {
     this.shuttingDown = true;
     this.openAccess.stop();
-    const unwritten = await drainSockets({ connections: this.connections, committer: this.committer, sockets: this.sockets, stopWriters: () => this.hiding.stop(), firstFlushMs }, deadline);
+    const unwritten = await drainSockets({ connections: this.connections, committer: this.committer, sockets: this.sockets, stopWriters: () => this.hiding.stop(), requests, firstFlushMs }, deadline);
     // Claims are worth a moment, not the grace period: a client that returns claims its id again.
     await beforeDeadline(this.clientIdStore.flush(), Math.min(deadline, Date.now() + 2_000));
     this.documents.destroyAll();

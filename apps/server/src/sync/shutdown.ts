@@ -69,6 +69,8 @@ export type Draining = {
   sockets: SocketsClosing;
   /** Work that writes through the committer and must end before it closes (the hidden moves: hiding.ts). */
   stopWriters: () => Promise<void>;
+  /** Resolves once the HTTP requests being answered are: a REST write on a live document writes through the committer as a socket does. */
+  requests?: () => Promise<void>;
   /** How long the sockets wait for a first flush (FIRST_FLUSH_MS). */
   firstFlushMs: number;
 };
@@ -83,9 +85,10 @@ export type Draining = {
  * `firstFlushMs`, lets the acks owed go out; then every socket closes with
  * 1001, whether or not the database answered, dropping what it still kept,
  * and the clients move to another process while this one goes on writing
- * what it accepted until `deadline`. A large update a socket had begun to
- * apply goes on to its last piece (socket-updates.ts), before the committer
- * closes. Returns what was not written, per document.
+ * what it accepted, and what the requests taken write, until `deadline`. A
+ * large update a socket had begun to apply goes on to its last piece
+ * (socket-updates.ts), before the committer closes. Returns what was not
+ * written, per document.
  */
 export async function drainSockets(d: Draining, deadline: number): Promise<Map<string, number>> {
   d.sockets.stopReading();
@@ -97,7 +100,7 @@ export async function drainSockets(d: Draining, deadline: number): Promise<Map<s
   for (const connection of connections) connection.close(CLOSE_CODES.goingAway, "server shutting down");
   const closed = d.sockets.settled(deadline);
   await beforeDeadline(Promise.all(connections.map((connection) => connection.settled())), deadline);
-  await beforeDeadline(d.stopWriters(), deadline);
+  await beforeDeadline(Promise.all([d.stopWriters(), d.requests?.()]), deadline);
   const unwritten = await d.committer.close(deadline);
   await closed;
   return unwritten;

@@ -44,6 +44,14 @@ describe("classifyCommitError", () => {
     expect(classifyCommitError(wrapped(coded(code)))).toBe("transient");
   });
 
+  it("retries a connection to the embedded database's socket once it is gone, and no other missing file", () => {
+    // As Node's net module raises it when the socket file was removed (the database closing under a request).
+    const gone = Object.assign(new Error("connect ENOENT /tmp/marginalia-db-x/.s.PGSQL.5432"), { code: "ENOENT", syscall: "connect" });
+    expect(classifyCommitError(gone)).toBe("transient");
+    expect(classifyCommitError(wrapped(gone))).toBe("transient");
+    expect(classifyCommitError(Object.assign(new Error("open ENOENT /app/web/index.html"), { code: "ENOENT", syscall: "open" }))).toBe("unknown");
+  });
+
   it("drops an update whose statement could not be built: the same update overflows the stack every time", () => {
     expect(classifyCommitError(new RangeError("Maximum call stack size exceeded"))).toBe("permanent");
     expect(classifyCommitError(wrapped(new RangeError("Maximum call stack size exceeded")))).toBe("permanent");

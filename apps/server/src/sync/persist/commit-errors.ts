@@ -51,6 +51,8 @@ export function classifyCommitError(err: unknown): CommitFailure {
     const code = (e as { code?: unknown }).code;
     if (typeof code !== "string") continue;
     if (CONNECTION_CODES.has(code)) return "transient";
+    // The embedded database's socket file, removed as it closes (or not yet made): its connection, not a file of ours.
+    if (code === "ENOENT" && (e as { syscall?: unknown }).syscall === "connect") return "transient";
     if (/^[0-9A-Z]{5}$/.test(code)) {
       if (TRANSIENT_STATES.has(code) || TRANSIENT_CLASSES.has(code.slice(0, 2))) return "transient";
       if (PERMANENT_CLASSES.has(code.slice(0, 2))) return "permanent";
