@@ -58,6 +58,9 @@ describe("open sockets follow access changes", () => {
     await socket.synced;
     const before = createAnnotation(socket.doc, { kind: "comment", authorId: member.user.id, body: "as an annotator" });
     await eventually(() => expect(annotationsOf(ownerClient.doc).has(before)).toBe(true), 2_000);
+    // Stored before the demotion: a write still on its way to the database when the role changes is judged at its
+    // commit under the role then (docs/architecture.md, "Roles at the commit"), which is not what this test is about.
+    await eventually(async () => expect((await owner.get(`/api/annotations/${before}`)).status).toBe(200), 5_000);
 
     expect((await owner.patch(`/api/groups/${group.id}/members/${member.user.id}`, { role: "viewer" })).status).toBe(200);
     const fromOwner = createAnnotation(ownerClient.doc, { kind: "comment", authorId: owner.user.id, body: "still readable" });
