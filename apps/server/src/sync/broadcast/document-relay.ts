@@ -17,6 +17,8 @@ export type DocumentRelay = {
   publishAwareness(live: LiveDocument, update: Uint8Array): void;
   /** A Yjs client id claimed here (client-ids.ts), for the other processes' copies of the document. */
   publishClaim(live: LiveDocument, clientId: number, userId: string): void;
+  /** Whether other processes write the same documents: only then can a copy here trail what is stored. */
+  readonly shared: boolean;
   /** Resolves once the copy holds everything stored for it, relayed to it yet or not. One process: it always does. */
   catchUp(live: LiveDocument): Promise<void>;
   /** A change of access made here, for the other processes' sockets; `onAccess` takes theirs (null: some may have been missed). */
@@ -37,6 +39,7 @@ export const LOCAL_ONLY: DocumentRelay = {
   publishUpdate() {},
   publishAwareness() {},
   publishClaim() {},
+  shared: false,
   catchUp: async () => {},
   publishAccess() {},
   onAccess() {},

@@ -60,6 +60,7 @@ export type RedisRelayOptions = {
 };
 
 export class RedisRelay implements DocumentRelay {
+  readonly shared = true;
   readonly processId = new Uint8Array(randomBytes(ID_BYTES));
   /** Publishing and subscribing need separate connections: a subscribed one can do nothing else. */
   private readonly pub: Redis;

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { annotationsOf } from "@marginalia/schema";
 import type { Db } from "../../db.ts";
 import { groupMembersOf } from "../authorize/access-check.ts";
 import type { ClientIdStore } from "../authorize/client-id-store.ts";
@@ -13,7 +14,7 @@ import { ShuttingDown } from "../shutdown.ts";
 
 /** A loaded document's life: being read from the database, in use, or being written out and dropped. */
 type Slot =
-  | { phase: "loading"; ready: Promise<LiveDocument> }
+  | { phase: "loading"; context: DocContext; ready: Promise<LiveDocument> }
   | { phase: "live"; live: LiveDocument; idleTimer: NodeJS.Timeout | null; users: number }
   | { phase: "unloading"; done: Promise<void> };
 
@@ -44,9 +45,14 @@ export type DocumentSources = {
  */
 export class LoadedDocuments {
   private readonly slots = new Map<string, Slot>();
-  /** By article, how many times its copies were told they may trail (`mayTrail`); by copy, the count it has caught up with. */
-  private readonly trailing = new Map<string, number>();
-  private readonly caughtUpAt = new WeakMap<LiveDocument, number>();
+  /**
+   * Copies told they may trail (`mayTrail`), and documents told so while they were loading, until each catches
+   * up. Kept by copy, not by article, so that nothing outlives the copies it is about.
+   */
+  private readonly behind = new WeakSet<LiveDocument>();
+  private readonly loadingBehind = new Set<string>();
+  /** A catch-up under way, which a second caller waits for rather than reading the copy before it ends. */
+  private readonly catching = new WeakMap<LiveDocument, Promise<void>>();
   /** The last document teardown queued (`unload`): each runs on an event-loop turn after the one before it. */
   private teardowns: Promise<void> = Promise.resolve();
 
@@ -71,15 +77,18 @@ export class LoadedDocuments {
     }
     if (this.sources.closing()) throw new ShuttingDown();
     const ready = this.load(context);
-    this.slots.set(context.docName, { phase: "loading", ready });
+    this.slots.set(context.docName, { phase: "loading", context, ready });
     try {
       const live = await ready;
       this.slots.set(context.docName, { phase: "live", live, idleTimer: null, users: 1 });
+      // Its load may have read the database before the decision it was told of began.
+      if (this.loadingBehind.delete(context.docName)) this.behind.add(live);
       this.sources.loaded(context);
       return live;
     } catch (err) {
       // Nothing is kept of a failed load, so it can never be saved over the real data.
       this.slots.delete(context.docName);
+      this.loadingBehind.delete(context.docName);
       throw err;
     }
   }
@@ -180,24 +189,39 @@ export class LoadedDocuments {
   /**
    * The article's copies here may trail what is stored (a decision through another process came before:
    * services/decision-turns.ts): each catches up before its next use (`current`), not all of them at once, since
-   * most (every reader's private document) take no part in the decision.
+   * most (every reader's private document) take no part in the decision. A copy loaded later reads the decision
+   * from the database. One process alone has nothing to catch up with.
    */
   mayTrail(articleId: string) {
-    this.trailing.set(articleId, (this.trailing.get(articleId) ?? 0) + 1);
+    if (!this.sources.relay.shared) return;
+    for (const [name, slot] of this.slots) {
+      if (slot.phase === "live" && slot.live.context.articleId === articleId) this.behind.add(slot.live);
+      else if (slot.phase === "loading" && slot.context.articleId === articleId) this.loadingBehind.add(name);
+    }
   }
 
   /**
    * Brings a copy up to what every process has stored, relayed to it yet or not (DocumentRelay, `catchUp`), if
-   * its article's copies may trail (`mayTrail`) or it lacks annotation `lacking`, which its caller found stored
-   * in it; resolves once what that applied, which waits for a build or a large update holding the document, is in.
+   * it may trail (`mayTrail`) or lacks annotation `lacking`, which its caller found stored in it; resolves once
+   * what that applied, which waits for a build or a large update holding the document, is in.
    */
   async current(live: LiveDocument, lacking?: string): Promise<void> {
-    const told = this.trailing.get(live.context.articleId);
-    const trails = told !== undefined && this.caughtUpAt.get(live) !== told;
-    if (!trails && (lacking === undefined || live.annotation(lacking))) return;
-    await this.sources.relay.catchUp(live);
-    await live.whenFree();
-    if (told !== undefined) this.caughtUpAt.set(live, told);
+    await this.catching.get(live)?.catch(() => {});
+    if (!this.behind.has(live) && (lacking === undefined || annotationsOf(live.doc).has(lacking))) return;
+    this.behind.delete(live);
+    const done = (async () => {
+      await this.sources.relay.catchUp(live);
+      await live.whenFree();
+    })();
+    this.catching.set(live, done);
+    try {
+      await done;
+    } catch (err) {
+      this.behind.add(live);
+      throw err;
+    } finally {
+      if (this.catching.get(live) === done) this.catching.delete(live);
+    }
   }
 
   /** Whether the document is here in any phase: loading, live or unloading. */
