@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
-import { createRateLimits } from "./auth/rate-limit.ts";
+import { openSharedCounters } from "./auth/limit-counters.ts";
+import { DEFAULT_RATE_LIMITS, createRateLimits } from "./auth/rate-limit.ts";
 import { loadConfig } from "./config.ts";
 import { beforeDeadline } from "./deadline.ts";
 import { limitHeapGrowth } from "./heap-growth.ts";
@@ -64,7 +65,10 @@ const mailer = createMailer(config.mail, logger, { counted: metrics.mailCounted 
 if (config.mail.transport.kind === "log" && config.database.kind === "postgres") {
   logger.warn("no MAIL_URL: sign-up confirmations and invitations are written to this log instead of mailed");
 }
-const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits: createRateLimits(database.db), hub, metrics, mailer });
+// With Redis, the account limits count across every process (docs/architecture.md, "More than one process").
+const sharedLimits = config.redisUrl ? openSharedCounters(config.redisUrl, logger) : undefined;
+const rateLimits = createRateLimits(database.db, DEFAULT_RATE_LIMITS, sharedLimits?.counters);
+const { app, attach, notificationStreams } = createApp({ config, db: database.db, logger, rateLimits, hub, metrics, mailer });
 const requests = new RequestsInFlight();
 const server = serve({ fetch: requests.track(app.fetch), port: config.port, hostname: config.host }, (info) => {
   logger.info({ port: info.port }, "listening");
@@ -109,6 +113,7 @@ async function shutdown(signal: string) {
   await stopStep("webhook deliveries", deliverer.stop(), Date.now() + 1_000);
   // A mail being sent gets a few seconds, not the grace period: a silent mail server holds a try 30 s.
   await mailer.close(Math.min(5_000, Math.max(0, end - reserve - Date.now())));
+  if (sharedLimits) await stopStep("rate limits' redis", sharedLimits.close(), Date.now() + 1_000);
   // A database that is down may not answer its goodbye either.
   await stopStep("database", database.close(), end - reserve / 2);
   process.exit(unwritten.size || process.exitCode ? 1 : 0);

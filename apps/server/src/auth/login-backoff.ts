@@ -24,9 +24,14 @@
  * address, during such an attack, the password reset (which the pace does not
  * touch) is the way in.
  *
- * The counts are this process's own: with several processes, a guesser spread
- * over them gets each one's pace, a few times as many guesses as one process
- * allows, which is still a crawl; sharing them would cost a write per guess.
+ * The counts are this process's own, also when several processes share Redis
+ * (the per-IP and mail limits are shared, limit-counters.ts). A guesser whose
+ * requests land on N processes meets N backoffs and N paces, so N times as
+ * many guesses as one process allows: still a crawl, since each wait doubles
+ * and every attempt also spends the client's per-IP allowance, which is counted
+ * across all processes. Sharing these would cost a Redis round trip on every
+ * attempt and a second set of counts for when Redis is away, for a constant
+ * factor on a limit that is already exponential.
  *
  * An attempt still being checked counts as a failure until it is decided, so
  * that a burst of guesses sent at once meets the same waits as one sent in

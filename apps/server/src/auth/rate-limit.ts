@@ -1,8 +1,9 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRes } from "rate-limiter-flexible";
 import { ApiError } from "../errors.ts";
 import { addressKey } from "./address-key.ts";
 import type { Db } from "../db.ts";
 import { KnownSignIns } from "./known-sign-ins.ts";
+import { type Counters, memoryCounters } from "./limit-counters.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF, LoginBackoff } from "./login-backoff.ts";
 import { generateSecureRandomString } from "./secrets.ts";
 
@@ -31,23 +32,16 @@ export type RateLimits = ReturnType<typeof createRateLimits>;
 export type MailAsker = "stranger" | "owner";
 
 /**
- * In-process limits. With several server processes each keeps its own count,
- * so the effective limit is multiplied by the process count. Which addresses and browsers are an
- * account's own is not a count: it is shared through the database (known-sign-ins.ts). Addresses are
- * counted by `addressKey` (an IPv6 client by its /64); emails as accounts store them (trimmed, lower
- * case), which the sign-in route makes them before it asks.
+ * The per-IP and mails-per-address counts are kept by `counters`: in this process's memory when it is alone,
+ * in Redis when several processes share it, so that each limit holds across all of them (limit-counters.ts).
+ * The login backoff is each process's own (login-backoff.ts). Which addresses and browsers are an account's
+ * own is not a count: it is shared through the database (known-sign-ins.ts). Addresses are counted by
+ * `addressKey` (an IPv6 client by its /64); emails as accounts store them (trimmed, lower case), which the
+ * sign-in route makes them before it asks.
  */
-export function createRateLimits(db: Db, options: RateLimitOptions = DEFAULT_RATE_LIMITS) {
-  const perIp = new RateLimiterMemory({
-    keyPrefix: "auth-ip",
-    points: options.perIp.points,
-    duration: options.perIp.durationSeconds,
-  });
-  const mailsTo = new RateLimiterMemory({
-    keyPrefix: "auth-mail",
-    points: (options.mailsPerAddress ?? MAILS_PER_ADDRESS).points,
-    duration: (options.mailsPerAddress ?? MAILS_PER_ADDRESS).durationSeconds,
-  });
+export function createRateLimits(db: Db, options: RateLimitOptions = DEFAULT_RATE_LIMITS, counters: Counters = memoryCounters) {
+  const perIp = counters("auth-ip", options.perIp);
+  const mailsTo = counters("auth-mail", options.mailsPerAddress ?? MAILS_PER_ADDRESS);
   const backoff = new LoginBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
   const known = new KnownSignIns(db);
 
