@@ -65,7 +65,7 @@ export const noContent = { 204: "Done" };
  * (anchoring/anchored-reads.ts; docs/architecture.md, "Anchoring").
  */
 /** On a route that hashes or checks a password, when too many wait for their turn (auth/password.ts). */
-export const hashingBusy = { 503: "unavailable: too many passwords are being checked at once on this server; try again after Retry-After" };
+export const whileHashing = { 503: "unavailable: too many passwords are being checked at once on this server; try again after Retry-After" };
 export const whileMoving = { 503: "reanchoring: a correction's annotations are being moved onto the new text; try again after Retry-After" };
 export const LD = ["application/ld+json"];
 /** The annotation as the REST API presents it, for each status that answers with one. */

@@ -12,7 +12,7 @@ import { readJson, readOptionalJson } from "../http/input.ts";
 import { requestPasswordReset, resetPassword } from "../services/password-resets.ts";
 import { confirmSignup, requestSignup } from "../services/signups.ts";
 import { type EndedCredentials, endCredentialsOf, findUserByEmail, rehashPassword, setPassword } from "../services/users.ts";
-import { documented, hashingBusy, noContent } from "../openapi/describe.ts";
+import { documented, whileHashing, noContent } from "../openapi/describe.ts";
 import { passwordResetAnswerSchema, signupAnswerSchema, userResponseSchema } from "../openapi/schemas/accounts.ts";
 
 // Length limits apply to the normalized password, which is what is hashed (auth/password.ts).
@@ -88,7 +88,7 @@ function closeSocketsOf(c: AppContext, ended: EndedCredentials) {
 }
 
 export const authRoutes = new Hono<AppEnv>()
-  .post("/signup", documented({ tag: "auth", summary: "Start a sign-up: mails a confirmation link to a new address, or a notice to an address that already has an account; the answer is the same for both", auth: false, body: signupSchema, responses: { ...hashingBusy, 202: "{status: \"confirmation-sent\", email}", 429: "Too many attempts" }, schemas: { 202: signupAnswerSchema } }), async (c) => {
+  .post("/signup", documented({ tag: "auth", summary: "Start a sign-up: mails a confirmation link to a new address, or a notice to an address that already has an account; the answer is the same for both", auth: false, body: signupSchema, responses: { ...whileHashing, 202: "{status: \"confirmation-sent\", email}", 429: "Too many attempts" }, schemas: { 202: signupAnswerSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, signupSchema);
@@ -97,7 +97,7 @@ export const authRoutes = new Hono<AppEnv>()
     // The same answer whether or not the address has an account: the mailbox tells its owner which.
     return c.json({ status: "confirmation-sent", email: input.email }, 202);
   })
-  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { ...hashingBusy, 201: "Signed up; sets the session and device cookies", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
+  .post("/confirm", documented({ tag: "auth", summary: "Finish a sign-up with the mailed token and the password chosen at sign-up; creates the account and signs in", auth: false, body: confirmSignupSchema, responses: { ...whileHashing, 201: "Signed up; sets the session and device cookies", 401: "Not the password chosen at sign-up", 410: "The link expired, was used, or the address has an account by now", 429: "Too many attempts" }, schemas: { 201: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, confirmSignupSchema);
@@ -105,7 +105,7 @@ export const authRoutes = new Hono<AppEnv>()
     await signedInHere(c, user, await createSession(db, user.id));
     return c.json({ user }, 201);
   })
-  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { ...hashingBusy, 401: "Wrong email or password", 200: "Signed in; sets the session cookie, and the device cookie that spares this browser the account's login pace", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/login", documented({ tag: "auth", summary: "Sign in with a fresh session", auth: false, body: loginSchema, responses: { ...whileHashing, 401: "Wrong email or password", 200: "Signed in; sets the session cookie, and the device cookie that spares this browser the account's login pace", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     await rateLimits.attemptFromIp(clientIp(c));
     const input = await readJson(c, loginSchema);
@@ -120,7 +120,7 @@ export const authRoutes = new Hono<AppEnv>()
     await signedInHere(c, user, signedIn);
     return c.json({ user: { id: user.id, email: user.email, name: user.name } });
   })
-  .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions, and with revokeTokens your API tokens (signed in, not with a token)", body: changePasswordSchema, responses: { ...hashingBusy, 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
+  .post("/password", documented({ tag: "auth", summary: "Change your password; ends your other sessions, and with revokeTokens your API tokens (signed in, not with a token)", body: changePasswordSchema, responses: { ...whileHashing, 204: "Changed", 401: "The current password is wrong", 403: "Called with an API token" } }), async (c) => {
     const auth = requireAccountAccess(c);
     const { db } = c.get("deps");
     const input = await readJson(c, changePasswordSchema);
@@ -142,7 +142,7 @@ export const authRoutes = new Hono<AppEnv>()
     await requestPasswordReset(db, mailer, config.publicOrigin, input.email);
     return c.json({ status: "reset-sent", email: input.email }, 202);
   })
-  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { ...hashingBusy, 200: "Password set; sets the session and device cookies", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
+  .post("/password-reset/confirm", documented({ tag: "auth", summary: "Set a new password with the mailed reset token; ends every session of the account (and with revokeTokens its API tokens), then signs in here", auth: false, body: passwordResetSchema, responses: { ...whileHashing, 200: "Password set; sets the session and device cookies", 410: "The link expired, was used, or a newer one replaced it", 429: "Too many attempts" }, schemas: { 200: userResponseSchema } }), async (c) => {
     const { db, rateLimits } = c.get("deps");
     const ip = clientIp(c);
     await rateLimits.attemptFromIp(ip);
