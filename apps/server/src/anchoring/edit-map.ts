@@ -105,16 +105,27 @@ export class EditMap {
 
   /**
    * Whether the new text's `[start, end)` both begins and ends in stretches the revision kept from outside old
-   * `[from, to)`: the words of another passage, there before the revision, whatever they read. One end only may
-   * be the passage's own, cut short, with a mark of the sentence before it that a deletion brought beside it.
+   * `[from, to)`, and most of it was kept so: the words of another passage, there before the revision, whatever
+   * they read. One end only may be the passage's own, cut short, with a mark of the sentence before it that a
+   * deletion brought beside it. Letters a diff paired across a rewritten stretch ("t, ", "ow" of a paragraph
+   * moved among others) are not a passage: counted, they refused a moved paragraph its only copy.
    */
   keptFromElsewhere(start: number, end: number, from: number, to: number): boolean {
-    return [start, end - 1].every((at) => {
+    const outside = (at: number) => at < from || at >= to;
+    const endsKept = [start, end - 1].every((at) => {
       const run = this.kept[lastAtOrBefore(this.kept, at, (k) => k.to)];
-      if (!run || at >= run.to + run.length) return false;
-      const origin = run.from + (at - run.to);
-      return origin < from || origin >= to;
+      return !!run && at < run.to + run.length && outside(run.from + (at - run.to));
     });
+    if (!endsKept) return false;
+    let kept = 0;
+    for (let i = Math.max(0, lastAtOrBefore(this.kept, start, (k) => k.to)); i < this.kept.length && this.kept[i]!.to < end; i++) {
+      const run = this.kept[i]!;
+      // The part of the run within [start, end), in old positions, less what of it lies inside [from, to).
+      const a = run.from + Math.max(0, start - run.to);
+      const b = run.from + Math.min(run.length, end - run.to);
+      if (b > a) kept += b - a - Math.max(0, Math.min(b, to) - Math.max(a, from));
+    }
+    return kept * 2 > end - start;
   }
 
   private runAt(at: number): Kept | null {

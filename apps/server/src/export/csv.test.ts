@@ -73,6 +73,15 @@ describe("toCsv", () => {
     ]);
   });
 
+  it("leaves an orphan's start and end empty: they are on the revision it was lost on", () => {
+    const orphan = view({ id: "lost", anchor: { state: "orphaned", score: 0 } });
+    const rows = read(toCsv(exportData([view({ id: "placed" }), orphan])));
+    expect(rows.map((r) => [r.id, r.quote, r.start, r.end, r.anchor_state])).toEqual([
+      ["placed", "the quoted passage", "10", "28", "anchored"],
+      ["lost", "the quoted passage", "", "", "orphaned"],
+    ]);
+  });
+
   it("writes only the header for an article without annotations", () => {
     expect(read(toCsv(exportData([])))).toEqual([]);
   });

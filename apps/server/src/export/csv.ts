@@ -20,8 +20,10 @@ const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle
   // When the body or fact-check last changed, which readers see marked "edited"; empty until then.
   ["edited", (a) => (a.editedAt ? new Date(a.editedAt).toISOString() : null)],
   ["quote", (a) => a.target?.exact],
-  ["start", (a) => a.target?.start],
-  ["end", (a) => a.target?.end],
+  // An orphan's positions are on the revision it was lost on, other words of the article as it now reads (as the
+  // W3C export leaves out its position selector); its quote and anchor_state still tell what it was on.
+  ["start", (a) => placed(a)?.start],
+  ["end", (a) => placed(a)?.end],
   ["body", (a) => a.body],
   // The body's BCP 47 tag, so that a spreadsheet of several languages can be sorted or filtered by it.
   ["language", (a) => a.language],
@@ -37,6 +39,8 @@ const COLUMNS: [header: string, read: (a: AnnotationView, article: ExportArticle
   ["anchor_state", (a) => a.anchor.state],
   ["stale", (a) => String(a.stale)],
 ];
+
+const placed = (a: AnnotationView) => (a.anchor.state === "orphaned" ? null : a.target);
 
 export const CSV_HEADER = COLUMNS.map(([header]) => header);
 

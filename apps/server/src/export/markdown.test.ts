@@ -54,6 +54,25 @@ describe("toMarkdown", () => {
     expect(html).toContain("<table>");
   });
 
+  it("marks what a correction left orphaned, and lists it after what is placed", () => {
+    const lost = { anchor: { state: "orphaned" as const, score: 0 } };
+    const report = toMarkdown(
+      exportData([
+        view({ id: "gone", body: "On a deleted sentence", target: { revision: 1, exact: "a deleted sentence", prefix: "", suffix: "", start: 0, end: 18 }, ...lost }),
+        view({ id: "here", body: "On a kept one" }),
+        factcheck("false", { id: "fc-gone", ...lost, factcheck: { claim: "Lost claim", verdict: "false", confidence: null, sources: [] } }),
+        factcheck("true", { id: "fc-here", factcheck: { claim: "Kept claim", verdict: "true", confidence: null, sources: [] } }),
+      ]),
+      BASE,
+    );
+    expect(report).toContain("- **Comment** by Ada, 2024-03-05 (passage no longer in the article) on “a deleted sentence”:");
+    expect(report).toMatch(/- \*\*Comment\*\* by Ada, 2024-03-05 on “the quoted passage”:\n {2}On a kept one/);
+    expect(report.indexOf("On a kept one")).toBeLessThan(report.indexOf("On a deleted sentence"));
+    expect(report).toContain("### Lost claim\n\n**Verdict:** False · **Status:** passage no longer in the article");
+    expect(report).toContain("### Kept claim\n\n**Verdict:** True  \n");
+    expect(report.indexOf("### Kept claim")).toBeLessThan(report.indexOf("### Lost claim"));
+  });
+
   it("reports a whole group article by article", () => {
     const data = exportData([view({ body: "On the first" })]);
     data.scope = "group";

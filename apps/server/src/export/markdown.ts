@@ -28,10 +28,13 @@ function articleReport(article: ExportArticle, data: ExportData, baseUrl: string
   const byId = new Map(all.map((a) => [a.id, a]));
   // A reply whose parent this member cannot see is shown on its own, as a comment.
   const isRoot = (a: AnnotationView) => !a.parentId || !byId.has(a.parentId);
-  const factchecks = all.filter((a) => isRoot(a) && a.kind === "factcheck");
+  // An orphan's position is on the revision it was lost on, other words of the article as it now reads: listed
+  // after what is placed, in the order the list gives them.
+  const roots = [...all.filter((a) => isRoot(a) && !orphaned(a)), ...all.filter((a) => isRoot(a) && orphaned(a))];
+  const factchecks = roots.filter((a) => a.kind === "factcheck");
   const published = factchecks.filter(isPublishedFactcheck);
   const others = factchecks.filter((a) => !isPublishedFactcheck(a));
-  const rest = all.filter((a) => isRoot(a) && a.kind !== "factcheck");
+  const rest = roots.filter((a) => a.kind !== "factcheck");
   const replies = threads(all);
   const thread = (a: AnnotationView) => replies.get(a.id) ?? [];
 
@@ -90,6 +93,7 @@ function factcheckSection(
     a.visibility === "private" ? "private" : null,
     a.resolved ? "resolved" : null,
     a.stale ? `stale since revision ${a.staleness?.revision}` : null,
+    orphaned(a) ? GONE : null,
   ].filter(Boolean);
   const confidence = typeof fc?.confidence === "number" ? ` · **Confidence:** ${Math.round(fc.confidence * 100)}%` : "";
   const lines = [
@@ -133,7 +137,7 @@ function threads(all: AnnotationView[]): Map<string, AnnotationView[]> {
 
 function brief(a: AnnotationView): string {
   const what = a.kind === "highlight" ? "Highlight" : a.parentId ? "Reply" : "Comment";
-  const marks = [a.status !== "published" ? a.status : null, a.visibility === "private" ? "private" : null].filter(Boolean);
+  const marks = [a.status !== "published" ? a.status : null, a.visibility === "private" ? "private" : null, orphaned(a) ? GONE : null].filter(Boolean);
   const head = `**${what}** ${byWhom(a)}${marks.length ? ` (${marks.join(", ")})` : ""}`;
   const quote = a.target?.exact ? ` on “${escapeInline(shorten(a.target.exact, 120))}”` : "";
   const body = a.body.trim() ? `:\n${escapeMarkdown(a.body.trim())}` : "";
@@ -144,6 +148,9 @@ function replyLine(a: AnnotationView): string {
   return `**${escapeInline(a.author.name ?? "Former member")}**, ${dateTime(a.createdAt)}:\n${escapeMarkdown(a.body.trim())}`;
 }
 
+/** An annotation whose passage a correction removed: the reader's words for it (PassageMark). */
+const GONE = "passage no longer in the article";
+const orphaned = (a: AnnotationView) => !!a.target && a.anchor.state === "orphaned";
 const byWhom = (a: AnnotationView) => `by ${escapeInline(a.author.name ?? "a former member")}, ${isoDate(new Date(a.createdAt))}`;
 const time = (d: Date | string) => new Date(d).getTime();
 const dateTime = (d: Date | string) => `${new Date(d).toISOString().slice(0, 16).replace("T", " ")} UTC`;

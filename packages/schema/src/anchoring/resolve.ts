@@ -114,6 +114,8 @@ function resolveAsWritten(text: string | CodePointIndex, target: TextTarget, opt
     suffix: target.suffix.slice(0, CONTEXT_USED),
     expected: edits?.moved ?? index.toUtf16(options.oldLength ? Math.round((target.start / Math.max(1, options.oldLength)) * index.length) : target.start),
     elsewhere: edits?.elsewhere,
+    // Only where an edit map tells a copy that was there before from words the revision wrote.
+    lines: edits?.elsewhere ? ownLines(target, options.oldLength) : undefined,
   };
   if (edits?.carried != null && carriedHere(revision, ctx, edits.carried)) return placed(index, edits.carried, edits.carried + quote.length, 1);
   const found = exactly(revision, ctx, edits?.moved ?? index.toUtf16(target.start));
@@ -186,8 +188,39 @@ function carriedHere({ index, grams }: Revision, ctx: Context & Edited, at: numb
   return !!found && found.includes(at) && found.every((other) => other === at || anotherPassage(ctx, other, other + quote.length));
 }
 
-/** What the edit map tells of a place in the new text: whether it holds another passage the revision kept. */
-type Edited = { elsewhere?: ((start: number, end: number) => boolean) | undefined };
+/**
+ * What the edit map tells of a place in the new text: whether it holds another passage the revision kept; and,
+ * with a map, what the target's context holds of the quote's own lines (see ownLines).
+ */
+type Edited = { elsewhere?: ((start: number, end: number) => boolean) | undefined; lines?: OwnLines | undefined };
+
+/**
+ * The words of the quote's first and last lines outside it, as far as its context shows them: the prefix after
+ * its last line break, the suffix before its first. Null for a side whose context holds no break and does not
+ * reach its text's edge: that side's line goes on past what the target saw of it.
+ */
+type OwnLines = { before: string | null; after: string | null };
+
+function ownLines({ prefix, suffix, start, end }: TextTarget, oldLength: number | undefined): OwnLines {
+  const lineStart = prefix.lastIndexOf("\n");
+  const lineEnd = suffix.indexOf("\n");
+  const atStart = start === Array.from(prefix).length;
+  const atEnd = oldLength !== undefined && end + Array.from(suffix).length === oldLength;
+  return {
+    before: lineStart >= 0 ? prefix.slice(lineStart + 1) : atStart ? prefix : null,
+    after: lineEnd >= 0 ? suffix.slice(0, lineEnd) : atEnd ? suffix : null,
+  };
+}
+
+/** Whether `[start, end)` stands with the words of its own lines beside it, and a line break or the text's edge beyond them, on both sides. */
+function linesStand(text: string, start: number, end: number, { before, after }: OwnLines): boolean {
+  if (before === null || after === null) return false;
+  const from = start - before.length;
+  const to = end + after.length;
+  const opens = from === 0 || (from > 0 && text[from - 1] === "\n");
+  const closes = to === text.length || text[to] === "\n";
+  return opens && closes && text.startsWith(before, from) && text.startsWith(after, end);
+}
 const anotherPassage = (ctx: Edited, start: number, end: number) => ctx.elsewhere?.(start, end) ?? false;
 
 /**
@@ -217,7 +250,10 @@ function exactly(revision: Revision, ctx: Context & Edited, old: number): number
   // A sentence added or removed right beside a quote replaces one side of its context whole; the
   // other side, standing intact, still tells which occurrence it is, if it does so for one only.
   const intact = scored.filter((c) => intactSide(text, c.start, c.start + ctx.quote.length, ctx));
-  const chosen = unique || clearWinner ? best.start : intact.length === 1 ? intact[0]!.start : undefined;
+  // A paragraph (a heading, a reference) moved whole has new neighbours on both sides: its lone copy, standing
+  // between line breaks with what its context held of its own lines, is the passage moved.
+  const moved = !second && !tooCommon && ctx.lines && linesStand(text, best.start, best.start + ctx.quote.length, ctx.lines) ? best.start : undefined;
+  const chosen = unique || clearWinner ? best.start : intact.length === 1 ? intact[0]!.start : moved;
   if (chosen === undefined) return undefined;
   // The same words with the same context elsewhere, while another place reads almost as the
   // quote (a typo fixed there): either may be the passage, and the fuzzy search weighs them.
