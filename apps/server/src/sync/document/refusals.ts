@@ -80,7 +80,8 @@ export class Refusals {
     // Looked up again: the document may have been unloaded or reloaded while the projection answered.
     const live = this.builtSource(source);
     if (!live) return false;
-    this.logger.warn({ room: live.name, annotationIds: [...ids], userId: account, reason: why.reason }, "an update refused at the commit made only new annotations; they were removed");
+    // A writer's lost role is expected (a demotion while they typed), not an error.
+    this.logger[why.reason === "forbidden" ? "info" : "warn"]({ room: live.name, annotationIds: [...ids], userId: account }, "an update refused at the commit made only new annotations; they were removed");
     this.removeAsServer(live, ids);
     if (why.writer) this.closeWriter(live, account, why.reason === "forbidden" ? "your role no longer allows this" : "update refused at the commit");
     return [...ids].every((id) => live.stored(id) === null);
