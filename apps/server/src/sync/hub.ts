@@ -1,4 +1,3 @@
-import { annotationsOf } from "@marginalia/schema";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "./authorize/access.ts";
@@ -19,8 +18,8 @@ import { beforeDeadline } from "../deadline.ts";
 import { OpenAccess } from "./authorize/open-access.ts";
 import { articleTexts } from "./authorize/article-text.ts";
 import { type ArticleRevised, OlderTargetsDue } from "./document/older-targets-due.ts";
-import { GroupCommitter, type PersistSource } from "./persist/persist.ts";
-import { storedAnnotationIds } from "./persist/stored-ids.ts";
+import { GroupCommitter } from "./persist/persist.ts";
+import { Refusals } from "./document/refusals.ts";
 import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.ts";
 import type { DocContext } from "./persist/projection.ts";
 import { CLOSE_CODES } from "../errors.ts";
@@ -55,6 +54,8 @@ export class SyncHub {
   private readonly accessListeners: Array<(event: AccessEvent) => void> = [];
   private readonly loadListeners: Array<(context: DocContext) => void> = [];
   private readonly reloads = new ReloadPace();
+  /** What becomes of a live document when the commit refuses one of its updates. */
+  private readonly refusals: Refusals;
   private readonly sockets = new SocketsClosing();
   /** Deleted articles' last document rows being deleted, by article (`dropArticle`). */
   private readonly sweeps = new Map<string, Promise<void>>();
@@ -84,10 +85,10 @@ export class SyncHub {
     this.committer = new GroupCommitter(db, logger, { windowMs: this.options.commitWindowMs }, this.options.hooks.commit);
     this.committer.onAttempt = (updates, ms, ok) => this.options.observer.committed(updates, ms, ok);
     // After this turn, so that the refused update's sender is closed for it (4422) before the others are.
-    this.committer.onRefused = (source, why) => setImmediate(() => this.reload(source, why));
+    this.committer.onRefused = (source, why) => setImmediate(() => this.refusals.reload(source, why));
     this.committer.onGone = (source) => setImmediate(() => this.dropArticle(source.context.articleId));
-    this.committer.onTakenId = (source, id, account) => this.dropTakenId(source, id, account);
-    this.committer.onUnstorable = (source, ids) => this.dropUnstorable(source, ids);
+    this.committer.onTakenId = (source, id, account) => this.refusals.takenId(source, id, account);
+    this.committer.onRefusedAlone = (source, ids, account, why) => this.refusals.refusedAlone(source, ids, account, why);
     this.clientIdStore = new ClientIdStore(db, logger);
     this.hiding = new Hiding(
       {
@@ -115,6 +116,7 @@ export class SyncHub {
         for (const listener of this.loadListeners) listener(context);
       },
     });
+    this.refusals = new Refusals(db, logger, this.documents, this.reloads);
     this.joinHost = {
       db,
       publicOrigin,
@@ -264,7 +266,7 @@ export class SyncHub {
       if (live.context.articleId !== articleId) continue;
       writing.push(live);
       this.committer.retire(live, "gone");
-      this.drop(live, CLOSE_CODES.gone, "the article was deleted");
+      this.refusals.drop(live, CLOSE_CODES.gone, "the article was deleted");
     }
     const discarded = this.committer.discard((context) => context.articleId === articleId);
     if (discarded) this.logger.info({ articleId, updates: discarded }, "article deleted: its queued updates were discarded");
@@ -274,88 +276,6 @@ export class SyncHub {
     this.sweeps.set(articleId, sweep);
     void sweep.then(() => {
       if (this.sweeps.get(articleId) === sweep) this.sweeps.delete(articleId);
-    });
-  }
-
-  /**
-   * One of a document's updates could not be stored, so the document as held here has something that never
-   * will be, which later updates could build on. It is dropped, and read again from what is stored on next
-   * use (soon after: reload-pace.ts); its sockets close with 1011 and reconnect, sending again what was not
-   * acknowledged, except what was refused (validate/refused-structs.ts).
-   */
-  private reload(source: PersistSource, why: "refused" | "renamed") {
-    const live = this.documents.live(source.context.docName);
-    if (live !== source) return;
-    if (why === "renamed") {
-      // Written under a member id the group has drawn again: every socket here joined under the old ids too.
-      this.drop(live, CLOSE_CODES.membersRenamed, "the group's member ids changed");
-      return;
-    }
-    this.logger.warn({ room: source.context.docName }, "reloading a document after one of its updates could not be stored");
-    this.reloads.reloaded(source.context.docName);
-    this.drop(live, CLOSE_CODES.internal, "the document is being reloaded");
-  }
-
-  /**
-   * An update gave this document an annotation id that another article or
-   * author holds (drizzle/0018), which the authorizer, judging one document,
-   * cannot know. The annotation is deleted here as the server's own change,
-   * so that the update is written without it, and the writer's sockets on
-   * this document close with 4403. Everyone else stays connected: a reload,
-   * as for other refused updates, would close them all at the will of anyone
-   * who copies an id.
-   */
-  private dropTakenId(source: PersistSource, id: string, account: string | null): boolean {
-    const live = this.builtSource(source);
-    if (!live) return false;
-    this.logger.warn({ room: live.name, annotationId: id, userId: account }, "an update took an annotation id another article or author holds; removed");
-    this.removeAsServer(live, [id]);
-    for (const peer of [...live.peers]) {
-      if (peer instanceof Connection && peer.account === account) peer.close(CLOSE_CODES.forbidden, "annotation id belongs to another article or author");
-    }
-    return live.stored(id) === null;
-  }
-
-  /**
-   * An update holds a value the database cannot (commit-errors.ts, `unstorableContent`), which the schemas
-   * let through. The annotations it made are deleted here as the server's own change, so that the update is
-   * written without them; its writer is told it was not stored (4422, or 422 over REST). A reload would close
-   * every socket on the document, for one member's value. An annotation stored before is someone's work, which
-   * an edit the database refused must not cost them: such an update is refused as any other, with the reload.
-   */
-  private async dropUnstorable(source: PersistSource, ids: ReadonlySet<string>): Promise<boolean> {
-    if (ids.size === 0 || !this.builtSource(source)) return false;
-    if ((await storedAnnotationIds(this.db, source.context.docName, [...ids])).size > 0) return false;
-    // Looked up again: the document may have been unloaded or reloaded while the projection answered.
-    const live = this.builtSource(source);
-    if (!live) return false;
-    this.logger.warn({ room: live.name, annotationIds: [...ids] }, "an update held a value the database cannot store; its annotations removed");
-    this.removeAsServer(live, ids);
-    return true;
-  }
-
-  /** `source` as the live document it still is, built (not cold, not building), or null: only then may the server change it. */
-  private builtSource(source: PersistSource): LiveDocument | null {
-    const live = this.documents.live(source.context.docName);
-    return live === source && !live.isCold && !live.isBuilding ? live : null;
-  }
-
-  /**
-   * Deletes annotations as the server's own change. Not awaited: the deletion is stored by the same
-   * committer that waits for the caller's answer.
-   */
-  private removeAsServer(live: LiveDocument, ids: Iterable<string>) {
-    live
-      .change({ userId: null }, (doc) => {
-        for (const id of ids) annotationsOf(doc).delete(id);
-      })
-      .catch((err: unknown) => this.logger.warn({ err, room: live.name }, "annotations could not be removed"));
-  }
-
-  /** Unloads a live document at once, without writing anything more of it, and closes its sockets. */
-  private drop(live: LiveDocument, code: number, reason: string) {
-    this.documents.drop(live, () => {
-      for (const peer of [...live.peers]) if (peer instanceof Connection) peer.close(code, reason);
     });
   }
 

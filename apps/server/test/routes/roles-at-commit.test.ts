@@ -1,5 +1,8 @@
-import { createAnnotation, groupRoom, updateAnnotation } from "@marginalia/schema";
+import { annotationsOf, createAnnotation, groupRoom, updateAnnotation } from "@marginalia/schema";
 import { sql } from "drizzle-orm";
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, addMember, createGroup, createTestApp, signUp } from "../support/app.ts";
 import { tokenOf } from "../support/article.ts";
@@ -83,10 +86,50 @@ describe("a writer's role is checked as their socket's update commits", () => {
 
     await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([4403]), 5_000);
     expect(await annotationsBy(group.id, member.user.id)).toEqual([]);
-    const logged = await rows<{ n: number }>(sql`select count(*)::int as n from doc_updates where doc_name = ${groupRoom(articleId)} and user_id = ${member.user.id}`);
-    expect(logged[0]!.n).toBe(0);
+    // Its bytes are logged (later updates may build on them), with the server's deletion after them: a load lacks it.
+    await held.hub.committer.flush();
+    const reader = live.open(groupRoom(articleId), tokenOf(owner));
+    await reader.synced;
+    expect([...annotationsOf(reader.doc).keys()]).toEqual([]);
     // The other writer of the batch, on another document, is neither refused nor closed.
     expect(await annotationsBy(group.id, other.user.id)).toHaveLength(1);
+    expect(bystander.closes).toEqual([]);
+  });
+
+  it("refuses a demoted annotator's new comment alone: only their sockets close, and everyone else's writes queued with it are stored", async () => {
+    const { owner, member, other, group, articleId, memberId, otherId } = await desk("annotator");
+    const socket = await openHeld(articleId, member);
+    const second = await openHeld(articleId, member);
+    const bystander = await openHeld(articleId, other);
+    const before = Y.encodeStateVector(socket.doc);
+    createAnnotation(bystander.doc, { kind: "comment", authorId: otherId, body: "Before it" });
+    const refused = createAnnotation(socket.doc, { kind: "comment", authorId: memberId, body: "Written as a viewer" });
+    const sent = Y.encodeStateAsUpdate(socket.doc, before);
+    createAnnotation(bystander.doc, { kind: "comment", authorId: otherId, body: "After it" });
+    createAnnotation(bystander.doc, { kind: "comment", authorId: otherId, body: "And after that" });
+    await queued(4);
+    expect((await owner.patch(`/api/groups/${group.id}/members/${memberId}`, { role: "viewer" })).status).toBe(200);
+    await held.hub.committer.flush();
+
+    await eventually(() => expect(socket.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+    // The same account's other socket on the document goes too; the other member's stays, and is acknowledged.
+    await eventually(() => expect(second.closes.map((c) => c.code)).toEqual([4403]), 5_000);
+    await eventually(() => expect(bystander.acks.at(-1)).toBeGreaterThanOrEqual(3), 5_000);
+    expect(bystander.closes).toEqual([]);
+    await held.hub.committer.flush();
+    expect(await annotationsBy(group.id, member.user.id)).toEqual([]);
+    expect(await annotationsBy(group.id, other.user.id)).toHaveLength(3);
+    await eventually(() => expect(annotationsOf(bystander.doc).has(refused)).toBe(false), 5_000);
+    expect(annotationsOf(bystander.doc).size).toBe(3);
+
+    // Promoted again, the writer's client sends the refused content once more: refused before it is applied.
+    expect((await owner.patch(`/api/groups/${group.id}/members/${memberId}`, { role: "annotator" })).status).toBe(200);
+    const again = await openHeld(articleId, member);
+    const message = encoding.createEncoder();
+    encoding.writeVarUint(message, 0);
+    syncProtocol.writeUpdate(message, sent);
+    again.provider.ws!.send(encoding.toUint8Array(message));
+    await eventually(() => expect(again.closes.map((c) => c.code)).toEqual([4422]), 5_000);
     expect(bystander.closes).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProjectionError, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, refusedByServer, staleMemberId, unstorableContent, writerRefused } from "./commit-errors.ts";
+import { ProjectionError, RefusedAtCommit, UpdateNotStoredError, articleGone, classifyCommitError, closeForNotStored, errorCode, notStored, refusedAlone, refusedByServer, staleMemberId, unstorableContent, writerRefused } from "./commit-errors.ts";
 
 /** An error as postgres.js or PGlite raises it, with its SQLSTATE or driver code. */
 const coded = (code: string, message = `error ${code}`) => Object.assign(new Error(message), { code });
@@ -127,5 +127,15 @@ describe("classifyCommitError", () => {
     expect(unstorableContent(wrapped(coded("P0001", "annotation id x belongs to another article or author")))).toBe(false);
     expect(unstorableContent(wrapped(coded("ECONNRESET")))).toBe(false);
     expect(unstorableContent(new Error("plain"))).toBe(false);
+  });
+
+  it("tells which refusals may cost an update only its own new annotations, and whether for its writer", () => {
+    expect(refusedAlone(wrapped(coded("22003", "out of range")))).toEqual({ reason: "refused", writer: false });
+    expect(refusedAlone(wrapped(coded("23514", "writer a of group b no longer holds the annotator role")))).toEqual({ reason: "forbidden", writer: true });
+    expect(refusedAlone(wrapped(new RefusedAtCommit("annotation x is a published fact-check, locked to its moderators")))).toEqual({ reason: "refused", writer: true });
+    // A member id drawn again concerns every socket of the group, and a deleted article every socket of it.
+    expect(refusedAlone(wrapped(coded("23514", "member id a of group b is no longer current")))).toBeNull();
+    expect(refusedAlone(wrapped(coded("23503", "foreign key")))).toBeNull();
+    expect(refusedAlone(wrapped(coded("23505", "duplicate key")))).toBeNull();
   });
 });

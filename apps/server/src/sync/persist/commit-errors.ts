@@ -105,6 +105,20 @@ export function takenAnnotationId(err: unknown): string | null {
   return messageMatch(err, /^annotation id (.+) belongs to another article or author$/)?.[1] ?? null;
 }
 
+/** Why an update refused alone is not stored, and whether for its writer's right rather than what it holds (`refusedAlone`). */
+export type AloneRefusal = { reason: "refused" | "forbidden"; writer: boolean };
+
+/**
+ * A refusal that may cost an update no more than its own new annotations (sync/document/refusals.ts): a value
+ * the database cannot store (`unstorableContent`), a writer no longer holding the role it needs
+ * (`writerLacksRole`), or a commit hook's policy (`RefusedAtCommit`). Null for any other, which reloads.
+ */
+export function refusedAlone(err: unknown): AloneRefusal | null {
+  if (unstorableContent(err)) return { reason: "refused", writer: false };
+  if (writerLacksRole(err)) return { reason: "forbidden", writer: true };
+  return [...causes(err)].some((e) => e instanceof RefusedAtCommit) ? { reason: "refused", writer: true } : null;
+}
+
 /**
  * Whether the database refused an update for a value in it: a data exception (class 22: a number or time out
  * of its column's range, text it cannot encode), a program limit (54), or a row the projection could not

@@ -2,7 +2,7 @@ import { type Db, LOCK_NOT_AVAILABLE } from "../../db.ts";
 import type { Logger } from "../../logger.ts";
 import { type BatchUpdate, BatchWriter, watched } from "./batch-write.ts";
 import type { CommitHook } from "./commit-hooks.ts";
-import { articleGone, classifyCommitError, describeError, notStored, takenAnnotationId, unstorableContent, writerRefused } from "./commit-errors.ts";
+import { type AloneRefusal, type UpdateNotStoredError, articleGone, classifyCommitError, describeError, notStored, refusedAlone, takenAnnotationId, writerRefused } from "./commit-errors.ts";
 import { beforeDeadline, sleep } from "../../deadline.ts";
 import { COMMIT_DEFAULTS, CommitQueue, type GroupCommitOptions, MAX_BATCH_ANNOTATIONS, type Queued, bondsOf, halvesAtBonds } from "./commit-queue.ts";
 import { Unsettled } from "./unsettled.ts";
@@ -28,20 +28,16 @@ type Entry = BatchUpdate &
 export { MAX_BATCH_ANNOTATIONS, type GroupCommitOptions };
 
 /**
- * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few
- * milliseconds are written in one transaction, log rows and projection
- * together, and each promise resolves only after that commit. A batch takes
- * articles in turn (commit-queue.ts), so that one article's backlog delays
- * no other's updates.
+ * Group commit (docs/architecture.md, "Persistence and the commit"): updates that arrive within a few milliseconds
+ * are written in one transaction, log rows and projection together, and each promise resolves only after that
+ * commit. A batch takes articles in turn (commit-queue.ts), so that one article's backlog delays no other's.
  *
- * A commit that fails for want of a database (commit-errors.ts) is retried
- * with backoff, in order; nothing is acknowledged until it lands. One that
- * fails for what it holds is split in halves, and those again, until the
- * updates the database refuses are found: each is rejected alone, with
- * UpdateNotStoredError, and everything else is written. A document one of
- * whose updates was refused stores nothing more (its later updates may build
- * on the refused one, and would be written as log rows no load could apply):
- * `onRefused` tells the hub, which reloads it from what is stored.
+ * A commit that fails for want of a database (commit-errors.ts) is retried with backoff, in order; nothing is
+ * acknowledged until it lands. One that fails for what it holds is split in halves, and those again, until the
+ * updates the database refuses are found: each is rejected alone, with UpdateNotStoredError, and everything else
+ * is written. A document one of whose updates was refused stores nothing more (its later updates may build on the
+ * refused one, and would be written as log rows no load could apply): `onRefused` tells the hub, which reloads it
+ * from what is stored, unless the refusal cost the update only its own new annotations (`onRefusedAlone`).
  */
 export class GroupCommitter {
   /** What waits for a batch, by article (commit-queue.ts). */
@@ -67,20 +63,19 @@ export class GroupCommitter {
   /** Called after each commit with the documents it wrote, e.g. to schedule compaction. */
   onCommitted: (rowsByDoc: ReadonlyMap<string, number>) => void = () => {};
   /**
-   * Called once a document's update was refused: from then on it stores nothing, and should be reloaded.
-   * `renamed`: it was written under a member id its group has since drawn again (commit-errors.ts).
+   * A document's update was refused: from then on it stores nothing, and should be reloaded. `renamed`: it was
+   * written under a member id its group has since drawn again (commit-errors.ts).
    */
   onRefused: (source: PersistSource, why: "refused" | "renamed") => void = () => {};
   /** Called once a document's update was refused because its article is gone (deleted meanwhile). */
   onGone: (source: PersistSource) => void = () => {};
   /**
-   * Called when an update's projection would take an annotation id that another article or author holds
-   * (drizzle/0018): true once the document no longer holds that id, so that the update can be written
-   * without it; false to refuse it as any other.
+   * An update's projection would take an annotation id another article or author holds (drizzle/0018): true once
+   * the document no longer holds it, so that the update can be written without it; false to refuse it as any other.
    */
   onTakenId: (source: PersistSource, id: string, userId: string | null) => boolean = () => false;
-  /** As `onTakenId`, for an update holding a value the database cannot (`unstorableContent`): true once `ids` are gone. */
-  onUnstorable: (source: PersistSource, ids: ReadonlySet<string>) => Promise<boolean> = async () => false;
+  /** As `onTakenId`, for an update refused alone for a value or its writer's right (`refusedAlone`): true once `ids` are gone. */
+  onRefusedAlone: (source: PersistSource, ids: ReadonlySet<string>, userId: string | null, why: AloneRefusal) => Promise<boolean> = async () => false;
 
   constructor(
     db: Db,
@@ -145,10 +140,8 @@ export class GroupCommitter {
   }
 
   /**
-   * Drops what is queued for the documents `match` names, without writing it
-   * (their article is being deleted): each promise rejects with reason
-   * `gone`, and those documents store nothing more. A commit already under way
-   * is not stopped; the deletion waits for it with `flush`.
+   * Drops what is queued for the documents `match` names, without writing it (their article is being deleted): each
+   * promise rejects with reason `gone`, and those documents store nothing more. A commit under way is not stopped.
    */
   discard(match: (context: DocContext) => boolean): number {
     const dropped = new Set([...this.queue.entries()].filter((e) => match(e.source.context)).map((e) => e.source));
@@ -181,9 +174,8 @@ export class GroupCommitter {
   }
 
   /**
-   * Resolves once everything queued so far is settled (written, or refused),
-   * or at `deadline` (a Date.now() value), whichever comes first: true when
-   * nothing is left. A database that is down keeps it waiting until then.
+   * Resolves once everything queued so far is settled (written, or refused), or at `deadline` (a Date.now() value),
+   * whichever comes first: true when nothing is left. A database that is down keeps it waiting until then.
    */
   async flush(deadline = Infinity): Promise<boolean> {
     while (this.queue.size || this.running) {
@@ -280,8 +272,8 @@ export class GroupCommitter {
     /** What waits for a retry: updates not tried, and the later updates of a doubtful one's document. */
     const held: Entry[] = [];
     let failure: unknown = null;
-    /** Updates written again without their annotations, which the database refused for what they held, and why. */
-    const unstorable = new Map<Entry, unknown>();
+    /** Updates written again without their annotations, refused alone (`refusedAlone`), and what each is rejected with. */
+    const alone = new Map<Entry, UpdateNotStoredError>();
     const parts: Entry[][] = [batch];
     while (parts.length) {
       const part: Entry[] = [];
@@ -312,10 +304,7 @@ export class GroupCommitter {
           const only = part.length === 1 ? part[0]! : null;
           if (taken !== null && this.onTakenId(part[0]!.source, taken, part[0]!.userId)) parts.unshift(part);
           // Costs its own annotations, and its writer a refusal, rather than a reload that closes every socket.
-          else if (only?.update && !unstorable.has(only) && unstorableContent(err) && (await this.onUnstorable(only.source, only.touched))) {
-            unstorable.set(only, err);
-            parts.unshift(part);
-          }
+          else if (only?.update && !alone.has(only) && (await this.writtenWithout(only, err, alone))) parts.unshift(part);
           // One update, or one bond at fault as a whole: none of it is written.
           else for (const e of part) this.refuse(e, err);
         } else {
@@ -326,7 +315,7 @@ export class GroupCommitter {
       }
       answered = true;
       for (const e of part) {
-        if (unstorable.has(e)) e.reject(notStored("refused", e.source, unstorable.get(e)));
+        if (alone.has(e)) e.reject(alone.get(e)!);
         else e.resolve();
         if (e.update) written.set(e.source.context.docName, (written.get(e.source.context.docName) ?? 0) + 1);
       }
@@ -361,6 +350,16 @@ export class GroupCommitter {
     // Another transaction held a lock past the commit's lock_timeout (db.ts): the database is there and busy.
     if (details.error.code === LOCK_NOT_AVAILABLE) this.logger.warn(details, "group commit waited too long for a lock; retrying");
     else this.logger.error(details, "group commit failed");
+  }
+
+  /** Whether an update refused alone (`refusedAlone`) is written again without its new annotations, which the hub removed. */
+  private async writtenWithout(entry: Entry, err: unknown, rejected: Map<Entry, UpdateNotStoredError>): Promise<boolean> {
+    const why = refusedAlone(err);
+    if (!why || !(await this.onRefusedAlone(entry.source, entry.touched, entry.userId, why))) return false;
+    // Not checked as its writer's again: nothing of theirs in it stands.
+    if (why.writer) [entry.memberId, entry.needs] = [null, null];
+    rejected.set(entry, notStored(why.reason, entry.source, err));
+    return true;
   }
 
   /** Rejects an update the database will not take; its document stores nothing more. */
