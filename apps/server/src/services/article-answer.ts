@@ -26,7 +26,7 @@ export type ArticleAnswer = { parts: Uint8Array[]; byteLength: number; etag: str
  * article's read held every socket's fan-out about half a second
  * (docs/architecture.md, "Large articles"). Nor are they copied into one
  * buffer: for an article of many short blocks (MAX_ARTICLE_BLOCKS), the
- * copies the answer took were most of the 30–90 ms its read held the loop.
+ * copies the answer took were a large part of the 30–90 ms its read held the loop.
  * `etag` is the answer's tag (articleTag), which names the
  * article at that revision and `extra`, and which a correction sends back as If-Match.
  *
