@@ -7,14 +7,19 @@
 // The server runs in this process, its clients in a child process of their
 // own that never parses the large answers, so that the loop measured is the
 // server's alone. Env: BENCH_DATABASE_URL (else the embedded database),
-// ARTICLE_MB (9), READS (3).
+// ARTICLE_MB (9), READS (3); SHAPE=tiny for an article of BLOCKS (default: as
+// many as an article may hold) paragraphs of a word or two each, whose block
+// map, not its text, is the bulk of every answer.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { SEED, authHeader, signUp, startMarginalia } from "./harness.ts";
 import { longestTurn } from "./lib/loop-delay.ts";
+import { MAX_ARTICLE_BLOCKS } from "@marginalia/server/storable-text.ts";
 
 const megabytes = Number(process.env.ARTICLE_MB ?? 9);
 const reads = Number(process.env.READS ?? 3);
+const tiny = process.env.SHAPE === "tiny";
+const blockCount = Number(process.env.BLOCKS ?? MAX_ARTICLE_BLOCKS);
 
 type Setup = { url: string; token: string };
 type Step = { name: string };
@@ -47,7 +52,7 @@ async function runServer() {
     rows.push({ name, ...measured!, longestTurnMs: +longest.toFixed(1) });
   }
   clients.kill();
-  console.log(JSON.stringify({ database: server.kind, megabytes, rows }, null, 1));
+  console.log(JSON.stringify({ database: server.kind, ...(tiny ? { blocks: blockCount } : { megabytes }), rows }, null, 1));
   await server.stop();
   process.exit(0);
 }
@@ -65,6 +70,14 @@ function largeText(bytes: number, variant: string): string {
   return parts.join("\n\n");
 }
 
+/**
+ * `count` blocks, less the one the correction adds: a paragraph of a number each, with a heading every
+ * twenty as `largeText` has (the annotations quote two of them).
+ */
+function tinyText(count: number, variant: string): string {
+  return Array.from({ length: count - 1 }, (_, i) => (i % 20 === 0 ? `Section ${i / 20} ${variant}` : `${i}`)).join("\n\n");
+}
+
 async function runClients(setup: Setup) {
   const headers = authHeader(setup.token);
   /** One timed request; its answer is counted, never parsed. */
@@ -75,7 +88,7 @@ async function runClients(setup: Setup) {
     return { status: res.status, bytes: answer.byteLength, ms: +(performance.now() - started).toFixed(1), answer };
   };
   const group = (await (await fetch(`${setup.url}/api/groups`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ name: "Large desk" }) })).json()) as { id: string };
-  const original = largeText(megabytes * 1024 * 1024, "first");
+  const original = tiny ? tinyText(blockCount, "first") : largeText(megabytes * 1024 * 1024, "first");
   // The correction changes one paragraph near the middle, as a typo fix would.
   const middle = original.indexOf("\n\n", original.length / 2);
   const corrected = `${original.slice(0, middle)}\n\nA corrected paragraph, added in revision two.${original.slice(middle)}`;

@@ -59,3 +59,16 @@ export function articleTooLarge(): ApiError {
 export function assertArticleSize(text: string): void {
   if (text.length * 3 > MAX_ARTICLE_BYTES && Buffer.byteLength(text, "utf8") > MAX_ARTICLE_BYTES) throw articleTooLarge();
 }
+
+/**
+ * The most blocks (paragraphs, headings, list items and the like) an article may have. A book runs to
+ * thousands or tens of thousands of paragraphs, and 10 MiB of text in paragraphs of a hundred bytes is
+ * about this many; past it, the block map, not the text, is the bulk of every answer: a 3 MB text of
+ * one-letter paragraphs made a million blocks, a minute to store and 70 MB to send at every read.
+ */
+export const MAX_ARTICLE_BLOCKS = 100_000;
+
+/** An article of more than MAX_ARTICLE_BLOCKS blocks, answered as one over MAX_ARTICLE_BYTES is. */
+export function tooManyBlocks(): ApiError {
+  return new ApiError("payload_too_large", `Articles are limited to ${MAX_ARTICLE_BLOCKS.toLocaleString("en-US")} blocks (paragraphs, headings, list items and the like)`);
+}

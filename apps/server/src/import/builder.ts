@@ -1,4 +1,5 @@
 import { type Block, type BlockKind, asOneLine } from "@marginalia/schema";
+import { MAX_ARTICLE_BLOCKS, tooManyBlocks } from "../storable-text.ts";
 
 const SURROGATE_PAIRS = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
@@ -55,12 +56,16 @@ export class ArticleBuilder {
   private readonly kinds = new Set<BlockKind>();
   private offset = 0;
 
-  /** Returns the block's normalized text, or null when nothing was left to add. */
+  /**
+   * Returns the block's normalized text, or null when nothing was left to add. Refuses a block past
+   * MAX_ARTICLE_BLOCKS: every format's reader builds here, so the import stops there, before anything is stored.
+   */
   add(kind: BlockKind, raw: string, options: AddOptions = {}): string | null {
     // A title or byline block holds what the article's title and byline do, which a name's rules keep to
     // one line without bidi overrides (asOneLine): otherwise the text kept the "\u202E" the title lost.
     const text = normalizeBlockText(kind === "title" || kind === "byline" ? asOneLine(raw) : raw, options.keepLineBreaks);
     if (!text) return null;
+    if (this.blocks.length >= MAX_ARTICLE_BLOCKS) throw tooManyBlocks();
     if (this.parts.length > 0) this.offset += SEPARATOR_LENGTH;
     const start = this.offset;
     this.offset += codePointLength(text);

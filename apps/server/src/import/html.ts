@@ -1,6 +1,7 @@
 import { Readability } from "@mozilla/readability";
 import { parseHTML } from "linkedom";
 import sanitizeHtml from "sanitize-html";
+import { MAX_ARTICLE_BLOCKS, tooManyBlocks } from "../storable-text.ts";
 import { ArticleBuilder, normalizeBlockText } from "./builder.ts";
 import { keepIslandText } from "./html-islands.ts";
 import { type DomNode, HtmlWalker } from "./html-walk.ts";
@@ -57,8 +58,24 @@ function pickTitle(readabilityTitle: string | null | undefined, h1s: string[]): 
 
 type Parsed = { title: string | null; byline: string | null; html: string };
 
+/** Elements each of which, holding any text, is a block of its own (html-walk.ts). */
+const BLOCK_ELEMENTS = "p, h1, h2, h3, h4, h5, h6, pre, figcaption, tr";
+
+/**
+ * Refuses a page with more elements that make blocks than an article may have blocks, before Readability
+ * reads it: it takes time in proportion to the page (100,000 short paragraphs took it half a minute, past
+ * the import's time limit), and the builder's own refusal (builder.ts) would come only after it.
+ */
+function refuseManyBlocks(document: Doc): void {
+  let count = 0;
+  for (const node of document.querySelectorAll(BLOCK_ELEMENTS)) {
+    if (node.textContent?.trim() && ++count > MAX_ARTICLE_BLOCKS) throw tooManyBlocks();
+  }
+}
+
 function extract(content: string): Parsed {
   const document = toPage(content);
+  refuseManyBlocks(document);
   // Readability rewrites the document, so look at the headings first.
   const h1s = [...document.querySelectorAll("h1")].map((h) => normalizeBlockText(h.textContent ?? "")).filter(Boolean);
   let article: ReturnType<Readability["parse"]> = null;

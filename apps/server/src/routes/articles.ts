@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { MAX_INTEGER_COLUMN, canModerate, groupRoom, hiddenRoom, privateRoom } from "@marginalia/schema";
 import type { Config } from "../config.ts";
-import type { AppEnv } from "../context.ts";
+import type { AppContext, AppEnv } from "../context.ts";
 import { recheckAccess } from "../http/access-recheck.ts";
 import { articleJsonSchema, articleUrlSchema, readArticleBody } from "../http/article-body.ts";
 import { MAX_ARTICLE_BYTES, articleTooLarge } from "../storable-text.ts";
@@ -13,7 +13,7 @@ import { validateQuery } from "../http/input.ts";
 import { queryInt } from "../http/query-int.ts";
 import { reanchorInTurn, resumeReanchoring } from "../anchoring/resume.ts";
 import { type ImportOptions, importSource } from "../import/sources.ts";
-import { articleAnswer, articleAnswerTag } from "../services/article-answer.ts";
+import { type ArticleAnswer, answerBody, articleAnswer, articleAnswerTag } from "../services/article-answer.ts";
 import { addRevision, createArticle, deleteArticle, listArticles, listRevisions } from "../services/articles.ts";
 import { created, documented, noContent, ok } from "../openapi/describe.ts";
 import { articleForReaderSchema, articleListSchema, articleSchema, revisedArticleSchema, revisionListSchema } from "../openapi/schemas/articles.ts";
@@ -22,11 +22,14 @@ import { articleForReaderSchema, articleListSchema, articleSchema, revisedArticl
 const articleBody = z.union([articleJsonSchema, articleUrlSchema]);
 const ARTICLE_TYPES = ["text/plain", "text/markdown", "text/html", "application/pdf", "multipart/form-data"];
 const JSON_TYPE = { "content-type": "application/json" };
-/** An article's answer with its ETag, which a correction may send back as If-Match. */
-const tagged = ({ etag }: { etag: string }) => ({ ...JSON_TYPE, ETag: etag });
+/** An article's answer with its length and its ETag, which a correction may send back as If-Match. */
+function sent<E extends AppEnv>(c: AppContext<E>, answer: ArticleAnswer, status: 200 | 201) {
+  const { body, length } = answerBody(answer);
+  return c.body(body, status, { ...JSON_TYPE, "Content-Length": length, ETag: answer.etag });
+}
 const IMPORT_REFUSALS = {
   400: "Bad input, naming the field; address_not_public for a URL on loopback, private, link-local or metadata addresses (at any redirect)",
-  413: "Too large: the body, the text read from it (10 MiB, as a body), a PDF's page count, or the memory reading a PDF takes",
+  413: "payload_too_large: the body, the text read from it (10 MiB, as a body), its blocks (100,000 paragraphs, headings, list items and the like), a PDF's page count, or the memory reading a PDF takes; nothing is stored",
   422: "source_unreadable (the URL did not answer with an article page, in time, within the size limit) or pdf_without_text (a scan)",
   429: "rate_limited: the caller has too many imports under way or waiting (accounts take turns, one import at a time each); Retry-After says when to try again",
 };
@@ -60,7 +63,7 @@ export const groupArticleRoutes = new Hono<AppEnv>()
     c.header("Location", `/api/articles/${article.id}`);
     // The revision just stored, which `imported` is: a correction committed meanwhile is not its text.
     const answer = await articleAnswer(db, article.id, article.revision, {}, imported);
-    return c.body(answer.bytes, 201, tagged(answer));
+    return sent(c, answer, 201);
   })
   .get("/:groupId/articles", documented({ tag: "articles", summary: "A group's articles", responses: ok("Articles"), schemas: { 200: articleListSchema } }), requireGroupRole("viewer"), async (c) => {
     return c.json({ articles: await listArticles(c.get("deps").db, c.get("group").id) });
@@ -89,7 +92,7 @@ export const articleRoutes = new Hono<AppEnv>()
       if (noneMatch(held, etag)) return c.body(null, 304, { ETag: etag });
     }
     const answer = await articleAnswer(db, article.id, revision, extra);
-    return c.body(answer.bytes, 200, tagged(answer));
+    return sent(c, answer, 200);
   })
   .get("/:articleId/revisions", documented({ tag: "articles", summary: "Revision history", responses: ok("Revisions, newest first"), schemas: { 200: revisionListSchema } }), requireArticleRole("viewer"), async (c) => {
     const { article, role } = c.get("article");
@@ -111,11 +114,11 @@ export const articleRoutes = new Hono<AppEnv>()
       // Sent again after a correction whose re-anchoring was cut short: finished now (anchoring/resume.ts).
       await resumeReanchoring(db, hub, article.id, { retryNow: true });
       const unchanged = await articleAnswer(db, article.id, result.revision);
-      return c.body(unchanged.bytes, 200, tagged(unchanged));
+      return sent(c, unchanged, 200);
     }
     const reanchored = await reanchorInTurn(db, hub, article, result.previous, { revision: result.revision, text: imported.text });
     const answer = await articleAnswer(db, article.id, result.revision, { reanchored }, imported);
-    return c.body(answer.bytes, 201, tagged(answer));
+    return sent(c, answer, 201);
   })
   .delete("/:articleId", documented({ tag: "articles", summary: "Delete an article (moderator)", responses: noContent }), requireArticleRole("moderator"), async (c) => {
     const { db, hub } = c.get("deps");
