@@ -3,7 +3,10 @@ import { z } from "zod";
 /**
  * The structural pieces of an imported article. Offsets count Unicode code
  * points into the revision's normalized text, as W3C selectors do, so that
- * `[...text].slice(start, end).join("")` is the block's text.
+ * `[...text].slice(start, end).join("")` is the block's text. A block holds
+ * names and numbers only, so its JSON is ASCII: an article's read cuts that
+ * JSON into parts by bytes (apps/server/src/services/article-answer.ts), and a
+ * field that could hold other characters would need the cut moved first.
  */
 export const BLOCK_KINDS = [
   "byline",
