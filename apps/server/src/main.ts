@@ -72,6 +72,7 @@ const server = serve({ fetch: requests.track(app.fetch), port: config.port, host
   if (banner) console.log(banner);
 });
 attach(server);
+requests.watch(server);
 deliverer.start();
 // In the background: a correction's re-anchoring that the last stop cut short (docs/architecture.md, "Anchoring").
 resumeBehind(database.db, hub, logger).catch((err: unknown) => logger.error({ err }, "could not look for re-anchoring to resume"));
@@ -96,7 +97,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, graceMs).unref();
   // No new connection is taken; the requests already taken are answered before the database closes.
-  server.close();
+  requests.stopTaking(server);
   // Open streams would hold the server's close; browsers reconnect to another process.
   notificationStreams.close();
   // Every accepted update is written (and relayed) before the sockets, Redis and the database close,
@@ -109,6 +110,12 @@ async function shutdown(signal: string) {
   await stopStep("webhook deliveries", deliverer.stop(), Date.now() + 1_000);
   // A mail being sent gets a few seconds, not the grace period: a silent mail server holds a try 30 s.
   await mailer.close(Math.min(5_000, Math.max(0, end - reserve - Date.now())));
+  // Answers still going out (a large export to a slow client) are sent whole, until the same deadline as the
+  // writes: the exit would cut them. Notification streams were ended above, and take no new ones.
+  if (requests.unsent) {
+    logger.info({ responses: requests.unsent }, "waiting for answers still being sent");
+    if (!(await beforeDeadline(requests.sent(), end - reserve))) logger.warn({ responses: requests.unsent }, "answers still being sent are cut short by the exit");
+  }
   // A database that is down may not answer its goodbye either.
   await stopStep("database", database.close(), end - reserve / 2);
   process.exit(unwritten.size || process.exitCode ? 1 : 0);
