@@ -76,6 +76,7 @@ const server = serve({ fetch: requests.track(app.fetch), port: config.port, host
   if (banner) console.log(banner);
 });
 attach(server);
+requests.watch(server);
 deliverer.start();
 // In the background: a correction's re-anchoring that the last stop cut short (docs/architecture.md, "Anchoring").
 resumeBehind(database.db, hub, logger).catch((err: unknown) => logger.error({ err }, "could not look for re-anchoring to resume"));
@@ -100,7 +101,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, graceMs).unref();
   // No new connection is taken; the requests already taken are answered before the database closes.
-  server.close();
+  requests.stopTaking(server);
   // Open streams would hold the server's close; browsers reconnect to another process.
   notificationStreams.close();
   // Every accepted update is written (and relayed) before the sockets, Redis and the database close,
@@ -113,6 +114,12 @@ async function shutdown(signal: string) {
   await stopStep("webhook deliveries", deliverer.stop(), Date.now() + 1_000);
   // A mail being sent gets a few seconds, not the grace period: a silent mail server holds a try 30 s.
   await mailer.close(Math.min(5_000, Math.max(0, end - reserve - Date.now())));
+  // Answers still going out (a large export to a slow client) are sent whole, until the same deadline as the
+  // writes: the exit would cut them. Notification streams were ended above, and take no new ones.
+  if (requests.unsent) {
+    logger.info({ responses: requests.unsent }, "waiting for answers still being sent");
+    if (!(await beforeDeadline(requests.sent(), end - reserve))) logger.warn({ responses: requests.unsent }, "answers still being sent are cut short by the exit");
+  }
   if (sharedLimits) await stopStep("rate limits' redis", sharedLimits.close(), Date.now() + 1_000);
   // A database that is down may not answer its goodbye either.
   await stopStep("database", database.close(), end - reserve / 2);

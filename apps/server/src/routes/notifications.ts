@@ -37,6 +37,7 @@ export const notificationRoutes = new Hono<AppEnv>()
       responses: {
         200: "text/event-stream: `notification` events (the list's items, `id` the notification's), `end` with a reason when the session ends or the token is revoked, and a comment line every heartbeat. Starts after `Last-Event-ID`, else `after`, else now",
         429: `More than ${MAX_STREAMS_PER_ACCOUNT} streams open for this account`,
+        503: "unavailable: the server is shutting down (its open streams end with `end`); reconnect, to another process or its successor",
       },
       produces: ["text/event-stream"],
     }),

@@ -1,5 +1,6 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import type { Auth } from "../context.ts";
+import { ApiError } from "../errors.ts";
 import type { Db } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import type { AccessEvent } from "../sync/authorize/access.ts";
@@ -38,6 +39,7 @@ export class NotificationStreams {
   private readonly context: StreamContext;
   private readonly timer: NodeJS.Timeout;
   private checking = false;
+  private closed = false;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +54,8 @@ export class NotificationStreams {
 
   /** A new stream for this caller, or null when their account has as many open here as it may. */
   take(auth: Auth): NotificationStream | null {
+    // Once shut, a stream taken (on a connection kept alive) would outlive the shutdown, reading a closed database.
+    if (this.closed) throw new ApiError("unavailable", "The server is shutting down; try again");
     const userId = auth.user.id;
     const count = this.perAccount.get(userId) ?? 0;
     if (count >= MAX_STREAMS_PER_ACCOUNT) return null;
@@ -78,6 +82,7 @@ export class NotificationStreams {
 
   /** Ends every stream (shutdown): browsers reconnect, to this process's successor or another. */
   close() {
+    this.closed = true;
     clearInterval(this.timer);
     for (const stream of [...this.open]) stream.end("server shutting down");
   }

@@ -193,4 +193,19 @@ describe("the notification stream", () => {
     streams.close();
     await Promise.all(running);
   });
+  it("ends its streams at a shutdown with an `end` event, and takes no new one afterwards", async () => {
+    const d = await thread();
+    const streams = new NotificationStreams(live.t.database.db, notificationBell, createLogger("silent"), 60_000);
+    const auth = { via: "session" as const, user: d.author.user, sessionId: "shutting-down" };
+    const events: { event: string; data: string }[] = [];
+    const sse = { onAbort: () => {}, abort: () => {}, write: async () => {}, writeSSE: async (m: { event: string; data: string }) => void events.push(m) };
+    const running = streams.take(auth)!.run(sse as unknown as SSEStreamingApi, null);
+    await eventually(() => expect(events.map((e) => e.event)).toContain("ready"), 5_000);
+    streams.close();
+    await running;
+    expect(events.at(-1)).toMatchObject({ event: "end" });
+    // One asked for on a connection kept alive past the signal would read a database about to close.
+    expect(() => streams.take(auth)).toThrow(expect.objectContaining({ status: 503 }));
+    expect(streams.size).toBe(0);
+  });
 });
