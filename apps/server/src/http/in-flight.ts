@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import net from "node:net";
+import { CountToZero } from "../count-to-zero.ts";
 
 /**
  * The HTTP requests being answered, so that a shutdown lets those it took finish before the database closes
@@ -10,10 +11,8 @@ import net from "node:net";
  * notification stream is ended by the shutdown itself (notification-streams.ts).
  */
 export class RequestsInFlight {
-  private count = 0;
-  private sending = 0;
-  private waiting: (() => void)[] = [];
-  private waitingSent: (() => void)[] = [];
+  private readonly answering = new CountToZero();
+  private readonly sending = new CountToZero();
   /** The server's connections that are not websockets, and how many answers each is sending. */
   private readonly connections = new Map<net.Socket, number>();
   private stopped = false;
@@ -43,20 +42,15 @@ export class RequestsInFlight {
   /** `handle`, counted while it runs; its answer, while it is sent (when Node's response is its second argument, as @hono/node-server passes it). */
   track<A extends unknown[]>(handle: (...args: A) => Response | Promise<Response>): (...args: A) => Promise<Response> {
     return async (...args) => {
-      this.count++;
       this.watchSending(args[1]);
-      try {
-        return await handle(...args);
-      } finally {
-        if (--this.count === 0) for (const done of this.waiting.splice(0)) done();
-      }
+      return this.answering.during(() => handle(...args));
     };
   }
 
   private watchSending(env: unknown) {
     const outgoing = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (!outgoing || typeof outgoing.once !== "function" || outgoing.closed) return;
-    this.sending++;
+    this.sending.add();
     const socket = outgoing.socket ?? undefined;
     const onSocket = socket && this.connections.get(socket);
     if (socket && onSocket !== undefined) this.connections.set(socket, onSocket + 1);
@@ -68,26 +62,26 @@ export class RequestsInFlight {
       if (socket && left !== undefined) this.connections.set(socket, left - 1);
       // Its answer handed whole to the system: a connection kept alive past the stop ends after it, not with the next request.
       if (socket && left === 1 && this.stopped) socket.end();
-      if (--this.sending === 0) for (const done of this.waitingSent.splice(0)) done();
+      this.sending.done();
     });
   }
 
   get size(): number {
-    return this.count;
+    return this.answering.size;
   }
 
   /** Answers not yet sent whole, their handlers' included. */
   get unsent(): number {
-    return this.sending;
+    return this.sending.size;
   }
 
   /** Resolves once no request is being answered. */
   settled(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+    return this.answering.zero();
   }
 
   /** Resolves once every answer has been sent whole (or its client has gone). */
   sent(): Promise<void> {
-    return this.sending === 0 ? Promise.resolve() : new Promise((resolve) => this.waitingSent.push(resolve));
+    return this.sending.zero();
   }
 }

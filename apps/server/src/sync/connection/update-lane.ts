@@ -1,3 +1,5 @@
+import { CountToZero } from "../../count-to-zero.ts";
+
 /**
  * A document's lane for large updates (large-update.ts): work queued in it
  * runs one piece of work after another, and the lane is busy from the
@@ -10,8 +12,7 @@
  */
 export class UpdateLane {
   private tail: Promise<void> | null = null;
-  private holds = 0;
-  private readonly freed: Array<() => void> = [];
+  private readonly holds = new CountToZero();
 
   /** Runs `work` after everything queued before it; its result, or its failure. */
   run<T>(work: () => Promise<T>): Promise<T> {
@@ -42,22 +43,17 @@ export class UpdateLane {
    * hold until what it judged is applied (a large update judged again after it was refused, or one that is not
    * cut into pieces, against a document that changed meanwhile).
    */
-  async holdingOthers<T>(work: () => Promise<T>): Promise<T> {
-    this.holds++;
-    try {
-      return await work();
-    } finally {
-      if (--this.holds === 0) for (const free of this.freed.splice(0)) free();
-    }
+  holdingOthers<T>(work: () => Promise<T>): Promise<T> {
+    return this.holds.during(work);
   }
 
   /** Whether the document's other writers are held out (`holdingOthers`). */
   get holding(): boolean {
-    return this.holds > 0;
+    return this.holds.size > 0;
   }
 
   /** Resolves once nothing holds the document's other writers out. */
   released(): Promise<void> {
-    return this.holds === 0 ? Promise.resolve() : new Promise((resolve) => this.freed.push(resolve));
+    return this.holds.zero();
   }
 }
