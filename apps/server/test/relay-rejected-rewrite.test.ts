@@ -1,10 +1,10 @@
 import * as Y from "yjs";
 import { annotationsOf } from "@marginalia/schema";
 import { describe, expect, it } from "vitest";
-import { articleWithMembers } from "./support/article.ts";
 import type { ServerProcess } from "./support/process.ts";
 import type { SyncClient } from "./support/sync-client.ts";
 import { eventually } from "./support/sync-client.ts";
+import { submissionsOnBoth } from "./support/submissions-on-both.ts";
 import { callProcess as call, twoProcesses, twoProcessesMissing } from "./support/two-processes.ts";
 
 /**
@@ -29,22 +29,13 @@ describe.runIf(!missing)("a rejected submission rewritten through another proces
   const servers = twoProcesses();
 
   async function setUp() {
-    const { owner, group, article, members } = await articleWithMembers(servers.t.app, ["annotator", "moderator"], "pre");
-    const [author, mod] = members as [(typeof members)[0], (typeof members)[0]];
-    const { sync } = (await call(servers.a, author, "GET", `/api/articles/${article.id}`)).body as { sync: { privateRoom: string } };
-    const tabs = [servers.a, servers.b].map((server) => servers.open(server.url, sync.privateRoom, author.token));
-    await Promise.all(tabs.map((tab) => tab.synced));
-    const submit = async (body: string) => {
-      const id = (await call(servers.a, author, "POST", `/api/articles/${article.id}/annotations`, { kind: "comment", body })).body!.id as string;
-      await eventually(() => expect(tabs.every((tab) => annotationsOf(tab.doc).has(id))).toBe(true), 5_000);
-      return id;
-    };
+    const { owner, group, author, mod, tabs, submit } = await submissionsOnBoth(servers);
     const read = async (server: ServerProcess, id: string) => {
       const one = await call(server, author, "GET", `/api/annotations/${id}`);
       const queue = (await call(server, owner, "GET", `/api/groups/${group.id}/moderation/queue`)).body!.items as { annotation: { id: string } }[];
       return [one.status, one.body?.status, one.body?.body, queue.some((item) => item.annotation.id === id)];
     };
-    return { owner, author, mod, tabs: tabs as [SyncClient, SyncClient], submit, read };
+    return { owner, author, mod, tabs, submit, read };
   }
 
   it("sends the rewrite back to review on both processes, and tells each moderator once", async () => {

@@ -17,13 +17,19 @@ import type { SyncHub } from "../sync/hub.ts";
 const decisions = new KeyedTurns();
 
 export function inDecisionTurn<T>(db: Db, hub: Copies, articleId: string, decide: () => Promise<T>): Promise<T> {
-  return decisions.run(articleId, () =>
-    underLock(db, `moderation:${articleId}`, () => {
-      // The turn before may have been taken through another process, whose writes can reach copies here later.
-      hub.mayTrail(articleId);
-      return decide();
-    }),
-  );
+  return inArticleTurn(db, articleId, () => {
+    // The turn before may have been taken through another process, whose writes can reach copies here later.
+    hub.mayTrail(articleId);
+    return decide();
+  });
+}
+
+/**
+ * The article's turn, without telling its copies they may trail: for work that writes nothing new but must not
+ * overlap a decision, as a row written again (sync/persist/reprojection.ts), which no decision may commit under.
+ */
+export function inArticleTurn<T>(db: Db, articleId: string, fn: () => Promise<T>): Promise<T> {
+  return decisions.run(articleId, () => underLock(db, `moderation:${articleId}`, fn));
 }
 
 type Copies = Pick<SyncHub, "mayTrail">;

@@ -13,7 +13,7 @@ import { LoadedDocuments } from "./document/loaded-documents.ts";
 import { documentHooks } from "./document/document-hooks.ts";
 import { ClientIdStore } from "./authorize/client-id-store.ts";
 import { Hiding } from "./persist/hiding.ts";
-import { Reprojection } from "./persist/reprojection.ts";
+import { Reprojection, rewriteTurns } from "./persist/reprojection.ts";
 import { beforeDeadline } from "../deadline.ts";
 import { OpenAccess } from "./authorize/open-access.ts";
 import { articleTexts } from "./authorize/article-text.ts";
@@ -100,7 +100,7 @@ export class SyncHub {
     );
     this.compaction = new Compaction(this.store, logger);
     this.committer.onCommitted = (rowsByDoc) => this.compaction.committed(rowsByDoc);
-    const reprojection = new Reprojection(this.committer);
+    const reprojection = new Reprojection(this.committer, this.options.relay.shared ? rewriteTurns(db, this.options.relay) : null);
     this.documents = new LoadedDocuments({
       db,
       store: this.store,

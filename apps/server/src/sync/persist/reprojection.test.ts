@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { PersistSource } from "./persist.ts";
+import type { LiveDocument } from "../document/document.ts";
 import { REPROJECT_WINDOW_MS, Reprojection } from "./reprojection.ts";
 
 afterEach(() => vi.useRealTimers());
@@ -9,7 +9,7 @@ function reprojection() {
   vi.useFakeTimers({ now: 1_000_000, toFake: ["Date"] });
   const rewritten: string[][] = [];
   const r = new Reprojection({ reproject: async (_source, ids) => void rewritten.push([...ids]) });
-  return { r, rewritten, source: {} as PersistSource };
+  return { r, rewritten, source: {} as LiveDocument };
 }
 
 describe("rows written again after concurrent edits", () => {
@@ -49,7 +49,7 @@ describe("rows written again after concurrent edits", () => {
     r.local(source, new Set(["old-7"]), Promise.resolve());
     vi.advanceTimersByTime(REPROJECT_WINDOW_MS / 2 + 1);
     r.local(source, new Set(["new"]), Promise.resolve());
-    const marks = (r as unknown as { changedHere: WeakMap<PersistSource, Map<string, number>> }).changedHere.get(source)!;
+    const marks = (r as unknown as { changedHere: WeakMap<LiveDocument, Map<string, number>> }).changedHere.get(source)!;
     expect([...marks.keys()]).toEqual(["old-7", "new"]);
     r.remote(source, new Set(["old-7", "old-8", "new"]));
     expect(rewritten).toEqual([["old-7", "new"]]);

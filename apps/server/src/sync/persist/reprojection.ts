@@ -1,3 +1,7 @@
+import type { Db } from "../../db.ts";
+import { inArticleTurn } from "../../services/decision-turns.ts";
+import type { DocumentRelay } from "../broadcast/document-relay.ts";
+import type { LiveDocument } from "../document/document.ts";
 import type { GroupCommitter, PersistSource } from "./persist.ts";
 
 /**
@@ -21,12 +25,20 @@ const SWEEP_AT = 1_000;
  * changed itself lately writes that row again from its merged copy, through its committer, in order
  * with its own commits. Both processes do, and a row is settled by the last write from a copy that
  * has everything.
+ *
+ * A row written again is written in the article's decision turn, from the copy caught up with what is
+ * stored (`turns`): written from the copy as it was, it could land after a decision another process had
+ * just answered, which the relay had not brought here yet, and a rejected submission read "pending" again
+ * until the rejection arrived.
  */
 export class Reprojection {
   private readonly changedHere = new WeakMap<PersistSource, Map<string, number>>();
+  /** Rows waiting for their article's turn, by copy: what is relayed meanwhile joins them rather than take a turn of its own. */
+  private readonly waiting = new WeakMap<LiveDocument, Set<string>>();
 
   constructor(
     private readonly committer: Pick<GroupCommitter, "reproject">,
+    private readonly turns: RewriteTurns | null = null,
     private readonly windowMs = REPROJECT_WINDOW_MS,
   ) {}
 
@@ -59,7 +71,7 @@ export class Reprojection {
   }
 
   /** Annotations a change another process made touched, applied here. */
-  remote(source: PersistSource, touched: ReadonlySet<string>) {
+  remote(source: LiveDocument, touched: ReadonlySet<string>) {
     const marks = this.changedHere.get(source);
     if (!marks) return;
     const now = Date.now();
@@ -70,7 +82,45 @@ export class Reprojection {
       if (now - at > this.windowMs) marks.delete(id);
       else again.add(id);
     }
+    if (again.size) this.rewrite(source, again);
+  }
+
+  private rewrite(live: LiveDocument, ids: ReadonlySet<string>) {
+    const waiting = this.waiting.get(live);
+    if (waiting) {
+      for (const id of ids) waiting.add(id);
+      return;
+    }
+    const all = new Set(ids);
     // Refused only when the document stores nothing more (it is being reloaded or was deleted): nothing to fix then.
-    if (again.size) this.committer.reproject(source, again).catch(() => {});
+    const write = () => this.committer.reproject(live, all).catch(() => {});
+    if (!this.turns) return void write();
+    this.waiting.set(live, all);
+    const { turn, catchUp } = this.turns;
+    turn(live.context.articleId, async () => {
+      this.waiting.delete(live);
+      await catchUp(live);
+      await write();
+    }).catch(() => {
+      // No turn had (the database gone past the lock's deadline): written from the copy as it is, rather than not at all.
+      if (this.waiting.get(live) === all) this.waiting.delete(live);
+      void write();
+    });
   }
 }
+
+/** What writing a row again needs beside the committer, when other processes write the same documents. */
+export type RewriteTurns = {
+  /** Runs `fn` in the article's decision turn (services/decision-turns.ts): no decision commits meanwhile, on any process. */
+  turn(articleId: string, fn: () => Promise<void>): Promise<void>;
+  /** Resolves once the copy holds everything stored for it. */
+  catchUp(live: LiveDocument): Promise<void>;
+};
+
+export const rewriteTurns = (db: Db, relay: Pick<DocumentRelay, "catchUp">): RewriteTurns => ({
+  turn: (articleId, fn) => inArticleTurn(db, articleId, fn),
+  catchUp: async (live) => {
+    await relay.catchUp(live);
+    await live.whenFree();
+  },
+});
