@@ -46,13 +46,20 @@ describe("backup and restore of a group", () => {
     const dir = path.join(work, "in-use");
     const running = await startEmbeddedDatabase({ dataDir: dir });
     await running.migrate();
-    const user = await createUser(running.db, { email: freshEmail("busy"), name: "Busy Owner", password: "correct horse battery" });
+    const email = freshEmail("busy");
+    const user = await createUser(running.db, { email, name: "Busy Owner", password: "correct horse battery" });
     const group = await createGroupRow(running.db, user.id, { name: "Desk in use", moderation: "open" });
     try {
       const backup = await runCli(["backup", "--group", group.id, "--out", path.join(work, "never.jsonl.gz")], { DATA_DIR: dir });
       expect(backup.code).toBe(1);
       expect(backup.stderr).toContain(`is open in process ${process.pid}`);
       expect(backup.stderr).not.toContain("unexpected error");
+      expect(backup.stderr).not.toContain("/export");
+      // An export has another way: the running server's own.
+      const exported = await runCli(["export", "--group", group.id, "--as", email, "--format", "csv"], { DATA_DIR: dir });
+      expect(exported.code).toBe(1);
+      expect(exported.stderr).toContain(`is open in process ${process.pid}`);
+      expect(exported.stderr).toContain("GET /api/articles/:id/export or /api/groups/:id/export");
     } finally {
       await running.close();
     }

@@ -73,7 +73,10 @@ async function main(argv: string[]): Promise<number> {
   const [{ openDatabase }, run] = await Promise.all([import("../db.ts"), command.load()]);
   const database = await openDatabase(config.database).catch((err: unknown) => {
     // A running server's embedded database: a message to act on, not an unexpected error.
-    throw err instanceof Error && err.name === "DataDirInUse" ? new CliError(err.message) : err;
+    if (!(err instanceof Error && err.name === "DataDirInUse")) throw err;
+    // The running server answers the same export over HTTP, with no need to stop it.
+    const http = command.name === "export" ? " Or ask the running server: GET /api/articles/:id/export or /api/groups/:id/export (README)." : "";
+    throw new CliError(`${err.message}${http}`);
   });
   try {
     await database.migrate();
